@@ -1,0 +1,3 @@
+from extriage.cli.main import main
+
+main()

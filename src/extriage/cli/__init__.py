@@ -1,0 +1,1 @@
+"""Command-line interface: wires arguments to the stages; no detection or rendering logic here."""

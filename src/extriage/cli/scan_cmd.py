@@ -1,0 +1,81 @@
+"""``extriage scan PATH``: wires options to the scan pipeline and the renderers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+
+from extriage.cli.common import check_output_outside, err, fail, out, write_json
+from extriage.evidence.source import EvidenceError
+from extriage.findings import EXIT_CODES, ScanResult
+from extriage.scan.context import ScanOptions
+from extriage.scan.pipeline import run_scan
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scan", help="Triage one Exchange server's evidence offline: verdict, attack story, timeline.")(scan)
+
+
+def scan(
+    path: str = typer.Argument(..., help="Drive root, KAPE/Velociraptor collection, .zip of one, or a folder of logs."),
+    json_out: str | None = typer.Option(None, "--json", help="Write the result as JSON (schema in schema/); - for stdout."),
+    timeline: str | None = typer.Option(None, "--timeline", help="Write the merged timeline as CSV."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0 = one per core)."),
+    rules: list[str] = typer.Option([], "--rules", help="Folder of extra YARA rules (repeatable)."),
+    max_file_size: int = typer.Option(64, "--max-file-size", help="Per-file size cap in MB for content scanning."),
+    file_timeout: float = typer.Option(30.0, "--file-timeout", help="Per-file time limit in seconds for content scanning."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no terminal summary."),
+) -> None:
+    """Exit codes: 0 no evidence, 10 attempted, 20 compromised, 2 error."""
+    for dest in (json_out, timeline):
+        check_output_outside(dest, path)
+    options = ScanOptions(
+        jobs=jobs,
+        rules_dirs=list(rules),
+        max_file_size=max_file_size * 1024 * 1024,
+        file_timeout=file_timeout,
+    )
+    show_progress = not quiet and err.is_terminal
+    try:
+        if show_progress:
+            with Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
+                tasks: dict[str, int] = {}
+
+                def on_progress(label: str, done: int, total: int) -> None:
+                    if label not in tasks:
+                        tasks[label] = bar.add_task(label, total=total)
+                    bar.update(tasks[label], completed=done, total=total)  # type: ignore[arg-type]
+
+                result = run_scan(path, options, on_progress)
+        else:
+            result = run_scan(path, options)
+    except EvidenceError as exc:
+        fail(str(exc))
+    _emit(result, json_out, timeline, quiet)
+    raise typer.Exit(EXIT_CODES[result.verdict])
+
+
+def _emit(result: ScanResult, json_out: str | None, timeline: str | None, quiet: bool) -> None:
+    from extriage.report.terminal import render_scan
+
+    if json_out:
+        write_json(result.to_dict(), json_out)
+    if timeline:
+        from extriage.report.timeline_csv import write_timeline_csv
+
+        try:
+            write_timeline_csv(result, Path(timeline))
+        except OSError as exc:
+            fail(f"Cannot write {timeline}: {exc.strerror or exc}.")
+    if not quiet and json_out != "-":
+        render_scan(result, out)

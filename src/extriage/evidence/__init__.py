@@ -1,0 +1,1 @@
+"""Finding and opening evidence read-only: drive roots, KAPE/Velociraptor collections, zips, folders."""

@@ -1,0 +1,205 @@
+"""Where things are in the evidence: layout, Windows paths, Exchange installs, IIS log folders.
+
+The same server can arrive as a live drive (``C:\\``), a mounted image, a KAPE collection
+(``<dest>/C/Program Files/...``), a Velociraptor collection (``uploads/auto/C%3A/...``,
+``uploads/ntfs/%5C%5C.%5CC%3A/...``), a zip of either, or a plain folder of logs. Every file gets
+a *logical* Windows path (``C:\\Program Files\\...``) when its drive can be told, and a lower-case
+``key`` with forward slashes for case-insensitive matching.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+from urllib.parse import unquote
+
+from extriage.evidence.source import ArtifactRef, SkipCallback, SourceSpec, iter_files
+
+#: Top-level folders of a Windows system drive; seeing them tells a drive root from a log folder.
+DRIVE_ROOT_NAMES = frozenset(
+    {"windows", "program files", "program files (x86)", "programdata", "users", "inetpub", "$extend", "root"}
+)
+_VELO_RE = re.compile(r"(?:^|/)uploads/(auto|ntfs|file|mft)/(.+)$", re.IGNORECASE)
+_VELO_DRIVE_RE = re.compile(r"^(?:\\\\[.?]\\)?([A-Za-z]):$")
+_INSTALL_MARKERS = (
+    # (marker inside an install, how many path segments the marker spans)
+    "/logging/httpproxy/",
+    "/logging/ecp/",
+    "/logging/oabgeneratorlog/",
+    "/logging/cmdletinfra/",
+    "/frontend/httpproxy/",
+    "/clientaccess/owa/",
+    "/clientaccess/ecp/",
+    "/bin/exsetup.exe",
+    "/transportroles/",
+)
+
+
+@dataclass(slots=True)
+class LocatedFile:
+    ref: ArtifactRef
+    logical: str  # e.g. "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\..." or "logs/a.log"
+    key: str  # lower-case, "/" separated version of ``logical`` for matching
+
+    @property
+    def name(self) -> str:
+        return self.ref.name
+
+    def display(self) -> str:
+        return self.ref.display()
+
+
+@dataclass(slots=True)
+class Inventory:
+    """Every file of the evidence with its logical path, and the places that matter."""
+
+    spec: SourceSpec
+    layout: str
+    files: list[LocatedFile] = field(default_factory=list)
+    exchange_installs: list[str] = field(default_factory=list)  # keys, e.g. "c:/program files/.../v15"
+    drives: list[str] = field(default_factory=list)  # drive letters seen, upper case
+
+    def under(self, prefix_key: str) -> Iterator[LocatedFile]:
+        prefix = prefix_key.rstrip("/") + "/"
+        for f in self.files:
+            if f.key.startswith(prefix):
+                yield f
+
+    def matching(self, predicate: Callable[[LocatedFile], bool]) -> Iterator[LocatedFile]:
+        return (f for f in self.files if predicate(f))
+
+    def lookup(self, logical_path: str) -> LocatedFile | None:
+        """Find a file by a Windows or posix path as it appears in a log, case-insensitively."""
+        wanted = path_key(logical_path)
+        for f in self.files:
+            if f.key == wanted:
+                return f
+        # a path without drive, or with a different drive letter/UNC prefix: match on the tail
+        tail = wanted.split(":", 1)[-1].lstrip("/")
+        if len(tail) < 3:
+            return None
+        for f in self.files:
+            if f.key.endswith("/" + tail) or f.key == tail:
+                return f
+        return None
+
+
+def path_key(path: str) -> str:
+    """Normalise a Windows/posix/UNC path to the lower-case matching key used in :class:`LocatedFile`."""
+    p = path.strip().strip("'\"").replace("\\", "/")
+    low = p.lower()
+    # \\127.0.0.1\C$\inetpub\... and \\localhost\c$\... -> c:/inetpub/...
+    m = re.match(r"^//[^/]+/([a-z])\$(/.*)?$", low)
+    if m:
+        return f"{m.group(1)}:{m.group(2) or '/'}".rstrip("/")
+    while "//" in low:
+        low = low.replace("//", "/")
+    return low.rstrip("/")
+
+
+def _logical_for(member: str, layout_hint: str) -> tuple[str, str | None]:
+    """Map a member path to (logical windows path, drive letter or None)."""
+    m = _VELO_RE.search(member)
+    if m:
+        parts = [unquote(p) for p in m.group(2).split("/")]
+        drive_part = parts[0]
+        dm = _VELO_DRIVE_RE.match(drive_part)
+        if dm:
+            letter = dm.group(1).upper()
+            return letter + ":\\" + "\\".join(parts[1:]), letter
+        return "\\".join(parts), None
+    parts = member.split("/")
+    lowered = [p.lower() for p in parts]
+    # KAPE: .../<letter>/<top-level windows folder>/...
+    for i, seg in enumerate(parts[:-1]):
+        if len(seg) == 1 and seg.isalpha() and i + 1 < len(parts) and lowered[i + 1] in DRIVE_ROOT_NAMES:
+            return seg.upper() + ":\\" + "\\".join(parts[i + 1 :]), seg.upper()
+        # a drive written as "C:" or "C$" folder name
+        if re.fullmatch(r"[A-Za-z][:$]", seg) and i + 1 < len(parts) and lowered[i + 1] in DRIVE_ROOT_NAMES:
+            return seg[0].upper() + ":\\" + "\\".join(parts[i + 1 :]), seg[0].upper()
+    if layout_hint == "drive" and lowered[0] in DRIVE_ROOT_NAMES:
+        return "C:\\" + "\\".join(parts), "C"
+    return member, None
+
+
+def detect_layout(members: Iterable[str], spec: SourceSpec) -> str:
+    """Name the evidence layout from its member paths (first match wins on a sample)."""
+    kape = velo = drive = 0
+    for i, member in enumerate(members):
+        if i > 20000:
+            break
+        low = member.lower()
+        if _VELO_RE.search(member):
+            velo += 1
+            continue
+        parts = low.split("/")
+        if parts[0] in DRIVE_ROOT_NAMES:
+            drive += 1
+        for j, seg in enumerate(parts[:-1]):
+            if len(seg) == 1 and seg.isalpha() and parts[j + 1] in DRIVE_ROOT_NAMES:
+                kape += 1
+                break
+    prefix = "zip:" if spec.kind == "zip" else ""
+    if velo and velo >= kape:
+        return prefix + "velociraptor"
+    if kape:
+        return prefix + "kape"
+    if drive:
+        return prefix + "drive"
+    return prefix + ("file" if spec.kind == "file" else "folder")
+
+
+def _install_root(key: str) -> str | None:
+    k = "/" + key
+    for marker in _INSTALL_MARKERS:
+        idx = k.find(marker)
+        if idx >= 0:
+            root = k[1:idx] if idx > 0 else ""
+            return root
+    return None
+
+
+def build_inventory(spec: SourceSpec, on_skip: SkipCallback) -> Inventory:
+    """List the evidence once and locate what matters in it."""
+    refs = list(iter_files(spec, on_skip))
+    layout = detect_layout((r.member for r in refs), spec)
+    inv = Inventory(spec=spec, layout=layout)
+    installs: dict[str, None] = {}
+    drives: dict[str, None] = {}
+    hint = layout.removeprefix("zip:")
+    for ref in refs:
+        logical, drive = _logical_for(ref.member, hint)
+        key = path_key(logical)
+        inv.files.append(LocatedFile(ref, logical, key))
+        if drive:
+            drives[drive] = None
+        root = _install_root(key)
+        if root is not None:
+            installs[root] = None
+    inv.exchange_installs = sorted(installs, key=lambda r: (r.count("/"), r))
+    inv.drives = sorted(drives)
+    return inv
+
+
+def install_of(key: str, installs: Iterable[str]) -> str | None:
+    """The Exchange install root (key) that contains ``key``, if any."""
+    best: str | None = None
+    for root in installs:
+        prefix = root + "/" if root else ""
+        if key.startswith(prefix) and (best is None or len(root) > len(best)):
+            best = root
+    return best
+
+
+def relative_to_install(key: str, installs: Iterable[str]) -> str | None:
+    """``key`` relative to its Exchange install root (e.g. ``frontend/httpproxy/owa/auth/x.aspx``)."""
+    root = install_of(key, installs)
+    if root is None:
+        return None
+    return key[len(root) + 1 :] if root else key
+
+
+def logical_name(path: str) -> str:
+    return PurePosixPath(path.replace("\\", "/")).name

@@ -1,0 +1,1 @@
+"""Turning evidence bytes into records: one module per format, streaming, bounded memory."""

@@ -1,0 +1,1 @@
+"""Deterministic sample-evidence generator: realistic Exchange server trees with planted attacks."""

@@ -1,0 +1,1 @@
+"""The scan pipeline: evidence inventory → stages (read + detect, correlate, summarise) → result."""

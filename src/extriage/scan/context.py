@@ -1,0 +1,172 @@
+"""What a scan stage gets: the evidence inventory, the options, and one place to put results.
+
+Stages never print and never touch the evidence except through :mod:`extriage.evidence`. Work that
+is per file runs in worker processes through :meth:`ScanContext.map_files`: the worker function is
+a top-level function taking ``(LocatedFile, params)`` and returning a :class:`FileOutcome`, which
+the context merges into the result in the main process.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from extriage.evidence.locate import Inventory, LocatedFile
+from extriage.findings import (
+    FamilyCoverage,
+    FileRecord,
+    Finding,
+    ScanResult,
+    SkippedFile,
+    TimelineEvent,
+)
+
+ProgressCallback = Callable[[str, int, int], None]  # (label, done_bytes, total_bytes)
+
+
+@dataclass(slots=True)
+class ScanOptions:
+    jobs: int = 0  # worker processes; 0 = one per core
+    max_file_size: int = 64 * 1024**2  # per-file cap for content (web shell) scanning
+    file_timeout: float = 30.0  # per-file time limit in seconds for content scanning
+    rules_dirs: list[str] = field(default_factory=list)  # extra YARA rule folders (--rules)
+    exploitation_windows: dict[str, tuple[str, str]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def workers(self) -> int:
+        return self.jobs if self.jobs > 0 else max(1, os.cpu_count() or 1)
+
+
+@dataclass(slots=True)
+class FileOutcome:
+    """What processing one file produced; returned by worker functions, merged by the context."""
+
+    path: str  # display path
+    sha256: str | None = None
+    size: int = 0
+    mtime: datetime | None = None
+    findings: list[Finding] = field(default_factory=list)
+    events: list[TimelineEvent] = field(default_factory=list)
+    coverage: list[FamilyCoverage] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)  # stage-specific facts for later stages
+
+
+class Stage(Protocol):
+    """One step of the scan. ``phase`` orders stages: 10 read+detect, 50 correlate, 90 summarise."""
+
+    name: str
+    phase: int
+
+    def run(self, ctx: ScanContext) -> None: ...
+
+
+class ScanContext:
+    def __init__(
+        self,
+        inventory: Inventory,
+        result: ScanResult,
+        options: ScanOptions,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.inventory = inventory
+        self.result = result
+        self.options = options
+        self._progress = progress
+        self._hashed: dict[str, int] = {}  # display path -> index in result.files
+        self.shared: dict[str, Any] = {}  # facts stages leave for later stages (documented by the writer)
+
+    # -- results -----------------------------------------------------------------------------
+    def add_finding(self, finding: Finding) -> None:
+        self.result.findings.append(finding)
+
+    def add_event(self, event: TimelineEvent) -> None:
+        self.result.timeline.append(event)
+
+    def skip(self, path: str, reason: str, partial: bool = False) -> None:
+        for s in self.result.coverage.skipped:
+            if s.path == path and s.reason == reason:
+                return
+        self.result.coverage.skipped.append(SkippedFile(path, reason, partial))
+
+    def record_file(self, path: str, sha256: str, size: int, mtime: datetime | None = None) -> None:
+        """Record the SHA-256 of a file that was read (once per file, whatever reads it)."""
+        if path in self._hashed:
+            return
+        self._hashed[path] = len(self.result.files)
+        self.result.files.append(FileRecord(path, sha256, size, mtime))
+
+    def sha256_for(self, path: str) -> str | None:
+        idx = self._hashed.get(path)
+        return None if idx is None else self.result.files[idx].sha256
+
+    def merge(self, outcome: FileOutcome) -> None:
+        if outcome.sha256:
+            self.record_file(outcome.path, outcome.sha256, outcome.size, outcome.mtime)
+        self.result.findings.extend(outcome.findings)
+        self.result.timeline.extend(outcome.events)
+        for fam in outcome.coverage:
+            self.result.coverage.family(fam.family).absorb(fam)
+        for s in outcome.skipped:
+            self.skip(s.path, s.reason, s.partial)
+
+    def progress(self, label: str, done: int, total: int) -> None:
+        if self._progress is not None:
+            self._progress(label, done, total)
+
+    # -- parallel per-file work --------------------------------------------------------------
+    def map_files(
+        self,
+        func: Callable[[LocatedFile, Any], FileOutcome],
+        files: Iterable[LocatedFile],
+        params: Any = None,
+        label: str = "reading",
+    ) -> Iterator[FileOutcome]:
+        """Run ``func`` over ``files`` in worker processes (largest first); yield and merge outcomes.
+
+        A worker that raises is reported as a skipped file naming the error; the scan goes on.
+        """
+        todo = sorted(files, key=lambda f: f.ref.size, reverse=True)
+        total = sum(f.ref.size for f in todo) or 1
+        done = 0
+        workers = self.options.workers()
+        if workers <= 1 or len(todo) <= 1:
+            for f in todo:
+                outcome = _safe_call(func, f, params)
+                self.merge(outcome)
+                done += f.ref.size
+                self.progress(label, done, total)
+                yield outcome
+            return
+        with cf.ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_safe_call, func, f, params): f for f in todo}
+            for fut in cf.as_completed(futures):
+                f = futures[fut]
+                try:
+                    outcome = fut.result()
+                except Exception as exc:  # worker died (e.g. killed): never lose the file silently
+                    outcome = FileOutcome(f.display(), skipped=[SkippedFile(f.display(), f"worker failed: {exc}")])
+                self.merge(outcome)
+                done += f.ref.size
+                self.progress(label, done, total)
+                yield outcome
+
+
+def _safe_call(func: Callable[[LocatedFile, Any], FileOutcome], f: LocatedFile, params: Any) -> FileOutcome:
+    try:
+        return func(f, params)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        return FileOutcome(f.display(), skipped=[SkippedFile(f.display(), f"cannot be read: {reason}")])
+    except MemoryError:
+        return FileOutcome(f.display(), skipped=[SkippedFile(f.display(), "too large to process in memory")])
+    except Exception as exc:
+        # A parser bug must not end the scan; it is reported as a file that was not read.
+        return FileOutcome(
+            f.display(),
+            skipped=[SkippedFile(f.display(), f"could not be processed ({type(exc).__name__}: {exc})")],
+        )

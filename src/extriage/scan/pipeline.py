@@ -1,0 +1,84 @@
+"""Run a scan: open the evidence read-only, list it once, run every stage, return the result."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from extriage import __version__
+from extriage.evidence.locate import build_inventory
+from extriage.evidence.source import open_source
+from extriage.findings import Finding, ScanResult, SkippedFile, utc
+from extriage.scan.context import ProgressCallback, ScanContext, ScanOptions, Stage
+from extriage.scan.registry import default_stages
+
+#: Stages with a phase below this read evidence and detect; findings get their ids after them, so
+#: correlation and summary stages can refer to findings by id.
+CORRELATE_PHASE = 50
+
+
+def run_scan(
+    path: str,
+    options: ScanOptions | None = None,
+    progress: ProgressCallback | None = None,
+    stages: list[Stage] | None = None,
+) -> ScanResult:
+    """Scan the evidence at ``path``. Raises :class:`extriage.evidence.source.EvidenceError` when the
+    path as a whole cannot be used; every per-file problem is recorded in the result instead."""
+    options = options or ScanOptions()
+    spec = open_source(path)
+    result = ScanResult(evidence_path=spec.root, started=datetime.now(UTC), tool_version=__version__)
+    skipped: list[SkippedFile] = []
+    inventory = build_inventory(spec, lambda p, why: skipped.append(SkippedFile(p, why)))
+    result.coverage.skipped.extend(skipped)
+    result.layout = inventory.layout
+    result.exchange_install = _install_display(inventory.exchange_installs, inventory.files)
+    ctx = ScanContext(inventory, result, options, progress)
+    ordered = sorted(stages if stages is not None else default_stages(), key=lambda s: s.phase)
+    numbered = False
+    for stage in ordered:
+        if not numbered and stage.phase >= CORRELATE_PHASE:
+            number_findings(result)
+            numbered = True
+        stage.run(ctx)
+    number_findings(result)
+    result.timeline.sort(key=lambda e: (e.timestamp, e.source, e.line or 0))
+    result.finished = datetime.now(UTC)
+    return result
+
+
+def number_findings(result: ScanResult) -> None:
+    """Sort findings by time then severity and give the ones without an id the next free ids."""
+    result.findings.sort(key=_finding_order)
+    used = {f.id for f in result.findings if f.id}
+    n = 0
+    for finding in result.findings:
+        if finding.id:
+            continue
+        while True:
+            n += 1
+            candidate = f"F{n:04d}"
+            if candidate not in used:
+                break
+        finding.id = candidate
+        used.add(candidate)
+
+
+def _finding_order(f: Finding) -> tuple[datetime, int, str]:
+    ts = utc(f.first_seen) or datetime.max.replace(tzinfo=UTC)
+    return (ts, -int(f.severity), f.rule_id)
+
+
+def _install_display(installs: list[str], files: list) -> str:  # type: ignore[type-arg]
+    """The first Exchange install folder, spelled as in the evidence (keys are lower-case)."""
+    if not installs:
+        return ""
+    root = installs[0]
+    if not root:
+        return "(evidence root)"
+    depth = root.count("/") + 1
+    for f in files:
+        if f.key.startswith(root + "/"):
+            parts = f.logical.replace("\\", "/").split("/")
+            sep = "\\" if "\\" in f.logical else "/"
+            return sep.join(parts[:depth])
+    return root
