@@ -1,16 +1,35 @@
-"""The list of scan stages, in one place. Each area of the project adds its own stage here.
+"""The list of scan stages, in one place.
 
-A stage is any object with ``name``, ``phase`` and ``run(ctx)`` (see :class:`extriage.scan.context.Stage`).
-Phases: 10 = read evidence and detect; 50 = correlate across sources; 90 = summarise (verdict,
-stories, coverage warnings). Stages of one phase run in the order listed.
+Each module named here exposes ``STAGES: list[Stage]`` (see :class:`extriage.scan.context.Stage`).
+Phases order them: 10 = read evidence and detect; 50 = correlate across sources; 90 = summarise
+(verdict, stories, coverage warnings). Stages of one phase run in the order listed here.
 """
 
 from __future__ import annotations
 
+import importlib
+
 from extriage.scan.context import Stage
+
+STAGE_MODULES = [
+    "extriage.scan.stages.logs",  # HttpProxy, IIS, ECP, OABGenerator, Rps_Http logs
+    "extriage.scan.stages.events",  # EVTX and exported Windows events
+    "extriage.scan.stages.webfiles",  # web shells and post-exploitation files
+    "extriage.scan.stages.patch",  # build of the server and its open CVEs
+    "extriage.scan.stages.mitigation",  # interim mitigations in force
+    "extriage.scan.stages.correlate",  # cross-source pivots and attack stories
+    "extriage.scan.stages.verdict",  # verdict, per-wave verdicts, coverage warnings
+]
 
 
 def default_stages() -> list[Stage]:
     stages: list[Stage] = []
-    # Each import is local so that a stage's heavy dependencies load only when scanning.
+    for name in STAGE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # not written yet (during development); any other import error is real
+                continue
+            raise
+        stages.extend(module.STAGES)
     return sorted(stages, key=lambda s: s.phase)
