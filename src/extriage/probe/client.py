@@ -1,0 +1,241 @@
+"""The HTTP side of the probe: one shared httpx client with the politeness limits.
+
+Global concurrency limit, at most ``per_host`` requests in flight per server endpoint (host, port),
+a per-host rate limit, keep-alive, connect/read timeouts plus an overall per-request deadline
+(a server that drips bytes cannot hold a slot forever), one retry on transport errors, an optional
+HTTP/SOCKS proxy and capped response bodies (read raw, never decompressed). Every failure becomes
+an :class:`~extriage.probe.signals.Observation` with a one-line reason — nothing raises.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from extriage.probe import USER_AGENT
+from extriage.probe.signals import Observation
+from extriage.probe.targets import Target
+from extriage.probe.tls import cert_facts, client_context
+
+DEFAULT_MAX_BODY = 256 * 1024
+
+
+@dataclass
+class ClientOptions:
+    concurrency: int = 200
+    per_host: int = 2
+    rate_per_host: float = 20.0  # requests per second per host; 0 = unlimited
+    connect_timeout: float = 5.0
+    read_timeout: float = 10.0
+    retries: int = 1
+    proxy: str | None = None
+    verify: bool = False
+    ca_file: str | None = None
+    max_body: int = DEFAULT_MAX_BODY
+    user_agent: str = USER_AGENT
+
+
+class _HostGate:
+    """At most ``per_host`` requests in flight and at most ``rate`` request starts per second."""
+
+    def __init__(self, per_host: int, rate: float) -> None:
+        self.sem = asyncio.Semaphore(max(1, per_host))
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self.next_start = 0.0
+        self.lock = asyncio.Lock()
+
+    async def pace(self) -> None:
+        if not self.interval:
+            return
+        async with self.lock:
+            now = time.monotonic()
+            wait = self.next_start - now
+            self.next_start = max(now, self.next_start) + self.interval
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen = 0
+    while exc.__cause__ is not None and seen < 8:
+        exc = exc.__cause__
+        seen += 1
+    return exc
+
+
+def describe_error(exc: BaseException, opts: ClientOptions) -> tuple[str, bool]:
+    """One-line reason and whether it looks like the server aborting the request (URL Rewrite)."""
+    root = _root_cause(exc)
+    text = str(root) or type(root).__name__
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"connection timed out after {opts.connect_timeout:g}s", False
+    if isinstance(exc, httpx.ReadTimeout):
+        return f"no response within {opts.read_timeout:g}s (read timeout)", False
+    if isinstance(exc, httpx.PoolTimeout | httpx.WriteTimeout):
+        return f"timed out ({type(exc).__name__})", False
+    if isinstance(root, ssl.SSLError) or "SSL" in text:
+        return f"TLS handshake failed: {text}", False
+    if isinstance(exc, httpx.ConnectError):
+        low = text.lower()
+        if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo" in low or "no address associated" in low or "temporary failure in name resolution" in low:
+            return f"DNS lookup failed: {text}", False
+        if "refused" in low:
+            return "connection refused", False
+        return f"cannot connect: {text}", False
+    if isinstance(exc, httpx.RemoteProtocolError):
+        if "without sending" in text or "disconnected" in text.lower():
+            return "connection closed without a response", True
+        return f"not a valid HTTP response: {text}", False
+    if isinstance(exc, httpx.ReadError):
+        return f"connection reset while waiting for the response: {text}", True
+    if isinstance(exc, httpx.ProxyError):
+        return f"proxy error: {text}", False
+    if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return f"invalid request URL: {text}", False
+    return f"{type(exc).__name__}: {text}", False
+
+
+def looks_like_plain_http(reason: str) -> bool:
+    low = reason.lower()
+    return "wrong_version_number" in low or "wrong version number" in low or "record layer failure" in low or "http request" in low
+
+
+class ProbeClient:
+    """Owns the shared httpx client and the per-host gates; use as an async context manager."""
+
+    def __init__(self, opts: ClientOptions) -> None:
+        self.opts = opts
+        self.global_sem = asyncio.Semaphore(max(1, opts.concurrency))
+        self._gates: dict[tuple[str, int], _HostGate] = {}
+        self.ssl_context = client_context(opts.verify, opts.ca_file)
+        limits = httpx.Limits(
+            max_connections=max(10, opts.concurrency * 2),
+            max_keepalive_connections=max(10, opts.concurrency),
+            keepalive_expiry=15.0,
+        )
+        timeout = httpx.Timeout(
+            connect=opts.connect_timeout, read=opts.read_timeout, write=opts.read_timeout, pool=opts.connect_timeout + opts.read_timeout
+        )
+        self.http = httpx.AsyncClient(
+            verify=self.ssl_context,
+            limits=limits,
+            timeout=timeout,
+            follow_redirects=False,
+            proxy=opts.proxy,
+            trust_env=False,
+            headers={"User-Agent": opts.user_agent, "Accept": "*/*", "Accept-Encoding": "identity"},
+        )
+        self.deadline = opts.connect_timeout + 3 * opts.read_timeout + 5.0
+
+    async def __aenter__(self) -> ProbeClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.aclose()
+
+    def gate(self, target: Target) -> _HostGate:
+        g = self._gates.get(target.key)
+        if g is None:
+            g = self._gates[target.key] = _HostGate(self.opts.per_host, self.opts.rate_per_host)
+        return g
+
+    async def fetch(
+        self,
+        target: Target,
+        base_url: str,
+        label: str,
+        path: str,
+        *,
+        headers: dict[str, str] | None = None,
+        close_after: bool = False,
+        host_header: str | None = None,
+        conn_ids: dict[object, int] | None = None,
+        tls_out: dict[str, Any] | None = None,
+    ) -> Observation:
+        """One GET with retry; never raises. ``conn_ids`` maps connection objects to small numbers
+        so the caller can tell which responses shared a connection (load-balancer nodes)."""
+        sent: dict[str, str] = dict(headers or {})
+        if close_after:
+            sent["Connection"] = "close"
+        extensions: dict[str, Any] = {}
+        if host_header:
+            sent["Host"] = host_header
+            extensions["sni_hostname"] = host_header
+        url = base_url + path
+        obs = Observation(label=label, method="GET", url=url, sent_headers=sent)
+        attempts = 1 + max(0, self.opts.retries)
+        for attempt in range(attempts):
+            obs = Observation(label=label, method="GET", url=url, sent_headers=sent)
+            retry = await self._once(target, obs, extensions, conn_ids, tls_out)
+            if not retry or attempt == attempts - 1:
+                break
+        return obs
+
+    async def _once(
+        self,
+        target: Target,
+        obs: Observation,
+        extensions: dict[str, Any],
+        conn_ids: dict[object, int] | None,
+        tls_out: dict[str, Any] | None,
+    ) -> bool:
+        """Fill ``obs``; return True when a retry makes sense (transport failure)."""
+        gate = self.gate(target)
+        async with self.global_sem, gate.sem:
+            await gate.pace()
+            started = time.monotonic()
+            try:
+                async with asyncio.timeout(self.deadline):
+                    await self._request(obs, extensions, conn_ids, tls_out)
+            except TimeoutError:
+                obs.error = f"response took longer than {self.deadline:g}s; abandoned"
+            except httpx.HTTPError as exc:
+                obs.error, obs.aborted = describe_error(exc, self.opts)
+            except (OSError, ssl.SSLError, ValueError) as exc:
+                obs.error = f"{type(exc).__name__}: {exc}"
+            obs.elapsed_ms = int((time.monotonic() - started) * 1000)
+        if obs.error is None:
+            return False
+        # Certificate/protocol verdicts do not change on a retry; timeouts/resets/refusals might.
+        return not obs.error.startswith(("TLS handshake failed", "not a valid HTTP", "invalid request", "DNS lookup"))
+
+    async def _request(
+        self,
+        obs: Observation,
+        extensions: dict[str, Any],
+        conn_ids: dict[object, int] | None,
+        tls_out: dict[str, Any] | None,
+    ) -> None:
+        req = self.http.build_request("GET", obs.url, headers=obs.sent_headers, extensions=extensions)
+        resp = await self.http.send(req, stream=True)
+        try:
+            obs.status = resp.status_code
+            obs.headers = [(k, v) for k, v in resp.headers.multi_items()][:200]
+            stream = resp.extensions.get("network_stream")
+            if stream is not None:
+                if conn_ids is not None:
+                    obs.connection = conn_ids.setdefault(stream, len(conn_ids) + 1)
+                if tls_out is not None and not tls_out:
+                    sslobj = stream.get_extra_info("ssl_object")
+                    if sslobj is not None:
+                        tls_out.update(cert_facts(sslobj.getpeercert(binary_form=True)))
+                        tls_out["version"] = sslobj.version()
+                        cipher = sslobj.cipher()
+                        tls_out["cipher"] = cipher[0] if cipher else None
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in resp.aiter_raw():
+                take = chunk[: self.opts.max_body - size]
+                chunks.append(take)
+                size += len(take)
+                if size >= self.opts.max_body:
+                    obs.truncated = True
+                    break
+            obs.body = b"".join(chunks)
+        finally:
+            await resp.aclose()
