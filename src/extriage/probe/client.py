@@ -10,6 +10,7 @@ an :class:`~extriage.probe.signals.Observation` with a one-line reason — nothi
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -62,8 +63,10 @@ class _HostGate:
 
 def _root_cause(exc: BaseException) -> BaseException:
     seen = 0
-    while exc.__cause__ is not None and seen < 8:
-        exc = exc.__cause__
+    nxt = exc.__cause__ or exc.__context__
+    while nxt is not None and seen < 8:
+        exc = nxt
+        nxt = exc.__cause__ or exc.__context__
         seen += 1
     return exc
 
@@ -82,9 +85,16 @@ def describe_error(exc: BaseException, opts: ClientOptions) -> tuple[str, bool]:
         return f"TLS handshake failed: {text}", False
     if isinstance(exc, httpx.ConnectError):
         low = text.lower()
-        if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo" in low or "no address associated" in low or "temporary failure in name resolution" in low:
+        if (
+            isinstance(root, socket.gaierror)
+            or "name or service not known" in low
+            or "nodename nor servname" in low
+            or "getaddrinfo" in low
+            or "no address associated" in low
+            or "temporary failure in name resolution" in low
+        ):
             return f"DNS lookup failed: {text}", False
-        if "refused" in low:
+        if "refused" in low or isinstance(root, ConnectionRefusedError):
             return "connection refused", False
         return f"cannot connect: {text}", False
     if isinstance(exc, httpx.RemoteProtocolError):
@@ -102,7 +112,12 @@ def describe_error(exc: BaseException, opts: ClientOptions) -> tuple[str, bool]:
 
 def looks_like_plain_http(reason: str) -> bool:
     low = reason.lower()
-    return "wrong_version_number" in low or "wrong version number" in low or "record layer failure" in low or "http request" in low
+    return (
+        "wrong_version_number" in low
+        or "wrong version number" in low
+        or "record layer failure" in low
+        or "http request" in low
+    )
 
 
 class ProbeClient:
@@ -113,22 +128,11 @@ class ProbeClient:
         self.global_sem = asyncio.Semaphore(max(1, opts.concurrency))
         self._gates: dict[tuple[str, int], _HostGate] = {}
         self.ssl_context = client_context(opts.verify, opts.ca_file)
-        limits = httpx.Limits(
-            max_connections=max(10, opts.concurrency * 2),
-            max_keepalive_connections=max(10, opts.concurrency),
-            keepalive_expiry=15.0,
-        )
-        timeout = httpx.Timeout(
-            connect=opts.connect_timeout, read=opts.read_timeout, write=opts.read_timeout, pool=opts.connect_timeout + opts.read_timeout
-        )
-        self.http = httpx.AsyncClient(
-            verify=self.ssl_context,
-            limits=limits,
-            timeout=timeout,
-            follow_redirects=False,
-            proxy=opts.proxy,
-            trust_env=False,
-            headers={"User-Agent": opts.user_agent, "Accept": "*/*", "Accept-Encoding": "identity"},
+        self.timeout = httpx.Timeout(
+            connect=opts.connect_timeout,
+            read=opts.read_timeout,
+            write=opts.read_timeout,
+            pool=opts.connect_timeout + opts.read_timeout,
         )
         self.deadline = opts.connect_timeout + 3 * opts.read_timeout + 5.0
 
@@ -136,7 +140,25 @@ class ProbeClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.http.aclose()
+        return None
+
+    def session(self) -> httpx.AsyncClient:
+        """A small httpx client for one target (keep-alive within the target). One shared pool for
+        thousands of origins costs O(connections) per request in httpcore; per-target pools keep the
+        cost flat. The SSL context is built once and shared."""
+        return httpx.AsyncClient(
+            verify=self.ssl_context,
+            limits=httpx.Limits(
+                max_connections=self.opts.per_host,
+                max_keepalive_connections=self.opts.per_host,
+                keepalive_expiry=15.0,
+            ),
+            timeout=self.timeout,
+            follow_redirects=False,
+            proxy=self.opts.proxy,
+            trust_env=False,
+            headers={"User-Agent": self.opts.user_agent, "Accept": "*/*", "Accept-Encoding": "identity"},
+        )
 
     def gate(self, target: Target) -> _HostGate:
         g = self._gates.get(target.key)
@@ -146,6 +168,7 @@ class ProbeClient:
 
     async def fetch(
         self,
+        http: httpx.AsyncClient,
         target: Target,
         base_url: str,
         label: str,
@@ -171,13 +194,14 @@ class ProbeClient:
         attempts = 1 + max(0, self.opts.retries)
         for attempt in range(attempts):
             obs = Observation(label=label, method="GET", url=url, sent_headers=sent)
-            retry = await self._once(target, obs, extensions, conn_ids, tls_out)
+            retry = await self._once(http, target, obs, extensions, conn_ids, tls_out)
             if not retry or attempt == attempts - 1:
                 break
         return obs
 
     async def _once(
         self,
+        http: httpx.AsyncClient,
         target: Target,
         obs: Observation,
         extensions: dict[str, Any],
@@ -191,7 +215,7 @@ class ProbeClient:
             started = time.monotonic()
             try:
                 async with asyncio.timeout(self.deadline):
-                    await self._request(obs, extensions, conn_ids, tls_out)
+                    await self._request(http, obs, extensions, conn_ids, tls_out)
             except TimeoutError:
                 obs.error = f"response took longer than {self.deadline:g}s; abandoned"
             except httpx.HTTPError as exc:
@@ -202,17 +226,20 @@ class ProbeClient:
         if obs.error is None:
             return False
         # Certificate/protocol verdicts do not change on a retry; timeouts/resets/refusals might.
-        return not obs.error.startswith(("TLS handshake failed", "not a valid HTTP", "invalid request", "DNS lookup"))
+        return not obs.error.startswith(
+            ("TLS handshake failed", "not a valid HTTP", "invalid request", "DNS lookup")
+        )
 
     async def _request(
         self,
+        http: httpx.AsyncClient,
         obs: Observation,
         extensions: dict[str, Any],
         conn_ids: dict[object, int] | None,
         tls_out: dict[str, Any] | None,
     ) -> None:
-        req = self.http.build_request("GET", obs.url, headers=obs.sent_headers, extensions=extensions)
-        resp = await self.http.send(req, stream=True)
+        req = http.build_request("GET", obs.url, headers=obs.sent_headers, extensions=extensions)
+        resp = await http.send(req, stream=True)
         try:
             obs.status = resp.status_code
             obs.headers = [(k, v) for k, v in resp.headers.multi_items()][:200]

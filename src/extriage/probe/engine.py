@@ -15,6 +15,8 @@ import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import httpx
+
 from extriage.probe.client import ClientOptions, ProbeClient, looks_like_plain_http
 from extriage.probe.confirm import run_confirmations
 from extriage.probe.reconcile import UNKNOWN, reconcile
@@ -40,7 +42,9 @@ class ProbeOptions:
 class TargetProbe:
     """State of one target's probe: observations, facts and the base URL/Host in use."""
 
-    def __init__(self, client: ProbeClient, target: Target, opts: ProbeOptions, assess: AssessFn | None) -> None:
+    def __init__(
+        self, client: ProbeClient, target: Target, opts: ProbeOptions, assess: AssessFn | None
+    ) -> None:
         self.client = client
         self.target = target
         self.opts = opts
@@ -50,12 +54,17 @@ class TargetProbe:
         self.result = TargetResult(target=target.text, url=self.base_url)
         self.facts: list[Facts] = []
         self.conn_ids: dict[object, int] = {}
+        self.http: httpx.AsyncClient | None = None
         #: (wave, node name or None for "whichever answered", outcome) from --confirm checks.
         self.confirm_outcomes: list[tuple[str, str | None, WaveState]] = []
 
-    async def get(self, label: str, path: str, *, headers: dict[str, str] | None = None, close_after: bool = False) -> tuple[Observation, Facts]:
+    async def get(
+        self, label: str, path: str, *, headers: dict[str, str] | None = None, close_after: bool = False
+    ) -> tuple[Observation, Facts]:
         tls_out = self.result.tls if self.base_url.startswith("https") else None
+        assert self.http is not None, "TargetProbe.run() opens the session"
         obs = await self.client.fetch(
+            self.http,
             self.target,
             self.base_url,
             label,
@@ -76,12 +85,18 @@ class TargetProbe:
         return sorted({m for f in self.facts[start:] for m in f.exchange_markers})
 
     async def run(self) -> TargetResult:
+        if self.target.error:
+            return self.fail(self.target.error)
+        async with self.client.session() as http:
+            self.http = http
+            try:
+                return await self._run()
+            finally:
+                self.http = None
+
+    async def _run(self) -> TargetResult:
         t = self.target
         r = self.result
-        if t.error:
-            r.error = t.error
-            r.waves = uniform(State.ERROR, t.error)
-            return r
         first, _ = await self.get("owa-logon", LOGON)
         if first.error and t.scheme_guessed and t.scheme == "https" and looks_like_plain_http(first.error):
             r.notes.append("TLS failed in a way that suggests plain HTTP; retried over http")
@@ -97,7 +112,9 @@ class TargetProbe:
         if not self.exchange_markers() and self.should_try_cert_names():
             for name in host_names(r.tls):
                 self.host_header = name
-                r.notes.append(f"no Exchange answer for the bare IP; retried with the certificate name {name} as SNI/Host")
+                r.notes.append(
+                    f"no Exchange answer for the bare IP; retried with the certificate name {name} as SNI/Host"
+                )
                 start = len(self.facts)
                 await self.get("owa-logon", LOGON)
                 await self.get("exporttool", EXPORTTOOL)
@@ -119,7 +136,12 @@ class TargetProbe:
         return r
 
     def should_try_cert_names(self) -> bool:
-        return self.opts.try_cert_names and self.target.is_ip and self.base_url.startswith("https") and bool(self.result.tls)
+        return (
+            self.opts.try_cert_names
+            and self.target.is_ip
+            and self.base_url.startswith("https")
+            and bool(self.result.tls)
+        )
 
     def fail(self, reason: str) -> TargetResult:
         self.result.error = reason
@@ -168,13 +190,18 @@ class TargetProbe:
             signals = [s for i in idxs for s in self.facts[i].builds]
             rec = reconcile(signals)
             if rec.build is None:
-                waves = uniform(State.UNKNOWN, "Exchange answered but showed no version (no header, OWA path or manifest)")
+                waves = uniform(
+                    State.UNKNOWN, "Exchange answered but showed no version (no header, OWA path or manifest)"
+                )
                 node = NodeResult(name, None, UNKNOWN, None, waves, notes=list(rec.notes))
             else:
                 v = verdict_for_build(rec.build, self.assess)
                 notes = list(rec.notes) + v.notes
                 if v.exact_match is False and rec.confidence != "cu-only":
-                    notes.append(f"build {rec.build} is not in the catalogue" + (f"; nearest {v.nearest}" if v.nearest else ""))
+                    notes.append(
+                        f"build {rec.build} is not in the catalogue"
+                        + (f"; nearest {v.nearest}" if v.nearest else "")
+                    )
                 node = NodeResult(name, rec.build, rec.confidence, rec.source, v.waves, v.product, notes)
             nodes.append(node)
         apply_confirmations(self, nodes)
@@ -185,7 +212,11 @@ class TargetProbe:
         r.build, r.confidence, r.source, r.product = top.build, top.confidence, top.source, top.product
         if len(nodes) > 1:
             r.notes = [n for n in r.notes if not n.startswith("load balancer:")]
-            r.notes.append("load balancer: " + ", ".join(f"{n.name or '?'}={n.build or 'unknown'}" for n in nodes) + "; host state is the worst node")
+            r.notes.append(
+                "load balancer: "
+                + ", ".join(f"{n.name or '?'}={n.build or 'unknown'}" for n in nodes)
+                + "; host state is the worst node"
+            )
 
 
 def apply_confirmations(probe: TargetProbe, nodes: list[NodeResult]) -> None:
@@ -202,7 +233,9 @@ def apply_confirmations(probe: TargetProbe, nodes: list[NodeResult]) -> None:
             ):
                 n.waves[wave] = WaveState(ws.state, n.waves[wave].cves, n.waves[wave].fixed_by, ws.reason)
             elif ws.state is State.PATCHED and current is State.VULNERABLE:
-                n.notes.append(f"{wave}: confirmation did not reproduce ({ws.reason}); the build still says vulnerable")
+                n.notes.append(
+                    f"{wave}: confirmation did not reproduce ({ws.reason}); the build still says vulnerable"
+                )
 
 
 def describe(obs: Observation, facts: Facts) -> list[str]:
@@ -215,6 +248,7 @@ def describe(obs: Observation, facts: Facts) -> list[str]:
     for s in facts.builds:
         if s.source != "x-owa-version":
             out.append(f"{s.source}: {s.raw[:300]}")
+    out.extend(f"Exchange marker: {m}" for m in facts.exchange_markers if not m.endswith(" header"))
     out.extend(facts.notes)
     return out
 

@@ -45,8 +45,8 @@ def reconcile(signals: list[BuildSignal]) -> Reconciled:
     if not full:
         cus = sorted({s.build for s in partial}, key=_key)
         chosen = next(s for s in partial if s.build == cus[0])
-        notes = [f"OWA paths disagree: {', '.join(cus)}; kept the lowest"] if len(cus) > 1 else []
-        return Reconciled(chosen.build, CU_ONLY if len(cus) == 1 else INFERRED, chosen, notes)
+        disagree = [f"OWA paths disagree: {', '.join(cus)}; kept the lowest"] if len(cus) > 1 else []
+        return Reconciled(chosen.build, CU_ONLY if len(cus) == 1 else INFERRED, chosen, disagree)
     full_builds = sorted({s.build for s in full}, key=_key)
     path_cus = {s.build for s in partial}
     notes: list[str] = []
@@ -55,7 +55,10 @@ def reconcile(signals: list[BuildSignal]) -> Reconciled:
         return Reconciled(chosen.build, EXACT, chosen, notes)
     # Disagreement: keep the lowest candidate (3-part CUs count as their CU base).
     candidates = full + partial
-    lowest = min(candidates, key=lambda s: (_key(s.build)[:3], _key(s.build)[3:] or (-1,), _PREFERENCE.get(s.source, 9)))
+    lowest = min(
+        candidates,
+        key=lambda s: (_key(s.build)[:3], _key(s.build)[3:] or (-1,), _PREFERENCE.get(s.source, 9)),
+    )
     described = ", ".join(sorted({f"{s.source}={s.build}" for s in candidates}))
     notes.append(f"version signals disagree ({described}); kept the lowest, {lowest.build}")
     return Reconciled(lowest.build, INFERRED if lowest.parts == 4 else CU_ONLY, lowest, notes)

@@ -20,9 +20,14 @@ from defusedxml.common import DefusedXmlException
 
 #: Build in short (15.1.2176.9) or long (15.01.2176.009) form, 3 or 4 parts.
 _BUILD = r"(\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)"
-_OWA_PATH = re.compile(rb"/owa/(auth/)?(\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)/(?:themes|scripts|resources)/", re.I)
+_OWA_PATH = re.compile(
+    rb"/owa/(auth/)?(\d{1,2}\.\d{1,2}\.\d{1,5}(?:\.\d{1,5})?)/(?:themes|scripts|resources)/", re.I
+)
 _OWA_PAGE = re.compile(rb"<!--\s*OwaPage\s*=\s*ASP\.auth_logon_aspx\s*-->", re.I)
-_OWA_TITLE = re.compile(rb"<title>\s*(Outlook|Outlook Web App|Exchange Log In|Microsoft Exchange - Outlook Web Access)\s*</title>", re.I)
+_OWA_TITLE = re.compile(
+    rb"<title>\s*(Outlook|Outlook Web App|Exchange Log In|Microsoft Exchange - Outlook Web Access)\s*</title>",
+    re.I,
+)
 _NSPI_TITLE = re.compile(rb"<title>\s*Exchange MAPI/HTTP Connectivity Endpoint\s*</title>", re.I)
 _NSPI_VERSION = re.compile(rb"Version:\s*" + _BUILD.encode(), re.I)
 _HEADER_BUILD = re.compile(r"^\s*" + _BUILD + r"\s*$")
@@ -120,7 +125,9 @@ def extract(obs: Observation) -> Facts:
         else:
             build = normalise_build(owa_header)
             if build and build.count(".") == 3:
-                facts.builds.append(BuildSignal(build, 4, "x-owa-version", obs.label, obs.url, f"X-OWA-Version: {owa_header}"))
+                facts.builds.append(
+                    BuildSignal(build, 4, "x-owa-version", obs.label, obs.url, f"X-OWA-Version: {owa_header}")
+                )
                 facts.exchange_markers.append("X-OWA-Version header")
             else:
                 facts.notes.append(f"unparseable X-OWA-Version {owa_header[:80]!r} ignored")
@@ -132,7 +139,10 @@ def extract(obs: Observation) -> Facts:
         facts.location = loc[:2048]
         low = unquote(unquote(loc)).lower()
         if "/owa/" in low or "/ecp/" in low or "errorfe.aspx" in low:
-            facts.exchange_markers.append("redirect to OWA/ECP" + (" (federated sign-in)" if "wtrealm" in low or "/adfs/" in low else ""))
+            facts.exchange_markers.append(
+                "redirect to OWA/ECP"
+                + (" (federated sign-in)" if "wtrealm" in low or "/adfs/" in low else "")
+            )
     body = obs.body
     if body:
         m = _OWA_PATH.search(body)
@@ -141,7 +151,11 @@ def extract(obs: Observation) -> Facts:
             build = normalise_build(raw)
             if build:
                 parts = build.count(".") + 1
-                facts.builds.append(BuildSignal(build, parts, "owa-path", obs.label, obs.url, m.group(0).decode("ascii", "replace")))
+                facts.builds.append(
+                    BuildSignal(
+                        build, parts, "owa-path", obs.label, obs.url, m.group(0).decode("ascii", "replace")
+                    )
+                )
                 facts.exchange_markers.append("OWA resource path")
         if _OWA_PAGE.search(body):
             facts.exchange_markers.append("OwaPage marker")
@@ -150,7 +164,11 @@ def extract(obs: Observation) -> Facts:
         if obs.label == "exporttool" and obs.status == 200:
             mb = parse_manifest(body)
             if mb and mb.count(".") == 3:
-                facts.builds.append(BuildSignal(mb, 4, "exporttool-manifest", obs.label, obs.url, f'assemblyIdentity version="{mb}"'))
+                facts.builds.append(
+                    BuildSignal(
+                        mb, 4, "exporttool-manifest", obs.label, obs.url, f'assemblyIdentity version="{mb}"'
+                    )
+                )
                 facts.exchange_markers.append("ECP export-tool manifest")
         if _NSPI_TITLE.search(body):
             facts.exchange_markers.append("MAPI/HTTP endpoint page")
@@ -158,5 +176,9 @@ def extract(obs: Observation) -> Facts:
             if mv:
                 nb = normalise_build(mv.group(1).decode("ascii"))
                 if nb and nb.count(".") == 3:
-                    facts.builds.append(BuildSignal(nb, 4, "mapi-nspi", obs.label, obs.url, mv.group(0).decode("ascii", "replace")))
+                    facts.builds.append(
+                        BuildSignal(
+                            nb, 4, "mapi-nspi", obs.label, obs.url, mv.group(0).decode("ascii", "replace")
+                        )
+                    )
     return facts

@@ -8,6 +8,8 @@ only maps its per-CVE statuses onto the probe's states and never guesses: a miss
 from __future__ import annotations
 
 import enum
+import functools
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,7 +60,12 @@ class WaveState:
     reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"state": self.state.value, "cves": self.cves, "fixed_by": self.fixed_by, "reason": self.reason}
+        return {
+            "state": self.state.value,
+            "cves": self.cves,
+            "fixed_by": self.fixed_by,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -97,26 +104,53 @@ AssessFn = Callable[[str], Any]
 
 
 def load_assess() -> AssessFn | None:
-    """``parse_build`` + ``assess`` from the patch knowledge, or ``None`` when it is not installed."""
+    """``parse_build`` + ``assess`` from the patch knowledge, or ``None`` when it is not installed.
+    Assessments are cached per build text: thousands of targets share a handful of builds."""
     try:
-        from extriage.detections import builds
+        builds = importlib.import_module("extriage.detections.builds")
     except ImportError:
         return None
+    cache: dict[str, Any] = {}
 
     def _assess(text: str) -> Any:
-        return builds.assess(builds.parse_build(text))
+        hit = cache.get(text)
+        if hit is None:
+            hit = builds.assess(builds.parse_build(text))  # BuildParseError is a ValueError
+            if len(cache) < 10_000:
+                cache[text] = hit
+        return hit
 
     return _assess
+
+
+@functools.cache
+def _wave_cves() -> dict[str, frozenset[str]]:
+    try:
+        builds = importlib.import_module("extriage.detections.builds")
+    except ImportError:
+        return {}
+    return {str(w): frozenset(ids) for w, ids in builds.WAVES.items()}
 
 
 def verdict_for_build(build: str, assess: AssessFn | None) -> BuildVerdict:
     """Map the knowledge's per-CVE statuses onto per-wave states (worst CVE of a wave wins)."""
     if assess is None:
-        return BuildVerdict(uniform(State.UNKNOWN, "build knowledge (extriage.detections.builds) is not available"))
+        return BuildVerdict(
+            uniform(State.UNKNOWN, "build knowledge (extriage.detections.builds) is not available")
+        )
     try:
         a = assess(build)
     except ValueError as exc:  # BuildParseError
         return BuildVerdict(uniform(State.UNKNOWN, f"build {build} not understood: {exc}"))
+    if getattr(a, "assessable", True) is False:
+        why = (
+            "; ".join(str(n) for n in (getattr(a, "notes", None) or []))
+            or "the build knowledge cannot assess it"
+        )
+        return BuildVerdict(
+            uniform(State.UNKNOWN, f"build {build}: {why}"), product=getattr(a, "product", None) or None
+        )
+    not_applicable = {str(c) for c in (getattr(a, "not_applicable", None) or [])}
     per_wave: dict[str, list[Any]] = {w: [] for w in WAVES}
     for cs in getattr(a, "cves", []) or []:
         per_wave.setdefault(str(cs.wave), []).append(cs)
@@ -124,7 +158,15 @@ def verdict_for_build(build: str, assess: AssessFn | None) -> BuildVerdict:
     for wave in WAVES:
         items = per_wave.get(wave, [])
         if not items:
-            waves[wave] = WaveState(State.UNKNOWN, reason="no CVE of this wave in the build knowledge")
+            ids = _wave_cves().get(wave, frozenset())
+            if ids and ids <= not_applicable:
+                waves[wave] = WaveState(
+                    State.PATCHED,
+                    sorted(ids),
+                    reason=f"not affected: these CVEs do not apply to {getattr(a, 'product', 'this product')}",
+                )
+            else:
+                waves[wave] = WaveState(State.UNKNOWN, reason="no CVE of this wave in the build knowledge")
             continue
         states = [_CVE_STATUS.get(str(cs.status), State.UNKNOWN) for cs in items]
         st = worst(states)
@@ -135,7 +177,9 @@ def verdict_for_build(build: str, assess: AssessFn | None) -> BuildVerdict:
         if st is State.VULNERABLE_UNLESS_SU:
             reason = f"build shows the CU only; vulnerable unless {fixed_by or 'the fixing SU'} is installed"
         elif st is State.VULNERABLE:
-            reason = f"build {build} is older than the fix" + (f" ({fixed_by})" if fixed_by else " and its CU has no fixing SU: upgrade")
+            reason = f"build {build} is older than the fix" + (
+                f" ({fixed_by})" if fixed_by else " and its CU has no fixing SU: upgrade"
+            )
         elif st is State.PATCHED:
             reason = f"build {build} includes the fix"
         else:

@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 
 DEFAULT_MAX_TARGETS = 65_536
 
-_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$")
+_HOSTNAME = re.compile(
+    r"^(?=.{1,253}$)([A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?$"
+)
 _PLAIN_HTTP_PORTS = frozenset({80, 8080, 8000})
 
 
@@ -106,9 +108,12 @@ def parse_one(text: str, max_targets: int = DEFAULT_MAX_TARGETS) -> Iterator[Tar
             return
         size = net.num_addresses
         if size > max_targets:
-            yield _bad(raw, f"CIDR range has {size} addresses, more than the cap of {max_targets} (raise --max-targets)")
+            yield _bad(
+                raw,
+                f"CIDR range has {size} addresses, more than the cap of {max_targets} (raise --max-targets)",
+            )
             return
-        hosts: Iterable[ipaddress.IPv4Address | ipaddress.IPv6Address] = net.hosts() if size > 2 else iter(net)
+        hosts: Iterable[object] = net.hosts() if size > 2 else iter(net)
         for ip in hosts:
             yield _with_port(str(ip), None, str(ip), None)
         return
@@ -141,7 +146,12 @@ def parse_targets(entries: Iterable[str], max_targets: int = DEFAULT_MAX_TARGETS
                     continue
                 seen.add(ident)
             if len(out) >= max_targets:
-                out.append(_bad(entry.strip(), f"target cap of {max_targets} reached; the rest of the input was not probed"))
+                out.append(
+                    _bad(
+                        entry.strip(),
+                        f"target cap of {max_targets} reached; the rest of the input was not probed",
+                    )
+                )
                 return out
             out.append(t)
     return out
@@ -154,7 +164,9 @@ def read_targets_file(path: str) -> list[str]:
             lines = []
             for line in fh:
                 if len(line) > 4096:
-                    raise TargetError(f"Targets file {path} has a line longer than 4096 characters; is it a list of targets?")
+                    raise TargetError(
+                        f"Targets file {path} has a line longer than 4096 characters; is it a list of targets?"
+                    )
                 entry = line.split("#", 1)[0].strip()
                 if entry:
                     lines.extend(entry.replace(",", " ").split())

@@ -1,0 +1,117 @@
+"""Benchmark ``extriage probe`` against >= 1,000 mock Exchange targets on loopback.
+
+The mock (tests/probe/mock_exchange.py) runs in its own process: one uvicorn server listening on
+N ports, profiles cycling through Exchange 2010/2013/2016/2019 variants, a load-balanced pair and a
+non-Exchange site. The probe runs as the real CLI in a child process (``--json``, default options,
+version-only mode), so the figures include start-up. Reported: targets/s, requests per target
+(from the JSON evidence), peak RSS of the probe process. Reference in the same run: a bare httpx
+blast of the same number of GETs at the same concurrency — the mock's own ceiling on this machine.
+
+    .venv/bin/python bench/probe/bench_probe.py --targets 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "probe"))
+
+from mock_exchange import MockFarm, Profile  # noqa: E402
+
+VARIANTS = [
+    Profile("2013", nodes=[("EX13", "15.0.1497.2")]),
+    Profile("2016-cuonly", nodes=[("EX16", "15.1.2176.2")], exporttool=False),
+    Profile("2016-patched", nodes=[("EX16P", "15.1.2507.35")], owa_version_header=True),
+    Profile("2019", nodes=[("EX19", "15.2.986.14")], owa_version_header=True),
+    Profile("2010", nodes=[("", "14.3.513.0")], owa_version_header=True),
+    Profile("lb", nodes=[("EXLB01", "15.1.2507.35"), ("EXLB02", "15.1.2176.2")], owa_version_header=True),
+    Profile("federated", nodes=[("EXF", "15.2.792.3")], federated=True),
+    Profile("web", exchange=False),
+]
+
+
+def serve(n: int, q: mp.Queue) -> None:  # type: ignore[type-arg]
+    farm = MockFarm()
+    ports = farm.start_uvicorn([VARIANTS[i % len(VARIANTS)] for i in range(n)])
+    q.put(ports)
+    while True:
+        time.sleep(3600)
+
+
+async def blast(urls: list[str], concurrency: int) -> float:
+    import httpx
+
+    sem = asyncio.Semaphore(concurrency)
+    started = time.perf_counter()
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency)) as c:
+
+        async def one(u: str) -> None:
+            async with sem:
+                await c.get(u + "/owa/auth/logon.aspx")
+
+        await asyncio.gather(*(one(u) for u in urls))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--targets", type=int, default=1000)
+    ap.add_argument("--concurrency", type=int, default=200)
+    args = ap.parse_args()
+    out_dir = ROOT / "bench" / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    q: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+    server = mp.Process(target=serve, args=(args.targets, q), daemon=True)
+    server.start()
+    try:
+        ports: list[int] = q.get(timeout=120)
+        urls = [f"http://127.0.0.1:{p}" for p in ports]
+        targets_file = out_dir / "probe-targets.txt"
+        targets_file.write_text("\n".join(urls) + "\n")
+        json_out = out_dir / "probe-results.json"
+        cmd = [
+            sys.executable, "-m", "extriage", "probe", "--targets", str(targets_file),
+            "--json", str(json_out), "--quiet", "--concurrency", str(args.concurrency),
+        ]  # fmt: skip
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        elapsed = time.perf_counter() - started
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_kib = usage.ru_maxrss
+        cpu = usage.ru_utime + usage.ru_stime
+        if proc.returncode not in (0, 3, 10):
+            print(proc.stderr, file=sys.stderr)
+            raise SystemExit(f"probe failed with exit code {proc.returncode}")
+        doc = json.loads(json_out.read_text())
+        results = doc["results"]
+        reqs = [r["requests"] for r in results]
+        errors = sum(1 for r in results if r["error"])
+        states: dict[str, int] = {}
+        for r in results:
+            states[r["worst_state"]] = states.get(r["worst_state"], 0) + 1
+        n_requests = sum(reqs)
+        ref = asyncio.run(blast([urls[i % len(urls)] for i in range(n_requests)], args.concurrency))
+        print(f"targets: {len(results)}  errors: {errors}  states: {states}")
+        print(f"probe: {elapsed:.2f}s wall (incl. start-up) = {len(results) / elapsed:.0f} targets/s")
+        print(f"requests/target: mean {n_requests / len(results):.2f}, max {max(reqs)}  ({n_requests} requests)")
+        print(f"peak RSS of the probe process: {peak_kib / 1024:.0f} MiB; probe CPU {cpu:.2f}s ({cpu / elapsed:.0%} of one core)")
+        print(f"reference httpx blast of {n_requests} GETs: {ref:.2f}s = {n_requests / ref:.0f} req/s; probe achieved {n_requests / elapsed:.0f} req/s ({n_requests / elapsed / (n_requests / ref):.2f}x of the mock's ceiling)")
+    finally:
+        server.terminate()
+        server.join(5)
+        for f in ("probe-targets.txt", "probe-results.json"):
+            (out_dir / f).unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

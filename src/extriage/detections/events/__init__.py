@@ -1,0 +1,1 @@
+"""Windows event detections: YAML rules (``rules/*.yml``) and the small engine that runs them."""

@@ -1,0 +1,308 @@
+"""Turn a stream of normalised events from one file into findings, timeline rows and coverage.
+
+One :class:`EventCollector` per file (it runs inside a worker process): it folds repeated matches of
+a rule into one finding (per computer and the rule's ``group_by`` fields), keeps a few evidence
+records per finding, tracks each channel's time span and clearing events, and indexes the remote
+IP addresses seen so a later stage can match the attacker's IPs from the web logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from extriage.detections.events.engine import EventRule, RuleSet, Sequence
+from extriage.findings import EvidenceLine, FamilyCoverage, Finding, Indicators, Outcome, TimelineEvent, iso
+from extriage.formats.event_record import EventRecord, cap
+
+MAX_EVIDENCE = 5  # evidence records kept per finding (the count says how many matched)
+MAX_TIMELINE_PER_FINDING = 50
+MAX_IPS = 100_000
+IP_FIELDS = ("IpAddress", "SourceAddress", "SourceIp", "ClientAddress", "ClientIP", "DestinationIp")
+_NOT_REMOTE = frozenset({"", "-", "::1", "127.0.0.1", "localhost", "local", "::ffff:127.0.0.1", "0.0.0.0"})  # noqa: S104
+#: Event ids whose IP field means the address reached the server (logon, share, connection).
+IP_SUCCESS_IDS = frozenset({3, 4624, 4648, 5140, 5145})
+TAG_WINDOW = "incident-window"
+
+
+@dataclass(slots=True)
+class ChannelSpan:
+    channel: str
+    records: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    cleared: list[dict[str, Any]] = field(default_factory=list)
+    computers: set[str] = field(default_factory=set)
+
+    def add(self, rec: EventRecord) -> None:
+        self.records += 1
+        ts = rec.time
+        if ts is not None:
+            if self.first is None or ts < self.first:
+                self.first = ts
+            if self.last is None or ts > self.last:
+                self.last = ts
+        if rec.computer and len(self.computers) < 20:
+            self.computers.add(rec.computer)
+
+
+@dataclass(slots=True)
+class IpSighting:
+    count: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    event_ids: set[int] = field(default_factory=set)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+
+class EventCollector:
+    def __init__(self, rules: RuleSet, source: str, family_prefix: str) -> None:
+        self.rules = rules
+        self.source = source
+        self.family_prefix = family_prefix
+        self.channels: dict[str, ChannelSpan] = {}
+        self.findings: dict[tuple[str, ...], Finding] = {}
+        self.events: list[TimelineEvent] = []
+        self._timeline_count: dict[tuple[str, ...], int] = {}
+        self.webshell_paths: set[str] = set()
+        self.ips: dict[str, IpSighting] = {}
+        self.no_time = 0
+        self.time_fields: dict[str, int] = {}
+
+    # -- per event ------------------------------------------------------------------------------
+    def feed(self, rec: EventRecord) -> None:
+        channel = rec.channel or "(unknown channel)"
+        span = self.channels.get(channel)
+        if span is None:
+            span = self.channels[channel] = ChannelSpan(channel)
+        span.add(rec)
+        if rec.time is None:
+            self.no_time += 1
+        else:
+            self.time_fields[rec.time_field] = self.time_fields.get(rec.time_field, 0) + 1
+        if rec.event_id in (1102, 104) and rec.provider.lower() == "microsoft-windows-eventlog":
+            cleared_channel = rec.data.get("Channel") if rec.event_id == 104 else "Security"
+            span.cleared.append(
+                {
+                    "time": iso(rec.time),
+                    "log": cleared_channel or channel,
+                    "by": "\\".join(x for x in (rec.data.get("SubjectDomainName"), rec.data.get("SubjectUserName")) if x),
+                    "record": rec.position,
+                }
+            )
+        for name in IP_FIELDS:
+            ip = rec.data.get(name)
+            if ip and ip.strip().lower() not in _NOT_REMOTE:
+                self._see_ip(ip.strip(), rec)
+        hits = self.rules.match(rec)
+        for rule in hits:
+            self._hit(rule, rec)
+
+    def _see_ip(self, ip: str, rec: EventRecord) -> None:
+        s = self.ips.get(ip)
+        if s is None:
+            if len(self.ips) >= MAX_IPS:
+                return
+            s = self.ips[ip] = IpSighting()
+        s.count += 1
+        if rec.event_id is not None:
+            s.event_ids.add(rec.event_id)
+        if rec.time is not None:
+            if s.first is None or rec.time < s.first:
+                s.first = rec.time
+            if s.last is None or rec.time > s.last:
+                s.last = rec.time
+        if len(s.samples) < 3:
+            s.samples.append(
+                {
+                    "source": self.source,
+                    "line": rec.position,
+                    "raw": cap(rec.raw, 2000),
+                    "time": rec.time,
+                    "event_id": rec.event_id,
+                    "channel": rec.channel,
+                    "summary": rec.summary(),
+                    "fields": _base_fields(rec),
+                }
+            )
+
+    def _hit(self, rule: EventRule, rec: EventRecord) -> None:
+        outcome = rule.outcome_for(rec)
+        key = (rule.id, outcome.value, rec.computer.lower(), *(rec.data.get(g, "") or _special(rec, g) for g in rule.group_by))
+        finding = self.findings.get(key)
+        if finding is None:
+            finding = self.findings[key] = Finding(
+                rule_id=rule.id,
+                title=rule.title,
+                severity=rule.severity,
+                confidence=rule.confidence,
+                outcome=outcome,
+                description=rule.description,
+                wave=rule.wave,
+                cves=list(rule.cves),
+                attack=list(rule.attack),
+                references=list(rule.references),
+                tags=["events", *rule.tags, *([TAG_WINDOW] if rule.incident_window else [])],
+                count=0,
+            )
+            if rec.computer:
+                finding.indicators.hosts.append(rec.computer)
+        finding.count += 1
+        finding.touch(rec.time)
+        if len(finding.evidence) < MAX_EVIDENCE:
+            fields = _base_fields(rec)
+            for name in sorted(rule.fields | set(rule.group_by)):
+                value = rec.data.get(name) or _special(rec, name)
+                if value:
+                    fields[name] = cap(value, 2000)
+            finding.evidence.append(
+                EvidenceLine(source=self.source, line=rec.position, raw=rec.raw, fields=fields, timestamp=rec.time)
+            )
+        ind = Indicators()
+        for kind, names in rule.indicators.items():
+            values: list[str] = getattr(ind, kind)
+            for name in names:
+                value = (rec.data.get(name) or "").strip()
+                if value and value != "-" and value not in values:
+                    values.append(value)
+        finding.indicators.merge(ind)
+        for name in rule.webshell_paths:
+            value = (rec.data.get(name) or "").strip().strip("'\"")
+            if value:
+                self.webshell_paths.add(value.replace("/", "\\").lower())
+        n = self._timeline_count.get(key, 0)
+        if rec.time is not None and n < MAX_TIMELINE_PER_FINDING:
+            self._timeline_count[key] = n + 1
+            self.events.append(
+                TimelineEvent(
+                    timestamp=rec.time,
+                    source=self.source,
+                    line=rec.position,
+                    kind="event",
+                    summary=f"{rule.title} — {rec.summary()}",
+                    client_ip=_first_ip(rec),
+                    raw=cap(rec.raw, 2000),
+                )
+            )
+
+    # -- end of file ------------------------------------------------------------------------------
+    def finding_list(self, sha256: str | None) -> list[Finding]:
+        out = list(self.findings.values())
+        for f in out:
+            for ev in f.evidence:
+                ev.sha256 = sha256
+        return out
+
+    def coverage(self, size: int) -> list[FamilyCoverage]:
+        fams: list[FamilyCoverage] = []
+        for i, span in enumerate(sorted(self.channels.values(), key=lambda s: s.channel)):
+            fam = FamilyCoverage(f"{self.family_prefix}:{span.channel}", files=1, lines=span.records, parsed=span.records)
+            fam.bytes = size if i == 0 else 0
+            fam.span(span.first)
+            fam.span(span.last)
+            for c in span.cleared:
+                by = f" by {c['by']}" if c["by"] else ""
+                fam.notes.append(f"log {c['log']} cleared at {c['time']}{by} ({self.source}, record {c['record']})")
+            fams.append(fam)
+        return fams
+
+    def channel_summary(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "channel": s.channel,
+                "records": s.records,
+                "first": iso(s.first),
+                "last": iso(s.last),
+                "cleared": s.cleared,
+                "computers": sorted(s.computers),
+            }
+            for s in sorted(self.channels.values(), key=lambda s: s.channel)
+        ]
+
+    def ip_index(self) -> dict[str, dict[str, Any]]:
+        return {
+            ip: {"count": s.count, "first": s.first, "last": s.last, "event_ids": sorted(s.event_ids), "samples": s.samples}
+            for ip, s in self.ips.items()
+        }
+
+
+def _special(rec: EventRecord, name: str) -> str:
+    low = name.lower()
+    if low == "channel":
+        return rec.channel
+    if low == "message":
+        return rec.message
+    if low == "computer":
+        return rec.computer
+    return ""
+
+
+def _base_fields(rec: EventRecord) -> dict[str, Any]:
+    return {
+        "channel": rec.channel,
+        "provider": rec.provider,
+        "event_id": rec.event_id,
+        "level": rec.level,
+        "record_id": rec.record_id,
+        "computer": rec.computer,
+        "time_field": rec.time_field,
+    }
+
+
+def _first_ip(rec: EventRecord) -> str:
+    for name in IP_FIELDS:
+        ip = rec.data.get(name)
+        if ip and ip.strip() not in _NOT_REMOTE:
+            return ip.strip()
+    return ""
+
+
+def apply_sequences(findings: list[Finding], sequences: list[Sequence]) -> list[Finding]:
+    """New findings for each sequence whose ``first`` rule is followed by a ``then`` rule on the same
+    computer within the sequence's time limit (times are the folded findings' first/last seen)."""
+    out: list[Finding] = []
+    for seq in sequences:
+        firsts = [f for f in findings if f.rule_id == seq.first and f.first_seen is not None]
+        thens = [f for f in findings if f.rule_id in seq.then and f.first_seen is not None]
+        limit = timedelta(minutes=seq.within_minutes)
+        for a in firsts:
+            hosts = {h.lower() for h in a.indicators.hosts}
+            assert a.first_seen is not None
+            a_last = a.last_seen or a.first_seen
+            follow = [
+                b
+                for b in thens
+                if (not hosts or not b.indicators.hosts or hosts & {h.lower() for h in b.indicators.hosts})
+                and b.last_seen is not None
+                and b.last_seen >= a.first_seen
+                and b.first_seen is not None
+                and b.first_seen <= a_last + limit
+            ]
+            if not follow:
+                continue
+            combined = Finding(
+                rule_id=seq.id,
+                title=seq.title,
+                severity=seq.severity,
+                confidence=seq.confidence,
+                outcome=seq.outcome,
+                description=seq.description,
+                wave=seq.wave,
+                cves=list(seq.cves),
+                attack=list(seq.attack),
+                references=list(seq.references),
+                tags=["events", "sequence"],
+                count=a.count + sum(b.count for b in follow),
+            )
+            for part in [a, *follow]:
+                combined.touch(part.first_seen)
+                combined.touch(part.last_seen)
+                combined.evidence.extend(part.evidence[:3])
+                combined.indicators.merge(part.indicators)
+            out.append(combined)
+    return out
+
+
+def outcome_rank(o: Outcome) -> int:
+    return {Outcome.WEBSHELL: 4, Outcome.SUCCESS: 3, Outcome.ATTEMPT: 2, Outcome.SCANNER: 1, Outcome.INFO: 0}[o]

@@ -1,0 +1,375 @@
+"""A small engine that matches normalised Windows events against YAML rules (``rules/*.yml``).
+
+The knowledge lives in the rule files (facts from Microsoft, Sigma, Splunk, Elastic, named in each
+file); this module only loads, indexes and evaluates them. Rules are indexed by event id so an event
+is only compared with the few rules that can apply to it.
+
+Matching is done on a normalised form of each value: case-folded, single quotes turned into double
+quotes, runs of white space collapsed to one space — because the same cmdlet is rendered
+``-Role "Mailbox Import Export"`` in the EVTX message and ``-Role 'Mailbox Import Export'`` by some
+SIEMs. Rule patterns are normalised the same way.
+
+Condition language (a mapping with one of these keys, nested freely)::
+
+    all: [cond, ...]        any: [cond, ...]        not: cond
+    field: Name | [Name, Alternative, ...]   (first non-empty field; "message", "text" = message + all data)
+      with one of: contains | contains_all | startswith | endswith | equals  (str or list: any of)
+                   regex (on the normalised value) | empty: true/false
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from extriage.findings import Confidence, Outcome, Severity
+from extriage.formats.event_record import EventRecord
+
+_WS = re.compile(r"\s+")
+_QUOTES = str.maketrans({"'": '"', "\u2018": '"', "\u2019": '"', "\u201c": '"', "\u201d": '"'})
+
+
+def norm(text: str) -> str:
+    """The form values and patterns are compared in (see the module docstring)."""
+    return _WS.sub(" ", text.translate(_QUOTES)).casefold().strip()
+
+
+class RuleError(ValueError):
+    """A rule file is malformed (one-line reason naming the file and rule)."""
+
+
+class View:
+    """Lazily normalised fields of one event, shared by all rules evaluated against it."""
+
+    __slots__ = ("_cache", "_lower", "rec")
+
+    def __init__(self, rec: EventRecord) -> None:
+        self.rec = rec
+        self._cache: dict[str, str | None] = {}
+        self._lower: dict[str, str] | None = None
+
+    def raw(self, name: str) -> str | None:
+        rec = self.rec
+        key = name.lower()
+        if key == "message":
+            return rec.message or None
+        if key == "text":
+            return "\n".join([rec.message, *rec.data.values()])
+        if key == "channel":
+            return rec.channel
+        if key == "provider":
+            return rec.provider
+        if key == "computer":
+            return rec.computer
+        value = rec.data.get(name)
+        if value is None:
+            if self._lower is None:
+                self._lower = {k.lower(): k for k in rec.data}
+            real = self._lower.get(key)
+            value = rec.data.get(real) if real is not None else None
+        return value if value else None
+
+    def get(self, name: str) -> str | None:
+        if name in self._cache:
+            return self._cache[name]
+        value = self.raw(name)
+        out = norm(value) if value is not None else None
+        self._cache[name] = out
+        return out
+
+    def first(self, names: tuple[str, ...]) -> str | None:
+        for n in names:
+            v = self.get(n)
+            if v:
+                return v
+        return None
+
+
+Cond = Callable[[View], bool]
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    return [str(value)]
+
+
+def compile_cond(spec: Any, where: str) -> tuple[Cond, set[str]]:
+    """Compile one condition mapping; also return the field names it reads (for evidence)."""
+    if not isinstance(spec, dict):
+        raise RuleError(f"{where}: a condition must be a mapping, got {type(spec).__name__}")
+    if "all" in spec or "any" in spec:
+        key = "all" if "all" in spec else "any"
+        parts = [compile_cond(s, where) for s in spec[key] or []]
+        conds = [c for c, _ in parts]
+        fields = set().union(*(f for _, f in parts)) if parts else set()
+        if key == "all":
+            return (lambda v: all(c(v) for c in conds)), fields
+        return (lambda v: any(c(v) for c in conds)), fields
+    if "not" in spec:
+        inner, fields = compile_cond(spec["not"], where)
+        return (lambda v: not inner(v)), fields
+    if "field" not in spec:
+        raise RuleError(f"{where}: condition {spec!r} has no 'field', 'all', 'any' or 'not'")
+    names = tuple(_as_list(spec["field"]))
+    fields = set(names)
+    if "empty" in spec:
+        want_empty = bool(spec["empty"])
+        return (lambda v: (v.first(names) is None) == want_empty), fields
+    if "contains_all" in spec:
+        needles = [norm(s) for s in _as_list(spec["contains_all"])]
+
+        def contains_all(v: View) -> bool:
+            value = v.first(names)
+            return value is not None and all(n in value for n in needles)
+
+        return contains_all, fields
+    if "regex" in spec:
+        try:
+            rx = re.compile(str(spec["regex"]))
+        except re.error as exc:
+            raise RuleError(f"{where}: bad regex {spec['regex']!r}: {exc}") from None
+
+        def regex(v: View) -> bool:
+            value = v.first(names)
+            return value is not None and rx.search(value) is not None
+
+        return regex, fields
+    for op in ("contains", "startswith", "endswith", "equals"):
+        if op in spec:
+            return _simple(op, names, tuple(norm(s) for s in _as_list(spec[op]))), fields
+    raise RuleError(f"{where}: condition on {names} has no operator")
+
+
+def _simple(op: str, names: tuple[str, ...], needles: tuple[str, ...]) -> Cond:
+    if op == "contains":
+        return lambda v: (x := v.first(names)) is not None and any(n in x for n in needles)
+    if op == "startswith":
+        return lambda v: (x := v.first(names)) is not None and x.startswith(needles)
+    if op == "endswith":
+        return lambda v: (x := v.first(names)) is not None and x.endswith(needles)
+    return lambda v: v.first(names) in needles
+
+
+@dataclass(slots=True)
+class EventRule:
+    id: str
+    title: str
+    description: str
+    severity: Severity
+    confidence: Confidence
+    outcome: Outcome
+    wave: str
+    cves: list[str]
+    attack: list[str]
+    references: list[str]
+    channels: frozenset[str]
+    providers: frozenset[str]
+    event_ids: frozenset[int]
+    levels: frozenset[int]
+    cond: Cond | None
+    fields: set[str]
+    outcome_by_event_id: dict[int, Outcome] = field(default_factory=dict)
+    indicators: dict[str, list[str]] = field(default_factory=dict)  # Indicators attribute -> fields
+    webshell_paths: list[str] = field(default_factory=list)  # fields holding a written web shell path
+    group_by: list[str] = field(default_factory=list)
+    incident_window: bool = False  # only means something near other attack traces (see stage)
+    tags: list[str] = field(default_factory=list)
+
+    def applies(self, rec: EventRecord) -> bool:
+        if self.channels and rec.channel.lower() not in self.channels:
+            return False
+        if self.providers and rec.provider.lower() not in self.providers:
+            return False
+        return not (self.levels and rec.level not in self.levels)
+
+    def outcome_for(self, rec: EventRecord) -> Outcome:
+        if rec.event_id is not None and rec.event_id in self.outcome_by_event_id:
+            return self.outcome_by_event_id[rec.event_id]
+        return self.outcome
+
+
+@dataclass(slots=True)
+class Sequence:
+    """``first`` followed by any of ``then`` on the same computer within ``within_minutes``."""
+
+    id: str
+    title: str
+    description: str
+    first: str
+    then: list[str]
+    within_minutes: float
+    severity: Severity
+    confidence: Confidence
+    outcome: Outcome
+    wave: str
+    cves: list[str]
+    attack: list[str]
+    references: list[str]
+
+
+@dataclass(slots=True)
+class RuleSet:
+    rules: list[EventRule]
+    sequences: list[Sequence]
+    by_event_id: dict[int, list[EventRule]]
+    any_event_id: list[EventRule]
+
+    def match(self, rec: EventRecord) -> list[EventRule]:
+        candidates = self.by_event_id.get(rec.event_id, []) if rec.event_id is not None else []
+        if self.any_event_id:
+            candidates = candidates + self.any_event_id
+        if not candidates:
+            return []
+        view: View | None = None
+        hits: list[EventRule] = []
+        for rule in candidates:
+            if not rule.applies(rec):
+                continue
+            if rule.cond is not None:
+                if view is None:
+                    view = View(rec)
+                if not rule.cond(view):
+                    continue
+            hits.append(rule)
+        return hits
+
+    def by_id(self) -> dict[str, EventRule]:
+        return {r.id: r for r in self.rules}
+
+
+def _enum(kind: type[Any], value: Any, where: str) -> Any:
+    try:
+        if kind is Outcome:
+            return Outcome(str(value).lower())
+        return kind[str(value).upper()]
+    except (KeyError, ValueError):
+        raise RuleError(f"{where}: unknown {kind.__name__.lower()} {value!r}") from None
+
+
+def _parse_rule(doc: dict[str, Any], where: str) -> EventRule:
+    rid = str(doc.get("id") or "")
+    if not rid:
+        raise RuleError(f"{where}: a rule has no id")
+    where = f"{where} rule {rid}"
+    cond: Cond | None = None
+    fields: set[str] = set()
+    if doc.get("match") is not None:
+        cond, fields = compile_cond(doc["match"], where)
+    indicators = {k: _as_list(v) for k, v in (doc.get("indicators") or {}).items()}
+    for key in indicators:
+        if key not in ("client_ips", "paths", "urls", "accounts", "hosts", "user_agents", "hashes"):
+            raise RuleError(f"{where}: unknown indicator kind {key!r}")
+    for names in indicators.values():
+        fields.update(names)
+    return EventRule(
+        id=rid,
+        title=str(doc["title"]),
+        description=str(doc.get("description", "")).strip(),
+        severity=_enum(Severity, doc.get("severity", "medium"), where),
+        confidence=_enum(Confidence, doc.get("confidence", "medium"), where),
+        outcome=_enum(Outcome, doc.get("outcome", "info"), where),
+        wave=str(doc.get("wave", "other")),
+        cves=_as_list(doc.get("cves")),
+        attack=_as_list(doc.get("attack")),
+        references=_as_list(doc.get("references")),
+        channels=frozenset(c.lower() for c in _as_list(doc.get("channel"))),
+        providers=frozenset(p.lower() for p in _as_list(doc.get("provider"))),
+        event_ids=frozenset(int(e) for e in _as_list(doc.get("event_id"))),
+        levels=frozenset(int(e) for e in _as_list(doc.get("level"))),
+        cond=cond,
+        fields=fields,
+        outcome_by_event_id={
+            int(k): _enum(Outcome, v, where) for k, v in (doc.get("outcome_by_event_id") or {}).items()
+        },
+        indicators=indicators,
+        webshell_paths=_as_list(doc.get("webshell_path")),
+        group_by=_as_list(doc.get("group_by")),
+        incident_window=bool(doc.get("incident_window", False)),
+        tags=_as_list(doc.get("tags")),
+    )
+
+
+def _parse_sequence(doc: dict[str, Any], where: str) -> Sequence:
+    sid = str(doc.get("id") or "")
+    where = f"{where} sequence {sid}"
+    return Sequence(
+        id=sid,
+        title=str(doc["title"]),
+        description=str(doc.get("description", "")).strip(),
+        first=str(doc["first"]),
+        then=_as_list(doc["then"]),
+        within_minutes=float(doc.get("within_minutes", 60)),
+        severity=_enum(Severity, doc.get("severity", "high"), where),
+        confidence=_enum(Confidence, doc.get("confidence", "medium"), where),
+        outcome=_enum(Outcome, doc.get("outcome", "attempt"), where),
+        wave=str(doc.get("wave", "other")),
+        cves=_as_list(doc.get("cves")),
+        attack=_as_list(doc.get("attack")),
+        references=_as_list(doc.get("references")),
+    )
+
+
+def build_ruleset(texts: Iterable[tuple[str, str]]) -> RuleSet:
+    """Build a rule set from ``(name, yaml text)`` pairs. Raises :class:`RuleError`."""
+    rules: list[EventRule] = []
+    sequences: list[Sequence] = []
+    for name, text in texts:
+        try:
+            doc = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise RuleError(f"{name}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        if not isinstance(doc, dict):
+            raise RuleError(f"{name}: expected a mapping with 'rules' and/or 'sequences'")
+        for item in doc.get("rules") or []:
+            rules.append(_parse_rule(item, name))
+        for item in doc.get("sequences") or []:
+            sequences.append(_parse_sequence(item, name))
+    ids = [r.id for r in rules] + [s.id for s in sequences]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise RuleError(f"duplicate rule ids: {', '.join(sorted(dupes))}")
+    known = {r.id for r in rules}
+    for s in sequences:
+        for ref in [s.first, *s.then]:
+            if ref not in known:
+                raise RuleError(f"sequence {s.id} refers to unknown rule {ref}")
+    by_eid: dict[int, list[EventRule]] = {}
+    any_eid: list[EventRule] = []
+    for r in rules:
+        if not r.event_ids:
+            if not (r.providers or r.channels):
+                raise RuleError(f"rule {r.id} names no event_id, provider or channel (it would test every event)")
+            any_eid.append(r)
+        for eid in r.event_ids:
+            by_eid.setdefault(eid, []).append(r)
+    return RuleSet(rules, sequences, by_eid, any_eid)
+
+
+@cache
+def default_rules() -> RuleSet:
+    """The packaged rules (``detections/events/rules/*.yml``)."""
+    folder = resources.files("extriage.detections.events").joinpath("rules")
+    texts = sorted(
+        (f"rules/{p.name}", p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith((".yml", ".yaml"))
+    )
+    return build_ruleset(texts)
+
+
+def load_rules(extra_dirs: Iterable[str] = ()) -> RuleSet:
+    """Packaged rules plus ``*.yml`` rule files from ``extra_dirs``."""
+    extra = [(str(p), p.read_text(encoding="utf-8")) for d in extra_dirs for p in sorted(Path(d).glob("*.y*ml"))]
+    if not extra:
+        return default_rules()
+    folder = resources.files("extriage.detections.events").joinpath("rules")
+    base = [(f"rules/{p.name}", p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith(".yml")]
+    return build_ruleset(sorted(base) + extra)

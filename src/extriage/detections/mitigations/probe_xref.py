@@ -1,0 +1,114 @@
+"""Cross-reference the configuration verdicts with a live ``extriage probe --confirm`` result.
+
+Why: the evidence says what the configuration *should* do; the probe saw what the server *did*
+(request aborted or answered). Agreement raises confidence; disagreement points at the likely cause
+(another server behind the load balancer, a reverse proxy / WAF, configuration changed since the
+collection, or a child web.config the collection missed).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from extriage.detections.mitigations.verify import VerifyReport
+
+#: probe wave -> rewrite mitigation id verified from configuration
+WAVE_MITIGATION = {"proxylogon": "proxylogon-rewrite", "proxynotshell": "proxynotshell-rewrite"}
+MAX_PROBE_JSON = 64 * 1024 * 1024
+
+
+class ProbeJsonError(ValueError):
+    """The probe JSON file cannot be used."""
+
+
+def load_probe_json(path: str) -> dict[str, Any]:
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_PROBE_JSON:
+            raise ProbeJsonError(f"{path}: {size:,} bytes is too large for a probe result")
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProbeJsonError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProbeJsonError(f"{path}: cannot be read ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ProbeJsonError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        raise ProbeJsonError(f"{path}: not an extriage probe --json result (no 'results' list)")
+    return data
+
+
+def live_state(result: dict[str, Any], wave: str) -> tuple[str, str]:
+    """("blocked" | "not-blocked" | "inconclusive" | "not-run", the probe's own words)."""
+    confirmations = result.get("confirmations") or {}
+    text = str(confirmations.get(wave, "")) if isinstance(confirmations, dict) else ""
+    aborted = False
+    for ev in result.get("evidence") or []:
+        if isinstance(ev, dict) and ev.get("purpose") == f"confirm-{wave}":
+            aborted = aborted or bool(ev.get("aborted"))
+            if not text:
+                text = f"status {ev.get('status')}"
+    if text == "mitigated" or aborted:
+        return "blocked", text or "request aborted"
+    if text.startswith(("vulnerable", "not mitigated", "not-reproduced")):
+        return "not-blocked", text
+    if text:
+        return "inconclusive", text
+    state = result.get("state") or {}
+    if isinstance(state, dict) and state.get(wave) == "mitigated":
+        return "blocked", "probe state: mitigated"
+    return "not-run", "no --confirm check for this wave in the probe result"
+
+
+def cross_reference(report: VerifyReport, probe: dict[str, Any]) -> dict[str, Any]:
+    """Compare per wave and per probed target; the result is stored in ``report.probe`` too."""
+    rows: list[dict[str, Any]] = []
+    for result in probe.get("results", []):
+        if not isinstance(result, dict):
+            continue
+        target = str(result.get("target") or result.get("url") or "?")
+        for wave, mid in WAVE_MITIGATION.items():
+            config = report.get(mid)
+            config_state = config.state if config is not None else "unknown"
+            live, words = live_state(result, wave)
+            rows.append(
+                {
+                    "target": target,
+                    "wave": wave,
+                    "mitigation": mid,
+                    "config_state": config_state,
+                    "live": live,
+                    "probe_said": words,
+                    "agreement": _agreement(config_state, live),
+                }
+            )
+    xref = {
+        "targets": sorted({r["target"] for r in rows}),
+        "rows": rows,
+        "disagreements": sum(1 for r in rows if r["agreement"].startswith("disagree")),
+    }
+    report.probe = xref
+    return xref
+
+
+def _agreement(config_state: str, live: str) -> str:
+    if live in {"not-run", "inconclusive"}:
+        return f"cannot compare: live check {live}"
+    if config_state in {"unknown", "not-applicable"}:
+        return f"cannot compare: configuration state {config_state}"
+    if config_state == "in-force":
+        if live == "blocked":
+            return "agree: configured and the live server aborted the request"
+        return (
+            "disagree: the configuration says in force but the live server answered — a different server behind "
+            "the load balancer, configuration changed since the collection, or a config level the evidence lacked"
+        )
+    if live == "blocked":
+        return (
+            "disagree: the configuration does not enforce it but the live request was aborted — a reverse proxy or "
+            "WAF in front, the Emergency Mitigation Service, or a change since the collection"
+        )
+    return "agree: not enforced in the configuration and not blocked live"

@@ -1,0 +1,171 @@
+"""The Exchange known-good baseline: which SHA-256 each file under ClientAccess/FrontEnd had in which
+build, so a file is *known-good*, *modified* (known path, unknown hash) or *unknown* (path in no
+baseline), and matched hashes tell which build the web files belong to.
+
+Shipped as ``data/exchange_baseline.bin.gz`` (derived by ``scripts/build_webfiles_data.py`` from
+microsoft/CSS-Exchange's Baselines, MIT): a JSON header (builds, build sets, sorted relative paths,
+hash count per path) followed by one 10-byte record per (path, hash): the first 8 bytes of the
+SHA-256 and a little-endian u16 build-set index. 64 bits of SHA-256 keep a second preimage out of
+reach while keeping the file small; the path must match as well.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+MAGIC = b"EXTRIAGE-BASELINE1\n"
+_RECORD = 10
+_BUILD_DIR = re.compile(r"^\d+\.\d+\.\d+(?:\.\d+)?$")
+_ROOTS = ("clientaccess/", "frontend/")
+
+KNOWN_GOOD = "known-good"
+MODIFIED = "modified"
+UNKNOWN = "unknown"
+
+
+def normalise_relative(path: str) -> str:
+    """Relative path inside the Exchange install as the baseline spells it: lower case, ``/``,
+    build-number folders (``15.1.2176.9``) and ``Current`` under owa as ``version``; baseline rows
+    relative to ClientAccess (``owa\\...``) get their ``clientaccess/`` prefix back."""
+    p = path.replace("\\", "/").strip().strip('"').lower().lstrip("/")
+    parts = p.split("/")
+    for i, seg in enumerate(parts):
+        if _BUILD_DIR.match(seg) or (seg == "current" and i > 0 and parts[i - 1] in ("auth", "prem")):
+            parts[i] = "version"
+    p = "/".join(parts)
+    if not p.startswith(_ROOTS):
+        p = "clientaccess/" + p
+    return p
+
+
+@dataclass(slots=True)
+class Baseline:
+    builds: list[str]
+    build_sets: list[tuple[int, ...]]
+    index: dict[str, tuple[int, int]]  # path -> (first record, count)
+    records: bytes
+    extra: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # path -> sha256 -> builds
+
+    def knows_path(self, rel: str) -> bool:
+        return rel in self.index or rel in self.extra
+
+    def lookup(self, rel: str, sha256: str) -> tuple[str, tuple[str, ...]]:
+        """Classify one file by its normalised relative path and SHA-256; return (class, builds)."""
+        sha = sha256.lower()
+        extra = self.extra.get(rel)
+        if extra is not None and sha in extra:
+            return KNOWN_GOOD, extra[sha]
+        slot = self.index.get(rel)
+        if slot is None:
+            return (MODIFIED, ()) if extra is not None else (UNKNOWN, ())
+        prefix = bytes.fromhex(sha)[:8]
+        start, count = slot
+        for i in range(start, start + count):
+            off = i * _RECORD
+            if self.records[off : off + 8] == prefix:
+                bset = int.from_bytes(self.records[off + 8 : off + 10], "little")
+                return KNOWN_GOOD, tuple(self.builds[b] for b in self.build_sets[bset])
+        return MODIFIED, ()
+
+    def paths_for_build(self, build: str) -> list[str]:
+        """Every relative path the baseline holds for ``build`` (e.g. to lay out a realistic tree)."""
+        try:
+            wanted = self.builds.index(build)
+        except ValueError:
+            return []
+        sets = {i for i, s in enumerate(self.build_sets) if wanted in s}
+        out = []
+        for path, (start, count) in self.index.items():
+            for i in range(start, start + count):
+                off = i * _RECORD + 8
+                if int.from_bytes(self.records[off : off + 2], "little") in sets:
+                    out.append(path)
+                    break
+        return out
+
+    def add_csv(self, path: Path) -> int:
+        """Add a baseline CSV in the CSS-Exchange form (``relative_path,sha256,builds``, header
+        optional), e.g. made from a known-clean server. Returns the rows added; raises ``ValueError``."""
+        added = 0
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            for row in csv.reader(fh):
+                if len(row) < 2 or row[0].strip().lower() == "relative_path":
+                    continue
+                sha = row[1].strip().lower()
+                if not re.fullmatch(r"[0-9a-f]{64}", sha):
+                    raise ValueError(f"{path}: {sha[:70]!r} is not a SHA-256")
+                builds = tuple(b for b in (row[2].split(";") if len(row) > 2 else []) if b) or ("custom",)
+                self.extra.setdefault(normalise_relative(row[0]), {})[sha] = builds
+                added += 1
+        return added
+
+
+def _parse(blob: bytes) -> Baseline:
+    if not blob.startswith(MAGIC):
+        raise ValueError("not an extriage baseline file")
+    pos = len(MAGIC)
+    size = int.from_bytes(blob[pos : pos + 4], "little")
+    head = json.loads(blob[pos + 4 : pos + 4 + size])
+    records = blob[pos + 4 + size :]
+    index: dict[str, tuple[int, int]] = {}
+    start = 0
+    for path, count in zip(head["paths"], head["counts"], strict=True):
+        index[path] = (start, count)
+        start += count
+    if start * _RECORD != len(records):
+        raise ValueError("baseline file is truncated")
+    return Baseline(head["builds"], [tuple(s) for s in head["build_sets"]], index, records)
+
+
+@cache
+def _shipped_blob() -> bytes:
+    ref = resources.files("extriage.detections.webfiles").joinpath("data/exchange_baseline.bin.gz")
+    with ref.open("rb") as raw, gzip.open(io.BytesIO(raw.read())) as fh:
+        return fh.read()
+
+
+def load_baseline(extra_csvs: list[str] | None = None) -> Baseline:
+    """The shipped baseline, plus any extra CSV baselines (raises ``ValueError``/``OSError``)."""
+    base = _parse(_shipped_blob())
+    for p in extra_csvs or []:
+        base.add_csv(Path(p))
+    return base
+
+
+def infer_build(matches: list[tuple[str, ...]]) -> dict[str, object]:
+    """Which build the known-good files point at: the builds shared by the most matched files.
+
+    ``matches`` holds the build tuple of every known-good file. Returns a JSON-ready dict with the
+    best candidates, how many files support each, and whether all matched files agree.
+    """
+    if not matches:
+        return {"build": None, "candidates": [], "files_matched": 0, "consistent": False}
+    votes: Counter[str] = Counter()
+    for builds in matches:
+        votes.update(set(builds))
+    top = max(votes.values())
+    best = sorted((b for b, n in votes.items() if n == top), key=_build_key)
+    ranked = sorted(votes.items(), key=lambda kv: (-kv[1], _build_key(kv[0])))[:5]
+    return {
+        "build": best[0] if len(best) == 1 else None,
+        "candidates": [{"build": b, "files": n} for b, n in ranked],
+        "files_matched": len(matches),
+        "consistent": top == len(matches),
+        "ambiguous_between": best if len(best) > 1 else [],
+    }
+
+
+def _build_key(build: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in build.split("."))
+    except ValueError:
+        return (1 << 30,)

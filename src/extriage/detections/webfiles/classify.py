@@ -1,0 +1,299 @@
+"""Turning what was seen about one file (location rules, baseline class, known-bad hash, YARA and
+targeted hits) into one Finding per suspicious file, with a line of evidence per reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from extriage.detections.webfiles.baseline import MODIFIED, UNKNOWN
+from extriage.detections.webfiles.content import SCRIPT_EXTENSIONS
+from extriage.detections.webfiles.knowledge import LocationRule
+from extriage.findings import Confidence, EvidenceLine, Finding, Indicators, Outcome, Severity
+
+_OUTCOME_RANK = {Outcome.INFO: 0, Outcome.SCANNER: 0, Outcome.ATTEMPT: 1, Outcome.WEBSHELL: 2, Outcome.SUCCESS: 2}
+_CLIENT_SIDE = frozenset({".js", ".htm", ".html"})
+MSTIC_HASH_REFERENCE = "https://github.com/Azure/Azure-Sentinel/tree/master/Sample%20Data/Feeds"
+
+
+@dataclass(slots=True)
+class Reason:
+    rule_id: str
+    title: str
+    severity: Severity
+    confidence: Confidence
+    outcome: Outcome
+    classification: str  # known-bad / location / modified / unknown / yara:<rule> / check:<name>
+    raw: str
+    line: int | None = None
+    wave: str = "proxylogon"
+    attack: list[str] = field(default_factory=list)
+    cves: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class FileFacts:
+    display: str
+    logical: str
+    name: str
+    sha256: str | None
+    size: int
+    mtime: datetime | None
+    url: str | None
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def extension(self) -> str:
+        return self.name[self.name.rfind(".") :].lower() if "." in self.name else ""
+
+
+def location_reason(rule: LocationRule, logical: str) -> Reason:
+    return Reason(
+        rule.id,
+        rule.title,
+        rule.severity,
+        rule.confidence,
+        rule.outcome,
+        "location" if not rule.id.startswith("WF-IOC") else "known-bad-path",
+        raw=logical,
+        wave=rule.wave,
+        attack=list(rule.attack),
+        references=list(rule.references),
+        fields={"rule": rule.id},
+        detail=rule.description,
+    )
+
+
+def known_bad_reason(family: str, source: str, sha: str) -> Reason:
+    return Reason(
+        "WF-IOC-MSTIC-SHA256",
+        f"Known-bad file ({family})",
+        Severity.CRITICAL,
+        Confidence.HIGH,
+        Outcome.SUCCESS if "ransom" in family.lower() else Outcome.WEBSHELL,
+        "known-bad",
+        raw=f"SHA-256 {sha}",
+        wave="post-exploitation" if "ransom" in family.lower() else "proxylogon",
+        attack=["T1486"] if "ransom" in family.lower() else ["T1505.003"],
+        references=[MSTIC_HASH_REFERENCE],
+        fields={"sha256": sha, "source": source},
+        detail=f"The SHA-256 is listed in {source}.",
+    )
+
+
+def baseline_reason(cls: str, rel: str, ext: str, covered: bool, inferred: str | None) -> Reason | None:
+    """A *modified* or *unknown* file under Exchange's web folders. Weighted by what it can run and by
+    whether the baseline covers this server's build at all (if not, every file looks changed)."""
+    where = f"ClientAccess/FrontEnd relative path {rel}"
+    build = f" (files match build {inferred})" if inferred else ""
+    if not covered:
+        return Reason(
+            f"WF-BASELINE-{cls.upper()}",
+            f"{'Modified' if cls == MODIFIED else 'Unknown'} Exchange web file (baseline does not cover this build)",
+            Severity.INFO,
+            Confidence.LOW,
+            Outcome.INFO,
+            cls,
+            raw=where,
+            fields={"relative_path": rel, "baseline": cls},
+            detail="The shipped baselines end at the March 2021 Security Updates; this server's files do not match them, so changes cannot be told from updates.",
+        )
+    if ext in SCRIPT_EXTENSIONS - {".config"}:
+        sev, conf, outcome = Severity.HIGH, Confidence.MEDIUM, Outcome.WEBSHELL
+    elif ext == ".dll":
+        sev, conf, outcome = Severity.MEDIUM, Confidence.LOW, Outcome.INFO
+    elif ext in _CLIENT_SIDE:
+        sev, conf, outcome = Severity.MEDIUM, Confidence.LOW, Outcome.INFO
+    else:
+        sev, conf, outcome = Severity.LOW if cls == MODIFIED else Severity.INFO, Confidence.LOW, Outcome.INFO
+    if ext == ".config":
+        sev = Severity.LOW  # the URL Rewrite mitigation legitimately edits web.config (CSS-Exchange #287)
+    if cls == MODIFIED:
+        title = "Modified Exchange web file (known path, unknown content)"
+        detail = f"The path belongs to Exchange but its SHA-256 is in no known-good baseline{build}: code may have been injected into a legitimate page."
+    else:
+        title = "Unknown file in Exchange's web folders"
+        detail = f"No Exchange build ships a file at this path{build}."
+    return Reason(
+        f"WF-BASELINE-{cls.upper()}",
+        title,
+        sev,
+        conf,
+        outcome,
+        cls,
+        raw=where,
+        attack=["T1505.003"],
+        fields={"relative_path": rel, "baseline": cls},
+        detail=detail,
+    )
+
+
+def yara_reason(hit: dict[str, Any]) -> Reason:
+    meta: dict[str, str] = hit.get("meta", {})
+    external = hit.get("namespace") != "extriage"
+    sev_name = meta.get("severity", "").upper()
+    severity = Severity[sev_name] if sev_name in Severity.__members__ else Severity.HIGH
+    outcome_name = meta.get("outcome", "")
+    try:
+        outcome = Outcome(outcome_name)
+    except ValueError:
+        outcome = Outcome.WEBSHELL  # external rules: a content match in these places is a web shell hit
+    family = meta.get("family") or meta.get("description") or hit["rule"]
+    refs = [v for k, v in meta.items() if k.lower() in ("reference", "references", "report", "url") and v]
+    fields = {"rule": hit["rule"], "namespace": hit.get("namespace", ""), "family": family}
+    for k in ("author", "reference", "date", "license", "description"):
+        if meta.get(k):
+            fields[k] = meta[k]
+    title = f"{family}" if not external else f"External YARA rule {hit['rule']}"
+    author = meta.get("author", "")
+    return Reason(
+        f"WF-YARA-{hit['rule']}",
+        title,
+        severity,
+        Confidence.HIGH if not external else Confidence.MEDIUM,
+        outcome,
+        f"yara:{hit['rule']}",
+        raw=hit.get("raw", ""),
+        line=hit.get("line"),
+        wave=meta.get("wave", "proxylogon") or "proxylogon",
+        attack=[a.strip() for a in meta.get("attack", "T1505.003").split(",") if a.strip()],
+        cves=["CVE-2021-27065"] if hit["rule"] == "EXT_WEBSHELL_OAB_Config_Shell" else [],
+        references=refs,
+        fields=fields,
+        detail=(meta.get("description", "") + (f" (rule by {author})" if author else "")).strip(),
+    )
+
+
+def check_reason(hit: dict[str, Any], compiled_ok: bool | None = None) -> Reason | None:
+    check = hit["check"]
+    raw = hit.get("raw", "")
+    if check == "lsass-dump":
+        return Reason(
+            "WF-LSASS-DUMP",
+            "LSASS memory dump",
+            Severity.CRITICAL,
+            Confidence.HIGH,
+            Outcome.SUCCESS,
+            "check:lsass-dump",
+            raw=raw,
+            wave="post-exploitation",
+            attack=["T1003.001"],
+            fields={"check": check},
+            detail="A minidump of lsass.exe holds the credentials of every logged-on account; ProxyLogon operators dumped LSASS with procdump or comsvcs.dll MiniDump.",
+        )
+    if check == "dearcry":
+        return Reason(
+            "WF-RANSOM-DEARCRY",
+            "File encrypted by DearCry ransomware",
+            Severity.CRITICAL,
+            Confidence.HIGH,
+            Outcome.SUCCESS,
+            "check:dearcry",
+            raw=raw,
+            wave="post-exploitation",
+            attack=["T1486"],
+            fields={"check": check},
+            detail="DearCry prepends DEARCRY! to every file it encrypts.",
+        )
+    if check == "pst-shell":
+        return Reason(
+            "WF-PST-SHELL",
+            "PST-encoded web shell (mailbox export written as a page)",
+            Severity.CRITICAL,
+            Confidence.HIGH,
+            Outcome.WEBSHELL,
+            "check:pst-shell",
+            raw=raw,
+            wave="proxyshell",
+            attack=["T1505.003"],
+            cves=["CVE-2021-34473", "CVE-2021-34523", "CVE-2021-31207"],
+            fields={"check": check},
+            detail="ProxyShell writes its web shell with New-MailboxExportRequest: a PST file (header !BDN) saved under a web folder with a page extension.",
+        )
+    if check == "pst-export":
+        return Reason(
+            "WF-PST-EXPORT",
+            "Mailbox export (PST) on disk",
+            Severity.LOW,
+            Confidence.LOW,
+            Outcome.INFO,
+            "check:pst-export",
+            raw=raw,
+            wave="post-exploitation",
+            attack=["T1114.001"],
+            fields={"check": check},
+            detail="ProxyLogon operators exported mailboxes to PST files before staging them.",
+        )
+    if check == "compiled" and compiled_ok is False:
+        vp = hit.get("virtual_path", "")
+        return Reason(
+            "WF-COMPILED-PAGE",
+            "Compiled page for a non-Exchange virtual path",
+            Severity.HIGH,
+            Confidence.MEDIUM,
+            Outcome.WEBSHELL,
+            "check:compiled",
+            raw=raw,
+            line=hit.get("line"),
+            attack=["T1505.003"],
+            fields={"check": check, "virtual_path": vp},
+            detail=f"ASP.NET compiled {vp}, a page no Exchange build ships, so it was requested and ran (the record survives deletion of the page).",
+        )
+    return None
+
+
+def build_finding(facts: FileFacts) -> Finding | None:
+    if not facts.reasons:
+        return None
+    reasons = sorted(
+        facts.reasons,
+        key=lambda r: (int(r.severity), _OUTCOME_RANK[r.outcome], int(r.confidence)),
+        reverse=True,
+    )
+    top = reasons[0]
+    outcome = max((r.outcome for r in reasons), key=lambda o: _OUTCOME_RANK[o])
+    if outcome in (Outcome.WEBSHELL, Outcome.SUCCESS) and top.outcome in (Outcome.WEBSHELL, Outcome.SUCCESS):
+        outcome = top.outcome
+    finding = Finding(
+        rule_id=top.rule_id,
+        title=f"{top.title}: {facts.name}",
+        severity=top.severity,
+        confidence=max(r.confidence for r in reasons if r.severity == top.severity),
+        outcome=outcome,
+        wave=top.wave,
+        description=" ".join(dict.fromkeys(r.detail for r in reasons if r.detail)),
+    )
+    for r in reasons:
+        for a in r.attack:
+            if a not in finding.attack:
+                finding.attack.append(a)
+        for c in r.cves:
+            if c not in finding.cves:
+                finding.cves.append(c)
+        for ref in r.references:
+            if ref not in finding.references:
+                finding.references.append(ref)
+        if r.classification not in finding.tags:
+            finding.tags.append(r.classification)
+        finding.evidence.append(
+            EvidenceLine(
+                source=facts.display,
+                line=r.line,
+                raw=r.raw,
+                fields={"reason": r.rule_id, **r.fields},
+                timestamp=facts.mtime,
+                sha256=facts.sha256,
+            )
+        )
+    finding.touch(facts.mtime)
+    finding.indicators = Indicators(
+        paths=[facts.logical],
+        urls=[facts.url] if facts.url else [],
+        hashes=[facts.sha256] if facts.sha256 else [],
+    )
+    finding.count = 1
+    return finding

@@ -1,0 +1,291 @@
+"""What runs in the worker processes: one read per file, hashing, type sniffing, YARA and the
+targeted checks (minidump with lsass.exe, DEARCRY! header, PST-encoded pages, compiled pages) on the
+same bytes.
+
+A file up to the size cap is read once into memory; a larger file is streamed once: hashed and
+checked for the minidump/ransomware headers (LSASS dumps are often hundreds of MB), its content rules
+not run (reported as partly read). Content that is UTF-16 is scanned as decoded text so every rule,
+ours or external, sees the same characters whatever the encoding. Logs are not matched against web
+shell rules: their exploit strings are the log stage's business.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import yara_x
+
+from extriage.detections.webfiles.rules import load_serialized
+from extriage.evidence.locate import LocatedFile
+from extriage.evidence.source import open_artifact
+from extriage.findings import SkippedFile
+from extriage.scan.context import FileOutcome
+
+CHUNK = 4 * 1024 * 1024
+EXCERPT = 300
+SCRIPT_EXTENSIONS = frozenset(
+    {".aspx", ".ashx", ".asmx", ".asp", ".ascx", ".asax", ".cshtml", ".svc", ".soap", ".rem", ".master", ".config"}
+)
+_LSASS_NEEDLES = tuple(
+    s.encode(enc) for s in ("lsass.exe", "LSASS.EXE", "Lsass.exe") for enc in ("utf-16-le", "ascii")
+)
+_VIRTUAL_PATH = re.compile(rb'virtualPath\s*=\s*"([^"]{1,1024})"', re.IGNORECASE)
+_LOG_STARTS = (b"#Software:", b"#Version:", b"#Fields:", b"#Date:", b"DateTime,")
+
+DEEP = "deep"  # hash, sniff, YARA, targeted checks
+PEEK = "peek"  # header only (8 bytes); promoted to a full read when it is a minidump or DEARCRY! file
+
+
+@dataclass(frozen=True, slots=True)
+class ContentParams:
+    rules: bytes  # serialised yara-x rules
+    max_size: int
+    timeout: float
+
+
+@dataclass(slots=True)
+class _Worker:
+    key: int
+    scanner: yara_x.Scanner
+    timeout: int
+    names: dict[str, str] = field(default_factory=dict)
+
+
+_STATE: _Worker | None = None
+
+
+def init_worker(params: ContentParams) -> None:
+    """Process-pool initializer: deserialise the rules once per worker process."""
+    _scanner(params)
+
+
+def _scanner(params: ContentParams) -> _Worker:
+    global _STATE
+    key = hash(params.rules)
+    if _STATE is None or _STATE.key != key:
+        scanner = yara_x.Scanner(load_serialized(params.rules))
+        timeout = max(1, int(round(params.timeout)))
+        scanner.set_timeout(timeout)
+        scanner.max_matches_per_pattern(64)
+        _STATE = _Worker(key, scanner, timeout)
+    return _STATE
+
+
+def sniff(head: bytes) -> str:
+    """The file type from its first bytes, never from its name."""
+    magic = {
+        b"MDMP": "minidump",
+        b"MZ": "pe",
+        b"PK\x03\x04": "zip",
+        b"7z\xbc\xaf\x27\x1c": "7z",
+        b"Rar!": "rar",
+        b"MSCF": "cab",
+        b"!BDN": "pst",
+        b"DEARCRY!": "dearcry",
+    }
+    for prefix, kind in magic.items():
+        if head.startswith(prefix):
+            return kind
+    if not head:
+        return "empty"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text-utf16"
+    sample = head[:4096]
+    body = sample[3:] if sample.startswith(b"\xef\xbb\xbf") else sample
+    if b"\x00" in sample:
+        odd = sample[1::2]
+        if len(odd) >= 8 and odd.count(0) > 0.8 * len(odd):
+            return "text-utf16"
+        return "binary"
+    if body.lstrip().startswith(_LOG_STARTS):
+        return "log"
+    return "text"
+
+
+def _as_text(data: bytes, kind: str) -> bytes:
+    if kind != "text-utf16":
+        return data
+    if data.startswith(b"\xfe\xff"):
+        return data[2:].decode("utf-16-be", errors="replace").encode("utf-8")
+    return data.removeprefix(b"\xff\xfe").decode("utf-16-le", errors="replace").encode("utf-8")
+
+
+def _line_at(data: bytes, offset: int) -> tuple[int, str]:
+    """1-based line number and the (capped) line holding ``offset``."""
+    start = data.rfind(b"\n", 0, offset) + 1
+    end = data.find(b"\n", offset)
+    if end < 0:
+        end = len(data)
+    if end - start > EXCERPT:
+        start = max(start, offset - EXCERPT // 3)
+        end = min(end, start + EXCERPT)
+    line = data.count(b"\n", 0, offset) + 1
+    return line, data[start:end].rstrip(b"\r").decode("utf-8", errors="replace")
+
+
+def _hit(check: str, data: bytes | None, offset: int | None, raw: str = "", **extra: Any) -> dict[str, Any]:
+    hit: dict[str, Any] = {"check": check, "offset": offset, "line": None, "raw": raw, **extra}
+    if data is not None and offset is not None:
+        hit["line"], hit["raw"] = _line_at(data, offset)
+    return hit
+
+
+def _yara(worker: _Worker, data: bytes, f: LocatedFile, kind: str) -> tuple[list[dict[str, Any]], str | None]:
+    name = f.name
+    dot = name.rfind(".")
+    scanner = worker.scanner
+    scanner.set_global("filename", name)
+    scanner.set_global("filepath", f.logical)
+    scanner.set_global("extension", name[dot:].lower() if dot >= 0 else "")
+    scanner.set_global("filetype", kind.upper())
+    try:
+        results = scanner.scan(data)
+    except yara_x.TimeoutError:
+        return [], f"content rules stopped after the {worker.timeout} s per-file time limit"
+    except Exception as exc:  # a scan error on hostile content: report the file, keep going
+        return [], f"content rules failed ({type(exc).__name__}: {exc})"
+    hits: list[dict[str, Any]] = []
+    for rule in results.matching_rules:
+        offset: int | None = None
+        for pattern in rule.patterns:
+            for m in pattern.matches:
+                if offset is None or m.offset < offset:
+                    offset = m.offset
+        meta = {str(k): str(v) for k, v in rule.metadata}
+        hit = _hit("yara", data, offset, rule=rule.identifier, namespace=rule.namespace, meta=meta)
+        if offset is None:
+            hit["raw"] = data[:EXCERPT].split(b"\n", 1)[0].decode("utf-8", errors="replace")
+            hit["line"] = 1
+        hits.append(hit)
+    return hits, None
+
+
+def _targeted(data: bytes, head: bytes, f: LocatedFile, kind: str) -> list[dict[str, Any]]:
+    hits: list[dict[str, Any]] = []
+    ext = f.name[f.name.rfind(".") :].lower() if "." in f.name else ""
+    if kind == "minidump":
+        for needle in _LSASS_NEEDLES:
+            pos = data.find(needle)
+            if pos >= 0:
+                hits.append(_hit("lsass-dump", None, pos, raw=f"MDMP minidump; lsass.exe module name at offset {pos}"))
+                break
+    elif kind == "dearcry":
+        hits.append(_hit("dearcry", None, 0, raw="file starts with DEARCRY! (DearCry-encrypted)"))
+    elif kind == "pst":
+        if ext in SCRIPT_EXTENSIONS:
+            hits.append(_hit("pst-shell", None, 0, raw=f"{f.name} starts with the PST header !BDN (mailbox export written as a page)"))
+        else:
+            hits.append(_hit("pst-export", None, 0, raw=f"{f.name} is an Outlook PST mailbox export (!BDN header)"))
+    if f.name.lower().endswith(".compiled") and kind in ("text", "log", "text-utf16"):
+        m = _VIRTUAL_PATH.search(data[:65536])
+        if m:
+            vp = m.group(1).decode("utf-8", errors="replace")
+            hits.append(_hit("compiled", data, m.start(), virtual_path=vp))
+    del head
+    return hits
+
+
+def examine(f: LocatedFile, mode: str, params: ContentParams) -> FileOutcome:
+    """Process one file (in a worker). Raises ``OSError`` on I/O problems (reported by the caller)."""
+    display = f.display()
+    out = FileOutcome(display, size=f.ref.size, mtime=f.ref.mtime)
+    started = time.monotonic()
+    with open_artifact(f.ref) as fh:
+        head = fh.read(8)
+        kind = sniff(head)
+        if mode == PEEK and kind not in ("minidump", "dearcry"):
+            out.data = {"kind": kind, "mode": PEEK, "hits": []}
+            return out  # only 8 bytes were read: not a file read for the ledger
+        sha = hashlib.sha256(head)
+        limit = params.max_size
+        buf = bytearray(head)
+        big = False
+        lsass_hit: dict[str, Any] | None = None
+        tail = b""
+        read = len(head)
+        while True:
+            chunk = fh.read(CHUNK)
+            if not chunk:
+                break
+            sha.update(chunk)
+            read += len(chunk)
+            if not big and read <= limit:
+                buf += chunk
+                continue
+            if not big:
+                big = True
+                chunk = bytes(buf) + chunk
+                buf = bytearray()
+            if kind == "minidump" and lsass_hit is None:
+                window = tail + chunk
+                for needle in _LSASS_NEEDLES:
+                    pos = window.find(needle)
+                    if pos >= 0:
+                        at = read - len(window) + pos
+                        lsass_hit = _hit("lsass-dump", None, at, raw=f"MDMP minidump; lsass.exe module name at offset {at}")
+                        break
+                tail = chunk[-32:]
+    out.sha256 = sha.hexdigest()
+    out.size = read
+    hits: list[dict[str, Any]] = []
+    if big:
+        if lsass_hit is not None:
+            hits.append(lsass_hit)
+        if kind == "dearcry":
+            hits.append(_hit("dearcry", None, 0, raw="file starts with DEARCRY! (DearCry-encrypted)"))
+        out.skipped.append(
+            SkippedFile(
+                display,
+                f"larger than the {params.max_size // (1024 * 1024)} MB content-scan cap ({read:,} bytes): "
+                "hashed and header-checked only, content rules not run",
+                partial=True,
+            )
+        )
+        out.data = {"kind": kind, "mode": DEEP, "hits": hits, "content_scanned": False}
+        return out
+    data = bytes(buf)
+    hits.extend(_targeted(data, head, f, kind))
+    scanned = False
+    if kind not in ("log", "empty", "minidump", "dearcry", "zip", "7z", "rar"):
+        worker = _scanner(params)
+        text = _as_text(data, kind)
+        yhits, problem = _yara(worker, text, f, kind)
+        hits.extend(yhits)
+        scanned = problem is None
+        if problem:
+            out.skipped.append(SkippedFile(display, problem, partial=True))
+    out.data = {
+        "kind": kind,
+        "mode": DEEP,
+        "hits": hits,
+        "content_scanned": scanned,
+        "seconds": round(time.monotonic() - started, 4),
+    }
+    return out
+
+
+def examine_batch(batch: list[tuple[LocatedFile, str]], params: ContentParams) -> list[FileOutcome]:
+    """Worker entry point: a batch of files keeps per-task overhead low on trees of small files."""
+    outs = []
+    for f, mode in batch:
+        try:
+            outs.append(examine(f, mode, params))
+        except FileNotFoundError:
+            outs.append(_skipped(f, "vanished while scanning (file not found)"))
+        except PermissionError:
+            outs.append(_skipped(f, "cannot be read: permission denied"))
+        except OSError as exc:
+            outs.append(_skipped(f, f"cannot be read: {exc.strerror or exc}"))
+        except MemoryError:
+            outs.append(_skipped(f, "too large to process in memory"))
+        except Exception as exc:  # never lose a file silently, never end the scan
+            outs.append(_skipped(f, f"could not be processed ({type(exc).__name__}: {exc})"))
+    return outs
+
+
+def _skipped(f: LocatedFile, reason: str) -> FileOutcome:
+    return FileOutcome(f.display(), skipped=[SkippedFile(f.display(), reason)], data={"kind": "unread", "hits": []})

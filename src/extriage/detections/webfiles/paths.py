@@ -1,0 +1,63 @@
+"""Location rules compiled into one multi-pattern set, so each path costs one scan whatever the
+number of rules (Loki loops over thousands of regexes per file: ~2,000 paths/s; a set does ~1M/s).
+
+Two backends behind one interface - google-re2 ``Set`` and Hyperscan - chosen by
+``bench/webfiles/bench_paths.py`` (figures in BENCHMARKS.md); RE2 is the default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import re2
+
+from extriage.detections.webfiles.knowledge import LocationRule
+
+
+class PathMatcher:
+    def __init__(self, rules: Sequence[LocationRule], backend: str = "re2") -> None:
+        self.rules = list(rules)
+        self.backend = backend
+        self._except = [re.compile(r.except_pattern) if r.except_pattern else None for r in self.rules]
+        if backend == "re2":
+            s = re2.Set.SearchSet()
+            for r in self.rules:
+                if s.Add(r.pattern) < 0:
+                    raise ValueError(f"location rule {r.id} does not compile: {r.pattern}")
+            s.Compile()
+            self._set = s
+        elif backend == "hyperscan":
+            import hyperscan
+
+            db = hyperscan.Database()
+            db.compile(
+                expressions=[r.pattern.encode() for r in self.rules],
+                ids=list(range(len(self.rules))),
+                elements=len(self.rules),
+                flags=[hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_UTF8] * len(self.rules),
+            )
+            self._hs = db
+        else:
+            raise ValueError(f"unknown backend {backend!r}")
+
+    def match(self, key: str) -> list[LocationRule]:
+        """Rules matching a lower-case ``/``-separated path key (a leading ``/`` is added)."""
+        text = "/" + key.lstrip("/")
+        if self.backend == "re2":
+            ids: list[int] = sorted(self._set.Match(text) or [])
+        else:
+            found: list[int] = []
+
+            def on_match(rule_id: int, start: int, end: int, flags: int, ctx: object) -> None:
+                found.append(rule_id)
+
+            self._hs.scan(text.encode(), match_event_handler=on_match)
+            ids = sorted(set(found))
+        out = []
+        for i in ids:
+            exc = self._except[i]
+            if exc is not None and exc.search(text):
+                continue
+            out.append(self.rules[i])
+        return out

@@ -1,0 +1,499 @@
+"""Windows events exported from a SIEM or PowerShell, read as a stream in bounded memory.
+
+Shapes recognised by content, not by file name (responders rename exports freely):
+
+* JSON lines, one event per line, as Winlogbeat / Elastic ECS (``winlog.event_data.*``), as
+  flattened datasets (event data at the top level beside ``EventID``, ``Channel``, ``Hostname``,
+  e.g. OTRF Security-Datasets / nxlog), as ``Get-WinEvent | ConvertTo-Json -Compress`` objects,
+  or as ``evtx_dump`` JSON (``{"Event": {"System": ...}}``);
+* a JSON array or concatenated pretty-printed objects (``Get-WinEvent | ConvertTo-Json``), also in
+  UTF-16 as Windows PowerShell 5.1 writes it;
+* CSV from ``Get-WinEvent | Export-Csv`` or Event Viewer's "Save as CSV".
+
+Lines that are JSON but not events, or not JSON at all, are counted (the caller reports them) and
+the rest of the file is read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from extriage.evidence.reading import MAX_LINE, HashingReader, iter_lines
+from extriage.formats.event_record import (
+    EventRecord,
+    as_int,
+    as_text,
+    cap,
+    finish,
+    level_from_name,
+    name_positional,
+    pick_time,
+)
+from extriage.formats.evtx_file import record_from_event_doc
+
+SNIFF_BYTES = 64 * 1024
+#: A single JSON value in an array/stream larger than this is not buffered; the file stops there.
+MAX_OBJECT = 16 * 1024 * 1024
+
+_EVENT_KEYS = ("EventID", "EventId", "event_id", "eventid", "EventCode")
+_CSV_EXPORT_HEADERS = ({"id", "providername", "timecreated"}, {"level", "date and time", "source", "event id"})
+#: Channel of a provider when an export does not say (Event Viewer CSV, some flattened sets).
+_PROVIDER_CHANNEL = {
+    "microsoft-windows-security-auditing": "Security",
+    "microsoft-windows-sysmon": "Microsoft-Windows-Sysmon/Operational",
+    "msexchange cmdletlogs": "MSExchange Management",
+    "microsoft-windows-powershell": "Microsoft-Windows-PowerShell/Operational",
+}
+#: Labels of rendered messages whose squeezed name differs from the event-data name.
+_MESSAGE_ALIASES = {
+    "ProcessCommandLine": "CommandLine",
+    "CreatorProcessName": "ParentProcessName",
+    "SourceNetworkAddress": "IpAddress",
+    "SourceAddress": "IpAddress",
+}
+_MSG_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z ]{1,40}?):\s?(.*)$")
+
+
+@dataclass(slots=True)
+class ExportStats:
+    kind: str = ""  # "jsonl", "json", "csv"
+    lines: int = 0
+    events: int = 0
+    not_events: int = 0  # valid JSON/CSV rows that are not Windows events
+    bad: int = 0  # unparsable lines
+    long_lines: int = 0
+    first_problem: str = ""
+
+    def problem(self, text: str) -> None:
+        if not self.first_problem:
+            self.first_problem = text
+
+
+def sniff(head: bytes) -> str:
+    """Say which export shape ``head`` (the first bytes of a file) is: "jsonl", "json", "csv" or ""."""
+    text = _decode_head(head)
+    if text is None:
+        return ""
+    stripped = text.lstrip()
+    if not stripped:
+        return ""
+    first = stripped[0]
+    if first in "[{":
+        first_line = stripped.split("\n", 1)[0].strip()
+        if first == "{":
+            try:
+                obj = json.loads(first_line)
+            except ValueError:
+                obj = None
+            if isinstance(obj, dict):
+                return "jsonl" if _looks_like_event(obj) else ""
+        # a JSON array or pretty-printed objects: look for event keys near the start
+        window = stripped[:SNIFF_BYTES]
+        if re.search(r'"(EventID|EventId|event_id|Id|winlog|ProviderName|LogName|Channel)"\s*:', window):
+            return "json"
+        return ""
+    header = {h.strip().strip('"').lower() for h in stripped.split("\n", 1)[0].split(",")}
+    for required in _CSV_EXPORT_HEADERS:
+        if required <= header:
+            return "csv"
+    return ""
+
+
+def _decode_head(head: bytes) -> str | None:
+    enc = _encoding(head)
+    try:
+        text = head.decode(enc, errors="strict" if enc != "utf-8" else "replace")
+    except UnicodeDecodeError:
+        text = head[: len(head) - (len(head) % 2)].decode(enc, errors="replace")
+    if "\x00" in text:
+        return None
+    return text.lstrip("\ufeff")
+
+
+def _encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le"
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be"
+    if len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0:
+        return "utf-16-le"
+    return "utf-8"
+
+
+def _looks_like_event(obj: dict[str, Any]) -> bool:
+    if "winlog" in obj and isinstance(obj["winlog"], dict):
+        return True
+    if isinstance(obj.get("Event"), dict) and "System" in obj["Event"]:
+        return True
+    if "Id" in obj and ("ProviderName" in obj or "LogName" in obj):
+        return True
+    return any(k in obj for k in _EVENT_KEYS)
+
+
+# -- readers -------------------------------------------------------------------------------------------
+
+
+def iter_export(reader: HashingReader, kind: str, head: bytes, stats: ExportStats) -> Iterator[EventRecord]:
+    """Yield events from an export of shape ``kind`` (from :func:`sniff`). ``head`` is unused bytes
+    already read from ``reader`` (the sniff window); they are read again from it here."""
+    stats.kind = kind
+    enc = _encoding(head)
+    if kind == "jsonl" and enc in ("utf-8", "utf-8-sig"):
+        yield from _jsonl_utf8(_Prepend(head, reader), stats)
+    elif kind in ("jsonl", "json"):
+        yield from _json_stream(_text_chunks(_Prepend(head, reader), enc), stats)
+    elif kind == "csv":
+        yield from _csv_rows(_text_chunks(_Prepend(head, reader), enc), stats)
+
+
+class _Prepend:
+    """Read ``head`` first, then the rest of ``reader`` (so the sniffed bytes are not read twice)."""
+
+    def __init__(self, head: bytes, reader: HashingReader) -> None:
+        self._head = head
+        self._reader = reader
+
+    def read(self, n: int = -1) -> bytes:
+        if self._head:
+            data, self._head = self._head, b""
+            return data
+        return self._reader.read(n)
+
+
+def _jsonl_utf8(stream: _Prepend, stats: ExportStats) -> Iterator[EventRecord]:
+    loads = json.loads
+    for lineno, line, truncated in iter_lines(stream):  # type: ignore[arg-type]
+        stats.lines += 1
+        if truncated:
+            stats.long_lines += 1
+            stats.problem(f"line {lineno} is longer than {MAX_LINE:,} bytes and was not read")
+            continue
+        if lineno == 1 and line.startswith(codecs.BOM_UTF8):
+            line = line[3:]
+        if not line.strip():
+            continue
+        try:
+            obj = loads(line)
+        except ValueError:
+            stats.bad += 1
+            stats.problem(f"line {lineno} is not valid JSON")
+            continue
+        rec = record_from_object(obj, lineno, None, line)
+        if rec is None:
+            stats.not_events += 1
+            continue
+        stats.events += 1
+        yield rec
+
+
+def _text_chunks(stream: _Prepend, enc: str) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder(enc)(errors="replace")
+    first = True
+    while True:
+        data = stream.read(4 * 1024 * 1024)
+        text = decoder.decode(data, final=not data)
+        if first and text:
+            text = text.lstrip("\ufeff")
+            first = False
+        if text:
+            yield text
+        if not data:
+            return
+
+
+def _json_stream(chunks: Iterator[str], stats: ExportStats) -> Iterator[EventRecord]:
+    """Decode a JSON array, JSON lines or concatenated objects one value at a time."""
+    decoder = json.JSONDecoder()
+    buf = ""
+    pos = 0
+    line = 1
+    exhausted = False
+
+    def refill() -> bool:
+        nonlocal buf, pos, exhausted
+        more = next(chunks, None)
+        if more is None:
+            exhausted = True
+            return False
+        buf = buf[pos:] + more
+        pos = 0
+        return True
+
+    while True:
+        while pos < len(buf) and buf[pos] in " \t\r\n,[]":
+            if buf[pos] == "\n":
+                line += 1
+            pos += 1
+        if pos >= len(buf):
+            if exhausted or not refill():
+                return
+            continue
+        try:
+            obj, end = decoder.raw_decode(buf, pos)
+        except ValueError:
+            if not exhausted and len(buf) - pos < MAX_OBJECT and refill():
+                continue
+            stats.bad += 1
+            if exhausted:
+                stats.problem(f"invalid or truncated JSON near line {line}; the rest of the file was not read")
+            else:
+                stats.problem(f"a JSON value near line {line} is invalid or larger than {MAX_OBJECT:,} characters; the rest of the file was not read")
+            return
+        stats.lines += 1
+        raw = buf[pos:end]
+        items = obj if isinstance(obj, list) else [obj]
+        for item in items:
+            rec = record_from_object(item, line, raw, None)
+            if rec is None:
+                stats.not_events += 1
+            else:
+                stats.events += 1
+                yield rec
+        line += raw.count("\n")
+        pos = end
+
+
+def _csv_rows(chunks: Iterator[str], stats: ExportStats) -> Iterator[EventRecord]:
+    def lines() -> Iterator[str]:
+        pending = ""
+        for chunk in chunks:
+            data = pending + chunk
+            parts = data.split("\n")
+            pending = parts.pop()
+            for p in parts:
+                yield p + "\n"
+        if pending:
+            yield pending
+
+    csv.field_size_limit(MAX_LINE)
+    reader = csv.reader(lines())
+    header: list[str] | None = None
+    try:
+        for row in reader:
+            if header is None:
+                header = [h.strip() for h in row]
+                continue
+            stats.lines += 1
+            lineno = reader.line_num
+            if not any(row):
+                continue
+            obj = dict(zip(header, row, strict=False))
+            if len(row) > len(header):  # Event Viewer CSV: the message is an extra, unnamed column
+                obj["Message"] = ",".join(row[len(header) :])
+            rec = record_from_object(obj, lineno, None, None, csv_row=",".join(row))
+            if rec is None:
+                stats.not_events += 1
+                continue
+            stats.events += 1
+            yield rec
+    except csv.Error as exc:
+        stats.bad += 1
+        stats.problem(f"CSV error near line {reader.line_num}: {exc}; the rest of the file was not read")
+
+
+# -- one object → EventRecord ---------------------------------------------------------------------------
+
+
+def record_from_object(
+    obj: Any, position: int, raw_text: str | None, raw_bytes: bytes | None, csv_row: str | None = None
+) -> EventRecord | None:
+    """Normalise one exported event of any known shape, or None when it is not a Windows event."""
+    if not isinstance(obj, dict):
+        return None
+
+    def raw() -> str:
+        if raw_text is not None:
+            return cap(raw_text)
+        if raw_bytes is not None:
+            return cap(raw_bytes[:8000].decode("utf-8", "replace"))
+        return cap(csv_row or "")
+
+    ev = obj.get("Event")
+    if isinstance(ev, dict) and "System" in ev:
+        return record_from_event_doc(obj, position, raw())
+    winlog = obj.get("winlog")
+    if isinstance(winlog, dict):
+        rec = _from_ecs(obj, winlog)
+    elif "Id" in obj and ("ProviderName" in obj or "LogName" in obj):
+        rec = _from_get_winevent(obj)
+    elif "Event ID" in obj and "Source" in obj:
+        rec = _from_event_viewer_csv(obj)
+    elif any(k in obj for k in _EVENT_KEYS):
+        rec = _from_flat(obj)
+    else:
+        return None
+    rec.position = position
+    rec.raw = raw()
+    if not rec.channel:
+        rec.channel = _PROVIDER_CHANNEL.get(rec.provider.lower(), "")
+    _from_message(rec)
+    return finish(rec)
+
+
+def _positional_or_named(provider: str, channel: str, eid: int | None, data: dict[str, Any]) -> dict[str, str]:
+    keys = list(data)
+    if keys and all(re.fullmatch(r"param\d+", k) for k in keys):  # Winlogbeat's names for unnamed <Data>
+        ordered = [data[k] for k in sorted(keys, key=lambda k: int(k[5:]))]
+        return name_positional(provider, channel, eid, ordered)
+    return {k: as_text(v) for k, v in data.items() if not isinstance(v, dict)}
+
+
+def _from_ecs(obj: dict[str, Any], winlog: dict[str, Any]) -> EventRecord:
+    provider = as_text(winlog.get("provider_name"))
+    channel = as_text(winlog.get("channel"))
+    event: dict[str, Any] = obj["event"] if isinstance(obj.get("event"), dict) else {}
+    eid = as_int(winlog.get("event_id")) if winlog.get("event_id") is not None else as_int(event.get("code"))
+    data: dict[str, str] = {}
+    for key in ("event_data", "user_data"):
+        part = winlog.get(key)
+        if isinstance(part, dict):
+            data.update(_positional_or_named(provider, channel, eid, part))
+    log: dict[str, Any] = obj["log"] if isinstance(obj.get("log"), dict) else {}
+    level = as_int(winlog.get("level")) if str(winlog.get("level", "")).isdigit() else None
+    if level is None:
+        level = level_from_name(as_text(log.get("level") or winlog.get("level") or ""))
+    host: dict[str, Any] = obj["host"] if isinstance(obj.get("host"), dict) else {}
+    ts, field = pick_time(
+        [
+            ("@timestamp", obj.get("@timestamp")),
+            ("winlog.event_data.UtcTime", data.get("UtcTime")),
+            ("winlog.time_created", winlog.get("time_created")),
+        ]
+    )
+    return EventRecord(
+        channel=channel,
+        provider=provider,
+        event_id=eid,
+        level=level,
+        record_id=as_int(winlog.get("record_id")),
+        computer=as_text(winlog.get("computer_name") or host.get("name") or host.get("hostname")),
+        time=ts,
+        time_field=field,
+        data=data,
+        message=as_text(obj.get("message")),
+    )
+
+
+_FLAT_ENVELOPE = {
+    "eventid", "eventcode", "event_id", "channel", "hostname", "computer", "computername", "sourcename",
+    "providername", "provider_name", "provider", "level", "severity", "severityvalue", "eventrecordid",
+    "recordnumber", "record_id", "message", "@timestamp", "@version", "eventtime", "eventreceivedtime",
+    "timecreated", "timegenerated", "timestamp", "keywords", "eventtype", "opcode", "task", "version",
+    "tags", "host", "port", "sourcemoduletype", "sourcemodulename", "executionprocessid", "threadid",
+}
+
+
+def _from_flat(obj: dict[str, Any]) -> EventRecord:
+    low = {k.lower(): k for k in obj}
+
+    def get(*names: str) -> Any:
+        for n in names:
+            k = low.get(n.lower())
+            if k is not None and obj[k] not in (None, ""):
+                return obj[k]
+        return None
+
+    provider = as_text(get("SourceName", "ProviderName", "Provider_Name", "Provider"))
+    channel = as_text(get("Channel", "LogName"))
+    eid = as_int(get("EventID", "EventId", "event_id", "EventCode"))
+    raw_level = get("Level")
+    level = as_int(raw_level) if raw_level is not None and str(raw_level).isdigit() else None
+    if level is None:
+        level = level_from_name(as_text(get("Level", "Severity") or ""))
+    data_part = {k: v for k, v in obj.items() if k.lower() not in _FLAT_ENVELOPE}
+    data = _positional_or_named(provider, channel, eid, data_part)
+    ts, field = pick_time(
+        [
+            ("UtcTime", obj.get("UtcTime")),
+            ("@timestamp", obj.get("@timestamp")),
+            ("TimeCreated", get("TimeCreated")),
+            ("EventTime", get("EventTime")),
+            ("TimeGenerated", get("TimeGenerated")),
+            ("timestamp", get("timestamp")),
+        ]
+    )
+    return EventRecord(
+        channel=channel,
+        provider=provider,
+        event_id=eid,
+        level=level,
+        record_id=as_int(get("EventRecordID", "RecordNumber", "record_id")),
+        computer=as_text(get("Hostname", "Computer", "ComputerName")),
+        time=ts,
+        time_field=field,
+        data=data,
+        message=as_text(get("Message")),
+    )
+
+
+def _from_get_winevent(obj: dict[str, Any]) -> EventRecord:
+    provider = as_text(obj.get("ProviderName"))
+    channel = as_text(obj.get("LogName") or obj.get("ContainerLog"))
+    eid = as_int(obj.get("Id"))
+    props = obj.get("Properties")
+    data: dict[str, str] = {}
+    if isinstance(props, list) and props and all(isinstance(p, dict) and "Value" in p for p in props):
+        data = name_positional(provider, channel, eid, [p["Value"] for p in props])
+    elif isinstance(props, list) and props and not any(isinstance(p, (dict, list)) for p in props):
+        if not all(str(p).startswith("System.Diagnostics") for p in props):
+            data = name_positional(provider, channel, eid, props)
+    level = as_int(obj.get("Level"))
+    if level is None:
+        level = level_from_name(as_text(obj.get("LevelDisplayName")))
+    ts, field = pick_time([("TimeCreated", obj.get("TimeCreated"))])
+    return EventRecord(
+        channel=channel,
+        provider=provider,
+        event_id=eid,
+        level=level,
+        record_id=as_int(obj.get("RecordId")),
+        computer=as_text(obj.get("MachineName")),
+        time=ts,
+        time_field=field,
+        data=data,
+        message=as_text(obj.get("Message")),
+    )
+
+
+def _from_event_viewer_csv(obj: dict[str, Any]) -> EventRecord:
+    ts, field = pick_time([("Date and Time", obj.get("Date and Time"))])
+    return EventRecord(
+        channel="",
+        provider=as_text(obj.get("Source")),
+        event_id=as_int(obj.get("Event ID")),
+        level=level_from_name(as_text(obj.get("Level"))),
+        record_id=None,
+        computer="",
+        time=ts,
+        time_field=field,
+        data={},
+        message=as_text(obj.get("Message")),
+    )
+
+
+def _from_message(rec: EventRecord) -> None:
+    """Recover named fields from the rendered message when the export dropped the event data
+    (``Export-Csv``, Event Viewer CSV): Sysmon and Security messages are ``Label: value`` lines."""
+    if not rec.message:
+        return
+    if rec.event_id == 4104 and "ScriptBlockText" not in rec.data and "powershell" in rec.provider.lower():
+        rec.data["ScriptBlockText"] = rec.message
+        return
+    needs = not rec.data or all(k.startswith("Data") for k in rec.data)
+    if not needs or "\n" not in rec.message:
+        return
+    for line in rec.message.splitlines():
+        m = _MSG_LINE.match(line)
+        if not m or not m.group(2).strip():
+            continue
+        key = m.group(1).replace(" ", "")
+        key = _MESSAGE_ALIASES.get(key, key)
+        rec.data.setdefault(key, m.group(2).strip())

@@ -1,0 +1,213 @@
+"""Windows ``.evtx`` files through the ``evtx`` package (the Rust parser, records as JSON).
+
+Why this wrapper: the parser refuses a file whose last chunk is cut short (a copy interrupted, a
+collection that hit a size cap) and stops at the first broken chunk's records. We present such a
+file padded with zeros to a whole chunk, so the records written before the cut are recovered, and we
+count the records the parser could not read instead of stopping. Dirty files (header not updated
+since the last write) are read chunk by chunk by the parser itself.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+import evtx
+
+from extriage.formats.event_record import (
+    EventRecord,
+    as_int,
+    as_text,
+    cap,
+    finish,
+    name_positional,
+    pick_time,
+)
+
+MAGIC = b"ElfFile\x00"
+HEADER = 4096
+CHUNK = 65536
+
+
+class EvtxError(ValueError):
+    """The file is not a readable EVTX file at all (one-line reason)."""
+
+
+@dataclass(slots=True)
+class EvtxStats:
+    records: int = 0
+    errors: int = 0  # records or chunks the parser reported as unreadable
+    first_error: str = ""
+    padded: bool = False  # the file ended inside a chunk; the tail was padded to recover records
+    notes: list[str] = field(default_factory=list)
+
+
+class _Padded(io.RawIOBase):
+    """A read-only view of a seekable stream followed by zero bytes up to ``total``."""
+
+    def __init__(self, raw: BinaryIO, size: int, total: int) -> None:
+        self._raw = raw
+        self._size = size
+        self._total = total
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._total}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buf: Any) -> int:
+        view = memoryview(buf).cast("B")
+        want = min(len(view), max(0, self._total - self._pos))
+        if want == 0:
+            return 0
+        got = 0
+        if self._pos < self._size:
+            self._raw.seek(self._pos)
+            data = self._raw.read(min(want, self._size - self._pos))
+            view[: len(data)] = data
+            got = len(data)
+        if got < want:
+            view[got:want] = bytes(want - got)
+            got = want
+        self._pos += got
+        return got
+
+
+def check_header(head: bytes, name: str) -> None:
+    if len(head) == 0:
+        raise EvtxError(f"{name} is empty (0 bytes): no events")
+    if not head.startswith(MAGIC):
+        raise EvtxError(f"{name} is not an EVTX file (no 'ElfFile' signature)")
+    if len(head) < HEADER:
+        raise EvtxError(f"{name} is cut short inside its file header ({len(head)} bytes): no events can be read")
+
+
+def padded_size(size: int) -> int:
+    body = size - HEADER
+    if body <= 0 or body % CHUNK == 0:
+        return size
+    return HEADER + (body // CHUNK + 1) * CHUNK
+
+
+def iter_evtx(stream: BinaryIO, size: int, name: str, stats: EvtxStats) -> Iterator[EventRecord]:
+    """Yield every readable record of an open, seekable ``.evtx`` stream as an :class:`EventRecord`.
+
+    Raises :class:`EvtxError` when the file is not EVTX at all; problems inside are counted in ``stats``.
+    """
+    stream.seek(0)
+    check_header(stream.read(HEADER), name)
+    stream.seek(0)
+    total = padded_size(size)
+    source: Any = stream
+    if total != size:
+        stats.padded = True
+        stats.notes.append(f"file ends inside a chunk ({size:,} bytes); records before the cut were recovered")
+        source = io.BufferedReader(_Padded(stream, size, total), buffer_size=CHUNK)
+    try:
+        parser = evtx.PyEvtxParser(source, number_of_threads=1)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise EvtxError(f"{name} cannot be parsed as EVTX: {exc}") from None
+    it = parser.records_json()
+    while True:
+        try:
+            item: Any = next(it)
+        except StopIteration:
+            break
+        except Exception as exc:  # the parser reports a broken chunk/record and goes on
+            stats.errors += 1
+            if not stats.first_error:
+                stats.first_error = str(exc).splitlines()[0][:300]
+            if stats.errors > 100_000:
+                break
+            continue
+        stats.records += 1
+        try:
+            rec = record_from_json(item["data"], int(item.get("event_record_id") or 0))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            stats.errors += 1
+            if not stats.first_error:
+                stats.first_error = f"record {item.get('event_record_id')}: {exc}"
+            continue
+        if rec is not None:
+            yield rec
+
+
+def record_from_json(text: str, record_id: int) -> EventRecord | None:
+    """Normalise one record as the ``evtx`` package renders it to JSON."""
+    return record_from_event_doc(json.loads(text), record_id, text)
+
+
+def record_from_event_doc(doc: Any, record_id: int, text: str) -> EventRecord | None:
+    """Normalise ``{"Event": {"System": ..., "EventData": ...}}`` (evtx / ``evtx_dump`` JSON)."""
+    event = doc.get("Event") if isinstance(doc, dict) else None
+    if not isinstance(event, dict):
+        return None
+    system: dict[str, Any] = event.get("System") or {}
+    provider_node = system.get("Provider") or {}
+    attrs = provider_node.get("#attributes", {}) if isinstance(provider_node, dict) else {}
+    provider = as_text(attrs.get("Name") or attrs.get("EventSourceName") or "")
+    channel = as_text(system.get("Channel"))
+    event_id = as_int(system.get("EventID"))
+    tc = system.get("TimeCreated") or {}
+    sys_time = tc.get("#attributes", {}).get("SystemTime") if isinstance(tc, dict) else None
+    ts, ts_field = pick_time([("System.TimeCreated.SystemTime", sys_time)])
+    data = _event_data(event, provider, channel, event_id)
+    message = ""
+    rendered = event.get("RenderingInfo")
+    if isinstance(rendered, dict):
+        message = as_text(rendered.get("Message"))
+    rec = EventRecord(
+        channel=channel,
+        provider=provider,
+        event_id=event_id,
+        level=as_int(system.get("Level")),
+        record_id=as_int(system.get("EventRecordID")) or record_id,
+        computer=as_text(system.get("Computer")),
+        time=ts,
+        time_field=ts_field,
+        data=data,
+        message=message,
+        position=record_id,
+        raw=cap(text),
+    )
+    return finish(rec)
+
+
+def _event_data(event: dict[str, Any], provider: str, channel: str, event_id: int | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    ed = event.get("EventData")
+    if isinstance(ed, dict):
+        data_node = ed.get("Data")
+        if data_node is not None and len(ed) <= 2:  # unnamed <Data> values (and maybe Binary)
+            values = data_node.get("#text") if isinstance(data_node, dict) else data_node
+            if not isinstance(values, list):
+                values = [values]
+            out.update(name_positional(provider, channel, event_id, values))
+        else:
+            for key, value in ed.items():
+                if key == "#attributes":
+                    continue
+                out[key] = as_text(value)
+    elif ed is not None:
+        out["Data0"] = as_text(ed)
+    ud = event.get("UserData")
+    if isinstance(ud, dict):  # e.g. Security 1102 <LogFileCleared>, System 104
+        for inner in ud.values():
+            if isinstance(inner, dict):
+                for key, value in inner.items():
+                    if key != "#attributes":
+                        out.setdefault(key, as_text(value))
+    return out

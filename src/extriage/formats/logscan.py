@@ -1,0 +1,229 @@
+"""Streaming walk over one text log in raw chunks: counts, time span and prefiltered lines only.
+
+Multi-GB log sets must go fast in Python, so per-line Python work is limited to the lines the
+:class:`~extriage.formats.prefilter.Prefilter` selects. Everything else is done on whole chunks in
+C: newline counting, header (``#``) lines, and requests per hour, found by bisecting a chunk until
+both ends of a piece fall in the same hour (logs are written in time order, so this costs a few
+dozen ``bytes.count`` calls per chunk). Memory stays bounded by the chunk size and
+:data:`MAX_LINE`, whatever the file size or line length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from extriage.findings import utc
+from extriage.formats import exchange_csv, oabgen, w3c
+from extriage.formats.prefilter import Prefilter
+
+CHUNK = 4 * 1024 * 1024
+#: A line longer than this is cut: the first MAX_LINE bytes are kept, the rest skipped and noted.
+MAX_LINE = 1024 * 1024
+#: Raw lines are kept in findings up to this many characters (the rest is marked as cut).
+MAX_RAW = 16 * 1024
+
+_HOUR_RE = re.compile(rb"(\d{4}-\d\d-\d\d)[T ](\d\d)")
+_TS_RE = re.compile(rb"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d(?:\.\d{1,7})?)")
+
+
+class Readable(Protocol):
+    def read(self, n: int = -1) -> bytes: ...
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One line the prefilter selected, with the field names in force where it stands."""
+
+    lineno: int
+    raw: bytes
+    names: list[str]
+    truncated: bool = False
+
+
+@dataclass(slots=True)
+class WalkStats:
+    lines: int = 0
+    bytes: int = 0
+    candidates: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+    hours: Counter[str] = field(default_factory=Counter)
+    long_lines: list[int] = field(default_factory=list)
+    nul_bytes: int = 0
+    names: list[str] = field(default_factory=list)  # the last field list seen
+
+
+def decode(raw: bytes) -> str:
+    """Log bytes as text: UTF-8 (BOM dropped), undecodable bytes replaced, never an exception."""
+    return raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
+
+
+def line_time(raw: bytes, family: str) -> datetime | None:
+    """Timestamp at the start of a data line (Exchange CSV and W3C both start with it)."""
+    m = _TS_RE.match(raw.lstrip(b"\xef\xbb\xbf\""))
+    if m:
+        try:
+            return utc(datetime.fromisoformat(f"{m.group(1).decode()}T{m.group(2).decode()[:15]}"))
+        except ValueError:
+            return None
+    if family == "oabgen":
+        return oabgen.parse_timestamp(decode(raw))
+    return None
+
+
+def _names_from_header(line: str, family: str) -> list[str] | None:
+    if family == "iis":
+        return w3c.parse_fields_directive(line)
+    return exchange_csv.parse_fields_directive(line) or exchange_csv.looks_like_bare_header(line)
+
+
+def _hour_of(body: bytes, pos: int) -> bytes | None:
+    m = _HOUR_RE.match(body, pos)
+    return m.group(1) + b"T" + m.group(2) if m else None
+
+
+def _count_hours(body: bytes, lo: int, hi: int, out: Counter[str], depth: int = 0) -> None:
+    """Add the lines of ``body[lo:hi]`` (complete lines, ``hi`` just after a newline) to ``out``."""
+    if lo >= hi:
+        return
+    last_start = body.rfind(b"\n", lo, hi - 1) + 1
+    if last_start <= lo:
+        last_start = lo
+    h_first = _hour_of(body, lo)
+    h_last = _hour_of(body, last_start)
+    if h_first is not None and h_first == h_last:
+        out[h_first.decode()] += body.count(b"\n", lo, hi)
+        return
+    if last_start == lo or depth > 60:  # a single line, or pathological input
+        if h_first is not None:
+            out[h_first.decode()] += body.count(b"\n", lo, hi)
+        return
+    mid = body.find(b"\n", (lo + hi) // 2 - 1)
+    if mid < 0 or mid + 1 >= hi:
+        mid = body.rfind(b"\n", lo, hi - 1)
+    _count_hours(body, lo, mid + 1, out, depth + 1)
+    _count_hours(body, mid + 1, hi, out, depth + 1)
+
+
+def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool = True) -> Iterator[Candidate | WalkStats]:
+    """Yield the :class:`Candidate` lines of ``stream``, then one final :class:`WalkStats`."""
+    st = WalkStats()
+    names: list[str] = []
+    lineno = 0  # lines completed before the current buffer
+    pending = b""
+    skipping = False
+    first_seen = False
+    last_data = b""
+    while True:
+        chunk = stream.read(CHUNK)
+        eof = not chunk
+        st.bytes += len(chunk)
+        if eof:
+            if not pending or skipping:
+                break
+            body = pending + b"\n"
+            pending = b""
+        else:
+            data = pending + chunk if pending else chunk
+            cut = data.rfind(b"\n")
+            if skipping:
+                nl = data.find(b"\n")
+                if nl < 0:
+                    pending = b""
+                    continue
+                skipping = False
+                data = data[nl + 1 :]
+                cut = data.rfind(b"\n")
+            if cut < 0:
+                if len(data) > MAX_LINE:
+                    lineno += 1
+                    st.long_lines.append(lineno)
+                    head = data[:MAX_LINE]
+                    if prefilter.line_spans(head):
+                        st.candidates += 1
+                        yield Candidate(lineno, head, names, truncated=True)
+                    pending = b""
+                    skipping = True
+                else:
+                    pending = data
+                continue
+            body, pending = data[: cut + 1], data[cut + 1 :]
+        st.nul_bytes += body.count(b"\x00")
+        # header lines in this body (rare): positions and the field list each one sets
+        headers: list[tuple[int, list[str] | None]] = []
+        pos = 0 if body.startswith((b"#", b"\xef\xbb\xbf#")) else body.find(b"\n#")
+        while pos >= 0:
+            start = pos if pos == 0 else pos + 1
+            end = body.find(b"\n", start)
+            headers.append((start, _names_from_header(decode(body[start:end]), family)))
+            pos = body.find(b"\n#", end)
+        if not first_seen:
+            # first data line: its time, and a bare CSV header line (Import-Csv layout) if any
+            off = 0
+            for _ in range(12):
+                end = body.find(b"\n", off)
+                if end < 0:
+                    break
+                line = body[off:end]
+                stripped = line.lstrip(b"\xef\xbb\xbf")
+                if stripped.startswith(b"#") or not stripped.strip():
+                    off = end + 1
+                    continue
+                bare = exchange_csv.looks_like_bare_header(decode(line)) if family != "iis" else None
+                if bare:
+                    headers.append((off, bare))
+                    headers.sort(key=lambda h: h[0])
+                    off = end + 1
+                    continue
+                ts = line_time(line, family)
+                if ts is not None:
+                    st.first = ts
+                first_seen = True
+                break
+        spans = prefilter.line_spans(body)
+        hi = 0
+        prev = 0
+        base = lineno
+        for start, end in spans:
+            while hi < len(headers) and headers[hi][0] <= start:
+                if headers[hi][1]:
+                    names = headers[hi][1] or names
+                hi += 1
+            base += body.count(b"\n", prev, start)
+            prev = start
+            raw = body[start:end]
+            if raw.startswith(b"#"):
+                continue
+            if any(h[0] == start for h in headers):
+                continue
+            st.candidates += 1
+            yield Candidate(base + 1, raw.rstrip(b"\r"), names)
+        for _, hn in headers[hi:]:
+            if hn:
+                names = hn
+        if count_hours and family in ("httpproxy", "iis"):
+            _count_hours(body, 0, len(body), st.hours)
+        n = body.count(b"\n")
+        lineno += n
+        last_start = body.rfind(b"\n", 0, len(body) - 1) + 1
+        tail = body[last_start:-1]
+        if tail and not tail.startswith(b"#"):
+            last_data = tail
+        if eof:
+            break
+    st.lines = lineno
+    st.names = names
+    if last_data:
+        ts = line_time(last_data, family)
+        if ts is not None:
+            st.last = ts
+    if st.first and st.last and st.last < st.first:
+        st.first, st.last = st.last, st.first
+    elif st.first is None:
+        st.first = st.last
+    yield st

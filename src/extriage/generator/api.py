@@ -1,0 +1,213 @@
+"""``generate()``: build one sample server tree from a seed, in any layout, of any size."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import os
+import re
+import shutil
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from extriage.generator.days import DayWriter, init_worker, worker_day
+from extriage.generator.plan import AttackPlan, make_plan
+from extriage.generator.registry import load_planters, planter_rng
+from extriage.generator.server import write_server
+from extriage.generator.tree import LAYOUTS, MARKER, Tree
+
+#: Above this many bytes the days are written by a pool of worker processes.
+PARALLEL_FROM = 64 * 1024**2
+
+_SIZE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+
+
+class GeneratorError(Exception):
+    """A generation request that cannot be carried out (bad option, unsafe destination)."""
+
+
+def parse_size(text: str | int) -> int:
+    """``"50MB"``, ``"2GB"``, ``"300k"``, ``"1.5G"``, ``4096`` → bytes (binary multiples)."""
+    if isinstance(text, int):
+        return text
+    m = _SIZE_RE.match(text)
+    if not m:
+        raise GeneratorError(f"cannot read the size {text!r}; write it like 50MB, 2GB or 300KB")
+    mult = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}[m.group(2).lower()]
+    return int(float(m.group(1)) * mult)
+
+
+@dataclass(slots=True)
+class GeneratedServer:
+    """What :func:`generate` made: where, the facts it planted, and how long it took."""
+
+    dest: Path  # the folder (or .zip file) to scan
+    layout: str
+    plan: AttackPlan
+    bytes_written: int  # bytes of text logs (headers and records)
+    seconds: float
+    planters: list[str] = field(default_factory=list)
+    planters_missing: list[str] = field(default_factory=list)
+
+    @property
+    def mb_per_second(self) -> float:
+        return self.bytes_written / 1024**2 / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "generator": "extriage",
+            "dest": str(self.dest),
+            "layout": self.layout,
+            "bytes_written": self.bytes_written,
+            "seconds": round(self.seconds, 3),
+            "planters": self.planters,
+            "planters_missing": self.planters_missing,
+            "plan": self.plan.to_dict(),
+        }
+
+
+def is_generated(path: Path) -> bool:
+    """True when ``path`` is a folder or zip this generator made (it holds our marker)."""
+    if path.is_dir():
+        return (path / MARKER).is_file()
+    if path.is_file() and zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as zf:
+                return MARKER in zf.namelist()
+        except (OSError, zipfile.BadZipFile):
+            return False
+    return False
+
+
+def prepare_dest(dest: Path, overwrite: bool) -> None:
+    """Make sure writing to ``dest`` destroys nothing that is not ours."""
+    if not dest.exists():
+        return
+    if dest.is_dir() and not any(dest.iterdir()):
+        return
+    if not is_generated(dest):
+        raise GeneratorError(f"{dest} exists and was not made by extriage generate; refusing to overwrite it")
+    if not overwrite:
+        raise GeneratorError(f"{dest} already holds a generated server; pass --force to replace it")
+    if dest.is_dir():
+        shutil.rmtree(dest)
+    else:
+        dest.unlink()
+
+
+def generate(
+    dest: str | os.PathLike[str],
+    scenario: str = "proxylogon",
+    seed: int = 1,
+    size: int | str = "50MB",
+    layout: str = "kape",
+    waves: set[str] | frozenset[str] | None = None,
+    days: int = 21,
+    end: datetime | None = None,
+    hostname: str = "EXCH01",
+    exchange_version: str = "2016",
+    webshell_files: bool = True,
+    events: bool = True,
+    jobs: int = 0,
+    overwrite: bool = False,
+    planter_modules: list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> GeneratedServer:
+    """Write a sample Exchange server to ``dest``; same arguments (and seed) give the same bytes.
+
+    For the zip layouts ``dest`` is the archive (``.zip`` is appended when missing).
+    Raises :class:`GeneratorError` (or ValueError for a bad scenario/wave) with one sentence.
+    """
+    if layout not in LAYOUTS:
+        raise GeneratorError(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")
+    try:
+        plan = make_plan(
+            scenario=scenario,
+            seed=seed,
+            size=parse_size(size),
+            days=days,
+            end=end,
+            hostname=hostname,
+            exchange_version=exchange_version,
+            waves=waves,
+            webshell_files=webshell_files,
+            events=events,
+        )
+    except ValueError as exc:
+        raise GeneratorError(str(exc)) from None
+    out = Path(dest).expanduser()
+    if layout.startswith("zip") and out.suffix.lower() != ".zip":
+        out = out.with_name(out.name + ".zip")
+    prepare_dest(out, overwrite)
+    started = time.perf_counter()
+    staging = out.with_name(out.name + ".staging") if layout.startswith("zip") else out
+    if staging != out and staging.exists():
+        if not (staging / MARKER).is_file():
+            raise GeneratorError(f"{staging} exists and was not made by extriage generate; remove it first")
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True, exist_ok=True)
+    # the marker goes first, so an interrupted run can still be cleaned up by the next one
+    (staging / MARKER).write_text(
+        json.dumps({"generator": "extriage", "complete": False}) + "\n", encoding="utf-8"
+    )
+    tree = Tree(staging, layout)
+    write_server(tree, plan)
+    total = _write_days(tree, plan, jobs, progress)
+    planters, missing = load_planters(planter_modules)
+    names = []
+    for name, plant in planters:
+        plant(tree, plan, planter_rng(plan, name))
+        names.append(name)
+    result = GeneratedServer(out, layout, plan, total, 0.0, names, missing)
+    result.seconds = time.perf_counter() - started
+    marker = {**result.to_dict(), "complete": True}
+    marker.pop("seconds")
+    (staging / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+    if staging != out:
+        _zip_tree(staging, out)
+        shutil.rmtree(staging)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _write_days(tree: Tree, plan: AttackPlan, jobs: int, progress: Callable[[int, int], None] | None) -> int:
+    days = plan.days
+    total = 0
+    workers = jobs if jobs > 0 else min(os.cpu_count() or 1, days)
+    if plan.size < PARALLEL_FROM or workers <= 1:
+        writer = DayWriter(plan)
+        for d in range(days):
+            total += writer.write_day(tree, d)
+            if progress:
+                progress(d + 1, days)
+        return total
+    with cf.ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(plan, tree)) as pool:
+        for done, n in enumerate(pool.map(worker_day, range(days)), start=1):
+            total += n
+            if progress:
+                progress(done, days)
+    return total
+
+
+def _zip_tree(root: Path, archive: Path) -> None:
+    """Zip ``root`` deterministically (sorted names, file times kept)."""
+    tmp = archive.with_name(archive.name + ".part")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames.sort()
+            for name in sorted(filenames):
+                real = Path(dirpath) / name
+                member = real.relative_to(root).as_posix()
+                st = real.stat()
+                stamp = time.gmtime(max(st.st_mtime, 315532800))[:6]
+                info = zipfile.ZipInfo(member, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                with real.open("rb") as src, zf.open(info, "w", force_zip64=True) as dst:
+                    shutil.copyfileobj(src, dst, 1024 * 1024)
+    tmp.replace(archive)

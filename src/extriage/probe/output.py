@@ -1,0 +1,157 @@
+"""Render probe results: the terminal table (worst first), JSON and CSV.
+
+Everything a server sent (header values, node names, redirect targets) is attacker-controllable:
+the table escapes it, the CSV neutralises formula starts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.table import Table
+
+from extriage import __version__
+from extriage.cli.common import escape
+from extriage.probe import USER_AGENT
+from extriage.probe.engine import sort_worst_first
+from extriage.probe.result import RESULT_FORMAT, TargetResult
+from extriage.probe.states import WAVES, State
+from extriage.report.timeline_csv import csv_safe
+
+STATE_STYLE = {
+    State.VULNERABLE: "bold red",
+    State.VULNERABLE_UNLESS_SU: "yellow",
+    State.ERROR: "magenta",
+    State.UNKNOWN: "magenta",
+    State.MITIGATED: "cyan",
+    State.PATCHED: "green",
+    State.NOT_EXCHANGE: "dim",
+}
+WAVE_TITLES = {
+    "proxylogon": "ProxyLogon",
+    "proxyshell": "ProxyShell",
+    "proxynotshell": "ProxyNotShell",
+    "other-kev": "Other KEV",
+}
+
+
+def filter_only(results: list[TargetResult], only: list[str]) -> list[TargetResult]:
+    """Keep targets where any wave is in one of the ``only`` states."""
+    if not only:
+        return results
+    wanted = set(only)
+    return [r for r in results if r.states() & wanted]
+
+
+def table(results: list[TargetResult]) -> Table:
+    """One row per target, worst first; the four wave states stacked in one cell so the table fits
+    an 80-column terminal."""
+    t = Table(title="Exchange exposure (worst first)", show_lines=True)
+    t.add_column("Target", overflow="fold", ratio=3)
+    t.add_column("State per wave", no_wrap=True)
+    t.add_column("Build (confidence)", overflow="fold", ratio=2)
+    t.add_column("Detail", overflow="fold", ratio=4)
+    for r in sort_worst_first(results):
+        target = escape(r.target + (f" (Host {r.host_header})" if r.host_header else ""))
+        waves = "\n".join(
+            f"{WAVE_TITLES[w]:<13} [{STATE_STYLE[r.waves[w].state]}]{r.waves[w].state.value}[/]"
+            for w in WAVES
+        )
+        build = escape(f"{r.build} ({r.confidence})") if r.build else escape(r.confidence)
+        t.add_row(target, waves, build, escape(" | ".join(_detail(r))))
+    return t
+
+
+def _detail(r: TargetResult) -> list[str]:
+    detail: list[str] = []
+    if r.error:
+        detail.append(r.error)
+    if len(r.nodes) > 1:
+        detail.append("nodes: " + ", ".join(f"{n.name or '?'}={n.build or 'unknown'}" for n in r.nodes))
+    elif r.nodes and r.nodes[0].name:
+        detail.append(f"node {r.nodes[0].name}")
+    fixes = sorted(
+        {
+            r.waves[w].fixed_by or "the fixing SU"
+            for w in WAVES
+            if r.waves[w].state is State.VULNERABLE_UNLESS_SU
+        }
+    )
+    if fixes:
+        detail.append("patched only if installed: " + "; ".join(fixes))
+    for w in WAVES:
+        ws = r.waves[w]
+        if ws.state in (State.MITIGATED, State.UNKNOWN, State.NOT_EXCHANGE) and not r.error and ws.reason:
+            text = f"{WAVE_TITLES[w]}: {ws.reason}"
+            if text not in detail:
+                detail.append(text)
+    return detail
+
+
+def summary_counts(results: list[TargetResult]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[r.worst.value] = counts.get(r.worst.value, 0) + 1
+    return counts
+
+
+def to_json(results: list[TargetResult], *, confirm: bool, elapsed_s: float) -> dict[str, Any]:
+    ordered = sort_worst_first(results)
+    return {
+        "format": RESULT_FORMAT,
+        "tool": f"extriage {__version__}",
+        "user_agent": USER_AGENT,
+        "generated_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mode": "confirm" if confirm else "version-only",
+        "elapsed_s": round(elapsed_s, 3),
+        "summary": summary_counts(results),
+        "results": [r.to_dict() for r in ordered],
+    }
+
+
+CSV_COLUMNS = [
+    "target",
+    "url",
+    "host_header",
+    *WAVES,
+    "worst_state",
+    "build",
+    "confidence",
+    "build_source",
+    "product",
+    "nodes",
+    "needs",
+    "error",
+    "requests",
+]
+
+
+def to_csv(results: list[TargetResult]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CSV_COLUMNS)
+    for r in sort_worst_first(results):
+        needs = sorted(
+            {r.waves[x].fixed_by or "" for x in WAVES if r.waves[x].state is State.VULNERABLE_UNLESS_SU}
+            - {""}
+        )
+        row: list[object] = [
+            r.target,
+            r.url,
+            r.host_header,
+            *(r.waves[x].state.value for x in WAVES),
+            r.worst.value,
+            r.build,
+            r.confidence,
+            f"{r.source.source}: {r.source.raw}" if r.source else "",
+            r.product,
+            " ".join(f"{n.name or '?'}={n.build or 'unknown'}" for n in r.nodes),
+            "; ".join(needs),
+            r.error,
+            r.requests,
+        ]
+        w.writerow([csv_safe(v) for v in row])
+    return buf.getvalue()

@@ -1,0 +1,96 @@
+"""An incident report draft pre-filled from the scan, following the facts CISA's incident reporting
+form asks for (https://www.cisa.gov/report): contact and organisation, systems affected, when it
+started and was detected, impact, attack vector, indicators, actions taken. Placeholders are marked
+``[FILL IN: …]`` so nothing unverified is submitted by accident.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from extriage.findings import ScanResult, Verdict
+from extriage.report.indicators import collect_indicators
+from extriage.report.markdown import md_code, md_text
+from extriage.report.summary import summary_paragraph, when
+from extriage.response.facts import derive_facts
+
+
+def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
+    now = datetime.now(UTC)
+    facts = [derive_facts(r) for r in results]
+    compromised = [f.server for f, r in zip(facts, results, strict=True) if r.verdict is Verdict.COMPROMISED]
+    firsts = [f.first_attacker for f in facts if f.first_attacker]
+    lasts = [f.last_attacker for f in facts if f.last_attacker]
+    detected = [r.finished or r.started for r in results if r.finished or r.started]
+    cves = sorted({c for f in facts for c in f.cves})
+    out = [
+        f"**TLP:{tlp.upper()}** — draft incident report, prepared {when(now)} by extriage. Review every line before submitting at https://www.cisa.gov/report.",
+        "",
+        "# Incident report (draft)",
+        "",
+        "## 1. Reporting organisation and contact",
+        "- Organisation name: [FILL IN: legal name]",
+        "- Sector / critical infrastructure sector: [FILL IN]",
+        "- Address, state/country: [FILL IN]",
+        "- Point of contact: [FILL IN: name, role, phone, e-mail reachable outside the affected mail system]",
+        "- Incident response provider (if any): [FILL IN]",
+        "",
+        "## 2. Incident summary",
+        f"- Status: {'confirmed compromise on ' + ', '.join(md_text(s) for s in compromised) if compromised else 'no confirmed compromise (attempts or no evidence) — report only if your policy requires'}",
+        "- Type: exploitation of a public-facing application (Microsoft Exchange Server)"
+        + (f"; vulnerabilities {', '.join(cves)}" if cves else ""),
+        f"- Activity first observed: {when(min(firsts)) if firsts else '[FILL IN: not determined from the logs]'}",
+        f"- Activity last observed: {when(max(lasts)) if lasts else '[FILL IN]'}",
+        f"- Detected: {when(min(detected)) if detected else '[FILL IN]'} (offline triage with extriage)",
+        "- Still ongoing?: [FILL IN: yes / no / unknown]",
+        "",
+        "## 3. Systems affected",
+    ]
+    for f, r in zip(facts, results, strict=True):
+        build = ""
+        if f.patch is not None:
+            build = f"; build {f.patch.build} {f.patch.product} {f.patch.level}".rstrip()
+        out.append(f"- {md_text(f.server)}: verdict {r.verdict.value}{md_text(build)}")
+        out.append(f"  - {md_text(summary_paragraph(r, f))}")
+    out += [
+        "- Operating system / role / location: [FILL IN: e.g. Windows Server 2016, on-premises Exchange mailbox server]",
+        "",
+        "## 4. Impact",
+        "- Functional impact: [FILL IN: none / degraded / loss of service]",
+        "- Information impact: [FILL IN: none / suspected / confirmed exfiltration of mailbox data or credentials]",
+    ]
+    post = sorted({t for f in facts for t in f.techniques})
+    if post:
+        out.append(f"- Techniques observed (MITRE ATT&CK): {', '.join(post)}")
+    if any(f.webshells for f in facts):
+        out.append("- Web shells were placed on the server, giving the attacker remote code execution as SYSTEM.")
+    out += ["", "## 5. Indicators of compromise", ""]
+    rows = [x for x in collect_indicators(results) if x.type in {"ip", "user-agent", "sha256", "file-path", "url-path"}]
+    if rows:
+        out += ["| type | value | first seen | last seen |", "|---|---|---|---|"]
+        for x in rows[:200]:
+            out.append(f"| {x.type} | {md_code(x.value)} | {when(x.first_seen) if x.first_seen else ''} | {when(x.last_seen) if x.last_seen else ''} |")
+        if len(rows) > 200:
+            out.append(f"\n{len(rows) - 200} more in indicators.csv / the STIX bundle.")
+    else:
+        out.append("No indicators were extracted.")
+    out += [
+        "",
+        "## 6. Actions taken",
+        f"- {when(min(detected)) if detected else '[date]'}: evidence collected and triaged offline with extriage (file hashes recorded in the report).",
+        "- [FILL IN: server isolated at …]",
+        "- [FILL IN: memory and disk images taken at …]",
+        "- [FILL IN: credentials reset (incl. krbtgt twice) at …]",
+        "- [FILL IN: security update installed at …]",
+        "",
+        "## 7. Other",
+        "- Reported to other parties (law enforcement, regulators, insurer): [FILL IN]",
+        "- Attachments: STIX bundle (stix-bundle.json), indicators.csv, HTML report.",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def write_cisa(results: list[ScanResult], dest: Path, tlp: str = "amber") -> None:
+    dest.write_text(render_cisa(results, tlp), encoding="utf-8")

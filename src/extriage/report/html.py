@@ -1,0 +1,190 @@
+"""The self-contained HTML report: one file, no external assets, safe with hostile log content.
+
+Safety: Jinja2 autoescapes every value; findings are embedded as JSON in a data block with ``<``,
+``>``, ``&`` and line separators escaped so ``</script>`` cannot end it, and are put on the page by
+the script with ``textContent`` only. A Content-Security-Policy meta tag allows only the one inline
+script and stylesheet (by hash), no network access and no inline event handlers, so even an escaping
+mistake could not run injected script. Large results stay usable: findings are paged in the browser
+(50 per page, filter by text and severity) and their evidence is built only when opened.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from extriage import __version__
+from extriage.findings import Finding, ScanResult, iso
+from extriage.report.chart import Chart, build_chart
+from extriage.report.summary import TLP_MEANING, VERDICT_HEADLINE, summary_paragraph, when
+from extriage.response.facts import Facts, derive_facts, flatten
+from extriage.response.plan import ResponsePlan, build_plan
+
+#: Caps that keep a 100,000-finding report openable; the full data stays in the JSON result.
+MAX_EVIDENCE_PER_FINDING = 20
+MAX_RAW_CHARS = 4000
+MAX_TIMELINE_ROWS = 2000
+MAX_FILE_ROWS = 20000
+
+
+@dataclass(slots=True)
+class ServerView:
+    index: int
+    result: ScanResult
+    facts: Facts
+    plan: ResponsePlan
+    summary: str
+    headline: str
+    chart: Chart | None
+    findings_json: str
+    timeline: list[Any]
+    timeline_total: int
+    files_shown: list[Any]
+    other_extras: list[tuple[str, list[tuple[str, str]]]]
+
+
+def _asset(name: str) -> str:
+    return resources.files("extriage.report").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+@lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("extriage.report", "templates"),
+        autoescape=True,  # every value, including .j2 templates (select_autoescape would skip them)
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = when
+    env.filters["iso"] = iso
+    return env
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def json_for_script(data: Any) -> str:
+    """JSON that is safe inside ``<script type="application/json">``: no ``</script>``, no ``<!--``."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def _cap(text: str, limit: int = MAX_RAW_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… [{len(text) - limit} more characters in the JSON result]"
+
+
+def _finding_row(f: Finding) -> dict[str, Any]:
+    ind = f.indicators
+    indicators = {
+        k: v
+        for k, v in {
+            "client IPs": ind.client_ips,
+            "user agents": ind.user_agents,
+            "paths": ind.paths,
+            "URLs": ind.urls,
+            "SHA-256": ind.hashes,
+            "accounts": ind.accounts,
+            "hosts": ind.hosts,
+        }.items()
+        if v
+    }
+    return {
+        "id": f.id,
+        "rule": f.rule_id,
+        "title": f.title,
+        "sev": f.severity.label(),
+        "sevn": int(f.severity),
+        "conf": f.confidence.label(),
+        "outcome": f.outcome.value,
+        "wave": f.wave,
+        "cves": f.cves,
+        "attack": f.attack,
+        "first": when(f.first_seen) if f.first_seen else "",
+        "last": when(f.last_seen) if f.last_seen else "",
+        "count": f.count,
+        "desc": _cap(f.description),
+        "ind": indicators,
+        "refs": f.references,
+        "ev": [
+            {
+                "src": e.source,
+                "line": e.line,
+                "ts": when(e.timestamp) if e.timestamp else "",
+                "raw": _cap(e.raw),
+                "sha": e.sha256 or "",
+            }
+            for e in f.evidence[:MAX_EVIDENCE_PER_FINDING]
+        ],
+        "more": max(0, len(f.evidence) - MAX_EVIDENCE_PER_FINDING),
+    }
+
+
+def _server_view(i: int, r: ScanResult) -> ServerView:
+    facts = derive_facts(r)
+    plan = build_plan(r, facts)
+    ordered = sorted(r.findings, key=lambda f: (-int(f.severity), f.first_seen or datetime.max.replace(tzinfo=UTC), f.id))
+    rows = [_finding_row(f) for f in ordered]
+    linked = [e for e in r.timeline if e.finding_ids]
+    other = [(k, flatten(v)) for k, v in sorted(r.extras.items()) if k not in ("patch", "mitigation")]
+    return ServerView(
+        index=i,
+        result=r,
+        facts=facts,
+        plan=plan,
+        summary=summary_paragraph(r, facts),
+        headline=VERDICT_HEADLINE.get(r.verdict, r.verdict.value),
+        chart=build_chart(r, facts),
+        findings_json=json_for_script(rows),
+        timeline=linked[:MAX_TIMELINE_ROWS],
+        timeline_total=len(linked),
+        files_shown=r.files[:MAX_FILE_ROWS],
+        other_extras=other,
+    )
+
+
+def render_html(results: list[ScanResult], tlp: str = "amber", csp: bool = True, redacted: bool = False) -> str:
+    """The whole report as one HTML string. ``csp=False`` exists only so tests can prove the escaping
+    holds on its own, without the policy's safety net."""
+    css = _asset("report.css.j2")
+    js = _asset("report.js.j2")
+    policy = (
+        "default-src 'none'; "
+        f"script-src {_csp_hash(js)}; style-src {_csp_hash(css)}; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
+    views = [_server_view(i, r) for i, r in enumerate(results)]
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        servers=views,
+        tlp=tlp,
+        tlp_label="TLP:" + tlp.upper(),
+        tlp_meaning=TLP_MEANING.get(tlp, ""),
+        css=css,
+        js=js,
+        csp=policy if csp else "",
+        generated=datetime.now(UTC),
+        version=__version__,
+        redacted=redacted,
+        max_evidence=MAX_EVIDENCE_PER_FINDING,
+    )
+
+
+def write_html(results: list[ScanResult], dest: Path, tlp: str = "amber", redacted: bool = False) -> None:
+    dest.write_text(render_html(results, tlp, redacted=redacted), encoding="utf-8")

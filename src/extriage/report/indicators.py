@@ -1,0 +1,90 @@
+"""Indicators gathered from findings of one or more servers, for the sharing exports.
+
+One row per (type, value) with the time span it was seen in, the servers and the findings that carry
+it. Every export (CSV, STIX, MISP) uses this one list so they agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from extriage.findings import Outcome, ScanResult, utc
+from extriage.response.facts import server_name
+
+#: Indicators.<field> -> indicator type in the exports.
+TYPES = {
+    "client_ips": "ip",
+    "user_agents": "user-agent",
+    "hashes": "sha256",
+    "paths": "file-path",
+    "urls": "url-path",
+    "accounts": "account",
+    "hosts": "host",
+}
+#: Types that identify the attacker or its tools; account and host name the victim instead.
+SHAREABLE = {"ip", "user-agent", "sha256", "file-path", "url-path"}
+
+
+@dataclass(slots=True)
+class IndicatorRow:
+    type: str
+    value: str
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    servers: list[str] = field(default_factory=list)
+    finding_ids: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+    outcomes: list[str] = field(default_factory=list)
+    cves: list[str] = field(default_factory=list)
+    attack: list[str] = field(default_factory=list)
+    count: int = 0
+
+    def context(self) -> str:
+        parts = [f"{', '.join(self.outcomes)} on {', '.join(self.servers)}"]
+        parts.append("; ".join(self.titles[:5]) + (f" (+{len(self.titles) - 5} more)" if len(self.titles) > 5 else ""))
+        if self.cves:
+            parts.append(", ".join(self.cves))
+        return " — ".join(p for p in parts if p)
+
+
+
+def collect_indicators(results: list[ScanResult], include_info: bool = False) -> list[IndicatorRow]:
+    rows: dict[tuple[str, str], IndicatorRow] = {}
+    for r in results:
+        server = server_name(r)
+        for f in r.findings:
+            if f.outcome is Outcome.INFO and not include_info:
+                continue
+            for attr, kind in TYPES.items():
+                for value in getattr(f.indicators, attr):
+                    if not value:
+                        continue
+                    key = (kind, value if kind != "sha256" else value.lower())
+                    row = rows.get(key)
+                    if row is None:
+                        row = rows[key] = IndicatorRow(kind, key[1])
+                    for ts in (f.first_seen, f.last_seen):
+                        ts = utc(ts)
+                        if ts is None:
+                            continue
+                        if row.first_seen is None or ts < row.first_seen:
+                            row.first_seen = ts
+                        if row.last_seen is None or ts > row.last_seen:
+                            row.last_seen = ts
+                    _add(row.servers, server)
+                    _add(row.finding_ids, f"{server}:{f.id}" if len(results) > 1 else f.id)
+                    _add(row.titles, f.title)
+                    _add(row.outcomes, f.outcome.value)
+                    for c in f.cves:
+                        _add(row.cves, c)
+                    for t in f.attack:
+                        _add(row.attack, t)
+                    row.count += f.count
+    order = list(TYPES.values())
+    return sorted(rows.values(), key=lambda x: (order.index(x.type), x.first_seen or datetime.max.replace(tzinfo=UTC), x.value))
+
+
+def _add(target: list[str], value: str) -> None:
+    if value and value not in target:
+        target.append(value)

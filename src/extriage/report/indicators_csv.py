@@ -1,0 +1,37 @@
+"""A plain CSV of indicators (type, value, first/last seen, context), safe against formula injection."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from extriage.findings import ScanResult, iso
+from extriage.report.indicators import collect_indicators
+from extriage.report.timeline_csv import csv_safe
+
+HEADER = ["type", "value", "first_seen_utc", "last_seen_utc", "count", "servers", "findings", "outcomes", "cves", "attack", "context", "tlp"]
+
+
+def write_indicators_csv(results: list[ScanResult], dest: Path, tlp: str = "amber") -> int:
+    rows = collect_indicators(results)
+    with dest.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        for r in rows:
+            w.writerow(
+                [
+                    csv_safe(r.type),
+                    csv_safe(r.value),
+                    csv_safe(iso(r.first_seen) or ""),
+                    csv_safe(iso(r.last_seen) or ""),
+                    r.count,
+                    csv_safe(" ".join(r.servers)),
+                    csv_safe(" ".join(r.finding_ids)),
+                    csv_safe(" ".join(r.outcomes)),
+                    csv_safe(" ".join(r.cves)),
+                    csv_safe(" ".join(r.attack)),
+                    csv_safe(r.context()),
+                    csv_safe("TLP:" + tlp.upper()),
+                ]
+            )
+    return len(rows)

@@ -1,0 +1,118 @@
+"""The short Markdown report for a ticket or an e-mail: verdict, summary, the plan, key findings.
+
+Attacker-controlled text is put in code spans or fenced blocks with a fence longer than any backtick
+run inside it, and Markdown/HTML characters elsewhere are escaped, so a log line cannot inject links,
+HTML or formatting into the ticket system that renders it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from extriage.findings import ScanResult
+from extriage.report.summary import TLP_MEANING, VERDICT_HEADLINE, summary_paragraph, when
+from extriage.response.facts import derive_facts
+from extriage.response.plan import build_plan
+
+MAX_FINDINGS = 20
+#: Characters that start emphasis, code, links, HTML or tables anywhere in a line. Line-start
+#: markers (#, -, 1.) cannot occur: every escaped text follows fixed text on its line.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>&~])")
+
+
+def md_text(text: str) -> str:
+    """Escape Markdown and HTML metacharacters in running text; collapse newlines."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def md_code(text: str) -> str:
+    """An inline code span that holds ``text`` verbatim whatever backticks it contains."""
+    text = " ".join(str(text).split())
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def md_block(text: str, limit: int = 2000) -> str:
+    text = text if len(text) <= limit else text[:limit] + " …"
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
+
+
+def render_markdown(results: list[ScanResult], tlp: str = "amber", redacted: bool = False) -> str:
+    out: list[str] = [f"**TLP:{tlp.upper()}** — {TLP_MEANING.get(tlp, '')}", ""]
+    if redacted:
+        out += ["_Internal host names, user names and internal IP addresses are redacted._", ""]
+    out.append("# Exchange compromise triage")
+    out.append("")
+    if len(results) > 1:
+        out += ["| server | verdict | findings |", "|---|---|---|"]
+        for r in results:
+            facts = derive_facts(r)
+            out.append(f"| {md_text(facts.server)} | {r.verdict.value} | {len(r.findings)} |")
+        out.append("")
+    for r in results:
+        facts = derive_facts(r)
+        plan = build_plan(r, facts)
+        out.append(f"## {md_text(facts.server)}: {VERDICT_HEADLINE.get(r.verdict, r.verdict.value)}")
+        out.append("")
+        out.append(md_text(summary_paragraph(r, facts)))
+        out.append("")
+        if facts.attacker_ips:
+            out.append("**Attacker IPs:** " + ", ".join(md_code(ip) for ip in facts.attacker_ips))
+        if facts.first_attacker:
+            out.append(f"**Attack window:** {when(facts.first_attacker)} – {when(facts.last_attacker)}")
+        if facts.webshells:
+            out.append("**Web shells:** " + ", ".join(md_code(w.path) for w in facts.webshells))
+        if facts.patch and facts.patch.recommended_update():
+            out.append(f"**Install:** {md_text(facts.patch.recommended_update())}")
+        out.append("")
+        out.append("### What to do now")
+        out.append("")
+        for n, step in enumerate(plan.steps, 1):
+            out.append(f"{n}. **{md_text(step.title)}** — {md_text(step.why)}")
+            for a in step.actions:
+                out.append(f"   - {md_text(a)}")
+            trig = "; ".join((f"{t.finding_id} " if t.finding_id else "") + t.reason for t in step.triggers)
+            out.append(f"   - _Triggered by:_ {md_text(trig)}")
+        out.append("")
+        if r.findings:
+            ordered = sorted(r.findings, key=lambda f: (-int(f.severity), f.id))
+            out.append(f"### Key findings ({min(len(ordered), MAX_FINDINGS)} of {len(ordered)})")
+            out.append("")
+            for f in ordered[:MAX_FINDINGS]:
+                seen = when(f.first_seen) if f.first_seen else "time unknown"
+                out.append(f"- **{md_text(f.id)}** [{f.severity.label()}/{f.outcome.value}] {md_text(f.title)} — {seen}")
+                if f.evidence:
+                    e = f.evidence[0]
+                    loc = f"{e.source}:{e.line}" if e.line is not None else e.source
+                    out.append(f"  - source {md_code(loc)}")
+                    out.append("")
+                    out.append("\n".join("  " + line for line in md_block(e.raw, 600).splitlines()))
+            if len(ordered) > MAX_FINDINGS:
+                out.append(f"- … {len(ordered) - MAX_FINDINGS} more in the HTML report and the JSON result.")
+            out.append("")
+        out.append("### Coverage")
+        out.append("")
+        out.append(md_text(_coverage_line(r)))
+        for w in r.coverage.warnings:
+            out.append(f"- {md_text(w)}")
+        for s in r.coverage.skipped[:20]:
+            out.append(f"- not read: {md_code(s.path)} — {md_text(s.reason)}")
+        if len(r.coverage.skipped) > 20:
+            out.append(f"- … {len(r.coverage.skipped) - 20} more files not read (see the HTML report).")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def _coverage_line(r: ScanResult) -> str:
+    from extriage.report.summary import coverage_sentence
+
+    return coverage_sentence(r)
+
+
+def write_markdown(results: list[ScanResult], dest: Path, tlp: str = "amber", redacted: bool = False) -> None:
+    dest.write_text(render_markdown(results, tlp, redacted), encoding="utf-8")

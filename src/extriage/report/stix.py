@@ -1,0 +1,204 @@
+"""A STIX 2.1 bundle for partners: who saw it, indicators with patterns, sightings, the ATT&CK
+techniques and the CVEs, all under the chosen TLP 2.0 marking. Built with :mod:`stix2`, so the
+library validates every object and pattern as it is made.
+
+Only attacker-side indicators are shared (public IPs, user agents, web shell hashes and paths, URL
+paths); accounts, internal hosts and internal addresses name the victim and stay out.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import stix2
+
+from extriage.findings import ScanResult
+from extriage.report.indicators import IndicatorRow, collect_indicators
+from extriage.report.redact import is_internal_ip
+from extriage.response.facts import server_name
+
+#: TLP 2.0 marking definitions of the OASIS STIX TLP 2.0 extension (fixed ids, shared by everyone).
+TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+TLP2_IDS = {
+    "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    "green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    "amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+#: Namespace for deterministic ids: re-exporting the same scan gives the same STIX ids.
+_NS = uuid.UUID("6f6c0c8e-5b1f-4c43-9f0e-3f1f2f6b1e21")
+
+
+def tlp_marking(level: str) -> stix2.MarkingDefinition:
+    return stix2.MarkingDefinition(
+        id=TLP2_IDS[level],
+        created="2022-10-01T00:00:00.000Z",
+        name=f"TLP:{level.upper()}",
+        extensions={TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": level}},
+    )
+
+
+def _id(kind: str, *parts: str) -> str:
+    return f"{kind}--{uuid.uuid5(_NS, '|'.join(parts))}"
+
+
+def quote(value: str) -> str:
+    """A STIX pattern string literal: backslash and quote escaped (STIX 2.1 §9.2)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def pattern_for(row: IndicatorRow) -> tuple[str, str] | None:
+    """(pattern, name) for a shareable indicator, or None for values that name the victim."""
+    v = row.value
+    if row.type == "ip":
+        try:
+            ip = ipaddress.ip_address(v)
+        except ValueError:
+            return None  # redacted or malformed
+        if is_internal_ip(str(ip)) or ip.is_multicast:
+            return None
+        kind = "ipv4-addr" if ip.version == 4 else "ipv6-addr"
+        return f"[{kind}:value = {quote(str(ip))}]", f"Attacker IP {ip}"
+    if row.type == "user-agent":
+        return (
+            f"[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = {quote(v)}]",
+            f"Attacker user agent {v[:80]}",
+        )
+    if row.type == "sha256":
+        if len(v) != 64 or any(c not in "0123456789abcdef" for c in v.lower()):
+            return None
+        return f"[file:hashes.'SHA-256' = {quote(v.lower())}]", f"File SHA-256 {v.lower()}"
+    if row.type == "file-path":
+        norm = v.replace("/", "\\")
+        directory, _, name = norm.rpartition("\\")
+        if not name:
+            return None
+        if directory:
+            return (
+                f"[file:name = {quote(name)} AND file:parent_directory_ref.path = {quote(directory)}]",
+                f"File {name}",
+            )
+        return f"[file:name = {quote(name)}]", f"File {name}"
+    if row.type == "url-path":
+        return f"[network-traffic:extensions.'http-request-ext'.request_value = {quote(v)}]", f"Requested path {v[:80]}"
+    return None
+
+
+def _technique_ref(t: str) -> dict[str, str]:
+    url = "https://attack.mitre.org/techniques/" + t.replace(".", "/") + "/"
+    return {"source_name": "mitre-attack", "external_id": t, "url": url}
+
+
+def build_bundle(results: list[ScanResult], tlp: str = "amber", organisation: str = "Reporting organisation") -> stix2.Bundle:
+    now = datetime.now(UTC)
+    marking = tlp_marking(tlp)
+    marks = [marking.id]
+    org = stix2.Identity(
+        id=_id("identity", "org", organisation), name=organisation, identity_class="organization", object_marking_refs=marks
+    )
+    common: dict[str, Any] = {"created_by_ref": org.id, "object_marking_refs": marks}
+    objects: list[Any] = [marking, org]
+    systems: dict[str, stix2.Identity] = {}
+    for r in results:
+        name = server_name(r)
+        systems[name] = stix2.Identity(
+            id=_id("identity", "system", name),
+            name=f"Exchange server {name}",
+            identity_class="system",
+            description=f"Verdict: {r.verdict.value}. {r.verdict_reason}".strip(),
+            **common,
+        )
+    objects.extend(systems.values())
+    techniques: dict[str, stix2.AttackPattern] = {}
+    vulns: dict[str, stix2.Vulnerability] = {}
+    rows = collect_indicators(results)
+    for row in rows:
+        for t in row.attack:
+            if t not in techniques:
+                techniques[t] = stix2.AttackPattern(
+                    id=_id("attack-pattern", t), name=f"MITRE ATT&CK {t}", external_references=[_technique_ref(t)], **common
+                )
+        for c in row.cves:
+            if c not in vulns:
+                vulns[c] = stix2.Vulnerability(
+                    id=_id("vulnerability", c),
+                    name=c,
+                    external_references=[{"source_name": "cve", "external_id": c, "url": f"https://www.cve.org/CVERecord?id={c}"}],
+                    **common,
+                )
+    for r in results:
+        for f in r.findings:
+            for c in f.cves:
+                if c not in vulns:
+                    vulns[c] = stix2.Vulnerability(
+                        id=_id("vulnerability", c), name=c, external_references=[{"source_name": "cve", "external_id": c}], **common
+                    )
+    objects.extend(techniques.values())
+    objects.extend(vulns.values())
+    relationships: list[Any] = []
+    sightings: list[Any] = []
+    for row in rows:
+        made = pattern_for(row)
+        if made is None:
+            continue
+        pattern, name = made
+        first = row.first_seen or now
+        ind = stix2.Indicator(
+            id=_id("indicator", row.type, row.value),
+            name=name,
+            description=row.context(),
+            indicator_types=["malicious-activity"] if set(row.outcomes) & {"success", "webshell", "attempt"} else ["anomalous-activity"],
+            pattern=pattern,
+            pattern_type="stix",
+            valid_from=first,
+            labels=sorted({*row.outcomes, *(["exchange"])}),
+            **common,
+        )
+        objects.append(ind)
+        for t in row.attack:
+            relationships.append(
+                stix2.Relationship(id=_id("relationship", ind.id, "indicates", t), relationship_type="indicates",
+                                   source_ref=ind.id, target_ref=techniques[t].id, **common)
+            )
+        seen_on = [systems[s].id for s in row.servers if s in systems]
+        sightings.append(
+            stix2.Sighting(
+                id=_id("sighting", ind.id),
+                sighting_of_ref=ind.id,
+                where_sighted_refs=seen_on or [org.id],
+                first_seen=first,
+                last_seen=row.last_seen or first,
+                count=min(max(row.count, 1), 999_999_999),
+                **common,
+            )
+        )
+    for t, ap in techniques.items():
+        for c in sorted({c for row in rows if t in row.attack for c in row.cves}):
+            relationships.append(
+                stix2.Relationship(id=_id("relationship", t, "targets", c), relationship_type="targets",
+                                   source_ref=ap.id, target_ref=vulns[c].id, **common)
+            )
+    objects.extend(relationships)
+    objects.extend(sightings)
+    report = stix2.Report(
+        id=_id("report", *sorted(systems), now.isoformat()),
+        name="Exchange compromise triage: " + ", ".join(f"{n} ({r.verdict.value})" for n, r in zip(systems, results, strict=True)),
+        report_types=["indicator", "attack-pattern", "vulnerability"],
+        published=now,
+        object_refs=[o.id for o in objects if o.type != "marking-definition"],
+        **common,
+    )
+    objects.append(report)
+    return stix2.Bundle(objects=objects, allow_custom=False)
+
+
+def write_stix(results: list[ScanResult], dest: Path, tlp: str = "amber") -> int:
+    bundle = build_bundle(results, tlp)
+    dest.write_text(json.dumps(json.loads(bundle.serialize()), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return len(bundle.objects)

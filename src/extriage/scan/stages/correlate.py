@@ -1,0 +1,187 @@
+"""Stage ``correlate`` (phase 50): cross-source pivots, then attack stories.
+
+1. Every web shell path found by any stage (``ctx.shared["webshell_paths"]``: URL paths and Windows
+   paths) is looked up in all other sources: as a file in the evidence, and as a URL in the IIS and
+   HttpProxy logs; requests from ``ctx.shared["attacker_ips"]`` are pulled from the same logs. This
+   is one targeted second pass over the web logs with the byte prefilter, run only when there is
+   something to look for.
+2. Findings that are steps of a known chain (``detections/chains/*.yml``) are joined per client IP
+   into :class:`~extriage.findings.AttackStory` objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from extriage.detections.correlation import build_stories, load_knowledge, path_to_url, url_to_path_tails
+from extriage.detections.loglines import MAX_EVIDENCE, cap_raw
+from extriage.evidence.locate import LocatedFile
+from extriage.findings import (
+    Confidence,
+    EvidenceLine,
+    Finding,
+    Indicators,
+    Outcome,
+    Severity,
+    TimelineEvent,
+)
+from extriage.formats.sniff import family_from_path
+from extriage.scan.context import ScanContext
+from extriage.scan.pipeline import number_findings
+from extriage.scan.stages.logs import LogParams, publish_pivots, scan_log_file
+
+#: Attacker IPs that would make the second pass match most lines are not pivoted on.
+_NEVER_PIVOT_IPS = {"127.0.0.1", "::1", "", "-"}
+MAX_PIVOT_EVENTS = 2000
+
+
+@dataclass(slots=True)
+class CorrelateStage:
+    name: str = "correlate"
+    phase: int = 50
+
+    def run(self, ctx: ScanContext) -> None:
+        _link_events(ctx)
+        publish_pivots(ctx, ctx.result.findings)
+        _pivot(ctx)
+        number_findings(ctx.result)
+        _link_events(ctx)
+        ctx.result.stories = build_stories(ctx.result.findings, load_knowledge())
+
+
+def _link_events(ctx: ScanContext) -> None:
+    groups: dict[Any, Any] = ctx.shared.get("logs.groups", {})
+    for g in groups.values():
+        if g.finding.id:
+            for e in g.events:
+                if g.finding.id not in e.finding_ids:
+                    e.finding_ids.append(g.finding.id)
+
+
+def _web_logs(ctx: ScanContext, families: set[str]) -> list[LocatedFile]:
+    out = []
+    for f in ctx.inventory.files:
+        fm = family_from_path(f.key)
+        if fm is not None and fm.family in families:
+            out.append(f)
+    # logs recognised by their header only (plain folders): the logs stage recorded them
+    known = {f.display() for f in out}
+    recorded = {r.path for r in ctx.result.files}
+    for f in ctx.inventory.files:
+        if f.display() in recorded and f.display() not in known and (f.key.endswith(".log") or f.key.endswith(".txt")):
+            out.append(f)
+    return out
+
+
+def _pivot(ctx: ScanContext) -> None:
+    knowledge = load_knowledge()
+    shells: set[str] = ctx.shared.get("webshell_paths", set())
+    ips = {ip for ip in ctx.shared.get("attacker_ips", set()) if ip not in _NEVER_PIVOT_IPS}
+    urls: set[str] = set()
+    for p in shells:
+        if p.startswith("/"):
+            urls.add(p.lower())
+        else:
+            u = path_to_url(p, knowledge)
+            if u:
+                urls.add(u)
+    # URL ↔ file: is each shell URL also a file in the evidence?
+    present: dict[str, str] = {}
+    for u in sorted(urls):
+        for tail in url_to_path_tails(u, knowledge):
+            hit = next((f for f in ctx.inventory.files if f.key.endswith("/" + tail) or f.key == tail), None)
+            if hit is not None:
+                present[u] = hit.display()
+                ctx.shared.setdefault("webshell_paths", set()).add(hit.logical.lower())
+                break
+    ctx.result.extras.setdefault("logs", {})["pivots"] = {
+        "webshell_urls": sorted(urls), "attacker_ips": sorted(ips),
+        "webshell_files_in_evidence": present,
+    }
+    if not urls and not ips:
+        return
+    literals = tuple(sorted({u.rsplit("/", 1)[-1] for u in urls if u.rsplit("/", 1)[-1]} | ips))
+    files = _web_logs(ctx, {"iis", "httpproxy"})
+    if not files:
+        return
+    params = LogParams(pivot_literals=literals, pivot_urls=tuple(sorted(urls)), pivot_ips=tuple(sorted(ips)),
+                       only_families=("iis", "httpproxy"))
+    # already-reported lines are not reported twice
+    seen = {(e.source, e.line) for f in ctx.result.findings for e in f.evidence}
+    seen |= {(e.source, e.line) for e in ctx.result.timeline}
+    shell_findings: dict[tuple[str, str, str], Finding] = {}
+    ip_findings: dict[str, Finding] = {}
+    events = 0
+    hits: list[dict[str, Any]] = []
+    for outcome in ctx.map_files(scan_log_file, files, params, label="pivot"):
+        hits.extend(outcome.data.get("pivot_hits", []))
+    hits.sort(key=lambda h: (h["ts"] is None, h["ts"] or datetime.min, h["source"], h["line"]))
+    for h in hits:
+        key = (h["source"], h["line"])
+        fields: dict[str, str] = h["fields"]
+        stem = fields.get("cs-uri-stem", "").lower()
+        ip = fields.get("c-ip", "")
+        status = fields.get("sc-status", "")
+        ev = EvidenceLine(h["source"], h["line"], cap_raw(h["raw"]), fields, h["ts"], h.get("sha256"))
+        if stem in urls:
+            outcome_kind = Outcome.WEBSHELL if status == "200" else Outcome.ATTEMPT
+            fkey = (stem, ip, outcome_kind.value)
+            f = shell_findings.get(fkey)
+            if f is None:
+                where = f"; the file is in the evidence as {present[stem]}" if stem in present else ""
+                f = shell_findings[fkey] = Finding(
+                    rule_id="XS-WEBSHELL-URL",
+                    title=f"Request to web shell {stem} found in another source",
+                    severity=Severity.CRITICAL if outcome_kind == Outcome.WEBSHELL else Severity.HIGH,
+                    confidence=Confidence.HIGH,
+                    outcome=outcome_kind,
+                    description=("A path named as a web shell by one source (OAB generator log, web file scan, event "
+                                 f"log or another web log) was requested in the web logs{where}."),
+                    wave="post-exploitation", attack=["T1505.003"], count=0,
+                    tags=["case:default", f"family:{h['family']}"],
+                    indicators=Indicators(client_ips=[ip] if ip else [], urls=[stem],
+                                          user_agents=[fields["cs-user-agent"]] if fields.get("cs-user-agent") else []),
+                )
+            _fold(f, ev, key in seen)
+        elif ip in ips:
+            f = ip_findings.get(ip)
+            if f is None:
+                f = ip_findings[ip] = Finding(
+                    rule_id="XS-ATTACKER-IP-ACTIVITY",
+                    title=f"Other requests from attacker address {ip}",
+                    severity=Severity.INFO, confidence=Confidence.MEDIUM, outcome=Outcome.INFO,
+                    description="Requests from an address that other findings tie to the attack, for the timeline.",
+                    wave="other", count=0, tags=["case:default", f"family:{h['family']}"],
+                    indicators=Indicators(client_ips=[ip]),
+                )
+            _fold(f, ev, key in seen)
+            if stem:
+                f.indicators.merge(Indicators(urls=[stem]))
+        else:
+            continue
+        if key not in seen and h["ts"] is not None and events < MAX_PIVOT_EVENTS:
+            events += 1
+            seen.add(key)
+            ctx.add_event(TimelineEvent(
+                timestamp=h["ts"], source=h["source"], line=h["line"], kind="request",
+                summary=f"{fields.get('cs-method', '')} {fields.get('cs-uri-stem', '')} -> HTTP {status}",
+                client_ip=ip, raw=cap_raw(h["raw"]),
+            ))
+    for f in list(shell_findings.values()) + list(ip_findings.values()):
+        if f.count:
+            ctx.add_finding(f)
+    publish_pivots(ctx, list(shell_findings.values()))
+
+
+def _fold(f: Finding, ev: EvidenceLine, already_reported: bool) -> None:
+    f.count += 1
+    f.touch(ev.timestamp)
+    if len(f.evidence) < MAX_EVIDENCE and not already_reported:
+        f.evidence.append(ev)
+    elif len(f.evidence) < MAX_EVIDENCE and f.outcome != Outcome.INFO:
+        f.evidence.append(ev)
+
+
+STAGES = [CorrelateStage()]

@@ -1,0 +1,450 @@
+"""Scan stages for Windows event evidence: ``.evtx`` files and exported events.
+
+Phase 10 (``events``): find ``*.evtx`` anywhere and event exports by content, read each in a worker
+process, match the event rules, record hashes and per-channel coverage. Web shell paths written by
+events go to ``ctx.shared["webshell_paths"]`` for the correlate stage; the remote IPs seen in events
+go to ``ctx.shared["event_ips"]`` (``{ip: {"count", "first", "last", "event_ids", "samples"}}``).
+
+Phase 50 (``events-correlate``, runs before the core correlate stage): match the attacker IPs of the
+web logs (``ctx.shared["attacker_ips"]``) against event IPs, decide whether admin-like findings
+(account creation, mailbox exports...) fall inside the incident window, and say per channel whether
+the log still reached back to the attack or was cleared or rolled over.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from extriage.detections.events.collect import (
+    IP_SUCCESS_IDS,
+    TAG_WINDOW,
+    EventCollector,
+    apply_sequences,
+)
+from extriage.detections.events.engine import RuleError, RuleSet, load_rules
+from extriage.evidence.locate import LocatedFile
+from extriage.evidence.reading import read_artifact, sha256_of
+from extriage.evidence.source import open_artifact
+from extriage.findings import (
+    Confidence,
+    EvidenceLine,
+    Finding,
+    Indicators,
+    Outcome,
+    Severity,
+    SkippedFile,
+    iso,
+    utc,
+)
+from extriage.formats.event_export import SNIFF_BYTES, ExportStats, iter_export, sniff
+from extriage.formats.evtx_file import EvtxError, EvtxStats, iter_evtx
+from extriage.scan.context import FileOutcome, ScanContext
+
+EXPORT_EXTENSIONS = (".json", ".jsonl", ".ndjson", ".csv", ".txt")
+#: An .evtx inside a zip is read into memory (the parser needs to seek); larger ones are skipped.
+ZIP_EVTX_MAX = 1024**3
+#: Sniffing reads at most this much of each candidate export in the main process.
+_SNIFF_HEAD = 4096
+
+
+# -- phase 10 --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Params:
+    kind: str  # "evtx" | "export"
+    rule_dirs: tuple[str, ...]
+
+
+def _rules(dirs: tuple[str, ...]) -> RuleSet:
+    return _rules_cached(dirs)
+
+
+@cache
+def _rules_cached(dirs: tuple[str, ...]) -> RuleSet:
+    return load_rules(dirs)
+
+
+def is_evtx(f: LocatedFile) -> bool:
+    return f.key.endswith(".evtx")
+
+
+def is_export_candidate(f: LocatedFile) -> bool:
+    if not f.key.endswith(EXPORT_EXTENSIONS) or f.ref.size == 0:
+        return False
+    # Exchange's own logs and web folders never hold event exports; skip them without opening.
+    return not any(part in f.key for part in ("/logging/", "/clientaccess/", "/frontend/", "/inetpub/logs/"))
+
+
+def sniff_file(f: LocatedFile) -> str:
+    try:
+        with open_artifact(f.ref) as fh:
+            head = fh.read(_SNIFF_HEAD)
+    except OSError:
+        return ""
+    return sniff(head)
+
+
+def read_event_file(f: LocatedFile, params: _Params) -> FileOutcome:
+    """Worker: read one event file, match rules, return findings/coverage (runs in a subprocess)."""
+    rules = _rules(params.rule_dirs)
+    display = f.display()
+    outcome = FileOutcome(display, size=f.ref.size, mtime=f.ref.mtime)
+    if params.kind == "evtx":
+        coll = EventCollector(rules, display, "evtx")
+        _read_evtx(f, coll, outcome)
+    else:
+        coll = EventCollector(rules, display, "events-export")
+        _read_export(f, coll, outcome)
+    findings = coll.finding_list(outcome.sha256)
+    outcome.findings.extend(findings)
+    outcome.events.extend(coll.events)
+    outcome.coverage.extend(coll.coverage(f.ref.size))
+    outcome.data.update(
+        {
+            "webshell_paths": sorted(coll.webshell_paths),
+            "ips": coll.ip_index(),
+            "channels": coll.channel_summary(),
+            "no_time": coll.no_time,
+            "time_fields": coll.time_fields,
+        }
+    )
+    return outcome
+
+
+def _read_evtx(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> None:
+    display = f.display()
+    stats = EvtxStats()
+    try:
+        if f.ref.spec.kind == "zip":
+            if f.ref.size > ZIP_EVTX_MAX:
+                outcome.skipped.append(
+                    SkippedFile(display, f"EVTX file of {f.ref.size:,} bytes inside a zip is too large to read in memory; extract it and scan the folder")
+                )
+                return
+            with open_artifact(f.ref) as fh:
+                data = fh.read()
+            outcome.sha256 = hashlib.sha256(data).hexdigest()
+            for rec in iter_evtx(io.BytesIO(data), len(data), display, stats):
+                coll.feed(rec)
+        else:
+            outcome.sha256 = sha256_of(f.ref)
+            with open_artifact(f.ref) as fh:
+                for rec in iter_evtx(fh, f.ref.size, display, stats):
+                    coll.feed(rec)
+    except EvtxError as exc:
+        outcome.skipped.append(SkippedFile(display, str(exc).replace(display, "file", 1)))
+        return
+    outcome.data["evtx"] = {"records": stats.records, "errors": stats.errors, "padded": stats.padded}
+    if stats.errors or stats.padded:
+        parts = list(stats.notes)
+        if stats.errors:
+            parts.append(f"{stats.errors:,} damaged record(s)/chunk(s) not readable (first: {stats.first_error})")
+        outcome.skipped.append(SkippedFile(display, "; ".join(parts), partial=True))
+    if stats.records == 0 and not stats.errors:
+        outcome.data["empty"] = True
+
+
+def _read_export(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> None:
+    display = f.display()
+    stats = ExportStats()
+    with read_artifact(f.ref) as reader:
+        head = reader.read(SNIFF_BYTES)
+        kind = sniff(head)
+        if not kind:
+            outcome.data["not_events"] = True
+            return
+        try:
+            for rec in iter_export(reader, kind, head, stats):
+                coll.feed(rec)
+        finally:
+            reader.drain()
+            outcome.sha256 = reader.hexdigest()
+    outcome.data["export"] = {
+        "kind": stats.kind,
+        "lines": stats.lines,
+        "events": stats.events,
+        "not_events": stats.not_events,
+        "bad": stats.bad,
+    }
+    problems = []
+    if stats.bad or stats.long_lines:
+        problems.append(f"{stats.bad + stats.long_lines:,} line(s) not readable (first: {stats.first_problem})")
+    if stats.not_events:
+        problems.append(f"{stats.not_events:,} JSON/CSV record(s) were not Windows events and were ignored")
+    if problems:
+        outcome.skipped.append(SkippedFile(display, "; ".join(problems), partial=True))
+    if stats.events == 0:
+        outcome.skipped.append(SkippedFile(display, "looked like an event export but held no readable events"))
+
+
+class EventsStage:
+    name = "events"
+    phase = 10
+
+    def run(self, ctx: ScanContext) -> None:
+        extra_dirs = tuple(str(d) for d in ctx.options.extra.get("event_rules_dirs", []))
+        try:
+            rules = _rules(extra_dirs)
+        except (RuleError, OSError) as exc:
+            ctx.result.coverage.warn(f"Event rules could not be loaded ({exc}); Windows events were not checked.")
+            return
+        evtx_files = [f for f in ctx.inventory.files if is_evtx(f)]
+        exports = [f for f in ctx.inventory.files if not is_evtx(f) and is_export_candidate(f) and sniff_file(f)]
+        section: dict[str, Any] = {"files": [], "channels": {}}
+        ctx.result.extras["events"] = section
+        webshells: set[str] = ctx.shared.setdefault("webshell_paths", set())
+        ips: dict[str, dict[str, Any]] = ctx.shared.setdefault("event_ips", {})
+        my_findings: list[Finding] = []
+        for kind, files in (("evtx", evtx_files), ("export", exports)):
+            if not files:
+                continue
+            for outcome in ctx.map_files(read_event_file, files, _Params(kind, extra_dirs), label=f"events ({kind})"):
+                my_findings.extend(outcome.findings)
+                if outcome.data.get("not_events"):
+                    continue
+                webshells.update(outcome.data.get("webshell_paths", []))
+                _merge_ips(ips, outcome.data.get("ips", {}))
+                entry = {"path": outcome.path, "kind": kind, "sha256": outcome.sha256}
+                for key in ("evtx", "export", "no_time", "time_fields", "empty"):
+                    if key in outcome.data:
+                        entry[key] = outcome.data[key]
+                section["files"].append(entry)
+                for ch in outcome.data.get("channels", []):
+                    _merge_channel(section["channels"], ch, kind, outcome.path)
+        for seq_finding in apply_sequences(my_findings, rules.sequences):
+            ctx.add_finding(seq_finding)
+            my_findings.append(seq_finding)
+        if not section["files"]:
+            ctx.result.coverage.warn(
+                "No Windows event logs (.evtx files or event exports) in the evidence: CVE-2021-26857 traces, "
+                "OAB/mailbox-export web shell writes, processes started by IIS, LSASS dumps and new accounts "
+                "were not checked."
+            )
+        else:
+            present = {c.lower() for c in section["channels"]}
+            missing = [c for c in ("Application", "MSExchange Management", "Security") if c.lower() not in present]
+            if missing:
+                ctx.result.coverage.warn(
+                    "Event logs present, but not: " + ", ".join(missing) + " (their detections could not run)."
+                )
+
+
+def _merge_ips(into: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> None:
+    for ip, s in new.items():
+        cur = into.get(ip)
+        if cur is None:
+            into[ip] = {**s, "event_ids": list(s["event_ids"]), "samples": list(s["samples"])}
+            continue
+        cur["count"] += s["count"]
+        for k, pick in (("first", min), ("last", max)):
+            vals = [v for v in (cur[k], s[k]) if v is not None]
+            cur[k] = pick(vals) if vals else None
+        cur["event_ids"] = sorted(set(cur["event_ids"]) | set(s["event_ids"]))
+        cur["samples"] = (cur["samples"] + s["samples"])[:5]
+
+
+def _merge_channel(into: dict[str, Any], ch: dict[str, Any], kind: str, path: str) -> None:
+    cur = into.get(ch["channel"])
+    if cur is None:
+        cur = into[ch["channel"]] = {
+            "channel": ch["channel"],
+            "sources": [],
+            "records": 0,
+            "first": None,
+            "last": None,
+            "cleared": [],
+            "notes": [],
+        }
+    cur["sources"].append({"path": path, "kind": kind})
+    cur["records"] += ch["records"]
+    for k, pick in (("first", min), ("last", max)):
+        vals = [v for v in (cur[k], ch[k]) if v]
+        cur[k] = pick(vals) if vals else None
+    cur["cleared"].extend(ch["cleared"])
+
+
+# -- phase 50 ----------------------------------------------------------------------------------------
+
+#: Admin-like findings count from this long before the first compromise trace.
+WINDOW_LEAD = timedelta(days=1)
+
+
+@cache
+def exploitation_periods() -> dict[str, tuple[datetime, datetime]]:
+    text = resources.files("extriage.detections.events").joinpath("exploitation_periods.yml").read_text("utf-8")
+    doc = yaml.safe_load(text)
+    return {
+        wave: (datetime.fromisoformat(str(a)).replace(tzinfo=UTC), datetime.fromisoformat(str(b)).replace(tzinfo=UTC) + timedelta(days=1))
+        for wave, (a, b) in doc.items()
+    }
+
+
+def _periods(ctx: ScanContext) -> dict[str, tuple[datetime, datetime]]:
+    out = dict(exploitation_periods())
+    for wave, (a, b) in ctx.options.exploitation_windows.items():
+        try:
+            start = utc(datetime.fromisoformat(str(a).replace("Z", "+00:00")))
+            end = utc(datetime.fromisoformat(str(b).replace("Z", "+00:00")))
+        except ValueError:
+            continue
+        if start is not None and end is not None:
+            out[wave] = (start, end)
+    return out
+
+
+class EventsCorrelateStage:
+    name = "events-correlate"
+    phase = 50
+
+    def run(self, ctx: ScanContext) -> None:
+        anchor = _first_compromise(ctx)
+        _apply_incident_window(ctx, anchor)
+        _match_attacker_ips(ctx)
+        _channel_coverage(ctx, anchor)
+        _link_timeline(ctx)
+
+
+def _first_compromise(ctx: ScanContext) -> datetime | None:
+    times = [
+        f.first_seen
+        for f in ctx.result.findings
+        if f.outcome in (Outcome.SUCCESS, Outcome.WEBSHELL) and TAG_WINDOW not in f.tags and f.first_seen is not None
+    ]
+    return min(times) if times else None
+
+
+def _apply_incident_window(ctx: ScanContext, anchor: datetime | None) -> None:
+    for f in ctx.result.findings:
+        if TAG_WINDOW not in f.tags or f.outcome == Outcome.INFO:
+            continue
+        if anchor is None:
+            f.outcome = Outcome.INFO
+            f.description = (f.description + " " if f.description else "") + (
+                "No other compromise trace was found, so this is listed for review only (routine admin activity looks the same)."
+            )
+        elif f.last_seen is not None and f.last_seen < anchor - WINDOW_LEAD:
+            f.outcome = Outcome.INFO
+            f.description = (f.description + " " if f.description else "") + (
+                f"It happened before the first compromise trace ({iso(anchor)}), so it is listed for review only."
+            )
+
+
+def _match_attacker_ips(ctx: ScanContext) -> None:
+    attacker_ips: set[str] = set(ctx.shared.get("attacker_ips") or ())
+    event_ips: dict[str, dict[str, Any]] = ctx.shared.get("event_ips") or {}
+    for ip in sorted(attacker_ips & set(event_ips)):
+        s = event_ips[ip]
+        ids = set(s["event_ids"])
+        reached = bool(ids & IP_SUCCESS_IDS)
+        f = Finding(
+            rule_id="EVT-CORR-ATTACKER-IP",
+            title=f"Attacker IP {ip} from the web logs also appears in Windows events",
+            severity=Severity.HIGH if reached else Severity.MEDIUM,
+            confidence=Confidence.MEDIUM,
+            outcome=Outcome.SUCCESS if reached else Outcome.ATTEMPT,
+            description=(
+                f"{ip} attacked the web front end and also appears in {s['count']:,} Windows event(s) "
+                f"(event ids {', '.join(str(i) for i in sorted(ids))}): "
+                + ("it logged on, accessed a share or was connected to." if reached else "failed logons or other activity.")
+            ),
+            wave="post-exploitation",
+            attack=["T1078", "T1021.002"] if reached else ["T1110"],
+            tags=["events", "correlation"],
+            count=s["count"],
+            indicators=Indicators(client_ips=[ip]),
+        )
+        f.touch(s["first"])
+        f.touch(s["last"])
+        for sample in s["samples"][:5]:
+            f.evidence.append(
+                EvidenceLine(
+                    source=sample["source"],
+                    line=sample["line"],
+                    raw=sample["raw"],
+                    fields=sample["fields"],
+                    timestamp=sample["time"],
+                    sha256=ctx.sha256_for(sample["source"]),
+                )
+            )
+        ctx.add_finding(f)
+
+
+def _channel_coverage(ctx: ScanContext, anchor: datetime | None) -> None:
+    section = ctx.result.extras.get("events")
+    if not section:
+        return
+    periods = _periods(ctx)
+    for name, ch in section["channels"].items():
+        first = _parse(ch["first"])
+        last = _parse(ch["last"])
+        notes: list[str] = ch["notes"]
+        for c in ch["cleared"]:
+            msg = f"The {c['log']} event log was cleared at {c['time']}" + (f" by {c['by']}" if c["by"] else "") + ": earlier events in it are gone."
+            notes.append(msg)
+            ctx.result.coverage.warn(msg)
+        if first is not None and anchor is not None and first > anchor:
+            msg = (
+                f"The {name} event log starts at {iso(first)}, after the first compromise trace ({iso(anchor)}): "
+                "it was rolled over or cleared, so events of the attack itself are missing."
+            )
+            notes.append(msg)
+            ctx.result.coverage.warn(msg)
+        covered = []
+        for wave, (start, end) in periods.items():
+            if first is None or last is None:
+                continue
+            if first > end or last < start:
+                continue
+            covered.append(wave)
+            if first > start:
+                notes.append(f"{name} starts at {iso(first)}, after the start of the {wave} exploitation period ({iso(start)}).")
+        ch["covers_exploitation_periods"] = covered
+        if first is not None and not covered:
+            notes.append(
+                f"{name} ({iso(first)} to {iso(last)}) does not overlap any known exploitation period "
+                f"({', '.join(periods)}); events from those periods are not in it."
+            )
+        for family in (f"evtx:{name}", f"events-export:{name}"):
+            fam = ctx.result.coverage.families.get(family)
+            if fam is not None:
+                for n in notes:
+                    if n not in fam.notes:
+                        fam.notes.append(n)
+
+
+def _parse(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def _link_timeline(ctx: ScanContext) -> None:
+    """Give the event timeline rows the ids of the findings they support."""
+    by_line: dict[tuple[str, int | None], list[str]] = {}
+    by_title: dict[tuple[str, str], list[str]] = {}
+    for f in ctx.result.findings:
+        if "events" not in f.tags or not f.id:
+            continue
+        for ev in f.evidence:
+            for ids in (by_line.setdefault((ev.source, ev.line), []), by_title.setdefault((ev.source, f.title), [])):
+                if f.id not in ids:
+                    ids.append(f.id)
+    for row in ctx.result.timeline:
+        if row.kind == "event" and not row.finding_ids:
+            ids = by_line.get((row.source, row.line)) or by_title.get((row.source, row.summary.split(" — ", 1)[0]), [])
+            row.finding_ids = list(ids)
+
+
+STAGES = [EventsStage(), EventsCorrelateStage()]

@@ -1,0 +1,292 @@
+"""Stage ``logs`` (phase 10): HttpProxy, IIS W3C, ECP server, OABGenerator (and Rps_Http) logs.
+
+Each candidate file is handled by :func:`scan_log_file` in a worker process: recognise its family
+(path, else header bytes), stream it in raw chunks through the byte prefilter built from the rules
+of that family, parse and evaluate only the selected lines, and return grouped findings, timeline
+events, coverage (files, lines, time span) and requests per hour. The main process merges the
+groups across files, checks the IIS log folders named in ``applicationHost.config``, looks up the
+files OABGenerator says it wrote, and leaves ``attacker_ips`` / ``webshell_paths`` for later stages.
+
+``ctx.shared`` written here (documented interface):
+  * ``attacker_ips: set[str]`` — client IPs of attempt/success/web shell findings;
+  * ``webshell_paths: set[str]`` — lower-case URL paths and Windows paths of web shells;
+  * ``logs.groups`` — private to core-logs (correlate stage): group key → finding + events.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from extriage.detections.correlation import path_to_url
+from extriage.detections.loglines import Group, GroupKey, HitCollector, set_file_hash
+from extriage.detections.logrules import LogRule, RuleSet, load_rules
+from extriage.evidence.locate import LocatedFile, path_key
+from extriage.evidence.reading import read_artifact
+from extriage.findings import FamilyCoverage, Outcome, SkippedFile
+from extriage.formats.logscan import Candidate, WalkStats, decode, walk
+from extriage.formats.prefilter import Prefilter
+from extriage.formats.records import parse_record
+from extriage.formats.sniff import (
+    SNIFF_BYTES,
+    FamilyMatch,
+    could_be_log,
+    family_from_header,
+    family_from_path,
+)
+from extriage.scan.context import FileOutcome, ScanContext
+
+SUCCESS_OUTCOMES = (Outcome.SUCCESS, Outcome.WEBSHELL)
+ATTACK_OUTCOMES = (Outcome.SUCCESS, Outcome.WEBSHELL, Outcome.ATTEMPT)
+
+
+@dataclass(frozen=True, slots=True)
+class LogParams:
+    engine: str = "hyperscan"
+    extra_rule_dirs: tuple[str, ...] = ()
+    # second pass (correlate stage): extra literals, and the pivot rules built from them
+    pivot_literals: tuple[str, ...] = ()
+    pivot_urls: tuple[str, ...] = ()
+    pivot_ips: tuple[str, ...] = ()
+    only_families: tuple[str, ...] = ()
+
+
+class _HeadThenRest:
+    """A stream that first returns bytes already read (the sniffed head), then the rest."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self._head = head
+        self._rest = rest
+
+    def read(self, n: int = -1) -> bytes:
+        if self._head:
+            data, self._head = self._head, b""
+            return data
+        result: bytes = self._rest.read(n)
+        return result
+
+
+@functools.lru_cache(maxsize=32)
+def _prefilter(engine: str, literals: tuple[str, ...], regexes: tuple[str, ...]) -> Prefilter:
+    try:
+        return Prefilter(literals, regexes, engine)
+    except ImportError:  # hyperscan wheel missing on this platform: RE2 is always installed
+        return Prefilter(literals, regexes, "re2")
+
+
+def rules_for(ruleset: RuleSet, family: str) -> list[LogRule]:
+    return ruleset.for_family(family)
+
+
+def identify(f: LocatedFile, head: bytes) -> FamilyMatch | None:
+    by_path = family_from_path(f.key)
+    if by_path is not None:
+        return by_path
+    return family_from_header(head)
+
+
+def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
+    """Worker: read one file (if it is a log we know), return findings/coverage in ``data``."""
+    display = f.display()
+    with read_artifact(f.ref) as reader:
+        head = reader.read(SNIFF_BYTES)
+        fm = identify(f, head)
+        if fm is None or (params.only_families and fm.family not in params.only_families):
+            return FileOutcome(display, data={"not_log": True})
+        if b"\x00" in head[:4096] and not head.lstrip(b"\x00"):
+            reader.drain()
+            return FileOutcome(display, sha256=reader.hexdigest(), size=reader.bytes_read, mtime=f.ref.mtime,
+                               skipped=[SkippedFile(display, f"{fm.family} log is empty or zero-filled (corrupt); nothing to read")],
+                               data={"family": fm.family})
+        if b"\x00" in head[:4096] and fm.how == "path":
+            reader.drain()
+            return FileOutcome(display, sha256=reader.hexdigest(), size=reader.bytes_read, mtime=f.ref.mtime,
+                               skipped=[SkippedFile(display, f"binary content where a {fm.family} text log was expected; not read")],
+                               data={"family": fm.family})
+        ruleset = load_rules(params.extra_rule_dirs)
+        rules = rules_for(ruleset, fm.family)
+        if params.pivot_literals:
+            pf = _prefilter(params.engine, params.pivot_literals, ())
+        else:
+            lits = tuple(sorted({x for r in rules for x in r.prefilter}))
+            rxs = tuple(sorted({x for r in rules for x in r.prefilter_regex}))
+            pf = _prefilter(params.engine, lits, rxs)
+        collector = HitCollector()
+        pivot_hits: list[dict[str, Any]] = []
+        stats = WalkStats()
+        folder_proto = fm.protocol.lower()
+        for item in walk(_HeadThenRest(head, reader), fm.family, pf, count_hours=not params.pivot_literals):
+            if isinstance(item, WalkStats):
+                stats = item
+                continue
+            _evaluate(item, fm, folder_proto, rules, params, collector, pivot_hits, display)
+        reader.drain()
+        sha = reader.hexdigest()
+        size = reader.bytes_read
+    set_file_hash(collector.groups, display, sha)
+    for hit in pivot_hits:
+        hit["sha256"] = sha
+    cov = FamilyCoverage(fm.family, files=1, lines=stats.lines, parsed=stats.candidates, bytes=size)
+    cov.span(stats.first)
+    cov.span(stats.last)
+    skipped: list[SkippedFile] = []
+    if stats.long_lines:
+        n = len(stats.long_lines)
+        skipped.append(SkippedFile(display, f"{n} line{'s' if n != 1 else ''} longer than 1 MB cut to 1 MB "
+                                            f"(first at line {stats.long_lines[0]})", partial=True))
+    if stats.nul_bytes:
+        skipped.append(SkippedFile(display, f"contains {stats.nul_bytes:,} NUL bytes (corrupt or partly zeroed); "
+                                            "lines holding them may not have been parsed", partial=True))
+    if fm.family != "oabgen" and fm.family != "iis" and not stats.names and stats.lines:
+        skipped.append(SkippedFile(display, f"{fm.family} log without a #Fields header: columns unknown, "
+                                            "rows could not be mapped to fields", partial=True))
+    return FileOutcome(
+        display, sha256=sha, size=size, mtime=f.ref.mtime, coverage=[cov], skipped=skipped,
+        data={"family": fm.family, "protocol": folder_proto, "groups": collector.groups,
+              "hours": dict(stats.hours), "pivot_hits": pivot_hits, "how": fm.how},
+    )
+
+
+def _evaluate(cand: Candidate, fm: FamilyMatch, folder_proto: str, rules: list[LogRule], params: LogParams,
+              collector: HitCollector, pivot_hits: list[dict[str, Any]], display: str) -> None:
+    text = decode(cand.raw)
+    fields, ts = parse_record(fm.family, text, cand.names)
+    if params.pivot_literals:
+        stem = (fields.get("cs-uri-stem") or "").lower()
+        ip = fields.get("c-ip") or ""
+        if stem in params.pivot_urls or ip in params.pivot_ips:
+            pivot_hits.append({"source": display, "line": cand.lineno, "raw": text, "ts": ts, "family": fm.family,
+                               "fields": {k: v for k, v in fields.items() if v and not k.startswith("_")}})
+        return
+    protocol = (fields.get("Protocol") or folder_proto).lower()
+    for rule in rules:
+        if not rule.applies_to(fm.family, protocol):
+            continue
+        work = dict(fields)
+        cls = rule.classify(work)
+        if cls is None:
+            continue
+        collector.add(rule, cls, work, text, display, cand.lineno, ts, None, fm.family)
+
+
+# -- the stage -------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class LogsStage:
+    name: str = "logs"
+    phase: int = 10
+    engine: str = "hyperscan"
+    extra_rule_dirs: tuple[str, ...] = field(default_factory=tuple)
+
+    def run(self, ctx: ScanContext) -> None:
+        params = LogParams(engine=str(ctx.options.extra.get("prefilter_engine", self.engine)),
+                           extra_rule_dirs=tuple(ctx.options.extra.get("log_rule_dirs", ())) or self.extra_rule_dirs)
+        load_rules(params.extra_rule_dirs)  # a broken rule file fails here, once, with its name
+        candidates = [f for f in ctx.inventory.files if could_be_log(f.key) or family_from_path(f.key)]
+        merged = HitCollector()
+        hours: dict[str, Counter[str]] = {}
+        families: Counter[str] = Counter()
+        unrecognised: list[str] = []
+        for outcome in ctx.map_files(scan_log_file, candidates, params, label="logs"):
+            data = outcome.data
+            if data.get("not_log"):
+                unrecognised.append(outcome.path)
+                continue
+            families[data.get("family", "")] += 1
+            merged.merge(data.get("groups", {}))
+            if data.get("hours"):
+                hours.setdefault(data["family"], Counter()).update(data["hours"])
+        groups = merged.groups
+        for g in groups.values():
+            ctx.add_finding(g.finding)
+            for e in g.events:
+                ctx.add_event(e)
+        ctx.shared["logs.groups"] = groups
+        if hours:
+            ctx.result.activity["requests_per_hour"] = {fam: dict(sorted(c.items())) for fam, c in sorted(hours.items())}
+        _check_oab_writes(ctx, groups)
+        _check_iis_config(ctx)
+        publish_pivots(ctx, [g.finding for g in groups.values()])
+        ctx.result.extras.setdefault("logs", {}).update({
+            "files_by_family": dict(families),
+            "unrecognised_files": len(unrecognised),
+            "unrecognised_examples": sorted(unrecognised)[:20],
+            "rules": [r.id for r in load_rules(params.extra_rule_dirs).rules],
+        })
+
+
+def publish_pivots(ctx: ScanContext, findings: list[Any]) -> None:
+    """Add attacker IPs and web shell paths of log findings to ``ctx.shared`` for later stages."""
+    ips: set[str] = ctx.shared.setdefault("attacker_ips", set())
+    shells: set[str] = ctx.shared.setdefault("webshell_paths", set())
+    for f in findings:
+        if f.outcome in ATTACK_OUTCOMES:
+            ips.update(ip for ip in f.indicators.client_ips if ip)
+        if f.outcome in SUCCESS_OUTCOMES and (f.rule_id.startswith("WS-") or f.rule_id == "XS-WEBSHELL-URL"):
+            shells.update(u.lower() for u in f.indicators.urls if u)
+        if f.rule_id == "PL-26858-OAB-WRITE":
+            shells.update(path_key(p).replace("/", "\\") for p in f.indicators.paths if p)
+
+
+def _check_oab_writes(ctx: ScanContext, groups: dict[GroupKey, Group]) -> None:
+    """CVE-2021-26858: say whether each file the OAB generator wrote is still in the evidence."""
+    for g in groups.values():
+        f = g.finding
+        if f.rule_id != "PL-26858-OAB-WRITE":
+            continue
+        notes = []
+        for p in f.indicators.paths:
+            hit = ctx.inventory.lookup(p)
+            url = path_to_url(p)
+            where = f" (served as {url})" if url else ""
+            if hit is not None:
+                notes.append(f"{p}{where}: still present in the evidence as {hit.display()}.")
+            else:
+                notes.append(f"{p}{where}: not present in the evidence (deleted, or not collected).")
+        if notes:
+            f.description = (f.description + " " + " ".join(notes)).strip()
+            for e in f.evidence:
+                e.fields["written_file_in_evidence"] = "yes" if any("still present" in n for n in notes) else "no"
+
+
+def _check_iis_config(ctx: ScanContext) -> None:
+    """IIS log folders named by applicationHost.config: warn when one holds no logs in the evidence."""
+    try:
+        from extriage.formats.iis_config import ConfigError, parse_application_host
+    except ImportError:  # pragma: no cover - delivered by the mitigation engineer
+        return
+    configs = [f for f in ctx.inventory.files if f.key.endswith("/inetsrv/config/applicationhost.config")]
+    expected: list[dict[str, Any]] = []
+    for cf in configs:
+        try:
+            with read_artifact(cf.ref) as r:
+                data = r.read(32 * 1024 * 1024 + 1)
+                r.drain()
+                ctx.record_file(cf.display(), r.hexdigest(), r.bytes_read, cf.ref.mtime)
+            cfg = parse_application_host(data, cf.display())
+        except (OSError, ConfigError, ValueError) as exc:
+            ctx.skip(cf.display(), f"IIS configuration could not be read: {exc}")
+            continue
+        for site in cfg.sites:
+            if not site.log_directory:
+                continue
+            folder = path_key(site.log_directory.rstrip("\\/") + f"\\W3SVC{site.id}")
+            have = any(True for _ in ctx.inventory.under(folder))
+            tail = folder.split(":", 1)[-1]
+            if not have:
+                have = any(f.key.split(":", 1)[-1].startswith(tail + "/") for f in ctx.inventory.files)
+            expected.append({"site": site.name, "id": site.id, "log_directory": site.log_directory + f"\\W3SVC{site.id}",
+                             "present": have})
+            if not have and ctx.inventory.layout.removeprefix("zip:") in ("drive", "kape", "velociraptor"):
+                ctx.result.coverage.warn(
+                    f"IIS logs of site '{site.name}' are configured at {site.log_directory}\\W3SVC{site.id} "
+                    "(applicationHost.config) but none were found there in the evidence."
+                )
+    if expected:
+        ctx.result.extras.setdefault("logs", {})["iis_log_directories"] = expected
+
+
+STAGES = [LogsStage()]

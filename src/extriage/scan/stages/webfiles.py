@@ -1,0 +1,460 @@
+"""Scan stage ``webfiles`` (phase 10): web shells and post-exploitation files.
+
+Selects the places attackers write to (Exchange's FrontEnd/ClientAccess web folders, inetpub\\wwwroot,
+the IIS sites' physical paths, Temporary ASP.NET Files, ProgramData, Windows\\Temp, C:\\root,
+Users\\Public, or every file when the evidence is a plain folder), reads each once in worker
+processes (hash, type sniff, YARA, targeted checks), then judges each file in the main process with
+the location rules, the Exchange known-good baseline and the MSTIC known-bad list. Every other file
+of the evidence is *peeked* (8 bytes) for minidump and DEARCRY! headers, so LSASS dumps and
+encrypted files are found wherever they are and whatever their name.
+
+Leaves ``ctx.shared["webshell_paths"]`` (lower-case Windows paths and URL paths of suspicious files)
+for the correlate stage, and ``ctx.result.extras["webfiles"]`` (coverage, baseline, inferred build).
+Phase 55 (``webfiles-link``) joins each file finding to the log/event lines naming its URL or path.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from extriage.detections.webfiles import content
+from extriage.detections.webfiles.baseline import KNOWN_GOOD, MODIFIED, UNKNOWN, Baseline, infer_build, load_baseline, normalise_relative
+from extriage.detections.webfiles.classify import (
+    FileFacts,
+    build_finding,
+    baseline_reason,
+    check_reason,
+    known_bad_reason,
+    location_reason,
+    yara_reason,
+)
+from extriage.detections.webfiles.knowledge import known_bad, location_rules
+from extriage.detections.webfiles.paths import PathMatcher
+from extriage.detections.webfiles.rules import build_ruleset
+from extriage.detections.webfiles.urls import UrlMapper
+from extriage.evidence.locate import LocatedFile, path_key, relative_to_install
+from extriage.evidence.reading import read_artifact
+from extriage.findings import Confidence, EvidenceLine, Finding, Outcome, Severity, TimelineEvent
+from extriage.scan.context import FileOutcome, ScanContext
+
+FAMILY = "webfiles"
+#: Places scanned in depth, as markers inside "/" + the lower-case path key.
+PLACES: dict[str, str] = {
+    "/inetpub/wwwroot/": "inetpub\\wwwroot",
+    "/temporary asp.net files/": "Temporary ASP.NET Files",
+    "/programdata/": "ProgramData",
+    "/windows/temp/": "Windows\\Temp",
+    "/users/public/": "Users\\Public",
+}
+_ROOT_DIR = re.compile(r"^/[a-z]:/root/")
+#: Never peeked: huge, Windows-owned, or read by other stages.
+_NO_PEEK = ("/windows/winsxs/", "/windows/servicing/", "/windows/assembly/", "/windows/installer/")
+_EXCHANGE_VDIRS = frozenset(
+    {"owa", "ecp", "oab", "ews", "autodiscover", "mapi", "rpc", "powershell", "microsoft-server-activesync", "aspnet_client"}
+)
+#: Read in depth wherever they are (ransom notes carry their proof in the content).
+_DEEP_NAMES = frozenset({"readme.txt", "decrypt_file.txt"})
+_BATCH_FILES = 128
+_BATCH_BYTES = 16 * 1024 * 1024
+_PEEK_BATCH = 1024
+
+
+@dataclass(slots=True)
+class Selection:
+    deep: dict[str, tuple[LocatedFile, str]] = field(default_factory=dict)  # key -> (file, place)
+    peek: list[LocatedFile] = field(default_factory=list)
+    places: Counter[str] = field(default_factory=Counter)
+
+
+class WebFilesStage:
+    name = "webfiles"
+    phase = 10
+
+    def run(self, ctx: ScanContext) -> None:
+        inv = ctx.inventory
+        installs = inv.exchange_installs
+        vdirs = _iis_vdirs(ctx)
+        mapper = UrlMapper(installs, vdirs)
+        matcher = PathMatcher(location_rules(), backend=str(ctx.options.extra.get("webfiles_path_engine", "re2")))
+        sel = _select(ctx, installs, [path_key(p) for p, _ in vdirs], matcher)
+        ruleset = build_ruleset(list(ctx.options.rules_dirs))
+        for message in ruleset.errors:
+            ctx.result.coverage.warn(message)
+        params = content.ContentParams(ruleset.serialized, ctx.options.max_file_size, ctx.options.file_timeout)
+
+        outcomes: dict[str, FileOutcome] = {}
+        work = [(f, content.DEEP) for f, _ in sel.deep.values()] + [(f, content.PEEK) for f in sel.peek]
+        for out in _run(ctx, work, params):
+            outcomes[out.path] = out
+
+        baseline: Baseline | None = None
+        extra_baselines = [str(p) for p in ctx.options.extra.get("webfiles_baseline", [])]
+        if any(_exchange_rel(f.key, installs) for f, _ in sel.deep.values()) or extra_baselines:
+            try:
+                baseline = load_baseline(extra_baselines)
+            except (OSError, ValueError) as exc:
+                ctx.result.coverage.warn(f"The known-good baseline could not be loaded ({exc}); modified pages were not judged.")
+                baseline = load_baseline([])
+        kb = known_bad()
+        fam = ctx.result.coverage.family(FAMILY)
+        facts_list: list[FileFacts] = []
+        classes: Counter[str] = Counter()
+        matched_builds: list[tuple[str, ...]] = []
+        pending_baseline: list[tuple[FileFacts, str, str]] = []
+        compiled: list[tuple[FileFacts, dict[str, Any]]] = []
+        deep_read = peeked = content_scanned = 0
+        for f, mode in work:
+            out = outcomes.get(f.display())
+            if out is None:
+                continue
+            data = out.data
+            is_deep = mode == content.DEEP or out.sha256 is not None
+            if not is_deep:
+                peeked += 1
+                continue
+            if data.get("kind") == "unread":
+                continue
+            deep_read += 1
+            fam.files += 1
+            fam.bytes += out.size
+            fam.span(f.ref.mtime)
+            if data.get("content_scanned"):
+                content_scanned += 1
+            facts = FileFacts(f.display(), f.logical, f.name, out.sha256, out.size, f.ref.mtime, mapper.url_for(f.key, f.logical))
+            for rule in matcher.match(f.key):
+                facts.reasons.append(location_reason(rule, f.logical))
+            sha = (out.sha256 or "").lower()
+            if sha in kb.sha256:
+                facts.reasons.append(known_bad_reason(kb.sha256[sha], kb.source, sha))
+            for hit in data.get("hits", []):
+                if hit["check"] == "yara":
+                    facts.reasons.append(yara_reason(hit))
+                elif hit["check"] == "compiled":
+                    compiled.append((facts, hit))
+                else:
+                    reason = check_reason(hit)
+                    if reason is not None:
+                        facts.reasons.append(reason)
+            rel = _exchange_rel(f.key, installs)
+            if rel is not None and baseline is not None and out.sha256:
+                cls, builds = baseline.lookup(rel, out.sha256)
+                classes[cls] += 1
+                if cls == KNOWN_GOOD:
+                    matched_builds.append(builds)
+                else:
+                    pending_baseline.append((facts, cls, rel))
+            facts_list.append(facts)
+
+        inferred = infer_build(matched_builds)
+        covered = classes[KNOWN_GOOD] > 0 and classes[KNOWN_GOOD] >= classes[MODIFIED]
+        build_name = inferred.get("build") if isinstance(inferred.get("build"), str) else None
+        if baseline is not None and covered:
+            for facts, cls, rel in pending_baseline:
+                if cls == UNKNOWN and facts.extension not in content.SCRIPT_EXTENSIONS | {".dll"}:
+                    continue
+                reason = baseline_reason(cls, rel, facts.extension, True, str(build_name) if build_name else None)
+                if reason is not None:
+                    facts.reasons.append(reason)
+        elif baseline is not None and pending_baseline:
+            fam.notes.append(
+                f"{len(pending_baseline)} files under Exchange's web folders match no shipped baseline "
+                "(baselines end at the March 2021 updates): modified/unknown pages were not judged; "
+                "location, YARA and hash checks still ran."
+            )
+        legit_pages = _legit_pages(baseline) if compiled and baseline is not None else set()
+        for facts, hit in compiled:
+            ok = _compiled_ok(str(hit.get("virtual_path", "")), legit_pages)
+            reason = check_reason(hit, compiled_ok=ok)
+            if reason is not None:
+                facts.reasons.append(reason)
+
+        mine: list[Finding] = []
+        links: list[tuple[Finding, FileFacts]] = []
+        for facts in facts_list:
+            finding = build_finding(facts)
+            if finding is None:
+                continue
+            mine.append(finding)
+            links.append((finding, facts))
+        _raise_staging(ctx, mine)
+        webshell_paths: set[str] = ctx.shared.setdefault("webshell_paths", set())
+        suspicious: list[dict[str, Any]] = []
+        for finding, facts in links:
+            ctx.add_finding(finding)
+            if facts.mtime is not None:
+                event = TimelineEvent(
+                    timestamp=facts.mtime,
+                    source=facts.display,
+                    line=None,
+                    kind="file-modified",
+                    summary=f"{finding.title} last written (modification time from the collection)",
+                    raw=facts.logical,
+                )
+                ctx.add_event(event)
+                ctx.shared.setdefault("webfiles_events", []).append((event, finding))
+            if finding.severity >= Severity.MEDIUM:
+                webshell_paths.add(facts.logical.lower())
+                if facts.url:
+                    webshell_paths.add(facts.url.lower())
+            suspicious.append(
+                {
+                    "path": facts.logical,
+                    "display": facts.display,
+                    "sha256": facts.sha256,
+                    "size": facts.size,
+                    "modified": facts.mtime.isoformat().replace("+00:00", "Z") if facts.mtime else None,
+                    "url": facts.url,
+                    "severity": finding.severity.label(),
+                    "outcome": finding.outcome.value,
+                    "classification": list(finding.tags),
+                }
+            )
+        ctx.shared["webfiles_findings"] = links
+
+        missing = [label for marker, label in PLACES.items() if sel.places[label] == 0]
+        if not any(_exchange_rel(f.key, installs) for f, _ in sel.deep.values()):
+            missing.insert(0, "Exchange FrontEnd\\HttpProxy and ClientAccess web folders")
+        fam.notes.append(
+            f"{deep_read} files read in depth ({content_scanned} content-scanned with {ruleset.rule_count} YARA rules), "
+            f"{peeked} other files header-checked for minidumps and DEARCRY!"
+        )
+        if missing and inv.layout.removeprefix("zip:") not in ("folder", "file"):
+            fam.notes.append("Not in the evidence, so not covered: " + ", ".join(missing) + ".")
+        if build_name:
+            fam.notes.append(f"Exchange web files match build {build_name} ({classes[KNOWN_GOOD]} known-good files).")
+        ctx.result.extras[FAMILY] = {
+            "places": dict(sel.places),
+            "not_covered": missing,
+            "files_read": deep_read,
+            "files_content_scanned": content_scanned,
+            "files_header_checked": peeked,
+            "rules": {
+                "count": ruleset.rule_count,
+                "files": [s.origin for s in ruleset.sources],
+                "external": [s.origin for s in ruleset.sources if s.external],
+                "errors": list(ruleset.errors),
+            },
+            "baseline": {
+                "known_good": classes[KNOWN_GOOD],
+                "modified": classes[MODIFIED],
+                "unknown": classes[UNKNOWN],
+                "covers_this_build": covered,
+                "extra_baselines": extra_baselines,
+                "inferred_build": inferred,
+                "source": "microsoft/CSS-Exchange Baselines (MIT), 131 builds up to the March 2021 SUs",
+            },
+            "suspicious_files": suspicious,
+        }
+
+
+def _exchange_rel(key: str, installs: list[str]) -> str | None:
+    rel = relative_to_install(key, installs)
+    if rel is None or not rel.startswith(("frontend/httpproxy/", "clientaccess/")):
+        return None
+    return normalise_relative(rel)
+
+
+def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher: PathMatcher) -> Selection:
+    inv = ctx.inventory
+    sel = Selection()
+    everything = inv.layout.removeprefix("zip:") in ("folder", "file")
+    wanted_paths = {path_key(p) for p in ctx.shared.get("webshell_paths", set()) if "\\" in p or ":" in p}
+    for f in inv.files:
+        k = "/" + f.key
+        place = None
+        if _exchange_rel(f.key, installs) is not None:
+            place = "Exchange web folders"
+        else:
+            for marker, label in PLACES.items():
+                if marker in k:
+                    place = label
+                    break
+            if place is None and _ROOT_DIR.match(k):
+                place = "C:\\root"
+            if place is None and any(f.key.startswith(v + "/") for v in vdir_keys):
+                place = "IIS site folders"
+            if place is None and (everything or f.key in wanted_paths or f.name.lower() in _DEEP_NAMES or matcher.match(f.key)):
+                place = "evidence folder" if everything else "named by rules or logs"
+        if place is not None:
+            sel.deep[f.key] = (f, place)
+            sel.places[place] += 1
+        elif f.ref.size >= 8 and not any(m in k for m in _NO_PEEK) and "/logging/" not in k:
+            sel.peek.append(f)
+    return sel
+
+
+def _batches(work: list[tuple[LocatedFile, str]]) -> Iterator[list[tuple[LocatedFile, str]]]:
+    batch: list[tuple[LocatedFile, str]] = []
+    size = 0
+    for item in work:
+        f, mode = item
+        cost = f.ref.size if mode == content.DEEP else 0
+        limit = _BATCH_FILES if mode == content.DEEP else _PEEK_BATCH
+        if batch and (len(batch) >= limit or size + cost > _BATCH_BYTES or batch[-1][1] != mode):
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += cost
+    if batch:
+        yield batch
+
+
+def _run(ctx: ScanContext, work: list[tuple[LocatedFile, str]], params: content.ContentParams) -> Iterator[FileOutcome]:
+    """Run the per-file pipeline over both cores (largest files first), merging as results arrive."""
+    work = sorted(work, key=lambda w: (w[1] != content.DEEP, -w[0].ref.size))
+    total = sum(f.ref.size for f, m in work if m == content.DEEP) or 1
+    done = 0
+    workers = ctx.options.workers()
+    batches = list(_batches(work))
+    if workers <= 1 or len(batches) <= 1:
+        content.init_worker(params)
+        results: Iterator[tuple[list[tuple[LocatedFile, str]], list[FileOutcome]]] = (
+            (b, content.examine_batch(b, params)) for b in batches
+        )
+        yield from _merge_all(ctx, results, total)
+        return
+    with cf.ProcessPoolExecutor(max_workers=workers, initializer=content.init_worker, initargs=(params,)) as pool:
+        futures = {pool.submit(content.examine_batch, b, params): b for b in batches}
+
+        def completed() -> Iterator[tuple[list[tuple[LocatedFile, str]], list[FileOutcome]]]:
+            for fut in cf.as_completed(futures):
+                batch = futures[fut]
+                try:
+                    yield batch, fut.result()
+                except Exception as exc:  # a worker died: report its files, never lose them silently
+                    yield batch, [content._skipped(f, f"worker failed: {exc}") for f, _ in batch]
+
+        yield from _merge_all(ctx, completed(), total)
+    del done
+
+
+def _merge_all(
+    ctx: ScanContext,
+    results: Iterator[tuple[list[tuple[LocatedFile, str]], list[FileOutcome]]],
+    total: int,
+) -> Iterator[FileOutcome]:
+    done = 0
+    for batch, outs in results:
+        for out in outs:
+            ctx.merge(out)
+            yield out
+        done += sum(f.ref.size for f, m in batch if m == content.DEEP)
+        ctx.progress("web files", done, total)
+
+
+def _iis_vdirs(ctx: ScanContext) -> list[tuple[str, str]]:
+    """(physical path, URL path) of every IIS virtual directory in the collected applicationHost.config."""
+    try:
+        from extriage.formats.iis_config import ConfigError, parse_application_host
+    except ImportError:  # the IIS config reader is another area's module; scan without it
+        return []
+    pairs: list[tuple[str, str]] = []
+    for f in ctx.inventory.files:
+        if not f.key.endswith("inetsrv/config/applicationhost.config") or f.ref.size > 16 * 1024 * 1024:
+            continue
+        try:
+            with read_artifact(f.ref) as reader:
+                data = reader.read(16 * 1024 * 1024 + 1)
+                reader.drain()
+                ctx.record_file(f.display(), reader.hexdigest(), reader.bytes_read, f.ref.mtime)
+            cfg = parse_application_host(data, f.display())
+        except (OSError, ConfigError) as exc:
+            ctx.result.coverage.warn(f"{f.display()} could not be used to find IIS site folders ({exc}).")
+            continue
+        for site in cfg.sites:
+            for app in site.applications:
+                for vd in app.vdirs:
+                    if vd.physical_path:
+                        url = app.path.rstrip("/") + "/" + vd.path.strip("/")
+                        pairs.append((vd.physical_path, url))
+    return pairs
+
+
+def _legit_pages(baseline: Baseline) -> set[str]:
+    """URL paths (lower case, build folders as ``version``) of every page an Exchange build ships."""
+    pages: set[str] = set()
+    for rel in list(baseline.index) + list(baseline.extra):
+        for root in ("frontend/httpproxy/", "clientaccess/"):
+            if rel.startswith(root) and rel.endswith((".aspx", ".ashx", ".asmx", ".svc", ".asax", ".ascx")):
+                pages.add("/" + rel[len(root) :])
+    return pages
+
+
+def _compiled_ok(virtual_path: str, legit: set[str]) -> bool:
+    """Whether a compiled page's virtual path is legitimate (or outside Exchange's folders)."""
+    vp = virtual_path.strip().lstrip("~").replace("\\", "/").lower()
+    if not vp.startswith("/"):
+        vp = "/" + vp
+    first = vp.strip("/").split("/", 1)[0]
+    if first not in _EXCHANGE_VDIRS:
+        return True  # another application's page: not Exchange's business
+    if first == "aspnet_client":
+        return False
+    norm = "/" + normalise_relative("frontend/httpproxy" + vp)[len("frontend/httpproxy/") :]
+    return norm in legit
+
+
+def _raise_staging(ctx: ScanContext, mine: list[Finding]) -> None:
+    """Archives in ProgramData are weak alone; on a server that shows exploitation they are staging."""
+    exploited = any(
+        f.outcome in (Outcome.SUCCESS, Outcome.WEBSHELL) for f in list(ctx.result.findings) + mine if f.rule_id != "WF-LOC-PROGRAMDATA-ARCHIVE"
+    )
+    if not exploited:
+        return
+    for f in mine:
+        if f.rule_id == "WF-LOC-PROGRAMDATA-ARCHIVE" and f.severity < Severity.HIGH:
+            f.severity = Severity.HIGH
+            f.confidence = Confidence.MEDIUM
+            f.description += " Raised: this server shows exploitation or a web shell, so the archive is likely attacker staging."
+
+
+class WebFilesLinkStage:
+    """Phase 55: join each file finding to the log and event lines that name its URL or path."""
+
+    name = "webfiles-link"
+    phase = 55
+    max_lines = 20
+
+    def run(self, ctx: ScanContext) -> None:
+        links: list[tuple[Finding, FileFacts]] = ctx.shared.get("webfiles_findings", [])
+        for event, finding in ctx.shared.get("webfiles_events", []):
+            if finding.id and finding.id not in event.finding_ids:
+                event.finding_ids.append(finding.id)
+        if not links:
+            return
+        needles: list[tuple[Finding, list[str]]] = []
+        for finding, facts in links:
+            if finding.severity < Severity.MEDIUM:
+                continue
+            terms = [facts.logical.lower()]
+            if facts.url:
+                terms.append(facts.url.lower())
+            needles.append((finding, terms))
+        if not needles:
+            return
+        for event in ctx.result.timeline:
+            if event.kind == "file-modified" or not event.raw:
+                continue
+            low = event.raw.lower().replace("%2f", "/")
+            for finding, terms in needles:
+                if not any(t in low for t in terms):
+                    continue
+                if finding.id and finding.id not in event.finding_ids:
+                    event.finding_ids.append(finding.id)
+                joined = sum(1 for e in finding.evidence if e.fields.get("reason") == "joined")
+                if joined >= self.max_lines or any(e.raw == event.raw and e.line == event.line for e in finding.evidence):
+                    continue
+                finding.evidence.append(
+                    EvidenceLine(event.source, event.line, event.raw, {"reason": "joined", "kind": event.kind}, event.timestamp)
+                )
+                if event.client_ip and event.client_ip not in finding.indicators.client_ips:
+                    finding.indicators.client_ips.append(event.client_ip)
+                finding.touch(event.timestamp)
+
+
+STAGES = [WebFilesStage(), WebFilesLinkStage()]

@@ -1,0 +1,151 @@
+"""End to end against the mock Exchange farm on 127.0.0.1 (build knowledge: the test stand-in)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from extriage.probe import USER_AGENT
+from extriage.probe.client import ClientOptions
+from extriage.probe.engine import ProbeOptions, probe_all
+from extriage.probe.result import TargetResult
+from extriage.probe.targets import parse_targets
+
+from . import fake_builds
+from .conftest import Farm
+
+
+def run(targets: list[str], assess: Any = fake_builds.assess, **kw: Any) -> dict[str, TargetResult]:
+    copts = {"connect_timeout": 2.0, "read_timeout": 2.0, "rate_per_host": 0.0}
+    copts.update({k: v for k, v in kw.items() if k in ClientOptions.__dataclass_fields__})
+    popts = {k: v for k, v in kw.items() if k in ProbeOptions.__dataclass_fields__}
+    res = asyncio.run(
+        probe_all(parse_targets(targets), ProbeOptions(ClientOptions(**copts), **popts), assess)
+    )
+    return {r.target: r for r in res}
+
+
+def states(r: TargetResult) -> dict[str, str]:
+    return r.to_dict()["state"]
+
+
+def test_every_build_variant(farm: Farm) -> None:
+    names = [
+        "ex2013-cu23",
+        "ex2016-cu19-cuonly",
+        "ex2016-cu23-patched",
+        "ex2019-cu11",
+        "ex2019-cu12-cuonly",
+        "ex2010",
+        "ex2019-federated",
+        "slow",
+    ]
+    res = run([farm[n] for n in names])
+    r = {n: res[farm[n]] for n in names}
+    # 2013 CU23 RTM: no header, the manifest gives the exact build.
+    assert (r["ex2013-cu23"].build, r["ex2013-cu23"].confidence) == ("15.0.1497.2", "exact")
+    assert r["ex2013-cu23"].source is not None and r["ex2013-cu23"].source.source == "exporttool-manifest"
+    assert states(r["ex2013-cu23"])["proxylogon"] == "vulnerable"
+    # CU only: vulnerable unless the SU (named) is installed; CU19 has no ProxyNotShell SU at all.
+    cu = r["ex2016-cu19-cuonly"]
+    assert (cu.build, cu.confidence) == ("15.1.2176", "cu-only")
+    assert states(cu)["proxylogon"] == "vulnerable-unless-su" and "15.1.2176.9" in (
+        cu.waves["proxylogon"].fixed_by or ""
+    )
+    assert states(cu)["proxyshell"] == "vulnerable-unless-su" and "15.1.2176.14" in (
+        cu.waves["proxyshell"].fixed_by or ""
+    )
+    assert states(cu)["proxynotshell"] == "vulnerable"
+    assert cu.source is not None and cu.source.source == "owa-path"
+    p = r["ex2016-cu23-patched"]
+    assert (p.build, p.confidence) == ("15.1.2507.35", "exact")
+    assert {states(p)[w] for w in ("proxylogon", "proxyshell", "proxynotshell")} == {"patched"}
+    c11 = states(r["ex2019-cu11"])
+    assert (c11["proxylogon"], c11["proxynotshell"]) == ("patched", "vulnerable")
+    c12 = r["ex2019-cu12-cuonly"]
+    assert states(c12)["proxynotshell"] == "vulnerable-unless-su" and "15.2.1118.20" in (
+        c12.waves["proxynotshell"].fixed_by or ""
+    )
+    assert states(c12)["proxylogon"] == "patched"  # CU12 shipped after the fix
+    e10 = r["ex2010"]
+    assert (e10.build, e10.confidence) == ("14.3.513.0", "exact")
+    fed = r["ex2019-federated"]
+    assert (fed.build, fed.confidence, states(fed)["proxylogon"]) == ("15.2.792.3", "exact", "vulnerable")
+    logon = fed.to_dict()["evidence"][0]
+    assert (
+        logon["status"] == 302
+        and "Exchange marker: redirect to OWA/ECP (federated sign-in)" in logon["facts"]
+    )
+    assert any(f.startswith("Location: https://adfs.example.test/adfs/ls/") for f in logon["facts"])
+    assert r["slow"].build == "15.2.1118.40" and r["slow"].error is None
+    for x in r.values():
+        assert x.requests <= 4, (x.target, x.requests)  # default mode budget
+        assert all(o.method == "GET" for o in x.observations)
+        assert all("Cookie" not in o.sent_headers for o in x.observations)
+
+
+def test_load_balanced_pair_lists_both_nodes(farm: Farm) -> None:
+    r = run([farm["lb-pair"]])[farm["lb-pair"]]
+    nodes = {n.name: n.build for n in r.nodes}
+    assert nodes == {"EXLB01": "15.1.2507.35", "EXLB02": "15.1.2176.2"}
+    # Host verdict = worst node; its build is the host build.
+    assert states(r)["proxylogon"] == "vulnerable" and r.build == "15.1.2176.2"
+    assert r.nodes[0].name == "EXLB02"
+    assert any(n.startswith("load balancer:") for n in r.notes)
+
+
+def test_errors_are_errors(farm: Farm) -> None:
+    names = ["garbage", "hang", "refused"]
+    res = run([farm[n] for n in names] + ["bad host!"], connect_timeout=1.0, read_timeout=0.5)
+    for n in names:
+        r = res[farm[n]]
+        assert r.error, n
+        assert set(states(r).values()) == {"error"}, n
+    assert "not a valid HTTP response" in (res[farm["garbage"]].error or "")
+    assert "read timeout" in (res[farm["hang"]].error or "")
+    assert res[farm["refused"]].error == "connection refused"
+    assert "not a valid host" in (res["bad host!"].error or "")
+
+
+def test_not_exchange_and_huge_response(farm: Farm) -> None:
+    res = run([farm["not-exchange"], farm["huge"]], max_body=64 * 1024)
+    ne = res[farm["not-exchange"]]
+    assert set(states(ne).values()) == {"not-exchange"} and ne.error is None
+    huge = res[farm["huge"]]
+    assert huge.observations[0].status == 200 and huge.observations[0].truncated
+    assert any("truncated" in f for e in huge.to_dict()["evidence"] for f in e["facts"])
+    assert "not-exchange" in states(huge).values()
+
+
+def test_confirm_mitigated_and_vulnerable(farm: Farm) -> None:
+    res = run([farm["mitigated"], farm["ex2016-cu19-cuonly"], farm["ex2019-cu12-cuonly"]], confirm=True)
+    m = res[farm["mitigated"]]
+    assert states(m)["proxylogon"] == "mitigated"
+    assert states(m)["proxynotshell"] == "mitigated"
+    assert m.confirmations["proxylogon"] == "mitigated"
+    # ProxyShell has no rewrite rule: the path confusion reaches the MAPI page and gives the exact build.
+    assert states(m)["proxyshell"] == "vulnerable" and (m.build, m.confidence) == ("15.1.2176.2", "exact")
+    v = res[farm["ex2016-cu19-cuonly"]]
+    assert states(v)["proxylogon"] == "vulnerable" and v.confirmations["proxylogon"] == "vulnerable"
+    assert (
+        v.build == "15.1.2176.2"
+        and v.confidence == "exact"
+        and v.source is not None
+        and v.source.source == "mapi-nspi"
+    )
+    x = next(o for o in v.observations if o.label == "confirm-proxylogon")
+    assert x.url.endswith("/owa/auth/x.js") and "X-AnonResource-Backend=localhost" in x.sent_headers["Cookie"]
+    # Patched behaviour: ProxyNotShell URL reaches Exchange (no mitigation) -> the build still decides.
+    p = res[farm["ex2019-cu12-cuonly"]]
+    assert states(p)["proxynotshell"] == "vulnerable-unless-su"
+    assert p.confirmations["proxynotshell"].startswith("not mitigated")
+    assert "confirm-proxylogon" not in {o.label for o in p.observations}  # patched waves get no extra traffic
+
+
+def test_without_knowledge_nothing_is_called_safe(farm: Farm) -> None:
+    r = run([farm["ex2016-cu23-patched"]], assess=None)[farm["ex2016-cu23-patched"]]
+    assert r.build == "15.1.2507.35" and set(states(r).values()) == {"unknown"}
+
+
+def test_user_agent_is_identifiable() -> None:
+    assert USER_AGENT.startswith("extriage-probe/") and " " not in USER_AGENT

@@ -1,0 +1,115 @@
+"""The HTML report in a real headless browser (Debian's chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extriage.report.html import render_html
+
+from . import samples
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (.ci/run installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _open(browser: Any, path: Path) -> tuple[Any, list[str], list[str]]:
+    page = browser.new_page()
+    console_errors: list[str] = []
+    page_errors: list[str] = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:")) else page_errors.append("network: " + r.url))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, console_errors, page_errors
+
+
+@pytest.mark.parametrize("csp", [True, False], ids=["with-csp", "escaping-alone"])
+def test_report_loads_shows_verdict_and_chart_and_payloads_stay_inert(browser: Any, tmp_path: Path, csp: bool) -> None:
+    html = render_html([samples.compromised(), samples.attempted(), samples.clean()], tlp="amber", csp=csp)
+    path = tmp_path / "report.html"
+    path.write_text(html, encoding="utf-8")
+    page, console_errors, page_errors = _open(browser, path)
+    try:
+        assert console_errors == []
+        assert page_errors == []
+        # verdicts of all three servers visible
+        verdict = page.locator("#verdict-0 .verdict-text")
+        assert verdict.is_visible()
+        assert "COMPROMISED" in verdict.inner_text()
+        assert "ATTEMPTED" in page.locator("#verdict-1 .verdict-text").inner_text()
+        assert "NO EVIDENCE" in page.locator("#verdict-2 .verdict-text").inner_text()
+        # chart visible with bars, attacker bars and marks
+        chart = page.locator("#chart-0 svg.activity")
+        assert chart.is_visible()
+        box = chart.bounding_box()
+        assert box is not None and box["width"] > 300 and box["height"] > 50
+        assert page.locator("#chart-0 rect.bar").count() == 6
+        assert page.locator("#chart-0 rect.bar-att").count() == 1
+        assert page.locator("#chart-0 line.mark-webshell").count() >= 1
+        assert page.locator("#chart-0 line.mark-first").count() == 1
+        # findings listed by the script; open every one so evidence (with payloads) is in the DOM
+        items = page.locator("#findings-0 details.f-item")
+        assert items.count() == 4
+        for i in range(items.count()):
+            items.nth(i).locator("summary").click()
+        pres = page.locator("#findings-0 pre").all_inner_texts()
+        assert any(samples.SCRIPT_PAYLOAD in t for t in pres), "raw line must be shown verbatim as text"
+        assert any(samples.IMG_PAYLOAD in t for t in pres), "web shell excerpt must be shown verbatim as text"
+        assert any(samples.BREAKOUT_PAYLOAD in t for t in pres)
+        # nothing executed
+        assert page.evaluate("() => window.__pwned === undefined")
+        assert "PWNED" not in page.title()
+        assert page.evaluate("() => document.querySelectorAll('img').length") == 0
+        # only our own script block plus the JSON data blocks exist
+        kinds = page.evaluate("() => Array.from(document.scripts).map(s => s.type || 'js')")
+        assert kinds.count("js") == 1
+    finally:
+        page.close()
+
+
+def test_paging_and_filter_with_many_findings(browser: Any, tmp_path: Path) -> None:
+    path = tmp_path / "big.html"
+    path.write_text(render_html([samples.large(3000)]), encoding="utf-8")
+    page, console_errors, page_errors = _open(browser, path)
+    try:
+        assert console_errors == [] and page_errors == []
+        assert page.locator("#findings-0 details.f-item").count() == 50
+        info = page.locator("#findings-0 .f-info")
+        assert "3000 of 3000" in info.inner_text()
+        page.locator("#findings-0 .f-next").click()
+        assert "page 2 of 60" in info.inner_text()
+        page.locator("#findings-0 .f-q").fill("203.0.5.17,python")
+        assert page.locator("#findings-0 details.f-item").count() == 1
+        page.locator("#findings-0 .f-q").fill("")
+        page.locator("#findings-0 .f-sev").select_option("4")
+        assert "3 of 3000" in info.inner_text()
+    finally:
+        page.close()
