@@ -63,9 +63,14 @@ def build_baseline(src: Path) -> None:
         "counts": counts,
     }
     head = json.dumps(header, separators=(",", ":")).encode()
-    with (OUT / "exchange_baseline.bin.gz").open("wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out:
+    with (
+        (OUT / "exchange_baseline.bin.gz").open("wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as out,
+    ):
         out.write(MAGIC + len(head).to_bytes(4, "little") + head + blob.getvalue())
-    print(f"baseline: {len(paths)} paths, {sum(counts)} path/hash pairs, {len(bsets)} build sets, {len(build_list)} builds")
+    print(
+        f"baseline: {len(paths)} paths, {sum(counts)} path/hash pairs, {len(bsets)} build sets, {len(build_list)} builds"
+    )
 
 
 def build_mstic(src: Path) -> None:
@@ -76,7 +81,11 @@ def build_mstic(src: Path) -> None:
             value = row["Indicator"].strip()
             if row["IndicatorType"] == "sha256":
                 family = "DearCry ransomware" if value.lower() in DEARCRY else "ProxyLogon web shell"
-                hashes[value.lower()] = {"family": family, "date_added": row["DateAdded"], "first_seen": row["FirstSeen"]}
+                hashes[value.lower()] = {
+                    "family": family,
+                    "date_added": row["DateAdded"],
+                    "first_seen": row["FirstSeen"],
+                }
             elif row["IndicatorType"] == "filepath" and value not in paths:
                 paths.append(value)
     data = {

@@ -48,25 +48,41 @@ def serve(n: int, q: mp.Queue) -> None:  # type: ignore[type-arg]
         time.sleep(3600)
 
 
-async def blast(urls: list[str], concurrency: int) -> float:
-    import httpx
-
+async def raw_reference(ports: list[int], per_target: int, concurrency: int) -> float:
+    """The floor: a minimal asyncio client doing the same number of keep-alive GETs per target
+    (no TLS, no parsing beyond Content-Length) — what the mock allows on this machine."""
     sem = asyncio.Semaphore(concurrency)
+
+    async def one(port: int) -> None:
+        async with sem:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            for _ in range(per_target):
+                writer.write(
+                    b"GET /owa/auth/logon.aspx HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: ref\r\n\r\n"
+                )
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                await reader.readexactly(length)
+            writer.close()
+
     started = time.perf_counter()
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=concurrency)) as c:
-
-        async def one(u: str) -> None:
-            async with sem:
-                await c.get(u + "/owa/auth/logon.aspx")
-
-        await asyncio.gather(*(one(u) for u in urls))
+    await asyncio.gather(*(one(p) for p in ports))
     return time.perf_counter() - started
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--targets", type=int, default=1000)
     ap.add_argument("--concurrency", type=int, default=200)
+    ap.add_argument("--workers", type=int, default=0, help="passed to --workers (0 = the probe's automatic choice)")
     args = ap.parse_args()
     out_dir = ROOT / "bench" / "out"
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -81,11 +97,15 @@ def main() -> None:
         json_out = out_dir / "probe-results.json"
         cmd = [
             sys.executable, "-m", "extriage", "probe", "--targets", str(targets_file),
-            "--json", str(json_out), "--quiet", "--concurrency", str(args.concurrency),
+            "--json", str(json_out), "--quiet", "--concurrency", str(args.concurrency), "--workers", str(args.workers),
         ]  # fmt: skip
+        server_cpu0 = cpu_seconds(server.pid or 0)
         started = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        proc = subprocess.run(
+            cmd, capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"}
+        )
         elapsed = time.perf_counter() - started
+        server_cpu = cpu_seconds(server.pid or 0) - server_cpu0
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         peak_kib = usage.ru_maxrss
         cpu = usage.ru_utime + usage.ru_stime
@@ -100,12 +120,21 @@ def main() -> None:
         for r in results:
             states[r["worst_state"]] = states.get(r["worst_state"], 0) + 1
         n_requests = sum(reqs)
-        ref = asyncio.run(blast([urls[i % len(urls)] for i in range(n_requests)], args.concurrency))
+        per_target = round(n_requests / len(results))
+        ref = asyncio.run(raw_reference(ports, per_target, args.concurrency))
         print(f"targets: {len(results)}  errors: {errors}  states: {states}")
         print(f"probe: {elapsed:.2f}s wall (incl. start-up) = {len(results) / elapsed:.0f} targets/s")
-        print(f"requests/target: mean {n_requests / len(results):.2f}, max {max(reqs)}  ({n_requests} requests)")
-        print(f"peak RSS of the probe process: {peak_kib / 1024:.0f} MiB; probe CPU {cpu:.2f}s ({cpu / elapsed:.0%} of one core)")
-        print(f"reference httpx blast of {n_requests} GETs: {ref:.2f}s = {n_requests / ref:.0f} req/s; probe achieved {n_requests / elapsed:.0f} req/s ({n_requests / elapsed / (n_requests / ref):.2f}x of the mock's ceiling)")
+        print(
+            f"requests/target: mean {n_requests / len(results):.2f}, max {max(reqs)}  ({n_requests} requests)"
+        )
+        print(
+            f"peak RSS of the probe process: {peak_kib / 1024:.0f} MiB; probe CPU {cpu:.2f}s ({cpu / elapsed:.0%} of one core)"
+        )
+        print(f"mock server CPU during the probe: {server_cpu:.2f}s ({server_cpu / elapsed:.0%} of one core)")
+        ref_n = per_target * len(ports)
+        print(
+            f"reference (minimal asyncio client, {per_target} keep-alive GETs x {len(ports)} targets): {ref:.2f}s = {len(ports) / ref:.0f} targets/s, {ref_n / ref:.0f} req/s; probe/reference = {ref / elapsed:.2f}"
+        )
     finally:
         server.terminate()
         server.join(5)

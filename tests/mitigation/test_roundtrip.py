@@ -394,3 +394,39 @@ def test_corrupt_hive_is_unknown(e19: dict[str, bytes]) -> None:
     files[SYSTEM] = b"MZ not a hive"
     assert "not a registry hive" in (report_reason := run(files).get("um-services").reason)  # type: ignore[union-attr]
     assert report_reason
+
+
+@pytest.mark.parametrize("version", ["E16", "E19"])
+def test_every_real_config_gets_a_verdict_with_its_deciding_file(shared_data: Path, version: str) -> None:
+    folder = shared_data / "exchange-iis-config" / version / "Exchange" / "IIS"
+    apphosts = sorted(p.name for p in folder.glob("*pplicationHost*.config"))
+    roots = sorted(p.name for p in folder.glob("DefaultWebSite_web*.config"))
+    assert apphosts and roots
+    from extriage.detections.mitigations.verify import STATES
+
+    seen: set[str] = set()
+    for apphost in apphosts:
+        for root in roots:
+            report = run(server_files(shared_data, version, apphost=apphost, root_web=root))
+            assert len(report.mitigations) == 6
+            for m in report.mitigations:
+                assert m.state in STATES and m.reason
+                seen.add(m.state)
+                if m.state == "unknown":
+                    continue  # the reason names what is missing or broken
+                assert m.decided_by and all(d.file and d.element for d in m.decided_by), (apphost, root, m.id)
+            if apphost == "BadApplicationHost.config":
+                assert all(m.state == "unknown" for m in report.mitigations)
+            if root == "DefaultWebSite_web1.config" and apphost != "BadApplicationHost.config":
+                assert report.get("proxynotshell-rewrite").state == "unknown"  # type: ignore[union-attr]
+    assert "in-force" in seen and "absent" in seen and "unknown" in seen
+
+
+def test_front_end_site_with_another_name(shared_data: Path, fragment: bytes) -> None:
+    files = applied(shared_data, fragment)
+    files[APPHOST] = files[APPHOST].replace(b"Default Web Site", b"Exchange Front")
+    report = run(files)
+    assert state(report, "proxylogon-rewrite") == "in-force"
+    assert any('"Exchange Front"' in n for n in report.notes)
+    m = report.get("proxylogon-rewrite")
+    assert m is not None and "Exchange Front/ecp" in m.checked

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from extriage.cli.common import check_output_outside, err, escape, fail, out, write_json
 from extriage.evidence.locate import build_inventory
 from extriage.evidence.source import EvidenceError, open_source
+
+if TYPE_CHECKING:
+    from extriage.detections.mitigations.verify import VerifyReport
 
 #: Exit codes of ``extriage mitigation verify`` (docs/mitigation.md).
 EXIT_ALL_IN_FORCE = 0
@@ -35,7 +39,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(mitigation_app, name="mitigation")
 
 
-def _verify_path(path: str):  # type: ignore[no-untyped-def]
+def _verify_path(path: str) -> VerifyReport:
     from extriage.detections.mitigations.sources import InventorySource
     from extriage.detections.mitigations.verify import verify
 
@@ -91,7 +95,7 @@ def verify_cmd(
     raise typer.Exit(EXIT_ALL_IN_FORCE)
 
 
-def _print_report(report) -> None:  # type: ignore[no-untyped-def]
+def _print_report(report: VerifyReport) -> None:
     out.print(f"Evidence: {escape(report.source)}")
     out.print(f"applicationHost.config: {escape(report.application_host or 'not in the evidence')}")
     out.print(f"SYSTEM hive: {escape(report.system_hive or 'not in the evidence')}")

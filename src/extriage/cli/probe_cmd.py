@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -14,9 +15,10 @@ from extriage.probe import USER_AGENT
 from extriage.probe.client import DEFAULT_MAX_BODY, ClientOptions
 from extriage.probe.engine import ProbeOptions, overall, probe_all
 from extriage.probe.output import filter_only, table, to_csv, to_json
+from extriage.probe.parallel import auto_workers, probe_parallel
 from extriage.probe.result import TargetResult
-from extriage.probe.states import RANK, State, load_assess
-from extriage.probe.targets import DEFAULT_MAX_TARGETS, TargetError, parse_targets, read_targets_file
+from extriage.probe.states import RANK, AssessFn, State, load_assess
+from extriage.probe.targets import DEFAULT_MAX_TARGETS, Target, TargetError, parse_targets, read_targets_file
 
 #: Exit codes of ``extriage probe`` (docs/probe.md).
 EXIT_OK = 0
@@ -83,6 +85,13 @@ def probe(
     no_cert_names: bool = typer.Option(
         False, "--no-cert-names", help="Don't retry bare IPs with the certificate's names as SNI/Host."
     ),
+    workers: int = typer.Option(
+        0,
+        "--workers",
+        min=0,
+        max=16,
+        help="Processes to spread a large run over (0 = automatic: one per core, from 1,000 targets per process).",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no table."),
 ) -> None:
     """Exit codes: 0 nothing vulnerable and every target decided, 3 some target error/unknown, 10 some target vulnerable (or vulnerable unless an SU is installed), 2 usage error."""
@@ -125,6 +134,7 @@ def probe(
         err.print(
             "[yellow]warning:[/] build knowledge is not installed; every build will be reported as unknown."
         )
+    n_workers = workers or auto_workers(len(parsed))
     started = time.monotonic()
     show_progress = not quiet and err.is_terminal
     if show_progress:
@@ -141,9 +151,9 @@ def probe(
             def on_done(_r: TargetResult) -> None:
                 bar.advance(task)
 
-            results = asyncio.run(probe_all(parsed, opts, assess, on_done))
+            results = _run(parsed, opts, assess, n_workers, on_done)
     else:
-        results = asyncio.run(probe_all(parsed, opts, assess))
+        results = _run(parsed, opts, assess, n_workers, None)
     elapsed = time.monotonic() - started
     shown = filter_only(results, only)
     if json_out:
@@ -171,6 +181,18 @@ def probe(
                 "Targets marked error/unknown were NOT shown to be safe: check them by hand or with 'extriage patch-status'."
             )
     raise typer.Exit(_exit_code(results))
+
+
+def _run(
+    parsed: list[Target],
+    opts: ProbeOptions,
+    assess: AssessFn | None,
+    workers: int,
+    on_done: Callable[[TargetResult], None] | None,
+) -> list[TargetResult]:
+    if workers > 1 and len(parsed) > 1:
+        return probe_parallel(parsed, opts, workers, on_done)
+    return asyncio.run(probe_all(parsed, opts, assess, on_done))
 
 
 def _exit_code(results: list[TargetResult]) -> int:

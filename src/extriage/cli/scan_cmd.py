@@ -8,6 +8,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from extriage.cli.common import check_output_outside, err, fail, out, write_json
+from extriage.detections.logrules import RuleError
 from extriage.evidence.source import EvidenceError
 from extriage.findings import EXIT_CODES, ScanResult
 from extriage.scan.context import ScanOptions
@@ -27,16 +28,27 @@ def scan(
     max_file_size: int = typer.Option(64, "--max-file-size", help="Per-file size cap in MB for content scanning."),
     file_timeout: float = typer.Option(30.0, "--file-timeout", help="Per-file time limit in seconds for content scanning."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no terminal summary."),
+    log_rules: list[str] = typer.Option([], "--log-rules", help="Folder of extra log rule files (*.yml, see docs/rules.md; repeatable)."),
+    prefilter_engine: str = typer.Option("hyperscan", "--prefilter-engine", help="Byte prefilter engine for logs: hyperscan or re2."),
+    report_dir: str | None = typer.Option(
+        None, "--report", help="Also write every report (HTML + plan, Markdown, STIX, MISP, CSV, Sigma, CISA draft) into this folder."
+    ),
 ) -> None:
     """Exit codes: 0 no evidence, 10 attempted, 20 compromised, 2 error."""
-    for dest in (json_out, timeline):
+    for dest in (json_out, timeline, report_dir):
         check_output_outside(dest, path)
     options = ScanOptions(
         jobs=jobs,
         rules_dirs=list(rules),
         max_file_size=max_file_size * 1024 * 1024,
         file_timeout=file_timeout,
+        extra={"log_rule_dirs": list(log_rules), "prefilter_engine": prefilter_engine},
     )
+    if prefilter_engine not in ("hyperscan", "re2"):
+        fail(f"Unknown --prefilter-engine {prefilter_engine!r}: use hyperscan or re2.")
+    for d in log_rules:
+        if not Path(d).is_dir():
+            fail(f"The log rule folder {d} does not exist.")
     show_progress = not quiet and err.is_terminal
     try:
         if show_progress:
@@ -61,7 +73,13 @@ def scan(
             result = run_scan(path, options)
     except EvidenceError as exc:
         fail(str(exc))
+    except RuleError as exc:
+        fail(f"Invalid log rule file: {exc}")
     _emit(result, json_out, timeline, quiet)
+    if report_dir:
+        from extriage.cli.report_cmd import emit_scan_report
+
+        emit_scan_report(result, report_dir, quiet or json_out == "-")
     raise typer.Exit(EXIT_CODES[result.verdict])
 
 

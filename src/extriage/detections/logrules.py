@@ -65,7 +65,7 @@ def _like_to_regex(pattern: str) -> str:
 
 @dataclass(slots=True)
 class FieldTest:
-    field: str
+    name: str
     op: str
     values: list[str]
     cased: bool = False
@@ -73,7 +73,7 @@ class FieldTest:
     _regexes: list[re.Pattern[str]] = field(default_factory=list)
 
     def __call__(self, fields: Fields) -> bool:
-        value = fields.get(self.field)
+        value = fields.get(self.name)
         if value is None:
             value = ""
         v = value if self.cased else value.lower()

@@ -17,6 +17,8 @@ import yaml
 
 from extriage.findings import Coverage, Finding, Outcome, ScanResult, Verdict, iso
 
+#: Addresses that are the server talking to itself (SMB to \\\\127.0.0.1\\c$...), never "the attacker".
+_LOCAL_IPS = {"127.0.0.1", "::1", "localhost"}
 _RANK = {Verdict.NO_EVIDENCE: 0, Verdict.ATTEMPTED: 1, Verdict.COMPROMISED: 2}
 #: Human names of the log families in coverage warnings.
 FAMILY_NAMES = {
@@ -176,5 +178,6 @@ def _attacker_ips(findings: list[Finding], outcomes: tuple[Outcome, ...]) -> lis
     for f in sorted(findings, key=lambda f: -int(f.severity)):
         if f.outcome in outcomes:
             for ip in f.indicators.client_ips:
-                ips[ip] = None
+                if ip not in _LOCAL_IPS:
+                    ips[ip] = None
     return list(ips)

@@ -111,7 +111,7 @@ def _decode_head(head: bytes) -> str | None:
         text = head.decode(enc, errors="strict" if enc != "utf-8" else "replace")
     except UnicodeDecodeError:
         text = head[: len(head) - (len(head) % 2)].decode(enc, errors="replace")
-    if "\x00" in text:
+    if "\x00" in text.split("\n", 1)[0]:  # binary (or mis-detected encoding); later garbage lines are counted
         return None
     return text.lstrip("\ufeff")
 
@@ -331,7 +331,10 @@ def record_from_object(
     else:
         return None
     rec.position = position
-    rec.raw = raw()
+    if raw_bytes is not None:
+        rec.raw_bytes = raw_bytes
+    else:
+        rec.raw = raw()
     if not rec.channel:
         rec.channel = _PROVIDER_CHANNEL.get(rec.provider.lower(), "")
     _from_message(rec)
@@ -340,10 +343,11 @@ def record_from_object(
 
 def _positional_or_named(provider: str, channel: str, eid: int | None, data: dict[str, Any]) -> dict[str, str]:
     keys = list(data)
-    if keys and all(re.fullmatch(r"param\d+", k) for k in keys):  # Winlogbeat's names for unnamed <Data>
+    if keys and keys[0].startswith("param") and all(k.startswith("param") and k[5:].isdigit() for k in keys):
+        # Winlogbeat's names for unnamed <Data>
         ordered = [data[k] for k in sorted(keys, key=lambda k: int(k[5:]))]
         return name_positional(provider, channel, eid, ordered)
-    return {k: as_text(v) for k, v in data.items() if not isinstance(v, dict)}
+    return {k: v if type(v) is str else as_text(v) for k, v in data.items() if not isinstance(v, dict)}
 
 
 def _from_ecs(obj: dict[str, Any], winlog: dict[str, Any]) -> EventRecord:
@@ -383,6 +387,7 @@ def _from_ecs(obj: dict[str, Any], winlog: dict[str, Any]) -> EventRecord:
 
 
 _FLAT_ENVELOPE = {
+    "logname",
     "eventid", "eventcode", "event_id", "channel", "hostname", "computer", "computername", "sourcename",
     "providername", "provider_name", "provider", "level", "severity", "severityvalue", "eventrecordid",
     "recordnumber", "record_id", "message", "@timestamp", "@version", "eventtime", "eventreceivedtime",
@@ -392,32 +397,40 @@ _FLAT_ENVELOPE = {
 
 
 def _from_flat(obj: dict[str, Any]) -> EventRecord:
-    low = {k.lower(): k for k in obj}
+    env: dict[str, Any] = {}
+    data_part: dict[str, Any] = {}
+    envelope = _FLAT_ENVELOPE
+    for k, v in obj.items():
+        kl = k.lower()
+        if kl in envelope:
+            if v is not None and v != "":
+                env.setdefault(kl, v)
+        else:
+            data_part[k] = v
 
     def get(*names: str) -> Any:
         for n in names:
-            k = low.get(n.lower())
-            if k is not None and obj[k] not in (None, ""):
-                return obj[k]
+            v = env.get(n)
+            if v is not None:
+                return v
         return None
 
-    provider = as_text(get("SourceName", "ProviderName", "Provider_Name", "Provider"))
-    channel = as_text(get("Channel", "LogName"))
-    eid = as_int(get("EventID", "EventId", "event_id", "EventCode"))
-    raw_level = get("Level")
-    level = as_int(raw_level) if raw_level is not None and str(raw_level).isdigit() else None
+    provider = as_text(get("sourcename", "providername", "provider_name", "provider"))
+    channel = as_text(get("channel", "logname"))
+    eid = as_int(get("eventid", "event_id", "eventcode"))
+    raw_level = env.get("level")
+    level = raw_level if isinstance(raw_level, int) else as_int(raw_level) if str(raw_level).isdigit() else None
     if level is None:
-        level = level_from_name(as_text(get("Level", "Severity") or ""))
-    data_part = {k: v for k, v in obj.items() if k.lower() not in _FLAT_ENVELOPE}
+        level = level_from_name(as_text(get("level", "severity") or ""))
     data = _positional_or_named(provider, channel, eid, data_part)
     ts, field = pick_time(
         [
-            ("UtcTime", obj.get("UtcTime")),
-            ("@timestamp", obj.get("@timestamp")),
-            ("TimeCreated", get("TimeCreated")),
-            ("EventTime", get("EventTime")),
-            ("TimeGenerated", get("TimeGenerated")),
-            ("timestamp", get("timestamp")),
+            ("UtcTime", data_part.get("UtcTime")),
+            ("@timestamp", env.get("@timestamp")),
+            ("TimeCreated", env.get("timecreated")),
+            ("EventTime", env.get("eventtime")),
+            ("TimeGenerated", env.get("timegenerated")),
+            ("timestamp", env.get("timestamp")),
         ]
     )
     return EventRecord(
@@ -425,12 +438,12 @@ def _from_flat(obj: dict[str, Any]) -> EventRecord:
         provider=provider,
         event_id=eid,
         level=level,
-        record_id=as_int(get("EventRecordID", "RecordNumber", "record_id")),
-        computer=as_text(get("Hostname", "Computer", "ComputerName")),
+        record_id=as_int(get("eventrecordid", "recordnumber", "record_id")),
+        computer=as_text(get("hostname", "computer", "computername")),
         time=ts,
         time_field=field,
         data=data,
-        message=as_text(get("Message")),
+        message=as_text(env.get("message")),
     )
 
 

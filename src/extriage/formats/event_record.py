@@ -36,6 +36,12 @@ class EventRecord:
     message: str = ""  # rendered message when the source carries one
     position: int = 0  # record number in an .evtx file / line number in an export
     raw: str = ""  # raw record (JSON/CSV), capped at RAW_CAP
+    raw_bytes: bytes = b""  # the raw line, decoded into ``raw`` only when needed (see raw_text)
+
+    def raw_text(self) -> str:
+        if not self.raw and self.raw_bytes:
+            self.raw = cap(self.raw_bytes[: RAW_CAP * 2].decode("utf-8", "replace"))
+        return self.raw
 
     def summary(self) -> str:
         """A one-line description for the timeline."""
@@ -114,7 +120,16 @@ def parse_time(value: Any) -> tuple[datetime | None, bool]:
             return datetime.fromtimestamp(seconds, tz=UTC), True
         except (OverflowError, OSError, ValueError):
             return None, False
-    text = str(value).strip()
+    text = value.strip() if isinstance(value, str) else str(value).strip()
+    if len(text) <= 32 and text[:4].isdigit():  # fast path: ISO 8601 with up to 6 fraction digits
+        try:
+            ts0 = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if ts0.tzinfo is None:
+                return ts0.replace(tzinfo=UTC), False
+            return ts0.astimezone(UTC), True
     if text.startswith("\\/"):
         text = text.replace("\\/", "/")
     m = _DOTNET_DATE.match(text)

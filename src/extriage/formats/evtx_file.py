@@ -102,16 +102,17 @@ def padded_size(size: int) -> int:
     return HEADER + (body // CHUNK + 1) * CHUNK
 
 
-def iter_evtx(stream: BinaryIO, size: int, name: str, stats: EvtxStats) -> Iterator[EventRecord]:
+def iter_evtx(stream: BinaryIO, size: int, name: str, stats: EvtxStats, path: str | None = None) -> Iterator[EventRecord]:
     """Yield every readable record of an open, seekable ``.evtx`` stream as an :class:`EventRecord`.
 
     Raises :class:`EvtxError` when the file is not EVTX at all; problems inside are counted in ``stats``.
+    ``path`` (a real file on disk) lets the parser read it natively when no padding is needed.
     """
     stream.seek(0)
     check_header(stream.read(HEADER), name)
     stream.seek(0)
     total = padded_size(size)
-    source: Any = stream
+    source: Any = path if path is not None else stream
     if total != size:
         stats.padded = True
         stats.notes.append(f"file ends inside a chunk ({size:,} bytes); records before the cut were recovered")

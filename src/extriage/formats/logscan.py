@@ -202,6 +202,10 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
             if any(h[0] == start for h in headers):
                 continue
             st.candidates += 1
+            if len(raw) > MAX_LINE:  # keep memory per line bounded; the cut is reported
+                st.long_lines.append(base + 1)
+                yield Candidate(base + 1, raw[:MAX_LINE], names, truncated=True)
+                continue
             yield Candidate(base + 1, raw.rstrip(b"\r"), names)
         for _, hn in headers[hi:]:
             if hn:

@@ -19,7 +19,14 @@ from typing import Any
 #: SOFTWARE hives of busy servers reach a few hundred MB; refuse anything absurd.
 MAX_HIVE_SIZE = 1024 * 1024 * 1024
 _KB_RE = re.compile(r"\bKB(\d{6,8})\b", re.IGNORECASE)
-_SETUP_VALUES = ("MsiInstallPath", "MsiProductMajor", "MsiProductMinor", "MsiBuildMajor", "MsiBuildMinor", "OwaVersion")
+_SETUP_VALUES = (
+    "MsiInstallPath",
+    "MsiProductMajor",
+    "MsiProductMinor",
+    "MsiBuildMajor",
+    "MsiBuildMinor",
+    "OwaVersion",
+)
 
 
 class HiveError(ValueError):
@@ -34,7 +41,10 @@ class SetupKey:
     def cu_build(self) -> tuple[int, int, int, int] | None:
         """(major, minor, build, revision) of the installed CU from the Msi* values, if all present."""
         try:
-            parts = [int(self.values[n]) for n in ("MsiProductMajor", "MsiProductMinor", "MsiBuildMajor", "MsiBuildMinor")]
+            parts = [
+                int(self.values[n])
+                for n in ("MsiProductMajor", "MsiProductMinor", "MsiBuildMajor", "MsiBuildMinor")
+            ]
         except (KeyError, ValueError, TypeError):
             return None
         return (parts[0], parts[1], parts[2], parts[3])
@@ -96,7 +106,9 @@ def read_exchange_registry(data: bytes, source: str) -> ExchangeRegistry:
     except HiveError:
         raise
     except Exception as exc:  # corrupt hives make regipy raise anything; never crash the caller
-        raise HiveError(f"{source}: the registry hive is corrupt or truncated ({type(exc).__name__})") from None
+        raise HiveError(
+            f"{source}: the registry hive is corrupt or truncated ({type(exc).__name__})"
+        ) from None
     finally:
         try:
             os.unlink(tmp)
@@ -107,7 +119,7 @@ def read_exchange_registry(data: bytes, source: str) -> ExchangeRegistry:
 def _read(path: str, source: str) -> ExchangeRegistry:
     from regipy.registry import RegistryHive
 
-    hive = RegistryHive(path)
+    hive = RegistryHive(path)  # type: ignore[no-untyped-call]
     reg = ExchangeRegistry()
     if _subkey(hive, "\\Microsoft") is None:
         raise HiveError(f"{source} is not a SOFTWARE hive (no Microsoft key)")
@@ -115,7 +127,12 @@ def _read(path: str, source: str) -> ExchangeRegistry:
         key = _subkey(hive, f"\\Microsoft\\ExchangeServer\\{ver}\\Setup")
         if key is not None:
             vals = _values(key)
-            reg.setup.append(SetupKey(f"Microsoft\\ExchangeServer\\{ver}\\Setup", {k: vals[k] for k in _SETUP_VALUES if k in vals}))
+            reg.setup.append(
+                SetupKey(
+                    f"Microsoft\\ExchangeServer\\{ver}\\Setup",
+                    {k: vals[k] for k in _SETUP_VALUES if k in vals},
+                )
+            )
     updates = _subkey(hive, "\\Microsoft\\Updates")
     if updates is not None:
         for product in updates.iter_subkeys():
@@ -140,7 +157,9 @@ def _read(path: str, source: str) -> ExchangeRegistry:
             if "exchange server" not in display.lower():
                 continue
             reg.uninstall.append(
-                InstalledUpdate(f"Microsoft\\Windows\\CurrentVersion\\Uninstall\\{sub.name}", display, _kb(display))
+                InstalledUpdate(
+                    f"Microsoft\\Windows\\CurrentVersion\\Uninstall\\{sub.name}", display, _kb(display)
+                )
             )
             if vals.get("DisplayVersion"):
                 reg.uninstall_versions[display] = str(vals["DisplayVersion"])

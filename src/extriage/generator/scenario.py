@@ -297,6 +297,7 @@ def _attempts(plan: AttackPlan, rng: random.Random, out: Planted) -> None:
                 r.be_cookie = (
                     f"Server~a]@{plan.fqdn}:444/autodiscover/autodiscover.xml?#~{plan.be_version_number}"
                 )
+                status = r.status = rng.choice((401, 404, 500))  # failed, as the brief's attempts are
             if status != 200:
                 r.be_status = status
                 r.generic_errors = f"WebExceptionStatus=ProtocolError;ResponseStatusCode={status};"
@@ -307,6 +308,7 @@ def _scanner(plan: AttackPlan, rng: random.Random, out: Planted) -> None:
     base = plan.attack_start or (plan.start + (plan.end - plan.start) * 0.6)
     for k, ip in enumerate(plan.scanner_ips):
         t = base + timedelta(days=k + 1, hours=rng.randrange(0, 12), minutes=rng.randrange(60))
+        t = max(plan.start + timedelta(minutes=5), min(plan.end - timedelta(hours=1), t))
         # CSS-Exchange http-vuln-cve2021-26855.nse
         out.requests.append(
             Req(

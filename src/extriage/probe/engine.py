@@ -54,7 +54,7 @@ class TargetProbe:
         self.result = TargetResult(target=target.text, url=self.base_url)
         self.facts: list[Facts] = []
         self.conn_ids: dict[object, int] = {}
-        self.http: httpx.AsyncClient | None = None
+        self.http: httpx.AsyncHTTPTransport | None = None
         #: (wave, node name or None for "whichever answered", outcome) from --confirm checks.
         self.confirm_outcomes: list[tuple[str, str | None, WaveState]] = []
 
@@ -258,6 +258,7 @@ async def probe_all(
     opts: ProbeOptions,
     assess: AssessFn | None,
     on_done: Callable[[TargetResult], None] | None = None,
+    on_index: Callable[[int, TargetResult], None] | None = None,
 ) -> list[TargetResult]:
     """Probe every target; results in input order. Workers pull from a queue so memory does not grow
     with the number of targets waiting."""
@@ -285,6 +286,8 @@ async def probe_all(
                 results[i] = res
                 if on_done is not None:
                     on_done(res)
+                if on_index is not None:
+                    on_index(i, res)
 
         n_workers = max(1, min(len(items), opts.client.concurrency))
         await asyncio.gather(*(worker() for _ in range(n_workers)))

@@ -183,7 +183,8 @@ def verdict_for_build(build: str, assess: AssessFn | None) -> BuildVerdict:
         elif st is State.PATCHED:
             reason = f"build {build} includes the fix"
         else:
-            reason = "build knowledge cannot decide"
+            why = "; ".join(f"{cs.id}: {cs.note}" if getattr(cs, "note", "") else str(cs.id) for cs in bad)
+            reason = f"build knowledge cannot decide ({why})"
         waves[wave] = WaveState(st, [str(cs.id) for cs in items], fixed_by, reason)
     product = getattr(a, "product", None)
     cu = getattr(a, "cu", None)

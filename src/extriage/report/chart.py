@@ -95,24 +95,46 @@ def _counts(value: Any) -> dict[datetime, tuple[int, int]]:
     return out
 
 
+def _per_family(value: Any) -> tuple[Any, str]:
+    """``{"iis": {hour: n}, "httpproxy": {hour: n}}`` → the busiest family's map (IIS and HttpProxy
+    log the same requests twice, so they are not added up)."""
+    if not isinstance(value, dict) or not value:
+        return value, ""
+    if all(isinstance(v, dict) and (not v or _hour(next(iter(v))) is not None) for v in value.values()):
+        if any(_hour(k) is not None for k in value):
+            return value, ""
+        preferred = sorted(value, key=lambda k: (k != "iis", -sum(int(x) for x in value[k].values() if isinstance(x, (int, float)))))
+        return value[preferred[0]], preferred[0]
+    return value, ""
+
+
 def build_chart(result: ScanResult, facts: Facts) -> Chart | None:
     act = result.activity or {}
-    counts = _counts(act.get("requests_per_hour"))
-    source = "scan activity (requests per hour)"
+    per_hour, family = _per_family(act.get("requests_per_hour"))
+    counts = _counts(per_hour)
+    source = f"{family} log requests" if family else "scan activity (requests per hour)"
     attackers = _counts(act.get("attacker_requests_per_hour"))
     for h, (n, _) in attackers.items():
         t, a = counts.get(h, (0, 0))
         counts[h] = (max(t, n), max(a, n))
+    ips = set(facts.attacker_ips)
+    if counts and not attackers and ips:
+        # attacker share from the timeline's request events, capped by the hour's total
+        for ev in result.timeline:
+            if ev.kind == "request" and ev.client_ip in ips:
+                hour = _hour(ev.timestamp.isoformat())
+                if hour is not None and hour in counts:
+                    t, a = counts[hour]
+                    counts[hour] = (t, min(t, a + 1))
     if not counts:
-        ips = set(facts.attacker_ips)
         for ev in result.timeline:
             if ev.kind != "request":
                 continue
-            h = _hour(ev.timestamp.isoformat())
-            if h is None:
+            hour = _hour(ev.timestamp.isoformat())
+            if hour is None:
                 continue
-            t, a = counts.get(h, (0, 0))
-            counts[h] = (t + 1, a + (1 if ev.client_ip in ips else 0))
+            t, a = counts.get(hour, (0, 0))
+            counts[hour] = (t + 1, a + (1 if ev.client_ip in ips else 0))
         source = "timeline request events"
     if not counts:
         return None

@@ -20,9 +20,9 @@ def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
     now = datetime.now(UTC)
     facts = [derive_facts(r) for r in results]
     compromised = [f.server for f, r in zip(facts, results, strict=True) if r.verdict is Verdict.COMPROMISED]
-    firsts = [f.first_attacker for f in facts if f.first_attacker]
-    lasts = [f.last_attacker for f in facts if f.last_attacker]
-    detected = [r.finished or r.started for r in results if r.finished or r.started]
+    firsts = [f.first_attacker for f in facts if f.first_attacker is not None]
+    lasts = [f.last_attacker for f in facts if f.last_attacker is not None]
+    detected = [t for t in (r.finished or r.started for r in results) if t is not None]
     cves = sorted({c for f in facts for c in f.cves})
     out = [
         f"**TLP:{tlp.upper()}** — draft incident report, prepared {when(now)} by extriage. Review every line before submitting at https://www.cisa.gov/report.",

@@ -61,7 +61,10 @@ def loads_result(text: str, name: str = "the result") -> ScanResult:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        if exc.pos >= len(text.rstrip()) - 1:
+        stripped = text.rstrip()
+        if not stripped:
+            raise ResultLoadError(f"{name} is empty; re-run the scan with --json.") from None
+        if stripped.startswith("{") and not stripped.endswith("}") and exc.msg != "Extra data":
             raise ResultLoadError(f"{name} is truncated JSON (it ends early); re-run the scan to get a complete file.") from None
         raise ResultLoadError(f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
     except RecursionError:

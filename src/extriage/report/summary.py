@@ -33,16 +33,22 @@ def when(ts: datetime | str | None) -> str:
     return text.replace("T", " ").replace("Z", " UTC") if text else "unknown time"
 
 
-def coverage_sentence(result: ScanResult) -> str:
+def coverage_sentence(result: ScanResult, detailed: bool = True) -> str:
     fams = result.coverage.families
     if not fams:
         read = "No log family or file set was read"
-    else:
+    elif detailed:
         parts = []
         for name, fam in sorted(fams.items()):
             span = f", {when(fam.first)} to {when(fam.last)}" if fam.first or fam.last else ""
             parts.append(f"{name} ({fam.files} files, {fam.lines:,} lines{span})")
         read = "Read: " + "; ".join(parts)
+    else:
+        firsts = [f.first for f in fams.values() if f.first is not None]
+        lasts = [f.last for f in fams.values() if f.last is not None]
+        files = sum(f.files for f in fams.values())
+        span = f", spanning {when(min(firsts))} to {when(max(lasts))}" if firsts and lasts else ""
+        read = f"Read {files:,} files in {len(fams)} log families / file sets ({', '.join(sorted(fams))}){span}"
     skipped = len(result.coverage.skipped)
     tail = f". {skipped} file(s) were not read or not read completely (listed under coverage)." if skipped else ". Every file found was read."
     return read + tail
@@ -78,5 +84,5 @@ def summary_paragraph(result: ScanResult, facts: Facts) -> str:
             f"vulnerable to {', '.join(c.id for c in vuln[:6])}" if vuln else "not vulnerable to the tracked CVEs"
         )
         sentences.append(f"Build {facts.patch.build or 'unknown'} ({facts.patch.product} {facts.patch.level}) is {state}.".replace("  ", " "))
-    sentences.append(coverage_sentence(result))
+    sentences.append(coverage_sentence(result, detailed=False))
     return " ".join(sentences)

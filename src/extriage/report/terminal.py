@@ -1,4 +1,6 @@
-"""The terminal summary of a scan: verdict first, then attack stories, then findings, then coverage."""
+"""The terminal summary of a scan: verdict first, then attack stories, then findings with their raw
+evidence lines, then coverage and what was not read. Every attacker-controlled string goes through
+:func:`extriage.cli.common.escape` (no Rich markup, no terminal control sequences)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from extriage.cli.common import escape
-from extriage.findings import ScanResult, Verdict, iso
+from extriage.findings import Finding, Outcome, ScanResult, Verdict, iso
 
 _VERDICT_STYLE = {
     Verdict.COMPROMISED: "bold white on red",
@@ -14,19 +16,110 @@ _VERDICT_STYLE = {
     Verdict.NO_EVIDENCE: "bold white on green",
     Verdict.ERROR: "bold white on magenta",
 }
+_OUTCOME_STYLE = {
+    Outcome.SUCCESS: "bold red",
+    Outcome.WEBSHELL: "bold red",
+    Outcome.ATTEMPT: "yellow",
+    Outcome.SCANNER: "cyan",
+    Outcome.INFO: "dim",
+}
+#: Raw evidence lines shown per finding in the terminal (the JSON has all kept lines).
+EVIDENCE_LINES = 3
+RAW_WIDTH = 400
+#: Parsed fields worth a line of their own (the cmdlet/parameter/payload of CVE-2021-27065, ...).
+KEY_FIELDS = ("Cmdlet", "Parameter", "Payload", "WrittenPath", "written_file_in_evidence", "AnchorMailbox",
+              "BackEndCookie", "HttpStatus", "sc-status")
 
 
-def render_scan(result: ScanResult, console: Console) -> None:
+def _t(ts: object) -> str:
+    from datetime import datetime
+
+    return (iso(ts) or "-") if isinstance(ts, datetime) or ts is None else str(ts)
+
+
+def render_scan(result: ScanResult, console: Console, evidence_lines: int = EVIDENCE_LINES) -> None:
     style = _VERDICT_STYLE.get(result.verdict, "bold")
     console.print(f"[{style}] VERDICT: {result.verdict.value.upper()} [/] {escape(result.verdict_reason)}")
-    console.print(f"Evidence: {escape(result.evidence_path)}  (layout: {escape(result.layout)})")
-    if result.findings:
-        table = Table(title="Findings", show_lines=False)
-        for col in ("id", "severity", "first seen", "title"):
+    if result.waves:
+        console.print("Per wave: " + ", ".join(f"{escape(w)}={v.value}" for w, v in result.waves.items()))
+    console.print(f"Evidence: {escape(result.evidence_path)}  (layout: {escape(result.layout)}"
+                  + (f", Exchange install: {escape(result.exchange_install)}" if result.exchange_install else "") + ")")
+    _stories(result, console)
+    _findings(result, console, evidence_lines)
+    _coverage(result, console)
+
+
+def _stories(result: ScanResult, console: Console) -> None:
+    if not result.stories:
+        return
+    console.rule("Attack story")
+    for story in result.stories:
+        ostyle = _OUTCOME_STYLE.get(story.outcome, "")
+        console.print(f"[bold]{escape(story.title)}[/] [{ostyle}]({story.outcome.value})[/] "
+                      f"{_t(story.first_seen)} → {_t(story.last_seen)}")
+        for step in story.steps:
+            ids = ", ".join(step.finding_ids)
+            console.print(f"  {_t(step.timestamp)}  {escape(step.title)}" + (f"  [dim]{escape(ids)}[/]" if ids else ""))
+            if step.detail:
+                console.print(f"      [dim]{escape(step.detail)}[/]")
+
+
+def _findings(result: ScanResult, console: Console, evidence_lines: int) -> None:
+    if not result.findings:
+        console.print("No findings.")
+        return
+    console.rule(f"Findings ({len(result.findings)})")
+    order = sorted(result.findings, key=lambda f: (f.outcome in (Outcome.INFO, Outcome.SCANNER), f.id))
+    for f in order:
+        _finding(f, console, evidence_lines)
+
+
+def _finding(f: Finding, console: Console, evidence_lines: int) -> None:
+    ostyle = _OUTCOME_STYLE.get(f.outcome, "")
+    ids = " ".join(f.cves + f.attack)
+    console.print(f"[bold]{escape(f.id)}[/] [{ostyle}]{f.outcome.value}[/] {f.severity.label()}/{f.confidence.label()} "
+                  f"[bold]{escape(f.title)}[/]" + (f" [dim]{escape(ids)}[/]" if ids else ""))
+    span = _t(f.first_seen) if f.first_seen == f.last_seen else f"{_t(f.first_seen)} → {_t(f.last_seen)}"
+    console.print(f"    {span}; {f.count} record{'s' if f.count != 1 else ''}; rule {escape(f.rule_id)}")
+    ind = f.indicators
+    parts = []
+    for label, values in (("ip", ind.client_ips), ("ua", ind.user_agents), ("url", ind.urls), ("path", ind.paths),
+                          ("account", ind.accounts), ("sha256", ind.hashes)):
+        if values:
+            parts.append(f"{label}: " + ", ".join(values[:5]) + (f" (+{len(values) - 5})" if len(values) > 5 else ""))
+    if parts:
+        console.print("    " + escape("; ".join(parts)))
+    if f.evidence:
+        keys = [(k, f.evidence[0].fields[k]) for k in KEY_FIELDS if f.evidence[0].fields.get(k)]
+        if keys:
+            console.print("    " + escape("; ".join(f"{k}={v}" for k, v in keys)), soft_wrap=True)
+    for e in f.evidence[:evidence_lines]:
+        where = f"{e.source}:{e.line}" if e.line is not None else e.source
+        raw = e.raw if len(e.raw) <= RAW_WIDTH else e.raw[:RAW_WIDTH] + " …"
+        console.print(f"    [dim]{escape(where)}[/]")
+        console.print(f"      {escape(raw)}", soft_wrap=True)
+    if len(f.evidence) > evidence_lines:
+        console.print(f"    [dim](+{len(f.evidence) - evidence_lines} more evidence lines in the JSON report)[/]")
+
+
+def _coverage(result: ScanResult, console: Console) -> None:
+    cov = result.coverage
+    console.rule("Coverage")
+    if cov.families:
+        table = Table(show_lines=False)
+        for col in ("family", "files", "lines/records", "parsed", "first", "last"):
             table.add_column(col)
-        for f in result.findings:
-            table.add_row(f.id, f.severity.label(), iso(f.first_seen) or "-", escape(f.title))
+        for name, fam in sorted(cov.families.items()):
+            table.add_row(escape(name), f"{fam.files:,}", f"{fam.lines:,}", f"{fam.parsed:,}", _t(fam.first), _t(fam.last))
         console.print(table)
-    if result.coverage.warnings:
-        for w in result.coverage.warnings:
-            console.print(f"[yellow]coverage:[/] {escape(w)}")
+    else:
+        console.print("Nothing was read.")
+    for w in cov.warnings:
+        console.print(f"[yellow]coverage:[/] {escape(w)}")
+    if cov.skipped:
+        console.print(f"[bold]Not read (or not completely): {len(cov.skipped)}[/]")
+        for s in cov.skipped[:50]:
+            console.print(f"  {escape(s.path)}: {escape(s.reason)}" + (" (partly read)" if s.partial else ""))
+        if len(cov.skipped) > 50:
+            console.print(f"  … and {len(cov.skipped) - 50} more (see the JSON report)")
+    console.print(f"{len(result.files):,} evidence files read and hashed (SHA-256 in the JSON report).")

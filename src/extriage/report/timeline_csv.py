@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 from pathlib import Path
 
-from extriage.findings import ScanResult, iso
+from extriage.findings import ScanResult, utc
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -18,14 +19,20 @@ def csv_safe(value: object) -> str:
     return text
 
 
+def _stamp(ts: datetime) -> str:
+    """Fixed-width UTC time with milliseconds, so the column sorts as text too."""
+    t = utc(ts)
+    return "" if t is None else t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
 def write_timeline_csv(result: ScanResult, dest: Path) -> None:
     with dest.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(["timestamp_utc", "kind", "summary", "client_ip", "finding_ids", "source", "line", "raw"])
-        for e in result.timeline:
+        for e in sorted(result.timeline, key=lambda e: (e.timestamp, e.source, e.line or 0)):
             w.writerow(
                 [
-                    csv_safe(iso(e.timestamp)),
+                    csv_safe(_stamp(e.timestamp)),
                     csv_safe(e.kind),
                     csv_safe(e.summary),
                     csv_safe(e.client_ip),

@@ -6,6 +6,7 @@ read defensively: a missing or differently shaped section yields ``None``/empty,
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -103,6 +104,7 @@ def derive_facts(result: ScanResult) -> Facts:
         first, last = _widen(first, last, f.first_seen, f.last_seen)
         if f.outcome is Outcome.WEBSHELL:
             webshells.extend(_webshells(f))
+    ips = [ip for ip in ips if not _local(ip)]
     retention = [(name, fam.first, fam.last) for name, fam in sorted(result.coverage.families.items())]
     return Facts(
         server=server_name(result),
@@ -115,9 +117,19 @@ def derive_facts(result: ScanResult) -> Facts:
         cves=sorted(cves),
         techniques=sorted(techniques),
         patch=patch_summary(result.extras.get("patch")),
-        mitigation=flatten(result.extras.get("mitigation")),
+        mitigation=mitigation_rows(result.extras.get("mitigation")),
         retention=retention,
     )
+
+
+def _local(ip: str) -> bool:
+    """Loopback / unspecified addresses: the server talking to itself (e.g. the proxied back-end
+    request of an SSRF), never an address to block or hunt for."""
+    try:
+        addr = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return addr.is_loopback or addr.is_unspecified
 
 
 def _widen(
@@ -187,6 +199,20 @@ def patch_summary(section: Any) -> PatchSummary | None:
         cves=cves,
         notes=[str(n) for n in assessment.get("notes") or []],
     )
+
+
+def mitigation_rows(section: Any) -> list[tuple[str, str]]:
+    """The mitigation stage's checks as (title, "state — reason") rows; other shapes are flattened."""
+    if isinstance(section, dict) and isinstance(section.get("mitigations"), list):
+        rows = []
+        for m in section["mitigations"]:
+            if isinstance(m, dict):
+                title = str(m.get("title") or m.get("id") or "mitigation")
+                state = str(m.get("state", "unknown"))
+                reason = _short(m.get("reason", ""))
+                rows.append((title, f"{state} — {reason}" if reason else state))
+        return rows
+    return flatten(section)
 
 
 def flatten(section: Any, prefix: str = "", depth: int = 0) -> list[tuple[str, str]]:

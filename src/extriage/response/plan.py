@@ -103,7 +103,8 @@ def _match(cond: dict[str, Any], result: ScanResult, facts: Facts) -> list[Trigg
         whole.append(Trigger(f"verdict: {result.verdict.value} — {result.verdict_reason}".rstrip(" —")))
     if "has" in cond:
         for what in cond["has"]:
-            values = {"attacker_ips": facts.attacker_ips, "webshells": facts.webshells, "accounts": facts.accounts}.get(what)
+            known: dict[str, list[Any]] = {"attacker_ips": facts.attacker_ips, "webshells": facts.webshells, "accounts": facts.accounts}
+            values = known.get(what)
             if not values:
                 return []
             whole.append(Trigger(f"{what.replace('_', ' ')}: {len(values)} found"))

@@ -25,6 +25,7 @@ from extriage.detections.builds.table import (
 )
 from extriage.detections.builds.version import Build
 
+_WAVE_ORDER = {"proxylogon": 0, "proxyshell": 1, "proxynotshell": 2, "other-kev": 3}
 VULNERABLE = "vulnerable"
 FIXED = "fixed"
 UNLESS_SU = "vulnerable-unless-su"
@@ -285,11 +286,7 @@ def assess(build: Build) -> Assessment:
         if legacy:
             own = [r for r in _family(table, product) if r.product == cu_row.product]
         newest = update_of(own[-1])
-    if product in ("Exchange 2016", "Exchange 2019", "Exchange 2013", "Exchange 2010", "Exchange 2007"):
-        if support.startswith("out of support"):
-            notes.append(
-                f"{product} is {support}: no further security updates; plan the move to Exchange SE."
-            )
+    cves.sort(key=lambda c: (_WAVE_ORDER.get(c.wave, 9), c.id))
     assessment = Assessment(
         product=product,
         cu=cu_label,
@@ -346,6 +343,13 @@ def _cve_status(
             return mk(UNKNOWN, None, f"rollup {rule['rollup']} missing from the build table")
         if eff.key >= target.build.key:
             return mk(FIXED, target)
+        if build.cu_only and build.origin.startswith("AdminDisplayVersion"):
+            # Exchange 2010's AdminDisplayVersion shows the service pack, not the rollup
+            return mk(
+                UNLESS_SU,
+                target,
+                f"vulnerable unless {rule['rollup']} ({target.kb}, {target.build}) or later is installed",
+            )
         return mk(VULNERABLE, target, f"install {rule['rollup']} or later")
     if "cu" in rule:
         target = next((r for r in table.cu_bases(rp) if r.cu == rule["cu"]), None)
@@ -451,7 +455,9 @@ def _recommend(table: BuildTable, a: Assessment, build: Build, where: _Where) ->
     if unknown:
         recs.append(f"Check by hand (the build cannot settle them): {', '.join(unknown)}.")
     if a.support.startswith("out of support"):
-        recs.append(f"{a.product} is {a.support}: plan the move to Exchange Server SE.")
+        recs.append(
+            f"{a.product} is {a.support} (no further security updates): plan the move to Exchange Server SE."
+        )
     return recs
 
 

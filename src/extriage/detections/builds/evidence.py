@@ -46,6 +46,10 @@ def _label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 @dataclass(slots=True)
 class BuildSource:
     """One place in the evidence that says something about the build."""
@@ -134,7 +138,9 @@ def _header_version(f: LocatedFile, hash_lookup: HashLookup | None, ev: BuildEvi
             known = hash_lookup(f.display()) if hash_lookup else None
             if known is None:
                 reader.drain()
-                ev.files_read.append(FileRead(f.display(), reader.hexdigest(), reader.bytes_read, f.ref.mtime))
+                ev.files_read.append(
+                    FileRead(f.display(), reader.hexdigest(), reader.bytes_read, f.ref.mtime)
+                )
     except OSError as exc:
         ev.problems.append((f.display(), f"cannot be read: {exc.strerror or exc}"))
         return None
@@ -154,7 +160,9 @@ def collect_build_evidence(inventory: Inventory, hash_lookup: HashLookup | None 
     ev = BuildEvidence()
     installs = inventory.exchange_installs
     exsetups = [f for f in inventory.files if f.key.endswith("/bin/exsetup.exe") or f.key == "exsetup.exe"]
-    hives = [f for f in inventory.files if f.key.endswith(_HIVE_SUFFIX) or f.key.rsplit("/", 1)[-1] == "software"]
+    # the live hive; a loose file named SOFTWARE only when there is none (RegBack copies are older)
+    hives = [f for f in inventory.files if f.key.endswith(_HIVE_SUFFIX)]
+    hives = hives or [f for f in inventory.files if f.key.rsplit("/", 1)[-1] == "software"]
     proxies = [f for f in inventory.files if "/logging/httpproxy/" in "/" + f.key and f.key.endswith(".log")]
 
     for f in exsetups:
@@ -171,22 +179,46 @@ def collect_build_evidence(inventory: Inventory, hash_lookup: HashLookup | None 
         if b is None or b.cu_only:
             ev.problems.append((f.display(), f"version resource {text!r} is not an Exchange build"))
             continue
-        ev.sources.append(BuildSource("exsetup", f.logical, info.raw_line(), str(b), "full", f.display(), ev.files_read[-1].sha256, f.ref.mtime))
+        ev.sources.append(
+            BuildSource(
+                "exsetup",
+                f.logical,
+                info.raw_line(),
+                str(b),
+                "full",
+                f.display(),
+                ev.files_read[-1].sha256,
+                f.ref.mtime,
+            )
+        )
 
     # HttpProxy headers: newest logs by modification time (then name)
     proxies.sort(key=lambda f: (f.ref.mtime or datetime.min.replace(tzinfo=UTC), f.key))
     for f in proxies[-HTTPPROXY_HEADERS:]:
-        text = _header_version(f, hash_lookup, ev)
-        if not text:
+        header = _header_version(f, hash_lookup, ev)
+        if not header:
             continue
-        b = _parse(text)
+        b = _parse(header)
         if b is None or b.build == 0:
             continue
         sha = hash_lookup(f.display()) if hash_lookup else None
         sha = sha or next((r.sha256 for r in ev.files_read if r.display == f.display()), None)
-        ev.sources.append(BuildSource("httpproxy-header", f.logical, f"#Version: {text}", str(b), "full", f.display(), sha, f.ref.mtime))
+        ev.sources.append(
+            BuildSource(
+                "httpproxy-header",
+                f.logical,
+                f"#Version: {header}",
+                str(b),
+                "full",
+                f.display(),
+                sha,
+                f.ref.mtime,
+            )
+        )
     if len(proxies) > HTTPPROXY_HEADERS:
-        ev.notes.append(f"Read the #Version header of the {HTTPPROXY_HEADERS} newest of {len(proxies)} HttpProxy logs.")
+        ev.notes.append(
+            f"Read the #Version header of the {HTTPPROXY_HEADERS} newest of {len(proxies)} HttpProxy logs."
+        )
 
     folders: dict[tuple[str, str], LocatedFile] = {}
     for f in inventory.files:
@@ -202,8 +234,14 @@ def collect_build_evidence(inventory: Inventory, hash_lookup: HashLookup | None 
                 b, f = group[-1]
                 names = ", ".join(str(x[0]) for x in group)
                 ev.sources.append(
-                    BuildSource(f"{kind}-folder", _folder_of(f.logical, str(b)), f"versioned folders: {names}", str(b),
-                                "cu-only" if b.cu_only else "full", f.display())
+                    BuildSource(
+                        f"{kind}-folder",
+                        _folder_of(f.logical, str(b)),
+                        f"versioned folders: {names}",
+                        str(b),
+                        "cu-only" if b.cu_only else "full",
+                        f.display(),
+                    )
                 )
 
     for f in hives:
@@ -233,18 +271,34 @@ def _registry_sources(reg: ExchangeRegistry, f: LocatedFile, ev: BuildEvidence) 
         if cu is not None:
             b = Build(cu[0], cu[1], cu[2], None)
             raw = ", ".join(f"{k}={v}" for k, v in setup.values.items() if k.startswith("Msi"))
-            ev.sources.append(BuildSource("registry-msi", f"{f.logical} :: {setup.key}", raw, str(b), "cu-only", f.display(), sha))
+            ev.sources.append(
+                BuildSource(
+                    "registry-msi", f"{f.logical} :: {setup.key}", raw, str(b), "cu-only", f.display(), sha
+                )
+            )
     for name, version in reg.uninstall_versions.items():
-        b = _parse(version)
-        if b is not None:
-            cu = Build(b.major, b.minor, b.build, None)
-            ev.sources.append(BuildSource("registry-uninstall", f"{f.logical} :: Uninstall", f"{name}: DisplayVersion={version}", str(cu), "cu-only", f.display(), sha))
+        parsed = _parse(version)
+        if parsed is not None:
+            cu_build = Build(parsed.major, parsed.minor, parsed.build, None)
+            ev.sources.append(
+                BuildSource(
+                    "registry-uninstall",
+                    f"{f.logical} :: Uninstall",
+                    f"{name}: DisplayVersion={version}",
+                    str(cu_build),
+                    "cu-only",
+                    f.display(),
+                    sha,
+                )
+            )
     seen: set[tuple[str, str]] = set()
     for upd in [*reg.updates, *reg.uninstall]:
         if not upd.kb or (upd.kb, upd.key) in seen:
             continue
         seen.add((upd.kb, upd.key))
-        ev.installed_updates.append({"kb": upd.kb, "name": upd.name, "key": upd.key, "installed": upd.installed, "hive": f.logical})
+        ev.installed_updates.append(
+            {"kb": upd.kb, "name": upd.name, "key": upd.key, "installed": upd.installed, "hive": f.logical}
+        )
 
 
 def _reconcile(ev: BuildEvidence) -> None:
@@ -271,10 +325,14 @@ def _reconcile(ev: BuildEvidence) -> None:
     ev.build = parse_build(chosen.build)
     b = ev.build
     if chosen.kind != "exsetup":
-        ev.notes.append(f"No readable ExSetup.exe: the build comes from {_label(chosen.kind)} ({chosen.path}).")
+        ev.notes.append(
+            f"No readable ExSetup.exe: the build comes from {_label(chosen.kind)} ({chosen.path})."
+        )
     exsetups = {s.build for s in by_kind.get("exsetup", [])}
     if len(exsetups) > 1:
-        ev.disagreements.append(f"ExSetup.exe copies disagree: {', '.join(sorted(exsetups))}; using {chosen.build}.")
+        ev.disagreements.append(
+            f"ExSetup.exe copies disagree: {', '.join(sorted(exsetups))}; using {chosen.build}."
+        )
     for s in ev.sources:
         if s is chosen:
             continue
@@ -290,11 +348,13 @@ def _reconcile(ev: BuildEvidence) -> None:
                 ev.notes.append(f"HttpProxy log {s.path} was written by {other} (before the update to {b}).")
             elif s.kind.endswith("-folder") and other > b:
                 ev.disagreements.append(
-                    f"{_label(s.kind).capitalize()} for {other} exists but {_label(chosen.kind)} is at {b}: an update was started and "
+                    f"{_cap(_label(s.kind))} for {other} exists but {_label(chosen.kind)} is at {b}: an update was started and "
                     "not completed (failed or rolled back install)."
                 )
             else:
-                ev.disagreements.append(f"{_label(s.kind).capitalize()} ({s.path}) says {other} but {_label(chosen.kind)} says {b}.")
+                ev.disagreements.append(
+                    f"{_cap(_label(s.kind))} ({s.path}) says {other} but {_label(chosen.kind)} says {b}."
+                )
     _check_kbs(ev, b, chosen)
 
 
@@ -306,7 +366,12 @@ def _check_kbs(ev: BuildEvidence, b: Build, chosen: BuildSource) -> None:
         if kb in done:
             continue
         done.add(kb)
-        rows = [r for r in table.rows if r.kb.upper() == kb.upper() and (r.build.major, r.build.minor, r.build.build) == (b.major, b.minor, b.build)]
+        rows = [
+            r
+            for r in table.rows
+            if r.kb.upper() == kb.upper()
+            and (r.build.major, r.build.minor, r.build.build) == (b.major, b.minor, b.build)
+        ]
         if not rows:
             continue
         row = rows[0]

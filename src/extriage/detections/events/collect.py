@@ -118,7 +118,7 @@ class EventCollector:
                 {
                     "source": self.source,
                     "line": rec.position,
-                    "raw": cap(rec.raw, 2000),
+                    "raw": cap(rec.raw_text(), 2000),
                     "time": rec.time,
                     "event_id": rec.event_id,
                     "channel": rec.channel,
@@ -157,7 +157,7 @@ class EventCollector:
                 if value:
                     fields[name] = cap(value, 2000)
             finding.evidence.append(
-                EvidenceLine(source=self.source, line=rec.position, raw=rec.raw, fields=fields, timestamp=rec.time)
+                EvidenceLine(source=self.source, line=rec.position, raw=rec.raw_text(), fields=fields, timestamp=rec.time)
             )
         ind = Indicators()
         for kind, names in rule.indicators.items():
@@ -182,7 +182,7 @@ class EventCollector:
                     kind="event",
                     summary=f"{rule.title} — {rec.summary()}",
                     client_ip=_first_ip(rec),
-                    raw=cap(rec.raw, 2000),
+                    raw=cap(rec.raw_text(), 2000),
                 )
             )
 

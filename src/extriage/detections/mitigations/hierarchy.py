@@ -92,7 +92,6 @@ def collect_sections(
     url: str,
     tags: tuple[str, ...],
     web_configs: dict[str, WebConfig],
-    scope: Scope,
     apphost_display: str,
 ) -> list[SectionRef]:
     """Every occurrence of section ``tags`` that applies to ``url`` of ``site``, in IIS merge order."""

@@ -59,6 +59,7 @@ class Plan:
     fix_hint: str
     notes: list[str] = field(default_factory=list)
     already_in_force: list[str] = field(default_factory=list)
+    xml_rules: list[ExpectedRule] = field(default_factory=list)  # rules not already in force (for the XML)
 
     @property
     def cves(self) -> list[str]:
@@ -109,11 +110,16 @@ def plan_from_assessment(
     titles = cat.titles()
     rows: list[CveRow] = []
     needed: list[str] = []
+    latest: tuple[tuple[int, ...], str] | None = None
     for cve in getattr(assessment, "cves", []):
         fixed = getattr(cve, "fixed_by", None)
         fixed_text = ""
         if fixed is not None:
-            fixed_text = " ".join(str(x) for x in (getattr(fixed, "name", ""), getattr(fixed, "kb", "")) if x)
+            name, kb = getattr(fixed, "name", ""), getattr(fixed, "kb", "")
+            fixed_text = f"{name} ({kb})" if name and kb else str(name or kb)
+            key = _build_key(str(getattr(fixed, "build", "") or ""))
+            if cve.status in NEEDS and fixed_text and (latest is None or key > latest[0]):
+                latest = (key, fixed_text)
         mitigation_ids = list(cat.cve_mitigations.get(cve.id, ()))
         rows.append(CveRow(cve.id, cve.wave, cve.status, fixed_text, [titles[m] for m in mitigation_ids]))
         if cve.status in NEEDS:
@@ -121,7 +127,6 @@ def plan_from_assessment(
                 if mid not in needed:
                     needed.append(mid)
     product = str(getattr(assessment, "product", "") or "Exchange Server")
-    fixes = sorted({r.fixed_by for r in rows if r.status in NEEDS and r.fixed_by})
     plan = Plan(
         build=build_text,
         product=product,
@@ -132,11 +137,16 @@ def plan_from_assessment(
         app_pools=[],
         managed_availability=[],
         site=cat.rewrite[0].site if cat.rewrite else "Default Web Site",
-        fix_hint=", ".join(fixes) if fixes else "the latest Cumulative Update and Security Update",
+        fix_hint=f"{latest[1]} or any later update" if latest else "the latest Cumulative Update and Security Update",
     )
-    for row in rows:
-        if row.status in NEEDS and not row.mitigations:
-            plan.notes.append(f"{row.id} ({row.wave}) has no interim mitigation: only the update fixes it.")
+    unmitigable = [r.id for r in rows if r.status in NEEDS and not r.mitigations]
+    if unmitigable:
+        plan.notes.append(
+            f"No interim mitigation exists for {', '.join(unmitigable)}: only installing the update fixes them."
+        )
+    unknown = [r.id for r in rows if r.status == "unknown"]
+    if unknown:
+        plan.notes.append(f"Status unknown for {', '.join(unknown)}: check the installed updates by hand.")
     if any(r.status == "vulnerable-unless-su" for r in rows):
         plan.notes.append(
             "Some CVEs are open unless a Security Update is installed on this CU; the build number alone cannot "
@@ -152,6 +162,8 @@ def plan_from_assessment(
         for rm in cat.rewrite:
             if rm.id == mid:
                 plan.rules.extend(rm.rules)
+                if mid not in plan.already_in_force:
+                    plan.xml_rules.extend(rm.rules)
         for sm in cat.services:
             if sm.id == mid:
                 plan.services.extend(sm.services)
@@ -161,6 +173,13 @@ def plan_from_assessment(
     if plan.services or plan.app_pools:
         plan.managed_availability = list(cat.managed_availability)
     return plan
+
+
+def _build_key(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in text.split("."))
+    except ValueError:
+        return ()
 
 
 def _breaks(cat: Catalog, mid: str) -> str:
@@ -213,6 +232,7 @@ def render(plan: Plan, when: datetime | None = None) -> dict[str, str]:
         "cve_rows": plan.cve_rows,
         "mitigations": plan.mitigations,
         "rules": plan.rules,
+        "xml_rules": plan.xml_rules,
         "services": plan.services,
         "app_pools": plan.app_pools,
         "managed_availability": plan.managed_availability,
@@ -221,12 +241,13 @@ def render(plan: Plan, when: datetime | None = None) -> dict[str, str]:
         "site": plan.site,
         "site_config": SITE_CONFIG,
         "fix_hint": plan.fix_hint,
+        "notes": plan.notes,
     }
     env = _env()
     files = {
         "Invoke-ExtriageMitigation.ps1": env.get_template("Invoke-ExtriageMitigation.ps1.j2").render(ctx),
         "NOTES.md": env.get_template("NOTES.md.j2").render(ctx),
     }
-    if plan.rules:
+    if plan.xml_rules:
         files["rewrite-rules.xml"] = env.get_template("rewrite-rules.xml.j2").render(ctx)
     return files

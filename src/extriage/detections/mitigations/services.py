@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
-
 from typing import Any
 
 from regipy import registry as _registry

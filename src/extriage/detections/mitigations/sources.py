@@ -45,6 +45,7 @@ class LoadedFile:
 class FileSource(Protocol):
     read_log: list[LoadedFile]
     skipped: list[tuple[str, str]]
+    notes: list[str]
 
     def read(self, windows_path: str, flat_names: Iterable[str] = (), limit: int = MAX_READ) -> LoadedFile | None: ...
 
@@ -71,7 +72,9 @@ class InventorySource:
     inventory: Inventory
     read_log: list[LoadedFile] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     _by_name: dict[str, list[LocatedFile]] = field(default_factory=dict)
+    _anchor: str = ""  # folder key of the first file found by exact path or name: flat names prefer it
 
     def __post_init__(self) -> None:
         for f in self.inventory.files:
@@ -93,14 +96,27 @@ class InventorySource:
                 return f
         for name in names:
             hits = self._by_name.get(name.lower(), [])
-            if hits:
-                return hits[0]
+            if not hits:
+                continue
+            if len(hits) > 1:
+                same = [f for f in hits if f.key.rsplit("/", 1)[0] == self._anchor]
+                chosen = same[0] if same else hits[0]
+                if not self.notes:
+                    self.notes.append(
+                        f"The evidence holds several copies of the IIS configuration ({len(hits)} files named {name}: "
+                        f"several servers?); files in the folder of {chosen.display()} were used. Verify each "
+                        "server's folder separately."
+                    )
+                return chosen
+            return hits[0]
         return None
 
     def read(self, windows_path: str, flat_names: Iterable[str] = (), limit: int = MAX_READ) -> LoadedFile | None:
         located = self._locate(windows_path, flat_names)
         if located is None:
             return None
+        if not self._anchor:
+            self._anchor = located.key.rsplit("/", 1)[0]
         display = located.display()
         for done in self.read_log:
             if done.display == display:
@@ -127,6 +143,7 @@ class MemorySource:
 
     files: dict[str, bytes]
     label: str = "(memory)"
+    notes: list[str] = field(default_factory=list)
     read_log: list[LoadedFile] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
 

@@ -253,19 +253,36 @@ def verify(source: FileSource, catalog: Catalog | None = None) -> VerifyReport:
         ctx.report.files_read.append({"path": loaded.display, "sha256": loaded.sha256, "size": loaded.size})
     for path, why in source.skipped:
         ctx.report.errors.append(f"{path}: {why}")
+    ctx.report.notes.extend(source.notes)
     return ctx.report
 
 
+def _is_front_end(site: IisSite) -> bool:
+    for path in ("/owa", "/ecp"):
+        app = site.application(path)
+        if app is not None:
+            return True
+    return False
+
+
 def _exchange_site(ctx: _Context, name: str) -> tuple[IisSite | None, str]:
+    """The Exchange front-end site: ``name`` (Default Web Site), or else the site serving
+    FrontEnd\\HttpProxy (ExchangeMitigations.ps1 assumed the default name; we do not)."""
     if ctx.apphost is None:
         return None, ctx.apphost_problem
     site = ctx.apphost.site(name)
+    if site is not None and _is_front_end(site):
+        return site, ""
+    for other in ctx.apphost.sites:
+        owa = other.application("/owa") or other.application("/ecp")
+        root = owa.root_vdir() if owa is not None else None
+        if root is not None and "frontend\\httpproxy" in root.physical_path.lower():
+            ctx.report.notes.append(f'The Exchange front end is the site "{other.name}", not "{name}"; it was checked instead.')
+            return other, ""
     if site is None:
         names = ", ".join(s.name for s in ctx.apphost.sites) or "none"
         return None, f'applicationHost.config has no site named "{name}" (sites: {names}); not an Exchange front end?'
-    if site.application("/owa") is None and site.application("/ecp") is None:
-        return None, f'the site "{name}" has no /owa or /ecp application: it is not an Exchange front end'
-    return site, ""
+    return None, f'the site "{name}" has no /owa or /ecp application: it is not an Exchange front end'
 
 
 # -- URL Rewrite module ------------------------------------------------------------------------
@@ -273,7 +290,7 @@ def _exchange_site(ctx: _Context, name: str) -> tuple[IisSite | None, str]:
 
 def _modules_merged(ctx: _Context, site: IisSite, scope: Scope) -> tuple[Merged, list[SectionRef]]:
     assert ctx.apphost is not None
-    refs = collect_sections(ctx.apphost, site, scope.url, MODULES_TAGS, ctx.web_cache, scope, ctx.apphost_display)
+    refs = collect_sections(ctx.apphost, site, scope.url, MODULES_TAGS, ctx.web_cache, ctx.apphost_display)
     return merge_collection(refs, "add"), refs
 
 
@@ -424,7 +441,7 @@ def _rewrite_mitigation(
         if ctx.apphost is None:
             st.not_checked.append(APPHOST_PATH)
         return st
-    glob_refs = collect_sections(ctx.apphost, site, "/", GLOBAL_RULES_TAGS, {}, scopes[0], ctx.apphost_display) if scopes else []
+    glob_refs = collect_sections(ctx.apphost, site, "/", GLOBAL_RULES_TAGS, {}, ctx.apphost_display)
     global_merged = merge_collection([r for r in glob_refs if r.level == "server"], "rule")
     outcomes: list[_Outcome] = []
     unreadable: list[str] = []
@@ -433,7 +450,7 @@ def _rewrite_mitigation(
         st.checked.append(scope.label)
         unreadable.extend(u for u in scope.unreadable if u not in unreadable)
         missing_files.extend(m for m in scope.missing if m not in missing_files)
-        refs = collect_sections(ctx.apphost, site, scope.url, RULES_TAGS, ctx.web_cache, scope, ctx.apphost_display)
+        refs = collect_sections(ctx.apphost, site, scope.url, RULES_TAGS, ctx.web_cache, ctx.apphost_display)
         merged = merge_collection(refs, "rule")
         for dup in merged.duplicates:
             st.problems.append(

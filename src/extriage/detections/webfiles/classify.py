@@ -7,12 +7,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from extriage.detections.webfiles.baseline import MODIFIED, UNKNOWN
+from extriage.detections.webfiles.baseline import MODIFIED
 from extriage.detections.webfiles.content import SCRIPT_EXTENSIONS
 from extriage.detections.webfiles.knowledge import LocationRule
 from extriage.findings import Confidence, EvidenceLine, Finding, Indicators, Outcome, Severity
 
-_OUTCOME_RANK = {Outcome.INFO: 0, Outcome.SCANNER: 0, Outcome.ATTEMPT: 1, Outcome.WEBSHELL: 2, Outcome.SUCCESS: 2}
+_OUTCOME_RANK = {
+    Outcome.INFO: 0,
+    Outcome.SCANNER: 0,
+    Outcome.ATTEMPT: 1,
+    Outcome.WEBSHELL: 2,
+    Outcome.SUCCESS: 2,
+}
 _CLIENT_SIDE = frozenset({".js", ".htm", ".html"})
 MSTIC_HASH_REFERENCE = "https://github.com/Azure/Azure-Sentinel/tree/master/Sample%20Data/Feeds"
 

@@ -65,7 +65,8 @@ def _mstic_path_rules(kb: KnownBad) -> list[LocationRule]:
         rules.append(
             LocationRule(
                 id="WF-IOC-MSTIC-PATH",
-                title="File at a path Microsoft listed for ProxyLogon" + (" (tool)" if tool else " (web shell)"),
+                title="File at a path Microsoft listed for ProxyLogon"
+                + (" (tool)" if tool else " (web shell)"),
                 pattern=re.escape(tail) + "$",
                 severity=Severity.CRITICAL if not tool else Severity.HIGH,
                 confidence=Confidence.HIGH,

@@ -62,7 +62,9 @@ def external_sources(dirs: list[str]) -> tuple[list[RuleSource], list[str]]:
             files = [folder]
         elif folder.is_dir():
             try:
-                files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in RULE_SUFFIXES and p.is_file())
+                files = sorted(
+                    p for p in folder.rglob("*") if p.suffix.lower() in RULE_SUFFIXES and p.is_file()
+                )
             except OSError as exc:
                 errors.append(f"The rules folder {folder} cannot be listed: {exc.strerror or exc}.")
                 continue

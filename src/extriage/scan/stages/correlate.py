@@ -120,6 +120,8 @@ def _pivot(ctx: ScanContext) -> None:
     hits.sort(key=lambda h: (h["ts"] is None, h["ts"] or datetime.min, h["source"], h["line"]))
     for h in hits:
         key = (h["source"], h["line"])
+        if key in seen:
+            continue  # already shown by a finding or a timeline event
         fields: dict[str, str] = h["fields"]
         stem = fields.get("cs-uri-stem", "").lower()
         ip = fields.get("c-ip", "")
@@ -144,7 +146,7 @@ def _pivot(ctx: ScanContext) -> None:
                     indicators=Indicators(client_ips=[ip] if ip else [], urls=[stem],
                                           user_agents=[fields["cs-user-agent"]] if fields.get("cs-user-agent") else []),
                 )
-            _fold(f, ev, key in seen)
+            _fold(f, ev)
         elif ip in ips:
             f = ip_findings.get(ip)
             if f is None:
@@ -156,12 +158,12 @@ def _pivot(ctx: ScanContext) -> None:
                     wave="other", count=0, tags=["case:default", f"family:{h['family']}"],
                     indicators=Indicators(client_ips=[ip]),
                 )
-            _fold(f, ev, key in seen)
+            _fold(f, ev)
             if stem:
                 f.indicators.merge(Indicators(urls=[stem]))
         else:
             continue
-        if key not in seen and h["ts"] is not None and events < MAX_PIVOT_EVENTS:
+        if h["ts"] is not None and events < MAX_PIVOT_EVENTS:
             events += 1
             seen.add(key)
             ctx.add_event(TimelineEvent(
@@ -175,12 +177,10 @@ def _pivot(ctx: ScanContext) -> None:
     publish_pivots(ctx, list(shell_findings.values()))
 
 
-def _fold(f: Finding, ev: EvidenceLine, already_reported: bool) -> None:
+def _fold(f: Finding, ev: EvidenceLine) -> None:
     f.count += 1
     f.touch(ev.timestamp)
-    if len(f.evidence) < MAX_EVIDENCE and not already_reported:
-        f.evidence.append(ev)
-    elif len(f.evidence) < MAX_EVIDENCE and f.outcome != Outcome.INFO:
+    if len(f.evidence) < MAX_EVIDENCE:
         f.evidence.append(ev)
 
 

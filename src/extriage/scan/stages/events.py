@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -137,8 +138,9 @@ def _read_evtx(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> No
                 coll.feed(rec)
         else:
             outcome.sha256 = sha256_of(f.ref)
+            real = f.ref.spec.root if f.ref.spec.kind == "file" else str(Path(f.ref.spec.root) / f.ref.member)
             with open_artifact(f.ref) as fh:
-                for rec in iter_evtx(fh, f.ref.size, display, stats):
+                for rec in iter_evtx(fh, f.ref.size, display, stats, path=real):
                     coll.feed(rec)
     except EvtxError as exc:
         outcome.skipped.append(SkippedFile(display, str(exc).replace(display, "file", 1)))

@@ -142,8 +142,12 @@ def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
     if fm.family != "oabgen" and fm.family != "iis" and not stats.names and stats.lines:
         skipped.append(SkippedFile(display, f"{fm.family} log without a #Fields header: columns unknown, "
                                             "rows could not be mapped to fields", partial=True))
+    if params.pivot_literals:  # second pass: coverage and problems were reported by the first
+        cov_list, skipped = [], []
+    else:
+        cov_list = [cov]
     return FileOutcome(
-        display, sha256=sha, size=size, mtime=f.ref.mtime, coverage=[cov], skipped=skipped,
+        display, sha256=sha, size=size, mtime=f.ref.mtime, coverage=cov_list, skipped=skipped,
         data={"family": fm.family, "protocol": folder_proto, "groups": collector.groups,
               "hours": dict(stats.hours), "pivot_hits": pivot_hits, "how": fm.how},
     )

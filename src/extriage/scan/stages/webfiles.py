@@ -23,11 +23,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extriage.detections.webfiles import content
-from extriage.detections.webfiles.baseline import KNOWN_GOOD, MODIFIED, UNKNOWN, Baseline, infer_build, load_baseline, normalise_relative
+from extriage.detections.webfiles.baseline import (
+    KNOWN_GOOD,
+    MODIFIED,
+    UNKNOWN,
+    Baseline,
+    infer_build,
+    load_baseline,
+    normalise_relative,
+)
 from extriage.detections.webfiles.classify import (
     FileFacts,
-    build_finding,
     baseline_reason,
+    build_finding,
     check_reason,
     known_bad_reason,
     location_reason,
@@ -55,7 +63,18 @@ _ROOT_DIR = re.compile(r"^/[a-z]:/root/")
 #: Never peeked: huge, Windows-owned, or read by other stages.
 _NO_PEEK = ("/windows/winsxs/", "/windows/servicing/", "/windows/assembly/", "/windows/installer/")
 _EXCHANGE_VDIRS = frozenset(
-    {"owa", "ecp", "oab", "ews", "autodiscover", "mapi", "rpc", "powershell", "microsoft-server-activesync", "aspnet_client"}
+    {
+        "owa",
+        "ecp",
+        "oab",
+        "ews",
+        "autodiscover",
+        "mapi",
+        "rpc",
+        "powershell",
+        "microsoft-server-activesync",
+        "aspnet_client",
+    }
 )
 #: Read in depth wherever they are (ransom notes carry their proof in the content).
 _DEEP_NAMES = frozenset({"readme.txt", "decrypt_file.txt"})
@@ -69,6 +88,7 @@ class Selection:
     deep: dict[str, tuple[LocatedFile, str]] = field(default_factory=dict)  # key -> (file, place)
     peek: list[LocatedFile] = field(default_factory=list)
     places: Counter[str] = field(default_factory=Counter)
+    rel: dict[str, str] = field(default_factory=dict)  # key -> baseline-normalised path in the install
 
 
 class WebFilesStage:
@@ -80,25 +100,29 @@ class WebFilesStage:
         installs = inv.exchange_installs
         vdirs = _iis_vdirs(ctx)
         mapper = UrlMapper(installs, vdirs)
-        matcher = PathMatcher(location_rules(), backend=str(ctx.options.extra.get("webfiles_path_engine", "re2")))
+        matcher = PathMatcher(
+            location_rules(), backend=str(ctx.options.extra.get("webfiles_path_engine", "re2"))
+        )
         sel = _select(ctx, installs, [path_key(p) for p, _ in vdirs], matcher)
         ruleset = build_ruleset(list(ctx.options.rules_dirs))
         for message in ruleset.errors:
             ctx.result.coverage.warn(message)
-        params = content.ContentParams(ruleset.serialized, ctx.options.max_file_size, ctx.options.file_timeout)
+        params = content.ContentParams(
+            ruleset.serialized, ctx.options.max_file_size, ctx.options.file_timeout
+        )
 
-        outcomes: dict[str, FileOutcome] = {}
         work = [(f, content.DEEP) for f, _ in sel.deep.values()] + [(f, content.PEEK) for f in sel.peek]
-        for out in _run(ctx, work, params):
-            outcomes[out.path] = out
+        done = list(_run(ctx, work, params))
 
         baseline: Baseline | None = None
         extra_baselines = [str(p) for p in ctx.options.extra.get("webfiles_baseline", [])]
-        if any(_exchange_rel(f.key, installs) for f, _ in sel.deep.values()) or extra_baselines:
+        if sel.rel or extra_baselines:
             try:
                 baseline = load_baseline(extra_baselines)
             except (OSError, ValueError) as exc:
-                ctx.result.coverage.warn(f"The known-good baseline could not be loaded ({exc}); modified pages were not judged.")
+                ctx.result.coverage.warn(
+                    f"The known-good baseline could not be loaded ({exc}); modified pages were not judged."
+                )
                 baseline = load_baseline([])
         kb = known_bad()
         fam = ctx.result.coverage.family(FAMILY)
@@ -108,10 +132,7 @@ class WebFilesStage:
         pending_baseline: list[tuple[FileFacts, str, str]] = []
         compiled: list[tuple[FileFacts, dict[str, Any]]] = []
         deep_read = peeked = content_scanned = 0
-        for f, mode in work:
-            out = outcomes.get(f.display())
-            if out is None:
-                continue
+        for f, mode, out in done:
             data = out.data
             is_deep = mode == content.DEEP or out.sha256 is not None
             if not is_deep:
@@ -125,7 +146,15 @@ class WebFilesStage:
             fam.span(f.ref.mtime)
             if data.get("content_scanned"):
                 content_scanned += 1
-            facts = FileFacts(f.display(), f.logical, f.name, out.sha256, out.size, f.ref.mtime, mapper.url_for(f.key, f.logical))
+            facts = FileFacts(
+                out.path,
+                f.logical,
+                content.file_name(f),
+                out.sha256,
+                out.size,
+                f.ref.mtime,
+                mapper.url_for(f.key, f.logical),
+            )
             for rule in matcher.match(f.key):
                 facts.reasons.append(location_reason(rule, f.logical))
             sha = (out.sha256 or "").lower()
@@ -140,7 +169,7 @@ class WebFilesStage:
                     reason = check_reason(hit)
                     if reason is not None:
                         facts.reasons.append(reason)
-            rel = _exchange_rel(f.key, installs)
+            rel = sel.rel.get(f.key)
             if rel is not None and baseline is not None and out.sha256:
                 cls, builds = baseline.lookup(rel, out.sha256)
                 classes[cls] += 1
@@ -157,7 +186,9 @@ class WebFilesStage:
             for facts, cls, rel in pending_baseline:
                 if cls == UNKNOWN and facts.extension not in content.SCRIPT_EXTENSIONS | {".dll"}:
                     continue
-                reason = baseline_reason(cls, rel, facts.extension, True, str(build_name) if build_name else None)
+                reason = baseline_reason(
+                    cls, rel, facts.extension, True, str(build_name) if build_name else None
+                )
                 if reason is not None:
                     facts.reasons.append(reason)
         elif baseline is not None and pending_baseline:
@@ -217,7 +248,7 @@ class WebFilesStage:
         ctx.shared["webfiles_findings"] = links
 
         missing = [label for marker, label in PLACES.items() if sel.places[label] == 0]
-        if not any(_exchange_rel(f.key, installs) for f, _ in sel.deep.values()):
+        if not sel.rel:
             missing.insert(0, "Exchange FrontEnd\\HttpProxy and ClientAccess web folders")
         fam.notes.append(
             f"{deep_read} files read in depth ({content_scanned} content-scanned with {ruleset.rule_count} YARA rules), "
@@ -226,7 +257,9 @@ class WebFilesStage:
         if missing and inv.layout.removeprefix("zip:") not in ("folder", "file"):
             fam.notes.append("Not in the evidence, so not covered: " + ", ".join(missing) + ".")
         if build_name:
-            fam.notes.append(f"Exchange web files match build {build_name} ({classes[KNOWN_GOOD]} known-good files).")
+            fam.notes.append(
+                f"Exchange web files match build {build_name} ({classes[KNOWN_GOOD]} known-good files)."
+            )
         ctx.result.extras[FAMILY] = {
             "places": dict(sel.places),
             "not_covered": missing,
@@ -267,8 +300,10 @@ def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher
     for f in inv.files:
         k = "/" + f.key
         place = None
-        if _exchange_rel(f.key, installs) is not None:
+        rel = _exchange_rel(f.key, installs)
+        if rel is not None:
             place = "Exchange web folders"
+            sel.rel[f.key] = rel
         else:
             for marker, label in PLACES.items():
                 if marker in k:
@@ -278,7 +313,12 @@ def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher
                 place = "C:\\root"
             if place is None and any(f.key.startswith(v + "/") for v in vdir_keys):
                 place = "IIS site folders"
-            if place is None and (everything or f.key in wanted_paths or f.name.lower() in _DEEP_NAMES or matcher.match(f.key)):
+            if place is None and (
+                everything
+                or f.key in wanted_paths
+                or content.file_name(f).lower() in _DEEP_NAMES
+                or matcher.match(f.key)
+            ):
                 place = "evidence folder" if everything else "named by rules or logs"
         if place is not None:
             sel.deep[f.key] = (f, place)
@@ -304,7 +344,9 @@ def _batches(work: list[tuple[LocatedFile, str]]) -> Iterator[list[tuple[Located
         yield batch
 
 
-def _run(ctx: ScanContext, work: list[tuple[LocatedFile, str]], params: content.ContentParams) -> Iterator[FileOutcome]:
+def _run(
+    ctx: ScanContext, work: list[tuple[LocatedFile, str]], params: content.ContentParams
+) -> Iterator[tuple[LocatedFile, str, FileOutcome]]:
     """Run the per-file pipeline over both cores (largest files first), merging as results arrive."""
     work = sorted(work, key=lambda w: (w[1] != content.DEEP, -w[0].ref.size))
     total = sum(f.ref.size for f, m in work if m == content.DEEP) or 1
@@ -318,7 +360,9 @@ def _run(ctx: ScanContext, work: list[tuple[LocatedFile, str]], params: content.
         )
         yield from _merge_all(ctx, results, total)
         return
-    with cf.ProcessPoolExecutor(max_workers=workers, initializer=content.init_worker, initargs=(params,)) as pool:
+    with cf.ProcessPoolExecutor(
+        max_workers=workers, initializer=content.init_worker, initargs=(params,)
+    ) as pool:
         futures = {pool.submit(content.examine_batch, b, params): b for b in batches}
 
         def completed() -> Iterator[tuple[list[tuple[LocatedFile, str]], list[FileOutcome]]]:
@@ -337,12 +381,12 @@ def _merge_all(
     ctx: ScanContext,
     results: Iterator[tuple[list[tuple[LocatedFile, str]], list[FileOutcome]]],
     total: int,
-) -> Iterator[FileOutcome]:
+) -> Iterator[tuple[LocatedFile, str, FileOutcome]]:
     done = 0
     for batch, outs in results:
-        for out in outs:
+        for (f, mode), out in zip(batch, outs, strict=True):
             ctx.merge(out)
-            yield out
+            yield f, mode, out
         done += sum(f.ref.size for f, m in batch if m == content.DEEP)
         ctx.progress("web files", done, total)
 
@@ -402,7 +446,9 @@ def _compiled_ok(virtual_path: str, legit: set[str]) -> bool:
 def _raise_staging(ctx: ScanContext, mine: list[Finding]) -> None:
     """Archives in ProgramData are weak alone; on a server that shows exploitation they are staging."""
     exploited = any(
-        f.outcome in (Outcome.SUCCESS, Outcome.WEBSHELL) for f in list(ctx.result.findings) + mine if f.rule_id != "WF-LOC-PROGRAMDATA-ARCHIVE"
+        f.outcome in (Outcome.SUCCESS, Outcome.WEBSHELL)
+        for f in list(ctx.result.findings) + mine
+        if f.rule_id != "WF-LOC-PROGRAMDATA-ARCHIVE"
     )
     if not exploited:
         return
@@ -447,10 +493,18 @@ class WebFilesLinkStage:
                 if finding.id and finding.id not in event.finding_ids:
                     event.finding_ids.append(finding.id)
                 joined = sum(1 for e in finding.evidence if e.fields.get("reason") == "joined")
-                if joined >= self.max_lines or any(e.raw == event.raw and e.line == event.line for e in finding.evidence):
+                if joined >= self.max_lines or any(
+                    e.raw == event.raw and e.line == event.line for e in finding.evidence
+                ):
                     continue
                 finding.evidence.append(
-                    EvidenceLine(event.source, event.line, event.raw, {"reason": "joined", "kind": event.kind}, event.timestamp)
+                    EvidenceLine(
+                        event.source,
+                        event.line,
+                        event.raw,
+                        {"reason": "joined", "kind": event.kind},
+                        event.timestamp,
+                    )
                 )
                 if event.client_ip and event.client_ip not in finding.indicators.client_ips:
                     finding.indicators.client_ips.append(event.client_ip)

@@ -1,0 +1,206 @@
+"""Core scan benchmark: ``extriage scan`` against ripgrep on the same generated log tree, in one run.
+
+    .venv/bin/python bench/scan/run_bench.py --size 2GB            # generate, measure, delete
+    .venv/bin/python bench/scan/run_bench.py --size 2GB --keep     # keep bench/data/scan for reruns
+
+1. Generates a ``full`` scenario server (HttpProxy + IIS + ECP + OABGenerator logs) of ``--size``
+   with the generator, timing it (MB/s).
+2. Warms the page cache with one ripgrep pass (both tools then read from memory, as on a second
+   look at a mounted image), then alternates ripgrep and ``extriage scan`` ``--rounds`` times.
+   ripgrep searches the same tree, case-insensitively, for the same prefilter literals and regexes
+   the core-logs rules declare (read from :func:`extriage.detections.logrules.load_rules`), with
+   2 threads (``-j2``) — the machine's cores, which extriage also uses.
+3. Records wall time, throughput over the bytes of all files in the tree, the ratio
+   extriage/ripgrep, the peak RSS of the largest single process (``ru_maxrss``) and the peak summed
+   RSS of the extriage process tree (sampled from /proc every 50 ms), and the verdict.
+
+Results go to ``bench/out/scan-<time>.json`` and a Markdown row is printed for BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def tree_bytes(path: Path) -> tuple[int, int]:
+    total = files = 0
+    for dirpath, _dirs, names in os.walk(path):
+        for n in names:
+            total += (Path(dirpath) / n).stat().st_size
+            files += 1
+    return total, files
+
+
+def prefilter_patterns() -> list[str]:
+    """Every prefilter literal (escaped for ripgrep's regex syntax) and regex of the core-logs rules."""
+    from extriage.detections.logrules import load_rules
+
+    def escape(literal: str) -> str:
+        return "".join("\\" + c if c in "\\.+*?()|[]{}^$" else c for c in literal)
+
+    rules = load_rules()
+    pats: list[str] = []
+    for rule in rules.rules:
+        pats.extend(escape(x) for x in rule.prefilter)
+        pats.extend(rule.prefilter_regex)
+    return list(dict.fromkeys(pats))
+
+
+def _tree_rss(pid: int) -> int:
+    """Summed RSS (bytes) of ``pid`` and its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().rsplit(b")", 1)[1].split()
+            children.setdefault(int(stat[1]), []).append(int(entry))
+        except (OSError, IndexError, ValueError):
+            continue
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        stack.extend(children.get(p, []))
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            continue
+    return total
+
+
+def timed(argv: list[str], sample_tree: bool = False) -> dict[str, float | int]:
+    """Run ``argv``; wall time, exit code, peak summed tree RSS (if asked) and ru_maxrss of the run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            stop.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    if sample_tree:
+        sampler.start()
+    _, err = proc.communicate()
+    wall = time.perf_counter() - start
+    stop.set()
+    if sample_tree:
+        sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if err.strip():
+        sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
+    return {"wall": wall, "rc": proc.returncode, "tree_rss_peak": peak, "maxrss_kb_after": max(after, before)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", default="2GB")
+    ap.add_argument("--days", type=int, default=21)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--data", default=str(ROOT / "bench" / "data" / "scan"))
+    ap.add_argument("--keep", action="store_true", help="keep the generated tree")
+    args = ap.parse_args()
+
+    from extriage.generator import generate, is_generated, parse_size
+
+    data = Path(args.data)
+    out_dir = ROOT / "bench" / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rg = shutil.which("rg")
+    if not rg:
+        print("ripgrep (rg) is not installed: apt-get install ripgrep", file=sys.stderr)
+        return 2
+    rg_version = subprocess.run([rg, "--version"], capture_output=True, text=True, check=True).stdout.split("\n")[0]
+
+    gen: dict[str, float] = {}
+    marker = data / "extriage-generated.json"
+    reuse = is_generated(data) and json.loads(marker.read_text()).get("plan", {}).get("size") == parse_size(args.size)
+    if not reuse:
+        print(f"generating {args.size} into {data} ...", flush=True)
+        g = generate(data, scenario="full", seed=1, size=args.size, days=args.days, layout="kape", overwrite=True)
+        gen = {"seconds": round(g.seconds, 1), "mb_per_s": round(g.mb_per_second, 1), "log_bytes": g.bytes_written}
+        print(f"generated {g.bytes_written / 1024**3:.2f} GiB of logs in {g.seconds:.1f} s ({g.mb_per_second:.1f} MB/s)")
+    total, files = tree_bytes(data)
+    mib = total / 1024**2
+    pats = prefilter_patterns()
+    rg_argv = [rg, "-i", "-c", "-j2", "--no-messages", "-uuu", *[x for p in pats for x in ("-e", p)], str(data)]
+    scan_json = out_dir / "scan-result.json"
+    ex_argv = [str(BIN / "extriage"), "scan", str(data), "--quiet", "--json", str(scan_json)]
+
+    print(f"tree: {files} files, {mib:,.0f} MiB; {len(pats)} prefilter patterns; warming the page cache", flush=True)
+    timed(rg_argv)
+    rg_runs: list[float] = []
+    ex_runs: list[dict[str, float | int]] = []
+    for i in range(args.rounds):
+        r = timed(rg_argv)
+        if r["rc"] not in (0, 1):
+            print(f"ripgrep failed (exit {r['rc']})", file=sys.stderr)
+            return 2
+        rg_runs.append(float(r["wall"]))
+        print(f"round {i + 1}: rg {r['wall']:.2f} s", flush=True)
+        e = timed(ex_argv, sample_tree=True)
+        ex_runs.append(e)
+        print(f"round {i + 1}: extriage {e['wall']:.2f} s (exit {e['rc']}, tree RSS peak {e['tree_rss_peak'] / 1024**2:.0f} MiB)", flush=True)
+    rg_best = min(rg_runs)
+    ex_best = min(float(e["wall"]) for e in ex_runs)
+    verdict = json.loads(scan_json.read_text()).get("verdict") if scan_json.exists() else None
+    result = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "size_arg": args.size,
+        "tree_bytes": total,
+        "files": files,
+        "generation": gen,
+        "ripgrep": {"version": rg_version, "runs_s": rg_runs, "best_s": rg_best, "mib_per_s": mib / rg_best},
+        "extriage": {
+            "runs_s": [e["wall"] for e in ex_runs],
+            "median_s": statistics.median(float(e["wall"]) for e in ex_runs),
+            "best_s": ex_best,
+            "mib_per_s": mib / ex_best,
+            "exit_codes": [e["rc"] for e in ex_runs],
+            "tree_rss_peak_mib": max(float(e["tree_rss_peak"]) for e in ex_runs) / 1024**2,
+            "largest_process_maxrss_mib": max(float(e["maxrss_kb_after"]) for e in ex_runs) / 1024,
+            "verdict": verdict,
+        },
+        "ratio_extriage_over_rg": (mib / ex_best) / (mib / rg_best),
+        "patterns": pats,
+        "cpus": os.cpu_count(),
+    }
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (out_dir / f"scan-{stamp}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "patterns"}, indent=2))
+    print(
+        f"\n| {result['when']} | {mib:,.0f} MiB, {files} files | rg {rg_best:.1f} s ({mib / rg_best:,.0f} MiB/s) | "
+        f"extriage {ex_best:.1f} s ({mib / ex_best:,.0f} MiB/s) | {result['ratio_extriage_over_rg']:.2f}× | "
+        f"{result['extriage']['tree_rss_peak_mib']:.0f} MiB (tree), {result['extriage']['largest_process_maxrss_mib']:.0f} MiB (largest process) | {verdict} |"
+    )
+    if not args.keep:
+        shutil.rmtree(data)
+        print(f"removed {data}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

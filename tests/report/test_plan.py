@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from extriage.response import build_plan, derive_facts
+from extriage.response.plan import step_definitions
+
+from . import samples
+
+
+def _ids(plan) -> list[str]:
+    return [s.id for s in plan.steps]
+
+
+def test_every_step_definition_is_complete() -> None:
+    for spec in step_definitions():
+        assert spec["id"] and spec["title"] and spec["when"] and spec["actions"], spec["id"]
+
+
+def test_compromised_plan_in_order_with_triggers() -> None:
+    r = samples.compromised()
+    plan = build_plan(r)
+    assert _ids(plan) == ["isolate", "preserve", "identity", "hunt", "remove-webshells", "patch", "mitigate", "report-cisa"]
+    identity = plan.steps[2]
+    # triggered by the LSASS dump (T1003) and by the web shell on a compromised server
+    assert {t.finding_id for t in identity.triggers} >= {"F0002", "F0003"}
+    webshells = plan.steps[4]
+    assert [t.finding_id for t in webshells.triggers] == ["F0002"]
+    assert any("krbtgt" in a and "TWICE" in a for a in identity.actions)
+    assert plan.facts.patch is not None
+    assert plan.facts.patch.recommended_update().startswith("KB5000871")
+    patch = plan.steps[5]
+    assert any("CVE-2021-26855 vulnerable" in t.reason for t in patch.triggers)
+
+
+def test_attempted_plan_does_not_disconnect() -> None:
+    plan = build_plan(samples.attempted())
+    ids = _ids(plan)
+    assert "isolate" not in ids and "identity" not in ids and "report-cisa" not in ids
+    assert ids[0] == "preserve"
+    assert "attempted-watch" in ids and "hunt" in ids  # attacker IPs known
+
+
+def test_clean_plan_says_what_to_check() -> None:
+    plan = build_plan(samples.clean())
+    assert _ids(plan) == ["nothing-found"]
+    assert plan.steps[0].triggers[0].reason.startswith("verdict: no_evidence")
+
+
+def test_identity_step_needs_evidence_of_execution() -> None:
+    r = samples.compromised()
+    # drop the LSASS dump: the web shell on a compromised server still triggers identity compromise
+    r.findings = [f for f in r.findings if f.id != "F0003"]
+    assert "identity" in _ids(build_plan(r))
+    # a web shell finding alone on a server the verdict calls attempted does not
+    r.verdict = r.verdict.ATTEMPTED
+    assert "identity" not in _ids(build_plan(r))
+
+
+def test_facts() -> None:
+    facts = derive_facts(samples.compromised())
+    assert samples.ATTACKER in facts.attacker_ips
+    assert samples.ATTACKER2 not in facts.attacker_ips  # scanner only
+    assert facts.webshells[0].sha256 == samples.WEBSHELL_SHA
+    assert facts.first_attacker is not None and facts.last_attacker is not None
+    assert facts.first_attacker < facts.last_attacker

@@ -1,0 +1,154 @@
+"""Content rules and targeted checks on synthetic (harmless) shells of every family."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from extriage.detections.webfiles import content
+from extriage.detections.webfiles.rules import build_ruleset
+from extriage.evidence.locate import build_inventory
+from extriage.evidence.source import open_source
+from extriage.generator import webfiles as gen
+from extriage.generator.plan import make_plan
+
+EXPECTED = {
+    "China Chopper": "EXT_WEBSHELL_ChinaChopper_Eval",
+    "China Chopper (C#)": "EXT_WEBSHELL_ChinaChopper_Eval",
+    "China Chopper (VB)": "EXT_WEBSHELL_ChinaChopper_Eval",
+    "command shell": "EXT_WEBSHELL_Process_Exec",
+    "Assembly.Load loader": "EXT_WEBSHELL_Assembly_Load_Base64",
+    "reflection loader": "EXT_WEBSHELL_Reflection_Loader",
+    "file manager": "EXT_WEBSHELL_File_Manager",
+    "SQL console": "EXT_WEBSHELL_SQL_Console",
+    "obfuscated shell": "EXT_WEBSHELL_Obfuscated",
+}
+
+
+@pytest.fixture(scope="module")
+def params() -> content.ContentParams:
+    rs = build_ruleset([])
+    assert not rs.errors
+    return content.ContentParams(rs.serialized, 1024 * 1024, 5.0)
+
+
+def examine_bytes(tmp_path: Path, name: str, data: bytes, params: content.ContentParams) -> dict[str, object]:
+    folder = tmp_path / "ev"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_bytes(data)
+    inv = build_inventory(open_source(folder), lambda p, w: None)
+    (f,) = [x for x in inv.files if x.name == name]
+    out = content.examine(f, content.DEEP, params)
+    assert out.sha256 is not None
+    return {
+        "out": out,
+        "rules": {h["rule"] for h in out.data["hits"] if h["check"] == "yara"},
+        "checks": {h["check"] for h in out.data["hits"]},
+    }
+
+
+@pytest.mark.parametrize("family", sorted(EXPECTED))
+def test_every_shell_family_matches_its_rule(
+    tmp_path: Path, params: content.ContentParams, family: str
+) -> None:
+    body = gen.shell_bodies("k3y")[family]
+    got = examine_bytes(tmp_path, "x.aspx", body.encode(), params)
+    assert EXPECTED[family] in got["rules"]
+
+
+def test_oab_config_shell(tmp_path: Path, params: content.ContentParams) -> None:
+    plan = make_plan("proxylogon", seed=5, size=1024)
+    got = examine_bytes(tmp_path, "x.aspx", gen.oab_shell(plan, "pw").encode("utf-8"), params)
+    assert "EXT_WEBSHELL_OAB_Config_Shell" in got["rules"]
+    hit = next(h for h in got["out"].data["hits"] if h.get("rule") == "EXT_WEBSHELL_OAB_Config_Shell")
+    assert hit["line"] >= 1 and hit["raw"]  # the raw line the finding rests on
+
+
+def test_utf16_shell_is_scanned_as_text(tmp_path: Path, params: content.ContentParams) -> None:
+    body = gen.shell_bodies("k")["command shell"]
+    got = examine_bytes(tmp_path, "u.aspx", b"\xff\xfe" + body.encode("utf-16-le"), params)
+    assert got["out"].data["kind"] == "text-utf16"
+    assert "EXT_WEBSHELL_Process_Exec" in got["rules"]
+
+
+def test_legitimate_pages_and_logs_do_not_match(tmp_path: Path, params: content.ContentParams) -> None:
+    rng = random.Random(1)
+    for rel in (
+        "frontend/httpproxy/owa/auth/logon.aspx",
+        "clientaccess/ecp/default.aspx",
+        "frontend/httpproxy/owa/auth/version/scripts/premium/flogon.js",
+    ):
+        got = examine_bytes(tmp_path, rel.rsplit("/", 1)[-1], gen.legit_content(rel, rng), params)
+        assert not got["rules"], rel
+    # an IIS log quoting a chopper request is the log stage's business, not a web shell
+    log = (
+        "#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time s-ip cs-method cs-uri-stem\r\n"
+        '2021-03-03 06:59:21 10.0.0.5 POST /aspnet_client/x.aspx eval(Request.Item["p"],"unsafe")\r\n'
+    )
+    got = examine_bytes(tmp_path, "u_ex210303.log", log.encode(), params)
+    assert got["out"].data["kind"] == "log" and not got["rules"]
+
+
+def test_targeted_checks(tmp_path: Path, params: content.ContentParams) -> None:
+    rng = random.Random(2)
+    assert "lsass-dump" in examine_bytes(tmp_path, "notes.txt", gen.minidump(rng), params)["checks"]
+    # a minidump of another process is not an LSASS dump
+    other = b"MDMP\x93\xa7\x00\x00" + "C:\\Windows\\System32\\svchost.exe".encode("utf-16-le") + bytes(64)
+    assert "lsass-dump" not in examine_bytes(tmp_path, "svc.dmp", other, params)["checks"]
+    assert "dearcry" in examine_bytes(tmp_path, "a.doc.CRYPT", b"DEARCRY!" + bytes(100), params)["checks"]
+    assert "pst-shell" in examine_bytes(tmp_path, "p.aspx", gen.pst_shell("k", rng), params)["checks"]
+    assert "pst-export" in examine_bytes(tmp_path, "mail.pst", gen.pst_shell("k", rng), params)["checks"]
+    compiled = '<preserve resultType="3" virtualPath="/aspnet_client/x.aspx" assembly="App_Web_abcdefgh" />'
+    got = examine_bytes(tmp_path, "x.aspx.1234abcd.compiled", compiled.encode(), params)
+    hit = next(h for h in got["out"].data["hits"] if h["check"] == "compiled")
+    assert hit["virtual_path"] == "/aspnet_client/x.aspx"
+    assert (
+        "EXT_WEBSHELL_Compiled_Page"
+        in examine_bytes(tmp_path, "App_Web_x.dll", gen.compiled_dll("/aspnet_client/x.aspx", rng), params)[
+            "rules"
+        ]
+    )
+
+
+def test_big_file_is_hashed_and_header_checked_only(tmp_path: Path) -> None:
+    rs = build_ruleset([])
+    small = content.ContentParams(rs.serialized, 4096, 5.0)
+    rng = random.Random(3)
+    dump = gen.minidump(rng, size=64 * 1024)
+    got = examine_bytes(tmp_path, "big.tmp", dump, small)
+    out = got["out"]
+    assert "lsass-dump" in got["checks"]
+    assert out.skipped and out.skipped[0].partial and "cap" in out.skipped[0].reason
+    import hashlib
+
+    assert out.sha256 == hashlib.sha256(dump).hexdigest()
+
+
+def test_binary_named_aspx_and_non_utf8(tmp_path: Path, params: content.ContentParams) -> None:
+    rng = random.Random(4)
+    got = examine_bytes(tmp_path, "b.aspx", bytes(rng.getrandbits(8) for _ in range(5000)) + b"\x00", params)
+    assert got["out"].data["kind"] == "binary" and not got["rules"]
+    got = examine_bytes(
+        tmp_path, "l.aspx", '<%@ Page Language="C#" %>\n<p>caf\xe9</p>'.encode("latin-1"), params
+    )
+    assert not got["rules"]
+
+
+def test_vanished_file_is_reported(tmp_path: Path, params: content.ContentParams) -> None:
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "gone.aspx").write_text("x")
+    inv = build_inventory(open_source(folder), lambda p, w: None)
+    (folder / "gone.aspx").unlink()
+    (out,) = content.examine_batch([(inv.files[0], content.DEEP)], params)
+    assert out.skipped and "vanished" in out.skipped[0].reason
+
+
+def test_sniff_does_not_trust_extensions() -> None:
+    assert content.sniff(b"MZ\x90\x00") == "pe"
+    assert content.sniff(b"MDMP\x93\xa7") == "minidump"
+    assert content.sniff(b"<\x00%\x00@\x00 \x00P\x00a\x00g\x00e\x00") == "text-utf16"
+    assert content.sniff(b"#Software: Microsoft Exchange Server\r\n") == "log"
+    assert content.sniff(b"\xef\xbb\xbf<%@ WebHandler") == "text"

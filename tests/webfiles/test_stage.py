@@ -1,0 +1,272 @@
+"""The webfiles stage end to end on generated servers, with the real baseline and a test baseline."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from extriage.detections.webfiles.baseline import (
+    KNOWN_GOOD,
+    MODIFIED,
+    UNKNOWN,
+    infer_build,
+    load_baseline,
+    normalise_relative,
+)
+from extriage.detections.webfiles.knowledge import location_rules
+from extriage.detections.webfiles.paths import PathMatcher
+from extriage.detections.webfiles.urls import url_for_path
+from extriage.findings import Outcome, ScanResult, Severity, TimelineEvent
+from extriage.generator.api import generate
+from extriage.scan.context import ScanOptions
+from extriage.scan.pipeline import run_scan
+from extriage.scan.stages.webfiles import STAGES
+
+EX = "C:\\Program Files\\Microsoft\\Exchange Server\\V15"
+
+
+def scan(path: Path, **opts: object) -> ScanResult:
+    return run_scan(str(path), ScanOptions(jobs=int(opts.pop("jobs", 2)), **opts), stages=list(STAGES))  # type: ignore[arg-type]
+
+
+def wf(result: ScanResult) -> list:  # type: ignore[type-arg]
+    return [f for f in result.findings if f.rule_id.startswith("WF-")]
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    dest = tmp_path_factory.mktemp("full") / "server"
+    gen = generate(dest, scenario="full", size="1MB", layout="kape", seed=11, events=False)
+    return dest, gen
+
+
+def test_every_planted_file_is_found(full: tuple[Path, object]) -> None:
+    dest, gen = full
+    result = scan(dest)
+    planted = gen.plan.extras["webfiles"]["planted"]  # type: ignore[attr-defined]
+    by_path = {}
+    for f in wf(result):
+        for p in f.indicators.paths:
+            by_path[p.lower()] = f
+    missing = []
+    for item in planted:
+        f = by_path.get(item["path"].lower())
+        if f is None:
+            missing.append(item["family"])
+            continue
+        if item["webshell"]:
+            assert f.outcome == Outcome.WEBSHELL, item
+        assert f.evidence and f.evidence[0].sha256 and f.first_seen is not None
+    assert not missing
+    # the files every finding rests on are in the hash ledger
+    hashed = {r.path for r in result.files}
+    for f in wf(result):
+        assert f.evidence[0].source in hashed
+    shared_paths = result.extras["webfiles"]["suspicious_files"]
+    assert any(s["url"] and s["url"].lower().startswith("/aspnet_client/") for s in shared_paths)
+
+
+def test_webshell_paths_are_shared_for_correlation(full: tuple[Path, object]) -> None:
+    dest, gen = full
+    from extriage.evidence.locate import build_inventory
+    from extriage.evidence.source import open_source
+    from extriage.findings import ScanResult as SR
+    from extriage.scan.context import ScanContext
+
+    spec = open_source(dest)
+    ctx = ScanContext(build_inventory(spec, lambda p, w: None), SR(spec.root), ScanOptions(jobs=1))
+    STAGES[0].run(ctx)
+    paths = ctx.shared["webshell_paths"]
+    for shell in gen.plan.shells:  # type: ignore[attr-defined]
+        assert shell.path.lower() in paths
+        assert shell.url.lower() in paths
+
+
+def test_clean_server_has_nothing_above_info(tmp_path: Path) -> None:
+    dest = tmp_path / "clean"
+    generate(dest, scenario="clean", size="1MB", layout="drive", seed=4, events=False)
+    result = scan(dest)
+    above = [f for f in wf(result) if f.severity > Severity.INFO]
+    assert not above, [(f.rule_id, f.title) for f in above]
+    notes = " ".join(result.coverage.families["webfiles"].notes)
+    assert "files read in depth" in notes  # "nothing found" says what was covered
+
+
+def test_known_good_modified_and_build_with_a_test_baseline(tmp_path: Path) -> None:
+    """Synthetic legit files cannot match Microsoft's hashes, so hash the clean tree into a baseline."""
+    clean = tmp_path / "clean"
+    generate(clean, scenario="clean", size="1MB", layout="kape", seed=9, events=False)
+    rows = []
+    root = clean / "C" / "Program Files" / "Microsoft" / "Exchange Server" / "V15"
+    for p in root.rglob("*"):
+        rel = p.relative_to(root).as_posix()
+        if p.is_file() and rel.lower().startswith(("frontend/", "clientaccess/")):
+            rows.append((rel, hashlib.sha256(p.read_bytes()).hexdigest(), "15.1.2176.2"))
+    base_csv = tmp_path / "baseline.csv"
+    with base_csv.open("w", newline="") as fh:
+        csv.writer(fh).writerows([("relative_path", "sha256", "builds"), *rows])
+    attacked = tmp_path / "attacked"
+    generate(attacked, scenario="proxylogon", size="1MB", layout="kape", seed=9, events=False)
+    result = scan(attacked, extra={"webfiles_baseline": [str(base_csv)]})
+    base = result.extras["webfiles"]["baseline"]
+    assert base["covers_this_build"] and base["known_good"] > 100
+    assert base["inferred_build"]["build"] == "15.1.2176.2"
+    signout = [
+        f
+        for f in wf(result)
+        if any(p.lower().endswith("owa\\auth\\signout.aspx") for p in f.indicators.paths)
+    ]
+    assert signout and "modified" in signout[0].tags and signout[0].outcome == Outcome.WEBSHELL
+    # the same run without the test baseline: not judged, and said so
+    plain = scan(attacked)
+    assert not plain.extras["webfiles"]["baseline"]["covers_this_build"]
+    assert any("match no shipped baseline" in n for n in plain.coverage.families["webfiles"].notes)
+
+
+def test_real_baseline_pairs(shared_data: Path) -> None:
+    """Real path/hash pairs from CSS-Exchange's baselines are known-good, with their builds."""
+    base = load_baseline()
+    rows = []
+    with gzip.open(shared_data / "exchange-web-baseline.csv.gz", "rt", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for i, row in enumerate(reader):
+            if i % 5000 == 0:
+                rows.append(row)
+            if len(rows) >= 40:
+                break
+    for rel, sha, builds in rows:
+        cls, got = base.lookup(normalise_relative(rel), sha)
+        assert cls == KNOWN_GOOD and set(builds.split(";")) <= set(got), rel
+        flipped = ("0" if sha[0] != "0" else "1") + sha[1:]
+        assert base.lookup(normalise_relative(rel), flipped)[0] == MODIFIED
+    assert base.lookup("frontend/httpproxy/owa/auth/shell.aspx", rows[0][1])[0] == UNKNOWN
+    # build inference from the real hashes of one build's pages
+    target = "15.1.2176.9"
+    matches = []
+    with gzip.open(shared_data / "exchange-web-baseline.csv.gz", "rt", newline="") as fh:
+        for rel, sha, builds in csv.reader(fh):
+            if builds == target or (target in builds.split(";") and len(matches) < 5):
+                matches.append(base.lookup(normalise_relative(rel), sha)[1])
+            if len(matches) > 30:
+                break
+    assert infer_build(matches)["build"] == target
+
+
+def test_location_rules_both_backends() -> None:
+    cases = {
+        "c:/inetpub/wwwroot/aspnet_client/system_web/a.aspx": "WF-LOC-ASPNET-CLIENT",
+        "d:/exchange/frontend/httpproxy/owa/auth/current/themes/x.aspx": "WF-LOC-OWA-VERSION-FOLDER",
+        "c:/program files/microsoft/exchange server/v15/frontend/httpproxy/owa/auth/15.1.2176/x.aspx": "WF-LOC-OWA-VERSION-FOLDER",
+        "c:/x/frontend/httpproxy/ecp/auth/y.js": "WF-LOC-ECP-AUTH",
+        "c:/x/frontend/httpproxy/owa/auth/outlooken.aspx": "WF-LOC-OWA-AUTH-PAGE",
+        "c:/x/frontend/httpproxy/owa/auth/services.aspx": "WF-LOC-OWA-AUTH-PAGE",
+        "c:/inetpub/wwwroot/aspnet_client/services.aspx": "WF-IOC-MSTIC-PATH",
+        "c:/programdata/it.zip": "WF-LOC-PROGRAMDATA-ARCHIVE",
+        "c:/root/lsass.dmp": "WF-LOC-LSASS-NAME",
+        "c:/windows/temp/procdump_210303_064212.dmp": "WF-LOC-LSASS-NAME",
+        "c:/users/public/opera/opera_browser.exe": "WF-LOC-TOOL-DROP",
+        "c:/users/bob/desktop/decrypt_file.txt": "WF-LOC-RANSOM-NOTE",
+    }
+    clean = [
+        "c:/x/frontend/httpproxy/ecp/auth/timeoutlogout.aspx",
+        "c:/x/frontend/httpproxy/owa/auth/logon.aspx",
+        "c:/x/frontend/httpproxy/owa/auth/15.1.2176/scripts/premium/flogon.js",
+        "c:/inetpub/wwwroot/iisstart.htm",
+        "c:/inetpub/wwwroot/aspnet_client/system_web/4_0_30319/readme.txt",
+    ]
+    for backend in ("re2", "hyperscan"):
+        m = PathMatcher(location_rules(), backend)
+        for key, rule in cases.items():
+            assert rule in {r.id for r in m.match(key)}, (backend, key)
+        for key in clean:
+            assert not m.match(key), (backend, key)
+
+
+def test_url_mapping() -> None:
+    assert url_for_path(EX + "\\FrontEnd\\HttpProxy\\owa\\auth\\x.aspx") == "/owa/auth/x.aspx"
+    assert (
+        url_for_path("C:\\inetpub\\wwwroot\\aspnet_client\\system_web\\y.aspx")
+        == "/aspnet_client/system_web/y.aspx"
+    )
+    assert url_for_path("D:\\Exchange\\ClientAccess\\ecp\\z.aspx") == "/ecp/z.aspx"
+    assert url_for_path("C:\\Windows\\Temp\\a.txt") is None
+
+
+def test_external_rules_meta_and_bad_rule_file(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "good.yar").write_text(
+        'rule Test_Marker { meta: author = "Jane Analyst" reference = "https://example.org/r" '
+        'strings: $a = "EXTRIAGE-TEST-MARKER" condition: $a }\n'
+    )
+    (rules / "broken.yar").write_text("rule Broken { strings: $a = condition: $a }\n")
+    ev = tmp_path / "ev" / "inetpub" / "wwwroot"
+    ev.mkdir(parents=True)
+    (ev / "page.htm").write_text("<html>EXTRIAGE-TEST-MARKER</html>")
+    result = scan(tmp_path / "ev", rules_dirs=[str(rules)], jobs=1)
+    hit = [f for f in wf(result) if f.rule_id == "WF-YARA-Test_Marker"]
+    assert hit
+    fields = hit[0].evidence[0].fields
+    assert fields["author"] == "Jane Analyst" and "https://example.org/r" in hit[0].references
+    assert any("broken.yar" in w and "does not compile" in w for w in result.coverage.warnings)
+
+
+def test_bad_inputs_do_not_stop_the_scan(tmp_path: Path) -> None:
+    ev = tmp_path / "ev"
+    web = ev / "inetpub" / "wwwroot" / "aspnet_client"
+    web.mkdir(parents=True)
+    (web / "bin.aspx").write_bytes(os.urandom(3000) + b"\x00")
+    (web / "utf16.aspx").write_bytes(
+        b"\xff\xfe" + '<%@ Page Language="Jscript"%><%eval(Request.Item["z"],"unsafe");%>'.encode("utf-16-le")
+    )
+    (web / "big.aspx").write_bytes(b"<%@ Page %>" + b"A" * (3 * 1024 * 1024))
+    (ev / "inetpub" / "wwwroot" / "loop").symlink_to(ev / "inetpub")
+    result = scan(ev, max_file_size=1024 * 1024, jobs=2)
+    names = {f.title.rsplit(": ", 1)[-1]: f for f in wf(result)}
+    assert "utf16.aspx" in names and "yara:EXT_WEBSHELL_ChinaChopper_Eval" in names["utf16.aspx"].tags
+    assert "bin.aspx" in names  # a page in aspnet_client, whatever its content
+    skipped = {Path(s.path).name: s.reason for s in result.coverage.skipped}
+    assert "cap" in skipped.get("big.aspx", "")
+    assert any("loop" in r for r in skipped.values())
+
+
+def test_link_stage_joins_log_lines(full: tuple[Path, object]) -> None:
+    dest, gen = full
+    from extriage.evidence.locate import build_inventory
+    from extriage.evidence.source import open_source
+    from extriage.findings import ScanResult as SR
+    from extriage.scan.context import ScanContext
+    from extriage.scan.pipeline import number_findings
+
+    spec = open_source(dest)
+    ctx = ScanContext(build_inventory(spec, lambda p, w: None), SR(spec.root), ScanOptions(jobs=1))
+    STAGES[0].run(ctx)
+    url = gen.plan.shells[0].url  # type: ignore[attr-defined]
+    from datetime import UTC, datetime
+
+    line = f"2021-03-03 09:06:27 10.0.0.5 POST {url} - 443 - 139.162.202.236 Mozilla/5.0 - 200 0 0 12"
+    ctx.result.timeline.append(
+        TimelineEvent(
+            datetime(2021, 3, 3, 9, 6, 27, tzinfo=UTC),
+            "u_ex210303.log",
+            7,
+            "request",
+            "POST",
+            "139.162.202.236",
+            raw=line,
+        )
+    )
+    number_findings(ctx.result)
+    STAGES[1].run(ctx)
+    f = next(f for f in ctx.result.findings if url in f.indicators.urls)
+    assert any(e.raw == line for e in f.evidence)
+    assert "139.162.202.236" in f.indicators.client_ips
+    assert f.id in ctx.result.timeline[-1].finding_ids or any(
+        f.id in e.finding_ids for e in ctx.result.timeline
+    )
