@@ -82,7 +82,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--targets", type=int, default=1000)
     ap.add_argument("--concurrency", type=int, default=200)
-    ap.add_argument("--workers", type=int, default=0, help="passed to --workers (0 = the probe's automatic choice)")
+    ap.add_argument(
+        "--workers", type=int, default=0, help="passed to --workers (0 = the probe's automatic choice)"
+    )
     args = ap.parse_args()
     out_dir = ROOT / "bench" / "out"
     out_dir.mkdir(parents=True, exist_ok=True)

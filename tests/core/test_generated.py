@@ -41,9 +41,10 @@ def test_generated_compromised_server(runs: dict[str, tuple[Any, ScanResult]]) -
     assert ts == sorted(ts)
     # the planted web shell URLs were seen being used, and OAB's written path was reported
     urls = {u.lower() for f in result.findings if f.outcome == Outcome.WEBSHELL for u in f.indicators.urls}
-    assert plan.shell_url.lower() in urls or any(s["url"].lower() in urls for s in plan.shells)
+    assert plan.shell_url.lower() in urls or any(sh.url.lower() in urls for sh in plan.shells)
     oab = [f for f in result.findings if f.rule_id == "PL-26858-OAB-WRITE"]
-    assert oab and any(s["path"].lower() in " ".join(oab[0].indicators.paths).lower() for s in plan.shells)
+    written = " ".join(oab[0].indicators.paths).lower() if oab else ""
+    assert any(sh.path.lower().rsplit("\\", 1)[-1] in written for sh in plan.shells), written
 
 
 def test_generated_clean_server(runs: dict[str, tuple[Any, ScanResult]]) -> None:

@@ -326,3 +326,13 @@ def test_other_product_versions_cannot_be_assessed() -> None:
     assert not a.assessable and "not a known Exchange Server version" in a.notes[0]
     b = assess(parse_build("15.2.858.2"))  # CU9 OwaVersion as some servers report it (CSS-Exchange #396)
     assert b.cu == "CU9" and b.kind == "between" and any("below" in n for n in b.notes)
+
+
+def test_older_cu_march_2021_su_fixed_proxylogon_only() -> None:
+    for build in ("15.0.847.64", "15.1.1913.12", "15.2.221.18"):  # 2013 SP1, 2016 CU15, 2019 RTM Mar21SU
+        a = assess(parse_build(build))
+        assert a.su == "Mar21SU", build
+        assert all(status(a, c) == "fixed" for c in PROXYLOGON), build
+        assert all(status(a, c) == "vulnerable" for c in PROXYSHELL + PROXYNOTSHELL), build
+        assert any("ProxyLogon only" in n for n in a.notes), build
+    assert not any("ProxyLogon only" in n for n in assess(parse_build("15.1.2176.9")).notes)

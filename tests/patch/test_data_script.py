@@ -13,7 +13,14 @@ COMMITTED = REPO / "src/extriage/detections/builds/data/exchange_builds.json"
 def test_generated_table_is_up_to_date(shared_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "exchange_builds.json"
     subprocess.run(
-        [sys.executable, str(REPO / "scripts/build_patch_data.py"), "--shared", str(shared_data), "--out", str(out)],
+        [
+            sys.executable,
+            str(REPO / "scripts/build_patch_data.py"),
+            "--shared",
+            str(shared_data),
+            "--out",
+            str(out),
+        ],
         check=True,
         capture_output=True,
     )

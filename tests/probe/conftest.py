@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mock_exchange import (
     MockFarm,
     Profile,
+    forward_proxy,
     free_port,
     garbage_handler,
     hang_handler,
@@ -22,6 +23,7 @@ from mock_exchange import (
     make_cert,
     rewrite_abort_proxy,
     server_context,
+    socks5_proxy,
 )
 
 #: Builds from remote-probe.md §5 (Learn table).
@@ -64,6 +66,8 @@ PLAIN_PROFILES = {
 class Farm:
     urls: dict[str, str] = field(default_factory=dict)
     tls_dir: Path | None = None
+    proxy_seen: list[str] = field(default_factory=list)
+    socks_seen: list[str] = field(default_factory=list)
 
     def __getitem__(self, name: str) -> str:
         return self.urls[name]
@@ -85,6 +89,8 @@ def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Farm]:
         f.urls["garbage"] = f"http://127.0.0.1:{mf.start_raw(garbage_handler)}"
         f.urls["hang"] = f"http://127.0.0.1:{mf.start_raw(hang_handler)}"
         f.urls["huge"] = f"http://127.0.0.1:{mf.start_raw(huge_handler)}"
+        f.urls["proxy"] = f"http://127.0.0.1:{mf.start_raw(forward_proxy(f.proxy_seen))}"
+        f.urls["socks"] = f"socks5://127.0.0.1:{mf.start_raw(socks5_proxy(f.socks_seen))}"
         f.urls["refused"] = f"http://127.0.0.1:{free_port()}"
         tls_dir = tmp_path_factory.mktemp("tls")
         cert, key = make_cert(tls_dir)

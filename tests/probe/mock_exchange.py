@@ -276,6 +276,82 @@ def rewrite_abort_proxy(upstream_port: int) -> RawHandler:
     return handler
 
 
+def forward_proxy(seen: list[str]) -> RawHandler:
+    """A minimal HTTP forward proxy (absolute-form GET only, one request per connection) that
+    records every request line it relays — to show ``--proxy`` really routes through it."""
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await _read_head(reader)
+        if head is None:
+            writer.close()
+            return
+        text = head.decode("latin-1")
+        first, _, rest = text.partition("\r\n")
+        method, url, _version = first.split(" ", 2)
+        seen.append(f"{method} {url}")
+        m = re.match(r"http://([^/:]+):(\d+)(/.*)", url)
+        if not m:
+            writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            await writer.drain()
+            writer.close()
+            return
+        lines = [
+            ln for ln in rest.split("\r\n") if ln and not ln.lower().startswith(("connection:", "proxy-"))
+        ]
+        up_r, up_w = await asyncio.open_connection(m.group(1), int(m.group(2)))
+        up_w.write(
+            (
+                f"{method} {m.group(3)} HTTP/1.1\r\n" + "\r\n".join(lines) + "\r\nConnection: close\r\n\r\n"
+            ).encode("latin-1")
+        )
+        await up_w.drain()
+        data = await up_r.read()
+        up_w.close()
+        writer.write(data)
+        await writer.drain()
+        writer.close()
+
+    return handler
+
+
+def socks5_proxy(seen: list[str]) -> RawHandler:
+    """A minimal SOCKS5 server (no auth, CONNECT only) that records each destination."""
+
+    async def pipe(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        try:
+            while data := await r.read(65536):
+                w.write(data)
+                await w.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            w.close()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            _ver, n = await reader.readexactly(2)
+            await reader.readexactly(n)
+            writer.write(b"\x05\x00")
+            _v, _cmd, _rsv, atyp = await reader.readexactly(4)
+            if atyp == 1:
+                host = socket.inet_ntoa(await reader.readexactly(4))
+            elif atyp == 3:
+                host = (await reader.readexactly((await reader.readexactly(1))[0])).decode()
+            else:
+                writer.close()
+                return
+            port = int.from_bytes(await reader.readexactly(2), "big")
+            seen.append(f"{host}:{port}")
+            up_r, up_w = await asyncio.open_connection(host, port)
+            writer.write(b"\x05\x00\x00\x01\x7f\x00\x00\x01\x00\x00")
+            await writer.drain()
+            await asyncio.gather(pipe(reader, up_w), pipe(up_r, writer))
+        except (asyncio.IncompleteReadError, ConnectionError, OSError):
+            writer.close()
+
+    return handler
+
+
 async def garbage_handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     await _read_head(reader)
     writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\x00\x01\x02garbage\xff\xfe\r\n\r\n")

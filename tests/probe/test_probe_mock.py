@@ -149,3 +149,44 @@ def test_without_knowledge_nothing_is_called_safe(farm: Farm) -> None:
 
 def test_user_agent_is_identifiable() -> None:
     assert USER_AGENT.startswith("extriage-probe/") and " " not in USER_AGENT
+
+
+def test_http_proxy_is_used(farm: Farm) -> None:
+    before = len(farm.proxy_seen)
+    r = run([farm["ex2019-cu11"]], proxy=farm["proxy"])[farm["ex2019-cu11"]]
+    assert r.build == "15.2.986.14" and r.error is None
+    relayed = farm.proxy_seen[before:]
+    assert f"GET {farm['ex2019-cu11']}/owa/auth/logon.aspx" in relayed and len(relayed) == r.requests
+
+
+def test_host_gate_limits_concurrency_and_rate() -> None:
+    from extriage.probe.client import _HostGate
+
+    async def main() -> tuple[int, float]:
+        gate = _HostGate(per_host=2, rate=20.0)
+        active = peak = 0
+
+        async def one() -> None:
+            nonlocal active, peak
+            async with gate.sem:
+                await gate.pace()
+                active += 1
+                peak = max(peak, active)
+                await asyncio.sleep(0.01)
+                active -= 1
+
+        t = asyncio.get_running_loop().time()
+        await asyncio.gather(*(one() for _ in range(6)))
+        return peak, asyncio.get_running_loop().time() - t
+
+    peak, took = asyncio.run(main())
+    assert peak <= 2
+    assert took >= 5 / 20.0 - 0.01  # 6 starts at 20/s need >= 0.25 s
+
+
+def test_socks_proxy_is_used(farm: Farm) -> None:
+    before = len(farm.socks_seen)
+    r = run([farm["tls-selfsigned"]], proxy=farm["socks"])[farm["tls-selfsigned"]]
+    assert r.build == "15.2.1118.40" and r.error is None and r.tls.get("subject") == "CN=mail.example.test"
+    port = farm["tls-selfsigned"].rsplit(":", 1)[1]
+    assert f"127.0.0.1:{port}" in farm.socks_seen[before:]

@@ -16,23 +16,48 @@ pytest.importorskip("extriage.detections.builds", reason="patch area's build kno
 def test_real_knowledge_states(farm: Farm) -> None:
     assess = load_assess()
     assert assess is not None
-    names = ["ex2013-cu23", "ex2016-cu19-cuonly", "ex2016-cu23-patched", "ex2019-cu11", "ex2019-cu12-cuonly", "ex2010", "ex2019-federated", "lb-pair", "not-exchange", "refused"]
+    names = [
+        "ex2013-cu23",
+        "ex2016-cu19-cuonly",
+        "ex2016-cu23-patched",
+        "ex2019-cu11",
+        "ex2019-cu12-cuonly",
+        "ex2010",
+        "ex2019-federated",
+        "lb-pair",
+        "not-exchange",
+        "refused",
+    ]
     res = run([farm[n] for n in names], assess=assess)
     r = {n: res[farm[n]] for n in names}
     assert set(states(r["ex2013-cu23"]).values()) == {"vulnerable"}
     cu = r["ex2016-cu19-cuonly"]
     assert states(cu)["proxylogon"] == "vulnerable-unless-su"
-    assert cu.waves["proxylogon"].fixed_by and "KB5000871" in cu.waves["proxylogon"].fixed_by and "15.1.2176.9" in cu.waves["proxylogon"].fixed_by
-    assert states(cu)["proxyshell"] == "vulnerable-unless-su" and "15.1.2176.14" in (cu.waves["proxyshell"].fixed_by or "")
+    assert (
+        cu.waves["proxylogon"].fixed_by
+        and "KB5000871" in cu.waves["proxylogon"].fixed_by
+        and "15.1.2176.9" in cu.waves["proxylogon"].fixed_by
+    )
+    assert states(cu)["proxyshell"] == "vulnerable-unless-su" and "15.1.2176.14" in (
+        cu.waves["proxyshell"].fixed_by or ""
+    )
     assert states(cu)["proxynotshell"] == "vulnerable"  # CU19 never got the Nov22SU
     p = states(r["ex2016-cu23-patched"])
     assert (p["proxylogon"], p["proxyshell"], p["proxynotshell"]) == ("patched", "patched", "patched")
     c11 = states(r["ex2019-cu11"])
-    assert (c11["proxylogon"], c11["proxyshell"], c11["proxynotshell"]) == ("patched", "patched", "vulnerable")
+    assert (c11["proxylogon"], c11["proxyshell"], c11["proxynotshell"]) == (
+        "patched",
+        "patched",
+        "vulnerable",
+    )
     c12 = r["ex2019-cu12-cuonly"]
-    assert states(c12)["proxynotshell"] == "vulnerable-unless-su" and "15.2.1118.20" in (c12.waves["proxynotshell"].fixed_by or "")
+    assert states(c12)["proxynotshell"] == "vulnerable-unless-su" and "15.2.1118.20" in (
+        c12.waves["proxynotshell"].fixed_by or ""
+    )
     e10 = states(r["ex2010"])
-    assert e10["proxylogon"] == "patched" and e10["proxyshell"] == "patched"  # RU32; 2010 not affected by 26855
+    assert (
+        e10["proxylogon"] == "patched" and e10["proxyshell"] == "patched"
+    )  # RU32; 2010 not affected by 26855
     assert states(r["ex2019-federated"])["proxylogon"] == "vulnerable"
     lb = r["lb-pair"]
     assert {n.name for n in lb.nodes} == {"EXLB01", "EXLB02"}

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from extriage.cli.main import app
 from extriage.cli.main import _register as register_commands
+from extriage.cli.main import app
 
 from . import samples
 

@@ -60,7 +60,7 @@ def test_stix_pattern_quotes_are_escaped() -> None:
     r = samples.attempted()
     r.findings[0].indicators = Indicators(client_ips=[samples.ATTACKER2], user_agents=["it's a \\ trap' OR '1'='1"])
     bundle = stix2.parse(build_bundle([r]).serialize(), allow_custom=False)
-    ua = [o.pattern for o in bundle.objects if o.type == "indicator" and "User-Agent" in o.pattern][0]
+    ua = next(o.pattern for o in bundle.objects if o.type == "indicator" and "User-Agent" in o.pattern)
     assert ua.endswith("= 'it\\'s a \\\\ trap\\' OR \\'1\\'=\\'1']")
 
 
@@ -141,7 +141,7 @@ def test_indicator_csv_is_formula_safe(tmp_path: Path) -> None:
         rows = list(csv.DictReader(fh))
     uas = [row["value"] for row in rows if row["type"] == "user-agent"]
     assert sorted(uas) == sorted(["'=HYPERLINK(\"http://x\")", "'+cmd|' /C calc'!A0"])
-    ip = [row for row in rows if row["type"] == "ip"][0]
+    ip = next(row for row in rows if row["type"] == "ip")
     assert ip["value"] == samples.ATTACKER2 and ip["first_seen_utc"].startswith("2021-03-02T05:32")
     assert ip["tlp"] == "TLP:AMBER"
 

@@ -142,7 +142,7 @@ def test_vanished_file_is_reported(tmp_path: Path, params: content.ContentParams
     (folder / "gone.aspx").write_text("x")
     inv = build_inventory(open_source(folder), lambda p, w: None)
     (folder / "gone.aspx").unlink()
-    (out,) = content.examine_batch([(inv.files[0], content.DEEP)], params)
+    (out,) = content.examine_batch([(inv.files[0], content.DEEP, None)], params)
     assert out.skipped and "vanished" in out.skipped[0].reason
 
 

@@ -386,64 +386,58 @@ def _from_ecs(obj: dict[str, Any], winlog: dict[str, Any]) -> EventRecord:
     )
 
 
-_FLAT_ENVELOPE = {
-    "logname",
-    "eventid", "eventcode", "event_id", "channel", "hostname", "computer", "computername", "sourcename",
-    "providername", "provider_name", "provider", "level", "severity", "severityvalue", "eventrecordid",
-    "recordnumber", "record_id", "message", "@timestamp", "@version", "eventtime", "eventreceivedtime",
-    "timecreated", "timegenerated", "timestamp", "keywords", "eventtype", "opcode", "task", "version",
-    "tags", "host", "port", "sourcemoduletype", "sourcemodulename", "executionprocessid", "threadid",
-}
+
+
+def _first(obj: dict[str, Any], names: tuple[str, ...]) -> Any:
+    for n in names:
+        v = obj.get(n)
+        if v is not None and v != "":
+            return v
+    return None
+
+
+_F_PROVIDER = ("SourceName", "ProviderName", "Provider_Name", "Provider", "sourcename", "providername", "provider_name", "provider")
+_F_CHANNEL = ("Channel", "LogName", "channel", "logname")
+_F_EID = ("EventID", "EventId", "event_id", "EventCode", "eventid", "eventcode")
+_F_RECORD = ("EventRecordID", "RecordNumber", "record_id", "eventrecordid", "recordnumber")
+_F_HOST = ("Hostname", "Computer", "ComputerName", "hostname", "computer", "computername")
+_F_MESSAGE = ("Message", "message")
+_F_LEVEL = ("Level", "level")
+#: Time fields of flattened exports, best first (UTC by definition, then usually zoned, then local).
+_F_TIMES = ("UtcTime", "@timestamp", "TimeCreated", "timecreated", "EventTime", "eventtime", "TimeGenerated", "timestamp")
 
 
 def _from_flat(obj: dict[str, Any]) -> EventRecord:
-    env: dict[str, Any] = {}
-    data_part: dict[str, Any] = {}
-    envelope = _FLAT_ENVELOPE
-    for k, v in obj.items():
-        kl = k.lower()
-        if kl in envelope:
-            if v is not None and v != "":
-                env.setdefault(kl, v)
-        else:
-            data_part[k] = v
-
-    def get(*names: str) -> Any:
-        for n in names:
-            v = env.get(n)
-            if v is not None:
-                return v
-        return None
-
-    provider = as_text(get("sourcename", "providername", "provider_name", "provider"))
-    channel = as_text(get("channel", "logname"))
-    eid = as_int(get("eventid", "event_id", "eventcode"))
-    raw_level = env.get("level")
-    level = raw_level if isinstance(raw_level, int) else as_int(raw_level) if str(raw_level).isdigit() else None
+    """Flattened exports: event data at the top level next to the envelope fields. The envelope
+    fields stay in ``data`` too (harmless for matching, and cheaper than separating them)."""
+    provider = as_text(_first(obj, _F_PROVIDER))
+    channel = as_text(_first(obj, _F_CHANNEL))
+    eid = as_int(_first(obj, _F_EID))
+    raw_level = _first(obj, _F_LEVEL)
+    level = raw_level if type(raw_level) is int else as_int(raw_level) if str(raw_level).isdigit() else None
     if level is None:
-        level = level_from_name(as_text(get("level", "severity") or ""))
-    data = _positional_or_named(provider, channel, eid, data_part)
-    ts, field = pick_time(
-        [
-            ("UtcTime", data_part.get("UtcTime")),
-            ("@timestamp", env.get("@timestamp")),
-            ("TimeCreated", env.get("timecreated")),
-            ("EventTime", env.get("eventtime")),
-            ("TimeGenerated", env.get("timegenerated")),
-            ("timestamp", env.get("timestamp")),
-        ]
-    )
+        level = level_from_name(as_text(raw_level or obj.get("Severity") or ""))
+    if "param1" in obj:  # Winlogbeat-style names of unnamed <Data>, flattened
+        params = {k: v for k, v in obj.items() if k.startswith("param") and k[5:].isdigit()}
+        data = _positional_or_named(provider, channel, eid, params)
+        for k, v in obj.items():
+            if k not in params and not isinstance(v, (dict, list)):
+                data.setdefault(k, v if type(v) is str else as_text(v))
+    else:
+        data = obj  # values that are not strings are converted where they are used (as_text)
+    cands = [(name, v) for name in _F_TIMES if (v := obj.get(name))]
+    ts, field = pick_time(cands)
     return EventRecord(
         channel=channel,
         provider=provider,
         event_id=eid,
         level=level,
-        record_id=as_int(get("eventrecordid", "recordnumber", "record_id")),
-        computer=as_text(get("hostname", "computer", "computername")),
+        record_id=as_int(_first(obj, _F_RECORD)),
+        computer=as_text(_first(obj, _F_HOST)),
         time=ts,
         time_field=field,
         data=data,
-        message=as_text(env.get("message")),
+        message=as_text(_first(obj, _F_MESSAGE)),
     )
 
 

@@ -32,7 +32,7 @@ class EventRecord:
     computer: str
     time: datetime | None  # UTC
     time_field: str  # which field the time came from, e.g. "System.TimeCreated.SystemTime", "UtcTime"
-    data: dict[str, str] = field(default_factory=dict)  # named event data (strings)
+    data: dict[str, Any] = field(default_factory=dict)  # named event data (use as_text on values)
     message: str = ""  # rendered message when the source carries one
     position: int = 0  # record number in an .evtx file / line number in an export
     raw: str = ""  # raw record (JSON/CSV), capped at RAW_CAP
@@ -48,12 +48,13 @@ class EventRecord:
         head = f"{self.channel or '?'} {self.event_id if self.event_id is not None else '?'}"
         if self.provider:
             head += f" ({self.provider})"
-        cmdlet = self.data.get("cmdlet")
+        d = self.data
+        cmdlet = as_text(d.get("cmdlet"))
         detail = (
-            (f"{cmdlet} {self.data.get('parameters', '')}".strip() if cmdlet else "")
-            or self.data.get("CommandLine")
-            or self.data.get("TargetFilename")
-            or self.data.get("ScriptBlockText")
+            (f"{cmdlet} {as_text(d.get('parameters'))}".strip() if cmdlet else "")
+            or as_text(d.get("CommandLine"))
+            or as_text(d.get("TargetFilename"))
+            or as_text(d.get("ScriptBlockText"))
             or self.message.split("\n", 1)[0]
         )
         return f"{head}: {cap(detail or '', 300)}" if detail else head
@@ -234,7 +235,7 @@ def enrich_exchange_management(rec: EventRecord) -> None:
         if m:
             d["cmdlet"] = m.group(1)
             d["parameters"] = m.group(2)
-    params = d.get("parameters", "")
+    params = as_text(d.get("parameters"))
     if params:
         for key, value in parse_parameters(params).items():
             d[f"param.{key}"] = value
@@ -266,9 +267,9 @@ def finish(rec: EventRecord) -> EventRecord:
     if is_exchange_management(rec):
         enrich_exchange_management(rec)
     if rec.event_id in (5140, 5145) and "RelativeTargetName" in rec.data:
-        m = _SHARE_DRIVE.match(rec.data.get("ShareName", "").strip())
+        m = _SHARE_DRIVE.match(as_text(rec.data.get("ShareName")).strip())
         if m:
-            rel = rec.data["RelativeTargetName"].lstrip("\\")
+            rel = as_text(rec.data["RelativeTargetName"]).lstrip("\\")
             rec.data["share_local_path"] = f"{m.group(1).upper()}:\\{rel}"
     return rec
 

@@ -118,7 +118,7 @@ def build_chart(result: ScanResult, facts: Facts) -> Chart | None:
         t, a = counts.get(h, (0, 0))
         counts[h] = (max(t, n), max(a, n))
     ips = set(facts.attacker_ips)
-    if counts and not attackers and ips:
+    if counts and not attackers and ips and not any(a for _, a in counts.values()):
         # attacker share from the timeline's request events, capped by the hour's total
         for ev in result.timeline:
             if ev.kind == "request" and ev.client_ip in ips:

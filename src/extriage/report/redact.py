@@ -26,10 +26,20 @@ WELL_KNOWN_ACCOUNTS = {
 }
 #: Domain suffixes that are internal by convention (RFC 6762, RFC 8375 and common AD practice).
 INTERNAL_SUFFIXES = ("local", "lan", "corp", "internal", "intranet", "intra", "localdomain", "home.arpa", "ad", "private")
-#: Keys of parsed log fields that hold user names (HttpProxy, IIS W3C, ECP, event logs).
-_USER_KEY = re.compile(r"user|mailbox|account|logon|principal|owner|sid$", re.IGNORECASE)
-#: Keys of parsed fields that hold internal host names.
-_HOST_KEY = re.compile(r"computer|servername|serverhost|targetserver|backend|s-computername|machine|workstation|hostname", re.IGNORECASE)
+#: Parsed log fields that hold user names (HttpProxy, IIS W3C, ECP, Windows event data).
+_USER_KEY = re.compile(
+    r"^(?:authenticateduser|cs-username|username|user|subjectusername|targetusername|accountname|account|"
+    r"anchormailbox|logonuser|samaccountname|userprincipalname|upn|primarysmtpaddress|mailbox|owner|actor|caller)$",
+    re.IGNORECASE,
+)
+#: Parsed fields that hold internal host names.
+_HOST_KEY = re.compile(
+    r"^(?:serverhostname|s-computername|targetserver|computer|computername|workstationname|hostname|machinename|"
+    r"backendserver|servername|sourcehostname|workstation)$",
+    re.IGNORECASE,
+)
+_HOSTNAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-z0-9-]{1,63})*\.?$")
+_ACCOUNT = re.compile(r"^(?=.*[A-Za-z])[^\s/~?#<>\[\]:;,|=*\"']{2,256}$")
 
 #: Address ranges that are internal to an organisation (RFC 1918, RFC 6598, loopback, link-local, ULA).
 #: Python's ``is_private`` also covers the documentation ranges, which are not internal.
@@ -82,7 +92,7 @@ class Redactor:
 
     def add_host(self, name: str) -> None:
         name = name.strip().strip(".")
-        if not name or _is_ip(name):
+        if not name or _is_ip(name) or not _HOSTNAME.match(name):
             return
         self._token("host", name)
         if "." in name:
@@ -94,7 +104,11 @@ class Redactor:
 
     def add_account(self, name: str) -> None:
         name = name.strip()
-        if name.lower() in WELL_KNOWN_ACCOUNTS or len(name) < 2:
+        if re.fullmatch(r"[\w.-]+(?:/[\w .$-]+)+", name):  # canonical name: corp.example/Users/bob
+            domain, *_, last = name.split("/")
+            self.add_host(domain)
+            name = last
+        if name.lower() in WELL_KNOWN_ACCOUNTS or not _ACCOUNT.match(name) or " " in name.strip():
             return
         if "\\" in name:  # DOMAIN\user
             dom, _, user = name.partition("\\")
@@ -135,6 +149,17 @@ class Redactor:
             self._learn_text(rec.path)
         self._learn_text(result.evidence_path)
         self._learn_text(result.exchange_install)
+
+    def learn_org_hosts(self, results: Iterable[ScanResult]) -> None:
+        """Host indicators in the organisation's own domains (``mail.contoso.com`` when
+        ``contoso.local`` is internal) name the victim too."""
+        labels = {d.split(".")[-2] for d in self.domains if d.count(".") >= 1 and len(d.split(".")[-2]) >= 3}
+        for r in results:
+            for f in r.findings:
+                for h in f.indicators.hosts:
+                    parts = h.lower().strip(".").split(".")
+                    if len(parts) >= 2 and labels & set(parts[:-1]):
+                        self.add_host(h)
 
     def _learn_fields(self, fields: dict[str, Any]) -> None:
         for key, value in fields.items():
@@ -202,7 +227,14 @@ def redact_results(results: Iterable[ScanResult]) -> tuple[list[ScanResult], Red
     redactor = Redactor()
     for r in results:
         redactor.learn(r)
-    redacted = [result_from_dict(redactor.value(r.to_dict()), r.hostname or r.evidence_path) for r in results]
+    redactor.learn_org_hosts(results)
+    redacted = []
+    for r in results:
+        plain = r.to_dict()
+        version = plain["schema_version"]
+        data = redactor.value(plain)
+        data["schema_version"] = version
+        redacted.append(result_from_dict(data, "the redacted result"))
     return redacted, redactor
 
 

@@ -264,6 +264,13 @@ def assess(build: Build) -> Assessment:
             f"{where.nearest.cu}. Statuses the build cannot settle are 'unknown'."
         )
 
+    if exact is not None and exact.has_su("Mar21SU") and cu_row is not None:
+        later = [r for r in table.cu_rows(cu_row.product, cu_row.cu) if r.build.key > exact.build.key]
+        if not later:
+            notes.append(
+                f"{exact.name} is the last update released for {cu_row.cu} (March 2021): it fixed ProxyLogon "
+                "only; later vulnerabilities stay open until the CU is updated."
+            )
     cves: list[CveStatus] = []
     not_applicable: list[str] = []
     for cve in table.cves.values():

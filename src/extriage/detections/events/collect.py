@@ -14,7 +14,7 @@ from typing import Any
 
 from extriage.detections.events.engine import EventRule, RuleSet, Sequence
 from extriage.findings import EvidenceLine, FamilyCoverage, Finding, Indicators, Outcome, TimelineEvent, iso
-from extriage.formats.event_record import EventRecord, cap
+from extriage.formats.event_record import EventRecord, as_text, cap
 
 MAX_EVIDENCE = 5  # evidence records kept per finding (the count says how many matched)
 MAX_TIMELINE_PER_FINDING = 50
@@ -82,18 +82,19 @@ class EventCollector:
         else:
             self.time_fields[rec.time_field] = self.time_fields.get(rec.time_field, 0) + 1
         if rec.event_id in (1102, 104) and rec.provider.lower() == "microsoft-windows-eventlog":
-            cleared_channel = rec.data.get("Channel") if rec.event_id == 104 else "Security"
+            cleared_channel = as_text(rec.data.get("Channel")) if rec.event_id == 104 else "Security"
             span.cleared.append(
                 {
                     "time": iso(rec.time),
                     "log": cleared_channel or channel,
-                    "by": "\\".join(x for x in (rec.data.get("SubjectDomainName"), rec.data.get("SubjectUserName")) if x),
+                    "by": "\\".join(as_text(rec.data.get(x)) for x in ("SubjectDomainName", "SubjectUserName") if rec.data.get(x)),
                     "record": rec.position,
                 }
             )
+        data = rec.data
         for name in IP_FIELDS:
-            ip = rec.data.get(name)
-            if ip and ip.strip().lower() not in _NOT_REMOTE:
+            ip = data.get(name)
+            if ip and type(ip) is str and ip.strip().lower() not in _NOT_REMOTE:
                 self._see_ip(ip.strip(), rec)
         hits = self.rules.match(rec)
         for rule in hits:
@@ -129,7 +130,7 @@ class EventCollector:
 
     def _hit(self, rule: EventRule, rec: EventRecord) -> None:
         outcome = rule.outcome_for(rec)
-        key = (rule.id, outcome.value, rec.computer.lower(), *(rec.data.get(g, "") or _special(rec, g) for g in rule.group_by))
+        key = (rule.id, outcome.value, rec.computer.lower(), *(as_text(rec.data.get(g)) or _special(rec, g) for g in rule.group_by))
         finding = self.findings.get(key)
         if finding is None:
             finding = self.findings[key] = Finding(
@@ -153,22 +154,28 @@ class EventCollector:
         if len(finding.evidence) < MAX_EVIDENCE:
             fields = _base_fields(rec)
             for name in sorted(rule.fields | set(rule.group_by)):
-                value = rec.data.get(name) or _special(rec, name)
+                value = as_text(rec.data.get(name)) or _special(rec, name)
                 if value:
                     fields[name] = cap(value, 2000)
             finding.evidence.append(
                 EvidenceLine(source=self.source, line=rec.position, raw=rec.raw_text(), fields=fields, timestamp=rec.time)
             )
+        if finding.count > 200:  # indicators of later repeats are the same values; spare the work
+            self._after_hit(rule, rec, key)
+            return
         ind = Indicators()
         for kind, names in rule.indicators.items():
             values: list[str] = getattr(ind, kind)
             for name in names:
-                value = (rec.data.get(name) or "").strip()
+                value = as_text(rec.data.get(name)).strip()
                 if value and value != "-" and value not in values:
                     values.append(value)
         finding.indicators.merge(ind)
+        self._after_hit(rule, rec, key)
+
+    def _after_hit(self, rule: EventRule, rec: EventRecord, key: tuple[str, ...]) -> None:
         for name in rule.webshell_paths:
-            value = (rec.data.get(name) or "").strip().strip("'\"")
+            value = as_text(rec.data.get(name)).strip().strip("'\"")
             if value:
                 self.webshell_paths.add(value.replace("/", "\\").lower())
         n = self._timeline_count.get(key, 0)
@@ -253,7 +260,7 @@ def _base_fields(rec: EventRecord) -> dict[str, Any]:
 def _first_ip(rec: EventRecord) -> str:
     for name in IP_FIELDS:
         ip = rec.data.get(name)
-        if ip and ip.strip() not in _NOT_REMOTE:
+        if ip and type(ip) is str and ip.strip() not in _NOT_REMOTE:
             return ip.strip()
     return ""
 

@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 from extriage.findings import Confidence, Outcome, Severity
-from extriage.formats.event_record import EventRecord
+from extriage.formats.event_record import EventRecord, as_text
 
 _WS = re.compile(r"\s+")
 _QUOTES = str.maketrans({"'": '"', "\u2018": '"', "\u2019": '"', "\u201c": '"', "\u201d": '"'})
@@ -61,7 +61,7 @@ class View:
         if key == "message":
             return rec.message or None
         if key == "text":
-            return "\n".join([rec.message, *rec.data.values()])
+            return "\n".join([rec.message, *(as_text(v) for v in rec.data.values())])
         if key == "channel":
             return rec.channel
         if key == "provider":
@@ -74,6 +74,8 @@ class View:
                 self._lower = {k.lower(): k for k in rec.data}
             real = self._lower.get(key)
             value = rec.data.get(real) if real is not None else None
+        if value is not None and type(value) is not str:
+            value = as_text(value)
         return value if value else None
 
     def get(self, name: str) -> str | None:
@@ -185,11 +187,12 @@ class EventRule:
     incident_window: bool = False  # only means something near other attack traces (see stage)
     tags: list[str] = field(default_factory=list)
 
-    def applies(self, rec: EventRecord) -> bool:
+    def applies_to_source(self, rec: EventRecord) -> bool:
         if self.channels and rec.channel.lower() not in self.channels:
             return False
-        if self.providers and rec.provider.lower() not in self.providers:
-            return False
+        return not (self.providers and rec.provider.lower() not in self.providers)
+
+    def applies(self, rec: EventRecord) -> bool:
         return not (self.levels and rec.level not in self.levels)
 
     def outcome_for(self, rec: EventRecord) -> Outcome:
@@ -223,11 +226,21 @@ class RuleSet:
     sequences: list[Sequence]
     by_event_id: dict[int, list[EventRule]]
     any_event_id: list[EventRule]
+    _candidates: dict[tuple[int | None, str, str], list[EventRule]] = field(default_factory=dict)
+
+    def candidates(self, rec: EventRecord) -> list[EventRule]:
+        """Rules whose event id, provider and channel fit ``rec`` (cached per combination)."""
+        key = (rec.event_id, rec.provider, rec.channel)
+        found = self._candidates.get(key)
+        if found is None:
+            pool = self.by_event_id.get(rec.event_id, []) if rec.event_id is not None else []
+            found = [r for r in [*pool, *self.any_event_id] if r.applies_to_source(rec)]
+            if len(self._candidates) < 10_000:
+                self._candidates[key] = found
+        return found
 
     def match(self, rec: EventRecord) -> list[EventRule]:
-        candidates = self.by_event_id.get(rec.event_id, []) if rec.event_id is not None else []
-        if self.any_event_id:
-            candidates = candidates + self.any_event_id
+        candidates = self.candidates(rec)
         if not candidates:
             return []
         view: View | None = None

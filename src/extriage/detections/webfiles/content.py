@@ -14,12 +14,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import yara_x
 
+from extriage.detections.webfiles.baseline import Baseline, load_baseline, normalise_relative
+from extriage.detections.webfiles.knowledge import known_bad, location_rules
+from extriage.detections.webfiles.paths import PathMatcher
 from extriage.detections.webfiles.rules import load_serialized
 from extriage.evidence.locate import LocatedFile
 from extriage.evidence.source import open_artifact
@@ -59,6 +61,9 @@ class ContentParams:
     rules: bytes  # serialised yara-x rules
     max_size: int
     timeout: float
+    external: bool = False  # external rules present: set the Loki-style globals per file
+    path_engine: str = "re2"
+    baselines: tuple[str, ...] = ()  # extra baseline CSVs
 
 
 @dataclass(slots=True)
@@ -66,7 +71,9 @@ class _Worker:
     key: int
     scanner: yara_x.Scanner
     timeout: int
-    names: dict[str, str] = field(default_factory=dict)
+    matcher: PathMatcher
+    baseline: Baseline
+    known_bad: dict[str, str] = field(default_factory=dict)
 
 
 _STATE: _Worker | None = None
@@ -79,13 +86,18 @@ def init_worker(params: ContentParams) -> None:
 
 def _scanner(params: ContentParams) -> _Worker:
     global _STATE
-    key = hash(params.rules)
+    key = hash((params.rules, params.baselines, params.path_engine))
     if _STATE is None or _STATE.key != key:
         scanner = yara_x.Scanner(load_serialized(params.rules))
         timeout = max(1, round(params.timeout))
         scanner.set_timeout(timeout)
         scanner.max_matches_per_pattern(64)
-        _STATE = _Worker(key, scanner, timeout)
+        try:
+            baseline = load_baseline(list(params.baselines))
+        except (OSError, ValueError):  # reported once by the main process
+            baseline = load_baseline([])
+        matcher = PathMatcher(location_rules(), params.path_engine)
+        _STATE = _Worker(key, scanner, timeout, matcher, baseline, known_bad().sha256)
     return _STATE
 
 
@@ -166,14 +178,17 @@ def _open(f: LocatedFile) -> BinaryIO:
     return open_artifact(f.ref)
 
 
-def _yara(worker: _Worker, data: bytes, f: LocatedFile, kind: str) -> tuple[list[dict[str, Any]], str | None]:
-    name = file_name(f)
-    dot = name.rfind(".")
+def _yara(
+    worker: _Worker, data: bytes, f: LocatedFile, kind: str, external: bool
+) -> tuple[list[dict[str, Any]], str | None]:
     scanner = worker.scanner
-    scanner.set_global("filename", name)
-    scanner.set_global("filepath", f.logical)
-    scanner.set_global("extension", name[dot:].lower() if dot >= 0 else "")
-    scanner.set_global("filetype", kind.upper())
+    if external:
+        name = file_name(f)
+        dot = name.rfind(".")
+        scanner.set_global("filename", name)
+        scanner.set_global("filepath", f.logical)
+        scanner.set_global("extension", name[dot:].lower() if dot >= 0 else "")
+        scanner.set_global("filetype", kind.upper())
     try:
         results = scanner.scan(data)
     except yara_x.TimeoutError:
@@ -233,14 +248,18 @@ def _targeted(data: bytes, head: bytes, f: LocatedFile, kind: str) -> list[dict[
     return hits
 
 
-def examine(f: LocatedFile, mode: str, params: ContentParams) -> FileOutcome:
-    """Process one file (in a worker). Raises ``OSError`` on I/O problems (reported by the caller)."""
+def examine(f: LocatedFile, mode: str, params: ContentParams, rel: str | None = None) -> FileOutcome:
+    """Process one file (in a worker). Raises ``OSError`` on I/O problems (reported by the caller).
+
+    ``rel``: the file's path inside its Exchange install, for the known-good baseline lookup.
+    ``out.data`` holds: kind, hits, content_scanned, loc (location rule indices), bad (MSTIC family),
+    rel/bclass/builds (baseline class)."""
     shown = display(f)
     out = FileOutcome(shown, size=f.ref.size, mtime=f.ref.mtime)
-    started = time.monotonic()
+    worker = _scanner(params)
     with _open(f) as fh:
         head = fh.read(8)
-        kind = sniff(head)
+        kind = sniff(head) if mode == PEEK else ""
         if mode == PEEK and kind not in ("minidump", "dearcry"):
             out.data = {"kind": kind, "mode": PEEK, "hits": []}
             return out  # only 8 bytes were read: not a file read for the ledger
@@ -276,9 +295,16 @@ def examine(f: LocatedFile, mode: str, params: ContentParams) -> FileOutcome:
                         )
                         break
                 tail = chunk[-32:]
-    out.sha256 = sha.hexdigest()
+    out.sha256 = digest = sha.hexdigest()
     out.size = read
     hits: list[dict[str, Any]] = []
+    facts: dict[str, Any] = {"mode": DEEP, "hits": hits, "loc": worker.matcher.match_ids(f.key)}
+    if digest in worker.known_bad:
+        facts["bad"] = worker.known_bad[digest]
+    if rel is not None:
+        norm = normalise_relative(rel)
+        facts["rel"] = norm
+        facts["bclass"], facts["builds"] = worker.baseline.lookup(norm, digest)
     if big:
         if lsass_hit is not None:
             hits.append(lsass_hit)
@@ -292,36 +318,31 @@ def examine(f: LocatedFile, mode: str, params: ContentParams) -> FileOutcome:
                 partial=True,
             )
         )
-        out.data = {"kind": kind, "mode": DEEP, "hits": hits, "content_scanned": False}
+        out.data = {**facts, "kind": kind, "content_scanned": False}
         return out
     data = bytes(buf)
     kind = sniff(data[:4096])
     hits.extend(_targeted(data, head, f, kind))
     scanned = False
     if kind not in ("log", "empty", "minidump", "dearcry", "zip", "7z", "rar"):
-        worker = _scanner(params)
         text = _as_text(data, kind)
-        yhits, problem = _yara(worker, text, f, kind)
+        yhits, problem = _yara(worker, text, f, kind, params.external)
         hits.extend(yhits)
         scanned = problem is None
         if problem:
             out.skipped.append(SkippedFile(shown, problem, partial=True))
-    out.data = {
-        "kind": kind,
-        "mode": DEEP,
-        "hits": hits,
-        "content_scanned": scanned,
-        "seconds": round(time.monotonic() - started, 4),
-    }
+    out.data = {**facts, "kind": kind, "content_scanned": scanned}
     return out
 
 
-def examine_batch(batch: list[tuple[LocatedFile, str]], params: ContentParams) -> list[FileOutcome]:
+def examine_batch(
+    batch: list[tuple[LocatedFile, str, str | None]], params: ContentParams
+) -> list[FileOutcome]:
     """Worker entry point: a batch of files keeps per-task overhead low on trees of small files."""
     outs = []
-    for f, mode in batch:
+    for f, mode, rel in batch:
         try:
-            outs.append(examine(f, mode, params))
+            outs.append(examine(f, mode, params, rel))
         except FileNotFoundError:
             outs.append(_skipped(f, "vanished while scanning (file not found)"))
         except PermissionError:

@@ -43,6 +43,10 @@ class PathMatcher:
 
     def match(self, key: str) -> list[LocationRule]:
         """Rules matching a lower-case ``/``-separated path key (a leading ``/`` is added)."""
+        return [self.rules[i] for i in self.match_ids(key)]
+
+    def match_ids(self, key: str) -> list[int]:
+        """Indices (into ``rules``) of the rules matching ``key``."""
         text = "/" + key.lstrip("/")
         if self.backend == "re2":
             ids: list[int] = sorted(self._set.Match(text) or [])
@@ -59,5 +63,5 @@ class PathMatcher:
             exc = self._except[i]
             if exc is not None and exc.search(text):
                 continue
-            out.append(self.rules[i])
+            out.append(i)
         return out

@@ -88,7 +88,7 @@ class Selection:
     deep: dict[str, tuple[LocatedFile, str]] = field(default_factory=dict)  # key -> (file, place)
     peek: list[LocatedFile] = field(default_factory=list)
     places: Counter[str] = field(default_factory=Counter)
-    rel: dict[str, str] = field(default_factory=dict)  # key -> baseline-normalised path in the install
+    rel: dict[str, str] = field(default_factory=dict)  # key -> path inside the Exchange install
 
 
 class WebFilesStage:
@@ -107,23 +107,30 @@ class WebFilesStage:
         ruleset = build_ruleset(list(ctx.options.rules_dirs))
         for message in ruleset.errors:
             ctx.result.coverage.warn(message)
-        params = content.ContentParams(
-            ruleset.serialized, ctx.options.max_file_size, ctx.options.file_timeout
-        )
-
-        work = [(f, content.DEEP) for f, _ in sel.deep.values()] + [(f, content.PEEK) for f in sel.peek]
-        done = list(_run(ctx, work, params))
-
+        extra_baselines = tuple(str(p) for p in ctx.options.extra.get("webfiles_baseline", []))
         baseline: Baseline | None = None
-        extra_baselines = [str(p) for p in ctx.options.extra.get("webfiles_baseline", [])]
-        if sel.rel or extra_baselines:
+        if extra_baselines:
             try:
-                baseline = load_baseline(extra_baselines)
+                baseline = load_baseline(list(extra_baselines))
             except (OSError, ValueError) as exc:
                 ctx.result.coverage.warn(
-                    f"The known-good baseline could not be loaded ({exc}); modified pages were not judged."
+                    f"The extra baseline could not be loaded ({exc}); only the shipped baseline was used."
                 )
-                baseline = load_baseline([])
+                extra_baselines = ()
+        engine = str(ctx.options.extra.get("webfiles_path_engine", "re2"))
+        params = content.ContentParams(
+            ruleset.serialized,
+            ctx.options.max_file_size,
+            ctx.options.file_timeout,
+            external=any(s.external for s in ruleset.sources),
+            path_engine=engine,
+            baselines=extra_baselines,
+        )
+        work = [(f, content.DEEP, sel.rel.get(f.key)) for f, _ in sel.deep.values()]
+        work += [(f, content.PEEK, None) for f in sel.peek]
+        done = list(_run(ctx, work, params))
+
+        rules = location_rules()
         kb = known_bad()
         fam = ctx.result.coverage.family(FAMILY)
         facts_list: list[FileFacts] = []
@@ -132,13 +139,11 @@ class WebFilesStage:
         pending_baseline: list[tuple[FileFacts, str, str]] = []
         compiled: list[tuple[FileFacts, dict[str, Any]]] = []
         deep_read = peeked = content_scanned = 0
-        for f, mode, out in done:
+        for f, _mode, out in done:
             data = out.data
-            is_deep = mode == content.DEEP or out.sha256 is not None
-            if not is_deep:
-                peeked += 1
-                continue
-            if data.get("kind") == "unread":
+            if out.sha256 is None:
+                if data.get("kind") != "unread":
+                    peeked += 1
                 continue
             deep_read += 1
             fam.files += 1
@@ -146,6 +151,16 @@ class WebFilesStage:
             fam.span(f.ref.mtime)
             if data.get("content_scanned"):
                 content_scanned += 1
+            bclass = data.get("bclass")
+            if bclass is not None:
+                classes[bclass] += 1
+                if bclass == KNOWN_GOOD:
+                    matched_builds.append(tuple(data.get("builds", ())))
+            hits = data.get("hits", [])
+            loc = data.get("loc", [])
+            bad = data.get("bad")
+            if not (hits or loc or bad or bclass in (MODIFIED, UNKNOWN)):
+                continue  # the fast path: nothing to say about this file
             facts = FileFacts(
                 out.path,
                 f.logical,
@@ -155,12 +170,11 @@ class WebFilesStage:
                 f.ref.mtime,
                 mapper.url_for(f.key, f.logical),
             )
-            for rule in matcher.match(f.key):
-                facts.reasons.append(location_reason(rule, f.logical))
-            sha = (out.sha256 or "").lower()
-            if sha in kb.sha256:
-                facts.reasons.append(known_bad_reason(kb.sha256[sha], kb.source, sha))
-            for hit in data.get("hits", []):
+            for i in loc:
+                facts.reasons.append(location_reason(rules[i], f.logical))
+            if bad:
+                facts.reasons.append(known_bad_reason(str(bad), kb.source, out.sha256))
+            for hit in hits:
                 if hit["check"] == "yara":
                     facts.reasons.append(yara_reason(hit))
                 elif hit["check"] == "compiled":
@@ -169,20 +183,16 @@ class WebFilesStage:
                     reason = check_reason(hit)
                     if reason is not None:
                         facts.reasons.append(reason)
-            rel = sel.rel.get(f.key)
-            if rel is not None and baseline is not None and out.sha256:
-                cls, builds = baseline.lookup(rel, out.sha256)
-                classes[cls] += 1
-                if cls == KNOWN_GOOD:
-                    matched_builds.append(builds)
-                else:
-                    pending_baseline.append((facts, cls, rel))
+            if bclass in (MODIFIED, UNKNOWN):
+                pending_baseline.append((facts, str(bclass), str(data.get("rel", ""))))
             facts_list.append(facts)
+        if compiled and baseline is None:
+            baseline = load_baseline([])
 
         inferred = infer_build(matched_builds)
         covered = classes[KNOWN_GOOD] > 0 and classes[KNOWN_GOOD] >= classes[MODIFIED]
         build_name = inferred.get("build") if isinstance(inferred.get("build"), str) else None
-        if baseline is not None and covered:
+        if covered:
             for facts, cls, rel in pending_baseline:
                 if cls == UNKNOWN and facts.extension not in content.SCRIPT_EXTENSIONS | {".dll"}:
                     continue
@@ -191,7 +201,7 @@ class WebFilesStage:
                 )
                 if reason is not None:
                     facts.reasons.append(reason)
-        elif baseline is not None and pending_baseline:
+        elif pending_baseline:
             fam.notes.append(
                 f"{len(pending_baseline)} files under Exchange's web folders match no shipped baseline "
                 "(baselines end at the March 2021 updates): modified/unknown pages were not judged; "
@@ -292,6 +302,13 @@ def _exchange_rel(key: str, installs: list[str]) -> str | None:
     return normalise_relative(rel)
 
 
+def _install_rel(key: str, installs: list[str]) -> str | None:
+    rel = relative_to_install(key, installs)
+    if rel is None or not rel.startswith(("frontend/httpproxy/", "clientaccess/")):
+        return None
+    return rel
+
+
 def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher: PathMatcher) -> Selection:
     inv = ctx.inventory
     sel = Selection()
@@ -300,7 +317,7 @@ def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher
     for f in inv.files:
         k = "/" + f.key
         place = None
-        rel = _exchange_rel(f.key, installs)
+        rel = _install_rel(f.key, installs)
         if rel is not None:
             place = "Exchange web folders"
             sel.rel[f.key] = rel
@@ -328,11 +345,13 @@ def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher
     return sel
 
 
-def _batches(work: list[tuple[LocatedFile, str]]) -> Iterator[list[tuple[LocatedFile, str]]]:
-    batch: list[tuple[LocatedFile, str]] = []
+def _batches(
+    work: list[tuple[LocatedFile, str, str | None]],
+) -> Iterator[list[tuple[LocatedFile, str, str | None]]]:
+    batch: list[tuple[LocatedFile, str, str | None]] = []
     size = 0
     for item in work:
-        f, mode = item
+        f, mode, _ = item
         cost = f.ref.size if mode == content.DEEP else 0
         limit = _BATCH_FILES if mode == content.DEEP else _PEEK_BATCH
         if batch and (len(batch) >= limit or size + cost > _BATCH_BYTES or batch[-1][1] != mode):
@@ -345,17 +364,17 @@ def _batches(work: list[tuple[LocatedFile, str]]) -> Iterator[list[tuple[Located
 
 
 def _run(
-    ctx: ScanContext, work: list[tuple[LocatedFile, str]], params: content.ContentParams
+    ctx: ScanContext, work: list[tuple[LocatedFile, str, str | None]], params: content.ContentParams
 ) -> Iterator[tuple[LocatedFile, str, FileOutcome]]:
     """Run the per-file pipeline over both cores (largest files first), merging as results arrive."""
     work = sorted(work, key=lambda w: (w[1] != content.DEEP, -w[0].ref.size))
-    total = sum(f.ref.size for f, m in work if m == content.DEEP) or 1
+    total = sum(f.ref.size for f, m, _ in work if m == content.DEEP) or 1
     done = 0
     workers = ctx.options.workers()
     batches = list(_batches(work))
     if workers <= 1 or len(batches) <= 1:
         content.init_worker(params)
-        results: Iterator[tuple[list[tuple[LocatedFile, str]], list[FileOutcome]]] = (
+        results: Iterator[tuple[list[tuple[LocatedFile, str, str | None]], list[FileOutcome]]] = (
             (b, content.examine_batch(b, params)) for b in batches
         )
         yield from _merge_all(ctx, results, total)
@@ -365,13 +384,13 @@ def _run(
     ) as pool:
         futures = {pool.submit(content.examine_batch, b, params): b for b in batches}
 
-        def completed() -> Iterator[tuple[list[tuple[LocatedFile, str]], list[FileOutcome]]]:
+        def completed() -> Iterator[tuple[list[tuple[LocatedFile, str, str | None]], list[FileOutcome]]]:
             for fut in cf.as_completed(futures):
                 batch = futures[fut]
                 try:
                     yield batch, fut.result()
                 except Exception as exc:  # a worker died: report its files, never lose them silently
-                    yield batch, [content._skipped(f, f"worker failed: {exc}") for f, _ in batch]
+                    yield batch, [content._skipped(f, f"worker failed: {exc}") for f, _, _ in batch]
 
         yield from _merge_all(ctx, completed(), total)
     del done
@@ -379,15 +398,15 @@ def _run(
 
 def _merge_all(
     ctx: ScanContext,
-    results: Iterator[tuple[list[tuple[LocatedFile, str]], list[FileOutcome]]],
+    results: Iterator[tuple[list[tuple[LocatedFile, str, str | None]], list[FileOutcome]]],
     total: int,
 ) -> Iterator[tuple[LocatedFile, str, FileOutcome]]:
     done = 0
     for batch, outs in results:
-        for (f, mode), out in zip(batch, outs, strict=True):
+        for (f, mode, _), out in zip(batch, outs, strict=True):
             ctx.merge(out)
             yield f, mode, out
-        done += sum(f.ref.size for f, m in batch if m == content.DEEP)
+        done += sum(f.ref.size for f, m, _ in batch if m == content.DEEP)
         ctx.progress("web files", done, total)
 
 
