@@ -1,6 +1,6 @@
 """Core-logs benchmark: the logs stage alone and the prefilter engines, against ripgrep, in one run.
 
-    .venv/bin/python bench/core/bench_logs.py --size 300MB          # generate into bench/data/core, measure, delete
+    .venv/bin/python bench/core/bench_logs.py --size 300MB --rounds 3   # generate into bench/data/core, measure, delete
     .venv/bin/python bench/core/bench_logs.py --data bench/data/core --keep
 
 Measures, on the same generated tree (page cache warmed first):
@@ -102,6 +102,7 @@ def main() -> None:
     ap.add_argument("--size", default="300MB")
     ap.add_argument("--data", default=str(ROOT / "bench/data/core"))
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     data = Path(args.data)
     if not (data / "extriage-generated.json").exists():
@@ -112,17 +113,19 @@ def main() -> None:
     pats = rg_patterns()
     cmd = ["rg", "-j2", "-i", "-c", "--no-messages"] + [a for p in pats for a in ("-e", p)] + [str(data)]
     subprocess.run(cmd, capture_output=True, check=False)  # warm the page cache
-    t0 = time.perf_counter()
-    rg = subprocess.run(cmd, capture_output=True, check=False)
-    rg_s = time.perf_counter() - t0
-    if rg.returncode not in (0, 1):
-        sys.exit(f"ripgrep failed: {rg.stderr.decode()[:300]}")
-    print(f"tree: {total / 2**20:.0f} MiB; ripgrep -j2: {rg_s:.2f} s = {total / rg_s / 2**20:.0f} MiB/s")
-    for engine in ("hyperscan", "re2"):
-        secs, peak, lines = run_stage(data, engine)
-        print(f"logs stage ({engine}): {secs:.2f} s = {total / secs / 2**20:.0f} MiB/s, ratio to rg {rg_s / secs:.2f}, "
-              f"{lines:,} lines, peak tree RSS {peak / 2**20:.0f} MiB, this process maxrss "
-              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(f"tree: {total / 2**20:.0f} MiB")
+    for rnd in range(args.rounds):  # alternate the tools: the shared machine's load changes by the second
+        t0 = time.perf_counter()
+        rg = subprocess.run(cmd, capture_output=True, check=False)
+        rg_s = time.perf_counter() - t0
+        if rg.returncode not in (0, 1):
+            sys.exit(f"ripgrep failed: {rg.stderr.decode()[:300]}")
+        print(f"round {rnd + 1}: ripgrep -j2: {rg_s:.2f} s = {total / rg_s / 2**20:.0f} MiB/s; load {os.getloadavg()[0]:.1f}")
+        for engine in ("hyperscan", "re2"):
+            secs, peak, lines = run_stage(data, engine)
+            print(f"  logs stage ({engine}): {secs:.2f} s = {total / secs / 2**20:.0f} MiB/s, ratio to rg {rg_s / secs:.2f}, "
+                  f"{lines:,} lines, peak tree RSS {peak / 2**20:.0f} MiB, this process maxrss "
+                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     raw = engines_raw(data)
     print(f"raw prefilter, 1 core, {raw['mib']:.0f} MiB in memory: hyperscan {raw['hyperscan']:.0f} MiB/s "
           f"({raw['hyperscan_hits']} lines), re2 {raw['re2']:.0f} MiB/s ({raw['re2_hits']} lines)")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from extriage.formats import exchange_csv, logscan, oabgen, w3c
+from extriage.formats import exchange_csv, logscan, oabgen
 from extriage.formats.logscan import Candidate, WalkStats, walk
 from extriage.formats.prefilter import Prefilter
 from extriage.formats.records import parse_record

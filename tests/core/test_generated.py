@@ -59,7 +59,7 @@ def test_generated_clean_server(runs: dict[str, tuple[Any, ScanResult]]) -> None
 
 
 def test_generated_attempts_only(runs: dict[str, tuple[Any, ScanResult]]) -> None:
-    gen, result = runs["attempts"]
+    _gen, result = runs["attempts"]
     log_outcomes = {f.outcome for f in result.findings if f.rule_id.startswith(("PL-", "WS-", "XS-"))}
     assert Outcome.ATTEMPT in log_outcomes
     assert not log_outcomes & {Outcome.SUCCESS, Outcome.WEBSHELL}, [

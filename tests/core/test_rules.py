@@ -132,6 +132,7 @@ def test_26858_oab_paths(path: str, flagged: bool) -> None:
         (iis_line("2021-03-05 03:00:00", "POST", "/ecp/auth/w.aspx", "1.2.3.4", "200"), ("WS-ECP-AUTH", "default", Outcome.WEBSHELL)),
         (iis_line("2021-03-05 03:00:00", "POST", "/ecp/y.js", "1.2.3.4", "200", ua="python-requests/2.25.1"), ("PL-IIS-EXPLOIT-UA", "default", Outcome.ATTEMPT)),
         (iis_line("2021-03-05 03:00:00", "GET", "/owa/auth/x.js", "1.2.3.4", "500", ua="Mozilla/5.0+(compatible;+Nmap+Scripting+Engine)"), ("PL-IIS-SSRF-ENTRY", "scanner", Outcome.SCANNER)),
+        (iis_line("2021-03-05 03:00:00", "POST", "/owa/auth/Current/themes/resources/logon.css", "1.2.3.4", "200"), ("PL-IIS-POST-STATIC", "default", Outcome.ATTEMPT)),
     ],
 )
 def test_iis_web_shell_and_entry_rules(line: str, expected: tuple[str, str, Outcome]) -> None:

@@ -55,7 +55,7 @@ def compromised(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ScanRes
 
 
 def test_compromised_verdict_chain_and_timeline(compromised: tuple[Path, ScanResult]) -> None:
-    root, result = compromised
+    _root, result = compromised
     assert result.verdict == Verdict.COMPROMISED
     assert ATTACKER in result.verdict_reason
     assert result.waves["proxylogon"] == Verdict.COMPROMISED
@@ -77,7 +77,7 @@ def test_compromised_verdict_chain_and_timeline(compromised: tuple[Path, ScanRes
 
 
 def test_findings_carry_raw_line_hash_and_line_number(compromised: tuple[Path, ScanResult]) -> None:
-    root, result = compromised
+    _root, result = compromised
     hashes = {r.path: r.sha256 for r in result.files}
     f = next(f for f in result.findings if f.rule_id == "PL-26855-SSRF" and "proxylogon-ecp" in " ".join(f.tags))
     ev = f.evidence[0]
@@ -135,7 +135,7 @@ def test_zip_and_plain_folder_layouts(tmp_path: Path, compromised: tuple[Path, S
     flat = tmp_path / "flat"
     flat.mkdir()
     for i, p in enumerate(sorted(root.rglob("*.LOG")) + sorted(root.rglob("*.log"))):
-        (flat / f"file{i}.log").write_bytes(p.read_bytes())
+        (flat / (f"file{i}.log" if i % 2 else f"noext{i}")).write_bytes(p.read_bytes())
     result = scan(flat)
     assert result.verdict == Verdict.COMPROMISED
     assert {"httpproxy", "iis", "ecp", "oabgen"} <= set(result.coverage.families)
@@ -229,3 +229,22 @@ def test_timeline_csv_sorted(tmp_path: Path, compromised: tuple[Path, ScanResult
 
 def test_fields_list_is_real() -> None:
     assert "AnchorMailbox" in FIELDS
+
+
+def test_extra_rule_folder_and_broken_rule_file(tmp_path: Path) -> None:
+    ev = tmp_path / "ev"
+    write(ev, f"{INSTALL}/Logging/HttpProxy/Owa/HttpProxy_2021030306-1.LOG",
+          hp_header("plain") + hp_row(DateTime="2021-03-03T06:00:00Z", Protocol="Owa", UrlStem="/owa/evil-marker",
+                                      ClientIpAddress="198.51.100.7", HttpStatus="200") + "\n")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "mine.yml").write_text(
+        "rules:\n  - id: MY-1\n    title: marker\n    family: httpproxy\n    wave: other\n    prefilter: [evil-marker]\n"
+        "    match: {cs-uri-stem|endswith: /evil-marker}\n    outcome: attempt\n    indicators: {client_ips: [c-ip]}\n")
+    res = runner.invoke(app, ["scan", str(ev), "-j", "1", "--log-rules", str(rules), "--json", "-"])
+    data = json.loads(res.stdout)
+    assert res.exit_code == 10 and data["findings"][0]["rule_id"] == "MY-1"
+    assert data["findings"][0]["indicators"]["client_ips"] == ["198.51.100.7"]
+    (rules / "mine.yml").write_text("rules:\n  - id: MY-1\n    title: x\n")
+    res = runner.invoke(app, ["scan", str(ev), "-j", "1", "--log-rules", str(rules)])
+    assert res.exit_code == 2 and "mine.yml" in res.output and "MY-1" in res.output and "Traceback" not in res.output

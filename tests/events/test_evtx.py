@@ -106,3 +106,25 @@ def test_scan_reports_bad_evtx_and_reads_the_rest(tmp_path: Path, shared_data: P
     assert "empty" in reasons["empty.evtx"].reason
     assert reasons["cut.evtx"].partial and "recovered" in reasons["cut.evtx"].reason
     assert "EVT-MGMT-TRANSPORT-AGENT" in rule_ids(result)
+
+
+def test_evtx_inside_a_zip_and_hostile_export_lines(tmp_path: Path, shared_data: Path) -> None:
+    import json
+    import zipfile
+
+    src = shared_data / "evtx-samples-cc0" / "ID6-Failed to install an Exchange transport agent.evtx"
+    good = {"EventID": 4720, "Channel": "Security", "SourceName": "Microsoft-Windows-Security-Auditing",
+            "TimeCreated": "2021-03-02T10:00:00Z", "TargetUserName": "x"}
+    huge = b"{\"EventID\": 1, \"CommandLine\": \"" + b"A" * (9 * 1024 * 1024) + b"\"}"
+    export = (json.dumps(good) + "\n").encode() + huge + b"\n" + (json.dumps(good) + "\n").encode()
+    archive = tmp_path / "evidence.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(src, "C/Windows/System32/winevt/Logs/MSExchange Management.evtx")
+        zf.writestr("exports/security.jsonl", export)
+    result = scan(archive)
+    assert "EVT-MGMT-TRANSPORT-AGENT" in rule_ids(result)
+    acct = next(f for f in result.findings if f.rule_id == "EVT-ACCT-CREATED")
+    assert acct.count == 2  # both lines around the 9 MB line were read
+    skipped = next(s for s in result.coverage.skipped if s.path.endswith("security.jsonl"))
+    assert skipped.partial and "longer than" in skipped.reason
+    assert any(r.path.endswith("MSExchange Management.evtx") and len(r.sha256) == 64 for r in result.files)

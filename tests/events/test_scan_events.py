@@ -78,3 +78,34 @@ def test_no_event_logs_is_said(tmp_path: Path) -> None:
     result = scan(tmp_path)
     assert any("No Windows event logs" in w for w in result.coverage.warnings)
     assert not [f for f in result.findings if "events" in f.tags]
+
+
+def test_event_findings_join_the_attack_story(server: tuple[Path, dict]) -> None:  # type: ignore[type-arg]
+    from datetime import datetime, timedelta
+
+    from extriage.findings import AttackStory, Outcome
+    from extriage.scan.context import ScanOptions
+    from extriage.scan.pipeline import run_scan
+    from extriage.scan.stages import events as stage
+
+    dest, plan = server
+    start = datetime.fromisoformat(plan["attack_start"].replace("Z", "+00:00"))
+
+    class FakeCorrelate:  # stands in for the core correlate stage's story of the web log findings
+        name = "fake-correlate"
+        phase = 50
+
+        def run(self, ctx: ScanContext) -> None:
+            ctx.result.stories.append(
+                AttackStory(wave="proxylogon", title="ProxyLogon attack chain from x", client_ips=["x"],
+                            first_seen=start, last_seen=start + timedelta(minutes=30), outcome=Outcome.SUCCESS)
+            )
+
+    result = run_scan(str(dest), ScanOptions(jobs=1), stages=[*stage.STAGES, FakeCorrelate()])
+    story = next(s for s in result.stories if s.title.endswith("from x"))
+    in_story = {fid for step in story.steps for fid in step.finding_ids}
+    by_rule = {f.rule_id: f.id for f in result.findings}
+    assert by_rule["EVT-MGMT-OAB-WEBSHELL-WRITE"] in in_story
+    assert by_rule["EVT-UM-26857-INVALIDCAST"] in in_story
+    assert by_rule["EVT-PROC-LSASS-DUMP"] in in_story  # post-exploitation joins the closest story
+    assert story.steps == sorted(story.steps, key=lambda s: (s.timestamp, s.title))

@@ -209,3 +209,73 @@ def test_cli_demo(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "VERDICT: COMPROMISED" in r.output
     assert is_generated(tmp_path / "sample")
+
+
+def test_windowed_hours_stay_sorted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Big hours are rendered in time windows (bounded memory): files stay time-ordered and roll over."""
+    from extriage.generator import days, httpproxy
+
+    monkeypatch.setattr(days, "WINDOW_BYTES", 16 * 1024)
+    monkeypatch.setattr(httpproxy, "MAX_FILE_BYTES", 12 * 1024)
+    g = generate(tmp_path / "w", scenario="proxylogon", seed=11, size="2MB", days=2, planter_modules=[])
+    rolled = [p for p in g.dest.rglob("HttpProxy_*-2.LOG")]
+    assert rolled
+    for p in g.dest.rglob("*"):
+        if not p.is_file() or p.name == MARKER or p.suffix.lower() != ".log":
+            continue
+        stamps = [x[:24] for x in p.read_bytes().decode("utf-8-sig").split("\r\n") if x[:2] == "20"]
+        if "u_ex" in p.name:
+            stamps = [s[:19] for s in stamps]
+        assert stamps == sorted(stamps), p
+
+
+def test_append_requests_for_wave_planters(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from extriage.generator.append import Req, append_requests, ms
+
+    g = generate(tmp_path / "a", scenario="clean", seed=1, **TINY)
+    plan = g.plan
+    tree = Tree(g.dest, "kape")
+    when = plan.start + timedelta(days=1, hours=5, minutes=7)
+    append_requests(
+        tree,
+        plan,
+        [
+            Req(
+                ms(when),
+                "Autodiscover",
+                "POST",
+                "/autodiscover/autodiscover.json",
+                "@evil.corp/powershell/?X-Rps-CAT=VgHv",
+                ua="python-requests/2.26.0",
+                client_ip="203.0.113.9",
+                status=200,
+                request_id="r1",
+            ),
+            Req(
+                ms(when + timedelta(days=5)),
+                "PowerShell",
+                "POST",
+                "/powershell",
+                "",
+                client_ip="203.0.113.9",
+                request_id="r2",
+            ),
+        ],
+    )
+    proxy = tree.real_path(
+        f"{plan.install_path}\\Logging\\HttpProxy\\Autodiscover\\HttpProxy_{when:%Y%m%d%H}-1.LOG"
+    )
+    text = proxy.read_bytes().decode("utf-8-sig")
+    assert "/autodiscover/autodiscover.json" in text and "203.0.113.9" in text
+    fe = tree.real_path(f"C:\\inetpub\\logs\\LogFiles\\W3SVC1\\u_ex{when:%y%m%d}.log").read_text()
+    assert (
+        "POST /autodiscover/autodiscover.json @evil.corp/powershell/?X-Rps-CAT=VgHv&CorrelationID=<empty>;&cafeReqId=r1; 443"
+        in fe
+    )
+    # a day outside the generated window gets a new file with its header
+    late = tree.real_path(
+        f"C:\\inetpub\\logs\\LogFiles\\W3SVC1\\u_ex{when + timedelta(days=5):%y%m%d}.log"
+    ).read_text()
+    assert late.startswith("#Software: Microsoft Internet Information Services 10.0")

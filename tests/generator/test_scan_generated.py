@@ -19,7 +19,9 @@ from extriage.scan.pipeline import run_scan
         ("proxylogon", {Verdict.COMPROMISED}),
     ],
 )
-def test_verdict_matches_scenario(servers: dict[str, GeneratedServer], scenario: str, expected: set[Verdict]) -> None:
+def test_verdict_matches_scenario(
+    servers: dict[str, GeneratedServer], scenario: str, expected: set[Verdict]
+) -> None:
     g = servers[scenario]
     result = run_scan(str(g.dest))
     assert result.verdict in expected, result.verdict_reason

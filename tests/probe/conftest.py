@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mock_exchange import (
     MockFarm,
     Profile,
+    drip_handler,
     forward_proxy,
     free_port,
     garbage_handler,
@@ -46,6 +47,8 @@ PLAIN_PROFILES = {
     ),
     # Exchange 2010 SP3 RU32: full build in the OWA path and the header.
     "ex2010": Profile("ex2010", nodes=[("", "14.3.513.0")], owa_version_header=True),
+    # Exchange 2010 SP3 RU30 without the header: the 4-part OWA path alone is the full build.
+    "ex2010-noheader": Profile("ex2010-noheader", nodes=[("", "14.3.496.0")]),
     # Federated sign-in (ADFS) redirect instead of the logon page; manifest still answers.
     "ex2019-federated": Profile("ex2019-federated", nodes=[("EX19F", "15.2.792.3")], federated=True),
     # Two load-balanced nodes on different builds.
@@ -87,6 +90,7 @@ def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Farm]:
         )[0]
         f.urls["mitigated"] = f"http://127.0.0.1:{mf.start_raw(rewrite_abort_proxy(up))}"
         f.urls["garbage"] = f"http://127.0.0.1:{mf.start_raw(garbage_handler)}"
+        f.urls["drip"] = f"http://127.0.0.1:{mf.start_raw(drip_handler)}"
         f.urls["hang"] = f"http://127.0.0.1:{mf.start_raw(hang_handler)}"
         f.urls["huge"] = f"http://127.0.0.1:{mf.start_raw(huge_handler)}"
         f.urls["proxy"] = f"http://127.0.0.1:{mf.start_raw(forward_proxy(f.proxy_seen))}"

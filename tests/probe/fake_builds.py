@@ -62,6 +62,10 @@ TABLE: dict[str, tuple[str, dict[str, str | None]]] = {
         "Exchange 2019 CU12",
         {"proxylogon": "included", "proxyshell": "included", "proxynotshell": "15.2.1118.20"},
     ),
+    "14.3.496": (
+        "Exchange 2010 SP3 RU30",
+        {"proxylogon": "included", "proxyshell": "included", "proxynotshell": "included"},
+    ),
     "14.3.513": (
         "Exchange 2010 SP3 RU32",
         {"proxylogon": "included", "proxyshell": "included", "proxynotshell": "included"},

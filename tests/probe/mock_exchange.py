@@ -359,6 +359,20 @@ async def garbage_handler(reader: asyncio.StreamReader, writer: asyncio.StreamWr
     writer.close()
 
 
+async def drip_handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answers, then sends one header byte every 0.2 s forever (slowloris in reverse)."""
+    if await _read_head(reader) is None:
+        return
+    writer.write(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+    try:
+        while True:
+            writer.write(b"a")
+            await writer.drain()
+            await asyncio.sleep(0.2)
+    except (ConnectionError, OSError):
+        pass
+
+
 async def hang_handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     await asyncio.sleep(3600)
 

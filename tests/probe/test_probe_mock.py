@@ -37,6 +37,7 @@ def test_every_build_variant(farm: Farm) -> None:
         "ex2019-cu11",
         "ex2019-cu12-cuonly",
         "ex2010",
+        "ex2010-noheader",
         "ex2019-federated",
         "slow",
     ]
@@ -69,6 +70,9 @@ def test_every_build_variant(farm: Farm) -> None:
     assert states(c12)["proxylogon"] == "patched"  # CU12 shipped after the fix
     e10 = r["ex2010"]
     assert (e10.build, e10.confidence) == ("14.3.513.0", "exact")
+    e10n = r["ex2010-noheader"]
+    assert (e10n.build, e10n.confidence) == ("14.3.496.0", "exact") and e10n.source is not None
+    assert e10n.source.source == "owa-path" and e10n.source.raw.startswith("/owa/14.3.496.0/themes/")
     fed = r["ex2019-federated"]
     assert (fed.build, fed.confidence, states(fed)["proxylogon"]) == ("15.2.792.3", "exact", "vulnerable")
     logon = fed.to_dict()["evidence"][0]
@@ -190,3 +194,42 @@ def test_socks_proxy_is_used(farm: Farm) -> None:
     assert r.build == "15.2.1118.40" and r.error is None and r.tls.get("subject") == "CN=mail.example.test"
     port = farm["tls-selfsigned"].rsplit(":", 1)[1]
     assert f"127.0.0.1:{port}" in farm.socks_seen[before:]
+
+
+def test_dripping_server_hits_the_overall_deadline(farm: Farm) -> None:
+    r = run([farm["drip"]], read_timeout=0.5, deadline=1.0, retries=0)[farm["drip"]]
+    assert r.error and "longer than 1s" in r.error and set(states(r).values()) == {"error"}
+
+
+def test_dns_and_tls_errors_are_named() -> None:
+    import socket
+    import ssl
+
+    import httpx
+
+    from extriage.probe.client import ClientOptions, describe_error
+
+    def chained(outer: Exception, inner: BaseException) -> Exception:
+        outer.__cause__ = inner
+        return outer
+
+    opts = ClientOptions()
+    dns = chained(
+        httpx.ConnectError("[Errno -2] Name or service not known"),
+        socket.gaierror(-2, "Name or service not known"),
+    )
+    assert describe_error(dns, opts)[0].startswith("DNS lookup failed")
+    refused = chained(
+        httpx.ConnectError("All connection attempts failed"),
+        ConnectionRefusedError(111, "Connect call failed"),
+    )
+    assert describe_error(refused, opts) == ("connection refused", False)
+    tls = chained(
+        httpx.ConnectError("x"),
+        ssl.SSLError(1, "[SSL: UNSAFE_LEGACY_RENEGOTIATION_DISABLED] unsafe legacy renegotiation disabled"),
+    )
+    assert describe_error(tls, opts)[0].startswith("TLS handshake failed")
+    assert (
+        describe_error(httpx.RemoteProtocolError("Server disconnected without sending a response."), opts)[1]
+        is True
+    )

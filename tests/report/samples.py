@@ -206,7 +206,7 @@ def large(n: int) -> ScanResult:
     base = r.findings[0]
     extra = []
     for i in range(n - len(r.findings)):
-        ip = f"203.0.{(i // 250) % 250}.{i % 250 + 1}"
+        ip = f"203.0.{(i // 250) % 2}.{i % 250 + 1}"  # 500 distinct attacker addresses
         extra.append(
             _finding(
                 10 + i,

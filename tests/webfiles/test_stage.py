@@ -270,3 +270,15 @@ def test_link_stage_joins_log_lines(full: tuple[Path, object]) -> None:
     assert f.id in ctx.result.timeline[-1].finding_ids or any(
         f.id in e.finding_ids for e in ctx.result.timeline
     )
+
+
+def test_zip_collection(tmp_path: Path) -> None:
+    """The same pipeline reads members of a zipped Velociraptor collection in place."""
+    gen = generate(
+        tmp_path / "c.zip", scenario="proxylogon", size="1MB", layout="zip-velociraptor", seed=2, events=False
+    )
+    result = scan(gen.dest)
+    shells = {s.path.lower() for s in gen.plan.shells}
+    found = {p.lower() for f in wf(result) if f.outcome == Outcome.WEBSHELL for p in f.indicators.paths}
+    assert shells <= found
+    assert any("!" in r.path for r in result.files)  # archive!member, hashed

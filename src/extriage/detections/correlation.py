@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from extriage.detections.logrules import YAML_SAFE_LOADER
 from extriage.findings import AttackStory, Finding, Outcome, StoryStep
 
 _FAR = datetime.max.replace(tzinfo=UTC)
@@ -64,7 +65,7 @@ def parse_knowledge(docs: list[tuple[str, str]]) -> Knowledge:
     exts: list[str] = []
     for name, text in docs:
         try:
-            doc: Any = yaml.safe_load(text) or {}
+            doc: Any = yaml.load(text, Loader=YAML_SAFE_LOADER)  # noqa: S506 - a *safe* loader (C or Python) or {}
         except yaml.YAMLError as exc:
             raise ChainError(f"{name}: not valid YAML ({str(exc).splitlines()[0]})") from None
         if not isinstance(doc, dict):

@@ -22,6 +22,9 @@ import yaml
 
 from extriage.findings import Confidence, Outcome, Severity
 
+#: libyaml's C safe loader when present (about 10x faster), else the pure-Python safe loader.
+YAML_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 #: Modifiers a field test may carry (``Field|contains|all``); ``equals`` is the default.
 OPERATORS = ("equals", "contains", "startswith", "endswith", "like", "re")
 #: ``list``: the values are names of shared lists (``lists:`` in any rule file), expanded at load time.
@@ -369,7 +372,7 @@ def parse_rule(raw: Any, lists: Mapping[str, list[str]], file: str) -> LogRule:
 
 def _read_yaml(text: str, file: str) -> dict[str, Any]:
     try:
-        doc = yaml.safe_load(text)
+        doc = yaml.load(text, Loader=YAML_SAFE_LOADER)  # noqa: S506 - a *safe* loader (C or Python)
     except yaml.YAMLError as exc:
         raise RuleError(f"{file}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if doc is None:
@@ -406,20 +409,31 @@ def load_rules_from(docs: Iterable[tuple[str, str]]) -> RuleSet:
     return RuleSet(rules, lists, [n for n, _ in parsed])
 
 
-def _package_docs() -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=1)
+def _package_docs() -> tuple[tuple[str, str], ...]:
     base = resources.files("extriage.detections") / "rules"
     out = []
     for entry in sorted(base.iterdir(), key=lambda e: e.name):
         if entry.name.endswith((".yml", ".yaml")):
             out.append((f"rules/{entry.name}", entry.read_text(encoding="utf-8")))
-    return out
+    return tuple(out)
+
+
+def load_rules(extra_dirs: tuple[str, ...] = ()) -> RuleSet:
+    """The packaged rules plus ``*.yml`` files of ``extra_dirs``. Raises :class:`RuleError`.
+
+    Parsed rule sets are cached by the files' contents, so an edited rule file is re-read.
+    """
+    docs = list(_package_docs())
+    for d in extra_dirs:
+        for p in sorted(Path(d).glob("*.y*ml")):
+            try:
+                docs.append((str(p), p.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise RuleError(f"{p}: cannot be read ({exc})") from None
+    return _load_cached(tuple(docs))
 
 
 @functools.lru_cache(maxsize=8)
-def load_rules(extra_dirs: tuple[str, ...] = ()) -> RuleSet:
-    """The packaged rules plus ``*.yml`` files of ``extra_dirs``. Raises :class:`RuleError`."""
-    docs = _package_docs()
-    for d in extra_dirs:
-        for p in sorted(Path(d).glob("*.y*ml")):
-            docs.append((str(p), p.read_text(encoding="utf-8")))
+def _load_cached(docs: tuple[tuple[str, str], ...]) -> RuleSet:
     return load_rules_from(docs)

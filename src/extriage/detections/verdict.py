@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from extriage.detections.logrules import YAML_SAFE_LOADER
 from extriage.findings import Coverage, Finding, Outcome, ScanResult, Verdict, iso
 
 #: Addresses that are the server talking to itself (SMB to \\\\127.0.0.1\\c$...), never "the attacker".
@@ -42,7 +43,7 @@ class WaveInfo:
 def parse_waves(docs: list[tuple[str, str]]) -> dict[str, WaveInfo]:
     waves: dict[str, WaveInfo] = {}
     for name, text in docs:
-        doc: Any = yaml.safe_load(text) or {}
+        doc: Any = yaml.load(text, Loader=YAML_SAFE_LOADER)  # noqa: S506 - a *safe* loader (C or Python) or {}
         for wid, raw in (doc.get("waves") or {}).items():
             try:
                 window = None

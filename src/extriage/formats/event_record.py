@@ -253,8 +253,17 @@ def parse_parameters(text: str) -> dict[str, str]:
     return out
 
 
+_IS_MGMT: dict[tuple[str, str], bool] = {}
+
+
 def is_exchange_management(rec: EventRecord) -> bool:
-    return rec.provider.lower() in EXCHANGE_MANAGEMENT_PROVIDERS or rec.channel.lower() == "msexchange management"
+    key = (rec.provider, rec.channel)
+    found = _IS_MGMT.get(key)
+    if found is None:
+        found = rec.provider.lower() in EXCHANGE_MANAGEMENT_PROVIDERS or rec.channel.lower() == "msexchange management"
+        if len(_IS_MGMT) < 10_000:
+            _IS_MGMT[key] = found
+    return found
 
 
 # -- derived fields -----------------------------------------------------------------------------------

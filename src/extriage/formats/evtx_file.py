@@ -10,12 +10,12 @@ since the last write) are read chunk by chunk by the parser itself.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import evtx
+import orjson
 
 from extriage.formats.event_record import (
     EventRecord,
@@ -148,7 +148,7 @@ def iter_evtx(stream: BinaryIO, size: int, name: str, stats: EvtxStats, path: st
 
 def record_from_json(text: str, record_id: int) -> EventRecord | None:
     """Normalise one record as the ``evtx`` package renders it to JSON."""
-    return record_from_event_doc(json.loads(text), record_id, text)
+    return record_from_event_doc(orjson.loads(text), record_id, text)
 
 
 def record_from_event_doc(doc: Any, record_id: int, text: str) -> EventRecord | None:

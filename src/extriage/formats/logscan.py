@@ -153,7 +153,8 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
                     pending = data
                 continue
             body, pending = data[: cut + 1], data[cut + 1 :]
-        st.nul_bytes += body.count(b"\x00")
+        if b"\x00" in body:  # memchr: near free when absent
+            st.nul_bytes += body.count(b"\x00")
         # header lines in this body (rare): positions and the field list each one sets
         headers: list[tuple[int, list[str] | None]] = []
         pos = 0 if body.startswith((b"#", b"\xef\xbb\xbf#")) else body.find(b"\n#")

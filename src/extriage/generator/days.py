@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import time
 from datetime import UTC, datetime, timedelta
+from typing import BinaryIO
 
 from extriage.generator import httpproxy, iis
 from extriage.generator.benign import Traffic, make_users
@@ -46,6 +47,10 @@ HOUR_PROFILE = (
     1,
 )
 WEEKEND = 0.3
+#: An hour with more log bytes than this is rendered in several time windows (bounded memory).
+WINDOW_BYTES = 8 * 1024 * 1024
+#: A probe round spans ~2.7 s; rounds start early enough to end inside their window.
+PROBE_SPAN = 3_000
 #: Files written per day, as a whole, get their last write time at the end of their period.
 
 
@@ -93,44 +98,53 @@ class DayWriter:
                 h_ms = day_ms + h * 3_600_000
                 hb = budget * HOUR_PROFILE[h] / hour_total
                 hb = max(hb * 0.2, hb - 9 * 1450)  # each protocol's hourly file starts with ~1.4 KB of header
-                mine = [r for r in planted if h_ms <= r.t < h_ms + 3_600_000]
-                rendered = self._hour_lines(
-                    rng, h_ms, hb, hour.strftime("%Y-%m-%dT%H:"), hour.strftime("%Y-%m-%d %H:"), mine
-                )
-                if not rendered:
-                    continue
-                rendered.sort(key=lambda x: x[0])
-                per_proto: dict[str, list[str]] = {}
-                fe_lines: list[str] = []
-                be_lines: list[str] = []
-                if d == self.fields_change_day and h == 13 and fe_started:
-                    extended = True
-                    fe_lines.append(
-                        iis.header(hour + timedelta(seconds=1), iis.FIELDS_EXTENDED).rstrip("\r\n")
+                # big hours are rendered in time windows so memory stays bounded whatever --size is
+                windows = max(1, min(60, int(hb // WINDOW_BYTES)))
+                w_len = 3_600_000 // windows
+                proxy_files = _ProxyHour(self, tree, hour, d * 24 + h)
+                prefix_iso, prefix_iis = hour.strftime("%Y-%m-%dT%H:"), hour.strftime("%Y-%m-%d %H:")
+                for w in range(windows):
+                    w_ms = h_ms + w * w_len
+                    mine = [r for r in planted if w_ms <= r.t < w_ms + w_len]
+                    rendered = self._window_lines(
+                        rng, h_ms, w_ms, w_len, hb / windows, prefix_iso, prefix_iis, mine
                     )
-                for _t, proto, pline, fline, bline, req in rendered:
-                    if pline:
-                        per_proto.setdefault(proto, []).append(pline)
-                    if fline:
-                        fe_lines.append(self.iis.front(req, _iis_time(req.t), True) if extended else fline)
-                    if bline:
-                        be_lines.append(bline)
-                if fe_lines:
-                    if not fe_started:
-                        fe.write(iis.header(hour).encode())
-                        fe_started = True
-                    data = ("\r\n".join(fe_lines) + "\r\n").encode("utf-8")
-                    fe.write(data)
-                    written += len(data)
-                if be_lines:
-                    if not be_started:
-                        be.write(iis.header(hour).encode())
-                        be_started = True
-                    data = ("\r\n".join(be_lines) + "\r\n").encode("utf-8")
-                    be.write(data)
-                    written += len(data)
-                for proto, lines in per_proto.items():
-                    written += self._write_proxy(tree, proto, hour, d * 24 + h, lines)
+                    if not rendered:
+                        continue
+                    rendered.sort(key=lambda x: x[0])
+                    per_proto: dict[str, list[str]] = {}
+                    fe_lines: list[str] = []
+                    be_lines: list[str] = []
+                    if d == self.fields_change_day and h == 13 and w == 0 and fe_started:
+                        extended = True
+                        fe_lines.append(iis.header(hour, iis.FIELDS_EXTENDED).rstrip("\r\n"))
+                    for _t, proto, pline, fline, bline, req in rendered:
+                        if pline:
+                            per_proto.setdefault(proto, []).append(pline)
+                        if fline:
+                            fe_lines.append(
+                                self.iis.front(req, _iis_time(req.t), True) if extended else fline
+                            )
+                        if bline:
+                            be_lines.append(bline)
+                    del rendered
+                    if fe_lines:
+                        if not fe_started:
+                            fe.write(iis.header(hour).encode())
+                            fe_started = True
+                        data = ("\r\n".join(fe_lines) + "\r\n").encode("utf-8")
+                        fe.write(data)
+                        written += len(data)
+                    if be_lines:
+                        if not be_started:
+                            be.write(iis.header(hour).encode())
+                            be_started = True
+                        data = ("\r\n".join(be_lines) + "\r\n").encode("utf-8")
+                        be.write(data)
+                        written += len(data)
+                    for proto, lines in per_proto.items():
+                        written += proxy_files.add(proto, lines)
+                proxy_files.close()
         for path, real, started in ((fe_path, fe_real, fe_started), (be_path, be_real, be_started)):
             if not started:
                 real.unlink()
@@ -160,68 +174,39 @@ class DayWriter:
             bline = self.iis.back(r, dt)
         return (r.t, r.protocol, pline, fline, bline, r)
 
-    def _hour_lines(
+    def _window_lines(
         self,
         rng: random.Random,
         h_ms: int,
+        w_ms: int,
+        w_len: int,
         budget: float,
         prefix_iso: str,
         prefix_iis: str,
         planted: list[Req],
     ) -> list[tuple[int, str, str, str, str, Req]]:
-        """Planted requests, probes every few minutes (as the budget allows), then user traffic
-        until the hour's byte budget is spent."""
+        """Planted requests, health probes every few minutes (as the budget allows), then user
+        traffic until the window's byte budget is spent. Times fall inside the window."""
         render = self._render
         out = [render(r, h_ms, prefix_iso, prefix_iis) for r in planted]
         spent = 0
-        share = min(12.0, budget * 0.25 / 12_000)  # a probe round is ~12 KB of log lines
+        share = min(12.0 * w_len / 3_600_000, budget * 0.25 / 12_000)  # a probe round is ~12 KB of lines
         rounds = int(share) + (1 if rng.random() < share - int(share) else 0)
-        step = 3_600_000 // max(1, rounds)
+        room = max(1, w_len - PROBE_SPAN)
+        step = room // max(1, rounds)
         for i in range(rounds):
-            for r in self.traffic.probes(h_ms + i * step + rng.randrange(0, 20_000), rng):
+            start = w_ms + i * step + rng.randrange(0, max(1, min(20_000, step)))
+            for r in self.traffic.probes(min(start, w_ms + room - 1), rng):
                 x = render(r, h_ms, prefix_iso, prefix_iis)
                 out.append(x)
                 spent += len(x[2]) + len(x[3]) + len(x[4]) + 6
         user_req = self.traffic.user_request
         rnd = rng.randrange
         while spent < budget:
-            x = render(user_req(h_ms + rnd(0, 3_600_000), rng), h_ms, prefix_iso, prefix_iis)
+            x = render(user_req(w_ms + rnd(0, w_len), rng), h_ms, prefix_iso, prefix_iis)
             out.append(x)
             spent += len(x[2]) + len(x[3]) + len(x[4]) + 6
         return out
-
-    def _write_proxy(self, tree: Tree, proto: str, hour: datetime, index: int, lines: list[str]) -> int:
-        """Write one hour of one protocol, rolling over to ``-2``… past the size limit."""
-        layout = httpproxy.HEADER_LAYOUTS[(index + len(proto)) % 3]
-        bom = (index // 3 + len(proto)) % 4 == 0
-        folder = f"{self.logging}\\HttpProxy\\{proto}"
-        n = 1
-        written = 0
-        chunk: list[str] = []
-        size = 0
-        for line in [*lines, ""]:
-            if line and size + len(line) < httpproxy.MAX_FILE_BYTES:
-                chunk.append(line)
-                size += len(line) + 2
-                continue
-            if line and not chunk:  # a single huge line
-                chunk.append(line)
-                continue
-            if chunk:
-                first = _line_time(hour, chunk[0])
-                text = httpproxy.header(self.plan, first, layout) + "\r\n".join(chunk) + "\r\n"
-                data = text.encode("utf-8")
-                path = f"{folder}\\{httpproxy.file_name(proto, hour, n)}"
-                tree.write_bytes(
-                    path,
-                    (b"\xef\xbb\xbf" if bom else b"") + data,
-                    mtime=hour + timedelta(minutes=59, seconds=59),
-                )
-                written += len(data)
-                n += 1
-            chunk = [line] if line else []
-            size = len(line) + 2
-        return written
 
     def _write_ecp(self, tree: Tree, rng: random.Random, day: datetime, day_ms: int) -> int:
         plan = self.plan
@@ -302,6 +287,52 @@ class DayWriter:
         data = text.encode("utf-8")
         tree.write_bytes(path, data, mtime=day + timedelta(hours=23, minutes=59, seconds=57))
         return len(data)
+
+
+class _ProxyHour:
+    """The HttpProxy files of one hour, one per protocol, appended window by window; a file past
+    the size limit rolls over to ``-2``, ``-3``… as Exchange does."""
+
+    def __init__(self, writer: DayWriter, tree: Tree, hour: datetime, index: int) -> None:
+        self.writer = writer
+        self.tree = tree
+        self.hour = hour
+        self.index = index
+        self.files: dict[str, tuple[BinaryIO, int, int, str]] = {}  # proto -> (file, size, n, path)
+        self.paths: list[str] = []
+
+    def add(self, proto: str, lines: list[str]) -> int:
+        written = 0
+        layout = httpproxy.HEADER_LAYOUTS[(self.index + len(proto)) % 3]
+        bom = (self.index // 3 + len(proto)) % 4 == 0
+        for line in lines:
+            cur = self.files.get(proto)
+            data = (line + "\r\n").encode("utf-8")
+            if cur is None or (cur[1] + len(data) > httpproxy.MAX_FILE_BYTES and cur[1] > 0):
+                n = 1 if cur is None else cur[2] + 1
+                if cur is not None:
+                    cur[0].close()
+                path = (
+                    f"{self.writer.logging}\\HttpProxy\\{proto}\\{httpproxy.file_name(proto, self.hour, n)}"
+                )
+                real = self.tree.real_path(path)
+                real.parent.mkdir(parents=True, exist_ok=True)
+                fh: BinaryIO = real.open("wb")
+                head = httpproxy.header(self.writer.plan, _line_time(self.hour, line), layout).encode("utf-8")
+                fh.write((b"\xef\xbb\xbf" if bom else b"") + head)
+                written += len(head)
+                self.paths.append(path)
+                cur = (fh, len(head), n, path)
+            cur[0].write(data)
+            self.files[proto] = (cur[0], cur[1] + len(data), cur[2], cur[3])
+            written += len(data)
+        return written
+
+    def close(self) -> None:
+        for fh, _size, _n, _path in self.files.values():
+            fh.close()
+        for path in self.paths:
+            self.tree.set_mtime(path, self.hour + timedelta(minutes=59, seconds=59))
 
 
 def _line_time(hour: datetime, line: str) -> datetime:

@@ -24,6 +24,19 @@ FIELDS_EXTENDED = (
 )
 
 LOG_DIR = "C:\\inetpub\\logs\\LogFiles"
+#: Front-end applications whose requests pass the Exchange proxy module (it appends cafeReqId).
+EXCHANGE_VDIRS = (
+    "/owa/",
+    "/ecp/",
+    "/ews/",
+    "/autodiscover/",
+    "/microsoft-server-activesync/",
+    "/oab/",
+    "/powershell",
+    "/mapi/",
+    "/rpc/",
+    "/api/",
+)
 
 
 def file_path(site: int, day: datetime) -> str:
@@ -50,12 +63,13 @@ class IisRenderer:
 
     def front(self, r: Req, date_time: str, extended: bool = False) -> str:
         """``date_time`` is ``YYYY-MM-DD HH:MM:SS``."""
-        q = f"{r.query}&" if r.query else ""
-        query = (
-            f"{q}CorrelationID=<empty>;&cafeReqId={r.request_id};"
-            if r.be_status is not None
-            else (r.query or "")
-        )
+        if r.be_status is not None:
+            query = f"{r.query}&CorrelationID=<empty>;&cafeReqId={r.request_id};"
+        elif r.stem.lower().startswith(EXCHANGE_VDIRS):
+            # answered by the front end itself (logon pages, static files, web shells in owa\auth)
+            query = f"{r.query}&CorrelationID=<empty>;&cafeReqId={r.request_id};&encoding=;"
+        else:
+            query = r.query
         user = r.fe_user or r.user
         if extended:
             return (
@@ -71,8 +85,7 @@ class IisRenderer:
     def back(self, r: Req, date_time: str) -> str:
         """The proxied request as the back-end site logs it: from this server, on port 444."""
         q = r.be_query if r.be_stem else r.query
-        q = f"{q}&" if q else ""
-        query = f"{q}CorrelationID=<empty>;&cafeReqId={r.request_id};"
+        query = f"{q}&CorrelationID=<empty>;&cafeReqId={r.request_id};"
         user = r.be_user or r.user
         status = r.be_status or 500
         return (

@@ -39,6 +39,9 @@ class ClientOptions:
     ca_file: str | None = None
     max_body: int = DEFAULT_MAX_BODY
     user_agent: str = USER_AGENT
+    #: Overall limit per request (a server dripping bytes never trips the read timeout);
+    #: None = connect + 3 x read + 5 s.
+    deadline: float | None = None
 
 
 class _HostGate:
@@ -136,7 +139,7 @@ class ProbeClient:
         )
         self.timeout_ext = self.timeout.as_dict()
         self.base_headers = {"User-Agent": opts.user_agent, "Accept": "*/*", "Accept-Encoding": "identity"}
-        self.deadline = opts.connect_timeout + 3 * opts.read_timeout + 5.0
+        self.deadline = opts.deadline or (opts.connect_timeout + 3 * opts.read_timeout + 5.0)
 
     async def __aenter__(self) -> ProbeClient:
         return self
@@ -260,7 +263,10 @@ class ProbeClient:
                         tls_out["cipher"] = cipher[0] if cipher else None
             chunks: list[bytes] = []
             size = 0
-            async for chunk in resp.aiter_raw():
+            body = resp.stream
+            if not isinstance(body, httpx.AsyncByteStream):  # pragma: no cover - transport contract
+                raise TypeError("async transport returned a sync stream")
+            async for chunk in body:  # raw bytes straight from the transport: no decoding, no chunker
                 take = chunk[: self.opts.max_body - size]
                 chunks.append(take)
                 size += len(take)

@@ -51,7 +51,7 @@ class TargetProbe:
         self.assess = assess
         self.base_url = target.base_url
         self.host_header: str | None = None
-        self.result = TargetResult(target=target.text, url=self.base_url)
+        self.result = TargetResult(target=target.text, url=None if target.error else self.base_url)
         self.facts: list[Facts] = []
         self.conn_ids: dict[object, int] = {}
         self.http: httpx.AsyncHTTPTransport | None = None

@@ -143,17 +143,51 @@ class ScanContext:
                 yield outcome
             return
         with cf.ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_safe_call, func, f, params): f for f in todo}
+            # Small files go to the workers in batches: one task per file costs ~1 ms of pickling and
+            # IPC, which dominates for thousands of hourly logs of a few dozen KB.
+            futures = {pool.submit(_safe_batch, func, batch, params): batch for batch in _batches(todo, workers)}
             for fut in cf.as_completed(futures):
-                f = futures[fut]
+                batch = futures[fut]
                 try:
-                    outcome = fut.result()
+                    outcomes = fut.result()
                 except Exception as exc:  # worker died (e.g. killed): never lose the file silently
-                    outcome = FileOutcome(f.display(), skipped=[SkippedFile(f.display(), f"worker failed: {exc}")])
-                self.merge(outcome)
-                done += f.ref.size
-                self.progress(label, done, total)
-                yield outcome
+                    outcomes = [
+                        FileOutcome(f.display(), skipped=[SkippedFile(f.display(), f"worker failed: {exc}")])
+                        for f in batch
+                    ]
+                for f, outcome in zip(batch, outcomes, strict=True):
+                    self.merge(outcome)
+                    done += f.ref.size
+                    self.progress(label, done, total)
+                    yield outcome
+
+
+#: Batches of small files sent to one worker task: at most this many bytes / files each.
+BATCH_BYTES = 8 * 1024 * 1024
+BATCH_FILES = 64
+
+
+def _batches(todo: list[LocatedFile], workers: int) -> list[list[LocatedFile]]:
+    """Group files (largest first) into tasks; a large file is a task of its own. Keeps at least a
+    few tasks per worker so the load stays balanced."""
+    total = sum(f.ref.size for f in todo)
+    cap = max(1, min(BATCH_BYTES, total // (workers * 4) or 1))
+    out: list[list[LocatedFile]] = []
+    cur: list[LocatedFile] = []
+    size = 0
+    for f in todo:
+        if cur and (size + f.ref.size > cap or len(cur) >= BATCH_FILES):
+            out.append(cur)
+            cur, size = [], 0
+        cur.append(f)
+        size += f.ref.size
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _safe_batch(func: Callable[[LocatedFile, Any], FileOutcome], batch: list[LocatedFile], params: Any) -> list[FileOutcome]:
+    return [_safe_call(func, f, params) for f in batch]
 
 
 def _safe_call(func: Callable[[LocatedFile, Any], FileOutcome], f: LocatedFile, params: Any) -> FileOutcome:

@@ -130,7 +130,7 @@ class EventCollector:
 
     def _hit(self, rule: EventRule, rec: EventRecord) -> None:
         outcome = rule.outcome_for(rec)
-        key = (rule.id, outcome.value, rec.computer.lower(), *(as_text(rec.data.get(g)) or _special(rec, g) for g in rule.group_by))
+        key = (rule.id, outcome.value, rec.computer.lower(), *[as_text(rec.data.get(g)) or _special(rec, g) for g in rule.group_by])
         finding = self.findings.get(key)
         if finding is None:
             finding = self.findings[key] = Finding(
@@ -150,7 +150,12 @@ class EventCollector:
             if rec.computer:
                 finding.indicators.hosts.append(rec.computer)
         finding.count += 1
-        finding.touch(rec.time)
+        ts = rec.time  # already UTC
+        if ts is not None:
+            if finding.first_seen is None or ts < finding.first_seen:
+                finding.first_seen = ts
+            if finding.last_seen is None or ts > finding.last_seen:
+                finding.last_seen = ts
         if len(finding.evidence) < MAX_EVIDENCE:
             fields = _base_fields(rec)
             for name in sorted(rule.fields | set(rule.group_by)):

@@ -37,11 +37,12 @@ def normalise_relative(path: str) -> str:
     build-number folders (``15.1.2176.9``) and ``Current`` under owa as ``version``; baseline rows
     relative to ClientAccess (``owa\\...``) get their ``clientaccess/`` prefix back."""
     p = path.replace("\\", "/").strip().strip('"').lower().lstrip("/")
-    parts = p.split("/")
-    for i, seg in enumerate(parts):
-        if _BUILD_DIR.match(seg) or (seg == "current" and i > 0 and parts[i - 1] in ("auth", "prem")):
-            parts[i] = "version"
-    p = "/".join(parts)
+    if "current" in p or any(c.isdigit() for c in p):  # the common case needs no segment loop
+        parts = p.split("/")
+        for i, seg in enumerate(parts):
+            if _BUILD_DIR.match(seg) or (seg == "current" and i > 0 and parts[i - 1] in ("auth", "prem")):
+                parts[i] = "version"
+        p = "/".join(parts)
     if not p.startswith(_ROOTS):
         p = "clientaccess/" + p
     return p

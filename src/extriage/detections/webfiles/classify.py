@@ -138,7 +138,9 @@ def baseline_reason(cls: str, rel: str, ext: str, covered: bool, inferred: str |
     )
 
 
-def yara_reason(hit: dict[str, Any]) -> Reason:
+def yara_reason(hit: dict[str, Any], extension: str = "") -> Reason:
+    """A YARA match. External rules carry no outcome: a match in a page (.aspx, .ashx, ...) counts as
+    a web shell, a match in any other file is reported without raising the verdict."""
     meta: dict[str, str] = hit.get("meta", {})
     external = hit.get("namespace") != "extriage"
     sev_name = meta.get("severity", "").upper()
@@ -147,7 +149,7 @@ def yara_reason(hit: dict[str, Any]) -> Reason:
     try:
         outcome = Outcome(outcome_name)
     except ValueError:
-        outcome = Outcome.WEBSHELL  # external rules: a content match in these places is a web shell hit
+        outcome = Outcome.WEBSHELL if extension in SCRIPT_EXTENSIONS else Outcome.INFO
     family = meta.get("family") or meta.get("description") or hit["rule"]
     refs = [v for k, v in meta.items() if k.lower() in ("reference", "references", "report", "url") and v]
     fields = {"rule": hit["rule"], "namespace": hit.get("namespace", ""), "family": family}

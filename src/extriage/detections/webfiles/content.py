@@ -73,10 +73,16 @@ class _Worker:
     timeout: int
     matcher: PathMatcher
     baseline: Baseline
+    params: ContentParams
     known_bad: dict[str, str] = field(default_factory=dict)
 
 
 _STATE: _Worker | None = None
+
+
+def worker_baseline() -> Baseline | None:
+    """The baseline the (main-process) worker state holds, to avoid parsing it twice."""
+    return None if _STATE is None else _STATE.baseline
 
 
 def init_worker(params: ContentParams) -> None:
@@ -97,25 +103,29 @@ def _scanner(params: ContentParams) -> _Worker:
         except (OSError, ValueError):  # reported once by the main process
             baseline = load_baseline([])
         matcher = PathMatcher(location_rules(), params.path_engine)
-        _STATE = _Worker(key, scanner, timeout, matcher, baseline, known_bad().sha256)
+        _STATE = _Worker(key, scanner, timeout, matcher, baseline, params, known_bad().sha256)
     return _STATE
+
+
+_MAGIC = {
+    b"MDMP": "minidump",
+    b"MZ": "pe",
+    b"PK\x03\x04": "zip",
+    b"7z\xbc\xaf\x27\x1c": "7z",
+    b"Rar!": "rar",
+    b"MSCF": "cab",
+    b"!BDN": "pst",
+    b"DEARCRY!": "dearcry",
+}
+_MAGIC_FIRST = frozenset(p[0] for p in _MAGIC)
 
 
 def sniff(head: bytes) -> str:
     """The file type from its first bytes, never from its name."""
-    magic = {
-        b"MDMP": "minidump",
-        b"MZ": "pe",
-        b"PK\x03\x04": "zip",
-        b"7z\xbc\xaf\x27\x1c": "7z",
-        b"Rar!": "rar",
-        b"MSCF": "cab",
-        b"!BDN": "pst",
-        b"DEARCRY!": "dearcry",
-    }
-    for prefix, kind in magic.items():
-        if head.startswith(prefix):
-            return kind
+    if head and head[0] in _MAGIC_FIRST:
+        for prefix, kind in _MAGIC.items():
+            if head.startswith(prefix):
+                return kind
     if not head:
         return "empty"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -172,9 +182,9 @@ def display(f: LocatedFile) -> str:
     return f.display()
 
 
-def _open(f: LocatedFile) -> BinaryIO:
+def _open(f: LocatedFile, shown: str) -> BinaryIO:
     if f.ref.spec.kind == "dir":
-        return open(os.path.join(f.ref.spec.root, f.ref.member), "rb")
+        return open(shown, "rb")  # ``shown`` is the real path for a folder
     return open_artifact(f.ref)
 
 
@@ -211,7 +221,7 @@ def _yara(
     return hits, None
 
 
-def _targeted(data: bytes, head: bytes, f: LocatedFile, kind: str) -> list[dict[str, Any]]:
+def _targeted(data: bytes, f: LocatedFile, kind: str) -> list[dict[str, Any]]:
     hits: list[dict[str, Any]] = []
     name = file_name(f)
     ext = name[name.rfind(".") :].lower() if "." in name else ""
@@ -244,8 +254,17 @@ def _targeted(data: bytes, head: bytes, f: LocatedFile, kind: str) -> list[dict[
         if m:
             vp = m.group(1).decode("utf-8", errors="replace")
             hits.append(_hit("compiled", data, m.start(), virtual_path=vp))
-    del head
     return hits
+
+
+def _read_upto(fh: BinaryIO, expected: int, cap: int) -> bytes:
+    """Read up to ``cap`` bytes, sizing the request by the listed size (a 64 MB request for a 2 KB
+    file costs an allocation each time); a file that grew since it was listed is still read on."""
+    want = min(cap, max(expected, 0) + 1)
+    data = fh.read(want)
+    if len(data) == want and want < cap:
+        data += fh.read(cap - want)
+    return data
 
 
 def examine(f: LocatedFile, mode: str, params: ContentParams, rel: str | None = None) -> FileOutcome:
@@ -257,44 +276,44 @@ def examine(f: LocatedFile, mode: str, params: ContentParams, rel: str | None = 
     shown = display(f)
     out = FileOutcome(shown, size=f.ref.size, mtime=f.ref.mtime)
     worker = _scanner(params)
-    with _open(f) as fh:
-        head = fh.read(8)
-        kind = sniff(head) if mode == PEEK else ""
-        if mode == PEEK and kind not in ("minidump", "dearcry"):
-            out.data = {"kind": kind, "mode": PEEK, "hits": []}
-            return out  # only 8 bytes were read: not a file read for the ledger
-        sha = hashlib.sha256(head)
-        limit = params.max_size
-        buf = bytearray(head)
-        big = False
+    limit = params.max_size
+    with _open(f, shown) as fh:
+        if mode == PEEK:
+            head = fh.read(8)
+            kind = sniff(head)
+            if kind not in ("minidump", "dearcry"):
+                out.data = {"kind": kind, "mode": PEEK, "hits": []}
+                return out  # only 8 bytes were read: not a file read for the ledger
+            first = head + _read_upto(fh, f.ref.size - len(head), limit + 1 - len(head))
+        else:
+            first = _read_upto(fh, f.ref.size, limit + 1)  # one read for a file under the cap
+        sha = hashlib.sha256(first)
+        read = len(first)
+        big = read > limit
         lsass_hit: dict[str, Any] | None = None
-        tail = b""
-        read = len(head)
-        while True:
-            chunk = fh.read(CHUNK)
-            if not chunk:
-                break
-            sha.update(chunk)
-            read += len(chunk)
-            if not big and read <= limit:
-                buf += chunk
-                continue
-            if not big:
-                big = True
-                kind = sniff(bytes(buf[:4096]) if len(buf) >= 4096 else (bytes(buf) + chunk)[:4096])
-                chunk = bytes(buf) + chunk
-                buf = bytearray()
-            if kind == "minidump" and lsass_hit is None:
-                window = tail + chunk
-                for needle in _LSASS_NEEDLES:
-                    pos = window.find(needle)
-                    if pos >= 0:
-                        at = read - len(window) + pos
-                        lsass_hit = _hit(
-                            "lsass-dump", None, at, raw=f"MDMP minidump; lsass.exe module name at offset {at}"
-                        )
-                        break
-                tail = chunk[-32:]
+        if big:  # stream the rest once: hash it, look for lsass.exe in a minidump
+            kind = sniff(first[:4096])
+            chunk = first
+            tail = b""
+            while chunk:
+                if kind == "minidump" and lsass_hit is None:
+                    window = tail + chunk
+                    for needle in _LSASS_NEEDLES:
+                        pos = window.find(needle)
+                        if pos >= 0:
+                            at = read - len(window) + pos
+                            lsass_hit = _hit(
+                                "lsass-dump",
+                                None,
+                                at,
+                                raw=f"MDMP minidump; lsass.exe module name at offset {at}",
+                            )
+                            break
+                    tail = chunk[-32:]
+                chunk = fh.read(CHUNK)
+                sha.update(chunk)
+                read += len(chunk)
+            first = b""
     out.sha256 = digest = sha.hexdigest()
     out.size = read
     hits: list[dict[str, Any]] = []
@@ -320,9 +339,9 @@ def examine(f: LocatedFile, mode: str, params: ContentParams, rel: str | None = 
         )
         out.data = {**facts, "kind": kind, "content_scanned": False}
         return out
-    data = bytes(buf)
+    data = first
     kind = sniff(data[:4096])
-    hits.extend(_targeted(data, head, f, kind))
+    hits.extend(_targeted(data, f, kind))
     scanned = False
     if kind not in ("log", "empty", "minidump", "dearcry", "zip", "7z", "rar"):
         text = _as_text(data, kind)
@@ -336,9 +355,14 @@ def examine(f: LocatedFile, mode: str, params: ContentParams, rel: str | None = 
 
 
 def examine_batch(
-    batch: list[tuple[LocatedFile, str, str | None]], params: ContentParams
+    batch: list[tuple[LocatedFile, str, str | None]], params: ContentParams | None = None
 ) -> list[FileOutcome]:
-    """Worker entry point: a batch of files keeps per-task overhead low on trees of small files."""
+    """Worker entry point: a batch of files keeps per-task overhead low on trees of small files.
+    ``params`` None: use those the worker was initialised with (saves shipping rules per batch)."""
+    if params is None:
+        if _STATE is None:
+            raise RuntimeError("webfiles worker used before init_worker")
+        params = _STATE.params
     outs = []
     for f, mode, rel in batch:
         try:

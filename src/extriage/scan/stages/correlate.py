@@ -114,6 +114,7 @@ def _pivot(ctx: ScanContext) -> None:
     shell_findings: dict[tuple[str, str, str], Finding] = {}
     ip_findings: dict[str, Finding] = {}
     events = 0
+    pending: list[tuple[Finding, TimelineEvent]] = []
     hits: list[dict[str, Any]] = []
     for outcome in ctx.map_files(scan_log_file, files, params, label="pivot"):
         hits.extend(outcome.data.get("pivot_hits", []))
@@ -166,14 +167,19 @@ def _pivot(ctx: ScanContext) -> None:
         if h["ts"] is not None and events < MAX_PIVOT_EVENTS:
             events += 1
             seen.add(key)
-            ctx.add_event(TimelineEvent(
+            pending.append((f, ev_for := TimelineEvent(
                 timestamp=h["ts"], source=h["source"], line=h["line"], kind="request",
                 summary=f"{fields.get('cs-method', '')} {fields.get('cs-uri-stem', '')} -> HTTP {status}",
                 client_ip=ip, raw=cap_raw(h["raw"]),
-            ))
+            )))
+            ctx.add_event(ev_for)
     for f in list(shell_findings.values()) + list(ip_findings.values()):
         if f.count:
             ctx.add_finding(f)
+    number_findings(ctx.result)
+    for f, event in pending:
+        if f.id:
+            event.finding_ids.append(f.id)
     publish_pivots(ctx, list(shell_findings.values()))
 
 

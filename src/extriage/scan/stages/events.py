@@ -13,8 +13,11 @@ the log still reached back to the attack or was cleared or rolled over.
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import hashlib
 import io
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -35,17 +38,20 @@ from extriage.evidence.locate import LocatedFile
 from extriage.evidence.reading import read_artifact, sha256_of
 from extriage.evidence.source import open_artifact
 from extriage.findings import (
+    AttackStory,
     Confidence,
     EvidenceLine,
+    FamilyCoverage,
     Finding,
     Indicators,
     Outcome,
     Severity,
     SkippedFile,
+    StoryStep,
     iso,
     utc,
 )
-from extriage.formats.event_export import SNIFF_BYTES, ExportStats, iter_export, sniff
+from extriage.formats.event_export import SNIFF_BYTES, ExportStats, iter_export, iter_jsonl_range, sniff
 from extriage.formats.evtx_file import EvtxError, EvtxStats, iter_evtx
 from extriage.scan.context import FileOutcome, ScanContext
 
@@ -128,7 +134,10 @@ def _read_evtx(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> No
         if f.ref.spec.kind == "zip":
             if f.ref.size > ZIP_EVTX_MAX:
                 outcome.skipped.append(
-                    SkippedFile(display, f"EVTX file of {f.ref.size:,} bytes inside a zip is too large to read in memory; extract it and scan the folder")
+                    SkippedFile(
+                        display,
+                        f"EVTX file of {f.ref.size:,} bytes inside a zip is too large to read in memory; extract it and scan the folder",
+                    )
                 )
                 return
             with open_artifact(f.ref) as fh:
@@ -149,7 +158,9 @@ def _read_evtx(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> No
     if stats.errors or stats.padded:
         parts = list(stats.notes)
         if stats.errors:
-            parts.append(f"{stats.errors:,} damaged record(s)/chunk(s) not readable (first: {stats.first_error})")
+            parts.append(
+                f"{stats.errors:,} damaged record(s)/chunk(s) not readable (first: {stats.first_error})"
+            )
         outcome.skipped.append(SkippedFile(display, "; ".join(parts), partial=True))
     if stats.records == 0 and not stats.errors:
         outcome.data["empty"] = True
@@ -170,22 +181,178 @@ def _read_export(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> 
         finally:
             reader.drain()
             outcome.sha256 = reader.hexdigest()
-    outcome.data["export"] = {
+    outcome.data["export"] = _stats_dict(stats)
+    outcome.skipped.extend(_export_problems(display, outcome.data["export"]))
+
+
+def _stats_dict(stats: ExportStats) -> dict[str, Any]:
+    return {
         "kind": stats.kind,
         "lines": stats.lines,
         "events": stats.events,
         "not_events": stats.not_events,
         "bad": stats.bad,
+        "long_lines": stats.long_lines,
+        "first_problem": stats.first_problem,
     }
+
+
+def _export_problems(display: str, st: dict[str, Any]) -> list[SkippedFile]:
+    out: list[SkippedFile] = []
     problems = []
-    if stats.bad or stats.long_lines:
-        problems.append(f"{stats.bad + stats.long_lines:,} line(s) not readable (first: {stats.first_problem})")
-    if stats.not_events:
-        problems.append(f"{stats.not_events:,} JSON/CSV record(s) were not Windows events and were ignored")
+    if st["bad"] or st["long_lines"]:
+        problems.append(
+            f"{st['bad'] + st['long_lines']:,} line(s) not readable (first: {st['first_problem']})"
+        )
+    if st["not_events"]:
+        problems.append(f"{st['not_events']:,} JSON/CSV record(s) were not Windows events and were ignored")
     if problems:
-        outcome.skipped.append(SkippedFile(display, "; ".join(problems), partial=True))
-    if stats.events == 0:
-        outcome.skipped.append(SkippedFile(display, "looked like an event export but held no readable events"))
+        out.append(SkippedFile(display, "; ".join(problems), partial=True))
+    if st["events"] == 0:
+        out.append(SkippedFile(display, "looked like an event export but held no readable events"))
+    return out
+
+
+# -- one large JSON-lines export read by several workers ------------------------------------------------
+
+#: UTF-8 JSON-lines exports at least this large are split into byte ranges, one per worker.
+SPLIT_MIN = 32 * 1024 * 1024
+
+
+def read_export_part(f: LocatedFile, params: _Params, start: int, end: int) -> FileOutcome:
+    """Worker: the events of the lines that begin in ``[start, end)`` of one export (no hash)."""
+    rules = _rules(params.rule_dirs)
+    display = f.display()
+    coll = EventCollector(rules, display, "events-export")
+    stats = ExportStats()
+    with open_artifact(f.ref) as fh:
+        for rec in iter_jsonl_range(fh, start, end, stats):
+            coll.feed(rec)
+    outcome = FileOutcome(display, size=f.ref.size, mtime=f.ref.mtime)
+    outcome.findings = coll.finding_list(None)
+    outcome.events = coll.events
+    outcome.coverage = coll.coverage(0)
+    outcome.data.update(
+        {
+            "finding_keys": [list(k) for k in coll.findings],
+            "webshell_paths": sorted(coll.webshell_paths),
+            "ips": coll.ip_index(),
+            "channels": coll.channel_summary(),
+            "no_time": coll.no_time,
+            "time_fields": coll.time_fields,
+            "export": _stats_dict(stats),
+        }
+    )
+    return outcome
+
+
+def read_export_split(ctx: ScanContext, f: LocatedFile, params: _Params) -> FileOutcome:
+    """Read one large export with every worker (byte ranges), hash it meanwhile, merge the parts."""
+    n = ctx.options.workers()
+    size = f.ref.size
+    bounds = [size * i // n for i in range(n + 1)]
+    display = f.display()
+    with cf.ProcessPoolExecutor(max_workers=n) as pool:
+        futures = [pool.submit(read_export_part, f, params, a, b) for a, b in itertools.pairwise(bounds)]
+        try:
+            sha = sha256_of(f.ref)
+        except OSError as exc:
+            for fut in futures:
+                fut.cancel()
+            return FileOutcome(
+                display, skipped=[SkippedFile(display, f"cannot be read: {exc.strerror or exc}")]
+            )
+        parts: list[FileOutcome] = []
+        for fut in futures:
+            try:
+                parts.append(fut.result())
+            except Exception as exc:  # a part that failed must not pass silently
+                return FileOutcome(
+                    display,
+                    sha256=sha,
+                    size=size,
+                    skipped=[SkippedFile(display, f"could not be processed ({type(exc).__name__}: {exc})")],
+                )
+    merged = FileOutcome(display, sha256=sha, size=size, mtime=f.ref.mtime)
+    by_key: dict[tuple[str, ...], Finding] = {}
+    fams: dict[str, FamilyCoverage] = {}
+    totals: dict[str, Any] = {
+        "kind": "jsonl",
+        "lines": 0,
+        "events": 0,
+        "not_events": 0,
+        "bad": 0,
+        "long_lines": 0,
+        "first_problem": "",
+    }
+    channels: dict[str, Any] = {}
+    ips: dict[str, dict[str, Any]] = {}
+    time_fields: dict[str, int] = {}
+    no_time = 0
+    webshells: set[str] = set()
+    for part in parts:
+        for key_list, finding in zip(part.data["finding_keys"], part.findings, strict=True):
+            key = tuple(key_list)
+            cur = by_key.get(key)
+            if cur is None:
+                by_key[key] = finding
+                continue
+            cur.count += finding.count
+            cur.touch(finding.first_seen)
+            cur.touch(finding.last_seen)
+            cur.evidence = (cur.evidence + finding.evidence)[: max(len(cur.evidence), 5)]
+            cur.indicators.merge(finding.indicators)
+        merged.events.extend(part.events)
+        for fam in part.coverage:
+            if fam.family not in fams:
+                fams[fam.family] = FamilyCoverage(fam.family, files=1, bytes=size if not fams else 0)
+            fams[fam.family].absorb(
+                FamilyCoverage(
+                    fam.family,
+                    lines=fam.lines,
+                    parsed=fam.parsed,
+                    first=fam.first,
+                    last=fam.last,
+                    notes=fam.notes,
+                )
+            )
+        st = part.data["export"]
+        for k in ("lines", "events", "not_events", "bad", "long_lines"):
+            totals[k] += st[k]
+        totals["first_problem"] = totals["first_problem"] or st["first_problem"]
+        for ch in part.data["channels"]:
+            _merge_channel(channels, ch, "export", display)
+        _merge_ips(ips, part.data["ips"])
+        for k, v in part.data["time_fields"].items():
+            time_fields[k] = time_fields.get(k, 0) + v
+        no_time += part.data["no_time"]
+        webshells.update(part.data["webshell_paths"])
+    for finding in by_key.values():
+        for ev in finding.evidence:
+            ev.sha256 = sha
+    merged.findings = list(by_key.values())
+    merged.coverage = list(fams.values())
+    merged.skipped = _export_problems(display, totals)
+    merged.data = {
+        "webshell_paths": sorted(webshells),
+        "ips": ips,
+        "channels": [
+            {
+                "channel": c["channel"],
+                "records": c["records"],
+                "first": c["first"],
+                "last": c["last"],
+                "cleared": c["cleared"],
+                "computers": [],
+            }
+            for c in channels.values()
+        ],
+        "no_time": no_time,
+        "time_fields": time_fields,
+        "export": totals,
+        "split": n,
+    }
+    return merged
 
 
 class EventsStage:
@@ -197,31 +364,59 @@ class EventsStage:
         try:
             rules = _rules(extra_dirs)
         except (RuleError, OSError) as exc:
-            ctx.result.coverage.warn(f"Event rules could not be loaded ({exc}); Windows events were not checked.")
+            ctx.result.coverage.warn(
+                f"Event rules could not be loaded ({exc}); Windows events were not checked."
+            )
             return
         evtx_files = [f for f in ctx.inventory.files if is_evtx(f)]
-        exports = [f for f in ctx.inventory.files if not is_evtx(f) and is_export_candidate(f) and sniff_file(f)]
+        exports: list[LocatedFile] = []
+        big: list[LocatedFile] = []
+        for f in ctx.inventory.files:
+            if is_evtx(f) or not is_export_candidate(f):
+                continue
+            kind = sniff_file(f)
+            if not kind:
+                continue
+            if (
+                kind == "jsonl"
+                and f.ref.size >= SPLIT_MIN
+                and f.ref.spec.kind != "zip"
+                and ctx.options.workers() > 1
+            ):
+                big.append(f)
+            else:
+                exports.append(f)
         section: dict[str, Any] = {"files": [], "channels": {}}
         ctx.result.extras["events"] = section
         webshells: set[str] = ctx.shared.setdefault("webshell_paths", set())
         ips: dict[str, dict[str, Any]] = ctx.shared.setdefault("event_ips", {})
         my_findings: list[Finding] = []
-        for kind, files in (("evtx", evtx_files), ("export", exports)):
-            if not files:
+
+        def outcomes() -> Iterator[tuple[str, FileOutcome]]:
+            for f in big:
+                outcome = read_export_split(ctx, f, _Params("export", extra_dirs))
+                ctx.merge(outcome)
+                yield "export", outcome
+            for kind, files in (("evtx", evtx_files), ("export", exports)):
+                if files:
+                    for outcome in ctx.map_files(
+                        read_event_file, files, _Params(kind, extra_dirs), label=f"events ({kind})"
+                    ):
+                        yield kind, outcome
+
+        for kind, outcome in outcomes():
+            my_findings.extend(outcome.findings)
+            if outcome.data.get("not_events"):
                 continue
-            for outcome in ctx.map_files(read_event_file, files, _Params(kind, extra_dirs), label=f"events ({kind})"):
-                my_findings.extend(outcome.findings)
-                if outcome.data.get("not_events"):
-                    continue
-                webshells.update(outcome.data.get("webshell_paths", []))
-                _merge_ips(ips, outcome.data.get("ips", {}))
-                entry = {"path": outcome.path, "kind": kind, "sha256": outcome.sha256}
-                for key in ("evtx", "export", "no_time", "time_fields", "empty"):
-                    if key in outcome.data:
-                        entry[key] = outcome.data[key]
-                section["files"].append(entry)
-                for ch in outcome.data.get("channels", []):
-                    _merge_channel(section["channels"], ch, kind, outcome.path)
+            webshells.update(outcome.data.get("webshell_paths", []))
+            _merge_ips(ips, outcome.data.get("ips", {}))
+            entry = {"path": outcome.path, "kind": kind, "sha256": outcome.sha256}
+            for key in ("evtx", "export", "no_time", "time_fields", "empty", "split"):
+                if key in outcome.data:
+                    entry[key] = outcome.data[key]
+            section["files"].append(entry)
+            for ch in outcome.data.get("channels", []):
+                _merge_channel(section["channels"], ch, kind, outcome.path)
         for seq_finding in apply_sequences(my_findings, rules.sequences):
             ctx.add_finding(seq_finding)
             my_findings.append(seq_finding)
@@ -233,10 +428,14 @@ class EventsStage:
             )
         else:
             present = {c.lower() for c in section["channels"]}
-            missing = [c for c in ("Application", "MSExchange Management", "Security") if c.lower() not in present]
+            missing = [
+                c for c in ("Application", "MSExchange Management", "Security") if c.lower() not in present
+            ]
             if missing:
                 ctx.result.coverage.warn(
-                    "Event logs present, but not: " + ", ".join(missing) + " (their detections could not run)."
+                    "Event logs present, but not: "
+                    + ", ".join(missing)
+                    + " (their detections could not run)."
                 )
 
 
@@ -282,10 +481,15 @@ WINDOW_LEAD = timedelta(days=1)
 
 @cache
 def exploitation_periods() -> dict[str, tuple[datetime, datetime]]:
-    text = resources.files("extriage.detections.events").joinpath("exploitation_periods.yml").read_text("utf-8")
+    text = (
+        resources.files("extriage.detections.events").joinpath("exploitation_periods.yml").read_text("utf-8")
+    )
     doc = yaml.safe_load(text)
     return {
-        wave: (datetime.fromisoformat(str(a)).replace(tzinfo=UTC), datetime.fromisoformat(str(b)).replace(tzinfo=UTC) + timedelta(days=1))
+        wave: (
+            datetime.fromisoformat(str(a)).replace(tzinfo=UTC),
+            datetime.fromisoformat(str(b)).replace(tzinfo=UTC) + timedelta(days=1),
+        )
         for wave, (a, b) in doc.items()
     }
 
@@ -319,7 +523,9 @@ def _first_compromise(ctx: ScanContext) -> datetime | None:
     times = [
         f.first_seen
         for f in ctx.result.findings
-        if f.outcome in (Outcome.SUCCESS, Outcome.WEBSHELL) and TAG_WINDOW not in f.tags and f.first_seen is not None
+        if f.outcome in (Outcome.SUCCESS, Outcome.WEBSHELL)
+        and TAG_WINDOW not in f.tags
+        and f.first_seen is not None
     ]
     return min(times) if times else None
 
@@ -356,7 +562,11 @@ def _match_attacker_ips(ctx: ScanContext) -> None:
             description=(
                 f"{ip} attacked the web front end and also appears in {s['count']:,} Windows event(s) "
                 f"(event ids {', '.join(str(i) for i in sorted(ids))}): "
-                + ("it logged on, accessed a share or was connected to." if reached else "failed logons or other activity.")
+                + (
+                    "it logged on, accessed a share or was connected to."
+                    if reached
+                    else "failed logons or other activity."
+                )
             ),
             wave="post-exploitation",
             attack=["T1078", "T1021.002"] if reached else ["T1110"],
@@ -390,7 +600,11 @@ def _channel_coverage(ctx: ScanContext, anchor: datetime | None) -> None:
         last = _parse(ch["last"])
         notes: list[str] = ch["notes"]
         for c in ch["cleared"]:
-            msg = f"The {c['log']} event log was cleared at {c['time']}" + (f" by {c['by']}" if c["by"] else "") + ": earlier events in it are gone."
+            msg = (
+                f"The {c['log']} event log was cleared at {c['time']}"
+                + (f" by {c['by']}" if c["by"] else "")
+                + ": earlier events in it are gone."
+            )
             notes.append(msg)
             ctx.result.coverage.warn(msg)
         if first is not None and anchor is not None and first > anchor:
@@ -408,7 +622,9 @@ def _channel_coverage(ctx: ScanContext, anchor: datetime | None) -> None:
                 continue
             covered.append(wave)
             if first > start:
-                notes.append(f"{name} starts at {iso(first)}, after the start of the {wave} exploitation period ({iso(start)}).")
+                notes.append(
+                    f"{name} starts at {iso(first)}, after the start of the {wave} exploitation period ({iso(start)})."
+                )
         ch["covers_exploitation_periods"] = covered
         if first is not None and not covered:
             notes.append(
@@ -440,13 +656,95 @@ def _link_timeline(ctx: ScanContext) -> None:
         if "events" not in f.tags or not f.id:
             continue
         for ev in f.evidence:
-            for ids in (by_line.setdefault((ev.source, ev.line), []), by_title.setdefault((ev.source, f.title), [])):
+            for ids in (
+                by_line.setdefault((ev.source, ev.line), []),
+                by_title.setdefault((ev.source, f.title), []),
+            ):
                 if f.id not in ids:
                     ids.append(f.id)
     for row in ctx.result.timeline:
         if row.kind == "event" and not row.finding_ids:
-            ids = by_line.get((row.source, row.line)) or by_title.get((row.source, row.summary.split(" — ", 1)[0]), [])
+            ids = by_line.get((row.source, row.line)) or by_title.get(
+                (row.source, row.summary.split(" — ", 1)[0]), []
+            )
             row.finding_ids = list(ids)
 
 
-STAGES = [EventsStage(), EventsCorrelateStage()]
+# -- phase 60: event findings join the attack stories --------------------------------------------------
+
+#: An event finding joins a story of its wave when it lies within this distance of the story's span.
+STORY_GAP = timedelta(hours=24)
+_WAVE_TITLES = {
+    "proxylogon": "ProxyLogon",
+    "proxyshell": "ProxyShell",
+    "proxynotshell": "ProxyNotShell",
+    "post-exploitation": "Post-exploitation",
+}
+
+
+class EventsStoryStage:
+    """Attach event findings to the attack stories the correlate stage built (one story per attacker
+    and wave). A finding of a wave joins that wave's story closest in time; post-exploitation
+    findings join the closest story of any wave; without a story nearby they form their own."""
+
+    name = "events-story"
+    phase = 60
+
+    def run(self, ctx: ScanContext) -> None:
+        from extriage.scan.pipeline import number_findings
+
+        number_findings(ctx.result)  # findings added at phase 50 get their ids now
+        stories = ctx.result.stories
+        for f in ctx.result.findings:
+            if "events" not in f.tags or f.outcome in (Outcome.INFO, Outcome.SCANNER) or f.first_seen is None:
+                continue
+            if any(f.id in step.finding_ids for st in stories for step in st.steps):
+                continue
+            story = _closest_story(stories, f)
+            if story is None:
+                title = _WAVE_TITLES.get(f.wave, f.wave.title() or "Attack")
+                story = AttackStory(
+                    wave=f.wave or "other",
+                    title=f"{title} traces in Windows event logs",
+                    outcome=Outcome.ATTEMPT,
+                )
+                stories.append(story)
+            story.steps.append(
+                StoryStep(f.first_seen, f.title, f"{f.outcome.value}, {f.count} event(s)", [f.id])
+            )
+            story.steps.sort(key=lambda st: (st.timestamp or datetime.max.replace(tzinfo=UTC), st.title))
+            if f.outcome in (Outcome.SUCCESS, Outcome.WEBSHELL):
+                story.outcome = Outcome.SUCCESS
+            for ts in (f.first_seen, f.last_seen):
+                if ts is not None:
+                    story.first_seen = (
+                        ts if story.first_seen is None or ts < story.first_seen else story.first_seen
+                    )
+                    story.last_seen = (
+                        ts if story.last_seen is None or ts > story.last_seen else story.last_seen
+                    )
+            for ip in f.indicators.client_ips:
+                if ip not in story.client_ips and f.rule_id == "EVT-CORR-ATTACKER-IP":
+                    story.client_ips.append(ip)
+
+
+def _closest_story(stories: list[AttackStory], f: Finding) -> AttackStory | None:
+    ts = f.first_seen
+    assert ts is not None
+    best: tuple[timedelta, AttackStory] | None = None
+    for st in stories:
+        if f.wave != "post-exploitation" and st.wave != f.wave:
+            continue
+        if st.first_seen is None:
+            continue
+        last = st.last_seen or st.first_seen
+        if st.first_seen - STORY_GAP <= ts <= last + STORY_GAP:
+            dist = (
+                timedelta(0) if st.first_seen <= ts <= last else min(abs(ts - st.first_seen), abs(ts - last))
+            )
+            if best is None or dist < best[0]:
+                best = (dist, st)
+    return best[1] if best else None
+
+
+STAGES = [EventsStage(), EventsCorrelateStage(), EventsStoryStage()]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from extriage.detections.correlation import path_to_url
@@ -39,6 +40,9 @@ from extriage.formats.sniff import (
 from extriage.scan.context import FileOutcome, ScanContext
 
 SUCCESS_OUTCOMES = (Outcome.SUCCESS, Outcome.WEBSHELL)
+#: Timeline rows per (rule, outcome) across all files: mass scanning must not flood the timeline.
+MAX_TIMELINE_PER_RULE = 5000
+_FAR = datetime.max.replace(tzinfo=UTC)
 ATTACK_OUTCOMES = (Outcome.SUCCESS, Outcome.WEBSHELL, Outcome.ATTEMPT)
 
 
@@ -189,7 +193,9 @@ class LogsStage:
         params = LogParams(engine=str(ctx.options.extra.get("prefilter_engine", self.engine)),
                            extra_rule_dirs=tuple(ctx.options.extra.get("log_rule_dirs", ())) or self.extra_rule_dirs)
         load_rules(params.extra_rule_dirs)  # a broken rule file fails here, once, with its name
-        candidates = [f for f in ctx.inventory.files if could_be_log(f.key) or family_from_path(f.key)]
+        plain = ctx.inventory.layout.removeprefix("zip:") in ("folder", "file")
+        # a plain folder of logs may have lost names and extensions too: sniff every file there
+        candidates = [f for f in ctx.inventory.files if plain or could_be_log(f.key) or family_from_path(f.key)]
         merged = HitCollector()
         hours: dict[str, Counter[str]] = {}
         families: Counter[str] = Counter()
@@ -204,10 +210,22 @@ class LogsStage:
             if data.get("hours"):
                 hours.setdefault(data["family"], Counter()).update(data["hours"])
         groups = merged.groups
-        for g in groups.values():
+        per_rule: Counter[str] = Counter()
+        dropped: Counter[str] = Counter()
+        for g in sorted(groups.values(), key=lambda g: g.finding.first_seen or _FAR):
             ctx.add_finding(g.finding)
-            for e in g.events:
+            key = f"{g.finding.rule_id}/{g.finding.outcome.value}"
+            room = MAX_TIMELINE_PER_RULE - per_rule[key]
+            kept = g.events[: max(room, 0)]
+            dropped[key] += len(g.events) - len(kept)
+            g.events = kept
+            per_rule[key] += len(kept)
+            for e in kept:
                 ctx.add_event(e)
+        for key, n in sorted(dropped.items()):
+            if n:
+                ctx.result.coverage.warn(f"Timeline capped: {n:,} more rows of {key} are counted in their findings "
+                                         f"but not listed (limit {MAX_TIMELINE_PER_RULE:,} per rule and outcome).")
         ctx.shared["logs.groups"] = groups
         if hours:
             ctx.result.activity["requests_per_hour"] = {fam: dict(sorted(c.items())) for fam, c in sorted(hours.items())}
@@ -279,9 +297,9 @@ def _check_iis_config(ctx: ScanContext) -> None:
                 continue
             folder = path_key(site.log_directory.rstrip("\\/") + f"\\W3SVC{site.id}")
             have = any(True for _ in ctx.inventory.under(folder))
-            tail = folder.split(":", 1)[-1]
-            if not have:
-                have = any(f.key.split(":", 1)[-1].startswith(tail + "/") for f in ctx.inventory.files)
+            if not have:  # the drive may not be recognisable in a collection (e.g. KAPE's D/IISLogs/...)
+                tail = folder.split(":", 1)[-1].strip("/") + "/"
+                have = any(("/" + f.key).find("/" + tail) >= 0 for f in ctx.inventory.files)
             expected.append({"site": site.name, "id": site.id, "log_directory": site.log_directory + f"\\W3SVC{site.id}",
                              "present": have})
             if not have and ctx.inventory.layout.removeprefix("zip:") in ("drive", "kape", "velociraptor"):

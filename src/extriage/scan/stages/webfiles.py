@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from extriage.detections.webfiles import content
@@ -78,7 +79,7 @@ _EXCHANGE_VDIRS = frozenset(
 )
 #: Read in depth wherever they are (ransom notes carry their proof in the content).
 _DEEP_NAMES = frozenset({"readme.txt", "decrypt_file.txt"})
-_BATCH_FILES = 128
+_BATCH_FILES = 400
 _BATCH_BYTES = 16 * 1024 * 1024
 _PEEK_BATCH = 1024
 
@@ -138,6 +139,9 @@ class WebFilesStage:
         matched_builds: list[tuple[str, ...]] = []
         pending_baseline: list[tuple[FileFacts, str, str]] = []
         compiled: list[tuple[FileFacts, dict[str, Any]]] = []
+        deferred: list[tuple[LocatedFile, FileOutcome]] = []
+        lo: datetime | None = None
+        hi: datetime | None = None
         deep_read = peeked = content_scanned = 0
         for f, _mode, out in done:
             data = out.data
@@ -148,7 +152,12 @@ class WebFilesStage:
             deep_read += 1
             fam.files += 1
             fam.bytes += out.size
-            fam.span(f.ref.mtime)
+            mt = f.ref.mtime
+            if mt is not None:
+                if lo is None or mt < lo:
+                    lo = mt
+                if hi is None or mt > hi:
+                    hi = mt
             if data.get("content_scanned"):
                 content_scanned += 1
             bclass = data.get("bclass")
@@ -159,24 +168,18 @@ class WebFilesStage:
             hits = data.get("hits", [])
             loc = data.get("loc", [])
             bad = data.get("bad")
-            if not (hits or loc or bad or bclass in (MODIFIED, UNKNOWN)):
-                continue  # the fast path: nothing to say about this file
-            facts = FileFacts(
-                out.path,
-                f.logical,
-                content.file_name(f),
-                out.sha256,
-                out.size,
-                f.ref.mtime,
-                mapper.url_for(f.key, f.logical),
-            )
+            if not (hits or loc or bad):
+                if bclass in (MODIFIED, UNKNOWN):  # judged below, once baseline coverage is known
+                    deferred.append((f, out))
+                continue  # the fast path: nothing (yet) to say about this file
+            facts = _facts(f, out, mapper)
             for i in loc:
                 facts.reasons.append(location_reason(rules[i], f.logical))
             if bad:
                 facts.reasons.append(known_bad_reason(str(bad), kb.source, out.sha256))
             for hit in hits:
                 if hit["check"] == "yara":
-                    facts.reasons.append(yara_reason(hit))
+                    facts.reasons.append(yara_reason(hit, facts.extension))
                 elif hit["check"] == "compiled":
                     compiled.append((facts, hit))
                 else:
@@ -186,13 +189,19 @@ class WebFilesStage:
             if bclass in (MODIFIED, UNKNOWN):
                 pending_baseline.append((facts, str(bclass), str(data.get("rel", ""))))
             facts_list.append(facts)
+        fam.span(lo)
+        fam.span(hi)
         if compiled and baseline is None:
-            baseline = load_baseline([])
+            baseline = content.worker_baseline() or load_baseline([])
 
         inferred = infer_build(matched_builds)
         covered = classes[KNOWN_GOOD] > 0 and classes[KNOWN_GOOD] >= classes[MODIFIED]
         build_name = inferred.get("build") if isinstance(inferred.get("build"), str) else None
         if covered:
+            for f, out in deferred:
+                facts = _facts(f, out, mapper)
+                facts_list.append(facts)
+                pending_baseline.append((facts, str(out.data["bclass"]), str(out.data.get("rel", ""))))
             for facts, cls, rel in pending_baseline:
                 if cls == UNKNOWN and facts.extension not in content.SCRIPT_EXTENSIONS | {".dll"}:
                     continue
@@ -201,9 +210,9 @@ class WebFilesStage:
                 )
                 if reason is not None:
                     facts.reasons.append(reason)
-        elif pending_baseline:
+        elif pending_baseline or deferred:
             fam.notes.append(
-                f"{len(pending_baseline)} files under Exchange's web folders match no shipped baseline "
+                f"{len(pending_baseline) + len(deferred)} files under Exchange's web folders match no shipped baseline "
                 "(baselines end at the March 2021 updates): modified/unknown pages were not judged; "
                 "location, YARA and hash checks still ran."
             )
@@ -295,11 +304,9 @@ class WebFilesStage:
         }
 
 
-def _exchange_rel(key: str, installs: list[str]) -> str | None:
-    rel = relative_to_install(key, installs)
-    if rel is None or not rel.startswith(("frontend/httpproxy/", "clientaccess/")):
-        return None
-    return normalise_relative(rel)
+def _facts(f: LocatedFile, out: FileOutcome, mapper: UrlMapper) -> FileFacts:
+    url = mapper.url_for(f.key, f.logical)
+    return FileFacts(out.path, f.logical, content.file_name(f), out.sha256, out.size, f.ref.mtime, url)
 
 
 def _install_rel(key: str, installs: list[str]) -> str | None:
@@ -379,10 +386,13 @@ def _run(
         )
         yield from _merge_all(ctx, results, total)
         return
+    # Built once here: forked workers inherit the compiled rules and the parsed baseline for free
+    # (other start methods rebuild them in the initializer); batches then carry only file names.
+    content.init_worker(params)
     with cf.ProcessPoolExecutor(
         max_workers=workers, initializer=content.init_worker, initargs=(params,)
     ) as pool:
-        futures = {pool.submit(content.examine_batch, b, params): b for b in batches}
+        futures = {pool.submit(content.examine_batch, b, None): b for b in batches}
 
         def completed() -> Iterator[tuple[list[tuple[LocatedFile, str, str | None]], list[FileOutcome]]]:
             for fut in cf.as_completed(futures):
@@ -496,7 +506,11 @@ class WebFilesLinkStage:
         for finding, facts in links:
             if finding.severity < Severity.MEDIUM:
                 continue
-            terms = [facts.logical.lower()]
+            logical = facts.logical.lower()
+            terms = [logical]
+            if len(logical) > 3 and logical[1:3] == ":\\":
+                # logs write the same file as \\127.0.0.1\c$\..., or without the drive
+                terms.append(logical[2:])
             if facts.url:
                 terms.append(facts.url.lower())
             needles.append((finding, terms))

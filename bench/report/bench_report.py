@@ -1,0 +1,76 @@
+"""Benchmark: report generation time per 10,000 findings (HTML, Markdown, STIX, MISP, CSV, Timesketch).
+
+Reference measured in the same run: serialising the same result to JSON (``json.dumps(result.to_dict())``,
+what ``extriage scan --json`` does), so the figures are ratios that survive a noisy machine.
+Optionally (--browser) opens the 100,000-finding HTML in headless chromium and times until the first
+page of findings is on screen.
+
+    .venv/bin/python bench/report/bench_report.py --findings 10000 100000 [--browser]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))
+
+from report import samples  # noqa: E402
+
+from extriage.report.exports import write_reports  # noqa: E402
+
+
+def timed(fn) -> float:  # type: ignore[no-untyped-def]
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--findings", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--browser", action="store_true")
+    args = ap.parse_args()
+    out = Path(tempfile.mkdtemp(prefix="bench-report-", dir=REPO / "bench" / "out" if (REPO / "bench" / "out").exists() else None))
+    try:
+        print(f"{'findings':>9} {'json ref s':>10} {'html s':>8} {'html/10k':>9} {'html MB':>8} {'md+stix+misp+csv+ts s':>22} {'all/10k':>8} {'html÷json':>9}")
+        for n in args.findings:
+            result = samples.large(n)
+            ref = timed(lambda r=result: json.dumps(r.to_dict()))  # type: ignore[misc]
+            d = out / str(n)
+            t_html = timed(lambda r=result, d=d: write_reports([r], d, ["html"]))  # type: ignore[misc]
+            t_rest = timed(lambda r=result, d=d: write_reports([r], d, ["md", "stix", "misp", "csv", "timesketch"]))  # type: ignore[misc]
+            size = (d / "report.html").stat().st_size / 1024**2
+            per = 10_000 / n
+            print(f"{n:>9} {ref:>10.2f} {t_html:>8.2f} {t_html * per:>9.2f} {size:>8.1f} {t_rest:>22.2f} {(t_html + t_rest) * per:>8.2f} {t_html / ref:>9.1f}")
+        if args.browser:
+            from playwright.sync_api import sync_playwright
+
+            n = max(args.findings)
+            html = out / str(n) / "report.html"
+            with sync_playwright() as p:
+                b = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                      args=["--headless", "--no-sandbox", "--disable-gpu"])
+                page = b.new_page()
+                t = time.perf_counter()
+                page.goto(html.as_uri())
+                page.locator("#findings-0 details.f-item").first.wait_for()
+                first = time.perf_counter() - t
+                t = time.perf_counter()
+                page.locator("#findings-0 .f-q").fill("203.0.1.17,python")
+                page.locator("#findings-0 details.f-item").first.wait_for()
+                filt = time.perf_counter() - t
+                b.close()
+            print(f"chromium, {n} findings: first page shown after {first:.2f} s; first text filter {filt:.2f} s")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

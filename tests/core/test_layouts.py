@@ -1,0 +1,57 @@
+"""Evidence layouts and hostile bytes: Velociraptor paths, IIS log folders from applicationHost.config,
+and the chunk walker on arbitrary bytes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extriage.findings import Verdict
+from extriage.formats.logscan import Candidate, WalkStats, walk
+from extriage.formats.prefilter import Prefilter
+from extriage.scan.context import ScanOptions
+from extriage.scan.pipeline import run_scan
+
+from .builders import IIS_HEADER, IIS_SHELL, hp_header, ssrf, write
+
+
+def test_velociraptor_layout(tmp_path: Path) -> None:
+    base = "uploads/auto/C%3A/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Ecp"
+    write(tmp_path, f"{base}/HttpProxy_2021030306-1.LOG",
+          hp_header("plain") + ssrf("2021-03-03T06:49:46.210Z", "/ecp/proxyLogon.ecp?#", "241") + "\n")
+    result = run_scan(str(tmp_path), ScanOptions(jobs=1))
+    assert result.layout == "velociraptor" and result.verdict == Verdict.COMPROMISED
+    ev = result.findings[0].evidence[0]
+    assert "HttpProxy_2021030306-1.LOG" in ev.source and ev.line == 6
+
+
+def test_iis_log_folders_from_application_host_config(tmp_path: Path, shared_data: Path) -> None:
+    cfg = (shared_data / "exchange-iis-config/E16/Exchange/IIS/applicationHost.config").read_bytes()
+    cfg = cfg.replace(b'<logFile logFormat="W3C" directory="%SystemDrive%\\inetpub\\logs\\LogFiles" />',
+                      b'<logFile logFormat="W3C" directory="D:\\IISLogs" />')
+    assert b"D:\\IISLogs" in cfg
+    write(tmp_path, "C/Windows/System32/inetsrv/config/applicationHost.config", cfg)
+    write(tmp_path, "D/IISLogs/W3SVC1/u_ex210305.log", IIS_HEADER + IIS_SHELL + "\n")
+    result = run_scan(str(tmp_path), ScanOptions(jobs=1))
+    dirs = result.extras["logs"]["iis_log_directories"]
+    present = {d["log_directory"]: d["present"] for d in dirs}
+    assert present.get("D:\\IISLogs\\W3SVC1") is True
+    assert any(not ok for ok in present.values())  # the back-end site's folder is not in the evidence
+    assert any("configured at D:\\IISLogs" in w for w in result.coverage.warnings)
+    assert result.verdict == Verdict.COMPROMISED  # the web shell request in D:\IISLogs was read
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=3000), st.sampled_from(["httpproxy", "iis", "ecp", "oabgen"]))
+def test_walker_never_fails_and_counts_lines(data: bytes, family: str) -> None:
+    pf = Prefilter(["serverinfo~", "a"], ["[0-9]{3}"])
+    items = list(walk(io.BytesIO(data), family, pf))
+    stats = items[-1]
+    assert isinstance(stats, WalkStats)
+    expected = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+    assert stats.lines == expected
+    numbers = [c.lineno for c in items[:-1] if isinstance(c, Candidate)]
+    assert numbers == sorted(set(numbers)) and all(1 <= n <= expected for n in numbers)
