@@ -134,6 +134,10 @@ def main() -> None:
         ref = asyncio.run(raw_reference(ports, per_target, args.concurrency))
         print(f"targets: {len(results)}  errors: {errors}  states: {states}")
         print(f"probe: {elapsed:.2f}s wall (incl. start-up) = {len(results) / elapsed:.0f} targets/s")
+        probe_s = doc["elapsed_s"]
+        print(
+            f"probe phase only (JSON elapsed_s, after start-up): {probe_s:.2f}s = {len(results) / probe_s:.0f} targets/s"
+        )
         print(
             f"requests/target: mean {n_requests / len(results):.2f}, max {max(reqs)}  ({n_requests} requests)"
         )

@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import time
@@ -54,19 +55,28 @@ def tree_stats(root: Path) -> tuple[int, int]:
     return n, size
 
 
-def run_ours(root: Path) -> tuple[float, float, dict[str, object]]:
-    """(stage seconds, whole scan seconds incl. listing the evidence, facts)."""
+def cpu_seconds() -> float:
+    """CPU time of this process and its reaped children (worker processes, the yara CLI)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def run_ours(root: Path) -> tuple[float, float, float, dict[str, object]]:
+    """(stage seconds, whole scan seconds incl. listing the evidence, stage CPU seconds, facts)."""
     t = time.perf_counter()
     spec = open_source(root)
     inv = build_inventory(spec, lambda p, w: None)
     listed = time.perf_counter()
+    cpu0 = cpu_seconds()
     ctx = ScanContext(inv, ScanResult(spec.root), ScanOptions(jobs=0))
     WebFilesStage().run(ctx)
     end = time.perf_counter()
+    cpu = cpu_seconds() - cpu0
     w = ctx.result.extras["webfiles"]
     return (
         end - listed,
         end - t,
+        cpu,
         {
             "files_read": w["files_read"],
             "files_header_checked": w["files_header_checked"],
@@ -75,15 +85,17 @@ def run_ours(root: Path) -> tuple[float, float, dict[str, object]]:
     )
 
 
-def run_yara_cli(root: Path, rules: Path) -> tuple[float, int]:
+def run_yara_cli(root: Path, rules: Path) -> tuple[float, float, int]:
     t = time.perf_counter()
+    cpu0 = cpu_seconds()
     proc = subprocess.run(
         ["yara", "-r", "-w", str(rules), str(root)], capture_output=True, text=True, check=False
     )
     elapsed = time.perf_counter() - t
+    cpu = cpu_seconds() - cpu0
     if proc.returncode not in (0, 1):
         raise SystemExit(f"yara failed: {proc.stderr.strip()}")
-    return elapsed, len(proc.stdout.splitlines())
+    return elapsed, cpu, len(proc.stdout.splitlines())
 
 
 def engines(root: Path, rules_text: str) -> dict[str, float]:
@@ -142,14 +154,18 @@ def main() -> None:
     ours: list[float] = []
     whole: list[float] = []
     cli: list[float] = []
+    ours_cpu: list[float] = []
+    cli_cpu: list[float] = []
     info: dict[str, object] = {}
     cli_hits = 0
     for _ in range(args.repeat):  # interleaved, best of N: the machine is shared and noisy
-        el, cli_hits = run_yara_cli(root, rules)
+        el, cpu, cli_hits = run_yara_cli(root, rules)
         cli.append(el)
-        el, total, info = run_ours(root)
+        cli_cpu.append(cpu)
+        el, total, cpu, info = run_ours(root)
         ours.append(el)
         whole.append(total)
+        ours_cpu.append(cpu)
     best_ours, best_cli = min(ours), min(cli)
     report = {
         "tree_files": files,
@@ -161,6 +177,10 @@ def main() -> None:
         "yara_cli_files_s": round(files / best_cli),
         "yara_cli_mb_s": round(size / best_cli / 1e6, 2),
         "ratio_vs_yara_cli": round(best_cli / best_ours, 2),
+        "ours_cpu_s": round(min(ours_cpu), 3),
+        "yara_cli_cpu_s": round(min(cli_cpu), 3),
+        "ratio_cpu_vs_yara_cli": round(min(cli_cpu) / min(ours_cpu), 2),
+        "load_average_after": os.getloadavg()[0],
         "ours_with_listing_s": round(min(whole), 3),
         "ratio_with_listing": round(best_cli / min(whole), 2),
         "yara_cli_matches": cli_hits,

@@ -154,3 +154,10 @@ def build_server(root: Path, scenario: str) -> Path:
     iis.sort()
     write(root, "C/inetpub/logs/LogFiles/W3SVC1/u_ex210305.log", IIS_HEADER + "\n".join(iis) + "\n")
     return root
+
+
+def core_stages() -> list:  # type: ignore[type-arg]
+    """The core-logs stages only (logs, correlate, verdict): these tests do not depend on other areas."""
+    from extriage.scan.stages import correlate, logs, verdict
+
+    return [*logs.STAGES, *correlate.STAGES, *verdict.STAGES]

@@ -12,12 +12,14 @@ from extriage.findings import Outcome, ScanResult, Verdict
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 
+from .builders import core_stages
+
 generator = pytest.importorskip("extriage.generator.api")
 
 
 def _make(tmp: Path, scenario: str) -> tuple[Any, ScanResult]:
     gen = generator.generate(tmp / scenario, scenario=scenario, seed=7, size="2MB", days=5, jobs=1)
-    return gen, run_scan(str(gen.dest), ScanOptions(jobs=2))
+    return gen, run_scan(str(gen.dest), ScanOptions(jobs=2), stages=core_stages())
 
 
 @pytest.fixture(scope="module")

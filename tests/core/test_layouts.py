@@ -15,14 +15,14 @@ from extriage.formats.prefilter import Prefilter
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 
-from .builders import IIS_HEADER, IIS_SHELL, hp_header, ssrf, write
+from .builders import IIS_HEADER, IIS_SHELL, core_stages, hp_header, ssrf, write
 
 
 def test_velociraptor_layout(tmp_path: Path) -> None:
     base = "uploads/auto/C%3A/Program Files/Microsoft/Exchange Server/V15/Logging/HttpProxy/Ecp"
     write(tmp_path, f"{base}/HttpProxy_2021030306-1.LOG",
           hp_header("plain") + ssrf("2021-03-03T06:49:46.210Z", "/ecp/proxyLogon.ecp?#", "241") + "\n")
-    result = run_scan(str(tmp_path), ScanOptions(jobs=1))
+    result = run_scan(str(tmp_path), ScanOptions(jobs=1), stages=core_stages())
     assert result.layout == "velociraptor" and result.verdict == Verdict.COMPROMISED
     ev = result.findings[0].evidence[0]
     assert "HttpProxy_2021030306-1.LOG" in ev.source and ev.line == 6
@@ -35,7 +35,7 @@ def test_iis_log_folders_from_application_host_config(tmp_path: Path, shared_dat
     assert b"D:\\IISLogs" in cfg
     write(tmp_path, "C/Windows/System32/inetsrv/config/applicationHost.config", cfg)
     write(tmp_path, "D/IISLogs/W3SVC1/u_ex210305.log", IIS_HEADER + IIS_SHELL + "\n")
-    result = run_scan(str(tmp_path), ScanOptions(jobs=1))
+    result = run_scan(str(tmp_path), ScanOptions(jobs=1), stages=core_stages())
     dirs = result.extras["logs"]["iis_log_directories"]
     present = {d["log_directory"]: d["present"] for d in dirs}
     assert present.get("D:\\IISLogs\\W3SVC1") is True

@@ -23,14 +23,25 @@ from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 from extriage.schema import load_schema
 
-from .builders import ATTACKER, FIELDS, INSTALL, SHELL_IP, build_server, hp_header, hp_row, ssrf, write
+from .builders import (
+    ATTACKER,
+    FIELDS,
+    INSTALL,
+    SHELL_IP,
+    build_server,
+    core_stages,
+    hp_header,
+    hp_row,
+    ssrf,
+    write,
+)
 
 _register()
 runner = CliRunner()
 
 
 def scan(path: Path) -> ScanResult:
-    return run_scan(str(path), ScanOptions(jobs=1))
+    return run_scan(str(path), ScanOptions(jobs=1), stages=core_stages())
 
 
 def validate(result: ScanResult) -> dict:  # type: ignore[type-arg]
@@ -248,3 +259,17 @@ def test_extra_rule_folder_and_broken_rule_file(tmp_path: Path) -> None:
     (rules / "mine.yml").write_text("rules:\n  - id: MY-1\n    title: x\n")
     res = runner.invoke(app, ["scan", str(ev), "-j", "1", "--log-rules", str(rules)])
     assert res.exit_code == 2 and "mine.yml" in res.output and "MY-1" in res.output and "Traceback" not in res.output
+
+
+def test_a_failing_stage_does_not_lose_the_scan(tmp_path: Path) -> None:
+    class Boom:
+        name = "boom"
+        phase = 20
+
+        def run(self, ctx: object) -> None:
+            raise RuntimeError("simulated bug")
+
+    result = run_scan(str(build_server(tmp_path, "clean")), ScanOptions(jobs=1), stages=[*core_stages(), Boom()])
+    assert result.verdict == Verdict.NO_EVIDENCE
+    assert "INCOMPLETE: the boom stage failed" in result.verdict_reason
+    assert any("boom stage failed (RuntimeError: simulated bug)" in w for w in result.coverage.warnings)

@@ -161,3 +161,24 @@ def test_non_event_json_is_not_sniffed_as_events() -> None:
 
 def test_quote_normalisation() -> None:
     assert norm("-Role 'Mailbox  Import Export'") == norm('-role "Mailbox Import Export"')
+
+
+def test_hostile_inputs_finish_quickly() -> None:
+    import time
+
+    # a rendered cmdlet message with a huge run of spaces (catastrophic backtracking bait)
+    msg = "Cmdlet suceeded. Cmdlet Set-Mailbox, parameters " + " " * 200_000 + "x"
+    doc = {"EventID": 1, "Channel": "MSExchange Management", "SourceName": "MSExchange CmdletLogs",
+           "TimeCreated": "2021-03-02T10:00:00Z", "Message": msg}
+    cmd = {"EventID": 1, "Channel": "Microsoft-Windows-Sysmon/Operational", "SourceName": "Microsoft-Windows-Sysmon",
+           "UtcTime": "2021-03-02 10:00:00.000", "CommandLine": "net user " * 3600 + "x"}
+    t0 = time.perf_counter()
+    recs, _ = read_export_bytes(jsonl(doc, cmd))
+    for r in recs:
+        default_rules().match(r)
+    assert recs[0].data["cmdlet"] == "Set-Mailbox"
+    # deeply nested JSON in an array export is reported, not a crash
+    deep = b"[" + b'{"EventID": 1, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}]"
+    recs2, stats = read_export_bytes(deep)
+    assert recs2 == [] and stats.bad == 1
+    assert time.perf_counter() - t0 < 5

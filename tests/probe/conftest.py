@@ -58,6 +58,10 @@ PLAIN_PROFILES = {
         owa_version_header=True,
         behaviour="patched",
     ),
+    # CU only, and a front end that answers 200 for any /ecp/<build>/ folder (enumeration must refuse).
+    "ecp-wildcard": Profile(
+        "ecp-wildcard", nodes=[("EXW", "15.1.2176.2")], exporttool=False, ecp_wildcard=True
+    ),
     "not-exchange": Profile("not-exchange", exchange=False),
     "slow": Profile(
         "slow", nodes=[("EXSLOW", "15.2.1118.40")], owa_version_header=True, delay=0.4, behaviour="patched"

@@ -17,11 +17,11 @@ import itertools
 import re
 import socket
 import ssl
-import subprocess
 import threading
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -60,6 +60,9 @@ NSPI_PAGE = """<html><head><title>Exchange MAPI/HTTP Connectivity Endpoint</titl
 User: NT AUTHORITY\\SYSTEM<br>UPN: <br>SID: S-1-5-18<br>Organization: <br>Cafe Server: {fe}<br></p></body></html>
 """
 
+_ECP_FOLDER = re.compile(
+    r"/ecp/(\d+\.\d+\.\d+\.\d+)/exporttool/microsoft\.exchange\.ediscovery\.exporttool\.application"
+)
 IIS_404 = "<!DOCTYPE html><html><head><title>404 - File or directory not found.</title></head><body>Server Error</body></html>"
 IIS_DEFAULT = "<!DOCTYPE html><html><head><title>IIS Windows Server</title></head><body><img src='iisstart.png'></body></html>"
 
@@ -77,6 +80,8 @@ class Profile:
     exchange: bool = True
     delay: float = 0.0
     vhost: str | None = None  # Exchange only for this Host; otherwise an IIS default site
+    ecp_folders: bool = True  # /ecp/<build>/exporttool/… answers for the installed build
+    ecp_wildcard: bool = False  # a broken front end that answers 200 for any /ecp/<x>/ path
 
 
 class _Nodes:
@@ -139,6 +144,13 @@ def make_app(profiles: dict[int, Profile]) -> Starlette:
                     MANIFEST.format(build=build), media_type="application/x-ms-application", headers=headers
                 )
             return HTMLResponse(IIS_404, status_code=404, headers=headers)
+        m = _ECP_FOLDER.fullmatch(path)
+        if m and not is2010:
+            if prof.ecp_wildcard or (prof.ecp_folders and m.group(1) == build):
+                return Response(
+                    MANIFEST.format(build=build), media_type="application/x-ms-application", headers=headers
+                )
+            return HTMLResponse(IIS_404, status_code=404, headers=headers)
         if path == "/autodiscover/autodiscover.xml":
             headers["WWW-Authenticate"] = "Negotiate"
             return PlainTextResponse("", status_code=401, headers=headers)
@@ -171,17 +183,36 @@ def make_cert(
     cn: str = "mail.example.test",
     san: tuple[str, ...] = ("mail.example.test", "autodiscover.example.test"),
 ) -> tuple[Path, Path]:
-    """Self-signed certificate via the openssl CLI (no key material committed)."""
-    cert, key = directory / "cert.pem", directory / "key.pem"
-    if not cert.exists():
-        subprocess.run(
-            [
-                "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                "-days", "30", "-subj", f"/CN={cn}", "-addext", "subjectAltName=" + ",".join(f"DNS:{s}" for s in san),
-            ],
-            check=True, capture_output=True,
-        )  # fmt: skip
-    return cert, key
+    """A throw-away self-signed certificate (generated per test session; no key material committed)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    if cert_path.exists():
+        return cert_path, key_path
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in san]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
 
 
 def server_context(cert: Path, key: Path, legacy_only: bool = False) -> ssl.SSLContext:

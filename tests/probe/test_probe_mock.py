@@ -233,3 +233,20 @@ def test_dns_and_tls_errors_are_named() -> None:
         describe_error(httpx.RemoteProtocolError("Server disconnected without sending a response."), opts)[1]
         is True
     )
+
+
+def test_enumerate_turns_cu_only_into_inferred(farm: Farm) -> None:
+    from extriage.probe.states import load_assess
+
+    res = run([farm["ex2016-cu19-cuonly"], farm["ecp-wildcard"]], assess=load_assess(), enumerate=True)
+    r = res[farm["ex2016-cu19-cuonly"]]
+    assert (r.build, r.confidence) == ("15.1.2176.2", "inferred")
+    assert r.source is not None and r.source.source == "ecp-folder"
+    assert states(r)["proxylogon"] == "vulnerable"  # no longer "unless SU": the SU is known to be missing
+    labels = [o.label for o in r.observations]
+    assert labels.count("enumerate-control") == 1 and 1 <= labels.count("enumerate") <= 24
+    hits = [o for o in r.observations if o.label == "enumerate" and o.status == 200]
+    assert len(hits) == 1 and "/ecp/15.1.2176.2/exporttool/" in hits[0].url
+    w = res[farm["ecp-wildcard"]]
+    assert w.confidence == "cu-only" and any("answers 200" in n for n in w.notes)
+    assert "enumerate" not in [o.label for o in w.observations]

@@ -40,7 +40,7 @@ def examine_bytes(tmp_path: Path, name: str, data: bytes, params: content.Conten
     (folder / name).write_bytes(data)
     inv = build_inventory(open_source(folder), lambda p, w: None)
     (f,) = [x for x in inv.files if x.name == name]
-    out = content.examine(f, content.DEEP, params)
+    out = content.examine(content.target(f), content.DEEP, params)
     assert out.sha256 is not None
     return {
         "out": out,
@@ -142,8 +142,9 @@ def test_vanished_file_is_reported(tmp_path: Path, params: content.ContentParams
     (folder / "gone.aspx").write_text("x")
     inv = build_inventory(open_source(folder), lambda p, w: None)
     (folder / "gone.aspx").unlink()
-    (out,) = content.examine_batch([(inv.files[0], content.DEEP, None)], params)
-    assert out.skipped and "vanished" in out.skipped[0].reason
+    res = content.examine_batch([(0, content.DEEP, content.target(inv.files[0]), None)], params)
+    ((idx, out),) = res.outcomes
+    assert idx == 0 and out.skipped and "vanished" in out.skipped[0].reason
 
 
 def test_sniff_does_not_trust_extensions() -> None:

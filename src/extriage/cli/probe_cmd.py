@@ -50,6 +50,14 @@ def probe(
         "--confirm",
         help="Also run the opt-in behavioural checks (they leave traces in the server's logs; see docs).",
     ),
+    enumerate_builds: bool = typer.Option(
+        False,
+        "--enumerate",
+        help="For CU-only builds, find the installed SU by requesting versioned ECP folders (up to --enumerate-max GETs per host).",
+    ),
+    enumerate_max: int = typer.Option(
+        25, "--enumerate-max", min=2, max=200, help="Request cap for --enumerate."
+    ),
     verify: bool = typer.Option(
         False, "--verify", help="Enforce TLS certificate verification (default: record, don't verify)."
     ),
@@ -128,6 +136,8 @@ def probe(
         lb_repeats=lb_repeats,
         confirm=confirm,
         try_cert_names=not no_cert_names,
+        enumerate=enumerate_builds,
+        enumerate_max=enumerate_max,
     )
     assess = load_assess()
     if assess is None:

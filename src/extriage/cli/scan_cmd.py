@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from extriage.cli.common import check_output_outside, err, fail, out, write_json
-from extriage.detections.logrules import RuleError
+from extriage.detections.logrules import RuleError, load_rules
 from extriage.evidence.source import EvidenceError
 from extriage.findings import EXIT_CODES, ScanResult
 from extriage.scan.context import ScanOptions
@@ -49,6 +49,10 @@ def scan(
     for d in log_rules:
         if not Path(d).is_dir():
             fail(f"The log rule folder {d} does not exist.")
+    try:  # a broken rule file is a user error: say so before reading any evidence
+        load_rules(tuple(log_rules))
+    except RuleError as exc:
+        fail(f"Invalid log rule file: {exc}")
     show_progress = not quiet and err.is_terminal
     try:
         if show_progress:

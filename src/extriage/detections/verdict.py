@@ -163,7 +163,10 @@ def decide(result: ScanResult) -> tuple[Verdict, str]:
     period = f" from {iso(first)} to {iso(last)}" if first and last else ""
     scanner = sum(1 for f in findings if f.outcome == Outcome.SCANNER)
     extra = f"; {scanner} scanner finding{'s' if scanner != 1 else ''} do not count as attacks" if scanner else ""
+    failed = sorted(result.extras.get("stage_errors", {}))
     warn = "; read the coverage warnings before relying on this" if result.coverage.warnings else ""
+    if failed:
+        warn = f"; INCOMPLETE: the {', '.join(failed)} stage{'s' if len(failed) > 1 else ''} failed" + warn
     return Verdict.NO_EVIDENCE, (f"No evidence of exploitation in {lines:,} lines/records of "
                                  f"{', '.join(sorted(fams))}{period}{extra}{warn}.")
 

@@ -24,8 +24,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-import orjson
-
 from extriage.evidence.reading import MAX_LINE, HashingReader, iter_lines
 from extriage.formats.event_record import (
     EventRecord,
@@ -37,7 +35,7 @@ from extriage.formats.event_record import (
     name_positional,
     pick_time,
 )
-from extriage.formats.evtx_file import record_from_event_doc
+from extriage.formats.evtx_file import fast_loads, record_from_event_doc
 
 SNIFF_BYTES = 64 * 1024
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -252,7 +250,7 @@ def _range_lines(fh: BinaryIO, start: int, end: int) -> Iterator[tuple[int, byte
 
 
 def jsonl_records(lines: Iterator[tuple[int, bytes, bool]], stats: ExportStats) -> Iterator[EventRecord]:
-    loads = orjson.loads  # ~4x faster than json.loads on event lines; raises ValueError subclasses
+    loads = fast_loads  # orjson: ~4x faster than json.loads on event lines; ValueError subclasses
     for lineno, line, truncated in lines:
         stats.lines += 1
         if truncated:
@@ -321,6 +319,10 @@ def _json_stream(chunks: Iterator[str], stats: ExportStats) -> Iterator[EventRec
             continue
         try:
             obj, end = decoder.raw_decode(buf, pos)
+        except RecursionError:
+            stats.bad += 1
+            stats.problem(f"JSON nested too deeply near line {line}; the rest of the file was not read")
+            return
         except ValueError:
             if not exhausted and len(buf) - pos < MAX_OBJECT and refill():
                 continue
@@ -356,7 +358,7 @@ def _csv_rows(chunks: Iterator[str], stats: ExportStats) -> Iterator[EventRecord
         if pending:
             yield pending
 
-    csv.field_size_limit(MAX_LINE)
+    previous_limit = csv.field_size_limit(MAX_LINE)  # process-wide: restored below
     reader = csv.reader(lines())
     header: list[str] | None = None
     try:
@@ -380,6 +382,8 @@ def _csv_rows(chunks: Iterator[str], stats: ExportStats) -> Iterator[EventRecord
     except csv.Error as exc:
         stats.bad += 1
         stats.problem(f"CSV error near line {reader.line_num}: {exc}; the rest of the file was not read")
+    finally:
+        csv.field_size_limit(previous_limit)
 
 
 # -- one object → EventRecord ---------------------------------------------------------------------------

@@ -222,7 +222,7 @@ def name_positional(provider: str, channel: str, event_id: int | None, values: l
 
 # -- MSExchange Management -----------------------------------------------------------------------------
 
-_RENDERED_CMDLET = re.compile(r"Cmdlet (?:suceeded|succeeded|failed)\.\s*Cmdlet ([\w-]+), parameters (.*?)\.?\s*$", re.S)
+_RENDERED_CMDLET = re.compile(r"Cmdlet (?:suceeded|succeeded|failed)\.\s*Cmdlet ([\w-]+), parameters ")
 _PARAM = re.compile(r"(?:^|\s)-([A-Za-z][\w]*)(?::|\s+|$)(\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'|\([^)]*\)|[^\s\"']\S*)?")
 
 
@@ -232,9 +232,9 @@ def enrich_exchange_management(rec: EventRecord) -> None:
     d = rec.data
     if not d.get("cmdlet") and rec.message:
         m = _RENDERED_CMDLET.search(rec.message)
-        if m:
+        if m:  # the parameters run to the end of the message, minus its final full stop
             d["cmdlet"] = m.group(1)
-            d["parameters"] = m.group(2)
+            d["parameters"] = rec.message[m.end() :].rstrip().removesuffix(".")
     params = as_text(d.get("parameters"))
     if params:
         for key, value in parse_parameters(params).items():

@@ -10,12 +10,12 @@ since the last write) are read chunk by chunk by the parser itself.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 import evtx
-import orjson
 
 from extriage.formats.event_record import (
     EventRecord,
@@ -27,9 +27,19 @@ from extriage.formats.event_record import (
     pick_time,
 )
 
+try:  # orjson parses event JSON ~4x faster; the standard library is the fallback
+    import orjson
+
+    fast_loads: Callable[[str | bytes], Any] = orjson.loads
+except ImportError:  # pragma: no cover - orjson is a declared dependency
+    fast_loads = json.loads
+
 MAGIC = b"ElfFile\x00"
 HEADER = 4096
 CHUNK = 65536
+
+
+__all__ = ["EvtxError", "EvtxStats", "fast_loads", "iter_evtx", "record_from_event_doc", "record_from_json"]
 
 
 class EvtxError(ValueError):
@@ -148,7 +158,7 @@ def iter_evtx(stream: BinaryIO, size: int, name: str, stats: EvtxStats, path: st
 
 def record_from_json(text: str, record_id: int) -> EventRecord | None:
     """Normalise one record as the ``evtx`` package renders it to JSON."""
-    return record_from_event_doc(orjson.loads(text), record_id, text)
+    return record_from_event_doc(fast_loads(text), record_id, text)
 
 
 def record_from_event_doc(doc: Any, record_id: int, text: str) -> EventRecord | None:

@@ -157,7 +157,12 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
             st.nul_bytes += body.count(b"\x00")
         # header lines in this body (rare): positions and the field list each one sets
         headers: list[tuple[int, list[str] | None]] = []
-        pos = 0 if body.startswith((b"#", b"\xef\xbb\xbf#")) else body.find(b"\n#")
+        # IIS rewrites #Fields mid-file; Exchange starts a new file instead, so past the first chunk
+        # its logs are not searched for header lines (a whole-chunk pass saved)
+        if family == "iis" or not first_seen or lineno == 0:
+            pos = 0 if body.startswith((b"#", b"\xef\xbb\xbf#")) else body.find(b"\n#")
+        else:
+            pos = -1
         while pos >= 0:
             start = pos if pos == 0 else pos + 1
             end = body.find(b"\n", start)

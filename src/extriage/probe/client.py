@@ -214,25 +214,37 @@ class ProbeClient:
     ) -> bool:
         """Fill ``obs``; return True when a retry makes sense (transport failure)."""
         gate = self.gate(target)
-        async with self.global_sem, gate.sem:
-            await gate.pace()
-            started = time.monotonic()
-            try:
-                async with asyncio.timeout(self.deadline):
-                    await self._request(http, obs, extensions, conn_ids, tls_out)
-            except TimeoutError:
-                obs.error = f"response took longer than {self.deadline:g}s; abandoned"
-            except httpx.HTTPError as exc:
-                obs.error, obs.aborted = describe_error(exc, self.opts)
-            except (OSError, ssl.SSLError, ValueError) as exc:
-                obs.error = f"{type(exc).__name__}: {exc}"
-            obs.elapsed_ms = int((time.monotonic() - started) * 1000)
+        async with gate.sem:
+            await gate.pace()  # wait for the host's rate limit without holding a global slot
+            async with self.global_sem:
+                await self._guarded(http, obs, extensions, conn_ids, tls_out)
         if obs.error is None:
             return False
         # Certificate/protocol verdicts do not change on a retry; timeouts/resets/refusals might.
         return not obs.error.startswith(
             ("TLS handshake failed", "not a valid HTTP", "invalid request", "DNS lookup")
         )
+
+    async def _guarded(
+        self,
+        http: httpx.AsyncHTTPTransport,
+        obs: Observation,
+        extensions: dict[str, Any],
+        conn_ids: dict[object, int] | None,
+        tls_out: dict[str, Any] | None,
+    ) -> None:
+        """One request under the overall deadline; every failure lands in ``obs``."""
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self.deadline):
+                await self._request(http, obs, extensions, conn_ids, tls_out)
+        except TimeoutError:
+            obs.error = f"response took longer than {self.deadline:g}s; abandoned"
+        except httpx.HTTPError as exc:
+            obs.error, obs.aborted = describe_error(exc, self.opts)
+        except (OSError, ssl.SSLError, ValueError) as exc:
+            obs.error = f"{type(exc).__name__}: {exc}"
+        obs.elapsed_ms = int((time.monotonic() - started) * 1000)
 
     async def _request(
         self,

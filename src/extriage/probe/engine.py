@@ -19,6 +19,7 @@ import httpx
 
 from extriage.probe.client import ClientOptions, ProbeClient, looks_like_plain_http
 from extriage.probe.confirm import run_confirmations
+from extriage.probe.enumerate import DEFAULT_MAX_REQUESTS, enumerate_builds
 from extriage.probe.reconcile import UNKNOWN, reconcile
 from extriage.probe.result import NodeResult, TargetResult
 from extriage.probe.signals import Facts, Observation, extract
@@ -37,6 +38,8 @@ class ProbeOptions:
     lb_repeats: int = 1
     confirm: bool = False
     try_cert_names: bool = True
+    enumerate: bool = False
+    enumerate_max: int = DEFAULT_MAX_REQUESTS
 
 
 class TargetProbe:
@@ -130,6 +133,9 @@ class TargetProbe:
         for _ in range(max(0, self.opts.lb_repeats)):
             await self.get("owa-logon-repeat", LOGON, close_after=True)
         self.decide(start)
+        if self.opts.enumerate and any(n.confidence == "cu-only" for n in r.nodes):
+            await enumerate_builds(self, start, self.opts.enumerate_max)
+            self.decide(start)
         if self.opts.confirm:
             await run_confirmations(self, start)
             self.decide(start)

@@ -2,8 +2,8 @@
 
 ``exact``: a full build (header, manifest or ``/mapi/nspi/``) and every other signal agrees with it;
 ``cu-only``: only the 3-part OWA path (2013+ never shows the SU there);
-``inferred``: signals disagree — the lowest build is kept (the conservative choice) and the
-disagreement noted; ``unknown``: no signal. The response that gave the build is always named.
+``inferred``: found by ``--enumerate`` (versioned ECP folder), or signals disagree — then the
+lowest build is kept (the conservative choice) and the disagreement noted; ``unknown``: no signal. The response that gave the build is always named.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ INFERRED = "inferred"
 UNKNOWN = "unknown"
 
 #: When full sources disagree, prefer the one least likely to be off-catalogue.
-_PREFERENCE = {"mapi-nspi": 0, "exporttool-manifest": 1, "x-owa-version": 2, "owa-path": 3}
+_PREFERENCE = {"mapi-nspi": 0, "exporttool-manifest": 1, "x-owa-version": 2, "ecp-folder": 3, "owa-path": 4}
+#: Full builds found by probing for folders rather than read from the server: never ``exact``.
+_INFERRED_SOURCES = frozenset({"ecp-folder"})
 
 
 def _key(build: str) -> tuple[int, ...]:
@@ -52,7 +54,9 @@ def reconcile(signals: list[BuildSignal]) -> Reconciled:
     notes: list[str] = []
     if len(full_builds) == 1 and all(cu == _cu(full_builds[0]) for cu in path_cus):
         chosen = min(full, key=lambda s: _PREFERENCE.get(s.source, 9))
-        return Reconciled(chosen.build, EXACT, chosen, notes)
+        return Reconciled(
+            chosen.build, INFERRED if chosen.source in _INFERRED_SOURCES else EXACT, chosen, notes
+        )
     # Disagreement: keep the lowest candidate (3-part CUs count as their CU base).
     candidates = full + partial
     lowest = min(

@@ -39,7 +39,14 @@ def run_scan(
         if not numbered and stage.phase >= CORRELATE_PHASE:
             number_findings(result)
             numbered = True
-        stage.run(ctx)
+        try:
+            stage.run(ctx)
+        except Exception as exc:  # a bug in one stage must not lose what the others found
+            name = getattr(stage, "name", type(stage).__name__)
+            result.coverage.warn(
+                f"The {name} stage failed ({type(exc).__name__}: {exc}); its checks are missing from this report."
+            )
+            result.extras.setdefault("stage_errors", {})[name] = f"{type(exc).__name__}: {exc}"
     number_findings(result)
     result.timeline.sort(key=lambda e: (e.timestamp, e.source, e.line or 0))
     result.finished = datetime.now(UTC)

@@ -45,6 +45,9 @@ class RuleError(ValueError):
     """A rule file is malformed (one-line reason naming the file and rule)."""
 
 
+_SPECIAL_FIELDS = frozenset({"message", "text", "channel", "provider", "computer"})
+
+
 class View:
     """Lazily normalised fields of one event, shared by all rules evaluated against it."""
 
@@ -57,19 +60,15 @@ class View:
 
     def raw(self, name: str) -> str | None:
         rec = self.rec
-        key = name.lower()
-        if key == "message":
-            return rec.message or None
-        if key == "text":
-            return "\n".join([rec.message, *(as_text(v) for v in rec.data.values())])
-        if key == "channel":
-            return rec.channel
-        if key == "provider":
-            return rec.provider
-        if key == "computer":
-            return rec.computer
         value = rec.data.get(name)
         if value is None:
+            key = name.lower()
+            if key in _SPECIAL_FIELDS:
+                if key == "message":
+                    return rec.message or None
+                if key == "text":
+                    return "\n".join([rec.message, *(as_text(v) for v in rec.data.values())])
+                return str(getattr(rec, key)) or None
             if self._lower is None:
                 self._lower = {k.lower(): k for k in rec.data}
             real = self._lower.get(key)
@@ -115,8 +114,22 @@ def compile_cond(spec: Any, where: str) -> tuple[Cond, set[str]]:
         conds = [c for c, _ in parts]
         fields = set().union(*(f for _, f in parts)) if parts else set()
         if key == "all":
-            return (lambda v: all(c(v) for c in conds)), fields
-        return (lambda v: any(c(v) for c in conds)), fields
+
+            def all_(v: View) -> bool:
+                for c in conds:
+                    if not c(v):
+                        return False
+                return True
+
+            return all_, fields
+
+        def any_(v: View) -> bool:
+            for c in conds:
+                if c(v):
+                    return True
+            return False
+
+        return any_, fields
     if "not" in spec:
         inner, fields = compile_cond(spec["not"], where)
         return (lambda v: not inner(v)), fields
@@ -136,10 +149,7 @@ def compile_cond(spec: Any, where: str) -> tuple[Cond, set[str]]:
 
         return contains_all, fields
     if "regex" in spec:
-        try:
-            rx = re.compile(str(spec["regex"]))
-        except re.error as exc:
-            raise RuleError(f"{where}: bad regex {spec['regex']!r}: {exc}") from None
+        rx = _compile_regex(str(spec["regex"]), where)
 
         def regex(v: View) -> bool:
             value = v.first(names)
@@ -150,6 +160,21 @@ def compile_cond(spec: Any, where: str) -> tuple[Cond, set[str]]:
         if op in spec:
             return _simple(op, names, tuple(norm(s) for s in _as_list(spec[op]))), fields
     raise RuleError(f"{where}: condition on {names} has no operator")
+
+
+def _compile_regex(pattern: str, where: str) -> Any:
+    """Rule regexes run on attacker-influenced text: use RE2 (linear time) when it accepts the
+    pattern, Python's ``re`` only for patterns RE2 cannot express."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise RuleError(f"{where}: bad regex {pattern!r}: {exc}") from None
+    try:
+        import re2
+
+        return re2.compile(pattern)
+    except Exception:  # re2 missing or pattern unsupported (e.g. look-arounds)
+        return re.compile(pattern)
 
 
 def _simple(op: str, names: tuple[str, ...], needles: tuple[str, ...]) -> Cond:
@@ -246,7 +271,7 @@ class RuleSet:
         view: View | None = None
         hits: list[EventRule] = []
         for rule in candidates:
-            if not rule.applies(rec):
+            if rule.levels and rec.level not in rule.levels:
                 continue
             if rule.cond is not None:
                 if view is None:

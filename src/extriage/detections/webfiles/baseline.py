@@ -25,6 +25,7 @@ from pathlib import Path
 MAGIC = b"EXTRIAGE-BASELINE1\n"
 _RECORD = 10
 _BUILD_DIR = re.compile(r"^\d+\.\d+\.\d+(?:\.\d+)?$")
+_MAYBE_VERSION = re.compile(r"(?:^|/)(?:\d|current/)")
 _ROOTS = ("clientaccess/", "frontend/")
 
 KNOWN_GOOD = "known-good"
@@ -37,7 +38,7 @@ def normalise_relative(path: str) -> str:
     build-number folders (``15.1.2176.9``) and ``Current`` under owa as ``version``; baseline rows
     relative to ClientAccess (``owa\\...``) get their ``clientaccess/`` prefix back."""
     p = path.replace("\\", "/").strip().strip('"').lower().lstrip("/")
-    if "current" in p or any(c.isdigit() for c in p):  # the common case needs no segment loop
+    if _MAYBE_VERSION.search(p):  # the common case needs no segment loop
         parts = p.split("/")
         for i, seg in enumerate(parts):
             if _BUILD_DIR.match(seg) or (seg == "current" and i > 0 and parts[i - 1] in ("auth", "prem")):
@@ -142,25 +143,28 @@ def load_baseline(extra_csvs: list[str] | None = None) -> Baseline:
     return base
 
 
-def infer_build(matches: list[tuple[str, ...]]) -> dict[str, object]:
+def infer_build(matches: list[tuple[str, ...]] | Counter[tuple[str, ...]]) -> dict[str, object]:
     """Which build the known-good files point at: the builds shared by the most matched files.
 
     ``matches`` holds the build tuple of every known-good file. Returns a JSON-ready dict with the
     best candidates, how many files support each, and whether all matched files agree.
     """
-    if not matches:
+    counts = matches if isinstance(matches, Counter) else Counter(matches)
+    total = sum(counts.values())
+    if not total:
         return {"build": None, "candidates": [], "files_matched": 0, "consistent": False}
     votes: Counter[str] = Counter()
-    for builds in matches:
-        votes.update(set(builds))
+    for builds, n in counts.items():
+        for build in set(builds):
+            votes[build] += n
     top = max(votes.values())
     best = sorted((b for b, n in votes.items() if n == top), key=_build_key)
     ranked = sorted(votes.items(), key=lambda kv: (-kv[1], _build_key(kv[0])))[:5]
     return {
         "build": best[0] if len(best) == 1 else None,
         "candidates": [{"build": b, "files": n} for b, n in ranked],
-        "files_matched": len(matches),
-        "consistent": top == len(matches),
+        "files_matched": total,
+        "consistent": top == total,
         "ambiguous_between": best if len(best) > 1 else [],
     }
 

@@ -14,17 +14,18 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import yara_x
 
-from extriage.detections.webfiles.baseline import Baseline, load_baseline, normalise_relative
+from extriage.detections.webfiles.baseline import KNOWN_GOOD, Baseline, load_baseline, normalise_relative
 from extriage.detections.webfiles.knowledge import known_bad, location_rules
 from extriage.detections.webfiles.paths import PathMatcher
 from extriage.detections.webfiles.rules import load_serialized
 from extriage.evidence.locate import LocatedFile
-from extriage.evidence.source import open_artifact
+from extriage.evidence.source import ArtifactRef, open_artifact
 from extriage.findings import SkippedFile
 from extriage.scan.context import FileOutcome
 
@@ -170,6 +171,35 @@ def _hit(check: str, data: bytes | None, offset: int | None, raw: str = "", **ex
     return hit
 
 
+class Target(NamedTuple):
+    """What a worker needs to know about one file: small and cheap to pickle (a LocatedFile carries
+    its whole source spec; tens of thousands of them cost more to ship than to scan)."""
+
+    shown: str  # display path (the real path for a folder source)
+    key: str  # lower-case matching key
+    logical: str
+    name: str
+    size: int
+    ref: ArtifactRef | None  # only for zip/single-file sources
+
+
+def target(f: LocatedFile) -> Target:
+    kind = f.ref.spec.kind
+    return Target(display(f), f.key, f.logical, file_name(f), f.ref.size, None if kind == "dir" else f.ref)
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """One batch's results: files with nothing to report are folded into ``plain`` and counters."""
+
+    plain: list[tuple[int, str, int]] = field(default_factory=list)  # (index, sha256, size)
+    outcomes: list[tuple[int, FileOutcome]] = field(default_factory=list)
+    builds: Counter[tuple[str, ...]] = field(default_factory=Counter)  # known-good files' builds
+    classes: Counter[str] = field(default_factory=Counter)  # baseline class counts
+    peeked: int = 0
+    scanned: int = 0  # files whose content rules ran to completion (all of ``plain`` and some outcomes)
+
+
 def file_name(f: LocatedFile) -> str:
     """The file name without building Path objects (hot path: tens of thousands of files)."""
     return f.ref.member.rsplit("/", 1)[-1] if f.ref.spec.kind != "file" else os.path.basename(f.ref.spec.root)
@@ -182,21 +212,21 @@ def display(f: LocatedFile) -> str:
     return f.display()
 
 
-def _open(f: LocatedFile, shown: str) -> BinaryIO:
-    if f.ref.spec.kind == "dir":
-        return open(shown, "rb")  # ``shown`` is the real path for a folder
-    return open_artifact(f.ref)
+def _open(t: Target) -> BinaryIO:
+    if t.ref is None:
+        return open(t.shown, "rb")  # ``shown`` is the real path for a folder source
+    return open_artifact(t.ref)
 
 
 def _yara(
-    worker: _Worker, data: bytes, f: LocatedFile, kind: str, external: bool
+    worker: _Worker, data: bytes, t: Target, kind: str, external: bool
 ) -> tuple[list[dict[str, Any]], str | None]:
     scanner = worker.scanner
     if external:
-        name = file_name(f)
+        name = t.name
         dot = name.rfind(".")
         scanner.set_global("filename", name)
-        scanner.set_global("filepath", f.logical)
+        scanner.set_global("filepath", t.logical)
         scanner.set_global("extension", name[dot:].lower() if dot >= 0 else "")
         scanner.set_global("filetype", kind.upper())
     try:
@@ -221,9 +251,9 @@ def _yara(
     return hits, None
 
 
-def _targeted(data: bytes, f: LocatedFile, kind: str) -> list[dict[str, Any]]:
+def _targeted(data: bytes, t: Target, kind: str) -> list[dict[str, Any]]:
     hits: list[dict[str, Any]] = []
-    name = file_name(f)
+    name = t.name
     ext = name[name.rfind(".") :].lower() if "." in name else ""
     if kind == "minidump":
         for needle in _LSASS_NEEDLES:
@@ -267,26 +297,26 @@ def _read_upto(fh: BinaryIO, expected: int, cap: int) -> bytes:
     return data
 
 
-def examine(f: LocatedFile, mode: str, params: ContentParams, rel: str | None = None) -> FileOutcome:
+def examine(t: Target, mode: str, params: ContentParams, rel: str | None = None) -> FileOutcome:
     """Process one file (in a worker). Raises ``OSError`` on I/O problems (reported by the caller).
 
     ``rel``: the file's path inside its Exchange install, for the known-good baseline lookup.
     ``out.data`` holds: kind, hits, content_scanned, loc (location rule indices), bad (MSTIC family),
     rel/bclass/builds (baseline class)."""
-    shown = display(f)
-    out = FileOutcome(shown, size=f.ref.size, mtime=f.ref.mtime)
+    shown = t.shown
+    out = FileOutcome(shown, size=t.size)
     worker = _scanner(params)
     limit = params.max_size
-    with _open(f, shown) as fh:
+    with _open(t) as fh:
         if mode == PEEK:
             head = fh.read(8)
             kind = sniff(head)
             if kind not in ("minidump", "dearcry"):
                 out.data = {"kind": kind, "mode": PEEK, "hits": []}
                 return out  # only 8 bytes were read: not a file read for the ledger
-            first = head + _read_upto(fh, f.ref.size - len(head), limit + 1 - len(head))
+            first = head + _read_upto(fh, t.size - len(head), limit + 1 - len(head))
         else:
-            first = _read_upto(fh, f.ref.size, limit + 1)  # one read for a file under the cap
+            first = _read_upto(fh, t.size, limit + 1)  # one read for a file under the cap
         sha = hashlib.sha256(first)
         read = len(first)
         big = read > limit
@@ -317,7 +347,7 @@ def examine(f: LocatedFile, mode: str, params: ContentParams, rel: str | None = 
     out.sha256 = digest = sha.hexdigest()
     out.size = read
     hits: list[dict[str, Any]] = []
-    facts: dict[str, Any] = {"mode": DEEP, "hits": hits, "loc": worker.matcher.match_ids(f.key)}
+    facts: dict[str, Any] = {"mode": DEEP, "hits": hits, "loc": worker.matcher.match_ids(t.key)}
     if digest in worker.known_bad:
         facts["bad"] = worker.known_bad[digest]
     if rel is not None:
@@ -341,11 +371,11 @@ def examine(f: LocatedFile, mode: str, params: ContentParams, rel: str | None = 
         return out
     data = first
     kind = sniff(data[:4096])
-    hits.extend(_targeted(data, f, kind))
+    hits.extend(_targeted(data, t, kind))
     scanned = False
     if kind not in ("log", "empty", "minidump", "dearcry", "zip", "7z", "rar"):
         text = _as_text(data, kind)
-        yhits, problem = _yara(worker, text, f, kind, params.external)
+        yhits, problem = _yara(worker, text, t, kind, params.external)
         hits.extend(yhits)
         scanned = problem is None
         if problem:
@@ -355,32 +385,49 @@ def examine(f: LocatedFile, mode: str, params: ContentParams, rel: str | None = 
 
 
 def examine_batch(
-    batch: list[tuple[LocatedFile, str, str | None]], params: ContentParams | None = None
-) -> list[FileOutcome]:
+    batch: list[tuple[int, str, Target, str | None]], params: ContentParams | None = None
+) -> BatchResult:
     """Worker entry point: a batch of files keeps per-task overhead low on trees of small files.
     ``params`` None: use those the worker was initialised with (saves shipping rules per batch)."""
     if params is None:
         if _STATE is None:
             raise RuntimeError("webfiles worker used before init_worker")
         params = _STATE.params
-    outs = []
-    for f, mode, rel in batch:
+    res = BatchResult()
+    for idx, mode, t, rel in batch:
         try:
-            outs.append(examine(f, mode, params, rel))
+            out = examine(t, mode, params, rel)
         except FileNotFoundError:
-            outs.append(_skipped(f, "vanished while scanning (file not found)"))
+            out = _skipped(t, "vanished while scanning (file not found)")
         except PermissionError:
-            outs.append(_skipped(f, "cannot be read: permission denied"))
+            out = _skipped(t, "cannot be read: permission denied")
         except OSError as exc:
-            outs.append(_skipped(f, f"cannot be read: {exc.strerror or exc}"))
+            out = _skipped(t, f"cannot be read: {exc.strerror or exc}")
         except MemoryError:
-            outs.append(_skipped(f, "too large to process in memory"))
+            out = _skipped(t, "too large to process in memory")
         except Exception as exc:  # never lose a file silently, never end the scan
-            outs.append(_skipped(f, f"could not be processed ({type(exc).__name__}: {exc})"))
-    return outs
+            out = _skipped(t, f"could not be processed ({type(exc).__name__}: {exc})")
+        data = out.data
+        if out.sha256 is None and not out.skipped:
+            res.peeked += 1
+            continue
+        bclass = data.get("bclass")
+        if bclass is not None:
+            res.classes[bclass] += 1
+            if bclass == KNOWN_GOOD:
+                res.builds[tuple(data.get("builds", ()))] += 1
+        if data.get("content_scanned"):
+            res.scanned += 1
+        if (
+            out.sha256
+            and not (out.skipped or data.get("hits") or data.get("loc") or data.get("bad"))
+            and (bclass is None or bclass == KNOWN_GOOD)
+        ):
+            res.plain.append((idx, out.sha256, out.size))
+        else:
+            res.outcomes.append((idx, out))
+    return res
 
 
-def _skipped(f: LocatedFile, reason: str) -> FileOutcome:
-    return FileOutcome(
-        display(f), skipped=[SkippedFile(display(f), reason)], data={"kind": "unread", "hits": []}
-    )
+def _skipped(t: Target, reason: str) -> FileOutcome:
+    return FileOutcome(t.shown, skipped=[SkippedFile(t.shown, reason)], data={"kind": "unread", "hits": []})

@@ -30,7 +30,7 @@ from extriage.findings import (
 from extriage.formats.sniff import family_from_path
 from extriage.scan.context import ScanContext
 from extriage.scan.pipeline import number_findings
-from extriage.scan.stages.logs import LogParams, publish_pivots, scan_log_file
+from extriage.scan.stages.logs import SUCCESS_OUTCOMES, LogParams, publish_pivots, scan_log_file
 
 #: Attacker IPs that would make the second pass match most lines are not pivoted on.
 _NEVER_PIVOT_IPS = {"127.0.0.1", "::1", "", "-"}
@@ -78,7 +78,10 @@ def _web_logs(ctx: ScanContext, families: set[str]) -> list[LocatedFile]:
 def _pivot(ctx: ScanContext) -> None:
     knowledge = load_knowledge()
     shells: set[str] = ctx.shared.get("webshell_paths", set())
-    ips = {ip for ip in ctx.shared.get("attacker_ips", set()) if ip not in _NEVER_PIVOT_IPS}
+    # other requests are pulled only for addresses tied to a success (attempt-only scanners of the
+    # whole internet would flood the timeline); ctx.shared["attacker_ips"] keeps them all for joins
+    ips = {ip for f in ctx.result.findings if f.outcome in SUCCESS_OUTCOMES
+           for ip in f.indicators.client_ips if ip not in _NEVER_PIVOT_IPS}
     urls: set[str] = set()
     for p in shells:
         if p.startswith("/"):

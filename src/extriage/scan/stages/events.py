@@ -56,6 +56,7 @@ from extriage.formats.evtx_file import EvtxError, EvtxStats, iter_evtx
 from extriage.scan.context import FileOutcome, ScanContext
 
 EXPORT_EXTENSIONS = (".json", ".jsonl", ".ndjson", ".csv", ".txt")
+_NOT_EXPORT_FOLDERS = ("/logging/", "/clientaccess/", "/frontend/", "/inetpub/logs/", "/node_modules/", "/winsxs/")
 #: An .evtx inside a zip is read into memory (the parser needs to seek); larger ones are skipped.
 ZIP_EVTX_MAX = 1024**3
 #: Sniffing reads at most this much of each candidate export in the main process.
@@ -87,8 +88,12 @@ def is_evtx(f: LocatedFile) -> bool:
 def is_export_candidate(f: LocatedFile) -> bool:
     if not f.key.endswith(EXPORT_EXTENSIONS) or f.ref.size == 0:
         return False
-    # Exchange's own logs and web folders never hold event exports; skip them without opening.
-    return not any(part in f.key for part in ("/logging/", "/clientaccess/", "/frontend/", "/inetpub/logs/"))
+    # Exchange's own logs, web folders and Windows' own files never hold event exports: skip them
+    # without opening (a drive image has thousands of .txt/.json files there).
+    key = "/" + f.key
+    if any(part in key for part in _NOT_EXPORT_FOLDERS):
+        return False
+    return not (key.startswith(("/c:/windows/", "/windows/")) and "/winevt/" not in key)
 
 
 def sniff_file(f: LocatedFile) -> str:

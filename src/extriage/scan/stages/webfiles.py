@@ -129,42 +129,32 @@ class WebFilesStage:
         )
         work = [(f, content.DEEP, sel.rel.get(f.key)) for f, _ in sel.deep.values()]
         work += [(f, content.PEEK, None) for f in sel.peek]
-        done = list(_run(ctx, work, params))
+        totals = _run(ctx, work, params)
 
         rules = location_rules()
         kb = known_bad()
         fam = ctx.result.coverage.family(FAMILY)
         facts_list: list[FileFacts] = []
-        classes: Counter[str] = Counter()
-        matched_builds: list[tuple[str, ...]] = []
+        classes = totals.classes
         pending_baseline: list[tuple[FileFacts, str, str]] = []
         compiled: list[tuple[FileFacts, dict[str, Any]]] = []
         deferred: list[tuple[LocatedFile, FileOutcome]] = []
-        lo: datetime | None = None
-        hi: datetime | None = None
-        deep_read = peeked = content_scanned = 0
-        for f, _mode, out in done:
+        deep_read = totals.plain_files
+        fam.bytes += totals.plain_bytes
+        peeked = totals.peeked
+        content_scanned = totals.scanned
+        lo, hi = totals.lo, totals.hi
+        for f, _mode, out in totals.outcomes:
             data = out.data
             if out.sha256 is None:
-                if data.get("kind") != "unread":
-                    peeked += 1
-                continue
+                continue  # not read (the reason is in the skipped list)
             deep_read += 1
-            fam.files += 1
             fam.bytes += out.size
             mt = f.ref.mtime
             if mt is not None:
-                if lo is None or mt < lo:
-                    lo = mt
-                if hi is None or mt > hi:
-                    hi = mt
-            if data.get("content_scanned"):
-                content_scanned += 1
+                lo = mt if lo is None or mt < lo else lo
+                hi = mt if hi is None or mt > hi else hi
             bclass = data.get("bclass")
-            if bclass is not None:
-                classes[bclass] += 1
-                if bclass == KNOWN_GOOD:
-                    matched_builds.append(tuple(data.get("builds", ())))
             hits = data.get("hits", [])
             loc = data.get("loc", [])
             bad = data.get("bad")
@@ -189,12 +179,13 @@ class WebFilesStage:
             if bclass in (MODIFIED, UNKNOWN):
                 pending_baseline.append((facts, str(bclass), str(data.get("rel", ""))))
             facts_list.append(facts)
+        fam.files += deep_read
         fam.span(lo)
         fam.span(hi)
         if compiled and baseline is None:
             baseline = content.worker_baseline() or load_baseline([])
 
-        inferred = infer_build(matched_builds)
+        inferred = infer_build(totals.builds)
         covered = classes[KNOWN_GOOD] > 0 and classes[KNOWN_GOOD] >= classes[MODIFIED]
         build_name = inferred.get("build") if isinstance(inferred.get("build"), str) else None
         if covered:
@@ -352,14 +343,31 @@ def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher
     return sel
 
 
-def _batches(
-    work: list[tuple[LocatedFile, str, str | None]],
-) -> Iterator[list[tuple[LocatedFile, str, str | None]]]:
-    batch: list[tuple[LocatedFile, str, str | None]] = []
+Item = tuple[int, str, content.Target, str | None]
+
+
+@dataclass(slots=True)
+class RunTotals:
+    """What the workers found: files worth a look in ``outcomes``, the rest folded into counts."""
+
+    outcomes: list[tuple[LocatedFile, str, FileOutcome]] = field(default_factory=list)
+    builds: Counter[tuple[str, ...]] = field(default_factory=Counter)
+    classes: Counter[str] = field(default_factory=Counter)
+    peeked: int = 0
+    scanned: int = 0
+    plain_files: int = 0
+    plain_bytes: int = 0
+    lo: datetime | None = None
+    hi: datetime | None = None
+    done: int = 0  # bytes of finished batches, for the progress bar
+
+
+def _batches(items: list[Item]) -> Iterator[list[Item]]:
+    batch: list[Item] = []
     size = 0
-    for item in work:
-        f, mode, _ = item
-        cost = f.ref.size if mode == content.DEEP else 0
+    for item in items:
+        mode, t = item[1], item[2]
+        cost = t.size if mode == content.DEEP else 0
         limit = _BATCH_FILES if mode == content.DEEP else _PEEK_BATCH
         if batch and (len(batch) >= limit or size + cost > _BATCH_BYTES or batch[-1][1] != mode):
             yield batch
@@ -372,52 +380,68 @@ def _batches(
 
 def _run(
     ctx: ScanContext, work: list[tuple[LocatedFile, str, str | None]], params: content.ContentParams
-) -> Iterator[tuple[LocatedFile, str, FileOutcome]]:
+) -> RunTotals:
     """Run the per-file pipeline over both cores (largest files first), merging as results arrive."""
     work = sorted(work, key=lambda w: (w[1] != content.DEEP, -w[0].ref.size))
+    items: list[Item] = [(i, mode, content.target(f), rel) for i, (f, mode, rel) in enumerate(work)]
     total = sum(f.ref.size for f, m, _ in work if m == content.DEEP) or 1
-    done = 0
-    workers = ctx.options.workers()
-    batches = list(_batches(work))
-    if workers <= 1 or len(batches) <= 1:
-        content.init_worker(params)
-        results: Iterator[tuple[list[tuple[LocatedFile, str, str | None]], list[FileOutcome]]] = (
-            (b, content.examine_batch(b, params)) for b in batches
-        )
-        yield from _merge_all(ctx, results, total)
-        return
+    totals = RunTotals()
+    batches = list(_batches(items))
     # Built once here: forked workers inherit the compiled rules and the parsed baseline for free
     # (other start methods rebuild them in the initializer); batches then carry only file names.
     content.init_worker(params)
+    workers = ctx.options.workers()
+    if workers <= 1 or len(batches) <= 1:
+        for b in batches:
+            _absorb(ctx, work, items, b, content.examine_batch(b, params), totals, total)
+        return totals
     with cf.ProcessPoolExecutor(
         max_workers=workers, initializer=content.init_worker, initargs=(params,)
     ) as pool:
         futures = {pool.submit(content.examine_batch, b, None): b for b in batches}
+        for fut in cf.as_completed(futures):
+            b = futures[fut]
+            try:
+                res = fut.result()
+            except Exception as exc:  # a worker died: report its files, never lose them silently
+                res = content.BatchResult(
+                    outcomes=[(i, content._skipped(t, f"worker failed: {exc}")) for i, _, t, _ in b]
+                )
+            _absorb(ctx, work, items, b, res, totals, total)
+    return totals
 
-        def completed() -> Iterator[tuple[list[tuple[LocatedFile, str, str | None]], list[FileOutcome]]]:
-            for fut in cf.as_completed(futures):
-                batch = futures[fut]
-                try:
-                    yield batch, fut.result()
-                except Exception as exc:  # a worker died: report its files, never lose them silently
-                    yield batch, [content._skipped(f, f"worker failed: {exc}") for f, _, _ in batch]
 
-        yield from _merge_all(ctx, completed(), total)
-    del done
-
-
-def _merge_all(
+def _absorb(
     ctx: ScanContext,
-    results: Iterator[tuple[list[tuple[LocatedFile, str, str | None]], list[FileOutcome]]],
+    work: list[tuple[LocatedFile, str, str | None]],
+    items: list[Item],
+    batch: list[Item],
+    res: content.BatchResult,
+    totals: RunTotals,
     total: int,
-) -> Iterator[tuple[LocatedFile, str, FileOutcome]]:
-    done = 0
-    for batch, outs in results:
-        for (f, mode, _), out in zip(batch, outs, strict=True):
-            ctx.merge(out)
-            yield f, mode, out
-        done += sum(f.ref.size for f, m, _ in batch if m == content.DEEP)
-        ctx.progress("web files", done, total)
+) -> None:
+    lo, hi = totals.lo, totals.hi
+    for idx, sha, size in res.plain:
+        f = work[idx][0]
+        mt = f.ref.mtime
+        ctx.record_file(items[idx][2].shown, sha, size, mt)
+        totals.plain_bytes += size
+        if mt is not None:
+            lo = mt if lo is None or mt < lo else lo
+            hi = mt if hi is None or mt > hi else hi
+    totals.lo, totals.hi = lo, hi
+    totals.plain_files += len(res.plain)
+    for idx, out in res.outcomes:
+        f, mode, _ = work[idx]
+        out.mtime = f.ref.mtime
+        ctx.merge(out)
+        totals.outcomes.append((f, mode, out))
+    totals.builds.update(res.builds)
+    totals.classes.update(res.classes)
+    totals.peeked += res.peeked
+    totals.scanned += res.scanned
+    totals.done += sum(t.size for _, m, t, _ in batch if m == content.DEEP)
+    ctx.progress("web files", min(total, totals.done), total)
 
 
 def _iis_vdirs(ctx: ScanContext) -> list[tuple[str, str]]:
