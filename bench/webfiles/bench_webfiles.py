@@ -33,7 +33,7 @@ from extriage.scan.stages.webfiles import WebFilesStage
 OUT = Path(__file__).resolve().parents[1] / "out" / "webfiles"
 
 
-def make_tree(root: Path, extra_files: int) -> None:
+def make_tree(root: Path, extra_files: int, pad_kb: int = 0) -> None:
     """The full legitimate Exchange 2016 web tree (~17,000 files), a second IIS site of pages, and the
     planted shells and traces of the ProxyLogon scenario."""
     plan = make_plan("proxylogon", seed=7, size=1024)
@@ -44,6 +44,13 @@ def make_tree(root: Path, extra_files: int) -> None:
     for i in range(extra_files):
         rel = f"intranet\\section{i % 40}\\page{i}.{rng.choice(('aspx', 'js', 'css', 'htm', 'ascx'))}"
         tree.write_bytes("C:\\inetpub\\wwwroot\\" + rel, gen.legit_content(rel.replace("\\", "/"), rng))
+    if pad_kb:  # grow text files to a more realistic size (comment filler, avg pad_kb KB)
+        filler = b"/* " + b"lorem ipsum dolor sit amet " * 40 + b"*/\n"
+        for dirpath, _, names in os.walk(root):
+            for name in names:
+                if name.rsplit(".", 1)[-1] in ("js", "css", "aspx", "htm", "ascx", "xml", "json"):
+                    with open(os.path.join(dirpath, name), "ab") as fh:
+                        fh.write(filler * (rng.randrange(0, 2 * pad_kb * 1024) // len(filler)))
 
 
 def tree_stats(root: Path) -> tuple[int, int]:
@@ -141,12 +148,13 @@ def main() -> None:
     ap.add_argument("--extra-files", type=int, default=4000)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--cleanup", action="store_true")
+    ap.add_argument("--pad-kb", type=int, default=0, help="grow text files by ~N KB on average")
     args = ap.parse_args()
     root = OUT / "tree"
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
-    make_tree(root, args.extra_files)
+    make_tree(root, args.extra_files, args.pad_kb)
     files, size = tree_stats(root)
     rules_text = "\n".join(text for _, text in builtin_rule_files())
     rules = OUT / "rules.yar"

@@ -128,3 +128,10 @@ def test_evtx_inside_a_zip_and_hostile_export_lines(tmp_path: Path, shared_data:
     skipped = next(s for s in result.coverage.skipped if s.path.endswith("security.jsonl"))
     assert skipped.partial and "longer than" in skipped.reason
     assert any(r.path.endswith("MSExchange Management.evtx") and len(r.sha256) == 64 for r in result.files)
+
+
+def test_empty_log_is_reported(tmp_path: Path, shared_data: Path) -> None:
+    header_only = (shared_data / "evtx-samples-cc0" / "ID4756-Exchange admin group change.evtx").read_bytes()[:4096]
+    (tmp_path / "Security.evtx").write_bytes(header_only)
+    result = scan(tmp_path)
+    assert any("no event records" in s.reason for s in result.coverage.skipped)

@@ -109,3 +109,12 @@ def test_event_findings_join_the_attack_story(server: tuple[Path, dict]) -> None
     assert by_rule["EVT-UM-26857-INVALIDCAST"] in in_story
     assert by_rule["EVT-PROC-LSASS-DUMP"] in in_story  # post-exploitation joins the closest story
     assert story.steps == sorted(story.steps, key=lambda s: (s.timestamp, s.title))
+
+
+def test_clean_server_events_raise_nothing(tmp_path: Path) -> None:
+    g = generate(tmp_path / "clean", scenario="clean", size="200KB", days=2, jobs=1, planter_modules=["extriage.generator.events"])
+    result = scan(g.dest)
+    assert [f.rule_id for f in result.findings if "events" in f.tags] == []
+    fams = {k for k in result.coverage.families if k.startswith("events-export:")}
+    assert {"events-export:Application", "events-export:Security", "events-export:MSExchange Management"} <= fams
+    assert not any("cleared" in w for w in result.coverage.warnings)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from importlib import resources
 from pathlib import Path
 
+import jsonschema
 import pytest
 from typer.testing import CliRunner
 
@@ -42,6 +44,10 @@ def test_json_contract(farm: Farm) -> None:
     lb = results[0]
     assert {n["name"] for n in lb["nodes"]} == {"EXLB01", "EXLB02"}
     assert lb["evidence"][0]["request"].startswith("GET ") and lb["evidence"][0]["status"] == 200
+    schema = json.loads(
+        resources.files("extriage.probe").joinpath("probe-result.schema.json").read_text("utf-8")
+    )
+    jsonschema.validate(doc, schema)
     refused = next(r for r in results if r["target"] == farm["refused"])
     assert refused["error"] == "connection refused" and set(refused["state"].values()) == {"error"}
 

@@ -282,3 +282,17 @@ def test_zip_collection(tmp_path: Path) -> None:
     found = {p.lower() for f in wf(result) if f.outcome == Outcome.WEBSHELL for p in f.indicators.paths}
     assert shells <= found
     assert any("!" in r.path for r in result.files)  # archive!member, hashed
+
+
+def test_every_real_baseline_row_is_known_good(shared_data: Path) -> None:
+    """The compact package data answers exactly like the CSS-Exchange CSV it was derived from."""
+    base = load_baseline()
+    rows = 0
+    with gzip.open(shared_data / "exchange-web-baseline.csv.gz", "rt", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for rel, sha, builds in reader:
+            cls, got = base.lookup(normalise_relative(rel), sha)
+            assert cls == KNOWN_GOOD and set(builds.split(";")) <= set(got), rel
+            rows += 1
+    assert rows == 254_348

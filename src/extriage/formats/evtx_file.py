@@ -197,8 +197,8 @@ def record_from_event_doc(doc: Any, record_id: int, text: str) -> EventRecord | 
     return finish(rec)
 
 
-def _event_data(event: dict[str, Any], provider: str, channel: str, event_id: int | None) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _event_data(event: dict[str, Any], provider: str, channel: str, event_id: int | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     ed = event.get("EventData")
     if isinstance(ed, dict):
         data_node = ed.get("Data")
@@ -207,11 +207,9 @@ def _event_data(event: dict[str, Any], provider: str, channel: str, event_id: in
             if not isinstance(values, list):
                 values = [values]
             out.update(name_positional(provider, channel, event_id, values))
-        else:
-            for key, value in ed.items():
-                if key == "#attributes":
-                    continue
-                out[key] = as_text(value)
+        else:  # named data: values are used as decoded (consumers convert with as_text)
+            out = ed
+            out.pop("#attributes", None)
     elif ed is not None:
         out["Data0"] = as_text(ed)
     ud = event.get("UserData")

@@ -6,7 +6,8 @@ Default (non-intrusive) sequence per target, at most ``3 + lb_repeats`` GETs (4 
 3. ``/autodiscover/autodiscover.xml`` (``X-OWA-Version``, ``X-FEServer``), closing the connection;
 4. ``lb_repeats`` × the logon page again, each on a fresh connection, to see other load-balanced nodes.
 A bare IP over TLS whose answers show no Exchange is retried with the certificate's names as
-SNI/Host. ``--confirm`` adds the behavioural checks (see :mod:`extriage.probe.confirm`).
+SNI/Host. ``--enumerate`` (versioned ECP folders, :mod:`extriage.probe.enumerate`) and ``--confirm``
+(behavioural checks, :mod:`extriage.probe.confirm`) are opt-in extras.
 """
 
 from __future__ import annotations

@@ -169,6 +169,7 @@ def _read_evtx(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> No
         outcome.skipped.append(SkippedFile(display, "; ".join(parts), partial=True))
     if stats.records == 0 and not stats.errors:
         outcome.data["empty"] = True
+        outcome.skipped.append(SkippedFile(display, "EVTX file holds no event records (an empty log): nothing to check in it"))
 
 
 def _read_export(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> None:
