@@ -21,9 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
-from report import samples  # noqa: E402
-
 from extriage.report.exports import write_reports  # noqa: E402
+from report import samples  # noqa: E402
 
 
 def timed(fn) -> float:  # type: ignore[no-untyped-def]

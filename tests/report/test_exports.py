@@ -225,3 +225,22 @@ def test_option_parsing() -> None:
     assert check_tlp("amber+strict") == "amber+strict"
     with pytest.raises(ReportError):
         check_tlp("purple")
+
+
+def test_markdown_shows_binary_and_escape_sequences_visibly() -> None:
+    r = samples.compromised()
+    r.findings[0].severity = r.findings[0].severity.CRITICAL
+    r.findings[0].evidence[0].raw = "MZ\x00\x01\x1b[31mred\x07\r\nnext"
+    md = render_markdown([r])
+    assert "\x00" not in md and "\x1b" not in md and "\x07" not in md
+    assert "MZ\\x00\\x01\\x1b[31mred\\x07\n" in md
+
+
+def test_webshell_facts_never_name_the_log_file() -> None:
+    from extriage.response import derive_facts
+
+    r = samples.compromised()
+    shell = r.findings[1]
+    shell.indicators = Indicators(urls=["/aspnet_client/x.aspx"], client_ips=[samples.ATTACKER])
+    facts = derive_facts(r)
+    assert [w.path for w in facts.webshells] == ["/aspnet_client/x.aspx"]

@@ -62,3 +62,12 @@ def test_facts() -> None:
     assert facts.webshells[0].sha256 == samples.WEBSHELL_SHA
     assert facts.first_attacker is not None and facts.last_attacker is not None
     assert facts.first_attacker < facts.last_attacker
+
+
+def test_error_verdict_asks_for_a_new_scan() -> None:
+    r = samples.clean()
+    r.verdict = r.verdict.ERROR
+    r.verdict_reason = "no log could be read"
+    plan = build_plan(r)
+    assert _ids(plan) == ["scan-error"]
+    assert "no log could be read" in plan.steps[0].triggers[0].reason

@@ -81,3 +81,18 @@ def test_browser_on_generated_report(scans: dict[str, Path], tmp_path: Path) -> 
         assert page.locator("#chart-0 rect.bar-att").count() >= 1
         assert page.locator("#findings-0 details.f-item").count() > 0
         b.close()
+
+
+def test_scan_with_report_option(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from extriage.cli.main import _register, app
+
+    _register()
+    g = generator.generate(tmp_path / "srv", scenario="proxylogon", size="1MB", days=1, seed=3, jobs=1)
+    out = tmp_path / "reports"
+    res = CliRunner().invoke(app, ["scan", str(g.dest), "--report", str(out), "--jobs", "1", "-q"])
+    assert res.exit_code == 20, res.output
+    assert {"report.html", "report.md", "stix-bundle.json", "cisa-incident-report.md"} <= {p.name for p in out.iterdir()}
+    res = CliRunner().invoke(app, ["scan", str(g.dest), "--report", str(Path(g.dest) / "reports"), "-q"])
+    assert res.exit_code == 2 and "evidence is read-only" in res.output

@@ -153,3 +153,37 @@ def test_sniff_does_not_trust_extensions() -> None:
     assert content.sniff(b"<\x00%\x00@\x00 \x00P\x00a\x00g\x00e\x00") == "text-utf16"
     assert content.sniff(b"#Software: Microsoft Exchange Server\r\n") == "log"
     assert content.sniff(b"\xef\xbb\xbf<%@ WebHandler") == "text"
+
+
+def test_permission_denied_and_timeout_are_reported(
+    tmp_path: Path, params: content.ContentParams, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "a.aspx").write_text('<%@ Page Language="C#" %>')
+    inv = build_inventory(open_source(folder), lambda p, w: None)
+    item = [(0, content.DEEP, content.target(inv.files[0]), None)]
+
+    def denied(*args: object, **kwargs: object) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    with monkeypatch.context() as m:  # root ignores file modes, so deny at the system call
+        m.setattr(content.os, "open", denied)
+        ((_, out),) = content.examine_batch(item, params).outcomes
+    assert out.skipped and "permission denied" in out.skipped[0].reason
+
+    import yara_x
+
+    class SlowScanner:
+        def scan(self, data: bytes) -> object:
+            raise yara_x.TimeoutError("timeout")
+
+    content.init_worker(params)
+    assert content._STATE is not None
+    real = content._STATE.scanner
+    content._STATE.scanner = SlowScanner()  # type: ignore[assignment]
+    try:
+        ((_, out),) = content.examine_batch(item, params).outcomes
+    finally:
+        content._STATE.scanner = real
+    assert out.sha256 and out.skipped and out.skipped[0].partial and "time limit" in out.skipped[0].reason

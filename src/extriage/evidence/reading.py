@@ -72,7 +72,10 @@ def iter_lines(stream: HashingReader | BinaryIO, max_line: int = MAX_LINE) -> It
                 skipping = False
             else:
                 lineno += 1
-                yield lineno, data[start:nl].rstrip(b"\r"), False
+                if nl - start > max_line:
+                    yield lineno, data[start : start + max_line], True
+                else:
+                    yield lineno, data[start:nl].rstrip(b"\r"), False
             start = nl + 1
         rest = data[start:]
         if skipping:

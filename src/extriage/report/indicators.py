@@ -39,6 +39,13 @@ class IndicatorRow:
     cves: list[str] = field(default_factory=list)
     attack: list[str] = field(default_factory=list)
     count: int = 0
+    _seen: set[tuple[str, str]] = field(default_factory=set, repr=False)  # O(1) de-duplication
+
+    def add(self, what: str, value: str) -> None:
+        if value and (what, value) not in self._seen:
+            self._seen.add((what, value))
+            target: list[str] = getattr(self, what)
+            target.append(value)
 
     def context(self) -> str:
         parts = [f"{', '.join(self.outcomes)} on {', '.join(self.servers)}"]
@@ -72,19 +79,15 @@ def collect_indicators(results: list[ScanResult], include_info: bool = False) ->
                             row.first_seen = ts
                         if row.last_seen is None or ts > row.last_seen:
                             row.last_seen = ts
-                    _add(row.servers, server)
-                    _add(row.finding_ids, f"{server}:{f.id}" if len(results) > 1 else f.id)
-                    _add(row.titles, f.title)
-                    _add(row.outcomes, f.outcome.value)
+                    row.add("servers", server)
+                    row.add("finding_ids", f"{server}:{f.id}" if len(results) > 1 else f.id)
+                    row.add("titles", f.title)
+                    row.add("outcomes", f.outcome.value)
                     for c in f.cves:
-                        _add(row.cves, c)
+                        row.add("cves", c)
                     for t in f.attack:
-                        _add(row.attack, t)
+                        row.add("attack", t)
                     row.count += f.count
     order = list(TYPES.values())
     return sorted(rows.values(), key=lambda x: (order.index(x.type), x.first_seen or datetime.max.replace(tzinfo=UTC), x.value))
 
-
-def _add(target: list[str], value: str) -> None:
-    if value and value not in target:
-        target.append(value)

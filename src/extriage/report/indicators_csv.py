@@ -26,7 +26,7 @@ def write_indicators_csv(results: list[ScanResult], dest: Path, tlp: str = "ambe
                     csv_safe(iso(r.last_seen) or ""),
                     r.count,
                     csv_safe(" ".join(r.servers)),
-                    csv_safe(" ".join(r.finding_ids)),
+                    csv_safe(_ids(r.finding_ids)),
                     csv_safe(" ".join(r.outcomes)),
                     csv_safe(" ".join(r.cves)),
                     csv_safe(" ".join(r.attack)),
@@ -35,3 +35,7 @@ def write_indicators_csv(results: list[ScanResult], dest: Path, tlp: str = "ambe
                 ]
             )
     return len(rows)
+
+
+def _ids(ids: list[str], limit: int = 50) -> str:
+    return " ".join(ids[:limit]) + (f" (+{len(ids) - limit} more)" if len(ids) > limit else "")

@@ -21,14 +21,22 @@ MAX_FINDINGS = 20
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>&~])")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Control characters (binary excerpts, terminal escapes) as visible ``\\xNN``; keeps newlines and tabs."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
 def md_text(text: str) -> str:
     """Escape Markdown and HTML metacharacters in running text; collapse newlines."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(printable(str(text)).split()))
 
 
 def md_code(text: str) -> str:
     """An inline code span that holds ``text`` verbatim whatever backticks it contains."""
-    text = " ".join(str(text).split())
+    text = " ".join(printable(str(text)).split())
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text else ""
@@ -36,6 +44,7 @@ def md_code(text: str) -> str:
 
 
 def md_block(text: str, limit: int = 2000) -> str:
+    text = printable(text.replace("\r\n", "\n"))
     text = text if len(text) <= limit else text[:limit] + " …"
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)

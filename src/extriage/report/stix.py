@@ -157,7 +157,7 @@ def build_bundle(results: list[ScanResult], tlp: str = "amber", organisation: st
             pattern=pattern,
             pattern_type="stix",
             valid_from=first,
-            labels=sorted({*row.outcomes, *(["exchange"])}),
+            labels=sorted({*row.outcomes, "exchange"}),
             **common,
         )
         objects.append(ind)

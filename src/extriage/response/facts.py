@@ -83,9 +83,12 @@ def derive_facts(result: ScanResult) -> Facts:
     first: datetime | None = None
     last: datetime | None = None
 
+    seen: set[tuple[int, str]] = set()
+
     def add(target: list[str], values: list[str]) -> None:
         for v in values:
-            if v and v not in target:
+            if v and (id(target), v) not in seen:
+                seen.add((id(target), v))
                 target.append(v)
 
     for story in result.stories:
@@ -93,6 +96,7 @@ def derive_facts(result: ScanResult) -> Facts:
             add(ips, story.client_ips)
             first, last = _widen(first, last, story.first_seen, story.last_seen)
     webshells: list[WebShell] = []
+    seen_shells: set[str] = set()
     for f in result.findings:
         add(cves, f.cves)
         add(techniques, f.attack)
@@ -103,7 +107,10 @@ def derive_facts(result: ScanResult) -> Facts:
         add(uas, f.indicators.user_agents)
         first, last = _widen(first, last, f.first_seen, f.last_seen)
         if f.outcome is Outcome.WEBSHELL:
-            webshells.extend(_webshells(f))
+            for ws in _webshells(f):
+                if ws.path.lower() not in seen_shells:
+                    seen_shells.add(ws.path.lower())
+                    webshells.append(ws)
     ips = [ip for ip in ips if not _local(ip)]
     retention = [(name, fam.first, fam.last) for name, fam in sorted(result.coverage.families.items())]
     return Facts(
@@ -146,8 +153,10 @@ def _widen(
 
 
 def _webshells(f: Finding) -> list[WebShell]:
-    paths = f.indicators.paths or [e.source for e in f.evidence[:1]]
-    hashes = f.indicators.hashes
+    """Web shell files of a finding: its file paths, else the URL paths requested (a shell seen only
+    in the web logs). Never the log file the evidence came from."""
+    paths = f.indicators.paths or f.indicators.urls
+    hashes = f.indicators.hashes if f.indicators.paths else []
     out = []
     for i, path in enumerate(paths):
         sha = hashes[i] if i < len(hashes) else (hashes[0] if len(hashes) == 1 else "")

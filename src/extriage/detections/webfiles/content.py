@@ -212,9 +212,44 @@ def display(f: LocatedFile) -> str:
     return f.display()
 
 
-def _open(t: Target) -> BinaryIO:
+class _FdReader:
+    """Unbuffered read-only file on a raw descriptor: cheaper than ``open()`` for tens of thousands of
+    small files (no FileIO/BufferedReader objects), same ``read(n)`` contract."""
+
+    __slots__ = ("fd",)
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
+
+    def read(self, n: int = -1) -> bytes:
+        if n < 0:
+            n = 1 << 62
+        first = os.read(self.fd, min(n, 1 << 30))
+        if len(first) == n or not first:
+            return first
+        parts = [first]
+        got = len(first)
+        while got < n:
+            more = os.read(self.fd, min(n - got, 1 << 30))
+            if not more:
+                break
+            parts.append(more)
+            got += len(more)
+        return b"".join(parts)
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def __enter__(self) -> _FdReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _open(t: Target) -> BinaryIO | _FdReader:
     if t.ref is None:
-        return open(t.shown, "rb")  # ``shown`` is the real path for a folder source
+        return _FdReader(t.shown)  # ``shown`` is the real path for a folder source
     return open_artifact(t.ref)
 
 
@@ -287,7 +322,7 @@ def _targeted(data: bytes, t: Target, kind: str) -> list[dict[str, Any]]:
     return hits
 
 
-def _read_upto(fh: BinaryIO, expected: int, cap: int) -> bytes:
+def _read_upto(fh: BinaryIO | _FdReader, expected: int, cap: int) -> bytes:
     """Read up to ``cap`` bytes, sizing the request by the listed size (a 64 MB request for a 2 KB
     file costs an allocation each time); a file that grew since it was listed is still read on."""
     want = min(cap, max(expected, 0) + 1)

@@ -335,6 +335,9 @@ def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher
                 or matcher.match(f.key)
             ):
                 place = "evidence folder" if everything else "named by rules or logs"
+            if place == "evidence folder" and ctx.sha256_for(f.display()) is not None:
+                sel.places["read as logs by earlier stages"] += 1
+                continue  # a plain folder of logs: the log stages read (and hashed) these already
         if place is not None:
             sel.deep[f.key] = (f, place)
             sel.places[place] += 1
