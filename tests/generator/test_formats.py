@@ -124,7 +124,10 @@ def test_iis_quirks_and_fields_change(servers: dict[str, GeneratedServer]) -> No
     be = "\n".join(
         p.read_bytes().decode("utf-8-sig") for p in log_files(servers["clean"], "W3SVC2/u_ex*.log")
     )
-    assert "&CorrelationID=<empty>;&cafeReqId=" in fe or "CorrelationID=<empty>;&cafeReqId=" in fe
+    assert re.search(
+        r" /owa/auth/logon\.aspx url=\S+&CorrelationID=<empty>;&cafeReqId=[0-9a-f-]+;&encoding=; 443 ", fe
+    )
+    assert re.search(r" /EWS/Exchange\.asmx &CorrelationID=<empty>;&cafeReqId=[0-9a-f-]+; 443 ", fe)
     assert re.search(r" 444 CORP\\EXCH01\$ ", be)  # back-end probes as the computer account
     assert "Exchange+BackEnd+Probes" in be
     assert "+(KHTML,+like+Gecko)" in fe  # spaces as +

@@ -25,7 +25,9 @@ def test_verdict_matches_scenario(
     g = servers[scenario]
     result = run_scan(str(g.dest))
     assert result.verdict in expected, result.verdict_reason
+    assert result.coverage.skipped == []  # every generated file was readable by the scan
     fams = result.coverage.families
+    assert fams["httpproxy"].files == len(list(g.dest.rglob("HttpProxy_*.LOG")))
     assert {"httpproxy", "iis"} <= set(fams)
     first = min(f.first for f in fams.values() if f.first)
     assert first is not None and first.date() <= g.plan.start.date()

@@ -47,7 +47,7 @@ def make_tree(root: Path, shared_data: Path, hive_name: str | None = "SYSTEM_mit
 def test_verify_cli_json_and_exit_code(tmp_path: Path, shared_data: Path) -> None:
     ev = make_tree(tmp_path / "ev", shared_data)
     result = runner.invoke(app, ["mitigation", "verify", str(ev), "--json", "-"])
-    assert result.exit_code == 4, result.output  # rules absent
+    assert result.exit_code == 40, result.output  # rules absent
     data = json.loads(result.stdout)
     states = {m["id"]: m["state"] for m in data["mitigations"]}
     assert states["proxylogon-rewrite"] == "absent" and states["um-services"] == "in-force"
@@ -62,7 +62,7 @@ def test_verify_cli_terminal_escapes_hostile_names(tmp_path: Path, shared_data: 
         b"</rules></rewrite></system.webServer></configuration>"
     ev = make_tree(tmp_path / "ev", shared_data, root_web=evil)
     result = runner.invoke(app, ["mitigation", "verify", str(ev)])
-    assert result.exit_code == 4
+    assert result.exit_code == 40
     assert "\x9b" not in result.output and "\\x9b31m" in result.output
     assert "[red]" in result.output  # shown literally, not interpreted as markup
 
@@ -75,7 +75,7 @@ def test_verify_cli_zip_and_refusals(tmp_path: Path, shared_data: Path) -> None:
             if f.is_file():
                 zf.write(f, f.relative_to(ev).as_posix())
     result = runner.invoke(app, ["mitigation", "verify", str(zpath), "--json", str(tmp_path / "out.json")])
-    assert result.exit_code == 4
+    assert result.exit_code == 40
     assert json.loads((tmp_path / "out.json").read_text())["system_hive"].endswith("!C/Windows/System32/config/SYSTEM")
     inside = runner.invoke(app, ["mitigation", "verify", str(ev), "--json", str(ev / "x.json")])
     assert inside.exit_code == 2 and "read-only" in inside.output
@@ -89,7 +89,7 @@ def test_verify_cli_bad_application_host(tmp_path: Path, shared_data: Path) -> N
     bad = shared_data / "exchange-iis-config/E19/Exchange/IIS/BadApplicationHost.config"
     shutil.copy(bad, ev / "C/Windows/System32/inetsrv/config/applicationHost.config")
     result = runner.invoke(app, ["mitigation", "verify", str(ev), "--json", "-"])
-    assert result.exit_code == 3  # nothing decidable: unknown, never in-force
+    assert result.exit_code == 41  # nothing decidable: unknown, never in-force
     data = json.loads(result.stdout)
     assert {m["state"] for m in data["mitigations"]} == {"unknown"}
     assert any("line 128" in e for e in data["errors"])
@@ -194,7 +194,7 @@ def test_scan_stage_without_iis_config(tmp_path: Path) -> None:
 def test_verify_cli_on_flat_healthchecker_folder(shared_data: Path) -> None:
     folder = shared_data / "exchange-iis-config" / "E19" / "Exchange" / "IIS"
     result = runner.invoke(app, ["mitigation", "verify", str(folder), "--json", "-"])
-    assert result.exit_code == 4
+    assert result.exit_code == 40
     data = json.loads(result.stdout)
     assert data["application_host"].endswith("E19/Exchange/IIS/applicationHost.config")
     names = {Path(f["path"]).name for f in data["files_read"]}

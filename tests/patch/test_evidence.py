@@ -145,3 +145,14 @@ def test_evidence_is_not_modified(tmp_path: Path) -> None:
     collect(root)
     after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in root.rglob("*") if p.is_file()}
     assert before == after
+
+
+def test_httpproxy_log_without_usable_version_header_is_named_not_silent(tmp_path: Path) -> None:
+    root = make_tree(tmp_path / "ev", exsetup=None, hive=None, proxy="not-a-version")
+    logs = root / V15 / "Logging/HttpProxy/Owa"
+    (logs / "HttpProxy_2021030401-1.LOG").write_bytes(bytes(range(256)) * 64)  # binary, no header
+    ev = collect(root)
+    assert ev.build is None
+    notes = " ".join(ev.notes)
+    assert "HttpProxy_2021030401-1.LOG: no #Version header" in notes
+    assert "HttpProxy_2021030400-1.LOG: #Version header 'not-a-version' is not an Exchange build" in notes

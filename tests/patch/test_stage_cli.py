@@ -60,7 +60,7 @@ def test_stage_without_build_warns(tmp_path: Path) -> None:
 
 def test_cli_done_when() -> None:
     r = runner.invoke(_app(), ["patch-status", "15.1.2176.2"], env={"COLUMNS": "200"})
-    assert r.exit_code == 1, r.output
+    assert r.exit_code == 30, r.output
     assert "ProxyLogon: OPEN" in r.output and "ProxyShell: OPEN" in r.output
     assert "KB5000871" in r.output and "15.1.2176.9" in r.output and "KB5001779" in r.output
     r = runner.invoke(_app(), ["patch-status", "15.1.2176.9"], env={"COLUMNS": "200"})
@@ -82,12 +82,12 @@ def test_cli_json_stdout() -> None:
 def test_cli_exit_codes(tmp_path: Path) -> None:
     assert runner.invoke(_app(), ["patch-status", "15.2.2562.17"]).exit_code == 0
     bad = runner.invoke(_app(), ["patch-status", "15.1.2176.9", "not-a-build"])
-    assert bad.exit_code == 3
+    assert bad.exit_code == 31
     assert "Traceback" not in bad.output
-    assert runner.invoke(_app(), ["patch-status", "15.2.9999.1"]).exit_code == 3  # unknown future build
+    assert runner.invoke(_app(), ["patch-status", "15.2.9999.1"]).exit_code == 31  # unknown future build
     assert runner.invoke(_app(), ["patch-status"]).exit_code == 2
     missing = runner.invoke(_app(), ["patch-status", "--evidence", str(tmp_path / "nope")])
-    assert missing.exit_code == 3 and "Traceback" not in missing.output
+    assert missing.exit_code == 2 and "Traceback" not in missing.output and "nope" in missing.output
 
 
 def test_cli_evidence(tmp_path: Path) -> None:
@@ -96,7 +96,7 @@ def test_cli_evidence(tmp_path: Path) -> None:
     r = runner.invoke(
         _app(), ["patch-status", "--evidence", str(root), "--json", str(out)], env={"COLUMNS": "200"}
     )
-    assert r.exit_code == 1, r.output
+    assert r.exit_code == 30, r.output
     doc = json.loads(out.read_text())
     assert doc["evidence"]["build"] == "15.1.2176.9"
     assert doc["builds"][0]["build"] == "15.1.2176.9"
@@ -107,5 +107,5 @@ def test_cli_evidence(tmp_path: Path) -> None:
 
 def test_cli_escapes_hostile_input() -> None:
     r = runner.invoke(_app(), ["patch-status", "\x1b[31m[bold]15.1"])
-    assert r.exit_code == 3
+    assert r.exit_code == 31
     assert "\x1b[31m" not in r.output

@@ -244,3 +244,11 @@ def test_webshell_facts_never_name_the_log_file() -> None:
     shell.indicators = Indicators(urls=["/aspnet_client/x.aspx"], client_ips=[samples.ATTACKER])
     facts = derive_facts(r)
     assert [w.path for w in facts.webshells] == ["/aspnet_client/x.aspx"]
+
+
+def test_two_results_for_the_same_server(tmp_path: Path) -> None:
+    a, b = samples.compromised(), samples.compromised()
+    write_reports([a, b], tmp_path, list(FORMATS))
+    bundle = stix2.parse((tmp_path / "stix-bundle.json").read_text(encoding="utf-8"), allow_custom=False)
+    assert sum(1 for o in bundle.objects if o.type == "identity" and o.identity_class == "system") == 1
+    assert len(list(tmp_path.glob("timeline-*.csv"))) == 2

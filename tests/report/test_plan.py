@@ -71,3 +71,11 @@ def test_error_verdict_asks_for_a_new_scan() -> None:
     plan = build_plan(r)
     assert _ids(plan) == ["scan-error"]
     assert "no log could be read" in plan.steps[0].triggers[0].reason
+
+
+def test_not_covered_names_missing_evidence() -> None:
+    facts = derive_facts(samples.clean())  # only IIS was read
+    assert facts.not_covered == ["HttpProxy logs", "ECP server logs", "OABGenerator logs", "Windows event logs", "web folders (web shells)"]
+    from extriage.report.markdown import render_markdown
+
+    assert "Not covered by this scan:** HttpProxy logs" in render_markdown([samples.clean()])

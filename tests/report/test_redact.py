@@ -89,3 +89,12 @@ def test_user_profile_paths_and_field_names_are_learnt() -> None:
     for secret in ("mallory", "mbx07", "dave"):
         assert secret not in dump
     assert "mozilla/5.0" in dump  # user agents are not user names
+
+
+def test_evidence_root_is_replaced() -> None:
+    r = samples.attempted()
+    r.evidence_path = "/cases/AcmeWidgets-2021/EXCH02"
+    r.findings[0].evidence[0].source = "/cases/AcmeWidgets-2021/EXCH02/inetpub/logs/u_ex210302.log"
+    (red,), _ = redact_results([r])
+    assert red.evidence_path == "[evidence]"
+    assert red.findings[0].evidence[0].source == "[evidence]/inetpub/logs/u_ex210302.log"

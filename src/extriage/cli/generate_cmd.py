@@ -65,7 +65,7 @@ def _summary(g: GeneratedServer) -> None:
     out.print(
         f"Generated [bold]{escape(plan.scenario)}[/] server {escape(plan.hostname)} "
         f"(Exchange {plan.exchange_version}, build {plan.build_text}) in {escape(str(g.dest))} "
-        f"({escape(g.layout)} layout): {g.bytes_written / 1024**2:,.1f} MB of logs over {plan.days} days "
+        f"({escape(g.layout)} layout): {g.bytes_written / 1024**2:,.1f} MB of logs over {plan.days} day{'' if plan.days == 1 else 's'} "
         f"({plan.start:%Y-%m-%d} to {plan.end:%Y-%m-%d}) in {g.seconds:.1f} s (logs at {g.mb_per_second:,.1f} MB/s)."
     )
     if plan.components:

@@ -14,10 +14,11 @@ from extriage.evidence.source import EvidenceError, open_source
 if TYPE_CHECKING:
     from extriage.detections.mitigations.verify import VerifyReport
 
-#: Exit codes of ``extriage mitigation verify`` (docs/mitigation.md).
+#: Exit codes of ``extriage mitigation verify`` (docs/mitigation.md); distinct from scan's (10/20) and
+#: patch-status's (30/31). 2 is a usage or evidence error for every command.
 EXIT_ALL_IN_FORCE = 0
-EXIT_UNKNOWN = 3  # something could not be decided, nothing seen broken
-EXIT_NOT_IN_FORCE = 4  # some mitigation absent, partial or overridden
+EXIT_NOT_IN_FORCE = 40  # some mitigation absent, partial or overridden
+EXIT_UNKNOWN = 41  # something could not be decided, nothing seen broken
 
 _STYLE = {
     "in-force": "bold green",
@@ -69,7 +70,7 @@ def verify_cmd(
 ) -> None:
     """Per mitigation: in-force, absent, partial, overridden or unknown, with the deciding file and element.
 
-    Exit codes: 0 all in force (or not applicable), 3 some unknown, 4 some absent/partial/overridden, 2 error.
+    Exit codes: 0 all in force (or not applicable), 40 some absent/partial/overridden, 41 some unknown, 2 error.
     """
     from extriage.detections.mitigations.probe_xref import ProbeJsonError, cross_reference, load_probe_json
 

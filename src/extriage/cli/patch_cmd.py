@@ -14,11 +14,13 @@ from extriage.detections.builds.table import load_table
 from extriage.evidence.locate import build_inventory
 from extriage.evidence.source import EvidenceError, open_source
 
-#: Exit codes: every input assessed and nothing open; something open; some input could not be assessed.
+#: Exit codes (docs/patch-status.md): every input assessed and nothing open; something open; some input
+#: could not be assessed. Distinct from scan's (10/20) and mitigation's (40/41) so a script running all
+#: three can tell them apart, and never 1, which is also what a crashed Python process returns.
 EXIT_OK = 0
-EXIT_OPEN = 1
 EXIT_USAGE = 2
-EXIT_NOT_ASSESSED = 3
+EXIT_OPEN = 30
+EXIT_NOT_ASSESSED = 31
 
 _STATUS_STYLE = {
     "vulnerable": "bold red",
@@ -50,7 +52,7 @@ def patch_status(
         None, "--json", help="Write the result as JSON; - for standard output."
     ),
 ) -> None:
-    """Exit codes: 0 nothing open, 1 open CVEs found, 3 some input could not be assessed, 2 usage error."""
+    """Exit codes: 0 nothing open, 30 open CVEs found, 31 some input could not be assessed, 2 usage error."""
     inputs = list(builds or [])
     if not inputs and not evidence:
         fail("Give at least one build number or --evidence PATH (see extriage patch-status --help).")
@@ -81,8 +83,6 @@ def patch_status(
     if evidence:
         ev = _from_evidence(evidence)
         ev_dict = ev.to_dict()
-        if human:
-            _render_evidence(ev)
         if ev.build is None:
             not_assessed += 1
             msg = (
@@ -100,6 +100,8 @@ def patch_status(
                 not_assessed += 1
             if human:
                 _render(a, f"{ev.build} (from {evidence})")
+        if human:  # the answer first, then where it came from
+            _render_evidence(ev)
 
     if json_out:
         doc: dict[str, Any] = {"data_through": load_table().data_through, "builds": results}
@@ -117,7 +119,7 @@ def _from_evidence(path: str) -> BuildEvidence:
     try:
         spec = open_source(path)
     except EvidenceError as exc:
-        fail(str(exc), EXIT_NOT_ASSESSED)
+        fail(str(exc), EXIT_USAGE)  # a wrong PATH is a usage error, as in scan and mitigation
     skipped: list[tuple[str, str]] = []
     inventory = build_inventory(spec, lambda p, why: skipped.append((p, why)))
     ev = collect_build_evidence(inventory)

@@ -157,10 +157,14 @@ def decide(result: ScanResult) -> tuple[Verdict, str]:
         return Verdict.ERROR, ("Nothing could be checked: no Exchange or IIS logs, event logs or web files were "
                                "found or readable in the evidence.")
     lines = sum(c.lines for c in result.coverage.families.values())
-    spans = [c for c in result.coverage.families.values() if c.first]
-    first = min((c.first for c in spans if c.first), default=None)
-    last = max((c.last for c in spans if c.last), default=None)
-    period = f" from {iso(first)} to {iso(last)}" if first and last else ""
+    # the period is that of the log lines/records read: web files (mtimes) and configs have no lines
+    logs = [c for c in result.coverage.families.values() if c.lines and c.first and c.last]
+    first = min((c.first for c in logs if c.first), default=None)
+    last = max((c.last for c in logs if c.last), default=None)
+    if first and last:
+        period = f"; the logs read cover {iso(first)} to {iso(last)}"
+    else:
+        period = "; no log line carried a time" if lines else "; no log lines were read, only files"
     scanner = sum(1 for f in findings if f.outcome == Outcome.SCANNER)
     extra = f"; {scanner} scanner finding{'s' if scanner != 1 else ''} do not count as attacks" if scanner else ""
     failed = sorted(result.extras.get("stage_errors", {}))

@@ -99,7 +99,29 @@ def path_key(path: str) -> str:
     return low.rstrip("/")
 
 
-def _logical_for(member: str, layout_hint: str) -> tuple[str, str | None]:
+_DRIVE_FOLDER_RE = re.compile(r"^[A-Za-z][:$]?$")
+
+
+def kape_roots(members: Iterable[str]) -> set[str]:
+    """Folders holding KAPE-style drive folders: the parent of any ``<letter>/<top-level Windows folder>``.
+
+    Once a collection is known to be KAPE-shaped (``<dest>/C/Windows``...), every other drive letter
+    folder beside ``C`` is a drive too, even when its top folder is not a standard one
+    (``<dest>/D/IISLogs``, ``<dest>/E/ExchangeLogs``).
+    """
+    roots: set[str] = set()
+    for member in members:
+        if _VELO_RE.search(member):
+            continue
+        parts = member.split("/")
+        for i in range(len(parts) - 2):
+            if _DRIVE_FOLDER_RE.match(parts[i]) and parts[i + 1].lower() in DRIVE_ROOT_NAMES:
+                roots.add("/".join(parts[:i]))
+                break
+    return roots
+
+
+def _logical_for(member: str, layout_hint: str, kape: Iterable[str] = ()) -> tuple[str, str | None]:
     """Map a member path to (logical windows path, drive letter or None)."""
     m = _VELO_RE.search(member)
     if m:
@@ -110,15 +132,17 @@ def _logical_for(member: str, layout_hint: str) -> tuple[str, str | None]:
             letter = dm.group(1).upper()
             return letter + ":\\" + "\\".join(parts[1:]), letter
         return "\\".join(parts), None
+    # KAPE: <root>/<letter>/... for any letter folder beside a standard drive folder
+    for root in kape:
+        prefix = root + "/" if root else ""
+        if not member.startswith(prefix):
+            continue
+        parts = member[len(prefix) :].split("/")
+        if len(parts) > 1 and _DRIVE_FOLDER_RE.match(parts[0]):
+            letter = parts[0][0].upper()
+            return letter + ":\\" + "\\".join(parts[1:]), letter
     parts = member.split("/")
     lowered = [p.lower() for p in parts]
-    # KAPE: .../<letter>/<top-level windows folder>/...
-    for i, seg in enumerate(parts[:-1]):
-        if len(seg) == 1 and seg.isalpha() and i + 1 < len(parts) and lowered[i + 1] in DRIVE_ROOT_NAMES:
-            return seg.upper() + ":\\" + "\\".join(parts[i + 1 :]), seg.upper()
-        # a drive written as "C:" or "C$" folder name
-        if re.fullmatch(r"[A-Za-z][:$]", seg) and i + 1 < len(parts) and lowered[i + 1] in DRIVE_ROOT_NAMES:
-            return seg[0].upper() + ":\\" + "\\".join(parts[i + 1 :]), seg[0].upper()
     if layout_hint == "drive" and lowered[0] in DRIVE_ROOT_NAMES:
         return "C:\\" + "\\".join(parts), "C"
     return member, None
@@ -169,8 +193,9 @@ def build_inventory(spec: SourceSpec, on_skip: SkipCallback) -> Inventory:
     installs: dict[str, None] = {}
     drives: dict[str, None] = {}
     hint = layout.removeprefix("zip:")
+    kape = sorted(kape_roots(r.member for r in refs), key=len, reverse=True)
     for ref in refs:
-        logical, drive = _logical_for(ref.member, hint)
+        logical, drive = _logical_for(ref.member, hint, kape)
         key = path_key(logical)
         inv.files.append(LocatedFile(ref, logical, key))
         if drive:

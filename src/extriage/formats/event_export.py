@@ -259,7 +259,7 @@ def jsonl_records(lines: Iterator[tuple[int, bytes, bool]], stats: ExportStats) 
             continue
         if lineno == 1 and line.startswith(codecs.BOM_UTF8):
             line = line[3:]
-        if not line.strip():
+        if not line or line.isspace():  # (no strip(): that copies every line)
             continue
         try:
             obj = loads(line)
@@ -498,8 +498,14 @@ _F_TIMES = ("UtcTime", "@timestamp", "TimeCreated", "timecreated", "EventTime", 
 def _from_flat(obj: dict[str, Any]) -> EventRecord:
     """Flattened exports: event data at the top level next to the envelope fields. The envelope
     fields stay in ``data`` too (harmless for matching, and cheaper than separating them)."""
-    provider = obj.get("SourceName") or as_text(_first(obj, _F_PROVIDER))
-    channel = obj.get("Channel") or as_text(_first(obj, _F_CHANNEL))
+    # The usual spelling of each envelope field is tried first (a plain dict lookup), the
+    # alternatives only when it is missing: this runs once per exported event.
+    provider = obj.get("SourceName")
+    if type(provider) is not str or not provider:
+        provider = as_text(_first(obj, _F_PROVIDER))
+    channel = obj.get("Channel")
+    if type(channel) is not str or not channel:
+        channel = as_text(_first(obj, _F_CHANNEL))
     eid = obj.get("EventID")
     if type(eid) is not int:
         eid = as_int(_first(obj, _F_EID))
@@ -521,19 +527,27 @@ def _from_flat(obj: dict[str, Any]) -> EventRecord:
                 data.setdefault(k, v)
     else:
         data = obj  # values that are not strings are converted where they are used (as_text)
-    cands = [(name, v) for name in _F_TIMES if (v := obj.get(name))]
-    ts, field = pick_time(cands)
+    ts, field = pick_time([(name, v) for name in _F_TIMES if (v := obj.get(name))])
+    record_id = obj.get("EventRecordID")
+    if type(record_id) is not int:
+        record_id = as_int(_first(obj, _F_RECORD))
+    computer = obj.get("Hostname")
+    if type(computer) is not str or not computer:
+        computer = as_text(_first(obj, _F_HOST))
+    message = obj.get("Message")
+    if type(message) is not str or not message:
+        message = as_text(_first(obj, _F_MESSAGE))
     return EventRecord(
-        channel=channel,
-        provider=provider,
-        event_id=eid,
-        level=level,
-        record_id=as_int(_first(obj, _F_RECORD)),
-        computer=as_text(_first(obj, _F_HOST)),
-        time=ts,
-        time_field=field,
-        data=data,
-        message=as_text(_first(obj, _F_MESSAGE)),
+        channel,
+        provider,
+        eid,
+        level,
+        record_id,
+        computer,
+        ts,
+        field,
+        data,
+        message,
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from extriage.formats import exchange_csv, oabgen, w3c
+from extriage.formats import exchange_csv, oabgen, rps_http, w3c
 
 #: Sigma webserver field -> Exchange HttpProxy field (docs/rules.md lists them).
 HTTPPROXY_WEBSERVER_ALIASES = {
@@ -31,7 +31,10 @@ def parse_record(family: str, text: str, names: list[str]) -> tuple[dict[str, st
         return fields, w3c.parse_timestamp(fields)
     if family == "oabgen":
         return oabgen.row_to_fields(text), oabgen.parse_timestamp(text)
-    fields = exchange_csv.row_to_fields(text, names) if names else {"_raw": text}
+    if family == "rps_http":  # own module: default column order, client address out of the proxy chain
+        fields = rps_http.row_to_fields(text, names)
+    else:
+        fields = exchange_csv.row_to_fields(text, names) if names else {"_raw": text}
     ts_name = "DateTime" if "DateTime" in fields else "TimeStamp" if "TimeStamp" in fields else ""
     ts = exchange_csv.parse_timestamp(fields.get(ts_name, "")) if ts_name else None
     if ts is None:

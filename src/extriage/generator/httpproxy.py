@@ -9,6 +9,7 @@ Format facts from ../shared/reference/logs-and-detections.md §1a and the real a
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from extriage.generator.plan import AttackPlan
 from extriage.generator.request import Req
@@ -58,6 +59,12 @@ def header(plan: AttackPlan, first: datetime, layout: str) -> str:
     return directives
 
 
+@lru_cache(maxsize=8192)
+def csv_cached(value: str) -> str:
+    """:func:`csv_field` for values that repeat (user agents, users, anchors)."""
+    return csv_field(value)
+
+
 def csv_field(value: str) -> str:
     if "," in value or '"' in value or "\n" in value or "\r" in value:
         return '"' + value.replace('"', '""') + '"'
@@ -105,8 +112,8 @@ class HttpProxyRenderer:
         query = "?" + r.query if r.query else ""
         return (
             f"{ts},{r.request_id},{self.version_cols},{csv_field(r.client_request_id)},{r.protocol},"
-            f"{r.url_host or self.public_host},{csv_field(r.stem)},{r.protocol_action},{r.auth},{authed},{csv_field(r.user)},,"
-            f"{csv_field(r.anchor)},{csv_field(r.ua)},{r.client_ip},{self.host},{r.status},{be_status},"
+            f"{r.url_host or self.public_host},{csv_field(r.stem)},{r.protocol_action},{r.auth},{authed},{csv_cached(r.user)},,"
+            f"{csv_cached(r.anchor)},{csv_cached(r.ua)},{r.client_ip},{self.host},{r.status},{be_status},"
             f"{r.error_code},{r.method},{action},{target},{tver},{r.routing_type if proxied else ''},"
             f"{r.routing_hint},{csv_field(r.be_cookie)},,,{r.request_bytes},{r.response_bytes},,,"
             f"{lat_block}{csv_field(query)},,{csv_field(gi)},{csv_field(r.generic_errors)},,,,,{routing_status}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,29 @@ def result_from_dict(data: Any, name: str = "the result") -> ScanResult:
     try:
         return _result(data)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ResultLoadError(f"{name} does not match the scan-result schema ({type(exc).__name__}: {exc}).") from None
+        where = _schema_problem(data) or f"{type(exc).__name__}: {exc}"
+        raise ResultLoadError(f"{name} does not match the scan-result schema ({where}).") from None
+
+
+def _schema_problem(data: dict[str, Any], sample: int = 1000) -> str | None:
+    """The most relevant JSON-Schema error (``schema/scan-result.schema.json``) as "at <path>: <msg>",
+    checked on the first ``sample`` entries of the long lists so a huge file stays quick. Only used to
+    explain a result the model could not read: the model, not the schema, decides what is usable."""
+    try:
+        import jsonschema  # type: ignore[import-untyped]
+
+        schema = json.loads(resources.files("extriage.schema").joinpath("scan-result.schema.json").read_text(encoding="utf-8"))
+    except (ImportError, OSError, ValueError):
+        return None
+    trimmed = {k: (v[:sample] if isinstance(v, list) else v) for k, v in data.items()}
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = list(validator.iter_errors(trimmed))
+    if not errors:
+        return None
+    # A wrong value says more than a missing field the reader could have done without.
+    error = min(errors, key=lambda e: (e.validator == "required", -len(e.absolute_path)))
+    path = "/".join(str(p) for p in error.absolute_path) or "top level"
+    return f"at {path}: {error.message[:200]}"
 
 
 # -- field converters ---------------------------------------------------------------------------

@@ -107,6 +107,9 @@ def render_markdown(results: list[ScanResult], tlp: str = "amber", redacted: boo
         out.append("### Coverage")
         out.append("")
         out.append(md_text(_coverage_line(r)))
+        if facts.not_covered:
+            out.append("")
+            out.append(f"**Not covered by this scan:** {md_text(', '.join(facts.not_covered))}")
         for w in r.coverage.warnings:
             out.append(f"- {md_text(w)}")
         for s in r.coverage.skipped[:20]:

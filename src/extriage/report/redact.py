@@ -129,6 +129,10 @@ class Redactor:
         self._token("user", name)
 
     def learn(self, result: ScanResult) -> None:
+        root = result.evidence_path.rstrip("/\\")
+        if len(root) > 3:  # the analyst's case folder may name the organisation: never share it
+            self.mapping.setdefault(root.lower(), "[evidence]")
+            self._pattern = None
         if result.hostname:
             self.add_host(result.hostname)
         for f in result.findings:

@@ -188,7 +188,7 @@ def build_bundle(results: list[ScanResult], tlp: str = "amber", organisation: st
     objects.extend(sightings)
     report = stix2.Report(
         id=_id("report", *sorted(systems), now.isoformat()),
-        name="Exchange compromise triage: " + ", ".join(f"{n} ({r.verdict.value})" for n, r in zip(systems, results, strict=True)),
+        name="Exchange compromise triage: " + ", ".join(f"{server_name(r)} ({r.verdict.value})" for r in results),
         report_types=["indicator", "attack-pattern", "vulnerability"],
         published=now,
         object_refs=[o.id for o in objects if o.type != "marking-definition"],

@@ -85,4 +85,6 @@ def summary_paragraph(result: ScanResult, facts: Facts) -> str:
         )
         sentences.append(f"Build {facts.patch.build or 'unknown'} ({facts.patch.product} {facts.patch.level}) is {state}.".replace("  ", " "))
     sentences.append(coverage_sentence(result, detailed=False))
+    if facts.not_covered:
+        sentences.append(f"Not covered: {', '.join(facts.not_covered)}.")
     return " ".join(sentences)

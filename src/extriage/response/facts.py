@@ -14,6 +14,16 @@ from typing import Any
 
 from extriage.findings import Finding, Outcome, ScanResult, utc
 
+#: Evidence a full triage reads, and the coverage family names (prefixes) that show it was read.
+EXPECTED_SOURCES: dict[str, tuple[str, ...]] = {
+    "HttpProxy logs": ("httpproxy",),
+    "IIS logs": ("iis",),
+    "ECP server logs": ("ecp",),
+    "OABGenerator logs": ("oabgen",),
+    "Windows event logs": ("evtx", "events", "event"),
+    "web folders (web shells)": ("webfiles",),
+}
+
 #: Outcomes that mean the finding involves the attacker (not a background scanner).
 ATTACKER_OUTCOMES = {Outcome.SUCCESS, Outcome.WEBSHELL, Outcome.ATTEMPT}
 
@@ -68,6 +78,7 @@ class Facts:
     patch: PatchSummary | None
     mitigation: list[tuple[str, str]]
     retention: list[tuple[str, datetime | None, datetime | None]]  # family, first, last
+    not_covered: list[str] = field(default_factory=list)  # EXPECTED_SOURCES keys with nothing read
 
 
 def server_name(result: ScanResult) -> str:
@@ -126,7 +137,14 @@ def derive_facts(result: ScanResult) -> Facts:
         patch=patch_summary(result.extras.get("patch")),
         mitigation=mitigation_rows(result.extras.get("mitigation")),
         retention=retention,
+        not_covered=not_covered(result),
     )
+
+
+def not_covered(result: ScanResult) -> list[str]:
+    """Kinds of evidence a full triage reads that this scan read nothing of (0 files and 0 lines)."""
+    read = [name.lower() for name, fam in result.coverage.families.items() if fam.files or fam.lines]
+    return [label for label, prefixes in EXPECTED_SOURCES.items() if not any(r.startswith(prefixes) for r in read)]
 
 
 def _local(ip: str) -> bool:

@@ -195,11 +195,15 @@ def collect_build_evidence(inventory: Inventory, hash_lookup: HashLookup | None 
     # HttpProxy headers: newest logs by modification time (then name)
     proxies.sort(key=lambda f: (f.ref.mtime or datetime.min.replace(tzinfo=UTC), f.key))
     for f in proxies[-HTTPPROXY_HEADERS:]:
+        before = len(ev.problems)
         header = _header_version(f, hash_lookup, ev)
         if not header:
+            if len(ev.problems) == before:  # read, but nothing to take: say so rather than stay silent
+                ev.notes.append(f"{f.display()}: no #Version header in its first {HEADER_LINES} lines (not a build source).")
             continue
         b = _parse(header)
         if b is None or b.build == 0:
+            ev.notes.append(f"{f.display()}: #Version header {header[:80]!r} is not an Exchange build.")
             continue
         sha = hash_lookup(f.display()) if hash_lookup else None
         sha = sha or next((r.sha256 for r in ev.files_read if r.display == f.display()), None)

@@ -162,6 +162,57 @@ def compile_cond(spec: Any, where: str) -> tuple[Cond, set[str]]:
     raise RuleError(f"{where}: condition on {names} has no operator")
 
 
+_WORD = re.compile(r"[a-z0-9._-]{3,}")
+_OPS = ("contains", "startswith", "endswith", "equals", "contains_all")
+
+
+def required_words(spec: Any) -> set[str] | None:
+    """Words of which at least one must appear (case-insensitively) in the raw text of any event
+    that satisfies condition ``spec`` — or None when no such set can be derived.
+
+    Each needle contributes its longest run of ``[a-z0-9._-]`` (3+ characters, taken from the
+    normalised needle). Such runs survive every difference between a raw JSON line and the values
+    the condition sees: JSON escapes only quotes, backslashes and control characters (and ``\\u``
+    escapes, which :meth:`RuleSet.match` treats as "cannot tell"), normalisation only changes quotes,
+    white space and case. Conditions on ``channel``/``provider``/``computer`` (which a reader may derive
+    rather than copy), ``regex``, ``empty`` and ``not`` give None.
+    """
+    if not isinstance(spec, dict):
+        return None
+    if "all" in spec:
+        best: set[str] | None = None
+        for part in spec["all"] or []:
+            words = required_words(part)
+            if words is not None and (best is None or len(words) < len(best)):
+                best = words
+        return best
+    if "any" in spec:
+        union: set[str] = set()
+        for part in spec["any"] or []:
+            words = required_words(part)
+            if words is None:
+                return None
+            union |= words
+        return union or None
+    names = {n.lower() for n in _as_list(spec.get("field"))}
+    if not names or names & {"channel", "provider", "computer"}:
+        return None
+    for op in _OPS:
+        if op in spec:
+            needles = _as_list(spec[op])
+            if op == "contains_all":  # every needle must be there: one (the longest word) suffices
+                needles = sorted(needles, key=lambda n: -max((len(w) for w in _WORD.findall(norm(n))), default=0))[:1]
+            out: set[str] = set()
+            for needle in needles:
+                low = norm(needle)
+                words = _WORD.findall(low) if low.isascii() else []
+                if not words:
+                    return None
+                out.add(max(words, key=len))
+            return out or None
+    return None
+
+
 def _compile_regex(pattern: str, where: str) -> Any:
     """Rule regexes run on attacker-influenced text: use RE2 (linear time) when it accepts the
     pattern, Python's ``re`` only for patterns RE2 cannot express."""
@@ -211,6 +262,9 @@ class EventRule:
     group_by: list[str] = field(default_factory=list)
     incident_window: bool = False  # only means something near other attack traces (see stage)
     tags: list[str] = field(default_factory=list)
+    #: Lower-case ASCII words of which at least one must occur in the raw record for ``cond`` to be
+    #: able to hold (see :func:`required_words`); None when no such words can be derived.
+    needles: tuple[bytes, ...] | None = None
 
     def applies_to_source(self, rec: EventRecord) -> bool:
         if self.channels and rec.channel.lower() not in self.channels:
@@ -270,9 +324,19 @@ class RuleSet:
             return []
         view: View | None = None
         hits: list[EventRule] = []
+        # The raw line (exports) lets a rule be ruled out by a byte search before any field is
+        # normalised; only for plain ASCII lines without \u escapes (see required_words).
+        raw = rec.raw_bytes
+        low = raw.lower() if raw and raw.isascii() and b"\\u" not in raw else None
         for rule in candidates:
             if rule.levels and rec.level not in rule.levels:
                 continue
+            if low is not None and rule.needles is not None:
+                for needle in rule.needles:
+                    if needle in low:
+                        break
+                else:
+                    continue
             if rule.cond is not None:
                 if view is None:
                     view = View(rec)
@@ -301,8 +365,11 @@ def _parse_rule(doc: dict[str, Any], where: str) -> EventRule:
     where = f"{where} rule {rid}"
     cond: Cond | None = None
     fields: set[str] = set()
+    needles: tuple[bytes, ...] | None = None
     if doc.get("match") is not None:
         cond, fields = compile_cond(doc["match"], where)
+        words = required_words(doc["match"])
+        needles = tuple(sorted(w.encode() for w in words)) if words else None
     indicators = {k: _as_list(v) for k, v in (doc.get("indicators") or {}).items()}
     for key in indicators:
         if key not in ("client_ips", "paths", "urls", "accounts", "hosts", "user_agents", "hashes"):
@@ -334,6 +401,7 @@ def _parse_rule(doc: dict[str, Any], where: str) -> EventRule:
         group_by=_as_list(doc.get("group_by")),
         incident_window=bool(doc.get("incident_window", False)),
         tags=_as_list(doc.get("tags")),
+        needles=needles,
     )
 
 

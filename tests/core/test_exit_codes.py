@@ -1,0 +1,35 @@
+"""Exit codes of scan, patch-status and mitigation verify are documented and distinct across commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extriage.cli import mitigation_cmd, patch_cmd
+from extriage.findings import EXIT_CODES, EXIT_USAGE, Verdict
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_outcome_codes_are_distinct_across_commands_and_never_1() -> None:
+    scan = {EXIT_CODES[Verdict.ATTEMPTED], EXIT_CODES[Verdict.COMPROMISED]}
+    patch = {patch_cmd.EXIT_OPEN, patch_cmd.EXIT_NOT_ASSESSED}
+    mitigation = {mitigation_cmd.EXIT_NOT_IN_FORCE, mitigation_cmd.EXIT_UNKNOWN}
+    assert len(scan) == len(patch) == len(mitigation) == 2
+    assert not (scan & patch) and not (scan & mitigation) and not (patch & mitigation)
+    common = {0, EXIT_USAGE}
+    assert not (common & (scan | patch | mitigation))
+    assert 1 not in scan | patch | mitigation  # 1 is what a crashed Python process returns
+    assert EXIT_CODES[Verdict.NO_EVIDENCE] == patch_cmd.EXIT_OK == mitigation_cmd.EXIT_ALL_IN_FORCE == 0
+    assert patch_cmd.EXIT_USAGE == EXIT_USAGE == EXIT_CODES[Verdict.ERROR]
+
+
+def test_every_code_is_documented() -> None:
+    scan_doc = (DOCS / "scan.md").read_text(encoding="utf-8")
+    patch_doc = (DOCS / "patch-status.md").read_text(encoding="utf-8")
+    mitigation_doc = (DOCS / "mitigation.md").read_text(encoding="utf-8")
+    for code in EXIT_CODES.values():
+        assert f"| {code} |" in scan_doc
+    for code in (patch_cmd.EXIT_OK, patch_cmd.EXIT_OPEN, patch_cmd.EXIT_NOT_ASSESSED, patch_cmd.EXIT_USAGE):
+        assert f"| {code} |" in patch_doc
+    for code in (mitigation_cmd.EXIT_NOT_IN_FORCE, mitigation_cmd.EXIT_UNKNOWN):
+        assert f"{code} = " in mitigation_doc

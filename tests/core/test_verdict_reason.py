@@ -1,0 +1,35 @@
+"""The ``no_evidence`` reason names the period of the LOGS read, never web-file times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from extriage.detections.verdict import decide
+from extriage.findings import ScanResult, Verdict
+
+
+def _result() -> ScanResult:
+    result = ScanResult(evidence_path="/ev")
+    web = result.coverage.family("webfiles")
+    web.files = 600
+    web.span(datetime(2019, 6, 1, tzinfo=UTC))
+    web.span(datetime(2021, 2, 5, tzinfo=UTC))
+    return result
+
+
+def test_period_is_that_of_the_log_lines_not_web_file_mtimes() -> None:
+    result = _result()
+    hp = result.coverage.family("httpproxy")
+    hp.files, hp.lines = 3, 120
+    hp.span(datetime(2021, 3, 5, 0, 16, tzinfo=UTC))
+    hp.span(datetime(2021, 3, 11, 23, 39, tzinfo=UTC))
+    verdict, reason = decide(result)
+    assert verdict == Verdict.NO_EVIDENCE
+    assert "the logs read cover 2021-03-05T00:16:00Z to 2021-03-11T23:39:00Z" in reason
+    assert "2019" not in reason and "2021-02-05" not in reason
+
+
+def test_only_web_files_says_no_log_lines_were_read() -> None:
+    verdict, reason = decide(_result())
+    assert verdict == Verdict.NO_EVIDENCE
+    assert "no log lines were read" in reason and "2019" not in reason

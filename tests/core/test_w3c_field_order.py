@@ -1,0 +1,57 @@
+"""IIS W3C lines are decided on fields mapped by ``#Fields``, whatever order the admin configured.
+
+The byte prefilter must not assume IIS's default order either (it once looked for "POST <stem>").
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extriage.findings import Finding, Outcome
+from extriage.scan.context import ScanOptions
+from extriage.scan.pipeline import run_scan
+
+from .builders import core_stages, write
+
+# cs-method AFTER cs-uri-stem, c-ip first: a legal, non-default IIS field selection
+REORDERED = ("#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
+             "#Fields: c-ip cs-uri-stem cs-uri-query sc-status date time cs-method s-port cs(User-Agent) s-ip\n")
+DEFAULT = ("#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
+           "cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n")
+
+
+def _findings(tmp_path: Path, text: str, engine: str) -> list[Finding]:
+    write(tmp_path, "C/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log", text)
+    options = ScanOptions(jobs=1, extra={"prefilter_engine": engine})
+    return run_scan(str(tmp_path), options, stages=core_stages()).findings
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "re2"])
+def test_post_to_static_resource_found_with_method_after_stem(tmp_path: Path, engine: str) -> None:
+    text = REORDERED + "\n".join([
+        "203.0.113.7 /owa/auth/Current/themes/resources/logon.css - 200 2021-03-03 02:10:00 POST 443 "
+        "Mozilla/5.0+(Windows+NT+10.0) 10.0.0.1",
+        "198.51.100.9 /owa/auth/Current/themes/resources/logon.css - 200 2021-03-03 02:11:00 GET 443 "
+        "Mozilla/5.0+(Windows+NT+10.0) 10.0.0.1",
+    ]) + "\n"
+    post_static = [f for f in _findings(tmp_path, text, engine) if f.rule_id == "PL-IIS-POST-STATIC"]
+    assert len(post_static) == 1
+    f = post_static[0]
+    assert f.indicators.client_ips == ["203.0.113.7"] and f.outcome == Outcome.ATTEMPT
+    assert f.evidence[0].raw.startswith("203.0.113.7 /owa/auth/Current/themes/resources/logon.css")
+    assert f.first_seen is not None and f.first_seen.isoformat().startswith("2021-03-03T02:10:00")
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "re2"])
+def test_fields_change_mid_file_and_web_shell_request_still_decided(tmp_path: Path, engine: str) -> None:
+    text = DEFAULT + (
+        "2021-03-03 01:00:00 10.0.0.1 POST /ecp/default.flt - 443 - 203.0.113.7 python-requests/2.25.1 - 200 0 0 15\n"
+    ) + REORDERED + (
+        "203.0.113.8 /aspnet_client/system_web/x.aspx - 200 2021-03-03 03:00:00 POST 443 Mozilla/5.0 10.0.0.1\n"
+    )
+    found = {f.rule_id: f for f in _findings(tmp_path, text, engine)}
+    assert found["PL-IIS-POST-STATIC"].indicators.client_ips == ["203.0.113.7"]
+    shell = [f for f in found.values() if f.outcome == Outcome.WEBSHELL]
+    assert shell and shell[0].indicators.client_ips == ["203.0.113.8"]
