@@ -33,3 +33,24 @@ def test_only_web_files_says_no_log_lines_were_read() -> None:
     verdict, reason = decide(_result())
     assert verdict == Verdict.NO_EVIDENCE
     assert "no log lines were read" in reason and "2019" not in reason
+
+
+def test_coverage_time_span_is_whole_on_an_80_column_terminal() -> None:
+    import io
+
+    from rich.console import Console
+
+    from extriage.report.terminal import render_scan
+
+    result = _result()
+    ev = result.coverage.family("events-export:Microsoft-Windows-Sysmon/Operational")
+    ev.files, ev.lines = 1, 20
+    ev.span(datetime(2021, 3, 5, 6, 59, 12, tzinfo=UTC))
+    ev.span(datetime(2021, 3, 11, 18, 46, 3, tzinfo=UTC))
+    result.verdict, result.verdict_reason = decide(result)
+    console = Console(file=io.StringIO(), width=80, force_terminal=False)
+    render_scan(result, console)
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    table = text[text.index("first (UTC)"):]
+    row = next(line for line in table.splitlines() if line.lstrip().startswith("events-export"))
+    assert "2021-03-05 06:59" in row and "2021-03-11 18:46" in row

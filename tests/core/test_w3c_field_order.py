@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from extriage.findings import Finding, Outcome
+from extriage.findings import Outcome, ScanResult
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 
@@ -22,10 +22,10 @@ DEFAULT = ("#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs
            "cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n")
 
 
-def _findings(tmp_path: Path, text: str, engine: str) -> list[Finding]:
+def _scan(tmp_path: Path, text: str, engine: str) -> ScanResult:
     write(tmp_path, "C/inetpub/logs/LogFiles/W3SVC1/u_ex210303.log", text)
     options = ScanOptions(jobs=1, extra={"prefilter_engine": engine})
-    return run_scan(str(tmp_path), options, stages=core_stages()).findings
+    return run_scan(str(tmp_path), options, stages=core_stages())
 
 
 @pytest.mark.parametrize("engine", ["hyperscan", "re2"])
@@ -36,12 +36,17 @@ def test_post_to_static_resource_found_with_method_after_stem(tmp_path: Path, en
         "198.51.100.9 /owa/auth/Current/themes/resources/logon.css - 200 2021-03-03 02:11:00 GET 443 "
         "Mozilla/5.0+(Windows+NT+10.0) 10.0.0.1",
     ]) + "\n"
-    post_static = [f for f in _findings(tmp_path, text, engine) if f.rule_id == "PL-IIS-POST-STATIC"]
+    result = _scan(tmp_path, text, engine)
+    post_static = [f for f in result.findings if f.rule_id == "PL-IIS-POST-STATIC"]
     assert len(post_static) == 1
     f = post_static[0]
     assert f.indicators.client_ips == ["203.0.113.7"] and f.outcome == Outcome.ATTEMPT
     assert f.evidence[0].raw.startswith("203.0.113.7 /owa/auth/Current/themes/resources/logon.css")
     assert f.first_seen is not None and f.first_seen.isoformat().startswith("2021-03-03T02:10:00")
+    # the coverage time span is read by #Fields too, not from the start of the line
+    iis = result.coverage.families["iis"]
+    assert iis.first is not None and iis.last is not None
+    assert (iis.first.isoformat()[:19], iis.last.isoformat()[:19]) == ("2021-03-03T02:10:00", "2021-03-03T02:11:00")
 
 
 @pytest.mark.parametrize("engine", ["hyperscan", "re2"])
@@ -51,7 +56,11 @@ def test_fields_change_mid_file_and_web_shell_request_still_decided(tmp_path: Pa
     ) + REORDERED + (
         "203.0.113.8 /aspnet_client/system_web/x.aspx - 200 2021-03-03 03:00:00 POST 443 Mozilla/5.0 10.0.0.1\n"
     )
-    found = {f.rule_id: f for f in _findings(tmp_path, text, engine)}
+    result = _scan(tmp_path, text, engine)
+    found = {f.rule_id: f for f in result.findings}
     assert found["PL-IIS-POST-STATIC"].indicators.client_ips == ["203.0.113.7"]
     shell = [f for f in found.values() if f.outcome == Outcome.WEBSHELL]
     assert shell and shell[0].indicators.client_ips == ["203.0.113.8"]
+    iis = result.coverage.families["iis"]  # first line in the default order, last in the other
+    assert iis.first is not None and iis.last is not None
+    assert (iis.first.isoformat()[:19], iis.last.isoformat()[:19]) == ("2021-03-03T01:00:00", "2021-03-03T03:00:00")

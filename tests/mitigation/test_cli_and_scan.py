@@ -210,3 +210,14 @@ def test_verify_cli_on_flat_healthchecker_folder(shared_data: Path) -> None:
     }
     both = runner.invoke(app, ["mitigation", "verify", str(shared_data / "exchange-iis-config"), "--json", "-"])
     assert "several copies of the IIS configuration" in json.loads(both.stdout)["notes"][0]
+
+
+def test_unusable_apphost_is_an_error_not_absent_from_the_evidence() -> None:
+    from .conftest import APPHOST
+
+    broken = verify(MemorySource({APPHOST: b"\x00\xff garbage, not XML"}))
+    assert broken.errors and "applicationHost.config" in broken.errors[0]
+    assert all(APPHOST not in m.not_checked for m in broken.mitigations)
+    assert all(m.state == "unknown" for m in broken.mitigations if m.id.startswith("rewrite"))
+    missing = verify(MemorySource({}))
+    assert any(APPHOST in m.not_checked for m in missing.mitigations) and not missing.errors

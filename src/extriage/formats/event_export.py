@@ -395,21 +395,13 @@ def record_from_object(
     """Normalise one exported event of any known shape, or None when it is not a Windows event."""
     if not isinstance(obj, dict):
         return None
-
-    def raw() -> str:
-        if raw_text is not None:
-            return cap(raw_text)
-        if raw_bytes is not None:
-            return cap(raw_bytes[:8000].decode("utf-8", "replace"))
-        return cap(csv_row or "")
-
     winlog = obj.get("winlog")
     if "EventID" in obj and winlog is None:  # the common flattened shape first
         rec = _from_flat(obj)
     elif isinstance(winlog, dict):
         rec = _from_ecs(obj, winlog)
     elif isinstance(obj.get("Event"), dict) and "System" in obj["Event"]:
-        return record_from_event_doc(obj, position, raw())
+        return record_from_event_doc(obj, position, _raw(raw_text, raw_bytes, csv_row))
     elif "Id" in obj and ("ProviderName" in obj or "LogName" in obj):
         rec = _from_get_winevent(obj)
     elif "Event ID" in obj and "Source" in obj:
@@ -422,11 +414,20 @@ def record_from_object(
     if raw_bytes is not None:
         rec.raw_bytes = raw_bytes
     else:
-        rec.raw = raw()
+        rec.raw = _raw(raw_text, raw_bytes, csv_row)
     if not rec.channel:
         rec.channel = _PROVIDER_CHANNEL.get(rec.provider.lower(), "")
-    _from_message(rec)
+    if rec.message:
+        _from_message(rec)
     return finish(rec)
+
+
+def _raw(raw_text: str | None, raw_bytes: bytes | None, csv_row: str | None) -> str:
+    if raw_text is not None:
+        return cap(raw_text)
+    if raw_bytes is not None:
+        return cap(raw_bytes[:8000].decode("utf-8", "replace"))
+    return cap(csv_row or "")
 
 
 def _positional_or_named(provider: str, channel: str, eid: int | None, data: dict[str, Any]) -> dict[str, str]:
@@ -527,7 +528,7 @@ def _from_flat(obj: dict[str, Any]) -> EventRecord:
                 data.setdefault(k, v)
     else:
         data = obj  # values that are not strings are converted where they are used (as_text)
-    ts, field = pick_time([(name, v) for name in _F_TIMES if (v := obj.get(name))])
+    ts, field = pick_time((name, v) for name in _F_TIMES if (v := obj.get(name)))
     record_id = obj.get("EventRecordID")
     if type(record_id) is not int:
         record_id = as_int(_first(obj, _F_RECORD))

@@ -10,6 +10,7 @@ named event data, rendered message. Positional event data (MSExchange Management
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -162,7 +163,7 @@ def parse_time(value: Any) -> tuple[datetime | None, bool]:
     return ts.astimezone(UTC), True
 
 
-def pick_time(candidates: list[tuple[str, Any]]) -> tuple[datetime | None, str]:
+def pick_time(candidates: Iterable[tuple[str, Any]]) -> tuple[datetime | None, str]:
     """Choose the event time from ``(field name, value)`` candidates, best first.
 
     Fields known to be UTC (``SystemTime``, ``UtcTime``) win; then any value carrying a zone

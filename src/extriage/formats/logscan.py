@@ -63,8 +63,9 @@ def decode(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
 
 
-def line_time(raw: bytes, family: str) -> datetime | None:
-    """Timestamp at the start of a data line (Exchange CSV and W3C both start with it)."""
+def line_time(raw: bytes, family: str, names: list[str] | None = None) -> datetime | None:
+    """Timestamp of a data line: at its start (Exchange CSV and W3C in IIS's default field order),
+    else, for W3C logs whose ``#Fields`` put ``date``/``time`` elsewhere, by those names."""
     m = _TS_RE.match(raw.lstrip(b"\xef\xbb\xbf\""))
     if m:
         try:
@@ -73,6 +74,8 @@ def line_time(raw: bytes, family: str) -> datetime | None:
             return None
     if family == "oabgen":
         return oabgen.parse_timestamp(decode(raw))
+    if family == "iis" and names and "date" in names and "time" in names:
+        return w3c.parse_timestamp(w3c.row_to_fields(decode(raw), names))
     return None
 
 
@@ -119,6 +122,7 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
     skipping = False
     first_seen = False
     last_data = b""
+    last_names: list[str] = []
     while True:
         chunk = stream.read(CHUNK)
         eof = not chunk
@@ -186,7 +190,8 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
                     headers.sort(key=lambda h: h[0])
                     off = end + 1
                     continue
-                ts = line_time(line, family)
+                in_force = next((h[1] for h in reversed(headers) if h[0] < off and h[1]), names)
+                ts = line_time(line, family, in_force)
                 if ts is not None:
                     st.first = ts
                 first_seen = True
@@ -223,13 +228,13 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
         last_start = body.rfind(b"\n", 0, len(body) - 1) + 1
         tail = body[last_start:-1]
         if tail and not tail.startswith(b"#"):
-            last_data = tail
+            last_data, last_names = tail, names
         if eof:
             break
     st.lines = lineno
     st.names = names
     if last_data:
-        ts = line_time(last_data, family)
+        ts = line_time(last_data, family, last_names)
         if ts is not None:
             st.last = ts
     if st.first and st.last and st.last < st.first:

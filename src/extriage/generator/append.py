@@ -33,6 +33,7 @@ def iso_ms(t_ms: int) -> str:
 def append_requests(tree: Tree, plan: AttackPlan, requests: Iterable[Req]) -> None:
     proxy = httpproxy.HttpProxyRenderer(plan)
     web = iis.IisRenderer(plan)
+    extended: dict[str, bool] = {}
     for r in sorted(requests, key=lambda x: x.t):
         when = datetime.fromtimestamp(r.t / 1000, tz=UTC)
         ts = iso_ms(r.t)
@@ -49,6 +50,19 @@ def append_requests(tree: Tree, plan: AttackPlan, requests: Iterable[Req]) -> No
                 continue
             path = iis.file_path(site, when)
             head = "" if tree.exists(path) else iis.header(when)
-            line = web.front(r, dt) if site == 1 else web.back(r, dt)
+            # a day's front-end log may switch to the extended field list mid-file: follow its last #Fields
+            if site == 1 and path not in extended:
+                extended[path] = not head and _extended(tree, path)
+            line = web.front(r, dt, extended[path]) if site == 1 else web.back(r, dt)
             with tree.open_append(path) as fh:
                 fh.write((head + line + "\r\n").encode("utf-8"))
+
+
+def _extended(tree: Tree, path: str) -> bool:
+    """Whether the last ``#Fields`` directive of the IIS log at ``path`` is :data:`iis.FIELDS_EXTENDED`."""
+    data = tree.real_path(path).read_bytes()
+    pos = data.rfind(b"#Fields: ")
+    if pos < 0:
+        return False
+    end = data.find(b"\r\n", pos)
+    return data[pos + 9 : end if end >= 0 else None].decode("ascii", "replace").strip() == iis.FIELDS_EXTENDED

@@ -20,6 +20,10 @@ SCENARIOS: dict[str, frozenset[str]] = {
     "scanner": frozenset({"scanner"}),
     # everything the generator can plant (used by ``extriage demo``)
     "full": frozenset({"proxylogon", "attempts", "scanner"}),
+    # one later wave's attack, planted by extriage.generator.waves (issue 9)
+    "proxyshell": frozenset({"proxyshell"}),
+    "proxynotshell": frozenset({"proxynotshell"}),
+    "proxytoken": frozenset({"proxytoken"}),
 }
 ALL_WAVES = frozenset({"proxylogon", "proxyshell", "proxynotshell", "proxytoken"})
 
@@ -186,7 +190,9 @@ def make_plan(
     components = SCENARIOS[scenario]
     if waves is None:
         waves = (
-            ALL_WAVES if scenario == "full" else (frozenset({"proxylogon"}) if components else frozenset())
+            ALL_WAVES
+            if scenario == "full"
+            else (frozenset(components & ALL_WAVES) or (frozenset({"proxylogon"}) if components else frozenset()))
         )
     unknown = set(waves) - ALL_WAVES
     if unknown:

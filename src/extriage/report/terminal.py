@@ -4,6 +4,9 @@ evidence lines, then coverage and what was not read. Every attacker-controlled s
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -29,6 +32,10 @@ RAW_WIDTH = 400
 #: Parsed fields worth a line of their own (the cmdlet/parameter/payload of CVE-2021-27065, ...).
 KEY_FIELDS = ("Cmdlet", "Parameter", "Payload", "WrittenPath", "written_file_in_evidence", "AnchorMailbox",
               "BackEndCookie", "HttpStatus", "sc-status")
+
+
+def _minute(ts: datetime | None) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if ts else "-"
 
 
 def _t(ts: object) -> str:
@@ -106,11 +113,16 @@ def _coverage(result: ScanResult, console: Console) -> None:
     cov = result.coverage
     console.rule("Coverage")
     if cov.families:
-        table = Table(show_lines=False)
-        for col in ("family", "files", "lines/records", "parsed", "first", "last"):
-            table.add_column(col)
+        # the time span is what a reader needs most: to the minute, never cut on an 80-column terminal
+        table = Table(show_lines=False, box=box.SIMPLE_HEAD, pad_edge=False)
+        table.add_column("family", overflow="fold")
+        for col in ("files", "lines", "parsed"):
+            table.add_column(col, justify="right", overflow="fold")
+        for col in ("first (UTC)", "last (UTC)"):
+            table.add_column(col, no_wrap=True, min_width=16)
         for name, fam in sorted(cov.families.items()):
-            table.add_row(escape(name), f"{fam.files:,}", f"{fam.lines:,}", f"{fam.parsed:,}", _t(fam.first), _t(fam.last))
+            table.add_row(escape(name), f"{fam.files:,}", f"{fam.lines:,}", f"{fam.parsed:,}",
+                          _minute(fam.first), _minute(fam.last))
         console.print(table)
     else:
         console.print("Nothing was read.")

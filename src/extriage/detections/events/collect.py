@@ -8,6 +8,7 @@ IP addresses seen so a later stage can match the attacker's IPs from the web log
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -69,6 +70,11 @@ class EventCollector:
         self.ips: dict[str, IpSighting] = {}
         self.no_time = 0
         self.time_fields: dict[str, int] = {}
+        #: Identities (see :func:`event_identity`) of the events folded into each finding, so the
+        #: stage can fold the same event read from two files (an .evtx and an export of it) once.
+        #: None once a finding holds more than MAX_IDS of them (then it is not deduplicated).
+        self.ids: dict[tuple[str, ...], set[int] | None] = {}
+        self._channel_codes: dict[str, int] = {}
 
     # -- per event ------------------------------------------------------------------------------
     def feed(self, rec: EventRecord) -> None:
@@ -150,6 +156,17 @@ class EventCollector:
             if rec.computer:
                 finding.indicators.hosts.append(rec.computer)
         finding.count += 1
+        if rec.record_id is not None:
+            ids = self.ids.get(key, _NEW)
+            if ids is _NEW:
+                ids = self.ids[key] = set()
+            if ids is not None:
+                code = self._channel_codes.get(rec.channel)
+                if code is None:
+                    code = self._channel_codes[rec.channel] = channel_code(rec.channel)
+                ids.add(event_identity(code, rec))
+                if len(ids) > MAX_IDS:
+                    self.ids[key] = None
         ts = rec.time  # already UTC
         if ts is not None:
             if finding.first_seen is None or ts < finding.first_seen:
@@ -237,6 +254,33 @@ class EventCollector:
             ip: {"count": s.count, "first": s.first, "last": s.last, "event_ids": sorted(s.event_ids), "samples": s.samples}
             for ip, s in self.ips.items()
         }
+
+
+MAX_IDS = 2_000_000
+_NEW: set[int] = set()
+
+
+def channel_code(channel: str) -> int:
+    """A stable number for a channel name (the same in every worker process, unlike ``hash``)."""
+    return zlib.crc32(channel.strip().lower().encode("utf-8", "replace"))
+
+
+def event_identity(code: int, rec: EventRecord) -> int:
+    """One integer naming an event by channel, record id and time (to the second: exports often
+    round the time an .evtx holds to 100 ns). The computer is part of every finding key already."""
+    seconds = int(rec.time.timestamp()) if rec.time is not None else 0
+    return (code << 96) | ((rec.record_id or 0) & (2**62 - 1)) << 34 | (seconds & (2**34 - 1))
+
+
+def evidence_identity(ev: EvidenceLine) -> int | None:
+    """:func:`event_identity` of an evidence line made by this collector (None if it has no record id)."""
+    fields = ev.fields
+    rid = fields.get("record_id")
+    if not isinstance(rid, int):
+        return None
+    seconds = int(ev.timestamp.timestamp()) if ev.timestamp is not None else 0
+    code = channel_code(str(fields.get("channel") or ""))
+    return (code << 96) | (rid & (2**62 - 1)) << 34 | (seconds & (2**34 - 1))
 
 
 def _special(rec: EventRecord, name: str) -> str:

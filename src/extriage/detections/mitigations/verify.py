@@ -183,6 +183,13 @@ class _Context:
             self.hive_problem = str(exc)
             self.report.errors.append(str(exc))
 
+    def absent_apphost(self) -> list[str]:
+        """``[APPHOST_PATH]`` when the evidence lacks it; present but unusable is an error, not "absent"."""
+        return [] if self.apphost_display else [APPHOST_PATH]
+
+    def absent_hive(self) -> list[str]:
+        return [] if self.report.system_hive else [SYSTEM_HIVE_PATH]
+
     def web_loader(self, site: IisSite) -> Any:
         names_by_path: dict[str, list[str]] = {}
         for app in site.applications:
@@ -313,7 +320,7 @@ def _rewrite_module(ctx: _Context, site: IisSite | None, site_problem: str, scop
     st = MitigationState(cat.rewrite_module_id, cat.rewrite_module_title, "unknown", "", breaks="Nothing.")
     if ctx.apphost is None:
         st.reason = ctx.apphost_problem
-        st.not_checked.append(APPHOST_PATH)
+        st.not_checked.extend(ctx.absent_apphost())
         return st
     mod_name = cat.rewrite_module_name.lower()
     glob = ctx.apphost.global_modules.get(mod_name)
@@ -439,7 +446,7 @@ def _rewrite_mitigation(
     if site is None or ctx.apphost is None:
         st.reason = site_problem or ctx.apphost_problem
         if ctx.apphost is None:
-            st.not_checked.append(APPHOST_PATH)
+            st.not_checked.extend(ctx.absent_apphost())
         return st
     glob_refs = collect_sections(ctx.apphost, site, "/", GLOBAL_RULES_TAGS, {}, ctx.apphost_display)
     global_merged = merge_collection([r for r in glob_refs if r.level == "server"], "rule")
@@ -589,7 +596,7 @@ def _service_mitigation(ctx: _Context, sm: ServiceMitigation) -> MitigationState
     st = MitigationState(sm.id, sm.title, "unknown", "", wave=sm.wave, cves=list(sm.cves), breaks=sm.breaks)
     if ctx.services is None:
         st.reason = ctx.hive_problem
-        st.not_checked.append(SYSTEM_HIVE_PATH)
+        st.not_checked.extend(ctx.absent_hive())
         return st
     disabled: list[str] = []
     enabled: list[str] = []
@@ -626,7 +633,7 @@ def _with_managed_availability(ctx: _Context, st: MitigationState, done: str) ->
     if ma_off is None:
         st.state = "unknown"
         st.reason = f"{done}; but whether Managed Availability would undo it is unknown ({'; '.join(ma_problems)})"
-        st.not_checked.append(SYSTEM_HIVE_PATH)
+        st.not_checked.extend(ctx.absent_hive())
         return st
     if not ma_off:
         st.state = "partial"
@@ -644,7 +651,7 @@ def _app_pool_mitigation(ctx: _Context, pm: AppPoolMitigation) -> MitigationStat
     st = MitigationState(pm.id, pm.title, "unknown", "", wave=pm.wave, cves=list(pm.cves), breaks=pm.breaks)
     if ctx.apphost is None:
         st.reason = ctx.apphost_problem
-        st.not_checked.append(APPHOST_PATH)
+        st.not_checked.extend(ctx.absent_apphost())
         return st
     pool = ctx.apphost.app_pool(pm.app_pool)
     if pool is None:

@@ -29,9 +29,11 @@ import yaml
 
 from extriage.detections.events.collect import (
     IP_SUCCESS_IDS,
+    MAX_EVIDENCE,
     TAG_WINDOW,
     EventCollector,
     apply_sequences,
+    evidence_identity,
 )
 from extriage.detections.events.engine import RuleError, RuleSet, load_rules
 from extriage.evidence.locate import LocatedFile
@@ -122,6 +124,8 @@ def read_event_file(f: LocatedFile, params: _Params) -> FileOutcome:
     outcome.coverage.extend(coll.coverage(f.ref.size))
     outcome.data.update(
         {
+            "finding_keys": [list(k) for k in coll.findings],
+            "finding_ids": [_ids_of(coll, k) for k in coll.findings],
             "webshell_paths": sorted(coll.webshell_paths),
             "ips": coll.ip_index(),
             "channels": coll.channel_summary(),
@@ -225,6 +229,12 @@ def _export_problems(display: str, st: dict[str, Any]) -> list[SkippedFile]:
 SPLIT_MIN = 32 * 1024 * 1024
 
 
+def _ids_of(coll: EventCollector, key: tuple[str, ...]) -> set[int] | None:
+    """Event identities folded into one finding (empty when its events have no record id; None when
+    too many to keep)."""
+    return coll.ids.get(key, set())
+
+
 def read_export_part(f: LocatedFile, params: _Params, start: int, end: int) -> FileOutcome:
     """Worker: the events of the lines that begin in ``[start, end)`` of one export (no hash)."""
     rules = _rules(params.rule_dirs)
@@ -241,6 +251,7 @@ def read_export_part(f: LocatedFile, params: _Params, start: int, end: int) -> F
     outcome.data.update(
         {
             "finding_keys": [list(k) for k in coll.findings],
+            "finding_ids": [_ids_of(coll, k) for k in coll.findings],
             "webshell_paths": sorted(coll.webshell_paths),
             "ips": coll.ip_index(),
             "channels": coll.channel_summary(),
@@ -296,13 +307,19 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: _Params) -> File
     time_fields: dict[str, int] = {}
     no_time = 0
     webshells: set[str] = set()
+    ids_by_key: dict[tuple[str, ...], set[int] | None] = {}
     for part in parts:
-        for key_list, finding in zip(part.data["finding_keys"], part.findings, strict=True):
+        for key_list, finding, ids in zip(
+            part.data["finding_keys"], part.findings, part.data["finding_ids"], strict=True
+        ):
             key = tuple(key_list)
             cur = by_key.get(key)
             if cur is None:
                 by_key[key] = finding
+                ids_by_key[key] = ids
                 continue
+            known = ids_by_key[key]
+            ids_by_key[key] = known | ids if known is not None and ids is not None else None
             cur.count += finding.count
             cur.touch(finding.first_seen)
             cur.touch(finding.last_seen)
@@ -338,8 +355,12 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: _Params) -> File
             ev.sha256 = sha
     merged.findings = list(by_key.values())
     merged.coverage = list(fams.values())
+    finding_keys = [list(k) for k in by_key]
+    finding_ids = [ids_by_key[k] for k in by_key]
     merged.skipped = _export_problems(display, totals)
     merged.data = {
+        "finding_keys": finding_keys,
+        "finding_ids": finding_ids,
         "webshell_paths": sorted(webshells),
         "ips": ips,
         "channels": [
@@ -397,6 +418,7 @@ class EventsStage:
         webshells: set[str] = ctx.shared.setdefault("webshell_paths", set())
         ips: dict[str, dict[str, Any]] = ctx.shared.setdefault("event_ips", {})
         my_findings: list[Finding] = []
+        folded: list[tuple[tuple[str, ...], Finding, set[int] | None, str]] = []
 
         def outcomes() -> Iterator[tuple[str, FileOutcome]]:
             for f in big:
@@ -412,6 +434,11 @@ class EventsStage:
 
         for kind, outcome in outcomes():
             my_findings.extend(outcome.findings)
+            keys = outcome.data.get("finding_keys")
+            ids_list = outcome.data.get("finding_ids")
+            if keys is not None and ids_list is not None:
+                for key_list, finding, ids in zip(keys, outcome.findings, ids_list, strict=True):
+                    folded.append((tuple(key_list), finding, ids, outcome.path))
             if outcome.data.get("not_events"):
                 continue
             webshells.update(outcome.data.get("webshell_paths", []))
@@ -423,6 +450,9 @@ class EventsStage:
             section["files"].append(entry)
             for ch in outcome.data.get("channels", []):
                 _merge_channel(section["channels"], ch, kind, outcome.path)
+        dropped = fold_duplicates(ctx, folded)
+        if dropped:
+            my_findings = [f for f in my_findings if id(f) not in dropped]
         for seq_finding in apply_sequences(my_findings, rules.sequences):
             ctx.add_finding(seq_finding)
             my_findings.append(seq_finding)
@@ -443,6 +473,64 @@ class EventsStage:
                     + ", ".join(missing)
                     + " (their detections could not run)."
                 )
+
+
+def fold_duplicates(
+    ctx: ScanContext, folded: list[tuple[tuple[str, ...], Finding, set[int] | None, str]]
+) -> set[int]:
+    """Fold findings of the same rule, computer and grouping read from *different* files when they
+    share events (same channel, record id, computer and time to the second): the same event log
+    given both as an .evtx and as a SIEM export must not be counted twice. Returns the ``id()`` of
+    the findings removed from ``ctx.result.findings``."""
+    groups: dict[tuple[str, ...], list[tuple[Finding, set[int] | None, str]]] = {}
+    for key, finding, ids, path in folded:
+        groups.setdefault(key, []).append((finding, ids, path))
+    dropped: set[int] = set()
+    dup_sources: set[str] = set()
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        base, base_ids, base_path = members[0]
+        if base_ids is None:
+            continue
+        union = set(base_ids)
+        no_id = base.count - len(base_ids)
+        seen_ev = {evidence_identity(ev) for ev in base.evidence}
+        for other, ids, path in members[1:]:
+            if ids is None or path == base_path or not (ids & union):
+                continue  # no shared event: a different log, keep it apart
+            union |= ids
+            no_id += other.count - len(ids)
+            base.touch(other.first_seen)
+            base.touch(other.last_seen)
+            base.indicators.merge(other.indicators)
+            for ev in other.evidence:
+                ident = evidence_identity(ev)
+                if (ident is None or ident not in seen_ev) and len(base.evidence) < MAX_EVIDENCE:
+                    base.evidence.append(ev)
+                    seen_ev.add(ident)
+            if "duplicate-source" not in base.tags:
+                base.tags.append("duplicate-source")
+            base.description = (
+                base.description.rstrip()
+                + f" The same events were also read from {path}; they are counted once."
+            )
+            dropped.add(id(other))
+            dup_sources.update((base_path, path))
+        base.count = len(union) + max(no_id, 0)
+    if dropped:
+        ctx.result.findings = [f for f in ctx.result.findings if id(f) not in dropped]
+        # The timeline rows of the same event from the second file go too.
+        seen_rows: dict[tuple[Any, str], str] = {}
+        kept = []
+        for row in ctx.result.timeline:
+            if row.kind == "event" and row.source in dup_sources:
+                first = seen_rows.setdefault((row.timestamp, row.summary), row.source)
+                if first != row.source:
+                    continue
+            kept.append(row)
+        ctx.result.timeline = kept
+    return dropped
 
 
 def _merge_ips(into: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) -> None:

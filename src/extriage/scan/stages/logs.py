@@ -297,7 +297,7 @@ def _check_iis_config(ctx: ScanContext) -> None:
                 continue
             folder = path_key(site.log_directory.rstrip("\\/") + f"\\W3SVC{site.id}")
             have = any(True for _ in ctx.inventory.under(folder))
-            if not have:  # the drive may not be recognisable in a collection (e.g. KAPE's D/IISLogs/...)
+            if not have:  # the drive cannot be told in a plain folder or an unknown layout: match the tail
                 tail = folder.split(":", 1)[-1].strip("/") + "/"
                 have = any(("/" + f.key).find("/" + tail) >= 0 for f in ctx.inventory.files)
             expected.append({"site": site.name, "id": site.id, "log_directory": site.log_directory + f"\\W3SVC{site.id}",

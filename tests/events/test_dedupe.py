@@ -1,0 +1,80 @@
+"""The same events given twice — as an .evtx and as a SIEM export of it — are counted once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import evtx
+
+from .helpers import scan
+
+SAMPLE = "ID6-Failed to install an Exchange transport agent.evtx"
+
+
+def _flat_export(src: Path) -> list[dict[str, Any]]:
+    """The records of ``src`` flattened as public datasets do (EventData beside EventID/Channel)."""
+    out = []
+    for item in evtx.PyEvtxParser(str(src)).records_json():
+        ev = json.loads(item["data"])["Event"]
+        sysn = ev["System"]
+        eid = sysn["EventID"]["#text"] if isinstance(sysn["EventID"], dict) else sysn["EventID"]
+        flat: dict[str, Any] = {
+            "@timestamp": sysn["TimeCreated"]["#attributes"]["SystemTime"],
+            "EventID": eid,
+            "Channel": sysn["Channel"],
+            "SourceName": sysn["Provider"]["#attributes"]["Name"],
+            "Hostname": sysn["Computer"],
+            "Level": sysn.get("Level"),
+            "EventRecordID": sysn["EventRecordID"],
+        }
+        data = ev.get("EventData") or {}
+        if isinstance(data.get("Data"), dict):
+            for i, v in enumerate(data["Data"]["#text"], 1):
+                flat[f"param{i}"] = v
+        out.append(flat)
+    return out
+
+
+def _transport(result: Any) -> list[Any]:
+    return [f for f in result.findings if f.rule_id == "EVT-MGMT-TRANSPORT-AGENT"]
+
+
+def test_same_event_in_evtx_and_export_is_one_finding(shared_data: Path, tmp_path: Path) -> None:
+    src = shared_data / "evtx-samples-cc0" / SAMPLE
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(src, alone / "mgmt.evtx")
+    single = _transport(scan(alone))
+    assert len(single) == 1
+    both = tmp_path / "both"
+    both.mkdir()
+    shutil.copy(src, both / "mgmt.evtx")
+    docs = _flat_export(src)
+    (both / "export.jsonl").write_text("\n".join(json.dumps(d) for d in docs) + "\n")
+    result = scan(both)
+    found = _transport(result)
+    assert len(found) == 1, [f.evidence[0].source for f in found]
+    f = found[0]
+    assert f.count == single[0].count
+    assert "duplicate-source" in f.tags
+    assert "counted once" in f.description
+    sources = {ev.source for ev in f.evidence}
+    assert len(sources) == 1  # the export's copy of the same record adds no evidence line
+    rows = [t for t in result.timeline if t.kind == "event" and "transport agent" in t.summary.lower()]
+    assert len(rows) == len({(t.timestamp, t.summary) for t in rows})
+
+
+def test_different_events_in_two_files_stay_apart(shared_data: Path, tmp_path: Path) -> None:
+    """Same rule and computer but no shared record: two logs, two findings (nothing is folded)."""
+    src = shared_data / "evtx-samples-cc0" / SAMPLE
+    shutil.copy(src, tmp_path / "mgmt.evtx")
+    docs = _flat_export(src)
+    for d in docs:
+        d["EventRecordID"] = int(d["EventRecordID"]) + 100_000
+    (tmp_path / "export.jsonl").write_text("\n".join(json.dumps(d) for d in docs) + "\n")
+    found = _transport(scan(tmp_path))
+    assert len(found) == 2
+    assert all("duplicate-source" not in f.tags for f in found)
