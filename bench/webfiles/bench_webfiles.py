@@ -195,6 +195,10 @@ def main() -> None:
         **info,
         "engines": {k: round(v, 3) for k, v in engines(root, rules_text).items()},
         "cores": os.cpu_count(),
+        # every round, to show the spread on a shared machine (the ratio above is best vs best)
+        "rounds_ours_s": [round(x, 3) for x in ours],
+        "rounds_yara_cli_s": [round(x, 3) for x in cli],
+        "rounds_ratio": [round(c / o, 2) for c, o in zip(cli, ours, strict=True)],
     }
     print(json.dumps(report, indent=2))
     if args.cleanup:

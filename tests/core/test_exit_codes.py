@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from extriage.cli import mitigation_cmd, patch_cmd
 from extriage.findings import EXIT_CODES, EXIT_USAGE, Verdict
 
@@ -33,3 +35,19 @@ def test_every_code_is_documented() -> None:
         assert f"| {code} |" in patch_doc
     for code in (mitigation_cmd.EXIT_NOT_IN_FORCE, mitigation_cmd.EXIT_UNKNOWN):
         assert f"{code} = " in mitigation_doc
+
+
+def test_scan_output_into_a_missing_folder_fails_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from extriage.cli import scan_cmd
+    from extriage.cli.main import _register, app
+
+    _register()
+    calls: list[str] = []
+    monkeypatch.setattr(scan_cmd, "run_scan", lambda *a, **k: calls.append("scan"))
+    for option in ("--json", "--timeline"):
+        (tmp_path / "ev").mkdir(exist_ok=True)
+        res = CliRunner().invoke(app, ["scan", str(tmp_path / "ev"), option, str(tmp_path / "nope" / "out")])
+        assert res.exit_code == EXIT_USAGE and "does not exist" in res.output and "Traceback" not in res.output
+    assert calls == []

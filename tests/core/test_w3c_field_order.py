@@ -64,3 +64,22 @@ def test_fields_change_mid_file_and_web_shell_request_still_decided(tmp_path: Pa
     iis = result.coverage.families["iis"]  # first line in the default order, last in the other
     assert iis.first is not None and iis.last is not None
     assert (iis.first.isoformat()[:19], iis.last.isoformat()[:19]) == ("2021-03-03T01:00:00", "2021-03-03T03:00:00")
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "re2"])
+def test_method_as_last_field_with_crlf(tmp_path: Path, engine: str) -> None:
+    text = ("#Fields: date time c-ip cs-uri-stem sc-status cs-method\r\n"
+            "2021-03-03 02:10:00 203.0.113.9 /ecp/main.css 200 POST\r\n"
+            "2021-03-03 02:10:01 203.0.113.9 /owa/auth/Current/themes/resources/x.gif 200 POST")  # no final newline
+    result = _scan(tmp_path, text, engine)
+    hits = [f for f in result.findings if f.rule_id == "PL-IIS-POST-STATIC"]
+    assert len(hits) == 1 and hits[0].count == 2, [(f.rule_id, f.count) for f in result.findings]
+
+
+@pytest.mark.parametrize("engine", ["hyperscan", "re2"])
+def test_prefilter_names_each_line_once_when_a_match_takes_the_newline(engine: str) -> None:
+    from extriage.formats.prefilter import Prefilter
+
+    data = b"a POST\nb GET\nc POST\n"
+    pf = Prefilter([], [r" POST(?:[ \r\n]|$)"], engine)
+    assert pf.line_spans(data) == [(0, 6), (13, 19)]

@@ -56,3 +56,20 @@ def test_velociraptor_ntfs_device_path_for_another_drive(tmp_path: Path) -> None
     assert found["uploads/ntfs/%5C%5C.%5CD%3A/IISLogs/W3SVC1/u_ex210305.log"][0] == "D:\\IISLogs\\W3SVC1\\u_ex210305.log"
     assert found["uploads/auto/E%3A/Exchange/Logging/HttpProxy/Owa/HttpProxy_2021030501-1.LOG"][0].startswith(
         "E:\\Exchange\\Logging\\")
+
+
+def test_symlinks_out_of_the_evidence_are_not_followed_but_inner_ones_are(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    _touch(outside, "secret.log", b"not evidence\n")
+    ev = tmp_path / "ev"
+    _touch(ev, "C/inetpub/logs/LogFiles/W3SVC1/u_ex210305.log")
+    (ev / "C/escape").symlink_to(outside, target_is_directory=True)
+    (ev / "C/file-escape.log").symlink_to(outside / "secret.log")
+    (ev / "C/inner").symlink_to(ev / "C/inetpub", target_is_directory=True)
+    skipped: list[tuple[str, str]] = []
+    inv = build_inventory(open_source(ev), lambda p, why: skipped.append((Path(p).name, why)))
+    members = {f.ref.member for f in inv.files}
+    assert not any("secret" in m for m in members)
+    assert "C/inner/logs/LogFiles/W3SVC1/u_ex210305.log" in members or "C/inetpub/logs/LogFiles/W3SVC1/u_ex210305.log" in members
+    reasons = dict(skipped)
+    assert "outside the evidence" in reasons["escape"] and "outside the evidence" in reasons["file-escape.log"]

@@ -156,3 +156,13 @@ def test_httpproxy_log_without_usable_version_header_is_named_not_silent(tmp_pat
     notes = " ".join(ev.notes)
     assert "HttpProxy_2021030401-1.LOG: no #Version header" in notes
     assert "HttpProxy_2021030400-1.LOG: #Version header 'not-a-version' is not an Exchange build" in notes
+
+
+def test_unreadable_build_sources_name_the_file_once(tmp_path: Path) -> None:
+    root = tmp_path / "ev"
+    (root / V15 / "Bin").mkdir(parents=True)
+    (root / V15 / "Bin/ExSetup.exe").write_bytes(b"\x7fELF not a PE" * 100)
+    ev = collect(root)
+    assert len(ev.problems) == 1
+    path, reason = ev.problems[0]
+    assert path.endswith("ExSetup.exe") and reason == "not a Windows executable (no MZ header)"

@@ -109,3 +109,16 @@ def test_cli_escapes_hostile_input() -> None:
     r = runner.invoke(_app(), ["patch-status", "\x1b[31m[bold]15.1"])
     assert r.exit_code == 31
     assert "\x1b[31m" not in r.output
+
+
+def test_finding_evidence_lists_each_kind_and_build_once(tmp_path: Path) -> None:
+    from .test_evidence import HEADER, V15
+
+    root = make_tree(tmp_path / "ev", exsetup=None, hive=None, proxy="15.01.2176.002")
+    logs = root / V15 / "Logging/HttpProxy/Owa"
+    for hour in range(1, 4):  # three more logs saying the same build
+        (logs / f"HttpProxy_202103040{hour}-1.LOG").write_text(HEADER.format(v="15.01.2176.002"))
+    result = run_scan(str(root), stages=list(STAGES))
+    assert len(result.extras["patch"]["evidence"]["sources"]) == 4  # all listed in the patch section
+    logon = next(f for f in result.findings if f.rule_id == "PATCH-OPEN-PROXYLOGON")
+    assert [e.raw for e in logon.evidence] == ["#Version: 15.01.2176.002"]  # one fact, one line

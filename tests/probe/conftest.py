@@ -1,5 +1,4 @@
-"""Fixtures: one farm of mock Exchange servers on 127.0.0.1 for the whole probe test session,
-and a small stand-in for the patch knowledge (the real module is tested separately when present)."""
+"""Fixtures: one farm of mock Exchange servers on 127.0.0.1 for the whole probe test session."""
 
 from __future__ import annotations
 

@@ -9,24 +9,17 @@ from importlib import resources
 from pathlib import Path
 
 import jsonschema
-import pytest
 from typer.testing import CliRunner
 
 from extriage.cli import probe_cmd
 from extriage.cli.main import _register, app
 
-from . import fake_builds
 from .conftest import Farm
 
 runner = CliRunner()
 _register()
 
 FAST = ["--connect-timeout", "1", "--read-timeout", "1", "--rate", "0"]
-
-
-@pytest.fixture(autouse=True)
-def _knowledge(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(probe_cmd, "load_assess", lambda: fake_builds.assess)
 
 
 def test_json_contract(farm: Farm) -> None:
@@ -71,12 +64,13 @@ def test_csv_and_only(farm: Farm, tmp_path: Path) -> None:
     assert res.exit_code == probe_cmd.EXIT_VULNERABLE
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert [r["target"] for r in rows] == [farm["ex2016-cu19-cuonly"]]
-    assert rows[0]["proxylogon"] == "vulnerable-unless-su" and "15.1.2176.9" in rows[0]["needs"]
+    assert rows[0]["proxylogon"] == "vulnerable-unless-su" and "KB5000871 (15.1.2176.9)" in rows[0]["needs"]
+    assert rows[0]["install"] == "Exchange 2016 CU22 Nov22SU KB5019758 (15.1.2375.37)"  # for ProxyNotShell
 
 
 def test_table_and_patched_exit_code(farm: Farm) -> None:
     res = runner.invoke(app, ["probe", farm["ex2016-cu23-patched"], *FAST])
-    assert res.exit_code == 3  # other-kev unknown with the stand-in: not all decided
+    assert res.exit_code == 3  # other-kev unknown (Extended Protection is invisible): not all decided
     assert "patched" in res.stdout and "15.1.2507.35" in res.stdout
 
 
@@ -101,3 +95,22 @@ def test_hostile_server_text_is_escaped(farm: Farm) -> None:
     con.print(table([r]))
     text = con.file.getvalue()  # type: ignore[attr-defined]
     assert "[bold red]x[/]" in text and "\\x1b" in text and "\\x07" in text and "[link=http://evil]" in text
+
+
+def test_detail_names_the_one_update_to_install_and_each_reason_once(farm: Farm) -> None:
+    from extriage.probe.output import _detail, install
+
+    from .test_probe_mock import run
+
+    res = run([farm["ex2019-federated"], farm["ex2016-cu19-cuonly"], farm["not-exchange"]])
+    fed = res[farm["ex2019-federated"]]
+    # ProxyLogon needs Mar21SU, ProxyShell May21SU, ProxyNotShell CU11 Nov22SU: updates are cumulative,
+    # so the highest one is the single action.
+    assert install(fed) == "Exchange 2019 CU11 Nov22SU KB5019758 (15.2.986.36)"
+    assert "install at least: Exchange 2019 CU11 Nov22SU KB5019758 (15.2.986.36)" in _detail(fed)
+    cu = _detail(res[farm["ex2016-cu19-cuonly"]])
+    assert any(d.startswith("patched only if installed: ") and "KB5000871" in d for d in cu)
+    assert "install at least: Exchange 2016 CU22 Nov22SU KB5019758 (15.1.2375.37)" in cu
+    ne = _detail(res[farm["not-exchange"]])
+    assert len(ne) == 1 and ne[0].startswith("no Exchange marker in 3 HTTP responses")
+    assert install(res[farm["not-exchange"]]) == ""

@@ -1,4 +1,5 @@
-"""End to end against the mock Exchange farm on 127.0.0.1 (build knowledge: the test stand-in)."""
+"""End to end against the mock Exchange farm on 127.0.0.1, decided by the real build knowledge
+(``extriage.detections.builds``, remote-probe.md §5)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from extriage.probe import USER_AGENT
 from extriage.probe.client import ClientOptions
 from extriage.probe.engine import ProbeOptions, probe_all
 from extriage.probe.result import TargetResult
+from extriage.probe.states import AssessFn, load_assess
 from extriage.probe.targets import parse_targets
 
-from . import fake_builds
 from .conftest import Farm
 
+ASSESS = load_assess()
 
-def run(targets: list[str], assess: Any = fake_builds.assess, **kw: Any) -> dict[str, TargetResult]:
+
+def run(targets: list[str], assess: AssessFn | None = ASSESS, **kw: Any) -> dict[str, TargetResult]:
     copts = {"connect_timeout": 2.0, "read_timeout": 2.0, "rate_per_host": 0.0}
     copts.update({k: v for k, v in kw.items() if k in ClientOptions.__dataclass_fields__})
     popts = {k: v for k, v in kw.items() if k in ProbeOptions.__dataclass_fields__}
@@ -46,13 +49,13 @@ def test_every_build_variant(farm: Farm) -> None:
     # 2013 CU23 RTM: no header, the manifest gives the exact build.
     assert (r["ex2013-cu23"].build, r["ex2013-cu23"].confidence) == ("15.0.1497.2", "exact")
     assert r["ex2013-cu23"].source is not None and r["ex2013-cu23"].source.source == "exporttool-manifest"
-    assert states(r["ex2013-cu23"])["proxylogon"] == "vulnerable"
+    assert set(states(r["ex2013-cu23"]).values()) == {"vulnerable"}
     # CU only: vulnerable unless the SU (named) is installed; CU19 has no ProxyNotShell SU at all.
     cu = r["ex2016-cu19-cuonly"]
     assert (cu.build, cu.confidence) == ("15.1.2176", "cu-only")
-    assert states(cu)["proxylogon"] == "vulnerable-unless-su" and "15.1.2176.9" in (
-        cu.waves["proxylogon"].fixed_by or ""
-    )
+    assert states(cu)["proxylogon"] == "vulnerable-unless-su"
+    assert "KB5000871 (15.1.2176.9)" in (cu.waves["proxylogon"].fixed_by or "")
+    assert "KB5000871" in cu.to_dict()["waves"]["proxylogon"]["reason"]
     assert states(cu)["proxyshell"] == "vulnerable-unless-su" and "15.1.2176.14" in (
         cu.waves["proxyshell"].fixed_by or ""
     )
@@ -61,8 +64,14 @@ def test_every_build_variant(farm: Farm) -> None:
     p = r["ex2016-cu23-patched"]
     assert (p.build, p.confidence) == ("15.1.2507.35", "exact")
     assert {states(p)[w] for w in ("proxylogon", "proxyshell", "proxynotshell")} == {"patched"}
+    # CVE-2024-21410 is closed by Extended Protection, which a build cannot show: never "patched".
+    assert states(p)["other-kev"] == "unknown" and "Extended Protection" in p.waves["other-kev"].reason
     c11 = states(r["ex2019-cu11"])
-    assert (c11["proxylogon"], c11["proxynotshell"]) == ("patched", "vulnerable")
+    assert (c11["proxylogon"], c11["proxyshell"], c11["proxynotshell"]) == (
+        "patched",
+        "patched",
+        "vulnerable",
+    )
     c12 = r["ex2019-cu12-cuonly"]
     assert states(c12)["proxynotshell"] == "vulnerable-unless-su" and "15.2.1118.20" in (
         c12.waves["proxynotshell"].fixed_by or ""
@@ -70,9 +79,15 @@ def test_every_build_variant(farm: Farm) -> None:
     assert states(c12)["proxylogon"] == "patched"  # CU12 shipped after the fix
     e10 = r["ex2010"]
     assert (e10.build, e10.confidence) == ("14.3.513.0", "exact")
+    # RU32 carries the CVE-2021-26857 fix; ProxyShell/ProxyNotShell do not apply to Exchange 2010.
+    assert (states(e10)["proxylogon"], states(e10)["proxyshell"]) == ("patched", "patched")
+    assert "not affected" in e10.waves["proxyshell"].reason
     e10n = r["ex2010-noheader"]
     assert (e10n.build, e10n.confidence) == ("14.3.496.0", "exact") and e10n.source is not None
     assert e10n.source.source == "owa-path" and e10n.source.raw.startswith("/owa/14.3.496.0/themes/")
+    assert states(e10n)["proxylogon"] == "vulnerable" and "14.3.513.0" in (
+        e10n.waves["proxylogon"].fixed_by or ""
+    )
     fed = r["ex2019-federated"]
     assert (fed.build, fed.confidence, states(fed)["proxylogon"]) == ("15.2.792.3", "exact", "vulnerable")
     logon = fed.to_dict()["evidence"][0]
@@ -95,6 +110,9 @@ def test_load_balanced_pair_lists_both_nodes(farm: Farm) -> None:
     # Host verdict = worst node; its build is the host build.
     assert states(r)["proxylogon"] == "vulnerable" and r.build == "15.1.2176.2"
     assert r.nodes[0].name == "EXLB02"
+    by = {n.name: n for n in r.nodes}
+    assert by["EXLB01"].waves["proxylogon"].state.value == "patched"
+    assert by["EXLB02"].waves["proxylogon"].state.value == "vulnerable"
     assert any(n.startswith("load balancer:") for n in r.notes)
 
 
@@ -126,7 +144,7 @@ def test_confirm_mitigated_and_vulnerable(farm: Farm) -> None:
     m = res[farm["mitigated"]]
     assert states(m)["proxylogon"] == "mitigated"
     assert states(m)["proxynotshell"] == "mitigated"
-    assert m.confirmations["proxylogon"] == "mitigated"
+    assert m.confirmations["proxylogon"] == "mitigated" and "aborted" in m.waves["proxylogon"].reason
     # ProxyShell has no rewrite rule: the path confusion reaches the MAPI page and gives the exact build.
     assert states(m)["proxyshell"] == "vulnerable" and (m.build, m.confidence) == ("15.1.2176.2", "exact")
     v = res[farm["ex2016-cu19-cuonly"]]
@@ -236,9 +254,7 @@ def test_dns_and_tls_errors_are_named() -> None:
 
 
 def test_enumerate_turns_cu_only_into_inferred(farm: Farm) -> None:
-    from extriage.probe.states import load_assess
-
-    res = run([farm["ex2016-cu19-cuonly"], farm["ecp-wildcard"]], assess=load_assess(), enumerate=True)
+    res = run([farm["ex2016-cu19-cuonly"], farm["ecp-wildcard"]], enumerate=True)
     r = res[farm["ex2016-cu19-cuonly"]]
     assert (r.build, r.confidence) == ("15.1.2176.2", "inferred")
     assert r.source is not None and r.source.source == "ecp-folder"

@@ -51,3 +51,11 @@ def test_dedup_and_file(tmp_path: Path) -> None:
     assert [t.host for t in parse_targets(entries)] == ["mail.example.com", "10.1.1.1", "10.1.1.2"]
     with pytest.raises(TargetError):
         read_targets_file(str(tmp_path / "missing.txt"))
+
+
+@pytest.mark.parametrize("data", [b"mail.example.com\n\x00\x01\x02\n", b"\xff\xfe m\x00a\x00i\x00l\x00"])
+def test_binary_targets_file_is_refused_by_name(tmp_path: Path, data: bytes) -> None:
+    f = tmp_path / "targets.bin"
+    f.write_bytes(data)
+    with pytest.raises(TargetError, match=r"targets\.bin is not a UTF-8 text file"):
+        read_targets_file(str(f))

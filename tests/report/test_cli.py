@@ -69,3 +69,10 @@ def test_refuses_to_write_into_evidence(tmp_path: Path) -> None:
     res = runner.invoke(app, ["report", str(p), "--out", str(evidence / "reports")])
     assert res.exit_code == 2 and "evidence is read-only" in res.output
     assert not (evidence / "reports").exists()
+
+
+def test_output_that_is_a_file_is_refused_in_one_sentence(tmp_path: Path) -> None:
+    p = _write(tmp_path, "r.json", samples.clean().to_dict())
+    res = runner.invoke(app, ["report", str(p), "--out", str(p)])
+    assert res.exit_code == 2 and "r.json is a file; reports are written into a folder" in res.output
+    assert "File exists" not in res.output and json.loads(p.read_text(encoding="utf-8"))  # untouched

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from extriage.findings import Verdict
 from extriage.report.html import render_html
 
 from . import samples
@@ -111,5 +112,21 @@ def test_paging_and_filter_with_many_findings(browser: Any, tmp_path: Path) -> N
         page.locator("#findings-0 .f-q").fill("")
         page.locator("#findings-0 .f-sev").select_option("4")
         assert "3 of 3000" in info.inner_text()
+    finally:
+        page.close()
+
+
+def test_wave_without_evidence_is_not_painted_safe(browser: Any, tmp_path: Path) -> None:
+    """A wave with no evidence says nothing about exposure: it must not wear the green of safety."""
+    r = samples.compromised()
+    r.waves["proxynotshell"] = Verdict.NO_EVIDENCE
+    path = tmp_path / "waves.html"
+    path.write_text(render_html([r, samples.clean()]), encoding="utf-8")
+    page, _, _ = _open(browser, path)
+    try:
+        colour = "el => getComputedStyle(el).backgroundColor"
+        wave = page.locator("#verdict-0 .waves .v-no_evidence").evaluate(colour)
+        green = page.locator("#verdict-1 .verdict-text").evaluate(colour)  # the clean server's verdict
+        assert wave != green and wave == "rgb(102, 102, 102)"
     finally:
         page.close()

@@ -79,3 +79,24 @@ def test_not_covered_names_missing_evidence() -> None:
     from extriage.report.markdown import render_markdown
 
     assert "Not covered by this scan:** HttpProxy logs" in render_markdown([samples.clean()])
+
+
+def test_install_names_the_update_that_closes_every_open_cve() -> None:
+    """On 2016 CU19 the first open CVE's fix (Mar21SU) leaves ProxyShell and ProxyNotShell open:
+    the report must name the highest fix needed and pass on the patch knowledge's advice."""
+    from extriage.detections.builds import assess, parse_build
+    from extriage.report.html import render_html
+    from extriage.report.markdown import render_markdown
+
+    r = samples.clean()
+    r.extras["patch"] = {"assessment": assess(parse_build("15.1.2176.2")).to_dict()}
+    patch = derive_facts(r).patch
+    assert patch is not None
+    assert patch.recommended_update() == "KB5019758 (15.1.2375.37, Exchange 2016 CU22 Nov22SU)"
+    assert any("Move to CU22 first" in a for a in patch.recommendation)
+    md = render_markdown([r])
+    assert "**Install:** KB5019758 (15.1.2375.37, Exchange 2016 CU22 Nov22SU)" in md
+    assert "Move to CU22 first" in md
+    html = render_html([r])
+    assert "install KB5019758 (15.1.2375.37, Exchange 2016 CU22 Nov22SU)" in html
+    assert html.count("Move to CU22 first") >= 1

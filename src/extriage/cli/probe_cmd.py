@@ -14,7 +14,7 @@ from extriage.cli.common import err, fail, out, write_json
 from extriage.probe import USER_AGENT
 from extriage.probe.client import DEFAULT_MAX_BODY, ClientOptions
 from extriage.probe.engine import ProbeOptions, overall, probe_all
-from extriage.probe.output import filter_only, table, to_csv, to_json
+from extriage.probe.output import filter_only, summary_counts, table, to_csv, to_json
 from extriage.probe.parallel import auto_workers, probe_parallel
 from extriage.probe.result import TargetResult
 from extriage.probe.states import RANK, AssessFn, State, load_assess
@@ -140,10 +140,6 @@ def probe(
         enumerate_max=enumerate_max,
     )
     assess = load_assess()
-    if assess is None:
-        err.print(
-            "[yellow]warning:[/] build knowledge is not installed; every build will be reported as unknown."
-        )
     n_workers = workers or auto_workers(len(parsed))
     started = time.monotonic()
     show_progress = not quiet and err.is_terminal
@@ -179,9 +175,7 @@ def probe(
                 fail(f"Cannot write {csv_out}: {exc.strerror or exc}.")
     if not quiet and json_out != "-" and csv_out != "-":
         out.print(table(shown))
-        counts: dict[str, int] = {}
-        for r in results:
-            counts[r.worst.value] = counts.get(r.worst.value, 0) + 1
+        counts = summary_counts(results)
         summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items(), key=lambda kv: -RANK[State(kv[0])]))
         out.print(
             f"{len(results)} targets in {elapsed:.1f}s: {summary}. Mode: {'confirm' if confirm else 'version-only (GET, no exploit requests)'}."

@@ -46,6 +46,7 @@ def report(
             fail(str(exc))
     for r in loaded:
         check_output_outside(out_dir, r.evidence_path)
+    _check_folder(out_dir)
     try:
         written = write_reports(loaded, Path(out_dir), wanted, level, redact)
     except OSError as exc:
@@ -56,12 +57,19 @@ def report(
 def emit_scan_report(result: ScanResult, out_dir: str, quiet: bool = False) -> None:
     """``extriage scan --report DIR``: every format, TLP:AMBER, not redacted (re-run ``extriage report``
     on the JSON result for other choices)."""
+    _check_folder(out_dir)
     try:
         written = write_reports([result], Path(out_dir), list(FORMATS), "amber", False)
     except OSError as exc:
         fail(f"Cannot write the reports into {out_dir}: {exc.strerror or exc}.")
     if not quiet:
         render_written(written.files, written.notes)
+
+
+def _check_folder(out_dir: str) -> None:
+    """The reports are several files: the output must be a folder (created when missing)."""
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        fail(f"{out_dir} is a file; reports are written into a folder (give a folder name).")
 
 
 def render_written(files: list[Path], notes: list[str]) -> None:

@@ -37,6 +37,9 @@ def scan(
     """Exit codes: 0 no evidence, 10 attempted, 20 compromised, 2 error."""
     for dest in (json_out, timeline, report_dir):
         check_output_outside(dest, path)
+    for dest in (json_out, timeline):  # say so now, not after a long scan
+        if dest and dest != "-" and not Path(dest).expanduser().absolute().parent.is_dir():
+            fail(f"Cannot write {dest}: the folder {Path(dest).expanduser().absolute().parent} does not exist.")
     options = ScanOptions(
         jobs=jobs,
         rules_dirs=list(rules),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from extriage.detections.logrules import Classification, LogRule
 from extriage.findings import EvidenceLine, Finding, Indicators, TimelineEvent
@@ -121,7 +120,3 @@ def set_file_hash(groups: dict[GroupKey, Group], source: str, sha256: str) -> No
         for e in g.finding.evidence:
             if e.source == source and e.sha256 is None:
                 e.sha256 = sha256
-
-
-def to_jsonable_fields(fields: dict[str, Any]) -> dict[str, str]:
-    return {k: str(v) for k, v in fields.items()}

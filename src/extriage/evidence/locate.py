@@ -227,4 +227,5 @@ def relative_to_install(key: str, installs: Iterable[str]) -> str | None:
 
 
 def logical_name(path: str) -> str:
+    """The file name of a Windows or posix path (part of the shared evidence API)."""
     return PurePosixPath(path.replace("\\", "/")).name

@@ -126,6 +126,7 @@ def _mtime(ts: float) -> datetime | None:
 
 def _walk_dir(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
     root = Path(spec.root)
+    root_real = os.path.realpath(root)
     seen_dirs: set[tuple[int, int]] = set()
     stack: list[Path] = [root]
     while stack:
@@ -150,6 +151,10 @@ def _walk_dir(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
         for entry in entries:
             member = entry.name if rel_dir == "." else f"{rel_dir}/{entry.name}"
             try:
+                if entry.is_symlink() and not _inside(root_real, entry.path):
+                    # a link to "/" or the examiner's home would walk the whole machine as evidence
+                    on_skip(entry.path, "symbolic link pointing outside the evidence; not followed")
+                    continue
                 if entry.is_dir(follow_symlinks=True):
                     subdirs.append(Path(entry.path))
                     continue
@@ -163,6 +168,11 @@ def _walk_dir(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
                 continue
             yield ArtifactRef(spec, member, est.st_size, _mtime(est.st_mtime))
         stack.extend(reversed(subdirs))
+
+
+def _inside(root_real: str, path: str) -> bool:
+    target = os.path.realpath(path)
+    return target == root_real or target.startswith(root_real.rstrip(os.sep) + os.sep)
 
 
 def zip_member_problem(info: zipfile.ZipInfo) -> str | None:

@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, BinaryIO
 
 from extriage.evidence.reading import MAX_LINE, HashingReader, iter_lines
@@ -33,6 +34,7 @@ from extriage.formats.event_record import (
     finish,
     level_from_name,
     name_positional,
+    parse_time,
     pick_time,
 )
 from extriage.formats.evtx_file import fast_loads, record_from_event_doc
@@ -496,6 +498,19 @@ _F_LEVEL = ("Level", "level")
 _F_TIMES = ("UtcTime", "@timestamp", "TimeCreated", "timecreated", "EventTime", "eventtime", "TimeGenerated", "timestamp")
 
 
+def _flat_time(obj: dict[str, Any]) -> tuple[datetime | None, str]:
+    """``pick_time`` over the time fields of a flattened export; the common case — the first
+    field present is UTC or zoned — without building the candidate list."""
+    for name in _F_TIMES:
+        value = obj.get(name)
+        if value:
+            ts, zoned = parse_time(value)
+            if ts is not None and (zoned or name == "UtcTime") and ts.year >= 1971:
+                return ts, name
+            break
+    return pick_time([(name, v) for name in _F_TIMES if (v := obj.get(name))])
+
+
 def _from_flat(obj: dict[str, Any]) -> EventRecord:
     """Flattened exports: event data at the top level next to the envelope fields. The envelope
     fields stay in ``data`` too (harmless for matching, and cheaper than separating them)."""
@@ -528,7 +543,7 @@ def _from_flat(obj: dict[str, Any]) -> EventRecord:
                 data.setdefault(k, v)
     else:
         data = obj  # values that are not strings are converted where they are used (as_text)
-    ts, field = pick_time((name, v) for name in _F_TIMES if (v := obj.get(name)))
+    ts, field = _flat_time(obj)
     record_id = obj.get("EventRecordID")
     if type(record_id) is not int:
         record_id = as_int(_first(obj, _F_RECORD))

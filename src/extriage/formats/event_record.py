@@ -129,9 +129,10 @@ def parse_time(value: Any) -> tuple[datetime | None, bool]:
         except ValueError:
             pass
         else:
-            if ts0.tzinfo is None:
+            tz = ts0.tzinfo
+            if tz is None:
                 return ts0.replace(tzinfo=UTC), False
-            return ts0.astimezone(UTC), True
+            return (ts0 if tz is UTC else ts0.astimezone(UTC)), True
     if text.startswith("\\/"):
         text = text.replace("\\/", "/")
     m = _DOTNET_DATE.match(text)

@@ -93,6 +93,8 @@ def _spans_from_offsets(chunk: bytes, offsets: list[int]) -> list[tuple[int, int
         end = chunk.find(b"\n", max(off - 1, 0))
         if end < 0:
             end = n
-        spans.append((start, end))
         last_end = end
+        if spans and start <= spans[-1][0]:
+            continue  # a match that ends just past a newline (a pattern taking "\n") names its line again
+        spans.append((start, end))
     return spans

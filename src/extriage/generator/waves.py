@@ -82,7 +82,7 @@ def plant(tree: Tree, plan: AttackPlan, rng: random.Random) -> None:
         elif wave == "proxynotshell":
             _proxynotshell(plan, rng, t0, wf, requests, rps_rows)
         else:
-            _proxytoken(plan, rng, t0, wf, requests)
+            _proxytoken(tree, plan, rng, t0, wf, requests)
         facts[wave] = wf
     lo, hi = ms(plan.start), ms(plan.end)
     append_requests(tree, plan, [r for r in requests if lo <= r.t < hi])
@@ -288,7 +288,27 @@ def _csv(value: str) -> str:
 # -- ProxyToken ----------------------------------------------------------------------------------
 
 
-def _proxytoken(plan: AttackPlan, rng: random.Random, t0: datetime, wf: dict[str, Any], requests: list[Req]) -> None:
+def _append_ecp(tree: Tree, plan: AttackPlan, rng: random.Random, t: datetime, victim: str, forward: str, url: str) -> None:
+    """The inbox rule ProxyToken creates, as the ECP server log records it (logs-and-detections.md §1c)."""
+    if not plan.start <= t < plan.end:
+        return
+    path = f"{plan.install_path}\\Logging\\ECP\\Server\\ECPServer{t:%Y%m%d}-1.LOG"
+    iso = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+    head = "" if tree.exists(path) else (
+        f"#Software: Microsoft Exchange Server\r\n#Version: {plan.version_header}\r\n#Log-type: ECP Server Log\r\n"
+        f"#Date: {iso}\r\n#Fields: TimeStamp,ServerName,EventId,EventData\r\n"
+    )
+    sid = f"S-1-5-21-{rng.randrange(10**9, 4 * 10**9)}-{rng.randrange(10**9, 4 * 10**9)}-{rng.randrange(10**9, 4 * 10**9)}-1104"
+    bag = (f"S:TIME={rng.randrange(20, 400)};S:SID={sid};S:CMD=New-InboxRule.Mailbox=''{victim}''.Name=''sync''"
+           f".ForwardTo=''{forward}''.StopProcessingRules=True;S:REQID=;S:URL={url};S:REFERRER=;S:EX=;"
+           f"S:ACTID={_rid(rng)};S:RS=0;S:BLD={plan.build_text}")
+    line = f'{iso},{plan.hostname},ECP.Request,"{bag}"\r\n'
+    with tree.open_append(path) as fh:
+        fh.write((head + line).encode("utf-8"))
+
+
+def _proxytoken(tree: Tree, plan: AttackPlan, rng: random.Random, t0: datetime, wf: dict[str, Any],
+                requests: list[Req]) -> None:
     victim = f"ceo@{plan.mail_domain}"
     stem = f"/ecp/{victim}/RulesEditor/InboxRules.svc/NewObject"
     if wf["attack"]:
@@ -296,7 +316,9 @@ def _proxytoken(plan: AttackPlan, rng: random.Random, t0: datetime, wf: dict[str
         for k in range(2):
             requests.append(_req(rng, t0 + timedelta(seconds=5 * k), "Ecp", "POST", stem, "SecurityToken=", ip,
                                  EXPLOIT_UA, 500, be_status=500))
-        wf.update(victim=victim)
+        forward = f"{rng.choice(('mailsync', 'archive', 'backup'))}@{rng.choice(('protonmail.com', 'yandex.com'))}"
+        _append_ecp(tree, plan, rng, t0 + timedelta(seconds=1), victim, forward, stem)
+        wf.update(victim=victim, forward_to=forward)
     if wf["attempts"]:
         ip = plan.attempt_ips[-1]
         requests.append(_req(rng, t0 - timedelta(days=1, hours=4), "Ecp", "POST", stem, "SecurityToken=", ip,

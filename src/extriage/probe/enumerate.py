@@ -11,9 +11,9 @@ path. The result's confidence is ``inferred``.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
+from extriage.detections.builds.table import load_table
 from extriage.probe.signals import BuildSignal, parse_manifest
 
 if TYPE_CHECKING:
@@ -25,15 +25,10 @@ DEFAULT_MAX_REQUESTS = 25
 
 
 def known_builds_on_cu(cu: str) -> list[str]:
-    """Full builds the knowledge lists for a CU (``15.1.2176``), newest first; [] if unavailable."""
-    try:
-        table_mod = importlib.import_module("extriage.detections.builds.table")
-        rows = table_mod.load_table().rows
-    except (ImportError, AttributeError, OSError, ValueError):
-        return []
+    """Full builds the knowledge lists for a CU (``15.1.2176``), newest first."""
     out: set[tuple[int, int, int, int]] = set()
     want = tuple(int(p) for p in cu.split("."))
-    for row in rows:
+    for row in load_table().rows:
         b = row.build
         if (b.major, b.minor, b.build) == want and b.revision is not None:
             out.add((b.major, b.minor, b.build, b.revision))

@@ -73,22 +73,40 @@ def _detail(r: TargetResult) -> list[str]:
         detail.append("nodes: " + ", ".join(f"{n.name or '?'}={n.build or 'unknown'}" for n in r.nodes))
     elif r.nodes and r.nodes[0].name:
         detail.append(f"node {r.nodes[0].name}")
-    fixes = sorted(
+    fixes = needs(r)
+    if fixes:
+        detail.append("patched only if installed: " + "; ".join(fixes))
+    update = install(r)
+    if update:
+        detail.append(f"install at least: {update}")
+    if not r.error:
+        # one line per distinct reason, naming the waves it explains (not four copies of the same text)
+        by_reason: dict[str, list[str]] = {}
+        for w in WAVES:
+            ws = r.waves[w]
+            if ws.state in (State.MITIGATED, State.UNKNOWN, State.NOT_EXCHANGE) and ws.reason:
+                by_reason.setdefault(ws.reason, []).append(WAVE_TITLES[w])
+        for reason, waves in by_reason.items():
+            detail.append(reason if len(waves) == len(WAVES) else f"{'/'.join(waves)}: {reason}")
+    return detail
+
+
+def needs(r: TargetResult) -> list[str]:
+    """The updates whose presence decides the ``vulnerable-unless-su`` waves."""
+    return sorted(
         {
             r.waves[w].fixed_by or "the fixing SU"
             for w in WAVES
             if r.waves[w].state is State.VULNERABLE_UNLESS_SU
         }
     )
-    if fixes:
-        detail.append("patched only if installed: " + "; ".join(fixes))
-    for w in WAVES:
-        ws = r.waves[w]
-        if ws.state in (State.MITIGATED, State.UNKNOWN, State.NOT_EXCHANGE) and not r.error and ws.reason:
-            text = f"{WAVE_TITLES[w]}: {ws.reason}"
-            if text not in detail:
-                detail.append(text)
-    return detail
+
+
+def install(r: TargetResult) -> str:
+    """The one update that closes every ``vulnerable`` wave: the highest fix needed (Exchange CUs and
+    SUs are cumulative). Empty when no vulnerable wave names its fix."""
+    fixes = [ws for ws in r.waves.values() if ws.state is State.VULNERABLE and ws.fixed_by]
+    return max(fixes, key=lambda ws: ws.fix_key).fixed_by or "" if fixes else ""
 
 
 def summary_counts(results: list[TargetResult]) -> dict[str, int]:
@@ -124,6 +142,7 @@ CSV_COLUMNS = [
     "product",
     "nodes",
     "needs",
+    "install",
     "error",
     "requests",
 ]
@@ -134,10 +153,6 @@ def to_csv(results: list[TargetResult]) -> str:
     w = csv.writer(buf)
     w.writerow(CSV_COLUMNS)
     for r in sort_worst_first(results):
-        needs = sorted(
-            {r.waves[x].fixed_by or "" for x in WAVES if r.waves[x].state is State.VULNERABLE_UNLESS_SU}
-            - {""}
-        )
         row: list[object] = [
             r.target,
             r.url,
@@ -149,7 +164,8 @@ def to_csv(results: list[TargetResult]) -> str:
             f"{r.source.source}: {r.source.raw}" if r.source else "",
             r.product,
             " ".join(f"{n.name or '?'}={n.build or 'unknown'}" for n in r.nodes),
-            "; ".join(needs),
+            "; ".join(needs(r)),
+            install(r),
             r.error,
             r.requests,
         ]

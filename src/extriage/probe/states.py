@@ -8,11 +8,11 @@ only maps its per-CVE statuses onto the probe's states and never guesses: a miss
 from __future__ import annotations
 
 import enum
-import functools
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from extriage.detections import builds
 
 #: Wave keys in report order (the keys of ``extriage.detections.builds.WAVES``).
 WAVES: tuple[str, ...] = ("proxylogon", "proxyshell", "proxynotshell", "other-kev")
@@ -58,6 +58,9 @@ class WaveState:
     #: The update that fixes this wave on the server's CU (named for vulnerable-unless-su).
     fixed_by: str | None = None
     reason: str = ""
+    #: ``fixed_by``'s build as integers: Exchange updates are cumulative, so the highest one needed
+    #: across waves is the single update to install.
+    fix_key: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,36 +86,29 @@ def uniform(state: State, reason: str) -> dict[str, WaveState]:
     return {w: WaveState(state, reason=reason) for w in WAVES}
 
 
-def _update_text(update: Any) -> str | None:
+def _update_text(update: builds.Update | None) -> str | None:
     if update is None:
         return None
-    name = getattr(update, "name", "") or ""
-    kb = getattr(update, "kb", "") or ""
-    build = getattr(update, "build", "")
-    return " ".join(p for p in (name, kb, f"({build})" if build else "") if p) or None
+    parts = (update.name, update.kb, f"({update.build})" if update.build else "")
+    return " ".join(p for p in parts if p) or None
 
 
-def _update_key(update: Any) -> tuple[int, ...]:
-    text = str(getattr(update, "build", "") or "")
+def _update_key(update: builds.Update) -> tuple[int, ...]:
     try:
-        return tuple(int(p) for p in text.split("."))
+        return tuple(int(p) for p in update.build.split("."))
     except ValueError:
         return ()
 
 
-AssessFn = Callable[[str], Any]
+AssessFn = Callable[[str], builds.Assessment]
 
 
-def load_assess() -> AssessFn | None:
-    """``parse_build`` + ``assess`` from the patch knowledge, or ``None`` when it is not installed.
+def load_assess() -> AssessFn:
+    """``parse_build`` + ``assess`` from the patch knowledge (:mod:`extriage.detections.builds`).
     Assessments are cached per build text: thousands of targets share a handful of builds."""
-    try:
-        builds = importlib.import_module("extriage.detections.builds")
-    except ImportError:
-        return None
-    cache: dict[str, Any] = {}
+    cache: dict[str, builds.Assessment] = {}
 
-    def _assess(text: str) -> Any:
+    def _assess(text: str) -> builds.Assessment:
         hit = cache.get(text)
         if hit is None:
             hit = builds.assess(builds.parse_build(text))  # BuildParseError is a ValueError
@@ -121,15 +117,6 @@ def load_assess() -> AssessFn | None:
         return hit
 
     return _assess
-
-
-@functools.cache
-def _wave_cves() -> dict[str, frozenset[str]]:
-    try:
-        builds = importlib.import_module("extriage.detections.builds")
-    except ImportError:
-        return {}
-    return {str(w): frozenset(ids) for w, ids in builds.WAVES.items()}
 
 
 def verdict_for_build(build: str, assess: AssessFn | None) -> BuildVerdict:
@@ -142,36 +129,31 @@ def verdict_for_build(build: str, assess: AssessFn | None) -> BuildVerdict:
         a = assess(build)
     except ValueError as exc:  # BuildParseError
         return BuildVerdict(uniform(State.UNKNOWN, f"build {build} not understood: {exc}"))
-    if getattr(a, "assessable", True) is False:
-        why = (
-            "; ".join(str(n) for n in (getattr(a, "notes", None) or []))
-            or "the build knowledge cannot assess it"
-        )
-        return BuildVerdict(
-            uniform(State.UNKNOWN, f"build {build}: {why}"), product=getattr(a, "product", None) or None
-        )
-    not_applicable = {str(c) for c in (getattr(a, "not_applicable", None) or [])}
-    per_wave: dict[str, list[Any]] = {w: [] for w in WAVES}
-    for cs in getattr(a, "cves", []) or []:
-        per_wave.setdefault(str(cs.wave), []).append(cs)
+    if not a.assessable:
+        why = "; ".join(a.notes) or "the build knowledge cannot assess it"
+        return BuildVerdict(uniform(State.UNKNOWN, f"build {build}: {why}"), product=a.product or None)
+    not_applicable = set(a.not_applicable)
+    per_wave: dict[str, list[builds.CveStatus]] = {w: [] for w in WAVES}
+    for cs in a.cves:
+        per_wave.setdefault(cs.wave, []).append(cs)
     waves: dict[str, WaveState] = {}
     for wave in WAVES:
         items = per_wave.get(wave, [])
         if not items:
-            ids = _wave_cves().get(wave, frozenset())
+            ids = set(builds.WAVES.get(wave, []))
             if ids and ids <= not_applicable:
                 waves[wave] = WaveState(
                     State.PATCHED,
                     sorted(ids),
-                    reason=f"not affected: these CVEs do not apply to {getattr(a, 'product', 'this product')}",
+                    reason=f"not affected: these CVEs do not apply to {a.product or 'this product'}",
                 )
             else:
                 waves[wave] = WaveState(State.UNKNOWN, reason="no CVE of this wave in the build knowledge")
             continue
-        states = [_CVE_STATUS.get(str(cs.status), State.UNKNOWN) for cs in items]
+        states = [_CVE_STATUS.get(cs.status, State.UNKNOWN) for cs in items]
         st = worst(states)
         bad = [cs for cs, s in zip(items, states, strict=True) if s == st]
-        fixes = [cs.fixed_by for cs in bad if getattr(cs, "fixed_by", None) is not None]
+        fixes = [cs.fixed_by for cs in bad if cs.fixed_by is not None]
         fix = max(fixes, key=_update_key) if fixes else None
         fixed_by = _update_text(fix)
         if st is State.VULNERABLE_UNLESS_SU:
@@ -183,17 +165,11 @@ def verdict_for_build(build: str, assess: AssessFn | None) -> BuildVerdict:
         elif st is State.PATCHED:
             reason = f"build {build} includes the fix"
         else:
-            why = "; ".join(f"{cs.id}: {cs.note}" if getattr(cs, "note", "") else str(cs.id) for cs in bad)
+            why = "; ".join(f"{cs.id}: {cs.note}" if cs.note else cs.id for cs in bad)
             reason = f"build knowledge cannot decide ({why})"
-        waves[wave] = WaveState(st, [str(cs.id) for cs in items], fixed_by, reason)
-    product = getattr(a, "product", None)
-    cu = getattr(a, "cu", None)
-    su = getattr(a, "su", None)
-    label = " ".join(str(p) for p in (product, cu, su) if p) or None
+        fix_key = _update_key(fix) if fix is not None else ()
+        waves[wave] = WaveState(st, [cs.id for cs in items], fixed_by, reason, fix_key)
+    label = " ".join(p for p in (a.product, a.cu, a.su) if p) or None
     return BuildVerdict(
-        waves=waves,
-        product=label,
-        exact_match=getattr(a, "exact_match", None),
-        nearest=getattr(a, "nearest", None),
-        notes=[str(n) for n in (getattr(a, "notes", None) or [])],
+        waves=waves, product=label, exact_match=a.exact_match, nearest=a.nearest, notes=list(a.notes)
     )

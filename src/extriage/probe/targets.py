@@ -167,6 +167,8 @@ def read_targets_file(path: str) -> list[str]:
                     raise TargetError(
                         f"Targets file {path} has a line longer than 4096 characters; is it a list of targets?"
                     )
+                if "\x00" in line or "\ufffd" in line:
+                    raise TargetError(f"Targets file {path} is not a UTF-8 text file (it holds binary data).")
                 entry = line.split("#", 1)[0].strip()
                 if entry:
                     lines.extend(entry.replace(",", " ").split())

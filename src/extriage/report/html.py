@@ -23,7 +23,7 @@ from typing import Any
 import jinja2
 
 from extriage import __version__
-from extriage.findings import Finding, ScanResult, iso
+from extriage.findings import Finding, ScanResult, Verdict, iso
 from extriage.report.chart import Chart, build_chart
 from extriage.report.summary import TLP_MEANING, VERDICT_HEADLINE, summary_paragraph, when
 from extriage.response.facts import Facts, derive_facts, flatten
@@ -50,6 +50,8 @@ class ServerView:
     timeline_total: int
     files_shown: list[Any]
     other_extras: list[tuple[str, list[tuple[str, str]]]]
+    waves: list[tuple[str, str]]
+    rank: int  # fleet table order: worst verdict first
 
 
 def _asset(name: str) -> str:
@@ -136,6 +138,16 @@ def _finding_row(f: Finding) -> dict[str, Any]:
     }
 
 
+VERDICT_RANK = {Verdict.COMPROMISED: 0, Verdict.ATTEMPTED: 1, Verdict.ERROR: 2, Verdict.NO_EVIDENCE: 3}
+#: Per-wave verdicts in attack order (the result stores them alphabetically).
+WAVE_ORDER = ("proxylogon", "proxyshell", "proxynotshell", "proxytoken", "post-exploitation", "other")
+
+
+def _waves(r: ScanResult) -> list[tuple[str, str]]:
+    rank = {w: n for n, w in enumerate(WAVE_ORDER)}
+    return [(w, v.value) for w, v in sorted(r.waves.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))]
+
+
 def _server_view(i: int, r: ScanResult) -> ServerView:
     facts = derive_facts(r)
     plan = build_plan(r, facts)
@@ -156,6 +168,8 @@ def _server_view(i: int, r: ScanResult) -> ServerView:
         timeline_total=len(linked),
         files_shown=r.files[:MAX_FILE_ROWS],
         other_extras=other,
+        waves=_waves(r),
+        rank=VERDICT_RANK.get(r.verdict, len(VERDICT_RANK)),
     )
 
 

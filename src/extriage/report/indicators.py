@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from extriage.findings import Outcome, ScanResult, utc
-from extriage.response.facts import server_name
+from extriage.findings import Outcome, ScanResult
+from extriage.response.facts import server_name, widen
 
 #: Indicators.<field> -> indicator type in the exports.
 TYPES = {
@@ -71,14 +71,7 @@ def collect_indicators(results: list[ScanResult], include_info: bool = False) ->
                     row = rows.get(key)
                     if row is None:
                         row = rows[key] = IndicatorRow(kind, key[1])
-                    for ts in (f.first_seen, f.last_seen):
-                        ts = utc(ts)
-                        if ts is None:
-                            continue
-                        if row.first_seen is None or ts < row.first_seen:
-                            row.first_seen = ts
-                        if row.last_seen is None or ts > row.last_seen:
-                            row.last_seen = ts
+                    row.first_seen, row.last_seen = widen(row.first_seen, row.last_seen, f.first_seen, f.last_seen)
                     row.add("servers", server)
                     row.add("finding_ids", f"{server}:{f.id}" if len(results) > 1 else f.id)
                     row.add("titles", f.title)

@@ -78,6 +78,7 @@ def render_markdown(results: list[ScanResult], tlp: str = "amber", redacted: boo
             out.append("**Web shells:** " + ", ".join(md_code(w.path) for w in facts.webshells))
         if facts.patch and facts.patch.recommended_update():
             out.append(f"**Install:** {md_text(facts.patch.recommended_update())}")
+            out += [f"- {md_text(a)}" for a in facts.patch.recommendation]
         out.append("")
         out.append("### What to do now")
         out.append("")

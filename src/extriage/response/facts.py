@@ -43,6 +43,7 @@ class CveLine:
     status: str
     known_exploited: bool
     fixed_by: str  # "KB5000871 (15.1.2176.9, Mar21SU)" or ""
+    fix_build: str = ""  # "15.1.2176.9": orders the fixes
 
 
 @dataclass(slots=True)
@@ -53,15 +54,24 @@ class PatchSummary:
     support: str
     cves: list[CveLine] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The patch knowledge's own advice ("Move to CU22 first …, then install …"), shown as given.
+    recommendation: list[str] = field(default_factory=list)
 
     def vulnerable(self) -> list[CveLine]:
         return [c for c in self.cves if c.status.startswith("vulnerable")]
 
     def recommended_update(self) -> str:
-        for c in self.vulnerable():
-            if c.fixed_by:
-                return c.fixed_by
-        return ""
+        """The one update that closes every open CVE: the highest fix needed, since Exchange CUs and
+        SUs are cumulative (the first CVE's fix alone would leave the later waves open)."""
+        fixes = [c for c in self.vulnerable() if c.fixed_by]
+        return max(fixes, key=lambda c: _build_key(c.fix_build)).fixed_by if fixes else ""
+
+
+def _build_key(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in text.split(".")) if text else ()
+    except ValueError:
+        return ()
 
 
 @dataclass(slots=True)
@@ -73,12 +83,15 @@ class Facts:
     webshells: list[WebShell]
     accounts: list[str]
     user_agents: list[str]
-    cves: list[str]
+    cves: list[str]  # every CVE named by a finding, including "this build is open to …" notes
     techniques: list[str]
     patch: PatchSummary | None
     mitigation: list[tuple[str, str]]
     retention: list[tuple[str, datetime | None, datetime | None]]  # family, first, last
     not_covered: list[str] = field(default_factory=list)  # EXPECTED_SOURCES keys with nothing read
+    #: CVEs of findings that involve the attacker (success, web shell, attempt): what was attacked,
+    #: as opposed to what the build is merely open to.
+    attacked_cves: list[str] = field(default_factory=list)
 
 
 def server_name(result: ScanResult) -> str:
@@ -90,6 +103,7 @@ def derive_facts(result: ScanResult) -> Facts:
     accounts: list[str] = []
     uas: list[str] = []
     cves: list[str] = []
+    attacked: list[str] = []
     techniques: list[str] = []
     first: datetime | None = None
     last: datetime | None = None
@@ -105,7 +119,7 @@ def derive_facts(result: ScanResult) -> Facts:
     for story in result.stories:
         if story.outcome in ATTACKER_OUTCOMES:
             add(ips, story.client_ips)
-            first, last = _widen(first, last, story.first_seen, story.last_seen)
+            first, last = widen(first, last, story.first_seen, story.last_seen)
     webshells: list[WebShell] = []
     seen_shells: set[str] = set()
     for f in result.findings:
@@ -114,9 +128,10 @@ def derive_facts(result: ScanResult) -> Facts:
         add(accounts, f.indicators.accounts)
         if f.outcome not in ATTACKER_OUTCOMES:
             continue
+        add(attacked, f.cves)
         add(ips, f.indicators.client_ips)
         add(uas, f.indicators.user_agents)
-        first, last = _widen(first, last, f.first_seen, f.last_seen)
+        first, last = widen(first, last, f.first_seen, f.last_seen)
         if f.outcome is Outcome.WEBSHELL:
             for ws in _webshells(f):
                 if ws.path.lower() not in seen_shells:
@@ -138,6 +153,7 @@ def derive_facts(result: ScanResult) -> Facts:
         mitigation=mitigation_rows(result.extras.get("mitigation")),
         retention=retention,
         not_covered=not_covered(result),
+        attacked_cves=sorted(attacked),
     )
 
 
@@ -157,9 +173,10 @@ def _local(ip: str) -> bool:
     return addr.is_loopback or addr.is_unspecified
 
 
-def _widen(
+def widen(
     first: datetime | None, last: datetime | None, a: datetime | None, b: datetime | None
 ) -> tuple[datetime | None, datetime | None]:
+    """First/last seen widened to include ``a`` and ``b`` (either may be missing)."""
     for ts in (utc(a), utc(b)):
         if ts is None:
             continue
@@ -200,6 +217,7 @@ def patch_summary(section: Any) -> PatchSummary | None:
             continue
         fixed = c.get("fixed_by")
         fixed_text = ""
+        fix_build = str(fixed.get("build") or "") if isinstance(fixed, dict) else ""
         if isinstance(fixed, dict):
             parts = [str(fixed.get(k)) for k in ("kb", "build", "name") if fixed.get(k)]
             fixed_text = parts[0] + (f" ({', '.join(parts[1:])})" if len(parts) > 1 else "") if parts else ""
@@ -212,6 +230,7 @@ def patch_summary(section: Any) -> PatchSummary | None:
                 status=str(c.get("status", "unknown")),
                 known_exploited=bool(c.get("known_exploited", False)),
                 fixed_by=fixed_text,
+                fix_build=fix_build,
             )
         )
     build = section.get("build", assessment.get("build", ""))
@@ -225,6 +244,7 @@ def patch_summary(section: Any) -> PatchSummary | None:
         support=str(assessment.get("support", "")),
         cves=cves,
         notes=[str(n) for n in assessment.get("notes") or []],
+        recommendation=[str(n) for n in assessment.get("recommendation") or [] if n],
     )
 
 

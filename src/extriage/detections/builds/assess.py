@@ -143,10 +143,6 @@ def _support(table: BuildTable, product: str) -> str:
     return f"supported until {end}"
 
 
-def _cmp_key(b: Build, cu_only_as: Build | None = None) -> tuple[int, int, int, int]:
-    return (cu_only_as or b).key
-
-
 @dataclass(slots=True)
 class _Where:
     """Where a build sits in the table."""

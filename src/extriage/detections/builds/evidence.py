@@ -46,6 +46,15 @@ def _label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
 
 
+def _without_path(reason: str, path: str) -> str:
+    """Readers name the file in their messages ("X is not...", "X: the..."); the problem list names it
+    already, so keep only the reason ("not a Windows executable (no MZ header)")."""
+    for prefix in (path + ": ", path + " is ", path + " "):
+        if reason.startswith(prefix) and len(reason) > len(prefix):
+            return reason[len(prefix) :]
+    return reason
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -172,7 +181,7 @@ def collect_build_evidence(inventory: Inventory, hash_lookup: HashLookup | None 
         try:
             info = read_pe_version(data, f.display())
         except PeVersionError as exc:
-            ev.problems.append((f.display(), str(exc)))
+            ev.problems.append((f.display(), _without_path(str(exc), f.display())))
             continue
         text = info.file_version or info.strings.get("FileVersion", "")
         b = _parse(text)
@@ -255,7 +264,7 @@ def collect_build_evidence(inventory: Inventory, hash_lookup: HashLookup | None 
         try:
             reg = read_exchange_registry(data, f.display())
         except HiveError as exc:
-            ev.problems.append((f.display(), str(exc)))
+            ev.problems.append((f.display(), _without_path(str(exc), f.display())))
             continue
         _registry_sources(reg, f, ev)
 

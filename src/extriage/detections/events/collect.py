@@ -15,7 +15,7 @@ from typing import Any
 
 from extriage.detections.events.engine import EventRule, RuleSet, Sequence
 from extriage.findings import EvidenceLine, FamilyCoverage, Finding, Indicators, Outcome, TimelineEvent, iso
-from extriage.formats.event_record import EventRecord, as_text, cap
+from extriage.formats.event_record import EventRecord, as_text, cap, is_exchange_management
 
 MAX_EVIDENCE = 5  # evidence records kept per finding (the count says how many matched)
 MAX_TIMELINE_PER_FINDING = 50
@@ -82,11 +82,22 @@ class EventCollector:
         span = self.channels.get(channel)
         if span is None:
             span = self.channels[channel] = ChannelSpan(channel)
-        span.add(rec)
-        if rec.time is None:
+        # ChannelSpan.add, inlined: this runs once per event
+        span.records += 1
+        ts = rec.time
+        if ts is None:
             self.no_time += 1
         else:
-            self.time_fields[rec.time_field] = self.time_fields.get(rec.time_field, 0) + 1
+            first = span.first
+            if first is None or ts < first:
+                span.first = ts
+            last = span.last
+            if last is None or ts > last:
+                span.last = ts
+            tf = self.time_fields
+            tf[rec.time_field] = tf.get(rec.time_field, 0) + 1
+        if rec.computer and len(span.computers) < 20:
+            span.computers.add(rec.computer)
         if rec.event_id in (1102, 104) and rec.provider.lower() == "microsoft-windows-eventlog":
             cleared_channel = as_text(rec.data.get("Channel")) if rec.event_id == 104 else "Security"
             span.cleared.append(
@@ -102,8 +113,7 @@ class EventCollector:
             ip = data.get(name)
             if ip and type(ip) is str and ip.strip().lower() not in _NOT_REMOTE:
                 self._see_ip(ip.strip(), rec)
-        hits = self.rules.match(rec)
-        for rule in hits:
+        for rule in self.rules.match(rec):
             self._hit(rule, rec)
 
     def _see_ip(self, ip: str, rec: EventRecord) -> None:
@@ -141,7 +151,7 @@ class EventCollector:
         if finding is None:
             finding = self.findings[key] = Finding(
                 rule_id=rule.id,
-                title=rule.title,
+                title=rule.title + _failed_suffix(rec),
                 severity=rule.severity,
                 confidence=rule.confidence,
                 outcome=outcome,
@@ -281,6 +291,14 @@ def evidence_identity(ev: EvidenceLine) -> int | None:
     seconds = int(ev.timestamp.timestamp()) if ev.timestamp is not None else 0
     code = channel_code(str(fields.get("channel") or ""))
     return (code << 96) | (rid & (2**62 - 1)) << 34 | (seconds & (2**34 - 1))
+
+
+def _failed_suffix(rec: EventRecord) -> str:
+    """MSExchange Management 6/8 record a cmdlet that failed: say so in the title, or "installed"
+    reads as if it had worked (the outcome is already "attempt" for these)."""
+    if rec.event_id in (6, 8) and is_exchange_management(rec):
+        return " — the cmdlet failed" if rec.event_id == 6 else " — the cmdlet threw an error"
+    return ""
 
 
 def _special(rec: EventRecord, name: str) -> str:

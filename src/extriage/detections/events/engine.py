@@ -219,10 +219,10 @@ def required_words(spec: Any) -> set[str] | None:
             out: set[str] = set()
             for needle in needles:
                 low = norm(needle)
-                words = _WORD.findall(low) if low.isascii() else []
-                if not words:
+                runs: list[str] = _WORD.findall(low) if low.isascii() else []
+                if not runs:
                     return None
-                out.add(max(words, key=len))
+                out.add(max(runs, key=len))
             return out or None
     return None
 

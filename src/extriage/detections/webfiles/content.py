@@ -193,6 +193,10 @@ class BatchResult:
     """One batch's results: files with nothing to report are folded into ``plain`` and counters."""
 
     plain: list[tuple[int, str, int]] = field(default_factory=list)  # (index, sha256, size)
+    #: Files whose only note is their baseline class (modified/unknown), which the main process
+    #: judges once it knows whether the baseline covers this build: (index, sha256, size, class, rel).
+    #: Compact tuples: a FileOutcome per file costs more to pickle than the file costs to scan.
+    quiet: list[tuple[int, str, int, str, str]] = field(default_factory=list)
     outcomes: list[tuple[int, FileOutcome]] = field(default_factory=list)
     builds: Counter[tuple[str, ...]] = field(default_factory=Counter)  # known-good files' builds
     classes: Counter[str] = field(default_factory=Counter)  # baseline class counts
@@ -207,9 +211,17 @@ def file_name(f: LocatedFile) -> str:
 
 def display(f: LocatedFile) -> str:
     """Same string as ``f.display()``, cheaper for plain folders."""
-    if f.ref.spec.kind == "dir":
-        return os.path.join(f.ref.spec.root, f.ref.member)
+    spec = f.ref.spec
+    if spec.kind == "dir":
+        root = spec.root
+        member = f.ref.member
+        if root and not root.endswith("/") and member and not member.startswith("/"):
+            return root + "/" + member  # what os.path.join gives, without its checks per file
+        return os.path.join(root, member)
     return f.display()
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 class _FdReader:
@@ -219,7 +231,7 @@ class _FdReader:
     __slots__ = ("fd",)
 
     def __init__(self, path: str) -> None:
-        self.fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
+        self.fd = os.open(path, _OPEN_FLAGS)
 
     def read(self, n: int = -1) -> bytes:
         if n < 0:
@@ -415,7 +427,9 @@ def examine(t: Target, mode: str, params: ContentParams, rel: str | None = None)
         scanned = problem is None
         if problem:
             out.skipped.append(SkippedFile(shown, problem, partial=True))
-    out.data = {**facts, "kind": kind, "content_scanned": scanned}
+    facts["kind"] = kind
+    facts["content_scanned"] = scanned
+    out.data = facts
     return out
 
 
@@ -453,15 +467,31 @@ def examine_batch(
                 res.builds[tuple(data.get("builds", ()))] += 1
         if data.get("content_scanned"):
             res.scanned += 1
-        if (
-            out.sha256
-            and not (out.skipped or data.get("hits") or data.get("loc") or data.get("bad"))
-            and (bclass is None or bclass == KNOWN_GOOD)
-        ):
-            res.plain.append((idx, out.sha256, out.size))
+        if out.sha256 and not (out.skipped or data.get("hits") or data.get("loc") or data.get("bad")):
+            if bclass is None or bclass == KNOWN_GOOD:
+                res.plain.append((idx, out.sha256, out.size))
+            else:
+                res.quiet.append((idx, out.sha256, out.size, bclass, data.get("rel", "")))
         else:
             res.outcomes.append((idx, out))
     return res
+
+
+#: The work list of the current run, set by the main process before it forks its workers: they
+#: inherit it and receive only index ranges (pickling 20,000 targets each way cost ~15 % of a run).
+_FORKED_ITEMS: list[tuple[int, str, Target, str | None]] | None = None
+
+
+def share_items(items: list[tuple[int, str, Target, str | None]] | None) -> None:
+    global _FORKED_ITEMS
+    _FORKED_ITEMS = items
+
+
+def examine_range(start: int, end: int) -> BatchResult:
+    """Worker entry point for forked workers: ``items[start:end]`` of the inherited work list."""
+    if _FORKED_ITEMS is None:
+        raise RuntimeError("webfiles worker has no inherited work list")
+    return examine_batch(_FORKED_ITEMS[start:end], None)
 
 
 def _skipped(t: Target, reason: str) -> FileOutcome:

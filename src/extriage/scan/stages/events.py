@@ -456,6 +456,14 @@ class EventsStage:
         for seq_finding in apply_sequences(my_findings, rules.sequences):
             ctx.add_finding(seq_finding)
             my_findings.append(seq_finding)
+        undated = [(e["path"], e["no_time"]) for e in section["files"] if e.get("no_time")]
+        if undated:
+            total = sum(n for _, n in undated)
+            where = ", ".join(f"{p} ({n:,})" for p, n in undated[:3]) + (" …" if len(undated) > 3 else "")
+            ctx.result.coverage.warn(
+                f"{total:,} event(s) had no readable time ({where}): they were matched, but are not in the "
+                "timeline and not in the channels' time spans."
+            )
         if not section["files"]:
             ctx.result.coverage.warn(
                 "No Windows event logs (.evtx files or event exports) in the evidence: CVE-2021-26857 traces, "

@@ -143,7 +143,7 @@ def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
     if stats.nul_bytes:
         skipped.append(SkippedFile(display, f"contains {stats.nul_bytes:,} NUL bytes (corrupt or partly zeroed); "
                                             "lines holding them may not have been parsed", partial=True))
-    if fm.family != "oabgen" and fm.family != "iis" and not stats.names and stats.lines:
+    if fm.family not in ("oabgen", "iis", "rps_http") and not stats.names and stats.lines:  # rps_http: default columns
         skipped.append(SkippedFile(display, f"{fm.family} log without a #Fields header: columns unknown, "
                                             "rows could not be mapped to fields", partial=True))
     if params.pivot_literals:  # second pass: coverage and problems were reported by the first
@@ -209,6 +209,11 @@ class LogsStage:
             merged.merge(data.get("groups", {}))
             if data.get("hours"):
                 hours.setdefault(data["family"], Counter()).update(data["hours"])
+        if plain:  # the user pointed at logs: a *.log we cannot place is named, not silently passed over
+            for path in unrecognised:
+                if path.lower().endswith(".log"):
+                    ctx.skip(path, "not recognised as an Exchange or IIS log (no known folder, header or "
+                                   "#Fields line); not read as a log")
         groups = merged.groups
         per_rule: Counter[str] = Counter()
         dropped: Counter[str] = Counter()

@@ -59,7 +59,11 @@ def _evidence_lines(ev: BuildEvidence) -> list[EvidenceLine]:
     lines: list[EvidenceLine] = []
     sources: list[BuildSource] = [ev.chosen] if ev.chosen else []
     sources += [s for s in ev.sources if s is not ev.chosen]
-    for s in sources[:6]:
+    # one line per kind of source and build: four HttpProxy logs saying the same build are one fact
+    distinct: dict[tuple[str, str], BuildSource] = {}
+    for s in sources:
+        distinct.setdefault((s.kind, s.build), s)
+    for s in list(distinct.values())[:6]:
         lines.append(
             EvidenceLine(
                 source=s.path,

@@ -52,11 +52,17 @@ def dedupe_borrowed(stories: list[AttackStory], findings: list[Finding]) -> list
         return any(by_id[i].wave == story.wave for i in _story_ids(story) if i in by_id)
 
     owned = [s for s in stories if own(s)]
+    drop: set[int] = set()
     groups: dict[tuple[tuple[str, ...], frozenset[str]], list[AttackStory]] = {}
     for s in stories:
-        if not own(s):
-            groups.setdefault((tuple(s.client_ips), frozenset(_story_ids(s))), []).append(s)
-    drop: set[int] = set()
+        if own(s):
+            continue
+        ids = _story_ids(s)
+        # already told by another wave's own story of the same address
+        if any(set(o.client_ips) & set(s.client_ips) and ids <= _story_ids(o) for o in owned):
+            drop.add(id(s))
+            continue
+        groups.setdefault((tuple(s.client_ips), frozenset(ids)), []).append(s)
     for group in groups.values():
         if len(group) < 2:
             continue

@@ -16,6 +16,7 @@ Phase 55 (``webfiles-link``) joins each file finding to the log/event lines nami
 from __future__ import annotations
 
 import concurrent.futures as cf
+import multiprocessing as mp
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -193,6 +194,13 @@ class WebFilesStage:
                 facts = _facts(f, out, mapper)
                 facts_list.append(facts)
                 pending_baseline.append((facts, str(out.data["bclass"]), str(out.data.get("rel", ""))))
+            for f, sha, size, bclass, rel in totals.quiet:
+                url = mapper.url_for(f.key, f.logical)
+                facts = FileFacts(
+                    content.display(f), f.logical, content.file_name(f), sha, size, f.ref.mtime, url
+                )
+                facts_list.append(facts)
+                pending_baseline.append((facts, bclass, rel))
             for facts, cls, rel in pending_baseline:
                 if cls == UNKNOWN and facts.extension not in content.SCRIPT_EXTENSIONS | {".dll"}:
                     continue
@@ -201,9 +209,9 @@ class WebFilesStage:
                 )
                 if reason is not None:
                     facts.reasons.append(reason)
-        elif pending_baseline or deferred:
+        elif pending_baseline or deferred or totals.quiet:
             fam.notes.append(
-                f"{len(pending_baseline) + len(deferred)} files under Exchange's web folders match no shipped baseline "
+                f"{len(pending_baseline) + len(deferred) + len(totals.quiet)} files under Exchange's web folders match no shipped baseline "
                 "(baselines end at the March 2021 updates): modified/unknown pages were not judged; "
                 "location, YARA and hash checks still ran."
             )
@@ -354,6 +362,8 @@ class RunTotals:
     """What the workers found: files worth a look in ``outcomes``, the rest folded into counts."""
 
     outcomes: list[tuple[LocatedFile, str, FileOutcome]] = field(default_factory=list)
+    #: Read files whose only note is a modified/unknown baseline class: (file, sha256, size, class, rel).
+    quiet: list[tuple[LocatedFile, str, int, str, str]] = field(default_factory=list)
     builds: Counter[tuple[str, ...]] = field(default_factory=Counter)
     classes: Counter[str] = field(default_factory=Counter)
     peeked: int = 0
@@ -365,20 +375,20 @@ class RunTotals:
     done: int = 0  # bytes of finished batches, for the progress bar
 
 
-def _batches(items: list[Item]) -> Iterator[list[Item]]:
-    batch: list[Item] = []
+def _batches(items: list[Item]) -> Iterator[tuple[int, int]]:
+    """Contiguous ``[start, end)`` ranges of ``items``: up to _BATCH_FILES files / _BATCH_BYTES."""
+    start = 0
     size = 0
-    for item in items:
+    for i, item in enumerate(items):
         mode, t = item[1], item[2]
         cost = t.size if mode == content.DEEP else 0
         limit = _BATCH_FILES if mode == content.DEEP else _PEEK_BATCH
-        if batch and (len(batch) >= limit or size + cost > _BATCH_BYTES or batch[-1][1] != mode):
-            yield batch
-            batch, size = [], 0
-        batch.append(item)
+        if i > start and (i - start >= limit or size + cost > _BATCH_BYTES or items[i - 1][1] != mode):
+            yield start, i
+            start, size = i, 0
         size += cost
-    if batch:
-        yield batch
+    if start < len(items):
+        yield start, len(items)
 
 
 def _run(
@@ -389,28 +399,43 @@ def _run(
     items: list[Item] = [(i, mode, content.target(f), rel) for i, (f, mode, rel) in enumerate(work)]
     total = sum(f.ref.size for f, m, _ in work if m == content.DEEP) or 1
     totals = RunTotals()
-    batches = list(_batches(items))
-    # Built once here: forked workers inherit the compiled rules and the parsed baseline for free
-    # (other start methods rebuild them in the initializer); batches then carry only file names.
+    ranges = list(_batches(items))
+    # Built once here: forked workers inherit the compiled rules, the parsed baseline and the work
+    # list for free and receive only index ranges (other start methods rebuild the rules in the
+    # initializer and get each batch pickled).
     content.init_worker(params)
     workers = ctx.options.workers()
-    if workers <= 1 or len(batches) <= 1:
-        for b in batches:
-            _absorb(ctx, work, items, b, content.examine_batch(b, params), totals, total)
+    if workers <= 1 or len(ranges) <= 1:
+        for a, b in ranges:
+            batch = items[a:b]
+            _absorb(ctx, work, items, batch, content.examine_batch(batch, params), totals, total)
         return totals
-    with cf.ProcessPoolExecutor(
-        max_workers=workers, initializer=content.init_worker, initargs=(params,)
-    ) as pool:
-        futures = {pool.submit(content.examine_batch, b, None): b for b in batches}
-        for fut in cf.as_completed(futures):
-            b = futures[fut]
-            try:
-                res = fut.result()
-            except Exception as exc:  # a worker died: report its files, never lose them silently
-                res = content.BatchResult(
-                    outcomes=[(i, content._skipped(t, f"worker failed: {exc}")) for i, _, t, _ in b]
-                )
-            _absorb(ctx, work, items, b, res, totals, total)
+    forking = "fork" in mp.get_all_start_methods()
+    context = mp.get_context("fork") if forking else None
+    content.share_items(items if forking else None)
+    try:
+        with cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=content.init_worker, initargs=(params,)
+        ) as pool:
+            futures: dict[cf.Future[content.BatchResult], tuple[int, int]] = {}
+            for a, b in ranges:
+                if forking:
+                    fut = pool.submit(content.examine_range, a, b)
+                else:
+                    fut = pool.submit(content.examine_batch, items[a:b], None)
+                futures[fut] = (a, b)
+            for fut in cf.as_completed(futures):
+                a, b = futures[fut]
+                batch = items[a:b]
+                try:
+                    res = fut.result()
+                except Exception as exc:  # a worker died: report its files, never lose them silently
+                    res = content.BatchResult(
+                        outcomes=[(i, content._skipped(t, f"worker failed: {exc}")) for i, _, t, _ in batch]
+                    )
+                _absorb(ctx, work, items, batch, res, totals, total)
+    finally:
+        content.share_items(None)
     return totals
 
 
@@ -432,8 +457,17 @@ def _absorb(
         if mt is not None:
             lo = mt if lo is None or mt < lo else lo
             hi = mt if hi is None or mt > hi else hi
+    for idx, sha, size, bclass, rel in res.quiet:
+        f = work[idx][0]
+        mt = f.ref.mtime
+        ctx.record_file(items[idx][2].shown, sha, size, mt)
+        totals.plain_bytes += size
+        if mt is not None:
+            lo = mt if lo is None or mt < lo else lo
+            hi = mt if hi is None or mt > hi else hi
+        totals.quiet.append((f, sha, size, bclass, rel))
     totals.lo, totals.hi = lo, hi
-    totals.plain_files += len(res.plain)
+    totals.plain_files += len(res.plain) + len(res.quiet)
     for idx, out in res.outcomes:
         f, mode, _ = work[idx]
         out.mtime = f.ref.mtime

@@ -1,0 +1,64 @@
+"""The top of the HTML report is what a manager reads: verdict, per-wave state, what was attacked
+and whether the build still needs the update — each stated without ambiguity."""
+
+from __future__ import annotations
+
+import re
+
+from extriage.findings import Outcome, ScanResult, Verdict
+from extriage.report.html import render_html
+
+from . import samples
+
+
+def _header(html: str, index: int = 0) -> str:
+    start = html.index(f'id="verdict-{index}"')
+    return html[start : html.index("</section>", start)]
+
+
+def _clean_but_unpatched() -> ScanResult:
+    r = samples.clean()
+    r.extras["patch"] = samples.compromised().extras["patch"]
+    # the patch stage's "this build is open to …" note: a CVE named without any attack
+    r.findings.append(samples._finding(9, outcome=Outcome.INFO, cves=["CVE-2021-26855", "CVE-2021-34473"]))
+    r.waves = {w: Verdict.NO_EVIDENCE for w in ("other", "proxyshell", "proxylogon")}
+    return r
+
+
+def test_open_cves_are_not_shown_as_attacked() -> None:
+    head = _header(render_html([_clean_but_unpatched()]))
+    assert "CVEs attacked" not in head  # nothing attacked them on a clean server
+    status = re.search(r'<dd class="patch-status">(.*?)</dd>', head, re.S)
+    assert status is not None
+    assert ">vulnerable<" in status.group(1) and "install KB5000871 (15.1.2176.9" in status.group(1)
+    assert "CVE-2021-26855" in status.group(1)
+
+
+def test_attacked_cves_come_from_attacker_findings_only() -> None:
+    r = samples.compromised()
+    attacker = (Outcome.SUCCESS, Outcome.WEBSHELL, Outcome.ATTEMPT)
+    attacked = {c for f in r.findings if f.outcome in attacker for c in f.cves}
+    assert attacked
+    head = _header(render_html([r]))
+    row = re.search(r"<dt>CVEs attacked</dt><dd>(.*?)</dd>", head)
+    assert row is not None and set(row.group(1).split(", ")) == attacked
+
+
+def test_waves_in_attack_order_and_patch_not_assessed() -> None:
+    r = _clean_but_unpatched()
+    r.extras.pop("patch")
+    head = _header(render_html([r]))
+    order = re.findall(r'class="verdict-badge v-no_evidence">([a-z-]+):', head)
+    assert order == ["proxylogon", "proxyshell", "other"]
+    assert "not assessed" in head and "extriage patch-status" in head
+
+
+def test_fleet_table_worst_first_and_names_the_update_per_server() -> None:
+    html = render_html([samples.clean(), _clean_but_unpatched(), samples.compromised(), samples.attempted()])
+    fleet = html[html.index('id="fleet"') : html.index("</section>", html.index('id="fleet"'))]
+    rows = fleet.split("<tr>")[2:]
+    verdicts = [re.search(r'class="verdict-badge v-(\w+)"', row).group(1) for row in rows]  # type: ignore[union-attr]
+    assert verdicts == ["compromised", "attempted", "no_evidence", "no_evidence"]
+    assert "#server-2" in rows[0]  # the link still leads to the server's own section
+    assert "not assessed" in rows[2]
+    assert "<strong>vulnerable</strong>: install KB5000871" in rows[3]
