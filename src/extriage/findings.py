@@ -65,15 +65,25 @@ class Verdict(enum.StrEnum):
     ERROR = "error"
 
 
-#: Exit codes of ``extriage scan`` (documented in the README). Kept here so every command agrees.
+#: Exit codes of ``extriage scan`` (documented in docs/scan.md and the README). Kept here so every
+#: command agrees.
 EXIT_CODES: dict[Verdict, int] = {
     Verdict.NO_EVIDENCE: 0,
     Verdict.ATTEMPTED: 10,
     Verdict.COMPROMISED: 20,
-    Verdict.ERROR: 2,
+    Verdict.ERROR: 3,
 }
 #: Exit code for a usage error (bad PATH, bad option): distinct from every verdict.
 EXIT_USAGE = 2
+#: "No evidence" from a scan in which a stage failed: the silence is not an all-clear.
+EXIT_INCOMPLETE = 3
+
+
+def exit_code(result: ScanResult) -> int:
+    """The scan's exit code: by verdict, but a ``no_evidence`` scan with a failed stage is incomplete."""
+    if result.verdict is Verdict.NO_EVIDENCE and result.extras.get("stage_errors"):
+        return EXIT_INCOMPLETE
+    return EXIT_CODES[result.verdict]
 
 
 def utc(ts: datetime | None) -> datetime | None:

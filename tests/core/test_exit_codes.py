@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from extriage.cli import mitigation_cmd, patch_cmd
-from extriage.findings import EXIT_CODES, EXIT_USAGE, Verdict
+from extriage.findings import EXIT_CODES, EXIT_INCOMPLETE, EXIT_USAGE, ScanResult, Verdict, exit_code
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -22,7 +22,18 @@ def test_outcome_codes_are_distinct_across_commands_and_never_1() -> None:
     assert not (common & (scan | patch | mitigation))
     assert 1 not in scan | patch | mitigation  # 1 is what a crashed Python process returns
     assert EXIT_CODES[Verdict.NO_EVIDENCE] == patch_cmd.EXIT_OK == mitigation_cmd.EXIT_ALL_IN_FORCE == 0
-    assert patch_cmd.EXIT_USAGE == EXIT_USAGE == EXIT_CODES[Verdict.ERROR]
+    assert patch_cmd.EXIT_USAGE == EXIT_USAGE
+    # a scan that could not read anything, or whose silence is incomplete, is neither clean nor a usage error
+    assert EXIT_CODES[Verdict.ERROR] == EXIT_INCOMPLETE not in {0, EXIT_USAGE}
+
+
+def test_no_evidence_with_a_failed_stage_is_incomplete_not_clean() -> None:
+    result = ScanResult(evidence_path="x", verdict=Verdict.NO_EVIDENCE)
+    assert exit_code(result) == 0
+    result.extras["stage_errors"] = {"webfiles": "RuntimeError: boom"}
+    assert exit_code(result) == EXIT_INCOMPLETE
+    result.verdict = Verdict.COMPROMISED
+    assert exit_code(result) == EXIT_CODES[Verdict.COMPROMISED]
 
 
 def test_every_code_is_documented() -> None:

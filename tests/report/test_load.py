@@ -41,6 +41,7 @@ def test_other_schema_version_is_named() -> None:
         ('{"evidence_path": "x"}', "no schema_version"),
         ('{"schema_version": "1.0", "evidence_path": "x", "verdict": "pwned"}', "does not match the scan-result schema \\(at verdict: 'pwned' is not one of"),
         ("{\"a\": 1} trailing", "not valid JSON"),
+        ('{"format": "extriage-probe/1", "results": []}', "is an 'extriage probe' result"),
     ],
 )
 def test_bad_input_gives_one_sentence(text: str, message: str) -> None:

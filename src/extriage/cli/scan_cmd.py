@@ -10,7 +10,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColu
 from extriage.cli.common import check_output_outside, err, fail, out, write_json
 from extriage.detections.logrules import RuleError, load_rules
 from extriage.evidence.source import EvidenceError
-from extriage.findings import EXIT_CODES, ScanResult
+from extriage.findings import ScanResult, exit_code
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 
@@ -87,7 +87,7 @@ def scan(
         from extriage.cli.report_cmd import emit_scan_report
 
         emit_scan_report(result, report_dir, quiet or json_out == "-")
-    raise typer.Exit(EXIT_CODES[result.verdict])
+    raise typer.Exit(exit_code(result))
 
 
 def _emit(result: ScanResult, json_out: str | None, timeline: str | None, quiet: bool) -> None:

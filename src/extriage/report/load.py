@@ -74,6 +74,11 @@ def loads_result(text: str, name: str = "the result") -> ScanResult:
 
 
 def result_from_dict(data: Any, name: str = "the result") -> ScanResult:
+    if isinstance(data, dict) and str(data.get("format", "")).startswith("extriage-probe/"):
+        raise ResultLoadError(
+            f"{name} is an 'extriage probe' result, which is already the report of a network check; "
+            "'extriage report' renders scan results (extriage scan PATH --json FILE)."
+        )
     if not isinstance(data, dict) or "evidence_path" not in data:
         raise ResultLoadError(f"{name} is not an extriage scan result (no evidence_path).")
     version = data.get("schema_version")
