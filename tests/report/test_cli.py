@@ -28,6 +28,9 @@ def test_report_command_writes_every_format(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = runner.invoke(app, ["report", str(a), str(b), "--out", str(out), "--tlp", "red"])
     assert res.exit_code == 0, res.output
+    # the first screen says what the reports say, then where to start
+    assert f"{samples.FQDN}: COMPROMISED" in res.output and "EXCH03: NO EVIDENCE" in res.output
+    assert "first: verdict, response plan" in res.output
     assert (out / "report.html").is_file() and (out / "sigma" / "splunk.spl").is_file()
     assert "TLP:RED" in (out / "report.md").read_text(encoding="utf-8")
 

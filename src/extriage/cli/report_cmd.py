@@ -10,6 +10,8 @@ from extriage.cli.common import check_output_outside, err, escape, fail, out
 from extriage.findings import ScanResult
 from extriage.report.exports import FORMATS, ReportError, check_tlp, parse_formats, write_reports
 from extriage.report.load import ResultLoadError, load_result
+from extriage.report.summary import VERDICT_HEADLINE
+from extriage.response.facts import server_name
 
 
 def register(app: typer.Typer) -> None:
@@ -51,7 +53,12 @@ def report(
         written = write_reports(loaded, Path(out_dir), wanted, level, redact)
     except OSError as exc:
         fail(f"Cannot write the reports into {out_dir}: {exc.strerror or exc}.")
+    for r in loaded:  # what the reports say, so the first screen is not just a list of files
+        headline = VERDICT_HEADLINE.get(r.verdict, r.verdict.value)
+        out.print(f"{escape(server_name(r))}: [bold]{escape(headline)}[/]")
     render_written(written.files, written.notes)
+    if "html" in wanted:
+        out.print(f"Open {escape(str(Path(out_dir) / 'report.html'))} first: verdict, response plan and evidence.")
 
 
 def emit_scan_report(result: ScanResult, out_dir: str, quiet: bool = False) -> None:

@@ -18,6 +18,7 @@ STAGE_MODULES = [
     "extriage.scan.stages.patch",  # build of the server and its open CVEs
     "extriage.scan.stages.mitigation",  # interim mitigations in force
     "extriage.scan.stages.correlate",  # cross-source pivots and attack stories
+    "extriage.scan.stages.identity",  # the server's host name, from its own logs
     "extriage.scan.stages.waves",  # later waves: per-wave stories and summary (ProxyShell, ProxyNotShell, ProxyToken)
     "extriage.scan.stages.verdict",  # verdict, per-wave verdicts, coverage warnings
 ]
