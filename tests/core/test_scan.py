@@ -215,7 +215,7 @@ def test_cli_outputs_exit_codes_and_escaping(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     res = runner.invoke(app, ["scan", str(empty), "-j", "1"])
-    assert res.exit_code == 2 and "Nothing could be checked" in res.output
+    assert res.exit_code == 3 and "Nothing could be checked" in res.output  # error verdict, not a usage error
 
 
 def test_terminal_shows_verdict_story_and_raw_lines(compromised: tuple[Path, ScanResult]) -> None:

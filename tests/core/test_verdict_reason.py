@@ -54,3 +54,22 @@ def test_coverage_time_span_is_whole_on_an_80_column_terminal() -> None:
     table = text[text.index("first (UTC)"):]
     row = next(line for line in table.splitlines() if line.lstrip().startswith("events-export"))
     assert "2021-03-05 06:59" in row and "2021-03-11 18:46" in row
+
+
+def test_logs_ending_before_a_wave_window_are_warned_about() -> None:
+    from datetime import UTC, datetime
+
+    from extriage.detections.verdict import coverage_warnings, load_waves
+    from extriage.findings import Coverage
+
+    cov = Coverage()
+    for fam in ("iis", "httpproxy"):
+        f = cov.family(fam)
+        f.files = 3
+        f.span(datetime(2020, 12, 1, tzinfo=UTC))
+        f.span(datetime(2021, 3, 12, tzinfo=UTC))
+    warnings = coverage_warnings(cov, load_waves())
+    later = [w for w in warnings if "before the ProxyShell exploitation period" in w]
+    assert len(later) == 1 and "IIS" in later[0] and "2021-03-12" in later[0]
+    # the ProxyLogon window is covered from its start: no warning about it
+    assert not any("ProxyLogon exploitation period" in w for w in warnings)

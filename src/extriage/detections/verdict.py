@@ -108,11 +108,14 @@ def coverage_warnings(coverage: Coverage, waves: dict[str, WaveInfo],
         if window is None:
             continue
         start_dt = datetime.combine(window[0], datetime.min.time(), UTC)
+        ended_before: list[tuple[str, datetime]] = []
         for fam in w.families:
             cov = coverage.families.get(fam)
             if cov is None or not cov.files or cov.first is None:
                 continue
-            if cov.first > start_dt:
+            if cov.last is not None and cov.last < start_dt:
+                ended_before.append((FAMILY_NAMES.get(fam, fam), cov.last))
+            elif cov.first > start_dt:
                 name = FAMILY_NAMES.get(fam, fam)
                 if cov.first.date() > window[1]:
                     warnings.append(
@@ -124,6 +127,13 @@ def coverage_warnings(coverage: Coverage, waves: dict[str, WaveInfo],
                         f"{name} logs start {iso(cov.first)}, inside the {w.title} exploitation period "
                         f"({window[0]} to {window[1]}): earlier exploitation cannot be seen in them."
                     )
+        if ended_before:
+            names = ", ".join(name for name, _ in ended_before)
+            last = max(ts for _, ts in ended_before)
+            warnings.append(
+                f"{names} logs end {iso(last)}, before the {w.title} exploitation period "
+                f"({window[0]} to {window[1]}): whether it hit this server cannot be seen in them."
+            )
     if coverage.skipped:
         n = len(coverage.skipped)
         warnings.append(f"{n} file{'s were' if n != 1 else ' was'} not read completely; see the list of files not read.")

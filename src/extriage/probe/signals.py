@@ -30,7 +30,6 @@ _OWA_TITLE = re.compile(
 )
 _NSPI_TITLE = re.compile(rb"<title>\s*Exchange MAPI/HTTP Connectivity Endpoint\s*</title>", re.I)
 _NSPI_VERSION = re.compile(rb"Version:\s*" + _BUILD.encode(), re.I)
-_HEADER_BUILD = re.compile(r"^\s*" + _BUILD + r"\s*$")
 _MANIFEST_NAME = "microsoft.exchange.ediscovery.exporttool"
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from extriage.findings import ScanResult, Verdict
-from extriage.report.indicators import collect_indicators
+from extriage.report.indicators import SHAREABLE, collect_indicators
 from extriage.report.markdown import md_code, md_text
 from extriage.report.summary import summary_paragraph, when
 from extriage.response.facts import derive_facts
@@ -66,7 +66,7 @@ def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
     if any(f.webshells for f in facts):
         out.append("- Web shells were placed on the server, giving the attacker remote code execution as SYSTEM.")
     out += ["", "## 5. Indicators of compromise", ""]
-    rows = [x for x in collect_indicators(results) if x.type in {"ip", "user-agent", "sha256", "file-path", "url-path"}]
+    rows = [x for x in collect_indicators(results) if x.type in SHAREABLE]
     if rows:
         out += ["| type | value | first seen | last seen |", "|---|---|---|---|"]
         for x in rows[:200]:

@@ -289,9 +289,3 @@ def flatten(section: Any, prefix: str = "", depth: int = 0) -> list[tuple[str, s
 def _short(v: Any, limit: int = 500) -> str:
     text = "" if v is None else str(v)
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-def iter_findings(results: list[ScanResult]) -> Iterator[tuple[ScanResult, Finding]]:
-    for r in results:
-        for f in r.findings:
-            yield r, f
