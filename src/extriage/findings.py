@@ -96,8 +96,12 @@ def utc(ts: datetime | None) -> datetime | None:
 
 
 def iso(ts: datetime | None) -> str | None:
+    """ISO 8601 in UTC with ``Z``, to the precision the source had (seconds, ms or µs)."""
     ts = utc(ts)
-    return None if ts is None else ts.isoformat().replace("+00:00", "Z")
+    if ts is None:
+        return None
+    spec = "seconds" if not ts.microsecond else "milliseconds" if ts.microsecond % 1000 == 0 else "microseconds"
+    return ts.isoformat(timespec=spec).replace("+00:00", "Z")
 
 
 @dataclass(slots=True)

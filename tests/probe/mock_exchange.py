@@ -295,16 +295,21 @@ def rewrite_abort_proxy(upstream_port: int) -> RawHandler:
             _abort(writer)
             return
         lines = [ln for ln in text.split("\r\n") if ln and not ln.lower().startswith("connection:")]
-        up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream_port)
-        up_w.write(("\r\n".join(lines) + "\r\nConnection: close\r\n\r\n").encode("latin-1"))
-        await up_w.drain()
-        data = await up_r.read()
-        up_w.close()
-        writer.write(data)
-        await writer.drain()
-        writer.close()
+        await _relay("127.0.0.1", upstream_port, lines, writer)
 
     return handler
+
+
+async def _relay(host: str, port: int, lines: list[str], writer: asyncio.StreamWriter) -> None:
+    """Send the request head ``lines`` upstream with ``Connection: close`` and copy the answer back."""
+    up_r, up_w = await asyncio.open_connection(host, port)
+    up_w.write(("\r\n".join(lines) + "\r\nConnection: close\r\n\r\n").encode("latin-1"))
+    await up_w.drain()
+    data = await up_r.read()
+    up_w.close()
+    writer.write(data)
+    await writer.drain()
+    writer.close()
 
 
 def forward_proxy(seen: list[str]) -> RawHandler:
@@ -329,18 +334,7 @@ def forward_proxy(seen: list[str]) -> RawHandler:
         lines = [
             ln for ln in rest.split("\r\n") if ln and not ln.lower().startswith(("connection:", "proxy-"))
         ]
-        up_r, up_w = await asyncio.open_connection(m.group(1), int(m.group(2)))
-        up_w.write(
-            (
-                f"{method} {m.group(3)} HTTP/1.1\r\n" + "\r\n".join(lines) + "\r\nConnection: close\r\n\r\n"
-            ).encode("latin-1")
-        )
-        await up_w.drain()
-        data = await up_r.read()
-        up_w.close()
-        writer.write(data)
-        await writer.drain()
-        writer.close()
+        await _relay(m.group(1), int(m.group(2)), [f"{method} {m.group(3)} HTTP/1.1", *lines], writer)
 
     return handler
 

@@ -123,7 +123,9 @@ def test_errors_are_errors(farm: Farm) -> None:
         r = res[farm[n]]
         assert r.error, n
         assert set(states(r).values()) == {"error"}, n
-    assert "not a valid HTTP response" in (res[farm["garbage"]].error or "")
+    garbage = res[farm["garbage"]].error or ""
+    assert garbage.startswith("not a valid HTTP response (") and "'SSH-2.0-OpenSSH_9.6'" in garbage
+    assert "bytearray" not in garbage
     assert "read timeout" in (res[farm["hang"]].error or "")
     assert res[farm["refused"]].error == "connection refused"
     assert "not a valid host" in (res["bad host!"].error or "")

@@ -4,6 +4,7 @@ and whether the build still needs the update — each stated without ambiguity."
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from extriage.findings import Outcome, ScanResult, Verdict
 from extriage.report.html import render_html
@@ -41,7 +42,7 @@ def test_attacked_cves_come_from_attacker_findings_only() -> None:
     assert attacked
     head = _header(render_html([r]))
     row = re.search(r"<dt>CVEs attacked</dt><dd>(.*?)</dd>", head)
-    assert row is not None and set(row.group(1).split(", ")) == attacked
+    assert row is not None and set(re.findall(r'<span class="id">([^<]+)</span>', row.group(1))) == attacked
 
 
 def test_waves_in_attack_order_and_patch_not_assessed() -> None:
@@ -62,3 +63,24 @@ def test_fleet_table_worst_first_and_names_the_update_per_server() -> None:
     assert "#server-2" in rows[0]  # the link still leads to the server's own section
     assert "not assessed" in rows[2]
     assert "<strong>vulnerable</strong>: install KB5000871" in rows[3]
+
+
+def test_shared_files_name_attacked_cves_not_the_victims_open_ones(tmp_path: Path) -> None:
+    """STIX, MISP and the CISA draft go outside the organisation: a clean server's unpatched CVEs
+    are neither an attack vector nor something to publish about the victim."""
+    import json
+
+    from extriage.report.exports import write_reports
+
+    write_reports([_clean_but_unpatched()], tmp_path, ["stix", "misp", "cisa"], "amber")
+    bundle = json.loads((tmp_path / "stix-bundle.json").read_text(encoding="utf-8"))
+    assert not [o for o in bundle["objects"] if o["type"] == "vulnerability"]
+    misp = (tmp_path / "misp-event.json").read_text(encoding="utf-8")
+    assert "CVE-2021-34473" not in misp
+    cisa = (tmp_path / "cisa-incident-report.md").read_text(encoding="utf-8")
+    assert "vulnerabilities CVE" not in cisa
+    # a compromised server still names what was exploited
+    write_reports([samples.compromised()], tmp_path / "c", ["stix", "cisa"], "amber")
+    bundle = json.loads((tmp_path / "c" / "stix-bundle.json").read_text(encoding="utf-8"))
+    assert "CVE-2021-26855" in {o["name"] for o in bundle["objects"] if o["type"] == "vulnerability"}
+    assert "vulnerabilities CVE-2021-26855" in (tmp_path / "c" / "cisa-incident-report.md").read_text("utf-8")

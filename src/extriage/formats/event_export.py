@@ -498,6 +498,10 @@ _F_LEVEL = ("Level", "level")
 _F_TIMES = ("UtcTime", "@timestamp", "TimeCreated", "timecreated", "EventTime", "eventtime", "TimeGenerated", "timestamp")
 
 
+_PARAM_KEYS = tuple(f"param{i}" for i in range(1, 129))
+_MISSING = object()
+
+
 def _flat_time(obj: dict[str, Any]) -> tuple[datetime | None, str]:
     """``pick_time`` over the time fields of a flattened export; the common case — the first
     field present is UTC or zoned — without building the candidate list."""
@@ -533,10 +537,16 @@ def _from_flat(obj: dict[str, Any]) -> EventRecord:
         level = level_from_name(as_text(raw_level or obj.get("Severity") or ""))
     if "param1" in obj:  # Winlogbeat-style names of unnamed <Data>, flattened
         values = []
-        i = 1
-        while (key := f"param{i}") in obj:
-            values.append(obj[key])
-            i += 1
+        for key in _PARAM_KEYS:  # param1, param2, ... up to the first gap
+            value = obj.get(key, _MISSING)
+            if value is _MISSING:
+                break
+            values.append(value)
+        else:
+            i = len(_PARAM_KEYS) + 1
+            while (key := f"param{i}") in obj:
+                values.append(obj[key])
+                i += 1
         data = name_positional(provider, channel, eid, values)
         for k, v in obj.items():
             if not k.startswith("param"):

@@ -210,15 +210,15 @@ EXCHANGE_MANAGEMENT_PROVIDERS = frozenset({"msexchange cmdletlogs", "msexchange 
 
 def name_positional(provider: str, channel: str, event_id: int | None, values: list[Any]) -> dict[str, str]:
     """Name positional event data. Unknown layouts keep ``Data0``, ``Data1``... names."""
-    texts = [as_text(v) for v in values]
+    texts = [v if type(v) is str else as_text(v) for v in values]
     prov = provider.lower()
     if prov in EXCHANGE_MANAGEMENT_PROVIDERS or channel.lower() == "msexchange management":
         names = layouts().exchange_management
     else:
         names = layouts().by_provider.get((prov, event_id if event_id is not None else -1), [])
-    out: dict[str, str] = {}
-    for i, text in enumerate(texts):
-        out[names[i] if i < len(names) else f"Data{i}"] = text
+    out: dict[str, str] = dict(zip(names, texts, strict=False))  # a later duplicate name wins, as below
+    for i in range(len(names), len(texts)):
+        out[f"Data{i}"] = texts[i]
     return out
 
 

@@ -10,6 +10,7 @@ an :class:`~extriage.probe.signals.Observation` with a one-line reason — nothi
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import ssl
 import time
@@ -103,7 +104,9 @@ def describe_error(exc: BaseException, opts: ClientOptions) -> tuple[str, bool]:
     if isinstance(exc, httpx.RemoteProtocolError):
         if "without sending" in text or "disconnected" in text.lower():
             return "connection closed without a response", True
-        return f"not a valid HTTP response: {text}", False
+        # h11 quotes what it got as a bytearray repr: show the bytes as the service sent them
+        text = re.sub(r"bytearray\(b(['\"].*?['\"])\)", r"\1", text)
+        return f"not a valid HTTP response ({text}): is this port a web server?", False
     if isinstance(exc, httpx.ReadError):
         return f"connection reset while waiting for the response: {text}", True
     if isinstance(exc, httpx.ProxyError):

@@ -23,7 +23,7 @@ def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
     firsts = [f.first_attacker for f in facts if f.first_attacker is not None]
     lasts = [f.last_attacker for f in facts if f.last_attacker is not None]
     detected = [t for t in (r.finished or r.started for r in results) if t is not None]
-    cves = sorted({c for f in facts for c in f.cves})
+    cves = sorted({c for f in facts for c in f.attacked_cves})  # attacked, not merely unpatched
     out = [
         f"**TLP:{tlp.upper()}** — draft incident report, prepared {when(now)} by extriage. Review every line before submitting at https://www.cisa.gov/report.",
         "",

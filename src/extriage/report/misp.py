@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pymisp import MISPEvent, MISPObject
 
-from extriage.findings import ScanResult, Verdict
+from extriage.findings import Outcome, ScanResult, Verdict
 from extriage.report.indicators import collect_indicators
 from extriage.report.redact import is_internal_ip
 from extriage.response.facts import server_name
@@ -77,7 +77,8 @@ def build_event(results: list[ScanResult], tlp: str = "amber") -> MISPEvent:
                     files[sha] = obj
     for obj in files.values():
         event.add_object(obj)
-    for cve in sorted({c for r in results for f in r.findings for c in f.cves}):
+    # CVEs the activity involved; "this build is open to …" notes (INFO) describe the victim, not the attack
+    for cve in sorted({c for r in results for f in r.findings if f.outcome is not Outcome.INFO for c in f.cves}):
         event.add_attribute("vulnerability", cve, to_ids=False)
     event.add_attribute(
         "comment",

@@ -17,7 +17,7 @@ from typing import Any
 
 import stix2
 
-from extriage.findings import ScanResult
+from extriage.findings import Outcome, ScanResult
 from extriage.report.indicators import IndicatorRow, collect_indicators
 from extriage.report.redact import is_internal_ip
 from extriage.response.facts import server_name
@@ -134,6 +134,8 @@ def build_bundle(results: list[ScanResult], tlp: str = "amber", organisation: st
                 )
     for r in results:
         for f in r.findings:
+            if f.outcome is Outcome.INFO:
+                continue  # "this build is open to …": the victim's exposure, not what the attacker used
             for c in f.cves:
                 if c not in vulns:
                     vulns[c] = stix2.Vulnerability(

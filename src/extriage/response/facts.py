@@ -7,7 +7,6 @@ read defensively: a missing or differently shaped section yields ``None``/empty,
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
