@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from extriage.cli import mitigation_cmd, patch_cmd
+from extriage.cli import mitigation_cmd, patch_cmd, probe_cmd
 from extriage.findings import EXIT_CODES, EXIT_INCOMPLETE, EXIT_USAGE, ScanResult, Verdict, exit_code
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -16,8 +16,12 @@ def test_outcome_codes_are_distinct_across_commands_and_never_1() -> None:
     scan = {EXIT_CODES[Verdict.ATTEMPTED], EXIT_CODES[Verdict.COMPROMISED]}
     patch = {patch_cmd.EXIT_OPEN, patch_cmd.EXIT_NOT_ASSESSED}
     mitigation = {mitigation_cmd.EXIT_NOT_IN_FORCE, mitigation_cmd.EXIT_UNKNOWN}
-    assert len(scan) == len(patch) == len(mitigation) == 2
-    assert not (scan & patch) and not (scan & mitigation) and not (patch & mitigation)
+    probe = {probe_cmd.EXIT_VULNERABLE, probe_cmd.EXIT_INCOMPLETE}
+    assert len(scan) == len(patch) == len(mitigation) == len(probe) == 2
+    groups = [scan | {EXIT_CODES[Verdict.ERROR]}, patch, mitigation, probe]
+    for i, a in enumerate(groups):
+        for b in groups[i + 1 :]:
+            assert not (a & b), (a, b)
     common = {0, EXIT_USAGE}
     assert not (common & (scan | patch | mitigation))
     assert 1 not in scan | patch | mitigation  # 1 is what a crashed Python process returns

@@ -70,7 +70,7 @@ def test_csv_and_only(farm: Farm, tmp_path: Path) -> None:
 
 def test_table_and_patched_exit_code(farm: Farm) -> None:
     res = runner.invoke(app, ["probe", farm["ex2016-cu23-patched"], *FAST])
-    assert res.exit_code == 3  # other-kev unknown (Extended Protection is invisible): not all decided
+    assert res.exit_code == probe_cmd.EXIT_INCOMPLETE  # other-kev unknown (Extended Protection is invisible): not all decided
     assert "patched" in res.stdout and "15.1.2507.35" in res.stdout
 
 

@@ -22,8 +22,8 @@ from extriage.probe.targets import DEFAULT_MAX_TARGETS, Target, TargetError, par
 
 #: Exit codes of ``extriage probe`` (docs/probe.md).
 EXIT_OK = 0
-EXIT_INCOMPLETE = 3  # some target error/unknown, none vulnerable
-EXIT_VULNERABLE = 10  # some target vulnerable or vulnerable-unless-su
+EXIT_INCOMPLETE = 51  # some target error/unknown, none vulnerable
+EXIT_VULNERABLE = 50  # some target vulnerable or vulnerable-unless-su
 
 _STATES = [s.value for s in State]
 _ONLY_HELP = f"Show/write only targets with a wave in this state (repeatable): {', '.join(_STATES)}."
@@ -102,7 +102,7 @@ def probe(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no table."),
 ) -> None:
-    """Exit codes: 0 nothing vulnerable and every target decided, 3 some target error/unknown, 10 some target vulnerable (or vulnerable unless an SU is installed), 2 usage error."""
+    """Exit codes: 0 nothing vulnerable and every target decided, 51 some target error/unknown, 50 some target vulnerable (or vulnerable unless an SU is installed), 2 usage error."""
     bad_only = [s for s in only if s not in _STATES]
     if bad_only:
         fail(f"--only {bad_only[0]!r} is not a state; use one of {', '.join(_STATES)}.")

@@ -34,12 +34,17 @@ def scan(
         None, "--report", help="Also write every report (HTML + plan, Markdown, STIX, MISP, CSV, Sigma, CISA draft) into this folder."
     ),
 ) -> None:
-    """Exit codes: 0 no evidence, 10 attempted, 20 compromised, 2 error."""
+    """Exit codes: 0 no evidence, 10 attempted, 20 compromised, 3 nothing readable or incomplete, 2 usage."""
     for dest in (json_out, timeline, report_dir):
         check_output_outside(dest, path)
     for dest in (json_out, timeline):  # say so now, not after a long scan
         if dest and dest != "-" and not Path(dest).expanduser().absolute().parent.is_dir():
             fail(f"Cannot write {dest}: the folder {Path(dest).expanduser().absolute().parent} does not exist.")
+    if report_dir and Path(report_dir).expanduser().exists() and not Path(report_dir).expanduser().is_dir():
+        fail(f"Cannot write the report into {report_dir}: it is a file; --report needs a folder.")
+    for d in rules:
+        if not Path(d).expanduser().is_dir():
+            fail(f"The YARA rule folder {d} does not exist (--rules needs a folder of .yar files).")
     options = ScanOptions(
         jobs=jobs,
         rules_dirs=list(rules),
