@@ -41,7 +41,9 @@ def normalise_relative(path: str) -> str:
     if _MAYBE_VERSION.search(p):  # the common case needs no segment loop
         parts = p.split("/")
         for i, seg in enumerate(parts):
-            if _BUILD_DIR.match(seg) or (seg == "current" and i > 0 and parts[i - 1] in ("auth", "prem")):
+            if (seg[:1].isdigit() and _BUILD_DIR.match(seg)) or (
+                seg == "current" and i > 0 and parts[i - 1] in ("auth", "prem")
+            ):
                 parts[i] = "version"
         p = "/".join(parts)
     if not p.startswith(_ROOTS):
