@@ -254,6 +254,19 @@ def check_reason(hit: dict[str, Any], compiled_ok: bool | None = None) -> Reason
     return None
 
 
+#: Reasons that read the content or match a known indicator say more about *which* wave wrote a file
+#: than where the file sits: a PST-encoded page in aspnet_client is ProxyShell's, not ProxyLogon's.
+_LOCATION_CLASSES = ("location", "modified", "unknown")
+
+
+def _wave_of(reasons: list[Reason]) -> str:
+    """The wave of the most severe reason that is not a mere location, else of the most severe one."""
+    for r in reasons:
+        if r.classification not in _LOCATION_CLASSES:
+            return r.wave
+    return reasons[0].wave
+
+
 def build_finding(facts: FileFacts) -> Finding | None:
     if not facts.reasons:
         return None
@@ -263,6 +276,7 @@ def build_finding(facts: FileFacts) -> Finding | None:
         reverse=True,
     )
     top = reasons[0]
+    wave = _wave_of(reasons)
     outcome = max((r.outcome for r in reasons), key=lambda o: _OUTCOME_RANK[o])
     if outcome in (Outcome.WEBSHELL, Outcome.SUCCESS) and top.outcome in (Outcome.WEBSHELL, Outcome.SUCCESS):
         outcome = top.outcome
@@ -272,7 +286,7 @@ def build_finding(facts: FileFacts) -> Finding | None:
         severity=top.severity,
         confidence=max(r.confidence for r in reasons if r.severity == top.severity),
         outcome=outcome,
-        wave=top.wave,
+        wave=wave,
         description=" ".join(dict.fromkeys(r.detail for r in reasons if r.detail)),
     )
     for r in reasons:
