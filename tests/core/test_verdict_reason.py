@@ -73,3 +73,25 @@ def test_logs_ending_before_a_wave_window_are_warned_about() -> None:
     assert len(later) == 1 and "IIS" in later[0] and "2021-03-12" in later[0]
     # the ProxyLogon window is covered from its start: no warning about it
     assert not any("ProxyLogon exploitation period" in w for w in warnings)
+
+
+def test_late_starts_are_one_warning_per_wave_and_explained_families_are_not_repeated() -> None:
+    from datetime import UTC, datetime
+
+    from extriage.detections.verdict import coverage_warnings, load_waves
+    from extriage.findings import Coverage
+
+    cov = Coverage()
+    for fam, day in (("iis", 19), ("httpproxy", 20), ("ecp", 21), ("oabgen", 22)):
+        f = cov.family(fam)
+        f.files = 1
+        f.span(datetime(2021, 2, day, tzinfo=UTC))
+        f.span(datetime(2021, 12, 30, tzinfo=UTC))
+    warnings = coverage_warnings(cov, load_waves())
+    proxylogon = [w for w in warnings if "ProxyLogon exploitation period" in w]
+    assert len(proxylogon) == 1
+    assert all(name in proxylogon[0] for name in ("IIS W3C", "HttpProxy", "ECP server", "OABGenerator"))
+    assert "2021-02-19" in proxylogon[0]  # the earliest start
+    assert any("No Rps_Http logs were found" in w for w in warnings)
+    explained = coverage_warnings(cov, load_waves(), explained={"rps_http"})
+    assert not any("Rps_Http" in w for w in explained)

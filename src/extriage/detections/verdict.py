@@ -86,8 +86,12 @@ def wave_verdicts(findings: list[Finding]) -> dict[str, Verdict]:
 
 
 def coverage_warnings(coverage: Coverage, waves: dict[str, WaveInfo],
-                      windows_override: dict[str, tuple[str, str]] | None = None) -> list[str]:
-    """Warnings for missing log families and logs that do not reach back to a wave's window."""
+                      windows_override: dict[str, tuple[str, str]] | None = None,
+                      explained: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Warnings for missing log families and logs that do not reach back to a wave's window.
+
+    ``explained``: families whose absence a stage has already explained in a warning of its own.
+    """
     warnings: list[str] = []
     present = {name for name, fam in coverage.families.items() if fam.files}
     needed: dict[str, list[str]] = {}
@@ -95,7 +99,7 @@ def coverage_warnings(coverage: Coverage, waves: dict[str, WaveInfo],
         for fam in w.families:
             needed.setdefault(fam, []).append(w.title)
     for fam, titles in needed.items():
-        if fam not in present:
+        if fam not in present and fam not in explained:
             warnings.append(
                 f"No {FAMILY_NAMES.get(fam, fam)} logs were found: what they would show ({', '.join(dict.fromkeys(titles))}) "
                 "was not checked."
@@ -109,6 +113,7 @@ def coverage_warnings(coverage: Coverage, waves: dict[str, WaveInfo],
             continue
         start_dt = datetime.combine(window[0], datetime.min.time(), UTC)
         ended_before: list[tuple[str, datetime]] = []
+        started_late: list[tuple[str, datetime]] = []
         for fam in w.families:
             cov = coverage.families.get(fam)
             if cov is None or not cov.files or cov.first is None:
@@ -116,17 +121,20 @@ def coverage_warnings(coverage: Coverage, waves: dict[str, WaveInfo],
             if cov.last is not None and cov.last < start_dt:
                 ended_before.append((FAMILY_NAMES.get(fam, fam), cov.last))
             elif cov.first > start_dt:
-                name = FAMILY_NAMES.get(fam, fam)
-                if cov.first.date() > window[1]:
-                    warnings.append(
-                        f"{name} logs start {iso(cov.first)}, after the {w.title} exploitation period "
-                        f"({window[0]} to {window[1]}): exploitation then cannot be seen in them."
-                    )
-                else:
-                    warnings.append(
-                        f"{name} logs start {iso(cov.first)}, inside the {w.title} exploitation period "
-                        f"({window[0]} to {window[1]}): earlier exploitation cannot be seen in them."
-                    )
+                started_late.append((FAMILY_NAMES.get(fam, fam), cov.first))
+        if started_late:
+            names = ", ".join(name for name, _ in started_late)
+            first = min(ts for _, ts in started_late)
+            if first.date() > window[1]:
+                warnings.append(
+                    f"{names} logs start {iso(first)} at the earliest, after the {w.title} exploitation "
+                    f"period ({window[0]} to {window[1]}): exploitation then cannot be seen in them."
+                )
+            else:
+                warnings.append(
+                    f"{names} logs start {iso(first)} at the earliest, inside the {w.title} exploitation "
+                    f"period ({window[0]} to {window[1]}): earlier exploitation cannot be seen in them."
+                )
         if ended_before:
             names = ", ".join(name for name, _ in ended_before)
             last = max(ts for _, ts in ended_before)

@@ -17,7 +17,8 @@ class VerdictStage:
     def run(self, ctx: ScanContext) -> None:
         result = ctx.result
         waves = load_waves()
-        for w in coverage_warnings(result.coverage, waves, ctx.options.exploitation_windows or None):
+        explained = frozenset(ctx.shared.get("missing_families_explained", ()))
+        for w in coverage_warnings(result.coverage, waves, ctx.options.exploitation_windows or None, explained):
             result.coverage.warn(w)
         per_wave = {wid: Verdict.NO_EVIDENCE for wid in waves}
         per_wave.update(wave_verdicts(result.findings))

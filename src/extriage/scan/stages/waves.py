@@ -100,6 +100,7 @@ def _rps_coverage(ctx: ScanContext) -> None:
     where = ("the CmdletInfra folder is there but holds no Rps_Http logs (deleted, or rotated away)"
              if has_folder else "the Logging\\CmdletInfra\\Powershell-Proxy\\Http folder was not in the evidence "
              "(not collected, or deleted)")
+    ctx.shared.setdefault("missing_families_explained", set()).add("rps_http")  # the verdict stage says no more
     ctx.result.coverage.warn(
         f"Exchange logs were read but no Rps_Http logs were: {where}. Remote PowerShell commands run "
         "through ProxyNotShell/OWASSRF (CVE-2022-41082) cannot be seen without them."
