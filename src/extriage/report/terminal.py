@@ -121,8 +121,9 @@ def _coverage(result: ScanResult, console: Console) -> None:
         for col in ("first (UTC)", "last (UTC)"):
             table.add_column(col, no_wrap=True, min_width=16)
         for name, fam in sorted(cov.families.items()):
-            table.add_row(escape(name), f"{fam.files:,}", f"{fam.lines:,}", f"{fam.parsed:,}",
-                          _minute(fam.first), _minute(fam.last))
+            # families of whole files (web files, configs) have no lines: "-" rather than a misleading 0
+            lines, parsed = (f"{fam.lines:,}", f"{fam.parsed:,}") if fam.lines or fam.parsed else ("-", "-")
+            table.add_row(escape(name), f"{fam.files:,}", lines, parsed, _minute(fam.first), _minute(fam.last))
         console.print(table)
     else:
         console.print("Nothing was read.")
