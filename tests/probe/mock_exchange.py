@@ -477,6 +477,12 @@ class MockFarm:
             for r in self.raw:
                 r.close()
             await asyncio.sleep(0.3)
+            # handlers still parked (hang, drip) are cancelled, so the loop stops with no pending task
+            me = asyncio.current_task()
+            pending = [t for t in asyncio.all_tasks() if t is not me]
+            for t in pending:
+                t.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
         try:
             self._run(stop())
