@@ -36,7 +36,7 @@ def test_cidr_expansion_and_cap() -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["bad host!", "ftp://x.example", "host:99999", "host:abc", "300.1.1.1/33", "-x-.example..com"]
+    "bad", ["bad host!", "ftp://x.example", "host:99999", "host:abc", "300.1.1.1/33", "-x-.example..com", "300.1.1.1", "10.0.0.256:443"]
 )
 def test_invalid_targets_become_errors(bad: str) -> None:
     ts = parse_targets([bad])

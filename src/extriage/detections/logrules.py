@@ -239,9 +239,15 @@ class RuleSet:
     rules: list[LogRule]
     lists: dict[str, list[str]]
     files: list[str]
+    _by_family: dict[str, list[LogRule]] = field(default_factory=dict, repr=False, compare=False)
 
     def for_family(self, family: str) -> list[LogRule]:
-        return [r for r in self.rules if any(f.partition("/")[0] == family for f in r.families)]
+        # asked once per log file by the workers: the answer is kept (rule sets are never mutated)
+        cached = self._by_family.get(family)
+        if cached is None:
+            cached = [r for r in self.rules if any(f.partition("/")[0] == family for f in r.families)]
+            self._by_family[family] = cached
+        return cached
 
     def get(self, rule_id: str) -> LogRule | None:
         return next((r for r in self.rules if r.id == rule_id), None)

@@ -63,6 +63,10 @@ class ArtifactRef:
             return f"{self.spec.root}!{self.member}"
         if self.spec.kind == "file":
             return self.spec.root
+        if os.sep == "/" and "//" not in self.member and "/./" not in f"/{self.member}/":
+            # same text as ``str(Path(root) / member)`` for the walked members, ~20x cheaper (called
+            # per file by every stage)
+            return os.path.join(self.spec.root, self.member)
         return str(Path(self.spec.root) / self.member)
 
 

@@ -24,6 +24,10 @@ from extriage.formats.prefilter import Prefilter
 CHUNK = 4 * 1024 * 1024
 #: A line longer than this is cut: the first MAX_LINE bytes are kept, the rest skipped and noted.
 MAX_LINE = 1024 * 1024
+#: Exchange CSV logs are searched for ``#`` header lines in this many first bytes (whole lines),
+#: or further while no data line has been seen among the first FIRST_LINES lines.
+HEADER_REGION = 8192
+FIRST_LINES = 12
 #: Raw lines are kept in findings up to this many characters (the rest is marked as cut).
 MAX_RAW = 16 * 1024
 
@@ -90,27 +94,52 @@ def _hour_of(body: bytes, pos: int) -> bytes | None:
     return m.group(1) + b"T" + m.group(2) if m else None
 
 
-def _count_hours(body: bytes, lo: int, hi: int, out: Counter[str], depth: int = 0) -> None:
-    """Add the lines of ``body[lo:hi]`` (complete lines, ``hi`` just after a newline) to ``out``."""
+def _count_hours(body: bytes, lo: int, hi: int, out: Counter[str], depth: int = 0) -> int:
+    """Add the lines of ``body[lo:hi]`` (complete lines, ``hi`` just after a newline) to ``out``.
+
+    Returns the number of newlines in ``body[lo:hi]`` (the pieces partition the range), so the
+    caller's line count needs no second pass over the chunk."""
     if lo >= hi:
-        return
+        return 0
     last_start = body.rfind(b"\n", lo, hi - 1) + 1
     if last_start <= lo:
         last_start = lo
     h_first = _hour_of(body, lo)
     h_last = _hour_of(body, last_start)
     if h_first is not None and h_first == h_last:
-        out[h_first.decode()] += body.count(b"\n", lo, hi)
-        return
+        n = body.count(b"\n", lo, hi)
+        out[h_first.decode()] += n
+        return n
     if last_start == lo or depth > 60:  # a single line, or pathological input
+        n = body.count(b"\n", lo, hi)
         if h_first is not None:
-            out[h_first.decode()] += body.count(b"\n", lo, hi)
-        return
+            out[h_first.decode()] += n
+        return n
     mid = body.find(b"\n", (lo + hi) // 2 - 1)
     if mid < 0 or mid + 1 >= hi:
         mid = body.rfind(b"\n", lo, hi - 1)
-    _count_hours(body, lo, mid + 1, out, depth + 1)
-    _count_hours(body, mid + 1, hi, out, depth + 1)
+    return _count_hours(body, lo, mid + 1, out, depth + 1) + _count_hours(body, mid + 1, hi, out, depth + 1)
+
+
+def _data_line_within(body: bytes, region: int, family: str) -> bool:
+    """Whether one of the first :data:`FIRST_LINES` lines of ``body[:region]`` is a data line (not a
+    ``#`` directive, blank, or a bare CSV header line) — the test :func:`walk` uses for the first
+    data line, so header lines are searched for until that line, exactly as before."""
+    off = 0
+    for _ in range(FIRST_LINES):
+        end = body.find(b"\n", off, region)
+        if end < 0:
+            return False
+        line = body[off:end]
+        stripped = line.lstrip(b"\xef\xbb\xbf")
+        if stripped.startswith(b"#") or not stripped.strip():
+            off = end + 1
+            continue
+        if family != "iis" and exchange_csv.looks_like_bare_header(decode(line)):
+            off = end + 1
+            continue
+        return True
+    return False
 
 
 def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool = True) -> Iterator[Candidate | WalkStats]:
@@ -161,21 +190,32 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
             st.nul_bytes += body.count(b"\x00")
         # header lines in this body (rare): positions and the field list each one sets
         headers: list[tuple[int, list[str] | None]] = []
-        # IIS rewrites #Fields mid-file; Exchange starts a new file instead, so past the first chunk
-        # its logs are not searched for header lines (a whole-chunk pass saved)
-        if family == "iis" or not first_seen or lineno == 0:
-            pos = 0 if body.startswith((b"#", b"\xef\xbb\xbf#")) else body.find(b"\n#")
+        # IIS rewrites #Fields mid-file; Exchange starts a new file instead, so its logs are searched
+        # for header lines only in their head (the first HEADER_REGION bytes, up to the last whole
+        # line there) until a data line has been seen: a whole-chunk pass saved
+        limit = len(body)
+        if family == "iis":
+            search = True
+        elif lineno == 0 and not first_seen:
+            search = True
+            region = body.rfind(b"\n", 0, HEADER_REGION) + 1
+            if region > 0 and _data_line_within(body, region, family):
+                limit = region
+        else:
+            search = not first_seen
+        if search:
+            pos = 0 if body.startswith((b"#", b"\xef\xbb\xbf#")) else body.find(b"\n#", 0, limit)
         else:
             pos = -1
         while pos >= 0:
             start = pos if pos == 0 else pos + 1
             end = body.find(b"\n", start)
             headers.append((start, _names_from_header(decode(body[start:end]), family)))
-            pos = body.find(b"\n#", end)
+            pos = body.find(b"\n#", end, limit)
         if not first_seen:
             # first data line: its time, and a bare CSV header line (Import-Csv layout) if any
             off = 0
-            for _ in range(12):
+            for _ in range(FIRST_LINES):
                 end = body.find(b"\n", off)
                 if end < 0:
                     break
@@ -222,8 +262,9 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
             if hn:
                 names = hn
         if count_hours and family in ("httpproxy", "iis"):
-            _count_hours(body, 0, len(body), st.hours)
-        n = body.count(b"\n")
+            n = _count_hours(body, 0, len(body), st.hours)
+        else:
+            n = body.count(b"\n")
         lineno += n
         last_start = body.rfind(b"\n", 0, len(body) - 1) + 1
         tail = body[last_start:-1]

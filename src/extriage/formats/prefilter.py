@@ -51,6 +51,27 @@ class Prefilter:
             opts.max_mem = 64 << 20
             self._re2 = re2.compile(alternation, options=opts)
 
+    def any_match(self, data: bytes) -> bool:
+        """Whether ``data`` holds any match at all (stops at the first one)."""
+        if self.empty or not data:
+            return False
+        if self._hs is not None:
+            found = False
+
+            def on_match(_id: int, _frm: int, _to: int, _flags: int, _ctx: object) -> bool:
+                nonlocal found
+                found = True
+                return True  # a true return value stops the scan
+
+            import hyperscan
+
+            try:
+                self._hs.scan(data, match_event_handler=on_match)
+            except hyperscan.ScanTerminated:  # the early stop asked for above
+                pass
+            return found
+        return self._re2.search(data) is not None
+
     def line_spans(self, chunk: bytes) -> list[tuple[int, int]]:
         """Sorted, distinct ``(start, end)`` offsets (end excludes ``\\n``) of lines holding a match."""
         if self.empty or not chunk:

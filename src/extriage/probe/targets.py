@@ -67,6 +67,9 @@ def _valid_host(host: str) -> bool:
         ipaddress.ip_address(host)
         return True
     except ValueError:
+        # An all-digit last label is a malformed IPv4 address ("300.1.1.1"), never a DNS name.
+        if host.rstrip(".").rsplit(".", 1)[-1].isdigit():
+            return False
         return bool(_HOSTNAME.match(host))
 
 

@@ -30,7 +30,13 @@ from extriage.findings import (
 from extriage.formats.sniff import family_from_path
 from extriage.scan.context import ScanContext
 from extriage.scan.pipeline import number_findings
-from extriage.scan.stages.logs import SUCCESS_OUTCOMES, LogParams, publish_pivots, scan_log_file
+from extriage.scan.stages.logs import (
+    SUCCESS_OUTCOMES,
+    LogParams,
+    pivot_log_file,
+    publish_pivots,
+    scan_log_file,
+)
 
 #: Attacker IPs that would make the second pass match most lines are not pivoted on.
 _NEVER_PIVOT_IPS = {"127.0.0.1", "::1", "", "-"}
@@ -119,8 +125,13 @@ def _pivot(ctx: ScanContext) -> None:
     events = 0
     pending: list[tuple[Finding, TimelineEvent]] = []
     hits: list[dict[str, Any]] = []
-    for outcome in ctx.map_files(scan_log_file, files, params, label="pivot"):
-        hits.extend(outcome.data.get("pivot_hits", []))
+    # logs the first pass read and hashed are searched raw first (pivot_log_file); any other (e.g.
+    # unreadable then) gets the full read, hashing included
+    hashed = [f for f in files if ctx.sha256_for(f.display()) is not None]
+    unhashed = [f for f in files if ctx.sha256_for(f.display()) is None]
+    for func, todo in ((pivot_log_file, hashed), (scan_log_file, unhashed)):
+        for outcome in ctx.map_files(func, todo, params, label="pivot"):
+            hits.extend(outcome.data.get("pivot_hits", []))
     hits.sort(key=lambda h: (h["ts"] is None, h["ts"] or datetime.min, h["source"], h["line"]))
     for h in hits:
         key = (h["source"], h["line"])

@@ -25,7 +25,8 @@ from extriage.detections.correlation import path_to_url
 from extriage.detections.loglines import Group, GroupKey, HitCollector, set_file_hash
 from extriage.detections.logrules import LogRule, RuleSet, load_rules
 from extriage.evidence.locate import LocatedFile, path_key
-from extriage.evidence.reading import read_artifact
+from extriage.evidence.reading import CHUNK, read_artifact
+from extriage.evidence.source import open_artifact
 from extriage.findings import FamilyCoverage, Outcome, SkippedFile
 from extriage.formats.logscan import Candidate, WalkStats, decode, walk
 from extriage.formats.prefilter import Prefilter
@@ -66,8 +67,11 @@ class _HeadThenRest:
 
     def read(self, n: int = -1) -> bytes:
         if self._head:
+            # the head and what follows it in one piece: a small log is then a single chunk for
+            # the walk (one prefilter scan, one header search) instead of two
             data, self._head = self._head, b""
-            return data
+            more: bytes = self._rest.read(-1 if n < 0 else max(n - len(data), 0)) if n < 0 or n > len(data) else b""
+            return data + more if more else data
         result: bytes = self._rest.read(n)
         return result
 
@@ -155,6 +159,35 @@ def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
         data={"family": fm.family, "protocol": folder_proto, "groups": collector.groups,
               "hours": dict(stats.hours), "pivot_hits": pivot_hits, "how": fm.how},
     )
+
+
+def pivot_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
+    """Worker for the second (pivot) pass over a log the first pass already read and hashed.
+
+    Most logs hold none of the pivot literals, so the raw bytes are first searched for them as a
+    whole (no hashing, no line counting, no header parsing: the first pass recorded all of that);
+    only a file with a hit is walked line by line by :func:`scan_log_file`, with identical results.
+    The search is a superset of the walk's: it covers every byte, chunk seams included.
+    """
+    pf = _prefilter(params.engine, params.pivot_literals, ())
+    if pf.empty:
+        return FileOutcome(f.display(), data={"pivot_hits": []})
+    overlap = max(len(x.encode("utf-8")) for x in pf.literals) - 1
+    hit = False
+    with open_artifact(f.ref) as raw:
+        tail = b""
+        while True:
+            chunk = raw.read(CHUNK)
+            if not chunk:
+                break
+            data = tail + chunk if tail else chunk
+            if pf.any_match(data):
+                hit = True
+                break
+            tail = data[-overlap:] if overlap > 0 else b""
+    if not hit:
+        return FileOutcome(f.display(), data={"pivot_hits": []})
+    return scan_log_file(f, params)
 
 
 def _evaluate(cand: Candidate, fm: FamilyMatch, folder_proto: str, rules: list[LogRule], params: LogParams,
