@@ -100,3 +100,15 @@ def test_install_names_the_update_that_closes_every_open_cve() -> None:
     html = render_html([r])
     assert "install KB5019758 (15.1.2375.37, Exchange 2016 CU22 Nov22SU)" in html
     assert html.count("Move to CU22 first") >= 1
+
+
+def test_summary_never_drops_open_cves_silently() -> None:
+    from extriage.report.summary import summary_paragraph
+
+    r = samples.compromised()
+    ids = [f"CVE-2021-{n}" for n in (26855, 26857, 26858, 27065, 31207, 34473, 34523, 31196)]
+    r.extras["patch"]["cves"] = [
+        {"id": i, "wave": "proxylogon", "status": "vulnerable", "known_exploited": True, "fixed_by": None} for i in ids
+    ]
+    text = summary_paragraph(r, derive_facts(r))
+    assert ", ".join(ids[:6]) + " and 2 more" in text

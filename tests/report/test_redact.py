@@ -79,6 +79,13 @@ def test_internal_ranges() -> None:
     assert not is_internal_ip("203.0.113.77") and not is_internal_ip("8.8.8.8") and not is_internal_ip("not an ip")
 
 
+def test_public_ioc_with_unspecified_address_is_kept() -> None:
+    # HAFNIUM's user agent is an indicator partners match verbatim; 0.0.0.0 names no internal machine.
+    out = Redactor().text("UA ExchangeServicesClient/0.0.0.0 from 10.1.2.3")
+    assert "ExchangeServicesClient/0.0.0.0" in out and "10.1.2.3" not in out
+    assert not is_internal_ip("0.0.0.0") and not is_internal_ip("::")
+
+
 def test_user_profile_paths_and_field_names_are_learnt() -> None:
     r = samples.attempted()
     r.findings[0].evidence[0].fields = {"cs-username": "CONTOSO\\mallory", "cs(User-Agent)": "Mozilla/5.0", "s-computername": "MBX07"}

@@ -303,7 +303,9 @@ def _attack(tree: Tree, plan: AttackPlan, rng: random.Random) -> list[dict[str, 
     )
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr("pst/export1.txt", "mailbox export placeholder\r\n")
+        # a fixed member time (the staging time), not "now": same seed, same bytes
+        member = zipfile.ZipInfo("pst/export1.txt", date_time=t_stage.timetuple()[:6])
+        zf.writestr(member, "mailbox export placeholder\r\n")
     put("C:\\ProgramData\\it.zip", archive.getvalue(), "staging archive", t_stage, shell=False)
     put(
         "C:\\ProgramData\\powercat.ps1",

@@ -42,11 +42,13 @@ _HOSTNAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9][A-Za-z0-9-]{0,62}(?:\.[A-Za-
 _ACCOUNT = re.compile(r"^(?=.*[A-Za-z])[^\s/~?#<>\[\]:;,|=*\"']{2,256}$")
 
 #: Address ranges that are internal to an organisation (RFC 1918, RFC 6598, loopback, link-local, ULA).
-#: Python's ``is_private`` also covers the documentation ranges, which are not internal.
+#: Python's ``is_private`` also covers the documentation ranges, which are not internal. The unspecified
+#: addresses (0.0.0.0, ::) name no machine and are part of public IOCs (the HAFNIUM user agent
+#: ``ExchangeServicesClient/0.0.0.0``), so they are kept.
 INTERNAL_NETWORKS = [
     ipaddress.ip_network(n)
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-              "0.0.0.0/8", "fc00::/7", "fe80::/10", "::1/128", "::/128")
+              "fc00::/7", "fe80::/10", "::1/128")
 ]
 
 

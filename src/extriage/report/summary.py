@@ -80,8 +80,9 @@ def summary_paragraph(result: ScanResult, facts: Facts) -> str:
         sentences.append(f"{len(facts.webshells)} web shell file(s) found.")
     if facts.patch is not None:
         vuln = facts.patch.vulnerable()
+        more = f" and {len(vuln) - 6} more" if len(vuln) > 6 else ""  # never drop open CVEs silently
         state = (
-            f"vulnerable to {', '.join(c.id for c in vuln[:6])}" if vuln else "not vulnerable to the tracked CVEs"
+            f"vulnerable to {', '.join(c.id for c in vuln[:6])}{more}" if vuln else "not vulnerable to the tracked CVEs"
         )
         sentences.append(f"Build {facts.patch.build or 'unknown'} ({facts.patch.product} {facts.patch.level}) is {state}.".replace("  ", " "))
     sentences.append(coverage_sentence(result, detailed=False))
