@@ -69,6 +69,22 @@ def test_26855_backendcookie_variant_found() -> None:
     assert classify("httpproxy", line, FIELDS) == [("PL-26855-SSRF", "backend-cookie", Outcome.SUCCESS)]
 
 
+@pytest.mark.parametrize(
+    ("anchor", "case", "outcome"),
+    [
+        # the cookie alone names autodiscover: only the exploit's first step, even when answered 200
+        ("", "autodiscover", Outcome.ATTEMPT),
+        # an AnchorMailbox naming a deeper target decides, whatever the cookie says
+        ("ServerInfo~a]@exsrv.dom:444/mapi/emsmdb/?#", "mapi", Outcome.SUCCESS),
+    ],
+)
+def test_26855_backendcookie_to_autodiscover_is_an_attempt(anchor: str, case: str, outcome: Outcome) -> None:
+    line = hp_row(DateTime="2021-03-03T06:49:42Z", Protocol="Ecp", UrlStem="/ecp/y.js", ClientIpAddress="203.0.113.9",
+                  AnchorMailbox=anchor,
+                  BackEndCookie="Server~a]@exsrv.dom:444/autodiscover/autodiscover.xml?#~1942062522", HttpStatus="200")
+    assert classify("httpproxy", line, FIELDS) == [("PL-26855-SSRF", case, outcome)]
+
+
 def test_26855_benign_rows_do_not_match(shared_data) -> None:  # type: ignore[no-untyped-def]
     legit = hp_row(DateTime="2023-01-11T16:01:44Z", Protocol="PowerShell", UrlStem="/powershell",
                    AnchorMailbox="ServerVersion~Version 15.1 (Build 2374.0)",

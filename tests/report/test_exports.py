@@ -252,3 +252,14 @@ def test_two_results_for_the_same_server(tmp_path: Path) -> None:
     bundle = stix2.parse((tmp_path / "stix-bundle.json").read_text(encoding="utf-8"), allow_custom=False)
     assert sum(1 for o in bundle.objects if o.type == "identity" and o.identity_class == "system") == 1
     assert len(list(tmp_path.glob("timeline-*.csv"))) == 2
+
+
+def test_loopback_is_never_an_indicator() -> None:
+    """The ProxyLogon shell write arrives over \\\\127.0.0.1\\C$: the server itself, not an attacker."""
+    from extriage.findings import Confidence, Finding, Indicators, Outcome, ScanResult, Severity
+    from extriage.report.indicators import collect_indicators
+
+    f = Finding("EVT-SHARE-WEBSHELL-WRITE", "share write", Severity.CRITICAL, Confidence.HIGH, Outcome.WEBSHELL,
+                indicators=Indicators(client_ips=["127.0.0.1", "::1", "0.0.0.0", "161.35.45.41"]), id="F0001")
+    rows = collect_indicators([ScanResult(evidence_path="x", findings=[f])])
+    assert [r.value for r in rows if r.type == "ip"] == ["161.35.45.41"]

@@ -6,6 +6,7 @@ it. Every export (CSV, STIX, MISP) uses this one list so they agree.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -56,6 +57,16 @@ class IndicatorRow:
 
 
 
+def _is_self(value: str) -> bool:
+    """Loopback/unspecified addresses name the server itself (e.g. the admin-share write of the
+    ProxyLogon web shell from 127.0.0.1), never an attacker: no indicator for anyone."""
+    try:
+        ip = ipaddress.ip_address(value.strip("[]"))
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_unspecified
+
+
 def collect_indicators(results: list[ScanResult], include_info: bool = False) -> list[IndicatorRow]:
     rows: dict[tuple[str, str], IndicatorRow] = {}
     for r in results:
@@ -65,7 +76,7 @@ def collect_indicators(results: list[ScanResult], include_info: bool = False) ->
                 continue
             for attr, kind in TYPES.items():
                 for value in getattr(f.indicators, attr):
-                    if not value:
+                    if not value or (kind == "ip" and _is_self(value)):
                         continue
                     key = (kind, value if kind != "sha256" else value.lower())
                     row = rows.get(key)

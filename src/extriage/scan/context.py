@@ -9,6 +9,7 @@ the context merges into the result in the main process.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -79,6 +80,7 @@ class ScanContext:
         self._progress = progress
         self._hashed: dict[str, int] = {}  # display path -> index in result.files
         self.shared: dict[str, Any] = {}  # facts stages leave for later stages (documented by the writer)
+        self._pool: cf.ProcessPoolExecutor | None = None
 
     # -- results -----------------------------------------------------------------------------
     def add_finding(self, finding: Finding) -> None:
@@ -142,24 +144,52 @@ class ScanContext:
                 self.progress(label, done, total)
                 yield outcome
             return
-        with cf.ProcessPoolExecutor(max_workers=workers) as pool:
-            # Small files go to the workers in batches: one task per file costs ~1 ms of pickling and
-            # IPC, which dominates for thousands of hourly logs of a few dozen KB.
+        pool = self._executor(workers)
+        # Small files go to the workers in batches: one task per file costs ~1 ms of pickling and
+        # IPC, which dominates for thousands of hourly logs of a few dozen KB.
+        try:
             futures = {pool.submit(_safe_batch, func, batch, params): batch for batch in _batches(todo, workers)}
-            for fut in cf.as_completed(futures):
-                batch = futures[fut]
-                try:
-                    outcomes = fut.result()
-                except Exception as exc:  # worker died (e.g. killed): never lose the file silently
-                    outcomes = [
-                        FileOutcome(f.display(), skipped=[SkippedFile(f.display(), f"worker failed: {exc}")])
-                        for f in batch
-                    ]
-                for f, outcome in zip(batch, outcomes, strict=True):
-                    self.merge(outcome)
-                    done += f.ref.size
-                    self.progress(label, done, total)
-                    yield outcome
+        except cf.BrokenExecutor:  # a worker died in an earlier stage: start afresh, once
+            self.close()
+            pool = self._executor(workers)
+            futures = {pool.submit(_safe_batch, func, batch, params): batch for batch in _batches(todo, workers)}
+        broken = False
+        for fut in cf.as_completed(futures):
+            batch = futures[fut]
+            try:
+                outcomes = fut.result()
+            except Exception as exc:  # worker died (e.g. killed): never lose the file silently
+                broken = broken or isinstance(exc, cf.BrokenExecutor)
+                outcomes = [
+                    FileOutcome(f.display(), skipped=[SkippedFile(f.display(), f"worker failed: {exc}")])
+                    for f in batch
+                ]
+            for f, outcome in zip(batch, outcomes, strict=True):
+                self.merge(outcome)
+                done += f.ref.size
+                self.progress(label, done, total)
+                yield outcome
+        if broken:
+            self.close()
+
+    def _executor(self, workers: int) -> cf.ProcessPoolExecutor:
+        """One pool of worker processes for the whole scan (every stage's :meth:`map_files`).
+
+        Workers are *spawned* fresh, not forked: a forked worker starts as a copy of the main
+        process (all CLI, report and rule imports, the results so far), which counts again in each
+        worker's memory; a spawned one imports only what its tasks need (the logs stage: ~25 MB).
+        Started once per scan, the import cost is paid once and worker caches (compiled prefilters,
+        parsed rules) stay warm from the logs stage to the pivot pass.
+        """
+        if self._pool is None:
+            self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes (idempotent); :func:`run_scan` calls it when the scan ends."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 #: Batches of small files sent to one worker task: at most this many bytes / files each.

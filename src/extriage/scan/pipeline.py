@@ -35,18 +35,23 @@ def run_scan(
     ctx = ScanContext(inventory, result, options, progress)
     ordered = sorted(stages if stages is not None else default_stages(), key=lambda s: s.phase)
     numbered = False
-    for stage in ordered:
-        if not numbered and stage.phase >= CORRELATE_PHASE:
-            number_findings(result)
-            numbered = True
-        try:
-            stage.run(ctx)
-        except Exception as exc:  # a bug in one stage must not lose what the others found
-            name = getattr(stage, "name", type(stage).__name__)
-            result.coverage.warn(
-                f"The {name} stage failed ({type(exc).__name__}: {exc}); its checks are missing from this report."
-            )
-            result.extras.setdefault("stage_errors", {})[name] = f"{type(exc).__name__}: {exc}"
+    try:
+        for stage in ordered:
+            if not numbered and stage.phase >= CORRELATE_PHASE:
+                number_findings(result)
+                numbered = True
+            try:
+                stage.run(ctx)
+            except Exception as exc:  # a bug in one stage must not lose what the others found
+                name = getattr(stage, "name", type(stage).__name__)
+                result.coverage.warn(
+                    f"The {name} stage failed ({type(exc).__name__}: {exc}); its checks are missing from this report."
+                )
+                result.extras.setdefault("stage_errors", {})[name] = f"{type(exc).__name__}: {exc}"
+            # idle workers of one stage must not sit beside the next stage's own pool (memory)
+            ctx.close()
+    finally:
+        ctx.close()  # the worker processes shared by the stages
     number_findings(result)
     result.timeline.sort(key=lambda e: (e.timestamp, e.source, e.line or 0))
     result.finished = datetime.now(UTC)

@@ -410,8 +410,11 @@ def _run(
             batch = items[a:b]
             _absorb(ctx, work, items, batch, content.examine_batch(batch, params), totals, total)
         return totals
-    forking = "fork" in mp.get_all_start_methods()
-    context = mp.get_context("fork") if forking else None
+    # Spawned, not forked (perf-core): a forked worker carries a copy of the whole main process
+    # (~90 MB by this stage) in its resident memory, which broke the scan's < 300 MB budget for the
+    # process tree; spawned workers build the rules in the initializer and get batches pickled.
+    forking = False
+    context = mp.get_context("spawn")
     content.share_items(items if forking else None)
     try:
         with cf.ProcessPoolExecutor(
