@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from rich.console import Console
 
 from extriage.findings import (
-    Confidence,
     AttackStory,
+    Confidence,
     EvidenceLine,
     Finding,
     Outcome,
@@ -20,7 +20,7 @@ from extriage.findings import (
 )
 from extriage.report.terminal import render_scan
 
-HUGE = "16" + "A" * 50_000
+HUGE = "16" + "A" * 20_000
 
 
 def test_huge_attacker_values_are_clipped_everywhere_in_the_summary() -> None:
@@ -42,5 +42,6 @@ def test_huge_attacker_values_are_clipped_everywhere_in_the_summary() -> None:
     render_scan(result, console)
     text = console.file.getvalue()  # type: ignore[attr-defined]
     assert len(text) < 20_000, len(text)
-    assert "ProxyLogon attack chain from 16AAAA" in text and "…" in text
-    assert "F0001" in text and "VERDICT: COMPROMISED" in text
+    flat = " ".join(text.split())
+    assert "ProxyLogon attack chain from 16AAAA" in flat and "A … (success)" in flat
+    assert "ip: 16AAAA" in flat and "AnchorMailbox=16AAAA" in flat and "VERDICT: COMPROMISED" in flat

@@ -20,7 +20,7 @@ from extriage.evidence.source import ArtifactRef, SourceSpec
 from extriage.findings import ScanResult
 from extriage.formats.logscan import Candidate, WalkStats, walk
 from extriage.formats.prefilter import Prefilter
-from extriage.scan import stages as _stages  # noqa: F401 - package import for monkeypatching below
+from extriage.scan import context
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 from extriage.scan.stages import correlate, logs
@@ -66,7 +66,8 @@ def _order_free(doc: dict[str, Any]) -> dict[str, Any]:
             "activity": doc["activity"], "pivots": doc["extras"]["logs"]["pivots"]}
 
 
-def test_one_worker_and_two_workers_agree(server: Path) -> None:
+def test_one_worker_and_two_workers_agree(server: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(context, "PARALLEL_MIN_BYTES", 0)  # the tree is small: use the pool anyway
     one = _canonical(run_scan(str(server), ScanOptions(jobs=1)))
     two = _canonical(run_scan(str(server), ScanOptions(jobs=2)))
     assert one["findings"], "the generated server must produce findings, or this test proves nothing"

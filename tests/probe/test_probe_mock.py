@@ -80,7 +80,7 @@ def test_every_build_variant(farm: Farm) -> None:
     e10 = r["ex2010"]
     assert (e10.build, e10.confidence) == ("14.3.513.0", "exact")
     # RU32 carries the CVE-2021-26857 fix; ProxyShell/ProxyNotShell do not apply to Exchange 2010.
-    assert (states(e10)["proxylogon"], states(e10)["proxyshell"]) == ("patched", "patched")
+    assert (states(e10)["proxylogon"], states(e10)["proxyshell"], states(e10)["proxynotshell"]) == ("patched", "not-affected", "not-affected")
     assert "not affected" in e10.waves["proxyshell"].reason
     e10n = r["ex2010-noheader"]
     assert (e10n.build, e10n.confidence) == ("14.3.496.0", "exact") and e10n.source is not None
@@ -268,3 +268,12 @@ def test_enumerate_turns_cu_only_into_inferred(farm: Farm) -> None:
     w = res[farm["ecp-wildcard"]]
     assert w.confidence == "cu-only" and any("answers 200" in n for n in w.notes)
     assert "enumerate" not in [o.label for o in w.observations]
+
+
+def test_confirm_skips_the_ssrf_check_on_exchange_2010(farm: Farm) -> None:
+    """2010 has no CAFE front end: CVE-2021-26855 does not apply, so the x.js request would prove nothing."""
+    r = run([farm["ex2010-noheader"]], confirm=True)[farm["ex2010-noheader"]]
+    assert states(r)["proxylogon"] == "vulnerable"  # CVE-2021-26857 (UM), from the build
+    assert r.waves["proxylogon"].cves == ["CVE-2021-26857"]
+    assert r.confirmations["proxylogon"].startswith("not tested")
+    assert "confirm-proxylogon" not in {o.label for o in r.observations}

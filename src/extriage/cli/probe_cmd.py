@@ -180,9 +180,14 @@ def probe(
         out.print(
             f"{len(results)} targets in {elapsed:.1f}s: {summary}. Mode: {'confirm' if confirm else 'version-only (GET, no exploit requests)'}."
         )
-        if any(r.worst in (State.UNKNOWN, State.ERROR) for r in results):
+        if any(_undecided(r) for r in results):
             out.print(
                 "Targets marked error/unknown were NOT shown to be safe: check them by hand or with 'extriage patch-status'."
+            )
+        elif any(r.waves.get("other-kev") and r.waves["other-kev"].state is State.UNKNOWN for r in results):
+            out.print(
+                "Other known-exploited CVEs (e.g. CVE-2024-21410, closed by Extended Protection) cannot be decided "
+                "from the network: check Extended Protection on each server (HealthChecker)."
             )
     raise typer.Exit(_exit_code(results))
 
@@ -199,10 +204,22 @@ def _run(
     return asyncio.run(probe_all(parsed, opts, assess, on_done))
 
 
+#: The waves a remote check can decide. "other-kev" holds CVEs such as CVE-2024-21410 that no build
+#: number settles (Extended Protection is invisible from outside): its "unknown" is reported in the
+#: table and JSON but does not make a fleet of patched servers "undecided".
+DECIDABLE_WAVES = ("proxylogon", "proxyshell", "proxynotshell")
+
+
+def _undecided(r: TargetResult) -> bool:
+    return r.error is not None or any(
+        r.waves[w].state in (State.ERROR, State.UNKNOWN) for w in DECIDABLE_WAVES if w in r.waves
+    )
+
+
 def _exit_code(results: list[TargetResult]) -> int:
     worst = overall(results) if results else State.UNKNOWN
     if worst in (State.VULNERABLE, State.VULNERABLE_UNLESS_SU):
         return EXIT_VULNERABLE
-    if any(r.worst in (State.ERROR, State.UNKNOWN) for r in results):
+    if not results or any(_undecided(r) for r in results):
         return EXIT_INCOMPLETE
     return EXIT_OK

@@ -39,7 +39,12 @@ _NEEDS = (State.VULNERABLE, State.VULNERABLE_UNLESS_SU, State.UNKNOWN)
 async def run_confirmations(probe: TargetProbe, start: int) -> None:
     r = probe.result
     conf = r.confirmations
-    if r.waves["proxylogon"].state in _NEEDS:
+    pl = r.waves["proxylogon"]
+    if pl.state in _NEEDS and pl.cves and "CVE-2021-26855" not in pl.cves:
+        # e.g. Exchange 2010: only CVE-2021-26857 (UM) applies; the x.js cookie request tests the
+        # front-end SSRF, which 2010 does not have, so its answer would say nothing.
+        conf["proxylogon"] = "not tested: CVE-2021-26855 (the SSRF this request checks) does not apply to this build"
+    elif pl.state in _NEEDS:
         obs, facts = await probe.get(
             "confirm-proxylogon", PROXYLOGON_PATH, headers={"Cookie": PROXYLOGON_COOKIE}
         )

@@ -28,6 +28,7 @@ STATE_STYLE = {
     State.UNKNOWN: "magenta",
     State.MITIGATED: "cyan",
     State.PATCHED: "green",
+    State.NOT_AFFECTED: "green",
     State.NOT_EXCHANGE: "dim",
 }
 WAVE_TITLES = {

@@ -22,6 +22,7 @@ class State(enum.StrEnum):
     VULNERABLE = "vulnerable"
     VULNERABLE_UNLESS_SU = "vulnerable-unless-su"
     PATCHED = "patched"
+    NOT_AFFECTED = "not-affected"  # the wave's CVEs do not apply to the product (e.g. ProxyShell on 2010)
     MITIGATED = "mitigated"
     NOT_EXCHANGE = "not-exchange"
     UNKNOWN = "unknown"
@@ -30,12 +31,13 @@ class State(enum.StrEnum):
 
 #: Worst first: sorting and "the host verdict is the worst node" use this.
 RANK: dict[State, int] = {
-    State.VULNERABLE: 6,
-    State.VULNERABLE_UNLESS_SU: 5,
-    State.ERROR: 4,
-    State.UNKNOWN: 3,
-    State.MITIGATED: 2,
-    State.PATCHED: 1,
+    State.VULNERABLE: 7,
+    State.VULNERABLE_UNLESS_SU: 6,
+    State.ERROR: 5,
+    State.UNKNOWN: 4,
+    State.MITIGATED: 3,
+    State.PATCHED: 2,
+    State.NOT_AFFECTED: 1,
     State.NOT_EXCHANGE: 0,
 }
 
@@ -143,7 +145,7 @@ def verdict_for_build(build: str, assess: AssessFn | None) -> BuildVerdict:
             ids = set(builds.WAVES.get(wave, []))
             if ids and ids <= not_applicable:
                 waves[wave] = WaveState(
-                    State.PATCHED,
+                    State.NOT_AFFECTED,
                     sorted(ids),
                     reason=f"not affected: these CVEs do not apply to {a.product or 'this product'}",
                 )

@@ -29,9 +29,16 @@ _OUTCOME_STYLE = {
 #: Raw evidence lines shown per finding in the terminal (the JSON has all kept lines).
 EVIDENCE_LINES = 3
 RAW_WIDTH = 400
+#: Longest single value (title, indicator, parsed field) shown; attacker-controlled fields can be up to the
+#: 1 MB line cap, which would flood the terminal (and Rich wraps such a word very slowly). JSON keeps them whole.
+VALUE_WIDTH = 300
 #: Parsed fields worth a line of their own (the cmdlet/parameter/payload of CVE-2021-27065, ...).
 KEY_FIELDS = ("Cmdlet", "Parameter", "Payload", "WrittenPath", "written_file_in_evidence", "AnchorMailbox",
               "BackEndCookie", "HttpStatus", "sc-status")
+
+
+def _clip(text: str, width: int = VALUE_WIDTH) -> str:
+    return text if len(text) <= width else text[:width] + " …"
 
 
 def _minute(ts: datetime | None) -> str:
@@ -46,7 +53,7 @@ def _t(ts: object) -> str:
 
 def render_scan(result: ScanResult, console: Console, evidence_lines: int = EVIDENCE_LINES) -> None:
     style = _VERDICT_STYLE.get(result.verdict, "bold")
-    console.print(f"[{style}] VERDICT: {result.verdict.value.upper()} [/] {escape(result.verdict_reason)}")
+    console.print(f"[{style}] VERDICT: {result.verdict.value.upper()} [/] {escape(_clip(result.verdict_reason, RAW_WIDTH))}")
     if result.waves:
         console.print("Per wave: " + ", ".join(f"{escape(w)}={v.value}" for w, v in result.waves.items()))
     console.print(f"Evidence: {escape(result.evidence_path)}  (layout: {escape(result.layout)}"
@@ -62,13 +69,13 @@ def _stories(result: ScanResult, console: Console) -> None:
     console.rule("Attack story")
     for story in result.stories:
         ostyle = _OUTCOME_STYLE.get(story.outcome, "")
-        console.print(f"[bold]{escape(story.title)}[/] [{ostyle}]({story.outcome.value})[/] "
+        console.print(f"[bold]{escape(_clip(story.title))}[/] [{ostyle}]({story.outcome.value})[/] "
                       f"{_t(story.first_seen)} → {_t(story.last_seen)}")
         for step in story.steps:
             ids = ", ".join(step.finding_ids)
-            console.print(f"  {_t(step.timestamp)}  {escape(step.title)}" + (f"  [dim]{escape(ids)}[/]" if ids else ""))
+            console.print(f"  {_t(step.timestamp)}  {escape(_clip(step.title))}" + (f"  [dim]{escape(ids)}[/]" if ids else ""))
             if step.detail:
-                console.print(f"      [dim]{escape(step.detail)}[/]")
+                console.print(f"      [dim]{escape(_clip(step.detail))}[/]")
 
 
 def _findings(result: ScanResult, console: Console, evidence_lines: int) -> None:
@@ -85,7 +92,7 @@ def _finding(f: Finding, console: Console, evidence_lines: int) -> None:
     ostyle = _OUTCOME_STYLE.get(f.outcome, "")
     ids = " ".join(f.cves + f.attack)
     console.print(f"[bold]{escape(f.id)}[/] [{ostyle}]{f.outcome.value}[/] {f.severity.label()}/{f.confidence.label()} "
-                  f"[bold]{escape(f.title)}[/]" + (f" [dim]{escape(ids)}[/]" if ids else ""))
+                  f"[bold]{escape(_clip(f.title))}[/]" + (f" [dim]{escape(ids)}[/]" if ids else ""))
     span = _t(f.first_seen) if f.first_seen == f.last_seen else f"{_t(f.first_seen)} → {_t(f.last_seen)}"
     console.print(f"    {span}; {f.count} record{'s' if f.count != 1 else ''}; rule {escape(f.rule_id)}")
     ind = f.indicators
@@ -93,13 +100,13 @@ def _finding(f: Finding, console: Console, evidence_lines: int) -> None:
     for label, values in (("ip", ind.client_ips), ("ua", ind.user_agents), ("url", ind.urls), ("path", ind.paths),
                           ("account", ind.accounts), ("sha256", ind.hashes)):
         if values:
-            parts.append(f"{label}: " + ", ".join(values[:5]) + (f" (+{len(values) - 5})" if len(values) > 5 else ""))
+            parts.append(f"{label}: " + ", ".join(_clip(v) for v in values[:5]) + (f" (+{len(values) - 5})" if len(values) > 5 else ""))
     if parts:
         console.print("    " + escape("; ".join(parts)))
     if f.evidence:
         keys = [(k, f.evidence[0].fields[k]) for k in KEY_FIELDS if f.evidence[0].fields.get(k)]
         if keys:
-            console.print("    " + escape("; ".join(f"{k}={v}" for k, v in keys)), soft_wrap=True)
+            console.print("    " + escape("; ".join(f"{k}={_clip(str(v))}" for k, v in keys)), soft_wrap=True)
     for e in f.evidence[:evidence_lines]:
         where = f"{e.source}:{e.line}" if e.line is not None else e.source
         raw = e.raw if len(e.raw) <= RAW_WIDTH else e.raw[:RAW_WIDTH] + " …"
@@ -132,7 +139,7 @@ def _coverage(result: ScanResult, console: Console) -> None:
     if cov.skipped:
         console.print(f"[bold]Not read (or not completely): {len(cov.skipped)}[/]")
         for s in cov.skipped[:50]:
-            console.print(f"  {escape(s.path)}: {escape(s.reason)}" + (" (partly read)" if s.partial else ""))
+            console.print(f"  {escape(_clip(s.path))}: {escape(_clip(s.reason))}" + (" (partly read)" if s.partial else ""))
         if len(cov.skipped) > 50:
             console.print(f"  … and {len(cov.skipped) - 50} more (see the JSON report)")
     console.print(f"{len(result.files):,} evidence files read and hashed (SHA-256 in the JSON report).")

@@ -136,7 +136,7 @@ class ScanContext:
         total = sum(f.ref.size for f in todo) or 1
         done = 0
         workers = self.options.workers()
-        if workers <= 1 or len(todo) <= 1:
+        if workers <= 1 or len(todo) <= 1 or total < PARALLEL_MIN_BYTES:
             for f in todo:
                 outcome = _safe_call(func, f, params)
                 self.merge(outcome)
@@ -191,6 +191,9 @@ class ScanContext:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
+
+#: Less work than this (bytes) is done in the main process: starting worker processes costs more.
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 
 #: Batches of small files sent to one worker task: at most this many bytes / files each.
 BATCH_BYTES = 8 * 1024 * 1024
