@@ -221,3 +221,19 @@ def test_unusable_apphost_is_an_error_not_absent_from_the_evidence() -> None:
     assert all(m.state == "unknown" for m in broken.mitigations if m.id.startswith("rewrite"))
     missing = verify(MemorySource({}))
     assert any(APPHOST in m.not_checked for m in missing.mitigations) and not missing.errors
+
+
+def test_fleet_probe_file_needs_the_target_of_this_evidence(tmp_path: Path, shared_data: Path) -> None:
+    ev = make_tree(tmp_path / "ev", shared_data)
+    one = json.loads(_probe(tmp_path, "mitigated", "mitigated").read_text())
+    other = json.loads(json.dumps(one["results"][0]))
+    other["target"] = "mail2.example.test"
+    other["nodes"] = [{"name": "EXCH02"}]
+    fleet = tmp_path / "fleet.json"
+    fleet.write_text(json.dumps({**one, "results": [one["results"][0], other]}))
+    r = runner.invoke(app, ["mitigation", "verify", str(ev), "--probe-json", str(fleet)])
+    assert r.exit_code == 2 and "2 targets" in r.output and "--probe-target" in r.output
+    r = runner.invoke(app, ["mitigation", "verify", str(ev), "--probe-json", str(fleet), "--probe-target", "exch02", "--json", "-"])
+    assert json.loads(r.stdout)["probe"]["targets"] == ["mail2.example.test"]
+    r = runner.invoke(app, ["mitigation", "verify", str(ev), "--probe-json", str(fleet), "--probe-target", "nothere"])
+    assert r.exit_code == 2 and "no probe result matches" in r.output

@@ -66,19 +66,27 @@ def verify_cmd(
     probe_json: str | None = typer.Option(
         None, "--probe-json", help="Result of 'extriage probe --confirm --json' to cross-reference with."
     ),
+    probe_target: str | None = typer.Option(
+        None, "--probe-target", help="Which target of a multi-target probe result is this server (host, URL or node name)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal table."),
 ) -> None:
     """Per mitigation: in-force, absent, partial, overridden or unknown, with the deciding file and element.
 
     Exit codes: 0 all in force (or not applicable), 40 some absent/partial/overridden, 41 some unknown, 2 error.
     """
-    from extriage.detections.mitigations.probe_xref import ProbeJsonError, cross_reference, load_probe_json
+    from extriage.detections.mitigations.probe_xref import (
+        ProbeJsonError,
+        cross_reference,
+        load_probe_json,
+        select_probe_results,
+    )
 
     check_output_outside(json_out, path)
     probe = None
     if probe_json:
         try:
-            probe = load_probe_json(probe_json)
+            probe = select_probe_results(load_probe_json(probe_json), probe_target)
         except ProbeJsonError as exc:
             fail(str(exc))
     report = _verify_path(path)

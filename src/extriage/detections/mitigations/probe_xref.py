@@ -63,6 +63,38 @@ def live_state(result: dict[str, Any], wave: str) -> tuple[str, str]:
     return "not-run", "no --confirm check for this wave in the probe result"
 
 
+def _names(result: dict[str, Any]) -> list[str]:
+    names = [str(result.get("target") or ""), str(result.get("url") or "")]
+    for node in result.get("nodes") or []:
+        if isinstance(node, dict):
+            names.append(str(node.get("name") or node.get("fe_server") or ""))
+    return [n for n in names if n]
+
+
+def select_probe_results(probe: dict[str, Any], target: str | None) -> dict[str, Any]:
+    """Keep the probe results of the server this evidence belongs to.
+
+    One evidence set is one server: comparing it with every target of a fleet probe only produces
+    "cannot compare" noise. With one result it is taken; with several, ``target`` (a host name, URL
+    or X-FEServer node name, case-insensitive substring) must pick it, else ProbeJsonError says which
+    targets the file holds.
+    """
+    results = [r for r in probe.get("results", []) if isinstance(r, dict)]
+    if target:
+        wanted = target.lower()
+        chosen = [r for r in results if any(wanted in n.lower() for n in _names(r))]
+        if not chosen:
+            raise ProbeJsonError(f"no probe result matches --probe-target {target!r}")
+        return {**probe, "results": chosen}
+    if len(results) > 1:
+        shown = ", ".join(str(r.get("target")) for r in results[:10]) + (" …" if len(results) > 10 else "")
+        raise ProbeJsonError(
+            f"the probe result holds {len(results)} targets ({shown}): name the one this evidence belongs "
+            "to with --probe-target"
+        )
+    return {**probe, "results": results}
+
+
 def cross_reference(report: VerifyReport, probe: dict[str, Any]) -> dict[str, Any]:
     """Compare per wave and per probed target; the result is stored in ``report.probe`` too."""
     rows: list[dict[str, Any]] = []
