@@ -263,3 +263,15 @@ def test_loopback_is_never_an_indicator() -> None:
                 indicators=Indicators(client_ips=["127.0.0.1", "::1", "0.0.0.0", "161.35.45.41"]), id="F0001")
     rows = collect_indicators([ScanResult(evidence_path="x", findings=[f])])
     assert [r.value for r in rows if r.type == "ip"] == ["161.35.45.41"]
+
+
+def test_markdown_carries_the_mitigation_state() -> None:
+    from extriage.findings import ScanResult
+    from extriage.report.markdown import render_markdown
+
+    r = ScanResult(evidence_path="x")
+    r.extras["mitigation"] = {"mitigations": [
+        {"id": "proxylogon-url-rewrite", "title": "ProxyLogon URL Rewrite rules", "state": "overridden",
+         "reason": "removed by <remove> in ecp/web.config"}]}
+    md = render_markdown([r])
+    assert "Interim mitigations" in md and "ProxyLogon URL Rewrite rules" in md and "overridden" in md

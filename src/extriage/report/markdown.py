@@ -79,6 +79,10 @@ def render_markdown(results: list[ScanResult], tlp: str = "amber", redacted: boo
         if facts.patch and facts.patch.recommended_update():
             out.append(f"**Install:** {md_text(facts.patch.recommended_update())}")
             out += [f"- {md_text(a)}" for a in facts.patch.recommendation]
+        if facts.mitigation:
+            out.append("")
+            out.append("**Interim mitigations** (from the IIS configuration and registry in the evidence):")
+            out += [f"- {md_text(title)}: {md_text(state)}" for title, state in facts.mitigation]
         out.append("")
         out.append("### What to do now")
         out.append("")
