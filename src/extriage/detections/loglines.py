@@ -107,11 +107,15 @@ class HitCollector:
             f.touch(o.first_seen)
             f.touch(o.last_seen)
             f.indicators.merge(o.indicators)
-            room = MAX_EVIDENCE - len(f.evidence)
-            if room > 0:
-                f.evidence.extend(o.evidence[:room])
-            f.evidence.sort(key=lambda e: (e.timestamp is None, e.timestamp or datetime.min, e.source, e.line or 0))
-            mine.events.extend(g.events[: max(0, MAX_EVENTS * 4 - len(mine.events))])
+            # keep the EARLIEST lines of both sides, not whichever worker finished first: the same
+            # evidence gives the same report whatever the number of workers
+            f.evidence = sorted(
+                f.evidence + o.evidence,
+                key=lambda e: (e.timestamp is None, e.timestamp or datetime.min, e.source, e.line or 0),
+            )[:MAX_EVIDENCE]
+            mine.events = sorted(
+                mine.events + g.events, key=lambda e: (e.timestamp, e.source, e.line or 0)
+            )[: MAX_EVENTS * 4]
 
 
 def set_file_hash(groups: dict[GroupKey, Group], source: str, sha256: str) -> None:
