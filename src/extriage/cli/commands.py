@@ -18,11 +18,4 @@ COMMAND_MODULES = [
 
 def register(app: typer.Typer) -> None:
     for name in COMMAND_MODULES:
-        full = f"extriage.cli.{name}"
-        try:
-            module = importlib.import_module(full)
-        except ModuleNotFoundError as exc:
-            if exc.name == full:  # not written yet (during development)
-                continue
-            raise
-        module.register(app)
+        importlib.import_module(f"extriage.cli.{name}").register(app)
