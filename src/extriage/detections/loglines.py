@@ -8,6 +8,7 @@ from one address are one finding with ``count=10000``, not 10,000 findings.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -82,6 +83,8 @@ class HitCollector:
             values: list[str] = getattr(ind, kind)
             for n in names:
                 v = fields.get(n, "").strip()
+                if kind == "client_ips":
+                    v = client_ip(v)  # a junk field (attacker-controlled bytes) is never an "attacker IP"
                 if v and v not in values:
                     values.append(v)
         f.indicators.merge(ind)
@@ -93,7 +96,7 @@ class HitCollector:
             ips = rule.indicators.get("client_ips", [])
             group.events.append(TimelineEvent(
                 timestamp=ts, source=source, line=lineno, kind="request" if family in ("iis", "httpproxy") else "log",
-                summary=f"[{case.title}] {summary}", client_ip=fields.get(ips[0], "") if ips else "", raw=cap_raw(raw),
+                summary=f"[{case.title}] {summary}", client_ip=client_ip(fields.get(ips[0], "")) if ips else "", raw=cap_raw(raw),
             ))
 
     def merge(self, other: dict[GroupKey, Group]) -> None:
@@ -116,6 +119,25 @@ class HitCollector:
             mine.events = sorted(
                 mine.events + g.events, key=lambda e: (e.timestamp, e.source, e.line or 0)
             )[: MAX_EVENTS * 4]
+
+
+def client_ip(value: str) -> str:
+    """The canonical IP address in a client-address field (``1.2.3.4``, ``1.2.3.4:5678``,
+    ``[::1]:443``, ``::1``), or "" when the field holds no address."""
+    text = value.strip()
+    if not text or len(text) > 64:
+        return ""
+    candidates = [text]
+    if text.startswith("[") and "]" in text:
+        candidates.append(text[1 : text.index("]")])
+    elif text.count(":") == 1:
+        candidates.append(text.split(":", 1)[0])
+    for c in candidates:
+        try:
+            return str(ipaddress.ip_address(c))
+        except ValueError:
+            continue
+    return ""
 
 
 def set_file_hash(groups: dict[GroupKey, Group], source: str, sha256: str) -> None:
