@@ -595,7 +595,8 @@ class WebFilesLinkStage:
         for event in ctx.result.timeline:
             if event.kind == "file-modified" or not event.raw:
                 continue
-            low = event.raw.lower().replace("%2f", "/")
+            # event records are JSON: paths in them are written with escaped backslashes
+            low = event.raw.lower().replace("%2f", "/").replace("\\\\", "\\")
             for finding, terms in needles:
                 if not any(t in low for t in terms):
                     continue
