@@ -176,65 +176,42 @@ def yara_reason(hit: dict[str, Any], extension: str = "") -> Reason:
     )
 
 
+#: Targeted content checks whose verdict does not depend on the file: check -> (rule id, title,
+#: severity, confidence, outcome, wave, attack, cves, detail).
+_CHECKS: dict[str, tuple[str, str, Severity, Confidence, Outcome, str, list[str], list[str], str]] = {
+    "lsass-dump": (
+        "WF-LSASS-DUMP", "LSASS memory dump", Severity.CRITICAL, Confidence.HIGH, Outcome.SUCCESS,
+        "post-exploitation", ["T1003.001"], [],
+        "A minidump of lsass.exe holds the credentials of every logged-on account; ProxyLogon operators dumped LSASS with procdump or comsvcs.dll MiniDump.",
+    ),
+    "dearcry": (
+        "WF-RANSOM-DEARCRY", "File encrypted by DearCry ransomware", Severity.CRITICAL, Confidence.HIGH,
+        Outcome.SUCCESS, "post-exploitation", ["T1486"], [],
+        "DearCry prepends DEARCRY! to every file it encrypts.",
+    ),
+    "pst-shell": (
+        "WF-PST-SHELL", "PST-encoded web shell (mailbox export written as a page)", Severity.CRITICAL,
+        Confidence.HIGH, Outcome.WEBSHELL, "proxyshell", ["T1505.003"],
+        ["CVE-2021-34473", "CVE-2021-34523", "CVE-2021-31207"],
+        "ProxyShell writes its web shell with New-MailboxExportRequest: a PST file (header !BDN) saved under a web folder with a page extension.",
+    ),
+    "pst-export": (
+        "WF-PST-EXPORT", "Mailbox export (PST) on disk", Severity.LOW, Confidence.LOW, Outcome.INFO,
+        "post-exploitation", ["T1114.001"], [],
+        "ProxyLogon operators exported mailboxes to PST files before staging them.",
+    ),
+}
+
+
 def check_reason(hit: dict[str, Any], compiled_ok: bool | None = None) -> Reason | None:
     check = hit["check"]
     raw = hit.get("raw", "")
-    if check == "lsass-dump":
+    known = _CHECKS.get(check)
+    if known is not None:
+        rule_id, title, severity, confidence, outcome, wave, attack, cves, detail = known
         return Reason(
-            "WF-LSASS-DUMP",
-            "LSASS memory dump",
-            Severity.CRITICAL,
-            Confidence.HIGH,
-            Outcome.SUCCESS,
-            "check:lsass-dump",
-            raw=raw,
-            wave="post-exploitation",
-            attack=["T1003.001"],
-            fields={"check": check},
-            detail="A minidump of lsass.exe holds the credentials of every logged-on account; ProxyLogon operators dumped LSASS with procdump or comsvcs.dll MiniDump.",
-        )
-    if check == "dearcry":
-        return Reason(
-            "WF-RANSOM-DEARCRY",
-            "File encrypted by DearCry ransomware",
-            Severity.CRITICAL,
-            Confidence.HIGH,
-            Outcome.SUCCESS,
-            "check:dearcry",
-            raw=raw,
-            wave="post-exploitation",
-            attack=["T1486"],
-            fields={"check": check},
-            detail="DearCry prepends DEARCRY! to every file it encrypts.",
-        )
-    if check == "pst-shell":
-        return Reason(
-            "WF-PST-SHELL",
-            "PST-encoded web shell (mailbox export written as a page)",
-            Severity.CRITICAL,
-            Confidence.HIGH,
-            Outcome.WEBSHELL,
-            "check:pst-shell",
-            raw=raw,
-            wave="proxyshell",
-            attack=["T1505.003"],
-            cves=["CVE-2021-34473", "CVE-2021-34523", "CVE-2021-31207"],
-            fields={"check": check},
-            detail="ProxyShell writes its web shell with New-MailboxExportRequest: a PST file (header !BDN) saved under a web folder with a page extension.",
-        )
-    if check == "pst-export":
-        return Reason(
-            "WF-PST-EXPORT",
-            "Mailbox export (PST) on disk",
-            Severity.LOW,
-            Confidence.LOW,
-            Outcome.INFO,
-            "check:pst-export",
-            raw=raw,
-            wave="post-exploitation",
-            attack=["T1114.001"],
-            fields={"check": check},
-            detail="ProxyLogon operators exported mailboxes to PST files before staging them.",
+            rule_id, title, severity, confidence, outcome, f"check:{check}", raw=raw, wave=wave,
+            attack=list(attack), cves=list(cves), fields={"check": check}, detail=detail,
         )
     if check == "compiled" and compiled_ok is False:
         vp = hit.get("virtual_path", "")
