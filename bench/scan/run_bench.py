@@ -11,8 +11,10 @@
    the core-logs rules declare (read from :func:`extriage.detections.logrules.load_rules`), with
    2 threads (``-j2``) — the machine's cores, which extriage also uses.
 3. Records wall time, throughput over the bytes of all files in the tree, the ratio
-   extriage/ripgrep, the peak RSS of the largest single process (``ru_maxrss``) and the peak summed
-   RSS of the extriage process tree (sampled from /proc every 50 ms), and the verdict.
+   extriage/ripgrep, the peak RSS of the largest single process (``ru_maxrss``), the peak summed
+   PSS and RSS of the extriage process tree (sampled from /proc every 50 ms; PSS shares pages the
+   fork server and its workers have in common, RSS counts them in each), and the verdict.
+   The package's bytecode is compiled first, as an installed package has it.
 
 Results go to ``bench/out/scan-<time>.json`` and a Markdown row is printed for BENCHMARKS.md.
 """
@@ -59,8 +61,12 @@ def prefilter_patterns() -> list[str]:
     return list(dict.fromkeys(pats))
 
 
-def _tree_rss(pid: int) -> int:
-    """Summed RSS (bytes) of ``pid`` and its descendants, from /proc."""
+def _tree_memory(pid: int) -> tuple[int, int]:
+    """Summed RSS and summed PSS (bytes) of ``pid`` and its descendants, from /proc.
+
+    RSS counts a page shared by several processes (the fork server's imports in each worker)
+    once per process; PSS divides it among them, so the PSS sum is the memory the tree really
+    uses. Both are recorded."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -71,20 +77,21 @@ def _tree_rss(pid: int) -> int:
             children.setdefault(int(stat[1]), []).append(int(entry))
         except (OSError, IndexError, ValueError):
             continue
-    total = 0
+    rss = pss = 0
     stack = [pid]
     while stack:
         p = stack.pop()
         stack.extend(children.get(p, []))
         try:
-            with open(f"/proc/{p}/status") as fh:
+            with open(f"/proc/{p}/smaps_rollup") as fh:
                 for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-                        break
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
         except OSError:
             continue
-    return total
+    return rss, pss
 
 
 def timed(argv: list[str], sample_tree: bool = False) -> dict[str, float | int]:
@@ -92,13 +99,14 @@ def timed(argv: list[str], sample_tree: bool = False) -> dict[str, float | int]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = peak_pss = 0
     stop = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not stop.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, pss = _tree_memory(proc.pid)
+            peak, peak_pss = max(peak, rss), max(peak_pss, pss)
             stop.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -112,7 +120,8 @@ def timed(argv: list[str], sample_tree: bool = False) -> dict[str, float | int]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     if err.strip():
         sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
-    return {"wall": wall, "rc": proc.returncode, "tree_rss_peak": peak, "maxrss_kb_after": max(after, before)}
+    return {"wall": wall, "rc": proc.returncode, "tree_rss_peak": peak, "tree_pss_peak": peak_pss,
+            "maxrss_kb_after": max(after, before)}
 
 
 def main() -> int:
@@ -173,6 +182,9 @@ def main() -> int:
     scan_json = out_dir / "scan-result.json"
     ex_argv = [str(BIN / "extriage"), "scan", str(data), "--quiet", "--json", str(scan_json)]
 
+    # An installed package carries its bytecode (pip compiles it); an editable checkout run with
+    # PYTHONDONTWRITEBYTECODE (as in CI sandboxes) would recompile every module in every process.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "extriage")], check=True)
     print(
         f"tree: {files} files, {mib:,.0f} MiB; {len(pats)} prefilter patterns; warming the page cache",
         flush=True,
@@ -190,7 +202,8 @@ def main() -> int:
         e = timed(ex_argv, sample_tree=True)
         ex_runs.append(e)
         print(
-            f"round {i + 1}: extriage {e['wall']:.2f} s (exit {e['rc']}, tree RSS peak {e['tree_rss_peak'] / 1024**2:.0f} MiB)",
+            f"round {i + 1}: extriage {e['wall']:.2f} s (exit {e['rc']}, tree peak PSS {e['tree_pss_peak'] / 1024**2:.0f} MiB, "
+            f"RSS {e['tree_rss_peak'] / 1024**2:.0f} MiB)",
             flush=True,
         )
     rg_best = min(rg_runs)
@@ -210,6 +223,7 @@ def main() -> int:
             "mib_per_s": mib / ex_best,
             "exit_codes": [e["rc"] for e in ex_runs],
             "tree_rss_peak_mib": max(float(e["tree_rss_peak"]) for e in ex_runs) / 1024**2,
+            "tree_pss_peak_mib": max(float(e["tree_pss_peak"]) for e in ex_runs) / 1024**2,
             "largest_process_maxrss_mib": max(float(e["maxrss_kb_after"]) for e in ex_runs) / 1024,
             "verdict": verdict,
         },
@@ -223,7 +237,8 @@ def main() -> int:
     print(
         f"\n| {result['when']} | {mib:,.0f} MiB, {files} files | rg {rg_best:.1f} s ({mib / rg_best:,.0f} MiB/s) | "
         f"extriage {ex_best:.1f} s ({mib / ex_best:,.0f} MiB/s) | {result['ratio_extriage_over_rg']:.2f}× | "
-        f"{result['extriage']['tree_rss_peak_mib']:.0f} MiB (tree), {result['extriage']['largest_process_maxrss_mib']:.0f} MiB (largest process) | {verdict} |"
+        f"{result['extriage']['tree_pss_peak_mib']:.0f} MiB PSS / {result['extriage']['tree_rss_peak_mib']:.0f} MiB RSS (tree), "
+        f"{result['extriage']['largest_process_maxrss_mib']:.0f} MiB (largest process) | {verdict} |"
     )
     if not args.keep:
         shutil.rmtree(data)

@@ -1,7 +1,7 @@
 """Speed work must not change results: the fast paths give exactly what the plain paths give.
 
 * one worker vs two (batching, merge order) on a generated compromised server;
-* the pivot pass's raw pre-search (:func:`pivot_log_file`) vs walking every log in full;
+* the pivot pass's raw pre-search (:func:`files_holding`) vs walking every log in full;
 * :func:`walk` fed in tiny pieces vs whole (line numbers, hours, header handling, counts);
 * the raw pre-search finds a literal that straddles a read boundary.
 """
@@ -20,7 +20,7 @@ from extriage.evidence.source import ArtifactRef, SourceSpec
 from extriage.findings import ScanResult
 from extriage.formats.logscan import Candidate, WalkStats, walk
 from extriage.formats.prefilter import Prefilter
-from extriage.scan import context
+from extriage.scan import context, rawsearch
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 from extriage.scan.stages import correlate, logs
@@ -78,15 +78,15 @@ def test_one_worker_and_two_workers_agree(server: Path, monkeypatch: pytest.Monk
 
 def test_pivot_presearch_equals_full_walk(server: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = run_scan(str(server), ScanOptions(jobs=1))
-    calls: list[str] = []
+    calls: list[int] = []
 
-    def full(f: LocatedFile, params: logs.LogParams) -> Any:
-        calls.append(f.key)
-        return logs.scan_log_file(f, params)
+    def everything(files: list[LocatedFile], pf: Prefilter, workers: int) -> tuple[list[LocatedFile], list[Any]]:
+        calls.append(len(files))
+        return list(files), []  # no pre-search: every log walked in full
 
-    monkeypatch.setattr(correlate, "pivot_log_file", full)
+    monkeypatch.setattr(correlate, "files_holding", everything)
     slow = run_scan(str(server), ScanOptions(jobs=1))
-    assert calls, "the full second pass must have run"
+    assert calls and calls[0] > 1, "the full second pass must have run"
     assert _canonical(fast) == _canonical(slow)
     # every file hashed once, by the first pass; the pre-search adds none
     assert len({f.path for f in fast.files}) == len(fast.files)
@@ -147,13 +147,22 @@ def test_presearch_finds_literal_across_read_boundary(tmp_path: Path, monkeypatc
     params = logs.LogParams(pivot_literals=("shellx.aspx",), pivot_urls=("/aspnet_client/shellx.aspx",),
                             only_families=("iis", "httpproxy"))
     seam = data.index(b"shellx.aspx") + 4  # the literal is cut in two by every read
-    monkeypatch.setattr(logs, "CHUNK", seam)
-    out = logs.pivot_log_file(f, params)
+    monkeypatch.setattr(rawsearch, "CHUNK", seam)
+    holding, failed = rawsearch.files_holding([f], logs.pivot_prefilter(params), 2)
+    assert holding == [f] and failed == []
+    out = logs.scan_log_file(f, params)
     hits = out.data["pivot_hits"]
     assert [h["line"] for h in hits] == [data.count(b"\n")]
     assert hits[0]["fields"]["c-ip"] == "203.0.113.9"
-    # and a file without the literal is answered without a walk (no hash, no hits)
+    # and a file without the literal is not selected
     params_none = logs.LogParams(pivot_literals=("nothere.aspx",), pivot_urls=("/nothere.aspx",),
                                  only_families=("iis", "httpproxy"))
-    quiet = logs.pivot_log_file(f, params_none)
-    assert quiet.data["pivot_hits"] == [] and quiet.sha256 is None
+    assert rawsearch.files_holding([f], logs.pivot_prefilter(params_none), 2) == ([], [])
+
+
+def test_presearch_reports_a_file_it_cannot_read(tmp_path: Path) -> None:
+    spec = SourceSpec("dir", str(tmp_path))
+    gone = LocatedFile(ArtifactRef(spec, "u_ex210304.log", 10), "C:\\inetpub\\logs\\LogFiles\\W3SVC1\\u_ex210304.log",
+                       "c:/inetpub/logs/logfiles/w3svc1/u_ex210304.log")
+    holding, failed = rawsearch.files_holding([gone], Prefilter(["shellx.aspx"]), 2)
+    assert holding == [] and [f for f, _ in failed] == [gone]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
+
 import typer
 
 from extriage import __version__
@@ -32,13 +35,22 @@ def _root(
     """extriage — Exchange compromise triage."""
 
 
-def _register() -> None:
-    # Sub-command modules register themselves on import; keep this list in one place.
+#: Command modules already registered on ``app`` (tests register them all, ``main`` one or all).
+_registered: set[str] = set()
+
+
+def _register(args: Sequence[str] | None = None) -> None:
+    """Register the sub-commands ``args`` (the command line after the program name) needs: only
+    the named one's module, or all of them (``args`` None, help, no or unknown command). The list of
+    modules lives in one place, :mod:`extriage.cli.commands`."""
     from extriage.cli import commands
 
-    commands.register(app)
+    wanted = commands.COMMAND_MODULES if args is None else commands.modules_for(args)
+    todo = [name for name in wanted if name not in _registered]
+    commands.register(app, todo)
+    _registered.update(todo)
 
 
 def main() -> None:
-    _register()
+    _register(sys.argv[1:])
     app()

@@ -40,7 +40,7 @@ FAMILY_LOGSOURCE: dict[str, dict[str, str]] = {
     "rps_http": {"product": "exchange", "service": "rps-http"},
 }
 _RULE_KEYS = {
-    "id", "title", "description", "family", "prefilter", "prefilter_regex", "match", "cases", "outcome",
+    "id", "title", "description", "family", "prefilter", "prefilter_regex", "prefilter_except", "match", "cases", "outcome",
     "severity", "confidence", "wave", "cves", "attack", "references", "indicators", "group_by",
     "timeline", "tags", "author", "license", "status",
 }
@@ -48,6 +48,9 @@ _CASE_KEYS = {"id", "when", "title", "description", "outcome", "severity", "conf
 _INDICATOR_KINDS = ("client_ips", "user_agents", "paths", "urls", "hashes", "accounts", "hosts")
 
 Fields = dict[str, str]
+#: What precedes a field value in a raw log line: W3C (space, tab), Exchange CSV (comma, quote).
+_FIELD_START = '[ \\t,"]'
+
 Test = Callable[[Fields], bool]
 
 
@@ -216,6 +219,16 @@ class LogRule:
     tags: list[str]
     file: str
     source: dict[str, Any]  # the rule as written (for exporters such as Sigma)
+    #: whole field values that explain a prefilter hit (e.g. the legitimate owa/auth pages): a line
+    #: whose every hit of this rule's prefilter ends where one of them ends is not a candidate for it
+    prefilter_except: list[str] = field(default_factory=list)
+
+    def prefilter_explainers(self) -> list[str]:
+        """The regexes (Hyperscan syntax) that explain this rule's prefilter hits: each literal of
+        ``prefilter_except`` right after a field delimiter, so it can only stand for a whole field
+        value (a space in W3C, a comma or quote in Exchange CSV) — a path that merely ends like a
+        legitimate page (``/owa/auth/x/owa/auth/logon.aspx``) is not explained."""
+        return [_FIELD_START + re.escape(x) for x in self.prefilter_except]
 
     def applies_to(self, family: str, protocol: str) -> bool:
         for fam in self.families:
@@ -307,6 +320,7 @@ def parse_rule(raw: Any, lists: Mapping[str, list[str]], file: str) -> LogRule:
     prefilter_regex = _str_list(raw.get("prefilter_regex"), where, "prefilter_regex")
     if not prefilter and not prefilter_regex:
         raise RuleError(f"{where}: needs 'prefilter' literals (lines without them are never parsed)")
+    prefilter_except = _except_values(raw.get("prefilter_except"), lists, where)
     base_severity = _enum(raw.get("severity", "medium"), Severity, where, "severity")
     base_confidence = _enum(raw.get("confidence", "medium"), Confidence, where, "confidence")
     base_outcome = _outcome(raw.get("outcome", "attempt"), where)
@@ -373,7 +387,24 @@ def parse_rule(raw: Any, lists: Mapping[str, list[str]], file: str) -> LogRule:
         tags=_str_list(raw.get("tags"), where, "tags"),
         file=file,
         source=raw,
+        prefilter_except=prefilter_except,
     )
+
+
+def _except_values(value: Any, lists: Mapping[str, list[str]], where: str) -> list[str]:
+    """``prefilter_except``: literals, or ``{list: name}`` naming a shared list."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        if set(value) != {"list"}:
+            raise RuleError(f"{where}: prefilter_except must be literals or {{list: name}}")
+        out: list[str] = []
+        for name in _str_list(value["list"], where, "prefilter_except.list"):
+            if name not in lists:
+                raise RuleError(f"{where}: unknown list {name!r} in prefilter_except")
+            out.extend(lists[name])
+        return out
+    return _str_list(value, where, "prefilter_except")
 
 
 def _read_yaml(text: str, file: str) -> dict[str, Any]:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+
+import numpy as np
 
 from extriage.findings import utc
 from extriage.formats import exchange_csv, oabgen, w3c
@@ -47,6 +49,8 @@ class Candidate:
     raw: bytes
     names: list[str]
     truncated: bool = False
+    #: which prefilter patterns hit the line (bit i = pattern i of the prefilter; -1 = unknown, all)
+    hits: int = -1
 
 
 @dataclass(slots=True)
@@ -89,43 +93,76 @@ def _names_from_header(line: str, family: str) -> list[str] | None:
     return exchange_csv.parse_fields_directive(line) or exchange_csv.looks_like_bare_header(line)
 
 
+def _next_header(body: bytes, pos: int, limit: int) -> int:
+    """Offset of the newline before the next ``#`` line in ``body[pos:limit]``, or -1.
+
+    ``find(b"\\n#")`` stalls at every newline (5 ms per 4 MB chunk, more than counting the lines);
+    ``#`` itself is rare in log lines, so it is searched for with memchr and its line start checked.
+    Lines full of ``#`` (hostile input) fall back to the two-byte search after a few misses."""
+    misses = 0
+    while True:
+        hit = body.find(b"#", pos + 1, limit)
+        if hit < 0:
+            return -1
+        if body[hit - 1] == 0x0A:
+            return hit - 1
+        misses += 1
+        if misses > 64:
+            return body.find(b"\n#", hit, limit)
+        pos = hit
+
+
 def _hour_of(body: bytes, pos: int) -> bytes | None:
     m = _HOUR_RE.match(body, pos)
     return m.group(1) + b"T" + m.group(2) if m else None
 
 
-def _count_hours(body: bytes, lo: int, hi: int, out: Counter[str], depth: int = 0) -> int:
+def _count_hours(body: bytes, lo: int, hi: int, out: Counter[str], count: Callable[[int, int], int]) -> int:
     """Add the lines of ``body[lo:hi]`` (complete lines, ``hi`` just after a newline) to ``out``.
 
     Returns the number of newlines in ``body[lo:hi]`` (the pieces partition the range), so the
-    caller's line count needs no second pass over the chunk."""
+    caller's line count needs no second pass over the chunk. Lines without a time at the start of
+    the range (a file's ``#`` block, a bare CSV header line) are counted as lines but not as
+    requests, and skipped first: the bisection would otherwise descend to each of them."""
+    skipped = 0
+    while lo < hi and skipped < FIRST_LINES and _hour_of(body, lo) is None:
+        nl = body.find(b"\n", lo, hi)
+        if nl < 0:
+            break
+        lo = nl + 1
+        skipped += 1
     if lo >= hi:
-        return 0
+        return skipped
+    return skipped + _bisect_hours(body, lo, hi, out, count, 0)
+
+
+def _bisect_hours(body: bytes, lo: int, hi: int, out: Counter[str], count: Callable[[int, int], int], depth: int) -> int:
     last_start = body.rfind(b"\n", lo, hi - 1) + 1
     if last_start <= lo:
         last_start = lo
     h_first = _hour_of(body, lo)
     h_last = _hour_of(body, last_start)
     if h_first is not None and h_first == h_last:
-        n = body.count(b"\n", lo, hi)
+        n = count(lo, hi)
         out[h_first.decode()] += n
         return n
     if last_start == lo or depth > 60:  # a single line, or pathological input
-        n = body.count(b"\n", lo, hi)
+        n = count(lo, hi)
         if h_first is not None:
             out[h_first.decode()] += n
         return n
     mid = body.find(b"\n", (lo + hi) // 2 - 1)
     if mid < 0 or mid + 1 >= hi:
         mid = body.rfind(b"\n", lo, hi - 1)
-    return _count_hours(body, lo, mid + 1, out, depth + 1) + _count_hours(body, mid + 1, hi, out, depth + 1)
+    return (_bisect_hours(body, lo, mid + 1, out, count, depth + 1)
+            + _bisect_hours(body, mid + 1, hi, out, count, depth + 1))
 
 
-def _data_line_within(body: bytes, region: int, family: str) -> bool:
-    """Whether one of the first :data:`FIRST_LINES` lines of ``body[:region]`` is a data line (not a
-    ``#`` directive, blank, or a bare CSV header line) — the test :func:`walk` uses for the first
+def _data_line_within(body: bytes, lo: int, region: int, family: str) -> bool:
+    """Whether one of the first :data:`FIRST_LINES` lines of ``body[lo:region]`` is a data line (not
+    a ``#`` directive, blank, or a bare CSV header line) — the test :func:`walk` uses for the first
     data line, so header lines are searched for until that line, exactly as before."""
-    off = 0
+    off = lo
     for _ in range(FIRST_LINES):
         end = body.find(b"\n", off, region)
         if end < 0:
@@ -142,81 +179,123 @@ def _data_line_within(body: bytes, region: int, family: str) -> bool:
     return False
 
 
-def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool = True) -> Iterator[Candidate | WalkStats]:
-    """Yield the :class:`Candidate` lines of ``stream``, then one final :class:`WalkStats`."""
-    st = WalkStats()
-    names: list[str] = []
-    lineno = 0  # lines completed before the current buffer
+class _Newlines:
+    """Newline counts over one region of a buffer, from one NumPy comparison (6x ``bytes.count``,
+    which compares byte by byte; BENCHMARKS.md, core section). Line numbering and hourly counts both
+    ask it, so a chunk is compared once whatever the number of candidate lines or hours."""
+
+    __slots__ = ("lo", "mask")
+
+    def __init__(self, buf: bytes, lo: int, hi: int) -> None:
+        self.lo = lo
+        self.mask = np.frombuffer(buf, dtype=np.uint8, count=hi - lo, offset=lo) == 0x0A
+
+    def count(self, a: int, b: int) -> int:
+        return int(np.count_nonzero(self.mask[a - self.lo : b - self.lo]))
+
+
+def _regions(stream: Readable, st: WalkStats) -> Iterator[tuple[bytes, int, int] | bytes]:
+    """Split ``stream`` into regions of whole lines ``(buf, lo, hi)`` without copying chunks.
+
+    A line across two chunks is joined into a small buffer of its own; a line longer than
+    :data:`MAX_LINE` is yielded as its first MAX_LINE bytes (a ``bytes`` item) and the rest skipped.
+    """
     pending = b""
     skipping = False
+    while True:
+        chunk = stream.read(CHUNK)
+        st.bytes += len(chunk)
+        if not chunk:
+            if pending and not skipping:
+                yield (pending + b"\n", 0, len(pending) + 1)
+            return
+        start = 0
+        if skipping:  # inside the rest of an over-long line
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                continue
+            skipping = False
+            start = nl + 1
+        elif pending:
+            nl = chunk.find(b"\n")
+            if nl < 0:
+                pending += chunk
+                if len(pending) > MAX_LINE:
+                    yield pending[:MAX_LINE]
+                    pending, skipping = b"", True
+                continue
+            joined = pending + chunk[: nl + 1]
+            pending = b""
+            yield (joined, 0, len(joined))
+            start = nl + 1
+        cut = chunk.rfind(b"\n", start)
+        if cut < 0:
+            pending = chunk[start:]
+            if len(pending) > MAX_LINE:
+                yield pending[:MAX_LINE]
+                pending, skipping = b"", True
+            continue
+        if cut + 1 > start:
+            yield (chunk, start, cut + 1)
+        pending = chunk[cut + 1 :]
+
+
+def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool = True) -> Iterator[Candidate | WalkStats]:
+    """Yield the :class:`Candidate` lines of ``stream``, then one final :class:`WalkStats`.
+
+    Chunks are never copied whole: each region of whole lines is searched, counted and sliced in
+    place (only candidate lines and header lines become objects of their own)."""
+    st = WalkStats()
+    names: list[str] = []
+    lineno = 0  # lines completed before the current region
     first_seen = False
     last_data = b""
     last_names: list[str] = []
-    while True:
-        chunk = stream.read(CHUNK)
-        eof = not chunk
-        st.bytes += len(chunk)
-        if eof:
-            if not pending or skipping:
-                break
-            body = pending + b"\n"
-            pending = b""
-        else:
-            data = pending + chunk if pending else chunk
-            cut = data.rfind(b"\n")
-            if skipping:
-                nl = data.find(b"\n")
-                if nl < 0:
-                    pending = b""
-                    continue
-                skipping = False
-                data = data[nl + 1 :]
-                cut = data.rfind(b"\n")
-            if cut < 0:
-                if len(data) > MAX_LINE:
-                    lineno += 1
-                    st.long_lines.append(lineno)
-                    head = data[:MAX_LINE]
-                    if prefilter.line_spans(head):
-                        st.candidates += 1
-                        yield Candidate(lineno, head, names, truncated=True)
-                    pending = b""
-                    skipping = True
-                else:
-                    pending = data
-                continue
-            body, pending = data[: cut + 1], data[cut + 1 :]
-        if b"\x00" in body:  # memchr: near free when absent
-            st.nul_bytes += body.count(b"\x00")
-        # header lines in this body (rare): positions and the field list each one sets
+    for region in _regions(stream, st):
+        if isinstance(region, bytes):  # the head of an over-long line without its end
+            lineno += 1
+            st.long_lines.append(lineno)
+            head_hits = prefilter.line_hits(region)
+            if head_hits:
+                mask = 0
+                for _, _, m in head_hits:
+                    mask |= m
+                st.candidates += 1
+                yield Candidate(lineno, region, names, truncated=True, hits=mask)
+            continue
+        body, lo, hi = region
+        if body.find(b"\x00", lo, hi) >= 0:  # memchr: near free when absent
+            st.nul_bytes += body.count(b"\x00", lo, hi)
+        # header lines in this region (rare): positions and the field list each one sets
         headers: list[tuple[int, list[str] | None]] = []
         # IIS rewrites #Fields mid-file; Exchange starts a new file instead, so its logs are searched
         # for header lines only in their head (the first HEADER_REGION bytes, up to the last whole
         # line there) until a data line has been seen: a whole-chunk pass saved
-        limit = len(body)
+        limit = hi
         if family == "iis":
             search = True
         elif lineno == 0 and not first_seen:
             search = True
-            region = body.rfind(b"\n", 0, HEADER_REGION) + 1
-            if region > 0 and _data_line_within(body, region, family):
-                limit = region
+            head_end = body.rfind(b"\n", lo, min(hi, lo + HEADER_REGION)) + 1
+            if head_end > lo and _data_line_within(body, lo, head_end, family):
+                limit = head_end
         else:
             search = not first_seen
+        start = -1
         if search:
-            pos = 0 if body.startswith((b"#", b"\xef\xbb\xbf#")) else body.find(b"\n#", 0, limit)
-        else:
-            pos = -1
-        while pos >= 0:
-            start = pos if pos == 0 else pos + 1
-            end = body.find(b"\n", start)
+            if body.startswith((b"#", b"\xef\xbb\xbf#"), lo):
+                start = lo
+            else:
+                start = _next_header(body, lo, limit) + 1 or -1
+        while start >= 0:
+            end = body.find(b"\n", start, hi)  # a region ends with a newline
             headers.append((start, _names_from_header(decode(body[start:end]), family)))
-            pos = body.find(b"\n#", end, limit)
+            start = _next_header(body, end, limit) + 1 or -1
         if not first_seen:
             # first data line: its time, and a bare CSV header line (Import-Csv layout) if any
-            off = 0
+            off = lo
             for _ in range(FIRST_LINES):
-                end = body.find(b"\n", off)
+                end = body.find(b"\n", off, hi)
                 if end < 0:
                     break
                 line = body[off:end]
@@ -236,42 +315,41 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
                     st.first = ts
                 first_seen = True
                 break
-        spans = prefilter.line_spans(body)
-        hi = 0
-        prev = 0
+        newlines = _Newlines(body, lo, hi)
+        spans = prefilter.line_hits(body, lo, hi)
+        hix = 0
+        prev = lo
         base = lineno
-        for start, end in spans:
-            while hi < len(headers) and headers[hi][0] <= start:
-                if headers[hi][1]:
-                    names = headers[hi][1] or names
-                hi += 1
-            base += body.count(b"\n", prev, start)
+        for start, end, mask in spans:
+            while hix < len(headers) and headers[hix][0] <= start:
+                if headers[hix][1]:
+                    names = headers[hix][1] or names
+                hix += 1
+            base += newlines.count(prev, start)
             prev = start
-            raw = body[start:end]
-            if raw.startswith(b"#"):
+            if body.startswith(b"#", start):
                 continue
             if any(h[0] == start for h in headers):
                 continue
             st.candidates += 1
-            if len(raw) > MAX_LINE:  # keep memory per line bounded; the cut is reported
+            if end - start > MAX_LINE:  # keep memory per line bounded; the cut is reported
                 st.long_lines.append(base + 1)
-                yield Candidate(base + 1, raw[:MAX_LINE], names, truncated=True)
+                yield Candidate(base + 1, body[start : start + MAX_LINE], names, truncated=True, hits=mask)
                 continue
-            yield Candidate(base + 1, raw.rstrip(b"\r"), names)
-        for _, hn in headers[hi:]:
+            yield Candidate(base + 1, body[start:end].rstrip(b"\r"), names, hits=mask)
+        for _, hn in headers[hix:]:
             if hn:
                 names = hn
         if count_hours and family in ("httpproxy", "iis"):
-            n = _count_hours(body, 0, len(body), st.hours)
+            n = _count_hours(body, lo, hi, st.hours, newlines.count)
         else:
-            n = body.count(b"\n")
+            n = newlines.count(lo, hi)
         lineno += n
-        last_start = body.rfind(b"\n", 0, len(body) - 1) + 1
-        tail = body[last_start:-1]
-        if tail and not tail.startswith(b"#"):
-            last_data, last_names = tail, names
-        if eof:
-            break
+        last_start = body.rfind(b"\n", lo, hi - 1) + 1
+        if last_start < lo:
+            last_start = lo
+        if last_start < hi - 1 and not body.startswith(b"#", last_start):
+            last_data, last_names = body[last_start : hi - 1], names
     st.lines = lineno
     st.names = names
     if last_data:

@@ -10,7 +10,8 @@ Matching is case-insensitive, like PowerShell's ``Select-String``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 ENGINES = ("hyperscan", "re2")
@@ -20,19 +21,52 @@ def _hs_escape(literal: str) -> bytes:
     return re.escape(literal).encode("utf-8")
 
 
-class Prefilter:
-    """Compiled literals/regexes; :meth:`line_spans` gives ``(start, end)`` of the lines with a hit."""
+#: The pattern mask of a line when the engine cannot say which patterns hit (RE2): every bit set.
+ALL_PATTERNS = -1
 
-    def __init__(self, literals: Sequence[str], regexes: Sequence[str] = (), engine: str = "hyperscan") -> None:
+
+class Prefilter:
+    """Compiled literals/regexes; :meth:`line_spans` gives ``(start, end)`` of the lines with a hit,
+    :meth:`line_hits` also which patterns hit each line (bit ``i`` = pattern :meth:`index` ``i``)."""
+
+    def __init__(
+        self,
+        literals: Sequence[str],
+        regexes: Sequence[str] = (),
+        engine: str = "hyperscan",
+        excepts: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        """``excepts`` maps a literal or regex to regexes that *explain* its hits: a line where every
+        match of that pattern ends exactly where an explainer's match ends does not count as a hit
+        of that pattern (a line left with no hit is no candidate). Rules use it for benign values
+        that their own broad pattern also selects, e.g. the legitimate owa/auth pages. Only
+        Hyperscan reports which pattern matched where; with RE2 explainers are ignored (more lines
+        are selected, never fewer)."""
         self.literals = tuple(dict.fromkeys(x for x in literals if x))
         self.regexes = tuple(dict.fromkeys(x for x in regexes if x))
         if engine not in ENGINES:
             raise ValueError(f"unknown prefilter engine {engine!r}")
         patterns = [_hs_escape(x) for x in self.literals] + [x.encode("utf-8") for x in self.regexes]
         self.empty = not patterns
+        # explainer patterns get ids after the real ones; _explained[pid] = ids explaining pid
+        self._explained: dict[int, frozenset[int]] = {}
+        if engine == "hyperscan" and excepts:
+            explainer_ids: dict[str, int] = {}
+            for pattern, explainers in excepts.items():
+                if not explainers or not pattern or (pattern not in self.literals and pattern not in self.regexes):
+                    continue
+                ids = set()
+                for rx in explainers:
+                    if rx not in explainer_ids:
+                        explainer_ids[rx] = len(patterns)
+                        patterns.append(rx.encode("utf-8"))
+                    ids.add(explainer_ids[rx])
+                self._explained[self.index(pattern)] = frozenset(ids)
+        self._real = len(self.literals) + len(self.regexes)
         self.engine = engine
         self._hs: Any = None
         self._re2: Any = None
+        self._local = threading.local()  # Hyperscan scratch space per thread (a scan must own its scratch)
         if self.empty:
             return
         if engine == "hyperscan":
@@ -51,8 +85,31 @@ class Prefilter:
             opts.max_mem = 64 << 20
             self._re2 = re2.compile(alternation, options=opts)
 
-    def any_match(self, data: bytes) -> bool:
-        """Whether ``data`` holds any match at all (stops at the first one)."""
+    def _scratch(self) -> Any:
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            import hyperscan
+
+            scratch = self._local.scratch = hyperscan.Scratch(self._hs)
+        return scratch
+
+    def index(self, pattern: str) -> int:
+        """Bit number of a literal or regex given to the constructor (literals first, then regexes)."""
+        if pattern in self.literals:
+            return self.literals.index(pattern)
+        return len(self.literals) + self.regexes.index(pattern)
+
+    def mask_of(self, literals: Sequence[str], regexes: Sequence[str] = ()) -> int:
+        """The pattern bits of a subset of the patterns (e.g. one rule's prefilter)."""
+        mask = 0
+        for x in [*literals, *regexes]:
+            if x:
+                mask |= 1 << self.index(x)
+        return mask
+
+    def any_match(self, data: bytes | bytearray | memoryview) -> bool:
+        """Whether ``data`` holds any match at all (stops at the first one). Thread-safe, and
+        Hyperscan releases the GIL while it scans, so threads can search files side by side."""
         if self.empty or not data:
             return False
         if self._hs is not None:
@@ -66,7 +123,7 @@ class Prefilter:
             import hyperscan
 
             try:
-                self._hs.scan(data, match_event_handler=on_match)
+                self._hs.scan(data, match_event_handler=on_match, scratch=self._scratch())
             except hyperscan.ScanTerminated:  # the early stop asked for above
                 pass
             return found
@@ -74,48 +131,111 @@ class Prefilter:
 
     def line_spans(self, chunk: bytes) -> list[tuple[int, int]]:
         """Sorted, distinct ``(start, end)`` offsets (end excludes ``\\n``) of lines holding a match."""
-        if self.empty or not chunk:
+        return [(a, b) for a, b, _ in self.line_hits(chunk)]
+
+    def line_hits(self, chunk: bytes, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, int]]:
+        """Like :meth:`line_spans` over ``chunk[lo:hi]`` (searched in place, offsets into
+        ``chunk``), with the mask of the patterns that hit each line.
+
+        Hyperscan names each match's pattern, so a rule engine can evaluate only the rules whose
+        own prefilter hit the line; RE2 (one alternation) cannot, and gives :data:`ALL_PATTERNS`."""
+        if hi is None:
+            hi = len(chunk)
+        if self.empty or hi <= lo:
             return []
         if self._hs is not None:
-            ends: list[int] = []
+            hits: list[tuple[int, int]] = []
+            add = hits.append
 
-            def on_match(_id: int, _frm: int, to: int, _flags: int, _ctx: object) -> None:
-                ends.append(to)
+            def on_match(pid: int, _frm: int, to: int, _flags: int, _ctx: object) -> None:
+                add((to + lo, pid))
 
-            self._hs.scan(chunk, match_event_handler=on_match)
-            return _spans_from_offsets(chunk, ends)
-        spans: list[tuple[int, int]] = []
-        pos = 0
-        n = len(chunk)
+            data = chunk if lo == 0 and hi == len(chunk) else memoryview(chunk)[lo:hi]
+            self._hs.scan(data, match_event_handler=on_match, scratch=self._scratch())
+            spans = _spans_from_offsets(chunk, hits, self._real, lo, hi)
+            if self._explained:
+                return _explain(spans, hits, self._explained, self._real)
+            return spans
+        spans_all: list[tuple[int, int, int]] = []
+        pos = lo
         search = self._re2.search
-        while pos < n:
-            m = search(chunk, pos)
+        while pos < hi:
+            m = search(chunk, pos, hi)
             if m is None:
                 break
             hit = m.start()
-            start = chunk.rfind(b"\n", 0, hit) + 1
-            end = chunk.find(b"\n", hit)
+            start = chunk.rfind(b"\n", lo, hit) + 1 or lo
+            end = chunk.find(b"\n", hit, hi)
             if end < 0:
-                end = n
-            spans.append((start, end))
+                end = hi
+            spans_all.append((start, end, ALL_PATTERNS))
             pos = end + 1
-        return spans
+        return spans_all
 
 
-def _spans_from_offsets(chunk: bytes, offsets: list[int]) -> list[tuple[int, int]]:
-    offsets.sort()
-    spans: list[tuple[int, int]] = []
+def _spans_from_offsets(
+    chunk: bytes, hits: list[tuple[int, int]], real: int, lo: int = 0, hi: int | None = None
+) -> list[tuple[int, int, int]]:
+    """Lines of ``(end offset, pattern id)`` matches in ``chunk[lo:hi]``, with the OR of the pattern
+    bits per line. Matches of explainer patterns (ids ``>= real``) set no bit and make no line."""
+    if hi is None:
+        hi = len(chunk)
+    hits.sort()
+    spans: list[tuple[int, int, int]] = []
     last_end = -1
-    n = len(chunk)
-    for off in offsets:
-        if off <= last_end:
+    for off, pid in hits:
+        if pid >= real:
             continue
-        start = chunk.rfind(b"\n", 0, max(off - 1, 0)) + 1 if off > 0 else 0
-        end = chunk.find(b"\n", max(off - 1, 0))
+        bit = 1 << pid
+        if off <= last_end:
+            a, b, m = spans[-1]
+            spans[-1] = (a, b, m | bit)
+            continue
+        start = chunk.rfind(b"\n", lo, max(off - 1, lo)) + 1 or lo if off > lo else lo
+        end = chunk.find(b"\n", max(off - 1, lo), hi)
         if end < 0:
-            end = n
+            end = hi
         last_end = end
         if spans and start <= spans[-1][0]:
-            continue  # a match that ends just past a newline (a pattern taking "\n") names its line again
-        spans.append((start, end))
+            a, b, m = spans[-1]  # a match that ends just past a newline (a pattern taking "\n") names its line again
+            spans[-1] = (a, b, m | bit)
+            continue
+        spans.append((start, end, bit))
     return spans
+
+
+def _explain(
+    spans: list[tuple[int, int, int]], hits: list[tuple[int, int]], explained: dict[int, frozenset[int]], real: int
+) -> list[tuple[int, int, int]]:
+    """Clear the bit of a pattern in a line when every one of its matches there ends where one of
+    its explainers' matches ends; drop lines left without bits. ``hits`` is sorted by offset."""
+    if not spans:
+        return spans
+    # end offsets per (pattern) for the patterns that have explainers, and of explainer matches
+    out: list[tuple[int, int, int]] = []
+    i = 0
+    n = len(hits)
+    for start, end, mask in spans:
+        if not any(mask >> pid & 1 for pid in explained):
+            out.append((start, end, mask))
+            continue
+        ends: dict[int, set[int]] = {}
+        # the matches of this line: offsets in (start, end + 1] (a match ends after its last byte)
+        while i < n and hits[i][0] <= start:
+            i += 1
+        j = i
+        while j < n and hits[j][0] <= end + 1:
+            ends.setdefault(hits[j][1], set()).add(hits[j][0])
+            j += 1
+        for pid, by in explained.items():
+            if not mask >> pid & 1:
+                continue
+            own = ends.get(pid, set())
+            covered: set[int] = set()
+            for e in by:
+                covered |= ends.get(e, set())
+            if own and own <= covered:
+                mask &= ~(1 << pid)
+        if mask & ((1 << real) - 1):
+            out.append((start, end, mask))
+    return out

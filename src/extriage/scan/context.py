@@ -11,7 +11,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -172,17 +172,34 @@ class ScanContext:
         if broken:
             self.close()
 
-    def _executor(self, workers: int) -> cf.ProcessPoolExecutor:
-        """One pool of worker processes for the whole scan (every stage's :meth:`map_files`).
+    def map_threads(
+        self,
+        func: Callable[[LocatedFile, Any], FileOutcome],
+        files: Iterable[LocatedFile],
+        params: Any = None,
+        label: str = "reading",
+    ) -> Iterator[FileOutcome]:
+        """Like :meth:`map_files`, in threads of this process: for work that is mostly reading and
+        C code releasing the GIL (raw Hyperscan searches), where starting worker processes and
+        pickling their results would cost more than the work. Outcomes come in the order of
+        ``files`` (largest first), so results do not depend on thread timing."""
+        todo = sorted(files, key=lambda f: f.ref.size, reverse=True)
+        total = sum(f.ref.size for f in todo) or 1
+        done = 0
+        workers = self.options.workers()
+        with cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="extriage") as pool:
+            for f, outcome in zip(todo, pool.map(lambda f: _safe_call(func, f, params), todo), strict=True):
+                self.merge(outcome)
+                done += f.ref.size
+                self.progress(label, done, total)
+                yield outcome
 
-        Workers are *spawned* fresh, not forked: a forked worker starts as a copy of the main
-        process (all CLI, report and rule imports, the results so far), which counts again in each
-        worker's memory; a spawned one imports only what its tasks need (the logs stage: ~25 MB).
-        Started once per scan, the import cost is paid once and worker caches (compiled prefilters,
-        parsed rules) stay warm from the logs stage to the pivot pass.
-        """
+    def _executor(self, workers: int) -> cf.ProcessPoolExecutor:
+        """One pool of worker processes for a stage's :meth:`map_files` calls (see
+        :func:`worker_context` for how workers start). Worker caches (compiled prefilters, parsed
+        rules) stay warm across the calls of one stage."""
         if self._pool is None:
-            self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn"))
+            self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=worker_context())
         return self._pool
 
     def close(self) -> None:
@@ -190,6 +207,29 @@ class ScanContext:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def worker_context() -> mp.context.BaseContext:
+    """How worker processes start: forked from a small fork server that imported the worker
+    modules once (:func:`start_workers`). Such a worker is as lean as a spawned one (no copy of the
+    main process, its results and its imports) without paying interpreter start-up and imports per
+    worker and per stage. Where there is no fork server (Windows), workers are spawned."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    return mp.get_context("forkserver")
+
+
+def start_workers(modules: Sequence[str]) -> None:
+    """Start the fork server now, importing ``modules`` (the modules whose functions run in
+    workers), so its start-up overlaps the evidence listing instead of delaying the first stage.
+    Must come before any worker starts: the fork server's imports are fixed when it starts."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(list(modules))
+    forkserver.ensure_running()
 
 
 #: Less work than this (bytes) is done in the main process: starting worker processes costs more.

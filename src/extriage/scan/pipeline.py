@@ -8,8 +8,8 @@ from extriage import __version__
 from extriage.evidence.locate import build_inventory
 from extriage.evidence.source import open_source
 from extriage.findings import Finding, ScanResult, SkippedFile, utc
-from extriage.scan.context import ProgressCallback, ScanContext, ScanOptions, Stage
-from extriage.scan.registry import default_stages
+from extriage.scan.context import ProgressCallback, ScanContext, ScanOptions, Stage, start_workers
+from extriage.scan.registry import WORKER_MODULES, default_stages
 
 #: Stages with a phase below this read evidence and detect; findings get their ids after them, so
 #: correlation and summary stages can refer to findings by id.
@@ -26,6 +26,8 @@ def run_scan(
     path as a whole cannot be used; every per-file problem is recorded in the result instead."""
     options = options or ScanOptions()
     spec = open_source(path)
+    if options.workers() > 1:
+        start_workers(WORKER_MODULES)  # imports in the fork server while the evidence is listed
     result = ScanResult(evidence_path=spec.root, started=datetime.now(UTC), tool_version=__version__)
     skipped: list[SkippedFile] = []
     inventory = build_inventory(spec, lambda p, why: skipped.append(SkippedFile(p, why)))

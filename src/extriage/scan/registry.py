@@ -24,6 +24,14 @@ STAGE_MODULES = [
 ]
 
 
+#: Modules whose functions run in worker processes: the fork server imports them once, at the
+#: start of a scan (:func:`extriage.scan.context.start_workers`), so workers start ready.
+WORKER_MODULES = [
+    "extriage.scan.stages.logs",  # scan_log_file
+    "extriage.detections.webfiles.content",  # examine_batch
+]
+
+
 def default_stages() -> list[Stage]:
     stages: list[Stage] = []
     for name in STAGE_MODULES:  # a missing stage is an error: a scan must never silently read less

@@ -30,10 +30,11 @@ from extriage.findings import (
 from extriage.formats.sniff import family_from_path
 from extriage.scan.context import ScanContext
 from extriage.scan.pipeline import number_findings
+from extriage.scan.rawsearch import files_holding
 from extriage.scan.stages.logs import (
     SUCCESS_OUTCOMES,
     LogParams,
-    pivot_log_file,
+    pivot_prefilter,
     publish_pivots,
     scan_log_file,
 )
@@ -125,13 +126,15 @@ def _pivot(ctx: ScanContext) -> None:
     events = 0
     pending: list[tuple[Finding, TimelineEvent]] = []
     hits: list[dict[str, Any]] = []
-    # logs the first pass read and hashed are searched raw first (pivot_log_file); any other (e.g.
-    # unreadable then) gets the full read, hashing included
+    # logs the first pass read and hashed are searched raw first, in threads (most hold no pivot);
+    # those with a hit, and any the first pass could not read, are walked line by line
     hashed = [f for f in files if ctx.sha256_for(f.display()) is not None]
     unhashed = [f for f in files if ctx.sha256_for(f.display()) is None]
-    for func, todo in ((pivot_log_file, hashed), (scan_log_file, unhashed)):
-        for outcome in ctx.map_files(func, todo, params, label="pivot"):
-            hits.extend(outcome.data.get("pivot_hits", []))
+    holding, failed = files_holding(hashed, pivot_prefilter(params), ctx.options.workers())
+    for unread, why in failed:
+        ctx.skip(unread.display(), f"could not be searched for attacker addresses and web shell names: {why}")
+    for outcome in ctx.map_threads(scan_log_file, holding + unhashed, params, label="pivot"):
+        hits.extend(outcome.data.get("pivot_hits", []))
     hits.sort(key=lambda h: (h["ts"] is None, h["ts"] or datetime.min, h["source"], h["line"]))
     for h in hits:
         key = (h["source"], h["line"])

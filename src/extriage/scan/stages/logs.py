@@ -26,7 +26,6 @@ from extriage.detections.loglines import Group, GroupKey, HitCollector, set_file
 from extriage.detections.logrules import LogRule, RuleSet, load_rules
 from extriage.evidence.locate import LocatedFile, path_key
 from extriage.evidence.reading import CHUNK, read_artifact
-from extriage.evidence.source import open_artifact
 from extriage.findings import FamilyCoverage, Outcome, SkippedFile
 from extriage.formats.logscan import Candidate, WalkStats, decode, walk
 from extriage.formats.prefilter import Prefilter
@@ -59,7 +58,10 @@ class LogParams:
 
 
 class _HeadThenRest:
-    """A stream that first returns bytes already read (the sniffed head), then the rest."""
+    """A stream that first returns the bytes already read (the sniffed head), then the rest.
+
+    The head is returned as it is, never joined to more bytes: when it is a whole first chunk
+    (logs placed by their path), that saves copying every log's first 4 MB."""
 
     def __init__(self, head: bytes, rest: Any) -> None:
         self._head = head
@@ -67,25 +69,45 @@ class _HeadThenRest:
 
     def read(self, n: int = -1) -> bytes:
         if self._head:
-            # the head and what follows it in one piece: a small log is then a single chunk for
-            # the walk (one prefilter scan, one header search) instead of two
             data, self._head = self._head, b""
-            more: bytes = self._rest.read(-1 if n < 0 else max(n - len(data), 0)) if n < 0 or n > len(data) else b""
-            return data + more if more else data
+            return data
         result: bytes = self._rest.read(n)
         return result
 
 
 @functools.lru_cache(maxsize=32)
-def _prefilter(engine: str, literals: tuple[str, ...], regexes: tuple[str, ...]) -> Prefilter:
+def _prefilter(engine: str, literals: tuple[str, ...], regexes: tuple[str, ...],
+               excepts: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Prefilter:
     try:
-        return Prefilter(literals, regexes, engine)
+        return Prefilter(literals, regexes, engine, dict(excepts))
     except ImportError:  # hyperscan wheel missing on this platform: RE2 is always installed
         return Prefilter(literals, regexes, "re2")
 
 
 def rules_for(ruleset: RuleSet, family: str) -> list[LogRule]:
     return ruleset.for_family(family)
+
+
+@functools.lru_cache(maxsize=32)
+def _family_plan(engine: str, extra_rule_dirs: tuple[str, ...], family: str) -> tuple[list[LogRule], Prefilter, tuple[int, ...]]:
+    """The rules of a log family, their joint prefilter, and each rule's bits in it.
+
+    A rule's prefilter is a necessary condition of the rule (``docs/rules.md``), so a candidate line
+    is evaluated only by the rules whose own literals or regexes hit it: on IIS logs, where benign
+    OWA sign-in pages select many lines for one rule, this saves most of the evaluation work."""
+    rules = rules_for(load_rules(extra_rule_dirs), family)
+    lits = tuple(sorted({x for r in rules for x in r.prefilter}))
+    rxs = tuple(sorted({x for r in rules for x in r.prefilter_regex}))
+    # a pattern's hits are explained away only by what EVERY rule using that pattern accepts
+    excepts: dict[str, frozenset[str]] = {}
+    for pattern in lits + rxs:
+        users = [r for r in rules if pattern in r.prefilter or pattern in r.prefilter_regex]
+        common = frozenset.intersection(*(frozenset(r.prefilter_explainers()) for r in users))
+        if common:
+            excepts[pattern] = common
+    key = tuple(sorted((p, tuple(sorted(e))) for p, e in excepts.items()))
+    pf = _prefilter(engine, lits, rxs, key)
+    return rules, pf, tuple(pf.mask_of(r.prefilter, r.prefilter_regex) for r in rules)
 
 
 def identify(f: LocatedFile, head: bytes) -> FamilyMatch | None:
@@ -99,7 +121,9 @@ def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
     """Worker: read one file (if it is a log we know), return findings/coverage in ``data``."""
     display = f.display()
     with read_artifact(f.ref) as reader:
-        head = reader.read(SNIFF_BYTES)
+        # a log placed by its path is read a whole chunk at a time from the start; anything else is
+        # sniffed from its first bytes before more is read
+        head = reader.read(CHUNK if family_from_path(f.key) is not None else SNIFF_BYTES)
         fm = identify(f, head)
         if fm is None or (params.only_families and fm.family not in params.only_families):
             return FileOutcome(display, data={"not_log": True})
@@ -113,14 +137,12 @@ def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
             return FileOutcome(display, sha256=reader.hexdigest(), size=reader.bytes_read, mtime=f.ref.mtime,
                                skipped=[SkippedFile(display, f"binary content where a {fm.family} text log was expected; not read")],
                                data={"family": fm.family})
-        ruleset = load_rules(params.extra_rule_dirs)
-        rules = rules_for(ruleset, fm.family)
         if params.pivot_literals:
-            pf = _prefilter(params.engine, params.pivot_literals, ())
+            rules: list[LogRule] = []
+            masks: tuple[int, ...] = ()
+            pf = pivot_prefilter(params)
         else:
-            lits = tuple(sorted({x for r in rules for x in r.prefilter}))
-            rxs = tuple(sorted({x for r in rules for x in r.prefilter_regex}))
-            pf = _prefilter(params.engine, lits, rxs)
+            rules, pf, masks = _family_plan(params.engine, params.extra_rule_dirs, fm.family)
         collector = HitCollector()
         pivot_hits: list[dict[str, Any]] = []
         stats = WalkStats()
@@ -129,7 +151,7 @@ def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
             if isinstance(item, WalkStats):
                 stats = item
                 continue
-            _evaluate(item, fm, folder_proto, rules, params, collector, pivot_hits, display)
+            _evaluate(item, fm, folder_proto, rules, masks, params, collector, pivot_hits, display)
         reader.drain()
         sha = reader.hexdigest()
         size = reader.bytes_read
@@ -161,37 +183,13 @@ def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
     )
 
 
-def pivot_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
-    """Worker for the second (pivot) pass over a log the first pass already read and hashed.
-
-    Most logs hold none of the pivot literals, so the raw bytes are first searched for them as a
-    whole (no hashing, no line counting, no header parsing: the first pass recorded all of that);
-    only a file with a hit is walked line by line by :func:`scan_log_file`, with identical results.
-    The search is a superset of the walk's: it covers every byte, chunk seams included.
-    """
-    pf = _prefilter(params.engine, params.pivot_literals, ())
-    if pf.empty:
-        return FileOutcome(f.display(), data={"pivot_hits": []})
-    overlap = max(len(x.encode("utf-8")) for x in pf.literals) - 1
-    hit = False
-    with open_artifact(f.ref) as raw:
-        tail = b""
-        while True:
-            chunk = raw.read(CHUNK)
-            if not chunk:
-                break
-            data = tail + chunk if tail else chunk
-            if pf.any_match(data):
-                hit = True
-                break
-            tail = data[-overlap:] if overlap > 0 else b""
-    if not hit:
-        return FileOutcome(f.display(), data={"pivot_hits": []})
-    return scan_log_file(f, params)
+def pivot_prefilter(params: LogParams) -> Prefilter:
+    """The prefilter of the second (pivot) pass: the attacker addresses and web shell names."""
+    return _prefilter(params.engine, params.pivot_literals, ())
 
 
-def _evaluate(cand: Candidate, fm: FamilyMatch, folder_proto: str, rules: list[LogRule], params: LogParams,
-              collector: HitCollector, pivot_hits: list[dict[str, Any]], display: str) -> None:
+def _evaluate(cand: Candidate, fm: FamilyMatch, folder_proto: str, rules: list[LogRule], masks: tuple[int, ...],
+              params: LogParams, collector: HitCollector, pivot_hits: list[dict[str, Any]], display: str) -> None:
     text = decode(cand.raw)
     fields, ts = parse_record(fm.family, text, cand.names)
     if params.pivot_literals:
@@ -202,7 +200,10 @@ def _evaluate(cand: Candidate, fm: FamilyMatch, folder_proto: str, rules: list[L
                                "fields": {k: v for k, v in fields.items() if v and not k.startswith("_")}})
         return
     protocol = (fields.get("Protocol") or folder_proto).lower()
-    for rule in rules:
+    hits = cand.hits
+    for rule, mask in zip(rules, masks, strict=True):
+        if not hits & mask:  # the rule's own prefilter did not hit this line: it cannot match it
+            continue
         if not rule.applies_to(fm.family, protocol):
             continue
         work = dict(fields)

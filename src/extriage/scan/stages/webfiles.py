@@ -16,7 +16,6 @@ Phase 55 (``webfiles-link``) joins each file finding to the log/event lines nami
 from __future__ import annotations
 
 import concurrent.futures as cf
-import multiprocessing as mp
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -50,7 +49,7 @@ from extriage.detections.webfiles.urls import UrlMapper
 from extriage.evidence.locate import LocatedFile, path_key, relative_to_install
 from extriage.evidence.reading import read_artifact
 from extriage.findings import Confidence, EvidenceLine, Finding, Outcome, Severity, TimelineEvent
-from extriage.scan.context import FileOutcome, ScanContext
+from extriage.scan.context import PARALLEL_MIN_BYTES, FileOutcome, ScanContext, worker_context
 
 FAMILY = "webfiles"
 #: Places scanned in depth, as markers inside "/" + the lower-case path key.
@@ -405,16 +404,16 @@ def _run(
     # initializer and get each batch pickled).
     content.init_worker(params)
     workers = ctx.options.workers()
-    if workers <= 1 or len(ranges) <= 1:
+    if workers <= 1 or len(ranges) <= 1 or total < PARALLEL_MIN_BYTES:
         for a, b in ranges:
             batch = items[a:b]
             _absorb(ctx, work, items, batch, content.examine_batch(batch, params), totals, total)
         return totals
-    # Spawned, not forked (perf-core): a forked worker carries a copy of the whole main process
-    # (~90 MB by this stage) in its resident memory, which broke the scan's < 300 MB budget for the
-    # process tree; spawned workers build the rules in the initializer and get batches pickled.
+    # Workers come from the scan's fork server (scan.context.worker_context): lean processes that
+    # build the rules in the initializer and get batches pickled; a plain fork would carry a copy of
+    # the whole main process (~90 MB by this stage) and break the < 300 MB budget of the scan.
     forking = False
-    context = _worker_context()
+    context = worker_context()
     content.share_items(items if forking else None)
     try:
         with cf.ProcessPoolExecutor(
@@ -440,18 +439,6 @@ def _run(
     finally:
         content.share_items(None)
     return totals
-
-
-def _worker_context() -> mp.context.BaseContext:
-    """Workers forked from a small fork server that has already imported the file pipeline: as lean
-    as spawned workers (no copy of the main process), without paying interpreter start-up and
-    imports (yara-x, re2, the baseline code) per worker — on sub-KB web trees that start-up was a
-    third of the stage's time."""
-    if "forkserver" not in mp.get_all_start_methods():
-        return mp.get_context("spawn")
-    context = mp.get_context("forkserver")
-    context.set_forkserver_preload(["extriage.detections.webfiles.content"])
-    return context
 
 
 def _absorb(
