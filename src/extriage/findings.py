@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -136,7 +136,7 @@ class Indicators:
                     mine.append(value)
 
     def is_empty(self) -> bool:
-        return not any(asdict(self).values())
+        return not any(getattr(self, name) for name in self.__dataclass_fields__)
 
 
 @dataclass(slots=True)
@@ -308,8 +308,24 @@ class ScanResult:
         return {"schema_version": SCHEMA_VERSION, **_plain(self)}
 
 
+#: Types ``_plain`` returns as they are; tested first (most values of a result are strings and ints).
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+#: Field names of each dataclass ``_plain`` has met, so the next instance skips the type tests.
+_DATACLASS_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
 def _plain(value: Any) -> Any:
     """Turn dataclasses, enums and datetimes into JSON-ready values."""
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return value
+    names = _DATACLASS_FIELDS.get(kind)
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
+    if kind is list:
+        return [_plain(v) for v in value]
+    if kind is dict:
+        return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, enum.IntEnum):
@@ -317,7 +333,8 @@ def _plain(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     if hasattr(value, "__dataclass_fields__"):
-        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+        names = _DATACLASS_FIELDS[kind] = tuple(value.__dataclass_fields__)
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):

@@ -7,7 +7,6 @@ injected where the evidence code meets the OS (``os.scandir`` and opening a file
 from __future__ import annotations
 
 import os
-import pathlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,20 +29,20 @@ def test_unlistable_folder_and_unopenable_file_are_reported(tmp_path: Path, monk
     locked_dir = tmp_path / "C/inetpub/logs/LogFiles/W3SVC1"
 
     real_scandir = os.scandir
-    real_open = pathlib.Path.open
+    real_open = open
 
     def scandir(path: Any) -> Iterator[os.DirEntry[str]]:
         if Path(path) == locked_dir:
             raise PermissionError(13, "Permission denied")
         return real_scandir(path)
 
-    def path_open(self: Path, *args: Any, **kwargs: Any) -> Any:
-        if self == locked:
+    def path_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if Path(file) == locked:
             raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)
+        return real_open(file, *args, **kwargs)
 
     monkeypatch.setattr(source.os, "scandir", scandir)
-    monkeypatch.setattr(pathlib.Path, "open", path_open)
+    monkeypatch.setattr(source, "open", path_open, raising=False)  # evidence files are opened there
     result = run_scan(str(tmp_path), ScanOptions(jobs=1), stages=core_stages())
     assert result.verdict == Verdict.COMPROMISED  # the readable file still counts
     reasons = {s.path: s.reason for s in result.coverage.skipped}

@@ -1,7 +1,7 @@
 """Speed work must not change results: the fast paths give exactly what the plain paths give.
 
 * one worker vs two (batching, merge order) on a generated compromised server;
-* the pivot pass's raw pre-search (:func:`files_holding`) vs walking every log in full;
+* the pivot pass's raw pre-search (:func:`pivot_log_file`) vs walking every log in full;
 * :func:`walk` fed in tiny pieces vs whole (line numbers, hours, header handling, counts);
 * the raw pre-search finds a literal that straddles a read boundary.
 """
@@ -78,15 +78,15 @@ def test_one_worker_and_two_workers_agree(server: Path, monkeypatch: pytest.Monk
 
 def test_pivot_presearch_equals_full_walk(server: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fast = run_scan(str(server), ScanOptions(jobs=1))
-    calls: list[int] = []
+    calls: list[str] = []
 
-    def everything(files: list[LocatedFile], pf: Prefilter, workers: int) -> tuple[list[LocatedFile], list[Any]]:
-        calls.append(len(files))
-        return list(files), []  # no pre-search: every log walked in full
+    def full(f: LocatedFile, params: logs.LogParams) -> Any:
+        calls.append(f.key)
+        return logs.scan_log_file(f, params)  # no pre-search: every log walked in full
 
-    monkeypatch.setattr(correlate, "files_holding", everything)
+    monkeypatch.setattr(correlate, "pivot_log_file", full)
     slow = run_scan(str(server), ScanOptions(jobs=1))
-    assert calls and calls[0] > 1, "the full second pass must have run"
+    assert len(calls) > 1, "the full second pass must have run"
     assert _canonical(fast) == _canonical(slow)
     # every file hashed once, by the first pass; the pre-search adds none
     assert len({f.path for f in fast.files}) == len(fast.files)
@@ -131,6 +131,33 @@ def test_walk_is_independent_of_read_sizes(server: Path, family: str) -> None:
     assert sum(whole_s.hours.values()) > 0
 
 
+@pytest.mark.parametrize("family", ["iis", "httpproxy"])
+def test_walk_into_a_reused_buffer_equals_whole_reads(server: Path, family: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks after the first are read into one reused buffer: nothing kept may point into it."""
+    import io
+
+    from extriage.formats import logscan
+
+    folder = "inetpub/logs/logfiles" if family == "iis" else "logging/httpproxy"
+    found = sorted(p for p in server.rglob("*") if p.suffix.lower() == ".log" and folder in str(p).lower())
+    data = found[len(found) // 2].read_bytes()
+    pf = Prefilter(["/owa/", "autodiscover", "POST"], (), "hyperscan")
+    whole_c, whole_s = _collect(data, family, pf, None)
+    for size in (61, 997, 4096):
+        monkeypatch.setattr(logscan, "CHUNK", size)
+        cands: list[tuple[int, bytes, list[str]]] = []
+        stats = WalkStats()
+        for item in walk(io.BytesIO(data), family, pf):
+            if isinstance(item, Candidate):
+                cands.append((item.lineno, item.raw, list(item.names)))
+            else:
+                stats = item
+        assert all(type(raw) is bytes for _, raw, _ in cands)
+        assert cands == whole_c
+        assert (stats.lines, stats.candidates, stats.first, stats.last, dict(stats.hours)) == (
+            whole_s.lines, whole_s.candidates, whole_s.first, whole_s.last, dict(whole_s.hours))
+
+
 def test_presearch_finds_literal_across_read_boundary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     header = (b"#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
               b"#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
@@ -148,21 +175,20 @@ def test_presearch_finds_literal_across_read_boundary(tmp_path: Path, monkeypatc
                             only_families=("iis", "httpproxy"))
     seam = data.index(b"shellx.aspx") + 4  # the literal is cut in two by every read
     monkeypatch.setattr(rawsearch, "CHUNK", seam)
-    holding, failed = rawsearch.files_holding([f], logs.pivot_prefilter(params), 2)
-    assert holding == [f] and failed == []
-    out = logs.scan_log_file(f, params)
+    out = logs.pivot_log_file(f, params)
     hits = out.data["pivot_hits"]
     assert [h["line"] for h in hits] == [data.count(b"\n")]
     assert hits[0]["fields"]["c-ip"] == "203.0.113.9"
-    # and a file without the literal is not selected
+    # and a file without the literal is answered without a walk (no hash, no hits)
     params_none = logs.LogParams(pivot_literals=("nothere.aspx",), pivot_urls=("/nothere.aspx",),
                                  only_families=("iis", "httpproxy"))
-    assert rawsearch.files_holding([f], logs.pivot_prefilter(params_none), 2) == ([], [])
+    quiet = logs.pivot_log_file(f, params_none)
+    assert quiet.data["pivot_hits"] == [] and quiet.sha256 is None
 
 
-def test_presearch_reports_a_file_it_cannot_read(tmp_path: Path) -> None:
+def test_presearch_of_a_file_that_vanished_is_reported(tmp_path: Path) -> None:
     spec = SourceSpec("dir", str(tmp_path))
     gone = LocatedFile(ArtifactRef(spec, "u_ex210304.log", 10), "C:\\inetpub\\logs\\LogFiles\\W3SVC1\\u_ex210304.log",
                        "c:/inetpub/logs/logfiles/w3svc1/u_ex210304.log")
-    holding, failed = rawsearch.files_holding([gone], Prefilter(["shellx.aspx"]), 2)
-    assert holding == [] and [f for f, _ in failed] == [gone]
+    with pytest.raises(OSError):
+        rawsearch.holds(gone, Prefilter(["shellx.aspx"]))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
 from extriage.cli.common import check_output_outside, err, fail, out, write_json
 from extriage.detections.logrules import RuleError, load_rules
@@ -64,6 +63,14 @@ def scan(
     show_progress = not quiet and err.is_terminal
     try:
         if show_progress:
+            from rich.progress import (
+                BarColumn,
+                DownloadColumn,
+                Progress,
+                TimeRemainingColumn,
+                TransferSpeedColumn,
+            )
+
             with Progress(
                 "[progress.description]{task.description}",
                 BarColumn(),
@@ -96,8 +103,7 @@ def scan(
 
 
 def _emit(result: ScanResult, json_out: str | None, timeline: str | None, quiet: bool) -> None:
-    from extriage.report.terminal import render_scan
-
+    # Renderers are imported where they are used: ``scan -q --json`` needs none of them.
     if json_out:
         write_json(result.to_dict(), json_out)
     if timeline:
@@ -108,4 +114,6 @@ def _emit(result: ScanResult, json_out: str | None, timeline: str | None, quiet:
         except OSError as exc:
             fail(f"Cannot write {timeline}: {exc.strerror or exc}.")
     if not quiet and json_out != "-":
+        from extriage.report.terminal import render_scan
+
         render_scan(result, out)

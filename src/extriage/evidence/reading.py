@@ -33,6 +33,14 @@ class HashingReader:
             self.bytes_read += len(data)
         return data
 
+    def readinto(self, buf: bytearray | memoryview) -> int:
+        """Read into ``buf`` (no new object per read), hashing what was read."""
+        n: int = self._raw.readinto(buf)  # type: ignore[attr-defined]
+        if n:
+            self._sha.update(memoryview(buf)[:n])
+            self.bytes_read += n
+        return n
+
     def drain(self) -> None:
         """Read what the consumer left unread, so the hash covers the whole file."""
         while self.read(CHUNK):

@@ -17,7 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from extriage.datafiles import load_yaml
 
 #: Raw text kept per record for evidence lines (the rest is cut, marked with an ellipsis).
 RAW_CAP = 4000
@@ -196,7 +196,7 @@ class Layouts:
 @cache
 def layouts() -> Layouts:
     text = resources.files("extriage.formats").joinpath("event_layouts.yml").read_text(encoding="utf-8")
-    doc = yaml.safe_load(text)
+    doc = load_yaml(text)
     mapping: dict[tuple[str, int], list[str]] = {}
     for entry in doc["layouts"]:
         for provider in entry["providers"]:

@@ -11,6 +11,7 @@ dozen ``bytes.count`` calls per chunk). Memory stays bounded by the chunk size a
 from __future__ import annotations
 
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,11 +34,16 @@ FIRST_LINES = 12
 #: Raw lines are kept in findings up to this many characters (the rest is marked as cut).
 MAX_RAW = 16 * 1024
 
+#: A region of log bytes: the sniffed head (``bytes``) or the reused read buffer (``bytearray``).
+Buffer = bytes | bytearray
+
 _HOUR_RE = re.compile(rb"(\d{4}-\d\d-\d\d)[T ](\d\d)")
 _TS_RE = re.compile(rb"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d(?:\.\d{1,7})?)")
 
 
 class Readable(Protocol):
+    """A binary stream; one that also has ``readinto`` is read into a reused buffer."""
+
     def read(self, n: int = -1) -> bytes: ...
 
 
@@ -66,12 +72,12 @@ class WalkStats:
     names: list[str] = field(default_factory=list)  # the last field list seen
 
 
-def decode(raw: bytes) -> str:
+def decode(raw: Buffer) -> str:
     """Log bytes as text: UTF-8 (BOM dropped), undecodable bytes replaced, never an exception."""
     return raw.decode("utf-8", errors="replace").lstrip("\ufeff").rstrip("\r")
 
 
-def line_time(raw: bytes, family: str, names: list[str] | None = None) -> datetime | None:
+def line_time(raw: Buffer, family: str, names: list[str] | None = None) -> datetime | None:
     """Timestamp of a data line: at its start (Exchange CSV and W3C in IIS's default field order),
     else, for W3C logs whose ``#Fields`` put ``date``/``time`` elsewhere, by those names."""
     m = _TS_RE.match(raw.lstrip(b"\xef\xbb\xbf\""))
@@ -93,7 +99,7 @@ def _names_from_header(line: str, family: str) -> list[str] | None:
     return exchange_csv.parse_fields_directive(line) or exchange_csv.looks_like_bare_header(line)
 
 
-def _next_header(body: bytes, pos: int, limit: int) -> int:
+def _next_header(body: Buffer, pos: int, limit: int) -> int:
     """Offset of the newline before the next ``#`` line in ``body[pos:limit]``, or -1.
 
     ``find(b"\\n#")`` stalls at every newline (5 ms per 4 MB chunk, more than counting the lines);
@@ -112,12 +118,12 @@ def _next_header(body: bytes, pos: int, limit: int) -> int:
         pos = hit
 
 
-def _hour_of(body: bytes, pos: int) -> bytes | None:
+def _hour_of(body: Buffer, pos: int) -> bytes | None:
     m = _HOUR_RE.match(body, pos)
     return m.group(1) + b"T" + m.group(2) if m else None
 
 
-def _count_hours(body: bytes, lo: int, hi: int, out: Counter[str], count: Callable[[int, int], int]) -> int:
+def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], count: Callable[[int, int], int]) -> int:
     """Add the lines of ``body[lo:hi]`` (complete lines, ``hi`` just after a newline) to ``out``.
 
     Returns the number of newlines in ``body[lo:hi]`` (the pieces partition the range), so the
@@ -136,7 +142,7 @@ def _count_hours(body: bytes, lo: int, hi: int, out: Counter[str], count: Callab
     return skipped + _bisect_hours(body, lo, hi, out, count, 0)
 
 
-def _bisect_hours(body: bytes, lo: int, hi: int, out: Counter[str], count: Callable[[int, int], int], depth: int) -> int:
+def _bisect_hours(body: Buffer, lo: int, hi: int, out: Counter[str], count: Callable[[int, int], int], depth: int) -> int:
     last_start = body.rfind(b"\n", lo, hi - 1) + 1
     if last_start <= lo:
         last_start = lo
@@ -158,7 +164,7 @@ def _bisect_hours(body: bytes, lo: int, hi: int, out: Counter[str], count: Calla
             + _bisect_hours(body, mid + 1, hi, out, count, depth + 1))
 
 
-def _data_line_within(body: bytes, lo: int, region: int, family: str) -> bool:
+def _data_line_within(body: Buffer, lo: int, region: int, family: str) -> bool:
     """Whether one of the first :data:`FIRST_LINES` lines of ``body[lo:region]`` is a data line (not
     a ``#`` directive, blank, or a bare CSV header line) — the test :func:`walk` uses for the first
     data line, so header lines are searched for until that line, exactly as before."""
@@ -186,7 +192,7 @@ class _Newlines:
 
     __slots__ = ("lo", "mask")
 
-    def __init__(self, buf: bytes, lo: int, hi: int) -> None:
+    def __init__(self, buf: Buffer, lo: int, hi: int) -> None:
         self.lo = lo
         self.mask = np.frombuffer(buf, dtype=np.uint8, count=hi - lo, offset=lo) == 0x0A
 
@@ -194,7 +200,7 @@ class _Newlines:
         return int(np.count_nonzero(self.mask[a - self.lo : b - self.lo]))
 
 
-def _regions(stream: Readable, st: WalkStats) -> Iterator[tuple[bytes, int, int] | bytes]:
+def _regions(stream: Readable, st: WalkStats) -> Iterator[tuple[bytes | bytearray, int, int] | bytes]:
     """Split ``stream`` into regions of whole lines ``(buf, lo, hi)`` without copying chunks.
 
     A line across two chunks is joined into a small buffer of its own; a line longer than
@@ -202,24 +208,19 @@ def _regions(stream: Readable, st: WalkStats) -> Iterator[tuple[bytes, int, int]
     """
     pending = b""
     skipping = False
-    while True:
-        chunk = stream.read(CHUNK)
-        st.bytes += len(chunk)
-        if not chunk:
-            if pending and not skipping:
-                yield (pending + b"\n", 0, len(pending) + 1)
-            return
+    for chunk, size in _chunks(stream):
+        st.bytes += size
         start = 0
         if skipping:  # inside the rest of an over-long line
-            nl = chunk.find(b"\n")
+            nl = chunk.find(b"\n", 0, size)
             if nl < 0:
                 continue
             skipping = False
             start = nl + 1
         elif pending:
-            nl = chunk.find(b"\n")
+            nl = chunk.find(b"\n", 0, size)
             if nl < 0:
-                pending += chunk
+                pending += chunk[:size]
                 if len(pending) > MAX_LINE:
                     yield pending[:MAX_LINE]
                     pending, skipping = b"", True
@@ -228,16 +229,48 @@ def _regions(stream: Readable, st: WalkStats) -> Iterator[tuple[bytes, int, int]
             pending = b""
             yield (joined, 0, len(joined))
             start = nl + 1
-        cut = chunk.rfind(b"\n", start)
+        cut = chunk.rfind(b"\n", start, size)
         if cut < 0:
-            pending = chunk[start:]
+            pending = bytes(chunk[start:size])
             if len(pending) > MAX_LINE:
                 yield pending[:MAX_LINE]
                 pending, skipping = b"", True
             continue
         if cut + 1 > start:
             yield (chunk, start, cut + 1)
-        pending = chunk[cut + 1 :]
+        pending = bytes(chunk[cut + 1 : size])
+    if pending and not skipping:
+        yield (pending + b"\n", 0, len(pending) + 1)
+
+
+_BUFFERS = threading.local()
+
+
+def _chunks(stream: Readable) -> Iterator[tuple[bytes | bytearray, int]]:
+    """The stream's bytes as ``(buffer, size)`` pieces of up to :data:`CHUNK` bytes.
+
+    The first piece is read as it comes (a log's sniffed head, or all of a small log); further
+    pieces are read into one buffer per thread, reused: a fresh 4 MB object per read cost more in
+    allocation and page faults than the read itself (BENCHMARKS.md, core section). A piece is only
+    valid until the next one is read; :func:`walk` copies what it keeps."""
+    first = stream.read(CHUNK)
+    if not first:
+        return
+    yield first, len(first)
+    readinto = getattr(stream, "readinto", None)
+    if readinto is None or len(first) < CHUNK:
+        while chunk := stream.read(CHUNK):
+            yield chunk, len(chunk)
+        return
+    buf = getattr(_BUFFERS, "buf", None)
+    if buf is None or len(buf) != CHUNK:
+        buf = _BUFFERS.buf = bytearray(CHUNK)
+    view = memoryview(buf)
+    try:
+        while n := readinto(view):
+            yield buf, n
+    finally:
+        view.release()
 
 
 def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool = True) -> Iterator[Candidate | WalkStats]:
@@ -334,9 +367,9 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
             st.candidates += 1
             if end - start > MAX_LINE:  # keep memory per line bounded; the cut is reported
                 st.long_lines.append(base + 1)
-                yield Candidate(base + 1, body[start : start + MAX_LINE], names, truncated=True, hits=mask)
+                yield Candidate(base + 1, bytes(body[start : start + MAX_LINE]), names, truncated=True, hits=mask)
                 continue
-            yield Candidate(base + 1, body[start:end].rstrip(b"\r"), names, hits=mask)
+            yield Candidate(base + 1, bytes(body[start:end]).rstrip(b"\r"), names, hits=mask)
         for _, hn in headers[hix:]:
             if hn:
                 names = hn
@@ -349,7 +382,7 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
         if last_start < lo:
             last_start = lo
         if last_start < hi - 1 and not body.startswith(b"#", last_start):
-            last_data, last_names = body[last_start : hi - 1], names
+            last_data, last_names = bytes(body[last_start : hi - 1]), names
     st.lines = lineno
     st.names = names
     if last_data:

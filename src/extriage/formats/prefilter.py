@@ -76,6 +76,7 @@ class Prefilter:
             flags = [hyperscan.HS_FLAG_CASELESS] * len(patterns)
             db.compile(expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns), flags=flags)
             self._hs = db
+            self._terminated: type[Exception] = hyperscan.ScanTerminated
         else:
             import re2
 
@@ -113,27 +114,18 @@ class Prefilter:
         if self.empty or not data:
             return False
         if self._hs is not None:
-            found = False
-
-            def on_match(_id: int, _frm: int, _to: int, _flags: int, _ctx: object) -> bool:
-                nonlocal found
-                found = True
-                return True  # a true return value stops the scan
-
-            import hyperscan
-
             try:
-                self._hs.scan(data, match_event_handler=on_match, scratch=self._scratch())
-            except hyperscan.ScanTerminated:  # the early stop asked for above
-                pass
-            return found
+                self._hs.scan(data, match_event_handler=_stop, scratch=self._scratch())
+            except self._terminated:  # the handler stopped the scan at the first match
+                return True
+            return False
         return self._re2.search(data) is not None
 
     def line_spans(self, chunk: bytes) -> list[tuple[int, int]]:
         """Sorted, distinct ``(start, end)`` offsets (end excludes ``\\n``) of lines holding a match."""
         return [(a, b) for a, b, _ in self.line_hits(chunk)]
 
-    def line_hits(self, chunk: bytes, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, int]]:
+    def line_hits(self, chunk: bytes | bytearray, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, int]]:
         """Like :meth:`line_spans` over ``chunk[lo:hi]`` (searched in place, offsets into
         ``chunk``), with the mask of the patterns that hit each line.
 
@@ -173,8 +165,13 @@ class Prefilter:
         return spans_all
 
 
+def _stop(_id: int, _frm: int, _to: int, _flags: int, _ctx: object) -> bool:
+    """Hyperscan match handler that ends the scan at the first match."""
+    return True
+
+
 def _spans_from_offsets(
-    chunk: bytes, hits: list[tuple[int, int]], real: int, lo: int = 0, hi: int | None = None
+    chunk: bytes | bytearray, hits: list[tuple[int, int]], real: int, lo: int = 0, hi: int | None = None
 ) -> list[tuple[int, int, int]]:
     """Lines of ``(end offset, pattern id)`` matches in ``chunk[lo:hi]``, with the OR of the pattern
     bits per line. Matches of explainer patterns (ids ``>= real``) set no bit and make no line."""

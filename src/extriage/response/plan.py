@@ -11,8 +11,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from extriage.datafiles import load_yaml
 from extriage.findings import Finding, ScanResult, Verdict
 from extriage.response.facts import Facts, derive_facts
 
@@ -48,7 +47,7 @@ class ResponsePlan:
 @lru_cache(maxsize=1)
 def step_definitions() -> list[dict[str, Any]]:
     text = resources.files("extriage.response").joinpath("steps.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml(text)
     if not isinstance(data, list):
         raise ValueError("extriage/response/steps.yaml must be a list of steps")
     return data

@@ -172,28 +172,6 @@ class ScanContext:
         if broken:
             self.close()
 
-    def map_threads(
-        self,
-        func: Callable[[LocatedFile, Any], FileOutcome],
-        files: Iterable[LocatedFile],
-        params: Any = None,
-        label: str = "reading",
-    ) -> Iterator[FileOutcome]:
-        """Like :meth:`map_files`, in threads of this process: for work that is mostly reading and
-        C code releasing the GIL (raw Hyperscan searches), where starting worker processes and
-        pickling their results would cost more than the work. Outcomes come in the order of
-        ``files`` (largest first), so results do not depend on thread timing."""
-        todo = sorted(files, key=lambda f: f.ref.size, reverse=True)
-        total = sum(f.ref.size for f in todo) or 1
-        done = 0
-        workers = self.options.workers()
-        with cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="extriage") as pool:
-            for f, outcome in zip(todo, pool.map(lambda f: _safe_call(func, f, params), todo), strict=True):
-                self.merge(outcome)
-                done += f.ref.size
-                self.progress(label, done, total)
-                yield outcome
-
     def _executor(self, workers: int) -> cf.ProcessPoolExecutor:
         """One pool of worker processes for a stage's :meth:`map_files` calls (see
         :func:`worker_context` for how workers start). Worker caches (compiled prefilters, parsed

@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from extriage.datafiles import load_yaml
 from extriage.findings import Confidence, Outcome, Severity
 from extriage.formats.event_record import EventRecord, as_text
 
@@ -446,7 +447,7 @@ def build_ruleset(texts: Iterable[tuple[str, str]]) -> RuleSet:
     sequences: list[Sequence] = []
     for name, text in texts:
         try:
-            doc = yaml.safe_load(text) or {}
+            doc = load_yaml(text) or {}
         except yaml.YAMLError as exc:
             raise RuleError(f"{name}: not valid YAML ({str(exc).splitlines()[0]})") from None
         if not isinstance(doc, dict):

@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
+from extriage.datafiles import load_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ def _rule(d: dict[str, Any]) -> ExpectedRule:
 @cache
 def load_catalog() -> Catalog:
     text = resources.files("extriage.detections.mitigations").joinpath("catalog.yaml").read_text(encoding="utf-8")
-    d = yaml.safe_load(text)
+    d = load_yaml(text)
     rm = d["rewrite_module"]
     return Catalog(
         rewrite=tuple(

@@ -13,11 +13,6 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from regipy import registry as _registry
-
-#: regipy ships without type hints
-RegistryHive: Any = _registry.RegistryHive
-
 START_NAMES = {0: "boot", 1: "system", 2: "automatic", 3: "manual", 4: "disabled"}
 
 
@@ -50,13 +45,17 @@ def read_services(data: bytes, source: str, names: list[str]) -> ServiceTable:
     """Read the start type of ``names`` from SYSTEM hive bytes. Raises :class:`HiveError`."""
     if data[:4] != b"regf":
         raise HiveError(f"{source}: not a registry hive (no 'regf' signature)")
+    # Imported here: regipy (with construct, pytz, pdb) costs ~40 ms, and every scan imports this
+    # module, most of them with no SYSTEM hive to read.
+    from regipy.registry import RegistryHive
+
     # regipy opens hives by path: give it a private temporary copy (never the evidence itself).
     fd, tmp = tempfile.mkstemp(prefix="extriage-hive-")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         try:
-            hive = RegistryHive(tmp)
+            hive: Any = RegistryHive(tmp)  # type: ignore[no-untyped-call]
             current = 1
             try:
                 value = hive.get_key("\\Select").get_value("Current")

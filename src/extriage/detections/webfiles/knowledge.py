@@ -8,8 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
+from extriage.datafiles import load_yaml
 from extriage.findings import Confidence, Outcome, Severity
 
 _DATA = "extriage.detections.webfiles"
@@ -81,7 +80,7 @@ def _mstic_path_rules(kb: KnownBad) -> list[LocationRule]:
 
 @cache
 def location_rules() -> tuple[LocationRule, ...]:
-    raw = yaml.safe_load(_text("locations.yml"))
+    raw = load_yaml(_text("locations.yml"))
     rules = []
     for r in raw["rules"]:
         rules.append(

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from extriage.detections.correlation import build_stories, load_knowledge, path_to_url, url_to_path_tails
@@ -30,11 +30,10 @@ from extriage.findings import (
 from extriage.formats.sniff import family_from_path
 from extriage.scan.context import ScanContext
 from extriage.scan.pipeline import number_findings
-from extriage.scan.rawsearch import files_holding
 from extriage.scan.stages.logs import (
     SUCCESS_OUTCOMES,
     LogParams,
-    pivot_prefilter,
+    pivot_log_file,
     publish_pivots,
     scan_log_file,
 )
@@ -112,12 +111,24 @@ def _pivot(ctx: ScanContext) -> None:
     }
     if not urls and not ips:
         return
-    literals = tuple(sorted({u.rsplit("/", 1)[-1] for u in urls if u.rsplit("/", 1)[-1]} | ips))
+    names = {u.rsplit("/", 1)[-1] for u in urls if u.rsplit("/", 1)[-1]}
     files = _web_logs(ctx, {"iis", "httpproxy"})
     if not files:
         return
-    params = LogParams(pivot_literals=literals, pivot_urls=tuple(sorted(urls)), pivot_ips=tuple(sorted(ips)),
-                       only_families=("iis", "httpproxy"))
+    # Requests from an address are looked up in the IIS logs, which hold every front-end request;
+    # an HttpProxy log repeats what the IIS log of its day already has, so it is searched for the
+    # addresses only where no IIS log covers its day (IIS logs missing or deleted). Digits-only
+    # literals are the slow part of the raw search (BENCHMARKS.md, core section).
+    iis_days = _iis_days(ctx)
+    spans = ctx.shared.get("logs.spans", {})
+    full = LogParams(pivot_literals=tuple(sorted(names | ips)), pivot_urls=tuple(sorted(urls)),
+                     pivot_ips=tuple(sorted(ips)), only_families=("iis", "httpproxy"))
+    shells_only = LogParams(pivot_literals=tuple(sorted(names)), pivot_urls=tuple(sorted(urls)),
+                            only_families=("iis", "httpproxy"))
+    groups: dict[LogParams, list[LocatedFile]] = {full: [], shells_only: []}
+    for log in files:
+        covered = ips and _days_covered(spans.get(log.display()), iis_days, "httpproxy")
+        groups[shells_only if covered else full].append(log)
     # already-reported lines are not reported twice
     seen = {(e.source, e.line) for f in ctx.result.findings for e in f.evidence}
     seen |= {(e.source, e.line) for e in ctx.result.timeline}
@@ -126,15 +137,16 @@ def _pivot(ctx: ScanContext) -> None:
     events = 0
     pending: list[tuple[Finding, TimelineEvent]] = []
     hits: list[dict[str, Any]] = []
-    # logs the first pass read and hashed are searched raw first, in threads (most hold no pivot);
-    # those with a hit, and any the first pass could not read, are walked line by line
-    hashed = [f for f in files if ctx.sha256_for(f.display()) is not None]
-    unhashed = [f for f in files if ctx.sha256_for(f.display()) is None]
-    holding, failed = files_holding(hashed, pivot_prefilter(params), ctx.options.workers())
-    for unread, why in failed:
-        ctx.skip(unread.display(), f"could not be searched for attacker addresses and web shell names: {why}")
-    for outcome in ctx.map_threads(scan_log_file, holding + unhashed, params, label="pivot"):
-        hits.extend(outcome.data.get("pivot_hits", []))
+    # logs the first pass read and hashed are searched raw first (pivot_log_file; most hold no
+    # pivot); any other (e.g. unreadable then) gets the full read, hashing included
+    for params, todo in groups.items():
+        if not todo or not params.pivot_literals:
+            continue
+        hashed = [f for f in todo if ctx.sha256_for(f.display()) is not None]
+        unhashed = [f for f in todo if ctx.sha256_for(f.display()) is None]
+        for func, part in ((pivot_log_file, hashed), (scan_log_file, unhashed)):
+            for outcome in ctx.map_files(func, part, params, label="pivot"):
+                hits.extend(outcome.data.get("pivot_hits", []))
     hits.sort(key=lambda h: (h["ts"] is None, h["ts"] or datetime.min, h["source"], h["line"]))
     for h in hits:
         key = (h["source"], h["line"])
@@ -198,6 +210,31 @@ def _pivot(ctx: ScanContext) -> None:
         if f.id:
             event.finding_ids.append(f.id)
     publish_pivots(ctx, list(shell_findings.values()))
+
+
+def _iis_days(ctx: ScanContext) -> set[date]:
+    """The days the IIS logs read by the logs stage cover (from their first to their last line)."""
+    days: set[date] = set()
+    for family, first, last in ctx.shared.get("logs.spans", {}).values():
+        if family != "iis" or first is None or last is None:
+            continue
+        day = first.date()
+        while day <= last.date() and len(days) < 100_000:
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+def _days_covered(span: tuple[str, datetime | None, datetime | None] | None, days: set[date], family: str) -> bool:
+    """Whether a log of ``family`` with ``span`` lies on days that ``days`` all cover."""
+    if span is None or span[0] != family or span[1] is None or span[2] is None:
+        return False
+    day, last = span[1].date(), span[2].date()
+    while day <= last:
+        if day not in days:
+            return False
+        day += timedelta(days=1)
+    return True
 
 
 def _fold(f: Finding, ev: EvidenceLine) -> None:

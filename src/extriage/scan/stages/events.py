@@ -25,8 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from extriage.datafiles import load_yaml
 from extriage.detections.events.collect import (
     IP_SUCCESS_IDS,
     MAX_EVIDENCE,
@@ -586,7 +585,7 @@ def exploitation_periods() -> dict[str, tuple[datetime, datetime]]:
     text = (
         resources.files("extriage.detections.events").joinpath("exploitation_periods.yml").read_text("utf-8")
     )
-    doc = yaml.safe_load(text)
+    doc = load_yaml(text)
     return {
         wave: (
             datetime.fromisoformat(str(a)).replace(tzinfo=UTC),

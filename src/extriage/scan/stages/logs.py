@@ -10,7 +10,8 @@ files OABGenerator says it wrote, and leaves ``attacker_ips`` / ``webshell_paths
 ``ctx.shared`` written here (documented interface):
   * ``attacker_ips: set[str]`` — client IPs of attempt/success/web shell findings;
   * ``webshell_paths: set[str]`` — lower-case URL paths and Windows paths of web shells;
-  * ``logs.groups`` — private to core-logs (correlate stage): group key → finding + events.
+  * ``logs.groups`` — private to core-logs (correlate stage): group key → finding + events;
+  * ``logs.spans`` — display path → (family, first, last time) of every log read.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from extriage.formats.sniff import (
     family_from_path,
 )
 from extriage.scan.context import FileOutcome, ScanContext
+from extriage.scan.rawsearch import holds
 
 SUCCESS_OUTCOMES = (Outcome.SUCCESS, Outcome.WEBSHELL)
 #: Timeline rows per (rule, outcome) across all files: mass scanning must not flood the timeline.
@@ -73,6 +75,14 @@ class _HeadThenRest:
             return data
         result: bytes = self._rest.read(n)
         return result
+
+    def readinto(self, buf: bytearray | memoryview) -> int:
+        if self._head:
+            data = self.read(len(buf))
+            buf[: len(data)] = data
+            return len(data)
+        n: int = self._rest.readinto(buf)
+        return n
 
 
 @functools.lru_cache(maxsize=32)
@@ -188,6 +198,18 @@ def pivot_prefilter(params: LogParams) -> Prefilter:
     return _prefilter(params.engine, params.pivot_literals, ())
 
 
+def pivot_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
+    """Worker for the second (pivot) pass over a log the first pass already read and hashed.
+
+    Most logs hold none of the pivot literals, so the raw bytes are first searched for them as a
+    whole (:func:`extriage.scan.rawsearch.holds`: no hashing, no line counting, no header parsing,
+    the first pass recorded all of that); only a file with a hit is walked line by line by
+    :func:`scan_log_file`, with identical results."""
+    if not holds(f, pivot_prefilter(params)):
+        return FileOutcome(f.display(), data={"pivot_hits": []})
+    return scan_log_file(f, params)
+
+
 def _evaluate(cand: Candidate, fm: FamilyMatch, folder_proto: str, rules: list[LogRule], masks: tuple[int, ...],
               params: LogParams, collector: HitCollector, pivot_hits: list[dict[str, Any]], display: str) -> None:
     text = decode(cand.raw)
@@ -234,12 +256,15 @@ class LogsStage:
         hours: dict[str, Counter[str]] = {}
         families: Counter[str] = Counter()
         unrecognised: list[str] = []
+        spans: dict[str, tuple[str, datetime | None, datetime | None]] = {}
         for outcome in ctx.map_files(scan_log_file, candidates, params, label="logs"):
             data = outcome.data
             if data.get("not_log"):
                 unrecognised.append(outcome.path)
                 continue
             families[data.get("family", "")] += 1
+            for cov in outcome.coverage:
+                spans[outcome.path] = (cov.family, cov.first, cov.last)
             merged.merge(data.get("groups", {}))
             if data.get("hours"):
                 hours.setdefault(data["family"], Counter()).update(data["hours"])
@@ -266,6 +291,7 @@ class LogsStage:
                 ctx.result.coverage.warn(f"Timeline capped: {n:,} more rows of {key} are counted in their findings "
                                          f"but not listed (limit {MAX_TIMELINE_PER_RULE:,} per rule and outcome).")
         ctx.shared["logs.groups"] = groups
+        ctx.shared["logs.spans"] = spans
         if hours:
             ctx.result.activity["requests_per_hour"] = {fam: dict(sorted(c.items())) for fam, c in sorted(hours.items())}
         _check_oab_writes(ctx, groups)
