@@ -7,7 +7,7 @@ import pytest
 
 from extriage.detections.logrules import RuleError, load_rules, load_rules_from
 from extriage.formats.prefilter import ALL_PATTERNS, Prefilter
-from extriage.scan.stages.logs import _family_plan
+from extriage.scan.stages.logs import family_plan
 
 OWA = r'/owa/auth/[^ ?,"]*\.as[hmp]x'
 
@@ -49,15 +49,15 @@ def test_exception_applies_only_when_every_rule_on_the_pattern_declares_it(tmp_p
         "    wave: other\n",
         encoding="utf-8",
     )
-    _rules, pf, _masks = _family_plan("hyperscan", (str(tmp_path),), "iis")
+    _rules, pf, _masks = family_plan("hyperscan", (str(tmp_path),), "iis")
     data = b"2021-03-05 02:00:00 10.0.0.1 GET /owa/auth/logon.aspx - 443 - 10.0.0.5 UA - 200 0 0 5\n"
     assert pf.line_hits(data), "a rule without the exception still needs the sign-in lines"
-    _rules, shipped, _masks = _family_plan("hyperscan", (), "iis")
+    _rules, shipped, _masks = family_plan("hyperscan", (), "iis")
     assert not shipped.line_hits(data)
 
 
 def test_each_rule_sees_only_lines_its_own_prefilter_selected() -> None:
-    rules, pf, masks = _family_plan("hyperscan", (), "iis")
+    rules, pf, masks = family_plan("hyperscan", (), "iis")
     line = b"2021-03-05 02:00:00 10.0.0.1 POST /aspnet_client/x.aspx - 443 - 1.2.3.4 python-requests/2.25.1 - 200 0 0 5\n"
     [(_, _, mask)] = pf.line_hits(line)
     chosen = {r.id for r, m in zip(rules, masks, strict=True) if mask & m}

@@ -188,19 +188,47 @@ def _data_line_within(body: Buffer, lo: int, region: int, family: str) -> bool:
 class _Newlines:
     """Newline counts over one region of a buffer, from one NumPy comparison (6x ``bytes.count``,
     which compares byte by byte; BENCHMARKS.md, core section). Line numbering and hourly counts both
-    ask it, so a chunk is compared once whatever the number of candidate lines or hours."""
+    ask it, so a chunk is compared once whatever the number of candidate lines or hours. The
+    comparison is written into a per-thread array, reused like the read buffer."""
 
     __slots__ = ("lo", "mask")
 
     def __init__(self, buf: Buffer, lo: int, hi: int) -> None:
         self.lo = lo
-        self.mask = np.frombuffer(buf, dtype=np.uint8, count=hi - lo, offset=lo) == 0x0A
+        out = getattr(_BUFFERS, "mask", None)
+        if out is None or len(out) < hi - lo:
+            out = np.empty(max(hi - lo, CHUNK), dtype=np.bool_)
+            if hi - lo <= CHUNK:
+                _BUFFERS.mask = out
+        self.mask = np.equal(np.frombuffer(buf, dtype=np.uint8, count=hi - lo, offset=lo), 0x0A, out=out[: hi - lo])
 
     def count(self, a: int, b: int) -> int:
         return int(np.count_nonzero(self.mask[a - self.lo : b - self.lo]))
 
 
-def _regions(stream: Readable, st: WalkStats) -> Iterator[tuple[bytes | bytearray, int, int] | bytes]:
+def thread_buffer() -> bytearray:
+    """This thread's reusable read buffer of :data:`CHUNK` bytes (see :func:`read_head`). One walk
+    at a time per thread: two walks interleaved in one thread would read into the same buffer."""
+    buf = getattr(_BUFFERS, "buf", None)
+    if buf is None or len(buf) != CHUNK:
+        buf = _BUFFERS.buf = bytearray(CHUNK)
+    return buf
+
+
+def read_head(stream: Readable, size: int) -> tuple[bytearray, int]:
+    """Read up to ``size`` (<= :data:`CHUNK`) first bytes of ``stream`` into :func:`thread_buffer`,
+    for a caller that looks at a log's head before :func:`walk` goes on with ``primed=n``: the head is
+    then read once, into the buffer every later chunk reuses, and never copied."""
+    buf = thread_buffer()
+    view = memoryview(buf)
+    try:
+        n: int = stream.readinto(view[: min(size, CHUNK)])  # type: ignore[attr-defined]
+    finally:
+        view.release()
+    return buf, n
+
+
+def _regions(stream: Readable, st: WalkStats, primed: int = 0) -> Iterator[tuple[bytes | bytearray, int, int] | bytes]:
     """Split ``stream`` into regions of whole lines ``(buf, lo, hi)`` without copying chunks.
 
     A line across two chunks is joined into a small buffer of its own; a line longer than
@@ -208,7 +236,7 @@ def _regions(stream: Readable, st: WalkStats) -> Iterator[tuple[bytes | bytearra
     """
     pending = b""
     skipping = False
-    for chunk, size in _chunks(stream):
+    for chunk, size in _chunks(stream, primed):
         st.bytes += size
         start = 0
         if skipping:  # inside the rest of an over-long line
@@ -246,25 +274,21 @@ def _regions(stream: Readable, st: WalkStats) -> Iterator[tuple[bytes | bytearra
 _BUFFERS = threading.local()
 
 
-def _chunks(stream: Readable) -> Iterator[tuple[bytes | bytearray, int]]:
+def _chunks(stream: Readable, primed: int = 0) -> Iterator[tuple[bytes | bytearray, int]]:
     """The stream's bytes as ``(buffer, size)`` pieces of up to :data:`CHUNK` bytes.
 
-    The first piece is read as it comes (a log's sniffed head, or all of a small log); further
-    pieces are read into one buffer per thread, reused: a fresh 4 MB object per read cost more in
-    allocation and page faults than the read itself (BENCHMARKS.md, core section). A piece is only
-    valid until the next one is read; :func:`walk` copies what it keeps."""
-    first = stream.read(CHUNK)
-    if not first:
-        return
-    yield first, len(first)
+    A stream with ``readinto`` is read into one buffer per thread, reused: a fresh 4 MB object per
+    read cost more in allocation and page faults than the read itself (BENCHMARKS.md, core
+    section). ``primed``: the first bytes are already in that buffer (:func:`read_head`). A piece is
+    only valid until the next one is read; :func:`walk` copies what it keeps."""
     readinto = getattr(stream, "readinto", None)
-    if readinto is None or len(first) < CHUNK:
+    if readinto is None:
         while chunk := stream.read(CHUNK):
             yield chunk, len(chunk)
         return
-    buf = getattr(_BUFFERS, "buf", None)
-    if buf is None or len(buf) != CHUNK:
-        buf = _BUFFERS.buf = bytearray(CHUNK)
+    buf = thread_buffer()
+    if primed:
+        yield buf, primed
     view = memoryview(buf)
     try:
         while n := readinto(view):
@@ -273,8 +297,10 @@ def _chunks(stream: Readable) -> Iterator[tuple[bytes | bytearray, int]]:
         view.release()
 
 
-def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool = True) -> Iterator[Candidate | WalkStats]:
+def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool = True,
+         primed: int = 0) -> Iterator[Candidate | WalkStats]:
     """Yield the :class:`Candidate` lines of ``stream``, then one final :class:`WalkStats`.
+    ``primed``: the stream's first bytes were read by :func:`read_head`.
 
     Chunks are never copied whole: each region of whole lines is searched, counted and sliced in
     place (only candidate lines and header lines become objects of their own)."""
@@ -284,7 +310,7 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
     first_seen = False
     last_data = b""
     last_names: list[str] = []
-    for region in _regions(stream, st):
+    for region in _regions(stream, st, primed):
         if isinstance(region, bytes):  # the head of an over-long line without its end
             lineno += 1
             st.long_lines.append(lineno)

@@ -27,7 +27,8 @@ STAGE_MODULES = [
 #: Modules whose functions run in worker processes: the fork server imports them once, at the
 #: start of a scan (:func:`extriage.scan.context.start_workers`), so workers start ready.
 WORKER_MODULES = [
-    "extriage.scan.stages.logs",  # scan_log_file
+    "extriage.scan.stages.logs",  # scan_log_file, pivot_log_file
+    "extriage.scan.warmup",  # the shipped log rules' prefilters, compiled once for all workers
     "extriage.detections.webfiles.content",  # examine_batch
 ]
 

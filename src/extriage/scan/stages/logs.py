@@ -28,7 +28,7 @@ from extriage.detections.logrules import LogRule, RuleSet, load_rules
 from extriage.evidence.locate import LocatedFile, path_key
 from extriage.evidence.reading import CHUNK, read_artifact
 from extriage.findings import FamilyCoverage, Outcome, SkippedFile
-from extriage.formats.logscan import Candidate, WalkStats, decode, walk
+from extriage.formats.logscan import Candidate, WalkStats, decode, read_head, walk
 from extriage.formats.prefilter import Prefilter
 from extriage.formats.records import parse_record
 from extriage.formats.sniff import (
@@ -59,32 +59,6 @@ class LogParams:
     only_families: tuple[str, ...] = ()
 
 
-class _HeadThenRest:
-    """A stream that first returns the bytes already read (the sniffed head), then the rest.
-
-    The head is returned as it is, never joined to more bytes: when it is a whole first chunk
-    (logs placed by their path), that saves copying every log's first 4 MB."""
-
-    def __init__(self, head: bytes, rest: Any) -> None:
-        self._head = head
-        self._rest = rest
-
-    def read(self, n: int = -1) -> bytes:
-        if self._head:
-            data, self._head = self._head, b""
-            return data
-        result: bytes = self._rest.read(n)
-        return result
-
-    def readinto(self, buf: bytearray | memoryview) -> int:
-        if self._head:
-            data = self.read(len(buf))
-            buf[: len(data)] = data
-            return len(data)
-        n: int = self._rest.readinto(buf)
-        return n
-
-
 @functools.lru_cache(maxsize=32)
 def _prefilter(engine: str, literals: tuple[str, ...], regexes: tuple[str, ...],
                excepts: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Prefilter:
@@ -99,7 +73,7 @@ def rules_for(ruleset: RuleSet, family: str) -> list[LogRule]:
 
 
 @functools.lru_cache(maxsize=32)
-def _family_plan(engine: str, extra_rule_dirs: tuple[str, ...], family: str) -> tuple[list[LogRule], Prefilter, tuple[int, ...]]:
+def family_plan(engine: str, extra_rule_dirs: tuple[str, ...], family: str) -> tuple[list[LogRule], Prefilter, tuple[int, ...]]:
     """The rules of a log family, their joint prefilter, and each rule's bits in it.
 
     A rule's prefilter is a necessary condition of the rule (``docs/rules.md``), so a candidate line
@@ -131,13 +105,14 @@ def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
     """Worker: read one file (if it is a log we know), return findings/coverage in ``data``."""
     display = f.display()
     with read_artifact(f.ref) as reader:
-        # a log placed by its path is read a whole chunk at a time from the start; anything else is
-        # sniffed from its first bytes before more is read
-        head = reader.read(CHUNK if family_from_path(f.key) is not None else SNIFF_BYTES)
+        # a log placed by its path is read a whole chunk at a time from the start, into the reused
+        # buffer of the walk; anything else is sniffed from its first bytes before more is read
+        buf, primed = read_head(reader, CHUNK if family_from_path(f.key) is not None else SNIFF_BYTES)
+        head = bytes(buf[: min(primed, SNIFF_BYTES)])
         fm = identify(f, head)
         if fm is None or (params.only_families and fm.family not in params.only_families):
             return FileOutcome(display, data={"not_log": True})
-        if b"\x00" in head[:4096] and not head.lstrip(b"\x00"):
+        if b"\x00" in head[:4096] and not bytes(buf[:primed]).lstrip(b"\x00"):
             reader.drain()
             return FileOutcome(display, sha256=reader.hexdigest(), size=reader.bytes_read, mtime=f.ref.mtime,
                                skipped=[SkippedFile(display, f"{fm.family} log is empty or zero-filled (corrupt); nothing to read")],
@@ -152,12 +127,12 @@ def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
             masks: tuple[int, ...] = ()
             pf = pivot_prefilter(params)
         else:
-            rules, pf, masks = _family_plan(params.engine, params.extra_rule_dirs, fm.family)
+            rules, pf, masks = family_plan(params.engine, params.extra_rule_dirs, fm.family)
         collector = HitCollector()
         pivot_hits: list[dict[str, Any]] = []
         stats = WalkStats()
         folder_proto = fm.protocol.lower()
-        for item in walk(_HeadThenRest(head, reader), fm.family, pf, count_hours=not params.pivot_literals):
+        for item in walk(reader, fm.family, pf, count_hours=not params.pivot_literals, primed=primed):
             if isinstance(item, WalkStats):
                 stats = item
                 continue
