@@ -21,15 +21,16 @@ MAX_LINE = 1024 * 1024
 class HashingReader:
     """A read-only stream wrapper that hashes every byte that passes through it."""
 
-    def __init__(self, raw: BinaryIO) -> None:
+    def __init__(self, raw: BinaryIO, hashed: bool = True) -> None:
         self._raw = raw
-        self._sha = hashlib.sha256()
+        self._sha = hashlib.sha256() if hashed else None
         self.bytes_read = 0
 
     def read(self, n: int = -1) -> bytes:
         data = self._raw.read(n)
         if data:
-            self._sha.update(data)
+            if self._sha is not None:
+                self._sha.update(data)
             self.bytes_read += len(data)
         return data
 
@@ -37,7 +38,8 @@ class HashingReader:
         """Read into ``buf`` (no new object per read), hashing what was read."""
         n: int = self._raw.readinto(buf)  # type: ignore[attr-defined]
         if n:
-            self._sha.update(memoryview(buf)[:n])
+            if self._sha is not None:
+                self._sha.update(memoryview(buf)[:n])
             self.bytes_read += n
         return n
 
@@ -47,14 +49,17 @@ class HashingReader:
             pass
 
     def hexdigest(self) -> str:
+        if self._sha is None:
+            raise ValueError("this reader was opened without hashing")
         return self._sha.hexdigest()
 
 
 @contextmanager
-def read_artifact(ref: ArtifactRef) -> Iterator[HashingReader]:
-    """Open ``ref`` read-only and hash it as it is read. Raises ``OSError`` on I/O problems."""
+def read_artifact(ref: ArtifactRef, hashed: bool = True) -> Iterator[HashingReader]:
+    """Open ``ref`` read-only and hash it as it is read. Raises ``OSError`` on I/O problems.
+    ``hashed=False`` only for a second read of a file whose digest is already recorded."""
     with open_artifact(ref) as raw:
-        yield HashingReader(raw)
+        yield HashingReader(raw, hashed)
 
 
 def iter_lines(stream: HashingReader | BinaryIO, max_line: int = MAX_LINE) -> Iterator[tuple[int, bytes, bool]]:

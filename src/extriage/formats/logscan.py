@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-import numpy as np
-
 from extriage.findings import utc
 from extriage.formats import exchange_csv, oabgen, w3c
 from extriage.formats.prefilter import Prefilter
@@ -191,10 +189,13 @@ class _Newlines:
     ask it, so a chunk is compared once whatever the number of candidate lines or hours. The
     comparison is written into a per-thread array, reused like the read buffer."""
 
-    __slots__ = ("lo", "mask")
+    __slots__ = ("count_nonzero", "lo", "mask")
 
     def __init__(self, buf: Buffer, lo: int, hi: int) -> None:
+        import numpy as np  # here, not at module import: the main process of a parallel scan never walks
+
         self.lo = lo
+        self.count_nonzero = np.count_nonzero
         out = getattr(_BUFFERS, "mask", None)
         if out is None or len(out) < hi - lo:
             out = np.empty(max(hi - lo, CHUNK), dtype=np.bool_)
@@ -203,7 +204,7 @@ class _Newlines:
         self.mask = np.equal(np.frombuffer(buf, dtype=np.uint8, count=hi - lo, offset=lo), 0x0A, out=out[: hi - lo])
 
     def count(self, a: int, b: int) -> int:
-        return int(np.count_nonzero(self.mask[a - self.lo : b - self.lo]))
+        return int(self.count_nonzero(self.mask[a - self.lo : b - self.lo]))
 
 
 def thread_buffer() -> bytearray:

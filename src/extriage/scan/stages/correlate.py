@@ -147,6 +147,8 @@ def _pivot(ctx: ScanContext) -> None:
         for func, part in ((pivot_log_file, hashed), (scan_log_file, unhashed)):
             for outcome in ctx.map_files(func, part, params, label="pivot"):
                 hits.extend(outcome.data.get("pivot_hits", []))
+    for h in hits:  # a second read is not hashed again: the digest is the first pass's
+        h["sha256"] = h.get("sha256") or ctx.sha256_for(h["source"])
     hits.sort(key=lambda h: (h["ts"] is None, h["ts"] or datetime.min, h["source"], h["line"]))
     for h in hits:
         key = (h["source"], h["line"])

@@ -103,8 +103,12 @@ def identify(f: LocatedFile, head: bytes) -> FamilyMatch | None:
 
 def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
     """Worker: read one file (if it is a log we know), return findings/coverage in ``data``."""
+    return _read_log(f, params, hashed=True)
+
+
+def _read_log(f: LocatedFile, params: LogParams, hashed: bool) -> FileOutcome:
     display = f.display()
-    with read_artifact(f.ref) as reader:
+    with read_artifact(f.ref, hashed=hashed) as reader:
         # a log placed by its path is read a whole chunk at a time from the start, into the reused
         # buffer of the walk; anything else is sniffed from its first bytes before more is read
         buf, primed = read_head(reader, CHUNK if family_from_path(f.key) is not None else SNIFF_BYTES)
@@ -114,12 +118,12 @@ def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
             return FileOutcome(display, data={"not_log": True})
         if b"\x00" in head[:4096] and not bytes(buf[:primed]).lstrip(b"\x00"):
             reader.drain()
-            return FileOutcome(display, sha256=reader.hexdigest(), size=reader.bytes_read, mtime=f.ref.mtime,
+            return FileOutcome(display, sha256=reader.hexdigest() if hashed else None, size=reader.bytes_read, mtime=f.ref.mtime,
                                skipped=[SkippedFile(display, f"{fm.family} log is empty or zero-filled (corrupt); nothing to read")],
                                data={"family": fm.family})
         if b"\x00" in head[:4096] and fm.how == "path":
             reader.drain()
-            return FileOutcome(display, sha256=reader.hexdigest(), size=reader.bytes_read, mtime=f.ref.mtime,
+            return FileOutcome(display, sha256=reader.hexdigest() if hashed else None, size=reader.bytes_read, mtime=f.ref.mtime,
                                skipped=[SkippedFile(display, f"binary content where a {fm.family} text log was expected; not read")],
                                data={"family": fm.family})
         if params.pivot_literals:
@@ -137,10 +141,12 @@ def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
                 stats = item
                 continue
             _evaluate(item, fm, folder_proto, rules, masks, params, collector, pivot_hits, display)
-        reader.drain()
-        sha = reader.hexdigest()
+        if hashed:
+            reader.drain()
+        sha = reader.hexdigest() if hashed else None
         size = reader.bytes_read
-    set_file_hash(collector.groups, display, sha)
+    if sha is not None:
+        set_file_hash(collector.groups, display, sha)
     for hit in pivot_hits:
         hit["sha256"] = sha
     cov = FamilyCoverage(fm.family, files=1, lines=stats.lines, parsed=stats.candidates, bytes=size)
@@ -182,7 +188,7 @@ def pivot_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
     :func:`scan_log_file`, with identical results."""
     if not holds(f, pivot_prefilter(params)):
         return FileOutcome(f.display(), data={"pivot_hits": []})
-    return scan_log_file(f, params)
+    return _read_log(f, params, hashed=False)  # hashed by the first pass: the caller has the digest
 
 
 def _evaluate(cand: Candidate, fm: FamilyMatch, folder_proto: str, rules: list[LogRule], masks: tuple[int, ...],
