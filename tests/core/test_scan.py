@@ -204,6 +204,9 @@ def test_cli_outputs_exit_codes_and_escaping(tmp_path: Path) -> None:
     assert rows[0][0] == "timestamp_utc" and len(rows) >= 2
     assert all(not c.startswith(("=", "+", "@")) for r in rows[1:] for c in r)
     assert any("'=HYPERLINK" in c or "HYPERLINK" in c for r in rows[1:] for c in r)
+    # control characters of the evidence are visible escapes in the CSV too, never raw bytes
+    csv_text = out_csv.read_text(encoding="utf-8")
+    assert "\x1b" not in csv_text and "\\x1b[31m" in csv_text
     # --json - writes only JSON to stdout
     res = runner.invoke(app, ["scan", str(ev), "-j", "1", "--json", "-"])
     assert json.loads(res.stdout)["verdict"] == "compromised"
@@ -273,3 +276,12 @@ def test_a_failing_stage_does_not_lose_the_scan(tmp_path: Path) -> None:
     assert result.verdict == Verdict.NO_EVIDENCE
     assert "INCOMPLETE: the boom stage failed" in result.verdict_reason
     assert any("boom stage failed (RuntimeError: simulated bug)" in w for w in result.coverage.warnings)
+
+
+def test_csv_cells_show_control_characters_and_stay_formula_safe() -> None:
+    from extriage.report.timeline_csv import csv_safe
+
+    assert csv_safe("a\x07b\x1b[2Jc\x9bd\x7f") == "a\\x07b\\x1b[2Jc\\x9bd\\x7f"
+    assert csv_safe("\r=cmd|' /C calc'!A0") == "\\x0d=cmd|' /C calc'!A0"  # no longer a formula at all
+    assert csv_safe("\t=1+1") == "'\t=1+1" and csv_safe("=1+1") == "'=1+1"
+    assert csv_safe("C:\\inetpub\\wwwroot\\aspnet_client\\x.aspx") == "C:\\inetpub\\wwwroot\\aspnet_client\\x.aspx"

@@ -73,6 +73,12 @@ def test_logs_ending_before_a_wave_window_are_warned_about() -> None:
     assert len(later) == 1 and "IIS" in later[0] and "2021-03-12" in later[0]
     # the ProxyLogon window is covered from its start: no warning about it
     assert not any("ProxyLogon exploitation period" in w for w in warnings)
+    assert "whether it hit this server cannot be seen" in later[0]
+    # when ProxyShell activity was found anyway, the warning says what is missing, not that nothing shows
+    seen = [w for w in coverage_warnings(cov, load_waves(), seen={"proxyshell"})
+            if "before the ProxyShell exploitation period" in w]
+    assert len(seen) == 1 and "activity found happened before that period" in seen[0]
+    assert "whether it hit this server" not in seen[0]
 
 
 def test_late_starts_are_one_warning_per_wave_and_explained_families_are_not_repeated() -> None:

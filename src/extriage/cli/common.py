@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 
 from extriage.findings import EXIT_USAGE
+from extriage.safetext import visible_controls
 
 #: Human output goes to stdout; progress and errors go to stderr so ``--json -`` stays clean.
 out = Console(highlight=False, soft_wrap=False)
@@ -34,17 +35,9 @@ def escape(text: str) -> str:
 
 
 def sanitize_terminal(text: str) -> str:
-    """Replace control characters (ANSI escapes, bells, carriage returns) by visible escapes."""
-    out_chars = []
-    for ch in text:
-        code = ord(ch)
-        if ch == "\t":
-            out_chars.append(" ")
-        elif code < 0x20 or code == 0x7F or 0x80 <= code < 0xA0:
-            out_chars.append(f"\\x{code:02x}")
-        else:
-            out_chars.append(ch)
-    return "".join(out_chars)
+    """Replace control characters (ANSI escapes, bells, carriage returns) by visible escapes, and
+    tabs by spaces."""
+    return visible_controls(text).replace("\t", " ")
 
 
 #: The end of a line of two-space-indented JSON holding a number with a fraction or an exponent (the

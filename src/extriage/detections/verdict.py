@@ -87,10 +87,13 @@ def wave_verdicts(findings: list[Finding]) -> dict[str, Verdict]:
 
 def coverage_warnings(coverage: Coverage, waves: dict[str, WaveInfo],
                       windows_override: dict[str, tuple[str, str]] | None = None,
-                      explained: set[str] | frozenset[str] = frozenset()) -> list[str]:
+                      explained: set[str] | frozenset[str] = frozenset(),
+                      seen: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Warnings for missing log families and logs that do not reach back to a wave's window.
 
     ``explained``: families whose absence a stage has already explained in a warning of its own.
+    ``seen``: waves with attempts or successes in the findings; for them a log that misses the
+    exploitation period is said to miss part of it, not to hide the wave altogether.
     """
     warnings: list[str] = []
     present = {name for name, fam in coverage.families.items() if fam.files}
@@ -126,9 +129,11 @@ def coverage_warnings(coverage: Coverage, waves: dict[str, WaveInfo],
             names = ", ".join(name for name, _ in started_late)
             first = min(ts for _, ts in started_late)
             if first.date() > window[1]:
+                tail = (f"the {w.title} activity found came later; exploitation during that period cannot be seen "
+                        "in them." if w.id in seen else "exploitation then cannot be seen in them.")
                 warnings.append(
                     f"{names} logs start {iso(first)} at the earliest, after the {w.title} exploitation "
-                    f"period ({window[0]} to {window[1]}): exploitation then cannot be seen in them."
+                    f"period ({window[0]} to {window[1]}): {tail}"
                 )
             else:
                 warnings.append(
@@ -138,9 +143,11 @@ def coverage_warnings(coverage: Coverage, waves: dict[str, WaveInfo],
         if ended_before:
             names = ", ".join(name for name, _ in ended_before)
             last = max(ts for _, ts in ended_before)
+            tail = (f"the {w.title} activity found happened before that period; what came during it cannot be "
+                    "seen in them." if w.id in seen else "whether it hit this server cannot be seen in them.")
             warnings.append(
                 f"{names} logs end {iso(last)}, before the {w.title} exploitation period "
-                f"({window[0]} to {window[1]}): whether it hit this server cannot be seen in them."
+                f"({window[0]} to {window[1]}): {tail}"
             )
     if coverage.skipped:
         n = len(coverage.skipped)

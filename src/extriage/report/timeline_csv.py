@@ -7,13 +7,15 @@ from datetime import datetime
 from pathlib import Path
 
 from extriage.findings import ScanResult, utc
+from extriage.safetext import visible_controls
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def csv_safe(value: object) -> str:
-    """Neutralise a cell that a spreadsheet would run as a formula (OWASP: prefix with a quote)."""
-    text = "" if value is None else str(value)
+    """Neutralise a cell that a spreadsheet would run as a formula (OWASP: prefix with a quote), with
+    control characters written as visible ``\\xNN`` escapes (:mod:`extriage.safetext`)."""
+    text = "" if value is None else visible_controls(str(value))
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text

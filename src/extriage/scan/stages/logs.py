@@ -95,10 +95,16 @@ def family_plan(engine: str, extra_rule_dirs: tuple[str, ...], family: str) -> t
 
 
 def identify(f: LocatedFile, head: bytes) -> FamilyMatch | None:
+    """The log family of ``f``: by its place in the tree, unless its own header names another
+    family (an HttpProxy log copied into a W3SVC folder is read as HttpProxy, not as IIS). The
+    OABGenerator "header" is only a word in its lines, too weak to overrule a folder."""
     by_path = family_from_path(f.key)
-    if by_path is not None:
-        return by_path
-    return family_from_header(head)
+    if by_path is None:
+        return family_from_header(head)
+    by_head = family_from_header(head)
+    if by_head is not None and by_head.family not in (by_path.family, "oabgen"):
+        return FamilyMatch(by_head.family, "", "header-over-path")
+    return by_path
 
 
 def scan_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
@@ -238,17 +244,24 @@ class LogsStage:
         families: Counter[str] = Counter()
         unrecognised: list[str] = []
         spans: dict[str, tuple[str, datetime | None, datetime | None]] = {}
+        misplaced: list[str] = []
         for outcome in ctx.map_files(scan_log_file, candidates, params, label="logs"):
             data = outcome.data
             if data.get("not_log"):
                 unrecognised.append(outcome.path)
                 continue
             families[data.get("family", "")] += 1
+            if data.get("how") == "header-over-path":
+                misplaced.append(f"{outcome.path} ({data.get('family')})")
             for cov in outcome.coverage:
                 spans[outcome.path] = (cov.family, cov.first, cov.last)
             merged.merge(data.get("groups", {}))
             if data.get("hours"):
                 hours.setdefault(data["family"], Counter()).update(data["hours"])
+        if misplaced:
+            ctx.result.coverage.warn(
+                f"{len(misplaced)} log file(s) sit in another log family's folder; each was read as the family its "
+                f"own header names: {', '.join(sorted(misplaced)[:5])}{' ...' if len(misplaced) > 5 else ''}")
         if plain:  # the user pointed at logs: a *.log we cannot place is named, not silently passed over
             for path in unrecognised:
                 if path.lower().endswith(".log"):

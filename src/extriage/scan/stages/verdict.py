@@ -18,10 +18,12 @@ class VerdictStage:
         result = ctx.result
         waves = load_waves()
         explained = frozenset(ctx.shared.get("missing_families_explained", ()))
-        for w in coverage_warnings(result.coverage, waves, ctx.options.exploitation_windows or None, explained):
+        found = wave_verdicts(result.findings)
+        seen = frozenset(wid for wid, v in found.items() if v != Verdict.NO_EVIDENCE)
+        for w in coverage_warnings(result.coverage, waves, ctx.options.exploitation_windows or None, explained, seen):
             result.coverage.warn(w)
         per_wave = {wid: Verdict.NO_EVIDENCE for wid in waves}
-        per_wave.update(wave_verdicts(result.findings))
+        per_wave.update(found)
         result.waves = dict(sorted(per_wave.items()))
         result.verdict, result.verdict_reason = decide(result)
 
