@@ -42,13 +42,17 @@ class LocatedFile:
     ref: ArtifactRef
     logical: str  # e.g. "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\..." or "logs/a.log"
     key: str  # lower-case, "/" separated version of ``logical`` for matching
+    _shown: str = field(default="", repr=False, compare=False)  # display(), computed once
 
     @property
     def name(self) -> str:
         return self.ref.name
 
     def display(self) -> str:
-        return self.ref.display()
+        """The path as shown to the user (every stage asks, several times per file: kept)."""
+        if not self._shown:
+            self._shown = self.ref.display()
+        return self._shown
 
 
 @dataclass(slots=True)
