@@ -73,3 +73,16 @@ def test_web_shell_names_are_looked_up_in_httpproxy_logs_whatever_iis_covers(tmp
     shell_rows = [e.source.rsplit("/", 1)[-1] for f in result.findings
                   if "198.51.100.77" in f.indicators.client_ips for e in f.evidence]
     assert "HttpProxy_2021030308-1.LOG" in shell_rows
+
+
+def test_the_back_end_sites_iis_log_does_not_stand_in_for_the_front_end(tmp_path: Path) -> None:
+    root = build_server(tmp_path / "srv", "compromised")
+    later = f"{INSTALL}/Logging/HttpProxy/Owa/HttpProxy_2021030708-1.LOG"
+    write(root, later, hp_header("plain", "2021-03-07T08:00:00.000Z")
+          + _attacker_owa_row("2021-03-07T08:05:00.000Z", "/owa/inbox") + "\n")
+    # the "Exchange Back End" site (W3SVC2) logs that day, with the front end as client: no cover
+    write(root, "C/inetpub/logs/LogFiles/W3SVC2/u_ex210307.log",
+          IIS_HEADER + iis_line("2021-03-07 08:05:01", "GET", "/owa/inbox", "10.0.0.1", "200").replace(" 443 ", " 444 ")
+          + "\n")
+    rows = _activity(_scan(root))
+    assert ("HttpProxy_2021030708-1.LOG", 6) in rows

@@ -116,9 +116,9 @@ def _pivot(ctx: ScanContext) -> None:
     if not files:
         return
     # Requests from an address are looked up in the IIS logs, which hold every front-end request;
-    # an HttpProxy log repeats what the IIS log of its day already has, so it is searched for the
-    # addresses only where no IIS log covers its day (IIS logs missing or deleted). Digits-only
-    # literals are the slow part of the raw search (BENCHMARKS.md, core section).
+    # an HttpProxy log repeats what the front-end site's IIS log of its day already has, so it is
+    # searched for the addresses only where no such IIS log covers its day (IIS logs missing or
+    # deleted). Digits-only literals are the slow part of the raw search (BENCHMARKS.md, core).
     iis_days = _iis_days(ctx)
     spans = ctx.shared.get("logs.spans", {})
     full = LogParams(pivot_literals=tuple(sorted(names | ips)), pivot_urls=tuple(sorted(urls)),
@@ -214,22 +214,32 @@ def _pivot(ctx: ScanContext) -> None:
     publish_pivots(ctx, list(shell_findings.values()))
 
 
+#: A log spanning more days than this is not treated as covering them (a hostile or broken time).
+_MAX_SPAN_DAYS = 400
+
+
 def _iis_days(ctx: ScanContext) -> set[date]:
-    """The days the IIS logs read by the logs stage cover (from their first to their last line)."""
+    """The days the front-end IIS site's logs cover (from their first to their last line). The
+    back-end site's logs do not count: their client address is the front end's, not the client's."""
+    front = ctx.shared.get("iis.front_end_sites") or {"w3svc1"}
     days: set[date] = set()
-    for family, first, last in ctx.shared.get("logs.spans", {}).values():
-        if family != "iis" or first is None or last is None:
+    for family, first, last, site in ctx.shared.get("logs.spans", {}).values():
+        if family != "iis" or site not in front or first is None or last is None:
+            continue
+        if (last - first).days > _MAX_SPAN_DAYS:
             continue
         day = first.date()
-        while day <= last.date() and len(days) < 100_000:
+        while day <= last.date():
             days.add(day)
             day += timedelta(days=1)
     return days
 
 
-def _days_covered(span: tuple[str, datetime | None, datetime | None] | None, days: set[date], family: str) -> bool:
+def _days_covered(span: tuple[str, datetime | None, datetime | None, str] | None, days: set[date], family: str) -> bool:
     """Whether a log of ``family`` with ``span`` lies on days that ``days`` all cover."""
     if span is None or span[0] != family or span[1] is None or span[2] is None:
+        return False
+    if (span[2] - span[1]).days > _MAX_SPAN_DAYS:
         return False
     day, last = span[1].date(), span[2].date()
     while day <= last:

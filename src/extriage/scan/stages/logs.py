@@ -11,7 +11,10 @@ files OABGenerator says it wrote, and leaves ``attacker_ips`` / ``webshell_paths
   * ``attacker_ips: set[str]`` — client IPs of attempt/success/web shell findings;
   * ``webshell_paths: set[str]`` — lower-case URL paths and Windows paths of web shells;
   * ``logs.groups`` — private to core-logs (correlate stage): group key → finding + events;
-  * ``logs.spans`` — display path → (family, first, last time) of every log read.
+  * ``logs.spans`` — display path → (family, first, last time, protocol or IIS site folder) of
+    every log read;
+  * ``iis.front_end_sites`` — IIS site folders (``w3svc1``) of the site that takes the clients'
+    requests ("Default Web Site" in applicationHost.config; ``w3svc1`` when there is no config).
 """
 
 from __future__ import annotations
@@ -243,7 +246,7 @@ class LogsStage:
         hours: dict[str, Counter[str]] = {}
         families: Counter[str] = Counter()
         unrecognised: list[str] = []
-        spans: dict[str, tuple[str, datetime | None, datetime | None]] = {}
+        spans: dict[str, tuple[str, datetime | None, datetime | None, str]] = {}
         misplaced: list[str] = []
         for outcome in ctx.map_files(scan_log_file, candidates, params, label="logs"):
             data = outcome.data
@@ -254,7 +257,7 @@ class LogsStage:
             if data.get("how") == "header-over-path":
                 misplaced.append(f"{outcome.path} ({data.get('family')})")
             for cov in outcome.coverage:
-                spans[outcome.path] = (cov.family, cov.first, cov.last)
+                spans[outcome.path] = (cov.family, cov.first, cov.last, data.get("protocol", ""))
             merged.merge(data.get("groups", {}))
             if data.get("hours"):
                 hours.setdefault(data["family"], Counter()).update(data["hours"])
@@ -341,6 +344,8 @@ def _check_iis_config(ctx: ScanContext) -> None:
         return
     configs = [f for f in ctx.inventory.files if f.key.endswith("/inetsrv/config/applicationhost.config")]
     expected: list[dict[str, Any]] = []
+    front: set[str] = set()
+    ctx.shared["iis.front_end_sites"] = front
     for cf in configs:
         try:
             with read_artifact(cf.ref) as r:
@@ -352,6 +357,8 @@ def _check_iis_config(ctx: ScanContext) -> None:
             ctx.skip(cf.display(), f"IIS configuration could not be read: {exc}")
             continue
         for site in cfg.sites:
+            if site.name.strip().lower() == "default web site":
+                front.add(f"w3svc{site.id}")
             if not site.log_directory:
                 continue
             folder = path_key(site.log_directory.rstrip("\\/") + f"\\W3SVC{site.id}")
