@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from extriage.detections.logrules import Classification, LogRule
+from extriage.detections.rulefinding import finding_from_rule
 from extriage.findings import EvidenceLine, Finding, Indicators, TimelineEvent
 
 MAX_EVIDENCE = 20
@@ -60,19 +61,8 @@ class HitCollector:
         key: GroupKey = (rule.id, case.id, cls.outcome.value, tuple(fields.get(g, "") for g in rule.group_by))
         group = self.groups.get(key)
         if group is None:
-            group = Group(Finding(
-                rule_id=rule.id,
-                title=case.title,
-                severity=case.severity,
-                confidence=case.confidence,
-                outcome=cls.outcome,
-                description=case.description,
-                wave=rule.wave,
-                cves=list(rule.cves),
-                attack=list(rule.attack),
-                references=[r["url"] or r["source"] for r in rule.references],
-                tags=[f"case:{case.id}", f"family:{family}", *rule.tags, *case.tags],
-                count=0,
+            group = Group(finding_from_rule(
+                rule, case, cls.outcome, tags=[f"case:{case.id}", f"family:{family}", *rule.tags, *case.tags]
             ))
             self.groups[key] = group
         f = group.finding

@@ -90,12 +90,16 @@ def sniff(head: bytes) -> str:
     if first in "[{":
         first_line = stripped.split("\n", 1)[0].strip()
         if first == "{":
-            try:
-                obj = json.loads(first_line)
-            except ValueError:
-                obj = None
-            if isinstance(obj, dict):
-                return "jsonl" if _looks_like_event(obj) else ""
+            obj = _json_object(first_line)
+            if obj is not None:
+                # JSON lines: an export if any whole line in the head is an event (the first line
+                # may be a header or other non-event record; the reader counts those)
+                if _looks_like_event(obj) or any(
+                    (o := _json_object(line)) is not None and _looks_like_event(o)
+                    for line in _whole_lines(stripped)[1:]
+                ):
+                    return "jsonl"
+                return ""
         # a JSON array or pretty-printed objects: look for event keys near the start
         window = stripped[:SNIFF_BYTES]
         if re.search(r'"(EventID|EventId|event_id|Id|winlog|ProviderName|LogName|Channel)"\s*:', window):
@@ -106,6 +110,43 @@ def sniff(head: bytes) -> str:
         if required <= header:
             return "csv"
     return ""
+
+
+@dataclass(frozen=True, slots=True)
+class JsonShape:
+    """What a file that :func:`sniff` did not take for an event export looks like, if it is JSON."""
+
+    kind: str  # "jsonl": the first line is one whole JSON object; "json": an array / spread-out value; "" not JSON
+    object_lines: int = 0  # whole lines in the head that are JSON objects (for "jsonl")
+
+
+def json_shape(head: bytes) -> JsonShape:
+    """Say whether ``head`` starts JSON data — JSON lines of objects, or a JSON array or object spread
+    over lines — whether or not it holds Windows events. Such a file can be read as ``kind`` with
+    :func:`iter_export` to find out (the stats then count its event and non-event records)."""
+    text = _decode_head(head)
+    if text is None:
+        return JsonShape("")
+    stripped = text.lstrip()
+    if not stripped or stripped[0] not in "[{":
+        return JsonShape("")
+    if stripped[0] == "{" and _json_object(stripped.split("\n", 1)[0].strip()) is not None:
+        lines = sum(1 for line in _whole_lines(stripped) if _json_object(line) is not None)
+        return JsonShape("jsonl", lines)
+    return JsonShape("json")
+
+
+def _json_object(line: str) -> dict[str, Any] | None:
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def _whole_lines(text: str) -> list[str]:
+    """The non-empty lines of ``text`` that end with a newline (the last one may be cut by the head)."""
+    return [line.strip() for line in text.split("\n")[:-1] if line.strip()]
 
 
 def _decode_head(head: bytes) -> str | None:

@@ -9,11 +9,13 @@ IP addresses seen so a later stage can match the attacker's IPs from the web log
 from __future__ import annotations
 
 import zlib
+from array import array
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from extriage.detections.events.engine import EventRule, RuleSet, Sequence
+from extriage.detections.rulefinding import finding_from_rule
 from extriage.findings import EvidenceLine, FamilyCoverage, Finding, Indicators, Outcome, TimelineEvent, iso
 from extriage.formats.event_record import EventRecord, as_text, cap, is_exchange_management
 
@@ -25,6 +27,17 @@ _NOT_REMOTE = frozenset({"", "-", "::1", "127.0.0.1", "localhost", "local", "::f
 #: Event ids whose IP field means the address reached the server (logon, share, connection).
 IP_SUCCESS_IDS = frozenset({3, 4624, 4648, 5140, 5145})
 TAG_WINDOW = "incident-window"
+_M32 = 0xFFFFFFFF
+_M64 = 0xFFFFFFFFFFFFFFFF
+
+#: The events of one file that have a record id, by channel and computer: their record ids and
+#: times (epoch seconds, 0.0 when unknown), in reading order — 16 bytes an event, taken cheaply per
+#: event; the stage packs them (:func:`packed_identities`) only where two files may share events.
+Identities = dict[str, dict[str, tuple["array[int]", "array[float]"]]]
+
+
+def _new_ids() -> tuple[array[int], array[float]]:
+    return array("Q"), array("d")
 
 
 @dataclass(slots=True)
@@ -35,6 +48,8 @@ class ChannelSpan:
     last: datetime | None = None
     cleared: list[dict[str, Any]] = field(default_factory=list)
     computers: set[str] = field(default_factory=set)
+    #: Record ids and times of the records with a record id, per computer (see :data:`Identities`).
+    idents: dict[str, tuple[array[int], array[float]]] = field(default_factory=dict)
 
     def add(self, rec: EventRecord) -> None:
         self.records += 1
@@ -55,11 +70,18 @@ class IpSighting:
     last: datetime | None = None
     event_ids: set[int] = field(default_factory=set)
     samples: list[dict[str, Any]] = field(default_factory=list)
+    idents: Identities = field(default_factory=dict)  # the events it was seen in
+    #: The record ids of the channel and computer of the last sighting, and this IP's own for them.
+    last_src: tuple[array[int], array[float]] | None = None
+    last_dst: tuple[array[int], array[float]] | None = None
 
 
 class EventCollector:
-    def __init__(self, rules: RuleSet, source: str, family_prefix: str) -> None:
+    def __init__(self, rules: RuleSet, source: str, family_prefix: str, keep_ids: bool = False) -> None:
         self.rules = rules
+        #: Keep the record id and time of every event (16 bytes each, see :meth:`identities`): the
+        #: stage asks for them when another file may hold the same events.
+        self.keep_ids = keep_ids
         self.source = source
         self.family_prefix = family_prefix
         self.channels: dict[str, ChannelSpan] = {}
@@ -98,6 +120,18 @@ class EventCollector:
             tf[rec.time_field] = tf.get(rec.time_field, 0) + 1
         if rec.computer and len(span.computers) < 20:
             span.computers.add(rec.computer)
+        rid = rec.record_id
+        if rid is not None and self.keep_ids:  # so the stage can count an event read from two files once
+            ids = span.idents.get(rec.computer)
+            if ids is None:
+                ids = span.idents[rec.computer] = _new_ids()
+            try:
+                ids[0].append(rid)
+            except OverflowError:  # a negative or huge "record id" in a hand-made export
+                ids[0].append(rid & _M64)
+            ids[1].append(ts.timestamp() if ts is not None else 0.0)
+        else:
+            ids = None
         if rec.event_id in (1102, 104) and rec.provider.lower() == "microsoft-windows-eventlog":
             cleared_channel = as_text(rec.data.get("Channel")) if rec.event_id == 104 else "Security"
             span.cleared.append(
@@ -112,17 +146,27 @@ class EventCollector:
         for name in IP_FIELDS:
             ip = data.get(name)
             if ip and type(ip) is str and ip.strip().lower() not in _NOT_REMOTE:
-                self._see_ip(ip.strip(), rec)
+                self._see_ip(ip.strip(), rec, ids)
         for rule in self.rules.match(rec):
             self._hit(rule, rec)
 
-    def _see_ip(self, ip: str, rec: EventRecord) -> None:
+    def _see_ip(self, ip: str, rec: EventRecord, ids: tuple[array[int], array[float]] | None) -> None:
         s = self.ips.get(ip)
         if s is None:
             if len(self.ips) >= MAX_IPS:
                 return
             s = self.ips[ip] = IpSighting()
         s.count += 1
+        if ids is not None:  # the event's record id and time, as just kept for its channel
+            mine = s.last_dst
+            if s.last_src is not ids or mine is None:
+                by_computer = s.idents.setdefault(rec.channel or "(unknown channel)", {})
+                mine = by_computer.get(rec.computer)
+                if mine is None:
+                    mine = by_computer[rec.computer] = _new_ids()
+                s.last_src, s.last_dst = ids, mine
+            mine[0].append(ids[0][-1])
+            mine[1].append(ids[1][-1])
         if rec.event_id is not None:
             s.event_ids.add(rec.event_id)
         if rec.time is not None:
@@ -149,19 +193,12 @@ class EventCollector:
         key = (rule.id, outcome.value, rec.computer.lower(), *[as_text(rec.data.get(g)) or _special(rec, g) for g in rule.group_by])
         finding = self.findings.get(key)
         if finding is None:
-            finding = self.findings[key] = Finding(
-                rule_id=rule.id,
-                title=rule.title + _failed_suffix(rec),
-                severity=rule.severity,
-                confidence=rule.confidence,
-                outcome=outcome,
-                description=rule.description,
-                wave=rule.wave,
-                cves=list(rule.cves),
-                attack=list(rule.attack),
-                references=list(rule.references),
+            finding = self.findings[key] = finding_from_rule(
+                rule,
+                rule,
+                outcome,
                 tags=["events", *rule.tags, *([TAG_WINDOW] if rule.incident_window else [])],
-                count=0,
+                title_suffix=_failed_suffix(rec),
             )
             if rec.computer:
                 finding.indicators.hosts.append(rec.computer)
@@ -265,6 +302,15 @@ class EventCollector:
             for ip, s in self.ips.items()
         }
 
+    def identities(self) -> Identities:
+        """The identities of this file's events, per channel and computer (records with a record id
+        only), so the stage can count an event read from two files (an .evtx and an export of it) once."""
+        return {span.channel: span.idents for span in self.channels.values() if span.idents}
+
+    def ip_identities(self) -> dict[str, Identities]:
+        """Per remote IP, the identities of the events it was seen in (as :meth:`identities`)."""
+        return {ip: s.idents for ip, s in self.ips.items() if s.idents}
+
 
 MAX_IDS = 2_000_000
 _NEW: set[int] = set()
@@ -280,6 +326,28 @@ def event_identity(code: int, rec: EventRecord) -> int:
     round the time an .evtx holds to 100 ns). The computer is part of every finding key already."""
     seconds = int(rec.time.timestamp()) if rec.time is not None else 0
     return (code << 96) | ((rec.record_id or 0) & (2**62 - 1)) << 34 | (seconds & (2**34 - 1))
+
+
+def packed_identities(ids: tuple[array[int], array[float]]) -> list[int]:
+    """:func:`event_identity` without the channel (for events of one channel and computer), one
+    64-bit number per event: the record id and the time to the second, 32 bits each."""
+    return [((rid & _M32) << 32) | (int(sec) & _M32) for rid, sec in zip(ids[0], ids[1], strict=True)]
+
+
+def sample_identity(sample: dict[str, Any]) -> tuple[str, str, int, int] | None:
+    """The identity of an IP sample (see :meth:`EventCollector.ip_index`) — channel, computer, record
+    id, second — or None when its event has no record id."""
+    fields = sample.get("fields") or {}
+    rid = fields.get("record_id")
+    if not isinstance(rid, int):
+        return None
+    ts = sample.get("time")
+    return (
+        str(fields.get("channel") or "").strip().lower(),
+        str(fields.get("computer") or "").strip().lower(),
+        rid,
+        int(ts.timestamp()) if isinstance(ts, datetime) else 0,
+    )
 
 
 def evidence_identity(ev: EvidenceLine) -> int | None:
@@ -355,17 +423,10 @@ def apply_sequences(findings: list[Finding], sequences: list[Sequence]) -> list[
             ]
             if not follow:
                 continue
-            combined = Finding(
-                rule_id=seq.id,
-                title=seq.title,
-                severity=seq.severity,
-                confidence=seq.confidence,
-                outcome=seq.outcome,
-                description=seq.description,
-                wave=seq.wave,
-                cves=list(seq.cves),
-                attack=list(seq.attack),
-                references=list(seq.references),
+            combined = finding_from_rule(
+                seq,
+                seq,
+                seq.outcome,
                 tags=["events", "sequence"],
                 count=a.count + sum(b.count for b in follow),
             )

@@ -17,6 +17,7 @@ import concurrent.futures as cf
 import hashlib
 import io
 import itertools
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,8 +32,11 @@ from extriage.detections.events.collect import (
     MAX_EVIDENCE,
     TAG_WINDOW,
     EventCollector,
+    Identities,
     apply_sequences,
     evidence_identity,
+    packed_identities,
+    sample_identity,
 )
 from extriage.detections.events.engine import RuleError, RuleSet, load_rules
 from extriage.evidence.locate import LocatedFile
@@ -52,11 +56,27 @@ from extriage.findings import (
     iso,
     utc,
 )
-from extriage.formats.event_export import SNIFF_BYTES, ExportStats, iter_export, iter_jsonl_range, sniff
+from extriage.formats.event_export import (
+    SNIFF_BYTES,
+    ExportStats,
+    iter_export,
+    iter_jsonl_range,
+    json_shape,
+    sniff,
+)
 from extriage.formats.evtx_file import EvtxError, EvtxStats, iter_evtx
 from extriage.scan.context import FileOutcome, ScanContext
 
 EXPORT_EXTENSIONS = (".json", ".jsonl", ".ndjson", ".csv", ".txt")
+JSON_EXTENSIONS = (".json", ".jsonl", ".ndjson")
+JSON_LINES_EXTENSIONS = (".jsonl", ".ndjson")
+#: Why a JSON file holding no Windows event record is not read (listed in ``coverage.skipped``).
+NOT_EVENT_RECORDS = {
+    "jsonl": "JSON lines but not Windows event records (no EventID/System fields; {n:,} line(s) checked): "
+    "not read as an event export",
+    "json": "JSON but not Windows event records (no EventID/System fields; {n:,} object(s) checked): "
+    "not read as an event export",
+}
 _NOT_EXPORT_FOLDERS = ("/logging/", "/clientaccess/", "/frontend/", "/inetpub/logs/", "/node_modules/", "/winsxs/")
 #: An .evtx inside a zip is read into memory (the parser needs to seek); larger ones are skipped.
 ZIP_EVTX_MAX = 1024**3
@@ -71,6 +91,9 @@ _SNIFF_HEAD = 4096
 class _Params:
     kind: str  # "evtx" | "export"
     rule_dirs: tuple[str, ...]
+    #: Keep every event's record id and time (when there are other event files that may hold the
+    #: same events: see count_once); off for a lone file, where it would only cost time.
+    keep_ids: bool = False
 
 
 def _rules(dirs: tuple[str, ...]) -> RuleSet:
@@ -97,13 +120,35 @@ def is_export_candidate(f: LocatedFile) -> bool:
     return not (key.startswith(("/c:/windows/", "/windows/")) and "/winevt/" not in key)
 
 
-def sniff_file(f: LocatedFile) -> str:
+def sniff_file(f: LocatedFile, plain: bool = False) -> str:
+    """The export shape of ``f`` ("jsonl", "json", "csv"); "probe" for a JSON file that shows no
+    event in its head but is read anyway, to list it as not read when it holds none (see
+    :func:`worth_probing`); "" for a file that is no event export."""
     try:
         with open_artifact(f.ref) as fh:
             head = fh.read(_SNIFF_HEAD)
     except OSError:
         return ""
-    return sniff(head)
+    kind = sniff(head)
+    if not kind and worth_probing(f.key, head, plain):
+        return "probe"
+    return kind
+
+
+def worth_probing(key: str, head: bytes, plain: bool) -> bool:
+    """Whether a JSON file whose head shows no Windows event is read all the same — to find events
+    further on, or to name it in "not read" when it holds none. Where the user pointed at a plain
+    folder (or file) that is any ``.json``/``.jsonl``/``.ndjson`` holding JSON; in a drive image or
+    collection, where applications keep many JSON settings files, only JSON lines (a ``.jsonl`` or
+    ``.ndjson`` file, or a ``.json`` file of two or more one-object lines)."""
+    if not key.endswith(JSON_EXTENSIONS):
+        return False
+    shape = json_shape(head)
+    if not shape.kind:
+        return False
+    if plain:
+        return True
+    return shape.kind == "jsonl" and (key.endswith(JSON_LINES_EXTENSIONS) or shape.object_lines >= 2)
 
 
 def read_event_file(f: LocatedFile, params: _Params) -> FileOutcome:
@@ -112,10 +157,10 @@ def read_event_file(f: LocatedFile, params: _Params) -> FileOutcome:
     display = f.display()
     outcome = FileOutcome(display, size=f.ref.size, mtime=f.ref.mtime)
     if params.kind == "evtx":
-        coll = EventCollector(rules, display, "evtx")
+        coll = EventCollector(rules, display, "evtx", keep_ids=params.keep_ids)
         _read_evtx(f, coll, outcome)
     else:
-        coll = EventCollector(rules, display, "events-export")
+        coll = EventCollector(rules, display, "events-export", keep_ids=params.keep_ids)
         _read_export(f, coll, outcome)
     findings = coll.finding_list(outcome.sha256)
     outcome.findings.extend(findings)
@@ -130,6 +175,8 @@ def read_event_file(f: LocatedFile, params: _Params) -> FileOutcome:
             "channels": coll.channel_summary(),
             "no_time": coll.no_time,
             "time_fields": coll.time_fields,
+            "idents": coll.identities(),
+            "ip_idents": coll.ip_identities(),
         }
     )
     return outcome
@@ -181,6 +228,9 @@ def _read_export(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> 
     with read_artifact(f.ref) as reader:
         head = reader.read(SNIFF_BYTES)
         kind = sniff(head)
+        sniffed = bool(kind)
+        if not kind:  # JSON showing no event in its head (see worth_probing): read it to find out
+            kind = json_shape(head).kind
         if not kind:
             outcome.data["not_events"] = True
             return
@@ -189,7 +239,17 @@ def _read_export(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> 
                 coll.feed(rec)
         finally:
             reader.drain()
-            outcome.sha256 = reader.hexdigest()
+            sha256 = reader.hexdigest()
+    if stats.events == 0 and kind in NOT_EVENT_RECORDS and (stats.not_events or not sniffed):
+        # JSON, but no Windows event record in it: no event export (and no event log present)
+        outcome.data["not_events"] = True
+        if stats.not_events:  # (a file that is not even valid JSON stays unmentioned, as before)
+            reason = NOT_EVENT_RECORDS[kind].format(n=stats.not_events)
+            if stats.bad or stats.long_lines:
+                reason += f"; {stats.bad + stats.long_lines:,} line(s) not readable (first: {stats.first_problem})"
+            outcome.skipped.append(SkippedFile(display, reason))
+        return
+    outcome.sha256 = sha256
     outcome.data["export"] = _stats_dict(stats)
     outcome.skipped.extend(_export_problems(display, outcome.data["export"]))
 
@@ -214,7 +274,11 @@ def _export_problems(display: str, st: dict[str, Any]) -> list[SkippedFile]:
             f"{st['bad'] + st['long_lines']:,} line(s) not readable (first: {st['first_problem']})"
         )
     if st["not_events"]:
-        problems.append(f"{st['not_events']:,} JSON/CSV record(s) were not Windows events and were ignored")
+        what = {"jsonl": "JSON line(s)", "json": "JSON object(s)", "csv": "CSV row(s)"}.get(st["kind"], "record(s)")
+        problems.append(
+            f"{st['not_events']:,} {what} were not Windows event records (no EventID/System fields) and were "
+            f"ignored; {st['events']:,} event(s) were read"
+        )
     if problems:
         out.append(SkippedFile(display, "; ".join(problems), partial=True))
     if st["events"] == 0:
@@ -238,7 +302,7 @@ def read_export_part(f: LocatedFile, params: _Params, start: int, end: int) -> F
     """Worker: the events of the lines that begin in ``[start, end)`` of one export (no hash)."""
     rules = _rules(params.rule_dirs)
     display = f.display()
-    coll = EventCollector(rules, display, "events-export")
+    coll = EventCollector(rules, display, "events-export", keep_ids=params.keep_ids)
     stats = ExportStats()
     with open_artifact(f.ref) as fh:
         for rec in iter_jsonl_range(fh, start, end, stats):
@@ -257,6 +321,8 @@ def read_export_part(f: LocatedFile, params: _Params, start: int, end: int) -> F
             "no_time": coll.no_time,
             "time_fields": coll.time_fields,
             "export": _stats_dict(stats),
+            "idents": coll.identities(),
+            "ip_idents": coll.ip_identities(),
         }
     )
     return outcome
@@ -307,6 +373,8 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: _Params) -> File
     no_time = 0
     webshells: set[str] = set()
     ids_by_key: dict[tuple[str, ...], set[int] | None] = {}
+    idents: Identities = {}
+    ip_idents: dict[str, Identities] = {}
     for part in parts:
         for key_list, finding, ids in zip(
             part.data["finding_keys"], part.findings, part.data["finding_ids"], strict=True
@@ -349,6 +417,9 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: _Params) -> File
             time_fields[k] = time_fields.get(k, 0) + v
         no_time += part.data["no_time"]
         webshells.update(part.data["webshell_paths"])
+        _extend_identities(idents, part.data["idents"])
+        for ip, by_channel in part.data["ip_idents"].items():
+            _extend_identities(ip_idents.setdefault(ip, {}), by_channel)
     for finding in by_key.values():
         for ev in finding.evidence:
             ev.sha256 = sha
@@ -377,8 +448,21 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: _Params) -> File
         "time_fields": time_fields,
         "export": totals,
         "split": n,
+        "idents": idents,
+        "ip_idents": ip_idents,
     }
     return merged
+
+
+def _extend_identities(into: Identities, new: Identities) -> None:
+    for channel, by_computer in new.items():
+        mine = into.setdefault(channel, {})
+        for computer, ids in by_computer.items():
+            if computer in mine:
+                mine[computer][0].extend(ids[0])
+                mine[computer][1].extend(ids[1])
+            else:
+                mine[computer] = ids
 
 
 class EventsStage:
@@ -397,10 +481,11 @@ class EventsStage:
         evtx_files = [f for f in ctx.inventory.files if is_evtx(f)]
         exports: list[LocatedFile] = []
         big: list[LocatedFile] = []
+        plain = ctx.inventory.layout.removeprefix("zip:") in ("folder", "file")
         for f in ctx.inventory.files:
             if is_evtx(f) or not is_export_candidate(f):
                 continue
-            kind = sniff_file(f)
+            kind = sniff_file(f, plain)
             if not kind:
                 continue
             if (
@@ -412,22 +497,24 @@ class EventsStage:
                 big.append(f)
             else:
                 exports.append(f)
+        keep_ids = len(evtx_files) + len(exports) + len(big) > 1  # else no event can be read twice
         section: dict[str, Any] = {"files": [], "channels": {}}
         ctx.result.extras["events"] = section
         webshells: set[str] = ctx.shared.setdefault("webshell_paths", set())
         ips: dict[str, dict[str, Any]] = ctx.shared.setdefault("event_ips", {})
         my_findings: list[Finding] = []
         folded: list[tuple[tuple[str, ...], Finding, set[int] | None, str]] = []
+        read: list[_ReadFile] = []
 
         def outcomes() -> Iterator[tuple[str, FileOutcome]]:
             for f in big:
-                outcome = read_export_split(ctx, f, _Params("export", extra_dirs))
+                outcome = read_export_split(ctx, f, _Params("export", extra_dirs, keep_ids))
                 ctx.merge(outcome)
                 yield "export", outcome
             for kind, files in (("evtx", evtx_files), ("export", exports)):
                 if files:
                     for outcome in ctx.map_files(
-                        read_event_file, files, _Params(kind, extra_dirs), label=f"events ({kind})"
+                        read_event_file, files, _Params(kind, extra_dirs, keep_ids), label=f"events ({kind})"
                     ):
                         yield kind, outcome
 
@@ -440,6 +527,9 @@ class EventsStage:
                     folded.append((tuple(key_list), finding, ids, outcome.path))
             if outcome.data.get("not_events"):
                 continue
+            read.append(
+                _ReadFile(kind, outcome.path, outcome.data.pop("idents", {}), outcome.data.pop("ip_idents", {}))
+            )
             webshells.update(outcome.data.get("webshell_paths", []))
             _merge_ips(ips, outcome.data.get("ips", {}))
             entry = {"path": outcome.path, "kind": kind, "sha256": outcome.sha256}
@@ -449,6 +539,7 @@ class EventsStage:
             section["files"].append(entry)
             for ch in outcome.data.get("channels", []):
                 _merge_channel(section["channels"], ch, kind, outcome.path)
+        count_once(ctx, read, section["channels"], ips)
         dropped = fold_duplicates(ctx, folded)
         if dropped:
             my_findings = [f for f in my_findings if id(f) not in dropped]
@@ -480,6 +571,103 @@ class EventsStage:
                     + ", ".join(missing)
                     + " (their detections could not run)."
                 )
+
+
+@dataclass(slots=True)
+class _ReadFile:
+    """An event file that was read, with the identities of its events (for :func:`count_once`)."""
+
+    kind: str  # "evtx" | "export"
+    path: str
+    idents: Identities
+    ip_idents: dict[str, Identities]
+
+
+def count_once(
+    ctx: ScanContext, files: list[_ReadFile], channels: dict[str, Any], ips: dict[str, dict[str, Any]]
+) -> None:
+    """Count an event read from two files (an .evtx and an export of the same log, or two copies)
+    once in the channels' record counts (``extras.events.channels``) and in the IP index. Events are
+    the same when their channel, computer, record id and time to the second are (as for the folding
+    of findings, :func:`fold_duplicates`); events without a record id cannot be matched and count
+    per file. The first file keeps them, in this order: .evtx files before exports, then by path.
+    The coverage families still say how many records each family's files held (what was read), with
+    a note naming the records also read elsewhere."""
+    order = sorted(files, key=lambda r: (r.kind != "evtx", r.path))
+    per_file: dict[tuple[int, str], tuple[int, set[str]]] = {}  # (file, channel) -> (n, earlier files)
+    for i, channel, n, earlier in _duplicates([(r.path, r.idents) for r in order]):
+        total, paths = per_file.get((i, channel), (0, set()))
+        per_file[(i, channel)] = (total + n, paths | set(earlier))
+    for (i, channel), (n, paths) in per_file.items():
+        rf = order[i]
+        ch = channels.get(channel)
+        if ch is not None:
+            ch["records"] -= n
+            ch["duplicates"] = ch.get("duplicates", 0) + n
+        family = ctx.result.coverage.families.get(f"{'evtx' if rf.kind == 'evtx' else 'events-export'}:{channel}")
+        if family is not None:
+            family.notes.append(
+                f"{n:,} record(s) of {rf.path} were also read from {', '.join(sorted(paths))} (same channel, "
+                "record id, computer and time to the second): the channel's record count counts them once"
+            )
+    by_ip: dict[str, list[tuple[str, Identities]]] = {}
+    for rf in order:
+        for ip, idents in rf.ip_idents.items():
+            by_ip.setdefault(ip, []).append((rf.path, idents))
+    for ip, entries in by_ip.items():
+        if len(entries) > 1 and ip in ips:
+            ips[ip]["count"] -= sum(n for _, _, n, _ in _duplicates(entries))
+
+
+def _duplicates(entries: list[tuple[str, Identities]]) -> Iterator[tuple[int, str, int, list[str]]]:
+    """For ``(path, identities)`` entries in order: ``(entry index, channel, n, earlier paths)`` for
+    each channel of an entry of which ``n`` events were already in earlier entries (of other files)."""
+    groups: dict[tuple[str, str], list[tuple[int, str, tuple[array[int], array[float]]]]] = {}
+    for i, (_, idents) in enumerate(entries):
+        for channel, by_computer in idents.items():
+            for computer, ids in by_computer.items():
+                if ids[0]:
+                    key = (channel.strip().lower(), computer.strip().lower())
+                    groups.setdefault(key, []).append((i, channel, ids))
+    for members in groups.values():
+        if len({i for i, _, _ in members}) > 1:  # (rare: nearly always one file per channel and computer)
+            for i, channel, n, earlier in _shared_events(members):
+                yield i, channel, n, sorted(entries[j][0] for j in earlier)
+
+
+def _shared_events(
+    members: list[tuple[int, str, tuple[array[int], array[float]]]],
+) -> Iterator[tuple[int, str, int, set[int]]]:
+    """For the files (entry index, channel, ids) of one channel and computer, in order:
+    ``(entry index, channel, n, entry indexes of earlier files holding them)`` per member of which
+    ``n`` events were in earlier members of other files."""
+    # record id and time ranges first: identities are built only where two files' ranges meet
+    ranges = [(min(ids[0]), max(ids[0]), int(min(ids[1])), int(max(ids[1]))) for _, _, ids in members]
+    packed: dict[int, set[int]] = {}
+
+    def identities(k: int) -> set[int]:
+        if k not in packed:
+            packed[k] = set(packed_identities(members[k][2]))
+        return packed[k]
+
+    for k, (i, channel, ids) in enumerate(members):
+        r0, r1, t0, t1 = ranges[k]
+        hits = [
+            h
+            for h in range(k)
+            if members[h][0] != i
+            and ranges[h][0] <= r1
+            and r0 <= ranges[h][1]
+            and ranges[h][2] <= t1
+            and t0 <= ranges[h][3]
+        ]
+        if not hits:
+            continue
+        union = identities(hits[0]) if len(hits) == 1 else set().union(*(identities(h) for h in hits))
+        mine = packed_identities(ids)
+        n = sum(map(union.__contains__, mine))
+        if n:
+            yield i, channel, n, {members[h][0] for h in hits if not identities(h).isdisjoint(mine)}
 
 
 def fold_duplicates(
@@ -551,7 +739,10 @@ def _merge_ips(into: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) 
             vals = [v for v in (cur[k], s[k]) if v is not None]
             cur[k] = pick(vals) if vals else None
         cur["event_ids"] = sorted(set(cur["event_ids"]) | set(s["event_ids"]))
-        cur["samples"] = (cur["samples"] + s["samples"])[:5]
+        # the same event read from another file (an .evtx and an export of it) is one sample
+        known = {sample_identity(x) for x in cur["samples"]}
+        fresh = [x for x in s["samples"] if (ident := sample_identity(x)) is None or ident not in known]
+        cur["samples"] = (cur["samples"] + fresh)[:5]
 
 
 def _merge_channel(into: dict[str, Any], ch: dict[str, Any], kind: str, path: str) -> None:
