@@ -109,8 +109,9 @@ class Prefilter:
         return mask
 
     def any_match(self, data: bytes | bytearray | memoryview) -> bool:
-        """Whether ``data`` holds any match at all (stops at the first one). Thread-safe, and
-        Hyperscan releases the GIL while it scans, so threads can search files side by side."""
+        """Whether ``data`` holds any match at all (stops at the first one). Thread-safe (a scratch
+        space per thread), but python-hyperscan holds the GIL while it scans: to search files side
+        by side, use processes (BENCHMARKS.md, core section)."""
         if self.empty or not data:
             return False
         if self._hs is not None:

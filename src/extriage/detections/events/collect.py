@@ -325,7 +325,12 @@ def event_identity(code: int, rec: EventRecord) -> int:
     """One integer naming an event by channel, record id and time (to the second: exports often
     round the time an .evtx holds to 100 ns). The computer is part of every finding key already."""
     seconds = int(rec.time.timestamp()) if rec.time is not None else 0
-    return (code << 96) | ((rec.record_id or 0) & (2**62 - 1)) << 34 | (seconds & (2**34 - 1))
+    return _pack_identity(code, rec.record_id or 0, seconds)
+
+
+def _pack_identity(code: int, record_id: int, seconds: int) -> int:
+    """Channel code, record id and second in one integer (the layout both identities share)."""
+    return (code << 96) | (record_id & (2**62 - 1)) << 34 | (seconds & (2**34 - 1))
 
 
 def packed_identities(ids: tuple[array[int], array[float]]) -> list[int]:
@@ -357,8 +362,7 @@ def evidence_identity(ev: EvidenceLine) -> int | None:
     if not isinstance(rid, int):
         return None
     seconds = int(ev.timestamp.timestamp()) if ev.timestamp is not None else 0
-    code = channel_code(str(fields.get("channel") or ""))
-    return (code << 96) | (rid & (2**62 - 1)) << 34 | (seconds & (2**34 - 1))
+    return _pack_identity(channel_code(str(fields.get("channel") or "")), rid, seconds)
 
 
 def _failed_suffix(rec: EventRecord) -> str:

@@ -97,11 +97,13 @@ def family_plan(engine: str, extra_rule_dirs: tuple[str, ...], family: str) -> t
     return rules, pf, tuple(pf.mask_of(r.prefilter, r.prefilter_regex) for r in rules)
 
 
-def identify(f: LocatedFile, head: bytes) -> FamilyMatch | None:
-    """The log family of ``f``: by its place in the tree, unless its own header names another
-    family (an HttpProxy log copied into a W3SVC folder is read as HttpProxy, not as IIS). The
-    OABGenerator "header" is only a word in its lines, too weak to overrule a folder."""
-    by_path = family_from_path(f.key)
+def identify(f: LocatedFile, head: bytes, by_path: FamilyMatch | None = None) -> FamilyMatch | None:
+    """The log family of ``f``: by its place in the tree (``by_path``, when the caller has it
+    already), unless its own header names another family (an HttpProxy log copied into a W3SVC
+    folder is read as HttpProxy, not as IIS). The OABGenerator "header" is only a word in its
+    lines, too weak to overrule a folder."""
+    if by_path is None:
+        by_path = family_from_path(f.key)
     if by_path is None:
         return family_from_header(head)
     by_head = family_from_header(head)
@@ -120,9 +122,10 @@ def _read_log(f: LocatedFile, params: LogParams, hashed: bool) -> FileOutcome:
     with read_artifact(f.ref, hashed=hashed) as reader:
         # a log placed by its path is read a whole chunk at a time from the start, into the reused
         # buffer of the walk; anything else is sniffed from its first bytes before more is read
-        buf, primed = read_head(reader, CHUNK if family_from_path(f.key) is not None else SNIFF_BYTES)
+        by_path = family_from_path(f.key)
+        buf, primed = read_head(reader, CHUNK if by_path is not None else SNIFF_BYTES)
         head = bytes(buf[: min(primed, SNIFF_BYTES)])
-        fm = identify(f, head)
+        fm = identify(f, head, by_path)
         if fm is None or (params.only_families and fm.family not in params.only_families):
             return FileOutcome(display, data={"not_log": True})
         if b"\x00" in head[:4096] and not bytes(buf[:primed]).lstrip(b"\x00"):
