@@ -2,15 +2,15 @@
 """Generate ``src/extriage/detections/builds/data/exchange_builds.json`` (the patch-status knowledge).
 
 Inputs (facts only, each with its source):
-- ``/work/shared/data/ExchangeBuildNumbers.csv`` — Microsoft's Get-ExchangeBuildNumber table (mirrors the
+- ``../shared/data/ExchangeBuildNumbers.csv`` (also in tests/data) — Microsoft's Get-ExchangeBuildNumber table (mirrors the
   MS Learn "build numbers and release dates" page), columns ``Product Name,Build Number,Date,KB,Blog``;
 - ``scripts/patch_data/extra_builds.yml`` — pre-2021 SU builds from CSS-Exchange and righel that the CSV lacks,
   plus the two recorded CSS-Exchange/CSV discrepancies;
 - ``scripts/patch_data/cves.yml`` — which update closes which CVE per product line;
-- ``/work/shared/data/cisa-kev.csv`` — CISA Known Exploited Vulnerabilities: every Exchange Server CVE in it
+- ``../shared/data/cisa-kev.csv`` (also in tests/data) — CISA Known Exploited Vulnerabilities: every Exchange Server CVE in it
   must be covered by ``cves.yml`` (the script fails otherwise) and is flagged ``known_exploited``.
 
-Run: ``.venv/bin/python scripts/build_patch_data.py [--shared /work/shared/data]``. Deterministic output.
+Run: ``.venv/bin/python scripts/build_patch_data.py [--shared DIR]``. Deterministic output.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def sha256(path: Path) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--shared", default="/work/shared/data", help="folder with ExchangeBuildNumbers.csv and cisa-kev.csv"
+        "--shared", default=str(Path(__file__).resolve().parents[1] / "tests" / "data"), help="folder with ExchangeBuildNumbers.csv and cisa-kev.csv"
     )
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args()

@@ -100,6 +100,6 @@ def build_mstic(src: Path) -> None:
 
 
 if __name__ == "__main__":
-    shared = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/data")
+    shared = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared" / "data"
     build_baseline(shared / "exchange-web-baseline.csv.gz")
     build_mstic(shared / "MSTIC-ProxyLogon-IOCs-March2021.csv")

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+#: Real files the project may ship (MIT/CC0), named with their licences in tests/data/README.md.
+TEST_DATA = REPO / "tests" / "data"
 SHARED_MISSING = (
     "needs the shared reference data: lay the project's shared/ folder beside the checkout "
     "(../shared/data) or set EXTRIAGE_SHARED to it"
@@ -44,3 +46,9 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def shared_data(shared: Path) -> Path:
     return shared / "data"
+
+
+@pytest.fixture(scope="session")
+def test_data() -> Path:
+    """The real MIT/CC0 files shipped in ``tests/data`` (always present)."""
+    return TEST_DATA

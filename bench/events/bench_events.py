@@ -33,9 +33,8 @@ from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 from extriage.scan.stages import events as events_stage
 
-SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "data" / "evtx-samples-cc0"
-if not SAMPLES.is_dir():
-    SAMPLES = Path("/work/shared/data/evtx-samples-cc0")
+#: The real CC0 .evtx files shipped with the tests (tests/data/README.md).
+SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "data" / "evtx-samples-cc0"
 OUT = Path(__file__).resolve().parents[1] / "data" / "events"
 JSONL_CPU = 0.0
 SCAN_CPU = 0.0

@@ -10,12 +10,12 @@ import csv
 import io
 from pathlib import Path
 
-SHARED = Path("/work/shared")
+from conftest import TEST_DATA
 
 
 def httpproxy_fields() -> list[str]:
     """The real 74-field #Fields list (Qazeer sample, CC0)."""
-    text = (SHARED / "data/log-samples-cc0/microsoft_exchange.md").read_text(encoding="utf-8")
+    text = (TEST_DATA / "log-samples-cc0/microsoft_exchange.md").read_text(encoding="utf-8")
     for line in text.splitlines():
         if line.startswith("#Fields: DateTime,RequestId,MajorVersion") and "AnchorMailbox" in line:
             return line.split(":", 1)[1].strip().split(",")

@@ -49,9 +49,9 @@ def test_extra_and_missing_columns_and_quoting() -> None:
     assert short["HttpStatus"] == ""
 
 
-def test_real_qazeer_samples_parse(shared_data: Path) -> None:
+def test_real_qazeer_samples_parse(test_data: Path) -> None:
     """Every real benign HttpProxy sample (CC0) parses by name and triggers no ProxyLogon literal."""
-    text = (shared_data / "log-samples-cc0/microsoft_exchange.md").read_text(encoding="utf-8")
+    text = (test_data / "log-samples-cc0/microsoft_exchange.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```\n(#Software:.*?)```", text, re.S)
     hp = [b for b in blocks if "#Log-type: HttpProxy Logs" in b]
     assert len(hp) >= 5

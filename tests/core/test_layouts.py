@@ -28,8 +28,8 @@ def test_velociraptor_layout(tmp_path: Path) -> None:
     assert "HttpProxy_2021030306-1.LOG" in ev.source and ev.line == 6
 
 
-def test_iis_log_folders_from_application_host_config(tmp_path: Path, shared_data: Path) -> None:
-    cfg = (shared_data / "exchange-iis-config/E16/Exchange/IIS/applicationHost.config").read_bytes()
+def test_iis_log_folders_from_application_host_config(tmp_path: Path, test_data: Path) -> None:
+    cfg = (test_data / "exchange-iis-config/E16/Exchange/IIS/applicationHost.config").read_bytes()
     cfg = cfg.replace(b'<logFile logFormat="W3C" directory="%SystemDrive%\\inetpub\\logs\\LogFiles" />',
                       b'<logFile logFormat="W3C" directory="D:\\IISLogs" />')
     assert b"D:\\IISLogs" in cfg

@@ -8,8 +8,8 @@ from pathlib import Path
 from .helpers import jsonl, scan
 
 
-def test_failed_cmdlet_says_so_in_the_title(shared_data: Path, tmp_path: Path) -> None:
-    src = shared_data / "evtx-samples-cc0" / "ID6-Failed to install an Exchange transport agent.evtx"
+def test_failed_cmdlet_says_so_in_the_title(test_data: Path, tmp_path: Path) -> None:
+    src = test_data / "evtx-samples-cc0" / "ID6-Failed to install an Exchange transport agent.evtx"
     shutil.copy(src, tmp_path / "mgmt.evtx")
     found = [f for f in scan(tmp_path).findings if f.rule_id == "EVT-MGMT-TRANSPORT-AGENT"]
     assert found

@@ -48,8 +48,8 @@ def _write(folder: Path, src: Path, docs: list[dict[str, Any]]) -> Path:
 
 
 @pytest.fixture()
-def sample(shared_data: Path) -> Path:
-    return shared_data / "evtx-samples-cc0" / SAMPLE
+def sample(test_data: Path) -> Path:
+    return test_data / "evtx-samples-cc0" / SAMPLE
 
 
 def test_channel_records_are_counted_once(sample: Path, tmp_path: Path) -> None:

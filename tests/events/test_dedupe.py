@@ -42,8 +42,8 @@ def _transport(result: Any) -> list[Any]:
     return [f for f in result.findings if f.rule_id == "EVT-MGMT-TRANSPORT-AGENT"]
 
 
-def test_same_event_in_evtx_and_export_is_one_finding(shared_data: Path, tmp_path: Path) -> None:
-    src = shared_data / "evtx-samples-cc0" / SAMPLE
+def test_same_event_in_evtx_and_export_is_one_finding(test_data: Path, tmp_path: Path) -> None:
+    src = test_data / "evtx-samples-cc0" / SAMPLE
     alone = tmp_path / "alone"
     alone.mkdir()
     shutil.copy(src, alone / "mgmt.evtx")
@@ -72,9 +72,9 @@ def scan_one(src: Path, folder: Path) -> Any:
     return scan(folder)
 
 
-def test_different_events_in_two_files_stay_apart(shared_data: Path, tmp_path: Path) -> None:
+def test_different_events_in_two_files_stay_apart(test_data: Path, tmp_path: Path) -> None:
     """Same rule and computer but no shared record: two logs, two findings (nothing is folded)."""
-    src = shared_data / "evtx-samples-cc0" / SAMPLE
+    src = test_data / "evtx-samples-cc0" / SAMPLE
     shutil.copy(src, tmp_path / "mgmt.evtx")
     docs = _flat_export(src)
     for d in docs:

@@ -27,8 +27,8 @@ def _read(data: bytes, name: str = "x.evtx") -> tuple[list, EvtxStats]:  # type:
 
 
 @pytest.mark.parametrize("name,count", sorted(SAMPLES.items()))
-def test_all_cc0_samples_parse(shared_data: Path, name: str, count: int) -> None:
-    recs, stats = _read((shared_data / "evtx-samples-cc0" / name).read_bytes())
+def test_all_cc0_samples_parse(test_data: Path, name: str, count: int) -> None:
+    recs, stats = _read((test_data / "evtx-samples-cc0" / name).read_bytes())
     assert len(recs) == count
     assert stats.errors == 0
     for r in recs:
@@ -37,8 +37,8 @@ def test_all_cc0_samples_parse(shared_data: Path, name: str, count: int) -> None
         assert r.raw.startswith('{"Event"')
 
 
-def test_exchange_management_positional_mapping(shared_data: Path) -> None:
-    recs, _ = _read((shared_data / "evtx-samples-cc0" / "ID6-Failed to install an Exchange transport agent.evtx").read_bytes())
+def test_exchange_management_positional_mapping(test_data: Path) -> None:
+    recs, _ = _read((test_data / "evtx-samples-cc0" / "ID6-Failed to install an Exchange transport agent.evtx").read_bytes())
     r = recs[0]
     assert r.channel == "MSExchange Management" and r.provider == "MSExchange CmdletLogs" and r.event_id == 6
     assert r.data["cmdlet"] == "Install-TransportAgent"
@@ -50,8 +50,8 @@ def test_exchange_management_positional_mapping(shared_data: Path) -> None:
     assert r.data["error"].startswith("System.ArgumentException")
 
 
-def test_install_transport_agent_becomes_a_finding(shared_data: Path) -> None:
-    result = scan(shared_data / "evtx-samples-cc0")
+def test_install_transport_agent_becomes_a_finding(test_data: Path) -> None:
+    result = scan(test_data / "evtx-samples-cc0")
     agent = [f for f in result.findings if f.rule_id == "EVT-MGMT-TRANSPORT-AGENT"]
     assert len(agent) == 2  # Install-TransportAgent (2 records) and Enable-TransportAgent (2 records)
     f = next(a for a in agent if "Install-TransportAgent" in a.evidence[0].raw)
@@ -71,16 +71,16 @@ def test_install_transport_agent_becomes_a_finding(shared_data: Path) -> None:
     assert all(f.outcome.value == "info" for f in result.findings if "incident-window" in f.tags)
 
 
-def test_truncated_file_recovers_records(shared_data: Path) -> None:
-    data = (shared_data / "evtx-samples-cc0" / "ID4756-Exchange admin group change.evtx").read_bytes()
+def test_truncated_file_recovers_records(test_data: Path) -> None:
+    data = (test_data / "evtx-samples-cc0" / "ID4756-Exchange admin group change.evtx").read_bytes()
     recs, stats = _read(data[:20000])
     assert stats.padded and len(recs) == 15
     recs, stats = _read(data[:10000])
     assert 0 < len(recs) < 15
 
 
-def test_corrupt_chunk_is_counted_not_fatal(shared_data: Path) -> None:
-    data = bytearray((shared_data / "evtx-samples-cc0" / "ID4756-Exchange admin group change.evtx").read_bytes())
+def test_corrupt_chunk_is_counted_not_fatal(test_data: Path) -> None:
+    data = bytearray((test_data / "evtx-samples-cc0" / "ID4756-Exchange admin group change.evtx").read_bytes())
     data[4096 + 100 : 4096 + 200] = b"\xff" * 100
     recs, stats = _read(bytes(data))
     assert recs == [] and stats.errors >= 1 and stats.first_error
@@ -95,10 +95,10 @@ def test_bad_files_raise_one_line_reason(data: bytes, reason: str) -> None:
         _read(data, "bad.evtx")
 
 
-def test_scan_reports_bad_evtx_and_reads_the_rest(tmp_path: Path, shared_data: Path) -> None:
+def test_scan_reports_bad_evtx_and_reads_the_rest(tmp_path: Path, test_data: Path) -> None:
     (tmp_path / "fake.evtx").write_bytes(b"this is a text file renamed to evtx\n")
     (tmp_path / "empty.evtx").write_bytes(b"")
-    good = (shared_data / "evtx-samples-cc0" / "ID6-Failed to install an Exchange transport agent.evtx").read_bytes()
+    good = (test_data / "evtx-samples-cc0" / "ID6-Failed to install an Exchange transport agent.evtx").read_bytes()
     (tmp_path / "cut.evtx").write_bytes(good[:30000])
     result = scan(tmp_path)
     reasons = {Path(s.path).name: s for s in result.coverage.skipped}
@@ -108,11 +108,11 @@ def test_scan_reports_bad_evtx_and_reads_the_rest(tmp_path: Path, shared_data: P
     assert "EVT-MGMT-TRANSPORT-AGENT" in rule_ids(result)
 
 
-def test_evtx_inside_a_zip_and_hostile_export_lines(tmp_path: Path, shared_data: Path) -> None:
+def test_evtx_inside_a_zip_and_hostile_export_lines(tmp_path: Path, test_data: Path) -> None:
     import json
     import zipfile
 
-    src = shared_data / "evtx-samples-cc0" / "ID6-Failed to install an Exchange transport agent.evtx"
+    src = test_data / "evtx-samples-cc0" / "ID6-Failed to install an Exchange transport agent.evtx"
     good = {"EventID": 4720, "Channel": "Security", "SourceName": "Microsoft-Windows-Security-Auditing",
             "TimeCreated": "2021-03-02T10:00:00Z", "TargetUserName": "x"}
     huge = b"{\"EventID\": 1, \"CommandLine\": \"" + b"A" * (9 * 1024 * 1024) + b"\"}"
@@ -130,8 +130,8 @@ def test_evtx_inside_a_zip_and_hostile_export_lines(tmp_path: Path, shared_data:
     assert any(r.path.endswith("MSExchange Management.evtx") and len(r.sha256) == 64 for r in result.files)
 
 
-def test_empty_log_is_reported(tmp_path: Path, shared_data: Path) -> None:
-    header_only = (shared_data / "evtx-samples-cc0" / "ID4756-Exchange admin group change.evtx").read_bytes()[:4096]
+def test_empty_log_is_reported(tmp_path: Path, test_data: Path) -> None:
+    header_only = (test_data / "evtx-samples-cc0" / "ID4756-Exchange admin group change.evtx").read_bytes()[:4096]
     (tmp_path / "Security.evtx").write_bytes(header_only)
     result = scan(tmp_path)
     assert any("no event records" in s.reason for s in result.coverage.skipped)

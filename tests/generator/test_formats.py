@@ -14,20 +14,20 @@ from extriage.generator.iis import FIELDS_DEFAULT
 from .conftest import log_files
 
 
-def _real_fields(shared_data: Path, log_type: str) -> list[str]:
+def _real_fields(test_data: Path, log_type: str) -> list[str]:
     """The #Fields line that follows ``#Log-type: <log_type>`` in the real CC0 sample page."""
-    text = (shared_data / "log-samples-cc0" / "microsoft_exchange.md").read_text(encoding="utf-8")
+    text = (test_data / "log-samples-cc0" / "microsoft_exchange.md").read_text(encoding="utf-8")
     block = text.split(f"#Log-type: {log_type}", 1)[1]
     return re.search(r"#Fields: (\S+)", block).group(1).split(",")  # type: ignore[union-attr]
 
 
-def test_httpproxy_fields_are_the_real_74(shared_data: Path) -> None:
-    assert FIELD_NAMES == _real_fields(shared_data, "HttpProxy Logs")
+def test_httpproxy_fields_are_the_real_74(test_data: Path) -> None:
+    assert FIELD_NAMES == _real_fields(test_data, "HttpProxy Logs")
     assert len(FIELD_NAMES) == 74
 
 
-def test_ecp_fields_match_real_sample(servers: dict[str, GeneratedServer], shared_data: Path) -> None:
-    real = _real_fields(shared_data, "ECP Server Log")
+def test_ecp_fields_match_real_sample(servers: dict[str, GeneratedServer], test_data: Path) -> None:
+    real = _real_fields(test_data, "ECP Server Log")
     for f in log_files(servers["clean"], "ECPServer*.LOG"):
         assert f"#Fields: {','.join(real)}" in f.read_bytes().decode("utf-8-sig")
 

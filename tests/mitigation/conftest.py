@@ -1,4 +1,4 @@
-"""Fixtures: the real HealthChecker-collected configs of /work/shared laid out at their server paths."""
+"""Fixtures: the real HealthChecker-collected configs (tests/data, MIT) laid out at their server paths."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ FLAT = {
 }
 
 
-def server_files(shared_data: Path, version: str, apphost: str = "applicationHost.config", root_web: str = "DefaultWebSite_web.config") -> dict[str, bytes]:
+def server_files(test_data: Path, version: str, apphost: str = "applicationHost.config", root_web: str = "DefaultWebSite_web.config") -> dict[str, bytes]:
     """The real configs of one server (E16/E19) keyed by Windows path."""
-    folder = shared_data / "exchange-iis-config" / version / "Exchange" / "IIS"
+    folder = test_data / "exchange-iis-config" / version / "Exchange" / "IIS"
     files = {APPHOST: (folder / apphost).read_bytes()}
     for flat, path in FLAT.items():
         name = root_web if flat == "DefaultWebSite_web.config" else flat
@@ -43,10 +43,10 @@ def hive(name: str) -> bytes:
 
 
 @pytest.fixture()
-def e19(shared_data: Path) -> dict[str, bytes]:
-    return server_files(shared_data, "E19")
+def e19(test_data: Path) -> dict[str, bytes]:
+    return server_files(test_data, "E19")
 
 
 @pytest.fixture()
-def e16(shared_data: Path) -> dict[str, bytes]:
-    return server_files(shared_data, "E16")
+def e16(test_data: Path) -> dict[str, bytes]:
+    return server_files(test_data, "E16")

@@ -30,9 +30,9 @@ runner = CliRunner()
 HP_REL = "Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy"
 
 
-def make_tree(root: Path, shared_data: Path, hive_name: str | None = "SYSTEM_mitigated", root_web: bytes | None = None) -> Path:
+def make_tree(root: Path, test_data: Path, hive_name: str | None = "SYSTEM_mitigated", root_web: bytes | None = None) -> Path:
     """A KAPE-style collection (``C/...``) of the real E19 configs at their server paths."""
-    for windows_path, data in server_files(shared_data, "E19").items():
+    for windows_path, data in server_files(test_data, "E19").items():
         rel = windows_path.replace("C:\\", "C/").replace("\\", "/")
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -44,8 +44,8 @@ def make_tree(root: Path, shared_data: Path, hive_name: str | None = "SYSTEM_mit
     return root
 
 
-def test_verify_cli_json_and_exit_code(tmp_path: Path, shared_data: Path) -> None:
-    ev = make_tree(tmp_path / "ev", shared_data)
+def test_verify_cli_json_and_exit_code(tmp_path: Path, test_data: Path) -> None:
+    ev = make_tree(tmp_path / "ev", test_data)
     result = runner.invoke(app, ["mitigation", "verify", str(ev), "--json", "-"])
     assert result.exit_code == 40, result.output  # rules absent
     data = json.loads(result.stdout)
@@ -56,19 +56,19 @@ def test_verify_cli_json_and_exit_code(tmp_path: Path, shared_data: Path) -> Non
     assert "not a substitute" in data["disclaimer"]
 
 
-def test_verify_cli_terminal_escapes_hostile_names(tmp_path: Path, shared_data: Path) -> None:
+def test_verify_cli_terminal_escapes_hostile_names(tmp_path: Path, test_data: Path) -> None:
     evil = b'<?xml version="1.0"?><configuration><system.webServer><rewrite><rules>' \
         b'<rule name="X-BEResource Abort - inbound" enabled="false"><match url="[red]&#155;31m"/></rule>' \
         b"</rules></rewrite></system.webServer></configuration>"
-    ev = make_tree(tmp_path / "ev", shared_data, root_web=evil)
+    ev = make_tree(tmp_path / "ev", test_data, root_web=evil)
     result = runner.invoke(app, ["mitigation", "verify", str(ev)])
     assert result.exit_code == 40
     assert "\x9b" not in result.output and "\\x9b31m" in result.output
     assert "[red]" in result.output  # shown literally, not interpreted as markup
 
 
-def test_verify_cli_zip_and_refusals(tmp_path: Path, shared_data: Path) -> None:
-    ev = make_tree(tmp_path / "ev", shared_data)
+def test_verify_cli_zip_and_refusals(tmp_path: Path, test_data: Path) -> None:
+    ev = make_tree(tmp_path / "ev", test_data)
     zpath = tmp_path / "ev.zip"
     with zipfile.ZipFile(zpath, "w") as zf:
         for f in ev.rglob("*"):
@@ -84,9 +84,9 @@ def test_verify_cli_zip_and_refusals(tmp_path: Path, shared_data: Path) -> None:
     assert "Traceback" not in missing.output
 
 
-def test_verify_cli_bad_application_host(tmp_path: Path, shared_data: Path) -> None:
-    ev = make_tree(tmp_path / "ev", shared_data, hive_name=None)
-    bad = shared_data / "exchange-iis-config/E19/Exchange/IIS/BadApplicationHost.config"
+def test_verify_cli_bad_application_host(tmp_path: Path, test_data: Path) -> None:
+    ev = make_tree(tmp_path / "ev", test_data, hive_name=None)
+    bad = test_data / "exchange-iis-config/E19/Exchange/IIS/BadApplicationHost.config"
     shutil.copy(bad, ev / "C/Windows/System32/inetsrv/config/applicationHost.config")
     result = runner.invoke(app, ["mitigation", "verify", str(ev), "--json", "-"])
     assert result.exit_code == 41  # nothing decidable: unknown, never in-force
@@ -95,7 +95,7 @@ def test_verify_cli_bad_application_host(tmp_path: Path, shared_data: Path) -> N
     assert any("line 128" in e for e in data["errors"])
 
 
-def test_plan_cli_writes_files(tmp_path: Path, shared_data: Path) -> None:
+def test_plan_cli_writes_files(tmp_path: Path, test_data: Path) -> None:
     out = tmp_path / "plan"
     result = runner.invoke(app, ["mitigation", "plan", "--build", "15.1.2106.2", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -104,7 +104,7 @@ def test_plan_cli_writes_files(tmp_path: Path, shared_data: Path) -> None:
     assert ps1.startswith(b"\xef\xbb\xbf") and b"\r\n" in ps1
     bad = runner.invoke(app, ["mitigation", "plan", "--build", "not-a-build"])
     assert bad.exit_code == 2 and "not an Exchange build" in bad.output
-    ev = make_tree(tmp_path / "ev", shared_data)
+    ev = make_tree(tmp_path / "ev", test_data)
     refused = runner.invoke(app, ["mitigation", "plan", "--build", "15.1.2106.2", "--evidence", str(ev), "--out", str(ev / "p")])
     assert refused.exit_code == 2
 
@@ -126,8 +126,8 @@ def _probe(tmp_path: Path, pl: str, pns: str, aborted: bool = False) -> Path:
     return p
 
 
-def test_probe_cross_reference(tmp_path: Path, shared_data: Path) -> None:
-    files = server_files(shared_data, "E19")
+def test_probe_cross_reference(tmp_path: Path, test_data: Path) -> None:
+    files = server_files(test_data, "E19")
     report = verify(MemorySource(files))  # rules absent in the configuration
     probe = load_probe_json(str(_probe(tmp_path, "mitigated", "not mitigated: answered with status 200")))
     xref = cross_reference(report, probe)
@@ -140,8 +140,8 @@ def test_probe_cross_reference(tmp_path: Path, shared_data: Path) -> None:
     assert live_state({"evidence": [{"purpose": "confirm-proxylogon", "aborted": True}]}, "proxylogon")[0] == "blocked"
 
 
-def test_probe_json_cli_and_bad_files(tmp_path: Path, shared_data: Path) -> None:
-    ev = make_tree(tmp_path / "ev", shared_data)
+def test_probe_json_cli_and_bad_files(tmp_path: Path, test_data: Path) -> None:
+    ev = make_tree(tmp_path / "ev", test_data)
     probe = _probe(tmp_path, "vulnerable", "mitigated")
     result = runner.invoke(app, ["mitigation", "verify", str(ev), "--probe-json", str(probe), "--json", "-"])
     data = json.loads(result.stdout)
@@ -157,14 +157,14 @@ def test_probe_json_cli_and_bad_files(tmp_path: Path, shared_data: Path) -> None
     assert r.exit_code == 2 and "no 'results' list" in r.output
 
 
-def test_scan_stage_puts_state_in_extras(tmp_path: Path, shared_data: Path) -> None:
+def test_scan_stage_puts_state_in_extras(tmp_path: Path, test_data: Path) -> None:
     from extriage.detections.mitigations.plan import make_plan, render
 
     from .xml_apply import add_to_rules, apply_rules
 
     frag = render(make_plan("15.1.2106.2"))["rewrite-rules.xml"].encode()
-    root_web = apply_rules(server_files(shared_data, "E19")["C:\\inetpub\\wwwroot\\web.config"], frag)
-    ev = make_tree(tmp_path / "ev", shared_data, hive_name="SYSTEM_um_only", root_web=root_web)
+    root_web = apply_rules(server_files(test_data, "E19")["C:\\inetpub\\wwwroot\\web.config"], frag)
+    ev = make_tree(tmp_path / "ev", test_data, hive_name="SYSTEM_um_only", root_web=root_web)
     ecp = ev / "C" / HP_REL / "ecp" / "web.config"
     ecp.write_bytes(add_to_rules(ecp.read_bytes(), '<remove name="X-BEResource Abort - inbound" />'))
     result = run_scan(str(ev), stages=list(STAGES))
@@ -191,8 +191,8 @@ def test_scan_stage_without_iis_config(tmp_path: Path) -> None:
     assert FLAT  # the flat-name table documents where the real files sit
 
 
-def test_verify_cli_on_flat_healthchecker_folder(shared_data: Path) -> None:
-    folder = shared_data / "exchange-iis-config" / "E19" / "Exchange" / "IIS"
+def test_verify_cli_on_flat_healthchecker_folder(test_data: Path) -> None:
+    folder = test_data / "exchange-iis-config" / "E19" / "Exchange" / "IIS"
     result = runner.invoke(app, ["mitigation", "verify", str(folder), "--json", "-"])
     assert result.exit_code == 40
     data = json.loads(result.stdout)
@@ -208,7 +208,7 @@ def test_verify_cli_on_flat_healthchecker_folder(shared_data: Path) -> None:
         "ecp-apppool": "absent",
         "oab-apppool": "absent",
     }
-    both = runner.invoke(app, ["mitigation", "verify", str(shared_data / "exchange-iis-config"), "--json", "-"])
+    both = runner.invoke(app, ["mitigation", "verify", str(test_data / "exchange-iis-config"), "--json", "-"])
     assert "several copies of the IIS configuration" in json.loads(both.stdout)["notes"][0]
 
 
@@ -223,8 +223,8 @@ def test_unusable_apphost_is_an_error_not_absent_from_the_evidence() -> None:
     assert any(APPHOST in m.not_checked for m in missing.mitigations) and not missing.errors
 
 
-def test_fleet_probe_file_needs_the_target_of_this_evidence(tmp_path: Path, shared_data: Path) -> None:
-    ev = make_tree(tmp_path / "ev", shared_data)
+def test_fleet_probe_file_needs_the_target_of_this_evidence(tmp_path: Path, test_data: Path) -> None:
+    ev = make_tree(tmp_path / "ev", test_data)
     one = json.loads(_probe(tmp_path, "mitigated", "mitigated").read_text())
     other = json.loads(json.dumps(one["results"][0]))
     other["target"] = "mail2.example.test"

@@ -1,4 +1,4 @@
-"""The shared IIS configuration parser on every real config in /work/shared and on hostile XML."""
+"""The shared IIS configuration parser on every real config in ../shared and on hostile XML."""
 
 from __future__ import annotations
 

@@ -65,10 +65,10 @@ def fragment() -> bytes:
     return files["rewrite-rules.xml"].encode("utf-8")
 
 
-def repaired_web1(shared_data: Path) -> dict[str, bytes]:
+def repaired_web1(test_data: Path) -> dict[str, bytes]:
     """E19 with DefaultWebSite_web1.config (the real file holding the EEMS / RequestBlockingRule1 /
     PowerShell - inbound rules) as site root, its one unclosed <system.web> tag repaired."""
-    files = server_files(shared_data, "E19", root_web="DefaultWebSite_web1.config")
+    files = server_files(test_data, "E19", root_web="DefaultWebSite_web1.config")
     broken = b"    <system.web>\r\n  </location>" if b"<system.web>\r\n  </location>" in files[ROOT_WEB] else b"    <system.web>\n  </location>"
     assert broken in files[ROOT_WEB]
     files[ROOT_WEB] = files[ROOT_WEB].replace(broken, broken.replace(b"<system.web>", b"</system.web>"))
@@ -79,8 +79,8 @@ def run(files: dict[str, bytes]) -> VerifyReport:
     return verify(MemorySource(dict(files)))
 
 
-def applied(shared_data: Path, fragment: bytes, version: str = "E19") -> dict[str, bytes]:
-    files = server_files(shared_data, version)
+def applied(test_data: Path, fragment: bytes, version: str = "E19") -> dict[str, bytes]:
+    files = server_files(test_data, version)
     files[ROOT_WEB] = apply_rules(files[ROOT_WEB], fragment)
     return files
 
@@ -114,8 +114,8 @@ def test_real_configs_before_applying(e19: dict[str, bytes], e16: dict[str, byte
 
 
 @pytest.mark.parametrize("version", ["E19", "E16"])
-def test_generated_xml_verifies_in_force(shared_data: Path, fragment: bytes, version: str) -> None:
-    report = run(applied(shared_data, fragment, version))
+def test_generated_xml_verifies_in_force(test_data: Path, fragment: bytes, version: str) -> None:
+    report = run(applied(test_data, fragment, version))
     assert state(report, "proxylogon-rewrite") == "in-force", report.get("proxylogon-rewrite")
     assert state(report, "proxynotshell-rewrite") == "in-force"
     m = report.get("proxylogon-rewrite")
@@ -126,15 +126,15 @@ def test_generated_xml_verifies_in_force(shared_data: Path, fragment: bytes, ver
 
 
 @pytest.mark.parametrize("apphost", ["applicationHost.config", "applicationHost1.config", "applicationHost2.config"])
-def test_generated_xml_on_every_real_application_host(shared_data: Path, fragment: bytes, apphost: str) -> None:
-    files = server_files(shared_data, "E19", apphost=apphost)
+def test_generated_xml_on_every_real_application_host(test_data: Path, fragment: bytes, apphost: str) -> None:
+    files = server_files(test_data, "E19", apphost=apphost)
     files[ROOT_WEB] = apply_rules(files[ROOT_WEB], fragment)
     assert state(run(files), "proxylogon-rewrite") == "in-force"
     assert state(run(files), "proxynotshell-rewrite") == "in-force"
 
 
-def test_rules_without_the_module_do_nothing(shared_data: Path, fragment: bytes) -> None:
-    files = applied(shared_data, fragment, "E16")
+def test_rules_without_the_module_do_nothing(test_data: Path, fragment: bytes) -> None:
+    files = applied(test_data, fragment, "E16")
     files[APPHOST] = files[APPHOST].replace(b'<add name="RewriteModule" image=', b'<add name="NotRewrite" image=')
     report = run(files)
     assert state(report, "rewrite-module") == "absent"
@@ -142,16 +142,16 @@ def test_rules_without_the_module_do_nothing(shared_data: Path, fragment: bytes)
     assert "rewrite-module-absent" in codes(report, "proxylogon-rewrite")
 
 
-def test_applying_twice_changes_nothing(shared_data: Path, fragment: bytes) -> None:
-    once = applied(shared_data, fragment)
+def test_applying_twice_changes_nothing(test_data: Path, fragment: bytes) -> None:
+    once = applied(test_data, fragment)
     twice = dict(once)
     twice[ROOT_WEB] = apply_rules(once[ROOT_WEB], fragment)
     assert twice[ROOT_WEB] == once[ROOT_WEB]
     assert state(run(twice), "proxylogon-rewrite") == "in-force"
 
 
-def test_applying_keeps_other_rules(shared_data: Path, fragment: bytes) -> None:
-    files = repaired_web1(shared_data)
+def test_applying_keeps_other_rules(test_data: Path, fragment: bytes) -> None:
+    files = repaired_web1(test_data)
     files[ROOT_WEB] = apply_rules(files[ROOT_WEB], fragment)
     text = files[ROOT_WEB].decode()
     assert "EEMS M1.1 PowerShell - inbound" in text and "RequestBlockingRule1" in text
@@ -165,8 +165,8 @@ def _decider(report: VerifyReport, mid: str) -> tuple[str, int | None, str]:
     return d.file, d.line, d.element
 
 
-def test_remove_in_child_is_overridden(shared_data: Path, fragment: bytes) -> None:
-    files = applied(shared_data, fragment)
+def test_remove_in_child_is_overridden(test_data: Path, fragment: bytes) -> None:
+    files = applied(test_data, fragment)
     files[ECP_WEB] = add_to_rules(files[ECP_WEB], f'<remove name="{XBE}" />')
     report = run(files)
     assert state(report, "proxylogon-rewrite") == "overridden"
@@ -179,8 +179,8 @@ def test_remove_in_child_is_overridden(shared_data: Path, fragment: bytes) -> No
     assert {p.scope for p in m.problems if p.code == "removed"} == {"Default Web Site/ecp"}
 
 
-def test_clear_in_child_is_overridden(shared_data: Path, fragment: bytes) -> None:
-    files = applied(shared_data, fragment)
+def test_clear_in_child_is_overridden(test_data: Path, fragment: bytes) -> None:
+    files = applied(test_data, fragment)
     files[OWA_WEB] = add_to_rules(files[OWA_WEB], "<clear />")
     report = run(files)
     assert state(report, "proxylogon-rewrite") == "overridden"
@@ -193,8 +193,8 @@ def test_clear_in_child_is_overridden(shared_data: Path, fragment: bytes) -> Non
     assert {p.scope for p in m.problems if p.code == "cleared"} >= {"Default Web Site/owa", "Default Web Site/owa/Calendar"}
 
 
-def test_clear_in_location_of_root_config(shared_data: Path, fragment: bytes) -> None:
-    files = applied(shared_data, fragment)
+def test_clear_in_location_of_root_config(test_data: Path, fragment: bytes) -> None:
+    files = applied(test_data, fragment)
     files[ROOT_WEB] = add_to_rules(files[ROOT_WEB], "<clear />", location="ecp")
     report = run(files)
     assert state(report, "proxylogon-rewrite") == "overridden"
@@ -218,9 +218,9 @@ def test_clear_in_location_of_root_config(shared_data: Path, fragment: bytes) ->
     ],
 )
 def test_each_defect_is_named(
-    shared_data: Path, fragment: bytes, rule: str, path: str, attr: str, value: str | None, code: str
+    test_data: Path, fragment: bytes, rule: str, path: str, attr: str, value: str | None, code: str
 ) -> None:
-    files = applied(shared_data, fragment)
+    files = applied(test_data, fragment)
     files[ROOT_WEB] = edit_rule(files[ROOT_WEB], rule, path, attr, value)
     report = run(files)
     assert state(report, "proxylogon-rewrite") == "partial"
@@ -230,26 +230,26 @@ def test_each_defect_is_named(
     assert state(report, "proxynotshell-rewrite") == "in-force"  # untouched rule stays fine
 
 
-def test_custom_response_action_is_accepted(shared_data: Path, fragment: bytes) -> None:
-    files = applied(shared_data, fragment)
+def test_custom_response_action_is_accepted(test_data: Path, fragment: bytes) -> None:
+    files = applied(test_data, fragment)
     files[ROOT_WEB] = edit_rule(files[ROOT_WEB], XBE, "action", "type", "CustomResponse")
     assert state(run(files), "proxylogon-rewrite") == "in-force"
 
 
-def test_not_inherited_by_child_applications(shared_data: Path, fragment: bytes) -> None:
-    files = applied(shared_data, fragment)
+def test_not_inherited_by_child_applications(test_data: Path, fragment: bytes) -> None:
+    files = applied(test_data, fragment)
     files[ROOT_WEB] = wrap_rules_in_location(files[ROOT_WEB], inherit=False)
     report = run(files)
     assert state(report, "proxylogon-rewrite") == "partial"
     assert "missing" in codes(report, "proxylogon-rewrite")
     m = report.get("proxylogon-rewrite")
     assert m is not None and "Default Web Site/ecp" in m.reason
-    files[ROOT_WEB] = wrap_rules_in_location(applied(shared_data, fragment)[ROOT_WEB], inherit=True)
+    files[ROOT_WEB] = wrap_rules_in_location(applied(test_data, fragment)[ROOT_WEB], inherit=True)
     assert state(run(files), "proxylogon-rewrite") == "in-force"
 
 
-def test_rewrite_module_removed_in_child(shared_data: Path, fragment: bytes) -> None:
-    files = applied(shared_data, fragment)
+def test_rewrite_module_removed_in_child(test_data: Path, fragment: bytes) -> None:
+    files = applied(test_data, fragment)
     files[ECP_WEB] = add_module_remove(files[ECP_WEB], "RewriteModule")
     report = run(files)
     assert state(report, "rewrite-module") == "overridden"
@@ -258,14 +258,14 @@ def test_rewrite_module_removed_in_child(shared_data: Path, fragment: bytes) -> 
     assert "rewrite-module-overridden" in codes(report, "proxylogon-rewrite")
 
 
-def test_duplicate_rule_in_child_is_named(shared_data: Path, fragment: bytes) -> None:
-    files = applied(shared_data, fragment)
+def test_duplicate_rule_in_child_is_named(test_data: Path, fragment: bytes) -> None:
+    files = applied(test_data, fragment)
     files[ECP_WEB] = add_to_rules(files[ECP_WEB], f'<rule name="{XBE}"><match url=".*"/></rule>')
     assert "duplicate-rule" in codes(run(files), "proxylogon-rewrite")
 
 
-def test_shadowing_rule_before_ours(shared_data: Path, fragment: bytes) -> None:
-    files = applied(shared_data, fragment)
+def test_shadowing_rule_before_ours(test_data: Path, fragment: bytes) -> None:
+    files = applied(test_data, fragment)
     files[ROOT_WEB] = add_to_rules(
         files[ROOT_WEB],
         '<rule name="Redirect all" stopProcessing="true"><match url=".*"/><action type="Rewrite" url="/x"/></rule>',
@@ -276,8 +276,8 @@ def test_shadowing_rule_before_ours(shared_data: Path, fragment: bytes) -> None:
     assert "shadowed" in codes(report, "proxylogon-rewrite")
 
 
-def test_proxynotshell_real_rules_and_weak_pattern(shared_data: Path) -> None:
-    files = repaired_web1(shared_data)
+def test_proxynotshell_real_rules_and_weak_pattern(test_data: Path) -> None:
+    files = repaired_web1(test_data)
     report = run(files)
     assert state(report, "proxynotshell-rewrite") == "in-force"
     m = report.get("proxynotshell-rewrite")
@@ -289,8 +289,8 @@ def test_proxynotshell_real_rules_and_weak_pattern(shared_data: Path) -> None:
     assert "weak-pattern" in codes(report, "proxynotshell-rewrite")
 
 
-def test_proxynotshell_removed_by_child(shared_data: Path) -> None:
-    files = repaired_web1(shared_data)
+def test_proxynotshell_removed_by_child(test_data: Path) -> None:
+    files = repaired_web1(test_data)
     autod = HP + "\\Autodiscover\\web.config"
     for name in ("EEMS M1.1 PowerShell - inbound", "RequestBlockingRule1", "PowerShell - inbound"):
         files[autod] = add_to_rules(files[autod], f'<remove name="{name}" />')
@@ -299,16 +299,16 @@ def test_proxynotshell_removed_by_child(shared_data: Path) -> None:
     assert _decider(report, "proxynotshell-rewrite")[0] == autod
 
 
-def test_hsts_root_config_has_no_rules(shared_data: Path, fragment: bytes) -> None:
-    files = server_files(shared_data, "E19", root_web="DefaultWebSite_web2.config")
+def test_hsts_root_config_has_no_rules(test_data: Path, fragment: bytes) -> None:
+    files = server_files(test_data, "E19", root_web="DefaultWebSite_web2.config")
     assert state(run(files), "proxynotshell-rewrite") == "absent"
     files[ROOT_WEB] = apply_rules(files[ROOT_WEB], fragment)
     assert b"Strict-Transport-Security" in files[ROOT_WEB]
     assert state(run(files), "proxylogon-rewrite") == "in-force"
 
 
-def test_malformed_root_config_is_unknown(shared_data: Path) -> None:
-    files = server_files(shared_data, "E19", root_web="DefaultWebSite_web1.config")
+def test_malformed_root_config_is_unknown(test_data: Path) -> None:
+    files = server_files(test_data, "E19", root_web="DefaultWebSite_web1.config")
     report = run(files)
     for mid in ("proxylogon-rewrite", "proxynotshell-rewrite"):
         m = report.get(mid)
@@ -317,9 +317,9 @@ def test_malformed_root_config_is_unknown(shared_data: Path) -> None:
     assert any("not well-formed" in e for e in report.errors)
 
 
-def test_bad_or_missing_application_host(shared_data: Path, e19: dict[str, bytes]) -> None:
+def test_bad_or_missing_application_host(test_data: Path, e19: dict[str, bytes]) -> None:
     bad = dict(e19)
-    bad[APPHOST] = (shared_data / "exchange-iis-config/E19/Exchange/IIS/BadApplicationHost.config").read_bytes()
+    bad[APPHOST] = (test_data / "exchange-iis-config/E19/Exchange/IIS/BadApplicationHost.config").read_bytes()
     report = run(bad)
     for m in report.mitigations:
         if m.id != "um-services":
@@ -331,8 +331,8 @@ def test_bad_or_missing_application_host(shared_data: Path, e19: dict[str, bytes
     assert "not in the evidence" in (report.get("proxylogon-rewrite").reason)  # type: ignore[union-attr]
 
 
-def test_missing_child_config_is_never_in_force(shared_data: Path, fragment: bytes) -> None:
-    files = applied(shared_data, fragment)
+def test_missing_child_config_is_never_in_force(test_data: Path, fragment: bytes) -> None:
+    files = applied(test_data, fragment)
     del files[ECP_WEB]
     report = run(files)
     m = report.get("proxylogon-rewrite")
@@ -397,8 +397,8 @@ def test_corrupt_hive_is_unknown(e19: dict[str, bytes]) -> None:
 
 
 @pytest.mark.parametrize("version", ["E16", "E19"])
-def test_every_real_config_gets_a_verdict_with_its_deciding_file(shared_data: Path, version: str) -> None:
-    folder = shared_data / "exchange-iis-config" / version / "Exchange" / "IIS"
+def test_every_real_config_gets_a_verdict_with_its_deciding_file(test_data: Path, version: str) -> None:
+    folder = test_data / "exchange-iis-config" / version / "Exchange" / "IIS"
     apphosts = sorted(p.name for p in folder.glob("*pplicationHost*.config"))
     roots = sorted(p.name for p in folder.glob("DefaultWebSite_web*.config"))
     assert apphosts and roots
@@ -407,7 +407,7 @@ def test_every_real_config_gets_a_verdict_with_its_deciding_file(shared_data: Pa
     seen: set[str] = set()
     for apphost in apphosts:
         for root in roots:
-            report = run(server_files(shared_data, version, apphost=apphost, root_web=root))
+            report = run(server_files(test_data, version, apphost=apphost, root_web=root))
             assert len(report.mitigations) == 6
             for m in report.mitigations:
                 assert m.state in STATES and m.reason
@@ -422,8 +422,8 @@ def test_every_real_config_gets_a_verdict_with_its_deciding_file(shared_data: Pa
     assert "in-force" in seen and "absent" in seen and "unknown" in seen
 
 
-def test_front_end_site_with_another_name(shared_data: Path, fragment: bytes) -> None:
-    files = applied(shared_data, fragment)
+def test_front_end_site_with_another_name(test_data: Path, fragment: bytes) -> None:
+    files = applied(test_data, fragment)
     files[APPHOST] = files[APPHOST].replace(b"Default Web Site", b"Exchange Front")
     report = run(files)
     assert state(report, "proxylogon-rewrite") == "in-force"

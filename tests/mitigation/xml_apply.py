@@ -1,7 +1,7 @@
 """A small XML applier for the round-trip tests: what an admin (or the generated script) does to a
 web.config, done in Python so the verifier can be checked against the result.
 
-Test-only: it edits copies in memory, never files in /work/shared.
+Test-only: it edits copies in memory, never files in tests/data or ../shared.
 """
 
 from __future__ import annotations

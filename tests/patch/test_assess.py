@@ -55,8 +55,8 @@ def test_proxylogon_nmap_thresholds(threshold: str) -> None:
 
 
 # --- source 1: every Mar21SU row of Microsoft's CSV --------------------------------------------------
-def csv_rows(shared_data: Path, suffix: str) -> list[tuple[str, str, str]]:
-    with (shared_data / "ExchangeBuildNumbers.csv").open(encoding="utf-8-sig", newline="") as fh:
+def csv_rows(test_data: Path, suffix: str) -> list[tuple[str, str, str]]:
+    with (test_data / "ExchangeBuildNumbers.csv").open(encoding="utf-8-sig", newline="") as fh:
         return [
             (r["Product Name"], r["Build Number"], r["KB"])
             for r in csv.DictReader(fh)
@@ -64,8 +64,8 @@ def csv_rows(shared_data: Path, suffix: str) -> list[tuple[str, str, str]]:
         ]
 
 
-def test_every_mar21su_row_of_the_microsoft_csv(shared_data: Path) -> None:
-    rows = csv_rows(shared_data, "Mar21SU")
+def test_every_mar21su_row_of_the_microsoft_csv(test_data: Path) -> None:
+    rows = csv_rows(test_data, "Mar21SU")
     assert len(rows) >= 25  # 2013 SP1/CU21-23, 2016 CU8-19, 2019 RTM-CU8
     ambiguous = {"15.1.1415.10": "15.1.1415.8", "15.1.1466.16": "15.1.1466.13"}
     for name, build_text, kb in rows:
@@ -92,9 +92,9 @@ def test_every_mar21su_row_of_the_microsoft_csv(shared_data: Path) -> None:
     ],
 )
 def test_proxyshell_and_proxynotshell_rows_of_the_microsoft_csv(
-    shared_data: Path, suffix: str, cves: list[str], kb: str
+    test_data: Path, suffix: str, cves: list[str], kb: str
 ) -> None:
-    rows = csv_rows(shared_data, suffix)
+    rows = csv_rows(test_data, suffix)
     assert rows
     for name, build_text, row_kb in rows:
         assert row_kb == kb, name
@@ -253,8 +253,8 @@ def test_recommendation_names_minimal_path() -> None:
     assert any("newest update for CU23" in r for r in same_cu.recommendation)
 
 
-def test_every_exchange_cve_in_kev_is_covered(shared_data: Path) -> None:
-    with (shared_data / "cisa-kev.csv").open(encoding="utf-8", newline="") as fh:
+def test_every_exchange_cve_in_kev_is_covered(test_data: Path) -> None:
+    with (test_data / "cisa-kev.csv").open(encoding="utf-8", newline="") as fh:
         kev = {
             r["cveID"]
             for r in csv.DictReader(fh)

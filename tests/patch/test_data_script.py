@@ -1,4 +1,4 @@
-"""The committed build table is exactly what scripts/build_patch_data.py makes from the shared data."""
+"""The committed build table is exactly what scripts/build_patch_data.py makes from the shipped MIT/CC0 data (tests/data)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "src/extriage/detections/builds/data/exchange_builds.json"
 
 
-def test_generated_table_is_up_to_date(shared_data: Path, tmp_path: Path) -> None:
+def test_generated_table_is_up_to_date(test_data: Path, tmp_path: Path) -> None:
     out = tmp_path / "exchange_builds.json"
     subprocess.run(
         [
             sys.executable,
             str(REPO / "scripts/build_patch_data.py"),
             "--shared",
-            str(shared_data),
+            str(test_data),
             "--out",
             str(out),
         ],

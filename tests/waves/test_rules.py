@@ -16,12 +16,12 @@ from extriage.formats.records import parse_record
 from extriage.probe import USER_AGENT as PROBE_UA
 from extriage.probe.confirm import PROXYNOTSHELL_PATH, PROXYSHELL_PATH
 
-SHARED = Path("/work/shared")
+from conftest import TEST_DATA, shared_root
 
 
 def _httpproxy_fields() -> list[str]:
     """The real 74-field HttpProxy #Fields list (Qazeer sample in the shared data, CC0)."""
-    text = (SHARED / "data/log-samples-cc0/microsoft_exchange.md").read_text(encoding="utf-8")
+    text = (TEST_DATA / "log-samples-cc0/microsoft_exchange.md").read_text(encoding="utf-8")
     for line in text.splitlines():
         if line.startswith("#Fields: DateTime,RequestId,MajorVersion") and "AnchorMailbox" in line:
             return line.split(":", 1)[1].strip().split(",")
@@ -39,7 +39,12 @@ def hp_row(**kw: str) -> str:
     csv.writer(buf, lineterminator="").writerow([base.get(f, "") for f in HP_NAMES])
     return buf.getvalue()
 
-REFERENCE = (SHARED / "reference/logs-and-detections.md").read_text(encoding="utf-8")
+
+
+def _reference() -> str:
+    """The shared reference notes (skips the calling test when ../shared is absent)."""
+    return (shared_root() / "reference/logs-and-detections.md").read_text(encoding="utf-8")
+
 IIS_NAMES = ("date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
              "cs(Referer) sc-status sc-substatus sc-win32-status time-taken").split()
 
@@ -69,7 +74,7 @@ def hp(url: str, status: str, user: str = "", ua: str = "python-requests/2.26.0"
 
 def _hamad_she_line() -> str:
     """The ProxyShell IIS line quoted in the reference (hamad-she.github.io), as quoted."""
-    m = re.search(r"`(2021-03-03 15:20:53 [^`]+)`", REFERENCE)
+    m = re.search(r"`(2021-03-03 15:20:53 [^`]+)`", _reference())
     assert m, "hamad-she ProxyShell line not found in the reference"
     return m.group(1)
 
@@ -178,7 +183,7 @@ def test_owassrf_sigma() -> None:
 
 
 def _reference_rps_columns() -> list[str]:
-    sec = REFERENCE.split("### 1e.", 1)[1].split("### 1f.", 1)[0]
+    sec = _reference().split("### 1e.", 1)[1].split("### 1f.", 1)[0]
     m = re.search(r"Columns \(CrowdStrike hard-codes them\): (.*?)\.\n", sec, re.S)
     assert m
     return [c.strip().strip("`") for c in " ".join(m.group(1).split()).split(",")]
