@@ -12,8 +12,9 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 
+from extriage import outputs
 from extriage.findings import EXIT_USAGE
-from extriage.safetext import visible_controls
+from extriage.safetext import surrogates_as_escapes, visible_controls
 
 #: Human output goes to stdout; progress and errors go to stderr so ``--json -`` stays clean.
 out = Console(highlight=False, soft_wrap=False)
@@ -79,7 +80,7 @@ def json_bytes(data: Any) -> bytes:
         else:
             if not (_FRACTION_AT_EOL.search(raw) or _EXPONENT_AT_EOL.search(raw)):
                 return raw
-    return json.dumps(data, indent=2, ensure_ascii=False, default=str).encode("utf-8")
+    return surrogates_as_escapes(json.dumps(data, indent=2, ensure_ascii=False, default=str)).encode("utf-8")
 
 
 def write_json(data: Any, dest: str) -> None:
@@ -87,13 +88,19 @@ def write_json(data: Any, dest: str) -> None:
     standard output."""
     raw = json_bytes(data)
     if dest == "-":
-        sys.stdout.write(raw.decode("utf-8") + "\n")
         sys.stdout.flush()
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is not None:  # the bytes as they are, whatever the terminal's encoding
+            buffer.write(raw + b"\n")
+            buffer.flush()
+        else:
+            sys.stdout.write(raw.decode("utf-8") + "\n")
+            sys.stdout.flush()
         return
     if os.linesep != "\n":  # what text mode (the former ``write_text``) writes on Windows
         raw = raw.replace(b"\n", os.linesep.encode())
     try:
-        Path(dest).write_bytes(raw + os.linesep.encode())
+        outputs.write_bytes(dest, raw + os.linesep.encode())
     except OSError as exc:
         fail(f"Cannot write {dest}: {exc.strerror or exc}.")
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from extriage import outputs
 from extriage.cli.common import check_output_outside, err, escape, fail, out, write_json
 from extriage.evidence.locate import build_inventory
 from extriage.evidence.source import EvidenceError, open_source
@@ -167,9 +168,9 @@ def plan_cmd(
             for name, text in files.items():
                 # CRLF and a BOM for the script: Windows PowerShell 5.1 reads BOM-less files as ANSI
                 if name.endswith(".ps1"):
-                    (target / name).write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+                    outputs.write_bytes(target / name, b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
                 else:
-                    (target / name).write_text(text, encoding="utf-8")
+                    outputs.write_text(target / name, text)
         except OSError as exc:
             fail(f"Cannot write to {out_dir}: {exc.strerror or exc}.")
     if json_out == "-":

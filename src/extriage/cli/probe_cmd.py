@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+from extriage import outputs
 from extriage.cli.common import err, fail, out, write_json
 from extriage.probe import USER_AGENT
 from extriage.probe.client import DEFAULT_MAX_BODY, ClientOptions
@@ -170,7 +171,7 @@ def probe(
             out.file.write(text)
         else:
             try:
-                Path(csv_out).write_text(text, encoding="utf-8", newline="")
+                outputs.write_text(csv_out, text, newline="")
             except OSError as exc:
                 fail(f"Cannot write {csv_out}: {exc.strerror or exc}.")
     if not quiet and json_out != "-" and csv_out != "-":

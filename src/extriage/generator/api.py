@@ -19,7 +19,7 @@ from extriage.generator.days import DayWriter, init_worker, worker_day
 from extriage.generator.plan import AttackPlan, make_plan
 from extriage.generator.registry import load_planters, planter_rng
 from extriage.generator.server import write_server
-from extriage.generator.tree import LAYOUTS, MARKER, Tree
+from extriage.generator.tree import LAYOUTS, MARKER, ForeignFiles, Tree, remove_generated, tree_files
 
 #: Above this many bytes the days are written by a pool of worker processes.
 PARALLEL_FROM = 64 * 1024**2
@@ -99,9 +99,28 @@ def prepare_dest(dest: Path, overwrite: bool) -> None:
     if not overwrite:
         raise GeneratorError(f"{dest} already holds a generated server; pass --force to replace it")
     if dest.is_dir():
-        shutil.rmtree(dest)
+        _remove_previous(dest)
     else:
-        dest.unlink()
+        dest.unlink()  # a generated zip: one file, all of it ours
+
+
+def _remove_previous(folder: Path) -> None:
+    """Remove exactly the files the marker's manifest lists (``--force``); refuse when the folder
+    holds anything else, or when the manifest is missing (an interrupted or pre-manifest run)."""
+    try:
+        marker = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        marker = None
+    files = marker.get("files") if isinstance(marker, dict) and marker.get("complete") else None
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        raise GeneratorError(
+            f"{folder} holds an interrupted or older generation whose list of written files is unknown; "
+            "refusing to delete anything — remove it yourself or choose another folder"
+        )
+    try:
+        remove_generated(folder, files)
+    except ForeignFiles as exc:
+        raise GeneratorError(f"{folder} holds {exc}; refusing to delete anything — move them away or choose another folder") from None
 
 
 def generate(
@@ -153,9 +172,10 @@ def generate(
     if staging != out and staging.exists():
         if not (staging / MARKER).is_file():
             raise GeneratorError(f"{staging} exists and was not made by extriage generate; remove it first")
-        shutil.rmtree(staging)
+        _remove_previous(staging)
     staging.mkdir(parents=True, exist_ok=True)
-    # the marker goes first, so an interrupted run can still be cleaned up by the next one
+    # the marker goes first: the folder is ours even if interrupted (its manifest, the list of files a
+    # later --force may remove, is added when the run completes; without one --force refuses)
     (staging / MARKER).write_text(
         json.dumps({"generator": "extriage", "complete": False}) + "\n", encoding="utf-8"
     )
@@ -174,6 +194,7 @@ def generate(
     marker = {**result.to_dict(), "complete": True}
     marker.pop("seconds")
     marker.pop("log_seconds")
+    marker["files"] = tree_files(staging)  # the manifest: all that a later --force may remove
     (staging / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
     if staging != out:
         _zip_tree(staging, out)

@@ -13,6 +13,7 @@ and the :class:`Tree` maps the path to the layout the user asked for, the same l
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,3 +120,46 @@ class Tree:
 
 #: Name of the file at DEST that marks a folder as generated (holds the plan's facts as JSON).
 MARKER = "extriage-generated.json"
+
+
+# ---- the manifest: what a generation wrote, so --force removes exactly that ---------------------
+def tree_files(root: Path) -> list[str]:
+    """Every entry under ``root`` as a sorted relative POSIX path, folders with a final ``/``, the
+    marker excepted; symlinks (to folders too) are listed as entries, never entered."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        for name in list(dirnames):
+            if (here / name).is_symlink():
+                dirnames.remove(name)
+                filenames.append(name)
+            else:
+                found.append((here / name).relative_to(root).as_posix() + "/")
+        for name in filenames:
+            rel = (here / name).relative_to(root).as_posix()
+            if rel != MARKER:
+                found.append(rel)
+    return sorted(found)
+
+
+class ForeignFiles(Exception):
+    """The folder holds entries no generation wrote; nothing was removed."""
+
+
+def remove_generated(root: Path, manifest: list[str]) -> None:
+    """Remove the entries a previous generation listed in its marker (:func:`tree_files`), deepest
+    first, then the marker; ``root`` itself stays. Anything else under ``root`` — a file, a symlink,
+    a folder the user made — raises :class:`ForeignFiles` *before* anything is removed."""
+    listed = set(manifest)
+    foreign = [rel for rel in tree_files(root) if rel not in listed]
+    if foreign:
+        raise ForeignFiles(f"{len(foreign)} entries extriage generate did not write (e.g. {foreign[0]})")
+    for rel in sorted(listed, key=lambda r: (-r.rstrip("/").count("/"), r)):
+        path = root / rel.rstrip("/")
+        with contextlib.suppress(FileNotFoundError):
+            if rel.endswith("/") and not path.is_symlink():
+                os.rmdir(path)  # empty by now: its listed content went first, and nothing else was in it
+            else:
+                os.unlink(path)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(root / MARKER)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from extriage import outputs
 from extriage.findings import ScanResult, Verdict
 from extriage.report.indicators import SHAREABLE, collect_indicators
 from extriage.report.markdown import md_code, md_text
@@ -93,4 +94,4 @@ def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
 
 
 def write_cisa(results: list[ScanResult], dest: Path, tlp: str = "amber") -> None:
-    dest.write_text(render_cisa(results, tlp), encoding="utf-8")
+    outputs.write_text(dest, render_cisa(results, tlp))

@@ -21,13 +21,15 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 
-from extriage import __version__
+from extriage import __version__, outputs
 from extriage.findings import Finding, ScanResult, Verdict, iso
 from extriage.report.chart import Chart, build_chart
 from extriage.report.summary import TLP_MEANING, VERDICT_HEADLINE, summary_paragraph, when
 from extriage.response.facts import Facts, derive_facts, flatten
 from extriage.response.plan import ResponsePlan, build_plan
+from extriage.safetext import visible_format, visible_format_json
 
 #: Caps that keep a 100,000-finding report openable; the full data stays in the JSON result.
 MAX_EVIDENCE_PER_FINDING = 20
@@ -66,10 +68,20 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_inert,
     )
     env.filters["when"] = when
     env.filters["iso"] = iso
     return env
+
+
+def _inert(value: Any) -> Any:
+    """Every ``{{ value }}`` of the templates: attacker text shows bidi overrides, zero-width
+    characters and non-UTF-8 name bytes as visible escapes (:mod:`extriage.safetext`); markup the
+    report itself marked safe passes unchanged."""
+    if isinstance(value, str) and not isinstance(value, markupsafe.Markup):
+        return visible_format(value)
+    return value
 
 
 def _csp_hash(text: str) -> str:
@@ -80,7 +92,8 @@ def json_for_script(data: Any) -> str:
     """JSON that is safe inside ``<script type="application/json">``: no ``</script>``, no ``<!--``."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
     return (
-        text.replace("&", "\\u0026")
+        visible_format_json(text)
+        .replace("&", "\\u0026")
         .replace("<", "\\u003c")
         .replace(">", "\\u003e")
         .replace("\u2028", "\\u2028")
@@ -201,4 +214,4 @@ def render_html(results: list[ScanResult], tlp: str = "amber", csp: bool = True,
 
 
 def write_html(results: list[ScanResult], dest: Path, tlp: str = "amber", redacted: bool = False) -> None:
-    dest.write_text(render_html(results, tlp, redacted=redacted), encoding="utf-8")
+    outputs.write_text(dest, render_html(results, tlp, redacted=redacted))

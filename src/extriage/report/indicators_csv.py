@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from extriage.findings import ScanResult, iso
+from extriage.outputs import open_output
 from extriage.report.indicators import collect_indicators
 from extriage.report.timeline_csv import csv_safe
 
@@ -14,7 +15,7 @@ HEADER = ["type", "value", "first_seen_utc", "last_seen_utc", "count", "servers"
 
 def write_indicators_csv(results: list[ScanResult], dest: Path, tlp: str = "amber") -> int:
     rows = collect_indicators(results)
-    with dest.open("w", newline="", encoding="utf-8") as fh:
+    with open_output(dest, newline="") as fh:
         w = csv.writer(fh)
         w.writerow(HEADER)
         for r in rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from extriage import outputs
 from extriage.findings import ScanResult
 from extriage.report.summary import TLP_MEANING, VERDICT_HEADLINE, summary_paragraph, when
 from extriage.response.facts import derive_facts
@@ -132,4 +133,4 @@ def _coverage_line(r: ScanResult) -> str:
 
 
 def write_markdown(results: list[ScanResult], dest: Path, tlp: str = "amber", redacted: bool = False) -> None:
-    dest.write_text(render_markdown(results, tlp, redacted), encoding="utf-8")
+    outputs.write_text(dest, render_markdown(results, tlp, redacted))

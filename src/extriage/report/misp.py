@@ -14,10 +14,12 @@ from pathlib import Path
 
 from pymisp import MISPEvent, MISPObject
 
+from extriage import outputs
 from extriage.findings import Outcome, ScanResult, Verdict
 from extriage.report.indicators import collect_indicators
 from extriage.report.redact import is_internal_ip
 from extriage.response.facts import server_name
+from extriage.safetext import surrogates_as_escapes
 
 #: MISP threat levels: 1 high, 2 medium, 3 low, 4 undefined.
 _THREAT = {Verdict.COMPROMISED: 1, Verdict.ATTEMPTED: 2, Verdict.NO_EVIDENCE: 3, Verdict.ERROR: 4}
@@ -90,5 +92,5 @@ def build_event(results: list[ScanResult], tlp: str = "amber") -> MISPEvent:
 
 def write_misp(results: list[ScanResult], dest: Path, tlp: str = "amber") -> int:
     event = build_event(results, tlp)
-    dest.write_text(event.to_json(indent=2) + "\n", encoding="utf-8")
+    outputs.write_text(dest, surrogates_as_escapes(event.to_json(indent=2)) + "\n")
     return len(event.attributes) + len(event.objects)

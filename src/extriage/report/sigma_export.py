@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from extriage import outputs
+
 _NS = uuid.UUID("0b5b8f8e-3c1c-4a57-9a76-f3c54b8f3a10")
 _LEVEL = {"info": "informational", "low": "low", "medium": "medium", "high": "high", "critical": "critical"}
 _SEVERITY_ORDER = ["info", "low", "medium", "high", "critical"]
@@ -285,18 +287,18 @@ def _slug(text: str) -> str:
 def write_sigma(dest: Path) -> SigmaExport:
     """Write ``dest/*.yml`` (Sigma), ``splunk.spl``, ``elasticsearch-lucene.txt`` and a README."""
     export = export_sigma()
-    dest.mkdir(parents=True, exist_ok=True)
+    outputs.output_folder(dest)
     spl: list[str] = []
     lucene: list[str] = []
     for r in export.rules:
-        (dest / r.filename).write_text(r.yaml_text, encoding="utf-8")
+        outputs.write_text(dest / r.filename, r.yaml_text)
         header = f"# {r.rule_id} ({r.family}): {r.title}"
         if r.splunk:
             spl += [header, r.splunk, ""]
         if r.elastic:
             lucene += [header + (f" [note: {r.elastic_note}]" if r.elastic_note else ""), r.elastic, ""]
-    (dest / "splunk.spl").write_text("\n".join(spl) + "\n", encoding="utf-8")
-    (dest / "elasticsearch-lucene.txt").write_text("\n".join(lucene) + "\n", encoding="utf-8")
+    outputs.write_text(dest / "splunk.spl", "\n".join(spl) + "\n")
+    outputs.write_text(dest / "elasticsearch-lucene.txt", "\n".join(lucene) + "\n")
     lines = [
         "# Hunting rules exported by extriage",
         "",
@@ -316,5 +318,5 @@ def write_sigma(dest: Path) -> SigmaExport:
         lines += [f"- {rid}: {why}" for rid, why in export.skipped]
         lines += [f"- {name}: {p}" for name, p in problems]
         lines.append("")
-    (dest / "README.md").write_text("\n".join(lines), encoding="utf-8")
+    outputs.write_text(dest / "README.md", "\n".join(lines))
     return export

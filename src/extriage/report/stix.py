@@ -17,10 +17,12 @@ from typing import Any
 
 import stix2
 
+from extriage import outputs
 from extriage.findings import Outcome, ScanResult
 from extriage.report.indicators import IndicatorRow, collect_indicators
 from extriage.report.redact import is_internal_ip
 from extriage.response.facts import server_name
+from extriage.safetext import surrogates_as_escapes
 
 #: TLP 2.0 marking definitions of the OASIS STIX TLP 2.0 extension (fixed ids, shared by everyone).
 TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
@@ -202,5 +204,6 @@ def build_bundle(results: list[ScanResult], tlp: str = "amber", organisation: st
 
 def write_stix(results: list[ScanResult], dest: Path, tlp: str = "amber") -> int:
     bundle = build_bundle(results, tlp)
-    dest.write_text(json.dumps(json.loads(bundle.serialize()), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(json.loads(bundle.serialize()), indent=2, ensure_ascii=False)
+    outputs.write_text(dest, surrogates_as_escapes(text) + "\n")
     return len(bundle.objects)

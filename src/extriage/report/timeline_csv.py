@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from extriage.findings import ScanResult, utc
+from extriage.outputs import open_output
 from extriage.safetext import visible_controls
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -28,7 +29,7 @@ def _stamp(ts: datetime) -> str:
 
 
 def write_timeline_csv(result: ScanResult, dest: Path) -> None:
-    with dest.open("w", newline="", encoding="utf-8") as fh:
+    with open_output(dest, newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["timestamp_utc", "kind", "summary", "client_ip", "finding_ids", "source", "line", "raw"])
         for e in sorted(result.timeline, key=lambda e: (e.timestamp, e.source, e.line or 0)):

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from extriage.findings import ScanResult, iso
+from extriage.outputs import open_output
 from extriage.response.facts import server_name
+from extriage.safetext import surrogates_as_escapes
 
 _DESC = {
     "request": "Request Time",
@@ -72,7 +74,7 @@ def timesketch_events(results: list[ScanResult]) -> list[dict[str, Any]]:
 
 def write_timesketch(results: list[ScanResult], dest: Path) -> int:
     rows = timesketch_events(results)
-    with dest.open("w", encoding="utf-8") as fh:
+    with open_output(dest) as fh:
         for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            fh.write(surrogates_as_escapes(json.dumps(row, ensure_ascii=False)) + "\n")
     return len(rows)
