@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 
 from extriage.evidence.reading import MAX_LINE, HashingReader, iter_lines
 from extriage.formats.event_record import (
+    TIME_CEILING,
     EventRecord,
     as_int,
     as_text,
@@ -79,37 +80,44 @@ class ExportStats:
 
 
 def sniff(head: bytes) -> str:
-    """Say which export shape ``head`` (the first bytes of a file) is: "jsonl", "json", "csv" or ""."""
+    """Say which export shape ``head`` (the first bytes of a file) is: "jsonl", "json", "csv" or "".
+
+    Damage at the start does not hide an export: a first line that is an exporter's comment
+    (``# exported by nxlog``), ``null``, a bare number or a cut-off record is passed over when a later
+    whole line of the head is an event; the reader then counts the damaged line and goes on."""
     text = _decode_head(head)
     if text is None:
         return ""
     stripped = text.lstrip()
     if not stripped:
         return ""
-    first = stripped[0]
-    if first in "[{":
-        first_line = stripped.split("\n", 1)[0].strip()
-        if first == "{":
-            obj = _json_object(first_line)
-            if obj is not None:
-                # JSON lines: an export if any whole line in the head is an event (the first line
-                # may be a header or other non-event record; the reader counts those)
-                if _looks_like_event(obj) or any(
-                    (o := _json_object(line)) is not None and _looks_like_event(o)
-                    for line in _whole_lines(stripped)[1:]
-                ):
-                    return "jsonl"
-                return ""
-        # a JSON array or pretty-printed objects: look for event keys near the start
-        window = stripped[:SNIFF_BYTES]
-        if re.search(r'"(EventID|EventId|event_id|Id|winlog|ProviderName|LogName|Channel)"\s*:', window):
+    lines = _whole_lines(stripped)
+    # JSON lines: an export if any whole line in the head is an event (others are counted by the reader)
+    if any((o := _json_object(line)) is not None and _looks_like_event(o) for line in lines[:_SNIFF_LINES]):
+        return "jsonl"
+    first_line = stripped.split("\n", 1)[0].strip()
+    if stripped[0] == "{" and _json_object(first_line) is not None:
+        return ""  # JSON lines, but none of the head's lines is an event (see json_shape)
+    window = stripped[:SNIFF_BYTES]
+    if _EVENT_KEY.search(window):
+        # a JSON array, pretty-printed objects or one long line — possibly after a damaged start
+        starts = [line.lstrip()[:1] for line in stripped.split("\n")[:_SNIFF_LINES]]
+        if "[" in starts or "{" in starts:
             return "json"
-        return ""
-    header = {h.strip().strip('"').lower() for h in stripped.split("\n", 1)[0].split(",")}
-    for required in _CSV_EXPORT_HEADERS:
-        if required <= header:
-            return "csv"
+    for row in stripped.split("\n")[:_SNIFF_LINES]:
+        if row.startswith("#"):  # Export-Csv's "#TYPE System.Diagnostics.Eventing.Reader..." line
+            continue
+        header = {h.strip().strip('"').lower() for h in row.split(",")}
+        for required in _CSV_EXPORT_HEADERS:
+            if required <= header:
+                return "csv"
+        break
     return ""
+
+
+#: Lines of the head looked at by :func:`sniff`.
+_SNIFF_LINES = 200
+_EVENT_KEY = re.compile(r'"(EventID|EventId|event_id|Id|winlog|ProviderName|LogName|Channel)"\s*:')
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,17 +136,21 @@ def json_shape(head: bytes) -> JsonShape:
     if text is None:
         return JsonShape("")
     stripped = text.lstrip()
-    if not stripped or stripped[0] not in "[{":
+    if not stripped:
         return JsonShape("")
-    if stripped[0] == "{" and _json_object(stripped.split("\n", 1)[0].strip()) is not None:
-        lines = sum(1 for line in _whole_lines(stripped) if _json_object(line) is not None)
+    lines = sum(1 for line in _whole_lines(stripped)[:_SNIFF_LINES] if _json_object(line) is not None)
+    if lines and (stripped[0] == "{" or lines >= 2):  # (a damaged first line is counted by the reader)
         return JsonShape("jsonl", lines)
-    return JsonShape("json")
+    if stripped[0] in "[{":
+        return JsonShape("json")
+    return JsonShape("")
 
 
 def _json_object(line: str) -> dict[str, Any] | None:
+    if not line.startswith("{"):
+        return None
     try:
-        obj = json.loads(line)
+        obj = fast_loads(line)  # orjson: a 1,000,000-level nesting is an error, not a RecursionError
     except ValueError:
         return None
     return obj if isinstance(obj, dict) else None
@@ -155,9 +167,10 @@ def _decode_head(head: bytes) -> str | None:
         text = head.decode(enc, errors="strict" if enc != "utf-8" else "replace")
     except UnicodeDecodeError:
         text = head[: len(head) - (len(head) % 2)].decode(enc, errors="replace")
-    if "\x00" in text.split("\n", 1)[0]:  # binary (or mis-detected encoding); later garbage lines are counted
+    text = text.lstrip("\ufeff").lstrip("\x00")  # (zeros before the data: an unclean shutdown)
+    if text.count("\x00") > len(text) // 4:  # binary (or mis-detected encoding); damaged lines are counted
         return None
-    return text.lstrip("\ufeff")
+    return text
 
 
 def _encoding(head: bytes) -> str:
@@ -310,7 +323,11 @@ def jsonl_records(lines: Iterator[tuple[int, bytes, bool]], stats: ExportStats) 
             stats.bad += 1
             stats.problem(f"line {lineno} is not valid JSON")
             continue
-        rec = record_from_object(obj, lineno, None, line)
+        try:
+            rec = record_from_object(obj, lineno, None, line)
+        except _RECORD_ERRORS as exc:
+            _damaged_record(lineno, exc, stats)
+            continue
         if rec is None:
             stats.not_events += 1
             continue
@@ -335,6 +352,45 @@ def _text_chunks(stream: _Prepend, enc: str) -> Iterator[str]:
 
 def _json_stream(chunks: Iterator[str], stats: ExportStats) -> Iterator[EventRecord]:
     """Decode a JSON array, JSON lines or concatenated objects one value at a time."""
+    for line, raw, obj in _json_values(chunks, stats):
+        stats.lines += 1
+        items = obj if isinstance(obj, list) else [obj]
+        for item in items:
+            try:
+                rec = record_from_object(item, line, raw, None)
+            except _RECORD_ERRORS as exc:
+                _damaged_record(line, exc, stats)
+                continue
+            if rec is None:
+                stats.not_events += 1
+            else:
+                stats.events += 1
+                yield rec
+
+
+#: What a record of a shape the normaliser cannot take (hostile nesting, wrong types) raises: it is
+#: counted as damaged (``stats.bad``) and the file goes on.
+_RECORD_ERRORS = (RecursionError, ValueError, TypeError, AttributeError, KeyError, OverflowError)
+
+
+def _damaged_record(position: int, exc: Exception, stats: ExportStats) -> None:
+    stats.bad += 1
+    stats.problem(f"the record at line {position} could not be read ({type(exc).__name__})")
+
+
+_SKIP = re.compile(r"[\s,\[\]]*")  # between top-level values: white space, array brackets, commas
+
+
+def _json_values(chunks: Iterator[str], stats: ExportStats) -> Iterator[tuple[int, str, Any]]:
+    """The top-level values of a JSON text (the elements of a top-level array), one at a time, in
+    memory bounded by the chunk size plus the largest value (MAX_OBJECT): ``(line, raw text, value)``.
+
+    Damage costs one record, not the file: where a value cannot be decoded (cut off, NUL bytes,
+    junk, nesting too deep for the decoder), it is counted in ``stats.bad`` and decoding resumes at
+    the next ``{`` that can start a record — one not preceded by ``:``, i.e. not a nested value;
+    decoded objects met while resynchronising that are not events are passed over (parts of the
+    damaged record). After a value nested too deeply, decoding resumes after the next ``}``, so a
+    1,000,000-level nesting costs one pass over it, not one attempt per level."""
     decoder = json.JSONDecoder()
     buf = ""
     pos = 0
@@ -343,6 +399,8 @@ def _json_stream(chunks: Iterator[str], stats: ExportStats) -> Iterator[EventRec
 
     def refill() -> bool:
         nonlocal buf, pos, exhausted
+        if exhausted:
+            return False
         more = next(chunks, None)
         if more is None:
             exhausted = True
@@ -351,42 +409,101 @@ def _json_stream(chunks: Iterator[str], stats: ExportStats) -> Iterator[EventRec
         pos = 0
         return True
 
-    while True:
-        while pos < len(buf) and buf[pos] in " \t\r\n,[]":
-            if buf[pos] == "\n":
-                line += 1
-            pos += 1
-        if pos >= len(buf):
-            if exhausted or not refill():
-                return
-            continue
+    def decode(at: int) -> tuple[str, Any, int]:
+        """("ok", value, end) / ("more", None, 0): cut by the buffer end / ("deep", None, 0) /
+        ("bad", None, error position)."""
         try:
-            obj, end = decoder.raw_decode(buf, pos)
+            obj, end = decoder.raw_decode(buf, at)
         except RecursionError:
-            stats.bad += 1
-            stats.problem(f"JSON nested too deeply near line {line}; the rest of the file was not read")
-            return
-        except ValueError:
-            if not exhausted and len(buf) - pos < MAX_OBJECT and refill():
+            return "deep", None, 0
+        except json.JSONDecodeError as exc:
+            cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(buf) - 1
+            if cut and not exhausted and len(buf) - at < MAX_OBJECT:
+                return "more", None, 0
+            return "bad", None, exc.pos
+        except ValueError:  # e.g. an integer with more digits than Python converts
+            return "bad", None, at
+        return "ok", obj, end
+
+    resync = False  # looking for the next record start after damage
+    after_close = False  # after a too-deep value: first skip to the next "}"
+    while True:
+        if after_close:
+            k = buf.find("}", pos)
+            if k < 0:
+                line += buf.count("\n", pos)
+                pos = len(buf)
+                if not refill():
+                    return
                 continue
+            line += buf.count("\n", pos, k)
+            pos = k + 1
+            after_close = False
+        if resync:
+            k = _record_start(buf, pos)
+            if k < 0:
+                line += buf.count("\n", pos)
+                pos = max(len(buf) - 1, pos)  # keep the last character (it tells whether a "{" is nested)
+                if not refill():
+                    return
+                continue
+            line += buf.count("\n", pos, k)
+            pos = k
+        else:
+            m = _SKIP.match(buf, pos)
+            end_ws = m.end() if m else pos
+            line += buf.count("\n", pos, end_ws)
+            pos = end_ws
+            if pos >= len(buf):
+                if not refill():
+                    return
+                continue
+        status, obj, end = decode(pos)
+        if status == "more":
+            refill()
+            continue
+        if status == "ok":
+            raw = buf[pos:end]
+            if resync and not (isinstance(obj, dict) and _looks_like_event(obj)):
+                line += raw.count("\n")  # a part of the damaged record: pass over it
+                pos = end
+                continue
+            resync = False
+            yield line, raw, obj
+            line += raw.count("\n")
+            pos = end
+            continue
+        if not resync:  # the damage starts here
             stats.bad += 1
-            if exhausted:
-                stats.problem(f"invalid or truncated JSON near line {line}; the rest of the file was not read")
+            if status == "deep":
+                stats.problem(f"a JSON value near line {line} is nested too deeply; it was skipped")
+            elif len(buf) - pos >= MAX_OBJECT:
+                stats.problem(
+                    f"a JSON value near line {line} is invalid or larger than {MAX_OBJECT:,} characters; it was skipped"
+                )
+            elif exhausted and end >= len(buf) - 1:
+                stats.problem(f"the JSON value near line {line} is cut off at the end of the file")
             else:
-                stats.problem(f"a JSON value near line {line} is invalid or larger than {MAX_OBJECT:,} characters; the rest of the file was not read")
-            return
-        stats.lines += 1
-        raw = buf[pos:end]
-        items = obj if isinstance(obj, list) else [obj]
-        for item in items:
-            rec = record_from_object(item, line, raw, None)
-            if rec is None:
-                stats.not_events += 1
-            else:
-                stats.events += 1
-                yield rec
-        line += raw.count("\n")
-        pos = end
+                stats.problem(f"invalid JSON near line {line}; skipped to the next record")
+            resync = True
+        if status == "deep":
+            after_close = True
+        line += buf.count("\n", pos, pos + 1)
+        pos += 1
+
+
+def _record_start(buf: str, start: int) -> int:
+    """The index of the next ``{`` at or after ``start`` that is not a nested value (not preceded,
+    white space aside, by ``:``), or -1."""
+    i = buf.find("{", start)
+    while i >= 0:
+        j = i - 1
+        while j >= 0 and buf[j] in " \t\r\n":
+            j -= 1
+        if j < 0 or buf[j] != ":":
+            return i
+        i = buf.find("{", i + 1)
+    return -1
 
 
 def _csv_rows(chunks: Iterator[str], stats: ExportStats) -> Iterator[EventRecord]:
@@ -407,6 +524,8 @@ def _csv_rows(chunks: Iterator[str], stats: ExportStats) -> Iterator[EventRecord
     try:
         for row in reader:
             if header is None:
+                if not any(row) or row[0].lstrip().startswith("#"):
+                    continue  # Export-Csv's "#TYPE ..." line (Windows PowerShell 5.1) or a blank line
                 header = [h.strip() for h in row]
                 continue
             stats.lines += 1
@@ -493,7 +612,8 @@ def _from_ecs(obj: dict[str, Any], winlog: dict[str, Any]) -> EventRecord:
         if isinstance(part, dict):
             data.update(_positional_or_named(provider, channel, eid, part))
     log: dict[str, Any] = obj["log"] if isinstance(obj.get("log"), dict) else {}
-    level = as_int(winlog.get("level")) if str(winlog.get("level", "")).isdigit() else None
+    raw_level = winlog.get("level")
+    level = as_int(raw_level) if type(raw_level) is int or (type(raw_level) is str and raw_level.isdigit()) else None
     if level is None:
         level = level_from_name(as_text(log.get("level") or winlog.get("level") or ""))
     host: dict[str, Any] = obj["host"] if isinstance(obj.get("host"), dict) else {}
@@ -550,7 +670,7 @@ def _flat_time(obj: dict[str, Any]) -> tuple[datetime | None, str]:
         value = obj.get(name)
         if value:
             ts, zoned = parse_time(value)
-            if ts is not None and (zoned or name == "UtcTime") and ts.year >= 1971:
+            if ts is not None and (zoned or name == "UtcTime") and ts.year >= 1971 and ts < TIME_CEILING:
                 return ts, name
             break
     return pick_time([(name, v) for name in _F_TIMES if (v := obj.get(name))])
@@ -573,7 +693,7 @@ def _from_flat(obj: dict[str, Any]) -> EventRecord:
     raw_level = obj.get("Level")
     if raw_level is None:
         raw_level = obj.get("level")
-    level = raw_level if type(raw_level) is int else as_int(raw_level) if str(raw_level).isdigit() else None
+    level = raw_level if type(raw_level) is int else as_int(raw_level) if type(raw_level) is str and raw_level.isdigit() else None
     if level is None:
         level = level_from_name(as_text(raw_level or obj.get("Severity") or ""))
     if "param1" in obj:  # Winlogbeat-style names of unnamed <Data>, flattened

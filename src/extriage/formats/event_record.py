@@ -71,29 +71,51 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return int(value)
-    if isinstance(value, dict):  # evtx: {"#attributes": {"Qualifiers": ...}, "#text": 6}
-        return as_int(value.get("#text"))
-    text = str(value).strip()
+        return int(value) if value == value and abs(value) != float("inf") else None
+    for _ in range(MAX_TEXT_DEPTH):  # evtx: {"#attributes": {"Qualifiers": ...}, "#text": 6}
+        if not isinstance(value, dict):
+            break
+        value = value.get("#text")
+    if not isinstance(value, (str, int)) or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = value.strip()
     try:
         return int(text, 16) if text.lower().startswith("0x") else int(text)
     except ValueError:
         return None
 
 
-def as_text(value: Any) -> str:
+#: Nesting followed by :func:`as_text`; deeper values (hostile exports) are not rendered.
+MAX_TEXT_DEPTH = 16
+
+
+def as_text(value: Any, _depth: int = 0) -> str:
+    """A field value as text. Lists are joined by lines; nesting deeper than MAX_TEXT_DEPTH and
+    other containers are not rendered recursively (``repr`` of a hostile 1,000-level structure would
+    raise RecursionError)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "True" if value else "False"
-    if isinstance(value, (int, float)):
+    if isinstance(value, int):
+        try:
+            return str(value)
+        except ValueError:  # more digits than int->str allows (a hand-made export)
+            return "(a number too long to show)"
+    if isinstance(value, float):
         return str(value)
-    if isinstance(value, dict) and "#text" in value:
-        return as_text(value["#text"])
+    if _depth >= MAX_TEXT_DEPTH:
+        return "(nested too deeply to show)"
+    if isinstance(value, dict):
+        if "#text" in value:
+            return as_text(value["#text"], _depth + 1)
+        return "{" + ", ".join(f"{k}: {as_text(v, _depth + 1)}" for k, v in value.items()) + "}"
     if isinstance(value, list):
-        return "\n".join(as_text(v) for v in value)
+        return "\n".join(as_text(v, _depth + 1) for v in value)
     return str(value)
 
 
@@ -122,7 +144,9 @@ def parse_time(value: Any) -> tuple[datetime | None, bool]:
             return datetime.fromtimestamp(seconds, tz=UTC), True
         except (OverflowError, OSError, ValueError):
             return None, False
-    text = value.strip() if isinstance(value, str) else str(value).strip()
+    if not isinstance(value, str):  # (a list or object where a time belongs: no time)
+        return None, False
+    text = value.strip()
     if len(text) <= 32 and text[:4].isdigit():  # fast path: ISO 8601 with up to 6 fraction digits
         try:
             ts0 = datetime.fromisoformat(text)
@@ -132,7 +156,9 @@ def parse_time(value: Any) -> tuple[datetime | None, bool]:
             tz = ts0.tzinfo
             if tz is None:
                 return ts0.replace(tzinfo=UTC), False
-            return (ts0 if tz is UTC else ts0.astimezone(UTC)), True
+            if tz is UTC:
+                return ts0, True
+            return _to_utc(ts0), True
     if text.startswith("\\/"):
         text = text.replace("\\/", "/")
     m = _DOTNET_DATE.match(text)
@@ -161,7 +187,15 @@ def parse_time(value: Any) -> tuple[datetime | None, bool]:
             return None, False
     if ts.tzinfo is None:
         return ts.replace(tzinfo=UTC), False
-    return ts.astimezone(UTC), True
+    return _to_utc(ts), True
+
+
+def _to_utc(ts: datetime) -> datetime | None:
+    """``ts`` in UTC, or None when that falls outside the years datetime can hold (0001-01-01+14:00)."""
+    try:
+        return ts.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def pick_time(candidates: Iterable[tuple[str, Any]]) -> tuple[datetime | None, str]:
@@ -175,6 +209,10 @@ def pick_time(candidates: Iterable[tuple[str, Any]]) -> tuple[datetime | None, s
         ts, zoned = parse_time(value)
         if ts is None:
             continue
+        if ts >= TIME_CEILING:  # 9999-12-31...: a broken or hostile value, not a time
+            if not fallback[1]:
+                fallback = (None, out_of_range(name, value))
+            continue
         if zoned or name.lower().endswith(("utctime", "systemtime")):
             if ts.year < 1971:  # evtx placeholder 1601-01-01: not a time
                 continue
@@ -182,6 +220,18 @@ def pick_time(candidates: Iterable[tuple[str, Any]]) -> tuple[datetime | None, s
         if fallback[0] is None:
             fallback = (ts, f"{name} (no zone, taken as UTC)")
     return fallback
+
+
+#: Event times from this instant on are marked invalid (the record is kept without a time): no
+#: real event log holds them, and a year-9999 time breaks every span and sort it enters.
+TIME_CEILING = datetime(2100, 1, 1, tzinfo=UTC)
+#: ``time_field`` of a record whose only time was out of range: the prefix, then ``name=value``.
+OUT_OF_RANGE = "(out of range) "
+
+
+def out_of_range(name: str, value: Any) -> str:
+    """The ``time_field`` that marks a record's time as invalid, naming the field and its value."""
+    return f"{OUT_OF_RANGE}{name}={cap(as_text(value), 60)}"
 
 
 # -- positional layouts -----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 from extriage.detections.events.engine import EventRule, RuleSet, Sequence
 from extriage.detections.rulefinding import finding_from_rule
 from extriage.findings import EvidenceLine, FamilyCoverage, Finding, Indicators, Outcome, TimelineEvent, iso
-from extriage.formats.event_record import EventRecord, as_text, cap, is_exchange_management
+from extriage.formats.event_record import OUT_OF_RANGE, EventRecord, as_text, cap, is_exchange_management
 
 MAX_EVIDENCE = 5  # evidence records kept per finding (the count says how many matched)
 MAX_TIMELINE_PER_FINDING = 50
@@ -70,6 +70,7 @@ class IpSighting:
     last: datetime | None = None
     event_ids: set[int] = field(default_factory=set)
     samples: list[dict[str, Any]] = field(default_factory=list)
+    computers: set[str] = field(default_factory=set)  # the computers whose events hold it (up to 20)
     idents: Identities = field(default_factory=dict)  # the events it was seen in
     #: The record ids of the channel and computer of the last sighting, and this IP's own for them.
     last_src: tuple[array[int], array[float]] | None = None
@@ -91,6 +92,9 @@ class EventCollector:
         self.webshell_paths: set[str] = set()
         self.ips: dict[str, IpSighting] = {}
         self.no_time = 0
+        #: Events whose time was out of range (year 9999...): kept, matched, marked as without a time.
+        self.bad_time = 0
+        self.bad_time_example = ""
         self.time_fields: dict[str, int] = {}
         #: Identities (see :func:`event_identity`) of the events folded into each finding, so the
         #: stage can fold the same event read from two files (an .evtx and an export of it) once.
@@ -109,6 +113,10 @@ class EventCollector:
         ts = rec.time
         if ts is None:
             self.no_time += 1
+            if rec.time_field.startswith(OUT_OF_RANGE):
+                self.bad_time += 1
+                if not self.bad_time_example:
+                    self.bad_time_example = f"{rec.time_field.removeprefix(OUT_OF_RANGE)} ({self.source}, line/record {rec.position})"
         else:
             first = span.first
             if first is None or ts < first:
@@ -169,6 +177,8 @@ class EventCollector:
             mine[1].append(ids[1][-1])
         if rec.event_id is not None:
             s.event_ids.add(rec.event_id)
+        if rec.computer and len(s.computers) < 20:
+            s.computers.add(rec.computer)
         if rec.time is not None:
             if s.first is None or rec.time < s.first:
                 s.first = rec.time
@@ -298,7 +308,14 @@ class EventCollector:
 
     def ip_index(self) -> dict[str, dict[str, Any]]:
         return {
-            ip: {"count": s.count, "first": s.first, "last": s.last, "event_ids": sorted(s.event_ids), "samples": s.samples}
+            ip: {
+                "count": s.count,
+                "first": s.first,
+                "last": s.last,
+                "event_ids": sorted(s.event_ids),
+                "samples": s.samples,
+                "computers": sorted(s.computers),
+            }
             for ip, s in self.ips.items()
         }
 
@@ -363,6 +380,20 @@ def evidence_identity(ev: EvidenceLine) -> int | None:
         return None
     seconds = int(ev.timestamp.timestamp()) if ev.timestamp is not None else 0
     return _pack_identity(channel_code(str(fields.get("channel") or "")), rid, seconds)
+
+
+def host_key(name: str) -> str:
+    """The computer a ``Computer`` value names, for telling hosts apart: lower case, first DNS label
+    (exports write ``EXCH01`` where the .evtx says ``EXCH01.corp.local``)."""
+    return name.strip().lower().split(".", 1)[0]
+
+
+def finding_hosts(f: Finding) -> set[str]:
+    """The computers (:func:`host_key`) whose events a finding comes from (empty for findings from
+    web logs and files: their ``hosts`` indicators name request targets, not the server written to)."""
+    if "events" not in f.tags:
+        return set()
+    return {k for h in f.indicators.hosts if (k := host_key(h))}
 
 
 def _failed_suffix(rec: EventRecord) -> str:

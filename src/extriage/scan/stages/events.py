@@ -35,6 +35,8 @@ from extriage.detections.events.collect import (
     Identities,
     apply_sequences,
     evidence_identity,
+    finding_hosts,
+    host_key,
     packed_identities,
     sample_identity,
 )
@@ -80,6 +82,8 @@ NOT_EVENT_RECORDS = {
 _NOT_EXPORT_FOLDERS = ("/logging/", "/clientaccess/", "/frontend/", "/inetpub/logs/", "/node_modules/", "/winsxs/")
 #: An .evtx inside a zip is read into memory (the parser needs to seek); larger ones are skipped.
 ZIP_EVTX_MAX = 1024**3
+#: Computer names listed per channel and for the whole collection (``extras.events.computers``).
+MAX_COMPUTERS = 100
 #: Sniffing reads at most this much of each candidate export in the main process.
 _SNIFF_HEAD = 4096
 
@@ -127,12 +131,21 @@ def sniff_file(f: LocatedFile, plain: bool = False) -> str:
     try:
         with open_artifact(f.ref) as fh:
             head = fh.read(_SNIFF_HEAD)
+            if len(head) == _SNIFF_HEAD and not sniff(head) and _may_need_more(head):
+                head += fh.read(SNIFF_BYTES - _SNIFF_HEAD)
     except OSError:
         return ""
     kind = sniff(head)
     if not kind and worth_probing(f.key, head, plain):
         return "probe"
     return kind
+
+
+def _may_need_more(head: bytes) -> bool:
+    """Whether a head that shows no export may show one further on: JSON whose first record is longer
+    than the head (a ``ConvertTo-Json`` message), or a long or damaged first line (a comment, junk)."""
+    body = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")
+    return body[:1] in (b"[", b"{", b"#") or head.count(b"\n") < 2 or b'"\x00' in head[:64]
 
 
 def worth_probing(key: str, head: bytes, plain: bool) -> bool:
@@ -174,6 +187,7 @@ def read_event_file(f: LocatedFile, params: _Params) -> FileOutcome:
             "ips": coll.ip_index(),
             "channels": coll.channel_summary(),
             "no_time": coll.no_time,
+            "bad_time": [coll.bad_time, coll.bad_time_example],
             "time_fields": coll.time_fields,
             "idents": coll.identities(),
             "ip_idents": coll.ip_identities(),
@@ -319,6 +333,7 @@ def read_export_part(f: LocatedFile, params: _Params, start: int, end: int) -> F
             "ips": coll.ip_index(),
             "channels": coll.channel_summary(),
             "no_time": coll.no_time,
+            "bad_time": [coll.bad_time, coll.bad_time_example],
             "time_fields": coll.time_fields,
             "export": _stats_dict(stats),
             "idents": coll.identities(),
@@ -371,6 +386,7 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: _Params) -> File
     ips: dict[str, dict[str, Any]] = {}
     time_fields: dict[str, int] = {}
     no_time = 0
+    bad_time: list[Any] = [0, ""]
     webshells: set[str] = set()
     ids_by_key: dict[tuple[str, ...], set[int] | None] = {}
     idents: Identities = {}
@@ -416,6 +432,8 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: _Params) -> File
         for k, v in part.data["time_fields"].items():
             time_fields[k] = time_fields.get(k, 0) + v
         no_time += part.data["no_time"]
+        bad_time[0] += part.data["bad_time"][0]
+        bad_time[1] = bad_time[1] or part.data["bad_time"][1]
         webshells.update(part.data["webshell_paths"])
         _extend_identities(idents, part.data["idents"])
         for ip, by_channel in part.data["ip_idents"].items():
@@ -440,11 +458,12 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: _Params) -> File
                 "first": c["first"],
                 "last": c["last"],
                 "cleared": c["cleared"],
-                "computers": [],
+                "computers": c["computers"],
             }
             for c in channels.values()
         ],
         "no_time": no_time,
+        "bad_time": bad_time,
         "time_fields": time_fields,
         "export": totals,
         "split": n,
@@ -533,7 +552,7 @@ class EventsStage:
             webshells.update(outcome.data.get("webshell_paths", []))
             _merge_ips(ips, outcome.data.get("ips", {}))
             entry = {"path": outcome.path, "kind": kind, "sha256": outcome.sha256}
-            for key in ("evtx", "export", "no_time", "time_fields", "empty", "split"):
+            for key in ("evtx", "export", "no_time", "bad_time", "time_fields", "empty", "split"):
                 if key in outcome.data:
                     entry[key] = outcome.data[key]
             section["files"].append(entry)
@@ -550,10 +569,18 @@ class EventsStage:
         if undated:
             total = sum(n for _, n in undated)
             where = ", ".join(f"{p} ({n:,})" for p, n in undated[:3]) + (" …" if len(undated) > 3 else "")
-            ctx.result.coverage.warn(
-                f"{total:,} event(s) had no readable time ({where}): they were matched, but are not in the "
-                "timeline and not in the channels' time spans."
+            bad = [e["bad_time"] for e in section["files"] if e.get("bad_time") and e["bad_time"][0]]
+            invalid = (
+                f"; {sum(n for n, _ in bad):,} of them carried a time out of range, marked invalid "
+                f"(first: {bad[0][1]})"
+                if bad
+                else ""
             )
+            ctx.result.coverage.warn(
+                f"{total:,} event(s) had no readable time ({where}){invalid}: they were matched, but are not "
+                "in the timeline and not in the channels' time spans."
+            )
+        _computers(ctx, section)
         if not section["files"]:
             ctx.result.coverage.warn(
                 "No Windows event logs (.evtx files or event exports) in the evidence: CVE-2021-26857 traces, "
@@ -571,6 +598,38 @@ class EventsStage:
                     + ", ".join(missing)
                     + " (their detections could not run)."
                 )
+
+
+def _computers(ctx: ScanContext, section: dict[str, Any]) -> None:
+    """Say which computers wrote the events (``extras.events.computers``: name, channels, records).
+    Several computers in one collection: a coverage warning says so, since their findings are kept
+    apart (see :func:`_apply_incident_window`) while web logs and files cannot be told apart by
+    computer. One computer: it names the server when nothing else did (``hostname``)."""
+    by_key: dict[str, dict[str, Any]] = {}
+    for name, ch in sorted(section["channels"].items()):
+        for computer in ch.get("computers", []):
+            key = host_key(computer)
+            if not key:
+                continue
+            entry = by_key.setdefault(key, {"name": computer, "names": [], "channels": []})
+            if computer not in entry["names"]:
+                entry["names"].append(computer)
+            if len(computer) > len(entry["name"]):  # the FQDN where one file has it
+                entry["name"] = computer
+            if name not in entry["channels"]:
+                entry["channels"].append(name)
+    hosts = sorted(by_key.values(), key=lambda e: e["name"].lower())[:MAX_COMPUTERS]
+    section["computers"] = hosts
+    if len(by_key) > 1:
+        names = ", ".join(h["name"] for h in hosts[:10]) + (" …" if len(by_key) > 10 else "")
+        ctx.result.coverage.warn(
+            f"The event logs come from {len(by_key):,} computers ({names}): findings from events are kept "
+            "with the computer that wrote them (one computer's compromise does not turn another's account "
+            "events into compromise traces), but web logs and files cannot be told apart by computer — "
+            "scan each server's collection on its own where you can."
+        )
+    elif len(by_key) == 1 and not ctx.result.hostname:
+        ctx.result.hostname = hosts[0]["name"]
 
 
 @dataclass(slots=True)
@@ -732,9 +791,15 @@ def _merge_ips(into: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]) 
     for ip, s in new.items():
         cur = into.get(ip)
         if cur is None:
-            into[ip] = {**s, "event_ids": list(s["event_ids"]), "samples": list(s["samples"])}
+            into[ip] = {
+                **s,
+                "event_ids": list(s["event_ids"]),
+                "samples": list(s["samples"]),
+                "computers": list(s.get("computers", [])),
+            }
             continue
         cur["count"] += s["count"]
+        cur["computers"] = sorted(set(cur.get("computers", [])) | set(s.get("computers", [])))[:20]
         for k, pick in (("first", min), ("last", max)):
             vals = [v for v in (cur[k], s[k]) if v is not None]
             cur[k] = pick(vals) if vals else None
@@ -756,8 +821,12 @@ def _merge_channel(into: dict[str, Any], ch: dict[str, Any], kind: str, path: st
             "last": None,
             "cleared": [],
             "notes": [],
+            "computers": [],
         }
     cur["sources"].append({"path": path, "kind": kind})
+    for name in ch.get("computers", []):
+        if name not in cur["computers"] and len(cur["computers"]) < MAX_COMPUTERS:
+            cur["computers"].append(name)
     cur["records"] += ch["records"]
     for k, pick in (("first", min), ("last", max)):
         vals = [v for v in (cur[k], ch[k]) if v]
@@ -804,28 +873,53 @@ class EventsCorrelateStage:
     phase = 50
 
     def run(self, ctx: ScanContext) -> None:
-        anchor = _first_compromise(ctx)
-        _apply_incident_window(ctx, anchor)
+        anchors = _first_compromise(ctx)
+        _apply_incident_window(ctx, anchors)
         _match_attacker_ips(ctx)
-        _channel_coverage(ctx, anchor)
+        _channel_coverage(ctx, anchors)
         _link_timeline(ctx)
 
 
-def _first_compromise(ctx: ScanContext) -> datetime | None:
-    times = [
-        f.first_seen
-        for f in ctx.result.findings
-        if f.outcome in (Outcome.SUCCESS, Outcome.WEBSHELL)
-        and TAG_WINDOW not in f.tags
-        and f.first_seen is not None
-    ]
-    return min(times) if times else None
+@dataclass(frozen=True, slots=True)
+class _Anchors:
+    """The first compromise trace per computer (event findings carry the computer that wrote them)
+    and the first one that names no computer (web logs, files: they count for every computer)."""
+
+    by_host: dict[str, datetime]
+    hostless: datetime | None
+
+    def for_hosts(self, hosts: set[str]) -> datetime | None:
+        """The first compromise trace that can concern a finding of ``hosts`` (all when empty)."""
+        if not hosts:
+            times = list(self.by_host.values())
+        else:
+            times = [t for h in hosts if (t := self.by_host.get(h)) is not None]
+        if self.hostless is not None:
+            times.append(self.hostless)
+        return min(times) if times else None
 
 
-def _apply_incident_window(ctx: ScanContext, anchor: datetime | None) -> None:
+def _first_compromise(ctx: ScanContext) -> _Anchors:
+    by_host: dict[str, datetime] = {}
+    hostless: datetime | None = None
+    for f in ctx.result.findings:
+        ts = f.first_seen
+        if f.outcome not in (Outcome.SUCCESS, Outcome.WEBSHELL) or TAG_WINDOW in f.tags or ts is None:
+            continue
+        hosts = finding_hosts(f)
+        if not hosts:
+            hostless = ts if hostless is None or ts < hostless else hostless
+        for h in hosts:
+            cur = by_host.get(h)
+            by_host[h] = ts if cur is None or ts < cur else cur
+    return _Anchors(by_host, hostless)
+
+
+def _apply_incident_window(ctx: ScanContext, anchors: _Anchors) -> None:
     for f in ctx.result.findings:
         if TAG_WINDOW not in f.tags or f.outcome == Outcome.INFO:
             continue
+        anchor = anchors.for_hosts(finding_hosts(f))
         if anchor is None:
             f.outcome = Outcome.INFO
             f.description = (f.description + " " if f.description else "") + (
@@ -864,7 +958,7 @@ def _match_attacker_ips(ctx: ScanContext) -> None:
             attack=["T1078", "T1021.002"] if reached else ["T1110"],
             tags=["events", "correlation"],
             count=s["count"],
-            indicators=Indicators(client_ips=[ip]),
+            indicators=Indicators(client_ips=[ip], hosts=list(s.get("computers", []))),
         )
         f.touch(s["first"])
         f.touch(s["last"])
@@ -882,12 +976,13 @@ def _match_attacker_ips(ctx: ScanContext) -> None:
         ctx.add_finding(f)
 
 
-def _channel_coverage(ctx: ScanContext, anchor: datetime | None) -> None:
+def _channel_coverage(ctx: ScanContext, anchors: _Anchors) -> None:
     section = ctx.result.extras.get("events")
     if not section:
         return
     periods = _periods(ctx)
     for name, ch in section["channels"].items():
+        anchor = anchors.for_hosts({k for c in ch.get("computers", []) if (k := host_key(c))})
         first = _parse(ch["first"])
         last = _parse(ch["last"])
         notes: list[str] = ch["notes"]
@@ -977,7 +1072,10 @@ _WAVE_TITLES = {
 class EventsStoryStage:
     """Attach event findings to the attack stories the correlate stage built (one story per attacker
     and wave). A finding of a wave joins that wave's story closest in time; post-exploitation
-    findings join the closest story of any wave; without a story nearby they form their own."""
+    findings join the closest story of any wave; without a story nearby they form their own. A story
+    holding events of one computer never takes another computer's events (web-log stories name no
+    computer and take any). Findings without a time join a story of their computer (and wave) as an
+    undated step; only without one do they form a story of their own, titled as undated."""
 
     name = "events-story"
     phase = 60
@@ -987,24 +1085,33 @@ class EventsStoryStage:
 
         number_findings(ctx.result)  # findings added at phase 50 get their ids now
         stories = ctx.result.stories
-        for f in ctx.result.findings:
-            if "events" not in f.tags or f.outcome in (Outcome.INFO, Outcome.SCANNER) or f.first_seen is None:
-                continue
-            if any(f.id in step.finding_ids for st in stories for step in st.steps):
-                continue
-            story = _closest_story(stories, f)
+        by_id = {f.id: f for f in ctx.result.findings if f.id}
+        hosts_of: dict[int, set[str]] = {id(st): _story_hosts(st, by_id) for st in stories}
+        placed = {fid for st in stories for step in st.steps for fid in step.finding_ids}
+        todo = [
+            f
+            for f in ctx.result.findings
+            if "events" in f.tags and f.outcome not in (Outcome.INFO, Outcome.SCANNER) and f.id not in placed
+        ]
+        # dated findings first, so undated ones find the stories their computer's dated events made
+        for f in sorted(todo, key=lambda f: f.first_seen is None):
+            hosts = finding_hosts(f)
+            story = _closest_story(stories, f, hosts, hosts_of)
             if story is None:
                 title = _WAVE_TITLES.get(f.wave, f.wave.title() or "Attack")
+                where = f" on {sorted(f.indicators.hosts)[0]}" if len(hosts) == 1 and f.indicators.hosts else ""
+                undated = " (event times unknown)" if f.first_seen is None else ""
                 story = AttackStory(
                     wave=f.wave or "other",
-                    title=f"{title} traces in Windows event logs",
+                    title=f"{title} traces in Windows event logs{where}{undated}",
                     outcome=Outcome.ATTEMPT,
                 )
                 stories.append(story)
-            story.steps.append(
-                StoryStep(f.first_seen, f.title, f"{f.outcome.value}, {f.count} event(s)", [f.id])
-            )
-            story.steps.sort(key=lambda st: (st.timestamp or datetime.max.replace(tzinfo=UTC), st.title))
+                hosts_of[id(story)] = set()
+            hosts_of[id(story)] |= hosts
+            detail = f"{f.outcome.value}, {f.count} event(s)" + ("" if f.first_seen else ", time unknown")
+            story.steps.append(StoryStep(f.first_seen, f.title, detail, [f.id]))
+            story.steps.sort(key=lambda st: (st.timestamp or _FAR, st.title))
             if f.outcome in (Outcome.SUCCESS, Outcome.WEBSHELL):
                 story.outcome = Outcome.SUCCESS
             for ts in (f.first_seen, f.last_seen):
@@ -1018,25 +1125,86 @@ class EventsStoryStage:
             for ip in f.indicators.client_ips:
                 if ip not in story.client_ips and f.rule_id == "EVT-CORR-ATTACKER-IP":
                     story.client_ips.append(ip)
+        for st in stories:  # (e.g. a chain story the correlate stage built from undated events only)
+            if st.first_seen is None and st.steps and "times unknown" not in st.title:
+                st.title += " (event times unknown)"
 
 
-def _closest_story(stories: list[AttackStory], f: Finding) -> AttackStory | None:
+_FAR = datetime.max.replace(tzinfo=UTC)
+
+
+def _story_hosts(story: AttackStory, by_id: dict[str, Finding]) -> set[str]:
+    """The computers whose events a story already holds (empty for a story of web logs only)."""
+    out: set[str] = set()
+    for step in story.steps:
+        for fid in step.finding_ids:
+            f = by_id.get(fid)
+            if f is not None:
+                out |= finding_hosts(f)
+    return out
+
+
+def _shift(ts: datetime, delta: timedelta) -> datetime:
+    """``ts + delta`` held within the years datetime can hold (no OverflowError near 0001 or 9999)."""
+    try:
+        return ts + delta
+    except OverflowError:
+        return _FAR if delta > timedelta(0) else datetime.min.replace(tzinfo=UTC)
+
+
+def _closest_story(
+    stories: list[AttackStory], f: Finding, hosts: set[str], hosts_of: dict[int, set[str]]
+) -> AttackStory | None:
+    """The story ``f`` joins: of its wave (any wave for post-exploitation), not holding another
+    computer's events; the closest in time within STORY_GAP of its span — or, for a finding without
+    a time, the first such story that holds events of its computer (or, when the collection holds
+    one computer only, the first dated one)."""
     ts = f.first_seen
-    assert ts is not None
     best: tuple[timedelta, AttackStory] | None = None
+    if ts is None:
+        return _story_for_undated(stories, f, hosts, hosts_of)
     for st in stories:
         if f.wave != "post-exploitation" and st.wave != f.wave:
             continue
+        theirs = hosts_of.get(id(st), set())
+        if hosts and theirs and not (hosts & theirs):
+            continue  # another computer's story
         if st.first_seen is None:
             continue
         last = st.last_seen or st.first_seen
-        if st.first_seen - STORY_GAP <= ts <= last + STORY_GAP:
+        if _shift(st.first_seen, -STORY_GAP) <= ts <= _shift(last, STORY_GAP):
             dist = (
                 timedelta(0) if st.first_seen <= ts <= last else min(abs(ts - st.first_seen), abs(ts - last))
             )
             if best is None or dist < best[0]:
                 best = (dist, st)
     return best[1] if best else None
+
+
+def _story_for_undated(
+    stories: list[AttackStory], f: Finding, hosts: set[str], hosts_of: dict[int, set[str]]
+) -> AttackStory | None:
+    """A finding without a time joins the first dated story of its wave holding its computer's
+    events (or any dated one of its wave when no story holds another computer's events), else the
+    undated story of its computer and wave made before."""
+    fits = [
+        st
+        for st in stories
+        if (f.wave == "post-exploitation" or st.wave == f.wave)
+        and not (hosts and hosts_of.get(id(st)) and not hosts & hosts_of[id(st)])
+    ]
+    for st in fits:
+        if st.first_seen is not None and (hosts_of.get(id(st), set()) & hosts or not _other_hosts(hosts_of, hosts)):
+            return st
+    for st in fits:
+        if st.first_seen is None and hosts_of.get(id(st), set()) == hosts and st.wave == (f.wave or "other"):
+            return st
+    return None
+
+
+def _other_hosts(hosts_of: dict[int, set[str]], hosts: set[str]) -> bool:
+    """Whether any story holds events of a computer other than ``hosts``."""
+    return any(theirs - hosts for theirs in hosts_of.values())
 
 
 STAGES = [EventsStage(), EventsCorrelateStage(), EventsStoryStage()]
