@@ -146,11 +146,27 @@ def parse_xml(data: bytes, source: str) -> XNode:
         raise ConfigError(f"{source}: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{source}: nested too deeply; refused") from None
+    except (LookupError, ValueError) as exc:
+        # expat hands an encoding it does not know to Python's codecs: unknown names raise
+        # LookupError, multi-byte ones (UTF-32, UTF-7) ValueError; either way the text cannot be decoded.
+        raise ConfigError(
+            f"{source}: unreadable XML, its declaration names the encoding {_declared_encoding(data)!r}, "
+            f"which cannot be decoded ({exc})"
+        ) from None
     if handler.root is None:
         raise ConfigError(f"{source}: holds no XML element")
     if handler.root.tag != "configuration":
         raise ConfigError(f"{source}: the root element is <{handler.root.tag}>, not <configuration>")
     return handler.root
+
+
+_DECLARED_ENCODING_RE = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([^"']{0,60})""")
+
+
+def _declared_encoding(data: bytes) -> str:
+    """The encoding named in the XML declaration (for messages), or ``"?"``."""
+    m = _DECLARED_ENCODING_RE.match(data[:400])
+    return m.group(1).decode("ascii", "backslashreplace") if m else "?"
 
 
 def expand_env(value: str, env: dict[str, str] | None = None) -> str:
@@ -214,40 +230,103 @@ class IisSite:
         base = self.log_directory.rstrip("\\")
         return f"{base}\\W3SVC{self.id}" if base else ""
 
+    # Lookups go through a dict of normalised URL paths built on first use, and walk the prefixes of
+    # the wanted URL (a handful) instead of every application: a config with N applications is
+    # queried once per application by the mitigation checks, which was quadratic.
+    _index: _SiteIndex | None = field(default=None, repr=False, compare=False)
+
+    def _lookup(self) -> _SiteIndex:
+        index = self._index
+        if index is None or index.built_for != len(self.applications):
+            index = self._index = _SiteIndex.build(self.applications)
+        return index
+
     def application(self, path: str) -> IisApplication | None:
-        wanted = _norm_url(path)
-        for app in self.applications:
-            if _norm_url(app.path) == wanted:
-                return app
-        return None
+        return self._lookup().apps.get(_norm_url(path))
 
     def application_for(self, url_path: str) -> IisApplication | None:
         """The application serving ``url_path`` (longest matching application path)."""
-        wanted = _norm_url(url_path)
-        best: IisApplication | None = None
-        for app in self.applications:
-            ap = _norm_url(app.path)
-            if (wanted == ap or wanted.startswith(ap.rstrip("/") + "/")) and (
-                best is None or len(ap) > len(_norm_url(best.path))
-            ):
-                best = app
-        return best
+        index = self._lookup()
+        if url_path in index.app_for:
+            return index.app_for[url_path]
+        found: IisApplication | None = None
+        for prefix in _url_prefixes(_norm_url(url_path), index.longest_app):
+            found = index.apps.get(prefix)
+            if found is not None:
+                break
+        if len(index.app_for) < _MEMO_LIMIT:
+            index.app_for[url_path] = found
+        return found
 
     def physical_path_for(self, url_path: str) -> str | None:
         """The folder that serves ``url_path`` (longest matching app + vdir), as a Windows path."""
+        index = self._lookup()
+        if url_path in index.phys_for:
+            return index.phys_for[url_path]
         wanted = _norm_url(url_path)
-        best: tuple[int, str] | None = None
-        for app in self.applications:
+        found: str | None = None
+        for prefix in _url_prefixes(wanted, index.longest_vdir):
+            vdir = index.vdirs.get(prefix)
+            if vdir is None:
+                continue
+            rest = wanted[len(prefix.rstrip("/")) :].strip("/")
+            phys = vdir.physical_path.rstrip("\\")
+            found = phys + "\\" + rest.replace("/", "\\") if rest else phys
+            break
+        if len(index.phys_for) < _MEMO_LIMIT:
+            index.phys_for[url_path] = found
+        return found
+
+
+@dataclass(slots=True)
+class _SiteIndex:
+    """A site's applications and virtual directories keyed by normalised URL path (first one wins,
+    as in a linear search)."""
+
+    built_for: int
+    apps: dict[str, IisApplication]
+    vdirs: dict[str, IisVirtualDirectory]
+    longest_app: int
+    longest_vdir: int
+    #: answers already given, by URL as asked (the mitigation checks ask each level several times)
+    app_for: dict[str, IisApplication | None] = field(default_factory=dict)
+    phys_for: dict[str, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, applications: list[IisApplication]) -> _SiteIndex:
+        apps: dict[str, IisApplication] = {}
+        vdirs: dict[str, IisVirtualDirectory] = {}
+        for app in applications:
+            apps.setdefault(_norm_url(app.path), app)
             for vdir in app.vdirs:
-                full = _norm_url(app.path.rstrip("/") + "/" + vdir.path.lstrip("/"))
-                if wanted == full or wanted.startswith(full.rstrip("/") + "/"):
-                    rest = wanted[len(full.rstrip("/")) :].strip("/")
-                    phys = vdir.physical_path.rstrip("\\")
-                    if rest:
-                        phys = phys + "\\" + rest.replace("/", "\\")
-                    if best is None or len(full) > best[0]:
-                        best = (len(full), phys)
-        return None if best is None else best[1]
+                vdirs.setdefault(_norm_url(app.path.rstrip("/") + "/" + vdir.path.lstrip("/")), vdir)
+        return cls(
+            built_for=len(applications),
+            apps=apps,
+            vdirs=vdirs,
+            longest_app=max(map(len, apps), default=0),
+            longest_vdir=max(map(len, vdirs), default=0),
+        )
+
+
+#: answers memoised per site at most (bounds memory whatever URLs a caller asks about)
+_MEMO_LIMIT = 1_000_000
+
+
+def _url_prefixes(wanted: str, longest: int) -> Iterator[str]:
+    """``/a/b/c``, ``/a/b``, ``/a``, ``/``: the normalised paths that serve ``wanted``, longest first
+    (none longer than ``longest``, so a hostile URL with thousands of slashes costs little)."""
+    if len(wanted) <= longest:
+        yield wanted
+    end = min(len(wanted), longest + 1)
+    while True:
+        cut = wanted.rfind("/", 0, end)
+        if cut <= 0:
+            break
+        yield wanted[:cut]
+        end = cut
+    if wanted != "/":
+        yield "/"
 
 
 @dataclass(slots=True)
@@ -278,6 +357,10 @@ class AppHostConfig:
     app_pools: dict[str, IisAppPool] = field(default_factory=dict)  # keyed by lower-case name
     global_modules: dict[str, XNode] = field(default_factory=dict)  # lower-case name -> <add>
     locations: list[ConfigLocation] = field(default_factory=list)
+    #: ``locations`` keyed by trimmed lower-case path, built on first use (one lookup per URL level).
+    _locations_index: tuple[int, dict[str, list[ConfigLocation]]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def site(self, name: str) -> IisSite | None:
         for site in self.sites:
@@ -290,8 +373,13 @@ class AppHostConfig:
 
     def locations_for(self, path: str) -> list[ConfigLocation]:
         """``<location>`` sections whose path is exactly ``path`` (case-insensitive, ``/`` trimmed)."""
-        wanted = path.strip("/").lower()
-        return [loc for loc in self.locations if loc.path.strip("/").lower() == wanted]
+        index = self._locations_index
+        if index is None or index[0] != len(self.locations):
+            by_path: dict[str, list[ConfigLocation]] = {}
+            for loc in self.locations:
+                by_path.setdefault(loc.path.strip("/").lower(), []).append(loc)
+            index = self._locations_index = (len(self.locations), by_path)
+        return list(index[1].get(path.strip("/").lower(), ()))
 
 
 def _norm_url(path: str) -> str:
@@ -409,6 +497,10 @@ class WebConfig:
 
     source: str
     root: XNode
+    #: answers of :meth:`sections` by tags (a site root's web.config is asked once per application)
+    _sections: dict[tuple[str, ...], list[tuple[str, bool, XNode]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def sections(self, *tags: str) -> list[tuple[str, bool, XNode]]:
         """Every occurrence of the section at ``tags`` as ``(location path, inherits to child apps, node)``.
@@ -416,6 +508,12 @@ class WebConfig:
         The file's own top-level section has location path ``""``; ``<location path="x">`` sections
         return ``"x"`` (``"."`` is the same as ``""``).
         """
+        known = self._sections.get(tags)
+        if known is None:
+            known = self._sections[tags] = self._find_sections(tags)
+        return list(known)
+
+    def _find_sections(self, tags: tuple[str, ...]) -> list[tuple[str, bool, XNode]]:
         found: list[tuple[str, bool, XNode]] = []
         top = self.root.path(*tags)
         if top is not None:

@@ -74,11 +74,14 @@ class InventorySource:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     _by_name: dict[str, list[LocatedFile]] = field(default_factory=dict)
+    _by_key: dict[str, LocatedFile] = field(default_factory=dict)  # one lookup per web.config, not a scan
+    _read_by_display: dict[str, LoadedFile] = field(default_factory=dict)
     _anchor: str = ""  # folder key of the first file found by exact path or name: flat names prefer it
 
     def __post_init__(self) -> None:
         for f in self.inventory.files:
             self._by_name.setdefault(f.name.lower(), []).append(f)
+            self._by_key.setdefault(f.key, f)
 
     def describe(self) -> str:
         return self.inventory.spec.root
@@ -86,9 +89,9 @@ class InventorySource:
     def _locate(self, windows_path: str, names: Iterable[str]) -> LocatedFile | None:
         wanted = path_key(windows_path)
         base = wanted.rsplit("/", 1)[-1]
-        exact = [f for f in self._by_name.get(base, []) if f.key == wanted]
-        if exact:
-            return exact[0]
+        exact = self._by_key.get(wanted)
+        if exact is not None:
+            return exact
         # the same path under another drive letter or collection prefix: match the longest tail
         tail = wanted.split(":", 1)[-1]
         for f in self._by_name.get(base, []):
@@ -118,9 +121,9 @@ class InventorySource:
         if not self._anchor:
             self._anchor = located.key.rsplit("/", 1)[0]
         display = located.display()
-        for done in self.read_log:
-            if done.display == display:
-                return done
+        done = self._read_by_display.get(display)
+        if done is not None:
+            return done
         if located.ref.size > limit:
             self.skipped.append((display, f"{located.ref.size:,} bytes is too large for this kind of file; not read"))
             return None
@@ -134,6 +137,7 @@ class InventorySource:
             return None
         loaded = LoadedFile(display, data, digest, len(data), located.ref.mtime)
         self.read_log.append(loaded)
+        self._read_by_display[display] = loaded
         return loaded
 
 

@@ -153,6 +153,17 @@ class _Context:
         self.web_cache: dict[str, WebConfig] = {}
         self.services: ServiceTable | None = None
         self.hive_problem = ""
+        self._errors_seen: set[str] = set()
+        self._merged: dict[tuple[str, tuple[tuple[int, str], ...]], Merged] = {}
+
+    def merged(self, refs: list[SectionRef], item_tag: str) -> Merged:
+        """:func:`merge_collection`, once per distinct list of sections: the applications without a
+        web.config of their own all inherit the same sections (thousands of scopes, a few merges)."""
+        key = (item_tag, tuple((id(r.node), r.file) for r in refs))
+        found = self._merged.get(key)
+        if found is None:
+            found = self._merged[key] = merge_collection(refs, item_tag)
+        return found
 
     # loading ---------------------------------------------------------------------------------
     def load_apphost(self) -> None:
@@ -206,7 +217,8 @@ class _Context:
             try:
                 return parse_web_config(loaded.data, loaded.display)
             except ConfigError as exc:
-                if str(exc) not in self.report.errors:
+                if str(exc) not in self._errors_seen:
+                    self._errors_seen.add(str(exc))
                     self.report.errors.append(str(exc))
                 return str(exc)
 
@@ -215,8 +227,10 @@ class _Context:
     def scopes(self, site: IisSite) -> list[Scope]:
         loader = self.web_loader(site)
         urls: list[str] = []
+        seen: set[str] = set()
         for app in site.applications:
-            if app.path.lower() not in {u.lower() for u in urls}:
+            if app.path.lower() not in seen:
+                seen.add(app.path.lower())
                 urls.append(app.path)
         return [scope_for(site, url, loader, self.web_cache) for url in urls]
 
@@ -298,7 +312,7 @@ def _exchange_site(ctx: _Context, name: str) -> tuple[IisSite | None, str]:
 def _modules_merged(ctx: _Context, site: IisSite, scope: Scope) -> tuple[Merged, list[SectionRef]]:
     assert ctx.apphost is not None
     refs = collect_sections(ctx.apphost, site, scope.url, MODULES_TAGS, ctx.web_cache, ctx.apphost_display)
-    return merge_collection(refs, "add"), refs
+    return ctx.merged(refs, "add"), refs
 
 
 def _rewrite_section_declared(apphost: AppHostConfig) -> XNode | None:
@@ -378,7 +392,7 @@ def _rewrite_module(ctx: _Context, site: IisSite | None, site_problem: str, scop
     elif removed or st.problems:
         st.state = "partial"
         st.problems.extend(removed)
-        st.reason = "; ".join(p.message for p in st.problems)
+        st.reason = _first_few([p.message for p in st.problems], "; ")
     else:
         st.state = "in-force"
         st.reason = f"RewriteModule is registered ({glob.get('image')}) and enabled for every Exchange virtual directory"
@@ -453,12 +467,20 @@ def _rewrite_mitigation(
     outcomes: list[_Outcome] = []
     unreadable: list[str] = []
     missing_files: list[str] = []
+    seen_unreadable: set[str] = set()  # one entry per file whatever the number of scopes
+    seen_missing: set[str] = set()
     for scope in scopes:
         st.checked.append(scope.label)
-        unreadable.extend(u for u in scope.unreadable if u not in unreadable)
-        missing_files.extend(m for m in scope.missing if m not in missing_files)
+        for u in scope.unreadable:
+            if u not in seen_unreadable:
+                seen_unreadable.add(u)
+                unreadable.append(u)
+        for m in scope.missing:
+            if m not in seen_missing:
+                seen_missing.add(m)
+                missing_files.append(m)
         refs = collect_sections(ctx.apphost, site, scope.url, RULES_TAGS, ctx.web_cache, ctx.apphost_display)
-        merged = merge_collection(refs, "rule")
+        merged = ctx.merged(refs, "rule")
         for dup in merged.duplicates:
             st.problems.append(
                 Problem(
@@ -538,7 +560,7 @@ def _rewrite_mitigation(
                 Problem("missing", f"no effective rule for {o.scope.label}", o.scope.label, _root_file(ctx, scopes))
             )
         where = sorted({o.scope.label for o in missing}, key=str.lower)
-        st.reason = "the rules apply to some virtual directories only; missing for " + ", ".join(where)
+        st.reason = "the rules apply to some virtual directories only; missing for " + _first_few(where, ", ")
         ok0 = next(o for o in outcomes if o.kind == "ok")
         assert ok0.entry is not None
         st.decided_by.append(_dec(ok0.entry.file, ok0.entry.node))
@@ -564,6 +586,13 @@ def _rewrite_mitigation(
     st.state = "in-force"
     st.reason = f"valid for all {len(scopes)} applications of {site.name}, not removed or cleared by any child configuration"
     return st
+
+
+def _first_few(items: list[str], sep: str, keep: int = 8) -> str:
+    """``items`` joined, the first ``keep`` only (a config with thousands of applications must not make a
+    reason of thousands of names: the full list is in ``problems``)."""
+    shown = sep.join(items[:keep])
+    return shown if len(items) <= keep else f"{shown}{sep}and {len(items) - keep:,} more"
 
 
 def _add_defects(st: MitigationState, outcomes: Iterable[_Outcome]) -> None:

@@ -1,0 +1,109 @@
+"""``applicationHost.config`` with N applications: ``mitigation verify`` and the scan's config users.
+
+Why: issue 19 measured 1,000 applications -> 4 s, 10,000 -> 395 s (quadratic lookups). This builds
+a KAPE-style tree around the real E19 configs (tests/data, MIT) whose Default Web Site carries N extra
+applications, each served from its own folder holding a ``web.config``, and times
+
+* ``parse`` — ``parse_application_host`` alone;
+* ``verify`` — ``extriage mitigation verify`` as the CLI runs it (inventory, every scope, every rule);
+* ``scan`` — ``run_scan`` with the stages that read the config (logs, web files, mitigation).
+
+With ``--no-web-configs`` the applications' folders are empty: only the one big config is read.
+
+    .venv/bin/python bench/mitigation/bench_iis_config.py --apps 1000 10000 100000
+
+Prints seconds per step and per 1,000 applications (flat per-1,000 figures = linear).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from extriage.detections.mitigations.sources import InventorySource  # noqa: E402
+from extriage.detections.mitigations.verify import verify  # noqa: E402
+from extriage.evidence.locate import build_inventory  # noqa: E402
+from extriage.evidence.source import open_source  # noqa: E402
+from extriage.formats.iis_config import parse_application_host  # noqa: E402
+from mitigation.conftest import APPHOST, server_files  # noqa: E402
+
+WEB_CONFIG = b'<?xml version="1.0"?>\n<configuration><system.webServer><rewrite><rules/></rewrite></system.webServer></configuration>\n'
+
+
+def with_apps(apphost: bytes, n: int) -> bytes:
+    """The config with ``n`` applications added to its first site (Default Web Site)."""
+    apps = "".join(
+        f'<application path="/app{i}" applicationPool="Pool{i % 7}">'
+        f'<virtualDirectory path="/" physicalPath="C:\\inetpub\\apps\\app{i}" />'
+        f'<virtualDirectory path="/static" physicalPath="C:\\inetpub\\static\\app{i}" /></application>\n'
+        for i in range(n)
+    )
+    marker = b"</site>"
+    at = apphost.index(marker)
+    return apphost[:at] + apps.encode() + apphost[at:]
+
+
+def build_tree(root: Path, n: int, web_configs: bool = True) -> None:
+    for windows_path, data in server_files(ROOT / "tests" / "data", "E19").items():
+        rel = windows_path.replace("C:\\", "C/").replace("\\", "/")
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(with_apps(data, n) if windows_path == APPHOST else data)
+    for i in range(n if web_configs else 0):
+        folder = root / "C" / "inetpub" / "apps" / f"app{i}"
+        folder.mkdir(parents=True)
+        (folder / "web.config").write_bytes(WEB_CONFIG)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--apps", type=int, nargs="+", default=[1000, 10000, 100000])
+    ap.add_argument("--no-scan", action="store_true", help="skip the run_scan step")
+    ap.add_argument(
+        "--no-web-configs", action="store_true", help="the applications' folders hold no web.config (one big file only)"
+    )
+    args = ap.parse_args()
+    from extriage.scan.pipeline import run_scan
+    from extriage.scan.stages.logs import STAGES as LOGS
+    from extriage.scan.stages.mitigation import STAGES as MITIGATION
+    from extriage.scan.stages.webfiles import STAGES as WEBFILES
+
+    print(f"{'apps':>8} {'parse s':>8} {'verify s':>9} {'scan s':>8}   per 1,000 apps (parse / verify / scan)")
+    for n in args.apps:
+        tmp = Path(tempfile.mkdtemp(prefix="bench-iis-"))
+        try:
+            build_tree(tmp, n, web_configs=not args.no_web_configs)
+            data = (tmp / APPHOST.replace("C:\\", "C/").replace("\\", "/")).read_bytes()
+            t0 = time.perf_counter()
+            cfg = parse_application_host(data, "applicationHost.config")
+            t_parse = time.perf_counter() - t0
+            assert len(cfg.sites[0].applications) >= n
+            t0 = time.perf_counter()
+            spec = open_source(str(tmp))
+            report = verify(InventorySource(build_inventory(spec, lambda p, why: None)))
+            t_verify = time.perf_counter() - t0
+            assert report.mitigations
+            t_scan = float("nan")
+            if not args.no_scan:
+                t0 = time.perf_counter()
+                run_scan(str(tmp), stages=[*LOGS, *WEBFILES, *MITIGATION])
+                t_scan = time.perf_counter() - t0
+            k = n / 1000
+            print(
+                f"{n:>8,} {t_parse:>8.2f} {t_verify:>9.2f} {t_scan:>8.2f}   "
+                f"{t_parse / k:.3f} / {t_verify / k:.3f} / {t_scan / k:.3f}",
+                flush=True,
+            )
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
