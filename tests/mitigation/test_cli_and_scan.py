@@ -109,6 +109,33 @@ def test_plan_cli_writes_files(tmp_path: Path, test_data: Path) -> None:
     assert refused.exit_code == 2
 
 
+def test_plan_cli_prints_pastable_xml(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13: the printed web.config XML had literal \\x0a for its line breaks and could not be pasted."""
+    import xml.dom.minidom
+
+    monkeypatch.setenv("COLUMNS", "60")  # narrower than the XML lines: no wrapping may be added
+    result = runner.invoke(app, ["mitigation", "plan", "--build", "15.1.2176.2"])
+    assert result.exit_code == 0, result.output
+    assert "\\x0a" not in result.stdout and "\\x0d" not in result.stdout
+    start = result.stdout.index("<?xml")
+    end = result.stdout.index("</configuration>") + len("</configuration>")
+    pasted = result.stdout[start:end]
+    assert pasted.count("\n") > 20
+    doc = xml.dom.minidom.parseString(pasted)
+    rules = doc.getElementsByTagName("rule")
+    assert {r.getAttribute("name") for r in rules} >= {"X-BEResource Abort - inbound", "PowerShell - inbound"}
+    # one element per line, as generated: a long line was not cut in two
+    assert any(line.strip().startswith("<add input=") and line.rstrip().endswith("/>") for line in pasted.splitlines())
+
+
+def test_pastable_text_still_escapes_controls_within_lines(capsys: pytest.CaptureFixture[str]) -> None:
+    from extriage.cli.mitigation_cmd import print_pastable
+
+    print_pastable('<a x="\x1b[31m[red]\u202e"/>\r\n<b/>\n')
+    shown = capsys.readouterr().out
+    assert shown.splitlines() == ['<a x="\\x1b[31m[red]\\u202e"/>', "<b/>"]
+
+
 def _probe(tmp_path: Path, pl: str, pns: str, aborted: bool = False) -> Path:
     data = {
         "format": "extriage-probe/1",

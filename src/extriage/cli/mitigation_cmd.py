@@ -105,6 +105,14 @@ def verify_cmd(
     raise typer.Exit(EXIT_ALL_IN_FORCE)
 
 
+def print_pastable(text: str) -> None:
+    """Print generated text (XML, scripts) so that it can be pasted: its own line breaks kept, no
+    wrapping added at the terminal width; control characters inside a line are still shown as
+    escapes (the text may quote evidence)."""
+    for line in text.rstrip("\n").split("\n"):
+        out.print(escape(line.removesuffix("\r")), soft_wrap=True)
+
+
 def _print_report(report: VerifyReport) -> None:
     out.print(f"Evidence: {escape(report.source)}")
     out.print(f"applicationHost.config: {escape(report.application_host or 'not in the evidence')}")
@@ -187,6 +195,6 @@ def plan_cmd(
         for name in files:
             out.print(f"wrote {escape(str(Path(out_dir) / name))}")
     elif "rewrite-rules.xml" in files:
-        out.print(escape(files["rewrite-rules.xml"]))
+        print_pastable(files["rewrite-rules.xml"])
         err.print("Use --out DIR to write the PowerShell script (apply/verify/rollback) and notes.")
     out.print("[bold]Interim mitigations are not a substitute for patching.[/]")
