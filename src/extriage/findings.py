@@ -59,9 +59,15 @@ class Outcome(enum.StrEnum):
 
 
 class Verdict(enum.StrEnum):
+    """``no_evidence`` is a claim (these sources, covering these windows, were read and are clean);
+    ``inconclusive`` says the scan could not make it: nothing that could show a wave was read for its
+    window, evidence was present but not readable, or a stage failed. ``error`` is kept for results
+    written by older versions."""
+
     COMPROMISED = "compromised"
     ATTEMPTED = "attempted"
     NO_EVIDENCE = "no_evidence"
+    INCONCLUSIVE = "inconclusive"
     ERROR = "error"
 
 
@@ -71,16 +77,18 @@ EXIT_CODES: dict[Verdict, int] = {
     Verdict.NO_EVIDENCE: 0,
     Verdict.ATTEMPTED: 10,
     Verdict.COMPROMISED: 20,
+    Verdict.INCONCLUSIVE: 3,
     Verdict.ERROR: 3,
 }
 #: Exit code for a usage error (bad PATH, bad option): distinct from every verdict.
 EXIT_USAGE = 2
-#: "No evidence" from a scan in which a stage failed: the silence is not an all-clear.
+#: The scan could not decide (verdict ``inconclusive``): the silence is not an all-clear.
 EXIT_INCOMPLETE = 3
 
 
 def exit_code(result: ScanResult) -> int:
-    """The scan's exit code: by verdict, but a ``no_evidence`` scan with a failed stage is incomplete."""
+    """The scan's exit code: by verdict; a ``no_evidence`` result with a failed stage (an older
+    result file) is incomplete too."""
     if result.verdict is Verdict.NO_EVIDENCE and result.extras.get("stage_errors"):
         return EXIT_INCOMPLETE
     return EXIT_CODES[result.verdict]
@@ -227,6 +235,9 @@ class SkippedFile:
     path: str
     reason: str
     partial: bool = False  # True when some of it was read before the problem
+    #: False for files that are not evidence this version reads (an unrelated text file, JSON that
+    #: holds no event): listed, but their absence does not make the verdict inconclusive.
+    relevant: bool = True
 
 
 @dataclass(slots=True)
@@ -244,6 +255,9 @@ class Coverage:
     families: dict[str, FamilyCoverage] = field(default_factory=dict)
     skipped: list[SkippedFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Per wave: the sources read that cover its exploitation window (``"iis 2021-03-01..2021-03-09"``),
+    #: empty when none did (the wave's verdict is then ``inconclusive``), and what to collect.
+    waves: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def family(self, name: str) -> FamilyCoverage:
         fam = self.families.get(name)

@@ -128,7 +128,10 @@ def test_logs_outside_window_and_missing_family_are_warned(tmp_path: Path) -> No
           hp_header("plain", "2023-01-06T02:00:00Z") + hp_row(DateTime="2023-01-06T02:20:32.841Z", Protocol="Owa",
                                                             UrlStem="/owa/", HttpStatus="302") + "\n")
     result = scan(tmp_path)
-    assert result.verdict == Verdict.NO_EVIDENCE
+    # logs from 2023 only: nothing that could show any wave was read for its period
+    assert result.verdict == Verdict.INCONCLUSIVE
+    assert "Could not decide" in result.verdict_reason and "Collect" in result.verdict_reason
+    assert {v for w, v in result.waves.items() if w != "post-exploitation"} == {Verdict.INCONCLUSIVE}
     warnings = " ".join(result.coverage.warnings)
     assert "after the ProxyLogon exploitation period" in warnings
     assert "No IIS W3C logs were found" in warnings and "No ECP server logs" in warnings
@@ -218,7 +221,8 @@ def test_cli_outputs_exit_codes_and_escaping(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     res = runner.invoke(app, ["scan", str(empty), "-j", "1"])
-    assert res.exit_code == 3 and "Nothing could be checked" in res.output  # error verdict, not a usage error
+    assert res.exit_code == 3 and "Could not decide" in res.output  # inconclusive, not a usage error
+    assert "INCONCLUSIVE" in res.output
 
 
 def test_terminal_shows_verdict_story_and_raw_lines(compromised: tuple[Path, ScanResult]) -> None:
@@ -273,7 +277,7 @@ def test_a_failing_stage_does_not_lose_the_scan(tmp_path: Path) -> None:
             raise RuntimeError("simulated bug")
 
     result = run_scan(str(build_server(tmp_path, "clean")), ScanOptions(jobs=1), stages=[*core_stages(), Boom()])
-    assert result.verdict == Verdict.NO_EVIDENCE
+    assert result.verdict == Verdict.INCONCLUSIVE
     assert "INCOMPLETE: the boom stage failed" in result.verdict_reason
     assert any("boom stage failed (RuntimeError: simulated bug)" in w for w in result.coverage.warnings)
 

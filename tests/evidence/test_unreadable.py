@@ -29,20 +29,21 @@ def test_unlistable_folder_and_unopenable_file_are_reported(tmp_path: Path, monk
     locked_dir = tmp_path / "C/inetpub/logs/LogFiles/W3SVC1"
 
     real_scandir = os.scandir
-    real_open = open
 
     def scandir(path: Any) -> Iterator[os.DirEntry[str]]:
         if Path(path) == locked_dir:
             raise PermissionError(13, "Permission denied")
         return real_scandir(path)
 
+    real_os_open = os.open
+
     def path_open(file: Any, *args: Any, **kwargs: Any) -> Any:
         if Path(file) == locked:
             raise PermissionError(13, "Permission denied")
-        return real_open(file, *args, **kwargs)
+        return real_os_open(file, *args, **kwargs)
 
     monkeypatch.setattr(source.os, "scandir", scandir)
-    monkeypatch.setattr(source, "open", path_open, raising=False)  # evidence files are opened there
+    monkeypatch.setattr(source.os, "open", path_open)  # evidence files are opened there (safe_open)
     result = run_scan(str(tmp_path), ScanOptions(jobs=1), stages=core_stages())
     assert result.verdict == Verdict.COMPROMISED  # the readable file still counts
     reasons = {s.path: s.reason for s in result.coverage.skipped}

@@ -1,8 +1,13 @@
-"""The verdict: compromised / attempted / no_evidence, per wave and overall, with one reason
-sentence and coverage warnings so that "nothing found" is never misread.
+"""The verdict: compromised / attempted / no_evidence / inconclusive, per wave and overall, with one
+reason sentence and coverage warnings so that "nothing found" is never misread.
 
-Exploitation windows and the log families that can show each wave are data
-(``detections/waves/*.yml``); later waves add their own file.
+``no_evidence`` is a claim: the log families and event channels that can show a wave were read for
+its exploitation window and are clean. Where nothing that could show any wave was read for its
+window, where evidence was present but could not be read, or where a stage failed, the verdict is
+``inconclusive`` with the reason and what to collect.
+
+Exploitation windows, the log families and event channels that can show each wave and what to
+collect are data (``detections/waves/*.yml``); later waves add their own file.
 """
 
 from __future__ import annotations
@@ -16,11 +21,24 @@ from typing import Any
 import yaml
 
 from extriage.detections.logrules import YAML_SAFE_LOADER
-from extriage.findings import Coverage, Finding, Outcome, ScanResult, Verdict, iso
+from extriage.findings import Coverage, Finding, Outcome, ScanResult, SkippedFile, Verdict, iso
 
 #: Addresses that are the server talking to itself (SMB to \\\\127.0.0.1\\c$...), never "the attacker".
 _LOCAL_IPS = {"127.0.0.1", "::1", "localhost"}
-_RANK = {Verdict.NO_EVIDENCE: 0, Verdict.ATTEMPTED: 1, Verdict.COMPROMISED: 2}
+_RANK = {Verdict.NO_EVIDENCE: 0, Verdict.INCONCLUSIVE: 0, Verdict.ERROR: 0, Verdict.ATTEMPTED: 1,
+         Verdict.COMPROMISED: 2}
+#: Event coverage families are ``evtx:<channel>`` and ``events-export:<channel>``.
+_EVENT_PREFIXES = ("evtx:", "events-export:")
+#: Reasons (prefixes) of "not read" entries that do not make the verdict inconclusive although the
+#: reader did not flag them: files that are not evidence this version reads.
+NOT_EVIDENCE_REASONS = (
+    "not recognised as an Exchange or IIS log",
+    "JSON lines but not Windows event records",
+    "JSON but not Windows event records",
+    "EVTX file holds no event records (an empty log)",
+    "symbolic link pointing outside the evidence",
+    "not read: no reader of this version",
+)
 #: Human names of the log families in coverage warnings.
 FAMILY_NAMES = {
     "httpproxy": "HttpProxy",
@@ -38,6 +56,8 @@ class WaveInfo:
     cves: list[str] = field(default_factory=list)
     window: tuple[date, date] | None = None
     families: list[str] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)  # event channels that can show the wave
+    collect: str = ""  # what to collect when nothing that could show it was read
 
 
 def parse_waves(docs: list[tuple[str, str]]) -> dict[str, WaveInfo]:
@@ -50,7 +70,9 @@ def parse_waves(docs: list[tuple[str, str]]) -> dict[str, WaveInfo]:
                 if raw.get("window"):
                     window = (_day(raw["window"]["start"]), _day(raw["window"]["end"]))
                 waves[str(wid)] = WaveInfo(str(wid), str(raw.get("title", wid)), [str(c) for c in raw.get("cves") or []],
-                                           window, [str(f) for f in raw.get("families") or []])
+                                           window, [str(f) for f in raw.get("families") or []],
+                                           [str(c) for c in raw.get("channels") or []],
+                                           " ".join(str(raw.get("collect") or "").split()))
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise ValueError(f"{name}: wave {wid}: bad entry ({exc})") from None
     return waves
@@ -149,13 +171,70 @@ def coverage_warnings(coverage: Coverage, waves: dict[str, WaveInfo],
                 f"{names} logs end {iso(last)}, before the {w.title} exploitation period "
                 f"({window[0]} to {window[1]}): {tail}"
             )
-    if coverage.skipped:
-        n = len(coverage.skipped)
-        warnings.append(f"{n} file{'s were' if n != 1 else ' was'} not read completely; see the list of files not read.")
+    bad = unreadable_evidence(coverage)
+    partial = [s for s in coverage.skipped if s.partial]
+    if bad or partial:
+        n = len(bad) + len(partial)
+        warnings.append(f"{n} evidence file{'s were' if n != 1 else ' was'} not read completely (or not at all); "
+                        "see the list of files not read.")
     return warnings
 
 
-def decide(result: ScanResult) -> tuple[Verdict, str]:
+def wave_sources(coverage: Coverage, wave: WaveInfo, window: tuple[date, date] | None) -> list[str]:
+    """The coverage families read that can show ``wave`` and reach into its exploitation ``window``
+    (any time for a wave without one). A family without times cannot be placed in a window."""
+    out: list[str] = []
+    for name, fam in sorted(coverage.families.items()):
+        if not fam.files or not fam.lines:
+            continue
+        if name.startswith(_EVENT_PREFIXES):
+            if name.split(":", 1)[1] not in wave.channels:
+                continue
+        elif name not in wave.families:
+            continue
+        if window is not None:
+            if fam.first is None or fam.last is None:
+                continue
+            start = datetime.combine(window[0], datetime.min.time(), UTC)
+            end = datetime.combine(window[1], datetime.max.time(), UTC)
+            if fam.last < start or fam.first > end:
+                continue
+        out.append(name)
+    return out
+
+
+def unreadable_evidence(coverage: Coverage) -> list[SkippedFile]:
+    """Files present in the evidence that could hold what the scan looks for but were not read at all
+    (partial reads are coverage warnings; files that are no evidence of a kind read are listed only)."""
+    return [s for s in coverage.skipped
+            if s.relevant and not s.partial and not s.reason.startswith(NOT_EVIDENCE_REASONS)]
+
+
+def _window(w: WaveInfo, override: dict[str, tuple[str, str]] | None) -> tuple[date, date] | None:
+    if override and w.id in override:
+        start, end = override[w.id]
+        return (_day(start), _day(end))
+    return w.window
+
+
+def assess_waves(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
+                 windows_override: dict[str, tuple[str, str]] | None = None) -> dict[str, dict[str, Any]]:
+    """Per wave: its window, the sources read that cover it and what to collect (``coverage.waves``)."""
+    waves = load_waves() if waves is None else waves
+    out: dict[str, dict[str, Any]] = {}
+    for wid, w in sorted(waves.items()):
+        window = _window(w, windows_override)
+        out[wid] = {
+            "title": w.title,
+            "window": {"start": window[0].isoformat(), "end": window[1].isoformat()} if window else None,
+            "sources": wave_sources(result.coverage, w, window),
+            "collect": w.collect,
+        }
+    return out
+
+
+def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
+           windows_override: dict[str, tuple[str, str]] | None = None) -> tuple[Verdict, str]:
     """The overall verdict and its reason sentence."""
     findings = result.findings
     worst = Verdict.NO_EVIDENCE
@@ -164,7 +243,7 @@ def decide(result: ScanResult) -> tuple[Verdict, str]:
         if _RANK[v] > _RANK[worst]:
             worst = v
     if worst == Verdict.COMPROMISED:
-        top = _pick(findings, (Outcome.SUCCESS, Outcome.WEBSHELL))
+        top = furthest_step(findings, (Outcome.SUCCESS, Outcome.WEBSHELL))
         ips = _attacker_ips(findings, (Outcome.SUCCESS, Outcome.WEBSHELL))
         who = f" from {', '.join(ips[:3])}" + (f" and {len(ips) - 3} more" if len(ips) > 3 else "") if ips else ""
         when = f" at {iso(top.first_seen)}" if top.first_seen else ""
@@ -172,15 +251,14 @@ def decide(result: ScanResult) -> tuple[Verdict, str]:
         return worst, (f"Successful exploitation or web shell use found{who}: {top.title}{when}"
                        f" ({n} finding{'s' if n != 1 else ''} show success).")
     if worst == Verdict.ATTEMPTED:
-        top = _pick(findings, (Outcome.ATTEMPT,))
+        top = furthest_step(findings, (Outcome.ATTEMPT,))
         ips = _attacker_ips(findings, (Outcome.ATTEMPT,))
         who = f" from {', '.join(ips[:3])}" + (f" and {len(ips) - 3} more" if len(ips) > 3 else "") if ips else ""
         return worst, (f"Exploitation was attempted{who} ({top.title}) but no evidence of success was found "
                        "in the logs read.")
+    waves = load_waves() if waves is None else waves
+    assessed = result.coverage.waves or assess_waves(result, waves, windows_override)
     fams = [f for f, c in result.coverage.families.items() if c.files]
-    if not fams:
-        return Verdict.ERROR, ("Nothing could be checked: no Exchange or IIS logs, event logs or web files were "
-                               "found or readable in the evidence.")
     lines = sum(c.lines for c in result.coverage.families.values())
     # the period is that of the log lines/records read: web files (mtimes) and configs have no lines
     logs = [c for c in result.coverage.families.values() if c.lines and c.first and c.last]
@@ -190,20 +268,74 @@ def decide(result: ScanResult) -> tuple[Verdict, str]:
         period = f"; the logs read cover {iso(first)} to {iso(last)}"
     else:
         period = "; no log line carried a time" if lines else "; no log lines were read, only files"
+    read = (f"{lines:,} lines/records of {', '.join(sorted(fams))}{period}" if fams
+            else "nothing was read")
+    failed = sorted(result.extras.get("stage_errors", {}))
+    if failed:
+        return Verdict.INCONCLUSIVE, (
+            f"Could not decide; INCOMPLETE: the {', '.join(failed)} stage{'s' if len(failed) > 1 else ''} failed, so "
+            f"its checks are missing and the silence is not an all-clear; nothing found in {read}.")
+    bad = unreadable_evidence(result.coverage)
+    if bad:
+        first_bad = bad[0]
+        more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
+        return Verdict.INCONCLUSIVE, (
+            f"Could not decide: {len(bad):,} evidence file{'s' if len(bad) != 1 else ''} present could not be read "
+            f"({first_bad.path}: {first_bad.reason}{more}; see the files not read), so what they hold was not "
+            f"checked; nothing found in {read}. Collect readable copies of those files (or mount and scan "
+            "what they contain) and scan again.")
+    windowed = {wid: a for wid, a in assessed.items() if a.get("window")}
+    covered = [wid for wid, a in windowed.items() if a["sources"]]
+    if not covered:
+        if not fams:
+            what = ("nothing in the evidence is an Exchange or IIS log, event log or web file this version reads"
+                    + (f" ({len(result.coverage.skipped):,} file{'s' if len(result.coverage.skipped) != 1 else ''} "
+                       "listed as not read)" if result.coverage.skipped else ""))
+        else:
+            what = (f"no log or event log that could show exploitation was read for any wave's exploitation "
+                    f"period (read: {read})")
+        collect = "; ".join(f"{a['title']}: {a['collect']}" for a in windowed.values() if a.get("collect"))
+        return Verdict.INCONCLUSIVE, f"Could not decide: {what}. Collect {collect}." if collect else \
+            f"Could not decide: {what}."
     scanner = sum(1 for f in findings if f.outcome == Outcome.SCANNER)
     extra = f"; {scanner} scanner finding{'s' if scanner != 1 else ''} do not count as attacks" if scanner else ""
-    failed = sorted(result.extras.get("stage_errors", {}))
+    checked = ", ".join(windowed[w]["title"] for w in covered)
+    unchecked = [a["title"] for w, a in windowed.items() if w not in covered]
+    scope = f"; checked for {checked}"
+    if unchecked:
+        scope += (f"; {', '.join(unchecked)} could not be checked (nothing read from {'their periods' if len(unchecked) > 1 else 'its period'}: "
+                  "inconclusive for " + ("them" if len(unchecked) > 1 else "it") + ")")
     warn = "; read the coverage warnings before relying on this" if result.coverage.warnings else ""
-    if failed:
-        warn = f"; INCOMPLETE: the {', '.join(failed)} stage{'s' if len(failed) > 1 else ''} failed" + warn
-    return Verdict.NO_EVIDENCE, (f"No evidence of exploitation in {lines:,} lines/records of "
-                                 f"{', '.join(sorted(fams))}{period}{extra}{warn}.")
+    return Verdict.NO_EVIDENCE, f"No evidence of exploitation in {read}{scope}{extra}{warn}."
 
 
-def _pick(findings: list[Finding], outcomes: tuple[Outcome, ...]) -> Finding:
+def wave_verdict(found: Verdict | None, assessed: dict[str, Any], blocked: bool) -> Verdict:
+    """One wave's verdict: what its findings say, else ``no_evidence`` only where sources covering its
+    window were read and nothing blocked the scan (unreadable evidence, a failed stage)."""
+    if found is not None and found in (Verdict.ATTEMPTED, Verdict.COMPROMISED):
+        return found
+    if blocked or not assessed.get("sources"):
+        return Verdict.INCONCLUSIVE
+    return Verdict.NO_EVIDENCE
+
+
+def _step_rank() -> list[tuple[int, Any]]:
+    from extriage.detections.correlation import load_knowledge
+
+    return [(i, step) for chain in load_knowledge().chains for i, step in enumerate(chain.steps)]
+
+
+def furthest_step(findings: list[Finding], outcomes: tuple[Outcome, ...]) -> Finding:
+    """The finding of the furthest attack-chain step reached (a web shell answering beats the SSRF that
+    led to it), then the most severe and sure, then the earliest: what the reason sentence quotes."""
+    steps = _step_rank()
+
+    def depth(f: Finding) -> int:
+        return max((i for i, step in steps if step.matches(f)), default=-1)
+
     cands = [f for f in findings if f.outcome in outcomes]
     far = datetime.max.replace(tzinfo=UTC)
-    return sorted(cands, key=lambda f: (-int(f.severity), -int(f.confidence), f.first_seen or far))[0]
+    return sorted(cands, key=lambda f: (-depth(f), -int(f.severity), -int(f.confidence), f.first_seen or far))[0]
 
 
 def _attacker_ips(findings: list[Finding], outcomes: tuple[Outcome, ...]) -> list[str]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
-from extriage.evidence.source import ArtifactRef, SkipCallback, SourceSpec, iter_files
+from extriage.evidence.source import ArtifactRef, SkipCallback, SourceSpec, display_of, iter_files
 
 #: Top-level folders of a Windows system drive; seeing them tells a drive root from a log folder.
 DRIVE_ROOT_NAMES = frozenset(
@@ -64,6 +64,10 @@ class Inventory:
     files: list[LocatedFile] = field(default_factory=list)
     exchange_installs: list[str] = field(default_factory=list)  # keys, e.g. "c:/program files/.../v15"
     drives: list[str] = field(default_factory=list)  # drive letters seen, upper case
+    #: Archives inside the evidence whose members are listed in ``files`` (display paths).
+    archives: set[str] = field(default_factory=set)
+    #: Disk images found (display path -> format): listed as not read, not in ``files``.
+    images: dict[str, str] = field(default_factory=dict)
 
     def under(self, prefix_key: str) -> Iterator[LocatedFile]:
         prefix = prefix_key.rstrip("/") + "/"
@@ -190,16 +194,32 @@ def _install_root(key: str) -> str | None:
 
 
 def build_inventory(spec: SourceSpec, on_skip: SkipCallback) -> Inventory:
-    """List the evidence once and locate what matters in it."""
-    refs = list(iter_files(spec, on_skip))
-    layout = detect_layout((r.member for r in refs), spec)
-    inv = Inventory(spec=spec, layout=layout)
+    """List the evidence once and locate what matters in it. Disk images are named through
+    ``on_skip`` (not read by this version) and left out of the files the stages see."""
+    from extriage.evidence.images import WHAT_TO_DO, sniff_image, worth_sniffing
+
+    refs: list[ArtifactRef] = []
+    images: dict[str, str] = {}
+    archives: set[str] = set()
+    for ref in iter_files(spec, on_skip):
+        if ref.spec.prefix:
+            archives.add(display_of(ref.spec))
+        if worth_sniffing(ref):
+            kind = sniff_image(ref)
+            if kind:
+                shown = ref.display()
+                images[shown] = kind
+                on_skip(shown, f"disk image ({kind}): {WHAT_TO_DO}")
+                continue
+        refs.append(ref)
+    layout = detect_layout((r.located for r in refs), spec)
+    inv = Inventory(spec=spec, layout=layout, archives=archives, images=images)
     installs: dict[str, None] = {}
     drives: dict[str, None] = {}
     hint = layout.removeprefix("zip:")
-    kape = sorted(kape_roots(r.member for r in refs), key=len, reverse=True)
+    kape = sorted(kape_roots(r.located for r in refs), key=len, reverse=True)
     for ref in refs:
-        logical, drive = _logical_for(ref.member, hint, kape)
+        logical, drive = _logical_for(ref.located, hint, kape)
         key = path_key(logical)
         inv.files.append(LocatedFile(ref, logical, key))
         if drive:

@@ -7,6 +7,7 @@ Every reader goes through :func:`read_artifact` so that each file read gets its 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
@@ -25,6 +26,7 @@ class HashingReader:
         self._raw = raw
         self._sha = hashlib.sha256() if hashed else None
         self.bytes_read = 0
+        self._holes: list[tuple[int, int]] | None = None
 
     def read(self, n: int = -1) -> bytes:
         data = self._raw.read(n)
@@ -43,6 +45,27 @@ class HashingReader:
             self.bytes_read += n
         return n
 
+    def skip_hole(self) -> tuple[int, int] | None:
+        """At a hole of a sparse file (zeros the file system does not store; SEEK_DATA/SEEK_HOLE,
+        where the platform has them), move past it: its zeros are hashed from memory, never read.
+        ``(offset, length)`` of the hole skipped, or None. Holes under 1 MiB are read as usual."""
+        holes = self._holes
+        if holes is None:
+            holes = self._holes = _sparse_holes(self._raw)
+        pos = self.bytes_read
+        for start, end in holes:
+            if start <= pos < end:
+                self._raw.seek(end)
+                if self._sha is not None:
+                    left = end - pos
+                    while left:
+                        step = min(left, len(_ZEROS))
+                        self._sha.update(_ZEROS[:step])
+                        left -= step
+                self.bytes_read = end
+                return pos, end - pos
+        return None
+
     def drain(self) -> None:
         """Read what the consumer left unread, so the hash covers the whole file."""
         while self.read(CHUNK):
@@ -52,6 +75,50 @@ class HashingReader:
         if self._sha is None:
             raise ValueError("this reader was opened without hashing")
         return self._sha.hexdigest()
+
+
+_ZEROS = memoryview(bytes(CHUNK))
+#: Holes smaller than this are read like data; more than MAX_HOLES holes: the rest is read too.
+MIN_HOLE = 1024 * 1024
+MAX_HOLES = 4096
+
+
+def _sparse_holes(raw: BinaryIO) -> list[tuple[int, int]]:
+    """``[(start, end)]`` of the holes of ``raw`` of at least :data:`MIN_HOLE` bytes. The file
+    offset is put back where it was, so a buffered reader over it stays consistent."""
+    seek_data = getattr(os, "SEEK_DATA", None)
+    seek_hole = getattr(os, "SEEK_HOLE", None)
+    try:
+        fd = raw.fileno()
+    except (AttributeError, OSError, ValueError):
+        return []
+    if seek_data is None or seek_hole is None:
+        return []
+    holes: list[tuple[int, int]] = []
+    try:
+        size = os.fstat(fd).st_size
+        if size < 2 * MIN_HOLE:
+            return []
+        here = os.lseek(fd, 0, os.SEEK_CUR)
+    except OSError:
+        return []
+    try:
+        pos = 0
+        while pos < size and len(holes) < MAX_HOLES:
+            try:
+                data = os.lseek(fd, pos, seek_data)
+            except OSError:  # ENXIO: only a hole up to the end
+                data = size
+            if data - pos >= MIN_HOLE:
+                holes.append((pos, data))
+            if data >= size:
+                break
+            pos = os.lseek(fd, data, seek_hole)
+    except OSError:
+        pass
+    finally:
+        os.lseek(fd, here, os.SEEK_SET)
+    return holes
 
 
 @contextmanager

@@ -6,17 +6,28 @@ streamed in place. Every file is addressed by a picklable :class:`ArtifactRef` s
 can reopen it themselves.
 
 Hostile input is expected: symlink loops, unreadable folders, zip members with ``..`` or absolute
-names (zip slip), decompression bombs. Each problem is reported through the ``on_skip`` callback with
-the file's name and the scan goes on.
+names (zip slip), decompression bombs, duplicate or non-UTF-8 member names, FIFOs and devices named
+like logs (a FIFO swapped in during the scan is caught after opening: files are opened with
+``O_NONBLOCK`` and checked with ``fstat``). Each problem is reported through the ``on_skip`` callback
+with the file's name and the scan goes on.
+
+Archives inside the evidence (a ``.zip`` in a folder, a zip in a zip) are read in place too, down to
+:data:`MAX_ZIP_DEPTH` levels; a nested archive is copied into a temporary file outside the evidence
+(memory up to :data:`NESTED_IN_MEMORY`), deleted when the process ends. Disk images are recognised
+by their content and listed as not read (:mod:`extriage.evidence.images`).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import struct
+import tempfile
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -31,6 +42,12 @@ ZIP_MAX_RATIO = 400
 ZIP_MAX_MEMBER = 64 * 1024**3
 #: Zip archives with more entries than this are refused (entry-count bombs).
 ZIP_MAX_ENTRIES = 2_000_000
+#: How deep archives are read: the evidence zip (or a zip in the evidence folder) is level 1, a zip
+#: inside it level 2, one inside that level 3; an archive deeper than this is listed as not read.
+MAX_ZIP_DEPTH = 3
+#: A nested archive is copied out of its parent to be read (zip needs to seek): in memory up to this
+#: size, in an anonymous temporary file (outside the evidence, gone when the process ends) above it.
+NESTED_IN_MEMORY = 16 * 1024 * 1024
 
 SkipCallback = Callable[[str, str], None]
 
@@ -43,6 +60,11 @@ class EvidenceError(Exception):
 class SourceSpec:
     kind: SourceKind
     root: str  # absolute path of the directory, zip file or single file
+    #: For an archive inside an archive: the member names leading from ``root`` to it.
+    inner: tuple[str, ...] = ()
+    #: Where this archive sits in the evidence (posix, "" when it is the evidence itself): its members
+    #: are located as ``prefix/member`` (a KAPE collection zipped inside a share keeps its layout).
+    prefix: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +75,28 @@ class ArtifactRef:
     member: str
     size: int
     mtime: datetime | None = None
+    #: Zip members: position in the archive's directory (several members may carry the same name:
+    #: each copy is read), and which copy of its name this is (0 = the first).
+    index: int = -1
+    copy: int = 0
+    #: "FIFO (named pipe)", "device", "socket" for a non-regular file (never read), else "".
+    special: str = ""
 
     @property
     def name(self) -> str:
         return PurePosixPath(self.member).name
 
+    @property
+    def located(self) -> str:
+        """The posix path of the file in the evidence as a whole (archive path + member)."""
+        return f"{self.spec.prefix}/{self.member}" if self.spec.prefix else self.member
+
     def display(self) -> str:
-        """The path as shown to the user: the real file, or ``archive.zip!member``."""
+        """The path as shown to the user: the real file, or ``archive.zip!member`` (``!inner.zip!member``
+        for nested archives, `` [copy N]`` for the later copies of a duplicated member name)."""
         if self.spec.kind == "zip":
-            return f"{self.spec.root}!{self.member}"
+            chain = "".join(f"!{i}" for i in self.spec.inner)
+            return f"{self.spec.root}{chain}!{self.member}" + (f" [copy {self.copy + 1}]" if self.copy else "")
         if self.spec.kind == "file":
             return self.spec.root
         if os.sep == "/" and "//" not in self.member and "/./" not in f"/{self.member}/":
@@ -93,9 +128,9 @@ def open_source(path: str | os.PathLike[str]) -> SourceSpec:
         raise EvidenceError(f"The evidence path {p} is neither a folder nor a regular file.")
     if p.suffix.lower() == ".zip" or _looks_like_zip(p):
         try:
-            with zipfile.ZipFile(p) as zf:
+            with open_zip(root) as zf:
                 count = len(zf.infolist())
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise EvidenceError(f"The evidence file {p} is not a readable zip archive ({exc}).") from None
         if count > ZIP_MAX_ENTRIES:
             raise EvidenceError(f"The zip archive {p} holds {count:,} entries; refusing (entry-count bomb?).")
@@ -112,14 +147,17 @@ def _looks_like_zip(p: Path) -> bool:
 
 
 def iter_files(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
-    """Yield every regular file in the source, reporting what cannot be listed through ``on_skip``."""
+    """Yield every file in the source (archives inside it: their members too, see
+    :data:`MAX_ZIP_DEPTH`), reporting what cannot be listed through ``on_skip``. FIFOs, devices and
+    sockets are yielded with ``special`` set: opening them fails with a sentence, and they are listed
+    as not read."""
     if spec.kind == "file":
         st = os.stat(spec.root)
         yield ArtifactRef(spec, Path(spec.root).name, st.st_size, _mtime(st.st_mtime))
     elif spec.kind == "dir":
         yield from _walk_dir(spec, on_skip)
     else:
-        yield from _walk_zip(spec, on_skip)
+        yield from _walk_zip(spec, on_skip, 1)
 
 
 def _mtime(ts: float) -> datetime | None:
@@ -127,6 +165,21 @@ def _mtime(ts: float) -> datetime | None:
         return datetime.fromtimestamp(ts, tz=UTC)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def special_kind(mode: int) -> str:
+    """What a non-regular file is, in words ("" for a regular file)."""
+    if stat.S_ISREG(mode):
+        return ""
+    if stat.S_ISFIFO(mode):
+        return "FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISDIR(mode):
+        return "folder"
+    return "special file"
 
 
 def _walk_dir(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
@@ -164,15 +217,44 @@ def _walk_dir(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
                     subdirs.append(Path(entry.path))
                     continue
                 if not entry.is_file(follow_symlinks=True):
-                    if entry.is_symlink():
+                    if entry.is_symlink() and not os.path.exists(entry.path):
                         on_skip(entry.path, "broken or looping symbolic link")
+                        continue
+                    est = entry.stat(follow_symlinks=True)
+                    # a FIFO, device or socket: listed (and refused when opened), never read from
+                    yield ArtifactRef(spec, member, 0, _mtime(est.st_mtime), special=special_kind(est.st_mode))
                     continue
                 est = entry.stat(follow_symlinks=True)
             except OSError as exc:
                 on_skip(entry.path, f"cannot be read: {exc.strerror or exc}")
                 continue
-            yield ArtifactRef(spec, member, est.st_size, _mtime(est.st_mtime))
+            ref = ArtifactRef(spec, member, est.st_size, _mtime(est.st_mtime))
+            yield ref
+            if entry.name.lower().endswith(ZIP_SUFFIXES):
+                yield from _nested_zips(SourceSpec("zip", entry.path, (), member), on_skip, 1)
         stack.extend(reversed(subdirs))
+
+
+#: Names of files read as archives when they sit inside the evidence.
+ZIP_SUFFIXES = (".zip",)
+
+
+def _nested_zips(spec: SourceSpec, on_skip: SkipCallback, depth: int) -> Iterator[ArtifactRef]:
+    """The members of an archive found inside the evidence (the archive itself is listed as a file)."""
+    shown = display_of(spec)
+    if depth > MAX_ZIP_DEPTH:
+        on_skip(shown, f"archive nested more than {MAX_ZIP_DEPTH} levels deep; its members were not read "
+                       "(extract it outside the evidence and scan that folder)")
+        return
+    try:
+        yield from _walk_zip(spec, on_skip, depth)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
+        on_skip(shown, f"archive cannot be read ({exc}); its members were not read")
+
+
+def display_of(spec: SourceSpec) -> str:
+    """How an archive source is named to the user (``outer.zip!inner.zip``)."""
+    return spec.root + "".join(f"!{i}" for i in spec.inner)
 
 
 def _inside(root_real: str, path: str) -> bool:
@@ -188,6 +270,8 @@ def zip_member_problem(info: zipfile.ZipInfo) -> str | None:
         return "zip entry with a path-traversal name (zip slip); not read"
     if info.flag_bits & 0x1:
         return "encrypted zip entry; not read"
+    if getattr(info, "_bad_name", False):
+        return "zip entry whose name is not valid UTF-8 although the archive says it is; not read"
     if info.file_size > ZIP_MAX_MEMBER:
         return f"zip entry of {info.file_size:,} bytes exceeds the member size limit"
     if info.compress_size > 0 and info.file_size / info.compress_size > ZIP_MAX_RATIO and info.file_size > 10 * 1024**2:
@@ -196,20 +280,38 @@ def zip_member_problem(info: zipfile.ZipInfo) -> str | None:
     return None
 
 
-def _walk_zip(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
-    with zipfile.ZipFile(spec.root) as zf:
-        for info in zf.infolist():
-            if info.is_dir():
-                continue
-            problem = zip_member_problem(info)
-            if problem:
-                on_skip(f"{spec.root}!{info.filename}", problem)
-                continue
-            try:
-                mtime: datetime | None = datetime(*info.date_time, tzinfo=UTC)
-            except ValueError:
-                mtime = None
-            yield ArtifactRef(spec, info.filename, info.file_size, mtime)
+def _walk_zip(spec: SourceSpec, on_skip: SkipCallback, depth: int) -> Iterator[ArtifactRef]:
+    zf = _zip_for(spec)
+    infos = zf.infolist()
+    if len(infos) > ZIP_MAX_ENTRIES:
+        on_skip(display_of(spec), f"archive holds {len(infos):,} entries; not read (entry-count bomb?)")
+        return
+    copies: dict[str, int] = {}
+    for index, info in enumerate(infos):
+        if info.is_dir():
+            continue
+        copy = copies.get(info.filename, 0)
+        copies[info.filename] = copy + 1
+        problem = zip_member_problem(info)
+        if problem:
+            on_skip(f"{display_of(spec)}!{_safe_name(info)}" + (f" [copy {copy + 1}]" if copy else ""), problem)
+            continue
+        try:
+            mtime: datetime | None = datetime(*info.date_time, tzinfo=UTC)
+        except ValueError:
+            mtime = None
+        ref = ArtifactRef(spec, info.filename, info.file_size, mtime, index=index, copy=copy)
+        yield ref
+        if info.filename.lower().endswith(ZIP_SUFFIXES) and not copy:
+            yield from _nested_zips(SourceSpec("zip", spec.root, (*spec.inner, info.filename), ref.located),
+                                    on_skip, depth + 1)
+
+
+def _safe_name(info: zipfile.ZipInfo) -> str:
+    """A member name that can be printed and written anywhere (bytes that are not UTF-8 as ``\\xNN``)."""
+    if getattr(info, "_bad_name", False):
+        return info.filename.encode("cp437").decode("utf-8", "backslashreplace")
+    return info.filename
 
 
 class _BoundedZipReader:
@@ -242,33 +344,205 @@ class _BoundedZipReader:
         self.close()
 
 
-#: Open zip archives of this process, by (pid, path): parsing a large central directory costs
-#: milliseconds, so re-opening the archive for every member made zip scans ~10x slower. The pid in the
-#: key keeps forked workers from sharing a parent's file offset.
-_ZIPS: dict[tuple[int, str], zipfile.ZipFile] = {}
-_ZIPS_LOCK = threading.Lock()
+class _PatchedFile:
+    """A read-only view of an archive file with a few bytes replaced (see :func:`open_zip`)."""
+
+    def __init__(self, raw: BinaryIO, patches: dict[int, int]) -> None:
+        self._raw = raw
+        self._patches = patches
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def read(self, n: int = -1) -> bytes:
+        pos = self._raw.tell()
+        data = self._raw.read(n)
+        hits = [o for o in self._patches if pos <= o < pos + len(data)]
+        if not hits:
+            return data
+        buf = bytearray(data)
+        for o in hits:
+            buf[o - pos] = self._patches[o]
+        return bytes(buf)
+
+    def seekable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._raw.close()
 
 
-def _zip_for(root: str) -> zipfile.ZipFile:
-    key = (os.getpid(), root)
+def _bad_name_patches(fh: BinaryIO) -> dict[int, int] | None:
+    """Offsets of the central-directory flag bytes of entries that claim UTF-8 names but are not,
+    with bit 11 cleared, so :mod:`zipfile` lists them (as cp437) instead of refusing the archive."""
+    fh.seek(0, os.SEEK_END)
+    size = fh.tell()
+    tail_len = min(size, 65536 + 22)
+    fh.seek(size - tail_len)
+    tail = fh.read(tail_len)
+    eocd = tail.rfind(b"PK\x05\x06")
+    if eocd < 0 or eocd + 22 > len(tail):
+        return None
+    cd_size, cd_offset = struct.unpack("<II", tail[eocd + 12 : eocd + 20])
+    if cd_offset == 0xFFFFFFFF or cd_size == 0xFFFFFFFF:  # zip64: the locator points at the real record
+        loc = tail.rfind(b"PK\x06\x07", 0, eocd)
+        if loc < 0:
+            return None
+        (rec_at,) = struct.unpack("<Q", tail[loc + 8 : loc + 16])
+        fh.seek(rec_at)
+        rec = fh.read(56)
+        if rec[:4] != b"PK\x06\x06":
+            return None
+        cd_size, cd_offset = struct.unpack("<QQ", rec[40:56])
+    # an archive with data before it (self-extractor): the directory sits before its end record
+    eocd_abs = size - tail_len + eocd
+    concat = max(0, eocd_abs - cd_size - cd_offset) if cd_offset != 0xFFFFFFFF else 0
+    fh.seek(cd_offset + concat)
+    cd = fh.read(min(cd_size, 512 * 1024**2))
+    patches: dict[int, int] = {}
+    pos = 0
+    while pos + 46 <= len(cd) and cd[pos : pos + 4] == b"PK\x01\x02":
+        flags = struct.unpack("<H", cd[pos + 8 : pos + 10])[0]
+        n, m, k = struct.unpack("<HHH", cd[pos + 28 : pos + 34])
+        name = cd[pos + 46 : pos + 46 + n]
+        if flags & 0x800:
+            try:
+                name.decode("utf-8")
+            except UnicodeDecodeError:
+                patches[cd_offset + concat + pos + 9] = cd[pos + 9] & ~0x08
+        pos += 46 + n + m + k
+    return patches or None
+
+
+def open_zip(source: str | BinaryIO) -> zipfile.ZipFile:
+    """Open an archive read-only. Members whose names claim UTF-8 but are not stay in the listing
+    (flagged, not read) instead of making :mod:`zipfile` refuse the whole archive."""
+    fh: BinaryIO = safe_open(source) if isinstance(source, str) else source
+    try:
+        return zipfile.ZipFile(fh)
+    except UnicodeDecodeError:
+        patches = _bad_name_patches(fh)
+        if not patches:
+            raise
+        zf = zipfile.ZipFile(_PatchedFile(fh, patches))
+        for info in zf.infolist():
+            raw = info.filename.encode("cp437")
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                info._bad_name = True  # type: ignore[attr-defined]
+        return zf
+    except BaseException:
+        if isinstance(source, str):
+            fh.close()
+        raise
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def safe_open(path: str) -> BinaryIO:
+    """Open a regular file read-only, checked after opening: ``O_NONBLOCK`` keeps a FIFO (even one
+    swapped in after the listing) from blocking the open, and ``fstat`` on the opened descriptor
+    refuses anything that is not a regular file."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        kind = special_kind(st.st_mode)
+        if kind:
+            raise OSError(errno.EINVAL, f"not a regular file but a {kind}; not read")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+#: Open zip archives of this process, by (pid, path, nesting): parsing a large central directory
+#: costs milliseconds, so re-opening the archive for every member made zip scans ~10x slower. The
+#: pid in the key keeps forked workers from sharing a parent's file offset.
+_ZIPS: dict[tuple[int, str, tuple[str, ...]], zipfile.ZipFile] = {}
+_ZIPS_LOCK = threading.RLock()
+
+
+def _zip_for(spec: SourceSpec) -> zipfile.ZipFile:
+    key = (os.getpid(), spec.root, spec.inner)
     with _ZIPS_LOCK:
         zf = _ZIPS.get(key)
         if zf is None:
-            zf = _ZIPS[key] = zipfile.ZipFile(root)
+            if spec.inner:
+                zf = _open_nested(spec)
+            else:
+                zf = open_zip(spec.root)
+            _ZIPS[key] = zf
         return zf
+
+
+def _open_nested(spec: SourceSpec) -> zipfile.ZipFile:
+    parent = _zip_for(SourceSpec("zip", spec.root, spec.inner[:-1]))
+    info = parent.getinfo(spec.inner[-1])
+    problem = zip_member_problem(info)
+    if problem:
+        raise OSError(problem)
+    spool = tempfile.SpooledTemporaryFile(max_size=NESTED_IN_MEMORY)  # kept open with the archive
+    with parent.open(info, "r") as raw:
+        reader = _BoundedZipReader(raw, info.file_size, info.filename)  # type: ignore[arg-type]
+        while chunk := reader.read(1024 * 1024):
+            spool.write(chunk)
+    spool.seek(0)
+    return open_zip(spool)  # type: ignore[arg-type]
 
 
 def open_artifact(ref: ArtifactRef) -> BinaryIO:
     """Open an artifact for reading, read-only. Callers must close it (use ``with``)."""
     if ref.spec.kind == "dir":
         # os.path.join + open: a pathlib Path per file cost more than reading a small log
-        return open(os.path.join(ref.spec.root, ref.member), "rb")
+        return safe_open(os.path.join(ref.spec.root, ref.member))
     if ref.spec.kind == "file":
-        return Path(ref.spec.root).open("rb")
-    zf = _zip_for(ref.spec.root)
-    info = zf.getinfo(ref.member)
+        return safe_open(ref.spec.root)
+    zf = _zip_for(ref.spec)
+    infos = zf.infolist()
+    info = infos[ref.index] if 0 <= ref.index < len(infos) and infos[ref.index].filename == ref.member \
+        else zf.getinfo(ref.member)
     problem = zip_member_problem(info)
     if problem:
         raise OSError(problem)
     raw = zf.open(info, "r")  # members share the archive's file safely (zipfile locks each read)
     return _BoundedZipReader(raw, info.file_size, ref.member)  # type: ignore[arg-type,return-value]
+
+
+def materialise(ref: ArtifactRef, limit: int) -> tuple[str, bool]:
+    """A real file path holding ``ref``'s bytes for readers that need one (an ``.evtx`` parser seeks):
+    the file itself for a folder source, else a copy streamed into a temporary file outside the
+    evidence (at most ``limit`` bytes). Returns ``(path, temporary)``; the caller deletes a
+    temporary copy when done (see :func:`real_file`)."""
+    if ref.spec.kind == "dir":
+        return os.path.join(ref.spec.root, ref.member), False
+    if ref.spec.kind == "file":
+        return ref.spec.root, False
+    if ref.size > limit:
+        raise OSError(errno.EFBIG, f"{ref.size:,} bytes inside an archive exceeds the {limit:,}-byte limit for copies")
+    fd, tmp = tempfile.mkstemp(prefix="extriage-", suffix="-" + ref.name[-40:].replace(os.sep, "_"))
+    try:
+        with os.fdopen(fd, "wb") as out, open_artifact(ref) as src:
+            while chunk := src.read(4 * 1024 * 1024):
+                out.write(chunk)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp, True
+
+
+@contextmanager
+def real_file(ref: ArtifactRef, limit: int = ZIP_MAX_MEMBER) -> Iterator[str]:
+    """``with real_file(ref) as path``: a real, seekable file of the artifact (see
+    :func:`materialise`), a temporary copy removed on exit; memory stays bounded."""
+    path, temporary = materialise(ref, limit)
+    try:
+        yield path
+    finally:
+        if temporary:
+            with suppress(OSError):
+                os.unlink(path)

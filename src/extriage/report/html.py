@@ -26,7 +26,13 @@ import markupsafe
 from extriage import __version__, outputs
 from extriage.findings import Finding, ScanResult, Verdict, iso
 from extriage.report.chart import Chart, build_chart
-from extriage.report.summary import TLP_MEANING, VERDICT_HEADLINE, summary_paragraph, when
+from extriage.report.summary import (
+    TLP_MEANING,
+    VERDICT_HEADLINE,
+    ransomware_sentence,
+    summary_paragraph,
+    when,
+)
 from extriage.response.facts import Facts, derive_facts, flatten
 from extriage.response.plan import ResponsePlan, build_plan
 from extriage.safetext import visible_format, visible_format_json
@@ -54,6 +60,7 @@ class ServerView:
     other_extras: list[tuple[str, list[tuple[str, str]]]]
     waves: list[tuple[str, str]]
     rank: int  # fleet table order: worst verdict first
+    ransomware_text: str = ""
 
 
 def _asset(name: str) -> str:
@@ -151,7 +158,8 @@ def _finding_row(f: Finding) -> dict[str, Any]:
     }
 
 
-VERDICT_RANK = {Verdict.COMPROMISED: 0, Verdict.ATTEMPTED: 1, Verdict.ERROR: 2, Verdict.NO_EVIDENCE: 3}
+VERDICT_RANK = {Verdict.COMPROMISED: 0, Verdict.ATTEMPTED: 1, Verdict.ERROR: 2, Verdict.INCONCLUSIVE: 2,
+                Verdict.NO_EVIDENCE: 3}
 #: Per-wave verdicts in attack order (the result stores them alphabetically).
 WAVE_ORDER = ("proxylogon", "proxyshell", "proxynotshell", "proxytoken", "post-exploitation", "other")
 
@@ -183,6 +191,7 @@ def _server_view(i: int, r: ScanResult) -> ServerView:
         other_extras=other,
         waves=_waves(r),
         rank=VERDICT_RANK.get(r.verdict, len(VERDICT_RANK)),
+        ransomware_text=ransomware_sentence(facts) if facts.ransomware else "",
     )
 
 

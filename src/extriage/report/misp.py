@@ -3,7 +3,9 @@ MISP with "Add event from JSON" or load it with ``MISPEvent.load_file``.
 
 Attributes for attacker IPs, user agents and URL paths; a ``file`` object per web shell / dropped
 file (path, name, SHA-256); the CVEs as ``vulnerability`` attributes; TLP and ATT&CK as tags.
-Internal addresses and victim names are left out, as in the STIX export.
+Only attacker evidence is actionable (``to_ids``): scanner addresses and user agents are kept with
+``to_ids: false``, a comment and an ``extriage:role`` tag saying so; our own probe, internal addresses
+and victim names are left out, as in the STIX export.
 """
 
 from __future__ import annotations
@@ -18,18 +20,20 @@ from extriage import outputs
 from extriage.findings import Outcome, ScanResult, Verdict
 from extriage.report.indicators import collect_indicators
 from extriage.report.redact import is_internal_ip
-from extriage.response.facts import server_name
+from extriage.response.facts import file_identity, server_name
+from extriage.response.roles import ATTACKER_OUTCOMES, Role
 from extriage.safetext import surrogates_as_escapes
 
 #: MISP threat levels: 1 high, 2 medium, 3 low, 4 undefined.
-_THREAT = {Verdict.COMPROMISED: 1, Verdict.ATTEMPTED: 2, Verdict.NO_EVIDENCE: 3, Verdict.ERROR: 4}
+_THREAT = {Verdict.COMPROMISED: 1, Verdict.ATTEMPTED: 2, Verdict.NO_EVIDENCE: 3, Verdict.INCONCLUSIVE: 4,
+           Verdict.ERROR: 4}
 
 
 def build_event(results: list[ScanResult], tlp: str = "amber") -> MISPEvent:
     event = MISPEvent()
     names = ", ".join(f"{server_name(r)} ({r.verdict.value})" for r in results)
     event.info = f"Exchange compromise triage (extriage): {names}"
-    worst = min((_THREAT[r.verdict] for r in results), default=4)
+    worst = min((_THREAT.get(r.verdict, 4) for r in results), default=4)
     event.threat_level_id = worst
     event.analysis = 1  # ongoing
     event.distribution = 0  # your organisation only, until the sharer decides otherwise
@@ -39,9 +43,12 @@ def build_event(results: list[ScanResult], tlp: str = "amber") -> MISPEvent:
         event.add_tag(f"mitre-attack:{t}")
     rows = collect_indicators(results)
     for row in rows:
-        comment = row.context()[:1000]
+        if row.role not in (Role.ATTACKER, Role.SCANNER):
+            continue  # our own probe, internal addresses, context: they name us, not the attacker
+        comment = (row.context() if row.actionable else f"{row.role_note()} — {row.context()}")[:1000]
         first = row.first_seen
         last = row.last_seen
+        attr = None
         if row.type == "ip":
             try:
                 ipaddress.ip_address(row.value)
@@ -49,34 +56,40 @@ def build_event(results: list[ScanResult], tlp: str = "amber") -> MISPEvent:
                 continue
             if is_internal_ip(row.value):
                 continue
-            event.add_attribute("ip-src", row.value, comment=comment, to_ids=True, first_seen=first, last_seen=last)
+            attr = event.add_attribute("ip-src", row.value, comment=comment, to_ids=row.actionable, first_seen=first, last_seen=last)
         elif row.type == "user-agent":
-            event.add_attribute("user-agent", row.value, comment=comment, to_ids=False, first_seen=first, last_seen=last)
-        elif row.type == "url-path":
-            event.add_attribute("uri", row.value, comment=comment, to_ids=False, first_seen=first, last_seen=last)
-    # One file object per file path (with its hash when the finding has exactly the pairing).
+            attr = event.add_attribute("user-agent", row.value, comment=comment, to_ids=False, first_seen=first, last_seen=last)
+        elif row.type == "url-path" and row.actionable:
+            attr = event.add_attribute("uri", row.value, comment=comment, to_ids=False, first_seen=first, last_seen=last)
+        for a in attr if isinstance(attr, list) else [attr] if attr is not None else []:
+            a.add_tag(f'extriage:role="{row.role.value}"')
+    # One file object per file the attacker placed (web shells, files read and hashed), whatever path
+    # form named it; a process image an event names (cmd.exe) is context, not a file object.
     files: dict[str, MISPObject] = {}
     for r in results:
         for f in r.findings:
+            if f.outcome not in ATTACKER_OUTCOMES or not (f.outcome is Outcome.WEBSHELL or f.indicators.hashes):
+                continue
             ind = f.indicators
             for i, path in enumerate(ind.paths):
-                if path in files:
+                key = file_identity(path)
+                if key in files:
                     continue
                 obj = MISPObject("file", standalone=False)
                 norm = path.replace("/", "\\")
-                obj.add_attribute("filename", norm.rpartition("\\")[2] or norm)
-                obj.add_attribute("path", norm)
+                obj.add_attribute("filename", norm.rpartition("\\")[2] or norm, to_ids=False)
+                obj.add_attribute("path", norm, to_ids=False)
                 sha = ind.hashes[i] if i < len(ind.hashes) else (ind.hashes[0] if len(ind.hashes) == 1 else "")
                 if sha:
                     obj.add_attribute("sha256", sha.lower(), to_ids=True)
                 obj.comment = f"{f.title} ({f.outcome.value}, {server_name(r)} {f.id})"[:1000]
-                files[path] = obj
+                files[key] = obj
             for sha in ind.hashes:
-                if not ind.paths and sha not in files:
+                if not ind.paths and sha.lower() not in files:
                     obj = MISPObject("file", standalone=False)
                     obj.add_attribute("sha256", sha.lower(), to_ids=True)
                     obj.comment = f"{f.title} ({server_name(r)} {f.id})"[:1000]
-                    files[sha] = obj
+                    files[sha.lower()] = obj
     for obj in files.values():
         event.add_object(obj)
     # CVEs the activity involved; "this build is open to …" notes (INFO) describe the victim, not the attack

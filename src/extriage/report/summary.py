@@ -12,6 +12,7 @@ VERDICT_HEADLINE = {
     Verdict.COMPROMISED: "COMPROMISED — evidence that an attack succeeded",
     Verdict.ATTEMPTED: "ATTEMPTED — exploit attempts, no sign of success",
     Verdict.NO_EVIDENCE: "NO EVIDENCE — nothing found in what was read",
+    Verdict.INCONCLUSIVE: "INCONCLUSIVE — the evidence read cannot show whether it was exploited",
     Verdict.ERROR: "ERROR — the scan could not reach a verdict",
 }
 
@@ -54,6 +55,20 @@ def coverage_sentence(result: ScanResult, detailed: bool = True) -> str:
     return read + tail
 
 
+def ransomware_sentence(facts: Facts) -> str:
+    """One sentence on ransomware traces (files with ATT&CK T1486 findings)."""
+    notes = [t for t in facts.ransomware if t.kind == "note"]
+    encrypted = len(facts.ransomware) - len(notes)
+    parts = []
+    if encrypted:
+        parts.append(f"{encrypted} file(s) encrypted")
+    if notes:
+        parts.append(f"{len(notes)} ransom note(s) left")
+    first = min((t.first_seen for t in facts.ransomware if t.first_seen), default=None)
+    since = f", first at {when(first)}" if first else ""
+    return f"RANSOMWARE ran on this server: {' and '.join(parts)}{since}."
+
+
 def summary_paragraph(result: ScanResult, facts: Facts) -> str:
     reason = result.verdict_reason.strip().rstrip(".")
     sentences: list[str] = []
@@ -65,6 +80,8 @@ def summary_paragraph(result: ScanResult, facts: Facts) -> str:
         sentences.append(
             "No evidence of exploitation was found in the evidence that was read — this covers only the files and the time span listed below."
         )
+    elif result.verdict is Verdict.INCONCLUSIVE:
+        sentences.append(f"The scan could not decide — this is not an all-clear{': ' + reason if reason else ''}.")
     else:
         sentences.append(f"The scan could not reach a verdict{': ' + reason if reason else ''}.")
     counted = {o: sum(1 for f in result.findings if f.outcome is o) for o in Outcome}
@@ -78,6 +95,8 @@ def summary_paragraph(result: ScanResult, facts: Facts) -> str:
         )
     if facts.webshells:
         sentences.append(f"{len(facts.webshells)} web shell file(s) found.")
+    if facts.ransomware:
+        sentences.append(ransomware_sentence(facts))
     if facts.patch is not None:
         vuln = facts.patch.vulnerable()
         more = f" and {len(vuln) - 6} more" if len(vuln) > 6 else ""  # never drop open CVEs silently

@@ -17,6 +17,7 @@ _VERDICT_STYLE = {
     Verdict.COMPROMISED: "bold white on red",
     Verdict.ATTEMPTED: "bold black on yellow",
     Verdict.NO_EVIDENCE: "bold white on green",
+    Verdict.INCONCLUSIVE: "bold white on magenta",
     Verdict.ERROR: "bold white on magenta",
 }
 _OUTCOME_STYLE = {

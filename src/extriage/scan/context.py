@@ -81,6 +81,8 @@ class ScanContext:
         self._hashed: dict[str, int] = {}  # display path -> index in result.files
         self.shared: dict[str, Any] = {}  # facts stages leave for later stages (documented by the writer)
         self._pool: cf.ProcessPoolExecutor | None = None
+        self._skip_keys: set[tuple[str, str]] = set()  # (path, reason) of coverage.skipped: no duplicates
+        self._skip_synced = 0  # how many entries of coverage.skipped are in _skip_keys
 
     # -- results -----------------------------------------------------------------------------
     def add_finding(self, finding: Finding) -> None:
@@ -90,10 +92,15 @@ class ScanContext:
         self.result.timeline.append(event)
 
     def skip(self, path: str, reason: str, partial: bool = False) -> None:
-        for s in self.result.coverage.skipped:
-            if s.path == path and s.reason == reason:
-                return
-        self.result.coverage.skipped.append(SkippedFile(path, reason, partial))
+        skipped = self.result.coverage.skipped
+        if self._skip_synced < len(skipped):  # entries appended directly (inventory, merges)
+            self._skip_keys.update((s.path, s.reason) for s in skipped[self._skip_synced :])
+            self._skip_synced = len(skipped)
+        if (path, reason) in self._skip_keys:
+            return
+        self._skip_keys.add((path, reason))
+        skipped.append(SkippedFile(path, reason, partial))
+        self._skip_synced = len(skipped)
 
     def record_file(self, path: str, sha256: str, size: int, mtime: datetime | None = None) -> None:
         """Record the SHA-256 of a file that was read (once per file, whatever reads it)."""

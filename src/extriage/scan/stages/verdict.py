@@ -1,11 +1,21 @@
-"""Stage ``verdict`` (phase 90): per-wave and overall verdict, reason sentence, coverage warnings."""
+"""Stage ``verdict`` (phase 90): the files no stage read, per-wave and overall verdict, reason sentence,
+coverage warnings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extriage.detections.verdict import coverage_warnings, decide, load_waves, wave_verdicts
-from extriage.findings import Verdict
+from extriage.detections.verdict import (
+    assess_waves,
+    coverage_warnings,
+    decide,
+    load_waves,
+    unreadable_evidence,
+    wave_verdict,
+    wave_verdicts,
+)
+from extriage.evidence.unread import unread_reason
+from extriage.findings import SkippedFile, Verdict
 from extriage.scan.context import ScanContext
 
 
@@ -16,16 +26,37 @@ class VerdictStage:
 
     def run(self, ctx: ScanContext) -> None:
         result = ctx.result
+        list_unread(ctx)
         waves = load_waves()
+        windows = ctx.options.exploitation_windows or None
         explained = frozenset(ctx.shared.get("missing_families_explained", ()))
         found = wave_verdicts(result.findings)
-        seen = frozenset(wid for wid, v in found.items() if v != Verdict.NO_EVIDENCE)
-        for w in coverage_warnings(result.coverage, waves, ctx.options.exploitation_windows or None, explained, seen):
+        seen = frozenset(wid for wid, v in found.items() if v in (Verdict.ATTEMPTED, Verdict.COMPROMISED))
+        for w in coverage_warnings(result.coverage, waves, windows, explained, seen):
             result.coverage.warn(w)
-        per_wave = {wid: Verdict.NO_EVIDENCE for wid in waves}
-        per_wave.update(found)
+        assessed = assess_waves(result, waves, windows)
+        blocked = bool(result.extras.get("stage_errors")) or bool(unreadable_evidence(result.coverage))
+        per_wave = dict(found)
+        for wid, a in assessed.items():
+            a["verdict"] = wave_verdict(found.get(wid), a, blocked).value
+            per_wave[wid] = Verdict(a["verdict"])
+        result.coverage.waves = assessed
         result.waves = dict(sorted(per_wave.items()))
-        result.verdict, result.verdict_reason = decide(result)
+        result.verdict, result.verdict_reason = decide(result, waves, windows)
+
+
+def list_unread(ctx: ScanContext) -> None:
+    """Name every file of the evidence that no stage read nor listed, with why: nothing found is only
+    a claim about what was read."""
+    read = {r.path for r in ctx.result.files}
+    read.update(ctx.inventory.archives)  # read member by member
+    listed = {s.path for s in ctx.result.coverage.skipped}
+    for f in ctx.inventory.files:
+        shown = f.display()
+        if shown in read or shown in listed:
+            continue
+        reason, relevant = unread_reason(f)
+        ctx.result.coverage.skipped.append(SkippedFile(shown, reason, relevant=relevant))
 
 
 STAGES = [VerdictStage()]
