@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
-import io
 import itertools
 from array import array
 from collections.abc import Iterator
@@ -43,7 +42,7 @@ from extriage.detections.events.collect import (
 from extriage.detections.events.engine import RuleError, RuleSet, load_rules
 from extriage.evidence.locate import LocatedFile
 from extriage.evidence.reading import read_artifact, sha256_of
-from extriage.evidence.source import open_artifact
+from extriage.evidence.source import open_artifact, real_file
 from extriage.findings import (
     AttackStory,
     Confidence,
@@ -80,8 +79,8 @@ NOT_EVENT_RECORDS = {
     "not read as an event export",
 }
 _NOT_EXPORT_FOLDERS = ("/logging/", "/clientaccess/", "/frontend/", "/inetpub/logs/", "/node_modules/", "/winsxs/")
-#: An .evtx inside a zip is read into memory (the parser needs to seek); larger ones are skipped.
-ZIP_EVTX_MAX = 1024**3
+#: An .evtx inside a zip is copied to a temporary file (the parser needs to seek); larger ones are skipped.
+ZIP_EVTX_MAX = 16 * 1024**3
 #: Computer names listed per channel and for the whole collection (``extras.events.computers``).
 MAX_COMPUTERS = 100
 #: Sniffing reads at most this much of each candidate export in the main process.
@@ -201,19 +200,16 @@ def _read_evtx(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> No
     stats = EvtxStats()
     try:
         if f.ref.spec.kind == "zip":
-            if f.ref.size > ZIP_EVTX_MAX:
-                outcome.skipped.append(
-                    SkippedFile(
-                        display,
-                        f"EVTX file of {f.ref.size:,} bytes inside a zip is too large to read in memory; extract it and scan the folder",
-                    )
-                )
-                return
-            with open_artifact(f.ref) as fh:
-                data = fh.read()
-            outcome.sha256 = hashlib.sha256(data).hexdigest()
-            for rec in iter_evtx(io.BytesIO(data), len(data), display, stats):
-                coll.feed(rec)
+            # the parser seeks: an .evtx inside an archive is streamed into a temporary file outside the
+            # evidence (deleted after), never read whole into memory (area "evidence")
+            with real_file(f.ref, ZIP_EVTX_MAX) as real, open(real, "rb") as fh:
+                digest = hashlib.sha256()
+                while chunk := fh.read(4 * 1024 * 1024):
+                    digest.update(chunk)
+                outcome.sha256 = digest.hexdigest()
+                fh.seek(0)
+                for rec in iter_evtx(fh, f.ref.size, display, stats, path=real):
+                    coll.feed(rec)
         else:
             outcome.sha256 = sha256_of(f.ref)
             real = f.ref.spec.root if f.ref.spec.kind == "file" else str(Path(f.ref.spec.root) / f.ref.member)
