@@ -53,7 +53,7 @@ def test_proxyshell_chain_joins_events_file_and_shell_requests(scans: dict[str, 
     attacker, operator = ps["attacker_ips"]  # type: ignore[misc]
     story = next(s for s in result.stories if s.wave == "proxyshell" and attacker in s.client_ips)
     titles = " | ".join(s.title for s in story.steps)
-    for step in ("/mapi/nspi", "EWS", "remote PowerShell", "Mailbox Import Export", "PST-encoded web shell written"):
+    for step in ("/mapi (emsmdb/nspi)", "EWS", "remote PowerShell", "Mailbox Import Export", "PST-encoded web shell written"):
         assert step in titles, titles
     # the back-end view (computer account, no client address) joined the attacker's story
     by_id = {f.id: f for f in result.findings}

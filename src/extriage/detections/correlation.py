@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import functools
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -15,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from extriage.detections.linkkeys import describe, link_keys
 from extriage.detections.logrules import YAML_SAFE_LOADER
 from extriage.findings import AttackStory, Finding, Outcome, StoryStep
 
@@ -46,8 +48,39 @@ class Chain:
 
 
 @dataclass(slots=True)
+class Proof:
+    """A later line that proves earlier steps succeeded although their own lines cannot tell
+    (no status column, or a status that is not a failure): see ``chains/proofs.yml``."""
+
+    id: str
+    wave: str
+    rule_id: str  # the finding made when no earlier step is there to be proven
+    title: str
+    description: str
+    proven_by: list[str]  # "RULE-ID/case-id" patterns of the proving findings
+    token_fields: list[str]
+    token: re.Pattern[str]  # group "token": the value that proves it (e.g. the session canary)
+    proves: list[str]  # patterns of the earlier steps it proves
+    status_fields: list[str]
+    max_gap: timedelta = timedelta(hours=24)
+    cves: list[str] = field(default_factory=list)
+
+    def is_proof(self, finding: Finding) -> bool:
+        return _matches(finding, self.proven_by)
+
+    def proves_finding(self, finding: Finding) -> bool:
+        return _matches(finding, self.proves)
+
+
+def _matches(finding: Finding, patterns: list[str]) -> bool:
+    key = f"{finding.rule_id}/{case_of(finding)}"
+    return any(fnmatch.fnmatchcase(key, p) for p in patterns)
+
+
+@dataclass(slots=True)
 class Knowledge:
     chains: list[Chain] = field(default_factory=list)
+    proofs: list[Proof] = field(default_factory=list)
     path_to_url: list[tuple[str, str]] = field(default_factory=list)
     shell_extensions: tuple[str, ...] = ()
 
@@ -79,11 +112,33 @@ def parse_knowledge(docs: list[tuple[str, str]]) -> Knowledge:
                 )
             except (KeyError, TypeError, ValueError) as exc:
                 raise ChainError(f"{name}: chain {raw.get('id', '?') if isinstance(raw, dict) else '?'}: missing or bad {exc}") from None
+        for raw in doc.get("proofs") or []:
+            k.proofs.append(_parse_proof(raw, name))
         for entry in doc.get("path_to_url") or []:
             k.path_to_url.append((str(entry["folder"]).lower(), str(entry["url"]).lower()))
         exts.extend(str(e).lower() for e in doc.get("shell_extensions") or [])
     k.shell_extensions = tuple(dict.fromkeys(exts))
     return k
+
+
+def _parse_proof(raw: Any, name: str) -> Proof:
+    where = f"{name}: proof {raw.get('id', '?') if isinstance(raw, dict) else '?'}"
+    try:
+        token = raw["token"]
+        rx = re.compile(str(token["re"]), re.IGNORECASE)
+        if "token" not in rx.groupindex:
+            raise ChainError(f"{where}: token.re needs a (?P<token>...) group")
+        return Proof(
+            id=str(raw["id"]), wave=str(raw["wave"]), rule_id=str(raw["rule_id"]), title=str(raw["title"]),
+            description=" ".join(str(raw.get("description", "")).split()),
+            proven_by=[str(p) for p in raw["proven_by"]], token_fields=[str(f) for f in token["fields"]],
+            token=rx, proves=[str(p) for p in raw["proves"]],
+            status_fields=[str(f) for f in raw.get("status_fields") or []],
+            max_gap=timedelta(hours=float(raw.get("max_gap_hours", 24))),
+            cves=[str(c) for c in raw.get("cves") or []],
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, re.error) as exc:
+        raise ChainError(f"{where}: missing or bad {exc}") from None
 
 
 @functools.lru_cache(maxsize=1)
@@ -128,13 +183,51 @@ def _ips(f: Finding) -> list[str]:
     return [ip for ip in f.indicators.client_ips if ip]
 
 
+@dataclass(slots=True)
+class _Cluster:
+    """The findings of one attack story while it is being built."""
+
+    ips: list[str]
+    keys: set[str] = field(default_factory=set)
+    items: list[tuple[ChainStep, Finding]] = field(default_factory=list)
+    first: datetime | None = None
+    last: datetime | None = None
+    linked_by: set[str] = field(default_factory=set)  # keys that joined addressless steps
+
+    def add(self, step: ChainStep, f: Finding, keys: set[str]) -> None:
+        self.items.append((step, f))
+        self.keys |= keys
+        for ts in (f.first_seen, f.last_seen):
+            if ts is not None:
+                self.first = ts if self.first is None or ts < self.first else self.first
+                self.last = ts if self.last is None or ts > self.last else self.last
+
+    def distance(self, ts: datetime | None) -> timedelta:
+        """How far ``ts`` lies from this story's span (zero inside it; unknown times are far)."""
+        if ts is None or self.first is None or self.last is None:
+            return timedelta.max
+        if ts < self.first:
+            return self.first - ts
+        if ts > self.last:
+            return ts - self.last
+        return timedelta()
+
+
 def build_stories(findings: list[Finding], knowledge: Knowledge | None = None) -> list[AttackStory]:
-    """One story per (chain, client IP) from the findings that are chain steps (scanner hits excluded)."""
+    """One story per attack and chain from the findings that are chain steps (scanner/info excluded).
+
+    Steps with a client address are grouped by it. A step without one (quoted or stripped logs, logs
+    behind a load balancer, events, files, back-end lines) joins the story that shares a link key
+    with it (:mod:`extriage.detections.linkkeys`: back-end target, X-BEResource value, session
+    canary, X-Rps-CAT token, mailbox) within the chain's gap, else the story closest in time within
+    that gap, else starts its own; a step without a time joins the story it shares a key with, else
+    the chain's main story.
+    """
     k = knowledge or load_knowledge()
     stories: list[AttackStory] = []
     for chain in k.chains:
-        by_ip: dict[str, list[tuple[ChainStep, Finding]]] = {}
-        orphans: list[tuple[ChainStep, Finding]] = []
+        by_ip: dict[str, _Cluster] = {}
+        orphans: list[tuple[ChainStep, Finding, set[str]]] = []
         for f in findings:
             if f.outcome in (Outcome.SCANNER, Outcome.INFO):
                 continue
@@ -142,36 +235,54 @@ def build_stories(findings: list[Finding], knowledge: Knowledge | None = None) -
             if step is None:
                 continue
             ips = _ips(f)
-            if not ips:
-                orphans.append((step, f))
-            for ip in ips[:1]:
-                by_ip.setdefault(ip, []).append((step, f))
-        for ip, items in by_ip.items():
-            stories.append(_story(chain, [ip], items))
-        for step, f in orphans:
-            best = _closest(stories, chain, f.first_seen)
-            if best is not None and f.first_seen is not None and best.first_seen is not None and \
-                    abs(f.first_seen - best.first_seen) <= chain.max_gap + (best.last_seen - best.first_seen if best.last_seen else timedelta()):
-                _add_step(best, step, f)
+            if ips:
+                by_ip.setdefault(ips[0], _Cluster([ips[0]])).add(step, f, link_keys(f))
             else:
-                stories.append(_story(chain, [], [(step, f)]))
+                orphans.append((step, f, link_keys(f)))
+        clusters = list(by_ip.values())
+        orphans.sort(key=lambda o: (o[1].first_seen is None, o[1].first_seen or _FAR, o[1].id))
+        for step, f, keys in orphans:
+            target = _join(clusters, chain, f.first_seen, keys)
+            if target is None:
+                target = _Cluster([])
+                clusters.append(target)
+            elif keys & target.keys:
+                target.linked_by |= keys & target.keys
+            target.add(step, f, keys)
+        stories.extend(_story(chain, c) for c in clusters)
     for s in stories:
         s.steps.sort(key=lambda st: (st.timestamp or _FAR, st.title))
     stories.sort(key=lambda s: (0 if s.outcome == Outcome.SUCCESS else 1, s.first_seen or _FAR))
     return stories
 
 
-def _closest(stories: list[AttackStory], chain: Chain, ts: datetime | None) -> AttackStory | None:
-    cands = [s for s in stories if s.wave == chain.wave and s.client_ips and s.first_seen is not None]
-    if not cands or ts is None:
+def _join(clusters: list[_Cluster], chain: Chain, ts: datetime | None, keys: set[str]) -> _Cluster | None:
+    """The story an addressless step joins (see :func:`build_stories`), or None for a new one."""
+    if not clusters:
         return None
-    return min(cands, key=lambda s: abs((s.first_seen or ts) - ts))
+    shared = [c for c in clusters if keys & c.keys and (ts is None or c.distance(ts) <= chain.max_gap)]
+    if shared:  # the strongest tie: most keys in common, then closest in time
+        return min(shared, key=lambda c: (-len(keys & c.keys), c.distance(ts)))
+    if ts is None:  # no time and no shared key: the chain's main story (the one that got furthest)
+        return max(clusters, key=lambda c: (_reached(c), -(c.first or _FAR).timestamp()))
+    near = [c for c in clusters if c.distance(ts) <= chain.max_gap]
+    if not near:
+        return None
+    return min(near, key=lambda c: (c.distance(ts), 0 if c.ips else 1))
 
 
-def _story(chain: Chain, ips: list[str], items: list[tuple[ChainStep, Finding]]) -> AttackStory:
-    who = f" from {ips[0]}" if ips else ""
-    story = AttackStory(wave=chain.wave, title=f"{chain.title}{who}", client_ips=list(ips))
-    for step, f in items:
+def _reached(c: _Cluster) -> int:
+    return sum(1 for _, f in c.items if f.outcome in (Outcome.SUCCESS, Outcome.WEBSHELL))
+
+
+def _story(chain: Chain, c: _Cluster) -> AttackStory:
+    if c.ips:
+        who = f" from {c.ips[0]}"
+    else:
+        how = describe(c.linked_by) or describe(c.keys)
+        who = " (no client address logged" + (f"; steps linked by {how})" if how else ")")
+    story = AttackStory(wave=chain.wave, title=f"{chain.title}{who}", client_ips=list(c.ips))
+    for step, f in c.items:
         _add_step(story, step, f)
     return story
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from extriage.detections.correlation import build_stories, load_knowledge, path_to_url, url_to_path_tails
 from extriage.detections.loglines import MAX_EVIDENCE, cap_raw
+from extriage.detections.proofs import apply_proofs
 from extriage.evidence.locate import LocatedFile
 from extriage.findings import (
     Confidence,
@@ -49,6 +50,9 @@ class CorrelateStage:
     phase: int = 50
 
     def run(self, ctx: ScanContext) -> None:
+        # success proven by later lines first: the pivots below follow the addresses of successes
+        for f in apply_proofs(ctx.result.findings, load_knowledge()):
+            ctx.add_finding(f)
         _link_events(ctx)
         publish_pivots(ctx, ctx.result.findings)
         _pivot(ctx)
