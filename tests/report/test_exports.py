@@ -262,7 +262,9 @@ def test_loopback_is_never_an_indicator() -> None:
     f = Finding("EVT-SHARE-WEBSHELL-WRITE", "share write", Severity.CRITICAL, Confidence.HIGH, Outcome.WEBSHELL,
                 indicators=Indicators(client_ips=["127.0.0.1", "::1", "0.0.0.0", "161.35.45.41"]), id="F0001")
     rows = collect_indicators([ScanResult(evidence_path="x", findings=[f])])
-    assert [r.value for r in rows if r.type == "ip"] == ["161.35.45.41"]
+    assert [r.value for r in rows if r.type == "ip" and r.actionable] == ["161.35.45.41"]
+    assert {r.value: r.role.value for r in rows if r.type == "ip" and not r.actionable} == {
+        "127.0.0.1": "internal", "::1": "internal", "0.0.0.0": "internal"}
 
 
 def test_markdown_carries_the_mitigation_state() -> None:

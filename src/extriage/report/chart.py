@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from extriage.findings import ScanResult, utc
-from extriage.response.facts import Facts
+from extriage.findings import Outcome, ScanResult, utc
+from extriage.response.facts import RANSOMWARE_TECHNIQUE, Facts
 
 MAX_BARS = 24 * 90
 WIDTH = 1000.0
@@ -36,7 +36,7 @@ class Bar:
 @dataclass(slots=True)
 class Mark:
     x: float
-    kind: str  # "webshell", "first", "last"
+    kind: str  # "webshell", "ransomware", "file" (another attacker file), "first", "last"
     label: str
 
 
@@ -106,6 +106,21 @@ def _per_family(value: Any) -> tuple[Any, str]:
         preferred = sorted(value, key=lambda k: (k != "iis", -sum(int(x) for x in value[k].values() if isinstance(x, (int, float)))))
         return value[preferred[0]], preferred[0]
     return value, ""
+
+
+#: File marks from least to most telling: another attacker file (a dump, a tool), a web shell, ransomware.
+_MARK_ORDER = ("file", "webshell", "ransomware")
+
+
+def _file_kinds(result: ScanResult) -> dict[str, str]:
+    """Finding id -> the mark its file writes get: ransomware (ATT&CK T1486), web shell, other file."""
+    out: dict[str, str] = {}
+    for f in result.findings:
+        if any(t.upper().startswith(RANSOMWARE_TECHNIQUE) for t in f.attack):
+            out[f.id] = "ransomware"
+        elif f.outcome is Outcome.WEBSHELL:
+            out[f.id] = "webshell"
+    return out
 
 
 def build_chart(result: ScanResult, facts: Facts) -> Chart | None:
@@ -184,9 +199,14 @@ def build_chart(result: ScanResult, facts: Facts) -> Chart | None:
 
     for ws in facts.webshells:
         mark(ws.first_seen, "webshell", f"web shell {ws.path} first seen {ws.first_seen:%Y-%m-%d %H:%M} UTC" if ws.first_seen else ws.path)
+    for rt in facts.ransomware:
+        mark(rt.first_seen, "ransomware", f"ransomware: {rt.title}")
+    kinds = _file_kinds(result)
     for ev in result.timeline:
         if ev.kind in ("file-created", "file-modified") and ev.finding_ids:
-            mark(ev.timestamp, "webshell", f"{ev.kind}: {ev.summary}")
+            kind = max((kinds.get(fid, "file") for fid in ev.finding_ids), key=_MARK_ORDER.index)
+            what = {"webshell": "web shell", "ransomware": "ransomware", "file": "attacker file"}[kind]
+            mark(ev.timestamp, kind, f"{what} {ev.kind}: {ev.summary}")
     if facts.first_attacker:
         mark(facts.first_attacker, "first", f"first attacker activity {facts.first_attacker:%Y-%m-%d %H:%M} UTC")
     if facts.last_attacker:

@@ -6,6 +6,7 @@ started and was detected, impact, attack vector, indicators, actions taken. Plac
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from extriage import outputs
 from extriage.findings import ScanResult, Verdict
 from extriage.report.indicators import SHAREABLE, collect_indicators
 from extriage.report.markdown import md_code, md_text
-from extriage.report.summary import summary_paragraph, when
+from extriage.report.summary import ransomware_sentence, summary_paragraph, when
 from extriage.response.facts import derive_facts
 
 
@@ -65,17 +66,33 @@ def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
     if post:
         out.append(f"- Techniques observed (MITRE ATT&CK): {', '.join(post)}")
     if any(f.webshells for f in facts):
-        out.append("- Web shells were placed on the server, giving the attacker remote code execution as SYSTEM.")
+        n = sum(len(f.webshells) for f in facts)
+        out.append(f"- Web shells were placed on the server ({n} file(s)), giving the attacker remote code execution as SYSTEM.")
+    for f in facts:
+        if f.ransomware:
+            out.append(f"- Ransomware on {md_text(f.server)}: {md_text(ransomware_sentence(f))} "
+                       "Functional impact likely: check backups and which data the encrypted files held.")
+            for t in f.ransomware[:20]:
+                out.append(f"  - {md_code(t.path)} — {md_text(t.title)}")
+            if len(f.ransomware) > 20:
+                out.append(f"  - … {len(f.ransomware) - 20} more in the HTML report.")
     out += ["", "## 5. Indicators of compromise", ""]
-    rows = [x for x in collect_indicators(results) if x.type in SHAREABLE]
+    every = [x for x in collect_indicators(results) if x.type in SHAREABLE]
+    rows = [x for x in every if x.actionable]  # attacker evidence only
     if rows:
         out += ["| type | value | first seen | last seen |", "|---|---|---|---|"]
         for x in rows[:200]:
-            out.append(f"| {x.type} | {md_code(x.value)} | {when(x.first_seen) if x.first_seen else ''} | {when(x.last_seen) if x.last_seen else ''} |")
+            out.append(f"| {x.type} | {md_code(x.value, table=True)} | {when(x.first_seen) if x.first_seen else ''} | {when(x.last_seen) if x.last_seen else ''} |")
         if len(rows) > 200:
             out.append(f"\n{len(rows) - 200} more in indicators.csv / the STIX bundle.")
     else:
-        out.append("No indicators were extracted.")
+        out.append("No attacker indicators were extracted.")
+    left = Counter(x.role for x in every if not x.actionable)
+    if left:
+        named = ", ".join(f"{n} {role.value}" for role, n in sorted(left.items()))
+        out += ["", f"Not attacker indicators, left out of this table ({named}; role column of indicators.csv): "
+                "vulnerability scanners, extriage's own probe, internal or redacted addresses of this network, and "
+                "programs the attack used but did not place."]
     out += [
         "",
         "## 6. Actions taken",

@@ -1,17 +1,19 @@
 """Indicators gathered from findings of one or more servers, for the sharing exports.
 
 One row per (type, value) with the time span it was seen in, the servers and the findings that carry
-it. Every export (CSV, STIX, MISP) uses this one list so they agree.
+it, and its :class:`~extriage.response.roles.Role`: only ``attacker`` rows are actionable (MISP
+``to_ids``, STIX indicators, the CISA table); scanner, own-probe and internal rows are labelled.
+Every export (CSV, STIX, MISP, CISA) uses this one list so they agree.
 """
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from extriage.findings import Outcome, ScanResult
-from extriage.response.facts import server_name, widen
+from extriage.findings import Finding, Outcome, ScanResult
+from extriage.response.facts import file_identity, server_name, widen
+from extriage.response.roles import ROLE_NOTE, Role, role_of
 
 #: Indicators.<field> -> indicator type in the exports.
 TYPES = {
@@ -40,7 +42,17 @@ class IndicatorRow:
     cves: list[str] = field(default_factory=list)
     attack: list[str] = field(default_factory=list)
     count: int = 0
+    role: Role = Role.ATTACKER
     _seen: set[tuple[str, str]] = field(default_factory=set, repr=False)  # O(1) de-duplication
+    _carriers: list[Finding] = field(default_factory=list, repr=False)
+
+    @property
+    def actionable(self) -> bool:
+        """Attacker evidence a partner may block or alert on (MISP ``to_ids``, a STIX indicator)."""
+        return self.role is Role.ATTACKER
+
+    def role_note(self) -> str:
+        return ROLE_NOTE[self.role]
 
     def add(self, what: str, value: str) -> None:
         if value and (what, value) not in self._seen:
@@ -56,15 +68,14 @@ class IndicatorRow:
         return " — ".join(p for p in parts if p)
 
 
-
-def _is_self(value: str) -> bool:
-    """Loopback/unspecified addresses name the server itself (e.g. the admin-share write of the
-    ProxyLogon web shell from 127.0.0.1), never an attacker: no indicator for anyone."""
-    try:
-        ip = ipaddress.ip_address(value.strip("[]"))
-    except ValueError:
-        return False
-    return ip.is_loopback or ip.is_unspecified
+def _identity(kind: str, value: str) -> str:
+    """What makes two values the same indicator: hashes ignore case; a file is one file whatever
+    path form named it (``\\\\localhost\\c$\\x.aspx`` is ``C:\\x.aspx``)."""
+    if kind == "sha256":
+        return value.lower()
+    if kind == "file-path":
+        return file_identity(value)
+    return value
 
 
 def collect_indicators(results: list[ScanResult], include_info: bool = False) -> list[IndicatorRow]:
@@ -76,12 +87,14 @@ def collect_indicators(results: list[ScanResult], include_info: bool = False) ->
                 continue
             for attr, kind in TYPES.items():
                 for value in getattr(f.indicators, attr):
-                    if not value or (kind == "ip" and _is_self(value)):
+                    if not value:
                         continue
-                    key = (kind, value if kind != "sha256" else value.lower())
+                    key = (kind, _identity(kind, value))
                     row = rows.get(key)
                     if row is None:
-                        row = rows[key] = IndicatorRow(kind, key[1])
+                        row = rows[key] = IndicatorRow(kind, value.lower() if kind == "sha256" else value)
+                    elif kind == "file-path" and row.value.startswith("\\\\") and not value.startswith("\\\\"):
+                        row.value = value  # one file: its local path rather than the admin-share path
                     row.first_seen, row.last_seen = widen(row.first_seen, row.last_seen, f.first_seen, f.last_seen)
                     row.add("servers", server)
                     row.add("finding_ids", f"{server}:{f.id}" if len(results) > 1 else f.id)
@@ -92,6 +105,10 @@ def collect_indicators(results: list[ScanResult], include_info: bool = False) ->
                     for t in f.attack:
                         row.add("attack", t)
                     row.count += f.count
+                    row._carriers.append(f)
+    for row in rows.values():
+        row.role = role_of(row.type, row.value, row._carriers)
+        row._carriers = []
     order = list(TYPES.values())
     return sorted(rows.values(), key=lambda x: (order.index(x.type), x.first_seen or datetime.max.replace(tzinfo=UTC), x.value))
 

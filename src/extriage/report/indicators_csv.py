@@ -10,7 +10,9 @@ from extriage.outputs import open_output
 from extriage.report.indicators import collect_indicators
 from extriage.report.timeline_csv import csv_safe
 
-HEADER = ["type", "value", "first_seen_utc", "last_seen_utc", "count", "servers", "findings", "outcomes", "cves", "attack", "context", "tlp"]
+#: ``role`` says whose the value is (attacker, scanner, own-probe, internal); ``actionable`` is "yes"
+#: only for attacker evidence: the rows a partner may block or alert on.
+HEADER = ["type", "value", "role", "actionable", "first_seen_utc", "last_seen_utc", "count", "servers", "findings", "outcomes", "cves", "attack", "context", "tlp"]
 
 
 def write_indicators_csv(results: list[ScanResult], dest: Path, tlp: str = "amber") -> int:
@@ -23,6 +25,8 @@ def write_indicators_csv(results: list[ScanResult], dest: Path, tlp: str = "ambe
                 [
                     csv_safe(r.type),
                     csv_safe(r.value),
+                    r.role.value,
+                    "yes" if r.actionable else "no",
                     csv_safe(iso(r.first_seen) or ""),
                     csv_safe(iso(r.last_seen) or ""),
                     r.count,
@@ -31,7 +35,7 @@ def write_indicators_csv(results: list[ScanResult], dest: Path, tlp: str = "ambe
                     csv_safe(" ".join(r.outcomes)),
                     csv_safe(" ".join(r.cves)),
                     csv_safe(" ".join(r.attack)),
-                    csv_safe(r.context()),
+                    csv_safe(r.context() if r.actionable else f"{r.role_note()} — {r.context()}"),
                     csv_safe("TLP:" + tlp.upper()),
                 ]
             )

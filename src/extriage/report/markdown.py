@@ -1,8 +1,12 @@
 """The short Markdown report for a ticket or an e-mail: verdict, summary, the plan, key findings.
 
-Attacker-controlled text is put in code spans or fenced blocks with a fence longer than any backtick
-run inside it, and Markdown/HTML characters elsewhere are escaped, so a log line cannot inject links,
-HTML or formatting into the ticket system that renders it.
+Attacker-controlled text is inert in every Markdown renderer a partner may use (CommonMark, GitHub's
+GFM with tables and autolinks): values go in code spans or fenced blocks whose fence is longer than
+any backtick run inside; running text has the Markdown/HTML characters escaped and anything an
+autolinker would turn into a link (``http://``, ``javascript:``, ``www.``, ``user@host``,
+``evil.example``) put in a code span; in table cells ``|`` is escaped even inside code spans (GFM
+splits cells before it reads code spans). Newlines are collapsed, control, bidi and zero-width
+characters are shown as visible escapes.
 """
 
 from __future__ import annotations
@@ -15,36 +19,58 @@ from extriage.findings import ScanResult
 from extriage.report.summary import TLP_MEANING, VERDICT_HEADLINE, summary_paragraph, when
 from extriage.response.facts import derive_facts
 from extriage.response.plan import build_plan
+from extriage.safetext import visible_format
 
 MAX_FINDINGS = 20
-#: Characters that start emphasis, code, links, HTML or tables anywhere in a line. Line-start
-#: markers (#, -, 1.) cannot occur: every escaped text follows fixed text on its line.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>&~])")
-
-
+#: Characters that start emphasis, code, links, HTML, entities or tables anywhere in a line.
+#: Line-start markers (#, -, 1., >, =) cannot occur: every escaped text follows fixed text on its line.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|<>&~!])")
+#: Text an autolinker (GFM, linkify) turns into a link: schemes, www., e-mail addresses, host names.
+_LINKISH = re.compile(
+    r"(?:[A-Za-z][A-Za-z0-9+.-]*:/[^\s|]*"  # scheme:/… and scheme://…
+    r"|(?<![\w-])(?:javascript|vbscript|data|mailto|file|tel|ftp|xmpp)\s*:[^\s|]*"
+    r"|[^\s|@<>()\[\]]+@[^\s|@<>()\[\]]+"  # user@host
+    r"|(?<![\w-])(?:[A-Za-z0-9_-]+\.)+[A-Za-z][A-Za-z0-9-]*[A-Za-z](?:[/:?#][^\s|]*)?)",  # host.tld/…
+    re.IGNORECASE,
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def printable(text: str) -> str:
-    """Control characters (binary excerpts, terminal escapes) as visible ``\\xNN``; keeps newlines and tabs."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    """Control characters (binary excerpts, terminal escapes) as visible ``\\xNN``, bidi and
+    zero-width characters as ``\\uNNNN``; keeps newlines and tabs."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", visible_format(text))
 
 
-def md_text(text: str) -> str:
-    """Escape Markdown and HTML metacharacters in running text; collapse newlines."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(printable(str(text)).split()))
+def md_text(text: str, table: bool = False) -> str:
+    """Running text made inert: Markdown and HTML metacharacters escaped, newlines collapsed, and
+    whatever an autolinker would link (URL, ``javascript:``, e-mail address, host name) put in a
+    code span. ``table``: the text goes in a GFM table cell."""
+    text = " ".join(printable(str(text)).split())
+    out: list[str] = []
+    pos = 0
+    for m in _LINKISH.finditer(text):
+        out.append(_MD_SPECIAL.sub(r"\\\1", text[pos : m.start()]))
+        out.append(md_code(m.group(0), table))
+        pos = m.end()
+    out.append(_MD_SPECIAL.sub(r"\\\1", text[pos:]))
+    return "".join(out)
 
 
-def md_code(text: str) -> str:
-    """An inline code span that holds ``text`` verbatim whatever backticks it contains."""
+def md_code(text: str, table: bool = False) -> str:
+    """An inline code span that holds ``text`` verbatim whatever backticks it contains. ``table``:
+    the span sits in a GFM table cell, where ``|`` must be escaped even inside code."""
     text = " ".join(printable(str(text)).split())
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text else ""
+    if table:
+        text = text.replace("|", "\\|")
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def md_block(text: str, limit: int = 2000) -> str:
+    """A fenced code block holding ``text`` verbatim (at most ``limit`` characters)."""
     text = printable(text.replace("\r\n", "\n"))
     text = text if len(text) <= limit else text[:limit] + " …"
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
@@ -62,7 +88,7 @@ def render_markdown(results: list[ScanResult], tlp: str = "amber", redacted: boo
         out += ["| server | verdict | findings |", "|---|---|---|"]
         for r in results:
             facts = derive_facts(r)
-            out.append(f"| {md_text(facts.server)} | {r.verdict.value} | {len(r.findings)} |")
+            out.append(f"| {md_text(facts.server, table=True)} | {r.verdict.value} | {len(r.findings)} |")
         out.append("")
     for r in results:
         facts = derive_facts(r)
@@ -73,10 +99,23 @@ def render_markdown(results: list[ScanResult], tlp: str = "amber", redacted: boo
         out.append("")
         if facts.attacker_ips:
             out.append("**Attacker IPs:** " + ", ".join(md_code(ip) for ip in facts.attacker_ips))
+        if facts.internal_ips:
+            out.append("**Internal addresses in attacker requests** (a load balancer, proxy or internal machine; "
+                       "not indicators to share): " + ", ".join(md_code(ip) for ip in facts.internal_ips))
         if facts.first_attacker:
             out.append(f"**Attack window:** {when(facts.first_attacker)} – {when(facts.last_attacker)}")
         if facts.webshells:
-            out.append("**Web shells:** " + ", ".join(md_code(w.path) for w in facts.webshells))
+            out.append(f"**Web shells ({len(facts.webshells)} files):** " + ", ".join(
+                md_code(w.path) + (f" (also {', '.join(md_code(a) for a in w.aliases)})" if w.aliases else "")
+                for w in facts.webshells))
+        if facts.ransomware:
+            out.append(f"**Ransomware ({len(facts.ransomware)} files):** " + ", ".join(
+                f"{md_code(t.path)} — {md_text(t.title)} ({md_text(t.finding_id)})" for t in facts.ransomware))
+        if facts.account_split.reset:
+            out.append("**Accounts to reset:** " + ", ".join(md_code(a) for a in facts.account_split.reset))
+        if facts.account_split.other:
+            out.append("**Other identities in the findings** (not in the reset list): " + "; ".join(
+                f"{md_code(a)}: {md_text(why)}" for a, why in facts.account_split.other))
         if facts.patch and facts.patch.recommended_update():
             out.append(f"**Install:** {md_text(facts.patch.recommended_update())}")
             out += [f"- {md_text(a)}" for a in facts.patch.recommendation]

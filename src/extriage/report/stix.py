@@ -2,8 +2,10 @@
 techniques and the CVEs, all under the chosen TLP 2.0 marking. Built with :mod:`stix2`, so the
 library validates every object and pattern as it is made.
 
-Only attacker-side indicators are shared (public IPs, user agents, web shell hashes and paths, URL
-paths); accounts, internal hosts and internal addresses name the victim and stay out.
+Only attacker evidence becomes an indicator (public IPs, user agents, web shell hashes and paths, URL
+paths of attacker findings). Scanner addresses are shared as observed data labelled ``scanner`` (what
+was seen, not something to block); our own probe, accounts, internal hosts and internal addresses
+name the victim and stay out.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from typing import Any
 import stix2
 
 from extriage import outputs
-from extriage.findings import Outcome, ScanResult
+from extriage.findings import ScanResult
 from extriage.report.indicators import IndicatorRow, collect_indicators
 from extriage.report.redact import is_internal_ip
 from extriage.response.facts import server_name
+from extriage.response.roles import ATTACKER_OUTCOMES, Role
 from extriage.safetext import surrogates_as_escapes
 
 #: TLP 2.0 marking definitions of the OASIS STIX TLP 2.0 extension (fixed ids, shared by everyone).
@@ -92,6 +95,28 @@ def pattern_for(row: IndicatorRow) -> tuple[str, str] | None:
     return None
 
 
+def _scanner_observation(row: IndicatorRow, now: datetime, common: dict[str, Any]) -> list[Any]:
+    """A scanner's address as observed data labelled ``scanner`` (no indicator: not for blocking)."""
+    try:
+        ip = ipaddress.ip_address(row.value)
+    except ValueError:
+        return []
+    if is_internal_ip(str(ip)):
+        return []
+    sco: Any = (stix2.IPv4Address if ip.version == 4 else stix2.IPv6Address)(value=str(ip))
+    first = row.first_seen or now
+    seen = stix2.ObservedData(
+        id=_id("observed-data", "scanner", row.value),
+        first_observed=first,
+        last_observed=row.last_seen or first,
+        number_observed=min(max(row.count, 1), 999_999_999),
+        object_refs=[sco.id],
+        labels=["scanner", "benign"],
+        **common,
+    )
+    return [sco, seen]
+
+
 def _technique_ref(t: str) -> dict[str, str]:
     url = "https://attack.mitre.org/techniques/" + t.replace(".", "/") + "/"
     return {"source_name": "mitre-attack", "external_id": t, "url": url}
@@ -121,6 +146,8 @@ def build_bundle(results: list[ScanResult], tlp: str = "amber", organisation: st
     vulns: dict[str, stix2.Vulnerability] = {}
     rows = collect_indicators(results)
     for row in rows:
+        if not row.actionable:
+            continue  # a scanner's checks say nothing about what the attacker used
         for t in row.attack:
             if t not in techniques:
                 techniques[t] = stix2.AttackPattern(
@@ -136,8 +163,8 @@ def build_bundle(results: list[ScanResult], tlp: str = "amber", organisation: st
                 )
     for r in results:
         for f in r.findings:
-            if f.outcome is Outcome.INFO:
-                continue  # "this build is open to …": the victim's exposure, not what the attacker used
+            if f.outcome not in ATTACKER_OUTCOMES:
+                continue  # "this build is open to …" or a scanner's check: not what the attacker used
             for c in f.cves:
                 if c not in vulns:
                     vulns[c] = stix2.Vulnerability(
@@ -148,7 +175,12 @@ def build_bundle(results: list[ScanResult], tlp: str = "amber", organisation: st
     relationships: list[Any] = []
     sightings: list[Any] = []
     for row in rows:
-        made = pattern_for(row)
+        if row.role is Role.SCANNER and row.type == "ip":
+            observed = _scanner_observation(row, now, common)
+            if observed:
+                objects.extend(observed)
+            continue
+        made = pattern_for(row) if row.actionable else None
         if made is None:
             continue
         pattern, name = made
@@ -183,7 +215,7 @@ def build_bundle(results: list[ScanResult], tlp: str = "amber", organisation: st
             )
         )
     for t, ap in techniques.items():
-        for c in sorted({c for row in rows if t in row.attack for c in row.cves}):
+        for c in sorted({c for row in rows if row.actionable and t in row.attack for c in row.cves}):
             relationships.append(
                 stix2.Relationship(id=_id("relationship", t, "targets", c), relationship_type="targets",
                                    source_ref=ap.id, target_ref=vulns[c].id, **common)

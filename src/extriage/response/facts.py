@@ -6,12 +6,14 @@ read defensively: a missing or differently shaped section yields ``None``/empty,
 
 from __future__ import annotations
 
-import ipaddress
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from extriage.findings import Finding, Outcome, ScanResult, utc
+from extriage.response.accounts import AccountSplit, split_accounts
+from extriage.response.roles import ATTACKER_OUTCOMES, Role, is_internal_address, is_self_address, role_of
 
 #: Evidence a full triage reads, and the coverage family names (prefixes) that show it was read.
 EXPECTED_SOURCES: dict[str, tuple[str, ...]] = {
@@ -23,16 +25,32 @@ EXPECTED_SOURCES: dict[str, tuple[str, ...]] = {
     "web folders (web shells)": ("webfiles",),
 }
 
-#: Outcomes that mean the finding involves the attacker (not a background scanner).
-ATTACKER_OUTCOMES = {Outcome.SUCCESS, Outcome.WEBSHELL, Outcome.ATTEMPT}
+#: ATT&CK technique of ransomware ("Data Encrypted for Impact").
+RANSOMWARE_TECHNIQUE = "T1486"
 
 
 @dataclass(slots=True)
 class WebShell:
+    """One web shell file, whatever the findings called it: ``aliases`` holds the other names of
+    the same file (the admin-share path ``\\\\localhost\\c$\\…``, the URL it was requested at)."""
+
     path: str
     sha256: str
     finding_id: str
     first_seen: datetime | None
+    aliases: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RansomTrace:
+    """A file ransomware left: an encrypted file or a ransom note."""
+
+    path: str
+    sha256: str
+    finding_id: str
+    first_seen: datetime | None
+    title: str
+    kind: str = "encrypted"  # "encrypted" (or renamed) file, or ransom "note"
 
 
 @dataclass(slots=True)
@@ -91,6 +109,13 @@ class Facts:
     #: CVEs of findings that involve the attacker (success, web shell, attempt): what was attacked,
     #: as opposed to what the build is merely open to.
     attacked_cves: list[str] = field(default_factory=list)
+    #: Internal (private, CGNAT, link-local) addresses in attacker findings: a load balancer, a proxy
+    #: or an internal machine — worth a look inside, never an indicator to share.
+    internal_ips: list[str] = field(default_factory=list)
+    #: Files encrypted by ransomware and ransom notes (findings with ATT&CK T1486).
+    ransomware: list[RansomTrace] = field(default_factory=list)
+    #: ``accounts`` split into user accounts to reset and other identities (with why).
+    account_split: AccountSplit = field(default_factory=lambda: AccountSplit([], []))
 
 
 def server_name(result: ScanResult) -> str:
@@ -115,16 +140,24 @@ def derive_facts(result: ScanResult) -> Facts:
                 seen.add((id(target), v))
                 target.append(v)
 
+    carriers: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        for ip in f.indicators.client_ips:
+            carriers.setdefault(ip, []).append(f)
     for story in result.stories:
         if story.outcome in ATTACKER_OUTCOMES:
             add(ips, story.client_ips)
             first, last = widen(first, last, story.first_seen, story.last_seen)
-    webshells: list[WebShell] = []
-    seen_shells: set[str] = set()
+    shells: list[tuple[str, str, Finding]] = []  # (path or URL, sha256, finding)
+    ransomware: list[RansomTrace] = []
+    created: set[str] = set()
     for f in result.findings:
         add(cves, f.cves)
         add(techniques, f.attack)
-        add(accounts, f.indicators.accounts)
+        if f.outcome is not Outcome.SCANNER:
+            add(accounts, f.indicators.accounts)
+        if any(t.upper().startswith(("T1136",)) for t in f.attack):
+            created |= _created_accounts(f)
         if f.outcome not in ATTACKER_OUTCOMES:
             continue
         add(attacked, f.cves)
@@ -132,18 +165,22 @@ def derive_facts(result: ScanResult) -> Facts:
         add(uas, f.indicators.user_agents)
         first, last = widen(first, last, f.first_seen, f.last_seen)
         if f.outcome is Outcome.WEBSHELL:
-            for ws in _webshells(f):
-                if ws.path.lower() not in seen_shells:
-                    seen_shells.add(ws.path.lower())
-                    webshells.append(ws)
-    ips = [ip for ip in ips if not _local(ip)]
+            shells.extend(_webshells(f))
+        if any(t.upper().startswith(RANSOMWARE_TECHNIQUE) for t in f.attack):
+            ransomware.extend(_ransom_traces(f))
+    # roles: an address is the attacker's only when an attacker finding that is not our own probe's
+    # carries it (a story's address without findings is kept); internal addresses are listed apart
+    public = [ip for ip in ips if not is_internal_address(ip)
+              and (ip not in carriers or role_of("ip", ip, carriers[ip]) is Role.ATTACKER)]
+    internal = [ip for ip in ips if is_internal_address(ip) and not is_self_address(ip)]
+    uas = [ua for ua in uas if role_of("user-agent", ua, ()) is not Role.OWN_PROBE]
     retention = [(name, fam.first, fam.last) for name, fam in sorted(result.coverage.families.items())]
     return Facts(
         server=server_name(result),
-        attacker_ips=ips,
+        attacker_ips=public,
         first_attacker=first,
         last_attacker=last,
-        webshells=webshells,
+        webshells=merge_webshells(shells),
         accounts=accounts,
         user_agents=uas,
         cves=sorted(cves),
@@ -153,23 +190,26 @@ def derive_facts(result: ScanResult) -> Facts:
         retention=retention,
         not_covered=not_covered(result),
         attacked_cves=sorted(attacked),
+        internal_ips=internal,
+        ransomware=ransomware,
+        account_split=split_accounts(accounts, {c.lower() for c in created}),
     )
+
+
+def _created_accounts(f: Finding) -> set[str]:
+    """Accounts an account-creation finding created: the events' ``TargetUserName``."""
+    out: set[str] = set()
+    for e in f.evidence:
+        name = e.fields.get("TargetUserName") if isinstance(e.fields, dict) else None
+        if isinstance(name, str) and name.strip() not in ("", "-"):
+            out.add(name.strip())
+    return out
 
 
 def not_covered(result: ScanResult) -> list[str]:
     """Kinds of evidence a full triage reads that this scan read nothing of (0 files and 0 lines)."""
     read = [name.lower() for name, fam in result.coverage.families.items() if fam.files or fam.lines]
     return [label for label, prefixes in EXPECTED_SOURCES.items() if not any(r.startswith(prefixes) for r in read)]
-
-
-def _local(ip: str) -> bool:
-    """Loopback / unspecified addresses: the server talking to itself (e.g. the proxied back-end
-    request of an SSRF), never an address to block or hunt for."""
-    try:
-        addr = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    return addr.is_loopback or addr.is_unspecified
 
 
 def widen(
@@ -186,7 +226,7 @@ def widen(
     return first, last
 
 
-def _webshells(f: Finding) -> list[WebShell]:
+def _webshells(f: Finding) -> list[tuple[str, str, Finding]]:
     """Web shell files of a finding: its file paths, else the URL paths requested (a shell seen only
     in the web logs). Never the log file the evidence came from."""
     paths = f.indicators.paths or f.indicators.urls
@@ -194,8 +234,71 @@ def _webshells(f: Finding) -> list[WebShell]:
     out = []
     for i, path in enumerate(paths):
         sha = hashes[i] if i < len(hashes) else (hashes[0] if len(hashes) == 1 else "")
-        out.append(WebShell(path, sha, f.id, f.first_seen))
+        out.append((path, sha, f))
     return out
+
+
+def _ransom_traces(f: Finding) -> list[RansomTrace]:
+    hashes = f.indicators.hashes
+    out = []
+    for i, path in enumerate(f.indicators.paths or [e.source for e in f.evidence[:1]]):
+        sha = hashes[i] if i < len(hashes) else (hashes[0] if len(hashes) == 1 else "")
+        kind = "note" if "note" in f"{f.rule_id} {f.title}".lower() else "encrypted"
+        out.append(RansomTrace(path, sha, f.id, f.first_seen, f.title, kind))
+    return out
+
+
+#: ``\\host\c$\rest`` (an admin-share path, e.g. the ProxyShell export to ``\\localhost\c$``).
+_ADMIN_SHARE = re.compile(r"^\\\\[^\\]+\\([A-Za-z])\$\\(.*)$")
+
+
+def file_identity(path: str) -> str:
+    """One key for one file however a source wrote it: admin-share paths become local paths,
+    separators and case are normalised (Windows paths are case-insensitive)."""
+    p = path.strip().strip("'\"").replace("/", "\\")
+    m = _ADMIN_SHARE.match(p)
+    if m:
+        p = f"{m.group(1)}:\\{m.group(2)}"
+    return p.lower()
+
+
+def merge_webshells(entries: list[tuple[str, str, Finding]]) -> list[WebShell]:
+    """One :class:`WebShell` per file: the same file under its local path, its admin-share path and
+    the URL it was requested at counts once (the URL joins the file it is served from when one of the
+    files' paths ends with it; a URL no file explains stays a shell of its own)."""
+    files: dict[str, WebShell] = {}
+    urls: list[tuple[str, str, Finding]] = []
+    for path, sha, f in entries:
+        if path.startswith("/"):
+            urls.append((path, sha, f))
+            continue
+        key = file_identity(path)
+        ws = files.get(key)
+        if ws is None:
+            # a local path reads better than the admin-share form; the share form becomes an alias
+            files[key] = WebShell(path, sha, f.id, f.first_seen)
+            continue
+        if not path.startswith("\\\\") and ws.path.startswith("\\\\"):
+            ws.aliases.append(ws.path)
+            ws.path = path
+        elif path != ws.path and path not in ws.aliases:
+            ws.aliases.append(path)
+        ws.sha256 = ws.sha256 or sha
+        if f.first_seen is not None and (ws.first_seen is None or f.first_seen < ws.first_seen):
+            ws.first_seen = f.first_seen
+    by_url: dict[str, WebShell] = {}
+    for url, sha, f in urls:
+        low = url.split("?", 1)[0].lower()
+        tail = low.replace("/", "\\")
+        match = next((ws for key, ws in files.items() if key.endswith(tail)), None) or by_url.get(low)
+        if match is None:
+            by_url[low] = WebShell(url, sha, f.id, f.first_seen)
+            continue
+        if url != match.path and url not in match.aliases:
+            match.aliases.append(url)
+        if f.first_seen is not None and (match.first_seen is None or f.first_seen < match.first_seen):
+            match.first_seen = f.first_seen
+    return [*files.values(), *by_url.values()]
 
 
 # -- sections written by other stages -----------------------------------------------------------
