@@ -214,9 +214,28 @@ def test_exchange_se() -> None:
 
 
 def test_support_status() -> None:
+    esu = "out of support since 2025-10-14; later updates are paid Extended Security Updates (ESU)"
     assert assess(parse_build("15.0.1497.48")).support == "out of support since 2023-04-11"
-    assert assess(parse_build("15.1.2507.66")).support == "out of support since 2025-10-14"
-    assert assess(parse_build("15.2.1748.49")).support == "out of support since 2025-10-14"
+    assert assess(parse_build("15.1.2507.66")).support == esu
+    assert assess(parse_build("15.2.1748.49")).support == esu
+
+
+def test_out_of_support_never_contradicted_by_a_later_update() -> None:
+    """Issue 13: "out of support … no further security updates" followed by a 2026 SU. The table has
+    updates released after 2025-10-14 for 2016/2019 (ESU): every recommendation naming one says so,
+    and "no further security updates" is said only where none exists."""
+    e16 = assess(parse_build("15.1.2507.6"))  # 2016 CU23 without SUs
+    recs = " ".join(e16.recommendation)
+    assert e16.newest_update is not None and e16.newest_update.date > "2025-10-14"
+    assert "no further security updates" not in recs
+    newest = next(r for r in e16.recommendation if r.startswith("The newest update for CU23"))
+    assert "Extended Security Update" in newest and "KB5066369" in newest  # Oct25SU: the newest public one
+    assert "paid ESU programme" in e16.recommendation[-1]
+    e13 = assess(parse_build("15.0.1497.2"))  # 2013: nothing after its end of support
+    assert "no further security updates" in e13.recommendation[-1]
+    assert not any("Extended Security" in r for r in e13.recommendation)
+    fixed_2022 = assess(parse_build("15.1.2176.2")).recommendation[0]  # Nov22SU: before the end of support
+    assert "Extended Security" not in fixed_2022
 
 
 def test_css_exchange_discrepancy_is_never_fixed() -> None:

@@ -82,8 +82,12 @@ def test_cli_json_stdout() -> None:
 def test_cli_exit_codes(tmp_path: Path) -> None:
     assert runner.invoke(_app(), ["patch-status", "15.2.2562.17"]).exit_code == 0
     bad = runner.invoke(_app(), ["patch-status", "15.1.2176.9", "not-a-build"])
-    assert bad.exit_code == 31
-    assert "Traceback" not in bad.output
+    assert bad.exit_code == 2  # not a build number: a usage error (issue 13), the good one still shown
+    assert "Traceback" not in bad.output and "not-a-build' is not a build number" in bad.output
+    assert "15.1.2176.9" in bad.stdout
+    assert runner.invoke(_app(), ["patch-status", "banana"]).exit_code == 2
+    other = runner.invoke(_app(), ["patch-status", "10.0.17763.1"])  # a version of another product
+    assert other.exit_code == 31 and "not an Exchange Server build" in other.output
     assert runner.invoke(_app(), ["patch-status", "15.2.9999.1"]).exit_code == 31  # unknown future build
     assert runner.invoke(_app(), ["patch-status"]).exit_code == 2
     missing = runner.invoke(_app(), ["patch-status", "--evidence", str(tmp_path / "nope")])
@@ -107,7 +111,7 @@ def test_cli_evidence(tmp_path: Path) -> None:
 
 def test_cli_escapes_hostile_input() -> None:
     r = runner.invoke(_app(), ["patch-status", "\x1b[31m[bold]15.1"])
-    assert r.exit_code == 31
+    assert r.exit_code == 2
     assert "\x1b[31m" not in r.output
 
 

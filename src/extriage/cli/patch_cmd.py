@@ -10,6 +10,7 @@ from rich.table import Table
 from extriage.cli.common import check_output_outside, err, escape, fail, out, write_json
 from extriage.detections.builds import Assessment, BuildParseError, assess, parse_build
 from extriage.detections.builds.evidence import BuildEvidence, collect_build_evidence
+from extriage.detections.builds.version import NotExchangeBuild
 from extriage.detections.builds.table import load_table
 from extriage.evidence.locate import build_inventory
 from extriage.evidence.source import EvidenceError, open_source
@@ -52,7 +53,8 @@ def patch_status(
         None, "--json", help="Write the result as JSON; - for standard output."
     ),
 ) -> None:
-    """Exit codes: 0 nothing open, 30 open CVEs found, 31 some input could not be assessed, 2 usage error."""
+    """Exit codes: 0 nothing open, 30 open CVEs found, 31 some build could not be assessed, 2 usage error
+    (an argument that is not a build number; the others are still assessed)."""
     inputs = list(builds or [])
     if not inputs and not evidence:
         fail("Give at least one build number or --evidence PATH (see extriage patch-status --help).")
@@ -62,14 +64,21 @@ def patch_status(
     results: list[dict[str, Any]] = []
     assessments: list[Assessment] = []
     not_assessed = 0
+    not_builds = 0  # arguments that are not build numbers at all: a usage error (exit 2), not "not assessed"
     for text in inputs:
         try:
             build = parse_build(text)
-        except BuildParseError as exc:
+        except NotExchangeBuild as exc:
             not_assessed += 1
             results.append({"input": text, "assessable": False, "error": str(exc)})
             if human:
                 err.print(f"[bold red]could not assess[/] {escape(text)}: {escape(str(exc))}")
+            continue
+        except BuildParseError as exc:
+            not_builds += 1
+            results.append({"input": text, "assessable": False, "error": str(exc)})
+            if human:
+                err.print(f"[bold red]error:[/] {escape(str(exc))}")
             continue
         a = assess(build)
         assessments.append(a)
@@ -108,6 +117,8 @@ def patch_status(
         if ev_dict is not None:
             doc["evidence"] = ev_dict
         write_json(doc, json_out)
+    if not_builds:
+        raise typer.Exit(EXIT_USAGE)
     if not_assessed:
         raise typer.Exit(EXIT_NOT_ASSESSED)
     if any(a.open_cves for a in assessments):

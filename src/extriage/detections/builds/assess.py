@@ -139,8 +139,36 @@ def _support(table: BuildTable, product: str) -> str:
     if end is None:
         return "supported" if product == "Exchange SE" else "unknown"
     if date.fromisoformat(end) <= date.today():
+        if any(_is_esu(table, product, r.date) for r in table.by_product.get(product, [])):
+            return f"out of support since {end}; later updates are paid Extended Security Updates (ESU)"
         return f"out of support since {end}"
     return f"supported until {end}"
+
+
+def _is_esu(table: BuildTable, product: str, released: str | None) -> bool:
+    """An update released after its product's end of support: Microsoft ships those (Dec25SU on
+    Exchange 2016/2019) only to organisations enrolled in its paid Extended Security Update programme,
+    so a recommendation naming one must say so (ISO dates compare as text)."""
+    end = table.support_end.get(product)
+    return bool(end and released and released > end)
+
+
+def _esu_note(table: BuildTable, product: str, cu_row: BuildRow, update: Update) -> str:
+    """`` — an ESU …; the newest public update for CUn is …`` when ``update`` is an ESU, else ``""``."""
+    if not _is_esu(table, product, update.date):
+        return ""
+    end = table.support_end.get(product)
+    public = [
+        r for r in table.by_product.get(cu_row.product, []) if r.cu == cu_row.cu and not _is_esu(table, product, r.date)
+    ]
+    note = (
+        f" It was released after {product}'s end of support ({end}): an Extended Security Update, available only "
+        "to organisations enrolled in Microsoft's paid ESU programme"
+    )
+    if public:
+        last = max(public, key=lambda r: r.build.key)
+        note += f"; the newest public update for {cu_row.cu} is {last.kb} (build {last.build}, {last.name}, {last.date})"
+    return note + "."
 
 
 @dataclass(slots=True)
@@ -427,6 +455,7 @@ def _recommend(table: BuildTable, a: Assessment, build: Build, where: _Where) ->
             tail = " is installed" if build.cu_only else ""
             recs.append(
                 f"{verb} {best.kb} (build {best.build}, {best.name}) on {cu_row.cu}{tail}: it closes {_ids(open_cves)}."
+                + _esu_note(table, a.product, cu_row, best)
             )
         else:
             target = _target_cu(table, a.product, cu_row, open_cves)
@@ -439,11 +468,13 @@ def _recommend(table: BuildTable, a: Assessment, build: Build, where: _Where) ->
                 step = f"Move to {cu_base.cu} first ({cu_base.kb}, build {cu_base.build})"
                 if su_row is not None:
                     step += f", then install {su_row.kb} (build {su_row.build}, {su_row.name})"
-                recs.append(step + f": that closes {_ids(open_cves)}.")
+                esu = _esu_note(table, a.product, cu_base, update_of(su_row)) if su_row is not None else ""
+                recs.append(step + f": that closes {_ids(open_cves)}." + esu)
                 newest = _newest_on_cu(table, cu_base)
                 if newest is not None and (su_row is None or newest.build.key > su_row.build.key):
                     recs.append(
                         f"The newest update for {cu_base.cu} is {newest.kb} (build {newest.build}, {newest.date})."
+                        + _esu_note(table, a.product, cu_base, update_of(newest))
                     )
     else:
         recs.append(
@@ -454,13 +485,23 @@ def _recommend(table: BuildTable, a: Assessment, build: Build, where: _Where) ->
         if build.cu_only or build.key < _ukey(nu):
             recs.append(
                 f"The newest update for {cu_row.cu} is {nu.kb} (build {nu.build}, {nu.name}, {nu.date})."
+                + _esu_note(table, a.product, cu_row, nu)
             )
     if unknown:
         recs.append(f"Check by hand (the build cannot settle them): {', '.join(unknown)}.")
-    if a.support.startswith("out of support"):
-        recs.append(
-            f"{a.product} is {a.support} (no further security updates): plan the move to Exchange Server SE."
-        )
+    end = table.support_end.get(a.product)
+    if a.support.startswith("out of support") and end:
+        if any(_is_esu(table, a.product, r.date) for r in table.by_product.get(a.product, [])):
+            recs.append(
+                f"{a.product} is out of support since {end}: the updates released since then are Extended Security "
+                "Updates, only for organisations enrolled in Microsoft's paid ESU programme; plan the move to "
+                "Exchange Server SE."
+            )
+        else:
+            recs.append(
+                f"{a.product} is out of support since {end} (no further security updates): plan the move to "
+                "Exchange Server SE."
+            )
     return recs
 
 

@@ -28,6 +28,11 @@ class BuildParseError(ValueError):
     """The text is not an Exchange build number; the message is one line saying why."""
 
 
+class NotExchangeBuild(BuildParseError):
+    """A well-formed version number of another product (``99.1.1.1``, ``10.0.17763.1``): it can be read,
+    just not assessed — unlike text that is no build number at all (a usage error)."""
+
+
 @total_ordering
 @dataclass(frozen=True, slots=True, eq=False)
 class Build:
@@ -108,7 +113,7 @@ def _make(a: str, b: str, c: str, d: str | None, shown: str, origin: str) -> Bui
     if any(p > _MAX_PART for p in parts):
         raise BuildParseError(f"{shown!r} has a part larger than {_MAX_PART}")
     if parts[0] not in KNOWN_MAJORS:
-        raise BuildParseError(
+        raise NotExchangeBuild(
             f"{shown!r} is not an Exchange Server build (Exchange 2007 to SE use major versions 8, 14 and 15)"
         )
     return Build(parts[0], parts[1], parts[2], None if d is None else parts[3], origin)
