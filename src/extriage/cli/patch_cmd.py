@@ -10,8 +10,8 @@ from rich.table import Table
 from extriage.cli.common import check_output_outside, err, escape, fail, out, write_json
 from extriage.detections.builds import Assessment, BuildParseError, assess, parse_build
 from extriage.detections.builds.evidence import BuildEvidence, collect_build_evidence
-from extriage.detections.builds.version import NotExchangeBuild
 from extriage.detections.builds.table import load_table
+from extriage.detections.builds.version import NotExchangeBuild
 from extriage.evidence.locate import build_inventory
 from extriage.evidence.source import EvidenceError, open_source
 
