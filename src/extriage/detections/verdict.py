@@ -248,7 +248,12 @@ def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
         who = f" from {', '.join(ips[:3])}" + (f" and {len(ips) - 3} more" if len(ips) > 3 else "") if ips else ""
         when = f" at {iso(top.first_seen)}" if top.first_seen else ""
         n = sum(1 for f in findings if outcome_verdict(f.outcome) == Verdict.COMPROMISED)
-        return worst, (f"Successful exploitation or web shell use found{who}: {top.title}{when}"
+        # ransomware (ATT&CK T1486) is the worst news of all: said first, whatever step the reason quotes
+        ransom = [f for f in findings if any(t.upper().startswith("T1486") for t in f.attack)
+                  and outcome_verdict(f.outcome) == Verdict.COMPROMISED]
+        lead = (f"RANSOMWARE: {len(ransom)} finding{'s' if len(ransom) != 1 else ''} of encrypted files or ransom "
+                f"notes ({ransom[0].title}). " if ransom else "")
+        return worst, (f"{lead}Successful exploitation or web shell use found{who}: {top.title}{when}"
                        f" ({n} finding{'s' if n != 1 else ''} show success).")
     if worst == Verdict.ATTEMPTED:
         top = furthest_step(findings, (Outcome.ATTEMPT,))
