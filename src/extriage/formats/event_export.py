@@ -60,6 +60,8 @@ _MESSAGE_ALIASES = {
     "CreatorProcessName": "ParentProcessName",
     "SourceNetworkAddress": "IpAddress",
     "SourceAddress": "IpAddress",
+    "NetworkAddress": "IpAddress",  # 4648
+    "AdditionalInformation": "TargetInfo",  # 4648
 }
 _MSG_LINE = re.compile(r"^\s*([A-Za-z][A-Za-z ]{1,40}?):\s?(.*)$")
 
@@ -411,7 +413,7 @@ def _json_values(chunks: Iterator[str], stats: ExportStats) -> Iterator[tuple[in
 
     def decode(at: int) -> tuple[str, Any, int]:
         """("ok", value, end) / ("more", None, 0): cut by the buffer end / ("deep", None, 0) /
-        ("bad", None, error position)."""
+        ("cut", None, _): cut by the end of the file / ("bad", None, error position)."""
         try:
             obj, end = decoder.raw_decode(buf, at)
         except RecursionError:
@@ -420,7 +422,7 @@ def _json_values(chunks: Iterator[str], stats: ExportStats) -> Iterator[tuple[in
             cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(buf) - 1
             if cut and not exhausted and len(buf) - at < MAX_OBJECT:
                 return "more", None, 0
-            return "bad", None, exc.pos
+            return ("cut" if cut and exhausted else "bad"), None, exc.pos
         except ValueError:  # e.g. an integer with more digits than Python converts
             return "bad", None, at
         return "ok", obj, end
@@ -481,7 +483,7 @@ def _json_values(chunks: Iterator[str], stats: ExportStats) -> Iterator[tuple[in
                 stats.problem(
                     f"a JSON value near line {line} is invalid or larger than {MAX_OBJECT:,} characters; it was skipped"
                 )
-            elif exhausted and end >= len(buf) - 1:
+            elif status == "cut":
                 stats.problem(f"the JSON value near line {line} is cut off at the end of the file")
             else:
                 stats.problem(f"invalid JSON near line {line}; skipped to the next record")

@@ -393,7 +393,7 @@ def finding_hosts(f: Finding) -> set[str]:
     web logs and files: their ``hosts`` indicators name request targets, not the server written to)."""
     if "events" not in f.tags:
         return set()
-    return {k for h in f.indicators.hosts if (k := host_key(h))}
+    return {k for ev in f.evidence if (k := host_key(str(ev.fields.get("computer") or "")))}
 
 
 def _failed_suffix(rec: EventRecord) -> str:
