@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 from pathlib import Path
 
 import typer
@@ -61,6 +63,7 @@ def scan(
     except RuleError as exc:
         fail(f"Invalid log rule file: {exc}")
     show_progress = not quiet and err.is_terminal
+    _exit_on_sigterm()
     try:
         if show_progress:
             from rich.progress import (
@@ -100,6 +103,16 @@ def scan(
 
         emit_scan_report(result, report_dir, quiet or json_out == "-")
     raise typer.Exit(exit_code(result))
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM ends the scan like Ctrl-C: the pipeline stops its worker processes on the way out
+    (the default action would kill this process alone and orphan them)."""
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    with contextlib.suppress(ValueError):  # not the main thread (embedded use): leave it alone
+        signal.signal(signal.SIGTERM, stop)
 
 
 def _emit(result: ScanResult, json_out: str | None, timeline: str | None, quiet: bool) -> None:

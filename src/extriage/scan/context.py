@@ -9,6 +9,7 @@ the context merges into the result in the main process.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -186,6 +187,17 @@ class ScanContext:
         if self._pool is None:
             self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=worker_context())
         return self._pool
+
+    def abort(self) -> None:
+        """Stop the worker processes now (the scan is being interrupted, e.g. SIGTERM): none is left
+        behind finishing a file nobody waits for."""
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
         """Stop the worker processes (idempotent); :func:`run_scan` calls it when the scan ends."""

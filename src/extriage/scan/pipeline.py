@@ -52,6 +52,9 @@ def run_scan(
                 result.extras.setdefault("stage_errors", {})[name] = f"{type(exc).__name__}: {exc}"
             # idle workers of one stage must not sit beside the next stage's own pool (memory)
             ctx.close()
+    except BaseException:  # interrupted (SIGTERM, Ctrl-C): no worker left running
+        ctx.abort()
+        raise
     finally:
         ctx.close()  # the worker processes shared by the stages
     number_findings(result)
