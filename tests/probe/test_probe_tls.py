@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import ssl
+import threading
 
 from .conftest import Farm
 from .test_probe_mock import run, states
@@ -19,7 +21,7 @@ def test_self_signed_recorded_not_verified(farm: Farm) -> None:
 
 def test_verify_rejects_self_signed(farm: Farm) -> None:
     r = run([farm["tls-selfsigned"]], verify=True)[farm["tls-selfsigned"]]
-    assert r.error and r.error.startswith("TLS handshake failed") and "CERTIFICATE_VERIFY_FAILED" in r.error
+    assert r.error and r.error.startswith("TLS handshake failed") and "certificate verify failed" in r.error
     assert set(states(r).values()) == {"error"}
     assert r.requests == 1  # certificate verdicts are not retried
 
@@ -76,3 +78,58 @@ def test_guessed_https_falls_back_to_plain_http(farm: Farm) -> None:
     r = run([farm["tls-plain-http"]])[farm["tls-plain-http"]]
     assert r.url is not None and r.url.startswith("http://")
     assert r.build == "15.2.986.14" and r.error is None
+
+
+def test_plain_http_fallback_leaves_no_tls_error_in_the_verdict(farm: Farm) -> None:
+    """Issue 13: after the http retry answered, the reasons still quoted the raw TLS error."""
+    port = farm["not-exchange"].rsplit(":", 1)[1]
+    bare = f"127.0.0.1:{port}"
+    r = run([bare])[bare]
+    assert r.url == f"http://127.0.0.1:{port}" and r.error is None
+    assert set(states(r).values()) == {"not-exchange"}
+    assert not any("TLS" in w["reason"] for w in r.to_dict()["waves"].values())
+    assert any("retried over http" in n for n in r.notes)
+    assert r.to_dict()["evidence"][0]["error"].startswith("TLS handshake failed")  # the attempt is kept
+
+
+def _closing_server() -> tuple[socket.socket, threading.Thread]:
+    """Accepts, reads the TLS ClientHello and hangs up: what a plain service that dislikes it does."""
+    srv = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            with conn:
+                conn.recv(4096)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return srv, thread
+
+
+def test_tls_failure_on_bare_host_port_names_the_http_url() -> None:
+    srv, thread = _closing_server()
+    try:
+        port = srv.getsockname()[1]
+        bare = f"127.0.0.1:{port}"
+        r = run([bare])[bare]
+    finally:
+        srv.close()
+        thread.join(5)
+    assert r.error is not None and r.error.startswith("TLS handshake failed")
+    assert r.error.endswith(f"probe http://127.0.0.1:{port} instead")
+    assert "_ssl.c" not in r.error and "[SSL" not in r.error and "\n" not in r.error
+    assert set(states(r).values()) == {"error"}
+
+
+def test_tls_reason_is_one_plain_sentence() -> None:
+    from extriage.probe.client import _tls_reason
+
+    wrong = ssl.SSLError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)")
+    assert _tls_reason(wrong, str(wrong.args[1])) == "wrong version number"
+    odd = ssl.SSLError(1, "[SSL: X_Y] something else (_ssl.c:1)")
+    odd.reason = "X_Y"  # type: ignore[misc]
+    assert _tls_reason(odd, str(odd.args[1])) == "something else (X_Y)"

@@ -86,7 +86,7 @@ def describe_error(exc: BaseException, opts: ClientOptions) -> tuple[str, bool]:
     if isinstance(exc, httpx.PoolTimeout | httpx.WriteTimeout):
         return f"timed out ({type(exc).__name__})", False
     if isinstance(root, ssl.SSLError) or "SSL" in text:
-        return f"TLS handshake failed: {text}", False
+        return f"TLS handshake failed: {_tls_reason(root, text)}", False
     if isinstance(exc, httpx.ConnectError):
         low = text.lower()
         if (
@@ -114,6 +114,24 @@ def describe_error(exc: BaseException, opts: ClientOptions) -> tuple[str, bool]:
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
         return f"invalid request URL: {text}", False
     return f"{type(exc).__name__}: {text}", False
+
+
+def _tls_reason(root: BaseException, text: str) -> str:
+    """OpenSSL's message without its code prefix and source location: ``[SSL: WRONG_VERSION_NUMBER] wrong
+    version number (_ssl.c:1006)`` -> ``wrong version number`` (the code is kept when the text does not
+    already say it)."""
+    reason = getattr(root, "reason", None)
+    plain = re.sub(r"\s*\(_ssl\.c:\d+\)\s*$", "", text)
+    plain = re.sub(r"^\[SSL(?:: [A-Z0-9_]+)?\]\s*", "", plain).strip() or text
+    if isinstance(reason, str) and reason and reason.replace("_", " ").lower() not in plain.lower():
+        return f"{plain} ({reason})"
+    return plain
+
+
+def http_hint(target_text: str, host: str, port: int) -> str:
+    """The sentence that tells the user how to probe the same port over plain HTTP."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"if {target_text} serves plain HTTP, probe http://{shown}:{port} instead"
 
 
 def looks_like_plain_http(reason: str) -> bool:

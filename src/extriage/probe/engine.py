@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from extriage.probe.client import ClientOptions, ProbeClient, looks_like_plain_http
+from extriage.probe.client import ClientOptions, ProbeClient, http_hint, looks_like_plain_http
 from extriage.probe.confirm import run_confirmations
 from extriage.probe.enumerate import DEFAULT_MAX_REQUESTS, enumerate_builds
 from extriage.probe.reconcile import UNKNOWN, reconcile
@@ -102,17 +102,21 @@ class TargetProbe:
         t = self.target
         r = self.result
         first, _ = await self.get("owa-logon", LOGON)
+        start = 0
         if first.error and t.scheme_guessed and t.scheme == "https" and looks_like_plain_http(first.error):
             r.notes.append("TLS failed in a way that suggests plain HTTP; retried over http")
             self.base_url = Target(t.text, "http", t.host, t.port).base_url
             r.url = self.base_url
             r.tls = {}
+            tls_error = first.error
             first, _ = await self.get("owa-logon", LOGON)
+            if first.error and not first.aborted:  # neither TLS nor plain HTTP answered
+                return self.fail(f"{tls_error}, and over plain HTTP: {first.error}")
+            start = 1  # the failed TLS attempt stays in the evidence, but the verdict is the http answers'
         if first.error and not first.aborted:
             return self.fail(first.error)
         await self.get("exporttool", EXPORTTOOL)
         await self.get("autodiscover", AUTODISCOVER, close_after=True)
-        start = 0
         if not self.exchange_markers() and self.should_try_cert_names():
             for name in host_names(r.tls):
                 self.host_header = name
@@ -151,6 +155,12 @@ class TargetProbe:
         )
 
     def fail(self, reason: str) -> TargetResult:
+        t = self.target
+        if reason.startswith("TLS handshake failed") and self.base_url.startswith("https") and (
+            t.scheme_guessed or looks_like_plain_http(reason)
+        ):
+            # a bare host:port is tried over HTTPS first; say how to probe it over plain HTTP
+            reason = f"{reason}; {http_hint(t.text, t.host, t.port)}"
         self.result.error = reason
         self.result.waves = uniform(State.ERROR, reason)
         return self.result
