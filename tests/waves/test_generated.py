@@ -111,6 +111,8 @@ def test_missing_rps_http_logs_are_a_coverage_warning(tmp_path: Path) -> None:
 def test_proxytoken_forwarding_rule_in_ecp_log(scans: dict[str, tuple[ScanResult, dict[str, object]]]) -> None:
     result, facts = scans["proxytoken"]
     forward = facts["proxytoken"]["forward_to"]  # type: ignore[index]
-    rule = next(f for f in result.findings if f.rule_id == "PT-ECP-FORWARD-RULE")
-    assert rule.outcome == Outcome.INFO and rule.evidence[0].fields["Recipient"] == forward
+    rule = next(f for f in result.findings if f.rule_id == "MAIL-FWD-ECP")
+    # the victim's mailbox names the organisation's domain; the recipient's is another one
+    assert rule.outcome == Outcome.ATTEMPT and rule.evidence[0].fields["Recipient"] == forward
+    assert "to an outside address" in rule.title and "forwarding:outside" in rule.tags
     assert forward in rule.evidence[0].raw

