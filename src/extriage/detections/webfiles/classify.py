@@ -39,6 +39,9 @@ class Reason:
     references: list[str] = field(default_factory=list)
     fields: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
+    #: Further evidence lines of the same reason: (line number, raw line, fields), e.g. the line where
+    #: the request input a behaviour finding traces enters the code.
+    more: list[tuple[int | None, str, dict[str, Any]]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -176,28 +179,105 @@ def yara_reason(hit: dict[str, Any], extension: str = "") -> Reason:
     )
 
 
+_CONFIDENCE = {"low": Confidence.LOW, "medium": Confidence.MEDIUM, "high": Confidence.HIGH}
+
+
+def behaviour_reason(hit: dict[str, Any], extension: str = "") -> Reason:
+    """A behaviour hit: request input (the source) reaching a dangerous operation (the sink), or an
+    operation no page needs. In a page it is a web shell; elsewhere (an XSLT file) it is reported
+    without raising the verdict."""
+    sink = str(hit["sink"])
+    source = hit.get("source")
+    lang = str(hit.get("language", ""))
+    sev_name = str(hit.get("severity", "high")).upper()
+    severity = Severity[sev_name] if sev_name in Severity.__members__ else Severity.HIGH
+    if source:
+        title = f"Server code ({lang}) where {source} reaches code that {hit['title']}"
+        where = f"line {hit.get('source_line')}" + (f" via {', '.join(hit['via'])}" if hit.get("via") else "")
+        detail = (
+            f"Behaviour analysis: {source} (from {where}) reaches an operation that {hit['title']} "
+            f"(line {hit.get('line')}); pages do not hand request input to such operations, web shells do."
+        )
+    else:
+        title = f"Server code ({lang}) that {hit['title']}"
+        detail = f"Behaviour analysis: the page {hit['title']} (line {hit.get('line')}), which ordinary pages never need."
+    if hit.get("obfuscation"):
+        detail += f" {hit['obfuscation']} obfuscated strings or split tokens were decoded around it."
+    fields: dict[str, Any] = {
+        "sink": sink,
+        "category": hit.get("category", ""),
+        "language": lang,
+        "role": "sink",
+    }
+    for key in ("source", "source_line", "via", "obfuscation"):
+        if hit.get(key):
+            fields[key] = hit[key]
+    more: list[tuple[int | None, str, dict[str, Any]]] = []
+    if source and hit.get("source_line") != hit.get("line"):
+        more.append(
+            (hit.get("source_line"), str(hit.get("source_raw", "")), {"role": "source", "source": source})
+        )
+    return Reason(
+        f"WF-BEHAV-{sink.upper()}",
+        title,
+        severity,
+        _CONFIDENCE.get(str(hit.get("confidence")), Confidence.MEDIUM),
+        Outcome.WEBSHELL if extension in SCRIPT_EXTENSIONS else Outcome.INFO,
+        f"behaviour:{sink}",
+        raw=str(hit.get("raw", "")),
+        line=hit.get("line"),
+        attack=["T1505.003"],
+        fields=fields,
+        detail=detail,
+        more=more,
+    )
+
+
 #: Targeted content checks whose verdict does not depend on the file: check -> (rule id, title,
 #: severity, confidence, outcome, wave, attack, cves, detail).
 _CHECKS: dict[str, tuple[str, str, Severity, Confidence, Outcome, str, list[str], list[str], str]] = {
     "lsass-dump": (
-        "WF-LSASS-DUMP", "LSASS memory dump", Severity.CRITICAL, Confidence.HIGH, Outcome.SUCCESS,
-        "post-exploitation", ["T1003.001"], [],
+        "WF-LSASS-DUMP",
+        "LSASS memory dump",
+        Severity.CRITICAL,
+        Confidence.HIGH,
+        Outcome.SUCCESS,
+        "post-exploitation",
+        ["T1003.001"],
+        [],
         "A minidump of lsass.exe holds the credentials of every logged-on account; ProxyLogon operators dumped LSASS with procdump or comsvcs.dll MiniDump.",
     ),
     "dearcry": (
-        "WF-RANSOM-DEARCRY", "File encrypted by DearCry ransomware", Severity.CRITICAL, Confidence.HIGH,
-        Outcome.SUCCESS, "post-exploitation", ["T1486"], [],
+        "WF-RANSOM-DEARCRY",
+        "File encrypted by DearCry ransomware",
+        Severity.CRITICAL,
+        Confidence.HIGH,
+        Outcome.SUCCESS,
+        "post-exploitation",
+        ["T1486"],
+        [],
         "DearCry prepends DEARCRY! to every file it encrypts.",
     ),
     "pst-shell": (
-        "WF-PST-SHELL", "PST-encoded web shell (mailbox export written as a page)", Severity.CRITICAL,
-        Confidence.HIGH, Outcome.WEBSHELL, "proxyshell", ["T1505.003"],
+        "WF-PST-SHELL",
+        "PST-encoded web shell (mailbox export written as a page)",
+        Severity.CRITICAL,
+        Confidence.HIGH,
+        Outcome.WEBSHELL,
+        "proxyshell",
+        ["T1505.003"],
         ["CVE-2021-34473", "CVE-2021-34523", "CVE-2021-31207"],
         "ProxyShell writes its web shell with New-MailboxExportRequest: a PST file (header !BDN) saved under a web folder with a page extension.",
     ),
     "pst-export": (
-        "WF-PST-EXPORT", "Mailbox export (PST) on disk", Severity.LOW, Confidence.LOW, Outcome.INFO,
-        "post-exploitation", ["T1114.001"], [],
+        "WF-PST-EXPORT",
+        "Mailbox export (PST) on disk",
+        Severity.LOW,
+        Confidence.LOW,
+        Outcome.INFO,
+        "post-exploitation",
+        ["T1114.001"],
+        [],
         "ProxyLogon operators exported mailboxes to PST files before staging them.",
     ),
 }
@@ -210,8 +290,18 @@ def check_reason(hit: dict[str, Any], compiled_ok: bool | None = None) -> Reason
     if known is not None:
         rule_id, title, severity, confidence, outcome, wave, attack, cves, detail = known
         return Reason(
-            rule_id, title, severity, confidence, outcome, f"check:{check}", raw=raw, wave=wave,
-            attack=list(attack), cves=list(cves), fields={"check": check}, detail=detail,
+            rule_id,
+            title,
+            severity,
+            confidence,
+            outcome,
+            f"check:{check}",
+            raw=raw,
+            wave=wave,
+            attack=list(attack),
+            cves=list(cves),
+            fields={"check": check},
+            detail=detail,
         )
     if check == "compiled" and compiled_ok is False:
         vp = hit.get("virtual_path", "")
@@ -288,6 +378,17 @@ def build_finding(facts: FileFacts) -> Finding | None:
                 sha256=facts.sha256,
             )
         )
+        for line, raw, extra in r.more:
+            finding.evidence.append(
+                EvidenceLine(
+                    source=facts.display,
+                    line=line,
+                    raw=raw,
+                    fields={"reason": r.rule_id, **extra},
+                    timestamp=facts.mtime,
+                    sha256=facts.sha256,
+                )
+            )
     finding.touch(facts.mtime)
     finding.indicators = Indicators(
         paths=[facts.logical],

@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, NamedTuple
 
 import yara_x
 
+from extriage.detections.webfiles import behaviour
 from extriage.detections.webfiles.baseline import KNOWN_GOOD, Baseline, load_baseline, normalise_relative
 from extriage.detections.webfiles.knowledge import known_bad, location_rules
 from extriage.detections.webfiles.paths import PathMatcher
@@ -65,6 +66,7 @@ class ContentParams:
     external: bool = False  # external rules present: set the Loki-style globals per file
     path_engine: str = "re2"
     baselines: tuple[str, ...] = ()  # extra baseline CSVs
+    behaviour: bool = True  # run the behaviour analysis of server code (sources reaching sinks)
 
 
 @dataclass(slots=True)
@@ -427,6 +429,15 @@ def examine(t: Target, mode: str, params: ContentParams, rel: str | None = None)
         scanned = problem is None
         if problem:
             out.skipped.append(SkippedFile(shown, problem, partial=True))
+        if params.behaviour and kind in ("text", "text-utf16"):
+            dot = t.name.rfind(".")
+            ext = t.name[dot:].lower() if dot >= 0 else ""
+            if ext in behaviour.PAGE_EXTENSIONS:
+                found = behaviour.analyse(text, ext, budget=min(params.timeout, behaviour.BUDGET))
+                hits.extend(found.hits)
+                if found.problem:
+                    scanned = False
+                    out.skipped.append(SkippedFile(shown, found.problem, partial=True))
     facts["kind"] = kind
     facts["content_scanned"] = scanned
     out.data = facts

@@ -33,9 +33,11 @@ from extriage.detections.webfiles.baseline import (
     load_baseline,
     normalise_relative,
 )
+from extriage.detections.webfiles.behaviour import knowledge as behaviour_knowledge
 from extriage.detections.webfiles.classify import (
     FileFacts,
     baseline_reason,
+    behaviour_reason,
     build_finding,
     check_reason,
     known_bad_reason,
@@ -170,6 +172,8 @@ class WebFilesStage:
             for hit in hits:
                 if hit["check"] == "yara":
                     facts.reasons.append(yara_reason(hit, facts.extension))
+                elif hit["check"] == "behaviour":
+                    facts.reasons.append(behaviour_reason(hit, facts.extension))
                 elif hit["check"] == "compiled":
                     compiled.append((facts, hit))
                 else:
@@ -271,6 +275,16 @@ class WebFilesStage:
             f"{deep_read} files read in depth ({content_scanned} content-scanned with {ruleset.rule_count} YARA rules), "
             f"{peeked} other files header-checked for minidumps and DEARCRY!"
         )
+        own = [s.origin for s in ruleset.sources if not s.external]
+        ext_sets = [s.origin for s in ruleset.sources if s.external]
+        know = behaviour_knowledge()
+        fam.notes.append(
+            "Rule sets run on file content: extriage's own YARA rules ("
+            + ", ".join(own)
+            + "); "
+            + (f"external YARA rules from --rules ({len(ext_sets)} files: " + ", ".join(ext_sets[:5]) + (", ..." if len(ext_sets) > 5 else "") + ")" if ext_sets else "no external YARA rules (--rules)")
+            + f"; behaviour analysis of ASP.NET server code ({len(know.sources)} request sources, {len(know.sinks)} dangerous-operation sinks, data/behaviour.yml)."
+        )
         if missing and inv.layout.removeprefix("zip:") not in ("folder", "file"):
             fam.notes.append("Not in the evidence, so not covered: " + ", ".join(missing) + ".")
         if build_name:
@@ -288,6 +302,10 @@ class WebFilesStage:
                 "files": [s.origin for s in ruleset.sources],
                 "external": [s.origin for s in ruleset.sources if s.external],
                 "errors": list(ruleset.errors),
+                "behaviour": {
+                    "sources": [src.id for src in behaviour_knowledge().sources],
+                    "sinks": [snk.id for snk in behaviour_knowledge().sinks],
+                },
             },
             "baseline": {
                 "known_good": classes[KNOWN_GOOD],

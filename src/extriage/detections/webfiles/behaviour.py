@@ -1,0 +1,818 @@
+"""Behaviour analysis of ASP.NET server code: request input (sources) reaching dangerous operations
+(sinks), for web shells that no signature knows.
+
+YARA rules find the families someone has seen; this finds what a page *does*. The server code of a
+page (``<script runat=server>``, ``<% %>``, code-only handlers and services, ``msxsl:script`` in
+XSLT) is cut out with the markup between code spans reduced to its newlines (so line numbers stay those of
+the file), normalised per language (comments blanked, string escapes decoded, literal concatenation,
+``.Replace`` on literals, char codes, byte arrays and base64 literals folded into strings), and then:
+
+* variables, object properties, method parameters and return values are tainted when request input
+  is assigned or passed to them (a bounded fixpoint over assignments and calls);
+* each sink of ``data/behaviour.yml`` is checked against what its statement or first argument holds.
+
+Regular expressions only, all linear in the code size (bounded repetitions), under a per-file time
+budget and a code-size cap: a file not fully analysed is reported, never silently passed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from extriage.datafiles import load_yaml
+
+_DATA = "extriage.detections.webfiles"
+LANGUAGES = ("cs", "vb", "js")
+#: Server code analysed per file; the rest of a larger page is named as not analysed.
+MAX_CODE = 1 << 20
+#: Seconds of analysis per file at most (``--file-timeout`` lowers it); past it the file is reported.
+BUDGET = 5.0
+#: Extensions whose server code the analysis reads (web.config may carry code or handler maps).
+PAGE_EXTENSIONS = frozenset(
+    {".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".master", ".soap", ".config", ".xsl", ".xslt", ".svc"}
+)
+_CODE_ONLY = frozenset({".ashx", ".asmx", ".soap", ".svc", ".asax"})
+_CONF_ORDER = ("low", "medium", "high")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: str
+    kind: str  # value / body / control
+    title: str
+    patterns: dict[str, re.Pattern[str]]  # language -> one alternation
+
+
+@dataclass(frozen=True, slots=True)
+class Sink:
+    id: str
+    category: str
+    title: str
+    severity: str
+    needs: str  # any / direct / none
+    kinds: frozenset[str]
+    patterns: dict[str, re.Pattern[str]]
+    context: tuple[dict[str, re.Pattern[str]], ...]  # each must occur somewhere in the code
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    sources: tuple[Source, ...]
+    sinks: tuple[Sink, ...]
+
+
+def _compile(raw: dict[str, list[str]], lang: str) -> re.Pattern[str] | None:
+    pats = list(raw.get("all", [])) + list(raw.get(lang, []))
+    if not pats:
+        return None
+    flags = re.IGNORECASE if lang == "vb" else 0
+    # a pattern may start with (?i) for itself alone: scoped, since the patterns are joined
+    parts = [f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})" for p in pats]
+    return re.compile("|".join(parts), flags)
+
+
+def _by_language(raw: dict[str, list[str]] | None) -> dict[str, re.Pattern[str]]:
+    out: dict[str, re.Pattern[str]] = {}
+    for lang in LANGUAGES:
+        pat = _compile(raw or {}, lang)
+        if pat is not None:
+            out[lang] = pat
+    return out
+
+
+@cache
+def knowledge() -> Knowledge:
+    """The sources and sinks of ``data/behaviour.yml``, compiled once per process."""
+    text = resources.files(_DATA).joinpath("data", "behaviour.yml").read_text(encoding="utf-8")
+    raw: dict[str, Any] = load_yaml(text)
+    sources = tuple(
+        Source(s["id"], s["kind"], s["title"], _by_language(s["patterns"])) for s in raw["sources"]
+    )
+    sinks = []
+    for s in raw["sinks"]:
+        ctx = s.get("context") or []
+        ctx = [ctx] if isinstance(ctx, str) else ctx
+        sinks.append(
+            Sink(
+                s["id"],
+                s["category"],
+                s["title"],
+                s.get("severity", "high"),
+                s.get("needs", "any"),
+                frozenset(s.get("sources", ["value", "body"])),
+                _by_language(s["patterns"]),
+                tuple(_by_language({"all": [c]}) for c in ctx),
+            )
+        )
+    return Knowledge(sources, tuple(sinks))
+
+
+# --------------------------------------------------------------------------------------------
+# Extraction: the server code of a page, everything else blanked (newlines kept).
+
+_DIRECTIVE = re.compile(
+    r"<%@\s*(Page|Control|WebHandler|WebService|Application|Master|ServiceHost)\b([^%]{0,2000})%>", re.I
+)
+_LANG_ATTR = re.compile(r"""\bLanguage\s*=\s*["']?([A-Za-z#+]{1,20})""", re.I)
+_SCRIPT_OPEN = re.compile(r"<script\b([^>]{0,1000})>", re.I)
+_SCRIPT_CLOSE = re.compile(r"</script\s*>", re.I)
+_RUNAT = re.compile(r"""runat\s*=\s*["']?server""", re.I)
+_MSXSL_OPEN = re.compile(r"<msxsl:script\b([^>]{0,1000})>", re.I)
+_MSXSL_CLOSE = re.compile(r"</msxsl:script\s*>", re.I)
+_LANG_NAMES = {
+    "c#": "cs", "cs": "cs", "csharp": "cs", "vb": "vb", "vbs": "vb", "vbscript": "vb",
+    "visualbasic": "vb", "jscript": "js", "js": "js", "javascript": "js",
+}  # fmt: skip
+
+
+def _language(attrs: str, default: str) -> str:
+    m = _LANG_ATTR.search(attrs)
+    return _LANG_NAMES.get(m.group(1).lower(), default) if m else default
+
+
+@dataclass(slots=True)
+class Extracted:
+    code: dict[str, list[str]]  # language -> its code spans, markup between them reduced to newlines
+    blocks: int = 0
+    directive: str = ""
+
+
+def extract(text: str, ext: str) -> Extracted:
+    """Cut the server code out of a page, handler, service, web.config or XSLT file."""
+    directive = _DIRECTIVE.search(text)
+    default = _language(directive.group(2), "cs") if directive else "cs"
+    out = Extracted({}, directive=directive.group(1).lower() if directive else "")
+    spans: list[tuple[int, int, str]] = []
+    for m in _SCRIPT_OPEN.finditer(text):
+        if _RUNAT.search(m.group(1)):
+            close = _SCRIPT_CLOSE.search(text, m.end())
+            spans.append((m.end(), close.start() if close else len(text), _language(m.group(1), default)))
+    for m in _MSXSL_OPEN.finditer(text):
+        close = _MSXSL_CLOSE.search(text, m.end())
+        spans.append((m.end(), close.start() if close else len(text), _language(m.group(1), "cs")))
+    pos = 0
+    while True:
+        start = text.find("<%", pos)
+        if start < 0:
+            break
+        if text.startswith("<%--", start):
+            end = text.find("--%>", start + 4)
+            pos = len(text) if end < 0 else end + 4
+            continue
+        end = text.find("%>", start + 2)
+        stop = len(text) if end < 0 else end
+        head = text[start + 2 : start + 3]
+        if head not in ("@", "$"):
+            body = start + 2 + (1 if head in ("=", ":", "#") else 0)
+            spans.append((body, stop, default))
+        pos = stop + 2
+    if ext in _CODE_ONLY and (
+        directive is None or out.directive in ("webhandler", "webservice", "servicehost")
+    ):
+        if directive is not None:
+            spans.append((directive.end(), len(text), default))
+        elif "<%" not in text and not _RUNAT.search(text[:65536]):
+            spans.append((0, len(text), default))
+    if not spans:
+        return out
+    spans.sort()
+    buffers: dict[str, list[str]] = {}
+    cursor: dict[str, int] = {}
+    for start, end, lang in spans:
+        buf = buffers.setdefault(lang, [])
+        done = cursor.get(lang, 0)
+        if start < done:  # nested or overlapping (a <% inside a script block): already in
+            start = done
+            if start >= end:
+                continue
+        # between code spans only the newlines are kept: lines stay the file's, markup costs nothing
+        buf.append("\n" * text.count("\n", done, start) + " ")
+        buf.append(text[start:end])
+        cursor[lang] = end
+        out.blocks += 1
+    out.code = buffers
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Normalisation, per language. Every substitution keeps the newlines of what it replaces.
+
+_TOKENS = {
+    "cs": re.compile(
+        r'@"(?:[^"]|"")*"?|\$?"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.){0,8}\'|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?'
+    ),
+    "js": re.compile(r'"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.)*\'?|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?'),
+    "vb": re.compile(r'"(?:[^"\n]|"")*"?|\'[^\n]*|\bREM\b[^\n]*', re.I),
+}
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{8}|.)", re.S)
+_SIMPLE = {"n": " ", "r": " ", "t": " ", "0": " ", "a": " ", "b": " ", "f": " ", "v": " "}
+
+
+def _unescape(body: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        e = m.group(1)
+        if e[0] in "uxU" and len(e) > 1:
+            try:
+                return chr(int(e[1:], 16))
+            except (ValueError, OverflowError):
+                return e
+        return _SIMPLE.get(e, e)
+
+    return _ESCAPE.sub(one, body)
+
+
+def _lit(value: str, original: str = "") -> str:
+    """A canonical string literal (double quotes, no quotes or newlines inside) keeping the
+    newlines of the text it replaces."""
+    clean = "".join(" " if c in '"\n\r' or ord(c) < 32 else c for c in value)
+    return '"' + clean + '"' + "\n" * original.count("\n")
+
+
+class _Norm:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.decoded = 0  # obfuscation folded: escapes, char codes, byte arrays, base64, splits
+
+    def tokens(self, code: str) -> str:
+        lang = self.lang
+
+        def one(m: re.Match[str]) -> str:
+            tok = m.group(0)
+            c = tok[0]
+            if c == "/" or (c == "'" and lang == "vb") or (c in "rR" and lang == "vb"):
+                return "\n" * tok.count("\n") + " "  # comment
+            if lang == "vb":
+                return _lit(tok[1:-1].replace('""', '"') if tok.endswith('"') else tok[1:], tok)
+            if c == "@":
+                return _lit(tok[2:-1].replace('""', '"'), tok)
+            body = tok[1:]
+            if c == "$":
+                body = tok[2:]
+            if body.endswith(tok[0] if c != "$" else '"') and len(body) >= 1:
+                body = body[:-1]
+            if "\\" in body:
+                plain = _unescape(body)
+                if re.search(r"\\[ux]", body):
+                    self.decoded += 1
+                body = plain
+            return _lit(body, tok)
+
+        return _TOKENS[lang].sub(one, code)
+
+    def fold(self, code: str) -> str:
+        lang = self.lang
+        flags = re.I if lang == "vb" else 0
+        steps: list[tuple[re.Pattern[str], Any]] = []
+        if lang == "cs":
+            steps.append((re.compile(r"\(\s*char\s*\)\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})\b"), self._char))
+            steps.append(
+                (re.compile(r"\bConvert\s*\.\s*ToChar\s*\(\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})\s*\)"), self._char)
+            )
+        if lang == "vb":
+            steps.append((re.compile(r"\bChrW?\s*\(\s*(&H[0-9a-fA-F]{1,4}|\d{1,5})\s*\)", re.I), self._char))
+        if lang == "js":
+            steps.append(
+                (re.compile(r"\bString\s*\.\s*fromCharCode\s*\(\s*([\d\s,xXa-fA-F]{1,4000})\)"), self._codes)
+            )
+        steps.append(
+            (
+                re.compile(
+                    r"\bnew\s+(?:System\s*\.\s*)?(?:byte|Byte|char|Char)\s*(?:\[\s*\d*\s*\]|\(\s*\))\s*\{\s*([\d\s,xXa-fA-F&H]{1,20000})\}",
+                    flags,
+                ),
+                self._codes,
+            )
+        )
+        steps.append(
+            (
+                re.compile(
+                    r'\bnew\s+(?:char|Char)\s*(?:\[\s*\d*\s*\]|\(\s*\))\s*\{((?:\s*"[^"\n]{0,2}"\s*,?){1,2000})\}',
+                    flags,
+                ),
+                self._chars,
+            )
+        )
+        steps.append(
+            (
+                re.compile(r'\bnew\s+(?:System\s*\.\s*)?(?:string|String)\s*\(\s*("[^"\n]*")\s*\)', flags),
+                self._same,
+            )
+        )
+        steps.append(
+            (
+                re.compile(
+                    r'\bConvert\s*\.\s*FromBase64String\s*\(\s*"([A-Za-z0-9+/=\s]{8,20000})"\s*\)', flags
+                ),
+                self._base64,
+            )
+        )
+        for pat, fn in steps:
+            code = pat.sub(fn, code)
+        return self._concat(code)
+
+    def _concat(self, code: str) -> str:
+        flags = re.I if self.lang == "vb" else 0
+        op = r"[+&]" if self.lang == "vb" else r"\+"
+        cat = re.compile(r'"([^"\n]*)"((?:\s|_\s)*)' + op + r'(\s*)"([^"\n]*)"')
+        rep = re.compile(r'"([^"\n]*)"\s*\.\s*Replace\s*\(\s*"([^"\n]*)"\s*,\s*"([^"\n]*)"\s*\)', flags)
+        getstr = re.compile(
+            r'\b(?:System\s*\.\s*)?(?:Text\s*\.\s*)?Encoding\s*\.\s*\w+\s*\.\s*GetString\s*\(\s*("[^"\n]*")\s*\)',
+            flags,
+        )
+        tostr = re.compile(r'("[^"\n]*")\s*\.\s*ToString\s*\(\s*\)')
+        for _ in range(16):
+            before = code
+            code = cat.sub(self._join, code)
+            code = rep.sub(self._replace, code)
+            code = getstr.sub(self._same, code)
+            code = tostr.sub(self._same, code)
+            if code == before:
+                break
+        return code
+
+    def _join(self, m: re.Match[str]) -> str:
+        self.decoded += 1
+        return _lit(m.group(1) + m.group(4), m.group(0))
+
+    def _replace(self, m: re.Match[str]) -> str:
+        self.decoded += 1
+        old = m.group(2)
+        return _lit(m.group(1).replace(old, m.group(3)) if old else m.group(1), m.group(0))
+
+    def _same(self, m: re.Match[str]) -> str:
+        return m.group(1) + "\n" * m.group(0).count("\n")
+
+    def _char(self, m: re.Match[str]) -> str:
+        v = _number(m.group(1))
+        if v is None or not 0 < v < 0x110000:
+            return m.group(0)
+        self.decoded += 1
+        return _lit(chr(v), m.group(0))
+
+    def _codes(self, m: re.Match[str]) -> str:
+        parts = [p for p in re.split(r"[\s,]+", m.group(1)) if p]
+        values = [_number(p) for p in parts]
+        if not values or any(v is None or not (9 <= v < 127) for v in values):
+            return m.group(0)
+        self.decoded += 1
+        return _lit("".join(chr(v) for v in values if v is not None), m.group(0))
+
+    def _chars(self, m: re.Match[str]) -> str:
+        self.decoded += 1
+        return _lit("".join(re.findall(r'"([^"\n]{0,2})"', m.group(1))), m.group(0))
+
+    def _base64(self, m: re.Match[str]) -> str:
+        try:
+            raw = base64.b64decode("".join(m.group(1).split()), validate=True)
+        except (binascii.Error, ValueError):
+            return m.group(0)
+        text = raw.decode("utf-8", errors="replace")
+        if not text or sum(32 <= ord(c) < 127 for c in text) < 0.9 * len(text):
+            return m.group(0)  # a binary payload, not a hidden name: leave it
+        self.decoded += 1
+        return _lit(text, m.group(0))
+
+
+def _number(s: str) -> int | None:
+    s = s.strip()
+    try:
+        if s[:2].lower() == "0x":
+            return int(s[2:], 16)
+        if s[:2].lower() == "&h":
+            return int(s[2:], 16)
+        return int(s)
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Taint and sinks.
+
+
+class Timeout(Exception):
+    """The per-file time budget ran out."""
+
+
+@dataclass(slots=True)
+class _Taint:
+    kinds: set[str]
+    direct: bool
+    line: int
+    source: str
+    via: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Analysis:
+    """The behaviour hits of one file, and whether the whole file was analysed."""
+
+    hits: list[dict[str, Any]] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    problem: str | None = None  # why the file was not fully analysed
+
+
+_KEYWORDS = frozenset(
+    "if while for foreach switch catch using lock return new typeof sizeof nameof base this "
+    "fixed checked unchecked get set function sub dim call elseif".split()
+)
+_METHOD_DEF = {
+    "cs": re.compile(r"\b([A-Za-z_]\w*)\s*\(([^()\n;{}]{0,400})\)\s*(?:\{|=>)"),
+    "js": re.compile(r"\bfunction\s+([A-Za-z_]\w*)\s*\(([^()]{0,400})\)"),
+    "vb": re.compile(r"\b(?:Sub|Function)\s+([A-Za-z_]\w*)\s*\(([^()\n]{0,400})\)", re.I),
+}
+#: Lambdas bound to a name: ``name = (a, b) =>`` (C#) / ``var name = function (a, b)`` (JScript).
+_LAMBDA_DEF = {
+    "cs": re.compile(r"\b([A-Za-z_]\w*)\s*=\s*(?:\(([^()\n]{0,200})\)|([A-Za-z_]\w*))\s*=>"),
+    "js": re.compile(r"\b([A-Za-z_]\w*)\s*=\s*function\s*\(([^()]{0,200})\)()"),
+}
+#: Calls that fill their first argument from the receiver: ``stream.Read(buf, ...)``, ``CopyTo(ms)``.
+_OUT_ARG = re.compile(r"\.\s*(?:Read|ReadBlock|ReadAsync|CopyTo|CopyToAsync)\s*\(\s*([A-Za-z_]\w*)", re.I)
+#: Copies from a source array into a destination: (regex, index of source arg, index of target arg).
+_COPY = re.compile(r"\b(?:Buffer\s*\.\s*BlockCopy|Array\s*\.\s*Copy)\s*\(", re.I)
+_ASSIGN = {
+    "cs": re.compile(
+        r"(?<![\w.])([A-Za-z_]\w*)((?:\s*\.\s*[A-Za-z_]\w*){0,4})\s*(?:\[[^\]\n;]{0,200}\]\s*)?[+|^]?=(?![=>])(?=([^;]{1,2000}))"
+    ),
+    "vb": re.compile(
+        r"(?<![\w.])([A-Za-z_]\w*)((?:\s*\.\s*[A-Za-z_]\w*){0,4})\s*(?:\([^)\n]{0,200}\)\s*)?(?:As\s+(?:New\s+)?[\w.]+(?:\(\))?\s*)?[+&]?=(?=([^\n]{1,2000}))",
+        re.I,
+    ),
+}
+_ASSIGN["js"] = _ASSIGN["cs"]
+_VB_DIM_NEW = re.compile(r"\bDim\s+([A-Za-z_]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
+_FOREACH = {
+    "cs": re.compile(r"\bforeach\s*\(\s*[\w.<>\[\], ]{0,100}?\s([A-Za-z_]\w*)\s+in\s+([^)\n]{1,400})\)"),
+    "js": re.compile(r"\bfor\s*\(\s*(?:var\s+)?([A-Za-z_]\w*)\s+in\s+([^)\n]{1,400})\)"),
+    "vb": re.compile(r"\bFor\s+Each\s+([A-Za-z_]\w*)(?:\s+As\s+[\w.]+)?\s+In\s+([^\n]{1,400})", re.I),
+}
+_RETURN = {
+    "cs": re.compile(r"\breturn\b([^;]{1,2000})"),
+    "js": re.compile(r"\breturn\b([^;\n]{1,2000})"),
+    "vb": re.compile(r"\bReturn\b([^\n]{1,2000})", re.I),
+}
+_LITERAL = re.compile(r'"[^"\n]+"')
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+def _line_of(code: str, pos: int) -> int:
+    return code.count("\n", 0, pos) + 1
+
+
+def _params(text: str, lang: str) -> list[str]:
+    names = []
+    for part in text.split(","):
+        part = re.sub(r"=.*$", "", part).strip()
+        if lang == "vb":
+            part = re.sub(r"\s+As\s+.*$", "", part, flags=re.I)
+        idents = _IDENT.findall(part)
+        if idents:
+            names.append(idents[-1])
+    return names
+
+
+def _args(code: str, start: int, limit: int = 4000) -> list[tuple[int, int]]:
+    """Spans of the top-level arguments of the call whose '(' is at ``start - 1``."""
+    depth = 0
+    spans: list[tuple[int, int]] = []
+    begin = start
+    end = min(len(code), start + limit)
+    quote = False
+    i = start
+    while i < end:
+        c = code[i]
+        if c == '"':
+            quote = not quote
+        elif not quote:
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                if depth == 0:
+                    spans.append((begin, i))
+                    return spans
+                depth -= 1
+            elif c == "," and depth == 0:
+                spans.append((begin, i))
+                begin = i + 1
+        i += 1
+    spans.append((begin, end))
+    return spans
+
+
+def explain(data: bytes, ext: str) -> dict[str, Any]:
+    """Debugging aid: the normalised code and taint of a page (not used by the scan)."""
+    text = data.decode("utf-8", errors="replace")
+    out: dict[str, Any] = {}
+    for lang, buf in extract(text, ext.lower()).code.items():
+        norm = _Norm(lang)
+        code = norm.fold(norm.tokens("".join(buf)))
+        an = _Analyser(code, lang, knowledge(), time.monotonic() + 30, norm.decoded)
+        an.propagate()
+        out[lang] = {
+            "code": code,
+            "taint": {k: (sorted(v.kinds), v.direct, v.line, v.via) for k, v in an.taint.items()},
+        }
+    return out
+
+
+class _Analyser:
+    def __init__(self, code: str, lang: str, know: Knowledge, deadline: float, decoded: int) -> None:
+        self.code = code
+        self.lang = lang
+        self.know = know
+        self.deadline = deadline
+        self.decoded = decoded
+        self.taint: dict[str, _Taint] = {}
+        self.fold = str.lower if lang == "vb" else (lambda s: s)
+        self.sources: list[tuple[int, int, Source]] = []
+        for src in know.sources:
+            pat = src.patterns.get(lang)
+            if pat is None:
+                continue
+            for m in pat.finditer(code):
+                self.sources.append((m.start(), m.end(), src))
+        self.sources.sort(key=lambda s: s[0])
+        self._ident_re: re.Pattern[str] | None = None
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise Timeout
+
+    def _idents(self) -> re.Pattern[str] | None:
+        if self._ident_re is None and self.taint:
+            names = sorted(self.taint, key=len, reverse=True)
+            flags = re.I if self.lang == "vb" else 0
+            self._ident_re = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, names)) + r")\b", flags)
+        return self._ident_re
+
+    def expr(self, start: int, end: int, kinds: frozenset[str] | None = None) -> _Taint | None:
+        """What request input the code in [start, end) carries."""
+        found: _Taint | None = None
+        text = self.code[start:end]
+        stripped = text
+        for s, e, src in self.sources:
+            if s >= end:
+                break
+            if s >= start and (kinds is None or src.kind in kinds):
+                tail = self.code[e : min(end, e + 200)]
+                idx = re.match(r'\s*(?:\.\s*\w+\s*)?[\[(]\s*"[^"\n]*"\s*[\])]', tail)
+                cut = e + (idx.end() if idx else 0)
+                stripped = stripped.replace(self.code[s:cut], " ", 1)
+                if found is None:
+                    found = _Taint({src.kind}, True, _line_of(self.code, s), src.title)
+                else:
+                    found.kinds.add(src.kind)
+        idents = self._idents()
+        via: list[str] = []
+        if idents is not None:
+            for m in idents.finditer(text):
+                t = self.taint.get(self.fold(m.group(0)))
+                if t is None or (kinds is not None and not (t.kinds & kinds)):
+                    continue
+                via.append(m.group(0))
+                if found is None:
+                    found = _Taint(
+                        set(t.kinds & kinds if kinds else t.kinds), t.direct, t.line, t.source, t.via
+                    )
+                else:
+                    found.kinds |= t.kinds
+                    found.direct = found.direct and t.direct
+                stripped = stripped.replace(m.group(0), " ", 1)
+        if found is None:
+            return None
+        if via:
+            found.via = tuple(dict.fromkeys((*found.via, *via)))[:6]
+        if _LITERAL.search(stripped):
+            found.direct = False
+        return found
+
+    def _add(self, name: str, t: _Taint) -> bool:
+        key = self.fold(name)
+        if key in _KEYWORDS or key in self.taint:
+            return False
+        self.taint[key] = t
+        self._ident_re = None
+        return True
+
+    def propagate(self) -> None:
+        code, lang = self.code, self.lang
+        if not self.sources:
+            return
+        defs = [(m.start(), m.group(1), _params(m.group(2), lang)) for m in _METHOD_DEF[lang].finditer(code)]
+        lam = _LAMBDA_DEF.get(lang)
+        if lam is not None:
+            for m in lam.finditer(code):
+                defs.append((m.start(), m.group(1), _params(m.group(2) or m.group(3) or "", lang)))
+            defs.sort(key=lambda d: d[0])
+        defs = [d for d in defs if self.fold(d[1]) not in _KEYWORDS]
+        for _ in range(6):
+            self.check_time()
+            changed = False
+            for m in _ASSIGN[lang].finditer(code):
+                name = m.group(1)
+                if self.fold(name) in self.taint or self.fold(name) in _KEYWORDS:
+                    continue
+                t = self.expr(m.start(3), m.end(3))
+                if t is not None:
+                    changed |= self._add(name, t)
+            if lang == "vb":
+                for m in _VB_DIM_NEW.finditer(code):
+                    t = self.expr(m.start(2), m.end(2))
+                    if t is not None:
+                        changed |= self._add(m.group(1), t)
+            for m in _FOREACH[lang].finditer(code):
+                t = self.expr(m.start(2), m.end(2))
+                if t is not None:
+                    changed |= self._add(m.group(1), t)
+            for m in _OUT_ARG.finditer(code):
+                if self.fold(m.group(1)) in self.taint:
+                    continue
+                s, _e = self.statement(m.start())
+                t = self.expr(s, m.start())
+                if t is not None:
+                    changed |= self._add(m.group(1), t)
+            for m in _COPY.finditer(code):
+                spans = _args(code, m.end())
+                if len(spans) >= 3:
+                    t = self.expr(*spans[0])
+                    dst = code[
+                        spans[2 if len(spans) >= 5 else 1][0] : spans[2 if len(spans) >= 5 else 1][1]
+                    ].strip()
+                    if t is not None and _IDENT.fullmatch(dst):
+                        changed |= self._add(dst, t)
+            self.check_time()
+            for m in _RETURN[lang].finditer(code):
+                t = self.expr(m.start(1), m.end(1))
+                if t is None:
+                    continue
+                owner = None
+                for pos, name, _unused in defs:
+                    if pos > m.start():
+                        break
+                    owner = name
+                if owner is not None:
+                    changed |= self._add(owner, t)
+            for pos, name, params in defs:
+                if not params:
+                    continue
+                call = re.compile(r"(?<![\w])" + re.escape(name) + r"\s*\(", re.I if lang == "vb" else 0)
+                for c in call.finditer(code):
+                    if c.start() == pos:
+                        continue
+                    for i, (a, b) in enumerate(_args(code, c.end())):
+                        t = self.expr(a, b)
+                        if t is not None and i < len(params):
+                            changed |= self._add(params[i], t)
+                self.check_time()
+            if not changed:
+                break
+
+    def statement(self, pos: int) -> tuple[int, int]:
+        code = self.code
+        if self.lang == "vb":
+            start = code.rfind("\n", 0, pos) + 1
+            end = code.find("\n", pos)
+            while end > 0 and code[end - 1 : end].rstrip() == "" and code[start:end].rstrip().endswith(" _"):
+                end = code.find("\n", end + 1)
+            return start, len(code) if end < 0 else end
+        start = (
+            max(
+                code.rfind(";", max(0, pos - 2000), pos),
+                code.rfind("{", max(0, pos - 2000), pos),
+                code.rfind("}", max(0, pos - 2000), pos),
+            )
+            + 1
+        )
+        end = code.find(";", pos, pos + 2000)
+        return start, pos + 2000 if end < 0 else end
+
+    def candidates(self) -> bool:
+        """Whether any sink occurs at all (most pages: no), and any input to reach it."""
+        code, lang = self.code, self.lang
+        present = False
+        for sink in self.know.sinks:
+            pat = sink.patterns.get(lang)
+            if pat is not None and pat.search(code):
+                if sink.needs == "none":
+                    return True
+                present = True
+        return present and bool(self.sources)
+
+    def sinks(self, already: set[str]) -> list[tuple[Sink, int, _Taint | None, bool]]:
+        found: list[tuple[Sink, int, _Taint | None, bool]] = []
+        code, lang = self.code, self.lang
+        for sink in self.know.sinks:
+            if sink.id in already:
+                continue
+            pat = sink.patterns.get(lang)
+            if pat is None:
+                continue
+            if not all(c[lang].search(code) for c in sink.context if lang in c):
+                continue
+            for m in pat.finditer(code):
+                self.check_time()
+                if sink.needs == "none":
+                    found.append((sink, m.start(), None, True))
+                    break
+                s, e = self.statement(m.start())
+                if sink.needs == "direct":
+                    matched = m.group(0).rstrip()
+                    if matched.endswith("("):
+                        spans = _args(code, m.end())
+                        a, b = spans[0]
+                    elif matched.endswith("="):
+                        a, b = m.end(), e
+                    else:
+                        a, b = m.end(), e
+                    t = self.expr(a, b, sink.kinds)
+                    if t is None or not t.direct:
+                        continue
+                else:
+                    t = self.expr(s, e, sink.kinds)
+                    if t is None:
+                        continue
+                near = not t.via
+                found.append((sink, m.start(), t, near))
+                break
+        return found
+
+
+def _confidence(base: str, decoded: int) -> str:
+    i = _CONF_ORDER.index(base)
+    if decoded:
+        i = min(i + 1, 2)
+    return _CONF_ORDER[i]
+
+
+def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
+    """Behaviour hits of one page (UTF-8 bytes, or text already decoded from UTF-16)."""
+    result = Analysis()
+    ext = ext.lower()
+    if ext not in PAGE_EXTENSIONS:
+        return result
+    deadline = time.monotonic() + budget
+    text = data.decode("utf-8", errors="replace")
+    if len(text) > 4 * MAX_CODE:
+        text = text[: 4 * MAX_CODE]
+        result.problem = f"only the first {4 * MAX_CODE // (1 << 20)} MB were analysed for behaviour"
+    extracted = extract(text, ext)
+    know = knowledge()
+    seen: set[str] = set()
+    for lang, buf in extracted.code.items():
+        code = "".join(buf)
+        if len(code.strip()) > MAX_CODE:
+            result.problem = (
+                f"server code over {MAX_CODE // (1 << 20)} MB: only its start was analysed for behaviour"
+            )
+            cut = code.rfind("\n", 0, MAX_CODE)
+            code = code[: cut if cut > 0 else MAX_CODE]
+        result.languages.append(lang)
+        try:
+            norm = _Norm(lang)
+            code = norm.tokens(code)
+            code = norm.fold(code)
+            if time.monotonic() > deadline:
+                raise Timeout
+            an = _Analyser(code, lang, know, deadline, norm.decoded)
+            if not an.candidates():
+                continue  # no dangerous operation at all: nothing to trace
+            an.propagate()
+            hits = an.sinks(seen)
+        except Timeout:
+            result.problem = f"behaviour analysis stopped after its {budget:g} s per-file time limit"
+            break
+        lines = text.split("\n") if hits else []
+        for sink, pos, t, near in hits:
+            seen.add(sink.id)
+            line = _line_of(code, pos)
+            raw = lines[line - 1].strip() if line - 1 < len(lines) else ""
+            if sink.needs == "none":
+                base = "high" if sink.severity == "critical" else "medium"
+            else:
+                base = "high" if near else "medium"
+            hit: dict[str, Any] = {
+                "check": "behaviour",
+                "offset": None,
+                "line": line,
+                "raw": raw[:300],
+                "sink": sink.id,
+                "category": sink.category,
+                "title": sink.title,
+                "severity": sink.severity,
+                "language": {"cs": "C#", "vb": "VB", "js": "JScript"}[lang],
+                "confidence": _confidence(base, norm.decoded),
+                "obfuscation": norm.decoded,
+            }
+            if t is not None:
+                hit["source"] = t.source
+                hit["source_line"] = t.line
+                hit["source_raw"] = lines[t.line - 1].strip()[:300] if t.line - 1 < len(lines) else ""
+                hit["via"] = list(t.via)
+            result.hits.append(hit)
+    return result
