@@ -55,7 +55,7 @@ SAMPLES = [samples.compromised, samples.attempted, samples.clean]
 def test_scan_result_json_is_unchanged(make: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     data = make().to_dict()
     expected = reference(data)
-    monkeypatch.setattr("extriage.cli.common.json", SimpleNamespace(dumps=None))  # fast path only
+    monkeypatch.setattr("extriage.outputs.json", SimpleNamespace(dumps=None))  # fast path only
     assert json_bytes(data) == expected
 
 
@@ -69,7 +69,7 @@ def test_to_dict_gives_the_same_values(make: Any) -> None:
 def test_large_result(monkeypatch: pytest.MonkeyPatch) -> None:
     data = samples.large(500).to_dict()
     expected = reference(data)
-    monkeypatch.setattr("extriage.cli.common.json", SimpleNamespace(dumps=None))  # fast path only
+    monkeypatch.setattr("extriage.outputs.json", SimpleNamespace(dumps=None))  # fast path only
     assert json_bytes(data) == expected
 
 
@@ -133,7 +133,7 @@ TRICKY_TEXT = [
 )
 def test_plain_data_same_bytes(data: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     expected = reference(data)
-    monkeypatch.setattr("extriage.cli.common.json", SimpleNamespace(dumps=None))  # fast path only
+    monkeypatch.setattr("extriage.outputs.json", SimpleNamespace(dumps=None))  # fast path only
     assert json_bytes(data) == expected
 
 
