@@ -147,7 +147,7 @@ def iter_evtx(stream: BinaryIO, size: int, name: str, stats: EvtxStats, path: st
         stats.records += 1
         try:
             rec = record_from_json(item["data"], int(item.get("event_record_id") or 0))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError) as exc:
             stats.errors += 1
             if not stats.first_error:
                 stats.first_error = f"record {item.get('event_record_id')}: {exc}"
