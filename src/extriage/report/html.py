@@ -24,7 +24,7 @@ import jinja2
 import markupsafe
 
 from extriage import __version__, outputs
-from extriage.findings import Finding, ScanResult, Verdict, iso
+from extriage.findings import Finding, ScanResult, TimelineEvent, Verdict, iso
 from extriage.report.chart import Chart, build_chart
 from extriage.report.summary import (
     TLP_MEANING,
@@ -158,6 +158,29 @@ def _finding_row(f: Finding) -> dict[str, Any]:
     }
 
 
+#: Summaries longer than this get their full text (and the raw line) behind a "details" toggle.
+TIMELINE_SUMMARY_CHARS = 160
+
+
+def _timeline_row(e: TimelineEvent) -> dict[str, Any]:
+    """One timeline row for the table: short cells always (the layout stays bounded whatever the log
+    line holds); the full summary, the raw line (capped) and the full source path on demand."""
+    name = e.source.replace("\\", "/").rsplit("/", 1)[-1] or e.source
+    line = f":{e.line}" if e.line is not None else ""
+    long = len(e.summary) > TIMELINE_SUMMARY_CHARS
+    return {
+        "timestamp": e.timestamp,
+        "kind": e.kind,
+        "summary": e.summary[:TIMELINE_SUMMARY_CHARS] + "…" if long else e.summary,
+        "full": e.summary if long else "",
+        "raw": _cap(e.raw),
+        "client_ip": e.client_ip,
+        "finding_ids": e.finding_ids,
+        "source": e.source + line,
+        "source_name": name + line,
+    }
+
+
 VERDICT_RANK = {Verdict.COMPROMISED: 0, Verdict.ATTEMPTED: 1, Verdict.ERROR: 2, Verdict.INCONCLUSIVE: 2,
                 Verdict.NO_EVIDENCE: 3}
 #: Per-wave verdicts in attack order (the result stores them alphabetically).
@@ -185,7 +208,7 @@ def _server_view(i: int, r: ScanResult) -> ServerView:
         headline=VERDICT_HEADLINE.get(r.verdict, r.verdict.value),
         chart=build_chart(r, facts),
         findings_json=json_for_script(rows),
-        timeline=linked[:MAX_TIMELINE_ROWS],
+        timeline=[_timeline_row(e) for e in linked[:MAX_TIMELINE_ROWS]],
         timeline_total=len(linked),
         files_shown=r.files[:MAX_FILE_ROWS],
         other_extras=other,

@@ -64,32 +64,40 @@ def build_event(results: list[ScanResult], tlp: str = "amber") -> MISPEvent:
         for a in attr if isinstance(attr, list) else [attr] if attr is not None else []:
             a.add_tag(f'extriage:role="{row.role.value}"')
     # One file object per file the attacker placed (web shells, files read and hashed), whatever path
-    # form named it; a process image an event names (cmd.exe) is context, not a file object.
-    files: dict[str, MISPObject] = {}
+    # form named it (the local path and a hash win over the admin-share form); a process image an
+    # event names (cmd.exe) is context, not a file object.
+    placed: dict[str, tuple[str, str, str]] = {}  # identity -> (path, sha256, comment)
     for r in results:
         for f in r.findings:
             if f.outcome not in ATTACKER_OUTCOMES or not (f.outcome is Outcome.WEBSHELL or f.indicators.hashes):
                 continue
             ind = f.indicators
+            comment = f"{f.title} ({f.outcome.value}, {server_name(r)} {f.id})"[:1000]
             for i, path in enumerate(ind.paths):
-                key = file_identity(path)
-                if key in files:
-                    continue
-                obj = MISPObject("file", standalone=False)
-                norm = path.replace("/", "\\")
-                obj.add_attribute("filename", norm.rpartition("\\")[2] or norm, to_ids=False)
-                obj.add_attribute("path", norm, to_ids=False)
                 sha = ind.hashes[i] if i < len(ind.hashes) else (ind.hashes[0] if len(ind.hashes) == 1 else "")
-                if sha:
-                    obj.add_attribute("sha256", sha.lower(), to_ids=True)
-                obj.comment = f"{f.title} ({f.outcome.value}, {server_name(r)} {f.id})"[:1000]
-                files[key] = obj
-            for sha in ind.hashes:
-                if not ind.paths and sha.lower() not in files:
-                    obj = MISPObject("file", standalone=False)
-                    obj.add_attribute("sha256", sha.lower(), to_ids=True)
-                    obj.comment = f"{f.title} ({server_name(r)} {f.id})"[:1000]
-                    files[sha.lower()] = obj
+                key = file_identity(path)
+                old = placed.get(key)
+                if old is None:
+                    placed[key] = (path, sha.lower(), comment)
+                else:
+                    better = old[0] if not old[0].startswith("\\\\") or path.startswith("\\\\") else path
+                    placed[key] = (better, old[1] or sha.lower(), old[2] if old[1] or not sha else comment)
+            if not ind.paths:
+                for sha in ind.hashes:
+                    placed.setdefault(sha.lower(), ("", sha.lower(), f"{f.title} ({server_name(r)} {f.id})"[:1000]))
+    files: dict[str, MISPObject] = {}
+    for key, (path, sha, comment) in placed.items():
+        if path and sha and sha in placed and not placed[sha][0]:
+            del files[sha]  # a hash seen alone belongs to this file
+        obj = MISPObject("file", standalone=False)
+        if path:
+            norm = path.replace("/", "\\")
+            obj.add_attribute("filename", norm.rpartition("\\")[2] or norm, to_ids=False)
+            obj.add_attribute("path", norm, to_ids=False)
+        if sha:
+            obj.add_attribute("sha256", sha, to_ids=True)
+        obj.comment = comment
+        files[key] = obj
     for obj in files.values():
         event.add_object(obj)
     # CVEs the activity involved; "this build is open to …" notes (INFO) describe the victim, not the attack
