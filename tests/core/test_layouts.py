@@ -51,6 +51,8 @@ def test_walker_never_fails_and_counts_lines(data: bytes, family: str) -> None:
     items = list(walk(io.BytesIO(data), family, pf))
     stats = items[-1]
     assert isinstance(stats, WalkStats)
+    if b"\n" not in data and b"\r" in data:  # CR-only line ends: CR is the line end
+        data = data.replace(b"\r", b"\n")
     expected = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
     assert stats.lines == expected
     numbers = [c.lineno for c in items[:-1] if isinstance(c, Candidate)]

@@ -51,7 +51,7 @@ class HashingReader:
         ``(offset, length)`` of the hole skipped, or None. Holes under 1 MiB are read as usual."""
         holes = self._holes
         if holes is None:
-            holes = self._holes = _sparse_holes(self._raw)
+            holes = self._holes = sparse_holes(self._raw)
         pos = self.bytes_read
         for start, end in holes:
             if start <= pos < end:
@@ -83,7 +83,7 @@ MIN_HOLE = 1024 * 1024
 MAX_HOLES = 4096
 
 
-def _sparse_holes(raw: BinaryIO) -> list[tuple[int, int]]:
+def sparse_holes(raw: BinaryIO) -> list[tuple[int, int]]:
     """``[(start, end)]`` of the holes of ``raw`` of at least :data:`MIN_HOLE` bytes. The file
     offset is put back where it was, so a buffered reader over it stays consistent."""
     seek_data = getattr(os, "SEEK_DATA", None)

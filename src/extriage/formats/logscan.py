@@ -10,13 +10,15 @@ dozen ``bytes.count`` calls per chunk). Memory stays bounded by the chunk size a
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from extriage.findings import utc
 from extriage.formats import exchange_csv, oabgen, w3c
@@ -68,6 +70,16 @@ class WalkStats:
     long_lines: list[int] = field(default_factory=list)
     nul_bytes: int = 0
     names: list[str] = field(default_factory=list)  # the last field list seen
+    #: damaged byte ranges ``[start, end, kind]`` (offsets in the decoded text), at most MAX_RANGES
+    damage: list[list[Any]] = field(default_factory=list)
+    damage_bytes: int = 0
+    damage_ranges: int = 0  # ranges in all, also those past MAX_RANGES
+    hole_bytes: int = 0  # bytes of sparse holes skipped (hashed, not read)
+    #: lines holding junk, NULs or several records, and the records recovered from them
+    damaged_lines: int = 0
+    recovered: int = 0
+    bare_cr: bool = False  # CR-only line ends were found (and read as line ends)
+    long_header: bool = False  # a header line over MAX_LINE: names taken from its first MAX_LINE bytes
 
 
 def decode(raw: Buffer) -> str:
@@ -108,7 +120,7 @@ def _next_header(body: Buffer, pos: int, limit: int) -> int:
         hit = body.find(b"#", pos + 1, limit)
         if hit < 0:
             return -1
-        if body[hit - 1] == 0x0A:
+        if body[hit - 1] in (0x0A, 0x00):  # after a NUL run: a header written after a crash
             return hit - 1
         misses += 1
         if misses > 64:
@@ -229,19 +241,118 @@ def read_head(stream: Readable, size: int) -> tuple[bytearray, int]:
     return buf, n
 
 
-def _regions(stream: Readable, st: WalkStats, primed: int = 0) -> Iterator[tuple[bytes | bytearray, int, int] | bytes]:
+@dataclass(slots=True)
+class LongPiece:
+    """Bytes of an over-long line past its first :data:`MAX_LINE` (junk, a NUL-less damaged region,
+    records run together): the walk looks for prefilter hits ending in ``data[lo:hi]`` and cuts the
+    record around each one out of ``data`` (which holds up to :data:`WINDOW` bytes of context on
+    both sides). ``base``: offset of ``data[0]`` in the line."""
+
+    data: bytes
+    lo: int
+    hi: int
+    base: int
+    final: bool
+
+
+#: Context kept around a hit in an over-long line to find the start and end of its record.
+WINDOW = 64 * 1024
+#: Damaged byte ranges listed per file (the rest are counted).
+MAX_RANGES = 200
+#: NUL runs closer than this are one damaged range (binary junk holds NULs every few hundred bytes).
+_MERGE_GAP = 512
+_NUL_RUN = re.compile(rb"\x00+")
+
+
+def _mark_damage(st: WalkStats, start: int, end: int, kind: str) -> None:
+    """Add ``[start, end)`` to the damaged ranges, merged with the last one when they touch."""
+    st.damage_bytes += end - start
+    if st.damage and start - st.damage[-1][1] <= _MERGE_GAP:
+        last = st.damage[-1]
+        last[1] = end
+        if last[2] != kind:
+            last[2] = "binary"
+        return
+    st.damage_ranges += 1
+    if len(st.damage) < MAX_RANGES:
+        st.damage.append([start, end, kind])
+    elif st.damage_ranges == MAX_RANGES + 1:
+        st.damage.append([start, end, kind])  # the last list entry tracks merges past the cap
+    else:
+        st.damage[-1] = [start, end, kind]
+
+
+def _strip_nuls(chunk: Buffer, size: int, offset: int, st: WalkStats) -> bytes:
+    """``chunk[:size]`` with every run of NUL bytes shrunk to one NUL, the runs recorded as damage
+    at file offset ``offset``. A NUL block of any size (an unclean shutdown's pre-allocated zeros, a
+    sparse hole) thus never makes an over-long line, line numbers stay those of the file, and the
+    one NUL left marks the line as damaged: the walk cuts the records after it out of the line."""
+    view = bytes(chunk[:size])
+    nuls = 0
+    for m in _NUL_RUN.finditer(view):
+        a, b = m.span()
+        nuls += b - a
+        run_kind = "NUL-filled" if b - a >= 64 else "binary"
+        _mark_damage(st, offset + a, offset + b, run_kind)
+    st.nul_bytes += nuls
+    return _NUL_RUN.sub(b"\x00", view)
+
+
+def _regions(stream: Readable, st: WalkStats, primed: int = 0
+             ) -> Iterator[tuple[bytes | bytearray, int, int] | bytes | LongPiece]:
     """Split ``stream`` into regions of whole lines ``(buf, lo, hi)`` without copying chunks.
 
     A line across two chunks is joined into a small buffer of its own; a line longer than
-    :data:`MAX_LINE` is yielded as its first MAX_LINE bytes (a ``bytes`` item) and the rest skipped.
+    :data:`MAX_LINE` is yielded as its first MAX_LINE bytes (a ``bytes`` item) and the rest as
+    :class:`LongPiece` items, searched but never held whole. Damage is repaired here, on the few
+    chunks that show it: NUL runs shrink to one NUL (:func:`_strip_nuls`), and a file whose
+    chunk holds CRs but no LF is read with CR (and CRLF) as line ends from there on.
     """
     pending = b""
     skipping = False
-    for chunk, size in _chunks(stream, primed):
-        st.bytes += size
+    cr_mode = False
+    prev_cr = False
+    ctx = b""  # long line: context before the unsearched bytes
+    new = b""  # long line: bytes whose hits are not searched yet
+    base = 0
+
+    def long_piece(piece: Buffer, final: bool) -> Iterator[LongPiece]:
+        nonlocal ctx, new, base
+        data = ctx + new + bytes(piece)
+        lo = len(ctx)
+        hi = len(data) if final else max(lo, len(data) - WINDOW)
+        if hi > lo:
+            yield LongPiece(data, lo, hi, base, final)
+        if final:
+            ctx, new, base = b"", b"", 0
+            return
+        keep = max(0, hi - WINDOW)
+        ctx, new = data[keep:hi], data[hi:]
+        base += keep
+
+    def start_long(line: bytes) -> Iterator[bytes | LongPiece]:
+        nonlocal ctx, new, base
+        yield line[:MAX_LINE]
+        ctx, new, base = line[MAX_LINE - WINDOW : MAX_LINE], b"", MAX_LINE - WINDOW
+        yield from long_piece(line[MAX_LINE:], final=False)
+
+    for chunk, size, offset in _chunks(stream, st, primed):
+        if offset >= 0 and size and chunk.find(b"\x00", 0, size) >= 0:  # memchr: near free on clean logs
+            chunk = _strip_nuls(chunk, size, offset, st)
+            size = len(chunk)
+        if not cr_mode and size and chunk.find(b"\n", 0, size) < 0 and chunk.find(b"\r", 0, size) >= 0:
+            cr_mode = st.bare_cr = True  # classic Mac line ends, or an editor's re-save
+        if cr_mode:
+            data = bytes(chunk[:size])
+            if prev_cr and data.startswith(b"\n"):
+                data = data[1:]  # the LF of a CRLF cut between two chunks
+            prev_cr = data.endswith(b"\r")
+            chunk = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+            size = len(chunk)
         start = 0
         if skipping:  # inside the rest of an over-long line
             nl = chunk.find(b"\n", 0, size)
+            yield from long_piece(chunk[: nl if nl >= 0 else size], final=nl >= 0)
             if nl < 0:
                 continue
             skipping = False
@@ -251,51 +362,165 @@ def _regions(stream: Readable, st: WalkStats, primed: int = 0) -> Iterator[tuple
             if nl < 0:
                 pending += chunk[:size]
                 if len(pending) > MAX_LINE:
-                    yield pending[:MAX_LINE]
+                    yield from start_long(pending)
                     pending, skipping = b"", True
                 continue
             joined = pending + chunk[: nl + 1]
             pending = b""
-            yield (joined, 0, len(joined))
+            if len(joined) > MAX_LINE + 1:
+                yield from start_long(joined[:-1])
+                yield from long_piece(b"", final=True)
+            else:
+                yield (joined, 0, len(joined))
             start = nl + 1
         cut = chunk.rfind(b"\n", start, size)
         if cut < 0:
             pending = bytes(chunk[start:size])
             if len(pending) > MAX_LINE:
-                yield pending[:MAX_LINE]
+                yield from start_long(pending)
                 pending, skipping = b"", True
             continue
         if cut + 1 > start:
             yield (chunk, start, cut + 1)
         pending = bytes(chunk[cut + 1 : size])
-    if pending and not skipping:
+    if skipping:
+        yield from long_piece(b"", final=True)
+    elif pending:
         yield (pending + b"\n", 0, len(pending) + 1)
 
 
 _BUFFERS = threading.local()
+_ZERO_LINE = b"\x00"
 
 
-def _chunks(stream: Readable, primed: int = 0) -> Iterator[tuple[bytes | bytearray, int]]:
-    """The stream's bytes as ``(buffer, size)`` pieces of up to :data:`CHUNK` bytes.
+def _chunks(stream: Readable, st: WalkStats, primed: int = 0) -> Iterator[tuple[bytes | bytearray, int, int]]:
+    """The stream's bytes as ``(buffer, size, offset)`` pieces of up to :data:`CHUNK` bytes.
 
     A stream with ``readinto`` is read into one buffer per thread, reused: a fresh 4 MB object per
     read cost more in allocation and page faults than the read itself (BENCHMARKS.md, core
     section). ``primed``: the first bytes are already in that buffer (:func:`read_head`). A piece is
-    only valid until the next one is read; :func:`walk` copies what it keeps."""
+    only valid until the next one is read; :func:`walk` copies what it keeps. A stream that can
+    skip the holes of a sparse file (``skip_hole``) skips them: a hole reads as one NUL (see
+    :func:`_strip_nuls`) and is recorded as NUL-filled damage, its zeros never pass through Python."""
     readinto = getattr(stream, "readinto", None)
     if readinto is None:
         while chunk := stream.read(CHUNK):
-            yield chunk, len(chunk)
+            offset = st.bytes
+            st.bytes += len(chunk)
+            yield chunk, len(chunk), offset
         return
+    skip_hole = getattr(stream, "skip_hole", None)
     buf = thread_buffer()
     if primed:
-        yield buf, primed
+        st.bytes += primed
+        yield buf, primed, 0
     view = memoryview(buf)
     try:
-        while n := readinto(view):
-            yield buf, n
+        while True:
+            if skip_hole is not None and (hole := skip_hole()):
+                at, length = hole
+                _mark_damage(st, at, at + length, "NUL-filled")
+                st.hole_bytes += length
+                st.bytes += length
+                yield _ZERO_LINE, 1, -1  # recorded above: not a NUL run of the data
+            n = readinto(view)
+            if not n:
+                break
+            offset = st.bytes
+            st.bytes += n
+            yield buf, n, offset
     finally:
         view.release()
+
+
+#: Where a record starts, per family: the timestamp each data line opens with (IIS: ``date time``,
+#: Exchange CSV and OABGenerator: ``DateTime`` ending in ``Z``). Used only on damaged lines.
+_RECORD_START = {
+    "iis": re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "),
+    "exchange": re.compile(rb"\"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,7})?Z[, ]"),
+}
+#: Bytes no text log line holds: C0 controls but TAB/LF, and DEL; a CR inside a line is a bare CR
+#: line end (mixed CR/LF/CRLF files).
+_DAMAGE = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]")
+_FIRST_NAMES = ("date", "datetime", "timestamp")
+
+
+def _record_start(family: str) -> re.Pattern[bytes]:
+    return _RECORD_START["iis" if family == "iis" else "exchange"]
+
+
+def _split_damaged(raw: bytes, family: str, names: list[str]) -> list[bytes] | None:
+    """The records held by a damaged line, or None when the line looks whole (the common case).
+
+    A line is damaged when it holds control bytes (junk, a bare CR) or, in a log whose lines open
+    with their timestamp, does not start with one. It is then cut at bare CRs and at every record
+    start; what stands before the first record start of a piece is junk and dropped (a piece
+    without any record start is kept only when it holds no control byte)."""
+    bad = _DAMAGE.search(raw) is not None
+    if not bad:
+        if family == "oabgen" or (names and names[0].lower() not in _FIRST_NAMES):
+            return None  # its lines need not open with a timestamp
+        if _record_start(family).match(raw.lstrip(b"\xef\xbb\xbf")) is not None:
+            return None
+        if family == "iis" and not names and _TS_RE.match(raw) is not None:
+            return None
+    rx = _record_start(family)
+    out: list[bytes] = []
+    for piece in raw.split(b"\r"):
+        starts = [m.start() for m in rx.finditer(piece)]
+        if not starts:
+            if piece and _DAMAGE.search(piece) is None:
+                out.append(piece)
+            continue
+        starts.append(len(piece))
+        out.extend(piece[a:b].rstrip() for a, b in itertools.pairwise(starts))
+    if not bad and out == [raw]:
+        return None
+    return out
+
+
+def _parts_with_hits(parts: list[bytes], prefilter: Prefilter) -> Iterator[tuple[bytes, int]]:
+    for part in parts:
+        hits = prefilter.line_hits(part)
+        if hits:
+            mask = 0
+            for _, _, m in hits:
+                mask |= m
+            yield part, mask
+
+
+def _records_in_long_line(piece: LongPiece, family: str, names: list[str], prefilter: Prefilter,
+                          done: int) -> Iterator[Candidate]:
+    """The records around the prefilter hits ending in ``piece.data[lo:hi]``: from the last record
+    start before the hit (within :data:`WINDOW`) to the next one, the line's end or WINDOW bytes.
+    A hit with no record start before it is junk that happens to match, and is passed over.
+    ``Candidate.lineno`` carries the record's offset in ``piece.data`` (the caller sets the line)."""
+    data = piece.data
+    ends = [e for e in prefilter.match_ends(data) if piece.lo < e <= piece.hi]
+    if not ends:
+        return
+    rx = _record_start(family)
+    starts = [m.start() for m in rx.finditer(data)]
+    if not starts:
+        return
+    for e in ends:
+        i = bisect.bisect_left(starts, e) - 1
+        if i < 0:
+            continue
+        a = starts[i]
+        if e - a > WINDOW or piece.base + a <= done:
+            continue
+        b = starts[i + 1] if i + 1 < len(starts) else len(data)
+        b = min(b, a + WINDOW, len(data))
+        record = data[a:b].rstrip()
+        done = piece.base + a
+        hits = prefilter.line_hits(record)
+        if not hits:
+            continue
+        mask = 0
+        for _, _, m in hits:
+            mask |= m
+        yield Candidate(a, record[:MAX_LINE], names, hits=mask)
 
 
 def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool = True,
@@ -311,21 +536,45 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
     first_seen = False
     last_data = b""
     last_names: list[str] = []
+    long_done = -1  # offset in the current over-long line of the last record cut out of it
     for region in _regions(stream, st, primed):
+        if isinstance(region, LongPiece):
+            for cand in _records_in_long_line(region, family, names, prefilter, long_done):
+                long_done = region.base + cand.lineno  # lineno field carries the record's offset here
+                cand.lineno = lineno
+                st.candidates += 1
+                st.recovered += 1
+                yield cand
+            if region.final:
+                long_done = -1
+            continue
         if isinstance(region, bytes):  # the head of an over-long line without its end
             lineno += 1
             st.long_lines.append(lineno)
+            if region.lstrip(b"\xef\xbb\xbf").startswith(b"#"):
+                # a header line over the bound: its first MAX_LINE bytes name the fields (the last,
+                # cut name dropped); a data line is never taken for one
+                cut = _names_from_header(decode(region), family)
+                if cut and len(cut) > 1:
+                    names = cut[:-1]
+                    st.long_header = True
+                continue
             head_hits = prefilter.line_hits(region)
             if head_hits:
                 mask = 0
                 for _, _, m in head_hits:
                     mask |= m
                 st.candidates += 1
-                yield Candidate(lineno, region, names, truncated=True, hits=mask)
+                parts = _split_damaged(region, family, names)
+                if parts is None:
+                    yield Candidate(lineno, region, names, truncated=True, hits=mask)
+                else:
+                    st.damaged_lines += 1
+                    for part, pmask in _parts_with_hits(parts, prefilter):
+                        st.recovered += 1
+                        yield Candidate(lineno, part, names, truncated=True, hits=pmask)
             continue
         body, lo, hi = region
-        if body.find(b"\x00", lo, hi) >= 0:  # memchr: near free when absent
-            st.nul_bytes += body.count(b"\x00", lo, hi)
         # header lines in this region (rare): positions and the field list each one sets
         headers: list[tuple[int, list[str] | None]] = []
         # IIS rewrites #Fields mid-file; Exchange starts a new file instead, so its logs are searched
@@ -396,7 +645,15 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
                 st.long_lines.append(base + 1)
                 yield Candidate(base + 1, bytes(body[start : start + MAX_LINE]), names, truncated=True, hits=mask)
                 continue
-            yield Candidate(base + 1, bytes(body[start:end]).rstrip(b"\r"), names, hits=mask)
+            raw = bytes(body[start:end]).rstrip(b"\r")
+            parts = _split_damaged(raw, family, names)
+            if parts is None:
+                yield Candidate(base + 1, raw, names, hits=mask)
+                continue
+            st.damaged_lines += 1
+            for part, pmask in _parts_with_hits(parts, prefilter):
+                st.recovered += 1
+                yield Candidate(base + 1, part, names, hits=pmask)
         for _, hn in headers[hix:]:
             if hn:
                 names = hn

@@ -122,6 +122,32 @@ class Prefilter:
             return False
         return self._re2.search(data) is not None
 
+    def match_ends(self, data: bytes | bytearray) -> list[int]:
+        """Sorted end offsets of the matches in ``data`` (explainers not counted): where the
+        hits stand in a stretch that has no line breaks (an over-long, damaged line). RE2 gives
+        the end of each leftmost match, Hyperscan every match end."""
+        if self.empty or not data:
+            return []
+        if self._hs is not None:
+            ends: list[int] = []
+            real = self._real
+
+            def on_match(pid: int, _frm: int, to: int, _flags: int, _ctx: object) -> None:
+                if pid < real:
+                    ends.append(to)
+
+            self._hs.scan(data, match_event_handler=on_match, scratch=self._scratch())
+            return sorted(set(ends))
+        out = []
+        pos = 0
+        while pos < len(data):
+            m = self._re2.search(data, pos)
+            if m is None:
+                break
+            out.append(m.end())
+            pos = max(m.end(), m.start() + 1)
+        return out
+
     def line_spans(self, chunk: bytes) -> list[tuple[int, int]]:
         """Sorted, distinct ``(start, end)`` offsets (end excludes ``\\n``) of lines holding a match."""
         return [(a, b) for a, b, _ in self.line_hits(chunk)]

@@ -43,17 +43,53 @@ HEADER_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 _FILE_EXTS = (".log", ".txt", ".csv")
+#: Endings of logs compressed in place (log rotation, collections): ``u_ex210303.log.gz``.
+COMPRESSED_EXTS = (".gz", ".bz2", ".xz", ".zst", ".zstd")
+#: Any file with a log extension directly in an IIS site's log folder: read as IIS only when its
+#: header says so or its lines have IIS's default field layout (:func:`looks_like_default_iis`).
+_W3SVC_FOLDER = re.compile(r"/(w3svc\d+)/[^/]+\.(?:log|txt)$")
+
+
+def strip_compressed(key: str) -> str:
+    """``key`` without a compression ending (``.gz``...), so a rotated log is placed like its original."""
+    for ext in COMPRESSED_EXTS:
+        if key.endswith(ext):
+            return key[: -len(ext)]
+    return key
 
 
 def family_from_path(key: str) -> FamilyMatch | None:
-    """The family implied by where the file sits (key = lower-case, "/"-separated logical path)."""
-    k = "/" + key
+    """The family implied by where the file sits (key = lower-case, "/"-separated logical path).
+
+    ``how`` is "path", or "w3svc-folder" for a file in an IIS site's log folder that does not bear
+    IIS's ``u_ex*.log`` name: the caller checks its content before reading it as IIS."""
+    k = "/" + strip_compressed(key)
     for family, rx in PATH_FAMILIES:
         m = rx.search(k)
         if m:
             proto = m.group(1) if m.groups() else ""
             return FamilyMatch(family, proto or "", "path")
+    m = _W3SVC_FOLDER.search(k)
+    if m:
+        return FamilyMatch("iis", m.group(1), "w3svc-folder")
     return None
+
+
+#: One data line in IIS's default W3C field order (logs-and-detections.md §1b): date time s-ip
+#: cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) sc-status
+#: sc-substatus sc-win32-status time-taken.
+_IIS_DEFAULT_LINE = re.compile(
+    rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [0-9A-Fa-f.:%\w-]+ [A-Za-z-]+ /\S* \S+ \d{1,5} \S+ [0-9A-Fa-f.:%\w-]+ \S+ \S+ "
+    rb"\d{3} \d+ \d+ \d+\r?$")
+
+
+def looks_like_default_iis(head: bytes) -> bool:
+    """Whether the data lines in ``head`` (``#`` lines and a last, cut line aside) all have the
+    15 columns of IIS's default field layout, with a date, time, method, path, port, status and
+    numbers where IIS writes them. At least one whole data line is needed."""
+    lines = head.split(b"\n")[:-1] if not head.endswith(b"\n") else head.split(b"\n")
+    data = [ln for ln in lines[:50] if ln.strip() and not ln.startswith(b"#")]
+    return bool(data) and all(_IIS_DEFAULT_LINE.match(ln) for ln in data)
 
 
 def family_from_header(head: bytes) -> FamilyMatch | None:
@@ -68,5 +104,6 @@ def family_from_header(head: bytes) -> FamilyMatch | None:
 
 
 def could_be_log(key: str) -> bool:
-    """Cheap gate before sniffing: text-log extensions, or files under a ``logging``/``logfiles`` folder."""
-    return key.endswith(_FILE_EXTS) or "/logging/" in key or "/logfiles/" in key
+    """Cheap gate before sniffing: text-log extensions (also compressed), or files under a
+    ``logging``/``logfiles`` folder."""
+    return strip_compressed(key).endswith(_FILE_EXTS) or "/logging/" in key or "/logfiles/" in key

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 
 from extriage.evidence.locate import LocatedFile
-from extriage.evidence.reading import CHUNK
+from extriage.evidence.reading import CHUNK, sparse_holes
 from extriage.evidence.source import open_artifact
 from extriage.formats.prefilter import Prefilter
 
@@ -34,8 +34,16 @@ def holds(f: LocatedFile, prefilter: Prefilter) -> bool:
     try:
         kept = 0
         with open_artifact(f.ref) as raw:
+            holes = sparse_holes(raw)  # zeros never match a literal: the holes of a sparse file are skipped
+            pos = 0
             while True:
+                for start, end in holes:
+                    if start <= pos < end:
+                        raw.seek(end)
+                        pos, kept = end, 0
+                        break
                 n = raw.readinto(view[kept : kept + CHUNK])  # type: ignore[attr-defined]
+                pos += n or 0
                 if not n:
                     return False
                 end = kept + n

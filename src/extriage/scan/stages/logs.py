@@ -31,6 +31,7 @@ from extriage.detections.logrules import LogRule, RuleSet, load_rules
 from extriage.evidence.locate import LocatedFile, path_key
 from extriage.evidence.reading import CHUNK, read_artifact
 from extriage.findings import FamilyCoverage, Outcome, SkippedFile
+from extriage.formats.logdecode import Decoded, open_decoded
 from extriage.formats.logscan import Candidate, WalkStats, decode, read_head, walk
 from extriage.formats.prefilter import Prefilter
 from extriage.formats.records import parse_record
@@ -40,6 +41,7 @@ from extriage.formats.sniff import (
     could_be_log,
     family_from_header,
     family_from_path,
+    looks_like_default_iis,
 )
 from extriage.scan.context import FileOutcome, ScanContext
 from extriage.scan.rawsearch import holds
@@ -121,23 +123,24 @@ def _read_log(f: LocatedFile, params: LogParams, hashed: bool) -> FileOutcome:
     display = f.display()
     with read_artifact(f.ref, hashed=hashed) as reader:
         # a log placed by its path is read a whole chunk at a time from the start, into the reused
-        # buffer of the walk; anything else is sniffed from its first bytes before more is read
+        # buffer of the walk; anything else is sniffed from its first bytes before more is read.
+        # Compressed or UTF-16 content is told by those bytes and decoded into the same walk.
         by_path = family_from_path(f.key)
         buf, primed = read_head(reader, CHUNK if by_path is not None else SNIFF_BYTES)
-        head = bytes(buf[: min(primed, SNIFF_BYTES)])
+        dec = open_decoded(reader, buf, primed, SNIFF_BYTES)
+        head = dec.head
         fm = identify(f, head, by_path)
+        if fm is not None and fm.how == "w3svc-folder" and family_from_header(head) is None \
+                and not looks_like_default_iis(head):
+            if params.pivot_literals:
+                return FileOutcome(display, data={"pivot_hits": []})
+            reader.drain()
+            return FileOutcome(display, sha256=reader.hexdigest() if hashed else None, size=reader.bytes_read,
+                               mtime=f.ref.mtime, data={"family": "iis"}, skipped=[SkippedFile(
+                                   display, "in an IIS log folder, but without a #Fields header and its lines do "
+                                            "not have IIS's default field layout; not read")])
         if fm is None or (params.only_families and fm.family not in params.only_families):
             return FileOutcome(display, data={"not_log": True})
-        if b"\x00" in head[:4096] and not bytes(buf[:primed]).lstrip(b"\x00"):
-            reader.drain()
-            return FileOutcome(display, sha256=reader.hexdigest() if hashed else None, size=reader.bytes_read, mtime=f.ref.mtime,
-                               skipped=[SkippedFile(display, f"{fm.family} log is empty or zero-filled (corrupt); nothing to read")],
-                               data={"family": fm.family})
-        if b"\x00" in head[:4096] and fm.how == "path":
-            reader.drain()
-            return FileOutcome(display, sha256=reader.hexdigest() if hashed else None, size=reader.bytes_read, mtime=f.ref.mtime,
-                               skipped=[SkippedFile(display, f"binary content where a {fm.family} text log was expected; not read")],
-                               data={"family": fm.family})
         if params.pivot_literals:
             rules: list[LogRule] = []
             masks: tuple[int, ...] = ()
@@ -148,7 +151,7 @@ def _read_log(f: LocatedFile, params: LogParams, hashed: bool) -> FileOutcome:
         pivot_hits: list[dict[str, Any]] = []
         stats = WalkStats()
         folder_proto = fm.protocol.lower()
-        for item in walk(reader, fm.family, pf, count_hours=not params.pivot_literals, primed=primed):
+        for item in walk(dec.stream, fm.family, pf, count_hours=not params.pivot_literals, primed=dec.primed):
             if isinstance(item, WalkStats):
                 stats = item
                 continue
@@ -161,29 +164,76 @@ def _read_log(f: LocatedFile, params: LogParams, hashed: bool) -> FileOutcome:
         set_file_hash(collector.groups, display, sha)
     for hit in pivot_hits:
         hit["sha256"] = sha
+    if params.pivot_literals:  # second pass: coverage and problems were reported by the first
+        return FileOutcome(display, sha256=sha, size=size, mtime=f.ref.mtime,
+                           data={"family": fm.family, "protocol": folder_proto, "groups": collector.groups,
+                                 "hours": {}, "pivot_hits": pivot_hits, "how": fm.how})
     cov = FamilyCoverage(fm.family, files=1, lines=stats.lines, parsed=stats.candidates, bytes=size)
     cov.span(stats.first)
     cov.span(stats.last)
-    skipped: list[SkippedFile] = []
-    if stats.long_lines:
-        n = len(stats.long_lines)
-        skipped.append(SkippedFile(display, f"{n} line{'s' if n != 1 else ''} longer than 1 MB cut to 1 MB "
-                                            f"(first at line {stats.long_lines[0]})", partial=True))
-    if stats.nul_bytes:
-        skipped.append(SkippedFile(display, f"contains {stats.nul_bytes:,} NUL bytes (corrupt or partly zeroed); "
-                                            "lines holding them may not have been parsed", partial=True))
-    if fm.family not in ("oabgen", "iis", "rps_http") and not stats.names and stats.lines:  # rps_http: default columns
-        skipped.append(SkippedFile(display, f"{fm.family} log without a #Fields header: columns unknown, "
-                                            "rows could not be mapped to fields", partial=True))
-    if params.pivot_literals:  # second pass: coverage and problems were reported by the first
-        cov_list, skipped = [], []
-    else:
-        cov_list = [cov]
+    if dec.layers:
+        cov.notes.append(f"read as {' + '.join(dec.layers)}: {display}")
+    skipped = damage_notes(display, fm.family, stats, dec)
+    if stats.first is None and not stats.candidates and (stats.damage_bytes or dec.problems()):
+        zeros = stats.damage and all(d[2] == "NUL-filled" for d in stats.damage)
+        what = "zero-filled (corrupt)" if zeros else "binary or damaged"
+        skipped = [SkippedFile(display, f"{fm.family} log is {what}: no log line could be read"
+                                        + (f" ({'; '.join(dec.problems())})" if dec.problems() else ""))]
+        return FileOutcome(display, sha256=sha, size=size, mtime=f.ref.mtime, skipped=skipped,
+                           data={"family": fm.family})
     return FileOutcome(
-        display, sha256=sha, size=size, mtime=f.ref.mtime, coverage=cov_list, skipped=skipped,
+        display, sha256=sha, size=size, mtime=f.ref.mtime, coverage=[cov], skipped=skipped,
         data={"family": fm.family, "protocol": folder_proto, "groups": collector.groups,
               "hours": dict(stats.hours), "pivot_hits": pivot_hits, "how": fm.how},
     )
+
+
+def damage_notes(display: str, family: str, stats: WalkStats, dec: Decoded) -> list[SkippedFile]:
+    """What of one log could not be read as written: damaged byte ranges, cut lines, recovered
+    records, a broken compressed stream; one partial entry per kind, each naming the file."""
+    out: list[SkippedFile] = []
+    if stats.long_lines:
+        n = len(stats.long_lines)
+        what = ("the #Fields header is over 1 MB: field names taken from its first 1 MB; "
+                if stats.long_header else "")
+        out.append(SkippedFile(display, f"{what}{n} line{'s' if n != 1 else ''} longer than 1 MB cut to 1 MB, the "
+                                        f"rest searched for records (first at line {stats.long_lines[0]})", partial=True))
+    if stats.damage:
+        where = " (offsets in the decoded text)" if dec.layers else ""
+        shown = ", ".join(f"{kind} bytes {a:,}-{b - 1:,}" for a, b, kind in stats.damage[:5])
+        more = f" and {stats.damage_ranges - 5:,} more range(s)" if stats.damage_ranges > 5 else ""
+        hole = f"; {stats.hole_bytes:,} bytes of them a sparse-file hole, skipped unread" if stats.hole_bytes else ""
+        out.append(SkippedFile(display, f"damaged: {stats.damage_bytes:,} bytes skipped as damage{where}: {shown}{more}"
+                                        f"{hole}; the lines around them were read", partial=True))
+    if stats.damaged_lines:
+        out.append(SkippedFile(display, f"{stats.damaged_lines:,} matching line(s) held junk, control bytes or several "
+                                        f"records run together; {stats.recovered:,} record(s) were cut out of them and "
+                                        "read, the junk skipped", partial=True))
+    elif stats.recovered:
+        out.append(SkippedFile(display, f"{stats.recovered:,} record(s) recovered from over-long damaged lines",
+                               partial=True))
+    if stats.bare_cr:
+        out.append(SkippedFile(display, "CR-only line ends: read with CR, LF and CRLF as line ends", partial=True))
+    for problem in dec.problems():
+        out.append(SkippedFile(display, f"{problem}; what came before it was read", partial=True))
+    if family not in ("oabgen", "iis", "rps_http") and not stats.names and stats.lines:  # rps_http: default columns
+        out.append(SkippedFile(display, f"{family} log without a #Fields header: columns unknown, "
+                                        "rows could not be mapped to fields", partial=True))
+    return out
+
+
+_PIVOT_SETS: dict[int, tuple[LogParams, frozenset[str], frozenset[str]]] = {}
+
+
+def _pivot_sets(params: LogParams) -> tuple[frozenset[str], frozenset[str]]:
+    """The pivot URLs and addresses of ``params`` as sets, built once per params object (a lookup
+    per candidate line in a tuple of thousands of shell URLs made the pivot pass quadratic)."""
+    got = _PIVOT_SETS.get(id(params))
+    if got is None or got[0] is not params:
+        if len(_PIVOT_SETS) > 8:
+            _PIVOT_SETS.clear()
+        got = _PIVOT_SETS[id(params)] = (params, frozenset(params.pivot_urls), frozenset(params.pivot_ips))
+    return got[1], got[2]
 
 
 def pivot_prefilter(params: LogParams) -> Prefilter:
@@ -210,7 +260,8 @@ def _evaluate(cand: Candidate, fm: FamilyMatch, folder_proto: str, rules: list[L
     if params.pivot_literals:
         stem = (fields.get("cs-uri-stem") or "").lower()
         ip = fields.get("c-ip") or ""
-        if stem in params.pivot_urls or ip in params.pivot_ips:
+        urls, ips = _pivot_sets(params)
+        if stem in urls or ip in ips:
             pivot_hits.append({"source": display, "line": cand.lineno, "raw": text, "ts": ts, "family": fm.family,
                                "fields": {k: v for k, v in fields.items() if v and not k.startswith("_")}})
         return
