@@ -177,3 +177,12 @@ def test_time_out_of_range_is_marked_invalid_and_nothing_overflows(tmp_path: Pat
         assert "out of range, marked invalid" in warning and "9999-12-31" in warning
         for story in result.stories:
             assert story.first_seen is None or story.first_seen.year < 2100
+
+
+@pytest.mark.parametrize("junk", [100_000, 2_000_000], ids=["100 KB", "2 MB (over the line bound)"])
+def test_long_junk_first_line_of_json_lines(tmp_path: Path, junk: int) -> None:
+    (tmp_path / "events.jsonl").write_text("x" * junk + "\n" + json.dumps(ATTACK) + "\n", encoding="utf-8")
+    result = scan(tmp_path)
+    assert "EVT-PROC-EXCH-W3WP-SHELL" in rule_ids(result)
+    note = next(s for s in result.coverage.skipped if s.path.endswith("events.jsonl"))
+    assert note.partial and "line 1" in note.reason

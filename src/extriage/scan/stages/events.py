@@ -155,6 +155,8 @@ def worth_probing(key: str, head: bytes, plain: bool) -> bool:
     ``.ndjson`` file, or a ``.json`` file of two or more one-object lines)."""
     if not key.endswith(JSON_EXTENSIONS):
         return False
+    if key.endswith(JSON_LINES_EXTENSIONS) and b"\n" not in head.rstrip(b"\r\n"):
+        return True  # one damaged or over-long first line: the lines after it may be events
     shape = json_shape(head)
     if not shape.kind:
         return False
@@ -241,6 +243,8 @@ def _read_export(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> 
         sniffed = bool(kind)
         if not kind:  # JSON showing no event in its head (see worth_probing): read it to find out
             kind = json_shape(head).kind
+            if not kind and f.key.endswith(JSON_LINES_EXTENSIONS) and b"\n" not in head.rstrip(b"\r\n"):
+                kind = "jsonl"  # a first line longer than the head: read line by line after it
         if not kind:
             outcome.data["not_events"] = True
             return
