@@ -84,3 +84,20 @@ def test_different_events_in_two_files_stay_apart(test_data: Path, tmp_path: Pat
     single = _transport(scan_one(src, tmp_path / "one"))
     assert len(found) == 2 * len(single)
     assert all("duplicate-source" not in f.tags for f in found)
+
+
+def test_export_naming_the_computer_by_its_short_name_is_still_the_same_events(test_data: Path, tmp_path: Path) -> None:
+    # SIEM exports often carry "EXCHANGE01" where the .evtx says "exchange01.offsec.lan"
+    src = test_data / "evtx-samples-cc0" / SAMPLE
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(src, alone / "mgmt.evtx")
+    single = _transport(scan(alone))
+    both = tmp_path / "both"
+    both.mkdir()
+    shutil.copy(src, both / "mgmt.evtx")
+    docs = [d | {"Hostname": str(d["Hostname"]).split(".")[0].upper()} for d in _flat_export(src)]
+    (both / "export.jsonl").write_text("\n".join(json.dumps(d) for d in docs) + "\n")
+    result = scan(both)
+    assert sorted((f.outcome, f.count) for f in _transport(result)) == sorted((f.outcome, f.count) for f in single)
+    assert not any("computers (" in w for w in result.coverage.warnings)

@@ -200,7 +200,7 @@ class EventCollector:
 
     def _hit(self, rule: EventRule, rec: EventRecord) -> None:
         outcome = rule.outcome_for(rec)
-        key = (rule.id, outcome.value, rec.computer.lower(), *[as_text(rec.data.get(g)) or _special(rec, g) for g in rule.group_by])
+        key = (rule.id, outcome.value, host_key(rec.computer), *[as_text(rec.data.get(g)) or _special(rec, g) for g in rule.group_by])
         finding = self.findings.get(key)
         if finding is None:
             finding = self.findings[key] = finding_from_rule(
@@ -366,7 +366,7 @@ def sample_identity(sample: dict[str, Any]) -> tuple[str, str, int, int] | None:
     ts = sample.get("time")
     return (
         str(fields.get("channel") or "").strip().lower(),
-        str(fields.get("computer") or "").strip().lower(),
+        host_key(str(fields.get("computer") or "")),
         rid,
         int(ts.timestamp()) if isinstance(ts, datetime) else 0,
     )

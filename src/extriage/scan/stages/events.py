@@ -686,7 +686,7 @@ def _duplicates(entries: list[tuple[str, Identities]]) -> Iterator[tuple[int, st
         for channel, by_computer in idents.items():
             for computer, ids in by_computer.items():
                 if ids[0]:
-                    key = (channel.strip().lower(), computer.strip().lower())
+                    key = (channel.strip().lower(), host_key(computer))
                     groups.setdefault(key, []).append((i, channel, ids))
     for members in groups.values():
         if len({i for i, _, _ in members}) > 1:  # (rare: nearly always one file per channel and computer)
