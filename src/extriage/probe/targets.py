@@ -160,21 +160,28 @@ def parse_targets(entries: Iterable[str], max_targets: int = DEFAULT_MAX_TARGETS
     return out
 
 
+#: A targets file larger than this is refused (a million targets fit in a few tens of MB).
+MAX_TARGETS_FILE_BYTES = 256 * 1024**2
+
+
 def read_targets_file(path: str) -> list[str]:
-    """Lines of a targets file; ``#`` starts a comment; blank lines ignored."""
+    """Lines of a targets file; ``#`` starts a comment; blank lines ignored. Only a regular file is
+    read, within a size bound (a FIFO or ``/dev/zero`` would hang or exhaust memory)."""
+    from extriage.userfiles import UserFileError, read_bounded
+
     try:
-        with open(path, encoding="utf-8", errors="replace") as fh:
-            lines = []
-            for line in fh:
-                if len(line) > 4096:
-                    raise TargetError(
-                        f"Targets file {path} has a line longer than 4096 characters; is it a list of targets?"
-                    )
-                if "\x00" in line or "\ufffd" in line:
-                    raise TargetError(f"Targets file {path} is not a UTF-8 text file (it holds binary data).")
-                entry = line.split("#", 1)[0].strip()
-                if entry:
-                    lines.extend(entry.replace(",", " ").split())
-            return lines
-    except OSError as exc:
-        raise TargetError(f"Cannot read targets file {path}: {exc.strerror or exc}.") from exc
+        data = read_bounded(path, MAX_TARGETS_FILE_BYTES, "targets file")
+    except UserFileError as exc:
+        raise TargetError(f"Cannot use the targets file: {exc}") from None
+    lines = []
+    for line in data.decode("utf-8", errors="replace").splitlines():
+        if len(line) > 4096:
+            raise TargetError(
+                f"Targets file {path} has a line longer than 4096 characters; is it a list of targets?"
+            )
+        if "\x00" in line or "\ufffd" in line:
+            raise TargetError(f"Targets file {path} is not a UTF-8 text file (it holds binary data).")
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            lines.extend(entry.replace(",", " ").split())
+    return lines

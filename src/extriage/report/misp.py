@@ -11,6 +11,7 @@ and victim names are left out, as in the STIX export.
 from __future__ import annotations
 
 import ipaddress
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -113,5 +114,11 @@ def build_event(results: list[ScanResult], tlp: str = "amber") -> MISPEvent:
 
 def write_misp(results: list[ScanResult], dest: Path, tlp: str = "amber") -> int:
     event = build_event(results, tlp)
-    outputs.write_text(dest, surrogates_as_escapes(event.to_json(indent=2)) + "\n")
+    try:
+        text = event.to_json(indent=2)
+    except TypeError:  # orjson refuses lone surrogates (bytes of a non-UTF-8 file name): keep them as \udcNN
+        from pymisp.abstract import pymisp_json_default
+
+        text = json.dumps(event, default=pymisp_json_default, indent=2, ensure_ascii=False)
+    outputs.write_text(dest, surrogates_as_escapes(text) + "\n")
     return len(event.attributes) + len(event.objects)
