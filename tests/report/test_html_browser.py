@@ -130,3 +130,50 @@ def test_wave_without_evidence_is_not_painted_safe(browser: Any, tmp_path: Path)
         assert wave != green and wave == "rgb(102, 102, 102)"
     finally:
         page.close()
+
+
+def test_expanded_timeline_keeps_a_bounded_layout(browser: Any, tmp_path: Path) -> None:
+    """Long raw lines, summaries and source paths (a real HttpProxy line is 1–4 KB without a space)
+    stay inside bounded cells: no row taller than a few lines, no table wider than the page, the
+    table scrolls inside its own box, and the raw line is there on demand."""
+    from datetime import timedelta
+
+    from extriage.findings import TimelineEvent
+
+    r = samples.compromised()
+    raw = samples.RAW_PROXY + ",".join(["BeginRequest=2021-03-02T05:31:12.345Z;CorrelationID=<empty>;"] * 80)
+    source = "C:\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\HttpProxy\\Ecp\\" + "x" * 200 + "\\HttpProxy_2021030205-1.LOG"
+    r.timeline += [
+        TimelineEvent(samples.T0 + timedelta(seconds=i), source, 1000 + i, "request",
+                      f"[ProxyLogon SSRF] POST /ecp/y.js AnchorMailbox=ServerInfo~a]@{'a' * 600}.local:444/ecp/DDI/DDIService.svc",
+                      samples.ATTACKER, ["F0001"], raw)
+        for i in range(300)
+    ]
+    path = tmp_path / "timeline.html"
+    path.write_text(render_html([r]), encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(path.as_uri())
+        page.wait_for_load_state("load")
+        page.evaluate("() => document.querySelectorAll('#timeline-0 > details').forEach(d => { d.open = true; })")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+        table = page.locator("#timeline-0 table.tl").bounding_box()
+        assert table is not None and table["width"] <= 1200
+        heights = page.evaluate("() => Array.from(document.querySelectorAll('#timeline-0 tbody tr')).map(r => r.getBoundingClientRect().height)")
+        assert len(heights) == 302 and max(heights) <= 120, max(heights)
+        box = page.locator("#timeline-0 .tl-scroll").bounding_box()
+        assert box is not None and box["height"] <= 0.8 * 900 + 2
+        page.locator("#timeline-0 .tl-scroll").scroll_into_view_if_needed()
+        page.screenshot(path=str(tmp_path / "timeline-closed.png"))
+        # details on demand: the raw line and the full source in a bounded, scrolling block
+        row = page.locator("#timeline-0 tbody tr").nth(5)
+        row.locator("details.more summary").click()
+        pres = row.locator("details.more pre")
+        assert raw[:200] in pres.last.inner_text()
+        pre_box = pres.last.bounding_box()
+        assert pre_box is not None and pre_box["height"] <= 16 * 14 + 20 and pre_box["width"] <= 1200
+        assert source in row.locator("details.more").inner_text()
+        page.screenshot(path=str(tmp_path / "timeline-open.png"))
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+    finally:
+        page.close()
