@@ -186,3 +186,14 @@ def test_long_junk_first_line_of_json_lines(tmp_path: Path, junk: int) -> None:
     assert "EVT-PROC-EXCH-W3WP-SHELL" in rule_ids(result)
     note = next(s for s in result.coverage.skipped if s.path.endswith("events.jsonl"))
     assert note.partial and "line 1" in note.reason
+
+
+@pytest.mark.parametrize("shift", [0, 1], ids=["chunk ends before the brace", "chunk ends with the brace"])
+def test_nested_event_like_value_at_a_chunk_boundary_is_not_taken_for_a_record(shift: int) -> None:
+    good = json.dumps(GET_WINEVENT)
+    text = '[{"a": 1, "b": #, "inner":{"EventID": 4624, "Channel": "Security", "Hostname": "X"}},\n' + good + "]"
+    cut = text.index(':{"EventID"') + 1 + shift
+    stats = ExportStats()
+    chunks = iter([text[:cut], text[cut:]])
+    recs = list(_json_stream(chunks, stats))
+    assert [r.record_id for r in recs] == [999] and stats.bad == 1 and stats.events == 1

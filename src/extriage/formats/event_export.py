@@ -445,9 +445,11 @@ def _json_values(chunks: Iterator[str], stats: ExportStats) -> Iterator[tuple[in
             k = _record_start(buf, pos)
             if k < 0:
                 line += buf.count("\n", pos)
-                pos = max(len(buf) - 1, pos)  # keep the last character (it tells whether a "{" is nested)
+                kept = 1 if buf else 0  # keep the last character: it tells whether a "{" after it is nested
+                pos = len(buf) - kept
                 if not refill():
                     return
+                pos = kept  # (searched from after it; a newline in it is counted already)
                 continue
             line += buf.count("\n", pos, k)
             pos = k
