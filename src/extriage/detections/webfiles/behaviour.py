@@ -142,6 +142,9 @@ class Extracted:
     code: dict[str, list[str]]  # language -> its code spans, markup between them reduced to newlines
     blocks: int = 0
     directive: str = ""
+    #: Code of an XSLT ``msxsl:script`` block: its input is the transformed document, so every
+    #: dangerous operation in it counts (no request source is needed).
+    xslt: bool = False
 
 
 def extract(text: str, ext: str) -> Extracted:
@@ -157,6 +160,7 @@ def extract(text: str, ext: str) -> Extracted:
     for m in _MSXSL_OPEN.finditer(text):
         close = _MSXSL_CLOSE.search(text, m.end())
         spans.append((m.end(), close.start() if close else len(text), _language(m.group(1), "cs")))
+        out.xslt = True
     pos = 0
     while True:
         start = text.find("<%", pos)
@@ -212,6 +216,7 @@ _TOKENS = {
     "vb": re.compile(r'"(?:[^"\n]|"")*"?|\'[^\n]*|\bREM\b[^\n]*', re.I),
 }
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{8}|.)", re.S)
+_IDENT_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _SIMPLE = {"n": " ", "r": " ", "t": " ", "0": " ", "a": " ", "b": " ", "f": " ", "v": " "}
 
 
@@ -242,6 +247,8 @@ class _Norm:
 
     def tokens(self, code: str) -> str:
         lang = self.lang
+        if lang != "vb" and "\\u" in code:  # \u0065val: escapes are legal in C#/JScript names
+            code = _IDENT_ESCAPE.sub(self._ident_char, code)
 
         def one(m: re.Match[str]) -> str:
             tok = m.group(0)
@@ -265,6 +272,13 @@ class _Norm:
             return _lit(body, tok)
 
         return _TOKENS[lang].sub(one, code)
+
+    def _ident_char(self, m: re.Match[str]) -> str:
+        c = chr(int(m.group(1), 16))
+        if c.isalnum() or c == "_":
+            self.decoded += 1
+            return c
+        return m.group(0)
 
     def fold(self, code: str) -> str:
         lang = self.lang
@@ -446,6 +460,11 @@ _ASSIGN = {
     ),
 }
 _ASSIGN["js"] = _ASSIGN["cs"]
+_WEB_METHOD = {
+    "cs": re.compile(r"\[\s*(?:System\s*\.\s*Web\s*\.\s*Services\s*\.\s*)?WebMethod\b[^\]]{0,300}\][^(;{}]{0,300}\(([^()]{0,400})\)"),
+    "js": re.compile(r"WebMethodAttribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
+    "vb": re.compile(r"<\s*WebMethod\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I),
+}
 _VB_DIM_NEW = re.compile(r"\bDim\s+([A-Za-z_]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
 _FOREACH = {
     "cs": re.compile(r"\bforeach\s*\(\s*[\w.<>\[\], ]{0,100}?\s([A-Za-z_]\w*)\s+in\s+([^)\n]{1,400})\)"),
@@ -457,6 +476,8 @@ _RETURN = {
     "js": re.compile(r"\breturn\b([^;\n]{1,2000})"),
     "vb": re.compile(r"\bReturn\b([^\n]{1,2000})", re.I),
 }
+#: The literal key after a source (``["cmd"]``, ``("cmd")``, ``.Item["cmd"]``): not literal text.
+_INDEX = re.compile(r'\s*(?:\.\s*\w+\s*)?[\[(]?\s*"[^"\n]*"\s*[\])]')
 _LITERAL = re.compile(r'"[^"\n]+"')
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 
@@ -522,7 +543,10 @@ def explain(data: bytes, ext: str) -> dict[str, Any]:
 
 
 class _Analyser:
-    def __init__(self, code: str, lang: str, know: Knowledge, deadline: float, decoded: int) -> None:
+    def __init__(
+        self, code: str, lang: str, know: Knowledge, deadline: float, decoded: int, xslt: bool = False
+    ) -> None:
+        self.xslt = xslt
         self.code = code
         self.lang = lang
         self.know = know
@@ -561,7 +585,7 @@ class _Analyser:
                 break
             if s >= start and (kinds is None or src.kind in kinds):
                 tail = self.code[e : min(end, e + 200)]
-                idx = re.match(r'\s*(?:\.\s*\w+\s*)?[\[(]\s*"[^"\n]*"\s*[\])]', tail)
+                idx = _INDEX.match(tail)
                 cut = e + (idx.end() if idx else 0)
                 stripped = stripped.replace(self.code[s:cut], " ", 1)
                 if found is None:
@@ -602,7 +626,7 @@ class _Analyser:
 
     def propagate(self) -> None:
         code, lang = self.code, self.lang
-        if not self.sources:
+        if not self.sources and not _WEB_METHOD[lang].search(code):
             return
         defs = [(m.start(), m.group(1), _params(m.group(2), lang)) for m in _METHOD_DEF[lang].finditer(code)]
         lam = _LAMBDA_DEF.get(lang)
@@ -611,6 +635,9 @@ class _Analyser:
                 defs.append((m.start(), m.group(1), _params(m.group(2) or m.group(3) or "", lang)))
             defs.sort(key=lambda d: d[0])
         defs = [d for d in defs if self.fold(d[1]) not in _KEYWORDS]
+        for m in _WEB_METHOD[lang].finditer(code):  # a web service method's parameters come from the request
+            for name in _params(m.group(1), lang):
+                self._add(name, _Taint({"value"}, True, _line_of(code, m.start()), "web service method parameter"))
         for _ in range(6):
             self.check_time()
             changed = False
@@ -699,10 +726,10 @@ class _Analyser:
         for sink in self.know.sinks:
             pat = sink.patterns.get(lang)
             if pat is not None and pat.search(code):
-                if sink.needs == "none":
+                if sink.needs in ("none", "whole") or self.xslt:
                     return True
                 present = True
-        return present and bool(self.sources)
+        return present and (bool(self.sources) or bool(_WEB_METHOD[lang].search(code)))
 
     def sinks(self, already: set[str]) -> list[tuple[Sink, int, _Taint | None, bool]]:
         found: list[tuple[Sink, int, _Taint | None, bool]] = []
@@ -717,7 +744,11 @@ class _Analyser:
                 continue
             for m in pat.finditer(code):
                 self.check_time()
-                if sink.needs == "none":
+                if sink.needs == "whole":
+                    body = code.strip()
+                    if len(body) > 400 or not pat.fullmatch(body):
+                        break
+                if sink.needs in ("none", "whole") or (self.xslt and sink.needs in ("any", "direct")):
                     found.append((sink, m.start(), None, True))
                     break
                 s, e = self.statement(m.start())
@@ -779,7 +810,7 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
             code = norm.fold(code)
             if time.monotonic() > deadline:
                 raise Timeout
-            an = _Analyser(code, lang, know, deadline, norm.decoded)
+            an = _Analyser(code, lang, know, deadline, norm.decoded, extracted.xslt)
             if not an.candidates():
                 continue  # no dangerous operation at all: nothing to trace
             an.propagate()
@@ -792,7 +823,7 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
             seen.add(sink.id)
             line = _line_of(code, pos)
             raw = lines[line - 1].strip() if line - 1 < len(lines) else ""
-            if sink.needs == "none":
+            if t is None:
                 base = "high" if sink.severity == "critical" else "medium"
             else:
                 base = "high" if near else "medium"

@@ -1,0 +1,527 @@
+"""Behaviour analysis of ASP.NET server code on harmless reproductions of web shell behaviours.
+
+Each page below is written for these tests: it has the *code shape* of a web shell behaviour (request
+input reaching a process start, an eval, a file write, ...) but targets harmless names (``hostname``,
+``example.txt``, ``127.0.0.1``) and is never run. They are not copies of real shells.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from extriage.detections.webfiles.behaviour import analyse, extract, knowledge
+
+# (id, extension, page, sink ids any of which must be found, language)
+SHELLS: list[tuple[str, str, str, set[str], str]] = [
+    # --- file writers and uploaders
+    (
+        "cs-file-write-form",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<% System.IO.File.WriteAllText(Request.Form["path"], Request.Form["text"]); %>',
+        {"file-write"},
+        "C#",
+    ),
+    (
+        "vb-streamwriter",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load()\n'
+        '  Dim target As String = Request.Form("p")\n'
+        "  Dim w As New System.IO.StreamWriter(target)\n  w.Write(\"example\")\n  w.Close()\nEnd Sub\n</script>",
+        {"file-write"},
+        "VB",
+    ),
+    (
+        "cs-upload-saveas-path-from-request",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\nif (Request.Files.Count > 0) {\n'
+        '    string dest = Request["dest"];\n    Request.Files[0].SaveAs(dest);\n}\n%>',
+        {"file-write"},
+        "C#",
+    ),
+    # --- command execution
+    (
+        "cs-processstartinfo-variable",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '    string tool = Request.QueryString["t"];\n'
+        "    var psi = new System.Diagnostics.ProcessStartInfo();\n"
+        "    psi.FileName = tool;\n    psi.Arguments = \"/?\";\n"
+        "    System.Diagnostics.Process.Start(psi);\n}\n</script>",
+        {"process"},
+        "C#",
+    ),
+    (
+        "cs-process-start-two-args",
+        ".aspx",
+        '<%@ Page Language="C#" %><% System.Diagnostics.Process.Start("hostname", Request["a"]); %>',
+        {"process"},
+        "C#",
+    ),
+    (
+        "vb-shell",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<% Shell(Request.Item("c")) %>',
+        {"process"},
+        "VB",
+    ),
+    (
+        "vb-wscript-shell-com",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<%\nDim o = CreateObject("WScript.Shell")\n%>',
+        {"com-shell"},
+        "VB",
+    ),
+    (
+        "js-shell-application",
+        ".aspx",
+        '<%@ Page Language="JScript" %>\n<% var sh = new ActiveXObject("Shell.Application"); %>',
+        {"com-shell"},
+        "JScript",
+    ),
+    (
+        "cs-powershell-runspace",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n'
+        "  var rs = System.Management.Automation.Runspaces.RunspaceFactory.CreateRunspace();\n"
+        "  var ps = System.Management.Automation.PowerShell.Create();\n"
+        '  ps.AddScript(Request.Form["s"]);\n}\n</script>',
+        {"powershell"},
+        "C#",
+    ),
+    # --- JScript eval variants
+    (
+        "js-eval-alias-unsafe",
+        ".aspx",
+        '<%@ Page Language="Jscript" %>\n<%\nvar k = Request.Item["x"];\neval(k, "unsafe");\n%>',
+        {"eval", "eval-unsafe"},
+        "JScript",
+    ),
+    (
+        "js-eval-comments-spacing",
+        ".aspx",
+        '<%@ Page Language="JScript" %><% eval /* nothing */ ( Request [ "x" ] ) ; %>',
+        {"eval"},
+        "JScript",
+    ),
+    (
+        "js-eval-split-unsafe",
+        ".aspx",
+        '<%@ Page Language="JScript" %><% var q = Request.Form("z"); eval(q, "un" + "sa" + "fe"); %>',
+        {"eval", "eval-unsafe"},
+        "JScript",
+    ),
+    (
+        "js-function-constructor",
+        ".aspx",
+        '<%@ Page Language="JScript" %><% var f = new Function(Request.Params["b"]); f(); %>',
+        {"eval"},
+        "JScript",
+    ),
+    (
+        "js-eval-unicode-escape-name",
+        ".aspx",
+        '<%@ Page Language="JScript" %><% \\u0065val(Request["x"]); %>',
+        {"eval"},
+        "JScript",
+    ),
+    # --- SQL consoles
+    (
+        "cs-sqlconnection-from-request",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\nvar conn = new System.Data.SqlClient.SqlConnection(Request.Form["cs"]);\n'
+        "conn.Open();\n%>",
+        {"sql-connection"},
+        "C#",
+    ),
+    (
+        "vb-oledb-command-text",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Run()\n'
+        "  Dim cmd As New System.Data.OleDb.OleDbCommand()\n"
+        '  cmd.CommandText = Request.Form("q")\nEnd Sub\n</script>',
+        {"sql-text"},
+        "VB",
+    ),
+    (
+        "cs-odbc-textbox",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nprotected void Go(object s, EventArgs e) {\n'
+        "  using (var c = new System.Data.Odbc.OdbcConnection(txtConn.Text)) { c.Open(); }\n}\n</script>",
+        {"sql-connection"},
+        "C#",
+    ),
+    # --- handlers and services (code-only files)
+    (
+        "ashx-handler-process",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="Probe" %>\nusing System.Web;\n'
+        "public class Probe : IHttpHandler {\n"
+        "  public void ProcessRequest(HttpContext context) {\n"
+        '    string n = context.Request.QueryString["n"];\n'
+        "    System.Diagnostics.Process.Start(n);\n  }\n"
+        "  public bool IsReusable { get { return false; } }\n}",
+        {"process"},
+        "C#",
+    ),
+    (
+        "asmx-webmethod-parameter",
+        ".asmx",
+        '<%@ WebService Language="C#" Class="Svc" %>\nusing System.Web.Services;\n'
+        "public class Svc : WebService {\n  [WebMethod]\n  public string Run(string tool) {\n"
+        "    System.Diagnostics.Process.Start(tool);\n    return \"ok\";\n  }\n}",
+        {"process"},
+        "C#",
+    ),
+    # --- tunnels and proxies
+    (
+        "cs-socket-from-headers",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n'
+        '  string host = Request.Headers["X-Target"];\n  int port = int.Parse(Request.Headers["X-Port"]);\n'
+        "  var sock = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork,"
+        " System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);\n"
+        "  sock.Connect(new System.Net.IPEndPoint(System.Net.IPAddress.Parse(host), port));\n}\n</script>",
+        {"socket"},
+        "C#",
+    ),
+    (
+        "cs-tcpclient",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="T" %>\npublic class T : System.Web.IHttpHandler {\n'
+        "  public void ProcessRequest(System.Web.HttpContext ctx) {\n"
+        '    var c = new System.Net.Sockets.TcpClient(ctx.Request.Headers["H"], 80);\n  }\n'
+        "  public bool IsReusable { get { return true; } }\n}",
+        {"socket"},
+        "C#",
+    ),
+    (
+        "cs-webrequest-proxy",
+        ".aspx",
+        '<%@ Page Language="C#" %><% var r = System.Net.WebRequest.Create(Request.QueryString["u"]); %>',
+        {"http-out"},
+        "C#",
+    ),
+    (
+        "vb-webclient-download",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<%\nDim wc As New System.Net.WebClient()\n'
+        'Dim s As String = wc.DownloadString(Request("url"))\n%>',
+        {"http-out"},
+        "VB",
+    ),
+    # --- in-memory loaders
+    (
+        "cs-assembly-load-binaryread",
+        ".aspx",
+        '<%@ Page Language="C#" %><%\nbyte[] d = Request.BinaryRead(Request.ContentLength);\n'
+        'System.Reflection.Assembly.Load(d).CreateInstance("Example");\n%>',
+        {"assembly-load"},
+        "C#",
+    ),
+    (
+        "cs-assembly-load-xor",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nbyte[] Unmask(byte[] b) {\n'
+        "  for (int i = 0; i < b.Length; i++) b[i] ^= 7;\n  return b;\n}\n"
+        "void Page_Load() {\n"
+        '  var raw = System.Convert.FromBase64String(Request.Form["d"]);\n'
+        "  var asm = System.Reflection.Assembly.Load(Unmask(raw));\n}\n</script>",
+        {"assembly-load"},
+        "C#",
+    ),
+    (
+        "cs-session-assembly-reflection",
+        ".aspx",
+        '<%@ Page Language="C#" %><%\nif (Session["m"] == null) {\n'
+        '  Session["m"] = System.Reflection.Assembly.Load(System.Convert.FromBase64String(Request.Form["p"]));\n'
+        '} else {\n  ((System.Reflection.Assembly)Session["m"]).CreateInstance("Example").Equals(Context);\n}\n%>',
+        {"assembly-load", "assembly-bytes"},
+        "C#",
+    ),
+    (
+        "cs-stream-read-out-param",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\npublic class H : System.Web.IHttpHandler {\n'
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        "    var s = c.Request.InputStream;\n    var buf = new byte[s.Length];\n"
+        "    s.Read(buf, 0, buf.Length);\n    var a = System.Reflection.Assembly.Load(buf);\n  }\n"
+        "  public bool IsReusable { get { return false; } }\n}",
+        {"assembly-load"},
+        "C#",
+    ),
+    (
+        "cs-reflection-load-by-name-charcodes",
+        ".aspx",
+        '<%@ Page Language="C#" %><%\nvar t = typeof(System.Reflection.Assembly);\n'
+        "var m = t.GetMethod(new string(new char[] { (char)76, 'o', 'a', 'd' }), new System.Type[] { typeof(byte[]) });\n"
+        'm.Invoke(null, new object[] { System.Convert.FromBase64String(Request["d"]) });\n%>',
+        {"reflection-load", "reflection-invoke"},
+        "C#",
+    ),
+    (
+        "cs-gettype-by-concatenated-name",
+        ".aspx",
+        '<%@ Page Language="C#" %><% var t = System.Type.GetType("System.Diag" + "nostics." + "Pro" + "cess"); %>',
+        {"reflection-by-name"},
+        "C#",
+    ),
+    (
+        "cs-byte-array-name",
+        ".aspx",
+        '<%@ Page Language="C#" %><% var n = System.Text.Encoding.ASCII.GetString(new byte[] {83,121,115,116,101,109,'
+        "46,82,101,102,108,101,99,116,105,111,110,46,65,115,115,101,109,98,108,121});\n"
+        "var t = System.Type.GetType(n); %>",
+        set(),  # the name is decoded but only a literal reaches GetType: recorded as obfuscation below
+        "C#",
+    ),
+    # --- stubs, Global.asax, modules
+    (
+        "cs-dropped-class-stub",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<% new Contoso.Widgets.Loader("k3y"); %>',
+        {"dropped-class"},
+        "C#",
+    ),
+    (
+        "global-asax-beginrequest",
+        ".asax",
+        '<%@ Application Language="C#" %>\n<script runat="server">\n'
+        "void Application_BeginRequest(object sender, EventArgs e) {\n"
+        '  string c = HttpContext.Current.Request.Headers["X-Example"];\n'
+        "  if (c != null) System.Diagnostics.Process.Start(\"hostname\", c);\n}\n</script>",
+        {"process"},
+        "C#",
+    ),
+    (
+        "httpmodule-backdoor",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="M" %>\npublic class M : System.Web.IHttpModule {\n'
+        "  public void Init(System.Web.HttpApplication app) { app.BeginRequest += OnBegin; }\n"
+        "  void OnBegin(object sender, System.EventArgs e) {\n"
+        "    var app = (System.Web.HttpApplication)sender;\n"
+        '    System.IO.File.WriteAllText(app.Request.Form["f"], "example");\n  }\n'
+        "  public void Dispose() {}\n}",
+        {"file-write"},
+        "C#",
+    ),
+    # --- registry, P/Invoke
+    (
+        "cs-registry-key-from-request",
+        ".aspx",
+        '<%@ Page Language="C#" %><% var k = Microsoft.Win32.Registry.LocalMachine.OpenSubKey(Request["k"]); %>',
+        {"registry"},
+        "C#",
+    ),
+    (
+        "cs-pinvoke",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        '[System.Runtime.InteropServices.DllImport("kernel32.dll")]\nstatic extern System.IntPtr GetCurrentProcess();\n'
+        "</script>",
+        {"pinvoke"},
+        "C#",
+    ),
+    # --- XSLT and web.config
+    (
+        "xslt-msxsl-script",
+        ".xslt",
+        '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"'
+        ' xmlns:msxsl="urn:schemas-microsoft-com:xslt" xmlns:u="urn:u">\n'
+        '<msxsl:script language="C#" implements-prefix="u"><![CDATA[\n'
+        "public string Run(string n) { System.Diagnostics.Process.Start(n); return n; }\n"
+        "]]></msxsl:script>\n</xsl:stylesheet>",
+        {"process"},
+        "C#",
+    ),
+    (
+        "web-config-with-code",
+        ".config",
+        '<?xml version="1.0"?>\n<configuration>\n<system.webServer/>\n</configuration>\n'
+        '<!-- <% Response.Write(CreateObject("WScript.Shell").Exec("hostname").StdOut.ReadAll()) %> -->',
+        {"com-shell"},
+        "C#",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "ext", "page", "sinks", "lang"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_reproduction_is_found(name: str, ext: str, page: str, sinks: set[str], lang: str) -> None:
+    result = analyse(page.encode(), ext)
+    assert result.problem is None
+    found = {h["sink"] for h in result.hits}
+    if not sinks:
+        assert not found, found
+        return
+    assert found & sinks, f"{name}: found {found}, expected one of {sinks}"
+    hit = next(h for h in result.hits if h["sink"] in sinks)
+    assert hit["language"] == lang
+    assert hit["line"] >= 1 and hit["raw"]
+
+
+def test_finding_names_source_sink_lines_and_language() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n'
+        '    string tool = Request.QueryString["t"];\n'  # line 4
+        "    var psi = new System.Diagnostics.ProcessStartInfo(tool);\n"  # line 5
+        "}\n</script>"
+    )
+    hit = next(h for h in analyse(page.encode(), ".aspx").hits if h["sink"] == "process")
+    assert hit["line"] == 5 and "ProcessStartInfo" in hit["raw"]
+    assert hit["source_line"] == 4 and "QueryString" in hit["source_raw"]
+    assert hit["source"] == "request value" and "tool" in hit["via"]
+    assert hit["language"] == "C#" and hit["confidence"] == "medium"  # through a variable
+
+
+def test_confidence_rises_with_closeness_and_obfuscation() -> None:
+    near = analyse(b'<%@ Page Language="C#" %><% System.Diagnostics.Process.Start(Request["t"]); %>', ".aspx")
+    assert near.hits[0]["confidence"] == "high"
+    far = analyse(
+        b'<%@ Page Language="C#" %><% var a = Request["t"]; var b = a; System.Diagnostics.Process.Start(b); %>',
+        ".aspx",
+    )
+    assert far.hits[0]["confidence"] == "medium" and far.hits[0]["via"]
+    hidden = analyse(
+        b'<%@ Page Language="C#" %><% var a = Request["t"]; var b = a; System.Diagnostics.Pro\\u0063ess.Start(b); %>',
+        ".aspx",
+    )
+    assert hidden.hits[0]["confidence"] == "high" and hidden.hits[0]["obfuscation"] >= 1
+
+
+def test_line_numbers_survive_markup_and_comments() -> None:
+    page = (
+        "<html>\n<body>\n<!-- a comment -->\n"
+        '<%@ Page Language="C#" %>\n'
+        "<% /* a comment\n spanning\n lines */ %>\n"
+        '<% System.IO.File.WriteAllBytes(Request["p"], Request.BinaryRead(10)); %>\n'  # line 8
+        "</body></html>"
+    )
+    (hit,) = analyse(page.encode(), ".aspx").hits
+    assert hit["line"] == 8 and hit["sink"] == "file-write"
+
+
+# Ordinary pages: request input used the way applications use it. None may be flagged.
+BENIGN: list[tuple[str, str, str]] = [
+    (
+        "parameterised-sql",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n'
+        '  var conn = new System.Data.SqlClient.SqlConnection(System.Configuration.ConfigurationManager.ConnectionStrings["db"].ConnectionString);\n'
+        '  var cmd = new System.Data.SqlClient.SqlCommand("select name from items where id = @id", conn);\n'
+        '  cmd.Parameters.AddWithValue("@id", Request.QueryString["id"]);\n}\n</script>',
+    ),
+    (
+        "sql-with-spliced-value",  # an injection bug, not a shell: the query text is the page's
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n'
+        '  string sql = "select * from items where owner = \'" + Request.QueryString["o"] + "\'";\n'
+        "  var cmd = new System.Data.SqlClient.SqlCommand(sql, conn);\n}\n</script>",
+    ),
+    (
+        "upload-into-fixed-folder",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nprotected void Upload(object s, EventArgs e) {\n'
+        "  if (FileUpload1.HasFile) {\n"
+        '    string dest = Server.MapPath("~/uploads/") + System.Guid.NewGuid() + ".dat";\n'
+        "    FileUpload1.SaveAs(dest);\n  }\n}\n</script>",
+    ),
+    (
+        "download-by-id",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="Dl" %>\npublic class Dl : System.Web.IHttpHandler {\n'
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        '    string f = System.IO.Path.Combine(c.Server.MapPath("~/files"), System.IO.Path.GetFileName(c.Request["n"]));\n'
+        "    c.Response.WriteFile(f);\n  }\n  public bool IsReusable { get { return true; } }\n}",
+    ),
+    (
+        "databinding-eval",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<asp:Repeater runat="server" id="r"><ItemTemplate>'
+        '<%# Eval("Name") %> <%# Eval("Date", "{0:d}") %></ItemTemplate></asp:Repeater>',
+    ),
+    (
+        "redirect-and-labels",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n'
+        '  lblName.Text = Server.HtmlEncode(Request.QueryString["name"]);\n'
+        '  if (Request.Form["go"] != null) Response.Redirect("~/home.aspx");\n}\n</script>',
+    ),
+    (
+        "code-behind-only",
+        ".aspx",
+        '<%@ Page Language="C#" AutoEventWireup="true" CodeBehind="Default.aspx.cs" Inherits="App.Default" %>\n'
+        '<html><body><form runat="server"><asp:TextBox ID="q" runat="server"/></form></body></html>',
+    ),
+    (
+        "system-class-in-page",
+        ".aspx",
+        '<%@ Page Language="C#" %><% new System.Text.StringBuilder("x"); %>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "ext", "page"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_ordinary_page_is_not_flagged(name: str, ext: str, page: str) -> None:
+    result = analyse(page.encode(), ext)
+    assert result.hits == [], f"{name}: {result.hits}"
+
+
+def test_code_is_extracted_per_block_and_language() -> None:
+    page = (
+        '<%@ Page Language="VB" %>\n<script runat="server" language="C#">int a;</script>\n'
+        "<% Dim b = 1 %>\n<%-- <% hidden %> --%>\n<%@ Import Namespace=\"System\" %>"
+    )
+    ex = extract(page, ".aspx")
+    assert set(ex.code) == {"cs", "vb"}
+    assert "int a;" in "".join(ex.code["cs"]) and "Dim b" in "".join(ex.code["vb"])
+    assert "hidden" not in "".join(ex.code["vb"])
+
+
+def test_knowledge_is_data_with_every_behaviour() -> None:
+    know = knowledge()
+    categories = {s.category for s in know.sinks}
+    assert {"process", "eval", "loader", "file-write", "sql", "socket", "http", "registry", "native"} <= categories
+    assert {s.kind for s in know.sources} == {"value", "body", "control"}
+
+
+# --- hostile pages: no crash, bounded time, the file named when not fully analysed
+
+
+def _timed(data: bytes, ext: str = ".aspx", budget: float = 5.0) -> tuple[float, object]:
+    t0 = time.monotonic()
+    result = analyse(data, ext, budget=budget)
+    return time.monotonic() - t0, result
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<%@ Page Language="C#" %><% ' + b"a" * (10 * 1024 * 1024) + b" %>",  # 10 MB, one line
+        b'<%@ Page Language="C#" %><% var x = ' + b"(" * 200_000 + b" %>",  # deep nesting
+        b'<%@ Page Language="C#" %><% /* ' + b"x = Request[1]; " * 50_000,  # unterminated comment
+        b'<%@ Page Language="C#" %><% "' + b"\\u00" * 100_000,  # broken escapes in an open string
+        b'<%@ Page Language="C#" %><% ' + b"var a = Request[\"x\"]; " + b"b = a + c; " * 60_000 + b" %>",
+        b"\xff\xfe<\x00%\x00" + bytes(range(256)) * 400,  # invalid UTF-16 / binary
+        b"MZ\x90\x00" + bytes(range(256)) * 4000,  # a binary named .aspx
+        b"<% " + b"\xc3\x28\xa0\xa1" * 10_000 + b" Process.Start(Request[1]) %>",  # invalid UTF-8
+    ],
+    ids=["10MB-one-line", "deep-nesting", "open-comment", "broken-escapes", "long-taint-chain", "utf16-junk", "binary", "invalid-utf8"],
+)
+def test_hostile_page_is_bounded(data: bytes) -> None:
+    elapsed, result = _timed(data, budget=3.0)
+    assert elapsed < 10.0
+    assert hasattr(result, "hits")
+
+
+def test_time_budget_names_the_problem() -> None:
+    page = b'<%@ Page Language="C#" %><% var a = Request["x"]; ' + b"v = a + w; Process.Start(q);\n" * 40_000 + b" %>"
+    elapsed, result = _timed(page, budget=0.05)
+    assert elapsed < 5.0
+    assert result.problem is not None and "time limit" in result.problem  # type: ignore[attr-defined]
+
+
+def test_huge_code_is_cut_and_named() -> None:
+    page = b'<%@ Page Language="C#" %><% ' + b"int a = 1;\n" * 200_000 + b" %>"
+    result = analyse(page, ".aspx")
+    assert result.problem is not None and "only its start" in result.problem
