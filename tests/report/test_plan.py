@@ -73,6 +73,19 @@ def test_error_verdict_asks_for_a_new_scan() -> None:
     assert "no log could be read" in plan.steps[0].triggers[0].reason
 
 
+def test_inconclusive_verdict_asks_for_what_is_missing() -> None:
+    """An inconclusive scan is not an all-clear: the plan says so and what to collect."""
+    from extriage.findings import Verdict
+
+    r = samples.clean()
+    r.verdict = Verdict.INCONCLUSIVE
+    r.verdict_reason = "Could not decide: no log that could show exploitation was read. Collect HttpProxy logs"
+    plan = build_plan(r)
+    assert _ids(plan) == ["scan-error"]
+    assert "Collect HttpProxy logs" in plan.steps[0].triggers[0].reason
+    assert "not \"clean\"" in plan.steps[0].why
+
+
 def test_not_covered_names_missing_evidence() -> None:
     facts = derive_facts(samples.clean())  # only IIS was read
     assert facts.not_covered == ["HttpProxy logs", "ECP server logs", "OABGenerator logs", "Windows event logs", "web folders (web shells)"]
