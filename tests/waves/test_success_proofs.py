@@ -146,6 +146,17 @@ def test_addressless_step_far_from_any_story_stays_apart(tmp_path: Path) -> None
     assert len(stories) == 2 and sorted(bool(s.client_ips) for s in stories) == [False, True]
 
 
+def test_two_attackers_without_address_stay_apart_when_their_targets_differ(tmp_path: Path) -> None:
+    cols = [c for c in EXPORT_COLS if c != "ClientIpAddress"]
+    a = [[r[0], r[1], r[3], r[4], r[5], r[6], r[7]] for r in chain_rows()[:2]]
+    # another back-end target, three days later (more than the chain's 24 h apart)
+    b = [[r[0].replace("2021-03-03", "2021-03-06"), r[1], r[3], r[4], r[5], r[6],
+          r[7].replace("servernavn.xxx.local", "other.xxx.local")] for r in chain_rows()[:2]]
+    write(tmp_path, f"{HP_DIR}/HttpProxy_2021030306-1.LOG", export(a + b, cols))
+    result = scan(tmp_path)
+    assert len([s for s in result.stories if s.wave == "proxylogon"]) == 2
+
+
 def test_link_keys_of_real_shapes() -> None:
     keys = keys_of_fields({"AnchorMailbox": f"{TARGET}/ecp/DDI/DDIService.svc/GetObject?msExchEcpCanary={CANARY}&schema=x#"})
     assert {"beresource:a]@servernavn.xxx.local:444", "target:servernavn.xxx.local", f"canary:{CANARY.lower()}"} <= keys
@@ -266,3 +277,22 @@ def test_benign_ecp_and_management_samples_raise_nothing(test_data: Path, tmp_pa
     result = scan(tmp_path)
     assert any(r.path.endswith(".evtx") for r in result.files)
     assert not [f for f in result.findings if "forwarding" in f.tags or f.rule_id.startswith("XS-PL")]
+
+
+def test_extract_is_validated_and_never_a_condition() -> None:
+    from extriage.detections.logrules import RuleError, load_rules_from
+
+    base = ("rules:\n  - id: T-1\n    title: t\n    family: httpproxy\n    wave: other\n    prefilter: [x]\n"
+            "    match: {UrlStem|contains: x}\n")
+    rules = load_rules_from([("ok.yml", base + "    extract: {Host: [{UrlHost: '^([^.]+)'}]}\n")])
+    fields = {"UrlStem": "/x", "UrlHost": "mail.example.org"}
+    assert rules.rules[0].classify(fields) is not None and fields["Host"] == "mail"
+    assert rules.rules[0].classify({"UrlStem": "/x"}) is not None  # nothing to extract: still a match
+    for bad in ("    extract: {Host: [{UrlHost: 'no-group'}]}\n", "    extract: [x]\n",
+                "    extract: {Host: [{UrlHost: '(', Other: 'x'}]}\n"):
+        try:
+            load_rules_from([("bad.yml", base + bad)])
+        except RuleError as exc:
+            assert "bad.yml: rule T-1: extract" in str(exc)
+        else:
+            raise AssertionError(bad)

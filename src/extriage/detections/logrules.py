@@ -42,7 +42,7 @@ FAMILY_LOGSOURCE: dict[str, dict[str, str]] = {
 _RULE_KEYS = {
     "id", "title", "description", "family", "prefilter", "prefilter_regex", "prefilter_except", "match", "cases", "outcome",
     "severity", "confidence", "wave", "cves", "attack", "references", "indicators", "group_by",
-    "timeline", "tags", "author", "license", "status",
+    "timeline", "tags", "author", "license", "status", "extract",
 }
 _CASE_KEYS = {"id", "when", "title", "description", "outcome", "severity", "confidence", "tags"}
 _INDICATOR_KINDS = ("client_ips", "user_agents", "paths", "urls", "hashes", "accounts", "hosts")
@@ -222,6 +222,9 @@ class LogRule:
     #: whole field values that explain a prefilter hit (e.g. the legitimate owa/auth pages): a line
     #: whose every hit of this rule's prefilter ends where one of them ends is not a candidate for it
     prefilter_except: list[str] = field(default_factory=list)
+    #: fields derived from a matched line for grouping, indicators and the timeline — never part of
+    #: the condition: name -> [(source field, regex whose group 1 is the value)], first hit wins
+    extract: dict[str, list[tuple[str, re.Pattern[str]]]] = field(default_factory=dict)
 
     def prefilter_explainers(self) -> list[str]:
         """The regexes (Hyperscan syntax) that explain this rule's prefilter hits: each literal of
@@ -241,6 +244,12 @@ class LogRule:
         """The case and outcome for a line, or None when the rule does not match it."""
         if not self.match(fields):
             return None
+        for name, sources in self.extract.items():
+            for source, rx in sources:
+                m = rx.search(fields.get(source, ""))
+                if m and m.group(1):
+                    fields[name] = m.group(1)
+                    break
         for case in self.cases:
             if case.when is None or case.when(fields):
                 return Classification(case, case.outcome.decide(fields))
@@ -388,7 +397,32 @@ def parse_rule(raw: Any, lists: Mapping[str, list[str]], file: str) -> LogRule:
         file=file,
         source=raw,
         prefilter_except=prefilter_except,
+        extract=_extract(raw.get("extract"), where),
     )
+
+
+def _extract(value: Any, where: str) -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """``extract: {Name: [{SourceField: regex}, ...]}`` (regex group 1 = the value; case-insensitive)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise RuleError(f"{where}: extract must map field names to lists of {{field: regex}}")
+    out: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    for name, sources in value.items():
+        items = sources if isinstance(sources, list) else [sources]
+        out[str(name)] = []
+        for item in items:
+            if not isinstance(item, dict) or len(item) != 1:
+                raise RuleError(f"{where}: extract.{name}: each entry is one {{field: regex}}")
+            (src, pattern), = item.items()
+            try:
+                rx = re.compile(str(pattern), re.IGNORECASE)
+            except re.error as exc:
+                raise RuleError(f"{where}: extract.{name}: bad regular expression: {exc}") from None
+            if rx.groups < 1:
+                raise RuleError(f"{where}: extract.{name}: the regex needs a group (the value)")
+            out[str(name)].append((str(src), rx))
+    return out
 
 
 def _except_values(value: Any, lists: Mapping[str, list[str]], where: str) -> list[str]:
