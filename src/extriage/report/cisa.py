@@ -41,7 +41,8 @@ def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
         "## 2. Incident summary",
         f"- Status: {'confirmed compromise on ' + ', '.join(md_text(s) for s in compromised) if compromised else 'no confirmed compromise (attempts or no evidence) — report only if your policy requires'}",
         "- Type: exploitation of a public-facing application (Microsoft Exchange Server)"
-        + (f"; vulnerabilities {', '.join(cves)}" if cves else ""),
+        + (f"; vulnerabilities {', '.join(cves)}" if cves else "")
+        + ("; followed by ransomware (files encrypted, MITRE ATT&CK T1486)" if any(f.ransomware for f in facts) else ""),
         f"- Activity first observed: {when(min(firsts)) if firsts else '[FILL IN: not determined from the logs]'}",
         f"- Activity last observed: {when(max(lasts)) if lasts else '[FILL IN]'}",
         f"- Detected: {when(min(detected)) if detected else '[FILL IN]'} (offline triage with extriage)",
