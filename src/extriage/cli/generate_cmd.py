@@ -13,6 +13,9 @@ from extriage.generator import ALL_WAVES, LAYOUTS, SCENARIOS, GeneratedServer, G
 DEMO_DEST = "extriage-demo"
 DEMO_SIZE = "12MB"
 DEMO_DAYS = 21
+#: Days of logs around each later wave, in its own exploitation window (ProxyShell and ProxyToken in
+#: 2021, ProxyNotShell in 2022), so the demo's ProxyLogon period holds only ProxyLogon.
+DEMO_WAVE_DAYS = 7
 
 
 def register(app: typer.Typer) -> None:
@@ -103,6 +106,12 @@ def generate_cmd(
         False, "--no-webshell-files", help="Do not plant web shell files."
     ),
     no_events: bool = typer.Option(False, "--no-events", help="Do not plant event log exports."),
+    wave_days: int = typer.Option(
+        0,
+        "--wave-days",
+        help="Plant each later wave the log period misses in its own exploitation window, with this many "
+        "days of logs around it (5 or more; 0 = plant every wave in the log period).",
+    ),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0 = one per core)."),
     force: bool = typer.Option(
         False, "--force", help="Replace DEST if it holds an earlier generated server."
@@ -138,6 +147,7 @@ def generate_cmd(
         exchange_version=exchange,
         webshell_files=not no_webshell_files,
         events=not no_events,
+        wave_days=wave_days,
         jobs=jobs,
         overwrite=force,
     )
@@ -171,6 +181,7 @@ def demo_cmd(
         size=DEMO_SIZE,
         layout="kape",
         days=DEMO_DAYS,
+        wave_days=DEMO_WAVE_DAYS,
         overwrite=True,
     )
     _summary(g)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import json
 import os
 import re
@@ -136,6 +137,7 @@ def generate(
     exchange_version: str = "2016",
     webshell_files: bool = True,
     events: bool = True,
+    wave_days: int = 0,
     jobs: int = 0,
     overwrite: bool = False,
     planter_modules: list[str] | None = None,
@@ -160,6 +162,7 @@ def generate(
             waves=waves,
             webshell_files=webshell_files,
             events=events,
+            wave_days=wave_days,
         )
     except ValueError as exc:
         raise GeneratorError(str(exc)) from None
@@ -204,6 +207,20 @@ def generate(
 
 
 def _write_days(tree: Tree, plan: AttackPlan, jobs: int, progress: Callable[[int, int], None] | None) -> int:
+    total = _write_period(tree, plan, jobs, progress)
+    for first, last in sorted(plan.wave_periods.values()):
+        # a later wave's own period: the same server's everyday traffic (no attack: the waves planter
+        # adds its own lines), at the main period's daily volume
+        days = max(1, (last - first).days)
+        quiet = dataclasses.replace(
+            plan, start=first, end=last, components=frozenset(), wave_periods={},
+            size=int(plan.size * days / plan.days),
+        )
+        total += _write_period(tree, quiet, jobs, None)
+    return total
+
+
+def _write_period(tree: Tree, plan: AttackPlan, jobs: int, progress: Callable[[int, int], None] | None) -> int:
     days = plan.days
     total = 0
     workers = jobs if jobs > 0 else min(os.cpu_count() or 1, days)

@@ -26,6 +26,17 @@ SCENARIOS: dict[str, frozenset[str]] = {
     "proxytoken": frozenset({"proxytoken"}),
 }
 ALL_WAVES = frozenset({"proxylogon", "proxyshell", "proxynotshell", "proxytoken"})
+#: Where a later wave's own period of logs starts (``make_plan(wave_days=N)``), and the end of its
+#: exploitation window (detections/waves/later_waves.yml; a test holds the two together):
+#: ProxyShell's mass exploitation from 2021-08-08 (SANS ISC, Huntress), ProxyToken's attempts from
+#: September 2021 (disclosed 2021-08-30), ProxyNotShell exploited before GTSC's 2022-09-28 advisory.
+WAVE_PERIODS: dict[str, tuple[datetime, datetime]] = {
+    "proxyshell": (datetime(2021, 8, 9, tzinfo=UTC), datetime(2022, 1, 1, tzinfo=UTC)),
+    "proxytoken": (datetime(2021, 9, 6, tzinfo=UTC), datetime(2022, 1, 1, tzinfo=UTC)),
+    "proxynotshell": (datetime(2022, 9, 19, tzinfo=UTC), datetime(2023, 1, 1, tzinfo=UTC)),
+}
+#: A wave's period holds the scanner lines two days before the attack and OWASSRF a day after it.
+MIN_WAVE_DAYS = 5
 
 #: Vulnerable builds current in early March 2021 (CU19 for 2016, CU8 for 2019), per
 #: ExchangeBuildNumbers.csv in ../shared/data (microsoft/Get-ExchangeBuildNumber, MIT).
@@ -85,6 +96,9 @@ class AttackPlan:
     ecp_canary: str = ""
     oab_vdir_guid: str = ""
     extras: dict[str, Any] = field(default_factory=dict)  # facts added by other planters
+    #: Later waves planted in their own exploitation window, outside [start, end): wave -> the extra
+    #: period of logs written around it (``make_plan(wave_days=N)``). Empty: every wave in [start, end).
+    wave_periods: dict[str, tuple[datetime, datetime]] = field(default_factory=dict)
 
     # ---- derived facts ------------------------------------------------------------------------
     @property
@@ -128,6 +142,17 @@ class AttackPlan:
     @property
     def days(self) -> int:
         return max(1, (self.end - self.start).days)
+
+    def periods(self) -> list[tuple[datetime, datetime]]:
+        """Every logged period, in time order: the main one and each later wave's own."""
+        return sorted([(self.start, self.end), *self.wave_periods.values()])
+
+    def logged(self, t: datetime) -> bool:
+        """Whether logs are written at ``t`` (planters drop what falls between periods)."""
+        return any(a <= t < b for a, b in self.periods())
+
+    def logged_ms(self, t_ms: int) -> bool:
+        return any(a.timestamp() * 1000 <= t_ms < b.timestamp() * 1000 for a, b in self.periods())
 
     def to_dict(self) -> dict[str, Any]:
         def plain(v: Any) -> Any:
@@ -179,14 +204,22 @@ def make_plan(
     waves: set[str] | frozenset[str] | None = None,
     webshell_files: bool = True,
     events: bool = True,
+    wave_days: int = 0,
 ) -> AttackPlan:
-    """Draw every fact of a server from ``seed``: same arguments, same plan."""
+    """Draw every fact of a server from ``seed``: same arguments, same plan.
+
+    ``wave_days`` > 0: each later wave (ProxyShell, ProxyToken, ProxyNotShell) whose exploitation
+    window the main period misses is planted in that window instead, with ``wave_days`` days of logs
+    written around it (so a 2021-03 log period does not hold a 2022 attack). 0: every wave is planted
+    in the main period, wherever its window is (for tests of the coverage warnings)."""
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; choose one of {', '.join(SCENARIOS)}")
     if exchange_version not in BUILDS:
         raise ValueError(f"unknown Exchange version {exchange_version!r}; choose 2016 or 2019")
     if days < 1:
         raise ValueError("days must be at least 1")
+    if wave_days and not MIN_WAVE_DAYS <= wave_days <= 366:
+        raise ValueError(f"wave days must be between {MIN_WAVE_DAYS} and 366 (or 0)")
     components = SCENARIOS[scenario]
     if waves is None:
         waves = (
@@ -281,4 +314,9 @@ def make_plan(
     if plan.attack_start is None and components:
         plan.attack_start = t0
         plan.attack_end = t0 + timedelta(hours=6)
+    if wave_days:
+        for wave, (first, window_end) in sorted(WAVE_PERIODS.items()):
+            if wave not in plan.waves or (start < window_end and first < end):
+                continue  # not planted, or the main period already reaches into its window
+            plan.wave_periods[wave] = (first, first + timedelta(days=wave_days))
     return plan

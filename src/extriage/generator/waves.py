@@ -84,8 +84,7 @@ def plant(tree: Tree, plan: AttackPlan, rng: random.Random) -> None:
         else:
             _proxytoken(tree, plan, rng, t0, wf, requests)
         facts[wave] = wf
-    lo, hi = ms(plan.start), ms(plan.end)
-    append_requests(tree, plan, [r for r in requests if lo <= r.t < hi])
+    append_requests(tree, plan, [r for r in requests if plan.logged_ms(r.t)])
     _write_rps(tree, plan, rng, rps_rows)
     if events and plan.events:
         _write_events(tree, plan, rng, events)
@@ -96,6 +95,10 @@ def plant(tree: Tree, plan: AttackPlan, rng: random.Random) -> None:
 
 
 def _moment(plan: AttackPlan, wave: str) -> datetime:
+    hour = {"proxyshell": 9, "proxynotshell": 13, "proxytoken": 17}[wave]
+    own = plan.wave_periods.get(wave)
+    if own is not None:  # its own period of logs: the attack on its fourth day, scans and attempts before
+        return (own[0] + timedelta(days=3)).replace(hour=hour, minute=12, second=7, microsecond=0)
     start, share = WINDOWS[wave]
     last = plan.end - timedelta(days=1)
     if plan.start <= start <= last:
@@ -104,7 +107,6 @@ def _moment(plan: AttackPlan, wave: str) -> datetime:
         day = plan.start + (plan.end - plan.start) * share
     else:  # logs end before the wave began: plant it anyway (tests of the coverage warning)
         day = plan.start + (plan.end - plan.start) * share
-    hour = {"proxyshell": 9, "proxynotshell": 13, "proxytoken": 17}[wave]
     t = day.replace(hour=hour, minute=12, second=7, microsecond=0)
     return min(max(t, plan.start + timedelta(minutes=5)), plan.end - timedelta(hours=8))
 
@@ -254,20 +256,23 @@ def _rps_row(plan: AttackPlan, rng: random.Random, t: datetime, user: str, chain
 def _write_rps(tree: Tree, plan: AttackPlan, rng: random.Random, attack_rows: list[tuple[datetime, list[str]]]) -> None:
     """Daily Rps_Http logs: Exchange's own clients every few hours, plus the attack rows of their day."""
     rows = list(attack_rows)
-    day = plan.start
     admin = f"{plan.netbios_domain}\\administrator"
-    while day < plan.end:
-        for hour in range(0, 24, 4):
-            t = day + timedelta(hours=hour, minutes=rng.randrange(60), seconds=rng.randrange(60))
-            rows.append((t, _rps_row(plan, rng, t, f"{plan.netbios_domain}\\HealthMailbox{rng.randrange(10**6, 10**7)}",
-                                     plan.server_ip, "Exchange BackEnd Probes", 200, "Test-ServiceHealth")))
-        if rng.random() < 0.5:
-            t = day + timedelta(hours=10, minutes=rng.randrange(60))
-            rows.append((t, _rps_row(plan, rng, t, admin, "10.20.0.5", "Microsoft WinRM Client", 200, "Get-Mailbox")))
-        day += timedelta(days=1)
+    for first, last in plan.periods():
+        day = first
+        while day < last:
+            for hour in range(0, 24, 4):
+                t = day + timedelta(hours=hour, minutes=rng.randrange(60), seconds=rng.randrange(60))
+                user = f"{plan.netbios_domain}\\HealthMailbox{rng.randrange(10**6, 10**7)}"
+                rows.append((t, _rps_row(plan, rng, t, user, plan.server_ip, "Exchange BackEnd Probes", 200,
+                                         "Test-ServiceHealth")))
+            if rng.random() < 0.5:
+                t = day + timedelta(hours=10, minutes=rng.randrange(60))
+                rows.append((t, _rps_row(plan, rng, t, admin, "10.20.0.5", "Microsoft WinRM Client", 200,
+                                         "Get-Mailbox")))
+            day += timedelta(days=1)
     by_day: dict[str, list[tuple[datetime, list[str]]]] = {}
     for t, row in rows:
-        if plan.start <= t < plan.end:
+        if plan.logged(t):
             by_day.setdefault(t.strftime("%Y%m%d"), []).append((t, row))
     for key, day_rows in sorted(by_day.items()):
         day_rows.sort(key=lambda r: r[0])
@@ -290,7 +295,7 @@ def _csv(value: str) -> str:
 
 def _append_ecp(tree: Tree, plan: AttackPlan, rng: random.Random, t: datetime, victim: str, forward: str, url: str) -> None:
     """The inbox rule ProxyToken creates, as the ECP server log records it (logs-and-detections.md §1c)."""
-    if not plan.start <= t < plan.end:
+    if not plan.logged(t):
         return
     path = f"{plan.install_path}\\Logging\\ECP\\Server\\ECPServer{t:%Y%m%d}-1.LOG"
     iso = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"

@@ -330,11 +330,12 @@ def _attack(tree: Tree, plan: AttackPlan, rng: random.Random) -> list[dict[str, 
         shell=False,
     )
     if "proxyshell" in plan.waves:
+        own = plan.wave_periods.get("proxyshell")  # ProxyShell in its own period: the shell dates from then
         put(
             f"{inst}\\FrontEnd\\HttpProxy\\owa\\auth\\{_rand(rng, 6)}.aspx",
             pst_shell(pw, rng),
             "PST-encoded shell",
-            t_use + timedelta(days=1),
+            own[0] + timedelta(days=4, hours=2) if own else t_use + timedelta(days=1),
         )
     if plan.scenario == "full":
         t_ransom = t_stage + timedelta(days=1)
