@@ -79,6 +79,16 @@ def test_canary_proves_proxylogon_without_status_column(tmp_path: Path) -> None:
     assert len(stories) == 1 and stories[0].outcome == Outcome.SUCCESS
 
 
+def test_test_proxylogon_export_in_a_plain_folder_is_read(tmp_path: Path) -> None:
+    """Test-ProxyLogon's "<server>-Cve-2021-26855.csv" (Export-Csv, with Windows PowerShell's #TYPE
+    line), handed over on its own: recognised by its header, its success proven by the canary."""
+    text = "#TYPE Selected.System.Management.Automation.PSCustomObject\n" + export(chain_rows(), EXPORT_COLS)
+    write(tmp_path, "EXCH01-Cve-2021-26855.csv", text)
+    result = scan(tmp_path)
+    assert result.verdict == Verdict.COMPROMISED
+    assert any("case:proxylogon-ecp" in f.tags and f.outcome == Outcome.SUCCESS for f in result.findings)
+
+
 def test_canary_alone_makes_a_session_finding_and_failures_stay(tmp_path: Path) -> None:
     """With a status column: a logon answered 500 stays an attempt; the canary of a later call still
     proves that some logon worked, as a finding of its own."""

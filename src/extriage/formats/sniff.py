@@ -34,6 +34,9 @@ PATH_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
 #: (family, regex over the first bytes, decoded as latin-1, case-insensitive)
 HEADER_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
     ("httpproxy", re.compile(r"^#Log-type:\s*HttpProxy Logs", re.M | re.I)),
+    # HttpProxy rows exported by Test-ProxyLogon / Import-Csv pipelines: a bare CSV header starting
+    # with DateTime and naming AnchorMailbox (e.g. "<server>-Cve-2021-26855.csv")
+    ("httpproxy", re.compile(r'^(?:\xef\xbb\xbf)?"?DateTime"?,[^\n]*\bAnchorMailbox\b', re.M)),
     ("ecp", re.compile(r"^#Log-type:\s*ECP Server Log", re.M | re.I)),
     ("rps_http", re.compile(r"^#Log-type:\s*Rps Http Logs?", re.M | re.I)),
     ("iis", re.compile(r"^#Software:\s*Microsoft Internet Information Services", re.M | re.I)),
