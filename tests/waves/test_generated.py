@@ -37,7 +37,8 @@ def test_each_wave_compromised_with_its_own_story(scans: dict[str, tuple[ScanRes
     assert result.verdict == Verdict.COMPROMISED, result.verdict_reason
     assert result.waves[wave] == Verdict.COMPROMISED
     for other in LATER - {wave}:
-        assert result.waves[other] == Verdict.NO_EVIDENCE, other
+        # not attacked: clean, or not checkable where the logs do not reach that wave's period
+        assert result.waves[other] in (Verdict.NO_EVIDENCE, Verdict.INCONCLUSIVE), other
     attacker = facts[wave]["attacker_ips"][0]  # type: ignore[index]
     story = next(s for s in result.stories if s.wave == wave and attacker in s.client_ips)
     assert story.outcome == Outcome.SUCCESS
@@ -94,7 +95,7 @@ def test_attempts_are_not_success(scans: dict[str, tuple[ScanResult, dict[str, o
 def test_scanner_noise_never_counts(scans: dict[str, tuple[ScanResult, dict[str, object]]]) -> None:
     result, _ = scans["scanner"]
     assert result.verdict in (Verdict.NO_EVIDENCE, Verdict.ATTEMPTED), result.verdict_reason
-    assert result.waves["proxyshell"] == Verdict.NO_EVIDENCE and result.waves["proxynotshell"] == Verdict.NO_EVIDENCE
+    assert {result.waves["proxyshell"], result.waves["proxynotshell"]} <= {Verdict.NO_EVIDENCE, Verdict.INCONCLUSIVE}
     scanner_rules = {f.rule_id for f in result.findings if f.outcome == Outcome.SCANNER}
     assert {"PS-34473-AUTODISCOVER", "PNS-41040-AUTODISCOVER"} <= scanner_rules
     probe_lines = [e.raw for f in result.findings if f.outcome == Outcome.SCANNER for e in f.evidence if "extriage-probe" in e.raw]

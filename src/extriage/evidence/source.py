@@ -270,7 +270,7 @@ def zip_member_problem(info: zipfile.ZipInfo) -> str | None:
         return "zip entry with a path-traversal name (zip slip); not read"
     if info.flag_bits & 0x1:
         return "encrypted zip entry; not read"
-    if id(info) in _BAD_NAMES:
+    if _BAD_NAMES.get(id(info)) is info:
         return "zip entry whose name is not valid UTF-8 although the archive says it is; not read"
     if info.file_size > ZIP_MAX_MEMBER:
         return f"zip entry of {info.file_size:,} bytes exceeds the member size limit"
@@ -309,7 +309,7 @@ def _walk_zip(spec: SourceSpec, on_skip: SkipCallback, depth: int) -> Iterator[A
 
 def _safe_name(info: zipfile.ZipInfo) -> str:
     """A member name that can be printed and written anywhere (bytes that are not UTF-8 as ``\\xNN``)."""
-    if id(info) in _BAD_NAMES:
+    if _BAD_NAMES.get(id(info)) is info:
         return info.filename.encode("cp437").decode("utf-8", "backslashreplace")
     return info.filename
 
@@ -344,8 +344,8 @@ class _BoundedZipReader:
         self.close()
 
 
-#: ``id()`` of the members (of archives open in this process) whose names claim UTF-8 but are not.
-_BAD_NAMES: set[int] = set()
+#: Members (of archives opened in this process) whose names claim UTF-8 but are not, by ``id()``.
+_BAD_NAMES: dict[int, zipfile.ZipInfo] = {}
 
 
 class _PatchedFile:
@@ -437,7 +437,7 @@ def open_zip(source: str | BinaryIO) -> zipfile.ZipFile:
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
-                _BAD_NAMES.add(id(info))  # ZipInfo has slots: remembered here (archives stay open)
+                _BAD_NAMES[id(info)] = info  # ZipInfo has slots: remembered here (held, so the id stays its own)
         return zf
     except BaseException:
         if isinstance(source, str):
