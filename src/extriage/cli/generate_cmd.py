@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -11,11 +12,11 @@ from extriage.cli.common import err, escape, fail, out, write_json
 from extriage.generator import ALL_WAVES, LAYOUTS, SCENARIOS, GeneratedServer, GeneratorError, generate
 
 DEMO_DEST = "extriage-demo"
-DEMO_SIZE = "12MB"
+DEMO_SIZE = "9MB"
 DEMO_DAYS = 21
 #: Days of logs around each later wave, in its own exploitation window (ProxyShell and ProxyToken in
 #: 2021, ProxyNotShell in 2022), so the demo's ProxyLogon period holds only ProxyLogon.
-DEMO_WAVE_DAYS = 7
+DEMO_WAVE_DAYS = 5
 
 
 def register(app: typer.Typer) -> None:
@@ -167,7 +168,7 @@ def demo_cmd(
     """Builds a sample compromised Exchange 2016 server with everything the generator can plant,
     scans it with ``extriage scan`` and shows the verdict. Exit code 0 when the demo ran."""
     from extriage.evidence.source import EvidenceError
-    from extriage.report.terminal import render_scan
+    from extriage.report.brief import render_brief
     from extriage.scan.pipeline import run_scan
 
     target = Path(dest).expanduser()
@@ -184,21 +185,40 @@ def demo_cmd(
         wave_days=DEMO_WAVE_DAYS,
         overwrite=True,
     )
-    _summary(g)
-    out.print(f"Scanning it: [bold]extriage scan {escape(str(g.dest))}[/]\n")
+    _demo_summary(g)
+    out.print(f"Scanning it: [bold]extriage scan {escape(str(g.dest))}[/]")
     try:
         result = run_scan(str(g.dest))
     except EvidenceError as exc:
         fail(str(exc))
-    render_scan(result, out)
-    if html:
-        report = _html_report(result, target)
-        if report:
-            out.print(f"\nHTML report: {escape(str(report))}")
-    out.print(
-        f"\n[dim]Demo finished in {time.perf_counter() - started:.1f} s. Try: extriage scan {escape(str(g.dest))} "
-        f"--timeline timeline.csv --json result.json[/]"
+    report = _html_report(result, target) if html else None
+    details = (
+        f"the HTML report {report}" if report else f"extriage scan {g.dest} (all of it), or --report DIR"
     )
+    out.print()
+    render_brief(result, out, details)
+    out.print(
+        f"[dim]Demo finished in {time.perf_counter() - started:.1f} s. Try: extriage scan {escape(str(g.dest))} "
+        f"--report report/ --timeline timeline.csv[/]"
+    )
+
+
+def _demo_summary(g: GeneratedServer) -> None:
+    """Two lines on the sample: what and where, and which periods its logs cover (the demo plants
+    each later wave in its own exploitation window)."""
+    plan = g.plan
+    out.print(
+        f"Sample server {escape(plan.hostname)} (Exchange {plan.exchange_version}, build {plan.build_text}): "
+        f"{g.bytes_written / 1024**2:,.1f} MB of logs in {escape(str(g.dest))} ({escape(g.layout)} layout)."
+    )
+    owner = {period: wave for wave, period in plan.wave_periods.items()}
+    parts = []
+    for first, last in plan.periods():
+        wave = owner.get((first, last), "proxylogon")
+        title = {"proxylogon": "ProxyLogon", "proxyshell": "ProxyShell", "proxytoken": "ProxyToken",
+                 "proxynotshell": "ProxyNotShell"}.get(wave, wave)
+        parts.append(f"{first:%Y-%m-%d} to {last - timedelta(days=1):%Y-%m-%d} ({title})")
+    out.print("Log periods: " + escape("; ".join(parts)) + ".")
 
 
 def _html_report(result: object, target: Path) -> Path | None:

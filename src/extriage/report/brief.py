@@ -1,0 +1,141 @@
+"""A one-screen terminal summary of a scan: the verdict (whole, never cut), the waves, one line per
+attack story, counts of findings and coverage, and a recap at the end.
+
+Why: ``extriage demo`` printed every finding with its raw lines (~1,470 lines at 80 columns) and the
+verdict scrolled away; the details belong in the HTML report. Every attacker-controlled string goes
+through :func:`extriage.cli.common.escape` (no Rich markup, no terminal control sequences).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+from rich.console import Console
+
+from extriage.cli.common import escape
+from extriage.findings import Outcome, ScanResult, Verdict
+
+_VERDICT_STYLE = {
+    Verdict.COMPROMISED: "bold white on red",
+    Verdict.ATTEMPTED: "bold black on yellow",
+    Verdict.NO_EVIDENCE: "bold white on green",
+    Verdict.INCONCLUSIVE: "bold white on magenta",
+    Verdict.ERROR: "bold white on magenta",
+}
+_WAVE_TITLES = {
+    "proxylogon": "ProxyLogon",
+    "proxyshell": "ProxyShell",
+    "proxytoken": "ProxyToken",
+    "proxynotshell": "ProxyNotShell",
+    "post-exploitation": "post-exploitation",
+}
+_STORY_ORDER = {
+    Outcome.SUCCESS: 0,
+    Outcome.WEBSHELL: 0,
+    Outcome.ATTEMPT: 1,
+    Outcome.SCANNER: 2,
+    Outcome.INFO: 3,
+}
+#: The verdict reason is shown whole up to this length (it quotes finding titles; a hostile one could be
+#: a megabyte): cut at a word, never mid-word.
+REASON_WIDTH = 1200
+#: Story lines shown; the rest are counted.
+STORY_LINES = 10
+WARNING_LINES = 3
+
+
+def _cut(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    head = text[:width].rsplit(" ", 1)[0]
+    return head + " …"
+
+
+def _minute(ts: datetime | None) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if ts else "(no time)"
+
+
+def _waves(result: ScanResult) -> str:
+    """``ProxyLogon compromised; ProxyShell no_evidence; …`` in the order the waves came."""
+    order = list(_WAVE_TITLES)
+    shown = [
+        f"{_WAVE_TITLES[w]} {result.waves[w].value}"
+        for w in sorted(result.waves, key=lambda w: order.index(w) if w in order else 99)
+        if w in _WAVE_TITLES
+    ]
+    return "; ".join(shown)
+
+
+def _verdict(result: ScanResult, console: Console) -> None:
+    style = _VERDICT_STYLE.get(result.verdict, "bold")
+    console.print(f"[{style}] VERDICT: {result.verdict.value.upper()} [/]")
+    # printed as a paragraph of its own, so Rich wraps it at words at any width
+    console.print(escape(_cut(result.verdict_reason, REASON_WIDTH)))
+    waves = _waves(result)
+    if waves:
+        console.print(f"Per wave: {escape(waves)}")
+
+
+def render_brief(result: ScanResult, console: Console, details: str = "") -> None:
+    """Verdict, waves, stories (one line each), counts and a recap; ``details`` says where the full
+    findings are (e.g. the HTML report's path)."""
+    _verdict(result, console)
+    stories = sorted(
+        result.stories,
+        key=lambda s: (_STORY_ORDER.get(s.outcome, 9), s.first_seen or datetime.max.replace(tzinfo=UTC)),
+    )
+    if stories:
+        kinds = Counter(s.outcome for s in stories)
+        said = ", ".join(
+            f"{n} {o.value}" for o, n in sorted(kinds.items(), key=lambda x: _STORY_ORDER.get(x[0], 9))
+        )
+        console.rule(f"Attack stories ({said})")
+        for story in stories[:STORY_LINES]:
+            steps = f", {len(story.steps)} step{'s' if len(story.steps) != 1 else ''}" if story.steps else ""
+            console.print(
+                f"{_minute(story.first_seen)}  {escape(_cut(story.title, 200))} ({story.outcome.value}{steps})"
+            )
+        if len(stories) > STORY_LINES:
+            console.print(f"… and {len(stories) - STORY_LINES} more (attempts and scans) in the report")
+    counts = Counter(f.outcome for f in result.findings)
+    console.rule("Findings and coverage")
+    if counts:
+        console.print(
+            f"{len(result.findings)} findings: "
+            + ", ".join(
+                f"{n} {o.value}" for o, n in sorted(counts.items(), key=lambda x: _STORY_ORDER.get(x[0], 9))
+            )
+        )
+    else:
+        console.print("No findings.")
+    cov = result.coverage
+    families = sorted(cov.families.values(), key=lambda f: f.family)
+    spans = [f for f in families if f.first and f.last and f.lines]
+    if spans:
+        first = min(f.first for f in spans if f.first)
+        last = max(f.last for f in spans if f.last)
+        console.print(
+            f"Read {len(result.files):,} evidence files in {len(families)} families, "
+            f"{_minute(first)} to {_minute(last)} (UTC)."
+        )
+    for w in cov.warnings[:WARNING_LINES]:
+        console.print(f"[yellow]coverage:[/] {escape(_cut(w, 300))}")
+    if len(cov.warnings) > WARNING_LINES:
+        console.print(f"… and {len(cov.warnings) - WARNING_LINES} more coverage notes in the report")
+    if cov.skipped:
+        n = len(cov.skipped)
+        console.print(
+            f"Not read (or not completely): {n} file{'s' if n != 1 else ''}, listed with why in the report."
+        )
+    console.rule("Recap")
+    style = _VERDICT_STYLE.get(result.verdict, "bold")
+    first_sentence = _cut(result.verdict_reason.split(". ", 1)[0].rstrip(".") + ".", 300)
+    console.print(f"[{style}] {result.verdict.value.upper()} [/] {escape(first_sentence)}")
+    waves = _waves(result)
+    if waves:
+        console.print(f"Per wave: {escape(waves)}")
+    if details:
+        console.print(
+            f"Every finding with its raw log lines, the timeline and the response plan: {escape(details)}"
+        )
