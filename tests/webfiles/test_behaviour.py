@@ -8,6 +8,7 @@ input reaching a process start, an eval, a file write, ...) but targets harmless
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +29,7 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         ".aspx",
         '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load()\n'
         '  Dim target As String = Request.Form("p")\n'
-        "  Dim w As New System.IO.StreamWriter(target)\n  w.Write(\"example\")\n  w.Close()\nEnd Sub\n</script>",
+        '  Dim w As New System.IO.StreamWriter(target)\n  w.Write("example")\n  w.Close()\nEnd Sub\n</script>',
         {"file-write"},
         "VB",
     ),
@@ -47,7 +48,7 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
         '    string tool = Request.QueryString["t"];\n'
         "    var psi = new System.Diagnostics.ProcessStartInfo();\n"
-        "    psi.FileName = tool;\n    psi.Arguments = \"/?\";\n"
+        '    psi.FileName = tool;\n    psi.Arguments = "/?";\n'
         "    System.Diagnostics.Process.Start(psi);\n}\n</script>",
         {"process"},
         "C#",
@@ -170,7 +171,7 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         ".asmx",
         '<%@ WebService Language="C#" Class="Svc" %>\nusing System.Web.Services;\n'
         "public class Svc : WebService {\n  [WebMethod]\n  public string Run(string tool) {\n"
-        "    System.Diagnostics.Process.Start(tool);\n    return \"ok\";\n  }\n}",
+        '    System.Diagnostics.Process.Start(tool);\n    return "ok";\n  }\n}',
         {"process"},
         "C#",
     ),
@@ -290,7 +291,7 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         '<%@ Application Language="C#" %>\n<script runat="server">\n'
         "void Application_BeginRequest(object sender, EventArgs e) {\n"
         '  string c = HttpContext.Current.Request.Headers["X-Example"];\n'
-        "  if (c != null) System.Diagnostics.Process.Start(\"hostname\", c);\n}\n</script>",
+        '  if (c != null) System.Diagnostics.Process.Start("hostname", c);\n}\n</script>',
         {"process"},
         "C#",
     ),
@@ -470,7 +471,7 @@ def test_ordinary_page_is_not_flagged(name: str, ext: str, page: str) -> None:
 def test_code_is_extracted_per_block_and_language() -> None:
     page = (
         '<%@ Page Language="VB" %>\n<script runat="server" language="C#">int a;</script>\n'
-        "<% Dim b = 1 %>\n<%-- <% hidden %> --%>\n<%@ Import Namespace=\"System\" %>"
+        '<% Dim b = 1 %>\n<%-- <% hidden %> --%>\n<%@ Import Namespace="System" %>'
     )
     ex = extract(page, ".aspx")
     assert set(ex.code) == {"cs", "vb"}
@@ -481,7 +482,17 @@ def test_code_is_extracted_per_block_and_language() -> None:
 def test_knowledge_is_data_with_every_behaviour() -> None:
     know = knowledge()
     categories = {s.category for s in know.sinks}
-    assert {"process", "eval", "loader", "file-write", "sql", "socket", "http", "registry", "native"} <= categories
+    assert {
+        "process",
+        "eval",
+        "loader",
+        "file-write",
+        "sql",
+        "socket",
+        "http",
+        "registry",
+        "native",
+    } <= categories
     assert {s.kind for s in know.sources} == {"value", "body", "control"}
 
 
@@ -501,12 +512,21 @@ def _timed(data: bytes, ext: str = ".aspx", budget: float = 5.0) -> tuple[float,
         b'<%@ Page Language="C#" %><% var x = ' + b"(" * 200_000 + b" %>",  # deep nesting
         b'<%@ Page Language="C#" %><% /* ' + b"x = Request[1]; " * 50_000,  # unterminated comment
         b'<%@ Page Language="C#" %><% "' + b"\\u00" * 100_000,  # broken escapes in an open string
-        b'<%@ Page Language="C#" %><% ' + b"var a = Request[\"x\"]; " + b"b = a + c; " * 60_000 + b" %>",
+        b'<%@ Page Language="C#" %><% ' + b'var a = Request["x"]; ' + b"b = a + c; " * 60_000 + b" %>",
         b"\xff\xfe<\x00%\x00" + bytes(range(256)) * 400,  # invalid UTF-16 / binary
         b"MZ\x90\x00" + bytes(range(256)) * 4000,  # a binary named .aspx
         b"<% " + b"\xc3\x28\xa0\xa1" * 10_000 + b" Process.Start(Request[1]) %>",  # invalid UTF-8
     ],
-    ids=["10MB-one-line", "deep-nesting", "open-comment", "broken-escapes", "long-taint-chain", "utf16-junk", "binary", "invalid-utf8"],
+    ids=[
+        "10MB-one-line",
+        "deep-nesting",
+        "open-comment",
+        "broken-escapes",
+        "long-taint-chain",
+        "utf16-junk",
+        "binary",
+        "invalid-utf8",
+    ],
 )
 def test_hostile_page_is_bounded(data: bytes) -> None:
     elapsed, result = _timed(data, budget=3.0)
@@ -515,7 +535,11 @@ def test_hostile_page_is_bounded(data: bytes) -> None:
 
 
 def test_time_budget_names_the_problem() -> None:
-    page = b'<%@ Page Language="C#" %><% var a = Request["x"]; ' + b"v = a + w; Process.Start(q);\n" * 40_000 + b" %>"
+    page = (
+        b'<%@ Page Language="C#" %><% var a = Request["x"]; '
+        + b"v = a + w; Process.Start(q);\n" * 40_000
+        + b" %>"
+    )
     elapsed, result = _timed(page, budget=0.05)
     assert elapsed < 5.0
     assert result.problem is not None and "time limit" in result.problem  # type: ignore[attr-defined]
@@ -525,3 +549,35 @@ def test_huge_code_is_cut_and_named() -> None:
     page = b'<%@ Page Language="C#" %><% ' + b"int a = 1;\n" * 200_000 + b" %>"
     result = analyse(page, ".aspx")
     assert result.problem is not None and "only its start" in result.problem
+
+
+# --- end to end: the stage turns a behaviour hit into a finding with both lines
+
+
+def test_stage_reports_behaviour_with_source_and_sink_lines(tmp_path: Path) -> None:
+    from extriage.findings import Outcome
+    from extriage.scan.context import ScanOptions
+    from extriage.scan.pipeline import run_scan
+    from extriage.scan.stages.webfiles import STAGES
+
+    site = tmp_path / "C" / "inetpub" / "wwwroot"
+    site.mkdir(parents=True)
+    (site / "status.aspx").write_text(
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n'
+        '    string tool = Request.Form["t"];\n'
+        "    System.Diagnostics.Process.Start(tool);\n}\n</script>\n"
+    )
+    (site / "about.aspx").write_text(
+        '<%@ Page Language="C#" %>\n<% Response.Write(Server.HtmlEncode(Request["q"])); %>\n'
+    )
+    result = run_scan(str(tmp_path), ScanOptions(jobs=0), stages=list(STAGES))
+    found = [f for f in result.findings if f.rule_id.startswith("WF-BEHAV-")]
+    assert [f.rule_id for f in found] == ["WF-BEHAV-PROCESS"]
+    f = found[0]
+    assert f.outcome == Outcome.WEBSHELL and "behaviour:process" in f.tags
+    lines = {e.fields.get("role"): e for e in f.evidence if e.fields.get("reason") == "WF-BEHAV-PROCESS"}
+    assert lines["sink"].line == 5 and "Process.Start" in lines["sink"].raw
+    assert lines["source"].line == 4 and "Request.Form" in lines["source"].raw
+    assert lines["sink"].fields["language"] == "C#"
+    notes = " ".join(n for fam in result.coverage.families.values() for n in fam.notes)
+    assert "behaviour analysis of ASP.NET server code" in notes and "no external YARA rules" in notes
