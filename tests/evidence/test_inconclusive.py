@@ -6,8 +6,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import struct
+import subprocess
+import sys
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -15,7 +19,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from core.builders import INSTALL, build_server, core_stages, hp_header, ssrf, write
+from core.builders import IIS_HEADER, INSTALL, build_server, core_stages, hp_header, iis_line, ssrf, write
 from extriage.cli.main import _register, app
 from extriage.detections.verdict import decide
 from extriage.evidence import source
@@ -254,3 +258,56 @@ def test_reason_quotes_the_furthest_step_reached_not_the_first() -> None:
     verdict, reason = decide(result)
     assert verdict == Verdict.COMPROMISED
     assert "Web shell requested" in reason and "mapi" not in reason
+
+
+def _descendants(pid: int) -> set[int]:
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        for child, parent in parents.items():
+            if parent == p and child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigterm_leaves_no_worker_process_behind(tmp_path: Path) -> None:
+    ev = tmp_path / "ev"
+    body = "".join(iis_line(f"2021-03-03 06:{m % 60:02d}:00", "GET", f"/owa/auth/logon{m}.aspx", "10.0.0.5", "200")
+                   + "\n" for m in range(20000))
+    for i in range(30):
+        write(ev, f"C/inetpub/logs/LogFiles/W3SVC1/u_ex2103{i:02d}.log", IIS_HEADER + body)
+    exe = Path(sys.executable).parent / "extriage"
+    proc = subprocess.Popen([str(exe), "scan", str(ev), "-q", "-j", "2", "--json", str(tmp_path / "out.json")])
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and proc.poll() is None:
+        workers |= _descendants(proc.pid)
+        if len(workers) >= 3:  # the fork server and its workers
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None and len(workers) >= 3, "the scan ended before its workers were seen"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) != 0
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.1)
+    assert not [p for p in workers if _alive(p)]

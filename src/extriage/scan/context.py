@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import ctypes
 import multiprocessing as mp
 import os
+import signal
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -204,6 +207,20 @@ class ScanContext:
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _die_with_parent() -> None:
+    """In a forked process (a worker, forked by the fork server): end when the process that forked it
+    ends, so a scan that is killed or interrupted leaves no worker running on (Linux
+    ``PR_SET_PDEATHSIG``; the fork server itself ends when the scan's main process does)."""
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
+if sys.platform.startswith("linux"):
+    os.register_at_fork(after_in_child=_die_with_parent)
 
 
 def worker_context() -> mp.context.BaseContext:
