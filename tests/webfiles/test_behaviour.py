@@ -581,3 +581,32 @@ def test_stage_reports_behaviour_with_source_and_sink_lines(tmp_path: Path) -> N
     assert lines["sink"].fields["language"] == "C#"
     notes = " ".join(n for fam in result.coverage.families.values() for n in fam.notes)
     assert "behaviour analysis of ASP.NET server code" in notes and "no external YARA rules" in notes
+
+
+@pytest.mark.parametrize(
+    ("xml", "sink"),
+    [
+        (
+            '<configuration><system.webServer><handlers accessPolicy="Read, Script, Write">'
+            '<add name="cfg" path="*.config" verb="*" modules="IsapiModule" '
+            'scriptProcessor="%windir%\\system32\\inetsrv\\asp.dll" resourceType="Unspecified" />'
+            "</handlers></system.webServer></configuration>",
+            "config-handler",
+        ),
+        (
+            '<configuration><system.webServer><handlers><add name="img" type="System.Web.UI.PageHandlerFactory" '
+            'path="*.jpg" verb="*"/></handlers></system.webServer></configuration>',
+            "config-handler",
+        ),
+        (
+            "<configuration><system.webServer><security><requestFiltering><hiddenSegments>"
+            '<remove segment="web.config" /></hiddenSegments></requestFiltering></security>'
+            "</system.webServer></configuration>",
+            "config-unhide",
+        ),
+    ],
+)
+def test_web_config_that_runs_code(xml: str, sink: str) -> None:
+    hits = analyse(xml.encode(), ".config").hits
+    assert [h["sink"] for h in hits] == [sink]
+    assert hits[0]["language"] == "web.config" and hits[0]["line"] == 1

@@ -63,9 +63,20 @@ class Sink:
 
 
 @dataclass(frozen=True, slots=True)
+class ConfigRule:
+    """A ``web.config`` setting that makes IIS run code where it should not (matched on the XML)."""
+
+    id: str
+    title: str
+    severity: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Knowledge:
     sources: tuple[Source, ...]
     sinks: tuple[Sink, ...]
+    config: tuple[ConfigRule, ...] = ()
 
 
 def _compile(raw: dict[str, list[str]], lang: str) -> re.Pattern[str] | None:
@@ -111,7 +122,16 @@ def knowledge() -> Knowledge:
                 tuple(_by_language({"all": [c]}) for c in ctx),
             )
         )
-    return Knowledge(sources, tuple(sinks))
+    config = tuple(
+        ConfigRule(
+            c["id"],
+            c["title"],
+            c.get("severity", "high"),
+            re.compile("|".join(f"(?:{p})" for p in c["patterns"]), re.IGNORECASE),
+        )
+        for c in raw.get("config", [])
+    )
+    return Knowledge(sources, tuple(sinks), config)
 
 
 # --------------------------------------------------------------------------------------------
@@ -792,8 +812,28 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
     if len(text) > 4 * MAX_CODE:
         text = text[: 4 * MAX_CODE]
         result.problem = f"only the first {4 * MAX_CODE // (1 << 20)} MB were analysed for behaviour"
-    extracted = extract(text, ext)
     know = knowledge()
+    if ext == ".config":
+        for rule in know.config:
+            m = rule.pattern.search(text)
+            if m is not None:
+                line = text.count("\n", 0, m.start()) + 1
+                result.hits.append(
+                    {
+                        "check": "behaviour",
+                        "offset": m.start(),
+                        "line": line,
+                        "raw": m.group(0)[:300],
+                        "sink": rule.id,
+                        "category": "config",
+                        "title": rule.title,
+                        "severity": rule.severity,
+                        "language": "web.config",
+                        "confidence": "high",
+                        "obfuscation": 0,
+                    }
+                )
+    extracted = extract(text, ext)
     seen: set[str] = set()
     for lang, buf in extracted.code.items():
         code = "".join(buf)
