@@ -302,7 +302,11 @@ def _walk_zip(spec: SourceSpec, on_skip: SkipCallback, depth: int) -> Iterator[A
             mtime = None
         ref = ArtifactRef(spec, info.filename, info.file_size, mtime, index=index, copy=copy)
         yield ref
-        if info.filename.lower().endswith(ZIP_SUFFIXES) and not copy:
+        if info.filename.lower().endswith(ZIP_SUFFIXES):
+            if copy:  # nested archives are addressed by name: only the first copy can be opened
+                on_skip(ref.display(), "a second archive of the same name inside the archive; its members were "
+                                       "not read (extract it outside the evidence and scan that folder)")
+                continue
             yield from _nested_zips(SourceSpec("zip", spec.root, (*spec.inner, info.filename), ref.located),
                                     on_skip, depth + 1)
 
@@ -486,7 +490,8 @@ def _zip_for(spec: SourceSpec) -> zipfile.ZipFile:
 
 def _open_nested(spec: SourceSpec) -> zipfile.ZipFile:
     parent = _zip_for(SourceSpec("zip", spec.root, spec.inner[:-1]))
-    info = parent.getinfo(spec.inner[-1])
+    # the first member of that name (getinfo() would give the last of duplicates)
+    info = next((i for i in parent.infolist() if i.filename == spec.inner[-1]), None) or parent.getinfo(spec.inner[-1])
     problem = zip_member_problem(info)
     if problem:
         raise OSError(problem)

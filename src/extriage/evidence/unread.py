@@ -15,6 +15,11 @@ LOG_FOLDERS = ("/logging/httpproxy/", "/logging/ecp/", "/logging/oabgeneratorlog
 ARCHIVE_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar", ".tgz", ".cab", ".lz4", ".z")
 
 
+#: Why a file that is no evidence this version reads was not read (one shared string: a drive root
+#: lists tens of thousands of them).
+NO_READER = "not read: no reader of this version applies to it (no Exchange/IIS log, event log, config or web file)"
+
+
 def unread_reason(f: LocatedFile) -> tuple[str, bool]:
     """``(reason, relevant)`` for a file no stage read; ``relevant`` = it may hold what the scan looks
     for, so the verdict cannot be an all-clear without it."""
@@ -30,5 +35,4 @@ def unread_reason(f: LocatedFile) -> tuple[str, bool]:
     if any(folder in key for folder in LOG_FOLDERS) and f.ref.size:
         return ("in a log folder but not read as a log (no known log header or name); check it by hand "
                 "or collect an intact copy"), True
-    return ("not read: no reader of this version applies to it (not an Exchange or IIS log, event log, "
-            "configuration or web file by its location, name or header)"), False
+    return NO_READER, False

@@ -138,8 +138,12 @@ def _coverage(result: ScanResult, console: Console) -> None:
     for w in cov.warnings:
         console.print(f"[yellow]coverage:[/] {escape(w)}")
     if cov.skipped:
-        console.print(f"[bold]Not read (or not completely): {len(cov.skipped)}[/]")
-        for s in cov.skipped[:50]:
+        # gaps first (evidence not read), then partial reads, then files no reader applies to
+        ordered = sorted(cov.skipped, key=lambda s: 2 if not s.relevant else 1 if s.partial else 0)
+        other = sum(1 for s in cov.skipped if not s.relevant)
+        console.print(f"[bold]Not read (or not completely): {len(cov.skipped)}[/]"
+                      + (f" ({other:,} of them no evidence this version reads)" if other else ""))
+        for s in ordered[:50]:
             console.print(f"  {escape(_clip(s.path))}: {escape(_clip(s.reason))}" + (" (partly read)" if s.partial else ""))
         if len(cov.skipped) > 50:
             console.print(f"  … and {len(cov.skipped) - 50} more (see the JSON report)")
