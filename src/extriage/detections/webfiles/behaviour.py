@@ -77,6 +77,73 @@ class Knowledge:
     sources: tuple[Source, ...]
     sinks: tuple[Sink, ...]
     config: tuple[ConfigRule, ...] = ()
+    #: language -> RE2 automaton of every sink pattern (a superset: see _prefilter), or None
+    prefilter: dict[str, Any] = field(default_factory=dict)
+
+
+def _drop_lookarounds(pattern: str) -> str:
+    """``pattern`` without its lookaround groups (``(?!...)``, ``(?=...)``, ``(?<!...)``,
+    ``(?<=...)``): a pattern RE2 can run that matches a superset of the original."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        if pattern.startswith(("(?!", "(?=", "(?<!", "(?<="), i):
+            depth, j, in_class = 0, i, False
+            while j < n:
+                c = pattern[j]
+                if c == "\\":
+                    j += 2
+                    continue
+                if in_class:
+                    in_class = c != "]"
+                elif c == "[":
+                    in_class = True
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            i = j + 1
+            continue
+        if pattern[i] == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        out.append(pattern[i])
+        i += 1
+    return "".join(out)
+
+
+def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
+    """One RE2 automaton of all sink spellings of a language: a page with no dangerous operation
+    (most pages) costs one linear pass, not one backtracking search per sink. Lookarounds (which RE2
+    lacks) are dropped and case ignored, so it matches a superset; the exact pattern confirms.
+    ``None`` when RE2 is unavailable or refuses a pattern (every sink is then searched)."""
+    try:
+        import re2
+    except ImportError:  # pragma: no cover - a dependency, but the analysis works without it
+        return None
+    parts = []
+    for s in raw_sinks:
+        for p in list(s["patterns"].get("all", [])) + list(s["patterns"].get(lang, [])):
+            p = p[4:] if p.startswith("(?i)") else p
+            parts.append(f"(?:{_drop_lookarounds(p)})")
+    if not parts:
+        return None
+    opts = re2.Options()
+    opts.case_sensitive = False
+    opts.max_mem = 64 << 20
+    try:
+        return re2.compile("|".join(parts), options=opts)
+    except Exception:  # pragma: no cover - re2.error: no prefilter, every sink searched
+        return None
+
+
+def prefilter_hits(automaton: Any, code: str) -> bool:
+    """Whether any sink spelling may occur in ``code`` (True when there is no prefilter)."""
+    return automaton is None or automaton.search(code) is not None
 
 
 def _compile(raw: dict[str, list[str]], lang: str) -> re.Pattern[str] | None:
@@ -99,10 +166,27 @@ def _by_language(raw: dict[str, list[str]] | None) -> dict[str, re.Pattern[str]]
 
 
 @cache
-def knowledge() -> Knowledge:
-    """The sources and sinks of ``data/behaviour.yml``, compiled once per process."""
+def _raw() -> dict[str, Any]:
     text = resources.files(_DATA).joinpath("data", "behaviour.yml").read_text(encoding="utf-8")
     raw: dict[str, Any] = load_yaml(text)
+    return raw
+
+
+def catalogue() -> dict[str, list[str]]:
+    """The ids of the sources, sinks and web.config rules (for the coverage; nothing compiled)."""
+    raw = _raw()
+    return {
+        "sources": [s["id"] for s in raw["sources"]],
+        "sinks": [s["id"] for s in raw["sinks"]],
+        "config": [c["id"] for c in raw.get("config", [])],
+    }
+
+
+@cache
+def knowledge() -> Knowledge:
+    """The sources and sinks of ``data/behaviour.yml``, compiled once per process (in the worker
+    fork server: see ``warm_behaviour``)."""
+    raw = _raw()
     sources = tuple(
         Source(s["id"], s["kind"], s["title"], _by_language(s["patterns"])) for s in raw["sources"]
     )
@@ -131,7 +215,8 @@ def knowledge() -> Knowledge:
         )
         for c in raw.get("config", [])
     )
-    return Knowledge(sources, tuple(sinks), config)
+    pre = {lang: _prefilter(raw["sinks"], lang) for lang in LANGUAGES}
+    return Knowledge(sources, tuple(sinks), config, pre)
 
 
 # --------------------------------------------------------------------------------------------
@@ -574,15 +659,17 @@ class _Analyser:
         self.decoded = decoded
         self.taint: dict[str, _Taint] = {}
         self.fold = str.lower if lang == "vb" else (lambda s: s)
-        self.sources: list[tuple[int, int, Source]] = []
-        for src in know.sources:
-            pat = src.patterns.get(lang)
+        self.sources: list[tuple[int, int, Source]] = []  # found by find_sources, after candidates
+        self._ident_re: re.Pattern[str] | None = None
+
+    def find_sources(self) -> None:
+        for src in self.know.sources:
+            pat = src.patterns.get(self.lang)
             if pat is None:
                 continue
-            for m in pat.finditer(code):
+            for m in pat.finditer(self.code):
                 self.sources.append((m.start(), m.end(), src))
         self.sources.sort(key=lambda s: s[0])
-        self._ident_re: re.Pattern[str] | None = None
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
@@ -742,14 +829,20 @@ class _Analyser:
     def candidates(self) -> bool:
         """Whether any sink occurs at all (most pages: no), and any input to reach it."""
         code, lang = self.code, self.lang
+        if not prefilter_hits(self.know.prefilter.get(lang), code):
+            return False
         present = False
         for sink in self.know.sinks:
             pat = sink.patterns.get(lang)
             if pat is not None and pat.search(code):
                 if sink.needs in ("none", "whole") or self.xslt:
-                    return True
+                    present = True
+                    break
                 present = True
-        return present and (bool(self.sources) or bool(_WEB_METHOD[lang].search(code)))
+        if not present:
+            return False
+        self.find_sources()
+        return True
 
     def sinks(self, already: set[str]) -> list[tuple[Sink, int, _Taint | None, bool]]:
         found: list[tuple[Sink, int, _Taint | None, bool]] = []

@@ -33,7 +33,7 @@ from extriage.detections.webfiles.baseline import (
     load_baseline,
     normalise_relative,
 )
-from extriage.detections.webfiles.behaviour import knowledge as behaviour_knowledge
+from extriage.detections.webfiles.behaviour import catalogue as behaviour_catalogue
 from extriage.detections.webfiles.classify import (
     FileFacts,
     baseline_reason,
@@ -277,13 +277,13 @@ class WebFilesStage:
         )
         own = [s.origin for s in ruleset.sources if not s.external]
         ext_sets = [s.origin for s in ruleset.sources if s.external]
-        know = behaviour_knowledge()
+        know = behaviour_catalogue()
         fam.notes.append(
             "Rule sets run on file content: extriage's own YARA rules ("
             + ", ".join(own)
             + "); "
             + (f"external YARA rules from --rules ({len(ext_sets)} files: " + ", ".join(ext_sets[:5]) + (", ..." if len(ext_sets) > 5 else "") + ")" if ext_sets else "no external YARA rules (--rules)")
-            + f"; behaviour analysis of ASP.NET server code ({len(know.sources)} request sources, {len(know.sinks)} dangerous-operation sinks, data/behaviour.yml)."
+            + f"; behaviour analysis of ASP.NET server code ({len(know['sources'])} request sources, {len(know['sinks'])} dangerous-operation sinks, {len(know['config'])} web.config rules; data/behaviour.yml)."
         )
         if missing and inv.layout.removeprefix("zip:") not in ("folder", "file"):
             fam.notes.append("Not in the evidence, so not covered: " + ", ".join(missing) + ".")
@@ -302,10 +302,7 @@ class WebFilesStage:
                 "files": [s.origin for s in ruleset.sources],
                 "external": [s.origin for s in ruleset.sources if s.external],
                 "errors": list(ruleset.errors),
-                "behaviour": {
-                    "sources": [src.id for src in behaviour_knowledge().sources],
-                    "sinks": [snk.id for snk in behaviour_knowledge().sinks],
-                },
+                "behaviour": behaviour_catalogue(),
             },
             "baseline": {
                 "known_good": classes[KNOWN_GOOD],
