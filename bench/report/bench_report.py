@@ -3,9 +3,12 @@
 Reference measured in the same run: serialising the same result to JSON (``json.dumps(result.to_dict())``,
 what ``extriage scan --json`` does), so the figures are ratios that survive a noisy machine.
 Optionally (--browser) opens the 100,000-finding HTML in headless chromium and times until the first
-page of findings is on screen.
+page of findings is on screen. ``--distinct`` gives every finding its own web shell (path, SHA-256,
+URL and attacker address: four distinct indicators per finding, the case of issue 19's 16,000 pages
+in aspnet_client) and times ``extriage report`` end to end (load + every format) with its peak RSS.
 
     .venv/bin/python bench/report/bench_report.py --findings 10000 100000 [--browser]
+    .venv/bin/python bench/report/bench_report.py --distinct --findings 16000
 """
 
 from __future__ import annotations
@@ -35,7 +38,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--findings", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--browser", action="store_true")
+    ap.add_argument("--distinct", action="store_true")
     args = ap.parse_args()
+    if args.distinct:
+        distinct(args.findings)
+        return
     out = Path(tempfile.mkdtemp(prefix="bench-report-", dir=REPO / "bench" / "out" if (REPO / "bench" / "out").exists() else None))
     try:
         print(f"{'findings':>9} {'json ref s':>10} {'html s':>8} {'html/10k':>9} {'html MB':>8} {'md+stix+misp+csv+ts s':>22} {'all/10k':>8} {'html÷json':>9}")
@@ -69,6 +76,58 @@ def main() -> None:
             print(f"chromium, {n} findings: first page shown after {first:.2f} s; first text filter {filt:.2f} s")
     finally:
         shutil.rmtree(out, ignore_errors=True)
+
+
+def distinct_result(n: int):  # type: ignore[no-untyped-def]
+    """A compromised result plus ``n`` web shell findings, each with its own indicators."""
+    from datetime import timedelta
+
+    from extriage.findings import EvidenceLine, FileRecord, Indicators, TimelineEvent
+
+    r = samples.compromised()
+    proxy = r.findings[0].evidence[0].source
+    for i in range(n):
+        ip = f"203.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"
+        path = f"C:\\inetpub\\wwwroot\\aspnet_client\\p{i}\\page{i}.aspx"
+        sha = f"{i:064x}"
+        t = samples.T0 + timedelta(seconds=i)
+        f = samples._finding(
+            10 + i, first_seen=t, last_seen=t, id=f"F{10 + i:06d}", rule_id="WEBSHELL-UNKNOWN-ASPX",
+            evidence=[EvidenceLine(path, None, "<%@ Page %> " + "x" * 200, timestamp=t, sha256=sha),
+                      EvidenceLine(proxy, 100 + i, samples.RAW_PROXY.replace(samples.ATTACKER, ip), timestamp=t)],
+            indicators=Indicators(client_ips=[ip], user_agents=[samples.UA], urls=[f"/aspnet_client/p{i}/page{i}.aspx"],
+                                  paths=[path], hashes=[sha]),
+        )
+        r.findings.append(f)
+        r.timeline.append(TimelineEvent(timestamp=t, source=path, line=None, kind="webshell", summary=f"web shell {path}",
+                                        client_ip=ip, finding_ids=[f.id], raw=""))
+        r.files.append(FileRecord(path, sha, 1234, t))
+    return r
+
+
+def distinct(sizes: list[int]) -> None:
+    import resource
+    import subprocess
+
+    from extriage.outputs import json_bytes
+
+    print(f"{'findings':>9} {'json ref s':>10} {'report s':>9} {'per 10k s':>9} {'report÷json':>11} {'peak RSS MB':>11}")
+    work = Path(tempfile.mkdtemp(prefix="bench-report-"))
+    try:
+        for n in sizes:
+            result = distinct_result(n)
+            src = work / f"r{n}.json"
+            src.write_bytes(json_bytes(result.to_dict()))
+            ref = timed(lambda r=result: json.dumps(r.to_dict()))  # type: ignore[misc]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "extriage", "report", str(src), "-o", str(work / f"out{n}")],
+                           check=True, stdout=subprocess.DEVNULL)
+            took = time.perf_counter() - t
+            peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
+            print(f"{n:>9} {ref:>10.2f} {took:>9.2f} {took * 10_000 / n:>9.2f} {took / ref:>11.1f} {peak:>11.0f}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

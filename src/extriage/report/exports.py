@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from extriage.findings import ScanResult
+from extriage.memo import render_scope
 from extriage.report.summary import TLP_LEVELS
 
 #: format name -> what it writes (the order is the order of the written-files list).
@@ -68,6 +69,18 @@ def write_reports(
     progress: Callable[[str], None] | None = None,
 ) -> Written:
     """Render ``formats`` for ``results`` into ``out_dir`` (created if missing). Raises OSError."""
+    with render_scope():
+        return _write_reports(results, out_dir, formats, tlp, redact, progress)
+
+
+def _write_reports(
+    results: list[ScanResult],
+    out_dir: Path,
+    formats: list[str],
+    tlp: str,
+    redact: bool,
+    progress: Callable[[str], None] | None,
+) -> Written:
     out_dir.mkdir(parents=True, exist_ok=True)
     written = Written()
     if redact:

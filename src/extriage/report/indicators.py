@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from extriage.findings import Finding, Outcome, ScanResult
+from extriage.memo import memoized
 from extriage.response.facts import file_identity, server_name, widen
 from extriage.response.roles import ROLE_NOTE, Role, role_of
 
@@ -79,6 +80,13 @@ def _identity(kind: str, value: str) -> str:
 
 
 def collect_indicators(results: list[ScanResult], include_info: bool = False) -> list[IndicatorRow]:
+    """Every indicator of ``results``, merged across findings and servers (computed once per
+    rendering: :mod:`extriage.memo`)."""
+    key = ("indicators", tuple(id(r) for r in results), include_info)
+    return memoized(key, lambda: _collect_indicators(results, include_info), list(results))
+
+
+def _collect_indicators(results: list[ScanResult], include_info: bool) -> list[IndicatorRow]:
     rows: dict[tuple[str, str], IndicatorRow] = {}
     for r in results:
         server = server_name(r)

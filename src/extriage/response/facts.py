@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from extriage.findings import Finding, Outcome, ScanResult, utc
+from extriage.memo import memoized
 from extriage.response.accounts import AccountSplit, split_accounts
 from extriage.response.roles import ATTACKER_OUTCOMES, Role, is_internal_address, is_self_address, role_of
 
@@ -123,6 +124,11 @@ def server_name(result: ScanResult) -> str:
 
 
 def derive_facts(result: ScanResult) -> Facts:
+    """The facts of one result (computed once per rendering: :mod:`extriage.memo`)."""
+    return memoized(("facts", id(result)), lambda: _derive_facts(result), result)
+
+
+def _derive_facts(result: ScanResult) -> Facts:
     ips: list[str] = []
     accounts: list[str] = []
     uas: list[str] = []

@@ -9,6 +9,7 @@ tokens) name the victim's network. Every export and the plan read the roles from
 from __future__ import annotations
 
 import enum
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -51,6 +52,7 @@ ROLE_NOTE = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 16)  # called per indicator by every export; ipaddress parsing dominated
 def is_internal_address(value: str) -> bool:
     """Internal, loopback, link-local, unspecified or an ``internal-ip-N`` redaction token."""
     text = value.strip().strip("[]")
