@@ -5,18 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import re
-from pathlib import Path
 
 import pytest
 
+from conftest import TEST_DATA, shared_root
 from extriage.detections.logrules import load_rules
 from extriage.findings import Outcome
 from extriage.formats import rps_http
 from extriage.formats.records import parse_record
 from extriage.probe import USER_AGENT as PROBE_UA
 from extriage.probe.confirm import PROXYNOTSHELL_PATH, PROXYSHELL_PATH
-
-from conftest import TEST_DATA, shared_root
 
 
 def _httpproxy_fields() -> list[str]:
