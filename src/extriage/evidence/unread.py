@@ -6,11 +6,14 @@ log folder, an event log or an archive that no reader took is a gap the verdict 
 
 from __future__ import annotations
 
+import re
+
 from extriage.evidence.locate import LocatedFile
 
 #: Folders whose files are logs the scan reads (lower-case keys, "/" separated).
 LOG_FOLDERS = ("/logging/httpproxy/", "/logging/ecp/", "/logging/oabgeneratorlog/", "/logging/cmdletinfra/",
                "/inetpub/logs/logfiles/", "/winevt/logs/")
+_LOG_FOLDER_RE = re.compile("|".join(re.escape(f) for f in LOG_FOLDERS))
 #: Compressed files and archives this version does not open (a .zip is read in place).
 ARCHIVE_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".tar", ".tgz", ".cab", ".lz4", ".z")
 
@@ -26,13 +29,13 @@ def unread_reason(f: LocatedFile) -> tuple[str, bool]:
     if f.ref.special:
         return f"not a regular file but a {f.ref.special}; not read", True
     key = "/" + f.key
-    name = f.name.lower()
+    name = key.rsplit("/", 1)[-1]  # the key is lower-case already (no Path object: 100,000s of files)
     if name.endswith(ARCHIVE_SUFFIXES):
         return ("compressed file or archive not read by this version; decompress it outside the evidence "
                 "and scan the result"), True
     if name.endswith(".evtx"):
         return "event log not read (no event records could be taken from it)", True
-    if any(folder in key for folder in LOG_FOLDERS) and f.ref.size:
+    if f.ref.size and _LOG_FOLDER_RE.search(key):
         return ("in a log folder but not read as a log (no known log header or name); check it by hand "
                 "or collect an intact copy"), True
     return NO_READER, False
