@@ -6,7 +6,9 @@ symlink named ``report.html`` points wherever its creator wanted; opening either
 overwrites the evidence. Writing a fresh temporary file in the destination folder (created with
 ``O_EXCL``, so never through an existing name) and renaming it over ``dest`` replaces the *name* —
 the linked file keeps its content, size and mtime. A write that fails half way (full disk) leaves the
-previous file untouched and no temporary behind.
+previous file untouched and no temporary behind. A destination that is a stream — a character
+device or a FIFO, such as ``/dev/stdout`` or ``/dev/null`` — is written to directly: renaming over
+``/dev/stdout`` would replace the device entry, not write to the terminal.
 
 Folders the writers create (``--report DIR/sigma``) are made the same way: a symlink standing where a
 folder of ours belongs is replaced by a real folder, never followed.
@@ -67,6 +69,15 @@ def open_output(
 def _open_output(dest: Path, mode: str, encoding: str, newline: str | None) -> Iterator[IO[str] | IO[bytes]]:
     if dest.is_dir() and not dest.is_symlink():
         raise IsADirectoryError(21, "Is a directory", str(dest))
+    if _is_stream(dest):  # /dev/stdout, /dev/null, a named pipe to another tool: write to it, never rename over it
+        stream: IO[str] | IO[bytes]
+        if mode == "wb":
+            stream = open(dest, "wb")
+        else:
+            stream = open(dest, "w", encoding=encoding, errors=VISIBLE_ERRORS, newline=newline)
+        with stream:
+            yield stream
+        return
     fd, tmp = _new_temp(dest)
     try:
         raw = os.fdopen(fd, "wb")
@@ -80,6 +91,15 @@ def _open_output(dest: Path, mode: str, encoding: str, newline: str | None) -> I
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _is_stream(dest: Path) -> bool:
+    """``dest`` is (or links to) a character device or a FIFO: a stream, not a file to replace."""
+    try:
+        mode = os.stat(dest).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
 
 
 def write_bytes(dest: str | os.PathLike[str], data: bytes) -> None:
