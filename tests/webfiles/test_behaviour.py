@@ -610,3 +610,31 @@ def test_web_config_that_runs_code(xml: str, sink: str) -> None:
     hits = analyse(xml.encode(), ".config").hits
     assert [h["sink"] for h in hits] == [sink]
     assert hits[0]["language"] == "web.config" and hits[0]["line"] == 1
+
+
+def _examine(path: Path) -> object:
+    from extriage.detections.webfiles import content
+    from extriage.detections.webfiles.rules import build_ruleset
+
+    params = content.ContentParams(build_ruleset([]).serialized, 64 << 20, 30.0)
+    t = content.Target(str(path), str(path).lower(), str(path), path.name, path.stat().st_size, None)
+    return content.examine(t, content.DEEP, params)
+
+
+def test_binary_page_is_named_as_not_analysed(tmp_path: Path) -> None:
+    page = tmp_path / "x.aspx"
+    page.write_bytes(b"\x00\x01\x02garbage\x00" * 500)
+    out = _examine(page)
+    reasons = [s.reason for s in out.skipped]  # type: ignore[attr-defined]
+    assert any("not analysed for behaviour" in r for r in reasons), reasons
+    assert out.sha256  # type: ignore[attr-defined]  # still hashed and YARA-scanned
+
+
+def test_utf16_page_is_analysed_as_text(tmp_path: Path) -> None:
+    page = tmp_path / "u.aspx"
+    page.write_bytes(
+        '<%@ Page Language="C#" %><% System.Diagnostics.Process.Start(Request["t"]); %>'.encode("utf-16")
+    )
+    out = _examine(page)
+    sinks = [h.get("sink") for h in out.data["hits"]]  # type: ignore[attr-defined]
+    assert "process" in sinks

@@ -566,7 +566,9 @@ _ASSIGN = {
 }
 _ASSIGN["js"] = _ASSIGN["cs"]
 _WEB_METHOD = {
-    "cs": re.compile(r"\[\s*(?:System\s*\.\s*Web\s*\.\s*Services\s*\.\s*)?WebMethod\b[^\]]{0,300}\][^(;{}]{0,300}\(([^()]{0,400})\)"),
+    "cs": re.compile(
+        r"\[\s*(?:System\s*\.\s*Web\s*\.\s*Services\s*\.\s*)?WebMethod\b[^\]]{0,300}\][^(;{}]{0,300}\(([^()]{0,400})\)"
+    ),
     "js": re.compile(r"WebMethodAttribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
     "vb": re.compile(r"<\s*WebMethod\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I),
 }
@@ -744,7 +746,9 @@ class _Analyser:
         defs = [d for d in defs if self.fold(d[1]) not in _KEYWORDS]
         for m in _WEB_METHOD[lang].finditer(code):  # a web service method's parameters come from the request
             for name in _params(m.group(1), lang):
-                self._add(name, _Taint({"value"}, True, _line_of(code, m.start()), "web service method parameter"))
+                self._add(
+                    name, _Taint({"value"}, True, _line_of(code, m.start()), "web service method parameter")
+                )
         for _ in range(6):
             self.check_time()
             changed = False

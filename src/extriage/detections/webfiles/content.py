@@ -336,6 +336,28 @@ def _targeted(data: bytes, t: Target, kind: str) -> list[dict[str, Any]]:
     return hits
 
 
+def _behaviour(
+    text: bytes, t: Target, kind: str, params: ContentParams, hits: list[dict[str, Any]]
+) -> str | None:
+    """Behaviour analysis of a page's server code; why it was not fully analysed, if so."""
+    dot = t.name.rfind(".")
+    ext = t.name[dot:].lower() if dot >= 0 else ""
+    if ext not in behaviour.PAGE_EXTENSIONS:
+        return None
+    if kind == "pst":
+        return None  # a PST-encoded page: the pst-shell check reports it
+    if kind not in ("text", "text-utf16"):
+        return (
+            f"{kind} content in a {ext} page: its server code was not analysed for behaviour (YARA rules ran)"
+        )
+    try:
+        found = behaviour.analyse(text, ext, budget=min(params.timeout, behaviour.BUDGET))
+    except (RecursionError, MemoryError, ValueError) as exc:  # hostile content: keep the YARA hits
+        return f"behaviour analysis failed ({type(exc).__name__})"
+    hits.extend(found.hits)
+    return found.problem
+
+
 def _read_upto(fh: BinaryIO | _FdReader, expected: int, cap: int) -> bytes:
     """Read up to ``cap`` bytes, sizing the request by the listed size (a 64 MB request for a 2 KB
     file costs an allocation each time); a file that grew since it was listed is still read on."""
@@ -429,15 +451,11 @@ def examine(t: Target, mode: str, params: ContentParams, rel: str | None = None)
         scanned = problem is None
         if problem:
             out.skipped.append(SkippedFile(shown, problem, partial=True))
-        if params.behaviour and kind in ("text", "text-utf16"):
-            dot = t.name.rfind(".")
-            ext = t.name[dot:].lower() if dot >= 0 else ""
-            if ext in behaviour.PAGE_EXTENSIONS:
-                found = behaviour.analyse(text, ext, budget=min(params.timeout, behaviour.BUDGET))
-                hits.extend(found.hits)
-                if found.problem:
-                    scanned = False
-                    out.skipped.append(SkippedFile(shown, found.problem, partial=True))
+        if params.behaviour:
+            problem = _behaviour(text, t, kind, params, hits)
+            if problem:
+                scanned = False
+                out.skipped.append(SkippedFile(shown, problem, partial=True))
     facts["kind"] = kind
     facts["content_scanned"] = scanned
     out.data = facts
