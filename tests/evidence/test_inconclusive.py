@@ -311,3 +311,14 @@ def test_sigterm_leaves_no_worker_process_behind(tmp_path: Path) -> None:
     while time.monotonic() < deadline and any(_alive(p) for p in workers):
         time.sleep(0.1)
     assert not [p for p in workers if _alive(p)]
+
+
+def test_unreadable_archive_inside_a_folder_is_a_gap_not_an_all_clear(tmp_path: Path) -> None:
+    root = build_server(tmp_path / "ev", "clean")
+    assert scan(root).verdict == Verdict.NO_EVIDENCE
+    write(root, "more-logs.zip", b"PK\x03\x04" + os.urandom(2000))  # truncated/corrupt archive
+    result = scan(root)
+    assert result.verdict == Verdict.INCONCLUSIVE
+    reasons = {Path(s.path).name: s.reason for s in result.coverage.skipped}
+    assert "archive cannot be read" in reasons["more-logs.zip"]
+    assert "more-logs.zip" in result.verdict_reason
