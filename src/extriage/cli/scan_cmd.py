@@ -35,7 +35,8 @@ def scan(
         None, "--report", help="Also write every report (HTML + plan, Markdown, STIX, MISP, CSV, Sigma, CISA draft) into this folder."
     ),
 ) -> None:
-    """Exit codes: 0 no evidence, 10 attempted, 20 compromised, 3 nothing readable or incomplete, 2 usage."""
+    """Exit codes: 0 no evidence, 10 attempted, 20 compromised, 3 inconclusive (nothing read covers any
+    wave's period, evidence present but unreadable, or a stage failed), 2 usage."""
     for dest in (json_out, timeline, report_dir):
         check_output_outside(dest, path)
     for dest in (json_out, timeline):  # say so now, not after a long scan
