@@ -322,3 +322,20 @@ def test_unreadable_archive_inside_a_folder_is_a_gap_not_an_all_clear(tmp_path: 
     reasons = {Path(s.path).name: s.reason for s in result.coverage.skipped}
     assert "archive cannot be read" in reasons["more-logs.zip"]
     assert "more-logs.zip" in result.verdict_reason
+
+
+def test_temporary_copies_never_land_inside_the_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    server = build_server(tmp_path / "server", "compromised")
+    inner = tmp_path / "inner.zip"
+    _zip_tree(server, inner)
+    share = tmp_path / "share"
+    with zipfile.ZipFile(write(share, "outer.zip", b""), "w") as zf:  # a zip holding a zip: needs a copy
+        zf.write(inner, "inner.zip")
+    (share / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(share / "tmp"))  # TMPDIR pointing into the evidence
+    result = scan(share)
+    assert not any((share / "tmp").iterdir())
+    assert any("temporary folder" in s.reason and "inside the evidence" in s.reason for s in result.coverage.skipped)
+    assert result.verdict == Verdict.INCONCLUSIVE

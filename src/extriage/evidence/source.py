@@ -65,6 +65,8 @@ class SourceSpec:
     #: Where this archive sits in the evidence (posix, "" when it is the evidence itself): its members
     #: are located as ``prefix/member`` (a KAPE collection zipped inside a share keeps its layout).
     prefix: str = ""
+    #: The evidence folder an archive was found in (temporary copies must never land inside it).
+    evidence: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +233,7 @@ def _walk_dir(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
             ref = ArtifactRef(spec, member, est.st_size, _mtime(est.st_mtime))
             yield ref
             if entry.name.lower().endswith(ZIP_SUFFIXES):
-                yield from _nested_zips(SourceSpec("zip", entry.path, (), member), on_skip, 1)
+                yield from _nested_zips(SourceSpec("zip", entry.path, (), member, spec.root), on_skip, 1)
         stack.extend(reversed(subdirs))
 
 
@@ -307,7 +309,8 @@ def _walk_zip(spec: SourceSpec, on_skip: SkipCallback, depth: int) -> Iterator[A
                 on_skip(ref.display(), "a second archive of the same name inside the archive; its members were "
                                        "not read (extract it outside the evidence and scan that folder)")
                 continue
-            yield from _nested_zips(SourceSpec("zip", spec.root, (*spec.inner, info.filename), ref.located),
+            yield from _nested_zips(SourceSpec("zip", spec.root, (*spec.inner, info.filename), ref.located,
+                                               spec.evidence),
                                     on_skip, depth + 1)
 
 
@@ -489,13 +492,13 @@ def _zip_for(spec: SourceSpec) -> zipfile.ZipFile:
 
 
 def _open_nested(spec: SourceSpec) -> zipfile.ZipFile:
-    parent = _zip_for(SourceSpec("zip", spec.root, spec.inner[:-1]))
+    parent = _zip_for(SourceSpec("zip", spec.root, spec.inner[:-1], evidence=spec.evidence))
     # the first member of that name (getinfo() would give the last of duplicates)
     info = next((i for i in parent.infolist() if i.filename == spec.inner[-1]), None) or parent.getinfo(spec.inner[-1])
     problem = zip_member_problem(info)
     if problem:
         raise OSError(problem)
-    spool = tempfile.SpooledTemporaryFile(max_size=NESTED_IN_MEMORY)  # kept open with the archive
+    spool = tempfile.SpooledTemporaryFile(max_size=NESTED_IN_MEMORY, dir=temp_dir(spec))  # kept open with the archive
     with parent.open(info, "r") as raw:
         reader = _BoundedZipReader(raw, info.file_size, info.filename)  # type: ignore[arg-type]
         while chunk := reader.read(1024 * 1024):
@@ -522,6 +525,17 @@ def open_artifact(ref: ArtifactRef) -> BinaryIO:
     return _BoundedZipReader(raw, info.file_size, ref.member)  # type: ignore[arg-type,return-value]
 
 
+def temp_dir(spec: SourceSpec) -> str:
+    """The folder for temporary copies: the system's, unless it lies inside the evidence (``TMPDIR``
+    pointing into it), which is refused — nothing is ever written into the evidence."""
+    tmp = os.path.realpath(tempfile.gettempdir())
+    for root in {spec.evidence, spec.root if spec.kind == "dir" else ""} - {""}:
+        if _inside(os.path.realpath(root), tmp):
+            raise OSError(errno.EROFS, f"the temporary folder {tmp} is inside the evidence; set TMPDIR to a folder "
+                                       "outside it to read files that need a temporary copy")
+    return tmp
+
+
 def materialise(ref: ArtifactRef, limit: int) -> tuple[str, bool]:
     """A real file path holding ``ref``'s bytes for readers that need one (an ``.evtx`` parser seeks):
     the file itself for a folder source, else a copy streamed into a temporary file outside the
@@ -533,7 +547,8 @@ def materialise(ref: ArtifactRef, limit: int) -> tuple[str, bool]:
         return ref.spec.root, False
     if ref.size > limit:
         raise OSError(errno.EFBIG, f"{ref.size:,} bytes inside an archive exceeds the {limit:,}-byte limit for copies")
-    fd, tmp = tempfile.mkstemp(prefix="extriage-", suffix="-" + ref.name[-40:].replace(os.sep, "_"))
+    fd, tmp = tempfile.mkstemp(prefix="extriage-", suffix="-" + ref.name[-40:].replace(os.sep, "_"),
+                               dir=temp_dir(ref.spec))
     try:
         with os.fdopen(fd, "wb") as out, open_artifact(ref) as src:
             while chunk := src.read(4 * 1024 * 1024):
