@@ -891,6 +891,16 @@ class _Analyser:
         return found
 
 
+#: What could hide a sink's spelling from the prefilter until normalisation undoes it: escapes,
+#: literal concatenation, char codes, byte/char arrays, base64, .Replace on literals, comments
+#: inside a token.
+_HIDING = re.compile(
+    r'\\[uxU]|"\s*[+&]|[+&]\s*"|\(\s*char\s*\)|\bChrW?\s*\(|fromCharCode|FromBase64String|'
+    r"\bnew\s+(?:System\s*\.\s*)?(?:byte|char)\b|\.\s*Replace\s*\(|/\*|//|\bToChar\b",
+    re.IGNORECASE,
+)
+
+
 def _confidence(base: str, decoded: int) -> str:
     i = _CONF_ORDER.index(base)
     if decoded:
@@ -941,6 +951,12 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
             cut = code.rfind("\n", 0, MAX_CODE)
             code = code[: cut if cut > 0 else MAX_CODE]
         result.languages.append(lang)
+        if (
+            not extracted.xslt
+            and not _HIDING.search(code)
+            and not prefilter_hits(know.prefilter.get(lang), code)
+        ):
+            continue  # fast path: no sink spelled out and nothing that could hide one
         try:
             norm = _Norm(lang)
             code = norm.tokens(code)
