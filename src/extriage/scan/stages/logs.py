@@ -217,8 +217,10 @@ def damage_notes(display: str, family: str, stats: WalkStats, dec: Decoded) -> l
     for problem in dec.problems():
         out.append(SkippedFile(display, f"{problem}; what came before it was read", partial=True))
     if family not in ("oabgen", "iis", "rps_http") and not stats.names and stats.lines:  # rps_http: default columns
-        out.append(SkippedFile(display, f"{family} log without a #Fields header: columns unknown, "
-                                        "rows could not be mapped to fields", partial=True))
+        layout = {"httpproxy": "the standard 74 columns", "ecp": "a timestamp first"}.get(family)
+        read = f"rows with {layout} were read by the default column layout, other" if layout else "the"
+        out.append(SkippedFile(display, f"{family} log without a #Fields header: {read} rows could not be mapped "
+                                        "to fields", partial=True))
     return out
 
 
