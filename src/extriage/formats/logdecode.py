@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import gzip
 import lzma
-import zlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from extriage.formats.logscan import CHUNK, Readable
 
@@ -32,6 +33,8 @@ MAX_LAYERS = 3
 #: Decompressed output beyond this many times the compressed input (and past 16 MB) is a bomb.
 MAX_RATIO = 400
 _BOMB_FLOOR = 16 * 1024 * 1024
+#: zstd input given to the decompressor per step: at most ~32 MB of output even for a bomb's blocks.
+_ZSTD_STEP = 1024
 #: Bytes looked at to tell UTF-16 without a byte order mark.
 _PROBE = 4096
 
@@ -69,10 +72,6 @@ def utf16_of(head: bytes | bytearray) -> tuple[str, int] | None:
     return None
 
 
-class DecodeProblem(Exception):
-    """The compressed or encoded content ends in error (a truncated gzip, a corrupt block)."""
-
-
 class _Prefixed:
     """``prefix`` then the rest of ``stream``: the head already read, put back in front."""
 
@@ -90,100 +89,121 @@ class _Prefixed:
         return self._stream.read(n)
 
 
+class _Counted:
+    """The compressed input, counting what the decompressor consumed (for the bomb ratio)."""
+
+    def __init__(self, stream: Readable) -> None:
+        self._stream = stream
+        self.consumed = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._stream.read(n)
+        self.consumed += len(data)
+        return data
+
+
 class Decompressed:
     """The decompressed bytes of ``stream`` (one of :data:`MAGIC`), read on demand.
 
-    Concatenated members (``cat a.gz b.gz``) are read one after the other. Corrupt or truncated
-    input ends the stream and sets :attr:`problem`; output past :data:`MAX_RATIO` times the input
-    is refused as a decompression bomb (also in :attr:`problem`). Memory stays bounded by the read
-    size."""
+    The standard library's (and zstandard's) stream readers do the work: every read returns at
+    most what was asked, so memory stays bounded even on a bomb, and concatenated members
+    (``cat a.gz b.gz``) are read one after the other. Corrupt, truncated or trailing data ends the
+    stream and sets :attr:`problem`; output past :data:`MAX_RATIO` times the input is refused as a
+    decompression bomb (also in :attr:`problem`)."""
 
     def __init__(self, stream: Readable, kind: str) -> None:
         self.kind = kind
         self.problem = ""
-        self.consumed = 0
         self.produced = 0
-        self._stream = stream
+        self._src = _Counted(stream)
         self._eof = False
-        self._out = b""
-        self._zstd: object | None = None
-        self._state: zlib._Decompress | bz2.BZ2Decompressor | lzma.LZMADecompressor | None = None
-        self._pending = b""  # input not yet given to the decompressor
-        self._new()
-
-    def _new(self) -> None:
-        if self.kind == "zstd":
-            import zstandard
-
-            self._zstd = zstandard.ZstdDecompressor().decompressobj()
-            return
-        if self.kind == "gzip":
-            self._state = zlib.decompressobj(wbits=31)
-        elif self.kind == "bzip2":
-            self._state = bz2.BZ2Decompressor()
+        src: Any = self._src  # a file-like object with read(): all these readers need
+        self._reader: Any
+        if kind == "gzip":
+            self._reader = gzip.GzipFile(fileobj=src, mode="rb")
+        elif kind == "bzip2":
+            self._reader = bz2.BZ2File(src, mode="rb")
+        elif kind == "xz":
+            self._reader = lzma.LZMAFile(src, mode="rb")
         else:
-            self._state = lzma.LZMADecompressor()
+            self._reader = _ZstdReader(src)
+        # read1: one decompression step per call, so an error further on loses nothing read before it
+        self._read = self._reader.read1
 
-    def _feed(self, data: bytes) -> bytes:
-        """Decompress ``data``; after the end of one member go on with the next (concatenated)."""
-        out = []
-        while data:
-            if self._ended():
-                data = data.lstrip(b"\x00")  # gzip members may be padded with zeros
-                if not data:
-                    break
-                if compression_of(data[:8]) != self.kind:
-                    self.problem = f"{len(data):,} bytes of trailing data after the {self.kind} stream were ignored"
-                    break
-                self._new()
-            if self._zstd is not None:
-                dec = self._zstd
-                out.append(dec.decompress(data))  # type: ignore[attr-defined]
-                data = dec.unused_data if dec.eof else b""  # type: ignore[attr-defined]
-            else:
-                st = self._state
-                assert st is not None
-                out.append(st.decompress(data))
-                data = st.unused_data if st.eof else b""
-        return b"".join(out)
+    @property
+    def consumed(self) -> int:
+        return self._src.consumed
 
     def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` decompressed bytes, in several decompression steps (a step gives ~100 KB;
+        the walk wants whole chunks). What was decompressed before an error is still returned."""
         want = CHUNK if n is None or n < 0 else n
-        while len(self._out) < want and not self._eof:
-            raw = self._stream.read(min(CHUNK, 1024 * 1024))
-            if not raw:
-                self._eof = True
-                if not self._ended() and not self.problem:
-                    self.problem = f"the {self.kind} stream is truncated (it ends before its end marker)"
-                break
-            self.consumed += len(raw)
-            try:
-                piece = self._feed(raw)
-            except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
-                self.problem = f"the {self.kind} stream is corrupt after {self.produced + len(self._out):,} bytes ({exc})"
+        out: list[bytes] = []
+        size = 0
+        while size < want and not self._eof:
+            piece = self._step(want - size)
+            if not piece:
                 self._eof = True
                 break
-            except Exception as exc:  # zstandard.ZstdError (no common base class with the above)
-                self.problem = f"the {self.kind} stream is corrupt after {self.produced + len(self._out):,} bytes ({exc})"
+            out.append(piece)
+            size += len(piece)
+            self.produced += len(piece)
+            if self.produced > _BOMB_FLOOR and self.produced > MAX_RATIO * max(self.consumed, 1):
+                self.problem = (f"decompression bomb suspected ({self.kind}: {self.produced:,} bytes from "
+                                f"{self.consumed:,}); the rest was not read")
                 self._eof = True
-                break
-            self._out += piece
-            total = self.produced + len(self._out)
-            if total > _BOMB_FLOOR and total > MAX_RATIO * self.consumed:
-                self.problem = (f"decompression bomb suspected ({self.kind}: {total:,} bytes from {self.consumed:,}); "
-                                "the rest was not read")
-                self._eof = True
-                break
-            if self.problem:
-                self._eof = True
-        out, self._out = self._out[:want], self._out[want:]
-        self.produced += len(out)
-        return out
+        return b"".join(out)
 
-    def _ended(self) -> bool:
-        if self._zstd is not None:
-            return bool(self._zstd.eof)  # type: ignore[attr-defined]
-        return self._state is not None and bool(self._state.eof)
+    def _step(self, n: int) -> bytes:
+        try:
+            piece: bytes = self._read(n)
+            return piece
+        except EOFError:
+            self.problem = f"the {self.kind} stream is truncated (it ends before its end marker)"
+        except Exception as exc:  # OSError, BadGzipFile, LZMAError, zstandard.ZstdError: no common base
+            text = str(exc).lower()
+            what = "trailing data after" if "not a gzipped file" in text or "trailing data" in text else "corrupt data in"
+            self.problem = f"{what} the {self.kind} stream after {self.produced:,} bytes ({exc})"
+        return b""
+
+
+class _ZstdReader:
+    """zstd frames one after the other, read in bounded steps: the input is given to the
+    decompressor :data:`_ZSTD_STEP` bytes at a time (zstandard's own stream reader neither bounds a
+    step's output by the input nor says when the last frame is cut short; this does both)."""
+
+    def __init__(self, src: Readable) -> None:
+        import zstandard
+
+        self._new = zstandard.ZstdDecompressor().decompressobj
+        self._src = src
+        self._dec = self._new()
+        self._input = b""
+        self._started = False  # a frame was begun (an input that ends inside it is cut short)
+
+    def read1(self, n: int) -> bytes:
+        out: list[bytes] = []
+        size = 0
+        while size < n:
+            if len(self._input) < 8:
+                more = self._src.read(CHUNK // 4)
+                self._input += more
+                if not self._input:
+                    if self._started and not self._dec.eof:
+                        raise EOFError("zstd frame cut short")
+                    break
+            if self._dec.eof:  # the frame before is complete: the next one, or trailing data
+                if compression_of(self._input[:8]) != "zstd":
+                    raise OSError(f"not a zstd frame: {len(self._input):,}+ bytes of trailing data")
+                self._dec = self._new()
+            step, self._input = self._input[:_ZSTD_STEP], self._input[_ZSTD_STEP:]
+            self._started = True
+            piece = self._dec.decompress(step)
+            if self._dec.eof and self._dec.unused_data:
+                self._input = self._dec.unused_data + self._input  # the next frame's first bytes
+            out.append(piece)
+            size += len(piece)
+        return b"".join(out)
 
 
 class Utf16ToUtf8:

@@ -14,6 +14,7 @@ import threading
 from extriage.evidence.locate import LocatedFile
 from extriage.evidence.reading import CHUNK, sparse_holes
 from extriage.evidence.source import open_artifact
+from extriage.formats.logdecode import compression_of, utf16_of
 from extriage.formats.prefilter import Prefilter
 
 _BUFFERS = threading.local()
@@ -22,7 +23,8 @@ _BUFFERS = threading.local()
 def holds(f: LocatedFile, prefilter: Prefilter) -> bool:
     """Whether the raw bytes of ``f`` match ``prefilter``, chunk seams included: the last bytes of
     a chunk (the longest literal but one) are kept in front of the next, so a literal cut by a read
-    is still found. Raises ``OSError`` when the file cannot be read."""
+    is still found. A compressed or UTF-16 file (told by its first bytes) is reported as a hit: only
+    the walk, which decodes it, can say. Raises ``OSError`` when the file cannot be read."""
     if prefilter.empty:
         return False
     overlap = max((len(x.encode("utf-8")) for x in prefilter.literals), default=1) - 1
@@ -43,6 +45,8 @@ def holds(f: LocatedFile, prefilter: Prefilter) -> bool:
                         pos, kept = end, 0
                         break
                 n = raw.readinto(view[kept : kept + CHUNK])  # type: ignore[attr-defined]
+                if pos == 0 and n and (compression_of(buf[:16]) or utf16_of(buf[: min(n, 4096)])):
+                    return True  # compressed or UTF-16: its raw bytes cannot be searched; the walk decodes it
                 pos += n or 0
                 if not n:
                     return False
