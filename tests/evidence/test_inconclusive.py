@@ -34,7 +34,7 @@ runner = CliRunner()
 
 
 def scan(path: Path) -> ScanResult:
-    source._ZIPS.clear()
+    source.close_archives()
     return run_scan(str(path), ScanOptions(jobs=1), stages=core_stages())
 
 

@@ -34,7 +34,7 @@ def test_zip_and_folder_scan_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(source.zipfile, "ZipFile", counting)
-    source._ZIPS.clear()
+    source.close_archives()
     folder = _summary(tmp_path / "kape", jobs)
     zipped = _summary(tmp_path / "ev.zip", jobs)
     assert zipped[0] == folder[0] == "compromised"

@@ -25,7 +25,9 @@ import stat
 import struct
 import tempfile
 import threading
+import weakref
 import zipfile
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -47,7 +49,7 @@ ZIP_MAX_ENTRIES = 2_000_000
 MAX_ZIP_DEPTH = 3
 #: A nested archive is copied out of its parent to be read (zip needs to seek): in memory up to this
 #: size, in an anonymous temporary file (outside the evidence, gone when the process ends) above it.
-NESTED_IN_MEMORY = 16 * 1024 * 1024
+NESTED_IN_MEMORY = 2 * 1024 * 1024
 
 SkipCallback = Callable[[str, str], None]
 
@@ -130,7 +132,7 @@ def open_source(path: str | os.PathLike[str]) -> SourceSpec:
         raise EvidenceError(f"The evidence path {p} is neither a folder nor a regular file.")
     if p.suffix.lower() == ".zip" or _looks_like_zip(p):
         try:
-            with open_zip(root) as zf:
+            with safe_open(root) as fh, open_zip(fh) as zf:
                 count = len(zf.infolist())
         except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
             raise EvidenceError(f"The evidence file {p} is not a readable zip archive ({exc}).") from None
@@ -478,17 +480,40 @@ _ZIPS: dict[tuple[int, str, tuple[str, ...]], zipfile.ZipFile] = {}
 _ZIPS_LOCK = threading.RLock()
 
 
+#: Nested archives kept open per process, most recently used last; older ones are dropped (their
+#: temporary copy goes once no member stream of theirs is open), so memory stays bounded whatever
+#: an archive holds.
+_NESTED: OrderedDict[tuple[int, str, tuple[str, ...]], zipfile.ZipFile] = OrderedDict()
+MAX_NESTED_OPEN = 8
+
+
 def _zip_for(spec: SourceSpec) -> zipfile.ZipFile:
     key = (os.getpid(), spec.root, spec.inner)
     with _ZIPS_LOCK:
+        if spec.inner:
+            zf = _NESTED.get(key)
+            if zf is None:
+                zf = _NESTED[key] = _open_nested(spec)
+                while len(_NESTED) > MAX_NESTED_OPEN:
+                    _NESTED.popitem(last=False)
+            _NESTED.move_to_end(key)
+            return zf
         zf = _ZIPS.get(key)
         if zf is None:
-            if spec.inner:
-                zf = _open_nested(spec)
-            else:
-                zf = open_zip(spec.root)
-            _ZIPS[key] = zf
+            zf = _ZIPS[key] = open_zip(spec.root)
         return zf
+
+
+def close_archives() -> None:
+    """Forget the archives this process holds open (tests; a long-lived process between scans)."""
+    with _ZIPS_LOCK:
+        for zf in list(_ZIPS.values()):
+            with suppress(OSError):
+                zf.close()
+                if zf.fp is not None:
+                    zf.fp.close()
+        _ZIPS.clear()
+        _NESTED.clear()
 
 
 def _open_nested(spec: SourceSpec) -> zipfile.ZipFile:
@@ -504,7 +529,10 @@ def _open_nested(spec: SourceSpec) -> zipfile.ZipFile:
         while chunk := reader.read(1024 * 1024):
             spool.write(chunk)
     spool.seek(0)
-    return open_zip(spool)  # type: ignore[arg-type]
+    zf = open_zip(spool)  # type: ignore[arg-type]
+    # a member stream holds its ZipFile (bound close method): the copy goes when neither is in use
+    weakref.finalize(zf, spool.close)
+    return zf
 
 
 def open_artifact(ref: ArtifactRef) -> BinaryIO:
