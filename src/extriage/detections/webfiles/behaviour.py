@@ -869,7 +869,15 @@ class _Analyser:
                     found.append((sink, m.start(), None, True))
                     break
                 s, e = self.statement(m.start())
-                if sink.needs == "direct":
+                if sink.needs == "all-args":
+                    spans = _args(code, m.end()) if m.group(0).rstrip().endswith("(") else []
+                    if len(spans) < 2:
+                        continue
+                    t = self.expr(spans[0][0], spans[0][1], sink.kinds)
+                    content = self.expr(spans[1][0], spans[1][1], sink.kinds)
+                    if t is None or content is None:
+                        continue
+                elif sink.needs == "direct":
                     matched = m.group(0).rstrip()
                     if matched.endswith("("):
                         spans = _args(code, m.end())
