@@ -242,7 +242,9 @@ def _write_period(tree: Tree, plan: AttackPlan, jobs: int, progress: Callable[[i
 def _zip_tree(root: Path, archive: Path) -> None:
     """Zip ``root`` deterministically (sorted names, file times kept)."""
     tmp = archive.with_name(archive.name + ".part")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
+    if tmp.is_symlink() or tmp.is_file():  # a leftover (or a link planted there): replace, never write through
+        tmp.unlink()
+    with zipfile.ZipFile(tmp, "x", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for dirpath, dirnames, filenames in os.walk(root):
             dirnames.sort()
             for name in sorted(filenames):
