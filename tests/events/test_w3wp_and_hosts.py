@@ -141,6 +141,8 @@ def test_one_hosts_compromise_does_not_make_anothers_account_events_success(tmp_
     assert by_host[("EVT-ACCT-CREATED", "EXCH01.corp.local")] == Outcome.SUCCESS
     assert by_host[("EVT-ACCT-CREATED", "WEB02.corp.local")] == Outcome.INFO
     assert by_host[("EVT-ACCT-PRIV-GROUP", "WEB02.corp.local")] == Outcome.INFO
+    web02 = next(f for f in result.findings if f.rule_id == "EVT-ACCT-CREATED" and f.outcome == Outcome.INFO)
+    assert "No compromise trace was found on WEB02.corp.local (only on exch01" in web02.description
     # the collection says it holds two computers (JSON and the coverage warnings the terminal prints)
     assert [c["name"] for c in result.extras["events"]["computers"]] == ["EXCH01.corp.local", "WEB02.corp.local"]
     assert any("come from 2 computers" in w and "WEB02.corp.local" in w for w in result.coverage.warnings)

@@ -919,11 +919,19 @@ def _apply_incident_window(ctx: ScanContext, anchors: _Anchors) -> None:
     for f in ctx.result.findings:
         if TAG_WINDOW not in f.tags or f.outcome == Outcome.INFO:
             continue
-        anchor = anchors.for_hosts(finding_hosts(f))
+        hosts = finding_hosts(f)
+        anchor = anchors.for_hosts(hosts)
         if anchor is None:
             f.outcome = Outcome.INFO
+            elsewhere = sorted(set(anchors.by_host) - hosts)
+            where = (
+                f"No compromise trace was found on {', '.join(sorted(f.indicators.hosts)) or 'this computer'} "
+                f"(only on {', '.join(elsewhere[:5])}, whose traces say nothing about this computer)"
+                if hosts and elsewhere
+                else "No other compromise trace was found"
+            )
             f.description = (f.description + " " if f.description else "") + (
-                "No other compromise trace was found, so this is listed for review only (routine admin activity looks the same)."
+                f"{where}, so this is listed for review only (routine admin activity looks the same)."
             )
         elif f.last_seen is not None and f.last_seen < anchor - WINDOW_LEAD:
             f.outcome = Outcome.INFO
