@@ -349,6 +349,7 @@ class _Norm:
     def __init__(self, lang: str) -> None:
         self.lang = lang
         self.decoded = 0  # obfuscation folded: escapes, char codes, byte arrays, base64, splits
+        self.deadline = float("inf")  # set by analyse: normalisation checks it between passes
 
     def tokens(self, code: str) -> str:
         lang = self.lang
@@ -433,6 +434,8 @@ class _Norm:
             )
         )
         for pat, fn in steps:
+            if time.monotonic() > self.deadline:
+                raise Timeout
             code = pat.sub(fn, code)
         return self._concat(code)
 
@@ -447,6 +450,8 @@ class _Norm:
         )
         tostr = re.compile(r'("[^"\n]*")\s*\.\s*ToString\s*\(\s*\)')
         for _ in range(16):
+            if time.monotonic() > self.deadline:
+                raise Timeout
             before = code
             code = cat.sub(self._join, code)
             code = rep.sub(self._replace, code)
@@ -967,6 +972,7 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
             continue  # fast path: no sink spelled out and nothing that could hide one
         try:
             norm = _Norm(lang)
+            norm.deadline = deadline
             code = norm.tokens(code)
             code = norm.fold(code)
             if time.monotonic() > deadline:
