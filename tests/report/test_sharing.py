@@ -121,6 +121,16 @@ def test_roles_of_every_indicator() -> None:
     assert [x.value for x in rows.values() if x.actionable and x.type == "ip"] == [ATTACKER]
 
 
+def test_probe_address_is_ours_and_a_scanner_agent_beside_ours_stays_a_scanner_agent() -> None:
+    mixed = _f("F0020", Outcome.SCANNER, indicators=Indicators(client_ips=[PROBE], user_agents=["Mozilla/4.0 (compatible; MSIE 8.0)", PROBE_UA]))
+    nmap = _f("F0021", Outcome.SCANNER, indicators=Indicators(client_ips=[PROBE], user_agents=[NMAP_UA]))
+    rows = {(x.type, x.value): x.role for x in collect_indicators([ScanResult(evidence_path="x", findings=[mixed, nmap])])}
+    assert rows[("ip", PROBE)] is Role.OWN_PROBE
+    assert rows[("user-agent", "Mozilla/4.0 (compatible; MSIE 8.0)")] is Role.SCANNER
+    assert rows[("user-agent", NMAP_UA)] is Role.SCANNER
+    assert rows[("user-agent", PROBE_UA)] is Role.OWN_PROBE
+
+
 def test_misp_only_attacker_evidence_is_actionable() -> None:
     event = MISPEvent()
     event.from_json(build_event([incident()]).to_json())

@@ -109,16 +109,20 @@ def role_of(kind: str, value: str, findings: Iterable[Finding]) -> Role:
         return Role.INTERNAL
     if kind == "user-agent" and is_own_probe_agent(value):
         return Role.OWN_PROBE
-    probe = attacker = False
+    probe = attacker = other = False
     for f in findings:
         if f.outcome in ATTACKER_OUTCOMES and not _probe_only(f):
             if kind != "file-path" or _placed(f):
                 return Role.ATTACKER
             attacker = True
         probe = probe or _probe_involved(f)
+        other = other or not _probe_only(f)
     if attacker:
         return Role.CONTEXT
-    return Role.OWN_PROBE if probe else Role.SCANNER
+    if kind == "ip":  # an address that ran our probe is ours, whatever else it ran
+        return Role.OWN_PROBE if probe else Role.SCANNER
+    # a value a scanner also sent (a user agent the probe request carried beside ours) is the scanner's
+    return Role.SCANNER if other or not probe else Role.OWN_PROBE
 
 
 def _placed(f: Finding) -> bool:
