@@ -189,3 +189,22 @@ def test_undated_finding_of_another_computer_does_not_join(tmp_path: Path) -> No
     assert len(result.stories) == 2
     undated = next(s for s in result.stories if s.first_seen is None)
     assert "EXCH02" in undated.title and "times unknown" in undated.title
+
+
+def test_chain_story_of_undated_events_says_its_times_are_unknown(tmp_path: Path) -> None:
+    from extriage.scan.context import ScanOptions
+    from extriage.scan.pipeline import run_scan
+
+    doc = {
+        "EventID": 1,
+        "Channel": "MSExchange Management",
+        "SourceName": "MSExchange CmdletLogs",
+        "Hostname": "EXCH01",
+        "Message": 'Cmdlet succeeded. Cmdlet New-MailboxExportRequest, parameters -Mailbox "admin@corp.local" '
+        '-FilePath "\\\\localhost\\c$\\inetpub\\wwwroot\\aspnet_client\\x.aspx".',
+    }
+    _write(tmp_path, "e.jsonl", doc)
+    result = run_scan(str(tmp_path), ScanOptions(jobs=1))  # all stages: the correlate stage builds the chain
+    assert result.stories
+    for story in result.stories:
+        assert story.first_seen is not None or "times unknown" in story.title, story.title

@@ -1134,7 +1134,11 @@ class EventsStoryStage:
                 if ip not in story.client_ips and f.rule_id == "EVT-CORR-ATTACKER-IP":
                     story.client_ips.append(ip)
         for st in stories:  # (e.g. a chain story the correlate stage built from undated events only)
-            if st.first_seen is None and st.steps and "times unknown" not in st.title:
+            if st.first_seen is None and st.steps and "times unknown" not in st.title and all(
+                (found := by_id.get(fid)) is not None and "events" in found.tags
+                for step in st.steps
+                for fid in step.finding_ids
+            ):
                 st.title += " (event times unknown)"
 
 
