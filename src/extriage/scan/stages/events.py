@@ -65,6 +65,7 @@ from extriage.formats.event_export import (
     json_shape,
     sniff,
 )
+from extriage.formats.event_record import cap
 from extriage.formats.evtx_file import EvtxError, EvtxStats, iter_evtx
 from extriage.scan.context import FileOutcome, ScanContext
 
@@ -621,7 +622,7 @@ def _computers(ctx: ScanContext, section: dict[str, Any]) -> None:
     hosts = sorted(by_key.values(), key=lambda e: e["name"].lower())[:MAX_COMPUTERS]
     section["computers"] = hosts
     if len(by_key) > 1:
-        names = ", ".join(h["name"] for h in hosts[:10]) + (" …" if len(by_key) > 10 else "")
+        names = ", ".join(cap(h["name"], 80) for h in hosts[:10]) + (" …" if len(by_key) > 10 else "")
         ctx.result.coverage.warn(
             f"The event logs come from {len(by_key):,} computers ({names}): findings from events are kept "
             "with the computer that wrote them (one computer's compromise does not turn another's account "
