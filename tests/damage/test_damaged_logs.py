@@ -273,3 +273,17 @@ def test_clean_logs_report_no_damage(server: Path) -> None:
     _assert_found(result)
     assert not any(k in r for r in _reasons(result).values() for k in ("damaged", "junk", "1 MB", "stream"))
     assert not any(c.notes for c in result.coverage.families.values())
+
+
+def test_hostile_damage_patterns_are_read_to_the_end(tmp_path: Path) -> None:
+    """NUL every other byte, and an over-long line made of rule literals and record starts: each
+    costs work per record or per chunk, not per byte; the attack after them is still found."""
+    iis = "C/inetpub/logs/LogFiles/W3SVC1/u_ex2103{:02d}.log"
+    write(tmp_path, iis.format(5), IIS_HEADER.encode() + b"\x00a" * (4 * MB) + b"\n" + IIS_SHELL.encode() + b"\n")
+    flood = (b"2021-03-04 00:00:00 /ecp/y.js ServerInfo~ " * (3 * MB // 40)) + b"\n"
+    write(tmp_path, iis.format(6), IIS_HEADER.encode() + flood + IIS_SHELL.replace("03-05", "03-06").encode() + b"\n")
+    result = _scan(tmp_path)
+    shells = [f for f in result.findings if "139.162.202.236" in f.indicators.client_ips]
+    assert {e.source.rsplit("/", 1)[-1] for f in shells for e in f.evidence} >= {"u_ex210305.log", "u_ex210306.log"}
+    reasons = _reasons(result)
+    assert "binary bytes" in reasons["u_ex210305.log"] and "longer than 1 MB" in reasons["u_ex210306.log"]

@@ -65,9 +65,10 @@ def utf16_of(head: bytes | bytearray) -> tuple[str, int] | None:
         return None
     even = sample[0::2].count(0)
     odd = sample[1::2].count(0)
-    if odd >= 0.9 * half and even <= 0.02 * half:
+    opening = sample[:32]  # a log opens with ASCII (a header or a timestamp): a NUL beside each byte
+    if odd >= 0.9 * half and even <= 0.02 * half and opening[1::2].count(0) == len(opening) // 2:
         return "utf-16-le", 0
-    if even >= 0.9 * half and odd <= 0.02 * half:
+    if even >= 0.9 * half and odd <= 0.02 * half and opening[0::2].count(0) == len(opening) // 2:
         return "utf-16-be", 0
     return None
 

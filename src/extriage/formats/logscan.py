@@ -262,17 +262,20 @@ MAX_RANGES = 200
 #: NUL runs closer than this are one damaged range (binary junk holds NULs every few hundred bytes).
 _MERGE_GAP = 512
 _NUL_RUN = re.compile(rb"\x00+")
+#: NUL runs looked at one by one per chunk; past this the rest of the chunk is one damaged range.
+_MAX_RUNS = 2000
 
 
 def _mark_damage(st: WalkStats, start: int, end: int, kind: str) -> None:
     """Add ``[start, end)`` to the damaged ranges, merged with the last one when they touch."""
-    st.damage_bytes += end - start
     if st.damage and start - st.damage[-1][1] <= _MERGE_GAP:
         last = st.damage[-1]
-        last[1] = end
+        st.damage_bytes += max(0, end - last[1])  # the junk between two runs is damage too
+        last[1] = max(last[1], end)
         if last[2] != kind:
             last[2] = "binary"
         return
+    st.damage_bytes += end - start
     st.damage_ranges += 1
     if len(st.damage) < MAX_RANGES:
         st.damage.append([start, end, kind])
@@ -288,14 +291,21 @@ def _strip_nuls(chunk: Buffer, size: int, offset: int, st: WalkStats) -> bytes:
     sparse hole) thus never makes an over-long line, line numbers stay those of the file, and the
     one NUL left marks the line as damaged: the walk cuts the records after it out of the line."""
     view = bytes(chunk[:size])
-    nuls = 0
-    for m in _NUL_RUN.finditer(view):
+    for i, m in enumerate(_NUL_RUN.finditer(view)):
         a, b = m.span()
-        nuls += b - a
-        run_kind = "NUL-filled" if b - a >= 64 else "binary"
-        _mark_damage(st, offset + a, offset + b, run_kind)
-    st.nul_bytes += nuls
-    return _NUL_RUN.sub(b"\x00", view)
+        if i == _MAX_RUNS:  # hostile (NUL every other byte): the rest of the chunk is one range
+            _mark_damage(st, offset + a, offset + view.rfind(b"\x00") + 1, "binary")
+            break
+        _mark_damage(st, offset + a, offset + b, "NUL-filled" if b - a >= 64 else "binary")
+    st.nul_bytes += view.count(b"\x00")
+    # bytes.replace, not re.sub: a match object per run made a NUL every other byte cost seconds
+    for k in (65536, 512, 16):
+        pattern = b"\x00" * k
+        if pattern in view:
+            view = view.replace(pattern, b"\x00")
+    while b"\x00\x00" in view:
+        view = view.replace(b"\x00\x00", b"\x00")
+    return view
 
 
 def _regions(stream: Readable, st: WalkStats, primed: int = 0
@@ -503,7 +513,10 @@ def _records_in_long_line(piece: LongPiece, family: str, names: list[str], prefi
     starts = [m.start() for m in rx.finditer(data)]
     if not starts:
         return
-    for e in ends:
+    k = 0
+    while k < len(ends):
+        e = ends[k]
+        k += 1
         i = bisect.bisect_left(starts, e) - 1
         if i < 0:
             continue
@@ -512,6 +525,7 @@ def _records_in_long_line(piece: LongPiece, family: str, names: list[str], prefi
             continue
         b = starts[i + 1] if i + 1 < len(starts) else len(data)
         b = min(b, a + WINDOW, len(data))
+        k = bisect.bisect_right(ends, b, k)  # the other hits of this record: one record, one candidate
         record = data[a:b].rstrip()
         done = piece.base + a
         hits = prefilter.line_hits(record)
