@@ -653,3 +653,20 @@ def test_utf16_page_is_analysed_as_text(tmp_path: Path) -> None:
     out = _examine(page)
     sinks = [h.get("sink") for h in out.data["hits"]]  # type: ignore[attr-defined]
     assert "process" in sinks
+
+
+def test_known_family_keeps_its_name_beside_a_behaviour() -> None:
+    from extriage.detections.webfiles.classify import FileFacts, behaviour_reason, build_finding, yara_reason
+    from extriage.findings import Confidence
+
+    facts = FileFacts("x.aspx", "C:\\inetpub\\wwwroot\\x.aspx", "x.aspx", "ab" * 32, 10, None, None)
+    hit = {"check": "yara", "rule": "R", "namespace": "extriage", "line": 1, "raw": "r",
+           "meta": {"family": "Example family", "severity": "high", "outcome": "webshell"}}  # fmt: skip
+    facts.reasons.append(yara_reason(hit, ".aspx"))
+    behaviour = {"sink": "process", "title": "starts a process", "severity": "critical", "language": "C#",
+                 "confidence": "high", "line": 2, "raw": "Process.Start(x)", "source": "request value",
+                 "source_line": 1, "source_raw": "x = Request[1]", "via": ["x"]}  # fmt: skip
+    facts.reasons.append(behaviour_reason(behaviour, ".aspx"))
+    f = build_finding(facts)
+    assert f is not None and f.rule_id == "WF-BEHAV-PROCESS" and "(Example family)" in f.title
+    assert f.confidence == Confidence.HIGH

@@ -347,9 +347,21 @@ def build_finding(facts: FileFacts) -> Finding | None:
     outcome = max((r.outcome for r in reasons), key=lambda o: _OUTCOME_RANK[o])
     if outcome in (Outcome.WEBSHELL, Outcome.SUCCESS) and top.outcome in (Outcome.WEBSHELL, Outcome.SUCCESS):
         outcome = top.outcome
+    title = top.title
+    if not top.classification.startswith("yara:"):  # a known family keeps its name in the title
+        family = next(
+            (
+                r.fields.get("family")
+                for r in reasons
+                if r.classification.startswith("yara:") and r.fields.get("family")
+            ),
+            None,
+        )
+        if family and str(family) not in title:
+            title = f"{title} ({family})"
     finding = Finding(
         rule_id=top.rule_id,
-        title=f"{top.title}: {facts.name}",
+        title=f"{title}: {facts.name}",
         severity=top.severity,
         confidence=max(r.confidence for r in reasons if r.severity == top.severity),
         outcome=outcome,
