@@ -243,3 +243,15 @@ def test_ransomware_named_in_every_output(tmp_path: Path) -> None:
     write_reports([r], tmp_path, ["html"])
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "RANSOMWARE ran on this server" in html and "mark-ransomware" in html and "Contain the ransomware" in html
+
+
+def test_program_the_attacker_dropped_is_evidence_but_a_windows_program_is_context() -> None:
+    staged = _f("F0030", Outcome.SUCCESS, rule_id="EVT-PROC-ARCHIVE-STAGING", attack=["T1560.001"],
+                indicators=Indicators(paths=["C:\\ProgramData\\7z.exe"]))
+    shell = _f("F0031", Outcome.SUCCESS, rule_id="EVT-PROC-EXCH-W3WP-SHELL", attack=["T1059.003"],
+               indicators=Indicators(paths=["C:\\Windows\\System32\\cmd.exe"]))
+    r = ScanResult(evidence_path="x", findings=[staged, shell])
+    rows = {x.value: x.role for x in collect_indicators([r]) if x.type == "file-path"}
+    assert rows == {"C:\\ProgramData\\7z.exe": Role.ATTACKER, "C:\\Windows\\System32\\cmd.exe": Role.CONTEXT}
+    paths = [a.value for o in build_event([r]).objects for a in o.attributes if a.object_relation == "path"]
+    assert paths == ["C:\\ProgramData\\7z.exe"]

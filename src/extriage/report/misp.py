@@ -67,16 +67,19 @@ def build_event(results: list[ScanResult], tlp: str = "amber") -> MISPEvent:
     # One file object per file the attacker placed (web shells, files read and hashed), whatever path
     # form named it (the local path and a hash win over the admin-share form); a process image an
     # event names (cmd.exe) is context, not a file object.
+    attacker_files = {file_identity(x.value) for x in rows if x.type == "file-path" and x.actionable}
     placed: dict[str, tuple[str, str, str]] = {}  # identity -> (path, sha256, comment)
     for r in results:
         for f in r.findings:
-            if f.outcome not in ATTACKER_OUTCOMES or not (f.outcome is Outcome.WEBSHELL or f.indicators.hashes):
+            if f.outcome not in ATTACKER_OUTCOMES:
                 continue
             ind = f.indicators
             comment = f"{f.title} ({f.outcome.value}, {server_name(r)} {f.id})"[:1000]
             for i, path in enumerate(ind.paths):
                 sha = ind.hashes[i] if i < len(ind.hashes) else (ind.hashes[0] if len(ind.hashes) == 1 else "")
                 key = file_identity(path)
+                if key not in attacker_files:
+                    continue
                 old = placed.get(key)
                 if old is None:
                     placed[key] = (path, sha.lower(), comment)

@@ -48,7 +48,7 @@ ROLE_NOTE = {
     Role.SCANNER: "vulnerability scanner, not an attacker: do not block or alert on it",
     Role.OWN_PROBE: "extriage's own probe (this organisation): not an attacker",
     Role.INTERNAL: "internal, loopback or redacted address of the victim's own network: not an attacker indicator",
-    Role.CONTEXT: "a program or file the attack used but did not place (e.g. cmd.exe started by a web shell): context, not an indicator",
+    Role.CONTEXT: "a Windows program the attack used but did not place (e.g. cmd.exe started by a web shell): context, not an indicator",
 }
 
 
@@ -112,7 +112,7 @@ def role_of(kind: str, value: str, findings: Iterable[Finding]) -> Role:
     probe = attacker = other = False
     for f in findings:
         if f.outcome in ATTACKER_OUTCOMES and not _probe_only(f):
-            if kind != "file-path" or _placed(f):
+            if kind != "file-path" or _placed(f) or not _system_binary(value):
                 return Role.ATTACKER
             attacker = True
         probe = probe or _probe_involved(f)
@@ -123,6 +123,16 @@ def role_of(kind: str, value: str, findings: Iterable[Finding]) -> Role:
         return Role.OWN_PROBE if probe else Role.SCANNER
     # a value a scanner also sent (a user agent the probe request carried beside ours) is the scanner's
     return Role.SCANNER if other or not probe else Role.OWN_PROBE
+
+
+#: Folders of Windows' own programs: a path there that an event names is the program that ran.
+_SYSTEM_FOLDERS = ("\\windows\\system32\\", "\\windows\\syswow64\\", "\\windows\\winsxs\\",
+                   "\\windows\\sysnative\\")
+
+
+def _system_binary(path: str) -> bool:
+    low = path.replace("/", "\\").lower()
+    return any(folder in low for folder in _SYSTEM_FOLDERS)
 
 
 def _placed(f: Finding) -> bool:
