@@ -106,7 +106,8 @@ def test_sigma_proxyshell_poc_strings_in_httpproxy(poc: str) -> None:
 
 
 @pytest.mark.parametrize(("target", "case"), [("EWS/exchange.asmx", "ews"), ("powershell/?X-Rps-CAT=abc", "powershell"),
-                                              ("autodiscover/autodiscover.xml", "other")])
+                                              ("autodiscover/autodiscover.xml", "autodiscover-xml"),
+                                              ("ecp/default.aspx", "other")])
 def test_proxyshell_targets(target: str, case: str) -> None:
     q = f"@evil.corp/{target}&Email=autodiscover/autodiscover.json%3F@evil.corp"
     got = classify("iis", iis("/autodiscover/autodiscover.json", q, "200"), IIS_NAMES)

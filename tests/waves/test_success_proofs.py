@@ -192,8 +192,9 @@ def test_proxyshell_mapi_emsmdb_200_is_success(tmp_path: Path) -> None:
     result = scan(tmp_path)
     mapi = next(f for f in result.findings if f.rule_id == "PS-34473-AUTODISCOVER" and "case:mapi" in f.tags)
     assert mapi.outcome == Outcome.SUCCESS and "emsmdb" in mapi.title
-    other = next(f for f in result.findings if "case:other" in f.tags)
-    assert other.outcome == Outcome.ATTEMPT  # only what the line proves
+    xml = next(f for f in result.findings if "case:autodiscover-xml" in f.tags)
+    assert xml.outcome == Outcome.SUCCESS and "LegacyDN" in xml.title
+    assert not [f for f in result.findings if "case:powershell" in f.tags]  # only what the lines prove
     assert result.waves["proxyshell"] == Verdict.COMPROMISED
 
 
