@@ -103,8 +103,24 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         "  var rs = System.Management.Automation.Runspaces.RunspaceFactory.CreateRunspace();\n"
         "  var ps = System.Management.Automation.PowerShell.Create();\n"
         '  ps.AddScript(Request.Form["s"]);\n}\n</script>',
-        {"powershell"},
+        {"powershell", "powershell-host"},
         "C#",
+    ),
+    (
+        "cs-powershell-embedded-compressed-script",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Management.Automation.Runspaces" %>\n<%\n'
+        "var rs = RunspaceFactory.CreateRunspace();\nrs.Open();\n"
+        'var pipe = rs.CreatePipeline(Unpack("H4sIAAAAAAAAAwMAAAAAAAAAAAA="));\n%>',
+        {"powershell-host"},
+        "C#",
+    ),
+    (
+        "js-request-object-alias",
+        ".aspx",
+        '<%@ Page Language="JScript" %><% var r = Request; var v = r.Item["x"]; eval(v); %>',
+        {"eval"},
+        "JScript",
     ),
     # --- JScript eval variants
     (
