@@ -169,7 +169,7 @@ def test_two_attackers_without_address_stay_apart_when_their_targets_differ(tmp_
 
 def test_link_keys_of_real_shapes() -> None:
     keys = keys_of_fields({"AnchorMailbox": f"{TARGET}/ecp/DDI/DDIService.svc/GetObject?msExchEcpCanary={CANARY}&schema=x#"})
-    assert {"beresource:a]@servernavn.xxx.local:444", "target:servernavn.xxx.local", f"canary:{CANARY.lower()}"} <= keys
+    assert {"beresource:a]@servernavn.xxx.local:444", "target:servernavn.xxx.local", f"canary:{CANARY}"} <= keys
     # an ordinary back-end cookie names no SSRF target
     assert keys_of_fields({"BackEndCookie": "Server~exsrv.example.local~1942063431~2021-03-04T06:00:00"}) == set()
     ps = keys_of_fields({"c-uri": "/autodiscover/autodiscover.json?@evil.corp/powershell/?X-Rps-CAT=VgHvv71UB1dpbmRvd3NJZGVudGl0eQ"})

@@ -5,7 +5,7 @@ address, yet the steps of one attack still share values the attacker had to repe
 target of the forged ``X-BEResource``/``X-AnonResource-Backend`` cookie (``ServerInfo~a]@host:444``),
 the ECP session canary (``msExchEcpCanary=``) every call after the logon carries, ProxyShell's
 ``X-Rps-CAT`` token and the ``autodiscover.json?@x`` marker, and the mailbox a step names. Each is a
-*link key* ``kind:value``; two findings sharing one belong to the same attack (the stories and the
+*link key* ``kind:value`` (tokens as written, names lower-case); two findings sharing one belong to the same attack (the stories and the
 success proofs of :mod:`extriage.detections.correlation` use them).
 """
 
@@ -37,6 +37,8 @@ _KEYS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
     ("mailbox", ("param.mailbox", "param.identity"), re.compile(r"^([^@\s]+@[^@\s]+)$")),
 ]
 
+#: Kinds whose values are case-sensitive tokens (host names and addresses are compared lower-case).
+_CASED = frozenset({"canary", "rpscat"})
 #: How many evidence lines of one finding are looked at (findings keep at most 20 anyway).
 _MAX_LINES = 20
 
@@ -51,7 +53,8 @@ def keys_of_fields(fields: Mapping[str, Any]) -> set[str]:
                 continue
             m = rx.search(value)
             if m and m.group(1):
-                out.add(f"{kind}:{m.group(1).lower()}")
+                value = m.group(1) if kind in _CASED else m.group(1).lower()
+                out.add(f"{kind}:{value}")
     return out
 
 
