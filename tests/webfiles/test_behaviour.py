@@ -243,6 +243,20 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         {"http-out"},
         "VB",
     ),
+    (
+        "cs-webclient-scheme-plus-host",
+        ".aspx",
+        '<%@ Page Language="C#" %><% var s = new System.Net.WebClient().DownloadString("http://" + Request["h"]); %>',
+        {"http-out"},
+        "C#",
+    ),
+    (
+        "cs-write-beside-the-page",
+        ".aspx",
+        '<%@ Page Language="C#" %><% var w = new System.IO.StreamWriter(Server.MapPath(".") + "\\\\" + Request["f"]); %>',
+        {"file-write"},
+        "C#",
+    ),
     # --- in-memory loaders
     (
         "cs-assembly-load-binaryread",

@@ -590,7 +590,11 @@ _RETURN = {
 }
 #: The literal key after a source (``["cmd"]``, ``("cmd")``, ``.Item["cmd"]``): not literal text.
 _INDEX = re.compile(r'\s*(?:\.\s*\w+\s*)?[\[(]?\s*"[^"\n]*"\s*[\])]')
-_LITERAL = re.compile(r'"[^"\n]+"')
+#: Literal text that makes request input only *part* of a value (a fixed folder, a query around a
+#: spliced value). A bare scheme or separator (``"http://"``, ``"\\"``, ``"/"``, ``"."``) does not: the
+#: request still chooses the whole address or path.
+_LITERAL = re.compile(r'"[^"\n]*"')
+_TRIVIAL = re.compile(r'"(?:https?://|[\\/.:~]{0,3})"')
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 
 
@@ -726,7 +730,7 @@ class _Analyser:
             return None
         if via:
             found.via = tuple(dict.fromkeys((*found.via, *via)))[:6]
-        if _LITERAL.search(stripped):
+        if any(not _TRIVIAL.fullmatch(lit) for lit in _LITERAL.findall(stripped)):
             found.direct = False
         return found
 
