@@ -279,7 +279,7 @@ def _story(chain: Chain, c: _Cluster) -> AttackStory:
     if c.ips:
         who = f" from {c.ips[0]}"
     else:
-        how = describe(c.linked_by) or describe(c.keys)
+        how = (describe(c.linked_by) or describe(c.keys)) if len(c.items) > 1 else ""
         who = " (no client address logged" + (f"; steps linked by {how})" if how else ")")
     story = AttackStory(wave=chain.wave, title=f"{chain.title}{who}", client_ips=list(c.ips))
     for step, f in c.items:
