@@ -32,6 +32,17 @@ def apply_proofs(findings: list[Finding], knowledge: Knowledge | None = None) ->
 
 def _apply(proof: Proof, findings: list[Finding]) -> list[Finding]:
     candidates = [f for f in findings if proof.proves_finding(f) and f.outcome not in (Outcome.SCANNER, Outcome.INFO)]
+    # indexed once: a hostile log can make thousands of findings (one per address)
+    by_ip: dict[str, list[int]] = {}
+    by_key: dict[str, list[int]] = {}
+    by_key_addressless: dict[str, list[int]] = {}
+    for i, c in enumerate(candidates):
+        for ip in _ips(c):
+            by_ip.setdefault(ip, []).append(i)
+        for key in link_keys(c):
+            by_key.setdefault(key, []).append(i)
+            if not _ips(c):
+                by_key_addressless.setdefault(key, []).append(i)
     made: list[Finding] = []
     for pf in findings:
         if not proof.is_proof(pf) or pf.outcome in (Outcome.SCANNER, Outcome.INFO):
@@ -40,8 +51,8 @@ def _apply(proof: Proof, findings: list[Finding]) -> list[Finding]:
         if not lines:
             continue
         latest = max((ev.timestamp for ev, _ in lines if ev.timestamp is not None), default=None)
-        keys = link_keys(pf)
-        linked = [c for c in candidates if _same_attack(pf, keys, c) and _before(c, latest, proof)]
+        linked = [candidates[i] for i in sorted(_same_attack(pf, by_ip, by_key, by_key_addressless))]
+        linked = [c for c in linked if _before(c, latest, proof)]
         for c in linked:
             if c.outcome == Outcome.ATTEMPT and not _failed(c, proof):
                 _upgrade(c, proof, lines)
@@ -49,6 +60,28 @@ def _apply(proof: Proof, findings: list[Finding]) -> list[Finding]:
             continue
         made.append(_finding(proof, pf, lines))
     return made
+
+
+def _ips(f: Finding) -> list[str]:
+    return [ip for ip in f.indicators.client_ips if ip]
+
+
+def _same_attack(pf: Finding, by_ip: dict[str, list[int]], by_key: dict[str, list[int]],
+                 by_key_addressless: dict[str, list[int]]) -> set[int]:
+    """The candidates of the proving finding's attack: the same client address when both have one,
+    else (an address is missing) a shared link key — the attack's own values must tie them."""
+    found: set[int] = set()
+    mine = _ips(pf)
+    keys = link_keys(pf)
+    if mine:
+        for ip in mine:
+            found.update(by_ip.get(ip, ()))
+        for key in keys:
+            found.update(by_key_addressless.get(key, ()))
+    else:
+        for key in keys:
+            found.update(by_key.get(key, ()))
+    return found
 
 
 def _token_lines(proof: Proof, f: Finding) -> list[tuple[EvidenceLine, str]]:
@@ -61,14 +94,6 @@ def _token_lines(proof: Proof, f: Finding) -> list[tuple[EvidenceLine, str]]:
                 out.append((ev, m.group("token")))
                 break
     return out
-
-
-def _same_attack(pf: Finding, keys: set[str], c: Finding) -> bool:
-    mine = {ip for ip in pf.indicators.client_ips if ip}
-    theirs = {ip for ip in c.indicators.client_ips if ip}
-    if mine and theirs:
-        return bool(mine & theirs)
-    return bool(keys & link_keys(c))  # an address is missing: the attack's own values must tie them
 
 
 def _before(c: Finding, latest: datetime | None, proof: Proof) -> bool:
