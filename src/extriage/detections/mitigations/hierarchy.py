@@ -48,12 +48,18 @@ class Merged:
     entries: list[Entry] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
     duplicates: list[Entry] = field(default_factory=list)
+    _by_name: tuple[list[Entry], int, dict[str, Entry]] | None = field(default=None, repr=False, compare=False)
 
     def get(self, name: str) -> Entry | None:
-        for e in self.entries:
-            if e.name.lower() == name.lower():
-                return e
-        return None
+        """The entry named ``name`` (case-insensitive); looked up per application scope, so by index
+        (rebuilt when ``entries`` changed)."""
+        index = self._by_name
+        if index is None or index[0] is not self.entries or index[1] != len(self.entries):
+            names: dict[str, Entry] = {}
+            for e in self.entries:
+                names.setdefault(e.name.lower(), e)
+            index = self._by_name = (self.entries, len(self.entries), names)
+        return index[2].get(name.lower())
 
 
 @dataclass(slots=True)
