@@ -81,3 +81,19 @@ def test_attacker_text_in_brief_is_escaped() -> None:
     text = _text(console)
     assert "\x1b" not in text and "\u202e" not in text and "\x07" not in text
     assert "[red]x[/red]" in text and "[bold]" in text and "\\x1b" in text and "\\u202e" in text
+
+
+def test_scan_terminal_prints_the_whole_verdict_reason_at_80_columns() -> None:
+    """``extriage scan``'s own terminal cut the reason mid-word at 400 characters ("…before relyin …")."""
+    from extriage.report.terminal import render_scan
+
+    reason = "No evidence of exploitation in " + ", ".join(f"family{i} 2021-03-0{i % 9 + 1}" for i in range(30))
+    reason += "; read the coverage warnings before relying on this."
+    assert len(reason) > 400
+    result = _result(reason)
+    result.verdict = Verdict.NO_EVIDENCE
+    console = _console(80)
+    render_scan(result, console)
+    text = _text(console)
+    assert " ".join(_words(reason)) in " ".join(_words(text))
+    assert all(len(line) <= 80 for line in text.splitlines())

@@ -45,7 +45,8 @@ STORY_LINES = 10
 WARNING_LINES = 3
 
 
-def _cut(text: str, width: int) -> str:
+def cut_at_word(text: str, width: int) -> str:
+    """``text`` up to ``width`` characters, cut at a word with `` …`` when longer."""
     if len(text) <= width:
         return text
     head = text[:width].rsplit(" ", 1)[0]
@@ -71,7 +72,7 @@ def _verdict(result: ScanResult, console: Console) -> None:
     style = _VERDICT_STYLE.get(result.verdict, "bold")
     console.print(f"[{style}] VERDICT: {result.verdict.value.upper()} [/]")
     # printed as a paragraph of its own, so Rich wraps it at words at any width
-    console.print(escape(_cut(result.verdict_reason, REASON_WIDTH)))
+    console.print(escape(cut_at_word(result.verdict_reason, REASON_WIDTH)))
     waves = _waves(result)
     if waves:
         console.print(f"Per wave: {escape(waves)}")
@@ -94,7 +95,7 @@ def render_brief(result: ScanResult, console: Console, details: str = "") -> Non
         for story in stories[:STORY_LINES]:
             steps = f", {len(story.steps)} step{'s' if len(story.steps) != 1 else ''}" if story.steps else ""
             console.print(
-                f"{_minute(story.first_seen)}  {escape(_cut(story.title, 200))} ({story.outcome.value}{steps})"
+                f"{_minute(story.first_seen)}  {escape(cut_at_word(story.title, 200))} ({story.outcome.value}{steps})"
             )
         if len(stories) > STORY_LINES:
             console.print(f"… and {len(stories) - STORY_LINES} more (attempts and scans) in the report")
@@ -120,7 +121,7 @@ def render_brief(result: ScanResult, console: Console, details: str = "") -> Non
             f"{_minute(first)} to {_minute(last)} (UTC)."
         )
     for w in cov.warnings[:WARNING_LINES]:
-        console.print(f"[yellow]coverage:[/] {escape(_cut(w, 300))}")
+        console.print(f"[yellow]coverage:[/] {escape(cut_at_word(w, 300))}")
     if len(cov.warnings) > WARNING_LINES:
         console.print(f"… and {len(cov.warnings) - WARNING_LINES} more coverage notes in the report")
     if cov.skipped:
@@ -130,7 +131,7 @@ def render_brief(result: ScanResult, console: Console, details: str = "") -> Non
         )
     console.rule("Recap")
     style = _VERDICT_STYLE.get(result.verdict, "bold")
-    first_sentence = _cut(result.verdict_reason.split(". ", 1)[0].rstrip(".") + ".", 300)
+    first_sentence = cut_at_word(result.verdict_reason.split(". ", 1)[0].rstrip(".") + ".", 300)
     console.print(f"[{style}] {result.verdict.value.upper()} [/] {escape(first_sentence)}")
     waves = _waves(result)
     if waves:

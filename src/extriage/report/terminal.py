@@ -54,7 +54,12 @@ def _t(ts: object) -> str:
 
 def render_scan(result: ScanResult, console: Console, evidence_lines: int = EVIDENCE_LINES) -> None:
     style = _VERDICT_STYLE.get(result.verdict, "bold")
-    console.print(f"[{style}] VERDICT: {result.verdict.value.upper()} [/] {escape(_clip(result.verdict_reason, RAW_WIDTH))}")
+    # the reason whole (cut at a word only past brief.REASON_WIDTH): a reason cut mid-word at 400 characters
+    # lost its end on every terminal ("…before relyin …", issue 13)
+    from extriage.report.brief import REASON_WIDTH, cut_at_word
+
+    console.print(f"[{style}] VERDICT: {result.verdict.value.upper()} [/] "
+                  f"{escape(cut_at_word(result.verdict_reason, REASON_WIDTH))}")
     if result.waves:
         console.print("Per wave: " + ", ".join(f"{escape(w)}={v.value}" for w, v in result.waves.items()))
     console.print(f"Evidence: {escape(result.evidence_path)}  (layout: {escape(result.layout)}"
