@@ -700,3 +700,23 @@ def test_known_family_keeps_its_name_beside_a_behaviour() -> None:
     f = build_finding(facts)
     assert f is not None and f.rule_id == "WF-BEHAV-PROCESS" and "(Example family)" in f.title
     assert f.confidence == Confidence.HIGH
+
+
+def test_coverage_names_external_rule_sets(tmp_path: Path) -> None:
+    from extriage.scan.context import ScanOptions
+    from extriage.scan.pipeline import run_scan
+    from extriage.scan.stages.webfiles import STAGES
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "extra_webshells.yar").write_text(
+        'rule Example_Marker { strings: $a = "example-marker" condition: $a and filename != "" }\n'
+    )
+    site = tmp_path / "ev" / "C" / "inetpub" / "wwwroot"
+    site.mkdir(parents=True)
+    (site / "a.aspx").write_text("<html>example-marker</html>")
+    result = run_scan(str(tmp_path / "ev"), ScanOptions(jobs=0, rules_dirs=[str(rules)]), stages=list(STAGES))
+    notes = " ".join(n for fam in result.coverage.families.values() for n in fam.notes)
+    assert "external YARA rules from --rules (1 files:" in notes and "extra_webshells.yar" in notes
+    assert any(f.rule_id == "WF-YARA-Example_Marker" for f in result.findings)
+    assert result.extras["webfiles"]["rules"]["behaviour"]["sinks"]

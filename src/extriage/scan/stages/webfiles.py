@@ -46,7 +46,7 @@ from extriage.detections.webfiles.classify import (
 )
 from extriage.detections.webfiles.knowledge import known_bad, location_rules
 from extriage.detections.webfiles.paths import PathMatcher
-from extriage.detections.webfiles.rules import build_ruleset
+from extriage.detections.webfiles.rules import RuleSet, build_ruleset
 from extriage.detections.webfiles.urls import UrlMapper
 from extriage.evidence.locate import LocatedFile, path_key, relative_to_install
 from extriage.evidence.reading import read_artifact
@@ -275,16 +275,7 @@ class WebFilesStage:
             f"{deep_read} files read in depth ({content_scanned} content-scanned with {ruleset.rule_count} YARA rules), "
             f"{peeked} other files header-checked for minidumps and DEARCRY!"
         )
-        own = [s.origin for s in ruleset.sources if not s.external]
-        ext_sets = [s.origin for s in ruleset.sources if s.external]
-        know = behaviour_catalogue()
-        fam.notes.append(
-            "Rule sets run on file content: extriage's own YARA rules ("
-            + ", ".join(own)
-            + "); "
-            + (f"external YARA rules from --rules ({len(ext_sets)} files: " + ", ".join(ext_sets[:5]) + (", ..." if len(ext_sets) > 5 else "") + ")" if ext_sets else "no external YARA rules (--rules)")
-            + f"; behaviour analysis of ASP.NET server code ({len(know['sources'])} request sources, {len(know['sinks'])} dangerous-operation sinks, {len(know['config'])} web.config rules; data/behaviour.yml)."
-        )
+        fam.notes.append(_rule_sets_note(ruleset))
         if missing and inv.layout.removeprefix("zip:") not in ("folder", "file"):
             fam.notes.append("Not in the evidence, so not covered: " + ", ".join(missing) + ".")
         if build_name:
@@ -496,6 +487,24 @@ def _absorb(
     totals.scanned += res.scanned
     totals.done += sum(t.size for _, m, t, _ in batch if m == content.DEEP)
     ctx.progress("web files", min(total, totals.done), total)
+
+
+def _rule_sets_note(ruleset: RuleSet) -> str:
+    """One coverage sentence naming every rule set that ran on file content."""
+    own = ", ".join(s.origin for s in ruleset.sources if not s.external)
+    ext = [s.origin for s in ruleset.sources if s.external]
+    if ext:
+        shown = ", ".join(ext[:5]) + (", ..." if len(ext) > 5 else "")
+        external = f"external YARA rules from --rules ({len(ext)} files: {shown})"
+    else:
+        external = "no external YARA rules (--rules)"
+    know = behaviour_catalogue()
+    behaviour = (
+        f"behaviour analysis of ASP.NET server code ({len(know['sources'])} request sources, "
+        f"{len(know['sinks'])} dangerous-operation sinks, {len(know['config'])} web.config rules; "
+        "data/behaviour.yml)"
+    )
+    return f"Rule sets run on file content: extriage's own YARA rules ({own}); {external}; {behaviour}."
 
 
 def _iis_vdirs(ctx: ScanContext) -> list[tuple[str, str]]:
