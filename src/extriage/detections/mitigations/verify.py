@@ -155,6 +155,19 @@ class _Context:
         self.hive_problem = ""
         self._errors_seen: set[str] = set()
         self._merged: dict[tuple[str, tuple[tuple[int, str], ...]], Merged] = {}
+        self._sections: dict[tuple[str, str, tuple[str, ...]], list[SectionRef]] = {}
+
+    def sections(self, site: IisSite, url: str, tags: tuple[str, ...]) -> list[SectionRef]:
+        """:func:`collect_sections` of the loaded configs, once per site, URL and section (each
+        rewrite mitigation asks for the same rules of every application)."""
+        assert self.apphost is not None
+        key = (site.name, url, tags)
+        found = self._sections.get(key)
+        if found is None:
+            found = self._sections[key] = collect_sections(
+                self.apphost, site, url, tags, self.web_cache, self.apphost_display
+            )
+        return found
 
     def merged(self, refs: list[SectionRef], item_tag: str) -> Merged:
         """:func:`merge_collection`, once per distinct list of sections: the applications without a
@@ -479,7 +492,7 @@ def _rewrite_mitigation(
             if m not in seen_missing:
                 seen_missing.add(m)
                 missing_files.append(m)
-        refs = collect_sections(ctx.apphost, site, scope.url, RULES_TAGS, ctx.web_cache, ctx.apphost_display)
+        refs = ctx.sections(site, scope.url, RULES_TAGS)
         merged = ctx.merged(refs, "rule")
         for dup in merged.duplicates:
             st.problems.append(
