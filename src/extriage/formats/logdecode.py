@@ -61,7 +61,7 @@ def utf16_of(head: bytes | bytearray) -> tuple[str, int] | None:
         return "utf-16-be", 2
     sample = bytes(head[: _PROBE - _PROBE % 2])
     half = len(sample) // 2
-    if half < 8:
+    if half < 8 or sample.find(b"\x00") < 0:  # memchr: a plain log stops here
         return None
     even = sample[0::2].count(0)
     odd = sample[1::2].count(0)

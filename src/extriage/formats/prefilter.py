@@ -44,6 +44,8 @@ class Prefilter:
         are selected, never fewer)."""
         self.literals = tuple(dict.fromkeys(x for x in literals if x))
         self.regexes = tuple(dict.fromkeys(x for x in regexes if x))
+        #: bytes of the longest literal (a raw search keeps that many but one across chunk seams)
+        self.longest_literal = max((len(x.encode("utf-8")) for x in self.literals), default=1)
         if engine not in ENGINES:
             raise ValueError(f"unknown prefilter engine {engine!r}")
         patterns = [_hs_escape(x) for x in self.literals] + [x.encode("utf-8") for x in self.regexes]

@@ -27,7 +27,7 @@ def holds(f: LocatedFile, prefilter: Prefilter) -> bool:
     the walk, which decodes it, can say. Raises ``OSError`` when the file cannot be read."""
     if prefilter.empty:
         return False
-    overlap = max((len(x.encode("utf-8")) for x in prefilter.literals), default=1) - 1
+    overlap = prefilter.longest_literal - 1  # computed once per prefilter, not per file
     size = CHUNK + overlap
     buf = getattr(_BUFFERS, "buf", None)
     if buf is None or len(buf) != size:
