@@ -42,6 +42,7 @@ from extriage.formats.sniff import (
     family_from_header,
     family_from_path,
     looks_like_default_iis,
+    strip_compressed,
 )
 from extriage.scan.context import FileOutcome, ScanContext
 from extriage.scan.rawsearch import holds
@@ -138,7 +139,8 @@ def _read_log(f: LocatedFile, params: LogParams, hashed: bool) -> FileOutcome:
             return FileOutcome(display, sha256=reader.hexdigest() if hashed else None, size=reader.bytes_read,
                                mtime=f.ref.mtime, data={"family": "iis"}, skipped=[SkippedFile(
                                    display, "in an IIS log folder, but without a #Fields header and its lines do "
-                                            "not have IIS's default field layout; not read")])
+                                            "not have IIS's default field layout; not read",
+                                   relevant=strip_compressed(f.key).endswith(".log"))])
         if fm is None or (params.only_families and fm.family not in params.only_families):
             return FileOutcome(display, data={"not_log": True})
         if params.pivot_literals:
@@ -173,6 +175,8 @@ def _read_log(f: LocatedFile, params: LogParams, hashed: bool) -> FileOutcome:
     cov.span(stats.last)
     if dec.layers:
         cov.notes.append(f"read as {' + '.join(dec.layers)}: {display}")
+    if stats.bare_cr:
+        cov.notes.append(f"CR-only line ends, read with CR, LF and CRLF as line ends: {display}")
     skipped = damage_notes(display, fm.family, stats, dec)
     if stats.first is None and not stats.candidates and (stats.damage_bytes or dec.problems()):
         zeros = stats.damage and all(d[2] == "NUL-filled" for d in stats.damage)
@@ -212,8 +216,6 @@ def damage_notes(display: str, family: str, stats: WalkStats, dec: Decoded) -> l
     elif stats.recovered:
         out.append(SkippedFile(display, f"{stats.recovered:,} record(s) recovered from over-long damaged lines",
                                partial=True))
-    if stats.bare_cr:
-        out.append(SkippedFile(display, "CR-only line ends: read with CR, LF and CRLF as line ends", partial=True))
     for problem in dec.problems():
         out.append(SkippedFile(display, f"{problem}; what came before it was read", partial=True))
     if family not in ("oabgen", "iis", "rps_http") and not stats.names and stats.lines:  # rps_http: default columns
