@@ -287,3 +287,15 @@ def test_hostile_damage_patterns_are_read_to_the_end(tmp_path: Path) -> None:
     assert {e.source.rsplit("/", 1)[-1] for f in shells for e in f.evidence} >= {"u_ex210305.log", "u_ex210306.log"}
     reasons = _reasons(result)
     assert "binary bytes" in reasons["u_ex210305.log"] and "longer than 1 MB" in reasons["u_ex210306.log"]
+
+
+def test_plain_folder_log_with_nuls_in_its_header_block(tmp_path: Path) -> None:
+    """A loose HttpProxy log (no folder to place it) is still told by its header after NULs."""
+    server = build_server(tmp_path / "srv", "compromised")
+    ecp = next(p for p in _logs(server) if p.parent.name == "Mapi")  # its header opens with #Software
+    data = ecp.read_bytes()
+    cut = data.index(b"\n#Log-type") + 1
+    flat = tmp_path / "flat"
+    write(flat, "proxy.log", data[:cut] + b"\x00" * 300 + data[cut:])
+    result = _scan(flat)
+    assert any(f.rule_id.startswith("PL-") for f in result.findings), [s.reason for s in result.coverage.skipped]

@@ -97,10 +97,13 @@ def looks_like_default_iis(head: bytes) -> bool:
 
 def family_from_header(head: bytes) -> FamilyMatch | None:
     """The family a log announces in its first bytes (``head``: the first :data:`SNIFF_BYTES`)."""
-    if b"\x00" in head[:512]:
-        return None  # binary (or UTF-16, which Exchange/IIS never write)
+    damaged = b"\x00" in head
+    if damaged:  # NULs (UTF-16 is decoded before this): a header written after a NUL block still counts
+        head = head.replace(b"\x00", b"\n")
     text = head.decode("latin-1")
     for family, rx in HEADER_FAMILIES:
+        if damaged and family == "oabgen":
+            continue  # a word anywhere in binary content (Exchange's own DLLs name the OAB generator)
         if rx.search(text):
             return FamilyMatch(family, "", "header")
     return None
