@@ -180,9 +180,13 @@ class _Context:
 
     # loading ---------------------------------------------------------------------------------
     def load_apphost(self) -> None:
+        before = len(self.source.skipped)
         loaded = self.source.read(APPHOST_PATH, ["applicationhost.config"])
         if loaded is None:
-            self.apphost_problem = f"applicationHost.config ({APPHOST_PATH}) is not in the evidence"
+            # present but unreadable (a FIFO, permission denied, too large) is not "missing"
+            why = next((f"{p}: {r}" for p, r in self.source.skipped[before:]), "")
+            self.apphost_problem = (f"applicationHost.config is in the evidence but could not be read ({why})" if why
+                                    else f"applicationHost.config ({APPHOST_PATH}) is not in the evidence")
             return
         self.apphost_display = loaded.display
         self.report.application_host = loaded.display

@@ -39,9 +39,12 @@ class MitigationStage:
         if fam.files:
             ctx.result.coverage.family(FAMILY).absorb(fam)
         if report.application_host is None:
+            unreadable = any(p.lower().endswith("applicationhost.config") for p, _ in source.skipped)
             ctx.result.coverage.warn(
-                "Mitigation state not checked: applicationHost.config is not in the evidence "
-                "(collect C:\\Windows\\System32\\inetsrv\\config and C:\\inetpub\\wwwroot\\web.config)."
+                "Mitigation state not checked: applicationHost.config is "
+                + ("in the evidence but could not be read (see the files not read)"
+                   if unreadable else "not in the evidence")
+                + " (collect C:\\Windows\\System32\\inetsrv\\config and C:\\inetpub\\wwwroot\\web.config)."
             )
         ctx.result.extras["mitigation"] = report.to_dict()
         for m in report.mitigations:
