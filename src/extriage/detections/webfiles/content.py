@@ -11,6 +11,7 @@ shell rules: their exploit strings are the log stage's business.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -26,7 +27,7 @@ from extriage.detections.webfiles.knowledge import known_bad, location_rules
 from extriage.detections.webfiles.paths import PathMatcher
 from extriage.detections.webfiles.rules import load_serialized
 from extriage.evidence.locate import LocatedFile
-from extriage.evidence.source import ArtifactRef, open_artifact
+from extriage.evidence.source import ArtifactRef, open_artifact, special_kind
 from extriage.findings import SkippedFile
 from extriage.scan.context import FileOutcome
 
@@ -234,6 +235,12 @@ class _FdReader:
 
     def __init__(self, path: str) -> None:
         self.fd = os.open(path, _OPEN_FLAGS)
+        # checked after opening: a FIFO or device swapped in after the listing is refused, not read
+        # as an empty file (area "evidence", see evidence.source.safe_open)
+        kind = special_kind(os.fstat(self.fd).st_mode)
+        if kind:
+            os.close(self.fd)
+            raise OSError(errno.EINVAL, f"not a regular file but a {kind}; not read")
 
     def read(self, n: int = -1) -> bytes:
         if n < 0:
