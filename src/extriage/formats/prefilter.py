@@ -18,7 +18,7 @@ ENGINES = ("hyperscan", "re2")
 
 
 def _hs_escape(literal: str) -> bytes:
-    return re.escape(literal).encode("utf-8")
+    return re.escape(literal).encode("utf-8", "surrogateescape")
 
 
 #: The pattern mask of a line when the engine cannot say which patterns hit (RE2): every bit set.
@@ -45,10 +45,10 @@ class Prefilter:
         self.literals = tuple(dict.fromkeys(x for x in literals if x))
         self.regexes = tuple(dict.fromkeys(x for x in regexes if x))
         #: bytes of the longest literal (a raw search keeps that many but one across chunk seams)
-        self.longest_literal = max((len(x.encode("utf-8")) for x in self.literals), default=1)
+        self.longest_literal = max((len(x.encode("utf-8", "surrogateescape")) for x in self.literals), default=1)
         if engine not in ENGINES:
             raise ValueError(f"unknown prefilter engine {engine!r}")
-        patterns = [_hs_escape(x) for x in self.literals] + [x.encode("utf-8") for x in self.regexes]
+        patterns = [_hs_escape(x) for x in self.literals] + [x.encode("utf-8", "surrogateescape") for x in self.regexes]
         self.empty = not patterns
         # explainer patterns get ids after the real ones; _explained[pid] = ids explaining pid
         self._explained: dict[int, frozenset[int]] = {}

@@ -47,7 +47,9 @@ class PathMatcher:
 
     def match_ids(self, key: str) -> list[int]:
         """Indices (into ``rules``) of the rules matching ``key``."""
-        text = "/" + key.lstrip("/")
+        # A name that is not valid UTF-8 on disk carries surrogate escapes (\udcff): match it with
+        # U+FFFD in their place, so the folder rules still apply and the matchers never see a surrogate.
+        text = ("/" + key.lstrip("/")).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         if self.backend == "re2":
             ids: list[int] = sorted(self._set.Match(text) or [])
         else:
