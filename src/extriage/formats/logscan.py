@@ -450,7 +450,7 @@ _RECORD_START = {
     "exchange": re.compile(rb"\"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,7})?Z[, ]"),
 }
 #: Bytes no text log line holds: C0 controls but TAB/LF, and DEL; a CR inside a line is a bare CR
-#: line end (mixed CR/LF/CRLF files).
+#: line end (mixed CR/LF/CRLF files) when a record starts after it.
 _DAMAGE = re.compile(rb"[\x00-\x08\x0b-\x1f\x7f]")
 _FIRST_NAMES = ("date", "datetime", "timestamp")
 
@@ -476,7 +476,9 @@ def _split_damaged(raw: bytes, family: str, names: list[str]) -> list[bytes] | N
             return None
     rx = _record_start(family)
     out: list[bytes] = []
-    for piece in raw.split(b"\r"):
+    # a CR followed by a record start is a bare CR line end (mixed line ends); any other CR (inside
+    # a quoted field) stays in its record
+    for piece in re.split(b"\r+(?=" + rx.pattern + b")", raw):
         starts = [m.start() for m in rx.finditer(piece)]
         if not starts:
             if piece and _DAMAGE.search(piece) is None:
@@ -484,8 +486,8 @@ def _split_damaged(raw: bytes, family: str, names: list[str]) -> list[bytes] | N
             continue
         starts.append(len(piece))
         out.extend(piece[a:b].rstrip() for a, b in itertools.pairwise(starts))
-    if not bad and out == [raw]:
-        return None
+    if out == [raw]:
+        return None  # whole after all (e.g. a control byte inside one record)
     return out
 
 
