@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from extriage.detections.verdict import decide
-from extriage.findings import ScanResult, Verdict
+from extriage.detections.verdict import REVIEW_TAG, decide
+from extriage.findings import Confidence, Finding, Outcome, ScanResult, Severity, Verdict
 
 
 def _result() -> ScanResult:
@@ -101,3 +101,30 @@ def test_late_starts_are_one_warning_per_wave_and_explained_families_are_not_rep
     assert any("No Rps_Http logs were found" in w for w in warnings)
     explained = coverage_warnings(cov, load_waves(), explained={"rps_http"})
     assert not any("Rps_Http" in w for w in explained)
+
+
+def _attempt(title: str, tags: list[str]) -> Finding:
+    return Finding(rule_id="R", title=title, severity=Severity.HIGH, confidence=Confidence.HIGH,
+                   outcome=Outcome.ATTEMPT, tags=tags)
+
+
+def test_review_only_findings_are_not_called_exploitation() -> None:
+    """Mail forwarded outside is what attackers do after a break-in, and what users do too: when only
+    such findings raise the verdict, the reason asks for a review instead of claiming an attack."""
+    result = ScanResult(evidence_path="/ev")
+    result.findings = [_attempt("Mailbox forwarding to an outside address", ["forwarding", REVIEW_TAG])]
+    verdict, reason = decide(result)
+    assert verdict == Verdict.ATTEMPTED
+    assert reason.startswith("Suspicious activity that needs review") and "Exploitation was attempted" not in reason
+    result.findings.append(_attempt("ProxyShell SSRF", []))
+    assert decide(result)[1].startswith("Exploitation was attempted")
+
+
+def test_forwarding_rules_carry_the_review_tag() -> None:
+    from extriage.detections.events.engine import load_rules as load_event_rules
+    from extriage.detections.logrules import load_rules
+
+    log_tags = [r.tags for r in load_rules().rules if "forwarding" in r.tags]
+    event_tags = [r.tags for r in load_event_rules().rules if "forwarding" in r.tags]
+    assert log_tags and event_tags
+    assert all(REVIEW_TAG in t for t in log_tags + event_tags)

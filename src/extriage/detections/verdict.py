@@ -60,6 +60,11 @@ class WaveInfo:
     collect: str = ""  # what to collect when nothing that could show it was read
 
 
+#: Rule tag (data) of findings that are suspicious actions rather than exploitation steps: when only
+#: these raise the verdict to ``attempted``, the reason says "needs review", not "exploitation attempted".
+REVIEW_TAG = "needs-review"
+
+
 def parse_waves(docs: list[tuple[str, str]]) -> dict[str, WaveInfo]:
     waves: dict[str, WaveInfo] = {}
     for name, text in docs:
@@ -259,6 +264,10 @@ def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
         top = furthest_step(findings, (Outcome.ATTEMPT,))
         ips = _attacker_ips(findings, (Outcome.ATTEMPT,))
         who = f" from {', '.join(ips[:3])}" + (f" and {len(ips) - 3} more" if len(ips) > 3 else "") if ips else ""
+        if all(REVIEW_TAG in f.tags for f in findings if f.outcome == Outcome.ATTEMPT):
+            # e.g. mail forwarded outside: what attackers do with a broken server, but users do it too
+            return worst, (f"Suspicious activity that needs review{who} ({top.title}); no exploitation step was "
+                           "found in the logs read: check who made the change and whether it was wanted.")
         return worst, (f"Exploitation was attempted{who} ({top.title}) but no evidence of success was found "
                        "in the logs read.")
     waves = load_waves() if waves is None else waves
