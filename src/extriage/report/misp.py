@@ -1,21 +1,33 @@
-"""A MISP event (JSON) built with :class:`pymisp.MISPEvent` — no MISP server needed; import it in
-MISP with "Add event from JSON" or load it with ``MISPEvent.load_file``.
+"""A MISP event (MISP core JSON format) — no MISP server needed; import it in MISP with "Add event
+from JSON" or load it with ``MISPEvent.load_file``.
 
 Attributes for attacker IPs, user agents and URL paths; a ``file`` object per web shell / dropped
 file (path, name, SHA-256); the CVEs as ``vulnerability`` attributes; TLP and ATT&CK as tags.
 Only attacker evidence is actionable (``to_ids``): scanner addresses and user agents are kept with
 ``to_ids: false``, a comment and an ``extriage:role`` tag saying so; our own probe, internal addresses
 and victim names are left out, as in the STIX export.
+
+Why plain JSON: pymisp's ``MISPEvent.add_attribute``/``MISPObject`` cost a few milliseconds per
+attribute (validation, change tracking, recursive ``to_dict``), minutes for 16,000 web shells. pymisp
+still defines every fixed part — the event header, each attribute type's category and correlation
+default, the ``file`` object template (uuid, version, relations' types and categories) — through one
+prototype per type built once per run; the parts that grow with the evidence are plain dicts of the
+same shape (tests load every exported event with pymisp and compare with pymisp's own rendering).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import uuid
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
+from typing import Any
 
-from pymisp import MISPEvent, MISPObject
+import orjson
+from pymisp import MISPAttribute, MISPEvent, MISPObject
 
 from extriage import outputs
 from extriage.findings import Outcome, ScanResult, Verdict
@@ -29,27 +41,55 @@ from extriage.safetext import surrogates_as_escapes
 _THREAT = {Verdict.COMPROMISED: 1, Verdict.ATTEMPTED: 2, Verdict.NO_EVIDENCE: 3, Verdict.INCONCLUSIVE: 4,
            Verdict.ERROR: 4}
 
+#: The ``file`` object's relations we fill, in the order they are written.
+FILE_RELATIONS = ("filename", "path", "sha256")
 
-def build_event(results: list[ScanResult], tlp: str = "amber") -> MISPEvent:
-    event = MISPEvent()
+
+@dataclass(frozen=True)
+class PlannedAttribute:
+    """One event attribute, before rendering (what goes in, not how MISP spells it)."""
+
+    type: str
+    value: str
+    to_ids: bool
+    comment: str | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    """One ``file`` object: its relations (relation, value, to_ids) and comment."""
+
+    relations: tuple[tuple[str, str, bool], ...]
+    comment: str
+
+
+@dataclass
+class Plan:
+    """Everything the event holds, in order: header fields, attributes, file objects."""
+
+    info: str
+    threat_level_id: int
+    tags: list[str]
+    attributes: list[PlannedAttribute] = field(default_factory=list)
+    files: list[PlannedFile] = field(default_factory=list)
+
+
+def plan_event(results: list[ScanResult], tlp: str = "amber") -> Plan:
+    """What the event says about ``results``: the roles and de-duplication rules of docs/report.md."""
     names = ", ".join(f"{server_name(r)} ({r.verdict.value})" for r in results)
-    event.info = f"Exchange compromise triage (extriage): {names}"
-    worst = min((_THREAT.get(r.verdict, 4) for r in results), default=4)
-    event.threat_level_id = worst
-    event.analysis = 1  # ongoing
-    event.distribution = 0  # your organisation only, until the sharer decides otherwise
-    event.date = date.today()
-    event.add_tag(f"tlp:{tlp}")
-    for t in sorted({t for r in results for f in r.findings for t in f.attack}):
-        event.add_tag(f"mitre-attack:{t}")
+    tags = [f"tlp:{tlp}"] + [f"mitre-attack:{t}" for t in sorted({t for r in results for f in r.findings for t in f.attack})]
+    plan = Plan(info=f"Exchange compromise triage (extriage): {names}",
+                threat_level_id=min((_THREAT.get(r.verdict, 4) for r in results), default=4), tags=tags)
     rows = collect_indicators(results)
     for row in rows:
         if row.role not in (Role.ATTACKER, Role.SCANNER):
             continue  # our own probe, internal addresses, context: they name us, not the attacker
         comment = (row.context() if row.actionable else f"{row.role_note()} — {row.context()}")[:1000]
-        first = row.first_seen
-        last = row.last_seen
-        attr = None
+        kind = ""
+        to_ids = False
         if row.type == "ip":
             try:
                 ipaddress.ip_address(row.value)
@@ -57,17 +97,30 @@ def build_event(results: list[ScanResult], tlp: str = "amber") -> MISPEvent:
                 continue
             if is_internal_ip(row.value):
                 continue
-            attr = event.add_attribute("ip-src", row.value, comment=comment, to_ids=row.actionable, first_seen=first, last_seen=last)
+            kind, to_ids = "ip-src", row.actionable
         elif row.type == "user-agent":
-            attr = event.add_attribute("user-agent", row.value, comment=comment, to_ids=False, first_seen=first, last_seen=last)
+            kind = "user-agent"
         elif row.type == "url-path" and row.actionable:
-            attr = event.add_attribute("uri", row.value, comment=comment, to_ids=False, first_seen=first, last_seen=last)
-        for a in attr if isinstance(attr, list) else [attr] if attr is not None else []:
-            a.add_tag(f'extriage:role="{row.role.value}"')
-    # One file object per file the attacker placed (web shells, files read and hashed), whatever path
-    # form named it (the local path and a hash win over the admin-share form); a process image an
-    # event names (cmd.exe) is context, not a file object.
-    attacker_files = {file_identity(x.value) for x in rows if x.type == "file-path" and x.actionable}
+            kind = "uri"
+        if kind:
+            plan.attributes.append(PlannedAttribute(kind, row.value, to_ids, comment, row.first_seen, row.last_seen,
+                                                    (f'extriage:role="{row.role.value}"',)))
+    plan.files = _files(results, {file_identity(x.value) for x in rows if x.type == "file-path" and x.actionable})
+    # CVEs the activity involved; "this build is open to …" notes (INFO) describe the victim, not the attack
+    for cve in sorted({c for r in results for f in r.findings if f.outcome is not Outcome.INFO for c in f.cves}):
+        plan.attributes.append(PlannedAttribute("vulnerability", cve, False))
+    plan.attributes.append(PlannedAttribute(
+        "comment",
+        f"Generated by extriage on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from offline scan results; TLP:{tlp.upper()}.",
+        False,
+    ))
+    return plan
+
+
+def _files(results: list[ScanResult], attacker_files: set[str]) -> list[PlannedFile]:
+    """One file object per file the attacker placed (web shells, files read and hashed), whatever
+    path form named it (the local path and a hash win over the admin-share form); a hash seen alone
+    is its own object unless a path carries it. A process image an event names (cmd.exe) is context."""
     placed: dict[str, tuple[str, str, str]] = {}  # identity -> (path, sha256, comment)
     for r in results:
         for f in r.findings:
@@ -89,39 +142,98 @@ def build_event(results: list[ScanResult], tlp: str = "amber") -> MISPEvent:
             if not ind.paths:
                 for sha in ind.hashes:
                     placed.setdefault(sha.lower(), ("", sha.lower(), f"{f.title} ({server_name(r)} {f.id})"[:1000]))
-    files: dict[str, MISPObject] = {}
-    for key, (path, sha, comment) in placed.items():
-        if path and sha and sha in placed and not placed[sha][0]:
-            del files[sha]  # a hash seen alone belongs to this file
-        obj = MISPObject("file", standalone=False)
+    carried = {sha for path, sha, _ in placed.values() if path and sha}
+    files: list[PlannedFile] = []
+    for path, sha, comment in placed.values():
+        if not path and sha in carried:
+            continue  # a hash seen alone belongs to the file that carries it
+        relations: list[tuple[str, str, bool]] = []
         if path:
             norm = path.replace("/", "\\")
-            obj.add_attribute("filename", norm.rpartition("\\")[2] or norm, to_ids=False)
-            obj.add_attribute("path", norm, to_ids=False)
+            relations += [("filename", norm.rpartition("\\")[2] or norm, False), ("path", norm, False)]
         if sha:
-            obj.add_attribute("sha256", sha, to_ids=True)
-        obj.comment = comment
-        files[key] = obj
-    for obj in files.values():
-        event.add_object(obj)
-    # CVEs the activity involved; "this build is open to …" notes (INFO) describe the victim, not the attack
-    for cve in sorted({c for r in results for f in r.findings if f.outcome is not Outcome.INFO for c in f.cves}):
-        event.add_attribute("vulnerability", cve, to_ids=False)
-    event.add_attribute(
-        "comment",
-        f"Generated by extriage on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC from offline scan results; TLP:{tlp.upper()}.",
-        to_ids=False,
-    )
+            relations.append(("sha256", sha, True))
+        files.append(PlannedFile(tuple(relations), comment))
+    return files
+
+
+@cache
+def _attribute_defaults(kind: str) -> dict[str, Any]:
+    """What pymisp gives an attribute of type ``kind`` (category, correlation), from one prototype."""
+    proto = MISPAttribute()
+    proto.from_dict(type=kind, value="x", to_ids=False)
+    d = json.loads(proto.to_json())
+    return {k: d[k] for k in ("category", "disable_correlation")}
+
+
+@cache
+def _file_template() -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The ``file`` object's header (template uuid/version, meta-category, …) and each relation's
+    type/category/correlation, from one pymisp prototype of the template."""
+    proto = MISPObject("file", standalone=False)
+    for rel in FILE_RELATIONS:
+        proto.add_attribute(rel, "x", to_ids=False)
+    d = json.loads(proto.to_json())
+    header = {k: v for k, v in d.items() if k not in ("uuid", "Attribute", "comment")}
+    relations = {a["object_relation"]: {k: a[k] for k in ("type", "category", "disable_correlation")}
+                 for a in d["Attribute"]}
+    return header, relations
+
+
+def _seen(value: datetime) -> str:
+    return (value if value.tzinfo else value.astimezone()).isoformat()  # as pymisp: a naive time is local
+
+
+def _attribute(a: PlannedAttribute) -> dict[str, Any]:
+    out: dict[str, Any] = {"uuid": str(uuid.uuid4())}
+    if a.tags:
+        out["Tag"] = [{"name": t} for t in a.tags]
+    out |= {"type": a.type, "value": a.value.strip(), **_attribute_defaults(a.type), "to_ids": a.to_ids}
+    if a.first_seen is not None:
+        out["first_seen"] = _seen(a.first_seen)
+    if a.last_seen is not None:
+        out["last_seen"] = _seen(a.last_seen)
+    if a.comment is not None:
+        out["comment"] = a.comment.strip()
+    return out
+
+
+def _file_object(f: PlannedFile) -> dict[str, Any]:
+    header, relations = _file_template()
+    attrs = [{"uuid": str(uuid.uuid4()), "object_relation": rel, "value": value.strip(), **relations[rel], "to_ids": to_ids}
+             for rel, value, to_ids in f.relations]
+    return {**header, "uuid": str(uuid.uuid4()), "Attribute": attrs, "comment": f.comment.strip()}
+
+
+def event_dict(results: list[ScanResult], tlp: str = "amber") -> dict[str, Any]:
+    """The event in MISP core JSON (``{"Event": …}`` unwrapped, as pymisp's ``to_json`` writes it)."""
+    plan = plan_event(results, tlp)
+    head = MISPEvent()
+    head.info = plan.info
+    head.threat_level_id = plan.threat_level_id
+    head.analysis = 1  # ongoing
+    head.distribution = 0  # your organisation only, until the sharer decides otherwise
+    head.date = date.today()
+    for t in plan.tags:
+        head.add_tag(t)
+    event: dict[str, Any] = json.loads(head.to_json())
+    event["Attribute"] = [_attribute(a) for a in plan.attributes]
+    event["Object"] = [_file_object(f) for f in plan.files]
+    return {k: v for k, v in event.items() if v != []}  # as pymisp: an empty list is left out
+
+
+def build_event(results: list[ScanResult], tlp: str = "amber") -> MISPEvent:
+    """The event as a :class:`MISPEvent` (for callers who want pymisp's API; slow on large events)."""
+    event = MISPEvent()
+    event.load(event_dict(results, tlp))
     return event
 
 
 def write_misp(results: list[ScanResult], dest: Path, tlp: str = "amber") -> int:
-    event = build_event(results, tlp)
+    event = event_dict(results, tlp)
     try:
-        text = event.to_json(indent=2)
+        text = orjson.dumps(event, option=orjson.OPT_INDENT_2).decode()
     except TypeError:  # orjson refuses lone surrogates (bytes of a non-UTF-8 file name): keep them as \udcNN
-        from pymisp.abstract import pymisp_json_default
-
-        text = json.dumps(event, default=pymisp_json_default, indent=2, ensure_ascii=False)
+        text = json.dumps(event, indent=2, ensure_ascii=False)
     outputs.write_text(dest, surrogates_as_escapes(text) + "\n")
-    return len(event.attributes) + len(event.objects)
+    return len(event.get("Attribute", [])) + len(event.get("Object", []))
