@@ -16,6 +16,7 @@ name the victim and stay out.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import uuid
@@ -54,8 +55,20 @@ def tlp_marking(level: str) -> stix2.MarkingDefinition:
     )
 
 
+_NS_BYTES = _NS.bytes
+#: Bits of a 128-bit UUID: the version nibble and the variant bits (RFC 9562 §5.5).
+_VERSION_MASK, _VERSION_5 = 0xF000 << 64, 0x5000 << 64
+_VARIANT_MASK, _VARIANT_RFC = 0xC000 << 48, 0x8000 << 48
+
+
 def _id(kind: str, *parts: str) -> str:
-    return f"{kind}--{uuid.uuid5(_NS, '|'.join(parts))}"
+    """``kind--uuid5(_NS, parts joined by |)``, computed without :class:`uuid.UUID` (a third of the
+    bundle's time on 16,000 web shells). A lone surrogate (a non-UTF-8 file name) is hashed as its
+    code point, where :func:`uuid.uuid5` would raise."""
+    digest = hashlib.sha1(_NS_BYTES + "|".join(parts).encode("utf-8", "surrogatepass")).digest()
+    x = int.from_bytes(digest[:16]) & ~_VERSION_MASK & ~_VARIANT_MASK | _VERSION_5 | _VARIANT_RFC
+    h = f"{x:032x}"
+    return f"{kind}--{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def quote(value: str) -> str:
