@@ -178,7 +178,10 @@ def _read_log(f: LocatedFile, params: LogParams, hashed: bool) -> FileOutcome:
     if stats.bare_cr:
         cov.notes.append(f"CR-only line ends, read with CR, LF and CRLF as line ends: {display}")
     skipped = damage_notes(display, fm.family, stats, dec)
-    if stats.first is None and not stats.candidates and (stats.damage_bytes or dec.problems()):
+    # nothing dated, nothing a rule could look at, and damage, or lines without any field header: a
+    # few junk bytes under a log's name (a '.log.gz' that is no gzip) are not an empty log
+    if stats.first is None and not stats.candidates and (
+            stats.damage_bytes or dec.problems() or (stats.lines and not stats.names)):
         zeros = stats.damage and all(d[2] == "NUL-filled" for d in stats.damage)
         what = "zero-filled (corrupt)" if zeros else "binary or damaged"
         skipped = [SkippedFile(display, f"{fm.family} log is {what}: no log line could be read"
