@@ -9,6 +9,7 @@ in aspnet_client) and times ``extriage report`` end to end (load + every format)
 
     .venv/bin/python bench/report/bench_report.py --findings 10000 100000 [--browser]
     .venv/bin/python bench/report/bench_report.py --distinct --findings 16000
+    .venv/bin/python bench/report/bench_report.py --distinct --findings 4000 16000 --compare /tmp/old/src
 """
 
 from __future__ import annotations
@@ -39,9 +40,11 @@ def main() -> None:
     ap.add_argument("--findings", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--browser", action="store_true")
     ap.add_argument("--distinct", action="store_true")
+    ap.add_argument("--compare", type=Path, help="with --distinct: also time the source tree at this path (e.g. an older "
+                    "commit's src/ from `git archive`), in the same run")
     args = ap.parse_args()
     if args.distinct:
-        distinct(args.findings)
+        distinct(args.findings, args.compare)
         return
     out = Path(tempfile.mkdtemp(prefix="bench-report-", dir=REPO / "bench" / "out" if (REPO / "bench" / "out").exists() else None))
     try:
@@ -105,30 +108,42 @@ def distinct_result(n: int):  # type: ignore[no-untyped-def]
     return r
 
 
-def distinct(sizes: list[int]) -> None:
-    import resource
+def _report_run(src: Path, out: Path, code: Path | None) -> tuple[float, float]:
+    """``extriage report`` in a child process: (seconds, peak RSS in MB) of that child alone."""
+    import os
     import subprocess
 
+    env = dict(os.environ)
+    if code is not None:  # an older copy of the source tree, ahead of the installed one
+        env["PYTHONPATH"] = str(code)
+    t = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "extriage", "report", str(src), "-o", str(out)],
+                             stdout=subprocess.DEVNULL, env=env)
+    _, status, usage = os.wait4(child.pid, 0)
+    took = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"extriage report failed on {src}")
+    return took, usage.ru_maxrss / 1024
+
+
+def distinct(sizes: list[int], compare: Path | None = None) -> None:
     from extriage.outputs import json_bytes
 
-    print(f"{'findings':>9} {'json ref s':>10} {'report s':>9} {'per 10k s':>9} {'report÷json':>11} {'peak RSS MB':>11}")
+    print(f"{'findings':>9} {'code':>5} {'json ref s':>10} {'report s':>9} {'per 10k s':>9} {'report÷json':>11} {'peak RSS MB':>11}")
     work = Path(tempfile.mkdtemp(prefix="bench-report-"))
     try:
         for n in sizes:
             result = distinct_result(n)
             src = work / f"r{n}.json"
             src.write_bytes(json_bytes(result.to_dict()))
-            ref = timed(lambda r=result: json.dumps(r.to_dict()))  # type: ignore[misc]
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "extriage", "report", str(src), "-o", str(work / f"out{n}")],
-                           check=True, stdout=subprocess.DEVNULL)
-            took = time.perf_counter() - t
-            peak = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
-            print(f"{n:>9} {ref:>10.2f} {took:>9.2f} {took * 10_000 / n:>9.2f} {took / ref:>11.1f} {peak:>11.0f}")
+            runs: list[tuple[str, Path | None]] = [("old", compare)] if compare else []
+            for label, code in [*runs, ("new", None)]:
+                ref = timed(lambda r=result: json.dumps(r.to_dict()))  # type: ignore[misc]
+                took, peak = _report_run(src, work / f"out{n}{label}", code)
+                print(f"{n:>9} {label:>5} {ref:>10.2f} {took:>9.2f} {took * 10_000 / n:>9.2f} {took / ref:>11.1f} {peak:>11.0f}",
+                      flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
 
 if __name__ == "__main__":
     main()

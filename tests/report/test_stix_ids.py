@@ -33,3 +33,22 @@ def test_non_utf8_file_name_gets_a_stable_id_and_a_valid_bundle(tmp_path: Path) 
         ids.append(sorted(o["id"] for o in bundle["objects"] if o["type"] == "indicator"))
         assert any("\\udce9.aspx" in o.get("pattern", "") or "\udce9.aspx" in o.get("pattern", "") for o in bundle["objects"])
     assert ids[0] == ids[1]
+
+
+def test_timestamps_are_rfc3339_with_four_digit_years() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    assert stix._stamp(datetime(1, 1, 1, tzinfo=UTC)) == "0001-01-01T00:00:00.000Z"  # strftime wrote "1-01-01"
+    assert stix._stamp(datetime(2021, 3, 2, 5, 0, 1, 999999)) == "2021-03-02T05:00:01.999Z"
+    assert stix._stamp(datetime(2021, 3, 2, 5, tzinfo=timezone(timedelta(hours=5)))) == "2021-03-02T00:00:00.000Z"
+
+
+def test_indicator_context_follows_late_additions() -> None:
+    from extriage.report.indicators import IndicatorRow
+
+    row = IndicatorRow("ip", "203.0.113.77")
+    row.add("outcomes", "attempt")
+    row.add("servers", "exch01")
+    assert row.context().startswith("attempt on exch01")
+    row.add("outcomes", "success")
+    assert row.context().startswith("attempt, success on exch01")

@@ -46,6 +46,7 @@ class IndicatorRow:
     role: Role = Role.ATTACKER
     _seen: set[tuple[str, str]] = field(default_factory=set, repr=False)  # O(1) de-duplication
     _carriers: list[Finding] = field(default_factory=list, repr=False)
+    _context: str | None = field(default=None, repr=False)  # every sharing format asks for it
 
     @property
     def actionable(self) -> bool:
@@ -60,8 +61,14 @@ class IndicatorRow:
             self._seen.add((what, value))
             target: list[str] = getattr(self, what)
             target.append(value)
+            self._context = None
 
     def context(self) -> str:
+        if self._context is None:
+            self._context = self._make_context()
+        return self._context
+
+    def _make_context(self) -> str:
         parts = [f"{', '.join(self.outcomes)} on {', '.join(self.servers)}"]
         parts.append("; ".join(self.titles[:5]) + (f" (+{len(self.titles) - 5} more)" if len(self.titles) > 5 else ""))
         if self.cves:

