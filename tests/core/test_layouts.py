@@ -57,3 +57,26 @@ def test_walker_never_fails_and_counts_lines(data: bytes, family: str) -> None:
     assert stats.lines == expected
     numbers = [c.lineno for c in items[:-1] if isinstance(c, Candidate)]
     assert numbers == sorted(set(numbers)) and all(1 <= n <= expected for n in numbers)
+
+
+def test_many_configured_iis_sites_index_the_files_once(tmp_path: Path, monkeypatch: object) -> None:
+    """A config naming hundreds of sites whose folders are missing looks each one up in one index of the
+    files (built once), not by rescanning every file per site; a folder found by its tail still counts."""
+    import pytest
+
+    from extriage.scan.stages import logs as logs_stage
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    sites = "".join(
+        f'<site name="s{i}" id="{i}"><logFile directory="E:\\Logs{i}" /></site>' for i in range(1, 301)
+    )
+    cfg = f'<?xml version="1.0"?><configuration><system.applicationHost><sites>{sites}</sites></system.applicationHost></configuration>'
+    write(tmp_path, "C/Windows/System32/inetsrv/config/applicationHost.config", cfg.encode())
+    write(tmp_path, "copied/Logs7/W3SVC7/u_ex210305.log", IIS_HEADER + IIS_SHELL + "\n")
+    calls = []
+    real = logs_stage._keys_by_folder_name
+    monkeypatch.setattr(logs_stage, "_keys_by_folder_name", lambda ctx: calls.append(1) or real(ctx))
+    result = run_scan(str(tmp_path), ScanOptions(jobs=1), stages=core_stages())
+    present = {d["id"]: d["present"] for d in result.extras["logs"]["iis_log_directories"]}
+    assert len(present) == 300 and calls == [1]
+    assert present["7"] is True and present["8"] is False

@@ -397,6 +397,16 @@ def _check_oab_writes(ctx: ScanContext, groups: dict[GroupKey, Group]) -> None:
                 e.fields["written_file_in_evidence"] = "yes" if any("still present" in n for n in notes) else "no"
 
 
+def _keys_by_folder_name(ctx: ScanContext) -> dict[str, list[str]]:
+    """Every file key (with a leading ``/``) under each folder name it lies in."""
+    index: dict[str, list[str]] = {}
+    for f in ctx.inventory.files:
+        key = "/" + f.key
+        for name in set(f.key.split("/")[:-1]):
+            index.setdefault(name, []).append(key)
+    return index
+
+
 def _check_iis_config(ctx: ScanContext) -> None:
     """IIS log folders named by applicationHost.config: warn when one holds no logs in the evidence."""
     try:
@@ -407,6 +417,7 @@ def _check_iis_config(ctx: ScanContext) -> None:
     expected: list[dict[str, Any]] = []
     front: set[str] = set()
     ctx.shared["iis.front_end_sites"] = front
+    by_folder: dict[str, list[str]] | None = None
     for cf in configs:
         try:
             with read_artifact(cf.ref) as r:
@@ -426,7 +437,10 @@ def _check_iis_config(ctx: ScanContext) -> None:
             have = any(True for _ in ctx.inventory.under(folder))
             if not have:  # the drive cannot be told in a plain folder or an unknown layout: match the tail
                 tail = folder.split(":", 1)[-1].strip("/") + "/"
-                have = any(("/" + f.key).find("/" + tail) >= 0 for f in ctx.inventory.files)
+                if by_folder is None:  # built once: a config with many sites must not rescan every file per site
+                    by_folder = _keys_by_folder_name(ctx)
+                last = tail.rstrip("/").rsplit("/", 1)[-1]
+                have = any(k.find("/" + tail) >= 0 for k in by_folder.get(last, ()))
             expected.append({"site": site.name, "id": site.id, "log_directory": site.log_directory + f"\\W3SVC{site.id}",
                              "present": have})
             if not have and ctx.inventory.layout.removeprefix("zip:") in ("drive", "kape", "velociraptor"):
