@@ -480,7 +480,7 @@ def test_output_fifo_without_a_reader_is_not_waited_on(tmp_path: Path) -> None:
     case.mkdir()
     (case / "notes.txt").write_text("stray\n")
     os.mkfifo(tmp_path / "r.json")
-    r = run("scan", case, "-q", "-j", "1", "--json", tmp_path / "r.json", timeout=12)
+    r = run("scan", case, "-q", "-j", "1", "--json", tmp_path / "r.json", timeout=8)
     assert r.rc in (2, 3), r.tail()
 
 
