@@ -17,12 +17,14 @@ folder of ours belongs is replaced by a real folder, never followed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import json
 import os
 import re
 import secrets
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Literal, overload
@@ -70,11 +72,11 @@ def _open_output(dest: Path, mode: str, encoding: str, newline: str | None) -> I
     if dest.is_dir() and not dest.is_symlink():
         raise IsADirectoryError(21, "Is a directory", str(dest))
     if _is_stream(dest):  # /dev/stdout, /dev/null, a named pipe to another tool: write to it, never rename over it
-        stream: IO[str] | IO[bytes]
-        if mode == "wb":
-            stream = open(dest, "wb")
-        else:
-            stream = open(dest, "w", encoding=encoding, errors=VISIBLE_ERRORS, newline=newline)
+        raw_stream = os.fdopen(_open_stream(dest), "wb")
+        stream: IO[str] | IO[bytes] = (
+            raw_stream if mode == "wb"
+            else io.TextIOWrapper(raw_stream, encoding=encoding, errors=VISIBLE_ERRORS, newline=newline)
+        )
         with stream:
             yield stream
         return
@@ -91,6 +93,32 @@ def _open_output(dest: Path, mode: str, encoding: str, newline: str | None) -> I
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+#: Seconds to wait for a reader to open a named pipe given as an output (a reader started at the same
+#: time as the command may come a moment later); after that the pipe is an error, never a hang.
+PIPE_READER_WAIT = 5.0
+
+
+def _open_stream(dest: Path) -> int:
+    """Open a device or named pipe for writing without waiting for ever on a reader that may never
+    come: a pipe nobody opens within :data:`PIPE_READER_WAIT` is an error (ENXIO), said in one
+    sentence. Writes then block as usual while the reader catches up."""
+    deadline = time.monotonic() + PIPE_READER_WAIT
+    while True:
+        try:
+            fd = os.open(dest, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0))
+            break
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:
+                raise
+            if time.monotonic() >= deadline:
+                raise OSError(errno.ENXIO, f"nothing read this named pipe within {PIPE_READER_WAIT:g} s "
+                                           "(start the reader first)", str(dest)) from None
+            time.sleep(0.05)
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    return fd
 
 
 def _is_stream(dest: Path) -> bool:
