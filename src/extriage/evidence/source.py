@@ -83,7 +83,7 @@ class ArtifactRef:
     #: each copy is read), and which copy of its name this is (0 = the first).
     index: int = -1
     copy: int = 0
-    #: "FIFO (named pipe)", "device", "socket" for a non-regular file (never read), else "".
+    #: "FIFO (named pipe)", "character device", "socket" for a non-regular file (never read), else "".
     special: str = ""
 
     @property
@@ -179,8 +179,10 @@ def special_kind(mode: int) -> str:
         return "FIFO (named pipe)"
     if stat.S_ISSOCK(mode):
         return "socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "device"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
     if stat.S_ISDIR(mode):
         return "folder"
     return "special file"

@@ -9,27 +9,15 @@ through :func:`extriage.cli.common.escape` (no Rich markup, no terminal control 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from rich.console import Console
 
 from extriage.cli.common import escape
-from extriage.findings import Outcome, ScanResult, Verdict
+from extriage.detections.verdict import load_waves
+from extriage.findings import Outcome, ScanResult
+from extriage.report.terminal import VERDICT_STYLE
 
-_VERDICT_STYLE = {
-    Verdict.COMPROMISED: "bold white on red",
-    Verdict.ATTEMPTED: "bold black on yellow",
-    Verdict.NO_EVIDENCE: "bold white on green",
-    Verdict.INCONCLUSIVE: "bold white on magenta",
-    Verdict.ERROR: "bold white on magenta",
-}
-_WAVE_TITLES = {
-    "proxylogon": "ProxyLogon",
-    "proxyshell": "ProxyShell",
-    "proxytoken": "ProxyToken",
-    "proxynotshell": "ProxyNotShell",
-    "post-exploitation": "post-exploitation",
-}
 _STORY_ORDER = {
     Outcome.SUCCESS: 0,
     Outcome.WEBSHELL: 0,
@@ -58,18 +46,20 @@ def _minute(ts: datetime | None) -> str:
 
 
 def _waves(result: ScanResult) -> str:
-    """``ProxyLogon compromised; ProxyShell no_evidence; …`` in the order the waves came."""
-    order = list(_WAVE_TITLES)
-    shown = [
-        f"{_WAVE_TITLES[w]} {result.waves[w].value}"
-        for w in sorted(result.waves, key=lambda w: order.index(w) if w in order else 99)
-        if w in _WAVE_TITLES
-    ]
-    return "; ".join(shown)
+    """``ProxyLogon compromised; ProxyShell no_evidence; …`` in the order the waves came (titles and
+    periods from the wave registry; a wave without a period last)."""
+    known = load_waves()
+
+    def when(w: str) -> tuple[date, str]:
+        window = known[w].window if w in known else None
+        return (window[0] if window else date.max, w)
+
+    return "; ".join(f"{known[w].title if w in known else w} {result.waves[w].value}"
+                     for w in sorted(result.waves, key=when))
 
 
 def _verdict(result: ScanResult, console: Console) -> None:
-    style = _VERDICT_STYLE.get(result.verdict, "bold")
+    style = VERDICT_STYLE.get(result.verdict, "bold")
     console.print(f"[{style}] VERDICT: {result.verdict.value.upper()} [/]")
     # printed as a paragraph of its own, so Rich wraps it at words at any width
     console.print(escape(cut_at_word(result.verdict_reason, REASON_WIDTH)))
@@ -130,7 +120,7 @@ def render_brief(result: ScanResult, console: Console, details: str = "") -> Non
             f"Not read (or not completely): {n} file{'s' if n != 1 else ''}, listed with why in the report."
         )
     console.rule("Recap")
-    style = _VERDICT_STYLE.get(result.verdict, "bold")
+    style = VERDICT_STYLE.get(result.verdict, "bold")
     first_sentence = cut_at_word(result.verdict_reason.split(". ", 1)[0].rstrip(".") + ".", 300)
     console.print(f"[{style}] {result.verdict.value.upper()} [/] {escape(first_sentence)}")
     waves = _waves(result)

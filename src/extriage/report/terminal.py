@@ -13,7 +13,7 @@ from rich.table import Table
 from extriage.cli.common import escape
 from extriage.findings import Finding, Outcome, ScanResult, Verdict, iso
 
-_VERDICT_STYLE = {
+VERDICT_STYLE = {
     Verdict.COMPROMISED: "bold white on red",
     Verdict.ATTEMPTED: "bold black on yellow",
     Verdict.NO_EVIDENCE: "bold white on green",
@@ -53,7 +53,7 @@ def _t(ts: object) -> str:
 
 
 def render_scan(result: ScanResult, console: Console, evidence_lines: int = EVIDENCE_LINES) -> None:
-    style = _VERDICT_STYLE.get(result.verdict, "bold")
+    style = VERDICT_STYLE.get(result.verdict, "bold")
     # the reason whole (cut at a word only past brief.REASON_WIDTH): a reason cut mid-word at 400 characters
     # lost its end on every terminal ("…before relyin …", issue 13)
     from extriage.report.brief import REASON_WIDTH, cut_at_word

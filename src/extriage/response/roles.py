@@ -52,16 +52,23 @@ ROLE_NOTE = {
 }
 
 
-@functools.lru_cache(maxsize=1 << 16)  # called per indicator by every export; ipaddress parsing dominated
-def is_internal_address(value: str) -> bool:
-    """Internal, loopback, link-local, unspecified or an ``internal-ip-N`` redaction token."""
+def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | bool:
+    """``True`` for a redaction token or ``localhost``, the parsed address, or ``False`` for no address."""
     text = value.strip().strip("[]")
     if _REDACTED_IP.fullmatch(text) or text.lower() == "localhost":
         return True
     try:
-        ip = ipaddress.ip_address(text)
+        return ipaddress.ip_address(text)
     except ValueError:
         return False
+
+
+@functools.lru_cache(maxsize=1 << 16)  # called per indicator by every export; ipaddress parsing dominated
+def is_internal_address(value: str) -> bool:
+    """Internal, loopback, link-local, unspecified or an ``internal-ip-N`` redaction token."""
+    ip = _address(value)
+    if isinstance(ip, bool):
+        return ip
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     if ip.is_unspecified or ip.is_loopback:
@@ -71,13 +78,9 @@ def is_internal_address(value: str) -> bool:
 
 def is_self_address(value: str) -> bool:
     """Loopback, unspecified or a redaction token: never an address anyone could act on, even inside."""
-    text = value.strip().strip("[]")
-    if _REDACTED_IP.fullmatch(text) or text.lower() == "localhost":
-        return True
-    try:
-        ip = ipaddress.ip_address(text)
-    except ValueError:
-        return False
+    ip = _address(value)
+    if isinstance(ip, bool):
+        return ip
     return ip.is_loopback or ip.is_unspecified
 
 
