@@ -284,11 +284,13 @@ def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
         period = "; no log line carried a time" if lines else "; no log lines were read, only files"
     read = (f"{lines:,} lines/records of {', '.join(sorted(fams))}{period}" if fams
             else "nothing was read")
+    # "nothing found in 1,200 lines of iis…" / "nothing else was read" (never "nothing found in nothing")
+    found_in = f"nothing found in {read}" if fams else "nothing else was read"
     failed = sorted(result.extras.get("stage_errors", {}))
     if failed:
         return Verdict.INCONCLUSIVE, (
             f"Could not decide; INCOMPLETE: the {', '.join(failed)} stage{'s' if len(failed) > 1 else ''} failed, so "
-            f"its checks are missing and the silence is not an all-clear; nothing found in {read}.")
+            f"its checks are missing and the silence is not an all-clear; {found_in}.")
     bad = unreadable_evidence(result.coverage)
     if bad:
         first_bad = bad[0]
@@ -296,7 +298,7 @@ def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
         return Verdict.INCONCLUSIVE, (
             f"Could not decide: {len(bad):,} evidence file{'s' if len(bad) != 1 else ''} present could not be read "
             f"({first_bad.path}: {first_bad.reason}{more}; see the files not read), so what they hold was not "
-            f"checked; nothing found in {read}. Collect readable copies of those files (or mount and scan "
+            f"checked; {found_in}. Collect readable copies of those files (or mount and scan "
             "what they contain) and scan again.")
     windowed = {wid: a for wid, a in assessed.items() if a.get("window")}
     covered = [wid for wid, a in windowed.items() if a["sources"]]
