@@ -3,25 +3,19 @@
 Such a path may be anything: a FIFO (opening it for reading blocks until a writer comes, forever),
 ``/dev/zero`` or ``/dev/urandom`` (endless), a socket, a folder, a huge file. The file is opened
 without blocking and checked *after* opening (so a swap between a check and the open cannot slip
-through), only a regular file is read, and never more than a bound.
+through), only a regular file is read (:func:`extriage.evidence.source.open_regular_fd`), and never more
+than a bound.
 """
 
 from __future__ import annotations
 
 import os
-import stat
 
-from extriage.evidence.source import special_kind
-
-_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+from extriage.evidence.source import NotRegularFileError, open_regular_fd
 
 
 class UserFileError(ValueError):
     """The file cannot be used; the message is one sentence naming it."""
-
-
-def _kind(mode: int) -> str:
-    return f"a {special_kind(mode) or 'regular file'}"
 
 
 def read_bounded(path: str | os.PathLike[str], limit: int, what: str = "file") -> bytes:
@@ -29,17 +23,17 @@ def read_bounded(path: str | os.PathLike[str], limit: int, what: str = "file") -
     :class:`UserFileError` (missing, unreadable, not a regular file, larger than ``limit``)."""
     name = os.fsdecode(path)
     try:
-        fd = os.open(path, _FLAGS)
+        fd = open_regular_fd(path)
     except FileNotFoundError:
         raise UserFileError(f"{name} does not exist.") from None
     except IsADirectoryError:
         raise UserFileError(f"{name} is a folder, not a {what}.") from None
+    except NotRegularFileError as exc:
+        raise UserFileError(f"{name} is a {exc.kind}, not a {what}; give a regular file.") from None
     except OSError as exc:
         raise UserFileError(f"{name} cannot be read: {exc.strerror or exc}.") from None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UserFileError(f"{name} is {_kind(st.st_mode)}, not a {what}; give a regular file.")
         if st.st_size > limit:
             raise UserFileError(f"{name} is too large to be a {what} ({st.st_size:,} bytes; at most {limit:,}).")
         chunks: list[bytes] = []

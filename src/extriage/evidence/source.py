@@ -456,23 +456,37 @@ def open_zip(source: str | BinaryIO) -> zipfile.ZipFile:
         raise
 
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_NOCTTY", 0))
 
 
-def safe_open(path: str) -> BinaryIO:
-    """Open a regular file read-only, checked after opening: ``O_NONBLOCK`` keeps a FIFO (even one
-    swapped in after the listing) from blocking the open, and ``fstat`` on the opened descriptor
-    refuses anything that is not a regular file."""
+class NotRegularFileError(OSError):
+    """The path opened, but is no regular file: ``kind`` says what it is (a FIFO, a device...)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(errno.EINVAL, f"not a regular file but a {kind}; not read")
+        self.kind = kind
+
+
+def open_regular_fd(path: str | os.PathLike[str]) -> int:
+    """A read-only descriptor of the regular file ``path``, checked after opening: ``O_NONBLOCK``
+    keeps a FIFO (even one swapped in after a listing) from blocking the open, and ``fstat`` on the
+    opened descriptor refuses anything else (:class:`NotRegularFileError`). The one place evidence
+    files and files named on the command line are opened."""
     fd = os.open(path, _OPEN_FLAGS)
     try:
-        st = os.fstat(fd)
-        kind = special_kind(st.st_mode)
+        kind = special_kind(os.fstat(fd).st_mode)
         if kind:
-            raise OSError(errno.EINVAL, f"not a regular file but a {kind}; not read")
-        return os.fdopen(fd, "rb")
+            raise NotRegularFileError(kind)
+        return fd
     except BaseException:
         os.close(fd)
         raise
+
+
+def safe_open(path: str) -> BinaryIO:
+    """:func:`open_regular_fd` as a binary file object."""
+    return os.fdopen(open_regular_fd(path), "rb")
 
 
 #: Open zip archives of this process, by (pid, path, nesting): parsing a large central directory

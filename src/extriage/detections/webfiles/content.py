@@ -11,7 +11,6 @@ shell rules: their exploit strings are the log stage's business.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import os
 import re
@@ -27,7 +26,7 @@ from extriage.detections.webfiles.knowledge import known_bad, location_rules
 from extriage.detections.webfiles.paths import PathMatcher
 from extriage.detections.webfiles.rules import load_serialized
 from extriage.evidence.locate import LocatedFile
-from extriage.evidence.source import ArtifactRef, open_artifact, special_kind
+from extriage.evidence.source import ArtifactRef, open_artifact, open_regular_fd
 from extriage.findings import SkippedFile
 from extriage.scan.context import FileOutcome
 
@@ -224,9 +223,6 @@ def display(f: LocatedFile) -> str:
     return f.display()
 
 
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
-
-
 class _FdReader:
     """Unbuffered read-only file on a raw descriptor: cheaper than ``open()`` for tens of thousands of
     small files (no FileIO/BufferedReader objects), same ``read(n)`` contract."""
@@ -234,13 +230,8 @@ class _FdReader:
     __slots__ = ("fd",)
 
     def __init__(self, path: str) -> None:
-        self.fd = os.open(path, _OPEN_FLAGS)
-        # checked after opening: a FIFO or device swapped in after the listing is refused, not read
-        # as an empty file (area "evidence", see evidence.source.safe_open)
-        kind = special_kind(os.fstat(self.fd).st_mode)
-        if kind:
-            os.close(self.fd)
-            raise OSError(errno.EINVAL, f"not a regular file but a {kind}; not read")
+        # a FIFO or device swapped in after the listing is refused after opening, not read as empty
+        self.fd = open_regular_fd(path)
 
     def read(self, n: int = -1) -> bytes:
         if n < 0:
