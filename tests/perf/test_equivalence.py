@@ -171,7 +171,7 @@ def test_presearch_finds_literal_across_read_boundary(tmp_path: Path, monkeypatc
     spec = SourceSpec("dir", str(tmp_path))
     f = LocatedFile(ArtifactRef(spec, "u_ex210303.log", len(data)), "C:\\inetpub\\logs\\LogFiles\\W3SVC1\\u_ex210303.log",
                     "c:/inetpub/logs/logfiles/w3svc1/u_ex210303.log")
-    params = logs.LogParams(pivot_literals=("shellx.aspx",), pivot_urls=("/aspnet_client/shellx.aspx",),
+    params = logs.LogParams(pivot_literals=("shellx.aspx",), pivot_urls=frozenset({"/aspnet_client/shellx.aspx"}),
                             only_families=("iis", "httpproxy"))
     seam = data.index(b"shellx.aspx") + 4  # the literal is cut in two by every read
     monkeypatch.setattr(rawsearch, "CHUNK", seam)
@@ -180,7 +180,7 @@ def test_presearch_finds_literal_across_read_boundary(tmp_path: Path, monkeypatc
     assert [h["line"] for h in hits] == [data.count(b"\n")]
     assert hits[0]["fields"]["c-ip"] == "203.0.113.9"
     # and a file without the literal is answered without a walk (no hash, no hits)
-    params_none = logs.LogParams(pivot_literals=("nothere.aspx",), pivot_urls=("/nothere.aspx",),
+    params_none = logs.LogParams(pivot_literals=("nothere.aspx",), pivot_urls=frozenset({"/nothere.aspx"}),
                                  only_families=("iis", "httpproxy"))
     quiet = logs.pivot_log_file(f, params_none)
     assert quiet.data["pivot_hits"] == [] and quiet.sha256 is None

@@ -26,8 +26,6 @@ MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x28\xb5\x2f\xfd", "zstd"),
 )
-#: File name endings of compressed logs (stripped before a log is placed by its path).
-COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zstd")
 #: Compressed layers unwrapped at most (a gzip inside a gzip is still read; deeper is refused).
 MAX_LAYERS = 3
 #: Decompressed output beyond this many times the compressed input (and past 16 MB) is a bomb.

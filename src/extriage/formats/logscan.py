@@ -491,14 +491,19 @@ def _split_damaged(raw: bytes, family: str, names: list[str]) -> list[bytes] | N
     return out
 
 
+def _mask(hits: list[tuple[int, int, int]]) -> int:
+    """The patterns that hit a line, as one mask (the union of its hits' masks)."""
+    mask = 0
+    for _, _, m in hits:
+        mask |= m
+    return mask
+
+
 def _parts_with_hits(parts: list[bytes], prefilter: Prefilter) -> Iterator[tuple[bytes, int]]:
     for part in parts:
         hits = prefilter.line_hits(part)
         if hits:
-            mask = 0
-            for _, _, m in hits:
-                mask |= m
-            yield part, mask
+            yield part, _mask(hits)
 
 
 def _records_in_long_line(piece: LongPiece, family: str, names: list[str], prefilter: Prefilter,
@@ -533,10 +538,7 @@ def _records_in_long_line(piece: LongPiece, family: str, names: list[str], prefi
         hits = prefilter.line_hits(record)
         if not hits:
             continue
-        mask = 0
-        for _, _, m in hits:
-            mask |= m
-        yield Candidate(a, record[:MAX_LINE], names, hits=mask)
+        yield Candidate(a, record[:MAX_LINE], names, hits=_mask(hits))
 
 
 def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool = True,
@@ -577,9 +579,7 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
                 continue
             head_hits = prefilter.line_hits(region)
             if head_hits:
-                mask = 0
-                for _, _, m in head_hits:
-                    mask |= m
+                mask = _mask(head_hits)
                 st.candidates += 1
                 parts = _split_damaged(region, family, names)
                 if parts is None:

@@ -143,9 +143,9 @@ def _pivot(ctx: ScanContext) -> None:
     # deleted). Digits-only literals are the slow part of the raw search (BENCHMARKS.md, core).
     iis_days = _iis_days(ctx)
     spans = ctx.shared.get("logs.spans", {})
-    full = LogParams(pivot_literals=tuple(sorted(names | ips)), pivot_urls=tuple(sorted(urls)),
-                     pivot_ips=tuple(sorted(ips)), only_families=("iis", "httpproxy"))
-    shells_only = LogParams(pivot_literals=tuple(sorted(names)), pivot_urls=tuple(sorted(urls)),
+    full = LogParams(pivot_literals=tuple(sorted(names | ips)), pivot_urls=frozenset(urls),
+                     pivot_ips=frozenset(ips), only_families=("iis", "httpproxy"))
+    shells_only = LogParams(pivot_literals=tuple(sorted(names)), pivot_urls=frozenset(urls),
                             only_families=("iis", "httpproxy"))
     groups: dict[LogParams, list[LocatedFile]] = {full: [], shells_only: []}
     for log in files:

@@ -60,8 +60,8 @@ class LogParams:
     extra_rule_dirs: tuple[str, ...] = ()
     # second pass (correlate stage): extra literals, and the pivot rules built from them
     pivot_literals: tuple[str, ...] = ()
-    pivot_urls: tuple[str, ...] = ()
-    pivot_ips: tuple[str, ...] = ()
+    pivot_urls: frozenset[str] = frozenset()  # looked up per candidate line: thousands of shell URLs
+    pivot_ips: frozenset[str] = frozenset()
     only_families: tuple[str, ...] = ()
 
 
@@ -229,20 +229,6 @@ def damage_notes(display: str, family: str, stats: WalkStats, dec: Decoded) -> l
     return out
 
 
-_PIVOT_SETS: dict[int, tuple[LogParams, frozenset[str], frozenset[str]]] = {}
-
-
-def _pivot_sets(params: LogParams) -> tuple[frozenset[str], frozenset[str]]:
-    """The pivot URLs and addresses of ``params`` as sets, built once per params object (a lookup
-    per candidate line in a tuple of thousands of shell URLs made the pivot pass quadratic)."""
-    got = _PIVOT_SETS.get(id(params))
-    if got is None or got[0] is not params:
-        if len(_PIVOT_SETS) > 8:
-            _PIVOT_SETS.clear()
-        got = _PIVOT_SETS[id(params)] = (params, frozenset(params.pivot_urls), frozenset(params.pivot_ips))
-    return got[1], got[2]
-
-
 def pivot_prefilter(params: LogParams) -> Prefilter:
     """The prefilter of the second (pivot) pass: the attacker addresses and web shell names."""
     return _prefilter(params.engine, params.pivot_literals, ())
@@ -267,8 +253,7 @@ def _evaluate(cand: Candidate, fm: FamilyMatch, folder_proto: str, rules: list[L
     if params.pivot_literals:
         stem = (fields.get("cs-uri-stem") or "").lower()
         ip = fields.get("c-ip") or ""
-        urls, ips = _pivot_sets(params)
-        if stem in urls or ip in ips:
+        if stem in params.pivot_urls or ip in params.pivot_ips:
             pivot_hits.append({"source": display, "line": cand.lineno, "raw": text, "ts": ts, "family": fm.family,
                                "fields": {k: v for k, v in fields.items() if v and not k.startswith("_")}})
         return
