@@ -71,7 +71,7 @@ def test_repeated_data_files_are_parsed_once() -> None:
     from extriage.detections.webfiles.knowledge import location_rules
     from extriage.formats.event_record import layouts
     from extriage.response.plan import step_definitions
-    from extriage.scan.stages.events import exploitation_periods
+    from extriage.scan.stages.events.correlate_stage import exploitation_periods
 
     for loader in (default_rules, load_catalog, location_rules, layouts, step_definitions, exploitation_periods):
         assert loader() is loader(), loader.__name__

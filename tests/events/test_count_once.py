@@ -14,7 +14,7 @@ import pytest
 from extriage.detections.events import collect
 from extriage.formats.event_record import EventRecord
 from extriage.formats.evtx_file import EvtxStats, iter_evtx
-from extriage.scan.stages import events as stage
+from extriage.scan.stages.events import read_stage
 
 from .helpers import scan
 
@@ -121,14 +121,14 @@ def test_a_lone_file_keeps_no_identities(sample: Path, tmp_path: Path) -> None:
     folder.mkdir()
     shutil.copy(sample, folder / "Security.evtx")
     seen: list[bool] = []
-    real = stage.read_event_file
+    real = read_stage.read_event_file
 
     def spy(f: Any, params: Any) -> Any:
         seen.append(params.keep_ids)
         return real(f, params)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(stage, "read_event_file", spy)
+        mp.setattr(read_stage, "read_event_file", spy)
         scan(folder)
         assert seen == [False]
         shutil.copy(sample, folder / "Security-copy.evtx")

@@ -10,6 +10,7 @@ import pytest
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 from extriage.scan.stages import events as stage
+from extriage.scan.stages.events import read_stage
 
 
 def _lines(n: int) -> list[str]:
@@ -37,7 +38,7 @@ def test_split_equals_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     (tmp_path / "export.jsonl").write_text("\n".join(_lines(3000)) + "\n")
     whole, parts = _summary(tmp_path, jobs=1)
     assert parts == 1
-    monkeypatch.setattr(stage, "SPLIT_MIN", 1000)
+    monkeypatch.setattr(read_stage, "SPLIT_MIN", 1000)
     split, parts = _summary(tmp_path, jobs=2)
     assert parts == 2
     assert split == whole

@@ -242,7 +242,7 @@ def test_link_stage_joins_log_lines(full: tuple[Path, object]) -> None:
     from extriage.evidence.source import open_source
     from extriage.findings import ScanResult as SR
     from extriage.scan.context import ScanContext
-    from extriage.scan.pipeline import number_findings
+    from extriage.scan.numbering import number_findings
 
     spec = open_source(dest)
     ctx = ScanContext(build_inventory(spec, lambda p, w: None), SR(spec.root), ScanOptions(jobs=1))

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from extriage import __version__
 from extriage.evidence.locate import build_inventory
 from extriage.evidence.source import open_source
-from extriage.findings import Finding, ScanResult, SkippedFile, utc
+from extriage.findings import ScanResult, SkippedFile
 from extriage.scan.context import ProgressCallback, ScanContext, ScanOptions, Stage, start_workers
+from extriage.scan.numbering import number_findings
 from extriage.scan.registry import WORKER_MODULES, default_stages
 
 #: Stages with a phase below this read evidence and detect; findings get their ids after them, so
@@ -61,28 +62,6 @@ def run_scan(
     result.timeline.sort(key=lambda e: (e.timestamp, e.source, e.line or 0))
     result.finished = datetime.now(UTC)
     return result
-
-
-def number_findings(result: ScanResult) -> None:
-    """Sort findings by time then severity and give the ones without an id the next free ids."""
-    result.findings.sort(key=_finding_order)
-    used = {f.id for f in result.findings if f.id}
-    n = 0
-    for finding in result.findings:
-        if finding.id:
-            continue
-        while True:
-            n += 1
-            candidate = f"F{n:04d}"
-            if candidate not in used:
-                break
-        finding.id = candidate
-        used.add(candidate)
-
-
-def _finding_order(f: Finding) -> tuple[datetime, int, str]:
-    ts = utc(f.first_seen) or datetime.max.replace(tzinfo=UTC)
-    return (ts, -int(f.severity), f.rule_id)
 
 
 def _install_display(installs: list[str], files: list) -> str:  # type: ignore[type-arg]

@@ -31,7 +31,7 @@ from extriage.findings import (
 )
 from extriage.formats.sniff import family_from_path, strip_compressed
 from extriage.scan.context import ScanContext
-from extriage.scan.pipeline import number_findings
+from extriage.scan.numbering import number_findings
 from extriage.scan.stages.logs import (
     SUCCESS_OUTCOMES,
     LogParams,
