@@ -1,0 +1,1 @@
+"""Migration scripts, one per schema version (``revision`` ids are ``0001``, ``0002``, …)."""
