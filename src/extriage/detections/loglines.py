@@ -15,6 +15,10 @@ from datetime import datetime
 from extriage.detections.logrules import Classification, LogRule
 from extriage.detections.rulefinding import finding_from_rule
 from extriage.findings import EvidenceLine, Finding, Indicators, TimelineEvent
+from extriage.formats.families import FAMILIES as LOG_FAMILIES
+
+#: Families whose lines are web requests (timeline rows of kind "request").
+_WEB_REQUESTS = frozenset(f.id for f in LOG_FAMILIES.values() if f.web_requests)
 
 MAX_EVIDENCE = 20
 MAX_EVENTS = 500
@@ -85,7 +89,7 @@ class HitCollector:
             summary = render_summary(rule.timeline, fields, case.title)
             ips = rule.indicators.get("client_ips", [])
             group.events.append(TimelineEvent(
-                timestamp=ts, source=source, line=lineno, kind="request" if family in ("iis", "httpproxy") else "log",
+                timestamp=ts, source=source, line=lineno, kind="request" if family in _WEB_REQUESTS else "log",
                 summary=f"[{case.title}] {summary}", client_ip=client_ip(fields.get(ips[0], "")) if ips else "", raw=cap_raw(raw),
             ))
 

@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 
 from extriage.findings import Confidence, Outcome, Severity
+from extriage.formats.families import FAMILIES as LOG_FAMILIES
+from extriage.formats.families import FAMILY_IDS
 
 #: libyaml's C safe loader when present (about 10x faster), else the pure-Python safe loader.
 YAML_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -30,15 +32,10 @@ OPERATORS = ("equals", "contains", "startswith", "endswith", "like", "re")
 #: ``list``: the values are names of shared lists (``lists:`` in any rule file), expanded at load time.
 FLAGS = ("cased", "all", "list")
 WAVES = ("proxylogon", "proxyshell", "proxynotshell", "proxytoken", "post-exploitation", "other")
-FAMILIES = ("httpproxy", "iis", "ecp", "oabgen", "rps_http")
+#: The log families rules may name (declared by the format modules: extriage.formats.families).
+FAMILIES = FAMILY_IDS
 #: Sigma logsource for each family (report exporters use it; Exchange logs have no Sigma category).
-FAMILY_LOGSOURCE: dict[str, dict[str, str]] = {
-    "iis": {"category": "webserver", "product": "windows", "service": "iis"},
-    "httpproxy": {"product": "exchange", "service": "httpproxy"},
-    "ecp": {"product": "exchange", "service": "ecp-server"},
-    "oabgen": {"product": "exchange", "service": "oabgenerator"},
-    "rps_http": {"product": "exchange", "service": "rps-http"},
-}
+FAMILY_LOGSOURCE: dict[str, dict[str, str]] = {f.id: dict(f.logsource) for f in LOG_FAMILIES.values()}
 _RULE_KEYS = {
     "id", "title", "description", "family", "prefilter", "prefilter_regex", "prefilter_except", "match", "cases", "outcome",
     "severity", "confidence", "wave", "cves", "attack", "references", "indicators", "group_by",

@@ -7,7 +7,7 @@ window, where evidence was present but could not be read, or where a stage faile
 ``inconclusive`` with the reason and what to collect.
 
 Exploitation windows, the log families and event channels that can show each wave and what to
-collect are data (``detections/waves/*.yml``); later waves add their own file.
+collect are data (the wave registry, ``detections/waves/registry.yml``); later waves add an entry.
 """
 
 from __future__ import annotations
@@ -15,13 +15,12 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from importlib import resources
 from typing import Any
 
-import yaml
 
-from extriage.detections.logrules import YAML_SAFE_LOADER
+from extriage.detections.waves.registry import Registry, load_registry
 from extriage.findings import Coverage, Finding, Outcome, ScanResult, SkippedFile, Verdict, iso
+from extriage.formats.families import FAMILIES as LOG_FAMILIES
 
 #: Addresses that are the server talking to itself (SMB to \\\\127.0.0.1\\c$...), never "the attacker".
 _LOCAL_IPS = {"127.0.0.1", "::1", "localhost"}
@@ -40,13 +39,7 @@ NOT_EVIDENCE_REASONS = (
     "not read: no reader of this version",
 )
 #: Human names of the log families in coverage warnings.
-FAMILY_NAMES = {
-    "httpproxy": "HttpProxy",
-    "iis": "IIS W3C",
-    "ecp": "ECP server",
-    "oabgen": "OABGenerator",
-    "rps_http": "Rps_Http",
-}
+FAMILY_NAMES = {f.id: f.name for f in LOG_FAMILIES.values()}
 
 
 @dataclass(slots=True)
@@ -65,33 +58,28 @@ class WaveInfo:
 REVIEW_TAG = "needs-review"
 
 
-def parse_waves(docs: list[tuple[str, str]]) -> dict[str, WaveInfo]:
-    waves: dict[str, WaveInfo] = {}
-    for name, text in docs:
-        doc: Any = yaml.load(text, Loader=YAML_SAFE_LOADER)  # noqa: S506 - a *safe* loader (C or Python) or {}
-        for wid, raw in (doc.get("waves") or {}).items():
-            try:
-                window = None
-                if raw.get("window"):
-                    window = (_day(raw["window"]["start"]), _day(raw["window"]["end"]))
-                waves[str(wid)] = WaveInfo(str(wid), str(raw.get("title", wid)), [str(c) for c in raw.get("cves") or []],
-                                           window, [str(f) for f in raw.get("families") or []],
-                                           [str(c) for c in raw.get("channels") or []],
-                                           " ".join(str(raw.get("collect") or "").split()))
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                raise ValueError(f"{name}: wave {wid}: bad entry ({exc})") from None
-    return waves
+def waves_of(registry: Registry) -> dict[str, WaveInfo]:
+    """The coverage view of the registry's waves (every wave but the catch-all), in registry order."""
+    return {
+        w.id: WaveInfo(w.id, w.title, list(w.cves), (w.window.start, w.window.end) if w.window else None,
+                       list(w.families), list(w.channels), w.collect)
+        for w in registry.assessed()
+    }
 
 
 def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
-@functools.lru_cache(maxsize=1)
 def load_waves() -> dict[str, WaveInfo]:
-    base = resources.files("extriage.detections") / "waves"
-    return parse_waves([(e.name, e.read_text(encoding="utf-8")) for e in sorted(base.iterdir(), key=lambda e: e.name)
-                        if e.name.endswith((".yml", ".yaml"))])
+    """Exploitation windows, log families, event channels and what to collect per wave, from the wave
+    registry (``detections/waves/registry.yml`` plus ``EXTRIAGE_WAVES_DIR``)."""
+    return _load_waves(load_registry())
+
+
+@functools.lru_cache(maxsize=8)
+def _load_waves(registry: Registry) -> dict[str, WaveInfo]:
+    return waves_of(registry)
 
 
 def outcome_verdict(outcome: Outcome) -> Verdict:
@@ -130,9 +118,10 @@ def coverage_warnings(coverage: Coverage, waves: dict[str, WaveInfo],
             needed.setdefault(fam, []).append(w.title)
     for fam, titles in needed.items():
         if fam not in present and fam not in explained:
+            where = f" (collect {LOG_FAMILIES[fam].collect})" if fam in LOG_FAMILIES else ""
             warnings.append(
                 f"No {FAMILY_NAMES.get(fam, fam)} logs were found: what they would show ({', '.join(dict.fromkeys(titles))}) "
-                "was not checked."
+                f"was not checked{where}."
             )
     for w in waves.values():
         window = w.window

@@ -17,6 +17,9 @@ from extriage.findings import utc
 
 #: Names a field list must contain for a bare (un-prefixed) line to count as a header.
 _HEADER_HINTS = ("DateTime", "TimeStamp", "RequestId")
+#: Fields a row may carry besides its columns: the whole line when no column names are known, and
+#: the values past the last named column.
+SPECIAL_FIELDS = ("_raw", "_extra")
 _BAG_RE = re.compile(r"(?:^|;)(?:S|I32|I64|F|Dbl|B|Dt):([A-Za-z][A-Za-z0-9_.\[\]-]*)=")
 
 
@@ -37,6 +40,11 @@ def looks_like_bare_header(line: str) -> list[str] | None:
     if head not in _HEADER_HINTS:
         return None
     return [f.strip() for f in split_row(text)]
+
+
+def header_names(line: str) -> list[str] | None:
+    """The field names a header line declares: a ``#Fields:`` directive or a bare CSV header."""
+    return parse_fields_directive(line) or looks_like_bare_header(line)
 
 
 def split_row(line: str) -> list[str]:
@@ -81,3 +89,12 @@ def parse_timestamp(value: str) -> datetime | None:
         return utc(datetime.fromisoformat(v.replace("Z", "+00:00")))
     except ValueError:
         return None
+
+
+def row_timestamp(fields: dict[str, str], text: str) -> datetime | None:
+    """A row's time: its ``DateTime`` or ``TimeStamp`` column, else an ISO time as its first value."""
+    ts_name = "DateTime" if "DateTime" in fields else "TimeStamp" if "TimeStamp" in fields else ""
+    ts = parse_timestamp(fields.get(ts_name, "")) if ts_name else None
+    if ts is None:
+        ts = parse_timestamp(text.split(",", 1)[0])
+    return ts

@@ -21,7 +21,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from extriage.findings import utc
-from extriage.formats import exchange_csv, oabgen, w3c
+from extriage.formats import exchange_csv
+from extriage.formats.families import FAMILIES, syntax
 from extriage.formats.prefilter import Prefilter
 
 CHUNK = 4 * 1024 * 1024
@@ -96,17 +97,17 @@ def line_time(raw: Buffer, family: str, names: list[str] | None = None) -> datet
             return utc(datetime.fromisoformat(f"{m.group(1).decode()}T{m.group(2).decode()[:15]}"))
         except ValueError:
             return None
-    if family == "oabgen":
-        return oabgen.parse_timestamp(decode(raw))
-    if family == "iis" and names and "date" in names and "time" in names:
-        return w3c.parse_timestamp(w3c.row_to_fields(decode(raw), names))
+    kind = syntax(family)
+    if kind == "text":  # a time anywhere in the line's head
+        return FAMILIES[family].parse(decode(raw), [])[1]
+    if kind == "w3c" and names and "date" in names and "time" in names:
+        return FAMILIES[family].parse(decode(raw), names)[1]
     return None
 
 
 def _names_from_header(line: str, family: str) -> list[str] | None:
-    if family == "iis":
-        return w3c.parse_fields_directive(line)
-    return exchange_csv.parse_fields_directive(line) or exchange_csv.looks_like_bare_header(line)
+    fam = FAMILIES.get(family)
+    return fam.header_names(line) if fam is not None else exchange_csv.header_names(line)
 
 
 def _next_header(body: Buffer, pos: int, limit: int) -> int:
@@ -188,7 +189,7 @@ def _data_line_within(body: Buffer, lo: int, region: int, family: str) -> bool:
         if stripped.startswith(b"#") or not stripped.strip():
             off = end + 1
             continue
-        if family != "iis" and exchange_csv.looks_like_bare_header(decode(line)):
+        if syntax(family) != "w3c" and exchange_csv.looks_like_bare_header(decode(line)):
             off = end + 1
             continue
         return True
@@ -446,8 +447,8 @@ def _chunks(stream: Readable, st: WalkStats, primed: int = 0) -> Iterator[tuple[
 #: Where a record starts, per family: the timestamp each data line opens with (IIS: ``date time``,
 #: Exchange CSV and OABGenerator: ``DateTime`` ending in ``Z``). Used only on damaged lines.
 _RECORD_START = {
-    "iis": re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "),
-    "exchange": re.compile(rb"\"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,7})?Z[, ]"),
+    "w3c": re.compile(rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d "),
+    "exchange_csv": re.compile(rb"\"?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,7})?Z[, ]"),
 }
 #: Bytes no text log line holds: C0 controls but TAB/LF, and DEL; a CR inside a line is a bare CR
 #: line end (mixed CR/LF/CRLF files) when a record starts after it.
@@ -456,7 +457,7 @@ _FIRST_NAMES = ("date", "datetime", "timestamp")
 
 
 def _record_start(family: str) -> re.Pattern[bytes]:
-    return _RECORD_START["iis" if family == "iis" else "exchange"]
+    return _RECORD_START["w3c" if syntax(family) == "w3c" else "exchange_csv"]
 
 
 def _split_damaged(raw: bytes, family: str, names: list[str]) -> list[bytes] | None:
@@ -468,11 +469,12 @@ def _split_damaged(raw: bytes, family: str, names: list[str]) -> list[bytes] | N
     without any record start is kept only when it holds no control byte)."""
     bad = _DAMAGE.search(raw) is not None
     if not bad:
-        if family == "oabgen" or (names and names[0].lower() not in _FIRST_NAMES):
+        kind = syntax(family)
+        if kind == "text" or (names and names[0].lower() not in _FIRST_NAMES):
             return None  # its lines need not open with a timestamp
         if _record_start(family).match(raw.lstrip(b"\xef\xbb\xbf")) is not None:
             return None
-        if family == "iis" and not names and _TS_RE.match(raw) is not None:
+        if kind == "w3c" and not names and _TS_RE.match(raw) is not None:
             return None
     rx = _record_start(family)
     out: list[bytes] = []
@@ -549,6 +551,8 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
     Chunks are never copied whole: each region of whole lines is searched, counted and sliced in
     place (only candidate lines and header lines become objects of their own)."""
     st = WalkStats()
+    w3c_lines = syntax(family) == "w3c"
+    hourly = count_hours and family in FAMILIES and FAMILIES[family].web_requests
     names: list[str] = []
     lineno = 0  # lines completed before the current region
     first_seen = False
@@ -597,7 +601,7 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
         # for header lines only in their head (the first HEADER_REGION bytes, up to the last whole
         # line there) until a data line has been seen: a whole-chunk pass saved
         limit = hi
-        if family == "iis":
+        if w3c_lines:
             search = True
         elif lineno == 0 and not first_seen:
             search = True
@@ -628,7 +632,7 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
                 if stripped.startswith(b"#") or not stripped.strip():
                     off = end + 1
                     continue
-                bare = exchange_csv.looks_like_bare_header(decode(line)) if family != "iis" else None
+                bare = exchange_csv.looks_like_bare_header(decode(line)) if not w3c_lines else None
                 if bare:
                     headers.append((off, bare))
                     headers.sort(key=lambda h: h[0])
@@ -673,7 +677,7 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
         for _, hn in headers[hix:]:
             if hn:
                 names = hn
-        if count_hours and family in ("httpproxy", "iis"):
+        if hourly:
             n = _count_hours(body, lo, hi, st.hours, newlines.count)
         else:
             n = newlines.count(lo, hi)

@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 
 from extriage.findings import utc
+from extriage.formats.logfamily import LogFamily
 
 _ISO_RE = re.compile(r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d(?:\.\d+)?)")
 _US_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d\d):(\d\d)(?: ?([AP]M))?", re.I)
@@ -36,3 +37,29 @@ def parse_timestamp(line: str) -> datetime | None:
         except ValueError:
             return None
     return None
+
+
+def parse(text: str, names: list[str]) -> tuple[dict[str, str], datetime | None]:
+    """One line as ``Message`` and the time it carries, if any (``names`` never apply)."""
+    return row_to_fields(text), parse_timestamp(text)
+
+
+def _no_header(line: str) -> list[str] | None:
+    return None
+
+
+FAMILY = LogFamily(
+    id="oabgen",
+    name="OABGenerator",
+    paths=(re.compile(r"/logging/oabgeneratorlog/(?:[^/]+/)*[^/]+$"),),
+    # OABGenerator logs have no header of their own; their lines name the component.
+    headers=(re.compile(r"OABGenerator|OABGen[^a-z]|Download failed and temporary file", re.I),),
+    parse=parse,
+    header_names=_no_header,
+    fields=frozenset({"Message"}),
+    logsource={"product": "exchange", "service": "oabgenerator"},
+    collect=r"<Exchange install>\Logging\OABGeneratorLog\*",
+    syntax="text",
+    weak_header=True,
+    expected_label="OABGenerator logs",
+)

@@ -11,8 +11,10 @@ used. ``ClientIpAddress`` holds the proxy chain (several addresses): the first o
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from extriage.formats import exchange_csv
+from extriage.formats.logfamily import LogFamily
 
 #: Column order of Rps_Http logs as hard-coded by CrowdStrike/OWASSRF Rps_Http-IOC.ps1 (MIT).
 FIELDS: tuple[str, ...] = (
@@ -34,3 +36,22 @@ def row_to_fields(line: str, names: list[str] | None) -> dict[str, str]:
     fields["ClientIp"] = chain[0] if chain else ""
     fields["ProxyChain"] = " -> ".join(chain)
     return fields
+
+
+def parse(text: str, names: list[str]) -> tuple[dict[str, str], datetime | None]:
+    """One Rps_Http row (header names, else the default column order) and its time."""
+    fields = row_to_fields(text, names)
+    return fields, exchange_csv.row_timestamp(fields, text)
+
+
+FAMILY = LogFamily(
+    id="rps_http",
+    name="Rps_Http",
+    paths=(re.compile(r"/logging/cmdletinfra/powershell-proxy/http/[^/]+$"),),
+    headers=(re.compile(r"^#Log-type:\s*Rps Http Logs?", re.M | re.I),),
+    parse=parse,
+    header_names=exchange_csv.header_names,
+    fields=frozenset([*FIELDS, "ClientIp", "ProxyChain", *exchange_csv.SPECIAL_FIELDS]),
+    logsource={"product": "exchange", "service": "rps-http"},
+    collect=r"<Exchange install>\Logging\CmdletInfra\Powershell-Proxy\Http\Rps_Http_*.LOG",
+)

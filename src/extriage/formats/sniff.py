@@ -2,14 +2,16 @@
 
 Evidence often arrives as a plain folder of logs with the directory structure lost, so the header a
 log writes into its first lines (``#Log-type: HttpProxy Logs``, ``#Software: Microsoft Internet
-Information Services``...) is as good as its path. Both tables are data so new families (Rps_Http,
-...) are one line each.
+Information Services``...) is as good as its path. Both tables derive from what each format module
+declares (:mod:`extriage.formats.families`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from extriage.formats.families import FAMILIES
 
 #: How many leading bytes are read to recognise a log by its header.
 SNIFF_BYTES = 8192
@@ -22,28 +24,16 @@ class FamilyMatch:
     how: str = "path"  # "path" or "header"
 
 
-#: (family, regex over the lower-case "/"-separated path key; group 1 = protocol/site when present)
-PATH_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
-    ("httpproxy", re.compile(r"/logging/httpproxy/([^/]+)/[^/]+$")),
-    ("ecp", re.compile(r"/logging/ecp/server/[^/]+$")),
-    ("oabgen", re.compile(r"/logging/oabgeneratorlog/(?:[^/]+/)*[^/]+$")),
-    ("rps_http", re.compile(r"/logging/cmdletinfra/powershell-proxy/http/[^/]+$")),
-    ("iis", re.compile(r"/(w3svc\d+)/u_ex\d+[^/]*\.log$")),
-]
+#: (family, regex over the lower-case "/"-separated path key; group 1 = protocol/site when present),
+#: from each format's declaration (:mod:`extriage.formats.families`)
+PATH_FAMILIES: list[tuple[str, re.Pattern[str]]] = [(f.id, rx) for f in FAMILIES.values() for rx in f.paths]
 
-#: (family, regex over the first bytes, decoded as latin-1, case-insensitive)
+#: (family, regex over the first bytes, decoded as latin-1, case-insensitive); weak headers (a word
+#: found in the lines, not a header) last
 HEADER_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
-    ("httpproxy", re.compile(r"^#Log-type:\s*HttpProxy Logs", re.M | re.I)),
-    # HttpProxy rows exported by Test-ProxyLogon / Import-Csv pipelines: a bare CSV header starting
-    # with DateTime and naming AnchorMailbox (e.g. "<server>-Cve-2021-26855.csv")
-    ("httpproxy", re.compile(r'^(?:\xef\xbb\xbf)?"?DateTime"?,[^\n]*\bAnchorMailbox\b', re.M)),
-    ("ecp", re.compile(r"^#Log-type:\s*ECP Server Log", re.M | re.I)),
-    ("rps_http", re.compile(r"^#Log-type:\s*Rps Http Logs?", re.M | re.I)),
-    ("iis", re.compile(r"^#Software:\s*Microsoft Internet Information Services", re.M | re.I)),
-    ("iis", re.compile(r"^#Fields:\s*date time s-", re.M | re.I)),
-    # OABGenerator logs have no header of their own; their lines name the component.
-    ("oabgen", re.compile(r"OABGenerator|OABGen[^a-z]|Download failed and temporary file", re.I)),
+    (f.id, rx) for weak in (False, True) for f in FAMILIES.values() if f.weak_header == weak for rx in f.headers
 ]
+_WEAK_HEADERS = frozenset(f.id for f in FAMILIES.values() if f.weak_header)
 
 _FILE_EXTS = (".log", ".txt", ".csv")
 #: Endings of logs compressed in place (log rotation, collections): ``u_ex210303.log.gz``.
@@ -102,7 +92,7 @@ def family_from_header(head: bytes) -> FamilyMatch | None:
         head = head.replace(b"\x00", b"\n")
     text = head.decode("latin-1")
     for family, rx in HEADER_FAMILIES:
-        if damaged and family == "oabgen":
+        if damaged and family in _WEAK_HEADERS:
             continue  # a word anywhere in binary content (Exchange's own DLLs name the OAB generator)
         if rx.search(text):
             return FamilyMatch(family, "", "header")

@@ -9,9 +9,11 @@ way match.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from extriage.findings import utc
+from extriage.formats.logfamily import LogFamily
 
 #: Fields whose ``+`` stands for a space in the original value.
 _PLUS_FIELDS = ("cs(User-Agent)", "cs(Referer)", "cs(Cookie)")
@@ -54,3 +56,43 @@ def parse_timestamp(fields: dict[str, str]) -> datetime | None:
         return utc(datetime.fromisoformat(f"{d}T{t}"))
     except ValueError:
         return None
+
+
+#: IIS default field list, used when a W3C file's header is missing (logs-and-detections.md §1b).
+DEFAULT_FIELDS = (
+    "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
+    "cs(Referer) sc-status sc-substatus sc-win32-status time-taken"
+).split()
+#: Every standard W3C extended field IIS can log (IIS "W3C Logging Fields" documentation).
+STANDARD_FIELDS = (
+    "date time s-sitename s-computername s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
+    "cs-version cs(User-Agent) cs(Cookie) cs(Referer) cs-host sc-status sc-substatus sc-win32-status sc-bytes "
+    "cs-bytes time-taken"
+).split()
+
+
+def parse(text: str, names: list[str]) -> tuple[dict[str, str], datetime | None]:
+    """One W3C row by the ``#Fields`` in force (IIS's default order without one) and its time."""
+    fields = row_to_fields(text, names or DEFAULT_FIELDS)
+    return fields, parse_timestamp(fields)
+
+
+FAMILY = LogFamily(
+    id="iis",
+    name="IIS W3C",
+    paths=(re.compile(r"/(w3svc\d+)/u_ex\d+[^/]*\.log$"),),
+    headers=(
+        re.compile(r"^#Software:\s*Microsoft Internet Information Services", re.M | re.I),
+        re.compile(r"^#Fields:\s*date time s-", re.M | re.I),
+    ),
+    parse=parse,
+    header_names=parse_fields_directive,
+    fields=frozenset([*STANDARD_FIELDS, *SIGMA_ALIASES, "c-uri"]),
+    # custom logging fields (request/response headers, server variables): cs(X-Forwarded-For), ...
+    field_patterns=(re.compile(r"(?:cs|sc|s)\([^()]+\)"),),
+    logsource={"category": "webserver", "product": "windows", "service": "iis"},
+    collect=r"C:\inetpub\logs\LogFiles\W3SVC*\u_ex*.log (or the folders applicationHost.config names)",
+    syntax="w3c",
+    expected_label="IIS logs",
+    web_requests=True,
+)

@@ -12,16 +12,14 @@ from datetime import datetime
 from typing import Any
 
 from extriage.findings import Finding, Outcome, ScanResult, utc
+from extriage.formats.families import FAMILIES as LOG_FAMILIES
 from extriage.memo import memoized
 from extriage.response.accounts import AccountSplit, split_accounts
 from extriage.response.roles import ATTACKER_OUTCOMES, Role, is_internal_address, is_self_address, role_of
 
 #: Evidence a full triage reads, and the coverage family names (prefixes) that show it was read.
 EXPECTED_SOURCES: dict[str, tuple[str, ...]] = {
-    "HttpProxy logs": ("httpproxy",),
-    "IIS logs": ("iis",),
-    "ECP server logs": ("ecp",),
-    "OABGenerator logs": ("oabgen",),
+    **{f.expected_label: (f.id,) for f in LOG_FAMILIES.values() if f.expected_label},
     "Windows event logs": ("evtx", "events", "event"),
     "web folders (web shells)": ("webfiles",),
 }

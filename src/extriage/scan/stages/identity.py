@@ -14,11 +14,12 @@ from typing import Any
 from extriage.evidence.locate import LocatedFile
 from extriage.evidence.reading import iter_lines, read_artifact
 from extriage.formats.exchange_csv import looks_like_bare_header, parse_fields_directive, row_to_fields
+from extriage.formats.families import FAMILIES as LOG_FAMILIES
 from extriage.formats.sniff import family_from_path
 from extriage.scan.context import ScanContext
 
 #: family -> the field that holds the server's own name (logs-and-detections.md §1a, §1c)
-HOST_FIELDS = {"httpproxy": "ServerHostName", "ecp": "ServerName"}
+HOST_FIELDS = {f.id: f.host_field for f in LOG_FAMILIES.values() if f.host_field}
 #: How many logs of each family are asked; rows are identical in this respect across files.
 FILES_PER_FAMILY = 3
 #: How many lines of one file are looked at before giving up on it.

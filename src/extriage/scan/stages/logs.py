@@ -31,6 +31,7 @@ from extriage.detections.logrules import LogRule, RuleSet, load_rules
 from extriage.evidence.locate import LocatedFile, path_key
 from extriage.evidence.reading import CHUNK, read_artifact
 from extriage.findings import FamilyCoverage, Outcome, SkippedFile
+from extriage.formats.families import FAMILIES as LOG_FAMILIES
 from extriage.formats.logdecode import Decoded, open_decoded
 from extriage.formats.logscan import Candidate, WalkStats, decode, read_head, walk
 from extriage.formats.prefilter import Prefilter
@@ -52,6 +53,9 @@ SUCCESS_OUTCOMES = (Outcome.SUCCESS, Outcome.WEBSHELL)
 MAX_TIMELINE_PER_RULE = 5000
 _FAR = datetime.max.replace(tzinfo=UTC)
 ATTACK_OUTCOMES = (Outcome.SUCCESS, Outcome.WEBSHELL, Outcome.ATTEMPT)
+
+#: Families whose header is only a word in their lines: it never overrules a folder.
+_WEAK_HEADERS = frozenset(f.id for f in LOG_FAMILIES.values() if f.weak_header)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +114,7 @@ def identify(f: LocatedFile, head: bytes, by_path: FamilyMatch | None = None) ->
     if by_path is None:
         return family_from_header(head)
     by_head = family_from_header(head)
-    if by_head is not None and by_head.family not in (by_path.family, "oabgen"):
+    if by_head is not None and by_head.family != by_path.family and by_head.family not in _WEAK_HEADERS:
         return FamilyMatch(by_head.family, "", "header-over-path")
     return by_path
 
@@ -221,8 +225,8 @@ def damage_notes(display: str, family: str, stats: WalkStats, dec: Decoded) -> l
                                partial=True))
     for problem in dec.problems():
         out.append(SkippedFile(display, f"{problem}; what came before it was read", partial=True))
-    if family not in ("oabgen", "iis", "rps_http") and not stats.names and stats.lines:  # rps_http: default columns
-        layout = {"httpproxy": "the standard 74 columns", "ecp": "a timestamp first"}.get(family)
+    layout = LOG_FAMILIES[family].headerless if family in LOG_FAMILIES else ""
+    if layout is not None and not stats.names and stats.lines:
         read = f"rows with {layout} were read by the default column layout, other" if layout else "the"
         out.append(SkippedFile(display, f"{family} log without a #Fields header: {read} rows could not be mapped "
                                         "to fields", partial=True))
