@@ -381,6 +381,37 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         {"process"},
         "C#",
     ),
+    # --- eval whose trust option is built in variables (no "unsafe" spelled in the call)
+    (
+        "js-eval-option-in-variables",
+        ".aspx",
+        '<script runat="server" language="JScript">\nfunction run(s) {\n  var a = "un";\n  var b = "safe";\n'
+        '  var opt = a + b;\n  return eval(s, opt);\n}\n</script>\n<% run("1+1"); %>',
+        {"eval-unsafe"},
+        "JScript",
+    ),
+    # --- a handler that writes a script page (no request input of its own: the page it drops has)
+    (
+        "cs-handler-drops-script-page",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.IO;\nusing System.Web;\n'
+        "public class H : IHttpHandler {\n  public void ProcessRequest(HttpContext c) {\n"
+        '    StreamWriter w = File.CreateText(c.Server.MapPath("example.asp"));\n'
+        '    w.Write("<%eval request(\\"x\\")%>");\n    w.Close();\n  }\n'
+        "  public bool IsReusable { get { return false; } }\n}",
+        {"script-dropper"},
+        "C#",
+    ),
+    # --- a file written where a server control's posted text says
+    (
+        "cs-fileinfo-path-from-textbox",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Save(object s, EventArgs e) {\n'
+        "  System.IO.FileInfo f = new System.IO.FileInfo(PathBox.Text);\n"
+        "  System.IO.StreamWriter w = f.CreateText();\n  w.Write(BodyBox.Text);\n  w.Close();\n}\n</script>",
+        {"file-write"},
+        "C#",
+    ),
     (
         "web-config-with-code",
         ".config",
@@ -498,6 +529,25 @@ BENIGN: list[tuple[str, str, str]] = [
         ".aspx",
         '<%@ Page Language="C#" AutoEventWireup="true" CodeBehind="Default.aspx.cs" Inherits="App.Default" %>\n'
         '<html><body><form runat="server"><asp:TextBox ID="q" runat="server"/></form></body></html>',
+    ),
+    (
+        "js-eval-of-literal",  # one argument: ordinary (if unusual) JScript
+        ".aspx",
+        '<%@ Page Language="JScript" %><% var n = eval("1+2"); Response.Write(n); %>',
+    ),
+    (
+        "page-writes-a-log-line",  # a file write, and markup text in a string, but no script code
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n'
+        '  System.IO.File.AppendAllText(Server.MapPath("~/App_Data/visits.log"), "<b>visit</b>\\n");\n'
+        '  Response.Write("<% not code %>");\n}\n</script>',
+    ),
+    (
+        "file-in-fixed-folder-named-by-textbox",  # the folder is the page's, the name the user's
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Save(object s, EventArgs e) {\n'
+        '  var f = new System.IO.FileInfo(Server.MapPath("~/notes/") + NameBox.Text + ".txt");\n'
+        "  using (var w = f.CreateText()) { w.Write(BodyBox.Text); }\n}\n</script>",
     ),
     (
         "system-class-in-page",
