@@ -1,19 +1,27 @@
-"""Disk images recognised by their content, so an image handed over as evidence is listed as not
-read (this version does not read inside images) and the verdict cannot be an all-clear.
+"""Disk images recognised by their content, and the hand-over of a file of the evidence that is a
+container to its loader (:mod:`extriage.evidence.loaders`), which lists the files inside it.
 
 Signatures (format specifications): EnCase E01/Ex01 ``EVF\\x09\\x0d\\x0a\\xff\\x00`` / ``EVF2``;
 VHDX ``vhdxfile`` at offset 0; VMDK sparse extent ``KDMV``, VMDK descriptor ``# Disk DescriptorFile``;
 QCOW2 ``QFI\\xfb``; VHD ``conectix`` cookie in the 512-byte footer (and at offset 0 of dynamic
 disks); VDI ``<<< Oracle VM VirtualBox Disk Image >>>``; raw disks by their first sectors: an NTFS
-boot sector (``NTFS    `` at offset 3), a GPT header (``EFI PART`` at offset 512) or an MBR whose
-partition table holds a bootable/plausible entry and ends in ``55 AA``.
+boot sector (``NTFS    `` at offset 3), a BitLocker volume (``-FVE-FS-`` at offset 3), a GPT header
+(``EFI PART`` at offset 512) or an MBR whose partition table holds a bootable/plausible entry and
+ends in ``55 AA``.
 """
 
 from __future__ import annotations
 
 import struct
 
-from extriage.evidence.source import ArtifactRef, open_artifact, safe_open
+from extriage.evidence.source import (
+    ZIP_SUFFIXES,
+    ArtifactRef,
+    SkipCallback,
+    archive_members,
+    open_artifact,
+    safe_open,
+)
 
 #: Names of image files (checked by content all the same: a renamed log is not an image).
 IMAGE_SUFFIXES = (".e01", ".ex01", ".l01", ".s01", ".vhd", ".vhdx", ".vmdk", ".qcow2", ".qcow", ".vdi",
@@ -22,8 +30,8 @@ IMAGE_SUFFIXES = (".e01", ".ex01", ".l01", ".s01", ".vhd", ".vhdx", ".vmdk", ".q
 RAW_MIN = 1024 * 1024
 HEAD = 4096
 
-WHAT_TO_DO = ("not read by this version — mount it read-only and scan the mount, or collect the Exchange "
-              "and IIS logs, event logs and web folders from it")
+#: Names that only disk images carry: such a file whose content is no known image is named as unread.
+STRONG_SUFFIXES = (".e01", ".ex01", ".vhd", ".vhdx", ".vmdk", ".qcow2", ".qcow", ".vdi", ".avhdx")
 
 
 def image_kind(head: bytes, tail: bytes = b"") -> str:
@@ -47,6 +55,8 @@ def image_kind(head: bytes, tail: bytes = b"") -> str:
         return "VDI virtual disk"
     if len(head) >= 512 and head[3:11] == b"NTFS    " and head[510:512] == b"\x55\xaa":
         return "raw NTFS volume image"
+    if len(head) >= 512 and head[3:11] == b"-FVE-FS-" and head[510:512] == b"\x55\xaa":
+        return "raw BitLocker volume image"
     if len(head) >= 520 and head[512:520] == b"EFI PART":
         return "raw disk image (GPT)"
     if len(head) >= 512 and head[510:512] == b"\x55\xaa" and _plausible_mbr(head):
@@ -85,10 +95,17 @@ def worth_sniffing(ref: ArtifactRef) -> bool:
 
 def sniff_image(ref: ArtifactRef) -> str:
     """The image format of ``ref`` ("" when it is none, or cannot be opened: the stages say why)."""
+    return sniff_container(ref)[1]
+
+
+def sniff_container(ref: ArtifactRef) -> tuple[str, str]:
+    """``(loader kind, format)`` of ``ref`` when a loader recognises it, else ``("", "")``."""
+    from extriage.evidence.loaders import recognise
+
     try:
-        if ref.spec.kind == "zip":
+        if ref.spec.kind not in ("dir", "file"):
             with open_artifact(ref) as fh:
-                return image_kind(fh.read(HEAD))
+                return recognise(fh.read(HEAD), b"")
         path = ref.spec.root if ref.spec.kind == "file" else f"{ref.spec.root}/{ref.member}"
         with safe_open(path) as fh:
             head = fh.read(HEAD)
@@ -96,6 +113,57 @@ def sniff_image(ref: ArtifactRef) -> str:
             if ref.size > HEAD:
                 fh.seek(max(0, ref.size - 512))
                 tail = fh.read(512)
-            return image_kind(head, tail)
+            return recognise(head, tail)
     except (OSError, ValueError):
+        return "", ""
+
+
+def expand_container(ref: ArtifactRef, on_skip: SkipCallback, images: dict[str, str], notes: list[str],
+                     parts: set[str]) -> list[ArtifactRef] | None:
+    """The files inside ``ref`` when it is a container a loader reads (a disk image), ``[]`` when it is
+    one that cannot be read (named through ``on_skip``), None when it is an ordinary file."""
+    from extriage.evidence.loaders import loader
+
+    if not worth_sniffing(ref):
+        return None
+    kind, what = sniff_container(ref)
+    shown = ref.display()
+    if not what:
+        if ref.member.lower().endswith(STRONG_SUFFIXES):
+            images[shown] = "unknown"
+            on_skip(shown, "named like a disk image but its content is no image format this version reads "
+                           "(E01, VMDK, VHD/VHDX, QCOW2, VDI, raw); not read — check it was copied whole")
+            return []
+        return None
+    images[shown] = what
+    if ref.spec.kind not in ("dir", "file"):
+        on_skip(shown, f"disk image ({what}) inside an archive or another image; not read — extract it outside "
+                       "the evidence and scan it")
+        return []
+    image_loader = loader(kind)
+    parts |= image_loader.parts(ref)
+    located = "" if ref.spec.kind == "file" else ref.located
+    found: list[ArtifactRef] = []
+    for inner in image_loader.expand(ref, located, on_skip, notes):
+        found.append(inner)
+        if inner.member.lower().endswith(ZIP_SUFFIXES):  # archives in the image: read in place, as in a folder
+            found.extend(archive_members(inner, on_skip))
+    return found
+
+
+def exchange_volume_note(files: list[tuple[ArtifactRef, str]], installs: list[str]) -> str:
+    """Which volume of an image holds the Exchange install, said when an image had several NTFS
+    volumes (``files``: each file's ref and matching key)."""
+    volumes: set[tuple[str, str]] = set()
+    where = ""
+    for ref, key in files:
+        if ref.spec.kind != "image" or not ref.spec.prefix:
+            continue
+        volumes.add((ref.spec.root, ref.spec.inner[0]))
+        if not where and installs and key.startswith(installs[0] + "/"):
+            where = f"{ref.spec.root}!{ref.spec.inner[0]} (read as {key[:1].upper()}:)"
+    if len(volumes) < 2:
         return ""
+    if not where:
+        return f"{len(volumes)} NTFS volumes were read from the disk image(s); none holds an Exchange install."
+    return f"{len(volumes)} NTFS volumes were read from the disk image(s); the Exchange install is on {where}."

@@ -66,8 +66,22 @@ class Inventory:
     drives: list[str] = field(default_factory=list)  # drive letters seen, upper case
     #: Archives inside the evidence whose members are listed in ``files`` (display paths).
     archives: set[str] = field(default_factory=set)
-    #: Disk images found (display path -> format): listed as not read, not in ``files``.
+    #: Disk images found (display path -> format); the files read from them are in ``files``.
     images: dict[str, str] = field(default_factory=dict)
+    #: What was read inside containers (each volume of each image), for the coverage.
+    notes: list[str] = field(default_factory=list)
+    #: An image with several NTFS volumes: which one holds the Exchange install (or that none does).
+    exchange_volume: str = ""
+
+    @property
+    def shape(self) -> str:
+        """The layout of the files, whatever holds them: drive, kape, velociraptor, folder, file."""
+        return self.layout.rsplit(":", 1)[-1]
+
+    @property
+    def plain(self) -> bool:
+        """A plain folder of logs (or one file): every file is a candidate, not only the usual places."""
+        return self.shape in ("folder", "file")
 
     def under(self, prefix_key: str) -> Iterator[LocatedFile]:
         prefix = prefix_key.rstrip("/") + "/"
@@ -194,29 +208,32 @@ def _install_root(key: str) -> str | None:
 
 
 def build_inventory(spec: SourceSpec, on_skip: SkipCallback) -> Inventory:
-    """List the evidence once and locate what matters in it. Disk images are named through
-    ``on_skip`` (not read by this version) and left out of the files the stages see."""
-    from extriage.evidence.images import WHAT_TO_DO, sniff_image, worth_sniffing
+    """List the evidence once and locate what matters in it. A container inside it (a disk image:
+    :mod:`extriage.evidence.loaders`) is replaced by the files it holds; the stages never see it."""
+    from extriage.evidence.images import exchange_volume_note, expand_container
 
     refs: list[ArtifactRef] = []
     images: dict[str, str] = {}
     archives: set[str] = set()
+    notes: list[str] = []
+    parts: set[str] = set()
     for ref in iter_files(spec, on_skip):
-        if ref.spec.prefix:
+        if ref.spec.prefix and ref.spec.kind == "zip":
             archives.add(display_of(ref.spec))
-        if worth_sniffing(ref):
-            kind = sniff_image(ref)
-            if kind:
-                shown = ref.display()
-                images[shown] = kind
-                on_skip(shown, f"disk image ({kind}): {WHAT_TO_DO}")
-                continue
-        refs.append(ref)
+        inside = expand_container(ref, on_skip, images, notes, parts)
+        if inside is None:
+            refs.append(ref)
+        else:
+            refs.extend(inside)
+    if parts:  # the other segments of split images read above are not files of their own
+        refs = [r for r in refs if r.spec.kind != "dir" or r.display() not in parts]
     layout = detect_layout((r.located for r in refs), spec)
-    inv = Inventory(spec=spec, layout=layout, archives=archives, images=images)
+    if images and spec.kind == "file":
+        layout = "image:" + (layout if layout != "file" else "folder")  # the evidence is one image
+    inv = Inventory(spec=spec, layout=layout, archives=archives, images=images, notes=notes)
     installs: dict[str, None] = {}
     drives: dict[str, None] = {}
-    hint = layout.removeprefix("zip:")
+    hint = inv.shape
     kape = sorted(kape_roots(r.located for r in refs), key=len, reverse=True)
     for ref in refs:
         logical, drive = _logical_for(ref.located, hint, kape)
@@ -229,6 +246,9 @@ def build_inventory(spec: SourceSpec, on_skip: SkipCallback) -> Inventory:
             installs[root] = None
     inv.exchange_installs = sorted(installs, key=lambda r: (r.count("/"), r))
     inv.drives = sorted(drives)
+    if images:
+        note = exchange_volume_note([(f.ref, f.key) for f in inv.files], inv.exchange_installs)
+        inv.exchange_volume = note
     return inv
 
 

@@ -33,9 +33,11 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, Literal
+from typing import BinaryIO
 
-SourceKind = Literal["dir", "zip", "file"]
+#: "dir", "zip" and "file" are read here; any other kind names a loader of
+#: :mod:`extriage.evidence.loaders` (a disk image: "image").
+SourceKind = str
 
 #: A zip member whose uncompressed size is more than this many times its compressed size is
 #: treated as a decompression bomb (legitimate text logs compress ~10-30x; bombs 1000x+).
@@ -69,6 +71,11 @@ class SourceSpec:
     prefix: str = ""
     #: The evidence folder an archive was found in (temporary copies must never land inside it).
     evidence: str = ""
+    #: For a volume of a disk image: its byte offset and size in the image.
+    volume: tuple[int, int] = (0, 0)
+    #: For an archive that is a file inside another container (a zip in a disk image): that file,
+    #: opened through its own container; ``root`` is then its display path.
+    outer: ArtifactRef | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +110,10 @@ class ArtifactRef:
             return f"{self.spec.root}{chain}!{self.member}" + (f" [copy {self.copy + 1}]" if self.copy else "")
         if self.spec.kind == "file":
             return self.spec.root
+        if self.spec.kind != "dir":
+            from extriage.evidence.loaders import loader
+
+            return loader(self.spec.kind).display(self)
         if os.sep == "/" and "//" not in self.member and "/./" not in f"/{self.member}/":
             # same text as ``str(Path(root) / member)`` for the walked members, ~20x cheaper (called
             # per file by every stage)
@@ -256,6 +267,13 @@ def _nested_zips(spec: SourceSpec, on_skip: SkipCallback, depth: int) -> Iterato
         yield from _walk_zip(spec, on_skip, depth)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
         on_skip(shown, f"archive cannot be read ({exc}); its members were not read")
+
+
+def archive_members(ref: ArtifactRef, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
+    """The members of an archive that is a file of another container (a ``.zip`` inside a disk
+    image), read in place through that container."""
+    spec = SourceSpec("zip", ref.display(), (), ref.located, ref.spec.evidence or ref.spec.root, outer=ref)
+    yield from _nested_zips(spec, on_skip, 1)
 
 
 def display_of(spec: SourceSpec) -> str:
@@ -516,7 +534,7 @@ def _zip_for(spec: SourceSpec) -> zipfile.ZipFile:
             return zf
         zf = _ZIPS.get(key)
         if zf is None:
-            zf = _ZIPS[key] = open_zip(spec.root)
+            zf = _ZIPS[key] = open_zip(spec.root if spec.outer is None else open_artifact(spec.outer))
         return zf
 
 
@@ -533,7 +551,7 @@ def close_archives() -> None:
 
 
 def _open_nested(spec: SourceSpec) -> zipfile.ZipFile:
-    parent = _zip_for(SourceSpec("zip", spec.root, spec.inner[:-1], evidence=spec.evidence))
+    parent = _zip_for(SourceSpec("zip", spec.root, spec.inner[:-1], evidence=spec.evidence, outer=spec.outer))
     # the first member of that name (getinfo() would give the last of duplicates)
     info = next((i for i in parent.infolist() if i.filename == spec.inner[-1]), None) or parent.getinfo(spec.inner[-1])
     problem = zip_member_problem(info)
@@ -558,6 +576,10 @@ def open_artifact(ref: ArtifactRef) -> BinaryIO:
         return safe_open(os.path.join(ref.spec.root, ref.member))
     if ref.spec.kind == "file":
         return safe_open(ref.spec.root)
+    if ref.spec.kind != "zip":
+        from extriage.evidence.loaders import loader
+
+        return loader(ref.spec.kind).open_member(ref)
     zf = _zip_for(ref.spec)
     infos = zf.infolist()
     info = infos[ref.index] if 0 <= ref.index < len(infos) and infos[ref.index].filename == ref.member \
@@ -601,6 +623,37 @@ def materialise(ref: ArtifactRef, limit: int) -> tuple[str, bool]:
         os.unlink(tmp)
         raise
     return tmp, True
+
+
+def native_path(ref: ArtifactRef) -> str | None:
+    """The operating-system path of ``ref`` when it is a plain file on disk (a parser may read it
+    faster by name), else None: it is then only reachable through :func:`open_seekable`."""
+    if ref.spec.kind == "dir":
+        return os.path.join(ref.spec.root, ref.member)
+    if ref.spec.kind == "file":
+        return ref.spec.root
+    return None
+
+
+def seeks_in_place(ref: ArtifactRef) -> bool:
+    """Whether ``ref`` can be read from any offset without reading what lies before (a file on
+    disk or in a disk image can; a compressed zip member cannot): byte ranges of one file can
+    then be read by several workers at once."""
+    return ref.spec.kind != "zip"
+
+
+@contextmanager
+def open_seekable(ref: ArtifactRef, limit: int = ZIP_MAX_MEMBER) -> Iterator[BinaryIO]:
+    """``with open_seekable(ref) as fh``: a seekable read-only stream of ``ref``, for parsers that
+    seek (EVTX). Files on disk and files inside a disk image are read in place; a compressed zip
+    member (which cannot seek cheaply) is streamed into a temporary copy outside the evidence of at
+    most ``limit`` bytes, removed on exit."""
+    if ref.spec.kind != "zip":
+        with open_artifact(ref) as fh:
+            yield fh
+        return
+    with real_file(ref, limit) as path, open(path, "rb") as fh:
+        yield fh
 
 
 @contextmanager

@@ -34,6 +34,10 @@ def run_scan(
     inventory = build_inventory(spec, lambda p, why: skipped.append(SkippedFile(p, why)))
     result.coverage.skipped.extend(skipped)
     result.layout = inventory.layout
+    if inventory.notes:  # what was read inside disk images, volume by volume (evidence layer)
+        result.extras["containers"] = list(inventory.notes)
+    if inventory.exchange_volume:
+        result.coverage.warn(inventory.exchange_volume)
     result.exchange_install = _install_display(inventory.exchange_installs, inventory.files)
     ctx = ScanContext(inventory, result, options, progress)
     ordered = sorted(stages if stages is not None else default_stages(), key=lambda s: s.phase)

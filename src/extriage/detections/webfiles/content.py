@@ -26,7 +26,7 @@ from extriage.detections.webfiles.knowledge import known_bad, location_rules
 from extriage.detections.webfiles.paths import PathMatcher
 from extriage.detections.webfiles.rules import load_serialized
 from extriage.evidence.locate import LocatedFile
-from extriage.evidence.source import ArtifactRef, open_artifact, open_regular_fd
+from extriage.evidence.source import ArtifactRef, native_path, open_artifact, open_regular_fd
 from extriage.findings import SkippedFile
 from extriage.scan.context import FileOutcome
 
@@ -182,12 +182,13 @@ class Target(NamedTuple):
     logical: str
     name: str
     size: int
-    ref: ArtifactRef | None  # only for zip/single-file sources
+    ref: ArtifactRef | None  # None: ``shown`` is the file's own path on disk (opened directly)
 
 
 def target(f: LocatedFile) -> Target:
-    kind = f.ref.spec.kind
-    return Target(display(f), f.key, f.logical, file_name(f), f.ref.size, None if kind == "dir" else f.ref)
+    shown = display(f)
+    # a plain file on disk is opened by its path (cheapest); any other through its container
+    return Target(shown, f.key, f.logical, file_name(f), f.ref.size, None if native_path(f.ref) == shown else f.ref)
 
 
 @dataclass(slots=True)
@@ -208,18 +209,11 @@ class BatchResult:
 
 def file_name(f: LocatedFile) -> str:
     """The file name without building Path objects (hot path: tens of thousands of files)."""
-    return f.ref.member.rsplit("/", 1)[-1] if f.ref.spec.kind != "file" else os.path.basename(f.ref.spec.root)
+    return f.ref.member.rsplit("/", 1)[-1]
 
 
 def display(f: LocatedFile) -> str:
-    """Same string as ``f.display()``, cheaper for plain folders."""
-    spec = f.ref.spec
-    if spec.kind == "dir":
-        root = spec.root
-        member = f.ref.member
-        if root and not root.endswith("/") and member and not member.startswith("/"):
-            return root + "/" + member  # what os.path.join gives, without its checks per file
-        return os.path.join(root, member)
+    """Same string as ``f.display()`` (computed once per file)."""
     return f.display()
 
 
@@ -261,7 +255,7 @@ class _FdReader:
 
 def _open(t: Target) -> BinaryIO | _FdReader:
     if t.ref is None:
-        return _FdReader(t.shown)  # ``shown`` is the real path for a folder source
+        return _FdReader(t.shown)  # ``shown`` is the file's own path on disk
     return open_artifact(t.ref)
 
 

@@ -289,7 +289,7 @@ class LogsStage:
         params = LogParams(engine=str(ctx.options.extra.get("prefilter_engine", self.engine)),
                            extra_rule_dirs=tuple(ctx.options.extra.get("log_rule_dirs", ())) or self.extra_rule_dirs)
         load_rules(params.extra_rule_dirs)  # a broken rule file fails here, once, with its name
-        plain = ctx.inventory.layout.removeprefix("zip:") in ("folder", "file")
+        plain = ctx.inventory.plain
         # a plain folder of logs may have lost names and extensions too: sniff every file there
         candidates = [f for f in ctx.inventory.files if plain or could_be_log(f.key) or family_from_path(f.key)]
         merged = HitCollector()
@@ -432,7 +432,7 @@ def _check_iis_config(ctx: ScanContext) -> None:
                 have = any(k.find("/" + tail) >= 0 for k in by_folder.get(last, ()))
             expected.append({"site": site.name, "id": site.id, "log_directory": site.log_directory + f"\\W3SVC{site.id}",
                              "present": have})
-            if not have and ctx.inventory.layout.removeprefix("zip:") in ("drive", "kape", "velociraptor"):
+            if not have and ctx.inventory.shape in ("drive", "kape", "velociraptor"):
                 ctx.result.coverage.warn(
                     f"IIS logs of site '{site.name}' are configured at {site.log_directory}\\W3SVC{site.id} "
                     "(applicationHost.config) but none were found there in the evidence."

@@ -276,7 +276,7 @@ class WebFilesStage:
             f"{peeked} other files header-checked for minidumps and DEARCRY!"
         )
         fam.notes.append(_rule_sets_note(ruleset))
-        if missing and inv.layout.removeprefix("zip:") not in ("folder", "file"):
+        if missing and not inv.plain:
             fam.notes.append("Not in the evidence, so not covered: " + ", ".join(missing) + ".")
         if build_name:
             fam.notes.append(
@@ -323,7 +323,7 @@ def _install_rel(key: str, installs: list[str]) -> str | None:
 def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher: PathMatcher) -> Selection:
     inv = ctx.inventory
     sel = Selection()
-    everything = inv.layout.removeprefix("zip:") in ("folder", "file")
+    everything = inv.plain
     wanted_paths = {path_key(p) for p in ctx.shared.get("webshell_paths", set()) if "\\" in p or ":" in p}
     for f in inv.files:
         k = "/" + f.key

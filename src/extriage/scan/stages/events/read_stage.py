@@ -17,6 +17,7 @@ from extriage.detections.events.collect import (
 )
 from extriage.detections.events.engine import RuleError
 from extriage.evidence.locate import LocatedFile
+from extriage.evidence.source import seeks_in_place
 from extriage.findings import (
     Finding,
 )
@@ -56,7 +57,7 @@ class EventsStage:
         evtx_files = [f for f in ctx.inventory.files if is_evtx(f)]
         exports: list[LocatedFile] = []
         big: list[LocatedFile] = []
-        plain = ctx.inventory.layout.removeprefix("zip:") in ("folder", "file")
+        plain = ctx.inventory.plain
         for f in ctx.inventory.files:
             if is_evtx(f) or not is_export_candidate(f):
                 continue
@@ -66,7 +67,7 @@ class EventsStage:
             if (
                 kind == "jsonl"
                 and f.ref.size >= SPLIT_MIN
-                and f.ref.spec.kind != "zip"
+                and seeks_in_place(f.ref)
                 and ctx.options.workers() > 1
             ):
                 big.append(f)

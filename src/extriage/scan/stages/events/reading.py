@@ -5,11 +5,9 @@ coverage and the facts the events stage folds together (``FileOutcome.data``).""
 from __future__ import annotations
 
 import concurrent.futures as cf
-import hashlib
 import itertools
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from extriage.detections.events.collect import (
@@ -19,7 +17,7 @@ from extriage.detections.events.collect import (
 from extriage.detections.events.engine import RuleSet, load_rules
 from extriage.evidence.locate import LocatedFile
 from extriage.evidence.reading import read_artifact, sha256_of
-from extriage.evidence.source import open_artifact, real_file
+from extriage.evidence.source import native_path, open_artifact, open_seekable
 from extriage.findings import (
     FamilyCoverage,
     Finding,
@@ -103,23 +101,12 @@ def _read_evtx(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> No
     display = f.display()
     stats = EvtxStats()
     try:
-        if f.ref.spec.kind == "zip":
-            # the parser seeks: an .evtx inside an archive is streamed into a temporary file outside the
-            # evidence (deleted after), never read whole into memory (area "evidence")
-            with real_file(f.ref, ZIP_EVTX_MAX) as real, open(real, "rb") as fh:
-                digest = hashlib.sha256()
-                while chunk := fh.read(4 * 1024 * 1024):
-                    digest.update(chunk)
-                outcome.sha256 = digest.hexdigest()
-                fh.seek(0)
-                for rec in iter_evtx(fh, f.ref.size, display, stats, path=real):
-                    coll.feed(rec)
-        else:
-            outcome.sha256 = sha256_of(f.ref)
-            real = f.ref.spec.root if f.ref.spec.kind == "file" else str(Path(f.ref.spec.root) / f.ref.member)
-            with open_artifact(f.ref) as fh:
-                for rec in iter_evtx(fh, f.ref.size, display, stats, path=real):
-                    coll.feed(rec)
+        # the parser seeks: the evidence layer gives a seekable stream whatever holds the file
+        # (a folder, an image, a temporary copy of a compressed zip member)
+        outcome.sha256 = sha256_of(f.ref)
+        with open_seekable(f.ref, ZIP_EVTX_MAX) as fh:
+            for rec in iter_evtx(fh, f.ref.size, display, stats, path=native_path(f.ref)):
+                coll.feed(rec)
     except EvtxError as exc:
         outcome.skipped.append(SkippedFile(display, str(exc).replace(display, "file", 1)))
         return

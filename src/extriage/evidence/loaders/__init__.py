@@ -1,0 +1,76 @@
+"""Evidence containers beyond the built-in ones, as loaders: one module per container, one line in
+:data:`LOADERS` each.
+
+Plain folders, single files and zip archives are read by :mod:`extriage.evidence.source` itself (the
+hot paths of every scan). Any other container — a disk image today — is a module that turns a file
+of the evidence into the files inside it, as :class:`~extriage.evidence.source.ArtifactRef` objects
+whose ``spec.kind`` names the loader, and reopens one of them from that picklable locator in any
+process. The stages never see the container: they get files (open, size, times, path as on the
+server), as dissect's plugins only see ``target.fs``.
+
+A loader module provides:
+
+- ``recognise(head: bytes, tail: bytes) -> str``: what the file is ("" = not mine), from its first
+  4 KiB and last 512 bytes;
+- ``expand(ref, located, on_skip, notes) -> Iterator[ArtifactRef]``: the files inside ``ref`` (a file
+  of the evidence, or the evidence itself), located under ``located``; every part that cannot be
+  read goes to ``on_skip`` with one sentence, what was read to ``notes``;
+- ``parts(ref) -> set[str]``: display paths of sibling files that belong to the same container
+  (``.002`` of a split image), so they are not listed again as files;
+- ``open_member(ref) -> BinaryIO`` and ``display(ref) -> str`` for the files it yielded.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import BinaryIO, Protocol, cast
+
+from extriage.evidence.source import ArtifactRef, SkipCallback
+
+
+class Loader(Protocol):
+    def recognise(self, head: bytes, tail: bytes) -> str: ...
+
+    def expand(self, ref: ArtifactRef, located: str, on_skip: SkipCallback, notes: list[str]) -> Iterator[ArtifactRef]: ...
+
+    def parts(self, ref: ArtifactRef) -> set[str]: ...
+
+    def open_member(self, ref: ArtifactRef) -> BinaryIO: ...
+
+    def display(self, ref: ArtifactRef) -> str: ...
+
+
+#: kind -> module; the kind is what ``SourceSpec.kind`` holds for the files a loader yields.
+LOADERS: dict[str, str] = {}
+
+
+def register(kind: str, module: str) -> None:
+    LOADERS[kind] = module
+
+
+register("image", "extriage.evidence.loaders.image")  # raw/dd (split), E01, VMDK, VHD/VHDX, QCOW2, VDI
+
+_loaded: dict[str, ModuleType] = {}
+
+
+def loader(kind: str) -> Loader:
+    """The loader of ``kind`` (imported on first use: dissect is only loaded when an image is met)."""
+    mod = _loaded.get(kind)
+    if mod is None:
+        if kind not in LOADERS:
+            raise KeyError(f"no evidence loader for {kind!r}")
+        mod = _loaded[kind] = importlib.import_module(LOADERS[kind])
+    return cast(Loader, mod)
+
+
+def recognise(head: bytes, tail: bytes, wanted: Callable[[str], bool] = lambda _k: True) -> tuple[str, str]:
+    """``(kind, what)`` of the first loader that recognises the bytes, or ``("", "")``."""
+    for kind in LOADERS:
+        if not wanted(kind):
+            continue
+        what = loader(kind).recognise(head, tail)
+        if what:
+            return kind, what
+    return "", ""

@@ -1,0 +1,407 @@
+"""Disk images read in place: raw/dd (also split ``.001``…), E01, VMDK, VHD/VHDX, QCOW2, VDI.
+
+Layers (Fox-IT's dissect, pure Python): ``dissect.target.container`` opens the image format (and
+its segments: ``.E02``…, ``.002``…), ``dissect.target.volume`` its partition table (MBR, GPT; none
+for an image of one volume), ``dissect.ntfs`` each NTFS volume. ``dissect.target.Target`` is not
+used: it runs operating-system detection and loads plugins the scan does not need, and hides the
+volumes it could not open, which the scan must name.
+
+Nothing is mounted and nothing of the image is copied to disk: files are read through the image
+in bounded chunks. A file is addressed by its image path, the volume's byte offset and its MFT
+segment number (picklable: worker processes reopen the image themselves, once per process).
+
+Every NTFS volume is read. One volume: its files sit at the root of the evidence (as a drive root
+would). Several: each under a drive letter folder (``C/…``, ``D/…``: the volume holding
+``Windows`` is ``C``, the others follow in disk order), as a KAPE collection lays out drives. What
+cannot be read is named, one sentence each: a truncated or corrupt image, a BitLocker volume, a
+volume of another file system, an image without any NTFS volume.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from extriage.evidence.images import image_kind
+from extriage.evidence.source import ArtifactRef, SkipCallback, SourceSpec
+
+if TYPE_CHECKING:
+    from dissect.ntfs import NTFS
+
+KIND = "image"
+
+#: NTFS metadata files at the volume root ($MFT, $LogFile…): not evidence files (never listed).
+_META = re.compile(r"^\$(mft|mftmirr|logfile|volume|attrdef|bitmap|boot|badclus|secure|upcase|extend)$", re.I)
+#: Directory entries per volume beyond which listing stops (a corrupt index must not loop forever).
+MAX_ENTRIES = 20_000_000
+#: Folder depth beyond which a branch is not listed (a corrupt index pointing at its own parent).
+MAX_DEPTH = 64
+
+for _name in ("dissect", "dissect.target", "dissect.ntfs", "dissect.volume", "dissect.evidence",
+              "dissect.hypervisor"):
+    logging.getLogger(_name).setLevel(logging.CRITICAL)  # their warnings are ours to phrase
+
+
+def recognise(head: bytes, tail: bytes) -> str:
+    return image_kind(head, tail)
+
+
+@dataclass(slots=True)
+class _Volume:
+    """One opened NTFS volume of an image, shared by every file read from it in this process."""
+
+    ntfs: NTFS
+    lock: threading.Lock
+    disk: Any
+
+
+#: Opened volumes of this process, by (pid, image path, volume offset): the pid keeps a forked
+#: worker from sharing its parent's file offsets.
+_OPEN: dict[tuple[int, str, int], _Volume] = {}
+_DISKS: dict[tuple[int, str], Any] = {}
+_LOCK = threading.Lock()
+
+
+def _disk(path: str) -> Any:
+    from dissect.target import container
+
+    key = (os.getpid(), path)
+    with _LOCK:
+        disk = _DISKS.get(key)
+        if disk is None:
+            disk = _DISKS[key] = container.open(Path(path))
+        return disk
+
+
+def _volume(path: str, offset: int, size: int) -> _Volume:
+    key = (os.getpid(), path, offset)
+    vol = _OPEN.get(key)
+    if vol is None:
+        from dissect.ntfs import NTFS
+        from dissect.util.stream import RangeStream
+
+        disk = _disk(path)
+        with _LOCK:
+            vol = _OPEN.get(key)
+            if vol is None:
+                view = disk if offset == 0 and size in (0, disk.size) else RangeStream(disk, offset, size)
+                vol = _OPEN[key] = _Volume(NTFS(view), threading.Lock(), disk)
+    return vol
+
+
+def close_images() -> None:
+    """Forget the images this process holds open (tests; a long-lived process between scans)."""
+    with _LOCK:
+        for disk in _DISKS.values():
+            with suppress(Exception):  # closing must not fail a scan
+                disk.close()
+        _DISKS.clear()
+        _OPEN.clear()
+
+
+def _image_path(ref: ArtifactRef) -> str:
+    """The image file of a file of the evidence that is an image (a folder source or a single file)."""
+    if ref.spec.kind == "file":
+        return ref.spec.root
+    return os.path.join(ref.spec.root, ref.member)
+
+
+def parts(ref: ArtifactRef) -> set[str]:
+    """Display paths of the other segments of a split or multi-segment image (``x.002``, ``x.E02``)."""
+    path = Path(_image_path(ref))
+    suffix = path.suffix.lower()
+    if not re.fullmatch(r"\.(\d{3}|e01|ex01|s01)", suffix):
+        return set()
+    if suffix[1:].isdigit():
+        pattern = re.compile(re.escape(path.stem) + r"\.\d{3,}", re.I)
+    else:
+        pattern = re.compile(re.escape(path.stem) + r"\.(e|ex|s)[0-9a-z]{2}", re.I)
+    try:
+        return {str(p) for p in path.parent.iterdir() if p != path and pattern.fullmatch(p.name)}
+    except OSError:
+        return set()
+
+
+@dataclass(slots=True)
+class _Part:
+    number: int  # 1-based partition number, 0 = the image is one volume
+    offset: int
+    size: int
+    fs: str  # "ntfs", "bitlocker", or a description of what else it is
+
+
+def _fs_of(disk: Any, offset: int) -> str:
+    disk.seek(offset)
+    boot = disk.read(512)
+    if len(boot) < 512:
+        return "truncated"
+    if boot[3:11] == b"NTFS    ":
+        return "ntfs"
+    if boot[3:11] == b"-FVE-FS-":
+        return "bitlocker"
+    if boot[82:90].startswith(b"FAT32") or boot[54:62].startswith(b"FAT"):
+        return "FAT"
+    if boot[3:11] == b"EXFAT   ":
+        return "exFAT"
+    if boot[3:7] == b"ReFS":
+        return "ReFS"
+    disk.seek(offset + 1024 + 56)
+    if disk.read(2) == b"\x53\xef":
+        return "ext2/3/4"
+    return "unknown"
+
+
+def _partitions(disk: Any) -> list[_Part]:
+    from dissect.target import volume
+    from dissect.target.exceptions import VolumeSystemError
+
+    whole = _fs_of(disk, 0)
+    if whole in ("ntfs", "bitlocker"):
+        return [_Part(0, 0, int(disk.size), whole)]
+    try:
+        vols = volume.open(disk).volumes
+    except VolumeSystemError:
+        return [_Part(0, 0, int(disk.size), whole)]
+    found: list[_Part] = []
+    for i, v in enumerate(vols, 1):
+        if not v.size or v.offset >= disk.size:
+            continue
+        found.append(_Part(int(v.number or i), int(v.offset), int(v.size), _fs_of(disk, int(v.offset))))
+    return found
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024**2:,.0f} MiB" if n >= 1024**2 else f"{n:,} bytes"
+
+
+def expand(ref: ArtifactRef, located: str, on_skip: SkipCallback, notes: list[str]) -> Iterator[ArtifactRef]:
+    """The files of every NTFS volume of the image ``ref``. ``located`` = where the image sits in
+    the evidence ("" when it is the evidence itself)."""
+    path = _image_path(ref)
+    shown = ref.display()
+    kind = ""
+    try:
+        from dissect.target.exceptions import ContainerError
+    except ImportError:  # pragma: no cover - dissect is a dependency; said plainly if it is missing
+        on_skip(shown, "disk image not read: the dissect.target package is not installed (pip install dissect.target)")
+        return
+    try:
+        disk = _disk(path)
+        kind = type(disk).__name__.removesuffix("Container")
+        parts_found = _partitions(disk)
+    except ContainerError as exc:
+        cause = exc.__cause__ or exc
+        on_skip(shown, f"disk image cannot be opened, it is truncated or corrupt ({_why(cause)}); not read")
+        return
+    except Exception as exc:
+        on_skip(shown, f"disk image cannot be read, it is truncated or corrupt ({_why(exc)}); not read")
+        return
+    ntfs = [p for p in parts_found if p.fs == "ntfs"]
+    for p in parts_found:
+        label = _label(p)
+        if p.fs == "bitlocker":
+            on_skip(f"{shown}!{label}", f"BitLocker-encrypted volume ({_mb(p.size)}) not read: decrypt it with its "
+                                         "recovery key (dislocker, or Windows) and scan the decrypted image")
+        elif p.fs != "ntfs":
+            notes.append(f"{shown}: {label} ({_mb(p.size)}) holds no NTFS file system ({p.fs}); not read")
+    if not ntfs:
+        if not any(p.fs == "bitlocker" for p in parts_found):
+            on_skip(shown, "disk image holds no Windows (NTFS) volume; nothing in it was read")
+        return
+    letters = _letters(path, ntfs)
+    for p in ntfs:
+        letter = letters[p.offset]
+        prefix = "/".join(x for x in (located, letter if (len(ntfs) > 1 or located) else "") if x)
+        spec = SourceSpec(KIND, path, (_label(p),), prefix, ref.spec.evidence or ref.spec.root, (p.offset, p.size))
+        count = 0
+        try:
+            for f in _walk(spec, on_skip):
+                count += 1
+                yield f
+        except Exception as exc:
+            on_skip(f"{shown}!{_label(p)}", f"NTFS volume cannot be read further, it is corrupt ({_why(exc)}); "
+                                             f"{count:,} files were listed before the damage")
+        where = f" as {letter}:" if len(ntfs) > 1 else ""
+        notes.append(f"{shown} ({kind} image): {_label(p)} (NTFS, {_mb(p.size)}) read{where}, {count:,} files")
+
+
+def _label(p: _Part) -> str:
+    return f"partition {p.number}" if p.number else "volume"
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text[:200]
+
+
+def _letters(path: str, ntfs: list[_Part]) -> dict[int, str]:
+    """Drive letters: the volume with a ``Windows`` folder is C, the others D, E… in disk order."""
+    system = next((p.offset for p in ntfs if _has_windows(path, p)), None)
+    letters: dict[int, str] = {}
+    free = iter("DEFGHIJKLMNOPQRSTUVWXYZ")
+    for p in ntfs:
+        letters[p.offset] = "C" if p.offset == system or (system is None and not letters) else next(free)
+    return letters
+
+
+def _has_windows(path: str, p: _Part) -> bool:
+    try:
+        vol = _volume(path, p.offset, p.size)
+        with vol.lock:
+            vol.ntfs.mft.get("Windows")
+    except Exception:  # no Windows folder (or unreadable: said when it is listed)
+        return False
+    return True
+
+
+def _when(ns: int) -> datetime | None:
+    """A file time as a folder's ``stat`` gives it (float seconds), so both read the same."""
+    try:
+        return datetime.fromtimestamp(ns / 1e9, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _walk(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
+    from dissect.ntfs.util import segment_reference
+
+    offset, size = spec.volume
+    vol = _volume(spec.root, offset, size)
+    shown = f"{spec.root}!{spec.inner[0]}"
+    stack: list[tuple[int, str, int]] = [(5, "", 0)]  # (segment, folder, depth); 5 = the root folder
+    seen_dirs: set[int] = {5}
+    entries = 0
+    while stack:
+        segment, folder, depth = stack.pop()
+        with vol.lock:
+            try:
+                record = vol.ntfs.mft.get(segment)
+                listing = list(record.iterdir(ignore_dos=True))
+            except Exception as exc:
+                on_skip(f"{shown}/{folder}", f"folder cannot be listed, its NTFS index is damaged ({_why(exc)})")
+                continue
+        subdirs: list[tuple[int, str, int]] = []
+        files: list[tuple[str, int]] = []
+        damaged = 0
+        for entry in listing:
+            entries += 1
+            if entries > MAX_ENTRIES:
+                on_skip(shown, f"more than {MAX_ENTRIES:,} folder entries (a damaged volume?); the rest not listed")
+                return
+            try:
+                attr = entry.attribute
+                name = attr.file_name
+                seg = segment_reference(entry.header.FileReference)
+            except Exception:  # a damaged index entry: counted, said once per folder
+                damaged += 1
+                continue
+            if not name or name in (".", "..") or "/" in name or "\x00" in name:
+                continue
+            if not folder and _META.match(name):
+                continue
+            member = f"{folder}/{name}" if folder else name
+            if attr.is_symlink() or attr.is_mount_point():
+                continue  # junctions and links point at folders listed where they really are
+            if attr.is_dir():
+                if seg in seen_dirs:
+                    continue
+                if depth + 1 > MAX_DEPTH:
+                    on_skip(f"{shown}/{member}", f"folder nested more than {MAX_DEPTH} levels deep; not listed")
+                    continue
+                seen_dirs.add(seg)
+                subdirs.append((seg, member, depth + 1))
+            else:
+                files.append((member, seg))
+        if damaged:
+            on_skip(f"{shown}/{folder}", f"{damaged:,} damaged entr{'y' if damaged == 1 else 'ies'} in this folder's "
+                                         "NTFS index; not listed")
+        for member, seg in sorted(files):
+            with vol.lock:
+                try:
+                    record = vol.ntfs.mft.get(seg)
+                    length = int(record.size())
+                    mtime = _when(record.attributes.STANDARD_INFORMATION.last_modification_time_ns)
+                except Exception as exc:
+                    on_skip(f"{shown}/{member}", f"file record is damaged ({_why(exc)}); not read")
+                    continue
+            yield ArtifactRef(spec, member, length, mtime, index=seg)
+        stack.extend(sorted(subdirs, key=lambda s: s[1], reverse=True))
+
+
+class _Member:
+    """A file inside an image: reads go through the volume's lock (its streams share one handle)."""
+
+    def __init__(self, raw: BinaryIO, lock: threading.Lock, name: str) -> None:
+        self._raw = raw
+        self._lock = lock
+        self.name = name
+
+    def read(self, n: int = -1) -> bytes:
+        with self._lock:
+            try:
+                return self._raw.read(n if n is not None else -1)
+            except OSError:
+                raise
+            except Exception as exc:
+                raise OSError(f"cannot be read from the image ({_why(exc)})") from exc
+
+    def readinto(self, buf: bytearray | memoryview) -> int:
+        data = self.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        with self._lock:
+            try:
+                return self._raw.seek(offset, whence)
+            except (OSError, ValueError):
+                raise
+            except Exception as exc:
+                raise OSError(f"cannot be read from the image ({_why(exc)})") from exc
+
+    def tell(self) -> int:
+        return self._raw.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._raw.close()
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._raw.closed)
+
+    def __enter__(self) -> _Member:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_member(ref: ArtifactRef) -> BinaryIO:
+    offset, size = ref.spec.volume
+    try:
+        vol = _volume(ref.spec.root, offset, size)
+        with vol.lock:
+            raw = vol.ntfs.mft.get(ref.index).open()
+    except OSError:
+        raise
+    except Exception as exc:
+        raise OSError(f"cannot be read from the image ({_why(exc)})") from exc
+    return _Member(raw, vol.lock, ref.member)  # type: ignore[return-value]
+
+
+def display(ref: ArtifactRef) -> str:
+    return f"{ref.spec.root}!{ref.spec.inner[0]}/{ref.member}"
