@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Literal
 from urllib.parse import urlsplit
 
 import orjson
@@ -427,8 +427,9 @@ class CaseStore:
                 }
                 conn.execute(sa.delete(m.probes).where(m.probes.c.target_key == values["target_key"]))
                 conn.execute(sa.insert(m.probes).values(**values))
-                if values["names"]:
-                    ids = conn.execute(sa.select(m.servers.c.id).where(m.servers.c.name_key.in_(values["names"]))).scalars()
+                names: list[str] = values["names"]
+                if names:
+                    ids = conn.execute(sa.select(m.servers.c.id).where(m.servers.c.name_key.in_(names))).scalars()
                     linked.extend(int(i) for i in ids)
             for server_id in dict.fromkeys(linked):
                 self._relink(conn, server_id)
@@ -518,7 +519,7 @@ class CaseStore:
             where.append(sa.or_(m.servers.c.name.ilike(like, escape="\\"), m.servers.c.evidence.ilike(like, escape="\\")))
         return where
 
-    _SORTS: dict[str, tuple[Any, ...]] = {
+    _SORTS: ClassVar[dict[str, tuple[Any, ...]]] = {
         "priority": (m.servers.c.priority_rank, m.servers.c.max_severity.desc(), m.servers.c.name),
         "name": (m.servers.c.name,),
         "verdict": (m.servers.c.verdict, m.servers.c.priority_rank, m.servers.c.name),
@@ -660,7 +661,7 @@ class _Tx:
             raise _case_error(self.store.shown, exc) from None
         return conn
 
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> Literal[False]:
         try:
             self.ctx.__exit__(kind, exc, tb)
         except SQLAlchemyError as err:

@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "probe_cmd",  # extriage probe
     "mitigation_cmd",  # extriage mitigation verify|plan
     "report_cmd",  # extriage report
+    "case_cmd",  # extriage case scan|status|add|report
 ]
 
 #: Sub-command name as typed on the command line -> the module in ``COMMAND_MODULES`` registering it.
@@ -32,6 +33,7 @@ COMMAND_NAMES = {
     "probe": "probe_cmd",
     "mitigation": "mitigation_cmd",
     "report": "report_cmd",
+    "case": "case_cmd",
 }
 
 

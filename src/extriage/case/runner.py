@@ -1,0 +1,213 @@
+"""Scan many evidence sources: in local worker processes, or on a Dask distributed cluster.
+
+Each source is one task, :func:`scan_one`, which runs the ordinary single-server scan and hands back
+its :class:`~extriage.findings.ScanResult` or the one-sentence reason it could not (missing, empty,
+unreadable): :func:`run` yields every outcome as it finishes, so the caller stores each one at once
+and a crash or an interrupt keeps everything finished before it.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing as mp
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from extriage.findings import ScanResult
+
+
+class RunnerError(Exception):
+    """The cluster cannot be used (scheduler unreachable, no workers); one sentence."""
+
+
+@dataclass(slots=True)
+class ScanSettings:
+    """What every task scans with (picklable: it travels to the workers)."""
+
+    max_file_size: int = 64 * 1024**2
+    file_timeout: float = 30.0
+    rules_dirs: list[str] = field(default_factory=list)
+    log_rule_dirs: list[str] = field(default_factory=list)
+    prefilter_engine: str = "hyperscan"
+
+
+@dataclass(slots=True)
+class Outcome:
+    """One evidence source done: its result, or why there is none."""
+
+    path: str  # the evidence path as resolved on the submitting machine
+    result: ScanResult | None
+    error: str | None
+    engine: str  # "local" | "dask"
+    worker: str  # host:pid of the local process, or the Dask worker's address
+    seconds: float = 0.0
+
+
+def evidence_path(path: str) -> str:
+    """The absolute path a source is known by in the case (what a rescan must give again)."""
+    return str(Path(path).expanduser().resolve())
+
+
+def _empty_reason(path: str) -> str | None:
+    """Why an evidence path holds nothing to scan, or None when it has content."""
+    p = Path(path)
+    try:
+        if p.is_dir():
+            for _root, _dirs, files in os.walk(p):
+                if files:
+                    return None
+            return f"The evidence folder {path} is empty (no files in it or its subfolders)."
+        if p.is_file() and p.stat().st_size == 0:
+            return f"The evidence file {path} is empty (0 bytes)."
+    except OSError:
+        return None  # the scan itself names the problem
+    return None
+
+
+def scan_one(path: str, settings: ScanSettings, engine: str = "local") -> Outcome:
+    """Scan one evidence source (runs in a worker). Never raises for a bad source: the reason is the
+    outcome's ``error``."""
+    from extriage.evidence.source import EvidenceError
+    from extriage.scan.context import ScanOptions
+    from extriage.scan.pipeline import run_scan
+
+    worker = _worker_name(engine)
+    started = time.perf_counter()
+    empty = _empty_reason(path)
+    if empty is not None:
+        return Outcome(path, None, empty, engine, worker, 0.0)
+    options = ScanOptions(
+        jobs=1,  # the fleet is the unit of parallelism: one process per server
+        rules_dirs=list(settings.rules_dirs),
+        max_file_size=settings.max_file_size,
+        file_timeout=settings.file_timeout,
+        extra={"log_rule_dirs": list(settings.log_rule_dirs), "prefilter_engine": settings.prefilter_engine},
+    )
+    try:
+        result = run_scan(path, options)
+    except EvidenceError as exc:
+        return Outcome(path, None, str(exc), engine, worker, time.perf_counter() - started)
+    except MemoryError:
+        return Outcome(path, None, f"The scan of {path} ran out of memory.", engine, worker, time.perf_counter() - started)
+    except Exception as exc:  # a bug on one server must not stop the fleet
+        return Outcome(path, None, f"The scan of {path} failed ({type(exc).__name__}: {exc}).", engine, worker,
+                       time.perf_counter() - started)
+    return Outcome(path, result, None, engine, worker, time.perf_counter() - started)
+
+
+def _worker_name(engine: str) -> str:
+    if engine == "dask":
+        try:
+            from distributed import get_worker
+
+            return str(get_worker().address)
+        except (ImportError, ValueError):
+            pass
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+OnStart = Callable[[str], None]
+
+
+def run_local(paths: list[str], settings: ScanSettings, jobs: int, on_start: OnStart | None = None) -> Iterator[Outcome]:
+    """Scan ``paths`` in ``jobs`` local worker processes, yielding outcomes as they finish. A worker
+    that dies (out of memory, killed) costs only the servers it was scanning: they are tried once
+    more alone, then recorded as errors."""
+    jobs = max(1, jobs)
+    retry: list[str] = []
+    yield from _pool_round(paths, settings, jobs, on_start, retry)
+    for path in retry:  # one at a time: a server that kills its worker again is an error
+        died: list[str] = []
+        yield from _pool_round([path], settings, 1, on_start, died)
+        for p in died:
+            yield Outcome(p, None, f"The worker process scanning {p} died twice (out of memory or killed).", "local",
+                          "", 0.0)
+
+
+def _pool_round(paths: list[str], settings: ScanSettings, jobs: int, on_start: OnStart | None,
+                died: list[str]) -> Iterator[Outcome]:
+    ctx = mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else mp.get_context("spawn")
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(["extriage.case.runner", "extriage.scan.pipeline"])
+    pool = cf.ProcessPoolExecutor(max_workers=min(jobs, max(1, len(paths))), mp_context=ctx)
+    pending: dict[cf.Future[Outcome], str] = {}
+    todo = iter(paths)
+    broken = False
+    try:
+        # keep only a few tasks queued beyond the running ones: an interrupt then leaves little to cancel
+        for path in islice(todo, jobs * 2):
+            pending[pool.submit(scan_one, path, settings, "local")] = path
+            if on_start is not None:
+                on_start(path)
+        while pending:
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                path = pending.pop(fut)
+                try:
+                    yield fut.result()
+                except cf.process.BrokenProcessPool:
+                    died.append(path)
+                    broken = True
+                except Exception as exc:  # the task could not even be sent or returned
+                    yield Outcome(path, None, f"The scan of {path} failed ({type(exc).__name__}: {exc}).", "local", "", 0.0)
+            if broken:
+                died.extend(pending.values())
+                died.extend(todo)
+                pending.clear()
+                break
+            for path in islice(todo, len(done)):
+                pending[pool.submit(scan_one, path, settings, "local")] = path
+                if on_start is not None:
+                    on_start(path)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def run_dask(paths: list[str], settings: ScanSettings, scheduler: str, on_start: OnStart | None = None,
+             timeout: float = 30.0) -> Iterator[Outcome]:
+    """Scan ``paths`` on the Dask distributed cluster at ``scheduler`` (``tcp://host:port``), yielding
+    outcomes as they finish. The workers must see the evidence at the same paths."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:  # pragma: no cover - a dependency
+        raise RunnerError("Dask distributed is not installed (pip install 'distributed').") from None
+    try:
+        client = Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise RunnerError(f"Cannot reach the Dask scheduler at {scheduler} ({exc}).") from None
+    except ValueError as exc:
+        raise RunnerError(f"{scheduler} is not a Dask scheduler address ({exc}); give tcp://host:port.") from None
+    try:
+        if not client.scheduler_info().get("workers"):
+            try:
+                client.wait_for_workers(1, timeout=timeout)
+            except (TimeoutError, OSError):
+                raise RunnerError(f"The Dask scheduler at {scheduler} has no workers.") from None
+        batch = uuid.uuid4().hex[:8]
+        futures: dict[Any, str] = {}
+        for i, path in enumerate(paths):
+            fut = client.submit(scan_one, path, settings, "dask", key=f"extriage-scan-{batch}-{i}", pure=False)
+            futures[fut] = path
+            if on_start is not None:
+                on_start(path)
+        try:
+            for fut in as_completed(list(futures)):  # type: ignore[no-untyped-call]
+                path = futures[fut]
+                try:
+                    outcome = fut.result()
+                except Exception as exc:  # KilledWorker, a lost connection
+                    outcome = Outcome(path, None, f"The Dask task scanning {path} failed ({type(exc).__name__}: {exc}).",
+                                      "dask", "", 0.0)
+                fut.release()
+                yield outcome
+        finally:
+            client.cancel(list(futures))  # type: ignore[no-untyped-call]
+    finally:
+        client.close()  # type: ignore[no-untyped-call]
