@@ -1,0 +1,81 @@
+"""A disk image of a server scans exactly as the same files in a folder: same verdict, findings,
+stories, timeline, coverage and hashes, for every image format (raw, split raw, E01, VHD, VHDX,
+VMDK, QCOW2), read in place (the image is never written, nothing is mounted)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extriage.evidence.loaders.image import close_images
+from extriage.scan.context import ScanOptions
+from extriage.scan.pipeline import run_scan
+
+#: Parts of a result that say where the evidence was and when the scan ran, not what it found.
+WHERE = ("evidence_path", "layout", "started", "finished", "extras", "tool_version")
+
+
+def comparable(path: Path, shown_root: str, jobs: int = 1) -> dict[str, Any]:
+    """The scan result with the evidence's own display prefix replaced by ``<ev>``."""
+    result = run_scan(str(path), ScanOptions(jobs=jobs))
+    text = json.dumps(result.to_dict(), sort_keys=True, default=str)
+    text = text.replace(json.dumps(shown_root)[1:-1], "<ev>")
+    data: dict[str, Any] = json.loads(text)
+    for key in WHERE:
+        data.pop(key, None)
+    return data
+
+
+@pytest.fixture(scope="module")
+def folder_result(server_tree: Path) -> dict[str, Any]:
+    return comparable(server_tree, str(server_tree) + "/")
+
+
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    for part in sorted(path.parent.glob(path.stem + ".*")):
+        h.update(part.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.mark.parametrize("fmt", ["raw", "split", "e01", "vhd", "vhdx", "vmdk", "qcow2"])
+def test_image_scans_as_the_folder(fmt: str, images: dict[str, Path], folder_result: dict[str, Any]) -> None:
+    if fmt not in images:
+        pytest.skip(f"no {fmt} image: its tool is missing (apt-get install qemu-utils ewf-tools)")
+    image = images[fmt]
+    before = _digest(image)
+    close_images()
+    got = comparable(image, f"{image}!volume/")
+    assert got["verdict"] == folder_result["verdict"] == "compromised"
+    for key in sorted(folder_result):
+        assert got[key] == folder_result[key], f"{fmt}: {key} differs from the folder scan"
+    assert _digest(image) == before  # read-only
+
+
+def test_image_read_by_worker_processes(images: dict[str, Path], folder_result: dict[str, Any]) -> None:
+    """Workers reopen the image from each file's picklable locator (not the parent's handles)."""
+    image = images.get("e01") or images["raw"]
+    close_images()
+    got = comparable(image, f"{image}!volume/", jobs=2)
+    assert got["findings"] == folder_result["findings"]
+    assert got["files"] == folder_result["files"]
+    assert got["coverage"] == folder_result["coverage"]
+
+
+def test_image_inside_an_evidence_folder_is_read(images: dict[str, Path], tmp_path: Path) -> None:
+    """An image handed over inside a case folder (with its other segments) is opened too, its
+    files located under a drive letter; the segments are not listed as files of their own."""
+    case = tmp_path / "case"
+    case.mkdir()
+    for part in sorted(images["split"].parent.iterdir()):
+        os.link(part, case / part.name)
+    result = run_scan(str(case))
+    assert result.verdict.value == "compromised"
+    assert result.exchange_install.startswith("C:\\Program Files\\Microsoft\\Exchange Server")
+    assert not [s for s in result.coverage.skipped if s.path.endswith((".002", ".003"))]
+    assert any(r.path.startswith(f"{case}/server.001!volume/") for r in result.files)
