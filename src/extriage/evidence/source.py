@@ -31,7 +31,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -168,17 +168,22 @@ def iter_files(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]
     as not read."""
     if spec.kind == "file":
         st = os.stat(spec.root)
-        yield ArtifactRef(spec, Path(spec.root).name, st.st_size, _mtime(st.st_mtime))
+        yield ArtifactRef(spec, Path(spec.root).name, st.st_size, time_of_ns(st.st_mtime_ns))
     elif spec.kind == "dir":
         yield from _walk_dir(spec, on_skip)
     else:
         yield from _walk_zip(spec, on_skip, 1)
 
 
-def _mtime(ts: float) -> datetime | None:
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def time_of_ns(ns: int) -> datetime | None:
+    """A file time in nanoseconds since 1970 as a datetime, cut (not rounded) to the microsecond:
+    the same file gives the same time from a folder (ns) and from an NTFS image (100 ns units)."""
     try:
-        return datetime.fromtimestamp(ts, tz=UTC)
-    except (OverflowError, OSError, ValueError):
+        return _EPOCH + timedelta(microseconds=ns // 1000)
+    except OverflowError:
         return None
 
 
@@ -239,13 +244,13 @@ def _walk_dir(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
                         continue
                     est = entry.stat(follow_symlinks=True)
                     # a FIFO, device or socket: listed (and refused when opened), never read from
-                    yield ArtifactRef(spec, member, 0, _mtime(est.st_mtime), special=special_kind(est.st_mode))
+                    yield ArtifactRef(spec, member, 0, time_of_ns(est.st_mtime_ns), special=special_kind(est.st_mode))
                     continue
                 est = entry.stat(follow_symlinks=True)
             except OSError as exc:
                 on_skip(entry.path, f"cannot be read: {exc.strerror or exc}")
                 continue
-            ref = ArtifactRef(spec, member, est.st_size, _mtime(est.st_mtime))
+            ref = ArtifactRef(spec, member, est.st_size, time_of_ns(est.st_mtime_ns))
             yield ref
             if entry.name.lower().endswith(ZIP_SUFFIXES):
                 yield from _nested_zips(SourceSpec("zip", entry.path, (), member, spec.root), on_skip, 1)

@@ -26,12 +26,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from extriage.evidence.images import image_kind
-from extriage.evidence.source import ArtifactRef, SkipCallback, SourceSpec
+from extriage.evidence.source import ArtifactRef, SkipCallback, SourceSpec, time_of_ns
 
 if TYPE_CHECKING:
     from dissect.ntfs import NTFS
@@ -262,14 +261,6 @@ def _has_windows(path: str, p: _Part) -> bool:
     return True
 
 
-def _when(ns: int) -> datetime | None:
-    """A file time as a folder's ``stat`` gives it (float seconds), so both read the same."""
-    try:
-        return datetime.fromtimestamp(ns / 1e9, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
 def _walk(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
     from dissect.ntfs.util import segment_reference
 
@@ -328,7 +319,7 @@ def _walk(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
                 try:
                     record = vol.ntfs.mft.get(seg)
                     length = int(record.size())
-                    mtime = _when(record.attributes.STANDARD_INFORMATION.last_modification_time_ns)
+                    mtime = time_of_ns(record.attributes.STANDARD_INFORMATION.last_modification_time_ns)
                 except Exception as exc:
                     on_skip(f"{shown}/{member}", f"file record is damaged ({_why(exc)}); not read")
                     continue
