@@ -32,6 +32,9 @@ EXIT_SOME_ERRORS = 3
 
 
 def register(app: typer.Typer) -> None:
+    from extriage.cli.case_serve_cmd import case_serve
+
+    case_app.command("serve")(case_serve)
     app.add_typer(case_app, name="case")
 
 
@@ -57,6 +60,7 @@ def case_scan(
     max_file_size: int = typer.Option(64, "--max-file-size", help="Per-file size cap in MB for content scanning."),
     file_timeout: float = typer.Option(30.0, "--file-timeout", help="Per-file time limit in seconds for content scanning."),
     wait: float = typer.Option(60.0, "--wait", help=WAIT_HELP),
+    connect_timeout: float = typer.Option(30.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler and a worker."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
 ) -> None:
     """Scan every PATH into the case; each server is stored as soon as it is done. Exit 0 when every
@@ -65,7 +69,8 @@ def case_scan(
 
     from extriage.case.runner import RunnerError, ScanSettings, evidence_path, run_dask, run_local
     from extriage.case.store import CaseError
-    from extriage.detections.logrules import RuleError, load_rules
+    from extriage.detections.logrules import load_rules
+    from extriage.detections.rulelang import RuleError
 
     for d in [*rules, *log_rules]:
         if not Path(d).expanduser().is_dir():
@@ -91,7 +96,7 @@ def case_scan(
     try:
         with _progress(len(resolved), quiet) as advance:
             if scheduler:
-                outcomes = run_dask(resolved, settings, scheduler)
+                outcomes = run_dask(resolved, settings, scheduler, timeout=connect_timeout)
             else:
                 outcomes = run_local(resolved, settings, jobs if jobs > 0 else (os.cpu_count() or 1))
             for o in outcomes:

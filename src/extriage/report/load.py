@@ -296,10 +296,12 @@ def _coverage(d: dict[str, Any] | None) -> Coverage:
     return Coverage(
         families=families,
         skipped=[
-            SkippedFile(str(s.get("path", "")), str(s.get("reason", "")), bool(s.get("partial", False)))
+            SkippedFile(str(s.get("path", "")), str(s.get("reason", "")), bool(s.get("partial", False)),
+                        bool(s.get("relevant", True)))
             for s in d.get("skipped") or []
         ],
         warnings=_strs(d.get("warnings")),
+        waves=dict(_plain(d.get("waves") or {}, "coverage.waves")),
     )
 
 
