@@ -51,6 +51,30 @@ def normalise_relative(path: str) -> str:
     return p
 
 
+def normalise_relative_cached(path: str, folders: dict[str, str]) -> str:
+    """:func:`normalise_relative` with each folder normalised once (``folders`` maps a raw folder to
+    its normalised form ending in ``/``): tens of thousands of files share a few thousand folders.
+    A name that could itself be rewritten (a build number, ``current``, quotes, spaces) takes the
+    full path."""
+    cut = max(path.rfind("/"), path.rfind("\\"))
+    name = path[cut + 1 :]
+    if (
+        cut < 0
+        or not name
+        or name[0].isdigit()
+        or name.lower() == "current"
+        or name != name.strip().strip('"')
+    ):
+        return normalise_relative(path)
+    head = path[:cut]
+    folder = folders.get(head)
+    if folder is None:
+        if len(folders) > 65536:
+            folders.clear()
+        folder = folders[head] = normalise_relative(head + "/_")[:-1]
+    return folder + name.lower()
+
+
 @dataclass(slots=True)
 class Baseline:
     builds: list[str]
@@ -62,8 +86,9 @@ class Baseline:
     def knows_path(self, rel: str) -> bool:
         return rel in self.index or rel in self.extra
 
-    def lookup(self, rel: str, sha256: str) -> tuple[str, tuple[str, ...]]:
-        """Classify one file by its normalised relative path and SHA-256; return (class, builds)."""
+    def lookup(self, rel: str, sha256: str, prefix: bytes | None = None) -> tuple[str, tuple[str, ...]]:
+        """Classify one file by its normalised relative path and SHA-256; return (class, builds).
+        ``prefix``: the digest's first 8 bytes when the caller has them (saves a hex decode)."""
         sha = sha256.lower()
         extra = self.extra.get(rel)
         if extra is not None and sha in extra:
@@ -71,7 +96,8 @@ class Baseline:
         slot = self.index.get(rel)
         if slot is None:
             return (MODIFIED, ()) if extra is not None else (UNKNOWN, ())
-        prefix = bytes.fromhex(sha)[:8]
+        if prefix is None:
+            prefix = bytes.fromhex(sha)[:8]
         start, count = slot
         for i in range(start, start + count):
             off = i * _RECORD

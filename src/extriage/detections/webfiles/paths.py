@@ -27,6 +27,14 @@ class PathMatcher:
                     raise ValueError(f"location rule {r.id} does not compile: {r.pattern}")
             s.Compile()
             self._set = s
+            # The same rules in multi-line mode, run once over a whole batch of keys joined by
+            # newlines: every match of one key is a match of the batch (a superset), so a batch
+            # with no match at all needs no per-key scan - the usual case for a web tree.
+            multi = re2.Set.SearchSet()
+            for r in self.rules:
+                multi.Add("(?m)" + r.pattern)
+            multi.Compile()
+            self._multi = multi
         elif backend == "hyperscan":
             import hyperscan
 
@@ -44,6 +52,16 @@ class PathMatcher:
     def match(self, key: str) -> list[LocationRule]:
         """Rules matching a lower-case ``/``-separated path key (a leading ``/`` is added)."""
         return [self.rules[i] for i in self.match_ids(key)]
+
+    def match_many(self, keys: Sequence[str]) -> list[list[int]]:
+        """``match_ids`` of every key, with one scan of all of them when none can match."""
+        if self.backend == "re2" and keys:
+            joined = "\n".join(["/" + k.lstrip("/") for k in keys])
+            if not joined.isascii():
+                joined = joined.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            if not self._multi.Match(joined):
+                return [[] for _ in keys]
+        return [self.match_ids(k) for k in keys]
 
     def match_ids(self, key: str) -> list[int]:
         """Indices (into ``rules``) of the rules matching ``key``."""
