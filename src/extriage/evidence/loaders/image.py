@@ -209,10 +209,14 @@ def expand(ref: ArtifactRef, located: str, on_skip: SkipCallback, notes: list[st
         if p.fs == "bitlocker":
             on_skip(f"{shown}!{label}", f"BitLocker-encrypted volume ({_mb(p.size)}) not read: decrypt it with its "
                                          "recovery key (dislocker, or Windows) and scan the decrypted image")
+        elif p.fs == "truncated":
+            on_skip(f"{shown}!{label}" if p.number else shown,
+                    "disk image is truncated: its data ends before the volume's first sector; not read — check the "
+                    "copy against its acquisition hash")
         elif p.fs != "ntfs":
             notes.append(f"{shown}: {label} ({_mb(p.size)}) holds no NTFS file system ({p.fs}); not read")
     if not ntfs:
-        if not any(p.fs == "bitlocker" for p in parts_found):
+        if not any(p.fs in ("bitlocker", "truncated") for p in parts_found):
             on_skip(shown, "disk image holds no Windows (NTFS) volume; nothing in it was read")
         return
     letters = _letters(path, ntfs)
@@ -220,6 +224,10 @@ def expand(ref: ArtifactRef, located: str, on_skip: SkipCallback, notes: list[st
         letter = letters[p.offset]
         prefix = "/".join(x for x in (located, letter if (len(ntfs) > 1 or located) else "") if x)
         spec = SourceSpec(KIND, path, (_label(p),), prefix, ref.spec.evidence or ref.spec.root, (p.offset, p.size))
+        short = _short(disk, p)
+        if short:  # whatever is listed, files past the end cannot be read: never an all-clear
+            on_skip(f"{shown}!{_label(p)}", f"disk image is truncated: {short}; files stored past its end "
+                                             "cannot be read — check the copy against its acquisition hash")
         count = 0
         try:
             for f in _walk(spec, on_skip):
@@ -237,8 +245,30 @@ def _label(p: _Part) -> str:
 
 
 def _why(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
+    """The innermost cause of a parser error, in words (dissect wraps them and names paths as reprs)."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    if isinstance(exc, EOFError):
+        return "its data ends early"
+    text = str(exc).strip()
+    if not text or "PosixPath(" in text:
+        return type(exc).__name__
     return text[:200]
+
+
+def _short(disk: Any, p: _Part) -> str:
+    """What is missing when the volume's boot sector claims more bytes than the image holds, or ""."""
+    try:
+        disk.seek(p.offset)
+        boot = disk.read(512)
+        sector = int.from_bytes(boot[11:13], "little")
+        claimed = int.from_bytes(boot[40:48], "little") * sector
+    except Exception:  # the boot sector was read already when the volume was found: unlikely
+        return ""
+    have = min(p.size, int(disk.size) - p.offset)
+    if claimed > have + sector:
+        return f"the NTFS volume claims {claimed:,} bytes, the image holds {have:,}"
+    return ""
 
 
 def _letters(path: str, ntfs: list[_Part]) -> dict[int, str]:
