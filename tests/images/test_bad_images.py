@@ -11,6 +11,7 @@ import pytest
 
 from extriage.evidence.loaders.image import close_images
 from extriage.scan.pipeline import run_scan
+
 from .conftest import MIB, make_ntfs, mbr_disk, need
 
 
