@@ -93,6 +93,12 @@ def server_tree(tmp_path_factory: pytest.TempPathFactory, test_data: Path) -> Pa
     logs.mkdir(parents=True, exist_ok=True)
     for evtx in sorted((test_data / "evtx-samples-cc0").glob("*.evtx")):
         shutil.copy2(evtx, logs / evtx.name)
+    # the registry hives the build and mitigation stages read (synthetic ones of the tests beside)
+    tests = Path(__file__).resolve().parent.parent
+    config = root / "Windows" / "System32" / "config"
+    config.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(tests / "mitigation" / "data" / "SYSTEM_mitigated", config / "SYSTEM")
+    shutil.copy2(tests / "patch" / "fixtures" / "SOFTWARE-cu19-kb5000871", config / "SOFTWARE")
     return root
 
 

@@ -52,6 +52,9 @@ def test_image_scans_as_the_folder(fmt: str, images: dict[str, Path], folder_res
     close_images()
     got = comparable(image, f"{image}!volume/")
     assert got["verdict"] == folder_result["verdict"] == "compromised"
+    hashed = {f["path"] for f in got["files"]}
+    # the hives in the image feed the build and mitigation stages as the collected files do
+    assert {"<ev>Windows/System32/config/SYSTEM", "<ev>Windows/System32/config/SOFTWARE"} <= hashed
     for key in sorted(folder_result):
         assert got[key] == folder_result[key], f"{fmt}: {key} differs from the folder scan"
     assert _digest(image) == before  # read-only
