@@ -53,6 +53,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from extriage.scan.context import ScanContext, ScanOptions
+    from extriage.scan.facts import LogPivots, WebFilePivots
     from extriage.scan.pipeline import run_scan
     from extriage.scan.stages import correlate, logs, verdict
 
@@ -66,15 +67,16 @@ def main() -> int:
 
     correlate._pivot = timed_pivot  # type: ignore[assignment]
 
-    class Plant:
+    class Plant:  # stands in for the web file stage
         name = "plant"
-        phase = 20
+        requires = (LogPivots,)
+        provides = (WebFilePivots,)
 
         def __init__(self, n: int) -> None:
             self.n = n
 
         def run(self, ctx: ScanContext) -> None:
-            paths = ctx.shared.setdefault("webshell_paths", set())
+            paths = ctx.facts.get(WebFilePivots).webshell_paths
             paths.update(f"c:\\inetpub\\wwwroot\\aspnet_client\\system_web\\p{i}.aspx" for i in range(self.n))
 
     print("| shell URLs | files in the evidence | IIS logs | pivot | whole scan (core stages) |")

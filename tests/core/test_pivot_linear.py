@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from extriage.formats.prefilter import Prefilter
 from extriage.scan import rawsearch
 from extriage.scan.context import ScanContext, ScanOptions
+from extriage.scan.facts import LogPivots, WebFilePivots
 from extriage.scan.pipeline import run_scan
 from extriage.scan.stages import correlate, logs, verdict
 
@@ -37,10 +38,11 @@ class _PlantShells:
 
     n: int
     name: str = "plant"
-    phase: int = 20
+    requires: ClassVar[tuple[type, ...]] = (LogPivots,)
+    provides: ClassVar[tuple[type, ...]] = (WebFilePivots,)
 
     def run(self, ctx: ScanContext) -> None:
-        paths = ctx.shared.setdefault("webshell_paths", set())
+        paths = ctx.facts.get(WebFilePivots).webshell_paths
         for i in range(self.n):
             paths.add(f"c:\\inetpub\\wwwroot\\aspnet_client\\system_web\\p{i}.aspx")
         ctx.inventory.files = _CountingList(ctx.inventory.files)

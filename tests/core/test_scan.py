@@ -20,6 +20,7 @@ from extriage.findings import Outcome, ScanResult, Verdict
 from extriage.report.terminal import render_scan
 from extriage.report.timeline_csv import write_timeline_csv
 from extriage.scan.context import ScanOptions
+from extriage.scan.facts import Detections
 from extriage.scan.pipeline import run_scan
 from extriage.schema import load_schema
 
@@ -271,7 +272,8 @@ def test_extra_rule_folder_and_broken_rule_file(tmp_path: Path) -> None:
 def test_a_failing_stage_does_not_lose_the_scan(tmp_path: Path) -> None:
     class Boom:
         name = "boom"
-        phase = 20
+        requires = ()
+        provides = (Detections,)
 
         def run(self, ctx: object) -> None:
             raise RuntimeError("simulated bug")

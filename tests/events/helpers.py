@@ -12,6 +12,7 @@ from extriage.findings import ScanResult
 from extriage.formats.event_export import ExportStats, iter_export, sniff
 from extriage.formats.event_record import EventRecord
 from extriage.scan.context import ScanOptions
+from extriage.scan.facts import LogPivots
 from extriage.scan.pipeline import run_scan
 from extriage.scan.stages import events as stage
 
@@ -30,22 +31,10 @@ def jsonl(*docs: dict[str, Any]) -> bytes:
     return ("\n".join(json.dumps(d) for d in docs) + "\n").encode()
 
 
-class _Shared:
-    """A phase-10 stage standing in for core-logs: it publishes attacker IPs."""
-
-    name = "fake-logs"
-    phase = 10
-
-    def __init__(self, ips: set[str]) -> None:
-        self.ips = ips
-
-    def run(self, ctx: Any) -> None:
-        ctx.shared.setdefault("attacker_ips", set()).update(self.ips)
-
-
 def scan(path: Path, attacker_ips: set[str] | None = None) -> ScanResult:
-    stages: list[Any] = [_Shared(attacker_ips or set()), *stage.STAGES]
-    return run_scan(str(path), ScanOptions(jobs=1), stages=stages)
+    """The events stages alone, with ``attacker_ips`` standing in for what the logs stage found."""
+    given = [LogPivots(attacker_ips=set(attacker_ips or ()))]
+    return run_scan(str(path), ScanOptions(jobs=1), stages=list(stage.STAGES), given=given)
 
 
 def rule_ids(result: ScanResult) -> set[str]:

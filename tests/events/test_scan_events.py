@@ -58,12 +58,15 @@ def test_webshell_path_is_shared_for_correlation(server: tuple[Path, dict]) -> N
     dest, plan = server
     seen: dict[str, set[str]] = {}
 
+    from extriage.scan.facts import EventPivots
+
     class Spy:
         name = "spy"
-        phase = 60
+        requires = (EventPivots,)
+        provides = ()
 
         def run(self, ctx: ScanContext) -> None:
-            seen["paths"] = set(ctx.shared.get("webshell_paths", set()))
+            seen["paths"] = set(ctx.facts.get(EventPivots).webshell_paths)
 
     from extriage.scan.context import ScanOptions
     from extriage.scan.pipeline import run_scan
@@ -91,9 +94,12 @@ def test_event_findings_join_the_attack_story(server: tuple[Path, dict]) -> None
     dest, plan = server
     start = datetime.fromisoformat(plan["attack_start"].replace("Z", "+00:00"))
 
+    from extriage.scan.facts import WaveStories
+
     class FakeCorrelate:  # stands in for the core correlate stage's story of the web log findings
         name = "fake-correlate"
-        phase = 50
+        requires = ()
+        provides = (WaveStories,)
 
         def run(self, ctx: ScanContext) -> None:
             ctx.result.stories.append(

@@ -81,7 +81,9 @@ def test_webshell_paths_are_shared_for_correlation(full: tuple[Path, object]) ->
     spec = open_source(dest)
     ctx = ScanContext(build_inventory(spec, lambda p, w: None), SR(spec.root), ScanOptions(jobs=1))
     STAGES[0].run(ctx)
-    paths = ctx.shared["webshell_paths"]
+    from extriage.scan.facts import WebFilePivots
+
+    paths = ctx.facts.get(WebFilePivots).webshell_paths
     for shell in gen.plan.shells:  # type: ignore[attr-defined]
         assert shell.path.lower() in paths
         assert shell.url.lower() in paths

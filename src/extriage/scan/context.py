@@ -21,14 +21,15 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from extriage.evidence.locate import Inventory, LocatedFile
+from extriage.file_outcome import FileOutcome as FileOutcome  # (re-exported: stages import it from here)
 from extriage.findings import (
-    FamilyCoverage,
     FileRecord,
     Finding,
     ScanResult,
     SkippedFile,
     TimelineEvent,
 )
+from extriage.scan.contracts import Facts
 
 ProgressCallback = Callable[[str, int, int], None]  # (label, done_bytes, total_bytes)
 
@@ -46,26 +47,17 @@ class ScanOptions:
         return self.jobs if self.jobs > 0 else max(1, os.cpu_count() or 1)
 
 
-@dataclass(slots=True)
-class FileOutcome:
-    """What processing one file produced; returned by worker functions, merged by the context."""
-
-    path: str  # display path
-    sha256: str | None = None
-    size: int = 0
-    mtime: datetime | None = None
-    findings: list[Finding] = field(default_factory=list)
-    events: list[TimelineEvent] = field(default_factory=list)
-    coverage: list[FamilyCoverage] = field(default_factory=list)
-    skipped: list[SkippedFile] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)  # stage-specific facts for later stages
-
-
 class Stage(Protocol):
-    """One step of the scan. ``phase`` orders stages: 10 read+detect, 50 correlate, 90 summarise."""
+    """One step of the scan: ``provides`` and ``requires`` fact types order it among the others
+    (:mod:`extriage.scan.contracts`; facts of the shipped stages: :mod:`extriage.scan.facts`)."""
 
     name: str
-    phase: int
+
+    @property
+    def requires(self) -> tuple[type, ...]: ...
+
+    @property
+    def provides(self) -> tuple[type, ...]: ...
 
     def run(self, ctx: ScanContext) -> None: ...
 
@@ -83,7 +75,7 @@ class ScanContext:
         self.options = options
         self._progress = progress
         self._hashed: dict[str, int] = {}  # display path -> index in result.files
-        self.shared: dict[str, Any] = {}  # facts stages leave for later stages (documented by the writer)
+        self.facts = Facts()  # what stages leave for later stages, by type (extriage.scan.facts)
         self._pool: cf.ProcessPoolExecutor | None = None
         self._skip_keys: set[tuple[str, str]] = set()  # (path, reason) of coverage.skipped: no duplicates
         self._skip_synced = 0  # how many entries of coverage.skipped are in _skip_keys

@@ -5,6 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from extriage.findings import Finding, ScanResult, utc
+from extriage.scan.context import ScanContext
+from extriage.scan.facts import Detections, FindingIds
+
+
+class NumberFindingsStage:
+    """The declared point where findings get their ids: after every stage that detects
+    (provides :class:`Detections`), before every stage that refers to findings by id."""
+
+    name = "number-findings"
+    requires = (Detections,)
+    provides = (FindingIds,)
+
+    def run(self, ctx: ScanContext) -> None:
+        number_findings(ctx.result)
 
 
 def number_findings(result: ScanResult) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from extriage import __version__
@@ -9,12 +10,10 @@ from extriage.evidence.locate import build_inventory
 from extriage.evidence.source import open_source
 from extriage.findings import ScanResult, SkippedFile
 from extriage.scan.context import ProgressCallback, ScanContext, ScanOptions, Stage, start_workers
-from extriage.scan.numbering import number_findings
+from extriage.scan.contracts import Facts, order_stages, provides_of
+from extriage.scan.facts import FindingIds
+from extriage.scan.numbering import NumberFindingsStage, number_findings
 from extriage.scan.registry import WORKER_MODULES, default_stages
-
-#: Stages with a phase below this read evidence and detect; findings get their ids after them, so
-#: correlation and summary stages can refer to findings by id.
-CORRELATE_PHASE = 50
 
 
 def run_scan(
@@ -22,9 +21,16 @@ def run_scan(
     options: ScanOptions | None = None,
     progress: ProgressCallback | None = None,
     stages: list[Stage] | None = None,
+    given: Iterable[object] = (),
 ) -> ScanResult:
     """Scan the evidence at ``path``. Raises :class:`extriage.evidence.source.EvidenceError` when the
-    path as a whole cannot be used; every per-file problem is recorded in the result instead."""
+    path as a whole cannot be used; every per-file problem is recorded in the result instead.
+
+    ``stages`` (tests, benchmarks) runs a subset instead of the registered stages; facts no stage
+    of the subset provides are then empty unless ``given`` holds them. Raises
+    :class:`extriage.scan.contracts.ContractError` before reading anything when the stages'
+    contracts cannot be met."""
+    ordered = plan(stages)
     options = options or ScanOptions()
     spec = open_source(path)
     if options.workers() > 1:
@@ -40,13 +46,9 @@ def run_scan(
         result.coverage.warn(inventory.exchange_volume)
     result.exchange_install = _install_display(inventory.exchange_installs, inventory.files)
     ctx = ScanContext(inventory, result, options, progress)
-    ordered = sorted(stages if stages is not None else default_stages(), key=lambda s: s.phase)
-    numbered = False
+    ctx.facts = Facts(given)
     try:
         for stage in ordered:
-            if not numbered and stage.phase >= CORRELATE_PHASE:
-                number_findings(result)
-                numbered = True
             try:
                 stage.run(ctx)
             except Exception as exc:  # a bug in one stage must not lose what the others found
@@ -55,6 +57,7 @@ def run_scan(
                     f"The {name} stage failed ({type(exc).__name__}: {exc}); its checks are missing from this report."
                 )
                 result.extras.setdefault("stage_errors", {})[name] = f"{type(exc).__name__}: {exc}"
+            ctx.facts.fill(provides_of(stage))  # a provider that stopped early or failed: empty facts
             # idle workers of one stage must not sit beside the next stage's own pool (memory)
             ctx.close()
     except BaseException:  # interrupted (SIGTERM, Ctrl-C): no worker left running
@@ -66,6 +69,15 @@ def run_scan(
     result.timeline.sort(key=lambda e: (e.timestamp, e.source, e.line or 0))
     result.finished = datetime.now(UTC)
     return result
+
+
+def plan(stages: list[Stage] | None = None) -> list[Stage]:
+    """The stages in the order their contracts give (the registered ones when ``stages`` is None,
+    where a fact without a provider is an error), with the ``number-findings`` step."""
+    chosen = list(default_stages() if stages is None else stages)
+    if not any(FindingIds in provides_of(s) for s in chosen):
+        chosen.insert(0, NumberFindingsStage())  # first among equals: right after the last detector
+    return order_stages(chosen, strict=stages is None)
 
 
 def _install_display(installs: list[str], files: list) -> str:  # type: ignore[type-arg]

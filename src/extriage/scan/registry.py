@@ -1,8 +1,11 @@
-"""The list of scan stages, in one place.
+"""The scan stages, one registration line each (``module:Class``).
 
-Each module named here exposes ``STAGES: list[Stage]`` (see :class:`extriage.scan.context.Stage`).
-Phases order them: 10 = read evidence and detect; 50 = correlate across sources; 90 = summarise
-(verdict, stories, coverage warnings). Stages of one phase run in the order listed here.
+Adding a stage: write its module (a class with ``name``, ``requires``, ``provides`` and
+``run(ctx)``; see docs/extending.md) and add one line here. The order of the stages comes from
+their contracts (:mod:`extriage.scan.contracts`), not from this list: the list only orders stages
+that do not depend on each other (which decides the order of their warnings in the report). The
+``number-findings`` step (:class:`extriage.scan.numbering.NumberFindingsStage`) is added by the
+pipeline.
 """
 
 from __future__ import annotations
@@ -11,16 +14,20 @@ import importlib
 
 from extriage.scan.context import Stage
 
-STAGE_MODULES = [
-    "extriage.scan.stages.logs",  # HttpProxy, IIS, ECP, OABGenerator, Rps_Http logs
-    "extriage.scan.stages.events",  # EVTX and exported Windows events
-    "extriage.scan.stages.webfiles",  # web shells and post-exploitation files
-    "extriage.scan.stages.patch",  # build of the server and its open CVEs
-    "extriage.scan.stages.mitigation",  # interim mitigations in force
-    "extriage.scan.stages.correlate",  # cross-source pivots and attack stories
-    "extriage.scan.stages.identity",  # the server's host name, from its own logs
-    "extriage.scan.stages.waves",  # later waves: per-wave stories and summary (ProxyShell, ProxyNotShell, ProxyToken)
-    "extriage.scan.stages.verdict",  # verdict, per-wave verdicts, coverage warnings
+STAGES = [
+    "extriage.scan.stages.logs:LogsStage",  # HttpProxy, IIS, ECP, OABGenerator, Rps_Http logs
+    "extriage.scan.stages.events.read_stage:EventsStage",  # EVTX and exported Windows events
+    "extriage.scan.stages.webfiles:WebFilesStage",  # web shells and post-exploitation files
+    "extriage.scan.stages.patch:PatchStage",  # build of the server and its open CVEs
+    "extriage.scan.stages.mitigation:MitigationStage",  # interim mitigations in force
+    "extriage.scan.stages.events.correlate_stage:EventsCorrelateStage",  # event IPs, incident window
+    "extriage.scan.stages.correlate:CorrelateStage",  # cross-source pivots and attack stories
+    "extriage.scan.stages.webfiles:WebFilesLinkStage",  # file findings joined to log/event lines
+    "extriage.scan.stages.waves:WavesStoryStage",  # stories borrowed by two waves folded
+    "extriage.scan.stages.events.story_stage:EventsStoryStage",  # event findings join the stories
+    "extriage.scan.stages.identity:IdentityStage",  # the server's host name, from its own logs
+    "extriage.scan.stages.verdict:VerdictStage",  # verdict, per-wave verdicts, coverage warnings
+    "extriage.scan.stages.waves:WavesSummaryStage",  # per-wave summary (extras.waves)
 ]
 
 
@@ -34,8 +41,14 @@ WORKER_MODULES = [
 ]
 
 
+def load_stage(entry: str) -> Stage:
+    """One registered stage (``module:Class``), constructed with its defaults. A missing stage is an
+    error: a scan must never silently read less."""
+    module, _, cls = entry.partition(":")
+    stage: Stage = getattr(importlib.import_module(module), cls)()
+    return stage
+
+
 def default_stages() -> list[Stage]:
-    stages: list[Stage] = []
-    for name in STAGE_MODULES:  # a missing stage is an error: a scan must never silently read less
-        stages.extend(importlib.import_module(name).STAGES)
-    return sorted(stages, key=lambda s: s.phase)
+    """Every registered stage, in registration order (the pipeline orders them by contract)."""
+    return [load_stage(entry) for entry in STAGES]

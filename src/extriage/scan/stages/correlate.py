@@ -1,8 +1,9 @@
-"""Stage ``correlate`` (phase 50): cross-source pivots, then attack stories.
+"""Stage ``correlate``: cross-source pivots, then attack stories.
 
-1. Every web shell path found by any stage (``ctx.shared["webshell_paths"]``: URL paths and Windows
-   paths) is looked up in all other sources: as a file in the evidence, and as a URL in the IIS and
-   HttpProxy logs; requests from ``ctx.shared["attacker_ips"]`` are pulled from the same logs. This
+1. Every web shell path found by any stage (the ``webshell_paths`` of :class:`LogPivots`,
+   :class:`EventPivots` and :class:`WebFilePivots`: URL paths and Windows paths) is looked up in all
+   other sources: as a file in the evidence, and as a URL in the IIS and HttpProxy logs; requests
+   from addresses tied to a success are pulled from the same logs. This
    is one targeted second pass over the web logs with the byte prefilter, run only when there is
    something to look for.
 2. Findings that are steps of a known chain (``detections/chains/*.yml``) are joined per client IP
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from extriage.detections.correlation import build_stories, load_knowledge, path_to_url, url_to_path_tails
 from extriage.detections.forwarding import judge_forwarding
@@ -31,6 +32,17 @@ from extriage.findings import (
 )
 from extriage.formats.sniff import family_from_path, strip_compressed
 from extriage.scan.context import ScanContext
+from extriage.scan.facts import (
+    AttackStories,
+    Correlations,
+    EventJudgement,
+    EventPivots,
+    FindingIds,
+    LogGroups,
+    LogPivots,
+    LogSpans,
+    WebFilePivots,
+)
 from extriage.scan.numbering import number_findings
 from extriage.scan.stages.logs import (
     SUCCESS_OUTCOMES,
@@ -48,7 +60,11 @@ MAX_PIVOT_EVENTS = 2000
 @dataclass(slots=True)
 class CorrelateStage:
     name: str = "correlate"
-    phase: int = 50
+    #: EventJudgement: admin-like event findings it turned into info must not start stories
+    requires: ClassVar[tuple[type, ...]] = (
+        FindingIds, LogPivots, LogGroups, LogSpans, EventPivots, WebFilePivots, EventJudgement
+    )
+    provides: ClassVar[tuple[type, ...]] = (AttackStories, Correlations)
 
     def run(self, ctx: ScanContext) -> None:
         # success proven by later lines first: the pivots below follow the addresses of successes
@@ -64,8 +80,7 @@ class CorrelateStage:
 
 
 def _link_events(ctx: ScanContext) -> None:
-    groups: dict[Any, Any] = ctx.shared.get("logs.groups", {})
-    for g in groups.values():
+    for g in ctx.facts.get(LogGroups).groups.values():
         if g.finding.id:
             for e in g.events:
                 if g.finding.id not in e.finding_ids:
@@ -103,9 +118,11 @@ def _files_by_tail(files: list[LocatedFile], depths: set[int]) -> dict[str, Loca
 
 def _pivot(ctx: ScanContext) -> None:
     knowledge = load_knowledge()
-    shells: set[str] = ctx.shared.get("webshell_paths", set())
+    log_pivots = ctx.facts.get(LogPivots)
+    shells = (log_pivots.webshell_paths | ctx.facts.get(EventPivots).webshell_paths
+              | ctx.facts.get(WebFilePivots).webshell_paths)
     # other requests are pulled only for addresses tied to a success (attempt-only scanners of the
-    # whole internet would flood the timeline); ctx.shared["attacker_ips"] keeps them all for joins
+    # whole internet would flood the timeline); LogPivots.attacker_ips keeps them all for joins
     ips = {ip for f in ctx.result.findings if f.outcome in SUCCESS_OUTCOMES
            for ip in f.indicators.client_ips if ip not in _NEVER_PIVOT_IPS}
     urls: set[str] = set()
@@ -125,7 +142,7 @@ def _pivot(ctx: ScanContext) -> None:
             hit = by_tail.get(tail)
             if hit is not None:
                 present[u] = hit.display()
-                ctx.shared.setdefault("webshell_paths", set()).add(hit.logical.lower())
+                log_pivots.webshell_paths.add(hit.logical.lower())
                 break
     ctx.result.extras.setdefault("logs", {})["pivots"] = {
         "webshell_urls": sorted(urls), "attacker_ips": sorted(ips),
@@ -142,7 +159,7 @@ def _pivot(ctx: ScanContext) -> None:
     # searched for the addresses only where no such IIS log covers its day (IIS logs missing or
     # deleted). Digits-only literals are the slow part of the raw search (BENCHMARKS.md, core).
     iis_days = _iis_days(ctx)
-    spans = ctx.shared.get("logs.spans", {})
+    spans = ctx.facts.get(LogSpans).spans
     full = LogParams(pivot_literals=tuple(sorted(names | ips)), pivot_urls=frozenset(urls),
                      pivot_ips=frozenset(ips), only_families=("iis", "httpproxy"))
     shells_only = LogParams(pivot_literals=tuple(sorted(names)), pivot_urls=frozenset(urls),
@@ -243,9 +260,10 @@ _MAX_SPAN_DAYS = 400
 def _iis_days(ctx: ScanContext) -> set[date]:
     """The days the front-end IIS site's logs cover (from their first to their last line). The
     back-end site's logs do not count: their client address is the front end's, not the client's."""
-    front = ctx.shared.get("iis.front_end_sites") or {"w3svc1"}
+    log_spans = ctx.facts.get(LogSpans)
+    front = log_spans.front_end_sites or {"w3svc1"}
     days: set[date] = set()
-    for family, first, last, site in ctx.shared.get("logs.spans", {}).values():
+    for family, first, last, site in log_spans.spans.values():
         if family != "iis" or site not in front or first is None or last is None:
             continue
         if (last - first).days > _MAX_SPAN_DAYS:

@@ -17,6 +17,7 @@ from extriage.formats.exchange_csv import looks_like_bare_header, parse_fields_d
 from extriage.formats.families import FAMILIES as LOG_FAMILIES
 from extriage.formats.sniff import family_from_path
 from extriage.scan.context import ScanContext
+from extriage.scan.facts import Correlations, EventPivots
 
 #: family -> the field that holds the server's own name (logs-and-detections.md §1a, §1c)
 HOST_FIELDS = {f.id: f.host_field for f in LOG_FAMILIES.values() if f.host_field}
@@ -52,7 +53,9 @@ def _host_from_log(ctx: ScanContext, f: LocatedFile, field: str) -> str:
 
 class IdentityStage:
     name = "identity"
-    phase = 85
+    #: EventPivots: the events stage names the server first when one computer wrote the events
+    requires = (EventPivots,)
+    provides = (Correlations,)
 
     def run(self, ctx: ScanContext) -> None:
         by_family: dict[str, list[LocatedFile]] = {}

@@ -1,4 +1,4 @@
-"""Stage ``logs`` (phase 10): HttpProxy, IIS W3C, ECP server, OABGenerator (and Rps_Http) logs.
+"""Stage ``logs``: HttpProxy, IIS W3C, ECP server, OABGenerator (and Rps_Http) logs.
 
 Each candidate file is handled by :func:`scan_log_file` in a worker process: recognise its family
 (path, else header bytes), stream it in raw chunks through the byte prefilter built from the rules
@@ -7,14 +7,9 @@ events, coverage (files, lines, time span) and requests per hour. The main proce
 groups across files, checks the IIS log folders named in ``applicationHost.config``, looks up the
 files OABGenerator says it wrote, and leaves ``attacker_ips`` / ``webshell_paths`` for later stages.
 
-``ctx.shared`` written here (documented interface):
-  * ``attacker_ips: set[str]`` — client IPs of attempt/success/web shell findings;
-  * ``webshell_paths: set[str]`` — lower-case URL paths and Windows paths of web shells;
-  * ``logs.groups`` — private to core-logs (correlate stage): group key → finding + events;
-  * ``logs.spans`` — display path → (family, first, last time, protocol or IIS site folder) of
-    every log read;
-  * ``iis.front_end_sites`` — IIS site folders (``w3svc1``) of the site that takes the clients'
-    requests ("Default Web Site" in applicationHost.config; ``w3svc1`` when there is no config).
+Provides (:mod:`extriage.scan.facts`): :class:`LogPivots` (attacker IPs, web shell paths),
+:class:`LogGroups` (each finding with its timeline rows, for the correlate stage) and
+:class:`LogSpans` (every log's family and time span, the IIS front-end site folders).
 """
 
 from __future__ import annotations
@@ -23,7 +18,7 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from extriage.detections.correlation import path_to_url
 from extriage.detections.loglines import Group, GroupKey, HitCollector, set_file_hash
@@ -46,6 +41,7 @@ from extriage.formats.sniff import (
     strip_compressed,
 )
 from extriage.scan.context import FileOutcome, ScanContext
+from extriage.scan.facts import Detections, LogGroups, LogPivots, LogSpans
 from extriage.scan.rawsearch import holds
 
 SUCCESS_OUTCOMES = (Outcome.SUCCESS, Outcome.WEBSHELL)
@@ -281,7 +277,8 @@ def _evaluate(cand: Candidate, fm: FamilyMatch, folder_proto: str, rules: list[L
 @dataclass(slots=True)
 class LogsStage:
     name: str = "logs"
-    phase: int = 10
+    requires: ClassVar[tuple[type, ...]] = ()
+    provides: ClassVar[tuple[type, ...]] = (LogPivots, LogGroups, LogSpans, Detections)
     engine: str = "hyperscan"
     extra_rule_dirs: tuple[str, ...] = field(default_factory=tuple)
 
@@ -337,8 +334,8 @@ class LogsStage:
             if n:
                 ctx.result.coverage.warn(f"Timeline capped: {n:,} more rows of {key} are counted in their findings "
                                          f"but not listed (limit {MAX_TIMELINE_PER_RULE:,} per rule and outcome).")
-        ctx.shared["logs.groups"] = groups
-        ctx.shared["logs.spans"] = spans
+        ctx.facts.put(LogGroups(groups))
+        ctx.facts.get(LogSpans).spans = spans
         if hours:
             ctx.result.activity["requests_per_hour"] = {fam: dict(sorted(c.items())) for fam, c in sorted(hours.items())}
         _check_oab_writes(ctx, groups)
@@ -353,9 +350,9 @@ class LogsStage:
 
 
 def publish_pivots(ctx: ScanContext, findings: list[Any]) -> None:
-    """Add attacker IPs and web shell paths of log findings to ``ctx.shared`` for later stages."""
-    ips: set[str] = ctx.shared.setdefault("attacker_ips", set())
-    shells: set[str] = ctx.shared.setdefault("webshell_paths", set())
+    """Add attacker IPs and web shell paths of log findings to :class:`LogPivots` for later stages."""
+    pivots = ctx.facts.get(LogPivots)
+    ips, shells = pivots.attacker_ips, pivots.webshell_paths
     for f in findings:
         if f.outcome in ATTACK_OUTCOMES:
             ips.update(ip for ip in f.indicators.client_ips if ip)
@@ -404,8 +401,7 @@ def _check_iis_config(ctx: ScanContext) -> None:
         return
     configs = [f for f in ctx.inventory.files if f.key.endswith("/inetsrv/config/applicationhost.config")]
     expected: list[dict[str, Any]] = []
-    front: set[str] = set()
-    ctx.shared["iis.front_end_sites"] = front
+    front = ctx.facts.get(LogSpans).front_end_sites
     by_folder: dict[str, list[str]] | None = None
     for cf in configs:
         try:

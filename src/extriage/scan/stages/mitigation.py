@@ -9,11 +9,13 @@ at low severity with outcome ``info``, since it says nothing about whether the s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from extriage.detections.mitigations.sources import InventorySource
 from extriage.detections.mitigations.verify import MitigationState, VerifyReport, verify
 from extriage.findings import Confidence, EvidenceLine, FamilyCoverage, Finding, Outcome, Severity
 from extriage.scan.context import ScanContext
+from extriage.scan.facts import Detections
 
 FAMILY = "iis-config"
 _RAISE = {"overridden", "partial"}
@@ -22,7 +24,8 @@ _RAISE = {"overridden", "partial"}
 @dataclass
 class MitigationStage:
     name: str = "mitigation"
-    phase: int = 10
+    requires: ClassVar[tuple[type, ...]] = ()
+    provides: ClassVar[tuple[type, ...]] = (Detections,)
 
     def run(self, ctx: ScanContext) -> None:
         source = InventorySource(ctx.inventory)

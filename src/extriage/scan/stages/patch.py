@@ -2,7 +2,8 @@
 
 Puts the JSON-ready section ``ctx.result.extras["patch"]`` (evidence, assessment) and adds ``info``
 findings: a missing security update is a vulnerability, not a compromise, so it never raises the
-verdict. Runs in phase 10 after the log stage, so HttpProxy logs already hashed are not read twice.
+verdict. Runs after the logs stage (requires :class:`LogSpans`), so HttpProxy logs it already hashed
+are not read twice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from extriage.detections.builds.assess import OPEN_STATUSES, Assessment
 from extriage.detections.builds.evidence import BuildEvidence, BuildSource, collect_build_evidence
 from extriage.findings import Confidence, EvidenceLine, Finding, Indicators, Outcome, Severity
 from extriage.scan.context import ScanContext
+from extriage.scan.facts import Detections, LogSpans
 
 #: Finding.wave for each build-table wave ("other-kev" is not a Finding wave).
 _FINDING_WAVE = {"proxylogon": "proxylogon", "proxyshell": "proxyshell", "proxynotshell": "proxynotshell"}
@@ -27,7 +29,8 @@ _WAVE_TITLES = {
 
 class PatchStage:
     name = "patch"
-    phase = 10
+    requires = (LogSpans,)
+    provides = (Detections,)
 
     def run(self, ctx: ScanContext) -> None:
         ev = collect_build_evidence(ctx.inventory, hash_lookup=ctx.sha256_for)

@@ -1,9 +1,10 @@
-"""Stage ``verdict`` (phase 90): the files no stage read, per-wave and overall verdict, reason sentence,
+"""Stage ``verdict`` (after every stage that detects or correlates): the files no stage read, per-wave and overall verdict, reason sentence,
 coverage warnings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from extriage.detections.verdict import (
     assess_waves,
@@ -17,19 +18,21 @@ from extriage.detections.verdict import (
 from extriage.evidence.unread import unread_reason
 from extriage.findings import SkippedFile, Verdict
 from extriage.scan.context import ScanContext
+from extriage.scan.facts import Correlations, Detections, ExplainedGaps, VerdictReached
 
 
 @dataclass(slots=True)
 class VerdictStage:
     name: str = "verdict"
-    phase: int = 90
+    requires: ClassVar[tuple[type, ...]] = (Detections, Correlations, ExplainedGaps)
+    provides: ClassVar[tuple[type, ...]] = (VerdictReached,)
 
     def run(self, ctx: ScanContext) -> None:
         result = ctx.result
         list_unread(ctx)
         waves = load_waves()
         windows = ctx.options.exploitation_windows or None
-        explained = frozenset(ctx.shared.get("missing_families_explained", ()))
+        explained = frozenset(ctx.facts.get(ExplainedGaps).families)
         found = wave_verdicts(result.findings)
         seen = frozenset(wid for wid, v in found.items() if v in (Verdict.ATTEMPTED, Verdict.COMPROMISED))
         for w in coverage_warnings(result.coverage, waves, windows, explained, seen):

@@ -1,4 +1,5 @@
-"""Stages ``waves-stories`` (phase 55) and ``waves-summary`` (phase 95): the later waves per wave.
+"""Stages ``waves-stories`` (after the correlate stage) and ``waves-summary`` (after the verdict): the
+later waves per wave.
 
 The detections of ProxyShell, ProxyNotShell/OWASSRF and ProxyToken are data (rule, chain and wave
 files); what is left here is what only the whole result can say:
@@ -18,11 +19,19 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from extriage.detections.verdict import FAMILY_NAMES, load_waves
 from extriage.findings import AttackStory, Finding, Outcome, iso
 from extriage.scan.context import ScanContext
+from extriage.scan.facts import (
+    AttackStories,
+    Correlations,
+    EventStories,
+    ExplainedGaps,
+    VerdictReached,
+    WaveStories,
+)
 
 _FAR = datetime.max.replace(tzinfo=UTC)
 #: A borrowed story joins the wave whose own story lies within this distance.
@@ -80,7 +89,8 @@ def dedupe_borrowed(stories: list[AttackStory], findings: list[Finding]) -> list
 @dataclass(slots=True)
 class WavesStoryStage:
     name: str = "waves-stories"
-    phase: int = 55
+    requires: ClassVar[tuple[type, ...]] = (AttackStories,)
+    provides: ClassVar[tuple[type, ...]] = (WaveStories, ExplainedGaps, Correlations)
 
     def run(self, ctx: ScanContext) -> None:
         ctx.result.stories = dedupe_borrowed(ctx.result.stories, ctx.result.findings)
@@ -100,7 +110,7 @@ def _rps_coverage(ctx: ScanContext) -> None:
     where = ("the CmdletInfra folder is there but holds no Rps_Http logs (deleted, or rotated away)"
              if has_folder else "the Logging\\CmdletInfra\\Powershell-Proxy\\Http folder was not in the evidence "
              "(not collected, or deleted)")
-    ctx.shared.setdefault("missing_families_explained", set()).add("rps_http")  # the verdict stage says no more
+    ctx.facts.get(ExplainedGaps).families.add("rps_http")  # the verdict stage says no more
     ctx.result.coverage.warn(
         f"Exchange logs were read but no Rps_Http logs were: {where}. Remote PowerShell commands run "
         "through ProxyNotShell/OWASSRF (CVE-2022-41082) cannot be seen without them."
@@ -110,7 +120,8 @@ def _rps_coverage(ctx: ScanContext) -> None:
 @dataclass(slots=True)
 class WavesSummaryStage:
     name: str = "waves-summary"
-    phase: int = 95
+    requires: ClassVar[tuple[type, ...]] = (VerdictReached, EventStories)
+    provides: ClassVar[tuple[type, ...]] = ()
 
     def run(self, ctx: ScanContext) -> None:
         result = ctx.result

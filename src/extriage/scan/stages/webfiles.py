@@ -1,4 +1,4 @@
-"""Scan stage ``webfiles`` (phase 10): web shells and post-exploitation files.
+"""Scan stage ``webfiles``: web shells and post-exploitation files.
 
 Selects the places attackers write to (Exchange's FrontEnd/ClientAccess web folders, inetpub\\wwwroot,
 the IIS sites' physical paths, Temporary ASP.NET Files, ProgramData, Windows\\Temp, C:\\root,
@@ -8,9 +8,11 @@ the location rules, the Exchange known-good baseline and the MSTIC known-bad lis
 of the evidence is *peeked* (8 bytes) for minidump and DEARCRY! headers, so LSASS dumps and
 encrypted files are found wherever they are and whatever their name.
 
-Leaves ``ctx.shared["webshell_paths"]`` (lower-case Windows paths and URL paths of suspicious files)
-for the correlate stage, and ``ctx.result.extras["webfiles"]`` (coverage, baseline, inferred build).
-Phase 55 (``webfiles-link``) joins each file finding to the log/event lines naming its URL or path.
+Provides :class:`~extriage.scan.facts.WebFilePivots` (lower-case Windows paths and URL paths of
+suspicious files, each file finding with its file) for the correlate stage, and writes
+``ctx.result.extras["webfiles"]`` (coverage, baseline, inferred build). Requires the web shell paths
+the logs and events named (:class:`LogPivots`, :class:`EventPivots`): those files are read wherever
+they are. Stage ``webfiles-link`` joins each file finding to the log/event lines naming its URL or path.
 """
 
 from __future__ import annotations
@@ -52,6 +54,15 @@ from extriage.evidence.locate import LocatedFile, path_key, relative_to_install
 from extriage.evidence.reading import read_artifact
 from extriage.findings import Confidence, EvidenceLine, Finding, Outcome, Severity, TimelineEvent
 from extriage.scan.context import PARALLEL_MIN_BYTES, FileOutcome, ScanContext, worker_context
+from extriage.scan.facts import (
+    AttackStories,
+    Correlations,
+    Detections,
+    EventPivots,
+    FindingIds,
+    LogPivots,
+    WebFilePivots,
+)
 
 FAMILY = "webfiles"
 #: Places scanned in depth, as markers inside "/" + the lower-case path key.
@@ -96,7 +107,8 @@ class Selection:
 
 class WebFilesStage:
     name = "webfiles"
-    phase = 10
+    requires = (LogPivots, EventPivots)
+    provides = (WebFilePivots, Detections)
 
     def run(self, ctx: ScanContext) -> None:
         inv = ctx.inventory
@@ -234,7 +246,8 @@ class WebFilesStage:
             mine.append(finding)
             links.append((finding, facts))
         _raise_staging(ctx, mine)
-        webshell_paths: set[str] = ctx.shared.setdefault("webshell_paths", set())
+        pivots = ctx.facts.get(WebFilePivots)
+        webshell_paths = pivots.webshell_paths
         suspicious: list[dict[str, Any]] = []
         for finding, facts in links:
             ctx.add_finding(finding)
@@ -248,7 +261,7 @@ class WebFilesStage:
                     raw=facts.logical,
                 )
                 ctx.add_event(event)
-                ctx.shared.setdefault("webfiles_events", []).append((event, finding))
+                pivots.events.append((event, finding))
             if finding.severity >= Severity.MEDIUM:
                 webshell_paths.add(facts.logical.lower())
                 if facts.url:
@@ -266,7 +279,7 @@ class WebFilesStage:
                     "classification": list(finding.tags),
                 }
             )
-        ctx.shared["webfiles_findings"] = links
+        pivots.links = links
 
         missing = [label for marker, label in PLACES.items() if sel.places[label] == 0]
         if not sel.rel:
@@ -324,7 +337,8 @@ def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher
     inv = ctx.inventory
     sel = Selection()
     everything = inv.plain
-    wanted_paths = {path_key(p) for p in ctx.shared.get("webshell_paths", set()) if "\\" in p or ":" in p}
+    named = ctx.facts.get(LogPivots).webshell_paths | ctx.facts.get(EventPivots).webshell_paths
+    wanted_paths = {path_key(p) for p in named if "\\" in p or ":" in p}
     for f in inv.files:
         k = "/" + f.key
         place = None
@@ -576,15 +590,18 @@ def _raise_staging(ctx: ScanContext, mine: list[Finding]) -> None:
 
 
 class WebFilesLinkStage:
-    """Phase 55: join each file finding to the log and event lines that name its URL or path."""
+    """Join each file finding to the log and event lines that name its URL or path (the correlate
+    stage's pivot requests included)."""
 
     name = "webfiles-link"
-    phase = 55
+    requires = (FindingIds, WebFilePivots, AttackStories)
+    provides = (Correlations,)
     max_lines = 20
 
     def run(self, ctx: ScanContext) -> None:
-        links: list[tuple[Finding, FileFacts]] = ctx.shared.get("webfiles_findings", [])
-        for event, finding in ctx.shared.get("webfiles_events", []):
+        pivots = ctx.facts.get(WebFilePivots)
+        links = pivots.links
+        for event, finding in pivots.events:
             if finding.id and finding.id not in event.finding_ids:
                 event.finding_ids.append(finding.id)
         if not links:

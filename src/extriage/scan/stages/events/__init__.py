@@ -3,10 +3,10 @@
 - :mod:`.files` — which files are event logs or exports;
 - :mod:`.reading` — reading one file (or one large export in parts) in worker processes;
 - :mod:`.merging` — channel and IP summaries merged, the same events read twice counted once;
-- :mod:`.read_stage` — stage ``events`` (phase 10): read, detect, coverage per channel;
-- :mod:`.correlate_stage` — stage ``events-correlate`` (phase 50): attacker IPs, incident window,
+- :mod:`.read_stage` — stage ``events``: read, detect, coverage per channel;
+- :mod:`.correlate_stage` — stage ``events-correlate``: attacker IPs, incident window,
   channel coverage of the exploitation periods;
-- :mod:`.story_stage` — stage ``events-story`` (phase 60): event findings join the attack stories.
+- :mod:`.story_stage` — stage ``events-story``: event findings join the attack stories.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Stage ``events-correlate`` (runs before the core correlate stage): match the attacker IPs of the
-web logs (``ctx.shared["attacker_ips"]``) against event IPs, decide whether admin-like findings
+web logs (:class:`~extriage.scan.facts.LogPivots`) against event IPs, decide whether admin-like findings
 (account creation, mailbox exports...) fall inside the incident window, say per channel whether the
 log still reached back to the attack or was cleared or rolled over, and link timeline rows to their
 findings."""
@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
-from typing import Any
 
 from extriage.datafiles import load_yaml
 from extriage.detections.events.collect import (
@@ -30,6 +29,7 @@ from extriage.findings import (
     utc,
 )
 from extriage.scan.context import ScanContext
+from extriage.scan.facts import Correlations, EventJudgement, EventPivots, FindingIds, LogPivots
 
 #: Admin-like findings count from this long before the first compromise trace.
 WINDOW_LEAD = timedelta(days=1)
@@ -65,7 +65,8 @@ def _periods(ctx: ScanContext) -> dict[str, tuple[datetime, datetime]]:
 
 class EventsCorrelateStage:
     name = "events-correlate"
-    phase = 50
+    requires = (FindingIds, LogPivots, EventPivots)
+    provides = (EventJudgement, Correlations)
 
     def run(self, ctx: ScanContext) -> None:
         anchors = _first_compromise(ctx)
@@ -136,8 +137,8 @@ def _apply_incident_window(ctx: ScanContext, anchors: _Anchors) -> None:
 
 
 def _match_attacker_ips(ctx: ScanContext) -> None:
-    attacker_ips: set[str] = set(ctx.shared.get("attacker_ips") or ())
-    event_ips: dict[str, dict[str, Any]] = ctx.shared.get("event_ips") or {}
+    attacker_ips = set(ctx.facts.get(LogPivots).attacker_ips)
+    event_ips = ctx.facts.get(EventPivots).ips
     for ip in sorted(attacker_ips & set(event_ips)):
         s = event_ips[ip]
         ids = set(s["event_ids"])
@@ -180,7 +181,7 @@ def _match_attacker_ips(ctx: ScanContext) -> None:
 
 
 def _channel_coverage(ctx: ScanContext, anchors: _Anchors) -> None:
-    section = ctx.result.extras.get("events")
+    section = ctx.facts.get(EventPivots).section
     if not section:
         return
     periods = _periods(ctx)

@@ -1,10 +1,8 @@
 """Stage ``events``: find the event logs and exports, read each in a worker, fold the same events
 read twice, apply the rules' sequences, and say per channel and computer what was read.
 
-Facts left for later stages: the web shell paths events wrote (``ctx.shared["webshell_paths"]``) and
-the remote IPs seen in events (``ctx.shared["event_ips"]``: ``{ip: {"count", "first", "last",
-"event_ids", "samples"}}``); the ``extras["events"]`` section of the result (files, channels,
-computers)."""
+Provides :class:`~extriage.scan.facts.EventPivots`: the web shell paths events wrote, the remote
+IPs seen in events, and the ``extras["events"]`` section of the result (files, channels, computers)."""
 
 from __future__ import annotations
 
@@ -23,6 +21,7 @@ from extriage.findings import (
 )
 from extriage.formats.event_record import cap
 from extriage.scan.context import FileOutcome, ScanContext
+from extriage.scan.facts import Detections, EventPivots
 from extriage.scan.stages.events.files import is_evtx, is_export_candidate, sniff_file
 from extriage.scan.stages.events.merging import (
     MAX_COMPUTERS,
@@ -43,7 +42,8 @@ from extriage.scan.stages.events.reading import (
 
 class EventsStage:
     name = "events"
-    phase = 10
+    requires = ()
+    provides = (EventPivots, Detections)
 
     def run(self, ctx: ScanContext) -> None:
         extra_dirs = tuple(str(d) for d in ctx.options.extra.get("event_rules_dirs", []))
@@ -76,8 +76,9 @@ class EventsStage:
         keep_ids = len(evtx_files) + len(exports) + len(big) > 1  # else no event can be read twice
         section: dict[str, Any] = {"files": [], "channels": {}}
         ctx.result.extras["events"] = section
-        webshells: set[str] = ctx.shared.setdefault("webshell_paths", set())
-        ips: dict[str, dict[str, Any]] = ctx.shared.setdefault("event_ips", {})
+        pivots = ctx.facts.get(EventPivots)
+        pivots.section = section
+        webshells, ips = pivots.webshell_paths, pivots.ips
         my_findings: list[Finding] = []
         folded: list[tuple[tuple[str, ...], Finding, set[int] | None, str]] = []
         read: list[ReadFile] = []

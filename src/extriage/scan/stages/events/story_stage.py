@@ -14,6 +14,7 @@ from extriage.findings import (
     StoryStep,
 )
 from extriage.scan.context import ScanContext
+from extriage.scan.facts import EventStories, FindingIds, WaveStories
 from extriage.scan.numbering import number_findings
 
 #: An event finding joins a story of its wave when it lies within this distance of the story's span.
@@ -35,10 +36,11 @@ class EventsStoryStage:
     undated step; only without one do they form a story of their own, titled as undated."""
 
     name = "events-story"
-    phase = 60
+    requires = (FindingIds, WaveStories)
+    provides = (EventStories,)
 
     def run(self, ctx: ScanContext) -> None:
-        number_findings(ctx.result)  # findings added at phase 50 get their ids now
+        number_findings(ctx.result)  # findings added since the number-findings step (events-correlate)
         stories = ctx.result.stories
         by_id = {f.id: f for f in ctx.result.findings if f.id}
         hosts_of: dict[int, set[str]] = {id(st): _story_hosts(st, by_id) for st in stories}
