@@ -67,6 +67,20 @@ def visible_controls(text: str) -> str:
     return _INVISIBLE.sub(_sub, text)
 
 
+def sanitize_terminal(text: str) -> str:
+    """Replace control characters (ANSI escapes, bells, carriage returns) by visible escapes, and
+    tabs by spaces."""
+    return visible_controls(text).replace("\t", " ")
+
+
+def escape(text: str) -> str:
+    """Make arbitrary text (log lines, file names) safe to print through Rich: no markup, no
+    terminal control sequences."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(sanitize_terminal(text))
+
+
 def visible_format(text: str) -> str:
     """``text`` with format characters and lone surrogates written as visible escapes (HTML, where
     controls are inert and line ends must stay)."""

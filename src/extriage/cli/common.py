@@ -13,7 +13,8 @@ from rich.console import Console
 from extriage import outputs
 from extriage.findings import EXIT_USAGE
 from extriage.outputs import json_bytes
-from extriage.safetext import visible_controls
+from extriage.safetext import escape as escape  # (re-exported: the commands import it from here)
+from extriage.safetext import sanitize_terminal as sanitize_terminal
 
 #: Human output goes to stdout; progress and errors go to stderr so ``--json -`` stays clean.
 out = Console(highlight=False, soft_wrap=False)
@@ -24,20 +25,6 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print one clear sentence (escaped: it may quote file names) and exit with ``code``."""
     err.print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
-
-
-def escape(text: str) -> str:
-    """Make arbitrary text (log lines, file names) safe to print through Rich: no markup, no
-    terminal control sequences."""
-    from rich.markup import escape as rich_escape
-
-    return rich_escape(sanitize_terminal(text))
-
-
-def sanitize_terminal(text: str) -> str:
-    """Replace control characters (ANSI escapes, bells, carriage returns) by visible escapes, and
-    tabs by spaces."""
-    return visible_controls(text).replace("\t", " ")
 
 
 def write_json(data: Any, dest: str) -> None:

@@ -14,12 +14,12 @@ from typing import Any
 from rich.table import Table
 
 from extriage import __version__
-from extriage.cli.common import escape
 from extriage.probe import USER_AGENT
 from extriage.probe.engine import sort_worst_first
 from extriage.probe.result import RESULT_FORMAT, TargetResult
 from extriage.probe.states import WAVES, State
 from extriage.report.timeline_csv import csv_safe
+from extriage.safetext import escape
 
 STATE_STYLE = {
     State.VULNERABLE: "bold red",

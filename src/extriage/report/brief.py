@@ -3,7 +3,7 @@ attack story, counts of findings and coverage, and a recap at the end.
 
 Why: ``extriage demo`` printed every finding with its raw lines (~1,470 lines at 80 columns) and the
 verdict scrolled away; the details belong in the HTML report. Every attacker-controlled string goes
-through :func:`extriage.cli.common.escape` (no Rich markup, no terminal control sequences).
+through :func:`extriage.safetext.escape` (no Rich markup, no terminal control sequences).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from datetime import UTC, date, datetime
 
 from rich.console import Console
 
-from extriage.cli.common import escape
 from extriage.detections.verdict import load_waves
 from extriage.findings import Outcome, ScanResult
 from extriage.report.terminal import VERDICT_STYLE
+from extriage.safetext import escape
 
 _STORY_ORDER = {
     Outcome.SUCCESS: 0,

@@ -1,6 +1,6 @@
 """The terminal summary of a scan: verdict first, then attack stories, then findings with their raw
 evidence lines, then coverage and what was not read. Every attacker-controlled string goes through
-:func:`extriage.cli.common.escape` (no Rich markup, no terminal control sequences)."""
+:func:`extriage.safetext.escape` (no Rich markup, no terminal control sequences)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from extriage.cli.common import escape
 from extriage.findings import Finding, Outcome, ScanResult, Verdict, iso
+from extriage.safetext import escape
 
 VERDICT_STYLE = {
     Verdict.COMPROMISED: "bold white on red",
