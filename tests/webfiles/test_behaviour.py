@@ -402,6 +402,14 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         {"script-dropper"},
         "C#",
     ),
+    # --- a script block that only keeps an instance of a dropped assembly's class in a typed field
+    (
+        "cs-typed-field-of-dropped-class",
+        ".aspx",
+        '<script language="C#" runat="server">\nExample.Tools.Runner keep = new Example.Tools.Runner("k");\n</script>',
+        {"dropped-class"},
+        "C#",
+    ),
     # --- a file written where a server control's posted text says
     (
         "cs-fileinfo-path-from-textbox",
