@@ -83,8 +83,14 @@ present but unusable."""
 
 
 def url_levels(url: str) -> list[str]:
-    parts = [p for p in url.strip("/").split("/") if p]
-    return ["/"] + ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+    """``/``, ``/owa``, ``/owa/auth``: the URL levels from the site root down to ``url``."""
+    levels = ["/"]
+    path = ""
+    for part in url.strip("/").split("/"):
+        if part:
+            path = f"{path}/{part}"
+            levels.append(path)
+    return levels
 
 
 def _app_of(site: IisSite, url: str) -> str:
@@ -101,51 +107,117 @@ def collect_sections(
     apphost_display: str,
 ) -> list[SectionRef]:
     """Every occurrence of section ``tags`` that applies to ``url`` of ``site``, in IIS merge order."""
-    refs: list[SectionRef] = []
-    target_app = _app_of(site, url)
-    root = apphost.root.path(*tags)
-    if root is not None:
-        refs.append(SectionRef(apphost_display, root, "server", "applicationHost.config"))
-    for loc in apphost.locations_for(""):
-        node = loc.node.path(*tags)
-        if node is not None:
-            refs.append(SectionRef(apphost_display, node, "server", 'applicationHost.config <location path="">'))
-    seen_files: list[tuple[str, str, WebConfig]] = []  # (level, path, config) of web.configs on the way
-    for level in url_levels(url):
-        level_app = _app_of(site, level)
-        crosses_app = level_app != target_app
+    return SectionCollector(apphost, site, web_configs, apphost_display).collect(url, tags)
+
+
+@dataclass(slots=True)
+class _Level:
+    """What one URL level of a site contributes to a section, whatever URL is being evaluated."""
+
+    app: str  # the application serving the level (normalised path)
+    locations: list[tuple[bool, SectionRef]]  # applicationHost.config <location path="Site/level">: (inherits, ref)
+    config: WebConfig | None  # the web.config of the folder serving the level
+    own: list[tuple[bool, SectionRef]]  # that web.config's own sections (not <location path="sub">)
+    #: that web.config's <location path="sub"> sections: (sub path lower-case, path as written, inherits, node)
+    nested: list[tuple[str, str, bool, XNode]]
+
+
+class SectionCollector:
+    """:func:`collect_sections` for many URLs of one site: what each URL level contributes is worked out
+    once per level and section, and reused by every URL below it.
+
+    Why: ``mitigation verify`` asks for the rules and modules of every application; with 100,000
+    applications the levels' lookups (application, ``<location>`` sections, web.config) repeated per
+    URL were most of the time. ``web_configs`` must hold every web.config already (loaded by
+    :func:`scope_for`): the answers are kept.
+    """
+
+    def __init__(
+        self, apphost: AppHostConfig, site: IisSite, web_configs: dict[str, WebConfig], apphost_display: str
+    ) -> None:
+        self.apphost = apphost
+        self.site = site
+        self.web_configs = web_configs
+        self.display = apphost_display
+        self._server: dict[tuple[str, ...], list[SectionRef]] = {}
+        self._levels: dict[tuple[str, tuple[str, ...]], _Level] = {}
+        self._apps: dict[str, str] = {}
+
+    def app_of(self, url: str) -> str:
+        found = self._apps.get(url)
+        if found is None:
+            found = self._apps[url] = _app_of(self.site, url)
+        return found
+
+    def _server_refs(self, tags: tuple[str, ...]) -> list[SectionRef]:
+        refs = self._server.get(tags)
+        if refs is None:
+            refs = self._server[tags] = []
+            root = self.apphost.root.path(*tags)
+            if root is not None:
+                refs.append(SectionRef(self.display, root, "server", "applicationHost.config"))
+            for loc in self.apphost.locations_for(""):
+                node = loc.node.path(*tags)
+                if node is not None:
+                    refs.append(SectionRef(self.display, node, "server", 'applicationHost.config <location path="">'))
+        return refs
+
+    def _level(self, level: str, tags: tuple[str, ...]) -> _Level:
+        key = (level, tags)
+        found = self._levels.get(key)
+        if found is not None:
+            return found
+        site = self.site
+        locations: list[tuple[bool, SectionRef]] = []
         loc_path = site.name if level == "/" else f"{site.name}{level}"
-        for loc in apphost.locations_for(loc_path):
-            if crosses_app and not loc.inherit_in_child_applications:
-                continue
+        for loc in self.apphost.locations_for(loc_path):
             node = loc.node.path(*tags)
             if node is not None:
-                refs.append(
-                    SectionRef(apphost_display, node, level, f'applicationHost.config <location path="{loc.path}">')
-                )
-        # <location path="sub"> inside web.configs of parent levels
-        for parent_level, parent_path, wc in seen_files:
-            rel = level[len(parent_level.rstrip("/")) :].strip("/").lower()
-            if not rel:
-                continue
-            parent_crosses = _app_of(site, parent_level) != target_app
-            for loc_path_rel, inherit, node in wc.sections(*tags):
-                if loc_path_rel.lower() == rel and (inherit or not parent_crosses):
-                    refs.append(SectionRef(parent_path, node, level, f'web.config <location path="{loc_path_rel}">'))
+                ref = SectionRef(self.display, node, level, f'applicationHost.config <location path="{loc.path}">')
+                locations.append((loc.inherit_in_child_applications, ref))
         config_path = _web_config_path(site, level)
-        if config_path is None:
-            continue
-        level_config = web_configs.get(config_path.lower())
-        if level_config is None:
-            continue
-        seen_files.append((level, level_config.source, level_config))
-        for loc_rel, inherit, node in level_config.sections(*tags):
-            if loc_rel:
+        config = None if config_path is None else self.web_configs.get(config_path.lower())
+        own: list[tuple[bool, SectionRef]] = []
+        nested: list[tuple[str, str, bool, XNode]] = []
+        if config is not None:
+            for loc_rel, inherit, node in config.sections(*tags):
+                if loc_rel:
+                    nested.append((loc_rel.lower(), loc_rel, inherit, node))
+                else:
+                    own.append((inherit, SectionRef(config.source, node, level, "web.config")))
+        found = self._levels[key] = _Level(self.app_of(level), locations, config, own, nested)
+        return found
+
+    def collect(self, url: str, tags: tuple[str, ...]) -> list[SectionRef]:
+        refs = list(self._server_refs(tags))
+        target_app = self.app_of(url)
+        parents: list[tuple[str, _Level]] = []  # levels above whose web.config has <location path="sub">
+        for level in url_levels(url):
+            lv = self._level(level, tags)
+            crosses_app = lv.app != target_app
+            for inherit, ref in lv.locations:
+                if inherit or not crosses_app:
+                    refs.append(ref)
+            # <location path="sub"> inside web.configs of parent levels
+            for parent_level, parent in parents:
+                rel = level[len(parent_level.rstrip("/")) :].strip("/").lower()
+                if not rel:
+                    continue
+                parent_crosses = parent.app != target_app
+                assert parent.config is not None
+                for rel_lower, loc_path_rel, inherit, node in parent.nested:
+                    if rel_lower == rel and (inherit or not parent_crosses):
+                        refs.append(
+                            SectionRef(parent.config.source, node, level, f'web.config <location path="{loc_path_rel}">')
+                        )
+            if lv.config is None:
                 continue
-            if crosses_app and not inherit:
-                continue
-            refs.append(SectionRef(level_config.source, node, level, "web.config"))
-    return refs
+            if lv.nested:
+                parents.append((level, lv))
+            for inherit, ref in lv.own:
+                if inherit or not crosses_app:
+                    refs.append(ref)
+        return refs
 
 
 def _web_config_path(site: IisSite, level: str) -> str | None:

@@ -13,9 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from extriage.detections.mitigations.verify import VerifyReport
+from extriage.detections.waves.registry import load_registry
 
-#: probe wave -> rewrite mitigation id verified from configuration
-WAVE_MITIGATION = {"proxylogon": "proxylogon-rewrite", "proxynotshell": "proxynotshell-rewrite"}
+
+def wave_mitigations() -> dict[str, str]:
+    """Probe wave -> the mitigation whose rule makes its --confirm request aborted (the wave
+    registry's ``probe.blocked_by``), verified from configuration."""
+    return {w.id: w.probe.blocked_by for w in load_registry().probe_waves() if w.probe is not None and w.probe.blocked_by}
+
 MAX_PROBE_JSON = 64 * 1024 * 1024
 
 
@@ -102,7 +107,7 @@ def cross_reference(report: VerifyReport, probe: dict[str, Any]) -> dict[str, An
         if not isinstance(result, dict):
             continue
         target = str(result.get("target") or result.get("url") or "?")
-        for wave, mid in WAVE_MITIGATION.items():
+        for wave, mid in wave_mitigations().items():
             config = report.get(mid)
             config_state = config.state if config is not None else "unknown"
             live, words = live_state(result, wave)

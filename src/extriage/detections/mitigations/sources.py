@@ -23,6 +23,8 @@ SOFTWARE_HIVE_PATH = "C:\\Windows\\System32\\config\\SOFTWARE"
 #: Configuration files are small; anything bigger is refused before reading.
 MAX_READ = 32 * 1024 * 1024
 MAX_HIVE = 512 * 1024 * 1024
+#: read beyond a file's listed size in the first read (a file that grew is read on to the limit)
+_SLACK = 64 * 1024
 
 #: HealthChecker's short names for virtual directories in flat collections.
 _FLAT_ALIASES = {
@@ -77,6 +79,8 @@ class InventorySource:
     _by_key: dict[str, LocatedFile] = field(default_factory=dict)  # one lookup per web.config, not a scan
     _read_by_display: dict[str, LoadedFile] = field(default_factory=dict)
     _anchor: str = ""  # folder key of the first file found by exact path or name: flat names prefer it
+    #: (parent folder, name) -> files, built on the first lookup by tail
+    _by_parent: dict[tuple[str, str], list[LocatedFile]] | None = None
 
     def __post_init__(self) -> None:
         for f in self.inventory.files:
@@ -86,6 +90,21 @@ class InventorySource:
     def describe(self) -> str:
         return self.inventory.spec.root
 
+    def _candidates(self, base: str, tail: str) -> list[LocatedFile]:
+        """Files named ``base`` that may end with ``tail``, in inventory order: those whose parent folder
+        is the tail's (a file ending with ``/app1/web.config`` is in a folder ``app1``), so 100,000
+        ``web.config`` files are not all compared for each one looked up."""
+        parts = tail.rsplit("/", 2)
+        if len(parts) < 3:  # no parent folder in the tail: every file of the name
+            return self._by_name.get(base, [])
+        if self._by_parent is None:
+            self._by_parent = {}
+            for f in self.inventory.files:
+                folder = f.key.rsplit("/", 2)
+                if len(folder) == 3 and folder[2] == f.name.lower():
+                    self._by_parent.setdefault((folder[1], folder[2]), []).append(f)
+        return self._by_parent.get((parts[1], parts[2]), [])
+
     def _locate(self, windows_path: str, names: Iterable[str]) -> LocatedFile | None:
         wanted = path_key(windows_path)
         base = wanted.rsplit("/", 1)[-1]
@@ -94,7 +113,7 @@ class InventorySource:
             return exact
         # the same path under another drive letter or collection prefix: match the longest tail
         tail = wanted.split(":", 1)[-1]
-        for f in self._by_name.get(base, []):
+        for f in self._candidates(base, tail):
             if f.key.endswith(tail):
                 return f
         for name in names:
@@ -129,7 +148,12 @@ class InventorySource:
             return None
         try:
             with read_artifact(located.ref) as reader:
-                data = reader.read(limit + 1)
+                # sized by the listing (a read of ``limit`` bytes allocates them: 100,000 web.configs),
+                # then the rest up to the limit if the file grew since it was listed
+                want = min(limit + 1, located.ref.size + _SLACK)
+                data = reader.read(want)
+                if len(data) == want and want <= limit:
+                    data += reader.read(limit + 1 - want)
                 reader.drain()
                 digest = reader.hexdigest()
         except OSError as exc:

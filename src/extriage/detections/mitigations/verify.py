@@ -29,6 +29,7 @@ from extriage.detections.mitigations.hierarchy import (
     Merged,
     Removal,
     Scope,
+    SectionCollector,
     SectionRef,
     collect_sections,
     merge_collection,
@@ -156,6 +157,8 @@ class _Context:
         self._errors_seen: set[str] = set()
         self._merged: dict[tuple[str, tuple[tuple[int, str], ...]], Merged] = {}
         self._sections: dict[tuple[str, str, tuple[str, ...]], list[SectionRef]] = {}
+        #: per site; made after the scopes loaded every web.config (the collector keeps its answers)
+        self._collectors: dict[str, SectionCollector] = {}
 
     def sections(self, site: IisSite, url: str, tags: tuple[str, ...]) -> list[SectionRef]:
         """:func:`collect_sections` of the loaded configs, once per site, URL and section (each
@@ -164,9 +167,12 @@ class _Context:
         key = (site.name, url, tags)
         found = self._sections.get(key)
         if found is None:
-            found = self._sections[key] = collect_sections(
-                self.apphost, site, url, tags, self.web_cache, self.apphost_display
-            )
+            collector = self._collectors.get(site.name)
+            if collector is None:
+                collector = self._collectors[site.name] = SectionCollector(
+                    self.apphost, site, self.web_cache, self.apphost_display
+                )
+            found = self._sections[key] = collector.collect(url, tags)
         return found
 
     def merged(self, refs: list[SectionRef], item_tag: str) -> Merged:
@@ -327,8 +333,7 @@ def _exchange_site(ctx: _Context, name: str) -> tuple[IisSite | None, str]:
 
 
 def _modules_merged(ctx: _Context, site: IisSite, scope: Scope) -> tuple[Merged, list[SectionRef]]:
-    assert ctx.apphost is not None
-    refs = collect_sections(ctx.apphost, site, scope.url, MODULES_TAGS, ctx.web_cache, ctx.apphost_display)
+    refs = ctx.sections(site, scope.url, MODULES_TAGS)
     return ctx.merged(refs, "add"), refs
 
 
@@ -486,6 +491,7 @@ def _rewrite_mitigation(
     missing_files: list[str] = []
     seen_unreadable: set[str] = set()  # one entry per file whatever the number of scopes
     seen_missing: set[str] = set()
+    evaluated: dict[tuple[int, int], _Outcome] = {}  # (id of a merge kept by ctx, rule index) -> outcome
     for scope in scopes:
         st.checked.append(scope.label)
         for u in scope.unreadable:
@@ -509,8 +515,14 @@ def _rewrite_mitigation(
                     dup.node.describe(),
                 )
             )
-        for expected in rm.rules:
-            outcomes.append(_evaluate_rule(rm, expected, merged, global_merged, scope))
+        for index, expected in enumerate(rm.rules):
+            # the outcome depends on the merged rules only: thousands of scopes share a few merges
+            known = evaluated.get((id(merged), index))
+            if known is None:
+                known = evaluated[(id(merged), index)] = _evaluate_rule(rm, expected, merged, global_merged, scope)
+            outcomes.append(
+                known if known.scope is scope else _Outcome(known.kind, scope, known.entry, known.removal, known.defects)
+            )
     st.not_checked.extend(missing_files)
     # the rules need the module
     module = ctx.report.get(ctx.catalog.rewrite_module_id)
