@@ -19,6 +19,7 @@ volume of another file system, an image without any NTFS volume.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import re
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from extriage.evidence.images import image_kind
+from extriage.evidence.loaders.mft import Record, RunReader, filetime_ns, iter_records, parse_record
 from extriage.evidence.source import ArtifactRef, SkipCallback, SourceSpec, time_of_ns
 
 if TYPE_CHECKING:
@@ -39,8 +41,8 @@ KIND = "image"
 
 #: NTFS metadata files at the volume root ($MFT, $LogFile…): not evidence files (never listed).
 _META = re.compile(r"^\$(mft|mftmirr|logfile|volume|attrdef|bitmap|boot|badclus|secure|upcase|extend)$", re.I)
-#: Directory entries per volume beyond which listing stops (a corrupt index must not loop forever).
-MAX_ENTRIES = 20_000_000
+#: Reparse tags of symbolic links and junctions (IO_REPARSE_TAG_SYMLINK, _MOUNT_POINT): not followed.
+_LINK_TAGS = frozenset({0xA000000C, 0xA0000003})
 #: Folder depth beyond which a branch is not listed (a corrupt index pointing at its own parent).
 MAX_DEPTH = 64
 
@@ -291,70 +293,80 @@ def _has_windows(path: str, p: _Part) -> bool:
     return True
 
 
-def _walk(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
-    from dissect.ntfs.util import segment_reference
+class _LockedStream:
+    """Sequential reads of a stream that shares the volume's handle."""
 
+    def __init__(self, raw: Any, lock: threading.Lock) -> None:
+        self._raw = raw
+        self._lock = lock
+        self._pos = 0
+
+    def read(self, n: int = -1) -> bytes:
+        with self._lock:
+            self._raw.seek(self._pos)
+            data: bytes = self._raw.read(n)
+        self._pos += len(data)
+        return data
+
+
+def _walk(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
+    """The files of one NTFS volume from one sequential pass over its ``$MFT`` (see
+    :mod:`extriage.evidence.loaders.mft`), in the order a folder walk gives (each folder's files by
+    name, then its subfolders by name, depth first)."""
     offset, size = spec.volume
     vol = _volume(spec.root, offset, size)
     shown = f"{spec.root}!{spec.inner[0]}"
+    ntfs = vol.ntfs
+    dirs: dict[int, list[tuple[str, int]]] = {}  # folder segment -> its subfolders (name, segment)
+    files: dict[int, list[tuple[str, Record]]] = {}  # folder segment -> its files (name, record)
+    is_dir: set[int] = set()
+    for rec in iter_records(_LockedStream(ntfs.mft.fh, vol.lock), ntfs._record_size, ntfs.sector_size):
+        if not rec.in_use or not rec.names:
+            continue
+        if rec.is_dir:
+            if rec.reparse:
+                continue  # junctions point at folders listed where they really are
+            is_dir.add(rec.segment)
+            for parent, name in rec.names:
+                if rec.segment != parent:
+                    dirs.setdefault(parent, []).append((name, rec.segment))
+        else:
+            for parent, name in rec.names:
+                files.setdefault(parent, []).append((name, rec))
     stack: list[tuple[int, str, int]] = [(5, "", 0)]  # (segment, folder, depth); 5 = the root folder
-    seen_dirs: set[int] = {5}
-    entries = 0
+    seen: set[int] = {5}
     while stack:
         segment, folder, depth = stack.pop()
-        with vol.lock:
-            try:
-                record = vol.ntfs.mft.get(segment)
-                listing = list(record.iterdir(ignore_dos=True))
-            except Exception as exc:
-                on_skip(f"{shown}/{folder}", f"folder cannot be listed, its NTFS index is damaged ({_why(exc)})")
-                continue
-        subdirs: list[tuple[int, str, int]] = []
-        files: list[tuple[str, int]] = []
-        damaged = 0
-        for entry in listing:
-            entries += 1
-            if entries > MAX_ENTRIES:
-                on_skip(shown, f"more than {MAX_ENTRIES:,} folder entries (a damaged volume?); the rest not listed")
-                return
-            try:
-                attr = entry.attribute
-                name = attr.file_name
-                seg = segment_reference(entry.header.FileReference)
-            except Exception:  # a damaged index entry: counted, said once per folder
-                damaged += 1
-                continue
-            if not name or name in (".", "..") or "/" in name or "\x00" in name:
-                continue
-            if not folder and _META.match(name):
+        for name, rec in sorted(files.get(segment, ()), key=lambda e: e[0]):
+            if not name or "/" in name or "\x00" in name or (not folder and _META.match(name)):
                 continue
             member = f"{folder}/{name}" if folder else name
-            if attr.is_symlink() or attr.is_mount_point():
-                continue  # junctions and links point at folders listed where they really are
-            if attr.is_dir():
-                if seg in seen_dirs:
-                    continue
-                if depth + 1 > MAX_DEPTH:
-                    on_skip(f"{shown}/{member}", f"folder nested more than {MAX_DEPTH} levels deep; not listed")
-                    continue
-                seen_dirs.add(seg)
-                subdirs.append((seg, member, depth + 1))
-            else:
-                files.append((member, seg))
-        if damaged:
-            on_skip(f"{shown}/{folder}", f"{damaged:,} damaged entr{'y' if damaged == 1 else 'ies'} in this folder's "
-                                         "NTFS index; not listed")
-        for member, seg in sorted(files):
-            with vol.lock:
+            if rec.reparse and rec.reparse_tag in _LINK_TAGS:
+                continue  # a symbolic link: its target is listed where it is
+            if rec.reparse:
+                on_skip(f"{shown}/{member}", f"reparse point (tag 0x{rec.reparse_tag:08X}: a deduplicated, cloud or "
+                                             "archived file) whose data is not stored in the file; not read")
+                continue
+            length = rec.size
+            if rec.fallback and not rec.size and rec.resident is None:
                 try:
-                    record = vol.ntfs.mft.get(seg)
-                    length = int(record.size())
-                    mtime = time_of_ns(record.attributes.STANDARD_INFORMATION.last_modification_time_ns)
-                except Exception as exc:
+                    with vol.lock:
+                        length = int(ntfs.mft.get(rec.segment).size())
+                except Exception as exc:  # a damaged attribute list
                     on_skip(f"{shown}/{member}", f"file record is damaged ({_why(exc)}); not read")
                     continue
-            yield ArtifactRef(spec, member, length, mtime, index=seg)
-        stack.extend(sorted(subdirs, key=lambda s: s[1], reverse=True))
+            yield ArtifactRef(spec, member, length, time_of_ns(filetime_ns(rec.si_times[1])), index=rec.segment)
+        subdirs: list[tuple[int, str, int]] = []
+        for name, seg in dirs.get(segment, ()):
+            if not name or "/" in name or "\x00" in name or (not folder and _META.match(name)) or seg in seen:
+                continue
+            member = f"{folder}/{name}" if folder else name
+            if depth + 1 > MAX_DEPTH:
+                on_skip(f"{shown}/{member}", f"folder nested more than {MAX_DEPTH} levels deep; not listed")
+                continue
+            seen.add(seg)
+            subdirs.append((seg, member, depth + 1))
+        stack.extend(sorted(subdirs, key=lambda d: d[1], reverse=True))
 
 
 class _Member:
@@ -415,13 +427,25 @@ def open_member(ref: ArtifactRef) -> BinaryIO:
     offset, size = ref.spec.volume
     try:
         vol = _volume(ref.spec.root, offset, size)
+        ntfs = vol.ntfs
         with vol.lock:
-            raw = vol.ntfs.mft.get(ref.index).open()
+            ntfs.mft.fh.seek(ref.index * ntfs._record_size)
+            raw = ntfs.mft.fh.read(ntfs._record_size)
+        rec = parse_record(raw, ref.index, ntfs.sector_size)
+        if rec is None or not rec.in_use:
+            raise OSError("its file record is no longer valid in the image")
+        if rec.resident is not None:
+            return io.BytesIO(rec.resident)
+        if not rec.fallback:
+            return RunReader(ntfs.fh, vol.lock, ntfs.cluster_size, rec.runs, rec.size,  # type: ignore[return-value]
+                             rec.initialized)
+        with vol.lock:  # attribute lists, compressed or encrypted data: dissect.ntfs reads them
+            stream = ntfs.mft.get(ref.index).open()
     except OSError:
         raise
-    except Exception as exc:
+    except Exception as exc:  # damaged records raise the parser's own errors
         raise OSError(f"cannot be read from the image ({_why(exc)})") from exc
-    return _Member(raw, vol.lock, ref.member)  # type: ignore[return-value]
+    return _Member(stream, vol.lock, ref.member)  # type: ignore[return-value]
 
 
 def display(ref: ArtifactRef) -> str:
