@@ -402,6 +402,14 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         {"script-dropper"},
         "C#",
     ),
+    # --- a page pasted through a word processor: typographic quotes around the language name
+    (
+        "js-eval-language-in-typographic-quotes",
+        ".aspx",
+        '<%@ Page Language=\u201dJscript\u201d %><% Response.Write(eval(Request.Item["w"])); %>',
+        {"eval"},
+        "JScript",
+    ),
     # --- a script block that only keeps an instance of a dropped assembly's class in a typed field
     (
         "cs-typed-field-of-dropped-class",

@@ -225,7 +225,8 @@ def knowledge() -> Knowledge:
 _DIRECTIVE = re.compile(
     r"<%@\s*(Page|Control|WebHandler|WebService|Application|Master|ServiceHost)\b([^%]{0,2000})%>", re.I
 )
-_LANG_ATTR = re.compile(r"""\bLanguage\s*=\s*["']?([A-Za-z#+]{1,20})""", re.I)
+# typographic quotes too: pages pasted through word processors carry them (the language still shows)
+_LANG_ATTR = re.compile(r"""\bLanguage\s*=\s*["'\u201c\u201d\u2018\u2019]?([A-Za-z#+]{1,20})""", re.I)
 _SCRIPT_OPEN = re.compile(r"<script\b([^>]{0,1000})>", re.I)
 _SCRIPT_CLOSE = re.compile(r"</script\s*>", re.I)
 _RUNAT = re.compile(r"""runat\s*=\s*["']?server""", re.I)
