@@ -2,9 +2,9 @@
 
 ``extriage scan …`` should not pay for importing the probe's HTTP client, the report renderers or
 the generator: :func:`modules_for` picks only the module of the sub-command named on the command
-line (``COMMAND_NAMES``), and every module when the line names none (``--help``, no arguments, an
+line (``COMMANDS``), and every module when the line names none (``--help``, no arguments, an
 unknown name, options before the command). ``tests/core/test_commands.py`` checks that
-``COMMAND_NAMES`` lists exactly the names the modules register, so the table cannot drift.
+``COMMANDS`` lists exactly the names the modules register, so the table cannot drift.
 """
 
 from __future__ import annotations
@@ -14,27 +14,22 @@ from collections.abc import Iterable, Sequence
 
 import typer
 
-COMMAND_MODULES = [
-    "scan_cmd",  # extriage scan
-    "generate_cmd",  # extriage generate, extriage demo
-    "patch_cmd",  # extriage patch-status
-    "probe_cmd",  # extriage probe
-    "mitigation_cmd",  # extriage mitigation verify|plan
-    "report_cmd",  # extriage report
-    "case_cmd",  # extriage case scan|status|add|report
-]
-
-#: Sub-command name as typed on the command line -> the module in ``COMMAND_MODULES`` registering it.
-COMMAND_NAMES = {
-    "scan": "scan_cmd",
-    "generate": "generate_cmd",
-    "demo": "generate_cmd",
-    "patch-status": "patch_cmd",
-    "probe": "probe_cmd",
-    "mitigation": "mitigation_cmd",
-    "report": "report_cmd",
-    "case": "case_cmd",
+#: One line per command module (``extriage/cli/<module>.py``, exposing ``register(app)``): the
+#: sub-command names it registers, as typed on the command line. Adding a command = its module + one
+#: line here (docs/extending.md).
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "scan_cmd": ("scan",),
+    "generate_cmd": ("generate", "demo"),
+    "patch_cmd": ("patch-status",),
+    "probe_cmd": ("probe",),
+    "mitigation_cmd": ("mitigation",),  # mitigation verify|plan
+    "report_cmd": ("report",),
+    "case_cmd": ("case",),  # case scan|status|add|report
 }
+
+COMMAND_MODULES = list(COMMANDS)
+#: Sub-command name -> the module registering it.
+COMMAND_NAMES = {name: module for module, names in COMMANDS.items() for name in names}
 
 
 def modules_for(args: Sequence[str]) -> list[str]:

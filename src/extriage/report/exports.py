@@ -1,6 +1,8 @@
 """Write every requested report format for one or more scan results into one folder.
 
 Shared by ``extriage report`` and ``extriage scan --report DIR`` so both produce the same files.
+Each output is one writer registered with ``@output(name, what it writes)`` below (its renderer lives
+in its own module and is imported only when asked for); ``--format`` takes the names.
 """
 
 from __future__ import annotations
@@ -14,17 +16,40 @@ from extriage.findings import ScanResult
 from extriage.memo import render_scope
 from extriage.report.summary import TLP_LEVELS
 
-#: format name -> what it writes (the order is the order of the written-files list).
-FORMATS: dict[str, str] = {
-    "html": "report.html — self-contained HTML report with the response plan",
-    "md": "report.md — short Markdown report and plan for a ticket or an e-mail",
-    "stix": "stix-bundle.json — STIX 2.1 bundle",
-    "misp": "misp-event.json — MISP event",
-    "csv": "indicators.csv and timeline CSVs",
-    "timesketch": "timeline.timesketch.jsonl — Timesketch JSON-lines timeline",
-    "sigma": "sigma/ — Sigma rules with Splunk and Elasticsearch conversions",
-    "cisa": "cisa-incident-report.md — incident report draft",
-}
+
+@dataclass(slots=True)
+class Job:
+    """What one output writer gets: the (redacted if asked) results, the folder, the TLP level, and
+    where to list the files it wrote and notes for the user."""
+
+    results: list[ScanResult]
+    out_dir: Path
+    tlp: str
+    redacted: bool
+    written: Written
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    name: str  # as given to --format
+    writes: str  # what it writes, for --help and the docs
+    write: Callable[[Job], None]
+
+
+#: The outputs, in the order they are written (and listed): one ``@output`` line each.
+OUTPUTS: dict[str, Output] = {}
+
+
+def output(name: str, writes: str) -> Callable[[Callable[[Job], None]], Callable[[Job], None]]:
+    """Register a writer as the output ``name`` (see docs/extending.md, "Adding an output")."""
+
+    def register(func: Callable[[Job], None]) -> Callable[[Job], None]:
+        if name in OUTPUTS:
+            raise ValueError(f"output {name!r} registered twice")
+        OUTPUTS[name] = Output(name, writes, func)
+        return func
+
+    return register
 
 
 class ReportError(ValueError):
@@ -89,76 +114,101 @@ def _write_reports(
         results, redactor = redact_results(results)
         written.notes.append(f"redacted {len(redactor.mapping)} internal names and addresses consistently across all files")
 
-    def step(name: str) -> None:
-        if progress is not None:
-            progress(name)
-
-    if "html" in formats:
-        from extriage.report.html import write_html
-
-        step("html")
-        write_html(results, out_dir / "report.html", tlp, redacted=redact)
-        written.files.append(out_dir / "report.html")
-    if "md" in formats:
-        from extriage.report.markdown import write_markdown
-
-        step("md")
-        write_markdown(results, out_dir / "report.md", tlp, redacted=redact)
-        written.files.append(out_dir / "report.md")
-    if "stix" in formats:
-        from extriage.report.stix import write_stix
-
-        step("stix")
-        write_stix(results, out_dir / "stix-bundle.json", tlp)
-        written.files.append(out_dir / "stix-bundle.json")
-    if "misp" in formats:
-        from extriage.report.misp import write_misp
-
-        step("misp")
-        write_misp(results, out_dir / "misp-event.json", tlp)
-        written.files.append(out_dir / "misp-event.json")
-    if "csv" in formats:
-        from extriage.report.indicators_csv import write_indicators_csv
-        from extriage.report.timeline_csv import write_timeline_csv
-        from extriage.response.facts import server_name
-
-        step("csv")
-        write_indicators_csv(results, out_dir / "indicators.csv", tlp)
-        written.files.append(out_dir / "indicators.csv")
-        used: set[str] = set()
-        for r in results:
-            name = "timeline.csv" if len(results) == 1 else f"timeline-{_safe_name(server_name(r))}.csv"
-            n = 2
-            while name in used:
-                name = f"timeline-{_safe_name(server_name(r))}-{n}.csv"
-                n += 1
-            used.add(name)
-            write_timeline_csv(r, out_dir / name)
-            written.files.append(out_dir / name)
-    if "timesketch" in formats:
-        from extriage.report.timesketch import write_timesketch
-
-        step("timesketch")
-        write_timesketch(results, out_dir / "timeline.timesketch.jsonl")
-        written.files.append(out_dir / "timeline.timesketch.jsonl")
-    if "sigma" in formats:
-        from extriage.report.sigma_export import SigmaExportError, write_sigma
-
-        step("sigma")
-        try:
-            export = write_sigma(out_dir / "sigma")
-        except SigmaExportError as exc:
-            written.notes.append(f"Sigma export skipped: {exc}")
-        else:
-            written.files.append(out_dir / "sigma")
-            problems = len(export.skipped) + sum(1 for r in export.rules if r.problems)
-            written.notes.append(
-                f"sigma: {len(export.rules)} rules" + (f", {problems} with conversion limits (see sigma/README.md)" if problems else "")
-            )
-    if "cisa" in formats:
-        from extriage.report.cisa import write_cisa
-
-        step("cisa")
-        write_cisa(results, out_dir / "cisa-incident-report.md", tlp)
-        written.files.append(out_dir / "cisa-incident-report.md")
+    job = Job(results, out_dir, tlp, redact, written)
+    for out in OUTPUTS.values():  # in registration order, whatever the order asked for
+        if out.name in formats:
+            if progress is not None:
+                progress(out.name)
+            out.write(job)
     return written
+
+
+# -- the outputs -----------------------------------------------------------------------------------
+
+
+@output("html", "report.html — self-contained HTML report with the response plan")
+def _html(job: Job) -> None:
+    from extriage.report.html import write_html
+
+    write_html(job.results, job.out_dir / "report.html", job.tlp, redacted=job.redacted)
+    job.written.files.append(job.out_dir / "report.html")
+
+
+@output("md", "report.md — short Markdown report and plan for a ticket or an e-mail")
+def _markdown(job: Job) -> None:
+    from extriage.report.markdown import write_markdown
+
+    write_markdown(job.results, job.out_dir / "report.md", job.tlp, redacted=job.redacted)
+    job.written.files.append(job.out_dir / "report.md")
+
+
+@output("stix", "stix-bundle.json — STIX 2.1 bundle")
+def _stix(job: Job) -> None:
+    from extriage.report.stix import write_stix
+
+    write_stix(job.results, job.out_dir / "stix-bundle.json", job.tlp)
+    job.written.files.append(job.out_dir / "stix-bundle.json")
+
+
+@output("misp", "misp-event.json — MISP event")
+def _misp(job: Job) -> None:
+    from extriage.report.misp import write_misp
+
+    write_misp(job.results, job.out_dir / "misp-event.json", job.tlp)
+    job.written.files.append(job.out_dir / "misp-event.json")
+
+
+@output("csv", "indicators.csv and timeline CSVs")
+def _csv(job: Job) -> None:
+    from extriage.report.indicators_csv import write_indicators_csv
+    from extriage.report.timeline_csv import write_timeline_csv
+    from extriage.response.facts import server_name
+
+    write_indicators_csv(job.results, job.out_dir / "indicators.csv", job.tlp)
+    job.written.files.append(job.out_dir / "indicators.csv")
+    used: set[str] = set()
+    for r in job.results:
+        name = "timeline.csv" if len(job.results) == 1 else f"timeline-{_safe_name(server_name(r))}.csv"
+        n = 2
+        while name in used:
+            name = f"timeline-{_safe_name(server_name(r))}-{n}.csv"
+            n += 1
+        used.add(name)
+        write_timeline_csv(r, job.out_dir / name)
+        job.written.files.append(job.out_dir / name)
+
+
+@output("timesketch", "timeline.timesketch.jsonl — Timesketch JSON-lines timeline")
+def _timesketch(job: Job) -> None:
+    from extriage.report.timesketch import write_timesketch
+
+    write_timesketch(job.results, job.out_dir / "timeline.timesketch.jsonl")
+    job.written.files.append(job.out_dir / "timeline.timesketch.jsonl")
+
+
+@output("sigma", "sigma/ — Sigma rules with Splunk and Elasticsearch conversions")
+def _sigma(job: Job) -> None:
+    from extriage.report.sigma_export import SigmaExportError, write_sigma
+
+    try:
+        export = write_sigma(job.out_dir / "sigma")
+    except SigmaExportError as exc:
+        job.written.notes.append(f"Sigma export skipped: {exc}")
+        return
+    job.written.files.append(job.out_dir / "sigma")
+    problems = len(export.skipped) + sum(1 for r in export.rules if r.problems)
+    job.written.notes.append(
+        f"sigma: {len(export.rules)} rules" + (f", {problems} with conversion limits (see sigma/README.md)" if problems else "")
+    )
+
+
+@output("cisa", "cisa-incident-report.md — incident report draft")
+def _cisa(job: Job) -> None:
+    from extriage.report.cisa import write_cisa
+
+    write_cisa(job.results, job.out_dir / "cisa-incident-report.md", job.tlp)
+    job.written.files.append(job.out_dir / "cisa-incident-report.md")
+
+
+#: format name -> what it writes (the order is the order of the written-files list).
+FORMATS: dict[str, str] = {o.name: o.writes for o in OUTPUTS.values()}
