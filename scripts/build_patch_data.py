@@ -149,7 +149,6 @@ def main() -> int:
             if "rollup" in rule and f"{product} {rule['rollup']}" not in {r["name"] for r in rows.values()}:
                 raise SystemExit(f"{cve_id}: no rollup {rule['rollup']} for {product}")
         cves[cve_id] = {
-            "wave": spec["wave"],
             "title": spec["title"],
             "known_exploited": cve_id in kev,
             "kev_date_added": kev.get(cve_id, {}).get("date_added"),

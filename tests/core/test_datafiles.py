@@ -25,7 +25,7 @@ def test_uses_the_c_loader_when_pyyaml_has_it() -> None:
 def test_packaged_data_files_exist() -> None:
     assert len(DATA_FILES) >= 10
     names = {p.name for p in DATA_FILES}
-    assert {"catalog.yaml", "locations.yml", "event_layouts.yml", "exploitation_periods.yml", "steps.yaml"} <= names
+    assert {"catalog.yaml", "locations.yml", "event_layouts.yml", "registry.yml", "steps.yaml"} <= names
 
 
 @pytest.mark.parametrize("path", DATA_FILES, ids=lambda p: str(p.relative_to(PACKAGE)))

@@ -142,7 +142,7 @@ def _probe(tmp_path: Path, pl: str, pns: str, aborted: bool = False) -> Path:
         "results": [
             {
                 "target": "mail.example.test",
-                "state": {"proxylogon": "vulnerable", "proxyshell": "patched", "proxynotshell": "vulnerable", "other-kev": "unknown"},
+                "state": {"proxylogon": "vulnerable", "proxyshell": "patched", "proxynotshell": "vulnerable", "other": "unknown"},
                 "confirmations": {"proxylogon": pl, "proxynotshell": pns},
                 "evidence": [{"request": "GET /owa/auth/x.js", "purpose": "confirm-proxylogon", "status": None, "aborted": aborted}],
             }

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from extriage.detections.builds import WAVES, Assessment, assess, parse_build
+from extriage.detections.builds import Assessment, assess, parse_build, waves
 
 PROXYLOGON = ["CVE-2021-26855", "CVE-2021-26857", "CVE-2021-26858", "CVE-2021-27065"]
 PROXYSHELL_APR = ["CVE-2021-34473", "CVE-2021-34523"]
@@ -280,6 +280,7 @@ def test_every_exchange_cve_in_kev_is_covered(test_data: Path) -> None:
             if r["vendorProject"] == "Microsoft" and "exchange" in r["product"].lower()
         }
     assert len(kev) >= 15
+    WAVES = waves()
     tracked = {c for ids in WAVES.values() for c in ids}
     assert kev <= tracked
     a = assess(parse_build("15.1.2176.2"))

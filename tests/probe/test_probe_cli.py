@@ -33,7 +33,7 @@ def test_json_contract(farm: Farm) -> None:
     assert next(r["target"] for r in results) == farm["lb-pair"]  # worst first
     for r in results:
         assert {"target", "state", "build", "confidence", "nodes", "evidence", "error"} <= set(r)
-        assert set(r["state"]) == {"proxylogon", "proxyshell", "proxynotshell", "other-kev"}
+        assert set(r["state"]) == {"proxylogon", "proxyshell", "proxynotshell", "proxytoken", "other"}
     lb = results[0]
     assert {n["name"] for n in lb["nodes"]} == {"EXLB01", "EXLB02"}
     assert lb["evidence"][0]["request"].startswith("GET ") and lb["evidence"][0]["status"] == 200

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from extriage.cli.common import err, escape, fail, out, write_json
+from extriage.detections.waves.registry import load_registry
 from extriage.generator import ALL_WAVES, LAYOUTS, SCENARIOS, GeneratedServer, GeneratorError, generate
 
 DEMO_DEST = "extriage-demo"
@@ -215,8 +216,7 @@ def _demo_summary(g: GeneratedServer) -> None:
     parts = []
     for first, last in plan.periods():
         wave = owner.get((first, last), "proxylogon")
-        title = {"proxylogon": "ProxyLogon", "proxyshell": "ProxyShell", "proxytoken": "ProxyToken",
-                 "proxynotshell": "ProxyNotShell"}.get(wave, wave)
+        title = load_registry().label(wave)
         parts.append(f"{first:%Y-%m-%d} to {last - timedelta(days=1):%Y-%m-%d} ({title})")
     out.print("Log periods: " + escape("; ".join(parts)) + ".")
 

@@ -12,6 +12,7 @@ from extriage.detections.builds import Assessment, BuildParseError, assess, pars
 from extriage.detections.builds.evidence import BuildEvidence, collect_build_evidence
 from extriage.detections.builds.table import load_table
 from extriage.detections.builds.version import NotExchangeBuild
+from extriage.detections.waves.registry import load_registry
 from extriage.evidence.locate import build_inventory
 from extriage.evidence.source import EvidenceError, open_source
 
@@ -167,7 +168,7 @@ def _render(a: Assessment, label: str) -> None:
         fixed_by = c.fixed_by.label() if c.fixed_by else "—"
         table.add_row(
             c.id,
-            c.wave,
+            escape(load_registry().label(c.wave)),
             f"[{style}]{escape(c.status)}[/]",
             "yes" if c.known_exploited else "",
             escape(fixed_by) + (f"\n[dim]{escape(c.note)}[/]" if c.note else ""),
@@ -183,12 +184,12 @@ def _render(a: Assessment, label: str) -> None:
 
 def _wave_summary(a: Assessment) -> list[str]:
     parts: list[str] = []
-    for wave, title in (
-        ("proxylogon", "ProxyLogon"),
-        ("proxyshell", "ProxyShell"),
-        ("proxynotshell", "ProxyNotShell"),
-    ):
-        statuses = {c.status for c in a.cves if c.wave == wave}
+    reg = load_registry()
+    for w in reg.patch_waves():
+        if w is reg.other:
+            continue  # the catch-all's CVEs are in the table below, not a wave of their own
+        title = escape(w.label)
+        statuses = {c.status for c in a.cves if c.wave == w.id}
         if not statuses:
             parts.append(f"{title}: [dim]not applicable[/]")
         elif "vulnerable" in statuses:

@@ -11,7 +11,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from extriage import outputs
-from extriage.cli.common import err, fail, out, write_json
+from extriage.cli.common import err, escape, fail, out, write_json
+from extriage.detections.waves.registry import load_registry
 from extriage.probe import USER_AGENT
 from extriage.probe.client import DEFAULT_MAX_BODY, ClientOptions
 from extriage.probe.engine import ProbeOptions, overall, probe_all
@@ -185,11 +186,9 @@ def probe(
             out.print(
                 "Targets marked error/unknown were NOT shown to be safe: check them by hand or with 'extriage patch-status'."
             )
-        elif any(r.waves.get("other-kev") and r.waves["other-kev"].state is State.UNKNOWN for r in results):
-            out.print(
-                "Other known-exploited CVEs (e.g. CVE-2024-21410, closed by Extended Protection) cannot be decided "
-                "from the network: check Extended Protection on each server (HealthChecker)."
-            )
+        else:
+            for note in _undecided_notes(results):
+                out.print(escape(note))
     raise typer.Exit(_exit_code(results))
 
 
@@ -205,15 +204,27 @@ def _run(
     return asyncio.run(probe_all(parsed, opts, assess, on_done))
 
 
-#: The waves a remote check can decide. "other-kev" holds CVEs such as CVE-2024-21410 that no build
-#: number settles (Extended Protection is invisible from outside): its "unknown" is reported in the
-#: table and JSON but does not make a fleet of patched servers "undecided".
-DECIDABLE_WAVES = ("proxylogon", "proxyshell", "proxynotshell")
+def _decidable_waves() -> tuple[str, ...]:
+    """The waves a remote check can decide (the wave registry's ``probe.decides``). The others hold
+    CVEs such as CVE-2024-21410 that no build number settles (Extended Protection is invisible from
+    outside): their "unknown" is reported in the table and JSON but does not make a fleet of patched
+    servers "undecided"."""
+    return tuple(w.id for w in load_registry().probe_waves() if w.probe is not None and w.probe.decides)
+
+
+def _undecided_notes(results: list[TargetResult]) -> list[str]:
+    """The registry's note of each wave no build can decide that stayed unknown on some target."""
+    return [
+        w.probe.undecided_note
+        for w in load_registry().probe_waves()
+        if w.probe is not None and not w.probe.decides and w.probe.undecided_note
+        and any(w.id in r.waves and r.waves[w.id].state is State.UNKNOWN for r in results)
+    ]
 
 
 def _undecided(r: TargetResult) -> bool:
     return r.error is not None or any(
-        r.waves[w].state in (State.ERROR, State.UNKNOWN) for w in DECIDABLE_WAVES if w in r.waves
+        r.waves[w].state in (State.ERROR, State.UNKNOWN) for w in _decidable_waves() if w in r.waves
     )
 
 

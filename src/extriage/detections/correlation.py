@@ -18,6 +18,7 @@ import yaml
 
 from extriage.detections.linkkeys import describe, link_keys
 from extriage.detections.logrules import YAML_SAFE_LOADER
+from extriage.detections.waves.registry import Registry, WaveRegistryError, load_registry
 from extriage.findings import AttackStory, Finding, Outcome, StoryStep
 
 _FAR = datetime.max.replace(tzinfo=UTC)
@@ -141,12 +142,25 @@ def _parse_proof(raw: Any, name: str) -> Proof:
         raise ChainError(f"{where}: missing or bad {exc}") from None
 
 
-@functools.lru_cache(maxsize=1)
 def load_knowledge() -> Knowledge:
+    """The packaged chain files plus the ``chains/`` files of ``EXTRIAGE_WAVES_DIR`` (wave registry)."""
+    return _load_knowledge(load_registry())
+
+
+@functools.lru_cache(maxsize=4)
+def _load_knowledge(registry: Registry) -> Knowledge:
     base = resources.files("extriage.detections") / "chains"
     docs = [(f"chains/{e.name}", e.read_text(encoding="utf-8")) for e in sorted(base.iterdir(), key=lambda e: e.name)
             if e.name.endswith((".yml", ".yaml"))]
-    return parse_knowledge(docs)
+    try:
+        extra = registry.chain_docs()
+    except WaveRegistryError as exc:
+        raise ChainError(str(exc)) from None
+    k = parse_knowledge(docs + extra)
+    for chain in k.chains:
+        if chain.wave not in registry:
+            raise ChainError(f"chain {chain.id}: wave {chain.wave!r} is not one of {', '.join(registry.ids())}")
+    return k
 
 
 # -- pivots --------------------------------------------------------------------------------------

@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-
-from extriage.detections.waves.registry import Registry, load_registry
+from extriage.detections.waves.registry import Registry, load_registry, other_id
 from extriage.findings import Coverage, Finding, Outcome, ScanResult, SkippedFile, Verdict, iso
 from extriage.formats.families import FAMILIES as LOG_FAMILIES
 
@@ -92,8 +91,9 @@ def outcome_verdict(outcome: Outcome) -> Verdict:
 
 def wave_verdicts(findings: list[Finding]) -> dict[str, Verdict]:
     out: dict[str, Verdict] = {}
+    other = other_id()
     for f in findings:
-        wave = f.wave or "other"
+        wave = f.wave or other
         v = outcome_verdict(f.outcome)
         cur = out.get(wave, Verdict.NO_EVIDENCE)
         out[wave] = v if _RANK[v] >= _RANK[cur] else cur

@@ -1,21 +1,26 @@
 """Opt-in behavioural confirmation (``--confirm``): one harmless request per wave that still needs it.
 
 Run only for waves whose version-based state is vulnerable, vulnerable-unless-su or unknown, so
-patched servers get no extra traffic. Each request and the trace it leaves is documented in
-docs/probe.md. No outside callbacks, no credentials, no commands:
-- ProxyLogon: Microsoft's NSE cookie request to ``/owa/auth/x.js``; vulnerable when
+patched servers get no extra traffic. Which wave gets which check is data (the wave registry's
+``probe.confirm``); the checks are the entries of :data:`CHECKS`, keyed by check id, never by wave.
+Each request and the trace it leaves is documented in docs/probe.md. No outside callbacks, no
+credentials, no commands:
+- ``backend-cookie`` (ProxyLogon): Microsoft's NSE cookie request to ``/owa/auth/x.js``; vulnerable when
   ``X-CalculatedBETarget`` contains ``localhost`` whatever the status; ``mitigated`` when the
   connection is aborted (EOMT URL Rewrite ``AbortRequest`` rule).
-- ProxyShell: the autodiscover path confusion to ``/mapi/nspi/``; the MAPI page (title + ``Version:``)
+- ``autodiscover-path-confusion`` (ProxyShell): the autodiscover path confusion to ``/mapi/nspi/``; the MAPI page (title + ``Version:``)
   proves it and gives the exact build; 400 means fixed.
-- ProxyNotShell: no unauthenticated oracle exists; only whether an ``autodiscover`` + ``powershell``
+- ``rewrite-abort`` (ProxyNotShell): no unauthenticated oracle exists; only whether an ``autodiscover`` + ``powershell``
   URL is aborted by the interim rule (``mitigated``); otherwise the build decides.
+A wave without a check (ProxyToken: the only test creates an inbox rule) is decided by its build.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from extriage.detections.waves.registry import load_registry
 from extriage.probe.states import State, WaveState
 
 if TYPE_CHECKING:
@@ -36,72 +41,91 @@ PROXYNOTSHELL_PATH = (
 _NEEDS = (State.VULNERABLE, State.VULNERABLE_UNLESS_SU, State.UNKNOWN)
 
 
+#: A check: (probe, wave id) -> what to write in ``confirmations[wave]``; outcomes it reaches are
+#: appended to ``probe.confirm_outcomes``.
+Check = Callable[["TargetProbe", str], Awaitable[str]]
+
+
 async def run_confirmations(probe: TargetProbe, start: int) -> None:
     r = probe.result
-    conf = r.confirmations
-    pl = r.waves["proxylogon"]
-    if pl.state in _NEEDS and pl.cves and "CVE-2021-26855" not in pl.cves:
-        # e.g. Exchange 2010: only CVE-2021-26857 (UM) applies; the x.js cookie request tests the
-        # front-end SSRF, which 2010 does not have, so its answer would say nothing.
-        conf["proxylogon"] = "not tested: CVE-2021-26855 (the SSRF this request checks) does not apply to this build"
-    elif pl.state in _NEEDS:
-        obs, facts = await probe.get(
-            "confirm-proxylogon", PROXYLOGON_PATH, headers={"Cookie": PROXYLOGON_COOKIE}
-        )
-        target = obs.header("X-CalculatedBETarget")
-        node = facts.fe_server
-        if obs.status is not None and target is not None and "localhost" in target.lower():
-            reason = (
-                f"X-CalculatedBETarget: {target[:200]} (status {obs.status}): the backend cookie was obeyed"
+    for wave in load_registry().probe_waves():
+        spec = wave.probe
+        if spec is None or spec.confirm is None or wave.id not in r.waves:
+            continue
+        ws = r.waves[wave.id]
+        if ws.state not in _NEEDS:
+            continue
+        if spec.confirm_needs_cve and ws.cves and spec.confirm_needs_cve not in ws.cves:
+            # e.g. Exchange 2010: only CVE-2021-26857 (UM) applies; the x.js cookie request tests the
+            # front-end SSRF, which 2010 does not have, so its answer would say nothing.
+            r.confirmations[wave.id] = (
+                f"not tested: {spec.confirm_needs_cve} (the flaw this request checks) does not apply to this build"
             )
-            probe.confirm_outcomes.append(("proxylogon", node, WaveState(State.VULNERABLE, reason=reason)))
-            conf["proxylogon"] = "vulnerable"
-        elif obs.aborted:
-            reason = (
-                "request with the ProxyLogon cookies was aborted without a response (URL Rewrite mitigation)"
-            )
-            probe.confirm_outcomes.append(("proxylogon", None, WaveState(State.MITIGATED, reason=reason)))
-            conf["proxylogon"] = "mitigated"
-        elif obs.status is not None and (target is not None or node):
-            reason = f"backend cookie ignored (status {obs.status}, X-CalculatedBETarget: {(target or 'absent')[:200]})"
-            probe.confirm_outcomes.append(("proxylogon", node, WaveState(State.PATCHED, reason=reason)))
-            conf["proxylogon"] = "not-reproduced"
-        else:
-            conf["proxylogon"] = "inconclusive: " + (
-                obs.error or f"status {obs.status} without Exchange headers"
-            )
-    if r.waves["proxyshell"].state in _NEEDS:
-        obs, facts = await probe.get("confirm-proxyshell", PROXYSHELL_PATH)
-        node = facts.fe_server
-        nspi = (
-            any(s.source == "mapi-nspi" for s in facts.builds)
-            or "MAPI/HTTP endpoint page" in facts.exchange_markers
-        )
-        body = obs.body.lower()
-        loc = (obs.header("Location") or "").lower()
-        if obs.status == 200 and nspi:
-            reason = "autodiscover path confusion reached /mapi/nspi/ (Exchange MAPI/HTTP Connectivity Endpoint page)"
-            probe.confirm_outcomes.append(("proxyshell", node, WaveState(State.VULNERABLE, reason=reason)))
-            conf["proxyshell"] = "vulnerable"
-        elif (obs.status == 302 and "errorfe.aspx" in loc) or b"owaadusernotfoundexception" in body:
-            reason = "autodiscover path confusion reached the backend (errorFE redirect / OwaADUserNotFoundException)"
-            probe.confirm_outcomes.append(("proxyshell", node, WaveState(State.VULNERABLE, reason=reason)))
-            conf["proxyshell"] = "vulnerable"
-        elif obs.status == 400:
-            reason = "autodiscover path confusion rejected with 400 (fixed)"
-            probe.confirm_outcomes.append(("proxyshell", node, WaveState(State.PATCHED, reason=reason)))
-            conf["proxyshell"] = "not-reproduced"
-        else:
-            conf["proxyshell"] = "inconclusive: " + (obs.error or f"status {obs.status}")
-    if r.waves["proxynotshell"].state in _NEEDS:
-        obs, facts = await probe.get("confirm-proxynotshell", PROXYNOTSHELL_PATH)
-        if obs.aborted:
-            reason = "autodiscover+powershell URL aborted without a response (interim URL Rewrite mitigation)"
-            probe.confirm_outcomes.append(("proxynotshell", None, WaveState(State.MITIGATED, reason=reason)))
-            conf["proxynotshell"] = "mitigated"
-        elif obs.status is not None:
-            conf["proxynotshell"] = (
-                f"not mitigated: autodiscover+powershell URL answered with status {obs.status}; the build decides"
-            )
-        else:
-            conf["proxynotshell"] = "inconclusive: " + (obs.error or "no response")
+            continue
+        check = CHECKS.get(spec.confirm)
+        if check is None:
+            r.confirmations[wave.id] = f"not tested: no check named {spec.confirm!r} in this version"
+            continue
+        r.confirmations[wave.id] = await check(probe, wave.id)
+
+
+def _outcome(probe: TargetProbe, wave: str, node: str | None, state: State, reason: str) -> None:
+    probe.confirm_outcomes.append((wave, node, WaveState(state, reason=reason)))
+
+
+async def _backend_cookie(probe: TargetProbe, wave: str) -> str:
+    obs, facts = await probe.get(f"confirm-{wave}", PROXYLOGON_PATH, headers={"Cookie": PROXYLOGON_COOKIE})
+    target = obs.header("X-CalculatedBETarget")
+    node = facts.fe_server
+    if obs.status is not None and target is not None and "localhost" in target.lower():
+        _outcome(probe, wave, node, State.VULNERABLE,
+                 f"X-CalculatedBETarget: {target[:200]} (status {obs.status}): the backend cookie was obeyed")
+        return "vulnerable"
+    if obs.aborted:
+        _outcome(probe, wave, None, State.MITIGATED,
+                 "request with the ProxyLogon cookies was aborted without a response (URL Rewrite mitigation)")
+        return "mitigated"
+    if obs.status is not None and (target is not None or node):
+        _outcome(probe, wave, node, State.PATCHED,
+                 f"backend cookie ignored (status {obs.status}, X-CalculatedBETarget: {(target or 'absent')[:200]})")
+        return "not-reproduced"
+    return "inconclusive: " + (obs.error or f"status {obs.status} without Exchange headers")
+
+
+async def _path_confusion(probe: TargetProbe, wave: str) -> str:
+    obs, facts = await probe.get(f"confirm-{wave}", PROXYSHELL_PATH)
+    node = facts.fe_server
+    nspi = any(s.source == "mapi-nspi" for s in facts.builds) or "MAPI/HTTP endpoint page" in facts.exchange_markers
+    body = obs.body.lower()
+    loc = (obs.header("Location") or "").lower()
+    if obs.status == 200 and nspi:
+        _outcome(probe, wave, node, State.VULNERABLE,
+                 "autodiscover path confusion reached /mapi/nspi/ (Exchange MAPI/HTTP Connectivity Endpoint page)")
+        return "vulnerable"
+    if (obs.status == 302 and "errorfe.aspx" in loc) or b"owaadusernotfoundexception" in body:
+        _outcome(probe, wave, node, State.VULNERABLE,
+                 "autodiscover path confusion reached the backend (errorFE redirect / OwaADUserNotFoundException)")
+        return "vulnerable"
+    if obs.status == 400:
+        _outcome(probe, wave, node, State.PATCHED, "autodiscover path confusion rejected with 400 (fixed)")
+        return "not-reproduced"
+    return "inconclusive: " + (obs.error or f"status {obs.status}")
+
+
+async def _rewrite_abort(probe: TargetProbe, wave: str) -> str:
+    obs, _facts = await probe.get(f"confirm-{wave}", PROXYNOTSHELL_PATH)
+    if obs.aborted:
+        _outcome(probe, wave, None, State.MITIGATED,
+                 "autodiscover+powershell URL aborted without a response (interim URL Rewrite mitigation)")
+        return "mitigated"
+    if obs.status is not None:
+        return f"not mitigated: autodiscover+powershell URL answered with status {obs.status}; the build decides"
+    return "inconclusive: " + (obs.error or "no response")
+
+
+#: The --confirm checks by id (the wave registry's ``probe.confirm`` names one per wave).
+CHECKS: dict[str, Check] = {
+    "backend-cookie": _backend_cookie,
+    "autodiscover-path-confusion": _path_confusion,
+    "rewrite-abort": _rewrite_abort,
+}

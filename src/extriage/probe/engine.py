@@ -24,7 +24,16 @@ from extriage.probe.enumerate import DEFAULT_MAX_REQUESTS, enumerate_builds
 from extriage.probe.reconcile import UNKNOWN, reconcile
 from extriage.probe.result import NodeResult, TargetResult
 from extriage.probe.signals import Facts, Observation, extract
-from extriage.probe.states import RANK, WAVES, AssessFn, State, WaveState, uniform, verdict_for_build, worst
+from extriage.probe.states import (
+    RANK,
+    AssessFn,
+    State,
+    WaveState,
+    probe_waves,
+    uniform,
+    verdict_for_build,
+    worst,
+)
 from extriage.probe.targets import Target
 from extriage.probe.tls import host_names
 
@@ -224,7 +233,7 @@ class TargetProbe:
         apply_confirmations(self, nodes)
         nodes.sort(key=lambda n: (-RANK[n.worst], n.name or ""))
         r.nodes = nodes
-        r.waves = {w: max((n.waves[w] for n in nodes), key=lambda ws: RANK[ws.state]) for w in WAVES}
+        r.waves = {w: max((n.waves[w] for n in nodes), key=lambda ws: RANK[ws.state]) for w in probe_waves()}
         top = nodes[0]
         r.build, r.confidence, r.source, r.product = top.build, top.confidence, top.source, top.product
         if len(nodes) > 1:

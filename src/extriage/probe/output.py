@@ -17,7 +17,7 @@ from extriage import __version__
 from extriage.probe import USER_AGENT
 from extriage.probe.engine import sort_worst_first
 from extriage.probe.result import RESULT_FORMAT, TargetResult
-from extriage.probe.states import WAVES, State
+from extriage.probe.states import State, probe_waves, wave_labels
 from extriage.report.timeline_csv import csv_safe
 from extriage.safetext import escape
 
@@ -30,12 +30,6 @@ STATE_STYLE = {
     State.PATCHED: "green",
     State.NOT_AFFECTED: "green",
     State.NOT_EXCHANGE: "dim",
-}
-WAVE_TITLES = {
-    "proxylogon": "ProxyLogon",
-    "proxyshell": "ProxyShell",
-    "proxynotshell": "ProxyNotShell",
-    "other-kev": "Other KEV",
 }
 
 
@@ -55,11 +49,13 @@ def table(results: list[TargetResult]) -> Table:
     t.add_column("State per wave", no_wrap=True)
     t.add_column("Build (confidence)", overflow="fold", ratio=2)
     t.add_column("Detail", overflow="fold", ratio=4)
+    labels = wave_labels()
+    width = max(map(len, labels.values()), default=0)
     for r in sort_worst_first(results):
         target = escape(r.target + (f" (Host {r.host_header})" if r.host_header else ""))
         waves = "\n".join(
-            f"{WAVE_TITLES[w]:<13} [{STATE_STYLE[r.waves[w].state]}]{r.waves[w].state.value}[/]"
-            for w in WAVES
+            f"{escape(labels[w]):<{width}} [{STATE_STYLE[r.waves[w].state]}]{r.waves[w].state.value}[/]"
+            for w in labels
         )
         build = escape(f"{r.build} ({r.confidence})") if r.build else escape(r.confidence)
         t.add_row(target, waves, build, escape(" | ".join(_detail(r))))
@@ -83,12 +79,13 @@ def _detail(r: TargetResult) -> list[str]:
     if not r.error:
         # one line per distinct reason, naming the waves it explains (not four copies of the same text)
         by_reason: dict[str, list[str]] = {}
-        for w in WAVES:
+        labels = wave_labels()
+        for w in labels:
             ws = r.waves[w]
             if ws.state in (State.MITIGATED, State.UNKNOWN, State.NOT_EXCHANGE) and ws.reason:
-                by_reason.setdefault(ws.reason, []).append(WAVE_TITLES[w])
+                by_reason.setdefault(ws.reason, []).append(labels[w])
         for reason, waves in by_reason.items():
-            detail.append(reason if len(waves) == len(WAVES) else f"{'/'.join(waves)}: {reason}")
+            detail.append(reason if len(waves) == len(labels) else f"{'/'.join(waves)}: {reason}")
     return detail
 
 
@@ -97,7 +94,7 @@ def needs(r: TargetResult) -> list[str]:
     return sorted(
         {
             r.waves[w].fixed_by or "the fixing SU"
-            for w in WAVES
+            for w in probe_waves()
             if r.waves[w].state is State.VULNERABLE_UNLESS_SU
         }
     )
@@ -131,11 +128,12 @@ def to_json(results: list[TargetResult], *, confirm: bool, elapsed_s: float) -> 
     }
 
 
-CSV_COLUMNS = [
-    "target",
-    "url",
-    "host_header",
-    *WAVES,
+def csv_columns() -> list[str]:
+    """Header of the CSV: one state column per probe wave of the wave registry."""
+    return ["target", "url", "host_header", *probe_waves(), *CSV_TAIL]
+
+
+CSV_TAIL = [
     "worst_state",
     "build",
     "confidence",
@@ -152,13 +150,13 @@ CSV_COLUMNS = [
 def to_csv(results: list[TargetResult]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(CSV_COLUMNS)
+    w.writerow(csv_columns())
     for r in sort_worst_first(results):
         row: list[object] = [
             r.target,
             r.url,
             r.host_header,
-            *(r.waves[x].state.value for x in WAVES),
+            *(r.waves[x].state.value for x in probe_waves()),
             r.worst.value,
             r.build,
             r.confidence,

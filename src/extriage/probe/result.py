@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extriage.probe.signals import BuildSignal, Observation
-from extriage.probe.states import RANK, WAVES, State, WaveState, uniform, worst
+from extriage.probe.states import RANK, State, WaveState, probe_waves, uniform, worst
 
 RESULT_FORMAT = "extriage-probe/1"
 
@@ -38,7 +38,7 @@ class NodeResult:
             "confidence": self.confidence,
             "product": self.product,
             "build_source": _source(self.source),
-            "state": {w: self.waves[w].state.value for w in WAVES},
+            "state": {w: self.waves[w].state.value for w in probe_waves()},
             "notes": self.notes,
         }
 
@@ -108,9 +108,9 @@ class TargetResult:
             "target": self.target,
             "url": self.url,
             "host_header": self.host_header,
-            "state": {w: self.waves[w].state.value for w in WAVES},
+            "state": {w: self.waves[w].state.value for w in probe_waves()},
             "worst_state": self.worst.value,
-            "waves": {w: self.waves[w].to_dict() for w in WAVES},
+            "waves": {w: self.waves[w].to_dict() for w in probe_waves()},
             "build": self.build,
             "confidence": self.confidence,
             "build_source": _source(self.source),

@@ -13,9 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extriage.detections import builds
+from extriage.detections.waves.registry import load_registry
 
-#: Wave keys in report order (the keys of ``extriage.detections.builds.WAVES``).
-WAVES: tuple[str, ...] = ("proxylogon", "proxyshell", "proxynotshell", "other-kev")
+
+def probe_waves() -> tuple[str, ...]:
+    """Wave keys in report order: the wave registry's waves with a probe entry (its patch groups and
+    the catch-all), the keys of ``extriage.detections.builds.waves()``."""
+    return tuple(w.id for w in load_registry().probe_waves())
+
+
+def wave_labels() -> dict[str, str]:
+    """Short label per probe wave (tables, detail lines)."""
+    return {w.id: w.label for w in load_registry().probe_waves()}
 
 
 class State(enum.StrEnum):
@@ -85,7 +94,7 @@ class BuildVerdict:
 
 
 def uniform(state: State, reason: str) -> dict[str, WaveState]:
-    return {w: WaveState(state, reason=reason) for w in WAVES}
+    return {w: WaveState(state, reason=reason) for w in probe_waves()}
 
 
 def _update_text(update: builds.Update | None) -> str | None:
@@ -135,14 +144,16 @@ def verdict_for_build(build: str, assess: AssessFn | None) -> BuildVerdict:
         why = "; ".join(a.notes) or "the build knowledge cannot assess it"
         return BuildVerdict(uniform(State.UNKNOWN, f"build {build}: {why}"), product=a.product or None)
     not_applicable = set(a.not_applicable)
-    per_wave: dict[str, list[builds.CveStatus]] = {w: [] for w in WAVES}
+    wave_ids = probe_waves()
+    per_wave: dict[str, list[builds.CveStatus]] = {w: [] for w in wave_ids}
     for cs in a.cves:
         per_wave.setdefault(cs.wave, []).append(cs)
     waves: dict[str, WaveState] = {}
-    for wave in WAVES:
+    table_waves = builds.waves()
+    for wave in wave_ids:
         items = per_wave.get(wave, [])
         if not items:
-            ids = set(builds.WAVES.get(wave, []))
+            ids = set(table_waves.get(wave, []))
             if ids and ids <= not_applicable:
                 waves[wave] = WaveState(
                     State.NOT_AFFECTED,

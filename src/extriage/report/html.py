@@ -24,6 +24,7 @@ import jinja2
 import markupsafe
 
 from extriage import __version__, outputs
+from extriage.detections.waves.registry import load_registry
 from extriage.findings import Finding, ScanResult, TimelineEvent, Verdict, iso
 from extriage.report.chart import Chart, build_chart
 from extriage.report.summary import (
@@ -183,13 +184,15 @@ def _timeline_row(e: TimelineEvent) -> dict[str, Any]:
 
 VERDICT_RANK = {Verdict.COMPROMISED: 0, Verdict.ATTEMPTED: 1, Verdict.ERROR: 2, Verdict.INCONCLUSIVE: 2,
                 Verdict.NO_EVIDENCE: 3}
-#: Per-wave verdicts in attack order (the result stores them alphabetically).
-WAVE_ORDER = ("proxylogon", "proxyshell", "proxynotshell", "proxytoken", "post-exploitation", "other")
 
 
 def _waves(r: ScanResult) -> list[tuple[str, str]]:
-    rank = {w: n for n, w in enumerate(WAVE_ORDER)}
-    return [(w, v.value) for w, v in sorted(r.waves.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))]
+    """Per-wave verdicts as (label, verdict) in the wave registry's order (the result stores them
+    alphabetically); a wave the registry does not know keeps its id and goes last."""
+    reg = load_registry()
+    rank = {w: n for n, w in enumerate(reg.ids())}
+    return [(reg.label(w), v.value)
+            for w, v in sorted(r.waves.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))]
 
 
 def _server_view(i: int, r: ScanResult) -> ServerView:

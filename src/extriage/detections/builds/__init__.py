@@ -2,7 +2,7 @@
 
 Agreed interface (used by the probe, mitigation and scan stages): :func:`parse_build`,
 :class:`Build`, :class:`BuildParseError`, :func:`assess` → :class:`Assessment`,
-:class:`CveStatus`, :class:`Update`, :data:`WAVES`.
+:class:`CveStatus`, :class:`Update`, :func:`waves`.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from extriage.detections.builds.assess import (
     UNKNOWN,
     UNLESS_SU,
     VULNERABLE,
-    WAVES,
     Assessment,
     CveStatus,
     Update,
     assess,
+    waves,
 )
 from extriage.detections.builds.version import Build, BuildParseError, parse_build
 
@@ -25,7 +25,6 @@ __all__ = [
     "UNKNOWN",
     "UNLESS_SU",
     "VULNERABLE",
-    "WAVES",
     "Assessment",
     "Build",
     "BuildParseError",
@@ -33,4 +32,5 @@ __all__ = [
     "Update",
     "assess",
     "parse_build",
+    "waves",
 ]

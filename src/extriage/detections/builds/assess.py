@@ -24,8 +24,8 @@ from extriage.detections.builds.table import (
     rule_product,
 )
 from extriage.detections.builds.version import Build
+from extriage.detections.waves.registry import load_registry
 
-_WAVE_ORDER = {"proxylogon": 0, "proxyshell": 1, "proxynotshell": 2, "other-kev": 3}
 VULNERABLE = "vulnerable"
 FIXED = "fixed"
 UNLESS_SU = "vulnerable-unless-su"
@@ -53,7 +53,7 @@ class Update:
 @dataclass(slots=True)
 class CveStatus:
     id: str
-    wave: str  # "proxylogon", "proxyshell", "proxynotshell", "other-kev"
+    wave: str  # the wave registry's patch group holding the CVE (its catch-all for any other)
     status: str  # vulnerable | fixed | vulnerable-unless-su | unknown
     known_exploited: bool
     fixed_by: Update | None
@@ -114,15 +114,18 @@ class Assessment:
         }
 
 
-def _waves() -> dict[str, list[str]]:
-    waves: dict[str, list[str]] = {"proxylogon": [], "proxyshell": [], "proxynotshell": [], "other-kev": []}
+def waves() -> dict[str, list[str]]:
+    """CVE ids of the build table per patch wave of the wave registry, in report order (the catch-all
+    wave holds every other Exchange Server CVE in CISA's KEV catalog)."""
+    reg = load_registry()
+    out: dict[str, list[str]] = {w.id: [] for w in reg.patch_waves()}
     for cve in load_table().cves.values():
-        waves.setdefault(cve.wave, []).append(cve.id)
-    return {k: sorted(v) for k, v in waves.items()}
+        out[reg.patch_wave_of(cve.id)].append(cve.id)
+    return {k: sorted(v) for k, v in out.items()}
 
 
-#: CVE ids per wave; "other-kev" holds every other Exchange Server CVE in CISA's KEV catalog.
-WAVES: dict[str, list[str]] = _waves()
+def _wave_rank() -> dict[str, int]:
+    return {w.id: n for n, w in enumerate(load_registry().patch_waves())}
 
 
 def update_of(row: BuildRow) -> Update:
@@ -186,7 +189,7 @@ class _Where:
 def _unassessable(build: Build, product: str, reason: str, support: str = "unknown") -> Assessment:
     table = load_table()
     cves = [
-        CveStatus(c.id, c.wave, UNKNOWN, c.known_exploited, None, c.title, reason)
+        CveStatus(c.id, load_registry().patch_wave_of(c.id), UNKNOWN, c.known_exploited, None, c.title, reason)
         for c in table.cves.values()
     ]
     return Assessment(
@@ -317,7 +320,8 @@ def assess(build: Build) -> Assessment:
         if legacy:
             own = [r for r in _family(table, product) if r.product == cu_row.product]
         newest = update_of(own[-1])
-    cves.sort(key=lambda c: (_WAVE_ORDER.get(c.wave, 9), c.id))
+    rank = _wave_rank()
+    cves.sort(key=lambda c: (rank.get(c.wave, len(rank)), c.id))
     assessment = Assessment(
         product=product,
         cu=cu_label,
@@ -353,7 +357,7 @@ def _cve_status(
 ) -> CveStatus | None:
     def mk(status: str, fixed_by: BuildRow | None, note: str = "") -> CveStatus:
         upd = update_of(fixed_by) if fixed_by is not None else None
-        return CveStatus(cve.id, cve.wave, status, cve.known_exploited, upd, cve.title, note)
+        return CveStatus(cve.id, load_registry().patch_wave_of(cve.id), status, cve.known_exploited, upd, cve.title, note)
 
     if product == "Exchange 2007":
         return mk(UNKNOWN, None, "Exchange 2007 is outside the fix data (out of support since 2017).")

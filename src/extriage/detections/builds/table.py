@@ -41,7 +41,6 @@ class BuildRow:
 @dataclass(frozen=True, slots=True)
 class CveInfo:
     id: str
-    wave: str
     title: str
     known_exploited: bool
     kev_date_added: str | None
@@ -104,7 +103,6 @@ def load_table() -> BuildTable:
     cves = {
         cid: CveInfo(
             id=cid,
-            wave=c["wave"],
             title=c["title"],
             known_exploited=bool(c["known_exploited"]),
             kev_date_added=c.get("kev_date_added"),

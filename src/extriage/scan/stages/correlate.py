@@ -20,6 +20,7 @@ from extriage.detections.correlation import build_stories, load_knowledge, path_
 from extriage.detections.forwarding import judge_forwarding
 from extriage.detections.loglines import MAX_EVIDENCE, cap_raw
 from extriage.detections.proofs import apply_proofs
+from extriage.detections.waves.registry import other_id, post_exploitation_id
 from extriage.evidence.locate import LocatedFile
 from extriage.findings import (
     Confidence,
@@ -212,7 +213,7 @@ def _pivot(ctx: ScanContext) -> None:
                     outcome=outcome_kind,
                     description=("A path named as a web shell by one source (OAB generator log, web file scan, event "
                                  f"log or another web log) was requested in the web logs{where}."),
-                    wave="post-exploitation", attack=["T1505.003"], count=0,
+                    wave=post_exploitation_id(), attack=["T1505.003"], count=0,
                     tags=["case:default", f"family:{h['family']}"],
                     indicators=Indicators(client_ips=[ip] if ip else [], urls=[stem],
                                           user_agents=[fields["cs-user-agent"]] if fields.get("cs-user-agent") else []),
@@ -226,7 +227,7 @@ def _pivot(ctx: ScanContext) -> None:
                     title=f"Other requests from attacker address {ip}",
                     severity=Severity.INFO, confidence=Confidence.MEDIUM, outcome=Outcome.INFO,
                     description="Requests from an address that other findings tie to the attack, for the timeline.",
-                    wave="other", count=0, tags=["case:default", f"family:{h['family']}"],
+                    wave=other_id(), count=0, tags=["case:default", f"family:{h['family']}"],
                     indicators=Indicators(client_ips=[ip]),
                 )
             _fold(f, ev)

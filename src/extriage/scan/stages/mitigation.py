@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from extriage.detections.mitigations.sources import InventorySource
 from extriage.detections.mitigations.verify import MitigationState, VerifyReport, verify
+from extriage.detections.waves.registry import other_id
 from extriage.findings import Confidence, EvidenceLine, FamilyCoverage, Finding, Outcome, Severity
 from extriage.scan.context import ScanContext
 from extriage.scan.facts import Detections
@@ -67,7 +68,7 @@ def _finding(m: MitigationState, report: VerifyReport, ctx: ScanContext) -> Find
         confidence=Confidence.HIGH,
         outcome=Outcome.INFO,
         description=m.reason + " Interim mitigations are not a substitute for the Security Update.",
-        wave=m.wave or "other",
+        wave=m.wave or other_id(),
         cves=list(m.cves),
         evidence=evidence,
         tags=["mitigation", m.state, *sorted({p.code for p in m.problems})],

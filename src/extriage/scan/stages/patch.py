@@ -13,18 +13,10 @@ from typing import Any
 from extriage.detections.builds import assess
 from extriage.detections.builds.assess import OPEN_STATUSES, Assessment
 from extriage.detections.builds.evidence import BuildEvidence, BuildSource, collect_build_evidence
+from extriage.detections.waves.registry import Registry, load_registry
 from extriage.findings import Confidence, EvidenceLine, Finding, Indicators, Outcome, Severity
 from extriage.scan.context import ScanContext
 from extriage.scan.facts import Detections, LogSpans
-
-#: Finding.wave for each build-table wave ("other-kev" is not a Finding wave).
-_FINDING_WAVE = {"proxylogon": "proxylogon", "proxyshell": "proxyshell", "proxynotshell": "proxynotshell"}
-_WAVE_TITLES = {
-    "proxylogon": "ProxyLogon",
-    "proxyshell": "ProxyShell",
-    "proxynotshell": "ProxyNotShell",
-    "other-kev": "other known-exploited",
-}
 
 
 class PatchStage:
@@ -90,13 +82,14 @@ def _findings(ev: BuildEvidence, a: Assessment) -> list[Finding]:
             exploited = exploited or c.known_exploited
     conf = Confidence.HIGH if a.exact_match else Confidence.MEDIUM
     rec = " ".join(a.recommendation[:2])
+    reg = load_registry()
     for wave, ids in by_wave.items():
         statuses = {c.status for c in a.cves if c.id in ids}
         qualifier = " unless the Security Update is installed" if statuses == {"vulnerable-unless-su"} else ""
         out.append(
             Finding(
                 rule_id=f"PATCH-OPEN-{wave.upper()}",
-                title=f"Build {a.build} ({a.product} {a.cu}) is open to {_WAVE_TITLES.get(wave, wave)} CVEs{qualifier}",
+                title=f"Build {a.build} ({a.product} {a.cu}) is open to {_phrase(reg, wave)} CVEs{qualifier}",
                 severity=Severity.MEDIUM,
                 confidence=conf,
                 outcome=Outcome.INFO,
@@ -104,7 +97,7 @@ def _findings(ev: BuildEvidence, a: Assessment) -> list[Finding]:
                     f"{', '.join(ids)} are not fixed at {a.build} (source: {ev.chosen.kind if ev.chosen else '?'}). "
                     f"A missing update is a vulnerability, not proof of compromise. {rec}"
                 ),
-                wave=_FINDING_WAVE.get(wave, "other"),
+                wave=wave if wave in reg else reg.other.id,
                 cves=list(ids),
                 evidence=_evidence_lines(ev),
                 indicators=Indicators(paths=list(paths)),
@@ -123,13 +116,18 @@ def _findings(ev: BuildEvidence, a: Assessment) -> list[Finding]:
                 confidence=Confidence.MEDIUM,
                 outcome=Outcome.INFO,
                 description=text,
-                wave="other",
+                wave=reg.other.id,
                 evidence=_evidence_lines(ev),
                 indicators=Indicators(paths=list(paths)),
                 tags=["patch"],
             )
         )
     return out
+
+
+def _phrase(reg: Registry, wave: str) -> str:
+    w = reg.get(wave)
+    return w.phrase if w is not None else wave
 
 
 STAGES = [PatchStage()]

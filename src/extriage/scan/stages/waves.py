@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from extriage.detections.verdict import FAMILY_NAMES, load_waves
+from extriage.detections.waves.registry import load_registry, post_exploitation_id
 from extriage.findings import AttackStory, Finding, Outcome, iso
 from extriage.scan.context import ScanContext
 from extriage.scan.facts import (
@@ -61,6 +62,7 @@ def dedupe_borrowed(stories: list[AttackStory], findings: list[Finding]) -> list
         return any(by_id[i].wave == story.wave for i in _story_ids(story) if i in by_id)
 
     owned = [s for s in stories if own(s)]
+    shells = load_registry().shells_wave.id  # unattributed web shells belong to this wave
     drop: set[int] = set()
     groups: dict[tuple[tuple[str, ...], frozenset[str]], list[AttackStory]] = {}
     for s in stories:
@@ -79,7 +81,7 @@ def dedupe_borrowed(stories: list[AttackStory], findings: list[Finding]) -> list
         def rank(s: AttackStory) -> tuple[timedelta, int]:
             near = [_distance(s, o) for o in owned if o.wave == s.wave]
             best = min(near, default=timedelta.max)
-            return (best if best <= NEAR else timedelta.max, 0 if s.wave == "proxylogon" else 1)
+            return (best if best <= NEAR else timedelta.max, 0 if s.wave == shells else 1)
 
         keep = min(group, key=rank)
         drop.update(id(s) for s in group if s is not keep)
@@ -126,8 +128,9 @@ class WavesSummaryStage:
     def run(self, ctx: ScanContext) -> None:
         result = ctx.result
         summary: dict[str, Any] = {}
+        post = post_exploitation_id()
         for wid, info in load_waves().items():
-            if wid == "post-exploitation":
+            if wid == post:
                 continue
             mine = [f for f in result.findings if f.wave == wid]
             outcomes = Counter(f.outcome.value for f in mine)

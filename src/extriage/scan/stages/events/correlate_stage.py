@@ -7,17 +7,15 @@ findings."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import cache
-from importlib import resources
+from datetime import datetime, timedelta
 
-from extriage.datafiles import load_yaml
 from extriage.detections.events.collect import (
     IP_SUCCESS_IDS,
     TAG_WINDOW,
     finding_hosts,
     host_key,
 )
+from extriage.detections.waves.registry import load_registry, post_exploitation_id
 from extriage.findings import (
     Confidence,
     EvidenceLine,
@@ -35,19 +33,10 @@ from extriage.scan.facts import Correlations, EventJudgement, EventPivots, Findi
 WINDOW_LEAD = timedelta(days=1)
 
 
-@cache
 def exploitation_periods() -> dict[str, tuple[datetime, datetime]]:
-    text = (
-        resources.files("extriage.detections.events").joinpath("exploitation_periods.yml").read_text("utf-8")
-    )
-    doc = load_yaml(text)
-    return {
-        wave: (
-            datetime.fromisoformat(str(a)).replace(tzinfo=UTC),
-            datetime.fromisoformat(str(b)).replace(tzinfo=UTC) + timedelta(days=1),
-        )
-        for wave, (a, b) in doc.items()
-    }
+    """Per wave its exploitation window as [start, end) in UTC: the wave registry's one window, the
+    same the log coverage uses."""
+    return {wid: w.span() for wid, w in load_registry().windows().items()}
 
 
 def _periods(ctx: ScanContext) -> dict[str, tuple[datetime, datetime]]:
@@ -158,7 +147,7 @@ def _match_attacker_ips(ctx: ScanContext) -> None:
                     else "failed logons or other activity."
                 )
             ),
-            wave="post-exploitation",
+            wave=post_exploitation_id(),
             attack=["T1078", "T1021.002"] if reached else ["T1110"],
             tags=["events", "correlation"],
             count=s["count"],

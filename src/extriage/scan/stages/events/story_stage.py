@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from extriage.detections.events.collect import (
     finding_hosts,
 )
+from extriage.detections.waves.registry import load_registry
 from extriage.findings import (
     AttackStory,
     Finding,
@@ -19,12 +20,12 @@ from extriage.scan.numbering import number_findings
 
 #: An event finding joins a story of its wave when it lies within this distance of the story's span.
 STORY_GAP = timedelta(hours=24)
-_WAVE_TITLES = {
-    "proxylogon": "ProxyLogon",
-    "proxyshell": "ProxyShell",
-    "proxynotshell": "ProxyNotShell",
-    "post-exploitation": "Post-exploitation",
-}
+
+
+def _joins_any(wave: str) -> bool:
+    """Findings of the registry's post-exploitation wave join the closest story of any wave."""
+    post = load_registry().post_exploitation
+    return post is not None and wave == post.id
 
 
 class EventsStoryStage:
@@ -55,11 +56,11 @@ class EventsStoryStage:
             hosts = finding_hosts(f)
             story = _closest_story(stories, f, hosts, hosts_of)
             if story is None:
-                title = _WAVE_TITLES.get(f.wave, f.wave.title() or "Attack")
+                title = load_registry().label(f.wave) if f.wave else "Attack"
                 where = f" on {sorted(f.indicators.hosts)[0]}" if len(hosts) == 1 and f.indicators.hosts else ""
                 undated = " (event times unknown)" if f.first_seen is None else ""
                 story = AttackStory(
-                    wave=f.wave or "other",
+                    wave=f.wave or load_registry().other.id,
                     title=f"{title} traces in Windows event logs{where}{undated}",
                     outcome=Outcome.ATTEMPT,
                 )
@@ -125,7 +126,7 @@ def _closest_story(
     if ts is None:
         return _story_for_undated(stories, f, hosts, hosts_of)
     for st in stories:
-        if f.wave != "post-exploitation" and st.wave != f.wave:
+        if not _joins_any(f.wave) and st.wave != f.wave:
             continue
         theirs = hosts_of.get(id(st), set())
         if hosts and theirs and not (hosts & theirs):
@@ -151,14 +152,14 @@ def _story_for_undated(
     fits = [
         st
         for st in stories
-        if (f.wave == "post-exploitation" or st.wave == f.wave)
+        if (_joins_any(f.wave) or st.wave == f.wave)
         and not (hosts and hosts_of.get(id(st)) and not hosts & hosts_of[id(st)])
     ]
     for st in fits:
         if st.first_seen is not None and (hosts_of.get(id(st), set()) & hosts or not _other_hosts(hosts_of, hosts)):
             return st
     for st in fits:
-        if st.first_seen is None and hosts_of.get(id(st), set()) == hosts and st.wave == (f.wave or "other"):
+        if st.first_seen is None and hosts_of.get(id(st), set()) == hosts and st.wave == (f.wave or load_registry().other.id):
             return st
     return None
 
