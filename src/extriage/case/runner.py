@@ -12,6 +12,7 @@ import concurrent.futures as cf
 import multiprocessing as mp
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -100,6 +101,25 @@ def scan_one(path: str, settings: ScanSettings, engine: str = "local") -> Outcom
         return Outcome(path, None, f"The scan of {path} failed ({type(exc).__name__}: {exc}).", engine, worker,
                        time.perf_counter() - started)
     return Outcome(path, result, None, engine, worker, time.perf_counter() - started)
+
+
+#: Dask runs tasks on a pool of threads; the scan keeps per-process state that must stay on the
+#: thread that made it (yara-x scanners cannot cross threads), so a worker process runs its scans
+#: one after the other on this one thread. Parallelism comes from worker processes (``--nthreads 1``).
+_SCAN_THREAD: cf.ThreadPoolExecutor | None = None
+_SCAN_THREAD_LOCK = threading.Lock()
+
+
+def scan_one_dask(path: str, settings: ScanSettings) -> Outcome:
+    """:func:`scan_one` as a Dask task: on the worker process's one scan thread."""
+    global _SCAN_THREAD
+    with _SCAN_THREAD_LOCK:
+        if _SCAN_THREAD is None:
+            _SCAN_THREAD = cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="extriage-scan")
+        executor = _SCAN_THREAD
+    outcome = executor.submit(scan_one, path, settings, "dask").result()
+    outcome.worker = _worker_name("dask")
+    return outcome
 
 
 def _worker_name(engine: str) -> str:
@@ -193,12 +213,12 @@ def run_dask(paths: list[str], settings: ScanSettings, scheduler: str, on_start:
         batch = uuid.uuid4().hex[:8]
         futures: dict[Any, str] = {}
         for i, path in enumerate(paths):
-            fut = client.submit(scan_one, path, settings, "dask", key=f"extriage-scan-{batch}-{i}", pure=False)
+            fut = client.submit(scan_one_dask, path, settings, key=f"extriage-scan-{batch}-{i}", pure=False)
             futures[fut] = path
             if on_start is not None:
                 on_start(path)
         try:
-            for fut in as_completed(list(futures)):  # type: ignore[no-untyped-call]
+            for fut in as_completed(list(futures), loop=client.loop):  # type: ignore[no-untyped-call]
                 path = futures[fut]
                 try:
                     outcome = fut.result()

@@ -415,7 +415,7 @@ class CaseStore:
                 if not isinstance(item, dict) or not item.get("target"):
                     continue
                 target = str(item["target"])
-                values = {
+                values: dict[str, Any] = {
                     "target_key": hashlib.sha256(target.lower().encode("utf-8", "surrogatepass")).hexdigest(),
                     "target": target,
                     "names": _probe_names(item),
