@@ -42,8 +42,15 @@ def _run(*cmd: str) -> None:
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
 
 
-def make_ntfs(path: Path, size_mib: int, tree: Path | None, label: str = "EXCH") -> Path:
-    """An NTFS volume image at ``path`` holding a copy of ``tree`` (made by mkntfs, filled by ntfs-3g)."""
+#: FILETIME of 2019-01-01: the creation time a time-stomped file is given in the images.
+STOMPED_CRTIME = 131907744000000000
+
+
+def make_ntfs(path: Path, size_mib: int, tree: Path | None, label: str = "EXCH",
+              stomp: tuple[str, ...] = ()) -> Path:
+    """An NTFS volume image at ``path`` holding a copy of ``tree`` (made by mkntfs, filled by ntfs-3g);
+    the files at the ``stomp`` paths get a $STANDARD_INFORMATION creation time of 2019 (ntfs-3g's
+    ``system.ntfs_crtime``), earlier than their $FILE_NAME creation: time-stomping."""
     with path.open("wb") as fh:
         fh.truncate(size_mib * MIB)
     _run(_tool("mkntfs"), "-F", "-Q", "-q", "-L", label, str(path))
@@ -56,7 +63,31 @@ def make_ntfs(path: Path, size_mib: int, tree: Path | None, label: str = "EXCH")
         finally:
             _run("umount", str(mnt))
             mnt.rmdir()
+    for rel in stomp:
+        stomp_created(path, rel, STOMPED_CRTIME)
     return path
+
+
+def stomp_created(volume: Path, rel: str, filetime: int) -> None:
+    """Set the $STANDARD_INFORMATION creation time of the file at ``rel`` in an NTFS volume image, as
+    time-stomping tools do, leaving its $FILE_NAME times (ntfs-3g would set both). The volume is
+    fresh from mkntfs: its $MFT is contiguous from the cluster its boot sector names."""
+    from extriage.evidence.loaders.image import close_images
+    from extriage.evidence.locate import build_inventory
+    from extriage.evidence.source import open_source
+
+    (ref,) = [f.ref for f in build_inventory(open_source(volume), lambda p, w: None).files if f.ref.member == rel]
+    close_images()
+    data = bytearray(volume.read_bytes())
+    cluster = struct.unpack_from("<H", data, 11)[0] * data[13]
+    start = struct.unpack_from("<Q", data, 0x30)[0] * cluster + ref.index * 1024
+    assert data[start : start + 4] == b"FILE"
+    attr = struct.unpack_from("<H", data, start + 20)[0]
+    while struct.unpack_from("<I", data, start + attr)[0] != 0x10:  # $STANDARD_INFORMATION
+        attr += struct.unpack_from("<I", data, start + attr + 4)[0]
+    value = start + attr + struct.unpack_from("<H", data, start + attr + 20)[0]
+    struct.pack_into("<Q", data, value, filetime)
+    volume.write_bytes(bytes(data))
 
 
 def mbr_disk(path: Path, volumes: list[tuple[int, bytes | Path]]) -> Path:
@@ -105,7 +136,13 @@ def server_tree(tmp_path_factory: pytest.TempPathFactory, test_data: Path) -> Pa
 @pytest.fixture(scope="session")
 def ntfs_volume(server_tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     need("mkntfs", "ntfs-3g")
-    return make_ntfs(tmp_path_factory.mktemp("img") / "server.raw", VOLUME_MIB, server_tree)
+    return make_ntfs(tmp_path_factory.mktemp("img") / "server.raw", VOLUME_MIB, server_tree, stomp=(stomped(server_tree),))
+
+
+def stomped(tree: Path) -> str:
+    """The web shell the image builder back-dates: the first page in aspnet_client."""
+    page = sorted((tree / "inetpub" / "wwwroot" / "aspnet_client").rglob("*.aspx"))[0]
+    return page.relative_to(tree).as_posix()
 
 
 @pytest.fixture(scope="session")

@@ -16,18 +16,31 @@ from extriage.evidence.loaders.image import close_images
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 
+from .conftest import stomped
+
 #: Parts of a result that say where the evidence was and when the scan ran, not what it found.
 WHERE = ("evidence_path", "layout", "started", "finished", "extras", "tool_version")
 
 
 def comparable(path: Path, shown_root: str, jobs: int = 1) -> dict[str, Any]:
-    """The scan result with the evidence's own display prefix replaced by ``<ev>``."""
+    """The scan result with the evidence's own display prefix replaced by ``<ev>``; what only an
+    image can tell (NTFS times, time-stomping) is taken out into ``ntfs``."""
     result = run_scan(str(path), ScanOptions(jobs=jobs))
+    ntfs: dict[str, Any] = {}
+    for finding in result.findings:
+        for ev in finding.evidence:
+            if "ntfs_times" in ev.fields:
+                ntfs[ev.source.replace(shown_root, "<ev>")] = ev.fields.pop("ntfs_times")
+        if "timestomped" in finding.tags:
+            finding.tags.remove("timestomped")
+            finding.description = finding.description.split(" Its NTFS times were set back")[0]
+    result.coverage.warnings = [w for w in result.coverage.warnings if "time-stomping" not in w]
     text = json.dumps(result.to_dict(), sort_keys=True, default=str)
     text = text.replace(json.dumps(shown_root)[1:-1], "<ev>")
     data: dict[str, Any] = json.loads(text)
     for key in WHERE:
         data.pop(key, None)
+    data["ntfs"] = ntfs
     return data
 
 
@@ -44,7 +57,8 @@ def _digest(path: Path) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["raw", "split", "e01", "vhd", "vhdx", "vmdk", "qcow2"])
-def test_image_scans_as_the_folder(fmt: str, images: dict[str, Path], folder_result: dict[str, Any]) -> None:
+def test_image_scans_as_the_folder(fmt: str, images: dict[str, Path], folder_result: dict[str, Any],
+                                   server_tree: Path) -> None:
     if fmt not in images:
         pytest.skip(f"no {fmt} image: its tool is missing (apt-get install qemu-utils ewf-tools)")
     image = images[fmt]
@@ -55,8 +69,12 @@ def test_image_scans_as_the_folder(fmt: str, images: dict[str, Path], folder_res
     hashed = {f["path"] for f in got["files"]}
     # the hives in the image feed the build and mitigation stages as the collected files do
     assert {"<ev>Windows/System32/config/SYSTEM", "<ev>Windows/System32/config/SOFTWARE"} <= hashed
-    for key in sorted(folder_result):
+    for key in sorted(set(folder_result) - {"ntfs"}):
         assert got[key] == folder_result[key], f"{fmt}: {key} differs from the folder scan"
+    # beyond the copied files: NTFS times of each suspicious file, and the back-dated one said so
+    assert not folder_result["ntfs"] and got["ntfs"]
+    assert all(t["standard_information"]["created"] and t["file_name"]["created"] for t in got["ntfs"].values())
+    assert {src for src, t in got["ntfs"].items() if t["timestomped"]} == {f"<ev>{stomped(server_tree)}"}
     assert _digest(image) == before  # read-only
 
 

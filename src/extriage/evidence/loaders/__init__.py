@@ -17,7 +17,9 @@ A loader module provides:
   read goes to ``on_skip`` with one sentence, what was read to ``notes``;
 - ``parts(ref) -> set[str]``: display paths of sibling files that belong to the same container
   (``.002`` of a split image), so they are not listed again as files;
-- ``open_member(ref) -> BinaryIO`` and ``display(ref) -> str`` for the files it yielded.
+- ``open_member(ref) -> BinaryIO`` and ``display(ref) -> str`` for the files it yielded;
+- optionally ``times(ref) -> dict | None``: what the container keeps about a file beyond a copy of it
+  (NTFS ``$STANDARD_INFORMATION`` and ``$FILE_NAME`` times), see :func:`file_times`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import BinaryIO, Protocol, cast
+from typing import Any, BinaryIO, Protocol, cast
 
 from extriage.evidence.source import ArtifactRef, SkipCallback
 
@@ -74,3 +76,18 @@ def recognise(head: bytes, tail: bytes, wanted: Callable[[str], bool] = lambda _
         if what:
             return kind, what
     return "", ""
+
+
+def file_times(ref: ArtifactRef) -> dict[str, Any] | None:
+    """The file system's own times of ``ref`` when its container keeps them (a file in an NTFS
+    image), else None (a copied file has only the copy's times)."""
+    if ref.spec.kind not in LOADERS:
+        return None
+    times = getattr(loader(ref.spec.kind), "times", None)
+    if times is None:
+        return None
+    try:
+        found: dict[str, Any] | None = times(ref)
+    except Exception:  # a damaged record: the finding stands without the times
+        return None
+    return found

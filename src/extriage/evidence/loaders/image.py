@@ -448,5 +448,31 @@ def open_member(ref: ArtifactRef) -> BinaryIO:
     return _Member(stream, vol.lock, ref.member)  # type: ignore[return-value]
 
 
+def times(ref: ArtifactRef) -> dict[str, Any] | None:
+    """The file's NTFS times from its ``$STANDARD_INFORMATION`` (what Explorer shows, and what
+    time-stomping tools set) and ``$FILE_NAME`` (set by the kernel when the file is created or
+    renamed; user-mode tools cannot set it), and whether SI is earlier than FN (time-stomping)."""
+    offset, size = ref.spec.volume
+    vol = _volume(ref.spec.root, offset, size)
+    ntfs = vol.ntfs
+    with vol.lock:
+        ntfs.mft.fh.seek(ref.index * ntfs._record_size)
+        raw = ntfs.mft.fh.read(ntfs._record_size)
+    rec = parse_record(raw, ref.index, ntfs.sector_size)
+    if rec is None or rec.si_times == (0, 0, 0, 0):
+        return None
+    names = ("created", "modified", "mft_changed", "accessed")
+
+    def iso(ft: int) -> str:
+        when = time_of_ns(filetime_ns(ft)) if ft else None
+        return when.isoformat().replace("+00:00", "Z") if when else ""
+
+    si = dict(zip(names, map(iso, rec.si_times), strict=True))
+    fn = dict(zip(names, map(iso, rec.fn_times), strict=True)) if rec.fn_times != (0, 0, 0, 0) else {}
+    # creation only: a copied file keeps its old modification time (SI modified < FN created is normal)
+    stomped = bool(fn) and rec.si_times[0] < rec.fn_times[0]
+    return {"standard_information": si, "file_name": fn, "timestomped": stomped}
+
+
 def display(ref: ArtifactRef) -> str:
     return f"{ref.spec.root}!{ref.spec.inner[0]}/{ref.member}"
