@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from extriage.detections.webfiles import content
+from extriage.detections.webfiles.rules import build_ruleset
 from extriage.findings import ScanResult
 from extriage.generator.api import generate
 from extriage.scan.context import ScanOptions
@@ -18,10 +20,17 @@ def _scan(path: Path, jobs: int) -> ScanResult:
 
 
 def _summary(result: ScanResult) -> tuple[object, ...]:
-    findings = sorted((f.rule_id, f.title, f.outcome.value, tuple(f.indicators.paths)) for f in result.findings)
+    findings = sorted(
+        (f.rule_id, f.title, f.outcome.value, tuple(f.indicators.paths)) for f in result.findings
+    )
     files = sorted((r.path, r.sha256, r.size) for r in result.files)
     w = result.extras["webfiles"]
-    counts = (w["files_read"], w["files_content_scanned"], w["files_header_checked"], w["baseline"]["modified"])
+    counts = (
+        w["files_read"],
+        w["files_content_scanned"],
+        w["files_header_checked"],
+        w["baseline"]["modified"],
+    )
     return findings, files, counts
 
 
@@ -34,3 +43,70 @@ def test_many_small_batches_match_a_single_process(tmp_path: Path, monkeypatch: 
     parallel = _scan(dest, jobs=2)
     assert _summary(parallel) == _summary(serial)
     assert any(f.outcome.value == "webshell" for f in parallel.findings)
+
+
+def _facts(res: content.BatchResult) -> tuple[object, ...]:
+    outs = [
+        (i, o.path, o.sha256, o.size, o.data, [(s.path, s.reason, s.partial) for s in o.skipped])
+        for i, o in res.outcomes
+    ]
+    return res.plain, res.quiet, outs, res.builds, res.classes, res.peeked, res.scanned
+
+
+def test_phased_batch_matches_file_by_file(tmp_path: Path) -> None:
+    """The phased path (read all, hash all, paths at once, YARA all, ...) gives exactly the facts,
+    hits, skipped reasons and order of examining each file on its own, on every kind of file."""
+    root = tmp_path / "C" / "Program Files" / "Microsoft" / "Exchange Server" / "V15"
+    web = root / "FrontEnd" / "HttpProxy"
+    files: dict[str, bytes] = {
+        "owa/auth/logon.aspx": b'<%@ Page Language="C#" %>\n<html>logon</html>\n',
+        "owa/auth/x.aspx": b'<%@ Page Language="C#" %><% System.Diagnostics.Process.Start(Request["c"]); %>',
+        "owa/auth/15.1.2176.2/themes/a.css": b"body{}\n",
+        "ecp/auth/TimeoutLogout.aspx": b"<html></html>\n",
+        "ecp/auth/errorFE.aspx": b"<html></html>\n",
+        "owa/utf16.aspx": '<%@ Page Language="JScript" %><% eval(Request.Item["z"], "unsafe"); %>'.encode(
+            "utf-16"
+        ),
+        "owa/empty.aspx": b"",
+        "owa/bin.aspx": b"MZ\x90\x00" + bytes(range(256)) * 4,
+        "owa/log.aspx": b"#Software: Microsoft Internet Information Services\n#Fields: date\n",
+        "owa/pst.aspx": b"!BDN" + b"\x00" * 64,
+        "owa/dump.dmp": b"MDMP" + b"\x00" * 32 + "lsass.exe".encode("utf-16-le"),
+        "owa/App_Web_x.compiled": b'<preserve virtualPath="/owa/auth/evil.aspx" />',
+        "owa/big.aspx": b"<% var a = 1; %>" + b" " * 5000,
+        "owa/plain.js": b"function f() { return 1; }\n",
+        "owa/config/web.config": b'<configuration><system.webServer><handlers><add name="x" path="*.jpg" '
+        b'verb="*" modules="IsapiModule" scriptProcessor="aspnet_isapi.dll" /></handlers></system.webServer></configuration>',
+    }
+    for rel, data in files.items():
+        p = web / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(data)
+    (web / "owa" / "gone.aspx").write_bytes(b"x")
+    rs = build_ruleset([])
+    params = content.ContentParams(rs.serialized, 4096, 30.0)  # big.aspx is over this cap
+    batch: list[tuple[int, str, content.Target, str | None]] = []
+    for i, p in enumerate(sorted(web.rglob("*"))):
+        if not p.is_file():
+            continue
+        rel = "frontend/httpproxy/" + p.relative_to(web).as_posix().lower()
+        key = str(p).lower().replace("\\", "/").lstrip("/")
+        t = content.Target(str(p), key, str(p), p.name, p.stat().st_size, None)
+        batch.append((i, content.DEEP, t, rel))
+    batch.append(
+        (
+            999,
+            content.DEEP,
+            content.Target(str(web / "nope.aspx"), "nope.aspx", "x", "nope.aspx", 3, None),
+            None,
+        )
+    )
+    (web / "owa" / "gone.aspx").unlink()  # listed, then vanished
+    content.init_worker(params)
+    one_by_one = content.BatchResult()
+    for idx, mode, t, rel in batch:
+        content._fold(one_by_one, idx, content._guarded(t, mode, params, rel))
+    phased = content.examine_batch(batch, params)
+    assert _facts(phased) == _facts(one_by_one)
+    found = {o.path.rsplit("/", 1)[-1] for _, o in phased.outcomes}
+    assert {"x.aspx", "utf16.aspx", "pst.aspx", "dump.dmp", "gone.aspx", "nope.aspx", "big.aspx"} <= found

@@ -163,9 +163,17 @@ def _shipped_blob() -> bytes:
         return fh.read()
 
 
+@cache
+def _shipped() -> Baseline:
+    return _parse(_shipped_blob())
+
+
 def load_baseline(extra_csvs: list[str] | None = None) -> Baseline:
-    """The shipped baseline, plus any extra CSV baselines (raises ``ValueError``/``OSError``)."""
-    base = _parse(_shipped_blob())
+    """The shipped baseline, plus any extra CSV baselines (raises ``ValueError``/``OSError``). The
+    shipped part is parsed once per process (and once for all workers in the fork server); each
+    call gets its own ``extra`` table over the shared, read-only index and records."""
+    shipped = _shipped()
+    base = Baseline(shipped.builds, shipped.build_sets, shipped.index, shipped.records)
     for p in extra_csvs or []:
         base.add_csv(Path(p))
     return base

@@ -30,7 +30,9 @@ class PathMatcher:
             # The same rules in multi-line mode, run once over a whole batch of keys joined by
             # newlines: every match of one key is a match of the batch (a superset), so a batch
             # with no match at all needs no per-key scan - the usual case for a web tree.
-            multi = re2.Set.SearchSet()
+            one_line = re2.Options()
+            one_line.never_nl = True  # a match never spans two keys ([^/]+ would cross the newline)
+            multi = re2.Set.SearchSet(one_line)
             for r in self.rules:
                 multi.Add("(?m)" + r.pattern)
             multi.Compile()
@@ -54,14 +56,33 @@ class PathMatcher:
         return [self.rules[i] for i in self.match_ids(key)]
 
     def match_many(self, keys: Sequence[str]) -> list[list[int]]:
-        """``match_ids`` of every key, with one scan of all of them when none can match."""
-        if self.backend == "re2" and keys:
-            joined = "\n".join(["/" + k.lstrip("/") for k in keys])
+        """``match_ids`` of every key: keys are scanned together, halving a group only where it
+        matches, so a batch of hundreds of paths with a few hits costs a few scans, not hundreds."""
+        if self.backend != "re2":
+            return [self.match_ids(k) for k in keys]
+        out: list[list[int]] = [[] for _ in keys]
+        # a key holding a newline (a legal file name character) is matched on its own
+        plain: list[int] = []
+        for i, k in enumerate(keys):
+            if "\n" in k:
+                out[i] = self.match_ids(k)
+            else:
+                plain.append(i)
+        texts = ["/" + keys[i].lstrip("/") for i in plain]
+        groups = [(0, len(plain))]
+        while groups:
+            lo, hi = groups.pop()
+            if hi - lo <= 4:
+                for j in range(lo, hi):
+                    out[plain[j]] = self.match_ids(keys[plain[j]])
+                continue
+            joined = "\n".join(texts[lo:hi])
             if not joined.isascii():
                 joined = joined.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            if not self._multi.Match(joined):
-                return [[] for _ in keys]
-        return [self.match_ids(k) for k in keys]
+            if self._multi.Match(joined):
+                mid = (lo + hi) // 2
+                groups += [(lo, mid), (mid, hi)]
+        return out
 
     def match_ids(self, key: str) -> list[int]:
         """Indices (into ``rules``) of the rules matching ``key``."""
