@@ -19,6 +19,7 @@ STAGES = [
     "extriage.scan.stages.events.read_stage:EventsStage",  # EVTX and exported Windows events
     "extriage.scan.stages.webfiles:WebFilesStage",  # web shells and post-exploitation files
     "extriage.scan.stages.ntfs_times:NtfsTimesStage",  # NTFS times of suspicious files in images
+    "extriage.scan.stages.usn_journal:UsnJournalStage",  # pages created then deleted (NTFS change journal)
     "extriage.scan.stages.patch:PatchStage",  # build of the server and its open CVEs
     "extriage.scan.stages.mitigation:MitigationStage",  # interim mitigations in force
     "extriage.scan.stages.events.correlate_stage:EventsCorrelateStage",  # event IPs, incident window

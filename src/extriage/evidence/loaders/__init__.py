@@ -19,13 +19,15 @@ A loader module provides:
   (``.002`` of a split image), so they are not listed again as files;
 - ``open_member(ref) -> BinaryIO`` and ``display(ref) -> str`` for the files it yielded;
 - optionally ``times(ref) -> dict | None``: what the container keeps about a file beyond a copy of it
-  (NTFS ``$STANDARD_INFORMATION`` and ``$FILE_NAME`` times), see :func:`file_times`.
+  (NTFS ``$STANDARD_INFORMATION`` and ``$FILE_NAME`` times), see :func:`file_times`;
+- optionally ``journal(spec) -> (stream, folders) | None``: a volume's change journal, see
+  :func:`change_journals`.
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import ModuleType
 from typing import Any, BinaryIO, Protocol, cast
 
@@ -91,3 +93,25 @@ def file_times(ref: ArtifactRef) -> dict[str, Any] | None:
     except Exception:  # a damaged record: the finding stands without the times
         return None
     return found
+
+
+def change_journals(refs: Iterable[ArtifactRef]) -> Iterator[tuple[str, Any, dict[int, str], str]]:
+    """``(volume shown, $J stream, folders by MFT segment, located prefix)`` of each volume of the
+    listed files whose container keeps an NTFS change journal (stream None: it cannot be read)."""
+    seen: set[tuple[str, str, tuple[int, int]]] = set()
+    for ref in refs:
+        spec = ref.spec
+        key = (spec.kind, spec.root, spec.volume)
+        if key in seen or spec.kind not in LOADERS:
+            continue
+        seen.add(key)
+        opener = getattr(loader(spec.kind), "journal", None)
+        if opener is None:
+            continue
+        shown = f"{spec.root}!{spec.inner[0]}"
+        try:
+            found = opener(spec)
+        except Exception:  # an unreadable journal: said by the caller (stream None)
+            found = (None, {})
+        if found is not None:
+            yield shown, found[0], found[1], spec.prefix

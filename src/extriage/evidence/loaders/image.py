@@ -309,6 +309,29 @@ class _LockedStream:
         return data
 
 
+#: Folder paths (member, "/" separated) by MFT segment of each volume listed in this process, so the
+#: change journal's folder references can be named.
+_FOLDERS: dict[tuple[int, str, int], dict[int, str]] = {}
+
+
+def journal(spec: SourceSpec) -> tuple[Any, dict[int, str]] | None:
+    """The volume's ``$UsnJrnl:$J`` stream, positioned at its first stored byte (its sparse head
+    skipped), and its folders by MFT segment; None when the volume keeps no change journal."""
+    offset, size = spec.volume
+    vol = _volume(spec.root, offset, size)
+    usn = vol.ntfs.usnjrnl
+    if usn is None:
+        return None
+    start = 0
+    for run_offset, run_size in getattr(usn.fh, "runlist", ()):
+        if run_offset is not None:
+            break
+        start += run_size * vol.ntfs.cluster_size
+    stream = _LockedStream(usn.fh, vol.lock)
+    stream._pos = start
+    return stream, _FOLDERS.get((os.getpid(), spec.root, offset), {})
+
+
 def _walk(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
     """The files of one NTFS volume from one sequential pass over its ``$MFT`` (see
     :mod:`extriage.evidence.loaders.mft`), in the order a folder walk gives (each folder's files by
@@ -335,8 +358,10 @@ def _walk(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
                 files.setdefault(parent, []).append((name, rec))
     stack: list[tuple[int, str, int]] = [(5, "", 0)]  # (segment, folder, depth); 5 = the root folder
     seen: set[int] = {5}
+    folders = _FOLDERS[(os.getpid(), spec.root, offset)] = {}
     while stack:
         segment, folder, depth = stack.pop()
+        folders[segment] = folder
         for name, rec in sorted(files.get(segment, ()), key=lambda e: e[0]):
             if not name or "/" in name or "\x00" in name or (not folder and _META.match(name)):
                 continue

@@ -1,0 +1,1 @@
+"""What NTFS itself keeps beyond copied files (change journal), as data beside small engines."""
