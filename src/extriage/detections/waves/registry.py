@@ -303,7 +303,8 @@ def _cves(value: Any, where: str) -> tuple[str, ...]:
     out = _strings(value, where)
     for cve in out:
         parts = cve.split("-")
-        if len(parts) != 3 or parts[0] != "CVE" or not parts[1].isdigit() or not parts[2].isdigit():
+        if (len(parts) != 3 or parts[0] != "CVE" or len(parts[1]) != 4 or not parts[1].isdigit()
+                or len(parts[2]) < 4 or not parts[2].isdigit()):
             raise WaveRegistryError(f"{where}: {cve!r} is not a CVE id (CVE-YYYY-NNNN)")
     if len(set(out)) != len(out):
         raise WaveRegistryError(f"{where}: a CVE is listed twice")
