@@ -166,6 +166,7 @@ def _is_url(case: str) -> bool:
 def case_status(
     case: str = typer.Option(..., "--case", "-c", help=CASE_HELP),
     json_out: str | None = typer.Option(None, "--json", help="Write the status as JSON to FILE; - for stdout."),
+    rows: int = typer.Option(50, "--rows", help="Servers shown on screen, most urgent first (0 = all; JSON: all)."),
     timeline: int = typer.Option(30, "--timeline", help="Rows of the fleet timeline shown on screen (JSON: up to 1000)."),
     wait: float = typer.Option(10.0, "--wait", help=WAIT_HELP),
 ) -> None:
@@ -185,7 +186,7 @@ def case_status(
         write_json(doc, json_out)
         if json_out == "-":
             return
-    _render_status(doc, timeline)
+    _render_status(doc, rows, timeline)
 
 
 _PRIORITY_STYLE = {"disconnect now": "bold white on red", "rebuild": "bold red", "patch now": "bold yellow", "monitor": "green"}
@@ -193,12 +194,13 @@ _VERDICT_STYLE = {"compromised": "bold red", "attempted": "yellow", "no_evidence
                   "error": "bold magenta"}
 
 
-def _render_status(doc: dict[str, Any], timeline_rows: int) -> None:
+def _render_status(doc: dict[str, Any], rows: int, timeline_rows: int) -> None:
     from rich.table import Table
 
-    servers = doc["servers"]
+    every = doc["servers"]
+    servers = every[:rows] if rows > 0 else every
     counts = doc["counts"]["priority"]
-    out.print(f"[bold]{len(servers)} servers[/] — " + ", ".join(f"{escape(p)}: {n}" for p, n in counts.items()))
+    out.print(f"[bold]{len(every)} servers[/] — " + ", ".join(f"{escape(p)}: {n}" for p, n in counts.items()))
     table = Table(show_lines=False, header_style="bold")
     for col in ("server", "verdict", "waves", "attacker activity (UTC)", "build / open CVEs", "mitigations", "exposure",
                 "priority", "response"):
@@ -225,13 +227,20 @@ def _render_status(doc: dict[str, Any], timeline_rows: int) -> None:
             escape(resp["state"] + (f" ({resp['by']})" if resp["by"] else "")),
         )
     out.print(table)
+    if len(servers) < len(every):
+        out.print(f"[dim]… {len(every) - len(servers)} more servers (--rows 0 shows all; --json has all)[/]")
     out.print("[bold]Why[/] (CISA ED 21-02's logic; the source of each rule is in --json)")
-    for s in servers:
-        out.print(f"  {escape(s['name'])}: [{_PRIORITY_STYLE.get(s['priority'], '')}]{escape(s['priority'])}[/] — "
-                  f"{escape(s['priority_reason'])}")
-    errors = [s for s in servers if s["error"]]
-    for s in errors:
+    groups: dict[tuple[str, str], list[str]] = {}
+    for s in every:
+        groups.setdefault((s["priority"], s["priority_reason"]), []).append(s["name"])
+    for (priority, reason), names in groups.items():
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        out.print(f"  [{_PRIORITY_STYLE.get(priority, '')}]{escape(priority)}[/] ({escape(shown)}): {escape(reason)}")
+    errors = [s for s in every if s["error"]]
+    for s in errors[:rows] if rows > 0 else errors:
         out.print(f"[bold magenta]not scanned[/] {escape(s['name'])}: {escape(s['error'])}")
+    if rows > 0 and len(errors) > rows:
+        out.print(f"[dim]… {len(errors) - rows} more not scanned (--json has all)[/]")
     shared = doc["shared_indicators"]
     out.print(f"\n[bold]Indicators seen on more than one server[/] ({len(shared)})")
     if shared:
