@@ -401,3 +401,15 @@ def post_exploitation_id() -> str:
     when a registry has none."""
     post = load_registry().post_exploitation
     return post.id if post is not None else other_id()
+
+
+def shells_wave_id() -> str:
+    """Id of the wave unattributed web shells are counted in (``unattributed_shells: true``)."""
+    return load_registry().shells_wave.id
+
+
+def wave_of_cve(cve: str) -> str:
+    """Id of the first wave whose CVEs hold ``cve`` (the catch-all for a CVE of no wave): a check that
+    knows which flaw it shows gets its wave from the registry."""
+    reg = load_registry()
+    return next((w.id for w in reg if cve in w.cves), reg.other.id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from extriage.detections.waves.registry import post_exploitation_id, shells_wave_id, wave_of_cve
 from extriage.detections.webfiles.baseline import MODIFIED
 from extriage.detections.webfiles.content import SCRIPT_EXTENSIONS
 from extriage.detections.webfiles.knowledge import LocationRule
@@ -33,7 +34,7 @@ class Reason:
     classification: str  # known-bad / location / modified / unknown / yara:<rule> / check:<name>
     raw: str
     line: int | None = None
-    wave: str = "proxylogon"
+    wave: str = field(default_factory=shells_wave_id)
     attack: list[str] = field(default_factory=list)
     cves: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
@@ -86,7 +87,7 @@ def known_bad_reason(family: str, source: str, sha: str) -> Reason:
         Outcome.SUCCESS if "ransom" in family.lower() else Outcome.WEBSHELL,
         "known-bad",
         raw=f"SHA-256 {sha}",
-        wave="post-exploitation" if "ransom" in family.lower() else "proxylogon",
+        wave=post_exploitation_id() if "ransom" in family.lower() else shells_wave_id(),
         attack=["T1486"] if "ransom" in family.lower() else ["T1505.003"],
         references=[MSTIC_HASH_REFERENCE],
         fields={"sha256": sha, "source": source},
@@ -170,7 +171,7 @@ def yara_reason(hit: dict[str, Any], extension: str = "") -> Reason:
         f"yara:{hit['rule']}",
         raw=hit.get("raw", ""),
         line=hit.get("line"),
-        wave=meta.get("wave", "proxylogon") or "proxylogon",
+        wave=meta.get("wave") or shells_wave_id(),
         attack=[a.strip() for a in meta.get("attack", "T1505.003").split(",") if a.strip()],
         cves=["CVE-2021-27065"] if hit["rule"] == "EXT_WEBSHELL_OAB_Config_Shell" else [],
         references=refs,
@@ -242,7 +243,7 @@ _CHECKS: dict[str, tuple[str, str, Severity, Confidence, Outcome, str, list[str]
         Severity.CRITICAL,
         Confidence.HIGH,
         Outcome.SUCCESS,
-        "post-exploitation",
+        post_exploitation_id(),
         ["T1003.001"],
         [],
         "A minidump of lsass.exe holds the credentials of every logged-on account; ProxyLogon operators dumped LSASS with procdump or comsvcs.dll MiniDump.",
@@ -253,7 +254,7 @@ _CHECKS: dict[str, tuple[str, str, Severity, Confidence, Outcome, str, list[str]
         Severity.CRITICAL,
         Confidence.HIGH,
         Outcome.SUCCESS,
-        "post-exploitation",
+        post_exploitation_id(),
         ["T1486"],
         [],
         "DearCry prepends DEARCRY! to every file it encrypts.",
@@ -264,7 +265,7 @@ _CHECKS: dict[str, tuple[str, str, Severity, Confidence, Outcome, str, list[str]
         Severity.CRITICAL,
         Confidence.HIGH,
         Outcome.WEBSHELL,
-        "proxyshell",
+        wave_of_cve("CVE-2021-31207"),  # the mailbox export to a page
         ["T1505.003"],
         ["CVE-2021-34473", "CVE-2021-34523", "CVE-2021-31207"],
         "ProxyShell writes its web shell with New-MailboxExportRequest: a PST file (header !BDN) saved under a web folder with a page extension.",
@@ -275,7 +276,7 @@ _CHECKS: dict[str, tuple[str, str, Severity, Confidence, Outcome, str, list[str]
         Severity.LOW,
         Confidence.LOW,
         Outcome.INFO,
-        "post-exploitation",
+        post_exploitation_id(),
         ["T1114.001"],
         [],
         "ProxyLogon operators exported mailboxes to PST files before staging them.",

@@ -9,6 +9,7 @@ from importlib import resources
 from typing import Any
 
 from extriage.datafiles import load_yaml
+from extriage.detections.waves.registry import post_exploitation_id, shells_wave_id
 from extriage.findings import Confidence, Outcome, Severity
 
 _DATA = "extriage.detections.webfiles"
@@ -24,7 +25,7 @@ class LocationRule:
     outcome: Outcome
     description: str = ""
     except_pattern: str = ""
-    wave: str = "proxylogon"
+    wave: str = field(default_factory=shells_wave_id)
     attack: tuple[str, ...] = ("T1505.003",)
     references: tuple[str, ...] = ()
 
@@ -71,7 +72,7 @@ def _mstic_path_rules(kb: KnownBad) -> list[LocationRule]:
                 confidence=Confidence.HIGH,
                 outcome=Outcome.SUCCESS if tool else Outcome.WEBSHELL,
                 description=f"Listed in {kb.source}: {path}",
-                wave="post-exploitation" if tool else "proxylogon",
+                wave=post_exploitation_id() if tool else shells_wave_id(),
                 references=(kb.reference,),
             )
         )
@@ -93,7 +94,7 @@ def location_rules() -> tuple[LocationRule, ...]:
                 outcome=Outcome(r["outcome"]),
                 description=r.get("description", ""),
                 except_pattern=r.get("except", ""),
-                wave=r.get("wave", "proxylogon"),
+                wave=r.get("wave") or shells_wave_id(),
                 attack=tuple(r.get("attack", ["T1505.003"])),
             )
         )
