@@ -255,3 +255,27 @@ def test_the_literal_check_sees_a_wave_id(tmp_path: Path) -> None:
     sample = tmp_path / "m.py"
     sample.write_text('"""proxylogon in a docstring is prose."""\nWAVE = "proxylogon"\n', encoding="utf-8")
     assert _wave_literals(sample, {"proxylogon"}) == [(2, "proxylogon")]
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({}, "is not a folder"),
+        ({"waves/x.yml": "waves: {x: {title: X}}"}, "x.yml: waves.x.window: an exploit wave needs"),
+        ({"chains/c.yml": "chains: [{id: c, wave: nowave, title: t, steps: []}]"}, "chain c: wave 'nowave'"),
+        ({"rules/r.yml": FAKE_RULE}, "wave 'proxyfake' is not one of"),
+    ],
+)
+def test_a_bad_wave_folder_is_one_sentence_before_any_command(tmp_path: Path, files: dict[str, str],
+                                                              message: str) -> None:
+    from typer.testing import CliRunner
+
+    from extriage.cli.main import _register, app
+
+    _register()
+    folder = tmp_path / "waves-ext"
+    for rel, text in files.items():
+        write(folder, rel, text)
+    res = CliRunner().invoke(app, ["patch-status", "15.1.2176.2"], env={ENV_DIRS: str(folder if files else tmp_path / "none")})
+    assert res.exit_code == 2, res.output
+    assert message in res.output and "Traceback" not in res.output

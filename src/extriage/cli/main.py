@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -33,6 +34,24 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """extriage — Exchange compromise triage."""
+    if os.environ.get("EXTRIAGE_WAVES_DIR"):
+        _check_wave_folders()
+
+
+def _check_wave_folders() -> None:
+    """Waves added through EXTRIAGE_WAVES_DIR (registry entries, their rules and chains) are read once
+    before any command, so a mistake in them is one sentence naming the file, not a traceback later."""
+    from extriage.cli.common import fail
+    from extriage.detections.correlation import load_knowledge
+    from extriage.detections.logrules import load_rules
+    from extriage.detections.waves.registry import load_registry
+
+    try:
+        load_registry()
+        load_knowledge()
+        load_rules()
+    except ValueError as exc:  # WaveRegistryError, ChainError, RuleError: each names its file
+        fail(str(exc))
 
 
 #: Command modules already registered on ``app`` (tests register them all, ``main`` one or all).

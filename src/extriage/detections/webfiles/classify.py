@@ -3,6 +3,7 @@ targeted hits) into one Finding per suspicious file, with a line of evidence per
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -236,14 +237,19 @@ def behaviour_reason(hit: dict[str, Any], extension: str = "") -> Reason:
 
 #: Targeted content checks whose verdict does not depend on the file: check -> (rule id, title,
 #: severity, confidence, outcome, wave, attack, cves, detail).
-_CHECKS: dict[str, tuple[str, str, Severity, Confidence, Outcome, str, list[str], list[str], str]] = {
+def _pst_shell_wave() -> str:
+    return wave_of_cve("CVE-2021-31207")  # the mailbox export written as a page
+
+
+#: (the wave is looked up in the wave registry when a check fires, not at import)
+_CHECKS: dict[str, tuple[str, str, Severity, Confidence, Outcome, Callable[[], str], list[str], list[str], str]] = {
     "lsass-dump": (
         "WF-LSASS-DUMP",
         "LSASS memory dump",
         Severity.CRITICAL,
         Confidence.HIGH,
         Outcome.SUCCESS,
-        post_exploitation_id(),
+        post_exploitation_id,
         ["T1003.001"],
         [],
         "A minidump of lsass.exe holds the credentials of every logged-on account; ProxyLogon operators dumped LSASS with procdump or comsvcs.dll MiniDump.",
@@ -254,7 +260,7 @@ _CHECKS: dict[str, tuple[str, str, Severity, Confidence, Outcome, str, list[str]
         Severity.CRITICAL,
         Confidence.HIGH,
         Outcome.SUCCESS,
-        post_exploitation_id(),
+        post_exploitation_id,
         ["T1486"],
         [],
         "DearCry prepends DEARCRY! to every file it encrypts.",
@@ -265,7 +271,7 @@ _CHECKS: dict[str, tuple[str, str, Severity, Confidence, Outcome, str, list[str]
         Severity.CRITICAL,
         Confidence.HIGH,
         Outcome.WEBSHELL,
-        wave_of_cve("CVE-2021-31207"),  # the mailbox export to a page
+        _pst_shell_wave,
         ["T1505.003"],
         ["CVE-2021-34473", "CVE-2021-34523", "CVE-2021-31207"],
         "ProxyShell writes its web shell with New-MailboxExportRequest: a PST file (header !BDN) saved under a web folder with a page extension.",
@@ -276,7 +282,7 @@ _CHECKS: dict[str, tuple[str, str, Severity, Confidence, Outcome, str, list[str]
         Severity.LOW,
         Confidence.LOW,
         Outcome.INFO,
-        post_exploitation_id(),
+        post_exploitation_id,
         ["T1114.001"],
         [],
         "ProxyLogon operators exported mailboxes to PST files before staging them.",
@@ -298,7 +304,7 @@ def check_reason(hit: dict[str, Any], compiled_ok: bool | None = None) -> Reason
             outcome,
             f"check:{check}",
             raw=raw,
-            wave=wave,
+            wave=wave(),
             attack=list(attack),
             cves=list(cves),
             fields={"check": check},
