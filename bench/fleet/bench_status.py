@@ -127,8 +127,14 @@ def main() -> int:
         sid = store.servers(limit=1)[0].id
         timed("one server's findings, first 500 (in-process)", lambda: store.findings(sid))
     exe = Path(sys.executable).parent / "extriage"
-    timed("extriage case status --json (command, start-up included)",
-          lambda: subprocess.run([str(exe), "case", "status", "--case", args.case, "--json", "/dev/null"], check=True), runs=3)
+    timed("extriage --version (command start-up alone)",
+          lambda: subprocess.run([str(exe), "--version"], check=True, stdout=subprocess.DEVNULL), runs=3)
+    timed("extriage case status --json - (command, start-up included)",
+          lambda: subprocess.run([str(exe), "case", "status", "--case", args.case, "--json", "-"], check=True,
+                                 stdout=subprocess.DEVNULL), runs=3)
+    timed("extriage case status, terminal table (command, start-up included)",
+          lambda: subprocess.run([str(exe), "case", "status", "--case", args.case], check=True,
+                                 stdout=subprocess.DEVNULL), runs=3)
     return 0
 
 

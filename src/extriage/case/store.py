@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -211,13 +212,27 @@ def _script_location() -> str:
 
 
 def _revisions() -> tuple[set[str], str]:
-    from alembic.script import ScriptDirectory
+    """(every revision shipped, the head), read from the migration files' ``revision``/``down_revision``
+    lines: opening a current case needs no Alembic import (a third of ``case status``'s start-up)."""
+    revs: dict[str, str | None] = {}
+    folder = resources.files("extriage.case").joinpath("migrations", "versions")
+    for entry in folder.iterdir():
+        if not entry.name.endswith(".py") or entry.name.startswith("_"):
+            continue
+        text = entry.read_text(encoding="utf-8")
+        rev = _REVISION.search(text)
+        down = _DOWN_REVISION.search(text)
+        if rev:
+            revs[rev.group(1)] = down.group(1) if down else None
+    parents = {d for d in revs.values() if d}
+    heads = [r for r in revs if r not in parents]
+    if len(heads) != 1:
+        raise CaseError(f"The shipped case migrations have {len(heads)} heads; this extriage installation is damaged.")
+    return set(revs), heads[0]
 
-    script = ScriptDirectory(_script_location())
-    known = {r.revision for r in script.walk_revisions()}
-    head = script.get_current_head()
-    assert head is not None
-    return known, head
+
+_REVISION = re.compile(r"^revision\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
 
 
 def schema_head() -> str:
@@ -301,13 +316,14 @@ class CaseStore:
 
     # schema -----------------------------------------------------------------------------------
     def _prepare(self, create: bool) -> None:
-        from alembic.runtime.migration import MigrationContext
-
         known, head = _revisions()
         with self._tx() as conn:
+            current = _current_revision(conn)
+            if current == head:
+                return
             if conn.dialect.name == "postgresql":  # one creator at a time
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7170011)")
-            current = MigrationContext.configure(conn).get_current_revision()
+                current = _current_revision(conn)
             if current is not None and current not in known:
                 raise SchemaTooNew(
                     f"The case {self.shown} uses schema revision {current}, written by a newer extriage; this "
@@ -332,11 +348,8 @@ class CaseStore:
         command.upgrade(cfg, "head")
 
     def revision(self) -> str | None:
-        from alembic.runtime.migration import MigrationContext
-
         with self._tx() as conn:
-            rev: str | None = MigrationContext.configure(conn).get_current_revision()
-            return rev
+            return _current_revision(conn)
 
     # writing ----------------------------------------------------------------------------------
     def add_scan(self, result: ScanResult, *, engine: str = "local", worker: str = "") -> int:
@@ -644,6 +657,16 @@ class CaseStore:
     def probes(self) -> list[dict[str, Any]]:
         with self._tx() as conn:
             return [dict(r.data) for r in conn.execute(sa.select(m.probes.c.data).order_by(m.probes.c.target))]
+
+
+def _current_revision(conn: Connection) -> str | None:
+    """The schema revision Alembic recorded, or None for a database it never touched."""
+    if not sa.inspect(conn).has_table("alembic_version"):
+        return None
+    revs = [str(r) for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()]
+    if len(revs) > 1:
+        raise CaseError(f"The case records {len(revs)} schema revisions ({', '.join(revs)}); it is damaged or from a branch.")
+    return revs[0] if revs else None
 
 
 class _Tx:
