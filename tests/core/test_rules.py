@@ -196,7 +196,7 @@ rules:
         (GOOD.replace("wave: other", "wave: proxylogon2"), "wave"),
         (GOOD.replace("    prefilter: [x]", "    prefilter: [x]\n    outcome: pwned"), "outcome"),
         (GOOD.replace("cs-uri-stem|contains: x", "cs-uri-stem|list: nolist"), "unknown list"),
-        (GOOD + "  - id: T-1\n    title: t\n    family: iis\n    wave: other\n    prefilter: [x]\n    match: {a: b}\n", "also defined"),
+        (GOOD + "  - id: T-1\n    title: t\n    family: iis\n    wave: other\n    prefilter: [x]\n    match: {cs-method: b}\n", "also defined"),
         ("rules: [", "not valid YAML"),
         (GOOD.replace("    title: t\n", "    title: t\n    colour: red\n"), "unknown key"),
     ],
@@ -210,7 +210,8 @@ def test_loader_errors_name_file_and_rule(text: str, message: str) -> None:
 
 
 def test_like_is_case_insensitive_wildcard_with_literal_brackets() -> None:
-    rs = load_rules_from([("x.yml", GOOD.replace("cs-uri-stem|contains: x", "AnchorMailbox|like: 'ServerInfo~*/*'"))])
+    rs = load_rules_from([("x.yml", GOOD.replace("cs-uri-stem|contains: x", "AnchorMailbox|like: 'ServerInfo~*/*'")
+                                   .replace("family: iis", "family: httpproxy"))])
     rule = rs.rules[0]
     assert rule.match({"AnchorMailbox": "serverinfo~a]@h:444/ecp/x#"})
     assert not rule.match({"AnchorMailbox": "ServerInfo~nopath"})

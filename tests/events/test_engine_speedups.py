@@ -25,12 +25,12 @@ def test_norm_fast_path_equals_definition(text: str) -> None:
 
 
 def test_required_words() -> None:
-    assert required_words({"field": "CommandLine", "contains": ["comsvcs.dll MiniDump"]}) == {"comsvcs.dll"}
-    spec = {"all": [{"field": "Image", "endswith": ["\\w3wp.exe"]}, {"field": "X", "regex": "a|b"}]}
+    assert required_words({"CommandLine|contains": ["comsvcs.dll MiniDump"]}) == {"comsvcs.dll"}
+    spec = {"all": [{"Image|endswith": ["\\w3wp.exe"]}, {"X|re": "a|b"}]}
     assert required_words(spec) == {"w3wp.exe"}
-    assert required_words({"any": [{"field": "A", "contains": "abc"}, {"not": {"field": "B", "equals": "x"}}]}) is None
-    assert required_words({"field": "channel", "equals": "Security"}) is None  # channel may be derived
-    assert required_words({"field": "A", "contains": "ab"}) is None  # too short to search for
+    assert required_words({"any": [{"A|contains": "abc"}, {"not": {"B": "x"}}]}) is None
+    assert required_words({"channel": "Security"}) is None  # channel may be derived
+    assert required_words({"A|contains": "ab"}) is None  # too short to search for
 
 
 _RULE = """
@@ -38,7 +38,7 @@ rules:
   - id: T-1
     title: t
     event_id: [1]
-    match: {field: CommandLine, contains: ["net user /add"]}
+    match: {CommandLine|contains: ["net user /add"]}
 """
 
 

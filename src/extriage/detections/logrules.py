@@ -5,7 +5,9 @@ prefilter so only candidate lines are parsed), a condition over NAMED fields (Ex
 for HttpProxy/ECP, IIS/Sigma webserver names for W3C) and how a matching line is classified
 (outcome, severity, confidence) — either fixed, by a field's value (e.g. HTTP status) or by the
 first matching ``case``. The schema is documented in ``docs/rules.md``; the condition syntax mirrors
-Sigma's ``field|modifier: value`` so rules export to Sigma one to one.
+Sigma's ``field|modifier: value`` so rules export to Sigma one to one. The language (conditions,
+files, errors) is :mod:`extriage.detections.rulelang`, shared with the event rules; fields are
+checked at load time against what the rule's families declare.
 """
 
 from __future__ import annotations
@@ -18,20 +20,34 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from extriage.detections import rulelang
+from extriage.detections.rulelang import (
+    EMPTY,
+    AllOf,
+    Node,
+    Not,
+    Where,
+    captured_fields,
+    check_fields,
+    condition_fields,
+    enum_value,
+    like_to_regex,
+    parse_condition,
+    read_yaml,
+    shared_lists,
+    str_list,
+)
+from extriage.detections.rulelang import (
+    YAML_SAFE_LOADER as YAML_SAFE_LOADER,  # re-exported: data loaders use it
+)
+from extriage.detections.rulelang import (
+    RuleError as RuleError,  # re-exported: the CLI catches it
+)
+from extriage.detections.waves.registry import load_registry
 from extriage.findings import Confidence, Outcome, Severity
 from extriage.formats.families import FAMILIES as LOG_FAMILIES
 from extriage.formats.families import FAMILY_IDS
 
-#: libyaml's C safe loader when present (about 10x faster), else the pure-Python safe loader.
-YAML_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-#: Modifiers a field test may carry (``Field|contains|all``); ``equals`` is the default.
-OPERATORS = ("equals", "contains", "startswith", "endswith", "like", "re")
-#: ``list``: the values are names of shared lists (``lists:`` in any rule file), expanded at load time.
-FLAGS = ("cased", "all", "list")
-WAVES = ("proxylogon", "proxyshell", "proxynotshell", "proxytoken", "post-exploitation", "other")
 #: The log families rules may name (declared by the format modules: extriage.formats.families).
 FAMILIES = FAMILY_IDS
 #: Sigma logsource for each family (report exporters use it; Exchange logs have no Sigma category).
@@ -43,6 +59,8 @@ _RULE_KEYS = {
 }
 _CASE_KEYS = {"id", "when", "title", "description", "outcome", "severity", "confidence", "tags"}
 _INDICATOR_KINDS = ("client_ips", "user_agents", "paths", "urls", "hashes", "accounts", "hosts")
+#: ``{Field}`` placeholders of a timeline template.
+_PLACEHOLDER = re.compile(r"(?<!\{)\{([^{}:!]+)[^{}]*\}")
 
 Fields = dict[str, str]
 #: What precedes a field value in a raw log line: W3C (space, tab), Exchange CSV (comma, quote).
@@ -51,34 +69,29 @@ _FIELD_START = '[ \\t,"]'
 Test = Callable[[Fields], bool]
 
 
-class RuleError(ValueError):
-    """A rule file is invalid; the message names the file and the rule."""
-
-
-# -- conditions --------------------------------------------------------------------------------
-
-
-def _like_to_regex(pattern: str) -> str:
-    """PowerShell ``-like`` / Sigma wildcard: ``*`` any run, ``?`` one char, everything else literal."""
-    out = []
-    for ch in pattern:
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-    return "".join(out)
+# -- conditions (parsed by rulelang, compiled here for log lines) --------------------------------
 
 
 @dataclass(slots=True)
 class FieldTest:
+    """One compiled ``Field|op: values`` test over a log line's fields (a missing field is "")."""
+
     name: str
     op: str
     values: list[str]
     cased: bool = False
     all_of: bool = False
     _regexes: list[re.Pattern[str]] = field(default_factory=list)
+    alternatives: tuple[str, ...] = ()  # further names: the first field with a value is tested
 
     def __call__(self, fields: Fields) -> bool:
         value = fields.get(self.name)
+        if not value and self.alternatives:
+            value = next((fields[n] for n in self.alternatives if fields.get(n)), value)
         if value is None:
             value = ""
+        if self.op == EMPTY:
+            return not value
         v = value if self.cased else value.lower()
         if self._regexes:
             results = []
@@ -100,62 +113,32 @@ class FieldTest:
         return all(results) if self.all_of else any(results)
 
 
-def compile_condition(node: Any, lists: Mapping[str, list[str]], where: str) -> Test:
-    """Compile a condition: a mapping (AND of its entries), ``all``/``any`` lists, ``not``."""
-    if isinstance(node, list):
-        parts = [compile_condition(n, lists, where) for n in node]
-        return lambda f: all(p(f) for p in parts)
-    if not isinstance(node, dict) or not node:
-        raise RuleError(f"{where}: a condition must be a non-empty mapping, got {node!r}")
-    tests: list[Test] = []
-    for key, value in node.items():
-        if key in ("all", "any"):
-            if not isinstance(value, list) or not value:
-                raise RuleError(f"{where}: '{key}' needs a non-empty list of conditions")
-            subs = [compile_condition(v, lists, where) for v in value]
-            tests.append((lambda s: lambda f: all(t(f) for t in s))(subs) if key == "all"
-                         else (lambda s: lambda f: any(t(f) for t in s))(subs))
-        elif key == "not":
-            sub = compile_condition(value, lists, where)
-            tests.append(lambda f, s=sub: not s(f))  # type: ignore[misc]
-        else:
-            tests.append(_field_test(str(key), value, lists, where))
-    if len(tests) == 1:
-        return tests[0]
-    return lambda f: all(t(f) for t in tests)
+def compile_node(node: Node) -> Test:
+    """A parsed condition as a test over one log line's fields."""
+    if isinstance(node, rulelang.FieldTest):
+        return _compile_test(node)
+    if isinstance(node, Not):
+        sub = compile_node(node.part)
+        return lambda f: not sub(f)
+    subs = [compile_node(p) for p in node.parts]
+    if len(subs) == 1:
+        return subs[0]
+    if isinstance(node, AllOf):
+        return lambda f: all(t(f) for t in subs)
+    return lambda f: any(t(f) for t in subs)
 
 
-def _field_test(key: str, value: Any, lists: Mapping[str, list[str]], where: str) -> FieldTest:
-    name, *mods = key.split("|")
-    if not name:
-        raise RuleError(f"{where}: empty field name in {key!r}")
-    ops = [m for m in mods if m in OPERATORS]
-    flags = [m for m in mods if m in FLAGS]
-    unknown = [m for m in mods if m not in OPERATORS and m not in FLAGS]
-    if unknown:
-        raise RuleError(f"{where}: unknown modifier(s) {unknown} in {key!r} (known: {', '.join(OPERATORS + FLAGS)})")
-    if len(ops) > 1:
-        raise RuleError(f"{where}: more than one operator in {key!r}")
-    op = ops[0] if ops else "equals"
-    raw_values = value if isinstance(value, list) else [value]
-    if "list" in flags:
-        expanded: list[str] = []
-        for list_name in raw_values:
-            if str(list_name) not in lists:
-                raise RuleError(f"{where}: unknown list {list_name!r} in {key!r}")
-            expanded.extend(lists[str(list_name)])
-        raw_values = expanded
-    if not raw_values or any(isinstance(v, (dict, list)) or v is None for v in raw_values):
-        raise RuleError(f"{where}: {key!r} needs a string/number or a list of them")
-    values = [str(v) for v in raw_values]
-    cased = "cased" in flags
-    test = FieldTest(name, op, values if cased else [v.lower() for v in values], cased, "all" in flags)
-    if op in ("re", "like"):
-        rx_flags = 0 if cased else re.IGNORECASE
-        try:
-            test._regexes = [re.compile(v if op == "re" else _like_to_regex(v), rx_flags | re.DOTALL) for v in values]
-        except re.error as exc:
-            raise RuleError(f"{where}: bad regular expression in {key!r}: {exc}") from None
+def compile_condition(node: Any, lists: Mapping[str, list[str]], where: str | Where) -> Test:
+    """Parse and compile a condition (``where``: the file, or a :class:`Where`)."""
+    return compile_node(parse_condition(node, lists, where if isinstance(where, Where) else Where(where)))
+
+
+def _compile_test(t: rulelang.FieldTest) -> FieldTest:
+    values = list(t.values) if t.cased else [v.lower() for v in t.values]
+    test = FieldTest(t.names[0], t.op, values, t.cased, t.all_of, alternatives=t.names[1:])
+    if t.op in ("re", "like"):
+        rx_flags = 0 if t.cased else re.IGNORECASE
+        test._regexes = [re.compile(v if t.op == "re" else like_to_regex(v), rx_flags | re.DOTALL) for v in t.values]
     return test
 
 
@@ -272,87 +255,86 @@ class RuleSet:
         return next((r for r in self.rules if r.id == rule_id), None)
 
 
-def _enum(value: Any, kind: type[Any], where: str, what: str) -> Any:
-    try:
-        if kind is Outcome:
-            return Outcome(str(value).lower())
-        return kind[str(value).upper()]
-    except (KeyError, ValueError):
-        choices = [e.value if kind is Outcome else e.name.lower() for e in kind]
-        raise RuleError(f"{where}: {what} {value!r} is not one of {', '.join(choices)}") from None
+def _enum(value: Any, kind: type[Any], where: Where, what: str) -> Any:
+    return enum_value(value, kind, where, what)
 
 
-def _outcome(value: Any, where: str) -> OutcomeSpec:
+def _outcome(value: Any, where: Where) -> OutcomeSpec:
     if isinstance(value, str):
         return OutcomeSpec(fixed=_enum(value, Outcome, where, "outcome"))
     if isinstance(value, dict) and "field" in value and isinstance(value.get("map"), dict):
         mapping = {str(k): _enum(v, Outcome, where, "outcome") for k, v in value["map"].items()}
         default = _enum(value.get("default", "attempt"), Outcome, where, "outcome")
         return OutcomeSpec(by_field=str(value["field"]), mapping=mapping, default=default)
-    raise RuleError(f"{where}: outcome must be a name or {{field, map, default}}")
+    raise where.error("outcome must be a name or {field, map, default}")
 
 
-def _str_list(value: Any, where: str, what: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(v, (str, int)) for v in value):
-        return [str(v) for v in value]
-    raise RuleError(f"{where}: {what} must be a string or a list of strings")
+def _str_list(value: Any, where: Where, what: str) -> list[str]:
+    return str_list(value, where, what)
 
 
 def parse_rule(raw: Any, lists: Mapping[str, list[str]], file: str) -> LogRule:
     if not isinstance(raw, dict):
-        raise RuleError(f"{file}: each entry of 'rules' must be a mapping")
+        raise RuleError(file, problem="each entry of 'rules' must be a mapping")
     rid = str(raw.get("id", "")).strip()
-    where = f"{file}: rule {rid or '(no id)'}"
+    where = Where(file, rid or "(no id)")
     if not rid:
-        raise RuleError(f"{where}: missing 'id'")
+        raise where.error("missing 'id'")
     unknown = set(raw) - _RULE_KEYS
     if unknown:
-        raise RuleError(f"{where}: unknown key(s) {sorted(unknown)}")
+        raise where.error(f"unknown key(s) {sorted(unknown)}")
     for key in ("title", "family", "match", "wave"):
         if key not in raw:
-            raise RuleError(f"{where}: missing '{key}'")
-    families = _str_list(raw["family"], where, "family")
+            raise where.error(f"missing '{key}'")
+    families = _str_list(raw["family"], where.at("family"), "family")
     for fam in families:
         if fam.partition("/")[0] not in FAMILIES:
-            raise RuleError(f"{where}: unknown family {fam!r} (known: {', '.join(FAMILIES)})")
+            raise where.at("family").error(f"unknown family {fam!r} (known: {', '.join(FAMILIES)})")
     wave = str(raw["wave"])
-    if wave not in WAVES:
-        raise RuleError(f"{where}: wave {wave!r} is not one of {', '.join(WAVES)}")
-    prefilter = _str_list(raw.get("prefilter"), where, "prefilter")
-    prefilter_regex = _str_list(raw.get("prefilter_regex"), where, "prefilter_regex")
+    waves = load_registry().ids()  # the wave registry (plus EXTRIAGE_WAVES_DIR) says which waves exist
+    if wave not in waves:
+        raise where.at("wave").error(f"wave {wave!r} is not one of {', '.join(waves)}")
+    prefilter = _str_list(raw.get("prefilter"), where.at("prefilter"), "prefilter")
+    prefilter_regex = _str_list(raw.get("prefilter_regex"), where.at("prefilter_regex"), "prefilter_regex")
     if not prefilter and not prefilter_regex:
-        raise RuleError(f"{where}: needs 'prefilter' literals (lines without them are never parsed)")
-    prefilter_except = _except_values(raw.get("prefilter_except"), lists, where)
-    base_severity = _enum(raw.get("severity", "medium"), Severity, where, "severity")
-    base_confidence = _enum(raw.get("confidence", "medium"), Confidence, where, "confidence")
-    base_outcome = _outcome(raw.get("outcome", "attempt"), where)
+        raise where.error("needs 'prefilter' literals (lines without them are never parsed)")
+    prefilter_except = _except_values(raw.get("prefilter_except"), lists, where.at("prefilter_except"))
+    base_severity = _enum(raw.get("severity", "medium"), Severity, where.at("severity"), "severity")
+    base_confidence = _enum(raw.get("confidence", "medium"), Confidence, where.at("confidence"), "confidence")
+    base_outcome = _outcome(raw.get("outcome", "attempt"), where.at("outcome"))
     title = str(raw["title"])
     description = str(raw.get("description", "")).strip()
+    match_node = parse_condition(raw["match"], lists, where.at("match"))
+    named = condition_fields(match_node, "match")
+    captured = captured_fields(match_node)
     cases: list[RuleCase] = []
     raw_cases = raw.get("cases") or []
     if not isinstance(raw_cases, list):
-        raise RuleError(f"{where}: 'cases' must be a list")
+        raise where.at("cases").error("'cases' must be a list")
     for i, rc in enumerate(raw_cases):
-        cwhere = f"{where} case {i + 1}"
+        cwhere = where.at(f"case {i + 1}")
         if not isinstance(rc, dict) or not rc.get("id"):
-            raise RuleError(f"{cwhere}: each case needs an 'id'")
+            raise cwhere.error("each case needs an 'id'")
         bad = set(rc) - _CASE_KEYS
         if bad:
-            raise RuleError(f"{cwhere}: unknown key(s) {sorted(bad)}")
+            raise cwhere.error(f"unknown key(s) {sorted(bad)}")
+        when = parse_condition(rc["when"], lists, cwhere.at("when")) if "when" in rc else None
+        if when is not None:
+            named += condition_fields(when, f"case {rc['id']} when")
+            captured |= captured_fields(when)
+        outcome = _outcome(rc["outcome"], cwhere.at("outcome")) if "outcome" in rc else base_outcome
+        if outcome.by_field:
+            named.append((f"case {rc['id']} outcome field", outcome.by_field))
         cases.append(
             RuleCase(
                 id=str(rc["id"]),
-                when=compile_condition(rc["when"], lists, cwhere) if "when" in rc else None,
+                when=compile_node(when) if when is not None else None,
                 title=str(rc.get("title", title)),
                 description=str(rc.get("description", description)).strip(),
-                outcome=_outcome(rc["outcome"], cwhere) if "outcome" in rc else base_outcome,
+                outcome=outcome,
                 severity=_enum(rc["severity"], Severity, cwhere, "severity") if "severity" in rc else base_severity,
                 confidence=_enum(rc["confidence"], Confidence, cwhere, "confidence") if "confidence" in rc else base_confidence,
-                tags=_str_list(rc.get("tags"), cwhere, "tags"),
+                tags=_str_list(rc.get("tags"), cwhere.at("tags"), "tags"),
                 source=rc,
             )
         )
@@ -360,12 +342,14 @@ def parse_rule(raw: Any, lists: Mapping[str, list[str]], file: str) -> LogRule:
         cases.append(RuleCase("default", None, title, description, base_outcome, base_severity, base_confidence, []))
     indicators_raw = raw.get("indicators") or {}
     if not isinstance(indicators_raw, dict):
-        raise RuleError(f"{where}: 'indicators' must map indicator kinds to field names")
+        raise where.at("indicators").error("'indicators' must map indicator kinds to field names")
     indicators: dict[str, list[str]] = {}
     for kind, names in indicators_raw.items():
         if kind not in _INDICATOR_KINDS:
-            raise RuleError(f"{where}: unknown indicator kind {kind!r} (known: {', '.join(_INDICATOR_KINDS)})")
-        indicators[kind] = _str_list(names, where, f"indicators.{kind}")
+            raise where.at("indicators").error(
+                f"unknown indicator kind {kind!r} (known: {', '.join(_INDICATOR_KINDS)})")
+        indicators[kind] = _str_list(names, where.at(f"indicators {kind}"), f"indicators.{kind}")
+        named += [(f"indicators {kind}", n) for n in indicators[kind]]
     refs: list[dict[str, str]] = []
     for ref in raw.get("references") or []:
         if isinstance(ref, str):
@@ -373,7 +357,16 @@ def parse_rule(raw: Any, lists: Mapping[str, list[str]], file: str) -> LogRule:
         elif isinstance(ref, dict) and ("url" in ref or "source" in ref):
             refs.append({"url": str(ref.get("url", "")), "source": str(ref.get("source", ""))})
         else:
-            raise RuleError(f"{where}: references must be strings or {{source, url}} mappings")
+            raise where.at("references").error("references must be strings or {source, url} mappings")
+    extract = _extract(raw.get("extract"), where.at("extract"))
+    named += [(f"extract {name}", src) for name, sources in extract.items() for src, _ in sources]
+    group_by = _str_list(raw.get("group_by"), where.at("group_by"), "group_by")
+    named += [("group_by", n) for n in group_by]
+    timeline = str(raw.get("timeline", ""))
+    named += [("timeline", m.group(1)) for m in _PLACEHOLDER.finditer(timeline)]
+    if base_outcome.by_field:
+        named.append(("outcome field", base_outcome.by_field))
+    _check_declared(named, families, captured | set(extract), where)
     return LogRule(
         id=rid,
         title=title,
@@ -381,97 +374,93 @@ def parse_rule(raw: Any, lists: Mapping[str, list[str]], file: str) -> LogRule:
         families=families,
         prefilter=prefilter,
         prefilter_regex=prefilter_regex,
-        match=compile_condition(raw["match"], lists, f"{where} match"),
+        match=compile_node(match_node),
         cases=cases,
         wave=wave,
-        cves=_str_list(raw.get("cves"), where, "cves"),
-        attack=_str_list(raw.get("attack"), where, "attack"),
+        cves=_str_list(raw.get("cves"), where.at("cves"), "cves"),
+        attack=_str_list(raw.get("attack"), where.at("attack"), "attack"),
         references=refs,
         indicators=indicators,
-        group_by=_str_list(raw.get("group_by"), where, "group_by") or indicators.get("client_ips", [])[:1],
-        timeline=str(raw.get("timeline", "")),
-        tags=_str_list(raw.get("tags"), where, "tags"),
+        group_by=group_by or indicators.get("client_ips", [])[:1],
+        timeline=timeline,
+        tags=_str_list(raw.get("tags"), where.at("tags"), "tags"),
         file=file,
         source=raw,
         prefilter_except=prefilter_except,
-        extract=_extract(raw.get("extract"), where),
+        extract=extract,
     )
 
 
-def _extract(value: Any, where: str) -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+def _check_declared(named: list[tuple[str, str]], families: list[str], own: set[str], where: Where) -> None:
+    """A rule may name a field one of its families declares (formats/families.py), or one it makes
+    itself (``re`` named groups, ``extract``); anything else is a misspelling or another family's."""
+    fams = [LOG_FAMILIES[f.partition("/")[0]] for f in families]
+
+    def has(name: str) -> bool:
+        return name in own or any(fam.has_field(name) for fam in fams)
+
+    source = " or ".join(f"{fam_id} lines" for fam_id in dict.fromkeys(f.id for f in fams))
+    check_fields(named, has, f"{source} (docs/rules.md lists the fields per family)", where)
+
+
+def _extract(value: Any, where: Where) -> dict[str, list[tuple[str, re.Pattern[str]]]]:
     """``extract: {Name: [{SourceField: regex}, ...]}`` (regex group 1 = the value; case-insensitive)."""
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise RuleError(f"{where}: extract must map field names to lists of {{field: regex}}")
+        raise where.error("extract must map field names to lists of {field: regex}")
     out: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
     for name, sources in value.items():
         items = sources if isinstance(sources, list) else [sources]
         out[str(name)] = []
+        here = where.at(str(name))
         for item in items:
             if not isinstance(item, dict) or len(item) != 1:
-                raise RuleError(f"{where}: extract.{name}: each entry is one {{field: regex}}")
+                raise here.error("each entry is one {field: regex}")
             (src, pattern), = item.items()
             try:
                 rx = re.compile(str(pattern), re.IGNORECASE)
             except re.error as exc:
-                raise RuleError(f"{where}: extract.{name}: bad regular expression: {exc}") from None
+                raise here.error(f"bad regular expression: {exc}") from None
             if rx.groups < 1:
-                raise RuleError(f"{where}: extract.{name}: the regex needs a group (the value)")
+                raise here.error("the regex needs a group (the value)")
             out[str(name)].append((str(src), rx))
     return out
 
 
-def _except_values(value: Any, lists: Mapping[str, list[str]], where: str) -> list[str]:
+def _except_values(value: Any, lists: Mapping[str, list[str]], where: Where) -> list[str]:
     """``prefilter_except``: literals, or ``{list: name}`` naming a shared list."""
     if value is None:
         return []
     if isinstance(value, dict):
         if set(value) != {"list"}:
-            raise RuleError(f"{where}: prefilter_except must be literals or {{list: name}}")
+            raise where.error("prefilter_except must be literals or {list: name}")
         out: list[str] = []
         for name in _str_list(value["list"], where, "prefilter_except.list"):
             if name not in lists:
-                raise RuleError(f"{where}: unknown list {name!r} in prefilter_except")
+                raise where.error(f"unknown list {name!r} in prefilter_except")
             out.extend(lists[name])
         return out
     return _str_list(value, where, "prefilter_except")
 
 
-def _read_yaml(text: str, file: str) -> dict[str, Any]:
-    try:
-        doc = yaml.load(text, Loader=YAML_SAFE_LOADER)  # noqa: S506 - a *safe* loader (C or Python)
-    except yaml.YAMLError as exc:
-        raise RuleError(f"{file}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    if doc is None:
-        return {}
-    if not isinstance(doc, dict):
-        raise RuleError(f"{file}: a rule file must be a mapping with 'rules' and/or 'lists'")
-    return doc
-
-
 def load_rules_from(docs: Iterable[tuple[str, str]]) -> RuleSet:
     """Load rule files given as ``(name, text)``: lists first (shared by all files), then rules."""
-    parsed = [(name, _read_yaml(text, name)) for name, text in docs]
-    lists: dict[str, list[str]] = {}
-    for name, doc in parsed:
-        for list_name, values in (doc.get("lists") or {}).items():
-            if list_name in lists:
-                raise RuleError(f"{name}: list {list_name!r} is defined twice")
-            lists[str(list_name)] = _str_list(values, f"{name}: list {list_name}", "list")
+    parsed = [(name, read_yaml(text, name, "'rules' and/or 'lists'")) for name, text in docs]
+    lists = shared_lists(parsed)
     rules: list[LogRule] = []
     seen: dict[str, str] = {}
     for name, doc in parsed:
         extra = set(doc) - {"rules", "lists"}
         if extra:
-            raise RuleError(f"{name}: unknown top-level key(s) {sorted(extra)}")
+            raise RuleError(name, problem=f"unknown top-level key(s) {sorted(extra)}")
         raw_rules = doc.get("rules") or []
         if not isinstance(raw_rules, list):
-            raise RuleError(f"{name}: 'rules' must be a list")
+            raise RuleError(name, key="rules", problem="'rules' must be a list")
         for raw in raw_rules:
             rule = parse_rule(raw, lists, name)
             if rule.id in seen:
-                raise RuleError(f"{name}: rule {rule.id} is also defined in {seen[rule.id]}")
+                raise RuleError(name, rule.id, problem=f"also defined in {seen[rule.id]}")
             seen[rule.id] = name
             rules.append(rule)
     return RuleSet(rules, lists, [n for n, _ in parsed])
@@ -488,17 +477,18 @@ def _package_docs() -> tuple[tuple[str, str], ...]:
 
 
 def load_rules(extra_dirs: tuple[str, ...] = ()) -> RuleSet:
-    """The packaged rules plus ``*.yml`` files of ``extra_dirs``. Raises :class:`RuleError`.
+    """The packaged rules plus ``*.yml`` files of ``extra_dirs`` and of the ``rules/`` folders of
+    ``EXTRIAGE_WAVES_DIR`` (the wave registry's extension folders). Raises :class:`RuleError`.
 
     Parsed rule sets are cached by the files' contents, so an edited rule file is re-read.
     """
     docs = list(_package_docs())
-    for d in extra_dirs:
+    for d in (*extra_dirs, *load_registry().rule_dirs()):  # + the rules of EXTRIAGE_WAVES_DIR waves
         for p in sorted(Path(d).glob("*.y*ml")):
             try:
                 docs.append((str(p), p.read_text(encoding="utf-8")))
             except (OSError, UnicodeDecodeError) as exc:
-                raise RuleError(f"{p}: cannot be read ({exc})") from None
+                raise RuleError(str(p), problem=f"cannot be read ({exc})") from None
     return _load_cached(tuple(docs))
 
 

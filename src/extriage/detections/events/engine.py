@@ -9,12 +9,12 @@ quotes, runs of white space collapsed to one space — because the same cmdlet i
 ``-Role "Mailbox Import Export"`` in the EVTX message and ``-Role 'Mailbox Import Export'`` by some
 SIEMs. Rule patterns are normalised the same way.
 
-Condition language (a mapping with one of these keys, nested freely)::
-
-    all: [cond, ...]        any: [cond, ...]        not: cond
-    field: Name | [Name, Alternative, ...]   (first non-empty field; "message", "text" = message + all data)
-      with one of: contains | contains_all | startswith | endswith | equals  (str or list: any of)
-                   regex (on the normalised value) | empty: true/false
+Rules are written in the one rule language of log and event rules (:mod:`extriage.detections.rulelang`,
+docs/rules.md): ``Field|contains: [...]``, ``A/B|endswith: ...`` (the first of these fields with a value),
+``|contains|all``, ``|re`` (on the normalised value; RE2 when it accepts the pattern), ``|like``,
+``Field: null`` (missing or empty), ``all``/``any``/``not``; ``message`` and ``text`` (message and all
+data), ``channel``, ``provider``, ``computer`` are fields of every event. A field no source of the rule
+declares (``formats/event_layouts.yml``) is a load-time error.
 """
 
 from __future__ import annotations
@@ -27,11 +27,30 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from extriage.datafiles import load_yaml
+from extriage.detections.rulelang import (
+    EMPTY,
+    AllOf,
+    AnyOf,
+    FieldTest,
+    Node,
+    Not,
+    RuleError,
+    Where,
+    check_fields,
+    condition_fields,
+    enum_value,
+    like_to_regex,
+    parse_condition,
+    read_yaml,
+    str_list,
+    walk_tests,
+)
+from extriage.detections.waves.registry import load_registry
 from extriage.findings import Confidence, Outcome, Severity
+from extriage.formats.event_fields import EVERY_EVENT, declared_fields
 from extriage.formats.event_record import EventRecord, as_text
+
+__all__ = ["RuleError", "RuleSet", "build_ruleset", "default_rules", "load_rules", "norm", "required_words"]
 
 _WS = re.compile(r"\s+")
 _QUOTES = str.maketrans({"'": '"', "\u2018": '"', "\u2019": '"', "\u201c": '"', "\u201d": '"'})
@@ -53,10 +72,6 @@ def norm(text: str) -> str:
                 break
         return text.lower().strip()  # casefold() == lower() for ASCII
     return _WS.sub(" ", text.translate(_QUOTES)).casefold().strip()
-
-
-class RuleError(ValueError):
-    """A rule file is malformed (one-line reason naming the file and rule)."""
 
 
 _SPECIAL_FIELDS = frozenset({"message", "text", "channel", "provider", "computer"})
@@ -118,123 +133,144 @@ def _as_list(value: Any) -> list[str]:
     return [str(value)]
 
 
-def compile_cond(spec: Any, where: str) -> tuple[Cond, set[str]]:
-    """Compile one condition mapping; also return the field names it reads (for evidence)."""
-    if not isinstance(spec, dict):
-        raise RuleError(f"{where}: a condition must be a mapping, got {type(spec).__name__}")
-    if "all" in spec or "any" in spec:
-        key = "all" if "all" in spec else "any"
-        parts = [compile_cond(s, where) for s in spec[key] or []]
-        conds = [c for c, _ in parts]
-        fields = set().union(*(f for _, f in parts)) if parts else set()
-        if key == "all":
+def compile_cond(spec: Any, where: str | Where) -> tuple[Cond, set[str]]:
+    """Parse and compile one condition; also return the field names it reads (for evidence)."""
+    node = parse_condition(spec, {}, where if isinstance(where, Where) else Where(where))
+    return compile_node(node, where if isinstance(where, Where) else Where(where)), _names(node)
 
-            def all_(v: View) -> bool:
-                for c in conds:
-                    if not c(v):
-                        return False
-                return True
 
-            return all_, fields
+def _names(node: Node) -> set[str]:
+    return {n for t in walk_tests(node) for n in t.names}
 
-        def any_(v: View) -> bool:
+
+def compile_node(node: Node, where: Where) -> Cond:
+    """A parsed condition as a test over one event's normalised fields."""
+    if isinstance(node, FieldTest):
+        return _compile_test(node, where)
+    if isinstance(node, Not):
+        inner = compile_node(node.part, where)
+        return lambda v: not inner(v)
+    conds = [compile_node(p, where) for p in node.parts]
+    if len(conds) == 1:
+        return conds[0]
+    if isinstance(node, AllOf):
+
+        def all_(v: View) -> bool:
             for c in conds:
-                if c(v):
-                    return True
-            return False
+                if not c(v):
+                    return False
+            return True
 
-        return any_, fields
-    if "not" in spec:
-        inner, fields = compile_cond(spec["not"], where)
-        return (lambda v: not inner(v)), fields
-    if "field" not in spec:
-        raise RuleError(f"{where}: condition {spec!r} has no 'field', 'all', 'any' or 'not'")
-    names = tuple(_as_list(spec["field"]))
-    fields = set(names)
-    if "empty" in spec:
-        want_empty = bool(spec["empty"])
-        return (lambda v: (v.first(names) is None) == want_empty), fields
-    if "contains_all" in spec:
-        needles = [norm(s) for s in _as_list(spec["contains_all"])]
+        return all_
 
-        def contains_all(v: View) -> bool:
+    def any_(v: View) -> bool:
+        for c in conds:
+            if c(v):
+                return True
+        return False
+
+    return any_
+
+
+def _compile_test(t: FieldTest, where: Where) -> Cond:
+    names = t.names
+    if t.op == EMPTY:
+        return lambda v: v.first(names) is None
+    if t.cased:
+        raise where.error(f"{t.key!r}: event values are compared case-folded, 'cased' does not apply")
+    if t.op in ("re", "like"):
+        rxs = [_compile_regex(x if t.op == "re" else "^" + like_to_regex(norm(x)) + "$", where) for x in t.values]
+        if t.all_of:
+            return lambda v: (x := v.first(names)) is not None and all(rx.search(x) is not None for rx in rxs)
+        if len(rxs) == 1:
+            rx = rxs[0]
+
+            def regex(v: View) -> bool:
+                value = v.first(names)
+                return value is not None and rx.search(value) is not None
+
+            return regex
+        return lambda v: (x := v.first(names)) is not None and any(rx.search(x) is not None for rx in rxs)
+    needles = tuple(norm(s) for s in t.values)
+    if t.all_of:
+        test = _OP_TESTS[t.op]
+
+        def every(v: View) -> bool:
             value = v.first(names)
-            return value is not None and all(n in value for n in needles)
+            return value is not None and all(test(value, n) for n in needles)
 
-        return contains_all, fields
-    if "regex" in spec:
-        rx = _compile_regex(str(spec["regex"]), where)
-
-        def regex(v: View) -> bool:
-            value = v.first(names)
-            return value is not None and rx.search(value) is not None
-
-        return regex, fields
-    for op in ("contains", "startswith", "endswith", "equals"):
-        if op in spec:
-            return _simple(op, names, tuple(norm(s) for s in _as_list(spec[op]))), fields
-    raise RuleError(f"{where}: condition on {names} has no operator")
+        return every
+    return _simple(t.op, names, needles)
 
 
+_OP_TESTS: dict[str, Callable[[str, str], bool]] = {
+    "contains": lambda value, n: n in value,
+    "startswith": str.startswith,
+    "endswith": str.endswith,
+    "equals": str.__eq__,
+}
 _WORD = re.compile(r"[a-z0-9._-]{3,}")
 _MAX_NEEDLES = 4
-_OPS = ("contains", "startswith", "endswith", "equals", "contains_all")
+#: Fields a reader may derive rather than copy from the raw record.
+_DERIVED = frozenset({"channel", "provider", "computer"})
 
 
 def required_words(spec: Any) -> set[str] | None:
     """Words of which at least one must appear (case-insensitively) in the raw text of any event
-    that satisfies condition ``spec`` — or None when no such set can be derived.
+    that satisfies condition ``spec`` (a parsed :data:`Node` or a condition as written) — or None
+    when no such set can be derived.
 
     Each needle contributes its longest run of ``[a-z0-9._-]`` (3+ characters, taken from the
     normalised needle). Such runs survive every difference between a raw JSON line and the values
     the condition sees: JSON escapes only quotes, backslashes and control characters (and ``\\u``
     escapes, which :meth:`RuleSet.match` treats as "cannot tell"), normalisation only changes quotes,
-    white space and case. Conditions on ``channel``/``provider``/``computer`` (which a reader may derive
-    rather than copy), ``regex``, ``empty`` and ``not`` give None.
+    white space and case. Tests on ``channel``/``provider``/``computer`` (which a reader may derive
+    rather than copy), ``re``, ``like``, ``null`` and ``not`` give None.
     """
-    if not isinstance(spec, dict):
-        return None
-    if "all" in spec:
+    node = spec if isinstance(spec, (FieldTest, AllOf, AnyOf, Not)) else parse_condition(spec, {}, Where("condition"))
+    return _required(node)
+
+
+def _required(node: Node) -> set[str] | None:
+    if isinstance(node, AllOf):
         best: set[str] | None = None
-        for part in spec["all"] or []:
-            words = required_words(part)
+        for part in node.parts:
+            words = _required(part)
             if words is not None and (best is None or len(words) < len(best)):
                 best = words
         return best
-    if "any" in spec:
+    if isinstance(node, AnyOf):
         union: set[str] = set()
-        for part in spec["any"] or []:
-            words = required_words(part)
+        for part in node.parts:
+            words = _required(part)
             if words is None:
                 return None
             union |= words
         return union or None
-    names = {n.lower() for n in _as_list(spec.get("field"))}
-    if not names or names & {"channel", "provider", "computer"}:
+    if isinstance(node, Not):
         return None
-    for op in _OPS:
-        if op in spec:
-            needles = _as_list(spec[op])
-            if op == "contains_all":  # every needle must be there: one (the longest word) suffices
-                needles = sorted(needles, key=lambda n: -max((len(w) for w in _WORD.findall(norm(n))), default=0))[:1]
-            out: set[str] = set()
-            for needle in needles:
-                low = norm(needle)
-                runs: list[str] = _WORD.findall(low) if low.isascii() else []
-                if not runs:
-                    return None
-                out.add(max(runs, key=len))
-            return out or None
-    return None
+    if {n.lower() for n in node.names} & _DERIVED or node.op not in _OP_TESTS:
+        return None
+    needles = list(node.values)
+    if node.all_of:  # every needle must be there: one (the longest word) suffices
+        needles = sorted(needles, key=lambda n: -max((len(w) for w in _WORD.findall(norm(n))), default=0))[:1]
+    out: set[str] = set()
+    for needle in needles:
+        low = norm(needle)
+        runs: list[str] = _WORD.findall(low) if low.isascii() else []
+        if not runs:
+            return None
+        out.add(max(runs, key=len))
+    return out or None
 
 
-def _compile_regex(pattern: str, where: str) -> Any:
+def _compile_regex(pattern: str, where: Where) -> Any:
     """Rule regexes run on attacker-influenced text: use RE2 (linear time) when it accepts the
     pattern, Python's ``re`` only for patterns RE2 cannot express."""
     try:
         re.compile(pattern)
     except re.error as exc:
-        raise RuleError(f"{where}: bad regex {pattern!r}: {exc}") from None
+        raise where.error(f"bad regex {pattern!r}: {exc}") from None
     try:
         import re2
 
@@ -364,76 +400,164 @@ class RuleSet:
         return {r.id: r for r in self.rules}
 
 
-def _enum(kind: type[Any], value: Any, where: str) -> Any:
+_RULE_KEYS = frozenset({
+    "id", "title", "description", "severity", "confidence", "outcome", "wave", "cves", "attack", "references",
+    "channel", "provider", "event_id", "level", "match", "outcome_by_event_id", "indicators", "webshell_path",
+    "group_by", "incident_window", "tags", "author", "license", "status",
+})
+_SEQUENCE_KEYS = frozenset({
+    "id", "title", "description", "first", "then", "within_minutes", "severity", "confidence", "outcome", "wave",
+    "cves", "attack", "references", "tags", "author", "license", "status",
+})
+_INDICATOR_KINDS = ("client_ips", "paths", "urls", "accounts", "hosts", "user_agents", "hashes")
+
+
+def _ints(value: Any, where: Where, what: str) -> frozenset[int]:
     try:
-        if kind is Outcome:
-            return Outcome(str(value).lower())
-        return kind[str(value).upper()]
-    except (KeyError, ValueError):
-        raise RuleError(f"{where}: unknown {kind.__name__.lower()} {value!r}") from None
+        return frozenset(int(e) for e in _as_list(value))
+    except ValueError:
+        raise where.error(f"{what} must be numbers, got {value!r}") from None
 
 
-def _parse_rule(doc: dict[str, Any], where: str) -> EventRule:
+def _common(doc: Any, keys: frozenset[str], kind: str, file: str) -> tuple[str, Where]:
+    """The id of a rule or sequence entry and where it is; unknown keys and a missing title are errors."""
+    if not isinstance(doc, dict):
+        raise RuleError(file, problem=f"each entry of '{kind}s' must be a mapping")
     rid = str(doc.get("id") or "")
+    where = Where(file, rid or "(no id)")
     if not rid:
-        raise RuleError(f"{where}: a rule has no id")
-    where = f"{where} rule {rid}"
+        raise where.error(f"a {kind} has no id")
+    unknown = set(doc) - keys
+    if unknown:
+        raise where.error(f"unknown key(s) {sorted(unknown)}")
+    if "title" not in doc:
+        raise where.error("missing 'title'")
+    wave = str(doc.get("wave", "other"))
+    waves = load_registry().ids()
+    if wave not in waves:
+        raise where.at("wave").error(f"wave {wave!r} is not one of {', '.join(waves)}")
+    return rid, where
+
+
+def _parse_rule(doc: Any, file: str) -> EventRule:
+    rid, where = _common(doc, _RULE_KEYS, "rule", file)
     cond: Cond | None = None
     fields: set[str] = set()
     needles: tuple[bytes, ...] | None = None
+    named: list[tuple[str, str]] = []
     if doc.get("match") is not None:
-        cond, fields = compile_cond(doc["match"], where)
-        words = required_words(doc["match"])
+        node = parse_condition(doc["match"], {}, where.at("match"))
+        cond, fields = compile_node(node, where.at("match")), _names(node)
+        named += condition_fields(node, "match")
+        words = _required(node)
         # Many words make the byte search dearer than the condition itself (one short field).
         needles = tuple(sorted(w.encode() for w in words)) if words and len(words) <= _MAX_NEEDLES else None
-    indicators = {k: _as_list(v) for k, v in (doc.get("indicators") or {}).items()}
-    for key in indicators:
-        if key not in ("client_ips", "paths", "urls", "accounts", "hosts", "user_agents", "hashes"):
-            raise RuleError(f"{where}: unknown indicator kind {key!r}")
-    for names in indicators.values():
+    raw_indicators = doc.get("indicators") or {}
+    if not isinstance(raw_indicators, dict):
+        raise where.at("indicators").error("'indicators' must map indicator kinds to field names")
+    indicators = {str(k): str_list(v, where.at(f"indicators {k}"), "indicator fields") for k, v in raw_indicators.items()}
+    for key, names in indicators.items():
+        if key not in _INDICATOR_KINDS:
+            raise where.at("indicators").error(f"unknown indicator kind {key!r} (known: {', '.join(_INDICATOR_KINDS)})")
         fields.update(names)
-    return EventRule(
+        named += [(f"indicators {key}", n) for n in names]
+    webshell_paths = str_list(doc.get("webshell_path"), where.at("webshell_path"), "webshell_path")
+    group_by = str_list(doc.get("group_by"), where.at("group_by"), "group_by")
+    named += [("webshell_path", n) for n in webshell_paths] + [("group_by", n) for n in group_by]
+    rule = EventRule(
         id=rid,
         title=str(doc["title"]),
         description=str(doc.get("description", "")).strip(),
-        severity=_enum(Severity, doc.get("severity", "medium"), where),
-        confidence=_enum(Confidence, doc.get("confidence", "medium"), where),
-        outcome=_enum(Outcome, doc.get("outcome", "info"), where),
+        severity=enum_value(doc.get("severity", "medium"), Severity, where.at("severity"), "severity"),
+        confidence=enum_value(doc.get("confidence", "medium"), Confidence, where.at("confidence"), "confidence"),
+        outcome=enum_value(doc.get("outcome", "info"), Outcome, where.at("outcome"), "outcome"),
         wave=str(doc.get("wave", "other")),
         cves=_as_list(doc.get("cves")),
         attack=_as_list(doc.get("attack")),
         references=_as_list(doc.get("references")),
         channels=frozenset(c.lower() for c in _as_list(doc.get("channel"))),
         providers=frozenset(p.lower() for p in _as_list(doc.get("provider"))),
-        event_ids=frozenset(int(e) for e in _as_list(doc.get("event_id"))),
-        levels=frozenset(int(e) for e in _as_list(doc.get("level"))),
+        event_ids=_ints(doc.get("event_id"), where.at("event_id"), "event_id"),
+        levels=_ints(doc.get("level"), where.at("level"), "level"),
         cond=cond,
         fields=fields,
         outcome_by_event_id={
-            int(k): _enum(Outcome, v, where) for k, v in (doc.get("outcome_by_event_id") or {}).items()
+            int(k): enum_value(v, Outcome, where.at("outcome_by_event_id"), "outcome")
+            for k, v in (doc.get("outcome_by_event_id") or {}).items()
         },
         indicators=indicators,
-        webshell_paths=_as_list(doc.get("webshell_path")),
-        group_by=_as_list(doc.get("group_by")),
+        webshell_paths=webshell_paths,
+        group_by=group_by,
         incident_window=bool(doc.get("incident_window", False)),
         tags=_as_list(doc.get("tags")),
         needles=needles,
     )
+    if not rule.event_ids and not (rule.providers or rule.channels):
+        raise where.error("names no event_id, provider or channel (it would test every event)")
+    _check_declared(rule, named, where)
+    return rule
 
 
-def _parse_sequence(doc: dict[str, Any], where: str) -> Sequence:
-    sid = str(doc.get("id") or "")
-    where = f"{where} sequence {sid}"
+def sources_fields(rule: EventRule) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]] | None:
+    """What the sources a rule applies to declare, together (lower-case names and name patterns), or
+    None when one of them declares nothing (``formats/event_layouts.yml``), so nothing can be said."""
+    decl = declared_fields()
+    sources: list[tuple[str, int | None]]
+    if rule.event_ids and rule.providers:
+        sources = [(p, e) for e in rule.event_ids for p in rule.providers]
+    elif rule.event_ids:  # any provider: those declaring the event (and provider-wide declarations)
+        if not all(decl.has_event(e) for e in rule.event_ids):
+            return None
+        sources = [(p, e) for e in rule.event_ids for p in decl.providers_of(e)]
+    elif rule.providers and not rule.channels:
+        sources = [(p, None) for p in rule.providers]  # only provider-wide declarations hold for every event
+    else:
+        return None
+    found = [decl.for_source(p, e) for p, e in sources]
+    if any(f is None for f in found):
+        return None
+    names = frozenset().union(*(f[0] for f in found if f is not None))
+    return names, tuple(p for f in found if f is not None for p in f[1])
+
+
+def _check_declared(rule: EventRule, named: list[tuple[str, str]], where: Where) -> None:
+    """A field no source of the rule ever has is a misspelling or another source's field."""
+    own = [(k, n) for k, n in named if n.lower() not in EVERY_EVENT]
+    if not own:
+        return
+    declared = sources_fields(rule)
+    if declared is None:  # a source nothing is declared for: its fields are not known
+        return
+    names, patterns = declared
+
+    def has(name: str) -> bool:
+        low = name.lower()
+        return low in names or any(p.fullmatch(low) for p in patterns)
+
+    ids = ", ".join(str(e) for e in sorted(rule.event_ids)) or "any"
+    provs = ", ".join(sorted(rule.providers)) or "any provider"
+    check_fields(own, has, f"events {ids} of {provs} (formats/event_layouts.yml declares their fields)", where)
+
+
+def _parse_sequence(doc: Any, file: str) -> Sequence:
+    sid, where = _common(doc, _SEQUENCE_KEYS, "sequence", file)
+    for key in ("first", "then"):
+        if key not in doc:
+            raise where.error(f"missing '{key}'")
+    try:
+        within = float(doc.get("within_minutes", 60))
+    except (TypeError, ValueError):
+        raise where.at("within_minutes").error("within_minutes must be a number") from None
     return Sequence(
         id=sid,
         title=str(doc["title"]),
         description=str(doc.get("description", "")).strip(),
         first=str(doc["first"]),
         then=_as_list(doc["then"]),
-        within_minutes=float(doc.get("within_minutes", 60)),
-        severity=_enum(Severity, doc.get("severity", "high"), where),
-        confidence=_enum(Confidence, doc.get("confidence", "medium"), where),
-        outcome=_enum(Outcome, doc.get("outcome", "attempt"), where),
+        within_minutes=within,
+        severity=enum_value(doc.get("severity", "high"), Severity, where.at("severity"), "severity"),
+        confidence=enum_value(doc.get("confidence", "medium"), Confidence, where.at("confidence"), "confidence"),
+        outcome=enum_value(doc.get("outcome", "attempt"), Outcome, where.at("outcome"), "outcome"),
         wave=str(doc.get("wave", "other")),
         cves=_as_list(doc.get("cves")),
         attack=_as_list(doc.get("attack")),
@@ -445,32 +569,34 @@ def build_ruleset(texts: Iterable[tuple[str, str]]) -> RuleSet:
     """Build a rule set from ``(name, yaml text)`` pairs. Raises :class:`RuleError`."""
     rules: list[EventRule] = []
     sequences: list[Sequence] = []
+    seen: dict[str, str] = {}
     for name, text in texts:
-        try:
-            doc = load_yaml(text) or {}
-        except yaml.YAMLError as exc:
-            raise RuleError(f"{name}: not valid YAML ({str(exc).splitlines()[0]})") from None
-        if not isinstance(doc, dict):
-            raise RuleError(f"{name}: expected a mapping with 'rules' and/or 'sequences'")
-        for item in doc.get("rules") or []:
-            rules.append(_parse_rule(item, name))
-        for item in doc.get("sequences") or []:
-            sequences.append(_parse_sequence(item, name))
-    ids = [r.id for r in rules] + [s.id for s in sequences]
-    dupes = {i for i in ids if ids.count(i) > 1}
-    if dupes:
-        raise RuleError(f"duplicate rule ids: {', '.join(sorted(dupes))}")
+        doc = read_yaml(text, name, "'rules' and/or 'sequences'")
+        extra = set(doc) - {"rules", "sequences"}
+        if extra:
+            raise RuleError(name, problem=f"unknown top-level key(s) {sorted(extra)}")
+        for kind in ("rules", "sequences"):
+            items = doc.get(kind) or []
+            if not isinstance(items, list):
+                raise RuleError(name, key=kind, problem=f"'{kind}' must be a list")
+            for item in items:
+                parsed = _parse_rule(item, name) if kind == "rules" else _parse_sequence(item, name)
+                if parsed.id in seen:
+                    raise RuleError(name, parsed.id, problem=f"also defined in {seen[parsed.id]}")
+                seen[parsed.id] = name
+                if isinstance(parsed, EventRule):
+                    rules.append(parsed)
+                else:
+                    sequences.append(parsed)
     known = {r.id for r in rules}
     for s in sequences:
         for ref in [s.first, *s.then]:
             if ref not in known:
-                raise RuleError(f"sequence {s.id} refers to unknown rule {ref}")
+                raise RuleError(seen[s.id], s.id, problem=f"refers to unknown rule {ref}")
     by_eid: dict[int, list[EventRule]] = {}
     any_eid: list[EventRule] = []
     for r in rules:
         if not r.event_ids:
-            if not (r.providers or r.channels):
-                raise RuleError(f"rule {r.id} names no event_id, provider or channel (it would test every event)")
             any_eid.append(r)
         for eid in r.event_ids:
             by_eid.setdefault(eid, []).append(r)
@@ -489,7 +615,13 @@ def default_rules() -> RuleSet:
 
 def load_rules(extra_dirs: Iterable[str] = ()) -> RuleSet:
     """Packaged rules plus ``*.yml`` rule files from ``extra_dirs``."""
-    extra = [(str(p), p.read_text(encoding="utf-8")) for d in extra_dirs for p in sorted(Path(d).glob("*.y*ml"))]
+    extra: list[tuple[str, str]] = []
+    for d in extra_dirs:
+        for p in sorted(Path(d).glob("*.y*ml")):
+            try:
+                extra.append((str(p), p.read_text(encoding="utf-8")))
+            except (OSError, UnicodeDecodeError) as exc:
+                raise RuleError(str(p), problem=f"cannot be read ({exc})") from None
     if not extra:
         return default_rules()
     folder = resources.files("extriage.detections.events").joinpath("rules")
