@@ -35,6 +35,7 @@ _INSTALL_MARKERS = (
     "/bin/exsetup.exe",
     "/transportroles/",
 )
+_ANY_INSTALL_MARKER = re.compile("|".join(re.escape(m) for m in _INSTALL_MARKERS))
 
 
 @dataclass(slots=True)
@@ -108,12 +109,15 @@ class Inventory:
         return None
 
 
+_UNC_DRIVE_RE = re.compile(r"^//[^/]+/([a-z])\$(/.*)?$")
+
+
 def path_key(path: str) -> str:
     """Normalise a Windows/posix/UNC path to the lower-case matching key used in :class:`LocatedFile`."""
     p = path.strip().strip("'\"").replace("\\", "/")
     low = p.lower()
     # \\127.0.0.1\C$\inetpub\... and \\localhost\c$\... -> c:/inetpub/...
-    m = re.match(r"^//[^/]+/([a-z])\$(/.*)?$", low)
+    m = _UNC_DRIVE_RE.match(low) if low.startswith("//") else None
     if m:
         return f"{m.group(1)}:{m.group(2) or '/'}".rstrip("/")
     while "//" in low:
@@ -199,6 +203,8 @@ def detect_layout(members: Iterable[str], spec: SourceSpec) -> str:
 
 def _install_root(key: str) -> str | None:
     k = "/" + key
+    if _ANY_INSTALL_MARKER.search(k) is None:  # most files: one C search instead of one per marker
+        return None
     for marker in _INSTALL_MARKERS:
         idx = k.find(marker)
         if idx >= 0:
