@@ -6,7 +6,10 @@ applications, each served from its own folder holding a ``web.config``, and time
 
 * ``parse`` — ``parse_application_host`` alone;
 * ``verify`` — ``extriage mitigation verify`` as the CLI runs it (inventory, every scope, every rule);
-* ``scan`` — ``run_scan`` with the stages that read the config (logs, web files, mitigation).
+* ``scan`` — ``run_scan`` with the stages that read the config (logs, web files, mitigation);
+* ``etree`` — the reference, in the same run: ``xml.etree.ElementTree.iterparse`` of the same
+  ``applicationHost.config`` (C tree building, no line numbers, no checks);
+* ``inventory`` — the evidence listing alone (part of ``verify``; it is the evidence layer's).
 
 With ``--no-web-configs`` the applications' folders are empty: only the one big config is read.
 
@@ -18,10 +21,12 @@ Prints seconds per step and per 1,000 applications (flat per-1,000 figures = lin
 from __future__ import annotations
 
 import argparse
+import io
 import shutil
 import sys
 import tempfile
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -75,19 +80,28 @@ def main() -> None:
     from extriage.scan.stages.mitigation import STAGES as MITIGATION
     from extriage.scan.stages.webfiles import STAGES as WEBFILES
 
-    print(f"{'apps':>8} {'parse s':>8} {'verify s':>9} {'scan s':>8}   per 1,000 apps (parse / verify / scan)")
+    print(
+        f"{'apps':>8} {'etree s':>8} {'parse s':>8} {'inventory s':>12} {'verify s':>9} {'scan s':>8}   "
+        "per 1,000 apps (parse / verify / scan)"
+    )
     for n in args.apps:
         tmp = Path(tempfile.mkdtemp(prefix="bench-iis-"))
         try:
             build_tree(tmp, n, web_configs=not args.no_web_configs)
             data = (tmp / APPHOST.replace("C:\\", "C/").replace("\\", "/")).read_bytes()
             t0 = time.perf_counter()
+            for _event, _elem in ET.iterparse(io.BytesIO(data)):
+                pass
+            t_etree = time.perf_counter() - t0
+            t0 = time.perf_counter()
             cfg = parse_application_host(data, "applicationHost.config")
             t_parse = time.perf_counter() - t0
             assert len(cfg.sites[0].applications) >= n
             t0 = time.perf_counter()
             spec = open_source(str(tmp))
-            report = verify(InventorySource(build_inventory(spec, lambda p, why: None)))
+            inventory = build_inventory(spec, lambda p, why: None)
+            t_inventory = time.perf_counter() - t0
+            report = verify(InventorySource(inventory))
             t_verify = time.perf_counter() - t0
             assert report.mitigations
             t_scan = float("nan")
@@ -97,7 +111,7 @@ def main() -> None:
                 t_scan = time.perf_counter() - t0
             k = n / 1000
             print(
-                f"{n:>8,} {t_parse:>8.2f} {t_verify:>9.2f} {t_scan:>8.2f}   "
+                f"{n:>8,} {t_etree:>8.2f} {t_parse:>8.2f} {t_inventory:>12.2f} {t_verify:>9.2f} {t_scan:>8.2f}   "
                 f"{t_parse / k:.3f} / {t_verify / k:.3f} / {t_scan / k:.3f}",
                 flush=True,
             )
