@@ -135,7 +135,35 @@ def main() -> int:
     timed("extriage case status, terminal table (command, start-up included)",
           lambda: subprocess.run([str(exe), "case", "status", "--case", args.case], check=True,
                                  stdout=subprocess.DEVNULL), runs=3)
+    dashboard_pages(str(exe), args.case)
     return 0
+
+
+def dashboard_pages(exe: str, case: str) -> None:
+    """The real dashboard (``extriage case serve`` on 127.0.0.1): first page and a server page over
+    HTTP, rendered, as a browser gets them (the first request warms the templates and is not counted)."""
+    import re
+
+    import httpx
+
+    proc = subprocess.Popen([exe, "case", "serve", "--case", case, "--port", "0"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        found = re.search(r"http://127\.0\.0\.1:\d+/", proc.stdout.readline())
+        assert found, "the dashboard did not start"
+        base = found.group(0)
+        with httpx.Client(base_url=base, timeout=30) as http:
+            http.get("/").raise_for_status()
+
+            def get(path: str) -> None:
+                http.get(path).raise_for_status()
+
+            timed("dashboard first page over HTTP (100 rows, rendered)", lambda: get("/"))
+            timed("dashboard filtered by verdict over HTTP", lambda: get("/?verdict=compromised&sort=name"))
+            timed("dashboard server page over HTTP (500 findings)", lambda: get("/server/1"))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 if __name__ == "__main__":
