@@ -932,12 +932,12 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
     ext = ext.lower()
     if ext not in PAGE_EXTENSIONS:
         return result
+    know = knowledge()  # compiled once per process: not charged to the first page's time budget
     deadline = time.monotonic() + budget
     text = data.decode("utf-8", errors="replace")
     if len(text) > 4 * MAX_CODE:
         text = text[: 4 * MAX_CODE]
         result.problem = f"only the first {4 * MAX_CODE // (1 << 20)} MB were analysed for behaviour"
-    know = knowledge()
     if ext == ".config":
         for rule in know.config:
             m = rule.pattern.search(text)
