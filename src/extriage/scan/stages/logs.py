@@ -18,11 +18,13 @@ import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from extriage.detections.correlation import path_to_url
 from extriage.detections.loglines import Group, GroupKey, HitCollector, set_file_hash
 from extriage.detections.logrules import LogRule, RuleSet, load_rules
+from extriage.detections.waves.registry import load_registry
 from extriage.evidence.locate import LocatedFile, path_key
 from extriage.evidence.reading import CHUNK, read_artifact
 from extriage.findings import FamilyCoverage, Outcome, SkippedFile
@@ -78,8 +80,14 @@ def rules_for(ruleset: RuleSet, family: str) -> list[LogRule]:
     return ruleset.for_family(family)
 
 
-@functools.lru_cache(maxsize=32)
 def family_plan(engine: str, extra_rule_dirs: tuple[str, ...], family: str) -> tuple[list[LogRule], Prefilter, tuple[int, ...]]:
+    """:func:`_family_plan`, cached per set of wave folders too (their rules are part of the plan)."""
+    return _family_plan(engine, extra_rule_dirs, family, load_registry().dirs)
+
+
+@functools.lru_cache(maxsize=32)
+def _family_plan(engine: str, extra_rule_dirs: tuple[str, ...], family: str,
+                 wave_dirs: tuple[Path, ...]) -> tuple[list[LogRule], Prefilter, tuple[int, ...]]:
     """The rules of a log family, their joint prefilter, and each rule's bits in it.
 
     A rule's prefilter is a necessary condition of the rule (``docs/rules.md``), so a candidate line

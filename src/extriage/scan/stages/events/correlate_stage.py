@@ -6,6 +6,7 @@ findings."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,7 +16,7 @@ from extriage.detections.events.collect import (
     finding_hosts,
     host_key,
 )
-from extriage.detections.waves.registry import load_registry, post_exploitation_id
+from extriage.detections.waves.registry import Registry, load_registry, post_exploitation_id
 from extriage.findings import (
     Confidence,
     EvidenceLine,
@@ -36,7 +37,12 @@ WINDOW_LEAD = timedelta(days=1)
 def exploitation_periods() -> dict[str, tuple[datetime, datetime]]:
     """Per wave its exploitation window as [start, end) in UTC: the wave registry's one window, the
     same the log coverage uses."""
-    return {wid: w.span() for wid, w in load_registry().windows().items()}
+    return _periods_of(load_registry())
+
+
+@functools.lru_cache(maxsize=4)
+def _periods_of(registry: Registry) -> dict[str, tuple[datetime, datetime]]:
+    return {wid: w.span() for wid, w in registry.windows().items()}
 
 
 def _periods(ctx: ScanContext) -> dict[str, tuple[datetime, datetime]]:
