@@ -45,7 +45,7 @@ from extriage.detections.rulelang import (
     str_list,
     walk_tests,
 )
-from extriage.detections.waves.registry import load_registry
+from extriage.detections.waves.registry import load_registry, other_id
 from extriage.findings import Confidence, Outcome, Severity
 from extriage.formats.event_fields import EVERY_EVENT, declared_fields
 from extriage.formats.event_record import EventRecord, as_text
@@ -439,7 +439,7 @@ def _common(doc: Any, keys: frozenset[str], kind: str, file: str) -> tuple[str, 
         raise where.error(f"unknown key(s) {sorted(unknown)}")
     if "title" not in doc:
         raise where.error("missing 'title'")
-    wave = str(doc.get("wave", "other"))
+    wave = str(doc.get("wave") or other_id())
     waves = load_registry().ids()
     if wave not in waves:
         raise where.at("wave").error(f"wave {wave!r} is not one of {', '.join(waves)}")
@@ -478,7 +478,7 @@ def _parse_rule(doc: Any, file: str) -> EventRule:
         severity=enum_value(doc.get("severity", "medium"), Severity, where.at("severity"), "severity"),
         confidence=enum_value(doc.get("confidence", "medium"), Confidence, where.at("confidence"), "confidence"),
         outcome=enum_value(doc.get("outcome", "info"), Outcome, where.at("outcome"), "outcome"),
-        wave=str(doc.get("wave", "other")),
+        wave=str(doc.get("wave") or other_id()),
         cves=_as_list(doc.get("cves")),
         attack=_as_list(doc.get("attack")),
         references=_as_list(doc.get("references")),
@@ -565,7 +565,7 @@ def _parse_sequence(doc: Any, file: str) -> Sequence:
         severity=enum_value(doc.get("severity", "high"), Severity, where.at("severity"), "severity"),
         confidence=enum_value(doc.get("confidence", "medium"), Confidence, where.at("confidence"), "confidence"),
         outcome=enum_value(doc.get("outcome", "attempt"), Outcome, where.at("outcome"), "outcome"),
-        wave=str(doc.get("wave", "other")),
+        wave=str(doc.get("wave") or other_id()),
         cves=_as_list(doc.get("cves")),
         attack=_as_list(doc.get("attack")),
         references=_as_list(doc.get("references")),
