@@ -49,8 +49,8 @@ def test_waves_in_attack_order_and_patch_not_assessed() -> None:
     r = _clean_but_unpatched()
     r.extras.pop("patch")
     head = _header(render_html([r]))
-    order = re.findall(r'class="verdict-badge v-no_evidence">([a-z-]+):', head)
-    assert order == ["proxylogon", "proxyshell", "other"]
+    order = re.findall(r'class="verdict-badge v-no_evidence">([^<:]+):', head)
+    assert order == ["ProxyLogon", "ProxyShell", "Other"]  # the registry's labels, in attack order
     assert "not assessed" in head and "extriage patch-status" in head
 
 
