@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 with warnings.catch_warnings():  # starlette asks for httpx2, which is not needed for these tests
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
 from extriage.case.dashboard.app import build_app
