@@ -41,6 +41,9 @@ def comparable(path: Path, shown_root: str, jobs: int = 1) -> dict[str, Any]:
     for key in WHERE:
         data.pop(key, None)
     data["ntfs"] = ntfs
+    # the container files themselves (the image and its segments): their own SHA-256 records
+    data["containers"] = {f["path"]: f for f in data["files"] if not f["path"].startswith("<ev>")}
+    data["files"] = [f for f in data["files"] if f["path"].startswith("<ev>")]
     return data
 
 
@@ -69,8 +72,14 @@ def test_image_scans_as_the_folder(fmt: str, images: dict[str, Path], folder_res
     hashed = {f["path"] for f in got["files"]}
     # the hives in the image feed the build and mitigation stages as the collected files do
     assert {"<ev>Windows/System32/config/SYSTEM", "<ev>Windows/System32/config/SOFTWARE"} <= hashed
-    for key in sorted(set(folder_result) - {"ntfs"}):
+    for key in sorted(set(folder_result) - {"ntfs", "containers"}):
         assert got[key] == folder_result[key], f"{fmt}: {key} differs from the folder scan"
+    # the image file(s) read are hashed too, each segment whole (the folder scan has no container)
+    assert not folder_result["containers"]
+    segments = sorted(image.parent.glob(image.stem + ".*")) if fmt == "split" else [image]
+    assert got["containers"] == {str(p): {"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+                                          "size": p.stat().st_size, "mtime": got["containers"][str(p)]["mtime"]}
+                                 for p in segments}
     # beyond the copied files: NTFS times of each suspicious file, and the back-dated one said so
     assert not folder_result["ntfs"] and got["ntfs"]
     assert all(t["standard_information"]["created"] and t["file_name"]["created"] for t in got["ntfs"].values())
@@ -84,7 +93,7 @@ def test_image_read_by_worker_processes(images: dict[str, Path], folder_result: 
     close_images()
     got = comparable(image, f"{image}!volume/", jobs=2)
     assert got["findings"] == folder_result["findings"]
-    assert got["files"] == folder_result["files"]
+    assert got["files"] == folder_result["files"] and set(got["containers"]) == {str(image)}
     assert got["coverage"] == folder_result["coverage"]
 
 
@@ -100,3 +109,32 @@ def test_image_inside_an_evidence_folder_is_read(images: dict[str, Path], tmp_pa
     assert result.exchange_install.startswith("C:\\Program Files\\Microsoft\\Exchange Server")
     assert not [s for s in result.coverage.skipped if s.path.endswith((".002", ".003"))]
     assert any(r.path.startswith(f"{case}/server.001!volume/") for r in result.files)
+
+
+def _open_files() -> set[str]:
+    """What this process has open (Linux: /proc/self/fd), by target."""
+    found: set[str] = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            found.add(os.readlink(f"/proc/self/fd/{fd}"))
+        except OSError:  # the fd of the listing itself, gone already
+            continue
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files through /proc/self/fd (Linux)")
+@pytest.mark.parametrize("fmt", ["raw", "split", "e01", "vhdx"])
+def test_scan_releases_the_image(fmt: str, images: dict[str, Path]) -> None:
+    """The pipeline closes the image at the end of the scan: no handle of it (or of a segment) is
+    left open and no hashing thread keeps running."""
+    if fmt not in images:
+        pytest.skip(f"no {fmt} image: its tool is missing (apt-get install qemu-utils ewf-tools)")
+    import threading
+
+    close_images()
+    before = _open_files()
+    result = run_scan(str(images[fmt]))
+    assert result.verdict.value == "compromised"
+    left = {p for p in _open_files() - before if p.startswith(str(images[fmt].parent))}
+    assert not left, f"still open after the scan: {sorted(left)}"
+    assert not [t for t in threading.enumerate() if t.name == "extriage-container-hash"]

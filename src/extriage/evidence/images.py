@@ -12,7 +12,11 @@ ends in ``55 AA``.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import struct
+import threading
+from datetime import datetime
 
 from extriage.evidence.source import (
     ZIP_SUFFIXES,
@@ -21,6 +25,7 @@ from extriage.evidence.source import (
     archive_members,
     open_artifact,
     safe_open,
+    time_of_ns,
 )
 
 #: Names of image files (checked by content all the same: a renamed log is not an image).
@@ -141,7 +146,10 @@ def expand_container(ref: ArtifactRef, on_skip: SkipCallback, images: dict[str, 
                        "the evidence and scan it")
         return []
     image_loader = loader(kind)
-    parts |= image_loader.parts(ref)
+    segments = image_loader.parts(ref)
+    parts |= segments
+    with _SEGMENTS_LOCK:
+        _SEGMENTS[shown] = sorted(segments)
     located = "" if ref.spec.kind == "file" else ref.located
     found: list[ArtifactRef] = []
     for inner in image_loader.expand(ref, located, on_skip, notes):
@@ -167,3 +175,82 @@ def exchange_volume_note(files: list[tuple[ArtifactRef, str]], installs: list[st
     if not where:
         return f"{len(volumes)} NTFS volumes were read from the disk image(s); none holds an Exchange install."
     return f"{len(volumes)} NTFS volumes were read from the disk image(s); the Exchange install is on {where}."
+
+
+# -- the container files themselves: hashed while the scan reads them, released at its end --------
+
+#: Read size of the container hash: memory stays bounded whatever the image size.
+HASH_CHUNK = 1024 * 1024
+
+
+class _Digests:
+    """SHA-256 of the files of one container (an image and its segments), computed in a thread
+    beside the scan: one sequential read of each file, ``HASH_CHUNK`` bytes at a time (hashlib and
+    file reads release the GIL, so it overlaps the scan's own work)."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+        self.records: list[tuple[str, str, int, datetime | None]] = []
+        self.failed: list[tuple[str, str]] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="extriage-container-hash", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        for path in self.paths:
+            try:
+                with safe_open(path) as fh:
+                    st = os.fstat(fh.fileno())
+                    h = hashlib.sha256()
+                    while chunk := fh.read(HASH_CHUNK):
+                        if self.stop.is_set():
+                            return
+                        h.update(chunk)
+            except OSError as exc:
+                self.failed.append((path, f"container file cannot be hashed ({exc.strerror or exc}); its SHA-256 "
+                                          "is not in the report"))
+                continue
+            self.records.append((path, h.hexdigest(), st.st_size, time_of_ns(st.st_mtime_ns)))
+
+
+#: The other segment files of each container listed (display path -> theirs), for its hash.
+_SEGMENTS: dict[str, list[str]] = {}
+_SEGMENTS_LOCK = threading.Lock()
+
+
+class ContainerFiles:
+    """The container files of one scan (disk images and their segments): hashed beside the stages
+    from :meth:`start`, recorded and closed by :meth:`finish`."""
+
+    def __init__(self, images: dict[str, str]) -> None:
+        #: only containers that were opened (an "unknown" one is named, not read)
+        self.shown = [s for s, what in images.items() if what != "unknown"]
+        self.jobs: list[_Digests] = []
+
+    def start(self) -> ContainerFiles:
+        for shown in self.shown:
+            with _SEGMENTS_LOCK:
+                segments = _SEGMENTS.get(shown, [])
+            if os.path.isfile(shown):  # a container inside an archive is not opened, nor hashed
+                self.jobs.append(_Digests([shown, *segments]))
+        return self
+
+    def finish(self, cancel: bool = False
+               ) -> tuple[list[tuple[str, str, int, datetime | None]], list[tuple[str, str]]]:
+        """The SHA-256 records ``(path, sha256, size, mtime)`` of the container files and what could
+        not be hashed ``(path, why)``; then the containers are closed (their file handles
+        released). ``cancel``: an interrupted scan stops hashing at once and records nothing."""
+        from extriage.evidence.loaders import release
+
+        records: list[tuple[str, str, int, datetime | None]] = []
+        failed: list[tuple[str, str]] = []
+        for job in self.jobs:
+            if cancel:
+                job.stop.set()
+            job.thread.join()
+            if not cancel:
+                records.extend(job.records)
+                failed.extend(job.failed)
+        self.jobs.clear()
+        release(self.shown)
+        return records, failed

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from extriage import __version__
+from extriage.evidence.images import ContainerFiles
 from extriage.evidence.locate import build_inventory
 from extriage.evidence.source import open_source
 from extriage.findings import ScanResult, SkippedFile
@@ -39,6 +40,7 @@ def run_scan(
     skipped: list[SkippedFile] = []
     inventory = build_inventory(spec, lambda p, why: skipped.append(SkippedFile(p, why)))
     result.coverage.skipped.extend(skipped)
+    containers = ContainerFiles(inventory.images).start()  # each disk image hashed beside the stages
     result.layout = inventory.layout
     if inventory.notes:  # what was read inside disk images, volume by volume (evidence layer)
         result.extras["containers"] = list(inventory.notes)
@@ -62,9 +64,16 @@ def run_scan(
             ctx.close()
     except BaseException:  # interrupted (SIGTERM, Ctrl-C): no worker left running
         ctx.abort()
+        containers.finish(cancel=True)
         raise
     finally:
         ctx.close()  # the worker processes shared by the stages
+    # disk images and other containers: their own SHA-256 (hashed beside the stages), then closed
+    digests, unhashed = containers.finish()
+    for path, digest, size, mtime in digests:
+        ctx.record_file(path, digest, size, mtime)
+    for path, why in unhashed:
+        result.coverage.warn(f"{path}: {why}")
     number_findings(result)
     result.timeline.sort(key=lambda e: (e.timestamp, e.source, e.line or 0))
     result.finished = datetime.now(UTC)

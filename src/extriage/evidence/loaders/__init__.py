@@ -21,7 +21,9 @@ A loader module provides:
 - optionally ``times(ref) -> dict | None``: what the container keeps about a file beyond a copy of it
   (NTFS ``$STANDARD_INFORMATION`` and ``$FILE_NAME`` times), see :func:`file_times`;
 - optionally ``journal(spec) -> (stream, folders) | None``: a volume's change journal, see
-  :func:`change_journals`.
+  :func:`change_journals`;
+- optionally ``release(paths) -> None``: close what this process holds open of the containers at
+  those paths (called by :func:`release` at the end of a scan).
 """
 
 from __future__ import annotations
@@ -115,3 +117,15 @@ def change_journals(refs: Iterable[ArtifactRef]) -> Iterator[tuple[str, Any, dic
             found = (None, {})
         if found is not None:
             yield shown, found[0], found[1], spec.prefix
+
+
+def release(paths: Iterable[str]) -> None:
+    """Close the containers at ``paths`` (display paths of container files) in every loader that
+    was used: their file handles are released at the end of a scan."""
+    wanted = set(paths)
+    if not wanted:
+        return
+    for mod in list(_loaded.values()):
+        closer = getattr(mod, "release", None)
+        if closer is not None:
+            closer(wanted)

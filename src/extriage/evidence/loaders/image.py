@@ -101,11 +101,51 @@ def _volume(path: str, offset: int, size: int) -> _Volume:
 def close_images() -> None:
     """Forget the images this process holds open (tests; a long-lived process between scans)."""
     with _LOCK:
-        for disk in _DISKS.values():
+        paths = {key[1] for key in _DISKS}
+    release(paths)
+    with _LOCK:
+        _OPEN.clear()
+
+
+def release(paths: set[str]) -> None:
+    """Close the images at ``paths`` that this process holds open (the end of a scan), and forget
+    their volumes and folder maps; other images stay open (another scan in this process)."""
+    with _LOCK:
+        for key in [k for k in _DISKS if k[1] in paths]:
+            disk = _DISKS.pop(key)
             with suppress(Exception):  # closing must not fail a scan
                 disk.close()
-        _DISKS.clear()
-        _OPEN.clear()
+            for fh in _files_of(disk):  # dissect's containers do not all close the files they opened
+                with suppress(OSError):
+                    fh.close()
+        for vkey in [k for k in _OPEN if k[1] in paths]:
+            del _OPEN[vkey]
+        for fkey in [k for k in _FOLDERS if k[1] in paths]:
+            del _FOLDERS[fkey]
+
+
+def _files_of(obj: Any, depth: int = 0, seen: set[int] | None = None) -> Iterator[io.IOBase]:
+    """The operating-system files an opened container holds (its image file and segments), found
+    through its attributes (a few levels: container -> stream -> segment -> file)."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen or depth > 6 or isinstance(obj, (str, bytes, bytearray, int, float, memoryview)):
+        return
+    seen.add(id(obj))
+    if isinstance(obj, io.IOBase):
+        with suppress(OSError, ValueError):
+            obj.fileno()
+            yield obj
+            return
+    if isinstance(obj, dict):
+        children: list[Any] = list(obj.values())
+    elif isinstance(obj, (list, tuple, set)):
+        children = list(obj)
+    else:
+        children = list(getattr(obj, "__dict__", {}).values())
+        for cls in type(obj).__mro__:
+            children.extend(getattr(obj, slot, None) for slot in getattr(cls, "__slots__", ()) if isinstance(slot, str))
+    for child in children:
+        yield from _files_of(child, depth + 1, seen)
 
 
 def _image_path(ref: ArtifactRef) -> str:
