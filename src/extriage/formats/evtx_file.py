@@ -55,13 +55,17 @@ class EvtxStats:
     notes: list[str] = field(default_factory=list)
 
 
-class _Padded(io.RawIOBase):
-    """A read-only view of a seekable stream followed by zero bytes up to ``total``."""
+class _ChunkView(io.RawIOBase):
+    """A read-only view of an ``.evtx`` stream: its file header, then chunks ``[first, end)``, with
+    zero bytes where the stream ends before a whole chunk (a file cut short: the records before the
+    cut are recovered). Each chunk of an ``.evtx`` file is self-contained (its own string and template
+    tables), so a view of some chunks parses to exactly those chunks' records."""
 
-    def __init__(self, raw: BinaryIO, size: int, total: int) -> None:
+    def __init__(self, raw: BinaryIO, size: int, first: int, end: int) -> None:
         self._raw = raw
         self._size = size
-        self._total = total
+        self._shift = first * CHUNK  # view offset HEADER + i -> stream offset HEADER + first*CHUNK + i
+        self._total = HEADER + (end - first) * CHUNK
         self._pos = 0
 
     def readable(self) -> bool:
@@ -81,17 +85,21 @@ class _Padded(io.RawIOBase):
     def readinto(self, buf: Any) -> int:
         view = memoryview(buf).cast("B")
         want = min(len(view), max(0, self._total - self._pos))
-        if want == 0:
-            return 0
         got = 0
-        if self._pos < self._size:
-            self._raw.seek(self._pos)
-            data = self._raw.read(min(want, self._size - self._pos))
-            view[: len(data)] = data
-            got = len(data)
-        if got < want:
-            view[got:want] = bytes(want - got)
-            got = want
+        while got < want:
+            pos = self._pos + got
+            # one piece at a time: the header maps to itself, the chunks are shifted
+            piece = min(want - got, HEADER - pos) if pos < HEADER else want - got
+            src = pos if pos < HEADER else pos + self._shift
+            have = max(0, min(piece, self._size - src))
+            if have:
+                self._raw.seek(src)
+                data = self._raw.read(have)
+                view[got : got + len(data)] = data
+                have = len(data)
+            if have < piece:
+                view[got + have : got + piece] = bytes(piece - have)
+            got += piece
         self._pos += got
         return got
 
@@ -112,21 +120,42 @@ def padded_size(size: int) -> int:
     return HEADER + (body // CHUNK + 1) * CHUNK
 
 
-def iter_evtx(stream: BinaryIO, size: int, name: str, stats: EvtxStats, path: str | None = None) -> Iterator[EventRecord]:
+def chunk_count(size: int) -> int:
+    """How many chunks a file of ``size`` bytes holds (a last chunk cut short counts)."""
+    return max(0, padded_size(size) - HEADER) // CHUNK
+
+
+def iter_evtx(
+    stream: BinaryIO,
+    size: int,
+    name: str,
+    stats: EvtxStats,
+    path: str | None = None,
+    chunks: tuple[int, int] | None = None,
+) -> Iterator[EventRecord]:
     """Yield every readable record of an open, seekable ``.evtx`` stream as an :class:`EventRecord`.
 
     Raises :class:`EvtxError` when the file is not EVTX at all; problems inside are counted in ``stats``.
     ``path`` (a real file on disk) lets the parser read it natively when no padding is needed.
+    ``chunks`` = ``(first, end)`` reads only those chunks (the file header, then chunks
+    ``first..end-1``), so several workers can share one large file; the records and problems of all
+    parts, in order, are those of the whole file.
     """
     stream.seek(0)
     check_header(stream.read(HEADER), name)
     stream.seek(0)
     total = padded_size(size)
+    count = chunk_count(size)
+    first, end = chunks if chunks is not None else (0, count)
+    first, end = max(0, first), min(end, count)
     source: Any = path if path is not None else stream
-    if total != size:
+    if total != size and end == count:
         stats.padded = True
         stats.notes.append(f"file ends inside a chunk ({size:,} bytes); records before the cut were recovered")
-        source = io.BufferedReader(_Padded(stream, size, total), buffer_size=CHUNK)
+    if (first, end) != (0, count) or total != size:
+        if end <= first:
+            return
+        source = io.BufferedReader(_ChunkView(stream, size, first, end), buffer_size=CHUNK)
     try:
         parser = evtx.PyEvtxParser(source, number_of_threads=1)
     except (OSError, RuntimeError, ValueError) as exc:

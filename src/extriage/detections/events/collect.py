@@ -47,7 +47,9 @@ class ChannelSpan:
     first: datetime | None = None
     last: datetime | None = None
     cleared: list[dict[str, Any]] = field(default_factory=list)
-    computers: set[str] = field(default_factory=set)
+    #: The first 20 computers seen, in the order seen (a dict as an ordered set, so the parts of a
+    #: file read by several workers merge to what one worker would have kept).
+    computers: dict[str, None] = field(default_factory=dict)
     #: Record ids and times of the records with a record id, per computer (see :data:`Identities`).
     idents: dict[str, tuple[array[int], array[float]]] = field(default_factory=dict)
 
@@ -60,7 +62,7 @@ class ChannelSpan:
             if self.last is None or ts > self.last:
                 self.last = ts
         if rec.computer and len(self.computers) < 20:
-            self.computers.add(rec.computer)
+            self.computers[rec.computer] = None
 
 
 @dataclass(slots=True)
@@ -70,7 +72,7 @@ class IpSighting:
     last: datetime | None = None
     event_ids: set[int] = field(default_factory=set)
     samples: list[dict[str, Any]] = field(default_factory=list)
-    computers: set[str] = field(default_factory=set)  # the computers whose events hold it (up to 20)
+    computers: dict[str, None] = field(default_factory=dict)  # the computers whose events hold it (first 20, in order)
     idents: Identities = field(default_factory=dict)  # the events it was seen in
     #: The record ids of the channel and computer of the last sighting, and this IP's own for them.
     last_src: tuple[array[int], array[float]] | None = None
@@ -78,7 +80,9 @@ class IpSighting:
 
 
 class EventCollector:
-    def __init__(self, rules: RuleSet, source: str, family_prefix: str, keep_ids: bool = False) -> None:
+    def __init__(
+        self, rules: RuleSet, source: str, family_prefix: str, keep_ids: bool = False, part: bool = False
+    ) -> None:
         self.rules = rules
         #: Keep the record id and time of every event (16 bytes each, see :meth:`identities`): the
         #: stage asks for them when another file may hold the same events.
@@ -101,6 +105,21 @@ class EventCollector:
         #: None once a finding holds more than MAX_IDS of them (then it is not deduplicated).
         self.ids: dict[tuple[str, ...], set[int] | None] = {}
         self._channel_codes: dict[str, int] = {}
+        #: The finding key of each timeline row (rows of a later part are capped per key on merging).
+        self.event_keys: list[tuple[str, ...]] = []
+        #: A part of a file read by several workers (see :meth:`absorb`): per finding, the
+        #: indicators each of its first 200 hits added, with the hit's number.
+        self.indicator_log: dict[tuple[str, ...], list[tuple[int, Indicators]]] | None = {} if part else None
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Sent back from a worker without the rules (compiled closures cannot be pickled)."""
+        state = dict(self.__dict__)
+        state.pop("rules", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.rules = _NO_RULES
 
     # -- per event ------------------------------------------------------------------------------
     def feed(self, rec: EventRecord) -> None:
@@ -127,7 +146,7 @@ class EventCollector:
             tf = self.time_fields
             tf[rec.time_field] = tf.get(rec.time_field, 0) + 1
         if rec.computer and len(span.computers) < 20:
-            span.computers.add(rec.computer)
+            span.computers[rec.computer] = None
         rid = rec.record_id
         if rid is not None and self.keep_ids:  # so the stage can count an event read from two files once
             ids = span.idents.get(rec.computer)
@@ -178,7 +197,7 @@ class EventCollector:
         if rec.event_id is not None:
             s.event_ids.add(rec.event_id)
         if rec.computer and len(s.computers) < 20:
-            s.computers.add(rec.computer)
+            s.computers[rec.computer] = None
         if rec.time is not None:
             if s.first is None or rec.time < s.first:
                 s.first = rec.time
@@ -250,6 +269,8 @@ class EventCollector:
                 if value and value != "-" and value not in values:
                     values.append(value)
         finding.indicators.merge(ind)
+        if self.indicator_log is not None:
+            self.indicator_log.setdefault(key, []).append((finding.count, ind))
         self._after_hit(rule, rec, key)
 
     def _after_hit(self, rule: EventRule, rec: EventRecord, key: tuple[str, ...]) -> None:
@@ -260,6 +281,7 @@ class EventCollector:
         n = self._timeline_count.get(key, 0)
         if rec.time is not None and n < MAX_TIMELINE_PER_FINDING:
             self._timeline_count[key] = n + 1
+            self.event_keys.append(key)
             self.events.append(
                 TimelineEvent(
                     timestamp=rec.time,
@@ -271,6 +293,89 @@ class EventCollector:
                     raw=cap(rec.raw_text(), 2000),
                 )
             )
+
+    # -- parts of one file ---------------------------------------------------------------------------
+    def absorb(self, later: EventCollector) -> None:
+        """Add what ``later`` read from the records that follow this collector's in the same file
+        (a part read by another worker, made with ``part=True``), so that this collector ends as one
+        collector fed every record in order would: same findings (counts, evidence, indicators,
+        timeline rows), channel spans, IP index and identities, in the same order."""
+        for name, other in later.channels.items():
+            span = self.channels.get(name)
+            if span is None:
+                self.channels[name] = other
+                continue
+            span.records += other.records
+            for ts in (other.first, other.last):
+                if ts is not None:
+                    if span.first is None or ts < span.first:
+                        span.first = ts
+                    if span.last is None or ts > span.last:
+                        span.last = ts
+            span.cleared.extend(other.cleared)
+            _add_computers(span.computers, other.computers)
+            _extend_ids(span.idents, other.idents)
+        log = later.indicator_log or {}
+        for key, finding in later.findings.items():
+            cur = self.findings.get(key)
+            theirs = later.ids.get(key, _NEW)
+            if cur is None:
+                self.findings[key] = finding
+                if theirs is not _NEW:
+                    self.ids[key] = theirs
+                if self.indicator_log is not None:
+                    self.indicator_log[key] = list(log.get(key, []))
+                continue
+            before = cur.count
+            cur.count += finding.count
+            if theirs is not _NEW:
+                mine = self.ids.get(key, _NEW)
+                if mine is _NEW:
+                    self.ids[key] = theirs
+                elif mine is None or theirs is None:
+                    self.ids[key] = None
+                else:
+                    mine |= theirs
+                    if len(mine) > MAX_IDS:
+                        self.ids[key] = None
+            cur.touch(finding.first_seen)
+            cur.touch(finding.last_seen)
+            cur.evidence.extend(finding.evidence[: max(0, MAX_EVIDENCE - len(cur.evidence))])
+            for hit, ind in log.get(key, []):  # hits after the 200th of the whole file add none
+                if before + hit <= 200:
+                    cur.indicators.merge(ind)
+                    if self.indicator_log is not None:
+                        self.indicator_log.setdefault(key, []).append((before + hit, ind))
+        for key, event in zip(later.event_keys, later.events, strict=True):
+            n = self._timeline_count.get(key, 0)
+            if n < MAX_TIMELINE_PER_FINDING:
+                self._timeline_count[key] = n + 1
+                self.event_keys.append(key)
+                self.events.append(event)
+        self.webshell_paths |= later.webshell_paths
+        for ip, other_ip in later.ips.items():
+            s = self.ips.get(ip)
+            if s is None:
+                if len(self.ips) < MAX_IPS:
+                    self.ips[ip] = other_ip
+                continue
+            s.count += other_ip.count
+            _extend_ids_by_channel(s.idents, other_ip.idents)
+            s.last_src = s.last_dst = None
+            s.event_ids |= other_ip.event_ids
+            _add_computers(s.computers, other_ip.computers)
+            for ts in (other_ip.first, other_ip.last):
+                if ts is not None:
+                    if s.first is None or ts < s.first:
+                        s.first = ts
+                    if s.last is None or ts > s.last:
+                        s.last = ts
+            s.samples.extend(other_ip.samples[: max(0, 3 - len(s.samples))])
+        self.no_time += later.no_time
+        self.bad_time += later.bad_time
+        self.bad_time_example = self.bad_time_example or later.bad_time_example
+        for name, n in later.time_fields.items():
+            self.time_fields[name] = self.time_fields.get(name, 0) + n
 
     # -- end of file ------------------------------------------------------------------------------
     def finding_list(self, sha256: str | None) -> list[Finding]:
@@ -331,6 +436,32 @@ class EventCollector:
 
 MAX_IDS = 2_000_000
 _NEW: set[int] = set()
+#: The rules of a collector sent back from a worker (it is only merged, never fed again).
+_NO_RULES = RuleSet([], [], {}, [])
+
+
+def _add_computers(into: dict[str, None], new: dict[str, None]) -> None:
+    for name in new:
+        if len(into) >= 20:
+            break
+        into[name] = None
+
+
+def _extend_ids(
+    into: dict[str, tuple[array[int], array[float]]], new: dict[str, tuple[array[int], array[float]]]
+) -> None:
+    for computer, ids in new.items():
+        mine = into.get(computer)
+        if mine is None:
+            into[computer] = ids
+        else:
+            mine[0].extend(ids[0])
+            mine[1].extend(ids[1])
+
+
+def _extend_ids_by_channel(into: Identities, new: Identities) -> None:
+    for channel, by_computer in new.items():
+        _extend_ids(into.setdefault(channel, {}), by_computer)
 
 
 def channel_code(channel: str) -> int:

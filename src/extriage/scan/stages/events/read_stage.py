@@ -32,6 +32,7 @@ from extriage.scan.stages.events.merging import (
     merge_ips,
 )
 from extriage.scan.stages.events.reading import (
+    EVTX_SPLIT_MIN,
     SPLIT_MIN,
     ReadParams,
     event_rules,
@@ -54,7 +55,15 @@ class EventsStage:
                 f"Event rules could not be loaded ({exc}); Windows events were not checked."
             )
             return
-        evtx_files = [f for f in ctx.inventory.files if is_evtx(f)]
+        split = ctx.options.workers() > 1
+        evtx_files: list[LocatedFile] = []
+        big_evtx: list[LocatedFile] = []  # read by every worker, in chunk ranges
+        for f in ctx.inventory.files:
+            if is_evtx(f):
+                if split and f.ref.size >= EVTX_SPLIT_MIN and seeks_in_place(f.ref):
+                    big_evtx.append(f)
+                else:
+                    evtx_files.append(f)
         exports: list[LocatedFile] = []
         big: list[LocatedFile] = []
         plain = ctx.inventory.plain
@@ -73,7 +82,7 @@ class EventsStage:
                 big.append(f)
             else:
                 exports.append(f)
-        keep_ids = len(evtx_files) + len(exports) + len(big) > 1  # else no event can be read twice
+        keep_ids = len(evtx_files) + len(big_evtx) + len(exports) + len(big) > 1  # else no event can be read twice
         section: dict[str, Any] = {"files": [], "channels": {}}
         ctx.result.extras["events"] = section
         pivots = ctx.facts.get(EventPivots)
@@ -84,10 +93,11 @@ class EventsStage:
         read: list[ReadFile] = []
 
         def outcomes() -> Iterator[tuple[str, FileOutcome]]:
-            for f in big:
-                outcome = read_export_split(ctx, f, ReadParams("export", extra_dirs, keep_ids))
-                ctx.merge(outcome)
-                yield "export", outcome
+            for kind, files in (("evtx", big_evtx), ("export", big)):
+                for f in files:
+                    outcome = read_export_split(ctx, f, ReadParams(kind, extra_dirs, keep_ids))
+                    ctx.merge(outcome)
+                    yield kind, outcome
             for kind, files in (("evtx", evtx_files), ("export", exports)):
                 if files:
                     for outcome in ctx.map_files(

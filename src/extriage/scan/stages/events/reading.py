@@ -12,15 +12,12 @@ from typing import Any
 
 from extriage.detections.events.collect import (
     EventCollector,
-    Identities,
 )
 from extriage.detections.events.engine import RuleSet, load_rules
 from extriage.evidence.locate import LocatedFile
 from extriage.evidence.reading import read_artifact, sha256_of
 from extriage.evidence.source import native_path, open_artifact, open_seekable
 from extriage.findings import (
-    FamilyCoverage,
-    Finding,
     SkippedFile,
 )
 from extriage.formats.event_export import (
@@ -31,10 +28,9 @@ from extriage.formats.event_export import (
     json_shape,
     sniff,
 )
-from extriage.formats.evtx_file import EvtxError, EvtxStats, iter_evtx
+from extriage.formats.evtx_file import HEADER, EvtxError, EvtxStats, check_header, chunk_count, iter_evtx
 from extriage.scan.context import FileOutcome, ScanContext
 from extriage.scan.stages.events.files import JSON_LINES_EXTENSIONS
-from extriage.scan.stages.events.merging import extend_identities, merge_channel, merge_ips
 
 #: Why a JSON file holding no Windows event record is not read (listed in ``coverage.skipped``).
 NOT_EVENT_RECORDS = {
@@ -76,10 +72,15 @@ def read_event_file(f: LocatedFile, params: ReadParams) -> FileOutcome:
     else:
         coll = EventCollector(rules, display, "events-export", keep_ids=params.keep_ids)
         _read_export(f, coll, outcome)
-    findings = coll.finding_list(outcome.sha256)
-    outcome.findings.extend(findings)
+    _collected(coll, outcome, f.ref.size)
+    return outcome
+
+
+def _collected(coll: EventCollector, outcome: FileOutcome, size: int) -> None:
+    """Put what a collector gathered from a whole file into its outcome."""
+    outcome.findings.extend(coll.finding_list(outcome.sha256))
     outcome.events.extend(coll.events)
-    outcome.coverage.extend(coll.coverage(f.ref.size))
+    outcome.coverage.extend(coll.coverage(size))
     outcome.data.update(
         {
             "finding_keys": [list(k) for k in coll.findings],
@@ -94,7 +95,6 @@ def read_event_file(f: LocatedFile, params: ReadParams) -> FileOutcome:
             "ip_idents": coll.ip_identities(),
         }
     )
-    return outcome
 
 
 def _read_evtx(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> None:
@@ -110,6 +110,10 @@ def _read_evtx(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> No
     except EvtxError as exc:
         outcome.skipped.append(SkippedFile(display, str(exc).replace(display, "file", 1)))
         return
+    _evtx_problems(display, stats, outcome)
+
+
+def _evtx_problems(display: str, stats: EvtxStats, outcome: FileOutcome) -> None:
     outcome.data["evtx"] = {"records": stats.records, "errors": stats.errors, "padded": stats.padded}
     if stats.errors or stats.padded:
         parts = list(stats.notes)
@@ -199,45 +203,59 @@ def _ids_of(coll: EventCollector, key: tuple[str, ...]) -> set[int] | None:
     return coll.ids.get(key, set())
 
 
-def read_export_part(f: LocatedFile, params: ReadParams, start: int, end: int) -> FileOutcome:
-    """Worker: the events of the lines that begin in ``[start, end)`` of one export (no hash)."""
+#: ``.evtx`` files at least this large are split into chunk ranges, one per worker.
+EVTX_SPLIT_MIN = 32 * 1024 * 1024
+
+
+def read_export_part(
+    f: LocatedFile, params: ReadParams, start: int, end: int
+) -> tuple[EventCollector, ExportStats | EvtxStats]:
+    """Worker: one part of one large file (no hash) — the export's lines that begin in bytes
+    ``[start, end)``, or the ``.evtx`` file's chunks ``start..end-1`` — as a collector to merge."""
     rules = event_rules(params.rule_dirs)
     display = f.display()
-    coll = EventCollector(rules, display, "events-export", keep_ids=params.keep_ids)
-    stats = ExportStats()
-    with open_artifact(f.ref) as fh:
-        for rec in iter_jsonl_range(fh, start, end, stats):
-            coll.feed(rec)
-    outcome = FileOutcome(display, size=f.ref.size, mtime=f.ref.mtime)
-    outcome.findings = coll.finding_list(None)
-    outcome.events = coll.events
-    outcome.coverage = coll.coverage(0)
-    outcome.data.update(
-        {
-            "finding_keys": [list(k) for k in coll.findings],
-            "finding_ids": [_ids_of(coll, k) for k in coll.findings],
-            "webshell_paths": sorted(coll.webshell_paths),
-            "ips": coll.ip_index(),
-            "channels": coll.channel_summary(),
-            "no_time": coll.no_time,
-            "bad_time": [coll.bad_time, coll.bad_time_example],
-            "time_fields": coll.time_fields,
-            "export": _stats_dict(stats),
-            "idents": coll.identities(),
-            "ip_idents": coll.ip_identities(),
-        }
-    )
-    return outcome
+    prefix = "evtx" if params.kind == "evtx" else "events-export"
+    coll = EventCollector(rules, display, prefix, keep_ids=params.keep_ids, part=True)
+    stats: ExportStats | EvtxStats
+    if params.kind == "evtx":
+        stats = EvtxStats()
+        with open_seekable(f.ref, ZIP_EVTX_MAX) as fh:
+            for rec in iter_evtx(fh, f.ref.size, display, stats, chunks=(start, end)):
+                coll.feed(rec)
+    else:
+        stats = ExportStats()
+        with open_artifact(f.ref) as fh:
+            for rec in iter_jsonl_range(fh, start, end, stats):
+                coll.feed(rec)
+    return coll, stats
+
+
+def split_ranges(kind: str, size: int, n: int) -> list[tuple[int, int]]:
+    """The parts of a file of ``size`` bytes for ``n`` workers: byte ranges of an export, chunk
+    ranges of an ``.evtx`` file."""
+    total = chunk_count(size) if kind == "evtx" else size
+    bounds = [total * i // n for i in range(n + 1)]
+    return [(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
 
 def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> FileOutcome:
-    """Read one large export with every worker (byte ranges), hash it meanwhile, merge the parts."""
+    """Read one large file (a JSON-lines export or an ``.evtx`` file) with every worker, hash it
+    meanwhile, and merge the parts in order into what one worker reading it whole would give."""
     n = ctx.options.workers()
     size = f.ref.size
-    bounds = [size * i // n for i in range(n + 1)]
     display = f.display()
+    if params.kind == "evtx":  # not EVTX at all: said as for a whole file (no worker needed)
+        try:
+            with open_seekable(f.ref, ZIP_EVTX_MAX) as fh:
+                check_header(fh.read(HEADER), display)
+        except EvtxError as exc:
+            return FileOutcome(
+                display, size=size, mtime=f.ref.mtime,
+                skipped=[SkippedFile(display, str(exc).replace(display, "file", 1))],
+            )
+    ranges = split_ranges(params.kind, size, n)
     with cf.ProcessPoolExecutor(max_workers=n) as pool:
-        futures = [pool.submit(read_export_part, f, params, a, b) for a, b in itertools.pairwise(bounds)]
+        futures = [pool.submit(read_export_part, f, params, a, b) for a, b in ranges]
         try:
             sha = sha256_of(f.ref)
         except OSError as exc:
@@ -246,7 +264,7 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> F
             return FileOutcome(
                 display, skipped=[SkippedFile(display, f"cannot be read: {exc.strerror or exc}")]
             )
-        parts: list[FileOutcome] = []
+        parts: list[tuple[EventCollector, ExportStats | EvtxStats]] = []
         for fut in futures:
             try:
                 parts.append(fut.result())
@@ -257,104 +275,40 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> F
                     size=size,
                     skipped=[SkippedFile(display, f"could not be processed ({type(exc).__name__}: {exc})")],
                 )
+    coll = parts[0][0]
+    for later, _ in parts[1:]:
+        coll.absorb(later)
     merged = FileOutcome(display, sha256=sha, size=size, mtime=f.ref.mtime)
-    by_key: dict[tuple[str, ...], Finding] = {}
-    fams: dict[str, FamilyCoverage] = {}
-    totals: dict[str, Any] = {
-        "kind": "jsonl",
-        "lines": 0,
-        "events": 0,
-        "not_events": 0,
-        "bad": 0,
-        "long_lines": 0,
-        "first_problem": "",
-    }
-    channels: dict[str, Any] = {}
-    ips: dict[str, dict[str, Any]] = {}
-    time_fields: dict[str, int] = {}
-    no_time = 0
-    bad_time: list[Any] = [0, ""]
-    webshells: set[str] = set()
-    ids_by_key: dict[tuple[str, ...], set[int] | None] = {}
-    idents: Identities = {}
-    ip_idents: dict[str, Identities] = {}
-    for part in parts:
-        for key_list, finding, ids in zip(
-            part.data["finding_keys"], part.findings, part.data["finding_ids"], strict=True
-        ):
-            key = tuple(key_list)
-            cur = by_key.get(key)
-            if cur is None:
-                by_key[key] = finding
-                ids_by_key[key] = ids
-                continue
-            known = ids_by_key[key]
-            ids_by_key[key] = known | ids if known is not None and ids is not None else None
-            cur.count += finding.count
-            cur.touch(finding.first_seen)
-            cur.touch(finding.last_seen)
-            cur.evidence = (cur.evidence + finding.evidence)[: max(len(cur.evidence), 5)]
-            cur.indicators.merge(finding.indicators)
-        merged.events.extend(part.events)
-        for fam in part.coverage:
-            if fam.family not in fams:
-                fams[fam.family] = FamilyCoverage(fam.family, files=1, bytes=size if not fams else 0)
-            fams[fam.family].absorb(
-                FamilyCoverage(
-                    fam.family,
-                    lines=fam.lines,
-                    parsed=fam.parsed,
-                    first=fam.first,
-                    last=fam.last,
-                    notes=fam.notes,
-                )
-            )
-        st = part.data["export"]
-        for k in ("lines", "events", "not_events", "bad", "long_lines"):
-            totals[k] += st[k]
-        totals["first_problem"] = totals["first_problem"] or st["first_problem"]
-        for ch in part.data["channels"]:
-            merge_channel(channels, ch, "export", display)
-        merge_ips(ips, part.data["ips"])
-        for k, v in part.data["time_fields"].items():
-            time_fields[k] = time_fields.get(k, 0) + v
-        no_time += part.data["no_time"]
-        bad_time[0] += part.data["bad_time"][0]
-        bad_time[1] = bad_time[1] or part.data["bad_time"][1]
-        webshells.update(part.data["webshell_paths"])
-        extend_identities(idents, part.data["idents"])
-        for ip, by_channel in part.data["ip_idents"].items():
-            extend_identities(ip_idents.setdefault(ip, {}), by_channel)
-    for finding in by_key.values():
-        for ev in finding.evidence:
-            ev.sha256 = sha
-    merged.findings = list(by_key.values())
-    merged.coverage = list(fams.values())
-    finding_keys = [list(k) for k in by_key]
-    finding_ids = [ids_by_key[k] for k in by_key]
-    merged.skipped = _export_problems(display, totals)
-    merged.data = {
-        "finding_keys": finding_keys,
-        "finding_ids": finding_ids,
-        "webshell_paths": sorted(webshells),
-        "ips": ips,
-        "channels": [
-            {
-                "channel": c["channel"],
-                "records": c["records"],
-                "first": c["first"],
-                "last": c["last"],
-                "cleared": c["cleared"],
-                "computers": c["computers"],
-            }
-            for c in channels.values()
-        ],
-        "no_time": no_time,
-        "bad_time": bad_time,
-        "time_fields": time_fields,
-        "export": totals,
-        "split": n,
-        "idents": idents,
-        "ip_idents": ip_idents,
-    }
+    _collected(coll, merged, size)
+    if params.kind == "evtx":
+        _evtx_problems(display, _sum_evtx([st for _, st in parts if isinstance(st, EvtxStats)]), merged)
+    else:
+        totals = _sum_export([st for _, st in parts if isinstance(st, ExportStats)])
+        merged.data["export"] = _stats_dict(totals)
+        merged.skipped = _export_problems(display, merged.data["export"])
+    merged.data["split"] = len(parts)
     return merged
+
+
+def _sum_evtx(parts: list[EvtxStats]) -> EvtxStats:
+    out = EvtxStats()
+    for st in parts:
+        out.records += st.records
+        out.errors += st.errors
+        out.first_error = out.first_error or st.first_error
+        out.padded = out.padded or st.padded
+        out.notes.extend(st.notes)
+    return out
+
+
+def _sum_export(parts: list[ExportStats]) -> ExportStats:
+    out = ExportStats(kind="jsonl")
+    for st in parts:
+        out.lines += st.lines
+        out.events += st.events
+        out.not_events += st.not_events
+        out.bad += st.bad
+        out.long_lines += st.long_lines
+        if st.first_problem:
+            out.problem(st.first_problem)
+    return out
