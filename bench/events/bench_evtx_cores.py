@@ -1,0 +1,163 @@
+""".evtx read + match with both cores against the ``evtx`` parser alone with both cores (issue 18).
+
+Data (made in bench/data/evtx-cores, git-ignored, deleted at the end unless --keep): one large
+``.evtx`` file — one real CC0 file header, then the six CC0 sample files' chunks repeated --copies
+times (each chunk is self-contained, so the parser reads them all) — the shape of one multi-GB
+archive (``Archive-Security-*.evtx``) that a scan must read on both cores.
+
+Measured per round, alternating, each in fresh worker processes (wall clock and CPU time of all
+processes, from ``getrusage``):
+
+* ``parser, 2 processes``: two processes, each rendering half of the file's chunks to JSON with the
+  parser and doing nothing else (the floor with both cores);
+* ``parser, own threads``: one process, ``PyEvtxParser(path, number_of_threads=0)`` (the parser's
+  own use of both cores);
+* ``read+match, 2 processes``: two processes, each reading half the chunks through the scan's
+  reader and collector (normalise, match every rule, coverage, IP index), the parts merged as the
+  scan merges them;
+* ``events stage, 2 workers``: ``extriage scan``'s events stage on the folder (adds the SHA-256 of
+  the file, the inventory and the result).
+
+    .venv/bin/python bench/events/bench_evtx_cores.py --copies 400 --rounds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import os
+import resource
+import shutil
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import evtx
+
+from extriage.detections.events.collect import EventCollector
+from extriage.detections.events.engine import default_rules
+from extriage.formats.evtx_file import CHUNK, HEADER, EvtxStats, chunk_count, iter_evtx
+from extriage.scan.context import ScanOptions
+from extriage.scan.pipeline import run_scan
+from extriage.scan.stages import events as events_stage
+from extriage.scan.stages.events.reading import split_ranges
+
+SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "data" / "evtx-samples-cc0"
+OUT = Path(__file__).resolve().parents[1] / "data" / "evtx-cores"
+
+
+def make(copies: int) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    head = b""
+    chunks: list[bytes] = []
+    for f in sorted(SAMPLES.glob("*.evtx")):
+        data = f.read_bytes()
+        head = head or data[:HEADER]
+        chunks.extend(data[i : i + CHUNK] for i in range(HEADER, len(data), CHUNK))
+    path = OUT / "Archive-Security-big.evtx"
+    with path.open("wb") as fh:
+        fh.write(head)
+        block = b"".join(chunks)
+        for _ in range(copies):
+            fh.write(block)
+    return path
+
+
+def parse_part(path: str, first: int, end: int) -> int:
+    """The parser alone on chunks [first, end): records rendered to JSON, nothing else."""
+    from extriage.formats.evtx_file import _ChunkView
+
+    import io
+
+    with open(path, "rb") as raw:
+        view = io.BufferedReader(_ChunkView(raw, os.path.getsize(path), first, end), buffer_size=CHUNK)
+        return sum(1 for _ in evtx.PyEvtxParser(view, number_of_threads=1).records_json())
+
+
+def parse_threads(path: str) -> int:
+    return sum(1 for _ in evtx.PyEvtxParser(path, number_of_threads=0).records_json())
+
+
+def match_part(path: str, first: int, end: int) -> EventCollector:
+    coll = EventCollector(default_rules(), path, "evtx", keep_ids=False, part=True)
+    stats = EvtxStats()
+    with open(path, "rb") as fh:
+        for rec in iter_evtx(fh, os.path.getsize(path), path, stats, chunks=(first, end)):
+            coll.feed(rec)
+    return coll
+
+
+def _cpu_all() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def timed(fn: Callable[[], int]) -> tuple[int, float, float]:
+    t0, c0 = time.perf_counter(), _cpu_all()
+    n = fn()
+    return n, time.perf_counter() - t0, _cpu_all() - c0
+
+
+def in_pool(path: Path, worker: Callable[..., object], merge: bool) -> int:
+    ranges = split_ranges("evtx", path.stat().st_size, 2)
+    with cf.ProcessPoolExecutor(max_workers=2) as pool:
+        parts = [f.result() for f in [pool.submit(worker, str(path), a, b) for a, b in ranges]]
+    if not merge:
+        return sum(int(p) for p in parts)  # type: ignore[call-overload]
+    first, *rest = parts
+    assert isinstance(first, EventCollector)
+    for later in rest:
+        assert isinstance(later, EventCollector)
+        first.absorb(later)
+    return sum(s.records for s in first.channels.values())
+
+
+def one_process(path: Path) -> int:
+    with cf.ProcessPoolExecutor(max_workers=1) as pool:
+        return pool.submit(parse_threads, str(path)).result()
+
+
+def stage(path: Path) -> int:
+    result = run_scan(str(path.parent), ScanOptions(jobs=2), stages=list(events_stage.STAGES))
+    return sum(f.lines for f in result.coverage.families.values())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--copies", type=int, default=400, help="repetitions of the six sample files' chunks")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    try:
+        path = make(args.copies)
+        size = path.stat().st_size
+        print(f"{path.name}: {size / 1e6:.0f} MB, {chunk_count(size):,} chunks; load average {os.getloadavg()[0]:.1f}")
+        modes: list[tuple[str, Callable[[], int]]] = [
+            ("parser, 2 processes", lambda: in_pool(path, parse_part, merge=False)),
+            ("read+match, 2 processes", lambda: in_pool(path, match_part, merge=True)),
+            ("parser, own threads", lambda: one_process(path)),
+            ("events stage, 2 workers", lambda: stage(path)),
+        ]
+        rows: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in modes}
+        for r in range(args.rounds):
+            for name, fn in modes:
+                n, wall, cpu = timed(fn)
+                rows[name].append((wall, cpu))
+                print(f"round {r + 1} {name}: {n:,} records, wall {wall:.2f}s ({n / wall:,.0f}/s), "
+                      f"CPU {cpu:.2f}s ({n / cpu:,.0f} per CPU-s); load {os.getloadavg()[0]:.1f}", flush=True)
+        floor = rows["parser, 2 processes"]
+        for name in ("read+match, 2 processes", "events stage, 2 workers"):
+            ratios = [f[0] / m[0] for f, m in zip(floor, rows[name], strict=True)]
+            cpu_ratios = [f[1] / m[1] for f, m in zip(floor, rows[name], strict=True)]
+            print(f"{name} vs parser with 2 processes, same round: wall ratio median "
+                  f"{statistics.median(ratios):.2f} ({', '.join(f'{x:.2f}' for x in ratios)}); "
+                  f"CPU ratio median {statistics.median(cpu_ratios):.2f}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(OUT, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
