@@ -34,13 +34,27 @@ def _summary(result: ScanResult) -> tuple[object, ...]:
     return findings, files, counts
 
 
-def test_many_small_batches_match_a_single_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("main_examines", [True, False], ids=["main-and-workers", "workers-only"])
+def test_many_small_batches_match_a_single_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, main_examines: bool
+) -> None:
     dest = tmp_path / "server"
     generate(dest, scenario="proxylogon", size="300KB", layout="kape", seed=5, events=False)
     serial = _scan(dest, jobs=1)
     monkeypatch.setattr(stage, "_BATCH_FILES", 7)  # many ranges, several per worker
     monkeypatch.setattr(stage, "_PEEK_BATCH", 5)
-    parallel = _scan(dest, jobs=2)
+    monkeypatch.setattr(stage, "PARALLEL_MIN_FILES", 1)  # a small tree, yet the pool runs
+    monkeypatch.setattr(stage, "MAIN_EXAMINES", main_examines)
+    pools: list[object] = []
+    run_here = stage._run_here
+
+    def spy(ctx: object, work: object, params: object, pool: object) -> object:
+        pools.append(pool)
+        return run_here(ctx, work, params, pool)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(stage, "_run_here", spy)
+    parallel = _scan(dest, jobs=3)
+    assert pools and all(p is not None for p in pools)
     assert _summary(parallel) == _summary(serial)
     assert any(f.outcome.value == "webshell" for f in parallel.findings)
 

@@ -578,46 +578,63 @@ def _examine_files(
     bad = worker.known_bad
     baseline = worker.baseline
     folders = worker.folders
+    scanner = worker.scanner
     scanner_external = params.external
     run_behaviour = params.behaviour
+    pages = behaviour.PAGE_EXTENSIONS
+    sha256 = hashlib.sha256
+    no_rules = _NO_CONTENT_RULES
     for (idx, t, rel, data), loc in zip(read, locs, strict=True):
         try:
-            sha = hashlib.sha256(data)
+            sha = sha256(data)
             digest = sha.hexdigest()
-            hits: list[dict[str, Any]] = []
-            facts: dict[str, Any] = {"mode": DEEP, "hits": hits, "loc": loc}
-            if digest in bad:
-                facts["bad"] = bad[digest]
             bclass: str | None = None
             builds: tuple[str, ...] = ()
             norm = ""
             if rel is not None:
                 norm = normalise_relative_cached(rel, folders)
-                facts["rel"] = norm
                 bclass, builds = baseline.lookup(norm, digest, sha.digest()[:8])
-                facts["bclass"] = bclass
-                facts["builds"] = builds
             kind = sniff(data[:4096])
             name = t.name
+            hits: list[dict[str, Any]] = []
             if kind in _TARGETED_KINDS or name[-9:].lower() == ".compiled":
                 hits.extend(_targeted(data, t, kind))
             skipped: list[SkippedFile] = []
             scanned = False
-            if kind not in _NO_CONTENT_RULES:
-                text = _as_text(data, kind)
-                yhits, problem = _yara(worker, text, t, kind, scanner_external)
+            if kind not in no_rules:
+                text = data if kind != "text-utf16" else _as_text(data, kind)
+                if scanner_external:
+                    yhits, problem = _yara(worker, text, t, kind, True)
+                else:  # the common case inlined: a file no rule matches costs one scan call
+                    try:
+                        matched = scanner.scan(text).matching_rules
+                        problem = None
+                    except Exception:  # timeouts and scan errors: the full path words the reason
+                        matched = ()
+                        yhits, problem = _yara(worker, text, t, kind, False)
+                    if matched:
+                        yhits, problem = _yara(worker, text, t, kind, False)
+                    elif problem is None:
+                        yhits = []
                 hits.extend(yhits)
                 scanned = problem is None
                 if problem:
                     skipped.append(SkippedFile(t.shown, problem, partial=True))
                 if run_behaviour:
                     dot = name.rfind(".")
-                    if dot >= 0 and name[dot:].lower() in behaviour.PAGE_EXTENSIONS:
+                    if dot >= 0 and name[dot:].lower() in pages:
                         problem = _behaviour(text, t, kind, params, hits)
                         if problem:
                             scanned = False
                             skipped.append(SkippedFile(t.shown, problem, partial=True))
-            if hits or loc or skipped or "bad" in facts:
+            if hits or loc or skipped or digest in bad:
+                facts: dict[str, Any] = {"mode": DEEP, "hits": hits, "loc": loc}
+                if digest in bad:
+                    facts["bad"] = bad[digest]
+                if rel is not None:
+                    facts["rel"] = norm
+                    facts["bclass"] = bclass
+                    facts["builds"] = builds
                 facts["kind"] = kind
                 facts["content_scanned"] = scanned
                 out = FileOutcome(t.shown, size=len(data))
@@ -674,23 +691,6 @@ def examine_batch(
         else:
             res.quiet.append((idx, quiet.sha256, quiet.size, bclass, quiet.rel))
     return res
-
-
-#: The work list of the current run, set by the main process before it forks its workers: they
-#: inherit it and receive only index ranges (pickling 20,000 targets each way cost ~15 % of a run).
-_FORKED_ITEMS: list[tuple[int, str, Target, str | None]] | None = None
-
-
-def share_items(items: list[tuple[int, str, Target, str | None]] | None) -> None:
-    global _FORKED_ITEMS
-    _FORKED_ITEMS = items
-
-
-def examine_range(start: int, end: int) -> BatchResult:
-    """Worker entry point for forked workers: ``items[start:end]`` of the inherited work list."""
-    if _FORKED_ITEMS is None:
-        raise RuntimeError("webfiles worker has no inherited work list")
-    return examine_batch(_FORKED_ITEMS[start:end], None)
 
 
 def _skipped(t: Target, reason: str) -> FileOutcome:

@@ -95,6 +95,11 @@ _DEEP_NAMES = frozenset({"readme.txt", "decrypt_file.txt"})
 _BATCH_FILES = 400
 _BATCH_BYTES = 16 * 1024 * 1024
 _PEEK_BATCH = 1024
+#: Trees of more files than this (read in depth) use every core even when they hold few bytes: the
+#: per-file work, not the bytes, is then what costs.
+PARALLEL_MIN_FILES = 2000
+#: The main process examines batches beside its workers (tests turn it off to check the workers).
+MAIN_EXAMINES = True
 
 
 @dataclass(slots=True)
@@ -413,51 +418,73 @@ def _batches(items: list[Item]) -> Iterator[tuple[int, int]]:
 def _run(
     ctx: ScanContext, work: list[tuple[LocatedFile, str, str | None]], params: content.ContentParams
 ) -> RunTotals:
-    """Run the per-file pipeline over both cores (largest files first), merging as results arrive."""
+    """Run the per-file pipeline over every core (largest files first), merging as results arrive."""
+    total = sum(f.ref.size for f, m, _ in work if m == content.DEEP) or 1
+    deep_files = sum(1 for _, m, _ in work if m == content.DEEP)
+    workers = ctx.options.workers()
+    parallel = workers > 1 and (total >= PARALLEL_MIN_BYTES or deep_files >= PARALLEL_MIN_FILES)
+    if not parallel:
+        return _run_here(ctx, work, params, None)
+    # Workers come from the scan's fork server (scan.context.worker_context): lean processes that
+    # build the rules in the initializer and get batches pickled; a plain fork would carry a copy of
+    # the whole main process (~90 MB by this stage) and break the < 300 MB budget of the scan.
+    # The pool starts before the work list is built (a first no-op task starts the workers), so
+    # their start-up overlaps the main process's own preparation.
+    with cf.ProcessPoolExecutor(
+        max_workers=workers - 1,
+        mp_context=worker_context(),
+        initializer=content.init_worker,
+        initargs=(params,),
+    ) as pool:
+        for _ in range(workers - 1):
+            pool.submit(int)
+        return _run_here(ctx, work, params, pool)
+
+
+def _run_here(
+    ctx: ScanContext,
+    work: list[tuple[LocatedFile, str, str | None]],
+    params: content.ContentParams,
+    pool: cf.ProcessPoolExecutor | None,
+) -> RunTotals:
     work = sorted(work, key=lambda w: (w[1] != content.DEEP, -w[0].ref.size))
     items: list[Item] = [(i, mode, content.target(f), rel) for i, (f, mode, rel) in enumerate(work)]
     total = sum(f.ref.size for f, m, _ in work if m == content.DEEP) or 1
     totals = RunTotals()
     ranges = list(_batches(items))
-    # Built once here: forked workers inherit the compiled rules, the parsed baseline and the work
-    # list for free and receive only index ranges (other start methods rebuild the rules in the
-    # initializer and get each batch pickled).
-    content.init_worker(params)
-    workers = ctx.options.workers()
-    if workers <= 1 or len(ranges) <= 1 or total < PARALLEL_MIN_BYTES:
+    content.init_worker(params)  # the main process examines files too
+    if pool is None or len(ranges) <= 1:
         for a, b in ranges:
             batch = items[a:b]
             _absorb(ctx, work, items, batch, content.examine_batch(batch, params), totals, total)
         return totals
-    # Workers come from the scan's fork server (scan.context.worker_context): lean processes that
-    # build the rules in the initializer and get batches pickled; a plain fork would carry a copy of
-    # the whole main process (~90 MB by this stage) and break the < 300 MB budget of the scan.
-    forking = False
-    context = worker_context()
-    content.share_items(items if forking else None)
-    try:
-        with cf.ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=content.init_worker, initargs=(params,)
-        ) as pool:
-            futures: dict[cf.Future[content.BatchResult], tuple[int, int]] = {}
-            for a, b in ranges:
-                if forking:
-                    fut = pool.submit(content.examine_range, a, b)
-                else:
-                    fut = pool.submit(content.examine_batch, items[a:b], None)
-                futures[fut] = (a, b)
-            for fut in cf.as_completed(futures):
-                a, b = futures[fut]
-                batch = items[a:b]
-                try:
-                    res = fut.result()
-                except Exception as exc:  # a worker died: report its files, never lose them silently
-                    res = content.BatchResult(
-                        outcomes=[(i, content._skipped(t, f"worker failed: {exc}")) for i, _, t, _ in batch]
-                    )
-                _absorb(ctx, work, items, batch, res, totals, total)
-    finally:
-        content.share_items(None)
+    # The main process works too (it would otherwise wait): the pool is given the batches from the
+    # end of the list, the main process takes them from the front and claims each by cancelling
+    # its still-queued future, until it meets one a worker has started; then it collects the rest.
+    # So every core works, and a worker slowed by other load leaves more to the main process.
+    futures: dict[cf.Future[content.BatchResult], tuple[int, int]] = {}
+    by_range: dict[tuple[int, int], cf.Future[content.BatchResult]] = {}
+    for a, b in reversed(ranges):
+        fut = pool.submit(content.examine_batch, items[a:b], None)
+        futures[fut] = (a, b)
+        by_range[(a, b)] = fut
+    for a, b in ranges if MAIN_EXAMINES else ():
+        fut = by_range[(a, b)]
+        if not fut.cancel():
+            break  # a worker has it: the rest are started or done
+        del futures[fut]
+        batch = items[a:b]
+        _absorb(ctx, work, items, batch, content.examine_batch(batch, params), totals, total)
+    for fut in cf.as_completed(futures):
+        a, b = futures[fut]
+        batch = items[a:b]
+        try:
+            res = fut.result()
+        except Exception as exc:  # a worker died: report its files, never lose them silently
+            res = content.BatchResult(
+                outcomes=[(i, content._skipped(t, f"worker failed: {exc}")) for i, _, t, _ in batch]
+            )
+        _absorb(ctx, work, items, batch, res, totals, total)
     return totals
 
 
