@@ -11,7 +11,8 @@ import pytest
 import sqlalchemy as sa
 
 from extriage.case import models
-from extriage.case.store import CaseError, CaseStore, SchemaTooNew, open_case
+from extriage.case.reader import CaseError, SchemaTooNew
+from extriage.case.store import CaseStore, open_case
 from extriage.findings import ScanResult, Verdict
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from extriage.case.priority import priorities
-from extriage.case.store import CaseStore
 from extriage.findings import iso
+
+if TYPE_CHECKING:
+    from extriage.case.reader import FleetReader
+    from extriage.case.store import CaseStore
 
 STATUS_FORMAT = "extriage-case-status/1"
 
 
-def status_document(store: CaseStore, *, timeline_limit: int | None = 1000, indicator_limit: int | None = 1000) -> dict[str, Any]:
-    """Servers (most urgent first), indicators seen on more than one server, the fleet timeline."""
+def status_document(store: CaseStore | FleetReader, *, timeline_limit: int | None = 1000,
+                    indicator_limit: int | None = 1000) -> dict[str, Any]:
+    """Servers (most urgent first), indicators seen on more than one server, the fleet timeline: from
+    the store, or from a reader (``case status`` opens the case with :func:`extriage.case.reader.open_reader`,
+    without SQLAlchemy)."""
+    from extriage.case.priority import priorities
+
     servers = store.servers()
     return {
         "format": STATUS_FORMAT,

@@ -10,24 +10,38 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import orjson
 import sqlalchemy as sa
 import zstandard
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from extriage.case import models as m
-from extriage.case.priority import RESPONSE_STATES, ServerState, decide, priorities
-from extriage.case.summary import INDICATOR_TYPES, ScanSummary, evidence_key, name_key, summarize, value_key
+from extriage.case.priority import RESPONSE_STATES, ServerState, decide
+from extriage.case.reader import (
+    CaseError,
+    FleetEvent,
+    FleetReader,
+    SchemaTooOld,
+    ServerSummary,
+    SharedIndicator,
+    case_error,
+    check_revision,
+    check_sqlite_path,
+    is_url,
+    redacted,
+    shipped_revisions,
+    timestamp,
+)
+from extriage.case.summary import ScanSummary, evidence_key, name_key, summarize, value_key
 from extriage.findings import ScanResult, iso
 from extriage.response.facts import mitigation_rows
 
@@ -35,86 +49,6 @@ from extriage.response.facts import mitigation_rows
 _BUILD_STATES = frozenset({"vulnerable", "vulnerable-unless-su", "patched", "mitigated", "not-affected"})
 #: Rows per INSERT batch (1 M findings are inserted in batches, not one statement).
 _BATCH = 5000
-
-
-class CaseError(Exception):
-    """A case that cannot be used (missing, not a case, locked too long, unreachable); one sentence."""
-
-
-class SchemaTooNew(CaseError):
-    """The case was written by a newer extriage (its schema revision is unknown here)."""
-
-
-# -- what the API returns ---------------------------------------------------------------------
-@dataclass(slots=True)
-class ServerSummary:
-    """One server's row: everything the fleet table, ``case status`` and the dashboard show."""
-
-    id: int
-    name: str
-    evidence: str
-    hostname: str
-    layout: str
-    verdict: str
-    verdict_reason: str
-    waves: dict[str, str]
-    first_activity: datetime | None
-    last_activity: datetime | None
-    build: str
-    product: str
-    open_cves: list[str]
-    mitigations: list[list[str]]
-    exposure: str
-    exposure_detail: dict[str, Any]
-    priority: str
-    priority_rank: int
-    priority_reason: str
-    priority_source: str
-    findings: int
-    attacker_findings: int
-    max_severity: int
-    webshells: int
-    attacker_ips: int
-    engine: str
-    worker: str
-    scanned_at: datetime | None
-    tool_version: str
-    error: str | None
-    response_state: str
-    response_by: str
-    response_at: datetime | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form (``case status --json``: ``servers[]``)."""
-        return {
-            "id": self.id,
-            "name": self.name,
-            "evidence": self.evidence,
-            "hostname": self.hostname,
-            "verdict": self.verdict,
-            "verdict_reason": self.verdict_reason,
-            "waves": self.waves,
-            "first_activity": iso(self.first_activity),
-            "last_activity": iso(self.last_activity),
-            "build": self.build,
-            "product": self.product,
-            "open_cves": self.open_cves,
-            "mitigations": [{"mitigation": t, "state": s} for t, s in self.mitigations],
-            "exposure": self.exposure,
-            "exposure_detail": self.exposure_detail,
-            "priority": self.priority,
-            "priority_reason": self.priority_reason,
-            "priority_source": self.priority_source,
-            "findings": self.findings,
-            "attacker_findings": self.attacker_findings,
-            "webshells": self.webshells,
-            "attacker_ips": self.attacker_ips,
-            "scanned_by": {"engine": self.engine, "worker": self.worker},
-            "scanned_at": iso(self.scanned_at),
-            "tool_version": self.tool_version,
-            "error": self.error,
-            "response": {"state": self.response_state, "by": self.response_by, "at": iso(self.response_at)},
-        }
 
 
 @dataclass(slots=True)
@@ -134,38 +68,6 @@ class FindingRow:
 
 
 @dataclass(slots=True)
-class SharedIndicator:
-    """An indicator seen on more than one server."""
-
-    type: str  # a key of extriage.case.summary.INDICATOR_TYPES
-    value: str
-    servers: list[str]
-    server_ids: list[int] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"type": self.type, "label": INDICATOR_TYPES.get(self.type, self.type), "value": self.value,
-                "servers": self.servers}
-
-
-@dataclass(slots=True)
-class FleetEvent:
-    """One attack story of one server, a row of the fleet timeline."""
-
-    time: datetime | None
-    last: datetime | None
-    server: str
-    server_id: int
-    wave: str
-    title: str
-    outcome: str
-    client_ips: list[str]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"time": iso(self.time), "last": iso(self.last), "server": self.server, "wave": self.wave,
-                "title": self.title, "outcome": self.outcome, "client_ips": self.client_ips}
-
-
-@dataclass(slots=True)
 class ResponseEntry:
     server_id: int
     state: str
@@ -178,66 +80,28 @@ class ResponseEntry:
 
 
 # -- opening ----------------------------------------------------------------------------------
-def _is_url(target: str) -> bool:
-    return "://" in target and target.split("://", 1)[0].replace("+", "").isalnum()
-
-
 def engine_url(target: str) -> sa.URL:
     """``--case`` as an SQLAlchemy URL: a path is an SQLite file, ``postgresql://`` uses psycopg 3."""
-    if not _is_url(target):
+    if not is_url(target):
         return sa.URL.create("sqlite+pysqlite", database=str(Path(target).expanduser().absolute()))
     try:
         url = sa.make_url(target)
     except (sa.exc.ArgumentError, ValueError):
-        raise CaseError(f"{_redacted(target)} is not a database URL (use a file path or postgresql://user@host/db).") from None
+        raise CaseError(f"{redacted(target)} is not a database URL (use a file path or postgresql://user@host/db).") from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise CaseError(f"{_redacted(target)}: a case is an SQLite file or a PostgreSQL database, not {url.get_backend_name()}.")
+        raise CaseError(f"{redacted(target)}: a case is an SQLite file or a PostgreSQL database, not {url.get_backend_name()}.")
     return url
-
-
-def _redacted(target: str) -> str:
-    """The target without its password, for messages."""
-    if not _is_url(target):
-        return target
-    parts = urlsplit(target)
-    if parts.password:
-        return target.replace(f":{parts.password}@", ":***@")
-    return target
 
 
 def _script_location() -> str:
     return str(resources.files("extriage.case").joinpath("migrations"))
 
 
-def _revisions() -> tuple[set[str], str]:
-    """(every revision shipped, the head), read from the migration files' ``revision``/``down_revision``
-    lines: opening a current case needs no Alembic import (a third of ``case status``'s start-up)."""
-    revs: dict[str, str | None] = {}
-    folder = resources.files("extriage.case").joinpath("migrations", "versions")
-    for entry in folder.iterdir():
-        if not entry.name.endswith(".py") or entry.name.startswith("_"):
-            continue
-        text = entry.read_text(encoding="utf-8")
-        rev = _REVISION.search(text)
-        down = _DOWN_REVISION.search(text)
-        if rev:
-            revs[rev.group(1)] = down.group(1) if down else None
-    parents = {d for d in revs.values() if d}
-    heads = [r for r in revs if r not in parents]
-    if len(heads) != 1:
-        raise CaseError(f"The shipped case migrations have {len(heads)} heads; this extriage installation is damaged.")
-    return set(revs), heads[0]
-
-
-_REVISION = re.compile(r"^revision\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
-_DOWN_REVISION = re.compile(r"^down_revision\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
-
-
 def schema_head() -> str:
     """The schema revision this extriage writes."""
-    return _revisions()[1]
+    return shipped_revisions()[1]
 
 
 def open_case(target: str, *, create: bool = True, readonly: bool = False, wait: float = 60.0) -> CaseStore:
@@ -245,17 +109,10 @@ def open_case(target: str, *, create: bool = True, readonly: bool = False, wait:
     needed. Raises :class:`CaseError` (one sentence) when it cannot be used, :class:`SchemaTooNew`
     when a newer extriage wrote it."""
     url = engine_url(target)
-    shown = _redacted(target)
+    shown = redacted(target)
     sqlite = url.get_backend_name() == "sqlite"
     if sqlite:
-        path = Path(url.database or "")
-        if not path.exists():
-            if not create:
-                raise CaseError(f"There is no case at {shown} (create one with 'extriage case scan' or 'case add').")
-            if not path.parent.is_dir():
-                raise CaseError(f"Cannot create the case {shown}: the folder {path.parent} does not exist.")
-        elif not path.is_file():
-            raise CaseError(f"{shown} is not a file; --case takes an SQLite file or a postgresql:// URL.")
+        check_sqlite_path(Path(url.database or ""), shown, create=create)
     engine = _make_engine(url, wait, readonly and not create)
     store = CaseStore(engine, shown)
     try:
@@ -316,27 +173,23 @@ class CaseStore:
 
     # schema -----------------------------------------------------------------------------------
     def _prepare(self, create: bool) -> None:
-        known, head = _revisions()
+        head = shipped_revisions()[1]
         with self._tx() as conn:
-            current = _current_revision(conn)
-            if current == head:
+            reader = self._reader(conn)
+            if reader.revision() == head:
                 return
             if conn.dialect.name == "postgresql":  # one creator at a time
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(7170011)")
-                current = _current_revision(conn)
-            if current is not None and current not in known:
-                raise SchemaTooNew(
-                    f"The case {self.shown} uses schema revision {current}, written by a newer extriage; this "
-                    f"version knows revisions up to {head} — open it with that newer version."
-                )
-            if current == head:
-                return
-            tables = set(sa.inspect(conn).get_table_names())
-            if current is None and tables - {"alembic_version"}:
-                raise CaseError(f"{self.shown} is a database but not an extriage case (it holds other tables).")
-            if current is None and not create:
-                raise CaseError(f"There is no case in {self.shown} (create one with 'extriage case scan' or 'case add').")
+            try:
+                if check_revision(reader, create=create) == head:  # made meanwhile by another command
+                    return
+            except SchemaTooOld:
+                pass
             self._upgrade(conn)
+
+    def _reader(self, conn: Connection) -> FleetReader:
+        """The fleet's read queries (:mod:`extriage.case.reader`) on this transaction's connection."""
+        return FleetReader(conn.connection.dbapi_connection, conn.dialect.name, self.shown)
 
     def _upgrade(self, conn: Connection) -> None:
         from alembic import command
@@ -349,7 +202,7 @@ class CaseStore:
 
     def revision(self) -> str | None:
         with self._tx() as conn:
-            return _current_revision(conn)
+            return self._reader(conn).revision()
 
     # writing ----------------------------------------------------------------------------------
     def add_scan(self, result: ScanResult, *, engine: str = "local", worker: str = "") -> int:
@@ -520,63 +373,28 @@ class CaseStore:
         p = decide(state)
         return {"priority": p.priority, "priority_rank": p.rank, "priority_reason": p.reason, "priority_source": p.source}
 
-    # reading ----------------------------------------------------------------------------------
-    def _filters(self, verdict: Sequence[str] | None, priority: Sequence[str] | None, search: str | None) -> list[Any]:
-        where: list[Any] = []
-        if verdict:
-            where.append(m.servers.c.verdict.in_(list(verdict)))
-        if priority:
-            where.append(m.servers.c.priority.in_(list(priority)))
-        if search:
-            like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            where.append(sa.or_(m.servers.c.name.ilike(like, escape="\\"), m.servers.c.evidence.ilike(like, escape="\\")))
-        return where
-
-    _SORTS: ClassVar[dict[str, tuple[Any, ...]]] = {
-        "priority": (m.servers.c.priority_rank, m.servers.c.max_severity.desc(), m.servers.c.name),
-        "name": (m.servers.c.name,),
-        "verdict": (m.servers.c.verdict, m.servers.c.priority_rank, m.servers.c.name),
-        "first_activity": (m.servers.c.first_activity, m.servers.c.name),
-        "last_activity": (m.servers.c.last_activity.desc(), m.servers.c.name),
-        "findings": (m.servers.c.findings_count.desc(), m.servers.c.name),
-        "response": (m.servers.c.response_state, m.servers.c.priority_rank, m.servers.c.name),
-    }
-
+    # reading (the queries live in extriage.case.reader, shared with 'case status') -----------------
     def servers(self, *, verdict: Sequence[str] | None = None, priority: Sequence[str] | None = None,
                 search: str | None = None, sort: str = "priority", descending: bool = False,
                 limit: int | None = None, offset: int = 0) -> list[ServerSummary]:
-        """The fleet table, most urgent first by default. ``sort`` is a key of ``SORT_KEYS``."""
-        order = self._SORTS.get(sort)
-        if order is None:
-            raise CaseError(f"Unknown sort {sort!r}; use one of {', '.join(self._SORTS)}.")
-        if descending:
-            order = tuple(c.desc() if hasattr(c, "desc") else c for c in order[:1]) + order[1:]
-        q = sa.select(m.servers).where(*self._filters(verdict, priority, search)).order_by(*order).offset(offset)
-        if limit is not None:
-            q = q.limit(limit)
+        """The fleet table, most urgent first by default. ``sort`` is a key of :data:`extriage.case.reader.SORTS`."""
         with self._tx() as conn:
-            return [_summary(r) for r in conn.execute(q).mappings()]
+            return self._reader(conn).servers(verdict=verdict, priority=priority, search=search, sort=sort,
+                                              descending=descending, limit=limit, offset=offset)
 
     def count_servers(self, *, verdict: Sequence[str] | None = None, priority: Sequence[str] | None = None,
                       search: str | None = None) -> int:
         with self._tx() as conn:
-            q = sa.select(sa.func.count()).select_from(m.servers).where(*self._filters(verdict, priority, search))
-            return int(conn.execute(q).scalar_one())
+            return self._reader(conn).count_servers(verdict=verdict, priority=priority, search=search)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Servers per verdict, per priority and per response state (the dashboard's header)."""
-        out: dict[str, dict[str, int]] = {"verdict": {}, "priority": {p: 0 for p in priorities()}, "response_state": {}}
         with self._tx() as conn:
-            for col in ("verdict", "priority", "response_state"):
-                c = m.servers.c[col]
-                for value, n in conn.execute(sa.select(c, sa.func.count()).group_by(c)):
-                    out[col][str(value)] = int(n)
-        return out
+            return self._reader(conn).counts()
 
     def server(self, server_id: int) -> ServerSummary | None:
         with self._tx() as conn:
-            row = conn.execute(sa.select(m.servers).where(m.servers.c.id == server_id)).mappings().first()
-            return _summary(row) if row is not None else None
+            return self._reader(conn).server(server_id)
 
     def findings(self, server_id: int, *, limit: int | None = 500, offset: int = 0, min_severity: int = 0) -> list[FindingRow]:
         """A server's findings, worst first (the evidence lines are in :meth:`result`)."""
@@ -588,54 +406,25 @@ class CaseStore:
         with self._tx() as conn:
             return [
                 FindingRow(r.server_id, r.finding_id, r.rule_id, r.title, r.severity, r.confidence, r.outcome, r.wave,
-                           [c for c in r.cves.split(",") if c], _aware(r.first_seen), _aware(r.last_seen), r.count)
+                           [c for c in r.cves.split(",") if c], timestamp(r.first_seen), timestamp(r.last_seen), r.count)
                 for r in conn.execute(q)
             ]
 
     def shared_indicators(self, *, min_servers: int = 2, limit: int | None = 1000) -> list[SharedIndicator]:
         """Indicators seen on ``min_servers`` servers or more, most widespread first."""
-        i = m.indicators.c
-        n = sa.func.count().label("n")
-        grouped = sa.select(i.type, i.value_key, n).group_by(i.type, i.value_key).having(sa.func.count() >= min_servers)
-        grouped = grouped.order_by(n.desc(), i.type, i.value_key)
-        if limit is not None:
-            grouped = grouped.limit(limit)
         with self._tx() as conn:
-            keys = [(r.type, r.value_key) for r in conn.execute(grouped)]
-            if not keys:
-                return []
-            found: dict[tuple[str, str], SharedIndicator] = {k: SharedIndicator(k[0], "", []) for k in keys}
-            for start in range(0, len(keys), 500):
-                chunk = keys[start:start + 500]
-                q = (sa.select(i.type, i.value_key, i.value, m.servers.c.id, m.servers.c.name)
-                     .join(m.servers, m.servers.c.id == i.server_id)
-                     .where(sa.tuple_(i.type, i.value_key).in_(chunk))
-                     .order_by(m.servers.c.name))
-                for r in conn.execute(q):
-                    item = found[(r.type, r.value_key)]
-                    item.value = r.value
-                    item.servers.append(r.name)
-                    item.server_ids.append(int(r.id))
-        return [found[k] for k in keys]
+            return self._reader(conn).shared_indicators(min_servers=min_servers, limit=limit)
 
     def timeline(self, *, limit: int | None = 1000, server_id: int | None = None) -> list[FleetEvent]:
         """Attack stories of every server (or one), oldest first: the fleet timeline."""
-        s = m.stories.c
-        q = (sa.select(m.stories, m.servers.c.name).join(m.servers, m.servers.c.id == s.server_id)
-             .where(s.first_seen.is_not(None)).order_by(s.first_seen, m.servers.c.name))
-        if server_id is not None:
-            q = q.where(s.server_id == server_id)
-        if limit is not None:
-            q = q.limit(limit)
         with self._tx() as conn:
-            return [FleetEvent(_aware(r.first_seen), _aware(r.last_seen), r.name, r.server_id, r.wave, r.title, r.outcome,
-                               list(r.client_ips or [])) for r in conn.execute(q)]
+            return self._reader(conn).timeline(limit=limit, server_id=server_id)
 
     def response_log(self, server_id: int) -> list[ResponseEntry]:
         r = m.response_log.c
         with self._tx() as conn:
             rows = conn.execute(sa.select(m.response_log).where(r.server_id == server_id).order_by(r.at, r.id))
-            return [ResponseEntry(x.server_id, x.state, x.by, _aware(x.at) or x.at, x.note) for x in rows]
+            return [ResponseEntry(x.server_id, x.state, x.by, timestamp(x.at) or x.at, x.note) for x in rows]
 
     def result(self, server_id: int) -> ScanResult | None:
         """The full scan result of a server (None for a server with only an error)."""
@@ -659,16 +448,6 @@ class CaseStore:
             return [dict(r.data) for r in conn.execute(sa.select(m.probes.c.data).order_by(m.probes.c.target))]
 
 
-def _current_revision(conn: Connection) -> str | None:
-    """The schema revision Alembic recorded, or None for a database it never touched."""
-    if not sa.inspect(conn).has_table("alembic_version"):
-        return None
-    revs = [str(r) for r in conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()]
-    if len(revs) > 1:
-        raise CaseError(f"The case records {len(revs)} schema revisions ({', '.join(revs)}); it is damaged or from a branch.")
-    return revs[0] if revs else None
-
-
 class _Tx:
     """``with store._tx() as conn``: one transaction; database errors become one-sentence CaseErrors."""
 
@@ -681,57 +460,22 @@ class _Tx:
             self.ctx = self.store.engine.begin()
             conn: Connection = self.ctx.__enter__()
         except SQLAlchemyError as exc:
-            raise _case_error(self.store.shown, exc) from None
+            raise case_error(self.store.shown, exc) from None
         return conn
 
     def __exit__(self, kind: Any, exc: Any, tb: Any) -> Literal[False]:
         try:
             self.ctx.__exit__(kind, exc, tb)
         except SQLAlchemyError as err:
-            raise _case_error(self.store.shown, err) from None
+            raise case_error(self.store.shown, err) from None
         if isinstance(exc, SQLAlchemyError):
-            raise _case_error(self.store.shown, exc) from None
+            raise case_error(self.store.shown, exc) from None
         return False
-
-
-def _case_error(shown: str, exc: SQLAlchemyError) -> CaseError:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    low = text.lower()
-    if "locked" in low or "busy" in low:
-        return CaseError(f"The case {shown} is busy: another extriage command is writing to it and did not finish "
-                         "within the wait time (try again, or give a longer --wait).")
-    if "not a database" in low or "file is encrypted" in low or "malformed" in low:
-        return CaseError(f"{shown} is not a readable SQLite case file ({text}).")
-    if isinstance(exc, OperationalError | DBAPIError):
-        return CaseError(f"Cannot use the case {shown}: {text}.")
-    return CaseError(f"Cannot use the case {shown}: {type(exc).__name__}: {text}.")
 
 
 def _insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), _BATCH):
         conn.execute(sa.insert(table), rows[start:start + _BATCH])
-
-
-def _aware(ts: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything in the case is UTC."""
-    if ts is None:
-        return None
-    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
-
-
-def _summary(r: Any) -> ServerSummary:
-    return ServerSummary(
-        id=r["id"], name=r["name"], evidence=r["evidence"], hostname=r["hostname"], layout=r["layout"],
-        verdict=r["verdict"], verdict_reason=r["verdict_reason"], waves=dict(r["waves"] or {}),
-        first_activity=_aware(r["first_activity"]), last_activity=_aware(r["last_activity"]), build=r["build"],
-        product=r["product"], open_cves=list(r["open_cves"] or []), mitigations=[list(x) for x in r["mitigations"] or []],
-        exposure=r["exposure"], exposure_detail=dict(r["exposure_detail"] or {}), priority=r["priority"],
-        priority_rank=r["priority_rank"], priority_reason=r["priority_reason"], priority_source=r["priority_source"],
-        findings=r["findings_count"], attacker_findings=r["attacker_findings"], max_severity=r["max_severity"],
-        webshells=r["webshells"], attacker_ips=r["attacker_ips"], engine=r["engine"], worker=r["worker"],
-        scanned_at=_aware(r["scanned_at"]), tool_version=r["tool_version"], error=r["error"],
-        response_state=r["response_state"], response_by=r["response_by"], response_at=_aware(r["response_at"]),
-    )
 
 
 def _probe_names(item: dict[str, Any]) -> list[str]:

@@ -18,14 +18,6 @@ from extriage.findings import ScanResult
 from extriage.response.facts import derive_facts
 from extriage.response.roles import ATTACKER_OUTCOMES
 
-#: Indicator types compared across servers (``shared_indicators[].type``).
-INDICATOR_TYPES: dict[str, str] = {
-    "ip": "attacker address",
-    "user_agent": "attacker user agent",
-    "webshell": "web shell file name",
-    "sha256": "web shell SHA-256",
-}
-
 
 def value_key(value: str) -> str:
     """The indexed key of an indicator value (a hash: values may be kilobytes of user agent)."""

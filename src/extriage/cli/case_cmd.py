@@ -39,7 +39,8 @@ def register(app: typer.Typer) -> None:
 
 
 def _open(case: str, *, create: bool, readonly: bool = False, wait: float = 60.0) -> CaseStore:
-    from extriage.case.store import CaseError, open_case
+    from extriage.case.reader import CaseError
+    from extriage.case.store import open_case
 
     try:
         return open_case(case, create=create, readonly=readonly, wait=wait)
@@ -67,8 +68,8 @@ def case_scan(
     path was scanned, 3 when some could not be (they are listed in the case as errors), 2 usage."""
     import os
 
+    from extriage.case.reader import CaseError
     from extriage.case.runner import RunnerError, ScanSettings, evidence_path, run_dask, run_local
-    from extriage.case.store import CaseError
     from extriage.detections.logrules import load_rules
     from extriage.detections.rulelang import RuleError
 
@@ -157,7 +158,7 @@ def _exit_on_sigterm() -> None:
 
 
 def _is_url(case: str) -> bool:
-    from extriage.case.store import _is_url as is_url
+    from extriage.case.reader import is_url
 
     return is_url(case)
 
@@ -172,10 +173,17 @@ def case_status(
 ) -> None:
     """One row per server (verdict, waves, attacker activity, build, open CVEs, mitigations, exposure,
     priority and why), the indicators seen on more than one server, and the fleet timeline."""
+    from extriage.case.reader import CaseError, CaseReader, SchemaTooOld, open_reader
     from extriage.case.status import status_document
-    from extriage.case.store import CaseError
 
-    store = _open(case, create=False, readonly=True, wait=wait)
+    # read without SQLAlchemy (most of this command's start-up); an older case is migrated by the store
+    store: CaseReader | CaseStore
+    try:
+        store = open_reader(case, wait=wait)
+    except SchemaTooOld:
+        store = _open(case, create=False, readonly=True, wait=wait)
+    except CaseError as exc:
+        fail(str(exc))
     try:
         doc = status_document(store)
     except CaseError as exc:
@@ -271,7 +279,7 @@ def case_add(
     """Add results made elsewhere to the case. A file that cannot be used is named and skipped; the
     others are added (exit 2 when any was skipped)."""
     from extriage.case.imports import ImportProblem, read_result_file
-    from extriage.case.store import CaseError
+    from extriage.case.reader import CaseError
 
     store = _open(case, create=True, wait=wait)
     problems = 0
@@ -315,7 +323,7 @@ def case_report(
     """One report over every server of the case: HTML, Markdown, CSV, STIX/MISP, CISA draft (indicators
     de-duplicated across servers), plus the fleet table (fleet.csv, fleet-status.json)."""
     from extriage.case.fleet_report import write_fleet_report
-    from extriage.case.store import CaseError
+    from extriage.case.reader import CaseError
     from extriage.cli.report_cmd import render_written
     from extriage.report.exports import ReportError, check_tlp, parse_formats
 

@@ -32,7 +32,8 @@ def case_serve(
 
     from extriage.case.dashboard.app import build_app
     from extriage.case.dashboard.guard import Access
-    from extriage.case.store import CaseError, open_case
+    from extriage.case.reader import CaseError
+    from extriage.case.store import open_case
 
     if not os.path.exists(case) and "://" not in case:
         fail(f"No case at {case}: make one with 'extriage case scan … --case {case}' or 'extriage case add'.")

@@ -29,7 +29,8 @@ from starlette.staticfiles import StaticFiles
 from extriage import __version__
 from extriage.case.dashboard.guard import Access, Guard
 from extriage.case.priority import RESPONSE_STATES, priorities
-from extriage.case.store import CaseError, CaseStore
+from extriage.case.reader import CaseError
+from extriage.case.store import CaseStore
 from extriage.findings import iso
 from extriage.safetext import visible_format
 
