@@ -30,7 +30,8 @@ from extriage.evidence.source import (
 
 #: Names of image files (checked by content all the same: a renamed log is not an image).
 IMAGE_SUFFIXES = (".e01", ".ex01", ".l01", ".s01", ".vhd", ".vhdx", ".vmdk", ".qcow2", ".qcow", ".vdi",
-                  ".raw", ".dd", ".img", ".001", ".bin", ".aff", ".avhdx")
+                  ".raw", ".dd", ".img", ".001", ".bin", ".aff", ".avhdx",
+                  ".tar", ".tgz", ".tar.gz", ".tar.xz", ".txz")
 #: Files without such a name are sniffed only from this size on whose size is a multiple of a sector.
 RAW_MIN = 1024 * 1024
 HEAD = 4096

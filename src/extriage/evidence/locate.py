@@ -188,7 +188,8 @@ def detect_layout(members: Iterable[str], spec: SourceSpec) -> str:
         if parts[0] in DRIVE_ROOT_NAMES:
             drive += 1
         for j, seg in enumerate(parts[:-1]):
-            if len(seg) == 1 and seg.isalpha() and parts[j + 1] in DRIVE_ROOT_NAMES:
+            # ``c`` (KAPE) or ``c:`` (acquire's ``fs/C:/…``)
+            if _DRIVE_FOLDER_RE.match(seg) and parts[j + 1] in DRIVE_ROOT_NAMES:
                 kape += 1
                 break
     prefix = "zip:" if spec.kind == "zip" else ""

@@ -57,6 +57,7 @@ def register(kind: str, module: str) -> None:
 
 
 register("image", "extriage.evidence.loaders.image")  # raw/dd (split), E01, VMDK, VHD/VHDX, QCOW2, VDI
+register("tar", "extriage.evidence.loaders.tar")  # acquire's output (fs/C:/…), any tar, plain or gzip
 
 _loaded: dict[str, ModuleType] = {}
 
