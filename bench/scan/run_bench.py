@@ -94,11 +94,36 @@ def _tree_memory(pid: int) -> tuple[int, int]:
     return rss, pss
 
 
-def timed(argv: list[str], sample_tree: bool = False) -> dict[str, float | int]:
-    """Run ``argv``; wall time, exit code, peak summed tree RSS (if asked) and ru_maxrss of the run."""
+def _become_subreaper() -> bool:
+    """Make this process the reaper of its orphaned descendants (Linux ``PR_SET_CHILD_SUBREAPER``):
+    the scan's fork server outlives the main process by a moment and is never waited for by it, so
+    without this its CPU time (and its workers', which it reaps) would be missing from
+    ``RUSAGE_CHILDREN``."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(36, 1, 0, 0, 0) == 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _reap_orphans() -> None:
+    """Wait for every descendant re-parented to this process (see :func:`_become_subreaper`)."""
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def timed(argv: list[str], sample_tree: bool = False, env: dict[str, str] | None = None) -> dict[str, float | int]:
+    """Run ``argv``; wall time, CPU time (user + system of the whole process tree), exit code, peak
+    summed tree RSS (if asked) and ru_maxrss of the run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     peak = peak_pss = 0
     stop = threading.Event()
 
@@ -117,10 +142,13 @@ def timed(argv: list[str], sample_tree: bool = False) -> dict[str, float | int]:
     stop.set()
     if sample_tree:
         sampler.join()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    _reap_orphans()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (usage.ru_utime - cpu_before.ru_utime) + (usage.ru_stime - cpu_before.ru_stime)
+    after = usage.ru_maxrss
     if err.strip():
         sys.stderr.write(err.decode("utf-8", "replace")[-2000:])
-    return {"wall": wall, "rc": proc.returncode, "tree_rss_peak": peak, "tree_pss_peak": peak_pss,
+    return {"wall": wall, "cpu": cpu, "rc": proc.returncode, "tree_rss_peak": peak, "tree_pss_peak": peak_pss,
             "maxrss_kb_after": max(after, before)}
 
 
@@ -131,7 +159,11 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--data", default=str(ROOT / "bench" / "data" / "scan"))
     ap.add_argument("--keep", action="store_true", help="keep the generated tree")
+    ap.add_argument("--old", metavar="SRC", help="also run an older checkout's code (its src/ folder, put first "
+                    "on PYTHONPATH) in every round, alternated with ripgrep and the current code")
     args = ap.parse_args()
+    if not _become_subreaper():
+        print("note: not Linux (no PR_SET_CHILD_SUBREAPER): the fork server's CPU time is not counted", file=sys.stderr)
 
     from extriage.generator import generate, is_generated, parse_size
 
@@ -185,29 +217,47 @@ def main() -> int:
     # An installed package carries its bytecode (pip compiles it); an editable checkout run with
     # PYTHONDONTWRITEBYTECODE (as in CI sandboxes) would recompile every module in every process.
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src" / "extriage")], check=True)
+    old_env: dict[str, str] | None = None
+    if args.old:
+        old_src = Path(args.old).resolve()
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(old_src / "extriage")], check=True)
+        old_env = {**os.environ, "PYTHONPATH": str(old_src)}
+    old_runs: list[dict[str, float | int]] = []
     print(
         f"tree: {files} files, {mib:,.0f} MiB; {len(pats)} prefilter patterns; warming the page cache",
         flush=True,
     )
     timed(rg_argv)
     rg_runs: list[float] = []
+    rg_cpu: list[float] = []
     ex_runs: list[dict[str, float | int]] = []
+    loads: list[float] = [os.getloadavg()[0]]
     for i in range(args.rounds):
         r = timed(rg_argv)
         if r["rc"] not in (0, 1):
             print(f"ripgrep failed (exit {r['rc']})", file=sys.stderr)
             return 2
         rg_runs.append(float(r["wall"]))
-        print(f"round {i + 1}: rg {r['wall']:.2f} s", flush=True)
+        rg_cpu.append(float(r["cpu"]))
+        print(f"round {i + 1}: rg {r['wall']:.2f} s (CPU {r['cpu']:.2f} s, load {os.getloadavg()[0]:.1f})", flush=True)
         e = timed(ex_argv, sample_tree=True)
         ex_runs.append(e)
         print(
-            f"round {i + 1}: extriage {e['wall']:.2f} s (exit {e['rc']}, tree peak PSS {e['tree_pss_peak'] / 1024**2:.0f} MiB, "
+            f"round {i + 1}: extriage {e['wall']:.2f} s (CPU {e['cpu']:.2f} s, load {os.getloadavg()[0]:.1f}; "
+            f"exit {e['rc']}, tree peak PSS {e['tree_pss_peak'] / 1024**2:.0f} MiB, "
             f"RSS {e['tree_rss_peak'] / 1024**2:.0f} MiB)",
             flush=True,
         )
+        if old_env is not None:
+            o = timed([*ex_argv[:-1], str(out_dir / "scan-result-old.json")], sample_tree=True, env=old_env)
+            old_runs.append(o)
+            print(f"round {i + 1}: old code {o['wall']:.2f} s (CPU {o['cpu']:.2f} s, load {os.getloadavg()[0]:.1f}; "
+                  f"exit {o['rc']}, tree peak PSS {o['tree_pss_peak'] / 1024**2:.0f} MiB)", flush=True)
+        loads.append(os.getloadavg()[0])
     rg_best = min(rg_runs)
     ex_best = min(float(e["wall"]) for e in ex_runs)
+    rg_cpu_best = min(rg_cpu)
+    ex_cpu_best = min(float(e["cpu"]) for e in ex_runs)
     verdict = json.loads(scan_json.read_text()).get("verdict") if scan_json.exists() else None
     result = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -215,9 +265,12 @@ def main() -> int:
         "tree_bytes": total,
         "files": files,
         "generation": gen,
-        "ripgrep": {"version": rg_version, "runs_s": rg_runs, "best_s": rg_best, "mib_per_s": mib / rg_best},
+        "ripgrep": {"version": rg_version, "runs_s": rg_runs, "best_s": rg_best, "mib_per_s": mib / rg_best,
+                    "cpu_s": rg_cpu, "best_cpu_s": rg_cpu_best},
         "extriage": {
             "runs_s": [e["wall"] for e in ex_runs],
+            "cpu_s": [e["cpu"] for e in ex_runs],
+            "best_cpu_s": ex_cpu_best,
             "median_s": statistics.median(float(e["wall"]) for e in ex_runs),
             "best_s": ex_best,
             "mib_per_s": mib / ex_best,
@@ -228,6 +281,19 @@ def main() -> int:
             "verdict": verdict,
         },
         "ratio_extriage_over_rg": (mib / ex_best) / (mib / rg_best),
+        # per round (each extriage run against the ripgrep run just before it) and in CPU time,
+        # which a loaded machine moves less than wall time
+        "ratio_per_round": [r / float(e["wall"]) for r, e in zip(rg_runs, ex_runs, strict=True)],
+        "cpu_ratio_extriage_over_rg": rg_cpu_best / ex_cpu_best,
+        "load_average_1min": loads,
+        "old_code": None if not old_runs else {
+            "src": args.old,
+            "runs_s": [o["wall"] for o in old_runs],
+            "cpu_s": [o["cpu"] for o in old_runs],
+            "best_s": min(float(o["wall"]) for o in old_runs),
+            "best_cpu_s": min(float(o["cpu"]) for o in old_runs),
+            "tree_pss_peak_mib": max(float(o["tree_pss_peak"]) for o in old_runs) / 1024**2,
+        },
         "patterns": pats,
         "cpus": os.cpu_count(),
     }
@@ -237,6 +303,8 @@ def main() -> int:
     print(
         f"\n| {result['when']} | {mib:,.0f} MiB, {files} files | rg {rg_best:.1f} s ({mib / rg_best:,.0f} MiB/s) | "
         f"extriage {ex_best:.1f} s ({mib / ex_best:,.0f} MiB/s) | {result['ratio_extriage_over_rg']:.2f}× | "
+        f"CPU rg {rg_cpu_best:.2f} s / extriage {ex_cpu_best:.2f} s ({result['cpu_ratio_extriage_over_rg']:.2f}×) | "
+        f"load {min(loads):.1f}–{max(loads):.1f} | "
         f"{result['extriage']['tree_pss_peak_mib']:.0f} MiB PSS / {result['extriage']['tree_rss_peak_mib']:.0f} MiB RSS (tree), "
         f"{result['extriage']['largest_process_maxrss_mib']:.0f} MiB (largest process) | {verdict} |"
     )

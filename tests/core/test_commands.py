@@ -108,3 +108,50 @@ def test_command_line_with_one_module_and_with_all() -> None:
     res = _run("import sys; sys.argv = ['extriage', 'scna']; from extriage.cli.main import main; main()")
     assert res.returncode == 2
     assert "No such command" in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "listing"),
+    [([], True), (["--help"], True), (["--version"], True), (["--help", "scan"], True),
+     (["scan", "--help"], False), (["-q", "scan"], False), (["scna"], False)],
+)
+def test_listing_only(args: list[str], listing: bool) -> None:
+    assert commands.listing_only(args) is listing
+
+
+def test_root_help_from_the_table_is_the_modules_help() -> None:
+    """``extriage --help`` is rendered from ``SUMMARIES`` without importing the command modules:
+    it must read exactly as the help of the app with every module registered (names, order, text)."""
+    from typer.testing import CliRunner
+
+    from extriage.cli.main import _register, app, listing_app
+
+    _register()
+    runner = CliRunner()
+    env = {"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"}
+    full = runner.invoke(app, ["--help"], env=env)
+    listed = runner.invoke(listing_app(), ["--help"], env=env)
+    assert full.exit_code == listed.exit_code == 0
+    assert listed.output == full.output
+    assert list(commands.SUMMARIES) == list(get_group(app).commands)
+
+
+def test_version_and_root_help_import_no_command_module() -> None:
+    for arg in ("--version", "--help"):
+        code = (
+            "import json, sys\n"
+            f"sys.argv = ['extriage', {arg!r}]\n"
+            "from extriage.cli.main import main\n"
+            "try:\n"
+            "    main()\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n"
+        )
+        res = _run(code)
+        assert res.returncode == 0, res.stderr
+        loaded = set(json.loads(res.stderr.strip().splitlines()[-1]))
+        assert not {f"extriage.cli.{m}" for m in commands.COMMAND_MODULES} & loaded
+        assert not [m for m in loaded if m.startswith(("extriage.scan", "extriage.detections", "httpx"))]
+    res = _run("import sys; sys.argv = ['extriage', '--version']; from extriage.cli.main import main; main()")
+    assert res.returncode == 0 and res.stdout.startswith("extriage ")

@@ -10,17 +10,22 @@ import typer
 
 from extriage import __version__
 
-app = typer.Typer(
-    name="extriage",
-    help=(
-        "Triage on-premises Microsoft Exchange servers: was it exploited (scan), is it patched "
-        "(patch-status), is it exposed (probe), are the interim mitigations in force (mitigation)."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
+
+def _new_app() -> typer.Typer:
+    """The root command, without sub-commands (each module registers its own)."""
+    root = typer.Typer(
+        name="extriage",
+        help=(
+            "Triage on-premises Microsoft Exchange servers: was it exploited (scan), is it patched "
+            "(patch-status), is it exposed (probe), are the interim mitigations in force (mitigation)."
+        ),
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+    )
+    root.callback()(_root)
+    return root
 
 
 def _version(value: bool) -> None:
@@ -29,7 +34,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
@@ -54,6 +58,8 @@ def _check_wave_folders() -> None:
         fail(str(exc))
 
 
+app = _new_app()
+
 #: Command modules already registered on ``app`` (tests register them all, ``main`` one or all).
 _registered: set[str] = set()
 
@@ -70,6 +76,29 @@ def _register(args: Sequence[str] | None = None) -> None:
     _registered.update(todo)
 
 
+def listing_app() -> typer.Typer:
+    """The root command with every sub-command listed by name and help only
+    (:data:`extriage.cli.commands.SUMMARIES`), for ``extriage``, ``--help`` and ``--version``:
+    no command module is imported. Nothing can run a listed command (those arguments end in the
+    help or the version before any command is looked at)."""
+    from extriage.cli import commands
+
+    listing = _new_app()
+    for name, summary in commands.SUMMARIES.items():
+        listing.command(name, help=summary)(_listed_only)
+    return listing
+
+
+def _listed_only() -> None:
+    raise typer.Exit(2)  # never reached: see listing_app
+
+
 def main() -> None:
-    _register(sys.argv[1:])
+    from extriage.cli import commands
+
+    args = sys.argv[1:]
+    if commands.listing_only(args):
+        listing_app()()
+        return
+    _register(args)
     app()
