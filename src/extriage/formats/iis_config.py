@@ -141,13 +141,13 @@ def _build_tree(data: bytes) -> XNode | None:
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    with _no_gc():
+    with gc_paused():
         parser.Parse(data, True)
     return roots[0] if roots else None
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """The cyclic garbage collector paused while a tree of fresh, acyclic objects is built (it would
     rescan the growing tree again and again: a third of a 100,000-application parse)."""
     was = gc.isenabled()
@@ -460,7 +460,7 @@ def parse_application_host(data: bytes, source: str, env: dict[str, str] | None 
             defaults_dir = expand_env(log.get("directory") or "", env)
         cfg.site_defaults_log_directory = defaults_dir or expand_env("%SystemDrive%\\inetpub\\logs\\LogFiles", env)
         for node in sites.findall("site"):
-            with _no_gc():
+            with gc_paused():
                 cfg.sites.append(_parse_site(node, cfg.site_defaults_log_directory, env))
     else:
         cfg.site_defaults_log_directory = expand_env("%SystemDrive%\\inetpub\\logs\\LogFiles", env)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from extriage.evidence.locate import Inventory, LocatedFile, path_key
-from extriage.evidence.reading import read_artifact
+from extriage.evidence.reading import read_bounded
 
 APPHOST_PATH = "C:\\Windows\\System32\\inetsrv\\config\\applicationHost.config"
 SYSTEM_HIVE_PATH = "C:\\Windows\\System32\\config\\SYSTEM"
@@ -23,8 +23,6 @@ SOFTWARE_HIVE_PATH = "C:\\Windows\\System32\\config\\SOFTWARE"
 #: Configuration files are small; anything bigger is refused before reading.
 MAX_READ = 32 * 1024 * 1024
 MAX_HIVE = 512 * 1024 * 1024
-#: read beyond a file's listed size in the first read (a file that grew is read on to the limit)
-_SLACK = 64 * 1024
 
 #: HealthChecker's short names for virtual directories in flat collections.
 _FLAT_ALIASES = {
@@ -147,15 +145,9 @@ class InventorySource:
             self.skipped.append((display, f"{located.ref.size:,} bytes is too large for this kind of file; not read"))
             return None
         try:
-            with read_artifact(located.ref) as reader:
-                # sized by the listing (a read of ``limit`` bytes allocates them: 100,000 web.configs),
-                # then the rest up to the limit if the file grew since it was listed
-                want = min(limit + 1, located.ref.size + _SLACK)
-                data = reader.read(want)
-                if len(data) == want and want <= limit:
-                    data += reader.read(limit + 1 - want)
-                reader.drain()
-                digest = reader.hexdigest()
+            # sized by the listing (a read of ``limit`` bytes allocates them: 100,000 web.configs),
+            # then the rest up to the limit if the file grew since it was listed
+            data, digest = read_bounded(located.ref, located.ref.size, limit)
         except OSError as exc:
             self.skipped.append((display, f"cannot be read: {exc.strerror or exc}"))
             return None
