@@ -19,6 +19,7 @@ volume of another file system, an image without any NTFS volume.
 
 from __future__ import annotations
 
+import importlib
 import io
 import logging
 import os
@@ -32,7 +33,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from extriage.evidence.images import image_kind
 from extriage.evidence.loaders.mft import Record, RunReader, filetime_ns, iter_records, parse_record
-from extriage.evidence.source import ArtifactRef, SkipCallback, SourceSpec, time_of_ns
+from extriage.evidence.source import ArtifactRef, SkipCallback, SourceSpec, safe_open, time_of_ns
 
 if TYPE_CHECKING:
     from dissect.ntfs import NTFS
@@ -71,14 +72,31 @@ _DISKS: dict[tuple[int, str], Any] = {}
 _LOCK = threading.Lock()
 
 
-def _disk(path: str) -> Any:
+#: Image formats dissect does not open, by signature: module whose ``open_disk(path)`` gives the
+#: media data as a seekable stream with a ``size`` (one line per format).
+DISK_FORMATS: dict[bytes, str] = {
+    b"EVF2\r\n\x81\x00": "extriage.evidence.loaders.ewf2",  # EnCase 7 Ex01 (EWF 2), through libewf
+}
+
+
+def _open_disk(path: str) -> Any:
     from dissect.target import container
 
+    with safe_open(path) as fh:
+        head = fh.read(16)
+    for signature, module in DISK_FORMATS.items():
+        if head.startswith(signature):
+            opener: Any = importlib.import_module(module)
+            return opener.open_disk(path)
+    return container.open(Path(path))
+
+
+def _disk(path: str) -> Any:
     key = (os.getpid(), path)
     with _LOCK:
         disk = _DISKS.get(key)
         if disk is None:
-            disk = _DISKS[key] = container.open(Path(path))
+            disk = _DISKS[key] = _open_disk(path)
         return disk
 
 
@@ -241,6 +259,9 @@ def expand(ref: ArtifactRef, located: str, on_skip: SkipCallback, notes: list[st
     except ContainerError as exc:
         cause = exc.__cause__ or exc
         on_skip(shown, f"disk image cannot be opened, it is truncated or corrupt ({_why(cause)}); not read")
+        return
+    except ImportError as exc:  # a format read through an optional module that is missing: what it needs
+        on_skip(shown, str(exc))
         return
     except Exception as exc:
         on_skip(shown, f"disk image cannot be read, it is truncated or corrupt ({_why(exc)}); not read")

@@ -1,0 +1,106 @@
+"""EnCase 7 ``Ex01`` images (EWF version 2) as a disk for :mod:`extriage.evidence.loaders.image`.
+
+dissect reads EWF version 1 only (``E01``: EnCase 1-6, FTK, ewfacquire); ``Ex01`` segment files
+(signature ``EVF2\\r\\n\\x81\\x00``) are read through libyal's libewf (PyPI ``libewf-python``, module
+``pyewf``), whose reader handles both versions. Only the container layer differs: the partition
+table, the NTFS volumes and the files are read by the image loader as for any other image.
+
+The segment files (``x.Ex01``, ``x.Ex02``…) are opened read-only by us and handed to libewf as file
+objects, so the image loader closes them at the end of a scan like any other image's.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from extriage.evidence.source import safe_open
+
+#: What the scan says when libewf's Python module is missing: what an Ex01 needs.
+NEEDS = ("EnCase 7 Ex01 (EWF version 2) image not read: reading Ex01 needs libewf's Python module — pip install "
+         "libewf-python (a dependency of extriage; it is missing from this installation) — or export it to a raw "
+         "image (ewfexport -t out -f raw, FTK Imager) and scan that")
+
+
+def segments(path: str) -> list[str]:
+    """The segment files of the image whose first segment is ``path`` (``.Ex01``, ``.Ex02``…, then
+    ``.ExAA``… as EnCase names them), in order."""
+    first = Path(path)
+    stem = first.stem
+    found = [p for p in first.parent.iterdir() if p.stem == stem and re.fullmatch(r"\.ex[0-9a-z]{2}", p.suffix, re.I)]
+
+    def order(p: Path) -> tuple[int, str]:
+        tail = p.suffix[3:].upper()
+        return (0, tail) if tail.isdigit() else (1, tail)
+
+    return [str(p) for p in sorted(found, key=order)] or [path]
+
+
+class Ex01Disk(io.RawIOBase):
+    """The media data of an Ex01 image as a seekable stream with a ``size`` (dissect's volume and
+    NTFS layers read it as they read any container)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        try:
+            import pyewf  # type: ignore[import-not-found,unused-ignore]
+        except ImportError as exc:
+            raise ImportError(NEEDS) from exc
+        self.files = [safe_open(p) for p in segments(path)]
+        self._lock = threading.Lock()
+        try:
+            self._handle: Any = pyewf.handle()
+            self._handle.open_file_objects(self.files, "r")
+            self.size = int(self._handle.get_media_size())
+        except BaseException:
+            for fh in self.files:
+                fh.close()
+            raise
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_CUR:
+            offset += self._pos
+        elif whence == io.SEEK_END:
+            offset += self.size
+        if offset < 0:
+            raise ValueError("negative seek position")
+        self._pos = offset
+        return offset
+
+    def readinto(self, buf: Any) -> int:
+        view = memoryview(buf).cast("B")
+        want = min(len(view), self.size - self._pos)
+        if want <= 0:
+            return 0
+        with self._lock:
+            data: bytes = self._handle.read_buffer_at_offset(want, self._pos)
+        view[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            with self._lock:
+                try:
+                    self._handle.close()
+                finally:
+                    for fh in self.files:
+                        fh.close()
+        super().close()
+
+
+def open_disk(path: str) -> Ex01Disk:
+    return Ex01Disk(path)
