@@ -37,7 +37,7 @@ import evtx
 
 from extriage.detections.events.collect import EventCollector
 from extriage.detections.events.engine import default_rules
-from extriage.formats.evtx_file import CHUNK, HEADER, EvtxStats, chunk_count, iter_evtx
+from extriage.formats.evtx_file import CHUNK, HEADER, ChunkView, EvtxStats, chunk_count, iter_evtx
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 from extriage.scan.stages import events as events_stage
@@ -66,12 +66,8 @@ def make(copies: int) -> Path:
 
 def parse_part(path: str, first: int, end: int) -> int:
     """The parser alone on chunks [first, end): records rendered to JSON, nothing else."""
-    from extriage.formats.evtx_file import _ChunkView
-
-    import io
-
     with open(path, "rb") as raw:
-        view = io.BufferedReader(_ChunkView(raw, os.path.getsize(path), first, end), buffer_size=CHUNK)
+        view = ChunkView(raw, os.path.getsize(path), first, end)
         return sum(1 for _ in evtx.PyEvtxParser(view, number_of_threads=1).records_json())
 
 
