@@ -436,6 +436,40 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         {"com-shell"},
         "C#",
     ),
+    # --- found missing on the unseen set of 2026-12-05 (helper X): the behaviours, not the samples
+    (
+        "cs-proxy-to-request-chosen-host-with-query",  # the address starts with request input
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  string host = Request.Form["h"];\n  string path = Request.Form["p"];\n'
+        "  string target = host + path;\n"
+        '  var req = System.Net.WebRequest.Create(target + "?" + Request.QueryString["q"]);\n'
+        "  req.GetResponse();\n%>",
+        {"http-out"},
+        "C#",
+    ),
+    (
+        "ashx-writes-include-directive-into-page",  # a dropped page pulls another page into itself
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.IO;\nusing System.Web;\n'
+        "public class H : IHttpHandler {\n  public void ProcessRequest(HttpContext c) {\n"
+        '    StreamWriter w = File.CreateText(c.Server.MapPath("example.aspx"));\n'
+        '    w.Write("<!--#include file=\\"other.aspx\\" -->");\n    w.Close();\n  }\n'
+        "  public bool IsReusable { get { return false; } }\n}",
+        {"script-dropper"},
+        "C#",
+    ),
+    (
+        "cs-scans-folders-for-write-access",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Scan(System.IO.DirectoryInfo d) {\n'
+        "  foreach (var sub in d.GetDirectories()) Scan(sub);\n"
+        "  try {\n"
+        '    System.IO.File.Create(d.FullName + "\\\\probe.tmp").Close();\n'
+        '    System.IO.File.Delete(d.FullName + "\\\\probe.tmp");\n'
+        "  } catch { }\n}\n</script>",
+        {"write-probe"},
+        "C#",
+    ),
 ]
 
 
@@ -569,6 +603,40 @@ BENIGN: list[tuple[str, str, str]] = [
         "system-class-in-page",
         ".aspx",
         '<%@ Page Language="C#" %><% new System.Text.StringBuilder("x"); %>',
+    ),
+    (
+        "fixed-api-address-with-request-query",  # the page chooses the host, the user only a term
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  var req = System.Net.WebRequest.Create('
+        '"https://api.example.com/search?q=" + Server.UrlEncode(Request.QueryString["q"]));\n'
+        "  req.GetResponse();\n%>",
+    ),
+    (
+        "fixed-base-address-in-variable",  # a configured base address, request text appended
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  string api = "https://api.example.com/items/";\n'
+        '  var wc = new System.Net.WebClient();\n  wc.DownloadString(api + Request["id"]);\n%>',
+    ),
+    (
+        "page-writes-html-fragment",  # a page that saves text without any server-side directive
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.IO;\nusing System.Web;\n'
+        "public class H : IHttpHandler {\n  public void ProcessRequest(HttpContext c) {\n"
+        '    File.WriteAllText(c.Server.MapPath("~/App_Data/banner.html"), "<p>Welcome</p>");\n  }\n'
+        "  public bool IsReusable { get { return false; } }\n}",
+    ),
+    (
+        "markup-with-server-side-include",  # an include in the page's own markup is not code
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<!--#include file="header.inc" -->\n'
+        '<% System.IO.File.AppendAllText(Server.MapPath("~/App_Data/hits.log"), "hit\\n"); %>',
+    ),
+    (
+        "app-data-write-check",  # one fixed folder checked for write access, no folder listing
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  string dir = Server.MapPath("~/App_Data");\n'
+        '  System.IO.File.Create(dir + "\\\\check.tmp").Close();\n'
+        '  System.IO.File.Delete(dir + "\\\\check.tmp");\n%>',
     ),
 ]
 

@@ -56,7 +56,7 @@ class Sink:
     category: str
     title: str
     severity: str
-    needs: str  # any / direct / none
+    needs: str  # any / direct / leading / all-args / none / whole (data/behaviour.yml)
     kinds: frozenset[str]
     patterns: dict[str, re.Pattern[str]]
     context: tuple[dict[str, re.Pattern[str]], ...]  # each must occur somewhere in the code
@@ -643,6 +643,25 @@ def _args(code: str, start: int, limit: int = 4000) -> list[tuple[int, int]]:
     return spans
 
 
+def _leading(code: str, start: int, end: int) -> int:
+    """End of the first top-level operand of the expression in [start, end): where the first ``+``
+    (C#, JScript) or ``&`` (VB) outside quotes and brackets joins it to what follows."""
+    depth = 0
+    quote = False
+    for i in range(start, end):
+        c = code[i]
+        if c == '"':
+            quote = not quote
+        elif not quote:
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
+            elif c in "+&" and depth == 0:
+                return i
+    return end
+
+
 def explain(data: bytes, ext: str) -> dict[str, Any]:
     """Debugging aid: the normalised code and taint of a page (not used by the scan)."""
     text = data.decode("utf-8", errors="replace")
@@ -875,7 +894,7 @@ class _Analyser:
                     body = code.strip()
                     if len(body) > 400 or not pat.fullmatch(body):
                         break
-                if sink.needs in ("none", "whole") or (self.xslt and sink.needs in ("any", "direct")):
+                if sink.needs in ("none", "whole") or (self.xslt and sink.needs in ("any", "direct", "leading")):
                     found.append((sink, m.start(), None, True))
                     break
                 s, e = self.statement(m.start())
@@ -899,6 +918,23 @@ class _Analyser:
                     t = self.expr(a, b, sink.kinds)
                     if t is None or not t.direct:
                         continue
+                elif sink.needs == "leading":
+                    # the value *starts* with request input taken whole (who chooses the address of
+                    # an outbound request: the request, whatever path or query text follows)
+                    spans = _args(code, m.end()) if m.group(0).rstrip().endswith("(") else []
+                    if not spans:
+                        continue
+                    a, b = spans[0]
+                    lead = _leading(code, a, b)
+                    while lead < b and _TRIVIAL.fullmatch(code[a:lead].strip()):
+                        a = lead + 1  # a bare scheme or separator first: the next operand leads
+                        lead = _leading(code, a, b)
+                    t = self.expr(a, lead, sink.kinds)
+                    if t is None or not t.direct:
+                        continue
+                    whole = self.expr(a, b, sink.kinds)
+                    if whole is not None:
+                        t.via = whole.via
                 else:
                     t = self.expr(s, e, sink.kinds)
                     if t is None:
