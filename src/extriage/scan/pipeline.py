@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
@@ -10,7 +11,14 @@ from extriage.evidence.images import ContainerFiles
 from extriage.evidence.locate import build_inventory
 from extriage.evidence.source import open_source
 from extriage.findings import ScanResult, SkippedFile
-from extriage.scan.context import ProgressCallback, ScanContext, ScanOptions, Stage, start_workers
+from extriage.scan import context
+from extriage.scan.context import (
+    ProgressCallback,
+    ScanContext,
+    ScanOptions,
+    Stage,
+    start_workers,
+)
 from extriage.scan.contracts import Facts, order_stages, provides_of
 from extriage.scan.facts import FindingIds
 from extriage.scan.numbering import NumberFindingsStage, number_findings
@@ -34,8 +42,14 @@ def run_scan(
     ordered = plan(stages)
     options = options or ScanOptions()
     spec = open_source(path)
-    if options.workers() > 1:
-        start_workers(WORKER_MODULES)  # imports in the fork server while the evidence is listed
+    # The fork server (worker processes' imports and compiled prefilters) is started while the
+    # evidence is listed, but only for evidence big enough for a stage to use workers: on a small
+    # tree it was 0.5 s of CPU for nothing, and on a loaded machine it slowed the scan itself
+    # (BENCHMARKS.md, core section, session 5).
+    parallel = options.workers() > 1
+    started = parallel and _large(spec.root)
+    if started:
+        start_workers(WORKER_MODULES)
     result = ScanResult(evidence_path=spec.root, started=datetime.now(UTC), tool_version=__version__)
     skipped: list[SkippedFile] = []
     inventory = build_inventory(spec, lambda p, why: skipped.append(SkippedFile(p, why)))
@@ -47,6 +61,9 @@ def run_scan(
     if inventory.exchange_volume:
         result.coverage.warn(inventory.exchange_volume)
     result.exchange_install = _install_display(inventory.exchange_installs, inventory.files)
+    if parallel and not started and (len(inventory.files) >= PARALLEL_MIN_FILES
+                                     or sum(f.ref.size for f in inventory.files) >= context.PARALLEL_MIN_BYTES):
+        start_workers(WORKER_MODULES)  # more inside the evidence than the first look saw
     ctx = ScanContext(inventory, result, options, progress)
     ctx.facts = Facts(given)
     try:
@@ -78,6 +95,45 @@ def run_scan(
     result.timeline.sort(key=lambda e: (e.timestamp, e.source, e.line or 0))
     result.finished = datetime.now(UTC)
     return result
+
+
+#: Evidence of at least this many files starts the worker fork server even when it holds few bytes
+#: (the web file stage spreads trees of many small files over every core).
+PARALLEL_MIN_FILES = 2000
+
+
+def _large(root: str) -> bool:
+    """Whether the evidence at ``root`` holds at least ``PARALLEL_MIN_BYTES`` (:mod:`extriage.scan.context`)
+    or :data:`PARALLEL_MIN_FILES` files: a look that
+    stops as soon as it knows (a few dozen logs into a real collection), so a small tree costs a
+    directory walk of a few milliseconds and a large one no more. A file (zip, disk image) is
+    judged by its size. Symbolic links are not followed; unreadable folders are passed over (the
+    inventory names them)."""
+    min_bytes, min_files = context.PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES  # read now: tests lower them
+    try:
+        if not os.path.isdir(root):
+            return os.path.getsize(root) >= min_bytes
+    except OSError:
+        return True  # the stages will say what is wrong; starting the workers costs nothing more
+    size = files = 0
+    stack = [root]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        elif entry.is_file(follow_symlinks=False):
+                            files += 1
+                            size += entry.stat(follow_symlinks=False).st_size
+                    except OSError:
+                        continue
+                    if size >= min_bytes or files >= min_files:
+                        return True
+        except OSError:
+            continue
+    return False
 
 
 def plan(stages: list[Stage] | None = None) -> list[Stage]:

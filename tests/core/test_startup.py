@@ -1,0 +1,82 @@
+"""Start-up of a scan: the worker fork server is started only for evidence big enough for a stage to
+use workers, and the log walk parses each distinct header line once."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from extriage.formats import logscan
+from extriage.scan import context, pipeline
+
+
+def test_large_stops_at_the_thresholds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    small = tmp_path / "small"
+    (small / "a" / "b").mkdir(parents=True)
+    (small / "a" / "b" / "x.log").write_bytes(b"x" * 1000)
+    assert not pipeline._large(str(small))
+    monkeypatch.setattr(context, "PARALLEL_MIN_BYTES", 1000)
+    assert pipeline._large(str(small))
+    monkeypatch.setattr(context, "PARALLEL_MIN_BYTES", 16 * 1024 * 1024)
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(pipeline.PARALLEL_MIN_FILES):
+        (many / f"{i}.txt").write_bytes(b"")
+    assert pipeline._large(str(many))
+    single = tmp_path / "image.raw"
+    with single.open("wb") as fh:
+        fh.truncate(context.PARALLEL_MIN_BYTES)
+    assert pipeline._large(str(single))
+    assert not pipeline._large(str(small / "a" / "b" / "x.log"))
+
+
+def test_link_to_a_big_folder_is_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    big = tmp_path / "big"
+    big.mkdir()
+    (big / "x.log").write_bytes(b"x" * 5000)
+    ev = tmp_path / "ev"
+    ev.mkdir()
+    (ev / "link").symlink_to(big, target_is_directory=True)
+    monkeypatch.setattr(context, "PARALLEL_MIN_BYTES", 4000)
+    assert not pipeline._large(str(ev))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork server: Linux")
+@pytest.mark.parametrize(("lines", "started"), [(20, False), (400_000, True)])
+def test_fork_server_only_for_big_evidence(tmp_path: Path, lines: int, started: bool) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    row = b"2021-03-02T01:02:03.000Z,abc,15.1.2176.9,,,,/owa/,GET,200,ok\n"
+    (logs / "HttpProxy_2021030201-1.LOG").write_bytes(
+        b"#Software: Microsoft Exchange Server\n#Fields: DateTime,RequestId,ServerVersion,A,B,C,UrlStem,Method,"
+        b"HttpStatus,Info\n" + row * lines)
+    code = (
+        "import json, sys\n"
+        "from multiprocessing import forkserver\n"
+        "from extriage.scan.context import ScanOptions\n"
+        "from extriage.scan.pipeline import run_scan\n"
+        f"r = run_scan({str(logs)!r}, ScanOptions(jobs=2))\n"
+        "print(json.dumps({'started': forkserver._forkserver._forkserver_pid is not None, 'verdict': r.verdict}))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**os.environ})
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["started"] is started
+
+
+def test_header_line_parsed_once_and_each_caller_owns_its_list() -> None:
+    line = bytearray(b"#Fields: DateTime,RequestId,UrlStem")
+    first = logscan._header_names(line, "httpproxy")
+    assert first == ["DateTime", "RequestId", "UrlStem"]
+    first.append("changed")
+    assert logscan._header_names(bytes(line), "httpproxy") == ["DateTime", "RequestId", "UrlStem"]
+    assert logscan._header_names(b"#Software: Microsoft Exchange Server", "httpproxy") is None
+    hits = logscan._header_line_names.cache_info().hits
+    logscan._header_names(line, "httpproxy")
+    assert logscan._header_line_names.cache_info().hits == hits + 1
