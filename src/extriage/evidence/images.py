@@ -149,14 +149,15 @@ def expand_container(ref: ArtifactRef, on_skip: SkipCallback, images: dict[str, 
     image_loader = loader(kind)
     segments = image_loader.parts(ref)
     parts |= segments
-    with _SEGMENTS_LOCK:
-        _SEGMENTS[shown] = sorted(segments)
     located = "" if ref.spec.kind == "file" else ref.located
     found: list[ArtifactRef] = []
     for inner in image_loader.expand(ref, located, on_skip, notes):
         found.append(inner)
         if inner.member.lower().endswith(ZIP_SUFFIXES):  # archives in the image: read in place, as in a folder
             found.extend(archive_members(inner, on_skip))
+    if found:  # a container that gave files was read: its own SHA-256 goes in the report (not one never opened)
+        with _SEGMENTS_LOCK:
+            _SEGMENTS[shown] = sorted(segments)
     return found
 
 
@@ -214,7 +215,7 @@ class _Digests:
             self.records.append((path, h.hexdigest(), st.st_size, time_of_ns(st.st_mtime_ns)))
 
 
-#: The other segment files of each container listed (display path -> theirs), for its hash.
+#: Each container files were read from (display path -> its other segment files), for its hash.
 _SEGMENTS: dict[str, list[str]] = {}
 _SEGMENTS_LOCK = threading.Lock()
 
@@ -231,8 +232,8 @@ class ContainerFiles:
     def start(self) -> ContainerFiles:
         for shown in self.shown:
             with _SEGMENTS_LOCK:
-                segments = _SEGMENTS.get(shown, [])
-            if os.path.isfile(shown):  # a container inside an archive is not opened, nor hashed
+                segments = _SEGMENTS.pop(shown, None)
+            if segments is not None:  # only containers files were read from (one that cannot be opened: named)
                 self.jobs.append(_Digests([shown, *segments]))
         return self
 
