@@ -132,8 +132,8 @@ def test_truncated_acquire_tar_is_named(collections: dict[str, Path], tmp_path: 
 
 
 def test_xz_tar_and_traversal_names_are_named(tmp_path: Path) -> None:
-    """An xz-compressed tar is named (decompress it first); a member climbing out of the archive is
-    named and not read, the others are."""
+    """An xz- or bzip2-compressed tar is named (decompress it first); a member climbing out of the
+    archive is named and not read, the others are."""
     src = tmp_path / "x.txt"
     src.write_text("hello\n")
     xz = tmp_path / "collection.tar.xz"
@@ -141,6 +141,12 @@ def test_xz_tar_and_traversal_names_are_named(tmp_path: Path) -> None:
         tf.add(src, "fs/C:/Users/x.txt")
     (reason,) = [s.reason for s in run_scan(str(xz)).coverage.skipped]
     assert reason.startswith("xz-compressed tar archive: not read in place") and "xz -dk" in reason
+    bz2 = tmp_path / "collection.tar.bz2"
+    with tarfile.open(bz2, "w:bz2") as tf:
+        tf.add(src, "fs/C:/Users/x.txt")
+    result = run_scan(str(bz2))
+    (reason,) = [s.reason for s in result.coverage.skipped]
+    assert reason.startswith("bzip2-compressed tar archive: not read in place") and result.verdict.value != "no_evidence"
     bad = tmp_path / "bad.tar"
     with tarfile.open(bad, "w") as tf:
         tf.add(src, "../../etc/evil.txt")

@@ -130,6 +130,11 @@ def expand_container(ref: ArtifactRef, on_skip: SkipCallback, images: dict[str, 
     one that cannot be read (named through ``on_skip``), None when it is an ordinary file."""
     from extriage.evidence.loaders import loader
 
+    low = ref.member.lower()
+    if low.endswith((".tar.bz2", ".tbz2", ".tbz")) and not ref.special:
+        on_skip(ref.display(), "bzip2-compressed tar archive: not read in place (a bzip2 stream cannot be restarted at "
+                               "each file); decompress it (bunzip2 -k) outside the evidence and scan the .tar")
+        return []
     if not worth_sniffing(ref):
         return None
     kind, what = sniff_container(ref)
