@@ -116,6 +116,30 @@ def _header_line_names(raw: bytes, family: str) -> tuple[str, ...] | None:
     return None if names is None else tuple(names)
 
 
+#: Bytes :func:`exchange_csv.looks_like_bare_header` strips before the first field name (ASCII
+#: whitespace, quotes, and the UTF-8 BOM's bytes); the names it accepts start with D, T or R.
+_BARE_LEAD = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\"\xef\xbb\xbf"
+_BARE_FIRST = frozenset(b"DTRdtr")
+
+
+def _bare_header(line: Buffer) -> list[str] | None:
+    """:func:`exchange_csv.looks_like_bare_header` of a raw line, without decoding a line that cannot
+    be one (a data line starts with its date: one byte tells) and parsed once per distinct header
+    line. Same answer as the decoded check for every input: only an ASCII first byte other than the
+    letters the header names start with is decided here."""
+    stripped = line.lstrip(_BARE_LEAD)
+    if stripped and stripped[0] < 0x80 and stripped[0] not in _BARE_FIRST:
+        return None
+    names = _bare_header_names(bytes(line))
+    return None if names is None else list(names)
+
+
+@functools.lru_cache(maxsize=64)
+def _bare_header_names(raw: bytes) -> tuple[str, ...] | None:
+    names = exchange_csv.looks_like_bare_header(decode(raw))
+    return None if names is None else tuple(names)
+
+
 def _header_names(raw: Buffer, family: str) -> list[str] | None:
     """The field names a ``#`` header line sets (:func:`_names_from_header`), parsed once per
     distinct line: thousands of hourly logs repeat the same few header lines, and splitting a
@@ -246,7 +270,7 @@ def _data_line_within(body: Buffer, lo: int, region: int, family: str) -> bool:
         if stripped.startswith(b"#") or not stripped.strip():
             off = end + 1
             continue
-        if syntax(family) != "w3c" and exchange_csv.looks_like_bare_header(decode(line)):
+        if syntax(family) != "w3c" and _bare_header(line):
             off = end + 1
             continue
         return True
@@ -700,7 +724,7 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
                 if stripped.startswith(b"#") or not stripped.strip():
                     off = end + 1
                     continue
-                bare = exchange_csv.looks_like_bare_header(decode(line)) if not w3c_lines else None
+                bare = _bare_header(line) if not w3c_lines else None
                 if bare:
                     headers.append((off, bare))
                     headers.sort(key=lambda h: h[0])
