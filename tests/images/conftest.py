@@ -2,16 +2,20 @@
 
 An NTFS volume is made with ``mkntfs`` on a plain file and filled through ``ntfs-3g`` (FUSE, as
 root), then converted with ``qemu-img`` (VHDX, VMDK, QCOW2) and ``ewfacquire`` (E01); a split raw
-image and a partitioned disk (MBR, several NTFS partitions) are laid out in Python. A missing tool
-skips the tests that need it with the Debian package to install (``.ci/run`` installs them all).
+image, a partitioned disk (MBR, several NTFS partitions) and an EnCase 7 Ex01 are laid out in
+Python (no tool here writes Ex01: see :func:`make_ex01`). A missing tool skips the tests that need
+it with the Debian package to install (``.ci/run`` installs them all).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import struct
 import subprocess
+import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -115,6 +119,63 @@ def mbr_disk(path: Path, volumes: list[tuple[int, bytes | Path]]) -> Path:
     return path
 
 
+def _ex01_objects(tags: list[str], values: list[str]) -> bytes:
+    """An EWF2 serialized object string (one "main" object): UTF-16 LE with its byte-order mark,
+    zlib-compressed (the file header's compression method)."""
+    text = "1\nmain\n" + "\t".join(tags) + "\n" + "\t".join(values) + "\n\n"
+    return zlib.compress(b"\xff\xfe" + text.encode("utf-16-le"))
+
+
+def make_ex01(raw: Path, dest: Path, chunk_sectors: int = 64) -> Path:
+    """An EnCase 7 Ex01 (EWF version 2, one segment) of the raw image ``raw``, written by the format
+    as libyal documents it ("Expert Witness Compression Format 2"; keramics' ewf2.md): a 32-byte file
+    header, then sections each followed by its 64-byte descriptor (type, flags, the previous
+    descriptor's offset, data size, padding, Adler-32) — device information, case data, the
+    zlib-compressed 32 KiB chunks 16-byte aligned, their sector table, the MD5 hash, done.
+
+    Debian's ewfacquire (libewf 20140813) turns ``-f encase7-v2`` into an E01 and the libewf-python
+    wheel cannot write, so this is how a real Ex01 is made here; libewf (pyewf) reads it back
+    byte-identical to the raw image (checked in the tests)."""
+    data = raw.read_bytes()
+    chunk = chunk_sectors * 512
+    chunks = -(-len(data) // chunk)
+    out = bytearray(b"EVF2\r\n\x81\x00" + bytes([2, 1]) + struct.pack("<HI", 1, 1) + os.urandom(16))
+    previous = 0
+
+    def section(kind: int, body: bytes, pad: int = -1) -> None:
+        nonlocal previous
+        if pad < 0:
+            pad = -len(body) % 16
+            body += bytes(pad)
+        out.extend(body)
+        desc = struct.pack("<IIQQII16s12x", kind, 0, previous, len(body), 64, pad, bytes(16))
+        previous = len(out)
+        out.extend(desc + struct.pack("<I", zlib.adler32(desc)))
+
+    now = str(int(time.time()))
+    section(1, _ex01_objects(["sn", "md", "lb", "ts", "hs", "dc", "dt", "pid", "rs", "ls", "bp", "ph"],
+                             ["", "", "", str(len(data) // 512), "", "", "f", "", "", "", "512", "1"]))
+    section(2, _ex01_objects(["nm", "cn", "en", "ex", "nt", "av", "os", "tt", "at", "tb", "cp", "sb", "gr", "wb"],
+                             ["exch01", "case", "1", "examiner", "test", "extriage tests", "Linux", now, now, str(chunks),
+                              "1", str(chunk_sectors), "1", ""]))
+    start = len(out)
+    entries = bytearray()
+    sectors = bytearray()
+    for i in range(chunks):
+        packed = zlib.compress(data[i * chunk : (i + 1) * chunk])
+        entries += struct.pack("<QII", start + len(sectors), len(packed), 1)  # offset in the file, size, COMPRESSED
+        sectors += packed + bytes(-len(packed) % 16)
+    section(3, bytes(sectors), 0)
+    head = struct.pack("<QII", 0, chunks, 0)
+    section(4, head + struct.pack("<I", zlib.adler32(head)) + bytes(12)
+            + bytes(entries) + struct.pack("<I", zlib.adler32(bytes(entries))) + bytes(12), 12)
+    md5 = hashlib.md5(data).digest()
+    section(8, md5 + struct.pack("<I", zlib.adler32(md5)) + bytes(12), 12)
+    section(15, b"", 0)  # done: the last segment
+    dest.write_bytes(bytes(out))
+    return dest
+
+
 @pytest.fixture(scope="session")
 def server_tree(tmp_path_factory: pytest.TempPathFactory, test_data: Path) -> Path:
     """A generated compromised Exchange 2016 server as a drive root, with real CC0 event logs."""
@@ -168,4 +229,7 @@ def images(ntfs_volume: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
         _run("ewfacquire", "-u", "-q", "-t", str(target), "-f", "encase6", "-c", "deflate:fast", "-S", "0",
              "-C", "case", "-D", "exch01", "-E", "1", "-e", "examiner", "-N", "test", str(ntfs_volume))
         made["e01"] = out / "server.E01"
+    ex01 = out / "ex01"
+    ex01.mkdir()
+    made["ex01"] = make_ex01(ntfs_volume, ex01 / "server.Ex01")
     return made

@@ -1,6 +1,6 @@
 """A disk image of a server scans exactly as the same files in a folder: same verdict, findings,
-stories, timeline, coverage and hashes, for every image format (raw, split raw, E01, VHD, VHDX,
-VMDK, QCOW2), read in place (the image is never written, nothing is mounted)."""
+stories, timeline, coverage and hashes, for every image format (raw, split raw, E01, Ex01, VHD,
+VHDX, VMDK, QCOW2), read in place (the image is never written, nothing is mounted)."""
 
 from __future__ import annotations
 
@@ -59,11 +59,13 @@ def _digest(path: Path) -> str:
     return h.hexdigest()
 
 
-@pytest.mark.parametrize("fmt", ["raw", "split", "e01", "vhd", "vhdx", "vmdk", "qcow2"])
+@pytest.mark.parametrize("fmt", ["raw", "split", "e01", "ex01", "vhd", "vhdx", "vmdk", "qcow2"])
 def test_image_scans_as_the_folder(fmt: str, images: dict[str, Path], folder_result: dict[str, Any],
                                    server_tree: Path) -> None:
     if fmt not in images:
         pytest.skip(f"no {fmt} image: its tool is missing (apt-get install qemu-utils ewf-tools)")
+    if fmt == "ex01":
+        pytest.importorskip("pyewf", reason="Ex01 is read through libewf-python (pip install -e .)")
     image = images[fmt]
     before = _digest(image)
     close_images()
@@ -123,12 +125,14 @@ def _open_files() -> set[str]:
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files through /proc/self/fd (Linux)")
-@pytest.mark.parametrize("fmt", ["raw", "split", "e01", "vhdx"])
+@pytest.mark.parametrize("fmt", ["raw", "split", "e01", "ex01", "vhdx"])
 def test_scan_releases_the_image(fmt: str, images: dict[str, Path]) -> None:
     """The pipeline closes the image at the end of the scan: no handle of it (or of a segment) is
     left open and no hashing thread keeps running."""
     if fmt not in images:
         pytest.skip(f"no {fmt} image: its tool is missing (apt-get install qemu-utils ewf-tools)")
+    if fmt == "ex01":
+        pytest.importorskip("pyewf", reason="Ex01 is read through libewf-python (pip install -e .)")
     import threading
 
     close_images()
