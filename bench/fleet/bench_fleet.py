@@ -1,25 +1,41 @@
 """50 generated servers: the same scans run directly (``extriage scan --json``, N at a time), through
 ``extriage case scan`` in N local worker processes, and through ``case scan --scheduler`` on a Dask
-cluster of N worker processes (1 thread each) started on 127.0.0.1 before the clock starts; then the
-per-server cost of the case store (``add_scan``) against writing the ``scan --json`` file alone.
+cluster of N worker processes (1 thread each, started on 127.0.0.1 before the clock starts, with the
+preload docs/case.md recommends unless --no-preload), for N = 1
+and N = --workers; then the per-server cost of the case store (``add_scan``) against writing the
+``scan --json`` file alone.
 
     .venv/bin/python bench/fleet/bench_fleet.py --fleet /tmp/fleet50 [--servers 50 --workers 2 --size 300KB]
+    .venv/bin/python bench/fleet/bench_fleet.py --fleet /tmp/fleet50 --modes dask1,dask2   # only some modes
 
-The fleet is generated once into --fleet (reused when present). All modes run in the same process
-tree on the same machine, one after the other; ratios are against the direct run of the same run.
+The fleet is generated once into --fleet (reused when present). All modes run in one process tree on
+the same machine, one after the other (N = 1 modes, then N = --workers), the load average printed
+with each. A shared machine makes wall times noisy, so each mode also reports CPU time (user+sys) of
+every process it used: the direct scans (exact, ``wait4`` of each), the local ``case scan`` and its
+worker processes (sampled every 0.1 s: a lower bound), the Dask client command plus the Dask worker
+processes (exact, before/after). For Dask, the scheduler's task stream gives each task's compute time
+and the gap a worker waits between one task's end and the next one's start (the per-task cost of
+Dask), and the time from starting ``case scan`` to its first task (client start-up and connect).
+Parallel efficiency is T(1) / (N x T(N)) of wall times of the same run.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import itertools
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import psutil
 
 from extriage.generator.api import generate
 from extriage.outputs import json_bytes, write_bytes
@@ -42,20 +58,135 @@ def exe() -> str:
     return str(Path(sys.executable).parent / "extriage")
 
 
-def direct(paths: list[Path], workers: int, out: Path) -> float:
+@dataclass
+class Run:
+    mode: str
+    workers: int
+    wall: float
+    cpu: float
+    load: float
+    notes: list[str] = field(default_factory=list)
+
+
+def run_waited(argv: list[str]) -> float:
+    """CPU seconds (user+sys) of a command that starts no lasting children, exactly (``wait4``)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, _status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(_status)
+    return usage.ru_utime + usage.ru_stime
+
+
+class TreeCPU:
+    """CPU seconds of a process and all its descendants, sampled every ``every`` seconds (a process's
+    time after its last sample is missed: a lower bound)."""
+
+    def __init__(self, root: int, every: float = 0.1) -> None:
+        self.root = root
+        self.every = every
+        self.seen: dict[tuple[int, float], float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                top = psutil.Process(self.root)
+                procs = [top, *top.children(recursive=True)]
+            except psutil.Error:
+                procs = []
+            for p in procs:
+                try:
+                    t = p.cpu_times()
+                    self.seen[(p.pid, p.create_time())] = t.user + t.system
+                except psutil.Error:
+                    pass
+            self._stop.wait(self.every)
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return sum(self.seen.values())
+
+
+def direct(paths: list[Path], workers: int, out: Path) -> Run:
+    load = os.getloadavg()[0]
+    cpu: list[float] = []
+
     def one(p: Path) -> None:
-        subprocess.run([exe(), "scan", str(p), "-q", "-j", "1", "--json", str(out / f"{p.name}.json")], check=False)
+        cpu.append(run_waited([exe(), "scan", str(p), "-q", "-j", "1", "--json", str(out / f"{p.name}.json")]))
 
     t = time.perf_counter()
     with cf.ThreadPoolExecutor(workers) as pool:
         list(pool.map(one, paths))
-    return time.perf_counter() - t
+    wall = time.perf_counter() - t
+    return Run("direct", workers, wall, sum(cpu), load,
+               [f"CPU per scan process: median {statistics.median(cpu):.2f} s, min {min(cpu):.2f} s"])
 
 
-def case_scan(paths: list[Path], case: Path, extra: list[str]) -> float:
+def local(paths: list[Path], workers: int, case: Path) -> Run:
+    load = os.getloadavg()[0]
     t = time.perf_counter()
-    subprocess.run([exe(), "case", "scan", *map(str, paths), "--case", str(case), "-q", *extra], check=False)
-    return time.perf_counter() - t
+    proc = subprocess.Popen([exe(), "case", "scan", *map(str, paths), "--case", str(case), "-q", "-j", str(workers)],
+                            stdout=subprocess.DEVNULL)
+    tree = TreeCPU(proc.pid)
+    proc.wait()
+    wall = time.perf_counter() - t
+    return Run("local", workers, wall, tree.stop(), load, ["CPU sampled (lower bound)"])
+
+
+def dask(paths: list[Path], workers: int, case: Path, preload: bool) -> Run:
+    from distributed import Client, LocalCluster
+
+    extra = {"preload": ["extriage.case.runner"]} if preload else {}
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=":0", silence_logs=40, **extra) as cluster, Client(cluster) as client:
+        client.wait_for_workers(workers, timeout=120)
+        pids: dict[str, int] = client.run(os.getpid)
+        client.get_task_stream()  # registers the scheduler's task stream plugin before the run
+
+        def worker_cpu() -> dict[str, float]:
+            out = {}
+            for addr, pid in pids.items():
+                t = psutil.Process(pid).cpu_times()
+                out[addr] = t.user + t.system + t.children_user + t.children_system
+            return out
+
+        before = worker_cpu()
+        load = os.getloadavg()[0]
+        started = time.time()
+        t = time.perf_counter()
+        client_cpu = run_waited([exe(), "case", "scan", *map(str, paths), "--case", str(case), "-q",
+                                 "--scheduler", cluster.scheduler_address])
+        wall = time.perf_counter() - t
+        after = worker_cpu()
+        stream: list[dict[str, Any]] = client.get_task_stream(start=started)
+    per_worker = {a: after[a] - before[a] for a in pids}
+    notes = [f"client command (case scan: start-up, connect, storing every result): CPU {client_cpu:.1f} s",
+             "worker processes CPU: " + ", ".join(f"{v:.1f} s" for v in per_worker.values())]
+    computes: list[tuple[str, float, float]] = []
+    for rec in stream:
+        for ss in rec.get("startstops", []):
+            if ss.get("action") == "compute":
+                computes.append((str(rec.get("worker")), float(ss["start"]), float(ss["stop"])))
+    if computes:
+        durations = sorted(stop - start for _w, start, stop in computes)
+        first_start = min(start for _w, start, _s in computes)
+        last_stop = max(stop for _w, _s, stop in computes)
+        gaps = []
+        for w in {c[0] for c in computes}:
+            mine = sorted((s, e) for ww, s, e in computes if ww == w)
+            gaps.extend(b[0] - a[1] for a, b in itertools.pairwise(mine))
+        busy = sum(durations)
+        notes += [
+            f"{len(computes)} tasks: compute median {statistics.median(durations):.2f} s, first/longest {durations[-1]:.2f} s",
+            f"start of 'case scan' to first task: {first_start - started:.2f} s; last task to command end: "
+            f"{started + wall - last_stop:.2f} s",
+            (f"gap between tasks on a worker: median {statistics.median(gaps) * 1000:.1f} ms, max {max(gaps) * 1000:.0f} ms,"
+             f" total {sum(gaps):.2f} s" if gaps else "no gaps (one task per worker)"),
+            f"workers busy computing {busy / (workers * wall) * 100:.1f} % of {workers} x wall",
+        ]
+    return Run("dask", workers, wall, client_cpu + sum(per_worker.values()), load, notes)
 
 
 def store_overhead(results_dir: Path, case: Path) -> tuple[float, float]:
@@ -82,34 +213,57 @@ def main() -> int:
     ap.add_argument("--servers", type=int, default=50)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--size", default="300KB")
-    ap.add_argument("--modes", default="direct,local,dask,dask1,store")
+    ap.add_argument("--modes", default="direct1,local1,dask1,direct2,local2,dask2,store",
+                    help="Comma-separated: directN, localN, daskN (N = 1 or 2, 2 meaning --workers), store.")
+    ap.add_argument("--no-preload", action="store_true",
+                    help="Start the Dask workers without '--preload extriage.case.runner' (cold: the first task warms up).")
     args = ap.parse_args()
-    modes = args.modes.split(",")
+    modes = [m for m in args.modes.split(",") if m]
     paths = make_fleet(Path(args.fleet), args.servers, args.size)
-    print(f"{len(paths)} servers in {args.fleet}, {args.workers} workers, {os.cpu_count()} cores")
+    print(f"{len(paths)} servers in {args.fleet}, N = 1 and {args.workers} workers, {os.cpu_count()} cores", flush=True)
+    runs: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
         t = Path(tmp)
         (t / "json").mkdir()
-        base = None
-        if "direct" in modes:
-            base = direct(paths, args.workers, t / "json")
-            print(f"direct: extriage scan --json, {args.workers} at a time: {base:.1f} s")
-        if "local" in modes:
-            s = case_scan(paths, t / "local.db", ["-j", str(args.workers)])
-            print(f"case scan, {args.workers} local processes: {s:.1f} s" + (f" ({s / base:.2f}x direct)" if base else ""))
-        for mode, n in (("dask", args.workers), ("dask1", 1)):
-            if mode not in modes:
+        for mode in modes:
+            if mode == "store":
                 continue
-            from distributed import LocalCluster
-
-            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                              dashboard_address=None, silence_logs=40) as cluster:
-                s = case_scan(paths, t / f"{mode}.db", ["--scheduler", cluster.scheduler_address])
-            print(f"case scan on Dask, {n} workers: {s:.1f} s" + (f" ({s / base:.2f}x direct)" if base else ""))
+            kind, n = mode[:-1], (1 if mode.endswith("1") else args.workers)
+            if kind == "direct":
+                run = direct(paths, n, t / "json")
+            elif kind == "local":
+                run = local(paths, n, t / f"{mode}.db")
+            elif kind == "dask":
+                run = dask(paths, n, t / f"{mode}.db", not args.no_preload)
+            else:
+                raise SystemExit(f"unknown mode {mode}")
+            runs.append(run)
+            print(f"{run.mode} x{run.workers}: wall {run.wall:.1f} s, CPU {run.cpu:.1f} s "
+                  f"({run.cpu / len(paths):.2f} s per server), load {run.load:.2f}", flush=True)
+            for note in run.notes:
+                print(f"    {note}", flush=True)
         if "store" in modes and any((t / "json").glob("*.json")):
             add, js = store_overhead(t / "json", t / "store.db")
             print(f"per server: case store add_scan {add:.1f} ms (median) vs writing the scan --json file {js:.1f} ms")
+    summary(runs)
     return 0
+
+
+def summary(runs: list[Run]) -> None:
+    by = {(r.mode, r.workers): r for r in runs}
+    print("\nsummary (same run):")
+    for r in runs:
+        line = f"  {r.mode} x{r.workers}: wall {r.wall:.1f} s, CPU {r.cpu:.1f} s"
+        base = by.get(("direct", r.workers))
+        if base and r is not base:
+            line += f"; vs direct x{r.workers}: wall {r.wall / base.wall:.2f}x, CPU {r.cpu / base.cpu:.2f}x"
+        loc = by.get(("local", r.workers))
+        if r.mode == "dask" and loc:
+            line += f"; vs local x{r.workers}: wall {r.wall / loc.wall:.2f}x, CPU {r.cpu / loc.cpu:.2f}x"
+        one = by.get((r.mode, 1))
+        if one and r.workers > 1:
+            line += f"; parallel efficiency {one.wall / (r.workers * r.wall) * 100:.0f} %"
+        print(line)
 
 
 if __name__ == "__main__":

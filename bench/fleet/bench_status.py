@@ -3,18 +3,22 @@
 
     .venv/bin/python bench/fleet/bench_status.py --case /tmp/fleet500.db [--servers 500 --findings 1000000]
     .venv/bin/python bench/fleet/bench_status.py --case postgresql://postgres@127.0.0.1:5433/fleet
+    .venv/bin/python bench/fleet/bench_status.py --case /tmp/fleet500.db --commands-only --rounds 7 --old-src /tmp/old/src
 
 The servers go in through the store's own ``add_scan`` (synthetic results with stories, attacker
 addresses shared between servers, web shells); the bulk of the findings rows is then inserted
 directly in batches (storing 1 M findings through scans would take an hour of scanning, and
-``case status`` reads the same rows either way). Timed: ``extriage case status --json`` as a
-command (start-up included) and in-process: the status document, and the dashboard's first page
-(counts + first 50 servers + shared indicators).
+``case status`` reads the same rows either way); a case that already holds the servers is reused.
+Timed: the commands as a user runs them (``extriage case status --json -``, the terminal table,
+``extriage --version``), CPU time (user+sys) and wall, in rounds, optionally against an older tree
+(``--old-src``, alternating); in-process: the status document, and the dashboard's first page
+(counts + first 50 servers + shared indicators); the real dashboard over HTTP.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
@@ -104,13 +108,63 @@ def timed(label: str, fn: object, runs: int = 5) -> float:
     return med
 
 
+def run_cpu(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(user+sys CPU seconds, wall seconds) of one command, its children included."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, env=env)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"{' '.join(argv)} failed with exit code {proc.returncode}")
+    return usage.ru_utime + usage.ru_stime, wall
+
+
+def commands(case: str, rounds: int, old_src: str | None) -> None:
+    """The commands as a user runs them, in rounds: each round runs every command once, one after the
+    other (the old code's right after the new's when --old-src is given), so a change of load hits
+    both. CPU time (user+sys) is what to compare on a shared machine; the load is printed per round."""
+    exe = str(Path(sys.executable).parent / "extriage")
+    env = dict(os.environ)
+    variants = [("new", env)]
+    if old_src:
+        variants.append(("old", {**env, "PYTHONPATH": old_src}))
+    cmds = {
+        "python -c pass (interpreter alone)": [sys.executable, "-c", "pass"],
+        "extriage --version": [exe, "--version"],
+        "extriage case status --json -": [exe, "case", "status", "--case", case, "--json", "-"],
+        "extriage case status (terminal table)": [exe, "case", "status", "--case", case],
+    }
+    got: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    loads = []
+    for r in range(rounds):
+        loads.append(os.getloadavg()[0])
+        for label, argv in cmds.items():
+            for name, e in variants if label != "python -c pass (interpreter alone)" else variants[:1]:
+                got.setdefault((label, name), []).append(run_cpu(argv, e))
+        print(f"round {r + 1}/{rounds} done, load average {loads[-1]:.2f}", file=sys.stderr)
+    print(f"commands, {rounds} rounds, load average (1 min) {min(loads):.2f}-{max(loads):.2f} during the runs")
+    for (label, name), values in got.items():
+        cpu = statistics.median(v[0] for v in values)
+        wall = statistics.median(v[1] for v in values)
+        print(f"  {label} [{name}]: CPU {cpu * 1000:.0f} ms (min {min(v[0] for v in values) * 1000:.0f}), "
+              f"wall {wall * 1000:.0f} ms (min {min(v[1] for v in values) * 1000:.0f}) (medians of {len(values)})")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", required=True)
     ap.add_argument("--servers", type=int, default=500)
     ap.add_argument("--findings", type=int, default=1_000_000)
+    ap.add_argument("--commands-only", action="store_true",
+                    help="Only time the commands (case status, --version) in rounds; no in-process or dashboard timings.")
+    ap.add_argument("--rounds", type=int, default=5, help="Rounds of the command timings.")
+    ap.add_argument("--old-src", help="Also time the commands of an older tree (its src/ folder, as PYTHONPATH), alternating.")
     args = ap.parse_args()
     build(args.case, args.servers, args.findings)
+    if args.commands_only:
+        commands(args.case, args.rounds, args.old_src)
+        return 0
     with open_case(args.case, create=False, readonly=True) as store:
         with store.engine.connect() as conn:
             n = conn.execute(sa.select(sa.func.count()).select_from(models.findings)).scalar_one()
@@ -126,16 +180,8 @@ def main() -> int:
         timed("dashboard first page queries (in-process)", first_page)
         sid = store.servers(limit=1)[0].id
         timed("one server's findings, first 500 (in-process)", lambda: store.findings(sid))
-    exe = Path(sys.executable).parent / "extriage"
-    timed("extriage --version (command start-up alone)",
-          lambda: subprocess.run([str(exe), "--version"], check=True, stdout=subprocess.DEVNULL), runs=3)
-    timed("extriage case status --json - (command, start-up included)",
-          lambda: subprocess.run([str(exe), "case", "status", "--case", args.case, "--json", "-"], check=True,
-                                 stdout=subprocess.DEVNULL), runs=3)
-    timed("extriage case status, terminal table (command, start-up included)",
-          lambda: subprocess.run([str(exe), "case", "status", "--case", args.case], check=True,
-                                 stdout=subprocess.DEVNULL), runs=3)
-    dashboard_pages(str(exe), args.case)
+    commands(args.case, args.rounds, args.old_src)
+    dashboard_pages(str(Path(sys.executable).parent / "extriage"), args.case)
     return 0
 
 

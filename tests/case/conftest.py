@@ -6,7 +6,8 @@ the tests run as root (initdb refuses root); it is stopped and removed after the
 binaries the PostgreSQL tests are skipped with "install postgresql". ``EXTRIAGE_TEST_PG_URL`` points
 them at an existing server instead.
 
-Dask: a scheduler and two worker processes on 127.0.0.1 (``distributed.LocalCluster``).
+Dask: a scheduler and two worker processes on 127.0.0.1 (``distributed.LocalCluster``), warmed up at
+start by the preload docs/case.md recommends (``--preload extriage.case.runner``).
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def dask_cluster() -> Iterator[tuple[str, list[str]]]:
     """(scheduler address, worker addresses) of a local cluster: one scheduler, two worker processes."""
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None, silence_logs=40)
+                                       dashboard_address=None, silence_logs=40, preload=["extriage.case.runner"])
     try:
         client = distributed.Client(cluster)
         client.wait_for_workers(2, timeout=60)

@@ -44,6 +44,37 @@ def test_scan_on_dask_records_engine_and_worker(fleet: dict[str, Path], dask_clu
     assert verdicts["EXCH01"] == "compromised" and verdicts["EMPTY"] == "error"
 
 
+def test_preload_warms_workers_up_before_their_first_task() -> None:
+    import distributed
+
+    from extriage.case.runner import scan_modules
+
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0", silence_logs=40,
+                                  preload=["extriage.case.runner"]) as cluster, distributed.Client(cluster) as client:
+        loaded = client.run(lambda: [m for m in scan_modules() if m not in sys.modules])
+    assert list(loaded.values()) == [[]], loaded
+
+
+def test_a_case_that_cannot_be_opened_stops_the_dask_scan(fleet: dict[str, Path], dask_cluster: tuple[str, list[str]],
+                                                          tmp_path: Path) -> None:
+    """The tasks are submitted before the case is opened (the two overlap): a bad case is still one
+    sentence, exit 2, and the submitted tasks are cancelled."""
+    import distributed
+
+    scheduler, _workers = dask_cluster
+    res = runner.invoke(app, ["case", "scan", str(fleet["EXCH03"]), "--case", str(tmp_path), "--scheduler", scheduler, "-q"])
+    assert res.exit_code == 2 and "not a file" in res.output, res.output
+    with distributed.Client(scheduler) as client:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            left = client.run_on_scheduler(lambda dask_scheduler: [k for k in dask_scheduler.tasks if "extriage-scan" in str(k)])
+            if not left:
+                break
+            time.sleep(0.2)
+        assert not left, left
+
+
 def test_unreachable_scheduler_is_one_sentence(fleet: dict[str, Path], tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -122,6 +122,29 @@ def scan_one_dask(path: str, settings: ScanSettings) -> Outcome:
     return outcome
 
 
+def scan_modules() -> list[str]:
+    """What a scan imports and compiles before its first file: the pipeline, every registered stage,
+    and the worker modules (the shipped log rules and their prefilters are compiled at import)."""
+    from extriage.scan.registry import STAGES, WORKER_MODULES
+
+    stages = [entry.partition(":")[0] for entry in STAGES]
+    return list(dict.fromkeys(["extriage.case.runner", "extriage.scan.pipeline", *WORKER_MODULES, *stages]))
+
+
+def warm_up() -> None:
+    """Import :func:`scan_modules` now, so this process's first server is scanned as fast as the rest."""
+    import importlib
+
+    for name in scan_modules():
+        importlib.import_module(name)
+
+
+def dask_setup(worker: object) -> None:
+    """Dask's preload hook: ``dask worker … --preload extriage.case.runner`` warms every worker process up
+    when it starts (imports, compiled rules) instead of during its first task (docs/case.md)."""
+    warm_up()
+
+
 def _worker_name(engine: str) -> str:
     if engine == "dask":
         try:
@@ -134,6 +157,22 @@ def _worker_name(engine: str) -> str:
 
 
 OnStart = Callable[[str], None]
+
+
+def _context() -> Any:
+    return mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else mp.get_context("spawn")
+
+
+def start_local() -> None:
+    """Start the worker processes' fork server now, importing :func:`scan_modules` once for every worker,
+    so its start-up overlaps the caller's (opening the case) instead of delaying the first server."""
+    ctx = _context()
+    if ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    ctx.set_forkserver_preload(scan_modules())
+    forkserver.ensure_running()
 
 
 def run_local(paths: list[str], settings: ScanSettings, jobs: int, on_start: OnStart | None = None) -> Iterator[Outcome]:
@@ -153,9 +192,9 @@ def run_local(paths: list[str], settings: ScanSettings, jobs: int, on_start: OnS
 
 def _pool_round(paths: list[str], settings: ScanSettings, jobs: int, on_start: OnStart | None,
                 died: list[str]) -> Iterator[Outcome]:
-    ctx = mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else mp.get_context("spawn")
+    ctx = _context()
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(["extriage.case.runner", "extriage.scan.pipeline"])
+        ctx.set_forkserver_preload(scan_modules())  # a fork server already running (start_local) keeps its own
     pool = cf.ProcessPoolExecutor(max_workers=min(jobs, max(1, len(paths))), mp_context=ctx)
     pending: dict[cf.Future[Outcome], str] = {}
     todo = iter(paths)
@@ -194,32 +233,24 @@ def run_dask(paths: list[str], settings: ScanSettings, scheduler: str, on_start:
              timeout: float = 30.0) -> Iterator[Outcome]:
     """Scan ``paths`` on the Dask distributed cluster at ``scheduler`` (``tcp://host:port``), yielding
     outcomes as they finish. The workers must see the evidence at the same paths."""
-    try:
-        from distributed import Client, as_completed
-    except ImportError:  # pragma: no cover - a dependency
-        raise RunnerError("Dask distributed is not installed (pip install 'distributed').") from None
-    try:
-        client = Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
-    except (OSError, TimeoutError) as exc:
-        raise RunnerError(f"Cannot reach the Dask scheduler at {scheduler} ({exc}).") from None
-    except ValueError as exc:
-        raise RunnerError(f"{scheduler} is not a Dask scheduler address ({exc}); give tcp://host:port.") from None
-    try:
-        if not client.scheduler_info().get("workers"):
-            try:
-                client.wait_for_workers(1, timeout=timeout)
-            except (TimeoutError, OSError):
-                raise RunnerError(f"The Dask scheduler at {scheduler} has no workers.") from None
-        batch = uuid.uuid4().hex[:8]
-        futures: dict[Any, str] = {}
-        for i, path in enumerate(paths):
-            fut = client.submit(scan_one_dask, path, settings, key=f"extriage-scan-{batch}-{i}", pure=False)
-            futures[fut] = path
-            if on_start is not None:
-                on_start(path)
+    yield from start_dask(paths, settings, scheduler, on_start, timeout)
+
+
+class DaskRun:
+    """Scans submitted to a Dask cluster (:func:`start_dask`): iterate for the outcomes as they finish;
+    :meth:`close` (also at the end of the iteration) cancels what is left and disconnects."""
+
+    def __init__(self, client: Any, futures: dict[Any, str]) -> None:
+        self.client = client
+        self.futures = futures
+        self.closed = False
+
+    def __iter__(self) -> Iterator[Outcome]:
+        from distributed import as_completed
+
         try:
-            for fut in as_completed(list(futures), loop=client.loop):  # type: ignore[no-untyped-call]
-                path = futures[fut]
+            for fut in as_completed(list(self.futures), loop=self.client.loop):  # type: ignore[no-untyped-call]
+                path = self.futures[fut]
                 try:
                     outcome = fut.result()
                 except Exception as exc:  # KilledWorker, a lost connection
@@ -228,6 +259,46 @@ def run_dask(paths: list[str], settings: ScanSettings, scheduler: str, on_start:
                 fut.release()
                 yield outcome
         finally:
-            client.cancel(list(futures))  # type: ignore[no-untyped-call]
-    finally:
-        client.close()  # type: ignore[no-untyped-call]
+            self.close()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.client.cancel(list(self.futures))
+        finally:
+            self.client.close()
+
+
+def start_dask(paths: list[str], settings: ScanSettings, scheduler: str, on_start: OnStart | None = None,
+               timeout: float = 30.0) -> DaskRun:
+    """Connect to the Dask scheduler at ``scheduler`` and submit one task per path now (the workers start
+    while the caller opens the case); raises :class:`RunnerError` when the cluster cannot be used."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - a dependency
+        raise RunnerError("Dask distributed is not installed (pip install 'distributed').") from None
+    try:
+        client = Client(scheduler, timeout=timeout, set_as_default=False)  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise RunnerError(f"Cannot reach the Dask scheduler at {scheduler} ({exc}).") from None
+    except ValueError as exc:
+        raise RunnerError(f"{scheduler} is not a Dask scheduler address ({exc}); give tcp://host:port.") from None
+    futures: dict[Any, str] = {}
+    try:
+        if not client.scheduler_info().get("workers"):
+            try:
+                client.wait_for_workers(1, timeout=timeout)
+            except (TimeoutError, OSError):
+                raise RunnerError(f"The Dask scheduler at {scheduler} has no workers.") from None
+        batch = uuid.uuid4().hex[:8]
+        for i, path in enumerate(paths):
+            fut = client.submit(scan_one_dask, path, settings, key=f"extriage-scan-{batch}-{i}", pure=False)
+            futures[fut] = path
+            if on_start is not None:
+                on_start(path)
+    except BaseException:
+        DaskRun(client, futures).close()
+        raise
+    return DaskRun(client, futures)

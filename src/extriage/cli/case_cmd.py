@@ -13,6 +13,9 @@ import typer
 from extriage.cli.common import check_output_outside, err, escape, fail, out, write_json
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from extriage.case.runner import Outcome
     from extriage.case.store import CaseStore
 
 case_app = typer.Typer(
@@ -69,7 +72,14 @@ def case_scan(
     import os
 
     from extriage.case.reader import CaseError
-    from extriage.case.runner import RunnerError, ScanSettings, evidence_path, run_dask, run_local
+    from extriage.case.runner import (
+        RunnerError,
+        ScanSettings,
+        evidence_path,
+        run_local,
+        start_dask,
+        start_local,
+    )
     from extriage.detections.logrules import load_rules
     from extriage.detections.rulelang import RuleError
 
@@ -90,14 +100,28 @@ def case_scan(
         rules_dirs=[str(Path(d).expanduser().resolve()) for d in rules],
         log_rule_dirs=[str(Path(d).expanduser().resolve()) for d in log_rules],
     )
-    store = _open(case, create=True, wait=wait)
+    # the workers start before the case is opened (SQLAlchemy, migrations): the two overlap
+    dask_run = None
+    if scheduler:
+        try:
+            dask_run = start_dask(resolved, settings, scheduler, timeout=connect_timeout)
+        except RunnerError as exc:
+            fail(str(exc))
+    else:
+        start_local()
+    try:
+        store = _open(case, create=True, wait=wait)
+    except BaseException:
+        if dask_run is not None:
+            dask_run.close()
+        raise
     _exit_on_sigterm()
     errors = 0
     done = 0
     try:
         with _progress(len(resolved), quiet) as advance:
-            if scheduler:
-                outcomes = run_dask(resolved, settings, scheduler, timeout=connect_timeout)
+            if dask_run is not None:
+                outcomes: Iterable[Outcome] = dask_run
             else:
                 outcomes = run_local(resolved, settings, jobs if jobs > 0 else (os.cpu_count() or 1))
             for o in outcomes:
@@ -117,6 +141,8 @@ def case_scan(
     except CaseError as exc:
         fail(f"{exc} ({done} of {len(resolved)} servers were stored before this).")
     finally:
+        if dask_run is not None:
+            dask_run.close()
         store.close()
     if not quiet:
         out.print(f"{done - errors} of {len(resolved)} servers scanned into {escape(case if not _is_url(case) else store.shown)}"
