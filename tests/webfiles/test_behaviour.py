@@ -470,6 +470,17 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         {"write-probe"},
         "C#",
     ),
+    (
+        "cs-walks-every-registry-hive",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  var todo = new System.Collections.Stack();\n'
+        "  todo.Push(Microsoft.Win32.Registry.LocalMachine);\n  todo.Push(Microsoft.Win32.Registry.CurrentUser);\n"
+        "  todo.Push(Microsoft.Win32.Registry.Users);\n"
+        "  while (todo.Count > 0) {\n    var k = (Microsoft.Win32.RegistryKey)todo.Pop();\n"
+        "    foreach (var n in k.GetSubKeyNames()) todo.Push(k.OpenSubKey(n));\n  }\n%>",
+        {"registry-crawl"},
+        "C#",
+    ),
 ]
 
 
@@ -630,6 +641,13 @@ BENIGN: list[tuple[str, str, str]] = [
         ".aspx",
         '<%@ Page Language="C#" %>\n<!--#include file="header.inc" -->\n'
         '<% System.IO.File.AppendAllText(Server.MapPath("~/App_Data/hits.log"), "hit\\n"); %>',
+    ),
+    (
+        "reads-own-settings-from-registry",  # one key of the application's own, no crawl
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  var k = Microsoft.Win32.Registry.LocalMachine.OpenSubKey(@"SOFTWARE\\Example");\n'
+        '  foreach (var n in k.GetSubKeyNames()) Response.Write(Server.HtmlEncode(n));\n'
+        '  var u = Microsoft.Win32.Registry.CurrentUser.OpenSubKey(@"Software\\Example");\n%>',
     ),
     (
         "app-data-write-check",  # one fixed folder checked for write access, no folder listing
