@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -67,6 +68,9 @@ class ChunkView(io.RawIOBase):
         self._shift = first * CHUNK  # view offset HEADER + i -> stream offset HEADER + first*CHUNK + i
         self._total = HEADER + (end - first) * CHUNK
         self._pos = 0
+        self._fd: int | None = None
+        if isinstance(raw, io.BufferedReader) and isinstance(raw.raw, io.FileIO) and hasattr(os, "pread"):
+            self._fd = raw.fileno()  # a plain file: read at an offset, no seek and no buffer copy
 
     def readable(self) -> bool:
         return True
@@ -86,8 +90,11 @@ class ChunkView(io.RawIOBase):
         want = self._total - self._pos if size is None or size < 0 else min(size, max(0, self._total - self._pos))
         src = self._pos + self._shift
         if self._pos >= HEADER and src + want <= self._size:  # the common case: one piece, no copy
-            self._raw.seek(src)
-            data = self._raw.read(want)
+            if self._fd is not None:
+                data = os.pread(self._fd, want, src)
+            else:
+                self._raw.seek(src)
+                data = self._raw.read(want)
             if len(data) == want:
                 self._pos += want
                 return data
