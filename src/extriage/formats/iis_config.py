@@ -83,6 +83,11 @@ class XNode:
                 yield node
             stack.extend(reversed(node.children))
 
+    def copy(self) -> XNode:
+        """A deep copy: the same tags, attributes and lines in new nodes (what parsing the same bytes
+        again gives)."""
+        return XNode(self.tag, dict(self.attrs), self.line, [child.copy() for child in self.children])
+
     def describe(self) -> str:
         """``<rule name="X" stopProcessing="true">`` — how the element is shown to users."""
         attrs = " ".join(f'{k}="{v}"' for k, v in self.attrs.items())

@@ -55,6 +55,10 @@ from extriage.formats.iis_config import (
     parse_web_config,
 )
 
+#: web.configs up to this size are remembered by content (and this many bytes of them in all)
+_SAME_BYTES_MAX = 64 * 1024
+_SAME_BYTES_TOTAL = 32 * 1024 * 1024
+
 STATES = ("in-force", "absent", "partial", "overridden", "unknown", "not-applicable")
 RULES_TAGS = ("system.webServer", "rewrite", "rules")
 GLOBAL_RULES_TAGS = ("system.webServer", "rewrite", "globalRules")
@@ -158,6 +162,10 @@ class _Context:
         self._errors_seen: set[str] = set()
         self._merged: dict[tuple[str, tuple[tuple[int, str], ...]], Merged] = {}
         self._merged_lists: dict[tuple[str, int], tuple[list[SectionRef], Merged]] = {}
+        #: web.config trees by content: applications made from one template hold the same bytes, and
+        #: copying a parsed tree costs a fifth of parsing it again (each file keeps its own nodes)
+        self._parsed: dict[bytes, XNode] = {}
+        self._parsed_bytes = 0
         self._sections: dict[tuple[str, str, tuple[str, ...]], list[SectionRef]] = {}
         #: per site; made after the scopes loaded every web.config (the collector keeps its answers)
         self._collectors: dict[str, SectionCollector] = {}
@@ -183,7 +191,9 @@ class _Context:
         same = self._merged_lists.get((item_tag, id(refs)))
         if same is not None and same[0] is refs:  # the list the collector shares between URLs
             return same[1]
-        key = (item_tag, tuple((id(r.node), r.file) for r in refs))
+        # an empty section (``<rules/>`` in each application's web.config) changes nothing in a merge:
+        # left out of the key, the applications that only add one share their parent's merge
+        key = (item_tag, tuple((id(r.node), r.file) for r in refs if r.node.children))
         found = self._merged.get(key)
         if found is None:
             found = self._merged[key] = merge_collection(refs, item_tag)
@@ -247,8 +257,15 @@ class _Context:
             loaded = self.source.read(path, names(apps_by_path.get(path.lower(), [])))
             if loaded is None:
                 return None
+            same = self._parsed.get(loaded.data)
+            if same is not None:  # the bytes of a file parsed already: its tree, copied
+                return WebConfig(loaded.display, same.copy())
             try:
-                return parse_web_config(loaded.data, loaded.display)
+                parsed = parse_web_config(loaded.data, loaded.display)
+                if len(loaded.data) <= _SAME_BYTES_MAX and self._parsed_bytes < _SAME_BYTES_TOTAL:
+                    self._parsed[loaded.data] = parsed.root
+                    self._parsed_bytes += len(loaded.data)
+                return parsed
             except ConfigError as exc:
                 if str(exc) not in self._errors_seen:
                     self._errors_seen.add(str(exc))
