@@ -481,6 +481,13 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         {"registry-crawl"},
         "C#",
     ),
+    (
+        "classic-asp-shell-object-with-typo",  # ASP code pasted into .aspx, bracket typo kept
+        ".aspx",
+        '<%\nSet o = CreateObject("WScript.Shell"]\nSet r = o.Exec("hostname")\nResponse.Write(r.StdOut.ReadAll())\n%>',
+        {"com-shell"},
+        "C#",
+    ),
 ]
 
 
