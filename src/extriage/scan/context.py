@@ -175,6 +175,12 @@ class ScanContext:
         if broken:
             self.close()
 
+    def submit(self, func: Callable[..., Any], *args: Any) -> cf.Future[Any]:
+        """Run ``func(*args)`` in one of the worker processes :meth:`map_files` uses (started from the
+        fork server, never a fork of this process, which may hold threads), e.g. one part of a large
+        file; worker caches stay warm for the stage's other files."""
+        return self._executor(self.options.workers()).submit(func, *args)
+
     def _executor(self, workers: int) -> cf.ProcessPoolExecutor:
         """One pool of worker processes for a stage's :meth:`map_files` calls (see
         :func:`worker_context` for how workers start). Worker caches (compiled prefilters, parsed

@@ -254,27 +254,32 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> F
                 skipped=[SkippedFile(display, str(exc).replace(display, "file", 1))],
             )
     ranges = split_ranges(params.kind, size, n)
-    with cf.ProcessPoolExecutor(max_workers=n) as pool:
-        futures = [pool.submit(read_export_part, f, params, a, b) for a, b in ranges]
-        try:
-            sha = sha256_of(f.ref)
-        except OSError as exc:
-            for fut in futures:
-                fut.cancel()
-            return FileOutcome(
-                display, skipped=[SkippedFile(display, f"cannot be read: {exc.strerror or exc}")]
-            )
-        parts: list[tuple[EventCollector, ExportStats | EvtxStats]] = []
+    # the scan's own workers (from the fork server: never a fork of this process, which may hold
+    # threads, e.g. a disk image's hashing), whose rules stay loaded for the stage's other files
+    futures = [ctx.submit(read_export_part, f, params, a, b) for a, b in ranges]
+    try:
+        sha = sha256_of(f.ref)
+    except OSError as exc:
         for fut in futures:
-            try:
-                parts.append(fut.result())
-            except Exception as exc:  # a part that failed must not pass silently
-                return FileOutcome(
-                    display,
-                    sha256=sha,
-                    size=size,
-                    skipped=[SkippedFile(display, f"could not be processed ({type(exc).__name__}: {exc})")],
-                )
+            fut.cancel()
+        cf.wait(futures)
+        return FileOutcome(
+            display, skipped=[SkippedFile(display, f"cannot be read: {exc.strerror or exc}")]
+        )
+    parts: list[tuple[EventCollector, ExportStats | EvtxStats]] = []
+    failed: Exception | None = None
+    for fut in futures:
+        try:
+            parts.append(fut.result())
+        except Exception as exc:  # a part that failed must not pass silently
+            failed = failed or exc
+    if failed is not None:
+        return FileOutcome(
+            display,
+            sha256=sha,
+            size=size,
+            skipped=[SkippedFile(display, f"could not be processed ({type(failed).__name__}: {failed})")],
+        )
     coll = parts[0][0]
     for later, _ in parts[1:]:
         coll.absorb(later)
