@@ -12,7 +12,10 @@ data (picklable: worker processes reopen the archive themselves).
 Nothing is extracted. A plain tar is read at each member's offset. A gzip stream has no random
 access: the listing inflates it once and keeps a restart point (the inflater's state) every
 :data:`RESTART_EVERY` bytes of tar data, so a member is read by inflating at most that much before
-it; memory stays bounded (at most :data:`MAX_RESTARTS` points, ~50 KiB each). bzip2 and xz streams
+it; memory stays bounded (at most :data:`MAX_RESTARTS` points, ~50 KiB each). Members up to
+:data:`SMALL_MEMBER` bytes are inflated whole when opened through one inflater per archive that
+moves forward as the stages read the members in archive order, so each is inflated once per
+stage, not again from a restart point. bzip2 and xz streams
 cannot be restarted that way: such an archive is named (decompress it and scan the ``.tar``).
 
 What cannot be read is named, one sentence each: a truncated archive (its end-of-archive blocks
@@ -43,6 +46,9 @@ RESTART_EVERY = 4 * 1024 * 1024
 #: Restart points kept per archive: past this the spacing doubles (every other point is dropped).
 MAX_RESTARTS = 1024
 _INPUT = 64 * 1024
+#: gzip members up to this size are inflated whole into memory when opened (through the shared
+#: cursor); larger ones are streamed from a restart point.
+SMALL_MEMBER = 4 * 1024 * 1024
 _OUTPUT = 1024 * 1024
 
 
@@ -217,6 +223,10 @@ class _Archive:
     fh: BinaryIO
     lock: threading.Lock
     gz: _GzIndex | None
+    #: gzip: one inflater shared by the small members, moving forward as they are read in archive
+    #: order (the stages' order): each is inflated once, not from a restart point each time
+    cursor: _Inflated | None = None
+    cursor_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 _OPEN: dict[tuple[int, str], _Archive] = {}
@@ -311,6 +321,19 @@ def open_member(ref: ArtifactRef) -> BinaryIO:
         raise OSError(f"cannot be read from the archive ({exc})") from exc
     if archive.gz is None:
         member = _Member(archive.fh, archive.lock, ref.index, ref.size, ref.member)
+    elif ref.size <= SMALL_MEMBER:  # inflated whole through the shared cursor: a bounded per-file buffer
+        try:
+            with archive.cursor_lock:
+                if archive.cursor is None:
+                    archive.cursor = _Inflated(archive.fh, archive.lock, archive.gz)
+                archive.cursor.seek(ref.index)
+                data = archive.cursor.read(ref.size)
+        except (EOFError, zlib.error) as exc:
+            archive.cursor = None
+            raise OSError(f"cannot be read from the archive ({exc})") from exc
+        if data is None or len(data) < ref.size:
+            raise OSError(f"the archive ends inside this file ({len(data or b''):,} of {ref.size:,} bytes)")
+        return io.BytesIO(data)
     else:  # its own inflater from the nearest restart point; the compressed file is shared
         member = _Member(_Inflated(archive.fh, archive.lock, archive.gz), None, ref.index, ref.size, ref.member)
     return io.BufferedReader(member, 256 * 1024)  # type: ignore[return-value]
