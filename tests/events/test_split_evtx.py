@@ -172,6 +172,14 @@ def test_scan_of_a_split_evtx_equals_whole(tmp_path: Path, monkeypatch: pytest.M
     assert whole["findings"]
 
 
+def test_scan_of_a_large_file_that_is_not_evtx_equals_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "Security.evtx").write_bytes(b"not an event log\n" * 20_000)
+    whole = _result(tmp_path, jobs=1)
+    monkeypatch.setattr(read_stage, "EVTX_SPLIT_MIN", 100_000)
+    assert _result(tmp_path, jobs=2) == whole
+    assert "not an EVTX file" in json.dumps(whole["coverage"])
+
+
 def test_scan_of_a_split_export_equals_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "export.jsonl").write_bytes(b"\n".join(_lines(3000)) + b"\n")
     whole = _result(tmp_path, jobs=1)

@@ -244,15 +244,14 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> F
     n = ctx.options.workers()
     size = f.ref.size
     display = f.display()
-    if params.kind == "evtx":  # not EVTX at all: said as for a whole file (no worker needed)
+    if params.kind == "evtx":  # not EVTX at all: read as a whole file (it stops at the header)
         try:
             with open_seekable(f.ref, ZIP_EVTX_MAX) as fh:
                 check_header(fh.read(HEADER), display)
-        except EvtxError as exc:
-            return FileOutcome(
-                display, size=size, mtime=f.ref.mtime,
-                skipped=[SkippedFile(display, str(exc).replace(display, "file", 1))],
-            )
+        except EvtxError:
+            return read_event_file(f, params)
+        except OSError as exc:
+            return FileOutcome(display, skipped=[SkippedFile(display, f"cannot be read: {exc.strerror or exc}")])
     ranges = split_ranges(params.kind, size, n)
     # the scan's own workers (from the fork server: never a fork of this process, which may hold
     # threads, e.g. a disk image's hashing), whose rules stay loaded for the stage's other files
