@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
-from extriage.evidence.source import ArtifactRef, open_artifact, open_regular_fd
+from extriage.evidence.source import ArtifactRef, open_artifact, open_regular_sized
 
 CHUNK = 4 * 1024 * 1024
 #: Lines longer than this are cut (the rest of the line is skipped, not kept in memory) and flagged.
@@ -150,9 +150,9 @@ def read_bounded(ref: ArtifactRef, size_hint: int, limit: int) -> tuple[bytes, s
                 data += reader.read(limit + 1 - want)
             reader.drain()
             return data, reader.hexdigest()
-    fd = open_regular_fd(os.path.join(ref.spec.root, ref.member))
+    fd, size = open_regular_sized(os.path.join(ref.spec.root, ref.member))
     try:
-        data = _read_fd(fd, want)
+        data = _read_fd(fd, want, size)
         if len(data) == want and want <= limit:
             data += _read_fd(fd, limit + 1 - want)
         sha = hashlib.sha256(data)
@@ -168,10 +168,11 @@ def read_bounded(ref: ArtifactRef, size_hint: int, limit: int) -> tuple[bytes, s
 _SLACK = 64 * 1024
 
 
-def _read_fd(fd: int, n: int) -> bytes:
-    """Up to ``n`` bytes from ``fd``: fewer only at the end of the file."""
+def _read_fd(fd: int, n: int, size: int = -1) -> bytes:
+    """Up to ``n`` bytes from ``fd``: fewer only at the end of the file. ``size`` is the file's size
+    when it was opened: a first read that got all of it needs no second read to see the end."""
     first = os.read(fd, n)
-    if len(first) == n or not first:
+    if len(first) == n or not first or len(first) == size:
         return first
     parts = [first]
     left = n - len(first)

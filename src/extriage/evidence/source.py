@@ -521,6 +521,20 @@ def open_regular_fd(path: str | os.PathLike[str]) -> int:
         raise
 
 
+def open_regular_sized(path: str | os.PathLike[str]) -> tuple[int, int]:
+    """:func:`open_regular_fd` and the size ``fstat`` gave for the opened file: ``(fd, size)``."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        kind = special_kind(st.st_mode)
+        if kind:
+            raise NotRegularFileError(kind)
+        return fd, st.st_size
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def safe_open(path: str) -> BinaryIO:
     """:func:`open_regular_fd` as a binary file object."""
     return os.fdopen(open_regular_fd(path), "rb")

@@ -172,7 +172,8 @@ class _Context:
 
     def sections(self, site: IisSite, url: str, tags: tuple[str, ...]) -> list[SectionRef]:
         """:func:`collect_sections` of the loaded configs, once per site, URL and section (each
-        rewrite mitigation asks for the same rules of every application)."""
+        rewrite mitigation asks for the same rules of every application), without the empty sections:
+        the answer only feeds merges (:meth:`merged`)."""
         assert self.apphost is not None
         key = (site.name, url, tags)
         found = self._sections.get(key)
@@ -180,7 +181,7 @@ class _Context:
             collector = self._collectors.get(site.name)
             if collector is None:
                 collector = self._collectors[site.name] = SectionCollector(
-                    self.apphost, site, self.web_cache, self.apphost_display
+                    self.apphost, site, self.web_cache, self.apphost_display, skip_empty=True
                 )
             found = self._sections[key] = collector.collect(url, tags)
         return found
