@@ -18,6 +18,7 @@ they are. Stage ``webfiles-link`` joins each file finding to the log/event lines
 from __future__ import annotations
 
 import concurrent.futures as cf
+import os
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -422,7 +423,9 @@ def _run(
     total = sum(f.ref.size for f, m, _ in work if m == content.DEEP) or 1
     deep_files = sum(1 for _, m, _ in work if m == content.DEEP)
     workers = ctx.options.workers()
-    parallel = workers > 1 and (total >= PARALLEL_MIN_BYTES or deep_files >= PARALLEL_MIN_FILES)
+    parallel = workers > 1 and (
+        total >= PARALLEL_MIN_BYTES or (deep_files >= PARALLEL_MIN_FILES and _spare_core(workers))
+    )
     if not parallel:
         return _run_here(ctx, work, params, None)
     # Workers come from the scan's fork server (scan.context.worker_context): lean processes that
@@ -439,6 +442,17 @@ def _run(
         for _ in range(workers - 1):
             pool.submit(int)
         return _run_here(ctx, work, params, pool)
+
+
+def _spare_core(workers: int) -> bool:
+    """Whether a second process would find a core to run on. A tree of many *small* files costs ~25 %
+    more CPU split over processes (start-up, pickling, the pool's threads) and gains only where a
+    core is idle; on a machine already running more than ``workers - 1`` processes it only adds
+    work. Trees of many bytes use their workers whatever the load (the work per file dominates)."""
+    try:
+        return os.getloadavg()[0] < workers - 0.5
+    except OSError:  # no load average on this platform: assume the cores are ours
+        return True
 
 
 def _run_here(
