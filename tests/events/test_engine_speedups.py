@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extriage.detections.events.engine import build_ruleset, norm, required_words
 from extriage.formats.event_export import record_from_object
+from extriage.formats.event_record import pick_time
+from extriage.formats.evtx_file import _SYSTEM_TIME, _utc_system_time
 
 _WS = re.compile(r"\s+")
 _QUOTES = str.maketrans({"'": '"', "\u2018": '"', "\u2019": '"', "\u201c": '"', "\u201d": '"'})
@@ -61,3 +64,31 @@ def test_byte_prefilter_never_hides_a_match() -> None:
     assert [r.id for r in rules.match(_rec(other))] == ["T-1"]  # type: ignore[arg-type]
     miss = b'{"EventID": 1, "Channel": "Security", "CommandLine": "whoami"}'
     assert rules.match(_rec(miss)) == []  # type: ignore[arg-type]
+
+
+
+_SYSTEM_TIMES = st.one_of(
+    st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)).map(
+        lambda d: d.isoformat(timespec="microseconds") + "Z"
+    ),
+    st.sampled_from(["2021-04-26T15:03:05.992230Z", "1601-01-01T00:00:00.000000Z", "2100-01-01T00:00:00Z",
+                     "2099-12-31T23:59:59.999999Z", " 2021-04-26T15:03:05Z", "2021-04-26T15:03:05+01:00",
+                     "2021-04-26T15:03:05", "2021-04-26 15:03:05Z", "2021-04-26T15:03:05.9922301Z", "Z", ""]),
+    st.text(max_size=40),
+)
+
+
+@given(_SYSTEM_TIMES)
+@settings(max_examples=400, deadline=None)
+def test_system_time_fast_path_is_pick_time(value: str) -> None:
+    """The .evtx reader's shortcut for the parser's ``SystemTime`` gives what pick_time gives
+    (when it gives nothing, the reader asks pick_time itself)."""
+    fast = _utc_system_time(value)
+    if fast is not None:
+        assert (fast, _SYSTEM_TIME) == pick_time([(_SYSTEM_TIME, value)])
+
+
+def test_system_time_fast_path_takes_the_parsers_spelling() -> None:
+    assert _utc_system_time("2021-04-26T15:03:05.992230Z") == datetime(2021, 4, 26, 15, 3, 5, 992230, tzinfo=UTC)
+    assert _utc_system_time("1601-01-01T00:00:00.000000Z") is None  # a placeholder: pick_time decides
+    assert _utc_system_time("2100-01-01T00:00:00.000000Z") is None  # out of range: pick_time marks it

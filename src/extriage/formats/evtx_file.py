@@ -14,11 +14,14 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 import evtx
 
 from extriage.formats.event_record import (
+    EPOCH_FLOOR,
+    TIME_CEILING,
     EventRecord,
     as_int,
     as_text,
@@ -237,7 +240,11 @@ def record_from_event_doc(doc: Any, record_id: int, text: str) -> EventRecord | 
     event_id = as_int(system.get("EventID"))
     tc = system.get("TimeCreated") or {}
     sys_time = tc.get("#attributes", {}).get("SystemTime") if isinstance(tc, dict) else None
-    ts, ts_field = pick_time([("System.TimeCreated.SystemTime", sys_time)])
+    ts = _utc_system_time(sys_time)
+    if ts is not None:  # the parser's usual spelling, as pick_time would take it
+        ts_field = _SYSTEM_TIME
+    else:
+        ts, ts_field = pick_time([(_SYSTEM_TIME, sys_time)])
     data = _event_data(event, provider, channel, event_id)
     message = ""
     rendered = event.get("RenderingInfo")
@@ -258,6 +265,21 @@ def record_from_event_doc(doc: Any, record_id: int, text: str) -> EventRecord | 
         raw=cap(text),
     )
     return finish(rec)
+
+
+_SYSTEM_TIME = "System.TimeCreated.SystemTime"
+
+
+def _utc_system_time(value: Any) -> datetime | None:
+    """``SystemTime`` as the parser writes it (``2021-04-26T15:03:05.992230Z``) when it is a UTC time
+    from 1971 to 2099 — exactly when :func:`pick_time` would take it as is; else None (ask pick_time)."""
+    if type(value) is not str or len(value) > 32 or not value[:4].isdigit() or value[-1:] != "Z":
+        return None
+    try:
+        ts = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return ts if ts.tzinfo is UTC and EPOCH_FLOOR <= ts < TIME_CEILING else None
 
 
 def _event_data(event: dict[str, Any], provider: str, channel: str, event_id: int | None) -> dict[str, Any]:
