@@ -178,8 +178,10 @@ def dask(paths: list[Path], workers: int, case: Path, preload: bool) -> Run:
             mine = sorted((s, e) for ww, s, e in computes if ww == w)
             gaps.extend(b[0] - a[1] for a, b in itertools.pairwise(mine))
         busy = sum(durations)
+        firsts = [min((s, e) for ww, s, e in computes if ww == w) for w in {c[0] for c in computes}]
         notes += [
-            f"{len(computes)} tasks: compute median {statistics.median(durations):.2f} s, first/longest {durations[-1]:.2f} s",
+            f"{len(computes)} tasks: compute median {statistics.median(durations):.2f} s, longest {durations[-1]:.2f} s; "
+            "first task of each worker " + ", ".join(f"{e - s:.2f} s" for s, e in sorted(firsts)),
             f"start of 'case scan' to first task: {first_start - started:.2f} s; last task to command end: "
             f"{started + wall - last_stop:.2f} s",
             (f"gap between tasks on a worker: median {statistics.median(gaps) * 1000:.1f} ms, max {max(gaps) * 1000:.0f} ms,"

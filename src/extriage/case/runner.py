@@ -128,7 +128,8 @@ def scan_modules() -> list[str]:
     from extriage.scan.registry import STAGES, WORKER_MODULES
 
     stages = [entry.partition(":")[0] for entry in STAGES]
-    return list(dict.fromkeys(["extriage.case.runner", "extriage.scan.pipeline", *WORKER_MODULES, *stages]))
+    # numpy: the log walk (formats/logscan.py) imports it at its first file, not at module import
+    return list(dict.fromkeys(["extriage.case.runner", "extriage.scan.pipeline", *WORKER_MODULES, *stages, "numpy"]))
 
 
 def warm_up() -> None:
