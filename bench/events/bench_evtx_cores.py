@@ -150,13 +150,14 @@ def main() -> None:
                 rows[name].append((wall, cpu))
                 print(f"round {r + 1} {name}: {n:,} records, wall {wall:.2f}s ({n / wall:,.0f}/s), "
                       f"CPU {cpu:.2f}s ({n / cpu:,.0f} per CPU-s); load {os.getloadavg()[0]:.1f}", flush=True)
-        floor = rows["parser, 2 processes"]
-        for name in ("read+match, 2 processes", "events stage, 2 workers"):
-            ratios = [f[0] / m[0] for f, m in zip(floor, rows[name], strict=True)]
-            cpu_ratios = [f[1] / m[1] for f, m in zip(floor, rows[name], strict=True)]
-            print(f"{name} vs parser with 2 processes, same round: wall ratio median "
-                  f"{statistics.median(ratios):.2f} ({', '.join(f'{x:.2f}' for x in ratios)}); "
-                  f"CPU ratio median {statistics.median(cpu_ratios):.2f}")
+        for floor_name in ("parser, 2 processes", "parser, own threads"):
+            floor = rows[floor_name]
+            for name in ("read+match, 2 processes", "events stage, 2 workers"):
+                ratios = [f[0] / m[0] for f, m in zip(floor, rows[name], strict=True)]
+                cpu_ratios = [f[1] / m[1] for f, m in zip(floor, rows[name], strict=True)]
+                print(f"{name} vs {floor_name}, same round: wall ratio median "
+                      f"{statistics.median(ratios):.2f} ({', '.join(f'{x:.2f}' for x in ratios)}); "
+                      f"CPU ratio median {statistics.median(cpu_ratios):.2f}")
     finally:
         if not args.keep:
             shutil.rmtree(OUT, ignore_errors=True)
