@@ -255,7 +255,11 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> F
     ranges = split_ranges(params.kind, size, n)
     # the scan's own workers (from the fork server: never a fork of this process, which may hold
     # threads, e.g. a disk image's hashing), whose rules stay loaded for the stage's other files
-    futures = [ctx.submit(read_export_part, f, params, a, b) for a, b in ranges]
+    try:
+        futures = [ctx.submit(read_export_part, f, params, a, b) for a, b in ranges]
+    except cf.BrokenExecutor:  # a worker died in an earlier stage: start afresh, once (as map_files)
+        ctx.close()
+        futures = [ctx.submit(read_export_part, f, params, a, b) for a, b in ranges]
     try:
         sha = sha256_of(f.ref)
     except OSError as exc:
