@@ -21,7 +21,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from extriage.findings import ScanResult
+from extriage.case.summary import StoredScan
 
 
 class RunnerError(Exception):
@@ -41,10 +41,11 @@ class ScanSettings:
 
 @dataclass(slots=True)
 class Outcome:
-    """One evidence source done: its result, or why there is none."""
+    """One evidence source done: its result (summarised and compressed for the case where it was scanned),
+    or why there is none."""
 
     path: str  # the evidence path as resolved on the submitting machine
-    result: ScanResult | None
+    stored: StoredScan | None
     error: str | None
     engine: str  # "local" | "dask"
     worker: str  # host:pid of the local process, or the Dask worker's address
@@ -75,6 +76,7 @@ def _empty_reason(path: str) -> str | None:
 def scan_one(path: str, settings: ScanSettings, engine: str = "local") -> Outcome:
     """Scan one evidence source (runs in a worker). Never raises for a bad source: the reason is the
     outcome's ``error``."""
+    from extriage.case.summary import prepare
     from extriage.evidence.source import EvidenceError
     from extriage.scan.context import ScanOptions
     from extriage.scan.pipeline import run_scan
@@ -92,7 +94,7 @@ def scan_one(path: str, settings: ScanSettings, engine: str = "local") -> Outcom
         extra={"log_rule_dirs": list(settings.log_rule_dirs), "prefilter_engine": settings.prefilter_engine},
     )
     try:
-        result = run_scan(path, options)
+        stored = prepare(run_scan(path, options))  # summarised and compressed here, in the worker
     except EvidenceError as exc:
         return Outcome(path, None, str(exc), engine, worker, time.perf_counter() - started)
     except MemoryError:
@@ -100,7 +102,7 @@ def scan_one(path: str, settings: ScanSettings, engine: str = "local") -> Outcom
     except Exception as exc:  # a bug on one server must not stop the fleet
         return Outcome(path, None, f"The scan of {path} failed ({type(exc).__name__}: {exc}).", engine, worker,
                        time.perf_counter() - started)
-    return Outcome(path, result, None, engine, worker, time.perf_counter() - started)
+    return Outcome(path, stored, None, engine, worker, time.perf_counter() - started)
 
 
 #: Dask runs tasks on a pool of threads; the scan keeps per-process state that must stay on the

@@ -41,7 +41,15 @@ from extriage.case.reader import (
     shipped_revisions,
     timestamp,
 )
-from extriage.case.summary import ScanSummary, evidence_key, name_key, summarize, value_key
+from extriage.case.summary import (
+    BLOB_ENCODING,
+    ScanSummary,
+    StoredScan,
+    evidence_key,
+    name_key,
+    prepare,
+    value_key,
+)
 from extriage.findings import ScanResult, iso
 from extriage.response.facts import mitigation_rows
 
@@ -154,7 +162,6 @@ class CaseStore:
     def __init__(self, engine: Engine, shown: str) -> None:
         self.engine = engine
         self.shown = shown
-        self._zstd_c = zstandard.ZstdCompressor(level=3)
         self._zstd_d = zstandard.ZstdDecompressor()
 
     # context manager ------------------------------------------------------------------------
@@ -208,10 +215,13 @@ class CaseStore:
     def add_scan(self, result: ScanResult, *, engine: str = "local", worker: str = "") -> int:
         """Store one scan result; the same evidence scanned again replaces its entry (the server keeps
         its id and response state). Returns the server id."""
-        summary = summarize(result)
-        blob = self._zstd_c.compress(orjson.dumps(result.to_dict()))
+        return self.add_prepared(prepare(result), engine=engine, worker=worker)
+
+    def add_prepared(self, stored: StoredScan, *, engine: str = "local", worker: str = "") -> int:
+        """:meth:`add_scan` of a result already summarised and compressed (:func:`extriage.case.summary.prepare`,
+        done by the worker that scanned it)."""
         with self._tx() as conn:
-            return self._store_summary(conn, summary, blob, engine, worker)
+            return self._store_summary(conn, stored.summary, stored.blob, engine, worker)
 
     def add_result_dict(self, data: dict[str, Any], *, engine: str = "import", worker: str = "") -> int:
         """Store a scan result given as its JSON form (validated like ``extriage report`` does)."""
@@ -243,7 +253,7 @@ class CaseStore:
             for i in summary.indicators
         ])
         _insert_many(conn, m.stories, [{**s, "server_id": server_id} for s in summary.stories])
-        conn.execute(sa.insert(m.results).values(server_id=server_id, encoding="zstd+json", data=blob))
+        conn.execute(sa.insert(m.results).values(server_id=server_id, encoding=BLOB_ENCODING, data=blob))
         return server_id
 
     def add_error(self, evidence: str, message: str, *, name: str = "", engine: str = "local", worker: str = "") -> int:

@@ -14,6 +14,9 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
+import orjson
+import zstandard
+
 from extriage.findings import ScanResult
 from extriage.response.facts import derive_facts
 from extriage.response.roles import ATTACKER_OUTCOMES
@@ -58,6 +61,29 @@ class ScanSummary:
     findings: list[dict[str, Any]] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
     stories: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class StoredScan:
+    """A scan result as the case stores it: its summary and rows, and the full result as zstd-compressed
+    JSON. Made where the scan ran (a worker process), so the process writing the case only inserts
+    rows, and what travels back from a worker is bytes and plain rows, not the result's object graph."""
+
+    summary: ScanSummary
+    blob: bytes
+    name: str
+    verdict: str
+
+
+#: Encoding of :attr:`StoredScan.blob` (the ``results.encoding`` column).
+BLOB_ENCODING = "zstd+json"
+
+
+def prepare(result: ScanResult) -> StoredScan:
+    """Summarise ``result`` and compress its JSON (see :class:`StoredScan`)."""
+    summary = summarize(result)
+    blob = zstandard.ZstdCompressor(level=3).compress(orjson.dumps(result.to_dict()))
+    return StoredScan(summary, blob, str(summary.columns["name"]), result.verdict.value)
 
 
 def summarize(result: ScanResult) -> ScanSummary:

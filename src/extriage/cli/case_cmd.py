@@ -125,9 +125,9 @@ def case_scan(
             else:
                 outcomes = run_local(resolved, settings, jobs if jobs > 0 else (os.cpu_count() or 1))
             for o in outcomes:
-                if o.result is not None:
-                    store.add_scan(o.result, engine=o.engine, worker=o.worker)
-                    label = f"{o.result.hostname or Path(o.path).name}: {o.result.verdict.value}"
+                if o.stored is not None:
+                    store.add_prepared(o.stored, engine=o.engine, worker=o.worker)
+                    label = f"{o.stored.name}: {o.stored.verdict}"
                 else:
                     store.add_error(o.path, o.error or "not scanned", engine=o.engine, worker=o.worker)
                     errors += 1
