@@ -71,10 +71,14 @@ class Scope:
     levels: list[tuple[str, str | None]] = field(default_factory=list)  # (url level, web.config windows path)
     missing: list[str] = field(default_factory=list)  # web.config paths expected but not in the evidence
     unreadable: list[str] = field(default_factory=list)  # reasons (ConfigError messages)
+    _label: str = field(default="", repr=False, compare=False)
 
     @property
     def label(self) -> str:
-        return f"{self.site.name}{self.url if self.url != '/' else ''}"
+        """``Default Web Site/ecp``: how the scope is named (made once: every check names it)."""
+        if not self._label:
+            self._label = f"{self.site.name}{self.url if self.url != '/' else ''}"
+        return self._label
 
 
 WebConfigLoader = Callable[[str], "WebConfig | str | None"]
@@ -148,6 +152,7 @@ class SectionCollector:
         self._apps: dict[str, str] = {}
         #: per URL level, whatever the section: (application serving it, its web.config or None)
         self._bases: dict[str, tuple[str, WebConfig | None]] = {}
+        self._url_levels: dict[str, list[str]] = {}  # url_levels() per URL (asked once per section)
         #: answers by what decides them (see :meth:`collect`): URLs with the same contributing levels
         #: and application boundaries share one list
         self._by_signature: dict[tuple[tuple[str, ...], tuple[int | bool, ...]], list[SectionRef]] = {}
@@ -215,8 +220,12 @@ class SectionCollector:
         """
         target_app = self.app_of(url)
         signature: list[int | bool] = []
-        for level in url_levels(url):
-            lv = self._level(level, tags)
+        levels = self._url_levels.get(url)
+        if levels is None:
+            levels = self._url_levels[url] = url_levels(url)
+        known = self._levels
+        for level in levels:
+            lv = known.get((level, tags)) or self._level(level, tags)
             if lv.nested:
                 return self._collect(url, tags, target_app)
             if lv.locations or lv.own:

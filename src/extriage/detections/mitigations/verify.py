@@ -166,6 +166,8 @@ class _Context:
         #: copying a parsed tree costs a fifth of parsing it again (each file keeps its own nodes)
         self._parsed: dict[bytes, XNode] = {}
         self._parsed_bytes = 0
+        self._per_scope: dict[tuple[str, tuple[str, ...], str, int], tuple[list[Scope], list[Merged]]] = {}
+        self._scope_files: tuple[list[Scope], list[str], list[str]] | None = None
         self._sections: dict[tuple[str, str, tuple[str, ...]], list[SectionRef]] = {}
         #: per site; made after the scopes loaded every web.config (the collector keeps its answers)
         self._collectors: dict[str, SectionCollector] = {}
@@ -178,13 +180,17 @@ class _Context:
         key = (site.name, url, tags)
         found = self._sections.get(key)
         if found is None:
-            collector = self._collectors.get(site.name)
-            if collector is None:
-                collector = self._collectors[site.name] = SectionCollector(
-                    self.apphost, site, self.web_cache, self.apphost_display, skip_empty=True
-                )
-            found = self._sections[key] = collector.collect(url, tags)
+            found = self._sections[key] = self._collector(site).collect(url, tags)
         return found
+
+    def _collector(self, site: IisSite) -> SectionCollector:
+        assert self.apphost is not None
+        collector = self._collectors.get(site.name)
+        if collector is None:
+            collector = self._collectors[site.name] = SectionCollector(
+                self.apphost, site, self.web_cache, self.apphost_display, skip_empty=True
+            )
+        return collector
 
     def merged(self, refs: list[SectionRef], item_tag: str) -> Merged:
         """:func:`merge_collection`, once per distinct list of sections: the applications without a
@@ -200,6 +206,32 @@ class _Context:
             found = self._merged[key] = merge_collection(refs, item_tag)
         self._merged_lists[(item_tag, id(refs))] = (refs, found)  # refs kept: its id stays its own
         return found
+
+    def merged_per_scope(self, site: IisSite, scopes: list[Scope], tags: tuple[str, ...], item_tag: str) -> list[Merged]:
+        """The merge of ``tags`` for each scope, in scope order, made once per section kind (the rewrite
+        checks walk every scope: with 100,000 applications the per-scope lookups were their cost)."""
+        key = (site.name, tags, item_tag, len(scopes))
+        found = self._per_scope.get(key)
+        if found is None or found[0] is not scopes:
+            collect = self._collector(site).collect
+            merges = [self.merged(collect(scope.url, tags), item_tag) for scope in scopes]
+            found = self._per_scope[key] = (scopes, merges)
+        return found[1]
+
+    def scope_files(self, scopes: list[Scope]) -> tuple[list[str], list[str]]:
+        """``(unreadable, missing)``: the reasons and the web.config paths of every scope, each once, in
+        scope order."""
+        found = self._scope_files
+        if found is None or found[0] is not scopes:
+            unreadable: dict[str, None] = {}
+            missing: dict[str, None] = {}
+            for scope in scopes:
+                if scope.unreadable:
+                    unreadable.update(dict.fromkeys(scope.unreadable))
+                if scope.missing:
+                    missing.update(dict.fromkeys(scope.missing))
+            found = self._scope_files = (scopes, list(unreadable), list(missing))
+        return found[1], found[2]
 
     # loading ---------------------------------------------------------------------------------
     def load_apphost(self) -> None:
@@ -370,11 +402,6 @@ def _exchange_site(ctx: _Context, name: str) -> tuple[IisSite | None, str]:
 # -- URL Rewrite module ------------------------------------------------------------------------
 
 
-def _modules_merged(ctx: _Context, site: IisSite, scope: Scope) -> tuple[Merged, list[SectionRef]]:
-    refs = ctx.sections(site, scope.url, MODULES_TAGS)
-    return ctx.merged(refs, "add"), refs
-
-
 def _rewrite_section_declared(apphost: AppHostConfig) -> XNode | None:
     sections = apphost.root.find("configSections")
     if sections is None:
@@ -425,10 +452,13 @@ def _rewrite_module(ctx: _Context, site: IisSite | None, site_problem: str, scop
         st.reason = f"the module is registered but the Exchange site could not be checked: {site_problem}"
         return st
     removed: list[Problem] = []
-    for scope in scopes:
-        merged, _ = _modules_merged(ctx, site, scope)
-        st.checked.append(scope.label)
-        if merged.get(cat.rewrite_module_name) is None:
+    st.checked.extend(scope.label for scope in scopes)
+    has_module: dict[int, bool] = {}  # by merge (scopes share a few)
+    for scope, merged in zip(scopes, ctx.merged_per_scope(site, scopes, MODULES_TAGS, "add"), strict=True):
+        has = has_module.get(id(merged))
+        if has is None:
+            has = has_module[id(merged)] = merged.get(cat.rewrite_module_name) is not None
+        if not has:
             removal = next((r for r in merged.removals if r.name.lower() == mod_name), None)
             if removal is not None:
                 removed.append(
@@ -524,24 +554,13 @@ def _rewrite_mitigation(
         return st
     glob_refs = collect_sections(ctx.apphost, site, "/", GLOBAL_RULES_TAGS, {}, ctx.apphost_display)
     global_merged = merge_collection([r for r in glob_refs if r.level == "server"], "rule")
-    outcomes: list[_Outcome] = []
-    unreadable: list[str] = []
-    missing_files: list[str] = []
-    seen_unreadable: set[str] = set()  # one entry per file whatever the number of scopes
-    seen_missing: set[str] = set()
+    # (outcome worked out for the scope's merge, scope): thousands of scopes share a few merges and
+    # so a few outcomes; the outcome of each scope is made only where it is named (problems)
+    pairs: list[tuple[_Outcome, Scope]] = []
+    unreadable, missing_files = ctx.scope_files(scopes)
+    st.checked.extend(scope.label for scope in scopes)
     evaluated: dict[tuple[int, int], _Outcome] = {}  # (id of a merge kept by ctx, rule index) -> outcome
-    for scope in scopes:
-        st.checked.append(scope.label)
-        for u in scope.unreadable:
-            if u not in seen_unreadable:
-                seen_unreadable.add(u)
-                unreadable.append(u)
-        for m in scope.missing:
-            if m not in seen_missing:
-                seen_missing.add(m)
-                missing_files.append(m)
-        refs = ctx.sections(site, scope.url, RULES_TAGS)
-        merged = ctx.merged(refs, "rule")
+    for scope, merged in zip(scopes, ctx.merged_per_scope(site, scopes, RULES_TAGS, "rule"), strict=True):
         for dup in merged.duplicates:
             st.problems.append(
                 Problem(
@@ -554,13 +573,19 @@ def _rewrite_mitigation(
                 )
             )
         for index, expected in enumerate(rm.rules):
-            # the outcome depends on the merged rules only: thousands of scopes share a few merges
+            # the outcome depends on the merged rules only
             known = evaluated.get((id(merged), index))
             if known is None:
                 known = evaluated[(id(merged), index)] = _evaluate_rule(rm, expected, merged, global_merged, scope)
-            outcomes.append(
-                known if known.scope is scope else _Outcome(known.kind, scope, known.entry, known.removal, known.defects)
-            )
+            pairs.append((known, scope))
+
+    def of_kind(*kinds: str) -> list[_Outcome]:
+        return [
+            known if known.scope is scope else _Outcome(known.kind, scope, known.entry, known.removal, known.defects)
+            for known, scope in pairs
+            if known.kind in kinds
+        ]
+
     st.not_checked.extend(missing_files)
     # the rules need the module
     module = ctx.report.get(ctx.catalog.rewrite_module_id)
@@ -572,10 +597,10 @@ def _rewrite_mitigation(
         )
         st.decided_by.append(Decider(unreadable[0].split(": ", 1)[0], None, "(not well-formed configuration)"))
         return st
-    overridden = [o for o in outcomes if o.kind == "overridden"]
-    present = [o for o in outcomes if o.kind in {"ok", "defective"}]
-    defective = [o for o in outcomes if o.kind == "defective"]
-    missing = [o for o in outcomes if o.kind == "missing"]
+    overridden = of_kind("overridden")
+    present = any(known.kind in {"ok", "defective"} for known, _scope in pairs)
+    defective = of_kind("defective")
+    missing = of_kind("missing")
     if overridden:
         first = overridden[0]
         assert first.removal is not None
@@ -628,16 +653,16 @@ def _rewrite_mitigation(
             )
         where = sorted({o.scope.label for o in missing}, key=str.lower)
         st.reason = "the rules apply to some virtual directories only; missing for " + _first_few(where, ", ")
-        ok0 = next(o for o in outcomes if o.kind == "ok")
+        ok0 = next(known for known, _scope in pairs if known.kind == "ok")
         assert ok0.entry is not None
         st.decided_by.append(_dec(ok0.entry.file, ok0.entry.node))
         return st
     # every rule fine everywhere that could be read
     seen: set[int] = set()
-    for o in outcomes:
-        if o.entry is not None and id(o.entry.node) not in seen:
-            seen.add(id(o.entry.node))
-            st.decided_by.append(_dec(o.entry.file, o.entry.node))
+    for known, _scope in pairs:
+        if known.entry is not None and id(known.entry.node) not in seen:
+            seen.add(id(known.entry.node))
+            st.decided_by.append(_dec(known.entry.file, known.entry.node))
     if module is not None and module.state in {"absent", "overridden"}:
         st.state = "partial"
         st.problems.append(Problem("rewrite-module-" + module.state, module.reason))
