@@ -192,3 +192,21 @@ def test_split_ranges_cover_the_file() -> None:
     assert reading.split_ranges("evtx", size, 2) == [(0, 5), (5, 11)]
     assert reading.split_ranges("evtx", HEADER, 2) == []
     assert reading.split_ranges("export", 10, 3) == [(0, 3), (3, 6), (6, 10)]
+
+
+def test_scan_of_a_split_evtx_among_other_event_files_equals_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With several event files the identities of every event are kept (an event read from two
+    files is counted once): the split file's merged identities must fold exactly as one reader's."""
+    big = _big_evtx(4)
+    (tmp_path / "Archive-Security.evtx").write_bytes(big)
+    (tmp_path / "copy-of-part.evtx").write_bytes(big[: HEADER + 7 * CHUNK])  # the same events again
+    for f in sorted(SAMPLES.glob("*.evtx"))[:2]:
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "export.jsonl").write_bytes(b"\n".join(_lines(500)) + b"\n")
+    whole = _result(tmp_path, jobs=1)
+    monkeypatch.setattr(read_stage, "EVTX_SPLIT_MIN", 100_000)
+    split = _result(tmp_path, jobs=2)
+    assert split == whole
+    assert any(ch.get("duplicates") for ch in whole["extras"]["events"]["channels"].values())
