@@ -126,12 +126,14 @@ def _ex01_objects(tags: list[str], values: list[str]) -> bytes:
     return zlib.compress(b"\xff\xfe" + text.encode("utf-16-le"))
 
 
-def make_ex01(raw: Path, dest: Path, chunk_sectors: int = 64) -> Path:
-    """An EnCase 7 Ex01 (EWF version 2, one segment) of the raw image ``raw``, written by the format
-    as libyal documents it ("Expert Witness Compression Format 2"; keramics' ewf2.md): a 32-byte file
-    header, then sections each followed by its 64-byte descriptor (type, flags, the previous
-    descriptor's offset, data size, padding, Adler-32) — device information, case data, the
-    zlib-compressed 32 KiB chunks 16-byte aligned, their sector table, the MD5 hash, done.
+def make_ex01(raw: Path, dest: Path, segments: int = 1, chunk_sectors: int = 64) -> Path:
+    """An EnCase 7 Ex01 (EWF version 2) of the raw image ``raw`` in ``segments`` segment files
+    (``dest`` = ``x.Ex01``, then ``x.Ex02``…), written by the format as libyal documents it ("Expert
+    Witness Compression Format 2"; keramics' ewf2.md): each segment a 32-byte file header (segment
+    number, set identifier), then sections each followed by its 64-byte descriptor (type, flags, the
+    previous descriptor's offset, data size, padding, Adler-32): device information, case data, its
+    share of the zlib-compressed 32 KiB chunks (16-byte aligned) and their sector table, then
+    ``next`` — or, in the last segment, the MD5 hash and ``done``.
 
     Debian's ewfacquire (libewf 20140813) turns ``-f encase7-v2`` into an E01 and the libewf-python
     wheel cannot write, so this is how a real Ex01 is made here; libewf (pyewf) reads it back
@@ -139,40 +141,49 @@ def make_ex01(raw: Path, dest: Path, chunk_sectors: int = 64) -> Path:
     data = raw.read_bytes()
     chunk = chunk_sectors * 512
     chunks = -(-len(data) // chunk)
-    out = bytearray(b"EVF2\r\n\x81\x00" + bytes([2, 1]) + struct.pack("<HI", 1, 1) + os.urandom(16))
-    previous = 0
-
-    def section(kind: int, body: bytes, pad: int = -1) -> None:
-        nonlocal previous
-        if pad < 0:
-            pad = -len(body) % 16
-            body += bytes(pad)
-        out.extend(body)
-        desc = struct.pack("<IIQQII16s12x", kind, 0, previous, len(body), 64, pad, bytes(16))
-        previous = len(out)
-        out.extend(desc + struct.pack("<I", zlib.adler32(desc)))
-
+    per_segment = -(-chunks // segments)
+    set_id = os.urandom(16)
     now = str(int(time.time()))
-    section(1, _ex01_objects(["sn", "md", "lb", "ts", "hs", "dc", "dt", "pid", "rs", "ls", "bp", "ph"],
-                             ["", "", "", str(len(data) // 512), "", "", "f", "", "", "", "512", "1"]))
-    section(2, _ex01_objects(["nm", "cn", "en", "ex", "nt", "av", "os", "tt", "at", "tb", "cp", "sb", "gr", "wb"],
-                             ["exch01", "case", "1", "examiner", "test", "extriage tests", "Linux", now, now, str(chunks),
-                              "1", str(chunk_sectors), "1", ""]))
-    start = len(out)
-    entries = bytearray()
-    sectors = bytearray()
-    for i in range(chunks):
-        packed = zlib.compress(data[i * chunk : (i + 1) * chunk])
-        entries += struct.pack("<QII", start + len(sectors), len(packed), 1)  # offset in the file, size, COMPRESSED
-        sectors += packed + bytes(-len(packed) % 16)
-    section(3, bytes(sectors), 0)
-    head = struct.pack("<QII", 0, chunks, 0)
-    section(4, head + struct.pack("<I", zlib.adler32(head)) + bytes(12)
-            + bytes(entries) + struct.pack("<I", zlib.adler32(bytes(entries))) + bytes(12), 12)
-    md5 = hashlib.md5(data).digest()
-    section(8, md5 + struct.pack("<I", zlib.adler32(md5)) + bytes(12), 12)
-    section(15, b"", 0)  # done: the last segment
-    dest.write_bytes(bytes(out))
+    device = _ex01_objects(["sn", "md", "lb", "ts", "hs", "dc", "dt", "pid", "rs", "ls", "bp", "ph"],
+                           ["", "", "", str(len(data) // 512), "", "", "f", "", "", "", "512", "1"])
+    case = _ex01_objects(["nm", "cn", "en", "ex", "nt", "av", "os", "tt", "at", "tb", "cp", "sb", "gr", "wb"],
+                         ["exch01", "case", "1", "examiner", "test", "extriage tests", "Linux", now, now, str(chunks),
+                          "1", str(chunk_sectors), "1", ""])
+    for number in range(1, segments + 1):
+        out = bytearray(b"EVF2\r\n\x81\x00" + bytes([2, 1]) + struct.pack("<HI", 1, number) + set_id)
+        previous = 0
+
+        def section(kind: int, body: bytes, pad: int = -1) -> None:
+            nonlocal previous
+            if pad < 0:
+                pad = -len(body) % 16
+                body += bytes(pad)
+            out.extend(body)
+            desc = struct.pack("<IIQQII16s12x", kind, 0, previous, len(body), 64, pad, bytes(16))
+            previous = len(out)
+            out.extend(desc + struct.pack("<I", zlib.adler32(desc)))
+
+        section(1, device)
+        section(2, case)
+        first = (number - 1) * per_segment
+        start = len(out)
+        entries = bytearray()
+        sectors = bytearray()
+        for i in range(first, min(chunks, first + per_segment)):
+            packed = zlib.compress(data[i * chunk : (i + 1) * chunk])
+            entries += struct.pack("<QII", start + len(sectors), len(packed), 1)  # offset in this file, size, COMPRESSED
+            sectors += packed + bytes(-len(packed) % 16)
+        section(3, bytes(sectors), 0)
+        head = struct.pack("<QII", first, len(entries) // 16, 0)
+        section(4, head + struct.pack("<I", zlib.adler32(head)) + bytes(12)
+                + bytes(entries) + struct.pack("<I", zlib.adler32(bytes(entries))) + bytes(12), 12)
+        if number < segments:
+            section(13, b"", 0)  # next: more segments follow
+        else:
+            md5 = hashlib.md5(data).digest()
+            section(8, md5 + struct.pack("<I", zlib.adler32(md5)) + bytes(12), 12)
+            section(15, b"", 0)  # done: the last segment
+        dest.with_suffix(f".Ex{number:02d}").write_bytes(bytes(out))
     return dest
 
 
@@ -231,5 +242,5 @@ def images(ntfs_volume: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[
         made["e01"] = out / "server.E01"
     ex01 = out / "ex01"
     ex01.mkdir()
-    made["ex01"] = make_ex01(ntfs_volume, ex01 / "server.Ex01")
+    made["ex01"] = make_ex01(ntfs_volume, ex01 / "server.Ex01", segments=2)
     return made

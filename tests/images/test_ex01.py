@@ -23,8 +23,11 @@ from extriage.scan.pipeline import run_scan
 def test_libewf_reads_the_written_ex01_as_the_raw_volume(images: dict[str, Path]) -> None:
     pyewf = pytest.importorskip("pyewf", reason="needs libewf-python (pip install -e .)")
     raw = images["raw"].read_bytes()
+    segments = pyewf.glob(str(images["ex01"]))  # libewf's own segment naming
+    assert [Path(p).name for p in segments] == ["server.Ex01", "server.Ex02"] == \
+        [Path(p).name for p in ewf2.segments(str(images["ex01"]))]
     handle = pyewf.handle()
-    handle.open([str(images["ex01"])])
+    handle.open(segments)
     try:
         assert images["ex01"].read_bytes()[:8] == b"EVF2\r\n\x81\x00" and handle.get_media_size() == len(raw)
         assert hashlib.sha256(handle.read(len(raw))).hexdigest() == hashlib.sha256(raw).hexdigest()

@@ -78,7 +78,7 @@ def test_image_scans_as_the_folder(fmt: str, images: dict[str, Path], folder_res
         assert got[key] == folder_result[key], f"{fmt}: {key} differs from the folder scan"
     # the image file(s) read are hashed too, each segment whole (the folder scan has no container)
     assert not folder_result["containers"]
-    segments = sorted(image.parent.glob(image.stem + ".*")) if fmt == "split" else [image]
+    segments = sorted(image.parent.glob(image.stem + ".*")) if fmt in ("split", "ex01") else [image]
     assert got["containers"] == {str(p): {"path": str(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
                                           "size": p.stat().st_size, "mtime": got["containers"][str(p)]["mtime"]}
                                  for p in segments}

@@ -30,6 +30,7 @@ import os
 import tarfile
 import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -42,13 +43,15 @@ from extriage.evidence.source import ArtifactRef, SkipCallback, SourceSpec, safe
 KIND = "tar"
 BLOCK = 512
 #: Bytes of tar data between two restart points of a gzip-compressed archive.
-RESTART_EVERY = 4 * 1024 * 1024
+RESTART_EVERY = 1024 * 1024
 #: Restart points kept per archive: past this the spacing doubles (every other point is dropped).
 MAX_RESTARTS = 1024
 _INPUT = 64 * 1024
 #: gzip members up to this size are inflated whole into memory when opened (through the shared
 #: cursor); larger ones are streamed from a restart point.
 SMALL_MEMBER = 4 * 1024 * 1024
+#: gzip: bytes of recently inflated small members kept per archive (bounded memory).
+RECENT_BYTES = 32 * 1024 * 1024
 _OUTPUT = 1024 * 1024
 
 
@@ -227,6 +230,10 @@ class _Archive:
     #: order (the stages' order): each is inflated once, not from a restart point each time
     cursor: _Inflated | None = None
     cursor_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: gzip: the small members inflated last (offset -> data), at most RECENT_BYTES in all: a file
+    #: opened again (sniffed, then parsed) or a stage going back a little costs no inflating
+    recent: OrderedDict[int, bytes] = field(default_factory=OrderedDict)
+    recent_bytes: int = 0
 
 
 _OPEN: dict[tuple[int, str], _Archive] = {}
@@ -324,10 +331,19 @@ def open_member(ref: ArtifactRef) -> BinaryIO:
     elif ref.size <= SMALL_MEMBER:  # inflated whole through the shared cursor: a bounded per-file buffer
         try:
             with archive.cursor_lock:
+                data = archive.recent.get(ref.index)
+                if data is not None and len(data) == ref.size:
+                    archive.recent.move_to_end(ref.index)
+                    return io.BytesIO(data)
                 if archive.cursor is None:
                     archive.cursor = _Inflated(archive.fh, archive.lock, archive.gz)
                 archive.cursor.seek(ref.index)
                 data = archive.cursor.read(ref.size)
+                if data is not None and len(data) == ref.size and ref.size <= RECENT_BYTES // 8:
+                    archive.recent[ref.index] = data
+                    archive.recent_bytes += len(data)
+                    while archive.recent_bytes > RECENT_BYTES:
+                        archive.recent_bytes -= len(archive.recent.popitem(last=False)[1])
         except (EOFError, zlib.error) as exc:
             archive.cursor = None
             raise OSError(f"cannot be read from the archive ({exc})") from exc
