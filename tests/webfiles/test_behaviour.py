@@ -486,6 +486,37 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         ".aspx",
         '<%\nSet o = CreateObject("WScript.Shell"]\nSet r = o.Exec("hostname")\nResponse.Write(r.StdOut.ReadAll())\n%>',
         {"com-shell"},
+        "VB",  # no directive: VB by its statements
+    ),
+    (
+        "handler-directive-written-with-a-space",  # "<% @ WebHandler": still a directive
+        ".ashx",
+        '<% @ WebHandler Language="C#" Class="H" %>\nusing System.Web;\n'
+        "public class H : IHttpHandler {\n  public void ProcessRequest(HttpContext c) {\n"
+        '    System.Diagnostics.Process.Start("hostname", c.Request["a"]);\n  }\n'
+        "  public bool IsReusable { get { return false; } }\n}",
+        {"process"},
+        "C#",
+    ),
+    (
+        "vb-code-in-a-handler-without-directive",  # classic-ASP style code: VB by its statements
+        ".ashx",
+        '<%\nsize = Request.TotalBytes\nbody = Request.BinaryRead(size)\nFor i = 1 To size\n'
+        "  text = text & Chr(AscB(MidB(body, i, 1)))\nNext\nExecute(text)\n%>",
+        {"eval"},
+        "VB",
+    ),
+    (
+        "url-query-parsed-by-hand-reaches-process",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.Web;\n'
+        "public class H : IHttpHandler {\n  public void ProcessRequest(HttpContext c) {\n"
+        "    var u = new System.Uri(c.Request.Url, c.Request.RawUrl);\n"
+        '    string a = HttpUtility.ParseQueryString(u.Query).Get("a");\n'
+        '    var psi = new System.Diagnostics.ProcessStartInfo("hostname");\n    psi.Arguments = a;\n'
+        "    System.Diagnostics.Process.Start(psi);\n  }\n"
+        "  public bool IsReusable { get { return false; } }\n}",
+        {"process"},
         "C#",
     ),
 ]
@@ -657,6 +688,26 @@ BENIGN: list[tuple[str, str, str]] = [
         '  var u = Microsoft.Win32.Registry.CurrentUser.OpenSubKey(@"Software\\Example");\n%>',
     ),
     (
+        "own-address-for-a-self-request",  # the requested URL only builds the server's own address
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  var req = System.Net.WebRequest.Create(Request.Url.GetLeftPart('
+        'System.UriPartial.Authority) + "/api/ping");\n  req.GetResponse();\n'
+        '  System.IO.File.AppendAllText(Server.MapPath("~/App_Data/visits.log"), Request.RawUrl);\n%>',
+    ),
+    (
+        "handler-with-spaced-directive",  # "<% @ WebHandler" with ordinary code
+        ".ashx",
+        '<% @ WebHandler Language="C#" Class="H" %>\nusing System.Web;\n'
+        "public class H : IHttpHandler {\n  public void ProcessRequest(HttpContext c) {\n"
+        '    c.Response.ContentType = "application/json";\n    c.Response.Write("{}");\n  }\n'
+        "  public bool IsReusable { get { return false; } }\n}",
+    ),
+    (
+        "vb-fragment-without-directive",  # VB code by its statements, doing ordinary things
+        ".ascx",
+        '<%\nDim n\nFor i = 1 To 3\n  n = n & i\nNext\nResponse.Write(Server.HtmlEncode(Request.QueryString("q")))\n%>',
+    ),
+    (
         "app-data-write-check",  # one fixed folder checked for write access, no folder listing
         ".aspx",
         '<%@ Page Language="C#" %>\n<%\n  string dir = Server.MapPath("~/App_Data");\n'
@@ -697,7 +748,10 @@ def test_knowledge_is_data_with_every_behaviour() -> None:
         "registry",
         "native",
     } <= categories
-    assert {s.kind for s in know.sources} == {"value", "body", "control"}
+    assert {s.kind for s in know.sources} == {"value", "body", "control", "url"}
+    # the requested URL reaches only the sinks that run code (a page builds links and logs from it)
+    url_sinks = {s.id for s in know.sinks if "url" in s.kinds}
+    assert url_sinks == {"process", "powershell", "eval", "compile", "assembly-load"}
 
 
 # --- hostile pages: no crash, bounded time, the file named when not fully analysed

@@ -223,8 +223,16 @@ def knowledge() -> Knowledge:
 # Extraction: the server code of a page, everything else blanked (newlines kept).
 
 _DIRECTIVE = re.compile(
-    r"<%@\s*(Page|Control|WebHandler|WebService|Application|Master|ServiceHost)\b([^%]{0,2000})%>", re.I
+    r"<%\s*@\s*(Page|Control|WebHandler|WebService|Application|Master|ServiceHost)\b([^%]{0,2000})%>", re.I
 )
+#: Visual Basic statements, and what only C-like code has: the language of code whose page names none
+#: (a handler or page pasted from classic ASP, or with its directive removed).
+_VB_MARK = re.compile(
+    r"^[ \t]*(?:Dim\s+\w|Set\s+\w+\s*=|Sub\s+\w|Function\s+\w|End\s+(?:If|Sub|Function|With)\b|Next\b|"
+    r"For\s+(?:Each\s+)?\w+\s*(?:=|In\b)|If\b[^\n]*\bThen\b)",
+    re.I | re.M,
+)
+_C_MARK = re.compile(r";[ \t]*(?:$|//)|[{}]", re.M)
 # typographic quotes too: pages pasted through word processors carry them (the language still shows)
 _LANG_ATTR = re.compile(r"""\bLanguage\s*=\s*["'\u201c\u201d\u2018\u2019]?([A-Za-z#+]{1,20})""", re.I)
 _SCRIPT_OPEN = re.compile(r"<script\b([^>]{0,1000})>", re.I)
@@ -253,10 +261,32 @@ class Extracted:
     xslt: bool = False
 
 
+def _guess_language(text: str) -> str:
+    """The language of server code whose page names none: Visual Basic when its ``<% %>`` blocks read
+    like VB statements and hold nothing C-like (``;`` line ends, braces), else C# (the default)."""
+    parts: list[str] = []
+    pos = 0
+    limit = min(len(text), 65536)
+    while pos < limit:
+        start = text.find("<%", pos, limit)
+        if start < 0:
+            break
+        end = text.find("%>", start + 2)
+        stop = len(text) if end < 0 else end
+        if text[start + 2 : start + 3] not in ("@", "-"):
+            parts.append(text[start + 2 : stop])
+        pos = stop + 2
+    code = "\n".join(parts)
+    return "vb" if _VB_MARK.search(code) and not _C_MARK.search(code) else "cs"
+
+
 def extract(text: str, ext: str) -> Extracted:
     """Cut the server code out of a page, handler, service, web.config or XSLT file."""
     directive = _DIRECTIVE.search(text)
-    default = _language(directive.group(2), "cs") if directive else "cs"
+    if directive is not None and _LANG_ATTR.search(directive.group(2)):
+        default = _language(directive.group(2), "cs")
+    else:
+        default = _guess_language(text)
     out = Extracted({}, directive=directive.group(1).lower() if directive else "")
     spans: list[tuple[int, int, str]] = []
     for m in _SCRIPT_OPEN.finditer(text):
@@ -279,6 +309,8 @@ def extract(text: str, ext: str) -> Extracted:
         end = text.find("%>", start + 2)
         stop = len(text) if end < 0 else end
         head = text[start + 2 : start + 3]
+        if head.isspace() and text[start + 2 : stop].lstrip().startswith("@"):
+            head = "@"  # "<% @ Page ... %>": a directive too
         if head not in ("@", "$"):
             body = start + 2 + (1 if head in ("=", ":", "#") else 0)
             spans.append((body, stop, default))
