@@ -25,6 +25,7 @@ import argparse
 import concurrent.futures as cf
 import itertools
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -153,6 +154,7 @@ def dask(paths: list[Path], workers: int, case: Path, preload: bool) -> Run:
             return out
 
         before = worker_cpu()
+        own = resource.getrusage(resource.RUSAGE_SELF)
         load = os.getloadavg()[0]
         started = time.time()
         t = time.perf_counter()
@@ -160,10 +162,13 @@ def dask(paths: list[Path], workers: int, case: Path, preload: bool) -> Run:
                                  "--scheduler", cluster.scheduler_address])
         wall = time.perf_counter() - t
         after = worker_cpu()
+        own_after = resource.getrusage(resource.RUSAGE_SELF)
         stream: list[dict[str, Any]] = client.get_task_stream(start=started)
     per_worker = {a: after[a] - before[a] for a in pids}
     notes = [f"client command (case scan: start-up, connect, storing every result): CPU {client_cpu:.1f} s",
-             "worker processes CPU: " + ", ".join(f"{v:.1f} s" for v in per_worker.values())]
+             "worker processes CPU: " + ", ".join(f"{v:.1f} s" for v in per_worker.values()),
+             "scheduler and nannies (threads of this bench process) CPU: "
+             f"{own_after.ru_utime + own_after.ru_stime - own.ru_utime - own.ru_stime:.1f} s"]
     computes: list[tuple[str, float, float]] = []
     for rec in stream:
         for ss in rec.get("startstops", []):
@@ -186,7 +191,9 @@ def dask(paths: list[Path], workers: int, case: Path, preload: bool) -> Run:
             f"{started + wall - last_stop:.2f} s",
             (f"gap between tasks on a worker: median {statistics.median(gaps) * 1000:.1f} ms, max {max(gaps) * 1000:.0f} ms,"
              f" total {sum(gaps):.2f} s" if gaps else "no gaps (one task per worker)"),
-            f"workers busy computing {busy / (workers * wall) * 100:.1f} % of {workers} x wall",
+            f"workers busy computing {busy / (workers * wall) * 100:.1f} % of {workers} x wall; worker CPU per task "
+            f"{sum(per_worker.values()) / len(computes):.2f} s against a median task wall of "
+            f"{statistics.median(durations):.2f} s (the difference is waiting for a core)",
         ]
     return Run("dask", workers, wall, client_cpu + sum(per_worker.values()), load, notes)
 

@@ -30,6 +30,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from extriage.case import models
+from extriage.case.reader import open_reader
 from extriage.case.status import status_document
 from extriage.case.store import open_case
 from extriage.findings import (
@@ -169,7 +170,9 @@ def main() -> int:
         with store.engine.connect() as conn:
             n = conn.execute(sa.select(sa.func.count()).select_from(models.findings)).scalar_one()
         print(f"case: {store.count_servers()} servers, {n:,} findings rows")
-        timed("status document (in-process)", lambda: status_document(store))
+        timed("status document (in-process, the store)", lambda: status_document(store))
+        with open_reader(args.case) as reader:
+            timed("status document (in-process, the reader 'case status' uses)", lambda: status_document(reader))
 
         def first_page() -> None:
             store.counts()
