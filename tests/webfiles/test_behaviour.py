@@ -734,6 +734,21 @@ def test_code_is_extracted_per_block_and_language() -> None:
     assert "hidden" not in "".join(ex.code["vb"])
 
 
+def test_remote_answer_is_not_request_input() -> None:
+    """A feed proxy: the request chooses the address (outbound HTTP, reported), but reading the
+    remote answer is not reading a request-chosen file."""
+    page = (
+        '<%@ WebHandler Language="VB" Class="P" %>\nImports System.Web\nPublic Class P : Implements IHttpHandler\n'
+        "  Public Sub ProcessRequest(ByVal c As HttpContext) Implements IHttpHandler.ProcessRequest\n"
+        '    Dim req As System.Net.HttpWebRequest = System.Net.WebRequest.Create(c.Request.QueryString("u"))\n'
+        "    Dim body = req.GetResponse().GetResponseStream\n"
+        "    Dim sr As System.IO.StreamReader = New System.IO.StreamReader(body)\n"
+        "    c.Response.Write(sr.ReadToEnd)\n  End Sub\nEnd Class\n"
+    )
+    sinks = {h["sink"] for h in analyse(page.encode(), ".ashx").hits}
+    assert sinks == {"http-out"}
+
+
 def test_knowledge_is_data_with_every_behaviour() -> None:
     know = knowledge()
     categories = {s.category for s in know.sinks}

@@ -621,6 +621,12 @@ _RETURN = {
     "js": re.compile(r"\breturn\b([^;\n]{1,2000})"),
     "vb": re.compile(r"\bReturn\b([^\n]{1,2000})", re.I),
 }
+#: Calls whose result is what a remote server sent back (a response, a downloaded body): a value
+#: assigned from them carries no request input, even when the request chose the address.
+_REMOTE_RESULT = re.compile(
+    r"\.\s*(?:GetResponse|GetResponseStream|GetResponseAsync|DownloadString|DownloadData|GetStringAsync)\b",
+    re.I,
+)
 #: The literal key after a source (``["cmd"]``, ``("cmd")``, ``.Item["cmd"]``): not literal text.
 _INDEX = re.compile(r'\s*(?:\.\s*\w+\s*)?[\[(]?\s*"[^"\n]*"\s*[\])]')
 #: Literal text that makes request input only *part* of a value (a fixed folder, a query around a
@@ -817,6 +823,8 @@ class _Analyser:
                 name = m.group(1)
                 if self.fold(name) in self.taint or self.fold(name) in _KEYWORDS:
                     continue
+                if _REMOTE_RESULT.search(code, m.start(3), m.end(3)):
+                    continue  # what a remote server answered is its data, not the request's
                 t = self.expr(m.start(3), m.end(3))
                 if t is not None:
                     changed |= self._add(name, t)
