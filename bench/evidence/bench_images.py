@@ -4,9 +4,10 @@
 
 Generates a ``full`` server (drive layout) into a temporary folder, builds an NTFS volume of it
 (``mkntfs`` + ``ntfs-3g``, as root), converts it to E01 (``ewfacquire``, deflate fast) and VHDX
-(``qemu-img``), and lays the files out as an acquire collection (``fs/C:/…``) in a plain tar and a
+(``qemu-img``) and a two-segment Ex01 (written by the tests' EWF2 writer, read through libewf), and
+lays the files out as an acquire collection (``fs/C:/…``) in a plain tar and a
 gzip-compressed tar (Python's tarfile, as acquire writes them); then times ``extriage scan`` in a
-child process on the folder, the raw volume, the E01, the VHDX and the tars, in that order,
+child process on the folder, the raw volume, the E01, the Ex01, the VHDX and the tars, in that order,
 ``--rounds`` times, and prints the best wall time and the best CPU time (user+sys of the child) of
 each with its ratio to the folder (MB/s of evidence bytes). The scan of an image includes the
 SHA-256 of the image file itself (hashed in a thread beside the stages). ``--old DIR`` (a
@@ -86,7 +87,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--old", default="", help="a git worktree of earlier code, run alternately with this one")
     args = ap.parse_args()
-    from images.conftest import make_ntfs  # the test helpers build the images the same way
+    from images.conftest import make_ex01, make_ntfs  # the test helpers build the images the same way
 
     work = Path(tempfile.mkdtemp(prefix="extriage-bench-images-"))
     try:
@@ -99,7 +100,9 @@ def main() -> None:
         _run("ewfacquire", "-u", "-q", "-t", str(work / "server"), "-f", "encase6", "-c", "deflate:fast", "-S",
              "1572864000", "-C", "c", "-D", "d", "-E", "1", "-e", "e", "-N", "n", str(raw))
         _run("qemu-img", "convert", "-f", "raw", "-O", "vhdx", str(raw), str(work / "server.vhdx"))
-        targets = {"folder": tree, "raw": raw, "e01": work / "server.E01", "vhdx": work / "server.vhdx",
+        (work / "ex01").mkdir()
+        targets = {"folder": tree, "raw": raw, "e01": work / "server.E01",
+                   "ex01": make_ex01(raw, work / "ex01" / "server.Ex01", segments=2), "vhdx": work / "server.vhdx",
                    "tar": _acquire_layout(tree, work / "acquire.tar", False),
                    "tar.gz": _acquire_layout(tree, work / "acquire2.tar", True)}
         codes = {"new": ""} | ({"old": str(Path(args.old) / "src")} if args.old else {})
@@ -107,8 +110,8 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, path in targets.items():
                 for code, src in codes.items():  # old and new alternate on each target
-                    if code == "old" and name.startswith("tar"):
-                        continue  # tars are read by the new code only
+                    if code == "old" and name.startswith(("tar", "ex01")):
+                        continue  # tars and Ex01 are read by the new code only
                     took, cpu = _time_scan(path, args.jobs, work / f"{name}-{code}.json", src)
                     was = best.get((code, name), (took, cpu))
                     best[(code, name)] = (min(was[0], took), min(was[1], cpu))

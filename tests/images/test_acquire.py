@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from extriage.evidence.loaders.image import close_images
 from extriage.scan.pipeline import run_scan
 
 from .conftest import VOLUME_MIB, make_ntfs, need
-from .test_same_as_folder import comparable
+from .test_same_as_folder import _open_files, comparable
 
 
 @pytest.fixture(scope="module")
@@ -107,6 +108,8 @@ def test_acquire_collection_scans_as_the_folder(kind: str, collections: dict[str
         assert got["containers"] == {str(path): {"path": str(path), "sha256": before, "size": path.stat().st_size,
                                                  "mtime": got["containers"][str(path)]["mtime"]}}
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # read-only
+    if os.path.isdir("/proc/self/fd") and kind != "zip":  # released at the end of the scan
+        assert str(path) not in _open_files()
 
 
 def test_truncated_acquire_tar_is_named(collections: dict[str, Path], tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ data (picklable: worker processes reopen the archive themselves).
 Nothing is extracted. A plain tar is read at each member's offset. A gzip stream has no random
 access: the listing inflates it once and keeps a restart point (the inflater's state) every
 :data:`RESTART_EVERY` bytes of tar data, so a member is read by inflating at most that much before
-it; memory stays bounded (at most :data:`MAX_RESTARTS` points, ~50 KiB each). Members up to
+it; memory stays bounded (at most :data:`MAX_RESTARTS` points of ~40 KiB each). Members up to
 :data:`SMALL_MEMBER` bytes are inflated whole when opened through one inflater per archive that
 moves forward as the stages read the members in archive order, so each is inflated once per
 stage, not again from a restart point. bzip2 and xz streams
@@ -43,9 +43,9 @@ from extriage.evidence.source import ArtifactRef, SkipCallback, SourceSpec, safe
 KIND = "tar"
 BLOCK = 512
 #: Bytes of tar data between two restart points of a gzip-compressed archive.
-RESTART_EVERY = 1024 * 1024
+RESTART_EVERY = 256 * 1024
 #: Restart points kept per archive: past this the spacing doubles (every other point is dropped).
-MAX_RESTARTS = 1024
+MAX_RESTARTS = 2048
 _INPUT = 64 * 1024
 #: gzip members up to this size are inflated whole into memory when opened (through the shared
 #: cursor); larger ones are streamed from a restart point.
@@ -249,7 +249,7 @@ def _archive(path: str) -> _Archive:
     fh = safe_open(path)
     gz: _GzIndex | None = None
     if fh.read(2) == b"\x1f\x8b":
-        gz = _GzIndex([_Restart(0, 0, None)])
+        gz = _GzIndex([_Restart(0, 0, None)], RESTART_EVERY)
     archive = _Archive(fh, threading.Lock(), gz)
     if gz is not None:  # a worker process: one pass builds the restart points
         with _Inflated(fh, archive.lock, gz, listing=True) as data:
@@ -396,7 +396,8 @@ def expand(ref: ArtifactRef, located: str, on_skip: SkipCallback, notes: list[st
     except OSError as exc:
         on_skip(shown, f"archive cannot be opened ({exc.strerror or exc}); not read")
         return
-    archive = _Archive(raw, threading.Lock(), _GzIndex([_Restart(0, 0, None)]) if what.startswith("gzip") else None)
+    gz = _GzIndex([_Restart(0, 0, None)], RESTART_EVERY) if what.startswith("gzip") else None
+    archive = _Archive(raw, threading.Lock(), gz)
     # a gzip archive is inflated once here, its restart points noted on the way
     data_fh: Any = raw if archive.gz is None else _Inflated(raw, archive.lock, archive.gz, listing=True)
     end = size if archive.gz is None else None
