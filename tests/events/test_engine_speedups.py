@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extriage.detections.events import engine as engine_module
 from extriage.detections.events.engine import build_ruleset, norm, required_words
 from extriage.formats.event_export import record_from_object
 from extriage.formats.event_record import pick_time
@@ -92,3 +94,52 @@ def test_system_time_fast_path_takes_the_parsers_spelling() -> None:
     assert _utc_system_time("2021-04-26T15:03:05.992230Z") == datetime(2021, 4, 26, 15, 3, 5, 992230, tzinfo=UTC)
     assert _utc_system_time("1601-01-01T00:00:00.000000Z") is None  # a placeholder: pick_time decides
     assert _utc_system_time("2100-01-01T00:00:00.000000Z") is None  # out of range: pick_time marks it
+
+
+def _rule_regexes() -> list[str]:
+    """Every ``|re`` pattern of the packaged event rules, and ``|like`` shapes, plus a few more."""
+    from extriage.datafiles import load_yaml
+
+    found: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(key, str) and key.endswith("|re"):
+                    found.extend(value if isinstance(value, list) else [value])
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    rules_dir = Path(engine_module.__file__).parent / "rules"
+    for f in sorted(rules_dir.glob("*.yml")):
+        walk(load_yaml(f.read_text(encoding="utf-8")))
+    return [*sorted(set(found)), r"^c:\\.*\.aspx$", r"é+\w", r"\bcmd\b", "$", "^$", r"a|b.*c"]
+
+
+_RE2_TEXTS = st.one_of(
+    st.text(max_size=60),
+    st.text(alphabet="msexchangowapl \\/\"'.ntuserd1+-é\n", max_size=60),
+    st.sampled_from(['w3wp.exe -ap "msexchangeowaapppool"', "net user evil p@ss /add", "c:\\x\\lsass_1.dmp",
+                     "lsass.dmp\n", "", "é", "cmd.exe /c net1 localgroup administrators evil /add"]),
+)
+
+
+@given(_RE2_TEXTS)
+@settings(max_examples=300, deadline=None)
+def test_re2_search_is_the_wrappers_search(text: str) -> None:
+    import re2
+
+    for pattern in _rule_regexes():
+        compiled = re2.compile(pattern)
+        fast = engine_module.re2_searcher(compiled)
+        assert isinstance(fast, engine_module.Re2Search)
+        assert (fast.search(text) is not None) == (compiled.search(text) is not None), (pattern, text)
+
+
+def test_rule_regexes_use_the_fast_search() -> None:
+    assert r"msexchange\w*apppool" in _rule_regexes()
+    rs = build_ruleset([("r.yml", "rules:\n  - id: T\n    title: t\n    event_id: [1]\n    match: {CommandLine|re: 'net +user'}\n")])
+    rec = record_from_object({"EventID": 1, "CommandLine": "NET  user x /add"}, 1, None, None)
+    assert rec is not None and [r.id for r in rs.match(rec)] == ["T"]

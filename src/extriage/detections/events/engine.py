@@ -281,9 +281,43 @@ def _compile_regex(pattern: str, where: Where) -> Any:
     try:
         import re2
 
-        return re2.compile(pattern)
+        return re2_searcher(re2.compile(pattern))
     except Exception:  # re2 missing or pattern unsupported (e.g. look-arounds)
         return re.compile(pattern)
+
+
+_NULL_SPAN = (-1, -1)
+
+
+class Re2Search:
+    """``search(text)`` of a compiled RE2 pattern as a yes/no (``True`` or ``None``), with RE2's own
+    match call on the text's UTF-8 bytes — what the ``re2`` package's ``search`` does, without its
+    per-call Python work (mapping byte offsets back to characters, building a match object): ~1 µs
+    a call instead of 4-10 µs, and a process-creation event is tested by up to four such patterns."""
+
+    __slots__ = ("_anchor", "_match", "pattern")
+
+    def __init__(self, pattern: str, match: Callable[..., Any], anchor: Any) -> None:
+        self.pattern = pattern
+        self._match = match
+        self._anchor = anchor
+
+    def search(self, text: str) -> bool | None:
+        data = text.encode("utf-8")
+        return True if self._match(self._anchor, data, 0, len(data))[0] != _NULL_SPAN else None
+
+
+def re2_searcher(compiled: Any) -> Any:
+    """A :class:`Re2Search` for a pattern compiled by ``re2.compile``, or the compiled pattern itself
+    when this version of the ``re2`` package does not expose its match call (its ``search`` is then used)."""
+    import re2
+
+    regexp = getattr(compiled, "_regexp", None)
+    anchor = getattr(getattr(re2, "_Anchor", None), "UNANCHORED", None)
+    match = getattr(regexp, "Match", None)
+    if match is None or anchor is None:
+        return compiled
+    return Re2Search(compiled.pattern, match, anchor)
 
 
 def _simple(op: str, names: tuple[str, ...], needles: tuple[str, ...]) -> Cond:
