@@ -14,10 +14,14 @@ from __future__ import annotations
 import io
 import re
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from extriage.evidence.source import safe_open
+
+#: Chunks kept per image (32 KiB each by default: 8 MiB).
+CACHED_CHUNKS = 256
 
 #: What the scan says when libewf's Python module is missing: what an Ex01 needs.
 NEEDS = ("EnCase 7 Ex01 (EWF version 2) image not read: reading Ex01 needs libewf's Python module — pip install "
@@ -55,11 +59,27 @@ class Ex01Disk(io.RawIOBase):
             self._handle: Any = pyewf.handle()
             self._handle.open_file_objects(self.files, "r")
             self.size = int(self._handle.get_media_size())
+            self._chunk = int(self._handle.get_chunk_size()) or 32 * 1024
         except BaseException:
             for fh in self.files:
                 fh.close()
             raise
         self._pos = 0
+        #: chunks read last (index -> data): the NTFS layer reads records and runs in small pieces
+        #: that share chunks; libewf would inflate a chunk again for each
+        self._cache: OrderedDict[int, bytes] = OrderedDict()
+
+    def _chunk_data(self, index: int) -> bytes:
+        data = self._cache.get(index)
+        if data is None:
+            at = index * self._chunk
+            data = self._handle.read_buffer_at_offset(min(self._chunk, self.size - at), at)
+            self._cache[index] = data
+            if len(self._cache) > CACHED_CHUNKS:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(index)
+        return data
 
     def readable(self) -> bool:
         return True
@@ -85,11 +105,18 @@ class Ex01Disk(io.RawIOBase):
         want = min(len(view), self.size - self._pos)
         if want <= 0:
             return 0
+        done = 0
         with self._lock:
-            data: bytes = self._handle.read_buffer_at_offset(want, self._pos)
-        view[: len(data)] = data
-        self._pos += len(data)
-        return len(data)
+            while done < want:
+                index, skip = divmod(self._pos + done, self._chunk)
+                data = self._chunk_data(index)
+                take = min(want - done, len(data) - skip)
+                if take <= 0:
+                    break
+                view[done : done + take] = data[skip : skip + take]
+                done += take
+        self._pos += done
+        return done
 
     def close(self) -> None:
         if not self.closed:
