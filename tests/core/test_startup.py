@@ -80,3 +80,28 @@ def test_header_line_parsed_once_and_each_caller_owns_its_list() -> None:
     hits = logscan._header_line_names.cache_info().hits
     logscan._header_names(line, "httpproxy")
     assert logscan._header_line_names.cache_info().hits == hits + 1
+
+
+def test_quiet_scan_to_json_never_imports_rich(tmp_path: Path) -> None:
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "notes.txt").write_text("nothing here\n")
+    code = (
+        "import json, sys\n"
+        f"sys.argv = ['extriage', 'scan', {str(logs)!r}, '-q', '--json', {str(tmp_path / 'r.json')!r}]\n"
+        "from extriage.cli.main import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    loaded = json.loads(res.stdout.strip().splitlines()[-1])
+    assert not [m for m in loaded if m == "rich" or m.startswith("rich.")]
+    assert (tmp_path / "r.json").is_file()
+    # a usage error still prints its sentence (the error console is made on first use)
+    res = subprocess.run([sys.executable, "-m", "extriage", "scan", str(tmp_path / "missing"), "-q"],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "does not exist" in res.stderr and "Traceback" not in res.stderr

@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.console import Console
 
 from extriage import outputs
 from extriage.findings import EXIT_USAGE
@@ -16,14 +15,38 @@ from extriage.outputs import json_bytes
 from extriage.safetext import escape as escape  # (re-exported: the commands import it from here)
 from extriage.safetext import sanitize_terminal as sanitize_terminal
 
-#: Human output goes to stdout; progress and errors go to stderr so ``--json -`` stays clean.
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    #: Human output goes to stdout; progress and errors go to stderr so ``--json -`` stays clean.
+    out: Console
+    err: Console
+
+
+def __getattr__(name: str) -> Any:
+    """``out`` and ``err`` (rich consoles) are made on first use: ``scan -q --json`` prints nothing
+    and never imports rich (≈ 35 ms of its start-up). A module importing them by name gets them
+    made at its own import, as before."""
+    if name not in ("out", "err"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from rich.console import Console
+
+    made = Console(highlight=False, soft_wrap=False) if name == "out" else \
+        Console(stderr=True, highlight=False, soft_wrap=True)
+    globals()[name] = made
+    return made
+
+
+def console(stderr: bool = False) -> Console:
+    """``err`` (``stderr``) or ``out``, made now if no one has used it yet."""
+    name = "err" if stderr else "out"
+    made: Console | None = globals().get(name)
+    return made if made is not None else __getattr__(name)  # type: ignore[no-any-return]
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print one clear sentence (escaped: it may quote file names) and exit with ``code``."""
-    err.print(f"[bold red]error:[/] {escape(message)}")
+    console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
     raise typer.Exit(code)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from extriage.cli.common import check_output_outside, err, fail, out, write_json
+from extriage.cli.common import check_output_outside, console, fail, write_json
 from extriage.detections.logrules import RuleError, load_rules
 from extriage.evidence.source import EvidenceError
 from extriage.findings import ScanResult, exit_code
@@ -63,7 +63,7 @@ def scan(
         load_rules(tuple(log_rules))
     except RuleError as exc:
         fail(f"Invalid log rule file: {exc}")
-    show_progress = not quiet and err.is_terminal
+    show_progress = not quiet and console(stderr=True).is_terminal  # quiet: rich is never imported
     _exit_on_sigterm()
     try:
         if show_progress:
@@ -81,7 +81,7 @@ def scan(
                 DownloadColumn(),
                 TransferSpeedColumn(),
                 TimeRemainingColumn(),
-                console=err,
+                console=console(stderr=True),
                 transient=True,
             ) as bar:
                 tasks: dict[str, int] = {}
@@ -130,4 +130,4 @@ def _emit(result: ScanResult, json_out: str | None, timeline: str | None, quiet:
     if not quiet and json_out != "-":
         from extriage.report.terminal import render_scan
 
-        render_scan(result, out)
+        render_scan(result, console())
