@@ -20,8 +20,9 @@ from typing import Any
 
 from extriage.evidence.source import safe_open
 
-#: Chunks kept per image (32 KiB each by default: 8 MiB).
-CACHED_CHUNKS = 256
+#: Chunks kept per image (32 KiB each by default: 32 MiB): the stages read an image in several
+#: passes, each its own order.
+CACHED_CHUNKS = 1024
 
 #: What the scan says when libewf's Python module is missing: what an Ex01 needs.
 NEEDS = ("EnCase 7 Ex01 (EWF version 2) image not read: reading Ex01 needs libewf's Python module — pip install "
