@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -143,3 +144,49 @@ def test_rule_regexes_use_the_fast_search() -> None:
     rs = build_ruleset([("r.yml", "rules:\n  - id: T\n    title: t\n    event_id: [1]\n    match: {CommandLine|re: 'net +user'}\n")])
     rec = record_from_object({"EventID": 1, "CommandLine": "NET  user x /add"}, 1, None, None)
     assert rec is not None and [r.id for r in rs.match(rec)] == ["T"]
+
+
+_WORDS = sorted({w.decode() for r in engine_module.default_rules().rules if r.needles for w in r.needles})
+_FIELDS = ["CommandLine", "ParentCommandLine", "Image", "ParentImage", "NewProcessName", "ParentProcessName",
+           "TargetFilename", "ScriptBlockText", "TargetUserName", "param1", "param2", "Message"]
+
+
+@given(
+    st.sampled_from([1, 11, 4688, 4104, 4720, 4728, 4732, 4756, 6, 1102, 5145]),
+    st.dictionaries(st.sampled_from(_FIELDS),
+                    st.lists(st.sampled_from([*_WORDS, "x", " ", "\\\\", "w3wp.exe", "msexchangeowaapppool", "/add", "é"]),
+                             max_size=6).map(" ".join),
+                    max_size=5),
+)
+@settings(max_examples=300, deadline=None)
+def test_one_pass_word_scan_equals_a_search_per_word(event_id: int, fields: dict[str, str]) -> None:
+    """Rules ruled out by one Hyperscan pass over the raw line are those a substring search per
+    required word rules out."""
+    doc = {"EventID": event_id, "Channel": "Security" if event_id > 4000 else "Microsoft-Windows-Sysmon/Operational",
+           "SourceName": "Microsoft-Windows-Security-Auditing" if event_id > 4000 else "Microsoft-Windows-Sysmon", **fields}
+    if event_id == 6:
+        doc.update({"Channel": "MSExchange Management", "SourceName": "MSExchange CmdletLogs"})
+    line = json.dumps(doc).encode()
+    rec = record_from_object(json.loads(line), 1, None, line)
+    assert rec is not None
+    scanned = engine_module.build_ruleset(_RULE_TEXTS)
+    looped = engine_module.build_ruleset(_RULE_TEXTS)
+    old = engine_module._SCAN_MIN_WORDS
+    try:
+        engine_module._SCAN_MIN_WORDS = 1
+        by_scan = [r.id for r in scanned.match(rec)]
+        if any(r.needles for r in scanned.candidates(rec)):  # (the pass is really used)
+            assert any(p.scan is not None for p in scanned._candidates.values())
+        engine_module._SCAN_MIN_WORDS = 10**9
+        by_loop = [r.id for r in looped.match(rec)]
+    finally:
+        engine_module._SCAN_MIN_WORDS = old
+    assert by_scan == by_loop
+
+
+def _rule_texts() -> list[tuple[str, str]]:
+    folder = Path(engine_module.__file__).parent / "rules"
+    return sorted((f"rules/{p.name}", p.read_text(encoding="utf-8")) for p in folder.glob("*.yml"))
+
+
+_RULE_TEXTS = _rule_texts()

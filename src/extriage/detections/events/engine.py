@@ -20,6 +20,7 @@ declares (``formats/event_layouts.yml``) is a load-time error.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
@@ -392,26 +393,80 @@ class Sequence:
 
 
 @dataclass(slots=True)
+class _Pool:
+    """The rules that fit one (event id, provider, channel), and how their required words are found
+    in a raw line: one Hyperscan pass for all of them (``scan`` gives the indexes of the words
+    present, ``words`` each rule's indexes), or a substring search per word when they are few."""
+
+    rules: list[EventRule]
+    scan: Callable[[bytes], set[int]] | None = None
+    words: list[frozenset[int] | None] = field(default_factory=list)
+
+
+#: Fewer distinct required words than this among a pool's rules: one substring search per word
+#: (each scans the line; one Hyperscan pass costs about as much as four).
+_SCAN_MIN_WORDS = 4
+
+
+def _pool(rules: list[EventRule]) -> _Pool:
+    words = sorted({w for r in rules if r.needles for w in r.needles})
+    if len(words) < _SCAN_MIN_WORDS:
+        return _Pool(rules)
+    try:
+        import hyperscan
+    except ImportError:  # pragma: no cover - a declared dependency
+        return _Pool(rules)
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(
+        expressions=[re.escape(w.decode("ascii")).encode("ascii") for w in words],
+        ids=list(range(len(words))),
+        elements=len(words),
+        flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(words),
+    )
+    local = threading.local()
+
+    def scan(low: bytes) -> set[int]:
+        scratch = getattr(local, "scratch", None)
+        if scratch is None:
+            scratch = local.scratch = hyperscan.Scratch(db)
+        found: set[int] = set()
+        db.scan(low, match_event_handler=_found, context=found, scratch=scratch)
+        return found
+
+    index = {w: i for i, w in enumerate(words)}
+    return _Pool(rules, scan, [frozenset(index[w] for w in r.needles) if r.needles else None for r in rules])
+
+
+def _found(word: int, _start: int, _end: int, _flags: int, found: object) -> None:
+    if isinstance(found, set):  # (the context handed to scan)
+        found.add(word)
+
+
+@dataclass(slots=True)
 class RuleSet:
     rules: list[EventRule]
     sequences: list[Sequence]
     by_event_id: dict[int, list[EventRule]]
     any_event_id: list[EventRule]
-    _candidates: dict[tuple[int | None, str, str], list[EventRule]] = field(default_factory=dict)
+    _candidates: dict[tuple[int | None, str, str], _Pool] = field(default_factory=dict)
 
-    def candidates(self, rec: EventRecord) -> list[EventRule]:
-        """Rules whose event id, provider and channel fit ``rec`` (cached per combination)."""
+    def _pool_of(self, rec: EventRecord) -> _Pool:
         key = (rec.event_id, rec.provider, rec.channel)
         found = self._candidates.get(key)
         if found is None:
             pool = self.by_event_id.get(rec.event_id, []) if rec.event_id is not None else []
-            found = [r for r in [*pool, *self.any_event_id] if r.applies_to_source(rec)]
+            found = _pool([r for r in [*pool, *self.any_event_id] if r.applies_to_source(rec)])
             if len(self._candidates) < 10_000:
                 self._candidates[key] = found
         return found
 
+    def candidates(self, rec: EventRecord) -> list[EventRule]:
+        """Rules whose event id, provider and channel fit ``rec`` (cached per combination)."""
+        return self._pool_of(rec).rules
+
     def match(self, rec: EventRecord) -> list[EventRule]:
-        candidates = self.candidates(rec)
+        pool = self._pool_of(rec)
+        candidates = pool.rules
         if not candidates:
             return []
         view: View | None = None
@@ -420,15 +475,21 @@ class RuleSet:
         # normalised; only for plain ASCII lines without \u escapes (see required_words).
         raw = rec.raw_bytes
         low = raw.lower() if raw and raw.isascii() and b"\\u" not in raw else None
-        for rule in candidates:
+        present = pool.scan(low) if low is not None and pool.scan is not None else None
+        for i, rule in enumerate(candidates):
             if rule.levels and rec.level not in rule.levels:
                 continue
             if low is not None and rule.needles is not None:
-                for needle in rule.needles:
-                    if needle in low:
-                        break
+                if present is not None:
+                    words = pool.words[i]
+                    if words is not None and present.isdisjoint(words):
+                        continue
                 else:
-                    continue
+                    for needle in rule.needles:
+                        if needle in low:
+                            break
+                    else:
+                        continue
             if rule.cond is not None:
                 if view is None:
                     view = View(rec)
