@@ -253,6 +253,8 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> F
         except OSError as exc:
             return FileOutcome(display, skipped=[SkippedFile(display, f"cannot be read: {exc.strerror or exc}")])
     ranges = split_ranges(params.kind, size, n)
+    if not ranges:  # (nothing past an .evtx file header)
+        return read_event_file(f, params)
     # the scan's own workers (from the fork server: never a fork of this process, which may hold
     # threads, e.g. a disk image's hashing), whose rules stay loaded for the stage's other files
     try:
@@ -276,6 +278,8 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> F
             parts.append(fut.result())
         except Exception as exc:  # a part that failed must not pass silently
             failed = failed or exc
+    if isinstance(failed, EvtxError):  # the parser refused the file's header: said as for a whole file
+        return read_event_file(f, params)
     if failed is not None:
         return FileOutcome(
             display,
