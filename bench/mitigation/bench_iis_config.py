@@ -12,16 +12,21 @@ applications, each served from its own folder holding a ``web.config``, and time
 * ``inventory`` — the evidence listing alone (part of ``verify``; it is the evidence layer's).
 
 With ``--no-web-configs`` the applications' folders are empty: only the one big config is read.
+With ``--tree DIR`` the tree is built in ``DIR`` once and kept (100,000 folders take longer to make
+and remove than to verify): later runs, and runs of older code (``PYTHONPATH=<old checkout>/src``),
+read the same files.
 
     .venv/bin/python bench/mitigation/bench_iis_config.py --apps 1000 10000 100000
 
-Prints seconds per step and per 1,000 applications (flat per-1,000 figures = linear).
+Prints seconds per step (wall clock, and CPU time = user + system of this process in brackets, which
+a loaded shared machine inflates less) and per 1,000 applications (flat per-1,000 figures = linear).
 """
 
 from __future__ import annotations
 
 import argparse
 import io
+import os
 import shutil
 import sys
 import tempfile
@@ -74,6 +79,7 @@ def main() -> None:
     ap.add_argument(
         "--no-web-configs", action="store_true", help="the applications' folders hold no web.config (one big file only)"
     )
+    ap.add_argument("--tree", help="build the tree in this folder (per application count) and keep it")
     args = ap.parse_args()
     from extriage.scan.pipeline import run_scan
     from extriage.scan.stages.logs import STAGES as LOGS
@@ -81,28 +87,34 @@ def main() -> None:
     from extriage.scan.stages.webfiles import STAGES as WEBFILES
 
     print(
-        f"{'apps':>8} {'etree s':>8} {'parse s':>8} {'inventory s':>12} {'verify s':>9} {'scan s':>8}   "
-        "per 1,000 apps (parse / verify / scan)"
+        f"{'apps':>8} {'etree s':>8} {'parse s (cpu)':>14} {'inventory s (cpu)':>18} {'verify s (cpu)':>15} {'scan s':>8}"
+        "   per 1,000 apps (parse / verify / scan)   load"
     )
     for n in args.apps:
-        tmp = Path(tempfile.mkdtemp(prefix="bench-iis-"))
+        kept = Path(args.tree) / f"{n}{'' if args.no_web_configs else '-wc'}" if args.tree else None
+        tmp = kept or Path(tempfile.mkdtemp(prefix="bench-iis-"))
         try:
-            build_tree(tmp, n, web_configs=not args.no_web_configs)
+            built = kept.with_name(kept.name + ".built") if kept is not None else None  # beside, not in, the tree
+            if built is None or not built.exists():
+                build_tree(tmp, n, web_configs=not args.no_web_configs)
+                if built is not None:
+                    built.write_text("built by bench_iis_config.py\n")
             data = (tmp / APPHOST.replace("C:\\", "C/").replace("\\", "/")).read_bytes()
             t0 = time.perf_counter()
             for _event, _elem in ET.iterparse(io.BytesIO(data)):
                 pass
             t_etree = time.perf_counter() - t0
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             cfg = parse_application_host(data, "applicationHost.config")
-            t_parse = time.perf_counter() - t0
+            t_parse, c_parse = time.perf_counter() - t0, time.process_time() - c0
             assert len(cfg.sites[0].applications) >= n
-            t0 = time.perf_counter()
+            del cfg
+            t0, c0 = time.perf_counter(), time.process_time()
             spec = open_source(str(tmp))
             inventory = build_inventory(spec, lambda p, why: None)
-            t_inventory = time.perf_counter() - t0
+            t_inventory, c_inventory = time.perf_counter() - t0, time.process_time() - c0
             report = verify(InventorySource(inventory))
-            t_verify = time.perf_counter() - t0
+            t_verify, c_verify = time.perf_counter() - t0, time.process_time() - c0
             assert report.mitigations
             t_scan = float("nan")
             if not args.no_scan:
@@ -111,12 +123,14 @@ def main() -> None:
                 t_scan = time.perf_counter() - t0
             k = n / 1000
             print(
-                f"{n:>8,} {t_etree:>8.2f} {t_parse:>8.2f} {t_inventory:>12.2f} {t_verify:>9.2f} {t_scan:>8.2f}   "
-                f"{t_parse / k:.3f} / {t_verify / k:.3f} / {t_scan / k:.3f}",
+                f"{n:>8,} {t_etree:>8.2f} {t_parse:>6.2f} ({c_parse:>5.2f}) {t_inventory:>9.2f} ({c_inventory:>5.2f}) "
+                f"{t_verify:>7.2f} ({c_verify:>5.2f}) {t_scan:>8.2f}   "
+                f"{t_parse / k:.3f} / {t_verify / k:.3f} / {t_scan / k:.3f}   {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            if kept is None:
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
