@@ -36,7 +36,7 @@ def params() -> content.ContentParams:
 
 def examine_bytes(tmp_path: Path, name: str, data: bytes, params: content.ContentParams) -> dict[str, object]:
     folder = tmp_path / "ev"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_bytes(data)
     inv = build_inventory(open_source(folder), lambda p, w: None)
     (f,) = [x for x in inv.files if x.name == name]
@@ -179,11 +179,50 @@ def test_permission_denied_and_timeout_are_reported(
             raise yara_x.TimeoutError("timeout")
 
     content.init_worker(params)
-    assert content._STATE is not None
-    real = content._STATE.scanner
-    content._STATE.scanner = SlowScanner()  # type: ignore[assignment]
+    state = content.current_state()
+    assert state is not None
+    real = state.scanner
+    state.scanner = SlowScanner()  # type: ignore[assignment]
     try:
         ((_, out),) = content.examine_batch(item, params).outcomes
     finally:
-        content._STATE.scanner = real
+        state.scanner = real
     assert out.sha256 and out.skipped and out.skipped[0].partial and "time limit" in out.skipped[0].reason
+
+
+def test_scans_in_worker_threads_keep_their_own_scanner(tmp_path: Path, params: content.ContentParams) -> None:
+    """A Dask worker runs scans in its own threads: a yara-x scanner is bound to the thread that
+    made it, so each thread gets its own (the same hits), and none is dropped on another thread."""
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = gen.shell_bodies("k3y")["command shell"].encode()
+    main = examine_bytes(tmp_path, "x.aspx", body, params)["rules"]
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(lambda i: examine_bytes(tmp_path / str(i), "x.aspx", body, params)["rules"], range(4)))
+    assert got == [main] * 4 and "EXT_WEBSHELL_Process_Exec" in main
+    assert content.current_state() is not None
+
+    page = tmp_path / "ev" / "x.aspx"
+    script = (
+        "import sys\n"
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "from extriage.detections.webfiles import content\n"
+        "from extriage.detections.webfiles.rules import build_ruleset\n"
+        "from extriage.evidence.locate import build_inventory\n"
+        "from extriage.evidence.source import open_source\n"
+        "from pathlib import Path\n"
+        "folder = Path(sys.argv[1])\n"
+        "params = content.ContentParams(build_ruleset([]).serialized, 1 << 20, 5.0)\n"
+        "(f,) = build_inventory(open_source(folder), lambda p, w: None).files\n"
+        "pool = ThreadPoolExecutor(1)\n"  # left running at exit, as a worker's pool is
+        "out = pool.submit(content.examine, content.target(f), content.DEEP, params).result()\n"
+        "print(sorted(h['rule'] for h in out.data['hits'] if h['check'] == 'yara'))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(page.parent)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "EXT_WEBSHELL_Process_Exec" in proc.stdout
+    assert "unsendable" not in proc.stderr and "Traceback" not in proc.stderr

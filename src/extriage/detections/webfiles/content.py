@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
@@ -91,12 +92,21 @@ class _Worker:
     folders: dict[str, str] = field(default_factory=dict)  # baseline-normalised folders, by raw folder
 
 
-_STATE: _Worker | None = None
+# Per thread, not per process: a yara-x ``Scanner`` is bound to the thread that made it (using or
+# dropping it on another thread fails), and a Dask worker runs scans in its own threads.
+_LOCAL = threading.local()
+
+
+def current_state() -> _Worker | None:
+    """This thread's worker state (rules, scanner, tables), if one was made."""
+    state: _Worker | None = getattr(_LOCAL, "state", None)
+    return state
 
 
 def worker_baseline() -> Baseline | None:
     """The baseline the (main-process) worker state holds, to avoid parsing it twice."""
-    return None if _STATE is None else _STATE.baseline
+    state = current_state()
+    return None if state is None else state.baseline
 
 
 @cache
@@ -111,9 +121,9 @@ def init_worker(params: ContentParams) -> None:
 
 
 def _scanner(params: ContentParams) -> _Worker:
-    global _STATE
     key = hash((params.rules, params.baselines, params.path_engine, params.timeout))
-    if _STATE is None or _STATE.key != key:
+    state = current_state()
+    if state is None or state.key != key:
         scanner = yara_x.Scanner(load_serialized(params.rules))
         timeout = max(1, round(params.timeout))
         scanner.set_timeout(timeout)
@@ -123,8 +133,9 @@ def _scanner(params: ContentParams) -> _Worker:
         except (OSError, ValueError):  # reported once by the main process
             baseline = load_baseline([])
         matcher = path_matcher(params.path_engine)
-        _STATE = _Worker(key, scanner, timeout, matcher, baseline, params, known_bad().sha256)
-    return _STATE
+        state = _Worker(key, scanner, timeout, matcher, baseline, params, known_bad().sha256)
+        _LOCAL.state = state
+    return state
 
 
 _MAGIC = {
@@ -658,9 +669,10 @@ def examine_batch(
     (container members, header checks, files over the cap) through :func:`examine` one by one;
     results keep the batch's order."""
     if params is None:
-        if _STATE is None:
+        state = current_state()
+        if state is None:
             raise RuntimeError("webfiles worker used before init_worker")
-        params = _STATE.params
+        params = state.params
     worker = _scanner(params)
     res = BatchResult()
     files = [
