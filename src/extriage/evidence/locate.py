@@ -236,7 +236,9 @@ def build_inventory(spec: SourceSpec, on_skip: SkipCallback) -> Inventory:
         refs = [r for r in refs if r.spec.kind != "dir" or r.display() not in parts]
     layout = detect_layout((r.located for r in refs), spec)
     if images and spec.kind == "file":
-        layout = "image:" + (layout if layout != "file" else "folder")  # the evidence is one image
+        # the evidence is one disk image, or one tar archive (an acquire collection): "tar:kape" as "zip:kape"
+        kind = "tar:" if next(iter(images.values())).endswith("tar archive") else "image:"
+        layout = kind + (layout if layout != "file" else "folder")
     inv = Inventory(spec=spec, layout=layout, archives=archives, images=images, notes=notes)
     installs: dict[str, None] = {}
     drives: dict[str, None] = {}
