@@ -60,7 +60,7 @@ def with_apps(apphost: bytes, n: int) -> bytes:
     return apphost[:at] + apps.encode() + apphost[at:]
 
 
-def build_tree(root: Path, n: int, web_configs: bool = True) -> None:
+def build_tree(root: Path, n: int, web_configs: bool = True, distinct: bool = False) -> None:
     for windows_path, data in server_files(ROOT / "tests" / "data", "E19").items():
         rel = windows_path.replace("C:\\", "C/").replace("\\", "/")
         target = root / rel
@@ -69,7 +69,8 @@ def build_tree(root: Path, n: int, web_configs: bool = True) -> None:
     for i in range(n if web_configs else 0):
         folder = root / "C" / "inetpub" / "apps" / f"app{i}"
         folder.mkdir(parents=True)
-        (folder / "web.config").write_bytes(WEB_CONFIG)
+        # --distinct: no two files hold the same bytes (no parse is shared between them)
+        (folder / "web.config").write_bytes(WEB_CONFIG + f"<!-- app{i} -->\n".encode() if distinct else WEB_CONFIG)
 
 
 def main() -> None:
@@ -79,6 +80,7 @@ def main() -> None:
     ap.add_argument(
         "--no-web-configs", action="store_true", help="the applications' folders hold no web.config (one big file only)"
     )
+    ap.add_argument("--distinct", action="store_true", help="each application's web.config holds different bytes")
     ap.add_argument("--tree", help="build the tree in this folder (per application count) and keep it")
     args = ap.parse_args()
     from extriage.scan.pipeline import run_scan
@@ -91,12 +93,13 @@ def main() -> None:
         "   per 1,000 apps (parse / verify / scan)   load"
     )
     for n in args.apps:
-        kept = Path(args.tree) / f"{n}{'' if args.no_web_configs else '-wc'}" if args.tree else None
+        shape = "" if args.no_web_configs else "-wcd" if args.distinct else "-wc"
+        kept = Path(args.tree) / f"{n}{shape}" if args.tree else None
         tmp = kept or Path(tempfile.mkdtemp(prefix="bench-iis-"))
         try:
             built = kept.with_name(kept.name + ".built") if kept is not None else None  # beside, not in, the tree
             if built is None or not built.exists():
-                build_tree(tmp, n, web_configs=not args.no_web_configs)
+                build_tree(tmp, n, web_configs=not args.no_web_configs, distinct=args.distinct)
                 if built is not None:
                     built.write_text("built by bench_iis_config.py\n")
             data = (tmp / APPHOST.replace("C:\\", "C/").replace("\\", "/")).read_bytes()
