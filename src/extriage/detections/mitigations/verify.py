@@ -554,13 +554,14 @@ def _rewrite_mitigation(
         return st
     glob_refs = collect_sections(ctx.apphost, site, "/", GLOBAL_RULES_TAGS, {}, ctx.apphost_display)
     global_merged = merge_collection([r for r in glob_refs if r.level == "server"], "rule")
-    # (outcome worked out for the scope's merge, scope): thousands of scopes share a few merges and
-    # so a few outcomes; the outcome of each scope is made only where it is named (problems)
-    pairs: list[tuple[_Outcome, Scope]] = []
+    # the outcomes depend on the merged rules only: worked out once per merge (thousands of scopes
+    # share a few), in the order the scopes first meet them; a scope's own outcome is made only where a
+    # problem names the scope
     unreadable, missing_files = ctx.scope_files(scopes)
     st.checked.extend(scope.label for scope in scopes)
-    evaluated: dict[tuple[int, int], _Outcome] = {}  # (id of a merge kept by ctx, rule index) -> outcome
-    for scope, merged in zip(scopes, ctx.merged_per_scope(site, scopes, RULES_TAGS, "rule"), strict=True):
+    merges = ctx.merged_per_scope(site, scopes, RULES_TAGS, "rule")
+    outcomes_of: dict[int, list[_Outcome]] = {}  # id of a merge kept by ctx -> outcome per rule
+    for scope, merged in zip(scopes, merges, strict=True):
         for dup in merged.duplicates:
             st.problems.append(
                 Problem(
@@ -572,18 +573,21 @@ def _rewrite_mitigation(
                     dup.node.describe(),
                 )
             )
-        for index, expected in enumerate(rm.rules):
-            # the outcome depends on the merged rules only
-            known = evaluated.get((id(merged), index))
-            if known is None:
-                known = evaluated[(id(merged), index)] = _evaluate_rule(rm, expected, merged, global_merged, scope)
-            pairs.append((known, scope))
+        if id(merged) not in outcomes_of:
+            outcomes_of[id(merged)] = [
+                _evaluate_rule(rm, expected, merged, global_merged, scope) for expected in rm.rules
+            ]
+    kinds = {o.kind for outcomes in outcomes_of.values() for o in outcomes}
 
-    def of_kind(*kinds: str) -> list[_Outcome]:
+    def of_kind(kind: str) -> list[_Outcome]:
+        """Every scope's outcome of ``kind``, in scope then rule order."""
+        if kind not in kinds:
+            return []
         return [
             known if known.scope is scope else _Outcome(known.kind, scope, known.entry, known.removal, known.defects)
-            for known, scope in pairs
-            if known.kind in kinds
+            for scope, merged in zip(scopes, merges, strict=True)
+            for known in outcomes_of[id(merged)]
+            if known.kind == kind
         ]
 
     st.not_checked.extend(missing_files)
@@ -598,7 +602,7 @@ def _rewrite_mitigation(
         st.decided_by.append(Decider(unreadable[0].split(": ", 1)[0], None, "(not well-formed configuration)"))
         return st
     overridden = of_kind("overridden")
-    present = any(known.kind in {"ok", "defective"} for known, _scope in pairs)
+    present = bool(kinds & {"ok", "defective"})
     defective = of_kind("defective")
     missing = of_kind("missing")
     if overridden:
@@ -653,13 +657,13 @@ def _rewrite_mitigation(
             )
         where = sorted({o.scope.label for o in missing}, key=str.lower)
         st.reason = "the rules apply to some virtual directories only; missing for " + _first_few(where, ", ")
-        ok0 = next(known for known, _scope in pairs if known.kind == "ok")
+        ok0 = next(o for outcomes in outcomes_of.values() for o in outcomes if o.kind == "ok")
         assert ok0.entry is not None
         st.decided_by.append(_dec(ok0.entry.file, ok0.entry.node))
         return st
     # every rule fine everywhere that could be read
     seen: set[int] = set()
-    for known, _scope in pairs:
+    for known in (o for outcomes in outcomes_of.values() for o in outcomes):  # first met first
         if known.entry is not None and id(known.entry.node) not in seen:
             seen.add(id(known.entry.node))
             st.decided_by.append(_dec(known.entry.file, known.entry.node))
