@@ -604,7 +604,6 @@ def _rewrite_mitigation(
     overridden = of_kind("overridden")
     present = bool(kinds & {"ok", "defective"})
     defective = of_kind("defective")
-    missing = of_kind("missing")
     if overridden:
         first = overridden[0]
         assert first.removal is not None
@@ -649,6 +648,7 @@ def _rewrite_mitigation(
         st.decided_by.append(Decider(root_file, None, f"no rule {names} (or equivalent) at any level"))
         st.reason = f"no rule {names} (or one doing the same) is configured for {site.name}"
         return st
+    missing = of_kind("missing")  # here: a rule absent everywhere returned above (no list per scope)
     if missing:
         st.state = "partial"
         for o in missing:
