@@ -198,6 +198,23 @@ def dask(paths: list[Path], workers: int, case: Path, preload: bool) -> Run:
     return Run("dask", workers, wall, client_cpu + sum(per_worker.values()), load, notes)
 
 
+def case_verdicts(case: Path) -> dict[str, str]:
+    """Each stored server's verdict, by evidence folder name (to check a mode scanned every server)."""
+    from extriage.case.reader import open_reader
+
+    reader = open_reader(str(case))
+    try:
+        return {Path(s.evidence).name: s.verdict for s in reader.servers()}
+    finally:
+        reader.close()
+
+
+def direct_verdicts(results_dir: Path) -> dict[str, str]:
+    import json
+
+    return {p.stem: json.loads(p.read_bytes())["verdict"] for p in results_dir.glob("exch*.json")}
+
+
 def store_overhead(results_dir: Path, case: Path) -> tuple[float, float]:
     """Median ms per server: the store's add_scan, and writing the scan --json file."""
     from extriage.case.store import open_case
@@ -247,6 +264,15 @@ def main() -> int:
             else:
                 raise SystemExit(f"unknown mode {mode}")
             runs.append(run)
+            if kind != "direct":  # every server stored, with the verdict its direct scan gave
+                got = case_verdicts(t / f"{mode}.db")
+                want = direct_verdicts(t / "json") or None
+                if len(got) != len(paths) or (want is not None and got != want):
+                    raise SystemExit(f"{mode}: the case holds {len(got)} servers of {len(paths)}"
+                                     + ("" if want is None else f"; verdicts differing from the direct scans: "
+                                        f"{sorted(k for k in want if got.get(k) != want[k])}"))
+                run.notes.append(f"case holds all {len(got)} servers"
+                                 + ("" if want is None else ", verdicts equal to the direct scans'"))
             print(f"{run.mode} x{run.workers}: wall {run.wall:.1f} s, CPU {run.cpu:.1f} s "
                   f"({run.cpu / len(paths):.2f} s per server), load {run.load:.2f}", flush=True)
             for note in run.notes:
