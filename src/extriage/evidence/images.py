@@ -128,8 +128,6 @@ def expand_container(ref: ArtifactRef, on_skip: SkipCallback, images: dict[str, 
                      parts: set[str]) -> list[ArtifactRef] | None:
     """The files inside ``ref`` when it is a container a loader reads (a disk image), ``[]`` when it is
     one that cannot be read (named through ``on_skip``), None when it is an ordinary file."""
-    from extriage.evidence.loaders import loader
-
     low = ref.member.lower()
     if low.endswith((".tar.bz2", ".tbz2", ".tbz")) and not ref.special:
         on_skip(ref.display(), "bzip2-compressed tar archive: not read in place (a bzip2 stream cannot be restarted at "
@@ -151,6 +149,8 @@ def expand_container(ref: ArtifactRef, on_skip: SkipCallback, images: dict[str, 
         on_skip(shown, f"disk image ({what}) inside an archive or another image; not read — extract it outside "
                        "the evidence and scan it")
         return []
+    from extriage.evidence.loaders import loader  # here: almost every file returned above
+
     image_loader = loader(kind)
     segments = image_loader.parts(ref)
     parts |= segments
