@@ -100,9 +100,11 @@ def test_filter_open_set_state_reload(browser: Any, served: tuple[str, str]) -> 
     assert page.locator("#priority").inner_text() == "rebuild"
     assert page.locator("#response-log tbody tr").first.inner_text().count("Ana <b>responder</b>") == 1
     # the shared indicators and the fleet timeline link back to servers
-    page.click("#nav-indicators")
+    with page.expect_navigation():  # count() does not wait: wait for the page the link loads
+        page.click("#nav-indicators")
     assert page.locator("#indicators tbody tr").count() >= 1
-    page.click("#nav-timeline")
+    with page.expect_navigation():
+        page.click("#nav-timeline")
     assert page.locator("#timeline tbody a").count() >= 1
     page.goto(base + "server/3/report")
     assert page.evaluate("typeof window.pwned") == "undefined"
