@@ -519,6 +519,33 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         {"process"},
         "C#",
     ),
+    (
+        "cs-reverse-shell-over-tcp",  # commands read from an outbound socket, output sent back
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '  var c = new System.Net.Sockets.TcpClient();\n  c.Connect("127.0.0.1", 9);\n'
+        "  var io = c.GetStream();\n  var r = new System.IO.StreamReader(io);\n"
+        "  var w = new System.IO.StreamWriter(io);\n  string line = r.ReadLine();\n"
+        '  var p = new System.Diagnostics.Process();\n  p.StartInfo.FileName = "hostname";\n'
+        "  p.StartInfo.Arguments = line;\n  p.StartInfo.UseShellExecute = false;\n"
+        "  p.StartInfo.RedirectStandardOutput = true;\n  p.Start();\n"
+        "  w.Write(p.StandardOutput.ReadToEnd());\n}\n</script>",
+        {"reverse-shell"},
+        "C#",
+    ),
+    (
+        "cs-upload-beside-the-page",  # the posted file kept under its own name next to the page
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        "  if (Request.Files.Count != 1) return;\n  HttpPostedFile f = Request.Files[0];\n"
+        "  byte[] data = new byte[f.ContentLength];\n  f.InputStream.Read(data, 0, data.Length);\n"
+        "  var here = new System.IO.FileInfo(Request.PhysicalPath);\n"
+        "  using (var fs = new System.IO.FileStream(System.IO.Path.Combine(here.DirectoryName, "
+        "System.IO.Path.GetFileName(f.FileName)), System.IO.FileMode.Create))\n"
+        "    fs.Write(data, 0, data.Length);\n}\n</script>",
+        {"upload-beside-page"},
+        "C#",
+    ),
 ]
 
 
@@ -713,6 +740,32 @@ BENIGN: list[tuple[str, str, str]] = [
         '<%@ Page Language="C#" %>\n<%\n  string dir = Server.MapPath("~/App_Data");\n'
         '  System.IO.File.Create(dir + "\\\\check.tmp").Close();\n'
         '  System.IO.File.Delete(dir + "\\\\check.tmp");\n%>',
+    ),
+    (
+        "tcp-service-check",  # a status page reading a fixed service's banner: a socket, no process
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  using (var c = new System.Net.Sockets.TcpClient("mail.example.com", 25))\n'
+        "  using (var r = new System.IO.StreamReader(c.GetStream())) {\n"
+        "    Response.Write(Server.HtmlEncode(r.ReadLine()));\n  }\n%>",
+    ),
+    (
+        "fixed-tool-output",  # a fixed tool's output shown, no socket and no request input
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  var p = new System.Diagnostics.Process();\n'
+        '  p.StartInfo.FileName = "hostname";\n  p.StartInfo.UseShellExecute = false;\n'
+        "  p.StartInfo.RedirectStandardOutput = true;\n  p.Start();\n"
+        "  Response.Write(Server.HtmlEncode(p.StandardOutput.ReadToEnd()));\n%>",
+    ),
+    (
+        "upload-into-its-own-folder",  # the client's file name kept, in the application's upload folder
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  if (Request.Files.Count > 0) {\n    HttpPostedFile f = Request.Files[0];\n'
+        '    f.SaveAs(Server.MapPath("~/uploads/") + System.IO.Path.GetFileName(f.FileName));\n  }\n%>',
+    ),
+    (
+        "own-path-for-a-date",  # the page's own file read for its date, no upload
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%= System.IO.File.GetLastWriteTime(Request.PhysicalPath).ToString("d") %>',
     ),
 ]
 
