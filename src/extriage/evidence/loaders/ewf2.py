@@ -11,13 +11,13 @@ objects, so the image loader closes them at the end of a scan like any other ima
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from extriage.evidence.loaders.stream import SizedStream
 from extriage.evidence.source import safe_open
 
 #: Chunks kept per image (32 KiB each by default: 32 MiB): the stages read an image in several
@@ -44,7 +44,7 @@ def segments(path: str) -> list[str]:
     return [str(p) for p in sorted(found, key=order)] or [path]
 
 
-class Ex01Disk(io.RawIOBase):
+class Ex01Disk(SizedStream):
     """The media data of an Ex01 image as a seekable stream with a ``size`` (dissect's volume and
     NTFS layers read it as they read any container)."""
 
@@ -81,25 +81,6 @@ class Ex01Disk(io.RawIOBase):
         else:
             self._cache.move_to_end(index)
         return data
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_CUR:
-            offset += self._pos
-        elif whence == io.SEEK_END:
-            offset += self.size
-        if offset < 0:
-            raise ValueError("negative seek position")
-        self._pos = offset
-        return offset
 
     def readinto(self, buf: Any) -> int:
         view = memoryview(buf).cast("B")

@@ -11,12 +11,13 @@ handle simply (attribute lists, compressed, encrypted or sparse-compressed data)
 
 from __future__ import annotations
 
-import io
 import struct
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Protocol
+
+from extriage.evidence.loaders.stream import SizedStream
 
 #: 100 ns intervals between 1601-01-01 and 1970-01-01 (FILETIME epoch to Unix epoch).
 _FILETIME_UNIX = 116444736000000000
@@ -151,7 +152,7 @@ def parse_record(raw: bytes, segment: int, sector: int = 512) -> Record | None:
     return rec
 
 
-class RunReader(io.RawIOBase):
+class RunReader(SizedStream):
     """A file's data read from its clusters through the volume (shared handle: ``lock``)."""
 
     def __init__(self, volume: BinaryIO, lock: threading.Lock, cluster: int, runs: list[tuple[int | None, int]],
@@ -160,7 +161,7 @@ class RunReader(io.RawIOBase):
         self._vol = volume
         self._lock = lock
         self._cluster = cluster
-        self._size = size
+        self.size = size
         self._valid = min(initialized, size)
         self._pos = 0
         self._map: list[tuple[int, int, int | None]] = []  # (file offset, length, volume offset or None)
@@ -170,28 +171,9 @@ class RunReader(io.RawIOBase):
             self._map.append((at, length, None if lcn is None else lcn * cluster))
             at += length
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_CUR:
-            offset += self._pos
-        elif whence == io.SEEK_END:
-            offset += self._size
-        if offset < 0:
-            raise ValueError("negative seek position")
-        self._pos = offset
-        return offset
-
     def readinto(self, buf: Any) -> int:
         view = memoryview(buf).cast("B")
-        want = min(len(view), self._size - self._pos)
+        want = min(len(view), self.size - self._pos)
         if want <= 0:
             return 0
         done = 0
@@ -222,8 +204,8 @@ class RunReader(io.RawIOBase):
 
     def read(self, n: int = -1) -> bytes:
         if n is None or n < 0:
-            n = max(0, self._size - self._pos)
-        buf = bytearray(min(n, max(0, self._size - self._pos)))
+            n = max(0, self.size - self._pos)
+        buf = bytearray(min(n, max(0, self.size - self._pos)))
         got = self.readinto(buf)
         return bytes(buf[:got])
 

@@ -38,6 +38,7 @@ from decimal import Decimal
 from pathlib import PurePosixPath
 from typing import Any, BinaryIO
 
+from extriage.evidence.loaders.stream import SizedStream
 from extriage.evidence.source import ArtifactRef, SkipCallback, SourceSpec, safe_open, time_of_ns
 
 KIND = "tar"
@@ -271,7 +272,7 @@ def release(paths: set[str]) -> None:
                 _OPEN.pop(key).fh.close()
 
 
-class _Member(io.RawIOBase):
+class _Member(SizedStream):
     """A member's data: ``size`` bytes from ``start`` of the tar data (a plain file, or inflated)."""
 
     def __init__(self, source: Any, lock: threading.Lock | None, start: int, size: int, name: str) -> None:
@@ -279,32 +280,13 @@ class _Member(io.RawIOBase):
         self._src = source
         self._lock = lock
         self._start = start
-        self._size = size
+        self.size = size
         self._pos = 0
         self.name = name
 
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        if whence == io.SEEK_CUR:
-            offset += self._pos
-        elif whence == io.SEEK_END:
-            offset += self._size
-        if offset < 0:
-            raise ValueError("negative seek position")
-        self._pos = offset
-        return offset
-
     def readinto(self, buf: Any) -> int:
         view = memoryview(buf).cast("B")
-        want = min(len(view), self._size - self._pos)
+        want = min(len(view), self.size - self._pos)
         if want <= 0:
             return 0
         try:
@@ -318,7 +300,7 @@ class _Member(io.RawIOBase):
         except (EOFError, zlib.error) as exc:
             raise OSError(f"cannot be read from the archive ({exc})") from exc
         if not data:
-            raise OSError(f"the archive ends inside this file (at {self._pos:,} of {self._size:,} bytes)")
+            raise OSError(f"the archive ends inside this file (at {self._pos:,} of {self.size:,} bytes)")
         view[: len(data)] = data
         self._pos += len(data)
         return len(data)
