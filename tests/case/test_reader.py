@@ -10,6 +10,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 from typing import Any
@@ -125,33 +126,38 @@ def test_reader_refuses_what_is_not_a_case(tmp_path: Path) -> None:
     with pytest.raises(CaseError, match="no case"):
         open_reader(str(tmp_path / "nope.db"))
     assert not (tmp_path / "nope.db").exists()
-    junk = tmp_path / "junk.db"
-    junk.write_bytes(b"this is no database\n" * 100)
-    with pytest.raises(CaseError, match="not a readable SQLite case"):
-        open_reader(str(junk))
-    other = tmp_path / "other.db"
-    with sqlite3.connect(other) as conn:
-        conn.execute("CREATE TABLE accounts (id INTEGER)")
-    with pytest.raises(CaseError, match="not an extriage case"):
-        open_reader(str(other))
     empty = tmp_path / "empty.db"
     sqlite3.connect(empty).close()
     with pytest.raises(CaseError, match="no case in"):
         open_reader(str(empty))
+
+
+@pytest.mark.parametrize("opener", [open_reader, open_case], ids=["reader", "store"])
+def test_reader_and_store_refuse_the_same_inputs(tmp_path: Path, opener: Callable[..., Any]) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is no database\n" * 100)
+    with pytest.raises(CaseError, match="not a readable SQLite case"):
+        opener(str(junk))
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE accounts (id INTEGER)")
+    with pytest.raises(CaseError, match="not an extriage case"):
+        opener(str(other))
     with pytest.raises(CaseError, match="not a file"):
-        open_reader(str(tmp_path))
+        opener(str(tmp_path))
     with pytest.raises(CaseError, match="SQLite file or a PostgreSQL"):
-        open_reader("mysql://u@h/db")
+        opener("mysql://u@h/db")
 
 
-def test_reader_unreachable_postgresql_is_one_sentence() -> None:
+@pytest.mark.parametrize("opener", [open_reader, open_case], ids=["reader", "store"])
+def test_unreachable_postgresql_is_one_sentence(opener: Callable[..., Any]) -> None:
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with pytest.raises(CaseError, match=r"Cannot use the case postgresql://u:\*\*\*@127\.0\.0\.1") as err:
-        open_reader(f"postgresql://u:secret@127.0.0.1:{port}/db", wait=1)
+        opener(f"postgresql://u:secret@127.0.0.1:{port}/db", wait=1)
     assert "secret" not in str(err.value)
 
 

@@ -3,8 +3,6 @@ states and priorities, shared indicators, probe and mitigation links, refusing w
 
 from __future__ import annotations
 
-import re
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -145,29 +143,8 @@ def test_missing_and_foreign_databases(tmp_path: Path) -> None:
         open_case(str(tmp_path / "nope.db"), create=False)
     with pytest.raises(CaseError, match="does not exist"):
         open_case(str(tmp_path / "no" / "dir.db"))
-    junk = tmp_path / "junk.db"
-    junk.write_bytes(b"this is no database\n" * 100)
-    with pytest.raises(CaseError, match="not a readable SQLite case"):
-        open_case(str(junk))
-    other = tmp_path / "other.db"
-    with sqlite3.connect(other) as conn:
-        conn.execute("CREATE TABLE accounts (id INTEGER)")
-    with pytest.raises(CaseError, match="not an extriage case"):
-        open_case(str(other))
-    with pytest.raises(CaseError, match="not a file"):
-        open_case(str(tmp_path))
-    with pytest.raises(CaseError, match="SQLite file or a PostgreSQL"):
-        open_case("mysql://u@h/db")
-
-
-def test_unreachable_postgresql_is_one_sentence() -> None:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with pytest.raises(CaseError, match=re.escape("Cannot use the case postgresql://u:***@127.0.0.1")):
-        open_case(f"postgresql://u:secret@127.0.0.1:{port}/db", wait=1)
+    # junk, foreign tables, a folder, other URLs, unreachable PostgreSQL: tests/case/test_reader.py
+    # (the reader and the store refuse them alike)
 
 
 def test_store_type_is_reusable(tmp_path: Path, scanned: dict[str, ScanResult]) -> None:
