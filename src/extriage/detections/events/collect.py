@@ -79,6 +79,16 @@ class IpSighting:
     last_dst: tuple[array[int], array[float]] | None = None
 
 
+def _widen(into: ChannelSpan | IpSighting, other: ChannelSpan | IpSighting) -> None:
+    """Widen ``into``'s first/last times to cover ``other``'s (merging the parts of a split read)."""
+    for ts in (other.first, other.last):
+        if ts is not None:
+            if into.first is None or ts < into.first:
+                into.first = ts
+            if into.last is None or ts > into.last:
+                into.last = ts
+
+
 class EventCollector:
     def __init__(
         self, rules: RuleSet, source: str, family_prefix: str, keep_ids: bool = False, part: bool = False
@@ -306,12 +316,7 @@ class EventCollector:
                 self.channels[name] = other
                 continue
             span.records += other.records
-            for ts in (other.first, other.last):
-                if ts is not None:
-                    if span.first is None or ts < span.first:
-                        span.first = ts
-                    if span.last is None or ts > span.last:
-                        span.last = ts
+            _widen(span, other)
             span.cleared.extend(other.cleared)
             _add_computers(span.computers, other.computers)
             _extend_ids(span.idents, other.idents)
@@ -364,12 +369,7 @@ class EventCollector:
             s.last_src = s.last_dst = None
             s.event_ids |= other_ip.event_ids
             _add_computers(s.computers, other_ip.computers)
-            for ts in (other_ip.first, other_ip.last):
-                if ts is not None:
-                    if s.first is None or ts < s.first:
-                        s.first = ts
-                    if s.last is None or ts > s.last:
-                        s.last = ts
+            _widen(s, other_ip)
             s.samples.extend(other_ip.samples[: max(0, 3 - len(s.samples))])
         self.no_time += later.no_time
         self.bad_time += later.bad_time
