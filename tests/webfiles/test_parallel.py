@@ -46,6 +46,15 @@ def test_many_small_batches_match_a_single_process(
     monkeypatch.setattr(stage, "PARALLEL_MIN_FILES", 1)  # a small tree, yet the pool runs
     monkeypatch.setattr(stage, "_spare_core", lambda workers: True)  # whatever the machine's load
     monkeypatch.setattr(stage, "MAIN_EXAMINES", main_examines)
+    pools = _record_pools(monkeypatch)
+    parallel = _scan(dest, jobs=3)
+    assert pools and all(p is not None for p in pools)
+    assert _summary(parallel) == _summary(serial)
+    assert any(f.outcome.value == "webshell" for f in parallel.findings)
+
+
+def _record_pools(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The worker pool each web file stage run was given (None: the main process alone)."""
     pools: list[object] = []
     run_here = stage._run_here
 
@@ -54,10 +63,7 @@ def test_many_small_batches_match_a_single_process(
         return run_here(ctx, work, params, pool)  # type: ignore[arg-type]
 
     monkeypatch.setattr(stage, "_run_here", spy)
-    parallel = _scan(dest, jobs=3)
-    assert pools and all(p is not None for p in pools)
-    assert _summary(parallel) == _summary(serial)
-    assert any(f.outcome.value == "webshell" for f in parallel.findings)
+    return pools
 
 
 def test_small_file_tree_stays_in_one_process_when_no_core_is_free(
@@ -67,14 +73,7 @@ def test_small_file_tree_stays_in_one_process_when_no_core_is_free(
     generate(dest, scenario="proxylogon", size="300KB", layout="kape", seed=5, events=False)
     monkeypatch.setattr(stage, "PARALLEL_MIN_FILES", 1)
     monkeypatch.setattr(stage.os, "getloadavg", lambda: (8.0, 8.0, 8.0))
-    pools: list[object] = []
-    run_here = stage._run_here
-
-    def spy(ctx: object, work: object, params: object, pool: object) -> object:
-        pools.append(pool)
-        return run_here(ctx, work, params, pool)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(stage, "_run_here", spy)
+    pools = _record_pools(monkeypatch)
     result = _scan(dest, jobs=2)
     assert pools == [None]
     assert any(f.outcome.value == "webshell" for f in result.findings)
