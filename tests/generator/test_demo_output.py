@@ -72,6 +72,14 @@ def test_verdict_reason_is_never_cut_at_80_columns() -> None:
     assert flat.index("ProxyLogon compromised") < flat.index("ProxyNotShell / OWASSRF no_evidence")
 
 
+def test_catch_all_wave_is_named_by_its_registry_title() -> None:
+    result = _result("Found.")
+    result.waves["other"] = Verdict.ATTEMPTED
+    console = _console(80)
+    render_brief(result, console)
+    assert "Other known-exploited CVEs attempted" in " ".join(_words(_text(console)))
+
+
 def test_attacker_text_in_brief_is_escaped() -> None:
     result = _result("Web shell [red]x[/red] \x1b[31m at \u202e.aspx")
     from extriage.findings import AttackStory

@@ -117,3 +117,16 @@ def test_proxytoken_forwarding_rule_in_ecp_log(scans: dict[str, tuple[ScanResult
     assert rule.outcome == Outcome.ATTEMPT and rule.evidence[0].fields["Recipient"] == forward
     assert "to an outside address" in rule.title and "forwarding:outside" in rule.tags
     assert forward in rule.evidence[0].raw
+
+
+def test_no_evidence_only_for_waves_whose_sources_were_assessed(
+        scans: dict[str, tuple[ScanResult, dict[str, object]]]) -> None:
+    """The catch-all wave has no window nor sources: info or scanner findings in it must not turn into a
+    "no_evidence" claim; only what was found there (attempted / compromised) is reported for it."""
+    saw_unassessed_finding = False
+    for result, _ in scans.values():
+        assessed = set(result.coverage.waves)
+        saw_unassessed_finding |= any(f.wave is None or f.wave not in assessed for f in result.findings)
+        for wave, verdict in result.waves.items():
+            assert wave in assessed or verdict in (Verdict.ATTEMPTED, Verdict.COMPROMISED), (wave, verdict)
+    assert saw_unassessed_finding  # the scans do hold findings outside every assessed wave

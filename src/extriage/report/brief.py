@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from rich.console import Console
 
 from extriage.detections.verdict import load_waves
+from extriage.detections.waves.registry import load_registry
 from extriage.findings import Outcome, ScanResult
 from extriage.report.terminal import VERDICT_STYLE
 from extriage.safetext import escape
@@ -54,8 +55,13 @@ def _waves(result: ScanResult) -> str:
         window = known[w].window if w in known else None
         return (window[0] if window else date.max, w)
 
-    return "; ".join(f"{known[w].title if w in known else w} {result.waves[w].value}"
-                     for w in sorted(result.waves, key=when))
+    registry = load_registry()
+
+    def title(w: str) -> str:
+        wave = registry.get(w)
+        return wave.title if wave is not None else w
+
+    return "; ".join(f"{title(w)} {result.waves[w].value}" for w in sorted(result.waves, key=when))
 
 
 def _verdict(result: ScanResult, console: Console) -> None:

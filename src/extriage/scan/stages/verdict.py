@@ -39,7 +39,9 @@ class VerdictStage:
             result.coverage.warn(w)
         assessed = assess_waves(result, waves, windows)
         blocked = bool(result.extras.get("stage_errors")) or bool(unreadable_evidence(result.coverage))
-        per_wave = dict(found)
+        # A wave that is not assessed (the catch-all "other") gets a verdict only from what was found in
+        # it: "no_evidence" is a claim about sources read for a wave's window, which it has none of.
+        per_wave = {wid: v for wid, v in found.items() if wid in assessed or v is not Verdict.NO_EVIDENCE}
         for wid, a in assessed.items():
             a["verdict"] = wave_verdict(found.get(wid), a, blocked).value
             per_wave[wid] = Verdict(a["verdict"])
