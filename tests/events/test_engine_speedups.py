@@ -14,7 +14,7 @@ from extriage.detections.events import engine as engine_module
 from extriage.detections.events.engine import build_ruleset, norm, required_words
 from extriage.formats.event_export import record_from_object
 from extriage.formats.event_record import pick_time
-from extriage.formats.evtx_file import _SYSTEM_TIME, _utc_system_time
+from extriage.formats.evtx_file import SYSTEM_TIME, _utc_system_time
 
 _WS = re.compile(r"\s+")
 _QUOTES = str.maketrans({"'": '"', "\u2018": '"', "\u2019": '"', "\u201c": '"', "\u201d": '"'})
@@ -88,7 +88,7 @@ def test_system_time_fast_path_is_pick_time(value: str) -> None:
     (when it gives nothing, the reader asks pick_time itself)."""
     fast = _utc_system_time(value)
     if fast is not None:
-        assert (fast, _SYSTEM_TIME) == pick_time([(_SYSTEM_TIME, value)])
+        assert (fast, SYSTEM_TIME) == pick_time([(SYSTEM_TIME, value)])
 
 
 def test_system_time_fast_path_takes_the_parsers_spelling() -> None:

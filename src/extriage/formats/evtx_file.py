@@ -30,6 +30,7 @@ from extriage.formats.event_record import (
     name_positional,
     pick_time,
 )
+from extriage.formats.evtx_system import SystemColumns, system_columns
 
 try:  # orjson parses event JSON ~4x faster; the standard library is the fallback
     import orjson
@@ -43,7 +44,10 @@ HEADER = 4096
 CHUNK = 65536
 
 
-__all__ = ["ChunkView", "EvtxError", "EvtxStats", "fast_loads", "iter_evtx", "record_from_event_doc", "record_from_json"]
+__all__ = [
+    "SYSTEM_TIME", "ChunkView", "EvtxBatch", "EvtxError", "EvtxStats", "fast_loads", "iter_evtx", "iter_evtx_batches",
+    "record_from_event_doc", "record_from_json",
+]
 
 
 class EvtxError(ValueError):
@@ -177,6 +181,30 @@ def iter_evtx(
     ``first..end-1``), so several workers can share one large file; the records and problems of all
     parts, in order, are those of the whole file.
     """
+    for batch in iter_evtx_batches(stream, size, name, stats, path, chunks):
+        for i in range(len(batch.texts)):
+            rec = batch.record(i)
+            if rec is not None:
+                yield rec
+
+
+#: Records handed over per batch (one join and one System-block scan each; ~1 MB of JSON text).
+BATCH = 512
+
+
+def iter_evtx_batches(
+    stream: BinaryIO,
+    size: int,
+    name: str,
+    stats: EvtxStats,
+    path: str | None = None,
+    chunks: tuple[int, int] | None = None,
+    batch: int = BATCH,
+) -> Iterator[EvtxBatch]:
+    """The records of :func:`iter_evtx` as :class:`EvtxBatch` es of the parser's JSON texts, decoded only
+    when asked (:meth:`EvtxBatch.record`), so a consumer can screen a whole batch with one C-level
+    pass and decode only the records that matter. A parser error ends the batch before it, so errors
+    are counted in ``stats`` in the order :func:`iter_evtx` counts them."""
     stream.seek(0)
     check_header(stream.read(HEADER), name)
     stream.seek(0)
@@ -198,12 +226,17 @@ def iter_evtx(
     except (OSError, RuntimeError, ValueError) as exc:
         raise EvtxError(f"{name} cannot be parsed as EVTX: {exc}") from None
     it = parser.records_json()
+    texts: list[str] = []
+    ids: list[int] = []
     while True:
         try:
             item: Any = next(it)
         except StopIteration:
             break
         except Exception as exc:  # the parser reports a broken chunk/record and goes on
+            if texts:  # the records before it first (their own problems are counted before this one)
+                yield EvtxBatch(texts, ids, stats)
+                texts, ids = [], []
             stats.errors += 1
             if not stats.first_error:
                 stats.first_error = str(exc).splitlines()[0][:300]
@@ -211,15 +244,39 @@ def iter_evtx(
                 break
             continue
         stats.records += 1
+        texts.append(item["data"])
+        ids.append(item.get("event_record_id"))
+        if len(texts) >= batch:
+            yield EvtxBatch(texts, ids, stats)
+            texts, ids = [], []
+    if texts:
+        yield EvtxBatch(texts, ids, stats)
+
+
+class EvtxBatch:
+    """Consecutive records as the parser renders them (JSON texts and its record numbers)."""
+
+    __slots__ = ("ids", "stats", "texts")
+
+    def __init__(self, texts: list[str], ids: list[Any], stats: EvtxStats) -> None:
+        self.texts = texts
+        self.ids = ids
+        self.stats = stats
+
+    def record(self, i: int) -> EventRecord | None:
+        """Record ``i`` decoded and normalised (None when it is not an event); a record that cannot
+        be decoded is counted in the stats, as :func:`iter_evtx` counts it."""
         try:
-            rec = record_from_json(item["data"], int(item.get("event_record_id") or 0))
+            return record_from_json(self.texts[i], int(self.ids[i] or 0))
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError) as exc:
-            stats.errors += 1
-            if not stats.first_error:
-                stats.first_error = f"record {item.get('event_record_id')}: {exc}"
-            continue
-        if rec is not None:
-            yield rec
+            self.stats.errors += 1
+            if not self.stats.first_error:
+                self.stats.first_error = f"record {self.ids[i]}: {exc}"
+            return None
+
+    def system(self) -> SystemColumns:
+        """The System fields of every record, read from the JSON texts without decoding them."""
+        return system_columns(self.texts)
 
 
 def record_from_json(text: str, record_id: int) -> EventRecord | None:
@@ -242,9 +299,9 @@ def record_from_event_doc(doc: Any, record_id: int, text: str) -> EventRecord | 
     sys_time = tc.get("#attributes", {}).get("SystemTime") if isinstance(tc, dict) else None
     ts = _utc_system_time(sys_time)
     if ts is not None:  # the parser's usual spelling, as pick_time would take it
-        ts_field = _SYSTEM_TIME
+        ts_field = SYSTEM_TIME
     else:
-        ts, ts_field = pick_time([(_SYSTEM_TIME, sys_time)])
+        ts, ts_field = pick_time([(SYSTEM_TIME, sys_time)])
     data = _event_data(event, provider, channel, event_id)
     message = ""
     rendered = event.get("RenderingInfo")
@@ -267,7 +324,7 @@ def record_from_event_doc(doc: Any, record_id: int, text: str) -> EventRecord | 
     return finish(rec)
 
 
-_SYSTEM_TIME = "System.TimeCreated.SystemTime"
+SYSTEM_TIME = "System.TimeCreated.SystemTime"
 
 
 def _utc_system_time(value: Any) -> datetime | None:

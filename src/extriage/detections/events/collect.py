@@ -15,9 +15,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from extriage.detections.events.engine import EventRule, RuleSet, Sequence
+from extriage.detections.events.screen import Screen
 from extriage.detections.rulefinding import finding_from_rule
 from extriage.findings import EvidenceLine, FamilyCoverage, Finding, Indicators, Outcome, TimelineEvent, iso
 from extriage.formats.event_record import OUT_OF_RANGE, EventRecord, as_text, cap, is_exchange_management
+from extriage.formats.evtx_file import SYSTEM_TIME, EvtxBatch
+from extriage.formats.evtx_system import SystemColumns
 
 MAX_EVIDENCE = 5  # evidence records kept per finding (the count says how many matched)
 MAX_TIMELINE_PER_FINDING = 50
@@ -120,16 +123,19 @@ class EventCollector:
         #: A part of a file read by several workers (see :meth:`absorb`): per finding, the
         #: indicators each of its first 200 hits added, with the hit's number.
         self.indicator_log: dict[tuple[str, ...], list[tuple[int, Indicators]]] | None = {} if part else None
+        self._screen: Screen | None = None  # made on the first .evtx batch (see feed_batch)
 
     def __getstate__(self) -> dict[str, Any]:
         """Sent back from a worker without the rules (compiled closures cannot be pickled)."""
         state = dict(self.__dict__)
         state.pop("rules", None)
+        state.pop("_screen", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.rules = _NO_RULES
+        self._screen = None
 
     # -- per event ------------------------------------------------------------------------------
     def feed(self, rec: EventRecord) -> None:
@@ -186,6 +192,77 @@ class EventCollector:
                 self._see_ip(ip.strip(), rec, ids)
         for rule in self.rules.match(rec):
             self._hit(rule, rec)
+
+    def feed_batch(self, batch: EvtxBatch) -> None:
+        """Feed an ``.evtx`` batch: the records that can matter (see :mod:`screen`) one by one in
+        full, the runs of records between them only counted in their channels, in record order —
+        the same results as :meth:`feed` of every record."""
+        screen = self._screen
+        if screen is None:
+            screen = self._screen = Screen(self.rules, IP_FIELDS, _NOT_REMOTE)
+        n = len(batch.texts)
+        if not screen.worth_it():
+            for i in range(n):
+                rec = batch.record(i)
+                if rec is not None:
+                    self.feed(rec)
+            return
+        cols = batch.system()
+        full = screen.full_indices(cols)
+        screen.judge(n, len(full))
+        start = 0
+        for i in [*full, n]:
+            if i > start:
+                self._count_run(cols, start, i)
+            if i < n:
+                rec = batch.record(i)
+                if rec is not None:
+                    self.feed(rec)
+            start = i + 1
+
+    def _count_run(self, cols: SystemColumns, a: int, b: int) -> None:
+        """What :meth:`feed` does with records ``a..b-1`` of a batch, none of which a rule, the IP
+        index or the cleared-log notes can use: channel span, computers, time field, identities."""
+        chans = cols.channels[a:b]
+        channel = chans[0]
+        if chans.count(channel) != b - a:  # several channels: one run per channel
+            i = a
+            while i < b:
+                j = i + 1
+                while j < b and cols.channels[j] == cols.channels[i]:
+                    j += 1
+                self._count_run(cols, i, j)
+                i = j
+            return
+        span = self.channels.get(channel)
+        if span is None:
+            span = self.channels[channel] = ChannelSpan(channel)
+        span.records += b - a
+        times = cols.times[a:b]
+        lo, hi = min(times), max(times)
+        if span.first is None or lo < span.first:
+            span.first = lo
+        if span.last is None or hi > span.last:
+            span.last = hi
+        self.time_fields[SYSTEM_TIME] = self.time_fields.get(SYSTEM_TIME, 0) + b - a
+        comps = cols.computers[a:b]
+        computers = span.computers
+        if len(computers) < 20:
+            for name in dict.fromkeys(comps):
+                if name and len(computers) < 20:
+                    computers[name] = None
+        if not self.keep_ids:
+            return
+        if comps.count(comps[0]) == b - a:
+            groups = [(comps[0], a, b)]
+        else:
+            groups = [(cols.computers[i], i, i + 1) for i in range(a, b)]
+        for computer, i, j in groups:
+            ids = span.idents.get(computer)
+            if ids is None:
+                ids = span.idents[computer] = _new_ids()
+            ids[0].extend(map(int, cols.record_ids[i:j]))
+            ids[1].extend([ts.timestamp() for ts in cols.times[i:j]])
 
     def _see_ip(self, ip: str, rec: EventRecord, ids: tuple[array[int], array[float]] | None) -> None:
         s = self.ips.get(ip)

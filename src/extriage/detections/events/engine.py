@@ -360,9 +360,12 @@ class EventRule:
     needles: tuple[bytes, ...] | None = None
 
     def applies_to_source(self, rec: EventRecord) -> bool:
-        if self.channels and rec.channel.lower() not in self.channels:
+        return self.applies_to(rec.provider, rec.channel)
+
+    def applies_to(self, provider: str, channel: str) -> bool:
+        if self.channels and channel.lower() not in self.channels:
             return False
-        return not (self.providers and rec.provider.lower() not in self.providers)
+        return not (self.providers and provider.lower() not in self.providers)
 
     def applies(self, rec: EventRecord) -> bool:
         return not (self.levels and rec.level not in self.levels)
@@ -451,11 +454,15 @@ class RuleSet:
     _candidates: dict[tuple[int | None, str, str], _Pool] = field(default_factory=dict)
 
     def _pool_of(self, rec: EventRecord) -> _Pool:
-        key = (rec.event_id, rec.provider, rec.channel)
+        return self.pool_for(rec.event_id, rec.provider, rec.channel)
+
+    def pool_for(self, event_id: int | None, provider: str, channel: str) -> _Pool:
+        """The rules that fit an event id, provider and channel (cached per combination)."""
+        key = (event_id, provider, channel)
         found = self._candidates.get(key)
         if found is None:
-            pool = self.by_event_id.get(rec.event_id, []) if rec.event_id is not None else []
-            found = _pool([r for r in [*pool, *self.any_event_id] if r.applies_to_source(rec)])
+            pool = self.by_event_id.get(event_id, []) if event_id is not None else []
+            found = _pool([r for r in [*pool, *self.any_event_id] if r.applies_to(provider, channel)])
             if len(self._candidates) < 10_000:
                 self._candidates[key] = found
         return found

@@ -28,7 +28,14 @@ from extriage.formats.event_export import (
     json_shape,
     sniff,
 )
-from extriage.formats.evtx_file import HEADER, EvtxError, EvtxStats, check_header, chunk_count, iter_evtx
+from extriage.formats.evtx_file import (
+    HEADER,
+    EvtxError,
+    EvtxStats,
+    check_header,
+    chunk_count,
+    iter_evtx_batches,
+)
 from extriage.scan.context import FileOutcome, ScanContext
 from extriage.scan.stages.events.files import JSON_LINES_EXTENSIONS
 
@@ -105,8 +112,8 @@ def _read_evtx(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> No
         # (a folder, an image, a temporary copy of a compressed zip member)
         outcome.sha256 = sha256_of(f.ref)
         with open_seekable(f.ref, ZIP_EVTX_MAX) as fh:
-            for rec in iter_evtx(fh, f.ref.size, display, stats, path=native_path(f.ref)):
-                coll.feed(rec)
+            for batch in iter_evtx_batches(fh, f.ref.size, display, stats, path=native_path(f.ref)):
+                coll.feed_batch(batch)
     except EvtxError as exc:
         outcome.skipped.append(SkippedFile(display, str(exc).replace(display, "file", 1)))
         return
@@ -220,8 +227,8 @@ def read_export_part(
     if params.kind == "evtx":
         stats = EvtxStats()
         with open_seekable(f.ref, ZIP_EVTX_MAX) as fh:
-            for rec in iter_evtx(fh, f.ref.size, display, stats, chunks=(start, end)):
-                coll.feed(rec)
+            for batch in iter_evtx_batches(fh, f.ref.size, display, stats, chunks=(start, end)):
+                coll.feed_batch(batch)
     else:
         stats = ExportStats()
         with open_artifact(f.ref) as fh:

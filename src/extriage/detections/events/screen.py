@@ -1,0 +1,172 @@
+"""Which records of an ``.evtx`` batch need the full path (decode, normalise, match rules).
+
+Why: on a server's log almost every record only adds to the coverage; decoding and normalising it
+costs more than the parser. A record may skip all that only when nothing but its System fields can
+reach the results (:class:`EventCollector` would do no more with it than count it in its channel):
+
+* no rule fits its event id, provider and channel — or every rule that fits has required words
+  (:func:`engine.required_words`) and none of them is in the record's lower-cased JSON (only for
+  ASCII texts without ``\\u`` escapes, as for exports);
+* it is not a log-cleared event (the collector notes those whatever the rules);
+* it holds no remote-address field with a value the IP index would keep (the field names of
+  ``collect.IP_FIELDS`` as JSON keys, values other than the local spellings), and its data is not
+  positional under a layout that names such a field;
+* its System block was read exactly (:mod:`formats.evtx_system`).
+
+Everything else is read the full way, so results are those of reading every record in full.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import hyperscan
+
+from extriage.detections.events.engine import RuleSet
+from extriage.formats.event_record import EXCHANGE_MANAGEMENT_PROVIDERS, layouts
+from extriage.formats.evtx_system import SystemColumns
+
+_CLEARED = frozenset({1102, 104})
+_IP_KEY, _POSITIONAL = 0, 1
+
+
+def local_value_pattern(not_remote: frozenset[str]) -> re.Pattern[bytes]:
+    """What may follow an IP field's key for the collector to keep no address: null, or exactly one
+    of the local spellings in any ASCII case (``ip.strip().lower()`` in ``not_remote`` holds for
+    them). Anything else — a remote address, white space, escapes, a number — is read in full."""
+    local = b"|".join(re.escape(v.encode()) for v in sorted(not_remote, key=len, reverse=True))
+    return re.compile(b'null[,}]|"(?:' + local + b')"[,}]', re.IGNORECASE)
+
+
+#: ``\u`` escapes, not ``\\u`` (an escaped backslash before a ``u``, as in ``C:\\Users``).
+_U_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u")
+
+
+def _on_match(kind: int, _start: int, end: int, _flags: int, found: Any) -> None:
+    found.append((kind, end))
+
+
+#: A batch with at least this share of records read in full: screening costs more than it saves
+#: (an attack-dense log); the next ``_PAUSE`` batches are read in full without it, then it is tried again.
+_MOSTLY_FULL = 0.5
+_PAUSE = 15
+#: Records of one source checked for required words before the check is judged not worth it.
+_TRIAL = 256
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What a source (provider, event id, channel) needs: ``full`` every record in full; else, when
+    ``words`` is set, records holding one of them in full; ``ip_layout``: positional data would name
+    a remote-address field."""
+
+    full: bool
+    words: tuple[str, ...] = ()
+    ip_layout: bool = False
+    checked: int = 0
+    passed: int = 0
+
+
+class Screen:
+    """Screens batches of one file's records against one rule set (see the module docstring)."""
+
+    def __init__(self, rules: RuleSet, ip_fields: tuple[str, ...], not_remote: frozenset[str]) -> None:
+        self.rules = rules
+        self.ip_fields = frozenset(ip_fields)
+        self._local = local_value_pattern(not_remote)
+        self._plans: dict[tuple[str, bytes, str], _Plan] = {}
+        # one literal pass over a batch's bytes: IP fields as JSON keys, positional data
+        literals = [f'"{name}":'.encode() for name in ip_fields] + [b'"EventData":{"Data":']
+        self._db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        self._db.compile(
+            expressions=[re.escape(lit.decode()).encode() for lit in literals],
+            ids=[_IP_KEY] * len(ip_fields) + [_POSITIONAL],
+            elements=len(literals),
+            flags=[0] * len(literals),
+        )
+        self._local_scratch = threading.local()
+        self._pause = 0
+
+    def worth_it(self) -> bool:
+        """Whether to screen the next batch (False for a while after a batch mostly read in full)."""
+        if self._pause:
+            self._pause -= 1
+            return False
+        return True
+
+    def judge(self, records: int, full: int) -> None:
+        """Note how many records of a screened batch had to be read in full."""
+        if full >= records * _MOSTLY_FULL:
+            self._pause = _PAUSE
+
+    def _plan(self, key: tuple[str, bytes, str]) -> _Plan:
+        provider, eid_text, channel = key
+        event_id = int(eid_text)
+        prov = provider.lower()
+        if prov in EXCHANGE_MANAGEMENT_PROVIDERS or channel.lower() == "msexchange management":
+            names = layouts().exchange_management
+        else:
+            names = layouts().by_provider.get((prov, event_id), [])
+        ip_layout = not self.ip_fields.isdisjoint(names)
+        if event_id in _CLEARED and prov == "microsoft-windows-eventlog":
+            return _Plan(True)
+        rules = self.rules.pool_for(event_id, provider, channel).rules
+        if not rules:
+            return _Plan(False, (), ip_layout)
+        words: set[str] = set()
+        for rule in rules:
+            if rule.cond is None or rule.needles is None:
+                return _Plan(True)
+            words.update(w.decode("ascii") for w in rule.needles)
+        return _Plan(False, tuple(sorted(words)), ip_layout)
+
+    def full_indices(self, cols: SystemColumns) -> list[int]:
+        """The indexes of the batch's records that must be read in full, in order."""
+        ok = cols.ok
+        full = {i for i, good in enumerate(ok) if not good} if not all(ok) else set()
+        keys = list(zip(cols.providers, cols.event_ids, cols.channels, strict=True))
+        plans = self._plans
+        needs_look = False
+        for key in set(keys):
+            plan = plans.get(key)
+            if plan is None:
+                plan = plans[key] = self._plan(key)
+            needs_look = needs_look or plan.full or bool(plan.words)
+        texts = cols.texts
+        if needs_look:
+            for i, key in enumerate(keys):
+                plan = plans[key]
+                if (plan.full or plan.words) and ok[i] and self._needs(plan, texts[i]):
+                    full.add(i)
+        data = cols.data
+        scratch = getattr(self._local_scratch, "scratch", None)
+        if scratch is None:
+            scratch = self._local_scratch.scratch = hyperscan.Scratch(self._db)
+        found: list[tuple[int, int]] = []
+        self._db.scan(data, match_event_handler=_on_match, context=found, scratch=scratch)
+        for kind, end in found:
+            i = cols.index_at(end - 1)
+            if kind == _IP_KEY:
+                if self._local.match(data, end) is None:
+                    full.add(i)
+            elif plans[keys[i]].ip_layout:
+                full.add(i)
+        return sorted(full)
+
+    @staticmethod
+    def _needs(plan: _Plan, text: str) -> bool:
+        if plan.full or not text.isascii() or ("\\u" in text and _U_ESCAPE.search(text)):
+            return True
+        low = text.lower()
+        found = any(w in low for w in plan.words)
+        plan.checked += 1
+        if found:
+            plan.passed += 1
+            # most records of this source hold a word (e.g. "user" is in every 4688's field names):
+            # the check only adds to their cost; read them in full without it from now on
+            if plan.checked >= _TRIAL and plan.passed * 10 >= plan.checked * 9:
+                plan.full = True
+        return found
