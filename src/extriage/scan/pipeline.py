@@ -19,9 +19,10 @@ from extriage.scan.context import (
     Stage,
     start_workers,
 )
-from extriage.scan.contracts import Facts, order_stages, provides_of
+from extriage.scan.contracts import Facts, order_stages, provides_of, stage_name
 from extriage.scan.facts import FindingIds
 from extriage.scan.numbering import NumberFindingsStage, number_findings
+from extriage.scan.prepare import Prepare
 from extriage.scan.registry import WORKER_MODULES, default_stages
 
 
@@ -64,10 +65,17 @@ def run_scan(
     if parallel and not started and (len(inventory.files) >= PARALLEL_MIN_FILES
                                      or sum(f.ref.size for f in inventory.files) >= context.PARALLEL_MIN_BYTES):
         start_workers(WORKER_MODULES)  # more inside the evidence than the first look saw
+        started = True
     ctx = ScanContext(inventory, result, options, progress)
     ctx.facts = Facts(given)
+    # with workers, the main process mostly waits during the first stages: later stages' tables
+    # are built meanwhile (extriage.scan.prepare), finished before any of those stages starts
+    prepare = Prepare([stage_name(s) for s in ordered[1:]], options).start() if started else None
     try:
         for stage in ordered:
+            if prepare is not None and prepare.warms(stage_name(stage)):
+                prepare.join()
+                prepare = None
             try:
                 stage.run(ctx)
             except Exception as exc:  # a bug in one stage must not lose what the others found

@@ -1,0 +1,63 @@
+"""Caches of later stages filled in the main process while the first stage's workers run.
+
+During the logs stage of a parallel scan the main process mostly waits: first for the fork server
+(its imports and compiled prefilters, ≈ 0.3 s), then for the workers' results. The web file stage
+that follows spent about half of its time in the main process building tables that depend on no
+evidence (the shipped known-good baseline, the compiled behaviour patterns, the location rules):
+0.15 of its 0.3 s on a generated server, on one core while the other idled (BENCHMARKS.md, issue 18
+logs part, session 6). :class:`Prepare` builds them in a thread beside that wait instead.
+
+Only process-wide caches that give the same object whoever fills them first are warmed, so results
+cannot change; the pipeline joins the thread before the first stage it warms for starts (the logs
+and events stages, which touch none of these tables, may run beside it). A warmer that fails is ignored: the stage meets the same error itself and reports it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable
+
+from extriage.scan.context import ScanOptions
+
+
+def _webfiles(options: ScanOptions) -> None:
+    from extriage.detections.webfiles import baseline, behaviour, content
+
+    baseline.load_baseline([])  # the shipped part, parsed once per process
+    behaviour.knowledge()
+    content.path_matcher(str(options.extra.get("webfiles_path_engine", "re2")))
+
+
+#: Stage name -> what its main-process part can build before it runs (no evidence, no context).
+WARMERS: dict[str, Callable[[ScanOptions], None]] = {"webfiles": _webfiles}
+
+
+class Prepare:
+    """A thread running the warmers of ``stages`` (names); :meth:`join` waits for it. The caller
+    joins it before any stage it :meth:`warms` starts, so a stage never reads a table half built."""
+
+    def __init__(self, stages: Iterable[str], options: ScanOptions) -> None:
+        self._names = [name for name in dict.fromkeys(stages) if name in WARMERS]
+        self._todo = [WARMERS[name] for name in self._names]
+        self._options = options
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Prepare:
+        if self._todo:
+            self._thread = threading.Thread(target=self._run, name="extriage-prepare", daemon=True)
+            self._thread.start()
+        return self
+
+    def warms(self, stage: str) -> bool:
+        return stage in self._names
+
+    def _run(self) -> None:
+        for warm in self._todo:
+            with contextlib.suppress(Exception):
+                warm(self._options)
+
+    def join(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join()

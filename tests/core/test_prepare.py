@@ -1,0 +1,94 @@
+"""Later stages' tables built in a thread while the first stage's workers run (extriage.scan.prepare):
+only for stages in the plan, finished before the stage they are for, never for a serial scan,
+failures ignored."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from extriage.findings import ScanResult
+from extriage.scan import context, pipeline, prepare
+from extriage.scan.context import ScanContext, ScanOptions
+
+
+def test_only_the_named_stages_warmers_run_and_join_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    done: list[str] = []
+
+    def slow(options: ScanOptions) -> None:
+        time.sleep(0.2)
+        done.append("slow")
+
+    monkeypatch.setattr(prepare, "WARMERS", {"a": slow, "b": lambda o: done.append("b")})
+    p = prepare.Prepare(["a", "x", "a"], ScanOptions()).start()
+    p.join()
+    assert done == ["slow"]  # "b" is not in the plan, "a" is run once
+    p.join()  # idempotent
+
+
+def test_a_failing_warmer_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    done: list[str] = []
+
+    def broken(options: ScanOptions) -> None:
+        raise ValueError("a broken data file: the stage reports it itself")
+
+    monkeypatch.setattr(prepare, "WARMERS", {"a": broken, "b": lambda o: done.append("b")})
+    prepare.Prepare(["a", "b"], ScanOptions()).start().join()
+    assert done == ["b"]
+
+
+def test_the_web_file_warmer_fills_the_caches_the_stage_reads() -> None:
+    from extriage.detections.webfiles import baseline, behaviour, content
+
+    prepare.WARMERS["webfiles"](ScanOptions())
+    assert baseline._shipped.cache_info().currsize == 1
+    assert behaviour.knowledge.cache_info().currsize == 1
+    assert content.path_matcher.cache_info().currsize >= 1
+
+
+class _Stage:
+    def __init__(self, name: str, log: list[tuple[str, float]]) -> None:
+        self.name, self._log = name, log
+        self.requires: tuple[type, ...] = ()
+        self.provides: tuple[type, ...] = ()
+
+    def run(self, ctx: ScanContext) -> None:
+        self._log.append((self.name, time.monotonic()))
+
+
+def _warm_log(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float]]:
+    log: list[tuple[str, float]] = []
+
+    def warm(options: ScanOptions) -> None:
+        log.append(("warm start", time.monotonic()))
+        time.sleep(0.3)
+        log.append((f"warm end {threading.current_thread().name}", time.monotonic()))
+
+    monkeypatch.setattr(prepare, "WARMERS", {"second": warm})
+    return log
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork server: Linux")
+def test_parallel_scan_warms_during_the_first_stage_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "x.log").write_bytes(b"x" * 100)
+    monkeypatch.setattr(context, "PARALLEL_MIN_BYTES", 0)  # start the workers for this tiny tree
+    log = _warm_log(monkeypatch)
+    result = pipeline.run_scan(str(tmp_path), ScanOptions(jobs=2), stages=[_Stage("first", log), _Stage("second", log)])
+    assert isinstance(result, ScanResult)
+    names = [n for n, _ in log]
+    assert set(names) == {"warm start", "first", "warm end extriage-prepare", "second"}
+    times = dict(log)
+    assert times["second"] >= times["warm end extriage-prepare"]  # joined before the stage it warms for
+    assert times["first"] < times["warm end extriage-prepare"]  # the first stage ran beside it
+
+
+def test_serial_scan_does_not_warm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "x.log").write_bytes(b"x" * 100)
+    monkeypatch.setattr(context, "PARALLEL_MIN_BYTES", 0)
+    log = _warm_log(monkeypatch)
+    pipeline.run_scan(str(tmp_path), ScanOptions(jobs=1), stages=[_Stage("first", log), _Stage("second", log)])
+    assert [n for n, _ in log] == ["first", "second"]
