@@ -3,7 +3,13 @@
 Data (made in bench/data/evtx-cores, git-ignored, deleted at the end unless --keep): one large
 ``.evtx`` file — one real CC0 file header, then the six CC0 sample files' chunks repeated --copies
 times (each chunk is self-contained, so the parser reads them all) — the shape of one multi-GB
-archive (``Archive-Security-*.evtx``) that a scan must read on both cores.
+archive (``Archive-Security-*.evtx``) that a scan must read on both cores. Two kinds:
+
+* default, **attack-dense**: the six *attack* samples as they are (85 % of the records have a
+  candidate rule, 42 % match one);
+* ``--realistic``, **server-like**: the same chunks with most records made ordinary
+  (``evtx_realistic.py``: event ids rewritten in place, chunk CRCs recomputed); the original attack
+  chunks in one copy of every 40 (about 1 % of the records match a rule; the run prints the shares).
 
 Measured per round, alternating, each in fresh worker processes (wall clock and CPU time of all
 processes, from ``getrusage``):
@@ -13,13 +19,16 @@ processes, from ``getrusage``):
 * ``parser, own threads``: one process, ``PyEvtxParser(path, number_of_threads=0)`` (the parser's
   own use of both cores);
 * ``read+match, 2 processes``: two processes, each reading half the chunks through the scan's
-  reader and collector (normalise, match every rule, coverage, IP index), the parts merged as the
-  scan merges them;
+  reader and collector (records screened in batches, those that can matter normalised and matched,
+  coverage, IP index), the parts merged as the scan merges them;
+* ``read+match in full, 2 processes``: the same with every record decoded, normalised and matched
+  (the path before the batch screening; same results);
 * ``events stage, 2 workers``: ``extriage scan``'s events stage on the folder (adds the SHA-256 of
   the file, the inventory and the result; its workers are forked from this process so that their
   CPU time is counted).
 
     .venv/bin/python bench/events/bench_evtx_cores.py --copies 400 --rounds 3
+    .venv/bin/python bench/events/bench_evtx_cores.py --copies 400 --rounds 3 --realistic
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ import os
 import resource
 import shutil
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,12 +49,23 @@ import evtx
 
 from extriage.detections.events.collect import EventCollector
 from extriage.detections.events.engine import default_rules
-from extriage.formats.evtx_file import CHUNK, HEADER, ChunkView, EvtxStats, chunk_count, iter_evtx
+from extriage.formats.evtx_file import (
+    CHUNK,
+    HEADER,
+    ChunkView,
+    EvtxStats,
+    chunk_count,
+    iter_evtx,
+    iter_evtx_batches,
+)
 from extriage.scan import context
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 from extriage.scan.stages import events as events_stage
 from extriage.scan.stages.events.reading import split_ranges
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evtx_realistic import make_realistic
 
 SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "data" / "evtx-samples-cc0"
 OUT = Path(__file__).resolve().parents[1] / "data" / "evtx-cores"
@@ -79,12 +100,36 @@ def parse_threads(path: str) -> int:
 
 
 def match_part(path: str, first: int, end: int) -> EventCollector:
+    """As the scan reads a part: batches screened, the records that can matter read in full."""
+    coll = EventCollector(default_rules(), path, "evtx", keep_ids=False, part=True)
+    stats = EvtxStats()
+    with open(path, "rb") as fh:
+        for batch in iter_evtx_batches(fh, os.path.getsize(path), path, stats, chunks=(first, end)):
+            coll.feed_batch(batch)
+    return coll
+
+
+def match_part_full(path: str, first: int, end: int) -> EventCollector:
+    """Every record decoded, normalised and matched (the path without screening)."""
     coll = EventCollector(default_rules(), path, "evtx", keep_ids=False, part=True)
     stats = EvtxStats()
     with open(path, "rb") as fh:
         for rec in iter_evtx(fh, os.path.getsize(path), path, stats, chunks=(first, end)):
             coll.feed(rec)
     return coll
+
+
+def shares(path: Path) -> str:
+    """How many records have a candidate rule and how many match one (read in full, one process)."""
+    rules = default_rules()
+    stats = EvtxStats()
+    cand = hits = 0
+    with path.open("rb") as fh:
+        for rec in iter_evtx(fh, path.stat().st_size, str(path), stats):
+            cand += bool(rules.candidates(rec))
+            hits += bool(rules.match(rec))
+    n = stats.records
+    return f"{n:,} records: {cand / n:.1%} with a candidate rule, {hits / n:.2%} match one"
 
 
 def _cpu_all() -> float:
@@ -99,7 +144,18 @@ def timed(fn: Callable[[], int]) -> tuple[int, float, float]:
     return n, time.perf_counter() - t0, _cpu_all() - c0
 
 
-def in_pool(path: Path, worker: Callable[..., object], merge: bool) -> int:
+def state(coll: EventCollector) -> object:
+    """What a part's collector holds (to check the two read+match paths agree)."""
+    return (
+        [(f.rule_id, f.count, f.first_seen, f.last_seen, len(f.evidence)) for f in coll.findings.values()],
+        coll.channel_summary(),
+        sorted(coll.ip_index()),
+        coll.time_fields,
+        len(coll.events),
+    )
+
+
+def in_pool(path: Path, worker: Callable[..., object], merge: bool, check: list[object] | None = None) -> int:
     ranges = split_ranges("evtx", path.stat().st_size, 2)
     with cf.ProcessPoolExecutor(max_workers=2) as pool:
         parts = [f.result() for f in [pool.submit(worker, str(path), a, b) for a, b in ranges]]
@@ -110,6 +166,8 @@ def in_pool(path: Path, worker: Callable[..., object], merge: bool) -> int:
     for later in rest:
         assert isinstance(later, EventCollector)
         first.absorb(later)
+    if check is not None:
+        check.append(state(first))
     return sum(s.records for s in first.channels.values())
 
 
@@ -132,14 +190,23 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=400, help="repetitions of the six sample files' chunks")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--realistic", action="store_true", help="a server-like file (about 1 %% of records match)")
     args = ap.parse_args()
     try:
-        path = make(args.copies)
+        if args.realistic:
+            OUT.mkdir(parents=True, exist_ok=True)
+            path = OUT / "Archive-Security-realistic.evtx"
+            make_realistic(SAMPLES, path, args.copies, attack_every=40)
+        else:
+            path = make(args.copies)
         size = path.stat().st_size
         print(f"{path.name}: {size / 1e6:.0f} MB, {chunk_count(size):,} chunks; load average {os.getloadavg()[0]:.1f}")
+        print(shares(path), flush=True)
+        agree: list[object] = []
         modes: list[tuple[str, Callable[[], int]]] = [
             ("parser, 2 processes", lambda: in_pool(path, parse_part, merge=False)),
-            ("read+match, 2 processes", lambda: in_pool(path, match_part, merge=True)),
+            ("read+match, 2 processes", lambda: in_pool(path, match_part, merge=True, check=agree)),
+            ("read+match in full, 2 processes", lambda: in_pool(path, match_part_full, merge=True, check=agree)),
             ("parser, own threads", lambda: one_process(path)),
             ("events stage, 2 workers", lambda: stage(path)),
         ]
@@ -150,9 +217,10 @@ def main() -> None:
                 rows[name].append((wall, cpu))
                 print(f"round {r + 1} {name}: {n:,} records, wall {wall:.2f}s ({n / wall:,.0f}/s), "
                       f"CPU {cpu:.2f}s ({n / cpu:,.0f} per CPU-s); load {os.getloadavg()[0]:.1f}", flush=True)
+        assert all(a == agree[0] for a in agree), "the screened and full paths disagree"
         for floor_name in ("parser, 2 processes", "parser, own threads"):
             floor = rows[floor_name]
-            for name in ("read+match, 2 processes", "events stage, 2 workers"):
+            for name in ("read+match, 2 processes", "read+match in full, 2 processes", "events stage, 2 workers"):
                 ratios = [f[0] / m[0] for f, m in zip(floor, rows[name], strict=True)]
                 cpu_ratios = [f[1] / m[1] for f, m in zip(floor, rows[name], strict=True)]
                 print(f"{name} vs {floor_name}, same round: wall ratio median "

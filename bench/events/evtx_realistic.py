@@ -98,8 +98,12 @@ def benign_variant(name: str, head: bytes, chunk: bytes) -> bytes:
     return bytes(out)
 
 
-def make_realistic(samples: Path, path: Path, copies: int, attack_every: int) -> dict[str, int]:
-    """Write the file; returns how many records it holds and how many come from attack chunks."""
+def make_realistic(samples: Path, path: Path, copies: int, attack_every: int, grouped: bool = True) -> dict[str, int]:
+    """Write the file; returns how many records it holds and how many come from attack chunks.
+
+    ``grouped``: each sample chunk repeated ``attack_every`` times in a row (one of them the attack
+    original), then the next sample's, and so on — long runs of one channel, as in a real log, and
+    the same mix of records; else the six chunks in turn, one copy after the other."""
     head = b""
     originals: list[bytes] = []
     benign: list[bytes] = []
@@ -112,16 +116,20 @@ def make_realistic(samples: Path, path: Path, copies: int, attack_every: int) ->
             originals.append(chunk)
             benign.append(benign_variant(f.name, head, chunk))
             counts.append(len(record_spans(chunk)))
-    attack = b"".join(originals)
-    plain = b"".join(benign)
     per_copy = sum(counts)
     attack_copies = 0
+    group = attack_every if grouped and attack_every else 1
     with path.open("wb") as fh:
         fh.write(head)
-        for c in range(copies):
-            if attack_every and c % attack_every == attack_every // 2:
-                fh.write(attack)
-                attack_copies += 1
-            else:
-                fh.write(plain)
+        for g in range(0, copies, group):
+            size = min(group, copies - g)
+            copy_numbers = range(g, g + size)
+            attack = [c for c in copy_numbers if attack_every and c % attack_every == attack_every // 2]
+            attack_copies += len(attack)
+            if group == 1:
+                fh.write(b"".join(originals if attack else benign))
+                continue
+            for original, plain in zip(originals, benign, strict=True):
+                for c in copy_numbers:
+                    fh.write(original if c in attack else plain)
     return {"records": per_copy * copies, "attack_records": per_copy * attack_copies}

@@ -79,7 +79,7 @@ def system_columns(texts: list[str]) -> SystemColumns:
     block matched is the one a decoder reads."""
     n = len(texts)
     encoded = list(map(str.encode, texts))
-    data = b"\n" + b"\n".join(encoded)
+    data = b"\n".join([b"", *encoded])
     rows: list[tuple[bytes, ...] | None] = list(SYSTEM.findall(data))
     if len(rows) != n:  # some record is not in the usual shape
         rows = []

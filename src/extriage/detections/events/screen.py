@@ -129,17 +129,17 @@ class Screen:
         full = {i for i, good in enumerate(ok) if not good} if not all(ok) else set()
         keys = list(zip(cols.providers, cols.event_ids, cols.channels, strict=True))
         plans = self._plans
-        needs_look = False
+        look: set[tuple[str, bytes, str]] = set()
         for key in set(keys):
             plan = plans.get(key)
             if plan is None:
                 plan = plans[key] = self._plan(key)
-            needs_look = needs_look or plan.full or bool(plan.words)
-        texts = cols.texts
-        if needs_look:
-            for i, key in enumerate(keys):
-                plan = plans[key]
-                if (plan.full or plan.words) and ok[i] and self._needs(plan, texts[i]):
+            if plan.full or plan.words:
+                look.add(key)
+        if look:
+            texts = cols.texts
+            for i in [i for i, key in enumerate(keys) if key in look]:
+                if ok[i] and self._needs(plans[keys[i]], texts[i]):
                     full.add(i)
         data = cols.data
         scratch = getattr(self._local_scratch, "scratch", None)
@@ -161,6 +161,11 @@ class Screen:
         if plan.full or not text.isascii() or ("\\u" in text and _U_ESCAPE.search(text)):
             return True
         low = text.lower()
+        # Only the text from the System block's Channel key on can hold a value a rule tests (event
+        # data, user data, the message; a rule's words never come from channel/provider/computer
+        # tests): before it lie the provider, ids, times and keywords — where "system" always is.
+        # In a record whose System block was read, the first '"channel":"' is that key.
+        low = low[max(0, low.find('"channel":"')) :]
         found = any(w in low for w in plan.words)
         plan.checked += 1
         if found:
