@@ -105,3 +105,29 @@ def test_quiet_scan_to_json_never_imports_rich(tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "extriage", "scan", str(tmp_path / "missing"), "-q"],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and "does not exist" in res.stderr and "Traceback" not in res.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork server: Linux")
+@pytest.mark.parametrize(("jobs", "big", "missing", "started"),
+                         [(1, True, False, False), (2, False, False, False), (2, True, True, False),
+                          (2, True, False, True)])
+def test_start_early_only_when_the_scan_will_use_workers(tmp_path: Path, jobs: int, big: bool, missing: bool,
+                                                         started: bool) -> None:
+    """The CLI starts the fork server before its rule checks and the stages' imports; only for a
+    parallel scan of evidence that exists and is big enough (the same test run_scan makes)."""
+    ev = tmp_path / "ev"
+    if not missing:
+        ev.mkdir()
+        (ev / "x.log").write_bytes(b"x" * 5000)
+    code = (
+        "import json\n"
+        "from multiprocessing import forkserver\n"
+        "from extriage.scan import context, pipeline\n"
+        f"context.PARALLEL_MIN_BYTES = {4000 if big else 10**9}\n"
+        f"r = pipeline.start_early({str(ev)!r}, context.ScanOptions(jobs={jobs}))\n"
+        "print(json.dumps({'returned': r, 'started': forkserver._forkserver._forkserver_pid is not None}))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out == {"returned": started, "started": started}

@@ -13,7 +13,7 @@ from extriage.detections.logrules import RuleError, load_rules
 from extriage.evidence.source import EvidenceError
 from extriage.findings import ScanResult, exit_code
 from extriage.scan.context import ScanOptions
-from extriage.scan.pipeline import run_scan
+from extriage.scan.pipeline import run_scan, start_early
 
 
 def register(app: typer.Typer) -> None:
@@ -59,6 +59,7 @@ def scan(
     for d in log_rules:
         if not Path(d).is_dir():
             fail(f"The log rule folder {d} does not exist.")
+    start_early(path, options)  # the worker fork server warms up beside the checks and imports below
     try:  # a broken rule file is a user error: say so before reading any evidence
         load_rules(tuple(log_rules))
     except RuleError as exc:

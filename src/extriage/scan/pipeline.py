@@ -48,9 +48,7 @@ def run_scan(
     # tree it was 0.5 s of CPU for nothing, and on a loaded machine it slowed the scan itself
     # (BENCHMARKS.md, core section, session 5).
     parallel = options.workers() > 1
-    started = parallel and _large(spec.root)
-    if started:
-        start_workers(WORKER_MODULES)
+    started = start_early(spec.root, options)
     result = ScanResult(evidence_path=spec.root, started=datetime.now(UTC), tool_version=__version__)
     skipped: list[SkippedFile] = []
     inventory = build_inventory(spec, lambda p, why: skipped.append(SkippedFile(p, why)))
@@ -103,6 +101,19 @@ def run_scan(
     result.timeline.sort(key=lambda e: (e.timestamp, e.source, e.line or 0))
     result.finished = datetime.now(UTC)
     return result
+
+
+def start_early(path: str, options: ScanOptions) -> bool:
+    """Start the worker fork server now if the scan of ``path`` will use workers (see
+    :func:`_large`); returns whether it did. :func:`run_scan` calls it; a caller with work of its own
+    before the scan (the CLI's rule checks, the imports of the stages) calls it first, so the fork
+    server's imports and compiled prefilters overlap that work instead of delaying the first stage
+    (≈ 0.1 s of the ≈ 0.35 s the logs stage waited for its workers, BENCHMARKS.md, issue 18 logs
+    part, session 6). Starting it twice is harmless: the second call finds it running."""
+    if options.workers() <= 1 or not os.path.exists(path) or not _large(path):
+        return False
+    start_workers(WORKER_MODULES)
+    return True
 
 
 #: Evidence of at least this many files starts the worker fork server even when it holds few bytes
