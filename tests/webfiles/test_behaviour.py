@@ -658,6 +658,55 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         "C#",
     ),
     (
+        "cs-command-typed-into-a-shell-input",  # the request's text piped into a started shell
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.Web;\n'
+        "public class H : IHttpHandler {\n  public void ProcessRequest(HttpContext c) {\n"
+        '    string x = c.Request["a"];\n    var p = new System.Diagnostics.Process();\n'
+        '    p.StartInfo.FileName = "hostname";\n    p.StartInfo.UseShellExecute = false;\n'
+        "    p.StartInfo.RedirectStandardInput = true;\n    p.Start();\n"
+        "    p.StandardInput.WriteLine(x);\n  }\n  public bool IsReusable { get { return false; } }\n}",
+        {"process"},
+        "C#",
+    ),
+    (
+        "cs-msbuild-runs-a-project-written-from-the-request",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  string path = System.IO.Path.GetTempFileName();\n'
+        '  System.IO.File.WriteAllText(path, "<Project>" + Request.QueryString["t"] + "</Project>");\n'
+        '  System.Diagnostics.Process.Start("MSBuild.exe", path);\n%>',
+        {"code-runner"},
+        "C#",
+    ),
+    (
+        "cs-wmi-process-create",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        '  var wmi = new System.Management.ManagementClass("Win32_Process");\n'
+        '  var args = wmi.GetMethodParameters("Create");\n  args["CommandLine"] = "hostname";\n'
+        '  wmi.InvokeMethod("Create", args, null);\n%>',
+        {"wmi-process"},
+        "C#",
+    ),
+    (
+        "cs-xor-decoded-assembly",  # an embedded byte array de-obfuscated in place, then loaded
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  byte[] data = { 0x4d, 0x5a, 0x90, 0x00 };\n'
+        "  for (int i = 0; i < data.Length; i++) data[i] ^= 0x21;\n"
+        "  var asm = System.Reflection.Assembly.Load(data);\n%>",
+        {"assembly-decoded"},
+        "C#",
+    ),
+    (
+        "cs-pinvoke-shell32",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        '[System.Runtime.InteropServices.DllImport("shell32.dll")]\n'
+        "static extern bool IsUserAnAdmin();\n</script>",
+        {"pinvoke"},
+        "C#",
+    ),
+    (
         "cs-pinvoke-dll-name-capitalised",
         ".aspx",
         '<%@ Page Language="C#" %>\n<script runat="server">\n'
@@ -930,6 +979,30 @@ BENIGN: list[tuple[str, str, str]] = [
         "void Application_Start(object s, EventArgs e) {\n"
         "  System.Web.Hosting.HostingEnvironment.RegisterVirtualPathProvider(new Example.ResourceProvider());\n"
         "}\n</script>",
+    ),
+    (
+        "fixed-text-into-a-tool-input",  # a fixed answer piped into a tool, no request input
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  var p = new System.Diagnostics.Process();\n'
+        '  p.StartInfo.FileName = "hostname";\n  p.StartInfo.UseShellExecute = false;\n'
+        "  p.StartInfo.RedirectStandardInput = true;\n  p.Start();\n"
+        '  p.StandardInput.WriteLine("y");\n%>',
+    ),
+    (
+        "wmi-process-owner-listing",  # WMI read for a process list, nothing created
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        '  var q = new System.Management.ManagementObjectSearcher("select * from Win32_Process");\n'
+        "  foreach (System.Management.ManagementObject o in q.Get()) {\n"
+        "    string[] owner = new string[2];\n"
+        '    o.InvokeMethod("GetOwner", (object[])owner);\n  }\n%>',
+    ),
+    (
+        "xor-checksum-and-named-assembly",  # bytes XOR-ed for a checksum; an assembly loaded by name
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  byte[] data = System.Text.Encoding.UTF8.GetBytes("example");\n'
+        "  byte sum = 0;\n  for (int i = 0; i < data.Length; i++) sum ^= data[i];\n"
+        '  var asm = System.Reflection.Assembly.Load("System.Xml");\n%>',
     ),
     (
         "listener-on-a-fixed-port",  # a fixed local listener, no request input
