@@ -595,6 +595,7 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         "vb-xslt-enable-script-property",
         ".aspx",
         '<%@ Page Language="VB" %>\n<script runat="server">\nSub Run(s As Object, e As EventArgs)\n'
+        "  Dim sheet As New System.Xml.XmlDocument()\n  sheet.LoadXml(Input.Text)\n"
         "  Dim settings As New System.Xml.Xsl.XsltSettings()\n  settings.EnableScript = True\nEnd Sub\n</script>",
         {"xslt-script"},
         "VB",
@@ -957,6 +958,13 @@ BENIGN: list[tuple[str, str, str]] = [
         '<%@ Page Language="C#" %>\n<%\n  var t = new System.Xml.Xsl.XslCompiledTransform();\n'
         '  t.Load(Server.MapPath("~/App_Data/list.xslt"));\n'
         '  t.Transform(Server.MapPath("~/App_Data/list.xml"), null, Response.Output);\n%>',
+    ),
+    (
+        "xslt-file-of-the-application-with-script",  # its own stylesheet file, script enabled
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n  var settings = new System.Xml.Xsl.XsltSettings(true, true);\n'
+        "  var t = new System.Xml.Xsl.XslCompiledTransform();\n"
+        '  t.Load(Server.MapPath("~/xml/report.xslt"), settings, new System.Xml.XmlUrlResolver());\n%>',
     ),
     (
         "fixed-connection-string",  # the application's own connection string, named in the code
