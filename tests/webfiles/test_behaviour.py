@@ -708,6 +708,16 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         "C#",
     ),
     (
+        "cs-request-body-relayed-to-a-named-pipe",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.IO.Pipes" %>\n<%\n'
+        "  byte[] data = Request.BinaryRead(Request.ContentLength);\n"
+        '  using (var pipe = new NamedPipeClientStream(".", "example", PipeDirection.Out)) {\n'
+        "    pipe.Connect(1000);\n    pipe.Write(data, 0, data.Length);\n  }\n%>",
+        {"pipe-relay"},
+        "C#",
+    ),
+    (
         "cs-pinvoke-dll-name-capitalised",
         ".aspx",
         '<%@ Page Language="C#" %>\n<script runat="server">\n'
@@ -1011,6 +1021,14 @@ BENIGN: list[tuple[str, str, str]] = [
         '<%@ Page Language="C#" %>\n<%\n  byte[] data = System.Text.Encoding.UTF8.GetBytes("example");\n'
         "  byte sum = 0;\n  for (int i = 0; i < data.Length; i++) sum ^= data[i];\n"
         '  var asm = System.Reflection.Assembly.Load("System.Xml");\n%>',
+    ),
+    (
+        "status-read-from-a-local-pipe",  # a service's status read over its pipe, no request body
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.IO.Pipes" %>\n<%\n'
+        '  using (var pipe = new NamedPipeClientStream(".", "example-status", PipeDirection.In)) {\n'
+        "    pipe.Connect(1000);\n"
+        "    Response.Write(Server.HtmlEncode(new System.IO.StreamReader(pipe).ReadLine()));\n  }\n%>",
     ),
     (
         "listener-on-a-fixed-port",  # a fixed local listener, no request input
