@@ -78,11 +78,12 @@ def _mutate(doc: dict[str, Any], rng: random.Random) -> str:
         eid = rng.choice(_IDS)
         sysb["EventID"] = eid if rng.random() < 0.7 else {"#attributes": {"Qualifiers": 16384}, "#text": eid}
     if rng.random() < 0.3:
-        sysb["Provider"] = {"#attributes": {"Name": rng.choice(_PROVIDERS)}}
+        sysb["Provider"] = {"#attributes": {"Name": rng.choice([*_PROVIDERS, "Micro\\soft"])}}
     if rng.random() < 0.3:
-        sysb["Channel"] = rng.choice(_CHANNELS)
+        sysb["Channel"] = rng.choice([*_CHANNELS, "Sec\\urity", "Sec\nurity"])
     if rng.random() < 0.4:
-        sysb["Computer"] = rng.choice(["", "EXCH01", "exch01.corp.local", *(f"srv{k}" for k in range(30))])
+        sysb["Computer"] = rng.choice(["", "EXCH01", "exch01.corp.local", "EX\\CH", 'ex"ch', "ex\u00e9",
+                                       *(f"srv{k}" for k in range(30))])
     if rng.random() < 0.3:
         sysb["TimeCreated"] = {"#attributes": {"SystemTime": rng.choice(_TIMES)}}
     if rng.random() < 0.1:

@@ -20,25 +20,24 @@ from extriage.formats.event_record import EPOCH_FLOOR, TIME_CEILING
 
 # The parser writes compact JSON in the XML's element order. The match starts at the record's first
 # byte and ends with the System object's closing brace, so every captured value is the System
-# block's own (never an EventData field of the same name) and none is repeated; captured strings
-# hold no escape, quote or line break (``[^"\\\n]``), so they are the decoded values. Other strings
-# are skipped with ``[^"]*``: inside a JSON string every quote is escaped, and each quote the pattern
-# expects next follows a character other than a backslash, so a match cannot end inside a string.
-# A record in another shape (an unusual element, an escape in a captured value) does not match and is
+# block's own (never an EventData field of the same name) and none is repeated. Strings are matched
+# with ``[^"]*`` (sre's fastest loop): inside a JSON string every quote is escaped, and each quote the
+# pattern expects next follows a character other than a backslash, so a match cannot end inside a
+# string; a captured string holding a backslash or a line break (an escape: not the decoded value)
+# makes its record not ``ok``. A record in another shape (an unusual element) does not match and is
 # read the full way.
 _S = rb'"[^"]*"'
-_V = rb'"([^"\\\n]*)"'
 SYSTEM = re.compile(
     rb'\n\{"Event":\{"#attributes":\{"xmlns":"http://schemas\.microsoft\.com/win/2004/08/events/event"\},'
-    rb'"System":\{"Provider":\{"#attributes":\{"Name":"([^"\\\n]+)"(?:,"Guid":' + _S + rb")?(?:,\"EventSourceName\":" + _S + rb")?\}\},"
-    rb'"EventID":(?:(\d{1,10})|\{"#attributes":\{"Qualifiers":\d{1,10}\},"#text":(\d{1,10})\}),'
+    rb'"System":\{"Provider":\{"#attributes":\{"Name":"([^"]+)"(?:,"Guid":' + _S + rb")?(?:,\"EventSourceName\":" + _S + rb")?\}\},"
+    rb'"EventID":(?P<q>\{"#attributes":\{"Qualifiers":\d{1,10}\},"#text":)?(\d{1,10})(?(q)\}),'
     rb'(?:"Version":\d{1,10},)?(?:"Level":\d{1,10},)?(?:"Task":\d{1,10},)?(?:"Opcode":\d{1,10},)?(?:"Keywords":' + _S + rb",)?"
     rb'"TimeCreated":\{"#attributes":\{"SystemTime":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z)"\}\},'
     rb'"EventRecordID":([1-9]\d{0,18}),'
     rb'(?:"Correlation":(?:null|\{"#attributes":\{(?:"ActivityID":' + _S + rb")?(?:,?\"RelatedActivityID\":" + _S + rb")?\}\}),)?"
     rb'(?:"Execution":\{"#attributes":\{"ProcessID":\d{1,20},"ThreadID":\d{1,20}'
     rb'(?:,"(?:ProcessorID|SessionID|KernelTime|UserTime|ProcessorTime)":\d{1,20})*\}\},)?'
-    rb'"Channel":"([^"\\\n]+)","Computer":' + _V + rb'(?:,"Security":(?:null|\{"#attributes":\{"UserID":' + _S + rb"\}\}))?\}"
+    rb'"Channel":"([^"]+)","Computer":"([^"]*)"(?:,"Security":(?:null|\{"#attributes":\{"UserID":' + _S + rb"\}\}))?\}"
 )
 #: JSON deeper than this is refused by orjson (a record the full path counts as an error).
 _DEPTH = 1000
@@ -70,6 +69,7 @@ class SystemColumns:
 
 
 _NOT_READ = (b"", b"", b"0", b"1971-01-01T00:00:00Z", b"0", b"", b"")
+_ESCAPED = (b"\\", b"\n")
 
 
 def system_columns(texts: list[str]) -> SystemColumns:
@@ -80,30 +80,38 @@ def system_columns(texts: list[str]) -> SystemColumns:
     n = len(texts)
     encoded = list(map(str.encode, texts))
     data = b"\n".join([b"", *encoded])
-    rows: list[tuple[bytes, ...] | None] = list(SYSTEM.findall(data))
-    if len(rows) != n:  # some record is not in the usual shape
-        rows = []
-        for t in encoded:
-            m = SYSTEM.match(b"\n" + t)
-            rows.append(m.groups() if m is not None else None)
-    ok = [r is not None for r in rows]
-    filled = [r if r is not None else _NOT_READ for r in rows]
-    providers, eid_plain, eid_text, time_texts, record_ids, channels, computers = (
-        zip(*filled, strict=True) if filled else ((),) * 7
+    found: list[tuple[bytes, ...]] = SYSTEM.findall(data)
+    if len(found) == n:
+        ok = [True] * n
+        rows: list[tuple[bytes, ...]] = found
+    else:  # some record is not in the usual shape
+        matches = [SYSTEM.match(b"\n" + t) for t in encoded]
+        ok = [m is not None for m in matches]
+        rows = [m.groups() if m is not None else _NOT_READ for m in matches]
+    (providers, _opener, event_ids, time_texts, record_ids, channels, computers) = (
+        zip(*rows, strict=True) if rows else ((),) * 7
     )
     times = _times(list(map(bytes.decode, time_texts)), ok)
-    for i in [i for i, size in enumerate(map(len, encoded)) if size >= _LONG]:
-        if encoded[i].count(b"{") + encoded[i].count(b"[") >= _DEPTH:
-            ok[i] = False
+    sizes = list(map(len, encoded))
+    if n and max(sizes) >= _LONG:
+        for i in [i for i, size in enumerate(sizes) if size >= _LONG]:
+            if encoded[i].count(b"{") + encoded[i].count(b"[") >= _DEPTH:
+                ok[i] = False
     return SystemColumns(
-        texts, data, ok, _decoded(providers), [a or b for a, b in zip(eid_plain, eid_text, strict=True)],
-        times, record_ids, _decoded(channels), _decoded(computers), list(map(len, encoded)),
+        texts, data, ok, _decoded(providers, ok), list(event_ids), times, record_ids,
+        _decoded(channels, ok), _decoded(computers, ok), sizes,
     )
 
 
-def _decoded(column: tuple[bytes, ...]) -> list[str]:
-    """A column of UTF-8 values as text, each distinct value decoded once."""
+def _decoded(column: tuple[bytes, ...], ok: list[bool]) -> list[str]:
+    """A column of UTF-8 values as text, each distinct value decoded once; a record whose value holds
+    an escape (its decoded value would differ) is marked not ok."""
     text = {v: v.decode() for v in set(column)}
+    bad = {v for v in text if any(e in v for e in _ESCAPED)}
+    if bad:
+        for i, v in enumerate(column):
+            if v in bad:
+                ok[i] = False
     return list(map(text.__getitem__, column))
 
 

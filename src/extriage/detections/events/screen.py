@@ -127,15 +127,19 @@ class Screen:
         """The indexes of the batch's records that must be read in full, in order."""
         ok = cols.ok
         full = {i for i, good in enumerate(ok) if not good} if not all(ok) else set()
-        keys = list(zip(cols.providers, cols.event_ids, cols.channels, strict=True))
         plans = self._plans
         look: set[tuple[str, bytes, str]] = set()
-        for key in set(keys):
+        ip_layout = False
+        for key in set(zip(cols.providers, cols.event_ids, cols.channels, strict=True)):
             plan = plans.get(key)
             if plan is None:
                 plan = plans[key] = self._plan(key)
             if plan.full or plan.words:
                 look.add(key)
+            ip_layout = ip_layout or plan.ip_layout
+        keys: list[tuple[str, bytes, str]] = []
+        if look or ip_layout:
+            keys = list(zip(cols.providers, cols.event_ids, cols.channels, strict=True))
         if look:
             texts = cols.texts
             for i in [i for i, key in enumerate(keys) if key in look]:
@@ -152,7 +156,7 @@ class Screen:
             if kind == _IP_KEY:
                 if self._local.match(data, end) is None:
                     full.add(i)
-            elif plans[keys[i]].ip_layout:
+            elif ip_layout and plans[keys[i]].ip_layout:
                 full.add(i)
         return sorted(full)
 
