@@ -4,7 +4,6 @@ failures ignored."""
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -15,11 +14,6 @@ import pytest
 from extriage.findings import ScanResult
 from extriage.scan import context, pipeline, prepare
 from extriage.scan.context import ScanContext, ScanOptions
-
-
-@pytest.fixture(autouse=True)
-def _idle_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
 
 
 def test_only_the_named_stages_warmers_run_and_join_waits(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -99,13 +93,3 @@ def test_serial_scan_does_not_warm(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     pipeline.run_scan(str(tmp_path), ScanOptions(jobs=1), stages=[_Stage("first", log), _Stage("second", log)])
     assert [n for n, _ in log] == ["first", "second"]
 
-
-def test_no_thread_when_no_core_is_idle(monkeypatch: pytest.MonkeyPatch) -> None:
-    done: list[str] = []
-    monkeypatch.setattr(prepare, "WARMERS", {"a": lambda o: done.append("a")})
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.6, 1.0, 1.0))
-    prepare.Prepare(["a"], ScanOptions(jobs=2)).start().join()
-    assert done == []
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.4, 1.0, 1.0))
-    prepare.Prepare(["a"], ScanOptions(jobs=2)).start().join()
-    assert done == ["a"]

@@ -15,7 +15,6 @@ and events stages, which touch none of these tables, may run beside it). A warme
 from __future__ import annotations
 
 import contextlib
-import os
 import threading
 from collections.abc import Callable, Iterable
 
@@ -34,13 +33,6 @@ def _webfiles(options: ScanOptions) -> None:
 WARMERS: dict[str, Callable[[ScanOptions], None]] = {"webfiles": _webfiles}
 
 
-def _spare_core(workers: int) -> bool:
-    try:
-        return os.getloadavg()[0] < workers - 0.5
-    except OSError:  # no load average on this platform: assume the cores are ours
-        return True
-
-
 class Prepare:
     """A thread running the warmers of ``stages`` (names); :meth:`join` waits for it. The caller
     joins it before any stage it :meth:`warms` starts, so a stage never reads a table half built."""
@@ -52,10 +44,10 @@ class Prepare:
         self._thread: threading.Thread | None = None
 
     def start(self) -> Prepare:
-        """Start the thread, unless the machine has no idle core to give it (load average at or
-        above ``workers - 0.5``): then the thread would only take CPU from the fork server, which
-        the first stage is waiting for, and the stages build their tables themselves as before."""
-        if self._todo and _spare_core(self._options.workers()):
+        """Start the thread. Also on a busy machine: its work is the stages' own, done earlier. (A
+        test of the load average, as the web file stage makes, turned it off in back-to-back scans:
+        the 1-minute average still held the previous scan's load.)"""
+        if self._todo:
             self._thread = threading.Thread(target=self._run, name="extriage-prepare", daemon=True)
             self._thread.start()
         return self
