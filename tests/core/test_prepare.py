@@ -92,4 +92,3 @@ def test_serial_scan_does_not_warm(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     log = _warm_log(monkeypatch)
     pipeline.run_scan(str(tmp_path), ScanOptions(jobs=1), stages=[_Stage("first", log), _Stage("second", log)])
     assert [n for n, _ in log] == ["first", "second"]
-
