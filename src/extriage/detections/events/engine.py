@@ -51,7 +51,9 @@ from extriage.findings import Confidence, Outcome, Severity
 from extriage.formats.event_fields import EVERY_EVENT, declared_fields
 from extriage.formats.event_record import EventRecord, as_text
 
-__all__ = ["RuleError", "RuleSet", "build_ruleset", "default_rules", "load_rules", "norm", "required_words"]
+__all__ = [
+    "RuleError", "RuleSet", "build_ruleset", "default_rules", "load_rules", "norm", "required_words", "word_options",
+]
 
 _WS = re.compile(r"\s+")
 _QUOTES = str.maketrans({"'": '"', "\u2018": '"', "\u2019": '"', "\u201c": '"', "\u201d": '"'})
@@ -272,6 +274,27 @@ def _required(node: Node) -> set[str] | None:
     return out or None
 
 
+def word_options(node: Node) -> list[set[str]]:
+    """Several sets of words, each of which :func:`required_words` could give for ``node``: every
+    one holds for any event that satisfies it (one word of each set is in its raw text). An event
+    missing every word of any one set cannot satisfy ``node`` — a screen can test them all where a
+    single set's words also occur in field names (``user`` in ``SubjectUserSid``)."""
+    if isinstance(node, AllOf):
+        return [opt for part in node.parts for opt in word_options(part)]
+    if isinstance(node, FieldTest) and node.all_of and node.op in _OP_TESTS:
+        if {n.lower() for n in node.names} & _DERIVED:
+            return []
+        out = []
+        for needle in node.values:  # every needle must be there: each one's longest word suffices
+            single = FieldTest(node.names, node.op, (needle,), node.cased, False, node.key)
+            words = _required(single)
+            if words is not None:
+                out.append(words)
+        return out
+    words = _required(node)
+    return [words] if words is not None else []
+
+
 def _compile_regex(pattern: str, where: Where) -> Any:
     """Rule regexes run on attacker-influenced text: use RE2 (linear time) when it accepts the
     pattern, Python's ``re`` only for patterns RE2 cannot express."""
@@ -358,6 +381,8 @@ class EventRule:
     #: Lower-case ASCII words of which at least one must occur in the raw record for ``cond`` to be
     #: able to hold (see :func:`required_words`); None when no such words can be derived.
     needles: tuple[bytes, ...] | None = None
+    #: Every such set of words (:func:`word_options`), each of at most four words.
+    word_options: tuple[frozenset[str], ...] = ()
 
     def applies_to_source(self, rec: EventRecord) -> bool:
         return self.applies_to(rec.provider, rec.channel)
@@ -553,6 +578,7 @@ def _parse_rule(doc: Any, file: str) -> EventRule:
     cond: Cond | None = None
     fields: set[str] = set()
     needles: tuple[bytes, ...] | None = None
+    options: tuple[frozenset[str], ...] = ()
     named: list[tuple[str, str]] = []
     if doc.get("match") is not None:
         node = parse_condition(doc["match"], {}, where.at("match"))
@@ -561,6 +587,7 @@ def _parse_rule(doc: Any, file: str) -> EventRule:
         words = _required(node)
         # Many words make the byte search dearer than the condition itself (one short field).
         needles = tuple(sorted(w.encode() for w in words)) if words and len(words) <= _MAX_NEEDLES else None
+        options = tuple(frozenset(o) for o in word_options(node) if o and len(o) <= _MAX_NEEDLES)
     raw_indicators = doc.get("indicators") or {}
     if not isinstance(raw_indicators, dict):
         raise where.at("indicators").error("'indicators' must map indicator kinds to field names")
@@ -600,6 +627,7 @@ def _parse_rule(doc: Any, file: str) -> EventRule:
         incident_window=bool(doc.get("incident_window", False)),
         tags=_as_list(doc.get("tags")),
         needles=needles,
+        word_options=options,
     )
     if not rule.event_ids and not (rule.providers or rule.channels):
         raise where.error("names no event_id, provider or channel (it would test every event)")

@@ -4,9 +4,10 @@ Why: on a server's log almost every record only adds to the coverage; decoding a
 costs more than the parser. A record may skip all that only when nothing but its System fields can
 reach the results (:class:`EventCollector` would do no more with it than count it in its channel):
 
-* no rule fits its event id, provider and channel — or every rule that fits has required words
-  (:func:`engine.required_words`) and none of them is in the record's lower-cased JSON (only for
-  ASCII texts without ``\\u`` escapes, as for exports);
+* no rule fits its event id, provider and channel — or every rule that fits has sets of required
+  words (:func:`engine.word_options`) and, for each rule, all words of one of its sets are missing
+  from the record's lower-cased JSON (not when it holds ``\\u`` escapes or a character whose case
+  folding gives ASCII letters);
 * it is not a log-cleared event (the collector notes those whatever the rules);
 * it holds no remote-address field with a value the IP index would keep (the field names of
   ``collect.IP_FIELDS`` as JSON keys, values other than the local spellings), and its data is not
@@ -45,6 +46,23 @@ def local_value_pattern(not_remote: frozenset[str]) -> re.Pattern[bytes]:
 _U_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u")
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_FOLDS: dict[str, bool] = {}
+
+
+def _folds_to_ascii(text: str) -> bool:
+    """Whether ``text`` holds a character whose case folding gives ASCII (``ſ`` -> ``s``, the Kelvin
+    sign -> ``k``): a rule's normalised value may then hold a word its raw text does not. Other
+    non-ASCII characters (``®`` in every Sysmon process record) leave the words as they are."""
+    for c in set(_NON_ASCII.findall(text)):
+        found = _FOLDS.get(c)
+        if found is None:
+            found = _FOLDS[c] = any(f < "\x80" for f in c.casefold())
+        if found:
+            return True
+    return False
+
+
 def _on_match(kind: int, _start: int, end: int, _flags: int, found: Any) -> None:
     found.append((kind, end))
 
@@ -66,6 +84,9 @@ class _Plan:
     full: bool
     words: tuple[str, ...] = ()
     ip_layout: bool = False
+    #: Per rule that fits, its word sets (:func:`engine.word_options`): a rule can hold only when
+    #: each of its sets has a word in the record.
+    options: tuple[tuple[frozenset[str], ...], ...] = ()
     checked: int = 0
     passed: int = 0
 
@@ -116,12 +137,13 @@ class Screen:
         rules = self.rules.pool_for(event_id, provider, channel).rules
         if not rules:
             return _Plan(False, (), ip_layout)
-        words: set[str] = set()
+        options = []
         for rule in rules:
-            if rule.cond is None or rule.needles is None:
+            if rule.cond is None or not rule.word_options:
                 return _Plan(True)
-            words.update(w.decode("ascii") for w in rule.needles)
-        return _Plan(False, tuple(sorted(words)), ip_layout)
+            options.append(rule.word_options)
+        words = sorted({w for opts in options for opt in opts for w in opt})
+        return _Plan(False, tuple(words), ip_layout, options=tuple(options))
 
     def full_indices(self, cols: SystemColumns) -> list[int]:
         """The indexes of the batch's records that must be read in full, in order."""
@@ -162,7 +184,7 @@ class Screen:
 
     @staticmethod
     def _needs(plan: _Plan, text: str) -> bool:
-        if plan.full or not text.isascii() or ("\\u" in text and _U_ESCAPE.search(text)):
+        if plan.full or ("\\u" in text and _U_ESCAPE.search(text)) or (not text.isascii() and _folds_to_ascii(text)):
             return True
         low = text.lower()
         # Only the text from the System block's Channel key on can hold a value a rule tests (event
@@ -170,7 +192,9 @@ class Screen:
         # tests): before it lie the provider, ids, times and keywords — where "system" always is.
         # In a record whose System block was read, the first '"channel":"' is that key.
         low = low[max(0, low.find('"channel":"')) :]
-        found = any(w in low for w in plan.words)
+        present = {w for w in plan.words if w in low}
+        # a rule can hold only if every one of its word sets has a word here
+        found = any(all(not opt.isdisjoint(present) for opt in opts) for opts in plan.options)
         plan.checked += 1
         if found:
             plan.passed += 1
