@@ -718,6 +718,27 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         "C#",
     ),
     (
+        "cs-page-source-fetched-from-code-hosting",  # a server page's source downloaded beside the site root
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Net" %>\n<%\n'
+        '  string url = "https://raw.githubusercontent.com/example/tools/main/page.aspx";\n'
+        '  string path = System.IO.Path.Combine(Server.MapPath("~/"), "copy.txt");\n'
+        "  using (var c = new WebClient()) { c.DownloadFile(url, path); }\n"
+        "  Response.WriteFile(path);\n%>",
+        {"remote-script-source"},
+        "C#",
+    ),
+    (
+        "vb-page-source-fetched-from-a-paste-site",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load(s As Object, e As EventArgs)\n'
+        '  Dim src As String = "https://pastebin.com/raw/example/page.ashx"\n'
+        "  Dim text As String = New System.Net.WebClient().DownloadString(src)\n"
+        '  System.IO.File.WriteAllText(Server.MapPath("~/App_Data/cache.txt"), text)\nEnd Sub\n</script>',
+        {"remote-script-source"},
+        "VB",
+    ),
+    (
         "cs-pinvoke-dll-name-capitalised",
         ".aspx",
         '<%@ Page Language="C#" %>\n<script runat="server">\n'
@@ -1029,6 +1050,22 @@ BENIGN: list[tuple[str, str, str]] = [
         '  using (var pipe = new NamedPipeClientStream(".", "example-status", PipeDirection.In)) {\n'
         "    pipe.Connect(1000);\n"
         "    Response.Write(Server.HtmlEncode(new System.IO.StreamReader(pipe).ReadLine()));\n  }\n%>",
+    ),
+    (
+        "settings-downloaded-from-code-hosting",  # a JSON file from a repository saved under App_Data
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        '  string url = "https://raw.githubusercontent.com/example/settings/main/settings.json";\n'
+        "  using (var c = new System.Net.WebClient())\n"
+        '    c.DownloadFile(url, Server.MapPath("~/App_Data/settings.json"));\n%>',
+    ),
+    (
+        "report-output-of-another-site-saved",  # the rendered output of a report page, saved as PDF
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        '  string url = "https://reports.example.com/Export.aspx";\n'
+        "  using (var c = new System.Net.WebClient())\n"
+        '    c.DownloadFile(url, Server.MapPath("~/App_Data/report.pdf"));\n%>',
     ),
     (
         "listener-on-a-fixed-port",  # a fixed local listener, no request input
