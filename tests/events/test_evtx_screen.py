@@ -101,7 +101,7 @@ def _mutate(doc: dict[str, Any], rng: random.Random) -> str:
             key = rng.choice(sorted(data))
             data[key] = f"{data[key]} {rng.choice(_WORDS)}"
         if "MemberName" in data and rng.random() < 0.3:
-            data["MemberName"] = rng.choice(["CN=lsass", "CN=l\u017fass", "CN=other"])
+            data["MemberName"] = rng.choice(["CN=lsass", "CN=l\u017fass", "CN=lsa\u00df", "CN=LSASS \u00e9", "CN=other"])
         if rng.random() < 0.05:
             data = {"Data": {"#text": ["S-1-5-18", "SYSTEM", "NT", "0x3e7", *(str(rng.choice(_IPS)) for _ in range(16))]}}
         ev["EventData"] = data
@@ -179,3 +179,12 @@ def test_samples_are_read_in_one_pass(tmp_path: Path) -> None:
 
     texts = [r["data"] for f in sorted(SAMPLES.glob("*.evtx")) for r in evtx.PyEvtxParser(str(f)).records_json()]
     assert all(system_columns(texts).ok)
+
+
+def test_only_sharp_s_folds_to_ascii_below_u0100() -> None:
+    """The screen reads Latin-1 texts as ASCII-lowered UTF-8 unless they hold the one character of
+    U+0080..U+00FF whose case folding gives ASCII letters."""
+    from extriage.detections.events.screen import _LATIN1_FOLDS
+
+    folds = "".join(c for c in map(chr, range(0x80, 0x100)) if any(f < "\x80" for f in c.casefold()))
+    assert folds == _LATIN1_FOLDS

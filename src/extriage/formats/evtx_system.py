@@ -63,9 +63,17 @@ class SystemColumns:
 
     def index_at(self, offset: int) -> int:
         """The record whose text holds byte ``offset`` of :attr:`data`."""
+        return bisect_right(self._line_starts(), offset) - 1
+
+    def raw(self, i: int) -> bytes:
+        """Record ``i``'s text as UTF-8 (a slice of :attr:`data`)."""
+        start = self._line_starts()[i] + 1
+        return self.data[start : start + self._sizes[i]]
+
+    def _line_starts(self) -> list[int]:
         if not self._starts:
             self._starts = list(accumulate(map((1).__add__, self._sizes), initial=0))
-        return bisect_right(self._starts, offset) - 1
+        return self._starts
 
 
 _NOT_READ = (b"", b"", b"0", b"1971-01-01T00:00:00Z", b"0", b"", b"")

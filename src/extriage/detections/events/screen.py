@@ -6,8 +6,7 @@ reach the results (:class:`EventCollector` would do no more with it than count i
 
 * no rule fits its event id, provider and channel — or every rule that fits has sets of required
   words (:func:`engine.word_options`) and, for each rule, all words of one of its sets are missing
-  from the record's lower-cased JSON (not when it holds ``\\u`` escapes or a character whose case
-  folding gives ASCII letters);
+  from the record's case-folded JSON (not when it holds ``\\u`` escapes);
 * it is not a log-cleared event (the collector notes those whatever the rules);
 * it holds no remote-address field with a value the IP index would keep (the field names of
   ``collect.IP_FIELDS`` as JSON keys, values other than the local spellings), and its data is not
@@ -46,21 +45,13 @@ def local_value_pattern(not_remote: frozenset[str]) -> re.Pattern[bytes]:
 _U_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u")
 
 
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_FOLDS: dict[str, bool] = {}
+#: The only character up to U+00FF whose case folding holds ASCII (``ß`` -> ``ss``; tested).
+_LATIN1_FOLDS = "\xdf"
 
 
-def _folds_to_ascii(text: str) -> bool:
-    """Whether ``text`` holds a character whose case folding gives ASCII (``ſ`` -> ``s``, the Kelvin
-    sign -> ``k``): a rule's normalised value may then hold a word its raw text does not. Other
-    non-ASCII characters (``®`` in every Sysmon process record) leave the words as they are."""
-    for c in set(_NON_ASCII.findall(text)):
-        found = _FOLDS.get(c)
-        if found is None:
-            found = _FOLDS[c] = any(f < "\x80" for f in c.casefold())
-        if found:
-            return True
-    return False
+def _latin1(text: str) -> bool:
+    """Whether every character of ``text`` is at most U+00FF (a copy, not a Python loop)."""
+    return len(text.encode("latin-1", "ignore")) == len(text)
 
 
 def _on_match(kind: int, _start: int, end: int, _flags: int, found: Any) -> None:
@@ -78,12 +69,13 @@ _TRIAL = 256
 @dataclass(slots=True)
 class _Plan:
     """What a source (provider, event id, channel) needs: ``full`` every record in full; else, when
-    ``words`` is set, records holding one of them in full; ``ip_layout``: positional data would name
-    a remote-address field."""
+    ``words`` is set, the records in which some rule has a word of each of its sets (``options``)
+    in full; ``ip_layout``: positional data would name a remote-address field."""
 
     full: bool
     words: tuple[str, ...] = ()
     ip_layout: bool = False
+    words_b: tuple[bytes, ...] = ()
     #: Per rule that fits, its word sets (:func:`engine.word_options`): a rule can hold only when
     #: each of its sets has a word in the record.
     options: tuple[tuple[frozenset[str], ...], ...] = ()
@@ -143,7 +135,7 @@ class Screen:
                 return _Plan(True)
             options.append(rule.word_options)
         words = sorted({w for opts in options for opt in opts for w in opt})
-        return _Plan(False, tuple(words), ip_layout, options=tuple(options))
+        return _Plan(False, tuple(words), ip_layout, tuple(w.encode() for w in words), tuple(options))
 
     def full_indices(self, cols: SystemColumns) -> list[int]:
         """The indexes of the batch's records that must be read in full, in order."""
@@ -163,9 +155,8 @@ class Screen:
         if look or ip_layout:
             keys = list(zip(cols.providers, cols.event_ids, cols.channels, strict=True))
         if look:
-            texts = cols.texts
             for i in [i for i, key in enumerate(keys) if key in look]:
-                if ok[i] and self._needs(plans[keys[i]], texts[i]):
+                if ok[i] and self._needs(plans[keys[i]], cols, i):
                     full.add(i)
         data = cols.data
         scratch = getattr(self._local_scratch, "scratch", None)
@@ -183,23 +174,32 @@ class Screen:
         return sorted(full)
 
     @staticmethod
-    def _needs(plan: _Plan, text: str) -> bool:
-        if plan.full or ("\\u" in text and _U_ESCAPE.search(text)) or (not text.isascii() and _folds_to_ascii(text)):
+    def _needs(plan: _Plan, cols: SystemColumns, i: int) -> bool:
+        text = cols.texts[i]
+        if plan.full or ("\\u" in text and _U_ESCAPE.search(text)):
             return True
-        low = text.lower()
-        # Only the text from the System block's Channel key on can hold a value a rule tests (event
-        # data, user data, the message; a rule's words never come from channel/provider/computer
-        # tests): before it lie the provider, ids, times and keywords — where "system" always is.
-        # In a record whose System block was read, the first '"channel":"' is that key.
-        low = low[max(0, low.find('"channel":"')) :]
-        present = {w for w in plan.words if w in low}
+        # The words a rule's normalised (case-folded) values can hold are in the record's case-folded
+        # text — only from the System block's Channel key on: event data, user data and the message
+        # follow it, and a rule's words never come from channel/provider/computer tests (before it
+        # lie the provider, ids, times and keywords, where "system" always is). In a record whose
+        # System block was read, the first '"channel":"' is that key. When no character of the text
+        # folds to ASCII, its UTF-8 lowered as ASCII holds the same words (and is cheap).
+        present: set[str]
+        if text.isascii() or (_latin1(text) and _LATIN1_FOLDS not in text):
+            raw = cols.raw(i).lower()
+            raw = raw[max(0, raw.find(b'"channel":"')) :]
+            present = {w for w, wb in zip(plan.words, plan.words_b, strict=True) if wb in raw}
+        else:
+            low = text.casefold()
+            low = low[max(0, low.find('"channel":"')) :]
+            present = {w for w in plan.words if w in low}
         # a rule can hold only if every one of its word sets has a word here
         found = any(all(not opt.isdisjoint(present) for opt in opts) for opts in plan.options)
         plan.checked += 1
         if found:
             plan.passed += 1
-            # most records of this source hold a word (e.g. "user" is in every 4688's field names):
-            # the check only adds to their cost; read them in full without it from now on
+            # most records of this source hold a word: the check only adds to their cost; read
+            # them in full without it from now on
             if plan.checked >= _TRIAL and plan.passed * 10 >= plan.checked * 9:
                 plan.full = True
         return found
