@@ -107,9 +107,9 @@ def start_early(path: str, options: ScanOptions) -> bool:
     """Start the worker fork server now if the scan of ``path`` will use workers (see
     :func:`_large`); returns whether it did. :func:`run_scan` calls it; a caller with work of its own
     before the scan (the CLI's rule checks, the imports of the stages) calls it first, so the fork
-    server's imports and compiled prefilters overlap that work instead of delaying the first stage
-    (≈ 0.1 s of the ≈ 0.35 s the logs stage waited for its workers, BENCHMARKS.md, issue 18 logs
-    part, session 6). Starting it twice is harmless: the second call finds it running."""
+    server's imports and compiled prefilters overlap that work (≈ 0.09 s of it) instead of delaying
+    the first stage's workers (BENCHMARKS.md, issue 18 logs part, session 6). Starting it twice is
+    harmless: the second call finds it running."""
     if options.workers() <= 1 or not os.path.exists(path) or not _large(path):
         return False
     start_workers(WORKER_MODULES)

@@ -9,7 +9,8 @@ logs part, session 6). :class:`Prepare` builds them in a thread beside that wait
 
 Only process-wide caches that give the same object whoever fills them first are warmed, so results
 cannot change; the pipeline joins the thread before the first stage it warms for starts (the logs
-and events stages, which touch none of these tables, may run beside it). A warmer that fails is ignored: the stage meets the same error itself and reports it.
+and events stages, which touch none of these tables, may run beside it). A warmer that fails is
+ignored: the stage meets the same error itself and reports it.
 """
 
 from __future__ import annotations
