@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 
 from rich.console import Console
 
-from extriage.detections.verdict import load_waves
 from extriage.detections.waves.registry import load_registry
 from extriage.findings import Outcome, ScanResult
 from extriage.report.terminal import VERDICT_STYLE
@@ -49,13 +48,11 @@ def _minute(ts: datetime | None) -> str:
 def _waves(result: ScanResult) -> str:
     """``ProxyLogon compromised; ProxyShell no_evidence; …`` in the order the waves came (titles and
     periods from the wave registry; a wave without a period last)."""
-    known = load_waves()
+    registry = load_registry()
 
     def when(w: str) -> tuple[date, str]:
-        window = known[w].window if w in known else None
-        return (window[0] if window else date.max, w)
-
-    registry = load_registry()
+        wave = registry.get(w)
+        return (wave.window.start if wave is not None and wave.window else date.max, w)
 
     def title(w: str) -> str:
         wave = registry.get(w)
