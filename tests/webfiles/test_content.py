@@ -73,6 +73,53 @@ def test_utf16_shell_is_scanned_as_text(tmp_path: Path, params: content.ContentP
     assert "EXT_WEBSHELL_Process_Exec" in got["rules"]
 
 
+#: One page in every spelling a file can give it: the wide encodings ASP.NET's reader accepts (with and
+#: without their marks) and a UTF-16 mark in front of 8-bit text, which decoded as UTF-16 would be
+#: CJK-looking garbage in which no rule matches.
+_PAGE = '<%@ Page Language="C#" %>\r\n<% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["t"]); %>\r\n'
+SPELLINGS = {
+    "utf-8": (_PAGE.encode(), "text"),
+    "UTF-16 LE mark": (_PAGE.encode("utf-16"), "text-utf16"),
+    "UTF-16 LE": (_PAGE.encode("utf-16-le"), "text-utf16"),
+    "UTF-16 BE mark": (b"\xfe\xff" + _PAGE.encode("utf-16-be"), "text-utf16"),
+    "UTF-16 BE": (_PAGE.encode("utf-16-be"), "text-utf16"),
+    "UTF-32 LE mark": (_PAGE.encode("utf-32"), "text-utf32"),
+    "UTF-32 LE": (_PAGE.encode("utf-32-le"), "text-utf32"),
+    "UTF-32 BE mark": (b"\x00\x00\xfe\xff" + _PAGE.encode("utf-32-be"), "text-utf32"),
+    "UTF-16 LE mark on 8-bit text": (b"\xff\xfe" + _PAGE.encode(), "text"),
+    "UTF-16 BE mark on 8-bit text": (b"\xfe\xff" + _PAGE.encode(), "text"),
+}
+
+
+@pytest.mark.parametrize("spelling", sorted(SPELLINGS))
+@pytest.mark.parametrize("path", ["one file", "batch"])
+def test_page_is_found_in_every_encoding(
+    tmp_path: Path, params: content.ContentParams, spelling: str, path: str
+) -> None:
+    data, kind = SPELLINGS[spelling]
+    folder = tmp_path / "ev"
+    folder.mkdir()
+    (folder / "p.aspx").write_bytes(data)
+    (f,) = build_inventory(open_source(folder), lambda p, w: None).files
+    if path == "one file":
+        out = content.examine(content.target(f), content.DEEP, params)
+    else:
+        ((_, out),) = content.examine_batch([(0, content.DEEP, content.target(f), None)], params).outcomes
+    assert out.data["kind"] == kind
+    hits = out.data["hits"]
+    assert "EXT_WEBSHELL_Process_Exec" in {h.get("rule") for h in hits}
+    behaviour = [h for h in hits if h.get("sink") == "process"]
+    assert behaviour and behaviour[0]["line"] == 2, hits  # lines counted in the decoded text
+    assert not out.skipped
+
+
+def test_wide_encoding_needs_zero_bytes_or_a_mark() -> None:
+    assert content.wide_encoding(b"\xff\xfe<%@ Page %>") is None  # a mark on 8-bit text
+    assert content.wide_encoding("\u4e2d".encode("utf-16")) is None  # nothing but CJK: read as bytes
+    assert content.wide_encoding(b"plain text") is None
+    assert content.sniff(b"\x00\x01\x02\x03\xff" * 20) == "binary"
+
+
 def test_legitimate_pages_and_logs_do_not_match(tmp_path: Path, params: content.ContentParams) -> None:
     rng = random.Random(1)
     for rel in (

@@ -151,6 +151,49 @@ _MAGIC = {
 _MAGIC_FIRST = frozenset(p[0] for p in _MAGIC)
 
 
+#: Byte order marks of the wide encodings .NET's ``StreamReader`` recognises (how ASP.NET reads a
+#: page), longest first: the UTF-32 LE mark begins with the UTF-16 LE one.
+_WIDE_MARKS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+#: The kinds whose content rules and behaviour analysis see the decoded text.
+WIDE_KINDS = frozenset({"text-utf16", "text-utf32"})
+
+
+def wide_encoding(head: bytes) -> str | None:
+    """The wide encoding of a text from its first bytes (mark, else zero bytes per lane); ``None``
+    for 8-bit text or binary.
+
+    Why not trust a mark alone: a UTF-16 mark followed by 8-bit text (no zero byte in the first
+    4 KB, where real UTF-16 has one in every space, line break and ASCII letter) decoded as UTF-16
+    gives CJK-looking garbage in which no rule matches; such a file is read as the bytes it holds."""
+    sample = head[:4096]
+    for mark, encoding in _WIDE_MARKS:
+        if sample.startswith(mark):
+            if encoding.startswith("utf-16") and b"\x00" not in sample[2:]:
+                return None
+            return encoding
+    if b"\x00" not in sample:
+        return None
+    whole = len(sample) // 4 * 4
+    if whole >= 16:
+        quarter = whole // 4
+        lanes = [sample[i:whole:4].count(0) > 0.8 * quarter for i in range(4)]
+        if lanes[1] and lanes[2] and lanes[3] and not lanes[0]:
+            return "utf-32-le"
+        if lanes[0] and lanes[1] and lanes[2] and not lanes[3]:
+            return "utf-32-be"
+    odd, even = sample[1::2], sample[0::2]
+    if len(odd) >= 8 and odd.count(0) > 0.8 * len(odd):
+        return "utf-16-le"
+    if len(even) >= 8 and even.count(0) > 0.8 * len(even) and odd.count(0) < 0.2 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def sniff(head: bytes) -> str:
     """The file type from its first bytes, never from its name."""
     if head and head[0] in _MAGIC_FIRST:
@@ -159,26 +202,26 @@ def sniff(head: bytes) -> str:
                 return kind
     if not head:
         return "empty"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "text-utf16"
     sample = head[:4096]
+    if sample[:1] in (b"\xff", b"\xfe", b"\x00") or b"\x00" in sample:
+        encoding = wide_encoding(sample)
+        if encoding is not None:
+            return "text-utf32" if encoding.startswith("utf-32") else "text-utf16"
+        if b"\x00" in sample:
+            return "binary"
     body = sample[3:] if sample.startswith(b"\xef\xbb\xbf") else sample
-    if b"\x00" in sample:
-        odd = sample[1::2]
-        if len(odd) >= 8 and odd.count(0) > 0.8 * len(odd):
-            return "text-utf16"
-        return "binary"
     if body.lstrip().startswith(_LOG_STARTS):
         return "log"
     return "text"
 
 
 def _as_text(data: bytes, kind: str) -> bytes:
-    if kind != "text-utf16":
+    """The content rules' view: wide text decoded to UTF-8 (its mark dropped), anything else as is."""
+    if kind not in WIDE_KINDS:
         return data
-    if data.startswith(b"\xfe\xff"):
-        return data[2:].decode("utf-16-be", errors="replace").encode("utf-8")
-    return data.removeprefix(b"\xff\xfe").decode("utf-16-le", errors="replace").encode("utf-8")
+    encoding = wide_encoding(data[:4096]) or "utf-16-le"
+    mark = next((m for m, e in _WIDE_MARKS if e == encoding), b"")
+    return data.removeprefix(mark).decode(encoding, errors="replace").encode("utf-8")
 
 
 def _line_at(data: bytes, offset: int) -> tuple[int, str]:
@@ -350,7 +393,7 @@ def _targeted(data: bytes, t: Target, kind: str) -> list[dict[str, Any]]:
             hits.append(
                 _hit("pst-export", None, 0, raw=f"{name} is an Outlook PST mailbox export (!BDN header)")
             )
-    if name.lower().endswith(".compiled") and kind in ("text", "log", "text-utf16"):
+    if name.lower().endswith(".compiled") and kind in ("text", "log", *WIDE_KINDS):
         m = _VIRTUAL_PATH.search(data[:65536])
         if m:
             vp = m.group(1).decode("utf-8", errors="replace")
@@ -368,7 +411,7 @@ def _behaviour(
         return None
     if kind == "pst":
         return None  # a PST-encoded page: the pst-shell check reports it
-    if kind not in ("text", "text-utf16"):
+    if kind != "text" and kind not in WIDE_KINDS:
         return (
             f"{kind} content in a {ext} page: its server code was not analysed for behaviour (YARA rules ran)"
         )
@@ -613,7 +656,7 @@ def _examine_files(
             skipped: list[SkippedFile] = []
             scanned = False
             if kind not in no_rules:
-                text = data if kind != "text-utf16" else _as_text(data, kind)
+                text = data if kind not in WIDE_KINDS else _as_text(data, kind)
                 if scanner_external:
                     yhits, problem = _yara(worker, text, t, kind, True)
                 else:  # the common case inlined: a file no rule matches costs one scan call
