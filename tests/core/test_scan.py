@@ -291,3 +291,13 @@ def test_csv_cells_show_control_characters_and_stay_formula_safe() -> None:
     assert csv_safe("\r=cmd|' /C calc'!A0") == "\\x0d=cmd|' /C calc'!A0"  # no longer a formula at all
     assert csv_safe("\t=1+1") == "'\t=1+1" and csv_safe("=1+1") == "'=1+1"
     assert csv_safe("C:\\inetpub\\wwwroot\\aspnet_client\\x.aspx") == "C:\\inetpub\\wwwroot\\aspnet_client\\x.aspx"
+
+
+def test_reason_counts_files_where_no_lines_were_read(tmp_path: Path) -> None:
+    """A folder holding only an unreadable page: the reason counts the file read, never "0 lines"."""
+    page = tmp_path / "ev" / "inetpub" / "wwwroot" / "x.aspx"
+    page.parent.mkdir(parents=True)
+    page.write_bytes(bytes(range(256)) * 4)
+    result = run_scan(str(tmp_path / "ev"), ScanOptions(jobs=1))  # every stage: the web file stage reads it
+    assert result.verdict == Verdict.INCONCLUSIVE
+    assert "1 file of webfiles" in result.verdict_reason and "0 lines" not in result.verdict_reason

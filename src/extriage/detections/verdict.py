@@ -271,8 +271,13 @@ def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
         period = f"; the logs read cover {iso(first)} to {iso(last)}"
     else:
         period = "; no log line carried a time" if lines else "; no log lines were read, only files"
-    read = (f"{lines:,} lines/records of {', '.join(sorted(fams))}{period}" if fams
-            else "nothing was read")
+    # families with lines (logs, event logs) by their lines, the others (web files, configs) by their files
+    with_lines = sorted(f for f in fams if result.coverage.families[f].lines)
+    files_only = sorted(f for f in fams if not result.coverage.families[f].lines)
+    n_files = sum(result.coverage.families[f].files for f in files_only)
+    parts = ([f"{lines:,} lines/records of {', '.join(with_lines)}"] if with_lines else []) + (
+        [f"{n_files:,} file{'s' if n_files != 1 else ''} of {', '.join(files_only)}"] if files_only else [])
+    read = f"{'; '.join(parts)}{period}" if fams else "nothing was read"
     # "nothing found in 1,200 lines of iis…" / "nothing else was read" (never "nothing found in nothing")
     found_in = f"nothing found in {read}" if fams else "nothing else was read"
     failed = sorted(result.extras.get("stage_errors", {}))
