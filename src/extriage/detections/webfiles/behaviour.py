@@ -5,10 +5,15 @@ YARA rules find the families someone has seen; this finds what a page *does*. Th
 page (``<script runat=server>``, ``<% %>``, code-only handlers and services, ``msxsl:script`` in
 XSLT) is cut out with the markup between code spans reduced to its newlines (so line numbers stay those of
 the file), normalised per language (comments blanked, string escapes decoded, literal concatenation,
-``.Replace`` on literals, char codes, byte arrays and base64 literals folded into strings), and then:
+``.Replace`` on literals, char codes, byte arrays and base64 literals folded into strings; interpolated
+strings as concatenations; ``this.``/``Me.``, VB line continuations and ``With`` blocks, JScript aliases
+of ``eval`` written one way), and then:
 
-* variables, object properties, method parameters and return values are tainted when request input
-  is assigned or passed to them (a bounded fixpoint over assignments and calls);
+* variables, fields, properties (also expression-bodied), method parameters and return values, and
+  builders/collections a value is appended to are tainted when request input is assigned or passed to
+  them (a bounded fixpoint over assignments and calls); literal keys (``Session["k"]``, a helper's
+  ``Take("k")``) and the arguments of value-keeping calls (``Split``, ``Trim``, ``Replace``) are not
+  literal text of the value;
 * each sink of ``data/behaviour.yml`` is checked against what its statement or first argument holds.
 
 Regular expressions only, all linear in the code size (bounded repetitions), under a per-file time
@@ -348,11 +353,14 @@ def extract(text: str, ext: str) -> Extracted:
 
 _TOKENS = {
     "cs": re.compile(
-        r'@"(?:[^"]|"")*"?|\$?"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.){0,8}\'|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?'
+        # interpolated strings first: their holes hold code (and strings of their own)
+        r'(?:\$@|@\$)"(?:[^"{]|""|\{\{|\{[^{}]{0,400}\})*"?|\$"(?:[^"\\\n{]|\\.|\{\{|\{[^{}\n]{0,400}\})*"?|'
+        r'@"(?:[^"]|"")*"?|"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.){0,8}\'|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?'
     ),
     "js": re.compile(r'"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.)*\'?|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?'),
     "vb": re.compile(r'"(?:[^"\n]|"")*"?|\'[^\n]*|\bREM\b[^\n]*', re.I),
 }
+_HOLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{8}|.)", re.S)
 _IDENT_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _SIMPLE = {"n": " ", "r": " ", "t": " ", "0": " ", "a": " ", "b": " ", "f": " ", "v": " "}
@@ -396,6 +404,8 @@ class _Norm:
                 return "\n" * tok.count("\n") + " "  # comment
             if lang == "vb":
                 return _lit(tok[1:-1].replace('""', '"') if tok.endswith('"') else tok[1:], tok)
+            if c == "$" or tok.startswith("@$"):
+                return self._interpolated(tok)
             if c == "@":
                 return _lit(tok[2:-1].replace('""', '"'), tok)
             body = tok[1:]
@@ -412,6 +422,35 @@ class _Norm:
 
         return _TOKENS[lang].sub(one, code)
 
+    def _interpolated(self, tok: str) -> str:
+        """``$"a{x}b"`` as ``("a" + (x) + "b")``: the value of a hole is the code's, not literal text
+        (a request value inside an interpolated string still reaches the sink)."""
+        verbatim = "@" in tok[:2]
+        body = tok[3:] if verbatim else tok[2:]
+        if body.endswith('"'):
+            body = body[:-1]
+        parts: list[str] = []
+        pos = 0
+
+        def text(raw: str) -> None:
+            raw = raw.replace("{{", "{").replace("}}", "}")
+            raw = raw.replace('""', '"') if verbatim else _unescape(raw)
+            if raw:
+                parts.append(_lit(raw))
+
+        for m in _HOLE.finditer(body):
+            if m.group(1) is None:
+                continue  # {{ or }}: literal braces, kept with the text
+            text(body[pos : m.start()])
+            hole = m.group(1)
+            if "?" not in hole and ":" in hole and "::" not in hole:
+                hole = hole[: hole.rfind(":")]  # a format: {x:yyyy-MM-dd}
+            hole = re.sub(r",\s*-?\d+\s*$", "", hole)  # an alignment: {x,10}
+            parts.append("(" + self.tokens(hole).replace("\n", " ") + ")")
+            pos = m.end()
+        text(body[pos:])
+        return "(" + (" + ".join(parts) or '""') + ")" + "\n" * tok.count("\n")
+
     def _ident_char(self, m: re.Match[str]) -> str:
         c = chr(int(m.group(1), 16))
         if c.isalnum() or c == "_":
@@ -421,6 +460,7 @@ class _Norm:
 
     def fold(self, code: str) -> str:
         lang = self.lang
+        code = _structure(code, lang)
         flags = re.I if lang == "vb" else 0
         steps: list[tuple[re.Pattern[str], Any]] = []
         if lang == "cs":
@@ -537,6 +577,75 @@ class _Norm:
         return _lit(text, m.group(0))
 
 
+_THIS = {
+    "cs": re.compile(r"\bthis[ \t]*\.[ \t]*(?=[^\W\d])"),
+    "js": re.compile(r"\bthis[ \t]*\.[ \t]*(?=[^\W\d])"),
+    "vb": re.compile(r"\bMe[ \t]*\.[ \t]*(?=[^\W\d])", re.I),
+}
+#: A VB line continued: an explicit `` _`` or (VB 10+) a line ending in ``(``, ``,``, ``&``, ``+``, ``=``.
+_VB_CONT = re.compile(r"(?:[ \t]_|[(,&+=])[ \t]*\n")
+_VB_WITH = re.compile(r"^[ \t]*With[ \t]+([^\W\d][\w.]{0,100})[ \t]*$", re.I | re.M)
+_VB_END_WITH = re.compile(r"^[ \t]*End[ \t]+With\b", re.I | re.M)
+_VB_DOT = re.compile(r"^([ \t]*)\.(?=[^\W\d])", re.M)
+#: JScript: ``var run = eval;`` - the sink called under another name.
+_JS_ALIAS = re.compile(r"\b(?:var\s+)?([^\W\d][\w$]{0,60})\s*=\s*(eval|Function)\s*[;\n]")
+
+
+def _structure(code: str, lang: str) -> str:
+    """Spellings that change nothing of what code does, written one way before the analysis:
+    ``this.x``/``Me.x`` as ``x``; VB continued lines joined (their newlines moved to the statement's
+    end, so lines stay the file's); a VB ``With`` block's ``.member`` written out with its object;
+    JScript aliases of ``eval``/``Function`` called by their own name."""
+    if lang == "vb":
+        if _VB_CONT.search(code):
+            code = _vb_join(code)
+        if _VB_WITH.search(code):
+            code = _vb_with(code)
+    elif lang == "js" and _JS_ALIAS.search(code):
+        for m in list(_JS_ALIAS.finditer(code)):
+            code = re.sub(r"(?<![\w.$])" + re.escape(m.group(1)) + r"(?=\s*\()", m.group(2), code)
+    return _THIS[lang].sub("", code)
+
+
+def _vb_join(code: str) -> str:
+    out: list[str] = []
+    pending = 0
+    for line in code.split("\n"):
+        end = line.rstrip()
+        if end.endswith((" _", "\t_")) or end == "_":
+            out.append(end[:-1] + " ")
+            pending += 1
+        elif end.endswith(("(", ",", "&", "+", "=")):
+            out.append(end + " ")
+            pending += 1
+        else:
+            out.append(line + "\n" * (pending + 1))
+            pending = 0
+    joined = "".join(out)
+    missing = code.count("\n") - joined.count("\n")
+    if missing > 0:
+        joined += "\n" * missing
+    elif missing < 0 and joined.endswith("\n" * -missing):
+        joined = joined[:missing]
+    return joined
+
+
+def _vb_with(code: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in _VB_WITH.finditer(code):
+        if m.start() < pos:
+            continue  # nested: its lines were written out with the outer object
+        end = _VB_END_WITH.search(code, m.end())
+        stop = end.start() if end else len(code)
+        out.append(code[pos : m.end()])
+        prefix = r"\g<1>" + m.group(1).replace("\\", "") + "."
+        out.append(_VB_DOT.sub(prefix, code[m.end() : stop]))
+        pos = stop
+    out.append(code[pos:])
+    return "".join(out)
+
+
 def _number(s: str) -> int | None:
     s = s.strip()
     try:
@@ -580,29 +689,50 @@ _KEYWORDS = frozenset(
     "fixed checked unchecked get set function sub dim call elseif".split()
 )
 _METHOD_DEF = {
-    "cs": re.compile(r"\b([A-Za-z_]\w*)\s*\(([^()\n;{}]{0,400})\)\s*(?:\{|=>)"),
-    "js": re.compile(r"\bfunction\s+([A-Za-z_]\w*)\s*\(([^()]{0,400})\)"),
-    "vb": re.compile(r"\b(?:Sub|Function)\s+([A-Za-z_]\w*)\s*\(([^()\n]{0,400})\)", re.I),
+    "cs": re.compile(r"\b([^\W\d]\w*)\s*\(([^()\n;{}]{0,400})\)\s*(?:\{|=>)"),
+    "js": re.compile(r"\bfunction\s+([^\W\d]\w*)\s*\(([^()]{0,400})\)"),
+    "vb": re.compile(r"\b(?:Sub|Function)\s+([^\W\d]\w*)\s*\(([^()\n]{0,400})\)", re.I),
 }
+#: Properties: ``string Name { get ...`` (C#), ``Property Name`` (VB): a value returned in them is the name's.
+_PROPERTY_DEF = {
+    "cs": re.compile(r"\b([^\W\d]\w*)\s*\{\s*get\b"),
+    "vb": re.compile(r"\bProperty\s+([^\W\d]\w*)", re.I),
+}
+#: Expression-bodied members: ``string Name => expr;`` / ``string Take(k) => expr;``.
+_ARROW_MEMBER = re.compile(r"\b([^\W\d]\w*)\s*(?:\([^()\n;{}]{0,400}\))?\s*=>\s*(?=([^;{]{1,2000}))")
+#: Calls that put a value into their receiver (a builder, a list, a dictionary, a stack).
+_MUTATOR = re.compile(
+    r"(?<![\w.])([^\W\d]\w*)\s*\.\s*(?:Append|AppendLine|AppendFormat|Insert|Add|AddRange|Push|Enqueue)\s*\(",
+    re.I,
+)
+#: ... with literal text of its own (``sb.Append("select ")``), after the receiver's name.
+_ADDS_LITERAL = r'\s*\.\s*(?:Append\w*|Insert|Add)\s*\((?:\s*\d+\s*,)?\s*"[^"\n]*[^"\s]'
+#: Receivers that are outputs or the page itself, never a value's carrier.
+_NOT_CARRIERS = frozenset(
+    "response controls page context trace console debug server items headers cookies".split()
+)
 #: Lambdas bound to a name: ``name = (a, b) =>`` (C#) / ``var name = function (a, b)`` (JScript).
 _LAMBDA_DEF = {
-    "cs": re.compile(r"\b([A-Za-z_]\w*)\s*=\s*(?:\(([^()\n]{0,200})\)|([A-Za-z_]\w*))\s*=>"),
-    "js": re.compile(r"\b([A-Za-z_]\w*)\s*=\s*function\s*\(([^()]{0,200})\)()"),
+    "cs": re.compile(r"\b([^\W\d]\w*)\s*=\s*(?:\(([^()\n]{0,200})\)|([^\W\d]\w*))\s*=>"),
+    "js": re.compile(r"\b([^\W\d]\w*)\s*=\s*function\s*\(([^()]{0,200})\)()"),
 }
 #: Calls that fill their first argument from the receiver: ``stream.Read(buf, ...)``, ``CopyTo(ms)``.
-_OUT_ARG = re.compile(r"\.\s*(?:Read|ReadBlock|ReadAsync|CopyTo|CopyToAsync)\s*\(\s*([A-Za-z_]\w*)", re.I)
+_OUT_ARG = re.compile(r"\.\s*(?:Read|ReadBlock|ReadAsync|CopyTo|CopyToAsync)\s*\(\s*([^\W\d]\w*)", re.I)
 #: Copies from a source array into a destination: (regex, index of source arg, index of target arg).
 _COPY = re.compile(r"\b(?:Buffer\s*\.\s*BlockCopy|Array\s*\.\s*Copy)\s*\(", re.I)
 _ASSIGN = {
     "cs": re.compile(
-        r"(?<![\w.])([A-Za-z_]\w*)((?:\s*\.\s*[A-Za-z_]\w*){0,4})\s*(?:\[[^\]\n;]{0,200}\]\s*)?[+|^]?=(?![=>])(?=([^;]{1,2000}))"
+        r"(?<![\w.])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?:\[[^\]\n;]{0,200}\]\s*)?[+|^]?=(?![=>])(?=([^;]{1,2000}))"
     ),
     "vb": re.compile(
-        r"(?<![\w.])([A-Za-z_]\w*)((?:\s*\.\s*[A-Za-z_]\w*){0,4})\s*(?:\([^)\n]{0,200}\)\s*)?(?:As\s+(?:New\s+)?[\w.]+(?:\(\))?\s*)?[+&]?=(?=([^\n]{1,2000}))",
+        r"(?<![\w.])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?:\([^)\n]{0,200}\)\s*)?(?:As\s+(?:New\s+)?[\w.]+(?:\(\))?\s*)?[+&]?=(?=([^\n]{1,2000}))",
         re.I,
     ),
 }
-_ASSIGN["js"] = _ASSIGN["cs"]
+_ASSIGN["js"] = re.compile(  # with JScript.NET's type annotation: var v : String = ...
+    r"(?<![\w.$])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?::\s*[\w.]{1,100}(?:\[\])?\s*)?"
+    r"(?:\[[^\]\n;]{0,200}\]\s*)?[+|^]?=(?![=>])(?=([^;]{1,2000}))"
+)
 _WEB_METHOD = {
     "cs": re.compile(
         r"\[\s*(?:System\s*\.\s*Web\s*\.\s*Services\s*\.\s*)?WebMethod\b[^\]]{0,300}\][^(;{}]{0,300}\(([^()]{0,400})\)"
@@ -610,11 +740,11 @@ _WEB_METHOD = {
     "js": re.compile(r"WebMethodAttribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
     "vb": re.compile(r"<\s*WebMethod\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I),
 }
-_VB_DIM_NEW = re.compile(r"\bDim\s+([A-Za-z_]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
+_VB_DIM_NEW = re.compile(r"\bDim\s+([^\W\d]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
 _FOREACH = {
-    "cs": re.compile(r"\bforeach\s*\(\s*[\w.<>\[\], ]{0,100}?\s([A-Za-z_]\w*)\s+in\s+([^)\n]{1,400})\)"),
-    "js": re.compile(r"\bfor\s*\(\s*(?:var\s+)?([A-Za-z_]\w*)\s+in\s+([^)\n]{1,400})\)"),
-    "vb": re.compile(r"\bFor\s+Each\s+([A-Za-z_]\w*)(?:\s+As\s+[\w.]+)?\s+In\s+([^\n]{1,400})", re.I),
+    "cs": re.compile(r"\bforeach\s*\(\s*[\w.<>\[\], ]{0,100}?\s([^\W\d]\w*)\s+in\s+([^)\n]{1,400})\)"),
+    "js": re.compile(r"\bfor\s*\(\s*(?:var\s+)?([^\W\d]\w*)\s+in\s+([^)\n]{1,400})\)"),
+    "vb": re.compile(r"\bFor\s+Each\s+([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s+In\s+([^\n]{1,400})", re.I),
 }
 _RETURN = {
     "cs": re.compile(r"\breturn\b([^;]{1,2000})"),
@@ -627,14 +757,26 @@ _REMOTE_RESULT = re.compile(
     r"\.\s*(?:GetResponse|GetResponseStream|GetResponseAsync|DownloadString|DownloadData|GetStringAsync)\b",
     re.I,
 )
-#: The literal key after a source (``["cmd"]``, ``("cmd")``, ``.Item["cmd"]``): not literal text.
-_INDEX = re.compile(r'\s*(?:\.\s*\w+\s*)?[\[(]?\s*"[^"\n]*"\s*[\])]')
+#: The literal keys after a source or a tainted name (``["cmd"]``, ``("cmd")``, ``.Item["cmd"]``,
+#: ``.Cookies["a"].Values["b"]``, a helper's ``Take("cmd")``, ``a[0]``): they choose *which* input, they are
+#: not literal text spliced into the value.
+_INDEX = re.compile(
+    r'(?:\s*(?:\.\s*\w+\s*)?[\[(]\s*(?:"[^"\n]*"(?:\s*,\s*"[^"\n]*"){0,3}|\d{1,4})?\s*[\])]'
+    r"|\s*\.\s*(?:Value|Values|Item|ToString\s*\(\s*\))\b){1,6}"
+)
+#: Calls on a value that keep it the request's (split, trimmed, replaced, cut): their literal
+#: arguments are not text of the value either (``x.Split('|')[0]``, ``x.Replace("+", " ")``).
+_KEEPING_CALL = re.compile(
+    r"\.\s*(?:Split|Trim|TrimStart|TrimEnd|Replace|Substring|Remove|PadLeft|PadRight|Normalize|"
+    r"ToLower|ToUpper|ToLowerInvariant|ToUpperInvariant|ToString|ToCharArray)\s*\("
+    r'(?:\s*(?:"[^"\n]*"|\d{1,6}|[^\W\d][\w.]{0,60}|new\s+char\s*\[\s*\]\s*\{[^{}\n]{0,80}\})\s*,?){0,4}\)'
+)
 #: Literal text that makes request input only *part* of a value (a fixed folder, a query around a
 #: spliced value). A bare scheme or separator (``"http://"``, ``"\\"``, ``"/"``, ``"."``) does not: the
 #: request still chooses the whole address or path.
 _LITERAL = re.compile(r'"[^"\n]*"')
-_TRIVIAL = re.compile(r'"(?:https?://|[\\/.:~]{0,3})"')
-_IDENT = re.compile(r"[A-Za-z_]\w*")
+_TRIVIAL = re.compile(r'"(?:https?://|[\\/.:~]{0,3}|(?:\{\d{1,2}\}\s?){1,4})"')
+_IDENT = re.compile(r"[^\W\d]\w*")
 
 
 def _line_of(code: str, pos: int) -> int:
@@ -760,9 +902,10 @@ class _Analyser:
             if s >= end:
                 break
             if s >= start and (kinds is None or src.kind in kinds):
-                tail = self.code[e : min(end, e + 200)]
+                back = e - 1 if self.code[e - 1] in "[(" else e  # the source's own bracket opens the key
+                tail = self.code[back : min(end, back + 200)]
                 idx = _INDEX.match(tail)
-                cut = e + (idx.end() if idx else 0)
+                cut = max(e, back + (idx.end() if idx else 0))
                 stripped = stripped.replace(self.code[s:cut], " ", 1)
                 if found is None:
                     found = _Taint({src.kind}, True, _line_of(self.code, s), src.title)
@@ -776,6 +919,9 @@ class _Analyser:
                 if t is None or (kinds is not None and not (t.kinds & kinds)):
                     continue
                 via.append(m.group(0))
+                idx = _INDEX.match(text, m.end())
+                if idx is not None:  # Session["k"], d["k"], a helper's Take("k"): keys, not text
+                    stripped = stripped.replace(text[m.start() : idx.end()], " ", 1)
                 if found is None:
                     found = _Taint(
                         set(t.kinds & kinds if kinds else t.kinds), t.direct, t.line, t.source, t.via
@@ -788,6 +934,8 @@ class _Analyser:
             return None
         if via:
             found.via = tuple(dict.fromkeys((*found.via, *via)))[:6]
+        if '"' in stripped and ("." in stripped):
+            stripped = _KEEPING_CALL.sub(" ", stripped)
         if any(not _TRIVIAL.fullmatch(lit) for lit in _LITERAL.findall(stripped)):
             found.direct = False
         return found
@@ -809,6 +957,10 @@ class _Analyser:
         if lam is not None:
             for m in lam.finditer(code):
                 defs.append((m.start(), m.group(1), _params(m.group(2) or m.group(3) or "", lang)))
+            defs.sort(key=lambda d: d[0])
+        prop = _PROPERTY_DEF.get(lang)
+        if prop is not None:
+            defs.extend((m.start(), m.group(1), []) for m in prop.finditer(code))
             defs.sort(key=lambda d: d[0])
         defs = [d for d in defs if self.fold(d[1]) not in _KEYWORDS]
         for m in _WEB_METHOD[lang].finditer(code):  # a web service method's parameters come from the request
@@ -833,6 +985,28 @@ class _Analyser:
                     t = self.expr(m.start(2), m.end(2))
                     if t is not None:
                         changed |= self._add(m.group(1), t)
+            if lang == "cs":
+                for m in _ARROW_MEMBER.finditer(code):
+                    if self.fold(m.group(1)) in self.taint:
+                        continue
+                    t = self.expr(m.start(2), m.end(2))
+                    if t is not None:
+                        changed |= self._add(m.group(1), t)
+            for m in _MUTATOR.finditer(code):
+                name = m.group(1)
+                key = self.fold(name)
+                if key in self.taint or key.lower() in _NOT_CARRIERS:
+                    continue
+                for a, b in _args(code, m.end()):
+                    t = self.expr(a, b)
+                    if t is None:
+                        continue
+                    literal = r"(?<![\w.])" + re.escape(name) + _ADDS_LITERAL
+                    if t.direct and re.search(literal, code, re.I if lang == "vb" else 0):
+                        # literal text is added to the same receiver too: the value is only part
+                        t = _Taint(set(t.kinds), False, t.line, t.source, t.via)
+                    changed |= self._add(name, t)
+                    break
             for m in _FOREACH[lang].finditer(code):
                 t = self.expr(m.start(2), m.end(2))
                 if t is not None:
