@@ -680,6 +680,107 @@ def noise_variants(page: str, lang: str) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------------------------
+# Single shapes beyond the axes above (written after the first round of fixes, from the brief's list
+# of what real authors do): request aliases, type and callable aliases, late binding, obfuscated
+# names, other block kinds. ``{X}`` is the request value (its twin: a literal).
+
+_CS_PAGE = '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Diagnostics" %>\n<script runat="server">\n{}\n</script>'
+_CS_HANDLER = (
+    '<%@ WebHandler Language="C#" Class="H" %>\nusing System.Web;\n{}\npublic class H : IHttpHandler {{\n'
+    " public void ProcessRequest(HttpContext c) {{ {} }}\n public bool IsReusable {{ get {{ return false; }} }}\n}}"
+)
+_PSTART = 'Process.Start("hostname", {});'
+
+EXTRA: list[tuple[str, str, str, str, str]] = [  # axis, variant, extension, page, request value
+    ("alias", "cs:request-variable-index", ".aspx",
+     _CS_PAGE.format('void Page_Load(object s, EventArgs e) { HttpRequest r = Request; ' + _PSTART.format("{X}") + " }"),
+     'r["x"]'),
+    ("alias", "cs:request-variable-headers", ".aspx",
+     _CS_PAGE.format("void Page_Load(object s, EventArgs e) { var r = HttpContext.Current.Request; "
+                     + _PSTART.format("{X}") + " }"), 'r.Headers["x"]'),
+    ("alias", "cs:request-parameter", ".aspx",
+     _CS_PAGE.format("void Run(HttpRequest q) { " + _PSTART.format("{X}") + " }\n"
+                     "void Page_Load(object s, EventArgs e) { Run(Request); }"), 'q["x"]'),
+    ("alias", "cs:request-base-parameter", ".aspx",
+     _CS_PAGE.format("void Run(HttpRequestBase q) { " + _PSTART.format("{X}") + " }"), 'q.Headers["x"]'),
+    ("alias", "cs:using-type-alias", ".ashx",
+     _CS_HANDLER.format("using P = System.Diagnostics.Process;", 'P.Start("hostname", {X});'), 'c.Request["x"]'),
+    ("alias", "cs:using-file-alias", ".ashx",
+     _CS_HANDLER.format("using F = System.IO.File;", 'F.WriteAllText({X}, "example");'), 'c.Request["p"]'),
+    ("alias", "cs:using-command-alias", ".ashx",
+     _CS_HANDLER.format("using Cmd = System.Data.SqlClient.SqlCommand;", "new Cmd({X}).ExecuteNonQuery();"),
+     'c.Request["q"]'),
+    ("alias", "cs:method-group-delegate", ".aspx",
+     _CS_PAGE.format("void Page_Load(object s, EventArgs e) { Func<string, Process> f = Process.Start; f({X}); }"),
+     'Request["x"]'),
+    ("alias", "cs:out-parameter", ".aspx",
+     _CS_PAGE.format("void Get(out string v) { v = {X}; }\nvoid Page_Load(object s, EventArgs e) "
+                     "{ string c; Get(out c); " + _PSTART.format("c") + " }"), 'Request["x"]'),
+    ("alias", "vb:callbyname-property", ".aspx",
+     '<%@ Page Language="VB" %>\n<%\nDim p As New System.Diagnostics.Process()\np.StartInfo.FileName = "hostname"\n'
+     'CallByName(p.StartInfo, "Arguments", CallType.Let, {X})\np.Start()\n%>', 'Request("x")'),
+    ("alias", "vb:server-createobject-exec", ".aspx",
+     '<%@ Page Language="VB" aspcompat="true" %>\n<%\nDim sh = Server.CreateObject("WScript.Shell")\nsh.Exec({X})\n%>',
+     'Request("x")'),
+    ("alias", "js:function-constructor-alias", ".aspx",
+     '<%@ Page Language="JScript" %>\n<% var F = Function; var f = new F({X}); f(); %>', 'Request.Item["x"]'),
+    ("alias", "js:eval-alias", ".aspx",
+     '<%@ Page Language="JScript" %>\n<% var run = eval; run({X}); %>', 'Request.Item["x"]'),
+    ("alias", "js:bracket-member", ".aspx",
+     '<%@ Page Language="JScript" %>\n<% var o = this; o["eval"]({X}); %>', 'Request.Item["x"]'),
+    ("alias", "js:bracket-member-split", ".aspx",
+     '<%@ Page Language="JScript" %>\n<% this["ev" + "al"]({X}); %>', 'Request.Item["x"]'),
+    ("obfuscation", "cs:typename-base64", ".aspx",
+     _CS_PAGE.format('void Page_Load(object s, EventArgs e) { Type.GetType(Encoding.UTF8.GetString(Convert.FromBase64String('
+                     '"U3lzdGVtLkRpYWdub3N0aWNzLlByb2Nlc3M="))).GetMethod("Start", new Type[] { typeof(string), '
+                     'typeof(string) }).Invoke(null, new object[] { "hostname", {X} }); }'), 'Request["x"]'),
+    ("obfuscation", "cs:typename-string-concat", ".aspx",
+     _CS_PAGE.format('void Page_Load(object s, EventArgs e) { Type.GetType(string.Concat("System.Diag", "nostics.Process"))'
+                     '.GetMethod("Start", new Type[] { typeof(string), typeof(string) })'
+                     '.Invoke(null, new object[] { "hostname", {X} }); }'), 'Request["x"]'),
+    ("obfuscation", "cs:verbatim-identifiers", ".aspx",
+     '<%@ Page Language="C#" %>\n<% System.Diagnostics.@Process.@Start("hostname", {X}); %>', '@Request["x"]'),
+    ("obfuscation", "cs:unicode-escaped-names", ".aspx",
+     '<%@ Page Language="C#" %>\n<% System.Diagnostics.\\u0050rocess.Start("hostname", {X}); %>', '\\u0052equest["x"]'),
+    ("obfuscation", "cs:comments-between-every-token", ".aspx",
+     '<%@ Page Language="C#" %>\n<% System/**/./**/Diagnostics/**/./**/Process/**/./**/Start/**/(/**/"hostname", {X}); %>',
+     'Request/**/[/**/"x"/**/]'),
+    ("obfuscation", "cs:line-comments-in-call", ".aspx",
+     '<%@ Page Language="C#" %>\n<% System.Diagnostics.Process // a\n.Start("hostname", // b\n{X}); %>', 'Request["x"]'),
+    ("obfuscation", "cs:crlf", ".aspx",
+     '<%@ Page Language="C#" %>\r\n<script runat="server">\r\nvoid Page_Load() {\r\n string v = {X};\r\n'
+     ' System.Diagnostics.Process.Start("hostname", v);\r\n}\r\n</script>', 'Request["x"]'),
+    ("obfuscation", "vb:crlf-continuation", ".aspx",
+     '<%@ Page Language="VB" %>\r\n<script runat="server">\r\nSub Page_Load()\r\n Dim v As String = _\r\n  {X}\r\n'
+     ' System.Diagnostics.Process.Start("hostname", v)\r\nEnd Sub\r\n</script>', 'Request("x")'),
+    ("obfuscation", "cs:utf8-bom", ".aspx",
+     '\ufeff<%@ Page Language="C#" %>\n<% System.Diagnostics.Process.Start("hostname", {X}); %>', 'Request["x"]'),
+    ("container", "cs:expression-block", ".aspx",
+     '<%@ Page Language="C#" %>\n<%= System.Diagnostics.Process.Start("hostname", {X}).Id %>', 'Request["x"]'),
+    ("container", "cs:databinding-block", ".aspx",
+     '<%@ Page Language="C#" %>\n<%# System.Diagnostics.Process.Start("hostname", {X}).Id %>', 'Request["x"]'),
+    ("container", "cs:global-asax-begin-request", ".asax",
+     '<%@ Application Language="C#" %>\n<script runat="server">\nvoid Application_BeginRequest(object s, EventArgs e) '
+     '{ System.Diagnostics.Process.Start("hostname", {X}); }\n</script>', 'HttpContext.Current.Request.Headers["X-K"]'),
+    ("container", "cs:asmx-web-method-parameters", ".asmx",
+     '<%@ WebService Language="C#" Class="S" %>\nusing System.Web.Services;\npublic class S : WebService {\n'
+     " [WebMethod(EnableSession = true)]\n public void Save(string path) { System.IO.File.WriteAllText({X}, \"example\"); }\n}",
+     "path"),
+    ("container", "vb:asmx-web-method-parameters", ".asmx",
+     '<%@ WebService Language="VB" Class="S" %>\nImports System.Web.Services\nPublic Class S\n Inherits WebService\n'
+     ' <WebMethod()> _\n Public Function Run(ByVal a As String) As String\n  System.Diagnostics.Process.Start("hostname", {X})\n'
+     '  Return ""\n End Function\nEnd Class', "a"),
+    ("container", "cs:script-tag-language-only", ".aspx",
+     '<script language="c#" runat="server">\nvoid Page_Load() { System.Diagnostics.Process.Start("hostname", {X}); }\n</script>',
+     'Request["x"]'),
+    ("container", "cs:uppercase-unquoted-runat", ".aspx",
+     '<%@ Page Language="C#" %>\n<SCRIPT RUNAT=SERVER>\nvoid Page_Load() { System.Diagnostics.Process.Start("hostname", {X}); }\n</SCRIPT>',
+     'Request["x"]'),
+    ("container", "js:script-tag-language-only", ".aspx",
+     '<script language="JScript" runat="server">\nfunction Page_Load() { eval({X}); }\n</script>', 'Request.Item["x"]'),
+]  # fmt: skip
+
+# --------------------------------------------------------------------------------------------
 
 
 LIT = '"hostname"'
@@ -748,6 +849,16 @@ def mutants() -> Iterator[Mutant]:
                     "noise", f"{lang}:{name}", f"{lang}:{seed}", ext, varied, noise_variants(twin, lang)[name]
                 )
             del base_sink_name
+    for axis, variant, ext, page, value in EXTRA:
+        twin = LIT  # the request value replaced by a literal
+        yield Mutant(
+            axis,
+            variant,
+            variant.split(":")[0] + ":extra",
+            ext,
+            page.replace("{X}", value),
+            page.replace("{X}", twin),
+        )
 
 
 @cache

@@ -510,7 +510,10 @@ class _Norm:
             if time.monotonic() > self.deadline:
                 raise Timeout
             code = pat.sub(fn, code)
-        return self._concat(code)
+        code = self._concat(code)
+        if lang == "js" and _BRACKET_CALL.search(code):  # this["ev" + "al"](...) once the name is folded
+            code = _THIS["js"].sub("", _BRACKET_CALL.sub(r".\1", code))
+        return code
 
     def _concat(self, code: str) -> str:
         flags = re.I if self.lang == "vb" else 0
@@ -522,6 +525,10 @@ class _Norm:
             flags,
         )
         tostr = re.compile(r'("[^"\n]*")\s*\.\s*ToString\s*\(\s*\)')
+        concat_call = re.compile(
+            r'\b(?:System\s*\.\s*)?[Ss]tring\s*\.\s*Concat\s*\(\s*("[^"\n]*"(?:\s*,\s*"[^"\n]*"){1,20})\s*\)',
+            flags,
+        )
         for _ in range(16):
             if time.monotonic() > self.deadline:
                 raise Timeout
@@ -530,6 +537,7 @@ class _Norm:
             code = rep.sub(self._replace, code)
             code = getstr.sub(self._same, code)
             code = tostr.sub(self._same, code)
+            code = concat_call.sub(self._concat_call, code)
             if code == before:
                 break
         return code
@@ -537,6 +545,10 @@ class _Norm:
     def _join(self, m: re.Match[str]) -> str:
         self.decoded += 1
         return _lit(m.group(1) + m.group(4), m.group(0))
+
+    def _concat_call(self, m: re.Match[str]) -> str:
+        self.decoded += 1
+        return _lit("".join(re.findall(r'"([^"\n]*)"', m.group(1))), m.group(0))
 
     def _replace(self, m: re.Match[str]) -> str:
         self.decoded += 1
@@ -583,12 +595,31 @@ _THIS = {
     "vb": re.compile(r"\bMe[ \t]*\.[ \t]*(?=[^\W\d])", re.I),
 }
 #: A VB line continued: an explicit `` _`` or (VB 10+) a line ending in ``(``, ``,``, ``&``, ``+``, ``=``.
-_VB_CONT = re.compile(r"(?:[ \t]_|[(,&+=])[ \t]*\n")
+_VB_CONT = re.compile(r"(?:[ \t]_|[(,&+=])[ \t]*\r?\n")
 _VB_WITH = re.compile(r"^[ \t]*With[ \t]+([^\W\d][\w.]{0,100})[ \t]*$", re.I | re.M)
 _VB_END_WITH = re.compile(r"^[ \t]*End[ \t]+With\b", re.I | re.M)
 _VB_DOT = re.compile(r"^([ \t]*)\.(?=[^\W\d])", re.M)
-#: JScript: ``var run = eval;`` - the sink called under another name.
-_JS_ALIAS = re.compile(r"\b(?:var\s+)?([^\W\d][\w$]{0,60})\s*=\s*(eval|Function)\s*[;\n]")
+#: A callable under another name: ``var run = eval;`` (JScript), ``Func<string, Process> f =
+#: Process.Start;`` (C# method group), then called as ``run(...)``.
+_CALL_ALIAS = re.compile(
+    r"\b([^\W\d][\w$]{0,60})\s*=\s*((?:[^\W\d]\w{0,60}\s*\.\s*){0,6}[^\W\d]\w{0,60})\s*[;\n]"
+)
+#: Type and namespace aliases: ``using P = System.Diagnostics.Process;`` / ``Imports P = ...``.
+_TYPE_ALIAS = {
+    "cs": re.compile(r"\busing\s+([^\W\d]\w{0,60})\s*=\s*((?:global\s*::\s*)?[\w.]{1,200})\s*;"),
+    "vb": re.compile(r"^[ \t]*Imports\s+([^\W\d]\w{0,60})\s*=\s*([\w.]{1,200})", re.I | re.M),
+}
+#: VB's late-bound ``CallByName(obj, "Member", CallType.Method|Get|Let|Set, args)``: written as the
+#: call or assignment it makes.
+_CALL_BY_NAME = re.compile(
+    r'\bCallByName\s*\(\s*([^\W\d][\w.]{0,200}?)\s*,\s*"([^\W\d]\w{0,60})"\s*,\s*'
+    r"(?:Microsoft\s*\.\s*VisualBasic\s*\.\s*)?(?:CallType\s*\.\s*)?(Method|Get|Let|Set|1|2|4|8)\s*(,|\))",
+    re.I,
+)
+#: ``obj["name"](...)`` (JScript): a member chosen by a literal name is that member.
+_BRACKET_CALL = re.compile(r'(?<=[\w\])])\s*\[\s*"([^\W\d][\w$]{0,60})"\s*\]\s*(?=\()')
+#: C# verbatim identifiers (``@Process``): the same names (verbatim strings are tokens by now).
+_VERBATIM_IDENT = re.compile(r'(?<![\w"@])@(?=[^\W\d])')
 
 
 def _structure(code: str, lang: str) -> str:
@@ -596,15 +627,46 @@ def _structure(code: str, lang: str) -> str:
     ``this.x``/``Me.x`` as ``x``; VB continued lines joined (their newlines moved to the statement's
     end, so lines stay the file's); a VB ``With`` block's ``.member`` written out with its object;
     JScript aliases of ``eval``/``Function`` called by their own name."""
+    flags = re.I if lang == "vb" else 0
     if lang == "vb":
         if _VB_CONT.search(code):
             code = _vb_join(code)
         if _VB_WITH.search(code):
             code = _vb_with(code)
-    elif lang == "js" and _JS_ALIAS.search(code):
-        for m in list(_JS_ALIAS.finditer(code)):
-            code = re.sub(r"(?<![\w.$])" + re.escape(m.group(1)) + r"(?=\s*\()", m.group(2), code)
+        if "allbyname" in code.lower():
+            code = _CALL_BY_NAME.sub(_call_by_name, code)
+    else:
+        if lang == "cs" and "@" in code:
+            code = _VERBATIM_IDENT.sub("", code)
+        if lang == "js" and '"' in code:
+            code = _BRACKET_CALL.sub(r".\1", code)
+        code = _THIS[lang].sub("", code)
+        for m in list(_CALL_ALIAS.finditer(code))[:50]:
+            name, target = m.group(1), m.group(2)
+            if name == target or name in _KEYWORDS or target.split(".")[0] in _KEYWORDS:
+                continue
+            called = re.compile(r"(?<![\w.$])((?:new\s+)?)" + re.escape(name) + r"(?=\s*\()")
+            if called.search(code, m.end()):
+                code = code[: m.end()] + called.sub(r"\g<1>" + target, code[m.end() :])
+    alias = _TYPE_ALIAS.get(lang)
+    if alias is not None:
+        for m in list(alias.finditer(code))[:50]:
+            use = re.compile(
+                r"(?<![\w.])" + re.escape(m.group(1)) + r"(?=\s*[.(]|\s+[^\W\d]|\s*\[\s*\])", flags
+            )
+            target = re.sub(r"\s+", "", m.group(2)).replace("global::", "")
+            code = code[: m.end()] + use.sub(target, code[m.end() :])
     return _THIS[lang].sub("", code)
+
+
+def _call_by_name(m: re.Match[str]) -> str:
+    obj, member, kind, after = m.group(1), m.group(2), m.group(3).lower(), m.group(4)
+    if kind in ("let", "set", "4", "8"):
+        # CallByName(o, "P", CallType.Let, v) sets o.P = v: the value is the call's last argument
+        return f"{obj}.{member} = CType(" if after == "," else f"{obj}.{member}("
+    if kind in ("get", "2") and after == ")":
+        return f"{obj}.{member}"
+    return f"{obj}.{member}(" if after == "," else f"{obj}.{member}()"
 
 
 def _vb_join(code: str) -> str:
@@ -740,6 +802,7 @@ _WEB_METHOD = {
     "js": re.compile(r"WebMethodAttribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
     "vb": re.compile(r"<\s*WebMethod\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I),
 }
+_OUT_REF = re.compile(r"\s*(?:out|ref|ByRef)\s+(?:var\s+|string\s+|object\s+)?([^\W\d]\w*)\s*$", re.I)
 _VB_DIM_NEW = re.compile(r"\bDim\s+([^\W\d]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
 _FOREACH = {
     "cs": re.compile(r"\bforeach\s*\(\s*[\w.<>\[\], ]{0,100}?\s([^\W\d]\w*)\s+in\s+([^)\n]{1,400})\)"),
@@ -750,6 +813,20 @@ _RETURN = {
     "cs": re.compile(r"\breturn\b([^;]{1,2000})"),
     "js": re.compile(r"\breturn\b([^;\n]{1,2000})"),
     "vb": re.compile(r"\bReturn\b([^\n]{1,2000})", re.I),
+}
+#: Names that hold the request object: declared with its type, or assigned it whole.
+_REQUEST_ALIAS = {
+    "cs": re.compile(
+        r"\bHttpRequest(?:Base|Wrapper)?\s+([^\W\d]\w*)|(?<![\w.])([^\W\d]\w*)\s*=\s*(?:[\w.]*\.)?Request\s*;"
+    ),
+    "js": re.compile(
+        r"\b([^\W\d]\w*)\s*:\s*HttpRequest(?:Base|Wrapper)?\b|(?<![\w.])([^\W\d]\w*)\s*=\s*(?:[\w.]*\.)?Request\s*;"
+    ),
+    "vb": re.compile(
+        r"\b([^\W\d]\w*)\s+As\s+(?:System\s*\.\s*Web\s*\.\s*)?HttpRequest(?:Base|Wrapper)?\b|"
+        r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s*=\s*(?:[\w.]*\.)?Request[ \t]*(?:\r?\n|:|$)",
+        re.I | re.M,
+    ),
 }
 #: Calls whose result is what a remote server sent back (a response, a downloaded body): a value
 #: assigned from them carries no request input, even when the request chose the address.
@@ -880,7 +957,36 @@ class _Analyser:
                 continue
             for m in pat.finditer(self.code):
                 self.sources.append((m.start(), m.end(), src))
+        self._request_aliases()
         self.sources.sort(key=lambda s: s[0])
+
+    def _request_aliases(self) -> None:
+        """The request object under another name (``HttpRequest r = Request;``, a parameter typed
+        ``HttpRequestBase``): its values and body are the request's, however it is read."""
+        flags = re.I if self.lang == "vb" else 0
+        names = {
+            m.group(1) or m.group(2)
+            for m in _REQUEST_ALIAS[self.lang].finditer(self.code)
+            if (m.group(1) or m.group(2)) and self.fold(m.group(1) or m.group(2)) not in _KEYWORDS
+        }
+        names.discard("Request")
+        if not names or len(names) > 20:
+            return
+        value = next((s for s in self.know.sources if s.kind == "value"), None)
+        body = next((s for s in self.know.sources if s.kind == "body"), None)
+        alt = "|".join(re.escape(n) for n in sorted(names))
+        pat = re.compile(
+            r"(?<![\w.])(?:"
+            + alt
+            + r")\s*(?:\.\s*(?:(Form|QueryString|Params|Item|Headers|Cookies|ServerVariables|"
+            r"Unvalidated|UserAgent|UrlReferrer)|(Files|InputStream|BinaryRead|GetBufferlessInputStream|"
+            r"GetBufferedInputStream))\b|\s*\[)",
+            flags,
+        )
+        for m in pat.finditer(self.code):
+            src = body if m.group(2) else value
+            if src is not None:
+                self.sources.append((m.start(), m.end(), src))
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
@@ -1047,6 +1153,13 @@ class _Analyser:
                     if c.start() == pos:
                         continue
                     for i, (a, b) in enumerate(_args(code, c.end())):
+                        out = _OUT_REF.match(code, a, b)
+                        if out is not None and i < len(params):
+                            # out/ref: what the method puts in its parameter comes back to the caller
+                            back = self.taint.get(self.fold(params[i]))
+                            if back is not None:
+                                changed |= self._add(out.group(1), back)
+                            continue
                         t = self.expr(a, b)
                         if t is not None and i < len(params):
                             changed |= self._add(params[i], t)
@@ -1108,7 +1221,9 @@ class _Analyser:
                     body = code.strip()
                     if len(body) > 400 or not pat.fullmatch(body):
                         break
-                if sink.needs in ("none", "whole") or (self.xslt and sink.needs in ("any", "direct", "leading")):
+                if sink.needs in ("none", "whole") or (
+                    self.xslt and sink.needs in ("any", "direct", "leading")
+                ):
                     found.append((sink, m.start(), None, True))
                     break
                 s, e = self.statement(m.start())
@@ -1164,7 +1279,9 @@ class _Analyser:
 #: inside a token.
 _HIDING = re.compile(
     r'\\[uxU]|"\s*[+&]|[+&]\s*"|\(\s*char\s*\)|\bChrW?\s*\(|fromCharCode|FromBase64String|'
-    r"\bnew\s+(?:System\s*\.\s*)?(?:byte|char)\b|\.\s*Replace\s*\(|/\*|//|\bToChar\b",
+    r"\bnew\s+(?:System\s*\.\s*)?(?:byte|char)\b|\.\s*Replace\s*\(|/\*|//|\bToChar\b|"
+    # aliases of types and callables, late-bound calls (see _structure)
+    r"\b(?:using|Imports)\s+\w+\s*=|=\s*(?:[\w.]*\.)?\w+\s*[;\n]|\bCallByName\b|\[\s*\"\w+\"\s*\]\s*\(|@[^\W\d]",
     re.IGNORECASE,
 )
 
