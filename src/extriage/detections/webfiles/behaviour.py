@@ -751,7 +751,8 @@ _KEYWORDS = frozenset(
     "fixed checked unchecked get set function sub dim call elseif".split()
 )
 _METHOD_DEF = {
-    "cs": re.compile(r"\b([^\W\d]\w*)\s*\(([^()\n;{}]{0,400})\)\s*(?:\{|=>)"),
+    # C# parameter lists may span lines (one parameter a line)
+    "cs": re.compile(r"\b([^\W\d]\w*)\s*\(([^();{}]{0,400})\)\s*(?:\{|=>)"),
     "js": re.compile(r"\bfunction\s+([^\W\d]\w*)\s*\(([^()]{0,400})\)"),
     "vb": re.compile(r"\b(?:Sub|Function)\s+([^\W\d]\w*)\s*\(([^()\n]{0,400})\)", re.I),
 }
@@ -761,7 +762,7 @@ _PROPERTY_DEF = {
     "vb": re.compile(r"\bProperty\s+([^\W\d]\w*)", re.I),
 }
 #: Expression-bodied members: ``string Name => expr;`` / ``string Take(k) => expr;``.
-_ARROW_MEMBER = re.compile(r"\b([^\W\d]\w*)\s*(?:\([^()\n;{}]{0,400}\))?\s*=>\s*(?=([^;{]{1,2000}))")
+_ARROW_MEMBER = re.compile(r"\b([^\W\d]\w*)\s*(?:\([^();{}]{0,400}\))?\s*=>\s*(?=([^;{]{1,2000}))")
 #: Calls that put a value into their receiver (a builder, a list, a dictionary, a stack).
 _MUTATOR = re.compile(
     r"(?<![\w.])([^\W\d]\w*)\s*\.\s*(?:Append|AppendLine|AppendFormat|Insert|Add|AddRange|Push|Enqueue)\s*\(",
@@ -775,7 +776,7 @@ _NOT_CARRIERS = frozenset(
 )
 #: Lambdas bound to a name: ``name = (a, b) =>`` (C#) / ``var name = function (a, b)`` (JScript).
 _LAMBDA_DEF = {
-    "cs": re.compile(r"\b([^\W\d]\w*)\s*=\s*(?:\(([^()\n]{0,200})\)|([^\W\d]\w*))\s*=>"),
+    "cs": re.compile(r"\b([^\W\d]\w*)\s*=\s*(?:\(([^();{}]{0,200})\)|([^\W\d]\w*))\s*=>"),
     "js": re.compile(r"\b([^\W\d]\w*)\s*=\s*function\s*\(([^()]{0,200})\)()"),
 }
 #: Calls that fill their first argument from the receiver: ``stream.Read(buf, ...)``, ``CopyTo(ms)``.
@@ -784,7 +785,7 @@ _OUT_ARG = re.compile(r"\.\s*(?:Read|ReadBlock|ReadAsync|CopyTo|CopyToAsync)\s*\
 _COPY = re.compile(r"\b(?:Buffer\s*\.\s*BlockCopy|Array\s*\.\s*Copy)\s*\(", re.I)
 _ASSIGN = {
     "cs": re.compile(
-        r"(?<![\w.])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?:\[[^\]\n;]{0,200}\]\s*)?[+|^]?=(?![=>])(?=([^;]{1,2000}))"
+        r"(?<![\w.])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?:\[[^\];]{0,200}\]\s*)?[+|^]?=(?![=>])(?=([^;]{1,2000}))"
     ),
     "vb": re.compile(
         r"(?<![\w.])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?:\([^)\n]{0,200}\)\s*)?(?:As\s+(?:New\s+)?[\w.]+(?:\(\))?\s*)?[+&]?=(?=([^\n]{1,2000}))",
@@ -805,7 +806,9 @@ _WEB_METHOD = {
 _OUT_REF = re.compile(r"\s*(?:out|ref|ByRef)\s+(?:var\s+|string\s+|object\s+)?([^\W\d]\w*)\s*$", re.I)
 _VB_DIM_NEW = re.compile(r"\bDim\s+([^\W\d]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
 _FOREACH = {
-    "cs": re.compile(r"\bforeach\s*\(\s*[\w.<>\[\], ]{0,100}?\s([^\W\d]\w*)\s+in\s+([^)\n]{1,400})\)"),
+    "cs": re.compile(
+        r"\bforeach\s*\(\s*[\w.<>\[\],\s]{0,100}?\s([^\W\d]\w*)\s+in\s+([^;{}]{1,400}?)\)\s*(?:\{|[^\W\d])"
+    ),
     "js": re.compile(r"\bfor\s*\(\s*(?:var\s+)?([^\W\d]\w*)\s+in\s+([^)\n]{1,400})\)"),
     "vb": re.compile(r"\bFor\s+Each\s+([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s+In\s+([^\n]{1,400})", re.I),
 }
