@@ -1,0 +1,197 @@
+"""The behaviour analysis holds when a web shell's code is written another way (issue 14).
+
+Each page below is a harmless reproduction written for these tests (targets ``hostname``,
+``example.txt``): the same behaviour as a page of ``test_behaviour.py``, spelled the ways real authors
+vary their shells - another name for the request, the value carried through properties, builders,
+interpolated strings or helpers, type and callable aliases, late binding, line continuations, non-ASCII
+names. Every mechanism has benign counterparts: ordinary application code of the same shape that must
+stay unflagged. ``bench/webfiles/mutants.py`` and ``mutate_corpus.py`` measure the same mechanisms at
+scale.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from extriage.detections.webfiles.behaviour import analyse
+
+CS = '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Diagnostics" %>\n<script runat="server">\n{}\n</script>'
+VB = '<%@ Page Language="VB" %>\n<script runat="server">\n{}\n</script>'
+JS = '<%@ Page Language="JScript" %>\n<% {} %>'
+HANDLER = (
+    '<%@ WebHandler Language="C#" Class="H" %>\nusing System.Web;\n{}\npublic class H : IHttpHandler {{\n'
+    "  public void ProcessRequest(HttpContext c) {{ {} }}\n  public bool IsReusable {{ get {{ return false; }} }}\n}}"
+)
+LOAD = "void Page_Load(object s, EventArgs e) {{ {} }}"
+
+# (id, extension, page, sink that must be found)
+VARIANTS: list[tuple[str, str, str, str]] = [
+    # --- the value carried another way
+    ("cs-interpolated-string", ".aspx",
+     CS.format(LOAD.format('string v = Request.Form["x"]; Process.Start("hostname", $"{v}");')), "process"),
+    ("cs-interpolated-string-nested-quotes", ".aspx",
+     CS.format(LOAD.format('System.IO.File.WriteAllText($"{Request.Form["p"]}", "example");')), "file-write"),
+    ("cs-this-field", ".aspx",
+     CS.format('private string held;\n' + LOAD.format('this.held = Request["x"]; Process.Start("hostname", this.held);')),
+     "process"),
+    ("cs-property-getter", ".aspx",
+     CS.format('string Value { get { return Request.Form["x"]; } }\n' + LOAD.format('Process.Start("hostname", Value);')),
+     "process"),
+    ("cs-expression-bodied-property", ".aspx",
+     CS.format('string Value => Request.Form["x"];\n' + LOAD.format('Process.Start("hostname", Value);')), "process"),
+    ("cs-expression-bodied-helper", ".aspx",
+     CS.format('string Take() => Request.Headers["X-Token"];\n' + LOAD.format('Process.Start("hostname", Take());')),
+     "process"),
+    ("cs-stringbuilder", ".aspx",
+     CS.format(LOAD.format('var sb = new System.Text.StringBuilder(); sb.Append(Request["x"]); '
+                           "new System.Net.WebClient().DownloadString(sb.ToString());")), "http-out"),
+    ("cs-session-key", ".aspx",
+     CS.format(LOAD.format('Session["k"] = Request.Form["p"]; System.IO.File.WriteAllText(Session["k"].ToString(), "example");')),
+     "file-write"),
+    ("cs-helper-with-key-argument", ".aspx",
+     CS.format('string Take(string k) { return Request.Form[k]; }\n'
+               + LOAD.format('var c = new System.Data.SqlClient.SqlCommand(); c.CommandText = Take("q");')), "sql-text"),
+    ("cs-format-placeholder-only", ".aspx",
+     CS.format(LOAD.format('System.IO.File.WriteAllText(String.Format("{0}", Request["p"]), "example");')), "file-write"),
+    ("cs-split-and-trim", ".aspx",
+     CS.format(LOAD.format("System.IO.File.WriteAllText(Request[\"p\"].Split('|')[0].Trim(), \"example\");")), "file-write"),
+    ("cs-cookie-values", ".aspx",
+     CS.format(LOAD.format('new System.Data.SqlClient.SqlCommand(Request.Cookies["a"].Values["b"]).ExecuteNonQuery();')),
+     "sql-text"),
+    ("cs-non-ascii-local", ".aspx",
+     CS.format(LOAD.format('string 命令 = Request.Form["x"]; Process.Start("hostname", 命令);')), "process"),
+    ("cs-parameters-over-lines", ".aspx",
+     CS.format('void Run(\n    string a,\n    string b) { Process.Start(a, b); }\n'
+               + LOAD.format('Run("hostname", Request["x"]);')), "process"),
+    ("cs-out-parameter", ".aspx",
+     CS.format('void Get(out string v) { v = Request["x"]; }\n'
+               + LOAD.format('string c; Get(out c); Process.Start("hostname", c);')), "process"),
+    # --- other sources and sinks
+    ("cs-user-agent", ".aspx", CS.format(LOAD.format('Process.Start("hostname", Request.UserAgent);')), "process"),
+    ("cs-body-is-the-query", ".aspx",
+     CS.format(LOAD.format("string q = new System.IO.StreamReader(Request.InputStream).ReadToEnd(); "
+                           "new System.Data.SqlClient.SqlCommand(q).ExecuteNonQuery();")), "sql-text"),
+    ("cs-copy-to-request-destination", ".aspx",
+     CS.format(LOAD.format('System.IO.File.Copy(Server.MapPath("~/example.txt"), Request.Form["to"]);')), "file-copy"),
+    ("cs-command-text-initializer", ".aspx",
+     CS.format(LOAD.format('var c = new System.Data.SqlClient.SqlCommand { CommandText = Request.Form["q"] };')),
+     "sql-text"),
+    ("cs-shell-object-run", ".aspx",
+     CS.format(LOAD.format('dynamic sh = Activator.CreateInstance(Type.GetTypeFromProgID("WScript.Shell")); '
+                           'sh.Run(Request["x"]);')), "shell-object"),
+    # --- the request, the type or the callable under another name
+    ("cs-request-variable", ".aspx",
+     CS.format(LOAD.format('var r = HttpContext.Current.Request; Process.Start("hostname", r.Headers["x"]);')), "process"),
+    ("cs-request-base-parameter", ".aspx",
+     CS.format('void Run(HttpRequestBase q) { Process.Start("hostname", q["x"]); }'), "process"),
+    ("cs-using-type-alias", ".ashx",
+     HANDLER.format("using P = System.Diagnostics.Process;", 'P.Start("hostname", c.Request["x"]);'), "process"),
+    ("cs-using-command-alias", ".ashx",
+     HANDLER.format("using Cmd = System.Data.SqlClient.SqlCommand;", 'new Cmd(c.Request["q"]).ExecuteNonQuery();'),
+     "sql-text"),
+    ("cs-method-group", ".aspx",
+     CS.format(LOAD.format('Func<string, Process> f = Process.Start; f(Request["x"]);')), "process"),
+    ("cs-verbatim-identifiers", ".aspx",
+     '<%@ Page Language="C#" %>\n<% System.Diagnostics.@Process.@Start("hostname", @Request["x"]); %>', "process"),
+    ("cs-type-name-string-concat", ".aspx",
+     CS.format(LOAD.format('Type.GetType(string.Concat("System.Diag", "nostics.Process")).GetMethod("Start", '
+                           'new Type[] { typeof(string), typeof(string) }).Invoke(null, new object[] { "hostname", '
+                           'Request["x"] });')), "process"),
+    # --- Visual Basic
+    ("vb-line-continuation", ".aspx",
+     VB.format('Sub Page_Load()\n  Dim v As String = _\n    Request("x")\n  Shell(v)\nEnd Sub'), "process"),
+    ("vb-implicit-continuation-crlf", ".aspx",
+     VB.format('Sub Page_Load()\n  System.Diagnostics.Process.Start("hostname",\n    Request("x"))\nEnd Sub').replace(
+         "\n", "\r\n"), "process"),
+    ("vb-with-block", ".aspx",
+     VB.format('Sub Page_Load()\n  Dim p As New System.Diagnostics.ProcessStartInfo()\n  With p\n'
+               '    .FileName = "hostname"\n    .Arguments = Request.Form("x")\n  End With\n'
+               "  System.Diagnostics.Process.Start(p)\nEnd Sub"), "process"),
+    ("vb-property", ".aspx",
+     VB.format('ReadOnly Property Value() As String\n  Get\n    Return Request.Form("x")\n  End Get\nEnd Property\n'
+               'Sub Page_Load()\n  System.IO.File.WriteAllText(Value, "example")\nEnd Sub'), "file-write"),
+    ("vb-callbyname", ".aspx",
+     '<%@ Page Language="VB" %>\n<%\nDim p As New System.Diagnostics.Process()\np.StartInfo.FileName = "hostname"\n'
+     'CallByName(p.StartInfo, "Arguments", CallType.Let, Request("x"))\np.Start()\n%>', "process"),
+    # --- JScript
+    ("js-typed-variable", ".aspx", JS.format('var v : String = Request.Item["x"]; eval(v);'), "eval"),
+    ("js-eval-alias", ".aspx", JS.format('var run = eval; run(Request.Item["x"]);'), "eval"),
+    ("js-function-alias", ".aspx", JS.format('var F = Function; var f = new F(Request.Item["x"]); f();'), "eval"),
+    ("js-bracket-member", ".aspx", JS.format('this["ev" + "al"](Request.Item["x"]);'), "eval"),
+]  # fmt: skip
+
+# (id, extension, page): ordinary application code of the same shapes
+BENIGN: list[tuple[str, str, str]] = [
+    ("cs-system-text-is-no-control", ".aspx",
+     CS.format(LOAD.format('byte[] b = { 104, 105 }; '
+                           'Process.Start("hostname", System.Text.Encoding.UTF8.GetString(b));'))),
+    ("cs-interpolated-path-in-a-folder", ".aspx",
+     CS.format(LOAD.format('System.IO.File.WriteAllText(Server.MapPath($"~/data/{Request["n"]}.txt"), "example");'))),
+    ("cs-interpolated-query-text", ".aspx",
+     CS.format(LOAD.format('var c = new System.Data.SqlClient.SqlCommand(); '
+                           'c.CommandText = $"select name from items where id = {Request["id"]}";'))),
+    ("cs-format-with-text", ".aspx",
+     CS.format(LOAD.format('System.IO.File.WriteAllText(Server.MapPath(String.Format("~/files/{0}.txt", Request["n"])), "x");'))),
+    ("cs-stringbuilder-query", ".aspx",
+     CS.format(LOAD.format('var sb = new System.Text.StringBuilder(); sb.Append("select name from items where id = "); '
+                           'sb.Append(Request["id"]); var c = new System.Data.SqlClient.SqlCommand(); c.CommandText = sb.ToString();'))),
+    ("cs-list-of-values-then-fixed-query", ".aspx",
+     CS.format(LOAD.format('var l = new List<string>(); l.Add(Request["a"]); '
+                           'var c = new System.Data.SqlClient.SqlCommand("select 1"); c.Parameters.AddWithValue("@a", l[0]);'))),
+    ("cs-user-agent-checked", ".aspx",
+     CS.format(LOAD.format('if (Request.UserAgent.Contains("MSIE")) Response.Redirect("~/old.aspx");'))),
+    ("cs-user-agent-logged", ".aspx",
+     CS.format(LOAD.format('var c = new System.Data.SqlClient.SqlCommand(); '
+                           'c.CommandText = "insert into visits values (\'" + Request.UserAgent + "\')";'))),
+    ("cs-upload-saved-in-a-folder", ".aspx",
+     CS.format(LOAD.format('HttpPostedFile f = Request.Files[0]; string folder = Server.MapPath("~/uploads/"); '
+                           "f.SaveAs(folder + System.IO.Path.GetFileName(f.FileName));"))),
+    ("cs-copy-to-an-application-folder", ".aspx",
+     CS.format(LOAD.format('System.IO.File.Copy(Server.MapPath("~/templates/a.docx"), '
+                           'Server.MapPath("~/out/" + Request["n"] + ".docx"));'))),
+    ("cs-request-variable-shown", ".aspx",
+     CS.format(LOAD.format('HttpRequest r = Request; Response.Write(Server.HtmlEncode(r["name"]));'))),
+    ("cs-using-alias-fixed-command", ".ashx",
+     HANDLER.format("using Cmd = System.Data.SqlClient.SqlCommand;",
+                    'var q = new Cmd("select name from items where id = @id"); q.Parameters.AddWithValue("@id", c.Request["id"]);')),
+    ("cs-session-shown", ".aspx",
+     CS.format(LOAD.format('Session["name"] = Request.Form["name"]; Response.Write(Server.HtmlEncode(Session["name"].ToString()));'))),
+    ("cs-property-of-a-fixed-path", ".aspx",
+     CS.format('string Folder => Server.MapPath("~/data/");\n'
+               + LOAD.format('System.IO.File.WriteAllText(Folder + "example.txt", Request.Form["text"]);'))),
+    ("vb-with-block-on-a-label", ".aspx",
+     VB.format('Sub Page_Load()\n  With Label1\n    .Text = Server.HtmlEncode(Request.Form("name"))\n  End With\nEnd Sub')),
+    ("vb-continued-query-with-text", ".aspx",
+     VB.format('Sub Page_Load()\n  Dim cmd As New System.Data.SqlClient.SqlCommand()\n'
+               '  cmd.CommandText = "select name from items where id = " & _\n    Request("id")\nEnd Sub')),
+    ("js-eval-of-a-literal", ".aspx", JS.format('var run = eval; run("1 + 1");')),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "ext", "page", "sink"), VARIANTS, ids=[v[0] for v in VARIANTS])
+def test_variant_is_found(name: str, ext: str, page: str, sink: str) -> None:
+    hits = analyse(page.encode("utf-8"), ext).hits
+    assert sink in {h["sink"] for h in hits}, (name, hits)
+    hit = next(h for h in hits if h["sink"] == sink)
+    assert hit.get("source"), hit  # found as request input reaching the sink, not by its spelling alone
+
+
+@pytest.mark.parametrize(("name", "ext", "page"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_ordinary_code_of_the_same_shape_is_not_flagged(name: str, ext: str, page: str) -> None:
+    assert analyse(page.encode("utf-8"), ext).hits == [], name
+
+
+def test_continued_lines_keep_the_file_line_numbers() -> None:
+    page = VB.format('Sub Page_Load()\n  Dim v As String = _\n    Request("x")\n  Shell(v)\nEnd Sub')
+    hit = next(h for h in analyse(page.encode(), ".aspx").hits if h["sink"] == "process")
+    assert page.split("\n")[hit["line"] - 1].strip() == "Shell(v)"
+    assert hit["source_line"] in (4, 5)  # the statement starts on line 4 and ends on line 5
+
+
+def test_interpolated_string_keeps_the_file_line_numbers() -> None:
+    page = CS.format(
+        'void Page_Load(object s, EventArgs e) {\n  string v = Request.Form["x"];\n'
+        '  var t = $@"a\n{v}";\n  Process.Start("hostname", t);\n}'
+    )
+    hit = next(h for h in analyse(page.encode(), ".aspx").hits if h["sink"] == "process")
+    assert page.split("\n")[hit["line"] - 1].strip() == 'Process.Start("hostname", t);'
