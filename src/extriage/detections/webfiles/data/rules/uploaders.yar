@@ -1,0 +1,47 @@
+/*
+  extriage uploader rules, written for this project (MIT, like the rest of extriage). Issue 14, helper X5.
+
+  Why this file: the behaviour analysis finds "saves a posted file under the client's own name in the
+  page's or the application's folder" when the save call itself names the folder and the client's file
+  name (upload-to-app-root, upload-beside-page). Uploaders that first build the path in a variable
+  (`string p = Server.MapPath("./") + name; up.SaveAs(p);`) or that save relative to the page
+  (`SaveAs("./" + name)`) slipped through on first sight (fifth unseen collection). These rules match
+  that code shape, not any sample's strings: a posted file, the client's file name, and a path made of
+  the page's/application's own folder followed by ONE name and nothing else. Ordinary upload pages keep
+  uploads in a folder of their own (`MapPath("~/uploads/") + name`, a literal after the root) or rename
+  what they keep (a Guid, a timestamp) - neither matches.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_Uploader_Into_Page_Folder
+{
+    meta:
+        author = "extriage"
+        description = "Uploader: saves a posted file under the client's own file name straight into the page's or the application's folder (path may be built in a variable first)"
+        family = "uploader"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1105"
+    strings:
+        // a posted file is handled ...
+        $posted1 = /\.\s*HasFile\b/ nocase ascii wide
+        $posted2 = /\bPostedFile\b/ nocase ascii wide
+        $posted3 = /\bRequest\s*\.\s*Files\b/ nocase ascii wide
+        $posted4 = /<asp:FileUpload\b/ nocase ascii wide
+        // ... the client's own file name is read ...
+        $client_name = /\.\s*FileName\b/ nocase ascii wide
+        // ... it is saved ...
+        $save = /\.\s*SaveAs\s*\(/ nocase ascii wide
+        // ... and a path is the page's/application's folder plus one name and nothing more
+        // (C# +, VB &; an optional separator literal "\\" or "/" in between)
+        $here = /(Server\s*\.\s*MapPath\s*\(\s*"(\.|\.\/|\.\\\\|~|~\/|\/)"\s*\)|"\.[\/\\]{1,2}"|AppDomain\s*\.\s*CurrentDomain\s*\.\s*BaseDirectory|Request\s*\.\s*PhysicalApplicationPath|HttpRuntime\s*\.\s*AppDomainAppPath)\s*[+&]\s*("[\/\\]{1,2}"\s*[+&]\s*)?((System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*GetFileName\s*\([^;()]{0,80}\)|[A-Za-z_][A-Za-z0-9_.]{0,60})\s*[;)\r\n]/ nocase ascii wide
+        $page = /<%@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        any of ($posted*) and $client_name and $save and $here
+}

@@ -1,0 +1,136 @@
+"""Rules written from the fifth unseen collection (issue 14, helper X5): harmless reproductions.
+
+The two shells the own rules missed on first sight were minimal uploaders that save the posted file
+under the client's own name in the page's folder, with the path first built in a variable
+(``p = Server.MapPath("./") + name; up.SaveAs(p)``) or relative to the page (``SaveAs("./" + name)``).
+The pages below have that code shape (and the benign ones the shapes of ordinary upload pages), are
+written for these tests, write only ``example.txt``-style names and are never run. They are not copies
+of real shells.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extriage.detections.webfiles import content
+from extriage.detections.webfiles.rules import build_ruleset
+
+RULE = "EXT_WEBSHELL_Uploader_Into_Page_Folder"
+
+# (id, extension, page): each must be flagged by RULE
+SHELLS: list[tuple[str, str, str]] = [
+    (
+        "cs-path-in-variable",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Send(object s, EventArgs e) {\n"
+        "    if (Up.HasFile) {\n"
+        "        string name = System.IO.Path.GetFileName(Up.FileName);\n"
+        '        string target = Server.MapPath("./") + name;\n'
+        "        Up.SaveAs(target);\n    }\n}\n</script>\n"
+        '<form runat="server"><asp:FileUpload ID="Up" runat="server" /></form>',
+    ),
+    (
+        "cs-relative-to-page",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Send(object s, EventArgs e) {\n"
+        "    string n = System.IO.Path.GetFileName(Up.FileName);\n"
+        '    Up.SaveAs("./" + n);\n}\n</script>\n'
+        '<form runat="server"><asp:FileUpload ID="Up" runat="server" /></form>',
+    ),
+    (
+        "vb-page-folder-separator",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Send(s As Object, e As EventArgs)\n"
+        '    Dim p As String = Server.MapPath(".") & "\\" & Up.PostedFile.FileName\n'
+        "    Up.PostedFile.SaveAs(p)\nEnd Sub\n</script>",
+    ),
+    (
+        "cs-handler-app-root",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.Web;\n'
+        "public class H : IHttpHandler {\n"
+        "    public void ProcessRequest(HttpContext c) {\n"
+        "        HttpPostedFile f = c.Request.Files[0];\n"
+        "        string t = System.AppDomain.CurrentDomain.BaseDirectory + System.IO.Path.GetFileName(f.FileName);\n"
+        "        f.SaveAs(t);\n    }\n    public bool IsReusable { get { return false; } }\n}",
+    ),
+]
+
+# (id, extension, page): ordinary upload pages and near shapes that must NOT be flagged by RULE
+BENIGN: list[tuple[str, str, str]] = [
+    (
+        "upload-into-own-folder",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Send(object s, EventArgs e) {\n"
+        "    if (Up.HasFile) {\n"
+        "        string name = System.IO.Path.GetFileName(Up.FileName);\n"
+        '        Up.SaveAs(Server.MapPath("~/uploads/") + name);\n    }\n}\n</script>',
+    ),
+    (
+        "upload-renamed",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Send(object s, EventArgs e) {\n"
+        "    string ext = System.IO.Path.GetExtension(Up.FileName);\n"
+        '    string target = Server.MapPath("~/App_Data/") + System.Guid.NewGuid().ToString("N") + ext;\n'
+        "    Up.SaveAs(target);\n}\n</script>",
+    ),
+    (
+        "upload-subfolder-after-root",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Send(object s, EventArgs e) {\n"
+        '    string target = Server.MapPath("./") + "docs/" + System.IO.Path.GetFileName(Up.FileName);\n'
+        "    Up.SaveAs(target);\n}\n</script>",
+    ),
+    (
+        "read-beside-page-no-upload",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '    string name = "example.txt";\n'
+        '    Out.Text = System.IO.File.ReadAllText(Server.MapPath("./") + name);\n}\n</script>',
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def params() -> content.ContentParams:
+    rs = build_ruleset([])
+    assert not rs.errors
+    return content.ContentParams(rs.serialized, 1024 * 1024, 5.0)
+
+
+def yara_rules(tmp_path: Path, name: str, page: str, params: content.ContentParams) -> set[str]:
+    path = tmp_path / name
+    path.write_text(page, encoding="utf-8")
+    t = content.Target(str(path), str(path).lower(), str(path), path.name, path.stat().st_size, None)
+    res = content.examine(t, content.DEEP, params)
+    return {h["rule"] for h in res.data.get("hits", []) if h["check"] == "yara"}
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), SHELLS, ids=[s[0] for s in SHELLS])
+def test_uploader_into_page_folder_is_found(
+    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
+) -> None:
+    assert RULE in yara_rules(tmp_path, f"{case}{ext}", page, params)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_ordinary_upload_pages_are_not_flagged(
+    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
+) -> None:
+    assert RULE not in yara_rules(tmp_path, f"{case}{ext}", page, params)
+
+
+def test_rule_needs_a_server_page(tmp_path: Path, params: content.ContentParams) -> None:
+    """A web server log quoting the same code is not a page: the rule stays silent."""
+    shell = SHELLS[0][2]
+    log = "#Fields: date time cs-method cs-uri-stem\n2026-12-06 01:00:00 POST /up.aspx\n" + shell
+    assert RULE not in yara_rules(tmp_path, "u_ex261206.log", log, params)
