@@ -118,6 +118,54 @@ VARIANTS: list[tuple[str, str, str, str]] = [
     ("js-eval-alias", ".aspx", JS.format('var run = eval; run(Request.Item["x"]);'), "eval"),
     ("js-function-alias", ".aspx", JS.format('var F = Function; var f = new F(Request.Item["x"]); f();'), "eval"),
     ("js-bracket-member", ".aspx", JS.format('this["ev" + "al"](Request.Item["x"]);'), "eval"),
+    # --- behaviours of the same families through other APIs
+    ("cs-script-control", ".aspx",
+     CS.format(LOAD.format('dynamic sc = Activator.CreateInstance(Type.GetTypeFromProgID("MSScriptControl.ScriptControl")); '
+                           'sc.Language = "JScript"; sc.Eval(Request.Form["x"]);')), "script-engine"),
+    ("cs-hosted-python", ".aspx",
+     CS.format(LOAD.format("var engine = IronPython.Hosting.Python.CreateEngine(); "
+                           'engine.Execute(Request.Form["x"]);')), "script-engine"),
+    ("cs-binaryformatter-body", ".aspx",
+     CS.format(LOAD.format("new System.Runtime.Serialization.Formatters.Binary.BinaryFormatter()"
+                           ".Deserialize(Request.InputStream);")), "deserialize"),
+    ("cs-losformatter-field", ".aspx",
+     CS.format(LOAD.format('new System.Web.UI.LosFormatter().Deserialize(Request.Form["state"]);')), "deserialize"),
+    ("cs-xaml-parse", ".aspx",
+     CS.format(LOAD.format('System.Windows.Markup.XamlReader.Parse(Request.Form["x"]);')), "deserialize"),
+    ("cs-wmi-console", ".aspx",
+     CS.format(LOAD.format('var q = new System.Management.ManagementObjectSearcher(Request.Form["wql"]); q.Get();')),
+     "wmi-query"),
+    ("cs-ldap-filter", ".aspx",
+     CS.format(LOAD.format('var d = new System.DirectoryServices.DirectorySearcher(Request.Form["f"]); d.FindAll();')),
+     "directory-query"),
+    ("cs-kill-process", ".aspx",
+     CS.format(LOAD.format('Process.GetProcessById(int.Parse(Request["pid"])).Kill();')), "process-control"),
+    ("cs-file-time-changed", ".aspx",
+     CS.format(LOAD.format('System.IO.File.SetLastWriteTime(Request.Form["f"], new DateTime(2015, 1, 1));')),
+     "file-write"),
+    ("cs-zip-extracted-where-asked", ".aspx",
+     CS.format(LOAD.format('System.IO.Compression.ZipFile.ExtractToDirectory(Server.MapPath("~/example.zip"), '
+                           'Request.Form["to"]);')), "file-copy"),
+    ("cs-folder-zipped", ".aspx",
+     CS.format(LOAD.format('System.IO.Compression.ZipFile.CreateFromDirectory(Request.Form["d"], '
+                           'Server.MapPath("~/example.zip"));')), "file-read"),
+    ("cs-raw-sql-through-an-orm", ".aspx",
+     CS.format(LOAD.format('using (var db = new ExampleContext()) { db.Database.ExecuteSqlCommand(Request.Form["q"]); }')),
+     "sql-text"),
+    ("cs-sqlite-command", ".aspx",
+     CS.format(LOAD.format('new System.Data.SQLite.SQLiteCommand(Request.Form["q"]).ExecuteNonQuery();')), "sql-text"),
+    ("cs-compile-uploaded-page", ".aspx",
+     CS.format(LOAD.format('System.Web.Compilation.BuildManager.CreateInstanceFromVirtualPath(Request["p"], typeof(Page));')),
+     "compile"),
+]  # fmt: skip
+
+#: Spellings that are the behaviour with no request input needed.
+SPELLED: list[tuple[str, str, str, str]] = [
+    ("cs-c-runtime-system", ".aspx",
+     CS.format('[System.Runtime.InteropServices.DllImport("msvcrt.dll")] static extern int system(string c);'),
+     "pinvoke"),
+    ("vb-script-control-progid", ".aspx",
+     '<%@ Page Language="VB" %>\n<% Dim sc = CreateObject("MSScriptControl.ScriptControl") %>', "com-shell"),
 ]  # fmt: skip
 
 # (id, extension, page): ordinary application code of the same shapes
@@ -165,6 +213,32 @@ BENIGN: list[tuple[str, str, str]] = [
      VB.format('Sub Page_Load()\n  Dim cmd As New System.Data.SqlClient.SqlCommand()\n'
                '  cmd.CommandText = "select name from items where id = " & _\n    Request("id")\nEnd Sub')),
     ("js-eval-of-a-literal", ".aspx", JS.format('var run = eval; run("1 + 1");')),
+    ("cs-value-put-in-a-folder-later", ".aspx",
+     CS.format(LOAD.format('string p = Request["n"]; p = Server.MapPath("~/files/") + p; '
+                           'System.IO.File.WriteAllText(p, "example");'))),
+    ("cs-posted-template-filled-with-application-values", ".ashx",
+     HANDLER.format("", 'string sql = c.Request["code"].Trim(); sql = sql.Replace("[USER]", UserCode); '
+                        'new Npgsql.NpgsqlCommand(sql, Connection).ExecuteNonQuery();')),
+    ("cs-databinder-eval", ".aspx",
+     '<%@ Page Language="C#" %>\n<asp:Repeater runat="server"><ItemTemplate><%# Eval("Name") %> '
+     '<%# DataBinder.Eval(Container.DataItem, "Price") %></ItemTemplate></asp:Repeater>'),
+    ("cs-json-body-to-a-class", ".aspx",
+     CS.format(LOAD.format("var body = new System.IO.StreamReader(Request.InputStream).ReadToEnd(); "
+                           "var o = new System.Web.Script.Serialization.JavaScriptSerializer().Deserialize<Order>(body);"))),
+    ("cs-own-state-deserialized", ".aspx",
+     CS.format(LOAD.format('var f = new System.Web.UI.LosFormatter(); object st = f.Deserialize(HiddenState.Value);'))),
+    ("cs-fixed-wmi-query", ".aspx",
+     CS.format(LOAD.format('var q = new System.Management.ManagementObjectSearcher("select FreeSpace from Win32_LogicalDisk");'))),
+    ("cs-ldap-lookup-of-a-user", ".aspx",
+     CS.format(LOAD.format('var d = new System.DirectoryServices.DirectorySearcher("(sAMAccountName=" + Request["u"] + ")");'))),
+    ("cs-own-process", ".aspx",
+     CS.format(LOAD.format('Label1.Text = Process.GetCurrentProcess().WorkingSet64.ToString();'))),
+    ("cs-upload-unzipped-into-a-folder", ".aspx",
+     CS.format(LOAD.format('System.IO.Compression.ZipFile.ExtractToDirectory(Server.MapPath("~/up/a.zip"), '
+                           'Server.MapPath("~/up/" + Request["n"]));'))),
+    ("cs-orm-query-with-parameters", ".aspx",
+     CS.format(LOAD.format('using (var db = new ExampleContext()) { db.Database.ExecuteSqlCommand('
+                           '"delete from carts where id = @p0", Request["id"]); }'))),
 ]  # fmt: skip
 
 
@@ -174,6 +248,11 @@ def test_variant_is_found(name: str, ext: str, page: str, sink: str) -> None:
     assert sink in {h["sink"] for h in hits}, (name, hits)
     hit = next(h for h in hits if h["sink"] == sink)
     assert hit.get("source"), hit  # found as request input reaching the sink, not by its spelling alone
+
+
+@pytest.mark.parametrize(("name", "ext", "page", "sink"), SPELLED, ids=[v[0] for v in SPELLED])
+def test_spelled_behaviour_is_found(name: str, ext: str, page: str, sink: str) -> None:
+    assert sink in {h["sink"] for h in analyse(page.encode("utf-8"), ext).hits}, name
 
 
 @pytest.mark.parametrize(("name", "ext", "page"), BENIGN, ids=[b[0] for b in BENIGN])

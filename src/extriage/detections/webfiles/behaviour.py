@@ -132,7 +132,11 @@ def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
         return None
     parts = []
     for s in raw_sinks:
-        for p in list(s["patterns"].get("all", [])) + list(s["patterns"].get(lang, [])):
+        pats = list(s["patterns"].get("all", [])) + list(s["patterns"].get(lang, []))
+        if s.get("prefilter") == "context" and s.get("context"):
+            ctx = s["context"]
+            pats = [ctx if isinstance(ctx, str) else ctx[0]]  # both must occur: the rarer screens
+        for p in pats:
             p = p[4:] if p.startswith("(?i)") else p
             parts.append(f"(?:{_drop_lookarounds(p)})")
     if not parts:
@@ -847,9 +851,11 @@ _INDEX = re.compile(
 #: Calls on a value that keep it the request's (split, trimmed, replaced, cut): their literal
 #: arguments are not text of the value either (``x.Split('|')[0]``, ``x.Replace("+", " ")``).
 _KEEPING_CALL = re.compile(
-    r"\.\s*(?:Split|Trim|TrimStart|TrimEnd|Replace|Substring|Remove|PadLeft|PadRight|Normalize|"
+    r"\.\s*(?:Split|Trim|TrimStart|TrimEnd|Substring|Remove|PadLeft|PadRight|Normalize|"
     r"ToLower|ToUpper|ToLowerInvariant|ToUpperInvariant|ToString|ToCharArray)\s*\("
     r'(?:\s*(?:"[^"\n]*"|\d{1,6}|[^\W\d][\w.]{0,60}|new\s+char\s*\[\s*\]\s*\{[^{}\n]{0,80}\})\s*,?){0,4}\)'
+    # a Replace of literals only (x.Replace("+", " ")); one putting another value in splices it
+    r'|\.\s*Replace\s*\(\s*"[^"\n]*"\s*,\s*"[^"\n]*"\s*\)'
 )
 #: Literal text that makes request input only *part* of a value (a fixed folder, a query around a
 #: spliced value). A bare scheme or separator (``"http://"``, ``"\\"``, ``"/"``, ``"."``) does not: the
@@ -1049,6 +1055,16 @@ class _Analyser:
             found.direct = False
         return found
 
+    def _splices(self, name: str, start: int, end: int) -> bool:
+        """Whether ``name = ...`` (code[start:end]) updates the name's own value with text that is not
+        the request's: literal text or another value spliced in (the value is then only part of it)."""
+        rhs = self.code[start:end]
+        flags = re.I if self.lang == "vb" else 0
+        if not re.search(r"(?<![\w.])" + re.escape(name) + r"\b", rhs, flags):
+            return False
+        t = self.expr(start, end)
+        return t is not None and not t.direct
+
     def _add(self, name: str, t: _Taint) -> bool:
         key = self.fold(name)
         if key in _KEYWORDS or key in self.taint:
@@ -1082,7 +1098,14 @@ class _Analyser:
             changed = False
             for m in _ASSIGN[lang].finditer(code):
                 name = m.group(1)
-                if self.fold(name) in self.taint or self.fold(name) in _KEYWORDS:
+                key = self.fold(name)
+                if key in _KEYWORDS:
+                    continue
+                held = self.taint.get(key)
+                if held is not None:
+                    if held.direct and not m.group(2) and self._splices(name, m.start(3), m.end(3)):
+                        held.direct = False  # v = "C:\\dir\\" + v, sql = sql.Replace("[X]", y): only part
+                        changed = True
                     continue
                 if _REMOTE_RESULT.search(code, m.start(3), m.end(3)):
                     continue  # what a remote server answered is its data, not the request's
