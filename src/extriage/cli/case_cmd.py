@@ -4,13 +4,13 @@ the runners and the fleet report live in :mod:`extriage.case`)."""
 from __future__ import annotations
 
 import contextlib
-import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
 from extriage.cli.common import check_output_outside, err, escape, fail, out, write_json
+from extriage.cli.interrupt import stop_on_signals
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -100,6 +100,7 @@ def case_scan(
         rules_dirs=[str(Path(d).expanduser().resolve()) for d in rules],
         log_rule_dirs=[str(Path(d).expanduser().resolve()) for d in log_rules],
     )
+    stop_on_signals()  # from the first worker on, SIGTERM / Ctrl-C run the clean-up (extriage.cli.interrupt)
     # the workers start before the case is opened (SQLAlchemy, migrations): the two overlap
     dask_run = None
     if scheduler:
@@ -115,7 +116,6 @@ def case_scan(
         if dask_run is not None:
             dask_run.close()
         raise
-    _exit_on_sigterm()
     errors = 0
     done = 0
     try:
@@ -173,14 +173,6 @@ def _progress(total: int, quiet: bool) -> Any:
             bar.update(task, advance=1, description=escape(label))
 
         yield advance
-
-
-def _exit_on_sigterm() -> None:
-    def stop(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    with contextlib.suppress(ValueError):
-        signal.signal(signal.SIGTERM, stop)
 
 
 def _is_url(case: str) -> bool:

@@ -101,4 +101,7 @@ def main() -> None:
         listing_app()()
         return
     _register(args)
-    app()
+    from extriage.cli.interrupt import ending_promptly
+
+    with ending_promptly():
+        app()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
-import signal
 from pathlib import Path
 
 import typer
 
 from extriage.cli.common import check_output_outside, console, fail, write_json
+from extriage.cli.interrupt import stop_on_signals
 from extriage.detections.logrules import RuleError, load_rules
 from extriage.evidence.source import EvidenceError
 from extriage.findings import ScanResult, exit_code
@@ -37,6 +36,7 @@ def scan(
 ) -> None:
     """Exit codes: 0 no evidence, 10 attempted, 20 compromised, 3 inconclusive (nothing read covers any
     wave's period, evidence present but unreadable, or a stage failed), 2 usage."""
+    stop_on_signals()  # SIGTERM / Ctrl-C at any moment: clean-up on the way out (extriage.cli.interrupt)
     for dest in (json_out, timeline, report_dir):
         check_output_outside(dest, path)
     for dest in (json_out, timeline):  # say so now, not after a long scan
@@ -65,7 +65,6 @@ def scan(
     except RuleError as exc:
         fail(f"Invalid log rule file: {exc}")
     show_progress = not quiet and console(stderr=True).is_terminal  # quiet: rich is never imported
-    _exit_on_sigterm()
     try:
         if show_progress:
             from rich.progress import (
@@ -105,16 +104,6 @@ def scan(
 
         emit_scan_report(result, report_dir, quiet or json_out == "-")
     raise typer.Exit(exit_code(result))
-
-
-def _exit_on_sigterm() -> None:
-    """SIGTERM ends the scan like Ctrl-C: the pipeline stops its worker processes on the way out
-    (the default action would kill this process alone and orphan them)."""
-    def stop(signum: int, frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    with contextlib.suppress(ValueError):  # not the main thread (embedded use): leave it alone
-        signal.signal(signal.SIGTERM, stop)
 
 
 def _emit(result: ScanResult, json_out: str | None, timeline: str | None, quiet: bool) -> None:

@@ -15,9 +15,11 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import TracebackType
 from typing import Any, Protocol
 
 from extriage.evidence.locate import Inventory, LocatedFile
@@ -214,6 +216,19 @@ def _die_with_parent() -> None:
     with contextlib.suppress(OSError, AttributeError, TypeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    sys.excepthook = _quiet_when_pool_gone
+
+
+def _quiet_when_pool_gone(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """A worker forked for a pool that its scan has just shut down (stopped by SIGTERM or Ctrl-C)
+    finds the pool's semaphores already removed and cannot start: nothing is lost and nobody waits
+    for it, so it ends without printing a traceback into the user's terminal. Anything else is
+    reported as usual."""
+    if isinstance(exc, FileNotFoundError):
+        frames = traceback.extract_tb(tb)
+        if any(f.name == "__setstate__" and f.filename.endswith("synchronize.py") for f in frames):
+            return
+    sys.__excepthook__(kind, exc, tb)
 
 
 _PR_SET_PDEATHSIG = 1
@@ -243,6 +258,19 @@ def start_workers(modules: Sequence[str]) -> None:
     context.set_forkserver_preload(list(modules))
     forkserver.ensure_running()
 
+
+
+def stop_fork_server() -> None:
+    """End the fork server now (the process is about to exit without its exit handlers: an
+    interrupt). Its workers end with it (:func:`_die_with_parent`), including one it was forking
+    while the pool was shut down, which the pool never knew of and so could not stop; without this
+    such a worker and the server would wait for work for ever."""
+    from multiprocessing import forkserver
+
+    pid = getattr(getattr(forkserver, "_forkserver", None), "_forkserver_pid", None)
+    if isinstance(pid, int) and pid > 0:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGTERM)
 
 #: Less work than this (bytes) is done in the main process: starting worker processes costs more.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024

@@ -1,0 +1,58 @@
+"""SIGTERM and Ctrl-C end a long command at once, with one line on stderr: no traceback, no hang.
+
+Why a hard exit at the very end: a worker pool stopped in the middle of a task can leave the
+``concurrent.futures`` manager thread blocked on a half-written result, and the interpreter's exit
+joins that thread for ever (seen: ``extriage scan`` sent SIGTERM one second in, while its workers
+started, never ended). By the time the exception reaches :func:`ending_promptly` the command's own
+clean-up has run on the way out (``run_scan`` stops its workers and closes its containers, ``case
+scan`` closes its store), so only the interpreter's exit handlers are skipped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Iterator
+
+
+class Interrupted(SystemExit):
+    """Raised by the signal handlers of :func:`stop_on_signals` (a ``SystemExit``: ``except
+    Exception`` blocks let it through)."""
+
+
+def stop_on_signals() -> None:
+    """From now on SIGTERM and Ctrl-C raise :class:`Interrupted` (exit code 128 + signal number), so
+    the command's clean-up runs (the default SIGTERM action would kill this process alone and
+    orphan its workers)."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Interrupted(128 + signum)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(ValueError):  # not the main thread (embedded use): leave it alone
+            signal.signal(sig, stop)
+
+
+@contextlib.contextmanager
+def ending_promptly() -> Iterator[None]:
+    """Around the whole command (the ``extriage`` entry point only, never in a host process such as
+    a test runner): an interrupt ends the process here with its exit code and one line."""
+    try:
+        yield
+    except (Interrupted, KeyboardInterrupt) as exc:
+        code = exc.code if isinstance(exc, Interrupted) and isinstance(exc.code, int) else 128 + signal.SIGINT
+        name = signal.Signals(code - 128).name if 128 < code < 128 + signal.NSIG else "an interrupt"
+        scan_context = sys.modules.get("extriage.scan.context")
+        if scan_context is not None:  # workers were possible: none may outlive this process
+            scan_context.stop_fork_server()
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+        with contextlib.suppress(Exception):
+            sys.stderr.write(
+                f"\nextriage: stopped by {name} before the command finished: its results are incomplete "
+                "and were not written, or only in part.\n"
+            )
+            sys.stderr.flush()
+        os._exit(code)
