@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -656,13 +657,25 @@ def js_prog(source: str, flow: str, sink: Callable[[str], list[str]]) -> Prog:
 # Noise: comments and line breaks inside calls, other identifiers.
 
 
+def _outside_strings(page: str, lang: str, pattern: str, repl: Any) -> str:
+    """``re.sub`` applied outside string literals (a ProgID or a type name inside a string is data)."""
+    strings = re.compile(r'"(?:[^"\n]|"")*"' if lang == "vb" else r'"(?:[^"\\\n]|\\.)*"')
+    out, pos = [], 0
+    for m in strings.finditer(page):
+        out.append(re.sub(pattern, repl, page[pos : m.start()]))
+        out.append(m.group(0))
+        pos = m.end()
+    out.append(re.sub(pattern, repl, page[pos:]))
+    return "".join(out)
+
+
 def noise_variants(page: str, lang: str) -> dict[str, str]:
     out: dict[str, str] = {}
     if lang != "vb":
-        out["comment-after-dot"] = re.sub(r"\.(?=[A-Z]\w*\s*[\[(])", "./**/", page)
-        out["newline-after-open-paren"] = re.sub(r"\((?=[A-Za-z\"])", "(\n    ", page)
-        out["spaces-around-dots"] = re.sub(r"(?<=[a-z\])])\.(?=[A-Z])", " . ", page)
-        out["comment-before-paren"] = re.sub(r"(?<=[a-z])\((?=[A-Za-z\"])", " /*x*/ (", page)
+        out["comment-after-dot"] = _outside_strings(page, lang, r"\.(?=[A-Z]\w*\s*[\[(])", "./**/")
+        out["newline-after-open-paren"] = _outside_strings(page, lang, r"\((?=[A-Za-z\"])", "(\n    ")
+        out["spaces-around-dots"] = _outside_strings(page, lang, r"(?<=[a-z\])])\.(?=[A-Z])", " . ")
+        out["comment-before-paren"] = _outside_strings(page, lang, r"(?<=[a-z])\((?=[A-Za-z\"])", " /*x*/ (")
         out["non-ascii-identifiers"] = re.sub(r"\bv\b", "命令", page)
         out["underscore-identifiers"] = re.sub(r"\bv\b", "_0x1f", page)
     if lang == "cs":
@@ -675,7 +688,7 @@ def noise_variants(page: str, lang: str) -> dict[str, str]:
         out["upper-case"] = re.sub(
             r"\b(Request|Form|Process|Start|Dim|As|String|New|Shell)\b", lambda m: m.group(1).upper(), page
         )
-        out["spaces-around-dots"] = re.sub(r"(?<=[a-z\])])\.(?=[A-Z])", " . ", page)
+        out["spaces-around-dots"] = _outside_strings(page, lang, r"(?<=[a-z\])])\.(?=[A-Z])", " . ")
     return out
 
 
@@ -849,6 +862,7 @@ def mutants() -> Iterator[Mutant]:
                     "noise", f"{lang}:{name}", f"{lang}:{seed}", ext, varied, noise_variants(twin, lang)[name]
                 )
             del base_sink_name
+    yield from combined(COMBINED)
     for axis, variant, ext, page, value in EXTRA:
         twin = LIT  # the request value replaced by a literal
         yield Mutant(
@@ -859,6 +873,54 @@ def mutants() -> Iterator[Mutant]:
             page.replace("{X}", value),
             page.replace("{X}", twin),
         )
+
+
+#: Random combinations per language (fixed seed): every axis varied at once.
+COMBINED = 200
+
+
+def combined(count: int) -> Iterator[Mutant]:
+    """``count`` pages per language with source, flow, sink spelling, container, directive and noise all
+    drawn at random (seeded): variations that interact (a helper in a handler, an alias through an
+    interpolated string ...) show up here and not one axis at a time."""
+    rng = random.Random(14)
+    specs = [
+        ("cs", CS_SOURCES, CS_FLOWS, CS_SINKS, CS_DIRECTIVES, cs_prog, render_cs,
+         ["script", "inline", "inline-split", "script-language-attr", "ashx", "asmx"]),
+        ("vb", VB_SOURCES, VB_FLOWS, VB_SINKS, VB_DIRECTIVES, vb_prog, render_vb, ["script", "inline", "ashx"]),
+        ("js", JS_SOURCES, JS_FLOWS, JS_SINKS, JS_DIRECTIVES, js_prog, render_js, ["script", "inline"]),
+    ]  # fmt: skip
+    for lang, sources, flows, sinks, directives, prog, render, containers in specs:
+        for i in range(count):
+            seed = rng.choice(sorted(sinks))
+            spelling = rng.choice(sorted(sinks[seed]))
+            src = rng.choice(sorted(sources))
+            if lang == "cs" and seed == "file-write" and src.startswith(("body", "uploaded")):
+                src = "form"  # body text as a whole file path: not counted (see BENCHMARKS)
+            if lang == "vb" and seed == "file-write" and src == "body":
+                src = "form"
+            flow = rng.choice(sorted(flows))
+            container = rng.choice(containers)
+            directive = rng.choice(sorted(directives))
+            if container not in ("inline", "script"):
+                directive = next(iter(directives))  # handlers and services carry their own directive
+            sink = sinks[seed][spelling]
+            ext, page = render(prog(sources[src], flow, sink), container, directives[directive])
+            twin = render(prog(LIT, flow, sink), container, directives[directive])[1]
+            noise = noise_variants(page, lang)
+            if noise and rng.random() < 0.7:
+                kind = rng.choice(sorted(noise))
+                page, twin = noise[kind], noise_variants(twin, lang)[kind]
+            else:
+                kind = "none"
+            yield Mutant(
+                "combined",
+                f"{lang}:{i}:{seed}/{spelling}+{src}+{flow}+{container}+{directive}+{kind}",
+                f"{lang}:{seed}",
+                ext,
+                page,
+                twin,
+            )
 
 
 @cache

@@ -121,6 +121,39 @@ def _drop_lookarounds(pattern: str) -> str:
     return "".join(out)
 
 
+def _unicode_words(pattern: str) -> str:
+    """``pattern`` with ``\\w``/``\\W`` spelled as Unicode letters, digits and ``_`` (RE2's are ASCII,
+    Python's are Unicode): the screen must not miss a name the exact pattern accepts (``命令``)."""
+    out: list[str] = []
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            nxt = pattern[i + 1]
+            if nxt == "w":
+                out.append("\\pL\\pN_" if in_class else "[\\pL\\pN_]")
+            elif nxt == "W" and not in_class:
+                out.append("[^\\pL\\pN_]")
+            elif nxt == "W" and out and out[-1] == "[^":
+                out[-1] = "["  # [^\\W...] = word characters (less the rest of the class: a superset)
+                out.append("\\pL\\pN_")
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]" or bool(out and out[-1] in ("[", "[^"))
+        elif c == "[":
+            in_class = True
+            if pattern.startswith("[^", i):
+                out.append("[^")
+                i += 2
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
     """One RE2 automaton of all sink spellings of a language: a page with no dangerous operation
     (most pages) costs one linear pass, not one backtracking search per sink. Lookarounds (which RE2
@@ -138,7 +171,7 @@ def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
             pats = [ctx if isinstance(ctx, str) else ctx[0]]  # both must occur: the rarer screens
         for p in pats:
             p = p[4:] if p.startswith("(?i)") else p
-            parts.append(f"(?:{_drop_lookarounds(p)})")
+            parts.append(f"(?:{_unicode_words(_drop_lookarounds(p))})")
     if not parts:
         return None
     opts = re2.Options()
