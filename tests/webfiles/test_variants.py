@@ -154,6 +154,28 @@ VARIANTS: list[tuple[str, str, str, str]] = [
      "sql-text"),
     ("cs-sqlite-command", ".aspx",
      CS.format(LOAD.format('new System.Data.SQLite.SQLiteCommand(Request.Form["q"]).ExecuteNonQuery();')), "sql-text"),
+    ("cs-data-helper-command-text", ".aspx",
+     '<%@ Page Language="C#" %>\n<% var ds = SqlHelper.ExecuteDataset(Conn, CommandType.Text, Request["sql"]); %>',
+     "sql-text"),
+    ("cs-data-source-command", ".aspx",
+     CS.format(LOAD.format("SqlDataSource1.SelectCommand = TextBox1.Text;")), "sql-text"),
+    ("cs-port-probe", ".aspx",
+     CS.format(LOAD.format('var t = new System.Net.Sockets.TcpClient(); t.BeginConnect(Request["h"], 445, null, null);')),
+     "socket"),
+    ("cs-file-opened", ".aspx",
+     CS.format(LOAD.format('var f = System.IO.File.Open(Request["f"], System.IO.FileMode.Open);')), "file-read"),
+    # --- Razor pages (ASP.NET Web Pages)
+    ("razor-code-block", ".cshtml",
+     '@{\n    var c = Request["c"];\n    if (c != null) {\n        System.Diagnostics.Process.Start("hostname", c);\n    }\n}\n'
+     '<html><body><form method="post"><input name="c" /></form></body></html>', "process"),
+    ("razor-inline-expression", ".cshtml",
+     '<pre>@System.Diagnostics.Process.Start("hostname", Request.Form["c"]).Id</pre>', "process"),
+    ("razor-functions", ".cshtml",
+     '@functions {\n  string Run(string a) { System.IO.File.WriteAllText(a, "example"); return a; }\n}\n<p>@Run(Request["p"])</p>',
+     "file-write"),
+    ("razor-vb-code-block", ".vbhtml", '@Code\n  Dim c = Request("c")\n  Shell(c)\nEnd Code\n<p>done</p>', "process"),
+    ("razor-database-console", ".cshtml",
+     '@{ var db = Database.Open("Example"); var rows = db.Query(Request["sql"]); }', "sql-web-pages"),
     ("cs-compile-uploaded-page", ".aspx",
      CS.format(LOAD.format('System.Web.Compilation.BuildManager.CreateInstanceFromVirtualPath(Request["p"], typeof(Page));')),
      "compile"),
@@ -219,6 +241,18 @@ BENIGN: list[tuple[str, str, str]] = [
     ("cs-posted-template-filled-with-application-values", ".ashx",
      HANDLER.format("", 'string sql = c.Request["code"].Trim(); sql = sql.Replace("[USER]", UserCode); '
                         'new Npgsql.NpgsqlCommand(sql, Connection).ExecuteNonQuery();')),
+    ("cs-data-helper-query-with-text", ".aspx",
+     '<%@ Page Language="C#" %>\n<% var ds = SqlHelper.ExecuteDataset(Conn, CommandType.Text, '
+     '"select name from items where id = " + Request["id"]); %>'),
+    ("razor-upload-into-app-data", ".cshtml",
+     '@{\n  if (IsPost) {\n    var f = Request.Files[0];\n    var name = Path.GetFileName(f.FileName);\n'
+     '    f.SaveAs(Server.MapPath("~/App_Data/uploads/" + name));\n  }\n}\n'
+     '<form method="post" enctype="multipart/form-data"><input type="file" name="f" /></form>'),
+    ("razor-greeting", ".cshtml",
+     '@{ var name = Request["name"]; }\n<p>Hello @name, it\'s @DateTime.Now</p>\n<a href="http://example.com/a?b=@name">a</a>'),
+    ("razor-query-with-parameters", ".cshtml",
+     '@{ var db = Database.Open("Example"); var rows = db.Query("SELECT * FROM Items WHERE Id = @0", Request["id"]); }\n'
+     "@foreach (var r in rows) { <p>@r.Name</p> }"),
     ("cs-databinder-eval", ".aspx",
      '<%@ Page Language="C#" %>\n<asp:Repeater runat="server"><ItemTemplate><%# Eval("Name") %> '
      '<%# DataBinder.Eval(Container.DataItem, "Price") %></ItemTemplate></asp:Repeater>'),

@@ -42,8 +42,12 @@ BUDGET = 5.0
 #: Extensions whose server code the analysis reads (web.config may carry code or handler maps).
 PAGE_EXTENSIONS = frozenset(
     {".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".master", ".soap", ".config", ".xsl", ".xslt", ".svc"}
+    | {".cshtml", ".vbhtml"}
 )
 _CODE_ONLY = frozenset({".ashx", ".asmx", ".soap", ".svc", ".asax"})
+#: Razor pages (ASP.NET Web Pages): code and markup interleave with ``@``, so the whole file is read as
+#: code of its language (markup is noise to the analysis; ``@name`` reads as ``name``).
+_RAZOR = {".cshtml": "cs", ".vbhtml": "vb"}
 _CONF_ORDER = ("low", "medium", "high")
 
 
@@ -364,6 +368,8 @@ def extract(text: str, ext: str) -> Extracted:
             spans.append((directive.end(), len(text), default))
         elif "<%" not in text and not _RUNAT.search(text[:65536]):
             spans.append((0, len(text), default))
+    if ext in _RAZOR and not spans:
+        spans.append((0, len(text), _RAZOR[ext]))
     if not spans:
         return out
     spans.sort()
