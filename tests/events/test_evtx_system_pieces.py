@@ -7,6 +7,7 @@ keys, times and record ids in and out of the grammar, blocks longer than the par
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from typing import Any
@@ -115,24 +116,50 @@ def test_pieces_read_what_decoding_reads() -> None:
                 assert cols.raw(i) == text.encode()
 
 
+def _taken_by_grammar(text: str) -> bool:
+    data = text.encode()
+    m = SYSTEM.match(data)
+    return (
+        m is not None and m.end() <= _READ and "Deep" not in text and not m.group(4).startswith(b"1601")
+        and b"-02-30" not in m.group(4) and b"}" not in data[m.start(6) : m.end() - 1].replace(b'"}}', b"")
+    )
+
+
+#: The bytes of a record the System block is looked for in.
+_READ = 1536
+
+
 def test_pieces_take_what_the_whole_grammar_takes() -> None:
     """A record is read piece by piece exactly when the one-pattern grammar matches it (its time
     valid, its System block within the bytes read, its JSON not too deep for the decoder), except
     when its channel, computer or user id holds a ``}`` (never seen; such a record is read in full)."""
     texts = _texts(18, 4000)
-    cols = system_columns(texts)
-    taken = 0
-    for i, text in enumerate(texts):
-        data = text.encode()
-        m = SYSTEM.match(data)
-        expected = (
-            m is not None and m.end() <= 1534 and "Deep" not in text and not m.group(4).startswith(b"1601")
-            and b"-02-30" not in m.group(4) and b"}" not in data[m.start(6) : m.end() - 1].replace(b'"}}', b"")
-        )
-        assert cols.ok[i] == expected, text[:700]
-        taken += expected
-    # the data reach both sides: most records taken, many not
-    assert 0.15 < taken / len(texts) < 0.8
+    expected = list(map(_taken_by_grammar, texts))
+    for batch in (4000, 1):  # a whole batch's checks at once, and each record's alone
+        ok = [good for a in range(0, len(texts), batch) for good in system_columns(texts[a : a + batch]).ok]
+        for i, text in enumerate(texts):
+            assert ok[i] == expected[i], text[:700]
+    # the data reach both sides: many records taken, many not
+    assert 0.15 < sum(expected) / len(texts) < 0.8
+
+
+def test_blocks_at_the_end_of_the_bytes_read() -> None:
+    """System blocks whose end falls anywhere around the last byte read (a long GUID value shifts
+    it): taken exactly when the whole block is within the bytes read."""
+    texts = []
+    for pad, security in itertools.product(range(_READ - 700, _READ - 300), _SECURITY):
+        s = {"Provider": {"#attributes": {"Name": "P", "Guid": "g" * pad}}, "EventID": 4624,
+             "TimeCreated": {"#attributes": {"SystemTime": "2021-04-26T15:03:05.992230Z"}}, "EventRecordID": 9,
+             "Correlation": None, "Channel": "Security", "Computer": "EXCH01", **security}
+        texts.append(json.dumps({"Event": {"#attributes": _XMLNS, "System": s, "EventData": {"A": "b"}}},
+                                separators=(",", ":")))
+    expected = list(map(_taken_by_grammar, texts))
+    assert system_columns(texts).ok == expected
+    assert [system_columns([t]).ok[0] for t in texts] == expected
+    assert 100 < sum(expected) < len(texts) - 100
+
+
+_SECURITY: list[dict[str, Any]] = [{}, {"Security": None}, {"Security": {"#attributes": {"UserID": "S-1-5-18"}}}]
 
 
 def test_table_of_pieces_is_bounded() -> None:
