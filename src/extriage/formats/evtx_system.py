@@ -149,9 +149,13 @@ def _look_up(cache: dict[bytes, Any], pieces: list[bytes], check: Callable[[byte
     if not all(found):
         for i, value in enumerate(found):
             if value is _UNSEEN:
-                if len(cache) >= _REMEMBER:
-                    cache.clear()
-                found[i] = cache[pieces[i]] = check(pieces[i])
+                piece = pieces[i]
+                value = cache.get(piece, _UNSEEN)  # seen earlier in this batch
+                if value is _UNSEEN:
+                    if len(cache) >= _REMEMBER:
+                        cache.clear()
+                    value = cache[piece] = check(piece)
+                found[i] = value
     return found
 
 
