@@ -26,6 +26,7 @@ import base64
 import binascii
 import re
 import time
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -813,8 +814,10 @@ _MUTATOR = re.compile(
     r"(?<![\w.])([^\W\d]\w*)\s*\.\s*(?:Append|AppendLine|AppendFormat|Insert|Add|AddRange|Push|Enqueue)\s*\(",
     re.I,
 )
-#: ... with literal text of its own (``sb.Append("select ")``), after the receiver's name.
-_ADDS_LITERAL = r'\s*\.\s*(?:Append\w*|Insert|Add)\s*\((?:\s*\d+\s*,)?\s*"[^"\n]*[^"\s]'
+#: ... with literal text of its own (``sb.Append("select ")``).
+_ADDS_LITERAL = re.compile(
+    r'(?<![\w.])([^\W\d]\w*)\s*\.\s*(?:Append\w*|Insert|Add)\s*\((?:\s*\d+\s*,)?\s*"[^"\n]*[^"\s]', re.I
+)
 #: Receivers that are outputs or the page itself, never a value's carrier.
 _NOT_CARRIERS = frozenset(
     "response controls page context trace console debug server items headers cookies".split()
@@ -904,6 +907,7 @@ _KEEPING_CALL = re.compile(
 _LITERAL = re.compile(r'"[^"\n]*"')
 _TRIVIAL = re.compile(r'"(?:https?://|[\\/.:~]{0,3}|(?:\{\d{1,2}\}\s?){1,4})"')
 _IDENT = re.compile(r"[^\W\d]\w*")
+_ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
 
 
 def _line_of(code: str, pos: int) -> int:
@@ -998,6 +1002,8 @@ class _Analyser:
         self.taint: dict[str, _Taint] = {}
         self.fold = str.lower if lang == "vb" else (lambda s: s)
         self.sources: list[tuple[int, int, Source]] = []  # found by find_sources, after candidates
+        self._starts: list[int] = []  # their start offsets, to find those of a span by bisection
+        self._receivers: frozenset[str] | None = None
         self._ident_re: re.Pattern[str] | None = None
 
     def find_sources(self) -> None:
@@ -1009,6 +1015,7 @@ class _Analyser:
                 self.sources.append((m.start(), m.end(), src))
         self._request_aliases()
         self.sources.sort(key=lambda s: s[0])
+        self._starts = [s for s, _e, _src in self.sources]
 
     def _request_aliases(self) -> None:
         """The request object under another name (``HttpRequest r = Request;``, a parameter typed
@@ -1044,6 +1051,11 @@ class _Analyser:
 
     def _idents(self) -> re.Pattern[str] | None:
         if self._ident_re is None and self.taint:
+            if len(self.taint) > 64:
+                # many names (generated or hostile code): every identifier looked up, no alternation
+                # compiled again each time a name is added
+                self._ident_re = _ANY_IDENT
+                return self._ident_re
             names = sorted(self.taint, key=len, reverse=True)
             flags = re.I if self.lang == "vb" else 0
             self._ident_re = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, names)) + r")\b", flags)
@@ -1054,10 +1066,13 @@ class _Analyser:
         found: _Taint | None = None
         text = self.code[start:end]
         stripped = text
-        for s, e, src in self.sources:
+        sources = self.sources
+        # the sources inside [start, end) only: a page with thousands of them costs a bisection, not a scan
+        for j in range(bisect_left(self._starts, start), len(sources)):
+            s, e, src = sources[j]
             if s >= end:
                 break
-            if s >= start and (kinds is None or src.kind in kinds):
+            if kinds is None or src.kind in kinds:
                 back = e - 1 if self.code[e - 1] in "[(" else e  # the source's own bracket opens the key
                 tail = self.code[back : min(end, back + 200)]
                 idx = _INDEX.match(tail)
@@ -1095,6 +1110,12 @@ class _Analyser:
         if any(not _TRIVIAL.fullmatch(lit) for lit in _LITERAL.findall(stripped)):
             found.direct = False
         return found
+
+    def _literal_receivers(self) -> frozenset[str]:
+        """Names that get literal text appended or added somewhere in the code (one pass, cached)."""
+        if self._receivers is None:
+            self._receivers = frozenset(self.fold(m.group(1)) for m in _ADDS_LITERAL.finditer(self.code))
+        return self._receivers
 
     def _splices(self, name: str, start: int, end: int) -> bool:
         """Whether ``name = ...`` (code[start:end]) updates the name's own value with text that is not
@@ -1137,7 +1158,9 @@ class _Analyser:
         for _ in range(6):
             self.check_time()
             changed = False
-            for m in _ASSIGN[lang].finditer(code):
+            for n_assign, m in enumerate(_ASSIGN[lang].finditer(code)):
+                if n_assign & 255 == 255:
+                    self.check_time()
                 name = m.group(1)
                 key = self.fold(name)
                 if key in _KEYWORDS:
@@ -1165,7 +1188,9 @@ class _Analyser:
                     t = self.expr(m.start(2), m.end(2))
                     if t is not None:
                         changed |= self._add(m.group(1), t)
-            for m in _MUTATOR.finditer(code):
+            for n_mut, m in enumerate(_MUTATOR.finditer(code)):
+                if n_mut & 255 == 255:
+                    self.check_time()
                 name = m.group(1)
                 key = self.fold(name)
                 if key in self.taint or key.lower() in _NOT_CARRIERS:
@@ -1174,8 +1199,7 @@ class _Analyser:
                     t = self.expr(a, b)
                     if t is None:
                         continue
-                    literal = r"(?<![\w.])" + re.escape(name) + _ADDS_LITERAL
-                    if t.direct and re.search(literal, code, re.I if lang == "vb" else 0):
+                    if t.direct and key in self._literal_receivers():
                         # literal text is added to the same receiver too: the value is only part
                         t = _Taint(set(t.kinds), False, t.line, t.source, t.via)
                     changed |= self._add(name, t)
@@ -1262,10 +1286,8 @@ class _Analyser:
         for sink in self.know.sinks:
             pat = sink.patterns.get(lang)
             if pat is not None and pat.search(code):
-                if sink.needs in ("none", "whole") or self.xslt:
-                    present = True
-                    break
-                present = True
+                present = True  # one is enough: sinks() looks at each
+                break
         if not present:
             return False
         self.find_sources()
