@@ -22,15 +22,20 @@ class Interrupted(SystemExit):
     Exception`` blocks let it through)."""
 
 
+#: Set by :func:`ending_promptly`: this process is the ``extriage`` command itself, not a host that
+#: runs commands in-process (a test runner, CliRunner), whose own Ctrl-C handling must stay.
+_ENTRY_POINT = False
+
+
 def stop_on_signals() -> None:
-    """From now on SIGTERM and Ctrl-C raise :class:`Interrupted` (exit code 128 + signal number), so
-    the command's clean-up runs (the default SIGTERM action would kill this process alone and
-    orphan its workers)."""
+    """From now on SIGTERM (and, in the ``extriage`` process itself, Ctrl-C) raise
+    :class:`Interrupted` (exit code 128 + signal number), so the command's clean-up runs (the
+    default SIGTERM action would kill this process alone and orphan its workers)."""
 
     def stop(signum: int, frame: object) -> None:
         raise Interrupted(128 + signum)
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT) if _ENTRY_POINT else (signal.SIGTERM,):
         with contextlib.suppress(ValueError):  # not the main thread (embedded use): leave it alone
             signal.signal(sig, stop)
 
@@ -39,6 +44,8 @@ def stop_on_signals() -> None:
 def ending_promptly() -> Iterator[None]:
     """Around the whole command (the ``extriage`` entry point only, never in a host process such as
     a test runner): an interrupt ends the process here with its exit code and one line."""
+    global _ENTRY_POINT
+    _ENTRY_POINT = True
     try:
         yield
     except (Interrupted, KeyboardInterrupt) as exc:
