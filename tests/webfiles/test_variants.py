@@ -166,6 +166,17 @@ VARIANTS: list[tuple[str, str, str, str]] = [
      "socket"),
     ("cs-file-opened", ".aspx",
      CS.format(LOAD.format('var f = System.IO.File.Open(Request["f"], System.IO.FileMode.Open);')), "file-read"),
+    # --- a call declared in markup, no code at all
+    ("markup-object-data-source-process", ".aspx",
+     '<%@ Page Language="C#" %>\n<html><body>\n<asp:ObjectDataSource ID="o" runat="server" '
+     'TypeName="System.Diagnostics.Process" SelectMethod="Start">\n  <SelectParameters>\n'
+     '    <asp:QueryStringParameter Name="fileName" QueryStringField="c" Type="String" />\n'
+     "  </SelectParameters>\n</asp:ObjectDataSource>\n<asp:GridView DataSourceID=\"o\" runat=\"server\" />\n"
+     "</body></html>", "process"),
+    ("markup-object-data-source-file", ".aspx",
+     '<%@ Page Language="VB" %>\n<asp:ObjectDataSource runat="server" TypeName="System.IO.File" '
+     'SelectMethod="ReadAllText"><SelectParameters><asp:FormParameter Name="path" FormField="p" />'
+     "</SelectParameters></asp:ObjectDataSource>", "file-read"),
     # --- Razor pages (ASP.NET Web Pages)
     ("razor-code-block", ".cshtml",
      '@{\n    var c = Request["c"];\n    if (c != null) {\n        System.Diagnostics.Process.Start("hostname", c);\n    }\n}\n'
@@ -255,6 +266,10 @@ BENIGN: list[tuple[str, str, str]] = [
     ("razor-query-with-parameters", ".cshtml",
      '@{ var db = Database.Open("Example"); var rows = db.Query("SELECT * FROM Items WHERE Id = @0", Request["id"]); }\n'
      "@foreach (var r in rows) { <p>@r.Name</p> }"),
+    ("markup-object-data-source-of-the-application", ".aspx",
+     '<%@ Page Language="C#" %>\n<asp:ObjectDataSource ID="o" runat="server" TypeName="Shop.ProductRepository" '
+     'SelectMethod="GetByCategory">\n<SelectParameters><asp:QueryStringParameter Name="cat" QueryStringField="cat" />'
+     "</SelectParameters>\n</asp:ObjectDataSource>"),
     ("cs-databinder-eval", ".aspx",
      '<%@ Page Language="C#" %>\n<asp:Repeater runat="server"><ItemTemplate><%# Eval("Name") %> '
      '<%# DataBinder.Eval(Container.DataItem, "Price") %></ItemTemplate></asp:Repeater>'),

@@ -327,6 +327,46 @@ def _guess_language(text: str) -> str:
     return "vb" if _VB_MARK.search(code) and not _C_MARK.search(code) else "cs"
 
 
+_DATA_SOURCE_TAG = re.compile(r"<asp:ObjectDataSource\b", re.I)
+_DATA_SOURCE = re.compile(
+    r"<asp:ObjectDataSource\b([^>]{0,3000})>(.{0,20000}?)</asp:ObjectDataSource\s*>", re.I | re.S
+)
+_ODS_ATTR = re.compile(
+    r"""\b(TypeName|SelectMethod|InsertMethod|UpdateMethod|DeleteMethod)\s*=\s*["']([\w.]{1,200})["']""", re.I
+)
+_ODS_PARAM = re.compile(
+    r"<asp:(QueryString|Form|Cookie|Control|Route|Profile|Session)Parameter\b[^>]{0,1000}?"
+    r"""\b(?:QueryStringField|FormField|CookieName|ControlID|RouteKey|PropertyName|SessionField)\s*=\s*["']([^"'<>]{1,100})["']""",
+    re.I,
+)
+
+
+def _declared_calls(text: str) -> dict[int, str]:
+    """Calls a page declares in markup instead of code: an ``<asp:ObjectDataSource>`` runs
+    ``TypeName.SelectMethod(...)`` with its parameters bound to query string, form, cookie or control
+    values - ``TypeName="System.Diagnostics.Process" SelectMethod="Start"`` starts a process from the
+    query string with no line of code. Written as the C# call it makes (on the tag's line)."""
+    out: dict[int, str] = {}
+    for m in _DATA_SOURCE.finditer(text[:MAX_CODE]):
+        attrs = {k.lower(): v for k, v in _ODS_ATTR.findall(m.group(1))}
+        type_name = attrs.pop("typename", None)
+        if not type_name or not attrs:
+            continue
+        args = []
+        for kind, field_name in _ODS_PARAM.findall(m.group(2)):
+            kind = kind.lower()
+            name = field_name.replace('"', "")
+            if kind == "control":
+                args.append(f"{name}.Text")
+            elif kind in ("session", "profile"):
+                args.append(f'Session["{name}"]')
+            else:
+                args.append(f'Request["{name}"]')
+        call = ", ".join(args)
+        out[m.start()] = " ".join(f"{type_name}.{method}({call});" for method in attrs.values())
+    return out
+
+
 def extract(text: str, ext: str) -> Extracted:
     """Cut the server code out of a page, handler, service, web.config or XSLT file."""
     directive = _DIRECTIVE.search(text)
@@ -371,6 +411,9 @@ def extract(text: str, ext: str) -> Extracted:
             spans.append((0, len(text), default))
     if ext in _RAZOR and not spans:
         spans.append((0, len(text), _RAZOR[ext]))
+    synthetic = _declared_calls(text) if _DATA_SOURCE_TAG.search(text, 0, MAX_CODE) else {}
+    for pos in synthetic:
+        spans.append((pos, pos, default if default != "js" else "cs"))
     if not spans:
         return out
     spans.sort()
@@ -379,6 +422,14 @@ def extract(text: str, ext: str) -> Extracted:
     for start, end, lang in spans:
         buf = buffers.setdefault(lang, [])
         done = cursor.get(lang, 0)
+        if start == end and start in synthetic:  # a call declared in markup (see _declared_calls)
+            if start < done:
+                continue
+            buf.append("\n" * text.count("\n", done, start) + " ")
+            buf.append(synthetic[start])
+            cursor[lang] = start
+            out.blocks += 1
+            continue
         if start < done:  # nested or overlapping (a <% inside a script block): already in
             start = done
             if start >= end:
