@@ -1481,6 +1481,11 @@ def _hiding_re2() -> Any:
         return None
 
 
+def hiding_screen() -> Any:
+    """The compiled hidden-sink screen (for the worker fork server to build once: ``warm_behaviour``)."""
+    return _hiding_re2()
+
+
 def _hides(code: str) -> bool:
     """Whether normalisation could reveal a sink the page screen does not see (see ``_HIDING``)."""
     fast = _hiding_re2()
