@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from itertools import compress
+from operator import not_
 from typing import Any
 
 import hyperscan
@@ -58,6 +60,35 @@ def _on_match(kind: int, _start: int, end: int, _flags: int, found: Any) -> None
     found.append((kind, end))
 
 
+#: The id of the combination that reports a record where some rule has a word of each of its sets.
+_SOME_RULE = 1 << 30
+
+
+def _word_database(words_b: tuple[bytes, ...], options: tuple[tuple[frozenset[str], ...], ...],
+                   words: list[str]) -> Any:
+    """One Hyperscan database for a source's word check: each word a quiet, ASCII-caseless literal,
+    and one combination — any rule, all its sets, any word of the set — reported at most once. None
+    when a word is empty (Hyperscan takes no empty pattern)."""
+    if not words_b or not all(words_b):
+        return None
+    number = {w: k for k, w in enumerate(words)}
+    combination = "|".join(
+        "(" + "&".join("(" + "|".join(str(number[w]) for w in sorted(opt)) + ")" for opt in opts) + ")" for opts in options
+    )
+    if not any(op in combination for op in "&|"):  # one word: Hyperscan wants an operator
+        combination = f"{combination}|{combination}"
+    expressions = [b"".join(b"\\x%02x" % c for c in wb) for wb in words_b] + [combination.encode()]
+    quiet = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_QUIET
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(
+        expressions=expressions,
+        ids=[*range(len(words_b)), _SOME_RULE],
+        elements=len(expressions),
+        flags=[quiet] * len(words_b) + [hyperscan.HS_FLAG_COMBINATION | hyperscan.HS_FLAG_SINGLEMATCH],
+    )
+    return db
+
+
 #: A batch with at least this share of records read in full: screening costs more than it saves
 #: (an attack-dense log); the next ``_PAUSE`` batches are read in full without it, then it is tried again.
 _MOSTLY_FULL = 0.5
@@ -81,6 +112,9 @@ class _Plan:
     options: tuple[tuple[frozenset[str], ...], ...] = ()
     checked: int = 0
     passed: int = 0
+    #: One Hyperscan pass that reports (once) whether some rule has a word of each of its sets
+    #: (:func:`_word_database`); None when a word cannot be given to it (then one search per word).
+    db: Any = None
 
 
 class Screen:
@@ -135,28 +169,28 @@ class Screen:
                 return _Plan(True)
             options.append(rule.word_options)
         words = sorted({w for opts in options for opt in opts for w in opt})
-        return _Plan(False, tuple(words), ip_layout, tuple(w.encode() for w in words), tuple(options))
+        plan = _Plan(False, tuple(words), ip_layout, tuple(w.encode() for w in words), tuple(options))
+        plan.db = _word_database(plan.words_b, plan.options, words)
+        return plan
 
     def full_indices(self, cols: SystemColumns) -> list[int]:
         """The indexes of the batch's records that must be read in full, in order."""
         ok = cols.ok
-        full = {i for i, good in enumerate(ok) if not good} if not all(ok) else set()
+        full = set(compress(range(len(ok)), map(not_, ok))) if not all(ok) else set()
         plans = self._plans
+        keys = list(zip(cols.providers, cols.event_ids, cols.channels, strict=True))
         look: set[tuple[str, bytes, str]] = set()
         ip_layout = False
-        for key in set(zip(cols.providers, cols.event_ids, cols.channels, strict=True)):
+        for key in set(keys):
             plan = plans.get(key)
             if plan is None:
                 plan = plans[key] = self._plan(key)
             if plan.full or plan.words:
                 look.add(key)
             ip_layout = ip_layout or plan.ip_layout
-        keys: list[tuple[str, bytes, str]] = []
-        if look or ip_layout:
-            keys = list(zip(cols.providers, cols.event_ids, cols.channels, strict=True))
         if look:
-            for i in [i for i, key in enumerate(keys) if key in look]:
-                if ok[i] and self._needs(plans[keys[i]], cols, i):
+            for i in compress(range(len(keys)), map(look.__contains__, keys)):
+                if ok[i] and self._needs(plans[keys[i]], cols, i, self._local_scratch):
                     full.add(i)
         data = cols.data
         scratch = getattr(self._local_scratch, "scratch", None)
@@ -174,7 +208,7 @@ class Screen:
         return sorted(full)
 
     @staticmethod
-    def _needs(plan: _Plan, cols: SystemColumns, i: int) -> bool:
+    def _needs(plan: _Plan, cols: SystemColumns, i: int, local: threading.local) -> bool:
         text = cols.texts[i]
         if plan.full or ("\\u" in text and _U_ESCAPE.search(text)):
             return True
@@ -182,11 +216,24 @@ class Screen:
         # text — only from the System block's Channel key on: event data, user data and the message
         # follow it, and a rule's words never come from channel/provider/computer tests (before it
         # lie the provider, ids, times and keywords, where "system" always is). In a record whose
-        # System block was read, the first '"channel":"' is that key. When no character of the text
-        # folds to ASCII, its UTF-8 lowered as ASCII holds the same words (and is cheap).
+        # System block was read, the first '"Channel":"' is that key (and the first '"channel":"' of
+        # the text lowered). When no character of the text folds to ASCII, its UTF-8 lowered as ASCII
+        # holds the same words (and is cheap): the words' Hyperscan pass ignores ASCII case.
         present: set[str]
         if text.isascii() or (_latin1(text) and _LATIN1_FOLDS not in text):
-            raw = cols.raw(i).lower()
+            raw = cols.raw(i)
+            if plan.db is not None:
+                raw = raw[raw.find(b'"Channel":"') :]
+                scratches = getattr(local, "words", None)
+                if scratches is None:
+                    scratches = local.words = {}
+                scratch = scratches.get(id(plan))
+                if scratch is None:
+                    scratch = scratches[id(plan)] = hyperscan.Scratch(plan.db)
+                hits: list[tuple[int, int]] = []
+                plan.db.scan(raw, match_event_handler=_on_match, context=hits, scratch=scratch)
+                return _judged(plan, bool(hits))
+            raw = raw.lower()
             raw = raw[max(0, raw.find(b'"channel":"')) :]
             present = {w for w, wb in zip(plan.words, plan.words_b, strict=True) if wb in raw}
         else:
@@ -194,12 +241,16 @@ class Screen:
             low = low[max(0, low.find('"channel":"')) :]
             present = {w for w in plan.words if w in low}
         # a rule can hold only if every one of its word sets has a word here
-        found = any(all(not opt.isdisjoint(present) for opt in opts) for opts in plan.options)
-        plan.checked += 1
-        if found:
-            plan.passed += 1
-            # most records of this source hold a word: the check only adds to their cost; read
-            # them in full without it from now on
-            if plan.checked >= _TRIAL and plan.passed * 10 >= plan.checked * 9:
-                plan.full = True
-        return found
+        return _judged(plan, any(all(not opt.isdisjoint(present) for opt in opts) for opts in plan.options))
+
+
+def _judged(plan: _Plan, found: bool) -> bool:
+    """Note a record's word check in its source's plan (``found``: some rule may hold)."""
+    plan.checked += 1
+    if found:
+        plan.passed += 1
+        # most records of this source hold a word: the check only adds to their cost; read
+        # them in full without it from now on
+        if plan.checked >= _TRIAL and plan.passed * 10 >= plan.checked * 9:
+            plan.full = True
+    return found
