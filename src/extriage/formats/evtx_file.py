@@ -15,6 +15,8 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice, repeat
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 import evtx
@@ -226,31 +228,37 @@ def iter_evtx_batches(
     except (OSError, RuntimeError, ValueError) as exc:
         raise EvtxError(f"{name} cannot be parsed as EVTX: {exc}") from None
     it = parser.records_json()
-    texts: list[str] = []
-    ids: list[int] = []
+    items: list[Any] = []  # the parser's records: {"event_record_id", "timestamp", "data"}
     while True:
         try:
-            item: Any = next(it)
-        except StopIteration:
-            break
+            # records taken in C (list.extend keeps those read before an error is raised)
+            items.extend(islice(it, batch - len(items)))
         except Exception as exc:  # the parser reports a broken chunk/record and goes on
-            if texts:  # the records before it first (their own problems are counted before this one)
-                yield EvtxBatch(texts, ids, stats)
-                texts, ids = [], []
+            if items:  # the records before it first (their own problems are counted before this one)
+                stats.records += len(items)
+                yield _batch(items, stats)
+                items = []
             stats.errors += 1
             if not stats.first_error:
                 stats.first_error = str(exc).splitlines()[0][:300]
             if stats.errors > 100_000:
                 break
             continue
-        stats.records += 1
-        texts.append(item["data"])
-        ids.append(item.get("event_record_id"))
-        if len(texts) >= batch:
-            yield EvtxBatch(texts, ids, stats)
-            texts, ids = [], []
-    if texts:
-        yield EvtxBatch(texts, ids, stats)
+        if len(items) < batch:  # the parser's records ended
+            break
+        stats.records += len(items)
+        yield _batch(items, stats)
+        items = []
+    if items:
+        stats.records += len(items)
+        yield _batch(items, stats)
+
+
+_DATA = itemgetter("data")
+
+
+def _batch(items: list[Any], stats: EvtxStats) -> EvtxBatch:
+    return EvtxBatch(list(map(_DATA, items)), list(map(dict.get, items, repeat("event_record_id"))), stats)
 
 
 class EvtxBatch:
