@@ -62,7 +62,7 @@ def run_scan(
     result.exchange_install = _install_display(inventory.exchange_installs, inventory.files)
     if parallel and not started and (len(inventory.files) >= PARALLEL_MIN_FILES
                                      or sum(f.ref.size for f in inventory.files) >= context.PARALLEL_MIN_BYTES):
-        start_workers(WORKER_MODULES)  # more inside the evidence than the first look saw
+        start_workers(worker_modules(options))  # more inside the evidence than the first look saw
         started = True
     ctx = ScanContext(inventory, result, options, progress)
     ctx.facts = Facts(given)
@@ -112,8 +112,25 @@ def start_early(path: str, options: ScanOptions) -> bool:
     harmless: the second call finds it running."""
     if options.workers() <= 1 or not os.path.exists(path) or not _large(path):
         return False
-    start_workers(WORKER_MODULES)
+    start_workers(worker_modules(options))
     return True
+
+
+#: Tables only the web file stage's workers use (behaviour patterns, baseline, location rules).
+WEB_WORKER_TABLES = "extriage.detections.webfiles.warm_behaviour"
+
+
+def worker_modules(options: ScanOptions) -> list[str]:
+    """The modules the fork server preloads (:data:`extriage.scan.registry.WORKER_MODULES`). The
+    web file stage's pool has one worker fewer than the scan: with two workers or fewer it has at most
+    one, which builds :data:`WEB_WORKER_TABLES` itself in the same CPU time as the fork server would,
+    but beside the main process's preparation, whereas in the fork server they cost ≈ 0.2 s of CPU
+    and delay every parallel scan's first log workers by ≈ 0.18 s, also when the web file stage uses
+    no workers at all (BENCHMARKS.md, issue 18 logs part, sessions 6 and 7). With more cores, several
+    web file workers share the fork server's copy."""
+    if options.workers() > 2:
+        return list(WORKER_MODULES)
+    return [m for m in WORKER_MODULES if m != WEB_WORKER_TABLES]
 
 
 #: Evidence of at least this many files starts the worker fork server even when it holds few bytes

@@ -39,7 +39,7 @@ WORKER_MODULES = [
     "extriage.scan.stages.logs",  # scan_log_file, pivot_log_file
     "extriage.scan.warmup",  # the shipped log rules' prefilters, compiled once for all workers
     "extriage.detections.webfiles.content",  # examine_batch
-    "extriage.detections.webfiles.warm_behaviour",  # behaviour-analysis patterns compiled once
+    "extriage.detections.webfiles.warm_behaviour",  # behaviour patterns compiled once (> 2 workers: pipeline.worker_modules)
 ]
 
 

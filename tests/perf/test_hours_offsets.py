@@ -1,0 +1,108 @@
+"""The one-hour test of :func:`extriage.formats.logscan._count_hours` from newline offsets (regions
+of ``_OFFSETS_FROM`` bytes or more, session 7) gives the same hours and line counts as the substring
+count it replaced and as a plain per-line reading: a line of another hour anywhere (differing in
+either 8-byte half of ``YYYY-MM-DDTHH``), a short last line, header lines first, a region cut
+inside a chunk."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extriage.formats import logscan
+from extriage.formats.logscan import WalkStats, walk
+from extriage.formats.prefilter import Prefilter
+
+_HOUR = re.compile(rb"(\d{4}-\d\d-\d\d)[T ](\d\d)")
+_PF = Prefilter(["/ecp/"], (), "re2")
+
+
+def _reference(data: bytes) -> Counter[str]:
+    out: Counter[str] = Counter()
+    for line in data.split(b"\n")[:-1]:
+        m = _HOUR.match(line)
+        if m:
+            out[(m.group(1) + b"T" + m.group(2)).decode()] += 1
+    return out
+
+
+def _stats(data: bytes) -> WalkStats:
+    stats = WalkStats()
+    for item in walk(io.BytesIO(data), "httpproxy", _PF):
+        if isinstance(item, WalkStats):
+            stats = item
+    return stats
+
+
+def _hour_lines(n: int, hour: str = "2021-03-02T10") -> list[bytes]:
+    return [f"{hour}:{i % 60:02d}:{i % 59:02d}.{i:07d}Z,10.0.0.{i % 250},GET,/owa/{'x' * (i % 300)},200\n".encode()
+            for i in range(n)]
+
+
+HEADER = [b"#Software: Microsoft Exchange Server\n", b"#Log-type: HttpProxy Logs\n",
+          b"#Fields: DateTime,ClientIpAddress,Method,UrlStem,HttpStatus\n"]
+ODD = [
+    b"2021-03-02T11:00:00Z,other hour\n",  # differs in byte 12 (the second 8-byte read)
+    b"2021-04-02T10:00:00Z,other month\n",  # differs in byte 6 (the first read)
+    b"2021-03-02 10:00:00,space separator\n",
+    b"2021-03-02T1\n",  # shorter than an hour
+    b"\n",
+    b"#Fields: DateTime,Method\n",
+]
+
+
+@pytest.mark.parametrize("where", ["none", "start", "middle", "end"])
+@pytest.mark.parametrize("odd", range(len(ODD)))
+@pytest.mark.parametrize("offsets_from", [0, 48 * 1024, 1 << 40])
+def test_one_hour_regions(where: str, odd: int, offsets_from: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logscan, "_OFFSETS_FROM", offsets_from)
+    lines = _hour_lines(600)
+    if where != "none":
+        at = {"start": 0, "middle": 300, "end": len(lines)}[where]
+        lines.insert(at, ODD[odd])
+    data = b"".join(HEADER + lines)
+    stats = _stats(data)
+    assert dict(stats.hours) == dict(_reference(data))
+    assert stats.lines == data.count(b"\n")
+
+
+@pytest.mark.parametrize("chunk", [4096, 50_000, 97])
+def test_regions_cut_by_chunks(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logscan, "CHUNK", chunk)
+    monkeypatch.setattr(logscan, "_OFFSETS_FROM", 0)
+    lines = [*_hour_lines(400), b"2021-03-02T11:00:00Z,next hour\n", *_hour_lines(400, "2021-03-02T11")]
+    data = b"".join(HEADER + lines)
+    stats = _stats(data)
+    assert dict(stats.hours) == dict(_reference(data)) == {"2021-03-02T10": 400, "2021-03-02T11": 401}
+    assert stats.lines == len(HEADER) + 801
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([b"2021-03-02T10:00:00Z,a", b"2021-03-02 10:00:00,b", b"2021-03-02T11", b"",
+                                 b"#Fields: x", b"2021-03-02T1", b"2021-03-02T10", b"2021-03-02X10:00"]),
+                max_size=30))
+def test_offsets_equal_a_per_line_reading(parts: list[bytes]) -> None:
+    for threshold in (0, 1 << 40):
+        logscan._OFFSETS_FROM = threshold
+        try:
+            data = b"\n".join(parts) + b"\n"
+            assert dict(_stats(data).hours) == dict(_reference(data))
+        finally:
+            logscan._OFFSETS_FROM = 48 * 1024
+
+
+@pytest.mark.parametrize("last", [b"2021-03-02T1", b"2021", b"x"])
+def test_short_last_line_at_the_end_of_the_buffer(last: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CR line ends: the walk hands over a converted copy whose region ends where the buffer does,
+    so a short last line's hour bytes would be read past the buffer's end."""
+    monkeypatch.setattr(logscan, "_OFFSETS_FROM", 0)
+    data = b"".join(_hour_lines(300)).replace(b"\n", b"\r") + last + b"\r"
+    stats = _stats(data)
+    assert stats.bare_cr
+    assert dict(stats.hours) == dict(_reference(data.replace(b"\r", b"\n"))) == {"2021-03-02T10": 300}
+    assert stats.lines == 301
