@@ -48,17 +48,22 @@ _HEAD_PIECE = re.compile(
     re.escape(_HEAD) + b"(" + _PLAIN + rb'+)"(?:,"Guid":' + _S + rb')?(?:,"EventSourceName":' + _S + rb')?\}\},"EventID":'
     rb'(?:\{"#attributes":\{"Qualifiers":\d{1,10}\},"#text":(\d{1,10})\}|(\d{1,10})),'
     rb'(?:"Version":\d{1,10},)?(?:"Level":\d{1,10},)?(?:"Task":\d{1,10},)?(?:"Opcode":\d{1,10},)?(?:"Keywords":' + _S + rb",)?"
-    rb'"TimeCreated":\{"#attributes":\{'
+    rb'"TimeCreated":\{"#attributes":\{"SystemTime":"'
 )
-_TIME_KEY = b'"SystemTime":"'
-_TIME = rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?Z"
+#: The parser writes every time with microseconds (``2021-04-26T15:03:05.992230Z``); a record with
+#: a time in another spelling is read the full way.
+_TIME = rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z"
+_TIME_SIZE = 27
 _RECORD_KEY = b'"}},"EventRecordID":'
 _RECORD = rb"[1-9]\d{0,18}"
-_MIDDLE = re.compile(
+#: After the record id: the optional correlation and execution elements.
+_ELEMENTS = (
     rb'(?:"Correlation":(?:null|\{"#attributes":\{(?:"ActivityID":' + _S + rb")?(?:,?\"RelatedActivityID\":" + _S + rb")?\}\}),)?"
     rb'(?:"Execution":\{"#attributes":\{"ProcessID":\d{1,20},"ThreadID":\d{1,20}'
     rb'(?:,"(?:ProcessorID|SessionID|KernelTime|UserTime|ProcessorTime)":\d{1,20})*\}\},)?'
 )
+#: The record id (its digits: see :func:`system_columns`), then those elements (up to ``"Channel":"``).
+_MIDDLE = re.compile(rb"\d{1,19}," + _ELEMENTS)
 _CHANNEL_KEY = b'"Channel":"'
 _COMPUTER_KEY = b'","Computer":"'
 #: After the channel key, up to the first ``}``: channel, computer and the optional security element
@@ -69,18 +74,18 @@ _NAMES = re.compile(
 )
 #: The whole grammar in one pattern: what the pieces together must fit (the tests check they do).
 SYSTEM = re.compile(
-    _HEAD_PIECE.pattern + re.escape(_TIME_KEY) + b"(" + _TIME + b")" + re.escape(_RECORD_KEY)
-    + b"(" + _RECORD + b")," + _MIDDLE.pattern + re.escape(_CHANNEL_KEY) + b"(" + _PLAIN + b"+)" + re.escape(_COMPUTER_KEY)
+    _HEAD_PIECE.pattern + b"(" + _TIME + b")" + re.escape(_RECORD_KEY)
+    + b"(" + _RECORD + b")," + _ELEMENTS + re.escape(_CHANNEL_KEY) + b"(" + _PLAIN + b"+)" + re.escape(_COMPUTER_KEY)
     + b"(" + _PLAIN + rb'*)"(?:,"Security":(?:null|\{"#attributes":\{"UserID":' + _S + rb"\}\}))?\}"
 )
-_TIMES = re.compile(_TIME + rb"(?:\n" + _TIME + rb")*")
-_RECORDS = re.compile(_RECORD + rb"(?:\n" + _RECORD + rb")*")
+_ONE_TIME = re.compile(_TIME)
 #: Digits do not change whether a middle piece fits (``\d`` and ``[^"]`` take any of them, and its
-#: literal text holds none): its process and thread ids are set to zero before it is looked up.
+#: literal text holds none): its record, process and thread ids are set to zero before it is looked up.
 _ZEROS = bytes.maketrans(b"123456789", b"000000000")
 #: A record's first bytes hold its System block (~0.4-0.7 KB; one longer is read the full way): the
 #: pieces are looked for there, so that each partition copies at most this much.
 _FIRST_BYTES = itemgetter(slice(0, 1536))
+_BEFORE_TIME, _TIME_OF = itemgetter(slice(0, -_TIME_SIZE)), itemgetter(slice(-_TIME_SIZE, None))
 _TWO = itemgetter(slice(0, 2))
 #: Pieces seen and what they hold (False: not in the grammar); emptied when they grow this large.
 _REMEMBER = 4096
@@ -103,11 +108,19 @@ class SystemColumns:
     providers: list[str]
     event_ids: list[bytes]  # the digits as written
     times: list[datetime]  # UTC, from 1971 to 2099 (the placeholder EPOCH_FLOOR where not ok)
-    record_ids: tuple[bytes, ...]  # the digits as written
+    _middles: list[bytes]  # the record id and what follows it up to the Channel key
     channels: list[str]
     computers: list[str]
     _sizes: list[int]
     _starts: list[int] = field(default_factory=list)
+    _record_ids: list[bytes] = field(default_factory=list)
+
+    @property
+    def record_ids(self) -> list[bytes]:
+        """The record ids, digits as written (taken when first asked: only identities need them)."""
+        if not self._record_ids and self._middles:
+            self._record_ids = list(map(_FIRST, map(bytes.partition, self._middles, repeat(b","))))
+        return self._record_ids
 
     def index_at(self, offset: int) -> int:
         """The record whose text holds byte ``offset`` of :attr:`data`."""
@@ -166,10 +179,10 @@ def _fail(ok: list[bool], checks: Iterable[object]) -> None:
             ok[i] = False
 
 
-def _split(texts: Iterable[bytes], sep: bytes) -> tuple[list[bytes], list[bytes], list[bytes]]:
-    """Each text's :meth:`bytes.partition` at ``sep``, as three columns (before, sep or b"", after)."""
+def _split(texts: Iterable[bytes], sep: bytes) -> tuple[list[bytes], list[bytes]]:
+    """Each text's :meth:`bytes.partition` at ``sep``, as two columns (before it, after it)."""
     parts = list(map(bytes.partition, texts, repeat(sep)))
-    return list(map(_FIRST, parts)), list(map(_SECOND, parts)), list(map(_THIRD, parts))
+    return list(map(_FIRST, parts)), list(map(_THIRD, parts))
 
 
 _FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
@@ -185,36 +198,36 @@ def system_columns(texts: list[str]) -> SystemColumns:
     data = b"\n".join([b"", *enc])
     ok = [True] * n
     if not n:
-        return SystemColumns(texts, data, ok, [], [], [], (), [], [], [])
+        return SystemColumns(texts, data, ok, [], [], [], [], [], [], [])
     # Each partition finds the first occurrence of its separator after the previous one; when one is
     # missing, the pieces after it are empty and the last check fails.
-    heads, _, rest = _split(map(_FIRST_BYTES, enc), _TIME_KEY)
-    found = _look_up(_heads, heads, _head)
+    heads, rest = _split(map(_FIRST_BYTES, enc), _RECORD_KEY)
+    found = _look_up(_heads, list(map(_BEFORE_TIME, heads)), _head)
     if not all(found):
         _fail(ok, found)
         found = [h or ("", b"0") for h in found]
-    time_texts, _, rest = _split(rest, _RECORD_KEY)
-    record_ids, _, rest = _split(rest, b",")
-    middles, _, rest = _split(rest, _CHANNEL_KEY)
+    time_texts = list(map(_TIME_OF, heads))
+    middles, rest = _split(rest, _CHANNEL_KEY)
     fits = _look_up(_middles, list(map(bytes.translate, middles, repeat(_ZEROS))), _middle)
     if not all(fits):
         _fail(ok, fits)
-    tails, ends, rest = _split(rest, b"}")
-    names = _look_up(_names, tails, _names_of)
+    if b'"EventRecordID":0' in data:  # a record id 0 (or written with a leading zero)
+        _fail(ok, [not m.startswith(b"0") for m in middles])
+    parts = list(map(bytes.partition, rest, repeat(b"}")))
+    names = _look_up(_names, list(map(_FIRST, parts)), _names_of)
+    ends = list(map(_SECOND, parts))
     if not all(names) or not all(ends):
         _fail(ok, map(all, zip(names, ends, strict=True)))
         names = [v or ("", "", b"") for v in names]
     closing = list(map(_THIRD, names))
     if any(closing):  # the security element's two closing braces after the first
-        closed = list(map(contains, map(_TWO, rest), closing))
+        closed = list(map(contains, map(_TWO, map(_THIRD, parts)), closing))
         if not all(closed):
             _fail(ok, closed)
-    # the per-record values, each column checked in one pass
+    # the times, checked in one pass
     if not _all_times(time_texts):
-        _fail(ok, [_TIMES.fullmatch(t) for t in time_texts])
+        _fail(ok, [_ONE_TIME.fullmatch(t) for t in time_texts])
         time_texts = [t if good else _NOT_READ for t, good in zip(time_texts, ok, strict=True)]
-    if not _all_record_ids(record_ids):
-        _fail(ok, [_RECORDS.fullmatch(r) for r in record_ids])
     times = _times(list(map(bytes.decode, time_texts)), ok)
     sizes = list(map(len, enc))
     if max(sizes) >= _LONG:
@@ -222,11 +235,12 @@ def system_columns(texts: list[str]) -> SystemColumns:
             if enc[i].count(b"{") + enc[i].count(b"[") >= _DEPTH:
                 ok[i] = False
     return SystemColumns(
-        texts, data, ok, list(map(_FIRST, found)), list(map(_SECOND, found)), times, tuple(record_ids),
+        texts, data, ok, list(map(_FIRST, found)), list(map(_SECOND, found)), times, middles,
         list(map(_FIRST, names)), list(map(_SECOND, names)), sizes,
     )
 
 
+_NOT_READ = b"1971-01-01T00:00:00Z"
 #: The parser's usual spelling of a time, digits set to zero (checked for a whole batch at once).
 _USUAL_TIME = b"0000-00-00T00:00:00.000000Z\n"
 
@@ -234,24 +248,7 @@ _USUAL_TIME = b"0000-00-00T00:00:00.000000Z\n"
 def _all_times(column: list[bytes]) -> bool:
     """Whether every value is a time in the grammar's form (:data:`_TIME`)."""
     joined = b"\n".join(column) + b"\n"
-    if joined.translate(_ZEROS) == _USUAL_TIME * len(column):
-        return True
-    return _TIMES.fullmatch(joined[:-1]) is not None
-
-
-def _all_record_ids(column: list[bytes]) -> bool:
-    """Whether every value is a record id in the grammar's form (:data:`_RECORD`: 1 to 19 digits,
-    the first not 0)."""
-    joined = b"\n" + b"\n".join(column) + b"\n"
-    return (
-        not joined.translate(None, b"0123456789\n")
-        and b"\n\n" not in joined
-        and b"\n0" not in joined
-        and max(map(len, column)) <= 19
-    )
-
-
-_NOT_READ = b"1971-01-01T00:00:00Z"
+    return joined.translate(_ZEROS) == _USUAL_TIME * len(column)
 
 
 def _times(texts: list[str], ok: list[bool]) -> list[datetime]:
