@@ -125,6 +125,9 @@ VARIANTS: list[tuple[str, str, str, str]] = [
     ("vb-callbyname", ".aspx",
      '<%@ Page Language="VB" %>\n<%\nDim p As New System.Diagnostics.Process()\np.StartInfo.FileName = "hostname"\n'
      'CallByName(p.StartInfo, "Arguments", CallType.Let, Request("x"))\np.Start()\n%>', "process"),
+    ("vb-byref-parameter", ".aspx",
+     VB.format('Sub Take(ByRef v As String)\n  v = Request.Form("x")\nEnd Sub\n'
+               'Sub Page_Load()\n  Dim c As String = ""\n  Take(c)\n  Shell(c)\nEnd Sub'), "process"),
     # --- JScript
     ("js-typed-variable", ".aspx", JS.format('var v : String = Request.Item["x"]; eval(v);'), "eval"),
     ("js-eval-alias", ".aspx", JS.format('var run = eval; run(Request.Item["x"]);'), "eval"),
@@ -257,6 +260,9 @@ BENIGN: list[tuple[str, str, str]] = [
     ("vb-continued-query-with-text", ".aspx",
      VB.format('Sub Page_Load()\n  Dim cmd As New System.Data.SqlClient.SqlCommand()\n'
                '  cmd.CommandText = "select name from items where id = " & _\n    Request("id")\nEnd Sub')),
+    ("vb-byval-parameter-set-inside", ".aspx",
+     VB.format('Sub Take(ByVal v As String)\n  v = Request.Form("x")\nEnd Sub\n'
+               'Sub Page_Load()\n  Dim c As String = "hostname"\n  Take(c)\n  Shell(c)\nEnd Sub')),
     ("js-eval-of-a-literal", ".aspx", JS.format('var run = eval; run("1 + 1");')),
     ("cs-value-put-in-a-folder-later", ".aspx",
      CS.format(LOAD.format('string p = Request["n"]; p = Server.MapPath("~/files/") + p; '

@@ -938,6 +938,7 @@ _WEB_METHOD = {
     "js": re.compile(r"WebMethodAttribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
     "vb": re.compile(r"<\s*WebMethod\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I),
 }
+_BARE_NAME = re.compile(r"\s*([^\W\d]\w*)\s*$")
 _OUT_REF = re.compile(r"\s*(?:out|ref|ByRef)\s+(?:var\s+|string\s+|object\s+)?([^\W\d]\w*)\s*$", re.I)
 _VB_DIM_NEW = re.compile(r"\bDim\s+([^\W\d]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
 _FOREACH = {
@@ -1227,6 +1228,16 @@ class _Analyser:
         if not self.sources and not _WEB_METHOD[lang].search(code):
             return
         defs = [(m.start(), m.group(1), _params(m.group(2), lang)) for m in _METHOD_DEF[lang].finditer(code)]
+        # VB marks by-reference parameters in the definition only: Sub Take(ByRef v As String)
+        byref = (
+            {
+                self.fold(p)
+                for m in _METHOD_DEF["vb"].finditer(code)
+                for p in re.findall(r"\bByRef\s+([^\W\d]\w*)", m.group(2), re.I)
+            }
+            if lang == "vb" and "byref" in code.lower()
+            else set()
+        )
         lam = _LAMBDA_DEF.get(lang)
         if lam is not None:
             for m in lam.finditer(code):
@@ -1332,6 +1343,8 @@ class _Analyser:
                         continue
                     for i, (a, b) in enumerate(_args(code, c.end())):
                         out = _OUT_REF.match(code, a, b)
+                        if out is None and byref and i < len(params) and self.fold(params[i]) in byref:
+                            out = _BARE_NAME.match(code, a, b)
                         if out is not None and i < len(params):
                             # out/ref: what the method puts in its parameter comes back to the caller
                             back = self.taint.get(self.fold(params[i]))
