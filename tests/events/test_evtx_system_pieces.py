@@ -77,6 +77,8 @@ def _system(rng: random.Random) -> dict[str, Any]:
 
 def _record(rng: random.Random) -> str:
     event: dict[str, Any] = {"#attributes": _XMLNS, "System": _system(rng)}
+    if rng.random() < 0.03:  # another name space of the same length, or none
+        event["#attributes"] = rng.choice([{"xmlns": _XMLNS["xmlns"].upper()}, {}])
     shadow = {"Channel": "Shadow", "Computer": "shadow", "SystemTime": "2021-01-01T00:00:00.000000Z",
               "EventRecordID": 7, "EventID": 9, "Security": None}
     kind = rng.random()
