@@ -190,6 +190,14 @@ VARIANTS: list[tuple[str, str, str, str]] = [
      '<%@ Page Language="VB" %>\n<asp:ObjectDataSource runat="server" TypeName="System.IO.File" '
      'SelectMethod="ReadAllText"><SelectParameters><asp:FormParameter Name="path" FormField="p" />'
      "</SelectParameters></asp:ObjectDataSource>", "file-read"),
+    ("handler-saved-as-aspx", ".aspx",
+     "<%-- a handler --%>\n" + HANDLER.format("", 'System.Diagnostics.Process.Start("hostname", c.Request["x"]);'),
+     "process"),
+    ("cs-field-updated-with-another-request-value", ".aspx",
+     CS.format("string don;\nstring a(string x, string y) { return string.IsNullOrEmpty(x) ? y : x; }\n"
+               "void z(string d) { Response.BinaryWrite(System.IO.File.ReadAllBytes(d)); }\n"
+               + LOAD.format('don = Request.Form["d"]; string[] parts = Request.Cookies["c"].Value.Split(\'|\'); '
+                             "for (int i = 0; i < parts.Length; i++) { don = a(don, parts[i]); } z(don);")), "file-read"),
     # --- Razor pages (ASP.NET Web Pages)
     ("razor-code-block", ".cshtml",
      '@{\n    var c = Request["c"];\n    if (c != null) {\n        System.Diagnostics.Process.Start("hostname", c);\n    }\n}\n'
@@ -209,6 +217,15 @@ VARIANTS: list[tuple[str, str, str, str]] = [
 
 #: Spellings that are the behaviour with no request input needed.
 SPELLED: list[tuple[str, str, str, str]] = [
+    ("cs-machine-keys-shown", ".aspx",
+     CS.format(LOAD.format('var k = (System.Web.Configuration.MachineKeySection)System.Web.Configuration.'
+                           'WebConfigurationManager.GetSection("system.web/machineKey"); '
+                           "Response.Write(k.ValidationKey + k.DecryptionKey);")), "machine-keys"),
+    ("cs-upload-path-built-in-locals", ".aspx",
+     CS.format(LOAD.format('string n = System.IO.Path.GetFileName(Up.FileName);\nstring p = Server.MapPath("./") + n;\n'
+                           "Up.SaveAs(p);")), "upload-to-app-root"),
+    ("cs-upload-to-a-relative-folder-literal", ".aspx",
+     CS.format(LOAD.format('Up.SaveAs(".\\\\" + Up.FileName);')), "upload-to-app-root"),
     ("cs-c-runtime-system", ".aspx",
      CS.format('[System.Runtime.InteropServices.DllImport("msvcrt.dll")] static extern int system(string c);'),
      "pinvoke"),
@@ -286,6 +303,15 @@ BENIGN: list[tuple[str, str, str]] = [
      '<%@ Page Language="C#" %>\n<asp:ObjectDataSource ID="o" runat="server" TypeName="Shop.ProductRepository" '
      'SelectMethod="GetByCategory">\n<SelectParameters><asp:QueryStringParameter Name="cat" QueryStringField="cat" />'
      "</SelectParameters>\n</asp:ObjectDataSource>"),
+    ("cs-upload-path-in-locals-into-uploads", ".aspx",
+     CS.format(LOAD.format('string n = System.IO.Path.GetFileName(Up.FileName);\nstring p = Server.MapPath("~/uploads/") + n;\n'
+                           "Up.SaveAs(p);"))),
+    ("cs-upload-into-a-subfolder-of-the-page", ".aspx",
+     CS.format(LOAD.format('string p = Server.MapPath("./") + "docs/" + Up.FileName;\nUp.SaveAs(p);'))),
+    ("cs-upload-renamed-into-app-data", ".aspx",
+     CS.format(LOAD.format('string p = Server.MapPath("~/App_Data/") + Guid.NewGuid().ToString("N");\nUp.SaveAs(p);'))),
+    ("cs-page-folder-path-only-read", ".aspx",
+     CS.format(LOAD.format('string p = Server.MapPath("./") + Up.FileName;\nvar t = System.IO.File.ReadAllText(p);'))),
     ("cs-databinder-eval", ".aspx",
      '<%@ Page Language="C#" %>\n<asp:Repeater runat="server"><ItemTemplate><%# Eval("Name") %> '
      '<%# DataBinder.Eval(Container.DataItem, "Price") %></ItemTemplate></asp:Repeater>'),

@@ -402,9 +402,10 @@ def extract(text: str, ext: str) -> Extracted:
             body = start + 2 + (1 if head in ("=", ":", "#") else 0)
             spans.append((body, stop, default))
         pos = stop + 2
-    if ext in _CODE_ONLY and (
-        directive is None or out.directive in ("webhandler", "webservice", "servicehost")
-    ):
+    # a handler or service is code whatever its file is named (one saved as .aspx, or as .txt served
+    # through a handler mapping)
+    handler = out.directive in ("webhandler", "webservice", "servicehost")
+    if (ext in _CODE_ONLY and (directive is None or handler)) or (handler and not spans):
         if directive is not None:
             spans.append((directive.end(), len(text), default))
         elif "<%" not in text and not _RUNAT.search(text[:65536]):
@@ -938,6 +939,12 @@ _WEB_METHOD = {
     "js": re.compile(r"WebMethodAttribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
     "vb": re.compile(r"<\s*WebMethod\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I),
 }
+#: A file-saving call whose path is a name (see _Analyser._save_calls).
+_SAVE_CALL = re.compile(
+    r"(?:\.\s*SaveAs|\bnew\s+(?:System\s*\.\s*IO\s*\.\s*)?FileStream|\bFile\s*\.\s*(?:WriteAllBytes|Create|OpenWrite))"
+    r"\s*\(\s*([^\W\d]\w*)\s*[,)]",
+    re.I,
+)
 _BARE_NAME = re.compile(r"\s*([^\W\d]\w*)\s*$")
 _OUT_REF = re.compile(r"\s*(?:out|ref|ByRef)\s+(?:var\s+|string\s+|object\s+)?([^\W\d]\w*)\s*$", re.I)
 _VB_DIM_NEW = re.compile(r"\bDim\s+([^\W\d]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
@@ -1092,6 +1099,8 @@ class _Analyser:
         self.sources: list[tuple[int, int, Source]] = []  # found by find_sources, after candidates
         self._starts: list[int] = []  # their start offsets, to find those of a span by bisection
         self._receivers: frozenset[str] | None = None
+        self._literal_seen = False  # whether the last expr() found literal text of the page's own
+        self._views: list[tuple[int, str]] | None = None
         self._ident_re: re.Pattern[str] | None = None
 
     def find_sources(self) -> None:
@@ -1195,9 +1204,44 @@ class _Analyser:
             found.via = tuple(dict.fromkeys((*found.via, *via)))[:6]
         if '"' in stripped and ("." in stripped):
             stripped = _KEEPING_CALL.sub(" ", stripped)
-        if any(not _TRIVIAL.fullmatch(lit) for lit in _LITERAL.findall(stripped)):
+        self._literal_seen = any(not _TRIVIAL.fullmatch(lit) for lit in _LITERAL.findall(stripped))
+        if self._literal_seen:
             found.direct = False
         return found
+
+    def _save_calls(self) -> list[tuple[int, str]]:
+        """Each file-saving call whose path argument is a name, with that name written out as what was
+        assigned to it (and the names in that, once more): ``p = Server.MapPath("./") + n; f.SaveAs(p)``
+        reads as ``f.SaveAs(Server.MapPath("./") + Path.GetFileName(f.FileName))``."""
+        if self._views is not None:
+            return self._views
+        code, flags = self.code, re.I if self.lang == "vb" else 0
+        end_of = r"[^;\n]{1,400}" if self.lang != "vb" else r"[^\n]{1,400}"
+
+        def value(name: str, before: int) -> str | None:
+            last = None
+            assign = r"(?<![\w.])" + re.escape(name) + r"(?:\s+As\s+[\w.]+)?\s*=(?![=>])\s*(" + end_of + ")"
+            for a in re.finditer(assign, code[:before], flags):
+                last = a.group(1).strip()
+            return last
+
+        views: list[tuple[int, str]] = []
+        for m in _SAVE_CALL.finditer(code):
+            if len(views) >= 50:
+                break
+            arg = m.group(1)
+            text = value(arg, m.start())
+            if text is None:
+                continue
+            for ident in set(_ANY_IDENT.findall(text)) - {arg}:
+                inner = value(ident, m.start())
+                if inner is not None and len(inner) < 400:
+                    text = re.sub(
+                        r"(?<![\w.])" + re.escape(ident) + r"\b", lambda _m, i=inner: f"({i})", text
+                    )
+            views.append((m.start(), code[m.start() : m.start(1)] + text + ")"))
+        self._views = views
+        return views
 
     def _literal_receivers(self) -> frozenset[str]:
         """Names that get literal text appended or added somewhere in the code (one pass, cached)."""
@@ -1206,14 +1250,15 @@ class _Analyser:
         return self._receivers
 
     def _splices(self, name: str, start: int, end: int) -> bool:
-        """Whether ``name = ...`` (code[start:end]) updates the name's own value with text that is not
-        the request's: literal text or another value spliced in (the value is then only part of it)."""
+        """Whether ``name = ...`` (code[start:end]) updates the name's own value with literal text of
+        the page's (``p = folder + "x" + p``, ``sql.Replace("[X]", y)``): the value is then only part of
+        it. Another request value mixed in does not count (it is still all the request's)."""
         rhs = self.code[start:end]
         flags = re.I if self.lang == "vb" else 0
         if not re.search(r"(?<![\w.])" + re.escape(name) + r"\b", rhs, flags):
             return False
         t = self.expr(start, end)
-        return t is not None and not t.direct
+        return t is not None and not t.direct and self._literal_seen
 
     def _add(self, name: str, t: _Taint) -> bool:
         key = self.fold(name)
@@ -1403,6 +1448,12 @@ class _Analyser:
             if pat is None:
                 continue
             if not all(c[lang].search(code) for c in sink.context if lang in c):
+                continue
+            if sink.needs == "none" and sink.category == "file-write" and not pat.search(code):
+                # the saved path built in locals first: match the save call with them written out
+                view = next(((pos, v) for pos, v in self._save_calls() if pat.search(v)), None)
+                if view is not None:
+                    found.append((sink, view[0], None, True))
                 continue
             for m in pat.finditer(code):
                 self.check_time()
