@@ -1236,9 +1236,8 @@ class _Analyser:
             for ident in set(_ANY_IDENT.findall(text)) - {arg}:
                 inner = value(ident, m.start())
                 if inner is not None and len(inner) < 400:
-                    text = re.sub(
-                        r"(?<![\w.])" + re.escape(ident) + r"\b", lambda _m, i=inner: f"({i})", text
-                    )
+                    written = "(" + inner.replace("\\", "\\\\") + ")"  # a replacement template
+                    text = re.sub(r"(?<![\w.])" + re.escape(ident) + r"\b", written, text)
             views.append((m.start(), code[m.start() : m.start(1)] + text + ")"))
         self._views = views
         return views
