@@ -2,14 +2,15 @@
 
 Why: decoding each record's JSON (``orjson``) and normalising it costs more than the parser itself,
 yet most records of a server's log only add to the coverage (channel, time, computer, record id).
-The parser writes the System block as compact JSON with its keys in the XML's element order, so the
-fields are found with byte searches (C ``fastsearch``, about one instruction per byte) from known
-anchors instead of a regex walking every byte (sre: ~20 instructions per byte, ~18 k per record).
-Every piece between two anchors is checked against the grammar the parser writes (:data:`SYSTEM`):
-the pieces that repeat from record to record (provider and its GUID; event id, version, level,
-task, opcode, keywords; correlation and execution with their digits set to zero) are checked once
-per distinct value and remembered, the per-record values (time, record id) in one pass over the
-batch. A record that is not in exactly that shape is marked not ``ok`` and must be read the full way.
+The parser writes the System block as compact JSON with its keys in the XML's element order, so
+each record is cut at three of its keys with :meth:`bytes.partition` (C fastsearch, one ``map``
+over the batch per step) instead of a regex walking every byte (sre: ~20 instructions per byte,
+~18 k per record; BENCHMARKS.md, issue 18, area E3). Every piece is checked against the grammar the
+parser writes (:data:`SYSTEM`): the pieces that repeat from record to record (provider, GUID, event
+id, version ... keywords; record id, correlation and execution with their digits set to zero;
+channel, computer and user id) once per distinct value, remembered in a bounded table; the times
+in one comparison per batch. A record that is not in exactly that shape is marked not ``ok`` and
+must be read the full way.
 For an ``ok`` record the columns hold exactly what :func:`evtx_file.record_from_json` would put in
 its :class:`EventRecord` (provider, event id, UTC time, record id, channel, computer).
 """
@@ -34,13 +35,13 @@ from extriage.formats.event_record import EPOCH_FLOOR, TIME_CEILING
 # next follows a character other than a backslash, so a match cannot end inside a string. The values
 # read may hold no backslash or line break (an escape: not the decoded value).
 #
-# A record is cut into pieces at anchors found with :meth:`bytes.find` (each the first occurrence
-# after the previous piece); each piece must fit its part of the grammar, so together they fit the
-# whole (:data:`SYSTEM`, the reference the tests compare with) and every anchor found is the System
-# block's own key:
+# A record's first bytes are cut at three separators, each the first occurrence after the previous
+# one (:meth:`bytes.partition`); each piece must fit its part of the grammar, so together they fit
+# the whole (:data:`SYSTEM`, the reference the tests compare with) and every separator found is the
+# System block's own key:
 #
-#   _HEAD | head: provider .. "TimeCreated":{"#attributes":{ | "SystemTime":" | time | "}},"EventRecordID":
-#   | record id | middle: ,correlation, execution, | channel and computer: "Channel":"..","Computer":"..".. }
+#   head: _HEAD provider .. "SystemTime":" + time (27 bytes) | "}},"EventRecordID":
+#   | middle: record id, correlation, execution | "Channel":" | names: channel, computer, security | }
 _S = rb'"[^"]*"'
 _HEAD = b'{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},"System":{"Provider":{"#attributes":{"Name":"'
 _PLAIN = rb'[^"\\\n]'  # a value read as it is written
