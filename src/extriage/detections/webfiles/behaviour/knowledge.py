@@ -1,0 +1,229 @@
+"""What the behaviour analysis knows: the sources and sinks of ``data/behaviour.yml`` compiled per
+language, and the one-automaton RE2 page screen built from every sink spelling."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from extriage.datafiles import load_yaml
+
+_DATA = "extriage.detections.webfiles"
+LANGUAGES = ("cs", "vb", "js")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: str
+    kind: str  # value / body / control
+    title: str
+    patterns: dict[str, re.Pattern[str]]  # language -> one alternation
+
+
+@dataclass(frozen=True, slots=True)
+class Sink:
+    id: str
+    category: str
+    title: str
+    severity: str
+    needs: str  # any / direct / leading / all-args / none / whole (data/behaviour.yml)
+    kinds: frozenset[str]
+    patterns: dict[str, re.Pattern[str]]
+    context: tuple[dict[str, re.Pattern[str]], ...]  # each must occur somewhere in the code
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigRule:
+    """A ``web.config`` setting that makes IIS run code where it should not (matched on the XML)."""
+
+    id: str
+    title: str
+    severity: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Knowledge:
+    sources: tuple[Source, ...]
+    sinks: tuple[Sink, ...]
+    config: tuple[ConfigRule, ...] = ()
+    #: language -> RE2 automaton of every sink pattern (a superset: see _prefilter), or None
+    prefilter: dict[str, Any] = field(default_factory=dict)
+
+
+def _drop_lookarounds(pattern: str) -> str:
+    """``pattern`` without its lookaround groups (``(?!...)``, ``(?=...)``, ``(?<!...)``,
+    ``(?<=...)``): a pattern RE2 can run that matches a superset of the original."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        if pattern.startswith(("(?!", "(?=", "(?<!", "(?<="), i):
+            depth, j, in_class = 0, i, False
+            while j < n:
+                c = pattern[j]
+                if c == "\\":
+                    j += 2
+                    continue
+                if in_class:
+                    in_class = c != "]"
+                elif c == "[":
+                    in_class = True
+                elif c == "(":
+                    depth += 1
+                elif c == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            i = j + 1
+            continue
+        if pattern[i] == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        out.append(pattern[i])
+        i += 1
+    return "".join(out)
+
+
+def _unicode_words(pattern: str) -> str:
+    """``pattern`` with ``\\w``/``\\W`` spelled as Unicode letters, digits and ``_`` (RE2's are ASCII,
+    Python's are Unicode): the screen must not miss a name the exact pattern accepts (``命令``)."""
+    out: list[str] = []
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            nxt = pattern[i + 1]
+            if nxt == "w":
+                out.append("\\pL\\pN_" if in_class else "[\\pL\\pN_]")
+            elif nxt == "W" and not in_class:
+                out.append("[^\\pL\\pN_]")
+            elif nxt == "W" and out and out[-1] == "[^":
+                out[-1] = "["  # [^\\W...] = word characters (less the rest of the class: a superset)
+                out.append("\\pL\\pN_")
+            else:
+                out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]" or bool(out and out[-1] in ("[", "[^"))
+        elif c == "[":
+            in_class = True
+            if pattern.startswith("[^", i):
+                out.append("[^")
+                i += 2
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
+    """One RE2 automaton of all sink spellings of a language: a page with no dangerous operation
+    (most pages) costs one linear pass, not one backtracking search per sink. Lookarounds (which RE2
+    lacks) are dropped and case ignored, so it matches a superset; the exact pattern confirms.
+    ``None`` when RE2 is unavailable or refuses a pattern (every sink is then searched)."""
+    try:
+        import re2
+    except ImportError:  # pragma: no cover - a dependency, but the analysis works without it
+        return None
+    parts = []
+    for s in raw_sinks:
+        pats = list(s["patterns"].get("all", [])) + list(s["patterns"].get(lang, []))
+        if s.get("prefilter") == "context" and s.get("context"):
+            ctx = s["context"]
+            pats = [ctx if isinstance(ctx, str) else ctx[0]]  # both must occur: the rarer screens
+        for p in pats:
+            p = p[4:] if p.startswith("(?i)") else p
+            parts.append(f"(?:{_unicode_words(_drop_lookarounds(p))})")
+    if not parts:
+        return None
+    opts = re2.Options()
+    opts.case_sensitive = False
+    opts.max_mem = 64 << 20
+    try:
+        return re2.compile("|".join(parts), options=opts)
+    except Exception:  # pragma: no cover - re2.error: no prefilter, every sink searched
+        return None
+
+
+def prefilter_hits(automaton: Any, code: str) -> bool:
+    """Whether any sink spelling may occur in ``code`` (True when there is no prefilter)."""
+    return automaton is None or automaton.search(code) is not None
+
+
+def _compile(raw: dict[str, list[str]], lang: str) -> re.Pattern[str] | None:
+    pats = list(raw.get("all", [])) + list(raw.get(lang, []))
+    if not pats:
+        return None
+    flags = re.IGNORECASE if lang == "vb" else 0
+    # a pattern may start with (?i) for itself alone: scoped, since the patterns are joined
+    parts = [f"(?i:{p[4:]})" if p.startswith("(?i)") else f"(?:{p})" for p in pats]
+    return re.compile("|".join(parts), flags)
+
+
+def _by_language(raw: dict[str, list[str]] | None) -> dict[str, re.Pattern[str]]:
+    out: dict[str, re.Pattern[str]] = {}
+    for lang in LANGUAGES:
+        pat = _compile(raw or {}, lang)
+        if pat is not None:
+            out[lang] = pat
+    return out
+
+
+@cache
+def _raw() -> dict[str, Any]:
+    text = resources.files(_DATA).joinpath("data", "behaviour.yml").read_text(encoding="utf-8")
+    raw: dict[str, Any] = load_yaml(text)
+    return raw
+
+
+def catalogue() -> dict[str, list[str]]:
+    """The ids of the sources, sinks and web.config rules (for the coverage; nothing compiled)."""
+    raw = _raw()
+    return {
+        "sources": [s["id"] for s in raw["sources"]],
+        "sinks": [s["id"] for s in raw["sinks"]],
+        "config": [c["id"] for c in raw.get("config", [])],
+    }
+
+
+@cache
+def knowledge() -> Knowledge:
+    """The sources and sinks of ``data/behaviour.yml``, compiled once per process (in the worker
+    fork server: see ``warm_behaviour``)."""
+    raw = _raw()
+    sources = tuple(
+        Source(s["id"], s["kind"], s["title"], _by_language(s["patterns"])) for s in raw["sources"]
+    )
+    sinks = []
+    for s in raw["sinks"]:
+        ctx = s.get("context") or []
+        ctx = [ctx] if isinstance(ctx, str) else ctx
+        sinks.append(
+            Sink(
+                s["id"],
+                s["category"],
+                s["title"],
+                s.get("severity", "high"),
+                s.get("needs", "any"),
+                frozenset(s.get("sources", ["value", "body"])),
+                _by_language(s["patterns"]),
+                tuple(_by_language({"all": [c]}) for c in ctx),
+            )
+        )
+    config = tuple(
+        ConfigRule(
+            c["id"],
+            c["title"],
+            c.get("severity", "high"),
+            re.compile("|".join(f"(?:{p})" for p in c["patterns"]), re.IGNORECASE),
+        )
+        for c in raw.get("config", [])
+    )
+    pre = {lang: _prefilter(raw["sinks"], lang) for lang in LANGUAGES}
+    return Knowledge(sources, tuple(sinks), config, pre)

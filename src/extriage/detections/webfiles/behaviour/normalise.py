@@ -1,0 +1,420 @@
+"""Normalisation, per language: comments blanked, escapes decoded, literals folded, and spellings
+that change nothing of what code does written one way. Every substitution keeps the newlines of what
+it replaces."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import time
+from typing import Any
+
+from extriage.detections.webfiles.behaviour.budget import Timeout
+from extriage.detections.webfiles.behaviour.syntax import _KEYWORDS, _METHOD_DEF
+
+_TOKENS = {
+    "cs": re.compile(
+        # interpolated strings first: their holes hold code (and strings of their own)
+        r'(?:\$@|@\$)"(?:[^"{]|""|\{\{|\{[^{}]{0,400}\})*"?|\$"(?:[^"\\\n{]|\\.|\{\{|\{[^{}\n]{0,400}\})*"?|'
+        r'@"(?:[^"]|"")*"?|"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.){0,8}\'|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?'
+    ),
+    "js": re.compile(r'"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.)*\'?|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?'),
+    "vb": re.compile(r'"(?:[^"\n]|"")*"?|\'[^\n]*|\bREM\b[^\n]*', re.I),
+}
+_HOLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{8}|.)", re.S)
+_IDENT_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_SIMPLE = {"n": " ", "r": " ", "t": " ", "0": " ", "a": " ", "b": " ", "f": " ", "v": " "}
+
+
+def _unescape(body: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        e = m.group(1)
+        if e[0] in "uxU" and len(e) > 1:
+            try:
+                return chr(int(e[1:], 16))
+            except (ValueError, OverflowError):
+                return e
+        return _SIMPLE.get(e, e)
+
+    return _ESCAPE.sub(one, body)
+
+
+def _lit(value: str, original: str = "") -> str:
+    """A canonical string literal (double quotes, no quotes or newlines inside) keeping the
+    newlines of the text it replaces."""
+    clean = "".join(" " if c in '"\n\r' or ord(c) < 32 else c for c in value)
+    return '"' + clean + '"' + "\n" * original.count("\n")
+
+
+class _Norm:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self.decoded = 0  # obfuscation folded: escapes, char codes, byte arrays, base64, splits
+        self.deadline = float("inf")  # set by analyse: normalisation checks it between passes
+
+    def tokens(self, code: str) -> str:
+        lang = self.lang
+        if lang != "vb" and "\\u" in code:  # \u0065val: escapes are legal in C#/JScript names
+            code = _IDENT_ESCAPE.sub(self._ident_char, code)
+
+        def one(m: re.Match[str]) -> str:
+            tok = m.group(0)
+            c = tok[0]
+            if c == "/" or (c == "'" and lang == "vb") or (c in "rR" and lang == "vb"):
+                return "\n" * tok.count("\n") + " "  # comment
+            if lang == "vb":
+                return _lit(tok[1:-1].replace('""', '"') if tok.endswith('"') else tok[1:], tok)
+            if c == "$" or tok.startswith("@$"):
+                return self._interpolated(tok)
+            if c == "@":
+                return _lit(tok[2:-1].replace('""', '"'), tok)
+            body = tok[1:]
+            if c == "$":
+                body = tok[2:]
+            if body.endswith(tok[0] if c != "$" else '"') and len(body) >= 1:
+                body = body[:-1]
+            if "\\" in body:
+                plain = _unescape(body)
+                if re.search(r"\\[ux]", body):
+                    self.decoded += 1
+                body = plain
+            return _lit(body, tok)
+
+        return _TOKENS[lang].sub(one, code)
+
+    def _interpolated(self, tok: str) -> str:
+        """``$"a{x}b"`` as ``("a" + (x) + "b")``: the value of a hole is the code's, not literal text
+        (a request value inside an interpolated string still reaches the sink)."""
+        verbatim = "@" in tok[:2]
+        body = tok[3:] if verbatim else tok[2:]
+        if body.endswith('"'):
+            body = body[:-1]
+        parts: list[str] = []
+        pos = 0
+
+        def text(raw: str) -> None:
+            raw = raw.replace("{{", "{").replace("}}", "}")
+            raw = raw.replace('""', '"') if verbatim else _unescape(raw)
+            if raw:
+                parts.append(_lit(raw))
+
+        for m in _HOLE.finditer(body):
+            if m.group(1) is None:
+                continue  # {{ or }}: literal braces, kept with the text
+            text(body[pos : m.start()])
+            hole = m.group(1)
+            if "?" not in hole and ":" in hole and "::" not in hole:
+                hole = hole[: hole.rfind(":")]  # a format: {x:yyyy-MM-dd}
+            hole = re.sub(r",\s*-?\d+\s*$", "", hole)  # an alignment: {x,10}
+            parts.append("(" + self.tokens(hole).replace("\n", " ") + ")")
+            pos = m.end()
+        text(body[pos:])
+        return "(" + (" + ".join(parts) or '""') + ")" + "\n" * tok.count("\n")
+
+    def _ident_char(self, m: re.Match[str]) -> str:
+        c = chr(int(m.group(1), 16))
+        if c.isalnum() or c == "_":
+            self.decoded += 1
+            return c
+        return m.group(0)
+
+    def fold(self, code: str) -> str:
+        lang = self.lang
+        code = _structure(code, lang)
+        flags = re.I if lang == "vb" else 0
+        steps: list[tuple[re.Pattern[str], Any]] = []
+        if lang == "cs":
+            steps.append((re.compile(r"\(\s*char\s*\)\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})\b"), self._char))
+            # (char)(80): the number in parentheses of its own
+            steps.append((re.compile(r"\(\s*char\s*\)\s*\(\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})\s*\)"), self._char))
+            steps.append(
+                (re.compile(r"\bConvert\s*\.\s*ToChar\s*\(\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})\s*\)"), self._char)
+            )
+        if lang == "vb":
+            steps.append((re.compile(r"\bChrW?\s*\(\s*(&H[0-9a-fA-F]{1,4}|\d{1,5})\s*\)", re.I), self._char))
+        if lang == "js":
+            steps.append(
+                (re.compile(r"\bString\s*\.\s*fromCharCode\s*\(\s*([\d\s,xXa-fA-F]{1,4000})\)"), self._codes)
+            )
+        steps.append(
+            (
+                re.compile(
+                    r"\bnew\s+(?:System\s*\.\s*)?(?:byte|Byte|char|Char)\s*(?:\[\s*\d*\s*\]|\(\s*\))\s*\{\s*([\d\s,xXa-fA-F&H]{1,20000})\}",
+                    flags,
+                ),
+                self._codes,
+            )
+        )
+        steps.append(
+            (
+                re.compile(
+                    r'\bnew\s+(?:char|Char)\s*(?:\[\s*\d*\s*\]|\(\s*\))\s*\{((?:\s*"[^"\n]{0,2}"\s*,?){1,2000})\}',
+                    flags,
+                ),
+                self._chars,
+            )
+        )
+        steps.append(
+            (
+                re.compile(r'\bnew\s+(?:System\s*\.\s*)?(?:string|String)\s*\(\s*("[^"\n]*")\s*\)', flags),
+                self._same,
+            )
+        )
+        steps.append(
+            (
+                re.compile(
+                    r'\bConvert\s*\.\s*FromBase64String\s*\(\s*"([A-Za-z0-9+/=\s]{8,20000})"\s*\)', flags
+                ),
+                self._base64,
+            )
+        )
+        for pat, fn in steps:
+            if time.monotonic() > self.deadline:
+                raise Timeout
+            code = pat.sub(fn, code)
+        code = self._concat(code)
+        if lang == "js" and _BRACKET_CALL.search(code):  # this["ev" + "al"](...) once the name is folded
+            code = _THIS["js"].sub("", _BRACKET_CALL.sub(r".\1", code))
+        return code
+
+    def _concat(self, code: str) -> str:
+        flags = re.I if self.lang == "vb" else 0
+        op = r"[+&]" if self.lang == "vb" else r"\+"
+        cat = re.compile(r'"([^"\n]*)"((?:\s|_\s)*)' + op + r'(\s*)"([^"\n]*)"')
+        rep = re.compile(r'"([^"\n]*)"\s*\.\s*Replace\s*\(\s*"([^"\n]*)"\s*,\s*"([^"\n]*)"\s*\)', flags)
+        getstr = re.compile(
+            r'\b(?:System\s*\.\s*)?(?:Text\s*\.\s*)?Encoding\s*\.\s*\w+\s*\.\s*GetString\s*\(\s*("[^"\n]*")\s*\)',
+            flags,
+        )
+        tostr = re.compile(r'("[^"\n]*")\s*\.\s*ToString\s*\(\s*\)')
+        # a literal reversed: new string("ssecorP".Reverse().ToArray()), string.Concat("...".Reverse()),
+        # VB StrReverse("...")
+        reverse = re.compile(
+            r'\bnew\s+(?:System\s*\.\s*)?[Ss]tring\s*\(\s*("[^"\n]*")\s*\.\s*Reverse\s*\(\s*\)\s*\.\s*ToArray\s*\(\s*\)\s*\)'
+            r'|\b(?:System\s*\.\s*)?[Ss]tring\s*\.\s*(?:Concat|Join\s*\(\s*""\s*,)\s*\(?\s*("[^"\n]*")\s*\.\s*Reverse\s*\(\s*\)\s*\)'
+            r'|\bStrReverse\s*\(\s*("[^"\n]*")\s*\)',
+            flags,
+        )
+        concat_call = re.compile(
+            r'\b(?:System\s*\.\s*)?[Ss]tring\s*\.\s*Concat\s*\(\s*("[^"\n]*"(?:\s*,\s*"[^"\n]*"){1,20})\s*\)',
+            flags,
+        )
+        for _ in range(16):
+            if time.monotonic() > self.deadline:
+                raise Timeout
+            before = code
+            code = cat.sub(self._join, code)
+            code = rep.sub(self._replace, code)
+            code = getstr.sub(self._same, code)
+            code = tostr.sub(self._same, code)
+            code = concat_call.sub(self._concat_call, code)
+            if "everse" in code:
+                code = reverse.sub(self._reverse, code)
+            if code == before:
+                break
+        return code
+
+    def _join(self, m: re.Match[str]) -> str:
+        self.decoded += 1
+        return _lit(m.group(1) + m.group(4), m.group(0))
+
+    def _reverse(self, m: re.Match[str]) -> str:
+        self.decoded += 1
+        lit = next(g for g in m.groups() if g is not None)
+        return _lit(lit[1:-1][::-1], m.group(0))
+
+    def _concat_call(self, m: re.Match[str]) -> str:
+        self.decoded += 1
+        return _lit("".join(re.findall(r'"([^"\n]*)"', m.group(1))), m.group(0))
+
+    def _replace(self, m: re.Match[str]) -> str:
+        self.decoded += 1
+        old = m.group(2)
+        return _lit(m.group(1).replace(old, m.group(3)) if old else m.group(1), m.group(0))
+
+    def _same(self, m: re.Match[str]) -> str:
+        return m.group(1) + "\n" * m.group(0).count("\n")
+
+    def _char(self, m: re.Match[str]) -> str:
+        v = _number(m.group(1))
+        if v is None or not 0 < v < 0x110000:
+            return m.group(0)
+        self.decoded += 1
+        return _lit(chr(v), m.group(0))
+
+    def _codes(self, m: re.Match[str]) -> str:
+        parts = [p for p in re.split(r"[\s,]+", m.group(1)) if p]
+        values = [_number(p) for p in parts]
+        if not values or any(v is None or not (9 <= v < 127) for v in values):
+            return m.group(0)
+        self.decoded += 1
+        return _lit("".join(chr(v) for v in values if v is not None), m.group(0))
+
+    def _chars(self, m: re.Match[str]) -> str:
+        self.decoded += 1
+        return _lit("".join(re.findall(r'"([^"\n]{0,2})"', m.group(1))), m.group(0))
+
+    def _base64(self, m: re.Match[str]) -> str:
+        try:
+            raw = base64.b64decode("".join(m.group(1).split()), validate=True)
+        except (binascii.Error, ValueError):
+            return m.group(0)
+        text = raw.decode("utf-8", errors="replace")
+        if not text or sum(32 <= ord(c) < 127 for c in text) < 0.9 * len(text):
+            return m.group(0)  # a binary payload, not a hidden name: leave it
+        self.decoded += 1
+        return _lit(text, m.group(0))
+
+
+_THIS = {
+    "cs": re.compile(r"\bthis[ \t]*\.[ \t]*(?=[^\W\d])"),
+    "js": re.compile(r"\bthis[ \t]*\.[ \t]*(?=[^\W\d])"),
+    "vb": re.compile(r"\bMe[ \t]*\.[ \t]*(?=[^\W\d])", re.I),
+}
+#: A VB line continued: an explicit `` _`` or (VB 10+) a line ending in ``(``, ``,``, ``&``, ``+``, ``=``.
+_VB_CONT = re.compile(r"(?:[ \t]_|[(,&+=])[ \t]*\r?\n")
+_VB_WITH = re.compile(r"^[ \t]*With[ \t]+([^\W\d][\w.]{0,100})[ \t]*$", re.I | re.M)
+_VB_END_WITH = re.compile(r"^[ \t]*End[ \t]+With\b", re.I | re.M)
+_VB_DOT = re.compile(r"^([ \t]*)\.(?=[^\W\d])", re.M)
+#: A callable under another name: ``var run = eval;`` (JScript), ``Func<string, Process> f =
+#: Process.Start;`` (C# method group), then called as ``run(...)``.
+_CALL_ALIAS = re.compile(
+    r"\b([^\W\d][\w$]{0,60})\s*=\s*((?:[^\W\d]\w{0,60}\s*\.\s*){0,6}[^\W\d]\w{0,60})\s*[;\n]"
+)
+_CALLED = re.compile(r"(?<![\w.$])([^\W\d][\w$]*)\s*\(")
+#: Type and namespace aliases: ``using P = System.Diagnostics.Process;`` / ``Imports P = ...``.
+_TYPE_ALIAS = {
+    "cs": re.compile(r"\busing\s+([^\W\d]\w{0,60})\s*=\s*((?:global\s*::\s*)?[\w.]{1,200})\s*;"),
+    "vb": re.compile(r"^[ \t]*Imports\s+([^\W\d]\w{0,60})\s*=\s*([\w.]{1,200})", re.I | re.M),
+}
+#: VB's late-bound ``CallByName(obj, "Member", CallType.Method|Get|Let|Set, args)``: written as the
+#: call or assignment it makes.
+_CALL_BY_NAME = re.compile(
+    r'\bCallByName\s*\(\s*([^\W\d][\w.]{0,200}?)\s*,\s*"([^\W\d]\w{0,60})"\s*,\s*'
+    r"(?:Microsoft\s*\.\s*VisualBasic\s*\.\s*)?(?:CallType\s*\.\s*)?(Method|Get|Let|Set|1|2|4|8)\s*(,|\))",
+    re.I,
+)
+#: ``obj["name"](...)`` (JScript): a member chosen by a literal name is that member.
+_BRACKET_CALL = re.compile(r'(?<=[\w\])])\s*\[\s*"([^\W\d][\w$]{0,60})"\s*\]\s*(?=\()')
+#: C# verbatim identifiers (``@Process``): the same names (verbatim strings are tokens by now).
+_VERBATIM_IDENT = re.compile(r'(?<![\w"@])@(?=[^\W\d])')
+
+
+def _structure(code: str, lang: str) -> str:
+    """Spellings that change nothing of what code does, written one way before the analysis:
+    ``this.x``/``Me.x`` as ``x``; VB continued lines joined (their newlines moved to the statement's
+    end, so lines stay the file's); a VB ``With`` block's ``.member`` written out with its object;
+    JScript aliases of ``eval``/``Function`` called by their own name."""
+    flags = re.I if lang == "vb" else 0
+    if lang == "vb":
+        if _VB_CONT.search(code):
+            code = _vb_join(code)
+        if _VB_WITH.search(code):
+            code = _vb_with(code)
+        if "allbyname" in code.lower():
+            code = _CALL_BY_NAME.sub(_call_by_name, code)
+    else:
+        if lang == "cs" and "@" in code:
+            code = _VERBATIM_IDENT.sub("", code)
+        if lang == "js" and '"' in code:
+            code = _BRACKET_CALL.sub(r".\1", code)
+        code = _THIS[lang].sub("", code)
+        called_names = set(_CALLED.findall(code))  # one pass: only a name that is called is an alias
+        for m in [a for a in _CALL_ALIAS.finditer(code) if a.group(1) in called_names][:50]:
+            name, target = m.group(1), m.group(2)
+            if name == target or name in _KEYWORDS or target.split(".")[0] in _KEYWORDS:
+                continue
+            called = re.compile(r"(?<![\w.$])((?:new\s+)?)" + re.escape(name) + r"(?=\s*\()")
+            if called.search(code, m.end()):
+                code = code[: m.end()] + called.sub(r"\g<1>" + target, code[m.end() :])
+    if lang == "cs" and "static" in code:
+        code = _using_static(code)
+    alias = _TYPE_ALIAS.get(lang)
+    if alias is not None:
+        for m in list(alias.finditer(code))[:50]:
+            use = re.compile(
+                r"(?<![\w.])" + re.escape(m.group(1)) + r"(?=\s*[.(]|\s+[^\W\d]|\s*\[\s*\])", flags
+            )
+            target = re.sub(r"\s+", "", m.group(2)).replace("global::", "")
+            code = code[: m.end()] + use.sub(target, code[m.end() :])
+    return _THIS[lang].sub("", code)
+
+
+_USING_STATIC = re.compile(r"\busing\s+static\s+((?:global\s*::\s*)?[\w.]{1,200})\s*;")
+
+
+def _using_static(code: str) -> str:
+    """``using static System.Diagnostics.Process;`` then ``Start(...)``: a bare call of a name the code
+    does not define is the imported type's (the first such import: one is the common case)."""
+    m = _USING_STATIC.search(code)
+    if m is None:
+        return code
+    owner = re.sub(r"\s+", "", m.group(1)).replace("global::", "")
+    defined = {d.group(1) for d in _METHOD_DEF["cs"].finditer(code)} | set(_KEYWORDS)
+    bare = re.compile(r"(?<![\w.@$])(?<!new )([^\W\d]\w*)(?=\s*\()")
+    return code[: m.end()] + bare.sub(
+        lambda c: c.group(1) if c.group(1) in defined else f"{owner}.{c.group(1)}", code[m.end() :]
+    )
+
+
+def _call_by_name(m: re.Match[str]) -> str:
+    obj, member, kind, after = m.group(1), m.group(2), m.group(3).lower(), m.group(4)
+    if kind in ("let", "set", "4", "8"):
+        # CallByName(o, "P", CallType.Let, v) sets o.P = v: the value is the call's last argument
+        return f"{obj}.{member} = CType(" if after == "," else f"{obj}.{member}("
+    if kind in ("get", "2") and after == ")":
+        return f"{obj}.{member}"
+    return f"{obj}.{member}(" if after == "," else f"{obj}.{member}()"
+
+
+def _vb_join(code: str) -> str:
+    out: list[str] = []
+    pending = 0
+    for line in code.split("\n"):
+        end = line.rstrip()
+        if end.endswith((" _", "\t_")) or end == "_":
+            out.append(end[:-1] + " ")
+            pending += 1
+        elif end.endswith(("(", ",", "&", "+", "=")):
+            out.append(end + " ")
+            pending += 1
+        else:
+            out.append(line + "\n" * (pending + 1))
+            pending = 0
+    joined = "".join(out)
+    missing = code.count("\n") - joined.count("\n")
+    if missing > 0:
+        joined += "\n" * missing
+    elif missing < 0 and joined.endswith("\n" * -missing):
+        joined = joined[:missing]
+    return joined
+
+
+def _vb_with(code: str) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in _VB_WITH.finditer(code):
+        if m.start() < pos:
+            continue  # nested: its lines were written out with the outer object
+        end = _VB_END_WITH.search(code, m.end())
+        stop = end.start() if end else len(code)
+        out.append(code[pos : m.end()])
+        prefix = r"\g<1>" + m.group(1).replace("\\", "") + "."
+        out.append(_VB_DOT.sub(prefix, code[m.end() : stop]))
+        pos = stop
+    out.append(code[pos:])
+    return "".join(out)
+
+
+def _number(s: str) -> int | None:
+    s = s.strip()
+    try:
+        if s[:2].lower() == "0x":
+            return int(s[2:], 16)
+        if s[:2].lower() == "&h":
+            return int(s[2:], 16)
+        return int(s)
+    except ValueError:
+        return None

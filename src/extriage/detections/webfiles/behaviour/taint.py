@@ -1,0 +1,629 @@
+"""Taint tracking and sink matching: what request input the code carries into each variable,
+field, property, parameter and return value (a bounded fixpoint), and which sinks it reaches."""
+
+from __future__ import annotations
+
+import re
+import time
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from extriage.detections.webfiles.behaviour.budget import Timeout
+from extriage.detections.webfiles.behaviour.knowledge import Knowledge, Sink, Source, prefilter_hits
+from extriage.detections.webfiles.behaviour.syntax import _KEYWORDS, _METHOD_DEF
+
+
+@dataclass(slots=True)
+class _Taint:
+    kinds: set[str]
+    direct: bool
+    line: int
+    source: str
+    via: tuple[str, ...] = ()
+
+
+#: Properties: ``string Name { get ...`` (C#), ``Property Name`` (VB): a value returned in them is the name's.
+_PROPERTY_DEF = {
+    "cs": re.compile(r"\b([^\W\d]\w*)\s*\{\s*get\b"),
+    "vb": re.compile(r"\bProperty\s+([^\W\d]\w*)", re.I),
+}
+#: Expression-bodied members: ``string Name => expr;`` / ``string Take(k) => expr;``.
+_ARROW_MEMBER = re.compile(r"\b([^\W\d]\w*)\s*(?:\([^();{}]{0,400}\))?\s*=>\s*(?=([^;{]{1,2000}))")
+#: Calls that put a value into their receiver (a builder, a list, a dictionary, a stack).
+_MUTATOR = re.compile(
+    r"(?<![\w.])([^\W\d]\w*)\s*\.\s*(?:Append|AppendLine|AppendFormat|Insert|Add|AddRange|Push|Enqueue)\s*\(",
+    re.I,
+)
+#: ... with literal text of its own (``sb.Append("select ")``).
+_ADDS_LITERAL = re.compile(
+    r'(?<![\w.])([^\W\d]\w*)\s*\.\s*(?:Append\w*|Insert|Add)\s*\((?:\s*\d+\s*,)?\s*"[^"\n]*[^"\s]', re.I
+)
+#: Receivers that are outputs or the page itself, never a value's carrier.
+_NOT_CARRIERS = frozenset(
+    "response controls page context trace console debug server items headers cookies".split()
+)
+#: Lambdas bound to a name: ``name = (a, b) =>`` (C#) / ``var name = function (a, b)`` (JScript).
+_LAMBDA_DEF = {
+    "cs": re.compile(r"\b([^\W\d]\w*)\s*=\s*(?:\(([^();{}]{0,200})\)|([^\W\d]\w*))\s*=>"),
+    "js": re.compile(r"\b([^\W\d]\w*)\s*=\s*function\s*\(([^()]{0,200})\)()"),
+}
+#: Calls that fill their first argument from the receiver: ``stream.Read(buf, ...)``, ``CopyTo(ms)``.
+_OUT_ARG = re.compile(r"\.\s*(?:Read|ReadBlock|ReadAsync|CopyTo|CopyToAsync)\s*\(\s*([^\W\d]\w*)", re.I)
+#: Copies from a source array into a destination: (regex, index of source arg, index of target arg).
+_COPY = re.compile(r"\b(?:Buffer\s*\.\s*BlockCopy|Array\s*\.\s*Copy)\s*\(", re.I)
+_ASSIGN = {
+    "cs": re.compile(
+        r"(?<![\w.])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?:\[[^\];]{0,200}\]\s*)?[+|^]?=(?![=>])(?=([^;]{1,2000}))"
+    ),
+    "vb": re.compile(
+        r"(?<![\w.])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?:\([^)\n]{0,200}\)\s*)?(?:As\s+(?:New\s+)?[\w.]+(?:\(\))?\s*)?[+&]?=(?=([^\n]{1,2000}))",
+        re.I,
+    ),
+}
+_ASSIGN["js"] = re.compile(  # with JScript.NET's type annotation: var v : String = ...
+    r"(?<![\w.$])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?::\s*[\w.]{1,100}(?:\[\])?\s*)?"
+    r"(?:\[[^\]\n;]{0,200}\]\s*)?[+|^]?=(?![=>])(?=([^;]{1,2000}))"
+)
+_WEB_METHOD = {
+    "cs": re.compile(
+        r"\[\s*(?:System\s*\.\s*Web\s*\.\s*Services\s*\.\s*)?WebMethod\b[^\]]{0,300}\][^(;{}]{0,300}\(([^()]{0,400})\)"
+    ),
+    "js": re.compile(r"WebMethodAttribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
+    "vb": re.compile(r"<\s*WebMethod\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I),
+}
+#: A file-saving call whose path is a name (see _Analyser._save_calls).
+_SAVE_CALL = re.compile(
+    r"(?:\.\s*SaveAs|\bnew\s+(?:System\s*\.\s*IO\s*\.\s*)?FileStream|\bFile\s*\.\s*(?:WriteAllBytes|Create|OpenWrite))"
+    r"\s*\(\s*([^\W\d]\w*)\s*[,)]",
+    re.I,
+)
+_BARE_NAME = re.compile(r"\s*([^\W\d]\w*)\s*$")
+_OUT_REF = re.compile(r"\s*(?:out|ref|ByRef)\s+(?:var\s+|string\s+|object\s+)?([^\W\d]\w*)\s*$", re.I)
+_VB_DIM_NEW = re.compile(r"\bDim\s+([^\W\d]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
+_FOREACH = {
+    "cs": re.compile(
+        r"\bforeach\s*\(\s*[\w.<>\[\],\s]{0,100}?\s([^\W\d]\w*)\s+in\s+([^;{}]{1,400}?)\)\s*(?:\{|[^\W\d])"
+    ),
+    "js": re.compile(r"\bfor\s*\(\s*(?:var\s+)?([^\W\d]\w*)\s+in\s+([^)\n]{1,400})\)"),
+    "vb": re.compile(r"\bFor\s+Each\s+([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s+In\s+([^\n]{1,400})", re.I),
+}
+_RETURN = {
+    "cs": re.compile(r"\breturn\b([^;]{1,2000})"),
+    "js": re.compile(r"\breturn\b([^;\n]{1,2000})"),
+    "vb": re.compile(r"\bReturn\b([^\n]{1,2000})", re.I),
+}
+#: Names that hold the request object: declared with its type, or assigned it whole.
+_REQUEST_ALIAS = {
+    "cs": re.compile(
+        r"\bHttpRequest(?:Base|Wrapper)?\s+([^\W\d]\w*)|(?<![\w.])([^\W\d]\w*)\s*=\s*(?:[\w.]*\.)?Request\s*;"
+    ),
+    "js": re.compile(
+        r"\b([^\W\d]\w*)\s*:\s*HttpRequest(?:Base|Wrapper)?\b|(?<![\w.])([^\W\d]\w*)\s*=\s*(?:[\w.]*\.)?Request\s*;"
+    ),
+    "vb": re.compile(
+        r"\b([^\W\d]\w*)\s+As\s+(?:System\s*\.\s*Web\s*\.\s*)?HttpRequest(?:Base|Wrapper)?\b|"
+        r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s*=\s*(?:[\w.]*\.)?Request[ \t]*(?:\r?\n|:|$)",
+        re.I | re.M,
+    ),
+}
+#: Calls whose result is what a remote server sent back (a response, a downloaded body): a value
+#: assigned from them carries no request input, even when the request chose the address.
+_REMOTE_RESULT = re.compile(
+    r"\.\s*(?:GetResponse|GetResponseStream|GetResponseAsync|DownloadString|DownloadData|GetStringAsync)\b",
+    re.I,
+)
+#: The literal keys after a source or a tainted name (``["cmd"]``, ``("cmd")``, ``.Item["cmd"]``,
+#: ``.Cookies["a"].Values["b"]``, a helper's ``Take("cmd")``, ``a[0]``): they choose *which* input, they are
+#: not literal text spliced into the value.
+_INDEX = re.compile(
+    r'(?:\s*(?:\.\s*\w+\s*)?[\[(]\s*(?:"[^"\n]*"(?:\s*,\s*"[^"\n]*"){0,3}|\d{1,4})?\s*[\])]'
+    r"|\s*\.\s*(?:Value|Values|Item|ToString\s*\(\s*\))\b){1,6}"
+)
+#: Calls on a value that keep it the request's (split, trimmed, replaced, cut): their literal
+#: arguments are not text of the value either (``x.Split('|')[0]``, ``x.Replace("+", " ")``).
+_KEEPING_CALL = re.compile(
+    r"\.\s*(?:Split|Trim|TrimStart|TrimEnd|Substring|Remove|PadLeft|PadRight|Normalize|"
+    r"ToLower|ToUpper|ToLowerInvariant|ToUpperInvariant|ToString|ToCharArray)\s*\("
+    r'(?:\s*(?:"[^"\n]*"|\d{1,6}|[^\W\d][\w.]{0,60}|new\s+char\s*\[\s*\]\s*\{[^{}\n]{0,80}\})\s*,?){0,4}\)'
+    # a Replace of literals only (x.Replace("+", " ")); one putting another value in splices it
+    r'|\.\s*Replace\s*\(\s*"[^"\n]*"\s*,\s*"[^"\n]*"\s*\)'
+)
+#: Literal text that makes request input only *part* of a value (a fixed folder, a query around a
+#: spliced value). A bare scheme or separator (``"http://"``, ``"\\"``, ``"/"``, ``"."``) does not: the
+#: request still chooses the whole address or path.
+_LITERAL = re.compile(r'"[^"\n]*"')
+_TRIVIAL = re.compile(r'"(?:https?://|[\\/.:~]{0,3}|(?:\{\d{1,2}\}\s?){1,4})"')
+_IDENT = re.compile(r"[^\W\d]\w*")
+_ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
+
+
+def _line_of(code: str, pos: int) -> int:
+    return code.count("\n", 0, pos) + 1
+
+
+def _params(text: str, lang: str) -> list[str]:
+    names = []
+    for part in text.split(","):
+        part = re.sub(r"=.*$", "", part).strip()
+        if lang == "vb":
+            part = re.sub(r"\s+As\s+.*$", "", part, flags=re.I)
+        idents = _IDENT.findall(part)
+        if idents:
+            names.append(idents[-1])
+    return names
+
+
+def _args(code: str, start: int, limit: int = 4000) -> list[tuple[int, int]]:
+    """Spans of the top-level arguments of the call whose '(' is at ``start - 1``."""
+    depth = 0
+    spans: list[tuple[int, int]] = []
+    begin = start
+    end = min(len(code), start + limit)
+    quote = False
+    i = start
+    while i < end:
+        c = code[i]
+        if c == '"':
+            quote = not quote
+        elif not quote:
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                if depth == 0:
+                    spans.append((begin, i))
+                    return spans
+                depth -= 1
+            elif c == "," and depth == 0:
+                spans.append((begin, i))
+                begin = i + 1
+        i += 1
+    spans.append((begin, end))
+    return spans
+
+
+def _leading(code: str, start: int, end: int) -> int:
+    """End of the first top-level operand of the expression in [start, end): where the first ``+``
+    (C#, JScript) or ``&`` (VB) outside quotes and brackets joins it to what follows."""
+    depth = 0
+    quote = False
+    for i in range(start, end):
+        c = code[i]
+        if c == '"':
+            quote = not quote
+        elif not quote:
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
+            elif c in "+&" and depth == 0:
+                return i
+    return end
+
+
+class _Analyser:
+    def __init__(
+        self, code: str, lang: str, know: Knowledge, deadline: float, decoded: int, xslt: bool = False
+    ) -> None:
+        self.xslt = xslt
+        self.code = code
+        self.lang = lang
+        self.know = know
+        self.deadline = deadline
+        self.decoded = decoded
+        self.taint: dict[str, _Taint] = {}
+        self.fold = str.lower if lang == "vb" else (lambda s: s)
+        self.sources: list[tuple[int, int, Source]] = []  # found by find_sources, after candidates
+        self._starts: list[int] = []  # their start offsets, to find those of a span by bisection
+        self._receivers: frozenset[str] | None = None
+        self._literal_seen = False  # whether the last expr() found literal text of the page's own
+        self._views: list[tuple[int, str]] | None = None
+        self._ident_re: re.Pattern[str] | None = None
+
+    def find_sources(self) -> None:
+        for src in self.know.sources:
+            pat = src.patterns.get(self.lang)
+            if pat is None:
+                continue
+            for m in pat.finditer(self.code):
+                self.sources.append((m.start(), m.end(), src))
+        self._request_aliases()
+        self.sources.sort(key=lambda s: s[0])
+        self._starts = [s for s, _e, _src in self.sources]
+
+    def _request_aliases(self) -> None:
+        """The request object under another name (``HttpRequest r = Request;``, a parameter typed
+        ``HttpRequestBase``): its values and body are the request's, however it is read."""
+        flags = re.I if self.lang == "vb" else 0
+        names = {
+            m.group(1) or m.group(2)
+            for m in _REQUEST_ALIAS[self.lang].finditer(self.code)
+            if (m.group(1) or m.group(2)) and self.fold(m.group(1) or m.group(2)) not in _KEYWORDS
+        }
+        names.discard("Request")
+        if not names or len(names) > 20:
+            return
+        value = next((s for s in self.know.sources if s.kind == "value"), None)
+        body = next((s for s in self.know.sources if s.kind == "body"), None)
+        alt = "|".join(re.escape(n) for n in sorted(names))
+        pat = re.compile(
+            r"(?<![\w.])(?:"
+            + alt
+            + r")\s*(?:\.\s*(?:(Form|QueryString|Params|Item|Headers|Cookies|ServerVariables|"
+            r"Unvalidated|UserAgent|UrlReferrer)|(Files|InputStream|BinaryRead|GetBufferlessInputStream|"
+            r"GetBufferedInputStream))\b|\s*\[)",
+            flags,
+        )
+        for m in pat.finditer(self.code):
+            src = body if m.group(2) else value
+            if src is not None:
+                self.sources.append((m.start(), m.end(), src))
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise Timeout
+
+    def _idents(self) -> re.Pattern[str] | None:
+        if self._ident_re is None and self.taint:
+            if len(self.taint) > 64:
+                # many names (generated or hostile code): every identifier looked up, no alternation
+                # compiled again each time a name is added
+                self._ident_re = _ANY_IDENT
+                return self._ident_re
+            names = sorted(self.taint, key=len, reverse=True)
+            flags = re.I if self.lang == "vb" else 0
+            self._ident_re = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, names)) + r")\b", flags)
+        return self._ident_re
+
+    def expr(self, start: int, end: int, kinds: frozenset[str] | None = None) -> _Taint | None:
+        """What request input the code in [start, end) carries."""
+        found: _Taint | None = None
+        text = self.code[start:end]
+        stripped = text
+        sources = self.sources
+        # the sources inside [start, end) only: a page with thousands of them costs a bisection, not a scan
+        for j in range(bisect_left(self._starts, start), len(sources)):
+            s, e, src = sources[j]
+            if s >= end:
+                break
+            if kinds is None or src.kind in kinds:
+                back = e - 1 if self.code[e - 1] in "[(" else e  # the source's own bracket opens the key
+                tail = self.code[back : min(end, back + 200)]
+                idx = _INDEX.match(tail)
+                cut = max(e, back + (idx.end() if idx else 0))
+                stripped = stripped.replace(self.code[s:cut], " ", 1)
+                if found is None:
+                    found = _Taint({src.kind}, True, _line_of(self.code, s), src.title)
+                else:
+                    found.kinds.add(src.kind)
+        idents = self._idents()
+        via: list[str] = []
+        if idents is not None:
+            for m in idents.finditer(text):
+                t = self.taint.get(self.fold(m.group(0)))
+                if t is None or (kinds is not None and not (t.kinds & kinds)):
+                    continue
+                via.append(m.group(0))
+                idx = _INDEX.match(text, m.end())
+                if idx is not None:  # Session["k"], d["k"], a helper's Take("k"): keys, not text
+                    stripped = stripped.replace(text[m.start() : idx.end()], " ", 1)
+                if found is None:
+                    found = _Taint(
+                        set(t.kinds & kinds if kinds else t.kinds), t.direct, t.line, t.source, t.via
+                    )
+                else:
+                    found.kinds |= t.kinds
+                    found.direct = found.direct and t.direct
+                stripped = stripped.replace(m.group(0), " ", 1)
+        if found is None:
+            return None
+        if via:
+            found.via = tuple(dict.fromkeys((*found.via, *via)))[:6]
+        if '"' in stripped and ("." in stripped):
+            stripped = _KEEPING_CALL.sub(" ", stripped)
+        self._literal_seen = any(not _TRIVIAL.fullmatch(lit) for lit in _LITERAL.findall(stripped))
+        if self._literal_seen:
+            found.direct = False
+        return found
+
+    def _save_calls(self) -> list[tuple[int, str]]:
+        """Each file-saving call whose path argument is a name, with that name written out as what was
+        assigned to it (and the names in that, once more): ``p = Server.MapPath("./") + n; f.SaveAs(p)``
+        reads as ``f.SaveAs(Server.MapPath("./") + Path.GetFileName(f.FileName))``."""
+        if self._views is not None:
+            return self._views
+        code, flags = self.code, re.I if self.lang == "vb" else 0
+        end_of = r"[^;\n]{1,400}" if self.lang != "vb" else r"[^\n]{1,400}"
+
+        def value(name: str, before: int) -> str | None:
+            last = None
+            assign = r"(?<![\w.])" + re.escape(name) + r"(?:\s+As\s+[\w.]+)?\s*=(?![=>])\s*(" + end_of + ")"
+            for a in re.finditer(assign, code[:before], flags):
+                last = a.group(1).strip()
+            return last
+
+        views: list[tuple[int, str]] = []
+        for m in _SAVE_CALL.finditer(code):
+            if len(views) >= 50:
+                break
+            arg = m.group(1)
+            text = value(arg, m.start())
+            if text is None:
+                continue
+            for ident in set(_ANY_IDENT.findall(text)) - {arg}:
+                inner = value(ident, m.start())
+                if inner is not None and len(inner) < 400:
+                    written = "(" + inner.replace("\\", "\\\\") + ")"  # a replacement template
+                    text = re.sub(r"(?<![\w.])" + re.escape(ident) + r"\b", written, text)
+            views.append((m.start(), code[m.start() : m.start(1)] + text + ")"))
+        self._views = views
+        return views
+
+    def _literal_receivers(self) -> frozenset[str]:
+        """Names that get literal text appended or added somewhere in the code (one pass, cached)."""
+        if self._receivers is None:
+            self._receivers = frozenset(self.fold(m.group(1)) for m in _ADDS_LITERAL.finditer(self.code))
+        return self._receivers
+
+    def _splices(self, name: str, start: int, end: int) -> bool:
+        """Whether ``name = ...`` (code[start:end]) updates the name's own value with literal text of
+        the page's (``p = folder + "x" + p``, ``sql.Replace("[X]", y)``): the value is then only part of
+        it. Another request value mixed in does not count (it is still all the request's)."""
+        rhs = self.code[start:end]
+        flags = re.I if self.lang == "vb" else 0
+        if not re.search(r"(?<![\w.])" + re.escape(name) + r"\b", rhs, flags):
+            return False
+        t = self.expr(start, end)
+        return t is not None and not t.direct and self._literal_seen
+
+    def _add(self, name: str, t: _Taint) -> bool:
+        key = self.fold(name)
+        if key in _KEYWORDS or key in self.taint:
+            return False
+        self.taint[key] = t
+        self._ident_re = None
+        return True
+
+    def propagate(self) -> None:
+        code, lang = self.code, self.lang
+        if not self.sources and not _WEB_METHOD[lang].search(code):
+            return
+        defs = [(m.start(), m.group(1), _params(m.group(2), lang)) for m in _METHOD_DEF[lang].finditer(code)]
+        # VB marks by-reference parameters in the definition only: Sub Take(ByRef v As String)
+        byref = (
+            {
+                self.fold(p)
+                for m in _METHOD_DEF["vb"].finditer(code)
+                for p in re.findall(r"\bByRef\s+([^\W\d]\w*)", m.group(2), re.I)
+            }
+            if lang == "vb" and "byref" in code.lower()
+            else set()
+        )
+        lam = _LAMBDA_DEF.get(lang)
+        if lam is not None:
+            for m in lam.finditer(code):
+                defs.append((m.start(), m.group(1), _params(m.group(2) or m.group(3) or "", lang)))
+            defs.sort(key=lambda d: d[0])
+        prop = _PROPERTY_DEF.get(lang)
+        if prop is not None:
+            defs.extend((m.start(), m.group(1), []) for m in prop.finditer(code))
+            defs.sort(key=lambda d: d[0])
+        defs = [d for d in defs if self.fold(d[1]) not in _KEYWORDS]
+        for m in _WEB_METHOD[lang].finditer(code):  # a web service method's parameters come from the request
+            for name in _params(m.group(1), lang):
+                self._add(
+                    name, _Taint({"value"}, True, _line_of(code, m.start()), "web service method parameter")
+                )
+        for _ in range(6):
+            self.check_time()
+            changed = False
+            for n_assign, m in enumerate(_ASSIGN[lang].finditer(code)):
+                if n_assign & 255 == 255:
+                    self.check_time()
+                name = m.group(1)
+                key = self.fold(name)
+                if key in _KEYWORDS:
+                    continue
+                held = self.taint.get(key)
+                if held is not None:
+                    if held.direct and not m.group(2) and self._splices(name, m.start(3), m.end(3)):
+                        held.direct = False  # v = "C:\\dir\\" + v, sql = sql.Replace("[X]", y): only part
+                        changed = True
+                    continue
+                if _REMOTE_RESULT.search(code, m.start(3), m.end(3)):
+                    continue  # what a remote server answered is its data, not the request's
+                t = self.expr(m.start(3), m.end(3))
+                if t is not None:
+                    changed |= self._add(name, t)
+            if lang == "vb":
+                for m in _VB_DIM_NEW.finditer(code):
+                    t = self.expr(m.start(2), m.end(2))
+                    if t is not None:
+                        changed |= self._add(m.group(1), t)
+            if lang == "cs":
+                for m in _ARROW_MEMBER.finditer(code):
+                    if self.fold(m.group(1)) in self.taint:
+                        continue
+                    t = self.expr(m.start(2), m.end(2))
+                    if t is not None:
+                        changed |= self._add(m.group(1), t)
+            for n_mut, m in enumerate(_MUTATOR.finditer(code)):
+                if n_mut & 255 == 255:
+                    self.check_time()
+                name = m.group(1)
+                key = self.fold(name)
+                if key in self.taint or key.lower() in _NOT_CARRIERS:
+                    continue
+                for a, b in _args(code, m.end()):
+                    t = self.expr(a, b)
+                    if t is None:
+                        continue
+                    if t.direct and key in self._literal_receivers():
+                        # literal text is added to the same receiver too: the value is only part
+                        t = _Taint(set(t.kinds), False, t.line, t.source, t.via)
+                    changed |= self._add(name, t)
+                    break
+            for m in _FOREACH[lang].finditer(code):
+                t = self.expr(m.start(2), m.end(2))
+                if t is not None:
+                    changed |= self._add(m.group(1), t)
+            for m in _OUT_ARG.finditer(code):
+                if self.fold(m.group(1)) in self.taint:
+                    continue
+                s, _e = self.statement(m.start())
+                t = self.expr(s, m.start())
+                if t is not None:
+                    changed |= self._add(m.group(1), t)
+            for m in _COPY.finditer(code):
+                spans = _args(code, m.end())
+                if len(spans) >= 3:
+                    t = self.expr(*spans[0])
+                    dst = code[
+                        spans[2 if len(spans) >= 5 else 1][0] : spans[2 if len(spans) >= 5 else 1][1]
+                    ].strip()
+                    if t is not None and _IDENT.fullmatch(dst):
+                        changed |= self._add(dst, t)
+            self.check_time()
+            for m in _RETURN[lang].finditer(code):
+                t = self.expr(m.start(1), m.end(1))
+                if t is None:
+                    continue
+                owner = None
+                for pos, name, _unused in defs:
+                    if pos > m.start():
+                        break
+                    owner = name
+                if owner is not None:
+                    changed |= self._add(owner, t)
+            for pos, name, params in defs:
+                if not params:
+                    continue
+                call = re.compile(r"(?<![\w])" + re.escape(name) + r"\s*\(", re.I if lang == "vb" else 0)
+                for c in call.finditer(code):
+                    if c.start() == pos:
+                        continue
+                    for i, (a, b) in enumerate(_args(code, c.end())):
+                        out = _OUT_REF.match(code, a, b)
+                        if out is None and byref and i < len(params) and self.fold(params[i]) in byref:
+                            out = _BARE_NAME.match(code, a, b)
+                        if out is not None and i < len(params):
+                            # out/ref: what the method puts in its parameter comes back to the caller
+                            back = self.taint.get(self.fold(params[i]))
+                            if back is not None:
+                                changed |= self._add(out.group(1), back)
+                            continue
+                        t = self.expr(a, b)
+                        if t is not None and i < len(params):
+                            changed |= self._add(params[i], t)
+                self.check_time()
+            if not changed:
+                break
+
+    def statement(self, pos: int) -> tuple[int, int]:
+        code = self.code
+        if self.lang == "vb":
+            start = code.rfind("\n", 0, pos) + 1
+            end = code.find("\n", pos)
+            while end > 0 and code[end - 1 : end].rstrip() == "" and code[start:end].rstrip().endswith(" _"):
+                end = code.find("\n", end + 1)
+            return start, len(code) if end < 0 else end
+        start = (
+            max(
+                code.rfind(";", max(0, pos - 2000), pos),
+                code.rfind("{", max(0, pos - 2000), pos),
+                code.rfind("}", max(0, pos - 2000), pos),
+            )
+            + 1
+        )
+        end = code.find(";", pos, pos + 2000)
+        return start, pos + 2000 if end < 0 else end
+
+    def candidates(self) -> bool:
+        """Whether any sink occurs at all (most pages: no), and any input to reach it."""
+        code, lang = self.code, self.lang
+        if not prefilter_hits(self.know.prefilter.get(lang), code):
+            return False
+        present = False
+        for sink in self.know.sinks:
+            pat = sink.patterns.get(lang)
+            if pat is not None and pat.search(code):
+                present = True  # one is enough: sinks() looks at each
+                break
+        if not present:
+            return False
+        self.find_sources()
+        return True
+
+    def sinks(self, already: set[str]) -> list[tuple[Sink, int, _Taint | None, bool]]:
+        found: list[tuple[Sink, int, _Taint | None, bool]] = []
+        code, lang = self.code, self.lang
+        for sink in self.know.sinks:
+            if sink.id in already:
+                continue
+            pat = sink.patterns.get(lang)
+            if pat is None:
+                continue
+            if not all(c[lang].search(code) for c in sink.context if lang in c):
+                continue
+            if sink.needs == "none" and sink.category == "file-write" and not pat.search(code):
+                # the saved path built in locals first: match the save call with them written out
+                view = next(((pos, v) for pos, v in self._save_calls() if pat.search(v)), None)
+                if view is not None:
+                    found.append((sink, view[0], None, True))
+                continue
+            for m in pat.finditer(code):
+                self.check_time()
+                if sink.needs == "whole":
+                    body = code.strip()
+                    if len(body) > 400 or not pat.fullmatch(body):
+                        break
+                if sink.needs in ("none", "whole") or (
+                    self.xslt and sink.needs in ("any", "direct", "leading")
+                ):
+                    found.append((sink, m.start(), None, True))
+                    break
+                s, e = self.statement(m.start())
+                if sink.needs == "all-args":
+                    spans = _args(code, m.end()) if m.group(0).rstrip().endswith("(") else []
+                    if len(spans) < 2:
+                        continue
+                    t = self.expr(spans[0][0], spans[0][1], sink.kinds)
+                    content = self.expr(spans[1][0], spans[1][1], sink.kinds)
+                    if t is None or content is None:
+                        continue
+                elif sink.needs == "direct":
+                    matched = m.group(0).rstrip()
+                    if matched.endswith("("):
+                        spans = _args(code, m.end())
+                        a, b = spans[0]
+                    elif matched.endswith("="):
+                        a, b = m.end(), e
+                    else:
+                        a, b = m.end(), e
+                    t = self.expr(a, b, sink.kinds)
+                    if t is None or not t.direct:
+                        continue
+                elif sink.needs == "leading":
+                    # the value *starts* with request input taken whole (who chooses the address of
+                    # an outbound request: the request, whatever path or query text follows)
+                    spans = _args(code, m.end()) if m.group(0).rstrip().endswith("(") else []
+                    if not spans:
+                        continue
+                    a, b = spans[0]
+                    lead = _leading(code, a, b)
+                    while lead < b and _TRIVIAL.fullmatch(code[a:lead].strip()):
+                        a = lead + 1  # a bare scheme or separator first: the next operand leads
+                        lead = _leading(code, a, b)
+                    t = self.expr(a, lead, sink.kinds)
+                    if t is None or not t.direct:
+                        continue
+                    whole = self.expr(a, b, sink.kinds)
+                    if whole is not None:
+                        t.via = whole.via
+                else:
+                    t = self.expr(s, e, sink.kinds)
+                    if t is None:
+                        continue
+                near = not t.via
+                found.append((sink, m.start(), t, near))
+                break
+        return found
