@@ -217,6 +217,10 @@ VARIANTS: list[tuple[str, str, str, str]] = [
 
 #: Spellings that are the behaviour with no request input needed.
 SPELLED: list[tuple[str, str, str, str]] = [
+    ("cs-header-secret-gate-with-decoy-404", ".aspx",
+     CS.format(LOAD.format('if (Request.Headers["X-Example-Key"] != "0123456789abcdef0123") '
+                           "{ Response.StatusCode = 404; Response.End(); return; } Response.Write(1);")),
+     "secret-gate"),
     ("cs-machine-keys-shown", ".aspx",
      CS.format(LOAD.format('var k = (System.Web.Configuration.MachineKeySection)System.Web.Configuration.'
                            'WebConfigurationManager.GetSection("system.web/machineKey"); '
@@ -312,6 +316,12 @@ BENIGN: list[tuple[str, str, str]] = [
      CS.format(LOAD.format('string p = Server.MapPath("~/App_Data/") + Guid.NewGuid().ToString("N");\nUp.SaveAs(p);'))),
     ("cs-page-folder-path-only-read", ".aspx",
      CS.format(LOAD.format('string p = Server.MapPath("./") + Up.FileName;\nvar t = System.IO.File.ReadAllText(p);'))),
+    ("cs-api-key-checked-with-401", ".aspx",
+     CS.format(LOAD.format('if (Request.Headers["X-Api-Key"] != "0123456789abcdef0123") '
+                           "{ Response.StatusCode = 401; Response.End(); }"))),
+    ("cs-missing-item-answers-404", ".aspx",
+     CS.format(LOAD.format('if (Request["id"] == null) { Response.StatusCode = 404; return; } '
+                           'if (Request.Headers["Accept"] == "application/json") Response.ContentType = "application/json";'))),
     ("cs-databinder-eval", ".aspx",
      '<%@ Page Language="C#" %>\n<asp:Repeater runat="server"><ItemTemplate><%# Eval("Name") %> '
      '<%# DataBinder.Eval(Container.DataItem, "Price") %></ItemTemplate></asp:Repeater>'),
