@@ -396,3 +396,15 @@ def test_thousands_of_builder_calls_stay_within_the_time_budget() -> None:
     found = analyse(page.encode(), ".aspx", budget=2.0)
     assert time.monotonic() - t0 < 4.0
     assert found.problem or "process" in {h["sink"] for h in found.hits}
+
+
+def test_page_screen_stays_a_dfa(capfd: pytest.CaptureFixture[str]) -> None:
+    # RE2 falls back to a slow path, and logs, when the one-automaton screen of every sink grows past
+    # its memory (long bounded repetitions of Unicode word classes did: use "prefilter: context")
+    from extriage.detections.webfiles.behaviour import knowledge
+
+    text = ('var x = Request.Form["a"]; // 命令 ' + "é" * 40 + "\n") * 4000
+    for automaton in knowledge().prefilter.values():
+        if automaton is not None:
+            automaton.search(text)
+    assert "DFA out of memory" not in capfd.readouterr().err
