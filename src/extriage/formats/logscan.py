@@ -184,13 +184,12 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
     per line on such logs, and counted a piece whose two ends shared an hour as all of that hour."""
     import numpy as np
 
+    n = newlines.count(lo, hi)
     # The usual region (a small log, one hour of a big one): after its header lines (no requests),
     # every line starts with the first one's hour. In a region of 48 KiB or more that is told from
     # the newline offsets (two 8-byte reads per line); a substring count of the hour over the
     # region reads every byte again and cost more than the prefilter's search on 2 GB of hourly
     # logs (BENCHMARKS.md, issue 18 logs part, session 7). Below, the count's fewer NumPy calls win.
-    ends = newlines.positions(lo, hi) if hi - lo >= _OFFSETS_FROM else None  # every newline, the last one at hi - 1
-    n = len(ends) if ends is not None else newlines.count(lo, hi)
     at = lo
     skipped = 0
     first = _hour_of(body, at)
@@ -201,18 +200,19 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
         at = nl + 1
         skipped += 1
         first = _hour_of(body, at)
-    if first is not None and ends is None:
-        last = body.rfind(b"\n", at, hi - 1) + 1
-        if (body[last : last + 13] == body[at : at + 13]  # else no pass is wasted
-                and body.count(b"\n" + body[at : at + 13], at, hi) == n - skipped - 1):
-            out[first.decode()] += n - skipped
-            return n
-    elif first is not None and ends is not None:
-        inner = ends[skipped : n - 1]  # the newlines before the other lines' starts
-        if not len(inner):
-            out[first.decode()] += n - skipped
-            return n
-        if int(inner[-1]) + 14 <= hi:  # every other line has its 13 hour bytes in the region
+    last = body.rfind(b"\n", at, hi - 1) + 1
+    if first is not None and body[last : last + 13] == body[at : at + 13]:  # else no pass is wasted
+        if hi - lo < _OFFSETS_FROM:
+            if body.count(b"\n" + body[at : at + 13], at, hi) == n - skipped - 1:
+                out[first.decode()] += n - skipped
+                return n
+        else:
+            inner = newlines.positions(at, hi - 1)  # the newlines before the other lines' starts
+            if not len(inner):
+                out[first.decode()] += n - skipped
+                return n
+            # the last line holds its 13 hour bytes (checked above) and every other line starts
+            # before it, so no read below passes hi
             words = np.ndarray(shape=(len(body) - 7,), dtype="<u8", buffer=body, offset=0, strides=(1,))
             if ((words[inner + 1] == words[at]) & (words[inner + 6] == words[at + 5])).all():
                 out[first.decode()] += n - skipped
