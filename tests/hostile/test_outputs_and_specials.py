@@ -552,11 +552,16 @@ def test_sigterm_at_any_moment_ends_promptly_and_quietly(tmp_path: Path) -> None
     assert r.rc == 0, r.tail()
     interrupted = 0
     for n, delay in enumerate((0.05, 0.2, 0.35, 0.5, 0.65, 0.8, 0.9, 1.0, 1.1, 1.25, 1.5, 1.8)):
-        # Ctrl-C only once the command runs: before that Python itself reports a KeyboardInterrupt
         sig = signal.SIGINT if n % 3 == 2 else signal.SIGTERM
         argv = [EXTRIAGE, "scan", str(tree), "-q", "-j", "2", "--json", str(tmp_path / "r.json")]
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-        time.sleep(delay)
+        if sig == signal.SIGINT:  # Ctrl-C once the command runs (its fork server is up): before that,
+            # while the interpreter imports the command, Python itself reports a KeyboardInterrupt
+            deadline = time.monotonic() + 30
+            while len(_group(proc.pid)) < 2 and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.02)
+            delay -= 0.35
+        time.sleep(max(delay, 0.0))
         if proc.poll() is not None:
             proc.communicate()
             continue  # finished first: nothing to interrupt

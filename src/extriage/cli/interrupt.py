@@ -46,6 +46,7 @@ def ending_promptly() -> Iterator[None]:
     a test runner): an interrupt ends the process here with its exit code and one line."""
     global _ENTRY_POINT
     _ENTRY_POINT = True
+    stop_on_signals()  # every command; scan and case scan call it again (in-process hosts: SIGTERM only)
     try:
         yield
     except (Interrupted, KeyboardInterrupt) as exc:
