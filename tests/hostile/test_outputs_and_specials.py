@@ -575,7 +575,7 @@ def test_sigterm_at_any_moment_ends_promptly_and_quietly(tmp_path: Path) -> None
         if proc.returncode in (EXIT["compromised"], EXIT["attempted"]):
             continue  # the signal came as it finished
         interrupted += 1
-        assert b"Traceback" not in err, (delay, err[-2000:])
+        assert b"Traceback" not in err and b"Warning" not in err, (delay, err[-2000:])  # e.g. leaked semaphores
         # before the command's code runs (interpreter start, imports) the default action ends it
         assert proc.returncode in (128 + sig, -sig), (sig.name, delay, proc.returncode, err[-2000:])
         assert proc.returncode < 0 or f"stopped by {sig.name}".encode() in err, (sig.name, delay, err[-2000:])

@@ -100,7 +100,8 @@ def case_scan(
         rules_dirs=[str(Path(d).expanduser().resolve()) for d in rules],
         log_rule_dirs=[str(Path(d).expanduser().resolve()) for d in log_rules],
     )
-    stop_on_signals()  # from the first worker on, SIGTERM / Ctrl-C run the clean-up (extriage.cli.interrupt)
+    # from the first worker on, SIGTERM / Ctrl-C run the clean-up (extriage.cli.interrupt)
+    stop_on_signals("the servers not yet stored are not in the case (those stored are)")
     # the workers start before the case is opened (SQLAlchemy, migrations): the two overlap
     dask_run = None
     if scheduler:

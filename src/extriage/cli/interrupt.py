@@ -25,12 +25,18 @@ class Interrupted(SystemExit):
 #: Set by :func:`ending_promptly`: this process is the ``extriage`` command itself, not a host that
 #: runs commands in-process (a test runner, CliRunner), whose own Ctrl-C handling must stay.
 _ENTRY_POINT = False
+#: What an interrupt leaves undone, said after "stopped by …" (set by the command that knows).
+_UNFINISHED = ""
 
 
-def stop_on_signals() -> None:
+def stop_on_signals(unfinished: str = "") -> None:
     """From now on SIGTERM (and, in the ``extriage`` process itself, Ctrl-C) raise
     :class:`Interrupted` (exit code 128 + signal number), so the command's clean-up runs (the
-    default SIGTERM action would kill this process alone and orphan its workers)."""
+    default SIGTERM action would kill this process alone and orphan its workers). ``unfinished``:
+    what the user must know is missing if that happens."""
+    global _UNFINISHED
+    if unfinished:
+        _UNFINISHED = unfinished
 
     def stop(signum: int, frame: object) -> None:
         raise Interrupted(128 + signum)
@@ -55,12 +61,15 @@ def ending_promptly() -> Iterator[None]:
         scan_context = sys.modules.get("extriage.scan.context")
         if scan_context is not None:  # workers were possible: none may outlive this process
             scan_context.stop_fork_server()
+        # multiprocessing's own exit work of priority >= 0 (unlinking the pools' semaphores, closing
+        # queues), not the thread joins that can hang: else its resource tracker warns of leaks
+        run_finalizers = getattr(sys.modules.get("multiprocessing.util"), "_run_finalizers", None)
+        if callable(run_finalizers):
+            with contextlib.suppress(Exception):
+                run_finalizers(0)
         with contextlib.suppress(Exception):
             sys.stdout.flush()
         with contextlib.suppress(Exception):
-            sys.stderr.write(
-                f"\nextriage: stopped by {name} before the command finished: its results are incomplete "
-                "and were not written, or only in part.\n"
-            )
+            sys.stderr.write(f"\nextriage: stopped by {name}{': ' + _UNFINISHED if _UNFINISHED else ''}.\n")
             sys.stderr.flush()
         os._exit(code)

@@ -37,7 +37,8 @@ def scan(
     """Exit codes: 0 no evidence, 10 attempted, 20 compromised, 3 inconclusive (nothing read covers any
     wave's period, evidence present but unreadable, or a stage failed), 2 usage, 143/130 stopped by
     SIGTERM/Ctrl-C."""
-    stop_on_signals()  # SIGTERM / Ctrl-C at any moment: clean-up on the way out (extriage.cli.interrupt)
+    # SIGTERM / Ctrl-C at any moment: clean-up on the way out (extriage.cli.interrupt)
+    stop_on_signals("the scan did not finish; no result was written, or only part of one")
     for dest in (json_out, timeline, report_dir):
         check_output_outside(dest, path)
     for dest in (json_out, timeline):  # say so now, not after a long scan
