@@ -123,11 +123,11 @@ WEB_WORKER_TABLES = "extriage.detections.webfiles.warm_behaviour"
 def worker_modules(options: ScanOptions) -> list[str]:
     """The modules the fork server preloads (:data:`extriage.scan.registry.WORKER_MODULES`). The
     web file stage's pool has one worker fewer than the scan: with two workers or fewer it has at most
-    one, which builds :data:`WEB_WORKER_TABLES` itself in the same CPU time as the fork server would,
-    but beside the main process's preparation, whereas in the fork server they cost ≈ 0.2 s of CPU
-    and delay every parallel scan's first log workers by ≈ 0.18 s, also when the web file stage uses
-    no workers at all (BENCHMARKS.md, issue 18 logs part, sessions 6 and 7). With more cores, several
-    web file workers share the fork server's copy."""
+    one, which builds :data:`WEB_WORKER_TABLES` itself in the same CPU time as the fork server would
+    (a tree of many web pages then ends ≈ 0.2 s later), whereas in the fork server they cost ≈ 0.3 s
+    of CPU and delay every parallel scan's first log workers, also when the web file stage uses no
+    worker at all, as on log-heavy evidence (BENCHMARKS.md, issue 18 logs part, sessions 6 and 7).
+    With more cores, several web file workers share the fork server's copy."""
     if options.workers() > 2:
         return list(WORKER_MODULES)
     return [m for m in WORKER_MODULES if m != WEB_WORKER_TABLES]
