@@ -259,7 +259,6 @@ def start_workers(modules: Sequence[str]) -> None:
     forkserver.ensure_running()
 
 
-
 def stop_fork_server() -> None:
     """End the fork server now (the process is about to exit without its exit handlers: an
     interrupt). Its workers end with it (:func:`_die_with_parent`), including one it was forking
@@ -271,6 +270,7 @@ def stop_fork_server() -> None:
     if isinstance(pid, int) and pid > 0:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGTERM)
+
 
 #: Less work than this (bytes) is done in the main process: starting worker processes costs more.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
