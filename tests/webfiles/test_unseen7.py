@@ -115,27 +115,6 @@ def yara_rules(tmp_path: Path, name: str, page: str, params: content.ContentPara
     return {h["rule"] for h in res.data.get("hits", []) if h["check"] == "yara"}
 
 
-@pytest.mark.parametrize(("case", "ext", "page"), SHELLS, ids=[s[0] for s in SHELLS])
-def test_uploader_into_page_folder_is_found(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
-) -> None:
-    assert RULE in yara_rules(tmp_path, f"{case}{ext}", page, params)
-
-
-@pytest.mark.parametrize(("case", "ext", "page"), BENIGN, ids=[b[0] for b in BENIGN])
-def test_ordinary_upload_pages_are_not_flagged(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
-) -> None:
-    assert RULE not in yara_rules(tmp_path, f"{case}{ext}", page, params)
-
-
-def test_rule_needs_a_server_page(tmp_path: Path, params: content.ContentParams) -> None:
-    """A web server log quoting the same code is not a page: the rule stays silent."""
-    shell = SHELLS[0][2]
-    log = "#Fields: date time cs-method cs-uri-stem\n2026-12-06 01:00:00 POST /up.aspx\n" + shell
-    assert RULE not in yara_rules(tmp_path, "u_ex261206.log", log, params)
-
-
 # --- machine-key theft (third batch of the fifth collection: the two first-sight misses) -------------
 # Pages that read the ASP.NET machine keys and hand them over (ToolShell-style). Written for these
 # tests: they print or send placeholder text to example.invalid and are never run.
@@ -199,25 +178,6 @@ KEY_BENIGN: list[tuple[str, str, str]] = [
         '    void Log(System.Web.HttpContext c) { c.Response.Write("ok"); }\n}',
     ),
 ]
-
-
-@pytest.mark.parametrize(("case", "ext", "page"), KEY_SHELLS, ids=[s[0] for s in KEY_SHELLS])
-def test_machine_key_theft_is_found(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
-) -> None:
-    assert KEY_RULE in yara_rules(tmp_path, f"{case}{ext}", page, params)
-
-
-@pytest.mark.parametrize(("case", "ext", "page"), KEY_BENIGN, ids=[b[0] for b in KEY_BENIGN])
-def test_ordinary_machine_key_code_is_not_flagged(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
-) -> None:
-    assert KEY_RULE not in yara_rules(tmp_path, f"{case}{ext}", page, params)
-
-
-def test_key_theft_rule_needs_a_server_page(tmp_path: Path, params: content.ContentParams) -> None:
-    log = "#Fields: date time cs-method cs-uri-stem\n2026-12-06 01:00:00 GET /error.aspx\n" + KEY_SHELLS[0][2]
-    assert KEY_RULE not in yara_rules(tmp_path, "u_ex261206.log", log, params)
 
 
 # --- backdoor behind a decoy 404 (LEMURLOOT-style; the first-sight miss of the last page added) --------
@@ -286,15 +246,26 @@ GATE_BENIGN: list[tuple[str, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "ext", "page"), GATE_SHELLS, ids=[s[0] for s in GATE_SHELLS])
-def test_secret_header_decoy_404_is_found(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
-) -> None:
-    assert GATE_RULE in yara_rules(tmp_path, f"{case}{ext}", page, params)
+# --- each rule above: its shells found, its benign shapes not, a log quoting a shell is not a page ---
+CASES = ((RULE, SHELLS, BENIGN), (KEY_RULE, KEY_SHELLS, KEY_BENIGN), (GATE_RULE, GATE_SHELLS, GATE_BENIGN))
+FOUND = [(rule, *shell) for rule, shells, _ in CASES for shell in shells]
+NOT_FLAGGED = [(rule, *page) for rule, _, benign in CASES for page in benign]
 
 
-@pytest.mark.parametrize(("case", "ext", "page"), GATE_BENIGN, ids=[b[0] for b in GATE_BENIGN])
-def test_ordinary_header_checks_are_not_flagged(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
+@pytest.mark.parametrize(("rule", "case", "ext", "page"), FOUND, ids=[f[1] for f in FOUND])
+def test_shell_is_found(tmp_path: Path, params: content.ContentParams, rule: str, case: str, ext: str, page: str) -> None:
+    assert rule in yara_rules(tmp_path, f"{case}{ext}", page, params)
+
+
+@pytest.mark.parametrize(("rule", "case", "ext", "page"), NOT_FLAGGED, ids=[b[1] for b in NOT_FLAGGED])
+def test_ordinary_page_is_not_flagged(
+    tmp_path: Path, params: content.ContentParams, rule: str, case: str, ext: str, page: str
 ) -> None:
-    assert GATE_RULE not in yara_rules(tmp_path, f"{case}{ext}", page, params)
+    assert rule not in yara_rules(tmp_path, f"{case}{ext}", page, params)
+
+
+@pytest.mark.parametrize(("rule", "shells"), [(r, s) for r, s, _ in CASES], ids=[r for r, _, _ in CASES])
+def test_rule_needs_a_server_page(tmp_path: Path, params: content.ContentParams, rule: str, shells: list[tuple[str, str, str]]) -> None:
+    """A web server log quoting the same code is not a page: the rule stays silent."""
+    log = "#Fields: date time cs-method cs-uri-stem\n2026-12-06 01:00:00 POST /up.aspx\n" + shells[0][2]
+    assert rule not in yara_rules(tmp_path, "u_ex261206.log", log, params)
