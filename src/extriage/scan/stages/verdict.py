@@ -15,6 +15,7 @@ from extriage.detections.verdict import (
     wave_verdict,
     wave_verdicts,
 )
+from extriage.detections.webfiles.content import SCRIPT_EXTENSIONS
 from extriage.evidence.unread import unread_reason
 from extriage.findings import SkippedFile, Verdict
 from extriage.scan.context import ScanContext
@@ -30,6 +31,7 @@ class VerdictStage:
     def run(self, ctx: ScanContext) -> None:
         result = ctx.result
         list_unread(ctx)
+        note_lone_unknown_file(ctx)
         waves = load_waves()
         windows = ctx.options.exploitation_windows or None
         explained = frozenset(ctx.facts.get(ExplainedGaps).families)
@@ -62,6 +64,29 @@ def list_unread(ctx: ScanContext) -> None:
             continue
         reason, relevant = unread_reason(f)
         ctx.result.coverage.skipped.append(SkippedFile(shown, reason, relevant=relevant))
+
+
+def note_lone_unknown_file(ctx: ScanContext) -> None:
+    """Evidence that is one file no stage recognised (not a log, event log, configuration, page or
+    binary Exchange ships) is only hashed and checked against web shell rules: say so, since "1 file of
+    webfiles" in the verdict would otherwise read as if it had been analysed as evidence."""
+    inv = ctx.inventory
+    if inv.shape != "file" or len(inv.files) != 1 or inv.archives or inv.images:
+        return
+    used = [name for name, c in ctx.result.coverage.families.items() if c.files]
+    name = inv.files[0].display()
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    suffix = base[base.rfind(".") :] if "." in base else ""
+    if used != ["webfiles"] or suffix in SCRIPT_EXTENSIONS | {".dll", ".exe"}:
+        return
+    extras = ctx.result.extras
+    if extras.get("patch", {}).get("evidence", {}).get("sources") or extras.get("identity", {}).get("sources"):
+        return  # a registry hive read for the build or the host name
+    ctx.result.coverage.warn(
+        f"The evidence is one file of a kind extriage does not read as evidence (not a log, event log, "
+        f"configuration or web page): it was only hashed and checked with the web shell rules and "
+        f"known-bad hashes. Give the folder, collection or disk image it came from: {name}"
+    )
 
 
 STAGES = [VerdictStage()]

@@ -291,8 +291,9 @@ class WebFilesStage:
         if not sel.rel:
             missing.insert(0, "Exchange FrontEnd\\HttpProxy and ClientAccess web folders")
         fam.notes.append(
-            f"{deep_read} files read in depth ({content_scanned} content-scanned with {ruleset.rule_count} YARA rules), "
-            f"{peeked} other files header-checked for minidumps and DEARCRY!"
+            f"{deep_read} file{'s' if deep_read != 1 else ''} read in depth ({content_scanned} content-scanned "
+            f"with {ruleset.rule_count} YARA rules), {peeked} other file{'s' if peeked != 1 else ''} "
+            "header-checked for minidumps and DEARCRY!"
         )
         fam.notes.append(_rule_sets_note(ruleset))
         if missing and not inv.plain:
