@@ -1,3 +1,3 @@
-from extriage.cli.main import main
+from extriage.cli.entry import main
 
 main()
