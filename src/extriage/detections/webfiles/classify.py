@@ -186,8 +186,9 @@ _CONFIDENCE = {"low": Confidence.LOW, "medium": Confidence.MEDIUM, "high": Confi
 
 def behaviour_reason(hit: dict[str, Any], extension: str = "") -> Reason:
     """A behaviour hit: request input (the source) reaching a dangerous operation (the sink), or an
-    operation no page needs. In a page it is a web shell; elsewhere (an XSLT file) it is reported
-    without raising the verdict."""
+    operation no page needs. In a page, or in a source file ASP.NET compiles (``hit["compiled"]``:
+    App_Code, code-behind), it is a web shell; elsewhere (an XSLT file) it is reported without
+    raising the verdict."""
     sink = str(hit["sink"])
     source = hit.get("source")
     lang = str(hit.get("language", ""))
@@ -205,13 +206,19 @@ def behaviour_reason(hit: dict[str, Any], extension: str = "") -> Reason:
         detail = f"Behaviour analysis: the page {hit['title']} (line {hit.get('line')}), which ordinary pages never need."
     if hit.get("obfuscation"):
         detail += f" {hit['obfuscation']} obfuscated strings or split tokens were decoded around it."
+    compiled = hit.get("compiled")
+    if compiled:
+        detail += (
+            f" ASP.NET compiles this source file itself ({compiled}): its code runs in the application"
+            " like a page's."
+        )
     fields: dict[str, Any] = {
         "sink": sink,
         "category": hit.get("category", ""),
         "language": lang,
         "role": "sink",
     }
-    for key in ("source", "source_line", "via", "obfuscation"):
+    for key in ("source", "source_line", "via", "obfuscation", "compiled"):
         if hit.get(key):
             fields[key] = hit[key]
     more: list[tuple[int | None, str, dict[str, Any]]] = []
@@ -224,7 +231,7 @@ def behaviour_reason(hit: dict[str, Any], extension: str = "") -> Reason:
         title,
         severity,
         _CONFIDENCE.get(str(hit.get("confidence")), Confidence.MEDIUM),
-        Outcome.WEBSHELL if extension in SCRIPT_EXTENSIONS else Outcome.INFO,
+        Outcome.WEBSHELL if extension in SCRIPT_EXTENSIONS or compiled else Outcome.INFO,
         f"behaviour:{sink}",
         raw=str(hit.get("raw", "")),
         line=hit.get("line"),

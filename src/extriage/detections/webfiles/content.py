@@ -56,6 +56,45 @@ SCRIPT_EXTENSIONS = frozenset(
         ".config",
     }
 )
+#: Source files ASP.NET compiles itself when the application starts or a page is first requested: every
+#: file of an ``App_Code`` folder (and its ``codeSubDirectories``), a page's ``CodeFile``/``Src`` file
+#: (Web Site projects). Their code is behaviour-analysed like a handler's; a ``.cs`` anywhere else in a
+#: web folder is not compiled by ASP.NET (and IIS refuses to serve it), so only YARA reads it.
+CODE_EXTENSIONS = frozenset(behaviour.CODE_LANGUAGES)
+#: Extensions of a page's code-behind file named after it (``Default.aspx.cs``): how Visual Studio
+#: names a ``CodeFile`` (compiled at run time) or ``CodeBehind`` (compiled into ``bin``) file.
+_CODE_BEHIND_OF = (".aspx", ".ascx", ".master", ".asax", ".ashx", ".asmx", ".svc")
+#: Pages whose directive may name a source file for ASP.NET to compile with them.
+_REF_PAGES = frozenset({".aspx", ".ascx", ".master", ".asax"})
+_CODE_REF = re.compile(
+    rb"""<%\s*@\s*(?:Page|Control|Master|Application)\b[^%]{0,2000}?\b(?:CodeFile|Src)\s*=\s*["']?([^"'\s%>]{1,260})""",
+    re.IGNORECASE,
+)
+APP_CODE = "App_Code"
+CODE_BEHIND = "code-behind"
+NAMED_BY_PAGE = "named by a page's CodeFile/Src"
+
+
+def compiled_code(key: str, name: str) -> str | None:
+    """Why ASP.NET compiles this source file itself (:data:`APP_CODE`, :data:`CODE_BEHIND`), or
+    ``None`` (not a ``.cs``/``.vb``/``.js`` file, or one it does not compile). ``key``: the
+    lower-case ``/`` path of the file."""
+    dot = name.rfind(".")
+    if dot < 0 or name[dot:].lower() not in CODE_EXTENSIONS:
+        return None
+    if "/app_code/" in "/" + key:
+        return APP_CODE
+    if name[:dot].lower().endswith(_CODE_BEHIND_OF):
+        return CODE_BEHIND
+    return None
+
+
+def code_refs(data: bytes) -> list[str]:
+    """Source files a page's directive names for ASP.NET to compile with it (``CodeFile``, ``Src``),
+    as written (virtual or relative paths)."""
+    return [m.group(1).decode("utf-8", errors="replace") for m in _CODE_REF.finditer(data, 0, 65536)]
+
+
 _LSASS_NEEDLES = tuple(
     s.encode(enc) for s in ("lsass.exe", "LSASS.EXE", "Lsass.exe") for enc in ("utf-16-le", "ascii")
 )
@@ -278,6 +317,9 @@ class BatchResult:
     classes: Counter[str] = field(default_factory=Counter)  # baseline class counts
     peeked: int = 0
     scanned: int = 0  # files whose content rules ran to completion (all of ``plain`` and some outcomes)
+    #: Source files pages name in their directive (``CodeFile``/``Src``): (index of the page, path).
+    refs: list[tuple[int, str]] = field(default_factory=list)
+    code_files: int = 0  # source files analysed as code ASP.NET compiles
 
 
 def file_name(f: LocatedFile) -> str:
@@ -402,12 +444,21 @@ def _targeted(data: bytes, t: Target, kind: str) -> list[dict[str, Any]]:
 
 
 def _behaviour(
-    text: bytes, t: Target, kind: str, params: ContentParams, hits: list[dict[str, Any]]
+    text: bytes,
+    t: Target,
+    kind: str,
+    params: ContentParams,
+    hits: list[dict[str, Any]],
+    compiled: str | None = None,
 ) -> str | None:
-    """Behaviour analysis of a page's server code; why it was not fully analysed, if so."""
+    """Behaviour analysis of a page's server code, or of a source file ASP.NET compiles (``compiled``:
+    why it does); why it was not fully analysed, if so."""
     dot = t.name.rfind(".")
     ext = t.name[dot:].lower() if dot >= 0 else ""
-    if ext not in behaviour.PAGE_EXTENSIONS:
+    if ext in CODE_EXTENSIONS:
+        if compiled is None:
+            return None
+    elif ext not in behaviour.PAGE_EXTENSIONS:
         return None
     if kind == "pst":
         return None  # a PST-encoded page: the pst-shell check reports it
@@ -419,6 +470,9 @@ def _behaviour(
         found = behaviour.analyse(text, ext, budget=min(params.timeout, behaviour.BUDGET))
     except (RecursionError, MemoryError, ValueError) as exc:  # hostile content: keep the YARA hits
         return f"behaviour analysis failed ({type(exc).__name__})"
+    if compiled is not None:
+        for hit in found.hits:
+            hit["compiled"] = compiled
     hits.extend(found.hits)
     return found.problem
 
@@ -433,12 +487,16 @@ def _read_upto(fh: BinaryIO | _FdReader, expected: int, cap: int) -> bytes:
     return data
 
 
-def examine(t: Target, mode: str, params: ContentParams, rel: str | None = None) -> FileOutcome:
+def examine(
+    t: Target, mode: str, params: ContentParams, rel: str | None = None, compiled: str | None = None
+) -> FileOutcome:
     """Process one file (in a worker). Raises ``OSError`` on I/O problems (reported by the caller).
 
     ``rel``: the file's path inside its Exchange install, for the known-good baseline lookup.
+    ``compiled``: why ASP.NET compiles this source file, when its path does not say it (a page named
+    it); by default :func:`compiled_code` decides from the path.
     ``out.data`` holds: kind, hits, content_scanned, loc (location rule indices), bad (MSTIC family),
-    rel/bclass/builds (baseline class)."""
+    rel/bclass/builds (baseline class), refs (source files a page names), code (why compiled)."""
     shown = t.shown
     out = FileOutcome(shown, size=t.size)
     worker = _scanner(params)
@@ -517,10 +575,17 @@ def examine(t: Target, mode: str, params: ContentParams, rel: str | None = None)
         if problem:
             out.skipped.append(SkippedFile(shown, problem, partial=True))
         if params.behaviour:
-            problem = _behaviour(text, t, kind, params, hits)
+            compiled = compiled or compiled_code(t.key, t.name)
+            if compiled is not None:
+                facts["code"] = compiled
+            problem = _behaviour(text, t, kind, params, hits, compiled)
             if problem:
                 scanned = False
                 out.skipped.append(SkippedFile(shown, problem, partial=True))
+            if _page_ext(t.name) in _REF_PAGES:
+                refs = code_refs(text)
+                if refs:
+                    facts["refs"] = refs
     facts["kind"] = kind
     facts["content_scanned"] = scanned
     out.data = facts
@@ -548,9 +613,18 @@ def _failed(t: Target, exc: BaseException) -> FileOutcome:
     return _skipped(t, f"could not be processed ({type(exc).__name__}: {exc})")
 
 
+def _page_ext(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot >= 0 else ""
+
+
 def _fold(res: BatchResult, idx: int, out: FileOutcome) -> None:
     """Add one file's outcome to the batch result (files with nothing to say become tuples)."""
     data = out.data
+    for ref in data.get("refs", ()):
+        res.refs.append((idx, ref))
+    if data.get("code"):
+        res.code_files += 1
     if out.sha256 is None and not out.skipped:
         res.peeked += 1
         return
@@ -604,7 +678,7 @@ class Quiet(NamedTuple):
 
 
 def _examine_files(
-    files: list[tuple[int, Target, str | None]], params: ContentParams, worker: _Worker
+    files: list[tuple[int, Target, str | None]], params: ContentParams, worker: _Worker, res: BatchResult
 ) -> list[tuple[int, FileOutcome | None, Quiet | None]]:
     """What :func:`examine` does to files on disk under the size cap, in phases over the whole
     batch (read all, hash all, match all paths at once, YARA all, behaviour of the pages, baseline
@@ -612,7 +686,8 @@ def _examine_files(
     the interleaved loop on trees of small files. Same facts, hits and order as ``examine``.
 
     Returns per file (index, outcome, None) when there is something to report, else
-    (index, None, Quiet) - no FileOutcome built for the files that are most of a tree."""
+    (index, None, Quiet) - no FileOutcome built for the files that are most of a tree. The source
+    files pages name and the count of code files analysed go straight into ``res``."""
     limit = params.max_size
     read: list[tuple[int, Target, str | None, bytes]] = []
     done: list[tuple[int, FileOutcome | None, Quiet | None]] = []
@@ -636,6 +711,7 @@ def _examine_files(
     scanner_external = params.external
     run_behaviour = params.behaviour
     pages = behaviour.PAGE_EXTENSIONS
+    code_exts = CODE_EXTENSIONS
     sha256 = hashlib.sha256
     no_rules = _NO_CONTENT_RULES
     for (idx, t, rel, data), loc in zip(read, locs, strict=True):
@@ -676,11 +752,17 @@ def _examine_files(
                     skipped.append(SkippedFile(t.shown, problem, partial=True))
                 if run_behaviour:
                     dot = name.rfind(".")
-                    if dot >= 0 and name[dot:].lower() in pages:
-                        problem = _behaviour(text, t, kind, params, hits)
+                    ext = name[dot:].lower() if dot >= 0 else ""
+                    if ext in pages or ext in code_exts:
+                        compiled = compiled_code(t.key, name) if ext in code_exts else None
+                        if compiled is not None:
+                            res.code_files += 1
+                        problem = _behaviour(text, t, kind, params, hits, compiled)
                         if problem:
                             scanned = False
                             skipped.append(SkippedFile(t.shown, problem, partial=True))
+                        if ext in _REF_PAGES:
+                            res.refs.extend((idx, ref) for ref in code_refs(text))
             if hits or loc or skipped or digest in bad:
                 facts: dict[str, Any] = {"mode": DEEP, "hits": hits, "loc": loc}
                 if digest in bad:
@@ -723,7 +805,9 @@ def examine_batch(
         for idx, mode, t, rel in batch
         if mode == DEEP and t.ref is None and t.size <= params.max_size
     ]
-    phased = {idx: (out, quiet) for idx, out, quiet in _examine_files(files, params, worker)} if files else {}
+    phased = (
+        {idx: (out, quiet) for idx, out, quiet in _examine_files(files, params, worker, res)} if files else {}
+    )
     for idx, mode, t, rel in batch:
         got = phased.get(idx)
         if got is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -201,6 +202,9 @@ class WebFilesStage:
             if bclass in (MODIFIED, UNKNOWN):
                 pending_baseline.append((facts, str(bclass), str(data.get("rel", ""))))
             facts_list.append(facts)
+        named_code = _named_code_files(ctx, totals.refs, params, facts_list, mapper, sel)
+        deep_read += named_code[1]
+        code_files = totals.code_files + named_code[0]
         fam.files += deep_read
         fam.span(lo)
         fam.span(hi)
@@ -295,6 +299,11 @@ class WebFilesStage:
             f"with {ruleset.rule_count} YARA rules), {peeked} other file{'s' if peeked != 1 else ''} "
             "header-checked for minidumps and DEARCRY!"
         )
+        if code_files:
+            fam.notes.append(
+                f"{code_files} source file{'s' if code_files != 1 else ''} ASP.NET compiles itself (App_Code, "
+                "code-behind, a page's CodeFile/Src) analysed as server code."
+            )
         fam.notes.append(_rule_sets_note(ruleset))
         if missing and not inv.plain:
             fam.notes.append("Not in the evidence, so not covered: " + ", ".join(missing) + ".")
@@ -308,6 +317,7 @@ class WebFilesStage:
             "files_read": deep_read,
             "files_content_scanned": content_scanned,
             "files_header_checked": peeked,
+            "code_files_analysed": code_files,
             "rules": {
                 "count": ruleset.rule_count,
                 "files": [s.origin for s in ruleset.sources],
@@ -331,6 +341,73 @@ class WebFilesStage:
 def _facts(f: LocatedFile, out: FileOutcome, mapper: UrlMapper) -> FileFacts:
     url = mapper.url_for(f.key, f.logical)
     return FileFacts(out.path, f.logical, content.file_name(f), out.sha256, out.size, f.ref.mtime, url)
+
+
+def _resolve_ref(page_key: str, ref: str, files: dict[str, LocatedFile]) -> LocatedFile | None:
+    """The file a page's ``CodeFile``/``Src`` names: relative to the page's folder, or ``~/``- and
+    ``/``-rooted (the application root is not known from a copy: the nearest folder above the page
+    holding that path)."""
+    ref = ref.replace("\\", "/").strip().lower()
+    folder = page_key.rsplit("/", 1)[0] if "/" in page_key else ""
+    if ref.startswith(("~/", "/")):
+        rest = ref.lstrip("~").lstrip("/")
+        parts = folder.split("/")
+        for i in range(len(parts), 0, -1):
+            found = files.get(posixpath.normpath("/".join(parts[:i]) + "/" + rest))
+            if found is not None:
+                return found
+        return None
+    return files.get(posixpath.normpath(folder + "/" + ref) if folder else posixpath.normpath(ref))
+
+
+def _named_code_files(
+    ctx: ScanContext,
+    refs: list[tuple[LocatedFile, str]],
+    params: content.ContentParams,
+    facts_list: list[FileFacts],
+    mapper: UrlMapper,
+    sel: Selection,
+) -> tuple[int, int]:
+    """Source files pages name in ``CodeFile``/``Src`` whose path does not already say ASP.NET
+    compiles them (``App_Code``, ``Default.aspx.cs``): a page can take its code from ``img/x.cs``.
+    They are few (usually none), so they are analysed here, in the main process, as code; their
+    behaviour hits join the file's finding. Returns (files analysed, of them read only now)."""
+    if not refs:
+        return 0, 0
+    files = {f.key: f for f in ctx.inventory.files}
+    by_path = {facts.display: facts for facts in facts_list}
+    done: set[str] = set()
+    newly = 0
+    for page, ref in refs:
+        f = _resolve_ref(page.key, ref, files)
+        if f is None or f.key in done:
+            continue
+        name = content.file_name(f)
+        dot = name.rfind(".")
+        if dot < 0 or name[dot:].lower() not in content.CODE_EXTENSIONS or content.compiled_code(f.key, name):
+            continue
+        done.add(f.key)
+        why = f"{content.NAMED_BY_PAGE} in {page.logical}"
+        try:
+            out = content.examine(content.target(f), content.DEEP, params, None, compiled=why)
+        except OSError as exc:
+            ctx.result.coverage.warn(f"{f.display()} (named by {page.logical}) could not be read ({exc}).")
+            continue
+        if f.key not in sel.deep:  # outside the places read in depth: recorded as read now
+            out.mtime = f.ref.mtime
+            ctx.merge(out)
+            newly += 1
+        hits = [h for h in out.data.get("hits", []) if h.get("check") == "behaviour"]
+        if not hits or out.sha256 is None:
+            continue
+        facts = by_path.get(out.path)
+        if facts is None:
+            facts = _facts(f, out, mapper)
+            facts_list.append(facts)
+            by_path[out.path] = facts
+        for hit in hits:
+            facts.reasons.append(behaviour_reason(hit, facts.extension))
+    return len(done), newly
 
 
 def _install_rel(key: str, installs: list[str]) -> str | None:
@@ -399,6 +476,9 @@ class RunTotals:
     lo: datetime | None = None
     hi: datetime | None = None
     done: int = 0  # bytes of finished batches, for the progress bar
+    #: Source files pages name in their directive (CodeFile/Src): (the page, the path as written).
+    refs: list[tuple[LocatedFile, str]] = field(default_factory=list)
+    code_files: int = 0  # source files analysed as code ASP.NET compiles (App_Code, code-behind)
 
 
 def _batches(items: list[Item]) -> Iterator[tuple[int, int]]:
@@ -545,6 +625,9 @@ def _absorb(
     totals.classes.update(res.classes)
     totals.peeked += res.peeked
     totals.scanned += res.scanned
+    totals.code_files += res.code_files
+    for idx, ref in res.refs:
+        totals.refs.append((work[idx][0], ref))
     totals.done += sum(t.size for _, m, t, _ in batch if m == content.DEEP)
     ctx.progress("web files", min(total, totals.done), total)
 

@@ -33,7 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extriage.detections.webfiles.behaviour.budget import BUDGET, Timeout
-from extriage.detections.webfiles.behaviour.extract import MAX_CODE, PAGE_EXTENSIONS, Extracted, extract
+from extriage.detections.webfiles.behaviour.extract import (
+    CODE_LANGUAGES,
+    MAX_CODE,
+    PAGE_EXTENSIONS,
+    Extracted,
+    extract,
+)
 from extriage.detections.webfiles.behaviour.knowledge import (
     LANGUAGES,
     ConfigRule,
@@ -50,6 +56,7 @@ from extriage.detections.webfiles.behaviour.taint import _Analyser, _line_of
 
 __all__ = [
     "BUDGET",
+    "CODE_LANGUAGES",
     "LANGUAGES",
     "MAX_CODE",
     "PAGE_EXTENSIONS",
@@ -105,10 +112,12 @@ def _confidence(base: str, decoded: int) -> str:
 
 
 def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
-    """Behaviour hits of one page (UTF-8 bytes, or text already decoded from UTF-16)."""
+    """Behaviour hits of one page or code file (UTF-8 bytes, or text already decoded from UTF-16).
+    A ``.cs``/``.vb``/``.js`` file is read whole as code of its language: call it only for files
+    ASP.NET compiles (App_Code, code-behind) - a ``.js`` elsewhere is a browser script."""
     result = Analysis()
     ext = ext.lower()
-    if ext not in PAGE_EXTENSIONS:
+    if ext not in PAGE_EXTENSIONS and ext not in CODE_LANGUAGES:
         return result
     know = knowledge()  # compiled once per process: not charged to the first page's time budget
     hiding_screen()

@@ -14,6 +14,11 @@ PAGE_EXTENSIONS = frozenset(
     | {".cshtml", ".vbhtml"}
 )
 _CODE_ONLY = frozenset({".ashx", ".asmx", ".soap", ".svc", ".asax"})
+#: Source files ASP.NET compiles itself (App_Code, a page's ``CodeFile``/``Src``): the language is the
+#: extension's, as for the compiler (CodeDom maps .cs, .vb and .js - JScript.NET - by default). The
+#: whole file is code; whether a file of these is one ASP.NET compiles is the caller's to decide (its
+#: path), so ``analyse`` reads any file it is given with these extensions.
+CODE_LANGUAGES = {".cs": "cs", ".vb": "vb", ".js": "js"}
 #: Razor pages (ASP.NET Web Pages): code and markup interleave with ``@``, so the whole file is read as
 #: code of its language (markup is noise to the analysis; ``@name`` reads as ``name``).
 _RAZOR = {".cshtml": "cs", ".vbhtml": "vb"}
@@ -118,7 +123,11 @@ def _declared_calls(text: str) -> dict[int, str]:
 
 
 def extract(text: str, ext: str) -> Extracted:
-    """Cut the server code out of a page, handler, service, web.config or XSLT file."""
+    """Cut the server code out of a page, handler, service, web.config or XSLT file, or take a whole
+    code file (:data:`CODE_LANGUAGES`)."""
+    if ext in CODE_LANGUAGES:
+        out = Extracted({CODE_LANGUAGES[ext]: [text]}, blocks=1)
+        return out
     directive = _DIRECTIVE.search(text)
     if directive is not None and _LANG_ATTR.search(directive.group(2)):
         default = _language(directive.group(2), "cs")

@@ -28,6 +28,31 @@ _PROPERTY_DEF = {
     "vb": re.compile(r"\bProperty\s+([^\W\d]\w*)", re.I),
 }
 #: Expression-bodied members: ``string Name => expr;`` / ``string Take(k) => expr;``.
+_AFTER_HEADER = re.compile(r"\s*(?:\{|(?!(?:as|is)\b)[^\W\d])")
+#: Parentheses outside string literals (where a sink's statement ends inside a header).
+_PARENS = re.compile(r'"(?:[^"\\\n]|\\.){0,2000}"|[()]')
+
+
+def _header_end(code: str, start: int, end: int) -> int:
+    """Where a C-like statement from ``start`` really ends before ``end`` (its ``;``): at the closing
+    parenthesis of a header it sits in - ``using (var c = new SqlConnection(x))``, ``if (...)`` - when a
+    block follows (the ``{ f(id); }`` after it is other statements, not this one's input)."""
+    if code.find("{", start, end) < 0:
+        return end
+    depth = 0
+    for m in _PARENS.finditer(code, start, end):
+        if m.group(0) == "(":
+            depth += 1
+        elif m.group(0) == ")":
+            depth -= 1
+            if depth < 0:
+                # a header closes when a block or another statement follows (not `.`, `,`, `)` ...:
+                # then it was a call the sink is an argument of)
+                after = _AFTER_HEADER.match(code, m.end(), end)
+                return m.start() if after is not None else end
+    return end
+
+
 _ARROW_MEMBER = re.compile(r"\b([^\W\d]\w*)\s*(?:\([^();{}]{0,400}\))?\s*=>\s*(?=([^;{]{1,2000}))")
 #: Calls that put a value into their receiver (a builder, a list, a dictionary, a stack).
 _MUTATOR = re.compile(
@@ -431,7 +456,8 @@ class _Analyser:
                     continue
                 if _REMOTE_RESULT.search(code, m.start(3), m.end(3)):
                     continue  # what a remote server answered is its data, not the request's
-                t = self.expr(m.start(3), m.end(3))
+                rhs_end = m.end(3) if lang == "vb" else _header_end(code, m.start(3), m.end(3))
+                t = self.expr(m.start(3), rhs_end)
                 if t is not None:
                     changed |= self._add(name, t)
             if lang == "vb":
@@ -535,7 +561,7 @@ class _Analyser:
             + 1
         )
         end = code.find(";", pos, pos + 2000)
-        return start, pos + 2000 if end < 0 else end
+        return start, _header_end(code, pos, pos + 2000 if end < 0 else end)
 
     def candidates(self) -> bool:
         """Whether any sink occurs at all (most pages: no), and any input to reach it."""

@@ -1,0 +1,320 @@
+"""Source files ASP.NET compiles itself (issue 14, helper A1): ``App_Code`` classes, a page's
+``CodeFile``/``Src`` code-behind, read as server code by the behaviour analysis.
+
+ASP.NET compiles every ``.cs``/``.vb``/``.js`` of an application's ``App_Code`` folder when the
+application starts, and the file a page names in ``CodeFile=``/``Src=`` when the page is first
+requested (Web Site projects): a class dropped there runs like a page, reached by a handler or module
+registered in ``web.config``, by ``Global.asax`` or by a two-line page. A ``.cs`` anywhere else in a web
+folder is not compiled (and IIS does not serve it): only YARA reads it.
+
+The files below have the code shapes of such backdoors and of ordinary application code. They were
+written for these tests, name only ``example`` hosts and files, and are never compiled or run; they
+are not copies of real shells. One tree holds them all and is scanned once through ``extriage scan``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from extriage.cli.main import _register, app
+from extriage.detections.webfiles import behaviour, content
+
+ROOT = "C/inetpub/wwwroot/"
+
+# (relative path, content, expected sink, expected source line, expected sink line, language, why compiled)
+SHELLS: list[tuple[str, str, str, int, int, str, str]] = [
+    (
+        # a handler class in App_Code, registered in web.config under a harmless-looking path
+        "portal/App_Code/StatusHandler.cs",
+        "using System;\nusing System.Web;\nusing System.Reflection;\n\n"
+        "public class StatusHandler : IHttpHandler\n{\n"
+        "    public void ProcessRequest(HttpContext context)\n    {\n"
+        "        byte[] data = context.Request.BinaryRead(context.Request.ContentLength);\n"
+        "        Assembly a = Assembly.Load(data);\n"
+        '        a.CreateInstance("Example.Probe");\n    }\n'
+        "    public bool IsReusable { get { return false; } }\n}\n",
+        "assembly-load",
+        9,
+        10,
+        "C#",
+        content.APP_CODE,
+    ),
+    (
+        # an IHttpModule (VB) that runs a header's command on every request of the application
+        "portal/App_Code/Telemetry.vb",
+        "Imports System\nImports System.Web\nImports System.Diagnostics\n\n"
+        "Public Class Telemetry\n    Implements IHttpModule\n"
+        "    Public Sub Init(ByVal app As HttpApplication) Implements IHttpModule.Init\n"
+        "        AddHandler app.BeginRequest, AddressOf OnBegin\n    End Sub\n"
+        "    Private Sub OnBegin(ByVal sender As Object, ByVal e As EventArgs)\n"
+        "        Dim ctx As HttpContext = HttpContext.Current\n"
+        '        Dim c As String = ctx.Request.Headers("X-Example-Trace")\n'
+        "        If Not String.IsNullOrEmpty(c) Then\n"
+        '            Dim p As Process = Process.Start("cmd.exe", "/c " & c)\n'
+        "        End If\n    End Sub\n"
+        "    Public Sub Dispose() Implements IHttpModule.Dispose\n    End Sub\nEnd Class\n",
+        "process",
+        12,
+        14,
+        "VB",
+        content.APP_CODE,
+    ),
+    (
+        # the class a two-line page instantiates: it reads the request itself
+        "portal/App_Code/Lib/Diag.cs",
+        "using System.IO;\nusing System.Web;\n\nnamespace Example\n{\n    public class Diag\n    {\n"
+        "        public void Run()\n        {\n"
+        "            HttpRequest r = HttpContext.Current.Request;\n"
+        '            string path = r.Form["p"];\n'
+        '            File.WriteAllText(path, r.Form["t"]);\n'
+        "        }\n    }\n}\n",
+        "file-write",
+        11,
+        12,
+        "C#",
+        content.APP_CODE,
+    ),
+    (
+        # JScript.NET in App_Code (the default compilers take .js there)
+        "portal/App_Code/Eval.js",
+        "import System.Web;\n\npublic class Evaluator {\n"
+        "    public static function Go(ctx : HttpContext) {\n"
+        '        var k = ctx.Request.Item["k"];\n'
+        '        eval(k, "unsafe");\n    }\n}\n',
+        "eval",
+        5,
+        6,
+        "JScript",
+        content.APP_CODE,
+    ),
+    (
+        # a Web Site project page's code-behind: a SQL console fed by a text box
+        "portal/admin/Report.aspx.cs",
+        "using System;\nusing System.Data.SqlClient;\n\n"
+        "public partial class Report : System.Web.UI.Page\n{\n"
+        "    protected void Run_Click(object sender, EventArgs e)\n    {\n"
+        "        var conn = new SqlConnection(ConnText.Text);\n"
+        "        conn.Open();\n"
+        "        var cmd = new SqlCommand(SqlText.Text, conn);\n"
+        "        Grid.DataSource = cmd.ExecuteReader();\n        Grid.DataBind();\n    }\n}\n",
+        "sql-connection",
+        8,
+        8,
+        "C#",
+        content.CODE_BEHIND,
+    ),
+    (
+        # a page that takes its code from a .cs among the images (Src=): only the page names it
+        "portal/img/banner.cs",
+        "using System;\nusing System.Web.UI;\n\npublic class Banner : Page\n{\n"
+        "    protected void Page_Load(object sender, EventArgs e)\n    {\n"
+        '        string c = Request.QueryString["c"];\n'
+        '        var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + c);\n'
+        "        psi.UseShellExecute = false;\n        System.Diagnostics.Process.Start(psi);\n    }\n}\n",
+        "process",
+        8,
+        9,
+        "C#",
+        content.NAMED_BY_PAGE,
+    ),
+]
+
+# Application code of the same shapes that must not be flagged (and files ASP.NET does not compile).
+BENIGN: list[tuple[str, str]] = [
+    (
+        "portal/web.config",
+        '<?xml version="1.0"?>\n<configuration><system.webServer><modules>'
+        '<add name="Telemetry" type="Telemetry"/></modules><handlers>'
+        '<add name="status" verb="*" path="status.axd" type="StatusHandler"/></handlers>'
+        "</system.webServer></configuration>\n",
+    ),
+    (
+        "portal/Report.aspx",
+        '<%@ Page Language="C#" CodeFile="admin/Report.aspx.cs" Inherits="Report" %>\n'
+        '<html><body><form runat="server"><asp:TextBox ID="ConnText" runat="server"/>'
+        '<asp:TextBox ID="SqlText" runat="server"/><asp:GridView ID="Grid" runat="server"/></form></body></html>\n',
+    ),
+    ("portal/Banner.aspx", '<%@ Page Language="C#" Src="img/banner.cs" Inherits="Banner" %>\n'),
+    (
+        # data access with parameters: a request value spliced into a fixed query is no console
+        "portal/App_Code/Orders.cs",
+        "using System.Data.SqlClient;\nusing System.Configuration;\nusing System.Web;\n\n"
+        "public static class Orders\n{\n"
+        "    public static object Find()\n    {\n"
+        '        string id = HttpContext.Current.Request.QueryString["id"];\n'
+        '        using (var c = new SqlConnection(ConfigurationManager.ConnectionStrings["shop"].ConnectionString))\n'
+        '        using (var cmd = new SqlCommand("select * from orders where id = @id", c))\n'
+        "        {\n"
+        '            cmd.Parameters.AddWithValue("@id", id);\n'
+        "            c.Open();\n            return cmd.ExecuteScalar();\n        }\n    }\n}\n",
+    ),
+    (
+        # an upload handler that keeps files under a name of its own in its own folder
+        "portal/App_Code/Upload.cs",
+        "using System;\nusing System.IO;\nusing System.Web;\n\n"
+        "public class Upload : IHttpHandler\n{\n"
+        "    public void ProcessRequest(HttpContext ctx)\n    {\n"
+        "        HttpPostedFile f = ctx.Request.Files[0];\n"
+        '        string name = Guid.NewGuid().ToString("N") + Path.GetExtension(f.FileName);\n'
+        '        f.SaveAs(Path.Combine(ctx.Server.MapPath("~/App_Data/uploads"), name));\n'
+        '        ctx.Response.Write("ok");\n    }\n'
+        "    public bool IsReusable { get { return true; } }\n}\n",
+    ),
+    (
+        # a module that adds headers and logs the URL
+        "portal/App_Code/Headers.vb",
+        "Imports System.Web\n\nPublic Class Headers\n    Implements IHttpModule\n"
+        "    Public Sub Init(ByVal app As HttpApplication) Implements IHttpModule.Init\n"
+        "        AddHandler app.EndRequest, AddressOf OnEnd\n    End Sub\n"
+        "    Private Sub OnEnd(ByVal sender As Object, ByVal e As EventArgs)\n"
+        '        HttpContext.Current.Response.AddHeader("X-Frame-Options", "SAMEORIGIN")\n'
+        "        System.Diagnostics.Trace.WriteLine(HttpContext.Current.Request.RawUrl)\n"
+        "    End Sub\n"
+        "    Public Sub Dispose() Implements IHttpModule.Dispose\n    End Sub\nEnd Class\n",
+    ),
+    (
+        # a library helper that runs a fixed tool with arguments it is given (no request input)
+        "portal/App_Code/Thumbs.cs",
+        "using System.Diagnostics;\n\npublic static class Thumbs\n{\n"
+        "    public static void Make(string src, string dst)\n    {\n"
+        '        var psi = new ProcessStartInfo(@"C:\\Tools\\convert.exe", "\\"" + src + "\\" \\"" + dst + "\\"");\n'
+        "        psi.UseShellExecute = false;\n        Process.Start(psi).WaitForExit();\n    }\n}\n",
+    ),
+    (
+        # a code-behind page reading a request value for a parameterised query
+        "portal/Item.aspx.cs",
+        "using System;\nusing System.Data.SqlClient;\n\npublic partial class Item : System.Web.UI.Page\n{\n"
+        "    protected void Page_Load(object sender, EventArgs e)\n    {\n"
+        '        var cmd = new SqlCommand("select name from items where id = @id");\n'
+        '        cmd.Parameters.AddWithValue("@id", Request.QueryString["id"]);\n    }\n}\n',
+    ),
+    (
+        # the same shell as a .cs ASP.NET never compiles (not in App_Code, no page names it): inert
+        "portal/backup/Diag.cs",
+        "using System.Web;\npublic class Old { public void Run() {\n"
+        '    System.Diagnostics.Process.Start(HttpContext.Current.Request.Form["c"]); } }\n',
+    ),
+    (
+        # a browser script: .js outside App_Code is never server code
+        "portal/scripts/app.js",
+        'var q = location.search; var v = eval("(" + document.getElementById("data").value + ")");\n',
+    ),
+]
+
+#: The two-line page that reaches the App_Code class: flagged by the existing stub rule (a page whose
+#: whole code instantiates a non-System class), beside the class's own finding.
+ENTRY = ("portal/entry.aspx", '<%@ Page Language="C#" %>\n<% new Example.Diag().Run(); %>\n')
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One tree with every file above, scanned once through ``extriage scan``."""
+    _register()
+    base = tmp_path_factory.mktemp("codefiles")
+    evidence = base / "ev"
+    for rel, text in [(s[0], s[1]) for s in SHELLS] + BENIGN + [ENTRY]:
+        path = evidence / ROOT / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    result = base / "result.json"
+    res = runner.invoke(app, ["scan", str(evidence), "-q", "-j", "1", "--json", str(result)])
+    assert res.exit_code in (0, 3, 10, 20), res.output
+    data: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
+    return data
+
+
+def _findings_for(data: dict[str, Any], rel: str) -> list[dict[str, Any]]:
+    tail = rel.replace("/", "\\").lower()
+    return [
+        f
+        for f in data["findings"]
+        if f["rule_id"].startswith("WF-")
+        and any(str(e.get("source", "")).replace("/", "\\").lower().endswith(tail) for e in f["evidence"])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rel", "text", "sink", "source_line", "sink_line", "lang", "why"), SHELLS, ids=[s[0] for s in SHELLS]
+)
+def test_backdoor_in_compiled_code_is_found(
+    scanned: dict[str, Any],
+    rel: str,
+    text: str,
+    sink: str,
+    source_line: int,
+    sink_line: int,
+    lang: str,
+    why: str,
+) -> None:
+    found = [f for f in _findings_for(scanned, rel) if f"behaviour:{sink}" in f["tags"]]
+    assert found, [(f["rule_id"], f["tags"]) for f in scanned["findings"]]
+    f = found[0]
+    assert f["outcome"] == "webshell"
+    mine = [e for e in f["evidence"] if e["fields"].get("reason") == f"WF-BEHAV-{sink.upper()}"]
+    roles = {e["fields"].get("role"): e for e in mine}
+    assert roles["sink"]["line"] == sink_line
+    assert roles["sink"]["fields"]["language"] == lang
+    assert str(roles["sink"]["fields"]["compiled"]).startswith(why)
+    if source_line != sink_line:
+        assert roles["source"]["line"] == source_line
+    else:
+        assert roles["sink"]["fields"]["source_line"] == source_line
+    assert "ASP.NET compiles this source file" in f["description"]
+
+
+@pytest.mark.parametrize(("rel", "text"), BENIGN, ids=[b[0] for b in BENIGN])
+def test_ordinary_code_is_not_flagged(scanned: dict[str, Any], rel: str, text: str) -> None:
+    assert [f["rule_id"] for f in _findings_for(scanned, rel)] == []
+
+
+def test_two_line_page_is_the_stub_it_always_was(scanned: dict[str, Any]) -> None:
+    assert [f["rule_id"] for f in _findings_for(scanned, ENTRY[0])] == ["WF-BEHAV-DROPPED-CLASS"]
+
+
+def test_coverage_counts_the_code_files(scanned: dict[str, Any]) -> None:
+    web = scanned["extras"]["webfiles"]
+    # App_Code: 4 shells + 4 benign; code-behind named like its page: 2; named by a page's Src: 1
+    assert web["code_files_analysed"] == 11
+    notes = " ".join(n for fam in scanned["coverage"]["families"].values() for n in fam["notes"])
+    assert "11 source files ASP.NET compiles itself" in notes
+
+
+@pytest.mark.parametrize(
+    ("path", "why"),
+    [
+        ("c:/inetpub/wwwroot/app_code/x.cs", content.APP_CODE),
+        ("d:/sites/shop/app_code/sub/y.vb", content.APP_CODE),
+        ("c:/inetpub/wwwroot/app_code/z.js", content.APP_CODE),
+        ("c:/inetpub/wwwroot/default.aspx.cs", content.CODE_BEHIND),
+        ("c:/inetpub/wwwroot/site.master.vb", content.CODE_BEHIND),
+        ("c:/inetpub/wwwroot/scripts/app.js", None),
+        ("c:/inetpub/wwwroot/old/x.cs", None),
+        ("c:/inetpub/wwwroot/app_code/readme.txt", None),
+        ("c:/inetpub/wwwroot/app_codex/x.cs", None),
+    ],
+)
+def test_which_files_asp_net_compiles(path: str, why: str | None) -> None:
+    assert content.compiled_code(path, path.rsplit("/", 1)[1]) == why
+
+
+def test_page_directive_names_its_source_file() -> None:
+    page = b'<%@ Page Language="C#" AutoEventWireup="true" CodeFile="~/x/Default.aspx.cs" Inherits="D" %>'
+    assert content.code_refs(page) == ["~/x/Default.aspx.cs"]
+    assert content.code_refs(b"<% @ control src='img/a.vb' %>") == ["img/a.vb"]
+    # CodeBehind alone names a file Visual Studio compiles into bin, not ASP.NET: no reference
+    assert content.code_refs(b'<%@ Page CodeBehind="Default.aspx.cs" Inherits="D" %>') == []
+    assert content.code_refs(b'<img src="a.cs">') == []
+
+
+def test_code_file_is_read_whole_in_its_language() -> None:
+    code = b'public class A { void F() { System.Diagnostics.Process.Start(System.Web.HttpContext.Current.Request["c"]); } }'
+    hits = behaviour.analyse(code, ".cs").hits
+    assert [(h["sink"], h["language"]) for h in hits] == [("process", "C#")]
+    # markup-looking text in a code file is still code (no <% %> needed)
+    assert behaviour.extract("<%= x %>", ".vb").code == {"vb": ["<%= x %>"]}
