@@ -1,0 +1,87 @@
+/*
+  extriage rules for server pages that carry their payload inside and launch it, written for this project
+  (MIT, like the rest of extriage). Issue 14, helper X8 (seventh unseen collection: shells inside tools).
+
+  Why this file: exploit kits and payload generators write pages that take no request input at all - the
+  page is the payload's launcher, opened once by the attacker. Two shapes were first-sight misses: a page
+  holding a whole executable as a byte array that writes it to disk and starts it (the "aspx-exe" output
+  format of a well-known exploit framework), and a page that starts PowerShell with an encoded command
+  built into the page (a reverse shell from a pentest framework's generator). The behaviour analysis
+  follows request input, and these pages have none; their strings change with every payload. These rules
+  match the shape instead: an embedded program (a byte array that starts with the "MZ" header, or the
+  base64 of that header) written to a file and a process started, or PowerShell started with an
+  -EncodedCommand switch (any abbreviation) and a long base64 literal in the page. Ordinary pages do not
+  ship executables inside their source, and do not start PowerShell with an encoded command.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_Embedded_Executable_Dropper
+{
+    meta:
+        author = "extriage"
+        description = "Dropper page: holds an executable (MZ header) in its source, writes it to disk and starts a process"
+        family = "embedded executable dropper"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1105,T1204"
+    strings:
+        // an array literal that starts with the DOS header "MZ": C# hex, VB hex, decimal
+        $mz_cs = /\{\s*0x4d\s*,\s*0x5a\s*,/ nocase ascii wide
+        $mz_vb = /\{\s*&H4D\s*,\s*&H5A\s*,/ nocase ascii wide
+        $mz_dec = /\{\s*77\s*,\s*90\s*,\s*(0|80|144)\s*,/ ascii wide
+        // the base64 of the standard DOS header (TVqQAAMAAAAEAAAA = "MZ\x90\0\x03\0\0\0\x04\0\0\0")
+        $mz_b64 = "TVqQAAMAAAAEAAAA" ascii wide
+        // written to a file ...
+        $write1 = /File\s*\.\s*(WriteAllBytes|Create|OpenWrite)\s*\(/ nocase ascii wide
+        $write2 = /new\s+(System\s*\.\s*IO\s*\.\s*)?(FileStream|BinaryWriter)\s*\(/ nocase ascii wide
+        $write3 = /My\s*\.\s*Computer\s*\.\s*FileSystem\s*\.\s*WriteAllBytes\s*\(/ nocase ascii wide
+        // ... and a process started
+        $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
+        $start2 = /\.\s*StartInfo\b/ nocase ascii wide
+        $start3 = "ProcessStartInfo" nocase ascii wide
+        $start4 = /\bCreateProcess(A|W|AsUser)?\b/ ascii wide
+        $start5 = /\bShell\s*\(/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|ServiceHost)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 16MB and not any of ($log*) and ($page or $runat) and
+        any of ($mz*) and any of ($write*) and any of ($start*)
+}
+
+rule EXT_WEBSHELL_Encoded_PowerShell_Launcher
+{
+    meta:
+        author = "extriage"
+        description = "Launcher page: starts PowerShell with an encoded command (-EncodedCommand/-enc/-e) and a long base64 script held in the page"
+        family = "encoded PowerShell launcher"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.001,T1027"
+    strings:
+        $ps = /powershell(\.exe)?/ nocase ascii wide
+        // -EncodedCommand and every abbreviation PowerShell accepts (-e, -ec, -en, -enc, ... -encodedcommand)
+        $enc = /[\s"'\/]-(ec|e(n(c(o(d(e(d(c(o(m(m(a(n(d)?)?)?)?)?)?)?)?)?)?)?)?)?)[\s"']/ nocase ascii wide
+        // the encoded script itself, kept in the page: a literal of its own, or right after the switch
+        // (each anchored on a quote or the switch: a bare 160-character run has no cheap atom to scan for)
+        $blob1 = /"[A-Za-z0-9+\/]{160}/ ascii wide
+        $blob2 = /'[A-Za-z0-9+\/]{160}/ ascii wide
+        $blob3 = /[\s"'\/]-(ec|e(n(c(o(d(e(d(c(o(m(m(a(n(d)?)?)?)?)?)?)?)?)?)?)?)?)?)\s+[A-Za-z0-9+\/]{160}/ nocase ascii wide
+        $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
+        $start2 = /\.\s*StartInfo\b/ nocase ascii wide
+        $start3 = "ProcessStartInfo" nocase ascii wide
+        $start4 = /\bShell\s*\(/ nocase ascii wide
+        $start5 = /WScript\s*\.\s*Shell/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|ServiceHost)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 4MB and not any of ($log*) and ($page or $runat) and
+        $ps and $enc and any of ($blob*) and any of ($start*)
+}

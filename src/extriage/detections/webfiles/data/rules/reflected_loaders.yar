@@ -1,0 +1,53 @@
+/*
+  extriage rules for in-memory loaders that reach Assembly.Load through reflection, written for this
+  project (MIT, like the rest of extriage). Issue 14, helper X8 (seventh unseen collection: shells inside
+  tools).
+
+  Why this file: an exploit module's Godzilla-style handler (first-sight miss) never writes
+  "Assembly.Load(": it looks the method up by name, `typeof(System.Reflection.Assembly).GetMethod("Load",
+  ...)`, and calls it with `.Invoke(null, new object[] { data })` on bytes decoded from the request, keeping
+  the loaded assembly in Session. It was also written with a main directive that names no directive
+  (`<%@ Language="C#" Class="..." %>`, which ASP.NET accepts), so neither the behaviour analysis nor the
+  page-directive condition of the older loader rules saw it. This rule matches the behaviour, not the
+  family's strings: the static Load method of Assembly fetched by reflection and invoked with no target
+  object, in a server file that decodes or reads request bytes (base64, a decryptor, BinaryRead or the
+  input stream). Applications that load plug-ins by reflection load them from files (LoadFrom, a path)
+  and have no reason to decode the request into an assembly.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_Assembly_Load_By_Reflection
+{
+    meta:
+        author = "extriage"
+        description = "In-memory loader: Assembly.Load looked up by reflection (GetMethod(\"Load\")) and invoked on bytes decoded from the request"
+        family = "Assembly.Load loader (reflected)"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1620"
+    strings:
+        // the Load method fetched by name (not LoadFrom/LoadFile)
+        $getload = /GetMethod\s*\(\s*"Load"/ nocase ascii wide
+        // ... of the Assembly type
+        $asm1 = /typeof\s*\(\s*(System\s*\.\s*Reflection\s*\.\s*)?Assembly\s*\)/ nocase ascii wide
+        $asm2 = /GetType\s*\(\s*"System\.Reflection\.Assembly"/ nocase ascii wide
+        $asm3 = /GetType\s*\(\s*(System\s*\.\s*Reflection\s*\.\s*)?Assembly\s*\)/ nocase ascii wide
+        // ... invoked as a static method (C# null, VB Nothing)
+        $invoke = /\.\s*Invoke\s*\(\s*(null|Nothing)\s*,/ nocase ascii wide
+        // request bytes, decoded
+        $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies|BinaryRead|InputStream)\s*)?[\[\(\.]/ nocase ascii wide
+        $dec1 = "FromBase64String" nocase ascii wide
+        $dec2 = "TransformFinalBlock" nocase ascii wide
+        $dec3 = "BinaryRead" nocase ascii wide
+        $dec4 = "InputStream" nocase ascii wide
+        // any server file: a directive (named or not), a code block or a server script block
+        $server1 = /<%\s*@/ ascii wide
+        $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and any of ($server*) and
+        $getload and any of ($asm*) and $invoke and $in and any of ($dec*)
+}
