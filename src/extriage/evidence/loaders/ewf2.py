@@ -50,12 +50,13 @@ class Ex01Disk(SizedStream):
 
     def __init__(self, path: str) -> None:
         super().__init__()
+        self._lock = threading.Lock()  # first: close() (also run when __init__ fails) takes it
+        self.files: list[Any] = []
         try:
             import pyewf  # type: ignore[import-not-found,unused-ignore]
         except ImportError as exc:
             raise ImportError(NEEDS) from exc
         self.files = [safe_open(p) for p in segments(path)]
-        self._lock = threading.Lock()
         try:
             self._handle: Any = pyewf.handle()
             self._handle.open_file_objects(self.files, "r")
@@ -104,7 +105,8 @@ class Ex01Disk(SizedStream):
         if not self.closed:
             with self._lock:
                 try:
-                    self._handle.close()
+                    if hasattr(self, "_handle"):  # not when __init__ failed before making it
+                        self._handle.close()
                 finally:
                     for fh in self.files:
                         fh.close()

@@ -19,14 +19,16 @@ volume of another file system, an image without any NTFS volume.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import io
 import logging
 import os
 import re
+import sys
 import threading
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -88,7 +90,50 @@ def _open_disk(path: str) -> Any:
         if head.startswith(signature):
             opener: Any = importlib.import_module(module)
             return opener.open_disk(path)
-    return container.open(Path(path))
+    with _failed_containers_quiet():
+        try:
+            return container.open(Path(path))
+        except BaseException as exc:
+            _drop_frames(exc)  # the containers that failed half-way are finalised now, in the quiet scope
+            raise
+
+
+@contextmanager
+def _failed_containers_quiet() -> Iterator[None]:
+    """dissect tries each container format in turn; one whose ``__init__`` fails on a truncated or
+    corrupt image is finalised later, and its ``close``/``repr`` fail on attributes never set, which
+    Python prints as "Exception ignored in …" with a traceback on stderr (seen with 3.13: the image
+    is already named as unreadable). Those errors, and only those, are dropped while images open."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        tb = unraisable.exc_traceback
+        where = ""
+        while tb is not None:
+            where, tb = tb.tb_frame.f_code.co_filename, tb.tb_next
+        inside = f"dissect{os.sep}target{os.sep}container" in where
+        if not (isinstance(unraisable.exc_value, AttributeError) and inside):
+            previous(unraisable)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        gc.collect()  # failed containers held in reference cycles go while the hook is in place
+        sys.unraisablehook = previous
+
+
+def _drop_frames(exc: BaseException) -> None:
+    """Forget the frames of an exception and of the ones it chains (they hold half-built objects)."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        e.__traceback__ = None
+        todo += [e.__cause__, e.__context__]
 
 
 def _disk(path: str) -> Any:
