@@ -318,3 +318,56 @@ def test_code_file_is_read_whole_in_its_language() -> None:
     assert [(h["sink"], h["language"]) for h in hits] == [("process", "C#")]
     # markup-looking text in a code file is still code (no <% %> needed)
     assert behaviour.extract("<%= x %>", ".vb").code == {"vb": ["<%= x %>"]}
+
+
+# --- engine changes made for real application code (the benign App_Code/code-behind set) -------------
+# Each pair: the shape found in real application code (not flagged) and the shell shape beside it (still
+# flagged). Written for these tests, never run.
+ENGINE_PAIRS: list[tuple[str, str, str, str]] = [
+    (
+        # a value used in the block after a `using (...)` header is not the header's input
+        "using-header-ends-its-statement",
+        'string id = Request.QueryString["id"];\n'
+        'using (var c = new SqlConnection(ConfigurationManager.ConnectionStrings["db"].ConnectionString))\n'
+        'using (var cmd = new SqlCommand("select 1 from t where id = @id", c))\n'
+        '{ cmd.Parameters.AddWithValue("@id", id); c.Open(); }\n',
+        'using (var c = new SqlConnection(Request.Form["cs"]))\n{ c.Open(); }\n',
+        "sql-connection",
+    ),
+    (
+        # a GUID or number parsed from the request names no folder or file
+        "parsed-guid-is-no-path",
+        'Guid folder = Guid.Parse(Request.QueryString["id"]);\n'
+        'System.IO.Directory.CreateDirectory(Server.MapPath(root + folder + "/"));\n',
+        'string folder = Request.QueryString["id"];\nSystem.IO.Directory.CreateDirectory(folder);\n',
+        "file-write",
+    ),
+    (
+        # a posted file's stream handed to an upload helper is data, not an address
+        "posted-stream-is-no-address",
+        "var f = HttpContext.Current.Request.Files[0];\n"
+        "var up = BlogService.UploadFile(f.InputStream, name, dir, true);\n",
+        'var u = Request.Form["u"];\nnew System.Net.WebClient().UploadFile(u, "example.txt");\n',
+        "http-out",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "benign", "shell", "sink"), ENGINE_PAIRS, ids=[p[0] for p in ENGINE_PAIRS])
+def test_application_shape_is_not_flagged_but_the_shell_shape_is(
+    name: str, benign: str, shell: str, sink: str
+) -> None:
+    def sinks(body: str) -> set[str]:
+        code = "public class A : System.Web.UI.Page {\nvoid Page_Load() {\n" + body + "}\n}\n"
+        return {h["sink"] for h in behaviour.analyse(code.encode(), ".cs").hits}
+
+    assert sink not in sinks(benign)
+    assert sink in sinks(shell)
+
+
+def test_parsed_number_still_chooses_a_port() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<% int port = int.Parse(Request.QueryString["p"]);\n'
+        "   var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port); l.Start(); %>"
+    )
+    assert "socket" in {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}

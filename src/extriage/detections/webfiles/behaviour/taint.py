@@ -137,6 +137,35 @@ _REMOTE_RESULT = re.compile(
     r"\.\s*(?:GetResponse|GetResponseStream|GetResponseAsync|DownloadString|DownloadData|GetStringAsync)\b",
     re.I,
 )
+#: An uploaded file or the request body as a stream: data, never an address.
+_STREAM_OPERAND = re.compile(
+    r"(?:[\w.]{1,200}\s*\.\s*)?(?:InputStream|PostedFile|Files\s*\[[^\]]{0,100}\])(?:\s*\.\s*InputStream)?"
+)
+#: A value converted whole to a number, date, Boolean or GUID (``Guid.Parse(id)``, ``Convert.ToInt32(x)``,
+#: VB ``CInt(x)``): what is left of the request cannot name a file, a command or a query.
+_TYPED = re.compile(
+    r"\s*(?:\(\s*\w+\s*\)\s*)?(?:(?:System\s*\.\s*)?(?:Guid|Int16|Int32|Int64|UInt16|UInt32|UInt64|int|uint|long|"
+    r"ulong|short|ushort|decimal|Decimal|double|Double|float|Single|bool|Boolean|DateTime|DateTimeOffset|TimeSpan|"
+    r"byte|Byte)\s*\.\s*Parse(?:Exact)?|(?:System\s*\.\s*)?Convert\s*\.\s*To(?:U?Int(?:16|32|64)|Decimal|Double|"
+    r"Single|Boolean|DateTime|Byte)|new\s+(?:System\s*\.\s*)?Guid|C(?:Int|Lng|Dbl|Bool|Date|Dec|Short|Sng|Byte)|Val)"
+    r"\s*\(",
+    re.I,
+)
+
+
+def _typed_whole(code: str, start: int, end: int) -> bool:
+    """Whether ``code[start:end]`` is one conversion call to a non-text type, nothing else."""
+    m = _TYPED.match(code, start, end)
+    if m is None:
+        return False
+    depth = 1
+    for p in _PARENS.finditer(code, m.end(), end):
+        depth += 1 if p.group(0) == "(" else -1 if p.group(0) == ")" else 0
+        if depth == 0:
+            return code[p.end() : end].strip(" \t\r\n;") == ""
+    return False
+
+
 #: The literal keys after a source or a tainted name (``["cmd"]``, ``("cmd")``, ``.Item["cmd"]``,
 #: ``.Cookies["a"].Values["b"]``, a helper's ``Take("cmd")``, ``a[0]``): they choose *which* input, they are
 #: not literal text spliced into the value.
@@ -458,6 +487,10 @@ class _Analyser:
                     continue  # what a remote server answered is its data, not the request's
                 rhs_end = m.end(3) if lang == "vb" else _header_end(code, m.start(3), m.end(3))
                 t = self.expr(m.start(3), rhs_end)
+                if t is not None and _typed_whole(code, m.start(3), rhs_end):
+                    # a number, date or GUID parsed from the request names no file, command or query:
+                    # it is kept only as a "number" (a port), which only the socket sinks take
+                    t = _Taint({"number"}, t.direct, t.line, t.source, t.via)
                 if t is not None:
                     changed |= self._add(name, t)
             if lang == "vb":
@@ -639,6 +672,8 @@ class _Analyser:
                     while lead < b and _TRIVIAL.fullmatch(code[a:lead].strip()):
                         a = lead + 1  # a bare scheme or separator first: the next operand leads
                         lead = _leading(code, a, b)
+                    if _STREAM_OPERAND.fullmatch(code[a:lead].strip()):
+                        continue  # a posted file's stream is what is sent, not where (UploadFile(f.InputStream, ...))
                     t = self.expr(a, lead, sink.kinds)
                     if t is None or not t.direct:
                         continue
