@@ -29,6 +29,12 @@ processes, from ``getrusage``):
 
     .venv/bin/python bench/events/bench_evtx_cores.py --copies 400 --rounds 3
     .venv/bin/python bench/events/bench_evtx_cores.py --copies 400 --rounds 3 --realistic
+    .venv/bin/python bench/events/bench_evtx_cores.py --copies 400 --rounds 3 --dense
+
+``read+match raw chunks`` (issue 18, area E4): chunks where no record can matter are read from their
+bytes without the parser (``formats/evtx_raw.py``); the row without it is the path before, in the
+same run. ``--dense``: the server-like file made of dense chunks (``evtx_dense.py``, ~100 records a
+chunk as on a real server; the parser's per-chunk work weighs less per record there).
 """
 
 from __future__ import annotations
@@ -65,6 +71,7 @@ from extriage.scan.stages import events as events_stage
 from extriage.scan.stages.events.reading import split_ranges
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evtx_dense import make_dense
 from evtx_realistic import make_realistic
 
 SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "data" / "evtx-samples-cc0"
@@ -105,6 +112,17 @@ def match_part(path: str, first: int, end: int) -> EventCollector:
     stats = EvtxStats()
     with open(path, "rb") as fh:
         for batch in iter_evtx_batches(fh, os.path.getsize(path), path, stats, chunks=(first, end)):
+            coll.feed_batch(batch)
+    return coll
+
+
+def match_part_raw(path: str, first: int, end: int) -> EventCollector:
+    """As the scan reads a part since issue 18 area E4: chunks where no record can matter read
+    from their bytes without the parser (``raw=``), the others screened as in ``match_part``."""
+    coll = EventCollector(default_rules(), path, "evtx", keep_ids=False, part=True)
+    stats = EvtxStats()
+    with open(path, "rb") as fh:
+        for batch in iter_evtx_batches(fh, os.path.getsize(path), path, stats, chunks=(first, end), raw=coll.raw_chunk):
             coll.feed_batch(batch)
     return coll
 
@@ -191,9 +209,15 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("--realistic", action="store_true", help="a server-like file (about 1 %% of records match)")
+    ap.add_argument("--dense", action="store_true",
+                    help="a server-like file of dense chunks (~100 records each, evtx_dense.py)")
     args = ap.parse_args()
     try:
-        if args.realistic:
+        if args.dense:
+            OUT.mkdir(parents=True, exist_ok=True)
+            path = OUT / "Archive-Security-dense.evtx"
+            make_dense(SAMPLES, path, args.copies, attack_every=40)
+        elif args.realistic:
             OUT.mkdir(parents=True, exist_ok=True)
             path = OUT / "Archive-Security-realistic.evtx"
             make_realistic(SAMPLES, path, args.copies, attack_every=40)
@@ -206,6 +230,7 @@ def main() -> None:
         modes: list[tuple[str, Callable[[], int]]] = [
             ("parser, 2 processes", lambda: in_pool(path, parse_part, merge=False)),
             ("read+match, 2 processes", lambda: in_pool(path, match_part, merge=True, check=agree)),
+            ("read+match raw chunks, 2 processes", lambda: in_pool(path, match_part_raw, merge=True, check=agree)),
             ("read+match in full, 2 processes", lambda: in_pool(path, match_part_full, merge=True, check=agree)),
             ("parser, own threads", lambda: one_process(path)),
             ("events stage, 2 workers", lambda: stage(path)),
@@ -220,7 +245,8 @@ def main() -> None:
         assert all(a == agree[0] for a in agree), "the screened and full paths disagree"
         for floor_name in ("parser, 2 processes", "parser, own threads"):
             floor = rows[floor_name]
-            for name in ("read+match, 2 processes", "read+match in full, 2 processes", "events stage, 2 workers"):
+            for name in ("read+match, 2 processes", "read+match raw chunks, 2 processes",
+                         "read+match in full, 2 processes", "events stage, 2 workers"):
                 ratios = [f[0] / m[0] for f, m in zip(floor, rows[name], strict=True)]
                 cpu_ratios = [f[1] / m[1] for f, m in zip(floor, rows[name], strict=True)]
                 print(f"{name} vs {floor_name}, same round: wall ratio median "

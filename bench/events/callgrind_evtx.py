@@ -15,7 +15,9 @@ and Hyperscan databases included, < 1 k per record).
 
 The report prints each mode's total, minus the start-up run, per record. The modes ``batches``
 (the parser's texts handed over in batches), ``system`` (+ the System columns) and ``screen`` (+ which
-records need the full path) each add one step of the screened path.
+records need the full path) each add one step of the screened path; ``raw`` is the screened path with
+chunks where no record can matter read from their bytes without the parser (issue 18, area E4).
+``EVTX_DENSE=1`` (for --make and every run): the server-like file of dense chunks (``evtx_dense.py``).
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-MODES = ["start", "parser", "batches", "system", "screen", "screened", "full"]
+MODES = ["start", "parser", "batches", "system", "screen", "screened", "raw", "full"]
 OUT = Path(__file__).resolve().parents[1] / "data" / "evtx-callgrind"
 
 
 def _path(realistic: bool) -> Path:
+    if os.environ.get("EVTX_DENSE"):  # EVTX_DENSE=1: the server-like file of dense chunks (evtx_dense.py)
+        return OUT / "server-like-dense.evtx"
     return OUT / ("server-like.evtx" if realistic else "attack-dense.evtx")
 
 
@@ -43,7 +47,11 @@ def make(copies: int, realistic: bool) -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     path = _path(realistic)
-    if realistic:
+    if os.environ.get("EVTX_DENSE"):
+        from evtx_dense import make_dense
+
+        make_dense(SAMPLES, path, copies, attack_every=40)
+    elif realistic:
         make_realistic(SAMPLES, path, copies, attack_every=40)
     else:
         made = make_dense(copies)
@@ -76,6 +84,9 @@ def run(mode: str, realistic: bool) -> int:
                         coll._screen.full_indices(cols)
         elif mode == "screened":
             for batch in iter_evtx_batches(fh, size, path, stats):
+                coll.feed_batch(batch)
+        elif mode == "raw":  # + chunks where no record can matter read without the parser (E4)
+            for batch in iter_evtx_batches(fh, size, path, stats, raw=coll.raw_chunk):
                 coll.feed_batch(batch)
         elif mode == "full":
             for rec in iter_evtx(fh, size, path, stats):

@@ -32,6 +32,7 @@ from extriage.formats.event_record import (
     name_positional,
     pick_time,
 )
+from extriage.formats.evtx_raw import RawChunk
 from extriage.formats.evtx_system import SystemColumns, system_columns
 
 try:  # orjson parses event JSON ~4x faster; the standard library is the fallback
@@ -184,6 +185,8 @@ def iter_evtx(
     parts, in order, are those of the whole file.
     """
     for batch in iter_evtx_batches(stream, size, name, stats, path, chunks):
+        if isinstance(batch, RawChunk):  # pragma: no cover - only with raw=
+            continue
         for i in range(len(batch.texts)):
             rec = batch.record(i)
             if rec is not None:
@@ -202,11 +205,17 @@ def iter_evtx_batches(
     path: str | None = None,
     chunks: tuple[int, int] | None = None,
     batch: int = BATCH,
-) -> Iterator[EvtxBatch]:
+    raw: Callable[[bytes], RawChunk | None] | None = None,
+) -> Iterator[EvtxBatch | RawChunk]:
     """The records of :func:`iter_evtx` as :class:`EvtxBatch` es of the parser's JSON texts, decoded only
     when asked (:meth:`EvtxBatch.record`), so a consumer can screen a whole batch with one C-level
     pass and decode only the records that matter. A parser error ends the batch before it, so errors
-    are counted in ``stats`` in the order :func:`iter_evtx` counts them."""
+    are counted in ``stats`` in the order :func:`iter_evtx` counts them.
+
+    ``raw`` (``EventCollector.raw_chunk``) is offered each whole chunk's bytes first: what it
+    returns (a chunk read without the parser, :mod:`evtx_raw`) is yielded in the chunk's place and
+    its records counted; the chunks it declines are parsed, runs of them by one parser each, so the
+    records come in file order and the parser reads each chunk as it reads it in the whole file."""
     stream.seek(0)
     check_header(stream.read(HEADER), name)
     stream.seek(0)
@@ -218,15 +227,57 @@ def iter_evtx_batches(
     if total != size and end == count:
         stats.padded = True
         stats.notes.append(f"file ends inside a chunk ({size:,} bytes); records before the cut were recovered")
+    if raw is not None:
+        if end <= first:
+            return
+        _parser(ChunkView(stream, size, first, end), name)  # a file the parser refuses is refused before any record
+        yield from _mixed(stream, size, name, stats, first, end, batch, raw)
+        return
     if (first, end) != (0, count) or total != size:
         if end <= first:
             return
         # unbuffered: the parser reads a chunk in four pieces (8, 8, 16, 32 KB), each one read here
         source = ChunkView(stream, size, first, end)
+    yield from _parsed(_parser(source, name), stats, batch)
+
+
+def _parser(source: Any, name: str = "") -> Any:
     try:
-        parser = evtx.PyEvtxParser(source, number_of_threads=1)
+        return evtx.PyEvtxParser(source, number_of_threads=1)
     except (OSError, RuntimeError, ValueError) as exc:
         raise EvtxError(f"{name} cannot be parsed as EVTX: {exc}") from None
+
+
+def _mixed(stream: BinaryIO, size: int, name: str, stats: EvtxStats, first: int, end: int, batch: int,
+           raw: Callable[[bytes], RawChunk | None]) -> Iterator[EvtxBatch | RawChunk]:
+    """Chunks ``first..end-1``: each offered to ``raw``, the runs it declines parsed."""
+    fd: int | None = None
+    if isinstance(stream, io.BufferedReader) and isinstance(stream.raw, io.FileIO) and hasattr(os, "pread"):
+        fd = stream.fileno()
+    run = -1  # the first chunk of the run the parser is to read
+    for i in range(first, end):
+        at = HEADER + i * CHUNK
+        if fd is not None:
+            data = os.pread(fd, CHUNK, at)
+        else:
+            stream.seek(at)
+            data = stream.read(CHUNK)
+        got = raw(data) if len(data) == CHUNK else None
+        if got is None:
+            if run < 0:
+                run = i
+            continue
+        if run >= 0:
+            yield from _parsed(_parser(ChunkView(stream, size, run, i), name), stats, batch)
+            run = -1
+        stats.records += got.records
+        yield got
+    if run >= 0:
+        yield from _parsed(_parser(ChunkView(stream, size, run, end), name), stats, batch)
+
+
+def _parsed(parser: Any, stats: EvtxStats, batch: int) -> Iterator[EvtxBatch]:
+    """The parser's records in batches, its errors counted in order (see :func:`iter_evtx_batches`)."""
     it = parser.records_json()
     items: list[Any] = []  # the parser's records: {"event_record_id", "timestamp", "data"}
     while True:

@@ -20,6 +20,7 @@ from extriage.detections.rulefinding import finding_from_rule
 from extriage.findings import EvidenceLine, FamilyCoverage, Finding, Indicators, Outcome, TimelineEvent, iso
 from extriage.formats.event_record import OUT_OF_RANGE, EventRecord, as_text, cap, is_exchange_management
 from extriage.formats.evtx_file import SYSTEM_TIME, EvtxBatch
+from extriage.formats.evtx_raw import RawChunk, RawColumns, read_chunk
 from extriage.formats.evtx_system import SystemColumns
 
 MAX_EVIDENCE = 5  # evidence records kept per finding (the count says how many matched)
@@ -124,6 +125,10 @@ class EventCollector:
         #: indicators each of its first 200 hits added, with the hit's number.
         self.indicator_log: dict[tuple[str, ...], list[tuple[int, Indicators]]] | None = {} if part else None
         self._screen: Screen | None = None  # made on the first .evtx batch (see feed_batch)
+        #: Chunks read from their bytes in a row that still needed the parser, and how many chunks
+        #: to hand to the parser without trying (see :meth:`raw_chunk`).
+        self._raw_misses = 0
+        self._raw_pause = 0
 
     def __getstate__(self) -> dict[str, Any]:
         """Sent back from a worker without the rules (compiled closures cannot be pickled)."""
@@ -193,13 +198,40 @@ class EventCollector:
         for rule in self.rules.match(rec):
             self._hit(rule, rec)
 
-    def feed_batch(self, batch: EvtxBatch) -> None:
-        """Feed an ``.evtx`` batch: the records that can matter (see :mod:`screen`) one by one in
-        full, the runs of records between them only counted in their channels, in record order —
-        the same results as :meth:`feed` of every record."""
+    def raw_chunk(self, chunk: bytes) -> RawChunk | None:
+        """An ``.evtx`` chunk read from its bytes when none of its records can matter (see
+        :meth:`Screen.raw_skip`), for :meth:`feed_batch` to count without the parser; else None
+        (the parser reads it). Pass it to ``iter_evtx_batches(raw=...)``. After a run of chunks that
+        needed the parser anyway (an attack-dense log, a channel every chunk of which a rule
+        fits), a growing number of chunks go to the parser without the attempt."""
+        if self._raw_pause:
+            self._raw_pause -= 1
+            return None
+        raw = read_chunk(chunk)
+        if raw is not None and self._get_screen().raw_skip(raw):
+            self._raw_misses = 0
+            return raw
+        self._raw_misses += 1
+        if self._raw_misses >= _RAW_TRIES:
+            self._raw_pause = min(_RAW_PAUSE_MAX, 2 ** (self._raw_misses - _RAW_TRIES) * _RAW_TRIES)
+        return None
+
+    def _get_screen(self) -> Screen:
         screen = self._screen
         if screen is None:
             screen = self._screen = Screen(self.rules, IP_FIELDS, _NOT_REMOTE)
+        return screen
+
+    def feed_batch(self, batch: EvtxBatch | RawChunk) -> None:
+        """Feed an ``.evtx`` batch: the records that can matter (see :mod:`screen`) one by one in
+        full, the runs of records between them only counted in their channels, in record order —
+        the same results as :meth:`feed` of every record. A chunk read from its bytes
+        (:meth:`raw_chunk`) is only counted."""
+        if isinstance(batch, RawChunk):
+            if batch.rows:
+                self._count_run(batch.columns(), 0, len(batch.rows))
+            return
+        screen = self._get_screen()
         n = len(batch.texts)
         if not screen.worth_it():
             for i in range(n):
@@ -220,7 +252,7 @@ class EventCollector:
                     self.feed(rec)
             start = i + 1
 
-    def _count_run(self, cols: SystemColumns, a: int, b: int) -> None:
+    def _count_run(self, cols: SystemColumns | RawColumns, a: int, b: int) -> None:
         """What :meth:`feed` does with records ``a..b-1`` of a batch, none of which a rule, the IP
         index or the cleared-log notes can use: channel span, computers, time field, identities."""
         chans = cols.channels[a:b]
@@ -512,6 +544,9 @@ class EventCollector:
 
 
 MAX_IDS = 2_000_000
+#: Chunks in a row that needed the parser before raw reading pauses; the longest pause (chunks).
+_RAW_TRIES = 4
+_RAW_PAUSE_MAX = 256
 _NEW: set[int] = set()
 #: The rules of a collector sent back from a worker (it is only merged, never fed again).
 _NO_RULES = RuleSet([], [], {}, [])

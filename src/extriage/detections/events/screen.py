@@ -22,13 +22,14 @@ import re
 import threading
 from dataclasses import dataclass
 from itertools import compress
-from operator import not_
+from operator import itemgetter, not_
 from typing import Any
 
 import hyperscan
 
 from extriage.detections.events.engine import RuleSet
 from extriage.formats.event_record import EXCHANGE_MANAGEMENT_PROVIDERS, layouts
+from extriage.formats.evtx_raw import RawChunk
 from extriage.formats.evtx_system import SystemColumns
 
 _CLEARED = frozenset({1102, 104})
@@ -136,6 +137,10 @@ class Screen:
         )
         self._local_scratch = threading.local()
         self._pause = 0
+        self._raw_plans: dict[tuple[str, bytes, str], _Plan] = {}
+        self._raw_db: Any = None
+        self._raw_words: list[str] = []
+        self._raw_always: frozenset[str] = frozenset()
 
     def worth_it(self) -> bool:
         """Whether to screen the next batch (False for a while after a batch mostly read in full)."""
@@ -207,6 +212,57 @@ class Screen:
                 full.add(i)
         return sorted(full)
 
+    def raw_skip(self, raw: RawChunk) -> bool:
+        """Whether a chunk read from its bytes (:mod:`formats.evtx_raw`) can skip the parser: no
+        record in it can reach a rule, the IP index or the cleared-log notes, so counting its
+        records in their channels is all :meth:`EventCollector.feed` would do with them.
+
+        Per (provider, event id, channel) as :meth:`full_indices` plans it (before any of its
+        adaptive changes): no plan reads every record in full; positional data only where no
+        remote-address field can be named; and one Hyperscan pass over the chunk's bytes (records,
+        templates and names, where every string a record's JSON can hold is written) finds no
+        remote-address field name and, for each rule that fits a record, not a word of each of its
+        sets (:func:`raw_word_patterns`: in UTF-16 or ASCII, in any case, also spelled with the
+        characters whose case folding gives ASCII letters)."""
+        keys = set(map(_KEY, raw.rows))
+        words = False
+        plans = []
+        for key in keys:
+            plan = self._raw_plans.get(key)
+            if plan is None:
+                plan = self._raw_plans[key] = self._plan(key)
+            if plan.full or (plan.ip_layout and key in raw.positional):
+                return False
+            if plan.options:
+                words = True
+                plans.append(plan)
+        found = self._raw_scan(raw.data)
+        if found is None:
+            return False
+        if words:
+            present = found | self._raw_always
+            for plan in plans:
+                if any(all(not opt.isdisjoint(present) for opt in opts) for opts in plan.options):
+                    return False
+        return True
+
+    def _raw_scan(self, data: bytes) -> set[str] | None:
+        """The rule words found in a chunk's bytes; None when a remote-address field name is there."""
+        if self._raw_db is None:
+            self._raw_db, self._raw_words, self._raw_always = _raw_database(self.rules, sorted(self.ip_fields))
+        scratch = getattr(self._local_scratch, "raw", None)
+        if scratch is None:
+            scratch = self._local_scratch.raw = hyperscan.Scratch(self._raw_db)
+        hits: list[tuple[int, int]] = []
+        self._raw_db.scan(data, match_event_handler=_on_match, context=hits, scratch=scratch)
+        words = self._raw_words
+        out = set()
+        for kind, _ in hits:
+            if kind < 0 or kind >= len(words):
+                return None
+            out.add(words[kind])
+        return out
+
     @staticmethod
     def _needs(plan: _Plan, cols: SystemColumns, i: int, local: threading.local) -> bool:
         text = cols.texts[i]
@@ -254,3 +310,100 @@ def _judged(plan: _Plan, found: bool) -> bool:
         if plan.checked >= _TRIAL and plan.passed * 10 >= plan.checked * 9:
             plan.full = True
     return found
+
+
+_KEY = itemgetter(0, 1, 4)  # (provider, event id, channel) of a RawChunk row
+_IP_NAME = 1 << 29  # the id of the remote-address field names in the raw database
+
+#: Characters whose case folding (``str.casefold``) holds an ASCII letter (the test checks the
+#: list against every code point): a word may be spelled with them in a record.
+FOLDS_TO_ASCII = "\xdf\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+#: Characters the parser can write in a value it renders (numbers, hex numbers, GUIDs, SIDs, times,
+#: binary data as hex): a word made only of them may come from such a value, not from the bytes.
+_RENDERED = frozenset("0123456789abcdefstxz-.")
+#: Text a record's field values can hold that is not in its bytes: bool names, the ``#attributes``
+#: key of an element shown as text, and :func:`event_record.as_text`'s stand-ins.
+_GENERATED = ("true", "false", "#attributes", "#text", "(nested too deeply to show)", "(a number too long to show)")
+_SUFFIX = re.compile(r"_[0-9]*\Z")  # a repeated key's _1, _2 ... suffix
+_MAX_PATTERN = 20_000
+
+
+def raw_word_patterns(word: str) -> list[str] | None:
+    """Hyperscan patterns that match every way ``word`` (lower-case ASCII from ``[a-z0-9._-]``) can
+    be written in a chunk's bytes for it to appear in a case-folded value the rule engine sees —
+    ASCII in any case, UTF-16LE in any case or with characters folding to its letters (``ſ``, ``ß``,
+    ``K``, ligatures ...) — or None when the word can appear without being written there (see
+    :data:`_RENDERED`, :data:`_GENERATED`; a key suffix)."""
+    if not word or set(word) <= _RENDERED or any(word in g for g in _GENERATED) or _SUFFIX.search(word):
+        return None
+    if not word.isascii() or not all(ch.isalnum() or ch in "._-" for ch in word) or word != word.lower():
+        return None
+    folds = [(ch, ch.casefold()) for ch in FOLDS_TO_ASCII]
+    n = len(word)
+    memo: dict[int, str] = {}
+
+    def unit(ch: str) -> str:
+        return "".join(f"\\x{b:02x}" for b in ch.encode("utf-16-le"))
+
+    def ascii_unit(ch: str) -> str:
+        if ch.isalpha():
+            return f"[\\x{ord(ch.upper()):02x}\\x{ord(ch):02x}]\\x00"
+        return f"\\x{ord(ch):02x}\\x00"
+
+    def rest(i: int) -> str:
+        if i == n:
+            return ""
+        if i in memo:
+            return memo[i]
+        alts = [ascii_unit(word[i]) + rest(i + 1)]
+        for ch, f in folds:
+            if f.isascii() and word.startswith(f, i):
+                alts.append(unit(ch) + rest(i + len(f)))
+            for k in range(1, len(f)):  # the word ends inside this character's folding
+                if f[:k].isascii() and word[i:] == f[:k]:
+                    alts.append(unit(ch))
+        out = "(?:" + "|".join(alts) + ")"
+        if len(out) > _MAX_PATTERN:
+            raise OverflowError
+        memo[i] = out
+        return out
+
+    try:
+        starts = [rest(0)]
+        for ch, f in folds:  # the word starts inside this character's folding
+            for k in range(1, len(f)):
+                tail = f[k:]
+                if tail.isascii() and word.startswith(tail):
+                    starts.append(unit(ch) + rest(len(tail)))
+    except OverflowError:
+        return None
+    ascii_pattern = "".join(f"\\x{ord(ch):02x}" for ch in word)
+    return ["(?:" + "|".join(starts) + ")", ascii_pattern]
+
+
+def _raw_database(rules: RuleSet, ip_fields: list[str]) -> tuple[Any, list[str], frozenset[str]]:
+    """One Hyperscan database for :meth:`Screen.raw_skip`: every rule word (id = its index in the
+    list returned) and every remote-address field name as written in UTF-16LE and ASCII (id
+    :data:`_IP_NAME`), each reported once; with the words that cannot be looked for in bytes."""
+    words = sorted({w for rule in rules.rules for opt in rule.word_options for w in opt})
+    expressions: list[bytes] = []
+    ids: list[int] = []
+    flags: list[int] = []
+    always = set()
+    once = hyperscan.HS_FLAG_SINGLEMATCH
+    for k, word in enumerate(words):
+        patterns = raw_word_patterns(word)
+        if patterns is None:
+            always.add(word)
+            continue
+        expressions += [patterns[0].encode(), patterns[1].encode()]
+        ids += [k, k]
+        flags += [once, once | hyperscan.HS_FLAG_CASELESS]
+    for name in ip_fields:
+        for enc in (name.encode("utf-16-le"), name.encode()):
+            expressions.append("".join(f"\\x{b:02x}" for b in enc).encode())
+            ids.append(_IP_NAME)
+            flags.append(once)
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
+    return db, words, frozenset(always)

@@ -112,7 +112,7 @@ def _read_evtx(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> No
         # (a folder, an image, a temporary copy of a compressed zip member)
         outcome.sha256 = sha256_of(f.ref)
         with open_seekable(f.ref, ZIP_EVTX_MAX) as fh:
-            for batch in iter_evtx_batches(fh, f.ref.size, display, stats, path=native_path(f.ref)):
+            for batch in iter_evtx_batches(fh, f.ref.size, display, stats, path=native_path(f.ref), raw=coll.raw_chunk):
                 coll.feed_batch(batch)
     except EvtxError as exc:
         outcome.skipped.append(SkippedFile(display, str(exc).replace(display, "file", 1)))
@@ -227,7 +227,7 @@ def read_export_part(
     if params.kind == "evtx":
         stats = EvtxStats()
         with open_seekable(f.ref, ZIP_EVTX_MAX) as fh:
-            for batch in iter_evtx_batches(fh, f.ref.size, display, stats, chunks=(start, end)):
+            for batch in iter_evtx_batches(fh, f.ref.size, display, stats, chunks=(start, end), raw=coll.raw_chunk):
                 coll.feed_batch(batch)
     else:
         stats = ExportStats()

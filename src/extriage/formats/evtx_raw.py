@@ -1,0 +1,594 @@
+"""The System fields of an ``.evtx`` chunk's records read from its bytes, without the ``evtx`` parser.
+
+Why: rendering every record to JSON is most of the parser's cost, yet on a server's log almost every
+chunk holds nothing a rule, the IP index or the cleared-log notes can use: its records only add to
+the coverage (channel, time, computer, record id). :func:`read_chunk` reads those fields straight
+from the binary XML for a chunk in exactly the shape Windows writes, so such a chunk need not be
+parsed at all (the consumer decides whether the chunk can skip the parser: ``screen.Screen.raw_skip``).
+
+A chunk is read only when all of this holds, otherwise :func:`read_chunk` returns None and the chunk
+goes to the parser as before, so damaged, cut or odd chunks are counted exactly as the parser counts
+them (issue 18, area E4, BENCHMARKS.md):
+
+* the header's and the records' CRC32 are right (libyal's EVTX format notes: header bytes 0..120 and
+  128..512 at offset 124, bytes 512..free-space offset at offset 52) — the parser does not check them,
+  so a chunk changed after it was written is left to the parser;
+* records follow each other from byte 512 to the free-space offset, each with its magic, its size
+  repeated at its end, record ids consecutive from the header's first to its last (where the parser
+  stops), the last one at the header's last-record offset;
+* every record is one template instance (``0f 01 01 00 0c``), every template and name it uses is
+  defined inline earlier in the chunk (the header's string and template tables point only at those),
+  every template is well formed with known tokens only and at most one text or substitution per
+  element, and every substitution value has a type the parser renders without fail (null, UTF-16
+  string or string array, integers, hex integers, GUID, FILETIME, SID, binary, nested binary XML
+  read the same way)
+  and the size that type takes;
+* the root element is ``Event`` with one ``System`` child holding one each of ``Provider`` (its
+  ``Name``), ``EventID``, ``TimeCreated`` (``SystemTime``), ``EventRecordID``, ``Channel`` and
+  ``Computer``, whose values are printable ASCII (no escapes), a UTF-16 string, an unsigned integer
+  or a FILETIME from 1971 to 2099 as the JSON path takes them (:func:`evtx_file.record_from_json`).
+
+The values returned are those :func:`evtx_file.record_from_json` would give for the parser's JSON of
+each record (tested against the parser, also on fuzzed chunks). Format facts (record header, template
+instance and definition layout, token numbers, value types) are from libyal's EVTX documentation and
+checked against the parser's output; no code is taken from either.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from extriage.formats.event_record import EPOCH_FLOOR, TIME_CEILING
+
+CHUNK = 65536
+_MAGIC = b"ElfChnk\x00"
+_RECORD_MAGIC = b"**\x00\x00"
+_FRAGMENT = b"\x0f\x01\x01\x00"
+_HEAD = struct.Struct("<QQQQIIII")  # first/last record number, first/last record id, header size, last record offset, free space, data CRC
+_RECORD = struct.Struct("<4sIQQ")  # magic, size, record id, written time (FILETIME)
+_INSTANCE = struct.Struct("<4sBBII")  # fragment header, template-instance token, unknown, template id, definition offset
+_DEFINITION = struct.Struct("<I16sI")  # next definition offset, GUID, data size
+_U16 = struct.Struct("<H")
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+_OPEN = struct.Struct("<HII")  # dependency id, data size, name offset
+_NAME = struct.Struct("<IHH")  # next name offset, hash, characters
+_SUB = struct.Struct("<HB")  # substitution index, value type
+_TABLES = struct.Struct("<64I32I")  # the header's string and template offset tables (at 128)
+_FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+#: FILETIMEs from this one (2200-01-01) on are left to the parser, which turns every FILETIME into a
+#: date and fails on some far in the future (an out-of-range date).
+_FILETIME_MAX = (datetime(2200, 1, 1, tzinfo=UTC) - _FILETIME_EPOCH) // timedelta(microseconds=1) * 10
+
+#: Substitution descriptors (size u16, type u8, 0) whose size fits the type. Strings and string
+#: arrays (0x81, NUL-separated): an even size;
+#: SIDs: 8 + 4 n bytes (their count byte is checked too); binary and nested binary XML: any size.
+_FIXED = {0x03: 1, 0x04: 1, 0x05: 2, 0x06: 2, 0x07: 4, 0x08: 4, 0x09: 8, 0x0A: 8, 0x0F: 16, 0x11: 8, 0x14: 4, 0x15: 8}
+_DESCRIPTOR = re.compile(
+    b"(?:"
+    + b"|".join(re.escape(_U16.pack(size) + bytes([kind, 0])) for kind, size in _FIXED.items())
+    + rb"|\x00\x00\x00\x00|[\x00\x02\x04\x06\x08\x0a\x0c\x0e\x10\x12\x14\x16\x18\x1a\x1c\x1e"
+    rb"\x20\x22\x24\x26\x28\x2a\x2c\x2e\x30\x32\x34\x36\x38\x3a\x3c\x3e\x40\x42\x44\x46\x48\x4a\x4c\x4e"
+    rb"\x50\x52\x54\x56\x58\x5a\x5c\x5e\x60\x62\x64\x66\x68\x6a\x6c\x6e\x70\x72\x74\x76\x78\x7a\x7c\x7e"
+    rb"\x80\x82\x84\x86\x88\x8a\x8c\x8e\x90\x92\x94\x96\x98\x9a\x9c\x9e\xa0\xa2\xa4\xa6\xa8\xaa\xac\xae"
+    rb"\xb0\xb2\xb4\xb6\xb8\xba\xbc\xbe\xc0\xc2\xc4\xc6\xc8\xca\xcc\xce\xd0\xd2\xd4\xd6\xd8\xda\xdc\xde"
+    rb"\xe0\xe2\xe4\xe6\xe8\xea\xec\xee\xf0\xf2\xf4\xf6\xf8\xfa\xfc\xfe].[\x01\x81]\x00"
+    rb"|..[\x0e\x13\x21]\x00"
+    b")*",
+    re.DOTALL,
+)
+_STRING, _FILETIME, _SID, _BINXML = 0x01, 0x11, 0x13, 0x21
+#: Types a template's substitution may declare here (the value's own type is what is rendered;
+#: Windows declares e.g. size_t for a HexInt64 value, but the parser refuses an unknown type).
+_DECLARED = frozenset({*_FIXED, 0x00, 0x01, 0x0E, 0x10, 0x13, 0x21, 0x81})
+_UNSIGNED = frozenset({0x04, 0x06, 0x08, 0x0A})
+#: System children read, by name (the others are checked for shape only).
+_WANTED = ("Provider", "EventID", "TimeCreated", "EventRecordID", "Channel", "Computer")
+
+
+class _Bail(Exception):
+    """The chunk is not in the shape read here: the parser reads it."""
+
+
+@dataclass(slots=True)
+class _Template:
+    """What a template definition holds: how many substitutions it uses, whether it has positional
+    event data (``Data`` without ``Name``), and for an ``Event`` template where each System field
+    comes from: ``("s", index)`` a substitution or ``("t", text)`` literal text."""
+
+    end: int  # offset after the definition
+    next: int
+    subs: int
+    positional: bool
+    system: dict[str, tuple[str, int | str]] | None
+    mixed: tuple[int, ...] = ()  # substitutions after child elements: nested binary XML or null only
+    #: Names defined inside it (offset, next offset, name) and names it refers to (offset, name).
+    inline: tuple[tuple[int, int, str], ...] = ()
+    refs: tuple[tuple[int, str], ...] = ()
+
+    #: What the descriptor tables' meaning depends on (equal for equal templates anywhere).
+    sig: tuple[object, ...] = ()
+    #: Each substitution's index and declared type: a value must have that type or be null.
+    declared: tuple[tuple[int, int], ...] = ()
+
+
+@dataclass(slots=True)
+class RawChunk:
+    """The records of one chunk as :func:`read_chunk` read them, in order: per record its provider,
+    event id (digits as the parser writes them), UTC time, System record id, channel and computer."""
+
+    records: int
+    data: bytes  # the chunk's bytes 512..free-space offset (for literal scans)
+    rows: list[tuple[str, bytes, datetime, int, str, str]] = field(default_factory=list)
+    #: (provider, event id, channel) of the records whose event data is positional.
+    positional: set[tuple[str, bytes, str]] = field(default_factory=set)
+
+    def columns(self) -> RawColumns:
+        """The rows as columns (what ``EventCollector._count_run`` reads)."""
+        _, _, times, record_ids, channels, computers = zip(*self.rows, strict=True)
+        return RawColumns(list(channels), list(times), list(computers), list(record_ids))
+
+
+@dataclass(slots=True)
+class RawColumns:
+    channels: list[str]
+    times: list[datetime]
+    computers: list[str]
+    record_ids: list[int]
+
+
+def read_chunk(chunk: bytes) -> RawChunk | None:
+    """The records of one whole 64 KB chunk, or None when it must be read by the parser."""
+    if len(chunk) != CHUNK or not chunk.startswith(_MAGIC):
+        return None
+    try:
+        return _read(chunk)
+    except (_Bail, struct.error, IndexError, UnicodeDecodeError, OverflowError, ValueError, KeyError):
+        return None
+
+
+def _read(c: bytes) -> RawChunk:
+    _, _, first_id, last_id, header_size, last_offset, free, data_crc = _HEAD.unpack_from(c, 8)
+    if header_size != 128 or not 512 < free <= CHUNK or last_offset >= free or first_id > last_id:
+        raise _Bail
+    if zlib.crc32(c[512:free]) != data_crc or zlib.crc32(c[128:512], zlib.crc32(c[:120])) != _U32.unpack_from(c, 124)[0]:
+        raise _Bail
+    names: dict[int, int] = {}  # name offset -> next name offset
+    templates: dict[int, _Template] = {}
+    text: dict[int, str] = {}  # name offset -> name
+    out = RawChunk(last_id - first_id + 1, c[512:free])
+    pos, expect = 512, first_id
+    while pos < free:
+        magic, size, rid, written = _RECORD.unpack_from(c, pos)
+        end = pos + size
+        if magic != _RECORD_MAGIC or size < 32 or end > free or rid != expect or _U32.unpack_from(c, end - 4)[0] != size:
+            raise _Bail
+        if written >= _FILETIME_MAX:  # the parser turns it into a date (and stops the chunk at one out of range)
+            raise _Bail
+        if (rid == last_id) != (end == free) or (rid == last_id and pos != last_offset):
+            raise _Bail
+        _record(c, pos + 24, end - 4, names, text, templates, out)
+        pos, expect = end, expect + 1
+    if expect != last_id + 1:
+        raise _Bail
+    # the parser fills its caches from the header's tables: they must point at what was read
+    tables = _TABLES.unpack_from(c, 128)
+    for off in tables[:64]:
+        if off and off not in names:
+            raise _Bail
+    for off in tables[64:]:
+        if off and off not in templates:
+            raise _Bail
+    for nxt in names.values():
+        if nxt and nxt not in names:
+            raise _Bail
+    for t in templates.values():
+        if t.next and t.next not in templates:
+            raise _Bail
+    return out
+
+
+def _record(c: bytes, pos: int, end: int, names: dict[int, int], text: dict[int, str],
+            templates: dict[int, _Template], out: RawChunk) -> None:
+    frag, token, _, _, offset = _INSTANCE.unpack_from(c, pos)
+    if frag != _FRAGMENT or token != 0x0C:
+        raise _Bail
+    here = pos + 14
+    if offset == here:  # defined inline, here
+        tmpl = templates[here] = _definition(c, here, end, names, text)
+        here = tmpl.end
+    else:
+        tmpl = templates[offset]  # defined earlier in this chunk (else KeyError: the parser reads it)
+    n = _U32.unpack_from(c, here)[0]
+    values = here + 4 + 4 * n
+    table = c[here + 4 : values]
+    shape: _Shape | None = _SHAPES.get((tmpl.sig, table), _UNSEEN)
+    if shape is _UNSEEN:
+        shape = _remember((tmpl.sig, table), _shape(tmpl, table, n))
+    if shape is None or shape.fields is None:
+        raise _Bail
+    stop = values + shape.stop
+    if stop >= end or c[stop] != 0:  # then the end of stream; what follows is the record's padding
+        raise _Bail
+    for off, count in shape.sids:
+        if c[values + off] != count:
+            raise _Bail
+    for off in shape.filetimes:
+        if _U64.unpack_from(c, values + off)[0] >= _FILETIME_MAX:
+            raise _Bail
+    positional = shape.positional
+    for a, b in shape.nested:
+        if _nested(c, values + a, values + b, names, text, templates):
+            positional = True
+    eid, ticks, rid = shape.fields.unpack_from(c, values)
+    lo, hi = shape.span
+    key = c[values + lo : values + hi]
+    strings = shape.names.get(key)
+    if strings is None:
+        strings = _strings(shape, key)
+    ts = _FILETIME_EPOCH + timedelta(microseconds=ticks // 10)
+    if not EPOCH_FLOOR <= ts < TIME_CEILING or not rid:
+        raise _Bail
+    eid_b = _DIGITS[eid] if eid < 65536 else str(eid).encode()
+    out.rows.append((strings[0], eid_b, ts, rid, strings[1], strings[2]))
+    if positional:
+        out.positional.add((strings[0], eid_b, strings[1]))
+
+
+def _strings(shape: _Shape, key: bytes) -> tuple[str, str, str]:
+    """Provider, channel and computer of a record whose System strings' bytes are ``key``."""
+    lo = shape.span[0]
+    got = [v if isinstance(v, str) else _string(key[v[0] - lo : v[1] - lo]) for v in shape.strings]
+    if not got[0] or not got[1]:
+        raise _Bail
+    found = (got[0], got[1], got[2])
+    if len(shape.names) >= _REMEMBER:
+        shape.names.clear()
+    shape.names[key] = found
+    return found
+
+
+_DIGITS = {i: str(i).encode() for i in range(65536)}
+
+
+def _instance(c: bytes, pos: int, end: int, names: dict[int, int], text: dict[int, str],
+              templates: dict[int, _Template]) -> tuple[_Template, int, int]:
+    """A template instance at ``pos``: its template, where its value count is, and the count."""
+    frag, token, _, _, offset = _INSTANCE.unpack_from(c, pos)
+    if frag != _FRAGMENT or token != 0x0C:
+        raise _Bail
+    here = pos + 14
+    if offset == here:  # defined inline, here
+        tmpl = _definition(c, here, end, names, text)
+        templates[here] = tmpl
+        here = tmpl.end
+    else:
+        tmpl = templates[offset]  # defined earlier in this chunk (else KeyError: the parser reads it)
+    return tmpl, here, _U32.unpack_from(c, here)[0]
+
+
+def _nested(c: bytes, start: int, end: int, names: dict[int, int], text: dict[int, str],
+            templates: dict[int, _Template]) -> bool:
+    """Check a nested binary XML value (one template instance, then the end of stream filling the
+    value exactly); whether it holds positional event data."""
+    tmpl, here, n = _instance(c, start, end, names, text, templates)
+    table = c[here + 4 : here + 4 + 4 * n]
+    shape: _Shape | None = _SHAPES.get((tmpl.sig, table), _UNSEEN)
+    if shape is _UNSEEN:
+        shape = _remember((tmpl.sig, table), _shape(tmpl, table, n))
+    if shape is None or shape.fields is not None:
+        raise _Bail
+    values = here + 4 + 4 * n
+    stop = values + shape.stop
+    if stop + 1 != end or c[stop] != 0:
+        raise _Bail
+    for off, count in shape.sids:
+        if c[values + off] != count:
+            raise _Bail
+    for off in shape.filetimes:
+        if _U64.unpack_from(c, values + off)[0] >= _FILETIME_MAX:
+            raise _Bail
+    positional = shape.positional
+    for a, b in shape.nested:
+        if _nested(c, values + a, values + b, names, text, templates):
+            positional = True
+    return positional
+
+
+@dataclass(slots=True)
+class _Shape:
+    """What one descriptor table under one template means (remembered per distinct pair)."""
+
+    stop: int  # the size of all values
+    nested: tuple[tuple[int, int], ...]  # nested binary XML values (start, end), from the first value
+    sids: tuple[tuple[int, int], ...]  # SIDs: where their sub-authority count is and what it must be
+    positional: bool
+    filetimes: tuple[int, ...]  # FILETIME values (each must be before _FILETIME_MAX)
+    #: An Event template: event id, FILETIME and record id read with one unpack at the values,
+    #: and provider, channel and computer (literal text, or where the UTF-16 string is).
+    fields: struct.Struct | None = None
+    strings: tuple[str | tuple[int, int], ...] = ()
+    span: tuple[int, int] = (0, 0)  # the bytes holding the strings read (from the first value)
+    names: dict[bytes, tuple[str, str, str]] = field(default_factory=dict)  # those bytes, read
+
+
+def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
+    """Check a descriptor table against its template; None when the parser must read it."""
+    if len(table) != 4 * n or n < tmpl.subs or _DESCRIPTOR.fullmatch(table) is None:
+        return None
+    sizes = list(memoryview(table).cast("H")[::2])
+    types = table[2::4]
+    for i in tmpl.mixed:
+        if types[i] != _BINXML and types[i] != 0:
+            return None
+    starts = [0]
+    for size in sizes:
+        starts.append(starts[-1] + size)
+    nested = tuple((starts[i], starts[i + 1]) for i, k in enumerate(types) if k == _BINXML)
+    sids = tuple((starts[i] + 1, (sizes[i] - 8) // 4) for i, k in enumerate(types) if k == _SID)
+    if any(sizes[i] < 8 for i, k in enumerate(types) if k == _SID):
+        return None
+    filetimes = tuple(starts[i] for i, k in enumerate(types) if k == _FILETIME)
+    system = tmpl.system
+    if system is None:
+        return _Shape(starts[-1], nested, sids, tmpl.positional, filetimes)
+    layout: list[tuple[int, str]] = []
+    for name, kinds in (("EventID", _UNSIGNED), ("TimeCreated", (_FILETIME,)), ("EventRecordID", _UNSIGNED)):
+        where, value = system[name]
+        if where != "s" or types[int(value)] not in kinds:
+            return None
+        layout.append((starts[int(value)], _FORMATS[sizes[int(value)]]))
+    fields = _unpacker(layout)
+    if fields is None:
+        return None
+    strings: list[str | tuple[int, int]] = []
+    for name in ("Provider", "Channel", "Computer"):
+        where, value = system[name]
+        if where == "t":
+            text = str(value)
+            if (not text and name != "Computer") or not _plain(text):
+                return None
+            strings.append(text)
+        else:
+            i = int(value)
+            if types[i] != _STRING:
+                return None
+            strings.append((starts[i], starts[i + 1]))
+    located = [v for v in strings if not isinstance(v, str)]
+    span = (min(v[0] for v in located), max(v[1] for v in located)) if located else (0, 0)
+    return _Shape(starts[-1], nested, sids, tmpl.positional, filetimes, fields, tuple(strings), span)
+
+
+_FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
+
+
+def _unpacker(layout: list[tuple[int, str]]) -> struct.Struct | None:
+    """One Struct reading the three values at their offsets, in the order given (overlaps: None)."""
+    order = sorted(range(len(layout)), key=lambda k: layout[k][0])
+    if order != list(range(len(layout))):
+        return None  # not in the usual order: not read here
+    fmt, at = "<", 0
+    for off, code in layout:
+        if off < at:
+            return None
+        fmt += "x" * (off - at) + code
+        at = off + struct.calcsize("<" + code)
+    return struct.Struct(fmt)
+
+
+def _plain(text: str) -> bool:
+    """A value the parser writes to JSON as it is (no escape), read the same from JSON."""
+    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+
+
+_STRINGS: dict[bytes, str] = {}
+
+
+def _string(raw: bytes) -> str:
+    """A UTF-16 System value, checked as :func:`_plain` (empty for a computer only: the caller)."""
+    found = _STRINGS.get(raw)
+    if found is None:
+        found = raw.decode("utf-16-le")
+        if not _plain(found):
+            raise _Bail
+        if len(_STRINGS) >= _REMEMBER:
+            _STRINGS.clear()
+        _STRINGS[raw] = found
+    return found
+
+
+_REMEMBER = 4096
+_UNSEEN: Any = object()
+_SHAPES: dict[tuple[tuple[object, ...], bytes], _Shape | None] = {}
+
+
+def _remember(key: tuple[tuple[object, ...], bytes], shape: _Shape | None) -> _Shape | None:
+    if len(_SHAPES) >= _REMEMBER:
+        _SHAPES.clear()
+    _SHAPES[key] = shape
+    return shape
+
+
+# -- template definitions -------------------------------------------------------------------------------
+
+
+def _definition(c: bytes, here: int, limit: int, names: dict[int, int], text: dict[int, str]) -> _Template:
+    """The template defined at ``here``: walked once per distinct definition and place (a chunk
+    repeated, or the first template of every chunk of a log), its names noted in this chunk."""
+    size = _U32.unpack_from(c, here + 20)[0]
+    key = (here, c[here : here + 24 + size])
+    tmpl = _DEFINITIONS.get(key)
+    if tmpl is None:
+        tmpl = _template(c, here, limit, names, text)
+        if len(_DEFINITIONS) >= _REMEMBER:
+            _DEFINITIONS.clear()
+        _DEFINITIONS[key] = tmpl
+        return tmpl
+    if tmpl.end > limit:
+        raise _Bail
+    for off, nxt, name in tmpl.inline:
+        names[off] = nxt
+        text[off] = name
+    for off, name in tmpl.refs:
+        if text.get(off) != name:
+            raise _Bail
+    return tmpl
+
+
+_DEFINITIONS: dict[tuple[int, bytes], _Template] = {}
+
+
+def _name(c: bytes, pos: int, offset: int, names: dict[int, int], text: dict[int, str],
+          seen: tuple[list[tuple[int, int, str]], list[tuple[int, str]]]) -> tuple[str, int]:
+    """The name at ``offset``; when it is defined inline at ``pos`` it is read and skipped.
+    ``seen`` collects the names defined inline and those referred to."""
+    if offset != pos:
+        name = text[offset]  # defined earlier in this chunk (else KeyError)
+        seen[1].append((offset, name))
+        return name, pos
+    nxt, _, count = _NAME.unpack_from(c, pos)
+    start = pos + 8
+    stop = start + 2 * count
+    if c[stop : stop + 2] != b"\x00\x00":
+        raise _Bail
+    name = c[start:stop].decode("utf-16-le")
+    if not name or not name.isascii() or not name.isprintable():
+        raise _Bail
+    names[offset] = nxt
+    text[offset] = name
+    seen[0].append((offset, nxt, name))
+    return name, stop + 2
+
+
+def _template(c: bytes, pos: int, limit: int, names: dict[int, int], text: dict[int, str]) -> _Template:
+    """Walk a template definition at ``pos`` (next offset, GUID, size, then its binary XML)."""
+    nxt, _, size = _DEFINITION.unpack_from(c, pos)
+    start = pos + 24
+    end = start + size
+    if end > limit or c[start : start + 4] != _FRAGMENT:
+        raise _Bail
+    p = start + 4
+    # per open element: its name, attribute values by name, content nodes, child element names
+    stack: list[tuple[str, dict[str, _Node], list[_Node], list[str]]] = []
+    in_start = False  # between an element's name and the end of its start tag (attributes)
+    pending = ""  # the attribute whose value comes next
+    subs = -1
+    positional = False
+    system: dict[str, _Node] = {}
+    root = ""
+    system_children: list[str] = []
+    event_children: list[str] = []
+    mixed: list[int] = []
+    declared: list[tuple[int, int]] = []  # each substitution's index and the type it declares
+    seen: tuple[list[tuple[int, int, str]], list[tuple[int, str]]] = ([], [])
+    while True:
+        if p >= end:
+            raise _Bail
+        t = c[p]
+        if t == 0x01 or t == 0x41:
+            if in_start:
+                raise _Bail
+            noff = _OPEN.unpack_from(c, p + 1)[2]
+            name, p = _name(c, p + 11, noff, names, text, seen)
+            if t == 0x41:
+                p += 4
+            if stack:
+                parent = stack[-1]
+                if parent[2]:
+                    raise _Bail  # an element after the text of its parent
+                parent[3].append(name)
+            elif root:
+                raise _Bail
+            else:
+                root = name
+            stack.append((name, {}, [], []))
+            in_start = True
+        elif t == 0x06 or t == 0x46:
+            if not in_start or pending:
+                raise _Bail
+            pending, p = _name(c, p + 5, _U32.unpack_from(c, p + 1)[0], names, text, seen)
+            if pending in stack[-1][1]:
+                raise _Bail
+        elif t == 0x05 or t == 0x45 or t == 0x0D or t == 0x0E:
+            node: _Node
+            if t == 0x05 or t == 0x45:
+                if c[p + 1] != _STRING:
+                    raise _Bail
+                count = _U16.unpack_from(c, p + 2)[0]
+                node = ("t", c[p + 4 : p + 4 + 2 * count].decode("utf-16-le"))
+                p += 4 + 2 * count
+            else:
+                index, kind = _SUB.unpack_from(c, p + 1)
+                if kind not in _DECLARED:
+                    raise _Bail
+                subs = max(subs, index)
+                declared.append((index, kind))
+                node = ("s", index)
+                p += 4
+            top = stack[-1] if stack else None
+            if top is None:
+                raise _Bail
+            if pending:
+                top[1][pending] = node
+                pending = ""
+            elif in_start or top[2] or (top[3] and node[0] != "s"):
+                raise _Bail  # a value outside an attribute, a second text node, or text among elements
+            else:
+                top[2].append(node)
+                if top[3]:  # after child elements: must be nested binary XML (checked per record)
+                    mixed.append(int(node[1]))
+        elif t == 0x02 or t == 0x03 or t == 0x04:
+            if (t == 0x04) == in_start or pending or not stack:
+                raise _Bail
+            in_start = False
+            p += 1
+            if t == 0x02:
+                continue
+            name, attrs, nodes, kids = stack.pop()
+            if name == "Data" and ("Name" not in attrs or attrs["Name"][0] != "t"):
+                positional = True  # (a Name from a substitution may be null: then positional too)
+            if len(stack) == 2 and stack[0][0] == "Event" and stack[1][0] == "System":
+                _system_field(name, attrs, nodes, system)
+            elif len(stack) == 1 and name == "System" and stack[0][0] == "Event":
+                system_children = kids
+            elif not stack and name == "Event":
+                event_children = kids
+        elif t == 0x00:
+            if stack or p + 1 != end:
+                raise _Bail
+            break
+        else:
+            raise _Bail  # CDATA, character or entity references, processing instructions: not read here
+    if root != "Event":
+        return _Template(end, nxt, subs + 1, positional, None, tuple(mixed), tuple(seen[0]), tuple(seen[1]),
+                         (subs + 1, positional, tuple(mixed), tuple(declared), None), tuple(declared))
+    if event_children.count("System") != 1 or len(set(event_children)) != len(event_children):
+        raise _Bail
+    if len(set(system_children)) != len(system_children) or any(w not in system for w in _WANTED):
+        raise _Bail
+    return _Template(end, nxt, subs + 1, positional, system, tuple(mixed), tuple(seen[0]), tuple(seen[1]),
+                     (subs + 1, positional, tuple(mixed), tuple(declared), tuple(sorted(system.items()))), tuple(declared))
+
+
+_Node = tuple[str, int | str]
+
+
+def _system_field(name: str, attrs: dict[str, _Node], nodes: list[_Node], system: dict[str, _Node]) -> None:
+    """Note where a System field comes from (``("s", index)`` or ``("t", text)``)."""
+    if name == "Provider":
+        if "Name" not in attrs:
+            raise _Bail
+        system[name] = attrs["Name"]
+    elif name == "TimeCreated":
+        if "SystemTime" not in attrs:
+            raise _Bail
+        system[name] = attrs["SystemTime"]
+    elif name in ("EventID", "EventRecordID", "Channel", "Computer"):
+        if (attrs and name != "EventID") or (not nodes and name != "Computer"):
+            raise _Bail
+        system[name] = nodes[0] if nodes else ("t", "")

@@ -1,0 +1,374 @@
+"""``.evtx`` chunks read from their bytes without the parser (formats/evtx_raw.py, Screen.raw_skip,
+EventCollector.raw_chunk) give exactly what the parser path gives: the whole collector state
+(findings, timeline, channel spans, computers, time fields, IP index, identities) and the parser's
+record/error counts, on the CC0 samples, files of repeated, dense, "benign" (event ids rewritten),
+cut and damaged chunks, chunks whose strings hold rule words in every spelling, and fuzzed chunks
+(each chunk read from its bytes must give the parser's records exactly, or be left to the parser)."""
+
+from __future__ import annotations
+
+import io
+import random
+import re
+import struct
+import zlib
+from typing import Any
+
+import evtx
+import hyperscan
+import pytest
+
+from extriage.detections.events.collect import _NOT_REMOTE, IP_FIELDS, EventCollector
+from extriage.detections.events.engine import default_rules
+from extriage.detections.events.screen import FOLDS_TO_ASCII, Screen, raw_word_patterns
+from extriage.formats.evtx_file import CHUNK, HEADER, EvtxStats, iter_evtx_batches, record_from_json
+from extriage.formats.evtx_raw import RawChunk, read_chunk
+
+from .test_split_evtx import SAMPLES, _damaged, _state
+
+# -- building chunks ------------------------------------------------------------------------------------
+
+
+def fix_crcs(chunk: bytearray) -> None:
+    """Recompute a chunk's record-data and header CRC32 (libyal's EVTX notes: offsets 52 and 124)."""
+    free = struct.unpack_from("<I", chunk, 48)[0]
+    struct.pack_into("<I", chunk, 52, zlib.crc32(chunk[512:free]))
+    struct.pack_into("<I", chunk, 124, zlib.crc32(bytes(chunk[:120]) + bytes(chunk[128:512])))
+
+
+def spans(chunk: bytes) -> list[tuple[int, int]]:
+    free = struct.unpack_from("<I", chunk, 48)[0]
+    out, pos = [], 512
+    while pos < free:
+        size = struct.unpack_from("<I", chunk, pos + 4)[0]
+        out.append((pos, pos + size))
+        pos += size
+    return out
+
+
+def _instances(chunk: bytes, a: int, b: int) -> list[tuple[int, int]]:
+    """(where the template offset is, the offset) of each template instance in a record."""
+    return [(a + m.start() + 10, struct.unpack_from("<I", chunk, a + m.start() + 10)[0])
+            for m in re.finditer(rb"\x0f\x01\x01\x00\x0c\x01", chunk[a:b])]
+
+
+def dense(chunk: bytes) -> bytes:
+    """The chunk's records, then copies of those that only refer back to templates defined earlier
+    (their offsets stay right anywhere later in the chunk) until the chunk is full: ~100 records."""
+    ch = bytearray(chunk)
+    sp = spans(ch)
+    back = [(a, b) for a, b in sp if all(off < a for _, off in _instances(ch, a, b))]
+    if not back:
+        return chunk
+    pos, last = sp[-1][1], sp[-1][0]
+    rid = struct.unpack_from("<Q", ch, 32)[0]
+    k = 0
+    while True:
+        a, b = back[k % len(back)]
+        if pos + b - a > CHUNK:
+            break
+        rid += 1
+        rec = bytearray(ch[a:b])
+        struct.pack_into("<Q", rec, 8, rid)
+        ch[pos : pos + b - a] = rec
+        last, pos, k = pos, pos + b - a, k + 1
+    struct.pack_into("<Q", ch, 16, struct.unpack_from("<Q", ch, 16)[0] + k)
+    struct.pack_into("<Q", ch, 32, rid)
+    struct.pack_into("<I", ch, 44, last)
+    struct.pack_into("<I", ch, 48, pos)
+    fix_crcs(ch)
+    return bytes(ch)
+
+
+def _value_offset(chunk: bytes, a: int, index: int) -> int:
+    """Where substitution value ``index`` of a record's outer template instance starts."""
+    here = a + 24 + 14
+    if struct.unpack_from("<I", chunk, here - 4)[0] == here:
+        here += 24 + struct.unpack_from("<I", chunk, here + 20)[0]
+    n = struct.unpack_from("<I", chunk, here)[0]
+    sizes = [struct.unpack_from("<H", chunk, here + 4 + 4 * i)[0] for i in range(n)]
+    return here + 4 + 4 * n + sum(sizes[:index])
+
+
+#: Event ids rewritten so that no rule fits (as bench/events/evtx_realistic.py does with the parser).
+BENIGN = {4104: 4105, 4688: 4689, 4720: 4672, 4728: 4624, 4732: 4634, 4756: 4634, 6: 9}
+
+
+def benign(chunk: bytes) -> bytes:
+    ch = bytearray(chunk)
+    for a, _ in spans(ch):
+        at = _value_offset(ch, a, 3)  # EventID (the standard System template: index 3)
+        eid = struct.unpack_from("<H", ch, at)[0]
+        struct.pack_into("<H", ch, at, BENIGN.get(eid, eid))
+    fix_crcs(ch)
+    return bytes(ch)
+
+
+def _sample_chunks() -> list[tuple[str, bytes, bytes]]:
+    out = []
+    for f in sorted(SAMPLES.glob("*.evtx")):
+        data = f.read_bytes()
+        out.append((f.name, data[:HEADER], data[HEADER : HEADER + CHUNK]))
+    return out
+
+
+def _file(head: bytes, chunks: list[bytes]) -> bytes:
+    return head + b"".join(chunks)
+
+
+# -- the collector with and without raw chunks ------------------------------------------------------------
+
+
+def _collect(data: bytes, raw: bool, batch: int = 512) -> tuple[Any, Any, int]:
+    coll = EventCollector(default_rules(), "x.evtx", "evtx", keep_ids=True)
+    stats = EvtxStats()
+    used = 0
+    for b in iter_evtx_batches(io.BytesIO(data), len(data), "x.evtx", stats, batch=batch,
+                               raw=coll.raw_chunk if raw else None):
+        used += isinstance(b, RawChunk)
+        coll.feed_batch(b)
+    return _state(coll), (stats.records, stats.errors, stats.first_error, stats.padded), used
+
+
+def _files() -> list[tuple[str, bytes, bool]]:
+    """(name, file, whether some chunk must be read without the parser)."""
+    samples = _sample_chunks()
+    head = samples[0][1]
+    plain = [c for _, _, c in samples]
+    kind = [benign(c) for c in plain]
+    thick = [dense(c) for c in kind]
+    mixed = [c for i in range(12) for c in (thick if i % 5 else plain)]
+    out = [(name, head + c, "ID11" in name) for name, head, c in samples]
+    big = _file(head, mixed)
+    out += [
+        ("benign", _file(head, kind * 3), True),
+        ("dense", _file(head, thick * 2), True),
+        ("mixed", big, True),
+        ("cut", big[: len(big) - CHUNK - 20_000], True),
+        ("cut-in-header", big[: HEADER + 3 * CHUNK + 300], True),
+        ("damaged", _damaged(big), True),
+        ("bad-crc", _bad_crc(big), True),
+    ]
+    return out
+
+
+def _bad_crc(data: bytes) -> bytes:
+    """A byte changed inside a record's strings of one chunk, its CRC left as it was (the parser
+    reads the changed record; the raw reader must leave the chunk to it)."""
+    out = bytearray(data)
+    at = out.find("Security".encode("utf-16-le"), HEADER + 2 * CHUNK)
+    out[at] = ord("X")
+    return bytes(out)
+
+
+@pytest.mark.parametrize("batch", [512, 7])
+def test_raw_chunks_give_the_parser_paths_results(batch: int) -> None:
+    for name, data, expect_raw in _files():
+        parsed, parsed_stats, _ = _collect(data, raw=False, batch=batch)
+        read, read_stats, used = _collect(data, raw=True, batch=batch)
+        assert read_stats == parsed_stats, name
+        assert read == parsed, name
+        assert (used > 0) == expect_raw, name
+
+
+def test_bad_crc_chunk_goes_to_the_parser() -> None:
+    _head, chunk = _sample_chunks()[1][1:]
+    assert read_chunk(chunk) is not None
+    changed = bytearray(chunk)
+    at = changed.find("Microsoft".encode("utf-16-le"), 600)
+    changed[at] ^= 0x20
+    assert read_chunk(bytes(changed)) is None  # CRC no longer right
+    fix_crcs(changed)
+    assert read_chunk(bytes(changed)) is not None
+
+
+# -- every chunk read from its bytes is the parser's ----------------------------------------------------
+
+
+def _parser_rows(head: bytes, chunk: bytes) -> tuple[list[tuple[Any, ...]], int]:
+    rows, errors = [], 0
+    it = evtx.PyEvtxParser(io.BytesIO(head + chunk), number_of_threads=1).records_json()
+    while True:
+        try:
+            r = next(it)
+        except StopIteration:
+            break
+        except Exception:
+            errors += 1
+            continue
+        rec = record_from_json(r["data"], r["event_record_id"])
+        rows.append(None if rec is None else (rec.provider, rec.event_id, rec.time, rec.record_id, rec.channel, rec.computer))
+    return rows, errors
+
+
+def _same_as_parser(head: bytes, chunk: bytes) -> bool | None:
+    raw = read_chunk(chunk)
+    if raw is None:
+        return None
+    rows, errors = _parser_rows(head, chunk)
+    mine = [(p, int(e), t, r, ch, co) for p, e, t, r, ch, co in raw.rows]
+    return errors == 0 and raw.records == len(rows) == len(mine) and mine == rows
+
+
+def test_chunks_read_as_the_parser_reads_them() -> None:
+    for name, head, chunk in _sample_chunks():
+        for made in (chunk, benign(chunk), dense(chunk), dense(benign(chunk))):
+            assert _same_as_parser(head, made) is True, name
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fuzzed_chunks_are_read_as_the_parser_reads_them_or_left_to_it(seed: int) -> None:
+    """Bytes changed anywhere in the records (CRCs made right again): every chunk the raw reader
+    accepts gives the parser's records, with no parser error; the others go to the parser."""
+    rng = random.Random(seed)
+    samples = _sample_chunks()
+    accepted = refused = 0
+    for _ in range(250):
+        _, head, chunk = rng.choice(samples)
+        base = bytearray(dense(benign(chunk)) if rng.random() < 0.5 else chunk)
+        free = struct.unpack_from("<I", base, 48)[0]
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            at = rng.randrange(512, free)
+            base[at] = rng.randrange(256) if rng.random() < 0.7 else base[at] ^ (1 << rng.randrange(8))
+        fix_crcs(base)
+        same = _same_as_parser(head, bytes(base))
+        if same is None:
+            refused += 1
+        else:
+            assert same, (seed, bytes(base)[:0])
+            accepted += 1
+    assert accepted and refused
+
+
+# -- rule words in a chunk's bytes --------------------------------------------------------------------------
+
+
+def _with_text(chunk: bytes, old: str, new: str) -> bytes:
+    """``old`` (UTF-16) replaced by ``new`` of the same length in the chunk's strings, CRCs made right."""
+    new = new.ljust(len(old), "x")
+    assert len(old) == len(new)
+    ch = bytes(chunk).replace(old.encode("utf-16-le"), new.encode("utf-16-le"))
+    assert ch != chunk
+    out = bytearray(ch)
+    fix_crcs(out)
+    return bytes(out)
+
+
+def _sysmon11() -> tuple[bytes, bytes]:
+    for name, head, chunk in _sample_chunks():
+        if name.startswith("ID11"):
+            return head, chunk
+    raise AssertionError
+
+
+@pytest.mark.parametrize(
+    "old,new,word,found",
+    [
+        ("Exchange2016", "xx\\inetpub\\x", "inetpub", True),  # a rule word in a substitution string
+        ("Exchange2016", "xx\\INETPUB\\x", "inetpub", True),  # in another case
+        ("Exchange2016", "xx\\ineTpub\\x", "inetpub", True),
+        ("Exchange2016", "xx\\ine\ufb05pub", "inetpub", False),  # U+FB05 folds to "st": not the word
+        ("Exchange2016", "xxxxxxx.a\u017fmx", ".asmx", True),  # .asmx with a long s (folds to s)
+        ("Exchange2016", "xxxxxxx.A\u017fMX", ".asmx", True),
+        ("Exchange2016", "xxxxxxx.\u00e1smx", ".asmx", False),  # not the word
+        ("Exchange2016", "xxxx.a\u00dfhx", ".ashx", False),  # sharp s folds to "ss": .asshx
+        ("Exchange2016", "xxxxx\u00dfhx", ".ashx", False),
+        ("Exchange2016", "xx\\ineTpub\\x", ".asmx", False),
+        ("TargetFilename", "TargetInetpubX", "inetpub", True),  # a word in a name (the template)
+        ("Exchange2016", "xxx.ashx\u212axx", ".ashx", True),
+        ("Exchange2016", "xxx.as\u1e96xxx", ".ashx", False),  # U+1E96 folds to h + a combining mark
+    ],
+)
+def test_rule_words_in_any_spelling_are_found(old: str, new: str, word: str, found: bool) -> None:
+    head, chunk = _sysmon11()
+    made = _with_text(chunk, old, new)
+    raw = read_chunk(made)
+    assert raw is not None
+    screen = Screen(default_rules(), IP_FIELDS, _NOT_REMOTE)
+    words = screen._raw_scan(raw.data)
+    assert words is not None
+    assert (word in words) is found
+    if word == "inetpub" and found:
+        assert not screen.raw_skip(raw)  # a Sysmon 11 rule holds for it
+    parsed, parsed_stats, _ = _collect(head + made, raw=False)
+    read, read_stats, _ = _collect(head + made, raw=True)
+    assert (read, read_stats) == (parsed, parsed_stats)
+
+
+def test_the_sample_chunk_is_read_without_the_parser() -> None:
+    _head, chunk = _sysmon11()
+    raw = read_chunk(chunk)
+    assert raw is not None and Screen(default_rules(), IP_FIELDS, _NOT_REMOTE).raw_skip(raw)
+
+
+def test_remote_address_field_names_send_the_chunk_to_the_parser() -> None:
+    _head, chunk = _sysmon11()
+    made = _with_text(chunk, "RuleName", "IpAddres")  # not the name itself: still skipped
+    raw = read_chunk(made)
+    assert raw is not None and Screen(default_rules(), IP_FIELDS, _NOT_REMOTE).raw_skip(raw)
+    made = _with_text(chunk, "TargetFilename", "IpAddress\x00\x00\x00\x00\x00")  # a value holding the name
+    raw = read_chunk(made)
+    assert raw is None or not Screen(default_rules(), IP_FIELDS, _NOT_REMOTE).raw_skip(raw)
+
+
+def test_folds_to_ascii_is_complete() -> None:
+    found = [chr(cp) for cp in range(0x80, 0x110000) if not 0xD800 <= cp < 0xE000
+             and any(ch.isascii() for ch in chr(cp).casefold())]
+    assert "".join(found) == FOLDS_TO_ASCII
+
+
+def _spellings(word: str, rng: random.Random) -> str:
+    """``word`` written with random case and, where a character folds to its letters, that character."""
+    folds = {ch.casefold(): ch for ch in FOLDS_TO_ASCII if ch.casefold().isascii()}
+    out, i = "", 0
+    while i < len(word):
+        for size in (3, 2, 1):
+            piece = word[i : i + size]
+            if len(piece) == size and piece in folds and rng.random() < 0.4:
+                out += folds[piece]
+                i += size
+                break
+        else:
+            out += word[i].upper() if rng.random() < 0.5 else word[i]
+            i += 1
+    return out
+
+
+@pytest.mark.parametrize("word", ["lsass", "powershell", "mailbox", "install-transportagent", "system32", "fist",
+                                  "k.ss", "sticks", "fflffi"])
+def test_word_patterns_match_every_spelling(word: str) -> None:
+    patterns = raw_word_patterns(word)
+    assert patterns is not None
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=[p.encode() for p in patterns], ids=[0, 1], elements=2,
+               flags=[hyperscan.HS_FLAG_SINGLEMATCH, hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_CASELESS])
+    rng = random.Random(word)
+    for _ in range(200):
+        text = "ab " + _spellings(word, rng) + " cd"
+        assert word in text.casefold()
+        hits: list[int] = []
+        db.scan(text.encode("utf-16-le"), match_event_handler=lambda i, *_: hits.append(i))
+        assert hits, text
+    for text in (word.upper(), word):
+        hits = []
+        db.scan(b"x" + text.encode() + b"y", match_event_handler=lambda i, *_: hits.append(i))
+        assert hits
+    # words that rendered values, generated text or a key suffix can hold are not looked for
+    for other in ("add", "4624", "0x8000", "true", "tributes", "data_1", "deeply"):
+        assert raw_word_patterns(other) is None
+
+
+def test_word_patterns_match_words_ending_or_starting_inside_a_folding() -> None:
+    """A word may end inside a character's folding (``fis`` + U+1E96 holds ``fish``, ``i`` of U+0130)
+    or start inside one (U+0149 folds to U+02BC n; U+00DF to ss)."""
+    cases = [("fish", "fis\u1e96"), ("wasi", "was\u0130"), ("nail", "\u0149ail"), ("sail", "\u00dfail"),
+             ("glass", "gla\u00df"), ("glas", "gla\u00df"), ("ifoo", "\ufb01foo"), ("off", "o\ufb00")]
+    for word, text in cases:
+        assert word in text.casefold()
+        patterns = raw_word_patterns(word)
+        assert patterns is not None
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(expressions=[patterns[0].encode()], ids=[0], elements=1, flags=[hyperscan.HS_FLAG_SINGLEMATCH])
+        hits: list[int] = []
+        db.scan(("x" + text + "y").encode("utf-16-le"), match_event_handler=lambda i, *_: hits.append(i))
+        assert hits, word
