@@ -343,6 +343,27 @@ ENGINE_PAIRS: list[tuple[str, str, str, str]] = [
         "file-write",
     ),
     (
+        # the request names a path below a folder the application keeps in a setting (a file manager
+        # of the application's own uploads), not the whole path
+        "path-below-a-configured-folder",
+        'string sub = Request.Form["folder"] + "";\n'
+        'System.IO.Directory.CreateDirectory(Config.UploadPath + "\\\\" + sub);\n'
+        "string target = Config.UploadPath + sub + Request.Files[0].FileName;\n"
+        "Request.Files[0].SaveAs(target);\n",
+        'string sub = Request.Form["folder"] + "";\nSystem.IO.Directory.CreateDirectory(sub);\n',
+        "file-write",
+    ),
+    (
+        # the same upload kept beside the page (its folder spelled by Request.PhysicalPath) stays found
+        "upload-under-setting-vs-beside-page",
+        'var f = Request.Files[0]; bool icon = System.IO.File.Exists(Request.PhysicalPath + ".png");\n'
+        "string target = Config.UploadPath + f.FileName;\nf.SaveAs(target);\n",
+        "var f = Request.Files[0];\n"
+        'string target = System.IO.Path.GetDirectoryName(Request.PhysicalPath) + "\\\\" + f.FileName;\n'
+        "f.SaveAs(target);\n",
+        "upload-beside-page",
+    ),
+    (
         # a posted file's stream handed to an upload helper is data, not an address
         "posted-stream-is-no-address",
         "var f = HttpContext.Current.Request.Files[0];\n"
@@ -371,3 +392,14 @@ def test_parsed_number_still_chooses_a_port() -> None:
         "   var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port); l.Start(); %>"
     )
     assert "socket" in {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}
+
+
+@pytest.mark.parametrize("name", ["sub", "dim", "call", "function"])
+def test_vb_keywords_are_ordinary_names_in_csharp(name: str) -> None:
+    """``sub``, ``dim``, ``call`` (VB keywords) and ``function`` (JScript) are ordinary C# variable names:
+    a shell naming its variable so was not traced."""
+    code = (
+        "public class A : System.Web.UI.Page {\nvoid Page_Load() {\n"
+        f'string {name} = Request["c"];\nSystem.Diagnostics.Process.Start({name});\n}}\n}}\n'
+    )
+    assert "process" in {h["sink"] for h in behaviour.analyse(code.encode(), ".cs").hits}

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 
-_KEYWORDS = frozenset(
+_C_KEYWORDS = frozenset(
     "if while for foreach switch catch using lock return new typeof sizeof nameof base this "
-    "fixed checked unchecked get set function sub dim call elseif".split()
+    "fixed checked unchecked get set".split()
 )
+#: Words that are never a variable, in any of the languages (normalisation reads code of all three).
+_KEYWORDS = _C_KEYWORDS | frozenset("function sub dim call elseif".split())
+#: Per language: ``sub``, ``dim`` or ``call`` are ordinary C# names (a shell's ``string call =
+#: Request["c"]`` is a variable), ``function`` is a JScript keyword, VB has them all.
+KEYWORDS_OF = {"cs": _C_KEYWORDS, "js": _C_KEYWORDS | {"function"}, "vb": _KEYWORDS}
 _METHOD_DEF = {
     # C# parameter lists may span lines (one parameter a line)
     "cs": re.compile(r"\b([^\W\d]\w*)\s*\(([^();{}]{0,400})\)\s*(?:\{|=>)"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from extriage.detections.webfiles.behaviour.budget import Timeout
 from extriage.detections.webfiles.behaviour.knowledge import Knowledge, Sink, Source, prefilter_hits
-from extriage.detections.webfiles.behaviour.syntax import _KEYWORDS, _METHOD_DEF
+from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF
 
 
 @dataclass(slots=True)
@@ -135,6 +135,17 @@ _REQUEST_ALIAS = {
 #: assigned from them carries no request input, even when the request chose the address.
 _REMOTE_RESULT = re.compile(
     r"\.\s*(?:GetResponse|GetResponseStream|GetResponseAsync|DownloadString|DownloadData|GetStringAsync)\b",
+    re.I,
+)
+#: A path built on a folder the code names by a setting, field or property (``clsConfig.UploadPath +``,
+#: ``this.root +``), not by a call (``Server.MapPath(".") +`` is the page's own folder).
+_NAMED_ROOT = re.compile(r"\s*((?:this\s*\.\s*)?[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*){1,3})\s*\+")
+#: A save call (its path written out from locals) whose path starts with a folder held in a setting or
+#: field - not the page's or the application's own folder (those are spelled by MapPath, PhysicalPath,
+#: BaseDirectory ... and stay a match).
+_SAVED_UNDER_SETTING = re.compile(
+    r"\.\s*SaveAs\s*\(\s*(?:this\s*\.\s*)?(?![^\n(+]{0,200}(?:Physical|MapPath|BaseDirectory|DirectoryName|"
+    r"CurrentDirectory|AppDomain))[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*){1,3}\s*\+",
     re.I,
 )
 #: An uploaded file or the request body as a stream: data, never an address.
@@ -266,6 +277,7 @@ class _Analyser:
         self.decoded = decoded
         self.taint: dict[str, _Taint] = {}
         self.fold = str.lower if lang == "vb" else (lambda s: s)
+        self.keywords = KEYWORDS_OF[lang]
         self.sources: list[tuple[int, int, Source]] = []  # found by find_sources, after candidates
         self._starts: list[int] = []  # their start offsets, to find those of a span by bisection
         self._receivers: frozenset[str] | None = None
@@ -291,7 +303,7 @@ class _Analyser:
         names = {
             m.group(1) or m.group(2)
             for m in _REQUEST_ALIAS[self.lang].finditer(self.code)
-            if (m.group(1) or m.group(2)) and self.fold(m.group(1) or m.group(2)) not in _KEYWORDS
+            if (m.group(1) or m.group(2)) and self.fold(m.group(1) or m.group(2)) not in self.keywords
         }
         names.discard("Request")
         if not names or len(names) > 20:
@@ -431,7 +443,7 @@ class _Analyser:
 
     def _add(self, name: str, t: _Taint) -> bool:
         key = self.fold(name)
-        if key in _KEYWORDS or key in self.taint:
+        if key in self.keywords or key in self.taint:
             return False
         self.taint[key] = t
         self._ident_re = None
@@ -461,7 +473,7 @@ class _Analyser:
         if prop is not None:
             defs.extend((m.start(), m.group(1), []) for m in prop.finditer(code))
             defs.sort(key=lambda d: d[0])
-        defs = [d for d in defs if self.fold(d[1]) not in _KEYWORDS]
+        defs = [d for d in defs if self.fold(d[1]) not in self.keywords]
         for m in _WEB_METHOD[lang].finditer(code):  # a web service method's parameters come from the request
             for name in _params(m.group(1), lang):
                 self._add(
@@ -475,7 +487,7 @@ class _Analyser:
                     self.check_time()
                 name = m.group(1)
                 key = self.fold(name)
-                if key in _KEYWORDS:
+                if key in self.keywords:
                     continue
                 held = self.taint.get(key)
                 if held is not None:
@@ -487,6 +499,10 @@ class _Analyser:
                     continue  # what a remote server answered is its data, not the request's
                 rhs_end = m.end(3) if lang == "vb" else _header_end(code, m.start(3), m.end(3))
                 t = self.expr(m.start(3), rhs_end)
+                if t is not None and t.direct:
+                    root = _NAMED_ROOT.match(code, m.start(3), rhs_end)
+                    if root is not None and self.expr(m.start(3), root.end(1)) is None:
+                        t = _Taint(set(t.kinds), False, t.line, t.source, t.via)  # below an app folder
                 if t is not None and _typed_whole(code, m.start(3), rhs_end):
                     # a number, date or GUID parsed from the request names no file, command or query:
                     # it is kept only as a "number" (a port), which only the socket sinks take
@@ -625,7 +641,10 @@ class _Analyser:
                 continue
             if sink.needs == "none" and sink.category == "file-write" and not pat.search(code):
                 # the saved path built in locals first: match the save call with them written out
-                view = next(((pos, v) for pos, v in self._save_calls() if pat.search(v)), None)
+                view = next(
+                    ((pos, v) for pos, v in self._save_calls() if pat.search(v) and not _SAVED_UNDER_SETTING.search(v)),
+                    None,
+                )
                 if view is not None:
                     found.append((sink, view[0], None, True))
                 continue
@@ -660,6 +679,11 @@ class _Analyser:
                         a, b = m.end(), e
                     t = self.expr(a, b, sink.kinds)
                     if t is None or not t.direct:
+                        continue
+                    root = _NAMED_ROOT.match(code, a, b)
+                    if root is not None and self.expr(a, root.end(1)) is None:
+                        # cfg.UploadPath + "\\" + name: the request names a path below a folder the
+                        # application keeps in a setting or field (an application's file manager)
                         continue
                 elif sink.needs == "leading":
                     # the value *starts* with request input taken whole (who chooses the address of
