@@ -364,6 +364,14 @@ ENGINE_PAIRS: list[tuple[str, str, str, str]] = [
         "upload-beside-page",
     ),
     (
+        # appended to a folder the variable already held ("temp"), the request value is only part of it;
+        # appended to an empty string it is still the whole text
+        "appended-to-held-text",
+        'string p = "temp";\np += "/" + Request["folder"];\nSystem.IO.Directory.CreateDirectory(Server.MapPath(p));\n',
+        'string p = "";\np += Request["folder"];\nSystem.IO.Directory.CreateDirectory(p);\n',
+        "file-write",
+    ),
+    (
         # a posted file's stream handed to an upload helper is data, not an address
         "posted-stream-is-no-address",
         "var f = HttpContext.Current.Request.Files[0];\n"

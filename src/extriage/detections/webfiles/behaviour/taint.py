@@ -391,6 +391,16 @@ class _Analyser:
             found.direct = False
         return found
 
+    def _held_text(self, name: str, before: int) -> bool:
+        """Whether ``name`` was last assigned something other than an empty string before ``before``
+        (what a ``+=`` appends to)."""
+        last = None
+        flags = re.I if self.lang == "vb" else 0
+        assign = r"(?<![\w.])" + re.escape(name) + r"(?:\s+As\s+[\w.]+)?\s*=(?![=>])\s*([^;\n]{1,200})"
+        for a in re.finditer(assign, self.code[max(0, before - 20000) : before], flags):
+            last = a.group(1).strip()
+        return last is not None and last not in ('""', "string.Empty", "String.Empty", "''")
+
     def _save_calls(self) -> list[tuple[int, str]]:
         """Each file-saving call whose path argument is a name, with that name written out as what was
         assigned to it (and the names in that, once more): ``p = Server.MapPath("./") + n; f.SaveAs(p)``
@@ -499,6 +509,14 @@ class _Analyser:
                     continue  # what a remote server answered is its data, not the request's
                 rhs_end = m.end(3) if lang == "vb" else _header_end(code, m.start(3), m.end(3))
                 t = self.expr(m.start(3), rhs_end)
+                if (
+                    t is not None
+                    and t.direct
+                    and re.search(r"[+&]=", code[m.end(2) : m.start(3)])
+                    and self._held_text(name, m.start())
+                ):
+                    # p = "temp"; p += "/" + folder: appended to text p held: only part of p
+                    t = _Taint(set(t.kinds), False, t.line, t.source, t.via)
                 if t is not None and t.direct:
                     root = _NAMED_ROOT.match(code, m.start(3), rhs_end)
                     if root is not None and self.expr(m.start(3), root.end(1)) is None:
