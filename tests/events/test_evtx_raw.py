@@ -180,6 +180,56 @@ def test_bad_crc_chunk_goes_to_the_parser() -> None:
     assert read_chunk(bytes(changed)) is None  # CRC no longer right
     fix_crcs(changed)
     assert read_chunk(bytes(changed)) is not None
+    header = bytearray(chunk)
+    header[100] ^= 1  # a reserved header byte: the header CRC no longer right
+    assert read_chunk(bytes(header)) is None
+
+
+def _variants() -> list[tuple[str, bytes, bytes, bytes]]:
+    """(what, file header, original chunk, chunk changed where the parser reads it otherwise), CRCs right."""
+    out = []
+    samples = {name[:6]: (head, chunk) for name, head, chunk in _sample_chunks()}
+    head, chunk = samples["ID4756"]
+    sp = spans(chunk)
+    c = bytearray(chunk)
+    struct.pack_into("<Q", c, sp[3][0] + 8, struct.unpack_from("<Q", chunk, 32)[0])
+    out.append(("a record before the last has the last record id (the parser stops)", head, chunk, c))
+    c = bytearray(chunk)
+    struct.pack_into("<I", c, 128, 5000)
+    out.append(("the header's string table points at no name", head, chunk, c))
+    c = bytearray(chunk)
+    struct.pack_into("<I", c, next(o for o in struct.unpack_from("<64I", chunk, 128) if o), 5000)
+    out.append(("a name's next offset points at no name", head, chunk, c))
+    c = bytearray(chunk)
+    struct.pack_into("<Q", c, sp[2][0] + 16, 0xFFFF_0000_0000_0000)
+    out.append(("a written time far out of range", head, chunk, c))
+    head, chunk = samples["ID4688"]
+    c = bytearray(chunk)
+    for a, b in spans(chunk):  # SubjectLogonId (HexInt64, 8 bytes) made a FILETIME far out of range
+        pos = c.find(b"\x08\x00\x15\x00", a, b)
+        if pos != -1:
+            c[pos + 2] = 0x11
+            break
+    out.append(("an event data FILETIME far out of range", head, chunk, c))
+    head, chunk = samples["ID11-E"]
+    c = bytearray(chunk)
+    text = "exchange01.offsec.lan".encode("utf-16-le")
+    at = c.find(b"\x05\x01\x15\x00" + text)  # the template's Computer text, as two text nodes
+    c[at : at + 4 + len(text)] = b"\x05\x01\x08\x00" + text[:16] + b"\x05\x01\x0b\x00" + "01.corp.lan".encode("utf-16-le")
+    out.append(("an element with two text nodes (the parser joins them)", head, chunk, c))
+    c = bytearray(chunk)
+    c[_value_offset(chunk, 512, 18)] = 0x04  # after the values, an end of element instead of the end of stream
+    out.append(("no end of stream after the values", head, chunk, c))
+    for _, _, _, made in out:
+        fix_crcs(made)
+    return [(what, h, original, bytes(made)) for what, h, original, made in out]
+
+
+@pytest.mark.parametrize("case", range(7))
+def test_chunks_the_parser_reads_otherwise_go_to_it(case: int) -> None:
+    what, head, original, made = _variants()[case]
+    assert _parser_rows(head, made) != _parser_rows(head, original), what  # the change matters to the parser
+    assert _same_as_parser(head, made) is None, what
 
 
 # -- every chunk read from its bytes is the parser's ----------------------------------------------------
@@ -285,7 +335,7 @@ def test_rule_words_in_any_spelling_are_found(old: str, new: str, word: str, fou
     raw = read_chunk(made)
     assert raw is not None
     screen = Screen(default_rules(), IP_FIELDS, _NOT_REMOTE)
-    words = screen._raw_scan(raw.data)
+    words = screen._raw_scan(raw.data, frozenset({word}))
     assert words is not None
     assert (word in words) is found
     if word == "inetpub" and found:

@@ -32,7 +32,7 @@ from extriage.formats.event_record import (
     name_positional,
     pick_time,
 )
-from extriage.formats.evtx_raw import RawChunk
+from extriage.formats.evtx_raw import RawChunk, used_size
 from extriage.formats.evtx_system import SystemColumns, system_columns
 
 try:  # orjson parses event JSON ~4x faster; the standard library is the fallback
@@ -257,12 +257,12 @@ def _mixed(stream: BinaryIO, size: int, name: str, stats: EvtxStats, first: int,
     run = -1  # the first chunk of the run the parser is to read
     for i in range(first, end):
         at = HEADER + i * CHUNK
-        if fd is not None:
-            data = os.pread(fd, CHUNK, at)
-        else:
-            stream.seek(at)
-            data = stream.read(CHUNK)
-        got = raw(data) if len(data) == CHUNK else None
+        got = None
+        if at + CHUNK <= size:  # a whole chunk: its header, then only its used part
+            head = _read_at(stream, fd, at, 512)
+            want = used_size(head)
+            if want:
+                got = raw(head + _read_at(stream, fd, at + 512, want - 512))
         if got is None:
             if run < 0:
                 run = i
@@ -274,6 +274,13 @@ def _mixed(stream: BinaryIO, size: int, name: str, stats: EvtxStats, first: int,
         yield got
     if run >= 0:
         yield from _parsed(_parser(ChunkView(stream, size, run, end), name), stats, batch)
+
+
+def _read_at(stream: BinaryIO, fd: int | None, at: int, size: int) -> bytes:
+    if fd is not None:
+        return os.pread(fd, size, at)
+    stream.seek(at)
+    return stream.read(size)
 
 
 def _parsed(parser: Any, stats: EvtxStats, batch: int) -> Iterator[EvtxBatch]:

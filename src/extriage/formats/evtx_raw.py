@@ -13,11 +13,12 @@ them (issue 18, area E4, BENCHMARKS.md):
 * the header's and the records' CRC32 are right (libyal's EVTX format notes: header bytes 0..120 and
   128..512 at offset 124, bytes 512..free-space offset at offset 52) — the parser does not check them,
   so a chunk changed after it was written is left to the parser;
-* records follow each other from byte 512 to the free-space offset, each with its magic, its size
-  repeated at its end, record ids consecutive from the header's first to its last (where the parser
-  stops), the last one at the header's last-record offset;
+* records follow each other from byte 512 to the free-space offset, each with its magic and a
+  written time the parser can turn into a date, and only the last one has the header's last record
+  id (the parser stops after it);
 * every record is one template instance (``0f 01 01 00 0c``), every template and name it uses is
-  defined inline earlier in the chunk (the header's string and template tables point only at those),
+  defined inline earlier in the chunk (the header's string table and each name's next offset point
+  only at those: the parser follows them before reading any record),
   every template is well formed with known tokens only and at most one text or substitution per
   element, and every substitution value has a type the parser renders without fail (null, UTF-16
   string or string array, integers, hex integers, GUID, FILETIME, SID, binary, nested binary XML
@@ -59,7 +60,8 @@ _U64 = struct.Struct("<Q")
 _OPEN = struct.Struct("<HII")  # dependency id, data size, name offset
 _NAME = struct.Struct("<IHH")  # next name offset, hash, characters
 _SUB = struct.Struct("<HB")  # substitution index, value type
-_TABLES = struct.Struct("<64I32I")  # the header's string and template offset tables (at 128)
+_STRING_TABLE = struct.Struct("<64I")  # the header's string offset table (at 128)
+_ZERO = frozenset({0})
 _FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
 #: FILETIMEs from this one (2200-01-01) on are left to the parser, which turns every FILETIME into a
 #: date and fails on some far in the future (an out-of-range date).
@@ -106,15 +108,14 @@ class _Template:
     subs: int
     positional: bool
     system: dict[str, tuple[str, int | str]] | None
-    mixed: tuple[int, ...] = ()  # substitutions after child elements: nested binary XML or null only
     #: Names defined inside it (offset, next offset, name) and names it refers to (offset, name).
     inline: tuple[tuple[int, int, str], ...] = ()
     refs: tuple[tuple[int, str], ...] = ()
 
     #: What the descriptor tables' meaning depends on (equal for equal templates anywhere).
     sig: tuple[object, ...] = ()
-    #: Each substitution's index and declared type: a value must have that type or be null.
-    declared: tuple[tuple[int, int], ...] = ()
+    #: Descriptor tables seen under templates of this ``sig`` and what they mean (shared by them).
+    shapes: dict[bytes, _Shape | None] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -142,9 +143,19 @@ class RawColumns:
     record_ids: list[int]
 
 
+def used_size(head: bytes) -> int:
+    """How many bytes of a chunk :func:`read_chunk` needs, from its first 512 (0: none, it is not
+    a chunk read here), so that a reader can leave its free space unread."""
+    if len(head) < 512 or not head.startswith(_MAGIC):
+        return 0
+    free = _U32.unpack_from(head, 48)[0]
+    return free if 512 < free <= CHUNK else 0
+
+
 def read_chunk(chunk: bytes) -> RawChunk | None:
-    """The records of one whole 64 KB chunk, or None when it must be read by the parser."""
-    if len(chunk) != CHUNK or not chunk.startswith(_MAGIC):
+    """The records of one whole 64 KB chunk (its bytes up to the free-space offset at least; see
+    :func:`used_size`), or None when it must be read by the parser."""
+    if not chunk.startswith(_MAGIC) or len(chunk) < used_size(chunk) or not used_size(chunk):
         return None
     try:
         return _read(chunk)
@@ -153,43 +164,32 @@ def read_chunk(chunk: bytes) -> RawChunk | None:
 
 
 def _read(c: bytes) -> RawChunk:
-    _, _, first_id, last_id, header_size, last_offset, free, data_crc = _HEAD.unpack_from(c, 8)
-    if header_size != 128 or not 512 < free <= CHUNK or last_offset >= free or first_id > last_id:
+    _, _, _, last_id, header_size, _, free, data_crc = _HEAD.unpack_from(c, 8)
+    if header_size != 128 or not 512 < free <= CHUNK:
         raise _Bail
     if zlib.crc32(c[512:free]) != data_crc or zlib.crc32(c[128:512], zlib.crc32(c[:120])) != _U32.unpack_from(c, 124)[0]:
         raise _Bail
     names: dict[int, int] = {}  # name offset -> next name offset
     templates: dict[int, _Template] = {}
     text: dict[int, str] = {}  # name offset -> name
-    out = RawChunk(last_id - first_id + 1, c[512:free])
-    pos, expect = 512, first_id
+    out = RawChunk(0, c[512:free])
+    pos = 512
     while pos < free:
         magic, size, rid, written = _RECORD.unpack_from(c, pos)
         end = pos + size
-        if magic != _RECORD_MAGIC or size < 32 or end > free or rid != expect or _U32.unpack_from(c, end - 4)[0] != size:
+        if magic != _RECORD_MAGIC or size < 32 or end > free:
             raise _Bail
         if written >= _FILETIME_MAX:  # the parser turns it into a date (and stops the chunk at one out of range)
             raise _Bail
-        if (rid == last_id) != (end == free) or (rid == last_id and pos != last_offset):
+        if rid == last_id and end != free:  # the parser stops after the header's last record id
             raise _Bail
         _record(c, pos + 24, end - 4, names, text, templates, out)
-        pos, expect = end, expect + 1
-    if expect != last_id + 1:
+        pos = end
+    out.records = len(out.rows)
+    # the parser fills its string cache from the header's table, following each name's next offset
+    known = names.keys() | _ZERO
+    if not known.issuperset(_STRING_TABLE.unpack_from(c, 128)) or not known.issuperset(names.values()):
         raise _Bail
-    # the parser fills its caches from the header's tables: they must point at what was read
-    tables = _TABLES.unpack_from(c, 128)
-    for off in tables[:64]:
-        if off and off not in names:
-            raise _Bail
-    for off in tables[64:]:
-        if off and off not in templates:
-            raise _Bail
-    for nxt in names.values():
-        if nxt and nxt not in names:
-            raise _Bail
-    for t in templates.values():
-        if t.next and t.next not in templates:
-            raise _Bail
     return out
 
 
@@ -207,9 +207,9 @@ def _record(c: bytes, pos: int, end: int, names: dict[int, int], text: dict[int,
     n = _U32.unpack_from(c, here)[0]
     values = here + 4 + 4 * n
     table = c[here + 4 : values]
-    shape: _Shape | None = _SHAPES.get((tmpl.sig, table), _UNSEEN)
+    shape: _Shape | None = tmpl.shapes.get(table, _UNSEEN)
     if shape is _UNSEEN:
-        shape = _remember((tmpl.sig, table), _shape(tmpl, table, n))
+        shape = _remember(tmpl, table, _shape(tmpl, table, n))
     if shape is None or shape.fields is None:
         raise _Bail
     stop = values + shape.stop
@@ -222,9 +222,36 @@ def _record(c: bytes, pos: int, end: int, names: dict[int, int], text: dict[int,
         if _U64.unpack_from(c, values + off)[0] >= _FILETIME_MAX:
             raise _Bail
     positional = shape.positional
-    for a, b in shape.nested:
-        if _nested(c, values + a, values + b, names, text, templates):
+    for a, b in shape.nested:  # _nested, inlined for the usual one nested value
+        start, stop = values + a, values + b
+        frag, token, _, _, offset = _INSTANCE.unpack_from(c, start)
+        if frag != _FRAGMENT or token != 0x0C:
+            raise _Bail
+        here = start + 14
+        if offset == here:
+            inner = templates[here] = _definition(c, here, stop, names, text)
+            here = inner.end
+        else:
+            inner = templates[offset]
+        n = _U32.unpack_from(c, here)[0]
+        at = here + 4 + 4 * n
+        table = c[here + 4 : at]
+        sub: _Shape | None = inner.shapes.get(table, _UNSEEN)
+        if sub is _UNSEEN:
+            sub = _remember(inner, table, _shape(inner, table, n))
+        if sub is None or sub.fields is not None or at + sub.stop + 1 != stop or c[at + sub.stop] != 0:
+            raise _Bail
+        for off, count in sub.sids:
+            if c[at + off] != count:
+                raise _Bail
+        for off in sub.filetimes:
+            if _U64.unpack_from(c, at + off)[0] >= _FILETIME_MAX:
+                raise _Bail
+        if sub.positional:
             positional = True
+        for a2, b2 in sub.nested:
+            if _nested(c, at + a2, at + b2, names, text, templates):
+                positional = True
     eid, ticks, rid = shape.fields.unpack_from(c, values)
     lo, hi = shape.span
     key = c[values + lo : values + hi]
@@ -278,9 +305,9 @@ def _nested(c: bytes, start: int, end: int, names: dict[int, int], text: dict[in
     value exactly); whether it holds positional event data."""
     tmpl, here, n = _instance(c, start, end, names, text, templates)
     table = c[here + 4 : here + 4 + 4 * n]
-    shape: _Shape | None = _SHAPES.get((tmpl.sig, table), _UNSEEN)
+    shape: _Shape | None = tmpl.shapes.get(table, _UNSEEN)
     if shape is _UNSEEN:
-        shape = _remember((tmpl.sig, table), _shape(tmpl, table, n))
+        shape = _remember(tmpl, table, _shape(tmpl, table, n))
     if shape is None or shape.fields is not None:
         raise _Bail
     values = here + 4 + 4 * n
@@ -319,13 +346,10 @@ class _Shape:
 
 def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
     """Check a descriptor table against its template; None when the parser must read it."""
-    if len(table) != 4 * n or n < tmpl.subs or _DESCRIPTOR.fullmatch(table) is None:
+    if len(table) != 4 * n or _DESCRIPTOR.fullmatch(table) is None:
         return None
     sizes = list(memoryview(table).cast("H")[::2])
     types = table[2::4]
-    for i in tmpl.mixed:
-        if types[i] != _BINXML and types[i] != 0:
-            return None
     starts = [0]
     for size in sizes:
         starts.append(starts[-1] + size)
@@ -404,13 +428,23 @@ def _string(raw: bytes) -> str:
 
 _REMEMBER = 4096
 _UNSEEN: Any = object()
-_SHAPES: dict[tuple[tuple[object, ...], bytes], _Shape | None] = {}
+#: Per template ``sig``, the descriptor tables seen and what they mean (see :attr:`_Template.shapes`).
+_SHAPES: dict[tuple[object, ...], dict[bytes, _Shape | None]] = {}
 
 
-def _remember(key: tuple[tuple[object, ...], bytes], shape: _Shape | None) -> _Shape | None:
-    if len(_SHAPES) >= _REMEMBER:
-        _SHAPES.clear()
-    _SHAPES[key] = shape
+def _shapes_for(sig: tuple[object, ...]) -> dict[bytes, _Shape | None]:
+    found = _SHAPES.get(sig)
+    if found is None:
+        if len(_SHAPES) >= _REMEMBER:
+            _SHAPES.clear()
+        found = _SHAPES[sig] = {}
+    return found
+
+
+def _remember(tmpl: _Template, table: bytes, shape: _Shape | None) -> _Shape | None:
+    if len(tmpl.shapes) >= _REMEMBER:
+        tmpl.shapes.clear()
+    tmpl.shapes[table] = shape
     return shape
 
 
@@ -483,8 +517,7 @@ def _template(c: bytes, pos: int, limit: int, names: dict[int, int], text: dict[
     root = ""
     system_children: list[str] = []
     event_children: list[str] = []
-    mixed: list[int] = []
-    declared: list[tuple[int, int]] = []  # each substitution's index and the type it declares
+    declared: list[tuple[int, int]] = []  # each substitution's index and the type it declares (in sig)
     seen: tuple[list[tuple[int, int, str]], list[tuple[int, str]]] = ([], [])
     while True:
         if p >= end:
@@ -539,9 +572,7 @@ def _template(c: bytes, pos: int, limit: int, names: dict[int, int], text: dict[
             elif in_start or top[2] or (top[3] and node[0] != "s"):
                 raise _Bail  # a value outside an attribute, a second text node, or text among elements
             else:
-                top[2].append(node)
-                if top[3]:  # after child elements: must be nested binary XML (checked per record)
-                    mixed.append(int(node[1]))
+                top[2].append(node)  # (after child elements: a substitution, e.g. nested binary XML)
         elif t == 0x02 or t == 0x03 or t == 0x04:
             if (t == 0x04) == in_start or pending or not stack:
                 raise _Bail
@@ -565,14 +596,14 @@ def _template(c: bytes, pos: int, limit: int, names: dict[int, int], text: dict[
         else:
             raise _Bail  # CDATA, character or entity references, processing instructions: not read here
     if root != "Event":
-        return _Template(end, nxt, subs + 1, positional, None, tuple(mixed), tuple(seen[0]), tuple(seen[1]),
-                         (subs + 1, positional, tuple(mixed), tuple(declared), None), tuple(declared))
+        sig: tuple[object, ...] = (subs + 1, positional, tuple(declared), None)
+        return _Template(end, nxt, subs + 1, positional, None, tuple(seen[0]), tuple(seen[1]), sig, _shapes_for(sig))
     if event_children.count("System") != 1 or len(set(event_children)) != len(event_children):
         raise _Bail
     if len(set(system_children)) != len(system_children) or any(w not in system for w in _WANTED):
         raise _Bail
-    return _Template(end, nxt, subs + 1, positional, system, tuple(mixed), tuple(seen[0]), tuple(seen[1]),
-                     (subs + 1, positional, tuple(mixed), tuple(declared), tuple(sorted(system.items()))), tuple(declared))
+    sig = (subs + 1, positional, tuple(declared), tuple(sorted(system.items())))
+    return _Template(end, nxt, subs + 1, positional, system, tuple(seen[0]), tuple(seen[1]), sig, _shapes_for(sig))
 
 
 _Node = tuple[str, int | str]
