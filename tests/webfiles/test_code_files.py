@@ -372,6 +372,19 @@ ENGINE_PAIRS: list[tuple[str, str, str, str]] = [
         "file-write",
     ),
     (
+        # a same-host proxy (referrer checked, URL from the query, host allow-listed) is no cloaking relay;
+        # content fetched from the page's own hard-coded server and shown by user agent is
+        "proxy-is-no-cloaking-relay",
+        "if (Request.UrlReferrer == null || Request.UrlReferrer.Host != Request.Url.Host) return;\n"
+        "var uri = new Uri(Request.Url.Query.TrimStart('?'));\nif (!Allowed.IsMatch(uri.Host)) return;\n"
+        "var resp = System.Net.WebRequest.Create(uri).GetResponse();\n"
+        "Response.Write(new System.IO.StreamReader(resp.GetResponseStream()).ReadToEnd());\n",
+        'if (Request.UserAgent.Contains("bot")) {\n'
+        '  var w = System.Net.WebRequest.Create("http://example.invalid/p?h=" + Request.Url.Host);\n'
+        "  Response.Write(new System.IO.StreamReader(w.GetResponse().GetResponseStream()).ReadToEnd()); }\n",
+        "remote-content",
+    ),
+    (
         # a posted file's stream handed to an upload helper is data, not an address
         "posted-stream-is-no-address",
         "var f = HttpContext.Current.Request.Files[0];\n"
