@@ -385,6 +385,16 @@ ENGINE_PAIRS: list[tuple[str, str, str, str]] = [
         "remote-content",
     ),
     (
+        # the operator's virus scanner, named in web.config, run on an uploaded file's path; a shell
+        # names its program (or takes it from the request)
+        "configured-tool-with-upload-path",
+        'var p = new System.Diagnostics.Process();\np.StartInfo.FileName = ConfigurationManager.AppSettings["Scanner"];\n'
+        'p.StartInfo.Arguments = "/scan " + Request.Files[0].FileName;\np.Start();\n',
+        'var p = new System.Diagnostics.Process();\np.StartInfo.FileName = "cmd.exe";\n'
+        'p.StartInfo.Arguments = "/c " + Request["c"];\np.Start();\n',
+        "process",
+    ),
+    (
         # a posted file's stream handed to an upload helper is data, not an address
         "posted-stream-is-no-address",
         "var f = HttpContext.Current.Request.Files[0];\n"

@@ -148,6 +148,18 @@ _SAVED_UNDER_SETTING = re.compile(
     r"CurrentDirectory|AppDomain))[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*){1,3}\s*\+",
     re.I,
 )
+#: The program a process is started with, as written.
+_PROGRAM = re.compile(
+    r"(?:\bStartInfo\s*\.\s*FileName\s*=|\bProcessStartInfo\s*\(|\bProcess\s*\.\s*Start\s*\()\s*([^;\n,)]{1,200})",
+    re.I,
+)
+_BARE_NAME_ONLY = re.compile(r"[^\W\d]\w*")
+#: A value read from the application's configuration.
+_CONFIG_READ = re.compile(
+    r"(?:System\s*\.\s*Configuration\s*\.\s*)?(?:(?:Web)?ConfigurationManager|ConfigurationSettings)\s*\.\s*AppSettings\b"
+    r"|(?:Properties\s*\.\s*|My\s*\.\s*)?(?:MySettings|Settings)\s*\.\s*Default\s*\.",
+    re.I,
+)
 #: An uploaded file or the request body as a stream: data, never an address.
 _STREAM_OPERAND = re.compile(
     r"(?:[\w.]{1,200}\s*\.\s*)?(?:InputStream|PostedFile|Files\s*\[[^\]]{0,100}\])(?:\s*\.\s*InputStream)?"
@@ -390,6 +402,16 @@ class _Analyser:
         if self._literal_seen:
             found.direct = False
         return found
+
+    def _configured_programs_only(self) -> bool:
+        """Whether every program the code names for a process (``StartInfo.FileName =``, the first
+        argument of ``new ProcessStartInfo(`` or ``Process.Start(`` when written out, not a bare
+        variable) is read from the application's configuration (``AppSettings``, ``Settings.Default``):
+        an application running the virus scanner or converter its operator configured, with a file
+        path for argument. Shells name their program (``cmd.exe``) or take it from the request."""
+        programs = [m.group(1).strip() for m in _PROGRAM.finditer(self.code)]
+        named = [p for p in programs if not _BARE_NAME_ONLY.fullmatch(p)]
+        return bool(named) and all(_CONFIG_READ.match(p) for p in named)
 
     def _held_text(self, name: str, before: int) -> bool:
         """Whether ``name`` was last assigned something other than an empty string before ``before``
@@ -666,6 +688,8 @@ class _Analyser:
                 if view is not None:
                     found.append((sink, view[0], None, True))
                 continue
+            if sink.id == "process" and self._configured_programs_only():
+                continue  # the operator's tool, named in web.config: request input is its argument
             for m in pat.finditer(code):
                 self.check_time()
                 if sink.needs == "whole":
