@@ -395,6 +395,13 @@ ENGINE_PAIRS: list[tuple[str, str, str, str]] = [
         "process",
     ),
     (
+        # File.OpenRead opens a local file (a file read at most), WebClient.OpenRead an address
+        "file-openread-is-no-http",
+        'var f = Request["f"];\nusing (var s = System.IO.File.OpenRead(f)) { }\n',
+        'var u = Request["u"];\nvar s = new System.Net.WebClient().OpenRead(u);\n',
+        "http-out",
+    ),
+    (
         # a posted file's stream handed to an upload helper is data, not an address
         "posted-stream-is-no-address",
         "var f = HttpContext.Current.Request.Files[0];\n"
