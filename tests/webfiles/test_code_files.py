@@ -441,3 +441,35 @@ def test_vb_keywords_are_ordinary_names_in_csharp(name: str) -> None:
         f'string {name} = Request["c"];\nSystem.Diagnostics.Process.Start({name});\n}}\n}}\n'
     )
     assert "process" in {h["sink"] for h in behaviour.analyse(code.encode(), ".cs").hits}
+
+
+# --- requests of helpers X7 and X8 (session 8; /work/notes/x7_to_a1.md, x8_to_a1.md) ------------------
+# Harmless reproductions written for these tests (never run); each beside the shape that must stay quiet.
+
+
+def _sinks(page: str, ext: str = ".aspx") -> set[str]:
+    return {h["sink"] for h in behaviour.analyse(page.encode(), ext).hits}
+
+
+def test_file_info_only_read_is_no_write() -> None:
+    """X7: a listing that reads new FileInfo(f).Length was labelled file-write; a FileInfo used to
+    delete stays one."""
+    listing = (
+        '<%@ Page Language="C#" %>\n<% foreach (string f in System.IO.Directory.GetFiles(Request["p"]))\n'
+        "   Response.Write(f + new System.IO.FileInfo(f).Length); %>"
+    )
+    assert _sinks(listing) == {"file-read"}
+    deleting = '<%@ Page Language="C#" %>\n<% var fi = new System.IO.FileInfo(Request["p"]); fi.Delete(); %>'
+    assert "file-write" in _sinks(deleting)
+
+
+def test_assignment_target_is_no_input() -> None:
+    """X8: a control the output of a fixed tool is written into is not the tool's input."""
+    shown = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        "  Output.Text = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("
+        '"netstat.exe", "-e -s")).StandardOutput.ReadToEnd();\n}\n</script>'
+    )
+    assert "process" not in _sinks(shown)
+    typed = shown.replace('"-e -s"', '"-e " + Args.Text')
+    assert "process" in _sinks(typed)

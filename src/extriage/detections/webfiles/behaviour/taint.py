@@ -29,6 +29,24 @@ _PROPERTY_DEF = {
 }
 #: Expression-bodied members: ``string Name => expr;`` / ``string Take(k) => expr;``.
 _AFTER_HEADER = re.compile(r"\s*(?:\{|(?!(?:as|is)\b)[^\W\d])")
+#: An assignment operator (not ==, !=, <=, >=, =>).
+_ASSIGN_OP = re.compile(r"(?<![=!<>])=(?![=>])")
+
+
+def _after_assignment(code: str, start: int, pos: int) -> int:
+    """Where the value part of a statement begins when ``pos`` lies to the right of its assignment
+    (outside brackets and strings: a named argument or an initializer keeps the whole statement)."""
+    head = code[start:pos]
+    if "=" not in head or '"' in head or "{" in head:
+        return start
+    last = None
+    for m in _ASSIGN_OP.finditer(head):
+        before = head[: m.start()]
+        if before.count("(") == before.count(")") and before.count("[") == before.count("]"):
+            last = m
+    return start if last is None else start + last.end()
+
+
 #: Parentheses outside string literals (where a sink's statement ends inside a header).
 _PARENS = re.compile(r'"(?:[^"\\\n]|\\.){0,2000}"|[()]')
 
@@ -634,13 +652,15 @@ class _Analyser:
                 break
 
     def statement(self, pos: int) -> tuple[int, int]:
+        """The statement holding ``pos``, from after the assignment it is the value of (``Output.Text =
+        Process.Start(...)``: the target is where the result goes, not an input)."""
         code = self.code
         if self.lang == "vb":
             start = code.rfind("\n", 0, pos) + 1
             end = code.find("\n", pos)
             while end > 0 and code[end - 1 : end].rstrip() == "" and code[start:end].rstrip().endswith(" _"):
                 end = code.find("\n", end + 1)
-            return start, len(code) if end < 0 else end
+            return _after_assignment(code, start, pos), len(code) if end < 0 else end
         start = (
             max(
                 code.rfind(";", max(0, pos - 2000), pos),
@@ -650,7 +670,7 @@ class _Analyser:
             + 1
         )
         end = code.find(";", pos, pos + 2000)
-        return start, _header_end(code, pos, pos + 2000 if end < 0 else end)
+        return _after_assignment(code, start, pos), _header_end(code, pos, pos + 2000 if end < 0 else end)
 
     def candidates(self) -> bool:
         """Whether any sink occurs at all (most pages: no), and any input to reach it."""
