@@ -473,3 +473,43 @@ def test_assignment_target_is_no_input() -> None:
     assert "process" not in _sinks(shown)
     typed = shown.replace('"-e -s"', '"-e " + Args.Text')
     assert "process" in _sinks(typed)
+
+
+@pytest.mark.parametrize(
+    ("ext", "page"),
+    [
+        (
+            ".asmx",
+            '<%@ WebService Language="JScript" class="ExampleService"%>\nimport System.Web.Services\n'
+            "public class ExampleService extends WebService {\n"
+            "    WebMethodAttribute function Run(code : String) : String { return eval(code); }\n}",
+        ),
+        (
+            ".svc",
+            '<%@ ServiceHost Language="JScript" Service="S" %>\nimport System.ServiceModel;\n'
+            "ServiceContractAttribute public class S {\n"
+            "    OperationContractAttribute public function exec(t : String) : String { return eval(t); }\n}",
+        ),
+        (
+            ".svc",
+            '<%@ ServiceHost Language="C#" Service="S" %>\nusing System.ServiceModel;\n[ServiceContract] public class S {\n'
+            "    [OperationContract] public string Exec(string t) { return System.Diagnostics.Process.Start(t).Id.ToString(); }\n}",
+        ),
+    ],
+    ids=["jscript-web-method", "jscript-wcf-operation", "cs-wcf-operation"],
+)
+def test_service_method_parameters_are_request_input(ext: str, page: str) -> None:
+    """X7/X8: the parameters of a JScript web method (name : Type) and of WCF operations are filled
+    from the request, like a C# [WebMethod]'s."""
+    assert _sinks(page, ext) & {"eval", "process"}
+
+
+def test_service_without_dangerous_use_of_its_parameters() -> None:
+    page = (
+        '<%@ WebService Language="JScript" class="Calc"%>\nimport System.Web.Services\n'
+        "public class Calc extends WebService {\n"
+        "    WebMethodAttribute function Add(a : int, b : int) : int { return a + b; }\n"
+        "    WebMethodAttribute function Rate(x : String) : String { return evaluateRate(x); }\n"
+        '    WebMethodAttribute function Lit() : String { return eval("1+1"); }\n}'
+    )
+    assert _sinks(page, ".asmx") == set()

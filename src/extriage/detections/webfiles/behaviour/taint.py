@@ -107,12 +107,14 @@ _ASSIGN["js"] = re.compile(  # with JScript.NET's type annotation: var v : Strin
     r"(?<![\w.$])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?::\s*[\w.]{1,100}(?:\[\])?\s*)?"
     r"(?:\[[^\]\n;]{0,200}\]\s*)?[+|^]?=(?![=>])(?=([^;]{1,2000}))"
 )
+#: Methods whose parameters the request fills: ASMX web methods and WCF operations (a .svc service).
 _WEB_METHOD = {
     "cs": re.compile(
-        r"\[\s*(?:System\s*\.\s*Web\s*\.\s*Services\s*\.\s*)?WebMethod\b[^\]]{0,300}\][^(;{}]{0,300}\(([^()]{0,400})\)"
+        r"\[\s*(?:System\s*\.\s*(?:Web\s*\.\s*Services|ServiceModel)\s*\.\s*)?(?:WebMethod|OperationContract)\b"
+        r"[^\]]{0,300}\][^(;{}]{0,300}\(([^()]{0,400})\)"
     ),
-    "js": re.compile(r"WebMethodAttribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
-    "vb": re.compile(r"<\s*WebMethod\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I),
+    "js": re.compile(r"(?:WebMethod|OperationContract)Attribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
+    "vb": re.compile(r"<\s*(?:WebMethod|OperationContract)\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I),
 }
 #: A file-saving call whose path is a name (see _Analyser._save_calls).
 _SAVE_CALL = re.compile(
@@ -242,6 +244,8 @@ def _params(text: str, lang: str) -> list[str]:
         part = re.sub(r"=.*$", "", part).strip()
         if lang == "vb":
             part = re.sub(r"\s+As\s+.*$", "", part, flags=re.I)
+        elif lang == "js":
+            part = re.sub(r"\s*:.*$", "", part)  # JScript .NET: name : Type
         idents = _IDENT.findall(part)
         if idents:
             names.append(idents[-1])
