@@ -12,6 +12,7 @@ import random
 import re
 import struct
 import zlib
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import evtx
@@ -220,12 +221,16 @@ def _variants() -> list[tuple[str, bytes, bytes, bytes]]:
     c = bytearray(chunk)
     c[_value_offset(chunk, 512, 18)] = 0x04  # after the values, an end of element instead of the end of stream
     out.append(("no end of stream after the values", head, chunk, c))
+    c = bytearray(chunk)
+    at = c.find(text)
+    c[at : at + len(text)] = text[:-2] + b"\x00\x00"  # the parser drops a NUL from the computer name
+    out.append(("a NUL in the computer name", head, chunk, c))
     for _, _, _, made in out:
         fix_crcs(made)
     return [(what, h, original, bytes(made)) for what, h, original, made in out]
 
 
-@pytest.mark.parametrize("case", range(7))
+@pytest.mark.parametrize("case", range(8))
 def test_chunks_the_parser_reads_otherwise_go_to_it(case: int) -> None:
     what, head, original, made = _variants()[case]
     assert _parser_rows(head, made) != _parser_rows(head, original), what  # the change matters to the parser
@@ -422,3 +427,29 @@ def test_word_patterns_match_words_ending_or_starting_inside_a_folding() -> None
         hits: list[int] = []
         db.scan(("x" + text + "y").encode("utf-16-le"), match_event_handler=lambda i, *_: hits.append(i))
         assert hits, word
+
+
+@pytest.mark.parametrize("what,index,value", [
+    ("a time before 1971", 6, 0),
+    ("a time from 2100", 6, (datetime(2150, 1, 1, tzinfo=UTC) - datetime(1601, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1) * 10),
+    ("record id 0 (the parser's record number stands in)", 10, 0),
+])
+def test_system_values_the_json_path_takes_otherwise_give_the_same_results(what: str, index: int, value: int) -> None:
+    head, chunk = _sysmon11()
+    c = bytearray(chunk)
+    struct.pack_into("<Q", c, _value_offset(chunk, 512, index), value)
+    fix_crcs(c)
+    assert read_chunk(bytes(c)) is None, what
+    parsed, parsed_stats, _ = _collect(head + bytes(c), raw=False)
+    read, read_stats, _ = _collect(head + bytes(c), raw=True)
+    assert (read, read_stats) == (parsed, parsed_stats), what
+
+
+def test_positional_data_under_a_layout_naming_an_address_goes_to_the_parser() -> None:
+    screen = Screen(default_rules(), IP_FIELDS, _NOT_REMOTE)
+    key = ("Microsoft-Windows-Security-Auditing", b"4624", "Security")
+    assert screen._plan(key).ip_layout  # the layout of 4624 names IpAddress
+    when = datetime(2021, 3, 2, tzinfo=UTC)
+    rows = [(key[0], key[1], when, 7, key[2], "host")]
+    assert screen.raw_skip(RawChunk(1, b"", rows))
+    assert not screen.raw_skip(RawChunk(1, b"", rows, {key}))

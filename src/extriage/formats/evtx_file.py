@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from itertools import islice, repeat
 from operator import itemgetter
 from typing import Any, BinaryIO
@@ -205,15 +206,15 @@ def iter_evtx_batches(
     path: str | None = None,
     chunks: tuple[int, int] | None = None,
     batch: int = BATCH,
-    raw: Callable[[bytes], RawChunk | None] | None = None,
+    raw: Callable[[Callable[[], bytes]], RawChunk | None] | None = None,
 ) -> Iterator[EvtxBatch | RawChunk]:
     """The records of :func:`iter_evtx` as :class:`EvtxBatch` es of the parser's JSON texts, decoded only
     when asked (:meth:`EvtxBatch.record`), so a consumer can screen a whole batch with one C-level
     pass and decode only the records that matter. A parser error ends the batch before it, so errors
     are counted in ``stats`` in the order :func:`iter_evtx` counts them.
 
-    ``raw`` (``EventCollector.raw_chunk``) is offered each whole chunk's bytes first: what it
-    returns (a chunk read without the parser, :mod:`evtx_raw`) is yielded in the chunk's place and
+    ``raw`` (``EventCollector.raw_chunk``) is offered each whole chunk first (a function reading its
+    used bytes, called only if it wants them): what it returns (a chunk read without the parser, :mod:`evtx_raw`) is yielded in the chunk's place and
     its records counted; the chunks it declines are parsed, runs of them by one parser each, so the
     records come in file order and the parser reads each chunk as it reads it in the whole file."""
     stream.seek(0)
@@ -249,7 +250,7 @@ def _parser(source: Any, name: str = "") -> Any:
 
 
 def _mixed(stream: BinaryIO, size: int, name: str, stats: EvtxStats, first: int, end: int, batch: int,
-           raw: Callable[[bytes], RawChunk | None]) -> Iterator[EvtxBatch | RawChunk]:
+           raw: Callable[[Callable[[], bytes]], RawChunk | None]) -> Iterator[EvtxBatch | RawChunk]:
     """Chunks ``first..end-1``: each offered to ``raw``, the runs it declines parsed."""
     fd: int | None = None
     if isinstance(stream, io.BufferedReader) and isinstance(stream.raw, io.FileIO) and hasattr(os, "pread"):
@@ -257,12 +258,7 @@ def _mixed(stream: BinaryIO, size: int, name: str, stats: EvtxStats, first: int,
     run = -1  # the first chunk of the run the parser is to read
     for i in range(first, end):
         at = HEADER + i * CHUNK
-        got = None
-        if at + CHUNK <= size:  # a whole chunk: its header, then only its used part
-            head = _read_at(stream, fd, at, 512)
-            want = used_size(head)
-            if want:
-                got = raw(head + _read_at(stream, fd, at + 512, want - 512))
+        got = raw(partial(_used_part, stream, fd, at)) if at + CHUNK <= size else None
         if got is None:
             if run < 0:
                 run = i
@@ -274,6 +270,13 @@ def _mixed(stream: BinaryIO, size: int, name: str, stats: EvtxStats, first: int,
         yield got
     if run >= 0:
         yield from _parsed(_parser(ChunkView(stream, size, run, end), name), stats, batch)
+
+
+def _used_part(stream: BinaryIO, fd: int | None, at: int) -> bytes:
+    """A whole chunk's header, then only its used part (b"" when it is not a chunk read raw)."""
+    head = _read_at(stream, fd, at, 512)
+    want = used_size(head)
+    return head + _read_at(stream, fd, at + 512, want - 512) if want else b""
 
 
 def _read_at(stream: BinaryIO, fd: int | None, at: int, size: int) -> bytes:

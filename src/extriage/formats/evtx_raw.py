@@ -26,8 +26,9 @@ them (issue 18, area E4, BENCHMARKS.md):
   and the size that type takes;
 * the root element is ``Event`` with one ``System`` child holding one each of ``Provider`` (its
   ``Name``), ``EventID``, ``TimeCreated`` (``SystemTime``), ``EventRecordID``, ``Channel`` and
-  ``Computer``, whose values are printable ASCII (no escapes), a UTF-16 string, an unsigned integer
-  or a FILETIME from 1971 to 2099 as the JSON path takes them (:func:`evtx_file.record_from_json`).
+  ``Computer``, whose values are literal text or UTF-16 strings without NUL (the parser drops it),
+  an unsigned integer (a record id not 0) and a FILETIME from 1971 to 2099, as the JSON path takes
+  them (:func:`evtx_file.record_from_json`).
 
 The values returned are those :func:`evtx_file.record_from_json` would give for the parser's JSON of
 each record (tested against the parser, also on fuzzed chunks). Format facts (record header, template
@@ -274,7 +275,7 @@ def _strings(shape: _Shape, key: bytes) -> tuple[str, str, str]:
     if not got[0] or not got[1]:
         raise _Bail
     found = (got[0], got[1], got[2])
-    if len(shape.names) >= _REMEMBER:
+    if len(shape.names) >= 64:  # (one or two per table in a log)
         shape.names.clear()
     shape.names[key] = found
     return found
@@ -406,8 +407,9 @@ def _unpacker(layout: list[tuple[int, str]]) -> struct.Struct | None:
 
 
 def _plain(text: str) -> bool:
-    """A value the parser writes to JSON as it is (no escape), read the same from JSON."""
-    return text.isascii() and text.isprintable() and '"' not in text and "\\" not in text
+    """A value the parser writes as it is (it drops NUL characters; quotes, backslashes, line
+    breaks and other letters come back from its JSON unchanged)."""
+    return "\x00" not in text
 
 
 _STRINGS: dict[bytes, str] = {}
@@ -442,10 +444,19 @@ def _shapes_for(sig: tuple[object, ...]) -> dict[bytes, _Shape | None]:
 
 
 def _remember(tmpl: _Template, table: bytes, shape: _Shape | None) -> _Shape | None:
-    if len(tmpl.shapes) >= _REMEMBER:
-        tmpl.shapes.clear()
+    global _remembered
+    _remembered += 1
+    if _remembered > _REMEMBER_SHAPES:  # bounded memory, whatever the file: forget them all
+        for shapes in _SHAPES.values():
+            shapes.clear()
+        _remembered = 1
     tmpl.shapes[table] = shape
     return shape
+
+
+#: Descriptor tables remembered in all (each ~0.2-1 KB with its shape).
+_REMEMBER_SHAPES = 20_000
+_remembered = 0
 
 
 # -- template definitions -------------------------------------------------------------------------------
@@ -459,9 +470,10 @@ def _definition(c: bytes, here: int, limit: int, names: dict[int, int], text: di
     tmpl = _DEFINITIONS.get(key)
     if tmpl is None:
         tmpl = _template(c, here, limit, names, text)
-        if len(_DEFINITIONS) >= _REMEMBER:
+        if len(_DEFINITIONS) >= _REMEMBER_DEFINITIONS:
             _DEFINITIONS.clear()
-        _DEFINITIONS[key] = tmpl
+        if size <= 16_384:
+            _DEFINITIONS[key] = tmpl
         return tmpl
     if tmpl.end > limit:
         raise _Bail
@@ -475,6 +487,8 @@ def _definition(c: bytes, here: int, limit: int, names: dict[int, int], text: di
 
 
 _DEFINITIONS: dict[tuple[int, bytes], _Template] = {}
+#: Definitions remembered (each at most 16 KB: at most ~16 MB).
+_REMEMBER_DEFINITIONS = 1024
 
 
 def _name(c: bytes, pos: int, offset: int, names: dict[int, int], text: dict[int, str],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import zlib
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -198,8 +199,8 @@ class EventCollector:
         for rule in self.rules.match(rec):
             self._hit(rule, rec)
 
-    def raw_chunk(self, chunk: bytes) -> RawChunk | None:
-        """An ``.evtx`` chunk read from its bytes when none of its records can matter (see
+    def raw_chunk(self, read: Callable[[], bytes]) -> RawChunk | None:
+        """An ``.evtx`` chunk read from its bytes (``read()``) when none of its records can matter (see
         :meth:`Screen.raw_skip`), for :meth:`feed_batch` to count without the parser; else None
         (the parser reads it). Pass it to ``iter_evtx_batches(raw=...)``. After a run of chunks that
         needed the parser anyway (an attack-dense log, a channel every chunk of which a rule
@@ -207,13 +208,13 @@ class EventCollector:
         if self._raw_pause:
             self._raw_pause -= 1
             return None
-        raw = read_chunk(chunk)
+        raw = read_chunk(read())
         if raw is not None and self._get_screen().raw_skip(raw):
-            self._raw_misses = 0
+            self._raw_misses = max(0, self._raw_misses - 1)  # (mostly misses: the pauses still grow)
             return raw
         self._raw_misses += 1
         if self._raw_misses >= _RAW_TRIES:
-            self._raw_pause = min(_RAW_PAUSE_MAX, 2 ** (self._raw_misses - _RAW_TRIES) * _RAW_TRIES)
+            self._raw_pause = min(_RAW_PAUSE_MAX, 2 ** min(16, self._raw_misses - _RAW_TRIES) * _RAW_TRIES)
         return None
 
     def _get_screen(self) -> Screen:
@@ -546,7 +547,7 @@ class EventCollector:
 MAX_IDS = 2_000_000
 #: Chunks in a row that needed the parser before raw reading pauses; the longest pause (chunks).
 _RAW_TRIES = 4
-_RAW_PAUSE_MAX = 256
+_RAW_PAUSE_MAX = 1024
 _NEW: set[int] = set()
 #: The rules of a collector sent back from a worker (it is only merged, never fed again).
 _NO_RULES = RuleSet([], [], {}, [])

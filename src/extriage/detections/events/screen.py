@@ -250,9 +250,11 @@ class Screen:
 
     def _raw_scan(self, data: bytes, needed: frozenset[str] = frozenset()) -> set[str] | None:
         """The rule words (of those ``needed``, at least) found in a chunk's bytes; None when a
-        remote-address field name is there. The database holds the words of the plans seen so far
-        (compiled again, rarely, when a chunk needs more: the words' patterns take ~0.1 s to
-        compile all at once)."""
+        remote-address field name is there. Words are looked for as UTF-16LE in any ASCII case;
+        only when the bytes hold a character whose case folding gives ASCII letters (``ß``, ``ſ``,
+        ``K``, ligatures ...: two-byte units, found by chance in binary data too) are they looked
+        for again with those spellings (:func:`raw_word_patterns`; that database is compiled only
+        then: its alternatives take ~0.1 s)."""
         if self._raw_db is None or not needed <= self._raw_set:
             self._raw_set = self._raw_set | needed
             self._raw_db, self._raw_words, self._raw_always = _raw_database(self._raw_set, tuple(sorted(self.ip_fields)))
@@ -264,10 +266,20 @@ class Screen:
         self._raw_db.scan(data, match_event_handler=_on_match, context=hits, scratch=scratch)
         words = self._raw_words
         out = set()
+        folds = False
         for kind, _ in hits:
-            if kind < 0 or kind >= len(words):
+            if kind == _IP_NAME:
                 return None
-            out.add(words[kind])
+            if kind == _FOLD:
+                folds = True
+            else:
+                out.add(words[kind])
+        if folds and needed - out:
+            db, fold_words = _fold_database(self._raw_set)
+            if db is not None:
+                found: list[tuple[int, int]] = []
+                db.scan(data, match_event_handler=_on_match, context=found, scratch=hyperscan.Scratch(db))
+                out.update(fold_words[kind] for kind, _ in found)
         return out
 
     @staticmethod
@@ -389,40 +401,65 @@ def raw_word_patterns(word: str) -> list[str] | None:
 
 
 _RAW_DATABASES: dict[tuple[frozenset[str], tuple[str, ...]], tuple[Any, list[str], frozenset[str]]] = {}
+_FOLD_DATABASES: dict[frozenset[str], tuple[Any, list[str]]] = {}
+_FOLD = 1 << 28  # the id of the characters folding to ASCII letters in the raw database
 
 
 def _raw_database(wanted: frozenset[str], ip_fields: tuple[str, ...]) -> tuple[Any, list[str], frozenset[str]]:
     """One Hyperscan database for :meth:`Screen.raw_skip` (one per process and word set): each
-    word (id = its index in the list returned) and every remote-address field name as written in
-    UTF-16LE and ASCII (id :data:`_IP_NAME`), each reported once; with the words that cannot be
-    looked for in bytes."""
+    word (id = its index in the list returned) as UTF-16LE in any ASCII case, every
+    remote-address field name as UTF-16LE (id :data:`_IP_NAME`) and every character of
+    :data:`FOLDS_TO_ASCII` (id :data:`_FOLD`), each reported once; with the words that cannot be
+    looked for in bytes. (Strings are UTF-16 in every chunk read from its bytes: ANSI strings are
+    left to the parser.)"""
     found = _RAW_DATABASES.get((wanted, ip_fields))
     if found is None:
         if len(_RAW_DATABASES) >= 64:
             _RAW_DATABASES.clear()
-        found = _RAW_DATABASES[(wanted, ip_fields)] = _compile_raw(sorted(wanted), ip_fields)
+        words = sorted(wanted)
+        expressions: list[bytes] = []
+        ids: list[int] = []
+        flags: list[int] = []
+        always = set()
+        once = hyperscan.HS_FLAG_SINGLEMATCH
+        for k, word in enumerate(words):
+            if raw_word_patterns(word) is None:
+                always.add(word)
+                continue
+            expressions.append(_hex(word.encode("utf-16-le")))
+            ids.append(k)
+            flags.append(once | hyperscan.HS_FLAG_CASELESS)
+        for name in ip_fields:
+            expressions.append(_hex(name.encode("utf-16-le")))
+            ids.append(_IP_NAME)
+            flags.append(once)
+        for ch in FOLDS_TO_ASCII:
+            expressions.append(_hex(ch.encode("utf-16-le")))
+            ids.append(_FOLD)
+            flags.append(once)
+        db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
+        found = _RAW_DATABASES[(wanted, ip_fields)] = (db, words, frozenset(always))
     return found
 
 
-def _compile_raw(words: list[str], ip_fields: tuple[str, ...]) -> tuple[Any, list[str], frozenset[str]]:
-    expressions: list[bytes] = []
-    ids: list[int] = []
-    flags: list[int] = []
-    always = set()
-    once = hyperscan.HS_FLAG_SINGLEMATCH
-    for k, word in enumerate(words):
-        patterns = raw_word_patterns(word)
-        if patterns is None:
-            always.add(word)
-            continue
-        expressions += [patterns[0].encode(), patterns[1].encode()]
-        ids += [k, k]
-        flags += [once, once | hyperscan.HS_FLAG_CASELESS]
-    for name in ip_fields:
-        for enc in (name.encode("utf-16-le"), name.encode()):
-            expressions.append("".join(f"\\x{b:02x}" for b in enc).encode())
-            ids.append(_IP_NAME)
-            flags.append(once)
-    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-    db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
-    return db, words, frozenset(always)
+def _fold_database(wanted: frozenset[str]) -> tuple[Any, list[str]]:
+    """The words of ``wanted`` that can be looked for, with every spelling :func:`raw_word_patterns`
+    gives (compiled once per process and word set); None when there is none."""
+    found = _FOLD_DATABASES.get(wanted)
+    if found is None:
+        if len(_FOLD_DATABASES) >= 64:
+            _FOLD_DATABASES.clear()
+        spelled = [(w, p[0]) for w in sorted(wanted) if (p := raw_word_patterns(w)) is not None]
+        words = [w for w, _ in spelled]
+        db = None
+        if spelled:
+            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            db.compile(expressions=[p.encode() for _, p in spelled], ids=list(range(len(spelled))),
+                       elements=len(spelled), flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(spelled))
+        found = _FOLD_DATABASES[wanted] = (db, words)
+    return found
+
+
+def _hex(data: bytes) -> bytes:
+    return "".join(f"\\x{b:02x}" for b in data).encode()
