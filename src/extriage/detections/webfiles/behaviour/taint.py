@@ -549,9 +549,14 @@ class _Analyser:
                         held.direct = False  # v = "C:\\dir\\" + v, sql = sql.Replace("[X]", y): only part
                         changed = True
                     continue
-                if _REMOTE_RESULT.search(code, m.start(3), m.end(3)):
-                    continue  # what a remote server answered is its data, not the request's
                 rhs_end = m.end(3) if lang == "vb" else _header_end(code, m.start(3), m.end(3))
+                if _REMOTE_RESULT.search(code, m.start(3), rhs_end):
+                    # what a remote server answered is its data, not the request's - but fetched from an
+                    # address the request chose it is the request's choice of payload ("remote")
+                    asked = self.expr(m.start(3), rhs_end, frozenset({"value", "body", "control"}))
+                    if asked is not None:
+                        changed |= self._add(name, _Taint({"remote"}, False, asked.line, asked.source, asked.via))
+                    continue
                 t = self.expr(m.start(3), rhs_end)
                 if (
                     t is not None
