@@ -1,0 +1,46 @@
+/*
+  extriage rules for command pages that fill a ProcessStartInfo from the request and start it through a
+  Process object, written for this project (MIT, like the rest of extriage). Issue 14, helper X9 (eighth
+  unseen collection: published text II).
+
+  Why this file: a command page printed in dozens of published upload-vulnerability write-ups builds a
+  ProcessStartInfo, hands it to a Process (`proc.StartInfo = info;`), sets `info.Arguments` from the
+  request - before or after the hand-over - and calls `proc.Start()`. The behaviour analysis follows the
+  request value into `Process.Start(info)` and into constructor arguments, but not through the property of
+  an info object that is attached to a Process and started there (C# and JScript; the VB form is
+  followed). On first sight the real pages of this shape were found only because they also spell
+  "cmd"/"/c " (EXT_WEBSHELL_Process_Exec); the same shape with the program name split or a different
+  switch was found by nothing. This rule matches the shape, not any sample's strings: a ProcessStartInfo,
+  an assignment of its Arguments or FileName whose right-hand side (same statement) reads the request, an
+  info object attached to a Process's StartInfo, and an instance Start(). Ordinary pages that run a tool
+  pass fixed or configured arguments, or never start what they describe - neither matches.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_StartInfo_Request_Arguments
+{
+    meta:
+        author = "extriage"
+        description = "Command page: sets a ProcessStartInfo's Arguments/FileName from the request, attaches it to a Process (StartInfo = info) and starts it"
+        family = "command shell"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059"
+    strings:
+        $psi = "ProcessStartInfo" nocase ascii wide
+        // the info object handed to a Process by name: proc.StartInfo = info;
+        $attach = /\.\s*StartInfo\s*=\s*[A-Za-z_$][A-Za-z0-9_$]{0,60}\s*[;\r\n]/ nocase ascii wide
+        // Arguments/FileName assigned from the request within one statement (C#/JScript +, VB &)
+        $set = /\.\s*(Arguments|FileName)\s*=[^;\r\n]{0,300}\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies|ServerVariables)\s*)?[\[\(]/ nocase ascii wide
+        // started on the Process object
+        $start = /\.\s*Start\s*\(\s*\)/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        $psi and $attach and $set and $start
+}
