@@ -533,3 +533,42 @@ def test_assembly_downloaded_from_a_request_address_is_loaded() -> None:
         '   System.IO.File.WriteAllText(Server.MapPath("~/App_Data/x.txt"), t); %>'
     )
     assert _sinks(saved) == {"http-out"}
+
+
+@pytest.mark.parametrize(
+    ("page", "found"),
+    [
+        (
+            '<%@ Page Language="C#" %> <script runat="server">ExampleTool t = new ExampleTool();</script>',
+            True,
+        ),
+        ('<%@ Page Language="VB" %> <script runat="server">Dim t As New ExampleTool()</script>', True),
+        (
+            '<%@ Page Language="C#" %> <script runat="server">ExampleTool t = new ExampleTool();</script><%= t.Title %>',
+            False,
+        ),
+        (
+            '<%@ Page Language="C#" %> <script runat="server">ExampleTool t = new ExampleTool();</script>'
+            '<form runat="server"><asp:Label ID="L" runat="server"/></form>',
+            False,
+        ),
+        ('<%@ Page Language="C#" %> <script runat="server">DataTable t = new DataTable();</script>', False),
+        (
+            '<%@ Page Language="C#" %> <script runat="server">var t = new System.Text.StringBuilder();</script>',
+            False,
+        ),
+    ],
+    ids=[
+        "cs-undotted-stub",
+        "vb-undotted-stub",
+        "field-used",
+        "beside-server-controls",
+        "framework-type",
+        "system-type",
+    ],
+)
+def test_stub_of_a_class_with_no_namespace(page: str, found: bool) -> None:
+    """X7: a page whose whole code instantiates a class of no namespace (its constructor in a dropped
+    Bin DLL does the work) is the stub dotted names already were; a page using the object, one with
+    server controls, and common framework types are not."""
+    assert ("dropped-class" in _sinks(page)) is found

@@ -166,7 +166,7 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
             code = norm.fold(code)
             if time.monotonic() > deadline:
                 raise Timeout
-            an = _Analyser(code, lang, know, deadline, norm.decoded, extracted.xslt)
+            an = _Analyser(code, lang, know, deadline, norm.decoded, extracted.xslt, text)
             if not an.candidates():
                 continue  # no dangerous operation at all: nothing to trace
             an.propagate()

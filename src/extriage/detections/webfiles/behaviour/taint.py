@@ -29,6 +29,10 @@ _PROPERTY_DEF = {
 }
 #: Expression-bodied members: ``string Name => expr;`` / ``string Take(k) => expr;``.
 _AFTER_HEADER = re.compile(r"\s*(?:\{|(?!(?:as|is)\b)[^\W\d])")
+#: ``new Name(`` with a name of no namespace (``new ExampleTool()``).
+_UNDOTTED_NEW = re.compile(r"\bnew\s+[^\W\d]\w*\s*\(", re.I)
+#: A server control in markup (other than a script block).
+_SERVER_CONTROL = re.compile(r"<(?!script\b)[\w:]+\b[^>]{0,2000}?\brunat\s*=\s*[\"']?server", re.I)
 #: An assignment operator (not ==, !=, <=, >=, =>).
 _ASSIGN_OP = re.compile(r"(?<![=!<>])=(?![=>])")
 
@@ -301,9 +305,17 @@ def _leading(code: str, start: int, end: int) -> int:
 
 class _Analyser:
     def __init__(
-        self, code: str, lang: str, know: Knowledge, deadline: float, decoded: int, xslt: bool = False
+        self,
+        code: str,
+        lang: str,
+        know: Knowledge,
+        deadline: float,
+        decoded: int,
+        xslt: bool = False,
+        page: str = "",
     ) -> None:
         self.xslt = xslt
+        self.page = page  # the whole file (markup too), for the few checks that look beyond the code
         self.code = code
         self.lang = lang
         self.know = know
@@ -725,6 +737,8 @@ class _Analyser:
                     body = code.strip()
                     if len(body) > 400 or not pat.fullmatch(body):
                         break
+                    if _UNDOTTED_NEW.search(body) and _SERVER_CONTROL.search(self.page):
+                        break  # a class of the page's own beside its server controls (a page, not a stub)
                 if sink.needs in ("none", "whole") or (
                     self.xslt and sink.needs in ("any", "direct", "leading")
                 ):
