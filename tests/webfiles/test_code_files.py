@@ -572,3 +572,23 @@ def test_stub_of_a_class_with_no_namespace(page: str, found: bool) -> None:
     Bin DLL does the work) is the stub dotted names already were; a page using the object, one with
     server controls, and common framework types are not."""
     assert ("dropped-class" in _sinks(page)) is found
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        '<%@ Page Language="C#" %><% System.Diagnostics.Pro\u200bcess.Start(Req\u202euest["c"]); %>',
+        '<%@ Page Language="C#" %><% System.Diagnostics.Pro\\u200Bcess.Start(Request["c"]); %>',
+        '<%@ Page Language="C#" %><% System.Diagnostics.\ufeffProcess.Start(Request\u2060["c"]); %>',
+    ],
+    ids=["raw-zero-width", "escaped-zero-width", "bom-and-word-joiner"],
+)
+def test_format_characters_inside_names_are_dropped(page: str) -> None:
+    """X8: C# ignores Unicode format characters (zero-width, bidi controls, BOM) inside identifiers;
+    a tunnel generator hides its calls with them. They no longer hide a sink (counted as obfuscation)."""
+    hits = behaviour.analyse(page.encode(), ".aspx").hits
+    assert [h["sink"] for h in hits] == ["process"] and hits[0]["obfuscation"]
+
+
+def test_format_characters_in_ordinary_text_find_nothing() -> None:
+    assert _sinks('<%@ Page Language="C#" %><% Response.Write("a\u200bb" + Request["q"]); %>') == set()

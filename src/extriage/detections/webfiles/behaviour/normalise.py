@@ -28,6 +28,10 @@ _IDENT_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _SIMPLE = {"n": " ", "r": " ", "t": " ", "0": " ", "a": " ", "b": " ", "f": " ", "v": " "}
 
 
+#: Unicode format characters (category Cf) that C# ignores inside identifiers.
+_FORMAT_CHARS = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+
+
 def _unescape(body: str) -> str:
     def one(m: re.Match[str]) -> str:
         e = m.group(1)
@@ -58,6 +62,10 @@ class _Norm:
         lang = self.lang
         if lang != "vb" and "\\u" in code:  # \u0065val: escapes are legal in C#/JScript names
             code = _IDENT_ESCAPE.sub(self._ident_char, code)
+        if _FORMAT_CHARS.search(code):
+            # format characters (zero-width, bidi controls, BOM) are ignored inside C# names: Pro\u200Bcess
+            code = _FORMAT_CHARS.sub("", code)
+            self.decoded += 1
 
         def one(m: re.Match[str]) -> str:
             tok = m.group(0)
@@ -118,6 +126,9 @@ class _Norm:
         if c.isalnum() or c == "_":
             self.decoded += 1
             return c
+        if _FORMAT_CHARS.fullmatch(c):  # \u200B inside a name: C# drops it
+            self.decoded += 1
+            return ""
         return m.group(0)
 
     def fold(self, code: str) -> str:
