@@ -64,6 +64,10 @@ _SUB = struct.Struct("<HB")  # substitution index, value type
 _STRING_TABLE = struct.Struct("<64I")  # the header's string offset table (at 128)
 _ZERO = frozenset({0})
 _FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+#: The times the JSON path takes as they are (1971 to 2099, :func:`evtx_file._utc_system_time`), in
+#: microseconds since 1601 (the parser writes a FILETIME to the microsecond, dropping the rest).
+_FLOOR_US = (EPOCH_FLOOR - _FILETIME_EPOCH) // timedelta(microseconds=1)
+_CEILING_US = (TIME_CEILING - _FILETIME_EPOCH) // timedelta(microseconds=1)
 #: FILETIMEs from this one (2200-01-01) on are left to the parser, which turns every FILETIME into a
 #: date and fails on some far in the future (an out-of-range date).
 _FILETIME_MAX = (datetime(2200, 1, 1, tzinfo=UTC) - _FILETIME_EPOCH) // timedelta(microseconds=1) * 10
@@ -122,26 +126,24 @@ class _Template:
 @dataclass(slots=True)
 class RawChunk:
     """The records of one chunk as :func:`read_chunk` read them, in order: per record its provider,
-    event id (digits as the parser writes them), UTC time, System record id, channel and computer."""
+    event id (digits as the parser writes them), time (microseconds since 1601, UTC: see
+    :func:`as_datetime`), System record id, channel and computer."""
 
     records: int
     data: bytes  # the chunk's bytes 512..free-space offset (for literal scans)
-    rows: list[tuple[str, bytes, datetime, int, str, str]] = field(default_factory=list)
+    rows: list[tuple[str, bytes, int, int, str, str]] = field(default_factory=list)
     #: (provider, event id, channel) of the records whose event data is positional.
     positional: set[tuple[str, bytes, str]] = field(default_factory=set)
 
-    def columns(self) -> RawColumns:
-        """The rows as columns (what ``EventCollector._count_run`` reads)."""
-        _, _, times, record_ids, channels, computers = zip(*self.rows, strict=True)
-        return RawColumns(list(channels), list(times), list(computers), list(record_ids))
 
 
-@dataclass(slots=True)
-class RawColumns:
-    channels: list[str]
-    times: list[datetime]
-    computers: list[str]
-    record_ids: list[int]
+def as_datetime(micros: int) -> datetime:
+    """A row's time as the JSON path reads it (``datetime.fromisoformat`` of the parser's text)."""
+    return _FILETIME_EPOCH + timedelta(microseconds=micros)
+
+
+#: ``as_datetime(m).timestamp() == (m - UNIX_US) / 1_000_000`` (both divide whole microseconds).
+UNIX_US = (datetime(1970, 1, 1, tzinfo=UTC) - _FILETIME_EPOCH) // timedelta(microseconds=1)
 
 
 def used_size(head: bytes) -> int:
@@ -259,11 +261,11 @@ def _record(c: bytes, pos: int, end: int, names: dict[int, int], text: dict[int,
     strings = shape.names.get(key)
     if strings is None:
         strings = _strings(shape, key)
-    ts = _FILETIME_EPOCH + timedelta(microseconds=ticks // 10)
-    if not EPOCH_FLOOR <= ts < TIME_CEILING or not rid:
+    micros = ticks // 10
+    if not _FLOOR_US <= micros < _CEILING_US or not rid:
         raise _Bail
     eid_b = _DIGITS[eid] if eid < 65536 else str(eid).encode()
-    out.rows.append((strings[0], eid_b, ts, rid, strings[1], strings[2]))
+    out.rows.append((strings[0], eid_b, micros, rid, strings[1], strings[2]))
     if positional:
         out.positional.add((strings[0], eid_b, strings[1]))
 

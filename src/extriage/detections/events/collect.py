@@ -13,6 +13,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
 from extriage.detections.events.engine import EventRule, RuleSet, Sequence
@@ -21,7 +22,7 @@ from extriage.detections.rulefinding import finding_from_rule
 from extriage.findings import EvidenceLine, FamilyCoverage, Finding, Indicators, Outcome, TimelineEvent, iso
 from extriage.formats.event_record import OUT_OF_RANGE, EventRecord, as_text, cap, is_exchange_management
 from extriage.formats.evtx_file import SYSTEM_TIME, EvtxBatch
-from extriage.formats.evtx_raw import RawChunk, RawColumns, read_chunk
+from extriage.formats.evtx_raw import UNIX_US, RawChunk, as_datetime, read_chunk
 from extriage.formats.evtx_system import SystemColumns
 
 MAX_EVIDENCE = 5  # evidence records kept per finding (the count says how many matched)
@@ -229,8 +230,7 @@ class EventCollector:
         the same results as :meth:`feed` of every record. A chunk read from its bytes
         (:meth:`raw_chunk`) is only counted."""
         if isinstance(batch, RawChunk):
-            if batch.rows:
-                self._count_run(batch.columns(), 0, len(batch.rows))
+            self._count_raw(batch)
             return
         screen = self._get_screen()
         n = len(batch.texts)
@@ -253,7 +253,52 @@ class EventCollector:
                     self.feed(rec)
             start = i + 1
 
-    def _count_run(self, cols: SystemColumns | RawColumns, a: int, b: int) -> None:
+    def _count_raw(self, raw: RawChunk) -> None:
+        """What :meth:`_count_run` does, for the rows of a chunk read from its bytes (times in
+        microseconds: only each run's first and last become datetimes)."""
+        rows = raw.rows
+        if not rows:
+            return
+        channels = list(map(_CHANNEL, rows))
+        if channels.count(channels[0]) == len(rows):
+            runs = [(0, len(rows))]
+        else:
+            runs, start = [], 0
+            for i in range(1, len(rows) + 1):
+                if i == len(rows) or channels[i] != channels[start]:
+                    runs.append((start, i))
+                    start = i
+        micros = list(map(_MICROS, rows))
+        computers = list(map(_COMPUTER, rows))
+        for a, b in runs:
+            channel = channels[a]
+            span = self.channels.get(channel)
+            if span is None:
+                span = self.channels[channel] = ChannelSpan(channel)
+            span.records += b - a
+            lo, hi = as_datetime(min(micros[a:b])), as_datetime(max(micros[a:b]))
+            if span.first is None or lo < span.first:
+                span.first = lo
+            if span.last is None or hi > span.last:
+                span.last = hi
+            self.time_fields[SYSTEM_TIME] = self.time_fields.get(SYSTEM_TIME, 0) + b - a
+            comps = computers[a:b]
+            seen = span.computers
+            if len(seen) < 20:
+                for name in dict.fromkeys(comps):
+                    if name and len(seen) < 20:
+                        seen[name] = None
+            if not self.keep_ids:
+                continue
+            groups = [(comps[0], a, b)] if comps.count(comps[0]) == b - a else [(computers[i], i, i + 1) for i in range(a, b)]
+            for computer, i, j in groups:
+                ids = span.idents.get(computer)
+                if ids is None:
+                    ids = span.idents[computer] = _new_ids()
+                ids[0].extend(map(_RID, rows[i:j]))
+                ids[1].extend([(m - UNIX_US) / 1_000_000 for m in micros[i:j]])
+
+    def _count_run(self, cols: SystemColumns, a: int, b: int) -> None:
         """What :meth:`feed` does with records ``a..b-1`` of a batch, none of which a rule, the IP
         index or the cleared-log notes can use: channel span, computers, time field, identities."""
         chans = cols.channels[a:b]
@@ -545,6 +590,7 @@ class EventCollector:
 
 
 MAX_IDS = 2_000_000
+_CHANNEL, _MICROS, _COMPUTER, _RID = itemgetter(4), itemgetter(2), itemgetter(5), itemgetter(3)  # RawChunk rows
 #: Chunks in a row that needed the parser before raw reading pauses; the longest pause (chunks).
 _RAW_TRIES = 4
 _RAW_PAUSE_MAX = 1024

@@ -250,11 +250,11 @@ class Screen:
 
     def _raw_scan(self, data: bytes, needed: frozenset[str] = frozenset()) -> set[str] | None:
         """The rule words (of those ``needed``, at least) found in a chunk's bytes; None when a
-        remote-address field name is there. Words are looked for as UTF-16LE in any ASCII case;
-        only when the bytes hold a character whose case folding gives ASCII letters (``ß``, ``ſ``,
-        ``K``, ligatures ...: two-byte units, found by chance in binary data too) are they looked
-        for again with those spellings (:func:`raw_word_patterns`; that database is compiled only
-        then: its alternatives take ~0.1 s)."""
+        remote-address field name is there. Words are looked for as UTF-16LE in any ASCII case; when
+        the bytes hold a character whose case folding gives ASCII letters (``ß``, ``ſ``, ``K``,
+        ligatures ...: two-byte units, also found by chance in binary data) every word counts as
+        found (looking for every spelling (:func:`raw_word_patterns`) takes a database whose
+        alternatives compile in ~0.1 s a process, more than it saves; BENCHMARKS.md, E4)."""
         if self._raw_db is None or not needed <= self._raw_set:
             self._raw_set = self._raw_set | needed
             self._raw_db, self._raw_words, self._raw_always = _raw_database(self._raw_set, tuple(sorted(self.ip_fields)))
@@ -274,12 +274,8 @@ class Screen:
                 folds = True
             else:
                 out.add(words[kind])
-        if folds and needed - out:
-            db, fold_words = _fold_database(self._raw_set)
-            if db is not None:
-                found: list[tuple[int, int]] = []
-                db.scan(data, match_event_handler=_on_match, context=found, scratch=hyperscan.Scratch(db))
-                out.update(fold_words[kind] for kind, _ in found)
+        if folds:  # a word may be spelled with it: every word counts as found
+            out |= needed
         return out
 
     @staticmethod
@@ -401,7 +397,6 @@ def raw_word_patterns(word: str) -> list[str] | None:
 
 
 _RAW_DATABASES: dict[tuple[frozenset[str], tuple[str, ...]], tuple[Any, list[str], frozenset[str]]] = {}
-_FOLD_DATABASES: dict[frozenset[str], tuple[Any, list[str]]] = {}
 _FOLD = 1 << 28  # the id of the characters folding to ASCII letters in the raw database
 
 
@@ -440,24 +435,6 @@ def _raw_database(wanted: frozenset[str], ip_fields: tuple[str, ...]) -> tuple[A
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
         found = _RAW_DATABASES[(wanted, ip_fields)] = (db, words, frozenset(always))
-    return found
-
-
-def _fold_database(wanted: frozenset[str]) -> tuple[Any, list[str]]:
-    """The words of ``wanted`` that can be looked for, with every spelling :func:`raw_word_patterns`
-    gives (compiled once per process and word set); None when there is none."""
-    found = _FOLD_DATABASES.get(wanted)
-    if found is None:
-        if len(_FOLD_DATABASES) >= 64:
-            _FOLD_DATABASES.clear()
-        spelled = [(w, p[0]) for w in sorted(wanted) if (p := raw_word_patterns(w)) is not None]
-        words = [w for w, _ in spelled]
-        db = None
-        if spelled:
-            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            db.compile(expressions=[p.encode() for _, p in spelled], ids=list(range(len(spelled))),
-                       elements=len(spelled), flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(spelled))
-        found = _FOLD_DATABASES[wanted] = (db, words)
     return found
 
 
