@@ -3,6 +3,7 @@ blanked (newlines kept, so line numbers stay the file's)."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -24,9 +25,99 @@ CODE_LANGUAGES = {".cs": "cs", ".vb": "vb", ".js": "js"}
 _RAZOR = {".cshtml": "cs", ".vbhtml": "vb"}
 
 
+#: A directive as the old extractor knew it (a main directive's name required, no ``%`` in its
+#: attributes): kept as the fallback for directives :func:`directives` cannot parse, so nothing that was
+#: read before is lost.
 _DIRECTIVE = re.compile(
     r"<%\s*@\s*(Page|Control|WebHandler|WebService|Application|Master|ServiceHost)\b([^%]{0,2000})%>", re.I
 )
+#: ASP.NET's directive grammar (System.Web ``DirectiveRegex``/``SimpleDirectiveRegex``, .NET Framework
+#: reference source): ``<%`` blanks ``@`` then attributes - a name (``\w[\w:]*``) alone, or with
+#: ``="v"``, ``='v'`` or ``=v`` (unquoted up to a blank, quote, ``%`` or ``>``); quoted values may hold
+#: ``%`` and ``%>``; then blanks and ``%>``. Bounded here (values, attribute count) to stay linear.
+_DIRECTIVE_OPEN = re.compile(r"<%\s{0,200}@")
+_DIRECTIVE_ATTR = re.compile(
+    r"""\s{0,200}(\w[\w:]{0,200})(?=\W)(?:\s{0,200}(=)\s{0,200}(?:"([^"]{0,4000})"|'([^']{0,4000})'|([^\s"'%>]{0,4000})))?"""
+)
+_DIRECTIVE_CLOSE = re.compile(r"\s{0,200}%>")
+#: The directive a nameless ``<%@ ... %>`` is, per extension (TemplateParser/SimpleWebHandlerParser
+#: ``DefaultDirectiveName``; Microsoft Learn, "Directives for ASP.NET Web Pages": "ASP.NET treats any
+#: directive block that does not contain an explicit directive name as an @ Page directive (for a page)
+#: or as an @ Control directive (for a user control)").
+_MAIN_DIRECTIVE = {
+    ".aspx": "page", ".ascx": "control", ".master": "master", ".asax": "application",
+    ".ashx": "webhandler", ".asmx": "webservice", ".soap": "webservice", ".svc": "servicehost",
+}  # fmt: skip
+_MAIN_NAMES = frozenset(_MAIN_DIRECTIVE.values())
+_HANDLER_NAMES = frozenset({"webhandler", "webservice", "servicehost"})
+#: Files SimpleWebHandlerParser reads (and WCF's service parser, alike): the directives, then the code
+#: is everything after the last one; text before a directive is skipped; values are not HTML-decoded.
+_SIMPLE = frozenset({".ashx", ".asmx", ".soap", ".svc"})
+#: Files TemplateParser reads: every attribute value is HTML-decoded (``HttpUtility.HtmlDecode``).
+_TEMPLATE = frozenset({".aspx", ".ascx", ".master", ".asax"})
+
+
+@dataclass(slots=True)
+class Directive:
+    """One ``<%@ ... %>`` block: its name (lower case, ``""`` when nameless) and attributes (lower-case
+    names, values as written)."""
+
+    name: str
+    attrs: dict[str, str]
+    start: int
+    end: int
+
+
+def _directive_at(text: str, pos: int) -> Directive | None:
+    """The directive starting at ``pos`` as ASP.NET parses it, or ``None``."""
+    m = _DIRECTIVE_OPEN.match(text, pos)
+    if m is None:
+        return None
+    p = m.end()
+    name = ""
+    attrs: dict[str, str] = {}
+    for i in range(100):
+        a = _DIRECTIVE_ATTR.match(text, p)
+        if a is None:
+            break
+        key = a.group(1).lower()
+        if i == 0 and a.group(2) is None:
+            name = key  # "<%@ Page ..." - a first attribute with no value names the directive
+        else:
+            value = (
+                a.group(3) if a.group(3) is not None else a.group(4) if a.group(4) is not None else a.group(5)
+            )
+            attrs.setdefault(key, value or "")
+        p = a.end()
+    close = _DIRECTIVE_CLOSE.match(text, p)
+    if close is None:
+        return None
+    return Directive(name, attrs, pos, close.end())
+
+
+def directives(text: str, limit: int = 1 << 20) -> list[Directive]:
+    """The directives of a page in file order (outside server comments), as ASP.NET reads them."""
+    out: list[Directive] = []
+    pos = 0
+    end = min(len(text), limit)
+    while len(out) < 200:
+        start = text.find("<%", pos, end)
+        if start < 0:
+            break
+        if text.startswith("<%--", start):
+            close = text.find("--%>", start + 4)
+            pos = len(text) if close < 0 else close + 4
+            continue
+        d = _directive_at(text, start)
+        if d is not None:
+            out.append(d)
+            pos = d.end
+        else:  # a code block: a "<%@" inside it is its text
+            close = text.find("%>", start + 2)
+            pos = len(text) if close < 0 else close + 2
+    return out
+
+
 #: Visual Basic statements, and what only C-like code has: the language of code whose page names none
 #: (a handler or page pasted from classic ASP, or with its directive removed).
 _VB_MARK = re.compile(
@@ -51,6 +142,79 @@ _LANG_NAMES = {
 def _language(attrs: str, default: str) -> str:
     m = _LANG_ATTR.search(attrs)
     return _LANG_NAMES.get(m.group(1).lower(), default) if m else default
+
+
+_LANG_WORD = re.compile(r"""[\s"'\u201c\u201d\u2018\u2019]{0,20}([A-Za-z#+]{1,20})""")
+
+
+def _language_value(value: str | None, default: str) -> str:
+    """The language an attribute value names, else ``default``. Lenient as the old extractor was: the
+    leading word counts (``VB.NET`` reads as VB, though ASP.NET knows only vb/vbs/visualbasic/vbscript)
+    and typographic quotes around it are skipped - a wrong language only misreads code, never hides it."""
+    m = _LANG_WORD.match(value) if value is not None else None
+    return _LANG_NAMES.get(m.group(1).lower(), default) if m else default
+
+
+#: A tag as TagRegex reads it: ``<name`` then attributes ``name``, ``name="v"`` (may hold ``>``),
+#: ``name='v'``, ``name=<%# %>``, ``name=v``; ``/>`` or ``>``. Attribute names ``\w[-\w:]*``.
+_SCRIPT_START = re.compile(r"<script(?=[\s/>])", re.I)
+_TAG_ATTR = re.compile(
+    r"""\s{1,200}(\w[-\w:]{0,200})(?:\s{0,200}=\s{0,200}(?:"([^"]{0,4000})"|'([^']{0,4000})'|(<%#.{0,4000}?%>)|([^\s="'/>]{0,4000})))?""",
+    re.S,
+)
+_TAG_CLOSE = re.compile(r"\s{0,200}(/)?>")
+_SERVER_COMMENT = re.compile(r"<%--.*?--%>", re.S)
+
+
+def _script_tags(text: str) -> list[tuple[int, int, dict[str, str]]]:
+    """Server ``<script>`` tags: (end of the opening tag, start of ``</script>`` or -1 when self-closed,
+    attributes HTML-decoded with lower-case names), as TemplateParser reads them: a quoted value may
+    hold ``>``; the tag is the server's when its ``runat`` value, decoded, is ``server`` in any case
+    (``ProcessAttributes``; anything else is a parse error, so not code)."""
+    out: list[tuple[int, int, dict[str, str]]] = []
+    for m in _SCRIPT_START.finditer(text):
+        p = m.end()
+        attrs: dict[str, str] = {}
+        for _ in range(100):
+            a = _TAG_ATTR.match(text, p)
+            if a is None:
+                break
+            value = next((g for g in a.groups()[1:] if g is not None), "")
+            attrs.setdefault(a.group(1).lower(), html.unescape(value))
+            p = a.end()
+        close = _TAG_CLOSE.match(text, p)
+        if close is None or attrs.get("runat", "").lower() != "server":
+            continue
+        if close.group(1):
+            out.append((close.end(), -1, attrs))
+            continue
+        end = _SCRIPT_CLOSE.search(text, close.end())
+        out.append((close.end(), end.start() if end else len(text), attrs))
+    return out
+
+
+def _uncomment(code: str) -> str:
+    """Server comments removed from a script block, as ASP.NET does (it skips ``<%-- --%>`` even there,
+    so a comment can split a token: ``Process.St<%-- --%>art``); their line breaks move to the end of
+    the line, so line numbers stay the file's."""
+    out: list[str] = []
+    pos = 0
+    carry = 0
+    for m in _SERVER_COMMENT.finditer(code):
+        seg = code[pos : m.start()]
+        if carry and "\n" in seg:
+            cut = seg.index("\n")
+            seg = seg[:cut] + "\n" * carry + seg[cut:]
+            carry = 0
+        out.append(seg)
+        carry += m.group(0).count("\n")
+        pos = m.end()
+    seg = code[pos:]
+    if carry:
+        cut = seg.find("\n")
+        seg = seg + "\n" * carry if cut < 0 else seg[:cut] + "\n" * carry + seg[cut:]
+    out.append(seg)
+    return "".join(out)
 
 
 @dataclass(slots=True)
@@ -79,6 +243,51 @@ def _guess_language(text: str) -> str:
             parts.append(text[start + 2 : stop])
         pos = stop + 2
     code = "\n".join(parts)
+    return "vb" if _VB_MARK.search(code) and not _C_MARK.search(code) else "cs"
+
+
+#: A server-side include as TemplateParser reads it (``IncludeRegex``): ``file`` or ``virtual``.
+_INCLUDE = re.compile(
+    r"""<!--\s{0,200}#include\s{0,200}(file|virtual)\s{0,200}=\s{0,200}["']?([^"']{0,1000}?)["']?\s{0,200}-->""",
+    re.I,
+)
+
+
+def references(text: str, ext: str) -> list[tuple[str, str]]:
+    """Files whose code ASP.NET compiles or parses with this page, in file order, as (how, path as
+    written): ``codefile``/``src`` on the main directive (named or nameless), ``src`` of
+    ``<%@ Assembly %>`` (a source file compiled on the fly), ``reference`` (``<%@ Reference %>``: another
+    page or control), ``script`` (``<script runat="server" src=...>``: that file's text is the script,
+    whatever its extension) and ``include`` (``<!-- #include file|virtual= -->``: parsed as part of the
+    page). Handlers and services (SimpleWebHandlerParser) take only ``<%@ Assembly Src= %>``."""
+    found: list[tuple[int, str, str]] = []
+    simple = ext in _SIMPLE
+    main_ok = ext in _MAIN_DIRECTIVE
+    for d in directives(text):
+        attrs = d.attrs if simple else {k: html.unescape(v) for k, v in d.attrs.items()}
+        if d.name == "assembly" and attrs.get("src"):
+            found.append((d.start, "src", attrs["src"]))
+        elif simple:
+            continue
+        elif d.name == "reference":
+            for key in ("virtualpath", "page", "control"):
+                if attrs.get(key):
+                    found.append((d.start, "reference", attrs[key]))
+        elif d.name in _MAIN_NAMES or (not d.name and main_ok):
+            for key in ("codefile", "src"):
+                if attrs.get(key):
+                    found.append((d.start, key, attrs[key]))
+    if not simple:
+        for start, _end, attrs in _script_tags(text):
+            if attrs.get("src"):
+                found.append((start, "script", attrs["src"]))
+        for m in _INCLUDE.finditer(text):
+            found.append((m.start(), "include", m.group(2)))
+    return [(how, path) for _pos, how, path in sorted(found)]
+
+
+def _guess_code(code: str) -> str:
+    """The language of a handler's code when its directive names none (as :func:`_guess_language`)."""
     return "vb" if _VB_MARK.search(code) and not _C_MARK.search(code) else "cs"
 
 
@@ -122,23 +331,52 @@ def _declared_calls(text: str) -> dict[int, str]:
     return out
 
 
+def _main_directive(found: list[Directive], ext: str) -> Directive | None:
+    """The file's main directive: the first named Page/Control/WebHandler/... or nameless one."""
+    nameless_ok = ext in _MAIN_DIRECTIVE
+    for d in found:
+        if d.name in _MAIN_NAMES or (not d.name and nameless_ok):
+            return d
+    return None
+
+
 def extract(text: str, ext: str) -> Extracted:
     """Cut the server code out of a page, handler, service, web.config or XSLT file, or take a whole
-    code file (:data:`CODE_LANGUAGES`)."""
+    code file (:data:`CODE_LANGUAGES`). Containers are read as ASP.NET's parsers read them (see
+    :func:`directives`, :func:`_script_tags`): a nameless directive is the extension's main one, a
+    handler's code is what follows its last directive."""
     if ext in CODE_LANGUAGES:
         out = Extracted({CODE_LANGUAGES[ext]: [text]}, blocks=1)
         return out
-    directive = _DIRECTIVE.search(text)
-    if directive is not None and _LANG_ATTR.search(directive.group(2)):
-        default = _language(directive.group(2), "cs")
+    found = directives(text)
+    main = _main_directive(found, ext)
+    legacy = _DIRECTIVE.search(text) if main is None else None
+    name = (main.name or _MAIN_DIRECTIVE[ext]) if main is not None else ""
+    if not name and legacy is not None:
+        name = legacy.group(1).lower()
+    handler = name in _HANDLER_NAMES
+    # a handler's or service's code: after its last directive (SimpleWebHandlerParser)
+    code_start = found[-1].end if main is not None and handler and ext in _SIMPLE else -1
+    language = main.attrs.get("language") if main is not None else None
+    if language is not None and ext not in _SIMPLE:
+        language = html.unescape(language)  # TemplateParser decodes attribute values
+    if language is not None:
+        default = _language_value(language, "cs")
+    elif legacy is not None and _LANG_ATTR.search(legacy.group(2)):
+        default = _language(legacy.group(2), "cs")
+    elif code_start >= 0:
+        default = _guess_code(text[code_start : code_start + 65536])
     else:
         default = _guess_language(text)
-    out = Extracted({}, directive=directive.group(1).lower() if directive else "")
+    out = Extracted({}, directive=name)
     spans: list[tuple[int, int, str]] = []
-    for m in _SCRIPT_OPEN.finditer(text):
-        if _RUNAT.search(m.group(1)):
-            close = _SCRIPT_CLOSE.search(text, m.end())
-            spans.append((m.end(), close.start() if close else len(text), _language(m.group(1), default)))
+    uncommented: dict[tuple[int, int], str] = {}
+    for start, end, attrs in _script_tags(text):
+        if end < 0:
+            continue  # <script runat="server" src="..."/>: the code is another file's (references())
+        spans.append((start, end, _language_value(attrs.get("language"), default)))
+        if text.find("<%--", start, end) >= 0:
+            uncommented[(start, end)] = _uncomment(text[start:end])
     for m in _MSXSL_OPEN.finditer(text):
         close = _MSXSL_CLOSE.search(text, m.end())
         spans.append((m.end(), close.start() if close else len(text), _language(m.group(1), "cs")))
@@ -152,23 +390,31 @@ def extract(text: str, ext: str) -> Extracted:
             end = text.find("--%>", start + 4)
             pos = len(text) if end < 0 else end + 4
             continue
+        d = _directive_at(text, start)
+        if d is not None:
+            pos = d.end
+            continue
         end = text.find("%>", start + 2)
         stop = len(text) if end < 0 else end
         head = text[start + 2 : start + 3]
         if head.isspace() and text[start + 2 : stop].lstrip().startswith("@"):
-            head = "@"  # "<% @ Page ... %>": a directive too
+            head = "@"  # "<% @ Page ... %>" that the grammar does not take: not code either
         if head not in ("@", "$"):
-            body = start + 2 + (1 if head in ("=", ":", "#") else 0)
-            spans.append((body, stop, default))
+            skip = 1 if head in ("=", ":", "#") else 0
+            if head == "#" and text.startswith(":", start + 3):
+                skip = 2  # <%#: %> (encoded data binding)
+            spans.append((start + 2 + skip, stop, default))
         pos = stop + 2
     # a handler or service is code whatever its file is named (one saved as .aspx, or as .txt served
     # through a handler mapping)
-    handler = out.directive in ("webhandler", "webservice", "servicehost")
-    if (ext in _CODE_ONLY and (directive is None or handler)) or (handler and not spans):
-        if directive is not None:
-            spans.append((directive.end(), len(text), default))
-        elif "<%" not in text and not _RUNAT.search(text[:65536]):
+    if code_start >= 0:
+        spans.append((code_start, len(text), default))
+    elif main is None and legacy is None and ext in _CODE_ONLY:
+        if "<%" not in text and not _RUNAT.search(text[:65536]):
             spans.append((0, len(text), default))
+    elif handler and (ext in _CODE_ONLY or not spans):
+        after = main.end if main is not None else legacy.end() if legacy is not None else 0
+        spans.append((after, len(text), default))
     if ext in _RAZOR and not spans:
         spans.append((0, len(text), _RAZOR[ext]))
     synthetic = _declared_calls(text) if _DATA_SOURCE_TAG.search(text, 0, MAX_CODE) else {}
@@ -180,6 +426,7 @@ def extract(text: str, ext: str) -> Extracted:
     buffers: dict[str, list[str]] = {}
     cursor: dict[str, int] = {}
     for start, end, lang in spans:
+        body = uncommented.get((start, end))
         buf = buffers.setdefault(lang, [])
         done = cursor.get(lang, 0)
         if start == end and start in synthetic:  # a call declared in markup (see _declared_calls)
@@ -192,11 +439,12 @@ def extract(text: str, ext: str) -> Extracted:
             continue
         if start < done:  # nested or overlapping (a <% inside a script block): already in
             start = done
+            body = None
             if start >= end:
                 continue
         # between code spans only the newlines are kept: lines stay the file's, markup costs nothing
         buf.append("\n" * text.count("\n", done, start) + " ")
-        buf.append(text[start:end])
+        buf.append(body if body is not None else text[start:end])
         cursor[lang] = end
         out.blocks += 1
     out.code = buffers

@@ -1,0 +1,190 @@
+"""Server code is found in every form the ASP.NET page parser accepts (issue 14, helper X10).
+
+A Godzilla handler written ``<%@ Language="C#" Class="H" %>`` - a directive with no name, which
+ASP.NET reads as the file type's main directive - had no code analysed at all. Each page below is a
+harmless reproduction written for these tests (targets ``hostname``, ``example.txt``; nothing is
+compiled or run): one behaviour, its directive or code container spelled in one form System.Web
+accepts (facts from the .NET Framework reference source: TemplateParser, SimpleWebHandlerParser,
+System.Web.RegularExpressions; Microsoft Learn "Directives for ASP.NET Web Pages"). Each has a benign
+twin (the request value replaced by a literal) that must stay unflagged, and forms ASP.NET rejects
+must yield no code. ``bench/webfiles/extraction_forms.py`` measures the same forms at scale.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from extriage.detections.webfiles.behaviour import analyse, extract
+from extriage.detections.webfiles.behaviour.extract import directives, references
+
+CS_STMT = 'System.Diagnostics.Process.Start("hostname", {v});'
+VB_STMT = 'System.IO.File.WriteAllText({v}, "example")'
+JS_STMT = 'eval({v}, "unsafe");'
+LOADER = (
+    'typeof(System.Reflection.Assembly).GetMethod("Load", new System.Type[] { typeof(byte[]) })'
+    ".Invoke(null, new object[] { System.Convert.FromBase64String({v}) });"
+)
+REQ = {"cs": 'Request.Form["p"]', "vb": 'Request.Form("p")', "js": 'Request.Form["p"]'}
+LIT = '"example.txt"'
+
+
+def _page(directive: str, stmt: str, lang: str, tag: str = '<script runat="server">', v: str = "") -> str:
+    value = v or REQ[lang]
+    body = stmt.replace("{v}", value)
+    if lang == "vb":
+        code = f"Sub Page_Load(sender As Object, e As EventArgs)\n{body}\nEnd Sub"
+    elif lang == "js":
+        code = f"function Page_Load(sender : Object, e : EventArgs) {{\n{body}\n}}"
+    else:
+        code = f"void Page_Load(object sender, EventArgs e)\n{{\n{body}\n}}"
+    return f"{directive}\n<html><body>\n{tag}\n{code}\n</script>\n</body></html>"
+
+
+def _handler(head: str, stmt: str, v: str = 'context.Request.Form["p"]') -> str:
+    return (
+        f"{head}\nusing System;\nusing System.Web;\npublic class H : IHttpHandler {{\n"
+        f"public void ProcessRequest(HttpContext context) {{\n{stmt.replace('{v}', v)}\n}}\n"
+        "public bool IsReusable { get { return false; } }\n}"
+    )
+
+
+def _vb_handler(head: str, v: str = 'context.Request.Form("p")') -> str:
+    return (
+        f"{head}\nImports System\nImports System.Web\nPublic Class H : Implements IHttpHandler\n"
+        "Public Sub ProcessRequest(context As HttpContext) Implements IHttpHandler.ProcessRequest\n"
+        f'Dim p As String = {v}\nShell("hostname " & p)\nEnd Sub\n'
+        "Public ReadOnly Property IsReusable As Boolean Implements IHttpHandler.IsReusable\n"
+        "Get\nReturn False\nEnd Get\nEnd Property\nEnd Class"
+    )
+
+
+def _entities(word: str) -> str:
+    return "".join(f"&#{ord(c)};" for c in word)
+
+
+def _split(stmt: str, word: str, comment: str = "<%-- x --%>") -> str:
+    cut = len(word) // 2
+    return stmt.replace(word, word[:cut] + comment + word[cut:], 1)
+
+
+# (id, extension, page with the request value, the same with a literal, sink)
+FORMS: list[tuple[str, str, str, str, str]] = [
+    # a nameless directive is the extension's main one (TemplateParser: Page/Control/Master)
+    ("nameless-page-jscript", ".aspx", _page('<%@ Language="JScript" %>', JS_STMT, "js"),
+     _page('<%@ Language="JScript" %>', JS_STMT, "js", v=LIT), "eval"),
+    ("nameless-control-jscript", ".ascx", _page("<%@LANGUAGE=JScript%>", JS_STMT, "js"),
+     _page("<%@LANGUAGE=JScript%>", JS_STMT, "js", v=LIT), "eval"),
+    # ... and for handlers and services (SimpleWebHandlerParser: WebHandler/WebService)
+    ("nameless-handler-loader", ".ashx", _handler('<%@ Language="C#" Class="H" %>', LOADER),
+     _handler('<%@ Language="C#" Class="H" %>', LOADER, LIT), "reflection-invoke"),
+    ("nameless-service", ".asmx", _handler('<%@ Language="C#" Class="H" %>', CS_STMT),
+     _handler('<%@ Language="C#" Class="H" %>', CS_STMT, LIT), "process"),
+    # no language: read as the code reads (a VB local declared with Dim is not C#)
+    ("nameless-handler-no-language-vb", ".ashx", _vb_handler('<%@ Class="H" %>'),
+     _vb_handler('<%@ Class="H" %>', LIT), "process"),
+    # a handler's code follows its last directive; text before the first is skipped
+    ("handler-text-before-and-assembly-after", ".ashx",
+     _handler('GIF89a<html>\n<%@ Language="C#" Class="H" %><%@ Assembly Name="System.Data" %>', CS_STMT),
+     _handler('GIF89a<html>\n<%@ Language="C#" Class="H" %><%@ Assembly Name="System.Data" %>', CS_STMT, LIT),
+     "process"),
+    # quoted directive values may hold % and %>
+    ("handler-percent-in-value", ".ashx",
+     _handler('<%@ WebHandler Language="C#" Class="H" Description="100%" %>', CS_STMT),
+     _handler('<%@ WebHandler Language="C#" Class="H" Description="100%" %>', CS_STMT, LIT), "process"),
+    ("page-close-in-value-jscript", ".aspx", _page('<%@ Page Description="a %> b" Language="JScript" %>', JS_STMT, "js"),
+     _page('<%@ Page Description="a %> b" Language="JScript" %>', JS_STMT, "js", v=LIT), "eval"),
+    # TemplateParser HTML-decodes every attribute value
+    ("page-language-entities", ".aspx", _page(f'<%@ Page Language="{_entities("JScript")}" %>', JS_STMT, "js"),
+     _page(f'<%@ Page Language="{_entities("JScript")}" %>', JS_STMT, "js", v=LIT), "eval"),
+    ("script-runat-entities", ".aspx", _page("", CS_STMT, "cs", '<script runat="&#115;er&#x76;er">'),
+     _page("", CS_STMT, "cs", '<script runat="&#115;er&#x76;er">', LIT), "process"),
+    # a quoted tag attribute value may hold '>'
+    ("script-quoted-gt", ".aspx", _page("", VB_STMT, "vb", '<script title="a>b" runat="server" language="VB">'),
+     _page("", VB_STMT, "vb", '<script title="a>b" runat="server" language="VB">', LIT), "file-write"),
+    # ASP.NET removes server comments inside a script block: a comment can split a token
+    ("comment-splits-sink", ".aspx", _page('<%@ Page Language="C#" %>', _split(CS_STMT, "Start"), "cs"),
+     _page('<%@ Page Language="C#" %>', _split(CS_STMT, "Start"), "cs", v=LIT), "process"),
+    ("comment-over-lines-splits-eval", ".aspx",
+     _page('<%@ Page Language="JScript" %>', _split(JS_STMT, "eval", "<%--\n--%>"), "js"),
+     _page('<%@ Page Language="JScript" %>', _split(JS_STMT, "eval", "<%--\n--%>"), "js", v=LIT), "eval"),
+]  # fmt: skip
+
+
+def _sinks(page: str, ext: str) -> set[str]:
+    return {h["sink"] for h in analyse(page.encode(), ext, budget=10.0).hits}
+
+
+@pytest.mark.parametrize(("name", "ext", "page", "twin", "sink"), FORMS, ids=[f[0] for f in FORMS])
+def test_form_is_found(name: str, ext: str, page: str, twin: str, sink: str) -> None:
+    assert sink in _sinks(page, ext), name
+
+
+@pytest.mark.parametrize(("name", "ext", "page", "twin", "sink"), FORMS, ids=[f[0] for f in FORMS])
+def test_twin_is_not_flagged(name: str, ext: str, page: str, twin: str, sink: str) -> None:
+    assert sink not in _sinks(twin, ext), name
+
+
+# Forms ASP.NET rejects (Runat_can_only_be_server; "< %" is text; "x-runat" is another attribute):
+# no code to analyse.
+REJECTED = [
+    ('<script runat="server ">', ".aspx"),
+    ("<script runat=servers>", ".aspx"),
+    ('<script x-runat="server">', ".aspx"),
+    ("< %", ".aspx"),
+]
+
+
+@pytest.mark.parametrize(("tag", "ext"), REJECTED, ids=[r[0] for r in REJECTED])
+def test_rejected_form_has_no_code(tag: str, ext: str) -> None:
+    page = _page("", CS_STMT, "cs", tag)
+    if tag == "< %":
+        page = page.replace("</script>", "% >")
+    assert not any("".join(b).strip() for b in extract(page, ext).code.values())
+
+
+def test_line_numbers_stay_the_files_when_a_comment_spans_lines() -> None:
+    page = _page('<%@ Page Language="C#" %>', _split(CS_STMT, "Start", "<%--\n\n--%>"), "cs")
+    hit = next(h for h in analyse(page.encode(), ".aspx").hits if h["sink"] == "process")
+    assert hit["line"] == page.split("\n").index(next(x for x in page.split("\n") if "Process.St" in x)) + 1
+    code = "".join(extract(page, ".aspx").code["cs"])
+    assert code.count("\n") == page[: page.index("</script>")].count("\n")
+
+
+def test_directives_are_read_as_aspnet_reads_them() -> None:
+    text = (
+        '<%@ Language="C#" Description="50% %> off" %>\n<% @Import namespace=System.IO %>'
+        '<%-- <%@ Page Language=VB %> --%><% string s = "<%@ x %>"; %>'
+    )
+    found = directives(text)
+    assert [(d.name, d.attrs) for d in found] == [
+        ("", {"language": "C#", "description": "50% %> off"}),
+        ("import", {"namespace": "System.IO"}),
+    ]
+    assert extract(text, ".aspx").directive == "page"
+    assert extract('<%@ Class="H" %>\nx', ".ashx").directive == "webhandler"
+
+
+def test_handler_code_is_what_follows_its_last_directive() -> None:
+    """SimpleWebHandlerParser skips text before and between directives; the rest is the code."""
+    text = 'GIF89a\n<%@ WebHandler Language="C#" Class="H" %>\nskipped text\n<%@ Assembly Name="System.Data" %>\nclass H {}'
+    code = "".join(extract(text, ".ashx").code["cs"])
+    assert code.strip() == "class H {}" and code.count("\n") == 4
+
+
+def test_encoded_data_binding_is_code_without_its_colon() -> None:
+    code = "".join(extract('<%@ Page Language="C#" %><%#: Eval("x") %>', ".aspx").code["cs"])
+    assert code.strip() == 'Eval("x")'
+
+
+def test_references_name_code_from_other_files() -> None:
+    """Code ASP.NET takes from another file: the scan analyses those files with the page."""
+    page = (
+        '<%@ Language="C#" CodeFile="a.cs" Inherits="A" %>\n<%@ Assembly Src="b.cs" %>\n'
+        '<%@ Reference Control="c.ascx" %>\n<script runat="server" src="d.txt" />\n'
+        '<script src="client.js"></script>\n<!-- #include file="e.inc" -->\n<!--#INCLUDE virtual=\'/f.aspx\'-->'
+    )
+    assert references(page, ".aspx") == [
+        ("codefile", "a.cs"), ("src", "b.cs"), ("reference", "c.ascx"), ("script", "d.txt"),
+        ("include", "e.inc"), ("include", "/f.aspx"),
+    ]  # fmt: skip
+    assert references('<%@ Assembly Src="x.cs" %>\n<%@ WebHandler Class="H" %>', ".ashx") == [("src", "x.cs")]
