@@ -12,8 +12,14 @@ must yield no code. ``bench/webfiles/extraction_forms.py`` measures the same for
 
 from __future__ import annotations
 
-import pytest
+import json
+from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from extriage.cli.main import _register, app
+from extriage.detections.webfiles import content
 from extriage.detections.webfiles.behaviour import analyse, extract
 from extriage.detections.webfiles.behaviour.extract import directives, references
 
@@ -188,3 +194,30 @@ def test_references_name_code_from_other_files() -> None:
         ("include", "e.inc"), ("include", "/f.aspx"),
     ]  # fmt: skip
     assert references('<%@ Assembly Src="x.cs" %>\n<%@ WebHandler Class="H" %>', ".ashx") == [("src", "x.cs")]
+
+
+def test_scan_follows_source_files_of_a_nameless_directive(tmp_path: Path) -> None:
+    """The scan analyses the source files a page names; a nameless directive names them too."""
+    assert content.code_refs(b'<%@ Language="C#" CodeFile="img/x.cs" Inherits="X" %>') == ["img/x.cs"]
+    refs = content.code_refs(b'<%@ Assembly Src="img/y.cs" %>\n<script runat=server src="img/z.cs"></script>')
+    assert refs == ["img/y.cs", "img/z.cs"]
+    _register()
+    site = tmp_path / "ev" / "C" / "inetpub" / "wwwroot" / "portal"
+    (site / "img").mkdir(parents=True)
+    (site / "Viewer.aspx").write_text(
+        '<%@ Language="C#" Src="img/logo.cs" Inherits="Logo" %>\n', encoding="utf-8"
+    )
+    (site / "img" / "logo.cs").write_text(
+        "public class Logo : System.Web.UI.Page {\n  protected void Page_Load(object s, System.EventArgs e) {\n"
+        + CS_STMT.replace("{v}", REQ["cs"])
+        + "\n  }\n}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "result.json"
+    res = CliRunner().invoke(app, ["scan", str(tmp_path / "ev"), "-q", "-j", "1", "--json", str(out)])
+    assert res.exit_code in (0, 3, 10, 20), res.output
+    findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    sources = [
+        str(e.get("source", "")) for f in findings if f["rule_id"].startswith("WF-") for e in f["evidence"]
+    ]
+    assert any(src.replace("\\", "/").endswith("img/logo.cs") for src in sources), sources

@@ -30,6 +30,7 @@ from extriage.detections.webfiles.baseline import (
     normalise_relative,
     normalise_relative_cached,
 )
+from extriage.detections.webfiles.behaviour.extract import references
 from extriage.detections.webfiles.knowledge import known_bad, location_rules
 from extriage.detections.webfiles.paths import PathMatcher
 from extriage.detections.webfiles.rules import load_serialized
@@ -66,10 +67,6 @@ CODE_EXTENSIONS = frozenset(behaviour.CODE_LANGUAGES)
 _CODE_BEHIND_OF = (".aspx", ".ascx", ".master", ".asax", ".ashx", ".asmx", ".svc")
 #: Pages whose directive may name a source file for ASP.NET to compile with them.
 _REF_PAGES = frozenset({".aspx", ".ascx", ".master", ".asax"})
-_CODE_REF = re.compile(
-    rb"""<%\s*@\s*(?:Page|Control|Master|Application)\b[^%]{0,2000}?\b(?:CodeFile|Src)\s*=\s*["']?([^"'\s%>]{1,260})""",
-    re.IGNORECASE,
-)
 APP_CODE = "App_Code"
 CODE_BEHIND = "code-behind"
 NAMED_BY_PAGE = "named by a page's CodeFile/Src"
@@ -90,9 +87,11 @@ def compiled_code(key: str, name: str) -> str | None:
 
 
 def code_refs(data: bytes) -> list[str]:
-    """Source files a page's directive names for ASP.NET to compile with it (``CodeFile``, ``Src``),
-    as written (virtual or relative paths)."""
-    return [m.group(1).decode("utf-8", errors="replace") for m in _CODE_REF.finditer(data, 0, 65536)]
+    """Source files a page names for ASP.NET to compile with it (``CodeFile``/``Src`` on its main
+    directive, named or nameless; ``<%@ Assembly Src %>``; ``<script runat="server" src>``), as written
+    (virtual or relative paths)."""
+    text = data[:65536].decode("utf-8", errors="replace")
+    return [path for how, path in references(text, ".aspx") if how in ("codefile", "src", "script")]
 
 
 _LSASS_NEEDLES = tuple(
