@@ -592,3 +592,56 @@ def test_format_characters_inside_names_are_dropped(page: str) -> None:
 
 def test_format_characters_in_ordinary_text_find_nothing() -> None:
     assert _sinks('<%@ Page Language="C#" %><% Response.Write("a\u200bb" + Request["q"]); %>') == set()
+
+
+_B64 = "VwByAGkAdABlAC0ATwB1AHQAcAB1AHQAIAAnAGUAeABhAG0AcABsAGUAJwA7AFcAcgBpAHQAZQAtAE8AdQB0AHAAdQB0AA=="
+
+
+@pytest.mark.parametrize(
+    ("page", "sink"),
+    [
+        (
+            '<%@ Page Language="C#" %><% byte[] b = new byte[] { 0x4d, 0x5a, 0x90, 0x00 };\n'
+            '  System.IO.File.WriteAllBytes(System.IO.Path.GetTempPath() + "example.exe", b);\n'
+            '  System.Diagnostics.Process.Start(System.IO.Path.GetTempPath() + "example.exe"); %>',
+            "embedded-executable",
+        ),
+        (
+            '<%@ Page Language="VB" %><% Dim b As Byte() = {&H4D, &H5A, &H90, &H0}\n'
+            'My.Computer.FileSystem.WriteAllBytes("C:\\Temp\\example.exe", b, False)\nProcess.Start("C:\\Temp\\example.exe") %>',
+            "embedded-executable",
+        ),
+        (
+            f'<%@ Page Language="C#" %><% System.Diagnostics.Process.Start("powershell", "-EncodedCommand {_B64}"); %>',
+            "encoded-powershell",
+        ),
+        (
+            f'<%@ Page Language="VB" %><% Dim c As String = "{_B64}"\nShell("powershell.exe -nop -e " & c) %>',
+            "encoded-powershell",
+        ),
+    ],
+    ids=["cs-mz-array-dropper", "vb-mz-array-dropper", "enc-inline", "vb-enc-variable"],
+)
+def test_launcher_with_its_payload_in_the_page(page: str, sink: str) -> None:
+    """X8: launchers with no request input - an executable held in the page written out and started, an
+    encoded PowerShell command kept in the page - are behaviours of their own."""
+    assert sink in _sinks(page)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        '<%@ Page Language="C#" %><% byte[] icon = new byte[] { 0x89, 0x50, 0x4e, 0x47 };\n'
+        '  System.IO.File.WriteAllBytes(Server.MapPath("~/App_Data/i.png"), icon);\n'
+        '  System.Diagnostics.Process.Start(Server.MapPath("~/bin/thumbs.exe")); %>',
+        '<%@ Page Language="C#" %><% byte[] setup = new byte[] { 0x4d, 0x5a, 0x90, 0x00 };\n'
+        '  Response.ContentType = "application/octet-stream"; Response.BinaryWrite(setup); %>',
+        f'<%@ Page Language="C#" %><% const string Logo = "{_B64}";\n'
+        '  System.Diagnostics.Process.Start("powershell.exe", "-ExecutionPolicy Bypass -File " + Server.MapPath("~/App_Data/r.ps1")); %>',
+        f'<%@ Page Language="C#" %><script runat="server">const string Snippet = "powershell -enc {_B64}";\n'
+        "void Page_Load(object s, EventArgs e) { Code.Text = Snippet; }</script>",
+    ],
+    ids=["png-written-fixed-tool", "installer-to-browser", "script-file-and-logo", "snippet-shown"],
+)
+def test_page_payloads_that_are_not_launched(page: str) -> None:
+    assert _sinks(page) & {"embedded-executable", "encoded-powershell"} == set()
