@@ -645,3 +645,27 @@ def test_launcher_with_its_payload_in_the_page(page: str, sink: str) -> None:
 )
 def test_page_payloads_that_are_not_launched(page: str) -> None:
     assert _sinks(page) & {"embedded-executable", "encoded-powershell"} == set()
+
+
+def test_start_info_variable_filled_later_is_still_the_sink() -> None:
+    """Guard of the assignment-target rule: ``var psi = new ProcessStartInfo()`` is the sink's own object
+    (X8's ScreenConnect extension handler shape: arguments set on it afterwards, then started)."""
+    code = (
+        "public class A : System.Web.UI.Page { void Page_Load() {\n"
+        " var psi = new System.Diagnostics.ProcessStartInfo();\n"
+        ' psi.FileName = "cmd.exe";\n psi.Arguments = "/c " + Request["c"];\n'
+        " var p = new System.Diagnostics.Process(); p.StartInfo = psi; p.Start();\n} }"
+    )
+    assert "process" in _sinks(code, ".cs")
+
+
+def test_dropper_started_through_start_info() -> None:
+    """X8's msfvenom aspx-exe template: the dropped file started through StartInfo.FileName."""
+    page = (
+        '<%@ Page Language="C#" %><script runat="server">void Page_Load(object s, EventArgs e) {\n'
+        "  byte[] b = new byte[4] { 0x4d,0x5a,0x00,0x00 };\n"
+        '  string f = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "example.exe");\n'
+        "  System.IO.FileStream fs = System.IO.File.Create(f); fs.Write(b, 0, b.Length); fs.Close();\n"
+        "  var p = new System.Diagnostics.Process(); p.StartInfo.FileName = f; p.Start(); }</script>"
+    )
+    assert "embedded-executable" in _sinks(page)

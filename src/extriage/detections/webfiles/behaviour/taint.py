@@ -38,8 +38,8 @@ _ASSIGN_OP = re.compile(r"(?<![=!<>])=(?![=>])")
 
 
 def _after_assignment(code: str, start: int, pos: int) -> int:
-    """Where the value part of a statement begins when ``pos`` lies to the right of its assignment
-    (outside brackets and strings: a named argument or an initializer keeps the whole statement)."""
+    """Where the value part of a statement begins when ``pos`` lies to the right of an assignment to a
+    member (``Output.Text = Process.Start(...)``; outside brackets and strings)."""
     head = code[start:pos]
     if "=" not in head or '"' in head or "{" in head:
         return start
@@ -48,7 +48,11 @@ def _after_assignment(code: str, start: int, pos: int) -> int:
         before = head[: m.start()]
         if before.count("(") == before.count(")") and before.count("[") == before.count("]"):
             last = m
-    return start if last is None else start + last.end()
+    if last is None or "." not in head[: last.start()]:
+        # var psi = new ProcessStartInfo(): the variable is the sink's object (what it is given later
+        # counts); only a member written to (Output.Text =) is a mere destination
+        return start
+    return start + last.end()
 
 
 #: Parentheses outside string literals (where a sink's statement ends inside a header).
