@@ -244,6 +244,8 @@ FORMS: list[tuple[str, str, Render]] = [
      _with_dir('<%@ Import Namespace="System.IO" %>\n<html><head><title>x</title></head>\n<%@ Page Language="{L}" %>')),
     ("dir-main-after-code", ".aspx",
      lambda s, v: _script_page("")(s, v) + f'\n<%@ Page Language="{LANG_WORD[s.lang]}" %>'),
+    ("dir-nameless-global-asax", ".asax", _with_dir('<%@ Language="{L}" %>')),
+    ("dir-comment-before-main", ".aspx", _with_dir('<%-- <%@ Page Language="VB" %> --%>\n<%@ Page Language="{L}" %>')),
     # --- code containers (TemplateParser)
     ("script-unquoted-runat", ".aspx", _with_dir(PAGE, "<script runat=server>")),
     ("script-upper", ".aspx", _with_dir(PAGE, '<SCRIPT RUNAT="SERVER">', "</SCRIPT>")),
@@ -256,6 +258,8 @@ FORMS: list[tuple[str, str, Render]] = [
      lambda s, v: _with_dir("", '<script language="' + "".join(f"&#{ord(c)};" for c in LANG_WORD[s.lang])
                             + '" runat="server">')(s, v)),
     ("script-in-html-comment", ".aspx", _with_dir(PAGE, '<!-- <script runat="server">', "</script> -->")),
+    ("script-close-in-comment", ".aspx",
+     lambda s, v: _with_dir(PAGE)(s, v).replace('<script runat="server">\n', '<script runat="server">\n<%-- </script> --%>\n')),
     ("comment-splits-sink", ".aspx", _comment_split("Start")),
     ("comment-splits-sink-over-lines", ".aspx", _comment_split("Start", newline=True)),
     ("comment-splits-request", ".aspx", _comment_split("Request")),
@@ -309,6 +313,8 @@ REJECTED: list[tuple[str, str, Render]] = [
     ("rejected-runat-trailing-space", ".aspx", _with_dir("", '<script runat="server ">')),
     ("rejected-runat-servers", ".aspx", _with_dir("", "<script runat=servers>")),
     ("rejected-prefixed-runat", ".aspx", _with_dir("", '<script x-runat="server">')),
+    ("rejected-script-in-server-comment", ".aspx", _with_dir("", '<%-- <script runat="server">', "</script> --%>")),
+    ("rejected-nameless-svc", ".svc", _handler_form('<%@ Language="{L}" Service="{C}" %>')),
 ]  # fmt: skip
 
 

@@ -110,6 +110,9 @@ FORMS: list[tuple[str, str, str, str, str]] = [
     # ASP.NET removes server comments inside a script block: a comment can split a token
     ("comment-splits-sink", ".aspx", _page('<%@ Page Language="C#" %>', _split(CS_STMT, "Start"), "cs"),
      _page('<%@ Page Language="C#" %>', _split(CS_STMT, "Start"), "cs", v=LIT), "process"),
+    ("script-close-in-comment", ".aspx",
+     _page('<%@ Page Language="C#" %>', "<%-- </script> --%>\n" + CS_STMT, "cs"),
+     _page('<%@ Page Language="C#" %>', "<%-- </script> --%>\n" + CS_STMT, "cs", v=LIT), "process"),
     ("comment-over-lines-splits-eval", ".aspx",
      _page('<%@ Page Language="JScript" %>', _split(JS_STMT, "eval", "<%--\n--%>"), "js"),
      _page('<%@ Page Language="JScript" %>', _split(JS_STMT, "eval", "<%--\n--%>"), "js", v=LIT), "eval"),
@@ -137,6 +140,7 @@ REJECTED = [
     ("<script runat=servers>", ".aspx"),
     ('<script x-runat="server">', ".aspx"),
     ("< %", ".aspx"),
+    ('<%-- <script runat="server">', ".aspx"),  # a server comment holds the whole script block
 ]
 
 
@@ -145,6 +149,8 @@ def test_rejected_form_has_no_code(tag: str, ext: str) -> None:
     page = _page("", CS_STMT, "cs", tag)
     if tag == "< %":
         page = page.replace("</script>", "% >")
+    if tag.startswith("<%--"):
+        page = page.replace("</script>", "</script> --%>")
     assert not any("".join(b).strip() for b in extract(page, ext).code.values())
 
 
@@ -168,6 +174,8 @@ def test_directives_are_read_as_aspnet_reads_them() -> None:
     ]
     assert extract(text, ".aspx").directive == "page"
     assert extract('<%@ Class="H" %>\nx', ".ashx").directive == "webhandler"
+    # WCF's ServiceParser wants the directive's name (Hosting_BuildProviderDirectiveNameMissing)
+    assert extract('<%@ Language="C#" Service="S" %>\nclass S {}', ".svc").code == {}
 
 
 def test_handler_code_is_what_follows_its_last_directive() -> None:

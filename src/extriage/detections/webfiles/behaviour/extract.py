@@ -3,6 +3,7 @@ blanked (newlines kept, so line numbers stay the file's)."""
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass
@@ -166,12 +167,35 @@ _TAG_CLOSE = re.compile(r"\s{0,200}(/)?>")
 _SERVER_COMMENT = re.compile(r"<%--.*?--%>", re.S)
 
 
+def _server_comments(text: str) -> list[tuple[int, int]]:
+    """``<%-- --%>`` spans (ASP.NET skips them wherever they are, in script blocks too)."""
+    out: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        start = text.find("<%--", pos)
+        if start < 0:
+            return out
+        end = text.find("--%>", start + 4)
+        if end < 0:
+            return out  # unterminated: not a comment to ASP.NET either
+        out.append((start, end + 4))
+        pos = end + 4
+
+
+def _inside(spans: list[tuple[int, int]], pos: int) -> int:
+    """The end of the span holding ``pos``, else -1."""
+    i = bisect.bisect_right(spans, (pos, 1 << 62)) - 1
+    return spans[i][1] if i >= 0 and spans[i][0] <= pos < spans[i][1] else -1
+
+
 def _script_tags(text: str) -> list[tuple[int, int, dict[str, str]]]:
     """Server ``<script>`` tags: (end of the opening tag, start of ``</script>`` or -1 when self-closed,
     attributes HTML-decoded with lower-case names), as TemplateParser reads them: a quoted value may
     hold ``>``; the tag is the server's when its ``runat`` value, decoded, is ``server`` in any case
-    (``ProcessAttributes``; anything else is a parse error, so not code)."""
+    (``ProcessAttributes``; anything else is a parse error, so not code); a tag or ``</script>`` inside
+    a server comment is not one."""
     out: list[tuple[int, int, dict[str, str]]] = []
+    comments: list[tuple[int, int]] | None = None
     for m in _SCRIPT_START.finditer(text):
         p = m.end()
         attrs: dict[str, str] = {}
@@ -185,10 +209,17 @@ def _script_tags(text: str) -> list[tuple[int, int, dict[str, str]]]:
         close = _TAG_CLOSE.match(text, p)
         if close is None or attrs.get("runat", "").lower() != "server":
             continue
+        if comments is None:
+            comments = _server_comments(text)
+        if _inside(comments, m.start()) >= 0:
+            continue
         if close.group(1):
             out.append((close.end(), -1, attrs))
             continue
-        end = _SCRIPT_CLOSE.search(text, close.end())
+        pos = close.end()
+        end = _SCRIPT_CLOSE.search(text, pos)
+        while end is not None and (after := _inside(comments, end.start())) >= 0:
+            end = _SCRIPT_CLOSE.search(text, after)
         out.append((close.end(), end.start() if end else len(text), attrs))
     return out
 
@@ -333,7 +364,7 @@ def _declared_calls(text: str) -> dict[int, str]:
 
 def _main_directive(found: list[Directive], ext: str) -> Directive | None:
     """The file's main directive: the first named Page/Control/WebHandler/... or nameless one."""
-    nameless_ok = ext in _MAIN_DIRECTIVE
+    nameless_ok = ext in _MAIN_DIRECTIVE and ext != ".svc"  # WCF's ServiceParser wants the name
     for d in found:
         if d.name in _MAIN_NAMES or (not d.name and nameless_ok):
             return d
