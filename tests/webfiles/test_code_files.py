@@ -305,11 +305,16 @@ def test_which_files_asp_net_compiles(path: str, why: str | None) -> None:
 
 def test_page_directive_names_its_source_file() -> None:
     page = b'<%@ Page Language="C#" AutoEventWireup="true" CodeFile="~/x/Default.aspx.cs" Inherits="D" %>'
-    assert content.code_refs(page) == ["~/x/Default.aspx.cs"]
-    assert content.code_refs(b"<% @ control src='img/a.vb' %>") == ["img/a.vb"]
+    assert content.code_refs(page, ".aspx") == ["~/x/Default.aspx.cs"]
+    assert content.code_refs(b"<% @ control src='img/a.vb' %>", ".ascx") == ["img/a.vb"]
+    # a nameless main directive and an Assembly Src (a source compiled on the fly) name files too
+    assert content.code_refs(b'<%@ Language="C#" CodeFile="n.cs" %>', ".aspx") == ["n.cs"]
+    assert content.code_refs(b'<%@ WebHandler Class="H" %>\n<%@ Assembly Src="lib/h.cs" %>', ".ashx") == [
+        "lib/h.cs"
+    ]
     # CodeBehind alone names a file Visual Studio compiles into bin, not ASP.NET: no reference
-    assert content.code_refs(b'<%@ Page CodeBehind="Default.aspx.cs" Inherits="D" %>') == []
-    assert content.code_refs(b'<img src="a.cs">') == []
+    assert content.code_refs(b'<%@ Page CodeBehind="Default.aspx.cs" Inherits="D" %>', ".aspx") == []
+    assert content.code_refs(b'<img src="a.cs">', ".aspx") == []
 
 
 def test_code_file_is_read_whole_in_its_language() -> None:

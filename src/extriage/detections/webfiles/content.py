@@ -66,7 +66,7 @@ CODE_EXTENSIONS = frozenset(behaviour.CODE_LANGUAGES)
 #: names a ``CodeFile`` (compiled at run time) or ``CodeBehind`` (compiled into ``bin``) file.
 _CODE_BEHIND_OF = (".aspx", ".ascx", ".master", ".asax", ".ashx", ".asmx", ".svc")
 #: Pages whose directive may name a source file for ASP.NET to compile with them.
-_REF_PAGES = frozenset({".aspx", ".ascx", ".master", ".asax"})
+_REF_PAGES = frozenset({".aspx", ".ascx", ".master", ".asax", ".ashx", ".asmx"})
 APP_CODE = "App_Code"
 CODE_BEHIND = "code-behind"
 NAMED_BY_PAGE = "named by a page's CodeFile/Src"
@@ -86,12 +86,18 @@ def compiled_code(key: str, name: str) -> str | None:
     return None
 
 
-def code_refs(data: bytes) -> list[str]:
+#: Cheap screen before the directives are parsed: most pages name no file.
+_REF_HINT = re.compile(rb"\b(?:CodeFile|Src)\s*=", re.IGNORECASE)
+
+
+def code_refs(data: bytes, ext: str = ".aspx") -> list[str]:
     """Source files a page names for ASP.NET to compile with it (``CodeFile``/``Src`` on its main
     directive, named or nameless; ``<%@ Assembly Src %>``; ``<script runat="server" src>``), as written
     (virtual or relative paths)."""
+    if not _REF_HINT.search(data, 0, 65536):
+        return []
     text = data[:65536].decode("utf-8", errors="replace")
-    return [path for how, path in references(text, ".aspx") if how in ("codefile", "src", "script")]
+    return [path for how, path in references(text, ext) if how in ("codefile", "src", "script")]
 
 
 _LSASS_NEEDLES = tuple(
@@ -581,8 +587,9 @@ def examine(
             if problem:
                 scanned = False
                 out.skipped.append(SkippedFile(shown, problem, partial=True))
-            if _page_ext(t.name) in _REF_PAGES:
-                refs = code_refs(text)
+            page_ext = _page_ext(t.name)
+            if page_ext in _REF_PAGES:
+                refs = code_refs(text, page_ext)
                 if refs:
                     facts["refs"] = refs
     facts["kind"] = kind
@@ -761,7 +768,7 @@ def _examine_files(
                             scanned = False
                             skipped.append(SkippedFile(t.shown, problem, partial=True))
                         if ext in _REF_PAGES:
-                            res.refs.extend((idx, ref) for ref in code_refs(text))
+                            res.refs.extend((idx, ref) for ref in code_refs(text, ext))
             if hits or loc or skipped or digest in bad:
                 facts: dict[str, Any] = {"mode": DEEP, "hits": hits, "loc": loc}
                 if digest in bad:
