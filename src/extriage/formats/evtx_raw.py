@@ -507,8 +507,8 @@ def _name(c: bytes, pos: int, offset: int, names: dict[int, int], text: dict[int
     if c[stop : stop + 2] != b"\x00\x00":
         raise _Bail
     name = c[start:stop].decode("utf-16-le")
-    if not name or not name.isascii() or not name.isprintable():
-        raise _Bail
+    if not name or not name.isascii() or not name.isprintable() or '"' in name or "\\" in name:
+        raise _Bail  # (the parser writes names into its JSON as they are: a quote or backslash breaks it)
     names[offset] = nxt
     text[offset] = name
     seen[0].append((offset, nxt, name))

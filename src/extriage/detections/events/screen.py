@@ -223,8 +223,7 @@ class Screen:
         remote-address field can be named; and one Hyperscan pass over the chunk's bytes (records,
         templates and names, where every string a record's JSON can hold is written) finds no
         remote-address field name and, for each rule that fits a record, not a word of each of its
-        sets (:func:`raw_word_patterns`: in UTF-16 or ASCII, in any case, also spelled with the
-        characters whose case folding gives ASCII letters)."""
+        sets (:meth:`_raw_scan`, :func:`raw_checkable`)."""
         keys = set(map(_KEY, raw.rows))
         words = False
         plans = []
@@ -253,8 +252,8 @@ class Screen:
         remote-address field name is there. Words are looked for as UTF-16LE in any ASCII case; when
         the bytes hold a character whose case folding gives ASCII letters (``ß``, ``ſ``, ``K``,
         ligatures ...: two-byte units, also found by chance in binary data) every word counts as
-        found (looking for every spelling (:func:`raw_word_patterns`) takes a database whose
-        alternatives compile in ~0.1 s a process, more than it saves; BENCHMARKS.md, E4)."""
+        found (a database of every spelling compiled in ~0.1 s a process, more than it saved;
+        BENCHMARKS.md, E4)."""
         if self._raw_db is None or not needed <= self._raw_set:
             self._raw_set = self._raw_set | needed
             self._raw_db, self._raw_words, self._raw_always = _raw_database(self._raw_set, tuple(sorted(self.ip_fields)))
@@ -340,60 +339,16 @@ _RENDERED = frozenset("0123456789abcdefstxz-.")
 #: key of an element shown as text, and :func:`event_record.as_text`'s stand-ins.
 _GENERATED = ("true", "false", "#attributes", "#text", "(nested too deeply to show)", "(a number too long to show)")
 _SUFFIX = re.compile(r"_[0-9]*\Z")  # a repeated key's _1, _2 ... suffix
-_MAX_PATTERN = 20_000
 
 
-def raw_word_patterns(word: str) -> list[str] | None:
-    """Hyperscan patterns that match every way ``word`` (lower-case ASCII from ``[a-z0-9._-]``) can
-    be written in a chunk's bytes for it to appear in a case-folded value the rule engine sees —
-    ASCII in any case, UTF-16LE in any case or with characters folding to its letters (``ſ``, ``ß``,
-    ``K``, ligatures ...) — or None when the word can appear without being written there (see
-    :data:`_RENDERED`, :data:`_GENERATED`; a key suffix)."""
+def raw_checkable(word: str) -> bool:
+    """Whether ``word`` (lower-case ASCII from ``[a-z0-9._-]``) can only be in a case-folded value
+    the rule engine sees if it is written in the chunk's bytes (UTF-16, in any case, or spelled
+    with :data:`FOLDS_TO_ASCII`) — not when a value the parser renders (:data:`_RENDERED`), text
+    that is not in the bytes (:data:`_GENERATED`) or a repeated key's suffix can hold it."""
     if not word or set(word) <= _RENDERED or any(word in g for g in _GENERATED) or _SUFFIX.search(word):
-        return None
-    if not word.isascii() or not all(ch.isalnum() or ch in "._-" for ch in word) or word != word.lower():
-        return None
-    folds = [(ch, ch.casefold()) for ch in FOLDS_TO_ASCII]
-    n = len(word)
-    memo: dict[int, str] = {}
-
-    def unit(ch: str) -> str:
-        return "".join(f"\\x{b:02x}" for b in ch.encode("utf-16-le"))
-
-    def ascii_unit(ch: str) -> str:
-        if ch.isalpha():
-            return f"[\\x{ord(ch.upper()):02x}\\x{ord(ch):02x}]\\x00"
-        return f"\\x{ord(ch):02x}\\x00"
-
-    def rest(i: int) -> str:
-        if i == n:
-            return ""
-        if i in memo:
-            return memo[i]
-        alts = [ascii_unit(word[i]) + rest(i + 1)]
-        for ch, f in folds:
-            if f.isascii() and word.startswith(f, i):
-                alts.append(unit(ch) + rest(i + len(f)))
-            for k in range(1, len(f)):  # the word ends inside this character's folding
-                if f[:k].isascii() and word[i:] == f[:k]:
-                    alts.append(unit(ch))
-        out = "(?:" + "|".join(alts) + ")"
-        if len(out) > _MAX_PATTERN:
-            raise OverflowError
-        memo[i] = out
-        return out
-
-    try:
-        starts = [rest(0)]
-        for ch, f in folds:  # the word starts inside this character's folding
-            for k in range(1, len(f)):
-                tail = f[k:]
-                if tail.isascii() and word.startswith(tail):
-                    starts.append(unit(ch) + rest(len(tail)))
-    except OverflowError:
-        return None
-    ascii_pattern = "".join(f"\\x{ord(ch):02x}" for ch in word)
-    return ["(?:" + "|".join(starts) + ")", ascii_pattern]
+        return False
+    return word.isascii() and word == word.lower() and all(ch.isalnum() or ch in "._-" for ch in word)
 
 
 _RAW_DATABASES: dict[tuple[frozenset[str], tuple[str, ...]], tuple[Any, list[str], frozenset[str]]] = {}
@@ -418,7 +373,7 @@ def _raw_database(wanted: frozenset[str], ip_fields: tuple[str, ...]) -> tuple[A
         always = set()
         once = hyperscan.HS_FLAG_SINGLEMATCH
         for k, word in enumerate(words):
-            if raw_word_patterns(word) is None:
+            if not raw_checkable(word):
                 always.add(word)
                 continue
             expressions.append(_hex(word.encode("utf-16-le")))
