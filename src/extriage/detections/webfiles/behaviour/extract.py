@@ -379,7 +379,34 @@ def extract(text: str, ext: str) -> Extracted:
     if ext in CODE_LANGUAGES:
         out = Extracted({CODE_LANGUAGES[ext]: [text]}, blocks=1)
         return out
-    found = directives(text)
+    # one walk over the <% %> blocks, as TemplateParser meets them: directives, comments, code
+    found: list[Directive] = []
+    blocks: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        start = text.find("<%", pos)
+        if start < 0:
+            break
+        if text.startswith("<%--", start):
+            end = text.find("--%>", start + 4)
+            pos = len(text) if end < 0 else end + 4
+            continue
+        d = _directive_at(text, start) if len(found) < 200 else None
+        if d is not None:
+            found.append(d)
+            pos = d.end
+            continue
+        end = text.find("%>", start + 2)
+        stop = len(text) if end < 0 else end
+        head = text[start + 2 : start + 3]
+        if head.isspace() and text[start + 2 : stop].lstrip().startswith("@"):
+            head = "@"  # "<% @ Page ... %>" that the grammar does not take: not code either
+        if head not in ("@", "$"):
+            skip = 1 if head in ("=", ":", "#") else 0
+            if head == "#" and text.startswith(":", start + 3):
+                skip = 2  # <%#: %> (encoded data binding)
+            blocks.append((start + 2 + skip, stop))
+        pos = stop + 2
     main = _main_directive(found, ext)
     legacy = _DIRECTIVE.search(text) if main is None else None
     name = (main.name or _MAIN_DIRECTIVE[ext]) if main is not None else ""
@@ -412,30 +439,7 @@ def extract(text: str, ext: str) -> Extracted:
         close = _MSXSL_CLOSE.search(text, m.end())
         spans.append((m.end(), close.start() if close else len(text), _language(m.group(1), "cs")))
         out.xslt = True
-    pos = 0
-    while True:
-        start = text.find("<%", pos)
-        if start < 0:
-            break
-        if text.startswith("<%--", start):
-            end = text.find("--%>", start + 4)
-            pos = len(text) if end < 0 else end + 4
-            continue
-        d = _directive_at(text, start)
-        if d is not None:
-            pos = d.end
-            continue
-        end = text.find("%>", start + 2)
-        stop = len(text) if end < 0 else end
-        head = text[start + 2 : start + 3]
-        if head.isspace() and text[start + 2 : stop].lstrip().startswith("@"):
-            head = "@"  # "<% @ Page ... %>" that the grammar does not take: not code either
-        if head not in ("@", "$"):
-            skip = 1 if head in ("=", ":", "#") else 0
-            if head == "#" and text.startswith(":", start + 3):
-                skip = 2  # <%#: %> (encoded data binding)
-            spans.append((start + 2 + skip, stop, default))
-        pos = stop + 2
+    spans.extend((start, end, default) for start, end in blocks)
     # a handler or service is code whatever its file is named (one saved as .aspx, or as .txt served
     # through a handler mapping)
     if code_start >= 0:
