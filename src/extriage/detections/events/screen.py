@@ -155,7 +155,7 @@ class Screen:
         if full >= records * _MOSTLY_FULL:
             self._pause = _PAUSE
 
-    def _plan(self, key: tuple[str, bytes, str]) -> _Plan:
+    def _plan(self, key: tuple[str, bytes, str], words_db: bool = True) -> _Plan:
         provider, eid_text, channel = key
         event_id = int(eid_text)
         prov = provider.lower()
@@ -176,7 +176,8 @@ class Screen:
             options.append(rule.word_options)
         words = sorted({w for opts in options for opt in opts for w in opt})
         plan = _Plan(False, tuple(words), ip_layout, tuple(w.encode() for w in words), tuple(options))
-        plan.db = _word_database(plan.words_b, plan.options, words)
+        if words_db:  # (the raw-chunk screen looks for words its own way: no database to compile)
+            plan.db = _word_database(plan.words_b, plan.options, words)
         return plan
 
     def full_indices(self, cols: SystemColumns) -> list[int]:
@@ -230,7 +231,7 @@ class Screen:
         for key in keys:
             plan = self._raw_plans.get(key)
             if plan is None:
-                plan = self._raw_plans[key] = self._plan(key)
+                plan = self._raw_plans[key] = self._plan(key, words_db=False)
             if plan.full or (plan.ip_layout and key in raw.positional):
                 return False
             if plan.options:
