@@ -219,6 +219,23 @@ def _handler_form(head: str, ext: str = ".ashx", tail: str = "") -> Render:
 
 PAGE = '<%@ Page Language="{L}" %>'
 
+
+def _object_tag(after: bool) -> Render:
+    """A shell object declared in markup (``<object runat="server" progid=...>``) and driven by code;
+    one page per language (the seed's behaviour is replaced by the object's ``Run``)."""
+
+    def render(s: Seed, v: str) -> str | None:
+        if s.name not in ("cs-process", "vb-process", "js-eval"):
+            return None
+        tag = '<object id="sh" runat="server" progid="WScript.Shell"></object>'
+        code = _page_load(s.lang, f"sh.Run({v}){';' if s.lang != 'vb' else ''}")
+        script = f'<script runat="server">\n{code}\n</script>'
+        body = f"{script}\n{tag}" if after else f"{tag}\n{script}"
+        return f'<%@ Page Language="{LANG_WORD[s.lang]}" %>\n{body}'
+
+    return render
+
+
 FORMS: list[tuple[str, str, Render]] = [
     # --- baselines
     ("page-baseline", ".aspx", _with_dir(PAGE)),
@@ -275,6 +292,8 @@ FORMS: list[tuple[str, str, Render]] = [
     ("expr-databinding-encoded", ".aspx", _expr("<%#:")),
     ("expr-in-control-attribute", ".aspx",
      _expr("<%#", wrap="<asp:Label ID=\"L\" runat=\"server\" Text='{}' />")),
+    ("object-tag-progid", ".aspx", _object_tag(False)),
+    ("object-tag-progid-after-code", ".aspx", _object_tag(True)),
     # --- handlers and services (SimpleWebHandlerParser)
     ("handler-nameless", ".ashx", _handler_form('<%@ Language="{L}" Class="{C}" %>')),
     ("service-nameless", ".asmx", _handler_form('<%@ Language="{L}" Class="{C}" %>', ".asmx")),
@@ -314,6 +333,9 @@ REJECTED: list[tuple[str, str, Render]] = [
     ("rejected-runat-servers", ".aspx", _with_dir("", "<script runat=servers>")),
     ("rejected-prefixed-runat", ".aspx", _with_dir("", '<script x-runat="server">')),
     ("rejected-script-in-server-comment", ".aspx", _with_dir("", '<%-- <script runat="server">', "</script> --%>")),
+    ("rejected-client-object-tag", ".aspx",
+     lambda s, v: (r := _object_tag(False)(s, v)) and r.replace('runat="server" progid', "progid")
+     .replace('<script runat="server">', "<script>")),
     ("rejected-nameless-svc", ".svc", _handler_form('<%@ Language="{L}" Service="{C}" %>')),
 ]  # fmt: skip
 

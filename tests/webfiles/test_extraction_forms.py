@@ -119,6 +119,21 @@ FORMS: list[tuple[str, str, str, str, str]] = [
 ]  # fmt: skip
 
 
+def _object_page(lang: str, v: str, runat: str = ' runat="server"') -> str:
+    end = "" if lang == "VB" else ";"
+    return (
+        f'<%@ Page Language="{lang}" %>\n<% sh.Run({v}){end} %>\n'
+        f'<object id="sh"{runat} progid="WScript.Shell"></object>'
+    )
+
+
+# an object declared in markup (Microsoft Learn, "Server-Side Object Tag Syntax"): a page property
+FORMS += [
+    ("object-tag-progid", ".aspx", _object_page("C#", REQ["cs"]), _object_page("C#", LIT), "shell-object"),
+    ("object-tag-progid-vb", ".aspx", _object_page("VB", REQ["vb"]), _object_page("VB", LIT), "shell-object"),
+]
+
+
 def _sinks(page: str, ext: str) -> set[str]:
     return {h["sink"] for h in analyse(page.encode(), ext, budget=10.0).hits}
 
@@ -131,6 +146,12 @@ def test_form_is_found(name: str, ext: str, page: str, twin: str, sink: str) -> 
 @pytest.mark.parametrize(("name", "ext", "page", "twin", "sink"), FORMS, ids=[f[0] for f in FORMS])
 def test_twin_is_not_flagged(name: str, ext: str, page: str, twin: str, sink: str) -> None:
     assert sink not in _sinks(twin, ext), name
+
+
+def test_client_object_tag_is_not_a_server_object() -> None:
+    page = _object_page("C#", REQ["cs"], runat="")
+    assert "shell-object" not in _sinks(page, ".aspx")
+    assert "Server.CreateObject" not in "".join(extract(page, ".aspx").code["cs"])
 
 
 # Forms ASP.NET rejects (Runat_can_only_be_server; "< %" is text; "x-runat" is another attribute):

@@ -159,6 +159,7 @@ def _language_value(value: str | None, default: str) -> str:
 #: A tag as TagRegex reads it: ``<name`` then attributes ``name``, ``name="v"`` (may hold ``>``),
 #: ``name='v'``, ``name=<%# %>``, ``name=v``; ``/>`` or ``>``. Attribute names ``\w[-\w:]*``.
 _SCRIPT_START = re.compile(r"<script(?=[\s/>])", re.I)
+_OBJECT_START = re.compile(r"<object(?=[\s/>])", re.I)
 _TAG_ATTR = re.compile(
     r"""\s{1,200}(\w[-\w:]{0,200})(?:\s{0,200}=\s{0,200}(?:"([^"]{0,4000})"|'([^']{0,4000})'|(<%#.{0,4000}?%>)|([^\s="'/>]{0,4000})))?""",
     re.S,
@@ -188,15 +189,14 @@ def _inside(spans: list[tuple[int, int]], pos: int) -> int:
     return spans[i][1] if i >= 0 and spans[i][0] <= pos < spans[i][1] else -1
 
 
-def _script_tags(text: str) -> list[tuple[int, int, dict[str, str]]]:
-    """Server ``<script>`` tags: (end of the opening tag, start of ``</script>`` or -1 when self-closed,
-    attributes HTML-decoded with lower-case names), as TemplateParser reads them: a quoted value may
-    hold ``>``; the tag is the server's when its ``runat`` value, decoded, is ``server`` in any case
-    (``ProcessAttributes``; anything else is a parse error, so not code); a tag or ``</script>`` inside
-    a server comment is not one."""
-    out: list[tuple[int, int, dict[str, str]]] = []
+def _server_tags(text: str, start_re: re.Pattern[str]) -> list[tuple[int, int, bool, dict[str, str]]]:
+    """Server tags of one name: (start, end of the opening tag, self-closed, attributes HTML-decoded with
+    lower-case names), as TemplateParser reads them: a quoted value may hold ``>``; the tag is the
+    server's when its ``runat`` value, decoded, is ``server`` in any case (``ProcessAttributes``;
+    anything else is a parse error, so not code); a tag inside a server comment is not one."""
+    out: list[tuple[int, int, bool, dict[str, str]]] = []
     comments: list[tuple[int, int]] | None = None
-    for m in _SCRIPT_START.finditer(text):
+    for m in start_re.finditer(text):
         p = m.end()
         attrs: dict[str, str] = {}
         for _ in range(100):
@@ -213,14 +213,61 @@ def _script_tags(text: str) -> list[tuple[int, int, dict[str, str]]]:
             comments = _server_comments(text)
         if _inside(comments, m.start()) >= 0:
             continue
-        if close.group(1):
-            out.append((close.end(), -1, attrs))
+        out.append((m.start(), close.end(), bool(close.group(1)), attrs))
+    return out
+
+
+def _script_tags(text: str) -> list[tuple[int, int, dict[str, str]]]:
+    """Server ``<script>`` blocks: (end of the opening tag, start of ``</script>`` or -1 when
+    self-closed, attributes); a ``</script>`` inside a server comment does not end one."""
+    out: list[tuple[int, int, dict[str, str]]] = []
+    comments: list[tuple[int, int]] | None = None
+    for _start, open_end, closed, attrs in _server_tags(text, _SCRIPT_START):
+        if closed:
+            out.append((open_end, -1, attrs))
             continue
-        pos = close.end()
-        end = _SCRIPT_CLOSE.search(text, pos)
+        if comments is None:
+            comments = _server_comments(text)
+        end = _SCRIPT_CLOSE.search(text, open_end)
         while end is not None and (after := _inside(comments, end.start())) >= 0:
             end = _SCRIPT_CLOSE.search(text, after)
-        out.append((close.end(), end.start() if end else len(text), attrs))
+        out.append((open_end, end.start() if end else len(text), attrs))
+    return out
+
+
+_OBJECT_ID = re.compile(r"[A-Za-z_]\w{0,100}")
+_OBJECT_TYPE = re.compile(r"[\w.{}:\-]{1,200}")
+
+
+def _declared_objects(text: str, lang: str) -> dict[int, str]:
+    """Objects a page declares in markup (Microsoft Learn, "Server-Side Object Tag Syntax"):
+    ``<object id="sh" runat="server" progid="WScript.Shell"/>`` makes ``sh`` a page property holding
+    that COM object (``classid=`` by class id, ``class=`` a .NET type) - a shell object with no line of
+    code creating it. Written as the declaration it amounts to, in the page's language (tag's line)."""
+    out: dict[int, str] = {}
+    for start, _end, _closed, attrs in _server_tags(text, _OBJECT_START):
+        ident = attrs.get("id", "")
+        if not _OBJECT_ID.fullmatch(ident):
+            continue
+        for key in ("progid", "classid", "class"):
+            kind = attrs.get(key, "").strip()
+            if _OBJECT_TYPE.fullmatch(kind):
+                break
+        else:
+            continue
+        if key == "class":
+            make = f"new {kind}()"
+        elif key == "classid":
+            clsid = kind[6:] if kind.lower().startswith("clsid:") else kind
+            make = f'Activator.CreateInstance(Type.GetTypeFromCLSID(new Guid("{clsid.strip("{}")}")))'
+        else:
+            make = f'Server.CreateObject("{kind}")'
+        if lang == "vb":
+            out[start] = f"Dim {ident} = {make}"
+        elif lang == "js":
+            out[start] = f"var {ident} = {make};"
+        else:
+            out[start] = f"{kind if key == 'class' else 'dynamic'} {ident} = {make};"
     return out
 
 
@@ -455,6 +502,10 @@ def extract(text: str, ext: str) -> Extracted:
     synthetic = _declared_calls(text) if _DATA_SOURCE_TAG.search(text, 0, MAX_CODE) else {}
     for pos in synthetic:
         spans.append((pos, pos, default if default != "js" else "cs"))
+    if _OBJECT_START.search(text, 0, MAX_CODE):
+        objects = _declared_objects(text[:MAX_CODE], default)
+        synthetic.update(objects)
+        spans.extend((pos, pos, default) for pos in objects)
     if not spans:
         return out
     spans.sort()
