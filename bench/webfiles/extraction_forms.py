@@ -220,6 +220,21 @@ def _handler_form(head: str, ext: str = ".ashx", tail: str = "") -> Render:
 PAGE = '<%@ Page Language="{L}" %>'
 
 
+def _local(name: str) -> Render:
+    """The request value carried by a local with a non-ASCII name (the form legacy code pages break)."""
+
+    def render(s: Seed, v: str) -> str:
+        decl = {
+            "cs": f"string {name} = {v};",
+            "vb": f"Dim {name} As String = {v}",
+            "js": f"var {name} = {v};",
+        }
+        code = _page_load(s.lang, decl[s.lang] + "\n" + s.stmt.replace("{v}", name))
+        return f'<%@ Page Language="{LANG_WORD[s.lang]}" %>\n<script runat="server">\n{code}\n</script>'
+
+    return render
+
+
 def _object_tag(after: bool) -> Render:
     """A shell object declared in markup (``<object runat="server" progid=...>``) and driven by code;
     one page per language (the seed's behaviour is replaced by the object's ``Run``)."""
@@ -239,6 +254,8 @@ def _object_tag(after: bool) -> Render:
 FORMS: list[tuple[str, str, Render]] = [
     # --- baselines
     ("page-baseline", ".aspx", _with_dir(PAGE)),
+    ("local-cjk", ".aspx", _local("命令")),
+    ("local-cyrillic", ".aspx", _local("команда")),
     ("handler-baseline", ".ashx", _handler_form('<%@ WebHandler Language="{L}" Class="{C}" %>')),
     ("service-baseline", ".asmx", _handler_form('<%@ WebService Language="{L}" Class="{C}" %>', ".asmx")),
     # --- directives (TemplateParser)
@@ -323,7 +340,17 @@ ENCODINGS: list[tuple[str, str, bytes]] = [
     ("utf-16-be-bom", "utf-16-be", b"\xfe\xff"),
     ("utf-32-le-bom", "utf-32-le", b"\xff\xfe\x00\x00"),
 ]
-ENCODED_FORMS = ("page-baseline", "handler-baseline", "handler-nameless", "dir-nameless-page")
+ENCODED_FORMS = ("page-baseline", "handler-baseline", "handler-nameless", "dir-nameless-page", "local-cjk")
+#: Pages with no byte order mark are read in the code page ``<globalization fileEncoding>`` names
+#: (Microsoft Learn, GlobalizationSection.FileEncoding): a GBK/Shift-JIS/Big5/Windows-1251 page runs on a
+#: site configured so, its non-ASCII identifiers intact.
+LEGACY: list[tuple[str, str, str]] = [
+    ("gbk", "gbk", "local-cjk"),
+    ("shift-jis", "shift_jis", "local-cjk"),
+    ("big5", "big5", "local-cjk"),
+    ("windows-1251", "cp1251", "local-cyrillic"),
+    ("koi8-r", "koi8_r", "local-cyrillic"),
+]
 
 #: Forms ASP.NET rejects (the page fails to compile): the extractor should find no code in them.
 REJECTED: list[tuple[str, str, Render]] = [
@@ -374,6 +401,13 @@ def cases(forms: list[tuple[str, str, Render]] | None = None) -> Iterator[Case]:
                     continue
                 yield Case(f"{enc_name}:{form}", seed.name, ext, _encode(page, encoding, mark),
                            _encode(twin, encoding, mark))  # fmt: skip
+    for enc_name, encoding, form in LEGACY:
+        ext, render = by_name[form]
+        for seed in SEEDS:
+            page, twin = render(seed, REQ[seed.lang]), render(seed, LIT)
+            if page is None or twin is None:
+                continue
+            yield Case(f"{enc_name}:{form}", seed.name, ext, page.encode(encoding), twin.encode(encoding))
 
 
 @cache

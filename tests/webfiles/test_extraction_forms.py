@@ -250,3 +250,20 @@ def test_scan_follows_source_files_of_a_nameless_directive(tmp_path: Path) -> No
         str(e.get("source", "")) for f in findings if f["rule_id"].startswith("WF-") for e in f["evidence"]
     ]
     assert any(src.replace("\\", "/").endswith("img/logo.cs") for src in sources), sources
+
+
+def test_bytes_of_a_legacy_code_page_stay_letters() -> None:
+    """A GBK/Shift-JIS/Windows-1251 page (ASP.NET reads it in the configured fileEncoding): its
+    non-ASCII names stay identifiers, distinct ones stay distinct, ASCII is unchanged."""
+    from extriage.detections.webfiles.behaviour.extract import decode
+
+    for name, other, enc in (
+        ("命令", "参数", "gbk"),
+        ("命令", "参数", "shift_jis"),
+        ("команда", "строка", "cp1251"),
+    ):
+        text = decode(f'string {name} = Request["x"]; string {other} = "y";'.encode(enc))
+        words = text.split()
+        assert words[1].isidentifier() and words[5].isidentifier() and words[1] != words[5]
+        assert words[0] == "string" and words[3] == 'Request["x"];'
+    assert decode("ação".encode()) == "ação"

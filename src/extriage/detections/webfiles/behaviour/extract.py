@@ -4,6 +4,7 @@ blanked (newlines kept, so line numbers stay the file's)."""
 from __future__ import annotations
 
 import bisect
+import codecs
 import html
 import re
 from dataclasses import dataclass
@@ -24,6 +25,27 @@ CODE_LANGUAGES = {".cs": "cs", ".vb": "vb", ".js": "js"}
 #: Razor pages (ASP.NET Web Pages): code and markup interleave with ``@``, so the whole file is read as
 #: code of its language (markup is noise to the analysis; ``@name`` reads as ``name``).
 _RAZOR = {".cshtml": "cs", ".vbhtml": "vb"}
+
+
+def _bytes_as_letters(exc: UnicodeError) -> tuple[str, int]:
+    """Bytes that are not UTF-8 as letters (U+4E80-U+4EFF, one per byte): see :func:`decode`."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return "".join(chr(0x4E00 + b) for b in exc.object[exc.start : exc.end]), exc.end
+
+
+codecs.register_error("extriage-letters", _bytes_as_letters)
+
+
+def decode(data: bytes) -> str:
+    """A page's text for the analysis. ASP.NET reads a page without a byte order mark in the code page
+    ``<globalization fileEncoding>`` names (Microsoft Learn, GlobalizationSection.FileEncoding; sites in
+    China, Japan, Russia set gb2312, shift_jis, windows-1251), so such a page runs with identifiers in
+    those scripts (``string 命令 = ...``). Decoded as UTF-8 with U+FFFD for the bytes that are not,
+    those identifiers stop being identifiers (and distinct ones become the same ``��``): the taint
+    through them was lost. Each such byte becomes its own letter instead (U+4E80-U+4EFF), so names stay
+    names, distinct and stable; ASCII - all keywords, all of C#/VB/JScript's syntax - is unchanged."""
+    return data.decode("utf-8", errors="extriage-letters")
 
 
 #: A directive as the old extractor knew it (a main directive's name required, no ``%`` in its
