@@ -460,14 +460,16 @@ def extract(text: str, ext: str) -> Extracted:
             end = text.find("--%>", start + 4)
             pos = len(text) if end < 0 else end + 4
             continue
-        d = _directive_at(text, start) if len(found) < 200 else None
+        head = text[start + 2 : start + 3]
+        d = None
+        if (head == "@" or (head.isspace() and _DIRECTIVE_OPEN.match(text, start))) and len(found) < 200:
+            d = _directive_at(text, start)
         if d is not None:
             found.append(d)
             pos = d.end
             continue
         end = text.find("%>", start + 2)
         stop = len(text) if end < 0 else end
-        head = text[start + 2 : start + 3]
         if head.isspace() and text[start + 2 : stop].lstrip().startswith("@"):
             head = "@"  # "<% @ Page ... %>" that the grammar does not take: not code either
         if head not in ("@", "$"):
