@@ -52,7 +52,7 @@ from extriage.detections.webfiles.behaviour.knowledge import (
 )
 from extriage.detections.webfiles.behaviour.normalise import _Norm
 from extriage.detections.webfiles.behaviour.screen import _hides, hiding_screen
-from extriage.detections.webfiles.behaviour.taint import _Analyser, _line_of
+from extriage.detections.webfiles.behaviour.taint import WHOLE_MAX, _Analyser, _line_of
 
 __all__ = [
     "BUDGET",
@@ -158,7 +158,12 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
             code = code[: cut if cut > 0 else MAX_CODE]
         result.languages.append(lang)
         if not extracted.xslt and not _hides(code) and not prefilter_hits(know.prefilter.get(lang), code):
-            continue  # fast path: no sink spelled out and nothing that could hide one
+            short = code.strip()
+            if len(short) > WHOLE_MAX or not any(
+                s.needs == "whole" and lang in s.patterns and s.patterns[lang].fullmatch(short)
+                for s in know.sinks
+            ):
+                continue  # fast path: no sink spelled out, nothing that could hide one, no stub page
         try:
             norm = _Norm(lang)
             norm.deadline = deadline

@@ -133,6 +133,8 @@ def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
         return None
     parts = []
     for s in raw_sinks:
+        if s.get("needs") == "whole":
+            continue  # checked on short code only, which skips the screen (see analyse)
         pats = list(s["patterns"].get("all", [])) + list(s["patterns"].get(lang, []))
         if s.get("prefilter") == "context" and s.get("context"):
             ctx = s["context"]

@@ -29,6 +29,9 @@ _PROPERTY_DEF = {
 }
 #: Expression-bodied members: ``string Name => expr;`` / ``string Take(k) => expr;``.
 _AFTER_HEADER = re.compile(r"\s*(?:\{|(?!(?:as|is)\b)[^\W\d])")
+#: The longest server code a "whole" sink (a page that is nothing but a stub) is checked on; the page
+#: screen leaves the "whole" sinks out (their spellings are everyday code): short code is matched whole.
+WHOLE_MAX = 400
 #: ``new Name(`` with a name of no namespace (``new ExampleTool()``).
 _UNDOTTED_NEW = re.compile(r"\bnew\s+[^\W\d]\w*\s*\(", re.I)
 #: A server control in markup (other than a script block).
@@ -122,7 +125,9 @@ _WEB_METHOD = {
         r"[^\]]{0,300}\][^(;{}]{0,300}\(([^()]{0,400})\)"
     ),
     "js": re.compile(r"(?:WebMethod|OperationContract)Attribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
-    "vb": re.compile(r"<\s*(?:WebMethod|OperationContract)\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I),
+    "vb": re.compile(
+        r"<\s*(?:WebMethod|OperationContract)\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I
+    ),
 }
 #: A file-saving call whose path is a name (see _Analyser._save_calls).
 _SAVE_CALL = re.compile(
@@ -571,7 +576,9 @@ class _Analyser:
                     # address the request chose it is the request's choice of payload ("remote")
                     asked = self.expr(m.start(3), rhs_end, frozenset({"value", "body", "control"}))
                     if asked is not None:
-                        changed |= self._add(name, _Taint({"remote"}, False, asked.line, asked.source, asked.via))
+                        changed |= self._add(
+                            name, _Taint({"remote"}, False, asked.line, asked.source, asked.via)
+                        )
                     continue
                 t = self.expr(m.start(3), rhs_end)
                 if (
@@ -700,8 +707,8 @@ class _Analyser:
     def candidates(self) -> bool:
         """Whether any sink occurs at all (most pages: no), and any input to reach it."""
         code, lang = self.code, self.lang
-        if not prefilter_hits(self.know.prefilter.get(lang), code):
-            return False
+        if not prefilter_hits(self.know.prefilter.get(lang), code) and len(code.strip()) > WHOLE_MAX:
+            return False  # (the screen leaves "whole" sinks out: short code is looked at below)
         present = False
         for sink in self.know.sinks:
             pat = sink.patterns.get(lang)
@@ -727,7 +734,11 @@ class _Analyser:
             if sink.needs == "none" and sink.category == "file-write" and not pat.search(code):
                 # the saved path built in locals first: match the save call with them written out
                 view = next(
-                    ((pos, v) for pos, v in self._save_calls() if pat.search(v) and not _SAVED_UNDER_SETTING.search(v)),
+                    (
+                        (pos, v)
+                        for pos, v in self._save_calls()
+                        if pat.search(v) and not _SAVED_UNDER_SETTING.search(v)
+                    ),
                     None,
                 )
                 if view is not None:
@@ -739,7 +750,7 @@ class _Analyser:
                 self.check_time()
                 if sink.needs == "whole":
                     body = code.strip()
-                    if len(body) > 400 or not pat.fullmatch(body):
+                    if len(body) > WHOLE_MAX or not pat.fullmatch(body):
                         break
                     if _UNDOTTED_NEW.search(body) and _SERVER_CONTROL.search(self.page):
                         break  # a class of the page's own beside its server controls (a page, not a stub)
