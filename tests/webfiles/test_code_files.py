@@ -674,3 +674,21 @@ def test_dropper_started_through_start_info() -> None:
         "  var p = new System.Diagnostics.Process(); p.StartInfo.FileName = f; p.Start(); }</script>"
     )
     assert "embedded-executable" in _sinks(page)
+
+
+def test_names_in_a_legacy_code_page_keep_their_taint() -> None:
+    """X10: a page saved in its site's code page (GBK here) with a local named in that script: the
+    bytes that are not UTF-8 read as letters of their own (extract.decode), so the name stays a name;
+    the line shown keeps U+FFFD."""
+    page = '<%@ Page Language="C#" %><% string 命令 = Request.Form["x"]; System.Diagnostics.Process.Start("hostname", 命令); %>'
+    hits = behaviour.analyse(page.encode("gbk"), ".aspx").hits
+    assert [h["sink"] for h in hits] == ["process"] and "\ufffd" in hits[0]["raw"]
+
+
+def test_shell_object_created_by_clsid() -> None:
+    """X10: a shell object created from its CLSID (an <object classid=...> tag) handed a request command."""
+    page = (
+        '<%@ Page Language="C#" %><object id="sh" runat="server" '
+        'classid="clsid:72C24DD5-D70A-438B-8A42-98424B88AFB8"></object>\n<% sh.Run(Request["c"]); %>'
+    )
+    assert {"com-shell", "shell-object"} <= _sinks(page)

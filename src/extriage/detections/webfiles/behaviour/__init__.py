@@ -38,6 +38,7 @@ from extriage.detections.webfiles.behaviour.extract import (
     MAX_CODE,
     PAGE_EXTENSIONS,
     Extracted,
+    decode,
     extract,
 )
 from extriage.detections.webfiles.behaviour.knowledge import (
@@ -90,7 +91,7 @@ class Analysis:
 
 def explain(data: bytes, ext: str) -> dict[str, Any]:
     """Debugging aid: the normalised code and taint of a page (not used by the scan)."""
-    text = data.decode("utf-8", errors="replace")
+    text = decode(data)
     out: dict[str, Any] = {}
     for lang, buf in extract(text, ext.lower()).code.items():
         norm = _Norm(lang)
@@ -122,7 +123,9 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
     know = knowledge()  # compiled once per process: not charged to the first page's time budget
     hiding_screen()
     deadline = time.monotonic() + budget
-    text = data.decode("utf-8", errors="replace")
+    # bytes that are not UTF-8 (a page in its site's code page) read as letters of their own, so names
+    # made of them stay names (extract.decode); the lines shown to people are read with U+FFFD
+    text = decode(data)
     if len(text) > 4 * MAX_CODE:
         text = text[: 4 * MAX_CODE]
         result.problem = f"only the first {4 * MAX_CODE // (1 << 20)} MB were analysed for behaviour"
@@ -179,7 +182,7 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
         except Timeout:
             result.problem = f"behaviour analysis stopped after its {budget:g} s per-file time limit"
             break
-        lines = text.split("\n") if hits else []
+        lines = data.decode("utf-8", errors="replace").split("\n") if hits else []
         for sink, pos, t, near in hits:
             seen.add(sink.id)
             line = _line_of(code, pos)
