@@ -692,3 +692,22 @@ def test_shell_object_created_by_clsid() -> None:
         'classid="clsid:72C24DD5-D70A-438B-8A42-98424B88AFB8"></object>\n<% sh.Run(Request["c"]); %>'
     )
     assert {"com-shell", "shell-object"} <= _sinks(page)
+
+
+def test_what_is_done_with_a_calls_result_is_not_its_input() -> None:
+    """A dispatcher (benign: ylhelloworld/web_estate response.aspx.cs) that loads its own App_Code
+    assembly by name and asks it for a request-named type: the request reaches GetType on Load's
+    result, not Load; the variable holding that result is not Load's object either. Loading request
+    bytes, or a chain after a tainted call, stays a loader."""
+    by_name = (
+        "using System.Reflection;\npublic partial class R : System.Web.UI.Page {\n"
+        "  protected void Page_Load(object s, System.EventArgs e) {\n"
+        '    string c = Request.QueryString["class"];\n'
+        '    System.Type t = Assembly.Load("App_Code").GetType(c);\n    Response.Write(t.Name);\n  }\n}'
+    )
+    assert _sinks(by_name, ".cs") == set()
+    from_bytes = by_name.replace(
+        'Assembly.Load("App_Code").GetType(c)',
+        'Assembly.Load(System.Convert.FromBase64String(c)).GetType("P")',
+    )
+    assert "assembly-load" in _sinks(from_bytes, ".cs")

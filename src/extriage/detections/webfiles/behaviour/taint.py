@@ -40,9 +40,9 @@ _SERVER_CONTROL = re.compile(r"<(?!script\b)[\w:]+\b[^>]{0,2000}?\brunat\s*=\s*[
 _ASSIGN_OP = re.compile(r"(?<![=!<>])=(?![=>])")
 
 
-def _after_assignment(code: str, start: int, pos: int) -> int:
-    """Where the value part of a statement begins when ``pos`` lies to the right of an assignment to a
-    member (``Output.Text = Process.Start(...)``; outside brackets and strings)."""
+def _value_start(code: str, start: int, pos: int) -> int:
+    """Where the value part of a statement begins when ``pos`` lies to the right of an assignment to
+    any target (``Type t = Assembly.Load(...)...``; outside brackets and strings)."""
     head = code[start:pos]
     if "=" not in head or '"' in head or "{" in head:
         return start
@@ -51,11 +51,18 @@ def _after_assignment(code: str, start: int, pos: int) -> int:
         before = head[: m.start()]
         if before.count("(") == before.count(")") and before.count("[") == before.count("]"):
             last = m
-    if last is None or "." not in head[: last.start()]:
+    return start if last is None else start + last.end()
+
+
+def _after_assignment(code: str, start: int, pos: int) -> int:
+    """Where the value part of a statement begins when ``pos`` lies to the right of an assignment to a
+    member (``Output.Text = Process.Start(...)``; outside brackets and strings)."""
+    value = _value_start(code, start, pos)
+    if "." not in code[start:value]:
         # var psi = new ProcessStartInfo(): the variable is the sink's object (what it is given later
         # counts); only a member written to (Output.Text =) is a mere destination
         return start
-    return start + last.end()
+    return value
 
 
 #: Parentheses outside string literals (where a sink's statement ends inside a header).
@@ -263,6 +270,9 @@ def _params(text: str, lang: str) -> list[str]:
         if idents:
             names.append(idents[-1])
     return names
+
+
+_MEMBER_AFTER = re.compile(r"\)\s*\.\s*[A-Za-z_]")
 
 
 def _args(code: str, start: int, limit: int = 4000) -> list[tuple[int, int]]:
@@ -805,7 +815,16 @@ class _Analyser:
                     if whole is not None:
                         t.via = whole.via
                 else:
-                    t = self.expr(s, e, sink.kinds)
+                    b = e
+                    if m.group(0).rstrip().endswith("("):
+                        # what is done with the call's result (Assembly.Load("App_Code").GetType(name))
+                        # is not its input: the statement up to the call's closing bracket
+                        # (and the variable given that result is not the sink's object either)
+                        close = _args(code, m.end())[-1][1]
+                        if close < e and _MEMBER_AFTER.match(code, close):
+                            b = close + 1
+                            s = _value_start(code, s, m.start())
+                    t = self.expr(s, b, sink.kinds)
                     if t is None:
                         continue
                 near = not t.via
