@@ -267,3 +267,15 @@ def test_bytes_of_a_legacy_code_page_stay_letters() -> None:
         assert words[1].isidentifier() and words[5].isidentifier() and words[1] != words[5]
         assert words[0] == "string" and words[3] == 'Request["x"];'
     assert decode("ação".encode()) == "ação"
+
+
+def test_hostile_script_blocks_stay_linear() -> None:
+    """Unclosed server script blocks by the thousand (each once read to the end of the file, with its
+    server comments): ASP.NET reads no tag inside a script block, nor does the extractor."""
+    import time
+
+    for unit in ("<script runat=server><%-- x --%>", "<object runat=server id=a progid=WScript.Shell>"):
+        text = unit * (262144 // len(unit))
+        start = time.process_time()
+        extract(text, ".aspx")
+        assert time.process_time() - start < 1.5, unit

@@ -244,7 +244,10 @@ def _script_tags(text: str) -> list[tuple[int, int, dict[str, str]]]:
     self-closed, attributes); a ``</script>`` inside a server comment does not end one."""
     out: list[tuple[int, int, dict[str, str]]] = []
     comments: list[tuple[int, int]] | None = None
-    for _start, open_end, closed, attrs in _server_tags(text, _SCRIPT_START):
+    last = 0
+    for start, open_end, closed, attrs in _server_tags(text, _SCRIPT_START):
+        if start < last:
+            continue  # inside the script block before it (ASP.NET reads no tag there): also keeps this linear
         if closed:
             out.append((open_end, -1, attrs))
             continue
@@ -253,6 +256,7 @@ def _script_tags(text: str) -> list[tuple[int, int, dict[str, str]]]:
         end = _SCRIPT_CLOSE.search(text, open_end)
         while end is not None and (after := _inside(comments, end.start())) >= 0:
             end = _SCRIPT_CLOSE.search(text, after)
+        last = end.end() if end else len(text)
         out.append((open_end, end.start() if end else len(text), attrs))
     return out
 
@@ -268,6 +272,8 @@ def _declared_objects(text: str, lang: str) -> dict[int, str]:
     code creating it. Written as the declaration it amounts to, in the page's language (tag's line)."""
     out: dict[int, str] = {}
     for start, _end, _closed, attrs in _server_tags(text, _OBJECT_START):
+        if len(out) >= 1000:
+            break  # a page of thousands of declared objects is noise: the first ones are read
         ident = attrs.get("id", "")
         if not _OBJECT_ID.fullmatch(ident):
             continue
