@@ -232,7 +232,8 @@ def iter_evtx_batches(
         if end <= first:
             return
         _parser(ChunkView(stream, size, first, end), name)  # a file the parser refuses is refused before any record
-        yield from _mixed(stream, size, name, stats, first, end, batch, raw)
+        whole = path if path is not None and (first, end) == (0, count) and total == size else None
+        yield from _mixed(stream, size, name, stats, first, end, batch, raw, whole)
         return
     if (first, end) != (0, count) or total != size:
         if end <= first:
@@ -250,8 +251,9 @@ def _parser(source: Any, name: str = "") -> Any:
 
 
 def _mixed(stream: BinaryIO, size: int, name: str, stats: EvtxStats, first: int, end: int, batch: int,
-           raw: Callable[[Callable[[], bytes]], RawChunk | None]) -> Iterator[EvtxBatch | RawChunk]:
-    """Chunks ``first..end-1``: each offered to ``raw``, the runs it declines parsed."""
+           raw: Callable[[Callable[[], bytes]], RawChunk | None], whole: str | None = None) -> Iterator[EvtxBatch | RawChunk]:
+    """Chunks ``first..end-1``: each offered to ``raw``, the runs it declines parsed (``whole``: the
+    file's path, read natively by the parser when one run is the whole file, as without ``raw``)."""
     fd: int | None = None
     if isinstance(stream, io.BufferedReader) and isinstance(stream.raw, io.FileIO) and hasattr(os, "pread"):
         fd = stream.fileno()
@@ -269,7 +271,8 @@ def _mixed(stream: BinaryIO, size: int, name: str, stats: EvtxStats, first: int,
         stats.records += got.records
         yield got
     if run >= 0:
-        yield from _parsed(_parser(ChunkView(stream, size, run, end), name), stats, batch)
+        source: Any = whole if whole is not None and run == first else ChunkView(stream, size, run, end)
+        yield from _parsed(_parser(source, name), stats, batch)
 
 
 def _used_part(stream: BinaryIO, fd: int | None, at: int) -> bytes:
