@@ -412,3 +412,20 @@ def test_words_values_or_keys_can_hold_are_not_looked_for() -> None:
     # words that rendered values, generated text or a key suffix can hold; not lower-case ASCII
     for other in ("add", "4624", "0x8000", "true", "tributes", "data_1", "deeply", "Upper", "caf\u00e9"):
         assert not raw_checkable(other)
+
+
+def test_files_read_from_their_path_give_the_same_results(tmp_path: Any) -> None:
+    """With ``path`` (the scan's native read): a file whose chunks all go to the parser is read by
+    it from the path, one with raw chunks in runs; both as without raw chunks."""
+    for name, data, _ in [*_files()[:2], *_files()[6:9]]:  # ID1: no chunk read raw; ID11: all
+        f = tmp_path / "x.evtx"
+        f.write_bytes(data)
+        out = []
+        for raw in (False, True):
+            coll = EventCollector(default_rules(), "x.evtx", "evtx", keep_ids=True)
+            stats = EvtxStats()
+            with f.open("rb") as fh:
+                for b in iter_evtx_batches(fh, len(data), "x.evtx", stats, path=str(f), raw=coll.raw_chunk if raw else None):
+                    coll.feed_batch(b)
+            out.append((_state(coll), stats.records, stats.errors, stats.first_error))
+        assert out[0] == out[1], name
