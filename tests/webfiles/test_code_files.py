@@ -711,3 +711,12 @@ def test_what_is_done_with_a_calls_result_is_not_its_input() -> None:
         'Assembly.Load(System.Convert.FromBase64String(c)).GetType("P")',
     )
     assert "assembly-load" in _sinks(from_bytes, ".cs")
+
+
+def test_huge_code_without_a_match_still_keeps_its_time_limit() -> None:
+    """X10: a 1 MB .ashx of `<!-- #include -->` lines (no directive: the whole file is code) took 3-5 s
+    with no problem named - the sink searches over the whole code never looked at the clock."""
+    page = ('<!-- #include file="x.inc" -->\n' * 40000).encode()[:1_000_000]
+    # (1 s: more than reading and folding the code takes, far less than the sink searches over it)
+    result = behaviour.analyse(page, ".ashx", budget=1.0)
+    assert result.problem is not None and "time limit" in result.problem

@@ -721,6 +721,7 @@ class _Analyser:
             return False  # (the screen leaves "whole" sinks out: short code is looked at below)
         present = False
         for sink in self.know.sinks:
+            self.check_time()  # (each search reads the whole code: a huge file spends its budget here)
             pat = sink.patterns.get(lang)
             if pat is not None and pat.search(code):
                 present = True  # one is enough: sinks() looks at each
@@ -733,11 +734,13 @@ class _Analyser:
     def sinks(self, already: set[str]) -> list[tuple[Sink, int, _Taint | None, bool]]:
         found: list[tuple[Sink, int, _Taint | None, bool]] = []
         code, lang = self.code, self.lang
+        short = len(code.strip()) <= WHOLE_MAX  # only short code can be a stub page ("whole" sinks)
         for sink in self.know.sinks:
+            self.check_time()
             if sink.id in already:
                 continue
             pat = sink.patterns.get(lang)
-            if pat is None:
+            if pat is None or (sink.needs == "whole" and not short):
                 continue
             if not all(c[lang].search(code) for c in sink.context if lang in c):
                 continue
@@ -760,7 +763,7 @@ class _Analyser:
                 self.check_time()
                 if sink.needs == "whole":
                     body = code.strip()
-                    if len(body) > WHOLE_MAX or not pat.fullmatch(body):
+                    if not pat.fullmatch(body):
                         break
                     if _UNDOTTED_NEW.search(body) and _SERVER_CONTROL.search(self.page):
                         break  # a class of the page's own beside its server controls (a page, not a stub)
