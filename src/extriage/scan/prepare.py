@@ -23,11 +23,12 @@ from extriage.scan.context import ScanOptions
 
 
 def _webfiles(options: ScanOptions) -> None:
-    from extriage.detections.webfiles import baseline, behaviour, content
+    from extriage.detections.webfiles import baseline, behaviour, content, rules
 
     baseline.load_baseline([])  # the shipped part, parsed once per process
     behaviour.knowledge()
     content.path_matcher(str(options.extra.get("webfiles_path_engine", "re2")))
+    rules.build_ruleset(list(options.rules_dirs))  # kept by rule texts: the stage's own call finds it
 
 
 #: Stage name -> what its main-process part can build before it runs (no evidence, no context).

@@ -2,7 +2,10 @@
 
 Each external file is compiled alone first, so a broken file is named in one sentence and left out
 while the rest still run. Rules are compiled once in the main process and shipped to the worker
-processes serialised (yara-x holds the GIL, so parallel scanning needs processes).
+processes serialised (yara-x holds the GIL, so parallel scanning needs processes). Compiling is kept
+per process by the rule texts (0.1 s for our eleven files): the scan's preparation thread compiles
+while the logs stage runs, and the web file stage then finds it done; a text changed on disk
+between two scans of one process is compiled again.
 """
 
 from __future__ import annotations
@@ -10,14 +13,24 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import yara_x
 
 from extriage.detections.webfiles.knowledge import builtin_rule_files
 
 RULE_SUFFIXES = (".yar", ".yara")
+#: Compiled rule sets by their sources' (origin, namespace, text): (serialised rules, rule count).
+_BUILT: dict[tuple[tuple[str, str, str], ...], tuple[bytes, int]] = {}
+#: External files checked alone, by (path, text): the sentence of their compile error, or "".
+_CHECKED: dict[tuple[str, str], str] = {}
+_KEEP = 8  # rule sets / files kept (a long-lived process scanning with several --rules sets)
 #: External variables many public rule sets (Loki/signature-base style) expect; set per file.
 GLOBALS = ("filename", "filepath", "extension", "filetype", "owner", "md5")
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 def new_compiler() -> yara_x.Compiler:
@@ -79,15 +92,34 @@ def external_sources(dirs: list[str]) -> tuple[list[RuleSource], list[str]]:
             except OSError as exc:
                 errors.append(f"The rule file {path} cannot be read: {exc.strerror or exc}; left out.")
                 continue
-            try:
-                compiler = new_compiler()
-                compiler.add_source(text, origin=str(path))
-                compiler.build()
-            except Exception as exc:  # yara_x.CompileError and friends: one sentence, file left out
-                errors.append(f"The rule file {path} does not compile ({_first_line(exc)}); left out.")
+            problem = _check_alone(str(path), text)
+            if problem:
+                errors.append(f"The rule file {path} does not compile ({problem}); left out.")
                 continue
             sources.append(RuleSource(str(path), f"ext{n}_{m}", text, True))
     return sources, errors
+
+
+def _check_alone(path: str, text: str) -> str:
+    """The first line of the error compiling one external file alone, or "" when it compiles."""
+    key = (path, text)
+    problem = _CHECKED.get(key)
+    if problem is None:
+        try:
+            compiler = new_compiler()
+            compiler.add_source(text, origin=path)
+            compiler.build()
+            problem = ""
+        except Exception as exc:  # yara_x.CompileError and friends: one sentence, file left out
+            problem = _first_line(exc)
+        _remember(_CHECKED, key, problem)
+    return problem
+
+
+def _remember(cache: dict[_K, _V], key: _K, value: _V) -> None:
+    if len(cache) >= _KEEP:
+        cache.pop(next(iter(cache)))
+    cache[key] = value
 
 
 def build_ruleset(dirs: list[str]) -> RuleSet:
@@ -98,15 +130,19 @@ def build_ruleset(dirs: list[str]) -> RuleSet:
     ext, errors = external_sources(dirs)
     rs.sources.extend(ext)
     rs.errors.extend(errors)
-    compiler = new_compiler()
-    for src in rs.sources:
-        compiler.new_namespace(src.namespace)
-        compiler.add_source(src.text, origin=src.origin)
-    rules = compiler.build()
-    rs.rule_count = sum(1 for _ in rules)
-    buf = io.BytesIO()
-    rules.serialize_into(buf)
-    rs.serialized = buf.getvalue()
+    key = tuple((src.origin, src.namespace, src.text) for src in rs.sources)
+    built = _BUILT.get(key)
+    if built is None:
+        compiler = new_compiler()
+        for src in rs.sources:
+            compiler.new_namespace(src.namespace)
+            compiler.add_source(src.text, origin=src.origin)
+        rules = compiler.build()
+        buf = io.BytesIO()
+        rules.serialize_into(buf)
+        built = (buf.getvalue(), sum(1 for _ in rules))
+        _remember(_BUILT, key, built)
+    rs.serialized, rs.rule_count = built
     return rs
 
 
