@@ -30,7 +30,7 @@ from extriage.detections.webfiles.baseline import (
     normalise_relative,
     normalise_relative_cached,
 )
-from extriage.detections.webfiles.behaviour.extract import references
+from extriage.detections.webfiles.behaviour.extract import code_extension, references
 from extriage.detections.webfiles.knowledge import known_bad, location_rules
 from extriage.detections.webfiles.paths import PathMatcher
 from extriage.detections.webfiles.rules import load_serialized
@@ -70,6 +70,8 @@ _REF_PAGES = frozenset({".aspx", ".ascx", ".master", ".asax", ".ashx", ".asmx"})
 APP_CODE = "App_Code"
 CODE_BEHIND = "code-behind"
 NAMED_BY_PAGE = "named by a page's CodeFile/Src"
+#: ``read_as`` value: code in the language its text reads as.
+CODE = "code"
 
 
 def compiled_code(key: str, name: str) -> str | None:
@@ -87,17 +89,26 @@ def compiled_code(key: str, name: str) -> str | None:
 
 
 #: Cheap screen before the directives are parsed: most pages name no file.
-_REF_HINT = re.compile(rb"\b(?:CodeFile|Src)\s*=", re.IGNORECASE)
+_REF_HINT = re.compile(rb"\b(?:CodeFile|Src)\s*=|#include\b", re.IGNORECASE)
+#: How a page takes code from another file, of those :func:`page_refs` follows (``reference`` names
+#: another page or control, which is read as itself).
+FOLLOWED = frozenset({"codefile", "src", "script", "include"})
 
 
-def code_refs(data: bytes, ext: str = ".aspx") -> list[str]:
-    """Source files a page names for ASP.NET to compile with it (``CodeFile``/``Src`` on its main
-    directive, named or nameless; ``<%@ Assembly Src %>``; ``<script runat="server" src>``), as written
-    (virtual or relative paths)."""
+def page_refs(data: bytes, ext: str = ".aspx") -> list[tuple[str, str]]:
+    """Files whose code ASP.NET takes into a page, as (how, path as written): ``codefile``/``src`` on its
+    main directive (named or nameless) and ``<%@ Assembly Src %>`` (source files compiled with it),
+    ``script`` (``<script runat="server" src>``: that file's text is the script, whatever its
+    extension) and ``include`` (``<!-- #include file|virtual -->``: parsed as part of the page)."""
     if not _REF_HINT.search(data, 0, 65536):
         return []
     text = data[:65536].decode("utf-8", errors="replace")
-    return [path for how, path in references(text, ext) if how in ("codefile", "src", "script")]
+    return [(how, path) for how, path in references(text, ext) if how in FOLLOWED]
+
+
+def code_refs(data: bytes, ext: str = ".aspx") -> list[str]:
+    """The source files of :func:`page_refs` a page names for ASP.NET to compile with it (not includes)."""
+    return [path for how, path in page_refs(data, ext) if how != "include"]
 
 
 _LSASS_NEEDLES = tuple(
@@ -323,7 +334,7 @@ class BatchResult:
     peeked: int = 0
     scanned: int = 0  # files whose content rules ran to completion (all of ``plain`` and some outcomes)
     #: Source files pages name in their directive (``CodeFile``/``Src``): (index of the page, path).
-    refs: list[tuple[int, str]] = field(default_factory=list)
+    refs: list[tuple[int, tuple[str, str]]] = field(default_factory=list)
     code_files: int = 0  # source files analysed as code ASP.NET compiles
 
 
@@ -455,11 +466,18 @@ def _behaviour(
     params: ContentParams,
     hits: list[dict[str, Any]],
     compiled: str | None = None,
+    read_as: str | None = None,
 ) -> str | None:
     """Behaviour analysis of a page's server code, or of a source file ASP.NET compiles (``compiled``:
-    why it does); why it was not fully analysed, if so."""
+    why it does); why it was not fully analysed, if so. ``read_as``: the extension to read the file
+    under instead of its own (an included file is part of its page: the page's; ``CODE`` for a script
+    source of any name: C# or VB by its text)."""
     dot = t.name.rfind(".")
     ext = t.name[dot:].lower() if dot >= 0 else ""
+    if read_as == CODE:
+        ext = code_extension(text[:65536].decode("utf-8", errors="replace"))
+    elif read_as is not None:
+        ext = read_as
     if ext in CODE_EXTENSIONS:
         if compiled is None:
             return None
@@ -493,13 +511,18 @@ def _read_upto(fh: BinaryIO | _FdReader, expected: int, cap: int) -> bytes:
 
 
 def examine(
-    t: Target, mode: str, params: ContentParams, rel: str | None = None, compiled: str | None = None
+    t: Target,
+    mode: str,
+    params: ContentParams,
+    rel: str | None = None,
+    compiled: str | None = None,
+    read_as: str | None = None,
 ) -> FileOutcome:
     """Process one file (in a worker). Raises ``OSError`` on I/O problems (reported by the caller).
 
     ``rel``: the file's path inside its Exchange install, for the known-good baseline lookup.
     ``compiled``: why ASP.NET compiles this source file, when its path does not say it (a page named
-    it); by default :func:`compiled_code` decides from the path.
+    it); by default :func:`compiled_code` decides from the path. ``read_as``: see :func:`_behaviour`.
     ``out.data`` holds: kind, hits, content_scanned, loc (location rule indices), bad (MSTIC family),
     rel/bclass/builds (baseline class), refs (source files a page names), code (why compiled)."""
     shown = t.shown
@@ -583,13 +606,13 @@ def examine(
             compiled = compiled or compiled_code(t.key, t.name)
             if compiled is not None:
                 facts["code"] = compiled
-            problem = _behaviour(text, t, kind, params, hits, compiled)
+            problem = _behaviour(text, t, kind, params, hits, compiled, read_as)
             if problem:
                 scanned = False
                 out.skipped.append(SkippedFile(shown, problem, partial=True))
             page_ext = _page_ext(t.name)
             if page_ext in _REF_PAGES:
-                refs = code_refs(text, page_ext)
+                refs = page_refs(text, page_ext)
                 if refs:
                     facts["refs"] = refs
     facts["kind"] = kind
@@ -768,7 +791,7 @@ def _examine_files(
                             scanned = False
                             skipped.append(SkippedFile(t.shown, problem, partial=True))
                         if ext in _REF_PAGES:
-                            res.refs.extend((idx, ref) for ref in code_refs(text, ext))
+                            res.refs.extend((idx, ref) for ref in page_refs(text, ext))
             if hits or loc or skipped or digest in bad:
                 facts: dict[str, Any] = {"mode": DEEP, "hits": hits, "loc": loc}
                 if digest in bad:

@@ -37,6 +37,7 @@ from extriage.detections.webfiles.baseline import (
     load_baseline,
     normalise_relative,
 )
+from extriage.detections.webfiles.behaviour import PAGE_EXTENSIONS
 from extriage.detections.webfiles.behaviour import catalogue as behaviour_catalogue
 from extriage.detections.webfiles.classify import (
     FileFacts,
@@ -362,34 +363,46 @@ def _resolve_ref(page_key: str, ref: str, files: dict[str, LocatedFile]) -> Loca
 
 def _named_code_files(
     ctx: ScanContext,
-    refs: list[tuple[LocatedFile, str]],
+    refs: list[tuple[LocatedFile, tuple[str, str]]],
     params: content.ContentParams,
     facts_list: list[FileFacts],
     mapper: UrlMapper,
     sel: Selection,
 ) -> tuple[int, int]:
-    """Source files pages name in ``CodeFile``/``Src`` whose path does not already say ASP.NET
-    compiles them (``App_Code``, ``Default.aspx.cs``): a page can take its code from ``img/x.cs``.
-    They are few (usually none), so they are analysed here, in the main process, as code; their
-    behaviour hits join the file's finding. Returns (files analysed, of them read only now)."""
+    """Files whose code pages take in and whose path does not already say so: source files named in
+    ``CodeFile``/``Src`` (a page can take its code from ``img/x.cs``, not ``App_Code``), a
+    ``<script runat=server src>`` file of any name (its text is the script: C# or VB by its text) and
+    ``#include`` files (parsed as part of the page: read as a page of the includer's kind). They are
+    few (usually none), so they are analysed here, in the main process; their behaviour hits join the
+    file's finding. A page or source file read as itself anyway is not read again. Returns (files
+    analysed, of them read only now)."""
     if not refs:
         return 0, 0
     files = {f.key: f for f in ctx.inventory.files}
     by_path = {facts.display: facts for facts in facts_list}
     done: set[str] = set()
     newly = 0
-    for page, ref in refs:
+    for page, (how, ref) in refs:
         f = _resolve_ref(page.key, ref, files)
         if f is None or f.key in done:
             continue
         name = content.file_name(f)
         dot = name.rfind(".")
-        if dot < 0 or name[dot:].lower() not in content.CODE_EXTENSIONS or content.compiled_code(f.key, name):
-            continue
+        ext = name[dot:].lower() if dot >= 0 else ""
+        read_as: str | None = None
+        if ext in content.CODE_EXTENSIONS:
+            if content.compiled_code(f.key, name):
+                continue  # App_Code or code-behind: analysed as code already
+            why = f"{content.NAMED_BY_PAGE} in {page.logical}"
+        elif how == "script":
+            why, read_as = f"the src of a <script runat=server> in {page.logical}, compiled as its code", content.CODE
+        elif how == "include" and (ext not in PAGE_EXTENSIONS or f.key not in sel.deep):
+            why, read_as = f"included by {page.logical} (#include), parsed as part of that page", _page_ext(page)
+        else:
+            continue  # a page included by a page is analysed as a page itself
         done.add(f.key)
-        why = f"{content.NAMED_BY_PAGE} in {page.logical}"
         try:
-            out = content.examine(content.target(f), content.DEEP, params, None, compiled=why)
+            out = content.examine(content.target(f), content.DEEP, params, None, compiled=why, read_as=read_as)
         except OSError as exc:
             ctx.result.coverage.warn(f"{f.display()} (named by {page.logical}) could not be read ({exc}).")
             continue
@@ -408,6 +421,11 @@ def _named_code_files(
         for hit in hits:
             facts.reasons.append(behaviour_reason(hit, facts.extension))
     return len(done), newly
+
+
+def _page_ext(page: LocatedFile) -> str:
+    name = content.file_name(page)
+    return name[name.rfind(".") :].lower() if "." in name else ".aspx"
 
 
 def _install_rel(key: str, installs: list[str]) -> str | None:
@@ -477,7 +495,7 @@ class RunTotals:
     hi: datetime | None = None
     done: int = 0  # bytes of finished batches, for the progress bar
     #: Source files pages name in their directive (CodeFile/Src): (the page, the path as written).
-    refs: list[tuple[LocatedFile, str]] = field(default_factory=list)
+    refs: list[tuple[LocatedFile, tuple[str, str]]] = field(default_factory=list)
     code_files: int = 0  # source files analysed as code ASP.NET compiles (App_Code, code-behind)
 
 

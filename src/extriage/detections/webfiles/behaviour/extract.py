@@ -397,6 +397,13 @@ def _guess_code(code: str) -> str:
     return "vb" if _VB_MARK.search(code) and not _C_MARK.search(code) else "cs"
 
 
+def code_extension(code: str) -> str:
+    """The extension to read a file of code in an unknown language under: ``.vb`` when it reads like
+    Visual Basic, else ``.cs`` (a ``<script runat="server" src="x.txt">`` file: the tag's language is
+    not kept with the reference)."""
+    return ".vb" if _guess_code(code[:65536]) == "vb" else ".cs"
+
+
 _DATA_SOURCE_TAG = re.compile(r"<asp:ObjectDataSource\b", re.I)
 _DATA_SOURCE = re.compile(
     r"<asp:ObjectDataSource\b([^>]{0,3000})>(.{0,20000}?)</asp:ObjectDataSource\s*>", re.I | re.S
