@@ -61,6 +61,15 @@ SHELLS: list[tuple[str, str, str, str, str, str]] = [
         "process",
         "VB",
     ),
+    (
+        # an included file named like C# source is still text of the page: its <% %> block is the code
+        "site/list.aspx",
+        '<%@ Page Language="C#" %>\n<!-- #include file="inc/list.cs" -->\n',
+        "site/inc/list.cs",
+        "<ul><li>one</li></ul>\n<% var t = new System.Net.Sockets.TcpClient(Request.Headers[\"X-Host\"], 443); %>\n",
+        "socket",
+        "C#",
+    ),
 ]
 
 #: Ordinary pages and what they take in: markup includes and harmless script sources.

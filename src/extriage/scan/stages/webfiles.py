@@ -390,16 +390,17 @@ def _named_code_files(
         dot = name.rfind(".")
         ext = name[dot:].lower() if dot >= 0 else ""
         read_as: str | None = None
-        if ext in content.CODE_EXTENSIONS:
-            if content.compiled_code(f.key, name):
-                continue  # App_Code or code-behind: analysed as code already
-            why = f"{content.NAMED_BY_PAGE} in {page.logical}"
-        elif how == "script":
-            why, read_as = f"the src of a <script runat=server> in {page.logical}, compiled as its code", content.CODE
-        elif how == "include" and (ext not in PAGE_EXTENSIONS or f.key not in sel.deep):
+        if content.compiled_code(f.key, name) or (ext in PAGE_EXTENSIONS and f.key in sel.deep):
+            continue  # App_Code, a code-behind or a page read in depth: analysed as itself already
+        if how == "include":  # whatever its name, its text is part of the page
             why, read_as = f"included by {page.logical} (#include), parsed as part of that page", _page_ext(page)
+        elif how == "script":
+            why = f"the src of a <script runat=server> in {page.logical}, compiled as its code"
+            read_as = None if ext in content.CODE_EXTENSIONS else content.CODE
+        elif ext in content.CODE_EXTENSIONS:
+            why = f"{content.NAMED_BY_PAGE} in {page.logical}"
         else:
-            continue  # a page included by a page is analysed as a page itself
+            continue
         done.add(f.key)
         try:
             out = content.examine(content.target(f), content.DEEP, params, None, compiled=why, read_as=read_as)
