@@ -32,3 +32,34 @@ def test_ctrl_c_during_the_imports_is_one_line_and_exit_130(tmp_path: Path) -> N
     said = [line for line in err.splitlines() if line and not line.startswith("import time:")]
     assert proc.returncode == 130, said
     assert len(said) == 1 and said[0].startswith("extriage: stopped by SIGINT"), said
+
+
+def test_a_signal_while_asking_the_fork_server_for_a_worker_waits_for_the_request() -> None:
+    """Raised inside ``connect_to_new_process`` the interrupt closed the half-sent request and the
+    fork server died printing an EOFError traceback (~1 in 20 SIGTERMs a second into a scan)."""
+    import os as _os
+
+    from extriage.cli.interrupt import _asking_fork_server
+
+    where = _os.path.join(_os.sep, "py", "lib", "multiprocessing", "forkserver.py")
+    namespace: dict[str, object] = {}
+    exec(compile("import sys\ndef connect_to_new_process(f):\n    return f(sys._getframe())\n", where, "exec"), namespace)
+    inside = namespace["connect_to_new_process"]
+    assert callable(inside)
+    assert inside(lambda frame: _asking_fork_server(frame)) is True
+    assert inside(lambda frame: _asking_fork_server(sys._getframe())) is True  # a few frames up
+    assert _asking_fork_server(sys._getframe()) is False
+
+
+def test_the_resource_tracker_is_started_without_its_notes_on_stderr() -> None:
+    """The tracker takes the command's -W options: its leak notes after an interrupt stay off the
+    user's terminal (its clean-up of the semaphores stays)."""
+    code = (
+        "import multiprocessing.util as u\n"
+        "from extriage.cli.interrupt import ending_promptly\n"
+        "with ending_promptly():\n"
+        "    print(u._args_from_interpreter_flags())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "-Wignore:resource_tracker:UserWarning" in out.stdout

@@ -15,6 +15,7 @@ import multiprocessing as mp
 import os
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -270,6 +271,12 @@ def stop_fork_server() -> None:
     if isinstance(pid, int) and pid > 0:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGTERM)
+        # gone before this process exits and closes its end of the server's socket: else a server
+        # still reading a request sees the socket close first and prints its EOFError traceback
+        deadline = time.monotonic() + 0.5
+        with contextlib.suppress(ChildProcessError, OSError):
+            while os.waitpid(pid, os.WNOHANG) == (0, 0) and time.monotonic() < deadline:
+                time.sleep(0.002)
 
 
 #: Less work than this (bytes) is done in the main process: starting worker processes costs more.
