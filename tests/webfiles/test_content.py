@@ -27,13 +27,6 @@ EXPECTED = {
 }
 
 
-@pytest.fixture(scope="module")
-def params() -> content.ContentParams:
-    rs = build_ruleset([])
-    assert not rs.errors
-    return content.ContentParams(rs.serialized, 1024 * 1024, 5.0)
-
-
 def examine_bytes(tmp_path: Path, name: str, data: bytes, params: content.ContentParams) -> dict[str, object]:
     folder = tmp_path / "ev"
     folder.mkdir(parents=True, exist_ok=True)

@@ -19,28 +19,17 @@ from pathlib import Path
 import pytest
 
 from extriage.detections.webfiles import content
-from extriage.detections.webfiles.rules import build_ruleset
+
+from .rule_tables import page_hits
 
 RULE = "EXT_WEBSHELL_Hidden_Detached_Launcher"
-
-
-@pytest.fixture(scope="module")
-def params() -> content.ContentParams:
-    rs = build_ruleset([])
-    assert not rs.errors
-    return content.ContentParams(rs.serialized, 1024 * 1024, 5.0)
 
 
 def findings(
     tmp_path: Path, name: str, page: str, params: content.ContentParams, encoding: str = "utf-8"
 ) -> tuple[set[str], set[str]]:
     """(our YARA rules, behaviour sinks) for one page written to ``tmp_path``."""
-    path = tmp_path / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(page.encode(encoding))
-    t = content.Target(str(path), str(path).lower(), str(path), path.name, path.stat().st_size, None)
-    res = content.examine(t, content.DEEP, params)
-    hits = res.data.get("hits", [])
+    hits = page_hits(tmp_path, name, page, params, encoding)
     rules = {h["rule"] for h in hits if h["check"] == "yara"}
     sinks = {h["sink"] for h in hits if h["check"] == "behaviour"}
     return rules, sinks

@@ -14,32 +14,13 @@ compiled or run, and none of them is a copy of a real shell.
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 
-import pytest
-
-from extriage.detections.webfiles import content
-from extriage.detections.webfiles.rules import build_ruleset
+from .rule_tables import rule_tables
 
 #: the encoded command of the launcher reproductions: it only prints a line of text
 _ENCODED = base64.b64encode(("Write-Output 'example text for a test';" * 4).encode("utf-16-le")).decode()
 #: a long base64 literal that is not a command (an embedded image in the benign pages)
 _IMAGE = base64.b64encode(bytes(range(256)) * 2).decode()
-
-
-@pytest.fixture(scope="module")
-def params() -> content.ContentParams:
-    rs = build_ruleset([])
-    assert not rs.errors
-    return content.ContentParams(rs.serialized, 1024 * 1024, 5.0)
-
-
-def yara_rules(tmp_path: Path, name: str, page: str, params: content.ContentParams) -> set[str]:
-    path = tmp_path / name
-    path.write_text(page, encoding="utf-8")
-    t = content.Target(str(path), str(path).lower(), str(path), path.name, path.stat().st_size, None)
-    res = content.examine(t, content.DEEP, params)
-    return {h["rule"] for h in res.data.get("hits", []) if h["check"] == "yara"}
 
 
 # --- a page that carries an executable, writes it and starts it ("aspx-exe" shape) --------------------
@@ -304,28 +285,4 @@ CASES = (
     (LOADER_RULE, LOADER_SHELLS, LOADER_BENIGN),
     (NETCAT_RULE, NETCAT_SHELLS, NETCAT_BENIGN),
 )
-FOUND = [(rule, *shell) for rule, shells, _ in CASES for shell in shells]
-NOT_FLAGGED = [(rule, *page) for rule, _, benign in CASES for page in benign]
-
-
-@pytest.mark.parametrize(("rule", "case", "ext", "page"), FOUND, ids=[f[1] for f in FOUND])
-def test_shell_is_found(
-    tmp_path: Path, params: content.ContentParams, rule: str, case: str, ext: str, page: str
-) -> None:
-    assert rule in yara_rules(tmp_path, f"{case}{ext}", page, params)
-
-
-@pytest.mark.parametrize(("rule", "case", "ext", "page"), NOT_FLAGGED, ids=[b[1] for b in NOT_FLAGGED])
-def test_ordinary_page_is_not_flagged(
-    tmp_path: Path, params: content.ContentParams, rule: str, case: str, ext: str, page: str
-) -> None:
-    assert rule not in yara_rules(tmp_path, f"{case}{ext}", page, params)
-
-
-@pytest.mark.parametrize(("rule", "shells"), [(r, s) for r, s, _ in CASES], ids=[r for r, _, _ in CASES])
-def test_rule_needs_a_server_page(
-    tmp_path: Path, params: content.ContentParams, rule: str, shells: list[tuple[str, str, str]]
-) -> None:
-    """A web server log quoting the same code is not a page: the rule stays silent."""
-    log = "#Fields: date time cs-method cs-uri-stem\n2026-12-06 01:00:00 POST /x.aspx\n" + shells[0][2]
-    assert rule not in yara_rules(tmp_path, "u_ex261206.log", log, params)
+test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)

@@ -18,27 +18,8 @@ from pathlib import Path
 import pytest
 
 from extriage.detections.webfiles import content
-from extriage.detections.webfiles.rules import build_ruleset
 
-
-@pytest.fixture(scope="module")
-def params() -> content.ContentParams:
-    rs = build_ruleset([])
-    assert not rs.errors
-    return content.ContentParams(rs.serialized, 1024 * 1024, 5.0)
-
-
-def hits(tmp_path: Path, name: str, page: str, params: content.ContentParams) -> list[dict[str, object]]:
-    path = tmp_path / name
-    path.write_text(page, encoding="utf-8")
-    t = content.Target(str(path), str(path).lower(), str(path), path.name, path.stat().st_size, None)
-    found: list[dict[str, object]] = content.examine(t, content.DEEP, params).data.get("hits", [])
-    return found
-
-
-def yara_rules(tmp_path: Path, name: str, page: str, params: content.ContentParams) -> set[str]:
-    return {str(h["rule"]) for h in hits(tmp_path, name, page, params) if h["check"] == "yara"}
-
+from .rule_tables import page_hits, yara_rules
 
 # --- ProcessStartInfo filled from the request, attached to a Process, started there ------------------
 RULE = "EXT_WEBSHELL_StartInfo_Request_Arguments"
@@ -191,5 +172,5 @@ BEHAVIOUR_ONLY: list[tuple[str, str, str, str]] = [
 def test_behaviour_only_shape_stays_found(
     tmp_path: Path, params: content.ContentParams, case: str, ext: str, sink: str, page: str
 ) -> None:
-    sinks = {h.get("sink") for h in hits(tmp_path, f"{case}{ext}", page, params) if h["check"] == "behaviour"}
+    sinks = {h.get("sink") for h in page_hits(tmp_path, f"{case}{ext}", page, params) if h["check"] == "behaviour"}
     assert sink in sinks, sinks
