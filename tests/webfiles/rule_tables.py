@@ -1,15 +1,19 @@
-"""What the tests of rules written from unseen shells share: the shipped rules as content parameters,
-what one page written to disk sets off, and the three tables every such rule is held to - its shells
-found, its ordinary pages not flagged, a web server log quoting its shell not a page."""
+"""What the web file tests share: the shipped rules as content parameters, what one page written to disk
+sets off, the three tables every rule written from unseen shells is held to (its shells found, its
+ordinary pages not flagged, a web server log quoting its shell not a page), and a tree of pages scanned
+through ``extriage scan`` with the web file findings of one file."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
+from extriage.cli.main import _register, app
 from extriage.detections.webfiles import content
 from extriage.detections.webfiles.rules import build_ruleset
 
@@ -67,3 +71,30 @@ def rule_tables(cases: Sequence[RuleCase], log_url: str = "/x.aspx") -> tuple[Ca
         assert rule not in yara_rules(tmp_path, "u_ex261206.log", log, params)
 
     return shell_is_found, ordinary_page_is_not_flagged, rule_needs_a_server_page
+
+
+def scan_tree(base: Path, root: str, files: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Write ``files`` (path under ``root``, text) into ``base/ev`` and scan it once with ``extriage
+    scan``: the JSON result."""
+    _register()
+    evidence = base / "ev"
+    for rel, text in files:
+        path = evidence / root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    result = base / "result.json"
+    res = CliRunner().invoke(app, ["scan", str(evidence), "-q", "-j", "1", "--json", str(result)])
+    assert res.exit_code in (0, 3, 10, 20), res.output
+    data: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
+    return data
+
+
+def findings_for(data: dict[str, Any], rel: str) -> list[dict[str, Any]]:
+    """The web file findings of a scan result whose evidence names the file ending in ``rel``."""
+    tail = rel.replace("/", "\\").lower()
+    return [
+        f
+        for f in data["findings"]
+        if f["rule_id"].startswith("WF-")
+        and any(str(e.get("source", "")).replace("/", "\\").lower().endswith(tail) for e in f["evidence"])
+    ]

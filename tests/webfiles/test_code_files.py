@@ -14,14 +14,13 @@ are not copies of real shells. One tree holds them all and is scanned once throu
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from extriage.cli.main import _register, app
 from extriage.detections.webfiles import behaviour, content
+
+from .rule_tables import findings_for, scan_tree
 
 ROOT = "C/inetpub/wwwroot/"
 
@@ -209,34 +208,11 @@ BENIGN: list[tuple[str, str]] = [
 #: whole code instantiates a non-System class), beside the class's own finding.
 ENTRY = ("portal/entry.aspx", '<%@ Page Language="C#" %>\n<% new Example.Diag().Run(); %>\n')
 
-runner = CliRunner()
-
-
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One tree with every file above, scanned once through ``extriage scan``."""
-    _register()
-    base = tmp_path_factory.mktemp("codefiles")
-    evidence = base / "ev"
-    for rel, text in [(s[0], s[1]) for s in SHELLS] + BENIGN + [ENTRY]:
-        path = evidence / ROOT / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    result = base / "result.json"
-    res = runner.invoke(app, ["scan", str(evidence), "-q", "-j", "1", "--json", str(result)])
-    assert res.exit_code in (0, 3, 10, 20), res.output
-    data: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
-    return data
-
-
-def _findings_for(data: dict[str, Any], rel: str) -> list[dict[str, Any]]:
-    tail = rel.replace("/", "\\").lower()
-    return [
-        f
-        for f in data["findings"]
-        if f["rule_id"].startswith("WF-")
-        and any(str(e.get("source", "")).replace("/", "\\").lower().endswith(tail) for e in f["evidence"])
-    ]
+    files = [(s[0], s[1]) for s in SHELLS] + BENIGN + [ENTRY]
+    return scan_tree(tmp_path_factory.mktemp("codefiles"), ROOT, files)
 
 
 @pytest.mark.parametrize(
@@ -252,7 +228,7 @@ def test_backdoor_in_compiled_code_is_found(
     lang: str,
     why: str,
 ) -> None:
-    found = [f for f in _findings_for(scanned, rel) if f"behaviour:{sink}" in f["tags"]]
+    found = [f for f in findings_for(scanned, rel) if f"behaviour:{sink}" in f["tags"]]
     assert found, [(f["rule_id"], f["tags"]) for f in scanned["findings"]]
     f = found[0]
     assert f["outcome"] == "webshell"
@@ -270,11 +246,11 @@ def test_backdoor_in_compiled_code_is_found(
 
 @pytest.mark.parametrize(("rel", "text"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_ordinary_code_is_not_flagged(scanned: dict[str, Any], rel: str, text: str) -> None:
-    assert [f["rule_id"] for f in _findings_for(scanned, rel)] == []
+    assert [f["rule_id"] for f in findings_for(scanned, rel)] == []
 
 
 def test_two_line_page_is_the_stub_it_always_was(scanned: dict[str, Any]) -> None:
-    assert [f["rule_id"] for f in _findings_for(scanned, ENTRY[0])] == ["WF-BEHAV-DROPPED-CLASS"]
+    assert [f["rule_id"] for f in findings_for(scanned, ENTRY[0])] == ["WF-BEHAV-DROPPED-CLASS"]
 
 
 def test_coverage_counts_the_code_files(scanned: dict[str, Any]) -> None:

@@ -9,13 +9,11 @@ are not copies of real shells. One tree holds them all and is scanned once throu
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from extriage.cli.main import _register, app
+from .rule_tables import findings_for, scan_tree
 
 ROOT = "C/inetpub/wwwroot/"
 
@@ -86,41 +84,17 @@ BENIGN: list[tuple[str, str]] = [
     ("site/notes.txt", 'Process.Start("cmd.exe", "/c " + Request["c"]) is what the old page did.\n'),
 ]
 
-runner = CliRunner()
-
-
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    _register()
-    base = tmp_path_factory.mktemp("included")
-    evidence = base / "ev"
     files = [(p, t) for p, t, _, _, _, _ in SHELLS] + [(i, t) for _, _, i, t, _, _ in SHELLS] + BENIGN
-    for rel, text in files:
-        path = evidence / ROOT / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    result = base / "result.json"
-    res = runner.invoke(app, ["scan", str(evidence), "-q", "-j", "1", "--json", str(result)])
-    assert res.exit_code in (0, 3, 10, 20), res.output
-    data: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
-    return data
-
-
-def _findings_for(data: dict[str, Any], rel: str) -> list[dict[str, Any]]:
-    tail = rel.replace("/", "\\").lower()
-    return [
-        f
-        for f in data["findings"]
-        if f["rule_id"].startswith("WF-")
-        and any(str(e.get("source", "")).replace("/", "\\").lower().endswith(tail) for e in f["evidence"])
-    ]
+    return scan_tree(tmp_path_factory.mktemp("included"), ROOT, files)
 
 
 @pytest.mark.parametrize(("page", "ptext", "inc", "itext", "sink", "lang"), SHELLS, ids=[s[2] for s in SHELLS])
 def test_code_in_an_included_file_is_found(
     scanned: dict[str, Any], page: str, ptext: str, inc: str, itext: str, sink: str, lang: str
 ) -> None:
-    found = [f for f in _findings_for(scanned, inc) if f"behaviour:{sink}" in f["tags"]]
+    found = [f for f in findings_for(scanned, inc) if f"behaviour:{sink}" in f["tags"]]
     assert found, [(f["rule_id"], f["tags"]) for f in scanned["findings"]]
     f = found[0]
     assert f["outcome"] == "webshell"
@@ -135,4 +109,4 @@ def test_code_in_an_included_file_is_found(
 def test_ordinary_includes_and_script_sources_are_not_flagged(
     scanned: dict[str, Any], rel: str, text: str
 ) -> None:
-    assert [f["rule_id"] for f in _findings_for(scanned, rel)] == []
+    assert [f["rule_id"] for f in findings_for(scanned, rel)] == []
