@@ -59,6 +59,37 @@ def test_parallel_writing_gives_the_same_bytes(tmp_path: Path, monkeypatch: pyte
     assert _digest(serial.dest) == _digest(parallel.dest)
 
 
+def test_parallel_writing_from_a_threaded_caller_does_not_fork(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller with a live thread (a test runner, a tool embedding the generator) gets forkserver workers:
+    fork() there can hang the child and Python 3.12+ warns; the bytes are the same."""
+    import threading
+    import warnings
+
+    from extriage.generator import api
+
+    serial = generate(
+        tmp_path / "serial", scenario="proxylogon", seed=5, size="300KB", days=3, planter_modules=[]
+    )
+    monkeypatch.setattr(api, "PARALLEL_FROM", 0)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    other.start()
+    try:
+        assert api._pool_context().get_start_method() == "forkserver"
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", DeprecationWarning)
+            parallel = generate(
+                tmp_path / "par", scenario="proxylogon", seed=5, size="300KB", days=3, jobs=2,
+                planter_modules=[],
+            )
+    finally:
+        stop.set()
+        other.join()
+    assert _digest(serial.dest) == _digest(parallel.dest)
+
+
 @pytest.mark.parametrize(
     ("layout", "expected"),
     [

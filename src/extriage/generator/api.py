@@ -5,9 +5,11 @@ from __future__ import annotations
 import concurrent.futures as cf
 import dataclasses
 import json
+import multiprocessing
 import os
 import re
 import shutil
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -231,12 +233,25 @@ def _write_period(tree: Tree, plan: AttackPlan, jobs: int, progress: Callable[[i
             if progress:
                 progress(d + 1, days)
         return total
-    with cf.ProcessPoolExecutor(max_workers=workers, initializer=init_worker, initargs=(plan, tree)) as pool:
+    with cf.ProcessPoolExecutor(
+        max_workers=workers, mp_context=_pool_context(), initializer=init_worker, initargs=(plan, tree)
+    ) as pool:
         for done, n in enumerate(pool.map(worker_day, range(days)), start=1):
             total += n
             if progress:
                 progress(done, days)
     return total
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    """Fork only a single-threaded process: a fork taken while another thread holds a lock can hang the
+    child (Python 3.12+ warns); a caller with threads (a test runner, an embedding tool) gets forkserver."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context()
 
 
 def _zip_tree(root: Path, archive: Path) -> None:
