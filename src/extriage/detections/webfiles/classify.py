@@ -206,6 +206,50 @@ def behaviour_reason(hit: dict[str, Any], extension: str = "") -> Reason:
         detail = f"Behaviour analysis: the page {hit['title']} (line {hit.get('line')}), which ordinary pages never need."
     if hit.get("obfuscation"):
         detail += f" {hit['obfuscation']} obfuscated strings or split tokens were decoded around it."
+    callee = hit.get("callee_file")
+    if source and callee:
+        # across files: the page hands request input to a method of a file compiled with it, where it
+        # reaches the sink; the evidence is the page's line and the other file's line
+        other = hit.get("callee_logical", callee)
+        title = (
+            f"Server code ({lang}) that hands {source} to {other}, where it reaches code that {hit['title']}"
+        )
+        detail = (
+            f"Behaviour analysis across files: {source} (line {hit.get('source_line')}; the call on line "
+            f"{hit.get('call_line')}) is passed to a method of {hit.get('callee_logical', callee)} "
+            f"({hit.get('callee_why')}: ASP.NET compiles it with this page), where it reaches an operation "
+            f"that {hit['title']} (line {hit.get('line')} of that file"
+            + (f", via {', '.join(hit['via'])}" if hit.get("via") else "")
+            + "). Neither file shows it alone: the page has no such operation, the class no request input."
+        )
+        across: dict[str, Any] = {"sink": sink, "category": hit.get("category", ""), "language": lang}
+        across.update(role="source", source=source)
+        more_across: list[tuple[int | None, str, dict[str, Any]]] = [
+            (
+                hit.get("line"),
+                str(hit.get("raw", "")),
+                {
+                    "role": "sink",
+                    "file": callee,
+                    "file_sha256": hit.get("callee_sha256"),
+                    "via": hit.get("via"),
+                },
+            )
+        ]
+        return Reason(
+            f"WF-BEHAV-{sink.upper()}",
+            title,
+            severity,
+            _CONFIDENCE.get(str(hit.get("confidence")), Confidence.MEDIUM),
+            Outcome.WEBSHELL,
+            f"behaviour:{sink}",
+            raw=str(hit.get("source_raw", "")),
+            line=hit.get("source_line"),
+            attack=["T1505.003"],
+            fields=across,
+            detail=detail,
+            more=more_across,
+        )
     compiled = hit.get("compiled")
     if compiled:
         detail += (
@@ -405,14 +449,15 @@ def build_finding(facts: FileFacts) -> Finding | None:
             )
         )
         for line, raw, extra in r.more:
+            other = extra.get("file")  # a line of another file (behaviour traced across files)
             finding.evidence.append(
                 EvidenceLine(
-                    source=facts.display,
+                    source=str(other) if other else facts.display,
                     line=line,
                     raw=raw,
                     fields={"reason": r.rule_id, **extra},
-                    timestamp=facts.mtime,
-                    sha256=facts.sha256,
+                    timestamp=None if other else facts.mtime,
+                    sha256=extra.get("file_sha256") if other else facts.sha256,
                 )
             )
     finding.touch(facts.mtime)

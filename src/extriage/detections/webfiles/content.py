@@ -279,6 +279,17 @@ def _as_text(data: bytes, kind: str) -> bytes:
     return data.removeprefix(mark).decode(encoding, errors="replace").encode("utf-8")
 
 
+def code_text(t: Target, cap: int) -> bytes | None:
+    """The text of a page or source file as the behaviour analysis reads it (wide text as UTF-8), or
+    ``None`` when it is over ``cap`` bytes or not text: a second read, for tracing across files."""
+    with _open(t) as fh:
+        data = _read_upto(fh, t.size, cap + 1)
+    kind = sniff(data[:4096])
+    if len(data) > cap or (kind != "text" and kind not in WIDE_KINDS):
+        return None
+    return _as_text(data, kind)
+
+
 def _line_at(data: bytes, offset: int) -> tuple[int, str]:
     """1-based line number and the (capped) line holding ``offset``."""
     start = data.rfind(b"\n", 0, offset) + 1
@@ -336,6 +347,9 @@ class BatchResult:
     #: Source files pages name in their directive (``CodeFile``/``Src``): (index of the page, path).
     refs: list[tuple[int, tuple[str, str]]] = field(default_factory=list)
     code_files: int = 0  # source files analysed as code ASP.NET compiles
+    #: Source files ASP.NET compiles that hold a dangerous operation: (index, methods with parameters
+    #: they define), for the request input pages hand them (traced across files by the stage).
+    callees: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
 
 
 def file_name(f: LocatedFile) -> str:
@@ -467,11 +481,13 @@ def _behaviour(
     hits: list[dict[str, Any]],
     compiled: str | None = None,
     read_as: str | None = None,
+    methods: list[str] | None = None,
 ) -> str | None:
     """Behaviour analysis of a page's server code, or of a source file ASP.NET compiles (``compiled``:
     why it does); why it was not fully analysed, if so. ``read_as``: the extension to read the file
     under instead of its own (an included file is part of its page: the page's; ``CODE`` for a script
-    source of any name: C# or VB by its text)."""
+    source of any name: C# or VB by its text). ``methods``: given the methods a compiled source file
+    with a dangerous operation defines (what pages may call across files)."""
     dot = t.name.rfind(".")
     ext = t.name[dot:].lower() if dot >= 0 else ""
     if read_as == CODE:
@@ -496,6 +512,8 @@ def _behaviour(
     if compiled is not None:
         for hit in found.hits:
             hit["compiled"] = compiled
+        if methods is not None:
+            methods.extend(found.methods)
     hits.extend(found.hits)
     return found.problem
 
@@ -606,7 +624,10 @@ def examine(
             compiled = compiled or compiled_code(t.key, t.name)
             if compiled is not None:
                 facts["code"] = compiled
-            problem = _behaviour(text, t, kind, params, hits, compiled, read_as)
+            methods: list[str] = []
+            problem = _behaviour(text, t, kind, params, hits, compiled, read_as, methods)
+            if methods:
+                facts["methods"] = tuple(methods)
             if problem:
                 scanned = False
                 out.skipped.append(SkippedFile(shown, problem, partial=True))
@@ -654,6 +675,8 @@ def _fold(res: BatchResult, idx: int, out: FileOutcome) -> None:
         res.refs.append((idx, ref))
     if data.get("code"):
         res.code_files += 1
+    if data.get("methods"):
+        res.callees.append((idx, data["methods"]))
     if out.sha256 is None and not out.skipped:
         res.peeked += 1
         return
@@ -784,9 +807,13 @@ def _examine_files(
                     ext = name[dot:].lower() if dot >= 0 else ""
                     if ext in pages or ext in code_exts:
                         compiled = compiled_code(t.key, name) if ext in code_exts else None
+                        methods: list[str] | None = None
                         if compiled is not None:
                             res.code_files += 1
-                        problem = _behaviour(text, t, kind, params, hits, compiled)
+                            methods = []
+                        problem = _behaviour(text, t, kind, params, hits, compiled, None, methods)
+                        if methods:
+                            res.callees.append((idx, tuple(methods)))
                         if problem:
                             scanned = False
                             skipped.append(SkippedFile(t.shown, problem, partial=True))

@@ -203,7 +203,11 @@ class WebFilesStage:
             if bclass in (MODIFIED, UNKNOWN):
                 pending_baseline.append((facts, str(bclass), str(data.get("rel", ""))))
             facts_list.append(facts)
-        named_code = _named_code_files(ctx, totals.refs, params, facts_list, mapper, sel)
+        callees: list[tuple[LocatedFile, tuple[str, ...], LocatedFile | None, str]] = [
+            (f, methods, None, _page_ext(f)) for f, methods in totals.callees
+        ]
+        named_code = _named_code_files(ctx, totals.refs, params, facts_list, mapper, sel, callees)
+        _across_files(ctx, callees, sel, params, facts_list, mapper)
         deep_read += named_code[1]
         code_files = totals.code_files + named_code[0]
         fam.files += deep_read
@@ -368,6 +372,7 @@ def _named_code_files(
     facts_list: list[FileFacts],
     mapper: UrlMapper,
     sel: Selection,
+    callees: list[tuple[LocatedFile, tuple[str, ...], LocatedFile | None, str]] | None = None,
 ) -> tuple[int, int]:
     """Files whose code pages take in and whose path does not already say so: source files named in
     ``CodeFile``/``Src`` (a page can take its code from ``img/x.cs``, not ``App_Code``), a
@@ -375,7 +380,8 @@ def _named_code_files(
     ``#include`` files (parsed as part of the page: read as a page of the includer's kind). They are
     few (usually none), so they are analysed here, in the main process; their behaviour hits join the
     file's finding. A page or source file read as itself anyway is not read again. Returns (files
-    analysed, of them read only now)."""
+    analysed, of them read only now). ``callees``: given those that hold a dangerous operation, with
+    the methods they define and the page that takes them in."""
     if not refs:
         return 0, 0
     files = {f.key: f for f in ctx.inventory.files}
@@ -411,6 +417,10 @@ def _named_code_files(
             out.mtime = f.ref.mtime
             ctx.merge(out)
             newly += 1
+        if callees is not None and out.data.get("methods"):
+            callees.append(
+                (f, tuple(out.data["methods"]), page, read_as if read_as not in (None, content.CODE) else ext)
+            )
         hits = [h for h in out.data.get("hits", []) if h.get("check") == "behaviour"]
         if not hits or out.sha256 is None:
             continue
@@ -498,6 +508,8 @@ class RunTotals:
     #: Source files pages name in their directive (CodeFile/Src): (the page, the path as written).
     refs: list[tuple[LocatedFile, tuple[str, str]]] = field(default_factory=list)
     code_files: int = 0  # source files analysed as code ASP.NET compiles (App_Code, code-behind)
+    #: Of them, those holding a dangerous operation: (the file, methods with parameters it defines).
+    callees: list[tuple[LocatedFile, tuple[str, ...]]] = field(default_factory=list)
 
 
 def _batches(items: list[Item]) -> Iterator[tuple[int, int]]:
@@ -647,6 +659,8 @@ def _absorb(
     totals.code_files += res.code_files
     for idx, ref in res.refs:
         totals.refs.append((work[idx][0], ref))
+    for idx, methods in res.callees:
+        totals.callees.append((work[idx][0], methods))
     totals.done += sum(t.size for _, m, t, _ in batch if m == content.DEEP)
     ctx.progress("web files", min(total, totals.done), total)
 
@@ -813,3 +827,134 @@ class WebFilesLinkStage:
 
 
 STAGES = [WebFilesStage(), WebFilesLinkStage()]
+
+
+#: Tracing across files: at most this many files are read again as callers, and this many
+#: (caller, callee) pairs traced, per scan (each pair under the per-file time limit).
+_ACROSS_READS = 2000
+_ACROSS_PAIRS = 200
+
+
+def _callers(callee: LocatedFile, page: LocatedFile | None, deep: list[LocatedFile]) -> list[LocatedFile]:
+    """The files ASP.NET compiles with ``callee`` that could call it: the page that takes it in (an
+    #include, a CodeFile/Src), the page of a code-behind, or for an ``App_Code`` file every page and
+    compiled source file of its application (the folder above ``App_Code``)."""
+    if page is not None:
+        return [page]
+    key = callee.key
+    name = content.file_name(callee)
+    why = content.compiled_code(key, name)
+    if why == content.APP_CODE:
+        at = ("/" + key).find("/app_code/")
+        root = ("/" + key)[: at + 1]
+        out = []
+        for f in deep:
+            if f.key == key or not ("/" + f.key).startswith(root):
+                continue
+            ext = _page_ext(f)
+            if ext in PAGE_EXTENSIONS or content.compiled_code(f.key, content.file_name(f)):
+                out.append(f)
+        return out
+    if why == content.CODE_BEHIND:
+        page_key = key[: key.rfind(".")]
+        return [f for f in deep if f.key == page_key]
+    return []
+
+
+def _across_files(
+    ctx: ScanContext,
+    callees: list[tuple[LocatedFile, tuple[str, ...], LocatedFile | None, str]],
+    sel: Selection,
+    params: content.ContentParams,
+    facts_list: list[FileFacts],
+    mapper: UrlMapper,
+) -> None:
+    """Request input a page hands to a method of a file compiled with it (App_Code, its code-behind,
+    an #include'd file) whose parameter reaches a dangerous operation there: a finding on the page
+    naming both files and lines. Only callees that hold a dangerous operation are followed (few), and
+    only callers that spell one of their method names are traced; reads and pairs are bounded."""
+    if not callees or not params.behaviour:
+        return
+    from extriage.detections.webfiles import behaviour
+
+    deep = [f for f, _place in sel.deep.values()]
+    by_path = {facts.display: facts for facts in facts_list}
+    texts: dict[str, bytes | None] = {}
+    cap = min(params.max_size, 4 * behaviour.MAX_CODE)
+    budget = min(params.timeout, behaviour.BUDGET)
+    reads = pairs = 0
+    cut = False
+
+    def text_of(f: LocatedFile) -> bytes | None:
+        nonlocal reads
+        if f.key not in texts:
+            reads += 1
+            try:
+                texts[f.key] = content.code_text(content.target(f), cap)
+            except OSError:
+                texts[f.key] = None
+        return texts[f.key]
+
+    for callee, methods, page, callee_ext in callees:
+        if callee_ext not in PAGE_EXTENSIONS and callee_ext not in content.CODE_EXTENSIONS:
+            continue
+        spelled = re.compile(
+            rb"(?<![\w])(?:" + b"|".join(re.escape(m.encode()) for m in methods) + rb")\s*\(", re.I
+        )
+        body = None
+        for caller in _callers(callee, page, deep):
+            if reads >= _ACROSS_READS or pairs >= _ACROSS_PAIRS:
+                cut = True
+                break
+            data = text_of(caller)
+            if data is None or spelled.search(data) is None:
+                continue
+            body = body if body is not None else text_of(callee)
+            if body is None:
+                break
+            pairs += 1
+            caller_ext = _page_ext(caller)
+            if caller_ext in content.CODE_EXTENSIONS and not content.compiled_code(
+                caller.key, content.file_name(caller)
+            ):
+                continue
+            try:
+                found = behaviour.analyse_across(data, caller_ext, body, callee_ext, budget)
+            except (RecursionError, MemoryError, ValueError):
+                continue
+            if found.problem:
+                ctx.result.coverage.warn(f"{caller.display()} with {callee.display()}: {found.problem}.")
+            if not found.hits:
+                continue
+            shown = content.display(caller)
+            facts = by_path.get(shown)
+            if facts is None:
+                out = FileOutcome(shown, size=caller.ref.size)
+                out.sha256 = ctx.sha256_for(shown)
+                facts = FileFacts(
+                    shown,
+                    caller.logical,
+                    content.file_name(caller),
+                    out.sha256,
+                    caller.ref.size,
+                    caller.ref.mtime,
+                    mapper.url_for(caller.key, caller.logical),
+                )
+                facts_list.append(facts)
+                by_path[shown] = facts
+            why = content.compiled_code(callee.key, content.file_name(callee)) or (
+                f"taken in by {caller.logical}"
+            )
+            for hit in found.hits:
+                hit["callee_file"] = content.display(callee)
+                hit["callee_logical"] = callee.logical
+                hit["callee_sha256"] = ctx.sha256_for(content.display(callee))
+                hit["callee_why"] = why
+                facts.reasons.append(behaviour_reason(hit, facts.extension))
+        if cut:
+            break
+    if cut:
+        ctx.result.coverage.family(FAMILY).notes.append(
+            f"Request input traced across files for the first {pairs} page/class pairs "
+            f"({reads} files read again): the rest of the pairs were not traced."
+        )

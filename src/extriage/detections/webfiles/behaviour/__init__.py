@@ -28,6 +28,7 @@ module is the API the scan uses (``analyse``).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,7 +54,8 @@ from extriage.detections.webfiles.behaviour.knowledge import (
 )
 from extriage.detections.webfiles.behaviour.normalise import _Norm
 from extriage.detections.webfiles.behaviour.screen import _hides, hiding_screen
-from extriage.detections.webfiles.behaviour.taint import WHOLE_MAX, _Analyser, _line_of
+from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF
+from extriage.detections.webfiles.behaviour.taint import WHOLE_MAX, _Analyser, _line_of, _params
 
 __all__ = [
     "BUDGET",
@@ -69,6 +71,7 @@ __all__ = [
     "Source",
     "Timeout",
     "analyse",
+    "analyse_across",
     "catalogue",
     "explain",
     "extract",
@@ -87,6 +90,9 @@ class Analysis:
     hits: list[dict[str, Any]] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     problem: str | None = None  # why the file was not fully analysed
+    #: Methods with parameters defined in code that holds a dangerous operation: what a page compiled
+    #: with this file could hand request input to (see :func:`analyse_across`).
+    methods: list[str] = field(default_factory=list)
 
 
 def explain(data: bytes, ext: str) -> dict[str, Any]:
@@ -177,6 +183,7 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
             an = _Analyser(code, lang, know, deadline, norm.decoded, extracted.xslt, text)
             if not an.candidates():
                 continue  # no dangerous operation at all: nothing to trace
+            result.methods.extend(_defined_methods(code, lang)[: 200 - len(result.methods)])
             an.propagate()
             hits = an.sinks(seen)
         except Timeout:
@@ -211,3 +218,115 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
                 hit["via"] = list(t.via)
             result.hits.append(hit)
     return result
+
+
+def _defined_methods(code: str, lang: str) -> list[str]:
+    """Names of the methods (with parameters) the code defines, in order, once each."""
+    keywords = KEYWORDS_OF[lang]
+    fold = str.lower if lang == "vb" else str
+    names: dict[str, None] = {}
+    for m in _METHOD_DEF[lang].finditer(code):
+        if fold(m.group(1)) not in keywords and _params(m.group(2), lang):
+            names.setdefault(m.group(1))
+    return list(names)
+
+
+def _calls(names: list[str], lang: str) -> re.Pattern[str]:
+    """A call of any of ``names`` (a method of another file: ``new Tools().Run(``, ``t.Run(``, ``Run(``)."""
+    flags = re.I if lang == "vb" else 0
+    return re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, names)) + r")\s*\(", flags)
+
+
+def analyse_across(
+    caller: bytes, caller_ext: str, callee: bytes, callee_ext: str, budget: float = 2.0
+) -> Analysis:
+    """Request input of a page or code file (``caller``) handed to a method of another file ASP.NET
+    compiles with it (``callee``: App_Code, the page's code-behind, an #include'd file) whose
+    parameter reaches a dangerous operation there. Alone, neither file shows it: the page has no
+    sink, the class no source. The two codes are traced as one (the caller's first), and a hit counts
+    only when its source is in the caller, its sink in the callee, and it goes away when the caller's
+    calls of the callee's methods are renamed (so it crossed through a call, not a shared name).
+    Hits carry ``file``: ``"callee"`` (``line``/``raw`` are the callee's; ``source_line``/``source_raw``
+    the caller's) and ``call_line`` (the caller's line calling the callee)."""
+    result = Analysis()
+    caller_ext, callee_ext = caller_ext.lower(), callee_ext.lower()
+    for ext in (caller_ext, callee_ext):
+        if ext not in PAGE_EXTENSIONS and ext not in CODE_LANGUAGES:
+            return result
+    know = knowledge()
+    deadline = time.monotonic() + budget
+    ctext, etext = decode(caller), decode(callee)
+    if len(ctext) > 4 * MAX_CODE or len(etext) > 4 * MAX_CODE:
+        result.problem = "too large to trace request input across files"
+        return result
+    cx, ex = extract(ctext, caller_ext), extract(etext, callee_ext)
+    for lang, cbuf in cx.code.items():
+        ebuf = ex.code.get(lang)
+        if not ebuf:
+            continue  # (a C# page and a VB class: each compiled in its own language, not traced across)
+        try:
+            norm = _Norm(lang)
+            norm.deadline = deadline
+            ccode = norm.fold(norm.tokens("".join(cbuf)))
+            ecode = norm.fold(norm.tokens("".join(ebuf)))
+            names = _defined_methods(ecode, lang)[:200]
+            if not names or len(ccode) + len(ecode) > MAX_CODE:
+                continue
+            calls = _calls(names, lang)
+            call = calls.search(ccode)
+            if call is None:
+                continue
+            split = len(ccode) + 1
+            caller_lines = ccode.count("\n") + 1
+            found = _cross_hits(ccode + "\n" + ecode, lang, know, deadline, norm.decoded, ctext, split)
+            if not found:
+                continue
+            # the same with the caller's calls renamed (same length): what still reaches the sink
+            # came through a name both files happen to use, not through a call
+            renamed = calls.sub(lambda m: "\u01c2" * (len(m.group(0)) - 1) + "(", ccode)
+            control = _cross_hits(renamed + "\n" + ecode, lang, know, deadline, 0, ctext, split)
+            kept = {(s.id, p) for s, p, _t in control}
+        except Timeout:
+            result.problem = f"tracing request input across files stopped after its {budget:g} s limit"
+            break
+        clines = caller.decode("utf-8", errors="replace").split("\n")
+        elines = callee.decode("utf-8", errors="replace").split("\n")
+        for sink, pos, t in found:
+            if (sink.id, pos) in kept or t.line > caller_lines:
+                continue
+            line = _line_of(ecode, pos - split)
+            call_line = _line_of(ccode, call.start())
+            result.hits.append(
+                {
+                    "check": "behaviour",
+                    "offset": None,
+                    "file": "callee",
+                    "line": line,
+                    "raw": elines[line - 1].strip()[:300] if line - 1 < len(elines) else "",
+                    "sink": sink.id,
+                    "category": sink.category,
+                    "title": sink.title,
+                    "severity": sink.severity,
+                    "language": {"cs": "C#", "vb": "VB", "js": "JScript"}[lang],
+                    "confidence": _confidence("medium", norm.decoded),
+                    "obfuscation": norm.decoded,
+                    "source": t.source,
+                    "source_line": t.line,
+                    "source_raw": clines[t.line - 1].strip()[:300] if t.line - 1 < len(clines) else "",
+                    "via": list(t.via),
+                    "call_line": call_line,
+                }
+            )
+        result.languages.append(lang)
+    return result
+
+
+def _cross_hits(
+    code: str, lang: str, know: Knowledge, deadline: float, decoded: int, page: str, split: int
+) -> list[tuple[Sink, int, Any]]:
+    """The request-driven sinks at or after ``split`` of ``code`` (caller then callee)."""
+    an = _Analyser(code, lang, know, deadline, decoded, False, page)
+    if not an.candidates():
+        return []
+    an.propagate()
+    return [(s, p, t) for s, p, t, _near in an.sinks(set()) if t is not None and p >= split]

