@@ -958,3 +958,9 @@ def _across_files(
             f"Request input traced across files for the first {pairs} page/class pairs "
             f"({reads} files read again): the rest of the pairs were not traced."
         )
+    elif pairs:
+        ctx.result.coverage.family(FAMILY).notes.append(
+            f"Request input traced across files: {pairs} page/class pair{'s' if pairs != 1 else ''} "
+            f"({len(callees)} compiled source file{'s' if len(callees) != 1 else ''} with a dangerous "
+            f"operation, {reads} files read again)."
+        )
