@@ -103,6 +103,32 @@ def test_languages_that_do_not_compile_together_are_not_traced() -> None:
     assert _across(page, ".aspx", TOOLS_VB, ".vb") == []
 
 
+SHELL_CS = """namespace Example.Ops {
+    public class Job {
+        public string Command { get; set; }
+        public string Folder;
+        public string Go() {
+            var psi = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + Command);
+            psi.WorkingDirectory = Folder;
+            return System.Diagnostics.Process.Start(psi).StandardOutput.ReadToEnd();
+        }
+    }
+}
+"""
+
+
+def test_a_member_the_page_sets_carries_request_input_into_the_class() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '    var j = new Example.Ops.Job();\n    j.Folder = "C:\\\\Temp";\n    j.Command = Request.Form["c"];\n'
+        "    Response.Write(j.Go());\n}\n</script>\n"
+    )
+    hits = _across(page, ".aspx", SHELL_CS, ".cs")
+    assert [(h["sink"], h["line"], h["source_line"]) for h in hits] == [("process", 6, 6)]
+    assert _across(page.replace('Request.Form["c"]', '"ver"'), ".aspx", SHELL_CS, ".cs") == []
+    assert behaviour.analyse(SHELL_CS.encode(), ".cs").methods == ["Command", "Folder"]
+
+
 #: (caller path, its text, callee path, its text, sink)
 SHELLS: list[tuple[str, str, str, str, str]] = [
     ("app/run.aspx", PAGE.replace("{arg}", 'Request["c"]'), "app/App_Code/Tools.cs", TOOLS_CS, "process"),

@@ -899,7 +899,7 @@ def _across_files(
         if callee_ext not in PAGE_EXTENSIONS and callee_ext not in content.CODE_EXTENSIONS:
             continue
         spelled = re.compile(
-            rb"(?<![\w])(?:" + b"|".join(re.escape(m.encode()) for m in methods) + rb")\s*\(", re.I
+            rb"(?<![\w])(?:" + b"|".join(re.escape(m.encode()) for m in methods) + rb")\s*[(=+&]", re.I
         )
         body = None
         for caller in _callers(callee, page, deep):

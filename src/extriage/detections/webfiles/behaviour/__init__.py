@@ -90,8 +90,8 @@ class Analysis:
     hits: list[dict[str, Any]] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     problem: str | None = None  # why the file was not fully analysed
-    #: Methods with parameters defined in code that holds a dangerous operation: what a page compiled
-    #: with this file could hand request input to (see :func:`analyse_across`).
+    #: Methods with parameters, public fields and properties defined in code that holds a dangerous
+    #: operation: what a page compiled with this file could hand request input to (:func:`analyse_across`).
     methods: list[str] = field(default_factory=list)
 
 
@@ -183,7 +183,8 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
             an = _Analyser(code, lang, know, deadline, norm.decoded, extracted.xslt, text)
             if not an.candidates():
                 continue  # no dangerous operation at all: nothing to trace
-            result.methods.extend(_defined_methods(code, lang)[: 200 - len(result.methods)])
+            named = _defined_methods(code, lang) + _defined_members(code, lang)
+            result.methods.extend(named[: 200 - len(result.methods)])
             an.propagate()
             hits = an.sinks(seen)
         except Timeout:
@@ -220,6 +221,22 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
     return result
 
 
+#: Class definitions.
+_CLASS_DEF = {
+    "cs": re.compile(r"\bclass\s+([^\W\d]\w*)"),
+    "vb": re.compile(r"\bClass\s+([^\W\d]\w*)", re.I),
+    "js": re.compile(r"\bclass\s+([^\W\d]\w*)"),
+}
+#: Public fields and properties: what a caller can set on an object of another file (``t.Command = x``).
+_MEMBER_DEF = {
+    "cs": re.compile(
+        r"\bpublic\s+(?:static\s+)?[\w.<>\[\],]{1,100}\s+([^\W\d]\w*)\s*(?:;|=(?![=>])|\{\s*(?:get|set)\b)"
+    ),
+    "vb": re.compile(r"\bPublic\s+(?:Shared\s+)?(?:Property\s+)?([^\W\d]\w*)\s+As\b", re.I),
+    "js": re.compile(r"\bpublic\s+var\s+([^\W\d]\w*)"),
+}
+
+
 def _defined_methods(code: str, lang: str) -> list[str]:
     """Names of the methods (with parameters) the code defines, in order, once each."""
     keywords = KEYWORDS_OF[lang]
@@ -231,10 +248,25 @@ def _defined_methods(code: str, lang: str) -> list[str]:
     return list(names)
 
 
-def _calls(names: list[str], lang: str) -> re.Pattern[str]:
-    """A call of any of ``names`` (a method of another file: ``new Tools().Run(``, ``t.Run(``, ``Run(``)."""
+def _defined_members(code: str, lang: str) -> list[str]:
+    """Names of the public fields and properties the code defines, once each."""
+    keywords = KEYWORDS_OF[lang]
+    fold = str.lower if lang == "vb" else str
+    names: dict[str, None] = {}
+    for m in _MEMBER_DEF[lang].finditer(code):
+        if fold(m.group(1)) not in keywords:
+            names.setdefault(m.group(1))
+    return list(names)
+
+
+def _calls(names: list[str], members: list[str], lang: str) -> re.Pattern[str]:
+    """A call of any of ``names`` (a method of another file: ``new Tools().Run(``, ``t.Run(``, ``Run(``)
+    or a value given to one of ``members`` (``t.Command =``); the name is group 1 or 2."""
     flags = re.I if lang == "vb" else 0
-    return re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, names)) + r")\s*\(", flags)
+    never = r"(?!)"  # (both groups always exist)
+    method = "|".join(map(re.escape, names)) or never
+    member = "|".join(map(re.escape, members)) or never
+    return re.compile(r"(?<![\w])(" + method + r")\s*\(|\.\s*(" + member + r")\s*[+&]?=(?![=>])", flags)
 
 
 def analyse_across(
@@ -270,21 +302,30 @@ def analyse_across(
             ccode = norm.fold(norm.tokens("".join(cbuf)))
             ecode = norm.fold(norm.tokens("".join(ebuf)))
             names = _defined_methods(ecode, lang)[:200]
-            if not names or len(ccode) + len(ecode) > MAX_CODE:
+            members = _defined_members(ecode, lang)[:200]
+            classes = _CLASS_DEF[lang].findall(ecode)[:50]
+            if not classes or not re.search(
+                r"(?<![\w])(?:" + "|".join(map(re.escape, classes)) + r")\b",
+                ccode,
+                re.I if lang == "vb" else 0,
+            ):
+                members = []  # a member set on an object of the callee's class only: the page names it
+            if not (names or members) or len(ccode) + len(ecode) > MAX_CODE:
                 continue
-            calls = _calls(names, lang)
+            calls = _calls(names, members, lang)
             call = calls.search(ccode)
             if call is None:
                 continue
             split = len(ccode) + 1
             caller_lines = ccode.count("\n") + 1
-            found = _cross_hits(ccode + "\n" + ecode, lang, know, deadline, norm.decoded, ctext, split)
+            code = ccode + "\n" + ecode
+            found = _cross_hits(code, lang, know, deadline, norm.decoded, ctext, split, calls)
             if not found:
                 continue
-            # the same with the caller's calls renamed (same length): what still reaches the sink
-            # came through a name both files happen to use, not through a call
-            renamed = calls.sub(lambda m: "\u01c2" * (len(m.group(0)) - 1) + "(", ccode)
-            control = _cross_hits(renamed + "\n" + ecode, lang, know, deadline, 0, ctext, split)
+            # the same with the caller's calls and member names renamed (same length): what still
+            # reaches the sink came through a name both files happen to use, not through a call
+            renamed = calls.sub(_renamed, ccode)
+            control = _cross_hits(renamed + "\n" + ecode, lang, know, deadline, 0, ctext, split, None)
             kept = {(s.id, p) for s, p, _t in control}
         except Timeout:
             result.problem = f"tracing request input across files stopped after its {budget:g} s limit"
@@ -321,12 +362,47 @@ def analyse_across(
     return result
 
 
+def _renamed(m: re.Match[str]) -> str:
+    """A call or member name of the match turned into one no code has (same length)."""
+    g = 1 if m.group(1) is not None else 2
+    s, e = m.start(g) - m.start(), m.end(g) - m.start()
+    text = m.group(0)
+    return text[:s] + "\u01c2" * (e - s) + text[e:]
+
+
+#: The end of the value given to a member (C#/JScript statement, VB line).
+_VALUE_END = {
+    "cs": re.compile(r"[^;]{1,2000}"),
+    "js": re.compile(r"[^;\n]{1,2000}"),
+    "vb": re.compile(r"[^\n]{1,2000}"),
+}
+
+
 def _cross_hits(
-    code: str, lang: str, know: Knowledge, deadline: float, decoded: int, page: str, split: int
+    code: str,
+    lang: str,
+    know: Knowledge,
+    deadline: float,
+    decoded: int,
+    page: str,
+    split: int,
+    calls: re.Pattern[str] | None,
 ) -> list[tuple[Sink, int, Any]]:
-    """The request-driven sinks at or after ``split`` of ``code`` (caller then callee)."""
+    """The request-driven sinks at or after ``split`` of ``code`` (caller then callee). ``calls``: a
+    member of the callee the caller sets (``t.Command = x``) carries what it is given into the callee."""
     an = _Analyser(code, lang, know, deadline, decoded, False, page)
     if not an.candidates():
         return []
     an.propagate()
+    if calls is not None:
+        added = False
+        for m in calls.finditer(code, 0, split):
+            if m.group(2) is None:
+                continue
+            value = _VALUE_END[lang].match(code, m.end())
+            t = an.expr(m.end(), value.end()) if value is not None else None
+            if t is not None:
+                added |= an._add(m.group(2), t)
+        if added:
+            an.propagate()
     return [(s, p, t) for s, p, t, _near in an.sinks(set()) if t is not None and p >= split]
