@@ -1122,10 +1122,12 @@ def test_knowledge_is_data_with_every_behaviour() -> None:
         "registry",
         "native",
     } <= categories
-    assert {s.kind for s in know.sources} == {"value", "body", "control", "url"}
-    # the requested URL reaches only the sinks that run code (a page builds links and logs from it)
+    assert {s.kind for s in know.sources} == {"value", "body", "control", "url", "self"}
+    # the requested URL reaches only the sinks that run code (a page builds links and logs from it),
+    # and the page's own deletion (the URL's path is the page's own)
     url_sinks = {s.id for s in know.sinks if "url" in s.kinds}
-    assert url_sinks == {"process", "powershell", "eval", "compile", "assembly-load"}
+    assert url_sinks == {"process", "powershell", "eval", "compile", "assembly-load", "self-delete"}
+    assert {s.id for s in know.sinks if "self" in s.kinds} == {"self-delete"}
 
 
 # --- hostile pages: no crash, bounded time, the file named when not fully analysed

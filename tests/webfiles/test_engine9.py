@@ -216,3 +216,107 @@ def test_split_shell_is_found_on_its_page_naming_both_files(
 @pytest.mark.parametrize("path", [p for p, _t in ORDINARY])
 def test_ordinary_application_is_not_flagged(scanned: dict[str, Any], path: str) -> None:
     assert findings_for(scanned, path) == []
+
+
+# --- run-time registration and self-deletion (x11_to_a1.md request 2) ------------------------------
+
+ROUTE_PAGE = """<%@ Page Language="C#" %>
+<%@ Import Namespace="System.Web.Routing" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    RouteTable.Routes.Add("example", new Route("__example", new ExampleRouteHandler()));
+    Response.Write("ok");
+}
+class ExampleRouteHandler : IRouteHandler {
+    public IHttpHandler GetHttpHandler(RequestContext ctx) { return new ExampleHandler(); }
+}
+class ExampleHandler : IHttpHandler {
+    public bool IsReusable { get { return true; } }
+    public void ProcessRequest(HttpContext c) { c.Response.Write("hello"); }
+}
+</script>
+"""
+MODULE_PAGE = """<%@ Page Language="C#" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    System.Web.HttpApplication.RegisterModule(typeof(ExampleModule));
+}
+public class ExampleModule : IHttpModule {
+    public void Init(HttpApplication app) { }
+    public void Dispose() { }
+}
+</script>
+"""
+SELF_DELETE = [
+    # (extension, code)
+    (
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<% Response.Write("done"); System.IO.File.Delete(Request.PhysicalPath); %>\n',
+    ),
+    (
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load(s As Object, e As EventArgs)\n'
+        "    IO.File.Delete(Server.MapPath(Request.FilePath))\nEnd Sub\n</script>\n",
+    ),
+    (
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="Once" %>\nusing System; using System.IO; using System.Web;\n'
+        "public class Once : IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(HttpContext context) {\n    Uri url = context.Request.Url;\n"
+        '    context.Response.Write("ok");\n'
+        "    File.Delete(context.Request.PhysicalApplicationPath + url.LocalPath);\n  }\n}\n",
+    ),
+    (
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<% string me = Request.PhysicalPath; new System.IO.FileInfo(me).Delete(); %>\n',
+    ),
+]
+NOT_SELF_DELETE = [
+    # a maintenance page deletes a different file (the export it just sent)
+    '<%@ Page Language="C#" %>\n<% string f = Server.MapPath("~/App_Data/export.csv");\n'
+    "   Response.TransmitFile(f); Response.Flush(); System.IO.File.Delete(f); %>\n",
+    # a temp file next to the page
+    '<%@ Page Language="C#" %>\n<% string dir = System.IO.Path.GetDirectoryName(Request.PhysicalPath);\n'
+    '   System.IO.File.Delete(System.IO.Path.Combine(dir, "preview.tmp")); %>\n',
+    # the page's own path only read (its age shown)
+    '<%@ Page Language="C#" %>\n<% Response.Write(System.IO.File.GetLastWriteTime(Request.PhysicalPath)); %>\n',
+]
+
+
+def _sinks(text: str, ext: str) -> set[str]:
+    return {h["sink"] for h in behaviour.analyse(text.encode(), ext).hits}
+
+
+@pytest.mark.parametrize("page", [ROUTE_PAGE, MODULE_PAGE])
+def test_a_page_that_registers_a_route_or_module_at_run_time_is_found(page: str) -> None:
+    assert "runtime-registration" in _sinks(page, ".aspx")
+    assert "runtime-registration" in _sinks(page.replace("Page Language", "Control Language"), ".ascx")
+
+
+def test_start_up_registration_is_not_a_finding() -> None:
+    global_asax = (
+        '<%@ Application Language="C#" %>\n<%@ Import Namespace="System.Web.Routing" %>\n'
+        '<script runat="server">\nvoid Application_Start(object sender, EventArgs e) {\n'
+        '    RouteTable.Routes.MapPageRoute("product", "products/{id}", "~/Product.aspx");\n'
+        '    RouteTable.Routes.Add("api", new Route("api/{x}", new ApiRouteHandler()));\n}\n</script>\n'
+    )
+    assert _sinks(global_asax, ".asax") == set()
+    app_start = (
+        'using System.Web.Routing;\n[assembly: System.Web.PreApplicationStartMethod(typeof(Example.Boot), "Start")]\n'
+        "namespace Example {\n  public static class Boot {\n    public static void Start() {\n"
+        "      System.Web.HttpApplication.RegisterModule(typeof(TimingModule));\n"
+        '      RouteTable.Routes.MapPageRoute("home", "", "~/Default.aspx");\n    }\n  }\n}\n'
+    )
+    assert _sinks(app_start, ".cs") == set()  # App_Code / App_Start: set-up code
+    reading = '<%@ Page Language="C#" %>\n<% Link.NavigateUrl = RouteTable.Routes.GetVirtualPath(null, "product", null).VirtualPath; %>\n'
+    assert _sinks(reading, ".aspx") == set()
+
+
+@pytest.mark.parametrize(("ext", "page"), SELF_DELETE)
+def test_a_page_that_deletes_itself_is_found(ext: str, page: str) -> None:
+    assert "self-delete" in _sinks(page, ext)
+
+
+@pytest.mark.parametrize("page", NOT_SELF_DELETE)
+def test_deleting_another_file_is_not_self_deletion(page: str) -> None:
+    assert _sinks(page, ".aspx") == set()

@@ -81,6 +81,8 @@ __all__ = [
 ]
 
 _CONF_ORDER = ("low", "medium", "high")
+#: What a request runs directly: pages, handlers, services (not Global.asax, not source files).
+_SERVED = frozenset({".aspx", ".ashx", ".asmx", ".ascx", ".master", ".soap", ".svc"})
 
 
 @dataclass(slots=True)
@@ -192,6 +194,8 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
             break
         lines = data.decode("utf-8", errors="replace").split("\n") if hits else []
         for sink, pos, t, near in hits:
+            if sink.pages_only and ext not in _SERVED:
+                continue  # set-up code (Global.asax, App_Code, App_Start): where applications do it
             seen.add(sink.id)
             line = _line_of(code, pos)
             raw = lines[line - 1].strip() if line - 1 < len(lines) else ""

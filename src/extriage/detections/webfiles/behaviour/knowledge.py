@@ -33,6 +33,7 @@ class Sink:
     kinds: frozenset[str]
     patterns: dict[str, re.Pattern[str]]
     context: tuple[dict[str, re.Pattern[str]], ...]  # each must occur somewhere in the code
+    pages_only: bool = False  # counts only in a page, handler or service ("where: pages")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +217,7 @@ def knowledge() -> Knowledge:
                 frozenset(s.get("sources", ["value", "body"])),
                 _by_language(s["patterns"]),
                 tuple(_by_language({"all": [c]}) for c in ctx),
+                s.get("where") == "pages",
             )
         )
     config = tuple(

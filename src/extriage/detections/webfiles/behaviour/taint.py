@@ -193,6 +193,10 @@ _PROGRAM = re.compile(
     r"(?:\bStartInfo\s*\.\s*FileName\s*=|\bProcessStartInfo\s*\(|\bProcess\s*\.\s*Start\s*\()\s*([^;\n,)]{1,200})",
     re.I,
 )
+#: The application's folder, as a page names it (what the requested path is joined to).
+_APP_FOLDER = re.compile(r"(?:PhysicalApplicationPath|AppDomainAppPath|BaseDirectory)$")
+#: Source kinds of the page's own path (the self-delete sink).
+_OWN_KINDS = frozenset({"self", "url"})
 _BARE_NAME_ONLY = re.compile(r"[^\W\d]\w*")
 #: A value read from the application's configuration.
 _CONFIG_READ = re.compile(
@@ -794,7 +798,12 @@ class _Analyser:
                     if t is None or not t.direct:
                         continue
                     root = _NAMED_ROOT.match(code, a, b)
-                    if root is not None and self.expr(a, root.end(1)) is None:
+                    if (
+                        root is not None
+                        and self.expr(a, root.end(1)) is None
+                        and not (sink.kinds <= _OWN_KINDS and _APP_FOLDER.search(root.group(1)))
+                    ):
+                        # (the application's own folder + the requested path is the page's own file)
                         # cfg.UploadPath + "\\" + name: the request names a path below a folder the
                         # application keeps in a setting or field (an application's file manager)
                         continue
