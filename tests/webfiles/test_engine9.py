@@ -320,3 +320,15 @@ def test_a_page_that_deletes_itself_is_found(ext: str, page: str) -> None:
 @pytest.mark.parametrize("page", NOT_SELF_DELETE)
 def test_deleting_another_file_is_not_self_deletion(page: str) -> None:
     assert _sinks(page, ".aspx") == set()
+
+
+def test_tracing_across_files_is_bounded_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from extriage.scan.stages import webfiles as stage
+
+    monkeypatch.setattr(stage, "_ACROSS_PAIRS", 1)
+    page = PAGE.replace("{arg}", 'Request["c"]')
+    files = [("app/a.aspx", page), ("app/b.aspx", page), ("app/App_Code/Tools.cs", TOOLS_CS)]
+    data = scan_tree(tmp_path, ROOT, files)
+    flagged = [p for p in ("app/a.aspx", "app/b.aspx") if findings_for(data, p)]
+    assert len(flagged) == 1
+    assert any("traced across files for the first 1" in w for w in data["coverage"]["warnings"])

@@ -21,6 +21,7 @@ import concurrent.futures as cf
 import os
 import posixpath
 import re
+import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -833,6 +834,8 @@ STAGES = [WebFilesStage(), WebFilesLinkStage()]
 #: (caller, callee) pairs traced, per scan (each pair under the per-file time limit).
 _ACROSS_READS = 2000
 _ACROSS_PAIRS = 200
+#: ... and at most this many seconds in all (hostile trees: many callers of a callee, each slow).
+_ACROSS_SECONDS = 20.0
 
 
 def _callers(callee: LocatedFile, page: LocatedFile | None, deep: list[LocatedFile]) -> list[LocatedFile]:
@@ -884,6 +887,7 @@ def _across_files(
     budget = min(params.timeout, behaviour.BUDGET)
     reads = pairs = 0
     cut = False
+    stop = time.monotonic() + _ACROSS_SECONDS
 
     def text_of(f: LocatedFile) -> bytes | None:
         nonlocal reads
@@ -903,7 +907,7 @@ def _across_files(
         )
         body = None
         for caller in _callers(callee, page, deep):
-            if reads >= _ACROSS_READS or pairs >= _ACROSS_PAIRS:
+            if reads >= _ACROSS_READS or pairs >= _ACROSS_PAIRS or time.monotonic() > stop:
                 cut = True
                 break
             data = text_of(caller)
@@ -954,9 +958,10 @@ def _across_files(
         if cut:
             break
     if cut:
-        ctx.result.coverage.family(FAMILY).notes.append(
+        ctx.result.coverage.warn(
             f"Request input traced across files for the first {pairs} page/class pairs "
-            f"({reads} files read again): the rest of the pairs were not traced."
+            f"({reads} files read again, at most {_ACROSS_PAIRS} pairs, {_ACROSS_READS} reads and "
+            f"{_ACROSS_SECONDS:g} s per scan): the rest of the pairs were not traced."
         )
     elif pairs:
         ctx.result.coverage.family(FAMILY).notes.append(
