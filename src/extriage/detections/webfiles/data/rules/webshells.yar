@@ -70,17 +70,19 @@ rule EXT_WEBSHELL_Process_Exec
         wave = "proxylogon"
         attack = "T1505.003,T1059.003"
     strings:
-        $p1 = "ProcessStartInfo" nocase ascii wide
-        $p2 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
-        $p3 = /new\s+(System\.Diagnostics\.)?Process\s*\(/ nocase ascii wide
-        $c1 = "cmd.exe" nocase ascii wide
+        // $proc*, not $p*: a $p* set also took $page, so any page with "cmd.exe" and input fired
+        // without starting a process; cmd.exe as a whole word: "sqlcmd.ExecuteReader()" is no shell
+        $proc1 = "ProcessStartInfo" nocase ascii wide
+        $proc2 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
+        $proc3 = /new\s+(System\.Diagnostics\.)?Process\s*\(/ nocase ascii wide
+        $c1 = "cmd.exe" fullword nocase ascii wide
         $c2 = "powershell" nocase ascii wide
         $c3 = "/c " nocase ascii wide
         $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
         $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
-        filesize < 2MB and any of ($p*) and ($c1 or $c2 or $c3) and $in and ($page or $runat)
+        filesize < 2MB and any of ($proc*) and ($c1 or $c2 or $c3) and $in and ($page or $runat)
 }
 
 rule EXT_WEBSHELL_Assembly_Load_Base64
