@@ -154,6 +154,10 @@ def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
         return None
 
 
+#: Code every language's sink prefilter matches (see :func:`knowledge`).
+WARM_TEXT = 'x = Process.Start(cmd); eval(Request.Item["a"]); File.WriteAllText(p, t); Shell(c)'
+
+
 def prefilter_hits(automaton: Any, code: str) -> bool:
     """Whether any sink spelling may occur in ``code`` (True when there is no prefilter)."""
     return automaton is None or automaton.search(code) is not None
@@ -230,4 +234,10 @@ def knowledge() -> Knowledge:
         for c in raw.get("config", [])
     )
     pre = {lang: _prefilter(raw["sinks"], lang) for lang in LANGUAGES}
+    for automaton in pre.values():
+        # RE2 builds what a search needs to report a match (the reverse program for its start) on the
+        # first text that matches: built here, once per process (in the fork server, before the workers
+        # fork), not on every scan's first page with a sink (0.12-0.17 CPU-s per worker; P1, session 9)
+        if automaton is not None:
+            automaton.search(WARM_TEXT)
     return Knowledge(sources, tuple(sinks), config, pre)
