@@ -126,6 +126,13 @@ def test_a_member_the_page_sets_carries_request_input_into_the_class() -> None:
     hits = _across(page, ".aspx", SHELL_CS, ".cs")
     assert [(h["sink"], h["line"], h["source_line"]) for h in hits] == [("process", 6, 6)]
     assert _across(page.replace('Request.Form["c"]', '"ver"'), ".aspx", SHELL_CS, ".cs") == []
+    initializer = (
+        '<%@ Page Language="C#" %>\n<% var j = new Example.Ops.Job { Folder = "C:\\\\Temp",\n'
+        '    Command = Request.Headers["X-Example"] };\n   Response.Write(j.Go()); %>\n'
+    )
+    assert [(h["sink"], h["source_line"]) for h in _across(initializer, ".aspx", SHELL_CS, ".cs")] == [
+        ("process", 3)
+    ]
     assert behaviour.analyse(SHELL_CS.encode(), ".cs").methods == ["Command", "Folder"]
 
 

@@ -265,12 +265,15 @@ def _defined_members(code: str, lang: str) -> list[str]:
 
 def _calls(names: list[str], members: list[str], lang: str) -> re.Pattern[str]:
     """A call of any of ``names`` (a method of another file: ``new Tools().Run(``, ``t.Run(``, ``Run(``)
-    or a value given to one of ``members`` (``t.Command =``); the name is group 1 or 2."""
+    or a value given to one of ``members`` (``t.Command =``, ``new Job { Command = ``); the name is group 1 or 2."""
     flags = re.I if lang == "vb" else 0
     never = r"(?!)"  # (both groups always exist)
     method = "|".join(map(re.escape, names)) or never
     member = "|".join(map(re.escape, members)) or never
-    return re.compile(r"(?<![\w])(" + method + r")\s*\(|\.\s*(" + member + r")\s*[+&]?=(?![=>])", flags)
+    # a member set: t.Command = x, VB With {.Command = x}, a C# initializer new Job { Command = x }
+    return re.compile(
+        r"(?<![\w])(" + method + r")\s*\(|(?:\.|[{,])\s*(" + member + r")\s*[+&]?=(?![=>])", flags
+    )
 
 
 def analyse_across(
