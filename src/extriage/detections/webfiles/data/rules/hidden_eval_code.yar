@@ -1,0 +1,42 @@
+/*
+  extriage rules for JScript server code that evaluates text it first decodes from a constant, written for
+  this project (MIT, like the rest of extriage). Issue 14, helper X12 (tenth unseen collection: shells
+  found on servers).
+
+  Why this file: the AntSword page captured on Exchange servers in the ProxyNotShell intrusions (GTSC,
+  September 2022) is one `eval(...GetString(Convert.FromBase64String(<literal>)))` whose base64 text is
+  cut into fragments and glued back with `char()` of octal and hex arithmetic (`char(0640-0462)`,
+  `char(0x8c28/0x1cc)`); the request read and the "unsafe" option only exist after decoding. Neither our
+  YARA rules nor the behaviour analysis saw a request source or an eval of one, so the page was missed.
+  What no ordinary page does is the behaviour itself: hand eval() code that is stored encoded in the
+  page. The rule matches eval( whose argument decodes a base64 literal (or the first fragment of one),
+  or whose argument is built from char() of numeric arithmetic. Data binding (`<%# Eval("Name") %>`,
+  capital E, no decoding), pages that decode base64 literals only to show or store them, browser script
+  (`atob`, `String.fromCharCode`) and eval of plain text are left alone.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_JScript_Eval_Of_Encoded_Literal
+{
+    meta:
+        author = "extriage"
+        description = "JScript server code runs eval() on text decoded at run time from a constant in the page (base64 literal, possibly split into fragments, or char() arithmetic): the code it executes is hidden"
+        family = "hidden eval"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1027"
+        reference = "https://gteltsc.vn/blog/warning-new-attack-campaign-utilized-a-new-0day-rce-vulnerability-on-microsoft-exchange-server-12715.html"
+    strings:
+        // eval( ... FromBase64String('<base64 or its first fragment>' followed by + or )
+        $eval_b64 = /(^|[^A-Za-z0-9_.$])eval\s*\([^;]{0,160}FromBase64String\s*\(\s*['"][A-Za-z0-9+\/=]{0,400}['"]\s*[+)]/ ascii wide
+        // eval( ... char(<number> <op> <number>) with decimal, octal (0640) or hex (0x8c28) operands
+        $eval_chr = /(^|[^A-Za-z0-9_.$])eval\s*\([^;]{0,400}char\s*\(\s*(0[xX][0-9a-fA-F]{1,8}|[0-9]{1,10})\s*[-+*\/%]\s*(0[xX][0-9a-fA-F]{1,8}|[0-9]{1,10})\s*\)/ ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
+        $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript)|language\s*=\s*["']?(JScript|Javascript)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $script) and ($eval_b64 or $eval_chr)
+}
