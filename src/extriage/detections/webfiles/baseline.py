@@ -99,11 +99,17 @@ class Baseline:
         if prefix is None:
             prefix = bytes.fromhex(sha)[:8]
         start, count = slot
-        for i in range(start, start + count):
-            off = i * _RECORD
-            if self.records[off : off + 8] == prefix:
-                bset = int.from_bytes(self.records[off + 8 : off + 10], "little")
+        # the path's records searched in C (a path has up to ~100 hashes): the first whole record
+        # whose hash prefix is ``prefix``, as a loop over the records would find it
+        records = self.records
+        first = start * _RECORD
+        end = first + count * _RECORD
+        off = records.find(prefix, first, end) if len(prefix) == 8 else -1
+        while off >= 0:
+            if (off - first) % _RECORD == 0 and off + _RECORD <= end:
+                bset = int.from_bytes(records[off + 8 : off + 10], "little")
                 return KNOWN_GOOD, tuple(self.builds[b] for b in self.build_sets[bset])
+            off = records.find(prefix, off + 1, end)
         return MODIFIED, ()
 
     def paths_for_build(self, build: str) -> list[str]:

@@ -579,7 +579,10 @@ def _run_here(
     pool: cf.ProcessPoolExecutor | None,
 ) -> RunTotals:
     work = sorted(work, key=lambda w: (w[1] != content.DEEP, -w[0].ref.size))
-    items: list[Item] = [(i, mode, content.target(f), rel) for i, (f, mode, rel) in enumerate(work)]
+    items: list[Item] = [
+        (i, mode, t, rel)
+        for i, ((_f, mode, rel), t) in enumerate(zip(work, content.targets(f for f, _, _ in work), strict=True))
+    ]
     total = sum(f.ref.size for f, m, _ in work if m == content.DEEP) or 1
     totals = RunTotals()
     ranges = list(_batches(items))
