@@ -1,0 +1,44 @@
+/*
+  extriage rules for server code written to be unreadable, written for this project (MIT, like the rest of
+  extriage). Issue 14, helper X13 (eleventh unseen collection: non-English sources and evasion work).
+
+  Why this file: a Chinese fork of the Godzilla web shell manager ships an obfuscator for its ASP.NET
+  pages: every capitalised identifier is rewritten as \u/\U escapes with an escaped invisible format
+  character after each letter (\u200c, \u200e, \ufeff, \u180b ... - C# ignores format characters inside
+  identifiers), every string literal becomes base64 with a separator between its characters, decoded at
+  run time (`FromBase64String("Z%j%N%l...".Replace("%",""))`), and the handler's directive names no
+  directive and follows a run of comments. Its handler (gzip + key, Assembly.Load by reflection, payload
+  kept in Application) was missed on first sight by our rules, by the behaviour analysis and by
+  signature-base. The rule matches the obfuscation, which no maintained code needs: an escaped ASCII letter
+  followed at once by an escaped format character, again and again, or several literals whose characters
+  alternate with one separator (base64 text interleaved with '%', '$', '#', ...). Pages of right-to-left
+  or Indic languages use format characters (ZWNJ, RLM) next to their own letters, written as characters,
+  not as escapes glued to escaped Latin letters.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_Escaped_Identifiers_With_Format_Chars
+{
+    meta:
+        author = "extriage"
+        description = "Obfuscated server code: identifiers spelled as \\u escapes with invisible format characters between the letters, or string literals as base64 interleaved with a separator"
+        family = "obfuscated server code"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1027"
+    strings:
+        // an escaped ASCII letter (\u0041-\u007a, \U00000041-...) followed by an escaped format character
+        // (ZWSP..RLM U+200B-200F, Mongolian FVS U+180B-180E, BOM U+FEFF, bidi embeddings U+202A-202E,
+        // word joiner/invisible operators U+2060-2064)
+        $fmt = /\\(u00|U000000)[4-7][0-9a-fA-F]\\(u|U0000)(200[b-fB-F]|180[b-eB-E]|[fF][eE][fF][fF]|202[a-eA-E]|206[0-4])/ ascii wide
+        // a literal of base64 characters alternating with one separator character, 8+ times
+        $split = /"[A-Za-z0-9+\/=]([%$#@!~^*|][A-Za-z0-9+\/=]){8,}"/ ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master|Language\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and (#fmt >= 4 or #split >= 3)
+}

@@ -1,0 +1,42 @@
+/*
+  extriage rules for server pages that write another server page, written for this project (MIT, like the
+  rest of extriage). Issue 14, helper X13 (eleventh unseen collection: non-English sources and evasion work).
+
+  Why this file: a handler kept in a public repository holds a whole JScript page in a string literal - the
+  directive split `"...%" + ">..."` so the literal does not close the handler's own code - and writes it
+  with File.CreateText to Server.MapPath("root3.aspx"). Opening the handler once plants a second shell (here
+  a downloader); nothing in the handler reads the request, so the behaviour analysis had nothing to follow
+  and no rule looked at what the literal holds. The rule matches that behaviour: a server file with a string
+  literal that starts a server page directive and, inside the same literal (or its concatenated pieces),
+  goes on to server code (request access, eval, COM objects, a process or an assembly load), and a write to a
+  file named as a server page or handler.
+  Applications that create pages (CMS page stubs) write a directive that inherits a compiled class; they do
+  not embed request handling, eval or process starts in the literal.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_Page_Writes_Server_Page
+{
+    meta:
+        author = "extriage"
+        description = "Dropper: a server page writes a string literal holding another server page with code (request access, eval, COM, process, assembly load) to an .aspx/.ashx/.asmx/... file"
+        family = "page dropper"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1105"
+    strings:
+        // a string literal (C#/JScript "..", VB "" escapes, pieces joined with + or &) that starts a server
+        // directive and goes on, inside the literal, to server code
+        $lit = /["']\s*<%\s*@\s*(Page|WebHandler|WebService|Control|Master)\b([^"\r\n\\]|\\.|""|"\s*[+&]\s*"){0,800}(Request\s*(\.\s*[A-Za-z]+\s*)?[\[\(]|eval\s*\(|ActiveXObject|CreateObject\s*\(|Process\s*\.\s*Start|ProcessStartInfo|Assembly\s*\.\s*Load)/ nocase ascii wide
+        // written to a file whose name, in the same call's arguments, is a server page or handler
+        $dst = /(MapPath|Combine|CreateText|WriteAllText|AppendAllText|AppendText|StreamWriter|FileStream|SaveAs|SaveToFile|CreateTextFile|OpenTextFile)\s*\([^;\r\n]{0,200}\.(aspx|ashx|asmx|asax|ascx|soap|svc|master|config)\s*["']/ nocase ascii wide
+        $write = /(File\s*\.\s*(CreateText|WriteAllText|AppendAllText|AppendText|WriteAllLines|WriteAllBytes)|new\s+(System\s*\.\s*IO\s*\.\s*)?(StreamWriter|FileStream)|\.\s*SaveToFile|CreateTextFile|OpenTextFile)\s*\(/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and $lit and $dst and $write
+}
