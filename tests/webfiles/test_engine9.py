@@ -380,3 +380,34 @@ def test_eval_option_after_a_call() -> None:
         'function fun() { return Request.Item["k"]; }\neval(fun(), d); %>'
     )
     assert "eval-unsafe" in {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}
+
+
+def _x13(name: str) -> list[tuple[str, str, str]]:
+    """A table of X13's reproductions (tests/webfiles/test_unseen13_intl.py), meant for engine tests."""
+    from . import test_unseen13_intl as x13
+
+    rows: list[tuple[str, str, str]] = getattr(x13, name)
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ("COM_HIDDEN", "shell-object"),  # by CLSID moniker, unescape'd, char-coded or reversed ProgID
+        ("COM_DOWNLOAD", "com-http"),  # XMLHTTP / WinHttp open(verb, request address)
+    ],
+)
+def test_com_shapes_of_the_eleventh_collection_are_found(table: str, expected: str) -> None:
+    for name, ext, page in _x13(table):
+        assert expected in _sinks(page, ext), name
+
+
+@pytest.mark.parametrize("table", ["COM_ORDINARY", "DOWNLOAD_ORDINARY"])
+def test_com_objects_used_for_ordinary_things_are_not_flagged(table: str) -> None:
+    for name, ext, page in _x13(table):
+        assert _sinks(page, ext) == set(), name
+
+
+def test_com_download_into_a_request_named_file() -> None:
+    name, ext, page = _x13("COM_DOWNLOAD")[0]
+    assert {"com-http", "com-file-write"} <= _sinks(page, ext), name

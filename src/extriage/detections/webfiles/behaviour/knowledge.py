@@ -34,6 +34,7 @@ class Sink:
     patterns: dict[str, re.Pattern[str]]
     context: tuple[dict[str, re.Pattern[str]], ...]  # each must occur somewhere in the code
     pages_only: bool = False  # counts only in a page, handler or service ("where: pages")
+    unless: tuple[dict[str, re.Pattern[str]], ...] = ()  # any of these in the code: the sink does not count
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +200,10 @@ def catalogue() -> dict[str, list[str]]:
     }
 
 
+def _listed(value: Any) -> list[str]:
+    return [] if not value else [value] if isinstance(value, str) else list(value)
+
+
 @cache
 def knowledge() -> Knowledge:
     """The sources and sinks of ``data/behaviour.yml``, compiled once per process (in the worker
@@ -222,6 +227,7 @@ def knowledge() -> Knowledge:
                 _by_language(s["patterns"]),
                 tuple(_by_language({"all": [c]}) for c in ctx),
                 s.get("where") == "pages",
+                tuple(_by_language({"all": [u]}) for u in _listed(s.get("unless"))),
             )
         )
     config = tuple(

@@ -748,6 +748,8 @@ class _Analyser:
                 continue
             if not all(c[lang].search(code) for c in sink.context if lang in c):
                 continue
+            if any(u[lang].search(code) for u in sink.unless if lang in u):
+                continue
             if sink.needs == "none" and sink.category == "file-write" and not pat.search(code):
                 # the saved path built in locals first: match the save call with them written out
                 view = next(
