@@ -411,3 +411,13 @@ def test_com_objects_used_for_ordinary_things_are_not_flagged(table: str) -> Non
 def test_com_download_into_a_request_named_file() -> None:
     name, ext, page = _x13("COM_DOWNLOAD")[0]
     assert {"com-http", "com-file-write"} <= _sinks(page, ext), name
+
+
+def test_a_page_held_in_a_literal_and_written_as_a_page_is_a_dropper() -> None:
+    for name, ext, page in _x13("DROPPERS"):
+        assert "page-dropper" in _sinks(page, ext), name
+    for name, ext, page in _x13("DROPPER_ORDINARY"):
+        assert _sinks(page, ext) == set(), name
+    # the page's text written to a text file, not a page: not this sink
+    name, ext, page = _x13("DROPPERS")[0]
+    assert "page-dropper" not in _sinks(page.replace("view.aspx", "view.txt"), ext)
