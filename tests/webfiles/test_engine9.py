@@ -421,3 +421,9 @@ def test_a_page_held_in_a_literal_and_written_as_a_page_is_a_dropper() -> None:
     # the page's text written to a text file, not a page: not this sink
     name, ext, page = _x13("DROPPERS")[0]
     assert "page-dropper" not in _sinks(page.replace("view.aspx", "view.txt"), ext)
+
+
+def test_every_language_has_its_page_screen() -> None:
+    # RE2 refuses what Python accepts (a repetition over 1,000): the screen of every sink would then be
+    # missing and every page searched for every sink (slow, silently)
+    assert all(a is not None for a in behaviour.knowledge().prefilter.values())
