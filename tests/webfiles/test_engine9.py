@@ -427,3 +427,21 @@ def test_every_language_has_its_page_screen() -> None:
     # RE2 refuses what Python accepts (a repetition over 1,000): the screen of every sink would then be
     # missing and every page searched for every sink (slow, silently)
     assert all(a is not None for a in behaviour.knowledge().prefilter.values())
+
+
+def test_identifiers_as_long_escapes_with_format_characters_and_split_base64_names() -> None:
+    # x13_to_a2.md 4: \U escapes (8 digits) and escaped format characters inside names, a member name as
+    # base64 split by a separator removed with Replace (GodzillaSuper's obfuscator; harmless reproduction)
+    page = (
+        '/*a*/<%@  Language="C#" Class="H" %>\n'
+        "public class H : System.Web.IHttpHandler {\n"
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        "    byte[] d = c.\\u0052\\U0000200eequest.BinaryRead(c.Request.TotalBytes);\n"
+        "    object a = typeof(System.Reflection.\\u0041\\U0000180B\\u0073\\ufeffsembly).GetMethod("
+        'System.Text.Encoding.UTF8.GetString(System.Convert.FromBase64String("T%G%9%h%Z%A%=%=".Replace("%", "")))'
+        ", new System.Type[] { typeof(byte[]) }).Invoke(null, new object[] { d });\n"
+        "  }\n  public bool IsReusable { get { return false; } }\n}\n"
+    )
+    assert {"reflection-load", "reflection-invoke"} <= _sinks(page, ".ashx")
+    for name, ext, text in _x13("OBFUSCATED_ORDINARY"):
+        assert _sinks(text, ext) == set(), name

@@ -24,12 +24,12 @@ _TOKENS = {
 }
 _HOLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{8}|.)", re.S)
-_IDENT_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+_IDENT_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})")
 _SIMPLE = {"n": " ", "r": " ", "t": " ", "0": " ", "a": " ", "b": " ", "f": " ", "v": " "}
 
 
 #: Unicode format characters (category Cf) that C# ignores inside identifiers.
-_FORMAT_CHARS = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+_FORMAT_CHARS = re.compile("[\u00ad\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 
 
 def _unescape(body: str) -> str:
@@ -64,7 +64,7 @@ class _Norm:
 
     def tokens(self, code: str) -> str:
         lang = self.lang
-        if lang != "vb" and "\\u" in code:  # \u0065val: escapes are legal in C#/JScript names
+        if lang != "vb" and ("\\u" in code or "\\U" in code):  # \u0065val, \U00000065val: legal in names
             code = _IDENT_ESCAPE.sub(self._ident_char, code)
         if _FORMAT_CHARS.search(code):
             # format characters (zero-width, bidi controls, BOM) are ignored inside C# names: Pro\u200Bcess
@@ -126,7 +126,10 @@ class _Norm:
         return "(" + (" + ".join(parts) or '""') + ")" + "\n" * tok.count("\n")
 
     def _ident_char(self, m: re.Match[str]) -> str:
-        c = chr(int(m.group(1), 16))
+        value = int(m.group(1) or m.group(2), 16)
+        if value >= 0x110000:
+            return m.group(0)
+        c = chr(value)
         if c.isalnum() or c == "_":
             self.decoded += 1
             return c

@@ -11,7 +11,7 @@ from typing import Any
 #: literal concatenation, char codes, byte/char arrays, base64, .Replace on literals, comments
 #: inside a token, Unicode format characters inside a name (zero-width, bidi controls: C# ignores them).
 _HIDING_SOURCE = (
-    "[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]|"
+    "[\u00ad\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]|"
     r'\\[uxU]|"\s*[+&]|[+&]\s*"|\(\s*char\s*\)|\bChrW?\s*\(|fromCharCode|FromBase64String|'
     r"\bnew\s+(?:System\s*\.\s*)?(?:byte|char)\b|\.\s*Replace\s*\(|/\*|//|\bToChar\b|"
     # aliases of types and callables, late-bound calls (see _structure)
