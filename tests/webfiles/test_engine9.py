@@ -508,3 +508,32 @@ def test_an_application_updating_itself_from_its_own_folder_is_not_a_dropper() -
         '  System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(path, "run"));\n}\n</script>\n'
     )
     assert _sinks(page, ".aspx") == set()
+
+
+# real benign pages of B1's set (/tmp/benign12) the engine misread: their shapes, and the shells beside them
+@pytest.mark.parametrize(
+    ("ordinary", "shell", "sink"),
+    [
+        (  # ADO.NET's CommandType.Text is an enumeration member, not a TextBox (a parameterised query)
+            'SqlCommand cmd = new SqlCommand("select * from t where id=@p", con); cmd.CommandType = CommandType.Text;\n'
+            '  cmd.Parameters.AddWithValue("@p", Request.QueryString["b"]); var da = new SqlDataAdapter(cmd);',
+            "var da = new SqlDataAdapter(QueryBox.Text, con);",
+            "sql-text",
+        ),
+        (  # a writer over the outbound request's stream posts a body, it writes no file
+            'var r = System.Net.WebRequest.Create("https://api.example.org/x"); r.Method = "POST";\n'
+            '  using (var w = new System.IO.StreamWriter(r.GetRequestStream())) { w.Write(Request.Form["d"]); }',
+            'using (var w = new System.IO.StreamWriter(Request.Form["p"])) { w.Write("x"); }',
+            "file-write",
+        ),
+        (  # an address parsed for its path is no outbound request
+            'Label1.Text = new Uri(Request.QueryString["u"]).AbsolutePath;',
+            'var r = System.Net.WebRequest.Create(new Uri(Request.QueryString["u"])); r.GetResponse();',
+            "http-out",
+        ),
+    ],
+)
+def test_benign_shapes_of_b1s_set_and_their_shells(ordinary: str, shell: str, sink: str) -> None:
+    page = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n  {}\n}\n</script>\n'
+    assert _sinks(page.replace("{}", ordinary), ".aspx") == set()
+    assert sink in _sinks(page.replace("{}", shell), ".aspx")
