@@ -537,3 +537,34 @@ def test_benign_shapes_of_b1s_set_and_their_shells(ordinary: str, shell: str, si
     page = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n  {}\n}\n</script>\n'
     assert _sinks(page.replace("{}", ordinary), ".aspx") == set()
     assert sink in _sinks(page.replace("{}", shell), ".aspx")
+
+
+def test_hidden_launchers_of_x11_request_1() -> None:
+    from . import test_unseen11_code as x11
+
+    for name, ext, page in x11.LAUNCHERS:
+        assert "hidden-launcher" in _sinks(page, ext), name
+    for name, ext, page in x11.ORDINARY:
+        assert _sinks(page, ext) == set(), name
+    probe = (  # X11's C# probe: a program under the site started hidden, errors swallowed
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '  try { var i = new System.Diagnostics.ProcessStartInfo(Server.MapPath("~/images/example.exe"));\n'
+        "    i.WindowStyle = System.Diagnostics.ProcessWindowStyle.Hidden; System.Diagnostics.Process.Start(i);\n"
+        "  } catch { }\n  Response.Clear(); Response.End();\n}\n</script>\n"
+    )
+    assert "hidden-launcher" in _sinks(probe, ".aspx")
+    # the same tool started hidden and waited for (its exit code used): a tool page
+    assert _sinks(probe.replace("Process.Start(i);", "Process.Start(i).WaitForExit();"), ".aspx") == set()
+
+
+def test_an_upload_saved_beside_the_page_through_a_joined_path() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<form runat="server"><asp:FileUpload id="Up" runat="server" /></form>\n'
+        '<script runat="server">\nvoid Go(object s, EventArgs e) {\n  if (Up.HasFile) {\n'
+        '    string n = System.IO.Path.GetFileName(Up.FileName);\n    Up.SaveAs("./" + n);\n  }\n}\n</script>\n'
+    )
+    assert "upload-to-app-root" in _sinks(page, ".aspx")
+    kept = page.replace(
+        'Up.SaveAs("./" + n);', 'Up.SaveAs(Server.MapPath("~/uploads/") + System.Guid.NewGuid() + ".jpg");'
+    )
+    assert _sinks(kept, ".aspx") == set()

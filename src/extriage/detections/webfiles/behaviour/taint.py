@@ -136,10 +136,11 @@ _WEB_METHOD = {
         r"<\s*(?:WebMethod|OperationContract)\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I
     ),
 }
-#: A file-saving call whose path is a name (see _Analyser._save_calls).
+#: A file-saving call whose path is a name, or literals and names joined ("./" + name) (see
+#: _Analyser._save_calls).
 _SAVE_CALL = re.compile(
     r"(?:\.\s*SaveAs|\bnew\s+(?:System\s*\.\s*IO\s*\.\s*)?FileStream|\bFile\s*\.\s*(?:WriteAllBytes|Create|OpenWrite))"
-    r"\s*\(\s*([^\W\d]\w*)\s*[,)]",
+    r'\s*\(\s*((?:"[^"\n]*"|[^\W\d]\w*)(?:\s*[+&]\s*(?:"[^"\n]*"|[^\W\d]\w*)){0,6})\s*[,)]',
     re.I,
 )
 _BARE_NAME = re.compile(r"\s*([^\W\d]\w*)\s*$")
@@ -483,7 +484,8 @@ class _Analyser:
     def _save_calls(self) -> list[tuple[int, str]]:
         """Each file-saving call whose path argument is a name, with that name written out as what was
         assigned to it (and the names in that, once more): ``p = Server.MapPath("./") + n; f.SaveAs(p)``
-        reads as ``f.SaveAs(Server.MapPath("./") + Path.GetFileName(f.FileName))``."""
+        reads as ``f.SaveAs(Server.MapPath("./") + Path.GetFileName(f.FileName))``; a path of literals
+        and names joined (``f.SaveAs("./" + n)``) has its names written out."""
         if self._views is not None:
             return self._views
         code, flags = self.code, re.I if self.lang == "vb" else 0
@@ -501,10 +503,15 @@ class _Analyser:
             if len(views) >= 50:
                 break
             arg = m.group(1)
-            text = value(arg, m.start())
-            if text is None:
+            if _BARE_NAME_ONLY.fullmatch(arg):
+                text = value(arg, m.start())
+                if text is None:
+                    continue
+            elif '"' in arg and _ANY_IDENT.search(arg.replace('"', " ")):
+                text = arg  # "./" + name: the names in it written out
+            else:
                 continue
-            for ident in set(_ANY_IDENT.findall(text)) - {arg}:
+            for ident in set(_ANY_IDENT.findall(re.sub(r'"[^"\n]*"', " ", text))) - {arg}:
                 inner = value(ident, m.start())
                 if inner is not None and len(inner) < 400:
                     written = "(" + inner.replace("\\", "\\\\") + ")"  # a replacement template
