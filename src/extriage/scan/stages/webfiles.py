@@ -513,20 +513,27 @@ class RunTotals:
     callees: list[tuple[LocatedFile, tuple[str, ...]]] = field(default_factory=list)
 
 
-def _batches(items: list[Item]) -> Iterator[tuple[int, int]]:
-    """Contiguous ``[start, end)`` ranges of ``items``: up to _BATCH_FILES files / _BATCH_BYTES."""
+def _batches(costs: list[tuple[str, int]]) -> Iterator[tuple[int, int]]:
+    """Contiguous ``[start, end)`` ranges of the work list, given each file's (mode, size): up to
+    _BATCH_FILES files / _BATCH_BYTES."""
     start = 0
     size = 0
-    for i, item in enumerate(items):
-        mode, t = item[1], item[2]
-        cost = t.size if mode == content.DEEP else 0
+    for i, (mode, fsize) in enumerate(costs):
+        cost = fsize if mode == content.DEEP else 0
         limit = _BATCH_FILES if mode == content.DEEP else _PEEK_BATCH
-        if i > start and (i - start >= limit or size + cost > _BATCH_BYTES or items[i - 1][1] != mode):
+        if i > start and (i - start >= limit or size + cost > _BATCH_BYTES or costs[i - 1][0] != mode):
             yield start, i
             start, size = i, 0
         size += cost
-    if start < len(items):
-        yield start, len(items)
+    if start < len(costs):
+        yield start, len(costs)
+
+
+def _items(work: list[tuple[LocatedFile, str, str | None]], a: int, b: int) -> list[Item]:
+    """The work items of ``work[a:b]`` (what a batch ships to a worker)."""
+    part = work[a:b]
+    made = content.targets(f for f, _, _ in part)
+    return [(i, mode, t, rel) for i, (_f, mode, rel), t in zip(range(a, b), part, made, strict=True)]
 
 
 def _run(
@@ -562,12 +569,16 @@ def _run(
 
 
 def _spare_core(workers: int) -> bool:
-    """Whether a second process would find a core to run on. A tree of many *small* files costs ~25 %
-    more CPU split over processes (start-up, pickling, the pool's threads) and gains only where a
-    core is idle; on a machine already running more than ``workers - 1`` processes it only adds
-    work. Trees of many bytes use their workers whatever the load (the work per file dominates)."""
+    """Whether the second process is worth starting for a tree of many *small* files: unless the
+    machine is overloaded (a 1-minute load of twice its cores). Not "a core idle by the load
+    average": that minute counts the scan's own log and event stages, which ran on every core just
+    before this one, and in the benchmark the ``yara`` CLI's threads, so a 2-core machine read as
+    busy (load >= 1.5) kept this stage in one process on most runs (0.83-1.01 s alone vs 0.66-0.90 s
+    with a worker at load 1.5, same run). The split costs ~10-20 % more CPU (start-up, pickling);
+    under a fair scheduler two processes still get more of a shared machine than one. Trees of many
+    bytes use their workers whatever the load (the work per file dominates)."""
     try:
-        return os.getloadavg()[0] < workers - 0.5
+        return os.getloadavg()[0] < 2 * workers
     except OSError:  # no load average on this platform: assume the cores are ours
         return True
 
@@ -579,15 +590,12 @@ def _run_here(
     pool: cf.ProcessPoolExecutor | None,
 ) -> RunTotals:
     work = sorted(work, key=lambda w: (w[1] != content.DEEP, -w[0].ref.size))
-    items: list[Item] = [
-        (i, mode, t, rel)
-        for i, ((_f, mode, rel), t) in enumerate(zip(work, content.targets(f for f, _, _ in work), strict=True))
-    ]
     total = sum(f.ref.size for f, m, _ in work if m == content.DEEP) or 1
     totals = RunTotals()
-    ranges = list(_batches(items))
+    ranges = list(_batches([(m, f.ref.size) for f, m, _ in work]))
     content.init_worker(params)  # the main process examines files too
     if pool is None or len(ranges) <= 1:
+        items = _items(work, 0, len(work))
         for a, b in ranges:
             batch = items[a:b]
             _absorb(ctx, work, items, batch, content.examine_batch(batch, params), totals, total)
@@ -596,12 +604,18 @@ def _run_here(
     # end of the list, the main process takes them from the front and claims each by cancelling
     # its still-queued future, until it meets one a worker has started; then it collects the rest.
     # So every core works, and a worker slowed by other load leaves more to the main process.
+    # Each batch's items are made as it is submitted, the pool's first batch first: a worker starts
+    # on it while the main process makes the others (not after all 20,000 of them).
     futures: dict[cf.Future[content.BatchResult], tuple[int, int]] = {}
     by_range: dict[tuple[int, int], cf.Future[content.BatchResult]] = {}
+    made: list[list[Item]] = []
     for a, b in reversed(ranges):
-        fut = pool.submit(content.examine_batch, items[a:b], None)
+        batch = _items(work, a, b)
+        made.append(batch)
+        fut = pool.submit(content.examine_batch, batch, None)
         futures[fut] = (a, b)
         by_range[(a, b)] = fut
+    items = [item for part in reversed(made) for item in part]
     for a, b in ranges if MAIN_EXAMINES else ():
         fut = by_range[(a, b)]
         if not fut.cancel():
