@@ -240,10 +240,14 @@ def knowledge() -> Knowledge:
         for c in raw.get("config", [])
     )
     pre = {lang: _prefilter(raw["sinks"], lang) for lang in LANGUAGES}
-    for automaton in pre.values():
-        # RE2 builds what a search needs to report a match (the reverse program for its start) on the
-        # first text that matches: built here, once per process (in the fork server, before the workers
-        # fork), not on every scan's first page with a sink (0.12-0.17 CPU-s per worker; P1, session 9)
+    return Knowledge(sources, tuple(sinks), config, pre)
+
+
+def warm_prefilters() -> None:
+    """Search each language's page screen once with text it matches: RE2 builds what a search needs to
+    report a match (the reverse program for its start, ~0.2 s) on the first text that matches. Called
+    in the worker fork server (``warm_behaviour``) so forked workers inherit it instead of each building
+    it on its first page with a sink (P1, session 9); a main process builds it only if a page needs it."""
+    for automaton in knowledge().prefilter.values():
         if automaton is not None:
             automaton.search(WARM_TEXT)
-    return Knowledge(sources, tuple(sinks), config, pre)

@@ -188,7 +188,8 @@ class _Norm:
         steps.append(
             (
                 re.compile(
-                    r'(?:\bSystem\s*\.\s*)?\bConvert\s*\.\s*FromBase64String\s*\(\s*"([A-Za-z0-9+/=\s]{8,20000})"\s*\)', flags
+                    r'(?:\bSystem\s*\.\s*)?\bConvert\s*\.\s*FromBase64String\s*\(\s*"([A-Za-z0-9+/=\s]{8,20000})"\s*\)',
+                    flags,
                 ),
                 self._base64,
             )
