@@ -9,11 +9,20 @@ the shell shape that must stay found. Nothing is compiled or run.
 which YARA also fills with ``$page`` - so the rule asked only for a page directive, request input and
 "cmd.exe" anywhere, and ``cmd.ExecuteReader()`` of an ordinary database handler contains "cmd.Exe". The
 process strings are now ``$proc*`` and "cmd.exe" must stand as a whole word.
+
+Behaviour analysis (A2's engine, fixed in eb17207 on B1's requests): ``CommandType.Text`` is no posted
+control value, ``new Uri(x)`` fetches nothing, a writer over an outbound request's body writes no file.
 """
 
 from __future__ import annotations
 
-from .rule_tables import Page, RuleCase, rule_tables
+from pathlib import Path
+
+import pytest
+
+from extriage.detections.webfiles import content
+
+from .rule_tables import Page, RuleCase, page_hits, rule_tables
 
 PROCESS_EXEC = "EXT_WEBSHELL_Process_Exec"
 
@@ -95,3 +104,103 @@ CASES: list[RuleCase] = [(PROCESS_EXEC, COMMAND_SHELLS, BENIGN_PAGES)]
     test_benign_database_page_is_not_a_command_shell,
     test_rule_needs_a_server_page,
 ) = rule_tables(CASES)
+
+
+# --- behaviour analysis: misreadings fixed by A2 (eb17207) on B1's requests, kept here as B1's reproductions
+def _sinks(tmp_path: Path, name: str, page: str, params: content.ContentParams) -> set[str]:
+    return {str(h["sink"]) for h in page_hits(tmp_path, name, page, params) if h["check"] == "behaviour"}
+
+
+#: (case, file name, benign page, the sink it must not raise)
+BEHAVIOUR_BENIGN: list[tuple[str, str, str, str]] = [
+    (
+        "parameterised-query-commandtype-text",
+        "Grid.aspx.cs",
+        "using System;\nusing System.Data;\nusing System.Data.SqlClient;\n"
+        "public partial class Grid : System.Web.UI.Page\n{\n"
+        "    protected void Page_Load(object sender, EventArgs e)\n    {\n"
+        "        SqlConnection con = new SqlConnection(connectionString);\n"
+        '        SqlCommand cmd = new SqlCommand("select Name from Student where Id=@p1", con);\n'
+        "        cmd.CommandType = CommandType.Text;\n"
+        '        cmd.Parameters.AddWithValue("@p1", Request.QueryString["id"]);\n'
+        "        SqlDataAdapter da = new SqlDataAdapter(cmd);\n"
+        "        da.Fill(new DataSet());\n    }\n}\n",
+        "sql-text",
+    ),
+    (
+        "uri-parsed-for-a-help-text",
+        "Help.aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nstring Binding;\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '    Binding = Request.QueryString["bnd"];\n    Label1.Text = Describe(Binding);\n}\n'
+        "string Describe(string location) {\n"
+        '    string req = "";\n    req += "POST " + new Uri(location).AbsolutePath + "\\n";\n'
+        "    return req;\n}\n</script>\n",
+        "http-out",
+    ),
+    (
+        "request-body-of-an-api-call",
+        "Relay.ashx",
+        '<%@ WebHandler Language="C#" Class="Relay" %>\nusing System.IO;\nusing System.Net;\nusing System.Web;\n'
+        "public class Relay : IHttpHandler {\n"
+        "    public void ProcessRequest(HttpContext context) {\n"
+        '        string data = context.Request["data"];\n'
+        '        var request = (HttpWebRequest)WebRequest.Create("https://api.example.org/v1/items");\n'
+        '        request.Method = "POST";\n'
+        "        using (var w = new StreamWriter(request.GetRequestStream())) { w.Write(data); }\n"
+        '        context.Response.Write("ok");\n    }\n'
+        "    public bool IsReusable { get { return false; } }\n}\n",
+        "file-write",
+    ),
+]
+
+#: (case, file name, shell, the sink it must raise)
+BEHAVIOUR_SHELLS: list[tuple[str, str, str, str]] = [
+    (
+        "sql-console-textbox",
+        "Query.aspx.cs",
+        "using System;\nusing System.Data;\nusing System.Data.SqlClient;\n"
+        "public partial class Query : System.Web.UI.Page\n{\n"
+        "    protected void Run_Click(object sender, EventArgs e)\n    {\n"
+        "        SqlCommand cmd = new SqlCommand(txtSql.Text, con);\n"
+        "        cmd.CommandType = CommandType.Text;\n"
+        "        new SqlDataAdapter(cmd).Fill(new DataSet());\n    }\n}\n",
+        "sql-text",
+    ),
+    (
+        "fetch-request-uri",
+        "Fetch.aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '    string target = Request.QueryString["u"];\n'
+        "    Response.Write(new System.Net.WebClient().DownloadString(new Uri(target)));\n}\n</script>\n",
+        "http-out",
+    ),
+    (
+        "write-request-path",
+        "Save.aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '    using (var w = new System.IO.StreamWriter(Request.Form["p"])) { w.Write(Request.Form["c"]); }\n'
+        "}\n</script>\n",
+        "file-write",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "page", "sink"), BEHAVIOUR_BENIGN, ids=[b[0] for b in BEHAVIOUR_BENIGN]
+)
+def test_benign_shape_raises_no_such_sink(
+    tmp_path: Path, params: content.ContentParams, case: str, name: str, page: str, sink: str
+) -> None:
+    assert sink not in _sinks(tmp_path, f"{case}/{name}", page, params)
+
+
+@pytest.mark.parametrize(
+    ("case", "name", "page", "sink"), BEHAVIOUR_SHELLS, ids=[s[0] for s in BEHAVIOUR_SHELLS]
+)
+def test_shell_shape_still_raises_its_sink(
+    tmp_path: Path, params: content.ContentParams, case: str, name: str, page: str, sink: str
+) -> None:
+    assert sink in _sinks(tmp_path, f"{case}/{name}", page, params)
