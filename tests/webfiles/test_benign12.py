@@ -139,13 +139,13 @@ BEHAVIOUR_BENIGN: list[tuple[str, str, str, str]] = [
         "http-out",
     ),
     (
-        "request-body-of-an-api-call",
+        "request-body-of-a-proxied-call",
         "Relay.ashx",
         '<%@ WebHandler Language="C#" Class="Relay" %>\nusing System.IO;\nusing System.Net;\nusing System.Web;\n'
         "public class Relay : IHttpHandler {\n"
         "    public void ProcessRequest(HttpContext context) {\n"
         '        string data = context.Request["data"];\n'
-        '        var request = (HttpWebRequest)WebRequest.Create("https://api.example.org/v1/items");\n'
+        '        var request = (HttpWebRequest)WebRequest.Create(context.Request["u"]);\n'
         '        request.Method = "POST";\n'
         "        using (var w = new StreamWriter(request.GetRequestStream())) { w.Write(data); }\n"
         '        context.Response.Write("ok");\n    }\n'
