@@ -569,18 +569,29 @@ def _run(
 
 
 def _spare_core(workers: int) -> bool:
-    """Whether the second process is worth starting for a tree of many *small* files: unless the
-    machine is overloaded (a 1-minute load of twice its cores). Not "a core idle by the load
-    average": that minute counts the scan's own log and event stages, which ran on every core just
-    before this one, and in the benchmark the ``yara`` CLI's threads, so a 2-core machine read as
-    busy (load >= 1.5) kept this stage in one process on most runs (0.83-1.01 s alone vs 0.66-0.90 s
-    with a worker at load 1.5, same run). The split costs ~10-20 % more CPU (start-up, pickling);
-    under a fair scheduler two processes still get more of a shared machine than one. Trees of many
-    bytes use their workers whatever the load (the work per file dominates)."""
+    """Whether a second process would find a core to run on, for a tree of many *small* files (its
+    main process then does about as much as one process alone would: the split pays off only on a
+    core nobody else uses). Asked of the runnable count *now* (Linux ``/proc/loadavg``): the 1-minute
+    load average counts the scan's own log and event stages, which ran on every core just before
+    this one (and, in the benchmark, the ``yara`` CLI's threads), so it read a 2-core machine as busy
+    and kept this stage in one process on most runs. Never on an overloaded machine (1-minute load of
+    twice the cores). Trees of many bytes use their workers whatever the load."""
     try:
-        return os.getloadavg()[0] < 2 * workers
+        if os.getloadavg()[0] >= 2 * workers:
+            return False
     except OSError:  # no load average on this platform: assume the cores are ours
         return True
+    running = _runnable_now()
+    return running is None or running - 1 < workers - 1  # others than this process
+
+
+def _runnable_now() -> int | None:
+    """Threads runnable on the machine at this moment, this one included (``/proc/loadavg``)."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as fh:
+            return int(fh.read().split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _run_here(
