@@ -236,12 +236,18 @@ class _Norm:
                 raise Timeout
             before = code
             code = cat.sub(self._join, code)
-            code = rep.sub(self._replace, code)
-            if "FromBase64String" in code:
+            # each pass only where its word occurs (most code has none of them; VB's words in any case)
+            low = code.lower() if flags else code
+            if "eplace" in low:
+                code = rep.sub(self._replace, code)
+            if "FromBase64String" in code or (flags and "frombase64string" in low):
                 code = getstr_b64.sub(self._base64_in, code)
-            code = getstr.sub(self._same, code)
-            code = tostr.sub(self._same, code)
-            code = concat_call.sub(self._concat_call, code)
+            if "etstring" in low or "GetString" in code:
+                code = getstr.sub(self._same, code)
+            if "oString" in code or (flags and "tostring" in low):
+                code = tostr.sub(self._same, code)
+            if "oncat" in low:
+                code = concat_call.sub(self._concat_call, code)
             if "everse" in code:
                 code = reverse.sub(self._reverse, code)
                 if self.lang == "js":
