@@ -585,3 +585,32 @@ def test_netcat_execute_switch_in_a_started_process(code: str, found: bool) -> N
         '<%@ Page Language="C#" %>\n<% string tool = Server.MapPath("~/App_Data/t.exe");\n  ' + code + " %>\n"
     )
     assert ("netcat-launcher" in _sinks(page, ".aspx")) is found
+
+
+@pytest.mark.parametrize(
+    ("ordinary", "shell", "sink"),
+    [
+        (  # a folder listed through a DirectoryInfo kept in a variable (B1 3)
+            'var folder = new System.IO.DirectoryInfo(Server.MapPath(Request.QueryString["d"]));\n'
+            "  foreach (var f in folder.GetFiles()) Files.Items.Add(f.Name);",
+            'var folder = new System.IO.DirectoryInfo(Server.MapPath(Request.QueryString["d"]));\n'
+            "  folder.Delete(true);",
+            "file-write",
+        ),
+        (  # a file sent through a FileInfo (its read is another sink's business)
+            'var fi = new System.IO.FileInfo(Server.MapPath("~/files/a.pdf")); Response.WriteFile(fi.FullName);',
+            'new System.IO.FileInfo(Request.QueryString["f"]).Delete();',
+            "file-write",
+        ),
+        (  # enumeration members named Text (B1 1)
+            'var p = new SqlParameter("@n", SqlDbType.Text); p.Value = Request["n"];\n'
+            '  var c = new SqlCommand("select 1 from t where n=@n", con); c.Parameters.Add(p);',
+            "var c = new SqlCommand(SqlBox.Text, con);",
+            "sql-text",
+        ),
+    ],
+)
+def test_b1_requests_ordinary_and_shell(ordinary: str, shell: str, sink: str) -> None:
+    page = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n  {}\n}\n</script>\n'
+    assert _sinks(page.replace("{}", ordinary), ".aspx") == set()
+    assert sink in _sinks(page.replace("{}", shell), ".aspx")
