@@ -614,3 +614,23 @@ def test_b1_requests_ordinary_and_shell(ordinary: str, shell: str, sink: str) ->
     page = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n  {}\n}\n</script>\n'
     assert _sinks(page.replace("{}", ordinary), ".aspx") == set()
     assert sink in _sinks(page.replace("{}", shell), ".aspx")
+
+
+def test_a_converter_run_on_an_upload_saved_under_a_configured_folder() -> None:
+    # b1_to_a2.md 4 (a media site's App_Code helper): the upload saved as Path.Combine(configured folder,
+    # client name) and a fixed converter run on it - no command from the client
+    helper = (
+        "using System.Diagnostics; using System.IO; using System.Web; using System.Web.UI.WebControls;\n"
+        "public class Media {\n"
+        "  static string Saved(FileUpload u) { return Path.Combine(HttpContext.Current.Server.MapPath(Settings.Folder),\n"
+        "      Path.GetFileName(u.PostedFile.FileName)); }\n"
+        "  public static void Convert(FileUpload u) {\n    u.PostedFile.SaveAs(Saved(u));\n"
+        '    var p = new Process(); p.StartInfo.FileName = HttpContext.Current.Server.MapPath(Settings.Folder) + "\\\\conv.exe";\n'
+        '    p.StartInfo.Arguments = "-i \\"" + Saved(u) + "\\" out.flv"; p.Start(); p.WaitForExit();\n  }\n}\n'
+    )
+    assert _sinks(helper, ".cs") == set()
+    # a command typed by the client still runs a process; a path the client names whole is still a write
+    assert "process" in _sinks(helper.replace('"-i \\"" + Saved(u) + "\\" out.flv"', "Args.Text"), ".cs")
+    assert "file-write" in _sinks(
+        helper.replace("u.PostedFile.SaveAs(Saved(u));", "u.PostedFile.SaveAs(PathBox.Text);"), ".cs"
+    )

@@ -256,6 +256,8 @@ _KEEPING_CALL = re.compile(
 _LITERAL = re.compile(r'"[^"\n]*"')
 _TRIVIAL = re.compile(r'"(?:https?://|[\\/.:~]{0,3}|(?:\{\d{1,2}\}\s?){1,4})"')
 _IDENT = re.compile(r"[^\W\d]\w*")
+#: ``Path.Combine(`` leading a value (its first argument: the folder).
+_COMBINE = re.compile(r"\s*(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*Combine\s*\(")
 _ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
 
 
@@ -459,6 +461,13 @@ class _Analyser:
         self._literal_seen = any(not _TRIVIAL.fullmatch(lit) for lit in _LITERAL.findall(stripped))
         if self._literal_seen:
             found.direct = False
+        elif found.direct:
+            combine = _COMBINE.match(text)
+            if combine is not None:
+                # Path.Combine(folder, name): a folder the request does not choose, a name below it
+                first = _args(self.code, start + combine.end())[0]
+                if first[1] <= end and self.expr(first[0], first[1]) is None:
+                    found.direct = False
         return found
 
     def _configured_programs_only(self) -> bool:
