@@ -5,8 +5,9 @@ shared, noisy machine (issue 14, web file stage throughput).
 stage on a tree that script left (``--out DIR`` of it, ``tree/`` and ``rules.yar``) for ``--rounds``
 rounds, each ``yara -r`` then the stage, and prints one JSON line per round: wall and CPU seconds of
 both, the per-process CPU of the stage (main process, workers), the load average and the findings.
-The fork server is started and made ready before the first round (a scan starts it while it lists
-the evidence and runs the log stages), so every round measures the same thing. Run it with
+The fork server is started and made ready, and the main process's tables built (``scan/prepare.py``'s
+warmer for this stage), before the first round: a scan does both while it lists the evidence and
+runs the log stages, so every round measures what a scan's web file stage costs. Run it with
 ``PYTHONPATH=<checkout>/src`` to measure another commit's stage with the same harness::
 
     .venv/bin/python bench/webfiles/bench_webfiles.py --repeat 1 --out /tmp/wf          # makes the tree
@@ -66,12 +67,19 @@ def main() -> None:
     start_workers(WORKER_MODULES)
     with cf.ProcessPoolExecutor(1, mp_context=worker_context()) as pool:
         pool.submit(int).result()  # the fork server has imported the worker modules
+    options = ScanOptions(jobs=args.jobs)
+    try:  # what a scan builds beside its log stages (absent from older commits: built in round 0)
+        from extriage.scan.prepare import WARMERS
+
+        WARMERS["webfiles"](options)
+    except (ImportError, KeyError):
+        pass
     for n in range(args.rounds):
         t = time.perf_counter()
         c = _children_cpu()
         proc = subprocess.run(["yara", "-r", "-w", str(rules), str(root)], capture_output=True, check=False)
         yara_s, yara_cpu = time.perf_counter() - t, _children_cpu() - c
-        ctx = ScanContext(inv, ScanResult(spec.root), ScanOptions(jobs=args.jobs))
+        ctx = ScanContext(inv, ScanResult(spec.root), options)
         w0, m0, t = _forkserver_children_cpu(), time.process_time(), time.perf_counter()
         WebFilesStage().run(ctx)
         ours = time.perf_counter() - t
