@@ -634,3 +634,24 @@ def test_a_converter_run_on_an_upload_saved_under_a_configured_folder() -> None:
     assert "file-write" in _sinks(
         helper.replace("u.PostedFile.SaveAs(Saved(u));", "u.PostedFile.SaveAs(PathBox.Text);"), ".cs"
     )
+
+
+@pytest.mark.parametrize(
+    ("guard", "kept"),
+    [
+        ('if (!Regex.IsMatch(pr, "^[0-9]{1,}$")) { Response.StatusCode = 400; return; }', False),
+        ("int n; if (!int.TryParse(pr, out n)) return;", False),
+        ("if (string.IsNullOrEmpty(pr)) { Response.StatusCode = 400; return; }", True),  # no guard
+        ('if (!Regex.IsMatch(pr, "^[0-9a-z./ -]+$")) return;', True),  # letters, dots, spaces: text
+        ('if (Regex.IsMatch(pr, "^[0-9]+$")) Log(pr);', True),  # not rejected
+    ],
+)
+def test_a_value_checked_to_be_digits_only_is_a_number(guard: str, kept: bool) -> None:
+    # b1_to_a2.md 5: a handler syncing a pull request by its number
+    page = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '  string pr = Request.QueryString["pr"];\n  ' + guard + "\n"
+        '  var psi = new System.Diagnostics.ProcessStartInfo(@"C:\\Tools\\git.exe", string.Format("checkout pr/{0}", pr));\n'
+        "  System.Diagnostics.Process.Start(psi).WaitForExit();\n}\n</script>\n"
+    )
+    assert ("process" in _sinks(page, ".aspx")) is kept

@@ -256,6 +256,15 @@ _KEEPING_CALL = re.compile(
 _LITERAL = re.compile(r'"[^"\n]*"')
 _TRIVIAL = re.compile(r'"(?:https?://|[\\/.:~]{0,3}|(?:\{\d{1,2}\}\s?){1,4})"')
 _IDENT = re.compile(r"[^\W\d]\w*")
+#: A guard that rejects a value unless it is digits (or hex) only, and leaves: ``if
+#: (!Regex.IsMatch(pr, "^[0-9]+$")) { ...; return; }`` (an anchored character class of digits/hex only),
+#: ``if (!int.TryParse(id, out n)) return;``.
+_DIGITS_GUARD = re.compile(
+    r"\bif\s*\(\s*!\s*(?:(?:System\s*\.\s*Text\s*\.\s*RegularExpressions\s*\.\s*)?Regex\s*\.\s*IsMatch\s*\(\s*([^\W\d]\w*)"
+    r'(?:\s*\?\?\s*"")?\s*,\s*@?"\^(?:\[(?:0-9|a-fA-F|A-Fa-f|a-f|A-F|\\d){1,3}\]|\\d)(?:\+|\*|\{\d{1,3}(?:,\d{0,3})?\})\$"\s*\)'
+    r"|(?:int|long|Int32|Int64|uint|ulong|short)\s*\.\s*TryParse\s*\(\s*([^\W\d]\w*)\s*,\s*out\b[^)]{0,60}\))\s*\)"
+    r"\s*\{?[^{}]{0,200}?\b(?:return|throw|Response\s*\.\s*End)\b"
+)
 #: ``Path.Combine(`` leading a value (its first argument: the folder).
 _COMBINE = re.compile(r"\s*(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*Combine\s*\(")
 _ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
@@ -356,6 +365,12 @@ class _Analyser:
         self._literal_seen = False  # whether the last expr() found literal text of the page's own
         self._views: list[tuple[int, str]] | None = None
         self._ident_re: re.Pattern[str] | None = None
+        #: Names the code rejects unless they are digits or hex only (see _DIGITS_GUARD).
+        self._guarded: frozenset[str] = (
+            frozenset(self.fold(m.group(1) or m.group(2)) for m in _DIGITS_GUARD.finditer(code))
+            if "IsMatch" in code or "TryParse" in code
+            else frozenset()
+        )
 
     def find_sources(self) -> None:
         for src in self.know.sources:
@@ -550,6 +565,9 @@ class _Analyser:
         key = self.fold(name)
         if key in self.keywords or key in self.taint:
             return False
+        if key in self._guarded and "number" not in t.kinds:
+            # checked to be digits (or hex) only before use: what is left of it can pick a number, no text
+            t = _Taint({"number"}, t.direct, t.line, t.source, t.via)
         self.taint[key] = t
         self._ident_re = None
         return True
