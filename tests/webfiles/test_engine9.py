@@ -655,3 +655,26 @@ def test_a_value_checked_to_be_digits_only_is_a_number(guard: str, kept: bool) -
         "  System.Diagnostics.Process.Start(psi).WaitForExit();\n}\n</script>\n"
     )
     assert ("process" in _sinks(page, ".aspx")) is kept
+
+
+def test_two_hops_through_another_app_code_class(tmp_path: Path) -> None:
+    # the page calls a wrapper class; the wrapper calls the class holding the process start
+    wrapper = (
+        "namespace Example.Site {\n  public static class Facade {\n"
+        "    public static void Go(string what) { new Tools().Run(what); }\n  }\n}\n"
+    )
+    page = (
+        '<%@ Page Language="C#" %>\n<html><body><form runat="server"><asp:Label id="L" runat="server"/></form>\n'
+        '<% L.Text = "ok"; Example.Site.Facade.Go(Request.Form["w"]); %>\n</body></html>\n'
+    )
+    files = [("app/go.aspx", page), ("app/App_Code/Facade.cs", wrapper), ("app/App_Code/Tools.cs", TOOLS_CS)]
+    data = scan_tree(tmp_path, ROOT, files)
+    found = [f for f in findings_for(data, "app/go.aspx") if f["rule_id"] == "WF-BEHAV-PROCESS"]
+    assert found
+    assert any(
+        str(e["source"]).replace("\\", "/").endswith("App_Code/Tools.cs") for e in found[0]["evidence"]
+    )
+    # the same wrapper given a constant: silent
+    quiet = page.replace('Request.Form["w"]', '"ver"')
+    data = scan_tree(tmp_path / "q", ROOT, [("app/go.aspx", quiet), *files[1:]])
+    assert findings_for(data, "app/go.aspx") == []

@@ -871,6 +871,15 @@ _ACROSS_READS = 2000
 _ACROSS_PAIRS = 200
 #: ... and at most this many seconds in all (hostile trees: many callers of a callee, each slow).
 _ACROSS_SECONDS = 20.0
+#: ... and at most this many other App_Code classes calling a callee traced with it (two hops).
+_ACROSS_HELPERS = 5
+
+
+def _spelling(names: list[str]) -> re.Pattern[bytes]:
+    """A caller's text spelling one of ``names`` as a call or a member set (a screen before tracing)."""
+    return re.compile(
+        rb"(?<![\w])(?:" + b"|".join(re.escape(m.encode()) for m in names) + rb")\s*[(=+&]", re.I
+    )
 
 
 def _callers(callee: LocatedFile, page: LocatedFile | None, deep: list[LocatedFile]) -> list[LocatedFile]:
@@ -937,11 +946,30 @@ def _across_files(
     for callee, methods, page, callee_ext in callees:
         if callee_ext not in PAGE_EXTENSIONS and callee_ext not in content.CODE_EXTENSIONS:
             continue
-        spelled = re.compile(
-            rb"(?<![\w])(?:" + b"|".join(re.escape(m.encode()) for m in methods) + rb")\s*[(=+&]", re.I
-        )
+        spelled = _spelling(list(methods))
         body = None
-        for caller in _callers(callee, page, deep):
+        callers = _callers(callee, page, deep)
+        # App_Code is one compilation: a page may reach the callee through another App_Code class that
+        # calls it (two hops) - those classes (same language, spelling the callee's names) go with it
+        helpers: list[tuple[LocatedFile, bytes]] = []
+        if page is None and content.compiled_code(callee.key, content.file_name(callee)) == content.APP_CODE:
+            for f in callers:
+                if len(helpers) >= _ACROSS_HELPERS or reads >= _ACROSS_READS:
+                    break
+                if (
+                    _page_ext(f) != callee_ext
+                    or content.compiled_code(f.key, content.file_name(f)) != content.APP_CODE
+                ):
+                    continue
+                text = text_of(f)
+                if text is not None and spelled.search(text) is not None:
+                    helpers.append((f, text))
+            if helpers:
+                names = list(methods)
+                for _f, text in helpers:
+                    names.extend(behaviour.defined_names(text, callee_ext))
+                spelled = _spelling(list(dict.fromkeys(names))[:400])
+        for caller in callers:
             if reads >= _ACROSS_READS or pairs >= _ACROSS_PAIRS or time.monotonic() > stop:
                 cut = True
                 break
@@ -957,8 +985,9 @@ def _across_files(
                 caller.key, content.file_name(caller)
             ):
                 continue
+            others = tuple(text for f, text in helpers if f.key != caller.key)
             try:
-                found = behaviour.analyse_across(data, caller_ext, body, callee_ext, budget)
+                found = behaviour.analyse_across(data, caller_ext, body, callee_ext, budget, others)
             except (RecursionError, MemoryError, ValueError):
                 continue
             if found.problem:

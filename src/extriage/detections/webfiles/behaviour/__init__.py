@@ -73,6 +73,7 @@ __all__ = [
     "analyse",
     "analyse_across",
     "catalogue",
+    "defined_names",
     "explain",
     "extract",
     "hiding_screen",
@@ -263,6 +264,16 @@ def _defined_members(code: str, lang: str) -> list[str]:
     return list(names)
 
 
+def defined_names(data: bytes, ext: str) -> list[str]:
+    """The methods (with parameters), public fields and properties a source file defines, read from its
+    text as it is (no normalisation): what a caller may spell to reach it (a screen, not the analysis)."""
+    names: list[str] = []
+    for lang, buf in extract(decode(data), ext.lower()).code.items():
+        code = "".join(buf)
+        names.extend(_defined_methods(code, lang) + _defined_members(code, lang))
+    return list(dict.fromkeys(names))[:200]
+
+
 def _calls(names: list[str], members: list[str], lang: str) -> re.Pattern[str]:
     """A call of any of ``names`` (a method of another file: ``new Tools().Run(``, ``t.Run(``, ``Run(``)
     or a value given to one of ``members`` (``t.Command =``, ``new Job { Command = ``); the name is group 1 or 2."""
@@ -277,7 +288,12 @@ def _calls(names: list[str], members: list[str], lang: str) -> re.Pattern[str]:
 
 
 def analyse_across(
-    caller: bytes, caller_ext: str, callee: bytes, callee_ext: str, budget: float = 2.0
+    caller: bytes,
+    caller_ext: str,
+    callee: bytes,
+    callee_ext: str,
+    budget: float = 2.0,
+    helpers: tuple[bytes, ...] = (),
 ) -> Analysis:
     """Request input of a page or code file (``caller``) handed to a method of another file ASP.NET
     compiles with it (``callee``: App_Code, the page's code-behind, an #include'd file) whose
@@ -286,7 +302,9 @@ def analyse_across(
     only when its source is in the caller, its sink in the callee, and it goes away when the caller's
     calls of the callee's methods are renamed (so it crossed through a call, not a shared name).
     Hits carry ``file``: ``"callee"`` (``line``/``raw`` are the callee's; ``source_line``/``source_raw``
-    the caller's) and ``call_line`` (the caller's line calling the callee)."""
+    the caller's) and ``call_line`` (the caller's line calling the callee). ``helpers``: other files of
+    the callee's compilation (App_Code, same extension) that call it - a page calling a helper that calls
+    the callee is traced through them (two hops); the sink must still be in the callee."""
     result = Analysis()
     caller_ext, callee_ext = caller_ext.lower(), callee_ext.lower()
     for ext in (caller_ext, callee_ext):
@@ -295,10 +313,12 @@ def analyse_across(
     know = knowledge()
     deadline = time.monotonic() + budget
     ctext, etext = decode(caller), decode(callee)
-    if len(ctext) > 4 * MAX_CODE or len(etext) > 4 * MAX_CODE:
+    htexts = [decode(h) for h in helpers]
+    if max(len(t) for t in (ctext, etext, *htexts)) > 4 * MAX_CODE:
         result.problem = "too large to trace request input across files"
         return result
     cx, ex = extract(ctext, caller_ext), extract(etext, callee_ext)
+    hx = [extract(t, callee_ext) for t in htexts]
     for lang, cbuf in cx.code.items():
         ebuf = ex.code.get(lang)
         if not ebuf:
@@ -308,6 +328,10 @@ def analyse_across(
             norm.deadline = deadline
             ccode = norm.fold(norm.tokens("".join(cbuf)))
             ecode = norm.fold(norm.tokens("".join(ebuf)))
+            callee_end = len(ecode)  # the helpers' code follows the callee's
+            for h in hx:
+                if h.code.get(lang):
+                    ecode += "\n" + norm.fold(norm.tokens("".join(h.code[lang])))
             names = _defined_methods(ecode, lang)[:200]
             members = _defined_members(ecode, lang)[:200]
             classes = _CLASS_DEF[lang].findall(ecode)[:50]
@@ -340,7 +364,7 @@ def analyse_across(
         clines = caller.decode("utf-8", errors="replace").split("\n")
         elines = callee.decode("utf-8", errors="replace").split("\n")
         for sink, pos, t in found:
-            if (sink.id, pos) in kept or t.line > caller_lines:
+            if (sink.id, pos) in kept or t.line > caller_lines or pos - split >= callee_end:
                 continue
             line = _line_of(ecode, pos - split)
             call_line = _line_of(ccode, call.start())
