@@ -11,7 +11,9 @@ which YARA also fills with ``$page`` - so the rule asked only for a page directi
 process strings are now ``$proc*`` and "cmd.exe" must stand as a whole word.
 
 Behaviour analysis (A2's engine, fixed in eb17207 on B1's requests): ``CommandType.Text`` is no posted
-control value, ``new Uri(x)`` fetches nothing, a writer over an outbound request's body writes no file.
+control value, ``new Uri(x)`` fetches nothing, a writer over an outbound request's body writes no file; and
+(565f2c4, 4cf6380, aa9bdb7) a FileInfo/DirectoryInfo that only lists writes nothing, a fixed converter fed a
+posted file's own name is no launcher, a value rejected unless digits only is no command.
 """
 
 from __future__ import annotations
@@ -154,6 +156,124 @@ BEHAVIOUR_BENIGN: list[tuple[str, str, str, str]] = [
     ),
 ]
 
+#: requests 3-5, fixed by A2 in 565f2c4, 4cf6380, aa9bdb7: a FileInfo/DirectoryInfo that only lists, a fixed
+#: converter fed a posted file's own name (App_Code), a request value rejected unless digits only
+BEHAVIOUR_BENIGN += [
+    (
+        "folder-listing-under-a-root",
+        "Folders.aspx.cs",
+        "using System;\n"
+        "using System.IO;\n"
+        "\n"
+        "public partial class Folders : System.Web.UI.Page\n"
+        "{\n"
+        "    protected DirectoryInfo folder = null;\n"
+        '    protected string root = "";\n'
+        '    protected string sub = "";\n'
+        "\n"
+        "    protected void Page_Load(object sender, EventArgs e)\n"
+        "    {\n"
+        '        root = "~\\\\shared\\\\";\n'
+        '        sub = Request.QueryString["dir"];\n'
+        "        if (sub == null)\n"
+        '            sub = "";\n'
+        "        string virtualPath = root + sub;\n"
+        "        string physical = Server.MapPath(virtualPath);\n"
+        "        folder = new DirectoryInfo(physical);\n"
+        "        Listing.DataSource = folder.GetFiles();\n"
+        "        Listing.DataBind();\n"
+        "    }\n"
+        "}\n",
+        "file-write",
+    ),
+    (
+        "converter-fed-the-uploads-name",
+        "App_Code/VideoTool.cs",
+        "using System.Diagnostics;\n"
+        "using System.IO;\n"
+        "using System.Web;\n"
+        "using System.Web.UI.WebControls;\n"
+        "\n"
+        "public class VideoTool\n"
+        "{\n"
+        "    public static string ClientName(FileUpload upload)\n"
+        "    {\n"
+        '        return upload.PostedFile.FileName.Substring(upload.PostedFile.FileName.LastIndexOf("\\\\") + 1);\n'
+        "    }\n"
+        "\n"
+        "    public static string SavedPath(FileUpload upload)\n"
+        "    {\n"
+        "        return Path.Combine(HttpContext.Current.Server.MapPath(Settings.VideoFolder), ClientName(upload));\n"
+        "    }\n"
+        "\n"
+        "    public static void Convert(FileUpload upload)\n"
+        "    {\n"
+        "        upload.PostedFile.SaveAs(SavedPath(upload));\n"
+        "        Process proc = new Process();\n"
+        '        proc.StartInfo.FileName = HttpContext.Current.Server.MapPath(Settings.VideoFolder) + "\\\\tools\\\\converter.exe";\n'
+        '        proc.StartInfo.Arguments = "-i \\"" + SavedPath(upload) + "\\" -r 15 out.flv";\n'
+        "        proc.StartInfo.UseShellExecute = false;\n"
+        "        proc.Start();\n"
+        "        proc.WaitForExit();\n"
+        "    }\n"
+        "}\n",
+        "process",
+    ),
+    (
+        "converter-upload-saved-under-configured-folder",
+        "App_Code/VideoTool.cs",
+        "using System.Diagnostics;\n"
+        "using System.IO;\n"
+        "using System.Web;\n"
+        "using System.Web.UI.WebControls;\n"
+        "\n"
+        "public class VideoTool\n"
+        "{\n"
+        "    public static string ClientName(FileUpload upload)\n"
+        "    {\n"
+        '        return upload.PostedFile.FileName.Substring(upload.PostedFile.FileName.LastIndexOf("\\\\") + 1);\n'
+        "    }\n"
+        "\n"
+        "    public static string SavedPath(FileUpload upload)\n"
+        "    {\n"
+        "        return Path.Combine(HttpContext.Current.Server.MapPath(Settings.VideoFolder), ClientName(upload));\n"
+        "    }\n"
+        "\n"
+        "    public static void Convert(FileUpload upload)\n"
+        "    {\n"
+        "        upload.PostedFile.SaveAs(SavedPath(upload));\n"
+        "        Process proc = new Process();\n"
+        '        proc.StartInfo.FileName = HttpContext.Current.Server.MapPath(Settings.VideoFolder) + "\\\\tools\\\\converter.exe";\n'
+        '        proc.StartInfo.Arguments = "-i \\"" + SavedPath(upload) + "\\" -r 15 out.flv";\n'
+        "        proc.StartInfo.UseShellExecute = false;\n"
+        "        proc.Start();\n"
+        "        proc.WaitForExit();\n"
+        "    }\n"
+        "}\n",
+        "file-write",
+    ),
+    (
+        "digits-only-guard-before-git",
+        "Sync.ashx",
+        '<%@ WebHandler Language="C#" Class="Sync" %>\n'
+        "using System.Diagnostics;\n"
+        "using System.Text.RegularExpressions;\n"
+        "using System.Web;\n"
+        "public class Sync : IHttpHandler {\n"
+        '    const string Git = @"C:\\Program Files\\Git\\cmd\\git.exe";\n'
+        "    public void ProcessRequest(HttpContext context) {\n"
+        '        string pr = context.Request.QueryString["pr"];\n'
+        '        if (!Regex.IsMatch(pr ?? "", "^[0-9]{1,}$")) { context.Response.StatusCode = 400; return; }\n'
+        '        var psi = new ProcessStartInfo(Git, string.Format("checkout pr/{0}", pr));\n'
+        "        psi.UseShellExecute = false;\n"
+        "        Process.Start(psi).WaitForExit();\n"
+        "    }\n"
+        "    public bool IsReusable { get { return false; } }\n"
+        "}\n",
+        "process",
+    ),
+]
+
 #: (case, file name, shell, the sink it must raise)
 BEHAVIOUR_SHELLS: list[tuple[str, str, str, str]] = [
     (
@@ -184,6 +304,60 @@ BEHAVIOUR_SHELLS: list[tuple[str, str, str, str]] = [
         '    using (var w = new System.IO.StreamWriter(Request.Form["p"])) { w.Write(Request.Form["c"]); }\n'
         "}\n</script>\n",
         "file-write",
+    ),
+]
+
+
+#: the shells beside requests 3-5
+BEHAVIOUR_SHELLS += [
+    (
+        "delete-request-folder",
+        "Delete.aspx.cs",
+        "using System;\n"
+        "using System.IO;\n"
+        "public partial class D : System.Web.UI.Page\n"
+        "{\n"
+        "    protected void Page_Load(object sender, EventArgs e)\n"
+        "    {\n"
+        '        DirectoryInfo folder = new DirectoryInfo(Server.MapPath(Request.QueryString["d"]));\n'
+        "        folder.Delete(true);\n"
+        "    }\n"
+        "}\n",
+        "file-write",
+    ),
+    (
+        "launcher-request-arguments",
+        "Launch.aspx",
+        '<%@ Page Language="C#" %>\n'
+        '<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        "    var p = new System.Diagnostics.Process();\n"
+        '    p.StartInfo.FileName = Server.MapPath("~/App_Data/") + "tool.exe";\n'
+        '    p.StartInfo.Arguments = Request.Form["args"];\n'
+        "    p.StartInfo.UseShellExecute = false;\n"
+        "    p.Start();\n"
+        "}\n"
+        "</script>\n",
+        "process",
+    ),
+    (
+        "no-guard-before-git",
+        "Sync.ashx",
+        '<%@ WebHandler Language="C#" Class="Sync" %>\n'
+        "using System.Diagnostics;\n"
+        "using System.Web;\n"
+        "public class Sync : IHttpHandler {\n"
+        '    const string Git = @"C:\\Program Files\\Git\\cmd\\git.exe";\n'
+        "    public void ProcessRequest(HttpContext context) {\n"
+        '        string pr = context.Request.QueryString["pr"];\n'
+        "        if (string.IsNullOrEmpty(pr)) { context.Response.StatusCode = 400; return; }\n"
+        '        var psi = new ProcessStartInfo(Git, string.Format("checkout {0}", pr));\n'
+        "        psi.UseShellExecute = false;\n"
+        "        Process.Start(psi).WaitForExit();\n"
+        "    }\n"
+        "    public bool IsReusable { get { return false; } }\n"
+        "}\n",
+        "process",
     ),
 ]
 
