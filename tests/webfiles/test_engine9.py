@@ -678,3 +678,23 @@ def test_two_hops_through_another_app_code_class(tmp_path: Path) -> None:
     quiet = page.replace('Request.Form["w"]', '"ver"')
     data = scan_tree(tmp_path / "q", ROOT, [("app/go.aspx", quiet), *files[1:]])
     assert findings_for(data, "app/go.aspx") == []
+
+
+def test_a_value_checked_by_a_digits_validator_method() -> None:
+    # b1_to_a2.md 5, the real shape: a same-file validator returning an anchored digits match, used as the
+    # positive condition around the call
+    handler = (
+        '<%@ WebHandler Language="C#" Class="Sync" %>\nusing System.Diagnostics; using System.Text.RegularExpressions;\n'
+        "public class Sync : System.Web.IHttpHandler {\n"
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        '    string pr = c.Request.QueryString["pr"];\n'
+        "    if (!string.IsNullOrEmpty(pr) && VerifyPrId(pr)) { Run(pr); }\n  }\n"
+        '  bool VerifyPrId(string pr) { if (pr != null) { return Regex.IsMatch(pr, "^[0-9]{1,}$"); } return false; }\n'
+        '  void Run(string pr) { Process.Start(@"C:\\Tools\\git.exe", string.Format("checkout pr/{0}", pr)).WaitForExit(); }\n'
+        "  public bool IsReusable { get { return false; } }\n}\n"
+    )
+    assert _sinks(handler, ".ashx") == set()
+    negated = handler.replace("&& VerifyPrId(pr))", "&& !VerifyPrId(pr))")
+    assert "process" in _sinks(negated, ".ashx")
+    wide = handler.replace('"^[0-9]{1,}$"', '"^[0-9a-z ./-]+$"')
+    assert "process" in _sinks(wide, ".ashx")

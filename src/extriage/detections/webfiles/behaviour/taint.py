@@ -265,6 +265,15 @@ _DIGITS_GUARD = re.compile(
     r"|(?:int|long|Int32|Int64|uint|ulong|short)\s*\.\s*TryParse\s*\(\s*([^\W\d]\w*)\s*,\s*out\b[^)]{0,60}\))\s*\)"
     r"\s*\{?[^{}]{0,200}?\b(?:return|throw|Response\s*\.\s*End)\b"
 )
+#: The pattern text of such an anchored digits/hex class (shared by the guards below).
+_DIGITS_RE = r'@?"\^(?:\[(?:0-9|a-fA-F|A-Fa-f|a-f|A-F|\\d){1,3}\]|\\d)(?:\+|\*|\{\d{1,3}(?:,\d{0,3})?\})\$"'
+#: A validator method: ``bool VerifyId(string x) { ... return Regex.IsMatch(x, "^[0-9]+$"); }``.
+_DIGITS_VALIDATOR = re.compile(
+    r"\bbool\s+([^\W\d]\w*)\s*\(\s*string\s+([^\W\d]\w*)\s*\)\s*\{[^}]{0,600}?"
+    r"\breturn\s+(?:(?:System\s*\.\s*Text\s*\.\s*RegularExpressions\s*\.\s*)?Regex\s*\.\s*IsMatch)\s*\(\s*\2\s*,\s*"
+    + _DIGITS_RE
+    + r"\s*\)"
+)
 #: ``Path.Combine(`` leading a value (its first argument: the folder).
 _COMBINE = re.compile(r"\s*(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*Combine\s*\(")
 _ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
@@ -368,9 +377,24 @@ class _Analyser:
         #: Names the code rejects unless they are digits or hex only (see _DIGITS_GUARD).
         self._guarded: frozenset[str] = (
             frozenset(self.fold(m.group(1) or m.group(2)) for m in _DIGITS_GUARD.finditer(code))
+            | self._validated(code)
             if "IsMatch" in code or "TryParse" in code
             else frozenset()
         )
+
+    def _validated(self, code: str) -> frozenset[str]:
+        """Names passed to a digits-only validator method of the code's own in an ``if`` condition, not
+        negated: ``if (... && VerifyPrId(pr)) { SyncToPr(pr); }`` (the use sits in that branch; the
+        engine keeps no scopes, so the name is taken as checked wherever it is)."""
+        names = [m.group(1) for m in _DIGITS_VALIDATOR.finditer(code)]
+        if not names or self.lang != "cs":
+            return frozenset()
+        used = re.compile(
+            r"\bif\s*\([^;{}]{0,200}?(?<![!\w.])(?:"
+            + "|".join(map(re.escape, names))
+            + r")\s*\(\s*([^\W\d]\w*)\s*\)"
+        )
+        return frozenset(m.group(1) for m in used.finditer(code))
 
     def find_sources(self) -> None:
         for src in self.know.sources:
