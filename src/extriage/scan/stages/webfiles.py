@@ -867,8 +867,8 @@ STAGES = [WebFilesStage(), WebFilesLinkStage()]
 
 #: Tracing across files: at most this many files are read again as callers, and this many
 #: (caller, callee) pairs traced, per scan (each pair under the per-file time limit).
-_ACROSS_READS = 2000
-_ACROSS_PAIRS = 200
+_ACROSS_READS = 5000
+_ACROSS_PAIRS = 1000
 #: ... and at most this many seconds in all (hostile trees: many callers of a callee, each slow).
 _ACROSS_SECONDS = 20.0
 #: ... and at most this many other App_Code classes calling a callee traced with it (two hops).
