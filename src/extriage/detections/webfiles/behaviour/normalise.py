@@ -152,6 +152,8 @@ class _Norm:
             )
         if lang == "vb":
             steps.append((re.compile(r"\bChrW?\s*\(\s*(&H[0-9a-fA-F]{1,4}|\d{1,5})\s*\)", re.I), self._char))
+        if "FromBase64String" in code:
+            code = self._decoder_calls(code)
         if lang == "js":
             code = self._evals(code)
             steps.append(
@@ -354,6 +356,23 @@ class _Norm:
         self.decoded += 1
         return _lit(text, m.group(0))
 
+    def _decoder_calls(self, code: str) -> str:
+        """Calls of a decoding helper the page defines - one string parameter, returned base64-decoded as
+        text (``string d(string s) { return Encoding.UTF8.GetString(Convert.FromBase64String(s)); }``) - with a
+        literal argument are that literal decoded: names hidden that way (``GetMethod(d("TG9hZA=="))``) read
+        as written."""
+        names = [m.group(1) for m in _DECODER_DEF[self.lang].finditer(code)][:10]
+        if not names:
+            return code
+        flags = re.I if self.lang == "vb" else 0
+        call = re.compile(
+            r"(?<![\w.])(?:"
+            + "|".join(map(re.escape, names))
+            + r')\s*\(\s*"([A-Za-z0-9+/=\s]{4,20000})"\s*\)',
+            flags,
+        )
+        return call.sub(lambda m: self._b64(m.group(1), m.group(0)), code)
+
     def _evals(self, code: str) -> str:
         """JScript ``eval(<decoded literal>)``: the argument, when it decodes something (base64, char
         codes, percent escapes), is folded on its own; when it folds to one literal holding code, that
@@ -396,6 +415,25 @@ class _Norm:
         return "".join(out)
 
 
+#: A decoding helper's definition (see _Norm._decoder_calls): its name is group 1.
+_B64_TEXT = (
+    r"(?:System\s*\.\s*)?(?:Text\s*\.\s*)?Encoding\s*\.\s*(?:\w+|GetEncoding\s*\(\s*[^()\n]{0,40}\))\s*\.\s*GetString\s*\(\s*"
+    r"(?:System\s*\.\s*)?Convert\s*\.\s*FromBase64String\s*\(\s*\2\s*\)\s*\)"
+)
+_DECODER_DEF = {
+    "cs": re.compile(
+        r"\b([^\W\d]\w*)\s*\(\s*(?:string|String)\s+([^\W\d]\w*)\s*\)\s*(?:\{\s*return\s+|=>\s*)" + _B64_TEXT
+    ),
+    "vb": re.compile(
+        r"\bFunction\s+([^\W\d]\w*)\s*\(\s*(?:ByVal\s+)?([^\W\d]\w*)\s+As\s+String\s*\)(?:\s+As\s+String)?\s*"
+        r"(?:Return\s+|\1\s*=\s*)" + _B64_TEXT,
+        re.I,
+    ),
+    "js": re.compile(
+        r"\bfunction\s+([^\W\d]\w*)\s*\(\s*([^\W\d]\w*)(?:\s*:\s*String)?\s*\)(?:\s*:\s*String)?\s*\{\s*return\s+"
+        + _B64_TEXT
+    ),
+}
 _NUM = r"0[xX][0-9a-fA-F]{1,6}|\d{1,7}"
 _CHAR_ARITH = re.compile(r"(?<![\w.])char\s*\(\s*(" + _NUM + r")\s*(?:([-+*/%])\s*(" + _NUM + r")\s*)?\)")
 _UNESCAPE_CALL = re.compile(r'\b(?:unescape|decodeURIComponent|decodeURI)\s*\(\s*"([^"\n]{1,4000})"\s*\)')
