@@ -724,3 +724,16 @@ def test_names_hidden_behind_a_decoding_helper(decoder: str) -> None:
         + '\nvoid Page_Load(object s, EventArgs e) { Label1.Text = d("SGVsbG8gd29ybGQ="); }\n</script>\n'
     )
     assert _sinks(shown, ".aspx") == set()
+
+
+def test_eval_of_a_variable_given_decoded_code() -> None:
+    page = (
+        '<%@ Page Language="JScript" %>\n<% var k = System.Text.Encoding.UTF8.GetString('
+        f'System.Convert.FromBase64String("{_B64_CMD}"));\n   eval(k); %>\n'
+    )
+    assert {"eval", "eval-decoded"} <= _sinks(page, ".aspx")
+    plain = (
+        '<%@ Page Language="JScript" %>\n<% var img = System.Convert.FromBase64String("R0lGODlhAQABAAAAACw=");\n'
+        '   var k = "2+3"; var n = eval(k); Response.BinaryWrite(img); %>\n'
+    )
+    assert _sinks(plain, ".aspx") == set()

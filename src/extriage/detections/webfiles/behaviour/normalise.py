@@ -393,6 +393,20 @@ class _Norm:
             a, b = spans[0]
             close = spans[-1][1]
             arg = code[a:b]
+            held = _BARE.fullmatch(arg)
+            if held is not None:
+                # eval(k) with k given a decoding expression once before: what k holds
+                given = [
+                    g.group(1)
+                    for g in re.finditer(
+                        r"(?<![\w.$])"
+                        + re.escape(held.group(1))
+                        + r"(?:\s*:\s*String)?\s*=(?![=>])\s*([^;\n]{1,20000})",
+                        code[: m.start()],
+                    )
+                ]
+                if len(given) == 1:
+                    arg = given[0]
             if close >= len(code) or not _DECODING.search(arg):
                 continue
             sub = _Norm(self.lang)
@@ -407,7 +421,7 @@ class _Norm:
             self.decoded += 1 + sub.decoded
             inner = sub.fold(sub.tokens(text)).replace("\n", " ").replace("\r", " ")
             out.append(code[pos:a])
-            out.append(" __decoded__" + "\n" * arg.count("\n"))
+            out.append(" __decoded__" + "\n" * code[a:b].count("\n"))
             out.append(code[b : close + 1])
             out.append("; " + inner + ";")
             pos = close + 1
@@ -443,6 +457,7 @@ _JS_REVERSE = re.compile(
 #: What an eval argument decodes with (see _Norm._evals).
 _DECODING = re.compile(r"FromBase64String|(?<![\w.])char\s*\(|fromCharCode|\bunescape\s*\(|\bdecodeURI")
 _EVAL_CALL = re.compile(r"(?<![\w.$])eval\s*\(")
+_BARE = re.compile(r"\s*([^\W\d][\w$]*)\s*")
 
 
 def _js_number(s: str) -> int | None:
