@@ -785,7 +785,9 @@ class _Analyser:
         for sink in self.know.sinks:
             self.check_time()  # (each search reads the whole code: a huge file spends its budget here)
             pat = sink.patterns.get(lang)
-            if pat is not None and pat.search(code):
+            if pat is None or not all(c[lang].search(code) for c in sink.context if lang in c):
+                continue  # (its context first: cheap, and a sink without it cannot count)
+            if pat.search(code):
                 present = True  # one is enough: sinks() looks at each
                 break
         if not present:
