@@ -509,7 +509,7 @@ class RunTotals:
     #: Source files pages name in their directive (CodeFile/Src): (the page, the path as written).
     refs: list[tuple[LocatedFile, tuple[str, str]]] = field(default_factory=list)
     code_files: int = 0  # source files analysed as code ASP.NET compiles (App_Code, code-behind)
-    #: Of them, those holding a dangerous operation: (the file, methods with parameters it defines).
+    #: Of them, those holding a dangerous operation: (the file, the methods and members it defines).
     callees: list[tuple[LocatedFile, tuple[str, ...]]] = field(default_factory=list)
 
 
