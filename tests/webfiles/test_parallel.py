@@ -73,6 +73,7 @@ def test_small_file_tree_stays_in_one_process_when_no_core_is_free(
     generate(dest, scenario="proxylogon", size="300KB", layout="kape", seed=5, events=False)
     monkeypatch.setattr(stage, "PARALLEL_MIN_FILES", 1)
     monkeypatch.setattr(stage.os, "getloadavg", lambda: (8.0, 8.0, 8.0))
+    monkeypatch.setattr(stage, "_runnable_now", lambda: 3)  # two other threads run now
     pools = _record_pools(monkeypatch)
     result = _scan(dest, jobs=2)
     assert pools == [None]

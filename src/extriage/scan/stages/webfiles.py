@@ -571,18 +571,19 @@ def _run(
 def _spare_core(workers: int) -> bool:
     """Whether a second process would find a core to run on, for a tree of many *small* files (its
     main process then does about as much as one process alone would: the split pays off only on a
-    core nobody else uses). Asked of the runnable count *now* (Linux ``/proc/loadavg``): the 1-minute
-    load average counts the scan's own log and event stages, which ran on every core just before
-    this one (and, in the benchmark, the ``yara`` CLI's threads), so it read a 2-core machine as busy
-    and kept this stage in one process on most runs. Never on an overloaded machine (1-minute load of
-    twice the cores). Trees of many bytes use their workers whatever the load."""
+    core nobody else uses). Asked of the threads runnable *now* (Linux ``/proc/loadavg``), not of the
+    1-minute load average: that counts the scan's own log and event stages, which ran on every core
+    just before this one, the benchmark's ``yara`` threads, and processes waiting for the disk (a
+    load of 4-9 with one thread runnable was seen on this machine), so it kept this stage in one
+    process on most runs. Where there is no runnable count, the load average decides as before.
+    Trees of many bytes use their workers whatever the load."""
+    running = _runnable_now()
+    if running is not None:
+        return running - 1 < workers - 1  # threads of others than this one
     try:
-        if os.getloadavg()[0] >= 2 * workers:
-            return False
+        return os.getloadavg()[0] < workers - 0.5
     except OSError:  # no load average on this platform: assume the cores are ours
         return True
-    running = _runnable_now()
-    return running is None or running - 1 < workers - 1  # others than this process
 
 
 def _runnable_now() -> int | None:
