@@ -367,7 +367,11 @@ def analyse_across(
             if (sink.id, pos) in kept or t.line > caller_lines or pos - split >= callee_end:
                 continue
             line = _line_of(ecode, pos - split)
-            call_line = _line_of(ccode, call.start())
+            # the first call of the callee at or after the source's line (where the value is handed over)
+            call_line = next(
+                (n for n in (_line_of(ccode, c.start()) for c in calls.finditer(ccode)) if n >= t.line),
+                _line_of(ccode, call.start()),
+            )
             result.hits.append(
                 {
                     "check": "behaviour",
