@@ -166,3 +166,26 @@ def test_second_process_only_on_a_free_core(monkeypatch: pytest.MonkeyPatch) -> 
     assert stage._spare_core(2)
     running = stage._runnable_now()
     assert running is None or running >= 1
+
+
+def test_gc_paused_restores_the_collector() -> None:
+    """The collector is off inside, back on after (also after an error), and left off if it was."""
+    import gc
+
+    assert gc.isenabled()
+    with content.gc_paused():
+        assert not gc.isenabled()
+        with content.gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), content.gc_paused():
+        raise ValueError("x")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with content.gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -11,12 +11,14 @@ shell rules: their exploit strings are the log stage's business.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, BinaryIO, NamedTuple
@@ -891,6 +893,24 @@ def _examine_files(
     return done
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector held off while files are examined (and back on after, if it
+    was on). Why: examining tens of thousands of files makes as many short-lived tuples, to which the
+    collector answers with collections over every object of the process (the baseline, the rules,
+    the inventory): 0.12-0.17 CPU-s of a ~0.9 s stage on 21,190 files, two full collections per
+    run. The work makes almost no reference cycles (a few hundred objects a run): they are
+    collected as usual once the collector is back on."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def examine_batch(
     batch: list[tuple[int, str, Target, str | None]], params: ContentParams | None = None
 ) -> BatchResult:
@@ -898,7 +918,12 @@ def examine_batch(
     ``params`` None: use those the worker was initialised with (saves shipping rules per batch).
     Files on disk under the size cap go through the phased path (:func:`_examine_files`), the rest
     (container members, header checks, files over the cap) through :func:`examine` one by one;
-    results keep the batch's order."""
+    results keep the batch's order. The garbage collector is held off meanwhile (:func:`gc_paused`)."""
+    with gc_paused():
+        return _examine_batch(batch, params)
+
+
+def _examine_batch(batch: list[tuple[int, str, Target, str | None]], params: ContentParams | None) -> BatchResult:
     if params is None:
         state = current_state()
         if state is None:

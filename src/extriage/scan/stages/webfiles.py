@@ -120,6 +120,10 @@ class WebFilesStage:
     provides = (WebFilePivots, Detections)
 
     def run(self, ctx: ScanContext) -> None:
+        with content.gc_paused():  # tens of thousands of files: no full collections meanwhile
+            self._run_stage(ctx)
+
+    def _run_stage(self, ctx: ScanContext) -> None:
         inv = ctx.inventory
         installs = inv.exchange_installs
         vdirs = _iis_vdirs(ctx)
