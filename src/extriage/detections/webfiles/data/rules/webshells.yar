@@ -169,9 +169,9 @@ rule EXT_WEBSHELL_SQL_Console
         wave = "proxylogon"
         attack = "T1505.003"
     strings:
-        $c1 = "SqlConnection" nocase ascii wide
-        $c2 = "OleDbConnection" nocase ascii wide
-        $c3 = "OdbcConnection" nocase ascii wide
+        $cls1 = "SqlConnection" nocase ascii wide
+        $cls2 = "OleDbConnection" nocase ascii wide
+        $cls3 = "OdbcConnection" nocase ascii wide
         $x1 = "ExecuteReader" nocase ascii wide
         $x2 = "ExecuteNonQuery" nocase ascii wide
         $x3 = "SqlDataAdapter" nocase ascii wide
@@ -180,7 +180,7 @@ rule EXT_WEBSHELL_SQL_Console
         $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
-        filesize < 2MB and any of ($c*) and any of ($x*) and ($q or $conn) and ($page or $runat)
+        filesize < 2MB and (any of ($cls*) or $conn) and any of ($x*) and ($q or $conn) and ($page or $runat)
 }
 
 rule EXT_WEBSHELL_Obfuscated
@@ -246,11 +246,11 @@ rule EXT_WEBSHELL_EDR_Checker
         reference = "https://www.mandiant.com/resources/blog/detection-response-to-exploitation-of-microsoft-exchange-zero-day-vulnerabilities"
     strings:
         $f = /File\s*\.\s*Exists\s*\(/ nocase ascii wide
-        $a1 = "xagt.exe" nocase ascii wide
-        $a2 = "csfalconservice.exe" nocase ascii wide
-        $a3 = "cb.exe" nocase ascii wide
-        $a4 = "MsSense.exe" nocase ascii wide
+        $edr1 = "xagt.exe" nocase ascii wide
+        $edr2 = "csfalconservice.exe" nocase ascii wide
+        $edr3 = "cb.exe" nocase ascii wide
+        $edr4 = "MsSense.exe" nocase ascii wide
         $asp = "<%" ascii wide
     condition:
-        filesize < 100KB and $f and $asp and 2 of ($a*)
+        filesize < 100KB and $f and $asp and 2 of ($edr*)
 }
