@@ -33,7 +33,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from extriage.detections.webfiles.behaviour.budget import BUDGET, Timeout
+from extriage.detections.webfiles.behaviour.budget import BUDGET, Timeout, bounded
 from extriage.detections.webfiles.behaviour.extract import (
     CODE_LANGUAGES,
     MAX_CODE,
@@ -132,6 +132,17 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
     know = knowledge()  # compiled once per process: not charged to the first page's time budget
     hiding_screen()
     deadline = time.monotonic() + budget
+    try:
+        with bounded(deadline):  # (the budget holds inside one regular-expression search too)
+            _analyse(result, data, ext, budget, deadline, know)
+    except Timeout:
+        result.problem = f"behaviour analysis stopped after its {budget:g} s per-file time limit"
+    return result
+
+
+def _analyse(
+    result: Analysis, data: bytes, ext: str, budget: float, deadline: float, know: Knowledge
+) -> None:
     # bytes that are not UTF-8 (a page in its site's code page) read as letters of their own, so names
     # made of them stay names (extract.decode); the lines shown to people are read with U+FFFD
     text = decode(data)
@@ -223,7 +234,6 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
                 hit["source_raw"] = lines[t.line - 1].strip()[:300] if t.line - 1 < len(lines) else ""
                 hit["via"] = list(t.via)
             result.hits.append(hit)
-    return result
 
 
 #: Class definitions.
@@ -312,88 +322,100 @@ def analyse_across(
             return result
     know = knowledge()
     deadline = time.monotonic() + budget
-    ctext, etext = decode(caller), decode(callee)
-    htexts = [decode(h) for h in helpers]
-    if max(len(t) for t in (ctext, etext, *htexts)) > 4 * MAX_CODE:
-        result.problem = "too large to trace request input across files"
-        return result
-    cx, ex = extract(ctext, caller_ext), extract(etext, callee_ext)
-    hx = [extract(t, callee_ext) for t in htexts]
-    for lang, cbuf in cx.code.items():
-        ebuf = ex.code.get(lang)
-        if not ebuf:
-            continue  # (a C# page and a VB class: each compiled in its own language, not traced across)
-        try:
-            norm = _Norm(lang)
-            norm.deadline = deadline
-            ccode = norm.fold(norm.tokens("".join(cbuf)))
-            ecode = norm.fold(norm.tokens("".join(ebuf)))
-            callee_end = len(ecode)  # the helpers' code follows the callee's
-            for h in hx:
-                if h.code.get(lang):
-                    ecode += "\n" + norm.fold(norm.tokens("".join(h.code[lang])))
-            names = _defined_methods(ecode, lang)[:200]
-            members = _defined_members(ecode, lang)[:200]
-            classes = _CLASS_DEF[lang].findall(ecode)[:50]
-            if not classes or not re.search(
-                r"(?<![\w])(?:" + "|".join(map(re.escape, classes)) + r")\b",
-                ccode,
-                re.I if lang == "vb" else 0,
-            ):
-                members = []  # a member set on an object of the callee's class only: the page names it
-            if not (names or members) or len(ccode) + len(ecode) > MAX_CODE:
-                continue
-            calls = _calls(names, members, lang)
-            call = calls.search(ccode)
-            if call is None:
-                continue
-            split = len(ccode) + 1
-            caller_lines = ccode.count("\n") + 1
-            code = ccode + "\n" + ecode
-            found = _cross_hits(code, lang, know, deadline, norm.decoded, ctext, split, calls)
-            if not found:
-                continue
-            # the same with the caller's calls and member names renamed (same length): what still
-            # reaches the sink came through a name both files happen to use, not through a call
-            renamed = calls.sub(_renamed, ccode)
-            control = _cross_hits(renamed + "\n" + ecode, lang, know, deadline, 0, ctext, split, None)
-            kept = {(s.id, p) for s, p, _t in control}
-        except Timeout:
-            result.problem = f"tracing request input across files stopped after its {budget:g} s limit"
-            break
-        clines = caller.decode("utf-8", errors="replace").split("\n")
-        elines = callee.decode("utf-8", errors="replace").split("\n")
-        for sink, pos, t in found:
-            if (sink.id, pos) in kept or t.line > caller_lines or pos - split >= callee_end:
-                continue
-            line = _line_of(ecode, pos - split)
-            # the first call of the callee at or after the source's line (where the value is handed over)
-            call_line = next(
-                (n for n in (_line_of(ccode, c.start()) for c in calls.finditer(ccode)) if n >= t.line),
-                _line_of(ccode, call.start()),
-            )
-            result.hits.append(
-                {
-                    "check": "behaviour",
-                    "offset": None,
-                    "file": "callee",
-                    "line": line,
-                    "raw": elines[line - 1].strip()[:300] if line - 1 < len(elines) else "",
-                    "sink": sink.id,
-                    "category": sink.category,
-                    "title": sink.title,
-                    "severity": sink.severity,
-                    "language": {"cs": "C#", "vb": "VB", "js": "JScript"}[lang],
-                    "confidence": _confidence("medium", norm.decoded),
-                    "obfuscation": norm.decoded,
-                    "source": t.source,
-                    "source_line": t.line,
-                    "source_raw": clines[t.line - 1].strip()[:300] if t.line - 1 < len(clines) else "",
-                    "via": list(t.via),
-                    "call_line": call_line,
-                }
-            )
-        result.languages.append(lang)
+    try:
+        with bounded(deadline):  # (the budget holds inside one regular-expression search too)
+            ctext, etext = decode(caller), decode(callee)
+            htexts = [decode(h) for h in helpers]
+            if max(len(t) for t in (ctext, etext, *htexts)) > 4 * MAX_CODE:
+                result.problem = "too large to trace request input across files"
+                return result
+            cx, ex = extract(ctext, caller_ext), extract(etext, callee_ext)
+            hx = [extract(t, callee_ext) for t in htexts]
+            for lang, cbuf in cx.code.items():
+                ebuf = ex.code.get(lang)
+                if not ebuf:
+                    continue  # (a C# page and a VB class: each compiled in its own language, not traced across)
+                try:
+                    norm = _Norm(lang)
+                    norm.deadline = deadline
+                    ccode = norm.fold(norm.tokens("".join(cbuf)))
+                    ecode = norm.fold(norm.tokens("".join(ebuf)))
+                    callee_end = len(ecode)  # the helpers' code follows the callee's
+                    for h in hx:
+                        if h.code.get(lang):
+                            ecode += "\n" + norm.fold(norm.tokens("".join(h.code[lang])))
+                    names = _defined_methods(ecode, lang)[:200]
+                    members = _defined_members(ecode, lang)[:200]
+                    classes = _CLASS_DEF[lang].findall(ecode)[:50]
+                    if not classes or not re.search(
+                        r"(?<![\w])(?:" + "|".join(map(re.escape, classes)) + r")\b",
+                        ccode,
+                        re.I if lang == "vb" else 0,
+                    ):
+                        members = []  # a member set on an object of the callee's class only: the page names it
+                    if not (names or members) or len(ccode) + len(ecode) > MAX_CODE:
+                        continue
+                    calls = _calls(names, members, lang)
+                    call = calls.search(ccode)
+                    if call is None:
+                        continue
+                    split = len(ccode) + 1
+                    caller_lines = ccode.count("\n") + 1
+                    code = ccode + "\n" + ecode
+                    found = _cross_hits(code, lang, know, deadline, norm.decoded, ctext, split, calls)
+                    if not found:
+                        continue
+                    # the same with the caller's calls and member names renamed (same length): what still
+                    # reaches the sink came through a name both files happen to use, not through a call
+                    renamed = calls.sub(_renamed, ccode)
+                    control = _cross_hits(renamed + "\n" + ecode, lang, know, deadline, 0, ctext, split, None)
+                    kept = {(s.id, p) for s, p, _t in control}
+                except Timeout:
+                    result.problem = (
+                        f"tracing request input across files stopped after its {budget:g} s limit"
+                    )
+                    break
+                clines = caller.decode("utf-8", errors="replace").split("\n")
+                elines = callee.decode("utf-8", errors="replace").split("\n")
+                for sink, pos, t in found:
+                    if (sink.id, pos) in kept or t.line > caller_lines or pos - split >= callee_end:
+                        continue
+                    line = _line_of(ecode, pos - split)
+                    # the first call of the callee at or after the source's line (where the value is handed over)
+                    call_line = next(
+                        (
+                            n
+                            for n in (_line_of(ccode, c.start()) for c in calls.finditer(ccode))
+                            if n >= t.line
+                        ),
+                        _line_of(ccode, call.start()),
+                    )
+                    result.hits.append(
+                        {
+                            "check": "behaviour",
+                            "offset": None,
+                            "file": "callee",
+                            "line": line,
+                            "raw": elines[line - 1].strip()[:300] if line - 1 < len(elines) else "",
+                            "sink": sink.id,
+                            "category": sink.category,
+                            "title": sink.title,
+                            "severity": sink.severity,
+                            "language": {"cs": "C#", "vb": "VB", "js": "JScript"}[lang],
+                            "confidence": _confidence("medium", norm.decoded),
+                            "obfuscation": norm.decoded,
+                            "source": t.source,
+                            "source_line": t.line,
+                            "source_raw": clines[t.line - 1].strip()[:300]
+                            if t.line - 1 < len(clines)
+                            else "",
+                            "via": list(t.via),
+                            "call_line": call_line,
+                        }
+                    )
+                result.languages.append(lang)
+    except Timeout:
+        result.problem = f"tracing request input across files stopped after its {budget:g} s limit"
     return result
 
 
