@@ -31,7 +31,9 @@ UNCLOSED_DATA_SOURCES = (
 )
 
 
-@pytest.mark.parametrize("page", [UNCLOSED_TAGS, UNCLOSED_DATA_SOURCES], ids=["unclosed-tags", "unclosed-ods"])
+@pytest.mark.parametrize(
+    "page", [UNCLOSED_TAGS, UNCLOSED_DATA_SOURCES], ids=["unclosed-tags", "unclosed-ods"]
+)
 def test_worst_case_markup_is_linear(page: bytes) -> None:
     t0 = time.monotonic()
     result = behaviour.analyse(page, ".aspx", budget=30.0)
@@ -78,7 +80,9 @@ def test_bounded_leaves_a_timer_or_handler_of_others_alone() -> None:
 
 def test_analysis_outside_the_main_thread_still_works() -> None:
     out: list[behaviour.Analysis] = []
-    page = b'<%@ Page Language="C#" %><% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>'
+    page = (
+        b'<%@ Page Language="C#" %><% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>'
+    )
     th = threading.Thread(target=lambda: out.append(behaviour.analyse(page, ".aspx")))
     th.start()
     th.join()
