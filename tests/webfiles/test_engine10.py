@@ -11,12 +11,18 @@ import re
 import signal
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from extriage.detections.webfiles import behaviour
 from extriage.detections.webfiles.behaviour import budget, taint
 from extriage.detections.webfiles.behaviour.budget import Timeout, bounded
+
+from .rule_tables import findings_for, scan_tree
+
+ROOT = "C/inetpub/wwwroot/"
 
 # --- the time limit inside one search -----------------------------------------------------------------
 
@@ -91,3 +97,107 @@ def test_analysis_outside_the_main_thread_still_works() -> None:
 
 def test_budget_module_names_the_limit() -> None:
     assert budget.BUDGET == 5.0
+
+
+# --- calls across languages (A2's gap: a C# page calling a VB App_Code class, or the reverse) ---------
+
+TOOLS_VB = """Imports System.Diagnostics
+Namespace Example.Site
+Public Class Tools
+    Public Sub Run(ByVal c As String)
+        Dim p As New ProcessStartInfo("cmd.exe", "/c " & c)
+        p.UseShellExecute = False
+        Process.Start(p)
+    End Sub
+    Public Shared Sub Keep(ByVal where As String, ByVal body As String)
+        System.IO.File.WriteAllText(where, body)
+    End Sub
+End Class
+End Namespace
+"""
+TOOLS_CS = """using System.Diagnostics;
+namespace Example.Site {
+    public class Tools {
+        public string Command;
+        public void Run(string c) {
+            var p = new ProcessStartInfo("cmd.exe", "/c " + c);
+            Process.Start(p);
+        }
+        public void Go() { Process.Start("cmd.exe", "/c " + Command); }
+    }
+}
+"""
+CS_PAGE = (
+    '<%@ Page Language="C#" %>\n<html><body>\n<% var t = new Example.Site.Tools();\n'
+    " string v = {arg};\n t.Run(v); %>\n</body></html>\n"
+)
+VB_PAGE = (
+    '<%@ Page Language="VB" %>\n<html><body>\n<%\nDim t As New Example.Site.Tools()\n'
+    "Dim v = {arg}\nt.Run(v)\n%>\n</body></html>\n"
+)
+
+
+def _across(page: str, cls: str, cls_ext: str) -> list[tuple[Any, ...]]:
+    hits = behaviour.analyse_across(page.encode(), ".aspx", cls.encode(), cls_ext).hits
+    return [(h["sink"], h["line"], h["source_line"], h["call_line"], h["language"]) for h in hits]
+
+
+def test_a_cs_page_hands_request_input_to_a_vb_class() -> None:
+    page = CS_PAGE.replace("{arg}", 'Request["c"]')
+    assert _across(page, TOOLS_VB, ".vb") == [("process", 5, 4, 5, "VB")]
+    # two arguments, both from the request: the path and the content of a write
+    keep = '<%@ Page Language="C#" %>\n<% Example.Site.Tools.Keep(Request.Form["f"], Request.Form["b"]); %>\n'
+    assert {h[0] for h in _across(keep, TOOLS_VB, ".vb")} >= {"file-write"}
+
+
+def test_a_vb_page_hands_request_input_to_a_cs_class() -> None:
+    page = VB_PAGE.replace("{arg}", 'Request.QueryString("c")')
+    assert _across(page, TOOLS_CS, ".cs") == [("process", 6, 5, 6, "C#")]
+    member = (
+        '<%@ Page Language="VB" %>\n<%\nDim t As New Example.Site.Tools()\n'
+        't.Command = Request.Form("c")\nt.Go()\n%>\n'
+    )
+    assert _across(member, TOOLS_CS, ".cs") == [("process", 9, 4, 4, "C#")]
+
+
+@pytest.mark.parametrize(
+    ("page", "cls", "ext"),
+    [
+        (CS_PAGE.replace("{arg}", '"ipconfig"'), TOOLS_VB, ".vb"),  # a constant
+        (CS_PAGE.replace("{arg}", 'ConfigurationManager.AppSettings["report"]'), TOOLS_VB, ".vb"),
+        (CS_PAGE.replace("{arg}", 'int.Parse(Request["n"])'), TOOLS_VB, ".vb"),  # a number
+        (VB_PAGE.replace("{arg}", '"ipconfig"'), TOOLS_CS, ".cs"),
+        # request content written to a fixed file (a notes page)
+        (
+            '<%@ Page Language="C#" %>\n<% Example.Site.Tools.Keep(Server.MapPath("~/App_Data/n.txt"), '
+            'Request.Form["b"]); %>\n',
+            TOOLS_VB,
+            ".vb",
+        ),
+        # the page reads c and shows it, and calls the class with a constant: a shared name is no call
+        (
+            '<%@ Page Language="C#" %>\n<% string c = Request["c"]; Response.Write(Server.HtmlEncode(c));\n'
+            ' new Example.Site.Tools().Run("ipconfig"); %>\n',
+            TOOLS_VB,
+            ".vb",
+        ),
+    ],
+    ids=["constant", "configuration", "number", "vb-constant", "fixed-file", "shared-name"],
+)
+def test_calls_across_languages_without_request_input_are_silent(page: str, cls: str, ext: str) -> None:
+    assert _across(page, cls, ext) == []
+
+
+def test_a_cs_page_calling_a_vb_app_code_class_is_found_in_a_scan(tmp_path: Path) -> None:
+    files = [
+        ("site/App_Code/Tools.vb", TOOLS_VB),
+        ("site/run.aspx", CS_PAGE.replace("{arg}", 'Request["c"]')),
+        ("site/report.aspx", CS_PAGE.replace("{arg}", '"ipconfig"')),
+    ]
+    data = scan_tree(tmp_path, ROOT, files)
+    found = [f for f in findings_for(data, "site/run.aspx") if f["rule_id"] == "WF-BEHAV-PROCESS"]
+    assert found, [f["rule_id"] for f in findings_for(data, "site/run.aspx")]
+    sources = {str(e["source"]).replace("\\", "/") for e in found[0]["evidence"]}
+    assert any(s.endswith("site/run.aspx") for s in sources)
+    assert any(s.endswith("App_Code/Tools.vb") for s in sources)
+    assert [f for f in findings_for(data, "site/report.aspx") if f["rule_id"].startswith("WF-BEHAV-")] == []

@@ -150,5 +150,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("response_log", "mitigation_results", "probes", "results", "stories", "indicators", "findings", "servers"):
+    for table in (
+        "response_log",
+        "mitigation_results",
+        "probes",
+        "results",
+        "stories",
+        "indicators",
+        "findings",
+        "servers",
+    ):
         op.drop_table(table)

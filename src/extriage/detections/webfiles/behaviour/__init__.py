@@ -56,7 +56,7 @@ from extriage.detections.webfiles.behaviour.knowledge import (
 from extriage.detections.webfiles.behaviour.normalise import _Norm
 from extriage.detections.webfiles.behaviour.screen import _hides, hiding_screen
 from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF
-from extriage.detections.webfiles.behaviour.taint import WHOLE_MAX, _Analyser, _line_of, _params
+from extriage.detections.webfiles.behaviour.taint import WHOLE_MAX, _Analyser, _args, _line_of, _params
 
 __all__ = [
     "BUDGET",
@@ -420,9 +420,165 @@ def analyse_across(
                         }
                     )
                 result.languages.append(lang)
+            if not set(cx.code) & set(ex.code):
+                # a page of one language calling a class of another (App_Code in VB, the page in C#):
+                # each compiled alone, so traced through the call sites (see _across_languages)
+                for lang, cbuf in cx.code.items():
+                    for elang, ebuf in ex.code.items():
+                        ehelpers = ["".join(h.code[elang]) for h in hx if h.code.get(elang)]
+                        _across_languages(
+                            result,
+                            "".join(cbuf),
+                            lang,
+                            "".join(ebuf),
+                            elang,
+                            ehelpers,
+                            ctext,
+                            caller,
+                            callee,
+                            know,
+                            deadline,
+                        )
     except Timeout:
         result.problem = f"tracing request input across files stopped after its {budget:g} s limit"
     return result
+
+
+#: A request input of each kind, as the callee's language writes it (what a caller of another language
+#: hands over, rewritten as a call in the callee's language: see _across_languages).
+_SPELLED = {
+    "value": {"cs": 'Request.Form["a{i}"]', "vb": 'Request.Form("a{i}")', "js": 'Request.Form["a{i}"]'},
+    "body": {"cs": "Request.InputStream", "vb": "Request.InputStream", "js": "Request.InputStream"},
+    "control": {"cs": "Xarg{i}.Text", "vb": "Xarg{i}.Text", "js": "Xarg{i}.Text"},
+    "upload": {"cs": "Xarg{i}.PostedFile", "vb": "Xarg{i}.PostedFile", "js": "Xarg{i}.PostedFile"},
+    "url": {"cs": "Request.RawUrl", "vb": "Request.RawUrl", "js": "Request.RawUrl"},
+    "self": {"cs": "Request.PhysicalPath", "vb": "Request.PhysicalPath", "js": "Request.PhysicalPath"},
+}
+_JOIN = {"cs": " + ", "vb": " & ", "js": " + "}
+
+
+def _spelled(t: Any, lang: str, i: int) -> str:
+    """What a caller's argument carries (``t``: its taint, or None), written in ``lang``: the request
+    input of each kind it holds joined, behind literal text when it was only part of the value."""
+    if t is None:
+        return '"x"'
+    kinds = [k for k in _SPELLED if k in t.kinds]
+    if not kinds:
+        return '"x"'
+    text = _JOIN[lang].join(_SPELLED[k][lang].format(i=i) for k in kinds)
+    return text if t.direct else '"x/y/"' + _JOIN[lang] + text
+
+
+def _across_languages(
+    result: Analysis,
+    ccode: str,
+    lang: str,
+    ecode: str,
+    elang: str,
+    helpers: list[str],
+    ctext: str,
+    caller: bytes,
+    callee: bytes,
+    know: Knowledge,
+    deadline: float,
+) -> None:
+    """Request input a caller of one language hands to a method (or public member) of a file of another
+    (a C# page and a VB ``App_Code`` class: ASP.NET compiles each alone and links them). The caller is
+    traced in its own language; each call of the callee's methods (and each value given to one of its
+    members) is then written as the same call in the callee's language - every argument as the request
+    input it carries (``Request.Form("a0")`` for a request value, behind literal text when the value was
+    only part of it; a literal when it carries none, or only a number parsed from the request) - and traced into the callee as a caller of its own
+    language would be (:func:`_cross_hits`). The finding names the caller's source line and call line."""
+    norm = _Norm(lang)
+    norm.deadline = deadline
+    ccode = norm.fold(norm.tokens(ccode))
+    enorm = _Norm(elang)
+    enorm.deadline = deadline
+    ecode = enorm.fold(enorm.tokens(ecode))
+    callee_end = len(ecode)
+    for h in helpers:
+        ecode += "\n" + enorm.fold(enorm.tokens(h))
+    names = _defined_methods(ecode, elang)[:200]
+    members = _defined_members(ecode, elang)[:200]
+    classes = _CLASS_DEF[elang].findall(ecode)[:50]
+    if not classes or not re.search(
+        r"(?<![\w])(?:" + "|".join(map(re.escape, classes)) + r")\b", ccode, re.I if lang == "vb" else 0
+    ):
+        members = []
+    if not (names or members) or len(ccode) + len(ecode) > MAX_CODE:
+        return
+    calls = _calls(names, members, lang)
+    if calls.search(ccode) is None:
+        return
+    an = _Analyser(ccode, lang, know, deadline, norm.decoded, False, ctext)
+    an.find_sources()
+    an.propagate()
+    # the call sites, rewritten in the callee's language: (synthetic line, caller's source line, call line)
+    lines: list[str] = []
+    origin: list[tuple[int, int, str, tuple[str, ...]]] = []
+    end = ";" if elang != "vb" else ""
+    for n, m in enumerate(calls.finditer(ccode)):
+        if n >= 200:
+            break
+        call_line = _line_of(ccode, m.start())
+        if m.group(1) is not None:
+            spans = _args(ccode, m.end())
+            taints = [an.expr(a, b) if ccode[a:b].strip() else None for a, b in spans]
+            if not any(taints):
+                continue
+            args = ", ".join(_spelled(t, elang, i) for i, t in enumerate(taints))
+            lines.append(f"{m.group(1)}({args}){end}")
+        else:
+            value = _VALUE_END[lang].match(ccode, m.end())
+            t = an.expr(m.end(), value.end()) if value is not None else None
+            if t is None:
+                continue
+            taints = [t]
+            lines.append(f"Xobj.{m.group(2)} = {_spelled(t, elang, 0)}{end}")
+        first = next(t for t in taints if t is not None)
+        origin.append((first.line, call_line, first.source, first.via))
+    if not lines:
+        return
+    synthetic = "\n".join(lines)
+    split = len(synthetic) + 1
+    code = synthetic + "\n" + ecode
+    ecalls = _calls(names, members, elang)
+    found = _cross_hits(code, elang, know, deadline, norm.decoded, ctext, split, ecalls)
+    if not found:
+        return
+    renamed = ecalls.sub(_renamed, synthetic)
+    control = _cross_hits(renamed + "\n" + ecode, elang, know, deadline, 0, ctext, split, None)
+    kept = {(s.id, p) for s, p, _t in control}
+    clines = caller.decode("utf-8", errors="replace").split("\n")
+    elines = callee.decode("utf-8", errors="replace").split("\n")
+    for sink, pos, t in found:
+        if (sink.id, pos) in kept or t.line > len(lines) or pos - split >= callee_end:
+            continue
+        source_line, call_line, source, via = origin[t.line - 1]
+        line = _line_of(ecode, pos - split)
+        result.hits.append(
+            {
+                "check": "behaviour",
+                "offset": None,
+                "file": "callee",
+                "line": line,
+                "raw": elines[line - 1].strip()[:300] if line - 1 < len(elines) else "",
+                "sink": sink.id,
+                "category": sink.category,
+                "title": sink.title,
+                "severity": sink.severity,
+                "language": {"cs": "C#", "vb": "VB", "js": "JScript"}[elang],
+                "confidence": _confidence("medium", norm.decoded),
+                "obfuscation": norm.decoded,
+                "source": source,
+                "source_line": source_line,
+                "source_raw": clines[source_line - 1].strip()[:300] if source_line - 1 < len(clines) else "",
+                "via": list(dict.fromkeys((*via, *t.via)))[:6],
+                "call_line": call_line,
+            }
+        )
+    if lang not in result.languages:
+        result.languages.append(lang)
 
 
 def _renamed(m: re.Match[str]) -> str:
