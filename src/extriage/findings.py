@@ -108,9 +108,7 @@ def iso(ts: datetime | None) -> str | None:
     ts = utc(ts)
     if ts is None:
         return None
-    spec = (
-        "seconds" if not ts.microsecond else "milliseconds" if ts.microsecond % 1000 == 0 else "microseconds"
-    )
+    spec = "seconds" if not ts.microsecond else "milliseconds" if ts.microsecond % 1000 == 0 else "microseconds"
     return ts.isoformat(timespec=spec).replace("+00:00", "Z")
 
 
@@ -315,9 +313,7 @@ class ScanResult:
     coverage: Coverage = field(default_factory=Coverage)
     files: list[FileRecord] = field(default_factory=list)
     activity: dict[str, Any] = field(default_factory=dict)  # e.g. {"requests_per_hour": {...}}
-    extras: dict[str, Any] = field(
-        default_factory=dict
-    )  # sections added by other stages: patch, mitigation, ...
+    extras: dict[str, Any] = field(default_factory=dict)  # sections added by other stages: patch, mitigation, ...
 
     def add_findings(self, findings: Iterable[Finding]) -> None:
         self.findings.extend(findings)

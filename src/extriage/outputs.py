@@ -47,17 +47,11 @@ def _new_temp(dest: Path) -> tuple[int, Path]:
 
 
 @overload
-def open_output(
-    dest: str | os.PathLike[str],
-    mode: Literal["w"] = "w",
-    *,
-    encoding: str = "utf-8",
-    newline: str | None = None,
-) -> contextlib.AbstractContextManager[IO[str]]: ...
+def open_output(dest: str | os.PathLike[str], mode: Literal["w"] = "w", *, encoding: str = "utf-8",
+                newline: str | None = None) -> contextlib.AbstractContextManager[IO[str]]: ...
 @overload
-def open_output(
-    dest: str | os.PathLike[str], mode: Literal["wb"], *, encoding: str = "utf-8", newline: str | None = None
-) -> contextlib.AbstractContextManager[IO[bytes]]: ...
+def open_output(dest: str | os.PathLike[str], mode: Literal["wb"], *, encoding: str = "utf-8",
+                newline: str | None = None) -> contextlib.AbstractContextManager[IO[bytes]]: ...
 def open_output(
     dest: str | os.PathLike[str], mode: str = "w", *, encoding: str = "utf-8", newline: str | None = None
 ) -> contextlib.AbstractContextManager[IO[str]] | contextlib.AbstractContextManager[IO[bytes]]:
@@ -77,13 +71,10 @@ def open_output(
 def _open_output(dest: Path, mode: str, encoding: str, newline: str | None) -> Iterator[IO[str] | IO[bytes]]:
     if dest.is_dir() and not dest.is_symlink():
         raise IsADirectoryError(21, "Is a directory", str(dest))
-    if _is_stream(
-        dest
-    ):  # /dev/stdout, /dev/null, a named pipe to another tool: write to it, never rename over it
+    if _is_stream(dest):  # /dev/stdout, /dev/null, a named pipe to another tool: write to it, never rename over it
         raw_stream = os.fdopen(_open_stream(dest), "wb")
         stream: IO[str] | IO[bytes] = (
-            raw_stream
-            if mode == "wb"
+            raw_stream if mode == "wb"
             else io.TextIOWrapper(raw_stream, encoding=encoding, errors=VISIBLE_ERRORS, newline=newline)
         )
         with stream:
@@ -93,9 +84,7 @@ def _open_output(dest: Path, mode: str, encoding: str, newline: str | None) -> I
     try:
         raw = os.fdopen(fd, "wb")
         fh: IO[str] | IO[bytes] = (
-            raw
-            if mode == "wb"
-            else io.TextIOWrapper(raw, encoding=encoding, errors=VISIBLE_ERRORS, newline=newline)
+            raw if mode == "wb" else io.TextIOWrapper(raw, encoding=encoding, errors=VISIBLE_ERRORS, newline=newline)
         )
         with fh:
             yield fh
@@ -124,11 +113,8 @@ def _open_stream(dest: Path) -> int:
             if exc.errno != errno.ENXIO:
                 raise
             if time.monotonic() >= deadline:
-                raise OSError(
-                    errno.ENXIO,
-                    f"nothing read this named pipe within {PIPE_READER_WAIT:g} s (start the reader first)",
-                    str(dest),
-                ) from None
+                raise OSError(errno.ENXIO, f"nothing read this named pipe within {PIPE_READER_WAIT:g} s "
+                                           "(start the reader first)", str(dest)) from None
             time.sleep(0.05)
     if hasattr(os, "set_blocking"):
         os.set_blocking(fd, True)
@@ -150,9 +136,7 @@ def write_bytes(dest: str | os.PathLike[str], data: bytes) -> None:
         fh.write(data)
 
 
-def write_text(
-    dest: str | os.PathLike[str], text: str, encoding: str = "utf-8", newline: str | None = None
-) -> None:
+def write_text(dest: str | os.PathLike[str], text: str, encoding: str = "utf-8", newline: str | None = None) -> None:
     """Write ``text`` to ``dest`` through a renamed temporary file (``newline`` as for :func:`open`).
     Raises OSError."""
     with open_output(dest, "w", encoding=encoding, newline=newline) as fh:
@@ -212,9 +196,7 @@ def json_bytes(data: Any) -> bytes:
             raw = orjson.dumps(
                 data,
                 default=_not_plain,
-                option=orjson.OPT_INDENT_2
-                | orjson.OPT_PASSTHROUGH_DATETIME
-                | orjson.OPT_PASSTHROUGH_DATACLASS,
+                option=orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS,
             )
         except (ImportError, TypeError):  # orjson.JSONEncodeError is a TypeError
             pass

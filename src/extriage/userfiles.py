@@ -35,9 +35,7 @@ def read_bounded(path: str | os.PathLike[str], limit: int, what: str = "file") -
     try:
         st = os.fstat(fd)
         if st.st_size > limit:
-            raise UserFileError(
-                f"{name} is too large to be a {what} ({st.st_size:,} bytes; at most {limit:,})."
-            )
+            raise UserFileError(f"{name} is too large to be a {what} ({st.st_size:,} bytes; at most {limit:,}).")
         chunks: list[bytes] = []
         total = 0
         while True:  # the size may grow while we read: the bound holds on what is read

@@ -14,29 +14,12 @@ from extriage.report.exports import Written, write_reports
 from extriage.report.timeline_csv import csv_safe
 
 FLEET_COLUMNS = [
-    "name",
-    "evidence",
-    "verdict",
-    "priority",
-    "priority_reason",
-    "response_state",
-    "first_activity",
-    "last_activity",
-    "build",
-    "open_cves",
-    "exposure",
-    "findings",
-    "webshells",
-    "attacker_ips",
-    "engine",
-    "worker",
-    "error",
+    "name", "evidence", "verdict", "priority", "priority_reason", "response_state", "first_activity", "last_activity",
+    "build", "open_cves", "exposure", "findings", "webshells", "attacker_ips", "engine", "worker", "error",
 ]
 
 
-def write_fleet_report(
-    store: CaseStore, out_dir: Path, formats: list[str], tlp: str, redact: bool
-) -> Written:
+def write_fleet_report(store: CaseStore, out_dir: Path, formats: list[str], tlp: str, redact: bool) -> Written:
     """Raises OSError when the folder cannot be written."""
     results = [r for _, r in store.results()]
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -54,9 +37,7 @@ def write_fleet_report(
                 w.writerow([csv_safe(_cell(s, c)) for c in FLEET_COLUMNS])
         written.files.append(out_dir / "fleet.csv")
     else:
-        written.notes.append(
-            "fleet.csv and fleet-status.json are not written with --redact (they name every host)"
-        )
+        written.notes.append("fleet.csv and fleet-status.json are not written with --redact (they name every host)")
     return written
 
 

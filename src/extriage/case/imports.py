@@ -55,12 +55,8 @@ def classify(data: Any, name: str) -> Imported:
         raise ImportProblem(f"{name} is not an extriage result (scan, probe or mitigation verify --json).")
     if str(data.get("format", "")).startswith("extriage-probe/"):
         results = data.get("results")
-        if not isinstance(results, list) or not all(
-            isinstance(r, dict) and isinstance(r.get("target"), str) for r in results
-        ):
-            raise ImportProblem(
-                f"{name} is an extriage probe result without a usable 'results' list of targets."
-            )
+        if not isinstance(results, list) or not all(isinstance(r, dict) and isinstance(r.get("target"), str) for r in results):
+            raise ImportProblem(f"{name} is an extriage probe result without a usable 'results' list of targets.")
         return Imported("probe", name, data=data)
     if "evidence_path" in data:
         try:
@@ -69,18 +65,10 @@ def classify(data: Any, name: str) -> Imported:
             raise ImportProblem(str(exc)) from None
     if isinstance(data.get("mitigations"), list) and "source" in data:
         if not isinstance(data["source"], str) or not data["source"]:
-            raise ImportProblem(
-                f"{name} is a mitigation result without the evidence it was verified on ('source')."
-            )
+            raise ImportProblem(f"{name} is a mitigation result without the evidence it was verified on ('source').")
         for i, item in enumerate(data["mitigations"]):
-            if (
-                not isinstance(item, dict)
-                or not isinstance(item.get("id"), str)
-                or not isinstance(item.get("state"), str)
-            ):
-                raise ImportProblem(
-                    f"{name}: mitigations[{i}] has no id and state; it is not 'mitigation verify --json' output."
-                )
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not isinstance(item.get("state"), str):
+                raise ImportProblem(f"{name}: mitigations[{i}] has no id and state; it is not 'mitigation verify --json' output.")
         return Imported("mitigation", name, data=data)
     raise ImportProblem(
         f"{name} is not an extriage result: expected 'scan --json', 'probe --json' or 'mitigation verify --json' output."

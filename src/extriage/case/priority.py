@@ -49,13 +49,8 @@ def _table() -> tuple[tuple[str, ...], tuple[Rule, ...]]:
     data = yaml.safe_load(text)
     order = tuple(str(p) for p in data["priorities"])
     rules = tuple(
-        Rule(
-            str(r["id"]),
-            str(r["priority"]),
-            dict(r.get("when") or {}),
-            " ".join(str(r["reason"]).split()),
-            " ".join(str(r["source"]).split()),
-        )
+        Rule(str(r["id"]), str(r["priority"]), dict(r.get("when") or {}), " ".join(str(r["reason"]).split()),
+             " ".join(str(r["source"]).split()))
         for r in data["rules"]
     )
     for r in rules:
@@ -89,8 +84,6 @@ def decide(state: ServerState) -> Priority:
     order, rules = _table()
     for rule in rules:
         if _matches(rule.when, state):
-            reason = rule.reason.format(
-                open_cves=", ".join(state.open_cves) or "no CVE", exposure=state.exposure or "unknown"
-            )
+            reason = rule.reason.format(open_cves=", ".join(state.open_cves) or "no CVE", exposure=state.exposure or "unknown")
             return Priority(rule.priority, order.index(rule.priority), reason, rule.source, rule.id)
     return Priority(order[-1], len(order) - 1, "", "", "")

@@ -131,12 +131,8 @@ class SharedIndicator:
     server_ids: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "type": self.type,
-            "label": INDICATOR_TYPES.get(self.type, self.type),
-            "value": self.value,
-            "servers": self.servers,
-        }
+        return {"type": self.type, "label": INDICATOR_TYPES.get(self.type, self.type), "value": self.value,
+                "servers": self.servers}
 
 
 @dataclass(slots=True)
@@ -153,15 +149,8 @@ class FleetEvent:
     client_ips: list[str]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "time": iso(self.time),
-            "last": iso(self.last),
-            "server": self.server,
-            "wave": self.wave,
-            "title": self.title,
-            "outcome": self.outcome,
-            "client_ips": self.client_ips,
-        }
+        return {"time": iso(self.time), "last": iso(self.last), "server": self.server, "wave": self.wave,
+                "title": self.title, "outcome": self.outcome, "client_ips": self.client_ips}
 
 
 # -- schema revision (no Alembic import) ----------------------------------------------------------
@@ -185,9 +174,7 @@ def shipped_revisions() -> tuple[set[str], str]:
     parents = {d for d in revs.values() if d}
     heads = [r for r in revs if r not in parents]
     if len(heads) != 1:
-        raise CaseError(
-            f"The shipped case migrations have {len(heads)} heads; this extriage installation is damaged."
-        )
+        raise CaseError(f"The shipped case migrations have {len(heads)} heads; this extriage installation is damaged.")
     return set(revs), heads[0]
 
 
@@ -211,9 +198,7 @@ def check_sqlite_path(path: Path, shown: str, *, create: bool) -> None:
     """Refuse a missing case file (unless it is to be created), a folder, a missing parent folder."""
     if not path.exists():
         if not create:
-            raise CaseError(
-                f"There is no case at {shown} (create one with 'extriage case scan' or 'case add')."
-            )
+            raise CaseError(f"There is no case at {shown} (create one with 'extriage case scan' or 'case add').")
         if not path.parent.is_dir():
             raise CaseError(f"Cannot create the case {shown}: the folder {path.parent} does not exist.")
     elif not path.is_file():
@@ -292,15 +277,10 @@ class FleetReader:
 
     def _ilike(self, column: str) -> str:
         # the same SQL SQLAlchemy's ilike() renders on each database
-        return (
-            f"{column} ILIKE ? ESCAPE '\\'"
-            if self.dialect == "postgresql"
-            else f"lower({column}) LIKE lower(?) ESCAPE '\\'"
-        )
+        return f"{column} ILIKE ? ESCAPE '\\'" if self.dialect == "postgresql" else f"lower({column}) LIKE lower(?) ESCAPE '\\'"
 
-    def _filters(
-        self, verdict: Sequence[str] | None, priority: Sequence[str] | None, search: str | None
-    ) -> tuple[str, list[Any]]:
+    def _filters(self, verdict: Sequence[str] | None, priority: Sequence[str] | None,
+                 search: str | None) -> tuple[str, list[Any]]:
         where: list[str] = []
         params: list[Any] = []
         for column, values in (("verdict", verdict), ("priority", priority)):
@@ -323,13 +303,9 @@ class FleetReader:
     # schema -----------------------------------------------------------------------------------
     def table_names(self) -> set[str]:
         if self.dialect == "sqlite":
-            rows = self._rows(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-            )
+            rows = self._rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'")
         else:
-            rows = self._rows(
-                "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()"
-            )
+            rows = self._rows("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema()")
         return {str(r["name"]) for r in rows}
 
     def revision(self) -> str | None:
@@ -338,23 +314,13 @@ class FleetReader:
             return None
         revs = [str(r["version_num"]) for r in self._rows("SELECT version_num FROM alembic_version")]
         if len(revs) > 1:
-            raise CaseError(
-                f"The case records {len(revs)} schema revisions ({', '.join(revs)}); it is damaged or from a branch."
-            )
+            raise CaseError(f"The case records {len(revs)} schema revisions ({', '.join(revs)}); it is damaged or from a branch.")
         return revs[0] if revs else None
 
     # the fleet --------------------------------------------------------------------------------
-    def servers(
-        self,
-        *,
-        verdict: Sequence[str] | None = None,
-        priority: Sequence[str] | None = None,
-        search: str | None = None,
-        sort: str = "priority",
-        descending: bool = False,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[ServerSummary]:
+    def servers(self, *, verdict: Sequence[str] | None = None, priority: Sequence[str] | None = None,
+                search: str | None = None, sort: str = "priority", descending: bool = False,
+                limit: int | None = None, offset: int = 0) -> list[ServerSummary]:
         """The fleet table, most urgent first by default. ``sort`` is a key of :data:`SORTS`."""
         order = SORTS.get(sort)
         if order is None:
@@ -372,13 +338,8 @@ class FleetReader:
         rows = self._rows(f"SELECT {_SERVER_COLUMNS} FROM servers WHERE id = ?", [server_id])  # noqa: S608 - names and clauses from this module; values are bound
         return server_summary(rows[0]) if rows else None
 
-    def count_servers(
-        self,
-        *,
-        verdict: Sequence[str] | None = None,
-        priority: Sequence[str] | None = None,
-        search: str | None = None,
-    ) -> int:
+    def count_servers(self, *, verdict: Sequence[str] | None = None, priority: Sequence[str] | None = None,
+                      search: str | None = None) -> int:
         where, params = self._filters(verdict, priority, search)
         return int(self._rows(f"SELECT count(*) AS n FROM servers{where}", params)[0]["n"])  # noqa: S608 - names and clauses from this module; values are bound
 
@@ -386,11 +347,7 @@ class FleetReader:
         """Servers per verdict, per priority and per response state (the dashboard's header)."""
         from extriage.case.priority import priorities
 
-        out: dict[str, dict[str, int]] = {
-            "verdict": {},
-            "priority": {p: 0 for p in priorities()},
-            "response_state": {},
-        }
+        out: dict[str, dict[str, int]] = {"verdict": {}, "priority": {p: 0 for p in priorities()}, "response_state": {}}
         for col in ("verdict", "priority", "response_state"):
             sql = f"SELECT {col} AS value, count(*) AS n FROM servers GROUP BY {col}"  # noqa: S608 - names and clauses from this module; values are bound
             for r in self._rows(sql):
@@ -399,20 +356,16 @@ class FleetReader:
 
     def shared_indicators(self, *, min_servers: int = 2, limit: int | None = 1000) -> list[SharedIndicator]:
         """Indicators seen on ``min_servers`` servers or more, most widespread first."""
-        top = (
-            "SELECT type, value_key, count(*) AS n FROM indicators GROUP BY type, value_key "
-            "HAVING count(*) >= ? ORDER BY n DESC, type, value_key"
-        )
+        top = ("SELECT type, value_key, count(*) AS n FROM indicators GROUP BY type, value_key "
+               "HAVING count(*) >= ? ORDER BY n DESC, type, value_key")
         params: list[Any] = [min_servers]
         if limit is not None:
             top += " LIMIT ?"
             params.append(max(0, limit))
-        sql = (
-            f"WITH shared AS ({top}) "  # noqa: S608 - names and clauses from this module; values are bound
-            "SELECT s.type AS type, s.value_key AS value_key, i.value AS value, v.id AS id, v.name AS name "
-            "FROM shared s JOIN indicators i ON i.type = s.type AND i.value_key = s.value_key "
-            "JOIN servers v ON v.id = i.server_id ORDER BY s.n DESC, s.type, s.value_key, v.name"
-        )
+        sql = (f"WITH shared AS ({top}) "  # noqa: S608 - names and clauses from this module; values are bound
+               "SELECT s.type AS type, s.value_key AS value_key, i.value AS value, v.id AS id, v.name AS name "
+               "FROM shared s JOIN indicators i ON i.type = s.type AND i.value_key = s.value_key "
+               "JOIN servers v ON v.id = i.server_id ORDER BY s.n DESC, s.type, s.value_key, v.name")
         rows = self._rows(sql, params)
         found: dict[tuple[str, str], SharedIndicator] = {}
         for r in rows:
@@ -426,11 +379,9 @@ class FleetReader:
 
     def timeline(self, *, limit: int | None = 1000, server_id: int | None = None) -> list[FleetEvent]:
         """Attack stories of every server (or one), oldest first: the fleet timeline."""
-        sql = (
-            "SELECT st.first_seen AS first_seen, st.last_seen AS last_seen, st.wave AS wave, st.title AS title, "
-            "st.outcome AS outcome, st.client_ips AS client_ips, st.server_id AS server_id, v.name AS name "
-            "FROM stories st JOIN servers v ON v.id = st.server_id WHERE st.first_seen IS NOT NULL"
-        )
+        sql = ("SELECT st.first_seen AS first_seen, st.last_seen AS last_seen, st.wave AS wave, st.title AS title, "
+               "st.outcome AS outcome, st.client_ips AS client_ips, st.server_id AS server_id, v.name AS name "
+               "FROM stories st JOIN servers v ON v.id = st.server_id WHERE st.first_seen IS NOT NULL")
         params: list[Any] = []
         if server_id is not None:
             sql += " AND st.server_id = ?"
@@ -439,19 +390,9 @@ class FleetReader:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(max(0, limit))
-        return [
-            FleetEvent(
-                timestamp(r["first_seen"]),
-                timestamp(r["last_seen"]),
-                str(r["name"]),
-                int(r["server_id"]),
-                str(r["wave"]),
-                str(r["title"]),
-                str(r["outcome"]),
-                list(json_value(r["client_ips"]) or []),
-            )
-            for r in self._rows(sql, params)
-        ]
+        return [FleetEvent(timestamp(r["first_seen"]), timestamp(r["last_seen"]), str(r["name"]), int(r["server_id"]),
+                           str(r["wave"]), str(r["title"]), str(r["outcome"]), list(json_value(r["client_ips"]) or []))
+                for r in self._rows(sql, params)]
 
 
 class CaseReader(FleetReader):
@@ -494,9 +435,7 @@ def open_reader(target: str, *, wait: float = 10.0) -> CaseReader:
         path = Path(target).expanduser().absolute()
         check_sqlite_path(path, shown, create=False)
         try:
-            db = sqlite3.connect(
-                str(path), timeout=max(wait, 0.0), isolation_level=None, check_same_thread=False
-            )
+            db = sqlite3.connect(str(path), timeout=max(wait, 0.0), isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
             raise case_error(shown, exc) from None
         reader = CaseReader(db, "sqlite", shown)
@@ -529,15 +468,11 @@ def check_revision(reader: FleetReader, *, create: bool) -> str | None:
             f"version knows revisions up to {head} — open it with that newer version."
         )
     if current is not None:
-        raise SchemaTooOld(
-            f"The case {reader.shown} uses the older schema revision {current}; it is upgraded to {head} when opened for writing."
-        )
+        raise SchemaTooOld(f"The case {reader.shown} uses the older schema revision {current}; it is upgraded to {head} when opened for writing.")
     if reader.table_names() - {"alembic_version"}:
         raise CaseError(f"{reader.shown} is a database but not an extriage case (it holds other tables).")
     if not create:
-        raise CaseError(
-            f"There is no case in {reader.shown} (create one with 'extriage case scan' or 'case add')."
-        )
+        raise CaseError(f"There is no case in {reader.shown} (create one with 'extriage case scan' or 'case add').")
     return None
 
 
@@ -560,39 +495,17 @@ def json_value(value: Any) -> Any:
 
 def server_summary(r: Mapping[str, Any]) -> ServerSummary:
     return ServerSummary(
-        id=int(r["id"]),
-        name=r["name"],
-        evidence=r["evidence"],
-        hostname=r["hostname"],
-        layout=r["layout"],
-        verdict=r["verdict"],
-        verdict_reason=r["verdict_reason"],
-        waves=dict(json_value(r["waves"]) or {}),
-        first_activity=timestamp(r["first_activity"]),
-        last_activity=timestamp(r["last_activity"]),
-        build=r["build"],
-        product=r["product"],
-        open_cves=list(json_value(r["open_cves"]) or []),
+        id=int(r["id"]), name=r["name"], evidence=r["evidence"], hostname=r["hostname"], layout=r["layout"],
+        verdict=r["verdict"], verdict_reason=r["verdict_reason"], waves=dict(json_value(r["waves"]) or {}),
+        first_activity=timestamp(r["first_activity"]), last_activity=timestamp(r["last_activity"]), build=r["build"],
+        product=r["product"], open_cves=list(json_value(r["open_cves"]) or []),
         mitigations=[list(x) for x in json_value(r["mitigations"]) or []],
-        exposure=r["exposure"],
-        exposure_detail=dict(json_value(r["exposure_detail"]) or {}),
-        priority=r["priority"],
-        priority_rank=r["priority_rank"],
-        priority_reason=r["priority_reason"],
-        priority_source=r["priority_source"],
-        findings=r["findings_count"],
-        attacker_findings=r["attacker_findings"],
-        max_severity=r["max_severity"],
-        webshells=r["webshells"],
-        attacker_ips=r["attacker_ips"],
-        engine=r["engine"],
-        worker=r["worker"],
-        scanned_at=timestamp(r["scanned_at"]),
-        tool_version=r["tool_version"],
-        error=r["error"],
-        response_state=r["response_state"],
-        response_by=r["response_by"],
-        response_at=timestamp(r["response_at"]),
+        exposure=r["exposure"], exposure_detail=dict(json_value(r["exposure_detail"]) or {}), priority=r["priority"],
+        priority_rank=r["priority_rank"], priority_reason=r["priority_reason"], priority_source=r["priority_source"],
+        findings=r["findings_count"], attacker_findings=r["attacker_findings"], max_severity=r["max_severity"],
+        webshells=r["webshells"], attacker_ips=r["attacker_ips"], engine=r["engine"], worker=r["worker"],
+        scanned_at=timestamp(r["scanned_at"]), tool_version=r["tool_version"], error=r["error"],
+        response_state=r["response_state"], response_by=r["response_by"], response_at=timestamp(r["response_at"]),
     )
 
 
@@ -602,10 +515,8 @@ def case_error(shown: str, exc: BaseException) -> CaseError:
     text = str(orig).strip().splitlines()[0] if str(orig).strip() else type(exc).__name__
     low = text.lower()
     if "locked" in low or "busy" in low:
-        return CaseError(
-            f"The case {shown} is busy: another extriage command is writing to it and did not finish "
-            "within the wait time (try again, or give a longer --wait)."
-        )
+        return CaseError(f"The case {shown} is busy: another extriage command is writing to it and did not finish "
+                         "within the wait time (try again, or give a longer --wait).")
     if "not a database" in low or "file is encrypted" in low or "malformed" in low:
         return CaseError(f"{shown} is not a readable SQLite case file ({text}).")
     if _is_driver_error(exc):

@@ -98,23 +98,10 @@ def scan_one(path: str, settings: ScanSettings, engine: str = "local") -> Outcom
     except EvidenceError as exc:
         return Outcome(path, None, str(exc), engine, worker, time.perf_counter() - started)
     except MemoryError:
-        return Outcome(
-            path,
-            None,
-            f"The scan of {path} ran out of memory.",
-            engine,
-            worker,
-            time.perf_counter() - started,
-        )
+        return Outcome(path, None, f"The scan of {path} ran out of memory.", engine, worker, time.perf_counter() - started)
     except Exception as exc:  # a bug on one server must not stop the fleet
-        return Outcome(
-            path,
-            None,
-            f"The scan of {path} failed ({type(exc).__name__}: {exc}).",
-            engine,
-            worker,
-            time.perf_counter() - started,
-        )
+        return Outcome(path, None, f"The scan of {path} failed ({type(exc).__name__}: {exc}).", engine, worker,
+                       time.perf_counter() - started)
     return Outcome(path, stored, None, engine, worker, time.perf_counter() - started)
 
 
@@ -144,9 +131,7 @@ def scan_modules() -> list[str]:
 
     stages = [entry.partition(":")[0] for entry in STAGES]
     # numpy: the log walk (formats/logscan.py) imports it at its first file, not at module import
-    return list(
-        dict.fromkeys(["extriage.case.runner", "extriage.scan.pipeline", *WORKER_MODULES, *stages, "numpy"])
-    )
+    return list(dict.fromkeys(["extriage.case.runner", "extriage.scan.pipeline", *WORKER_MODULES, *stages, "numpy"]))
 
 
 def warm_up() -> None:
@@ -178,11 +163,7 @@ OnStart = Callable[[str], None]
 
 
 def _context() -> Any:
-    return (
-        mp.get_context("forkserver")
-        if "forkserver" in mp.get_all_start_methods()
-        else mp.get_context("spawn")
-    )
+    return mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else mp.get_context("spawn")
 
 
 def start_local() -> None:
@@ -197,9 +178,7 @@ def start_local() -> None:
     forkserver.ensure_running()
 
 
-def run_local(
-    paths: list[str], settings: ScanSettings, jobs: int, on_start: OnStart | None = None
-) -> Iterator[Outcome]:
+def run_local(paths: list[str], settings: ScanSettings, jobs: int, on_start: OnStart | None = None) -> Iterator[Outcome]:
     """Scan ``paths`` in ``jobs`` local worker processes, yielding outcomes as they finish. A worker
     that dies (out of memory, killed) costs only the servers it was scanning: they are tried once
     more alone, then recorded as errors."""
@@ -210,24 +189,15 @@ def run_local(
         died: list[str] = []
         yield from _pool_round([path], settings, 1, on_start, died)
         for p in died:
-            yield Outcome(
-                p,
-                None,
-                f"The worker process scanning {p} died twice (out of memory or killed).",
-                "local",
-                "",
-                0.0,
-            )
+            yield Outcome(p, None, f"The worker process scanning {p} died twice (out of memory or killed).", "local",
+                          "", 0.0)
 
 
-def _pool_round(
-    paths: list[str], settings: ScanSettings, jobs: int, on_start: OnStart | None, died: list[str]
-) -> Iterator[Outcome]:
+def _pool_round(paths: list[str], settings: ScanSettings, jobs: int, on_start: OnStart | None,
+                died: list[str]) -> Iterator[Outcome]:
     ctx = _context()
     if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(
-            scan_modules()
-        )  # a fork server already running (start_local) keeps its own
+        ctx.set_forkserver_preload(scan_modules())  # a fork server already running (start_local) keeps its own
     pool = cf.ProcessPoolExecutor(max_workers=min(jobs, max(1, len(paths))), mp_context=ctx)
     pending: dict[cf.Future[Outcome], str] = {}
     todo = iter(paths)
@@ -248,14 +218,7 @@ def _pool_round(
                     died.append(path)
                     broken = True
                 except Exception as exc:  # the task could not even be sent or returned
-                    yield Outcome(
-                        path,
-                        None,
-                        f"The scan of {path} failed ({type(exc).__name__}: {exc}).",
-                        "local",
-                        "",
-                        0.0,
-                    )
+                    yield Outcome(path, None, f"The scan of {path} failed ({type(exc).__name__}: {exc}).", "local", "", 0.0)
             if broken:
                 died.extend(pending.values())
                 died.extend(todo)
@@ -269,13 +232,8 @@ def _pool_round(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def run_dask(
-    paths: list[str],
-    settings: ScanSettings,
-    scheduler: str,
-    on_start: OnStart | None = None,
-    timeout: float = 30.0,
-) -> Iterator[Outcome]:
+def run_dask(paths: list[str], settings: ScanSettings, scheduler: str, on_start: OnStart | None = None,
+             timeout: float = 30.0) -> Iterator[Outcome]:
     """Scan ``paths`` on the Dask distributed cluster at ``scheduler`` (``tcp://host:port``), yielding
     outcomes as they finish. The workers must see the evidence at the same paths."""
     yield from start_dask(paths, settings, scheduler, on_start, timeout)
@@ -299,14 +257,8 @@ class DaskRun:
                 try:
                     outcome = fut.result()
                 except Exception as exc:  # KilledWorker, a lost connection
-                    outcome = Outcome(
-                        path,
-                        None,
-                        f"The Dask task scanning {path} failed ({type(exc).__name__}: {exc}).",
-                        "dask",
-                        "",
-                        0.0,
-                    )
+                    outcome = Outcome(path, None, f"The Dask task scanning {path} failed ({type(exc).__name__}: {exc}).",
+                                      "dask", "", 0.0)
                 fut.release()
                 yield outcome
         finally:
@@ -322,13 +274,8 @@ class DaskRun:
             self.client.close()
 
 
-def start_dask(
-    paths: list[str],
-    settings: ScanSettings,
-    scheduler: str,
-    on_start: OnStart | None = None,
-    timeout: float = 30.0,
-) -> DaskRun:
+def start_dask(paths: list[str], settings: ScanSettings, scheduler: str, on_start: OnStart | None = None,
+               timeout: float = 30.0) -> DaskRun:
     """Connect to the Dask scheduler at ``scheduler`` and submit one task per path now (the workers start
     while the caller opens the case); raises :class:`RunnerError` when the cluster cannot be used."""
     try:
@@ -340,9 +287,7 @@ def start_dask(
     except (OSError, TimeoutError) as exc:
         raise RunnerError(f"Cannot reach the Dask scheduler at {scheduler} ({exc}).") from None
     except ValueError as exc:
-        raise RunnerError(
-            f"{scheduler} is not a Dask scheduler address ({exc}); give tcp://host:port."
-        ) from None
+        raise RunnerError(f"{scheduler} is not a Dask scheduler address ({exc}); give tcp://host:port.") from None
     futures: dict[Any, str] = {}
     try:
         if not client.scheduler_info().get("workers"):

@@ -14,9 +14,8 @@ if TYPE_CHECKING:
 STATUS_FORMAT = "extriage-case-status/1"
 
 
-def status_document(
-    store: CaseStore | FleetReader, *, timeline_limit: int | None = 1000, indicator_limit: int | None = 1000
-) -> dict[str, Any]:
+def status_document(store: CaseStore | FleetReader, *, timeline_limit: int | None = 1000,
+                    indicator_limit: int | None = 1000) -> dict[str, Any]:
     """Servers (most urgent first), indicators seen on more than one server, the fleet timeline: from
     the store, or from a reader (``case status`` opens the case with :func:`extriage.case.reader.open_reader`,
     without SQLAlchemy)."""

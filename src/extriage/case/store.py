@@ -95,15 +95,11 @@ def engine_url(target: str) -> sa.URL:
     try:
         url = sa.make_url(target)
     except (sa.exc.ArgumentError, ValueError):
-        raise CaseError(
-            f"{redacted(target)} is not a database URL (use a file path or postgresql://user@host/db)."
-        ) from None
+        raise CaseError(f"{redacted(target)} is not a database URL (use a file path or postgresql://user@host/db).") from None
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() not in ("sqlite", "postgresql"):
-        raise CaseError(
-            f"{redacted(target)}: a case is an SQLite file or a PostgreSQL database, not {url.get_backend_name()}."
-        )
+        raise CaseError(f"{redacted(target)}: a case is an SQLite file or a PostgreSQL database, not {url.get_backend_name()}.")
     return url
 
 
@@ -234,15 +230,11 @@ class CaseStore:
 
         return self.add_scan(result_from_dict(data), engine=engine, worker=worker)
 
-    def _store_summary(
-        self, conn: Connection, summary: ScanSummary, blob: bytes, engine: str, worker: str
-    ) -> int:
+    def _store_summary(self, conn: Connection, summary: ScanSummary, blob: bytes, engine: str, worker: str) -> int:
         cols = dict(summary.columns)
         now = datetime.now(UTC)
         row = conn.execute(
-            sa.select(m.servers.c.id, m.servers.c.response_state).where(
-                m.servers.c.evidence_key == cols["evidence_key"]
-            )
+            sa.select(m.servers.c.id, m.servers.c.response_state).where(m.servers.c.evidence_key == cols["evidence_key"])
         ).first()
         response_state = row.response_state if row else "open"
         cols.update(engine=engine[:16], worker=worker, updated_at=now)
@@ -250,36 +242,22 @@ class CaseStore:
         cols.update(self._priority(cols, response_state))
         if row is None:
             cols.update(response_state="open", response_by="", response_at=None)
-            server_id = int(
-                conn.execute(sa.insert(m.servers).values(**cols).returning(m.servers.c.id)).scalar_one()
-            )
+            server_id = int(conn.execute(sa.insert(m.servers).values(**cols).returning(m.servers.c.id)).scalar_one())
         else:
             server_id = int(row.id)
             conn.execute(sa.update(m.servers).where(m.servers.c.id == server_id).values(**cols))
             for table in (m.findings, m.indicators, m.stories, m.results):
                 conn.execute(sa.delete(table).where(table.c.server_id == server_id))
         _insert_many(conn, m.findings, [{**f, "server_id": server_id} for f in summary.findings])
-        _insert_many(
-            conn,
-            m.indicators,
-            [
-                {
-                    "server_id": server_id,
-                    "type": i.type,
-                    "value_key": value_key(i.value),
-                    "value": i.value,
-                    "first_seen": i.first_seen,
-                }
-                for i in summary.indicators
-            ],
-        )
+        _insert_many(conn, m.indicators, [
+            {"server_id": server_id, "type": i.type, "value_key": value_key(i.value), "value": i.value, "first_seen": i.first_seen}
+            for i in summary.indicators
+        ])
         _insert_many(conn, m.stories, [{**s, "server_id": server_id} for s in summary.stories])
         conn.execute(sa.insert(m.results).values(server_id=server_id, encoding=BLOB_ENCODING, data=blob))
         return server_id
 
-    def add_error(
-        self, evidence: str, message: str, *, name: str = "", engine: str = "local", worker: str = ""
-    ) -> int:
+    def add_error(self, evidence: str, message: str, *, name: str = "", engine: str = "local", worker: str = "") -> int:
         """Record that ``evidence`` could not be scanned. A server scanned before keeps its earlier
         result (the error is shown beside it); a new one is listed with the verdict ``error``."""
         from extriage.case.summary import server_display_name
@@ -289,46 +267,20 @@ class CaseStore:
         with self._tx() as conn:
             row = conn.execute(sa.select(m.servers.c.id).where(m.servers.c.evidence_key == key)).first()
             if row is not None:
-                conn.execute(
-                    sa.update(m.servers)
-                    .where(m.servers.c.id == row.id)
-                    .values(error=message, engine=engine[:16], worker=worker, updated_at=now)
-                )
+                conn.execute(sa.update(m.servers).where(m.servers.c.id == row.id).values(
+                    error=message, engine=engine[:16], worker=worker, updated_at=now))
                 return int(row.id)
             shown = name or server_display_name("", evidence)
             cols: dict[str, Any] = {
-                "evidence_key": key,
-                "evidence": evidence,
-                "name": shown,
-                "name_key": name_key(shown),
-                "hostname": "",
-                "layout": "",
-                "verdict": "error",
-                "verdict_reason": message,
-                "waves": {},
-                "build": "",
-                "product": "",
-                "open_cves": [],
-                "mitigations": [],
-                "findings_count": 0,
-                "attacker_findings": 0,
-                "max_severity": 0,
-                "webshells": 0,
-                "attacker_ips": 0,
-                "scanned_at": now,
-                "tool_version": "",
-                "error": message,
-                "engine": engine[:16],
-                "worker": worker,
-                "response_state": "open",
-                "response_by": "",
-                "updated_at": now,
+                "evidence_key": key, "evidence": evidence, "name": shown, "name_key": name_key(shown), "hostname": "",
+                "layout": "", "verdict": "error", "verdict_reason": message, "waves": {}, "build": "", "product": "",
+                "open_cves": [], "mitigations": [], "findings_count": 0, "attacker_findings": 0, "max_severity": 0,
+                "webshells": 0, "attacker_ips": 0, "scanned_at": now, "tool_version": "", "error": message,
+                "engine": engine[:16], "worker": worker, "response_state": "open", "response_by": "", "updated_at": now,
             }
             cols.update(self._exposure(conn, cols["name_key"], ""))
             cols.update(self._priority(cols, "open"))
-            return int(
-                conn.execute(sa.insert(m.servers).values(**cols).returning(m.servers.c.id)).scalar_one()
-            )
+            return int(conn.execute(sa.insert(m.servers).values(**cols).returning(m.servers.c.id)).scalar_one())
 
     def add_probe(self, data: dict[str, Any]) -> list[int]:
         """Store an ``extriage probe --json`` result (one row per target; the same target again
@@ -354,9 +306,7 @@ class CaseStore:
                 conn.execute(sa.insert(m.probes).values(**values))
                 names: list[str] = values["names"]
                 if names:
-                    ids = conn.execute(
-                        sa.select(m.servers.c.id).where(m.servers.c.name_key.in_(names))
-                    ).scalars()
+                    ids = conn.execute(sa.select(m.servers.c.id).where(m.servers.c.name_key.in_(names))).scalars()
                     linked.extend(int(i) for i in ids)
             for server_id in dict.fromkeys(linked):
                 self._relink(conn, server_id)
@@ -367,19 +317,12 @@ class CaseStore:
         from the same evidence (``source``). Returns that server's id, or None when none is in the case yet."""
         source = str(data.get("source") or "")
         key = evidence_key(source)
-        states = {
-            str(x.get("id")): str(x.get("state"))
-            for x in data.get("mitigations") or []
-            if isinstance(x, dict)
-        }
+        states = {str(x.get("id")): str(x.get("state")) for x in data.get("mitigations") or [] if isinstance(x, dict)}
         rows = [[t, s] for t, s in mitigation_rows(data)]
         with self._tx() as conn:
             conn.execute(sa.delete(m.mitigation_results).where(m.mitigation_results.c.source_key == key))
-            conn.execute(
-                sa.insert(m.mitigation_results).values(
-                    source_key=key, source=source, states=states, data=data, added_at=datetime.now(UTC)
-                )
-            )
+            conn.execute(sa.insert(m.mitigation_results).values(
+                source_key=key, source=source, states=states, data=data, added_at=datetime.now(UTC)))
             server = conn.execute(sa.select(m.servers.c.id).where(m.servers.c.evidence_key == key)).scalar()
             if server is None:
                 return None
@@ -398,11 +341,7 @@ class CaseStore:
             row = conn.execute(sa.select(m.servers).where(m.servers.c.id == server_id)).mappings().first()
             if row is None:
                 raise CaseError(f"There is no server {server_id} in the case {self.shown}.")
-            conn.execute(
-                sa.insert(m.response_log).values(
-                    server_id=server_id, state=state, by=by.strip(), note=note, at=at
-                )
-            )
+            conn.execute(sa.insert(m.response_log).values(server_id=server_id, state=state, by=by.strip(), note=note, at=at))
             values: dict[str, Any] = {"response_state": state, "response_by": by.strip(), "response_at": at}
             values.update(self._priority(dict(row), state))
             conn.execute(sa.update(m.servers).where(m.servers.c.id == server_id).values(**values))
@@ -418,12 +357,8 @@ class CaseStore:
             return {"exposure": "", "exposure_detail": {}}
         return {
             "exposure": best["worst_state"],
-            "exposure_detail": {
-                "target": best["target"],
-                "build": best["build"],
-                "states": best["states"],
-                "probed": iso(best["added_at"]),
-            },
+            "exposure_detail": {"target": best["target"], "build": best["build"], "states": best["states"],
+                                "probed": iso(best["added_at"])},
         }
 
     def _relink(self, conn: Connection, server_id: int) -> None:
@@ -433,23 +368,8 @@ class CaseStore:
         cols = dict(row)
         cols.update(self._exposure(conn, cols["name_key"], cols["hostname"]))
         cols.update(self._priority(cols, cols["response_state"]))
-        conn.execute(
-            sa.update(m.servers)
-            .where(m.servers.c.id == server_id)
-            .values(
-                {
-                    k: cols[k]
-                    for k in (
-                        "exposure",
-                        "exposure_detail",
-                        "priority",
-                        "priority_rank",
-                        "priority_reason",
-                        "priority_source",
-                    )
-                }
-            )
-        )
+        conn.execute(sa.update(m.servers).where(m.servers.c.id == server_id).values(
+            {k: cols[k] for k in ("exposure", "exposure_detail", "priority", "priority_rank", "priority_reason", "priority_source")}))
 
     @staticmethod
     def _priority(cols: dict[str, Any], response_state: str) -> dict[str, Any]:
@@ -459,49 +379,22 @@ class CaseStore:
             response_state=response_state,
             open_cves=tuple(cols.get("open_cves") or ()),
             exposure=str(cols.get("exposure") or ""),
-            build_known=bool(cols.get("build"))
-            or bool(detail.get("build"))
-            or cols.get("exposure") in _BUILD_STATES,
+            build_known=bool(cols.get("build")) or bool(detail.get("build")) or cols.get("exposure") in _BUILD_STATES,
         )
         p = decide(state)
-        return {
-            "priority": p.priority,
-            "priority_rank": p.rank,
-            "priority_reason": p.reason,
-            "priority_source": p.source,
-        }
+        return {"priority": p.priority, "priority_rank": p.rank, "priority_reason": p.reason, "priority_source": p.source}
 
     # reading (the queries live in extriage.case.reader, shared with 'case status') -----------------
-    def servers(
-        self,
-        *,
-        verdict: Sequence[str] | None = None,
-        priority: Sequence[str] | None = None,
-        search: str | None = None,
-        sort: str = "priority",
-        descending: bool = False,
-        limit: int | None = None,
-        offset: int = 0,
-    ) -> list[ServerSummary]:
+    def servers(self, *, verdict: Sequence[str] | None = None, priority: Sequence[str] | None = None,
+                search: str | None = None, sort: str = "priority", descending: bool = False,
+                limit: int | None = None, offset: int = 0) -> list[ServerSummary]:
         """The fleet table, most urgent first by default. ``sort`` is a key of :data:`extriage.case.reader.SORTS`."""
         with self._tx() as conn:
-            return self._reader(conn).servers(
-                verdict=verdict,
-                priority=priority,
-                search=search,
-                sort=sort,
-                descending=descending,
-                limit=limit,
-                offset=offset,
-            )
+            return self._reader(conn).servers(verdict=verdict, priority=priority, search=search, sort=sort,
+                                              descending=descending, limit=limit, offset=offset)
 
-    def count_servers(
-        self,
-        *,
-        verdict: Sequence[str] | None = None,
-        priority: Sequence[str] | None = None,
-        search: str | None = None,
-    ) -> int:
+    def count_servers(self, *, verdict: Sequence[str] | None = None, priority: Sequence[str] | None = None,
+                      search: str | None = None) -> int:
         with self._tx() as conn:
             return self._reader(conn).count_servers(verdict=verdict, priority=priority, search=search)
 
@@ -514,35 +407,17 @@ class CaseStore:
         with self._tx() as conn:
             return self._reader(conn).server(server_id)
 
-    def findings(
-        self, server_id: int, *, limit: int | None = 500, offset: int = 0, min_severity: int = 0
-    ) -> list[FindingRow]:
+    def findings(self, server_id: int, *, limit: int | None = 500, offset: int = 0, min_severity: int = 0) -> list[FindingRow]:
         """A server's findings, worst first (the evidence lines are in :meth:`result`)."""
         f = m.findings.c
-        q = (
-            sa.select(m.findings)
-            .where(f.server_id == server_id, f.severity >= min_severity)
-            .order_by(f.severity.desc(), f.first_seen, f.finding_id)
-            .offset(offset)
-        )
+        q = (sa.select(m.findings).where(f.server_id == server_id, f.severity >= min_severity)
+             .order_by(f.severity.desc(), f.first_seen, f.finding_id).offset(offset))
         if limit is not None:
             q = q.limit(limit)
         with self._tx() as conn:
             return [
-                FindingRow(
-                    r.server_id,
-                    r.finding_id,
-                    r.rule_id,
-                    r.title,
-                    r.severity,
-                    r.confidence,
-                    r.outcome,
-                    r.wave,
-                    [c for c in r.cves.split(",") if c],
-                    timestamp(r.first_seen),
-                    timestamp(r.last_seen),
-                    r.count,
-                )
+                FindingRow(r.server_id, r.finding_id, r.rule_id, r.title, r.severity, r.confidence, r.outcome, r.wave,
+                           [c for c in r.cves.split(",") if c], timestamp(r.first_seen), timestamp(r.last_seen), r.count)
                 for r in conn.execute(q)
             ]
 
@@ -559,9 +434,7 @@ class CaseStore:
     def response_log(self, server_id: int) -> list[ResponseEntry]:
         r = m.response_log.c
         with self._tx() as conn:
-            rows = conn.execute(
-                sa.select(m.response_log).where(r.server_id == server_id).order_by(r.at, r.id)
-            )
+            rows = conn.execute(sa.select(m.response_log).where(r.server_id == server_id).order_by(r.at, r.id))
             return [ResponseEntry(x.server_id, x.state, x.by, timestamp(x.at) or x.at, x.note) for x in rows]
 
     def result(self, server_id: int) -> ScanResult | None:
@@ -572,9 +445,7 @@ class CaseStore:
             row = conn.execute(sa.select(m.results.c.data).where(m.results.c.server_id == server_id)).first()
         if row is None:
             return None
-        return result_from_dict(
-            orjson.loads(self._zstd_d.decompress(row.data)), f"server {server_id} of {self.shown}"
-        )
+        return result_from_dict(orjson.loads(self._zstd_d.decompress(row.data)), f"server {server_id} of {self.shown}")
 
     def results(self) -> Iterator[tuple[int, ScanResult]]:
         """Every stored scan result, in fleet order (one decompressed at a time)."""
@@ -585,9 +456,7 @@ class CaseStore:
 
     def probes(self) -> list[dict[str, Any]]:
         with self._tx() as conn:
-            return [
-                dict(r.data) for r in conn.execute(sa.select(m.probes.c.data).order_by(m.probes.c.target))
-            ]
+            return [dict(r.data) for r in conn.execute(sa.select(m.probes.c.data).order_by(m.probes.c.target))]
 
 
 class _Tx:
@@ -617,7 +486,7 @@ class _Tx:
 
 def _insert_many(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), _BATCH):
-        conn.execute(sa.insert(table), rows[start : start + _BATCH])
+        conn.execute(sa.insert(table), rows[start:start + _BATCH])
 
 
 def _probe_names(item: dict[str, Any]) -> list[str]:

@@ -53,32 +53,18 @@ def _open(case: str, *, create: bool, readonly: bool = False, wait: float = 60.0
 
 @case_app.command("scan")
 def case_scan(
-    paths: list[str] = typer.Argument(
-        ..., help="Evidence of each server (anything 'extriage scan' takes), one per server."
-    ),
+    paths: list[str] = typer.Argument(..., help="Evidence of each server (anything 'extriage scan' takes), one per server."),
     case: str = typer.Option(..., "--case", "-c", help=CASE_HELP),
     scheduler: str | None = typer.Option(
-        None,
-        "--scheduler",
-        help="Run on this Dask distributed scheduler (tcp://host:port); the workers must see the paths.",
+        None, "--scheduler", help="Run on this Dask distributed scheduler (tcp://host:port); the workers must see the paths."
     ),
-    jobs: int = typer.Option(
-        0, "--jobs", "-j", help="Local worker processes, one server each (0 = one per core)."
-    ),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Local worker processes, one server each (0 = one per core)."),
     rules: list[str] = typer.Option([], "--rules", help="Folder of extra YARA rules (repeatable)."),
-    log_rules: list[str] = typer.Option(
-        [], "--log-rules", help="Folder of extra log rule files (repeatable)."
-    ),
-    max_file_size: int = typer.Option(
-        64, "--max-file-size", help="Per-file size cap in MB for content scanning."
-    ),
-    file_timeout: float = typer.Option(
-        30.0, "--file-timeout", help="Per-file time limit in seconds for content scanning."
-    ),
+    log_rules: list[str] = typer.Option([], "--log-rules", help="Folder of extra log rule files (repeatable)."),
+    max_file_size: int = typer.Option(64, "--max-file-size", help="Per-file size cap in MB for content scanning."),
+    file_timeout: float = typer.Option(30.0, "--file-timeout", help="Per-file time limit in seconds for content scanning."),
     wait: float = typer.Option(60.0, "--wait", help=WAIT_HELP),
-    connect_timeout: float = typer.Option(
-        30.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler and a worker."
-    ),
+    connect_timeout: float = typer.Option(30.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler and a worker."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
 ) -> None:
     """Scan every PATH into the case; each server is stored as soon as it is done. Exit 0 when every
@@ -160,10 +146,8 @@ def case_scan(
             dask_run.close()
         store.close()
     if not quiet:
-        out.print(
-            f"{done - errors} of {len(resolved)} servers scanned into {escape(case if not _is_url(case) else store.shown)}"
-            + (f"; {errors} could not be scanned (see 'extriage case status')." if errors else ".")
-        )
+        out.print(f"{done - errors} of {len(resolved)} servers scanned into {escape(case if not _is_url(case) else store.shown)}"
+                  + (f"; {errors} could not be scanned (see 'extriage case status')." if errors else "."))
     raise typer.Exit(EXIT_SOME_ERRORS if errors else 0)
 
 
@@ -182,16 +166,8 @@ def _progress(total: int, quiet: bool) -> Any:
         TimeRemainingColumn,
     )
 
-    with Progress(
-        TextColumn("servers"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.description}"),
-        console=err,
-        transient=True,
-    ) as bar:
+    with Progress(TextColumn("servers"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+                  TextColumn("{task.description}"), console=err, transient=True) as bar:
         task = bar.add_task("", total=total)
 
         def advance(label: str) -> None:
@@ -209,15 +185,9 @@ def _is_url(case: str) -> bool:
 @case_app.command("status")
 def case_status(
     case: str = typer.Option(..., "--case", "-c", help=CASE_HELP),
-    json_out: str | None = typer.Option(
-        None, "--json", help="Write the status as JSON to FILE; - for stdout."
-    ),
-    rows: int = typer.Option(
-        50, "--rows", help="Servers shown on screen, most urgent first (0 = all; JSON: all)."
-    ),
-    timeline: int = typer.Option(
-        30, "--timeline", help="Rows of the fleet timeline shown on screen (JSON: up to 1000)."
-    ),
+    json_out: str | None = typer.Option(None, "--json", help="Write the status as JSON to FILE; - for stdout."),
+    rows: int = typer.Option(50, "--rows", help="Servers shown on screen, most urgent first (0 = all; JSON: all)."),
+    timeline: int = typer.Option(30, "--timeline", help="Rows of the fleet timeline shown on screen (JSON: up to 1000)."),
     wait: float = typer.Option(10.0, "--wait", help=WAIT_HELP),
 ) -> None:
     """One row per server (verdict, waves, attacker activity, build, open CVEs, mitigations, exposure,
@@ -246,19 +216,9 @@ def case_status(
     _render_status(doc, rows, timeline)
 
 
-_PRIORITY_STYLE = {
-    "disconnect now": "bold white on red",
-    "rebuild": "bold red",
-    "patch now": "bold yellow",
-    "monitor": "green",
-}
-_VERDICT_STYLE = {
-    "compromised": "bold red",
-    "attempted": "yellow",
-    "no_evidence": "green",
-    "inconclusive": "magenta",
-    "error": "bold magenta",
-}
+_PRIORITY_STYLE = {"disconnect now": "bold white on red", "rebuild": "bold red", "patch now": "bold yellow", "monitor": "green"}
+_VERDICT_STYLE = {"compromised": "bold red", "attempted": "yellow", "no_evidence": "green", "inconclusive": "magenta",
+                  "error": "bold magenta"}
 
 
 def _render_status(doc: dict[str, Any], rows: int, timeline_rows: int) -> None:
@@ -269,24 +229,12 @@ def _render_status(doc: dict[str, Any], rows: int, timeline_rows: int) -> None:
     counts = doc["counts"]["priority"]
     out.print(f"[bold]{len(every)} servers[/] — " + ", ".join(f"{escape(p)}: {n}" for p, n in counts.items()))
     table = Table(show_lines=False, header_style="bold")
-    for col in (
-        "server",
-        "verdict",
-        "waves",
-        "attacker activity (UTC)",
-        "build / open CVEs",
-        "mitigations",
-        "exposure",
-        "priority",
-        "response",
-    ):
+    for col in ("server", "verdict", "waves", "attacker activity (UTC)", "build / open CVEs", "mitigations", "exposure",
+                "priority", "response"):
         table.add_column(col, overflow="fold")
     for s in servers:
         waves = ", ".join(f"{w}" for w, v in s["waves"].items() if v in ("compromised", "attempted")) or "—"
-        activity = (
-            " → ".join(x[:16].replace("T", " ") for x in (s["first_activity"], s["last_activity"]) if x)
-            or "—"
-        )
+        activity = " → ".join(x[:16].replace("T", " ") for x in (s["first_activity"], s["last_activity"]) if x) or "—"
         build = s["build"] or "unknown"
         cves = f"{len(s['open_cves'])} open" if s["open_cves"] else ("none open" if s["build"] else "")
         mits = s["mitigations"]
@@ -314,9 +262,7 @@ def _render_status(doc: dict[str, Any], rows: int, timeline_rows: int) -> None:
         groups.setdefault((s["priority"], s["priority_reason"]), []).append(s["name"])
     for (priority, reason), names in groups.items():
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        out.print(
-            f"  [{_PRIORITY_STYLE.get(priority, '')}]{escape(priority)}[/] ({escape(shown)}): {escape(reason)}"
-        )
+        out.print(f"  [{_PRIORITY_STYLE.get(priority, '')}]{escape(priority)}[/] ({escape(shown)}): {escape(reason)}")
     errors = [s for s in every if s["error"]]
     for s in errors[:rows] if rows > 0 else errors:
         out.print(f"[bold magenta]not scanned[/] {escape(s['name'])}: {escape(s['error'])}")
@@ -336,22 +282,16 @@ def _render_status(doc: dict[str, Any], rows: int, timeline_rows: int) -> None:
     else:
         out.print("[dim]none[/]")
     events = doc["timeline"]
-    out.print(
-        f"\n[bold]Fleet timeline[/] (attack stories, first {min(timeline_rows, len(events))} of {len(events)})"
-    )
+    out.print(f"\n[bold]Fleet timeline[/] (attack stories, first {min(timeline_rows, len(events))} of {len(events)})")
     for e in events[:timeline_rows]:
         when = (e["time"] or "")[:19].replace("T", " ")
-        out.print(
-            f"{escape(when)}  {escape(e['server'])}  [{_VERDICT_STYLE.get('compromised' if e['outcome'] in ('success', 'webshell') else 'attempted', '')}]"
-            f"{escape(e['outcome'])}[/]  {escape(e['title'])}"
-        )
+        out.print(f"{escape(when)}  {escape(e['server'])}  [{_VERDICT_STYLE.get('compromised' if e['outcome'] in ('success', 'webshell') else 'attempted', '')}]"
+                  f"{escape(e['outcome'])}[/]  {escape(e['title'])}")
 
 
 @case_app.command("add")
 def case_add(
-    results: list[str] = typer.Argument(
-        ..., help="Result JSON files: 'scan --json', 'probe --json', 'mitigation verify --json'."
-    ),
+    results: list[str] = typer.Argument(..., help="Result JSON files: 'scan --json', 'probe --json', 'mitigation verify --json'."),
     case: str = typer.Option(..., "--case", "-c", help=CASE_HELP),
     wait: float = typer.Option(60.0, "--wait", help=WAIT_HELP),
 ) -> None:
@@ -372,26 +312,16 @@ def case_add(
                 continue
             if item.kind == "scan" and item.scan is not None:
                 store.add_scan(item.scan, engine="import", worker="")
-                out.print(
-                    f"{escape(path)}: scan of {escape(item.scan.hostname or item.scan.evidence_path)} "
-                    f"({escape(item.scan.verdict.value)}) added"
-                )
+                out.print(f"{escape(path)}: scan of {escape(item.scan.hostname or item.scan.evidence_path)} "
+                          f"({escape(item.scan.verdict.value)}) added")
             elif item.kind == "probe" and item.data is not None:
                 linked = store.add_probe(item.data)
-                out.print(
-                    f"{escape(path)}: probe of {len(item.data.get('results') or [])} targets added"
-                    + (
-                        f", linked to {len(linked)} servers"
-                        if linked
-                        else " (no server of the case matches its names yet)"
-                    )
-                )
+                out.print(f"{escape(path)}: probe of {len(item.data.get('results') or [])} targets added"
+                          + (f", linked to {len(linked)} servers" if linked else " (no server of the case matches its names yet)"))
             elif item.data is not None:
                 server = store.add_mitigation(item.data)
-                out.print(
-                    f"{escape(path)}: mitigation verification added"
-                    + ("" if server is not None else " (no server scanned from that evidence yet)")
-                )
+                out.print(f"{escape(path)}: mitigation verification added"
+                          + ("" if server is not None else " (no server scanned from that evidence yet)"))
     except CaseError as exc:
         fail(str(exc))
     finally:
@@ -403,18 +333,10 @@ def case_add(
 @case_app.command("report")
 def case_report(
     case: str = typer.Option(..., "--case", "-c", help=CASE_HELP),
-    out_dir: str = typer.Option(
-        ..., "--out", "-o", help="Folder to write the fleet report into (created if missing)."
-    ),
-    formats: str = typer.Option(
-        "all", "--format", "-f", help="Comma-separated report formats (as 'extriage report'; default all)."
-    ),
-    tlp: str = typer.Option(
-        "amber", "--tlp", help="Traffic Light Protocol marking: clear, green, amber, amber+strict, red."
-    ),
-    redact: bool = typer.Option(
-        False, "--redact", help="Replace internal names and addresses by stable tokens in every file."
-    ),
+    out_dir: str = typer.Option(..., "--out", "-o", help="Folder to write the fleet report into (created if missing)."),
+    formats: str = typer.Option("all", "--format", "-f", help="Comma-separated report formats (as 'extriage report'; default all)."),
+    tlp: str = typer.Option("amber", "--tlp", help="Traffic Light Protocol marking: clear, green, amber, amber+strict, red."),
+    redact: bool = typer.Option(False, "--redact", help="Replace internal names and addresses by stable tokens in every file."),
     wait: float = typer.Option(10.0, "--wait", help=WAIT_HELP),
 ) -> None:
     """One report over every server of the case: HTML, Markdown, CSV, STIX/MISP, CISA draft (indicators

@@ -13,21 +13,14 @@ TOKEN_ENV = "EXTRIAGE_CASE_TOKEN"  # noqa: S105 - the variable's name, not a sec
 
 
 def case_serve(
-    case: str = typer.Option(
-        ..., "--case", "-c", help="The case: an SQLite file or a postgresql://user@host/db URL."
-    ),
+    case: str = typer.Option(..., "--case", "-c", help="The case: an SQLite file or a postgresql://user@host/db URL."),
     host: str = typer.Option(
-        "127.0.0.1",
-        "--host",
+        "127.0.0.1", "--host",
         help="Address to listen on. Loopback by default; any other address is protected by a token.",
     ),
-    port: int = typer.Option(
-        8765, "--port", "-p", min=0, max=65535, help="Port to listen on (0 = any free port)."
-    ),
+    port: int = typer.Option(8765, "--port", "-p", min=0, max=65535, help="Port to listen on (0 = any free port)."),
     token: str | None = typer.Option(
-        None,
-        "--token",
-        envvar=TOKEN_ENV,
+        None, "--token", envvar=TOKEN_ENV,
         help=f"Token the browser must present (also ${TOKEN_ENV}); made for you when listening beyond loopback.",
     ),
 ) -> None:
@@ -59,18 +52,14 @@ def case_serve(
     address = f"http://{shown_host}:{bound_port}/"
     if access.token and not access.loopback:
         out.print(f"Dashboard on {escape(address)} — open {escape(address)}?token={escape(access.token)}")
-        err.print(
-            "[yellow]Listening beyond loopback: anyone who can reach this address and has the token can "
-            "read the case and set response states. Stop with Ctrl-C.[/]"
-        )
+        err.print("[yellow]Listening beyond loopback: anyone who can reach this address and has the token can "
+                  "read the case and set response states. Stop with Ctrl-C.[/]")
     elif access.token:
         out.print(f"Dashboard on {escape(address)} — open {escape(address)}?token={escape(access.token)}")
     else:
         out.print(f"Dashboard on {escape(address)} (loopback only). Stop with Ctrl-C.")
     app = build_app(store, access, store.shown)
-    config = uvicorn.Config(
-        app, log_level="warning", access_log=False, server_header=False, date_header=False
-    )
+    config = uvicorn.Config(app, log_level="warning", access_log=False, server_header=False, date_header=False)
     server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])

@@ -38,14 +38,14 @@ SUMMARIES: dict[str, str] = {
     "generate": "Write a realistic sample Exchange server (logs and files), optionally attacked.",
     "demo": "Build a sample compromised Exchange server, scan it and show the result.",
     "patch-status": "Which ProxyLogon/ProxyShell/ProxyNotShell and other known-exploited CVEs a build leaves open, "
-    "and the exact update that closes them.",
+                    "and the exact update that closes them.",
     "probe": "Check which Exchange servers are exposed (ProxyLogon/ProxyShell/ProxyNotShell) over the network. "
-    "Only for servers you own or are authorised to test.",
+             "Only for servers you own or are authorised to test.",
     "report": "Render scan results (extriage scan --json) into an HTML report with a response plan, a short Markdown "
-    "report, STIX/MISP/CSV/Timesketch exports, Sigma hunting rules and a CISA report draft.",
+              "report, STIX/MISP/CSV/Timesketch exports, Sigma hunting rules and a CISA report draft.",
     "mitigation": "Interim mitigations: verify from evidence what is in force; plan what a build still needs.",
     "case": "One case for many servers: scan a fleet into a case database (SQLite file or PostgreSQL), see which "
-    "servers to disconnect, patch or rebuild first and what they share, and report on all of them.",
+            "servers to disconnect, patch or rebuild first and what they share, and report on all of them.",
 }
 
 COMMAND_MODULES = list(COMMANDS)

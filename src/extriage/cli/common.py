@@ -31,11 +31,8 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from rich.console import Console
 
-    made = (
-        Console(highlight=False, soft_wrap=False)
-        if name == "out"
-        else Console(stderr=True, highlight=False, soft_wrap=True)
-    )
+    made = Console(highlight=False, soft_wrap=False) if name == "out" else \
+        Console(stderr=True, highlight=False, soft_wrap=True)
     globals()[name] = made
     return made
 

@@ -14,9 +14,7 @@ import sys
 
 
 def _stopped_while_starting(signum: int, frame: object) -> None:
-    sys.stderr.write(
-        f"\nextriage: stopped by {signal.Signals(signum).name} while starting: nothing was read.\n"
-    )
+    sys.stderr.write(f"\nextriage: stopped by {signal.Signals(signum).name} while starting: nothing was read.\n")
     sys.stderr.flush()
     os._exit(128 + signum)
 

@@ -61,9 +61,7 @@ def _asking_fork_server(frame: FrameType | None) -> bool:
     depth = 0
     while frame is not None and depth < 8:
         code = frame.f_code
-        if code.co_name == "connect_to_new_process" and code.co_filename.endswith(
-            f"multiprocessing{os.sep}forkserver.py"
-        ):
+        if code.co_name == "connect_to_new_process" and code.co_filename.endswith(f"multiprocessing{os.sep}forkserver.py"):
             return True
         frame, depth = frame.f_back, depth + 1
     return False

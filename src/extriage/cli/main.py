@@ -35,9 +35,7 @@ def _version(value: bool) -> None:
 
 
 def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version."
-    ),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """extriage — Exchange compromise triage."""
     if os.environ.get("EXTRIAGE_WAVES_DIR"):

@@ -61,17 +61,14 @@ def _verify_path(path: str) -> VerifyReport:
 @mitigation_app.command("verify")
 def verify_cmd(
     path: str = typer.Argument(
-        ...,
-        help="Evidence: drive root, KAPE/Velociraptor collection, .zip of one, or a folder of IIS config files.",
+        ..., help="Evidence: drive root, KAPE/Velociraptor collection, .zip of one, or a folder of IIS config files."
     ),
     json_out: str | None = typer.Option(None, "--json", help="Write the verdicts as JSON; - for stdout."),
     probe_json: str | None = typer.Option(
         None, "--probe-json", help="Result of 'extriage probe --confirm --json' to cross-reference with."
     ),
     probe_target: str | None = typer.Option(
-        None,
-        "--probe-target",
-        help="Which target of a multi-target probe result is this server (host, URL or node name).",
+        None, "--probe-target", help="Which target of a multi-target probe result is this server (host, URL or node name)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No terminal table."),
 ) -> None:
@@ -139,13 +136,7 @@ def _print_report(report: VerifyReport) -> None:
     if report.probe:
         for row in report.probe["rows"]:
             agreement = row["agreement"]
-            style = (
-                "red"
-                if agreement.startswith("disagree")
-                else "green"
-                if agreement.startswith("agree")
-                else "yellow"
-            )
+            style = "red" if agreement.startswith("disagree") else "green" if agreement.startswith("agree") else "yellow"
             out.print(
                 f"[{style}]probe {escape(row['target'])} {row['wave']}:[/] config {row['config_state']}, "
                 f"live {row['live']} — {escape(agreement)}"
@@ -185,9 +176,7 @@ def plan_cmd(
             for name, text in files.items():
                 # CRLF and a BOM for the script: Windows PowerShell 5.1 reads BOM-less files as ANSI
                 if name.endswith(".ps1"):
-                    outputs.write_bytes(
-                        target / name, b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8")
-                    )
+                    outputs.write_bytes(target / name, b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
                 else:
                     outputs.write_text(target / name, text)
         except OSError as exc:

@@ -217,9 +217,7 @@ def _undecided_notes(results: list[TargetResult]) -> list[str]:
     return [
         w.probe.undecided_note
         for w in load_registry().probe_waves()
-        if w.probe is not None
-        and not w.probe.decides
-        and w.probe.undecided_note
+        if w.probe is not None and not w.probe.decides and w.probe.undecided_note
         and any(w.id in r.waves and r.waves[w.id].state is State.UNKNOWN for r in results)
     ]
 

@@ -25,22 +25,14 @@ def register(app: typer.Typer) -> None:
 
 
 def report(
-    results: list[str] = typer.Argument(
-        ..., help="Scan result JSON file(s) from extriage scan --json, one per server."
-    ),
-    out_dir: str = typer.Option(
-        ..., "--out", "-o", help="Folder to write the reports into (created if missing)."
-    ),
+    results: list[str] = typer.Argument(..., help="Scan result JSON file(s) from extriage scan --json, one per server."),
+    out_dir: str = typer.Option(..., "--out", "-o", help="Folder to write the reports into (created if missing)."),
     formats: str = typer.Option(
         "all", "--format", "-f", help=f"Comma-separated formats: {', '.join(FORMATS)} (default: all)."
     ),
-    tlp: str = typer.Option(
-        "amber", "--tlp", help="Traffic Light Protocol marking: clear, green, amber, amber+strict, red."
-    ),
+    tlp: str = typer.Option("amber", "--tlp", help="Traffic Light Protocol marking: clear, green, amber, amber+strict, red."),
     redact: bool = typer.Option(
-        False,
-        "--redact",
-        help="Replace internal host names, user names and internal IPs by stable tokens in every file.",
+        False, "--redact", help="Replace internal host names, user names and internal IPs by stable tokens in every file."
     ),
 ) -> None:
     try:
@@ -66,9 +58,7 @@ def report(
         out.print(f"{escape(server_name(r))}: [bold]{escape(headline)}[/]")
     render_written(written.files, written.notes)
     if "html" in wanted:
-        out.print(
-            f"Open {escape(str(Path(out_dir) / 'report.html'))} first: verdict, response plan and evidence."
-        )
+        out.print(f"Open {escape(str(Path(out_dir) / 'report.html'))} first: verdict, response plan and evidence.")
 
 
 def emit_scan_report(result: ScanResult, out_dir: str, quiet: bool = False) -> None:

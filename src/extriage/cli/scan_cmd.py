@@ -16,38 +16,22 @@ from extriage.scan.pipeline import run_scan, start_early
 
 
 def register(app: typer.Typer) -> None:
-    app.command(
-        "scan", help="Triage one Exchange server's evidence offline: verdict, attack story, timeline."
-    )(scan)
+    app.command("scan", help="Triage one Exchange server's evidence offline: verdict, attack story, timeline.")(scan)
 
 
 def scan(
-    path: str = typer.Argument(
-        ..., help="Drive root, KAPE/Velociraptor collection, .zip of one, or a folder of logs."
-    ),
-    json_out: str | None = typer.Option(
-        None, "--json", help="Write the result as JSON (schema in schema/); - for stdout."
-    ),
+    path: str = typer.Argument(..., help="Drive root, KAPE/Velociraptor collection, .zip of one, or a folder of logs."),
+    json_out: str | None = typer.Option(None, "--json", help="Write the result as JSON (schema in schema/); - for stdout."),
     timeline: str | None = typer.Option(None, "--timeline", help="Write the merged timeline as CSV."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (0 = one per core)."),
     rules: list[str] = typer.Option([], "--rules", help="Folder of extra YARA rules (repeatable)."),
-    max_file_size: int = typer.Option(
-        64, "--max-file-size", help="Per-file size cap in MB for content scanning."
-    ),
-    file_timeout: float = typer.Option(
-        30.0, "--file-timeout", help="Per-file time limit in seconds for content scanning."
-    ),
+    max_file_size: int = typer.Option(64, "--max-file-size", help="Per-file size cap in MB for content scanning."),
+    file_timeout: float = typer.Option(30.0, "--file-timeout", help="Per-file time limit in seconds for content scanning."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no terminal summary."),
-    log_rules: list[str] = typer.Option(
-        [], "--log-rules", help="Folder of extra log rule files (*.yml, see docs/rules.md; repeatable)."
-    ),
-    prefilter_engine: str = typer.Option(
-        "hyperscan", "--prefilter-engine", help="Byte prefilter engine for logs: hyperscan or re2."
-    ),
+    log_rules: list[str] = typer.Option([], "--log-rules", help="Folder of extra log rule files (*.yml, see docs/rules.md; repeatable)."),
+    prefilter_engine: str = typer.Option("hyperscan", "--prefilter-engine", help="Byte prefilter engine for logs: hyperscan or re2."),
     report_dir: str | None = typer.Option(
-        None,
-        "--report",
-        help="Also write every report (HTML + plan, Markdown, STIX, MISP, CSV, Sigma, CISA draft) into this folder.",
+        None, "--report", help="Also write every report (HTML + plan, Markdown, STIX, MISP, CSV, Sigma, CISA draft) into this folder."
     ),
 ) -> None:
     """Exit codes: 0 no evidence, 10 attempted, 20 compromised, 3 inconclusive (nothing read covers any
@@ -59,9 +43,7 @@ def scan(
         check_output_outside(dest, path)
     for dest in (json_out, timeline):  # say so now, not after a long scan
         if dest and dest != "-" and not Path(dest).expanduser().absolute().parent.is_dir():
-            fail(
-                f"Cannot write {dest}: the folder {Path(dest).expanduser().absolute().parent} does not exist."
-            )
+            fail(f"Cannot write {dest}: the folder {Path(dest).expanduser().absolute().parent} does not exist.")
     if report_dir and Path(report_dir).expanduser().exists() and not Path(report_dir).expanduser().is_dir():
         fail(f"Cannot write the report into {report_dir}: it is a file; --report needs a folder.")
     for d in rules:

@@ -106,23 +106,13 @@ def parse_knowledge(docs: list[tuple[str, str]]) -> Knowledge:
             raise ChainError(f"{name}: must be a mapping")
         for raw in doc.get("chains") or []:
             try:
-                steps = [
-                    ChainStep(str(s["id"]), str(s["title"]), [str(p) for p in s["findings"]])
-                    for s in raw["steps"]
-                ]
+                steps = [ChainStep(str(s["id"]), str(s["title"]), [str(p) for p in s["findings"]]) for s in raw["steps"]]
                 k.chains.append(
-                    Chain(
-                        str(raw["id"]),
-                        str(raw["wave"]),
-                        str(raw["title"]),
-                        steps,
-                        timedelta(hours=float(raw.get("max_gap_hours", 24))),
-                    )
+                    Chain(str(raw["id"]), str(raw["wave"]), str(raw["title"]), steps,
+                          timedelta(hours=float(raw.get("max_gap_hours", 24))))
                 )
             except (KeyError, TypeError, ValueError) as exc:
-                raise ChainError(
-                    f"{name}: chain {raw.get('id', '?') if isinstance(raw, dict) else '?'}: missing or bad {exc}"
-                ) from None
+                raise ChainError(f"{name}: chain {raw.get('id', '?') if isinstance(raw, dict) else '?'}: missing or bad {exc}") from None
         for raw in doc.get("proofs") or []:
             k.proofs.append(_parse_proof(raw, name))
         for entry in doc.get("path_to_url") or []:
@@ -140,15 +130,10 @@ def _parse_proof(raw: Any, name: str) -> Proof:
         if "token" not in rx.groupindex:
             raise ChainError(f"{where}: token.re needs a (?P<token>...) group")
         return Proof(
-            id=str(raw["id"]),
-            wave=str(raw["wave"]),
-            rule_id=str(raw["rule_id"]),
-            title=str(raw["title"]),
+            id=str(raw["id"]), wave=str(raw["wave"]), rule_id=str(raw["rule_id"]), title=str(raw["title"]),
             description=" ".join(str(raw.get("description", "")).split()),
-            proven_by=[str(p) for p in raw["proven_by"]],
-            token_fields=[str(f) for f in token["fields"]],
-            token=rx,
-            proves=[str(p) for p in raw["proves"]],
+            proven_by=[str(p) for p in raw["proven_by"]], token_fields=[str(f) for f in token["fields"]],
+            token=rx, proves=[str(p) for p in raw["proves"]],
             status_fields=[str(f) for f in raw.get("status_fields") or []],
             max_gap=timedelta(hours=float(raw.get("max_gap_hours", 24))),
             cves=[str(c) for c in raw.get("cves") or []],
@@ -165,11 +150,8 @@ def load_knowledge() -> Knowledge:
 @functools.lru_cache(maxsize=4)
 def _load_knowledge(registry: Registry) -> Knowledge:
     base = resources.files("extriage.detections") / "chains"
-    docs = [
-        (f"chains/{e.name}", e.read_text(encoding="utf-8"))
-        for e in sorted(base.iterdir(), key=lambda e: e.name)
-        if e.name.endswith((".yml", ".yaml"))
-    ]
+    docs = [(f"chains/{e.name}", e.read_text(encoding="utf-8")) for e in sorted(base.iterdir(), key=lambda e: e.name)
+            if e.name.endswith((".yml", ".yaml"))]
     try:
         extra = registry.chain_docs()
     except WaveRegistryError as exc:
@@ -177,9 +159,7 @@ def _load_knowledge(registry: Registry) -> Knowledge:
     k = parse_knowledge(docs + extra)
     for chain in k.chains:
         if chain.wave not in registry:
-            raise ChainError(
-                f"chain {chain.id}: wave {chain.wave!r} is not one of {', '.join(registry.ids())}"
-            )
+            raise ChainError(f"chain {chain.id}: wave {chain.wave!r} is not one of {', '.join(registry.ids())}")
     return k
 
 

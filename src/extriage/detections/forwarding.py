@@ -21,27 +21,12 @@ FORWARDING_TAG = "forwarding"
 
 #: Fields naming the recipient of a forwarding (log rules capture ``Recipient``; event rules keep
 #: the cmdlet parameters as ``param.<name>``).
-_RECIPIENT_FIELDS = (
-    "Recipient",
-    "param.forwardingsmtpaddress",
-    "param.forwardingaddress",
-    "param.forwardto",
-    "param.redirectto",
-    "param.forwardasattachmentto",
-)
+_RECIPIENT_FIELDS = ("Recipient", "param.forwardingsmtpaddress", "param.forwardingaddress", "param.forwardto",
+                     "param.redirectto", "param.forwardasattachmentto")
 #: Fields whose addresses are the organisation's own: authenticated users and changed mailboxes.
-_OWN_ADDRESS_FIELDS = (
-    "AuthenticatedUser",
-    "cs-username",
-    "Mailbox",
-    "param.identity",
-    "param.mailbox",
-    "param.userprincipalname",
-    "param.primarysmtpaddress",
-)
-_EMAIL = re.compile(
-    r"[A-Za-z0-9._%+'-]+@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})"
-)
+_OWN_ADDRESS_FIELDS = ("AuthenticatedUser", "cs-username", "Mailbox", "param.identity", "param.mailbox",
+                       "param.userprincipalname", "param.primarysmtpaddress")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+'-]+@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})")
 _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 #: findings whose lines are the attacker's own requests: their user names are not trusted
 _ATTACK_OUTCOMES = (Outcome.SUCCESS, Outcome.WEBSHELL, Outcome.ATTEMPT, Outcome.SCANNER)
@@ -51,9 +36,7 @@ _ATTACK_OUTCOMES = (Outcome.SUCCESS, Outcome.WEBSHELL, Outcome.ATTEMPT, Outcome.
 class OrgDomains:
     """The organisation's domains seen in the evidence, with where each came from."""
 
-    domains: dict[str, set[str]] = field(
-        default_factory=dict
-    )  # domain -> sources ("authenticated user", ...)
+    domains: dict[str, set[str]] = field(default_factory=dict)  # domain -> sources ("authenticated user", ...)
 
     def add(self, domain: str, how: str) -> None:
         d = domain.strip().strip(".").lower()
@@ -85,12 +68,8 @@ def org_domains(findings: Iterable[Finding]) -> OrgDomains:
                 value = fields.get(name)
                 if isinstance(value, str):
                     for m in _EMAIL.finditer(value):
-                        org.add(
-                            m.group(1),
-                            "changed mailboxes"
-                            if forwarding and name not in ("AuthenticatedUser", "cs-username")
-                            else "authenticated users",
-                        )
+                        org.add(m.group(1), "changed mailboxes" if forwarding and name not in (
+                            "AuthenticatedUser", "cs-username") else "authenticated users")
             caller = fields.get("caller")
             if isinstance(caller, str) and "/" in caller:  # canonical name: "corp.example.com/Users/admin"
                 org.add(caller.split("/", 1)[0], "cmdlet callers' AD domain")
@@ -133,13 +112,8 @@ def judge_forwarding(findings: list[Finding]) -> None:
     if not fwd:
         return
     org = org_domains(findings)
-    attacker_ips = {
-        ip
-        for f in findings
-        if f.outcome in (Outcome.SUCCESS, Outcome.WEBSHELL) and FORWARDING_TAG not in f.tags
-        for ip in f.indicators.client_ips
-        if ip
-    }
+    attacker_ips = {ip for f in findings if f.outcome in (Outcome.SUCCESS, Outcome.WEBSHELL)
+                    and FORWARDING_TAG not in f.tags for ip in f.indicators.client_ips if ip}
     for f in fwd:
         if f.outcome == Outcome.INFO:
             continue
@@ -149,42 +123,26 @@ def judge_forwarding(findings: list[Finding]) -> None:
         if outside and org.domains:
             f.outcome, f.severity, f.confidence = Outcome.ATTEMPT, Severity.HIGH, Confidence.HIGH
             f.title = f"{base} to an outside address ({', '.join(outside[:3])})"
-            why = (
-                f"outside: the domain of {', '.join(outside[:3])} is none of the organisation's domains seen "
-                f"in the evidence, {org.explain()}"
-            )
+            why = (f"outside: the domain of {', '.join(outside[:3])} is none of the organisation's domains seen "
+                   f"in the evidence, {org.explain()}")
         elif addresses and not org.domains:
             f.outcome, f.severity, f.confidence = Outcome.ATTEMPT, Severity.MEDIUM, Confidence.LOW
             f.title = f"{base} to {', '.join(addresses[:3])} (outside or not could not be decided)"
-            why = (
-                "not decided: the evidence shows none of the organisation's own domains (no authenticated user "
-                "address, changed mailbox address or AD domain), so any SMTP recipient is reported"
-            )
+            why = ("not decided: the evidence shows none of the organisation's own domains (no authenticated user "
+                   "address, changed mailbox address or AD domain), so any SMTP recipient is reported")
         elif names:
             f.outcome, f.severity, f.confidence = Outcome.ATTEMPT, Severity.MEDIUM, Confidence.LOW
             f.title = f"{base} to the recipient {', '.join(repr(n) for n in names[:3])}"
-            why = (
-                "not decided: the recipient is named, not given as an address; a mail contact may point "
-                "outside the organisation — look it up (Get-Recipient)"
-            )
+            why = ("not decided: the recipient is named, not given as an address; a mail contact may point "
+                   "outside the organisation — look it up (Get-Recipient)")
         else:
             f.outcome, f.severity, f.confidence = Outcome.INFO, Severity.LOW, Confidence.HIGH
             f.title = f"{base} to an address inside the organisation ({', '.join(addresses[:3])})"
-            why = (
-                "inside: every recipient's domain is one of the organisation's domains seen in the evidence, "
-                f"{org.explain()}"
-            )
+            why = ("inside: every recipient's domain is one of the organisation's domains seen in the evidence, "
+                   f"{org.explain()}")
         if f.outcome == Outcome.ATTEMPT and set(f.indicators.client_ips) & attacker_ips:
             f.outcome = Outcome.SUCCESS
             why += "; set from an address that also carried a successful attack step"
-        f.description = f'{f.description} How "outside" was decided — {why}.'.strip()
-        f.tags.append(
-            "forwarding:"
-            + (
-                "inside"
-                if f.outcome == Outcome.INFO
-                else "outside"
-                if outside and org.domains
-                else "undecided"
-            )
-        )
+        f.description = f"{f.description} How \"outside\" was decided — {why}.".strip()
+        f.tags.append("forwarding:" + ("inside" if f.outcome == Outcome.INFO else "outside" if outside and org.domains
+                                       else "undecided"))

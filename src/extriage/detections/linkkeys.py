@@ -20,40 +20,20 @@ from extriage.findings import Finding
 #: (kind, fields looked at, regex whose group 1 is the value). Values are compared lower-case.
 _KEYS: list[tuple[str, tuple[str, ...], re.Pattern[str]]] = [
     # the forged back-end cookie up to the path: junk prefix, host and port ("a]@exsrv.dom:444")
-    (
-        "beresource",
-        ("AnchorMailbox", "BackEndCookie"),
-        re.compile(r"Server(?:Info)?~([^/~#?,\s]*@[^/~#?,\s]+)", re.I),
-    ),
+    ("beresource", ("AnchorMailbox", "BackEndCookie"),
+     re.compile(r"Server(?:Info)?~([^/~#?,\s]*@[^/~#?,\s]+)", re.I)),
     # the back-end host the SSRF targeted, with or without the junk prefix
-    (
-        "target",
-        ("AnchorMailbox", "BackEndCookie"),
-        re.compile(r"Server(?:Info)?~(?:[^@/~#?,\s]*@)?([A-Za-z0-9][A-Za-z0-9.-]*)[:/]", re.I),
-    ),
+    ("target", ("AnchorMailbox", "BackEndCookie"),
+     re.compile(r"Server(?:Info)?~(?:[^@/~#?,\s]*@)?([A-Za-z0-9][A-Za-z0-9.-]*)[:/]", re.I)),
     # the ECP session canary: issued by the logon, repeated by every later ECP call of the session
-    (
-        "canary",
-        ("AnchorMailbox", "BackEndCookie", "c-uri", "UrlQuery", "cs-uri-query", "URL"),
-        re.compile(r"msExchEcpCanary=([A-Za-z0-9_\-.]{8,})", re.I),
-    ),
+    ("canary", ("AnchorMailbox", "BackEndCookie", "c-uri", "UrlQuery", "cs-uri-query", "URL"),
+     re.compile(r"msExchEcpCanary=([A-Za-z0-9_\-.]{8,})", re.I)),
     # ProxyShell: the forged PowerShell token and the attacker's "@x" of the path confusion
-    (
-        "rpscat",
-        ("c-uri", "cs-uri-query", "UrlQuery"),
-        re.compile(r"X-Rps-CAT=([A-Za-z0-9%+/=_-]{16,})", re.I),
-    ),
-    (
-        "confusion",
-        ("c-uri", "cs-uri-query", "UrlQuery"),
-        re.compile(r"autodiscover\.json(?:\?|%3f)@([^/&?#%\s]+)", re.I),
-    ),
+    ("rpscat", ("c-uri", "cs-uri-query", "UrlQuery"), re.compile(r"X-Rps-CAT=([A-Za-z0-9%+/=_-]{16,})", re.I)),
+    ("confusion", ("c-uri", "cs-uri-query", "UrlQuery"),
+     re.compile(r"autodiscover\.json(?:\?|%3f)@([^/&?#%\s]+)", re.I)),
     # a mailbox a step named (OWASSRF /owa/<mailbox>/powershell, exported or changed mailboxes)
-    (
-        "mailbox",
-        ("c-uri", "cs-uri-stem", "UrlStem"),
-        re.compile(r"^/owa/([^/@%]+(?:@|%40)[^/]+)/powershell", re.I),
-    ),
+    ("mailbox", ("c-uri", "cs-uri-stem", "UrlStem"), re.compile(r"^/owa/([^/@%]+(?:@|%40)[^/]+)/powershell", re.I)),
     ("mailbox", ("param.mailbox", "param.identity"), re.compile(r"^([^@\s]+@[^@\s]+)$")),
 ]
 
@@ -89,14 +69,8 @@ def link_keys(finding: Finding) -> set[str]:
 def describe(keys: Iterable[str]) -> str:
     """A short phrase naming what linked steps (for story titles): the strongest key kind first."""
     order = ("canary", "beresource", "rpscat", "confusion", "mailbox", "target")
-    words = {
-        "canary": "ECP session canary",
-        "beresource": "X-BEResource target",
-        "rpscat": "X-Rps-CAT token",
-        "confusion": "autodiscover path-confusion marker",
-        "mailbox": "mailbox",
-        "target": "target server",
-    }
+    words = {"canary": "ECP session canary", "beresource": "X-BEResource target", "rpscat": "X-Rps-CAT token",
+             "confusion": "autodiscover path-confusion marker", "mailbox": "mailbox", "target": "target server"}
     by_kind: dict[str, str] = {}
     for k in keys:
         kind, _, value = k.partition(":")

@@ -59,30 +59,15 @@ class HitCollector:
 
     groups: dict[GroupKey, Group] = field(default_factory=dict)
 
-    def add(
-        self,
-        rule: LogRule,
-        cls: Classification,
-        fields: dict[str, str],
-        raw: str,
-        source: str,
-        lineno: int,
-        ts: datetime | None,
-        sha256: str | None = None,
-        family: str = "",
-    ) -> None:
+    def add(self, rule: LogRule, cls: Classification, fields: dict[str, str], raw: str, source: str,
+            lineno: int, ts: datetime | None, sha256: str | None = None, family: str = "") -> None:
         case = cls.case
         key: GroupKey = (rule.id, case.id, cls.outcome.value, tuple(fields.get(g, "") for g in rule.group_by))
         group = self.groups.get(key)
         if group is None:
-            group = Group(
-                finding_from_rule(
-                    rule,
-                    case,
-                    cls.outcome,
-                    tags=[f"case:{case.id}", f"family:{family}", *rule.tags, *case.tags],
-                )
-            )
+            group = Group(finding_from_rule(
+                rule, case, cls.outcome, tags=[f"case:{case.id}", f"family:{family}", *rule.tags, *case.tags]
+            ))
             self.groups[key] = group
         f = group.finding
         f.count += 1
@@ -103,17 +88,10 @@ class HitCollector:
         if ts is not None and len(group.events) < MAX_EVENTS:
             summary = render_summary(rule.timeline, fields, case.title)
             ips = rule.indicators.get("client_ips", [])
-            group.events.append(
-                TimelineEvent(
-                    timestamp=ts,
-                    source=source,
-                    line=lineno,
-                    kind="request" if family in _WEB_REQUESTS else "log",
-                    summary=f"[{case.title}] {summary}",
-                    client_ip=client_ip(fields.get(ips[0], "")) if ips else "",
-                    raw=cap_raw(raw),
-                )
-            )
+            group.events.append(TimelineEvent(
+                timestamp=ts, source=source, line=lineno, kind="request" if family in _WEB_REQUESTS else "log",
+                summary=f"[{case.title}] {summary}", client_ip=client_ip(fields.get(ips[0], "")) if ips else "", raw=cap_raw(raw),
+            ))
 
     def merge(self, other: dict[GroupKey, Group]) -> None:
         for key, g in other.items():
@@ -132,9 +110,9 @@ class HitCollector:
                 f.evidence + o.evidence,
                 key=lambda e: (e.timestamp is None, e.timestamp or datetime.min, e.source, e.line or 0),
             )[:MAX_EVIDENCE]
-            mine.events = sorted(mine.events + g.events, key=lambda e: (e.timestamp, e.source, e.line or 0))[
-                : MAX_EVENTS * 4
-            ]
+            mine.events = sorted(
+                mine.events + g.events, key=lambda e: (e.timestamp, e.source, e.line or 0)
+            )[: MAX_EVENTS * 4]
 
 
 def client_ip(value: str) -> str:

@@ -53,30 +53,9 @@ FAMILIES = FAMILY_IDS
 #: Sigma logsource for each family (report exporters use it; Exchange logs have no Sigma category).
 FAMILY_LOGSOURCE: dict[str, dict[str, str]] = {f.id: dict(f.logsource) for f in LOG_FAMILIES.values()}
 _RULE_KEYS = {
-    "id",
-    "title",
-    "description",
-    "family",
-    "prefilter",
-    "prefilter_regex",
-    "prefilter_except",
-    "match",
-    "cases",
-    "outcome",
-    "severity",
-    "confidence",
-    "wave",
-    "cves",
-    "attack",
-    "references",
-    "indicators",
-    "group_by",
-    "timeline",
-    "tags",
-    "author",
-    "license",
-    "status",
-    "extract",
+    "id", "title", "description", "family", "prefilter", "prefilter_regex", "prefilter_except", "match", "cases", "outcome",
+    "severity", "confidence", "wave", "cves", "attack", "references", "indicators", "group_by",
+    "timeline", "tags", "author", "license", "status", "extract",
 }
 _CASE_KEYS = {"id", "when", "title", "description", "outcome", "severity", "confidence", "tags"}
 _INDICATOR_KINDS = ("client_ips", "user_agents", "paths", "urls", "hashes", "accounts", "hosts")
@@ -159,9 +138,7 @@ def _compile_test(t: rulelang.FieldTest) -> FieldTest:
     test = FieldTest(t.names[0], t.op, values, t.cased, t.all_of, alternatives=t.names[1:])
     if t.op in ("re", "like"):
         rx_flags = 0 if t.cased else re.IGNORECASE
-        test._regexes = [
-            re.compile(v if t.op == "re" else like_to_regex(v), rx_flags | re.DOTALL) for v in t.values
-        ]
+        test._regexes = [re.compile(v if t.op == "re" else like_to_regex(v), rx_flags | re.DOTALL) for v in t.values]
     return test
 
 
@@ -355,20 +332,14 @@ def parse_rule(raw: Any, lists: Mapping[str, list[str]], file: str) -> LogRule:
                 title=str(rc.get("title", title)),
                 description=str(rc.get("description", description)).strip(),
                 outcome=outcome,
-                severity=_enum(rc["severity"], Severity, cwhere, "severity")
-                if "severity" in rc
-                else base_severity,
-                confidence=_enum(rc["confidence"], Confidence, cwhere, "confidence")
-                if "confidence" in rc
-                else base_confidence,
+                severity=_enum(rc["severity"], Severity, cwhere, "severity") if "severity" in rc else base_severity,
+                confidence=_enum(rc["confidence"], Confidence, cwhere, "confidence") if "confidence" in rc else base_confidence,
                 tags=_str_list(rc.get("tags"), cwhere.at("tags"), "tags"),
                 source=rc,
             )
         )
     if not cases or cases[-1].when is not None:
-        cases.append(
-            RuleCase("default", None, title, description, base_outcome, base_severity, base_confidence, [])
-        )
+        cases.append(RuleCase("default", None, title, description, base_outcome, base_severity, base_confidence, []))
     indicators_raw = raw.get("indicators") or {}
     if not isinstance(indicators_raw, dict):
         raise where.at("indicators").error("'indicators' must map indicator kinds to field names")
@@ -376,8 +347,7 @@ def parse_rule(raw: Any, lists: Mapping[str, list[str]], file: str) -> LogRule:
     for kind, names in indicators_raw.items():
         if kind not in _INDICATOR_KINDS:
             raise where.at("indicators").error(
-                f"unknown indicator kind {kind!r} (known: {', '.join(_INDICATOR_KINDS)})"
-            )
+                f"unknown indicator kind {kind!r} (known: {', '.join(_INDICATOR_KINDS)})")
         indicators[kind] = _str_list(names, where.at(f"indicators {kind}"), f"indicators.{kind}")
         named += [(f"indicators {kind}", n) for n in indicators[kind]]
     refs: list[dict[str, str]] = []
@@ -447,7 +417,7 @@ def _extract(value: Any, where: Where) -> dict[str, list[tuple[str, re.Pattern[s
         for item in items:
             if not isinstance(item, dict) or len(item) != 1:
                 raise here.error("each entry is one {field: regex}")
-            ((src, pattern),) = item.items()
+            (src, pattern), = item.items()
             try:
                 rx = re.compile(str(pattern), re.IGNORECASE)
             except re.error as exc:

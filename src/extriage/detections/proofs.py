@@ -31,9 +31,7 @@ def apply_proofs(findings: list[Finding], knowledge: Knowledge | None = None) ->
 
 
 def _apply(proof: Proof, findings: list[Finding]) -> list[Finding]:
-    candidates = [
-        f for f in findings if proof.proves_finding(f) and f.outcome not in (Outcome.SCANNER, Outcome.INFO)
-    ]
+    candidates = [f for f in findings if proof.proves_finding(f) and f.outcome not in (Outcome.SCANNER, Outcome.INFO)]
     # indexed once: a hostile log can make thousands of findings (one per address)
     by_ip: dict[str, list[int]] = {}
     by_key: dict[str, list[int]] = {}
@@ -68,12 +66,8 @@ def _ips(f: Finding) -> list[str]:
     return [ip for ip in f.indicators.client_ips if ip]
 
 
-def _same_attack(
-    pf: Finding,
-    by_ip: dict[str, list[int]],
-    by_key: dict[str, list[int]],
-    by_key_addressless: dict[str, list[int]],
-) -> set[int]:
+def _same_attack(pf: Finding, by_ip: dict[str, list[int]], by_key: dict[str, list[int]],
+                 by_key_addressless: dict[str, list[int]]) -> set[int]:
     """The candidates of the proving finding's attack: the same client address when both have one,
     else (an address is missing) a shared link key — the attack's own values must tie them."""
     found: set[int] = set()
@@ -127,10 +121,8 @@ def _where(lines: list[tuple[EvidenceLine, str]]) -> str:
 
 def _upgrade(f: Finding, proof: Proof, lines: list[tuple[EvidenceLine, str]]) -> None:
     f.outcome = Outcome.SUCCESS
-    f.description = (
-        f"{f.description} Success proven by a later line although this line records no success "
-        f"status: {_where(lines)} ({proof.title})."
-    ).strip()
+    f.description = (f"{f.description} Success proven by a later line although this line records no success "
+                     f"status: {_where(lines)} ({proof.title}).").strip()
     f.tags.append(f"proven-by:{proof.id}")
     have = {(e.source, e.line) for e in f.evidence}
     for ev, _ in lines:
@@ -142,21 +134,11 @@ def _upgrade(f: Finding, proof: Proof, lines: list[tuple[EvidenceLine, str]]) ->
 def _finding(proof: Proof, pf: Finding, lines: list[tuple[EvidenceLine, str]]) -> Finding:
     family = next((t for t in pf.tags if t.startswith("family:")), "family:")
     f = Finding(
-        rule_id=proof.rule_id,
-        title=proof.title,
-        severity=Severity.CRITICAL,
-        confidence=Confidence.HIGH,
-        outcome=Outcome.SUCCESS,
-        description=f"{proof.description} Proof: {_where(lines)}.",
-        wave=proof.wave,
-        cves=list(proof.cves),
-        attack=["T1190"],
-        count=len(lines),
-        indicators=Indicators(
-            client_ips=list(pf.indicators.client_ips),
-            user_agents=list(pf.indicators.user_agents),
-            hosts=list(pf.indicators.hosts),
-        ),
+        rule_id=proof.rule_id, title=proof.title, severity=Severity.CRITICAL, confidence=Confidence.HIGH,
+        outcome=Outcome.SUCCESS, description=f"{proof.description} Proof: {_where(lines)}.", wave=proof.wave,
+        cves=list(proof.cves), attack=["T1190"], count=len(lines),
+        indicators=Indicators(client_ips=list(pf.indicators.client_ips), user_agents=list(pf.indicators.user_agents),
+                              hosts=list(pf.indicators.hosts)),
         tags=["case:default", family, f"proof:{proof.id}"],
         evidence=[ev for ev, _ in lines][:_MAX_EVIDENCE],
     )

@@ -180,9 +180,7 @@ def captured_fields(node: Node) -> set[str]:
 # -- declared fields ----------------------------------------------------------------------------------
 
 
-def check_fields(
-    names: Iterable[tuple[str, str]], has: Callable[[str], bool], source: str, where: Where
-) -> None:
+def check_fields(names: Iterable[tuple[str, str]], has: Callable[[str], bool], source: str, where: Where) -> None:
     """Raise :class:`RuleError` for the first ``(key, field)`` whose field ``has`` says the rule's
     source never has; ``source`` names that source in the message."""
     for key, name in names:

@@ -23,13 +23,8 @@ from extriage.formats.families import FAMILIES as LOG_FAMILIES
 
 #: Addresses that are the server talking to itself (SMB to \\\\127.0.0.1\\c$...), never "the attacker".
 _LOCAL_IPS = {"127.0.0.1", "::1", "localhost"}
-_RANK = {
-    Verdict.NO_EVIDENCE: 0,
-    Verdict.INCONCLUSIVE: 0,
-    Verdict.ERROR: 0,
-    Verdict.ATTEMPTED: 1,
-    Verdict.COMPROMISED: 2,
-}
+_RANK = {Verdict.NO_EVIDENCE: 0, Verdict.INCONCLUSIVE: 0, Verdict.ERROR: 0, Verdict.ATTEMPTED: 1,
+         Verdict.COMPROMISED: 2}
 #: Event coverage families are ``evtx:<channel>`` and ``events-export:<channel>``.
 _EVENT_PREFIXES = ("evtx:", "events-export:")
 #: Reasons (prefixes) of "not read" entries that do not make the verdict inconclusive although the
@@ -65,15 +60,8 @@ REVIEW_TAG = "needs-review"
 def waves_of(registry: Registry) -> dict[str, WaveInfo]:
     """The coverage view of the registry's waves (every wave but the catch-all), in registry order."""
     return {
-        w.id: WaveInfo(
-            w.id,
-            w.title,
-            list(w.cves),
-            (w.window.start, w.window.end) if w.window else None,
-            list(w.families),
-            list(w.channels),
-            w.collect,
-        )
+        w.id: WaveInfo(w.id, w.title, list(w.cves), (w.window.start, w.window.end) if w.window else None,
+                       list(w.families), list(w.channels), w.collect)
         for w in registry.assessed()
     }
 
@@ -112,13 +100,10 @@ def wave_verdicts(findings: list[Finding]) -> dict[str, Verdict]:
     return out
 
 
-def coverage_warnings(
-    coverage: Coverage,
-    waves: dict[str, WaveInfo],
-    windows_override: dict[str, tuple[str, str]] | None = None,
-    explained: set[str] | frozenset[str] = frozenset(),
-    seen: set[str] | frozenset[str] = frozenset(),
-) -> list[str]:
+def coverage_warnings(coverage: Coverage, waves: dict[str, WaveInfo],
+                      windows_override: dict[str, tuple[str, str]] | None = None,
+                      explained: set[str] | frozenset[str] = frozenset(),
+                      seen: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Warnings for missing log families and logs that do not reach back to a wave's window.
 
     ``explained``: families whose absence a stage has already explained in a warning of its own.
@@ -160,12 +145,8 @@ def coverage_warnings(
             names = ", ".join(name for name, _ in started_late)
             first = min(ts for _, ts in started_late)
             if first.date() > window[1]:
-                tail = (
-                    f"the {w.title} activity found came later; exploitation during that period cannot be seen "
-                    "in them."
-                    if w.id in seen
-                    else "exploitation then cannot be seen in them."
-                )
+                tail = (f"the {w.title} activity found came later; exploitation during that period cannot be seen "
+                        "in them." if w.id in seen else "exploitation then cannot be seen in them.")
                 warnings.append(
                     f"{names} logs start {iso(first)} at the earliest, after the {w.title} exploitation "
                     f"period ({window[0]} to {window[1]}): {tail}"
@@ -178,12 +159,8 @@ def coverage_warnings(
         if ended_before:
             names = ", ".join(name for name, _ in ended_before)
             last = max(ts for _, ts in ended_before)
-            tail = (
-                f"the {w.title} activity found happened before that period; what came during it cannot be "
-                "seen in them."
-                if w.id in seen
-                else "whether it hit this server cannot be seen in them."
-            )
+            tail = (f"the {w.title} activity found happened before that period; what came during it cannot be "
+                    "seen in them." if w.id in seen else "whether it hit this server cannot be seen in them.")
             warnings.append(
                 f"{names} logs end {iso(last)}, before the {w.title} exploitation period "
                 f"({window[0]} to {window[1]}): {tail}"
@@ -192,10 +169,8 @@ def coverage_warnings(
     partial = [s for s in coverage.skipped if s.partial]
     if bad or partial:
         n = len(bad) + len(partial)
-        warnings.append(
-            f"{n} evidence file{'s were' if n != 1 else ' was'} not read completely (or not at all); "
-            "see the list of files not read."
-        )
+        warnings.append(f"{n} evidence file{'s were' if n != 1 else ' was'} not read completely (or not at all); "
+                        "see the list of files not read.")
     return warnings
 
 
@@ -225,11 +200,8 @@ def wave_sources(coverage: Coverage, wave: WaveInfo, window: tuple[date, date] |
 def unreadable_evidence(coverage: Coverage) -> list[SkippedFile]:
     """Files present in the evidence that could hold what the scan looks for but were not read at all
     (partial reads are coverage warnings; files that are no evidence of a kind read are listed only)."""
-    return [
-        s
-        for s in coverage.skipped
-        if s.relevant and not s.partial and not s.reason.startswith(NOT_EVIDENCE_REASONS)
-    ]
+    return [s for s in coverage.skipped
+            if s.relevant and not s.partial and not s.reason.startswith(NOT_EVIDENCE_REASONS)]
 
 
 def _window(w: WaveInfo, override: dict[str, tuple[str, str]] | None) -> tuple[date, date] | None:
@@ -239,11 +211,8 @@ def _window(w: WaveInfo, override: dict[str, tuple[str, str]] | None) -> tuple[d
     return w.window
 
 
-def assess_waves(
-    result: ScanResult,
-    waves: dict[str, WaveInfo] | None = None,
-    windows_override: dict[str, tuple[str, str]] | None = None,
-) -> dict[str, dict[str, Any]]:
+def assess_waves(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
+                 windows_override: dict[str, tuple[str, str]] | None = None) -> dict[str, dict[str, Any]]:
     """Per wave: its window, the sources read that cover it and what to collect (``coverage.waves``)."""
     waves = load_waves() if waves is None else waves
     out: dict[str, dict[str, Any]] = {}
@@ -258,11 +227,8 @@ def assess_waves(
     return out
 
 
-def decide(
-    result: ScanResult,
-    waves: dict[str, WaveInfo] | None = None,
-    windows_override: dict[str, tuple[str, str]] | None = None,
-) -> tuple[Verdict, str]:
+def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
+           windows_override: dict[str, tuple[str, str]] | None = None) -> tuple[Verdict, str]:
     """The overall verdict and its reason sentence."""
     findings = result.findings
     worst = Verdict.NO_EVIDENCE
@@ -273,48 +239,26 @@ def decide(
     if worst == Verdict.COMPROMISED:
         top = furthest_step(findings, (Outcome.SUCCESS, Outcome.WEBSHELL))
         ips = _attacker_ips(findings, (Outcome.SUCCESS, Outcome.WEBSHELL))
-        who = (
-            f" from {', '.join(ips[:3])}" + (f" and {len(ips) - 3} more" if len(ips) > 3 else "")
-            if ips
-            else ""
-        )
+        who = f" from {', '.join(ips[:3])}" + (f" and {len(ips) - 3} more" if len(ips) > 3 else "") if ips else ""
         when = f" at {iso(top.first_seen)}" if top.first_seen else ""
         n = sum(1 for f in findings if outcome_verdict(f.outcome) == Verdict.COMPROMISED)
         # ransomware (ATT&CK T1486) is the worst news of all: said first, whatever step the reason quotes
-        ransom = [
-            f
-            for f in findings
-            if any(t.upper().startswith("T1486") for t in f.attack)
-            and outcome_verdict(f.outcome) == Verdict.COMPROMISED
-        ]
-        lead = (
-            f"RANSOMWARE: {len(ransom)} finding{'s' if len(ransom) != 1 else ''} of encrypted files or ransom "
-            f"notes ({ransom[0].title}). "
-            if ransom
-            else ""
-        )
-        return worst, (
-            f"{lead}Successful exploitation or web shell use found{who}: {top.title}{when}"
-            f" ({n} finding{'s' if n != 1 else ''} show success)."
-        )
+        ransom = [f for f in findings if any(t.upper().startswith("T1486") for t in f.attack)
+                  and outcome_verdict(f.outcome) == Verdict.COMPROMISED]
+        lead = (f"RANSOMWARE: {len(ransom)} finding{'s' if len(ransom) != 1 else ''} of encrypted files or ransom "
+                f"notes ({ransom[0].title}). " if ransom else "")
+        return worst, (f"{lead}Successful exploitation or web shell use found{who}: {top.title}{when}"
+                       f" ({n} finding{'s' if n != 1 else ''} show success).")
     if worst == Verdict.ATTEMPTED:
         top = furthest_step(findings, (Outcome.ATTEMPT,))
         ips = _attacker_ips(findings, (Outcome.ATTEMPT,))
-        who = (
-            f" from {', '.join(ips[:3])}" + (f" and {len(ips) - 3} more" if len(ips) > 3 else "")
-            if ips
-            else ""
-        )
+        who = f" from {', '.join(ips[:3])}" + (f" and {len(ips) - 3} more" if len(ips) > 3 else "") if ips else ""
         if all(REVIEW_TAG in f.tags for f in findings if f.outcome == Outcome.ATTEMPT):
             # e.g. mail forwarded outside: what attackers do with a broken server, but users do it too
-            return worst, (
-                f"Suspicious activity that needs review{who} ({top.title}); no exploitation step was "
-                "found in the logs read: check who made the change and whether it was wanted."
-            )
-        return worst, (
-            f"Exploitation was attempted{who} ({top.title}) but no evidence of success was found "
-            "in the logs read."
-        )
+            return worst, (f"Suspicious activity that needs review{who} ({top.title}); no exploitation step was "
+                           "found in the logs read: check who made the change and whether it was wanted.")
+        return worst, (f"Exploitation was attempted{who} ({top.title}) but no evidence of success was found "
+                       "in the logs read.")
     waves = load_waves() if waves is None else waves
     assessed = result.coverage.waves or assess_waves(result, waves, windows_override)
     fams = [f for f, c in result.coverage.families.items() if c.files]
@@ -332,8 +276,7 @@ def decide(
     files_only = sorted(f for f in fams if not result.coverage.families[f].lines)
     n_files = sum(result.coverage.families[f].files for f in files_only)
     parts = ([f"{lines:,} lines/records of {', '.join(with_lines)}"] if with_lines else []) + (
-        [f"{n_files:,} file{'s' if n_files != 1 else ''} of {', '.join(files_only)}"] if files_only else []
-    )
+        [f"{n_files:,} file{'s' if n_files != 1 else ''} of {', '.join(files_only)}"] if files_only else [])
     read = f"{'; '.join(parts)}{period}" if fams else "nothing was read"
     # "nothing found in 1,200 lines of iis…" / "nothing else was read" (never "nothing found in nothing")
     found_in = f"nothing found in {read}" if fams else "nothing else was read"
@@ -341,8 +284,7 @@ def decide(
     if failed:
         return Verdict.INCONCLUSIVE, (
             f"Could not decide; INCOMPLETE: the {', '.join(failed)} stage{'s' if len(failed) > 1 else ''} failed, so "
-            f"its checks are missing and the silence is not an all-clear; {found_in}."
-        )
+            f"its checks are missing and the silence is not an all-clear; {found_in}.")
     bad = unreadable_evidence(result.coverage)
     if bad:
         first_bad = bad[0]
@@ -351,43 +293,28 @@ def decide(
             f"Could not decide: {len(bad):,} evidence file{'s' if len(bad) != 1 else ''} present could not be read "
             f"({first_bad.path}: {first_bad.reason}{more}; see the files not read), so what they hold was not "
             f"checked; {found_in}. Collect readable copies of those files (or mount and scan "
-            "what they contain) and scan again."
-        )
+            "what they contain) and scan again.")
     windowed = {wid: a for wid, a in assessed.items() if a.get("window")}
     covered = [wid for wid, a in windowed.items() if a["sources"]]
     if not covered:
         if not fams:
-            what = (
-                "nothing in the evidence is an Exchange or IIS log, event log or web file this version reads"
-                + (
-                    f" ({len(result.coverage.skipped):,} file{'s' if len(result.coverage.skipped) != 1 else ''} "
-                    "listed as not read)"
-                    if result.coverage.skipped
-                    else ""
-                )
-            )
+            what = ("nothing in the evidence is an Exchange or IIS log, event log or web file this version reads"
+                    + (f" ({len(result.coverage.skipped):,} file{'s' if len(result.coverage.skipped) != 1 else ''} "
+                       "listed as not read)" if result.coverage.skipped else ""))
         else:
-            what = (
-                f"no log or event log that could show exploitation was read for any wave's exploitation "
-                f"period (read: {read})"
-            )
+            what = (f"no log or event log that could show exploitation was read for any wave's exploitation "
+                    f"period (read: {read})")
         collect = "; ".join(f"{a['title']}: {a['collect']}" for a in windowed.values() if a.get("collect"))
-        return (
-            Verdict.INCONCLUSIVE,
-            f"Could not decide: {what}. Collect {collect}." if collect else f"Could not decide: {what}.",
-        )
+        return Verdict.INCONCLUSIVE, f"Could not decide: {what}. Collect {collect}." if collect else \
+            f"Could not decide: {what}."
     scanner = sum(1 for f in findings if f.outcome == Outcome.SCANNER)
-    extra = (
-        f"; {scanner} scanner finding{'s' if scanner != 1 else ''} do not count as attacks" if scanner else ""
-    )
+    extra = f"; {scanner} scanner finding{'s' if scanner != 1 else ''} do not count as attacks" if scanner else ""
     checked = ", ".join(windowed[w]["title"] for w in covered)
     unchecked = [a["title"] for w, a in windowed.items() if w not in covered]
     scope = f"; checked for {checked}"
     if unchecked:
-        scope += (
-            f"; {', '.join(unchecked)} could not be checked (nothing read from {'their periods' if len(unchecked) > 1 else 'its period'}: "
-            "inconclusive for " + ("them" if len(unchecked) > 1 else "it") + ")"
-        )
+        scope += (f"; {', '.join(unchecked)} could not be checked (nothing read from {'their periods' if len(unchecked) > 1 else 'its period'}: "
+                  "inconclusive for " + ("them" if len(unchecked) > 1 else "it") + ")")
     warn = "; read the coverage warnings before relying on this" if result.coverage.warnings else ""
     return Verdict.NO_EVIDENCE, f"No evidence of exploitation in {read}{scope}{extra}{warn}."
 
@@ -418,9 +345,7 @@ def furthest_step(findings: list[Finding], outcomes: tuple[Outcome, ...]) -> Fin
 
     cands = [f for f in findings if f.outcome in outcomes]
     far = datetime.max.replace(tzinfo=UTC)
-    return sorted(
-        cands, key=lambda f: (-depth(f), -int(f.severity), -int(f.confidence), f.first_seen or far)
-    )[0]
+    return sorted(cands, key=lambda f: (-depth(f), -int(f.severity), -int(f.confidence), f.first_seen or far))[0]
 
 
 def _attacker_ips(findings: list[Finding], outcomes: tuple[Outcome, ...]) -> list[str]:

@@ -29,30 +29,9 @@ from extriage.evidence.source import (
 )
 
 #: Names of image files (checked by content all the same: a renamed log is not an image).
-IMAGE_SUFFIXES = (
-    ".e01",
-    ".ex01",
-    ".l01",
-    ".s01",
-    ".vhd",
-    ".vhdx",
-    ".vmdk",
-    ".qcow2",
-    ".qcow",
-    ".vdi",
-    ".raw",
-    ".dd",
-    ".img",
-    ".001",
-    ".bin",
-    ".aff",
-    ".avhdx",
-    ".tar",
-    ".tgz",
-    ".tar.gz",
-    ".tar.xz",
-    ".txz",
-)
+IMAGE_SUFFIXES = (".e01", ".ex01", ".l01", ".s01", ".vhd", ".vhdx", ".vmdk", ".qcow2", ".qcow", ".vdi",
+                  ".raw", ".dd", ".img", ".001", ".bin", ".aff", ".avhdx",
+                  ".tar", ".tgz", ".tar.gz", ".tar.xz", ".txz")
 #: Files without such a name are sniffed only from this size on whose size is a multiple of a sector.
 RAW_MIN = 1024 * 1024
 HEAD = 4096
@@ -78,8 +57,7 @@ def image_kind(head: bytes, tail: bytes = b"") -> str:
     if head.startswith(b"conectix") or tail[-512:].startswith(b"conectix"):
         return "VHD virtual disk"
     if head[64:104].startswith(b"<<< Oracle VM VirtualBox Disk Image >>>") or head.startswith(
-        b"<<< Oracle VM VirtualBox Disk Image >>>"
-    ):
+            b"<<< Oracle VM VirtualBox Disk Image >>>"):
         return "VDI virtual disk"
     if len(head) >= 512 and head[3:11] == b"NTFS    " and head[510:512] == b"\x55\xaa":
         return "raw NTFS volume image"
@@ -118,11 +96,7 @@ def worth_sniffing(ref: ArtifactRef) -> bool:
     low = ref.member.lower()
     if low.endswith(IMAGE_SUFFIXES):
         return True
-    return (
-        ref.size >= RAW_MIN
-        and ref.size % 512 == 0
-        and not low.endswith((".log", ".evtx", ".zip", ".dll", ".exe"))
-    )
+    return ref.size >= RAW_MIN and ref.size % 512 == 0 and not low.endswith((".log", ".evtx", ".zip", ".dll", ".exe"))
 
 
 def sniff_image(ref: ArtifactRef) -> str:
@@ -150,18 +124,14 @@ def sniff_container(ref: ArtifactRef) -> tuple[str, str]:
         return "", ""
 
 
-def expand_container(
-    ref: ArtifactRef, on_skip: SkipCallback, images: dict[str, str], notes: list[str], parts: set[str]
-) -> list[ArtifactRef] | None:
+def expand_container(ref: ArtifactRef, on_skip: SkipCallback, images: dict[str, str], notes: list[str],
+                     parts: set[str]) -> list[ArtifactRef] | None:
     """The files inside ``ref`` when it is a container a loader reads (a disk image), ``[]`` when it is
     one that cannot be read (named through ``on_skip``), None when it is an ordinary file."""
     low = ref.member.lower()
     if low.endswith((".tar.bz2", ".tbz2", ".tbz")) and not ref.special:
-        on_skip(
-            ref.display(),
-            "bzip2-compressed tar archive: not read in place (a bzip2 stream cannot be restarted at "
-            "each file); decompress it (bunzip2 -k) outside the evidence and scan the .tar",
-        )
+        on_skip(ref.display(), "bzip2-compressed tar archive: not read in place (a bzip2 stream cannot be restarted at "
+                               "each file); decompress it (bunzip2 -k) outside the evidence and scan the .tar")
         return []
     if not worth_sniffing(ref):
         return None
@@ -170,20 +140,14 @@ def expand_container(
     if not what:
         if ref.member.lower().endswith(STRONG_SUFFIXES):
             images[shown] = "unknown"
-            on_skip(
-                shown,
-                "named like a disk image but its content is no image format this version reads "
-                "(E01, VMDK, VHD/VHDX, QCOW2, VDI, raw); not read — check it was copied whole",
-            )
+            on_skip(shown, "named like a disk image but its content is no image format this version reads "
+                           "(E01, VMDK, VHD/VHDX, QCOW2, VDI, raw); not read — check it was copied whole")
             return []
         return None
     images[shown] = what
     if ref.spec.kind not in ("dir", "file"):
-        on_skip(
-            shown,
-            f"disk image ({what}) inside an archive or another image; not read — extract it outside "
-            "the evidence and scan it",
-        )
+        on_skip(shown, f"disk image ({what}) inside an archive or another image; not read — extract it outside "
+                       "the evidence and scan it")
         return []
     from extriage.evidence.loaders import loader  # here: almost every file returned above
 
@@ -194,13 +158,9 @@ def expand_container(
     found: list[ArtifactRef] = []
     for inner in image_loader.expand(ref, located, on_skip, notes):
         found.append(inner)
-        if inner.member.lower().endswith(
-            ZIP_SUFFIXES
-        ):  # archives in the image: read in place, as in a folder
+        if inner.member.lower().endswith(ZIP_SUFFIXES):  # archives in the image: read in place, as in a folder
             found.extend(archive_members(inner, on_skip))
-    if (
-        found
-    ):  # a container that gave files was read: its own SHA-256 goes in the report (not one never opened)
+    if found:  # a container that gave files was read: its own SHA-256 goes in the report (not one never opened)
         with _SEGMENTS_LOCK:
             _SEGMENTS[shown] = sorted(segments)
     return found
@@ -220,12 +180,8 @@ def exchange_volume_note(files: list[tuple[ArtifactRef, str]], installs: list[st
     if len(volumes) < 2:
         return ""
     if not where:
-        return (
-            f"{len(volumes)} NTFS volumes were read from the disk image(s); none holds an Exchange install."
-        )
-    return (
-        f"{len(volumes)} NTFS volumes were read from the disk image(s); the Exchange install is on {where}."
-    )
+        return f"{len(volumes)} NTFS volumes were read from the disk image(s); none holds an Exchange install."
+    return f"{len(volumes)} NTFS volumes were read from the disk image(s); the Exchange install is on {where}."
 
 
 # -- the container files themselves: hashed while the scan reads them, released at its end --------
@@ -258,13 +214,8 @@ class _Digests:
                             return
                         h.update(chunk)
             except OSError as exc:
-                self.failed.append(
-                    (
-                        path,
-                        f"container file cannot be hashed ({exc.strerror or exc}); its SHA-256 "
-                        "is not in the report",
-                    )
-                )
+                self.failed.append((path, f"container file cannot be hashed ({exc.strerror or exc}); its SHA-256 "
+                                          "is not in the report"))
                 continue
             self.records.append((path, h.hexdigest(), st.st_size, time_of_ns(st.st_mtime_ns)))
 
@@ -287,15 +238,12 @@ class ContainerFiles:
         for shown in self.shown:
             with _SEGMENTS_LOCK:
                 segments = _SEGMENTS.pop(shown, None)
-            if (
-                segments is not None
-            ):  # only containers files were read from (one that cannot be opened: named)
+            if segments is not None:  # only containers files were read from (one that cannot be opened: named)
                 self.jobs.append(_Digests([shown, *segments]))
         return self
 
-    def finish(
-        self, cancel: bool = False
-    ) -> tuple[list[tuple[str, str, int, datetime | None]], list[tuple[str, str]]]:
+    def finish(self, cancel: bool = False
+               ) -> tuple[list[tuple[str, str, int, datetime | None]], list[tuple[str, str]]]:
         """The SHA-256 records ``(path, sha256, size, mtime)`` of the container files and what could
         not be hashed ``(path, why)``; then the containers are closed (their file handles
         released). ``cancel``: an interrupted scan stops hashing at once and records nothing."""

@@ -185,9 +185,7 @@ def _read_fd(fd: int, n: int, size: int = -1) -> bytes:
     return b"".join(parts)
 
 
-def iter_lines(
-    stream: HashingReader | BinaryIO, max_line: int = MAX_LINE
-) -> Iterator[tuple[int, bytes, bool]]:
+def iter_lines(stream: HashingReader | BinaryIO, max_line: int = MAX_LINE) -> Iterator[tuple[int, bytes, bool]]:
     """Yield ``(line_number, line, truncated)`` without the end-of-line bytes, in bounded memory.
 
     A line longer than ``max_line`` is yielded once, cut to ``max_line`` bytes, with ``truncated`` set;

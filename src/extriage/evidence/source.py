@@ -110,9 +110,7 @@ class ArtifactRef:
         for nested archives, `` [copy N]`` for the later copies of a duplicated member name)."""
         if self.spec.kind == "zip":
             chain = "".join(f"!{i}" for i in self.spec.inner)
-            return f"{self.spec.root}{chain}!{self.member}" + (
-                f" [copy {self.copy + 1}]" if self.copy else ""
-            )
+            return f"{self.spec.root}{chain}!{self.member}" + (f" [copy {self.copy + 1}]" if self.copy else "")
         if self.spec.kind == "file":
             return self.spec.root
         if self.spec.kind != "dir":
@@ -260,9 +258,7 @@ def _walk_dir(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
                         continue
                     est = entry.stat(follow_symlinks=True)
                     # a FIFO, device or socket: listed (and refused when opened), never read from
-                    yield ArtifactRef(
-                        spec, member, 0, time_of_ns(est.st_mtime_ns), special=special_kind(est.st_mode)
-                    )
+                    yield ArtifactRef(spec, member, 0, time_of_ns(est.st_mtime_ns), special=special_kind(est.st_mode))
                     continue
                 est = entry.stat(follow_symlinks=True)
             except OSError as exc:
@@ -283,11 +279,8 @@ def _nested_zips(spec: SourceSpec, on_skip: SkipCallback, depth: int) -> Iterato
     """The members of an archive found inside the evidence (the archive itself is listed as a file)."""
     shown = display_of(spec)
     if depth > MAX_ZIP_DEPTH:
-        on_skip(
-            shown,
-            f"archive nested more than {MAX_ZIP_DEPTH} levels deep; its members were not read "
-            "(extract it outside the evidence and scan that folder)",
-        )
+        on_skip(shown, f"archive nested more than {MAX_ZIP_DEPTH} levels deep; its members were not read "
+                       "(extract it outside the evidence and scan that folder)")
         return
     try:
         yield from _walk_zip(spec, on_skip, depth)
@@ -324,11 +317,7 @@ def zip_member_problem(info: zipfile.ZipInfo) -> str | None:
         return "zip entry whose name is not valid UTF-8 although the archive says it is; not read"
     if info.file_size > ZIP_MAX_MEMBER:
         return f"zip entry of {info.file_size:,} bytes exceeds the member size limit"
-    if (
-        info.compress_size > 0
-        and info.file_size / info.compress_size > ZIP_MAX_RATIO
-        and info.file_size > 10 * 1024**2
-    ):
+    if info.compress_size > 0 and info.file_size / info.compress_size > ZIP_MAX_RATIO and info.file_size > 10 * 1024**2:
         ratio = info.file_size / info.compress_size
         return f"decompression bomb suspected (ratio {ratio:,.0f}:1, {info.file_size:,} bytes); not read"
     return None
@@ -348,9 +337,7 @@ def _walk_zip(spec: SourceSpec, on_skip: SkipCallback, depth: int) -> Iterator[A
         copies[info.filename] = copy + 1
         problem = zip_member_problem(info)
         if problem:
-            on_skip(
-                f"{display_of(spec)}!{_safe_name(info)}" + (f" [copy {copy + 1}]" if copy else ""), problem
-            )
+            on_skip(f"{display_of(spec)}!{_safe_name(info)}" + (f" [copy {copy + 1}]" if copy else ""), problem)
             continue
         try:
             mtime: datetime | None = datetime(*info.date_time, tzinfo=UTC)
@@ -360,17 +347,12 @@ def _walk_zip(spec: SourceSpec, on_skip: SkipCallback, depth: int) -> Iterator[A
         yield ref
         if info.filename.lower().endswith(ZIP_SUFFIXES):
             if copy:  # nested archives are addressed by name: only the first copy can be opened
-                on_skip(
-                    ref.display(),
-                    "a second archive of the same name inside the archive; its members were "
-                    "not read (extract it outside the evidence and scan that folder)",
-                )
+                on_skip(ref.display(), "a second archive of the same name inside the archive; its members were "
+                                       "not read (extract it outside the evidence and scan that folder)")
                 continue
-            yield from _nested_zips(
-                SourceSpec("zip", spec.root, (*spec.inner, info.filename), ref.located, spec.evidence),
-                on_skip,
-                depth + 1,
-            )
+            yield from _nested_zips(SourceSpec("zip", spec.root, (*spec.inner, info.filename), ref.located,
+                                               spec.evidence),
+                                    on_skip, depth + 1)
 
 
 def _safe_name(info: zipfile.ZipInfo) -> str:
@@ -503,9 +485,7 @@ def open_zip(source: str | BinaryIO) -> zipfile.ZipFile:
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError:
-                _BAD_NAMES[id(info)] = (
-                    info  # ZipInfo has slots: remembered here (held, so the id stays its own)
-                )
+                _BAD_NAMES[id(info)] = info  # ZipInfo has slots: remembered here (held, so the id stays its own)
         return zf
     except BaseException:
         if isinstance(source, str):
@@ -513,13 +493,8 @@ def open_zip(source: str | BinaryIO) -> zipfile.ZipFile:
         raise
 
 
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_BINARY", 0)
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_NOCTTY", 0)
-)
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+               | getattr(os, "O_NOCTTY", 0))
 
 
 class NotRegularFileError(OSError):
@@ -611,15 +586,11 @@ def close_archives() -> None:
 def _open_nested(spec: SourceSpec) -> zipfile.ZipFile:
     parent = _zip_for(SourceSpec("zip", spec.root, spec.inner[:-1], evidence=spec.evidence, outer=spec.outer))
     # the first member of that name (getinfo() would give the last of duplicates)
-    info = next((i for i in parent.infolist() if i.filename == spec.inner[-1]), None) or parent.getinfo(
-        spec.inner[-1]
-    )
+    info = next((i for i in parent.infolist() if i.filename == spec.inner[-1]), None) or parent.getinfo(spec.inner[-1])
     problem = zip_member_problem(info)
     if problem:
         raise OSError(problem)
-    spool = tempfile.SpooledTemporaryFile(
-        max_size=NESTED_IN_MEMORY, dir=temp_dir(spec)
-    )  # kept open with the archive
+    spool = tempfile.SpooledTemporaryFile(max_size=NESTED_IN_MEMORY, dir=temp_dir(spec))  # kept open with the archive
     with parent.open(info, "r") as raw:
         reader = _BoundedZipReader(raw, info.file_size, info.filename)  # type: ignore[arg-type]
         while chunk := reader.read(1024 * 1024):
@@ -644,11 +615,8 @@ def open_artifact(ref: ArtifactRef) -> BinaryIO:
         return loader(ref.spec.kind).open_member(ref)
     zf = _zip_for(ref.spec)
     infos = zf.infolist()
-    info = (
-        infos[ref.index]
-        if 0 <= ref.index < len(infos) and infos[ref.index].filename == ref.member
+    info = infos[ref.index] if 0 <= ref.index < len(infos) and infos[ref.index].filename == ref.member \
         else zf.getinfo(ref.member)
-    )
     problem = zip_member_problem(info)
     if problem:
         raise OSError(problem)
@@ -662,11 +630,8 @@ def temp_dir(spec: SourceSpec) -> str:
     tmp = os.path.realpath(tempfile.gettempdir())
     for root in {spec.evidence, spec.root if spec.kind == "dir" else ""} - {""}:
         if _inside(os.path.realpath(root), tmp):
-            raise OSError(
-                errno.EROFS,
-                f"the temporary folder {tmp} is inside the evidence; set TMPDIR to a folder "
-                "outside it to read files that need a temporary copy",
-            )
+            raise OSError(errno.EROFS, f"the temporary folder {tmp} is inside the evidence; set TMPDIR to a folder "
+                                       "outside it to read files that need a temporary copy")
     return tmp
 
 
@@ -680,12 +645,9 @@ def materialise(ref: ArtifactRef, limit: int) -> tuple[str, bool]:
     if ref.spec.kind == "file":
         return ref.spec.root, False
     if ref.size > limit:
-        raise OSError(
-            errno.EFBIG, f"{ref.size:,} bytes inside an archive exceeds the {limit:,}-byte limit for copies"
-        )
-    fd, tmp = tempfile.mkstemp(
-        prefix="extriage-", suffix="-" + ref.name[-40:].replace(os.sep, "_"), dir=temp_dir(ref.spec)
-    )
+        raise OSError(errno.EFBIG, f"{ref.size:,} bytes inside an archive exceeds the {limit:,}-byte limit for copies")
+    fd, tmp = tempfile.mkstemp(prefix="extriage-", suffix="-" + ref.name[-40:].replace(os.sep, "_"),
+                               dir=temp_dir(ref.spec))
     try:
         with os.fdopen(fd, "wb") as out, open_artifact(ref) as src:
             while chunk := src.read(4 * 1024 * 1024):

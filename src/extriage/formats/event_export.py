@@ -46,10 +46,7 @@ CHUNK_BYTES = 4 * 1024 * 1024
 MAX_OBJECT = 16 * 1024 * 1024
 
 _EVENT_KEYS = ("EventID", "EventId", "event_id", "eventid", "EventCode")
-_CSV_EXPORT_HEADERS = (
-    {"id", "providername", "timecreated"},
-    {"level", "date and time", "source", "event id"},
-)
+_CSV_EXPORT_HEADERS = ({"id", "providername", "timecreated"}, {"level", "date and time", "source", "event id"})
 #: Channel of a provider when an export does not say (Event Viewer CSV, some flattened sets).
 _PROVIDER_CHANNEL = {
     "microsoft-windows-security-auditing": "Security",
@@ -599,9 +596,7 @@ def _raw(raw_text: str | None, raw_bytes: bytes | None, csv_row: str | None) -> 
     return cap(csv_row or "")
 
 
-def _positional_or_named(
-    provider: str, channel: str, eid: int | None, data: dict[str, Any]
-) -> dict[str, str]:
+def _positional_or_named(provider: str, channel: str, eid: int | None, data: dict[str, Any]) -> dict[str, str]:
     keys = list(data)
     if keys and keys[0].startswith("param") and all(k.startswith("param") and k[5:].isdigit() for k in keys):
         # Winlogbeat's names for unnamed <Data>
@@ -622,11 +617,7 @@ def _from_ecs(obj: dict[str, Any], winlog: dict[str, Any]) -> EventRecord:
             data.update(_positional_or_named(provider, channel, eid, part))
     log: dict[str, Any] = obj["log"] if isinstance(obj.get("log"), dict) else {}
     raw_level = winlog.get("level")
-    level = (
-        as_int(raw_level)
-        if type(raw_level) is int or (type(raw_level) is str and raw_level.isdigit())
-        else None
-    )
+    level = as_int(raw_level) if type(raw_level) is int or (type(raw_level) is str and raw_level.isdigit()) else None
     if level is None:
         level = level_from_name(as_text(log.get("level") or winlog.get("level") or ""))
     host: dict[str, Any] = obj["host"] if isinstance(obj.get("host"), dict) else {}
@@ -651,6 +642,8 @@ def _from_ecs(obj: dict[str, Any], winlog: dict[str, Any]) -> EventRecord:
     )
 
 
+
+
 def _first(obj: dict[str, Any], names: tuple[str, ...]) -> Any:
     for n in names:
         v = obj.get(n)
@@ -659,16 +652,7 @@ def _first(obj: dict[str, Any], names: tuple[str, ...]) -> Any:
     return None
 
 
-_F_PROVIDER = (
-    "SourceName",
-    "ProviderName",
-    "Provider_Name",
-    "Provider",
-    "sourcename",
-    "providername",
-    "provider_name",
-    "provider",
-)
+_F_PROVIDER = ("SourceName", "ProviderName", "Provider_Name", "Provider", "sourcename", "providername", "provider_name", "provider")
 _F_CHANNEL = ("Channel", "LogName", "channel", "logname")
 _F_EID = ("EventID", "EventId", "event_id", "EventCode", "eventid", "eventcode")
 _F_RECORD = ("EventRecordID", "RecordNumber", "record_id", "eventrecordid", "recordnumber")
@@ -676,16 +660,7 @@ _F_HOST = ("Hostname", "Computer", "ComputerName", "hostname", "computer", "comp
 _F_MESSAGE = ("Message", "message")
 _F_LEVEL = ("Level", "level")
 #: Time fields of flattened exports, best first (UTC by definition, then usually zoned, then local).
-_F_TIMES = (
-    "UtcTime",
-    "@timestamp",
-    "TimeCreated",
-    "timecreated",
-    "EventTime",
-    "eventtime",
-    "TimeGenerated",
-    "timestamp",
-)
+_F_TIMES = ("UtcTime", "@timestamp", "TimeCreated", "timecreated", "EventTime", "eventtime", "TimeGenerated", "timestamp")
 
 
 _PARAM_KEYS = tuple(f"param{i}" for i in range(1, 129))
@@ -722,13 +697,7 @@ def _from_flat(obj: dict[str, Any]) -> EventRecord:
     raw_level = obj.get("Level")
     if raw_level is None:
         raw_level = obj.get("level")
-    level = (
-        raw_level
-        if type(raw_level) is int
-        else as_int(raw_level)
-        if type(raw_level) is str and raw_level.isdigit()
-        else None
-    )
+    level = raw_level if type(raw_level) is int else as_int(raw_level) if type(raw_level) is str and raw_level.isdigit() else None
     if level is None:
         level = level_from_name(as_text(raw_level or obj.get("Severity") or ""))
     if "param1" in obj:  # Winlogbeat-style names of unnamed <Data>, flattened

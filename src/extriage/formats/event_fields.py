@@ -30,19 +30,15 @@ class DeclaredFields:
     names: dict[tuple[str, int], frozenset[str]]
     patterns: dict[tuple[str, int], tuple[re.Pattern[str], ...]]
 
-    def for_source(
-        self, provider: str, event_id: int | None
-    ) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]] | None:
+    def for_source(self, provider: str, event_id: int | None) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]] | None:
         """The names and name patterns of one source, or None when nothing is declared for it."""
         prov = provider.lower()
         keys = [(prov, -1)] + ([(prov, event_id)] if event_id is not None else [])
         found = [k for k in keys if k in self.names]
         if not found:
             return None
-        return (
-            frozenset().union(*(self.names[k] for k in found)),
-            tuple(p for k in found for p in self.patterns.get(k, ())),
-        )
+        return (frozenset().union(*(self.names[k] for k in found)),
+                tuple(p for k in found for p in self.patterns.get(k, ())))
 
     def providers_of(self, event_id: int) -> set[str]:
         """Providers with a declaration for ``event_id`` or for all their events."""
@@ -52,13 +48,8 @@ class DeclaredFields:
         return any(e == event_id for _, e in self.names)
 
 
-def _add(
-    out: dict[tuple[str, int], set[str]],
-    pats: dict[tuple[str, int], list[re.Pattern[str]]],
-    providers: Iterable[str],
-    event_ids: Iterable[Any],
-    fields: Iterable[str],
-) -> None:
+def _add(out: dict[tuple[str, int], set[str]], pats: dict[tuple[str, int], list[re.Pattern[str]]],
+         providers: Iterable[str], event_ids: Iterable[Any], fields: Iterable[str]) -> None:
     ids = [int(e) for e in event_ids] or [-1]
     for provider in providers:
         for eid in ids:
@@ -82,4 +73,5 @@ def declared_fields() -> DeclaredFields:
     for section in ("layouts", "named", "derived"):
         for entry in doc.get(section) or []:
             _add(names, pats, entry["providers"], entry.get("event_ids") or [], entry["fields"])
-    return DeclaredFields({k: frozenset(v) for k, v in names.items()}, {k: tuple(v) for k, v in pats.items()})
+    return DeclaredFields({k: frozenset(v) for k, v in names.items()},
+                          {k: tuple(v) for k, v in pats.items()})

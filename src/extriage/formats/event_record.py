@@ -275,9 +275,7 @@ def name_positional(provider: str, channel: str, event_id: int | None, values: l
 # -- MSExchange Management -----------------------------------------------------------------------------
 
 _RENDERED_CMDLET = re.compile(r"Cmdlet (?:suceeded|succeeded|failed)\.\s*Cmdlet ([\w-]+), parameters ")
-_PARAM = re.compile(
-    r"(?:^|\s)-([A-Za-z][\w]*)(?::|\s+|$)(\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'|\([^)]*\)|[^\s\"']\S*)?"
-)
+_PARAM = re.compile(r"(?:^|\s)-([A-Za-z][\w]*)(?::|\s+|$)(\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'|\([^)]*\)|[^\s\"']\S*)?")
 
 
 def enrich_exchange_management(rec: EventRecord) -> None:
@@ -314,10 +312,7 @@ def is_exchange_management(rec: EventRecord) -> bool:
     key = (rec.provider, rec.channel)
     found = _IS_MGMT.get(key)
     if found is None:
-        found = (
-            rec.provider.lower() in EXCHANGE_MANAGEMENT_PROVIDERS
-            or rec.channel.lower() == "msexchange management"
-        )
+        found = rec.provider.lower() in EXCHANGE_MANAGEMENT_PROVIDERS or rec.channel.lower() == "msexchange management"
         if len(_IS_MGMT) < 10_000:
             _IS_MGMT[key] = found
     return found

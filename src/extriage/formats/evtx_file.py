@@ -49,16 +49,8 @@ CHUNK = 65536
 
 
 __all__ = [
-    "SYSTEM_TIME",
-    "ChunkView",
-    "EvtxBatch",
-    "EvtxError",
-    "EvtxStats",
-    "fast_loads",
-    "iter_evtx",
-    "iter_evtx_batches",
-    "record_from_event_doc",
-    "record_from_json",
+    "SYSTEM_TIME", "ChunkView", "EvtxBatch", "EvtxError", "EvtxStats", "fast_loads", "iter_evtx", "iter_evtx_batches",
+    "record_from_event_doc", "record_from_json",
 ]
 
 
@@ -106,11 +98,7 @@ class ChunkView(io.RawIOBase):
         return self._pos
 
     def read(self, size: int = -1) -> bytes:
-        want = (
-            self._total - self._pos
-            if size is None or size < 0
-            else min(size, max(0, self._total - self._pos))
-        )
+        want = self._total - self._pos if size is None or size < 0 else min(size, max(0, self._total - self._pos))
         src = self._pos + self._shift
         if self._pos >= HEADER and src + want <= self._size:  # the common case: one piece, no copy
             if self._fd is not None:
@@ -166,9 +154,7 @@ def check_header(head: bytes, name: str) -> None:
     if not head.startswith(MAGIC):
         raise EvtxError(f"{name} is not an EVTX file (no 'ElfFile' signature)")
     if len(head) < HEADER:
-        raise EvtxError(
-            f"{name} is cut short inside its file header ({len(head)} bytes): no events can be read"
-        )
+        raise EvtxError(f"{name} is cut short inside its file header ({len(head)} bytes): no events can be read")
 
 
 def padded_size(size: int) -> int:
@@ -241,15 +227,11 @@ def iter_evtx_batches(
     source: Any = path if path is not None else stream
     if total != size and end == count:
         stats.padded = True
-        stats.notes.append(
-            f"file ends inside a chunk ({size:,} bytes); records before the cut were recovered"
-        )
+        stats.notes.append(f"file ends inside a chunk ({size:,} bytes); records before the cut were recovered")
     if raw is not None:
         if end <= first:
             return
-        _parser(
-            ChunkView(stream, size, first, end), name
-        )  # a file the parser refuses is refused before any record
+        _parser(ChunkView(stream, size, first, end), name)  # a file the parser refuses is refused before any record
         whole = path if path is not None and (first, end) == (0, count) and total == size else None
         yield from _mixed(stream, size, name, stats, first, end, batch, raw, whole)
         return
@@ -268,17 +250,8 @@ def _parser(source: Any, name: str = "") -> Any:
         raise EvtxError(f"{name} cannot be parsed as EVTX: {exc}") from None
 
 
-def _mixed(
-    stream: BinaryIO,
-    size: int,
-    name: str,
-    stats: EvtxStats,
-    first: int,
-    end: int,
-    batch: int,
-    raw: Callable[[Callable[[], bytes]], RawChunk | None],
-    whole: str | None = None,
-) -> Iterator[EvtxBatch | RawChunk]:
+def _mixed(stream: BinaryIO, size: int, name: str, stats: EvtxStats, first: int, end: int, batch: int,
+           raw: Callable[[Callable[[], bytes]], RawChunk | None], whole: str | None = None) -> Iterator[EvtxBatch | RawChunk]:
     """Chunks ``first..end-1``: each offered to ``raw``, the runs it declines parsed (``whole``: the
     file's path, read natively by the parser when one run is the whole file, as without ``raw``)."""
     fd: int | None = None

@@ -51,13 +51,9 @@ CHUNK = 65536
 _MAGIC = b"ElfChnk\x00"
 _RECORD_MAGIC = b"**\x00\x00"
 _FRAGMENT = b"\x0f\x01\x01\x00"
-_HEAD = struct.Struct(
-    "<QQQQIIII"
-)  # first/last record number, first/last record id, header size, last record offset, free space, data CRC
+_HEAD = struct.Struct("<QQQQIIII")  # first/last record number, first/last record id, header size, last record offset, free space, data CRC
 _RECORD = struct.Struct("<4sIQQ")  # magic, size, record id, written time (FILETIME)
-_INSTANCE = struct.Struct(
-    "<4sBBII"
-)  # fragment header, template-instance token, unknown, template id, definition offset
+_INSTANCE = struct.Struct("<4sBBII")  # fragment header, template-instance token, unknown, template id, definition offset
 _DEFINITION = struct.Struct("<I16sI")  # next definition offset, GUID, data size
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -79,20 +75,7 @@ _FILETIME_MAX = (datetime(2200, 1, 1, tzinfo=UTC) - _FILETIME_EPOCH) // timedelt
 #: Substitution descriptors (size u16, type u8, 0) whose size fits the type. Strings and string
 #: arrays (0x81, NUL-separated): an even size;
 #: SIDs: 8 + 4 n bytes (their count byte is checked too); binary and nested binary XML: any size.
-_FIXED = {
-    0x03: 1,
-    0x04: 1,
-    0x05: 2,
-    0x06: 2,
-    0x07: 4,
-    0x08: 4,
-    0x09: 8,
-    0x0A: 8,
-    0x0F: 16,
-    0x11: 8,
-    0x14: 4,
-    0x15: 8,
-}
+_FIXED = {0x03: 1, 0x04: 1, 0x05: 2, 0x06: 2, 0x07: 4, 0x08: 4, 0x09: 8, 0x0A: 8, 0x0F: 16, 0x11: 8, 0x14: 4, 0x15: 8}
 _DESCRIPTOR = re.compile(
     b"(?:"
     + b"|".join(re.escape(_U16.pack(size) + bytes([kind, 0])) for kind, size in _FIXED.items())
@@ -153,6 +136,7 @@ class RawChunk:
     positional: set[tuple[str, bytes, str]] = field(default_factory=set)
 
 
+
 def as_datetime(micros: int) -> datetime:
     """A row's time as the JSON path reads it (``datetime.fromisoformat`` of the parser's text)."""
     return _FILETIME_EPOCH + timedelta(microseconds=micros)
@@ -186,10 +170,7 @@ def _read(c: bytes) -> RawChunk:
     _, _, _, last_id, header_size, _, free, data_crc = _HEAD.unpack_from(c, 8)
     if header_size != 128 or not 512 < free <= CHUNK:
         raise _Bail
-    if (
-        zlib.crc32(c[512:free]) != data_crc
-        or zlib.crc32(c[128:512], zlib.crc32(c[:120])) != _U32.unpack_from(c, 124)[0]
-    ):
+    if zlib.crc32(c[512:free]) != data_crc or zlib.crc32(c[128:512], zlib.crc32(c[:120])) != _U32.unpack_from(c, 124)[0]:
         raise _Bail
     names: dict[int, int] = {}  # name offset -> next name offset
     templates: dict[int, _Template] = {}
@@ -201,9 +182,7 @@ def _read(c: bytes) -> RawChunk:
         end = pos + size
         if magic != _RECORD_MAGIC or size < 32 or end > free:
             raise _Bail
-        if (
-            written >= _FILETIME_MAX
-        ):  # the parser turns it into a date (and stops the chunk at one out of range)
+        if written >= _FILETIME_MAX:  # the parser turns it into a date (and stops the chunk at one out of range)
             raise _Bail
         if rid == last_id and end != free:  # the parser stops after the header's last record id
             raise _Bail
@@ -217,15 +196,8 @@ def _read(c: bytes) -> RawChunk:
     return out
 
 
-def _record(
-    c: bytes,
-    pos: int,
-    end: int,
-    names: dict[int, int],
-    text: dict[int, str],
-    templates: dict[int, _Template],
-    out: RawChunk,
-) -> None:
+def _record(c: bytes, pos: int, end: int, names: dict[int, int], text: dict[int, str],
+            templates: dict[int, _Template], out: RawChunk) -> None:
     frag, token, _, _, offset = _INSTANCE.unpack_from(c, pos)
     if frag != _FRAGMENT or token != 0x0C:
         raise _Bail
@@ -314,9 +286,8 @@ def _strings(shape: _Shape, key: bytes) -> tuple[str, str, str]:
 _DIGITS = {i: str(i).encode() for i in range(65536)}
 
 
-def _instance(
-    c: bytes, pos: int, end: int, names: dict[int, int], text: dict[int, str], templates: dict[int, _Template]
-) -> tuple[_Template, int, int]:
+def _instance(c: bytes, pos: int, end: int, names: dict[int, int], text: dict[int, str],
+              templates: dict[int, _Template]) -> tuple[_Template, int, int]:
     """A template instance at ``pos``: its template, where its value count is, and the count."""
     frag, token, _, _, offset = _INSTANCE.unpack_from(c, pos)
     if frag != _FRAGMENT or token != 0x0C:
@@ -331,14 +302,8 @@ def _instance(
     return tmpl, here, _U32.unpack_from(c, here)[0]
 
 
-def _nested(
-    c: bytes,
-    start: int,
-    end: int,
-    names: dict[int, int],
-    text: dict[int, str],
-    templates: dict[int, _Template],
-) -> bool:
+def _nested(c: bytes, start: int, end: int, names: dict[int, int], text: dict[int, str],
+            templates: dict[int, _Template]) -> bool:
     """Check a nested binary XML value (one template instance, then the end of stream filling the
     value exactly); whether it holds positional event data."""
     tmpl, here, n = _instance(c, start, end, names, text, templates)
@@ -528,14 +493,8 @@ _DEFINITIONS: dict[tuple[int, bytes], _Template] = {}
 _REMEMBER_DEFINITIONS = 1024
 
 
-def _name(
-    c: bytes,
-    pos: int,
-    offset: int,
-    names: dict[int, int],
-    text: dict[int, str],
-    seen: tuple[list[tuple[int, int, str]], list[tuple[int, str]]],
-) -> tuple[str, int]:
+def _name(c: bytes, pos: int, offset: int, names: dict[int, int], text: dict[int, str],
+          seen: tuple[list[tuple[int, int, str]], list[tuple[int, str]]]) -> tuple[str, int]:
     """The name at ``offset``; when it is defined inline at ``pos`` it is read and skipped.
     ``seen`` collects the names defined inline and those referred to."""
     if offset != pos:
@@ -654,17 +613,13 @@ def _template(c: bytes, pos: int, limit: int, names: dict[int, int], text: dict[
             raise _Bail  # CDATA, character or entity references, processing instructions: not read here
     if root != "Event":
         sig: tuple[object, ...] = (subs + 1, positional, tuple(declared), None)
-        return _Template(
-            end, nxt, subs + 1, positional, None, tuple(seen[0]), tuple(seen[1]), sig, _shapes_for(sig)
-        )
+        return _Template(end, nxt, subs + 1, positional, None, tuple(seen[0]), tuple(seen[1]), sig, _shapes_for(sig))
     if event_children.count("System") != 1 or len(set(event_children)) != len(event_children):
         raise _Bail
     if len(set(system_children)) != len(system_children) or any(w not in system for w in _WANTED):
         raise _Bail
     sig = (subs + 1, positional, tuple(declared), tuple(sorted(system.items())))
-    return _Template(
-        end, nxt, subs + 1, positional, system, tuple(seen[0]), tuple(seen[1]), sig, _shapes_for(sig)
-    )
+    return _Template(end, nxt, subs + 1, positional, system, tuple(seen[0]), tuple(seen[1]), sig, _shapes_for(sig))
 
 
 _Node = tuple[str, int | str]

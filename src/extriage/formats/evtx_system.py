@@ -46,18 +46,9 @@ _S = rb'"[^"]*"'
 _HEAD = b'{"Event":{"#attributes":{"xmlns":"http://schemas.microsoft.com/win/2004/08/events/event"},"System":{"Provider":{"#attributes":{"Name":"'
 _PLAIN = rb'[^"\\\n]'  # a value read as it is written
 _HEAD_PIECE = re.compile(
-    re.escape(_HEAD)
-    + b"("
-    + _PLAIN
-    + rb'+)"(?:,"Guid":'
-    + _S
-    + rb')?(?:,"EventSourceName":'
-    + _S
-    + rb')?\}\},"EventID":'
+    re.escape(_HEAD) + b"(" + _PLAIN + rb'+)"(?:,"Guid":' + _S + rb')?(?:,"EventSourceName":' + _S + rb')?\}\},"EventID":'
     rb'(?:\{"#attributes":\{"Qualifiers":\d{1,10}\},"#text":(\d{1,10})\}|(\d{1,10})),'
-    rb'(?:"Version":\d{1,10},)?(?:"Level":\d{1,10},)?(?:"Task":\d{1,10},)?(?:"Opcode":\d{1,10},)?(?:"Keywords":'
-    + _S
-    + rb",)?"
+    rb'(?:"Version":\d{1,10},)?(?:"Level":\d{1,10},)?(?:"Task":\d{1,10},)?(?:"Opcode":\d{1,10},)?(?:"Keywords":' + _S + rb",)?"
     rb'"TimeCreated":\{"#attributes":\{"SystemTime":"'
 )
 #: The parser writes every time with microseconds (``2021-04-26T15:03:05.992230Z``); a record with
@@ -68,11 +59,7 @@ _RECORD_KEY = b'"}},"EventRecordID":'
 _RECORD = rb"[1-9]\d{0,18}"
 #: After the record id: the optional correlation and execution elements.
 _ELEMENTS = (
-    rb'(?:"Correlation":(?:null|\{"#attributes":\{(?:"ActivityID":'
-    + _S
-    + rb")?(?:,?\"RelatedActivityID\":"
-    + _S
-    + rb")?\}\}),)?"
+    rb'(?:"Correlation":(?:null|\{"#attributes":\{(?:"ActivityID":' + _S + rb")?(?:,?\"RelatedActivityID\":" + _S + rb")?\}\}),)?"
     rb'(?:"Execution":\{"#attributes":\{"ProcessID":\d{1,20},"ThreadID":\d{1,20}'
     rb'(?:,"(?:ProcessorID|SessionID|KernelTime|UserTime|ProcessorTime)":\d{1,20})*\}\},)?'
 )
@@ -88,25 +75,9 @@ _NAMES = re.compile(
 )
 #: The whole grammar in one pattern: what the pieces together must fit (the tests check they do).
 SYSTEM = re.compile(
-    _HEAD_PIECE.pattern
-    + b"("
-    + _TIME
-    + b")"
-    + re.escape(_RECORD_KEY)
-    + b"("
-    + _RECORD
-    + b"),"
-    + _ELEMENTS
-    + re.escape(_CHANNEL_KEY)
-    + b"("
-    + _PLAIN
-    + b"+)"
-    + re.escape(_COMPUTER_KEY)
-    + b"("
-    + _PLAIN
-    + rb'*)"(?:,"Security":(?:null|\{"#attributes":\{"UserID":'
-    + _S
-    + rb"\}\}))?\}"
+    _HEAD_PIECE.pattern + b"(" + _TIME + b")" + re.escape(_RECORD_KEY)
+    + b"(" + _RECORD + b")," + _ELEMENTS + re.escape(_CHANNEL_KEY) + b"(" + _PLAIN + b"+)" + re.escape(_COMPUTER_KEY)
+    + b"(" + _PLAIN + rb'*)"(?:,"Security":(?:null|\{"#attributes":\{"UserID":' + _S + rb"\}\}))?\}"
 )
 _ONE_TIME = re.compile(_TIME)
 #: Digits do not change whether a middle piece fits (``\d`` and ``[^"]`` take any of them, and its
@@ -265,16 +236,8 @@ def system_columns(texts: list[str]) -> SystemColumns:
             if enc[i].count(b"{") + enc[i].count(b"[") >= _DEPTH:
                 ok[i] = False
     return SystemColumns(
-        texts,
-        data,
-        ok,
-        list(map(_FIRST, found)),
-        list(map(_SECOND, found)),
-        times,
-        middles,
-        list(map(_FIRST, names)),
-        list(map(_SECOND, names)),
-        sizes,
+        texts, data, ok, list(map(_FIRST, found)), list(map(_SECOND, found)), times, middles,
+        list(map(_FIRST, names)), list(map(_SECOND, names)), sizes,
     )
 
 

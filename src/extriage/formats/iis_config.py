@@ -99,20 +99,13 @@ def _refuse_dtd(name: str, sysid: str | None, pubid: str | None, has_internal_su
 
 
 def _refuse_entity(
-    name: str,
-    is_parameter: bool,
-    value: str | None,
-    base: str | None,
-    sysid: str | None,
-    pubid: str | None,
-    notation: str | None,
+    name: str, is_parameter: bool, value: str | None, base: str | None, sysid: str | None,
+    pubid: str | None, notation: str | None,
 ) -> None:
     raise defusedxml.EntitiesForbidden(name, value, base, sysid, pubid, notation)
 
 
-def _refuse_unparsed_entity(
-    name: str, base: str | None, sysid: str | None, pubid: str | None, notation: str | None
-) -> None:
+def _refuse_unparsed_entity(name: str, base: str | None, sysid: str | None, pubid: str | None, notation: str | None) -> None:
     raise defusedxml.EntitiesForbidden(name, None, base, sysid, pubid, notation)
 
 
@@ -181,9 +174,7 @@ def gc_paused() -> Iterator[None]:
 def parse_xml(data: bytes, source: str) -> XNode:
     """Parse ``data`` into an :class:`XNode` tree. Raises :class:`ConfigError` naming ``source``."""
     if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(
-            f"{source}: {len(data):,} bytes is larger than any real IIS configuration; not parsed"
-        )
+        raise ConfigError(f"{source}: {len(data):,} bytes is larger than any real IIS configuration; not parsed")
     if not data.strip():
         raise ConfigError(f"{source}: the file is empty")
     try:
@@ -222,9 +213,7 @@ def parse_xml(data: bytes, source: str) -> XNode:
     return root
 
 
-_DECLARED_ENCODING_RE = re.compile(
-    rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([^"']{0,60})"""
-)
+_DECLARED_ENCODING_RE = re.compile(rb"""^(?:\xef\xbb\xbf)?\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([^"']{0,60})""")
 
 
 def _declared_encoding(data: bytes) -> str:
@@ -481,9 +470,7 @@ def parse_application_host(data: bytes, source: str, env: dict[str, str] | None 
         log = defaults.find("logFile") if defaults is not None else None
         if log is not None and log.get("directory"):
             defaults_dir = expand_env(log.get("directory") or "", env)
-        cfg.site_defaults_log_directory = defaults_dir or expand_env(
-            "%SystemDrive%\\inetpub\\logs\\LogFiles", env
-        )
+        cfg.site_defaults_log_directory = defaults_dir or expand_env("%SystemDrive%\\inetpub\\logs\\LogFiles", env)
         for node in sites.findall("site"):
             with gc_paused():
                 cfg.sites.append(_parse_site(node, cfg.site_defaults_log_directory, env))
@@ -541,25 +528,19 @@ def _parse_site(node: XNode, defaults_dir: str, env: dict[str, str] | None) -> I
     bindings = node.find("bindings")
     if bindings is not None:
         for b in bindings.findall("binding"):
-            site.bindings.append(
-                IisBinding(b.get("protocol", "") or "", b.get("bindingInformation", "") or "")
-            )
+            site.bindings.append(IisBinding(b.get("protocol", "") or "", b.get("bindingInformation", "") or ""))
     # per application and virtual directory: plain attribute lookups (100,000 applications happen)
     for app in node.children:
         if app.tag != "application":
             continue
         attrs = app.attrs
-        application = IisApplication(
-            attrs.get("path") or "/", attrs.get("applicationPool") or "", [], app.line
-        )
+        application = IisApplication(attrs.get("path") or "/", attrs.get("applicationPool") or "", [], app.line)
         vdirs = application.vdirs
         for vd in app.children:
             if vd.tag == "virtualDirectory":
                 va = vd.attrs
                 vdirs.append(
-                    IisVirtualDirectory(
-                        va.get("path") or "/", expand_env(va.get("physicalPath") or "", env), vd.line
-                    )
+                    IisVirtualDirectory(va.get("path") or "/", expand_env(va.get("physicalPath") or "", env), vd.line)
                 )
         site.applications.append(application)
     return site

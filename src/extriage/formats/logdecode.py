@@ -148,10 +148,8 @@ class Decompressed:
             size += len(piece)
             self.produced += len(piece)
             if self.produced > _BOMB_FLOOR and self.produced > MAX_RATIO * max(self.consumed, 1):
-                self.problem = (
-                    f"decompression bomb suspected ({self.kind}: {self.produced:,} bytes from "
-                    f"{self.consumed:,}); the rest was not read"
-                )
+                self.problem = (f"decompression bomb suspected ({self.kind}: {self.produced:,} bytes from "
+                                f"{self.consumed:,}); the rest was not read")
                 self._eof = True
         return b"".join(out)
 
@@ -163,11 +161,7 @@ class Decompressed:
             self.problem = f"the {self.kind} stream is truncated (it ends before its end marker)"
         except Exception as exc:  # OSError, BadGzipFile, LZMAError, zstandard.ZstdError: no common base
             text = str(exc).lower()
-            what = (
-                "trailing data after"
-                if "not a gzipped file" in text or "trailing data" in text
-                else "corrupt data in"
-            )
+            what = "trailing data after" if "not a gzipped file" in text or "trailing data" in text else "corrupt data in"
             self.problem = f"{what} the {self.kind} stream after {self.produced:,} bytes ({exc})"
         return b""
 
@@ -226,7 +220,7 @@ class Utf16ToUtf8:
         while not self._done:
             raw = self._stream.read(CHUNK if n is None or n < 0 else max(2, n))
             if self._skip:
-                raw, self._skip = raw[self._skip :], 0
+                raw, self._skip = raw[self._skip:], 0
             final = not raw
             text = self._dec.decode(raw, final=final)
             if final:

@@ -91,7 +91,7 @@ def decode(raw: Buffer) -> str:
 def line_time(raw: Buffer, family: str, names: list[str] | None = None) -> datetime | None:
     """Timestamp of a data line: at its start (Exchange CSV and W3C in IIS's default field order),
     else, for W3C logs whose ``#Fields`` put ``date``/``time`` elsewhere, by those names."""
-    m = _TS_RE.match(raw.lstrip(b'\xef\xbb\xbf"'))
+    m = _TS_RE.match(raw.lstrip(b"\xef\xbb\xbf\""))
     if m:
         try:
             return utc(datetime.fromisoformat(f"{m.group(1).decode()}T{m.group(2).decode()[:15]}"))
@@ -118,7 +118,7 @@ def _header_line_names(raw: bytes, family: str) -> tuple[str, ...] | None:
 
 #: Bytes :func:`exchange_csv.looks_like_bare_header` strips before the first field name (ASCII
 #: whitespace, quotes, and the UTF-8 BOM's bytes); the names it accepts start with D, T or R.
-_BARE_LEAD = b' \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"\xef\xbb\xbf'
+_BARE_LEAD = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\"\xef\xbb\xbf"
 _BARE_FIRST = frozenset(b"DTRdtr")
 
 
@@ -271,10 +271,8 @@ _REST_LOW = 0x00_00_00_0F_0F_00_0F_0F
 def _hour_key(code: int) -> str:
     """``YYYY-MM-DDTHH`` from an hour's code (see :func:`_count_hours`)."""
     b = code.to_bytes(8, "little")
-    return (
-        f"{b[0] & 15}{b[1] & 15}{b[2] & 15}{b[3] & 15}-{b[5] & 15}{b[6] & 15}-"
-        f"{b[0] >> 4}{b[1] >> 4}T{b[3] >> 4}{b[4] >> 4}"
-    )
+    return (f"{b[0] & 15}{b[1] & 15}{b[2] & 15}{b[3] & 15}-{b[5] & 15}{b[6] & 15}-"
+            f"{b[0] >> 4}{b[1] >> 4}T{b[3] >> 4}{b[4] >> 4}")
 
 
 def _data_line_within(body: Buffer, lo: int, region: int, family: str) -> bool:
@@ -316,9 +314,7 @@ class _Newlines:
             out = np.empty(max(hi - lo, CHUNK), dtype=np.bool_)
             if hi - lo <= CHUNK:
                 _BUFFERS.mask = out
-        self.mask = np.equal(
-            np.frombuffer(buf, dtype=np.uint8, count=hi - lo, offset=lo), 0x0A, out=out[: hi - lo]
-        )
+        self.mask = np.equal(np.frombuffer(buf, dtype=np.uint8, count=hi - lo, offset=lo), 0x0A, out=out[: hi - lo])
 
     def count(self, a: int, b: int) -> int:
         return int(self.count_nonzero(self.mask[a - self.lo : b - self.lo]))
@@ -433,9 +429,8 @@ def _strip_nuls(chunk: Buffer, size: int, offset: int, st: WalkStats) -> bytes:
     return view
 
 
-def _regions(
-    stream: Readable, st: WalkStats, primed: int = 0
-) -> Iterator[tuple[bytes | bytearray, int, int] | bytes | LongPiece]:
+def _regions(stream: Readable, st: WalkStats, primed: int = 0
+             ) -> Iterator[tuple[bytes | bytearray, int, int] | bytes | LongPiece]:
     """Split ``stream`` into regions of whole lines ``(buf, lo, hi)`` without copying chunks.
 
     A line across two chunks is joined into a small buffer of its own; a line longer than
@@ -633,9 +628,8 @@ def _parts_with_hits(parts: list[bytes], prefilter: Prefilter) -> Iterator[tuple
             yield part, _mask(hits)
 
 
-def _records_in_long_line(
-    piece: LongPiece, family: str, names: list[str], prefilter: Prefilter, done: int
-) -> Iterator[Candidate]:
+def _records_in_long_line(piece: LongPiece, family: str, names: list[str], prefilter: Prefilter,
+                          done: int) -> Iterator[Candidate]:
     """The records around the prefilter hits ending in ``piece.data[lo:hi]``: from the last record
     start before the hit (within :data:`WINDOW`) to the next one, the line's end or WINDOW bytes.
     A hit with no record start before it is junk that happens to match, and is passed over.
@@ -669,9 +663,8 @@ def _records_in_long_line(
         yield Candidate(a, record[:MAX_LINE], names, hits=_mask(hits))
 
 
-def walk(
-    stream: Readable, family: str, prefilter: Prefilter, count_hours: bool = True, primed: int = 0
-) -> Iterator[Candidate | WalkStats]:
+def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool = True,
+         primed: int = 0) -> Iterator[Candidate | WalkStats]:
     """Yield the :class:`Candidate` lines of ``stream``, then one final :class:`WalkStats`.
     ``primed``: the stream's first bytes were read by :func:`read_head`.
 
@@ -790,9 +783,7 @@ def walk(
             st.candidates += 1
             if end - start > MAX_LINE:  # keep memory per line bounded; the cut is reported
                 st.long_lines.append(base + 1)
-                yield Candidate(
-                    base + 1, bytes(body[start : start + MAX_LINE]), names, truncated=True, hits=mask
-                )
+                yield Candidate(base + 1, bytes(body[start : start + MAX_LINE]), names, truncated=True, hits=mask)
                 continue
             raw = bytes(body[start:end]).rstrip(b"\r")
             parts = _split_damaged(raw, family, names)

@@ -45,25 +45,17 @@ class Prefilter:
         self.literals = tuple(dict.fromkeys(x for x in literals if x))
         self.regexes = tuple(dict.fromkeys(x for x in regexes if x))
         #: bytes of the longest literal (a raw search keeps that many but one across chunk seams)
-        self.longest_literal = max(
-            (len(x.encode("utf-8", "surrogateescape")) for x in self.literals), default=1
-        )
+        self.longest_literal = max((len(x.encode("utf-8", "surrogateescape")) for x in self.literals), default=1)
         if engine not in ENGINES:
             raise ValueError(f"unknown prefilter engine {engine!r}")
-        patterns = [_hs_escape(x) for x in self.literals] + [
-            x.encode("utf-8", "surrogateescape") for x in self.regexes
-        ]
+        patterns = [_hs_escape(x) for x in self.literals] + [x.encode("utf-8", "surrogateescape") for x in self.regexes]
         self.empty = not patterns
         # explainer patterns get ids after the real ones; _explained[pid] = ids explaining pid
         self._explained: dict[int, frozenset[int]] = {}
         if engine == "hyperscan" and excepts:
             explainer_ids: dict[str, int] = {}
             for pattern, explainers in excepts.items():
-                if (
-                    not explainers
-                    or not pattern
-                    or (pattern not in self.literals and pattern not in self.regexes)
-                ):
+                if not explainers or not pattern or (pattern not in self.literals and pattern not in self.regexes):
                     continue
                 ids = set()
                 for rx in explainers:
@@ -84,9 +76,7 @@ class Prefilter:
 
             db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
             flags = [hyperscan.HS_FLAG_CASELESS] * len(patterns)
-            db.compile(
-                expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns), flags=flags
-            )
+            db.compile(expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns), flags=flags)
             self._hs = db
             self._terminated: type[Exception] = hyperscan.ScanTerminated
         else:
@@ -164,9 +154,7 @@ class Prefilter:
         """Sorted, distinct ``(start, end)`` offsets (end excludes ``\\n``) of lines holding a match."""
         return [(a, b) for a, b, _ in self.line_hits(chunk)]
 
-    def line_hits(
-        self, chunk: bytes | bytearray, lo: int = 0, hi: int | None = None
-    ) -> list[tuple[int, int, int]]:
+    def line_hits(self, chunk: bytes | bytearray, lo: int = 0, hi: int | None = None) -> list[tuple[int, int, int]]:
         """Like :meth:`line_spans` over ``chunk[lo:hi]`` (searched in place, offsets into
         ``chunk``), with the mask of the patterns that hit each line.
 
@@ -235,9 +223,7 @@ def _spans_from_offsets(
             end = hi
         last_end = end
         if spans and start <= spans[-1][0]:
-            a, b, m = spans[
-                -1
-            ]  # a match that ends just past a newline (a pattern taking "\n") names its line again
+            a, b, m = spans[-1]  # a match that ends just past a newline (a pattern taking "\n") names its line again
             spans[-1] = (a, b, m | bit)
             continue
         spans.append((start, end, bit))
@@ -245,10 +231,7 @@ def _spans_from_offsets(
 
 
 def _explain(
-    spans: list[tuple[int, int, int]],
-    hits: list[tuple[int, int]],
-    explained: dict[int, frozenset[int]],
-    real: int,
+    spans: list[tuple[int, int, int]], hits: list[tuple[int, int]], explained: dict[int, frozenset[int]], real: int
 ) -> list[tuple[int, int, int]]:
     """Clear the bit of a pattern in a line when every one of its matches there ends where one of
     its explainers' matches ends; drop lines left without bits. ``hits`` is sorted by offset."""

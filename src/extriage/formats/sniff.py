@@ -31,11 +31,7 @@ PATH_FAMILIES: list[tuple[str, re.Pattern[str]]] = [(f.id, rx) for f in FAMILIES
 #: (family, regex over the first bytes, decoded as latin-1, case-insensitive); weak headers (a word
 #: found in the lines, not a header) last
 HEADER_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
-    (f.id, rx)
-    for weak in (False, True)
-    for f in FAMILIES.values()
-    if f.weak_header == weak
-    for rx in f.headers
+    (f.id, rx) for weak in (False, True) for f in FAMILIES.values() if f.weak_header == weak for rx in f.headers
 ]
 _WEAK_HEADERS = frozenset(f.id for f in FAMILIES.values() if f.weak_header)
 
@@ -77,8 +73,7 @@ def family_from_path(key: str) -> FamilyMatch | None:
 #: sc-substatus sc-win32-status time-taken.
 _IIS_DEFAULT_LINE = re.compile(
     rb"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [0-9A-Fa-f.:%\w-]+ [A-Za-z-]+ /\S* \S+ \d{1,5} \S+ [0-9A-Fa-f.:%\w-]+ \S+ \S+ "
-    rb"\d{3} \d+ \d+ \d+\r?$"
-)
+    rb"\d{3} \d+ \d+ \d+\r?$")
 
 
 def looks_like_default_iis(head: bytes) -> bool:

@@ -70,9 +70,7 @@ def parse_records(data: bytes) -> Iterator[UsnRecord]:
             usn, stamp, reason = struct.unpack_from("<qQI", rec, 40)
             name_len, name_ofs = struct.unpack_from("<HH", rec, 72)
         name = rec[name_ofs : name_ofs + name_len].decode("utf-16-le", "replace")
-        yield UsnRecord(
-            usn, _when(stamp), reason, file_ref & 0xFFFFFFFFFFFF, parent_ref & 0xFFFFFFFFFFFF, name
-        )
+        yield UsnRecord(usn, _when(stamp), reason, file_ref & 0xFFFFFFFFFFFF, parent_ref & 0xFFFFFFFFFFFF, name)
         pos += length
 
 

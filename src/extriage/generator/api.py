@@ -123,9 +123,7 @@ def _remove_previous(folder: Path) -> None:
     try:
         remove_generated(folder, files)
     except ForeignFiles as exc:
-        raise GeneratorError(
-            f"{folder} holds {exc}; refusing to delete anything — move them away or choose another folder"
-        ) from None
+        raise GeneratorError(f"{folder} holds {exc}; refusing to delete anything — move them away or choose another folder") from None
 
 
 def generate(
@@ -217,20 +215,14 @@ def _write_days(tree: Tree, plan: AttackPlan, jobs: int, progress: Callable[[int
         # adds its own lines), at the main period's daily volume
         days = max(1, (last - first).days)
         quiet = dataclasses.replace(
-            plan,
-            start=first,
-            end=last,
-            components=frozenset(),
-            wave_periods={},
+            plan, start=first, end=last, components=frozenset(), wave_periods={},
             size=int(plan.size * days / plan.days),
         )
         total += _write_period(tree, quiet, jobs, None)
     return total
 
 
-def _write_period(
-    tree: Tree, plan: AttackPlan, jobs: int, progress: Callable[[int, int], None] | None
-) -> int:
+def _write_period(tree: Tree, plan: AttackPlan, jobs: int, progress: Callable[[int, int], None] | None) -> int:
     days = plan.days
     total = 0
     workers = jobs if jobs > 0 else min(os.cpu_count() or 1, days)
@@ -265,9 +257,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 def _zip_tree(root: Path, archive: Path) -> None:
     """Zip ``root`` deterministically (sorted names, file times kept)."""
     tmp = archive.with_name(archive.name + ".part")
-    if (
-        tmp.is_symlink() or tmp.is_file()
-    ):  # a leftover (or a link planted there): replace, never write through
+    if tmp.is_symlink() or tmp.is_file():  # a leftover (or a link planted there): replace, never write through
         tmp.unlink()
     with zipfile.ZipFile(tmp, "x", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for dirpath, dirnames, filenames in os.walk(root):

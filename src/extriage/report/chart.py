@@ -103,13 +103,7 @@ def _per_family(value: Any) -> tuple[Any, str]:
     if all(isinstance(v, dict) and (not v or _hour(next(iter(v))) is not None) for v in value.values()):
         if any(_hour(k) is not None for k in value):
             return value, ""
-        preferred = sorted(
-            value,
-            key=lambda k: (
-                k != "iis",
-                -sum(int(x) for x in value[k].values() if isinstance(x, (int, float))),
-            ),
-        )
+        preferred = sorted(value, key=lambda k: (k != "iis", -sum(int(x) for x in value[k].values() if isinstance(x, (int, float)))))
         return value[preferred[0]], preferred[0]
     return value, ""
 
@@ -187,26 +181,14 @@ def build_chart(result: ScanResult, facts: Facts) -> Chart | None:
         ah = plot_h * min(a, t) / y_max
         base = TOP + plot_h
         label = f"{h:%Y-%m-%d %H:00} UTC: {t} requests" + (f", {a} from attacker addresses" if a else "")
-        chart.bars.append(
-            Bar(
-                round(x, 2),
-                round(max(bw * 0.9, 0.5), 2),
-                round(base - th, 2),
-                round(th, 2),
-                round(base - ah, 2),
-                round(ah, 2),
-                label,
-            )
-        )
+        chart.bars.append(Bar(round(x, 2), round(max(bw * 0.9, 0.5), 2), round(base - th, 2), round(th, 2), round(base - ah, 2), round(ah, 2), label))
         chart.total += t
         chart.attacker_total += a
     # ticks: about eight labels along the axis
     every = max(1, n // 8)
     for i in range(0, n, every):
         ts = start + i * step
-        chart.ticks.append(
-            (round(LEFT + i * bw, 2), f"{ts:%m-%d %H:00}" if unit == "hour" else f"{ts:%Y-%m-%d}")
-        )
+        chart.ticks.append((round(LEFT + i * bw, 2), f"{ts:%m-%d %H:00}" if unit == "hour" else f"{ts:%Y-%m-%d}"))
     window_end = end + step
 
     def mark(ts: datetime | None, kind: str, label: str) -> None:
@@ -216,13 +198,7 @@ def build_chart(result: ScanResult, facts: Facts) -> Chart | None:
         chart.marks.append(Mark(round(LEFT + ((ts - start) / step) * bw, 2), kind, label))
 
     for ws in facts.webshells:
-        mark(
-            ws.first_seen,
-            "webshell",
-            f"web shell {ws.path} first seen {ws.first_seen:%Y-%m-%d %H:%M} UTC"
-            if ws.first_seen
-            else ws.path,
-        )
+        mark(ws.first_seen, "webshell", f"web shell {ws.path} first seen {ws.first_seen:%Y-%m-%d %H:%M} UTC" if ws.first_seen else ws.path)
     for rt in facts.ransomware:
         mark(rt.first_seen, "ransomware", f"ransomware: {rt.title}")
     kinds = _file_kinds(result)
@@ -232,11 +208,7 @@ def build_chart(result: ScanResult, facts: Facts) -> Chart | None:
             what = {"webshell": "web shell", "ransomware": "ransomware", "file": "attacker file"}[kind]
             mark(ev.timestamp, kind, f"{what} {ev.kind}: {ev.summary}")
     if facts.first_attacker:
-        mark(
-            facts.first_attacker,
-            "first",
-            f"first attacker activity {facts.first_attacker:%Y-%m-%d %H:%M} UTC",
-        )
+        mark(facts.first_attacker, "first", f"first attacker activity {facts.first_attacker:%Y-%m-%d %H:%M} UTC")
     if facts.last_attacker:
         mark(facts.last_attacker, "last", f"last attacker activity {facts.last_attacker:%Y-%m-%d %H:%M} UTC")
     if len(chart.marks) > 500:  # keep the SVG small: many writes in one place draw as one line anyway

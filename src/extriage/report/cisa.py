@@ -42,11 +42,7 @@ def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
         f"- Status: {'confirmed compromise on ' + ', '.join(md_text(s) for s in compromised) if compromised else 'no confirmed compromise (attempts or no evidence) — report only if your policy requires'}",
         "- Type: exploitation of a public-facing application (Microsoft Exchange Server)"
         + (f"; vulnerabilities {', '.join(cves)}" if cves else "")
-        + (
-            "; followed by ransomware (files encrypted, MITRE ATT&CK T1486)"
-            if any(f.ransomware for f in facts)
-            else ""
-        ),
+        + ("; followed by ransomware (files encrypted, MITRE ATT&CK T1486)" if any(f.ransomware for f in facts) else ""),
         f"- Activity first observed: {when(min(firsts)) if firsts else '[FILL IN: not determined from the logs]'}",
         f"- Activity last observed: {when(max(lasts)) if lasts else '[FILL IN]'}",
         f"- Detected: {when(min(detected)) if detected else '[FILL IN]'} (offline triage with extriage)",
@@ -72,15 +68,11 @@ def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
         out.append(f"- Techniques observed (MITRE ATT&CK): {', '.join(post)}")
     if any(f.webshells for f in facts):
         n = sum(len(f.webshells) for f in facts)
-        out.append(
-            f"- Web shells were placed on the server ({n} file(s)), giving the attacker remote code execution as SYSTEM."
-        )
+        out.append(f"- Web shells were placed on the server ({n} file(s)), giving the attacker remote code execution as SYSTEM.")
     for f in facts:
         if f.ransomware:
-            out.append(
-                f"- Ransomware on {md_text(f.server)}: {md_text(ransomware_sentence(f))} "
-                "Functional impact likely: check backups and which data the encrypted files held."
-            )
+            out.append(f"- Ransomware on {md_text(f.server)}: {md_text(ransomware_sentence(f))} "
+                       "Functional impact likely: check backups and which data the encrypted files held.")
             for t in f.ransomware[:20]:
                 out.append(f"  - {md_code(t.path)} — {md_text(t.title)}")
             if len(f.ransomware) > 20:
@@ -91,9 +83,7 @@ def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
     if rows:
         out += ["| type | value | first seen | last seen |", "|---|---|---|---|"]
         for x in rows[:200]:
-            out.append(
-                f"| {x.type} | {md_code(x.value, table=True)} | {when(x.first_seen) if x.first_seen else ''} | {when(x.last_seen) if x.last_seen else ''} |"
-            )
+            out.append(f"| {x.type} | {md_code(x.value, table=True)} | {when(x.first_seen) if x.first_seen else ''} | {when(x.last_seen) if x.last_seen else ''} |")
         if len(rows) > 200:
             out.append(f"\n{len(rows) - 200} more in indicators.csv / the STIX bundle.")
     else:
@@ -101,12 +91,9 @@ def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
     left = Counter(x.role for x in every if not x.actionable)
     if left:
         named = ", ".join(f"{n} {role.value}" for role, n in sorted(left.items()))
-        out += [
-            "",
-            f"Not attacker indicators, left out of this table ({named}; role column of indicators.csv): "
-            "vulnerability scanners, extriage's own probe, internal or redacted addresses of this network, and "
-            "programs the attack used but did not place.",
-        ]
+        out += ["", f"Not attacker indicators, left out of this table ({named}; role column of indicators.csv): "
+                "vulnerability scanners, extriage's own probe, internal or redacted addresses of this network, and "
+                "programs the attack used but did not place."]
     out += [
         "",
         "## 6. Actions taken",

@@ -112,9 +112,7 @@ def _write_reports(
         from extriage.report.redact import redact_results
 
         results, redactor = redact_results(results)
-        written.notes.append(
-            f"redacted {len(redactor.mapping)} internal names and addresses consistently across all files"
-        )
+        written.notes.append(f"redacted {len(redactor.mapping)} internal names and addresses consistently across all files")
 
     job = Job(results, out_dir, tlp, redact, written)
     for out in OUTPUTS.values():  # in registration order, whatever the order asked for
@@ -200,8 +198,7 @@ def _sigma(job: Job) -> None:
     job.written.files.append(job.out_dir / "sigma")
     problems = len(export.skipped) + sum(1 for r in export.rules if r.problems)
     job.written.notes.append(
-        f"sigma: {len(export.rules)} rules"
-        + (f", {problems} with conversion limits (see sigma/README.md)" if problems else "")
+        f"sigma: {len(export.rules)} rules" + (f", {problems} with conversion limits (see sigma/README.md)" if problems else "")
     )
 
 

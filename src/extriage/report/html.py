@@ -110,11 +110,7 @@ def json_for_script(data: Any) -> str:
 
 
 def _cap(text: str, limit: int = MAX_RAW_CHARS) -> str:
-    return (
-        text
-        if len(text) <= limit
-        else text[:limit] + f"… [{len(text) - limit} more characters in the JSON result]"
-    )
+    return text if len(text) <= limit else text[:limit] + f"… [{len(text) - limit} more characters in the JSON result]"
 
 
 def _finding_row(f: Finding) -> dict[str, Any]:
@@ -186,13 +182,8 @@ def _timeline_row(e: TimelineEvent) -> dict[str, Any]:
     }
 
 
-VERDICT_RANK = {
-    Verdict.COMPROMISED: 0,
-    Verdict.ATTEMPTED: 1,
-    Verdict.ERROR: 2,
-    Verdict.INCONCLUSIVE: 2,
-    Verdict.NO_EVIDENCE: 3,
-}
+VERDICT_RANK = {Verdict.COMPROMISED: 0, Verdict.ATTEMPTED: 1, Verdict.ERROR: 2, Verdict.INCONCLUSIVE: 2,
+                Verdict.NO_EVIDENCE: 3}
 
 
 def _waves(r: ScanResult) -> list[tuple[str, str]]:
@@ -200,18 +191,14 @@ def _waves(r: ScanResult) -> list[tuple[str, str]]:
     alphabetically); a wave the registry does not know keeps its id and goes last."""
     reg = load_registry()
     rank = {w: n for n, w in enumerate(reg.ids())}
-    return [
-        (reg.label(w), v.value)
-        for w, v in sorted(r.waves.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
-    ]
+    return [(reg.label(w), v.value)
+            for w, v in sorted(r.waves.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))]
 
 
 def _server_view(i: int, r: ScanResult) -> ServerView:
     facts = derive_facts(r)
     plan = build_plan(r, facts)
-    ordered = sorted(
-        r.findings, key=lambda f: (-int(f.severity), f.first_seen or datetime.max.replace(tzinfo=UTC), f.id)
-    )
+    ordered = sorted(r.findings, key=lambda f: (-int(f.severity), f.first_seen or datetime.max.replace(tzinfo=UTC), f.id))
     rows = [_finding_row(f) for f in ordered]
     linked = [e for e in r.timeline if e.finding_ids]
     other = [(k, flatten(v)) for k, v in sorted(r.extras.items()) if k not in ("patch", "mitigation")]
@@ -234,9 +221,7 @@ def _server_view(i: int, r: ScanResult) -> ServerView:
     )
 
 
-def render_html(
-    results: list[ScanResult], tlp: str = "amber", csp: bool = True, redacted: bool = False
-) -> str:
+def render_html(results: list[ScanResult], tlp: str = "amber", csp: bool = True, redacted: bool = False) -> str:
     """The whole report as one HTML string. ``csp=False`` exists only so tests can prove the escaping
     holds on its own, without the policy's safety net."""
     css = _asset("report.css.j2")

@@ -70,9 +70,7 @@ class IndicatorRow:
 
     def _make_context(self) -> str:
         parts = [f"{', '.join(self.outcomes)} on {', '.join(self.servers)}"]
-        parts.append(
-            "; ".join(self.titles[:5]) + (f" (+{len(self.titles) - 5} more)" if len(self.titles) > 5 else "")
-        )
+        parts.append("; ".join(self.titles[:5]) + (f" (+{len(self.titles) - 5} more)" if len(self.titles) > 5 else ""))
         if self.cves:
             parts.append(", ".join(self.cves))
         return " — ".join(p for p in parts if p)
@@ -110,13 +108,9 @@ def _collect_indicators(results: list[ScanResult], include_info: bool) -> list[I
                     row = rows.get(key)
                     if row is None:
                         row = rows[key] = IndicatorRow(kind, value.lower() if kind == "sha256" else value)
-                    elif (
-                        kind == "file-path" and row.value.startswith("\\\\") and not value.startswith("\\\\")
-                    ):
+                    elif kind == "file-path" and row.value.startswith("\\\\") and not value.startswith("\\\\"):
                         row.value = value  # one file: its local path rather than the admin-share path
-                    row.first_seen, row.last_seen = widen(
-                        row.first_seen, row.last_seen, f.first_seen, f.last_seen
-                    )
+                    row.first_seen, row.last_seen = widen(row.first_seen, row.last_seen, f.first_seen, f.last_seen)
                     row.add("servers", server)
                     row.add("finding_ids", f"{server}:{f.id}" if len(results) > 1 else f.id)
                     row.add("titles", f.title)
@@ -131,7 +125,5 @@ def _collect_indicators(results: list[ScanResult], include_info: bool) -> list[I
         row.role = role_of(row.type, row.value, row._carriers)
         row._carriers = []
     order = list(TYPES.values())
-    return sorted(
-        rows.values(),
-        key=lambda x: (order.index(x.type), x.first_seen or datetime.max.replace(tzinfo=UTC), x.value),
-    )
+    return sorted(rows.values(), key=lambda x: (order.index(x.type), x.first_seen or datetime.max.replace(tzinfo=UTC), x.value))
+

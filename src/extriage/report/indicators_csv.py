@@ -12,22 +12,7 @@ from extriage.report.timeline_csv import csv_safe
 
 #: ``role`` says whose the value is (attacker, scanner, own-probe, internal); ``actionable`` is "yes"
 #: only for attacker evidence: the rows a partner may block or alert on.
-HEADER = [
-    "type",
-    "value",
-    "role",
-    "actionable",
-    "first_seen_utc",
-    "last_seen_utc",
-    "count",
-    "servers",
-    "findings",
-    "outcomes",
-    "cves",
-    "attack",
-    "context",
-    "tlp",
-]
+HEADER = ["type", "value", "role", "actionable", "first_seen_utc", "last_seen_utc", "count", "servers", "findings", "outcomes", "cves", "attack", "context", "tlp"]
 
 
 def write_indicators_csv(results: list[ScanResult], dest: Path, tlp: str = "amber") -> int:

@@ -83,12 +83,8 @@ def loads_result(text: str, name: str = "the result") -> ScanResult:
         if not stripped:
             raise ResultLoadError(f"{name} is empty; re-run the scan with --json.") from None
         if stripped.startswith("{") and not stripped.endswith("}") and exc.msg != "Extra data":
-            raise ResultLoadError(
-                f"{name} is truncated JSON (it ends early); re-run the scan to get a complete file."
-            ) from None
-        raise ResultLoadError(
-            f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
-        ) from None
+            raise ResultLoadError(f"{name} is truncated JSON (it ends early); re-run the scan to get a complete file.") from None
+        raise ResultLoadError(f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
     except RecursionError:
         raise ResultLoadError(f"{name} is nested too deeply to be a scan result.") from None
     except ValueError as exc:  # e.g. an integer of more than 4,300 digits
@@ -130,9 +126,7 @@ def _schema_problem(data: dict[str, Any], sample: int = 1000) -> str | None:
     try:
         import jsonschema  # type: ignore[import-untyped]
 
-        schema = json.loads(
-            resources.files("extriage.schema").joinpath("scan-result.schema.json").read_text(encoding="utf-8")
-        )
+        schema = json.loads(resources.files("extriage.schema").joinpath("scan-result.schema.json").read_text(encoding="utf-8"))
     except (ImportError, OSError, ValueError):
         return None
     trimmed = {k: (v[:sample] if isinstance(v, list) else v) for k, v in data.items()}
@@ -163,9 +157,7 @@ def _dt(value: Any, at: str) -> datetime | None:
     except ValueError:
         raise _FieldError(f"{at} is {_show(value)}, not an ISO 8601 date") from None
     if not MIN_YEAR <= when.year <= MAX_YEAR:
-        raise _FieldError(
-            f"{at} is {_show(value)}, outside the years {MIN_YEAR}–{MAX_YEAR} any evidence can date from"
-        )
+        raise _FieldError(f"{at} is {_show(value)}, outside the years {MIN_YEAR}–{MAX_YEAR} any evidence can date from")
     return when if when.tzinfo is not None else when.replace(tzinfo=UTC)  # extriage writes UTC
 
 
@@ -304,12 +296,8 @@ def _coverage(d: dict[str, Any] | None) -> Coverage:
     return Coverage(
         families=families,
         skipped=[
-            SkippedFile(
-                str(s.get("path", "")),
-                str(s.get("reason", "")),
-                bool(s.get("partial", False)),
-                bool(s.get("relevant", True)),
-            )
+            SkippedFile(str(s.get("path", "")), str(s.get("reason", "")), bool(s.get("partial", False)),
+                        bool(s.get("relevant", True)))
             for s in d.get("skipped") or []
         ],
         warnings=_strs(d.get("warnings")),
@@ -334,12 +322,8 @@ def _result(d: dict[str, Any]) -> ScanResult:
         timeline=[_event(e, f"timeline[{i}]") for i, e in enumerate(d.get("timeline") or [])],
         coverage=_coverage(d.get("coverage")),
         files=[
-            FileRecord(
-                str(f.get("path", "")),
-                str(f.get("sha256", "")),
-                _int(f.get("size"), f"files[{i}].size"),
-                _dt(f.get("mtime"), f"files[{i}].mtime"),
-            )
+            FileRecord(str(f.get("path", "")), str(f.get("sha256", "")), _int(f.get("size"), f"files[{i}].size"),
+                       _dt(f.get("mtime"), f"files[{i}].mtime"))
             for i, f in enumerate(d.get("files") or [])
         ],
         activity=dict(_plain(d.get("activity") or {}, "activity")),

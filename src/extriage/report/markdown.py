@@ -100,36 +100,22 @@ def render_markdown(results: list[ScanResult], tlp: str = "amber", redacted: boo
         if facts.attacker_ips:
             out.append("**Attacker IPs:** " + ", ".join(md_code(ip) for ip in facts.attacker_ips))
         if facts.internal_ips:
-            out.append(
-                "**Internal addresses in attacker requests** (a load balancer, proxy or internal machine; "
-                "not indicators to share): " + ", ".join(md_code(ip) for ip in facts.internal_ips)
-            )
+            out.append("**Internal addresses in attacker requests** (a load balancer, proxy or internal machine; "
+                       "not indicators to share): " + ", ".join(md_code(ip) for ip in facts.internal_ips))
         if facts.first_attacker:
             out.append(f"**Attack window:** {when(facts.first_attacker)} – {when(facts.last_attacker)}")
         if facts.webshells:
-            out.append(
-                f"**Web shells ({len(facts.webshells)} files):** "
-                + ", ".join(
-                    md_code(w.path)
-                    + (f" (also {', '.join(md_code(a) for a in w.aliases)})" if w.aliases else "")
-                    for w in facts.webshells
-                )
-            )
+            out.append(f"**Web shells ({len(facts.webshells)} files):** " + ", ".join(
+                md_code(w.path) + (f" (also {', '.join(md_code(a) for a in w.aliases)})" if w.aliases else "")
+                for w in facts.webshells))
         if facts.ransomware:
-            out.append(
-                f"**Ransomware ({len(facts.ransomware)} files):** "
-                + ", ".join(
-                    f"{md_code(t.path)} — {md_text(t.title)} ({md_text(t.finding_id)})"
-                    for t in facts.ransomware
-                )
-            )
+            out.append(f"**Ransomware ({len(facts.ransomware)} files):** " + ", ".join(
+                f"{md_code(t.path)} — {md_text(t.title)} ({md_text(t.finding_id)})" for t in facts.ransomware))
         if facts.account_split.reset:
             out.append("**Accounts to reset:** " + ", ".join(md_code(a) for a in facts.account_split.reset))
         if facts.account_split.other:
-            out.append(
-                "**Other identities in the findings** (not in the reset list): "
-                + "; ".join(f"{md_code(a)}: {md_text(why)}" for a, why in facts.account_split.other)
-            )
+            out.append("**Other identities in the findings** (not in the reset list): " + "; ".join(
+                f"{md_code(a)}: {md_text(why)}" for a, why in facts.account_split.other))
         if facts.patch and facts.patch.recommended_update():
             out.append(f"**Install:** {md_text(facts.patch.recommended_update())}")
             out += [f"- {md_text(a)}" for a in facts.patch.recommendation]
@@ -153,9 +139,7 @@ def render_markdown(results: list[ScanResult], tlp: str = "amber", redacted: boo
             out.append("")
             for f in ordered[:MAX_FINDINGS]:
                 seen = when(f.first_seen) if f.first_seen else "time unknown"
-                out.append(
-                    f"- **{md_text(f.id)}** [{f.severity.label()}/{f.outcome.value}] {md_text(f.title)} — {seen}"
-                )
+                out.append(f"- **{md_text(f.id)}** [{f.severity.label()}/{f.outcome.value}] {md_text(f.title)} — {seen}")
                 if f.evidence:
                     e = f.evidence[0]
                     loc = f"{e.source}:{e.line}" if e.line is not None else e.source

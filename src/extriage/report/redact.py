@@ -21,33 +21,11 @@ from extriage.report.load import result_from_dict
 
 #: Accounts that name no person or organisation; redacting them would only blur the evidence.
 WELL_KNOWN_ACCOUNTS = {
-    "",
-    "-",
-    "system",
-    "nt authority\\system",
-    "local service",
-    "network service",
-    "anonymous",
-    "nt authority\\local service",
-    "nt authority\\network service",
-    "iusr",
-    "n/a",
-    "none",
-    "null",
+    "", "-", "system", "nt authority\\system", "local service", "network service", "anonymous",
+    "nt authority\\local service", "nt authority\\network service", "iusr", "n/a", "none", "null",
 }
 #: Domain suffixes that are internal by convention (RFC 6762, RFC 8375 and common AD practice).
-INTERNAL_SUFFIXES = (
-    "local",
-    "lan",
-    "corp",
-    "internal",
-    "intranet",
-    "intra",
-    "localdomain",
-    "home.arpa",
-    "ad",
-    "private",
-)
+INTERNAL_SUFFIXES = ("local", "lan", "corp", "internal", "intranet", "intra", "localdomain", "home.arpa", "ad", "private")
 #: Parsed log fields that hold user names (HttpProxy, IIS W3C, ECP, Windows event data).
 _USER_KEY = re.compile(
     r"^(?:authenticateduser|cs-username|username|user|subjectusername|targetusername|accountname|account|"
@@ -69,17 +47,8 @@ _ACCOUNT = re.compile(r"^(?=.*[A-Za-z])[^\s/~?#<>\[\]:;,|=*\"']{2,256}$")
 #: ``ExchangeServicesClient/0.0.0.0``), so they are kept.
 INTERNAL_NETWORKS = [
     ipaddress.ip_network(n)
-    for n in (
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "fc00::/7",
-        "fe80::/10",
-        "::1/128",
-    )
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+              "fc00::/7", "fe80::/10", "::1/128")
 ]
 
 
@@ -218,9 +187,7 @@ class Redactor:
             return
         for m in _PROFILE.finditer(text):
             name = m.group(1)
-            if name.lower() not in _PROFILE_SKIP and not name.lower().startswith(
-                ("default", ".net", "mssql")
-            ):
+            if name.lower() not in _PROFILE_SKIP and not name.lower().startswith(("default", ".net", "mssql")):
                 self.add_account(name)
         for m in _FQDN_INTERNAL.finditer(text):
             self.add_host(m.group(0))
@@ -291,6 +258,4 @@ def _internal_host(name: str, domains: set[str]) -> bool:
         return False
     if "." not in low:
         return True
-    return low.endswith(tuple("." + s for s in INTERNAL_SUFFIXES)) or any(
-        low.endswith("." + d) or low == d for d in domains
-    )
+    return low.endswith(tuple("." + s for s in INTERNAL_SUFFIXES)) or any(low.endswith("." + d) or low == d for d in domains)

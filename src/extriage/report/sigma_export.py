@@ -60,14 +60,7 @@ def _escape_like(value: str) -> str:
 
 
 _LUCENE_UNSUPPORTED = re.compile(r"\(\?[=!<]|[*+?}]\?|\\[bBAZzG]|\\[1-9]|\(\?[a-z]+\)")
-_SHORTHAND = {
-    "\\d": "[0-9]",
-    "\\w": "[A-Za-z0-9_]",
-    "\\s": "[ \t]",
-    "\\D": "[^0-9]",
-    "\\W": "[^A-Za-z0-9_]",
-    "\\S": "[^ \t]",
-}
+_SHORTHAND = {"\\d": "[0-9]", "\\w": "[A-Za-z0-9_]", "\\s": "[ \t]", "\\D": "[^0-9]", "\\W": "[^A-Za-z0-9_]", "\\S": "[^ \t]"}
 
 
 def lucene_regex(pattern: str) -> str:
@@ -79,9 +72,7 @@ def lucene_regex(pattern: str) -> str:
     for short, cls in _SHORTHAND.items():
         p = p.replace(short, cls)
     if _LUCENE_UNSUPPORTED.search(p):
-        raise ValueError(
-            "the regular expression uses lookarounds, lazy quantifiers or inline flags, which Lucene lacks"
-        )
+        raise ValueError("the regular expression uses lookarounds, lazy quantifiers or inline flags, which Lucene lacks")
     p = p[1:] if p.startswith("^") else ".*" + p
     p = p[:-1] if p.endswith("$") and not p.endswith("\\$") else p + ".*"
     return p
@@ -181,9 +172,7 @@ def _strip_outer(condition: str) -> str:
 
 
 def _level(source: dict[str, Any]) -> str:
-    severities = [str(source.get("severity", ""))] + [
-        str(c.get("severity", "")) for c in source.get("cases") or [] if isinstance(c, dict)
-    ]
+    severities = [str(source.get("severity", ""))] + [str(c.get("severity", "")) for c in source.get("cases") or [] if isinstance(c, dict)]
     known = [s for s in severities if s in _SEVERITY_ORDER]
     return _LEVEL[max(known, key=_SEVERITY_ORDER.index)] if known else "medium"
 
@@ -214,20 +203,13 @@ def sigma_rule_dict(
     description = " ".join(str(src.get("description") or rule.title).split())
     cases = [c for c in src.get("cases") or [] if isinstance(c, dict)]
     if cases:
-        description += (
-            " Classification by extriage: "
-            + "; ".join(
-                f"{c.get('id')}: {c.get('outcome') if isinstance(c.get('outcome'), str) else 'by field'}"
-                for c in cases
-            )
-            + "."
-        )
+        description += " Classification by extriage: " + "; ".join(
+            f"{c.get('id')}: {c.get('outcome') if isinstance(c.get('outcome'), str) else 'by field'}" for c in cases
+        ) + "."
     out: dict[str, Any] = {
         "title": rule.title,
         "id": str(uuid.uuid5(_NS, f"{rule.id}|{family}")),
-        "status": str(src.get("status", "experimental"))
-        if src.get("status") in ("stable", "test", "experimental")
-        else "experimental",
+        "status": str(src.get("status", "experimental")) if src.get("status") in ("stable", "test", "experimental") else "experimental",
         "description": description,
         "references": refs,
         "author": str(src.get("author", "extriage")),
@@ -275,9 +257,7 @@ def export_sigma() -> SigmaExport:
                 continue
             text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=200)
             collection = SigmaCollection.from_yaml(text, collect_errors=True)
-            errors = [str(e) for e in collection.errors] + [
-                str(e) for r in collection.rules for e in r.errors
-            ]
+            errors = [str(e) for e in collection.errors] + [str(e) for r in collection.rules for e in r.errors]
             if errors:
                 skipped.append((rule.id, "pySigma rejected the rule: " + "; ".join(errors)))
                 continue
@@ -289,13 +269,9 @@ def export_sigma() -> SigmaExport:
                 item.problems.append(f"Splunk: {type(exc).__name__}: {exc}")
             try:
                 lucene_text = yaml.safe_dump(
-                    sigma_rule_dict(rule, family, ruleset.lists, logsource, lucene=True),
-                    sort_keys=False,
-                    allow_unicode=True,
+                    sigma_rule_dict(rule, family, ruleset.lists, logsource, lucene=True), sort_keys=False, allow_unicode=True
                 )
-                item.elastic = "\n".join(
-                    str(q) for q in lucene.convert(SigmaCollection.from_yaml(lucene_text))
-                )
+                item.elastic = "\n".join(str(q) for q in lucene.convert(SigmaCollection.from_yaml(lucene_text)))
                 if "|re" in text and "(?i)" in text:
                     item.elastic_note = "regular expressions are case-sensitive in Lucene"
             except Exception as exc:

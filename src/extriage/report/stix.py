@@ -110,10 +110,7 @@ def pattern_for(row: IndicatorRow) -> tuple[str, str] | None:
             )
         return f"[file:name = {quote(name)}]", f"File {name}"
     if row.type == "url-path":
-        return (
-            f"[network-traffic:extensions.'http-request-ext'.request_value = {quote(v)}]",
-            f"Requested path {v[:80]}",
-        )
+        return f"[network-traffic:extensions.'http-request-ext'.request_value = {quote(v)}]", f"Requested path {v[:80]}"
     return None
 
 
@@ -144,9 +141,7 @@ def _technique_ref(t: str) -> dict[str, str]:
     return {"source_name": "mitre-attack", "external_id": t, "url": url}
 
 
-def bundle_dict(
-    results: list[ScanResult], tlp: str = "amber", organisation: str = "Reporting organisation"
-) -> dict[str, Any]:
+def bundle_dict(results: list[ScanResult], tlp: str = "amber", organisation: str = "Reporting organisation") -> dict[str, Any]:
     """The STIX 2.1 bundle as plain JSON data (see the module docstring)."""
     bundle_id, objects = _bundle(results, tlp, organisation, datetime.now(UTC))
     return {"type": "bundle", "id": bundle_id, "objects": list(objects)}
@@ -172,10 +167,7 @@ def _objects(
     marking = tlp_marking(tlp)
     marks = [marking.id]
     org = stix2.Identity(
-        id=_id("identity", "org", organisation),
-        name=organisation,
-        identity_class="organization",
-        object_marking_refs=marks,
+        id=_id("identity", "org", organisation), name=organisation, identity_class="organization", object_marking_refs=marks
     )
     common: dict[str, Any] = {"created_by_ref": org.id, "object_marking_refs": marks}
     objects: list[Any] = [marking, org]
@@ -199,23 +191,14 @@ def _objects(
         for t in row.attack:
             if t not in techniques:
                 techniques[t] = stix2.AttackPattern(
-                    id=_id("attack-pattern", t),
-                    name=f"MITRE ATT&CK {t}",
-                    external_references=[_technique_ref(t)],
-                    **common,
+                    id=_id("attack-pattern", t), name=f"MITRE ATT&CK {t}", external_references=[_technique_ref(t)], **common
                 )
         for c in row.cves:
             if c not in vulns:
                 vulns[c] = stix2.Vulnerability(
                     id=_id("vulnerability", c),
                     name=c,
-                    external_references=[
-                        {
-                            "source_name": "cve",
-                            "external_id": c,
-                            "url": f"https://www.cve.org/CVERecord?id={c}",
-                        }
-                    ],
+                    external_references=[{"source_name": "cve", "external_id": c, "url": f"https://www.cve.org/CVERecord?id={c}"}],
                     **common,
                 )
     for r in results:
@@ -225,10 +208,7 @@ def _objects(
             for c in f.cves:
                 if c not in vulns:
                     vulns[c] = stix2.Vulnerability(
-                        id=_id("vulnerability", c),
-                        name=c,
-                        external_references=[{"source_name": "cve", "external_id": c}],
-                        **common,
+                        id=_id("vulnerability", c), name=c, external_references=[{"source_name": "cve", "external_id": c}], **common
                     )
     objects.extend(techniques.values())
     objects.extend(vulns.values())
@@ -258,14 +238,10 @@ def _objects(
         pattern, name = made
         refs.append(ind_id)
         yield {
-            "type": "indicator",
-            **plain,
-            "id": ind_id,
+            "type": "indicator", **plain, "id": ind_id,
             "name": name,
             "description": row.context(),
-            "indicator_types": ["malicious-activity"]
-            if set(row.outcomes) & {"success", "webshell", "attempt"}
-            else ["anomalous-activity"],
+            "indicator_types": ["malicious-activity"] if set(row.outcomes) & {"success", "webshell", "attempt"} else ["anomalous-activity"],
             "pattern": pattern,
             "pattern_type": "stix",
             "pattern_version": "2.1",
@@ -278,12 +254,8 @@ def _objects(
             rel_id = _id("relationship", ind_id, "indicates", t)
             refs.append(rel_id)
             yield {
-                "type": "relationship",
-                **plain,
-                "id": rel_id,
-                "relationship_type": "indicates",
-                "source_ref": ind_id,
-                "target_ref": technique_ids[t],
+                "type": "relationship", **plain, "id": rel_id,
+                "relationship_type": "indicates", "source_ref": ind_id, "target_ref": technique_ids[t],
                 "object_marking_refs": marks,
             }
     for t, ap in techniques.items():
@@ -291,12 +263,8 @@ def _objects(
             rel_id = _id("relationship", t, "targets", c)
             refs.append(rel_id)
             yield {
-                "type": "relationship",
-                **plain,
-                "id": rel_id,
-                "relationship_type": "targets",
-                "source_ref": ap.id,
-                "target_ref": vulns[c].id,
+                "type": "relationship", **plain, "id": rel_id,
+                "relationship_type": "targets", "source_ref": ap.id, "target_ref": vulns[c].id,
                 "object_marking_refs": marks,
             }
     for row, ind_id, first in kept:
@@ -304,24 +272,17 @@ def _objects(
         sighting_id = _id("sighting", ind_id)
         refs.append(sighting_id)
         yield {
-            "type": "sighting",
-            **plain,
-            "id": sighting_id,
+            "type": "sighting", **plain, "id": sighting_id,
             "first_seen": first,
-            "last_seen": max(
-                first, _stamp(row.last_seen or row.first_seen or now)
-            ),  # fixed-width: text order is time order
+            "last_seen": max(first, _stamp(row.last_seen or row.first_seen or now)),  # fixed-width: text order is time order
             "count": min(max(row.count, 1), 999_999_999),
             "sighting_of_ref": ind_id,
             "where_sighted_refs": seen_on or [org.id],
             "object_marking_refs": marks,
         }
     yield {
-        "type": "report",
-        **plain,
-        "id": report_id,
-        "name": "Exchange compromise triage: "
-        + ", ".join(f"{server_name(r)} ({r.verdict.value})" for r in results),
+        "type": "report", **plain, "id": report_id,
+        "name": "Exchange compromise triage: " + ", ".join(f"{server_name(r)} ({r.verdict.value})" for r in results),
         "report_types": ["indicator", "attack-pattern", "vulnerability"],
         "published": made_at,
         "object_refs": refs,
@@ -329,9 +290,7 @@ def _objects(
     }
 
 
-def build_bundle(
-    results: list[ScanResult], tlp: str = "amber", organisation: str = "Reporting organisation"
-) -> stix2.Bundle:
+def build_bundle(results: list[ScanResult], tlp: str = "amber", organisation: str = "Reporting organisation") -> stix2.Bundle:
     """The bundle as :mod:`stix2` objects, every object and pattern validated by the library (slow on
     big cases: for tests and callers that want the objects)."""
     return stix2.parse(bundle_dict(results, tlp, organisation), allow_custom=False)

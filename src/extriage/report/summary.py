@@ -49,15 +49,9 @@ def coverage_sentence(result: ScanResult, detailed: bool = True) -> str:
         lasts = [f.last for f in fams.values() if f.last is not None]
         files = sum(f.files for f in fams.values())
         span = f", spanning {when(min(firsts))} to {when(max(lasts))}" if firsts and lasts else ""
-        read = (
-            f"Read {files:,} files in {len(fams)} log families / file sets ({', '.join(sorted(fams))}){span}"
-        )
+        read = f"Read {files:,} files in {len(fams)} log families / file sets ({', '.join(sorted(fams))}){span}"
     skipped = len(result.coverage.skipped)
-    tail = (
-        f". {skipped} file(s) were not read or not read completely (listed under coverage)."
-        if skipped
-        else ". Every file found was read."
-    )
+    tail = f". {skipped} file(s) were not read or not read completely (listed under coverage)." if skipped else ". Every file found was read."
     return read + tail
 
 
@@ -81,17 +75,13 @@ def summary_paragraph(result: ScanResult, facts: Facts) -> str:
     if result.verdict is Verdict.COMPROMISED:
         sentences.append(f"This server shows evidence of compromise{': ' + reason if reason else ''}.")
     elif result.verdict is Verdict.ATTEMPTED:
-        sentences.append(
-            f"Exploit attempts were found, but no sign that any succeeded{': ' + reason if reason else ''}."
-        )
+        sentences.append(f"Exploit attempts were found, but no sign that any succeeded{': ' + reason if reason else ''}.")
     elif result.verdict is Verdict.NO_EVIDENCE:
         sentences.append(
             "No evidence of exploitation was found in the evidence that was read — this covers only the files and the time span listed below."
         )
     elif result.verdict is Verdict.INCONCLUSIVE:
-        sentences.append(
-            f"The scan could not decide — this is not an all-clear{': ' + reason if reason else ''}."
-        )
+        sentences.append(f"The scan could not decide — this is not an all-clear{': ' + reason if reason else ''}.")
     else:
         sentences.append(f"The scan could not reach a verdict{': ' + reason if reason else ''}.")
     counted = {o: sum(1 for f in result.findings if f.outcome is o) for o in Outcome}
@@ -99,9 +89,7 @@ def summary_paragraph(result: ScanResult, facts: Facts) -> str:
         parts = [f"{n} {o.value}" for o, n in counted.items() if n]
         sentences.append(f"{len(result.findings)} finding(s): {', '.join(parts)}.")
     if facts.attacker_ips:
-        ips = ", ".join(facts.attacker_ips[:5]) + (
-            f" and {len(facts.attacker_ips) - 5} more" if len(facts.attacker_ips) > 5 else ""
-        )
+        ips = ", ".join(facts.attacker_ips[:5]) + (f" and {len(facts.attacker_ips) - 5} more" if len(facts.attacker_ips) > 5 else "")
         sentences.append(
             f"Attacker activity from {when(facts.first_attacker)} to {when(facts.last_attacker)}, from {ips}."
         )
@@ -113,15 +101,9 @@ def summary_paragraph(result: ScanResult, facts: Facts) -> str:
         vuln = facts.patch.vulnerable()
         more = f" and {len(vuln) - 6} more" if len(vuln) > 6 else ""  # never drop open CVEs silently
         state = (
-            f"vulnerable to {', '.join(c.id for c in vuln[:6])}{more}"
-            if vuln
-            else "not vulnerable to the tracked CVEs"
+            f"vulnerable to {', '.join(c.id for c in vuln[:6])}{more}" if vuln else "not vulnerable to the tracked CVEs"
         )
-        sentences.append(
-            f"Build {facts.patch.build or 'unknown'} ({facts.patch.product} {facts.patch.level}) is {state}.".replace(
-                "  ", " "
-            )
-        )
+        sentences.append(f"Build {facts.patch.build or 'unknown'} ({facts.patch.product} {facts.patch.level}) is {state}.".replace("  ", " "))
     sentences.append(coverage_sentence(result, detailed=False))
     if facts.not_covered:
         sentences.append(f"Not covered: {', '.join(facts.not_covered)}.")

@@ -34,17 +34,8 @@ RAW_WIDTH = 400
 #: 1 MB line cap, which would flood the terminal (and Rich wraps such a word very slowly). JSON keeps them whole.
 VALUE_WIDTH = 300
 #: Parsed fields worth a line of their own (the cmdlet/parameter/payload of CVE-2021-27065, ...).
-KEY_FIELDS = (
-    "Cmdlet",
-    "Parameter",
-    "Payload",
-    "WrittenPath",
-    "written_file_in_evidence",
-    "AnchorMailbox",
-    "BackEndCookie",
-    "HttpStatus",
-    "sc-status",
-)
+KEY_FIELDS = ("Cmdlet", "Parameter", "Payload", "WrittenPath", "written_file_in_evidence", "AnchorMailbox",
+              "BackEndCookie", "HttpStatus", "sc-status")
 
 
 def _clip(text: str, width: int = VALUE_WIDTH) -> str:
@@ -67,17 +58,12 @@ def render_scan(result: ScanResult, console: Console, evidence_lines: int = EVID
     # lost its end on every terminal ("…before relyin …", issue 13)
     from extriage.report.brief import REASON_WIDTH, cut_at_word
 
-    console.print(
-        f"[{style}] VERDICT: {result.verdict.value.upper()} [/] "
-        f"{escape(cut_at_word(result.verdict_reason, REASON_WIDTH))}"
-    )
+    console.print(f"[{style}] VERDICT: {result.verdict.value.upper()} [/] "
+                  f"{escape(cut_at_word(result.verdict_reason, REASON_WIDTH))}")
     if result.waves:
         console.print("Per wave: " + ", ".join(f"{escape(w)}={v.value}" for w, v in result.waves.items()))
-    console.print(
-        f"Evidence: {escape(result.evidence_path)}  (layout: {escape(result.layout)}"
-        + (f", Exchange install: {escape(result.exchange_install)}" if result.exchange_install else "")
-        + ")"
-    )
+    console.print(f"Evidence: {escape(result.evidence_path)}  (layout: {escape(result.layout)}"
+                  + (f", Exchange install: {escape(result.exchange_install)}" if result.exchange_install else "") + ")")
     _stories(result, console)
     _findings(result, console, evidence_lines)
     _coverage(result, console)
@@ -89,16 +75,11 @@ def _stories(result: ScanResult, console: Console) -> None:
     console.rule("Attack story")
     for story in result.stories:
         ostyle = _OUTCOME_STYLE.get(story.outcome, "")
-        console.print(
-            f"[bold]{escape(_clip(story.title))}[/] [{ostyle}]({story.outcome.value})[/] "
-            f"{_t(story.first_seen)} → {_t(story.last_seen)}"
-        )
+        console.print(f"[bold]{escape(_clip(story.title))}[/] [{ostyle}]({story.outcome.value})[/] "
+                      f"{_t(story.first_seen)} → {_t(story.last_seen)}")
         for step in story.steps:
             ids = ", ".join(step.finding_ids)
-            console.print(
-                f"  {_t(step.timestamp)}  {escape(_clip(step.title))}"
-                + (f"  [dim]{escape(ids)}[/]" if ids else "")
-            )
+            console.print(f"  {_t(step.timestamp)}  {escape(_clip(step.title))}" + (f"  [dim]{escape(ids)}[/]" if ids else ""))
             if step.detail:
                 console.print(f"      [dim]{escape(_clip(step.detail))}[/]")
 
@@ -116,28 +97,16 @@ def _findings(result: ScanResult, console: Console, evidence_lines: int) -> None
 def _finding(f: Finding, console: Console, evidence_lines: int) -> None:
     ostyle = _OUTCOME_STYLE.get(f.outcome, "")
     ids = " ".join(f.cves + f.attack)
-    console.print(
-        f"[bold]{escape(f.id)}[/] [{ostyle}]{f.outcome.value}[/] {f.severity.label()}/{f.confidence.label()} "
-        f"[bold]{escape(_clip(f.title))}[/]" + (f" [dim]{escape(ids)}[/]" if ids else "")
-    )
+    console.print(f"[bold]{escape(f.id)}[/] [{ostyle}]{f.outcome.value}[/] {f.severity.label()}/{f.confidence.label()} "
+                  f"[bold]{escape(_clip(f.title))}[/]" + (f" [dim]{escape(ids)}[/]" if ids else ""))
     span = _t(f.first_seen) if f.first_seen == f.last_seen else f"{_t(f.first_seen)} → {_t(f.last_seen)}"
     console.print(f"    {span}; {f.count} record{'s' if f.count != 1 else ''}; rule {escape(f.rule_id)}")
     ind = f.indicators
     parts = []
-    for label, values in (
-        ("ip", ind.client_ips),
-        ("ua", ind.user_agents),
-        ("url", ind.urls),
-        ("path", ind.paths),
-        ("account", ind.accounts),
-        ("sha256", ind.hashes),
-    ):
+    for label, values in (("ip", ind.client_ips), ("ua", ind.user_agents), ("url", ind.urls), ("path", ind.paths),
+                          ("account", ind.accounts), ("sha256", ind.hashes)):
         if values:
-            parts.append(
-                f"{label}: "
-                + ", ".join(_clip(v) for v in values[:5])
-                + (f" (+{len(values) - 5})" if len(values) > 5 else "")
-            )
+            parts.append(f"{label}: " + ", ".join(_clip(v) for v in values[:5]) + (f" (+{len(values) - 5})" if len(values) > 5 else ""))
     if parts:
         console.print("    " + escape("; ".join(parts)))
     if f.evidence:
@@ -150,9 +119,7 @@ def _finding(f: Finding, console: Console, evidence_lines: int) -> None:
         console.print(f"    [dim]{escape(where)}[/]")
         console.print(f"      {escape(raw)}", soft_wrap=True)
     if len(f.evidence) > evidence_lines:
-        console.print(
-            f"    [dim](+{len(f.evidence) - evidence_lines} more evidence lines in the JSON report)[/]"
-        )
+        console.print(f"    [dim](+{len(f.evidence) - evidence_lines} more evidence lines in the JSON report)[/]")
 
 
 def _coverage(result: ScanResult, console: Console) -> None:
@@ -169,9 +136,7 @@ def _coverage(result: ScanResult, console: Console) -> None:
         for name, fam in sorted(cov.families.items()):
             # families of whole files (web files, configs) have no lines: "-" rather than a misleading 0
             lines, parsed = (f"{fam.lines:,}", f"{fam.parsed:,}") if fam.lines or fam.parsed else ("-", "-")
-            table.add_row(
-                escape(name), f"{fam.files:,}", lines, parsed, _minute(fam.first), _minute(fam.last)
-            )
+            table.add_row(escape(name), f"{fam.files:,}", lines, parsed, _minute(fam.first), _minute(fam.last))
         console.print(table)
     else:
         console.print("Nothing was read.")
@@ -181,15 +146,10 @@ def _coverage(result: ScanResult, console: Console) -> None:
         # gaps first (evidence not read), then partial reads, then files no reader applies to
         ordered = sorted(cov.skipped, key=lambda s: 2 if not s.relevant else 1 if s.partial else 0)
         other = sum(1 for s in cov.skipped if not s.relevant)
-        console.print(
-            f"[bold]Not read (or not completely): {len(cov.skipped)}[/]"
-            + (f" ({other:,} of them no evidence this version reads)" if other else "")
-        )
+        console.print(f"[bold]Not read (or not completely): {len(cov.skipped)}[/]"
+                      + (f" ({other:,} of them no evidence this version reads)" if other else ""))
         for s in ordered[:50]:
-            console.print(
-                f"  {escape(_clip(s.path))}: {escape(_clip(s.reason))}"
-                + (" (partly read)" if s.partial else "")
-            )
+            console.print(f"  {escape(_clip(s.path))}: {escape(_clip(s.reason))}" + (" (partly read)" if s.partial else ""))
         if len(cov.skipped) > 50:
             console.print(f"  … and {len(cov.skipped) - 50} more (see the JSON report)")
     console.print(f"{len(result.files):,} evidence files read and hashed (SHA-256 in the JSON report).")

@@ -15,88 +15,28 @@ import re
 from dataclasses import dataclass
 
 #: Service identities that have no password (well-known SIDs S-1-5-18/19/20, S-1-5-7, IIS identities).
-SERVICE_IDENTITIES = frozenset(
-    {
-        "system",
-        "local system",
-        "localsystem",
-        "local service",
-        "localservice",
-        "network service",
-        "networkservice",
-        "anonymous logon",
-        "anonymous",
-        "iusr",
-        "iis_iusrs",
-        "defaultapppool",
-        "trustedinstaller",
-    }
-)
+SERVICE_IDENTITIES = frozenset({
+    "system", "local system", "localsystem", "local service", "localservice", "network service", "networkservice",
+    "anonymous logon", "anonymous", "iusr", "iis_iusrs", "defaultapppool", "trustedinstaller",
+})
 #: Authorities whose names are built-in identities or groups, never a person's account.
-BUILTIN_AUTHORITIES = frozenset(
-    {"nt authority", "builtin", "iis apppool", "nt service", "window manager", "font driver host"}
-)
+BUILTIN_AUTHORITIES = frozenset({"nt authority", "builtin", "iis apppool", "nt service", "window manager", "font driver host"})
 #: Built-in and Exchange groups that events name as the target of a membership change.
-GROUPS = frozenset(
-    g.lower()
-    for g in (
-        "Administrators",
-        "Users",
-        "Guests",
-        "Power Users",
-        "Account Operators",
-        "Backup Operators",
-        "Server Operators",
-        "Print Operators",
-        "Remote Desktop Users",
-        "Remote Management Users",
-        "Network Configuration Operators",
-        "Event Log Readers",
-        "Distributed COM Users",
-        "Hyper-V Administrators",
-        "Domain Admins",
-        "Domain Users",
-        "Domain Computers",
-        "Domain Controllers",
-        "Domain Guests",
-        "Enterprise Admins",
-        "Schema Admins",
-        "Group Policy Creator Owners",
-        "Cert Publishers",
-        "DnsAdmins",
-        "Protected Users",
-        "Organization Management",
-        "Exchange Windows Permissions",
-        "Exchange Trusted Subsystem",
-        "Exchange Servers",
-        "Recipient Management",
-        "Server Management",
-        "View-Only Organization Management",
-        "Discovery Management",
-        "Compliance Management",
-        "Hygiene Management",
-        "Records Management",
-        "Help Desk",
-        "Public Folder Management",
-        "UM Management",
-        "Delegated Setup",
-        "Exchange Install Domain Servers",
-        "ExchangeLegacyInterop",
-        "Managed Availability Servers",
-        "Organization Management",
-    )
-)
+GROUPS = frozenset(g.lower() for g in (
+    "Administrators", "Users", "Guests", "Power Users", "Account Operators", "Backup Operators", "Server Operators",
+    "Print Operators", "Remote Desktop Users", "Remote Management Users", "Network Configuration Operators",
+    "Event Log Readers", "Distributed COM Users", "Hyper-V Administrators",
+    "Domain Admins", "Domain Users", "Domain Computers", "Domain Controllers", "Domain Guests", "Enterprise Admins",
+    "Schema Admins", "Group Policy Creator Owners", "Cert Publishers", "DnsAdmins", "Protected Users",
+    "Organization Management", "Exchange Windows Permissions", "Exchange Trusted Subsystem", "Exchange Servers",
+    "Recipient Management", "Server Management", "View-Only Organization Management", "Discovery Management",
+    "Compliance Management", "Hygiene Management", "Records Management", "Help Desk", "Public Folder Management",
+    "UM Management", "Delegated Setup", "Exchange Install Domain Servers", "ExchangeLegacyInterop",
+    "Managed Availability Servers", "Organization Management",
+))
 #: Domain RIDs of well-known groups (S-1-5-21-<domain>-RID).
-_GROUP_RIDS = {
-    512: "Domain Admins",
-    513: "Domain Users",
-    514: "Domain Guests",
-    515: "Domain Computers",
-    516: "Domain Controllers",
-    518: "Schema Admins",
-    519: "Enterprise Admins",
-    520: "Group Policy Creator Owners",
-}
+_GROUP_RIDS = {512: "Domain Admins", 513: "Domain Users", 514: "Domain Guests", 515: "Domain Computers",
+               516: "Domain Controllers", 518: "Schema Admins", 519: "Enterprise Admins", 520: "Group Policy Creator Owners"}
 _SID = re.compile(r"S-1-\d+(?:-\d+)+", re.IGNORECASE)
 _NOT_A_NAME = frozenset({"", "-", "n/a", "none", "null", "unknown"})
 
@@ -129,10 +69,8 @@ def account_kind(name: str) -> str | None:
     if low_user in GROUPS:
         return "group: review its members (and who changed them) instead"
     if low_user.endswith("$"):
-        return (
-            "computer account: its password changes when the server is rebuilt and rejoined "
-            "(or with Reset-ComputerMachinePassword); not a user password"
-        )
+        return ("computer account: its password changes when the server is rebuilt and rejoined "
+                "(or with Reset-ComputerMachinePassword); not a user password")
     if low_user == "krbtgt":
         return "reset twice by the krbtgt action of this step"
     return None

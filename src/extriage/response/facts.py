@@ -174,12 +174,8 @@ def _derive_facts(result: ScanResult) -> Facts:
             ransomware.extend(_ransom_traces(f))
     # roles: an address is the attacker's only when an attacker finding that is not our own probe's
     # carries it (a story's address without findings is kept); internal addresses are listed apart
-    public = [
-        ip
-        for ip in ips
-        if not is_internal_address(ip)
-        and (ip not in carriers or role_of("ip", ip, carriers[ip]) is Role.ATTACKER)
-    ]
+    public = [ip for ip in ips if not is_internal_address(ip)
+              and (ip not in carriers or role_of("ip", ip, carriers[ip]) is Role.ATTACKER)]
     internal = [ip for ip in ips if is_internal_address(ip) and not is_self_address(ip)]
     uas = [ua for ua in uas if role_of("user-agent", ua, ()) is not Role.OWN_PROBE]
     retention = [(name, fam.first, fam.last) for name, fam in sorted(result.coverage.families.items())]
@@ -217,9 +213,7 @@ def _created_accounts(f: Finding) -> set[str]:
 def not_covered(result: ScanResult) -> list[str]:
     """Kinds of evidence a full triage reads that this scan read nothing of (0 files and 0 lines)."""
     read = [name.lower() for name, fam in result.coverage.families.items() if fam.files or fam.lines]
-    return [
-        label for label, prefixes in EXPECTED_SOURCES.items() if not any(r.startswith(prefixes) for r in read)
-    ]
+    return [label for label, prefixes in EXPECTED_SOURCES.items() if not any(r.startswith(prefixes) for r in read)]
 
 
 def widen(
@@ -347,9 +341,7 @@ def patch_summary(section: Any) -> PatchSummary | None:
         )
     build = section.get("build", assessment.get("build", ""))
     if isinstance(build, dict):
-        build = build.get("text") or ".".join(
-            str(build.get(k)) for k in ("major", "minor", "build", "revision") if build.get(k) is not None
-        )
+        build = build.get("text") or ".".join(str(build.get(k)) for k in ("major", "minor", "build", "revision") if build.get(k) is not None)
     level = " ".join(str(assessment.get(k)) for k in ("cu", "su") if assessment.get(k))
     return PatchSummary(
         build=str(build or ""),

@@ -102,11 +102,7 @@ def _match(cond: dict[str, Any], result: ScanResult, facts: Facts) -> list[Trigg
         whole.append(Trigger(f"verdict: {result.verdict.value} — {result.verdict_reason}".rstrip(" —")))
     if "has" in cond:
         for what in cond["has"]:
-            known: dict[str, list[Any]] = {
-                "attacker_ips": facts.attacker_ips,
-                "webshells": facts.webshells,
-                "accounts": facts.accounts,
-            }
+            known: dict[str, list[Any]] = {"attacker_ips": facts.attacker_ips, "webshells": facts.webshells, "accounts": facts.accounts}
             values = known.get(what)
             if not values:
                 return []
@@ -124,17 +120,13 @@ def _match(cond: dict[str, Any], result: ScanResult, facts: Facts) -> list[Trigg
     if not matched:
         return []
     # The findings are the more useful reason; the verdict line only repeats the summary.
-    return [Trigger(f"{f.title}", f.id) for f in matched] + [
-        t for t in whole if not t.reason.startswith("verdict")
-    ]
+    return [Trigger(f"{f.title}", f.id) for f in matched] + [t for t in whole if not t.reason.startswith("verdict")]
 
 
 def _finding_matches(f: Finding, cond: dict[str, Any]) -> bool:
     if "outcome" in cond and f.outcome.value not in cond["outcome"]:
         return False
-    if "attack_prefix" in cond and not any(
-        t.upper().startswith(tuple(cond["attack_prefix"])) for t in f.attack
-    ):
+    if "attack_prefix" in cond and not any(t.upper().startswith(tuple(cond["attack_prefix"])) for t in f.attack):
         return False
     if "text" in cond:
         pattern = _regex(str(cond["text"]))

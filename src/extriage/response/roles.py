@@ -27,17 +27,8 @@ ATTACKER_OUTCOMES = frozenset({Outcome.SUCCESS, Outcome.WEBSHELL, Outcome.ATTEMP
 #: Internal to an organisation: RFC 1918, RFC 6598 (CGNAT), loopback, link-local, ULA.
 _INTERNAL_NETWORKS = [
     ipaddress.ip_network(n)
-    for n in (
-        "10.0.0.0/8",
-        "172.16.0.0/12",
-        "192.168.0.0/16",
-        "100.64.0.0/10",
-        "127.0.0.0/8",
-        "169.254.0.0/16",
-        "fc00::/7",
-        "fe80::/10",
-        "::1/128",
-    )
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+              "fc00::/7", "fe80::/10", "::1/128")
 ]
 
 
@@ -138,12 +129,8 @@ def role_of(kind: str, value: str, findings: Iterable[Finding]) -> Role:
 
 
 #: Folders of Windows' own programs: a path there that an event names is the program that ran.
-_SYSTEM_FOLDERS = (
-    "\\windows\\system32\\",
-    "\\windows\\syswow64\\",
-    "\\windows\\winsxs\\",
-    "\\windows\\sysnative\\",
-)
+_SYSTEM_FOLDERS = ("\\windows\\system32\\", "\\windows\\syswow64\\", "\\windows\\winsxs\\",
+                   "\\windows\\sysnative\\")
 
 
 def _system_binary(path: str) -> bool:

@@ -154,15 +154,11 @@ class ScanContext:
         # Small files go to the workers in batches: one task per file costs ~1 ms of pickling and
         # IPC, which dominates for thousands of hourly logs of a few dozen KB.
         try:
-            futures = {
-                pool.submit(_safe_batch, func, batch, params): batch for batch in _batches(todo, workers)
-            }
+            futures = {pool.submit(_safe_batch, func, batch, params): batch for batch in _batches(todo, workers)}
         except cf.BrokenExecutor:  # a worker died in an earlier stage: start afresh, once
             self.close()
             pool = self._executor(workers)
-            futures = {
-                pool.submit(_safe_batch, func, batch, params): batch for batch in _batches(todo, workers)
-            }
+            futures = {pool.submit(_safe_batch, func, batch, params): batch for batch in _batches(todo, workers)}
         broken = False
         for fut in cf.as_completed(futures):
             batch = futures[fut]
@@ -310,9 +306,7 @@ def _batches(todo: list[LocatedFile], workers: int) -> list[list[LocatedFile]]:
     return out
 
 
-def _safe_batch(
-    func: Callable[[LocatedFile, Any], FileOutcome], batch: list[LocatedFile], params: Any
-) -> list[FileOutcome]:
+def _safe_batch(func: Callable[[LocatedFile, Any], FileOutcome], batch: list[LocatedFile], params: Any) -> list[FileOutcome]:
     return [_safe_call(func, f, params) for f in batch]
 
 

@@ -61,19 +61,15 @@ def order_stages(stages: Sequence[S], *, strict: bool = True) -> list[S]:
     for fact, idx in providers.items():
         if len(idx) > 1 and not is_gathered(fact):
             names = ", ".join(stage_name(stages[i]) for i in idx)
-            raise ContractError(
-                f"{fact.__name__} is provided by more than one stage ({names}); only "
-                "Gathered milestones may have several."
-            )
+            raise ContractError(f"{fact.__name__} is provided by more than one stage ({names}); only "
+                                "Gathered milestones may have several.")
     after: list[set[int]] = [set() for _ in stages]  # stage -> the stages it waits for
     for i, stage in enumerate(stages):
         for fact in requires_of(stage):
             _check_fact(fact, stage)
             idx = providers.get(fact, [])
             if not idx and strict and not is_gathered(fact):
-                raise ContractError(
-                    f"Stage {stage_name(stage)} requires {fact.__name__}, which no stage provides."
-                )
+                raise ContractError(f"Stage {stage_name(stage)} requires {fact.__name__}, which no stage provides.")
             after[i].update(j for j in idx if j != i)
     waiting = [len(a) for a in after]
     then: list[list[int]] = [[] for _ in stages]
@@ -92,20 +88,15 @@ def order_stages(stages: Sequence[S], *, strict: bool = True) -> list[S]:
                 heapq.heappush(ready, k)
     if len(out) < len(stages):
         stuck = [stage_name(stages[i]) for i, n in enumerate(waiting) if n]
-        raise ContractError(
-            "The stages' contracts form a cycle: "
-            + ", ".join(stuck)
-            + " each wait for a fact the others provide."
-        )
+        raise ContractError("The stages' contracts form a cycle: " + ", ".join(stuck)
+                            + " each wait for a fact the others provide.")
     return out
 
 
 def _check_fact(fact: object, stage: object) -> None:
     if not isinstance(fact, type) or not (dataclasses.is_dataclass(fact) or issubclass(fact, Gathered)):
-        raise ContractError(
-            f"Stage {stage_name(stage)} declares {fact!r}, which is not a fact type "
-            "(a dataclass or a Gathered milestone)."
-        )
+        raise ContractError(f"Stage {stage_name(stage)} declares {fact!r}, which is not a fact type "
+                            "(a dataclass or a Gathered milestone).")
 
 
 class Facts:

@@ -60,14 +60,8 @@ def run_scan(
     if inventory.exchange_volume:
         result.coverage.warn(inventory.exchange_volume)
     result.exchange_install = _install_display(inventory.exchange_installs, inventory.files)
-    if (
-        parallel
-        and not started
-        and (
-            len(inventory.files) >= PARALLEL_MIN_FILES
-            or sum(f.ref.size for f in inventory.files) >= context.PARALLEL_MIN_BYTES
-        )
-    ):
+    if parallel and not started and (len(inventory.files) >= PARALLEL_MIN_FILES
+                                     or sum(f.ref.size for f in inventory.files) >= context.PARALLEL_MIN_BYTES):
         start_workers(worker_modules(options))  # more inside the evidence than the first look saw
         started = True
     ctx = ScanContext(inventory, result, options, progress)

@@ -108,9 +108,8 @@ class Dashboard:
         page = _int(q.get("page"), 1, 1, 1_000_000)
         filters: dict[str, Any] = {"verdict": verdicts or None, "priority": prios or None, "search": search}
         total = self.store.count_servers(**filters)
-        rows = self.store.servers(
-            **filters, sort=sort, descending=descending, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
-        )
+        rows = self.store.servers(**filters, sort=sort, descending=descending, limit=PAGE_SIZE,
+                                  offset=(page - 1) * PAGE_SIZE)
         keep = [("verdict", v) for v in verdicts] + [("priority", p) for p in prios]
         if search:
             keep.append(("q", search))
@@ -171,9 +170,7 @@ class Dashboard:
             return self.page("missing.html", status=404, what="report (this server has no scan result)")
         html = render_html([result])
         found = _REPORT_CSP.search(html)
-        policy = (
-            html_lib.unescape(found.group(1)) if found else "default-src 'none'"
-        ) + "; frame-ancestors 'none'"
+        policy = (html_lib.unescape(found.group(1)) if found else "default-src 'none'") + "; frame-ancestors 'none'"
         return HTMLResponse(html, headers={"Content-Security-Policy": policy})
 
     async def set_state(self, request: Request) -> Response:
@@ -183,11 +180,8 @@ class Dashboard:
             return Response("Form too large.", status_code=413, media_type="text/plain")
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
         if not self.access.csrf_ok(form.get("csrf")):
-            return Response(
-                "Refused: the form is stale or came from elsewhere; reload the page.",
-                status_code=403,
-                media_type="text/plain",
-            )
+            return Response("Refused: the form is stale or came from elsewhere; reload the page.",
+                            status_code=403, media_type="text/plain")
         state = form.get("state", "")
         by = form.get("by", "").strip()[:MAX_NAME]
         note = form.get("note", "").strip()[:MAX_NOTE]
@@ -198,26 +192,17 @@ class Dashboard:
             if summary is None:
                 return self.page("missing.html", status=404, what="server")
             return self.page(
-                "server.html",
-                status=400,
-                s=summary,
-                findings=await run_in_threadpool(
-                    partial(self.store.findings, server_id, limit=FINDINGS_SHOWN)
-                ),
+                "server.html", status=400, s=summary,
+                findings=await run_in_threadpool(partial(self.store.findings, server_id, limit=FINDINGS_SHOWN)),
                 log=await run_in_threadpool(self.store.response_log, server_id),
                 events=await run_in_threadpool(partial(self.store.timeline, limit=200, server_id=server_id)),
-                states=RESPONSE_STATES,
-                shown=FINDINGS_SHOWN,
-                saved=False,
-                problem=str(exc),
+                states=RESPONSE_STATES, shown=FINDINGS_SHOWN, saved=False, problem=str(exc),
             )
         return RedirectResponse(f"/server/{server_id}?saved=1", status_code=303)
 
     # -- the fleet --------------------------------------------------------------------------
     def indicators(self, request: Request) -> Response:
-        return self.page(
-            "indicators.html", indicators=self.store.shared_indicators(min_servers=2, limit=1000)
-        )
+        return self.page("indicators.html", indicators=self.store.shared_indicators(min_servers=2, limit=1000))
 
     def timeline(self, request: Request) -> Response:
         return self.page("timeline.html", events=self.store.timeline(limit=2000))
@@ -241,7 +226,6 @@ def build_app(store: CaseStore, access: Access, case_shown: str) -> Any:
                 return handler(request)  # type: ignore[no-any-return]
             except CaseError as exc:
                 return d.page("missing.html", status=503, what=f"case ({exc})")
-
         return run
 
     routes = [

@@ -76,9 +76,7 @@ class Access:
         return Access(token=token or None, loopback=loopback)
 
     def token_ok(self, given: str | None) -> bool:
-        return self.token is None or (
-            given is not None and hmac.compare_digest(given.encode(), self.token.encode())
-        )
+        return self.token is None or (given is not None and hmac.compare_digest(given.encode(), self.token.encode()))
 
     def csrf_ok(self, given: str | None) -> bool:
         return given is not None and hmac.compare_digest(given.encode(), self.csrf.encode())
@@ -103,9 +101,7 @@ class Guard:
             return
         headers = Headers(scope=scope)
         if self.access.loopback and not is_loopback(_host_name(headers.get("host", ""))):
-            await _plain(
-                send, 421, "This dashboard answers only to a loopback host name (127.0.0.1, localhost, ::1)."
-            )
+            await _plain(send, 421, "This dashboard answers only to a loopback host name (127.0.0.1, localhost, ::1).")
             return
         if self.access.token is not None:
             given_query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"))).get("token")
@@ -116,9 +112,7 @@ class Guard:
             bearer = auth[7:] if auth.lower().startswith("bearer ") else None
             cookie = _cookie(headers.get("cookie", ""), TOKEN_COOKIE)
             if not (self.access.token_ok(bearer) or self.access.token_ok(cookie)):
-                await _plain(
-                    send, 401, "This dashboard needs its token: open the address printed when it started."
-                )
+                await _plain(send, 401, "This dashboard needs its token: open the address printed when it started.")
                 return
         if scope["method"] not in ("GET", "HEAD") and _cross_site(headers):
             await _plain(send, 403, "Refused: this request came from another site.")

@@ -162,9 +162,7 @@ def _esu_note(table: BuildTable, product: str, cu_row: BuildRow, update: Update)
         return ""
     end = table.support_end.get(product)
     public = [
-        r
-        for r in table.by_product.get(cu_row.product, [])
-        if r.cu == cu_row.cu and not _is_esu(table, product, r.date)
+        r for r in table.by_product.get(cu_row.product, []) if r.cu == cu_row.cu and not _is_esu(table, product, r.date)
     ]
     note = (
         f" It was released after {product}'s end of support ({end}): an Extended Security Update, available only "
@@ -191,9 +189,7 @@ class _Where:
 def _unassessable(build: Build, product: str, reason: str, support: str = "unknown") -> Assessment:
     table = load_table()
     cves = [
-        CveStatus(
-            c.id, load_registry().patch_wave_of(c.id), UNKNOWN, c.known_exploited, None, c.title, reason
-        )
+        CveStatus(c.id, load_registry().patch_wave_of(c.id), UNKNOWN, c.known_exploited, None, c.title, reason)
         for c in table.cves.values()
     ]
     return Assessment(
@@ -361,9 +357,7 @@ def _cve_status(
 ) -> CveStatus | None:
     def mk(status: str, fixed_by: BuildRow | None, note: str = "") -> CveStatus:
         upd = update_of(fixed_by) if fixed_by is not None else None
-        return CveStatus(
-            cve.id, load_registry().patch_wave_of(cve.id), status, cve.known_exploited, upd, cve.title, note
-        )
+        return CveStatus(cve.id, load_registry().patch_wave_of(cve.id), status, cve.known_exploited, upd, cve.title, note)
 
     if product == "Exchange 2007":
         return mk(UNKNOWN, None, "Exchange 2007 is outside the fix data (out of support since 2017).")

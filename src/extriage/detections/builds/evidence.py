@@ -208,9 +208,7 @@ def collect_build_evidence(inventory: Inventory, hash_lookup: HashLookup | None 
         header = _header_version(f, hash_lookup, ev)
         if not header:
             if len(ev.problems) == before:  # read, but nothing to take: say so rather than stay silent
-                ev.notes.append(
-                    f"{f.display()}: no #Version header in its first {HEADER_LINES} lines (not a build source)."
-                )
+                ev.notes.append(f"{f.display()}: no #Version header in its first {HEADER_LINES} lines (not a build source).")
             continue
         b = _parse(header)
         if b is None or b.build == 0:

@@ -78,9 +78,7 @@ class IpSighting:
     last: datetime | None = None
     event_ids: set[int] = field(default_factory=set)
     samples: list[dict[str, Any]] = field(default_factory=list)
-    computers: dict[str, None] = field(
-        default_factory=dict
-    )  # the computers whose events hold it (first 20, in order)
+    computers: dict[str, None] = field(default_factory=dict)  # the computers whose events hold it (first 20, in order)
     idents: Identities = field(default_factory=dict)  # the events it was seen in
     #: The record ids of the channel and computer of the last sighting, and this IP's own for them.
     last_src: tuple[array[int], array[float]] | None = None
@@ -190,11 +188,7 @@ class EventCollector:
                 {
                     "time": iso(rec.time),
                     "log": cleared_channel or channel,
-                    "by": "\\".join(
-                        as_text(rec.data.get(x))
-                        for x in ("SubjectDomainName", "SubjectUserName")
-                        if rec.data.get(x)
-                    ),
+                    "by": "\\".join(as_text(rec.data.get(x)) for x in ("SubjectDomainName", "SubjectUserName") if rec.data.get(x)),
                     "record": rec.position,
                 }
             )
@@ -296,11 +290,7 @@ class EventCollector:
                         seen[name] = None
             if not self.keep_ids:
                 continue
-            groups = (
-                [(comps[0], a, b)]
-                if comps.count(comps[0]) == b - a
-                else [(computers[i], i, i + 1) for i in range(a, b)]
-            )
+            groups = [(comps[0], a, b)] if comps.count(comps[0]) == b - a else [(computers[i], i, i + 1) for i in range(a, b)]
             for computer, i, j in groups:
                 ids = span.idents.get(computer)
                 if ids is None:
@@ -394,12 +384,7 @@ class EventCollector:
 
     def _hit(self, rule: EventRule, rec: EventRecord) -> None:
         outcome = rule.outcome_for(rec)
-        key = (
-            rule.id,
-            outcome.value,
-            host_key(rec.computer),
-            *[as_text(rec.data.get(g)) or _special(rec, g) for g in rule.group_by],
-        )
+        key = (rule.id, outcome.value, host_key(rec.computer), *[as_text(rec.data.get(g)) or _special(rec, g) for g in rule.group_by])
         finding = self.findings.get(key)
         if finding is None:
             finding = self.findings[key] = finding_from_rule(
@@ -436,13 +421,7 @@ class EventCollector:
                 if value:
                     fields[name] = cap(value, 2000)
             finding.evidence.append(
-                EvidenceLine(
-                    source=self.source,
-                    line=rec.position,
-                    raw=rec.raw_text(),
-                    fields=fields,
-                    timestamp=rec.time,
-                )
+                EvidenceLine(source=self.source, line=rec.position, raw=rec.raw_text(), fields=fields, timestamp=rec.time)
             )
         if finding.count > 200:  # indicators of later repeats are the same values; spare the work
             self._after_hit(rule, rec, key)
@@ -564,17 +543,13 @@ class EventCollector:
     def coverage(self, size: int) -> list[FamilyCoverage]:
         fams: list[FamilyCoverage] = []
         for i, span in enumerate(sorted(self.channels.values(), key=lambda s: s.channel)):
-            fam = FamilyCoverage(
-                f"{self.family_prefix}:{span.channel}", files=1, lines=span.records, parsed=span.records
-            )
+            fam = FamilyCoverage(f"{self.family_prefix}:{span.channel}", files=1, lines=span.records, parsed=span.records)
             fam.bytes = size if i == 0 else 0
             fam.span(span.first)
             fam.span(span.last)
             for c in span.cleared:
                 by = f" by {c['by']}" if c["by"] else ""
-                fam.notes.append(
-                    f"log {c['log']} cleared at {c['time']}{by} ({self.source}, record {c['record']})"
-                )
+                fam.notes.append(f"log {c['log']} cleared at {c['time']}{by} ({self.source}, record {c['record']})")
             fams.append(fam)
         return fams
 
@@ -615,12 +590,7 @@ class EventCollector:
 
 
 MAX_IDS = 2_000_000
-_CHANNEL, _MICROS, _COMPUTER, _RID = (
-    itemgetter(4),
-    itemgetter(2),
-    itemgetter(5),
-    itemgetter(3),
-)  # RawChunk rows
+_CHANNEL, _MICROS, _COMPUTER, _RID = itemgetter(4), itemgetter(2), itemgetter(5), itemgetter(3)  # RawChunk rows
 #: Chunks in a row that needed the parser before raw reading pauses; the longest pause (chunks).
 _RAW_TRIES = 4
 _RAW_PAUSE_MAX = 1024
@@ -795,6 +765,4 @@ def apply_sequences(findings: list[Finding], sequences: list[Sequence]) -> list[
 
 
 def outcome_rank(o: Outcome) -> int:
-    return {Outcome.WEBSHELL: 4, Outcome.SUCCESS: 3, Outcome.ATTEMPT: 2, Outcome.SCANNER: 1, Outcome.INFO: 0}[
-        o
-    ]
+    return {Outcome.WEBSHELL: 4, Outcome.SUCCESS: 3, Outcome.ATTEMPT: 2, Outcome.SCANNER: 1, Outcome.INFO: 0}[o]

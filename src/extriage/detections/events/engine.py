@@ -52,14 +52,7 @@ from extriage.formats.event_fields import EVERY_EVENT, declared_fields
 from extriage.formats.event_record import EventRecord, as_text
 
 __all__ = [
-    "RuleError",
-    "RuleSet",
-    "build_ruleset",
-    "default_rules",
-    "load_rules",
-    "norm",
-    "required_words",
-    "word_options",
+    "RuleError", "RuleSet", "build_ruleset", "default_rules", "load_rules", "norm", "required_words", "word_options",
 ]
 
 _WS = re.compile(r"\s+")
@@ -189,9 +182,7 @@ def _compile_test(t: FieldTest, where: Where) -> Cond:
     if t.cased:
         raise where.error(f"{t.key!r}: event values are compared case-folded, 'cased' does not apply")
     if t.op in ("re", "like"):
-        rxs = [
-            _compile_regex(x if t.op == "re" else "^" + like_to_regex(norm(x)) + "$", where) for x in t.values
-        ]
+        rxs = [_compile_regex(x if t.op == "re" else "^" + like_to_regex(norm(x)) + "$", where) for x in t.values]
         if t.all_of:
             return lambda v: (x := v.first(names)) is not None and all(rx.search(x) is not None for rx in rxs)
         if len(rxs) == 1:
@@ -246,11 +237,7 @@ def required_words(spec: Any) -> set[str] | None:
     white space and case. Tests on ``channel``/``provider``/``computer`` (which a reader may derive
     rather than copy), ``re``, ``like``, ``null`` and ``not`` give None.
     """
-    node = (
-        spec
-        if isinstance(spec, (FieldTest, AllOf, AnyOf, Not))
-        else parse_condition(spec, {}, Where("condition"))
-    )
+    node = spec if isinstance(spec, (FieldTest, AllOf, AnyOf, Not)) else parse_condition(spec, {}, Where("condition"))
     return _required(node)
 
 
@@ -547,55 +534,15 @@ class RuleSet:
         return {r.id: r for r in self.rules}
 
 
-_RULE_KEYS = frozenset(
-    {
-        "id",
-        "title",
-        "description",
-        "severity",
-        "confidence",
-        "outcome",
-        "wave",
-        "cves",
-        "attack",
-        "references",
-        "channel",
-        "provider",
-        "event_id",
-        "level",
-        "match",
-        "outcome_by_event_id",
-        "indicators",
-        "webshell_path",
-        "group_by",
-        "incident_window",
-        "tags",
-        "author",
-        "license",
-        "status",
-    }
-)
-_SEQUENCE_KEYS = frozenset(
-    {
-        "id",
-        "title",
-        "description",
-        "first",
-        "then",
-        "within_minutes",
-        "severity",
-        "confidence",
-        "outcome",
-        "wave",
-        "cves",
-        "attack",
-        "references",
-        "tags",
-        "author",
-        "license",
-        "status",
-    }
-)
+_RULE_KEYS = frozenset({
+    "id", "title", "description", "severity", "confidence", "outcome", "wave", "cves", "attack", "references",
+    "channel", "provider", "event_id", "level", "match", "outcome_by_event_id", "indicators", "webshell_path",
+    "group_by", "incident_window", "tags", "author", "license", "status",
+})
+_SEQUENCE_KEYS = frozenset({
+    "id", "title", "description", "first", "then", "within_minutes", "severity", "confidence", "outcome", "wave",
+    "cves", "attack", "references", "tags", "author", "license", "status",
+})
 _INDICATOR_KINDS = ("client_ips", "paths", "urls", "accounts", "hosts", "user_agents", "hashes")
 
 
@@ -644,15 +591,10 @@ def _parse_rule(doc: Any, file: str) -> EventRule:
     raw_indicators = doc.get("indicators") or {}
     if not isinstance(raw_indicators, dict):
         raise where.at("indicators").error("'indicators' must map indicator kinds to field names")
-    indicators = {
-        str(k): str_list(v, where.at(f"indicators {k}"), "indicator fields")
-        for k, v in raw_indicators.items()
-    }
+    indicators = {str(k): str_list(v, where.at(f"indicators {k}"), "indicator fields") for k, v in raw_indicators.items()}
     for key, names in indicators.items():
         if key not in _INDICATOR_KINDS:
-            raise where.at("indicators").error(
-                f"unknown indicator kind {key!r} (known: {', '.join(_INDICATOR_KINDS)})"
-            )
+            raise where.at("indicators").error(f"unknown indicator kind {key!r} (known: {', '.join(_INDICATOR_KINDS)})")
         fields.update(names)
         named += [(f"indicators {key}", n) for n in names]
     webshell_paths = str_list(doc.get("webshell_path"), where.at("webshell_path"), "webshell_path")
@@ -663,9 +605,7 @@ def _parse_rule(doc: Any, file: str) -> EventRule:
         title=str(doc["title"]),
         description=str(doc.get("description", "")).strip(),
         severity=enum_value(doc.get("severity", "medium"), Severity, where.at("severity"), "severity"),
-        confidence=enum_value(
-            doc.get("confidence", "medium"), Confidence, where.at("confidence"), "confidence"
-        ),
+        confidence=enum_value(doc.get("confidence", "medium"), Confidence, where.at("confidence"), "confidence"),
         outcome=enum_value(doc.get("outcome", "info"), Outcome, where.at("outcome"), "outcome"),
         wave=str(doc.get("wave") or other_id()),
         cves=_as_list(doc.get("cves")),
@@ -733,9 +673,7 @@ def _check_declared(rule: EventRule, named: list[tuple[str, str]], where: Where)
 
     ids = ", ".join(str(e) for e in sorted(rule.event_ids)) or "any"
     provs = ", ".join(sorted(rule.providers)) or "any provider"
-    check_fields(
-        own, has, f"events {ids} of {provs} (formats/event_layouts.yml declares their fields)", where
-    )
+    check_fields(own, has, f"events {ids} of {provs} (formats/event_layouts.yml declares their fields)", where)
 
 
 def _parse_sequence(doc: Any, file: str) -> Sequence:
@@ -755,9 +693,7 @@ def _parse_sequence(doc: Any, file: str) -> Sequence:
         then=_as_list(doc["then"]),
         within_minutes=within,
         severity=enum_value(doc.get("severity", "high"), Severity, where.at("severity"), "severity"),
-        confidence=enum_value(
-            doc.get("confidence", "medium"), Confidence, where.at("confidence"), "confidence"
-        ),
+        confidence=enum_value(doc.get("confidence", "medium"), Confidence, where.at("confidence"), "confidence"),
         outcome=enum_value(doc.get("outcome", "attempt"), Outcome, where.at("outcome"), "outcome"),
         wave=str(doc.get("wave") or other_id()),
         cves=_as_list(doc.get("cves")),
@@ -809,9 +745,7 @@ def default_rules() -> RuleSet:
     """The packaged rules (``detections/events/rules/*.yml``)."""
     folder = resources.files("extriage.detections.events").joinpath("rules")
     texts = sorted(
-        (f"rules/{p.name}", p.read_text(encoding="utf-8"))
-        for p in folder.iterdir()
-        if p.name.endswith((".yml", ".yaml"))
+        (f"rules/{p.name}", p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith((".yml", ".yaml"))
     )
     return build_ruleset(texts)
 
@@ -828,9 +762,5 @@ def load_rules(extra_dirs: Iterable[str] = ()) -> RuleSet:
     if not extra:
         return default_rules()
     folder = resources.files("extriage.detections.events").joinpath("rules")
-    base = [
-        (f"rules/{p.name}", p.read_text(encoding="utf-8"))
-        for p in folder.iterdir()
-        if p.name.endswith(".yml")
-    ]
+    base = [(f"rules/{p.name}", p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith(".yml")]
     return build_ruleset(sorted(base) + extra)

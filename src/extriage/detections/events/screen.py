@@ -65,9 +65,8 @@ def _on_match(kind: int, _start: int, end: int, _flags: int, found: Any) -> None
 _SOME_RULE = 1 << 30
 
 
-def _word_database(
-    words_b: tuple[bytes, ...], options: tuple[tuple[frozenset[str], ...], ...], words: list[str]
-) -> Any:
+def _word_database(words_b: tuple[bytes, ...], options: tuple[tuple[frozenset[str], ...], ...],
+                   words: list[str]) -> Any:
     """One Hyperscan database for a source's word check: each word a quiet, ASCII-caseless literal,
     and one combination — any rule, all its sets, any word of the set — reported at most once. None
     when a word is empty (Hyperscan takes no empty pattern)."""
@@ -75,8 +74,7 @@ def _word_database(
         return None
     number = {w: k for k, w in enumerate(words)}
     combination = "|".join(
-        "(" + "&".join("(" + "|".join(str(number[w]) for w in sorted(opt)) + ")" for opt in opts) + ")"
-        for opts in options
+        "(" + "&".join("(" + "|".join(str(number[w]) for w in sorted(opt)) + ")" for opt in opts) + ")" for opts in options
     )
     if not any(op in combination for op in "&|"):  # one word: Hyperscan wants an operator
         combination = f"{combination}|{combination}"
@@ -259,9 +257,7 @@ class Screen:
         BENCHMARKS.md, E4)."""
         if self._raw_db is None or not needed <= self._raw_set:
             self._raw_set = self._raw_set | needed
-            self._raw_db, self._raw_words, self._raw_always = _raw_database(
-                self._raw_set, tuple(sorted(self.ip_fields))
-            )
+            self._raw_db, self._raw_words, self._raw_always = _raw_database(self._raw_set, tuple(sorted(self.ip_fields)))
             self._local_scratch.raw = None
         scratch = getattr(self._local_scratch, "raw", None)
         if scratch is None:
@@ -342,14 +338,7 @@ FOLDS_TO_ASCII = "\xdf\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e
 _RENDERED = frozenset("0123456789abcdefstxz-.")
 #: Text a record's field values can hold that is not in its bytes: bool names, the ``#attributes``
 #: key of an element shown as text, and :func:`event_record.as_text`'s stand-ins.
-_GENERATED = (
-    "true",
-    "false",
-    "#attributes",
-    "#text",
-    "(nested too deeply to show)",
-    "(a number too long to show)",
-)
+_GENERATED = ("true", "false", "#attributes", "#text", "(nested too deeply to show)", "(a number too long to show)")
 _SUFFIX = re.compile(r"_[0-9]*\Z")  # a repeated key's _1, _2 ... suffix
 
 
@@ -367,9 +356,7 @@ _RAW_DATABASES: dict[tuple[frozenset[str], tuple[str, ...]], tuple[Any, list[str
 _FOLD = 1 << 28  # the id of the characters folding to ASCII letters in the raw database
 
 
-def _raw_database(
-    wanted: frozenset[str], ip_fields: tuple[str, ...]
-) -> tuple[Any, list[str], frozenset[str]]:
+def _raw_database(wanted: frozenset[str], ip_fields: tuple[str, ...]) -> tuple[Any, list[str], frozenset[str]]:
     """One Hyperscan database for :meth:`Screen.raw_skip` (one per process and word set): each
     word (id = its index in the list returned) as UTF-16LE in any ASCII case, every
     remote-address field name as UTF-16LE (id :data:`_IP_NAME`) and every character of

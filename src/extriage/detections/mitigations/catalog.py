@@ -76,12 +76,7 @@ class Catalog:
         return [*self.rewrite, *self.services, *self.app_pools]
 
     def ids(self) -> list[str]:
-        return [
-            self.rewrite_module_id,
-            *(m.id for m in self.rewrite),
-            *(m.id for m in self.services),
-            *(m.id for m in self.app_pools),
-        ]
+        return [self.rewrite_module_id, *(m.id for m in self.rewrite), *(m.id for m in self.services), *(m.id for m in self.app_pools)]
 
 
 def _rule(d: dict[str, Any]) -> ExpectedRule:
@@ -97,11 +92,7 @@ def _rule(d: dict[str, Any]) -> ExpectedRule:
 
 @cache
 def load_catalog() -> Catalog:
-    text = (
-        resources.files("extriage.detections.mitigations")
-        .joinpath("catalog.yaml")
-        .read_text(encoding="utf-8")
-    )
+    text = resources.files("extriage.detections.mitigations").joinpath("catalog.yaml").read_text(encoding="utf-8")
     d = load_yaml(text)
     rm = d["rewrite_module"]
     return Catalog(
@@ -133,12 +124,7 @@ def load_catalog() -> Catalog:
         ),
         app_pools=tuple(
             AppPoolMitigation(
-                id=m["id"],
-                title=m["title"],
-                wave=m["wave"],
-                cves=tuple(m["cves"]),
-                app_pool=m["app_pool"],
-                breaks=m["breaks"],
+                id=m["id"], title=m["title"], wave=m["wave"], cves=tuple(m["cves"]), app_pool=m["app_pool"], breaks=m["breaks"]
             )
             for m in d["app_pools"]
         ),

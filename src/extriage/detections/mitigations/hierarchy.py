@@ -48,9 +48,7 @@ class Merged:
     entries: list[Entry] = field(default_factory=list)
     removals: list[Removal] = field(default_factory=list)
     duplicates: list[Entry] = field(default_factory=list)
-    _by_name: tuple[list[Entry], int, dict[str, Entry]] | None = field(
-        default=None, repr=False, compare=False
-    )
+    _by_name: tuple[list[Entry], int, dict[str, Entry]] | None = field(default=None, repr=False, compare=False)
 
     def get(self, name: str) -> Entry | None:
         """The entry named ``name`` (case-insensitive); looked up per application scope, so by index
@@ -121,9 +119,7 @@ class _Level:
     """What one URL level of a site contributes to a section, whatever URL is being evaluated."""
 
     app: str  # the application serving the level (normalised path)
-    locations: list[
-        tuple[bool, SectionRef]
-    ]  # applicationHost.config <location path="Site/level">: (inherits, ref)
+    locations: list[tuple[bool, SectionRef]]  # applicationHost.config <location path="Site/level">: (inherits, ref)
     config: WebConfig | None  # the web.config of the folder serving the level
     own: list[tuple[bool, SectionRef]]  # that web.config's own sections (not <location path="sub">)
     #: that web.config's <location path="sub"> sections: (sub path lower-case, path as written, inherits, node)
@@ -141,11 +137,7 @@ class SectionCollector:
     """
 
     def __init__(
-        self,
-        apphost: AppHostConfig,
-        site: IisSite,
-        web_configs: dict[str, WebConfig],
-        apphost_display: str,
+        self, apphost: AppHostConfig, site: IisSite, web_configs: dict[str, WebConfig], apphost_display: str,
         skip_empty: bool = False,
     ) -> None:
         #: leave out sections that hold no element (``<rules/>``): they change no merge, and 100,000
@@ -181,9 +173,7 @@ class SectionCollector:
             for loc in self.apphost.locations_for(""):
                 node = loc.node.path(*tags)
                 if node is not None:
-                    refs.append(
-                        SectionRef(self.display, node, "server", 'applicationHost.config <location path="">')
-                    )
+                    refs.append(SectionRef(self.display, node, "server", 'applicationHost.config <location path="">'))
         return refs
 
     def _level(self, level: str, tags: tuple[str, ...]) -> _Level:
@@ -197,9 +187,7 @@ class SectionCollector:
         for loc in self.apphost.locations_for(loc_path):
             node = loc.node.path(*tags)
             if node is not None and (node.children or not self.skip_empty):
-                ref = SectionRef(
-                    self.display, node, level, f'applicationHost.config <location path="{loc.path}">'
-                )
+                ref = SectionRef(self.display, node, level, f'applicationHost.config <location path="{loc.path}">')
                 locations.append((loc.inherit_in_child_applications, ref))
         base = self._bases.get(level)
         if base is None:
@@ -268,12 +256,7 @@ class SectionCollector:
                 for rel_lower, loc_path_rel, inherit, node in parent.nested:
                     if rel_lower == rel and (inherit or not parent_crosses):
                         refs.append(
-                            SectionRef(
-                                parent.config.source,
-                                node,
-                                level,
-                                f'web.config <location path="{loc_path_rel}">',
-                            )
+                            SectionRef(parent.config.source, node, level, f'web.config <location path="{loc_path_rel}">')
                         )
             if lv.config is None:
                 continue
@@ -315,9 +298,7 @@ def scope_for(site: IisSite, url: str, loader: WebConfigLoader, cache: dict[str,
 def merge_collection(refs: list[SectionRef], item_tag: str) -> Merged:
     """Merge ``<add>``/``<rule>`` items of collection sections honouring ``<clear/>`` and ``<remove>``."""
     merged = Merged()
-    names: set[str] = (
-        set()
-    )  # lower-case names in merged.entries (a <modules> list has ~40: looked up per item)
+    names: set[str] = set()  # lower-case names in merged.entries (a <modules> list has ~40: looked up per item)
     for ref in refs:
         for child in ref.node.children:
             if child.tag == "clear":

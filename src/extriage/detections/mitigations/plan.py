@@ -85,15 +85,11 @@ def _assess(build_text: str) -> Any:
     try:
         builds = importlib.import_module("extriage.detections.builds")
     except ModuleNotFoundError as exc:
-        raise PlanError(
-            "the build knowledge (extriage.detections.builds) is not available in this installation"
-        ) from exc
+        raise PlanError("the build knowledge (extriage.detections.builds) is not available in this installation") from exc
     parse_build = getattr(builds, "parse_build", None)
     assess = getattr(builds, "assess", None)
     if parse_build is None or assess is None:
-        raise PlanError(
-            "the build knowledge (extriage.detections.builds.assess) is not available in this installation"
-        )
+        raise PlanError("the build knowledge (extriage.detections.builds.assess) is not available in this installation")
     try:
         build = parse_build(build_text)
     except ValueError as exc:
@@ -141,9 +137,7 @@ def plan_from_assessment(
         app_pools=[],
         managed_availability=[],
         site=cat.rewrite[0].site if cat.rewrite else "Default Web Site",
-        fix_hint=f"{latest[1]} or any later update"
-        if latest
-        else "the latest Cumulative Update and Security Update",
+        fix_hint=f"{latest[1]} or any later update" if latest else "the latest Cumulative Update and Security Update",
     )
     unmitigable = [r.id for r in rows if r.status in NEEDS and not r.mitigations]
     if unmitigable:
@@ -161,13 +155,7 @@ def plan_from_assessment(
     for mid in needed:
         state = report.get(mid) if report is not None else None
         plan.mitigations.append(
-            PlannedMitigation(
-                mid,
-                titles[mid],
-                _breaks(cat, mid),
-                state.state if state else "",
-                state.reason if state else "",
-            )
+            PlannedMitigation(mid, titles[mid], _breaks(cat, mid), state.state if state else "", state.reason if state else "")
         )
         if state is not None and state.state in {"in-force", "not-applicable"}:
             plan.already_in_force.append(mid)
@@ -215,20 +203,18 @@ def ps_quote(value: object) -> str:
 
 
 def xml_attr(value: object) -> str:
-    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return (
+        str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 def _env() -> jinja2.Environment:
     loader = jinja2.FunctionLoader(
-        lambda name: (
-            resources.files("extriage.detections.mitigations")
-            .joinpath("templates", name)
-            .read_text(encoding="utf-8")
-        )
+        lambda name: resources.files("extriage.detections.mitigations")
+        .joinpath("templates", name)
+        .read_text(encoding="utf-8")
     )
-    env = jinja2.Environment(
-        loader=loader, autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined
-    )  # noqa: S701 - XML and PowerShell are escaped by explicit filters
+    env = jinja2.Environment(loader=loader, autoescape=False, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)  # noqa: S701 - XML and PowerShell are escaped by explicit filters
     env.filters["ps"] = ps_quote
     env.filters["xml"] = xml_attr
     return env

@@ -19,12 +19,7 @@ from extriage.detections.waves.registry import load_registry
 def wave_mitigations() -> dict[str, str]:
     """Probe wave -> the mitigation whose rule makes its --confirm request aborted (the wave
     registry's ``probe.blocked_by``), verified from configuration."""
-    return {
-        w.id: w.probe.blocked_by
-        for w in load_registry().probe_waves()
-        if w.probe is not None and w.probe.blocked_by
-    }
-
+    return {w.id: w.probe.blocked_by for w in load_registry().probe_waves() if w.probe is not None and w.probe.blocked_by}
 
 MAX_PROBE_JSON = 64 * 1024 * 1024
 

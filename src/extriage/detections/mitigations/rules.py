@@ -59,18 +59,16 @@ def check_rule(entry: Entry, expected: ExpectedRule, only_rule: bool = False) ->
             )
         )
     if expected.stop_processing and not _true(rule.get("stopProcessing")) and not only_rule:
-        defects.append(Defect("no-stop-processing", f'rule "{name}" lacks stopProcessing="true"', rule))
+        defects.append(
+            Defect("no-stop-processing", f'rule "{name}" lacks stopProcessing="true"', rule)
+        )
     match = rule.find("match")
     if match is None:
         defects.append(Defect("no-match", f'rule "{name}" has no <match url=".*"/>', rule))
     else:
         if (match.get("url") or "") != ".*":
             defects.append(
-                Defect(
-                    "wrong-match-url",
-                    f'rule "{name}" matches url="{match.get("url")}" instead of ".*"',
-                    match,
-                )
+                Defect("wrong-match-url", f'rule "{name}" matches url="{match.get("url")}" instead of ".*"', match)
             )
         if _true(match.get("negate")):
             defects.append(Defect("negated-match", f'rule "{name}" negates its <match>', match))
@@ -81,11 +79,7 @@ def check_rule(entry: Entry, expected: ExpectedRule, only_rule: bool = False) ->
         cond_input = cond.get("input") or ""
         if cond_input.strip().lower() != expected.input.lower():
             defects.append(
-                Defect(
-                    "wrong-input",
-                    f'rule "{name}" tests input "{cond_input}" instead of "{expected.input}"',
-                    cond,
-                )
+                Defect("wrong-input", f'rule "{name}" tests input "{cond_input}" instead of "{expected.input}"', cond)
             )
         pattern = cond.get("pattern") or ""
         if pattern != expected.pattern:
@@ -99,30 +93,18 @@ def check_rule(entry: Entry, expected: ExpectedRule, only_rule: bool = False) ->
                 )
             else:
                 defects.append(
-                    Defect(
-                        "wrong-pattern",
-                        f'rule "{name}" pattern is "{pattern}", expected "{expected.pattern}"',
-                        cond,
-                    )
+                    Defect("wrong-pattern", f'rule "{name}" pattern is "{pattern}", expected "{expected.pattern}"', cond)
                 )
         if _true(cond.get("negate")):
             defects.append(Defect("negated-condition", f'rule "{name}" negates its condition', cond))
         match_type = (cond.get("matchType") or "Pattern").strip().lower()
         if match_type not in {"pattern", "0"}:
             defects.append(
-                Defect(
-                    "wrong-match-type",
-                    f'rule "{name}" condition has matchType="{cond.get("matchType")}"',
-                    cond,
-                )
+                Defect("wrong-match-type", f'rule "{name}" condition has matchType="{cond.get("matchType")}"', cond)
             )
         if _false(cond.get("ignoreCase")):
             defects.append(
-                Defect(
-                    "case-sensitive",
-                    f'rule "{name}" condition has ignoreCase="false"; other casings pass',
-                    cond,
-                )
+                Defect("case-sensitive", f'rule "{name}" condition has ignoreCase="false"; other casings pass', cond)
             )
         conds = rule.find("conditions")
         others = [a for a in (conds.findall("add") if conds is not None else []) if a is not cond]

@@ -77,9 +77,7 @@ def read_services(data: bytes, source: str, names: list[str]) -> ServiceTable:
                 for v in sub.iter_values():
                     if v.name.lower() == "start" and isinstance(v.value, int):
                         start = v.value
-                table.services[sub.name.lower()] = ServiceStart(
-                    sub.name, start, f"{control_set}\\Services\\{sub.name}"
-                )
+                table.services[sub.name.lower()] = ServiceStart(sub.name, start, f"{control_set}\\Services\\{sub.name}")
             return table
         except HiveError:
             raise

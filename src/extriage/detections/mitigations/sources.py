@@ -47,9 +47,7 @@ class FileSource(Protocol):
     skipped: list[tuple[str, str]]
     notes: list[str]
 
-    def read(
-        self, windows_path: str, flat_names: Iterable[str] = (), limit: int = MAX_READ
-    ) -> LoadedFile | None: ...
+    def read(self, windows_path: str, flat_names: Iterable[str] = (), limit: int = MAX_READ) -> LoadedFile | None: ...
 
     def describe(self) -> str: ...
 
@@ -133,9 +131,7 @@ class InventorySource:
             return hits[0]
         return None
 
-    def read(
-        self, windows_path: str, flat_names: Iterable[str] = (), limit: int = MAX_READ
-    ) -> LoadedFile | None:
+    def read(self, windows_path: str, flat_names: Iterable[str] = (), limit: int = MAX_READ) -> LoadedFile | None:
         located = self._locate(windows_path, flat_names)
         if located is None:
             return None
@@ -146,9 +142,7 @@ class InventorySource:
         if done is not None:
             return done
         if located.ref.size > limit:
-            self.skipped.append(
-                (display, f"{located.ref.size:,} bytes is too large for this kind of file; not read")
-            )
+            self.skipped.append((display, f"{located.ref.size:,} bytes is too large for this kind of file; not read"))
             return None
         try:
             # sized by the listing (a read of ``limit`` bytes allocates them: 100,000 web.configs),
@@ -176,9 +170,7 @@ class MemorySource:
     def describe(self) -> str:
         return self.label
 
-    def read(
-        self, windows_path: str, flat_names: Iterable[str] = (), limit: int = MAX_READ
-    ) -> LoadedFile | None:
+    def read(self, windows_path: str, flat_names: Iterable[str] = (), limit: int = MAX_READ) -> LoadedFile | None:
         wanted = path_key(windows_path)
         for path, data in self.files.items():
             if path_key(path) == wanted:

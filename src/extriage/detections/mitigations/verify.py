@@ -207,9 +207,7 @@ class _Context:
         self._merged_lists[(item_tag, id(refs))] = (refs, found)  # refs kept: its id stays its own
         return found
 
-    def merged_per_scope(
-        self, site: IisSite, scopes: list[Scope], tags: tuple[str, ...], item_tag: str
-    ) -> list[Merged]:
+    def merged_per_scope(self, site: IisSite, scopes: list[Scope], tags: tuple[str, ...], item_tag: str) -> list[Merged]:
         """The merge of ``tags`` for each scope, in scope order, made once per section kind (the rewrite
         checks walk every scope: with 100,000 applications the per-scope lookups were their cost)."""
         key = (site.name, tags, item_tag, len(scopes))
@@ -242,11 +240,8 @@ class _Context:
         if loaded is None:
             # present but unreadable (a FIFO, permission denied, too large) is not "missing"
             why = next((f"{p}: {r}" for p, r in self.source.skipped[before:]), "")
-            self.apphost_problem = (
-                f"applicationHost.config is in the evidence but could not be read ({why})"
-                if why
-                else f"applicationHost.config ({APPHOST_PATH}) is not in the evidence"
-            )
+            self.apphost_problem = (f"applicationHost.config is in the evidence but could not be read ({why})" if why
+                                    else f"applicationHost.config ({APPHOST_PATH}) is not in the evidence")
             return
         self.apphost_display = loaded.display
         self.report.application_host = loaded.display
@@ -285,9 +280,7 @@ class _Context:
         for app in site.applications:
             root = app.root_vdir()
             if root is not None:
-                apps_by_path.setdefault(root.physical_path.rstrip("\\").lower() + "\\web.config", []).append(
-                    app.path
-                )
+                apps_by_path.setdefault(root.physical_path.rstrip("\\").lower() + "\\web.config", []).append(app.path)
 
         def names(app_paths: list[str]) -> Iterator[str]:
             for app_path in app_paths:
@@ -337,9 +330,7 @@ class _Context:
             if svc is None:
                 continue
             found += 1
-            deciders.append(
-                Decider(self.services.source, None, f"{svc.key}\\Start = {svc.start} ({svc.label})")
-            )
+            deciders.append(Decider(self.services.source, None, f"{svc.key}\\Start = {svc.start} ({svc.label})"))
             if svc.start != DISABLED:
                 running.append(f"{svc.name} is {svc.label}")
         if found == 0:
@@ -400,16 +391,11 @@ def _exchange_site(ctx: _Context, name: str) -> tuple[IisSite | None, str]:
         owa = other.application("/owa") or other.application("/ecp")
         root = owa.root_vdir() if owa is not None else None
         if root is not None and "frontend\\httpproxy" in root.physical_path.lower():
-            ctx.report.notes.append(
-                f'The Exchange front end is the site "{other.name}", not "{name}"; it was checked instead.'
-            )
+            ctx.report.notes.append(f'The Exchange front end is the site "{other.name}", not "{name}"; it was checked instead.')
             return other, ""
     if site is None:
         names = ", ".join(s.name for s in ctx.apphost.sites) or "none"
-        return (
-            None,
-            f'applicationHost.config has no site named "{name}" (sites: {names}); not an Exchange front end?',
-        )
+        return None, f'applicationHost.config has no site named "{name}" (sites: {names}); not an Exchange front end?'
     return None, f'the site "{name}" has no /owa or /ecp application: it is not an Exchange front end'
 
 
@@ -430,9 +416,7 @@ def _rewrite_section_declared(apphost: AppHostConfig) -> XNode | None:
     return None
 
 
-def _rewrite_module(
-    ctx: _Context, site: IisSite | None, site_problem: str, scopes: list[Scope]
-) -> MitigationState:
+def _rewrite_module(ctx: _Context, site: IisSite | None, site_problem: str, scopes: list[Scope]) -> MitigationState:
     cat = ctx.catalog
     st = MitigationState(cat.rewrite_module_id, cat.rewrite_module_title, "unknown", "", breaks="Nothing.")
     if ctx.apphost is None:
@@ -453,12 +437,7 @@ def _rewrite_module(
     st.decided_by.append(_dec(ctx.apphost_display, glob))
     if cat.rewrite_module_image.lower() not in (glob.get("image") or "").lower():
         st.problems.append(
-            Problem(
-                "wrong-image",
-                f'RewriteModule points at "{glob.get("image")}"',
-                file=ctx.apphost_display,
-                line=glob.line,
-            )
+            Problem("wrong-image", f'RewriteModule points at "{glob.get("image")}"', file=ctx.apphost_display, line=glob.line)
         )
     if declared is None:
         st.problems.append(
@@ -493,13 +472,7 @@ def _rewrite_module(
                     )
                 )
             else:
-                removed.append(
-                    Problem(
-                        "module-not-enabled",
-                        f"RewriteModule is not in <modules> for {scope.label}",
-                        scope.label,
-                    )
-                )
+                removed.append(Problem("module-not-enabled", f"RewriteModule is not in <modules> for {scope.label}", scope.label))
     if removed and any(p.code == "module-removed" for p in removed):
         st.state = "overridden"
         st.problems.extend(removed)
@@ -541,11 +514,7 @@ def _evaluate_rule(
                 shadow = shadowing_rule(coll.entries, entry)
                 if shadow is not None:
                     defects.append(
-                        Defect(
-                            "shadowed",
-                            f'rule "{shadow.name}" ends processing for every URL before "{entry.name}" runs',
-                            shadow.node,
-                        )
+                        Defect("shadowed", f'rule "{shadow.name}" ends processing for every URL before "{entry.name}" runs', shadow.node)
                     )
                 return _Outcome("defective" if defects else "ok", scope, entry, defects=defects)
         removal = next((r for r in merged.removals if r.name.lower() == expected.name.lower()), None)
@@ -561,13 +530,7 @@ def _evaluate_rule(
             defects = check_rule(entry, expected, only_rule=len(coll.entries) == 1)
             shadow = shadowing_rule(coll.entries, entry)
             if shadow is not None:
-                defects.append(
-                    Defect(
-                        "shadowed",
-                        f'rule "{shadow.name}" ends processing before "{entry.name}" runs',
-                        shadow.node,
-                    )
-                )
+                defects.append(Defect("shadowed", f'rule "{shadow.name}" ends processing before "{entry.name}" runs', shadow.node))
             if not defects:
                 return _Outcome("ok", scope, entry)
             if best is None or len(defects) < len(best.defects):
@@ -621,9 +584,7 @@ def _rewrite_mitigation(
         if kind not in kinds:
             return []
         return [
-            known
-            if known.scope is scope
-            else _Outcome(known.kind, scope, known.entry, known.removal, known.defects)
+            known if known.scope is scope else _Outcome(known.kind, scope, known.entry, known.removal, known.defects)
             for scope, merged in zip(scopes, merges, strict=True)
             for known in outcomes_of[id(merged)]
             if known.kind == kind
@@ -638,9 +599,7 @@ def _rewrite_mitigation(
             f"{unreadable[0]} — IIS answers requests under a broken web.config with HTTP 500.19, and the rules it "
             "holds cannot be read"
         )
-        st.decided_by.append(
-            Decider(unreadable[0].split(": ", 1)[0], None, "(not well-formed configuration)")
-        )
+        st.decided_by.append(Decider(unreadable[0].split(": ", 1)[0], None, "(not well-formed configuration)"))
         return st
     overridden = of_kind("overridden")
     present = bool(kinds & {"ok", "defective"})
@@ -694,12 +653,7 @@ def _rewrite_mitigation(
         st.state = "partial"
         for o in missing:
             st.problems.append(
-                Problem(
-                    "missing",
-                    f"no effective rule for {o.scope.label}",
-                    o.scope.label,
-                    _root_file(ctx, scopes),
-                )
+                Problem("missing", f"no effective rule for {o.scope.label}", o.scope.label, _root_file(ctx, scopes))
             )
         where = sorted({o.scope.label for o in missing}, key=str.lower)
         st.reason = "the rules apply to some virtual directories only; missing for " + _first_few(where, ", ")
@@ -722,9 +676,7 @@ def _rewrite_mitigation(
         st.state = "unknown"
         st.reason = (
             "the rules are right where they are set, but these web.config files are not in the evidence and could "
-            "clear or remove them: "
-            + ", ".join(missing_files[:4])
-            + (" ..." if len(missing_files) > 4 else "")
+            "clear or remove them: " + ", ".join(missing_files[:4]) + (" ..." if len(missing_files) > 4 else "")
         )
         return st
     st.state = "in-force"
@@ -748,9 +700,7 @@ def _add_defects(st: MitigationState, outcomes: Iterable[_Outcome]) -> None:
             if key in seen:
                 continue
             seen.add(key)
-            st.problems.append(
-                Problem(d.code, d.message, o.scope.label, o.entry.file, d.node.line, d.node.describe())
-            )
+            st.problems.append(Problem(d.code, d.message, o.scope.label, o.entry.file, d.node.line, d.node.describe()))
 
 
 def _root_file(ctx: _Context, scopes: list[Scope]) -> str:
@@ -780,16 +730,12 @@ def _service_mitigation(ctx: _Context, sm: ServiceMitigation) -> MitigationState
         st.checked.append(f"{ctx.services.control_set}\\Services\\{name}")
         if svc is None:
             continue
-        st.decided_by.append(
-            Decider(ctx.services.source, None, f"{svc.key}\\Start = {svc.start} ({svc.label})")
-        )
+        st.decided_by.append(Decider(ctx.services.source, None, f"{svc.key}\\Start = {svc.start} ({svc.label})"))
         (disabled if svc.start == DISABLED else enabled).append(f"{svc.name} ({svc.label})")
     if not disabled and not enabled:
         if sm.absent_means_not_applicable:
             st.state = "not-applicable"
-            st.reason = (
-                f"none of {', '.join(sm.services)} exists in the SYSTEM hive (Exchange 2019 has no UM role)"
-            )
+            st.reason = f"none of {', '.join(sm.services)} exists in the SYSTEM hive (Exchange 2019 has no UM role)"
         else:
             st.state = "unknown"
             st.reason = f"none of {', '.join(sm.services)} exists in the SYSTEM hive"
@@ -811,22 +757,15 @@ def _with_managed_availability(ctx: _Context, st: MitigationState, done: str) ->
     st.decided_by.extend(ma_deciders)
     if ma_off is None:
         st.state = "unknown"
-        st.reason = (
-            f"{done}; but whether Managed Availability would undo it is unknown ({'; '.join(ma_problems)})"
-        )
+        st.reason = f"{done}; but whether Managed Availability would undo it is unknown ({'; '.join(ma_problems)})"
         st.not_checked.extend(ctx.absent_hive())
         return st
     if not ma_off:
         st.state = "partial"
         st.problems.append(
-            Problem(
-                "managed-availability-running",
-                "Managed Availability is not disabled: " + ", ".join(ma_problems),
-            )
+            Problem("managed-availability-running", "Managed Availability is not disabled: " + ", ".join(ma_problems))
         )
-        st.reason = (
-            f"{done}; but Managed Availability is not disabled ({', '.join(ma_problems)}) and will undo it"
-        )
+        st.reason = f"{done}; but Managed Availability is not disabled ({', '.join(ma_problems)}) and will undo it"
         return st
     st.state = "in-force"
     st.reason = f"{done}; Managed Availability (MSExchangeHM/HMRecovery) is disabled so it stays so"
@@ -852,18 +791,9 @@ def _app_pool_mitigation(ctx: _Context, pm: AppPoolMitigation) -> MitigationStat
         return st
     if pool.start_mode.lower() == "alwaysrunning":
         st.state = "partial"
-        st.problems.append(
-            Problem(
-                "always-running",
-                f'{pm.app_pool} has startMode="AlwaysRunning"',
-                file=ctx.apphost_display,
-                line=pool.line,
-            )
-        )
+        st.problems.append(Problem("always-running", f'{pm.app_pool} has startMode="AlwaysRunning"', file=ctx.apphost_display, line=pool.line))
         st.reason = f'{pm.app_pool} has autoStart="false" but startMode="AlwaysRunning"'
         return st
     return _with_managed_availability(
-        ctx,
-        st,
-        f'{pm.app_pool} autoStart="false" (whether it is stopped right now is runtime state, not in the evidence)',
+        ctx, st, f'{pm.app_pool} autoStart="false" (whether it is stopped right now is runtime state, not in the evidence)'
     )

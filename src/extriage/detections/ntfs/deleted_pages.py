@@ -27,13 +27,9 @@ class DeletedPageRule:
 @functools.cache
 def load_rule() -> DeletedPageRule:
     raw: Any = yaml.safe_load(resources.files(__package__).joinpath("deleted_pages.yml").read_text("utf-8"))
-    return DeletedPageRule(
-        str(raw["rule_id"]),
-        str(raw["severity"]),
-        str(raw["confidence"]),
-        tuple(str(f).lower() for f in raw["folders"]),
-        tuple(str(e).lower() for e in raw["extensions"]),
-    )
+    return DeletedPageRule(str(raw["rule_id"]), str(raw["severity"]), str(raw["confidence"]),
+                           tuple(str(f).lower() for f in raw["folders"]),
+                           tuple(str(e).lower() for e in raw["extensions"]))
 
 
 @dataclass(slots=True)
@@ -45,12 +41,8 @@ class DeletedPage:
     records: list[UsnRecord]
 
 
-def deleted_pages(
-    records: Iterable[UsnRecord],
-    folders: dict[int, str],
-    rule: DeletedPageRule,
-    windows: list[tuple[datetime, datetime]],
-) -> list[DeletedPage]:
+def deleted_pages(records: Iterable[UsnRecord], folders: dict[int, str], rule: DeletedPageRule,
+                  windows: list[tuple[datetime, datetime]]) -> list[DeletedPage]:
     """Pages (by file reference) whose journal says created and later deleted, in a watched folder,
     created inside one of ``windows``."""
     open_files: dict[int, DeletedPage] = {}
@@ -60,9 +52,7 @@ def deleted_pages(
             continue
         page = open_files.get(rec.file)
         if rec.reason & FILE_CREATE and page is None:
-            page = open_files[rec.file] = DeletedPage(
-                rec.name, folders.get(rec.parent, ""), rec.timestamp, None, []
-            )
+            page = open_files[rec.file] = DeletedPage(rec.name, folders.get(rec.parent, ""), rec.timestamp, None, [])
         if page is None:
             continue
         page.records.append(rec)

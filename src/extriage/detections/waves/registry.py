@@ -30,22 +30,8 @@ from extriage.datafiles import load_yaml
 ENV_DIRS = "EXTRIAGE_WAVES_DIR"
 ROLES = ("exploit", "post-exploitation", "other")
 _WAVE_KEYS = {
-    "role",
-    "title",
-    "label",
-    "phrase",
-    "cves",
-    "disclosed",
-    "fixed",
-    "updates",
-    "window",
-    "families",
-    "channels",
-    "collect",
-    "patch",
-    "mitigations",
-    "probe",
-    "unattributed_shells",
+    "role", "title", "label", "phrase", "cves", "disclosed", "fixed", "updates", "window", "families",
+    "channels", "collect", "patch", "mitigations", "probe", "unattributed_shells",
 }
 _WINDOW_KEYS = {"start", "end", "source"}
 _PROBE_KEYS = {"decides", "confirm", "confirm_needs_cve", "blocked_by", "undecided_note"}
@@ -260,9 +246,7 @@ def _wave(wid: str, raw: Any, file: str) -> Wave:
         raise WaveRegistryError(f"{where}: must be a mapping of keys")
     unknown = set(raw) - _WAVE_KEYS
     if unknown:
-        raise WaveRegistryError(
-            f"{where}.{sorted(unknown)[0]}: unknown key (known: {', '.join(sorted(_WAVE_KEYS))})"
-        )
+        raise WaveRegistryError(f"{where}.{sorted(unknown)[0]}: unknown key (known: {', '.join(sorted(_WAVE_KEYS))})")
     if "title" not in raw:
         raise WaveRegistryError(f"{where}.title: missing")
     role = _text(raw.get("role", "exploit"), f"{where}.role")
@@ -319,14 +303,8 @@ def _cves(value: Any, where: str) -> tuple[str, ...]:
     out = _strings(value, where)
     for cve in out:
         parts = cve.split("-")
-        if (
-            len(parts) != 3
-            or parts[0] != "CVE"
-            or len(parts[1]) != 4
-            or not parts[1].isdigit()
-            or len(parts[2]) < 4
-            or not parts[2].isdigit()
-        ):
+        if (len(parts) != 3 or parts[0] != "CVE" or len(parts[1]) != 4 or not parts[1].isdigit()
+                or len(parts[2]) < 4 or not parts[2].isdigit()):
             raise WaveRegistryError(f"{where}: {cve!r} is not a CVE id (CVE-YYYY-NNNN)")
     if len(set(out)) != len(out):
         raise WaveRegistryError(f"{where}: a CVE is listed twice")
@@ -368,9 +346,7 @@ def _probe(raw: Any, where: str) -> ProbeSpec | None:
         raise WaveRegistryError(f"{where}: must be a mapping")
     unknown = set(raw) - _PROBE_KEYS
     if unknown:
-        raise WaveRegistryError(
-            f"{where}.{sorted(unknown)[0]}: unknown key (known: {', '.join(sorted(_PROBE_KEYS))})"
-        )
+        raise WaveRegistryError(f"{where}.{sorted(unknown)[0]}: unknown key (known: {', '.join(sorted(_PROBE_KEYS))})")
     decides = raw.get("decides", True)
     if not isinstance(decides, bool):
         raise WaveRegistryError(f"{where}.decides: must be true or false")
@@ -382,9 +358,8 @@ def _probe(raw: Any, where: str) -> ProbeSpec | None:
     needs = opt("confirm_needs_cve")
     if needs is not None:
         _cves([needs], f"{where}.confirm_needs_cve")
-    return ProbeSpec(
-        decides, opt("confirm"), needs, opt("blocked_by"), " ".join((opt("undecided_note") or "").split())
-    )
+    return ProbeSpec(decides, opt("confirm"), needs, opt("blocked_by"),
+                     " ".join((opt("undecided_note") or "").split()))
 
 
 def _check_whole(waves: list[Wave]) -> None:
@@ -392,16 +367,13 @@ def _check_whole(waves: list[Wave]) -> None:
     group, a probe check's mitigation among the wave's own."""
     marked = [w for w in waves if w.unattributed_shells]
     if len(marked) > 1:
-        raise WaveRegistryError(
-            f"{marked[1].file}: waves.{marked[1].id}.unattributed_shells: only one wave may "
-            f"take unattributed web shells ({marked[0].id} does)"
-        )
+        raise WaveRegistryError(f"{marked[1].file}: waves.{marked[1].id}.unattributed_shells: only one wave may "
+                                f"take unattributed web shells ({marked[0].id} does)")
     for role, most in (("other", 1), ("post-exploitation", 1)):
         mine = [w for w in waves if w.role == role]
         if len(mine) > most:
-            raise WaveRegistryError(
-                f"{mine[1].file}: waves.{mine[1].id}.role: only one wave may be {role!r} ({mine[0].id} is)"
-            )
+            raise WaveRegistryError(f"{mine[1].file}: waves.{mine[1].id}.role: only one wave may be {role!r} "
+                                    f"({mine[0].id} is)")
     if not any(w.role == "other" for w in waves):
         raise WaveRegistryError("waves/registry.yml: no wave has role 'other' (the catch-all)")
     owner: dict[str, str] = {}
@@ -410,19 +382,13 @@ def _check_whole(waves: list[Wave]) -> None:
             raise WaveRegistryError(f"{w.file}: waves.{w.id}.patch: only exploit waves have a patch group")
         for cve in w.patch:
             if cve in owner:
-                raise WaveRegistryError(
-                    f"{w.file}: waves.{w.id}.patch: {cve} is already in {owner[cve]}'s patch group"
-                )
+                raise WaveRegistryError(f"{w.file}: waves.{w.id}.patch: {cve} is already in {owner[cve]}'s patch group")
             owner[cve] = w.id
         if w.probe is not None and w.probe.blocked_by and w.probe.blocked_by not in w.mitigations:
-            raise WaveRegistryError(
-                f"{w.file}: waves.{w.id}.probe.blocked_by: {w.probe.blocked_by!r} is not "
-                "in the wave's mitigations"
-            )
+            raise WaveRegistryError(f"{w.file}: waves.{w.id}.probe.blocked_by: {w.probe.blocked_by!r} is not "
+                                    "in the wave's mitigations")
         if w.probe is not None and w.role == "exploit" and not w.patch:
-            raise WaveRegistryError(
-                f"{w.file}: waves.{w.id}.probe: a probe wave needs a patch group (the build decides it)"
-            )
+            raise WaveRegistryError(f"{w.file}: waves.{w.id}.probe: a probe wave needs a patch group (the build decides it)")
 
 
 def other_id() -> str:

@@ -293,9 +293,7 @@ def _pst_shell_wave() -> str:
 
 
 #: (the wave is looked up in the wave registry when a check fires, not at import)
-_CHECKS: dict[
-    str, tuple[str, str, Severity, Confidence, Outcome, Callable[[], str], list[str], list[str], str]
-] = {
+_CHECKS: dict[str, tuple[str, str, Severity, Confidence, Outcome, Callable[[], str], list[str], list[str], str]] = {
     "lsass-dump": (
         "WF-LSASS-DUMP",
         "LSASS memory dump",

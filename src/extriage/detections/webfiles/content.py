@@ -376,14 +376,7 @@ def targets(files: Iterable[LocatedFile]) -> list[Target]:
         append(
             make(
                 Target,
-                (
-                    shown,
-                    f.key,
-                    f.logical,
-                    member.rsplit("/", 1)[-1],
-                    ref.size,
-                    None if native == shown else ref,
-                ),
+                (shown, f.key, f.logical, member.rsplit("/", 1)[-1], ref.size, None if native == shown else ref),
             )
         )
     return out
@@ -930,9 +923,7 @@ def examine_batch(
         return _examine_batch(batch, params)
 
 
-def _examine_batch(
-    batch: list[tuple[int, str, Target, str | None]], params: ContentParams | None
-) -> BatchResult:
+def _examine_batch(batch: list[tuple[int, str, Target, str | None]], params: ContentParams | None) -> BatchResult:
     if params is None:
         state = current_state()
         if state is None:

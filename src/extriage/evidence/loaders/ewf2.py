@@ -25,11 +25,9 @@ from extriage.evidence.source import safe_open
 CACHED_CHUNKS = 1024
 
 #: What the scan says when libewf's Python module is missing: what an Ex01 needs.
-NEEDS = (
-    "EnCase 7 Ex01 (EWF version 2) image not read: reading Ex01 needs libewf's Python module — pip install "
-    "libewf-python (a dependency of extriage; it is missing from this installation) — or export it to a raw "
-    "image (ewfexport -t out -f raw, FTK Imager) and scan that"
-)
+NEEDS = ("EnCase 7 Ex01 (EWF version 2) image not read: reading Ex01 needs libewf's Python module — pip install "
+         "libewf-python (a dependency of extriage; it is missing from this installation) — or export it to a raw "
+         "image (ewfexport -t out -f raw, FTK Imager) and scan that")
 
 
 def segments(path: str) -> list[str]:
@@ -37,11 +35,7 @@ def segments(path: str) -> list[str]:
     ``.ExAA``… as EnCase names them), in order."""
     first = Path(path)
     stem = first.stem
-    found = [
-        p
-        for p in first.parent.iterdir()
-        if p.stem == stem and re.fullmatch(r"\.ex[0-9a-z]{2}", p.suffix, re.I)
-    ]
+    found = [p for p in first.parent.iterdir() if p.stem == stem and re.fullmatch(r"\.ex[0-9a-z]{2}", p.suffix, re.I)]
 
     def order(p: Path) -> tuple[int, str]:
         tail = p.suffix[3:].upper()

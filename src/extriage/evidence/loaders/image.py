@@ -49,14 +49,8 @@ _LINK_TAGS = frozenset({0xA000000C, 0xA0000003})
 #: Folder depth beyond which a branch is not listed (a corrupt index pointing at its own parent).
 MAX_DEPTH = 64
 
-for _name in (
-    "dissect",
-    "dissect.target",
-    "dissect.ntfs",
-    "dissect.volume",
-    "dissect.evidence",
-    "dissect.hypervisor",
-):
+for _name in ("dissect", "dissect.target", "dissect.ntfs", "dissect.volume", "dissect.evidence",
+              "dissect.hypervisor"):
     logging.getLogger(_name).setLevel(logging.CRITICAL)  # their warnings are ours to phrase
 
 
@@ -212,9 +206,7 @@ def _files_of(obj: Any, depth: int = 0, seen: set[int] | None = None) -> Iterato
     else:
         children = list(getattr(obj, "__dict__", {}).values())
         for cls in type(obj).__mro__:
-            children.extend(
-                getattr(obj, slot, None) for slot in getattr(cls, "__slots__", ()) if isinstance(slot, str)
-            )
+            children.extend(getattr(obj, slot, None) for slot in getattr(cls, "__slots__", ()) if isinstance(slot, str))
     for child in children:
         yield from _files_of(child, depth + 1, seen)
 
@@ -303,10 +295,7 @@ def expand(ref: ArtifactRef, located: str, on_skip: SkipCallback, notes: list[st
     try:
         from dissect.target.exceptions import ContainerError
     except ImportError:  # pragma: no cover - dissect is a dependency; said plainly if it is missing
-        on_skip(
-            shown,
-            "disk image not read: the dissect.target package is not installed (pip install dissect.target)",
-        )
+        on_skip(shown, "disk image not read: the dissect.target package is not installed (pip install dissect.target)")
         return
     try:
         disk = _disk(path)
@@ -326,17 +315,12 @@ def expand(ref: ArtifactRef, located: str, on_skip: SkipCallback, notes: list[st
     for p in parts_found:
         label = _label(p)
         if p.fs == "bitlocker":
-            on_skip(
-                f"{shown}!{label}",
-                f"BitLocker-encrypted volume ({_mb(p.size)}) not read: decrypt it with its "
-                "recovery key (dislocker, or Windows) and scan the decrypted image",
-            )
+            on_skip(f"{shown}!{label}", f"BitLocker-encrypted volume ({_mb(p.size)}) not read: decrypt it with its "
+                                         "recovery key (dislocker, or Windows) and scan the decrypted image")
         elif p.fs == "truncated":
-            on_skip(
-                f"{shown}!{label}" if p.number else shown,
-                "disk image is truncated: its data ends before the volume's first sector; not read — check the "
-                "copy against its acquisition hash",
-            )
+            on_skip(f"{shown}!{label}" if p.number else shown,
+                    "disk image is truncated: its data ends before the volume's first sector; not read — check the "
+                    "copy against its acquisition hash")
         elif p.fs != "ntfs":
             notes.append(f"{shown}: {label} ({_mb(p.size)}) holds no NTFS file system ({p.fs}); not read")
     if not ntfs:
@@ -347,31 +331,21 @@ def expand(ref: ArtifactRef, located: str, on_skip: SkipCallback, notes: list[st
     for p in ntfs:
         letter = letters[p.offset]
         prefix = "/".join(x for x in (located, letter if (len(ntfs) > 1 or located) else "") if x)
-        spec = SourceSpec(
-            KIND, path, (_label(p),), prefix, ref.spec.evidence or ref.spec.root, (p.offset, p.size)
-        )
+        spec = SourceSpec(KIND, path, (_label(p),), prefix, ref.spec.evidence or ref.spec.root, (p.offset, p.size))
         short = _short(disk, p)
         if short:  # whatever is listed, files past the end cannot be read: never an all-clear
-            on_skip(
-                f"{shown}!{_label(p)}",
-                f"disk image is truncated: {short}; files stored past its end "
-                "cannot be read — check the copy against its acquisition hash",
-            )
+            on_skip(f"{shown}!{_label(p)}", f"disk image is truncated: {short}; files stored past its end "
+                                             "cannot be read — check the copy against its acquisition hash")
         count = 0
         try:
             for f in _walk(spec, on_skip):
                 count += 1
                 yield f
         except Exception as exc:
-            on_skip(
-                f"{shown}!{_label(p)}",
-                f"NTFS volume cannot be read further, it is corrupt ({_why(exc)}); "
-                f"{count:,} files were listed before the damage",
-            )
+            on_skip(f"{shown}!{_label(p)}", f"NTFS volume cannot be read further, it is corrupt ({_why(exc)}); "
+                                             f"{count:,} files were listed before the damage")
         where = f" as {letter}:" if len(ntfs) > 1 else ""
-        notes.append(
-            f"{shown} ({kind} image): {_label(p)} (NTFS, {_mb(p.size)}) read{where}, {count:,} files"
-        )
+        notes.append(f"{shown} ({kind} image): {_label(p)} (NTFS, {_mb(p.size)}) read{where}, {count:,} files")
 
 
 def _label(p: _Part) -> str:
@@ -501,11 +475,8 @@ def _walk(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
             if rec.reparse and rec.reparse_tag in _LINK_TAGS:
                 continue  # a symbolic link: its target is listed where it is
             if rec.reparse:
-                on_skip(
-                    f"{shown}/{member}",
-                    f"reparse point (tag 0x{rec.reparse_tag:08X}: a deduplicated, cloud or "
-                    "archived file) whose data is not stored in the file; not read",
-                )
+                on_skip(f"{shown}/{member}", f"reparse point (tag 0x{rec.reparse_tag:08X}: a deduplicated, cloud or "
+                                             "archived file) whose data is not stored in the file; not read")
                 continue
             length = rec.size
             if rec.fallback and not rec.size and rec.resident is None:
@@ -515,9 +486,7 @@ def _walk(spec: SourceSpec, on_skip: SkipCallback) -> Iterator[ArtifactRef]:
                 except Exception as exc:  # a damaged attribute list
                     on_skip(f"{shown}/{member}", f"file record is damaged ({_why(exc)}); not read")
                     continue
-            yield ArtifactRef(
-                spec, member, length, time_of_ns(filetime_ns(rec.si_times[1])), index=rec.segment
-            )
+            yield ArtifactRef(spec, member, length, time_of_ns(filetime_ns(rec.si_times[1])), index=rec.segment)
         subdirs: list[tuple[int, str, int]] = []
         for name, seg in dirs.get(segment, ()):
             if not name or "/" in name or "\x00" in name or (not folder and _META.match(name)) or seg in seen:
@@ -599,14 +568,8 @@ def open_member(ref: ArtifactRef) -> BinaryIO:
         if rec.resident is not None:
             return io.BytesIO(rec.resident)
         if not rec.fallback:
-            return RunReader(
-                ntfs.fh,
-                vol.lock,
-                ntfs.cluster_size,
-                rec.runs,
-                rec.size,  # type: ignore[return-value]
-                rec.initialized,
-            )
+            return RunReader(ntfs.fh, vol.lock, ntfs.cluster_size, rec.runs, rec.size,  # type: ignore[return-value]
+                             rec.initialized)
         with vol.lock:  # attribute lists, compressed or encrypted data: dissect.ntfs reads them
             stream = ntfs.mft.get(ref.index).open()
     except OSError:

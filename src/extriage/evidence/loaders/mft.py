@@ -113,7 +113,7 @@ def parse_record(raw: bytes, segment: int, sector: int = 512) -> Record | None:
         aflags = struct.unpack_from("<H", buf, pos + 12)[0]
         if non_res:
             if atype == _DATA and name_len == 0:
-                (start_vcn,) = struct.unpack_from("<Q", buf, pos + 16)
+                start_vcn, = struct.unpack_from("<Q", buf, pos + 16)
                 runs_ofs = struct.unpack_from("<H", buf, pos + 32)[0]
                 size, init = struct.unpack_from("<QQ", buf, pos + 48)
                 rec.size, rec.initialized = size, init
@@ -155,15 +155,8 @@ def parse_record(raw: bytes, segment: int, sector: int = 512) -> Record | None:
 class RunReader(SizedStream):
     """A file's data read from its clusters through the volume (shared handle: ``lock``)."""
 
-    def __init__(
-        self,
-        volume: BinaryIO,
-        lock: threading.Lock,
-        cluster: int,
-        runs: list[tuple[int | None, int]],
-        size: int,
-        initialized: int,
-    ) -> None:
+    def __init__(self, volume: BinaryIO, lock: threading.Lock, cluster: int, runs: list[tuple[int | None, int]],
+                 size: int, initialized: int) -> None:
         super().__init__()
         self._vol = volume
         self._lock = lock
@@ -221,9 +214,7 @@ class Readable(Protocol):
     def read(self, n: int = -1, /) -> bytes: ...
 
 
-def iter_records(
-    mft: Readable, record_size: int, sector: int, chunk: int = 4 * 1024 * 1024
-) -> Iterator[Record]:
+def iter_records(mft: Readable, record_size: int, sector: int, chunk: int = 4 * 1024 * 1024) -> Iterator[Record]:
     """Every valid record of the ``$MFT`` data stream, read sequentially in large chunks."""
     segment = 0
     step = max(record_size, chunk - chunk % record_size)

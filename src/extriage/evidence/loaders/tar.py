@@ -336,9 +336,7 @@ def open_member(ref: ArtifactRef) -> BinaryIO:
             raise OSError(f"the archive ends inside this file ({len(data or b''):,} of {ref.size:,} bytes)")
         return io.BytesIO(data)
     else:  # its own inflater from the nearest restart point; the compressed file is shared
-        member = _Member(
-            _Inflated(archive.fh, archive.lock, archive.gz), None, ref.index, ref.size, ref.member
-        )
+        member = _Member(_Inflated(archive.fh, archive.lock, archive.gz), None, ref.index, ref.size, ref.member)
     return io.BufferedReader(member, 256 * 1024)  # type: ignore[return-value]
 
 
@@ -374,11 +372,8 @@ def expand(ref: ArtifactRef, located: str, on_skip: SkipCallback, notes: list[st
         return
     what = recognise(head, b"")
     if what.startswith("xz"):
-        on_skip(
-            shown,
-            "xz-compressed tar archive: not read in place (an xz stream cannot be restarted at each "
-            "file); decompress it (xz -dk) outside the evidence and scan the .tar",
-        )
+        on_skip(shown, "xz-compressed tar archive: not read in place (an xz stream cannot be restarted at each "
+                       "file); decompress it (xz -dk) outside the evidence and scan the .tar")
         return
     spec = SourceSpec(KIND, path, (), located, ref.spec.evidence or ref.spec.root)
     try:
@@ -411,11 +406,8 @@ def expand(ref: ArtifactRef, located: str, on_skip: SkipCallback, notes: list[st
             try:
                 info = tf.next()
             except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-                on_skip(
-                    shown,
-                    f"tar archive is truncated or corrupt after {count:,} files ({exc}); the files "
-                    "after the damage were not read — check the copy against its acquisition hash",
-                )
+                on_skip(shown, f"tar archive is truncated or corrupt after {count:,} files ({exc}); the files "
+                               "after the damage were not read — check the copy against its acquisition hash")
                 last_end = 0  # said already
                 break
             if info is None:
@@ -433,21 +425,15 @@ def expand(ref: ArtifactRef, located: str, on_skip: SkipCallback, notes: list[st
                 continue
             last_end = info.offset_data + info.size
             if end is not None and last_end > end:
-                on_skip(
-                    where,
-                    f"tar archive is truncated: it ends inside this file ({end - info.offset_data:,} of "
-                    f"{info.size:,} bytes stored); not read",
-                )
+                on_skip(where, f"tar archive is truncated: it ends inside this file ({end - info.offset_data:,} of "
+                               f"{info.size:,} bytes stored); not read")
                 continue
             count += 1
             yield ArtifactRef(spec, name, info.size, time_of_ns(_mtime_ns(info)), index=info.offset_data)
         if last_end and not _has_end_marker(data_fh, tf.offset):
-            on_skip(
-                shown,
-                f"tar archive is truncated: its end-of-archive blocks are missing after {count:,} "
-                "files; files stored after the cut are missing — check the copy against its "
-                "acquisition hash",
-            )
+            on_skip(shown, f"tar archive is truncated: its end-of-archive blocks are missing after {count:,} "
+                           "files; files stored after the cut are missing — check the copy against its "
+                           "acquisition hash")
     except BaseException:
         release({path})
         raise

@@ -63,13 +63,7 @@ class CorrelateStage:
     name: str = "correlate"
     #: EventJudgement: admin-like event findings it turned into info must not start stories
     requires: ClassVar[tuple[type, ...]] = (
-        FindingIds,
-        LogPivots,
-        LogGroups,
-        LogSpans,
-        EventPivots,
-        WebFilePivots,
-        EventJudgement,
+        FindingIds, LogPivots, LogGroups, LogSpans, EventPivots, WebFilePivots, EventJudgement
     )
     provides: ClassVar[tuple[type, ...]] = (AttackStories, Correlations)
 
@@ -104,11 +98,7 @@ def _web_logs(ctx: ScanContext, families: set[str]) -> list[LocatedFile]:
     known = {f.display() for f in out}
     recorded = {r.path for r in ctx.result.files}
     for f in ctx.inventory.files:
-        if (
-            f.display() in recorded
-            and f.display() not in known
-            and strip_compressed(f.key).endswith((".log", ".txt"))
-        ):
+        if f.display() in recorded and f.display() not in known and strip_compressed(f.key).endswith((".log", ".txt")):
             out.append(f)
     return out
 
@@ -130,20 +120,12 @@ def _files_by_tail(files: list[LocatedFile], depths: set[int]) -> dict[str, Loca
 def _pivot(ctx: ScanContext) -> None:
     knowledge = load_knowledge()
     log_pivots = ctx.facts.get(LogPivots)
-    shells = (
-        log_pivots.webshell_paths
-        | ctx.facts.get(EventPivots).webshell_paths
-        | ctx.facts.get(WebFilePivots).webshell_paths
-    )
+    shells = (log_pivots.webshell_paths | ctx.facts.get(EventPivots).webshell_paths
+              | ctx.facts.get(WebFilePivots).webshell_paths)
     # other requests are pulled only for addresses tied to a success (attempt-only scanners of the
     # whole internet would flood the timeline); LogPivots.attacker_ips keeps them all for joins
-    ips = {
-        ip
-        for f in ctx.result.findings
-        if f.outcome in SUCCESS_OUTCOMES
-        for ip in f.indicators.client_ips
-        if ip not in _NEVER_PIVOT_IPS
-    }
+    ips = {ip for f in ctx.result.findings if f.outcome in SUCCESS_OUTCOMES
+           for ip in f.indicators.client_ips if ip not in _NEVER_PIVOT_IPS}
     urls: set[str] = set()
     for p in shells:
         if p.startswith("/"):
@@ -164,8 +146,7 @@ def _pivot(ctx: ScanContext) -> None:
                 log_pivots.webshell_paths.add(hit.logical.lower())
                 break
     ctx.result.extras.setdefault("logs", {})["pivots"] = {
-        "webshell_urls": sorted(urls),
-        "attacker_ips": sorted(ips),
+        "webshell_urls": sorted(urls), "attacker_ips": sorted(ips),
         "webshell_files_in_evidence": present,
     }
     if not urls and not ips:
@@ -180,15 +161,10 @@ def _pivot(ctx: ScanContext) -> None:
     # deleted). Digits-only literals are the slow part of the raw search (BENCHMARKS.md, core).
     iis_days = _iis_days(ctx)
     spans = ctx.facts.get(LogSpans).spans
-    full = LogParams(
-        pivot_literals=tuple(sorted(names | ips)),
-        pivot_urls=frozenset(urls),
-        pivot_ips=frozenset(ips),
-        only_families=("iis", "httpproxy"),
-    )
-    shells_only = LogParams(
-        pivot_literals=tuple(sorted(names)), pivot_urls=frozenset(urls), only_families=("iis", "httpproxy")
-    )
+    full = LogParams(pivot_literals=tuple(sorted(names | ips)), pivot_urls=frozenset(urls),
+                     pivot_ips=frozenset(ips), only_families=("iis", "httpproxy"))
+    shells_only = LogParams(pivot_literals=tuple(sorted(names)), pivot_urls=frozenset(urls),
+                            only_families=("iis", "httpproxy"))
     groups: dict[LogParams, list[LocatedFile]] = {full: [], shells_only: []}
     for log in files:
         covered = ips and _days_covered(spans.get(log.display()), iis_days, "httpproxy")
@@ -235,19 +211,12 @@ def _pivot(ctx: ScanContext) -> None:
                     severity=Severity.CRITICAL if outcome_kind == Outcome.WEBSHELL else Severity.HIGH,
                     confidence=Confidence.HIGH,
                     outcome=outcome_kind,
-                    description=(
-                        "A path named as a web shell by one source (OAB generator log, web file scan, event "
-                        f"log or another web log) was requested in the web logs{where}."
-                    ),
-                    wave=post_exploitation_id(),
-                    attack=["T1505.003"],
-                    count=0,
+                    description=("A path named as a web shell by one source (OAB generator log, web file scan, event "
+                                 f"log or another web log) was requested in the web logs{where}."),
+                    wave=post_exploitation_id(), attack=["T1505.003"], count=0,
                     tags=["case:default", f"family:{h['family']}"],
-                    indicators=Indicators(
-                        client_ips=[ip] if ip else [],
-                        urls=[stem],
-                        user_agents=[fields["cs-user-agent"]] if fields.get("cs-user-agent") else [],
-                    ),
+                    indicators=Indicators(client_ips=[ip] if ip else [], urls=[stem],
+                                          user_agents=[fields["cs-user-agent"]] if fields.get("cs-user-agent") else []),
                 )
             _fold(f, ev)
         elif ip in ips:
@@ -256,13 +225,9 @@ def _pivot(ctx: ScanContext) -> None:
                 f = ip_findings[ip] = Finding(
                     rule_id="XS-ATTACKER-IP-ACTIVITY",
                     title=f"Other requests from attacker address {ip}",
-                    severity=Severity.INFO,
-                    confidence=Confidence.MEDIUM,
-                    outcome=Outcome.INFO,
+                    severity=Severity.INFO, confidence=Confidence.MEDIUM, outcome=Outcome.INFO,
                     description="Requests from an address that other findings tie to the attack, for the timeline.",
-                    wave=other_id(),
-                    count=0,
-                    tags=["case:default", f"family:{h['family']}"],
+                    wave=other_id(), count=0, tags=["case:default", f"family:{h['family']}"],
                     indicators=Indicators(client_ips=[ip]),
                 )
             _fold(f, ev)
@@ -273,20 +238,11 @@ def _pivot(ctx: ScanContext) -> None:
         if h["ts"] is not None and events < MAX_PIVOT_EVENTS:
             events += 1
             seen.add(key)
-            pending.append(
-                (
-                    f,
-                    ev_for := TimelineEvent(
-                        timestamp=h["ts"],
-                        source=h["source"],
-                        line=h["line"],
-                        kind="request",
-                        summary=f"{fields.get('cs-method', '')} {fields.get('cs-uri-stem', '')} -> HTTP {status}",
-                        client_ip=ip,
-                        raw=cap_raw(h["raw"]),
-                    ),
-                )
-            )
+            pending.append((f, ev_for := TimelineEvent(
+                timestamp=h["ts"], source=h["source"], line=h["line"], kind="request",
+                summary=f"{fields.get('cs-method', '')} {fields.get('cs-uri-stem', '')} -> HTTP {status}",
+                client_ip=ip, raw=cap_raw(h["raw"]),
+            )))
             ctx.add_event(ev_for)
     for f in list(shell_findings.values()) + list(ip_findings.values()):
         if f.count:
@@ -320,9 +276,7 @@ def _iis_days(ctx: ScanContext) -> set[date]:
     return days
 
 
-def _days_covered(
-    span: tuple[str, datetime | None, datetime | None, str] | None, days: set[date], family: str
-) -> bool:
+def _days_covered(span: tuple[str, datetime | None, datetime | None, str] | None, days: set[date], family: str) -> bool:
     """Whether a log of ``family`` with ``span`` lies on days that ``days`` all cover."""
     if span is None or span[0] != family or span[1] is None or span[2] is None:
         return False

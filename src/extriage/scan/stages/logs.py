@@ -68,12 +68,8 @@ class LogParams:
 
 
 @functools.lru_cache(maxsize=32)
-def _prefilter(
-    engine: str,
-    literals: tuple[str, ...],
-    regexes: tuple[str, ...],
-    excepts: tuple[tuple[str, tuple[str, ...]], ...] = (),
-) -> Prefilter:
+def _prefilter(engine: str, literals: tuple[str, ...], regexes: tuple[str, ...],
+               excepts: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Prefilter:
     try:
         return Prefilter(literals, regexes, engine, dict(excepts))
     except ImportError:  # hyperscan wheel missing on this platform: RE2 is always installed
@@ -84,17 +80,14 @@ def rules_for(ruleset: RuleSet, family: str) -> list[LogRule]:
     return ruleset.for_family(family)
 
 
-def family_plan(
-    engine: str, extra_rule_dirs: tuple[str, ...], family: str
-) -> tuple[list[LogRule], Prefilter, tuple[int, ...]]:
+def family_plan(engine: str, extra_rule_dirs: tuple[str, ...], family: str) -> tuple[list[LogRule], Prefilter, tuple[int, ...]]:
     """:func:`_family_plan`, cached per set of wave folders too (their rules are part of the plan)."""
     return _family_plan(engine, extra_rule_dirs, family, load_registry().dirs)
 
 
 @functools.lru_cache(maxsize=32)
-def _family_plan(
-    engine: str, extra_rule_dirs: tuple[str, ...], family: str, wave_dirs: tuple[Path, ...]
-) -> tuple[list[LogRule], Prefilter, tuple[int, ...]]:
+def _family_plan(engine: str, extra_rule_dirs: tuple[str, ...], family: str,
+                 wave_dirs: tuple[Path, ...]) -> tuple[list[LogRule], Prefilter, tuple[int, ...]]:
     """The rules of a log family, their joint prefilter, and each rule's bits in it.
 
     A rule's prefilter is a necessary condition of the rule (``docs/rules.md``), so a candidate line
@@ -146,30 +139,16 @@ def _read_log(f: LocatedFile, params: LogParams, hashed: bool) -> FileOutcome:
         dec = open_decoded(reader, buf, primed, SNIFF_BYTES)
         head = dec.head
         fm = identify(f, head, by_path)
-        if (
-            fm is not None
-            and fm.how == "w3svc-folder"
-            and family_from_header(head) is None
-            and not looks_like_default_iis(head)
-        ):
+        if fm is not None and fm.how == "w3svc-folder" and family_from_header(head) is None \
+                and not looks_like_default_iis(head):
             if params.pivot_literals:
                 return FileOutcome(display, data={"pivot_hits": []})
             reader.drain()
-            return FileOutcome(
-                display,
-                sha256=reader.hexdigest() if hashed else None,
-                size=reader.bytes_read,
-                mtime=f.ref.mtime,
-                data={"family": "iis"},
-                skipped=[
-                    SkippedFile(
-                        display,
-                        "in an IIS log folder, but without a #Fields header and its lines do "
-                        "not have IIS's default field layout; not read",
-                        relevant=strip_compressed(f.key).endswith(".log"),
-                    )
-                ],
-            )
+            return FileOutcome(display, sha256=reader.hexdigest() if hashed else None, size=reader.bytes_read,
+                               mtime=f.ref.mtime, data={"family": "iis"}, skipped=[SkippedFile(
+                                   display, "in an IIS log folder, but without a #Fields header and its lines do "
+                                            "not have IIS's default field layout; not read",
+                                   relevant=strip_compressed(f.key).endswith(".log"))])
         if fm is None or (params.only_families and fm.family not in params.only_families):
             return FileOutcome(display, data={"not_log": True})
         if params.pivot_literals:
@@ -196,20 +175,9 @@ def _read_log(f: LocatedFile, params: LogParams, hashed: bool) -> FileOutcome:
     for hit in pivot_hits:
         hit["sha256"] = sha
     if params.pivot_literals:  # second pass: coverage and problems were reported by the first
-        return FileOutcome(
-            display,
-            sha256=sha,
-            size=size,
-            mtime=f.ref.mtime,
-            data={
-                "family": fm.family,
-                "protocol": folder_proto,
-                "groups": collector.groups,
-                "hours": {},
-                "pivot_hits": pivot_hits,
-                "how": fm.how,
-            },
-        )
+        return FileOutcome(display, sha256=sha, size=size, mtime=f.ref.mtime,
+                           data={"family": fm.family, "protocol": folder_proto, "groups": collector.groups,
+                                 "hours": {}, "pivot_hits": pivot_hits, "how": fm.how})
     cov = FamilyCoverage(fm.family, files=1, lines=stats.lines, parsed=stats.candidates, bytes=size)
     cov.span(stats.first)
     cov.span(stats.last)
@@ -220,38 +188,18 @@ def _read_log(f: LocatedFile, params: LogParams, hashed: bool) -> FileOutcome:
     skipped = damage_notes(display, fm.family, stats, dec)
     # nothing dated, nothing a rule could look at, and damage, or lines without any field header: a
     # few junk bytes under a log's name (a '.log.gz' that is no gzip) are not an empty log
-    if (
-        stats.first is None
-        and not stats.candidates
-        and (stats.damage_bytes or dec.problems() or (stats.lines and not stats.names))
-    ):
+    if stats.first is None and not stats.candidates and (
+            stats.damage_bytes or dec.problems() or (stats.lines and not stats.names)):
         zeros = stats.damage and all(d[2] == "NUL-filled" for d in stats.damage)
         what = "zero-filled (corrupt)" if zeros else "binary or damaged"
-        skipped = [
-            SkippedFile(
-                display,
-                f"{fm.family} log is {what}: no log line could be read"
-                + (f" ({'; '.join(dec.problems())})" if dec.problems() else ""),
-            )
-        ]
-        return FileOutcome(
-            display, sha256=sha, size=size, mtime=f.ref.mtime, skipped=skipped, data={"family": fm.family}
-        )
+        skipped = [SkippedFile(display, f"{fm.family} log is {what}: no log line could be read"
+                                        + (f" ({'; '.join(dec.problems())})" if dec.problems() else ""))]
+        return FileOutcome(display, sha256=sha, size=size, mtime=f.ref.mtime, skipped=skipped,
+                           data={"family": fm.family})
     return FileOutcome(
-        display,
-        sha256=sha,
-        size=size,
-        mtime=f.ref.mtime,
-        coverage=[cov],
-        skipped=skipped,
-        data={
-            "family": fm.family,
-            "protocol": folder_proto,
-            "groups": collector.groups,
-            "hours": dict(stats.hours),
-            "pivot_hits": pivot_hits,
-            "how": fm.how,
-        },
+        display, sha256=sha, size=size, mtime=f.ref.mtime, coverage=[cov], skipped=skipped,
+        data={"family": fm.family, "protocol": folder_proto, "groups": collector.groups,
+              "hours": dict(stats.hours), "pivot_hits": pivot_hits, "how": fm.how},
     )
 
 
@@ -261,64 +209,31 @@ def damage_notes(display: str, family: str, stats: WalkStats, dec: Decoded) -> l
     out: list[SkippedFile] = []
     if stats.long_lines:
         n = len(stats.long_lines)
-        what = (
-            "the #Fields header is over 1 MB: field names taken from its first 1 MB; "
-            if stats.long_header
-            else ""
-        )
-        out.append(
-            SkippedFile(
-                display,
-                f"{what}{n} line{'s' if n != 1 else ''} longer than 1 MB cut to 1 MB, the "
-                f"rest searched for records (first at line {stats.long_lines[0]})",
-                partial=True,
-            )
-        )
+        what = ("the #Fields header is over 1 MB: field names taken from its first 1 MB; "
+                if stats.long_header else "")
+        out.append(SkippedFile(display, f"{what}{n} line{'s' if n != 1 else ''} longer than 1 MB cut to 1 MB, the "
+                                        f"rest searched for records (first at line {stats.long_lines[0]})", partial=True))
     if stats.damage:
         where = " (offsets in the decoded text)" if dec.layers else ""
         shown = ", ".join(f"{kind} bytes {a:,}-{b - 1:,}" for a, b, kind in stats.damage[:5])
         more = f" and {stats.damage_ranges - 5:,} more range(s)" if stats.damage_ranges > 5 else ""
-        hole = (
-            f"; {stats.hole_bytes:,} bytes of them a sparse-file hole, skipped unread"
-            if stats.hole_bytes
-            else ""
-        )
-        out.append(
-            SkippedFile(
-                display,
-                f"damaged: {stats.damage_bytes:,} bytes skipped as damage{where}: {shown}{more}"
-                f"{hole}; the lines around them were read",
-                partial=True,
-            )
-        )
+        hole = f"; {stats.hole_bytes:,} bytes of them a sparse-file hole, skipped unread" if stats.hole_bytes else ""
+        out.append(SkippedFile(display, f"damaged: {stats.damage_bytes:,} bytes skipped as damage{where}: {shown}{more}"
+                                        f"{hole}; the lines around them were read", partial=True))
     if stats.damaged_lines:
-        out.append(
-            SkippedFile(
-                display,
-                f"{stats.damaged_lines:,} matching line(s) held junk, control bytes or several "
-                f"records run together; {stats.recovered:,} record(s) were cut out of them and "
-                "read, the junk skipped",
-                partial=True,
-            )
-        )
+        out.append(SkippedFile(display, f"{stats.damaged_lines:,} matching line(s) held junk, control bytes or several "
+                                        f"records run together; {stats.recovered:,} record(s) were cut out of them and "
+                                        "read, the junk skipped", partial=True))
     elif stats.recovered:
-        out.append(
-            SkippedFile(
-                display, f"{stats.recovered:,} record(s) recovered from over-long damaged lines", partial=True
-            )
-        )
+        out.append(SkippedFile(display, f"{stats.recovered:,} record(s) recovered from over-long damaged lines",
+                               partial=True))
     for problem in dec.problems():
         out.append(SkippedFile(display, f"{problem}; what came before it was read", partial=True))
     layout = LOG_FAMILIES[family].headerless if family in LOG_FAMILIES else ""
     if layout is not None and not stats.names and stats.lines:
         read = f"rows with {layout} were read by the default column layout, other" if layout else "the"
-        out.append(
-            SkippedFile(
-                display,
-                f"{family} log without a #Fields header: {read} rows could not be mapped to fields",
-                partial=True,
-            )
-        )
+        out.append(SkippedFile(display, f"{family} log without a #Fields header: {read} rows could not be mapped "
+                                        "to fields", partial=True))
     return out
 
 
@@ -339,33 +254,16 @@ def pivot_log_file(f: LocatedFile, params: LogParams) -> FileOutcome:
     return _read_log(f, params, hashed=False)  # hashed by the first pass: the caller has the digest
 
 
-def _evaluate(
-    cand: Candidate,
-    fm: FamilyMatch,
-    folder_proto: str,
-    rules: list[LogRule],
-    masks: tuple[int, ...],
-    params: LogParams,
-    collector: HitCollector,
-    pivot_hits: list[dict[str, Any]],
-    display: str,
-) -> None:
+def _evaluate(cand: Candidate, fm: FamilyMatch, folder_proto: str, rules: list[LogRule], masks: tuple[int, ...],
+              params: LogParams, collector: HitCollector, pivot_hits: list[dict[str, Any]], display: str) -> None:
     text = decode(cand.raw)
     fields, ts = parse_record(fm.family, text, cand.names)
     if params.pivot_literals:
         stem = (fields.get("cs-uri-stem") or "").lower()
         ip = fields.get("c-ip") or ""
         if stem in params.pivot_urls or ip in params.pivot_ips:
-            pivot_hits.append(
-                {
-                    "source": display,
-                    "line": cand.lineno,
-                    "raw": text,
-                    "ts": ts,
-                    "family": fm.family,
-                    "fields": {k: v for k, v in fields.items() if v and not k.startswith("_")},
-                }
-            )
+            pivot_hits.append({"source": display, "line": cand.lineno, "raw": text, "ts": ts, "family": fm.family,
+                               "fields": {k: v for k, v in fields.items() if v and not k.startswith("_")}})
         return
     protocol = (fields.get("Protocol") or folder_proto).lower()
     hits = cand.hits
@@ -393,16 +291,12 @@ class LogsStage:
     extra_rule_dirs: tuple[str, ...] = field(default_factory=tuple)
 
     def run(self, ctx: ScanContext) -> None:
-        params = LogParams(
-            engine=str(ctx.options.extra.get("prefilter_engine", self.engine)),
-            extra_rule_dirs=tuple(ctx.options.extra.get("log_rule_dirs", ())) or self.extra_rule_dirs,
-        )
+        params = LogParams(engine=str(ctx.options.extra.get("prefilter_engine", self.engine)),
+                           extra_rule_dirs=tuple(ctx.options.extra.get("log_rule_dirs", ())) or self.extra_rule_dirs)
         load_rules(params.extra_rule_dirs)  # a broken rule file fails here, once, with its name
         plain = ctx.inventory.plain
         # a plain folder of logs may have lost names and extensions too: sniff every file there
-        candidates = [
-            f for f in ctx.inventory.files if plain or could_be_log(f.key) or family_from_path(f.key)
-        ]
+        candidates = [f for f in ctx.inventory.files if plain or could_be_log(f.key) or family_from_path(f.key)]
         merged = HitCollector()
         hours: dict[str, Counter[str]] = {}
         families: Counter[str] = Counter()
@@ -425,16 +319,12 @@ class LogsStage:
         if misplaced:
             ctx.result.coverage.warn(
                 f"{len(misplaced)} log file(s) sit in another log family's folder; each was read as the family its "
-                f"own header names: {', '.join(sorted(misplaced)[:5])}{' ...' if len(misplaced) > 5 else ''}"
-            )
+                f"own header names: {', '.join(sorted(misplaced)[:5])}{' ...' if len(misplaced) > 5 else ''}")
         if plain:  # the user pointed at logs: a *.log we cannot place is named, not silently passed over
             for path in unrecognised:
                 if path.lower().endswith(".log"):
-                    ctx.skip(
-                        path,
-                        "not recognised as an Exchange or IIS log (no known folder, header or "
-                        "#Fields line); not read as a log",
-                    )
+                    ctx.skip(path, "not recognised as an Exchange or IIS log (no known folder, header or "
+                                   "#Fields line); not read as a log")
         groups = merged.groups
         per_rule: Counter[str] = Counter()
         dropped: Counter[str] = Counter()
@@ -450,27 +340,21 @@ class LogsStage:
                 ctx.add_event(e)
         for key, n in sorted(dropped.items()):
             if n:
-                ctx.result.coverage.warn(
-                    f"Timeline capped: {n:,} more rows of {key} are counted in their findings "
-                    f"but not listed (limit {MAX_TIMELINE_PER_RULE:,} per rule and outcome)."
-                )
+                ctx.result.coverage.warn(f"Timeline capped: {n:,} more rows of {key} are counted in their findings "
+                                         f"but not listed (limit {MAX_TIMELINE_PER_RULE:,} per rule and outcome).")
         ctx.facts.put(LogGroups(groups))
         ctx.facts.get(LogSpans).spans = spans
         if hours:
-            ctx.result.activity["requests_per_hour"] = {
-                fam: dict(sorted(c.items())) for fam, c in sorted(hours.items())
-            }
+            ctx.result.activity["requests_per_hour"] = {fam: dict(sorted(c.items())) for fam, c in sorted(hours.items())}
         _check_oab_writes(ctx, groups)
         _check_iis_config(ctx)
         publish_pivots(ctx, [g.finding for g in groups.values()])
-        ctx.result.extras.setdefault("logs", {}).update(
-            {
-                "files_by_family": dict(families),
-                "unrecognised_files": len(unrecognised),
-                "unrecognised_examples": sorted(unrecognised)[:20],
-                "rules": [r.id for r in load_rules(params.extra_rule_dirs).rules],
-            }
-        )
+        ctx.result.extras.setdefault("logs", {}).update({
+            "files_by_family": dict(families),
+            "unrecognised_files": len(unrecognised),
+            "unrecognised_examples": sorted(unrecognised)[:20],
+            "rules": [r.id for r in load_rules(params.extra_rule_dirs).rules],
+        })
 
 
 def publish_pivots(ctx: ScanContext, findings: list[Any]) -> None:
@@ -504,9 +388,7 @@ def _check_oab_writes(ctx: ScanContext, groups: dict[GroupKey, Group]) -> None:
         if notes:
             f.description = (f.description + " " + " ".join(notes)).strip()
             for e in f.evidence:
-                e.fields["written_file_in_evidence"] = (
-                    "yes" if any("still present" in n for n in notes) else "no"
-                )
+                e.fields["written_file_in_evidence"] = "yes" if any("still present" in n for n in notes) else "no"
 
 
 def _keys_by_folder_name(ctx: ScanContext) -> dict[str, list[str]]:
@@ -548,20 +430,12 @@ def _check_iis_config(ctx: ScanContext) -> None:
             have = any(True for _ in ctx.inventory.under(folder))
             if not have:  # the drive cannot be told in a plain folder or an unknown layout: match the tail
                 tail = folder.split(":", 1)[-1].strip("/") + "/"
-                if (
-                    by_folder is None
-                ):  # built once: a config with many sites must not rescan every file per site
+                if by_folder is None:  # built once: a config with many sites must not rescan every file per site
                     by_folder = _keys_by_folder_name(ctx)
                 last = tail.rstrip("/").rsplit("/", 1)[-1]
                 have = any(k.find("/" + tail) >= 0 for k in by_folder.get(last, ()))
-            expected.append(
-                {
-                    "site": site.name,
-                    "id": site.id,
-                    "log_directory": site.log_directory + f"\\W3SVC{site.id}",
-                    "present": have,
-                }
-            )
+            expected.append({"site": site.name, "id": site.id, "log_directory": site.log_directory + f"\\W3SVC{site.id}",
+                             "present": have})
             if not have and ctx.inventory.shape in ("drive", "kape", "velociraptor"):
                 ctx.result.coverage.warn(
                     f"IIS logs of site '{site.name}' are configured at {site.log_directory}\\W3SVC{site.id} "

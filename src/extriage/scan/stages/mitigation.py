@@ -46,11 +46,8 @@ class MitigationStage:
             unreadable = any(p.lower().endswith("applicationhost.config") for p, _ in source.skipped)
             ctx.result.coverage.warn(
                 "Mitigation state not checked: applicationHost.config is "
-                + (
-                    "in the evidence but could not be read (see the files not read)"
-                    if unreadable
-                    else "not in the evidence"
-                )
+                + ("in the evidence but could not be read (see the files not read)"
+                   if unreadable else "not in the evidence")
                 + " (collect C:\\Windows\\System32\\inetsrv\\config and C:\\inetpub\\wwwroot\\web.config)."
             )
         ctx.result.extras["mitigation"] = report.to_dict()
@@ -61,8 +58,7 @@ class MitigationStage:
 
 def _finding(m: MitigationState, report: VerifyReport, ctx: ScanContext) -> Finding:
     evidence = [
-        EvidenceLine(source=d.file, line=d.line, raw=d.element, sha256=ctx.sha256_for(d.file))
-        for d in m.decided_by[:5]
+        EvidenceLine(source=d.file, line=d.line, raw=d.element, sha256=ctx.sha256_for(d.file)) for d in m.decided_by[:5]
     ]
     verb = "overridden by a child configuration" if m.state == "overridden" else "incomplete or wrong"
     return Finding(

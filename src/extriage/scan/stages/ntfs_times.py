@@ -50,11 +50,9 @@ class NtfsTimesStage:
                     finding.description = (finding.description + " " if finding.description else "") + (
                         "Its NTFS times were set back (time-stomping): $STANDARD_INFORMATION says created "
                         f"{si['created']}, modified {si['modified']}, but $FILE_NAME (set by the kernel) says "
-                        f"created {fn['created']}."
-                    )
+                        f"created {fn['created']}.")
                     stomped += 1
         if stomped:
             ctx.result.coverage.warn(
                 f"{stomped} suspicious file(s) in the disk image carry back-dated NTFS times (time-stomping): "
-                "their $FILE_NAME times tell when they were really written."
-            )
+                "their $FILE_NAME times tell when they were really written.")

@@ -80,9 +80,7 @@ def note_lone_unknown_file(ctx: ScanContext) -> None:
     if used != ["webfiles"] or suffix in SCRIPT_EXTENSIONS | {".dll", ".exe"}:
         return
     extras = ctx.result.extras
-    if extras.get("patch", {}).get("evidence", {}).get("sources") or extras.get("identity", {}).get(
-        "sources"
-    ):
+    if extras.get("patch", {}).get("evidence", {}).get("sources") or extras.get("identity", {}).get("sources"):
         return  # a registry hive read for the build or the host name
     ctx.result.coverage.warn(
         f"The evidence is one file of a kind extriage does not read as evidence (not a log, event log, "

@@ -109,12 +109,9 @@ def _rps_coverage(ctx: ScanContext) -> None:
     has_folder = any(_RPS_FOLDER in "/" + f.key for f in ctx.inventory.files) or any(
         "/logging/cmdletinfra/" in "/" + f.key for f in ctx.inventory.files
     )
-    where = (
-        "the CmdletInfra folder is there but holds no Rps_Http logs (deleted, or rotated away)"
-        if has_folder
-        else "the Logging\\CmdletInfra\\Powershell-Proxy\\Http folder was not in the evidence "
-        "(not collected, or deleted)"
-    )
+    where = ("the CmdletInfra folder is there but holds no Rps_Http logs (deleted, or rotated away)"
+             if has_folder else "the Logging\\CmdletInfra\\Powershell-Proxy\\Http folder was not in the evidence "
+             "(not collected, or deleted)")
     ctx.facts.get(ExplainedGaps).families.add("rps_http")  # the verdict stage says no more
     ctx.result.coverage.warn(
         f"Exchange logs were read but no Rps_Http logs were: {where}. Remote PowerShell commands run "
@@ -146,11 +143,8 @@ class WavesSummaryStage:
                 "title": info.title,
                 "cves": info.cves,
                 "verdict": verdict.value if verdict is not None else "no_evidence",
-                "exploitation_window": (
-                    {"start": info.window[0].isoformat(), "end": info.window[1].isoformat()}
-                    if info.window
-                    else None
-                ),
+                "exploitation_window": ({"start": info.window[0].isoformat(), "end": info.window[1].isoformat()}
+                                        if info.window else None),
                 "first_seen": iso(min(firsts)) if firsts else None,
                 "last_seen": iso(max(d for d in lasts if d)) if lasts else None,
                 "findings_by_outcome": dict(sorted(outcomes.items())),

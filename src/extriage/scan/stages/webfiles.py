@@ -404,10 +404,7 @@ def _named_code_files(
         if content.compiled_code(f.key, name) or (ext in PAGE_EXTENSIONS and f.key in sel.deep):
             continue  # App_Code, a code-behind or a page read in depth: analysed as itself already
         if how == "include":  # whatever its name, its text is part of the page
-            why, read_as = (
-                f"included by {page.logical} (#include), parsed as part of that page",
-                _page_ext(page),
-            )
+            why, read_as = f"included by {page.logical} (#include), parsed as part of that page", _page_ext(page)
         elif how == "script":
             why = f"the src of a <script runat=server> in {page.logical}, compiled as its code"
             read_as = None if ext in content.CODE_EXTENSIONS else content.CODE
@@ -417,9 +414,7 @@ def _named_code_files(
             continue
         done.add(f.key)
         try:
-            out = content.examine(
-                content.target(f), content.DEEP, params, None, compiled=why, read_as=read_as
-            )
+            out = content.examine(content.target(f), content.DEEP, params, None, compiled=why, read_as=read_as)
         except OSError as exc:
             ctx.result.coverage.warn(f"{f.display()} (named by {page.logical}) could not be read ({exc}).")
             continue

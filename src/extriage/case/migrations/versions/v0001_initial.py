@@ -150,14 +150,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in (
-        "response_log",
-        "mitigation_results",
-        "probes",
-        "results",
-        "stories",
-        "indicators",
-        "findings",
-        "servers",
-    ):
+    for table in ("response_log", "mitigation_results", "probes", "results", "stories", "indicators", "findings", "servers"):
         op.drop_table(table)

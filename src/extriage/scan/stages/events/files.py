@@ -14,14 +14,7 @@ from extriage.formats.event_export import (
 EXPORT_EXTENSIONS = (".json", ".jsonl", ".ndjson", ".csv", ".txt")
 JSON_EXTENSIONS = (".json", ".jsonl", ".ndjson")
 JSON_LINES_EXTENSIONS = (".jsonl", ".ndjson")
-_NOT_EXPORT_FOLDERS = (
-    "/logging/",
-    "/clientaccess/",
-    "/frontend/",
-    "/inetpub/logs/",
-    "/node_modules/",
-    "/winsxs/",
-)
+_NOT_EXPORT_FOLDERS = ("/logging/", "/clientaccess/", "/frontend/", "/inetpub/logs/", "/node_modules/", "/winsxs/")
 #: Sniffing reads at most this much of each candidate export in the main process.
 _SNIFF_HEAD = 4096
 

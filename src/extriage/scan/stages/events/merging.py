@@ -57,9 +57,7 @@ def count_once(
         if ch is not None:
             ch["records"] -= n
             ch["duplicates"] = ch.get("duplicates", 0) + n
-        family = ctx.result.coverage.families.get(
-            f"{'evtx' if rf.kind == 'evtx' else 'events-export'}:{channel}"
-        )
+        family = ctx.result.coverage.families.get(f"{'evtx' if rf.kind == 'evtx' else 'events-export'}:{channel}")
         if family is not None:
             family.notes.append(
                 f"{n:,} record(s) of {rf.path} were also read from {', '.join(sorted(paths))} (same channel, "

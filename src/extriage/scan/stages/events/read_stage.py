@@ -82,9 +82,7 @@ class EventsStage:
                 big.append(f)
             else:
                 exports.append(f)
-        keep_ids = (
-            len(evtx_files) + len(big_evtx) + len(exports) + len(big) > 1
-        )  # else no event can be read twice
+        keep_ids = len(evtx_files) + len(big_evtx) + len(exports) + len(big) > 1  # else no event can be read twice
         section: dict[str, Any] = {"files": [], "channels": {}}
         ctx.result.extras["events"] = section
         pivots = ctx.facts.get(EventPivots)
@@ -103,10 +101,7 @@ class EventsStage:
             for kind, files in (("evtx", evtx_files), ("export", exports)):
                 if files:
                     for outcome in ctx.map_files(
-                        read_event_file,
-                        files,
-                        ReadParams(kind, extra_dirs, keep_ids),
-                        label=f"events ({kind})",
+                        read_event_file, files, ReadParams(kind, extra_dirs, keep_ids), label=f"events ({kind})"
                     ):
                         yield kind, outcome
 
@@ -120,9 +115,7 @@ class EventsStage:
             if outcome.data.get("not_events"):
                 continue
             read.append(
-                ReadFile(
-                    kind, outcome.path, outcome.data.pop("idents", {}), outcome.data.pop("ip_idents", {})
-                )
+                ReadFile(kind, outcome.path, outcome.data.pop("idents", {}), outcome.data.pop("ip_idents", {}))
             )
             webshells.update(outcome.data.get("webshell_paths", []))
             merge_ips(ips, outcome.data.get("ips", {}))

@@ -112,9 +112,7 @@ def _read_evtx(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> No
         # (a folder, an image, a temporary copy of a compressed zip member)
         outcome.sha256 = sha256_of(f.ref)
         with open_seekable(f.ref, ZIP_EVTX_MAX) as fh:
-            for batch in iter_evtx_batches(
-                fh, f.ref.size, display, stats, path=native_path(f.ref), raw=coll.raw_chunk
-            ):
+            for batch in iter_evtx_batches(fh, f.ref.size, display, stats, path=native_path(f.ref), raw=coll.raw_chunk):
                 coll.feed_batch(batch)
     except EvtxError as exc:
         outcome.skipped.append(SkippedFile(display, str(exc).replace(display, "file", 1)))
@@ -133,9 +131,7 @@ def _evtx_problems(display: str, stats: EvtxStats, outcome: FileOutcome) -> None
         outcome.skipped.append(SkippedFile(display, "; ".join(parts), partial=True))
     if stats.records == 0 and not stats.errors:
         outcome.data["empty"] = True
-        outcome.skipped.append(
-            SkippedFile(display, "EVTX file holds no event records (an empty log): nothing to check in it")
-        )
+        outcome.skipped.append(SkippedFile(display, "EVTX file holds no event records (an empty log): nothing to check in it"))
 
 
 def _read_export(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> None:
@@ -164,9 +160,7 @@ def _read_export(f: LocatedFile, coll: EventCollector, outcome: FileOutcome) -> 
         if stats.not_events:  # (a file that is not even valid JSON stays unmentioned, as before)
             reason = NOT_EVENT_RECORDS[kind].format(n=stats.not_events)
             if stats.bad or stats.long_lines:
-                reason += (
-                    f"; {stats.bad + stats.long_lines:,} line(s) not readable (first: {stats.first_problem})"
-                )
+                reason += f"; {stats.bad + stats.long_lines:,} line(s) not readable (first: {stats.first_problem})"
             outcome.skipped.append(SkippedFile(display, reason))
         return
     outcome.sha256 = sha256
@@ -194,9 +188,7 @@ def _export_problems(display: str, st: dict[str, Any]) -> list[SkippedFile]:
             f"{st['bad'] + st['long_lines']:,} line(s) not readable (first: {st['first_problem']})"
         )
     if st["not_events"]:
-        what = {"jsonl": "JSON line(s)", "json": "JSON object(s)", "csv": "CSV row(s)"}.get(
-            st["kind"], "record(s)"
-        )
+        what = {"jsonl": "JSON line(s)", "json": "JSON object(s)", "csv": "CSV row(s)"}.get(st["kind"], "record(s)")
         problems.append(
             f"{st['not_events']:,} {what} were not Windows event records (no EventID/System fields) and were "
             f"ignored; {st['events']:,} event(s) were read"
@@ -235,9 +227,7 @@ def read_export_part(
     if params.kind == "evtx":
         stats = EvtxStats()
         with open_seekable(f.ref, ZIP_EVTX_MAX) as fh:
-            for batch in iter_evtx_batches(
-                fh, f.ref.size, display, stats, chunks=(start, end), raw=coll.raw_chunk
-            ):
+            for batch in iter_evtx_batches(fh, f.ref.size, display, stats, chunks=(start, end), raw=coll.raw_chunk):
                 coll.feed_batch(batch)
     else:
         stats = ExportStats()
@@ -268,9 +258,7 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> F
         except EvtxError:
             return read_event_file(f, params)
         except OSError as exc:
-            return FileOutcome(
-                display, skipped=[SkippedFile(display, f"cannot be read: {exc.strerror or exc}")]
-            )
+            return FileOutcome(display, skipped=[SkippedFile(display, f"cannot be read: {exc.strerror or exc}")])
     ranges = split_ranges(params.kind, size, n)
     if not ranges:  # (nothing past an .evtx file header)
         return read_event_file(f, params)
@@ -287,7 +275,9 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> F
         for fut in futures:
             fut.cancel()
         cf.wait(futures)
-        return FileOutcome(display, skipped=[SkippedFile(display, f"cannot be read: {exc.strerror or exc}")])
+        return FileOutcome(
+            display, skipped=[SkippedFile(display, f"cannot be read: {exc.strerror or exc}")]
+        )
     parts: list[tuple[EventCollector, ExportStats | EvtxStats]] = []
     failed: Exception | None = None
     for fut in futures:

@@ -57,9 +57,7 @@ class EventsStoryStage:
             story = _closest_story(stories, f, hosts, hosts_of)
             if story is None:
                 title = load_registry().label(f.wave) if f.wave else "Attack"
-                where = (
-                    f" on {sorted(f.indicators.hosts)[0]}" if len(hosts) == 1 and f.indicators.hosts else ""
-                )
+                where = f" on {sorted(f.indicators.hosts)[0]}" if len(hosts) == 1 and f.indicators.hosts else ""
                 undated = " (event times unknown)" if f.first_seen is None else ""
                 story = AttackStory(
                     wave=f.wave or load_registry().other.id,
@@ -86,15 +84,10 @@ class EventsStoryStage:
                 if ip not in story.client_ips and f.rule_id == "EVT-CORR-ATTACKER-IP":
                     story.client_ips.append(ip)
         for st in stories:  # (e.g. a chain story the correlate stage built from undated events only)
-            if (
-                st.first_seen is None
-                and st.steps
-                and "times unknown" not in st.title
-                and all(
-                    (found := by_id.get(fid)) is not None and "events" in found.tags
-                    for step in st.steps
-                    for fid in step.finding_ids
-                )
+            if st.first_seen is None and st.steps and "times unknown" not in st.title and all(
+                (found := by_id.get(fid)) is not None and "events" in found.tags
+                for step in st.steps
+                for fid in step.finding_ids
             ):
                 st.title += " (event times unknown)"
 
@@ -163,16 +156,10 @@ def _story_for_undated(
         and not (hosts and hosts_of.get(id(st)) and not hosts & hosts_of[id(st)])
     ]
     for st in fits:
-        if st.first_seen is not None and (
-            hosts_of.get(id(st), set()) & hosts or not _other_hosts(hosts_of, hosts)
-        ):
+        if st.first_seen is not None and (hosts_of.get(id(st), set()) & hosts or not _other_hosts(hosts_of, hosts)):
             return st
     for st in fits:
-        if (
-            st.first_seen is None
-            and hosts_of.get(id(st), set()) == hosts
-            and st.wave == (f.wave or load_registry().other.id)
-        ):
+        if st.first_seen is None and hosts_of.get(id(st), set()) == hosts and st.wave == (f.wave or load_registry().other.id):
             return st
     return None
 
