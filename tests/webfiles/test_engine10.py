@@ -201,3 +201,107 @@ def test_a_cs_page_calling_a_vb_app_code_class_is_found_in_a_scan(tmp_path: Path
     assert any(s.endswith("site/run.aspx") for s in sources)
     assert any(s.endswith("App_Code/Tools.vb") for s in sources)
     assert [f for f in findings_for(data, "site/report.aspx") if f["rule_id"].startswith("WF-BEHAV-")] == []
+
+
+# --- a request value checked against a list of the page's own words (A2's gap: guards by name only) -----
+
+_CS = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n{body}}\n</script>\n'
+_VB = '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load()\n{body}End Sub\n</script>\n'
+
+ALLOW_LISTED = [
+    (
+        "cs-leaves",
+        _CS,
+        '  string t = Request["tool"];\n  string[] allowed = { "backup", "restore" };\n'
+        "  if (!allowed.Contains(t)) { Response.StatusCode = 400; return; }\n"
+        '  Process.Start(@"C:\\tools\\admin.exe", t);\n',
+    ),
+    (
+        "cs-hashset",
+        _CS,
+        '  string t = Request["tool"];\n'
+        '  var allowed = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "ping", "tracert" };\n'
+        "  if (! allowed.Contains(t)) return;\n  Process.Start(t);\n",
+    ),
+    (
+        "cs-inline",
+        _CS,
+        '  string t = Request["tool"];\n  if (!new[] { "ping", "tracert" }.Contains(t)) return;\n'
+        '  Process.Start(t, "example.com");\n',
+    ),
+    (
+        "cs-inside",
+        _CS,
+        '  string t = Request["tool"];\n  string[] allowed = { "ping", "tracert" };\n'
+        '  if (allowed.Contains(t)) { Process.Start(t, "example.com"); }\n',
+    ),
+    (
+        "cs-index-of",
+        _CS,
+        '  string t = Request["tool"];\n  string[] allowed = { "ping", "tracert" };\n'
+        '  if (Array.IndexOf(allowed, t) < 0) throw new ArgumentException();\n  Process.Start(t, "example.com");\n',
+    ),
+    (
+        "vb-leaves",
+        _VB,
+        '  Dim t As String = Request.Form("tool")\n  Dim allowed() As String = {"ping", "tracert"}\n'
+        '  If Not allowed.Contains(t) Then Exit Sub\n  Process.Start(t, "example.com")\n',
+    ),
+    (
+        "vb-inside",
+        _VB,
+        '  Dim t As String = Request.Form("tool")\n'
+        '  Dim allowed As New List(Of String) From {"ping", "tracert"}\n'
+        '  If allowed.Contains(t) Then\n    Process.Start(t, "example.com")\n  End If\n',
+    ),
+]
+#: The same shapes where the check does not hold: the shell must stay found.
+NOT_CHECKED = [
+    (
+        "check-does-not-leave",
+        _CS,
+        '  string t = Request["c"];\n  string[] known = { "dir", "whoami" };\n'
+        '  if (! known.Contains(t)) { Response.Write("other"); }\n  Process.Start("cmd.exe", "/c " + t);\n',
+    ),
+    (
+        "list-from-configuration",
+        _CS,
+        '  string t = Request["c"];\n  string[] ok = ConfigurationManager.AppSettings["ok"].Split(\',\');\n'
+        '  if (!ok.Contains(t)) return;\n  Process.Start("cmd.exe", "/c " + t);\n',
+    ),
+    (
+        "list-from-the-request",
+        _CS,
+        '  string t = Request["c"];\n  var ok = Request["list"].Split(\',\');\n'
+        '  if (!ok.Contains(t)) return;\n  Process.Start("cmd.exe", "/c " + t);\n',
+    ),
+    (
+        "equality-with-one-word",
+        _CS,
+        '  string t = Request["c"];\n  if (t == "ls") { Response.Write("no"); return; }\n'
+        '  Process.Start("cmd.exe", "/c " + t);\n',
+    ),
+    (
+        "another-value-checked",
+        _CS,
+        '  string a = Request["a"]; string c = Request["c"];\n  string[] acts = { "run", "list" };\n'
+        '  if (!acts.Contains(a)) return;\n  Process.Start("cmd.exe", "/c " + c);\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "shell", "body"), ALLOW_LISTED, ids=[n for n, _s, _b in ALLOW_LISTED])
+def test_a_value_checked_against_a_literal_list_is_the_pages_own_word(
+    name: str, shell: str, body: str
+) -> None:
+    page = shell.replace("{body}", body)
+    assert behaviour.analyse(page.encode(), ".aspx").hits == []
+    # without the check the same page is found (the check is what silences it)
+    unchecked = page.replace("Contains(t)", "Contains(u)").replace("allowed, t)", "allowed, u)")
+    assert "process" in {h["sink"] for h in behaviour.analyse(unchecked.encode(), ".aspx").hits}, name
+
+
+@pytest.mark.parametrize(("name", "shell", "body"), NOT_CHECKED, ids=[n for n, _s, _b in NOT_CHECKED])
+def test_a_check_that_does_not_hold_keeps_the_shell_found(name: str, shell: str, body: str) -> None:
+    page = shell.replace("{body}", body)
+    assert "process" in {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}, name

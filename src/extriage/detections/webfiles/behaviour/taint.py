@@ -276,6 +276,82 @@ _DIGITS_VALIDATOR = re.compile(
     + _DIGITS_RE
     + r"\s*\)"
 )
+#: A list of literal strings given a name: ``string[] ok = { "a", "b" }``, ``new List<string> { ... }``,
+#: ``new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ... }``, VB ``Dim ok() As String = {...}``,
+#: ``New List(Of String) From {...}``.
+_LITERALS = r'\{\s*"[^"\n]*"(?:\s*,\s*"[^"\n]*"){0,200}\s*,?\s*\}'
+_LITERAL_LIST = {
+    "cs": re.compile(
+        r"(?<![\w.])([^\W\d]\w*)\s*=\s*(?:new\s*(?:[\w.]+\s*)?(?:<[^<>;]{0,100}>\s*)?(?:\[\s*\]\s*)?"
+        r"(?:\([^()]{0,100}\)\s*)?)?" + _LITERALS
+    ),
+    "vb": re.compile(
+        r"(?<![\w.])([^\W\d]\w*)(?:\(\s*\))?(?:(?:\s+As\s+[\w.]+(?:\(\s*\))?)?\s*=\s*|\s+As\s+(?=New\b))"
+        r"(?:New\s+[\w.]+\s*(?:\(\s*Of\s+[\w.]+\s*\)\s*)?(?:\(\s*\)\s*)?(?:From\s*)?)?" + _LITERALS,
+        re.I,
+    ),
+    "js": re.compile(
+        r"(?<![\w.])([^\W\d]\w*)\s*(?::\s*[\w.]+(?:\[\])?\s*)?=\s*\[\s*\"[^\"\n]*\"(?:\s*,\s*\"[^\"\n]*\"){0,200}\s*\]"
+    ),
+}
+#: A list written out where it is used: ``new[] { "a", "b" }.Contains(x)``.
+_INLINE_LIST = {
+    "cs": r"new\s*(?:[\w.]+\s*)?(?:<[^<>;]{0,100}>\s*)?(?:\[\s*\]\s*)?" + _LITERALS,
+    "vb": r"(?:New\s+[\w.]+\s*(?:\(\s*\)\s*)?)?" + _LITERALS,
+    "js": r'\[\s*"[^"\n]*"(?:\s*,\s*"[^"\n]*"){0,200}\s*\]',
+}
+#: Leaving the request: what follows a failed check (return, throw, Response.End, VB Exit Sub).
+_EXIT = {
+    "cs": r"\s*\{?[^{}]{0,200}?\b(?:return|throw|Response\s*\.\s*End)\b",
+    "js": r"\s*\{?[^{}]{0,200}?\b(?:return|throw|Response\s*\.\s*End)\b",
+    "vb": r"\s*Then\b[^\n]{0,200}?\b(?:Return|Throw|Exit\s+(?:Sub|Function)|Response\s*\.\s*End)\b|"
+    r"\s*Then[ \t]*\r?\n[^\n]{0,200}?\b(?:Return|Throw|Exit\s+(?:Sub|Function)|Response\s*\.\s*End)\b",
+}
+
+
+def _allow_listed(code: str, lang: str) -> frozenset[str]:
+    """Names checked against a list of literal strings before use (an allow-list of actions, tables or
+    tools: what is left of the request is one of the page's own words): ``if
+    (!ok.Contains(x)) return;`` (the check failing leaves), ``if (ok.Contains(x)) { ... }`` (the use
+    inside; not negated), ``Array.IndexOf(ok, x) < 0`` and a list written out in the check. A list read
+    from configuration or the request is no check. Equality with one literal (``if (cmd == "ls")``) is no
+    check either: shells compare a command with their own words and still run the others. As with the
+    digits guards, the engine keeps no scopes: a checked name counts as checked wherever it is."""
+    if "Contains" not in code and "IndexOf" not in code and "contains" not in code.lower():
+        return frozenset()
+    flags = re.I if lang == "vb" else 0
+    names = [m.group(1) for m in _LITERAL_LIST[lang].finditer(code)][:100]
+    lists = "|".join([*map(re.escape, names), _INLINE_LIST[lang]])
+    if lang == "vb":
+        cond, neg, close = r"\bIf\s+", r"Not\s+", r""
+    else:
+        cond, neg, close = r"\bif\s*\(\s*", r"!\s*", r"\s*\)"
+    name = r"([^\W\d]\w*)"
+    contains = r"(?:" + lists + r")\s*\.\s*Contains\s*\(\s*" + name + r"\s*(?:,[^()\n]{0,80})?\)"
+    index_of = (
+        r"Array\s*\.\s*IndexOf\s*\(\s*(?:" + lists + r")\s*,\s*" + name + r"\s*\)\s*(?:<\s*0|==?\s*-\s*1)"
+    )
+    checks = [
+        cond + neg + contains + close + _EXIT[lang],  # the check failing leaves
+        cond + index_of + close + _EXIT[lang],
+    ]
+    out: set[str] = set()
+    for pattern in checks:
+        for m in re.finditer(pattern, code, flags):
+            out.update(g for g in m.groups() if g)
+    # the use inside the check: a condition (of ands) holding the check, not negated
+    inside = (
+        (r"\bif\s*\(([^;{}]{0,200}?)" if lang != "vb" else r"\bIf\b([^\n]{0,200}?)")
+        + r"(?<![\w.])"
+        + contains
+    )
+    for m in re.finditer(inside, code, flags):
+        if not re.search(r"(?:!|\bNot\b)\s*$", m.group(1), re.I):
+            out.add(m.group(2))
+    fold = str.lower if lang == "vb" else str
+    return frozenset(fold(n) for n in out)
+
+
 #: ``Path.Combine(`` leading a value (its first argument: the folder).
 _COMBINE = re.compile(r"\s*(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*Combine\s*\(")
 _ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
@@ -383,6 +459,8 @@ class _Analyser:
             if "IsMatch" in code or "TryParse" in code
             else frozenset()
         )
+        #: Names checked against a list of literal strings (see _allow_listed): one of the page's own words.
+        self._chosen: frozenset[str] = _allow_listed(code, lang)
 
     def _validated(self, code: str) -> frozenset[str]:
         """Names passed to a digits-only validator method of the code's own in an ``if`` condition, not
@@ -589,7 +667,7 @@ class _Analyser:
 
     def _add(self, name: str, t: _Taint) -> bool:
         key = self.fold(name)
-        if key in self.keywords or key in self.taint:
+        if key in self.keywords or key in self.taint or key in self._chosen:
             return False
         if key in self._guarded and "number" not in t.kinds:
             # checked to be digits (or hex) only before use: what is left of it can pick a number, no text
