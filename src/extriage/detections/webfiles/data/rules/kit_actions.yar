@@ -1,0 +1,151 @@
+/*
+  extriage rules for server pages that carry out one attacker action fixed in the page, written for this
+  project (MIT, like the rest of extriage). Issue 14, helper X15 (thirteenth unseen collection: shells from
+  exploits, frameworks and kits).
+
+  Why this file: exploit modules and post-exploitation kits drop pages whose action is baked in - the
+  exploit's own check command (`cmd.exe /c whoami`, output written back), a callback that starts curl on a
+  fixed URL, a page that creates a local administrator with a fixed password, and a planted SQL channel that
+  appends the raw request to a query ending in a constant predicate. None of them carries a request value
+  into a sink the behaviour analysis follows (the first three read no request at all; the fourth builds an
+  injection point on purpose), and their strings are the kit's names. The rules match the actions instead:
+    - a command interpreter (cmd, PowerShell) started with a reconnaissance command written in the page
+      (whoami, ipconfig, systeminfo, tasklist, net user/localgroup/group/view/share/session, nltest, quser,
+      query user/session, arp -a, route print, netstat): ordinary pages that run a tool run their own
+      program, not the interpreter with an attacker's first command (`net use`, which old intranet pages
+      use to map shares, is left out);
+    - a process started on a download tool aimed at a fixed address (curl/wget/certutil -urlcache/bitsadmin
+      /transfer, PowerShell's Invoke-WebRequest/DownloadString/DownloadFile/Invoke-RestMethod): pages that
+      fetch something use the .NET classes, not a LOLBin behind Process.Start;
+    - a local account made and put into Administrators or Remote Desktop Users (System.DirectoryServices
+      .AccountManagement on the machine context, ADSI WinNT://, or `net user ... /add` / `net localgroup
+      administrators ... /add` in a started process): applications manage their own users, not the
+      server's local administrators;
+    - request text appended raw to a SQL literal that ends in a constant comparison (`where 11=1" +
+      Request["id"]`): a query built to return nothing but what the request appends (a UNION), run by the
+      page. Ordinary dynamic SQL appends clauses the code writes, or quotes the value.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_Interpreter_With_Baked_Recon_Command
+{
+    meta:
+        author = "extriage"
+        description = "Page that starts cmd or PowerShell with a reconnaissance command written in the page (whoami, ipconfig, net user ...): an exploit's check page or a kit's one-shot recon page"
+        family = "baked recon command"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.003,T1033"
+    strings:
+        // the interpreter named as the program (a literal of its own)
+        $interp = /["'](cmd|cmd\.exe|powershell|powershell\.exe|pwsh|pwsh\.exe|[a-z]:\\{1,2}windows\\{1,2}system32\\{1,2}cmd\.exe)["']/ nocase ascii wide
+        // a literal that is a reconnaissance command (optionally after cmd's /c or /k)
+        $recon = /["'](\/[ck]\s+)?(whoami|ipconfig|systeminfo|tasklist|quser|nltest|netstat|arp\s+-a|route\s+print|net\s+(user|localgroup|group|view|share|session)|query\s+(user|session))\b[^"'\r\n]{0,100}["']/ nocase ascii wide
+        // a process started
+        $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
+        $start2 = /\.\s*StartInfo\b/ nocase ascii wide
+        $start3 = "ProcessStartInfo" nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and $interp and $recon and any of ($start*)
+}
+
+rule EXT_WEBSHELL_Process_Download_Tool_Fixed_Address
+{
+    meta:
+        author = "extriage"
+        description = "Page that starts a download tool (curl, wget, certutil -urlcache, bitsadmin /transfer, PowerShell web cmdlets) on a fixed http(s) address: an exploit's callback or a stager"
+        family = "download tool launcher"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1105"
+    strings:
+        $curl = /["'][^"'\r\n]{0,60}\b(curl|wget)(\.exe)?\s[^"'\r\n]{0,200}https?:\/\// nocase ascii wide
+        $certutil = /["'][^"'\r\n]{0,60}\bcertutil(\.exe)?\s[^"'\r\n]{0,80}-urlcache\b[^"'\r\n]{0,200}https?:\/\// nocase ascii wide
+        $bits = /["'][^"'\r\n]{0,60}\bbitsadmin(\.exe)?\s[^"'\r\n]{0,80}\/transfer\b[^"'\r\n]{0,200}https?:\/\// nocase ascii wide
+        $psweb = /["'][^"'\r\n]{0,120}\b(iwr|irm|Invoke-WebRequest|Invoke-RestMethod|DownloadString|DownloadFile)\b[^"'\r\n]{0,200}https?:\/\// nocase ascii wide
+        $ps = /\b(powershell|pwsh)(\.exe)?\b/ nocase ascii wide
+        $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
+        $start2 = /\.\s*StartInfo\b/ nocase ascii wide
+        $start3 = "ProcessStartInfo" nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and any of ($start*) and
+        ($curl or $certutil or $bits or ($psweb and $ps))
+}
+
+rule EXT_WEBSHELL_Local_Admin_Account_Creation
+{
+    meta:
+        author = "extriage"
+        description = "Page that creates a local account and puts it into Administrators or Remote Desktop Users (AccountManagement on the machine, ADSI WinNT://, or net user /add in a started process)"
+        family = "local admin creation"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1136.001,T1098"
+    strings:
+        // System.DirectoryServices.AccountManagement on the local machine
+        $am_user = /new\s+UserPrincipal\s*\(/ nocase ascii wide
+        $am_save = /\.\s*Save\s*\(\s*\)/ nocase ascii wide
+        $am_group = /GroupPrincipal\s*\.\s*FindByIdentity\s*\(/ nocase ascii wide
+        $am_machine = /ContextType\s*\.\s*Machine\b/ nocase ascii wide
+        // ADSI: a user added under WinNT:// and put into a group
+        $adsi = "WinNT://" nocase ascii wide
+        $adsi_user = /Children\s*\.\s*Add\s*\([^)]{0,100}["']user["']/ nocase ascii wide
+        $adsi_add = /Invoke\s*\(\s*["']Add["']/ nocase ascii wide
+        // the privileged groups
+        $grp = /["'](Administrators|Remote Desktop Users)["']/ nocase ascii wide
+        // net.exe in a started process
+        $net_user = /\bnet(\.exe)?\s+user\s+[^"'\r\n]{1,80}\/add\b/ nocase ascii wide
+        $net_group = /\bnet(\.exe)?\s+localgroup\s+["']?(administrators|remote desktop users)["']?\s+[^"'\r\n]{1,80}\/add\b/ nocase ascii wide
+        $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
+        $start2 = /\.\s*StartInfo\b/ nocase ascii wide
+        $start3 = "ProcessStartInfo" nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and (
+            ($am_user and $am_save and $am_group and $am_machine and $grp) or
+            ($adsi and $adsi_user and $adsi_add and $grp) or
+            (($net_user or $net_group) and any of ($start*))
+        )
+}
+
+rule EXT_WEBSHELL_SQL_Request_Appended_After_Constant_Predicate
+{
+    meta:
+        author = "extriage"
+        description = "Planted SQL channel: request text appended raw to a query literal that ends in a constant comparison (where 11=1\" + Request[...]), and the query run by the page"
+        family = "planted SQL channel"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1213"
+    strings:
+        // a SQL literal ending in `<number>=<number>` and closed, then the request appended (C# + / VB &)
+        $chan = /\b(select|update|delete|insert)\b[^"\r\n]{0,300}\b(where|and|or)\s+\d+\s*=\s*\d+\s*"\s*(\+|&)\s*(HttpContext\s*\.\s*Current\s*\.\s*|context\s*\.\s*|this\s*\.\s*)?Request\b/ nocase ascii wide
+        // the query run
+        $exec = /\.\s*(ExecuteReader|ExecuteNonQuery|ExecuteScalar|ExecuteDataSet)\s*\(/ nocase ascii wide
+        $fill = /\.\s*Fill\s*\(/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and $chan and ($exec or $fill)
+}
