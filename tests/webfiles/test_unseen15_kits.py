@@ -6,7 +6,8 @@ exploit's check page and a training page that start cmd.exe with a reconnaissanc
 page (output written back, no request input); a PoC callback page that starts curl on a fixed URL; a kit
 page that creates a local user with a fixed password and puts it into Administrators and Remote Desktop
 Users; and a planted SQL channel that appends the raw request to a query against an account dictionary
-ending in a constant comparison. The rules (``data/rules/kit_actions.yar``) match those actions; the pages
+ending in a constant comparison; and (batch 2) an SEO kit's page that sends visitors arriving from a search
+engine to another site while crawlers get keywords. The rules (``data/rules/kit_actions.yar``) match those actions; the pages
 below reproduce them and the ordinary pages closest to them. A second group keeps shapes of this collection
 that only the behaviour analysis found (no YARA rule of ours fired): a PowerShell runspace fed by a WebForms
 text box, a VirtualPathProvider memory shell registered by reflection kept as an App_Code class, a file
@@ -262,11 +263,67 @@ SQL_CHANNELS_ORDINARY: list[Page] = [
     ),
 ]
 
+# --- batch 2: search visitors redirected to another site, crawlers served keywords -----------------------
+CLOAKING: list[Page] = [
+    (
+        "cs-referrer-redirect-location-header",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        'string ua = (Request.UserAgent ?? "").ToLower();\n'
+        'string r = (Request.UrlReferrer == null ? "" : Request.UrlReferrer.ToString()).ToLower();\n'
+        'bool bot = ua.Contains("googlebot") || ua.Contains("bingbot") || ua.Contains("baiduspider");\n'
+        'if (!bot && r.Contains("google")) {\n'
+        '  Response.StatusCode = 302; Response.AddHeader("Location", "https://spam.example.invalid/offer"); Response.End();\n}\n'
+        "%>\n<html><head><title>placeholder keywords</title></head><body>placeholder keywords</body></html>",
+    ),
+    (
+        "vb-server-variable-redirect",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<%\n'
+        'Dim ua As String = LCase(Request.ServerVariables("HTTP_USER_AGENT"))\n'
+        'Dim rf As String = LCase(Request.ServerVariables("HTTP_REFERER"))\n'
+        'If InStr(ua, "yandexbot") = 0 And InStr(ua, "slurp") = 0 And InStr(rf, "bing") > 0 Then\n'
+        '  Response.Redirect("http://doorway.example.invalid/")\nEnd If\n%>\n<p>placeholder keywords</p>',
+    ),
+]
+
+CLOAKING_ORDINARY: list[Page] = [
+    (
+        "language-redirect-skips-crawlers",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        'string ua = (Request.UserAgent ?? "").ToLower();\n'
+        'if (!ua.Contains("googlebot") && !ua.Contains("bingbot") && Request.UserLanguages != null)\n'
+        '  Response.Redirect("/" + Request.UserLanguages[0].Substring(0, 2) + "/");\n%>',
+    ),
+    (
+        "search-visitor-banner",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        'string r = Request.UrlReferrer == null ? "" : Request.UrlReferrer.Host;\n'
+        'Banner.Visible = r.Contains("google") || r.Contains("bing");\n%>\n<p>Welcome!</p>',
+    ),
+    (
+        "crawler-statistics",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        'string[] bots = { "googlebot", "bingbot", "yandexbot" };\n'
+        'string r = Request.ServerVariables["HTTP_REFERER"] ?? "";\n'
+        'foreach (var b in bots) if ((Request.UserAgent ?? "").ToLower().Contains(b)) Stats.Count(b, r.Contains("google"));\n%>',
+    ),
+    (
+        "partner-link-redirect",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<% Response.Redirect("https://partner.example.invalid/welcome"); %>',
+    ),
+]
+
 CASES = (
     ("EXT_WEBSHELL_Interpreter_With_Baked_Recon_Command", BAKED_RECON, BAKED_RECON_ORDINARY),
     ("EXT_WEBSHELL_Process_Download_Tool_Fixed_Address", DOWNLOAD_TOOLS, DOWNLOAD_TOOLS_ORDINARY),
     ("EXT_WEBSHELL_Local_Admin_Account_Creation", ADMIN_ACCOUNTS, ADMIN_ACCOUNTS_ORDINARY),
     ("EXT_WEBSHELL_SQL_Request_Appended_After_Constant_Predicate", SQL_CHANNELS, SQL_CHANNELS_ORDINARY),
+    ("EXT_WEBSHELL_Search_Referrer_Redirect_Cloaking", CLOAKING, CLOAKING_ORDINARY),
 )
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)

@@ -24,6 +24,11 @@
     - request text appended raw to a SQL literal that ends in a constant comparison (`where 11=1" +
       Request["id"]`): a query built to return nothing but what the request appends (a UNION), run by the
       page. Ordinary dynamic SQL appends clauses the code writes, or quotes the value.
+  Batch 2 (an SEO-spam kit's ASPX "redirect shell", after the first four rules): a page that names two or more
+  search-engine crawlers, reads the referrer, and sends visitors who arrive from a search engine to an
+  absolute address written in the page (bots get a keyword page): doorway cloaking without fetching anything,
+  so the behaviour analysis's remote-content sink (which wants a download) had nothing. Sites that treat
+  crawlers apart redirect within themselves (/en/), not search visitors to another site.
   meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
 */
 
@@ -148,4 +153,42 @@ rule EXT_WEBSHELL_SQL_Request_Appended_After_Constant_Predicate
         $log3 = "#Fields:" ascii
     condition:
         filesize < 2MB and not any of ($log*) and ($page or $runat) and $chan and ($exec or $fill)
+}
+
+rule EXT_WEBSHELL_Search_Referrer_Redirect_Cloaking
+{
+    meta:
+        author = "extriage"
+        description = "SEO doorway page: names search-engine crawlers, reads the referrer, and redirects visitors from a search engine to an absolute address written in the page"
+        family = "search-engine redirect cloaking"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1608.006"
+    strings:
+        $bot1 = "googlebot" nocase ascii wide
+        $bot2 = "bingbot" nocase ascii wide
+        $bot3 = "baiduspider" nocase ascii wide
+        $bot4 = "yandexbot" nocase ascii wide
+        $bot5 = "slurp" nocase ascii wide
+        $bot6 = "sogou" nocase ascii wide
+        $bot7 = "360spider" nocase ascii wide
+        $bot8 = "duckduckbot" nocase ascii wide
+        // the referrer read ...
+        $ref1 = /\bUrlReferrer\b/ nocase ascii wide
+        $ref2 = "HTTP_REFERER" nocase ascii wide
+        $ref3 = /Headers\s*\[\s*"Referer"\s*\]/ nocase ascii wide
+        // ... and compared with a search engine's name
+        $se = /(Contains|IndexOf|StartsWith|InStr)\s*\([^)]{0,80}"(google|bing|baidu|yahoo|yandex|sogou|so\.com)/ nocase ascii wide
+        // a redirect to an absolute address written in the page
+        $loc = /AddHeader\s*\(\s*"Location"\s*,\s*"https?:\/\// nocase ascii wide
+        $redir = /\.\s*(Redirect|RedirectPermanent)\s*\(\s*"https?:\/\// nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and 2 of ($bot*) and any of ($ref*) and
+        $se and ($loc or $redir)
 }
