@@ -305,3 +305,87 @@ def test_a_value_checked_against_a_literal_list_is_the_pages_own_word(
 def test_a_check_that_does_not_hold_keeps_the_shell_found(name: str, shell: str, body: str) -> None:
     page = shell.replace("{body}", body)
     assert "process" in {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}, name
+
+
+# --- x15 request 1: a SQL channel - request text appended right after a comparison of two constants ----
+
+_HANDLER = (
+    '<%@ WebHandler Language="C#" Class="Example.Feed" %>\nusing System.Web;\nusing System.Data.OracleClient;\n'
+    "namespace Example {\npublic class Feed : IHttpHandler {\n"
+    "public bool IsReusable { get { return false; } }\n"
+    "public void ProcessRequest(HttpContext context) {\n"
+    "  var Request = context.Request; var Response = context.Response;\n"
+    '  using (var c = new OracleConnection("Data Source=example;User Id=x;Password=y")) { c.Open();\n'
+    "{body}  }\n}\n}\n}\n"
+)
+SQL_CHANNELS = [
+    (
+        "inline",
+        '    var r = new OracleCommand("SELECT * FROM EXAMPLE_USERS where 11=1" + Request["userid"], c)'
+        ".ExecuteReader();\n    while (r.Read()) Response.Write(r.GetString(0));\n",
+    ),
+    (
+        "assigned",
+        '    string q = "SELECT * FROM EXAMPLE_USERS where 11=1" + Request["userid"];\n'
+        "    var r = new OracleCommand(q, c).ExecuteReader();\n",
+    ),
+    (
+        "split-over-statements",
+        '    string q = "SELECT 1 FROM EXAMPLE_USERS where 7=1";  q += Request["id"];\n'
+        "    var r = new OracleCommand(q, c).ExecuteReader();\n",
+    ),
+    (
+        "format-placeholder",
+        '    var sql = string.Format("select name from example_logins where 2=1{0}", Request.QueryString["f"]);\n'
+        "    object o = new OracleCommand(sql, c).ExecuteScalar(); Response.Write(o);\n",
+    ),
+]
+ORDINARY_SQL = [
+    (
+        "the-code-writes-the-clause",
+        '    string q = "select title from items where 1=1";\n'
+        '    q += " and title like \'%" + Request["q"].Replace("\'", "\'\'") + "%\'";\n'
+        "    var r = new OracleCommand(q, c).ExecuteReader();\n",
+    ),
+    (
+        "a-parameter",
+        '    string cat = Request["cat"];\n    var r = new OracleCommand("select * from news where 1=1" + '
+        '(cat != null ? " and category=:cat" : ""), c).ExecuteReader();\n',
+    ),
+    (
+        "a-value-after-id",  # an ordinary injectable page, not a channel built on purpose
+        '    var r = new OracleCommand("select title from items where id=" + Request["id"], c).ExecuteReader();\n',
+    ),
+    (
+        "a-filter-helper",
+        '    var r = new OracleCommand("select title from items where 1=1" + BuildFilter(Request["f"]), c)'
+        ".ExecuteReader();\n",
+    ),
+    (
+        "clauses-added-later",
+        '    string q = "select * from t where 1=1";\n    if (Request["a"] != null) q += " and a = :a";\n'
+        "    var r = new OracleCommand(q, c).ExecuteReader();\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "body"), SQL_CHANNELS, ids=[n for n, _b in SQL_CHANNELS])
+def test_sql_text_ending_in_a_constant_comparison_with_request_text_appended(name: str, body: str) -> None:
+    hits = behaviour.analyse(_HANDLER.replace("{body}", body).encode(), ".ashx").hits
+    assert "sql-channel" in {h["sink"] for h in hits}, name
+
+
+def test_sql_channel_in_vb() -> None:
+    page = (
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load()\n'
+        '  Dim q As String = "select name from example_users where 3=4"\n  q &= Request.QueryString("x")\n'
+        "  Dim cmd As New SqlCommand(q, conn)\n  cmd.ExecuteReader()\nEnd Sub\n</script>\n"
+    )
+    assert [
+        (h["sink"], h["line"], h["source_line"]) for h in behaviour.analyse(page.encode(), ".aspx").hits
+    ] == [("sql-channel", 6, 5)]
+
+
+@pytest.mark.parametrize(("name", "body"), ORDINARY_SQL, ids=[n for n, _b in ORDINARY_SQL])
+def test_ordinary_queries_are_no_sql_channel(name: str, body: str) -> None:
+    assert behaviour.analyse(_HANDLER.replace("{body}", body).encode(), ".ashx").hits == [], name

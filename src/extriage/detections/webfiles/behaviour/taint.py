@@ -352,6 +352,29 @@ def _allow_listed(code: str, lang: str) -> frozenset[str]:
     return frozenset(fold(n) for n in out)
 
 
+#: SQL text the page writes that ends in a comparison of two constants (``"select ... where 11=1"``,
+#: ``and 2<>3``; nothing after it, no quote opened), optionally with a ``{0}`` right after it: the
+#: ``sql-channel`` sink (what follows the comparison is SQL the request appends).
+_CONST_PREDICATE = re.compile(
+    r'"(?=[^"\n]{0,2000}?\b(?:select|update|delete|insert|exec|execute|union)\b)[^"\n]{0,2000}?'
+    r"\b(?:where|and|or|having)\s+\(?\s*(?:\d{1,9}|'[^'\n]{0,20}')\s*(?:=|<>|!=|<=|>=|<|>)\s*"
+    r"(?:\d{1,9}|'[^'\n]{0,20}')\s*\)?\s*(\{0\})?\"",
+    re.I,
+)
+#: The request value itself, as the operand appended: a name, a member, literal-keyed indexers
+#: (``Request["id"]``, ``Request.QueryString("f")``, ``id``, ``T1.Text``), no call of the code's own.
+_PLAIN_OPERAND = re.compile(
+    r'\s*[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*){0,4}(?:\s*[\[(]\s*"[^"\n]{0,100}"\s*[\])])?'
+    r"(?:\s*\.\s*(?:ToString\s*\(\s*\)|Trim\s*\(\s*\)|Value))?\s*"
+)
+_ASSIGNED_TO = {
+    "cs": re.compile(r"(?<![\w.])([^\W\d]\w*)\s*=\s*$"),
+    "js": re.compile(r"(?<![\w.])([^\W\d]\w*)\s*(?::\s*[\w.]+\s*)?=\s*$"),
+    "vb": re.compile(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s*=\s*$", re.I),
+}
+_FORMAT_OPEN = re.compile(r"\b(?:String|string)\s*\.\s*Format\s*\(\s*$", re.I)
+
+
 #: ``Path.Combine(`` leading a value (its first argument: the folder).
 _COMBINE = re.compile(r"\s*(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*Combine\s*\(")
 _ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
@@ -588,6 +611,94 @@ class _Analyser:
                 if first[1] <= end and self.expr(first[0], first[1]) is None:
                     found.direct = False
         return found
+
+    def _operand(self, a: int, b: int) -> _Taint | None:
+        """The taint of the operand starting at ``a`` (before ``b``) when it is the request value itself
+        (see _PLAIN_OPERAND), taken whole. It ends at a top-level ``+``/``&``, ``,`` or a bracket closing
+        the call it is an argument of."""
+        while a < b and self.code[a] in " \t\r\n":
+            a += 1
+        stops = "+&,;\n" if self.lang == "vb" else "+&,;"
+        depth, quote, i = 0, False, a
+        while i < b:
+            c = self.code[i]
+            if c == '"':
+                quote = not quote
+            elif not quote:
+                if c in "([{":
+                    depth += 1
+                elif c in ")]}":
+                    if depth == 0:
+                        break
+                    depth -= 1
+                elif depth == 0 and c in stops:
+                    break
+            i += 1
+        b = i
+        if not _PLAIN_OPERAND.fullmatch(self.code, a, b):
+            return None
+        t = self.expr(a, b, frozenset({"value", "control"}))
+        return t if t is not None and t.direct else None
+
+    def _sql_channels(self) -> tuple[dict[str, _Taint], list[tuple[int, _Taint]]]:
+        """SQL text ending in a comparison of two constants with the request value appended at once: the
+        names that hold it (``q = "... where 7=1"; q += Request["id"];``, ``q = "... 11=1" + Request["id"]``,
+        ``sql = String.Format("... 2=1{0}", Request["f"])``) and the places it is written inline."""
+        code, lang = self.code, self.lang
+        names: dict[str, _Taint] = {}
+        inline: list[tuple[int, _Taint]] = []
+        join = r"[+&]" if lang == "vb" else r"\+"
+        for n, m in enumerate(_CONST_PREDICATE.finditer(code)):
+            if n >= 100:
+                break
+            _s, e = self.statement(m.start())
+            e = max(e, m.end())
+            head = code[max(0, m.start() - 200) : m.start()]
+            t: _Taint | None = None
+            target = None
+            if m.group(1):  # String.Format("... 2=1{0}", value)
+                fm = _FORMAT_OPEN.search(head)
+                if fm is None:
+                    continue
+                spans = _args(code, m.start())
+                if len(spans) >= 2:
+                    t = self._operand(*spans[1])
+                head = head[: fm.start()]
+            else:
+                after = re.compile(r"\s*" + join + r"=?").match(code, m.end())
+                if after is not None:  # "... 11=1" + Request["id"]
+                    lead = _leading(code, after.end(), e)
+                    t = self._operand(after.end(), lead)
+                else:  # q = "... 7=1"; then q += Request["id"]
+                    to = _ASSIGNED_TO[lang].search(head)
+                    rest = code[m.end() : e].strip(" \t\r\n;)")
+                    if to is None or rest:
+                        continue
+                    flags = re.I if lang == "vb" else 0
+                    more = re.compile(
+                        r"(?<![\w.])"
+                        + re.escape(to.group(1))
+                        + r"\s*(?:"
+                        + join
+                        + r"=|=\s*"
+                        + re.escape(to.group(1))
+                        + r"\s*"
+                        + join
+                        + r")\s*",
+                        flags,
+                    ).search(code, m.end())
+                    if more is not None:
+                        _s2, e2 = self.statement(more.end())
+                        t = self._operand(more.end(), _leading(code, more.end(), e2))
+                    target = to.group(1)
+            if t is None:
+                continue
+            to = _ASSIGNED_TO[lang].search(head)
+            target = target or (to.group(1) if to is not None else None)
+            if target is not None:
+                names[self.fold(target)] = t
+            inline.append((m.start(), t))
+        return names, inline
 
     def _configured_programs_only(self) -> bool:
         """Whether every program the code names for a process (``StartInfo.FileName =``, the first
@@ -879,6 +990,7 @@ class _Analyser:
         found: list[tuple[Sink, int, _Taint | None, bool]] = []
         code, lang = self.code, self.lang
         short = len(code.strip()) <= WHOLE_MAX  # only short code can be a stub page ("whole" sinks)
+        channels: tuple[dict[str, _Taint], list[tuple[int, _Taint]]] | None = None
         for sink in self.know.sinks:
             self.check_time()
             if sink.id in already:
@@ -948,6 +1060,18 @@ class _Analyser:
                         # (the application's own folder + the requested path is the page's own file)
                         # cfg.UploadPath + "\\" + name: the request names a path below a folder the
                         # application keeps in a setting or field (an application's file manager)
+                        continue
+                elif sink.needs == "channel":
+                    if channels is None:
+                        channels = self._sql_channels()
+                    held, inline = channels
+                    t = next((c for p, c in inline if s <= p < e), None)
+                    if t is None and held:
+                        for ident in _ANY_IDENT.finditer(code, s, e):
+                            t = held.get(self.fold(ident.group(0)))
+                            if t is not None:
+                                break
+                    if t is None:
                         continue
                 elif sink.needs == "leading":
                     # the value *starts* with request input taken whole (who chooses the address of
