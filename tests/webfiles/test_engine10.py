@@ -389,3 +389,41 @@ def test_sql_channel_in_vb() -> None:
 @pytest.mark.parametrize(("name", "body"), ORDINARY_SQL, ids=[n for n, _b in ORDINARY_SQL])
 def test_ordinary_queries_are_no_sql_channel(name: str, body: str) -> None:
     assert behaviour.analyse(_HANDLER.replace("{body}", body).encode(), ".ashx").hits == [], name
+
+
+# --- a call given as another call's argument: its input is its own arguments ------------------------------
+
+_PAGE = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n{body}}\n</script>\n'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # an ordinary injectable list page: the connection nested in the adapter is the application's own
+        '  var da = new SqlDataAdapter("select * from news where id=" + Request["id"], '
+        'new SqlConnection(ConfigurationManager.ConnectionStrings["db"].ConnectionString));\n  da.Fill(ds);\n',
+        '  var cmd = new SqlCommand("delete from carts where id=" + Request["id"], new SqlConnection(cs));\n',
+    ],
+    ids=["adapter", "command"],
+)
+def test_a_nested_connection_takes_its_own_arguments_only(body: str) -> None:
+    # (session 9: sql-connection "opens a database connection given by the request" - the request value was
+    # the query's, not the connection's)
+    hits = behaviour.analyse(_PAGE.replace("{body}", body).encode(), ".aspx").hits
+    assert "sql-connection" not in {h["sink"] for h in hits}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '  var c = new SqlConnection(Request.Form["cs"]); c.Open();\n',
+        '  var cmd = new SqlCommand("select 1", new SqlConnection(Request.Form["cs"]));\n',
+        '  var c = new SqlConnection(); c.ConnectionString = Request.Form["cs"]; c.Open();\n',
+        '  var c = new SqlConnection { ConnectionString = Request.Form["cs"] }; c.Open();\n',
+        '  var cmd = new SqlCommand("select 1", new SqlConnection { ConnectionString = Request.Form["cs"] });\n',
+    ],
+    ids=["argument", "nested-argument", "property", "initializer", "nested-initializer"],
+)
+def test_a_connection_given_by_the_request_is_found(body: str) -> None:
+    hits = behaviour.analyse(_PAGE.replace("{body}", body).encode(), ".aspx").hits
+    assert "sql-connection" in {h["sink"] for h in hits}

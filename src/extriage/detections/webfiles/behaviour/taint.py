@@ -429,6 +429,30 @@ def _args(code: str, start: int, limit: int = 4000) -> list[tuple[int, int]]:
     return spans
 
 
+def _open_brackets(code: str, start: int, end: int) -> int:
+    """How many parentheses opened in ``code[start:end]`` (outside string literals) are still open at ``end``."""
+    depth = 0
+    for m in _PARENS.finditer(code, start, end):
+        depth += 1 if m.group(0) == "(" else -1 if m.group(0) == ")" else 0
+    return depth
+
+
+def _initializer_end(code: str, pos: int, end: int) -> int:
+    """``pos``, or past the object initializer ``{ ... }`` that starts there (``new X(...) { A = b }``)."""
+    m = re.compile(r"\s*\{").match(code, pos, end)
+    if m is None:
+        return pos
+    depth = 0
+    for i in range(m.end() - 1, end):
+        if code[i] == "{":
+            depth += 1
+        elif code[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    return end
+
+
 def _leading(code: str, start: int, end: int) -> int:
     """End of the first top-level operand of the expression in [start, end): where the first ``+``
     (C#, JScript) or ``&`` (VB) outside quotes and brackets joins it to what follows."""
@@ -1102,6 +1126,11 @@ class _Analyser:
                         if close < e and _MEMBER_AFTER.match(code, close):
                             b = close + 1
                             s = _value_start(code, s, m.start())
+                        elif close < e and _open_brackets(code, s, m.start()) > 0:
+                            # a call or constructor given as an argument of another call (new
+                            # SqlDataAdapter(sql, new SqlConnection(cs))): its input is its own arguments
+                            # and an initializer right after them, not the other arguments around it
+                            s, b = m.start(), _initializer_end(code, close + 1, e)
                     t = self.expr(s, b, sink.kinds)
                     if t is None:
                         continue
