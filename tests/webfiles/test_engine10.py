@@ -427,3 +427,121 @@ def test_a_nested_connection_takes_its_own_arguments_only(body: str) -> None:
 def test_a_connection_given_by_the_request_is_found(body: str) -> None:
     hits = behaviour.analyse(_PAGE.replace("{body}", body).encode(), ".aspx").hits
     assert "sql-connection" in {h["sink"] for h in hits}
+
+
+# --- x14 request: content written into a file through a stream (OilRig TwoFace's upload to %TEMP%) --------
+
+_IO = '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.IO" %>\n<script runat="server">\nvoid Page_Load() {\n{body}}\n</script>\n'
+_VIO = '<%@ Page Language="VB" %>\n<%@ Import Namespace="System.IO" %>\n<script runat="server">\nSub Page_Load()\n{body}End Sub\n</script>\n'
+_BODY = '  string body = Request.Form.Get("b"); string name = Request.Form.Get("n");\n'
+
+STREAM_WRITES = [
+    (
+        "filestream-temp-combine",
+        _IO,
+        _BODY + "  byte[] buf = Convert.FromBase64String(body);\n"
+        "  string p = Path.Combine(Path.GetTempPath(), name);\n"
+        "  using (var w = new FileStream(p, FileMode.Create)) { w.Write(buf, 0, buf.Length); }\n",
+        "file-write-content",
+    ),
+    (
+        "file-create-chained",
+        _IO,
+        _BODY + "  byte[] buf = Convert.FromBase64String(body);\n"
+        '  File.Create(Path.Combine(Server.MapPath("~/"), name)).Write(buf, 0, buf.Length);\n',
+        "file-write-content",
+    ),
+    (
+        "streamwriter-combine",
+        _IO,
+        _BODY
+        + '  using (var w = new StreamWriter(Path.Combine(Server.MapPath("~/"), name))) { w.Write(body); }\n',
+        "file-write-content",
+    ),
+    (
+        "binarywriter-over-filestream",
+        _IO,
+        _BODY + "  var fs = new FileStream(Path.Combine(Path.GetTempPath(), name), FileMode.Create);\n"
+        "  var bw = new BinaryWriter(fs);\n  bw.Write(Convert.FromBase64String(body));\n",
+        "file-write-content",
+    ),
+    (
+        "copyto",
+        _IO,
+        _BODY + "  var fs = File.OpenWrite(Path.Combine(Path.GetTempPath(), name));\n"
+        "  new MemoryStream(Convert.FromBase64String(body)).CopyTo(fs);\n",
+        "file-write-content",
+    ),
+    (
+        "request-text-into-a-fixed-server-page",
+        _IO,
+        _BODY + '  using (var w = new StreamWriter(Server.MapPath("~/up.aspx"))) { w.Write(body); }\n',
+        "page-write",
+    ),
+    (
+        "vb-using",
+        _VIO,
+        '  Using w As New StreamWriter(Path.Combine(Path.GetTempPath(), Request.Form("n")))\n'
+        '    w.Write(Request.Form("c"))\n  End Using\n',
+        "file-write-content",
+    ),
+]
+ORDINARY_STREAMS = [
+    (
+        "upload-under-a-new-name",
+        _IO,
+        '  var fs = new FileStream(Path.Combine(Server.MapPath("~/uploads"), Guid.NewGuid() + ".png"), FileMode.Create);\n'
+        "  Request.Files[0].InputStream.CopyTo(fs);\n  fs.Close();\n",
+    ),
+    (
+        "signature-pad",
+        _IO,
+        '  string userId = (string)Session["uid"];\n'
+        "  byte[] img = Convert.FromBase64String(Request.Form[\"img\"].Split(',')[1]);\n"
+        '  using (var fs = new FileStream(Path.Combine(Server.MapPath("~/App_Data/signatures"), userId + ".png"), '
+        "FileMode.Create)) { fs.Write(img, 0, img.Length); }\n",
+    ),
+    (
+        "audit-log",
+        _IO,
+        '  using (var w = new StreamWriter(Server.MapPath("~/App_Data/audit.log"), true)) '
+        '{ w.WriteLine(DateTime.Now + " " + Request.UserHostAddress); }\n',
+    ),
+    (
+        "request-body-of-an-outbound-post",
+        _IO,
+        '  var req = (HttpWebRequest)WebRequest.Create("https://api.example.com/x"); req.Method = "POST";\n'
+        '  using (var w = new StreamWriter(req.GetRequestStream())) { w.Write(Request.Form["q"]); }\n',
+    ),
+    (
+        "memory-and-response",
+        _IO,
+        '  var ms = new MemoryStream(); var w = new StreamWriter(ms); w.Write(Request.Form["q"]);\n'
+        '  var o = new StreamWriter(Response.OutputStream); o.Write(Request.Form["q"]);\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "shell", "body", "sink"), STREAM_WRITES, ids=[n for n, _s, _b, _k in STREAM_WRITES]
+)
+def test_request_content_written_through_a_stream(name: str, shell: str, body: str, sink: str) -> None:
+    hits = behaviour.analyse(shell.replace("{body}", body).encode(), ".aspx").hits
+    assert sink in {h["sink"] for h in hits}, (name, [h["sink"] for h in hits])
+
+
+@pytest.mark.parametrize(
+    ("name", "shell", "body"), ORDINARY_STREAMS, ids=[n for n, _s, _b in ORDINARY_STREAMS]
+)
+def test_ordinary_stream_writes_are_silent(name: str, shell: str, body: str) -> None:
+    assert behaviour.analyse(shell.replace("{body}", body).encode(), ".aspx").hits == [], name
+
+
+def test_a_stream_write_is_reported_on_its_own_line() -> None:
+    page = _IO.replace(
+        "{body}",
+        _BODY + "  var fs = new FileStream(Path.Combine(Path.GetTempPath(), name), FileMode.Create);\n"
+        "  byte[] b = Convert.FromBase64String(body);\n  fs.Write(b,\n     0, b.Length);\n",
+    )
+    hits = [h for h in behaviour.analyse(page.encode(), ".aspx").hits if h["sink"] == "file-write-content"]
+    assert [(h["line"], h["source_line"]) for h in hits] == [(9, 5)]

@@ -56,7 +56,14 @@ from extriage.detections.webfiles.behaviour.knowledge import (
 from extriage.detections.webfiles.behaviour.normalise import _Norm
 from extriage.detections.webfiles.behaviour.screen import _hides, hiding_screen
 from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF
-from extriage.detections.webfiles.behaviour.taint import WHOLE_MAX, _Analyser, _args, _line_of, _params
+from extriage.detections.webfiles.behaviour.taint import (
+    WHOLE_MAX,
+    _Analyser,
+    _args,
+    _line_of,
+    _params,
+    stream_writes,
+)
 
 __all__ = [
     "BUDGET",
@@ -197,7 +204,7 @@ def _analyse(
             norm = _Norm(lang)
             norm.deadline = deadline
             code = norm.tokens(code)
-            code = norm.fold(code)
+            code = stream_writes(norm.fold(code), lang)
             if time.monotonic() > deadline:
                 raise Timeout
             an = _Analyser(code, lang, know, deadline, norm.decoded, extracted.xslt, text)

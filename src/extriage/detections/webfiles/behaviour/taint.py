@@ -429,6 +429,118 @@ def _args(code: str, start: int, limit: int = 4000) -> list[tuple[int, int]]:
     return spans
 
 
+#: A file opened for writing as a stream: ``new FileStream(``, ``new StreamWriter(``, ``new BinaryWriter(``,
+#: ``File.Create(``, ``File.OpenWrite(``, ``File.CreateText(``, ``File.AppendText(``, ``File.Open(``.
+_STREAM_OPEN = (
+    r"(?:new\s+(?:System\s*\.\s*)?(?:IO\s*\.\s*)?(?:FileStream|StreamWriter|BinaryWriter)|"
+    r"(?:System\s*\.\s*)?(?:IO\s*\.\s*)?File\s*\.\s*(?:Create|OpenWrite|CreateText|AppendText|Open))\s*\("
+)
+_STREAM_OPEN_RE = re.compile(_STREAM_OPEN, re.I)
+_STREAM_VAR = {
+    "cs": re.compile(r"(?<![\w.])([^\W\d]\w*)\s*=\s*" + _STREAM_OPEN),
+    "js": re.compile(r"(?<![\w.])([^\W\d]\w*)\s*(?::\s*[\w.]+\s*)?=\s*" + _STREAM_OPEN),
+    "vb": re.compile(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+(?:[\w.]+\s*=\s*)?|\s*=\s*)" + _STREAM_OPEN, re.I),
+}
+#: What is not a file: a stream of the request, the response, memory, a socket, another writer's base.
+_NOT_A_FILE = re.compile(
+    r"Stream\s*\(\s*\)|\.\s*(?:OutputStream|InputStream|BaseStream|GetStream\s*\(|GetRequestStream|GetResponseStream)"
+    r"|\bMemoryStream\b|\bNetworkStream\b|\bCryptoStream\b|\bGZipStream\b|\bDeflateStream\b",
+    re.I,
+)
+_WRITE_CALL = r"\s*\.\s*(?:Write|WriteLine|WriteAsync|WriteLineAsync)\s*\("
+
+
+def stream_writes(code: str, lang: str) -> str:
+    """Content written into a file through a stream, written out once more as the same write through
+    ``File.WriteAllText(path, content)`` on the write's own line (line numbers kept): ``w = new
+    FileStream(p, FileMode.Create); w.Write(buf, 0, n)``, ``new StreamWriter(p).Write(body)``,
+    ``File.Create(p).Write(...)``, ``src.CopyTo(w)``, a writer over such a stream (``new StreamWriter(fs)``).
+    The file sinks (file-write-content, page-write) then judge a stream write as they judge
+    ``File.WriteAll*`` (x14 request, 2026-12-06: OilRig TwoFace's upload to %TEMP%). Streams of the
+    request, the response, memory or a socket are not files."""
+    if "Stream" not in code and "stream" not in code.lower() and "File" not in code:
+        return code
+    flags = re.I if lang == "vb" else 0
+    fold = str.lower if lang == "vb" else (lambda x: x)
+
+    def path_of(start: int, paths: dict[str, str]) -> str | None:
+        """The file path given to the stream-opening call whose ``(`` ends at ``start``."""
+        first = _args(code, start)[0]
+        text = code[first[0] : first[1]].strip()
+        if not text or _NOT_A_FILE.search(text):
+            return None
+        if fold(text) in paths:
+            return paths[fold(text)]  # a writer over a file stream kept in a variable
+        inner = _STREAM_OPEN_RE.match(text)
+        if inner is not None:
+            return path_of(
+                first[0]
+                + (len(code[first[0] : first[1]]) - len(code[first[0] : first[1]].lstrip()))
+                + inner.end(),
+                paths,
+            )
+        if _BARE_NAME_ONLY.fullmatch(text):
+            held = re.search(
+                r"(?<![\w.])" + re.escape(text) + r"\s*(?:As\s+[\w.]+\s*)?=\s*([^;\n]{1,300})",
+                code[:start],
+                flags,
+            )
+            if held is not None and _NOT_A_FILE.search(held.group(1)):
+                return None
+        return " ".join(text.split())
+
+    paths: dict[str, str] = {}
+    for m in _STREAM_VAR[lang].finditer(code):
+        if len(paths) >= 50:
+            break
+        p = path_of(m.end(), paths)
+        if p is not None:
+            paths.setdefault(fold(m.group(1)), p)
+    writes: list[tuple[int, str, str]] = []  # (where the write's call starts, path, content)
+    for name, p in paths.items():
+        for w in re.finditer(r"(?<![\w.])" + re.escape(name) + _WRITE_CALL, code, flags):
+            a, b = _args(code, w.end())[0]
+            if code[a:b].strip():
+                writes.append((w.start(), p, code[a:b]))
+        copy = r"\.\s*CopyTo(?:Async)?\s*\(\s*" + re.escape(name) + r"\s*[,)]"
+        for c in re.finditer(copy, code, flags):
+            # what is copied: the expression before .CopyTo, from its statement's start
+            start = max(code.rfind(x, max(0, c.start() - 400), c.start()) for x in ";{}\n") + 1
+            source = code[start : c.start()].strip()
+            if source:
+                writes.append((c.start(), p, source))
+    for m in _STREAM_OPEN_RE.finditer(code):  # new StreamWriter(p).Write(body), File.Create(p).Write(...)
+        close = _args(code, m.end())[-1][1]
+        chained = re.compile(r"\)" + _WRITE_CALL, flags).match(code, close)
+        if chained is None:
+            continue
+        p = path_of(m.end(), paths)
+        a, b = _args(code, chained.end())[0]
+        if p is not None and code[a:b].strip():
+            writes.append((m.start(), p, code[a:b]))
+    if not writes:
+        return code
+    inserts: list[tuple[int, str]] = []
+    for pos, p, content in sorted(writes)[:50]:
+        content = " ".join(content.split())
+        if lang == "vb":
+            end = code.find("\n", pos)
+            end = len(code) if end < 0 else end
+            inserts.append((end, f" : File.WriteAllText({p}, {content})"))
+        else:
+            end = code.find(";", pos)  # (after the write's statement, on its last line)
+            if end < 0:
+                end = code.find("\n", pos)
+                end = len(code) if end < 0 else end
+            else:
+                end += 1
+            inserts.append((end, f" File.WriteAllText({p}, {content});"))
+    out = code
+    for at, text in sorted(inserts, reverse=True):
+        out = out[:at] + text + out[at:]
+    return out
+
+
 def _open_brackets(code: str, start: int, end: int) -> int:
     """How many parentheses opened in ``code[start:end]`` (outside string literals) are still open at ``end``."""
     depth = 0
