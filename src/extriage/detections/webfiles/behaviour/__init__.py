@@ -368,6 +368,7 @@ def analyse_across(
                         members = []  # a member set on an object of the callee's class only: the page names it
                     if not (names or members) or len(ccode) + len(ecode) > MAX_CODE:
                         continue
+                    ccode = _extension_calls(ccode, ecode, lang)
                     calls = _calls(names, members, lang)
                     call = calls.search(ccode)
                     if call is None:
@@ -586,6 +587,41 @@ def _across_languages(
         )
     if lang not in result.languages:
         result.languages.append(lang)
+
+
+#: Extension methods a file defines: C# ``static T Name(this string c, ...)``, VB ``<Extension()> Function Name(``.
+_EXTENSION_DEF = {
+    "cs": re.compile(r"\bstatic\s+[\w<>\[\],.?]{1,100}\s+([^\W\d]\w*)\s*\(\s*this\s"),
+    "vb": re.compile(
+        r"<\s*(?:System\s*\.\s*Runtime\s*\.\s*CompilerServices\s*\.\s*)?Extension(?:Attribute)?\s*(?:\(\s*\))?\s*>"
+        r"[\s_]*(?:(?:Public|Friend|Shared)\s+)*(?:Function|Sub)\s+([^\W\d]\w*)",
+        re.I,
+    ),
+}
+#: What an extension method is called on: a name or member chain with literal-keyed indexers
+#: (``Request["c"]``, ``Request.Form("c")``, ``cmd``, ``TextBox1.Text``).
+_RECEIVER = r'((?<![\w.])[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*|\s*\[\s*"[^"\n]{0,100}"\s*\]|\s*\(\s*"[^"\n]{0,100}"\s*\)){0,6})'
+
+
+def _extension_calls(ccode: str, ecode: str, lang: str) -> str:
+    """A call of an extension method the callee defines, written as the plain call it compiles to:
+    ``Request["c"].Run()`` -> ``Run(Request["c"])``, ``x.Run(a)`` -> ``Run(x, a)`` (the receiver is the
+    first parameter)."""
+    if lang not in _EXTENSION_DEF:
+        return ccode
+    names = list(dict.fromkeys(_EXTENSION_DEF[lang].findall(ecode)))[:50]
+    if not names:
+        return ccode
+    flags = re.I if lang == "vb" else 0
+    call = re.compile(_RECEIVER + r"\s*\.\s*(" + "|".join(map(re.escape, names)) + r")\s*\(\s*(\)?)", flags)
+
+    def plain(m: re.Match[str]) -> str:
+        receiver = m.group(1)
+        if receiver.split(".")[0].strip().lower() in ("this", "me", "base", "mybase"):
+            return m.group(0)
+        return f"{m.group(2)}({receiver}" + (")" if m.group(3) else ", ")
+
+    return call.sub(plain, ccode)
 
 
 def _renamed(m: re.Match[str]) -> str:

@@ -714,7 +714,11 @@ class _Analyser:
         idents = self._idents()
         via: list[str] = []
         if idents is not None:
+            # a name inside a string literal is text, not the variable ("cmd.exe" is no use of cmd)
+            quoted = [(q.start(), q.end()) for q in _LITERAL.finditer(text)] if '"' in text else []
             for m in idents.finditer(text):
+                if quoted and any(a < m.start() < b for a, b in quoted):
+                    continue
                 t = self.taint.get(self.fold(m.group(0)))
                 if t is None or (kinds is not None and not (t.kinds & kinds)):
                     continue
