@@ -625,3 +625,17 @@ def test_a_variable_named_like_a_literal_of_the_callee_still_crosses() -> None:
     page = '<%@ Page Language="C#" %>\n<% string cmd = Request["c"]; new Example.Site.Tools().Run(cmd); %>\n'
     hits = behaviour.analyse_across(page.encode(), ".aspx", TOOLS_CS.encode(), ".cs").hits
     assert [h["sink"] for h in hits] == ["process"]
+
+
+def test_a_page_variable_named_like_the_callees_parameter_still_crosses() -> None:
+    # the page's c handed to Run(string c): taint is per name, so the renamed-call control reached the sink
+    # through the page's own c and the hit was dropped as a shared name
+    page = '<%@ Page Language="C#" %>\n<% string c = Request["c"]; new Example.Site.Tools().Run(c); %>\n'
+    hits = behaviour.analyse_across(page.encode(), ".aspx", TOOLS_CS.encode(), ".cs").hits
+    assert [h["sink"] for h in hits] == ["process"]
+    # ... while the page that reads c, shows it and calls the class with a constant stays silent
+    quiet = (
+        '<%@ Page Language="C#" %>\n<% string c = Request["c"]; Response.Write(Server.HtmlEncode(c));\n'
+        ' new Example.Site.Tools().Run("ipconfig"); %>\n'
+    )
+    assert behaviour.analyse_across(quiet.encode(), ".aspx", TOOLS_CS.encode(), ".cs").hits == []

@@ -368,6 +368,14 @@ def analyse_across(
                         members = []  # a member set on an object of the callee's class only: the page names it
                     if not (names or members) or len(ccode) + len(ecode) > MAX_CODE:
                         continue
+                    shared = _shared_parameters(ccode, ecode, lang, names, members)
+                    if shared:
+                        # the callee's parameters renamed where the caller uses the same names (a page's c
+                        # handed to Run(string c)): taint is per name, and the renamed-call control below would
+                        # reach the sink through the caller's own c and drop the hit as a shared name
+                        main = _rename(ecode[:callee_end], shared, lang)
+                        ecode = main + _rename(ecode[callee_end:], shared, lang)
+                        callee_end = len(main)
                     ccode = _extension_calls(ccode, ecode, lang)
                     calls = _calls(names, members, lang)
                     call = calls.search(ccode)
@@ -587,6 +595,30 @@ def _across_languages(
         )
     if lang not in result.languages:
         result.languages.append(lang)
+
+
+def _shared_parameters(ccode: str, ecode: str, lang: str, names: list[str], members: list[str]) -> set[str]:
+    """The callee's method parameters whose names the caller also uses (not the callee's method or member
+    names, which the caller must keep spelling), folded for VB."""
+    fold = str.lower if lang == "vb" else str
+    params = {fold(p) for m in _METHOD_DEF[lang].finditer(ecode) for p in _params(m.group(2), lang)}
+    if not params:
+        return set()
+    used = {fold(n) for n in re.findall(r"(?<![\w.])[^\W\d]\w*", ccode)}
+    keep = {fold(n) for n in (*names, *members)} | KEYWORDS_OF[lang]
+    return {p for p in params & used if p not in keep}
+
+
+def _rename(code: str, names: set[str], lang: str) -> str:
+    """``code`` with each of ``names`` (outside string literals, not after a dot) given a letter more."""
+    flags = re.I if lang == "vb" else 0
+    pattern = re.compile(
+        r'"(?:[^"\n])*"|(?<![\w.])('
+        + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+        + r")\b",
+        flags,
+    )
+    return pattern.sub(lambda m: m.group(0) if m.group(1) is None else m.group(1) + "\u01c3", code)
 
 
 #: Extension methods a file defines: C# ``static T Name(this string c, ...)``, VB ``<Extension()> Function Name(``.
