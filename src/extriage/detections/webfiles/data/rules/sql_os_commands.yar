@@ -1,0 +1,55 @@
+/*
+  extriage rules for server pages that make SQL Server run operating-system commands, written for this project
+  (MIT, like the rest of extriage). Issue 14, helper X14 (twelfth unseen collection: shells as defenders met
+  them).
+
+  Why this file: the file-manager shells of the collection's sample set (sunue, and the JK1986 "ASP.NET
+  backdoor" read beside it) reach the operating system through the database as well as through a process:
+  `exec master..xp_cmdshell '<command>'`, an OLE Automation `sp_oacreate 'wscript.shell'` + `sp_oamethod
+  'run'`, a SQL Agent job step of type CmdExec, a Jet `openrowset(... shell(...))`, or `xp_regwrite` of an
+  Image File Execution Options debugger (the sticky-keys backdoor). Probed as pages of their own after the
+  first-sight run, none was found by anything of ours: the behaviour analysis counts request text placed
+  inside a quoted SQL value as an ordinary parameter (as it must for the many pages that build
+  `... where id='" + Request["id"] + "'"`), the IFEO write carries no request text at all, and the SQL-console
+  YARA rule wants the request read in a particular way. The rule matches the T-SQL that runs or plants a command
+  together with a command object that executes it, in a page with server code. DBA pages that read or switch
+  off the xp_cmdshell setting, fixed T-SQL job steps and help pages quoting the statements stay silent.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_SQL_Server_OS_Command
+{
+    meta:
+        author = "extriage"
+        description = "Server page making SQL Server run or plant an operating-system command: EXEC xp_cmdshell, sp_oacreate 'wscript.shell', a CmdExec job step, Jet openrowset shell(), or an Image File Execution Options debugger written with xp_regwrite"
+        family = "SQL Server command execution"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.003,T1546.012"
+    strings:
+        // T-SQL that runs or plants a command
+        $xp = /exec(ute)?\s+(\[?master\]?\s*\.\s*(\[?dbo\]?)?\s*\.\s*)?\[?xp_cmdshell\b/ nocase ascii wide
+        $oa = /sp_oacreate\s+'(wscript\.shell|shell\.application)'/ nocase ascii wide
+        $job = /sp_add_jobstep[^;]{0,300}@subsystem\s*=\s*'?CmdExec/ nocase ascii wide
+        $jet = /openrowset\s*\(\s*'microsoft\.jet\.oledb\.4\.0'[^;]{0,300}shell\s*\(/ nocase ascii wide
+        $ifeo = /xp_regwrite[^;]{0,300}Image File Execution Options/ nocase ascii wide
+        // a command object that sends it
+        $cmd1 = /(SqlCommand|OleDbCommand|OdbcCommand|SqlDataAdapter|OleDbDataAdapter)\s*\(/ ascii wide
+        $cmd2 = /\.\s*(ExecuteNonQuery|ExecuteReader|ExecuteScalar)\s*\(/ ascii wide
+        $cmd3 = /\.\s*CommandText\s*=/ ascii wide
+        // server code of its own (not a directive or markup only)
+        $code1 = "<% " ascii wide
+        $code2 = "<%\r" ascii wide
+        $code3 = "<%\n" ascii wide
+        $code4 = "<%\t" ascii wide
+        $srvscript = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
+        $handler = /<%\s*@\s*(WebHandler|WebService)\b/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master)\b/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and $page and (any of ($code*) or $srvscript or $handler) and
+        ($xp or $oa or $job or $jet or $ifeo) and any of ($cmd*)
+}
