@@ -639,3 +639,66 @@ def test_a_page_variable_named_like_the_callees_parameter_still_crosses() -> Non
         ' new Example.Site.Tools().Run("ipconfig"); %>\n'
     )
     assert behaviour.analyse_across(quiet.encode(), ".aspx", TOOLS_CS.encode(), ".cs").hits == []
+
+
+# --- x14 request 2: request text written into every file a listing gives (a site-wide infector) ----------
+
+_LIST_CS = (
+    '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.IO" %>\n<script runat="server">\n'
+    "void Go(object s, EventArgs e) {\n{body}}\n</script>\n"
+    '<form runat="server"><asp:TextBox id="Code" runat="server" /></form>\n'
+)
+INFECTORS = [
+    (
+        "writer-over-each-entry",
+        '  string dir = Server.MapPath("~/");\n  foreach (string i in Directory.GetFileSystemEntries(dir)) {\n'
+        "    string old = File.ReadAllText(i);\n    StreamWriter sw = new StreamWriter(i, false);\n"
+        "    sw.Write(old + Code.Text.Trim());\n    sw.Close();\n  }\n",
+    ),
+    (
+        "append-to-each-file",
+        '  foreach (string f in Directory.GetFiles(Request.PhysicalApplicationPath, "*.aspx", '
+        'SearchOption.AllDirectories))\n    File.AppendAllText(f, Request.Form["c"]);\n',
+    ),
+    (
+        "listing-kept-in-a-variable",
+        '  string[] files = Directory.GetFiles(Server.MapPath("~/"));\n'
+        "  for (int n = 0; n < files.Length; n++) File.WriteAllText(files[n], Code.Text);\n",
+    ),
+    (
+        "directoryinfo",
+        '  var di = new DirectoryInfo(Server.MapPath("~/"));\n'
+        "  foreach (FileInfo fi in di.GetFiles()) File.WriteAllText(fi.FullName, File.ReadAllText(fi.FullName) + Code.Text);\n",
+    ),
+]
+ORDINARY_LISTINGS = [
+    (
+        "config-rewrite-from-configuration",
+        '  foreach (string f in Directory.GetFiles(Server.MapPath("~/App_Data"), "*.config"))\n'
+        '    File.WriteAllText(f, ConfigurationManager.AppSettings["template"]);\n',
+    ),
+    (
+        "log-rotation",
+        '  foreach (string f in Directory.GetFiles(Server.MapPath("~/App_Data/logs"), "*.log"))\n'
+        '    File.AppendAllText(f, "-- rotated " + DateTime.Now + Environment.NewLine);\n',
+    ),
+    (
+        "translation-into-a-named-resource",
+        '  string culture = Request.Form["culture"];\n'
+        '  if (!System.Text.RegularExpressions.Regex.IsMatch(culture, "^[a-z]{2}(-[A-Z]{2})?$")) return;\n'
+        '  foreach (string f in Directory.GetFiles(Server.MapPath("~/App_GlobalResources"))) Response.Write(f);\n'
+        '  File.WriteAllText(Server.MapPath("~/App_GlobalResources/Strings." + culture + ".resx"), Code.Text);\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "body"), INFECTORS, ids=[n for n, _b in INFECTORS])
+def test_request_text_written_into_listed_files(name: str, body: str) -> None:
+    hits = behaviour.analyse(_LIST_CS.replace("{body}", body).encode(), ".aspx").hits
+    assert "site-infector" in {h["sink"] for h in hits}, (name, [h["sink"] for h in hits])
+
+
+@pytest.mark.parametrize(("name", "body"), ORDINARY_LISTINGS, ids=[n for n, _b in ORDINARY_LISTINGS])
+def test_fixed_or_configured_text_written_into_listed_files_is_silent(name: str, body: str) -> None:
+    hits = behaviour.analyse(_LIST_CS.replace("{body}", body).encode(), ".aspx").hits
+    assert "site-infector" not in {h["sink"] for h in hits}, name

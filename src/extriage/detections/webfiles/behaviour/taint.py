@@ -375,6 +375,15 @@ _ASSIGNED_TO = {
 _FORMAT_OPEN = re.compile(r"\b(?:String|string)\s*\.\s*Format\s*\(\s*$", re.I)
 
 
+#: A listing of a folder's files: ``Directory.GetFiles(``, ``GetFileSystemEntries``, ``EnumerateFiles``, a
+#: DirectoryInfo's ``.GetFiles(`` / ``.EnumerateFiles(`` / ``.GetFileSystemInfos(`` (VB ``My.Computer.FileSystem.GetFiles``).
+_LISTING = re.compile(
+    r"\b(?:Directory|FileSystem)\s*\.\s*(?:GetFiles|GetFileSystemEntries|EnumerateFiles|EnumerateFileSystemEntries)\s*\("
+    r"|\.\s*(?:GetFiles|EnumerateFiles|GetFileSystemInfos|EnumerateFileSystemInfos)\s*\(",
+    re.I,
+)
+
+
 #: ``Path.Combine(`` leading a value (its first argument: the folder).
 _COMBINE = re.compile(r"\s*(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*Combine\s*\(")
 _ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
@@ -957,6 +966,20 @@ class _Analyser:
                 self._add(
                     name, _Taint({"value"}, True, _line_of(code, m.start()), "web service method parameter")
                 )
+        if _LISTING.search(code):
+            # files the page lists (Directory.GetFiles, DirectoryInfo.GetFiles, ...): a path it did not write
+            # out, one of many (the site-infector sink); kept as their own kind, which no other sink takes
+            for m in _ASSIGN[lang].finditer(code):
+                rhs_end = m.end(3) if lang == "vb" else _header_end(code, m.start(3), m.end(3))
+                if _LISTING.search(code, m.start(3), rhs_end):
+                    self._add(
+                        m.group(1), _Taint({"listed"}, True, _line_of(code, m.start()), "a listed file")
+                    )
+            for m in _FOREACH[lang].finditer(code):
+                if _LISTING.search(code, m.start(2), m.end(2)):
+                    self._add(
+                        m.group(1), _Taint({"listed"}, True, _line_of(code, m.start()), "a listed file")
+                    )
         for _ in range(6):
             self.check_time()
             changed = False
@@ -1171,7 +1194,15 @@ class _Analyser:
                     found.append((sink, m.start(), None, True))
                     break
                 s, e = self.statement(m.start())
-                if sink.needs == "all-args":
+                if sink.needs == "listed-write":
+                    # request content written into each of the files a listing gave (a site-wide infector)
+                    spans = _args(code, m.end()) if m.group(0).rstrip().endswith("(") else []
+                    if len(spans) < 2 or self.expr(spans[0][0], spans[0][1], frozenset({"listed"})) is None:
+                        continue
+                    t = self.expr(spans[1][0], spans[1][1], sink.kinds - {"listed"})
+                    if t is None:
+                        continue
+                elif sink.needs == "all-args":
                     spans = _args(code, m.end()) if m.group(0).rstrip().endswith("(") else []
                     if len(spans) < 2:
                         continue
