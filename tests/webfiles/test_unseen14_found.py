@@ -20,8 +20,9 @@ an Image File Execution Options debugger), which nothing of ours found as a page
 DBA pages that read or switch off the xp_cmdshell setting, a T-SQL job step and a help page. A last group keeps
 found the shapes of this collection that one check alone found, and TwoFace's upload of base64 request text to a
 request-named file in %TEMP% through a FileStream (found since A3's 5d754fc, written on this collection's
-request). All pages were written for these tests: nothing is compiled or run, commands and keys are
-placeholders, and none is a copy of a real shell.
+request) and the JK1986 button appending a TextBox's text to every file of the application (site-infector since
+A3's 8ada341, the second request). All pages were written for these tests: nothing is compiled or run, commands
+and keys are placeholders, and none is a copy of a real shell.
 """
 
 from __future__ import annotations
@@ -430,6 +431,19 @@ BEHAVIOUR_KEPT: list[tuple[str, str, str, str]] = [
         "    string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), name);\n"
         "    using (var w = new System.IO.FileStream(path, System.IO.FileMode.Create)) { w.Write(d, 0, d.Length); }\n"
         "  }\n}\n</script>\n",
+    ),
+    (
+        "cs-site-wide-append-from-textbox",
+        ".aspx",
+        "site-infector",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void AppendAll(string dir) {\n"
+        "  foreach (string f in System.IO.Directory.GetFileSystemEntries(dir)) {\n"
+        "    if (System.IO.Directory.Exists(f)) { AppendAll(f); continue; }\n"
+        "    System.IO.File.WriteAllText(f, System.IO.File.ReadAllText(f) + Extra.Text.Trim());\n  }\n}\n"
+        "protected void Go_Click(object s, EventArgs e) { AppendAll(Request.PhysicalApplicationPath); }\n</script>\n"
+        '<form runat="server"><asp:TextBox ID="Extra" runat="server" TextMode="MultiLine" />'
+        '<asp:Button ID="Go" runat="server" OnClick="Go_Click" Text="Go" /></form>\n',
     ),
 ]
 
