@@ -702,3 +702,50 @@ def test_request_text_written_into_listed_files(name: str, body: str) -> None:
 def test_fixed_or_configured_text_written_into_listed_files_is_silent(name: str, body: str) -> None:
     hits = behaviour.analyse(_LIST_CS.replace("{body}", body).encode(), ".aspx").hits
     assert "site-infector" not in {h["sink"] for h in hits}, name
+
+
+# --- VB interpolated strings, delegates called through Invoke, VB lambdas ----------------------------------
+
+_V = '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load()\n{body}End Sub\n</script>\n'
+
+
+@pytest.mark.parametrize(
+    ("page", "ext"),
+    [
+        (_V.replace("{body}", '  Dim c = Request("c")\n  Process.Start("cmd.exe", $"/c {c}")\n'), ".aspx"),
+        (_V.replace("{body}", '  Process.Start("cmd.exe", $"/c {Request.Form("c")} ""q""")\n'), ".aspx"),
+        (
+            _PAGE.replace(
+                "{body}",
+                '  Action<string> run = s => Process.Start("cmd.exe", "/c " + s);\n  run.Invoke(Request["c"]);\n',
+            ),
+            ".aspx",
+        ),
+        (
+            _V.replace(
+                "{body}",
+                '  Dim run As Action(Of String) = Sub(s) Process.Start("cmd.exe", "/c " & s)\n  run(Request("c"))\n',
+            ),
+            ".aspx",
+        ),
+        (
+            _V.replace(
+                "{body}",
+                '  Dim run = Sub(s As String) Process.Start("cmd.exe", "/c " & s)\n  run.Invoke(Request("c"))\n',
+            ),
+            ".aspx",
+        ),
+    ],
+    ids=["vb-interpolated", "vb-interpolated-quotes", "invoke", "vb-lambda", "vb-lambda-invoke"],
+)
+def test_request_input_through_interpolation_and_delegates(page: str, ext: str) -> None:
+    assert "process" in {h["sink"] for h in behaviour.analyse(page.encode(), ext).hits}
+
+
+def test_a_vb_lambda_given_a_constant_is_silent() -> None:
+    page = _V.replace(
+        "{body}",
+        '  Dim run = Sub(s As String) Process.Start("notepad.exe", s)\n  run("readme.txt")\n'
+        '  Response.Write(Server.HtmlEncode(Request("c")))\n  Response.Write($"<b>{Request("c")}</b>")\n',
+    )
+    assert behaviour.analyse(page.encode(), ".aspx").hits == []

@@ -20,7 +20,10 @@ _TOKENS = {
         r'@"(?:[^"]|"")*"?|"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.){0,8}\'|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?'
     ),
     "js": re.compile(r'"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.)*\'?|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?'),
-    "vb": re.compile(r'"(?:[^"\n]|"")*"?|\'[^\n]*|\bREM\b[^\n]*', re.I),
+    # (VB 14 interpolated strings first: $"a{x}b", "" for a quote)
+    "vb": re.compile(
+        r'\$"(?:[^"\n{]|""|\{\{|\{[^{}\n]{0,400}\})*"?|"(?:[^"\n]|"")*"?|\'[^\n]*|\bREM\b[^\n]*', re.I
+    ),
 }
 _HOLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{8}|.)", re.S)
@@ -77,6 +80,8 @@ class _Norm:
             if c == "/" or (c == "'" and lang == "vb") or (c in "rR" and lang == "vb"):
                 return "\n" * tok.count("\n") + " "  # comment
             if lang == "vb":
+                if c == "$":
+                    return self._interpolated(tok)
                 return _lit(tok[1:-1].replace('""', '"') if tok.endswith('"') else tok[1:], tok)
             if c == "$" or tok.startswith("@$"):
                 return self._interpolated(tok)
@@ -97,10 +102,11 @@ class _Norm:
         return _TOKENS[lang].sub(one, code)
 
     def _interpolated(self, tok: str) -> str:
-        """``$"a{x}b"`` as ``("a" + (x) + "b")``: the value of a hole is the code's, not literal text
+        """``$"a{x}b"`` as ``("a" + (x) + "b")`` (VB: ``&``): the value of a hole is the code's, not literal text
         (a request value inside an interpolated string still reaches the sink)."""
-        verbatim = "@" in tok[:2]
-        body = tok[3:] if verbatim else tok[2:]
+        vb = self.lang == "vb"  # (VB: no backslash escapes, "" is a quote, & joins)
+        verbatim = "@" in tok[:2] or vb
+        body = tok[3:] if "@" in tok[:2] else tok[2:]
         if body.endswith('"'):
             body = body[:-1]
         parts: list[str] = []
@@ -123,7 +129,7 @@ class _Norm:
             parts.append("(" + self.tokens(hole).replace("\n", " ") + ")")
             pos = m.end()
         text(body[pos:])
-        return "(" + (" + ".join(parts) or '""') + ")" + "\n" * tok.count("\n")
+        return "(" + ((" & " if vb else " + ").join(parts) or '""') + ")" + "\n" * tok.count("\n")
 
     def _ident_char(self, m: re.Match[str]) -> str:
         value = int(m.group(1) or m.group(2), 16)

@@ -109,6 +109,11 @@ _NOT_CARRIERS = frozenset(
 _LAMBDA_DEF = {
     "cs": re.compile(r"\b([^\W\d]\w*)\s*=\s*(?:\(([^();{}]{0,200})\)|([^\W\d]\w*))\s*=>"),
     "js": re.compile(r"\b([^\W\d]\w*)\s*=\s*function\s*\(([^()]{0,200})\)()"),
+    # VB: Dim run As Action(Of String) = Sub(s) ..., Dim f = Function(s As String) ...
+    "vb": re.compile(
+        r"\b([^\W\d]\w*)(?:\s+As\s+[\w.]+(?:\s*\(\s*Of\s+[^()\n]{1,100}\))?)?\s*=\s*(?:Sub|Function)\s*\(([^()\n]{0,200})\)()",
+        re.I,
+    ),
 }
 #: Calls that fill their first argument from the receiver: ``stream.Read(buf, ...)``, ``CopyTo(ms)``.
 _OUT_ARG = re.compile(r"\.\s*(?:Read|ReadBlock|ReadAsync|CopyTo|CopyToAsync)\s*\(\s*([^\W\d]\w*)", re.I)
@@ -1088,7 +1093,11 @@ class _Analyser:
             for pos, name, params in defs:
                 if not params:
                     continue
-                call = re.compile(r"(?<![\w])" + re.escape(name) + r"\s*\(", re.I if lang == "vb" else 0)
+                # (a delegate called through Invoke too: run.Invoke(x), run?.Invoke(x))
+                call = re.compile(
+                    r"(?<![\w])" + re.escape(name) + r"\s*(?:\??\.\s*Invoke\s*)?\(",
+                    re.I if lang == "vb" else 0,
+                )
                 for c in call.finditer(code):
                     if c.start() == pos:
                         continue
