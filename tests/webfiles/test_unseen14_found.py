@@ -17,7 +17,12 @@ that set those identities and a help page quoting the command. A third rule, ``d
 carries the database pages of the same file managers (sunue, and the JK1986 backdoor read beside it): T-SQL that
 runs or plants an operating-system command (EXEC xp_cmdshell, sp_oacreate 'wscript.shell', a CmdExec job step,
 an Image File Execution Options debugger), which nothing of ours found as a page of its own; its neighbours are
-DBA pages that read or switch off the xp_cmdshell setting, a T-SQL job step and a help page. A last group keeps
+DBA pages that read or switch off the xp_cmdshell setting, a T-SQL job step and a help page. A fourth rule,
+``data/rules/config_build_providers.yar``, comes from a probe read after the collection (a defender's TRR0000 lab,
+a source earlier collections used, so not counted): a web.config registering PageBuildProvider for an extension
+outside the behaviour analysis' list of static ones (.info there) so that such files run as pages, found by
+nothing before; its neighbours are the framework's standard providers, a site serving .html as pages, an
+application's own build provider and a help page quoting the setting. A last group keeps
 found the shapes of this collection that one check alone found, and TwoFace's upload of base64 request text to a
 request-named file in %TEMP% through a FileStream (found since A3's 5d754fc, written on this collection's
 request) and the JK1986 button appending a TextBox's text to every file of the application (site-infector since
@@ -386,10 +391,101 @@ SQL_OS_ORDINARY: list[Page] = [
     ),
 ]
 
+
+# --- configuration registering PageBuildProvider for an extension that is not a page's -------------------
+# Shape of the TRR0000 lab's "Procedure C" web.configs (McBeer89/Tired-Labs-McBeer-Repo, a defender's
+# recreation of web shells hidden through web.config): a build provider and a handler make .info or .txt
+# files run as pages. Extensions, names and paths here are placeholders.
+def _config(build: str, handlers: str = "", bom: bool = False, decl: bool = True) -> str:
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n' if decl else ""
+    return (
+        ("\ufeff" if bom else "")
+        + head
+        + '<configuration>\n  <system.web>\n    <compilation debug="false">\n      <buildProviders>\n'
+        + build
+        + "      </buildProviders>\n    </compilation>\n  </system.web>\n"
+        + (
+            "  <system.webServer>\n    <handlers>\n" + handlers + "    </handlers>\n  </system.webServer>\n"
+            if handlers
+            else ""
+        )
+        + "</configuration>\n"
+    )
+
+
+CONFIG_PAGES: list[Page] = [
+    (
+        "web-custom-extension-as-page",
+        ".config",
+        _config(
+            '        <add extension=".stat" type="System.Web.Compilation.PageBuildProvider" />\n',
+            '      <add name="StatAsPage" path="*.stat" verb="*" type="System.Web.UI.PageHandlerFactory"'
+            ' resourceType="Unspecified" preCondition="integratedMode" />\n',
+        ),
+    ),
+    (
+        "web-text-as-page-type-first-bom",
+        ".config",
+        _config(
+            "        <add type='System.Web.Compilation.PageBuildProvider' extension='.log' />\n",
+            '      <add name="LogAsPage" path="*.log" verb="GET,POST" type="System.Web.UI.PageHandlerFactory" />\n',
+            bom=True,
+        ),
+    ),
+    (
+        "web-aspx-kept-and-image-added-no-declaration",
+        ".config",
+        _config(
+            '        <add extension=".aspx" type="System.Web.Compilation.PageBuildProvider" />\n'
+            '        <add extension=".jpg" type="System.Web.Compilation.PageBuildProvider" />\n',
+            decl=False,
+        ),
+    ),
+]
+
+CONFIG_ORDINARY: list[Page] = [
+    (
+        "root-web-config-standard-providers",
+        ".config",
+        _config(
+            '        <add extension=".aspx" type="System.Web.Compilation.PageBuildProvider" />\n'
+            '        <add extension=".ascx" type="System.Web.Compilation.UserControlBuildProvider" />\n'
+            '        <add extension=".master" type="System.Web.Compilation.MasterPageBuildProvider" />\n'
+            '        <add extension=".resx" type="System.Web.Compilation.ResXBuildProvider" />\n'
+            '        <add extension=".svc" type="System.ServiceModel.Activation.ServiceBuildProvider, '
+            'System.ServiceModel.Activation" />\n'
+        ),
+    ),
+    (
+        "site-serving-html-as-pages",
+        ".config",
+        _config(
+            '        <add extension=".html" type="System.Web.Compilation.PageBuildProvider" />\n',
+            '      <add name="HtmlAsPage" path="*.html" verb="GET" type="System.Web.UI.PageHandlerFactory" />\n',
+        ),
+    ),
+    (
+        "application-own-template-provider",
+        ".config",
+        _config(
+            '        <add extension=".tmpl" type="Example.Web.Templates.TemplateBuildProvider, Example.Web" />\n'
+        ),
+    ),
+    (
+        "help-page-quoting-the-setting",
+        ".aspx",
+        '<%@ Page Language="C#" Title="Hardening IIS" %>\n<html><body>\n<p>Look for a web.config with'
+        ' <code>&lt;buildProviders&gt;&lt;add extension=".info" type="System.Web.Compilation.PageBuildProvider"'
+        ' /&gt;</code>: .info files then run as pages.</p>\n<pre><buildProviders><add extension=".info"'
+        ' type="System.Web.Compilation.PageBuildProvider" /></buildProviders></pre>\n</body></html>\n',
+    ),
+]
+
 CASES = (
     ("EXT_WEBSHELL_Decoy_Error_Page_With_Command", DECOYS, DECOY_ORDINARY),
     ("EXT_WEBSHELL_IIS_Stored_Credential_Dump", IIS_CREDENTIALS, IIS_CREDENTIALS_ORDINARY),
     ("EXT_WEBSHELL_SQL_Server_OS_Command", SQL_OS, SQL_OS_ORDINARY),
+    ("EXT_WEBSHELL_Config_Extension_Compiled_As_Page", CONFIG_PAGES, CONFIG_ORDINARY),
 )
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(
