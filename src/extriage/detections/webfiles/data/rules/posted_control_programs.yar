@@ -1,0 +1,54 @@
+/*
+  extriage rules for command pages whose program is typed into a form control of the page itself, written
+  for this project (MIT, like the rest of extriage). Issue 14, helper X16 (fourteenth unseen collection: a
+  sample of public code taken by behaviour, in the order the code index returned it).
+
+  Why this file: the two pages of the sample that nothing of ours found on first sight are both the
+  oldest kind of ASP.NET command page - a form with two boxes, "program" (prefilled with the path of
+  cmd.exe) and "arguments", and a button whose handler copies the boxes into a process and starts it. One
+  uses HTML inputs made server controls (<input runat="server">, read through .Value), the other a VB
+  page with no @Page directive (so VB by default) that builds `New ProcessStartInfo(box.text)`. The
+  behaviour analysis did not take the input controls' values as posted input and read the directive-less
+  page as C# (both sent to the engine's owner). This rule matches the shape, not those pages' strings: a
+  page with a text input or text box that is a server control, a process started, and the program to run
+  (FileName, or the first argument of a ProcessStartInfo) taken from a control's Text/Value - or its
+  arguments taken from one while the program is a command interpreter. Ordinary pages that run a tool
+  name the program themselves (ping, iisreset, a configured path), and a box feeding a fixed tool's
+  arguments is left alone unless the tool is a shell.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_Posted_Control_Runs_Program
+{
+    meta:
+        author = "extriage"
+        description = "Command page: starts a process whose program (or, for cmd/PowerShell, whose arguments) comes from a text box or input control of the page"
+        family = "command shell"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059"
+    strings:
+        // a text input made a server control: <input ... runat="server">, <asp:TextBox ...>, <textarea runat=server>
+        $box1 = /<input\b[^<>]{0,400}\brunat\s*=\s*["']?server/ nocase ascii wide
+        $box2 = /<asp:TextBox\b/ nocase ascii wide
+        $box3 = /<textarea\b[^<>]{0,400}\brunat\s*=\s*["']?server/ nocase ascii wide
+        // the program from a control: x.FileName = box.Value / New ProcessStartInfo(box.Text[, ...])
+        $prog1 = /\.\s*FileName\s*=\s*[A-Za-z_][A-Za-z0-9_]{0,60}\s*\.\s*(Value|Text)\b\s*[;\r\n)]/ nocase ascii wide
+        $prog2 = /\bnew\s+(System\s*\.\s*Diagnostics\s*\.\s*)?ProcessStartInfo\s*\(\s*[A-Za-z_][A-Za-z0-9_]{0,60}\s*\.\s*(Value|Text)\b\s*[,)]/ nocase ascii wide
+        // the arguments from a control (same statement), for a command interpreter only
+        $args = /\.\s*Arguments\s*=[^;\r\n]{0,200}\b[A-Za-z_][A-Za-z0-9_]{0,60}\s*\.\s*(Value|Text)\b/ nocase ascii wide
+        $shell = /["']([A-Za-z]:\\[^"'\r\n]{0,80}\\)?(cmd|powershell)(\.exe)?["']/ nocase ascii wide
+        // a process started: p.Start() / Process.Start(info)
+        $start1 = /\.\s*Start\s*\(\s*\)/ nocase ascii wide
+        $start2 = /\bProcess\s*\.\s*Start\s*\(/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|Control)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        any of ($box*) and any of ($start*) and
+        (any of ($prog*) or ($args and $shell))
+}
