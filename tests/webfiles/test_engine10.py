@@ -749,3 +749,90 @@ def test_a_vb_lambda_given_a_constant_is_silent() -> None:
         '  Response.Write(Server.HtmlEncode(Request("c")))\n  Response.Write($"<b>{Request("c")}</b>")\n',
     )
     assert behaviour.analyse(page.encode(), ".aspx").hits == []
+
+
+# --- x16 request: HTML server controls' posted values; a page with no language is VB -----------------------
+
+_HTML = (
+    '<%@ Page Language="C#" %>\n<script runat="server">\nprotected void Go(object s, EventArgs e) {\n'
+    '  var p = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + {value});\n'
+    '  System.Diagnostics.Process.Start(p);\n}\n</script>\n<form runat="server">{markup}'
+    '<asp:Button runat="server" OnClick="Go" Text="Go" /></form>\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "markup"),
+    [
+        ("opts.Value", '<input runat="server" id="opts" type="text" value="/?" />'),
+        ("opts.Value", '<input id="opts" runat="server" />'),
+        ("opts.Value", '<input runat="server" id="opts" type="hidden" />'),
+        ("script.Value", '<textarea id="script" runat="server"></textarea>'),
+        ("script.InnerText", '<textarea id="script" runat="server"></textarea>'),
+        ("pick.Value", '<select id="pick" runat="server"><option>a</option></select>'),
+        ("keep.Value", '<asp:HiddenField ID="keep" runat="server" />'),
+    ],
+    ids=[
+        "input-text",
+        "input-untyped",
+        "input-hidden",
+        "textarea",
+        "textarea-innertext",
+        "select",
+        "hiddenfield",
+    ],
+)
+def test_posted_values_of_html_server_controls_are_request_input(value: str, markup: str) -> None:
+    page = _HTML.replace("{value}", value).replace("{markup}", markup)
+    assert "process" in {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}
+
+
+def test_a_code_behind_field_of_an_html_input_type_is_request_input() -> None:
+    code = (
+        "using System.Web.UI.HtmlControls;\npublic partial class Tool : System.Web.UI.Page {\n"
+        "  protected HtmlInputText opts;\n  protected void Go(object s, System.EventArgs e) {\n"
+        '    System.Diagnostics.Process.Start("cmd.exe", "/c " + opts.Value);\n  }\n}\n'
+    )
+    hits = behaviour.analyse(code.encode(), ".cs").hits
+    assert "process" in {h["sink"] for h in hits}
+
+
+@pytest.mark.parametrize(
+    ("value", "markup"),
+    [
+        ("agree.Value", '<input runat="server" id="agree" type="checkbox" value="yes" />'),
+        ("go.Value", '<input runat="server" id="go" type="submit" value="ipconfig" />'),
+        ("opts.Value", '<input id="opts" type="text" value="/?" />'),  # not a server control
+        ("cfg.Value", ""),  # no such control: a KeyValuePair's Value, a setting's Value
+    ],
+    ids=["checkbox", "submit-button", "plain-html-input", "no-control"],
+)
+def test_values_the_client_does_not_post_are_not_request_input(value: str, markup: str) -> None:
+    page = _HTML.replace("{value}", value).replace("{markup}", markup)
+    assert "process" not in {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}
+
+
+def test_a_page_with_no_language_holding_vb_script_blocks_is_vb() -> None:
+    page = (
+        '<%@ Import Namespace="System.Diagnostics" %>\n<script runat="server">\n'
+        "Sub Go(Src As Object, E As EventArgs)\n  Dim info As New ProcessStartInfo(prog.text)\n"
+        "  info.Arguments = args.text\n  Dim p As New Process()\n  p.StartInfo = info\n  p.Start()\nEnd Sub\n"
+        '</script>\n<form runat="server"><asp:TextBox id="prog" runat="server" /><asp:TextBox id="args" runat="server" />'
+        "</form>\n"
+    )
+    hits = behaviour.analyse(page.encode(), ".aspx").hits
+    assert [(h["sink"], h["language"]) for h in hits] == [("process", "VB")]
+
+
+def test_a_response_header_set_from_a_request_file_keeps_the_file_read() -> None:
+    # B2's request (ResChat's handler): ContentType = "image/" + fi.Extension tainted the whole context object
+    # with literal text, so context.Server.MapPath(p) read as only partly the request's and file-read went quiet
+    page = (
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.Web;\npublic class H : IHttpHandler {\n'
+        "public bool IsReusable { get { return false; } }\npublic void ProcessRequest(HttpContext context) {\n"
+        '  string p = context.Request.QueryString["ID"];\n'
+        "  var fi = new System.IO.FileInfo(context.Request.PhysicalApplicationPath + p);\n"
+        '  if (fi.Exists) {\n    context.Response.ContentType = "image/" + fi.Extension;\n'
+        "    context.Response.WriteFile(context.Server.MapPath(p));\n  }\n}\n}\n"
+    )
+    assert "file-read" in {h["sink"] for h in behaviour.analyse(page.encode(), ".ashx").hits}

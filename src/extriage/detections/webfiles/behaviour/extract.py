@@ -348,6 +348,11 @@ def _guess_language(text: str) -> str:
         if text[start + 2 : start + 3] not in ("@", "-"):
             parts.append(text[start + 2 : stop])
         pos = stop + 2
+    # and the server script blocks that name no language (they take the page's: a page with no directive
+    # holding only <script runat="server"> Sub ... End Sub is VB, the default language of ASP.NET)
+    for start, end, attrs in _script_tags(text):
+        if start < limit and end >= 0 and "language" not in attrs:
+            parts.append(text[start : min(end, start + 65536)])
     code = "\n".join(parts)
     return "vb" if _VB_MARK.search(code) and not _C_MARK.search(code) else "cs"
 

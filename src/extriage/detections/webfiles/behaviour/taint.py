@@ -105,6 +105,20 @@ _ADDS_LITERAL = re.compile(
 _NOT_CARRIERS = frozenset(
     "response controls page context trace console debug server items headers cookies".split()
 )
+#: A member chain into the response (``ctx.Response.ContentType``): output, not a carrier.
+_RESPONSE_MEMBER = re.compile(r"\s*\.\s*Response\b", re.I)
+#: HTML controls whose value the client posts (see _Analyser._html_inputs).
+_HTML_INPUT_TAG = re.compile(r"<(input|textarea|select|asp:HiddenField)\b[^<>]{0,2000}>", re.I)
+_RUNAT_SERVER = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
+_INPUT_TYPE = re.compile(r"""\btype\s*=\s*["']?([\w-]+)""", re.I)
+_TAG_ID = re.compile(r"""\bid\s*=\s*["']?([^\W\d]\w*)""", re.I)
+_POSTED_TYPES = frozenset({"text", "hidden", "password", "search", "url", "email", "tel", "number"})
+_HTML_INPUT_FIELD = re.compile(
+    r"\b(?:System\s*\.\s*Web\s*\.\s*UI\s*\.\s*(?:HtmlControls|WebControls)\s*\.\s*)?"
+    r"(?:HtmlInputText|HtmlInputHidden|HtmlInputPassword|HtmlTextArea|HtmlSelect|HiddenField)\s+([^\W\d]\w*)"
+    r"|\b([^\W\d]\w*)\s+As\s+(?:[\w.]+\.)?(?:HtmlInputText|HtmlInputHidden|HtmlInputPassword|HtmlTextArea|HtmlSelect|HiddenField)\b",
+    re.I,
+)
 #: Lambdas bound to a name: ``name = (a, b) =>`` (C#) / ``var name = function (a, b)`` (JScript).
 _LAMBDA_DEF = {
     "cs": re.compile(r"\b([^\W\d]\w*)\s*=\s*(?:\(([^();{}]{0,200})\)|([^\W\d]\w*))\s*=>"),
@@ -657,8 +671,50 @@ class _Analyser:
             for m in pat.finditer(self.code):
                 self.sources.append((m.start(), m.end(), src))
         self._request_aliases()
+        self._html_inputs()
         self.sources.sort(key=lambda s: s[0])
         self._starts = [s for s, _e, _src in self.sources]
+
+    def _html_inputs(self) -> None:
+        """Posted values of HTML server controls, as ``TextBox.Text`` is one: ``x.Value`` of an
+        ``<input runat="server" id="x">`` (text, hidden, password; not a button, box or file),
+        ``<textarea runat="server">``, ``<select runat="server">``, ``<asp:HiddenField>``, or of a field
+        declared ``HtmlInputText``/``HtmlInputHidden``/``HtmlInputPassword``/``HtmlTextArea``/``HtmlSelect``/
+        ``HiddenField`` (a code-behind's designer fields)."""
+        if ".Value" not in self.code and ".value" not in self.code.lower() and "Inner" not in self.code:
+            return
+        ids: set[str] = set()
+        if self.page and "runat" in self.page.lower():
+            for m in _HTML_INPUT_TAG.finditer(self.page):
+                tag = m.group(0)
+                if not _RUNAT_SERVER.search(tag):
+                    continue
+                kind = _INPUT_TYPE.search(tag)
+                if (
+                    m.group(1).lower() == "input"
+                    and kind is not None
+                    and kind.group(1).lower() not in _POSTED_TYPES
+                ):
+                    continue
+                ident = _TAG_ID.search(tag)
+                if ident is not None:
+                    ids.add(ident.group(1))
+        ids.update(m.group(1) or m.group(2) for m in _HTML_INPUT_FIELD.finditer(self.code))
+        ids = {i for i in ids if self.fold(i) not in self.keywords}
+        if not ids or len(ids) > 200:
+            return
+        control = next((s for s in self.know.sources if s.kind == "control"), None)
+        if control is None:
+            return
+        flags = re.I if self.lang == "vb" else 0
+        pat = re.compile(
+            r"(?<![\w.])(?:"
+            + "|".join(map(re.escape, sorted(ids)))
+            + r")\s*\.\s*(?:Value|InnerText|InnerHtml)\b",
+            flags,
+        )
+        for m in pat.finditer(self.code):
+            self.sources.append((m.start(), m.end(), control))
 
     def _request_aliases(self) -> None:
         """The request object under another name (``HttpRequest r = Request;``, a parameter typed
@@ -994,6 +1050,10 @@ class _Analyser:
                 name = m.group(1)
                 key = self.fold(name)
                 if key in self.keywords:
+                    continue
+                if m.group(2) and (key.lower() == "response" or _RESPONSE_MEMBER.match(m.group(2))):
+                    # context.Response.ContentType = ...: the page's output, not a value's carrier (tainted,
+                    # context.Server.MapPath(p) read as only partly the request's)
                     continue
                 held = self.taint.get(key)
                 if held is not None:
