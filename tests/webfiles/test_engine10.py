@@ -836,3 +836,70 @@ def test_a_response_header_set_from_a_request_file_keeps_the_file_read() -> None
         "    context.Response.WriteFile(context.Server.MapPath(p));\n  }\n}\n}\n"
     )
     assert "file-read" in {h["sink"] for h in behaviour.analyse(page.encode(), ".ashx").hits}
+
+
+# --- b3 and x16 requests: words in messages, Labels, a data source's configured connection, reflection SetValue ---
+
+
+def test_a_keyword_inside_a_message_is_no_eval() -> None:
+    code = (
+        "Public Class DemoPage\n    Inherits System.Web.UI.Page\n"
+        "    Protected WithEvents Label1 As System.Web.UI.WebControls.Label\n"
+        "    Private Sub Page_Load(ByVal sender As Object, ByVal e As System.EventArgs) Handles MyBase.Load\n"
+        "        Try\n            LoadList()\n        Catch oErr As System.Exception\n"
+        '            Label1.Text = "Execute 1: " & oErr.Message\n        End Try\n    End Sub\nEnd Class\n'
+    )
+    assert behaviour.analyse(code.encode(), ".vb").hits == []
+    # a browser script the page writes out is not the server evaluating code
+    js = '<%@ Page Language="JScript" %>\n<% Response.Write("<script>eval(" + Request["x"] + ")</script>"); %>\n'
+    assert "eval" not in {h["sink"] for h in behaviour.analyse(js.encode(), ".aspx").hits}
+    # ... while the server's own eval of request text stays found
+    real = '<%@ Page Language="JScript" %>\n<% var s = "x"; eval(Request["x"] + s); %>\n'
+    assert "eval" in {h["sink"] for h in behaviour.analyse(real.encode(), ".aspx").hits}
+
+
+def test_a_label_is_never_posted() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Go(object s, EventArgs e) {\n'
+        '  System.Diagnostics.Process.Start("cmd.exe", "/c " + Hint.Text);\n}\n</script>\n'
+        '<form runat="server"><asp:Label ID="Hint" runat="server" Text="dir" /></form>\n'
+    )
+    assert behaviour.analyse(page.encode(), ".aspx").hits == []
+    posted = page.replace("asp:Label", "asp:TextBox")
+    assert "process" in {h["sink"] for h in behaviour.analyse(posted.encode(), ".aspx").hits}
+
+
+_SQLDS = (
+    '<%@ WebHandler Language="VB" Class="DemoImage" %>\nImports System.Web.Configuration\n'
+    "Imports System.Web.UI.WebControls\nPublic Class DemoImage\n    Implements IHttpHandler\n"
+    "    Public Sub ProcessRequest(ByVal context As HttpContext) Implements IHttpHandler.ProcessRequest\n"
+    '        Dim imageId As String = context.Request.QueryString("Id")\n'
+    "        Dim src As SqlDataSource = New SqlDataSource()\n"
+    "        src.ConnectionString = {conn}\n"
+    '        src.SelectCommand = "SELECT Image FROM Images WHERE Id=" + imageId\n'
+    "    End Sub\nEnd Class\n"
+)
+
+
+def test_a_data_source_with_a_configured_connection_is_no_sql_connection() -> None:
+    configured = _SQLDS.replace(
+        "{conn}", 'WebConfigurationManager.ConnectionStrings("Images").ConnectionString'
+    )
+    assert behaviour.analyse(configured.encode(), ".ashx").hits == []
+    chosen = _SQLDS.replace("{conn}", 'context.Request.Form("cs")')
+    assert "sql-connection" in {h["sink"] for h in behaviour.analyse(chosen.encode(), ".ashx").hits}
+
+
+def test_reflection_setvalue_is_not_the_registry() -> None:
+    binder = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n  var m = new Customer();\n'
+        "  foreach (var p in typeof(Customer).GetProperties()) {\n"
+        "    if (Request.Form[p.Name] != null) p.SetValue(m, Request.Form[p.Name]);\n  }\n}\n</script>\n"
+    )
+    assert behaviour.analyse(binder.encode(), ".aspx").hits == []
+    registry = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n'
+        '  var k = Microsoft.Win32.Registry.CurrentUser.CreateSubKey("Software\\\\Example");\n'
+        '  k.SetValue(Request.Form["n"], Request.Form["v"]);\n}\n</script>\n'
+    )
+    assert "registry" in {h["sink"] for h in behaviour.analyse(registry.encode(), ".aspx").hits}

@@ -35,6 +35,7 @@ class Sink:
     context: tuple[dict[str, re.Pattern[str]], ...]  # each must occur somewhere in the code
     pages_only: bool = False  # counts only in a page, handler or service ("where: pages")
     unless: tuple[dict[str, re.Pattern[str]], ...] = ()  # any of these in the code: the sink does not count
+    code_only: bool = False  # a match inside a string literal does not count ("outside_literals: true")
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +229,7 @@ def knowledge() -> Knowledge:
                 tuple(_by_language({"all": [c]}) for c in ctx),
                 s.get("where") == "pages",
                 tuple(_by_language({"all": [u]}) for u in _listed(s.get("unless"))),
+                bool(s.get("outside_literals", False)),
             )
         )
     config = tuple(

@@ -119,6 +119,14 @@ _HTML_INPUT_FIELD = re.compile(
     r"|\b([^\W\d]\w*)\s+As\s+(?:[\w.]+\.)?(?:HtmlInputText|HtmlInputHidden|HtmlInputPassword|HtmlTextArea|HtmlSelect|HiddenField)\b",
     re.I,
 )
+#: Web controls whose text the client never posts (a Label, Literal, HyperLink, button, image, panel).
+_UNPOSTED = r"(?:Label|Literal|HyperLink|Button|LinkButton|ImageButton|Image|Localize|Panel|Substitution)"
+_UNPOSTED_TAG = re.compile(r"<asp:" + _UNPOSTED + r"\b[^<>]{0,2000}>", re.I)
+_UNPOSTED_FIELD = re.compile(
+    r"\b(?:System\s*\.\s*Web\s*\.\s*UI\s*\.\s*WebControls\s*\.\s*)?" + _UNPOSTED + r"\s+([^\W\d]\w*)\s*[;=]"
+    r"|\b([^\W\d]\w*)\s+As\s+(?:New\s+)?(?:[\w.]+\.)?" + _UNPOSTED + r"\b",
+    re.I,
+)
 #: Lambdas bound to a name: ``name = (a, b) =>`` (C#) / ``var name = function (a, b)`` (JScript).
 _LAMBDA_DEF = {
     "cs": re.compile(r"\b([^\W\d]\w*)\s*=\s*(?:\(([^();{}]{0,200})\)|([^\W\d]\w*))\s*=>"),
@@ -569,6 +577,16 @@ def stream_writes(code: str, lang: str) -> str:
     return out
 
 
+#: A statement that starts by setting a member of a named object (``src.ConnectionString``, VB ``Dim``-less).
+_OBJECT_SET = re.compile(r"\s*[^\W\d]\w*\s*\.")
+
+
+def _in_literal(code: str, pos: int) -> bool:
+    """Whether ``pos`` lies inside a string literal of normalised code (literals are canonical there: one
+    line, no quote inside, so the quotes before it on its line are counted)."""
+    return code.count('"', code.rfind("\n", 0, pos) + 1, pos) % 2 == 1
+
+
 def _open_brackets(code: str, start: int, end: int) -> int:
     """How many parentheses opened in ``code[start:end]`` (outside string literals) are still open at ``end``."""
     depth = 0
@@ -672,8 +690,34 @@ class _Analyser:
                 self.sources.append((m.start(), m.end(), src))
         self._request_aliases()
         self._html_inputs()
+        self._unposted_controls()
         self.sources.sort(key=lambda s: s[0])
         self._starts = [s for s, _e, _src in self.sources]
+
+    def _unposted_controls(self) -> None:
+        """``x.Text`` of a control the client never posts - a Label, Literal, HyperLink, button, image or
+        panel (declared in the page's markup or as a field of that type) - is the page's own text, not
+        request input: those control sources are dropped (b3 request 1: ``Label1.Text = "..." & err.Message``)."""
+        controls = [i for i, (_s, _e, src) in enumerate(self.sources) if src.kind == "control"]
+        if not controls:
+            return
+        names: set[str] = set()
+        if self.page and "runat" in self.page.lower():
+            for m in _UNPOSTED_TAG.finditer(self.page):
+                ident = _TAG_ID.search(m.group(0))
+                if ident is not None:
+                    names.add(self.fold(ident.group(1)))
+        names.update(self.fold(m.group(1) or m.group(2)) for m in _UNPOSTED_FIELD.finditer(self.code))
+        if not names:
+            return
+        drop = set()
+        for i in controls:
+            s, e, _src = self.sources[i]
+            receiver = self.code[s:e].split(".")[0].strip()
+            if self.fold(receiver) in names:
+                drop.add(i)
+        if drop:
+            self.sources = [x for i, x in enumerate(self.sources) if i not in drop]
 
     def _html_inputs(self) -> None:
         """Posted values of HTML server controls, as ``TextBox.Text`` is one: ``x.Value`` of an
@@ -1251,6 +1295,8 @@ class _Analyser:
                 continue  # the operator's tool, named in web.config: request input is its argument
             for m in pat.finditer(code):
                 self.check_time()
+                if sink.code_only and _in_literal(code, m.start()):
+                    continue
                 if sink.needs == "whole":
                     body = code.strip()
                     if not pat.fullmatch(body):
@@ -1334,6 +1380,10 @@ class _Analyser:
                         t.via = whole.via
                 else:
                     b = e
+                    if m.group(0).rstrip().endswith("=") and _OBJECT_SET.match(code, s, m.start() + 1):
+                        # src.ConnectionString = <value>: what is given is the value; the object may carry
+                        # other members' input (src.SelectCommand = "... Id=" + id) that this one never sees
+                        s = m.end()
                     if m.group(0).rstrip().endswith("("):
                         # what is done with the call's result (Assembly.Load("App_Code").GetType(name))
                         # is not its input: the statement up to the call's closing bracket
