@@ -903,3 +903,13 @@ def test_reflection_setvalue_is_not_the_registry() -> None:
         '  k.SetValue(Request.Form["n"], Request.Form["v"]);\n}\n</script>\n'
     )
     assert "registry" in {h["sink"] for h in behaviour.analyse(registry.encode(), ".aspx").hits}
+
+
+def test_a_request_chosen_folders_files_stay_the_requests() -> None:
+    # the listed kind is added to what the request gives a file name (not instead of it): deleting every file of
+    # a request-named folder is still a write the request chooses
+    page = (
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.IO" %>\n<script runat="server">\n'
+        'void Page_Load() {\n  foreach (string f in Directory.GetFiles(Request["dir"])) File.Delete(f);\n}\n</script>\n'
+    )
+    assert "file-write" in {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}

@@ -1025,6 +1025,8 @@ class _Analyser:
         it. Another request value mixed in does not count (it is still all the request's)."""
         rhs = self.code[start:end]
         flags = re.I if self.lang == "vb" else 0
+        if (name.lower() not in rhs.lower()) if flags else (name not in rhs):
+            return False  # (most assignments: no pattern compiled for the name)
         if not re.search(r"(?<![\w.])" + re.escape(name) + r"\b", rhs, flags):
             return False
         t = self.expr(start, end)
@@ -1032,6 +1034,11 @@ class _Analyser:
 
     def _add(self, name: str, t: _Taint) -> bool:
         key = self.fold(name)
+        held = self.taint.get(key)
+        if held is not None and held.kinds == {"listed"} and not t.kinds <= held.kinds:
+            # a listed file whose listing the request chose too: both (see _listings)
+            t = _Taint(t.kinds | {"listed"}, t.direct, t.line, t.source, t.via)
+            del self.taint[key]
         if key in self.keywords or key in self.taint or key in self._chosen:
             return False
         if key in self._guarded and "number" not in t.kinds:
@@ -1072,19 +1079,7 @@ class _Analyser:
                     name, _Taint({"value"}, True, _line_of(code, m.start()), "web service method parameter")
                 )
         if _LISTING.search(code):
-            # files the page lists (Directory.GetFiles, DirectoryInfo.GetFiles, ...): a path it did not write
-            # out, one of many (the site-infector sink); kept as their own kind, which no other sink takes
-            for m in _ASSIGN[lang].finditer(code):
-                rhs_end = m.end(3) if lang == "vb" else _header_end(code, m.start(3), m.end(3))
-                if _LISTING.search(code, m.start(3), rhs_end):
-                    self._add(
-                        m.group(1), _Taint({"listed"}, True, _line_of(code, m.start()), "a listed file")
-                    )
-            for m in _FOREACH[lang].finditer(code):
-                if _LISTING.search(code, m.start(2), m.end(2)):
-                    self._add(
-                        m.group(1), _Taint({"listed"}, True, _line_of(code, m.start()), "a listed file")
-                    )
+            self._listings()
         for _ in range(6):
             self.check_time()
             changed = False
@@ -1221,6 +1216,43 @@ class _Analyser:
                 self.check_time()
             if not changed:
                 break
+
+    def _listings(self) -> None:
+        """Files the page lists (Directory.GetFiles, DirectoryInfo.GetFiles, ...): a path it did not write
+        out, one of many (the site-infector sink). The foreach variable over a listing, or the name a listing
+        is assigned to (and a foreach over that name), get the kind ``listed`` before the fixpoint (so it
+        travels); request input reaching them later is added to it (see _add: a request-chosen folder's files
+        stay the request's too). No other sink takes the kind."""
+        code, lang = self.code, self.lang
+        targets: list[tuple[str, int]] = []
+        for n, lm in enumerate(_LISTING.finditer(code)):
+            if n >= 1000 or len(targets) >= 50:
+                break
+            s, _e = self.statement(lm.start())
+            while s < lm.start() and code[s] in " \t\r\n":
+                s += 1
+            fe = _FOREACH[lang].match(code, s)
+            if fe is not None and fe.start(2) <= lm.start() < fe.end(2):
+                targets.append((fe.group(1), lm.start()))
+                continue
+            # (the last assignment before the listing: string[] files = Directory.GetFiles(...))
+            last = list(_ASSIGN[lang].finditer(code, s, lm.start()))[-1:]
+            if last:
+                targets.append((last[0].group(1), lm.start()))
+        listed = {self.fold(name) for name, _pos in targets}
+        if listed:  # foreach (string f in files), files listed above
+            alt = re.compile(
+                r"^\s*(?:" + "|".join(map(re.escape, sorted(listed))) + r")\b", re.I if lang == "vb" else 0
+            )
+            for fe in _FOREACH[lang].finditer(code):
+                if alt.match(fe.group(2)) and len(targets) < 100:
+                    targets.append((fe.group(1), fe.start()))
+        for name, pos in targets:
+            key = self.fold(name)
+            if key in self.keywords:
+                continue
+            if key not in self.taint:
+                self._add(name, _Taint({"listed"}, True, _line_of(code, pos), "a listed file"))
 
     def statement(self, pos: int) -> tuple[int, int]:
         """The statement holding ``pos``, from after the assignment it is the value of (``Output.Text =
