@@ -913,3 +913,30 @@ def test_a_request_chosen_folders_files_stay_the_requests() -> None:
         'void Page_Load() {\n  foreach (string f in Directory.GetFiles(Request["dir"])) File.Delete(f);\n}\n</script>\n'
     )
     assert "file-write" in {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}
+
+
+# --- x14 note 3: an extension of the attacker's own served as pages ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "handler", "found"),
+    [
+        ("*.info", "System.Web.UI.PageHandlerFactory", True),
+        ("*.dat", "System.Web.UI.SimpleHandlerFactory", True),
+        ("*.aspx", "System.Web.UI.PageHandlerFactory", False),
+        ("*.ashx", "System.Web.UI.SimpleHandlerFactory", False),
+        (
+            "*.info",
+            "Example.Web.InfoHandler, Example",
+            False,
+        ),  # an application's own handler for its extension
+    ],
+)
+def test_an_extension_served_as_pages(path: str, handler: str, found: bool) -> None:
+    config = (
+        '<?xml version="1.0"?>\n<configuration><system.webServer><handlers>\n'
+        f'<add name="X" path="{path}" verb="*" type="{handler}" resourceType="Unspecified" />\n'
+        "</handlers></system.webServer></configuration>\n"
+    )
+    hits = behaviour.analyse(config.encode(), ".config").hits
+    assert ("config-handler" in {h["sink"] for h in hits}) is found
