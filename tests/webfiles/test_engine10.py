@@ -940,3 +940,42 @@ def test_an_extension_served_as_pages(path: str, handler: str, found: bool) -> N
     )
     hits = behaviour.analyse(config.encode(), ".config").hits
     assert ("config-handler" in {h["sink"] for h in hits}) is found
+
+
+# --- a COM object the request names -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("page", "found"),
+    [
+        (
+            _V.replace(
+                "{body}", '  Dim o As Object = CreateObject(Request("prog"))\n  o.Run(Request("c"))\n'
+            ),
+            True,
+        ),
+        (
+            _PAGE.replace(
+                "{body}",
+                '  dynamic o = Activator.CreateInstance(Type.GetTypeFromProgID(Request.Form["p"]));\n',
+            ),
+            True,
+        ),
+        ('<%@ Page Language="JScript" %>\n<% var o = new ActiveXObject(Request.Form["p"]); %>\n', True),
+        # a ProgID of the application's own family, the request choosing the member only
+        (
+            _V.replace("{body}", '  Dim o As Object = CreateObject("Example.Report." & Request("kind"))\n'),
+            False,
+        ),
+        (
+            _V.replace(
+                "{body}", '  Dim o As Object = CreateObject("Example.Report")\n  o.Render(Request("kind"))\n'
+            ),
+            False,
+        ),
+    ],
+    ids=["vb", "cs", "js", "fixed-family", "fixed"],
+)
+def test_a_com_object_the_request_names(page: str, found: bool) -> None:
+    sinks = {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}
+    assert ("com-by-request" in sinks) is found
