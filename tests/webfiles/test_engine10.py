@@ -979,3 +979,45 @@ def test_an_extension_served_as_pages(path: str, handler: str, found: bool) -> N
 def test_a_com_object_the_request_names(page: str, found: bool) -> None:
     sinks = {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}
     assert ("com-by-request" in sinks) is found
+
+
+# --- a network-diagnostic tool given the request's host (x16's ordinary ping page) -------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ('Process.Start("ping.exe", "-n 1 " + Request["h"]);', False),
+        (
+            'var psi = new ProcessStartInfo(@"C:\\Windows\\System32\\tracert.exe", Request["h"]); Process.Start(psi);',
+            False,
+        ),
+        (
+            'var psi = new ProcessStartInfo { FileName = "nslookup.exe", Arguments = Request["h"] }; Process.Start(psi);',
+            False,
+        ),
+        # a shell around the same tool, another program beside it, a program the request names
+        ('Process.Start("cmd.exe", "/c ping " + Request["h"]);', True),
+        ('Process.Start("ping.exe", Request["h"]); Process.Start(Request["x"]);', True),
+        (
+            'var psi = new ProcessStartInfo("ping"); psi.Arguments = Request["h"]; psi.FileName = Request["p"]; Process.Start(psi);',
+            True,
+        ),
+        (
+            'string x = Request["c"]; var psi = new ProcessStartInfo("ping.exe", x); Process.Start(psi); Process.Start(x);',
+            True,
+        ),
+    ],
+    ids=[
+        "ping",
+        "tracert-psi",
+        "nslookup-initializer",
+        "cmd-ping",
+        "ping-and-another",
+        "filename-from-request",
+        "request-program",
+    ],
+)
+def test_a_diagnostic_tool_given_a_host_is_no_command(body: str, found: bool) -> None:
+    page = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Go() {\n' + body + "\n}\n</script>\n"
+    assert ("process" in {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}) is found

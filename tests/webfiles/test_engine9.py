@@ -170,7 +170,8 @@ SHELLS: list[tuple[str, str, str, str, str]] = [
         '<% Check(Request.QueryString["h"]); %>\n',
         "site3/parts/util.inc",
         '<script runat="server">\nvoid Check(string host) {\n'
-        '    System.Diagnostics.Process.Start("ping.exe", host);\n}\n</script>\n',
+        # (a ping.exe run with the host alone is a diagnostic page since session 10: cmd.exe splices it)
+        '    System.Diagnostics.Process.Start("cmd.exe", "/c ping " + host);\n}\n</script>\n',
         "process",
     ),
 ]

@@ -223,6 +223,12 @@ _PROGRAM = re.compile(
     r"(?:\bStartInfo\s*\.\s*FileName\s*=|\bProcessStartInfo\s*\(|\bProcess\s*\.\s*Start\s*\()\s*([^;\n,)]{1,200})",
     re.I,
 )
+#: A network-diagnostic tool named by a literal (with or without a folder): its arguments run nothing.
+_DIAGNOSTIC_PROGRAM = re.compile(
+    r'@?"(?:[^"\n]{0,200}[\\/])?(?:ping|tracert|pathping|nslookup)(?:\.exe)?"', re.I
+)
+#: A program given to a start-info object by its property (``psi.FileName = x``, ``{ FileName = x }``).
+_FILE_NAME_SET = re.compile(r"(?:\.|[{,])\s*FileName\s*=(?!=)\s*([^;\n,}]{1,200})")
 #: The application's folder, as a page names it (what the requested path is joined to).
 _APP_FOLDER = re.compile(r"(?:PhysicalApplicationPath|AppDomainAppPath|BaseDirectory)$")
 #: Source kinds of the page's own path (the self-delete sink).
@@ -954,6 +960,31 @@ class _Analyser:
             inline.append((m.start(), t))
         return names, inline
 
+    def _diagnostic_programs_only(self) -> bool:
+        """Whether every program the code starts is named by a literal network-diagnostic tool (ping,
+        tracert, pathping, nslookup - no shell: its arguments are its own, never commands) and none is
+        written as a variable: a ping page whose host comes from a TextBox runs no command of the client's."""
+        code = self.code
+        programs = [m.group(1).strip() for m in _PROGRAM.finditer(code)]
+        programs += [m.group(1).strip() for m in _FILE_NAME_SET.finditer(code)]
+        if not programs:
+            return False
+        flags = re.I if self.lang == "vb" else 0
+        for p in programs:
+            if _DIAGNOSTIC_PROGRAM.fullmatch(p):
+                continue
+            if _BARE_NAME_ONLY.fullmatch(p) and re.search(
+                r"(?<![\w.])"
+                + re.escape(p)
+                + r"\s*(?:As\s+)?=?\s*(?:New|new)\s+(?:System\s*\.\s*Diagnostics\s*\.\s*)?"
+                r"(?:ProcessStartInfo|Process)\s*[({\n]",
+                code,
+                flags,
+            ):
+                continue  # Process.Start(psi): the object, whose program is named where it is set
+            return False
+        return True
+
     def _configured_programs_only(self) -> bool:
         """Whether every program the code names for a process (``StartInfo.FileName =``, the first
         argument of ``new ProcessStartInfo(`` or ``Process.Start(`` when written out, not a bare
@@ -1323,7 +1354,9 @@ class _Analyser:
                 if view is not None:
                     found.append((sink, view[0], None, True))
                 continue
-            if sink.id == "process" and self._configured_programs_only():
+            if sink.id == "process" and (
+                self._configured_programs_only() or self._diagnostic_programs_only()
+            ):
                 continue  # the operator's tool, named in web.config: request input is its argument
             for m in pat.finditer(code):
                 self.check_time()
