@@ -1021,3 +1021,24 @@ def test_a_com_object_the_request_names(page: str, found: bool) -> None:
 def test_a_diagnostic_tool_given_a_host_is_no_command(body: str, found: bool) -> None:
     page = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Go() {\n' + body + "\n}\n</script>\n"
     assert ("process" in {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}) is found
+
+
+# --- x17 request: a shell padded with many methods (the call sites were searched once per method and round) --
+
+
+def test_a_shell_padded_with_many_methods_is_still_analysed() -> None:
+    methods = "".join(f"    int F{i}(int a) {{ return a + {i}; }}\n" for i in range(1600))
+    page = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\n' + methods + "</script>\n"
+        '<script runat="server">\nvoid Page_Load() {\n  string c = Run(Request["c"]);\n}\n'
+        'string Run(string x) { System.Diagnostics.Process.Start("cmd.exe", "/c " + x); return x; }\n</script>\n'
+    )
+    t0 = time.monotonic()
+    result = behaviour.analyse(page.encode(), ".aspx", budget=5.0)
+    assert result.problem is None, (
+        result.problem,
+        time.monotonic() - t0,
+    )  # (6.7 s before: past the 5 s limit, no finding)
+    assert "process" in {h["sink"] for h in result.hits}
+    quiet = page.replace('Request["c"]', '"ipconfig"')
+    assert behaviour.analyse(quiet.encode(), ".aspx", budget=5.0).hits == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from extriage.detections.webfiles.behaviour.budget import Timeout
@@ -127,6 +127,12 @@ _UNPOSTED_FIELD = re.compile(
     r"|\b([^\W\d]\w*)\s+As\s+(?:New\s+)?(?:[\w.]+\.)?" + _UNPOSTED + r"\b",
     re.I,
 )
+#: A call: a name followed by ``(``, or a delegate's ``.Invoke(`` / ``?.Invoke(`` (the name is group 1).
+_CALL_SITE = {
+    "cs": re.compile(r"(?<![\w])([^\W\d]\w*)\s*(?:\??\.\s*Invoke\s*)?\("),
+    "js": re.compile(r"(?<![\w])([^\W\d]\w*)\s*(?:\??\.\s*Invoke\s*)?\("),
+    "vb": re.compile(r"(?<![\w])([^\W\d]\w*)\s*(?:\??\.\s*Invoke\s*)?\(", re.I),
+}
 #: Lambdas bound to a name: ``name = (a, b) =>`` (C#) / ``var name = function (a, b)`` (JScript).
 _LAMBDA_DEF = {
     "cs": re.compile(r"\b([^\W\d]\w*)\s*=\s*(?:\(([^();{}]{0,200})\)|([^\W\d]\w*))\s*=>"),
@@ -1111,6 +1117,17 @@ class _Analyser:
                 )
         if _LISTING.search(code):
             self._listings()
+        def_starts = [d[0] for d in defs]
+        # the call sites of the defined methods, found once (they do not change between rounds, only the taint
+        # does): a name followed by "(" - or by .Invoke( / ?.Invoke( (a delegate) - one scan of the page, not one
+        # per method and round (a page padded with 1,600 methods timed out)
+        with_params = {self.fold(name) for _pos, name, params in defs if params}
+        call_sites: dict[str, list[tuple[int, int]]] = {}
+        if with_params:
+            for c in _CALL_SITE[lang].finditer(code):
+                key = self.fold(c.group(1))
+                if key in with_params:
+                    call_sites.setdefault(key, []).append((c.start(), c.end()))
         for _ in range(6):
             self.check_time()
             changed = False
@@ -1213,25 +1230,17 @@ class _Analyser:
                 t = self.expr(m.start(1), m.end(1))
                 if t is None:
                     continue
-                owner = None
-                for pos, name, _unused in defs:
-                    if pos > m.start():
-                        break
-                    owner = name
-                if owner is not None:
-                    changed |= self._add(owner, t)
+                # the method the return is in: the last defined before it (def positions are sorted)
+                i_def = bisect_right(def_starts, m.start()) - 1
+                if i_def >= 0:
+                    changed |= self._add(defs[i_def][1], t)
             for pos, name, params in defs:
                 if not params:
                     continue
-                # (a delegate called through Invoke too: run.Invoke(x), run?.Invoke(x))
-                call = re.compile(
-                    r"(?<![\w])" + re.escape(name) + r"\s*(?:\??\.\s*Invoke\s*)?\(",
-                    re.I if lang == "vb" else 0,
-                )
-                for c in call.finditer(code):
-                    if c.start() == pos:
+                for c_start, c_end in call_sites.get(self.fold(name), ()):
+                    if c_start == pos:
                         continue
-                    for i, (a, b) in enumerate(_args(code, c.end())):
+                    for i, (a, b) in enumerate(_args(code, c_end)):
                         out = _OUT_REF.match(code, a, b)
                         if out is None and byref and i < len(params) and self.fold(params[i]) in byref:
                             out = _BARE_NAME.match(code, a, b)
