@@ -1,15 +1,14 @@
 """Big pages from the fifteenth unseen collection's work (issue 14, helper X17): shells inside big pages.
 
 The collection itself could not be made (BENCHMARKS.md, "Unseen shells, fifteenth collection: big shells"):
-the library's look-up budget was used up before its first read. What was measured instead is how the
-behaviour analysis copes with size, on the shared corpus' real shells placed in big pages: 143 of 143 stay
-found with 110 KB of client markup before or after their code, and 85 of 85 C# shells with 400 harmless
-methods added; but the analysis time grows with the square of a page's method count (a shell with 1,600
-one-line methods runs past the 5 s per-file budget and loses its finding; a request to A3). The pages below
-keep the sizes that work today: a command page with 110 KB of markup before or after its code, a VB file
-manager of many small methods, and a C# command page among 300 methods; and the same big pages without a
-dangerous operation stay silent. All pages were written for these tests: nothing is compiled or run, the
-commands are placeholders, and none is a copy of a real shell.
+the library's look-up budget was used up before its first read. What was measured instead is how the behaviour
+analysis copes with size, on the shared corpus' real shells placed in big pages: 143 of 143 stay found with
+110 KB of client markup before or after their code, and 85 of 85 C# shells with 400 harmless methods added;
+but the analysis time grew with the square of a page's method count (a shell with 1,600 one-line methods ran
+past the 5 s per-file budget and lost its finding) until A3's d9c26fe made it linear. The pages below keep: a command page with 110 KB of markup before or after its code, a VB file manager of many small methods,
+and a C# command page among 300 methods; a VB command page among 1,600 functions (past the budget before A3's
+d9c26fe); and the same big pages without a dangerous operation stay silent. All pages were written for these
+tests: nothing is compiled or run, the commands are placeholders, and none is a copy of a real shell.
 """
 
 from __future__ import annotations
@@ -81,6 +80,16 @@ VB_FILE_MANAGER = (
     "End Sub\n</script>\n" + BIG_UI
 )
 
+VB_CMD_AMONG_FUNCTIONS = (
+    '<%@ Page Language="VB" %>\n<script runat="server">\n'
+    + "".join(
+        f"Function G{i}(ByVal a As Integer) As Integer\n  Return a + {i}\nEnd Function\n" for i in range(1600)
+    )
+    + "Sub Page_Load(ByVal sender As Object, ByVal e As EventArgs)\n"
+    '  System.Diagnostics.Process.Start("cmd.exe", "/c " & Request.Form("c"))\n'
+    "End Sub\n</script>\n"
+)
+
 BIG_PAGES = [
     ("cs-cmd-after-110kb-ui", DIRECTIVE + BIG_UI + CS_CMD, "process"),
     ("cs-cmd-before-110kb-ui", DIRECTIVE + CS_CMD + BIG_UI, "process"),
@@ -90,6 +99,8 @@ BIG_PAGES = [
         "process",
     ),
     ("vb-file-manager-120-functions", VB_FILE_MANAGER, "file-write"),
+    # 4.2 s before d9c26fe (call sites searched once per function and round), 0.7 s after
+    ("vb-cmd-among-1600-functions", VB_CMD_AMONG_FUNCTIONS, "process"),
 ]
 
 QUIET_PAGES = [
