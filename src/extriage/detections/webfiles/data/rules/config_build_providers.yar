@@ -42,5 +42,5 @@ rule EXT_WEBSHELL_Config_Extension_Compiled_As_Page
         $xml = /(\xEF\xBB\xBF)?\s{0,64}<(\?xml|configuration|!--)/ nocase
         $xmlw = /(\xFF\xFE)?(\s\x00){0,64}<\x00(\?\x00x\x00m\x00l|c\x00o\x00n\x00f|!\x00-)/ nocase
     condition:
-        filesize < 2MB and ($xml at 0 or $xmlw at 0) and $bp and (#any1 + #any2) > (#std1 + #std2)
+        filesize < 64MB and ($xml at 0 or $xmlw at 0) and $bp and (#any1 + #any2) > (#std1 + #std2)
 }

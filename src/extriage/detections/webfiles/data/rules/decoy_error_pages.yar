@@ -60,6 +60,6 @@ rule EXT_WEBSHELL_Decoy_Error_Page_With_Command
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and $page and (any of ($code*) or $srvscript or $handler) and
+        filesize < 64MB and not any of ($log*) and $page and (any of ($code*) or $srvscript or $handler) and
         2 of ($d*) and any of ($req*) and (any of ($proc*) or $eval or $load or $wsh)
 }

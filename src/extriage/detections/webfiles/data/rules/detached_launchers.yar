@@ -53,6 +53,6 @@ rule EXT_WEBSHELL_Hidden_Detached_Launcher
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
         ($detach1 or ($detach2 and $exe) or $detach3) and any of ($hide*) and any of ($start*)
 }

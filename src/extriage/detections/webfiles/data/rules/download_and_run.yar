@@ -43,6 +43,6 @@ rule EXT_WEBSHELL_Download_And_Run
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
         (($dlbytes and ($load or $entry)) or ($dlfile and any of ($start*) and any of ($hide*)))
 }

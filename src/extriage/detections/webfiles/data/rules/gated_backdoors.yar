@@ -47,7 +47,7 @@ rule EXT_WEBSHELL_Secret_Header_Decoy_404
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
         $header and any of ($secret*) and $decoy and
         ($sql or any of ($stream*) or $keyhdr)
 }

@@ -56,7 +56,7 @@ rule EXT_WEBSHELL_COM_Shell_Hidden_Name
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
         (any of ($clsid*) or any of ($enc*)) and $run
 }
 
@@ -82,6 +82,6 @@ rule EXT_WEBSHELL_COM_Download_To_File
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
         any of ($http*) and $stream and $save and $in
 }

@@ -38,5 +38,5 @@ rule EXT_WEBSHELL_JScript_Eval_Of_Encoded_Literal
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $script) and ($eval_b64 or $eval_chr)
+        filesize < 64MB and not any of ($log*) and ($page or $script) and ($eval_b64 or $eval_chr)
 }

@@ -54,6 +54,6 @@ rule EXT_WEBSHELL_IIS_Stored_Credential_Dump
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and $page and (any of ($code*) or $srvscript or $handler) and
+        filesize < 64MB and not any of ($log*) and $page and (any of ($code*) or $srvscript or $handler) and
         ($mb or $mbvb or $mbjs or $pm or $appcmd) and any of ($out*)
 }

@@ -45,6 +45,6 @@ rule EXT_WEBSHELL_MachineKey_Theft
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat or $block) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         $section and ($getter or ($vkey and $dkey)) and any of ($out*)
 }

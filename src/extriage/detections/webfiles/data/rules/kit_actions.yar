@@ -57,7 +57,7 @@ rule EXT_WEBSHELL_Interpreter_With_Baked_Recon_Command
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and $interp and $recon and any of ($start*)
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and $interp and $recon and any of ($start*)
 }
 
 rule EXT_WEBSHELL_Process_Download_Tool_Fixed_Address
@@ -85,7 +85,7 @@ rule EXT_WEBSHELL_Process_Download_Tool_Fixed_Address
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and any of ($start*) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and any of ($start*) and
         ($curl or $certutil or $bits or ($psweb and $ps))
 }
 
@@ -123,7 +123,7 @@ rule EXT_WEBSHELL_Local_Admin_Account_Creation
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and (
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and (
             ($am_user and $am_save and $am_group and $am_machine and $grp) or
             ($adsi and $adsi_user and $adsi_add and $grp) or
             (($net_user or $net_group) and any of ($start*))
@@ -152,7 +152,7 @@ rule EXT_WEBSHELL_SQL_Request_Appended_After_Constant_Predicate
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and $chan and ($exec or $fill)
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and $chan and ($exec or $fill)
 }
 
 rule EXT_WEBSHELL_Search_Referrer_Redirect_Cloaking
@@ -189,6 +189,6 @@ rule EXT_WEBSHELL_Search_Referrer_Redirect_Cloaking
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and 2 of ($bot*) and any of ($ref*) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and 2 of ($bot*) and any of ($ref*) and
         $se and ($loc or $redir)
 }

@@ -40,5 +40,5 @@ rule EXT_WEBSHELL_Escaped_Identifiers_With_Format_Chars
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and (#fmt >= 4 or #split >= 3)
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and (#fmt >= 4 or #split >= 3)
 }

@@ -44,7 +44,7 @@ rule EXT_WEBSHELL_Page_Writes_Server_Page
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and $lit and $dst and $write
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and $lit and $dst and $write
 }
 
 rule EXT_WEBSHELL_Request_Text_Written_To_Server_Page
@@ -66,5 +66,5 @@ rule EXT_WEBSHELL_Request_Text_Written_To_Server_Page
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and $w
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and $w
 }

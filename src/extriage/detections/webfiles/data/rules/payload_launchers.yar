@@ -48,7 +48,7 @@ rule EXT_WEBSHELL_Embedded_Executable_Dropper
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 16MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
         any of ($mz*) and any of ($write*) and any of ($start*)
 }
 
@@ -82,7 +82,7 @@ rule EXT_WEBSHELL_Encoded_PowerShell_Launcher
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 4MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
         $ps and $enc and any of ($blob*) and any of ($start*)
 }
 
@@ -120,6 +120,6 @@ rule EXT_WEBSHELL_Netcat_Reverse_Shell_Launcher
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
         $nc and any of ($exec*) and any of ($start*)
 }

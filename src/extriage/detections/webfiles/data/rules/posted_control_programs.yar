@@ -48,7 +48,7 @@ rule EXT_WEBSHELL_Posted_Control_Runs_Program
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
         any of ($box*) and any of ($start*) and
         (any of ($prog*) or ($args and $shell))
 }

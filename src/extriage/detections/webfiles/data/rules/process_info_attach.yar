@@ -41,6 +41,6 @@ rule EXT_WEBSHELL_StartInfo_Request_Arguments
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
         $psi and $attach and $set and $start
 }

@@ -48,6 +48,6 @@ rule EXT_WEBSHELL_Assembly_Load_By_Reflection
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and any of ($server*) and
+        filesize < 64MB and not any of ($log*) and any of ($server*) and
         $getload and any of ($asm*) and $invoke and $in and any of ($dec*)
 }

@@ -35,5 +35,5 @@ rule EXT_WEBSHELL_JScript_Service_Eval
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and $svc and any of ($pub*) and $eval
+        filesize < 64MB and not any of ($log*) and $svc and any of ($pub*) and $eval
 }

@@ -50,6 +50,6 @@ rule EXT_WEBSHELL_SQL_Server_OS_Command
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and $page and (any of ($code*) or $srvscript or $handler) and
+        filesize < 64MB and not any of ($log*) and $page and (any of ($code*) or $srvscript or $handler) and
         ($xp or $oa or $job or $jet or $ifeo) and any of ($cmd*)
 }

@@ -42,6 +42,6 @@ rule EXT_WEBSHELL_Uploader_Into_Page_Folder
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
         any of ($posted*) and $client_name and $save and $here
 }

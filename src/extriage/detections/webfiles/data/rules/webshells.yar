@@ -30,7 +30,7 @@ rule EXT_WEBSHELL_ChinaChopper_Eval
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and
+        filesize < 64MB and not any of ($log*) and
         ($eval_unsafe or $unsafe_split or
          (($eval_any or $execute_vb) and ($page or $runat or $asp_tag)))
 }
@@ -56,7 +56,7 @@ rule EXT_WEBSHELL_OAB_Config_Shell
         $script1 = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
         $script2 = /<%@?\s*Page\s+Language/ nocase ascii wide
     condition:
-        filesize < 1MB and any of ($url*) and 2 of ($oab*) and any of ($script*)
+        filesize < 64MB and any of ($url*) and 2 of ($oab*) and any of ($script*)
 }
 
 rule EXT_WEBSHELL_Process_Exec
@@ -82,7 +82,7 @@ rule EXT_WEBSHELL_Process_Exec
         $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
-        filesize < 2MB and any of ($proc*) and ($c1 or $c2 or $c3) and $in and ($page or $runat)
+        filesize < 64MB and any of ($proc*) and ($c1 or $c2 or $c3) and $in and ($page or $runat)
 }
 
 rule EXT_WEBSHELL_Assembly_Load_Base64
@@ -103,7 +103,7 @@ rule EXT_WEBSHELL_Assembly_Load_Base64
         $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
-        filesize < 2MB and $load and $b64 and any of ($in*) and ($page or $runat)
+        filesize < 64MB and $load and $b64 and any of ($in*) and ($page or $runat)
 }
 
 rule EXT_WEBSHELL_Reflection_Loader
@@ -127,7 +127,7 @@ rule EXT_WEBSHELL_Reflection_Loader
         $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
-        filesize < 2MB and $in and ($page or $runat) and
+        filesize < 64MB and $in and ($page or $runat) and
         (($r1 and $r2) or ($r3 and ($ref or $r5)) or $r4)
 }
 
@@ -154,7 +154,7 @@ rule EXT_WEBSHELL_File_Manager
         $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
-        filesize < 2MB and ($page or $runat) and
+        filesize < 64MB and ($page or $runat) and
         ($w1 or $w4 or $w5 or ($in and any of ($l*) and any of ($w*)))
 }
 
@@ -180,7 +180,7 @@ rule EXT_WEBSHELL_SQL_Console
         $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
-        filesize < 2MB and (any of ($cls*) or $conn) and any of ($x*) and ($q or $conn) and ($page or $runat)
+        filesize < 64MB and (any of ($cls*) or $conn) and any of ($x*) and ($q or $conn) and ($page or $runat)
 }
 
 rule EXT_WEBSHELL_Obfuscated
@@ -206,7 +206,7 @@ rule EXT_WEBSHELL_Obfuscated
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
     condition:
-        filesize < 2MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
         ($e1 or $e2 or $e6 or (($e3 or $e4 or $e5) and $unsafe))
 }
 
