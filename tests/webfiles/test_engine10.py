@@ -1042,3 +1042,25 @@ def test_a_shell_padded_with_many_methods_is_still_analysed() -> None:
     assert "process" in {h["sink"] for h in result.hits}
     quiet = page.replace('Request["c"]', '"ipconfig"')
     assert behaviour.analyse(quiet.encode(), ".aspx", budget=5.0).hits == []
+
+
+# --- lead's request: time linear in a page's markup (the stub-page pattern was searched over the markup's newlines) --
+
+
+@pytest.mark.parametrize(
+    ("code", "sink"),
+    [
+        ('<% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>', "process"),
+        ('<% new Example.Tools.Runner("k"); %>', "dropped-class"),
+    ],
+    ids=["process", "stub"],
+)
+@pytest.mark.parametrize(
+    "pad", ["<!-- " + "x" * 80 + " -->\n", "<p>" + "x" * 80 + "</p>\n"], ids=["comments", "paragraphs"]
+)
+def test_a_shell_after_much_markup_is_analysed_in_time(code: str, sink: str, pad: str) -> None:
+    # 26,000 lines (2.3 MB) of plain markup: the 5 s limit, no finding, before; ~0.1 s now
+    page = '<%@ Page Language="C#" %>\n' + pad * 26_000 + code + "\n"
+    result = behaviour.analyse(page.encode(), ".aspx", budget=5.0)
+    assert result.problem is None
+    assert sink in {h["sink"] for h in result.hits}

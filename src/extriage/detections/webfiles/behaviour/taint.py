@@ -1326,6 +1326,13 @@ class _Analyser:
             pat = sink.patterns.get(lang)
             if pat is None or not all(c[lang].search(code) for c in sink.context if lang in c):
                 continue  # (its context first: cheap, and a sink without it cannot count)
+            if sink.needs == "whole":
+                # the whole (short) code, matched once - never a search (see sinks())
+                stripped = code.strip()
+                if len(stripped) <= WHOLE_MAX and pat.fullmatch(stripped):
+                    present = True
+                    break
+                continue
             if pat.search(code):
                 present = True  # one is enough: sinks() looks at each
                 break
@@ -1367,16 +1374,21 @@ class _Analyser:
                 self._configured_programs_only() or self._diagnostic_programs_only()
             ):
                 continue  # the operator's tool, named in web.config: request input is its argument
+            if sink.needs == "whole":
+                # the page's whole code, stripped, matched once (a search over code that is mostly the
+                # newlines of a page's markup tried the pattern's leading \s* at each of them: quadratic in
+                # the markup - a shell after 26,000 lines of comments timed out)
+                body = code.strip()
+                if pat.fullmatch(body) and not (
+                    _UNDOTTED_NEW.search(body) and _SERVER_CONTROL.search(self.page)
+                ):
+                    # (a class of the page's own beside its server controls is a page, not a stub)
+                    found.append((sink, len(code) - len(code.lstrip()), None, True))
+                continue
             for m in pat.finditer(code):
                 self.check_time()
                 if sink.code_only and _in_literal(code, m.start()):
                     continue
-                if sink.needs == "whole":
-                    body = code.strip()
-                    if not pat.fullmatch(body):
-                        break
-                    if _UNDOTTED_NEW.search(body) and _SERVER_CONTROL.search(self.page):
-                        break  # a class of the page's own beside its server controls (a page, not a stub)
                 if sink.needs in ("none", "whole") or (
                     self.xslt and sink.needs in ("any", "direct", "leading")
                 ):
