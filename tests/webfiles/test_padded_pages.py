@@ -12,42 +12,33 @@ behaviour analysis is not what this measures).
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
 
 from extriage.detections.webfiles import content
 
-from . import (
-    test_benign12,
-    test_unseen7,
-    test_unseen8_reports,
-    test_unseen8_tools,
-    test_unseen12_found,
-    test_unseen13_intl,
-    test_unseen14_found,
-    test_unseen15_kits,
-    test_unseen16_sample,
-)
 from .rule_tables import Page, shipped_params, yara_rules
 
 #: rules meant for small files only
 SMALL_BY_DESIGN = {"EXT_WEBSHELL_Custom_Class_Stub_Page", "EXT_WEBSHELL_EDR_Checker"}
 
+#: the test modules holding rule tables (``CASES``) written from unseen shells
 _MODULES = (
-    test_benign12,
-    test_unseen7,
-    test_unseen8_reports,
-    test_unseen8_tools,
-    test_unseen12_found,
-    test_unseen13_intl,
-    test_unseen14_found,
-    test_unseen15_kits,
-    test_unseen16_sample,
+    "test_benign12",
+    "test_unseen7",
+    "test_unseen8_reports",
+    "test_unseen8_tools",
+    "test_unseen12_found",
+    "test_unseen13_intl",
+    "test_unseen14_found",
+    "test_unseen15_kits",
+    "test_unseen16_sample",
 )
 FIRST_SHELLS: dict[str, Page] = {}
-for _module in _MODULES:
-    for _rule, _shells, _ in _module.CASES:
+for _name in _MODULES:
+    for _rule, _shells, _ in importlib.import_module(f"{__package__}.{_name}").CASES:
         if _rule not in SMALL_BY_DESIGN and _shells:
             FIRST_SHELLS.setdefault(_rule, _shells[0])
 

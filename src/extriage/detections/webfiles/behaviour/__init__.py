@@ -413,27 +413,9 @@ def analyse_across(
                         _line_of(ccode, call.start()),
                     )
                     result.hits.append(
-                        {
-                            "check": "behaviour",
-                            "offset": None,
-                            "file": "callee",
-                            "line": line,
-                            "raw": elines[line - 1].strip()[:300] if line - 1 < len(elines) else "",
-                            "sink": sink.id,
-                            "category": sink.category,
-                            "title": sink.title,
-                            "severity": sink.severity,
-                            "language": {"cs": "C#", "vb": "VB", "js": "JScript"}[lang],
-                            "confidence": _confidence("medium", norm.decoded),
-                            "obfuscation": norm.decoded,
-                            "source": t.source,
-                            "source_line": t.line,
-                            "source_raw": clines[t.line - 1].strip()[:300]
-                            if t.line - 1 < len(clines)
-                            else "",
-                            "via": list(t.via),
-                            "call_line": call_line,
-                        }
+                        _callee_hit(
+                            sink, line, elines, lang, norm.decoded, t.source, t.line, clines, list(t.via), call_line
+                        )
                     )
                 result.languages.append(lang)
             if not set(cx.code) & set(ex.code):
@@ -572,29 +554,46 @@ def _across_languages(
             continue
         source_line, call_line, source, via = origin[t.line - 1]
         line = _line_of(ecode, pos - split)
+        via_all = list(dict.fromkeys((*via, *t.via)))[:6]
         result.hits.append(
-            {
-                "check": "behaviour",
-                "offset": None,
-                "file": "callee",
-                "line": line,
-                "raw": elines[line - 1].strip()[:300] if line - 1 < len(elines) else "",
-                "sink": sink.id,
-                "category": sink.category,
-                "title": sink.title,
-                "severity": sink.severity,
-                "language": {"cs": "C#", "vb": "VB", "js": "JScript"}[elang],
-                "confidence": _confidence("medium", norm.decoded),
-                "obfuscation": norm.decoded,
-                "source": source,
-                "source_line": source_line,
-                "source_raw": clines[source_line - 1].strip()[:300] if source_line - 1 < len(clines) else "",
-                "via": list(dict.fromkeys((*via, *t.via)))[:6],
-                "call_line": call_line,
-            }
+            _callee_hit(sink, line, elines, elang, norm.decoded, source, source_line, clines, via_all, call_line)
         )
     if lang not in result.languages:
         result.languages.append(lang)
+
+
+def _callee_hit(
+    sink: Sink,
+    line: int,
+    elines: list[str],
+    lang: str,
+    decoded: int,
+    source: str,
+    source_line: int,
+    clines: list[str],
+    via: list[str],
+    call_line: int,
+) -> dict[str, Any]:
+    """A hit in a file the page calls into: the sink's line in the callee, the source's in the caller."""
+    return {
+        "check": "behaviour",
+        "offset": None,
+        "file": "callee",
+        "line": line,
+        "raw": elines[line - 1].strip()[:300] if line - 1 < len(elines) else "",
+        "sink": sink.id,
+        "category": sink.category,
+        "title": sink.title,
+        "severity": sink.severity,
+        "language": {"cs": "C#", "vb": "VB", "js": "JScript"}[lang],
+        "confidence": _confidence("medium", decoded),
+        "obfuscation": decoded,
+        "source": source,
+        "source_line": source_line,
+        "source_raw": clines[source_line - 1].strip()[:300] if source_line - 1 < len(clines) else "",
+        "via": via,
+        "call_line": call_line,
+    }
 
 
 def _shared_parameters(ccode: str, ecode: str, lang: str, names: list[str], members: list[str]) -> set[str]:
