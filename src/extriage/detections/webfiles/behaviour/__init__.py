@@ -357,15 +357,7 @@ def analyse_across(
                     for h in hx:
                         if h.code.get(lang):
                             ecode += "\n" + norm.fold(norm.tokens("".join(h.code[lang])))
-                    names = _defined_methods(ecode, lang)[:200]
-                    members = _defined_members(ecode, lang)[:200]
-                    classes = _CLASS_DEF[lang].findall(ecode)[:50]
-                    if not classes or not re.search(
-                        r"(?<![\w])(?:" + "|".join(map(re.escape, classes)) + r")\b",
-                        ccode,
-                        re.I if lang == "vb" else 0,
-                    ):
-                        members = []  # a member set on an object of the callee's class only: the page names it
+                    names, members = _callable(ccode, lang, ecode, lang)
                     if not (names or members) or len(ccode) + len(ecode) > MAX_CODE:
                         continue
                     shared = _shared_parameters(ccode, ecode, lang, names, members)
@@ -442,6 +434,20 @@ def analyse_across(
     return result
 
 
+def _callable(ccode: str, lang: str, ecode: str, elang: str) -> tuple[list[str], list[str]]:
+    """The methods and public members of the callee's code (``elang``) a caller (``lang``) can reach:
+    its members only when the caller names one of the callee's classes (a member is set on an object
+    of that class, so the page names it)."""
+    names = _defined_methods(ecode, elang)[:200]
+    members = _defined_members(ecode, elang)[:200]
+    classes = _CLASS_DEF[elang].findall(ecode)[:50]
+    if not classes or not re.search(
+        r"(?<![\w])(?:" + "|".join(map(re.escape, classes)) + r")\b", ccode, re.I if lang == "vb" else 0
+    ):
+        members = []
+    return names, members
+
+
 #: A request input of each kind, as the callee's language writes it (what a caller of another language
 #: hands over, rewritten as a call in the callee's language: see _across_languages).
 _SPELLED = {
@@ -496,13 +502,7 @@ def _across_languages(
     callee_end = len(ecode)
     for h in helpers:
         ecode += "\n" + enorm.fold(enorm.tokens(h))
-    names = _defined_methods(ecode, elang)[:200]
-    members = _defined_members(ecode, elang)[:200]
-    classes = _CLASS_DEF[elang].findall(ecode)[:50]
-    if not classes or not re.search(
-        r"(?<![\w])(?:" + "|".join(map(re.escape, classes)) + r")\b", ccode, re.I if lang == "vb" else 0
-    ):
-        members = []
+    names, members = _callable(ccode, lang, ecode, elang)
     if not (names or members) or len(ccode) + len(ecode) > MAX_CODE:
         return
     calls = _calls(names, members, lang)
