@@ -28,6 +28,7 @@ module is the API the scan uses (``analyse``).
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import re
 import time
@@ -124,6 +125,49 @@ def explain(data: bytes, ext: str) -> dict[str, Any]:
     return out
 
 
+class _FileLines:
+    """The lines of a file as findings show them (UTF-8, U+FFFD for bytes that are not), read one at a
+    time: a page of millions of lines is not split into millions of strings for the two lines a hit
+    shows. ``lines[n]`` is line ``n`` (1-based), ``""`` past the end."""
+
+    _CHUNK = 1 << 20
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self._before: list[int] = []  # line breaks before each chunk (then their total)
+
+    def _start(self, n: int) -> int:
+        """The offset line ``n`` starts at, or -1."""
+        data, size = self.data, self._CHUNK
+        want = n - 1  # line breaks before the line
+        if want <= 0:
+            return 0 if want == 0 else -1
+        if not self._before:
+            self._before = [0]
+            for i in range(0, len(data), size):
+                self._before.append(self._before[-1] + data.count(b"\n", i, i + size))
+        before = self._before
+        if want > before[-1]:
+            return -1
+        k = bisect.bisect_left(before, want) - 1  # the want-th break is in chunk k
+        lo, hi = k * size, min(len(data), (k + 1) * size)
+        need = want - before[k]
+        while lo < hi:  # the first offset p with `need` breaks in [k * size, p]
+            mid = (lo + hi) // 2
+            if data.count(b"\n", k * size, mid + 1) >= need:
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo + 1
+
+    def __getitem__(self, n: int) -> str:
+        start = self._start(n)
+        if start < 0:
+            return ""
+        end = self.data.find(b"\n", start)
+        return self.data[start : end if end >= 0 else len(self.data)].decode("utf-8", errors="replace")
+
+
 def _confidence(base: str, decoded: int) -> str:
     i = _CONF_ORDER.index(base)
     if decoded:
@@ -158,10 +202,9 @@ def _analyse(
 ) -> None:
     # bytes that are not UTF-8 (a page in its site's code page) read as letters of their own, so names
     # made of them stay names (extract.decode); the lines shown to people are read with U+FFFD
+    # the whole file (the scan hands over up to its --max-file-size): the markup between code spans costs
+    # the analysis nothing (extract), so a shell after megabytes of it is read like any other
     text = decode(data)
-    if len(text) > 4 * MAX_CODE:
-        text = text[: 4 * MAX_CODE]
-        result.problem = f"only the first {4 * MAX_CODE // (1 << 20)} MB were analysed for behaviour"
     if ext == ".config":
         for rule in know.config:
             m = rule.pattern.search(text)
@@ -217,13 +260,13 @@ def _analyse(
         except Timeout:
             result.problem = f"behaviour analysis stopped after its {budget:g} s per-file time limit"
             break
-        lines = data.decode("utf-8", errors="replace").split("\n") if hits else []
+        lines = _FileLines(data)
         for sink, pos, t, near in hits:
             if sink.pages_only and ext not in _SERVED:
                 continue  # set-up code (Global.asax, App_Code, App_Start): where applications do it
             seen.add(sink.id)
-            line = _line_of(code, pos)
-            raw = lines[line - 1].strip() if line - 1 < len(lines) else ""
+            line = extracted.file_line(lang, _line_of(code, pos))
+            raw = lines[line].strip()
             if t is None:
                 base = "high" if sink.severity == "critical" else "medium"
             else:
@@ -242,9 +285,10 @@ def _analyse(
                 "obfuscation": norm.decoded,
             }
             if t is not None:
+                source_line = extracted.file_line(lang, t.line)
                 hit["source"] = t.source
-                hit["source_line"] = t.line
-                hit["source_raw"] = lines[t.line - 1].strip()[:300] if t.line - 1 < len(lines) else ""
+                hit["source_line"] = source_line
+                hit["source_raw"] = lines[source_line].strip()[:300]
                 hit["via"] = list(t.via)
             result.hits.append(hit)
 
@@ -339,9 +383,6 @@ def analyse_across(
         with bounded(deadline):  # (the budget holds inside one regular-expression search too)
             ctext, etext = decode(caller), decode(callee)
             htexts = [decode(h) for h in helpers]
-            if max(len(t) for t in (ctext, etext, *htexts)) > 4 * MAX_CODE:
-                result.problem = "too large to trace request input across files"
-                return result
             cx, ex = extract(ctext, caller_ext), extract(etext, callee_ext)
             hx = [extract(t, callee_ext) for t in htexts]
             for lang, cbuf in cx.code.items():
@@ -389,12 +430,11 @@ def analyse_across(
                         f"tracing request input across files stopped after its {budget:g} s limit"
                     )
                     break
-                clines = caller.decode("utf-8", errors="replace").split("\n")
-                elines = callee.decode("utf-8", errors="replace").split("\n")
+                clines, elines = _FileLines(caller), _FileLines(callee)
                 for sink, pos, t in found:
                     if (sink.id, pos) in kept or t.line > caller_lines or pos - split >= callee_end:
                         continue
-                    line = _line_of(ecode, pos - split)
+                    line = ex.file_line(lang, _line_of(ecode, pos - split))
                     # the first call of the callee at or after the source's line (where the value is handed over)
                     call_line = next(
                         (
@@ -404,9 +444,11 @@ def analyse_across(
                         ),
                         _line_of(ccode, call.start()),
                     )
+                    source_line = cx.file_line(lang, t.line)
+                    call_line = cx.file_line(lang, call_line)
                     result.hits.append(
                         _callee_hit(
-                            sink, line, elines, lang, norm.decoded, t.source, t.line, clines, list(t.via), call_line
+                            sink, line, elines, lang, norm.decoded, t.source, source_line, clines, list(t.via), call_line
                         )
                     )
                 result.languages.append(lang)
@@ -422,6 +464,7 @@ def analyse_across(
                             lang,
                             "".join(ebuf),
                             elang,
+                            (cx, ex),
                             ehelpers,
                             ctext,
                             caller,
@@ -479,6 +522,7 @@ def _across_languages(
     lang: str,
     ecode: str,
     elang: str,
+    extracted: tuple[Extracted, Extracted],
     helpers: list[str],
     ctext: str,
     caller: bytes,
@@ -493,6 +537,7 @@ def _across_languages(
     input it carries (``Request.Form("a0")`` for a request value, behind literal text when the value was
     only part of it; a literal when it carries none, or only a number parsed from the request) - and traced into the callee as a caller of its own
     language would be (:func:`_cross_hits`). The finding names the caller's source line and call line."""
+    cx, ex = extracted
     norm = _Norm(lang)
     norm.deadline = deadline
     ccode = norm.fold(norm.tokens(ccode))
@@ -518,7 +563,7 @@ def _across_languages(
     for n, m in enumerate(calls.finditer(ccode)):
         if n >= 200:
             break
-        call_line = _line_of(ccode, m.start())
+        call_line = cx.file_line(lang, _line_of(ccode, m.start()))
         if m.group(1) is not None:
             spans = _args(ccode, m.end())
             taints = [an.expr(a, b) if ccode[a:b].strip() else None for a, b in spans]
@@ -534,7 +579,7 @@ def _across_languages(
             taints = [t]
             lines.append(f"Xobj.{m.group(2)} = {_spelled(t, elang, 0)}{end}")
         first = next(t for t in taints if t is not None)
-        origin.append((first.line, call_line, first.source, first.via))
+        origin.append((cx.file_line(lang, first.line), call_line, first.source, first.via))
     if not lines:
         return
     synthetic = "\n".join(lines)
@@ -547,13 +592,12 @@ def _across_languages(
     renamed = ecalls.sub(_renamed, synthetic)
     control = _cross_hits(renamed + "\n" + ecode, elang, know, deadline, 0, ctext, split, None)
     kept = {(s.id, p) for s, p, _t in control}
-    clines = caller.decode("utf-8", errors="replace").split("\n")
-    elines = callee.decode("utf-8", errors="replace").split("\n")
+    clines, elines = _FileLines(caller), _FileLines(callee)
     for sink, pos, t in found:
         if (sink.id, pos) in kept or t.line > len(lines) or pos - split >= callee_end:
             continue
         source_line, call_line, source, via = origin[t.line - 1]
-        line = _line_of(ecode, pos - split)
+        line = ex.file_line(elang, _line_of(ecode, pos - split))
         via_all = list(dict.fromkeys((*via, *t.via)))[:6]
         result.hits.append(
             _callee_hit(sink, line, elines, elang, norm.decoded, source, source_line, clines, via_all, call_line)
@@ -565,12 +609,12 @@ def _across_languages(
 def _callee_hit(
     sink: Sink,
     line: int,
-    elines: list[str],
+    elines: _FileLines,
     lang: str,
     decoded: int,
     source: str,
     source_line: int,
-    clines: list[str],
+    clines: _FileLines,
     via: list[str],
     call_line: int,
 ) -> dict[str, Any]:
@@ -580,7 +624,7 @@ def _callee_hit(
         "offset": None,
         "file": "callee",
         "line": line,
-        "raw": elines[line - 1].strip()[:300] if line - 1 < len(elines) else "",
+        "raw": elines[line].strip()[:300],
         "sink": sink.id,
         "category": sink.category,
         "title": sink.title,
@@ -590,7 +634,7 @@ def _callee_hit(
         "obfuscation": decoded,
         "source": source,
         "source_line": source_line,
-        "source_raw": clines[source_line - 1].strip()[:300] if source_line - 1 < len(clines) else "",
+        "source_raw": clines[source_line].strip()[:300],
         "via": via,
         "call_line": call_line,
     }

@@ -7,7 +7,7 @@ import bisect
 import codecs
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 #: Server code analysed per file; the rest of a larger page is named as not analysed.
 MAX_CODE = 1 << 20
@@ -325,12 +325,28 @@ def _uncomment(code: str) -> str:
 
 @dataclass(slots=True)
 class Extracted:
-    code: dict[str, list[str]]  # language -> its code spans, markup between them reduced to newlines
+    #: language -> its code spans; the markup between two spans is reduced to one line break (a space
+    #: when it held none), so a page of megabytes of markup costs the analysis its code only
+    code: dict[str, list[str]]
     blocks: int = 0
     directive: str = ""
     #: Code of an XSLT ``msxsl:script`` block: its input is the transformed document, so every
     #: dangerous operation in it counts (no request source is needed).
     xslt: bool = False
+    #: language -> (line of its code, line of the file) where a span starts after markup that was cut:
+    #: see :meth:`file_line` (no entry: the code's lines are the file's)
+    lines: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+    def file_line(self, lang: str, line: int) -> int:
+        """The file's line of line ``line`` of the code of ``lang`` (as joined from :attr:`code`)."""
+        marks = self.lines.get(lang)
+        if not marks:
+            return line
+        i = bisect.bisect_right(marks, (line, 1 << 62)) - 1
+        if i < 0:
+            return line
+        code_line, file_line = marks[i]
+        return file_line + line - code_line
 
 
 def _guess_language(text: str) -> str:
@@ -560,27 +576,41 @@ def extract(text: str, ext: str) -> Extracted:
     spans.sort()
     buffers: dict[str, list[str]] = {}
     cursor: dict[str, int] = {}
+    # per language: the line of the file at its cursor, and the line its code has reached
+    file_at: dict[str, int] = {}
+    code_at: dict[str, int] = {}
     for start, end, lang in spans:
         body = uncommented.get((start, end))
         buf = buffers.setdefault(lang, [])
         done = cursor.get(lang, 0)
-        if start == end and start in synthetic:  # a call declared in markup (see _declared_calls)
-            if start < done:
-                continue
-            buf.append("\n" * text.count("\n", done, start) + " ")
-            buf.append(synthetic[start])
-            cursor[lang] = start
-            out.blocks += 1
+        declared = start == end and start in synthetic  # a call declared in markup (see _declared_calls)
+        if declared and start < done:
             continue
         if start < done:  # nested or overlapping (a <% inside a script block): already in
             start = done
             body = None
             if start >= end:
                 continue
-        # between code spans only the newlines are kept: lines stay the file's, markup costs nothing
-        buf.append("\n" * text.count("\n", done, start) + " ")
+        # the markup between code spans becomes one line break (lines are mapped back: file_line), so
+        # megabytes of it cost nothing; a break stays a break (a VB statement ends there)
+        gap = text.count("\n", done, start)
+        fline = file_at.get(lang, 1) + gap
+        cline = code_at.get(lang, 1) + (gap > 0)
+        if fline != cline:
+            marks = out.lines.setdefault(lang, [])
+            if not marks or marks[-1][1] - marks[-1][0] != fline - cline:
+                marks.append((cline, fline))
+        buf.append("\n " if gap else " ")
+        if declared:
+            buf.append(synthetic[start])
+            cursor[lang] = start
+            file_at[lang], code_at[lang] = fline, cline + synthetic[start].count("\n")
+            out.blocks += 1
+            continue
         buf.append(body if body is not None else text[start:end])
+        inner = text.count("\n", start, end)
         cursor[lang] = end
+        file_at[lang], code_at[lang] = fline + inner, cline + inner
         out.blocks += 1
     out.code = buffers
     return out

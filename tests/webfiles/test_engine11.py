@@ -1,0 +1,138 @@
+"""Behaviour engine, session 11 (issue 14, A4): the whole file is analysed, not its first 4 MB.
+
+The analysis read a page's first 4 MB of text only, so a shell whose code came after more than 4 MB of
+markup was named "partly analysed" and not found; and the markup between code spans was kept as its line
+breaks, so a page of a few megabytes of blank lines ran past the 5 s per-file limit. The markup between
+two code spans is now one line break in the code (lines mapped back to the file's), so the analysis
+costs the code, not the page. The pages were written for these tests: placeholder commands, nothing is
+compiled or run, none is a copy of a real shell.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from extriage.detections.webfiles import behaviour
+from extriage.detections.webfiles.behaviour import _FileLines
+
+MB = 1 << 20
+HEAD = '<%@ Page Language="C#" %>\n'
+CMD = (
+    '<script runat="server">\nvoid Page_Load(object sender, EventArgs e) {\n'
+    '  string c = Request.Form["c"];\n'
+    '  System.Diagnostics.Process.Start("cmd.exe", "/c " + c);\n}\n</script>\n'
+)
+QUIET = (
+    '<script runat="server">\nvoid Page_Load(object sender, EventArgs e) {\n'
+    '  string c = Request.Form["c"];\n  Response.Write(Server.HtmlEncode(c));\n}\n</script>\n'
+)
+VB_CMD = (
+    '<script runat="server">\nSub Page_Load(sender As Object, e As EventArgs)\n'
+    '  Dim c As String = Request.Form("c")\n'
+    '  System.Diagnostics.Process.Start("cmd.exe", "/c " & c)\nEnd Sub\n</script>\n'
+)
+
+
+def _rows(size: int) -> str:
+    row = '<tr class="c1"><td>item</td><td><a href="#" onclick="return f(this)">open</a></td></tr>\n'
+    return row * (size // len(row) + 1)
+
+
+def _padding(kind: str, size: int) -> str:
+    if kind == "rows":
+        return _rows(size)
+    if kind == "comments":
+        line = "<!-- padding padding padding -->\n"
+        return line * (size // len(line) + 1)
+    if kind == "blank-lines":
+        return "\n" * size
+    return "<p>" + "x" * size + "</p>\n"  # one line
+
+
+def _found(page: str, budget: float = 5.0) -> tuple[behaviour.Analysis, float]:
+    t0 = time.monotonic()
+    result = behaviour.analyse(page.encode(), ".aspx", budget=budget)
+    return result, time.monotonic() - t0
+
+
+@pytest.mark.parametrize("size", [5 * MB, 20 * MB], ids=["5MB", "20MB"])
+@pytest.mark.parametrize("kind", ["rows", "comments", "blank-lines", "one-line"])
+def test_a_shell_after_megabytes_of_markup_is_found(kind: str, size: int) -> None:
+    page = HEAD + _padding(kind, size) + CMD
+    result, elapsed = _found(page)
+    assert result.problem is None, result.problem
+    hits = [h for h in result.hits if h["sink"] == "process"]
+    assert hits, result.hits
+    lines = page.split("\n")
+    assert hits[0]["line"] == next(i for i, x in enumerate(lines) if "Process.Start" in x) + 1
+    assert "Process.Start" in hits[0]["raw"]
+    assert hits[0]["source_line"] == next(i for i, x in enumerate(lines) if "Request.Form" in x) + 1
+    assert "Request.Form" in hits[0]["source_raw"]
+    assert elapsed < 4.0  # (0.02-0.1 s on a quiet machine)
+
+
+def test_a_vb_shell_between_megabytes_of_markup_is_found() -> None:
+    page = '<%@ Page Language="VB" %>\n' + _rows(5 * MB) + VB_CMD + _rows(2 * MB)
+    result, _ = _found(page)
+    assert result.problem is None
+    assert "process" in {h["sink"] for h in result.hits}
+
+
+def test_a_shell_of_many_blocks_between_markup_keeps_its_lines() -> None:
+    # code in three <% %> blocks, each after a megabyte of blank lines: lines are the file's
+    page = (
+        HEAD
+        + "\n" * MB
+        + '<% string c = Request.Form["c"]; %>\n'
+        + "\n" * MB
+        + "<% string d = \"/c \" + c; %>\n"
+        + "\n" * MB
+        + '<% System.Diagnostics.Process.Start("cmd.exe", d); %>\n'
+    )
+    result, _ = _found(page)
+    hit = next(h for h in result.hits if h["sink"] == "process")
+    lines = page.split("\n")
+    assert hit["line"] == next(i for i, x in enumerate(lines) if "Process.Start" in x) + 1
+    assert hit["source_line"] == next(i for i, x in enumerate(lines) if "Request.Form" in x) + 1
+
+
+def test_a_page_after_megabytes_of_markup_without_a_dangerous_operation_is_silent() -> None:
+    result, _ = _found(HEAD + _rows(5 * MB) + QUIET)
+    assert result.hits == [] and result.problem is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<%@ Page Language="C#" %><% ' + b"a" * (20 * MB) + b" %>",  # 20 MB of code on one line
+        b'<%@ Page Language="C#" %><% var x = ' + b"(" * (20 * MB) + b" %>",  # deep nesting
+        b'<%@ Page Language="C#" %><% new ExampleBar("k"); %>' + b"<a " * (5 * MB),  # unclosed tags
+        b"<% " + b"\xc3\x28\xa0\xa1" * (2 * MB) + b" Process.Start(Request[1]) %>",  # invalid UTF-8
+        b"MZ\x90\x00" + bytes(range(256)) * (20 * 1024),  # a binary named .aspx
+        b"\xff\xfe<\x00%\x00" + bytes(range(256)) * (20 * 1024),  # invalid UTF-16
+    ],
+    ids=["20MB-one-line", "deep-nesting", "unclosed-tags", "invalid-utf8", "binary", "utf16-junk"],
+)
+def test_big_hostile_pages_stay_bounded_and_named(data: bytes) -> None:
+    t0 = time.monotonic()
+    result = behaviour.analyse(data, ".aspx", budget=2.0)
+    assert time.monotonic() - t0 < 8.0
+    if result.problem is None:
+        # analysed whole within the limit: nothing is left unsaid
+        assert isinstance(result.hits, list)
+    else:
+        assert "time limit" in result.problem or "only its start" in result.problem
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"a", b"\n", b"a\nb\n", b"x\xff\n\xc3\n\n\xc3\xa9z\r\nend", b"\n" * 5000 + b"last"]
+)
+def test_file_lines_are_those_of_the_whole_text(data: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = data.decode("utf-8", errors="replace").split("\n")
+    for chunk in (1, 3, 1 << 20):
+        monkeypatch.setattr(_FileLines, "_CHUNK", chunk)
+        lines = _FileLines(data)
+        assert [lines[n] for n in range(1, len(expected) + 1)] == expected
+        assert lines[0] == "" and lines[len(expected) + 1] == ""
