@@ -44,3 +44,40 @@ rule EXT_WEBSHELL_Config_Extension_Compiled_As_Page
     condition:
         filesize < 64MB and ($xml at 0 or $xmlw at 0) and $bp and (#any1 + #any2) > (#std1 + #std2)
 }
+
+/*
+  Issue 14, helper X19 (nineteenth unseen collection: pentest/CTF notes). The web.config upload trick of
+  Hack The Box "Bounty" and of many upload-bypass cheat sheets maps an extension to classic ASP
+  (`<add ... path="*.config" modules="IsapiModule" scriptProcessor="%windir%\system32\inetsrv\asp.dll" .../>`)
+  so that the uploaded web.config itself - or any uploaded `*.x` file - runs as an ASP script. The behaviour
+  analysis flags the mapping when the extension is one of its static extensions (and the six write-ups'
+  configs that also carry ASP code); a cheat sheet's config mapping `*.x` (no code in it: the code comes in
+  the next upload) was found by nothing. This rule matches a handler mapping to asp.dll for an extension
+  other than the ones classic ASP uses (.asp, .asa, .cdx, .cer) or that old sites move to it on purpose
+  (.htm, .html, .inc), in a file that is an XML configuration. IIS's own ASPClassic mapping (*.asp), a
+  legacy site serving .htm through ASP and configs with other handlers stay silent.
+*/
+
+rule EXT_WEBSHELL_Config_Extension_Run_By_Classic_ASP
+{
+    meta:
+        author = "extriage"
+        description = "Configuration mapping an extension that is not an ASP extension (*.config, *.x, *.jpg, ...) to classic ASP (asp.dll), so uploaded files of that extension - or the web.config itself - run as scripts"
+        family = "Config: extension run by classic ASP"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1036"
+    strings:
+        // a handler <add> with a "*.ext" path and asp.dll as its script processor, in either order
+        $any1 = /<add\s[^>]{0,600}\bpath\s*=\s*["']\*\.[^"'>]{1,40}["'][^>]{0,600}\bscriptProcessor\s*=\s*["'][^"'>]{0,200}\basp\.dll["']/ nocase ascii wide
+        $any2 = /<add\s[^>]{0,600}\bscriptProcessor\s*=\s*["'][^"'>]{0,200}\basp\.dll["'][^>]{0,600}\bpath\s*=\s*["']\*\.[^"'>]{1,40}["']/ nocase ascii wide
+        // the same for the extensions classic ASP serves anyway
+        $std1 = /<add\s[^>]{0,600}\bpath\s*=\s*["']\*\.(asp|asa|cdx|cer|html?|inc)["'][^>]{0,600}\bscriptProcessor\s*=\s*["'][^"'>]{0,200}\basp\.dll["']/ nocase ascii wide
+        $std2 = /<add\s[^>]{0,600}\bscriptProcessor\s*=\s*["'][^"'>]{0,200}\basp\.dll["'][^>]{0,600}\bpath\s*=\s*["']\*\.(asp|asa|cdx|cer|html?|inc)["']/ nocase ascii wide
+        $handlers = "handlers" nocase ascii wide
+        $xml = /(\xEF\xBB\xBF)?\s{0,64}<(\?xml|configuration|!--)/ nocase
+        $xmlw = /(\xFF\xFE)?(\s\x00){0,64}<\x00(\?\x00x\x00m\x00l|c\x00o\x00n\x00f|!\x00-)/ nocase
+    condition:
+        filesize < 64MB and ($xml at 0 or $xmlw at 0) and $handlers and (#any1 + #any2) > (#std1 + #std2)
+}

@@ -192,3 +192,36 @@ rule EXT_WEBSHELL_Search_Referrer_Redirect_Cloaking
         filesize < 64MB and not any of ($log*) and ($page or $runat) and 2 of ($bot*) and any of ($ref*) and
         $se and ($loc or $redir)
 }
+
+/*
+  Issue 14, helper X19 (nineteenth unseen collection: pentest/CTF notes). A file-upload cheat sheet's "ASPX
+  Webshell" is `Response.Write(System.Diagnostics.Process.Start("cmd.exe").StandardOutput.ReadToEnd())`:
+  the interpreter started with no command at all and its stream read (or written, for a shell fed over a
+  socket) straight off the Start call. No request value reaches the process, so the behaviour analysis had
+  nothing to follow; signature-base found it with a generic rule. Starting cmd or PowerShell bare and
+  touching its standard streams in the same expression is never how an application runs a tool (it names
+  a program and arguments and configures redirection first); the rule matches that expression in a server
+  page. `Process.Start("cmd.exe", "/c iisreset")`, a tool started with its own arguments and read after
+  redirection, and a page that starts cmd without touching its streams stay silent.
+*/
+
+rule EXT_WEBSHELL_Bare_Interpreter_Stream_In_Page
+{
+    meta:
+        author = "extriage"
+        description = "Server page that starts cmd or PowerShell with no command and reads or writes its standard streams in the same expression (Process.Start(\"cmd.exe\").StandardOutput...): a web shell stub"
+        family = "bare interpreter stream"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.003"
+    strings:
+        $bare = /Process\s*\.\s*Start\s*\(\s*@?["']([a-z]:\\{1,2}windows\\{1,2}system32\\{1,2})?(cmd|powershell|pwsh)(\.exe)?["']\s*\)\s*\.\s*Standard(Output|Input|Error)\b/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and $bare
+}

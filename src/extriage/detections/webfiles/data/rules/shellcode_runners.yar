@@ -1,0 +1,76 @@
+/*
+  extriage rules for server pages that run native code in the worker process, written for this project
+  (MIT, like the rest of extriage). Issue 14, helper X19 (nineteenth unseen collection: shells from pentest,
+  CTF and OSCP/OSEP notes and tool repositories).
+
+  Why this file: the pages people upload in labs and exam write-ups are, besides cmd pages, shellcode
+  runners - `msfvenom -f aspx` output and its hand-edited descendants: a byte array copied into memory the
+  page allocates executable (VirtualAlloc / VirtualProtect) and started as a thread (CreateThread, an APC, a
+  callback). The behaviour analysis finds the runners that declare the Windows functions with DllImport
+  (`pinvoke`); no YARA rule of ours fired on any of them. One OSEP-course variant declares nothing: it
+  AES-decrypts the function names and the shellcode at run time and builds the P/Invoke methods with
+  Reflection.Emit (`ModuleBuilder.DefinePInvokeMethod` + `CreateGlobalFunctions`), so nothing of ours, and no
+  signature-base rule, found it on first sight. The rules match the two shapes:
+    - memory allocation or protection change, a thread or callback start, and a copy of bytes into the
+      allocated memory, in a server page that calls native code (DllImport, a function pointer turned into
+      a delegate, or a P/Invoke method defined at run time): ordinary pages never execute machine code they
+      carry;
+    - a P/Invoke method defined at run time (DefinePInvokeMethod) in a server page that copies bytes to
+      unmanaged memory or invokes the method it built: web applications that need a native function declare
+      it; building the declaration at run time is how loaders hide which function they call.
+  Pages that only use Marshal for interop buffers, Reflection.Emit for types without native methods, or a
+  DllImport of an ordinary function (GetTickCount, LogonUser) stay silent.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_Shellcode_Runner_Page
+{
+    meta:
+        author = "extriage"
+        description = "Server page that allocates executable memory (VirtualAlloc/VirtualProtect), copies bytes into it and starts them as a thread or callback: a shellcode runner (msfvenom -f aspx and its variants)"
+        family = "shellcode runner page"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1055,T1620"
+    strings:
+        $alloc = /\b(VirtualAlloc|VirtualAllocEx|VirtualAllocExNuma|NtAllocateVirtualMemory|VirtualProtect|VirtualProtectEx|NtProtectVirtualMemory)\b/ ascii wide
+        $start = /\b(CreateThread|CreateRemoteThread|NtCreateThreadEx|RtlCreateUserThread|QueueUserAPC|CreateFiber|SwitchToFiber|EnumSystemLocalesA|EnumWindows|EnumChildWindows|CallWindowProc[AW]?)\b/ ascii wide
+        $copy1 = /Marshal\s*\.\s*Copy\s*\(/ ascii wide
+        $copy2 = /\b(RtlMoveMemory|RtlCopyMemory|WriteProcessMemory|NtWriteVirtualMemory)\b/ ascii wide
+        $native1 = "DllImport" ascii wide
+        $native2 = "GetDelegateForFunctionPointer" ascii wide
+        $native3 = "DefinePInvokeMethod" ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and $alloc and $start and any of ($copy*) and any of ($native*)
+}
+
+rule EXT_WEBSHELL_Dynamic_PInvoke_In_Page
+{
+    meta:
+        author = "extriage"
+        description = "Server page that defines a P/Invoke method at run time (Reflection.Emit DefinePInvokeMethod) and copies bytes to unmanaged memory or invokes what it built: a loader hiding which native functions it calls"
+        family = "dynamic P/Invoke loader"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1055,T1027,T1620"
+    strings:
+        $define = /\.\s*DefinePInvokeMethod\s*\(/ ascii wide
+        $copy1 = /Marshal\s*\.\s*Copy\s*\(/ ascii wide
+        $copy2 = /\b(RtlMoveMemory|RtlCopyMemory|WriteProcessMemory)\b/ ascii wide
+        $global = /\.\s*CreateGlobalFunctions\s*\(/ ascii wide
+        $invoke = /\.\s*Invoke\s*\(\s*null\b/ ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and $define and (any of ($copy*) or ($global and $invoke))
+}
