@@ -136,3 +136,86 @@ def test_file_lines_are_those_of_the_whole_text(data: bytes, monkeypatch: pytest
         lines = _FileLines(data)
         assert [lines[n] for n in range(1, len(expected) + 1)] == expected
         assert lines[0] == "" and lines[len(expected) + 1] == ""
+
+
+# --- B5's request (session 11): a FileStream opened to read is no file write -----------------------------
+
+#: B5's harmless reproduction of an image handler (Subtext's CruiseControl dashboard image.ashx shape): it
+#: opens a chart the request names read-only and sends it re-encoded as JPEG.
+CHART = """<%@ WebHandler Language="C#" Class="BuildChart" %>
+using System;
+using System.Drawing;
+using System.Drawing.Imaging;
+using System.IO;
+using System.Web;
+
+public class BuildChart : IHttpHandler
+{
+    public bool IsReusable { get { return true; } }
+    public void ProcessRequest(HttpContext ctx)
+    {
+        string name = ctx.Request.QueryString["name"];
+        string project = ctx.Request.QueryString["project"];
+        string folder = System.Configuration.ConfigurationManager.AppSettings["chartFolder"];
+        if (folder == null || folder.Length == 0)
+        {
+            folder = @"..\\builds\\{0}\\charts";
+        }
+        folder = string.Format(folder, project);
+        using (FileStream fs = new FileStream(Path.Combine(folder, name), FileMode.Open, FileAccess.Read))
+        {
+            using (Image img = Image.FromStream(fs))
+            {
+                ctx.Response.ContentType = "image/jpeg";
+                img.Save(ctx.Response.OutputStream, ImageFormat.Jpeg);
+            }
+        }
+    }
+}
+"""
+_OPEN = "FileMode.Open, FileAccess.Read)"
+
+
+def _sinks(page: str, ext: str = ".ashx") -> set[str]:
+    return {h["sink"] for h in behaviour.analyse(page.encode(), ext).hits}
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "FileMode.Open, FileAccess.Read)",
+        "FileMode.Open)",
+        "System.IO.FileMode.Open, System.IO.FileAccess.Read, FileShare.Read)",
+    ],
+)
+def test_a_file_stream_opened_to_read_is_a_read(mode: str) -> None:
+    sinks = _sinks(CHART.replace(_OPEN, mode))
+    assert "file-write" not in sinks and "file-read" in sinks, sinks
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [
+        "FileMode.Create, FileAccess.Write)",
+        "FileMode.Open, FileAccess.ReadWrite)",
+        "FileMode.OpenOrCreate)",
+        "FileMode.Append)",
+        "mode)",
+    ],
+)
+def test_a_file_stream_opened_to_write_stays_a_write(mode: str) -> None:
+    page = CHART.replace(_OPEN, mode).replace(
+        "Image.FromStream(fs)", "Image.FromStream(ctx.Request.InputStream)"
+    ).replace("img.Save(ctx.Response.OutputStream, ImageFormat.Jpeg);", "img.Save(fs, ImageFormat.Jpeg);")
+    assert "file-write" in _sinks(page), mode
+
+
+def test_a_vb_file_stream_opened_to_read_is_a_read() -> None:
+    page = (
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load(sender As Object, e As EventArgs)\n'
+        '  Dim fs As New FileStream(Request.QueryString("n"), FileMode.Open, '
+        "FileAccess.Read)\n  fs.CopyTo(Response.OutputStream)\nEnd Sub\n</script>\n"
+    )
+    sinks = _sinks(page, ".aspx")
+    assert "file-write" not in sinks, sinks
+    assert "file-write" in _sinks(page.replace("FileMode.Open, FileAccess.Read", "FileMode.Create"), ".aspx")
