@@ -87,7 +87,7 @@ def test_a_shell_of_many_blocks_between_markup_keeps_its_lines() -> None:
         + "\n" * MB
         + '<% string c = Request.Form["c"]; %>\n'
         + "\n" * MB
-        + "<% string d = \"/c \" + c; %>\n"
+        + '<% string d = "/c " + c; %>\n'
         + "\n" * MB
         + '<% System.Diagnostics.Process.Start("cmd.exe", d); %>\n'
     )
@@ -204,9 +204,11 @@ def test_a_file_stream_opened_to_read_is_a_read(mode: str) -> None:
     ],
 )
 def test_a_file_stream_opened_to_write_stays_a_write(mode: str) -> None:
-    page = CHART.replace(_OPEN, mode).replace(
-        "Image.FromStream(fs)", "Image.FromStream(ctx.Request.InputStream)"
-    ).replace("img.Save(ctx.Response.OutputStream, ImageFormat.Jpeg);", "img.Save(fs, ImageFormat.Jpeg);")
+    page = (
+        CHART.replace(_OPEN, mode)
+        .replace("Image.FromStream(fs)", "Image.FromStream(ctx.Request.InputStream)")
+        .replace("img.Save(ctx.Response.OutputStream, ImageFormat.Jpeg);", "img.Save(fs, ImageFormat.Jpeg);")
+    )
     assert "file-write" in _sinks(page), mode
 
 
@@ -219,3 +221,61 @@ def test_a_vb_file_stream_opened_to_read_is_a_read() -> None:
     sinks = _sinks(page, ".aspx")
     assert "file-write" not in sinks, sinks
     assert "file-write" in _sinks(page.replace("FileMode.Open, FileAccess.Read", "FileMode.Create"), ".aspx")
+
+
+# --- small-by-design rules, by behaviour: padding does not hide them -----------------------------------
+# EXT_WEBSHELL_Custom_Class_Stub_Page (< 16 KB) and EXT_WEBSHELL_EDR_Checker (< 100 KB) stay small by
+# design (test_padded_pages.SMALL_BY_DESIGN); the behaviour analysis reads their shapes at any size.
+
+#: ~2.5 MB of client markup (as test_padded_pages)
+PADDING = ("<!-- " + "x" * 80 + " -->\n<p>" + "y" * 80 + "</p>\n") * 13_000
+
+
+def _edr(names: list[str]) -> str:
+    checks = "\n".join(
+        f'  if (File.Exists(@"C:\\Program Files\\Agent\\{n}")) Response.Write("{n}");' for n in names
+    )
+    return f'<%@ Page Language="C#" %>\n<%@ Import Namespace="System.IO" %>\n<%\n{checks}\n%>\n'
+
+
+STUBS = [
+    ("cs-private-dotted-field", '<%@ Page Language="C#" %>\n<script runat="server">\n'
+     '    private Example.Tools.Runner r = new Example.Tools.Runner("0000example");\n</script>\n'),
+    ("cs-undotted-field", '<%@ Page Language="C#" %>\n<script runat="server">ExampleTool t = new ExampleTool();</script>\n'),
+    ("cs-inline", '<%@ Page Language="C#" %><% var x = new ExampleTool("k"); %>\n'),
+    ("vb-private-as-new", '<%@ Page Language="VB" %>\n<script runat="server">\n Private t As New Example.Tools.Runner("k")\n</script>\n'),
+    ("vb-dim-typed", '<%@ Page Language="VB" %>\n<script runat="server">\n Dim t As Runner = New Runner()\n</script>\n'),
+    ("edr-checker", _edr(["xagt.exe", "MsSense.exe", "csfalconservice.exe"])),
+]  # fmt: skip
+QUIET_SMALL = [
+    ("stub-used-in-expression", '<%@ Page Language="C#" %>\n<script runat="server">Catalog c = new Catalog();</script>\n'
+     "<h1><%= c.Title %></h1>\n"),
+    ("framework-type-only", '<%@ Page Language="VB" %>\n<script runat="server">\n Private sb As New StringBuilder()\n</script>\n'),
+    ("one-edr-agent", _edr(["MsSense.exe"])),
+    ("the-same-agent-twice", _edr(["MsSense.exe", "MsSense.exe"])),
+    ("agents-named-in-markup-only", '<%@ Page Language="C#" %>\n<p>Supported agents: xagt.exe, MsSense.exe</p>\n'
+     '<% if (File.Exists(Server.MapPath("~/app.config"))) Response.Write("ok"); %>\n'),
+]  # fmt: skip
+
+
+def _sink_of(case: str) -> str:
+    return "edr-check" if case.startswith("edr") else "dropped-class"
+
+
+@pytest.mark.parametrize("where", ["small", "padded-after", "padded-before"])
+@pytest.mark.parametrize(("case", "page"), STUBS, ids=[c for c, _ in STUBS])
+def test_small_by_design_shapes_are_found_at_any_size(case: str, page: str, where: str) -> None:
+    if where == "padded-after":
+        page = page + PADDING
+    elif where == "padded-before":  # between the page directive and the code
+        first = page.index("%>") + 2
+        page = page[:first] + "\n" + PADDING + page[first:]
+    sinks = {h["sink"] for h in behaviour.analyse(page.encode(), ".aspx").hits}
+    assert _sink_of(case) in sinks, sinks
+
+
+@pytest.mark.parametrize("padded", [False, True])
+@pytest.mark.parametrize(("case", "page"), QUIET_SMALL, ids=[c for c, _ in QUIET_SMALL])
+def test_ordinary_small_pages_stay_silent(case: str, page: str, padded: bool) -> None:
+    result = behaviour.analyse((page + PADDING if padded else page).encode(), ".aspx")
+    assert not {h["sink"] for h in result.hits} & {"dropped-class", "edr-check"}, result.hits
