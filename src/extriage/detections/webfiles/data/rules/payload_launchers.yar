@@ -123,3 +123,39 @@ rule EXT_WEBSHELL_Netcat_Reverse_Shell_Launcher
         filesize < 64MB and not any of ($log*) and ($page or $runat) and
         $nc and any of ($exec*) and any of ($start*)
 }
+
+/*
+  Issue 14, helper X19 (nineteenth unseen collection: pentest/CTF notes). The reverse shells of lab write-ups
+  that use no netcat - a generator module's TcpClient page and BlogEngine.NET's CVE-2019-6714 `PostView.ascx`
+  control - open a TCP connection, start cmd or PowerShell with standard input redirected and write what
+  they read from the connection into it. Only the behaviour analysis (`reverse-shell`) found them; this rule
+  gives the shape a rule of its own: a server page or control that creates a TcpClient or Socket, takes its
+  stream, starts an interpreter with redirected standard input and writes to that input. Pages that test a
+  port, talk to a mail or cache server, or feed a tool's standard input from the page stay silent.
+*/
+
+rule EXT_WEBSHELL_Socket_Fed_Interpreter
+{
+    meta:
+        author = "extriage"
+        description = "Server page or control that connects a TcpClient/Socket and writes to the standard input of a cmd or PowerShell it started: a reverse shell over the connection"
+        family = "socket-fed interpreter"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.003,T1095"
+    strings:
+        $sock = /\bnew\s+(System\s*\.\s*Net\s*\.\s*Sockets\s*\.\s*)?(TcpClient|Socket)\s*\(/ nocase ascii wide
+        $stream1 = /\.\s*GetStream\s*\(\s*\)/ ascii wide
+        $stream2 = "NetworkStream" ascii wide
+        $interp = /["']([a-z]:\\{1,2}windows\\{1,2}system32\\{1,2})?(cmd|powershell|pwsh)(\.exe)?["']/ nocase ascii wide
+        $redirect = /RedirectStandardInput\s*=\s*true/ nocase ascii wide
+        $stdin = /\.\s*StandardInput\s*\.\s*Write(Line)?\s*\(/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and $sock and any of ($stream*) and $interp and $redirect and $stdin
+}
