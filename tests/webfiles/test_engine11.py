@@ -279,3 +279,31 @@ def test_small_by_design_shapes_are_found_at_any_size(case: str, page: str, wher
 def test_ordinary_small_pages_stay_silent(case: str, page: str, padded: bool) -> None:
     result = behaviour.analyse((page + PADDING if padded else page).encode(), ".aspx")
     assert not {h["sink"] for h in result.hits} & {"dropped-class", "edr-check"}, result.hits
+
+
+# --- X19's requests (session 11): native functions emitted at run time, an extension handed to asp.dll ---
+# (the reproductions are X19's, in test_unseen19_notes; the YARA rules there cover them as well)
+from .test_unseen19_notes import (  # noqa: E402
+    CLASSIC_ASP_MAPPING,
+    CLASSIC_ASP_MAPPING_ORDINARY,
+    DYNAMIC_PINVOKE,
+    DYNAMIC_PINVOKE_ORDINARY,
+)
+
+_X19_FOUND = [(c, e, p, "pinvoke") for c, e, p in DYNAMIC_PINVOKE] + [
+    (c, e, p, "config-handler") for c, e, p in CLASSIC_ASP_MAPPING
+]
+#: (the static DllImport of LogonUser in X19's ordinary set is a pinvoke as before: a declared advapi32 call)
+_X19_QUIET = [(c, e, p, "pinvoke") for c, e, p in DYNAMIC_PINVOKE_ORDINARY if "dllimport" not in c] + [
+    (c, e, p, "config-handler") for c, e, p in CLASSIC_ASP_MAPPING_ORDINARY if "htm" not in c
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), _X19_FOUND, ids=[c[0] for c in _X19_FOUND])
+def test_x19_shapes_are_named_by_behaviour(case: str, ext: str, page: str, sink: str) -> None:
+    assert sink in {h["sink"] for h in behaviour.analyse(page.encode(), ext).hits}
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), _X19_QUIET, ids=[c[0] for c in _X19_QUIET])
+def test_x19_ordinary_pages_stay_silent(case: str, ext: str, page: str, sink: str) -> None:
+    assert sink not in {h["sink"] for h in behaviour.analyse(page.encode(), ext).hits}
