@@ -52,3 +52,41 @@ rule EXT_WEBSHELL_Posted_Control_Runs_Program
         any of ($box*) and any of ($start*) and
         (any of ($prog*) or ($args and $shell))
 }
+
+/*
+  Issue 14, helper X18 (eighteenth unseen collection: big shells). A YSRC defender-set copy of ASPXSpy
+  (72,657 characters) keeps the whole user interface but its server script block holds nothing but 50,000
+  spaces: the code was blanked (or pushed out of sight and lost), so no process is started and the rule
+  above cannot match; the behaviour analysis has no code to read. What is left is the form itself, and
+  one control of it is what only command pages have: a text box made a server control whose preset value
+  is the full path of the command interpreter (or "cmd.exe /c ..."), to be posted back as the program to
+  run. Ordinary pages do not offer cmd.exe or powershell.exe as a default a visitor edits. The shape is
+  the control, not ASPXSpy's names: <input runat="server" value="X:\...\cmd.exe">, the same with value
+  before runat, <asp:TextBox Text="X:\...\powershell.exe">, or a preset command line starting with the
+  interpreter and its /c (-command) switch. Silent on plain HTML inputs, on server boxes preset to other
+  programs, on text outside a control, on a help page that is not a server page, on logs.
+*/
+rule EXT_WEBSHELL_Server_Box_Preset_To_Command_Interpreter
+{
+    meta:
+        author = "extriage"
+        description = "Command page form: a server text control whose preset value is the command interpreter's path (cmd.exe/powershell.exe) or a cmd /c command line, to be posted back as what to run"
+        family = "command shell"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059"
+    strings:
+        // <input ... runat="server" ... value="C:\...\cmd.exe"> in either order of the two attributes
+        $in1 = /<input\b[^<>]{0,400}\brunat\s*=\s*["']?server["']?[^<>]{0,400}\bvalue\s*=\s*["']([A-Za-z]:\\[^"'<>\r\n]{0,120}\\(cmd|powershell)\.exe|(cmd|powershell)(\.exe)?\s+(\/c|\/k|-c|-command)\b)/ nocase ascii wide
+        $in2 = /<input\b[^<>]{0,400}\bvalue\s*=\s*["']([A-Za-z]:\\[^"'<>\r\n]{0,120}\\(cmd|powershell)\.exe|(cmd|powershell)(\.exe)?\s+(\/c|\/k|-c|-command)\b)[^<>]{0,400}\brunat\s*=\s*["']?server/ nocase ascii wide
+        // <asp:TextBox ... Text="C:\...\cmd.exe">
+        $tb = /<asp:TextBox\b[^<>]{0,400}\bText\s*=\s*["']([A-Za-z]:\\[^"'<>\r\n]{0,120}\\(cmd|powershell)\.exe|(cmd|powershell)(\.exe)?\s+(\/c|\/k|-c|-command)\b)/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|Control)\b/ nocase ascii wide
+        $form = /<form\b[^<>]{0,200}\brunat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $form) and any of ($in*, $tb)
+}
