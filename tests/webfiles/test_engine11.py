@@ -307,3 +307,35 @@ def test_x19_shapes_are_named_by_behaviour(case: str, ext: str, page: str, sink:
 @pytest.mark.parametrize(("case", "ext", "page", "sink"), _X19_QUIET, ids=[c[0] for c in _X19_QUIET])
 def test_x19_ordinary_pages_stay_silent(case: str, ext: str, page: str, sink: str) -> None:
     assert sink not in {h["sink"] for h in behaviour.analyse(page.encode(), ext).hits}
+
+
+# --- B5's request (17:16): a path a method of the code returns only in part ---------------------------------
+# B5's reproduction is in test_benign19 (icon-cache-path-from-a-helper); these are the shapes around it.
+
+_HELPER = (
+    '<%@ WebHandler Language="C#" Class="Files" %>\nusing System.IO;\nusing System.Web;\n'
+    "public class Files : IHttpHandler {\n    public bool IsReusable { get { return false; } }\n"
+    "    public void ProcessRequest(HttpContext context) {\n"
+    '        string name = context.Request.QueryString["name"];\n'
+    "        string path = PathOf(context, name);\n        context.Response.WriteFile(path);\n    }\n"
+    "    private string PathOf(HttpContext context, string name) {\n        RETURN\n    }\n}\n"
+)
+
+
+@pytest.mark.parametrize(
+    "ret",
+    [
+        'return context.Server.MapPath(Path.Combine("~/App_Data/cache", name + ".png"));',
+        'string f = string.Format("{0}.png", name);\n        return context.Server.MapPath("~/icons/" + f);',
+    ],
+)
+def test_a_path_a_helper_builds_below_a_folder_is_no_file_read(ret: str) -> None:
+    assert "file-read" not in _sinks(_HELPER.replace("RETURN", ret))
+
+
+@pytest.mark.parametrize(
+    "ret",
+    ["return name;", "return name.Trim();", "return HttpUtility.UrlDecode(name);"],
+)
+def test_a_path_a_helper_returns_whole_stays_a_file_read(ret: str) -> None:
+    assert "file-read" in _sinks(_HELPER.replace("RETURN", ret))

@@ -188,6 +188,8 @@ _FOREACH = {
     "js": re.compile(r"\bfor\s*\(\s*(?:var\s+)?([^\W\d]\w*)\s+in\s+([^)\n]{1,400})\)"),
     "vb": re.compile(r"\bFor\s+Each\s+([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s+In\s+([^\n]{1,400})", re.I),
 }
+#: A value that is one call of a plain name, ``Name(`` (its name is group 1).
+_CALLED_NAME = re.compile(r"\s*(?:this\s*\.\s*|Me\s*\.\s*)?([^\W\d]\w*)\s*\(", re.I)
 _RETURN = {
     "cs": re.compile(r"\breturn\b([^;]{1,2000})"),
     "js": re.compile(r"\breturn\b([^;\n]{1,2000})"),
@@ -1085,6 +1087,18 @@ class _Analyser:
         self._ident_re = None
         return True
 
+    def _returns_part(self, start: int, methods: set[str]) -> bool:
+        """Whether the value at ``start`` is a call of a method of this code (one of ``methods``) whose
+        return value carries request input only in part (``CachePath(ctx, name)`` returning
+        ``MapPath(Path.Combine("~/cache", name + ".png"))``)."""
+        if not methods:
+            return False
+        call = _CALLED_NAME.match(self.code, start)
+        if call is None or self.fold(call.group(1)) not in methods:
+            return False
+        t = self.taint.get(self.fold(call.group(1)))
+        return t is not None and not t.direct
+
     def propagate(self) -> None:
         code, lang = self.code, self.lang
         if not self.sources and not _WEB_METHOD[lang].search(code):
@@ -1128,6 +1142,7 @@ class _Analyser:
                 key = self.fold(c.group(1))
                 if key in with_params:
                     call_sites.setdefault(key, []).append((c.start(), c.end()))
+        returning = {self.fold(name) for _pos, name, params in defs if params}
         for _ in range(6):
             self.check_time()
             changed = False
@@ -1146,6 +1161,11 @@ class _Analyser:
                 if held is not None:
                     if held.direct and not m.group(2) and self._splices(name, m.start(3), m.end(3)):
                         held.direct = False  # v = "C:\\dir\\" + v, sql = sql.Replace("[X]", y): only part
+                        changed = True
+                    elif held.direct and not m.group(2) and self._returns_part(m.start(3), returning):
+                        # p = CachePath(ctx, set, name): the value is what the method of the code returns (known
+                        # after the first round: its arguments made p whole the request's until then)
+                        held.direct = False
                         changed = True
                     continue
                 rhs_end = m.end(3) if lang == "vb" else _header_end(code, m.start(3), m.end(3))
