@@ -6,9 +6,8 @@ engine, an issue tracker, a hosting control panel, a media gallery, three CMSs, 
 measured on first sight batch by batch. Two files raised a false positive of the behaviour analysis: a
 build-report image handler whose read-only ``FileStream`` was read as a file write (answered by the engine's
 owner in ec85082: it is now a file read of any image the request names, a capability, kept found below) and
-an icon cache whose path, built in a helper, loses the ``MapPath`` anchoring the same code has inline (a
-request in ``/work/notes/to_a4.md``, "From B5"; kept below as a strict expected failure - the fix must
-remove the mark, or turn the case into a capability if the owner judges it one). One more file held a real
+an icon cache whose path, built in a helper, lost the ``MapPath`` anchoring the same code has inline (answered in
+a68e36f: silent now, kept silent below). One more file held a real
 capability (an administrator's download of any file under the site), kept found.
 
 The pages below are written for these tests (no line is copied from the applications) in the shapes of the
@@ -107,7 +106,7 @@ QUIET_PAGES: list[Page] = [
 
 #: The first-sight false positive B5 asked the behaviour engine's owner about (/work/notes/to_a4.md, "From B5",
 #: 17:16), as a harmless reproduction: silent since A4's fix (a value a method of the code returns only in part).
-PENDING_ENGINE_FIXES = [
+FIRST_SIGHT_FALSE_POSITIVES = [
     pytest.param(
         "icon-cache-path-from-a-helper",
         ".ashx",
@@ -174,7 +173,7 @@ def test_benign_shape_raises_no_finding(
     assert hits == [], [(h["check"], h.get("rule"), h.get("sink")) for h in hits]
 
 
-@pytest.mark.parametrize(("case", "ext", "page"), PENDING_ENGINE_FIXES)
+@pytest.mark.parametrize(("case", "ext", "page"), FIRST_SIGHT_FALSE_POSITIVES)
 def test_first_sight_false_positive_shape_raises_no_finding(
     tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
 ) -> None:
