@@ -4,11 +4,12 @@ repositories (issue 14, helper X19).
 Shapes the own rules missed on first sight (BENCHMARKS.md, "Unseen shells, nineteenth collection"): an
 OSEP-course shellcode runner that builds its P/Invoke methods at run time with Reflection.Emit
 (``DefinePInvokeMethod``) instead of declaring them; a cheat sheet's web.config that maps an invented
-extension (``*.x``) to classic ASP; and a cheat sheet's "ASPX webshell" that starts cmd.exe bare and reads its
-output in the same expression. Two more rules give the shellcode runners of the same notes (``msfvenom
--f aspx`` pages) and their socket reverse shells (a TcpClient page, a BlogEngine.NET theme control), which
-only the behaviour analysis found, YARA rules of their own. The rules are in ``data/rules/
-shellcode_runners.yar``, ``config_build_providers.yar``, ``kit_actions.yar`` and ``payload_launchers.yar``;
+extension (``*.x``) to classic ASP; a cheat sheet's "ASPX webshell" that starts cmd.exe bare and reads its
+output in the same expression; and (batch 3) a notes file's JScript eval spelled one letter at a time. Two
+more rules give the shellcode runners of the same notes (``msfvenom -f aspx`` pages) and their socket
+reverse shells (a TcpClient page, a BlogEngine.NET theme control), which only the behaviour analysis found,
+YARA rules of their own. The rules are in ``data/rules/shellcode_runners.yar``,
+``config_build_providers.yar``, ``kit_actions.yar``, ``payload_launchers.yar`` and ``hidden_eval_code.yar``;
 the pages below reproduce the shapes and the ordinary pages closest to them. All pages were written for
 these tests: nothing is compiled or run, the "shellcode" is a few no-op bytes, the hosts and names are
 placeholders, and none is a copy of a real shell.
@@ -326,12 +327,60 @@ SOCKET_FED_ORDINARY: list[Page] = [
     ),
 ]
 
+
+# --- JScript eval of text glued together from one- and two-letter literals --------------------------------
+_LETTERS = '"R"+"e"+"s"+"p"+/**/"o"+"n"+"s"+"e"+"."+"W"+"r"+/**/"i"+"t"+"e"+"("+"1"+")"'
+
+FRAGMENTED_EVAL: list[Page] = [
+    (
+        "js-letters-with-comments",
+        ".aspx",
+        '<%@ Page Language="Jscript" %>\n<% var x = ' + _LETTERS + '; eval(x, "u"+"n"+"s"+"a"+"f"+"e"); %>',
+    ),
+    (
+        "js-two-letter-pieces-script-block",
+        ".aspx",
+        '<script runat="server" language="JScript">\nfunction Page_Load() {\n'
+        '  var c = "Re"+"sp"+"on"+"se"+".W"+"ri"+"te"+"(1"+")";\n'
+        '  eval(c, "un"+"sa"+"fe"+"");\n  var k = "ab"+"cd"+"ef"+"gh"+"ij"+"kl";\n}\n</script>',
+    ),
+    (
+        "js-single-quotes-directive-without-space",
+        ".aspx",
+        "<%@PageLanguage=Jscript%>\n<%var P='e'+'v'+/*-*/'a'+'l'+'('+'R'+'e'+'q'+'u'+'e'+'s'+'t'+'[1]'+')';"
+        "eval/*-*/(P,'u'+'n'+'s'+'a'+'f'+'e');%>",
+    ),
+]
+
+FRAGMENTED_EVAL_ORDINARY: list[Page] = [
+    (
+        "js-csv-export-and-formula",
+        ".aspx",
+        '<%@ Page Language="JScript" %>\n<% var line = id + "," + name + "," + city + "," + zip + "," + phone + ","'
+        ' + mail + "," + a + "," + b + "," + c + "," + d + "," + e + "," + f;\n'
+        'Response.Write(line); Response.Write(eval("6*7")); %>',
+    ),
+    (
+        "js-state-codes-without-eval",
+        ".aspx",
+        '<%@ Page Language="JScript" %>\n<% var s = "AL"+"AK"+"AZ"+"AR"+"CA"+"CO"+"CT"+"DE"+"FL"+"GA"+"HI"+"ID"+"IL"+"IN";'
+        " Response.Write(s.length); %>",
+    ),
+    (
+        "cs-letters-and-databinder-eval",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<% string t = "a"+"b"+"c"+"d"+"e"+"f"+"g"+"h"+"i"+"j"+"k"+"l"+"m"; %>\n'
+        '<asp:Repeater id="R" runat="server"><ItemTemplate><%# Eval("Name") %></ItemTemplate></asp:Repeater>',
+    ),
+]
+
 CASES: list[RuleCase] = [
     ("EXT_WEBSHELL_Shellcode_Runner_Page", RUNNERS, RUNNERS_ORDINARY),
     ("EXT_WEBSHELL_Dynamic_PInvoke_In_Page", DYNAMIC_PINVOKE, DYNAMIC_PINVOKE_ORDINARY),
     ("EXT_WEBSHELL_Config_Extension_Run_By_Classic_ASP", CLASSIC_ASP_MAPPING, CLASSIC_ASP_MAPPING_ORDINARY),
     ("EXT_WEBSHELL_Bare_Interpreter_Stream_In_Page", BARE_INTERPRETER, BARE_INTERPRETER_ORDINARY),
     ("EXT_WEBSHELL_Socket_Fed_Interpreter", SOCKET_FED, SOCKET_FED_ORDINARY),
+    ("EXT_WEBSHELL_JScript_Eval_Unsafe_Split", FRAGMENTED_EVAL, FRAGMENTED_EVAL_ORDINARY),
 ]
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)
