@@ -339,3 +339,23 @@ def test_a_path_a_helper_builds_below_a_folder_is_no_file_read(ret: str) -> None
 )
 def test_a_path_a_helper_returns_whole_stays_a_file_read(ret: str) -> None:
     assert "file-read" in _sinks(_HELPER.replace("RETURN", ret))
+
+
+# --- one bracket scanner (taint._args, normalise._arg_spans, _Analyser._operand, taint._leading) ---------
+
+
+def test_the_bracket_scanner_skips_literals_and_nested_brackets() -> None:
+    from extriage.detections.webfiles.behaviour.normalise import _arg_spans
+    from extriage.detections.webfiles.behaviour.syntax import top_level
+    from extriage.detections.webfiles.behaviour.taint import _args, _leading
+
+    code = 'f(a, "x,)", g(b, c), d[1, 2]) + e'
+    start = 2
+    assert top_level(code, start, len(code), ",") == ([3, 10, 19], 28)
+    assert top_level(code, start, len(code), ",", first=True) == ([3], -1)
+    spans = [code[a:b] for a, b in _args(code, start)]
+    assert spans == ["a", ' "x,)"', " g(b, c)", " d[1, 2]"]
+    assert _arg_spans(code, start) == _args(code, start)
+    assert _arg_spans("f(a, b", 2) == [] and _args("f(a, b", 2) == [(2, 3), (4, 6)]  # not closed
+    assert _leading(code, 0, len(code)) == code.index("+")
+    assert _leading('"a+b" & c', 0, 9) == 6

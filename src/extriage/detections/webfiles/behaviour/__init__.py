@@ -448,7 +448,16 @@ def analyse_across(
                     call_line = cx.file_line(lang, call_line)
                     result.hits.append(
                         _callee_hit(
-                            sink, line, elines, lang, norm.decoded, t.source, source_line, clines, list(t.via), call_line
+                            sink,
+                            line,
+                            elines,
+                            lang,
+                            norm.decoded,
+                            t.source,
+                            source_line,
+                            clines,
+                            list(t.via),
+                            call_line,
                         )
                     )
                 result.languages.append(lang)
@@ -600,7 +609,9 @@ def _across_languages(
         line = ex.file_line(elang, _line_of(ecode, pos - split))
         via_all = list(dict.fromkeys((*via, *t.via)))[:6]
         result.hits.append(
-            _callee_hit(sink, line, elines, elang, norm.decoded, source, source_line, clines, via_all, call_line)
+            _callee_hit(
+                sink, line, elines, elang, norm.decoded, source, source_line, clines, via_all, call_line
+            )
         )
     if lang not in result.languages:
         result.languages.append(lang)

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from extriage.detections.webfiles.behaviour.budget import Timeout
-from extriage.detections.webfiles.behaviour.syntax import _KEYWORDS, _METHOD_DEF
+from extriage.detections.webfiles.behaviour.syntax import _KEYWORDS, _METHOD_DEF, top_level
 
 _TOKENS = {
     "cs": re.compile(
@@ -482,26 +482,10 @@ def _js_number(s: str) -> int | None:
 def _arg_spans(code: str, start: int, limit: int = 20000) -> list[tuple[int, int]]:
     """Spans of the top-level arguments of the call whose ``(`` is at ``start - 1``; the last span
     ends at the closing bracket (empty list: not closed within ``limit``)."""
-    depth = 0
-    spans: list[tuple[int, int]] = []
-    begin = start
-    quote = False
-    for i in range(start, min(len(code), start + limit)):
-        c = code[i]
-        if c == '"':
-            quote = not quote
-        elif not quote:
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                if depth == 0:
-                    spans.append((begin, i))
-                    return spans
-                depth -= 1
-            elif c == "," and depth == 0:
-                spans.append((begin, i))
-                begin = i + 1
-    return []
+    commas, close = top_level(code, start, min(len(code), start + limit), ",")
+    if close < 0:
+        return []
+    return list(zip([start, *(c + 1 for c in commas)], [*commas, close], strict=True))
 
 
 _THIS = {

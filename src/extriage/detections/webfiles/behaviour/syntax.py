@@ -19,3 +19,30 @@ _METHOD_DEF = {
     "js": re.compile(r"\bfunction\s+([^\W\d]\w*)\s*\(([^()]{0,400})\)"),
     "vb": re.compile(r"\b(?:Sub|Function)\s+([^\W\d]\w*)\s*\(([^()\n]{0,400})\)", re.I),
 }
+
+
+def top_level(code: str, start: int, end: int, stops: str, first: bool = False) -> tuple[list[int], int]:
+    """One walk over ``code[start:end]`` outside string literals (``"..."``) and brackets: the offsets of
+    the characters of ``stops`` at the top level (only the first when ``first``), and the offset of the
+    bracket closing one opened before ``start`` (the walk ends there), or -1 when none does. The one
+    bracket scanner of call arguments (:func:`taint._args`, ``normalise._arg_spans``), operands
+    (``_Analyser._operand``) and leading operands (``taint._leading``)."""
+    found: list[int] = []
+    depth = 0
+    quote = False
+    for i in range(start, end):
+        c = code[i]
+        if c == '"':
+            quote = not quote
+        elif not quote:
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                if depth == 0:
+                    return found, i
+                depth -= 1
+            elif depth == 0 and c in stops:
+                found.append(i)
+                if first:
+                    return found, -1
+    return found, -1

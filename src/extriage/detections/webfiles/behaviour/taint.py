@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from extriage.detections.webfiles.behaviour.budget import Timeout
 from extriage.detections.webfiles.behaviour.knowledge import Knowledge, Sink, Source, prefilter_hits
-from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF
+from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, top_level
 
 
 @dataclass(slots=True)
@@ -452,31 +452,11 @@ _MEMBER_AFTER = re.compile(r"\)\s*\.\s*[A-Za-z_]")
 
 
 def _args(code: str, start: int, limit: int = 4000) -> list[tuple[int, int]]:
-    """Spans of the top-level arguments of the call whose '(' is at ``start - 1``."""
-    depth = 0
-    spans: list[tuple[int, int]] = []
-    begin = start
+    """Spans of the top-level arguments of the call whose '(' is at ``start - 1`` (the last one ends at the
+    closing bracket, or ``limit`` characters on when none closes it)."""
     end = min(len(code), start + limit)
-    quote = False
-    i = start
-    while i < end:
-        c = code[i]
-        if c == '"':
-            quote = not quote
-        elif not quote:
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                if depth == 0:
-                    spans.append((begin, i))
-                    return spans
-                depth -= 1
-            elif c == "," and depth == 0:
-                spans.append((begin, i))
-                begin = i + 1
-        i += 1
-    spans.append((begin, end))
-    return spans
+    commas, close = top_level(code, start, end, ",")
+    return list(zip([start, *(c + 1 for c in commas)], [*commas, close if close >= 0 else end], strict=True))
 
 
 #: A file opened for writing as a stream: ``new FileStream(``, ``new StreamWriter(``, ``new BinaryWriter(``,
@@ -628,20 +608,8 @@ def _initializer_end(code: str, pos: int, end: int) -> int:
 def _leading(code: str, start: int, end: int) -> int:
     """End of the first top-level operand of the expression in [start, end): where the first ``+``
     (C#, JScript) or ``&`` (VB) outside quotes and brackets joins it to what follows."""
-    depth = 0
-    quote = False
-    for i in range(start, end):
-        c = code[i]
-        if c == '"':
-            quote = not quote
-        elif not quote:
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                depth -= 1
-            elif c in "+&" and depth == 0:
-                return i
-    return end
+    joins, _close = top_level(code, start, end, "+&", first=True)
+    return joins[0] if joins else end
 
 
 class _Analyser:
@@ -886,23 +854,8 @@ class _Analyser:
         the call it is an argument of."""
         while a < b and self.code[a] in " \t\r\n":
             a += 1
-        stops = "+&,;\n" if self.lang == "vb" else "+&,;"
-        depth, quote, i = 0, False, a
-        while i < b:
-            c = self.code[i]
-            if c == '"':
-                quote = not quote
-            elif not quote:
-                if c in "([{":
-                    depth += 1
-                elif c in ")]}":
-                    if depth == 0:
-                        break
-                    depth -= 1
-                elif depth == 0 and c in stops:
-                    break
-            i += 1
-        b = i
+        stops, close = top_level(self.code, a, b, "+&,;\n" if self.lang == "vb" else "+&,;", first=True)
+        b = stops[0] if stops else close if close >= 0 else b
         if not _PLAIN_OPERAND.fullmatch(self.code, a, b):
             return None
         t = self.expr(a, b, frozenset({"value", "control"}))
