@@ -359,3 +359,36 @@ def test_the_bracket_scanner_skips_literals_and_nested_brackets() -> None:
     assert _arg_spans("f(a, b", 2) == [] and _args("f(a, b", 2) == [(2, 3), (4, 6)]  # not closed
     assert _leading(code, 0, len(code)) == code.index("+")
     assert _leading('"a+b" & c', 0, 9) == 6
+
+
+# --- B5's request (17:16, 3): an enum member parsed from the request is bounded like a number -------------
+
+_ENUM_CS = (
+    '<%@ Page Language="C#" %>\n<script runat="server">\nenum Tool { hostname, whoami }\n'
+    "void Page_Load(object s, EventArgs e) {\n  var t = VALUE;\n"
+    "  System.Diagnostics.Process.Start(t.ToString());\n}\n</script>\n"
+)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '(Tool)Enum.Parse(typeof(Tool), Request["t"])',
+        'Enum.Parse<Tool>(Request["t"])',
+        'System.Enum.Parse(typeof(Tool), Request["t"], true)',
+    ],
+)
+def test_an_enum_member_parsed_from_the_request_names_no_program(value: str) -> None:
+    assert "process" not in _sinks(_ENUM_CS.replace("VALUE", value), ".aspx")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        'Request["t"]',
+        'Enum.GetName(typeof(Tool), 1) + Request["t"]',
+        'Request["t"] + Enum.Parse(typeof(Tool), "a")',
+    ],
+)
+def test_request_text_beside_an_enum_still_names_the_program(value: str) -> None:
+    assert "process" in _sinks(_ENUM_CS.replace("VALUE", value), ".aspx")

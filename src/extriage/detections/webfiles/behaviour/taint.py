@@ -258,7 +258,9 @@ _TYPED = re.compile(
     r"\s*(?:\(\s*\w+\s*\)\s*)?(?:(?:System\s*\.\s*)?(?:Guid|Int16|Int32|Int64|UInt16|UInt32|UInt64|int|uint|long|"
     r"ulong|short|ushort|decimal|Decimal|double|Double|float|Single|bool|Boolean|DateTime|DateTimeOffset|TimeSpan|"
     r"byte|Byte)\s*\.\s*Parse(?:Exact)?|(?:System\s*\.\s*)?Convert\s*\.\s*To(?:U?Int(?:16|32|64)|Decimal|Double|"
-    r"Single|Boolean|DateTime|Byte)|new\s+(?:System\s*\.\s*)?Guid|C(?:Int|Lng|Dbl|Bool|Date|Dec|Short|Sng|Byte)|Val)"
+    r"Single|Boolean|DateTime|Byte)|new\s+(?:System\s*\.\s*)?Guid|C(?:Int|Lng|Dbl|Bool|Date|Dec|Short|Sng|Byte)|Val|"
+    # an enum member (B5's request, session 11: a fixed set of names, bounded like a number)
+    r"(?:System\s*\.\s*)?(?:\[\s*)?Enum(?:\s*\])?\s*\.\s*Parse(?:\s*<\s*[\w.]{1,100}\s*>)?)"
     r"\s*\(",
     re.I,
 )
