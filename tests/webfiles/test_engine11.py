@@ -392,3 +392,26 @@ def test_an_enum_member_parsed_from_the_request_names_no_program(value: str) -> 
 )
 def test_request_text_beside_an_enum_still_names_the_program(value: str) -> None:
     assert "process" in _sinks(_ENUM_CS.replace("VALUE", value), ".aspx")
+
+
+# --- X19's request 3 (17:35): JScript eval of glued literals, "<%@PageLanguage=Jscript%>" -------------------
+from .test_unseen19_notes import FRAGMENTED_EVAL, FRAGMENTED_EVAL_ORDINARY  # noqa: E402
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), FRAGMENTED_EVAL, ids=[c[0] for c in FRAGMENTED_EVAL])
+def test_jscript_eval_of_glued_literals_is_named(case: str, ext: str, page: str) -> None:
+    assert "eval-unsafe" in _sinks(page, ext)
+
+
+@pytest.mark.parametrize(
+    ("case", "ext", "page"), FRAGMENTED_EVAL_ORDINARY, ids=[c[0] for c in FRAGMENTED_EVAL_ORDINARY]
+)
+def test_glued_literals_without_an_unsafe_eval_stay_silent(case: str, ext: str, page: str) -> None:
+    assert not {"eval", "eval-unsafe"} & _sinks(page, ext)
+
+
+def test_a_directive_name_run_into_its_language_still_names_the_language() -> None:
+    from extriage.detections.webfiles.behaviour import extract
+
+    assert set(extract("<%@PageLanguage=VB%>\n<% Response.Write(1) %>", ".aspx").code) == {"vb"}
+    assert set(extract("<%@PageTitle=VB%>\n<% Response.Write(1) %>", ".aspx").code) == {"cs"}

@@ -528,6 +528,10 @@ def extract(text: str, ext: str) -> Extracted:
     # a handler's or service's code: after its last directive (SimpleWebHandlerParser)
     code_start = found[-1].end if main is not None and handler and ext in _SIMPLE else -1
     language = main.attrs.get("language") if main is not None else None
+    if language is None and main is not None:
+        # "<%@PageLanguage=Jscript%>" (no blank after the directive's name: one attribute to the grammar):
+        # read leniently, as the old extractor read languages - a wrong language only misreads code
+        language = next((v for k, v in main.attrs.items() if k.endswith("language")), None)
     if language is not None and ext not in _SIMPLE:
         language = html.unescape(language)  # TemplateParser decodes attribute values
     if language is not None:
