@@ -415,3 +415,24 @@ def test_a_directive_name_run_into_its_language_still_names_the_language() -> No
 
     assert set(extract("<%@PageLanguage=VB%>\n<% Response.Write(1) %>", ".aspx").code) == {"vb"}
     assert set(extract("<%@PageTitle=VB%>\n<% Response.Write(1) %>", ".aspx").code) == {"cs"}
+
+
+# --- code padding: past 1 MB of code, its start and its end are analysed ------------------------------------
+
+
+def _blocks(size: int) -> str:
+    block = '<td><%= Eval("Name") %></td>\n'
+    return block * (size // len(block) + 1)
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+def test_a_shell_beside_megabytes_of_code_blocks_is_found_and_named(where: str) -> None:
+    page = HEAD + (_blocks(5 * MB) + CMD if where == "after" else CMD + _blocks(5 * MB))
+    result, elapsed = _found(page)
+    hits = [h for h in result.hits if h["sink"] == "process"]
+    assert hits, result.problem
+    assert result.problem is not None and "only its start and its end" in result.problem
+    lines = page.split("\n")
+    assert hits[0]["line"] == next(i for i, x in enumerate(lines) if "Process.Start" in x) + 1
+    assert hits[0]["source_line"] == next(i for i, x in enumerate(lines) if "Request.Form" in x) + 1
+    assert elapsed < 5.0

@@ -91,6 +91,9 @@ __all__ = [
 ]
 
 _CONF_ORDER = ("low", "medium", "high")
+#: The end of a page's server code analysed too when the code passes MAX_CODE (a shell is small; the
+#: analysis of a window costs up to seconds per megabyte, within the per-file budget).
+_TAIL_CODE = MAX_CODE // 4
 #: Pages of more bytes than this are analysed under the real-time timer (budget.bounded).
 _TIMED_FROM = 32 * 1024
 #: What a request runs directly: pages, handlers, services (not Global.asax, not source files).
@@ -227,70 +230,103 @@ def _analyse(
                 )
     extracted = extract(text, ext)
     seen: set[str] = set()
+    timed_out = False
     for lang, buf in extracted.code.items():
-        code = "".join(buf)
-        if len(code.strip()) > MAX_CODE:
-            result.problem = (
-                f"server code over {MAX_CODE // (1 << 20)} MB: only its start was analysed for behaviour"
-            )
-            cut = code.rfind("\n", 0, MAX_CODE)
-            code = code[: cut if cut > 0 else MAX_CODE]
-        result.languages.append(lang)
-        if not extracted.xslt and not _hides(code) and not prefilter_hits(know.prefilter.get(lang), code):
-            short = code.strip()
-            if len(short) > WHOLE_MAX or not any(
-                s.needs == "whole" and lang in s.patterns and s.patterns[lang].fullmatch(short)
-                for s in know.sinks
-            ):
-                continue  # fast path: no sink spelled out, nothing that could hide one, no stub page
-        try:
-            norm = _Norm(lang)
-            norm.deadline = deadline
-            code = norm.tokens(code)
-            code = stream_writes(norm.fold(code), lang)
-            if time.monotonic() > deadline:
-                raise Timeout
-            an = _Analyser(code, lang, know, deadline, norm.decoded, extracted.xslt, text)
-            if not an.candidates():
-                continue  # no dangerous operation at all: nothing to trace
-            named = _defined_methods(code, lang) + _defined_members(code, lang)
-            result.methods.extend(named[: 200 - len(result.methods)])
-            an.propagate()
-            hits = an.sinks(seen)
-        except Timeout:
-            result.problem = f"behaviour analysis stopped after its {budget:g} s per-file time limit"
+        if timed_out:
             break
-        lines = _FileLines(data)
-        for sink, pos, t, near in hits:
-            if sink.pages_only and ext not in _SERVED:
-                continue  # set-up code (Global.asax, App_Code, App_Start): where applications do it
-            seen.add(sink.id)
-            line = extracted.file_line(lang, _line_of(code, pos))
-            raw = lines[line].strip()
-            if t is None:
-                base = "high" if sink.severity == "critical" else "medium"
-            else:
-                base = "high" if near else "medium"
-            hit: dict[str, Any] = {
-                "check": "behaviour",
-                "offset": None,
-                "line": line,
-                "raw": raw[:300],
-                "sink": sink.id,
-                "category": sink.category,
-                "title": sink.title,
-                "severity": sink.severity,
-                "language": {"cs": "C#", "vb": "VB", "js": "JScript"}[lang],
-                "confidence": _confidence(base, norm.decoded),
-                "obfuscation": norm.decoded,
-            }
-            if t is not None:
-                source_line = extracted.file_line(lang, t.line)
-                hit["source"] = t.source
-                hit["source_line"] = source_line
-                hit["source_raw"] = lines[source_line].strip()[:300]
-                hit["via"] = list(t.via)
-            result.hits.append(hit)
+        result.languages.append(lang)
+        for first_line, code in _windows("".join(buf), result):
+            try:
+                hits, norm, code = _analyse_code(
+                    code, lang, know, deadline, extracted.xslt, text, result, seen
+                )
+            except Timeout:
+                result.problem = f"behaviour analysis stopped after its {budget:g} s per-file time limit"
+                timed_out = True
+                break
+            lines = _FileLines(data)
+            for sink, pos, t, near in hits:
+                if sink.pages_only and ext not in _SERVED:
+                    continue  # set-up code (Global.asax, App_Code, App_Start): where applications do it
+                seen.add(sink.id)
+                line = extracted.file_line(lang, first_line + _line_of(code, pos))
+                raw = lines[line].strip()
+                if t is None:
+                    base = "high" if sink.severity == "critical" else "medium"
+                else:
+                    base = "high" if near else "medium"
+                hit: dict[str, Any] = {
+                    "check": "behaviour",
+                    "offset": None,
+                    "line": line,
+                    "raw": raw[:300],
+                    "sink": sink.id,
+                    "category": sink.category,
+                    "title": sink.title,
+                    "severity": sink.severity,
+                    "language": {"cs": "C#", "vb": "VB", "js": "JScript"}[lang],
+                    "confidence": _confidence(base, norm.decoded),
+                    "obfuscation": norm.decoded,
+                }
+                if t is not None:
+                    source_line = extracted.file_line(lang, first_line + t.line)
+                    hit["source"] = t.source
+                    hit["source_line"] = source_line
+                    hit["source_raw"] = lines[source_line].strip()[:300]
+                    hit["via"] = list(t.via)
+                result.hits.append(hit)
+
+
+def _windows(code: str, result: Analysis) -> list[tuple[int, str]]:
+    """The code to analyse, as (lines before it, code): all of it, or - past :data:`MAX_CODE` - its first
+    megabyte and its last :data:`_TAIL_CODE` characters, cut at line breaks (a shell after megabytes of code
+    padding is in the last), the file named as partly analysed."""
+    if len(code.strip()) <= MAX_CODE:
+        return [(0, code)]
+    result.problem = (
+        f"server code over {MAX_CODE // (1 << 20)} MB: only its start and its end were analysed for behaviour"
+    )
+    cut = code.rfind("\n", 0, MAX_CODE)
+    head = code[: cut if cut > 0 else MAX_CODE]
+    out = [(0, head)]
+    tail = code.find("\n", len(code) - _TAIL_CODE)
+    if tail >= len(head):
+        out.append((code.count("\n", 0, tail + 1), code[tail + 1 :]))
+    return out
+
+
+def _analyse_code(
+    code: str,
+    lang: str,
+    know: Knowledge,
+    deadline: float,
+    xslt: bool,
+    text: str,
+    result: Analysis,
+    seen: set[str],
+) -> tuple[list[tuple[Sink, int, Any, bool]], _Norm, str]:
+    """The sinks request input reaches in one language's code (none when the screens clear it), the
+    normaliser used and the code as analysed. Raises :class:`Timeout`."""
+    norm = _Norm(lang)
+    if not xslt and not _hides(code) and not prefilter_hits(know.prefilter.get(lang), code):
+        short = code.strip()
+        if len(short) > WHOLE_MAX or not any(
+            s.needs == "whole" and lang in s.patterns and s.patterns[lang].fullmatch(short)
+            for s in know.sinks
+        ):
+            return [], norm, code  # fast path: no sink spelled out, nothing that could hide one, no stub page
+    norm.deadline = deadline
+    code = norm.tokens(code)
+    code = stream_writes(norm.fold(code), lang)
+    if time.monotonic() > deadline:
+        raise Timeout
+    an = _Analyser(code, lang, know, deadline, norm.decoded, xslt, text)
+    if not an.candidates():
+        return [], norm, code  # no dangerous operation at all: nothing to trace
+    named = _defined_methods(code, lang) + _defined_members(code, lang)
+    result.methods.extend(named[: 200 - len(result.methods)])
+    an.propagate()
+    return an.sinks(seen), norm, code
 
 
 #: Class definitions.
