@@ -6,11 +6,15 @@ optionally, folders of benign pages; every file goes through exactly what ``extr
 a page (``content.examine``: one read, UTF-16 decoding, our YARA rules [+ ``--rules``], the behaviour
 analysis of server code). A file counts as flagged when any content check fires. Files are
 de-duplicated by SHA-256 first (``--exclude DIR`` also drops any file whose content is in DIR, e.g.
-the shared training corpus, so only unseen shells are counted).
+the shared training corpus, so only unseen shells are counted; ``--exclude-hashes FILE`` drops those
+whose SHA-256 is listed, e.g. ``bench/webfiles/seen_shells.sha256``, the collections measured before).
+``--print-hashes NAME`` prints ``sha256  NAME/relative-path`` lines for the folder's files and stops:
+what a collector appends to that list once the collection is measured.
 
 Usage (from the repo root):
     .venv/bin/python bench/webfiles/bench_unseen.py SHELLS [--benign DIR ...] [--exclude DIR ...]
-        [--rules signature-base/yara] [--list] [--exchange-configs]
+        [--exclude-hashes FILE ...] [--rules signature-base/yara] [--list] [--exchange-configs]
+    .venv/bin/python bench/webfiles/bench_unseen.py SHELLS --print-hashes NAME >> bench/webfiles/seen_shells.sha256
 
 Figures: own rules alone, external rules alone (when ``--rules``), and both; false positives per
 benign folder; ``--exchange-configs`` adds the real Exchange ``web.config`` files in
@@ -47,6 +51,16 @@ def files_under(folder: Path) -> list[Path]:
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def listed_hashes(path: Path) -> set[str]:
+    """SHA-256 values of a ``sha256  name`` list (``#`` comments and blank lines ignored)."""
+    out: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word = line.split("#", 1)[0].split(None, 1)
+        if word:
+            out.add(word[0].lower())
+    return out
 
 
 def unique(paths: list[Path], seen: set[str]) -> tuple[list[Path], int]:
@@ -98,6 +112,15 @@ def main() -> None:
         "--exclude", action="append", default=[], help="drop shells whose content is in this folder"
     )
     ap.add_argument(
+        "--exclude-hashes",
+        action="append",
+        default=[],
+        help="drop shells whose SHA-256 is listed in this file (e.g. bench/webfiles/seen_shells.sha256)",
+    )
+    ap.add_argument(
+        "--print-hashes", metavar="NAME", help="print 'sha256  NAME/path' for SHELLS' files and stop"
+    )
+    ap.add_argument(
         "--rules", action="append", default=[], help="external YARA rules, e.g. signature-base/yara"
     )
     ap.add_argument(
@@ -106,8 +129,14 @@ def main() -> None:
     ap.add_argument("--list", action="store_true", help="name missed shells and flagged benign files")
     args = ap.parse_args()
 
+    if args.print_hashes:
+        root = Path(args.shells)
+        for p in files_under(root):
+            print(f"{digest(p)}  {args.print_hashes}/{p.relative_to(root).as_posix()}")
+        return
     seen: set[str] = set()
-    excluded = 0
+    for listing in args.exclude_hashes:
+        seen |= listed_hashes(Path(listing))
     for folder in args.exclude:
         for p in files_under(Path(folder)):
             seen.add(digest(p))
