@@ -238,6 +238,10 @@ class SkippedFile:
     #: False for files that are not evidence this version reads (an unrelated text file, JSON that
     #: holds no event): listed, but their absence does not make the verdict inconclusive.
     relevant: bool = True
+    #: True for a server page or compiled source whose web shell checks did not all run (over the
+    #: content cap, content rules or behaviour analysis stopped or failed): a shell in it could be
+    #: missed, so the verdict cannot say ``no_evidence``.
+    unchecked: bool = False
 
 
 @dataclass(slots=True)

@@ -197,6 +197,12 @@ def wave_sources(coverage: Coverage, wave: WaveInfo, window: tuple[date, date] |
     return out
 
 
+def unchecked_pages(coverage: Coverage) -> list[SkippedFile]:
+    """Server pages and compiled sources that were read but whose web shell checks did not all run
+    (over the content cap, a per-file time limit, a failed analysis): their silence is not a claim."""
+    return [s for s in coverage.skipped if s.unchecked]
+
+
 def unreadable_evidence(coverage: Coverage) -> list[SkippedFile]:
     """Files present in the evidence that could hold what the scan looks for but were not read at all
     (partial reads are coverage warnings; files that are no evidence of a kind read are listed only)."""
@@ -294,6 +300,16 @@ def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
             f"({first_bad.path}: {first_bad.reason}{more}; see the files not read), so what they hold was not "
             f"checked; {found_in}. Collect readable copies of those files (or mount and scan "
             "what they contain) and scan again.")
+    partial_pages = unchecked_pages(result.coverage)
+    if partial_pages:
+        first_page = partial_pages[0]
+        more = f" and {len(partial_pages) - 1} more" if len(partial_pages) > 1 else ""
+        return Verdict.INCONCLUSIVE, (
+            f"Could not decide: {len(partial_pages):,} server page{'s' if len(partial_pages) != 1 else ''} could not be "
+            f"fully checked for web shells ({first_page.path}: {first_page.reason}{more}; see the files not read), "
+            f"so a web shell in {'them' if len(partial_pages) != 1 else 'it'} could be missed; {found_in}. Check "
+            f"{'those files' if len(partial_pages) != 1 else 'that file'} by hand, or scan again on a less loaded "
+            "machine or with a larger --file-timeout / --max-file-size.")
     windowed = {wid: a for wid, a in assessed.items() if a.get("window")}
     covered = [wid for wid, a in windowed.items() if a["sources"]]
     if not covered:

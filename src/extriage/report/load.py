@@ -297,7 +297,7 @@ def _coverage(d: dict[str, Any] | None) -> Coverage:
         families=families,
         skipped=[
             SkippedFile(str(s.get("path", "")), str(s.get("reason", "")), bool(s.get("partial", False)),
-                        bool(s.get("relevant", True)))
+                        bool(s.get("relevant", True)), bool(s.get("unchecked", False)))
             for s in d.get("skipped") or []
         ],
         warnings=_strs(d.get("warnings")),

@@ -144,12 +144,13 @@ def _coverage(result: ScanResult, console: Console) -> None:
         console.print(f"[yellow]coverage:[/] {escape(w)}")
     if cov.skipped:
         # gaps first (evidence not read), then partial reads, then files no reader applies to
-        ordered = sorted(cov.skipped, key=lambda s: 2 if not s.relevant else 1 if s.partial else 0)
+        ordered = sorted(cov.skipped, key=lambda s: 2 if not s.relevant else 1 if s.partial and not s.unchecked else 0)
         other = sum(1 for s in cov.skipped if not s.relevant)
         console.print(f"[bold]Not read (or not completely): {len(cov.skipped)}[/]"
                       + (f" ({other:,} of them no evidence this version reads)" if other else ""))
         for s in ordered[:50]:
-            console.print(f"  {escape(_clip(s.path))}: {escape(_clip(s.reason))}" + (" (partly read)" if s.partial else ""))
+            console.print(f"  {escape(_clip(s.path))}: {escape(_clip(s.reason))}" + (" (partly read; not fully checked for web shells)" if s.unchecked
+                             else " (partly read)" if s.partial else ""))
         if len(cov.skipped) > 50:
             console.print(f"  … and {len(cov.skipped) - 50} more (see the JSON report)")
     console.print(f"{len(result.files):,} evidence files read and hashed (SHA-256 in the JSON report).")

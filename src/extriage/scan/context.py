@@ -90,7 +90,8 @@ class ScanContext:
     def add_event(self, event: TimelineEvent) -> None:
         self.result.timeline.append(event)
 
-    def skip(self, path: str, reason: str, partial: bool = False) -> None:
+    def skip(self, path: str, reason: str, partial: bool = False, *, relevant: bool = True,
+             unchecked: bool = False) -> None:
         skipped = self.result.coverage.skipped
         if self._skip_synced < len(skipped):  # entries appended directly (inventory, merges)
             self._skip_keys.update((s.path, s.reason) for s in skipped[self._skip_synced :])
@@ -98,7 +99,7 @@ class ScanContext:
         if (path, reason) in self._skip_keys:
             return
         self._skip_keys.add((path, reason))
-        skipped.append(SkippedFile(path, reason, partial))
+        skipped.append(SkippedFile(path, reason, partial, relevant, unchecked))
         self._skip_synced = len(skipped)
 
     def record_file(self, path: str, sha256: str, size: int, mtime: datetime | None = None) -> None:
@@ -120,7 +121,7 @@ class ScanContext:
         for fam in outcome.coverage:
             self.result.coverage.family(fam.family).absorb(fam)
         for s in outcome.skipped:
-            self.skip(s.path, s.reason, s.partial)
+            self.skip(s.path, s.reason, s.partial, relevant=s.relevant, unchecked=s.unchecked)
 
     def progress(self, label: str, done: int, total: int) -> None:
         if self._progress is not None:

@@ -65,6 +65,8 @@ SCRIPT_EXTENSIONS = frozenset(
 #: (Web Site projects). Their code is behaviour-analysed like a handler's; a ``.cs`` anywhere else in a
 #: web folder is not compiled by ASP.NET (and IIS refuses to serve it), so only YARA reads it.
 CODE_EXTENSIONS = frozenset(behaviour.CODE_LANGUAGES)
+#: Files whose content the server runs as code (besides compiled sources): where a web shell can be.
+_SERVER_CODE_EXTENSIONS = SCRIPT_EXTENSIONS | behaviour.PAGE_EXTENSIONS
 #: Extensions of a page's code-behind file named after it (``Default.aspx.cs``): how Visual Studio
 #: names a ``CodeFile`` (compiled at run time) or ``CodeBehind`` (compiled into ``bin``) file.
 _CODE_BEHIND_OF = (".aspx", ".ascx", ".master", ".asax", ".ashx", ".asmx", ".svc")
@@ -558,7 +560,7 @@ def _behaviour(
             f"{kind} content in a {ext} page: its server code was not analysed for behaviour (YARA rules ran)"
         )
     try:
-        found = behaviour.analyse(text, ext, budget=min(params.timeout, behaviour.BUDGET))
+        found = behaviour.analyse(text, ext, budget=behaviour.for_timeout(params.timeout))
     except (RecursionError, MemoryError, ValueError) as exc:  # hostile content: keep the YARA hits
         return f"behaviour analysis failed ({type(exc).__name__})"
     if compiled is not None:
@@ -657,6 +659,7 @@ def examine(
                 f"larger than the {params.max_size // (1024 * 1024)} MB content-scan cap ({read:,} bytes): "
                 "hashed and header-checked only, content rules not run",
                 partial=True,
+                unchecked=server_code(t.key, t.name, compiled),
             )
         )
         out.data = {**facts, "kind": kind, "content_scanned": False}
@@ -671,7 +674,7 @@ def examine(
         hits.extend(yhits)
         scanned = problem is None
         if problem:
-            out.skipped.append(SkippedFile(shown, problem, partial=True))
+            out.skipped.append(SkippedFile(shown, problem, partial=True, unchecked=server_code(t.key, t.name, compiled)))
         if params.behaviour:
             compiled = compiled or compiled_code(t.key, t.name)
             if compiled is not None:
@@ -682,7 +685,7 @@ def examine(
                 facts["methods"] = tuple(methods)
             if problem:
                 scanned = False
-                out.skipped.append(SkippedFile(shown, problem, partial=True))
+                out.skipped.append(SkippedFile(shown, problem, partial=True, unchecked=True))
             page_ext = _page_ext(t.name)
             if page_ext in _REF_PAGES:
                 refs = page_refs(text, page_ext)
@@ -713,6 +716,14 @@ def _failed(t: Target, exc: BaseException) -> FileOutcome:
         return _skipped(t, "too large to process in memory")
     # never lose a file silently, never end the scan
     return _skipped(t, f"could not be processed ({type(exc).__name__}: {exc})")
+
+
+def server_code(key: str, name: str, compiled: str | None) -> bool:
+    """Whether IIS/ASP.NET runs this file's content (a page, handler, config or a source file ASP.NET
+    compiles; ``key`` as for :func:`compiled_code`): a web shell can hide in it, so content checks that
+    did not finish there leave the verdict open."""
+    return (compiled is not None or _page_ext(name) in _SERVER_CODE_EXTENSIONS
+            or compiled_code(key, name) is not None)
 
 
 def _page_ext(name: str) -> str:
@@ -853,7 +864,7 @@ def _examine_files(
                 hits.extend(yhits)
                 scanned = problem is None
                 if problem:
-                    skipped.append(SkippedFile(t.shown, problem, partial=True))
+                    skipped.append(SkippedFile(t.shown, problem, partial=True, unchecked=server_code(t.key, name, None)))
                 if run_behaviour:
                     dot = name.rfind(".")
                     ext = name[dot:].lower() if dot >= 0 else ""
@@ -868,7 +879,7 @@ def _examine_files(
                             res.callees.append((idx, tuple(methods)))
                         if problem:
                             scanned = False
-                            skipped.append(SkippedFile(t.shown, problem, partial=True))
+                            skipped.append(SkippedFile(t.shown, problem, partial=True, unchecked=True))
                         if ext in _REF_PAGES:
                             res.refs.extend((idx, ref) for ref in page_refs(text, ext))
             if hits or loc or skipped or digest in bad:

@@ -11,6 +11,7 @@ from extriage.detections.verdict import (
     coverage_warnings,
     decide,
     load_waves,
+    unchecked_pages,
     unreadable_evidence,
     wave_verdict,
     wave_verdicts,
@@ -40,7 +41,8 @@ class VerdictStage:
         for w in coverage_warnings(result.coverage, waves, windows, explained, seen):
             result.coverage.warn(w)
         assessed = assess_waves(result, waves, windows)
-        blocked = bool(result.extras.get("stage_errors")) or bool(unreadable_evidence(result.coverage))
+        blocked = (bool(result.extras.get("stage_errors")) or bool(unreadable_evidence(result.coverage))
+                   or bool(unchecked_pages(result.coverage)))
         # A wave that is not assessed (the catch-all "other") gets a verdict only from what was found in
         # it: "no_evidence" is a claim about sources read for a wave's window, which it has none of.
         per_wave = {wid: v for wid, v in found.items() if wid in assessed or v is not Verdict.NO_EVIDENCE}

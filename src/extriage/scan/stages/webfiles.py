@@ -933,7 +933,7 @@ def _across_files(
     by_path = {facts.display: facts for facts in facts_list}
     texts: dict[str, bytes | None] = {}
     cap = min(params.max_size, 4 * behaviour.MAX_CODE)
-    budget = min(params.timeout, behaviour.BUDGET)
+    budget = behaviour.for_timeout(params.timeout)
     reads = pairs = 0
     cut = False
     stop = time.monotonic() + _ACROSS_SECONDS

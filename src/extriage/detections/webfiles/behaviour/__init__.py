@@ -35,7 +35,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from extriage.detections.webfiles.behaviour.budget import BUDGET, Timeout, bounded
+from extriage.detections.webfiles.behaviour.budget import BUDGET, Timeout, bounded, for_timeout
 from extriage.detections.webfiles.behaviour.extract import (
     CODE_LANGUAGES,
     MAX_CODE,
@@ -85,6 +85,7 @@ __all__ = [
     "defined_names",
     "explain",
     "extract",
+    "for_timeout",
     "hiding_screen",
     "knowledge",
     "prefilter_hits",

@@ -18,8 +18,16 @@ import time
 from collections.abc import Iterator
 from types import FrameType
 
-#: Seconds of analysis per file at most (``--file-timeout`` lowers it); past it the file is reported.
+#: Seconds of analysis per file at the default ``--file-timeout`` (see :func:`for_timeout`); past it the
+#: file is reported.
 BUDGET = 5.0
+
+
+def for_timeout(file_timeout: float) -> float:
+    """The per-file budget under a scan's ``--file-timeout`` (30 s by default): :data:`BUDGET`, never
+    more than the timeout itself, and a sixth of a larger one - a page that ran out of budget makes the
+    verdict inconclusive, and scanning again with a larger ``--file-timeout`` is how a user finishes it."""
+    return min(file_timeout, max(BUDGET, file_timeout / 6))
 
 
 class Timeout(Exception):
