@@ -293,9 +293,9 @@ from .test_unseen19_notes import (  # noqa: E402
 _X19_FOUND = [(c, e, p, "pinvoke") for c, e, p in DYNAMIC_PINVOKE] + [
     (c, e, p, "config-handler") for c, e, p in CLASSIC_ASP_MAPPING
 ]
-#: (the static DllImport of LogonUser in X19's ordinary set is a pinvoke as before: a declared advapi32 call)
-_X19_QUIET = [(c, e, p, "pinvoke") for c, e, p in DYNAMIC_PINVOKE_ORDINARY if "dllimport" not in c] + [
-    (c, e, p, "config-handler") for c, e, p in CLASSIC_ASP_MAPPING_ORDINARY if "htm" not in c
+#: (since session 12 also the static DllImport of LogonUser fed by a login form and *.htm handed to asp.dll)
+_X19_QUIET = [(c, e, p, "pinvoke") for c, e, p in DYNAMIC_PINVOKE_ORDINARY] + [
+    (c, e, p, "config-handler") for c, e, p in CLASSIC_ASP_MAPPING_ORDINARY
 ]
 
 

@@ -184,10 +184,33 @@ def _by_language(raw: dict[str, list[str]] | None) -> dict[str, re.Pattern[str]]
     return out
 
 
+#: ``<<name>>`` in a pattern: a fragment of the file's ``names`` mapping.
+_NAME_REF = re.compile(r"<<([\w-]+)>>")
+
+
+def _substituted(value: Any, names: dict[str, str]) -> Any:
+    """``value`` (a pattern, or lists and mappings of them) with each ``<<name>>`` written out."""
+    if isinstance(value, str):
+        return _NAME_REF.sub(lambda m: names[m.group(1)], value)
+    if isinstance(value, list):
+        return [_substituted(v, names) for v in value]
+    if isinstance(value, dict):
+        return {k: _substituted(v, names) for k, v in value.items()}
+    return value
+
+
 @cache
 def _raw() -> dict[str, Any]:
     text = resources.files(_DATA).joinpath("data", "behaviour.yml").read_text(encoding="utf-8")
     raw: dict[str, Any] = load_yaml(text)
+    names = {k: str(v) for k, v in (raw.get("names") or {}).items()}
+    for part in ("sources", "sinks"):
+        for entry in raw.get(part) or []:
+            for key in ("patterns", "context", "unless"):
+                if key in entry:
+                    entry[key] = _substituted(entry[key], names)
+    for rule in raw.get("config") or []:
+        rule["patterns"] = _substituted(rule["patterns"], names)
     return raw
 
 

@@ -38,6 +38,8 @@ _UNDOTTED_NEW = re.compile(r"\bnew\s+[^\W\d]\w*\s*\(", re.I)
 #: at ``>``: one search stays linear in the page (with ``[^>]`` a page of unclosed ``<a`` tags cost one
 #: search ~2,000 characters per tag, 12-17 s for 300,000 of them).
 _SERVER_CONTROL = re.compile(r"<(?!script\b)[\w:]+\b[^<>]{0,2000}?\brunat\s*=\s*[\"']?server", re.I)
+#: The name a native declaration gives its function (C# ``extern T Name(``, VB ``Function Name``): the last.
+_DECLARED_NATIVE = re.compile(r"(?:\bextern\s+[\w.<>\[\]?]{1,100}\s+|\b(?:Function|Sub)\s+)([^\W\d]\w*)", re.I)
 #: An assignment operator (not ==, !=, <=, >=, =>).
 _ASSIGN_OP = re.compile(r"(?<![=!<>])=(?![=>])")
 
@@ -1316,6 +1318,28 @@ class _Analyser:
         self.find_sources()
         return True
 
+    def _native_call(self, decl: re.Match[str], kinds: frozenset[str]) -> tuple[int, _Taint] | None:
+        """The first call of the native function ``decl`` declares whose arguments carry request input of
+        ``kinds``: (where the call is, its taint)."""
+        names = _DECLARED_NATIVE.findall(decl.group(0))
+        if not names:
+            return None
+        code = self.code
+        call = re.compile(
+            r"(?<![\w])" + re.escape(names[-1]) + r"\s*\(", re.I if self.lang == "vb" else 0
+        )
+        for n, c in enumerate(call.finditer(code)):
+            if n >= 200:
+                break
+            self.check_time()
+            if decl.start() <= c.start() < decl.end():
+                continue  # the declaration itself
+            spans = _args(code, c.end())
+            t = self.expr(spans[0][0], spans[-1][1], kinds)
+            if t is not None:
+                return c.start(), t
+        return None
+
     def sinks(self, already: set[str]) -> list[tuple[Sink, int, _Taint | None, bool]]:
         found: list[tuple[Sink, int, _Taint | None, bool]] = []
         code, lang = self.code, self.lang
@@ -1369,6 +1393,12 @@ class _Analyser:
                 ):
                     found.append((sink, m.start(), None, True))
                     break
+                if sink.needs == "native-call":
+                    call = self._native_call(m, sink.kinds)
+                    if call is not None:
+                        found.append((sink, call[0], call[1], not call[1].via))
+                        break
+                    continue
                 s, e = self.statement(m.start())
                 if sink.needs == "listed-write":
                     # request content written into each of the files a listing gave (a site-wide infector)

@@ -1,0 +1,205 @@
+"""Behaviour engine, session 12 (issue 14, A5).
+
+Native calls (P/Invoke): a page that declares a Windows logon or impersonation function for a login form,
+or a read-only fact of the machine (uptime, memory, disk space), is an ordinary intranet page; a page that
+declares functions that run code, make memory executable, reach into another process or load a library is
+not (``pinvoke``), nor is one that hands request input to any native function it declares
+(``native-input``). A ``web.config`` handing ``*.htm`` to classic ASP (a legacy site) is not named alone.
+The pages were written for these tests: nothing is compiled or run, the names and hosts are placeholders,
+and none is a copy of a real shell.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from extriage.detections.webfiles import behaviour
+
+CS = '<%@ Page Language="C#" %>\n<script runat="server">\n{}\n</script>\n'
+VB = '<%@ Page Language="VB" %>\n<script runat="server">\n{}\n</script>\n'
+_DLL = "[System.Runtime.InteropServices.DllImport({})]"
+
+# (case, page, the sink it must give)
+NATIVE_FOUND: list[tuple[str, str, str]] = [
+    (
+        "cs-alloc-by-entry-point-under-an-ordinary-name",
+        CS.format(
+            _DLL.format('"kernel32", EntryPoint = "VirtualAlloc"')
+            + " static extern IntPtr GetTickCount(IntPtr a, uint s, uint t, uint p);"
+        ),
+        "pinvoke",
+    ),
+    (
+        "cs-alloc-from-kernelbase",
+        CS.format(_DLL.format('"kernelbase.dll"') + " static extern IntPtr VirtualAlloc(IntPtr a, uint s, uint t, uint p);"),
+        "pinvoke",
+    ),
+    (
+        "cs-function-by-ordinal",  # a function named by its ordinal only
+        CS.format(_DLL.format('"kernel32.dll", EntryPoint = "#12"') + " public static extern int Qz(string d);"),
+        "pinvoke",
+    ),
+    (
+        "cs-logon-beside-create-process",
+        CS.format(
+            _DLL.format('"advapi32.dll"') + " static extern bool LogonUser(string u, string d, string p, int t, int v, out IntPtr h);\n"
+            + _DLL.format('"advapi32.dll", EntryPoint = "CreateProcessAsUser"')
+            + " static extern bool Run(IntPtr h, string a, string c, IntPtr p, IntPtr t, bool i, uint f, IntPtr e, string d, IntPtr s, IntPtr o);"
+        ),
+        "pinvoke",
+    ),
+    (
+        "vb-attribute-alloc-and-thread",
+        VB.format(
+            '<System.Runtime.InteropServices.DllImport("kernel32")> Shared Function VirtualAlloc(a As IntPtr, s As UIntPtr, t As UInteger, p As UInteger) As IntPtr\nEnd Function\n'
+            '<System.Runtime.InteropServices.DllImport("kernel32")> Shared Function CreateThread(a As IntPtr, s As UIntPtr, f As IntPtr, p As IntPtr, c As UInteger, i As IntPtr) As IntPtr\nEnd Function'
+        ),
+        "pinvoke",
+    ),
+    (
+        "vb-declare-winexec",
+        VB.format(
+            'Private Declare Function WinExec Lib "kernel32" (ByVal c As String, ByVal s As Integer) As Integer\n'
+            'Sub Go(s As Object, e As EventArgs)\n  WinExec("example.exe", 0)\nEnd Sub'
+        ),
+        "pinvoke",
+    ),
+    (
+        "vb-declare-alias-alloc",
+        VB.format('Private Declare Function Tick Lib "kernel32" Alias "VirtualAlloc" (ByVal a As IntPtr, ByVal s As Integer, ByVal t As Integer, ByVal p As Integer) As IntPtr'),
+        "pinvoke",
+    ),
+    (
+        "cs-disk-space-of-a-request-path",
+        CS.format(
+            _DLL.format('"kernel32.dll", CharSet = System.Runtime.InteropServices.CharSet.Auto')
+            + " static extern bool GetDiskFreeSpaceEx(string d, out ulong a, out ulong t, out ulong f);\n"
+            'void Page_Load(object s, EventArgs e) { ulong a, t, f; GetDiskFreeSpaceEx(Request.QueryString["d"], out a, out t, out f); Free.Text = a.ToString(); }'
+        ),
+        "native-input",
+    ),
+    (
+        "cs-user32-call-fed-by-a-form-value",
+        CS.format(
+            _DLL.format('"user32.dll"') + " static extern int MessageBeep(uint t);\n"
+            'void Page_Load(object s, EventArgs e) { string k = Request.Form["k"]; MessageBeep(uint.Parse(k)); }'
+        ),
+        "native-input",
+    ),
+    (
+        "vb-declare-drive-type-of-a-request-value",
+        VB.format(
+            'Private Declare Function GetDriveType Lib "kernel32" Alias "GetDriveTypeA" (ByVal d As String) As Integer\n'
+            'Sub Page_Load(s As Object, e As EventArgs)\n  Kind.Text = GetDriveType(Request.Form("d")).ToString()\nEnd Sub'
+        ),
+        "native-input",
+    ),
+]
+
+# (case, page, the sink it must not give): ordinary pages of the same shapes
+NATIVE_ORDINARY: list[tuple[str, str, str]] = [
+    (
+        "cs-login-form-logon-and-impersonation",  # the impersonation sample's shape, fed by a login form
+        CS.format(
+            _DLL.format('"advapi32.dll", SetLastError = true')
+            + " static extern bool LogonUser(string u, string d, string p, int t, int v, out IntPtr h);\n"
+            + _DLL.format('"advapi32.dll"') + " static extern int DuplicateToken(IntPtr h, int l, ref IntPtr n);\n"
+            + _DLL.format('"advapi32.dll"') + " static extern bool RevertToSelf();\n"
+            + _DLL.format('"kernel32.dll"') + " static extern bool CloseHandle(IntPtr h);\n"
+            "void Login_Click(object s, EventArgs e) {\n  IntPtr h, d = IntPtr.Zero;\n"
+            '  if (RevertToSelf() && LogonUser(User.Text, Request.Form["domain"], Pass.Text, 2, 0, out h)) {\n'
+            "    DuplicateToken(h, 2, ref d);\n"
+            "    using (new System.Security.Principal.WindowsIdentity(d).Impersonate()) { Ok.Text = User.Text; }\n"
+            "    CloseHandle(h); CloseHandle(d);\n  }\n}"
+        )
+        + '<asp:TextBox id="User" runat="server" /><asp:TextBox id="Pass" TextMode="Password" runat="server" />',
+        "pinvoke",
+    ),
+    (
+        "vb-declare-logon-from-a-form",
+        VB.format(
+            'Private Declare Auto Function LogonUser Lib "advapi32.dll" (ByVal u As String, ByVal d As String, ByVal p As String, ByVal t As Integer, ByVal v As Integer, ByRef h As IntPtr) As Boolean\n'
+            'Sub Go(s As Object, e As EventArgs)\n  Dim h As IntPtr\n  Ok.Text = LogonUser(User.Text, "CORP", Pass.Text, 3, 0, h).ToString()\nEnd Sub'
+        ),
+        "pinvoke",
+    ),
+    (
+        "cs-uptime-and-memory",
+        CS.format(
+            _DLL.format('"kernel32"') + " static extern uint GetTickCount();\n"
+            + _DLL.format('"kernel32", EntryPoint = "GetTickCount64"') + " static extern ulong Ticks();\n"
+            "void Page_Load(object s, EventArgs e) { Up.Text = (GetTickCount() / 1000).ToString(); }"
+        ),
+        "pinvoke",
+    ),
+    (
+        "cs-disk-space-of-a-fixed-drive",
+        CS.format(
+            _DLL.format('"kernel32.dll"') + " static extern bool GetDiskFreeSpaceEx(string d, out ulong a, out ulong t, out ulong f);\n"
+            'void Page_Load(object s, EventArgs e) { ulong a, t, f; GetDiskFreeSpaceEx("C:\\\\", out a, out t, out f); Free.Text = a.ToString(); }'
+        ),
+        "native-input",
+    ),
+    (
+        "cs-logon-fed-by-request-values",  # a logon is handed a user name and password by design
+        CS.format(
+            _DLL.format('"advapi32.dll"') + " static extern bool LogonUser(string u, string d, string p, int t, int v, out IntPtr h);\n"
+            'void Page_Load(object s, EventArgs e) { IntPtr h; Ok.Text = LogonUser(Request.Form["u"], "CORP", Request.Form["p"], 3, 0, out h).ToString(); }'
+        ),
+        "native-input",
+    ),
+]
+
+
+def _sinks(page: str, ext: str = ".aspx") -> set[str]:
+    return {h["sink"] for h in behaviour.analyse(page.encode(), ext).hits}
+
+
+@pytest.mark.parametrize(("case", "page", "sink"), NATIVE_FOUND, ids=[c[0] for c in NATIVE_FOUND])
+def test_native_code_and_request_fed_native_calls_are_named(case: str, page: str, sink: str) -> None:
+    assert sink in _sinks(page)
+
+
+@pytest.mark.parametrize(("case", "page", "sink"), NATIVE_ORDINARY, ids=[c[0] for c in NATIVE_ORDINARY])
+def test_logon_and_machine_facts_declared_by_ordinary_pages_stay_silent(case: str, page: str, sink: str) -> None:
+    sinks = _sinks(page)
+    assert sink not in sinks and not sinks & {"pinvoke", "native-input"}, sinks
+
+
+def test_a_request_fed_native_call_names_the_call_and_the_source() -> None:
+    page = next(p for c, p, _ in NATIVE_FOUND if c == "cs-disk-space-of-a-request-path")
+    hit = next(h for h in behaviour.analyse(page.encode(), ".aspx").hits if h["sink"] == "native-input")
+    assert "GetDiskFreeSpaceEx(Request" in hit["raw"] and hit["source"] == "request value"
+
+
+_CONFIG = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<configuration>\n  <system.webServer>\n    <handlers>\n'
+    "      {}\n    </handlers>\n  </system.webServer>\n</configuration>\n"
+)
+CONFIG_FOUND = [
+    ("htm-to-page-handler", '<add name="h" path="*.htm" verb="*" type="System.Web.UI.PageHandlerFactory" />'),
+    (
+        "html-to-aspnet-isapi",
+        '<add name="h" path="*.html" verb="*" modules="IsapiModule" scriptProcessor="C:\\Windows\\Microsoft.NET\\Framework64\\v4.0.30319\\aspnet_isapi.dll" />',
+    ),
+    (
+        "txt-to-classic-asp",
+        '<add name="t" path="*.txt" verb="*" modules="IsapiModule" scriptProcessor="%windir%\\system32\\inetsrv\\asp.dll" />',
+    ),
+]
+CONFIG_ORDINARY = [
+    (
+        "html-to-classic-asp",
+        '<add name="HtmlAsAsp" path="*.html" verb="GET,HEAD,POST" modules="IsapiModule" scriptProcessor="%windir%\\system32\\inetsrv\\asp.dll" resourceType="File" />',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "line"), CONFIG_FOUND, ids=[c[0] for c in CONFIG_FOUND])
+def test_static_extensions_run_as_code_are_named(case: str, line: str) -> None:
+    assert "config-handler" in _sinks(_CONFIG.format(line), ".config")
+
+
+@pytest.mark.parametrize(("case", "line"), CONFIG_ORDINARY, ids=[c[0] for c in CONFIG_ORDINARY])
+def test_htm_pages_of_a_classic_asp_site_are_not_named(case: str, line: str) -> None:
+    assert "config-handler" not in _sinks(_CONFIG.format(line), ".config")
