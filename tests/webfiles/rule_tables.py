@@ -41,6 +41,16 @@ def page_hits(
     return found
 
 
+def behaviour_sinks(tmp_path: Path, name: str, page: str, params: content.ContentParams) -> set[str]:
+    """The behaviour analysis's sinks on one page (as :func:`page_hits` examines it)."""
+    return {str(h["sink"]) for h in page_hits(tmp_path, name, page, params) if h["check"] == "behaviour"}
+
+
+def shown(hits: Iterable[dict[str, Any]]) -> list[tuple[Any, Any, Any]]:
+    """What an assertion on a page's hits prints: check, rule and sink of each."""
+    return [(h["check"], h.get("rule"), h.get("sink")) for h in hits]
+
+
 def yara_rules(tmp_path: Path, name: str, page: str, params: content.ContentParams) -> set[str]:
     return {str(h["rule"]) for h in page_hits(tmp_path, name, page, params) if h["check"] == "yara"}
 

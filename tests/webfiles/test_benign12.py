@@ -24,7 +24,7 @@ import pytest
 
 from extriage.detections.webfiles import content
 
-from .rule_tables import Page, RuleCase, page_hits, rule_tables
+from .rule_tables import Page, RuleCase, behaviour_sinks, rule_tables
 
 PROCESS_EXEC = "EXT_WEBSHELL_Process_Exec"
 
@@ -109,8 +109,6 @@ CASES: list[RuleCase] = [(PROCESS_EXEC, COMMAND_SHELLS, BENIGN_PAGES)]
 
 
 # --- behaviour analysis: misreadings fixed by A2 (eb17207) on B1's requests, kept here as B1's reproductions
-def _sinks(tmp_path: Path, name: str, page: str, params: content.ContentParams) -> set[str]:
-    return {str(h["sink"]) for h in page_hits(tmp_path, name, page, params) if h["check"] == "behaviour"}
 
 
 #: (case, file name, benign page, the sink it must not raise)
@@ -368,7 +366,7 @@ BEHAVIOUR_SHELLS += [
 def test_benign_shape_raises_no_such_sink(
     tmp_path: Path, params: content.ContentParams, case: str, name: str, page: str, sink: str
 ) -> None:
-    assert sink not in _sinks(tmp_path, f"{case}/{name}", page, params)
+    assert sink not in behaviour_sinks(tmp_path, f"{case}/{name}", page, params)
 
 
 @pytest.mark.parametrize(
@@ -377,4 +375,4 @@ def test_benign_shape_raises_no_such_sink(
 def test_shell_shape_still_raises_its_sink(
     tmp_path: Path, params: content.ContentParams, case: str, name: str, page: str, sink: str
 ) -> None:
-    assert sink in _sinks(tmp_path, f"{case}/{name}", page, params)
+    assert sink in behaviour_sinks(tmp_path, f"{case}/{name}", page, params)

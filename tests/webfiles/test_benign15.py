@@ -21,7 +21,7 @@ import pytest
 
 from extriage.detections.webfiles import content
 
-from .rule_tables import Page, page_hits
+from .rule_tables import Page, page_hits, shown
 
 #: Scaffolding files of the set's shapes: no YARA rule and no behaviour sink may fire on them.
 QUIET_PAGES: list[Page] = [
@@ -87,4 +87,4 @@ def test_scaffolding_shape_raises_no_finding(
     tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
 ) -> None:
     hits = page_hits(tmp_path, f"{case}{ext}", page, params)
-    assert hits == [], [(h["check"], h.get("rule"), h.get("sink")) for h in hits]
+    assert hits == [], shown(hits)

@@ -26,7 +26,7 @@ import pytest
 
 from extriage.detections.webfiles import content
 
-from .rule_tables import Page, page_hits
+from .rule_tables import Page, behaviour_sinks, page_hits, shown
 
 #: Benign pages of the set's closest shapes: no YARA rule and no behaviour sink may fire on them.
 QUIET_PAGES: list[Page] = [
@@ -170,7 +170,7 @@ def test_benign_shape_raises_no_finding(
     tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
 ) -> None:
     hits = page_hits(tmp_path, f"{case}{ext}", page, params)
-    assert hits == [], [(h["check"], h.get("rule"), h.get("sink")) for h in hits]
+    assert hits == [], shown(hits)
 
 
 @pytest.mark.parametrize(("case", "ext", "page"), FIRST_SIGHT_FALSE_POSITIVES)
@@ -178,14 +178,12 @@ def test_first_sight_false_positive_shape_raises_no_finding(
     tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
 ) -> None:
     hits = page_hits(tmp_path, f"{case}{ext}", page, params)
-    assert hits == [], [(h["check"], h.get("rule"), h.get("sink")) for h in hits]
+    assert hits == [], shown(hits)
 
 
 @pytest.mark.parametrize(("case", "ext", "page", "sink"), CAPABILITIES, ids=[c[0] for c in CAPABILITIES])
 def test_capability_shape_still_raises_its_sink(
     tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str, sink: str
 ) -> None:
-    sinks = {
-        str(h["sink"]) for h in page_hits(tmp_path, f"{case}{ext}", page, params) if h["check"] == "behaviour"
-    }
+    sinks = behaviour_sinks(tmp_path, f"{case}{ext}", page, params)
     assert sink in sinks, sinks

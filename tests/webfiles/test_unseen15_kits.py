@@ -25,7 +25,7 @@ import pytest
 
 from extriage.detections.webfiles import content
 
-from .rule_tables import Page, page_hits, rule_tables
+from .rule_tables import Page, behaviour_sinks, rule_tables
 
 # --- cmd or PowerShell started with a reconnaissance command written in the page -------------------------
 BAKED_RECON: list[Page] = [
@@ -390,5 +390,5 @@ def test_behaviour_only_shape_stays_found(
     tmp_path: Path, params: content.ContentParams, case: str, ext: str, sink: str, page: str
 ) -> None:
     name = {".cs": f"App_Code/{case}.cs", ".config": f"{case}/web.config"}.get(ext, f"{case}{ext}")
-    sinks = {h["sink"] for h in page_hits(tmp_path, name, page, params) if h["check"] == "behaviour"}
+    sinks = behaviour_sinks(tmp_path, name, page, params)
     assert sink in sinks, sinks

@@ -27,7 +27,7 @@ import pytest
 
 from extriage.detections.webfiles import content
 
-from .rule_tables import Page, page_hits, rule_tables
+from .rule_tables import Page, behaviour_sinks, rule_tables
 
 # --- the program (or a shell's arguments) typed into a control of the page ---------------------------
 CONTROL_PROGRAMS: list[Page] = [
@@ -235,7 +235,5 @@ BEHAVIOUR_ONLY: list[tuple[str, str, str, str]] = [
 def test_behaviour_only_shape_stays_found(
     tmp_path: Path, params: content.ContentParams, case: str, ext: str, sink: str, page: str
 ) -> None:
-    sinks = {
-        h["sink"] for h in page_hits(tmp_path, f"{case}{ext}", page, params) if h["check"] == "behaviour"
-    }
+    sinks = behaviour_sinks(tmp_path, f"{case}{ext}", page, params)
     assert sink in sinks, sinks

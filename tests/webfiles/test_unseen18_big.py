@@ -22,7 +22,7 @@ import pytest
 from extriage.detections.webfiles import content
 from extriage.detections.webfiles.behaviour import analyse
 
-from .rule_tables import Page, page_hits, rule_tables
+from .rule_tables import Page, behaviour_sinks, rule_tables
 
 _BLANK_CODE = '<script runat="server">\n' + " " * 40_000 + "\n</script>\n"
 
@@ -120,9 +120,7 @@ def test_big_page_sink_stays_found(
     tmp_path: Path, params: content.ContentParams, case: str, ext: str, sink: str, page: str
 ) -> None:
     assert len(page) > 32 * 1024  # analysed under the real-time timer
-    sinks = {
-        h["sink"] for h in page_hits(tmp_path, f"{case}{ext}", page, params) if h["check"] == "behaviour"
-    }
+    sinks = behaviour_sinks(tmp_path, f"{case}{ext}", page, params)
     assert sink in sinks, sinks
 
 

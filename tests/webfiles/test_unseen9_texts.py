@@ -19,7 +19,7 @@ import pytest
 
 from extriage.detections.webfiles import content
 
-from .rule_tables import page_hits, yara_rules
+from .rule_tables import behaviour_sinks, yara_rules
 
 # --- ProcessStartInfo filled from the request, attached to a Process, started there ------------------
 RULE = "EXT_WEBSHELL_StartInfo_Request_Arguments"
@@ -172,5 +172,5 @@ BEHAVIOUR_ONLY: list[tuple[str, str, str, str]] = [
 def test_behaviour_only_shape_stays_found(
     tmp_path: Path, params: content.ContentParams, case: str, ext: str, sink: str, page: str
 ) -> None:
-    sinks = {h.get("sink") for h in page_hits(tmp_path, f"{case}{ext}", page, params) if h["check"] == "behaviour"}
+    sinks = behaviour_sinks(tmp_path, f"{case}{ext}", page, params)
     assert sink in sinks, sinks

@@ -203,6 +203,16 @@ def unchecked_pages(coverage: Coverage) -> list[SkippedFile]:
     return [s for s in coverage.skipped if s.unchecked]
 
 
+def _counted(files: list[SkippedFile], noun: str) -> str:
+    return f"{len(files):,} {noun}{'s' if len(files) != 1 else ''}"
+
+
+def _first_of(files: list[SkippedFile]) -> str:
+    """The first file of an inconclusive reason's list, with why, and how many more."""
+    more = f" and {len(files) - 1} more" if len(files) > 1 else ""
+    return f"({files[0].path}: {files[0].reason}{more}; see the files not read)"
+
+
 def unreadable_evidence(coverage: Coverage) -> list[SkippedFile]:
     """Files present in the evidence that could hold what the scan looks for but were not read at all
     (partial reads are coverage warnings; files that are no evidence of a kind read are listed only)."""
@@ -293,23 +303,18 @@ def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
             f"its checks are missing and the silence is not an all-clear; {found_in}.")
     bad = unreadable_evidence(result.coverage)
     if bad:
-        first_bad = bad[0]
-        more = f" and {len(bad) - 1} more" if len(bad) > 1 else ""
         return Verdict.INCONCLUSIVE, (
-            f"Could not decide: {len(bad):,} evidence file{'s' if len(bad) != 1 else ''} present could not be read "
-            f"({first_bad.path}: {first_bad.reason}{more}; see the files not read), so what they hold was not "
-            f"checked; {found_in}. Collect readable copies of those files (or mount and scan "
-            "what they contain) and scan again.")
-    partial_pages = unchecked_pages(result.coverage)
-    if partial_pages:
-        first_page = partial_pages[0]
-        more = f" and {len(partial_pages) - 1} more" if len(partial_pages) > 1 else ""
+            f"Could not decide: {_counted(bad, 'evidence file')} present could not be read {_first_of(bad)}, so "
+            f"what they hold was not checked; {found_in}. Collect readable copies of those files (or mount and "
+            "scan what they contain) and scan again.")
+    pages = unchecked_pages(result.coverage)
+    if pages:
+        one = len(pages) == 1
         return Verdict.INCONCLUSIVE, (
-            f"Could not decide: {len(partial_pages):,} server page{'s' if len(partial_pages) != 1 else ''} could not be "
-            f"fully checked for web shells ({first_page.path}: {first_page.reason}{more}; see the files not read), "
-            f"so a web shell in {'them' if len(partial_pages) != 1 else 'it'} could be missed; {found_in}. Check "
-            f"{'those files' if len(partial_pages) != 1 else 'that file'} by hand, or scan again on a less loaded "
-            "machine or with a larger --file-timeout / --max-file-size.")
+            f"Could not decide: {_counted(pages, 'server page')} could not be fully checked for web shells "
+            f"{_first_of(pages)}, so a web shell in {'it' if one else 'them'} could be missed; {found_in}. Check "
+            f"{'that file' if one else 'those files'} by hand, or scan again on a less loaded machine or with a "
+            "larger --file-timeout / --max-file-size.")
     windowed = {wid: a for wid, a in assessed.items() if a.get("window")}
     covered = [wid for wid, a in windowed.items() if a["sources"]]
     if not covered:
