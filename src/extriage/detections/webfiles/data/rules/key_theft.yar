@@ -11,6 +11,12 @@
   reflection, or the ValidationKey and DecryptionKey properties) and writes or sends something.
   Ordinary pages never read the key values; tools that do (ViewState generators, key wrappers) are
   compiled code or .cs files, which carry no page marker.
+  Session 12 (helper X20): a configuration health page that only compares both key properties with a
+  literal ("is the key still AutoGenerate?") and writes a status sentence read the keys but hands
+  nothing over - it no longer counts. The key properties must be read at least once other than in a
+  comparison (.StartsWith/.Contains/.Equals/.IndexOf/.EndsWith, ==, !=, <>) or an assignment (VB
+  compares with =); the reflective getter still counts on its own. A page that shows the key values,
+  whoever it is meant for, still counts: displayed keys are leaked keys.
   meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
 */
 
@@ -30,6 +36,9 @@ rule EXT_WEBSHELL_MachineKey_Theft
         $getter = "GetApplicationConfig" nocase ascii wide
         $vkey = /\.\s*ValidationKey\b/ nocase ascii wide
         $dkey = /\.\s*DecryptionKey\b/ nocase ascii wide
+        // ... unless every read of them is only a comparison or an assignment (configuration checks)
+        $vcmp = /\.\s*ValidationKey\s*(\.\s*(StartsWith|EndsWith|Contains|Equals|IndexOf)\s*\(|==|!=|<>|=)/ nocase ascii wide
+        $dcmp = /\.\s*DecryptionKey\s*(\.\s*(StartsWith|EndsWith|Contains|Equals|IndexOf)\s*\(|==|!=|<>|=)/ nocase ascii wide
         // ... handed over: written to the response or sent out
         $out1 = /Response\s*\.\s*(Write|Output|BinaryWrite|AppendHeader|AddHeader)\b/ nocase ascii wide
         $out2 = /\.\s*Upload(String|Data|Values)(Async)?\s*\(/ nocase ascii wide
@@ -46,5 +55,6 @@ rule EXT_WEBSHELL_MachineKey_Theft
         $log3 = "#Fields:" ascii
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
-        $section and ($getter or ($vkey and $dkey)) and any of ($out*)
+        $section and ($getter or ($vkey and $dkey and not (#vkey == #vcmp and #dkey == #dcmp))) and
+        any of ($out*)
 }
