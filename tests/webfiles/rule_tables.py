@@ -83,6 +83,31 @@ def rule_tables(cases: Sequence[RuleCase], log_url: str = "/x.aspx") -> tuple[Ca
     return shell_is_found, ordinary_page_is_not_flagged, rule_needs_a_server_page
 
 
+def quiet_pages_test(pages: Sequence[Page]) -> Callable[..., None]:
+    """A test, to be bound to a ``test_*`` name, that each ordinary page of ``pages`` raises no finding."""
+
+    @pytest.mark.parametrize(("case", "ext", "page"), pages, ids=[p[0] for p in pages])
+    def raises_no_finding(tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str) -> None:
+        hits = page_hits(tmp_path, f"{case}{ext}", page, params)
+        assert hits == [], shown(hits)
+
+    return raises_no_finding
+
+
+def sink_found_test(cases: Sequence[tuple[str, str, str, str]]) -> Callable[..., None]:
+    """A test, to be bound to a ``test_*`` name, that each page of ``cases`` (name, extension, sink, page)
+    raises that behaviour sink."""
+
+    @pytest.mark.parametrize(("case", "ext", "sink", "page"), cases, ids=[c[0] for c in cases])
+    def raises_its_sink(
+        tmp_path: Path, params: content.ContentParams, case: str, ext: str, sink: str, page: str
+    ) -> None:
+        sinks = behaviour_sinks(tmp_path, f"{case}{ext}", page, params)
+        assert sink in sinks, sinks
+
+    return raises_its_sink
+
+
 def scan_tree(base: Path, root: str, files: Iterable[tuple[str, str]]) -> dict[str, Any]:
     """Write ``files`` (path under ``root``, text) into ``base/ev`` and scan it once with ``extriage
     scan``: the JSON result."""

@@ -15,13 +15,7 @@ program the ASP.NET Core module starts - and must raise no finding at all. Nothi
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from extriage.detections.webfiles import content
-
-from .rule_tables import Page, page_hits, shown
+from .rule_tables import Page, quiet_pages_test
 
 #: Scaffolding files of the set's shapes: no YARA rule and no behaviour sink may fire on them.
 QUIET_PAGES: list[Page] = [
@@ -82,9 +76,4 @@ QUIET_PAGES: list[Page] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "ext", "page"), QUIET_PAGES, ids=[p[0] for p in QUIET_PAGES])
-def test_scaffolding_shape_raises_no_finding(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
-) -> None:
-    hits = page_hits(tmp_path, f"{case}{ext}", page, params)
-    assert hits == [], shown(hits)
+test_scaffolding_shape_raises_no_finding = quiet_pages_test(QUIET_PAGES)

@@ -20,13 +20,9 @@ and must raise no finding at all. Nothing is compiled or run.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from extriage.detections.webfiles import content
-
-from .rule_tables import Page, behaviour_sinks, page_hits, shown
+from .rule_tables import Page, quiet_pages_test, sink_found_test
 
 #: Benign pages of the set's closest shapes: no YARA rule and no behaviour sink may fire on them.
 QUIET_PAGES: list[Page] = [
@@ -165,25 +161,10 @@ CAPABILITIES: list[tuple[str, str, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "ext", "page"), QUIET_PAGES, ids=[p[0] for p in QUIET_PAGES])
-def test_benign_shape_raises_no_finding(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
-) -> None:
-    hits = page_hits(tmp_path, f"{case}{ext}", page, params)
-    assert hits == [], shown(hits)
+test_benign_shape_raises_no_finding = quiet_pages_test(QUIET_PAGES)
 
 
-@pytest.mark.parametrize(("case", "ext", "page"), FIRST_SIGHT_FALSE_POSITIVES)
-def test_first_sight_false_positive_shape_raises_no_finding(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
-) -> None:
-    hits = page_hits(tmp_path, f"{case}{ext}", page, params)
-    assert hits == [], shown(hits)
+test_first_sight_false_positive_shape_raises_no_finding = quiet_pages_test(FIRST_SIGHT_FALSE_POSITIVES)
 
 
-@pytest.mark.parametrize(("case", "ext", "page", "sink"), CAPABILITIES, ids=[c[0] for c in CAPABILITIES])
-def test_capability_shape_still_raises_its_sink(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str, sink: str
-) -> None:
-    sinks = behaviour_sinks(tmp_path, f"{case}{ext}", page, params)
-    assert sink in sinks, sinks
+test_capability_shape_still_raises_its_sink = sink_found_test([(c, e, s, p) for c, e, p, s in CAPABILITIES])

@@ -21,13 +21,7 @@ shell.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from extriage.detections.webfiles import content
-
-from .rule_tables import Page, behaviour_sinks, rule_tables
+from .rule_tables import Page, rule_tables, sink_found_test
 
 WSH_CLSID = "72C24DD5-D70A-438B-8A42-98424B88AFB8"
 SHELL_APP_CLSID = "13709620-C279-11CE-A49E-444553540000"
@@ -486,9 +480,4 @@ BEHAVIOUR_ONLY: list[tuple[str, str, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "ext", "sink", "page"), BEHAVIOUR_ONLY, ids=[c[0] for c in BEHAVIOUR_ONLY])
-def test_behaviour_only_shape_stays_found(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, sink: str, page: str
-) -> None:
-    sinks = behaviour_sinks(tmp_path, f"{case}{ext}", page, params)
-    assert sink in sinks, sinks
+test_behaviour_only_shape_stays_found = sink_found_test(BEHAVIOUR_ONLY)

@@ -32,13 +32,7 @@ and keys are placeholders, and none is a copy of a real shell.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from extriage.detections.webfiles import content
-
-from .rule_tables import Page, behaviour_sinks, rule_tables
+from .rule_tables import Page, rule_tables, sink_found_test
 
 YSOD_404 = (
     "<html><head><title>The resource cannot be found.</title></head><body>\n"
@@ -544,9 +538,4 @@ BEHAVIOUR_KEPT: list[tuple[str, str, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "ext", "sink", "page"), BEHAVIOUR_KEPT, ids=[c[0] for c in BEHAVIOUR_KEPT])
-def test_behaviour_shape_stays_found(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, sink: str, page: str
-) -> None:
-    sinks = behaviour_sinks(tmp_path, f"{case}{ext}", page, params)
-    assert sink in sinks, sinks
+test_behaviour_shape_stays_found = sink_found_test(BEHAVIOUR_KEPT)

@@ -21,13 +21,7 @@ and none is a copy of a real shell.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from extriage.detections.webfiles import content
-
-from .rule_tables import Page, behaviour_sinks, rule_tables
+from .rule_tables import Page, rule_tables, sink_found_test
 
 # --- the program (or a shell's arguments) typed into a control of the page ---------------------------
 CONTROL_PROGRAMS: list[Page] = [
@@ -231,9 +225,4 @@ BEHAVIOUR_ONLY: list[tuple[str, str, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "ext", "sink", "page"), BEHAVIOUR_ONLY, ids=[c[0] for c in BEHAVIOUR_ONLY])
-def test_behaviour_only_shape_stays_found(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, sink: str, page: str
-) -> None:
-    sinks = behaviour_sinks(tmp_path, f"{case}{ext}", page, params)
-    assert sink in sinks, sinks
+test_behaviour_only_shape_stays_found = sink_found_test(BEHAVIOUR_ONLY)

@@ -19,7 +19,7 @@ import pytest
 
 from extriage.detections.webfiles import content
 
-from .rule_tables import behaviour_sinks, yara_rules
+from .rule_tables import sink_found_test, yara_rules
 
 # --- ProcessStartInfo filled from the request, attached to a Process, started there ------------------
 RULE = "EXT_WEBSHELL_StartInfo_Request_Arguments"
@@ -168,9 +168,4 @@ BEHAVIOUR_ONLY: list[tuple[str, str, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("case", "ext", "sink", "page"), BEHAVIOUR_ONLY, ids=[b[0] for b in BEHAVIOUR_ONLY])
-def test_behaviour_only_shape_stays_found(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, sink: str, page: str
-) -> None:
-    sinks = behaviour_sinks(tmp_path, f"{case}{ext}", page, params)
-    assert sink in sinks, sinks
+test_behaviour_only_shape_stays_found = sink_found_test(BEHAVIOUR_ONLY)
