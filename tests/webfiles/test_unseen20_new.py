@@ -1,4 +1,4 @@
-"""Rule change from the twentieth unseen collection (issue 14, helper X20): harmless reproductions.
+"""Rules from the twentieth unseen collection (issue 14, helper X20): harmless reproductions.
 
 All twelve pages of the collection (2023-2026 shapes: a machine-key dump page from a deserialization
 cheat sheet, a SharePoint ToolShell PoC's dropped page, upload PoCs' pages, suo5's newest .NET tunnel,
@@ -7,8 +7,13 @@ sight, so no rule was written for a miss. Checking the machine-key rule against 
 the keys showed a false positive instead: a configuration health page that only compares both key
 properties with ``"AutoGenerate"`` and writes a status sentence was called machine-key theft. The rule
 now needs one read of the keys that is neither a comparison nor an assignment (or the reflective getter).
-Pages that hand the keys over - printed, sent out, or used as an oracle - stay found. Written for these
-tests, with placeholder names and example.invalid; never run.
+Pages that hand the keys over - printed, sent out, or used as an oracle - stay found.
+
+The collection's two memory-shell injectors (a 2026 write-up's VirtualPathProvider and HttpModule-step
+pages) were found, but only as "runs a process"; ``EXT_WEBSHELL_Memory_Shell_Injector`` names the shape
+(a page hooking a handler into the running pipeline - the shell outlives the file). The pages below hook
+handlers that only echo a fixed word. Written for these tests, with placeholder names and
+example.invalid; never run.
 """
 
 from __future__ import annotations
@@ -89,6 +94,129 @@ KEY_ORDINARY: list[Page] = [
     ),
 ]
 
-CASES: list[RuleCase] = [(KEY_RULE, KEY_HANDED_OVER, KEY_ORDINARY)]
+MEMSHELL_RULE = "EXT_WEBSHELL_Memory_Shell_Injector"
+
+_CS = '<%@ Page Language="C#" %>\n'
+
+MEMSHELL_INJECTORS: list[Page] = [
+    (
+        "cs-vpp-defined-and-registered",
+        ".aspx",
+        _CS + '<script runat="server">\n'
+        "public class P : System.Web.Hosting.VirtualPathProvider {\n"
+        "  public override string GetCacheKey(string v) {\n"
+        '    var c = HttpContext.Current; if (c.Request.Form["k"] != null) { c.Response.Write("ok"); c.Response.End(); }\n'
+        "    return Previous.GetCacheKey(v); } }\n</script>\n"
+        "<% System.Web.Hosting.HostingEnvironment.RegisterVirtualPathProvider(new P()); %>",
+    ),
+    (
+        "cs-step-added-to-pooled-applications",
+        ".aspx",
+        _CS + '<script runat="server">\n'
+        "static System.Reflection.BindingFlags F = System.Reflection.BindingFlags.Instance | "
+        "System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static;\n"
+        "void Hook(object s, EventArgs e) { var c = HttpContext.Current;\n"
+        '  if (c.Request.QueryString["k"] != null) c.Response.Write("ok"); }\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  var web = typeof(HttpApplication).Assembly; var f = web.GetType("System.Web.HttpApplicationFactory");\n'
+        '  var apps = f.GetField("_freeList", F).GetValue(f.GetField("_theApplicationFactory", F).GetValue(null));\n'
+        '  var step = web.GetType("System.Web.HttpApplication+SyncEventExecutionStep");\n'
+        "  foreach (HttpApplication a in (System.Collections.IEnumerable)apps) {\n"
+        "    step.GetConstructor(F, null, new Type[] { typeof(HttpApplication), typeof(EventHandler) }, null)"
+        ".Invoke(new object[] { a, (EventHandler)Hook }); } }\n</script>",
+    ),
+    (
+        "cs-route-at-the-head",
+        ".aspx",
+        _CS + '<%@ Import Namespace="System.Web.Routing" %>\n<script runat="server">\n'
+        "public class R : RouteBase {\n"
+        "  public override RouteData GetRouteData(HttpContextBase h) {\n"
+        '    if (h.Request.Headers["X-Example"] != null) { h.Response.Write("ok"); h.Response.End(); } return null; }\n'
+        "  public override VirtualPathData GetVirtualPath(RequestContext r, RouteValueDictionary v) { return null; } }\n"
+        "</script>\n<% RouteTable.Routes.Insert(0, new R()); %>",
+    ),
+    (
+        "cs-global-filter-defined-here",
+        ".aspx",
+        _CS + '<%@ Import Namespace="System.Web.Mvc" %>\n<script runat="server">\n'
+        "public class G : IAuthorizationFilter {\n"
+        "  public void OnAuthorization(AuthorizationContext a) {\n"
+        '    if (a.HttpContext.Request.QueryString["k"] != null) a.HttpContext.Response.Write("ok"); } }\n'
+        "</script>\n<% GlobalFilters.Filters.Add(new G(), -10); %>",
+    ),
+    (
+        "ashx-http-listener-in-worker",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="L" %>\n'
+        "public class L : System.Web.IHttpHandler {\n  public bool IsReusable { get { return true; } }\n"
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        '    if (c.Request.QueryString["start"] == null) return;\n'
+        "    var l = new System.Net.HttpListener();\n"
+        '    l.Prefixes.Add("http://+:8088/example/");\n    l.Start();\n'
+        "    new System.Threading.Thread(() => { while (true) { var x = l.GetContext();\n"
+        '      var b = System.Text.Encoding.UTF8.GetBytes("ok"); x.Response.OutputStream.Write(b, 0, b.Length);'
+        " x.Response.Close(); } }).Start();\n  }\n}",
+    ),
+    (
+        "cs-module-registered-at-run-time",
+        ".aspx",
+        _CS + '<script runat="server">\n'
+        "public class M : IHttpModule { public void Dispose() { }\n"
+        "  public void Init(HttpApplication a) { a.BeginRequest += (s, e) => {\n"
+        '    if (a.Request.Form["k"] != null) a.Response.Write("ok"); }; } }\n'
+        "</script>\n<% Microsoft.Web.Infrastructure.DynamicModuleHelper.DynamicModuleUtility.RegisterModule(typeof(M)); %>",
+    ),
+]
+
+MEMSHELL_ORDINARY: list[Page] = [
+    (
+        "global-asax-registers-its-own",
+        ".asax",
+        '<%@ Application Language="C#" %>\n<%@ Import Namespace="System.Web.Routing" %>\n<script runat="server">\n'
+        "public class Embedded : System.Web.Hosting.VirtualPathProvider { }\n"
+        "public class Legacy : RouteBase {\n"
+        "  public override RouteData GetRouteData(HttpContextBase h) { return null; }\n"
+        "  public override VirtualPathData GetVirtualPath(RequestContext r, RouteValueDictionary v) { return null; } }\n"
+        "void Application_Start(object s, EventArgs e) {\n"
+        "  System.Web.Hosting.HostingEnvironment.RegisterVirtualPathProvider(new Embedded());\n"
+        "  RouteTable.Routes.Insert(0, new Legacy()); }\n"
+        'void Application_BeginRequest(object s, EventArgs e) { if (Request.Path.EndsWith("/old")) Response.Redirect("/"); }\n'
+        "</script>",
+    ),
+    (
+        "admin-page-lists-routes-and-providers",
+        ".aspx",
+        _CS + '<%@ Import Namespace="System.Web.Routing" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  if (Request.QueryString["show"] == null) return;\n'
+        '  foreach (RouteBase r in RouteTable.Routes) Response.Write(Server.HtmlEncode(r.GetType().FullName) + "<br>");\n'
+        "  var p = System.Web.Hosting.HostingEnvironment.VirtualPathProvider;\n"
+        "  Response.Write(Server.HtmlEncode(p.GetType().FullName)); }\n</script>",
+    ),
+    (
+        "admin-page-adds-a-page-route",
+        ".aspx",
+        _CS + '<%@ Import Namespace="System.Web.Routing" %>\n<script runat="server">\n'
+        "void Add_Click(object s, EventArgs e) {\n"
+        '  string name = Request.Form["name"];\n'
+        '  RouteTable.Routes.Add(name, new Route("reports/{id}", new PageRouteHandler("~/Report.aspx")));\n'
+        '  Response.Write("Route added."); }\n</script>',
+    ),
+    (
+        "route-config-code-file",
+        ".cs",
+        "using System.Web.Routing;\npublic class Legacy : RouteBase {\n"
+        "  public override RouteData GetRouteData(System.Web.HttpContextBase h) {\n"
+        '    return h.Request.Path == "/old" ? new RouteData() : null; }\n'
+        "  public override VirtualPathData GetVirtualPath(RequestContext r, RouteValueDictionary v) { return null; } }\n"
+        "public static class RouteConfig { public static void Register(RouteCollection routes) {\n"
+        "  routes.Insert(0, new Legacy()); } }",
+    ),
+]
+
+CASES: list[RuleCase] = [
+    (KEY_RULE, KEY_HANDED_OVER, KEY_ORDINARY),
+    (MEMSHELL_RULE, MEMSHELL_INJECTORS, MEMSHELL_ORDINARY),
+]
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)
