@@ -51,3 +51,41 @@ rule EXT_WEBSHELL_Assembly_Load_By_Reflection
         filesize < 64MB and not any of ($log*) and any of ($server*) and
         $getload and any of ($asm*) and $invoke and $in and any of ($dec*)
 }
+
+/*
+  Issue 14, helper X21 (twenty-first unseen collection: shells sampled by file name). Three of its 38
+  shells were the Behinder-style loader - the request body read raw (BinaryRead), decrypted with an AES
+  decryptor and handed straight to Assembly.Load in one statement - under a stock key, a 15-character key
+  with a comment between statements, and a fresh key. Only the behaviour analysis found them: the
+  base64 loader rule above wants FromBase64String, which this shape never uses. This rule is the same
+  behaviour for YARA: Assembly.Load whose argument, in the same statement, is a CreateDecryptor(...)
+  result, in a server file that reads the raw request body or names the request inside that statement.
+  Applications that decrypt an embedded assembly read it from a resource or a file, not from the request.
+*/
+
+rule EXT_WEBSHELL_Assembly_Load_Decrypted_Request
+{
+    meta:
+        author = "extriage"
+        description = "In-memory loader: Assembly.Load of bytes decrypted in the same statement (CreateDecryptor) from the request body (Behinder style)"
+        family = "Assembly.Load loader (decrypted body)"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1620"
+    strings:
+        // Assembly.Load( ... .CreateDecryptor( ... ) within one statement
+        $inline = /Assembly\s*\.\s*Load\s*\([^;]{0,300}\.\s*CreateDecryptor\s*\(/ nocase ascii wide
+        // ... and the request inside that statement
+        $inline_req = /Assembly\s*\.\s*Load\s*\([^;]{0,300}\.\s*CreateDecryptor\s*\([^;]{0,200}\bRequest\b/ nocase ascii wide
+        // or the raw request body read anywhere in the file
+        $body = /Request\s*\.\s*(BinaryRead|InputStream)\b/ nocase ascii wide
+        $server1 = /<%\s*@/ ascii wide
+        $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and any of ($server*) and
+        $inline and ($inline_req or $body)
+}

