@@ -11,6 +11,10 @@ and none is a copy of a real shell.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from extriage.detections.webfiles import behaviour
@@ -203,3 +207,114 @@ def test_static_extensions_run_as_code_are_named(case: str, line: str) -> None:
 @pytest.mark.parametrize(("case", "line"), CONFIG_ORDINARY, ids=[c[0] for c in CONFIG_ORDINARY])
 def test_htm_pages_of_a_classic_asp_site_are_not_named(case: str, line: str) -> None:
     assert "config-handler" not in _sinks(_CONFIG.format(line), ".config")
+
+
+# --- pages behind binary bytes: ASP.NET reads the file as text, whatever its first bytes --------------------
+_SHELL = (
+    '<%@ Page Language="C#" %>\n<% string c = Request.Form["c"];\n'
+    '   System.Diagnostics.Process.Start("cmd.exe", "/c " + c); %>\n'
+)
+_GIF = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+_MZ = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00\xb8" + bytes(range(256)) * 4
+#: A binary's bytes that hold a chance "<%" ... "%>" (with line breaks) before the page.
+_CHANCE = b"\x89PNG\r\n\x1a\n\x00\x00<%\x03\x9c\n\x10\xff\n%>\x00\x07\n" + bytes(range(256))
+PREFIXES = [("gif89a", _GIF), ("mz", _MZ), ("binary-with-a-chance-code-block", _CHANCE)]
+
+
+@pytest.mark.parametrize(("case", "prefix"), PREFIXES, ids=[c[0] for c in PREFIXES])
+def test_a_page_behind_binary_bytes_is_analysed(case: str, prefix: bytes, tmp_path: Path) -> None:
+    data = prefix + _SHELL.encode()
+    result = behaviour.analyse(data, ".aspx")
+    assert result.problem is None
+    hit = next(h for h in result.hits if h["sink"] == "process")
+    lines = data.split(b"\n")
+    assert hit["line"] == next(i for i, x in enumerate(lines) if b"Process.Start" in x) + 1
+    assert hit["source_line"] == next(i for i, x in enumerate(lines) if b"Request.Form" in x) + 1
+    # and through the scan's content check, which names no page as unchecked
+    page = tmp_path / "logo.aspx"
+    page.write_bytes(data)
+    out = _examine(page)
+    assert out.skipped == []
+    assert "process" in {h.get("sink") for h in out.data["hits"]}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _GIF * 2000,
+        _MZ * 2000,
+        bytes(range(256)) * 4000,
+        (b"\x00<%\x01" + bytes(range(1, 256)) + b"%>\n") * 4000,  # many chance code blocks
+        b"<%\x01\x02" + bytes(range(256)) * 4000,  # one never closed
+    ],
+    ids=["gif", "mz", "bytes", "chance-blocks", "unclosed-block"],
+)
+def test_a_binary_named_aspx_is_silent_and_fully_checked(data: bytes) -> None:
+    result = behaviour.analyse(data, ".aspx")
+    assert result.hits == [] and result.problem is None, (result.hits, result.problem)
+
+
+def test_control_characters_in_strings_and_comments_keep_the_code() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<% /* \x01\x02 */ string c = Request.Form["c"]; string pad = "\x03\x04";\n'
+        '// \x05\n System.Diagnostics.Process.Start("cmd.exe", "/c " + c); %>'
+    )
+    assert "process" in _sinks(page)
+    vb = (
+        '<%@ Page Language="VB" %>\n<% Dim c As String = Request.Form("c") \' \x01\x02\n'
+        ' Dim pad As String = "\x03"\n System.Diagnostics.Process.Start("cmd.exe", "/c " & c) %>'
+    )
+    assert "process" in _sinks(vb)
+
+
+def _examine(path: Path) -> Any:
+    from extriage.detections.webfiles import content
+    from extriage.detections.webfiles.rules import build_ruleset
+
+    params = content.ContentParams(build_ruleset([]).serialized, 64 << 20, 30.0)
+    t = content.Target(str(path), str(path).lower(), str(path), path.name, path.stat().st_size, None)
+    return content.examine(t, content.DEEP, params)
+
+
+# --- big pages of bytes that are not UTF-8 finish well inside the per-file limit ----------------------------
+MB = 1 << 20
+
+
+def test_decode_is_the_per_byte_reference() -> None:
+    import importlib
+    import random
+
+    ex = importlib.import_module("extriage.detections.webfiles.behaviour.extract")
+
+    pieces = [b"a", b"\n", b"\xc3\xa9", b"\xe4\xb8\xad", b"\xf0\x9f\x98\x80", b"\xff", b"\x80", b"\xc3"]
+    pieces += [b"\xed\xa0\x80", b"\xdc", b"\x00", "\U0001dc80".encode(), "\U0010dcff".encode(), "\u05dc".encode()]
+    rng = random.Random(12)
+    old = ex._PIECE
+    try:
+        for piece in (old, 7):
+            ex._PIECE = piece
+            for _ in range(2000):
+                data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 60)))
+                assert ex.decode(data) == data.decode("utf-8", errors="extriage-letters"), data
+    finally:
+        ex._PIECE = old
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xc3\x28\xa0\xa1" * (5 * MB),  # invalid UTF-8, no code
+        bytes(range(256)) * (80 * 1024),  # 20 MB of bytes
+        b"GIF89a" + bytes(range(256)) * (80 * 1024) + _SHELL.encode(),  # the page behind them
+        ("<p>caf\xe9 na\xefve</p>\n" * MB).encode("latin-1") + _SHELL.encode(),  # a page in its code page
+    ],
+    ids=["invalid-utf8", "bytes", "page-behind-bytes", "latin-1-page"],
+)
+def test_twenty_megabytes_not_utf8_finish_well_inside_the_limit(data: bytes) -> None:
+    behaviour.analyse(b"<% %>", ".aspx")  # (the knowledge compiled once, as in a worker)
+    t0 = time.monotonic()
+    result = behaviour.analyse(data, ".aspx", budget=5.0)
+    elapsed = time.monotonic() - t0
+    assert result.problem is None, result.problem
+    assert ("process" in {h["sink"] for h in result.hits}) == data.endswith(b"%>\n")
+    assert elapsed < 4.0  # (0.4-0.8 s on a quiet machine; 5 s and the time limit before)

@@ -555,10 +555,10 @@ def _behaviour(
         return None
     if kind == "pst":
         return None  # a PST-encoded page: the pst-shell check reports it
-    if kind != "text" and kind not in WIDE_KINDS:
-        return (
-            f"{kind} content in a {ext} page: its server code was not analysed for behaviour (YARA rules ran)"
-        )
+    # a page that starts with binary bytes (GIF89a..., MZ...: an upload filter's image check passed) is still
+    # read by ASP.NET as text, its directive and code blocks compiled: analysed like any page. The bytes of
+    # a real binary that happen to hold "<%" are no code (behaviour.extract: control characters no compiler
+    # takes), so a binary named .aspx costs one pass and is silent
     try:
         found = behaviour.analyse(text, ext, budget=behaviour.for_timeout(params.timeout))
     except (RecursionError, MemoryError, ValueError) as exc:  # hostile content: keep the YARA hits

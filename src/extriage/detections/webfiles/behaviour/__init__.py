@@ -291,6 +291,8 @@ def _windows(code: str, result: Analysis) -> list[tuple[int, str]]:
     head = code[: cut if cut > 0 else MAX_CODE]
     out = [(0, head)]
     tail = code.find("\n", len(code) - _TAIL_CODE)
+    if tail < 0:
+        tail = len(code) - _TAIL_CODE - 1  # one long line: its last characters
     if tail >= len(head):
         out.append((code.count("\n", 0, tail + 1), code[tail + 1 :]))
     return out
