@@ -7,8 +7,11 @@ common of those shapes gets a YARA rule of its own, so that a page of that shape
 behaviour analysis does not finish: the Behinder-style loader that reads the raw request body, decrypts it
 with an AES decryptor and hands the result to ``Assembly.Load`` in one statement (three shells of the
 collection; the base64 loader rule wants ``FromBase64String``, which this shape never uses). The rule is
-``EXT_WEBSHELL_Assembly_Load_Decrypted_Request`` in ``data/rules/reflected_loaders.yar``; the pages below
-reproduce the shape and the ordinary pages closest to it. All pages were written for these tests: nothing
+``EXT_WEBSHELL_Assembly_Load_Decrypted_Request`` in ``data/rules/reflected_loaders.yar``. A late batch (b11,
+scanners' upload payload lists) brought the collection's one first-sight miss: the classic-ASP one-liner
+``<% eval request("cmd") %>`` saved as ``shell.aspx`` - VBScript calls ``eval`` as a statement, without the
+parenthesis ``EXT_WEBSHELL_ChinaChopper_Eval`` (``data/rules/webshells.yar``) wanted. The pages below reproduce
+both shapes and the ordinary pages closest to them. All pages were written for these tests: nothing
 is compiled or run, keys and class names are placeholders, and none is a copy of a real shell.
 """
 
@@ -109,10 +112,44 @@ LOADERS_ORDINARY: list[Page] = [
     ),
 ]
 
-CASES: list[RuleCase] = [(_RULE, LOADERS, LOADERS_ORDINARY)]
+STATEMENT_EVAL: list[Page] = [
+    ("classic-eval-statement-in-aspx", ".aspx", '<% eval request("p") %>'),
+    ("classic-eval-form-item", ".aspx", '<%Eval Request.Form("p")%>\n<html><body>ok</body></html>'),
+    (
+        "vb-server-block-eval-statement",
+        ".aspx",
+        '<script runat="server" language="VBScript">\nSub Run()\n  eval  Request.Item("p")\nEnd Sub\n</script>',
+    ),
+]
+
+STATEMENT_EVAL_ORDINARY: list[Page] = [
+    (
+        "data-binding-eval-and-query",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<asp:Repeater id="R" runat="server"><ItemTemplate>'
+        '<%# Eval("Title") %></ItemTemplate></asp:Repeater>\n'
+        '<p>Page <%= Server.HtmlEncode(Request.QueryString["page"]) %></p>',
+    ),
+    (
+        "classic-fixed-eval-and-encoded-name",
+        ".aspx",
+        '<% Dim total : total = Eval("2+3") %>\n<p><%= total %> for <%= Server.HTMLEncode(Request("name")) %></p>',
+    ),
+    (
+        "evaluation-request-form-text",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<h1>Course evaluation request</h1>\n'
+        '<p>Sent by <%= Server.HtmlEncode(Request.Form("who")) %></p>',
+    ),
+]
+
+CASES: list[RuleCase] = [
+    (_RULE, LOADERS, LOADERS_ORDINARY),
+    ("EXT_WEBSHELL_ChinaChopper_Eval", STATEMENT_EVAL, STATEMENT_EVAL_ORDINARY),
+]
 
 (
-    test_loader_is_found,
+    test_shell_is_found,
     test_ordinary_page_is_not_flagged,
     test_rule_needs_a_server_page,
 ) = rule_tables(CASES)

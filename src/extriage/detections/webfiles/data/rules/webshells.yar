@@ -20,7 +20,8 @@ rule EXT_WEBSHELL_ChinaChopper_Eval
         reference = "https://www.microsoft.com/security/blog/2021/03/02/hafnium-targeting-exchange-servers/"
     strings:
         $eval_unsafe = /eval\s*\(\s*Request\s*(\.\s*(Item|Form|QueryString|Params|Headers)\s*)?[\[\(][^\]\)]{0,64}[\]\)]\s*(\)\s*)?,\s*["']unsafe["']/ nocase ascii wide
-        $eval_any = /\beval\s*\(\s*Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]\s*["'][^"']{0,40}["']\s*[\]\)]/ nocase ascii wide
+        // the parenthesis after eval is optional: VBScript calls it as a statement, `eval request("x")` (X21)
+        $eval_any = /\beval\s*\(?\s*Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]\s*["'][^"']{0,40}["']\s*[\]\)]/ nocase ascii wide
         $execute_vb = /\bExecute(Global)?\s*\(?\s*Request\s*(\.\s*(Item|Form|QueryString)\s*)?\(\s*["'][^"']{0,40}["']\s*\)/ nocase ascii wide
         $unsafe_split = "\"un\"+\"safe\"" nocase ascii wide
         $page = /<%@\s*Page\s+Language\s*=\s*["']?(Jscript|C#|csharp|VB|VBScript)/ nocase ascii wide
