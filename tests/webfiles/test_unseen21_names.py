@@ -11,7 +11,9 @@ collection; the base64 loader rule wants ``FromBase64String``, which this shape 
 scanners' upload payload lists) brought the collection's one first-sight miss: the classic-ASP one-liner
 ``<% eval request("cmd") %>`` saved as ``shell.aspx`` - VBScript calls ``eval`` as a statement, without the
 parenthesis ``EXT_WEBSHELL_ChinaChopper_Eval`` (``data/rules/webshells.yar``) wanted. The pages below reproduce
-both shapes and the ordinary pages closest to them. All pages were written for these tests: nothing
+both shapes and the ordinary pages closest to them. Batches 11-12 also held four pages that start the program a
+request value names (``Process.Start(Request["cmd"])``), found by the behaviour analysis only: they get
+``EXT_WEBSHELL_Process_Start_Request_Program`` (``data/rules/webshells.yar``). All pages were written for these tests: nothing
 is compiled or run, keys and class names are placeholders, and none is a copy of a real shell.
 """
 
@@ -143,9 +145,63 @@ STATEMENT_EVAL_ORDINARY: list[Page] = [
     ),
 ]
 
+REQUEST_PROGRAM: list[Page] = [
+    (
+        "cs-start-query-program",
+        ".aspx",
+        '<%@ Page Language="C#" %><% System.Diagnostics.Process.Start(Request.QueryString["p"]); %>',
+    ),
+    (
+        "vb-start-request-program",
+        ".aspx",
+        '<%@ Page Language="VB" %><% System.Diagnostics.Process.Start(Request("p")) %>',
+    ),
+    (
+        "cs-start-info-from-form",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '  var i = new System.Diagnostics.ProcessStartInfo(Request.Form["exe"], Request.Form["args"]);\n'
+        "  i.UseShellExecute = false;\n  System.Diagnostics.Process.Start(i);\n}\n</script>",
+    ),
+    (
+        "ashx-context-request-program",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="P" %>\nusing System.Web;\n'
+        "public class P : IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        '  public void ProcessRequest(HttpContext ctx) { System.Diagnostics.Process.Start(ctx.Request["p"]); }\n}',
+    ),
+]
+
+REQUEST_PROGRAM_ORDINARY: list[Page] = [
+    (
+        "report-tool-fixed-program-month-argument",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '  int month = int.Parse(Request["m"] ?? "1");\n'
+        '  System.Diagnostics.Process.Start(Server.MapPath("~/tools/report.exe"), "--month " + month);\n}\n</script>',
+    ),
+    (
+        "download-named-by-request",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="D" %>\nusing System.Web;\n'
+        "public class D : IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(HttpContext ctx) {\n"
+        '    var cd = new System.Net.Mime.ContentDisposition(); cd.FileName = ctx.Request["name"];\n'
+        '    ctx.Response.AppendHeader("Content-Disposition", cd.ToString());\n'
+        '    ctx.Response.TransmitFile(ctx.Server.MapPath("~/App_Data/export.csv"));\n  }\n}',
+    ),
+    (
+        "process-list-by-requested-name",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<% foreach (var p in System.Diagnostics.Process.GetProcessesByName(Request["n"] ?? "w3wp"))'
+        ' { Response.Write(Server.HtmlEncode(p.ProcessName) + " " + p.Id + "<br>"); } %>',
+    ),
+]
+
 CASES: list[RuleCase] = [
     (_RULE, LOADERS, LOADERS_ORDINARY),
     ("EXT_WEBSHELL_ChinaChopper_Eval", STATEMENT_EVAL, STATEMENT_EVAL_ORDINARY),
+    ("EXT_WEBSHELL_Process_Start_Request_Program", REQUEST_PROGRAM, REQUEST_PROGRAM_ORDINARY),
 ]
 
 (

@@ -86,6 +86,32 @@ rule EXT_WEBSHELL_Process_Exec
         filesize < 64MB and any of ($proc*) and ($c1 or $c2 or $c3) and $in and ($page or $runat)
 }
 
+rule EXT_WEBSHELL_Process_Start_Request_Program
+{
+    meta:
+        author = "extriage"
+        description = "ASP.NET page that starts the program the request names: Process.Start(Request[...]) or new ProcessStartInfo(Request[...])"
+        family = "command shell"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059"
+    strings:
+        // Issue 14, helper X21: four pages of the file-name collection (scanners' upload payloads) start the
+        // program a request value names, with no cmd.exe/powershell/"/c" for EXT_WEBSHELL_Process_Exec to see;
+        // only the behaviour analysis found them. The request value is the first argument itself.
+        $start_req = /Process\s*\.\s*Start\s*\(\s*((HttpContext\s*\.\s*Current|Context|ctx|this|Page)\s*\.\s*)?Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
+        $psi_req = /new\s+(System\s*\.\s*Diagnostics\s*\.\s*)?ProcessStartInfo\s*\(\s*((HttpContext\s*\.\s*Current|Context|ctx|this|Page)\s*\.\s*)?Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
+        $server1 = /<%\s*@/ ascii wide
+        $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        $server3 = "<%" ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and any of ($server*) and ($start_req or $psi_req)
+}
+
 rule EXT_WEBSHELL_Assembly_Load_Base64
 {
     meta:
