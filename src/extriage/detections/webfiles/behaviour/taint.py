@@ -217,6 +217,8 @@ _REMOTE_RESULT = re.compile(
     r"\.\s*(?:GetResponse|GetResponseStream|GetResponseAsync|DownloadString|DownloadData|GetStringAsync)\b",
     re.I,
 )
+#: What a server the page asks answers (see the fetched-response source).
+_FETCHED = frozenset({"fetched"})
 #: A path built on a folder the code names by a setting, field or property (``clsConfig.UploadPath +``,
 #: ``this.root +``), not by a call (``Server.MapPath(".") +`` is the page's own folder).
 _NAMED_ROOT = re.compile(r"\s*((?:this\s*\.\s*)?[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*){1,3})\s*\+")
@@ -673,6 +675,8 @@ class _Analyser:
             if pat is None:
                 continue
             for m in pat.finditer(self.code):
+                if src.kind == "fetched" and _in_literal(self.code, m.start()):
+                    continue  # a command's text that downloads ("IEX(...).DownloadString('...')"): no answer
                 self.sources.append((m.start(), m.end(), src))
         self._request_aliases()
         self._html_inputs()
@@ -1134,6 +1138,12 @@ class _Analyser:
                         changed |= self._add(
                             name, _Taint({"remote"}, False, asked.line, asked.source, asked.via)
                         )
+                    else:
+                        # from an address the code names: the answer is the server's ("fetched": only the
+                        # sinks that run commands or code take it - a polling implant's next command)
+                        fetched = self.expr(m.start(3), rhs_end, _FETCHED)
+                        if fetched is not None:
+                            changed |= self._add(name, fetched)
                     continue
                 t = self.expr(m.start(3), rhs_end)
                 if (
