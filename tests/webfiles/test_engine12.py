@@ -404,3 +404,23 @@ def test_a_command_a_server_answers_is_named_where_it_runs(case: str, ext: str, 
 @pytest.mark.parametrize(("case", "ext", "page", "sink"), FETCHED_QUIET, ids=[c[0] for c in FETCHED_QUIET])
 def test_pages_that_show_or_compare_what_they_fetch_stay_silent(case: str, ext: str, page: str, sink: str) -> None:
     assert sink not in _sinks(page, ext)
+
+
+# --- X20's request (20:34): memory-shell injection from a page (pipeline hooks) --------------------------------
+from .test_unseen20_new import MEMSHELL_INJECTORS, MEMSHELL_ORDINARY  # noqa: E402
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), MEMSHELL_INJECTORS, ids=[c[0] for c in MEMSHELL_INJECTORS])
+def test_a_page_hooking_code_into_the_pipeline_is_named(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) & {"runtime-registration", "virtual-path-provider"}
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), MEMSHELL_ORDINARY, ids=[c[0] for c in MEMSHELL_ORDINARY])
+def test_start_up_registration_and_page_routes_are_not_named(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext) & {"runtime-registration", "virtual-path-provider"}
+
+
+def test_a_page_route_added_by_an_admin_page_is_no_hook_but_a_route_to_code_is() -> None:
+    page = next(p for c, _e, p in MEMSHELL_ORDINARY if c == "admin-page-adds-a-page-route")
+    hooked = page.replace('new PageRouteHandler("~/Report.aspx")', "new Handler()")
+    assert "runtime-registration" in _sinks(hooked, ".aspx")
