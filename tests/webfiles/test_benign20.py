@@ -14,6 +14,14 @@ from its own stored log record, a provider-settings page that saves a typed conf
 plugin loader and prints a provider's assembly name, a sample page that stores posted keys in the in-memory
 application settings, and a module control with an inline ``Request.IsAuthenticated`` block. They must raise
 no finding at all (YARA or behaviour). Nothing is compiled or run.
+
+Two more applications were added later the same session (a portal's pages and controls, a blog engine's controls
+and configuration: silent too), with their shapes below the first six: a page compiled from its ``Src`` file, an
+admin control that loads the assemblies in ``bin`` to list editor plugins, an editor factory creating the
+configured type, a web.config with debug compilation, detailed errors, 2.0 request validation and a trace file, a
+comment box that remembers the commenter in a cookie and mails the owner, and a profile editor that writes the
+signed-in user's own page. ``SAME_NAME_LOCALS`` is the one shape of the set's hard-negative files (admin and upload
+code-behinds too large for the sample) that the engine flags today; it waits for A5 and is not asserted here.
 """
 
 from __future__ import annotations
@@ -116,6 +124,147 @@ QUIET_PAGES: list[Page] = [
         "      $.ajax({ type: 'POST', url: sf.getServiceRoot('Groups') + 'Membership/Join',\n"
         "               beforeSend: sf.setModuleHeaders, data: { roleId: <%= GroupId %> } });\n"
         "    });\n  });\n</script>\n<% } %>\n",
+    ),
+    (
+        "page-compiled-from-its-src-file",
+        ".aspx",
+        '<%@ Page Src="Home.aspx.cs" SmartNavigation="False" Language="c#" AutoEventWireup="false" '
+        'Inherits="Portal.Home" Culture="Auto:en-US" UICulture="Auto:en-US" %>',
+    ),
+    (
+        "settings-control-lists-editor-plugins-in-bin",
+        ".ascx.cs",
+        "using System;\nusing System.IO;\nusing System.Reflection;\nusing System.Web;\nusing System.Web.UI;\n"
+        "using System.Web.UI.WebControls;\n"
+        "public partial class SettingsBox : UserControl {\n"
+        "    protected void Page_Load(object sender, EventArgs e) {\n"
+        '        if (!Roles.IsUserInRole("admin")) { Response.Redirect("~/denied.aspx"); }\n'
+        "        if (IsPostBack) { return; }\n"
+        "        editorList.Items.Clear();\n"
+        '        foreach (string dll in Directory.GetFiles(HttpRuntime.BinDirectory, "*.dll")) {\n'
+        "            try {\n"
+        "                Assembly asm = Assembly.LoadFrom(dll);\n"
+        "                foreach (Type t in asm.GetTypes()) {\n"
+        "                    if (t.BaseType == typeof(EditorAdapter)) {\n"
+        "                        editorList.Items.Add(new ListItem(t.Name, t.AssemblyQualifiedName));\n"
+        "                    }\n                }\n            } catch (Exception) { }\n        }\n"
+        "        ListItem current = editorList.Items.FindByValue(SiteSettings.Current.EditorType);\n"
+        "        if (current != null) { current.Selected = true; }\n"
+        "    }\n"
+        "    protected void save_Click(object sender, EventArgs e) {\n"
+        "        SiteSettings settings = SiteSettings.Current;\n"
+        "        settings.EditorType = editorList.SelectedValue;\n"
+        "        SiteSettings.Save(settings);\n    }\n}\n",
+    ),
+    (
+        "App_Code/editor-factory-from-the-configured-type",
+        ".cs",
+        "using System;\nusing System.Web;\n"
+        "public static class EditorFactory {\n"
+        "    public static EditorAdapter Create() {\n"
+        "        string name = SiteSettings.Current.EditorType;\n"
+        "        Type type = null;\n"
+        "        if (!string.IsNullOrEmpty(name)) {\n"
+        "            try { type = Type.GetType(name, true, true); }\n"
+        '            catch (Exception ex) { EventLog.Add("editor type " + name + ": " + ex.Message, '
+        "HttpContext.Current.Request.Url.ToString()); }\n"
+        "        }\n"
+        "        if (type != null) {\n"
+        "            try { return (EditorAdapter)Activator.CreateInstance(type); }\n"
+        '            catch (Exception ex) { EventLog.Add("editor " + type.FullName + ": " + ex.Message, '
+        "HttpContext.Current.Request.Url.ToString()); }\n"
+        "        }\n"
+        "        return new PlainTextAdapter();\n    }\n}\n",
+    ),
+    (
+        "web-config-debug-errors-off-and-a-trace-file",
+        ".config",
+        '<?xml version="1.0" encoding="utf-8"?>\n<configuration>\n  <system.diagnostics>\n'
+        '    <trace autoflush="true" indentsize="4">\n      <listeners>\n'
+        '        <add name="fileLog" type="System.Diagnostics.TextWriterTraceListener" initializeData="signin-trace.txt" />\n'
+        "      </listeners>\n    </trace>\n  </system.diagnostics>\n  <system.web>\n"
+        '    <compilation defaultLanguage="c#" debug="true" targetFramework="4.5" />\n'
+        '    <customErrors mode="Off" />\n'
+        '    <httpRuntime useFullyQualifiedRedirectUrl="true" requestValidationMode="2.0" />\n'
+        '    <trace enabled="false" requestLimit="500" pageOutput="false" localOnly="false" />\n'
+        '    <sessionState mode="InProc" sqlConnectionString="data source=127.0.0.1;user id=sa;password=" timeout="20" />\n'
+        "    <httpHandlers>\n"
+        '      <add verb="GET" path="captcha.ashx" type="Blog.Web.CaptchaHandler, Blog.Web" />\n'
+        '      <add verb="*" path="*.template" type="System.Web.HttpForbiddenHandler" />\n'
+        "    </httpHandlers>\n  </system.web>\n</configuration>\n",
+    ),
+    (
+        "comment-box-remembers-the-commenter",
+        ".ascx.cs",
+        "using System;\nusing System.Net;\nusing System.Net.Mail;\nusing System.Text;\nusing System.Web;\n"
+        "using System.Web.UI;\n"
+        "public partial class CommentBox : UserControl {\n"
+        "    protected void Page_Load(object sender, EventArgs e) {\n"
+        '        if (!IsPostBack && Request.Cookies["commenter"] != null) {\n'
+        '            string who = HttpUtility.UrlDecode(Request.Cookies["commenter"].Value, Encoding.UTF8);\n'
+        "            authorBox.Text = who.Substring(0, Math.Min(40, who.Length));\n"
+        "        }\n    }\n"
+        "    protected void post_Click(object sender, EventArgs e) {\n"
+        '        HttpCookie remembered = new HttpCookie("commenter", HttpUtility.UrlEncode(authorBox.Text, Encoding.UTF8));\n'
+        "        remembered.Expires = DateTime.Now.AddYears(1);\n"
+        "        Response.Cookies.Add(remembered);\n"
+        "        MailMessage note = new MailMessage();\n"
+        "        note.To.Add(BlogSettings.Current.OwnerEmail);\n"
+        '        note.Subject = "New comment by " + HttpUtility.HtmlEncode(authorBox.Text);\n'
+        "        note.Body = HttpUtility.HtmlEncode(commentBox.Text);\n"
+        "        IPHostEntry host = Dns.GetHostEntry(Dns.GetHostName());\n"
+        "        if (host.AddressList.Length > 0) {\n"
+        '            note.Headers.Add("X-Originating-IP", host.AddressList[0].ToString());\n'
+        "        }\n"
+        "        Comments.Add(authorBox.Text, commentBox.Text, Request.UserHostAddress, note);\n    }\n}\n",
+    ),
+    (
+        "profile-editor-saves-the-signed-in-users-page",
+        ".ascx.cs",
+        "using System;\nusing System.IO;\nusing System.Web.UI;\n"
+        "public partial class ProfileBox : UserControl {\n"
+        "    string ProfileFile() {\n"
+        '        return Server.MapPath(Path.Combine("~/profiles", Context.User.Identity.Name + ".html"));\n'
+        "    }\n"
+        "    protected void Page_Load(object sender, EventArgs e) {\n"
+        '        if (!Context.User.Identity.IsAuthenticated) { Response.Redirect("~/login.aspx"); }\n'
+        "        if (!IsPostBack && File.Exists(ProfileFile())) { profileText.Text = File.ReadAllText(ProfileFile()); }\n"
+        "    }\n"
+        "    protected void save_Click(object sender, EventArgs e) {\n"
+        "        using (StreamWriter writer = new StreamWriter(ProfileFile())) {\n"
+        "            writer.Write(profileText.Text);\n        }\n    }\n}\n",
+    ),
+]
+
+
+#: An editor control whose entry (a local of the save handler) takes a posted title, while another method keeps a
+#: differently loaded local of the same name in the control's state, whose id names an attachment folder it
+#: removes. The posted title never reaches the folder: ``note`` of the save handler and ``note`` of Page_Load are
+#: two variables. First sight (ee63c18) flags it (file-write, via note, CurrentNote), as it flags dasBlog's entry
+#: editor of the hard-negative set; asked of A5 (/work/notes/to_a5.md, B6 20:50) - not asserted here until then.
+SAME_NAME_LOCALS: list[Page] = [
+    (
+        "editor-keeps-a-same-named-local-in-its-state",
+        ".ascx.cs",
+        "using System;\nusing System.IO;\nusing System.Web.UI;\n"
+        "public partial class EditNoteBox : UserControl {\n"
+        '    public Note CurrentNote { get { return (Note)ViewState["Note"]; } set { ViewState["Note"] = value; } }\n'
+        "    protected void Page_Load(object sender, EventArgs e) {\n"
+        "        if (!IsPostBack) {\n"
+        "            Note note = NoteStore.Load(NoteStore.SelectedId);\n"
+        "            if (note != null) { CurrentNote = note; }\n"
+        "        }\n    }\n"
+        "    protected void save_Click(object sender, EventArgs e) {\n"
+        "        Note note;\n"
+        "        if (CurrentNote == null) { note = new Note(); } else { note = CurrentNote; }\n"
+        "        note.Title = noteTitle.Text;\n"
+        "        NoteStore.Save(note);\n    }\n"
+        "    private void RemoveAttachmentFolder() {\n"
+        "        if (CurrentNote != null) {\n"
+        "            DirectoryInfo folder = new DirectoryInfo(NoteStore.MapPath(Path.Combine(NoteStore.BinariesDir, "
+        "CurrentNote.NoteId)));\n"
+        "            if (folder.Exists) { folder.Delete(true); }\n"
+        "        }\n    }\n}\n",
     ),
 ]
 
