@@ -78,11 +78,15 @@ rule EXT_WEBSHELL_Encoded_PowerShell_Launcher
         $start5 = /WScript\s*\.\s*Shell/ nocase ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|ServiceHost)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // classic ASP has no directive to speak of: a code block that drives WScript.Shell (X22, NetSPI's
+        // ps_webshells ASP form: `set x = CreateObject("WScript.Shell")` + `x.run "cmd.exe /c powershell ... -e <b64>"`)
+        $classic = /<%[^@]/ ascii wide
+        $classic_wsh = /(CreateObject|ActiveXObject)\s*\(\s*["']WScript\.Shell/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or ($classic and $classic_wsh)) and
         $ps and $enc and any of ($blob*) and any of ($start*)
 }
 
