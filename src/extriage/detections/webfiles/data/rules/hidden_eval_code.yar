@@ -76,3 +76,36 @@ rule EXT_WEBSHELL_JScript_Eval_Unsafe_Split
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $script) and $eval and $split
 }
+
+/*
+  Added by X22 (twenty-second unseen collection, third batch, first sight at 3fc7ad5): three JScript pages
+  found by the behaviour analysis only - the "unsafe" eval of a variable (`keng = Request.Item["x"];
+  Response.Write(eval(keng,"unsafe"))`), of a decoded string with the option held in a variable
+  (`var a = q + "ns" + w; eval(str, a)`), and with the option hex-escaped (`eval(PAY,"\x75\x6E\x73\x61"+"\x66\x65")`).
+  JScript.NET's eval takes a second argument only to choose its security context ("unsafe": full trust);
+  the China Chopper rule wants the request inside eval's parenthesis, the split rule wants "u"+"nsafe"
+  literals. The rule matches what all of them share: lower-case eval( with a second argument, in JScript
+  server code. Data binding (`Eval("Price", "{0:c}")`, `DataBinder.Eval(...)`), one-argument eval of a
+  constant and browser script stay silent.
+*/
+
+rule EXT_WEBSHELL_JScript_Eval_Security_Option
+{
+    meta:
+        author = "extriage"
+        description = "JScript server code calls eval() with a second argument (the security option, \"unsafe\" = full trust) however the option is written"
+        family = "JScript eval (unsafe)"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.007"
+    strings:
+        $eval2 = /(^|[^A-Za-z0-9_.$])eval\s*\(\s*[^,;\r\n]{1,120},[^;\r\n]{1,120}\)/ ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
+        $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript)|language\s*=\s*["']?(JScript|Javascript)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $script) and $eval2
+}
