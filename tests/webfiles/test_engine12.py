@@ -453,3 +453,131 @@ def test_a_name_changed_late_in_a_round_is_read_again() -> None:
     )
     assert "file-read" not in _sinks(page)
     assert "file-read" in _sinks(page.replace('x = "C:\\\\dir\\\\" + x; ', ""))
+
+
+# --- X22's request (20:45): classic ASP (.asp .asa .cer .cdx) is analysed, as VBScript unless it names JScript ----
+CLASSIC_FOUND: list[tuple[str, str, str, str]] = [
+    (
+        "one-line-exec-of-a-request-command",
+        ".asp",
+        '<%response.write server.createobject("wscript.shell").exec("cmd.exe /c "&request("c")).stdout.readall%>',
+        "shell-object",
+    ),
+    (
+        "run-without-brackets",
+        ".asp",
+        '<%\nDim c: c = Request.Form("c")\nSet sh = Server.CreateObject("WScript.Shell")\nsh.Run "cmd /c " & c, 0, True\n%>',
+        "shell-object",
+    ),
+    (
+        "if-then-exec-on-one-line",
+        ".cer",
+        '<%\nSet sh = CreateObject("WScript.Shell")\nIf Request("c") <> "" Then Set o = sh.Exec(Request("c"))\n%>',
+        "shell-object",
+    ),
+    (
+        "encoded-powershell-run",
+        ".asp",
+        '<%\nSet s = CreateObject("WScript.Shell")\ns.run "cmd.exe /c powershell.exe -noprofile -encodedCommand '
+        + "QQBCAEMARABFAEYARwBIAEkASgBLAEwATQBOAE8AUABRAFIAUwBUAFUAVgBXAFgAWQBaAA=="
+        + '"\n%>',
+        "encoded-powershell",
+    ),
+    (
+        "file-manager-delete",
+        ".asp",
+        '<%\nSet fs = Server.CreateObject("Scripting.FileSystemObject")\nfs.DeleteFile Request("file")\nResponse.Write "done"\n%>',
+        "com-file-write",
+    ),
+    (
+        "upload-saved-where-the-request-says",
+        ".asp",
+        '<%\nb = Request.BinaryRead(Request.TotalBytes)\nSet st = Server.CreateObject("ADODB.Stream")\n'
+        'st.Type = 1: st.Open: st.Write b\nst.SaveToFile Request.QueryString("p"), 2\n%>',
+        "com-file-write",
+    ),
+    ("execute-global-of-a-request-value", ".asp", '<%\nExecuteGlobal Request.Form("code")\n%>', "eval"),
+    (
+        "jscript-page",
+        ".asp",
+        '<%@ Language="JScript" %>\n<%\nvar sh = Server.CreateObject("WScript.Shell");\n'
+        'Response.Write(sh.Exec("cmd /c " + Request("c")).StdOut.ReadAll());\n%>',
+        "shell-object",
+    ),
+    (
+        "vbscript-server-script-block",
+        ".asp",
+        '<script language="VBScript" runat="server">\nSub Go()\n  Set sh = CreateObject("WScript.Shell")\n'
+        '  sh.Run Request("c"), 0\nEnd Sub\n</script>\n<% Go %>',
+        "shell-object",
+    ),
+]
+CLASSIC_ORDINARY: list[tuple[str, str, str]] = [
+    (
+        "hit-counter",
+        ".asp",
+        '<%\nSet fs = Server.CreateObject("Scripting.FileSystemObject")\np = Server.MapPath("count.txt")\n'
+        "Set f = fs.OpenTextFile(p, 1)\nn = CLng(f.ReadLine) + 1\nf.Close\n"
+        "Set f = fs.CreateTextFile(p, True)\nf.WriteLine n\nf.Close\nResponse.Write n\n%>",
+    ),
+    (
+        "guestbook-appends-a-message",
+        ".asp",
+        '<%\nSet fs = Server.CreateObject("Scripting.FileSystemObject")\n'
+        'Set f = fs.OpenTextFile(Server.MapPath("gb.txt"), 8, True)\nf.WriteLine Server.HTMLEncode(Request.Form("msg"))\nf.Close\n%>',
+    ),
+    (
+        "environment-and-event-log",
+        ".asp",
+        '<%\nSet sh = Server.CreateObject("WScript.Shell")\nResponse.Write sh.ExpandEnvironmentStrings("%COMPUTERNAME%")\n'
+        'sh.LogEvent 4, "Page viewed by " & Request.ServerVariables("REMOTE_ADDR")\n%>',
+    ),
+    (
+        "fixed-diagnostic-command",
+        ".asp",
+        '<%\nSet sh = Server.CreateObject("WScript.Shell")\nrc = sh.Run("cmd /c netstat -ano > NUL", 0, True)\n'
+        'If rc = 0 Then Response.Write "listening"\n%>',
+    ),
+    (
+        "upload-to-a-fixed-folder",
+        ".asp",
+        '<%\nb = Request.BinaryRead(Request.TotalBytes)\nSet st = Server.CreateObject("ADODB.Stream")\n'
+        'st.Type = 1: st.Open: st.Write b\nst.SaveToFile Server.MapPath("uploads/") & "\\" & Request.QueryString("name") & ".jpg", 2\n%>',
+    ),
+    ("form-echo", ".asp", '<%\nResponse.Write "Hello " & Server.HTMLEncode(Request.Form("name"))\n%>'),
+    (
+        "global-asa-sets-up",
+        ".asa",
+        '<script language="VBScript" runat="server">\nSub Application_OnStart\n'
+        '  Set Application("fs") = Server.CreateObject("Scripting.FileSystemObject")\nEnd Sub\n</script>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), CLASSIC_FOUND, ids=[c[0] for c in CLASSIC_FOUND])
+def test_classic_asp_shells_are_named(case: str, ext: str, page: str, sink: str) -> None:
+    assert sink in _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), CLASSIC_ORDINARY, ids=[c[0] for c in CLASSIC_ORDINARY])
+def test_ordinary_classic_asp_pages_stay_silent(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set()
+
+
+def test_vbscript_call_statements_read_as_calls() -> None:
+    import importlib
+
+    norm = importlib.import_module("extriage.detections.webfiles.behaviour.normalise")
+    cases = {
+        'sh.Run "c" & x, 0': 'sh.Run("c" & x, 0)',
+        'st.Type = 1: st.Open: st.Write b': "st.Type = 1: st.Open: st.Write(b)",
+        'If x <> "" Then sh.Run x, 0': 'If x <> "" Then sh.Run(x, 0)',
+        'Response.Write "a: b.c d"': 'Response.Write("a: b.c d")',
+        "x.y = 5": "x.y = 5",
+        "AddHandler btn.Click, AddressOf H": "AddHandler btn.Click, AddressOf H",
+        "If a.b Then": "If a.b Then",
+        "Dim t As System.Text.StringBuilder": "Dim t As System.Text.StringBuilder",
+        "Imports System.IO": "Imports System.IO",
+    }
+    for line, expected in cases.items():
+        assert norm._vb_bare_calls(line) == expected, line

@@ -37,6 +37,7 @@ from typing import Any
 
 from extriage.detections.webfiles.behaviour.budget import BUDGET, Timeout, bounded, for_timeout
 from extriage.detections.webfiles.behaviour.extract import (
+    CLASSIC_ASP,
     CODE_LANGUAGES,
     MAX_CODE,
     PAGE_EXTENSIONS,
@@ -98,7 +99,7 @@ _TAIL_CODE = MAX_CODE // 4
 #: Pages of more bytes than this are analysed under the real-time timer (budget.bounded).
 _TIMED_FROM = 32 * 1024
 #: What a request runs directly: pages, handlers, services (not Global.asax, not source files).
-_SERVED = frozenset({".aspx", ".ashx", ".asmx", ".ascx", ".master", ".soap", ".svc"})
+_SERVED = frozenset({".aspx", ".ashx", ".asmx", ".ascx", ".master", ".soap", ".svc", ".asp", ".cer", ".cdx"})
 
 
 @dataclass(slots=True)
@@ -249,6 +250,8 @@ def _analyse(
             for sink, pos, t, near in hits:
                 if sink.pages_only and ext not in _SERVED:
                     continue  # set-up code (Global.asax, App_Code, App_Start): where applications do it
+                if not sink.classic and ext in CLASSIC_ASP:
+                    continue  # everyday in classic ASP (see data/behaviour.yml)
                 seen.add(sink.id)
                 line = extracted.file_line(lang, first_line + _line_of(code, pos))
                 raw = lines[line].strip()

@@ -17,7 +17,13 @@ MAX_CODE = 1 << 20
 PAGE_EXTENSIONS = frozenset(
     {".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".master", ".soap", ".config", ".xsl", ".xslt", ".svc"}
     | {".cshtml", ".vbhtml"}
+    | {".asp", ".asa", ".cer", ".cdx"}
 )
+#: Classic ASP (asp.dll; IIS maps .asa, .cer and .cdx to it too): VBScript unless the page's nameless
+#: ``<%@ Language=... %>`` directive (or a script block's ``language``) names JScript. Read with the VB and
+#: JScript analysis (the calls a shell makes - Server.CreateObject, WScript.Shell's Exec/Run,
+#: ADODB.Stream, FileSystemObject, Execute/Eval - are spelled alike).
+CLASSIC_ASP = frozenset({".asp", ".asa", ".cer", ".cdx"})
 _CODE_ONLY = frozenset({".ashx", ".asmx", ".soap", ".svc", ".asax"})
 #: Source files ASP.NET compiles itself (App_Code, a page's ``CodeFile``/``Src``): the language is the
 #: extension's, as for the compiler (CodeDom maps .cs, .vb and .js - JScript.NET - by default). The
@@ -604,7 +610,10 @@ def extract(text: str, ext: str) -> Extracted:
         language = next((v for k, v in main.attrs.items() if k.endswith("language")), None)
     if language is not None and ext not in _SIMPLE:
         language = html.unescape(language)  # TemplateParser decodes attribute values
-    if language is not None:
+    if ext in CLASSIC_ASP:
+        nameless = next((d for d in found if not d.name), None)
+        default = _language_value(nameless.attrs.get("language") if nameless is not None else None, "vb")
+    elif language is not None:
         default = _language_value(language, "cs")
     elif legacy is not None and _LANG_ATTR.search(legacy.group(2)):
         default = _language(legacy.group(2), "cs")

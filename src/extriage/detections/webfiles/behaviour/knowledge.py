@@ -36,6 +36,7 @@ class Sink:
     pages_only: bool = False  # counts only in a page, handler or service ("where: pages")
     unless: tuple[dict[str, re.Pattern[str]], ...] = ()  # any of these in the code: the sink does not count
     code_only: bool = False  # a match inside a string literal does not count ("outside_literals: true")
+    classic: bool = True  # counts in classic ASP files too ("classic_asp: false": not)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +254,7 @@ def knowledge() -> Knowledge:
                 s.get("where") == "pages",
                 tuple(_by_language({"all": [u]}) for u in _listed(s.get("unless"))),
                 bool(s.get("outside_literals", False)),
+                bool(s.get("classic_asp", True)),
             )
         )
     config = tuple(

@@ -533,6 +533,8 @@ def _structure(code: str, lang: str) -> str:
             code = _vb_join(code)
         if _VB_WITH.search(code):
             code = _vb_with(code)
+        if _VB_BARE_HINT.search(code):
+            code = _vb_bare_calls(code)
         if "allbyname" in code.lower():
             code = _CALL_BY_NAME.sub(_call_by_name, code)
     else:
@@ -610,6 +612,39 @@ def _vb_join(code: str) -> str:
     elif missing < 0 and joined.endswith("\n" * -missing):
         joined = joined[:missing]
     return joined
+
+
+#: A VBScript call statement, its arguments without brackets (``sh.Run "cmd /c " & c, 0``, ``fs.DeleteFile
+#: Request("f")``): classic ASP's way (VB.NET has none). Literals are canonical here (no quote inside).
+_VB_BARE_HINT = re.compile(
+    r"[^\W\d]\w*[ \t]*\.[ \t]*[^\W\d]\w*[ \t]+(?!(?:Then|Else|As|Is|And|Or|Not|Mod|Xor|To|Step|In)\b)[\"\w]", re.I
+)
+#: The statements of a line (``:`` separates them, outside strings).
+_VB_STATEMENTS = re.compile(r'(?:"[^"\n]*"|[^":\n])+')
+_VB_BARE_CALL = re.compile(
+    r'^([ \t]*(?:(?:If\b(?:"[^"\n]*"|[^"\n]){0,2000}?\bThen|Else)[ \t]+)?)'  # (a one-line If's statement)
+    r"((?:[^\W\d]\w*[ \t]*\.[ \t]*)+[^\W\d]\w*)"
+    r"[ \t]+(?!(?:Then|Else|As|Is|And|Or|Not|Mod|Xor|To|Step|In)\b)"
+    r'((?:"[^"\n]*"|[^\s=(.,)_+\-*/&\\^<>:])(?:"[^"\n]*"|[^"\n]){0,2000}?)[ \t]*$',
+    re.I,
+)
+
+
+def _vb_bare_calls(code: str) -> str:
+    """``obj.Method a, b`` written ``obj.Method(a, b)``, statement by statement (same line count)."""
+    lines = code.split("\n")
+    for i, line in enumerate(lines):
+        if "." not in line or len(line) > 4000:
+            continue
+        pieces: list[str] = []
+        pos = 0
+        for m in _VB_STATEMENTS.finditer(line):
+            pieces.append(line[pos : m.start()])
+            pieces.append(_VB_BARE_CALL.sub(r"\1\2(\3)", m.group(0), count=1))
+            pos = m.end()
+        pieces.append(line[pos:])
+        lines[i] = "".join(pieces)
+    return "\n".join(lines)
 
 
 def _vb_with(code: str) -> str:
