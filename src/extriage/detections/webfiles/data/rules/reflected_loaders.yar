@@ -89,3 +89,46 @@ rule EXT_WEBSHELL_Assembly_Load_Decrypted_Request
         filesize < 64MB and not any of ($log*) and any of ($server*) and
         $inline and ($inline_req or $body)
 }
+
+/*
+  Issue 14, helper X23 (twenty-third unseen collection: shells quoted in issue and pull-request threads). A
+  tracker thread quoted the page a Behinder 4 generator writes by default: the raw request body is read
+  (BinaryRead), passed to a decrypting helper function declared in the same page (AES there; the generator's
+  other protocols use XOR or base64 helpers), and the result goes to Assembly.Load(...).CreateInstance(...) in
+  one expression. Only the behaviour analysis found it: the rule above wants the decryptor inside the
+  Assembly.Load statement, and this shape moves it into the helper. This rule is that behaviour for YARA: an
+  assembly loaded from a helper applied to one value and instantiated in the same expression, in a server file
+  that reads the raw request body and transforms bytes (a decryptor, base64, or a byte-wise XOR with a key).
+  Applications that instantiate plug-ins load them by name or from a file and have no reason to read the raw
+  request body into Assembly.Load.
+*/
+
+rule EXT_WEBSHELL_Assembly_Load_Helper_Decrypted_Body
+{
+    meta:
+        author = "extriage"
+        description = "In-memory loader: Assembly.Load(helper(body)).CreateInstance(...) with the raw request body decrypted by a helper in the page (Behinder 4 style)"
+        family = "Assembly.Load loader (decrypted body)"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1620"
+    strings:
+        // Assembly.Load(Helper(x)).CreateInstance( - C#, or VB's [Assembly]; one nested call allowed in the argument
+        $chain = /Assembly\]?\s*\.\s*Load\s*\(\s*[A-Za-z_]\w*\s*\(\s*[^;()\r\n]{1,80}(\([^;()\r\n]{0,80}\))?[^;()\r\n]{0,40}\)\s*\)\s*\.\s*CreateInstance\s*\(/ nocase ascii wide
+        // the raw request body read anywhere in the file
+        $body = /Request\s*\.\s*(BinaryRead|InputStream)\b/ nocase ascii wide
+        // bytes transformed: a decryptor, base64, or a byte-wise XOR with an indexed key
+        $dec1 = /\.\s*CreateDecryptor\s*\(/ nocase ascii wide
+        $dec2 = "TransformFinalBlock" nocase ascii wide
+        $dec3 = "FromBase64String" nocase ascii wide
+        $dec4 = /\]\s*(\^|\bXor\b)\s*[A-Za-z_]\w*\s*[\[\(]/ nocase ascii wide
+        $server1 = /<%\s*@/ ascii wide
+        $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and any of ($server*) and
+        $chain and $body and any of ($dec*)
+}
