@@ -581,3 +581,60 @@ def test_vbscript_call_statements_read_as_calls() -> None:
     }
     for line, expected in cases.items():
         assert norm._vb_bare_calls(line) == expected, line
+
+
+# --- B6's request (20:50): a local's taint does not become a same-named local's of another method -------------
+_NOTE_BOX = (  # B6's reproduction (dasBlog's entry editor shape): the posted title never reaches the folder
+    "using System; using System.IO; using System.Web.UI;\n"
+    "public partial class EditNoteBox : UserControl {\n"
+    '  public Note CurrentNote { get { return (Note)ViewState["Note"]; } set { ViewState["Note"] = value; } }\n'
+    "  protected void Page_Load(object sender, EventArgs e) {\n"
+    "    if (!IsPostBack) { Note note = NoteStore.Load(NoteStore.SelectedId); if (note != null) { CurrentNote = note; } } }\n"
+    "  protected void save_Click(object sender, EventArgs e) {\n"
+    "    Note note; if (CurrentNote == null) { note = new Note(); } else { note = CurrentNote; }\n"
+    "    note.Title = noteTitle.Text; NoteStore.Save(note); }\n"
+    "  private void RemoveAttachmentFolder() {\n"
+    "    if (CurrentNote != null) { DirectoryInfo folder = new DirectoryInfo(NoteStore.MapPath(Path.Combine(NoteStore.BinariesDir, CurrentNote.NoteId)));\n"
+    "      if (folder.Exists) { folder.Delete(true); } } }\n"
+    "}\n"
+)
+
+
+def test_a_local_of_one_method_does_not_taint_a_same_named_local_of_another() -> None:
+    assert _sinks(_NOTE_BOX, ".cs") == set()
+    parsed = _NOTE_BOX.replace("note.Title = noteTitle.Text;", "note = NoteStore.Parse(noteTitle.Text);")
+    assert _sinks(parsed, ".cs") == set()
+
+
+def test_a_field_still_carries_request_input_between_methods() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nstring cmd;\n'
+        'void Read() { string c = Request.Form["c"]; cmd = c; }\n'
+        'void Run() { string c = "/c " + cmd; System.Diagnostics.Process.Start("cmd.exe", c); }\n'
+        "void Page_Load(object s, EventArgs e) { Read(); Run(); }\n</script>"
+    )
+    hit = next(h for h in behaviour.analyse(page.encode(), ".aspx").hits if h["sink"] == "process")
+    assert "c" in hit["via"] and "cmd" in hit["via"]
+
+
+def test_vb_locals_are_scoped_to_their_method_too() -> None:
+    page = (
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Save()\n  Dim p As String = Request.Form(\"p\")\n  Session(\"p\") = p\nEnd Sub\n"
+        'Sub Clean()\n  Dim p As String = Server.MapPath("~/App_Data/tmp")\n  System.IO.Directory.Delete(p, True)\nEnd Sub\n'
+        "</script>"
+    )
+    assert "file-write" not in _sinks(page)
+    assert "file-write" in _sinks(page.replace('Dim p As String = Server.MapPath("~/App_Data/tmp")', "Dim q As String = 1"))
+
+
+def test_request_text_put_into_listed_files_content_is_named() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Go(object s, EventArgs e) {\n"
+        '  foreach (var f in System.IO.Directory.GetFiles(Server.MapPath("~/"), "*.aspx")) {\n'
+        "    string text = System.IO.File.ReadAllText(f);\n"
+        "    text = text.Replace(\"</body>\", Find.Text);\n"
+        "    System.IO.File.WriteAllText(f, text);\n  }\n}\n</script>"
+    )
+    assert "site-infector" in _sinks(page)

@@ -59,11 +59,13 @@ from extriage.detections.webfiles.behaviour.normalise import _Norm
 from extriage.detections.webfiles.behaviour.screen import _hides, hiding_screen
 from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF
 from extriage.detections.webfiles.behaviour.taint import (
+    SCOPED,
     WHOLE_MAX,
     _Analyser,
     _args,
     _line_of,
     _params,
+    scope_locals,
     stream_writes,
 )
 
@@ -93,6 +95,8 @@ __all__ = [
 ]
 
 _CONF_ORDER = ("low", "medium", "high")
+#: A local's per-method suffix (taint.scope_locals), taken off the names a hit shows.
+_SCOPED_MARK = re.compile(SCOPED + r"\d+")
 #: The end of a page's server code analysed too when the code passes MAX_CODE (a shell is small; the
 #: analysis of a window costs up to seconds per megabyte, within the per-file budget).
 _TAIL_CODE = MAX_CODE // 4
@@ -277,7 +281,7 @@ def _analyse(
                     hit["source"] = t.source
                     hit["source_line"] = source_line
                     hit["source_raw"] = lines[source_line].strip()[:300]
-                    hit["via"] = list(t.via)
+                    hit["via"] = list(dict.fromkeys(_SCOPED_MARK.sub("", v) for v in t.via))
                 result.hits.append(hit)
 
 
@@ -323,7 +327,7 @@ def _analyse_code(
             return [], norm, code  # fast path: no sink spelled out, nothing that could hide one, no stub page
     norm.deadline = deadline
     code = norm.tokens(code)
-    code = stream_writes(norm.fold(code), lang)
+    code = scope_locals(stream_writes(norm.fold(code), lang), lang)
     if time.monotonic() > deadline:
         raise Timeout
     an = _Analyser(code, lang, know, deadline, norm.decoded, xslt, text)

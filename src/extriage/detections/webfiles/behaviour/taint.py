@@ -581,6 +581,122 @@ def stream_writes(code: str, lang: str) -> str:
 _OBJECT_SET = re.compile(r"\s*[^\W\d]\w*\s*\.")
 
 
+#: A local variable declared in a method: C# ``Type name =``/``;``/``,``/``in`` (group 2), VB ``Dim name`` (group 1).
+_LOCAL_DECL = {
+    "cs": re.compile(
+        r"(?<![\w.])([^\W\d][\w.]*(?:<[^<>;(){}\n]{0,200}>)?(?:\[[\s,]*\])*\??)\s+([^\W\d]\w*)\s*(?==(?![=>])|;|,|\bin\b)"
+    ),
+    "vb": re.compile(r"\bDim\s+([^\W\d]\w*)", re.I),
+}
+#: Words before a name that are no type (``return x;``, ``throw e;``).
+_NOT_TYPES = frozenset(
+    "return throw await else case goto yield in is as new out ref params using lock if while for foreach switch "
+    "catch typeof sizeof nameof base this checked unchecked get set static const readonly public private "
+    "protected internal var_".split()
+)
+#: Braces outside literals (literals are canonical: no quote inside).
+_BRACES = re.compile(r'"[^"\n]*"|[{}]')
+_VB_BODY = re.compile(
+    r"^[ \t]*(?:(?:Public|Private|Protected|Friend|Shared|Overrides|Overridable|Overloads|Static|Async|Partial)[ \t]+)*"
+    r"(?:Sub|Function)[ \t]+[^\W\d]\w*[^\n]*\n",
+    re.I | re.M,
+)
+_VB_BODY_END = re.compile(r"^[ \t]*End[ \t]+(?:Sub|Function)\b", re.I | re.M)
+#: What scope_locals appends to a local's name (a letter, then the method's number): no code has it.
+SCOPED = "\u01c4"
+
+
+def _method_bodies(code: str, lang: str) -> list[tuple[int, int]]:
+    """The bodies of the code's methods, outermost only, in order (C#: ``name(...) {`` to its brace;
+    VB: ``Sub``/``Function`` to ``End Sub``/``End Function``)."""
+    out: list[tuple[int, int]] = []
+    if lang == "vb":
+        pos = 0
+        for m in _VB_BODY.finditer(code):
+            if m.start() < pos:
+                continue
+            stop = _VB_BODY_END.search(code, m.end())
+            if stop is None:
+                break
+            out.append((m.end(), stop.start()))
+            pos = stop.end()
+        return out
+    close: dict[int, int] = {}
+    stack: list[int] = []
+    for b in _BRACES.finditer(code):
+        c = b.group(0)
+        if c == "{":
+            stack.append(b.start())
+        elif c == "}" and stack:
+            close[stack.pop()] = b.start()
+    keywords = KEYWORDS_OF[lang]
+    pos = 0
+    for m in _METHOD_DEF[lang].finditer(code):
+        if m.start() < pos or m.group(1) in keywords or code[m.end() - 1] != "{":
+            continue
+        end = close.get(m.end() - 1)
+        if end is None:
+            continue
+        out.append((m.end(), end))
+        pos = end
+    return out
+
+
+def scope_locals(code: str, lang: str) -> str:
+    """``code`` with the locals that two methods (or more) declare under one name renamed per method
+    (``note`` -> ``note`` + :data:`SCOPED` + the method's number), so the taint of one method's local does
+    not become another's (B6's request, session 12: dasBlog's entry editor). Names are the taint's keys; a
+    local lives in its method. Literals are left as they are; lines do not change."""
+    decl = _LOCAL_DECL.get(lang)
+    if decl is None:
+        return code
+    fold = str.lower if lang == "vb" else str
+    group = 1 if lang == "vb" else 2
+
+    def declared(m: re.Match[str]) -> bool:
+        return lang == "vb" or fold(m.group(1)) not in _NOT_TYPES
+
+    counts: dict[str, int] = {}
+    for m in decl.finditer(code):
+        if declared(m):
+            key = fold(m.group(group))
+            counts[key] = counts.get(key, 0) + 1
+    if not any(n > 1 for n in counts.values()):
+        return code  # (most pages: every local name declared once)
+    bodies = _method_bodies(code, lang)
+    per_body: list[set[str]] = []
+    seen: dict[str, int] = {}
+    for a, b in bodies:
+        names = {fold(m.group(group)) for m in decl.finditer(code, a, b) if declared(m)}
+        per_body.append(names)
+        for n in names:
+            seen[n] = seen.get(n, 0) + 1
+    scoped = {n for n, k in seen.items() if k > 1}
+    if not scoped:
+        return code
+    flags = re.I if lang == "vb" else 0
+    out: list[str] = []
+    pos = 0
+    for i, ((a, b), names) in enumerate(zip(bodies, per_body, strict=True)):
+        mine = names & scoped
+        if not mine:
+            continue
+        pattern = re.compile(
+            r'"[^"\n]*"|(?<![\w.])(' + "|".join(map(re.escape, sorted(mine, key=len, reverse=True))) + r")\b(?!\s*:(?!:))",
+            flags,
+        )
+        suffix = f"{SCOPED}{i}"
+
+        def renamed(m: re.Match[str], x: str = suffix) -> str:
+            return m.group(0) if m.group(1) is None else m.group(1) + x
+
+        out.append(code[pos:a])
+        out.append(pattern.sub(renamed, code[a:b]))
+        pos = b
+    out.append(code[pos:])
+    return "".join(out)
+
+
 def _in_literal(code: str, pos: int) -> bool:
     """Whether ``pos`` lies inside a string literal of normalised code (literals are canonical there: one
     line, no quote inside, so the quotes before it on its line are counted)."""
@@ -1137,6 +1253,13 @@ class _Analyser:
                     # context.Server.MapPath(p) read as only partly the request's)
                     continue
                 held = self.taint.get(key)
+                if held is not None and held.kinds == {"listed"} and not m.group(2):
+                    # a listed file's content given request input later (Regex.Replace(text, find, with)): both
+                    # (see _add and _listings)
+                    t = self.expr(m.start(3), m.end(3) if lang == "vb" else _header_end(code, m.start(3), m.end(3)))
+                    if t is not None and not t.kinds <= held.kinds:
+                        changed |= self._add(name, t)
+                        continue
                 if held is not None:
                     if held.direct and not m.group(2) and self._splices(name, m.start(3), m.end(3)):
                         held.direct = False  # v = "C:\\dir\\" + v, sql = sql.Replace("[X]", y): only part
