@@ -638,3 +638,26 @@ def test_request_text_put_into_listed_files_content_is_named() -> None:
         "    System.IO.File.WriteAllText(f, text);\n  }\n}\n</script>"
     )
     assert "site-infector" in _sinks(page)
+
+
+# --- the requesters' own tables (X22: test_unseen22_kinds, B6: test_benign20), as they landed ------------------
+from .test_benign20 import SAME_NAME_LOCALS  # noqa: E402
+from .test_unseen22_kinds import (  # noqa: E402
+    CLASSIC_ASP_ORDINARY,
+    CLASSIC_ASP_SHELLS,
+    CLASSIC_LAUNCHERS,
+    CLASSIC_LAUNCHERS_ORDINARY,
+)
+
+_REQUESTED_FOUND = [*CLASSIC_ASP_SHELLS, *CLASSIC_LAUNCHERS]
+_REQUESTED_QUIET = [*CLASSIC_ASP_ORDINARY, *CLASSIC_LAUNCHERS_ORDINARY, *SAME_NAME_LOCALS]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), _REQUESTED_FOUND, ids=[c[0] for c in _REQUESTED_FOUND])
+def test_the_requesters_shells_are_named_by_behaviour(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) & {"shell-object", "process", "encoded-powershell", "eval", "com-file-write"}
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), _REQUESTED_QUIET, ids=[c[0] for c in _REQUESTED_QUIET])
+def test_the_requesters_ordinary_pages_stay_silent(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set()
