@@ -20,8 +20,11 @@ and configuration: silent too), with their shapes below the first six: a page co
 admin control that loads the assemblies in ``bin`` to list editor plugins, an editor factory creating the
 configured type, a web.config with debug compilation, detailed errors, 2.0 request validation and a trace file, a
 comment box that remembers the commenter in a cookie and mails the owner, and a profile editor that writes the
-signed-in user's own page. ``SAME_NAME_LOCALS`` is the one shape of the set's hard-negative files (admin and upload
-code-behinds too large for the sample) that the engine flags today; it waits for A5 and is not asserted here.
+signed-in user's own page; and, from a later batch of the portal's code files (silent too), a search helper that
+loads each searchable module's assembly from ``bin`` by its stored name and asks it for its query by reflection.
+``SAME_NAME_LOCALS`` is the one shape of the set's hard-negative files (admin and upload code-behinds too large for
+the sample) that the engine flagged on first sight (ee63c18); A5 scoped locals to their method in cdf0769, and it is
+asserted silent here since.
 """
 
 from __future__ import annotations
@@ -234,14 +237,33 @@ QUIET_PAGES: list[Page] = [
         "        using (StreamWriter writer = new StreamWriter(ProfileFile())) {\n"
         "            writer.Write(profileText.Text);\n        }\n    }\n}\n",
     ),
+    (
+        "App_Code/search-helper-asks-each-module-by-reflection",
+        ".cs",
+        "using System;\nusing System.Collections;\nusing System.Reflection;\nusing System.Text;\nusing System.Web;\n"
+        "public static class SiteSearch {\n"
+        "    public static string BuildQuery(int siteId, string words) {\n"
+        "        StringBuilder sql = new StringBuilder();\n"
+        "        foreach (ModuleRow row in ModuleStore.Searchable(siteId)) {\n"
+        '            string dll = HttpContext.Current.Server.MapPath("~/bin/" + row.AssemblyFile);\n'
+        "            Assembly asm = Assembly.LoadFrom(dll);\n"
+        "            object module = asm.CreateInstance(row.TypeName);\n"
+        "            if (module == null) { continue; }\n"
+        '            object[] args = new object[] { siteId, words.Replace("\'", "\'\'") };\n'
+        '            string part = (string)module.GetType().InvokeMember("SearchSelect", '
+        "BindingFlags.InvokeMethod, null, module, args);\n"
+        '            if (!string.IsNullOrEmpty(part)) { if (sql.Length > 0) { sql.Append(" UNION "); } sql.Append(part); }\n'
+        "        }\n"
+        "        return sql.ToString();\n    }\n}\n",
+    ),
 ]
 
 
 #: An editor control whose entry (a local of the save handler) takes a posted title, while another method keeps a
 #: differently loaded local of the same name in the control's state, whose id names an attachment folder it
 #: removes. The posted title never reaches the folder: ``note`` of the save handler and ``note`` of Page_Load are
-#: two variables. First sight (ee63c18) flags it (file-write, via note, CurrentNote), as it flags dasBlog's entry
-#: editor of the hard-negative set; asked of A5 (/work/notes/to_a5.md, B6 20:50) - not asserted here until then.
+#: two variables. First sight (ee63c18) flagged it (file-write, via note, CurrentNote), as it flagged dasBlog's entry
+#: editor of the hard-negative set; asked of A5 (/work/notes/to_a5.md, B6 20:50), served in cdf0769: silent since.
 SAME_NAME_LOCALS: list[Page] = [
     (
         "editor-keeps-a-same-named-local-in-its-state",
@@ -270,3 +292,4 @@ SAME_NAME_LOCALS: list[Page] = [
 
 
 test_benign_shape_raises_no_finding = quiet_pages_test(QUIET_PAGES)
+test_same_named_locals_of_two_methods_raise_no_finding = quiet_pages_test(SAME_NAME_LOCALS)
