@@ -548,19 +548,20 @@ def _structure(code: str, lang: str) -> str:
             name, target = m.group(1), m.group(2)
             if name == target or name in _KEYWORDS or target.split(".")[0] in _KEYWORDS:
                 continue
-            called = re.compile(r"(?<![\w.$])((?:new\s+)?)" + re.escape(name) + r"(?=\s*\()")
+            # (the name first, its left edge checked behind it: a search can skip to the name's first letter -
+            # 50 aliases in 900 KB of code cost 0.7 s with the check in front)
+            called = re.compile(re.escape(name) + r"(?<![\w.$]" + re.escape(name) + r")(?=\s*\()")
             if called.search(code, m.end()):
-                code = code[: m.end()] + called.sub(r"\g<1>" + target, code[m.end() :])
+                code = code[: m.end()] + called.sub(target.replace("\\", r"\\"), code[m.end() :])
     if lang == "cs" and "static" in code:
         code = _using_static(code)
     alias = _TYPE_ALIAS.get(lang)
     if alias is not None:
         for m in list(alias.finditer(code))[:50]:
-            use = re.compile(
-                r"(?<![\w.])" + re.escape(m.group(1)) + r"(?=\s*[.(]|\s+[^\W\d]|\s*\[\s*\])", flags
-            )
+            name = re.escape(m.group(1))
+            use = re.compile(name + r"(?<![\w.]" + name + r")(?=\s*[.(]|\s+[^\W\d]|\s*\[\s*\])", flags)
             target = re.sub(r"\s+", "", m.group(2)).replace("global::", "")
-            code = code[: m.end()] + use.sub(target, code[m.end() :])
+            code = code[: m.end()] + use.sub(target.replace("\\", r"\\"), code[m.end() :])
     return _THIS[lang].sub("", code)
 
 

@@ -1104,8 +1104,10 @@ class _Analyser:
 
         def value(name: str, before: int) -> str | None:
             last = None
-            assign = r"(?<![\w.])" + re.escape(name) + r"(?:\s+As\s+[\w.]+)?\s*=(?![=>])\s*(" + end_of + ")"
-            for a in re.finditer(assign, code[:before], flags):
+            # (the name first, its left edge checked behind it; the code up to `before` not copied)
+            word = re.escape(name)
+            assign = word + r"(?<![\w.]" + word + r")(?:\s+As\s+[\w.]+)?\s*=(?![=>])\s*(" + end_of + ")"
+            for a in re.compile(assign, flags).finditer(code, 0, before):
                 last = a.group(1).strip()
             return last
 
@@ -1233,6 +1235,7 @@ class _Analyser:
         ]
         recent: set[str] | None = None  # None: the first round reads every assignment
         sites: list[tuple[list[str], list[tuple[int, int]], frozenset[str]]] | None = None
+        others: list[tuple[str, re.Match[str], tuple[int, int], frozenset[str]]] | None = None
         for _ in range(6):
             self.check_time()
             changed = False
@@ -1307,63 +1310,57 @@ class _Analyser:
                     t = _Taint({"number"}, t.direct, t.line, t.source, t.via)
                 if t is not None:
                     changed |= self._add(name, t)
-            if lang == "vb":
-                for m in _VB_DIM_NEW.finditer(code):
-                    t = self.expr(m.start(2), m.end(2))
+            if others is None:
+                # the other ways a name takes a value, found once with the names each reads (as above)
+                others = self._other_carriers()
+            for n_other, (kind, m, span, said) in enumerate(others):
+                if n_other & 255 == 255:
+                    self.check_time()
+                if recent is not None and said.isdisjoint(recent) and (
+                    not self._changed or said.isdisjoint(self._changed)
+                ):
+                    continue
+                if kind == "set":  # Dim x As New T(...), string X => ..., foreach (var x in ...)
+                    if m.re is _ARROW_MEMBER and self.fold(m.group(1)) in self.taint:
+                        continue
+                    t = self.expr(*span)
                     if t is not None:
                         changed |= self._add(m.group(1), t)
-            if lang == "cs":
-                for m in _ARROW_MEMBER.finditer(code):
+                elif kind == "mutator":
+                    name = m.group(1)
+                    key = self.fold(name)
+                    if key in self.taint or key.lower() in _NOT_CARRIERS:
+                        continue
+                    for a, b in _args(code, m.end()):
+                        t = self.expr(a, b)
+                        if t is None:
+                            continue
+                        if t.direct and key in self._literal_receivers():
+                            # literal text is added to the same receiver too: the value is only part
+                            t = _Taint(set(t.kinds), False, t.line, t.source, t.via)
+                        changed |= self._add(name, t)
+                        break
+                elif kind == "out":
                     if self.fold(m.group(1)) in self.taint:
                         continue
-                    t = self.expr(m.start(2), m.end(2))
+                    t = self.expr(*span)
                     if t is not None:
                         changed |= self._add(m.group(1), t)
-            for n_mut, m in enumerate(_MUTATOR.finditer(code)):
-                if n_mut & 255 == 255:
-                    self.check_time()
-                name = m.group(1)
-                key = self.fold(name)
-                if key in self.taint or key.lower() in _NOT_CARRIERS:
-                    continue
-                for a, b in _args(code, m.end()):
-                    t = self.expr(a, b)
-                    if t is None:
-                        continue
-                    if t.direct and key in self._literal_receivers():
-                        # literal text is added to the same receiver too: the value is only part
-                        t = _Taint(set(t.kinds), False, t.line, t.source, t.via)
-                    changed |= self._add(name, t)
-                    break
-            for m in _FOREACH[lang].finditer(code):
-                t = self.expr(m.start(2), m.end(2))
-                if t is not None:
-                    changed |= self._add(m.group(1), t)
-            for m in _OUT_ARG.finditer(code):
-                if self.fold(m.group(1)) in self.taint:
-                    continue
-                s, _e = self.statement(m.start())
-                t = self.expr(s, m.start())
-                if t is not None:
-                    changed |= self._add(m.group(1), t)
-            for m in _COPY.finditer(code):
-                spans = _args(code, m.end())
-                if len(spans) >= 3:
+                elif kind == "copy":
+                    spans = _args(code, m.end())
                     t = self.expr(*spans[0])
                     dst = code[
                         spans[2 if len(spans) >= 5 else 1][0] : spans[2 if len(spans) >= 5 else 1][1]
                     ].strip()
                     if t is not None and _IDENT.fullmatch(dst):
                         changed |= self._add(dst, t)
+                else:  # return: the method the return is in, the last defined before it
+                    t = self.expr(*span)
+                    if t is not None:
+                        i_def = bisect_right(def_starts, m.start()) - 1
+                        if i_def >= 0:
+                            changed |= self._add(defs[i_def][1], t)
             self.check_time()
-            for m in _RETURN[lang].finditer(code):
-                t = self.expr(m.start(1), m.end(1))
-                if t is None:
-                    continue
-                # the method the return is in: the last defined before it (def positions are sorted)
-                i_def = bisect_right(def_starts, m.start()) - 1
-                if i_def >= 0:
-                    changed |= self._add(defs[i_def][1], t)
             if sites is None:
                 # the call sites' arguments, split once, with the names they mention (and the method's
                 # parameters, whose taint an out/ref argument takes back): read again like the assignments
@@ -1401,6 +1398,38 @@ class _Analyser:
             if not changed:
                 break
             recent = self._changed
+
+    def _other_carriers(self) -> list[tuple[str, re.Match[str], tuple[int, int], frozenset[str]]]:
+        """The other statements propagate reads each round, in its order - VB ``Dim x As New T(...)``, C#
+        ``X => ...`` members, builders and lists given a value, ``foreach`` variables, ``Read(buf)`` out
+        arguments, array copies, returns - as (kind, match, the span read, the names it reads and sets)."""
+        code, lang, fold = self.code, self.lang, self.fold
+        out: list[tuple[str, re.Match[str], tuple[int, int], frozenset[str]]] = []
+
+        def said(a: int, b: int, *extra: str) -> frozenset[str]:
+            return frozenset(map(fold, [*_IDENT.findall(code, a, b), *extra]))
+
+        if lang == "vb":
+            for m in _VB_DIM_NEW.finditer(code):
+                out.append(("set", m, (m.start(2), m.end(2)), said(m.start(2), m.end(2), m.group(1))))
+        if lang == "cs":
+            for m in _ARROW_MEMBER.finditer(code):
+                out.append(("set", m, (m.start(2), m.end(2)), said(m.start(2), m.end(2), m.group(1))))
+        for m in _MUTATOR.finditer(code):
+            spans = _args(code, m.end())
+            out.append(("mutator", m, (0, 0), said(m.end(), spans[-1][1] if spans else m.end(), m.group(1))))
+        for m in _FOREACH[lang].finditer(code):
+            out.append(("set", m, (m.start(2), m.end(2)), said(m.start(2), m.end(2), m.group(1))))
+        for m in _OUT_ARG.finditer(code):
+            s, _e = self.statement(m.start())
+            out.append(("out", m, (s, m.start()), said(s, m.start(), m.group(1))))
+        for m in _COPY.finditer(code):
+            spans = _args(code, m.end())
+            if len(spans) >= 3:
+                out.append(("copy", m, (0, 0), said(m.end(), spans[-1][1])))
+        for m in _RETURN[lang].finditer(code):
+            out.append(("return", m, (m.start(1), m.end(1)), said(m.start(1), m.end(1))))
+        return out
 
     def _listings(self) -> None:
         """Files the page lists (Directory.GetFiles, DirectoryInfo.GetFiles, ...): a path it did not write
