@@ -661,3 +661,38 @@ def test_the_requesters_shells_are_named_by_behaviour(case: str, ext: str, page:
 @pytest.mark.parametrize(("case", "ext", "page"), _REQUESTED_QUIET, ids=[c[0] for c in _REQUESTED_QUIET])
 def test_the_requesters_ordinary_pages_stay_silent(case: str, ext: str, page: str) -> None:
     assert _sinks(page, ext) == set()
+
+
+# --- a condition in front of a statement is no input of it ----------------------------------------------------
+_CONDITIONED = [
+    (
+        "cs-if",
+        CS.format(
+            'void Page_Load(object s, EventArgs e) { if (Request["x"] == "1") System.Diagnostics.Process.Start("notepad.exe"); }'
+        ),
+        'System.Diagnostics.Process.Start("notepad.exe")',
+        'System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"])',
+    ),
+    (
+        "cs-else-if",
+        CS.format(
+            'void Page_Load(object s, EventArgs e) { if (IsPostBack) { } else if (Request["x"] != null) System.Diagnostics.Process.Start("notepad.exe"); }'
+        ),
+        'System.Diagnostics.Process.Start("notepad.exe")',
+        'System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"])',
+    ),
+    (
+        "vb-one-line-if",
+        VB.format(
+            'Sub Page_Load(s As Object, e As EventArgs)\n  If Request("x") = "1" Then System.Diagnostics.Process.Start("notepad.exe")\nEnd Sub'
+        ),
+        'System.Diagnostics.Process.Start("notepad.exe")',
+        'System.Diagnostics.Process.Start("cmd.exe", "/c " & Request("c"))',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "page", "fixed", "fed"), _CONDITIONED, ids=[c[0] for c in _CONDITIONED])
+def test_a_condition_is_no_input_of_the_statement_it_guards(case: str, page: str, fixed: str, fed: str) -> None:
+    assert "process" not in _sinks(page)
+    assert "process" in _sinks(page.replace(fixed, fed))

@@ -40,6 +40,9 @@ _UNDOTTED_NEW = re.compile(r"\bnew\s+[^\W\d]\w*\s*\(", re.I)
 _SERVER_CONTROL = re.compile(r"<(?!script\b)[\w:]+\b[^<>]{0,2000}?\brunat\s*=\s*[\"']?server", re.I)
 #: The name a native declaration gives its function (C# ``extern T Name(``, VB ``Function Name``): the last.
 _DECLARED_NATIVE = re.compile(r"(?:\bextern\s+[\w.<>\[\]?]{1,100}\s+|\b(?:Function|Sub)\s+)([^\W\d]\w*)", re.I)
+#: A condition before a statement without braces: C# ``if (`` / ``else if (`` / ``while (``; VB ``If ... Then``.
+_C_CONDITION = re.compile(r"\s*(?:else\s+)?(?:if|while)\s*\(")
+_VB_IF_THEN = re.compile(r'[ \t]*(?:Else)?If\b(?:"[^"\n]*"|[^"\n]){0,2000}?\bThen\b', re.I)
 #: An assignment operator (not ==, !=, <=, >=, =>).
 _ASSIGN_OP = re.compile(r"(?<![=!<>])=(?![=>])")
 
@@ -1477,6 +1480,9 @@ class _Analyser:
             end = code.find("\n", pos)
             while end > 0 and code[end - 1 : end].rstrip() == "" and code[start:end].rstrip().endswith(" _"):
                 end = code.find("\n", end + 1)
+            cond = _VB_IF_THEN.match(code, start, pos)
+            if cond is not None:
+                start = cond.end()  # If <condition> Then <statement>: the condition is no input of it
             return _after_assignment(code, start, pos), len(code) if end < 0 else end
         start = (
             max(
@@ -1486,6 +1492,11 @@ class _Analyser:
             )
             + 1
         )
+        cond = _C_CONDITION.match(code, start, pos)
+        if cond is not None:
+            close = _args(code, cond.end())[-1][1]
+            if close < pos:
+                start = close + 1  # if (<condition>) <statement>: the condition is no input of it
         end = code.find(";", pos, pos + 2000)
         return _after_assignment(code, start, pos), _header_end(code, pos, pos + 2000 if end < 0 else end)
 
