@@ -696,3 +696,35 @@ _CONDITIONED = [
 def test_a_condition_is_no_input_of_the_statement_it_guards(case: str, page: str, fixed: str, fed: str) -> None:
     assert "process" not in _sinks(page)
     assert "process" in _sinks(page.replace(fixed, fed))
+
+
+# --- X24's request (21:10): comment padding past 1 MB costs nothing ---------------------------------------------
+def _comment_pad(n: int) -> str:
+    return "\n".join(f"' {'qwxz' * 12} {i} {'plmk' * 9}" for i in range(n))
+
+
+def test_a_classic_page_padded_with_comment_lines_is_analysed_whole() -> None:
+    page = (  # X24's reproduction (~1.7 MB): the command between 19,000 comment lines
+        "<%\n" + _comment_pad(12000) + '\nSet o = CreateObject("WScript.Shell")\n' + _comment_pad(3000)
+        + '\nSet e = o.Exec("cmd /c echo " & Request.Form("p"))\n' + _comment_pad(4000)
+        + "\nResponse.Write e.StdOut.ReadAll()\n%>"
+    )
+    result = behaviour.analyse(page.encode(), ".asp", budget=60)
+    assert result.problem is None
+    hit = next(h for h in result.hits if h["sink"] == "shell-object")
+    assert hit["line"] == page.split("\n").index('Set e = o.Exec("cmd /c echo " & Request.Form("p"))') + 1
+    quiet = page.replace('Set o = CreateObject("WScript.Shell")', 'Set cn = Server.CreateObject("ADODB.Connection")')
+    quiet = quiet.replace('Set e = o.Exec("cmd /c echo " & Request.Form("p"))', 'Response.Write Request.QueryString("q")')
+    result = behaviour.analyse(quiet.encode(), ".asp", budget=60)
+    assert result.problem is None and result.hits == []
+
+
+def test_a_csharp_page_padded_with_comments_is_analysed_whole() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<%\n' + "\n".join(f"// {'qwxz' * 12} {i}" for i in range(30000))
+        + '\nstring c = Request.Form["c"]; string u = "http://example.invalid/a"; char q = \'"\';\n/* '
+        + "x" * 600000 + ' */\nSystem.Diagnostics.Process.Start("cmd.exe", "/c " + c);\n%>'
+    )
+    result = behaviour.analyse(page.encode(), ".aspx", budget=60)
+    assert result.problem is None
+    assert "process" in {h["sink"] for h in result.hits}

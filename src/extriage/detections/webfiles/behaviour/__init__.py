@@ -44,6 +44,7 @@ from extriage.detections.webfiles.behaviour.extract import (
     Extracted,
     decode,
     extract,
+    uncommented,
 )
 from extriage.detections.webfiles.behaviour.knowledge import (
     LANGUAGES,
@@ -241,7 +242,7 @@ def _analyse(
         if timed_out:
             break
         result.languages.append(lang)
-        for first_line, code in _windows("".join(buf), result):
+        for first_line, code in _windows("".join(buf), result, lang):
             try:
                 hits, norm, code = _analyse_code(
                     code, lang, know, deadline, extracted.xslt, text, result, seen
@@ -285,10 +286,15 @@ def _analyse(
                 result.hits.append(hit)
 
 
-def _windows(code: str, result: Analysis) -> list[tuple[int, str]]:
+def _windows(code: str, result: Analysis, lang: str) -> list[tuple[int, str]]:
     """The code to analyse, as (lines before it, code): all of it, or - past :data:`MAX_CODE` - its first
     megabyte and its last :data:`_TAIL_CODE` characters, cut at line breaks (a shell after megabytes of code
-    padding is in the last), the file named as partly analysed."""
+    padding is in the last), the file named as partly analysed. Comments count for nothing: past
+    MAX_CODE they are cut out first (their line breaks kept), so a page padded with megabytes of comment
+    lines around its statements is analysed whole (X24's request, session 12: a classic-ASP obfuscator)."""
+    if len(code.strip()) <= MAX_CODE:
+        return [(0, code)]
+    code = uncommented(code, lang)
     if len(code.strip()) <= MAX_CODE:
         return [(0, code)]
     result.problem = (

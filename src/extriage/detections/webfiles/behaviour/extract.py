@@ -547,6 +547,18 @@ _LITERALS = {
 }
 
 
+def uncommented(code: str, lang: str) -> str:
+    """``code`` with its comments cut out, their line breaks kept (strings and C# char literals as they are)."""
+
+    def keep(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if tok[0] == '"' or tok[:2] == '@"' or (tok[0] == "'" and lang != "vb"):
+            return tok
+        return "\n" * tok.count("\n")
+
+    return _LITERALS[lang].sub(keep, code)
+
+
 def _junk(text: str, start: int, end: int, lang: str) -> bool:
     """Whether a code span holds a control character outside its strings and comments: no compiler takes
     it, so the span is no code that runs - the bytes of a binary (an image, an executable) between a
