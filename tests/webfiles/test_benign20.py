@@ -20,8 +20,10 @@ and configuration: silent too), with their shapes below the first six: a page co
 admin control that loads the assemblies in ``bin`` to list editor plugins, an editor factory creating the
 configured type, a web.config with debug compilation, detailed errors, 2.0 request validation and a trace file, a
 comment box that remembers the commenter in a cookie and mails the owner, and a profile editor that writes the
-signed-in user's own page; and, from a later batch of the portal's code files (silent too), a search helper that
-loads each searchable module's assembly from ``bin`` by its stored name and asks it for its query by reflection.
+signed-in user's own page; from a later batch of the portal's code files (silent too), a search helper that
+loads each searchable module's assembly from ``bin`` by its stored name and asks it for its query by reflection; and
+from two ports of a WebForms shop tutorial (VB and C#, silent), a VB sign-in control that hands the posted provider
+name to an external-login challenge.
 ``SAME_NAME_LOCALS`` is the one shape of the set's hard-negative files (admin and upload code-behinds too large for
 the sample) that the engine flagged on first sight (ee63c18); A5 scoped locals to their method in cdf0769, and it is
 asserted silent here since.
@@ -255,6 +257,29 @@ QUIET_PAGES: list[Page] = [
         '            if (!string.IsNullOrEmpty(part)) { if (sql.Length > 0) { sql.Append(" UNION "); } sql.Append(part); }\n'
         "        }\n"
         "        return sql.ToString();\n    }\n}\n",
+    ),
+    (
+        "vb-sign-in-control-hands-the-posted-provider-to-a-challenge",
+        ".ascx.vb",
+        "Imports System\nImports System.Globalization\nImports System.Web\n"
+        "Partial Public Class ExternalSignIn\n"
+        "    Inherits System.Web.UI.UserControl\n"
+        "    Public Property ReturnTo As String\n"
+        "    Protected Sub Page_Load(sender As Object, e As EventArgs) Handles Me.Load\n"
+        "        If Not IsPostBack Then Return\n"
+        '        Dim chosen = Request.Form("signin_with")\n'
+        "        If chosen Is Nothing Then Return\n"
+        "        Dim back As String = ResolveUrl(String.Format(CultureInfo.InvariantCulture, "
+        '"~/Account/Linked?by={0}&next={1}", chosen, ReturnTo))\n'
+        "        Dim props = New ChallengeProperties() With {.RedirectUri = back}\n"
+        "        If Context.User.Identity.IsAuthenticated Then\n"
+        '            props.Items("link_user") = Context.User.Identity.Name\n'
+        "        End If\n"
+        "        SignInGateway.Challenge(Context, props, chosen)\n"
+        "        Response.StatusCode = 401\n"
+        "        Response.End()\n"
+        "    End Sub\n"
+        "End Class\n",
     ),
 ]
 
