@@ -21,7 +21,8 @@ admin control that loads the assemblies in ``bin`` to list editor plugins, an ed
 configured type, a web.config with debug compilation, detailed errors, 2.0 request validation and a trace file, a
 comment box that remembers the commenter in a cookie and mails the owner, and a profile editor that writes the
 signed-in user's own page; from a later batch of the portal's code files (silent too), a search helper that
-loads each searchable module's assembly from ``bin`` by its stored name and asks it for its query by reflection; and
+loads each searchable module's assembly from ``bin`` by its stored name and asks it for its query by reflection, and
+its forum's editor host that loads a fixed editor DLL from ``bin`` beside the requested page; and
 from two ports of a WebForms shop tutorial (VB and C#, silent), a VB sign-in control that hands the posted provider
 name to an external-login challenge.
 ``SAME_NAME_LOCALS`` is the one shape of the set's hard-negative files (admin and upload code-behinds too large for
@@ -280,6 +281,29 @@ QUIET_PAGES: list[Page] = [
         "        Response.End()\n"
         "    End Sub\n"
         "End Class\n",
+    ),
+    (
+        "App_Code/rich-editor-loads-a-fixed-dll-beside-the-page",
+        ".cs",
+        "using System;\nusing System.Reflection;\nusing System.Web;\nusing System.Web.UI;\n"
+        "public class RichEditorHost : Control {\n"
+        "    protected Control inner;\n"
+        "    protected bool ready;\n"
+        "    public RichEditorHost(string dllName, string typeName) {\n"
+        "        string here = HttpContext.Current.Request.PhysicalPath;\n"
+        '        string folder = here.Substring(0, here.LastIndexOf("/") + 1);\n'
+        '        string dll = HttpContext.Current.Server.MapPath(folder + "bin\\\\" + dllName);\n'
+        "        try {\n"
+        "            Assembly asm = Assembly.LoadFrom(dll);\n"
+        "            foreach (Type t in asm.GetTypes()) {\n"
+        "                if (t.FullName == typeName) { inner = (Control)Activator.CreateInstance(t); ready = true; }\n"
+        "            }\n"
+        "        } catch (Exception) { ready = false; }\n"
+        "    }\n"
+        "}\n"
+        "public class PageEditor : RichEditorHost {\n"
+        '    public PageEditor() : base("Vendor.RichText.dll", "Vendor.RichText.Editor") { }\n'
+        "}\n",
     ),
 ]
 
