@@ -728,3 +728,17 @@ def test_a_csharp_page_padded_with_comments_is_analysed_whole() -> None:
     result = behaviour.analyse(page.encode(), ".aspx", budget=60)
     assert result.problem is None
     assert "process" in {h["sink"] for h in result.hits}
+
+
+# --- X19's shellcode runners and their ordinary neighbours, read by behaviour ---------------------------------
+from .test_unseen19_notes import RUNNERS, RUNNERS_ORDINARY  # noqa: E402
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), RUNNERS, ids=[c[0] for c in RUNNERS])
+def test_shellcode_runners_declare_native_code(case: str, ext: str, page: str) -> None:
+    assert "pinvoke" in _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), RUNNERS_ORDINARY, ids=[c[0] for c in RUNNERS_ORDINARY])
+def test_uptime_memory_and_image_pages_declare_no_native_code(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext) & {"pinvoke", "native-input"}
