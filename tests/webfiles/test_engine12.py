@@ -742,3 +742,24 @@ def test_shellcode_runners_declare_native_code(case: str, ext: str, page: str) -
 @pytest.mark.parametrize(("case", "ext", "page"), RUNNERS_ORDINARY, ids=[c[0] for c in RUNNERS_ORDINARY])
 def test_uptime_memory_and_image_pages_declare_no_native_code(case: str, ext: str, page: str) -> None:
     assert not _sinks(page, ext) & {"pinvoke", "native-input"}
+
+
+# --- classic ASP: code decoded from base64 through an XML node and a stream, then run ---------------------------
+_B64_PAGE = "UmVzcG9uc2UuV3JpdGUgIng="  # Response.Write "x" (harmless)
+DECODED_STREAM = (
+    "<%\nDim s, t\nt = \"" + _B64_PAGE[:8] + '" & "' + _B64_PAGE[8:] + '"\n'
+    'Set s = CreateObject("ADO" & "DB." & "Stream")\ns.Type = 1\ns.Open\n'
+    's.Write(CreateObject("Microsoft.XMLDOM").CreateElement("b64").nodeTypedValue = t)\n'
+    "s.Position = 0\ns.Type = 2\nExecute s.ReadText\ns.Close\n%>"
+)
+
+
+def test_code_decoded_through_a_stream_and_run_is_named() -> None:
+    assert "eval-decoded-stream" in _sinks(DECODED_STREAM, ".asp")
+
+
+def test_a_stream_read_and_shown_is_not_run_code() -> None:
+    shown = DECODED_STREAM.replace("Execute s.ReadText", "Response.Write Server.HTMLEncode(s.ReadText)")
+    assert _sinks(shown, ".asp") == set()
+    include = '<%\nSet fs = CreateObject("Scripting.FileSystemObject")\nExecute fs.OpenTextFile(Server.MapPath("inc.asp")).ReadAll\n%>'
+    assert "eval-decoded-stream" not in _sinks(include, ".asp")
