@@ -763,3 +763,17 @@ def test_a_stream_read_and_shown_is_not_run_code() -> None:
     assert _sinks(shown, ".asp") == set()
     include = '<%\nSet fs = CreateObject("Scripting.FileSystemObject")\nExecute fs.OpenTextFile(Server.MapPath("inc.asp")).ReadAll\n%>'
     assert "eval-decoded-stream" not in _sinks(include, ".asp")
+
+
+# --- the lead's request (21:50): a language's patterns are compiled when that language is first analysed --------
+def test_patterns_are_compiled_per_language_on_first_use() -> None:
+    from extriage.detections.webfiles.behaviour.knowledge import _PerLanguage
+
+    m = _PerLanguage({"all": [r"\bx\b"], "vb": [r"\by\b"]})
+    assert m._done == {}
+    assert m["cs"].search("a x") and not m["cs"].search("y")
+    assert set(m._done) == {"cs"}  # VB's and JScript's not compiled for a C# page
+    assert "vb" in m and m["vb"].search("Y") and set(m._done) == {"cs", "vb"}
+    assert list(m) == ["cs", "vb", "js"] and m.get("xx") is None
+    only_vb = _PerLanguage({"vb": [r"\by\b"]})
+    assert "cs" not in only_vb and only_vb.get("cs") is None and list(only_vb) == ["vb"]
