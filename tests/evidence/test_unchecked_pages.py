@@ -70,6 +70,23 @@ def test_a_page_within_the_cap_is_checked_and_clean(tmp_path: Path) -> None:
     assert result.verdict == Verdict.NO_EVIDENCE, result.verdict_reason
 
 
+def test_a_page_whose_code_was_only_partly_analysed_leaves_the_verdict_open(tmp_path: Path) -> None:
+    """The behaviour analysis's own limit (past 1 MB of server code it reads the first MB and the last
+    256 KB), not the content cap: the page is read and YARA-scanned whole, still a shell in its middle
+    could be missed."""
+    server = build_server(tmp_path / "server", "clean")
+    code = "<% int total = 0;\n" + "total = total + 1;\n" * 80_000 + "%>\n"
+    assert len(code) > 1.2 * MB
+    write(server, f"{WEB}/totals.aspx", '<%@ Page Language="C#" %>\n' + code)
+    source.close_archives()
+    result = run_scan(str(server), ScanOptions(jobs=1))  # the default 64 MB cap: read in full
+    page = [s for s in result.coverage.skipped if s.path.endswith("totals.aspx")]
+    assert len(page) == 1 and page[0].unchecked, page
+    assert "behaviour" in page[0].reason, page[0].reason
+    assert result.verdict == Verdict.INCONCLUSIVE, result.verdict_reason
+    assert "totals.aspx" in result.verdict_reason
+
+
 def test_cli_names_the_page_and_exits_inconclusive(tmp_path: Path) -> None:
     server = build_server(tmp_path / "server", "clean")
     write(server, f"{WEB}/report.aspx", BIG_PAGE)
