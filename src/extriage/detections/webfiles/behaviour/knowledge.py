@@ -162,6 +162,16 @@ def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
 WARM_TEXT = 'x = Process.Start(cmd); eval(Request.Item["a"]); File.WriteAllText(p, t); Shell(c)'
 
 
+def occurs(pattern: re.Pattern[str], code: str) -> bool:
+    """Whether a sink's context (or unless) pattern occurs in ``code``. A pattern with a group named
+    ``skip`` occurs only where that group took no part: the ``skip`` branch consumes the spellings that
+    must not count - left to right, so a key on the right of a literal comparison (``"x" == k.Key``) is
+    read with its literal - which a fixed-width lookbehind cannot say."""
+    if "skip" not in pattern.groupindex:
+        return pattern.search(code) is not None
+    return any(m.group("skip") is None for m in pattern.finditer(code))
+
+
 def prefilter_hits(automaton: Any, code: str) -> bool:
     """Whether any sink spelling may occur in ``code`` (True when there is no prefilter)."""
     return automaton is None or automaton.search(code) is not None

@@ -9,7 +9,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from extriage.detections.webfiles.behaviour.budget import Timeout
-from extriage.detections.webfiles.behaviour.knowledge import Knowledge, Sink, Source, prefilter_hits
+from extriage.detections.webfiles.behaviour.knowledge import Knowledge, Sink, Source, occurs, prefilter_hits
 from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, top_level
 
 
@@ -1509,7 +1509,7 @@ class _Analyser:
         for sink in self.know.sinks:
             self.check_time()  # (each search reads the whole code: a huge file spends its budget here)
             pat = sink.patterns.get(lang)
-            if pat is None or not all(c[lang].search(code) for c in sink.context if lang in c):
+            if pat is None or not all(occurs(c[lang], code) for c in sink.context if lang in c):
                 continue  # (its context first: cheap, and a sink without it cannot count)
             if sink.needs == "whole":
                 # the whole (short) code, matched once - never a search (see sinks())
@@ -1560,9 +1560,9 @@ class _Analyser:
             pat = sink.patterns.get(lang)
             if pat is None or (sink.needs == "whole" and not short):
                 continue
-            if not all(c[lang].search(code) for c in sink.context if lang in c):
+            if not all(occurs(c[lang], code) for c in sink.context if lang in c):
                 continue
-            if any(u[lang].search(code) for u in sink.unless if lang in u):
+            if any(occurs(u[lang], code) for u in sink.unless if lang in u):
                 continue
             if sink.needs == "none" and sink.category == "file-write" and not pat.search(code):
                 # the saved path built in locals first: match the save call with them written out
