@@ -42,9 +42,21 @@ def _sinks(page: str, ext: str) -> set[str]:
 
 
 KEY_LITERAL_LEFT: list[Page] = [
-    ("cs-literal-eq-key", ".aspx", _cs('  if ("AutoGenerate,IsolateApps" == mk.ValidationKey) Response.Write("generated");')),
-    ("cs-literal-ne-key", ".aspx", _cs('  if ("AutoGenerate,IsolateApps" != mk.DecryptionKey) Response.Write("fixed");')),
-    ("cs-literal-equals-key", ".aspx", _cs('  if ("AutoGenerate".Equals(mk.ValidationKey)) Response.Write("auto");')),
+    (
+        "cs-literal-eq-key",
+        ".aspx",
+        _cs('  if ("AutoGenerate,IsolateApps" == mk.ValidationKey) Response.Write("generated");'),
+    ),
+    (
+        "cs-literal-ne-key",
+        ".aspx",
+        _cs('  if ("AutoGenerate,IsolateApps" != mk.DecryptionKey) Response.Write("fixed");'),
+    ),
+    (
+        "cs-literal-equals-key",
+        ".aspx",
+        _cs('  if ("AutoGenerate".Equals(mk.ValidationKey)) Response.Write("auto");'),
+    ),
     (
         "cs-string-equals-literal-first",
         ".aspx",
@@ -56,7 +68,9 @@ KEY_LITERAL_LEFT: list[Page] = [
     (
         "cs-string-compare-key-first",
         ".aspx",
-        _cs('  if (String.Compare(mk.DecryptionKey, "AutoGenerate,IsolateApps", true) == 0) Response.Write("auto");'),
+        _cs(
+            '  if (String.Compare(mk.DecryptionKey, "AutoGenerate,IsolateApps", true) == 0) Response.Write("auto");'
+        ),
     ),
     (
         "cs-both-keys-literal-left",
@@ -66,7 +80,11 @@ KEY_LITERAL_LEFT: list[Page] = [
             'mk.DecryptionKey;\n  Response.Write(auto ? "generated" : "fixed");'
         ),
     ),
-    ("vb-literal-eq-key", ".aspx", _vb('  If "AutoGenerate,IsolateApps" = mk.ValidationKey Then Response.Write("auto")')),
+    (
+        "vb-literal-eq-key",
+        ".aspx",
+        _vb('  If "AutoGenerate,IsolateApps" = mk.ValidationKey Then Response.Write("auto")'),
+    ),
 ]
 
 KEY_STILL_READ: list[Page] = [
@@ -75,7 +93,11 @@ KEY_STILL_READ: list[Page] = [
         ".aspx",
         _cs('  if ("AutoGenerate" == mk.ValidationKey) return;\n  Response.Write(mk.DecryptionKey);'),
     ),
-    ("cs-key-oracle-request-on-left", ".aspx", _cs('  Response.Write(Request["k"] == mk.ValidationKey ? "1" : "0");')),
+    (
+        "cs-key-oracle-request-on-left",
+        ".aspx",
+        _cs('  Response.Write(Request["k"] == mk.ValidationKey ? "1" : "0");'),
+    ),
     ("cs-key-after-a-literal-prefix", ".aspx", _cs('  Response.Write("key: " + mk.ValidationKey);')),
     ("vb-key-after-a-literal-prefix", ".aspx", _vb('  Response.Write("key: " & mk.DecryptionKey)')),
 ]
@@ -89,3 +111,165 @@ def test_machine_key_compared_with_a_literal_on_the_left_is_not_read(case: str, 
 @pytest.mark.parametrize(("case", "ext", "page"), KEY_STILL_READ, ids=[c[0] for c in KEY_STILL_READ])
 def test_machine_key_that_goes_somewhere_is_still_named(case: str, ext: str, page: str) -> None:
     assert "machine-keys" in _sinks(page, ext)
+
+
+# --- B7's request (22:35 UTC): the native-types loader a NuGet package adds to App_Code -------------------------
+_LOADER_DECL = (
+    '        [DllImport("kernel32.dll", CharSet = CharSet.Auto, SetLastError = true)]\n'
+    "        private static extern IntPtr LoadLibrary(string libname);\n"
+)
+_LOADER = (
+    "using System; using System.IO; using System.Runtime.InteropServices;\nnamespace NativeTypes {\n"
+    "    internal class Loader {\n" + _LOADER_DECL + "{extra}"
+    "        public static void LoadAll(string root) {\n"
+    '            var dir = IntPtr.Size > 4 ? Path.Combine(root, @"NativeTypes\\x64\\") : Path.Combine(root, @"NativeTypes\\x86\\");\n'
+    '            Load(dir, "helper100.dll"); Load(dir, "Spatial110.dll");\n        }\n'
+    "        private static void Load(string dir, string name) {\n"
+    "            var ptr = LoadLibrary(Path.Combine(dir, name));\n"
+    '            if (ptr == IntPtr.Zero) throw new Exception(string.Format("Error loading {0} ({1})", name, '
+    "Marshal.GetLastWin32Error()));\n{after}        }\n    }\n}\n"
+)
+
+
+def _loader(extra: str = "", after: str = "") -> str:
+    return _LOADER.replace("{extra}", extra).replace("{after}", after)
+
+
+_GETPROC = (
+    '        [DllImport("kernel32.dll")] private static extern IntPtr GetProcAddress(IntPtr h, string n);\n'
+    "        delegate int Init();\n"
+)
+
+LOADER_QUIET: list[Page] = [
+    ("cs-app-code-native-types-loader", ".cs", _loader()),
+    (
+        "vb-app-code-loader-declare",
+        ".vb",
+        'Imports System.IO\nPublic Class Loader\n    Private Declare Auto Function LoadLibrary Lib "kernel32" (ByVal n As String) As IntPtr\n'
+        "    Public Shared Sub LoadAll(root As String)\n"
+        '        LoadLibrary(Path.Combine(root, "NativeTypes\\x64\\helper100.dll"))\n    End Sub\nEnd Class\n',
+    ),
+]
+
+LOADER_FOUND: list[tuple[str, str, str, str]] = [
+    (
+        "cs-loader-then-function-pointer",
+        ".cs",
+        _loader(
+            _GETPROC,
+            '            var f = (Init)Marshal.GetDelegateForFunctionPointer(GetProcAddress(ptr, "Init"), typeof(Init));'
+            " f();\n",
+        ),
+        "pinvoke",
+    ),
+    (
+        "aspx-loads-a-library-the-request-names",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Runtime.InteropServices" %>\n<script runat="server">\n'
+        + _LOADER_DECL
+        + 'void Page_Load(object s, EventArgs e) { LoadLibrary(Request["dll"]); }\n</script>',
+        "native-input",
+    ),
+    (
+        "aspx-loads-a-library-beside-it",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Runtime.InteropServices" %>\n<script runat="server">\n'
+        + _LOADER_DECL
+        + 'void Page_Load(object s, EventArgs e) { LoadLibrary(Server.MapPath("x.dll")); }\n</script>',
+        "native-load",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), LOADER_QUIET, ids=[c[0] for c in LOADER_QUIET])
+def test_an_application_loading_its_own_natives_is_silent(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), LOADER_FOUND, ids=[c[0] for c in LOADER_FOUND])
+def test_a_loader_that_calls_in_or_a_page_that_loads_is_named(
+    case: str, ext: str, page: str, sink: str
+) -> None:
+    assert sink in _sinks(page, ext)
+
+
+# --- Razor views that start an interpreter (X22's ask, session 12), ASP.NET Core's request -----------------------
+from .test_unseen22_kinds import RAZOR_ORDINARY, RAZOR_RUNNERS  # noqa: E402
+
+RAZOR_FOUND: list[tuple[str, str, str, str]] = [
+    *((c, e, p, "razor-interpreter") for c, e, p in RAZOR_RUNNERS),
+    (
+        "razor-pwsh-in-a-start-info-initializer",
+        ".cshtml",
+        '@{\n  var exe = "today";\n'
+        '  var p = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo { FileName = "pwsh", '
+        'Arguments = "-c Get-Date" });\n}\n<p>@exe</p>',
+        "razor-interpreter",
+    ),
+    (
+        "razor-core-query-into-cmd",
+        ".cshtml",
+        '@page\n@{\n  var psi = new System.Diagnostics.ProcessStartInfo("powershell.exe", "-c " + Request.Query["q"]);\n'
+        "  psi.RedirectStandardOutput = true; var p = System.Diagnostics.Process.Start(psi);\n}\n"
+        "<pre>@p.StandardOutput.ReadToEnd()</pre>",
+        "process",
+    ),
+    (
+        "razor-core-route-value-into-tool",
+        ".cshtml",
+        '@page "{t}"\n@{ var o = System.Diagnostics.Process.Start("robocopy.exe", "C:\\\\site " + '
+        'Context.Request.RouteValues["t"]).StandardOutput.ReadToEnd(); }',
+        "process",
+    ),
+]
+
+RAZOR_QUIET: list[Page] = [
+    *RAZOR_ORDINARY,
+    (
+        "razor-view-opens-a-document",
+        ".cshtml",
+        '@using System.Diagnostics\n@{ if (ViewBag.Local) { Process.Start("notepad.exe", "readme.txt"); } }\n<p>opened</p>',
+    ),
+    (
+        "razor-view-reads-core-query",
+        ".cshtml",
+        '@page\n@{ var q = Request.Query["q"]; }\n<h1>Results for @q</h1>',
+    ),
+    (
+        "razor-help-names-a-helper-call",
+        ".cshtml",
+        '@{ ViewBag.Title = "Run"; }\n<p>Call <code>Run("cmd.exe", "/c dir")</code> from the console.</p>',
+    ),
+]
+
+ASPX_FIXED_INTERPRETER: list[Page] = [
+    (
+        "aspx-admin-page-runs-a-fixed-ipconfig",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '  var p = System.Diagnostics.Process.Start("cmd.exe", "/c ipconfig");\n}\n</script>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), RAZOR_FOUND, ids=[c[0] for c in RAZOR_FOUND])
+def test_razor_view_starting_an_interpreter_or_core_request_is_named(
+    case: str, ext: str, page: str, sink: str
+) -> None:
+    assert sink in _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), RAZOR_QUIET, ids=[c[0] for c in RAZOR_QUIET])
+def test_ordinary_razor_view_is_silent(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext)
+
+
+@pytest.mark.parametrize(
+    ("case", "ext", "page"), ASPX_FIXED_INTERPRETER, ids=[c[0] for c in ASPX_FIXED_INTERPRETER]
+)
+def test_interpreter_sink_is_for_razor_views_only(case: str, ext: str, page: str) -> None:
+    assert "razor-interpreter" not in _sinks(page, ext)
+    assert "razor-interpreter" in _sinks(
+        page.replace('<%@ Page Language="C#" %>\n<script runat="server">', "@{").replace("</script>", "}"),
+        ".cshtml",
+    )

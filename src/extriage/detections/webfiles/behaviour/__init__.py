@@ -41,6 +41,7 @@ from extriage.detections.webfiles.behaviour.extract import (
     CODE_LANGUAGES,
     MAX_CODE,
     PAGE_EXTENSIONS,
+    RAZOR_VIEWS,
     Extracted,
     decode,
     extract,
@@ -255,6 +256,8 @@ def _analyse(
             for sink, pos, t, near in hits:
                 if sink.pages_only and ext not in _SERVED:
                     continue  # set-up code (Global.asax, App_Code, App_Start): where applications do it
+                if sink.views_only and ext not in RAZOR_VIEWS:
+                    continue  # a view's own shape (see data/behaviour.yml "where: razor")
                 if not sink.classic and ext in CLASSIC_ASP:
                     continue  # everyday in classic ASP (see data/behaviour.yml)
                 seen.add(sink.id)

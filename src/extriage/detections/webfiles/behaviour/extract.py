@@ -33,6 +33,7 @@ CODE_LANGUAGES = {".cs": "cs", ".vb": "vb", ".js": "js"}
 #: Razor pages (ASP.NET Web Pages): code and markup interleave with ``@``, so the whole file is read as
 #: code of its language (markup is noise to the analysis; ``@name`` reads as ``name``).
 _RAZOR = {".cshtml": "cs", ".vbhtml": "vb"}
+RAZOR_VIEWS = frozenset(_RAZOR)
 
 
 def _bytes_as_letters(exc: UnicodeError) -> tuple[str, int]:

@@ -38,6 +38,7 @@ class Sink:
     unless: tuple[Mapping[str, re.Pattern[str]], ...] = ()  # any of these in the code: the sink does not count
     code_only: bool = False  # a match inside a string literal does not count ("outside_literals: true")
     classic: bool = True  # counts in classic ASP files too ("classic_asp: false": not)
+    views_only: bool = False  # counts only in a Razor view, .cshtml/.vbhtml ("where: razor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +318,7 @@ def knowledge() -> Knowledge:
                 tuple(_by_language({"all": [u]}) for u in _listed(s.get("unless"))),
                 bool(s.get("outside_literals", False)),
                 bool(s.get("classic_asp", True)),
+                s.get("where") == "razor",
             )
         )
     config = tuple(
