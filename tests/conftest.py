@@ -52,3 +52,11 @@ def shared_data(shared: Path) -> Path:
 def test_data() -> Path:
     """The real MIT/CC0 files shipped in ``tests/data`` (always present)."""
     return TEST_DATA
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The run's own cache folder (compiled YARA rules, :mod:`extriage.cache`): tests never read
+    entries an earlier run or the user's own scans left, nor write into the user's home. Subprocesses
+    (the command line's tests) inherit it."""
+    os.environ["EXTRIAGE_CACHE_DIR"] = str(tmp_path_factory.mktemp("extriage-cache"))

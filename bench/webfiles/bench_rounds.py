@@ -71,7 +71,10 @@ def main() -> None:
     try:  # what a scan builds beside its log stages (absent from older commits: built in round 0)
         from extriage.scan.prepare import WARMERS
 
-        WARMERS["webfiles"](options)
+        try:
+            WARMERS["webfiles"](options, None)  # type: ignore[call-arg, unused-ignore]
+        except TypeError:  # commits before session 13: the warmer takes the options alone
+            WARMERS["webfiles"](options)  # type: ignore[call-arg, unused-ignore]
     except (ImportError, KeyError):
         pass
     for n in range(args.rounds):

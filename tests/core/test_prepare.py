@@ -19,11 +19,11 @@ from extriage.scan.context import ScanContext, ScanOptions
 def test_only_the_named_stages_warmers_run_and_join_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     done: list[str] = []
 
-    def slow(options: ScanOptions) -> None:
+    def slow(options: ScanOptions, evidence: str | None) -> None:
         time.sleep(0.2)
         done.append("slow")
 
-    monkeypatch.setattr(prepare, "WARMERS", {"a": slow, "b": lambda o: done.append("b")})
+    monkeypatch.setattr(prepare, "WARMERS", {"a": slow, "b": lambda o, e: done.append("b")})
     p = prepare.Prepare(["a", "x", "a"], ScanOptions()).start()
     p.join()
     assert done == ["slow"]  # "b" is not in the plan, "a" is run once
@@ -33,10 +33,10 @@ def test_only_the_named_stages_warmers_run_and_join_waits(monkeypatch: pytest.Mo
 def test_a_failing_warmer_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     done: list[str] = []
 
-    def broken(options: ScanOptions) -> None:
+    def broken(options: ScanOptions, evidence: str | None) -> None:
         raise ValueError("a broken data file: the stage reports it itself")
 
-    monkeypatch.setattr(prepare, "WARMERS", {"a": broken, "b": lambda o: done.append("b")})
+    monkeypatch.setattr(prepare, "WARMERS", {"a": broken, "b": lambda o, e: done.append("b")})
     prepare.Prepare(["a", "b"], ScanOptions()).start().join()
     assert done == ["b"]
 
@@ -44,7 +44,7 @@ def test_a_failing_warmer_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_web_file_warmer_fills_the_caches_the_stage_reads() -> None:
     from extriage.detections.webfiles import baseline, behaviour, content
 
-    prepare.WARMERS["webfiles"](ScanOptions())
+    prepare.WARMERS["webfiles"](ScanOptions(), None)
     assert baseline._shipped.cache_info().currsize == 1
     assert behaviour.knowledge.cache_info().currsize == 1
     assert content.path_matcher.cache_info().currsize >= 1
@@ -63,7 +63,7 @@ class _Stage:
 def _warm_log(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float]]:
     log: list[tuple[str, float]] = []
 
-    def warm(options: ScanOptions) -> None:
+    def warm(options: ScanOptions, evidence: str | None) -> None:
         log.append(("warm start", time.monotonic()))
         time.sleep(0.3)
         log.append((f"warm end {threading.current_thread().name}", time.monotonic()))

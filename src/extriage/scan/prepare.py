@@ -22,27 +22,28 @@ from collections.abc import Callable, Iterable
 from extriage.scan.context import ScanOptions
 
 
-def _webfiles(options: ScanOptions) -> None:
+def _webfiles(options: ScanOptions, evidence: str | None) -> None:
     from extriage.detections.webfiles import baseline, behaviour, content, rules
 
     baseline.load_baseline([])  # the shipped part, parsed once per process
     behaviour.knowledge()
     content.path_matcher(str(options.extra.get("webfiles_path_engine", "re2")))
-    rules.build_ruleset(list(options.rules_dirs))  # kept by rule texts: the stage's own call finds it
+    rules.build_ruleset(list(options.rules_dirs), evidence)  # kept by rule texts: the stage's own call finds it
 
 
 #: Stage name -> what its main-process part can build before it runs (no evidence, no context).
-WARMERS: dict[str, Callable[[ScanOptions], None]] = {"webfiles": _webfiles}
+WARMERS: dict[str, Callable[[ScanOptions, str | None], None]] = {"webfiles": _webfiles}
 
 
 class Prepare:
     """A thread running the warmers of ``stages`` (names); :meth:`join` waits for it. The caller
     joins it before any stage it :meth:`warms` starts, so a stage never reads a table half built."""
 
-    def __init__(self, stages: Iterable[str], options: ScanOptions) -> None:
+    def __init__(self, stages: Iterable[str], options: ScanOptions, evidence: str | None = None) -> None:
         self._names = [name for name in dict.fromkeys(stages) if name in WARMERS]
         self._todo = [WARMERS[name] for name in self._names]
         self._options = options
+        self._evidence = evidence  # the scanned path: no cache is read or written inside it
         self._thread: threading.Thread | None = None
 
     def start(self) -> Prepare:
@@ -60,7 +61,7 @@ class Prepare:
     def _run(self) -> None:
         for warm in self._todo:
             with contextlib.suppress(Exception):
-                warm(self._options)
+                warm(self._options, self._evidence)
 
     def join(self) -> None:
         thread, self._thread = self._thread, None

@@ -132,7 +132,7 @@ class WebFilesStage:
             location_rules(), backend=str(ctx.options.extra.get("webfiles_path_engine", "re2"))
         )
         sel = _select(ctx, installs, [path_key(p) for p, _ in vdirs], matcher)
-        ruleset = build_ruleset(list(ctx.options.rules_dirs))
+        ruleset = build_ruleset(list(ctx.options.rules_dirs), ctx.result.evidence_path)
         for message in ruleset.errors:
             ctx.result.coverage.warn(message)
         extra_baselines = tuple(str(p) for p in ctx.options.extra.get("webfiles_baseline", []))
