@@ -203,6 +203,16 @@ def unchecked_pages(coverage: Coverage) -> list[SkippedFile]:
     return [s for s in coverage.skipped if s.unchecked]
 
 
+#: Tag of findings of pages an installed application links to, kept for review (webfiles/appcontext.py).
+APPLICATION_FEATURE_TAG = "application-feature"
+
+
+def application_pages(findings: list[Finding]) -> list[Finding]:
+    """Pages reported for review: they do what a web shell does, but an installed application links
+    to them, so they are likely its own. Not a web shell, not an all-clear either."""
+    return [f for f in findings if APPLICATION_FEATURE_TAG in f.tags]
+
+
 def _counted(files: list[SkippedFile], noun: str) -> str:
     return f"{len(files):,} {noun}{'s' if len(files) != 1 else ''}"
 
@@ -315,6 +325,19 @@ def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
             f"{_first_of(pages)}, so a web shell in {'it' if one else 'them'} could be missed; {found_in}. Check "
             f"{'that file' if one else 'those files'} by hand, or scan again on a less loaded machine or with a "
             "larger --file-timeout / --max-file-size.")
+    review = application_pages(findings)
+    if review:
+        one = len(review) == 1
+        page = review[0]
+        path = page.indicators.paths[0] if page.indicators.paths else page.title
+        more = f" and {len(review) - 1} more" if not one else ""
+        return Verdict.INCONCLUSIVE, (
+            f"Could not decide: {len(review):,} page{'' if one else 's'} of an installed application "
+            f"{'does' if one else 'do'} what web shells do from request input ({path}{more}; see the findings for "
+            f"review); other files of the application link to {'it' if one else 'them'}, so "
+            f"{'it is' if one else 'they are'} likely the application's own, but a backdoor added to the application "
+            f"looks the same; {found_in}. Confirm {'that page is' if one else 'those pages are'} the application's "
+            "own (compare with the vendor's copy or a backup) before taking the server as clean.")
     windowed = {wid: a for wid, a in assessed.items() if a.get("window")}
     covered = [wid for wid, a in windowed.items() if a["sources"]]
     if not covered:

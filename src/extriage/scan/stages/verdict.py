@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from extriage.detections.verdict import (
+    application_pages,
     assess_waves,
     coverage_warnings,
     decide,
@@ -42,7 +43,7 @@ class VerdictStage:
             result.coverage.warn(w)
         assessed = assess_waves(result, waves, windows)
         blocked = (bool(result.extras.get("stage_errors")) or bool(unreadable_evidence(result.coverage))
-                   or bool(unchecked_pages(result.coverage)))
+                   or bool(unchecked_pages(result.coverage)) or bool(application_pages(result.findings)))
         # A wave that is not assessed (the catch-all "other") gets a verdict only from what was found in
         # it: "no_evidence" is a claim about sources read for a wave's window, which it has none of.
         per_wave = {wid: v for wid, v in found.items() if wid in assessed or v is not Verdict.NO_EVIDENCE}

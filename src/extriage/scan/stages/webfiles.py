@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from extriage.detections.webfiles import content
+from extriage.detections.webfiles import appcontext, content
 from extriage.detections.webfiles.baseline import (
     KNOWN_GOOD,
     MODIFIED,
@@ -55,7 +55,7 @@ from extriage.detections.webfiles.paths import PathMatcher
 from extriage.detections.webfiles.rules import RuleSet, build_ruleset
 from extriage.detections.webfiles.urls import UrlMapper
 from extriage.evidence.locate import LocatedFile, path_key, relative_to_install
-from extriage.evidence.reading import read_artifact
+from extriage.evidence.reading import read_artifact, read_bounded
 from extriage.findings import Confidence, EvidenceLine, Finding, Outcome, Severity, TimelineEvent
 from extriage.scan.context import PARALLEL_MIN_BYTES, FileOutcome, ScanContext, worker_context
 from extriage.scan.facts import (
@@ -265,6 +265,7 @@ class WebFilesStage:
                 continue
             mine.append(finding)
             links.append((finding, facts))
+        _application_pages(ctx, links, installs, totals.refs, fam.notes)
         _raise_staging(ctx, mine)
         pivots = ctx.facts.get(WebFilePivots)
         webshell_paths = pivots.webshell_paths
@@ -282,7 +283,7 @@ class WebFilesStage:
                 )
                 ctx.add_event(event)
                 pivots.events.append((event, finding))
-            if finding.severity >= Severity.MEDIUM:
+            if finding.severity >= Severity.MEDIUM and appcontext.APPLICATION_FEATURE_TAG not in finding.tags:
                 webshell_paths.add(facts.logical.lower())
                 if facts.url:
                     webshell_paths.add(facts.url.lower())
@@ -789,6 +790,67 @@ def _compiled_ok(virtual_path: str, legit: set[str]) -> bool:
         return False
     norm = "/" + normalise_relative("frontend/httpproxy" + vp)[len("frontend/httpproxy/") :]
     return norm in legit
+
+
+def _application_pages(
+    ctx: ScanContext,
+    links: list[tuple[Finding, FileFacts]],
+    installs: list[str],
+    refs: list[tuple[LocatedFile, tuple[str, str]]],
+    notes: list[str],
+) -> None:
+    """Findings of pages an installed application links to, whose every reason is a feature such
+    applications ship (a file manager, a SQL console): reported for review, not as web shells
+    (:mod:`~extriage.detections.webfiles.appcontext`). Never inside Exchange's install: no other
+    application belongs there."""
+    candidates: dict[str, tuple[Finding, list[str]]] = {}
+    urls: dict[str, str | None] = {}
+    for finding, facts in links:
+        sinks = appcontext.feature_sinks(r.classification for r in facts.reasons)
+        key = path_key(facts.logical)
+        if sinks is None or relative_to_install(key, installs) is not None:
+            continue
+        candidates[key] = (finding, sinks)
+        urls[key] = facts.url
+    if not candidates:
+        return
+    files = {f.key: f for f in ctx.inventory.files}
+    flagged = {path_key(facts.logical) for _, facts in links}
+    owners: dict[str, str] = {}  # a code or include file -> the page that takes it in (it is reached through it)
+    for page, (_how, ref) in refs:
+        named = _resolve_ref(page.key, ref, files)
+        if named is not None and named.key in candidates:
+            owners.setdefault(named.key, page.key)
+
+    def read(key: str) -> tuple[bytes, str] | None:
+        f = files[key]
+        shown = f.display()
+        try:
+            data, sha = read_bounded(f.ref, f.ref.size, appcontext.MAX_LINKING_FILE)
+        except OSError:
+            return None  # a file the stage could not read is listed by it; here it only links nothing
+        if len(data) > appcontext.MAX_LINKING_FILE:
+            return None
+        ctx.record_file(shown, sha, f.ref.size, f.ref.mtime)
+        return data, sha
+
+    found, unsettled = appcontext.find_links(
+        urls, {k: (f.display(), f.ref.size) for k, f in files.items()}, flagged, read, owners
+    )
+    for key, link in found.items():
+        finding, sinks = candidates[key]
+        appcontext.as_review(finding, sinks, link)
+    if found:
+        notes.append(
+            f"{len(found)} flagged page{'s' if len(found) != 1 else ''} that other files of an installed "
+            "application link to, and that only do what such applications ship (file managers, SQL consoles, "
+            "download handlers, proxies), reported for review rather than as web shells."
+        )
+    if unsettled:
+        notes.append(
+            f"{len(unsettled)} flagged page{'s' if len(unsettled) != 1 else ''} could not be checked for links "
+            "from their application (the look for links is bounded): reported as web shells."
+        )
 
 
 def _raise_staging(ctx: ScanContext, mine: list[Finding]) -> None:

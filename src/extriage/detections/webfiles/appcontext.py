@@ -1,0 +1,278 @@
+"""Is a flagged page part of an installed application, or planted beside it?
+
+Real applications ship pages that do what web shells do: an administrator's file manager, a download
+handler, a SQL console, an image proxy (``data/application_features.yml``). The code alone cannot
+tell such a page from a planted one; the application around it can. A planted page is reached by the
+attacker who knows its URL: nothing of the application links to it. A page the application ships is
+linked from its menus, other pages, scripts or site map.
+
+So a page whose every finding is one of those features, outside Exchange's own web folders, and that
+another file of its application links to (a file with no finding of its own: pages of a shell kit
+link each other), is reported for review rather than as a web shell: the finding stays, with the
+link as evidence, and the verdict says ``inconclusive`` and names it (a backdoor added to a linked
+page of the application looks the same, so it is not an all-clear either).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from extriage.datafiles import load_yaml
+from extriage.detections.verdict import APPLICATION_FEATURE_TAG
+from extriage.findings import Confidence, EvidenceLine, Finding, Outcome, Severity
+
+__all__ = ["APPLICATION_FEATURE_TAG", "application_features", "as_review", "feature_sinks", "find_links"]
+
+#: Files of an application that can link to a page: pages, code, scripts, site maps, project files.
+LINKING_EXTENSIONS = frozenset(
+    ".aspx .ascx .master .ashx .asmx .asax .asp .cshtml .vbhtml .cs .vb .js .htm .html .config "
+    ".sitemap .csproj .vbproj .xml .json".split()
+)
+#: Bounds of the look for links (per scan): files larger than this are not read for links, and the
+#: look stops after this many bytes or files (the pages it did not settle stay web shells).
+MAX_LINKING_FILE = 2 * 1024 * 1024
+MAX_LINKING_BYTES = 128 * 1024 * 1024
+MAX_LINKING_FILES = 20_000
+#: Characters of a path or URL written in a file, before the file name.
+_PATH_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_-.~/\\%")
+#: Attributes by which a page names its own code (``CodeFile="admin/x.aspx.cs"``): not a link to it
+#: (``Src=`` and ``#include`` are told apart by the stage, which knows the pages taking files in: an
+#: ``<img src="Thumb.ashx">`` is a link).
+_OWN_CODE_ATTRIBUTES = (b"codefile", b"codebehind")
+#: Characters that continue a file name (after them it is another name: ``files.aspx.cs``).
+_NAME_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_-.")
+_CODE_PAIR = (".cs", ".vb", ".designer.cs", ".designer.vb")
+
+
+@cache
+def application_features() -> dict[str, str]:
+    """Behaviour sink id -> the application feature it is (``data/application_features.yml``)."""
+    raw = load_yaml(
+        resources.files("extriage.detections.webfiles")
+        .joinpath("data", "application_features.yml")
+        .read_text(encoding="utf-8")
+    )
+    return {str(k): str(v) for k, v in raw["features"].items()}
+
+
+def feature_sinks(classifications: Iterable[str]) -> list[str] | None:
+    """The sinks of a file's reasons when every reason is a behaviour finding of an application
+    feature (``behaviour:<sink>``); ``None`` when any reason is something else (a YARA rule, a known
+    hash, a location, a sink that runs code)."""
+    features = application_features()
+    sinks: list[str] = []
+    for c in classifications:
+        kind, _, sink = c.partition(":")
+        if kind != "behaviour" or sink not in features:
+            return None
+        if sink not in sinks:
+            sinks.append(sink)
+    return sinks or None
+
+
+def _parent(key: str) -> str:
+    return key.rsplit("/", 1)[0] if "/" in key else ""
+
+
+def root_folders(keys: Iterable[str]) -> set[str]:
+    """Folders of the evidence that are an application's root or part of one: those holding a
+    ``web.config`` or a ``bin`` folder."""
+    out: set[str] = set()
+    for k in keys:
+        if k.endswith("/web.config"):
+            out.add(k[: -len("/web.config")])
+        i = k.find("/bin/")
+        while i >= 0:
+            out.add(k[:i])
+            i = k.find("/bin/", i + 1)
+    return out
+
+
+def application_roots(page_key: str, roots: set[str]) -> list[str]:
+    """The folders of ``roots`` (see :func:`root_folders`) above a page, nearest first: ``~/`` in a
+    link means one of them. Empty when none is in the evidence (then the page's own folder stands
+    for it)."""
+    out = []
+    folder = _parent(page_key)
+    while folder:
+        if folder in roots:
+            out.append(folder)
+        folder = _parent(folder)
+    return out
+
+
+def target_name(page_key: str, keys: set[str], owners: dict[str, str] | None = None) -> str:
+    """The key links name for a page: a code-behind (``files.aspx.cs``), a page's ``CodeFile``/``Src``
+    or an included file is reached through the page that takes it in (``owners``: file -> page)."""
+    if owners and page_key in owners:
+        return owners[page_key]
+    for suffix in _CODE_PAIR:
+        if page_key.endswith(suffix) and page_key[: -len(suffix)] in keys:
+            return page_key[: -len(suffix)]
+    return page_key
+
+
+def own_pair(page_key: str, other_key: str) -> bool:
+    """``other_key`` is the page itself, its code-behind or designer file, or the page of a code file."""
+    a, b = (page_key, other_key) if len(page_key) <= len(other_key) else (other_key, page_key)
+    return a == b or any(b == a + s for s in _CODE_PAIR)
+
+
+def _resolves(token: str, page_key: str, roots: list[str], referrer_key: str, url: str | None) -> bool:
+    """Does a path written in the referrer (``~/admin/files.aspx``, ``/app/admin/files.aspx``,
+    ``../admin/files.aspx``, ``files.aspx``) name the page?"""
+    token = token.replace("\\", "/")
+    if token.startswith("~/"):
+        rest = token[2:]
+        return any(posixpath.normpath(f"{r}/{rest}") == page_key for r in roots or [_parent(page_key)])
+    if token.startswith("/"):
+        # site-rooted: the URL of the page when the IIS configuration gave it, else the path's tail
+        if url and token.rstrip("/") == url.lower().rstrip("/"):
+            return True
+        parts = [p for p in token.split("/") if p]
+        page_parts = page_key.split("/")
+        return len(parts) >= 2 and page_parts[-len(parts) :] == parts
+    bases = [_parent(referrer_key), *roots] if roots else [_parent(referrer_key), _parent(page_key)]
+    for base in bases:
+        joined = posixpath.normpath(f"{base}/{token}" if base else token)
+        if joined == page_key:
+            return True
+    return False
+
+
+def find_link(
+    page_key: str, roots: list[str], referrer_key: str, data: bytes, url: str | None = None
+) -> tuple[int, str] | None:
+    """The first line of ``data`` (the referrer's text) that links to the page: (line number, line)."""
+    name = page_key.rsplit("/", 1)[-1].encode("utf-8", "replace")
+    low = data.lower()
+    pos = low.find(name)
+    while pos >= 0:
+        end = pos + len(name)
+        if end == len(low) or low[end] not in _NAME_CHARS:
+            start = pos
+            while start > 0 and low[start - 1] in _PATH_CHARS:
+                start -= 1
+            prefix_ok = start == pos or low[pos - 1] in b"/\\"
+            token = low[start:end].decode("latin-1")
+            # a URL's scheme and host are not part of the path: "//host/app/x.aspx" -> "/app/x.aspx"
+            if token.startswith("//"):
+                token = "/" + token[2:].split("/", 1)[-1] if "/" in token[2:] else token[1:]
+            before = low[max(0, start - 24) : start].rstrip(b"\"' \t=").rstrip()
+            if before.endswith(_OWN_CODE_ATTRIBUTES):
+                pass  # the page taking its own code in (CodeFile=, CodeBehind=), not a link
+            elif prefix_ok and _resolves(token, page_key, roots, referrer_key, url):
+                line_no = data.count(b"\n", 0, pos) + 1
+                a = data.rfind(b"\n", 0, pos) + 1
+                b = data.find(b"\n", pos)
+                raw = data[a : b if b >= 0 else len(data)].decode("utf-8", "replace").strip()
+                return line_no, raw[:500]
+        pos = low.find(name, pos + 1)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Another file of the application that links to a flagged page."""
+
+    referrer: str  # display path
+    line: int
+    raw: str
+    sha256: str | None
+
+
+#: Reads an evidence file for links: ``(data, sha256)`` or ``None`` when it could not be read.
+Reader = Callable[[str], tuple[bytes, str] | None]
+
+
+def find_links(
+    pages: dict[str, str | None],
+    keys: dict[str, tuple[str, int]],
+    flagged: set[str],
+    read: Reader,
+    owners: dict[str, str] | None = None,
+) -> tuple[dict[str, Link], list[str]]:
+    """For each page (key -> its URL or ``None``), the first unflagged file of its application that
+    links to it. ``keys``: every file of the evidence, key -> (display path, size); ``owners``: code
+    and include files -> the page that takes them in (links must reach that page, and it is no link
+    itself). Returns the links found and the pages the bounded look could not settle (they stay web
+    shells)."""
+    owners = owners or {}
+    keyset = set(keys)
+    folders = root_folders(keyset)
+    roots_of = {p: application_roots(p, folders) for p in pages}
+    scope: dict[str, list[str]] = {}  # folder whose files may link -> pages it may link to
+    for page, roots in roots_of.items():
+        top = roots[-1] if roots else _parent(page)
+        scope.setdefault(top, []).append(page)
+    found: dict[str, Link] = {}
+    budget_bytes, budget_files = MAX_LINKING_BYTES, MAX_LINKING_FILES
+    unsettled: list[str] = []
+    ordered = sorted(keys)
+    for top, wanted in sorted(scope.items()):
+        prefix = f"{top}/" if top else ""
+        targets = {p: target_name(p, keyset, owners) for p in wanted}
+        names = {t.rsplit("/", 1)[-1].encode() for t in targets.values()}
+        for key in ordered:
+            if len(found) == len(pages) or not key.startswith(prefix) or key in flagged:
+                continue
+            dot = key.rfind(".")
+            if dot < 0 or key[dot:] not in LINKING_EXTENSIONS:
+                continue
+            shown, size = keys[key]
+            if size > MAX_LINKING_FILE:
+                continue
+            open_pages = [
+                p for p in wanted if p not in found and not own_pair(p, key) and not own_pair(targets[p], key)
+            ]
+            if not open_pages:
+                continue
+            if budget_files <= 0 or budget_bytes < size:
+                unsettled.extend(p for p in open_pages if p not in unsettled)
+                break
+            got = read(key)
+            budget_files -= 1
+            budget_bytes -= size
+            if got is None:
+                continue
+            data, sha = got
+            low = data.lower()
+            if not any(n in low for n in names):
+                continue
+            for page in open_pages:
+                hit = find_link(targets[page], roots_of[page], key, data, pages[page])
+                if hit is not None:
+                    found[page] = Link(shown, hit[0], hit[1], sha)
+    return found, [p for p in unsettled if p not in found]
+
+
+def as_review(finding: Finding, sinks: list[str], link: Link) -> None:
+    """Turn a web shell finding of an application page into one for review (in place)."""
+    features = application_features()
+    what = "; ".join(features[s] for s in sinks)
+    finding.outcome = Outcome.INFO
+    finding.severity = Severity.MEDIUM
+    finding.confidence = Confidence.LOW
+    finding.title = f"For review, a page of an installed application: {finding.title}"
+    finding.description = (
+        f"{finding.description} The page looks part of an installed application: {link.referrer} links to it "
+        f"(line {link.line}). Applications ship pages that do this ({what}), so it is not reported as a web "
+        "shell; but a backdoor added to a page of the application looks the same. Confirm the page is the "
+        "application's own (compare it with the vendor's copy or a backup, check who may reach it) before "
+        "taking the server as clean."
+    ).strip()
+    if APPLICATION_FEATURE_TAG not in finding.tags:
+        finding.tags.append(APPLICATION_FEATURE_TAG)
+    finding.evidence.append(
+        EvidenceLine(
+            source=link.referrer,
+            line=link.line,
+            raw=link.raw,
+            fields={"reason": "application-link", "role": "link"},
+            sha256=link.sha256,
+        )
+    )

@@ -1,0 +1,243 @@
+"""A page that does what an administrator's tool does (file manager, download handler, SQL console),
+linked from the rest of its installed application, is reported for review - the scan says
+``inconclusive`` and names it - instead of calling the server compromised; the same page planted
+alone, linked only by another flagged page, inside Exchange's folders, or doing anything that runs
+code, stays a web shell. (Issue 14: the real capabilities of admin tools were most of the findings on
+benign applications.) The pages are harmless test data: they are never run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core.builders import build_server, write
+from evidence.test_inconclusive import validate
+from extriage.detections.verdict import APPLICATION_FEATURE_TAG
+from extriage.detections.webfiles import appcontext
+from extriage.evidence import source
+from extriage.findings import Finding, Outcome, ScanResult, Verdict
+from extriage.report.load import loads_result
+from extriage.scan.context import ScanOptions
+from extriage.scan.pipeline import run_scan
+
+APP = "C/inetpub/wwwroot/shop"
+WEB_CONFIG = '<?xml version="1.0"?>\n<configuration>\n  <system.web><compilation debug="false" /></system.web>\n</configuration>\n'
+#: An administrator's download handler: sends the file the request names (a real capability).
+DOWNLOAD = (
+    '<%@ WebHandler Language="C#" Class="Download" %>\nusing System.Web;\n'
+    "public class Download : IHttpHandler {\n"
+    "    public bool IsReusable { get { return true; } }\n"
+    "    public void ProcessRequest(HttpContext context) {\n"
+    '        string file = context.Request.QueryString["file"];\n'
+    "        context.Response.TransmitFile(file);\n    }\n}\n"
+)
+#: An administration page running the SQL typed into it (a SQL console).
+SQL_CONSOLE = (
+    '<%@ Page Language="C#" MasterPageFile="~/Site.master" %>\n<script runat="server">\n'
+    "void Run(object s, EventArgs e) {\n"
+    '    var c = new System.Data.SqlClient.SqlCommand(Request.Form["q"]);\n'
+    "    c.ExecuteNonQuery();\n}\n</script>\n"
+)
+#: The same console that also starts a process with request input: that runs code, never a feature.
+SQL_AND_PROCESS = SQL_CONSOLE.replace(
+    "    c.ExecuteNonQuery();\n", '    c.ExecuteNonQuery();\n    System.Diagnostics.Process.Start("hostname", Request.Form["a"]);\n'
+)
+MENU = (
+    '<%@ Page Language="C#" MasterPageFile="~/Site.master" %>\n<asp:Content runat="server" ContentPlaceHolderID="main">\n'
+    '<ul>\n  <li><a href="Products.aspx">Products</a></li>\n{links}</ul>\n</asp:Content>\n'
+)
+
+
+def scan(path: Path) -> ScanResult:
+    source.close_archives()
+    return run_scan(str(path), ScanOptions(jobs=1))
+
+
+def app_server(tmp_path: Path, pages: dict[str, str], links: str) -> Path:
+    server = build_server(tmp_path / "server", "clean")
+    write(server, f"{APP}/web.config", WEB_CONFIG)
+    write(server, f"{APP}/Site.master", '<%@ Master Language="C#" %>\n<html><body><asp:ContentPlaceHolder id="main" runat="server" /></body></html>\n')
+    write(server, f"{APP}/Default.aspx", MENU.replace("{links}", links))
+    write(server, f"{APP}/Products.aspx", '<%@ Page Language="C#" MasterPageFile="~/Site.master" %>\n<p>products</p>\n')
+    for rel, text in pages.items():
+        write(server, f"{APP}/{rel}", text)
+    return server
+
+
+def page_finding(result: ScanResult, name: str) -> Finding:
+    found = [f for f in result.findings if any(p.replace("\\", "/").lower().endswith(name.lower()) for p in f.indicators.paths)]
+    assert len(found) == 1, [(f.title, f.indicators.paths) for f in result.findings]
+    return found[0]
+
+
+def test_a_linked_download_handler_is_kept_for_review_and_the_verdict_stays_open(tmp_path: Path) -> None:
+    server = app_server(
+        tmp_path, {"Admin/Download.ashx": DOWNLOAD}, '  <li><a href="~/Admin/Download.ashx?file=report.pdf">Report</a></li>\n'
+    )
+    result = scan(server)
+    f = page_finding(result, "Download.ashx")
+    assert APPLICATION_FEATURE_TAG in f.tags and f.outcome is Outcome.INFO, (f.tags, f.outcome)
+    assert f.title.startswith("For review, a page of an installed application")
+    link = [e for e in f.evidence if e.fields.get("reason") == "application-link"]
+    assert len(link) == 1 and link[0].source.endswith("Default.aspx") and link[0].line == 5, link
+    assert "Admin/Download.ashx" in link[0].raw
+    # the file read for the link is hashed like every file read
+    menu = [r for r in result.files if r.path.endswith("Default.aspx")]
+    assert len(menu) == 1 and menu[0].sha256 == link[0].sha256
+    assert result.verdict == Verdict.INCONCLUSIVE, result.verdict_reason
+    assert "installed application" in result.verdict_reason and "Download.ashx" in result.verdict_reason
+    assert result.waves["proxylogon"] == Verdict.INCONCLUSIVE
+    validate(result)
+    again = loads_result(json.dumps(result.to_dict(), default=str))
+    assert APPLICATION_FEATURE_TAG in page_finding(again, "Download.ashx").tags
+
+
+def test_the_same_handler_that_nothing_links_to_is_a_web_shell(tmp_path: Path) -> None:
+    server = app_server(tmp_path, {"Admin/Download.ashx": DOWNLOAD}, "")
+    result = scan(server)
+    f = page_finding(result, "Download.ashx")
+    assert f.outcome is Outcome.WEBSHELL and APPLICATION_FEATURE_TAG not in f.tags
+    assert result.verdict == Verdict.COMPROMISED
+
+
+def test_a_page_linked_only_by_another_flagged_page_is_a_web_shell(tmp_path: Path) -> None:
+    """Pages of a shell kit link each other: a link counts only from a file with no finding."""
+    kit_index = SQL_CONSOLE.replace("</script>\n", '</script>\n<a href="Download.ashx?file=c:/x">files</a>\n')
+    server = app_server(tmp_path, {"Tools/Index.aspx": kit_index, "Tools/Download.ashx": DOWNLOAD}, "")
+    result = scan(server)
+    assert page_finding(result, "Download.ashx").outcome is Outcome.WEBSHELL
+    assert page_finding(result, "Index.aspx").outcome is Outcome.WEBSHELL
+    assert result.verdict == Verdict.COMPROMISED
+
+
+def test_a_linked_page_that_also_runs_code_is_a_web_shell(tmp_path: Path) -> None:
+    server = app_server(tmp_path, {"Admin/Sql.aspx": SQL_AND_PROCESS}, '  <li><a href="Admin/Sql.aspx">SQL</a></li>\n')
+    result = scan(server)
+    f = page_finding(result, "Sql.aspx")
+    assert f.outcome is Outcome.WEBSHELL and APPLICATION_FEATURE_TAG not in f.tags
+    assert result.verdict == Verdict.COMPROMISED
+
+
+def test_a_linked_sql_console_is_for_review(tmp_path: Path) -> None:
+    server = app_server(tmp_path, {"Admin/Sql.aspx": SQL_CONSOLE}, '  <li><a href="Admin/Sql.aspx">SQL</a></li>\n')
+    result = scan(server)
+    assert APPLICATION_FEATURE_TAG in page_finding(result, "Sql.aspx").tags
+    assert result.verdict == Verdict.INCONCLUSIVE
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        '  <li><a href="Download.ashx">a page of the same name in another folder</a></li>\n',
+        '  <li><a href="Admin/MyDownload.ashx">another name ending the same</a></li>\n',
+        "  <li>Download.ashx.bak</li>\n",
+    ],
+    ids=["same-name-other-folder", "longer-name", "name-continues"],
+)
+def test_a_name_that_does_not_resolve_to_the_page_is_no_link(tmp_path: Path, links: str) -> None:
+    server = app_server(tmp_path, {"Admin/Download.ashx": DOWNLOAD}, links)
+    assert page_finding(scan(server), "Download.ashx").outcome is Outcome.WEBSHELL
+
+
+def test_inside_exchange_web_folders_a_linked_page_stays_a_web_shell(tmp_path: Path) -> None:
+    """No third-party application belongs in Exchange's folders: a link there proves nothing."""
+    server = build_server(tmp_path / "server", "clean")
+    ecp = "C/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/ecp"  # no location rule here
+    write(server, f"{ecp}/Download.ashx", DOWNLOAD)
+    write(server, f"{ecp}/menu.htm", '<a href="Download.ashx?file=x">x</a>\n')
+    result = scan(server)
+    f = page_finding(result, "ecp/Download.ashx")
+    assert f.tags == ["behaviour:file-read"], f.tags  # the behaviour finding alone: only the place decides
+    assert f.outcome is Outcome.WEBSHELL and APPLICATION_FEATURE_TAG not in f.tags
+    assert result.verdict == Verdict.COMPROMISED
+
+
+def test_a_code_behind_is_reached_through_its_page(tmp_path: Path) -> None:
+    """The capability sits in ``Files.aspx.cs``; the menu links ``Files.aspx``; the page itself (its
+    own pair) is no link."""
+    code = (
+        "using System;\npublic partial class Files : System.Web.UI.Page {\n"
+        "    protected void Save(object s, EventArgs e) {\n"
+        '        System.IO.File.WriteAllText(Request.Form["path"], Request.Form["text"]);\n    }\n}\n'
+    )
+    markup = '<%@ Page Language="C#" CodeBehind="Files.aspx.cs" Inherits="Files" MasterPageFile="~/Site.master" %>\n<p>files</p>\n'
+    pages = {"Admin/Files.aspx": markup, "Admin/Files.aspx.cs": code}
+    alone = scan(app_server(tmp_path / "a", pages, ""))
+    assert page_finding(alone, "Files.aspx.cs").outcome is Outcome.WEBSHELL
+    linked = scan(app_server(tmp_path / "b", pages, '  <li><a href="Admin/Files.aspx">Files</a></li>\n'))
+    assert APPLICATION_FEATURE_TAG in page_finding(linked, "Files.aspx.cs").tags
+
+
+def test_a_code_file_another_folder_s_page_takes_in_is_reached_through_that_page(tmp_path: Path) -> None:
+    """``CodeFile="code/Files.cs"`` names the page's own code: no link. The menu's link to the page is."""
+    code = (
+        "using System;\npublic partial class Files : System.Web.UI.Page {\n"
+        "    protected void Save(object s, EventArgs e) {\n"
+        '        System.IO.File.WriteAllText(Request.Form["path"], Request.Form["text"]);\n    }\n}\n'
+    )
+    markup = '<%@ Page Language="C#" CodeFile="code/Files.cs" Inherits="Files" %>\n<p>files</p>\n'
+    pages = {"Admin/Files.aspx": markup, "Admin/code/Files.cs": code}
+    alone = scan(app_server(tmp_path / "a", pages, ""))
+    assert page_finding(alone, "code/Files.cs").outcome is Outcome.WEBSHELL
+    linked = scan(app_server(tmp_path / "b", pages, '  <li><a href="Admin/Files.aspx">Files</a></li>\n'))
+    assert APPLICATION_FEATURE_TAG in page_finding(linked, "code/Files.cs").tags
+
+
+def test_a_review_page_does_not_hide_a_web_shell_elsewhere(tmp_path: Path) -> None:
+    shell = '<%@ Page Language="C#" %>\n<% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>\n'
+    server = app_server(
+        tmp_path, {"Admin/Download.ashx": DOWNLOAD, "img/x.aspx": shell}, '  <li><a href="Admin/Download.ashx">x</a></li>\n'
+    )
+    result = scan(server)
+    assert APPLICATION_FEATURE_TAG in page_finding(result, "Download.ashx").tags
+    assert result.verdict == Verdict.COMPROMISED
+
+
+PAGE = "c:/inetpub/wwwroot/shop/admin/files.aspx"
+ROOTS = ["c:/inetpub/wwwroot/shop"]
+
+
+@pytest.mark.parametrize(
+    ("referrer", "text", "url", "links"),
+    [
+        ("c:/inetpub/wwwroot/shop/default.aspx", 'href="~/Admin/Files.aspx"', None, True),
+        ("c:/inetpub/wwwroot/shop/default.aspx", 'href="Admin/Files.aspx?x=1"', None, True),
+        ("c:/inetpub/wwwroot/shop/admin/menu.ascx", "NavigateUrl='Files.aspx'", None, True),
+        ("c:/inetpub/wwwroot/shop/users/list.aspx", 'href="../admin/files.aspx"', None, True),
+        ("c:/inetpub/wwwroot/shop/js/admin.js", "$.post('admin/files.aspx', d)", None, True),
+        ("c:/inetpub/wwwroot/shop/web.sitemap", 'url="/shop/Admin/Files.aspx"', None, True),
+        ("c:/inetpub/wwwroot/shop/web.sitemap", 'url="https://www.example.com/shop/admin/files.aspx"', None, True),
+        ("c:/inetpub/wwwroot/shop/web.sitemap", 'url="/store/admin/files.aspx"', "/store/admin/files.aspx", True),
+        ("c:/inetpub/wwwroot/shop/web.sitemap", 'url="/store/admin/files.aspx"', None, False),
+        ("c:/inetpub/wwwroot/shop/default.aspx", 'href="Files.aspx"', None, False),
+        ("c:/inetpub/wwwroot/shop/default.aspx", 'href="~/Files.aspx"', None, False),
+        ("c:/inetpub/wwwroot/shop/default.aspx", 'href="Admin/OldFiles.aspx"', None, False),
+        ("c:/inetpub/wwwroot/shop/default.aspx", 'href="Admin/Files.aspx.bak"', None, False),
+        ("c:/inetpub/wwwroot/shop/default.aspx", 'href="/files.aspx"', None, False),
+        ("c:/inetpub/wwwroot/shop/admin/gallery.aspx", '<img src="files.aspx?id=3" />', None, True),
+        ("c:/inetpub/wwwroot/shop/admin/other.aspx", '<%@ Page CodeFile="files.aspx" %>', None, False),
+        ("c:/inetpub/wwwroot/shop/admin/other.aspx", "<%@ Page CodeBehind = 'Files.aspx' %>", None, False),
+    ],
+)
+def test_which_written_paths_name_the_page(referrer: str, text: str, url: str | None, links: bool) -> None:
+    data = f"<p>\n{text}\n</p>\n".encode()
+    hit = appcontext.find_link(PAGE, ROOTS, referrer, data, url)
+    assert (hit is not None) is links, hit
+    if hit is not None:
+        assert hit[0] == 2 and text in hit[1]
+
+
+def test_only_application_features_are_ever_kept_for_review() -> None:
+    features = appcontext.application_features()
+    assert appcontext.feature_sinks(["behaviour:file-read", "behaviour:sql-text"]) == ["file-read", "sql-text"]
+    for other in ("behaviour:process", "behaviour:eval", "behaviour:assembly-load", "behaviour:deserialize",
+                  "yara:EXT_WEBSHELL_X", "location", "known-bad"):
+        assert appcontext.feature_sinks(["behaviour:file-read", other]) is None, other
+    assert not {"process", "eval", "assembly-load", "socket", "deserialize", "shell-object"} & set(features)
+    # every feature is a sink the behaviour analysis knows
+    from extriage.detections.webfiles.behaviour import catalogue
+
+    known = set(catalogue()["sinks"])
+    assert set(features) <= known, set(features) - known
