@@ -185,6 +185,32 @@ def test_a_code_file_another_folder_s_page_takes_in_is_reached_through_that_page
     assert APPLICATION_FEATURE_TAG in page_finding(linked, "code/Files.cs").tags
 
 
+def fake_assembly(*strings: str) -> bytes:
+    """Bytes shaped like a .NET assembly's user-string heap: each literal UTF-16 with a length byte."""
+    heap = b"".join(bytes([2 * len(t) + 1]) + t.encode("utf-16-le") + b"\x00" for t in strings)
+    return b"MZ" + b"\x90\x00" * 60 + b"PE\x00\x00" + bytes(range(256)) * 8 + b"#US\x00" + heap + b"\x00" * 64
+
+
+def test_a_link_kept_in_the_application_s_compiled_assembly_counts(tmp_path: Path) -> None:
+    """A Web Application project's code-behinds are compiled into ``bin``: their links are UTF-16
+    strings there (``Response.Redirect("~/Admin/Download.ashx?file=" + f)``)."""
+    dll = fake_assembly("Welcome", "~/Admin/Download.ashx?file=", "Products.aspx")
+    server = app_server(tmp_path / "a", {"Admin/Download.ashx": DOWNLOAD, "bin/Shop.Web.dll": ""}, "")
+    (server / APP / "bin/Shop.Web.dll").write_bytes(dll)
+    result = scan(server)
+    f = page_finding(result, "Download.ashx")
+    assert APPLICATION_FEATURE_TAG in f.tags, f.tags
+    link = [e for e in f.evidence if e.fields.get("reason") == "application-link"]
+    assert link[0].source.endswith("Shop.Web.dll") and link[0].line is None and "~/Admin/Download.ashx" in link[0].raw
+    assert "compiled assembly" in f.description
+    # the same bytes in a DLL outside the application's bin folder, or as 8-bit text, are no link
+    server = app_server(tmp_path / "b", {"Admin/Download.ashx": DOWNLOAD, "Admin/tools.dll": ""}, "")
+    (server / APP / "Admin/tools.dll").write_bytes(dll)
+    (server / APP / "bin").mkdir()
+    (server / APP / "bin/Narrow.dll").write_bytes(b"MZ" + b"\x00" * 200 + b"~/Admin/Download.ashx\x00")
+    assert page_finding(scan(server), "Download.ashx").outcome is Outcome.WEBSHELL
+
+
 def test_a_review_page_does_not_hide_a_web_shell_elsewhere(tmp_path: Path) -> None:
     shell = '<%@ Page Language="C#" %>\n<% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>\n'
     server = app_server(

@@ -30,11 +30,14 @@ __all__ = ["APPLICATION_FEATURE_TAG", "application_features", "as_review", "feat
 #: Files of an application that can link to a page: pages, code, scripts, site maps, project files.
 LINKING_EXTENSIONS = frozenset(
     ".aspx .ascx .master .ashx .asmx .asax .asp .cshtml .vbhtml .cs .vb .js .htm .html .config "
-    ".sitemap .csproj .vbproj .xml .json".split()
+    ".sitemap .csproj .vbproj .xml .json .dll".split()
 )
 #: Bounds of the look for links (per scan): files larger than this are not read for links, and the
 #: look stops after this many bytes or files (the pages it did not settle stay web shells).
 MAX_LINKING_FILE = 2 * 1024 * 1024
+#: ... and the application's own assemblies (``bin/*.dll``: a Web Application project's code-behinds,
+#: compiled, hold their links as UTF-16 strings), up to this size.
+MAX_LINKING_ASSEMBLY = 32 * 1024 * 1024
 MAX_LINKING_BYTES = 128 * 1024 * 1024
 MAX_LINKING_FILES = 20_000
 #: Characters of a path or URL written in a file, before the file name.
@@ -144,6 +147,35 @@ def _resolves(token: str, page_key: str, roots: list[str], referrer_key: str, ur
     return False
 
 
+def is_assembly(key: str) -> bool:
+    """An assembly of the application (``bin/*.dll``): its strings are UTF-16."""
+    return key.endswith(".dll") and "/bin/" in key
+
+
+def max_linking_size(key: str) -> int:
+    return MAX_LINKING_ASSEMBLY if is_assembly(key) else MAX_LINKING_FILE
+
+
+def find_link_in_assembly(
+    page_key: str, roots: list[str], referrer_key: str, data: bytes, url: str | None = None
+) -> tuple[None, str] | None:
+    """A string of a compiled assembly (UTF-16, as .NET keeps string literals) that links to the page:
+    ``(None, the string)`` - an assembly has no lines."""
+    wide = page_key.rsplit("/", 1)[-1].encode("utf-16-le")
+    low = data.lower()
+    pos = low.find(wide)
+    while pos >= 0:
+        start = max(pos - 512, pos % 2)  # the same byte parity as the name: whole UTF-16 units
+        end = min(len(data), pos + len(wide) + 256)
+        end -= (end - start) % 2
+        text = data[start:end].decode("utf-16-le", "replace").encode("utf-8", "replace")
+        hit = find_link(page_key, roots, referrer_key, text.replace(b"\x00", b"\n"), url)
+        if hit is not None:
+            return None, hit[1]
+        pos = low.find(wide, pos + 1)
+    return None
+
+
 def find_link(
     page_key: str, roots: list[str], referrer_key: str, data: bytes, url: str | None = None
 ) -> tuple[int, str] | None:
@@ -180,7 +212,7 @@ class Link:
     """Another file of the application that links to a flagged page."""
 
     referrer: str  # display path
-    line: int
+    line: int | None  # None in an assembly
     raw: str
     sha256: str | None
 
@@ -224,7 +256,8 @@ def find_links(
             if dot < 0 or key[dot:] not in LINKING_EXTENSIONS:
                 continue
             shown, size = keys[key]
-            if size > MAX_LINKING_FILE:
+            assembly = is_assembly(key)
+            if size > max_linking_size(key) or (key.endswith(".dll") and not assembly):
                 continue
             open_pages = [
                 p for p in wanted if p not in found and not own_pair(p, key) and not own_pair(targets[p], key)
@@ -241,10 +274,11 @@ def find_links(
                 continue
             data, sha = got
             low = data.lower()
-            if not any(n in low for n in names):
+            if not any((n.decode().encode("utf-16-le") if assembly else n) in low for n in names):
                 continue
             for page in open_pages:
-                hit = find_link(targets[page], roots_of[page], key, data, pages[page])
+                look = find_link_in_assembly if assembly else find_link
+                hit = look(targets[page], roots_of[page], key, data, pages[page])
                 if hit is not None:
                     found[page] = Link(shown, hit[0], hit[1], sha)
     return found, [p for p in unsettled if p not in found]
@@ -260,7 +294,8 @@ def as_review(finding: Finding, sinks: list[str], link: Link) -> None:
     finding.title = f"For review, a page of an installed application: {finding.title}"
     finding.description = (
         f"{finding.description} The page looks part of an installed application: {link.referrer} links to it "
-        f"(line {link.line}). Applications ship pages that do this ({what}), so it is not reported as a web "
+        + (f"(line {link.line})." if link.line is not None else "(a string of that compiled assembly).")
+        + f" Applications ship pages that do this ({what}), so it is not reported as a web "
         "shell; but a backdoor added to a page of the application looks the same. Confirm the page is the "
         "application's own (compare it with the vendor's copy or a backup, check who may reach it) before "
         "taking the server as clean."

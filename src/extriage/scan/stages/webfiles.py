@@ -825,11 +825,12 @@ def _application_pages(
     def read(key: str) -> tuple[bytes, str] | None:
         f = files[key]
         shown = f.display()
+        limit = appcontext.max_linking_size(key)
         try:
-            data, sha = read_bounded(f.ref, f.ref.size, appcontext.MAX_LINKING_FILE)
+            data, sha = read_bounded(f.ref, f.ref.size, limit)
         except OSError:
             return None  # a file the stage could not read is listed by it; here it only links nothing
-        if len(data) > appcontext.MAX_LINKING_FILE:
+        if len(data) > limit:
             return None
         ctx.record_file(shown, sha, f.ref.size, f.ref.mtime)
         return data, sha
