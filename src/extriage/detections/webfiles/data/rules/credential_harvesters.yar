@@ -1,0 +1,55 @@
+/*
+  extriage rules for server pages that harvest the credentials typed into a logon form, written for this
+  project (MIT, like the rest of extriage). Issue 14, helper X26 (twenty-sixth unseen collection: backdoors
+  inside legitimate pages).
+
+  Why this file: on Exchange servers intruders keep the passwords of everyone who signs in to OWA by adding
+  a few lines to the pages of the logon flow (owa/auth: logon.aspx, OutlookCN.aspx, errorFE.aspx). One page
+  carries both halves: browser script that reads the form's password field and posts it with
+  XMLHttpRequest to a server page, and server code that appends the posted values to a file the intruder
+  collects later. Nothing in it runs a command, loads an assembly or writes a file named by the request, so
+  the behaviour analysis - rightly - does not call a request-fed log write a shell, and no rule of ours saw
+  the page (the credential logger of a leaked intrusion kit, first sight). The rule wants both halves in one
+  server page: script that takes the value of the password input and sends it, and one file write that
+  appends two or more request values. A logon page that only shows or hides the password, an AJAX logon
+  that posts to the application's own handler, and an audit page that logs one request value stay silent.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_Logon_Form_Credential_Logger
+{
+    meta:
+        author = "extriage"
+        description = "Server page whose browser script reads a logon form's password field and posts it with XMLHttpRequest, and whose server code appends two or more request values to a file: a credential logger added to a logon page"
+        family = "credential logger"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1056.003"
+    strings:
+        // browser script: the password input taken by id or name
+        $pw1 = /getElementById\s*\(\s*["'](password|passwd|pwd|pass|passwordText)["']\s*\)/ nocase ascii wide
+        $pw2 = /getElementsByName\s*\(\s*["'](password|passwd|pwd|pass)["']\s*\)\s*\[\s*0\s*\]/ nocase ascii wide
+        $pw3 = /\.\s*forms\s*\[[^\]]{1,40}\]\s*\.\s*(password|passwd|pwd)\s*\.\s*value/ nocase ascii wide
+        // ... and posted from the browser
+        $xhr = /new\s+XMLHttpRequest\s*\(/ ascii wide
+        $send = /\.\s*send\s*\(\s*[A-Za-z_$][A-Za-z0-9_$]{0,30}\s*\)/ ascii wide
+        $enc = /encodeURIComponent\s*\(\s*[A-Za-z_$][A-Za-z0-9_$]{0,30}\s*\.\s*value\s*\)/ ascii wide
+        // server code: one append/write of two or more request values
+        $app = /File\s*\.\s*(AppendAllText|WriteAllText|AppendAllLines)\s*\([^;\r\n]{0,600}\bRequest\s*(\.\s*(Form|Params|QueryString|Item))?\s*[\[(]\s*"[^"]{1,40}"\s*[\])][^;\r\n]{0,600}\bRequest\s*(\.\s*(Form|Params|QueryString|Item))?\s*[\[(]\s*"[^"]{1,40}"\s*[\])]/ nocase ascii wide
+        $sw = /\.\s*(WriteLine|Write)\s*\([^;\r\n]{0,600}\bRequest\s*(\.\s*(Form|Params|QueryString|Item))?\s*[\[(]\s*"[^"]{1,40}"\s*[\])][^;\r\n]{0,600}\bRequest\s*(\.\s*(Form|Params|QueryString|Item))?\s*[\[(]\s*"[^"]{1,40}"\s*[\])]/ nocase ascii wide
+        $swfile = /(File\s*\.\s*AppendText|new\s+(System\s*\.\s*IO\s*\.\s*)?StreamWriter)\s*\(/ nocase ascii wide
+        // server code of its own (not a directive or markup only)
+        $code1 = "<% " ascii wide
+        $code2 = "<%\r" ascii wide
+        $code3 = "<%\n" ascii wide
+        $code4 = "<%\t" ascii wide
+        $srvscript = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|Control|Master)\b/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and $page and (any of ($code*) or $srvscript) and
+        any of ($pw*) and $xhr and $send and $enc and ($app or ($sw and $swfile))
+}
