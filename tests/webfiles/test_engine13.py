@@ -273,3 +273,78 @@ def test_interpreter_sink_is_for_razor_views_only(case: str, ext: str, page: str
         page.replace('<%@ Page Language="C#" %>\n<script runat="server">', "@{").replace("</script>", "}"),
         ".cshtml",
     )
+
+
+# --- X26's request (22:40 UTC): a process's StartInfo / StandardInput taken into a local -----------------------
+_INLINE = '<%@ Page Language="C#" %>\n<%\n{}\n%>'
+_PSI_ALIAS = (
+    "System.Diagnostics.Process p = new System.Diagnostics.Process();\n"
+    "System.Diagnostics.ProcessStartInfo i = p.StartInfo;\n"
+    'i.FileName = "cmd";\ni.Arguments = "/c " + {arg};\ni.UseShellExecute = false;\np.Start();'
+)
+
+ALIAS_FOUND: list[Page] = [
+    ("cs-start-info-alias", ".aspx", _INLINE.replace("{}", _PSI_ALIAS.replace("{arg}", 'Request.Form["b"]'))),
+    (
+        "cs-start-info-alias-var",
+        ".aspx",
+        _INLINE.replace(
+            "{}",
+            'var p = new System.Diagnostics.Process();\nvar i = p.StartInfo;\ni.FileName = "cmd";\n'
+            'i.Arguments = "/c " + Request.Form["b"];\np.Start();',
+        ),
+    ),
+    (
+        "cs-standard-input-alias",
+        ".aspx",
+        _INLINE.replace(
+            "{}",
+            'var p = new System.Diagnostics.Process();\np.StartInfo.FileName = "cmd.exe"; '
+            "p.StartInfo.RedirectStandardInput = true; p.StartInfo.UseShellExecute = false;\np.Start();\n"
+            'System.IO.StreamWriter w = p.StandardInput;\nw.WriteLine(Request.Form["c"]);\nw.Close();',
+        ),
+    ),
+    (
+        "vb-start-info-alias",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load(s As Object, e As EventArgs)\n'
+        "  Dim p As New System.Diagnostics.Process()\n"
+        "  Dim i As System.Diagnostics.ProcessStartInfo = p.StartInfo\n"
+        '  i.FileName = "cmd.exe"\n  i.Arguments = "/c " & Request.Form("b")\n  p.Start()\nEnd Sub\n</script>',
+    ),
+]
+
+ALIAS_QUIET: list[Page] = [
+    (
+        "cs-start-info-alias-fixed-folder",
+        ".aspx",
+        _INLINE.replace("{}", _PSI_ALIAS.replace("{arg}", 'Server.MapPath("~/App_Data")')),
+    ),
+    (
+        "cs-start-info-alias-only-read",
+        ".aspx",
+        _INLINE.replace(
+            "{}", "var p = new System.Diagnostics.Process();\nvar i = p.StartInfo;\nLabel1.Text = i.FileName;"
+        ),
+    ),
+    (
+        "cs-writer-of-the-same-name-in-another-method",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        'void Sort() { var p = new System.Diagnostics.Process(); p.StartInfo.FileName = "sort.exe"; '
+        "p.StartInfo.RedirectStandardInput = true; p.Start(); var w = p.StandardInput; "
+        'w.WriteLine("b"); w.WriteLine("a"); w.Close(); }\n'
+        "void Page_Load(object s, EventArgs e) { var w = new System.IO.StringWriter(); "
+        'w.WriteLine(Request.QueryString["q"]); Response.Write(Server.HtmlEncode(w.ToString())); Sort(); }\n</script>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), ALIAS_FOUND, ids=[c[0] for c in ALIAS_FOUND])
+def test_request_set_on_a_start_info_or_stdin_alias_starts_a_process(case: str, ext: str, page: str) -> None:
+    assert "process" in _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), ALIAS_QUIET, ids=[c[0] for c in ALIAS_QUIET])
+def test_start_info_alias_without_request_input_is_silent(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext)

@@ -67,6 +67,7 @@ from extriage.detections.webfiles.behaviour.taint import (
     _args,
     _line_of,
     _params,
+    member_aliases,
     scope_locals,
     stream_writes,
 )
@@ -336,7 +337,7 @@ def _analyse_code(
             return [], norm, code  # fast path: no sink spelled out, nothing that could hide one, no stub page
     norm.deadline = deadline
     code = norm.tokens(code)
-    code = scope_locals(stream_writes(norm.fold(code), lang), lang)
+    code = member_aliases(scope_locals(stream_writes(norm.fold(code), lang), lang), lang)
     if time.monotonic() > deadline:
         raise Timeout
     an = _Analyser(code, lang, know, deadline, norm.decoded, xslt, text)

@@ -645,6 +645,52 @@ def _method_bodies(code: str, lang: str) -> list[tuple[int, int]]:
     return out
 
 
+#: A local given a process's start information or standard input (``var i = p.StartInfo;``, ``Dim w As
+#: StreamWriter = p.StandardInput``): the same object under another name (group 1 the name, 2 the object).
+_MEMBER_ALIAS = {
+    "cs": re.compile(
+        r"(?<![\w.])(?:(?:var|[^\W\d][\w.]{0,100})\s+)?([^\W\d]\w{0,60})\s*=\s*"
+        r"((?:[^\W\d]\w{0,60}\s*\.\s*){1,4}(?:StartInfo|StandardInput))\s*;"
+    ),
+    "vb": re.compile(
+        r"^[ \t]*(?:Dim[ \t]+|Set[ \t]+)?([^\W\d]\w{0,60})(?:[ \t]+As[ \t]+[\w.]{1,100})?[ \t]*=[ \t]*"
+        r"((?:[^\W\d]\w{0,60}[ \t]*\.[ \t]*){1,4}(?:StartInfo|StandardInput))[ \t]*$",
+        re.I | re.M,
+    ),
+    "js": re.compile(
+        r"(?<![\w.$])(?:var[ \t]+)?([^\W\d][\w$]{0,60})(?:[ \t]*:[ \t]*[\w.]{1,100})?[ \t]*=[ \t]*"
+        r"((?:[^\W\d]\w{0,60}[ \t]*\.[ \t]*){1,4}(?:StartInfo|StandardInput))[ \t]*[;\n]"
+    ),
+}
+
+
+def member_aliases(code: str, lang: str) -> str:
+    """``code`` with a local that holds a process's ``StartInfo`` or ``StandardInput`` written as that member
+    after it is given it, to the end of its method (``var i = p.StartInfo; i.Arguments = a; p.Start()`` reads
+    as ``p.StartInfo.Arguments = a``): what is set on or written to it is set on or written to the process
+    (X26's request, session 13: the HyperShell pages). Run after scope_locals (a name is one method's);
+    lines do not change."""
+    text, keys = (code.lower(), ("startinfo", "standardinput")) if lang == "vb" else (code, ("StartInfo", "StandardInput"))
+    if not any(k in text for k in keys):
+        return code
+    pattern = _MEMBER_ALIAS.get(lang)
+    if pattern is None:
+        return code
+    flags = re.I if lang == "vb" else 0
+    found = list(pattern.finditer(code))[:50]
+    if not found:
+        return code
+    bodies = _method_bodies(code, lang)
+    for m in reversed(found):  # (from the end: an earlier alias's span is not moved by a later one's edits)
+        name, target = m.group(1), re.sub(r"\s+", "", m.group(2))
+        if name.lower() in ("var", "dim", "set") or target.split(".")[0] == name:
+            continue
+        end = next((b for a, b in bodies if a <= m.start() < b), len(code))
+        use = re.compile(r"(?<![\w.$])" + re.escape(name) + r"(?=\s*\.\s*[^\W\d])", flags)
+        code = code[: m.end()] + use.sub(target.replace("\\", r"\\"), code[m.end() : end]) + code[end:]
+    return code
+
+
 def scope_locals(code: str, lang: str) -> str:
     """``code`` with the locals that two methods (or more) declare under one name renamed per method
     (``note`` -> ``note`` + :data:`SCOPED` + the method's number), so the taint of one method's local does
