@@ -45,13 +45,34 @@ def _inside(path: Path, root: str) -> bool:
     return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
 
 
+#: Paths the cache must stay out of (the evidence of this process's scans), for worker processes too.
+EXCLUDE_ENV = "EXTRIAGE_CACHE_EXCLUDE"
+
+
+def exclude(evidence: str) -> None:
+    """Never use a cache folder inside ``evidence`` in this process or the processes it starts (the
+    worker fork server compiles and caches before it knows of any scan: it inherits this through
+    the environment). A scan calls it before it starts workers."""
+    try:
+        real = os.path.realpath(evidence)
+    except (OSError, ValueError):
+        return
+    known = [p for p in os.environ.get(EXCLUDE_ENV, "").split(os.pathsep) if p]
+    if real not in known:
+        os.environ[EXCLUDE_ENV] = os.pathsep.join([*known, real])
+
+
 def folder(part: str, evidence: str | None = None) -> Path | None:
-    """``<cache root>/<part>``, or None when caching is off or the folder would be inside ``evidence``."""
+    """``<cache root>/<part>``, or None when caching is off or the folder would be inside ``evidence``
+    or inside a path given to :func:`exclude`."""
     root = cache_root()
     if root is None:
         return None
     where = root / part
-    if evidence and _inside(where, evidence):
+    avoid = [p for p in os.environ.get(EXCLUDE_ENV, "").split(os.pathsep) if p]
+    if evidence:
+        avoid.append(evidence)
+    if any(_inside(where, p) for p in avoid):
         return None
     return where
 

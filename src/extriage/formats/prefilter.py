@@ -9,6 +9,8 @@ Matching is case-insensitive, like PowerShell's ``Select-String``.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -35,13 +37,16 @@ class Prefilter:
         regexes: Sequence[str] = (),
         engine: str = "hyperscan",
         excepts: Mapping[str, Sequence[str]] | None = None,
+        keep: bool = False,
     ) -> None:
         """``excepts`` maps a literal or regex to regexes that *explain* its hits: a line where every
         match of that pattern ends exactly where an explainer's match ends does not count as a hit
         of that pattern (a line left with no hit is no candidate). Rules use it for benign values
         that their own broad pattern also selects, e.g. the legitimate owa/auth pages. Only
         Hyperscan reports which pattern matched where; with RE2 explainers are ignored (more lines
-        are selected, never fewer)."""
+        are selected, never fewer). ``keep``: the compiled Hyperscan database is kept in the user's
+        cache folder between runs (:func:`_hs_database`; for the shipped rules' prefilters, not for
+        one scan's own pivot literals)."""
         self.literals = tuple(dict.fromkeys(x for x in literals if x))
         self.regexes = tuple(dict.fromkeys(x for x in regexes if x))
         #: bytes of the longest literal (a raw search keeps that many but one across chunk seams)
@@ -74,10 +79,7 @@ class Prefilter:
         if engine == "hyperscan":
             import hyperscan
 
-            db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
-            flags = [hyperscan.HS_FLAG_CASELESS] * len(patterns)
-            db.compile(expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns), flags=flags)
-            self._hs = db
+            self._hs = _hs_database(patterns, keep)
             self._terminated: type[Exception] = hyperscan.ScanTerminated
         else:
             import re2
@@ -192,6 +194,88 @@ class Prefilter:
             spans_all.append((start, end, ALL_PATTERNS))
             pos = end + 1
         return spans_all
+
+
+#: The cache's sub-folder for compiled Hyperscan databases, and its entries' format.
+CACHE_PART = "hyperscan"
+_HS_FORMAT = b"extriage-hyperscan-db-1\n"
+_KEEP_DATABASES = 32  # one per log family and rule set (the shipped rules: 5)
+
+
+def _hs_database(patterns: list[bytes], keep: bool) -> Any:
+    """The Hyperscan block-mode database of ``patterns`` (caseless, ids in order). With ``keep``, read
+    from the user's cache folder when an entry for these patterns, this Hyperscan and this CPU is
+    there and sound, else compiled and stored: compiling the shipped log rules' five databases took
+    0.18 s of the 0.27 s their plans cost, in the fork server every parallel scan's first log workers
+    wait for and in the main process of a serial scan (BENCHMARKS.md, issue 18, session 13). An
+    entry is used only when its SHA-256 matches, Hyperscan loads it, and a scratch space can be made
+    for it on this machine; anything else (corrupt, another CPU's, unwritable folder) compiles."""
+    import hyperscan
+
+    flags = [hyperscan.HS_FLAG_CASELESS] * len(patterns)
+    where = name = None
+    if keep:
+        from extriage import cache
+
+        where = cache.folder(CACHE_PART)
+        if where is not None:
+            name = "hs-" + cache.key(_HS_FORMAT, _hs_platform(), *patterns) + ".db"
+            db = _hs_load(cache.read(where, name))
+            if db is not None:
+                return db
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(expressions=patterns, ids=list(range(len(patterns))), elements=len(patterns), flags=flags)
+    if where is not None and name is not None:
+        import hashlib
+
+        from extriage import cache
+
+        with contextlib.suppress(Exception):  # nothing a cache cannot hold stops a scan
+            blob = bytes(hyperscan.dumpb(db))
+            cache.write(where, name, _HS_FORMAT + hashlib.sha256(blob).digest() + blob, keep=_KEEP_DATABASES)
+    return db
+
+
+def _hs_load(entry: bytes | None) -> Any:
+    if entry is None or not entry.startswith(_HS_FORMAT):
+        return None
+    import hashlib
+
+    import hyperscan
+
+    n = len(_HS_FORMAT)
+    digest, blob = entry[n : n + 32], entry[n + 32 :]
+    if not blob or hashlib.sha256(blob).digest() != digest:
+        return None
+    try:
+        db = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+        db.scan(b"\n", match_event_handler=_stop, scratch=hyperscan.Scratch(db))  # usable on this CPU
+    except Exception:
+        return None
+    return db
+
+
+@functools.cache
+def _hs_platform() -> str:
+    """What a compiled database depends on: Hyperscan's version, the machine, the CPU's features."""
+    import platform
+
+    import hyperscan
+
+    flags = ""
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        with open("/proc/cpuinfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(("flags", "Features")):
+                    flags = line.split(":", 1)[-1].strip()
+                    break
+    version = getattr(hyperscan, "__version__", "?")
+    with contextlib.suppress(Exception):
+        probe = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+        probe.compile(expressions=[b"x"], ids=[0], elements=1, flags=[0])
+        info: Any = probe.info()  # b"Version: 5.4.12 Features: ... Mode: BLOCK"
+        version += " " + (info.decode("ascii", "replace") if isinstance(info, bytes) else str(info))
+    return f"{version}|{platform.machine()}|{flags}"
 
 
 def _stop(_id: int, _frm: int, _to: int, _flags: int, _ctx: object) -> bool:

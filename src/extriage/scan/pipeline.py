@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from extriage import __version__
+from extriage import __version__, cache
 from extriage.evidence.images import ContainerFiles
 from extriage.evidence.locate import build_inventory
 from extriage.evidence.source import open_source
@@ -110,6 +110,7 @@ def start_early(path: str, options: ScanOptions) -> bool:
     server's imports and compiled prefilters overlap that work (≈ 0.09 s of it) instead of delaying
     the first stage's workers (BENCHMARKS.md, issue 18 logs part, session 6). Starting it twice is
     harmless: the second call finds it running."""
+    cache.exclude(path)  # evidence stays read-only: no cache folder inside it, in workers either
     if options.workers() <= 1 or not os.path.exists(path) or not _large(path):
         return False
     start_workers(worker_modules(options))

@@ -69,9 +69,9 @@ class LogParams:
 
 @functools.lru_cache(maxsize=32)
 def _prefilter(engine: str, literals: tuple[str, ...], regexes: tuple[str, ...],
-               excepts: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> Prefilter:
+               excepts: tuple[tuple[str, tuple[str, ...]], ...] = (), keep: bool = False) -> Prefilter:
     try:
-        return Prefilter(literals, regexes, engine, dict(excepts))
+        return Prefilter(literals, regexes, engine, dict(excepts), keep=keep)
     except ImportError:  # hyperscan wheel missing on this platform: RE2 is always installed
         return Prefilter(literals, regexes, "re2")
 
@@ -104,7 +104,7 @@ def _family_plan(engine: str, extra_rule_dirs: tuple[str, ...], family: str,
         if common:
             excepts[pattern] = common
     key = tuple(sorted((p, tuple(sorted(e))) for p, e in excepts.items()))
-    pf = _prefilter(engine, lits, rxs, key)
+    pf = _prefilter(engine, lits, rxs, key, keep=True)  # the rules' own: kept between runs
     return rules, pf, tuple(pf.mask_of(r.prefilter, r.prefilter_regex) for r in rules)
 
 
