@@ -131,3 +131,27 @@ def test_start_early_only_when_the_scan_will_use_workers(tmp_path: Path, jobs: i
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout.strip().splitlines()[-1])
     assert out == {"returned": started, "started": started}
+
+
+def test_log_workers_never_import_the_web_file_engine() -> None:
+    """The fork server of a scan on two cores preloads only what the logs stage's workers run: the web
+    file engine (its import compiles the behaviour patterns, ~0.15 s) is left to the web file stage's
+    own worker, so the first log workers do not wait for it (issue 18, session 13)."""
+    from extriage.scan.context import ScanOptions
+    from extriage.scan.pipeline import WEB_WORKER_CODE, WEB_WORKER_TABLES, worker_modules
+    from extriage.scan.registry import WORKER_MODULES
+
+    preload = worker_modules(ScanOptions(jobs=2))
+    assert WEB_WORKER_CODE not in preload and WEB_WORKER_TABLES not in preload
+    assert "extriage.scan.stages.logs" in preload
+    assert set(worker_modules(ScanOptions(jobs=4))) == set(WORKER_MODULES)  # more cores: shared
+    code = (
+        "import json, sys\n"
+        f"for m in {preload!r}:\n"
+        "    __import__(m)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    loaded = json.loads(res.stdout.strip().splitlines()[-1])
+    assert not [m for m in loaded if m.startswith("extriage.detections.webfiles")]

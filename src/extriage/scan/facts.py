@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from extriage.detections.loglines import Group, GroupKey
-from extriage.detections.webfiles.classify import FileFacts
 from extriage.findings import Finding, TimelineEvent
 from extriage.scan.contracts import Gathered
+
+if TYPE_CHECKING:  # an annotation only: importing it pulls in the whole web file engine (~0.15 s of
+    # compiled patterns), which the logs stage and the worker fork server never use (issue 18, P2)
+    from extriage.detections.webfiles.classify import FileFacts
 
 # -- milestones of many stages ----------------------------------------------------------------------
 

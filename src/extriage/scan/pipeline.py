@@ -119,6 +119,9 @@ def start_early(path: str, options: ScanOptions) -> bool:
 
 #: Tables only the web file stage's workers use (behaviour patterns, baseline, location rules).
 WEB_WORKER_TABLES = "extriage.detections.webfiles.warm_behaviour"
+#: The web file stage's worker code: its import compiles the behaviour engine's patterns (~0.15 s on a
+#: quiet machine). The logs stage's workers no longer import it (scan/facts.py, session 13).
+WEB_WORKER_CODE = "extriage.detections.webfiles.content"
 
 
 def worker_modules(options: ScanOptions) -> list[str]:
@@ -128,10 +131,12 @@ def worker_modules(options: ScanOptions) -> list[str]:
     (a tree of many web pages then ends ≈ 0.2 s later), whereas in the fork server they cost ≈ 0.3 s
     of CPU and delay every parallel scan's first log workers, also when the web file stage uses no
     worker at all, as on log-heavy evidence (BENCHMARKS.md, issue 18 logs part, sessions 6 and 7).
-    With more cores, several web file workers share the fork server's copy."""
+    The same holds for the web file stage's code itself (:data:`WEB_WORKER_CODE`): its one worker
+    imports it when its pool starts, which the stage does before it builds its work list (session
+    13). With more cores, several web file workers share the fork server's copy."""
     if options.workers() > 2:
         return list(WORKER_MODULES)
-    return [m for m in WORKER_MODULES if m != WEB_WORKER_TABLES]
+    return [m for m in WORKER_MODULES if m not in (WEB_WORKER_TABLES, WEB_WORKER_CODE)]
 
 
 #: Evidence of at least this many files starts the worker fork server even when it holds few bytes
