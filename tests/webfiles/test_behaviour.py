@@ -1184,7 +1184,8 @@ def test_time_budget_names_the_problem() -> None:
 
 def test_huge_code_is_cut_and_named() -> None:
     page = b'<%@ Page Language="C#" %><% ' + b"int a = 1;\n" * 200_000 + b" %>"
-    result = analyse(page, ".aspx")
+    # (a budget no loaded machine reaches: the cut is what is asserted, not the speed - the lead, session 13)
+    result = analyse(page, ".aspx", budget=120)
     assert result.problem is not None and "only its start" in result.problem
 
 

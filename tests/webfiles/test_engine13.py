@@ -348,3 +348,54 @@ def test_request_set_on_a_start_info_or_stdin_alias_starts_a_process(case: str, 
 @pytest.mark.parametrize(("case", "ext", "page"), ALIAS_QUIET, ids=[c[0] for c in ALIAS_QUIET])
 def test_start_info_alias_without_request_input_is_silent(case: str, ext: str, page: str) -> None:
     assert not _sinks(page, ext)
+
+
+# --- X25's request (22:47 UTC): VBScript comparisons read as assignments --------------------------------------
+_FSO_WRITE = (
+    'set fso=server.createobject("scripting.filesystemobject")\n'
+    'set f=fso.createtextfile(request("p"),true)\nf.write request("d")\n'
+)
+_FSO_QUIET = 'set fso=server.createobject("scripting.filesystemobject")\nset f=fso.createtextfile(Server.MapPath("log.txt"),true)\nf.write Now()\n'
+
+COMPARED_FOUND: list[Page] = [
+    (
+        "asp-two-comparisons-one-line-if",
+        ".asp",
+        '<%\nIf Request("pwd")="x" or Request("pwd")="y" then ok=1\n' + _FSO_WRITE + "%>",
+    ),
+    (
+        "asp-two-comparisons-block-if-and",
+        ".asp",
+        '<%\nIf Request("a")="x" And Request("b")="y" Then\n  ok=1\nEnd If\n' + _FSO_WRITE + "%>",
+    ),
+    (
+        "asp-comparison-assigned",
+        ".asp",
+        '<%\nok = Request("a")="x" or Request("b")="y"\n' + _FSO_WRITE + "%>",
+    ),
+    (
+        "aspx-vb-elseif-comparisons",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load(s As Object, e As EventArgs)\n'
+        '  If Request("m")="1" Then\n    ok = 1\n  ElseIf Request("m")="2" OrElse Request("n")="3" Then\n    ok = 2\n  End If\n'
+        '  System.IO.File.WriteAllText(Request("p"), Request("d"))\nEnd Sub\n</script>',
+    ),
+]
+
+COMPARED_QUIET: list[Page] = [
+    (
+        "asp-two-comparisons-fixed-log",
+        ".asp",
+        '<%\nIf Request("pwd")="x" or Request("pwd")="y" then ok=1\n' + _FSO_QUIET + "%>",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), COMPARED_FOUND, ids=[c[0] for c in COMPARED_FOUND])
+def test_vb_comparisons_of_the_request_do_not_hide_later_sinks(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) & {"com-file-write", "file-write", "file-write-content", "page-write"}
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), COMPARED_QUIET, ids=[c[0] for c in COMPARED_QUIET])
+def test_vb_comparisons_before_a_fixed_write_stay_silent(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext)

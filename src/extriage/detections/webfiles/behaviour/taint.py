@@ -47,6 +47,22 @@ _VB_IF_THEN = re.compile(r'[ \t]*(?:Else)?If\b(?:"[^"\n]*"|[^"\n]){0,2000}?\bThe
 _ASSIGN_OP = re.compile(r"(?<![=!<>])=(?![=>])")
 
 
+#: What stands before a VB ``x = y`` that compares rather than assigns: a condition's keyword, a logical
+#: operator, another ``=`` or an operator (``If Request("p")="x" Or Request("p")="y" Then``, ``ok = a = b``).
+_VB_BEFORE_COMPARISON = re.compile(
+    r"(?:\b(?:If|ElseIf|While|Until|And|Or|AndAlso|OrElse|Not|Xor|Return|Case|Is|Like|Mod)|[=<>(&+\-*/])[ \t]*$",
+    re.I,
+)
+
+
+def _vb_compares(code: str, pos: int) -> bool:
+    """Whether the VB ``=`` of the assignment-like match at ``pos`` is a comparison (X25's request, session
+    13: a password line comparing the request twice made ``Request`` a tainted variable, and every later
+    ``Request("x")`` a value spliced into it rather than the request itself)."""
+    start = max(code.rfind("\n", 0, pos) + 1, pos - 200)
+    return _VB_BEFORE_COMPARISON.search(code, start, pos) is not None
+
+
 def _value_start(code: str, start: int, pos: int) -> int:
     """Where the value part of a statement begins when ``pos`` lies to the right of an assignment to
     any target (``Type t = Assembly.Load(...)...``; outside brackets and strings)."""
@@ -1279,6 +1295,8 @@ class _Analyser:
         # depends on nothing else (sources and code do not change), so the result is the same, in one pass
         # over a page's assignments plus those that can change (a 600 KB code file: every round re-read ~15,000)
         assigns = list(_ASSIGN[lang].finditer(code))
+        if lang == "vb":
+            assigns = [m for m in assigns if not _vb_compares(code, m.start())]
         mentions = [
             frozenset(map(self.fold, _IDENT.findall(m.group(3)))) | {self.fold(m.group(1))} for m in assigns
         ]
