@@ -18,15 +18,13 @@ shifted string only shown, a JScript page calling ``eval`` on JSON, and browser 
 a VBScript page. Nothing is compiled or run, and none is a copy of a real shell.
 
 A seventh miss, an uploader writing a request-named file with request text, lost its behaviour sink to its
-password line (two request-vs-literal comparisons in one statement): a strict xfail until the engine is
-fixed (request to A6), beside the one-comparison form found today and a fixed log write that stays silent.
+password line (two request-vs-literal comparisons in one statement): found since A6's engine fix (a VB
+comparison is no assignment; X25's request), beside the one-comparison form and a fixed log write that stays silent.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
-import pytest
 
 from extriage.detections.webfiles import content
 
@@ -163,9 +161,6 @@ _FSO_WRITE = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="engine: two request-vs-literal comparisons in one statement (to_a6.md, X25)"
-)
 def test_password_line_with_two_request_comparisons_keeps_later_sinks(
     tmp_path: Path, params: content.ContentParams
 ) -> None:
@@ -174,7 +169,7 @@ def test_password_line_with_two_request_comparisons_keeps_later_sinks(
 
 
 def test_one_request_comparison_keeps_later_sinks(tmp_path: Path, params: content.ContentParams) -> None:
-    """The same uploader behind a one-comparison password line is found today (what the xfail above must reach)."""
+    """The same uploader behind a one-comparison password line is found today (as the two-comparison form above now is)."""
     page = '<%\nIf Request("pwd")="x" then ok=1\n' + _FSO_WRITE + "%>"
     assert "com-file-write" in behaviour_sinks(tmp_path, "up.asp", page, params)
 
