@@ -24,9 +24,10 @@ from extriage.scan.pipeline import run_scan
 
 APP = "C/inetpub/wwwroot/shop"
 WEB_CONFIG = '<?xml version="1.0"?>\n<configuration>\n  <system.web><compilation debug="false" /></system.web>\n</configuration>\n'
-#: An administrator's download handler: sends the file the request names (a real capability).
+#: An administrator's download handler: sends the file the request names (a real capability). It
+#: uses the application's own namespace (its assemblies are in bin): tied into the application.
 DOWNLOAD = (
-    '<%@ WebHandler Language="C#" Class="Download" %>\nusing System.Web;\n'
+    '<%@ WebHandler Language="C#" Class="Download" %>\nusing System.Web;\nusing Shop.Storage;\n'
     "public class Download : IHttpHandler {\n"
     "    public bool IsReusable { get { return true; } }\n"
     "    public void ProcessRequest(HttpContext context) {\n"
@@ -50,9 +51,19 @@ MENU = (
 )
 
 
+#: The same handler self-contained, as web shells are (only the framework's namespaces).
+DOWNLOAD_ALONE = DOWNLOAD.replace("using Shop.Storage;\n", "")
+
+
 def scan(path: Path) -> ScanResult:
     source.close_archives()
     return run_scan(str(path), ScanOptions(jobs=1))
+
+
+def fake_assembly(*strings: str) -> bytes:
+    """Bytes shaped like a .NET assembly's user-string heap: each literal UTF-16 with a length byte."""
+    heap = b"".join(bytes([2 * len(t) + 1]) + t.encode("utf-16-le") + b"\x00" for t in strings)
+    return b"MZ" + b"\x90\x00" * 60 + b"PE\x00\x00" + bytes(range(256)) * 8 + b"#US\x00" + heap + b"\x00" * 64
 
 
 def app_server(tmp_path: Path, pages: dict[str, str], links: str) -> Path:
@@ -61,6 +72,8 @@ def app_server(tmp_path: Path, pages: dict[str, str], links: str) -> Path:
     write(server, f"{APP}/Site.master", '<%@ Master Language="C#" %>\n<html><body><asp:ContentPlaceHolder id="main" runat="server" /></body></html>\n')
     write(server, f"{APP}/Default.aspx", MENU.replace("{links}", links))
     write(server, f"{APP}/Products.aspx", '<%@ Page Language="C#" MasterPageFile="~/Site.master" %>\n<p>products</p>\n')
+    write(server, f"{APP}/bin/Shop.dll", "")
+    (server / APP / "bin/Shop.dll").write_bytes(fake_assembly("Welcome", "Products.aspx"))
     for rel, text in pages.items():
         write(server, f"{APP}/{rel}", text)
     return server
@@ -83,6 +96,7 @@ def test_a_linked_download_handler_is_kept_for_review_and_the_verdict_stays_open
     link = [e for e in f.evidence if e.fields.get("reason") == "application-link"]
     assert len(link) == 1 and link[0].source.endswith("Default.aspx") and link[0].line == 5, link
     assert "Admin/Download.ashx" in link[0].raw
+    assert link[0].fields["tie"] == "its code uses the application's namespace Shop.Storage", link[0].fields
     # the file read for the link is hashed like every file read
     menu = [r for r in result.files if r.path.endswith("Default.aspx")]
     assert len(menu) == 1 and menu[0].sha256 == link[0].sha256
@@ -99,6 +113,16 @@ def test_the_same_handler_that_nothing_links_to_is_a_web_shell(tmp_path: Path) -
     result = scan(server)
     f = page_finding(result, "Download.ashx")
     assert f.outcome is Outcome.WEBSHELL and APPLICATION_FEATURE_TAG not in f.tags
+    assert result.verdict == Verdict.COMPROMISED
+
+
+def test_a_linked_page_that_is_self_contained_is_a_web_shell(tmp_path: Path) -> None:
+    """A link alone costs an intruder one line in a page: the page must also be tied into the
+    application's build (master page, code-behind, its classes or namespaces). A planted upload page
+    linked from the site's menu stays a web shell (X26's reading of a real intrusion's upload page)."""
+    server = app_server(tmp_path, {"Admin/Download.ashx": DOWNLOAD_ALONE}, '  <li><a href="Admin/Download.ashx">x</a></li>\n')
+    result = scan(server)
+    assert page_finding(result, "Download.ashx").outcome is Outcome.WEBSHELL
     assert result.verdict == Verdict.COMPROMISED
 
 
@@ -185,12 +209,6 @@ def test_a_code_file_another_folder_s_page_takes_in_is_reached_through_that_page
     assert APPLICATION_FEATURE_TAG in page_finding(linked, "code/Files.cs").tags
 
 
-def fake_assembly(*strings: str) -> bytes:
-    """Bytes shaped like a .NET assembly's user-string heap: each literal UTF-16 with a length byte."""
-    heap = b"".join(bytes([2 * len(t) + 1]) + t.encode("utf-16-le") + b"\x00" for t in strings)
-    return b"MZ" + b"\x90\x00" * 60 + b"PE\x00\x00" + bytes(range(256)) * 8 + b"#US\x00" + heap + b"\x00" * 64
-
-
 def test_a_link_kept_in_the_application_s_compiled_assembly_counts(tmp_path: Path) -> None:
     """A Web Application project's code-behinds are compiled into ``bin``: their links are UTF-16
     strings there (``Response.Redirect("~/Admin/Download.ashx?file=" + f)``)."""
@@ -206,7 +224,6 @@ def test_a_link_kept_in_the_application_s_compiled_assembly_counts(tmp_path: Pat
     # the same bytes in a DLL outside the application's bin folder, or as 8-bit text, are no link
     server = app_server(tmp_path / "b", {"Admin/Download.ashx": DOWNLOAD, "Admin/tools.dll": ""}, "")
     (server / APP / "Admin/tools.dll").write_bytes(dll)
-    (server / APP / "bin").mkdir()
     (server / APP / "bin/Narrow.dll").write_bytes(b"MZ" + b"\x00" * 200 + b"~/Admin/Download.ashx\x00")
     assert page_finding(scan(server), "Download.ashx").outcome is Outcome.WEBSHELL
 
@@ -267,3 +284,40 @@ def test_only_application_features_are_ever_kept_for_review() -> None:
 
     known = set(catalogue()["sinks"])
     assert set(features) <= known, set(features) - known
+
+
+KEYS = {
+    "c:/site/shop/web.config",
+    "c:/site/shop/site.master",
+    "c:/site/shop/bin/shop.dll",
+    "c:/site/shop/admin/files.aspx",
+    "c:/site/shop/admin/files.aspx.cs",
+    "c:/site/shop/controls/menu.ascx",
+    "c:/site/shop/admin/sql.aspx",
+}
+SHOP = ["c:/site/shop"]
+
+
+@pytest.mark.parametrize(
+    ("page", "text", "tie"),
+    [
+        ("c:/site/shop/admin/sql.aspx", '<%@ Page Language="C#" MasterPageFile="~/Site.master" %>', "master page site.master"),
+        ("c:/site/shop/admin/sql.aspx", '<%@ Page CodeBehind="Files.aspx.cs" Inherits="X" %>', "code-behind files.aspx.cs"),
+        ("c:/site/shop/admin/sql.aspx", '<%@ Register TagPrefix="u" TagName="m" Src="~/Controls/Menu.ascx" %>', "user control menu.ascx"),
+        ("c:/site/shop/admin/sql.aspx", '<%@ Page Language="C#" Inherits="Shop.Admin.SqlPage" %>', "inherits Shop.Admin.SqlPage"),
+        ("c:/site/shop/admin/sql.aspx", '<%@ Import Namespace="Shop.Data" %>', "namespace Shop.Data"),
+        ("c:/site/shop/admin/sql.aspx", "<%@ Page %>\n<script runat=server>\nImports Shop.Data\n</script>", "namespace Shop.Data"),
+        ("c:/site/shop/admin/files.aspx.cs", "public partial class Files : System.Web.UI.Page {}", "code of files.aspx"),
+        # self-contained: framework classes and namespaces only, or names that are not there
+        ("c:/site/shop/admin/sql.aspx", '<%@ Page Language="C#" Inherits="System.Web.UI.Page" %>\nusing System.IO;', None),
+        ("c:/site/shop/admin/sql.aspx", '<%@ Page MasterPageFile="~/Other.master" CodeFile="Gone.cs" %>', None),
+        ("c:/site/shop/admin/sql.aspx", '<%@ Page Inherits="Kit.Shell" %>\n<script runat=server>class Shell : System.Web.UI.Page {}</script>', None),
+        ("c:/site/shop/admin/sql.aspx", "using Microsoft.Win32;\nusing System.Diagnostics;", None),
+    ],
+)
+def test_what_ties_a_page_into_its_application(page: str, text: str, tie: str | None) -> None:
+    got = appcontext.integration(page, text.encode(), KEYS, SHOP)
+    assert (got is None) if tie is None else (got is not None and tie in got), got
+    # without assemblies of its own, an application's class or namespace is no tie
+    if tie and ("inherits" in tie or "namespace" in tie):
+        assert appcontext.integration(page, text.encode(), KEYS - {"c:/site/shop/bin/shop.dll"}, SHOP) is None

@@ -16,6 +16,7 @@ page of the application looks the same, so it is not an all-clear either).
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +24,7 @@ from importlib import resources
 
 from extriage.datafiles import load_yaml
 from extriage.detections.verdict import APPLICATION_FEATURE_TAG
+from extriage.detections.webfiles.behaviour.extract import directives
 from extriage.findings import Confidence, EvidenceLine, Finding, Outcome, Severity
 
 __all__ = ["APPLICATION_FEATURE_TAG", "application_features", "as_review", "feature_sinks", "find_links"]
@@ -207,6 +209,84 @@ def find_link(
     return None
 
 
+#: Namespaces of the .NET Framework and its runtimes: importing them says nothing about an application.
+_FRAMEWORK = ("system", "microsoft", "mono", "windows")
+#: ``using X.Y;`` (C#), ``Imports X.Y`` (VB) and ``<%@ Import Namespace="X.Y" %>``.
+_IMPORT = re.compile(
+    r"""(?im)^[ \t]*(?:using|imports)[ \t]+(?:static[ \t]+)?([a-z_][\w.]*)[ \t]*;?[ \t]*$"""
+    r"""|<%@\s*import\s+namespace\s*=\s*["']?([a-z_][\w.]*)"""
+)
+
+
+def _framework(name: str) -> bool:
+    low = name.lower()
+    return any(low == f or low.startswith(f + ".") for f in _FRAMEWORK)
+
+
+def _existing(path: str, page_key: str, roots: list[str], keys: set[str]) -> str | None:
+    """The evidence file a directive's path (``~/Site.master``, ``Files.aspx.cs``) names, if present."""
+    path = path.strip().replace("\\", "/").lower()
+    if not path:
+        return None
+    folder = _parent(page_key)
+    if path.startswith("~/"):
+        bases, path = (roots or [folder]), path[2:]
+    elif path.startswith("/"):
+        parts = [p for p in path.split("/") if p]
+        return next((k for k in keys if parts and k.split("/")[-len(parts) :] == parts), None)
+    else:
+        bases = [folder]
+    for base in bases:
+        key = posixpath.normpath(f"{base}/{path}" if base else path)
+        if key in keys:
+            return key
+    return None
+
+
+def integration(
+    page_key: str, data: bytes, keys: set[str], roots: list[str], owners: dict[str, str] | None = None
+) -> str | None:
+    """What ties a page into its application's build, or ``None`` for a self-contained page (as web
+    shells are, to work wherever they are dropped): it is the code of another page; it uses the
+    application's master page, code-behind or user controls; it inherits a class compiled into the
+    application (``bin``); or its code imports a namespace that is not the framework's while the
+    application has assemblies of its own."""
+    pair = target_name(page_key, keys)
+    owner = (owners or {}).get(page_key) or (pair if pair != page_key else None)
+    if owner:
+        return f"it is the code of {owner.rsplit('/', 1)[-1]}"
+    compiled = any(
+        k.endswith(".dll") and is_assembly(k) and any(k.startswith(f"{r}/bin/") for r in roots) for k in keys
+    )
+    text = data[:65536].decode("utf-8", "replace")
+    for d in directives(text):
+        attrs = d.attrs
+        for attr, what in (
+            ("masterpagefile", "master page"),
+            ("codebehind", "code-behind"),
+            ("codefile", "code-behind"),
+            ("src", "code" if d.name != "register" else "user control"),
+        ):
+            found = _existing(attrs.get(attr, ""), page_key, roots, keys)
+            if found is not None and found != page_key:
+                return f"it uses the application's {what} {found.rsplit('/', 1)[-1]}"
+        base = attrs.get("inherits") or attrs.get("class") or ""
+        last = base.rsplit(".", 1)[-1]
+        if (
+            compiled
+            and last
+            and not _framework(base)
+            and not re.search(rf"\bclass\s+{re.escape(last)}\b", text, re.I)
+        ):
+            return f"it inherits {base}, compiled into the application (bin)"
+    if compiled:
+        for m in _IMPORT.finditer(text):
+            ns = m.group(1) or m.group(2) or ""
+            if ns and not _framework(ns):
+                return f"its code uses the application's namespace {ns}"
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class Link:
     """Another file of the application that links to a flagged page."""
@@ -284,7 +364,7 @@ def find_links(
     return found, [p for p in unsettled if p not in found]
 
 
-def as_review(finding: Finding, sinks: list[str], link: Link) -> None:
+def as_review(finding: Finding, sinks: list[str], link: Link, tie: str) -> None:
     """Turn a web shell finding of an application page into one for review (in place)."""
     features = application_features()
     what = "; ".join(features[s] for s in sinks)
@@ -293,7 +373,8 @@ def as_review(finding: Finding, sinks: list[str], link: Link) -> None:
     finding.confidence = Confidence.LOW
     finding.title = f"For review, a page of an installed application: {finding.title}"
     finding.description = (
-        f"{finding.description} The page looks part of an installed application: {link.referrer} links to it "
+        f"{finding.description} The page looks part of an installed application: {tie}, and {link.referrer} "
+        "links to it "
         + (f"(line {link.line})." if link.line is not None else "(a string of that compiled assembly).")
         + f" Applications ship pages that do this ({what}), so it is not reported as a web "
         "shell; but a backdoor added to a page of the application looks the same. Confirm the page is the "
@@ -307,7 +388,7 @@ def as_review(finding: Finding, sinks: list[str], link: Link) -> None:
             source=link.referrer,
             line=link.line,
             raw=link.raw,
-            fields={"reason": "application-link", "role": "link"},
+            fields={"reason": "application-link", "role": "link", "tie": tie},
             sha256=link.sha256,
         )
     )

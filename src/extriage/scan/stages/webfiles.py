@@ -835,17 +835,31 @@ def _application_pages(
         ctx.record_file(shown, sha, f.ref.size, f.ref.mtime)
         return data, sha
 
+    # a page must be tied into the application's build (master page, code-behind, its classes or
+    # namespaces) as well as linked: a link alone costs an intruder one line
+    keyset = set(files)
+    folders = appcontext.root_folders(keyset)
+    ties: dict[str, str] = {}
+    for key in candidates:
+        got = read(key)
+        tie = None if got is None else appcontext.integration(
+            key, got[0], keyset, appcontext.application_roots(key, folders), owners
+        )
+        if tie is not None:
+            ties[key] = tie
+    if not ties:
+        return
     found, unsettled = appcontext.find_links(
-        urls, {k: (f.display(), f.ref.size) for k, f in files.items()}, flagged, read, owners
+        {k: urls[k] for k in ties}, {k: (f.display(), f.ref.size) for k, f in files.items()}, flagged, read, owners
     )
     for key, link in found.items():
         finding, sinks = candidates[key]
-        appcontext.as_review(finding, sinks, link)
+        appcontext.as_review(finding, sinks, link, ties[key])
     if found:
         notes.append(
-            f"{len(found)} flagged page{'s' if len(found) != 1 else ''} that other files of an installed "
-            "application link to, and that only do what such applications ship (file managers, SQL consoles, "
-            "download handlers, proxies), reported for review rather than as web shells."
+            f"{len(found)} flagged page{'s' if len(found) != 1 else ''} tied into an installed application's build "
+            "and linked from its other files, that only do what such applications ship (file managers, SQL "
+            "consoles, download handlers, proxies), reported for review rather than as web shells."
         )
     if unsettled:
         notes.append(
