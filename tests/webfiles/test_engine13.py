@@ -399,3 +399,41 @@ def test_vb_comparisons_of_the_request_do_not_hide_later_sinks(case: str, ext: s
 @pytest.mark.parametrize(("case", "ext", "page"), COMPARED_QUIET, ids=[c[0] for c in COMPARED_QUIET])
 def test_vb_comparisons_before_a_fixed_write_stay_silent(case: str, ext: str, page: str) -> None:
     assert not _sinks(page, ext)
+
+
+# --- issue 18: the page screens, cheaper to build and to run; the same pages pass -------------------------------
+from extriage.detections.webfiles.behaviour.knowledge import _uncounted  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("pattern", "screen"),
+    [
+        (r'"[^"\n]{0,200}\.(?:sh|bat)"', r'"[^"\n]*\.(?:sh|bat)"'),
+        (r"\w{1,60}\s*\.\s*X", r"\w+\s*\.\s*X"),
+        (r"[A-Za-z0-9+/]{40,}={0,2}", r"[A-Za-z0-9+/]+=*"),
+        (r"[^;{}]{0,600}?\bextern", r"[^;{}]*\bextern"),
+        (r"\{\s*77\s*,", r"\{\s*77\s*,"),  # an escaped brace is a brace
+        (r"[{,]\s*CommandText\s*=", r"[{,]\s*CommandText\s*="),  # inside a class too
+        (r"[^{]{2}x{3}y{5}", r"[^{]{2}x{3}y+"),  # a small fixed count stays
+    ],
+)
+def test_screen_drops_counted_repetitions(pattern: str, screen: str) -> None:
+    assert _uncounted(pattern) == screen
+
+
+def test_screens_are_anchored_and_still_find_a_sink_anywhere() -> None:
+    from extriage.detections.webfiles.behaviour import hiding_screen, knowledge, prefilter_hits
+    from extriage.detections.webfiles.behaviour.screen import _hides
+
+    screen = knowledge().prefilter["cs"]
+    assert screen is not None and screen.pattern.startswith("(?s:.*?)")
+    far = (
+        "int a = 1;\n" * 5000
+        + 'System.Diagnostics.Process.Start("cmd.exe", "/c " + x);\n'
+        + "int b = 2;\n" * 10
+    )
+    assert prefilter_hits(screen, far)
+    assert not prefilter_hits(screen, "int a = 1;\n" * 5000)
+    assert hiding_screen() is not None
+    assert _hides("Response.Write(a);\n" * 5000 + 'Response.Write("a" + "b");')
+    assert not _hides("Response.Write(a);\n" * 5000)

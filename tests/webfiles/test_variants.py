@@ -401,10 +401,9 @@ def test_thousands_of_builder_calls_stay_within_the_time_budget() -> None:
 def test_page_screen_stays_a_dfa(capfd: pytest.CaptureFixture[str]) -> None:
     # RE2 falls back to a slow path, and logs, when the one-automaton screen of every sink grows past
     # its memory (long bounded repetitions of Unicode word classes did: use "prefilter: context")
-    from extriage.detections.webfiles.behaviour import knowledge
+    from extriage.detections.webfiles.behaviour import knowledge, prefilter_hits
 
     text = ('var x = Request.Form["a"]; // 命令 ' + "é" * 40 + "\n") * 4000
     for automaton in knowledge().prefilter.values():
-        if automaton is not None:
-            automaton.search(text)
+        prefilter_hits(automaton, text)
     assert "DFA out of memory" not in capfd.readouterr().err

@@ -1,6 +1,6 @@
 """Imported by the worker fork server (``extriage.scan.registry.WORKER_MODULES``): compiles the
-behaviour-analysis knowledge (Python patterns, the RE2 sink prefilters and the hidden-sink screen,
-~0.2 s, and what RE2 builds on their first match, ~0.2 s), parses the shipped Exchange baseline
+behaviour-analysis knowledge (Python patterns, C#'s RE2 sink prefilter and the hidden-sink screen,
+and their first DFA states), parses the shipped Exchange baseline
 (~0.08 s) and compiles the location rules once, so every forked web-file worker starts with them
 instead of building them again."""
 
@@ -17,7 +17,7 @@ knowledge()
 warm_prefilters()  # RE2's match-start programs, built once here for every forked worker (P1, session 9)
 _screen = hiding_screen()
 if _screen is not None:
-    _screen.search(WARM_HIDING)
+    _screen.match(WARM_HIDING)
 load_baseline()
 path_matcher()
 known_bad()

@@ -128,10 +128,52 @@ def _unicode_words(pattern: str) -> str:
     return "".join(out)
 
 
+#: A counted repetition: ``{n}``, ``{m,}``, ``{m,n}`` (then an optional lazy ``?``).
+_COUNTED = re.compile(r"\{(\d+)(,\d*)?\}\??")
+
+
+def _uncounted(pattern: str) -> str:
+    """``pattern`` with its counted repetitions (outside character classes) written as ``*`` (from 0) or
+    ``+``: a pattern RE2 can run that matches a superset of the original. RE2 builds a counted
+    repetition as that many copies of its atom - a Unicode class repeated 200 times is thousands of
+    instructions - so the screen of every sink was 4x the program to compile and its DFA many times the
+    states to build per page (issue 18, session 13); a fixed count up to 4 stays."""
+    out: list[str] = []
+    i, n, in_class = 0, len(pattern), False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]" or bool(out and out[-1] in ("[", "[^"))
+        elif c == "[":
+            in_class = True
+            if pattern.startswith("[^", i):
+                out.append("[^")
+                i += 2
+                continue
+        elif c == "{":
+            m = _COUNTED.match(pattern, i)
+            if m is not None:
+                low = int(m.group(1))
+                if m.group(2) is None and low <= 4:
+                    out.append(m.group(0))
+                else:
+                    out.append("*" if low == 0 else "+")
+                i = m.end()
+                continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
     """One RE2 automaton of all sink spellings of a language: a page with no dangerous operation
     (most pages) costs one linear pass, not one backtracking search per sink. Lookarounds (which RE2
-    lacks) are dropped and case ignored, so it matches a superset; the exact pattern confirms.
+    lacks) and counted repetitions (see _uncounted) are dropped and case ignored, so it matches a
+    superset; the exact pattern confirms.
     ``None`` when RE2 is unavailable or refuses a pattern (every sink is then searched)."""
     try:
         import re2
@@ -147,14 +189,17 @@ def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
             pats = [ctx if isinstance(ctx, str) else ctx[0]]  # both must occur: the rarer screens
         for p in pats:
             p = p[4:] if p.startswith("(?i)") else p
-            parts.append(f"(?:{_unicode_words(_drop_lookarounds(p))})")
+            parts.append(f"(?:{_unicode_words(_uncounted(_drop_lookarounds(p)))})")
     if not parts:
         return None
     opts = re2.Options()
     opts.case_sensitive = False
     opts.max_mem = 64 << 20
     try:
-        return re2.compile("|".join(parts), options=opts)
+        # anchored at the text's start behind a lazy ".*": a match at the start needs no reverse program to
+        # find where it begins (an unanchored search builds one on its first match: ~0.08 s per language,
+        # paid by every scan - issue 18, session 13); the same texts match (prefilter_hits)
+        return re2.compile("(?s:.*?)(?:" + "|".join(parts) + ")", options=opts)
     except Exception:  # pragma: no cover - re2.error: no prefilter, every sink searched
         return None
 
@@ -174,8 +219,9 @@ def occurs(pattern: re.Pattern[str], code: str) -> bool:
 
 
 def prefilter_hits(automaton: Any, code: str) -> bool:
-    """Whether any sink spelling may occur in ``code`` (True when there is no prefilter)."""
-    return automaton is None or automaton.search(code) is not None
+    """Whether any sink spelling may occur in ``code`` (True when there is no prefilter): the automaton
+    starts with a lazy ``.*`` (see _prefilter), so a match anchored at the start is a match anywhere."""
+    return automaton is None or automaton.match(code) is not None
 
 
 def _compile(raw: dict[str, list[str]], lang: str) -> re.Pattern[str] | None:
@@ -333,13 +379,31 @@ def knowledge() -> Knowledge:
     return Knowledge(sources, tuple(sinks), config, _Prefilters(raw["sinks"]))
 
 
-def warm_prefilters() -> None:
-    """Search each language's page screen once with text it matches: RE2 builds what a search needs to
-    report a match (the reverse program for its start, ~0.2 s) on the first text that matches. Called
-    in the worker fork server (``warm_behaviour``) so forked workers inherit it instead of each building
-    it on its first page with a sink (P1, session 9); a main process builds it only if a page needs it."""
-    # C# only: a scan's pages are C# but for a few; another language's screen is built (and warmed by its
-    # first match) in the worker that first meets that language
-    automaton = knowledge().prefilter.get("cs")
-    if automaton is not None:
-        automaton.search(WARM_TEXT)
+def warm_prefilters(lang: str = "cs") -> None:
+    """Build a language's page screen (~0.02 s) and run it once on text it matches (its first DFA states).
+    Called in the worker fork server (``warm_behaviour``) so forked workers inherit it instead of each
+    building it on its first page (P1, session 9); a main process builds it only if a page needs it. (An
+    unanchored search also built a reverse program on its first match, ~0.08 s more: the screen is
+    anchored since session 13, see _prefilter.)"""
+    # C# by default: a scan's pages are C# but for a few; another language's screen is built in the worker
+    # that first meets that language
+    prefilter_hits(knowledge().prefilter.get(lang), WARM_TEXT)
+
+
+def warm(lang: str = "cs") -> None:
+    """Everything a language's first page would build, built now: the sources' and sinks' patterns, the
+    page screen and its first states, the hidden-sink screen (for a thread beside other work - P2's
+    offer, issue 18, session 13; the same objects whoever builds them first)."""
+    from extriage.detections.webfiles.behaviour.screen import WARM_HIDING, hiding_screen
+
+    know = knowledge()
+    for source in know.sources:
+        source.patterns.get(lang)
+    for sink in know.sinks:
+        sink.patterns.get(lang)
+        for extra in sink.context + sink.unless:
+            extra.get(lang)
+    warm_prefilters(lang)
+    screen = hiding_screen()
+    if screen is not None:
+        screen.match(WARM_HIDING)

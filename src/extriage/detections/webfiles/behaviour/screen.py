@@ -34,7 +34,8 @@ def _hiding_re2() -> Any:
     opts = re2.Options()
     opts.case_sensitive = False
     try:
-        return re2.compile(src, options=opts)
+        # anchored behind a lazy ".*" as the sink screen (knowledge._prefilter): no reverse program
+        return re2.compile("(?s:.*?)(?:" + src + ")", options=opts)
     except Exception:  # pragma: no cover - re2.error: the Python pattern screens
         return None
 
@@ -51,4 +52,4 @@ def hiding_screen() -> Any:
 def _hides(code: str) -> bool:
     """Whether normalisation could reveal a sink the page screen does not see (see ``_HIDING``)."""
     fast = _hiding_re2()
-    return (fast.search(code) if fast is not None else _HIDING.search(code)) is not None
+    return (fast.match(code) if fast is not None else _HIDING.search(code)) is not None
