@@ -18,8 +18,9 @@ import tempfile
 from pathlib import Path
 
 ENV = "EXTRIAGE_CACHE_DIR"
-#: An entry larger than this is not read (a cache file is never trusted to be small).
-MAX_ENTRY = 512 * 1024**2
+#: An entry larger than this is neither written nor read (ours are a few MB: the scan's memory
+#: budget is 300 MB for the whole process tree).
+MAX_ENTRY = 64 * 1024**2
 
 
 def cache_root() -> Path | None:
@@ -87,10 +88,24 @@ def key(*parts: str | bytes) -> str:
     return h.hexdigest()
 
 
+def _private(where: Path) -> bool:
+    """Whether ``where`` is a folder of this user that no one else may write to (POSIX): entries are
+    fed to native code (yara-x, Hyperscan), so a folder others can write is not used at all."""
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:  # Windows: the user's own profile folder
+        return True
+    try:
+        st = os.stat(where)
+    except OSError:
+        return False
+    return st.st_uid == getuid() and not st.st_mode & 0o022
+
+
 def read(where: Path | None, name: str) -> bytes | None:
-    """The bytes of entry ``name``, or None (no folder, missing, unreadable, too large). An entry read
-    is marked as used (its modification time), so :func:`write` keeps it over older ones."""
-    if where is None:
+    """The bytes of entry ``name``, or None (no folder, not this user's own, missing, unreadable, too
+    large). An entry read is marked as used (its modification time), so :func:`write` keeps it over
+    older ones."""
+    if where is None or not _private(where):
         return None
     try:
         with open(where / name, "rb") as fh:
@@ -113,6 +128,8 @@ def write(where: Path | None, name: str, data: bytes, keep: int = 16) -> bool:
     tmp = ""
     try:
         where.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _private(where):
+            return False
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=where)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -251,3 +251,23 @@ def test_old_rule_sets_are_removed(
     n = len(compiles)
     assert rules.build_ruleset([]).rule_count > 0 and len(compiles) == n  # read back, not compiled
     assert not list(where.glob(".*"))  # no temporary file left
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
+def test_a_folder_others_may_write_is_not_used(where: Path, compiles: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Entries are handed to native code: a cache folder others can write to is neither read nor written."""
+    first = rules.build_ruleset([])
+    (entry,) = _entries(where, "rules")
+    where.chmod(0o777)
+    _forget(monkeypatch)
+    n = len(compiles)
+    assert rules.build_ruleset([]).serialized == first.serialized
+    assert len(compiles) == n + 1  # compiled: the entry there was not read
+    entry.unlink()
+    _forget(monkeypatch)
+    rules.build_ruleset([])
+    assert not _entries(where, "rules")  # nor written
+    where.chmod(0o700)
+    _forget(monkeypatch)
+    rules.build_ruleset([])
+    assert len(_entries(where, "rules")) == 1
