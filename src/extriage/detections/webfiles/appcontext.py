@@ -140,7 +140,9 @@ def _resolves(token: str, page_key: str, roots: list[str], referrer_key: str, ur
             return True
         parts = [p for p in token.split("/") if p]
         page_parts = page_key.split("/")
-        return len(parts) >= 2 and page_parts[-len(parts) :] == parts
+        if len(parts) == 1:  # "/x.ashx": the site's root - taken as an application root the page sits in
+            return any(page_key == f"{r}/{parts[0]}" for r in roots)
+        return page_parts[-len(parts) :] == parts
     bases = [_parent(referrer_key), *roots] if roots else [_parent(referrer_key), _parent(page_key)]
     for base in bases:
         joined = posixpath.normpath(f"{base}/{token}" if base else token)
@@ -299,6 +301,43 @@ class Link:
 
 #: Reads an evidence file for links: ``(data, sha256)`` or ``None`` when it could not be read.
 Reader = Callable[[str], tuple[bytes, str] | None]
+
+
+#: Pages that may name a code file as theirs (``CodeBehind="~/App_Code/Upload.ashx.cs"``), read for it.
+_OWNING_EXTENSIONS = frozenset(".aspx .ascx .master .ashx .asmx .asax".split())
+MAX_OWNING_FILE = 256 * 1024
+
+
+def find_owners(
+    code_files: list[str], keys: dict[str, tuple[str, int]], read: Reader, folders: set[str]
+) -> dict[str, str]:
+    """Code files (``.cs``/``.vb``) -> the page or handler whose ``CodeBehind``/``CodeFile`` names them,
+    within their application: a handler's class kept in ``App_Code`` is reached through the handler."""
+    out: dict[str, str] = {}
+    keyset = set(keys)
+    for code in code_files:
+        roots = application_roots(code, folders)
+        top = roots[-1] if roots else _parent(code)
+        name = code.rsplit("/", 1)[-1].encode()
+        for key, (_shown, size) in keys.items():
+            dot = key.rfind(".")
+            if (
+                dot < 0
+                or key[dot:] not in _OWNING_EXTENSIONS
+                or size > MAX_OWNING_FILE
+                or not key.startswith(f"{top}/")
+            ):
+                continue
+            got = read(key)
+            if got is None or name not in got[0].lower():
+                continue
+            page_roots = application_roots(key, folders)
+            text = got[0][:65536].decode("utf-8", "replace")
+            for d in directives(text):
+                for attr in ("codebehind", "codefile"):
+                    if _existing(d.attrs.get(attr, ""), key, page_roots, keyset) == code:
+                        out.setdefault(code, key)
+    return out
 
 
 def find_links(

@@ -839,6 +839,11 @@ def _application_pages(
     # namespaces) as well as linked: a link alone costs an intruder one line
     keyset = set(files)
     folders = appcontext.root_folders(keyset)
+    orphans = [k for k in candidates if k not in owners and k.endswith((".cs", ".vb"))]
+    if orphans:  # a handler's class in App_Code: its handler names it in CodeBehind
+        listing = {k: (f.display(), f.ref.size) for k, f in files.items()}
+        for code, owner in appcontext.find_owners(orphans, listing, read, folders).items():
+            owners.setdefault(code, owner)
     ties: dict[str, str] = {}
     for key in candidates:
         got = read(key)
