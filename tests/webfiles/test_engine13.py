@@ -437,3 +437,29 @@ def test_screens_are_anchored_and_still_find_a_sink_anywhere() -> None:
     assert hiding_screen() is not None
     assert _hides("Response.Write(a);\n" * 5000 + 'Response.Write("a" + "b");')
     assert not _hides("Response.Write(a);\n" * 5000)
+
+
+# --- big code: a per-pattern screen first; the same sinks --------------------------------------------------------
+def test_big_code_pattern_screen_skips_only_what_cannot_occur() -> None:
+    from extriage.detections.webfiles.behaviour import knowledge
+
+    screen = knowledge().screens["cs"]
+    assert screen is not None
+    filler = "int a = 1;\n" * 8000
+    code = filler + 'System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]);\n'
+    possible = screen.possible(code)
+    assert possible is not None
+    process = next(s for s in knowledge().sinks if s.id == "process")
+    socket = next(s for s in knowledge().sinks if s.id == "socket")
+    assert screen.index[id(process.patterns["cs"])] in possible
+    assert screen.index[id(socket.patterns["cs"])] not in possible
+    page = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n' + code + "}\n</script>"
+    assert len(page) > 64 * 1024
+    assert "process" in _sinks(page, ".aspx")
+
+
+def test_big_code_with_only_ordinary_operations_stays_silent() -> None:
+    body = 'string q = Request["q"];\nResponse.Write(Server.HtmlEncode(q));\n' * 3000
+    page = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n' + body + "}\n</script>"
+    assert len(page) > 64 * 1024
+    assert not _sinks(page, ".aspx")

@@ -58,6 +58,8 @@ class Knowledge:
     config: tuple[ConfigRule, ...] = ()
     #: language -> RE2 automaton of every sink pattern (a superset: see _prefilter), or None
     prefilter: Mapping[str, Any] = field(default_factory=dict)
+    #: language -> PatternScreen (big code only), or None
+    screens: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _drop_lookarounds(pattern: str) -> str:
@@ -202,6 +204,75 @@ def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
         return re2.compile("(?s:.*?)(?:" + "|".join(parts) + ")", options=opts)
     except Exception:  # pragma: no cover - re2.error: no prefilter, every sink searched
         return None
+
+
+#: A backreference (``\\1``) in a pattern.
+_BACKREFERENCE = re.compile(r"\\[1-9]")
+#: Code from this size on is screened per pattern first (see :class:`PatternScreen`).
+SCREENED_FROM = 64 * 1024
+
+
+class PatternScreen:
+    """Which of a language's sink, context and unless patterns may occur in a code, in one RE2 pass (an
+    RE2 ``Set`` of their supersets: lookarounds and counted repetitions dropped, case ignored): in a big
+    code file most of the ~150 Python searches over the whole code find nothing, and each costs 50-140 ms
+    per megabyte (issue 14, session 13: 900 KB of code files near the 5 s budget). A pattern RE2 cannot
+    take is always searched; a pass RE2 gives up on (its DFA out of memory: no sentinel match) means every
+    pattern is searched. Only an index says "cannot occur", so the searches that remain find what they found."""
+
+    def __init__(self, patterns: list[re.Pattern[str]]) -> None:
+        import re2
+
+        opts = re2.Options()
+        opts.case_sensitive = False
+        opts.max_mem = 64 << 20
+        self._set = re2.Set.SearchSet(opts)
+        self._sentinel = self._set.Add("(?s:.)")  # any text of one character: missing = the pass failed
+        self.index: dict[int, int] = {}  # id(pattern) -> its index in the set
+        for pat in patterns:
+            if id(pat) in self.index or _BACKREFERENCE.search(pat.pattern):
+                continue  # (RE2 has no backreferences: always searched, and not logged as an error)
+            try:
+                self.index[id(pat)] = self._set.Add(_unicode_words(_uncounted(_drop_lookarounds(pat.pattern))))
+            except Exception:  # noqa: S112 - re2.error: RE2 cannot run it; always searched
+                continue
+        self._set.Compile()
+
+    def possible(self, code: str) -> frozenset[int] | None:
+        """The indexes of the patterns that may occur in ``code``, or None (every pattern may)."""
+        found = self._set.Match(code)
+        if not found or self._sentinel not in found:
+            return None
+        return frozenset(found)
+
+
+class _PatternScreens(Mapping[str, Any]):
+    """A :class:`PatternScreen` per language, built the first time a big code of it is screened."""
+
+    def __init__(self, sinks: tuple[Sink, ...]) -> None:
+        self._sinks = sinks
+        self._done: dict[str, PatternScreen | None] = {}
+
+    def __getitem__(self, lang: str) -> PatternScreen | None:
+        if lang not in LANGUAGES:
+            raise KeyError(lang)
+        if lang not in self._done:
+            pats: list[re.Pattern[str]] = []
+            for sink in self._sinks:
+                for table in (sink.patterns, *sink.context, *sink.unless):
+                    if lang in table:
+                        pats.append(table[lang])
+            try:
+                self._done[lang] = PatternScreen(pats)
+            except ImportError:  # pragma: no cover - a dependency, but the analysis works without it
+                self._done[lang] = None
+        return self._done[lang]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(LANGUAGES)
+
+    def __len__(self) -> int:
+        return len(LANGUAGES)
 
 
 #: Code every language's sink prefilter matches (see :func:`knowledge`).
@@ -376,7 +447,7 @@ def knowledge() -> Knowledge:
         )
         for c in raw.get("config", [])
     )
-    return Knowledge(sources, tuple(sinks), config, _Prefilters(raw["sinks"]))
+    return Knowledge(sources, tuple(sinks), config, _Prefilters(raw["sinks"]), _PatternScreens(tuple(sinks)))
 
 
 def warm_prefilters(lang: str = "cs") -> None:

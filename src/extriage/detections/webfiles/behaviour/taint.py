@@ -7,9 +7,17 @@ import re
 import time
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from typing import Any
 
 from extriage.detections.webfiles.behaviour.budget import Timeout
-from extriage.detections.webfiles.behaviour.knowledge import Knowledge, Sink, Source, occurs, prefilter_hits
+from extriage.detections.webfiles.behaviour.knowledge import (
+    SCREENED_FROM,
+    Knowledge,
+    Sink,
+    Source,
+    occurs,
+    prefilter_hits,
+)
 from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, top_level
 
 
@@ -820,6 +828,12 @@ class _Analyser:
         self.taint: dict[str, _Taint] = {}
         self.fold = str.lower if lang == "vb" else (lambda s: s)
         self.keywords = KEYWORDS_OF[lang]
+        self._screen: Any = None  # big code: which patterns may occur (knowledge.PatternScreen), read once
+        self._possible: frozenset[int] | None = None
+        if len(code) >= SCREENED_FROM and know.screens:
+            self._screen = know.screens.get(lang)
+            if self._screen is not None:
+                self._possible = self._screen.possible(code)
         self.sources: list[tuple[int, int, Source]] = []  # found by find_sources, after candidates
         self._starts: list[int] = []  # their start offsets, to find those of a span by bisection
         self._receivers: frozenset[str] | None = None
@@ -1564,6 +1578,14 @@ class _Analyser:
         end = code.find(";", pos, pos + 2000)
         return _after_assignment(code, start, pos), _header_end(code, pos, pos + 2000 if end < 0 else end)
 
+    def _may(self, pat: re.Pattern[str]) -> bool:
+        """Whether ``pat`` may occur in the code (False only when the pattern screen says it cannot)."""
+        possible = self._possible
+        if possible is None:
+            return True
+        i = self._screen.index.get(id(pat))
+        return i is None or i in possible
+
     def candidates(self) -> bool:
         """Whether any sink occurs at all (most pages: no), and any input to reach it."""
         code, lang = self.code, self.lang
@@ -1573,7 +1595,7 @@ class _Analyser:
         for sink in self.know.sinks:
             self.check_time()  # (each search reads the whole code: a huge file spends its budget here)
             pat = sink.patterns.get(lang)
-            if pat is None or not all(occurs(c[lang], code) for c in sink.context if lang in c):
+            if pat is None or not all(self._may(c[lang]) and occurs(c[lang], code) for c in sink.context if lang in c):
                 continue  # (its context first: cheap, and a sink without it cannot count)
             if sink.needs == "whole":
                 # the whole (short) code, matched once - never a search (see sinks())
@@ -1582,7 +1604,7 @@ class _Analyser:
                     present = True
                     break
                 continue
-            if pat.search(code):
+            if self._may(pat) and pat.search(code):
                 present = True  # one is enough: sinks() looks at each
                 break
         if not present:
@@ -1624,9 +1646,9 @@ class _Analyser:
             pat = sink.patterns.get(lang)
             if pat is None or (sink.needs == "whole" and not short):
                 continue
-            if not all(occurs(c[lang], code) for c in sink.context if lang in c):
+            if not all(self._may(c[lang]) and occurs(c[lang], code) for c in sink.context if lang in c):
                 continue
-            if any(occurs(u[lang], code) for u in sink.unless if lang in u):
+            if any(self._may(u[lang]) and occurs(u[lang], code) for u in sink.unless if lang in u):
                 continue
             if sink.needs == "none" and sink.category == "file-write" and not pat.search(code):
                 # the saved path built in locals first: match the save call with them written out
@@ -1656,7 +1678,7 @@ class _Analyser:
                     # (a class of the page's own beside its server controls is a page, not a stub)
                     found.append((sink, len(code) - len(code.lstrip()), None, True))
                 continue
-            for m in pat.finditer(code):
+            for m in pat.finditer(code) if self._may(pat) else ():
                 self.check_time()
                 if sink.code_only and _in_literal(code, m.start()):
                     continue
