@@ -161,3 +161,20 @@ def test_a_scan_answers_the_same_from_a_cold_and_a_warm_cache(tmp_path: Path, mo
         )
     assert list((tmp_path / "cache").rglob("*.db")) and list((tmp_path / "cache").rglob("rules-*"))
     assert outs[0] == outs[1] and outs[0][1]
+
+
+def test_a_case_keeps_the_cache_out_of_every_servers_evidence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``extriage case scan`` starts its fork server (which compiles and caches the log prefilters) before any
+    scan: the servers' folders are excluded first."""
+    import multiprocessing as mp
+
+    from extriage.case import runner
+
+    servers = [tmp_path / "srv1", tmp_path / "srv2"]
+    monkeypatch.setenv(cache.ENV, str(servers[1] / "cache"))
+    monkeypatch.delenv(cache.EXCLUDE_ENV, raising=False)
+    monkeypatch.setattr(runner, "_context", lambda: mp.get_context("spawn"))  # no fork server in this test
+    runner.start_local([str(s) for s in servers])
+    _fresh()
+    Prefilter(["abc"], keep=True)
+    assert cache.folder(prefilter.CACHE_PART) is None and not servers[1].exists()

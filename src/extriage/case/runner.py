@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -166,9 +166,12 @@ def _context() -> Any:
     return mp.get_context("forkserver") if "forkserver" in mp.get_all_start_methods() else mp.get_context("spawn")
 
 
-def start_local() -> None:
+def start_local(paths: Sequence[str] = ()) -> None:
     """Start the worker processes' fork server now, importing :func:`scan_modules` once for every worker,
-    so its start-up overlaps the caller's (opening the case) instead of delaying the first server."""
+    so its start-up overlaps the caller's (opening the case) instead of delaying the first server.
+    ``paths``: the servers' evidence, where no cache folder may be used (the fork server's imports
+    compile and cache the log rules' prefilters: :mod:`extriage.cache`)."""
+    _exclude(paths)
     ctx = _context()
     if ctx.get_start_method() != "forkserver":
         return
@@ -183,6 +186,7 @@ def run_local(paths: list[str], settings: ScanSettings, jobs: int, on_start: OnS
     that dies (out of memory, killed) costs only the servers it was scanning: they are tried once
     more alone, then recorded as errors."""
     jobs = max(1, jobs)
+    _exclude(paths)
     retry: list[str] = []
     yield from _pool_round(paths, settings, jobs, on_start, retry)
     for path in retry:  # one at a time: a server that kills its worker again is an error
@@ -191,6 +195,13 @@ def run_local(paths: list[str], settings: ScanSettings, jobs: int, on_start: OnS
         for p in died:
             yield Outcome(p, None, f"The worker process scanning {p} died twice (out of memory or killed).", "local",
                           "", 0.0)
+
+
+def _exclude(paths: Sequence[str]) -> None:
+    from extriage import cache
+
+    for path in paths:
+        cache.exclude(path)
 
 
 def _pool_round(paths: list[str], settings: ScanSettings, jobs: int, on_start: OnStart | None,

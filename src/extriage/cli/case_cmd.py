@@ -110,7 +110,7 @@ def case_scan(
         except RunnerError as exc:
             fail(str(exc))
     else:
-        start_local()
+        start_local(resolved)
     try:
         store = _open(case, create=True, wait=wait)
     except BaseException:
