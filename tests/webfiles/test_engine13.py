@@ -463,3 +463,70 @@ def test_big_code_with_only_ordinary_operations_stays_silent() -> None:
     page = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load() {\n' + body + "}\n</script>"
     assert len(page) > 64 * 1024
     assert not _sinks(page, ".aspx")
+
+
+# --- X27's request (23:09 UTC): a server probe testing which COM components are installed -----------------------
+_PROBE_FN = (
+    "Private Function ObjCheck(ByVal a As String) As Boolean\n    Dim b As Boolean\n    Try\n"
+    "        Dim c = Server.CreateObject(a)\n        b = True\n    Catch ex As Exception\n        b = False\n"
+    "    End Try\n    Return b\nEnd Function\n"
+)
+
+
+def _probe(body: str, extra: str = "") -> str:
+    return (
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load(s As Object, e As EventArgs)\n'
+        + body
+        + "\nEnd Sub\n"
+        + _PROBE_FN
+        + extra
+        + '</script>\n<asp:Label ID="lblFso" runat="server" />'
+    )
+
+
+PROBE_QUIET: list[Page] = [
+    (
+        "vb-probe-sets-true",
+        ".aspx",
+        _probe(
+            '    If ObjCheck("Scripting.FileSystemObject") Then lblFso.Text = "yes" Else lblFso.Text = "no"\n'
+            '    If ObjCheck("WScript.Shell") Then lblFso.Text &= " shell"'
+        ),
+    ),
+    (
+        "cs-probe-returns-true",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "bool Has(string id) { try { var t = Type.GetTypeFromProgID(id);\n  return true; } catch { return false; } }\n"
+        'void Page_Load() { lbl.Text = Has("WScript.Shell") ? "yes" : "no"; }\n</script>',
+    ),
+]
+
+PROBE_FOUND: list[Page] = [
+    (
+        "vb-probe-beside-a-fixed-command",
+        ".aspx",
+        _probe(
+            '    If ObjCheck("WScript.Shell") Then\n        Dim sh = Server.CreateObject("WScript.Shell")\n'
+            '        sh.Run("cmd /c net user x y /add", 0)\n    End If'
+        ),
+    ),
+    (
+        "vb-probe-beside-a-file-write",
+        ".aspx",
+        _probe(
+            '    Dim fso = Server.CreateObject("Scripting.FileSystemObject")\n'
+            '    fso.CreateTextFile(Server.MapPath("x.aspx")).Write("<%@ Page %>")'
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), PROBE_QUIET, ids=[c[0] for c in PROBE_QUIET])
+def test_server_probe_of_com_components_is_no_com_shell(case: str, ext: str, page: str) -> None:
+    assert "com-shell" not in _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), PROBE_FOUND, ids=[c[0] for c in PROBE_FOUND])
+def test_probe_function_does_not_hide_a_shell_object_used(case: str, ext: str, page: str) -> None:
+    assert "com-shell" in _sinks(page, ext)
