@@ -312,14 +312,18 @@ def find_owners(
     code_files: list[str], keys: dict[str, tuple[str, int]], read: Reader, folders: set[str]
 ) -> dict[str, str]:
     """Code files (``.cs``/``.vb``) -> the page or handler whose ``CodeBehind``/``CodeFile`` names them,
-    within their application: a handler's class kept in ``App_Code`` is reached through the handler."""
+    within their application: a handler's class kept in ``App_Code`` is reached through the handler.
+    Each page file is read once whatever the number of code files (at most ``MAX_LINKING_FILES``)."""
     out: dict[str, str] = {}
     keyset = set(keys)
+    by_top: dict[str, list[str]] = {}
     for code in code_files:
         roots = application_roots(code, folders)
-        top = roots[-1] if roots else _parent(code)
-        name = code.rsplit("/", 1)[-1].encode()
-        for key, (_shown, size) in keys.items():
+        by_top.setdefault(roots[-1] if roots else _parent(code), []).append(code)
+    budget = MAX_LINKING_FILES
+    for top, codes in sorted(by_top.items()):
+        names = {c.rsplit("/", 1)[-1].encode() for c in codes}
+        for key, (_shown, size) in sorted(keys.items()):
             dot = key.rfind(".")
             if (
                 dot < 0
@@ -328,15 +332,22 @@ def find_owners(
                 or not key.startswith(f"{top}/")
             ):
                 continue
+            if budget <= 0:
+                return out
+            budget -= 1
             got = read(key)
-            if got is None or name not in got[0].lower():
+            if got is None:
+                continue
+            low = got[0].lower()
+            if not any(n in low for n in names):
                 continue
             page_roots = application_roots(key, folders)
             text = got[0][:65536].decode("utf-8", "replace")
             for d in directives(text):
                 for attr in ("codebehind", "codefile"):
-                    if _existing(d.attrs.get(attr, ""), key, page_roots, keyset) == code:
-                        out.setdefault(code, key)
+                    named = _existing(d.attrs.get(attr, ""), key, page_roots, keyset)
+                    if named is not None and named in codes:
+                        out.setdefault(named, key)
     return out
 
 
