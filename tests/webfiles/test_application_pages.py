@@ -355,3 +355,21 @@ def test_what_ties_a_page_into_its_application(page: str, text: str, tie: str | 
     # without assemblies of its own, an application's class or namespace is no tie
     if tie and ("inherits" in tie or "namespace" in tie):
         assert appcontext.integration(page, text.encode(), KEYS - {"c:/site/shop/bin/shop.dll"}, SHOP) is None
+
+
+def test_owners_are_found_reading_each_page_once() -> None:
+    """Many App_Code classes, many pages: each page file is read once (not once per class)."""
+    keys = {f"c:/site/shop/h{i}.ashx": (f"h{i}.ashx", 100) for i in range(5)}
+    keys.update({f"c:/site/shop/app_code/h{i}.ashx.cs": (f"h{i}.ashx.cs", 100) for i in range(5)})
+    keys["c:/site/shop/web.config"] = ("web.config", 10)
+    reads: list[str] = []
+
+    def read(key: str) -> tuple[bytes, str]:
+        reads.append(key)
+        i = key.rsplit("/h", 1)[-1].split(".")[0]
+        return f'<%@ WebHandler CodeBehind="~/App_Code/h{i}.ashx.cs" Class="Shop.H{i}" %>'.encode(), "0" * 64
+
+    codes = [k for k in keys if k.endswith(".cs")]
+    owners = appcontext.find_owners(codes, keys, read, appcontext.root_folders(keys))
+    assert owners == {f"c:/site/shop/app_code/h{i}.ashx.cs": f"c:/site/shop/h{i}.ashx" for i in range(5)}
+    assert sorted(reads) == sorted(k for k in keys if k.endswith(".ashx"))
