@@ -373,3 +373,54 @@ def test_owners_are_found_reading_each_page_once() -> None:
     owners = appcontext.find_owners(codes, keys, read, appcontext.root_folders(keys))
     assert owners == {f"c:/site/shop/app_code/h{i}.ashx.cs": f"c:/site/shop/h{i}.ashx" for i in range(5)}
     assert sorted(reads) == sorted(k for k in keys if k.endswith(".ashx"))
+
+
+def test_a_page_the_user_confirmed_no_longer_keeps_the_verdict_open(tmp_path: Path) -> None:
+    """``--reviewed`` lists the SHA-256 of pages confirmed as the application's own (sha256sum lines):
+    the finding stays, as information; the verdict is what the rest of the evidence says. Another
+    content of the page (another SHA-256) is for review again."""
+    from typer.testing import CliRunner
+
+    from extriage.cli.main import _register, app
+
+    _register()
+    runner = CliRunner()
+    server = app_server(tmp_path, {"Admin/Download.ashx": DOWNLOAD}, '  <li><a href="Admin/Download.ashx">x</a></li>\n')
+    first = scan(server)
+    sha = page_finding(first, "Download.ashx").indicators.hashes[0]
+    listed = tmp_path / "reviewed.txt"
+    listed.write_text(f"# confirmed with the shop's owner\n{sha}  C:/inetpub/wwwroot/shop/Admin/Download.ashx\n")
+    out = tmp_path / "out.json"
+    res = runner.invoke(app, ["scan", str(server), "--reviewed", str(listed), "--json", str(out), "-q", "-j", "1"])
+    assert res.exit_code == 0, res.output  # no evidence: the clean server's logs decide
+    again = loads_result(out.read_text())
+    f = page_finding(again, "Download.ashx")
+    assert "reviewed" in f.tags and f.title.startswith("Reviewed, a page") and str(listed) in f.description
+    assert again.verdict == Verdict.NO_EVIDENCE, again.verdict_reason
+    # the page changed since it was confirmed: for review again
+    write(server, f"{APP}/Admin/Download.ashx", DOWNLOAD.replace("IsReusable", "IsReusable "))
+    res = runner.invoke(app, ["scan", str(server), "--reviewed", str(listed), "--json", str(out), "-q", "-j", "1"])
+    assert res.exit_code == 3, res.output
+    assert "reviewed" not in page_finding(loads_result(out.read_text()), "Download.ashx").tags
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("not a hash\n", "line 1 of"),
+        (f"{'a' * 64}\n{'b' * 63}  x.aspx\n", "line 2 of"),
+    ],
+)
+def test_a_bad_reviewed_file_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
+    from typer.testing import CliRunner
+
+    from extriage.cli.main import _register, app
+
+    _register()
+    listed = tmp_path / "reviewed.txt"
+    listed.write_text(text)
+    res = CliRunner().invoke(app, ["scan", str(tmp_path), "--reviewed", str(listed), "-q"])
+    assert res.exit_code == 2 and "Invalid --reviewed file" in res.output and message in res.output, res.output
+    assert "Traceback" not in res.output
+    res = CliRunner().invoke(app, ["scan", str(tmp_path), "--reviewed", str(tmp_path / "missing.txt"), "-q"])
+    assert res.exit_code == 2 and "Cannot read the --reviewed file" in res.output, res.output

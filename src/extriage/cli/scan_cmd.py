@@ -33,6 +33,12 @@ def scan(
     report_dir: str | None = typer.Option(
         None, "--report", help="Also write every report (HTML + plan, Markdown, STIX, MISP, CSV, Sigma, CISA draft) into this folder."
     ),
+    reviewed: str | None = typer.Option(
+        None,
+        "--reviewed",
+        help="File of SHA-256 values (sha256sum format) of application pages you confirmed as the application's own:"
+        " their review findings no longer keep the verdict inconclusive.",
+    ),
 ) -> None:
     """Exit codes: 0 no evidence, 10 attempted, 20 compromised, 3 inconclusive (nothing read covers any
     wave's period, evidence present but unreadable, or a stage failed), 2 usage, 143/130 stopped by
@@ -49,12 +55,22 @@ def scan(
     for d in rules:
         if not Path(d).expanduser().is_dir():
             fail(f"The YARA rule folder {d} does not exist (--rules needs a folder of .yar files).")
+    if reviewed is not None:
+        from extriage.detections.webfiles.appcontext import load_reviewed
+
+        try:
+            load_reviewed(reviewed)  # a typo is said now, not after a long scan
+        except OSError as exc:
+            fail(f"Cannot read the --reviewed file {reviewed}: {exc.strerror or exc}.")
+        except ValueError as exc:
+            fail(f"Invalid --reviewed file: {exc}")
     options = ScanOptions(
         jobs=jobs,
         rules_dirs=list(rules),
         max_file_size=max_file_size * 1024 * 1024,
         file_timeout=file_timeout,
-        extra={"log_rule_dirs": list(log_rules), "prefilter_engine": prefilter_engine},
+        extra={"log_rule_dirs": list(log_rules), "prefilter_engine": prefilter_engine}
+        | ({"reviewed_pages": reviewed} if reviewed else {}),
     )
     if prefilter_engine not in ("hyperscan", "re2"):
         fail(f"Unknown --prefilter-engine {prefilter_engine!r}: use hyperscan or re2.")

@@ -205,12 +205,15 @@ def unchecked_pages(coverage: Coverage) -> list[SkippedFile]:
 
 #: Tag of findings of pages an installed application links to, kept for review (webfiles/appcontext.py).
 APPLICATION_FEATURE_TAG = "application-feature"
+#: ... and of those whose exact content the user confirmed (``scan --reviewed``).
+REVIEWED_TAG = "reviewed"
 
 
 def application_pages(findings: list[Finding]) -> list[Finding]:
     """Pages reported for review: they do what a web shell does, but an installed application links
-    to them, so they are likely its own. Not a web shell, not an all-clear either."""
-    return [f for f in findings if APPLICATION_FEATURE_TAG in f.tags]
+    to them, so they are likely its own. Not a web shell, not an all-clear either - until the user
+    confirms their exact content (``--reviewed``)."""
+    return [f for f in findings if APPLICATION_FEATURE_TAG in f.tags and REVIEWED_TAG not in f.tags]
 
 
 def _counted(files: list[SkippedFile], noun: str) -> str:
@@ -337,7 +340,8 @@ def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
             f"review); other files of the application link to {'it' if one else 'them'}, so "
             f"{'it is' if one else 'they are'} likely the application's own, but a backdoor added to the application "
             f"looks the same; {found_in}. Confirm {'that page is' if one else 'those pages are'} the application's "
-            "own (compare with the vendor's copy or a backup) before taking the server as clean.")
+            "own (compare with the vendor's copy or a backup) before taking the server as clean, then list "
+            f"{'its' if one else 'their'} SHA-256 in a file given to --reviewed.")
     windowed = {wid: a for wid, a in assessed.items() if a.get("window")}
     covered = [wid for wid, a in windowed.items() if a["sources"]]
     if not covered:

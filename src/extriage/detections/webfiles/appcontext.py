@@ -23,11 +23,19 @@ from functools import cache
 from importlib import resources
 
 from extriage.datafiles import load_yaml
-from extriage.detections.verdict import APPLICATION_FEATURE_TAG
+from extriage.detections.verdict import APPLICATION_FEATURE_TAG, REVIEWED_TAG
 from extriage.detections.webfiles.behaviour.extract import directives
 from extriage.findings import Confidence, EvidenceLine, Finding, Outcome, Severity
 
-__all__ = ["APPLICATION_FEATURE_TAG", "application_features", "as_review", "feature_sinks", "find_links"]
+__all__ = [
+    "APPLICATION_FEATURE_TAG",
+    "REVIEWED_TAG",
+    "application_features",
+    "as_review",
+    "feature_sinks",
+    "find_links",
+    "load_reviewed",
+]
 
 #: Files of an application that can link to a page: pages, code, scripts, site maps, project files.
 LINKING_EXTENSIONS = frozenset(
@@ -441,4 +449,38 @@ def as_review(finding: Finding, sinks: list[str], link: Link, tie: str) -> None:
             fields={"reason": "application-link", "role": "link", "tie": tie},
             sha256=link.sha256,
         )
+    )
+
+
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def load_reviewed(path: str) -> set[str]:
+    """The SHA-256 values of application pages a user confirmed as the application's own (``--reviewed``):
+    one per line, as ``sha256sum`` writes them (``<sha256>  <path>``) or alone; ``#`` starts a comment.
+    Raises ``ValueError`` with a sentence naming the line that is neither."""
+    out: set[str] = set()
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                continue
+            first = text.split()[0].lstrip("\\")
+            if not _SHA256.fullmatch(first):
+                raise ValueError(
+                    f"line {n} of {path} is not a SHA-256 (64 hex digits, optionally followed by a path): "
+                    f"{text[:80]!r}"
+                )
+            out.add(first.lower())
+    return out
+
+
+def mark_reviewed(finding: Finding, source: str) -> None:
+    """A page for review whose exact content the user confirmed (``--reviewed``): kept as information,
+    it no longer keeps the verdict open."""
+    finding.tags.append(REVIEWED_TAG)
+    finding.title = finding.title.replace("For review, a page", "Reviewed, a page", 1)
+    finding.description += (
+        f" Its SHA-256 is listed in {source} (--reviewed): confirmed as the application's own, it does not keep "
+        "the verdict open; a change to the page gives another SHA-256 and brings it back for review."
     )
