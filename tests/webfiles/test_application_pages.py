@@ -424,3 +424,26 @@ def test_a_bad_reviewed_file_is_a_clear_error(tmp_path: Path, text: str, message
     assert "Traceback" not in res.output
     res = CliRunner().invoke(app, ["scan", str(tmp_path), "--reviewed", str(tmp_path / "missing.txt"), "-q"])
     assert res.exit_code == 2 and "Cannot read the --reviewed file" in res.output, res.output
+
+
+def test_a_fleet_scan_takes_the_reviewed_pages_too(tmp_path: Path) -> None:
+    """``case scan --reviewed``: the hashes are read once by the command and travel to the workers."""
+    from typer.testing import CliRunner
+
+    from extriage.cli.main import _register, app
+
+    _register()
+    runner = CliRunner()
+    server = app_server(tmp_path, {"Admin/Download.ashx": DOWNLOAD}, '  <li><a href="Admin/Download.ashx">x</a></li>\n')
+    sha = page_finding(scan(server), "Download.ashx").indicators.hashes[0]
+    listed = tmp_path / "reviewed.txt"
+    listed.write_text(f"{sha}\n")
+    for flags, verdict in (([], "inconclusive"), (["--reviewed", str(listed)], "no_evidence")):
+        case = str(tmp_path / f"case{len(flags)}.db")
+        res = runner.invoke(app, ["case", "scan", str(server), "--case", case, "-q", "-j", "1", *flags])
+        assert res.exit_code == 0, res.output
+        res = runner.invoke(app, ["case", "status", "--case", case, "--json", "-"])
+        assert json.loads(res.stdout)["servers"][0]["verdict"] == verdict, res.stdout
+    listed.write_text("nope\n")
+    res = runner.invoke(app, ["case", "scan", str(server), "--case", str(tmp_path / "c.db"), "--reviewed", str(listed)])
+    assert res.exit_code == 2 and "Invalid --reviewed file" in res.output, res.output

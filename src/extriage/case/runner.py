@@ -37,6 +37,8 @@ class ScanSettings:
     rules_dirs: list[str] = field(default_factory=list)
     log_rule_dirs: list[str] = field(default_factory=list)
     prefilter_engine: str = "hyperscan"
+    #: ``--reviewed``: the file's name and the SHA-256 values of pages confirmed as their application's own.
+    reviewed_pages: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -91,7 +93,8 @@ def scan_one(path: str, settings: ScanSettings, engine: str = "local") -> Outcom
         rules_dirs=list(settings.rules_dirs),
         max_file_size=settings.max_file_size,
         file_timeout=settings.file_timeout,
-        extra={"log_rule_dirs": list(settings.log_rule_dirs), "prefilter_engine": settings.prefilter_engine},
+        extra={"log_rule_dirs": list(settings.log_rule_dirs), "prefilter_engine": settings.prefilter_engine}
+        | ({"reviewed_pages": settings.reviewed_pages} if settings.reviewed_pages else {}),
     )
     try:
         stored = prepare(run_scan(path, options))  # summarised and compressed here, in the worker

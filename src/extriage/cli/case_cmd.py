@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from extriage.cli.common import check_output_outside, err, escape, fail, out, write_json
+from extriage.cli.common import check_output_outside, err, escape, fail, out, reviewed_pages, write_json
 from extriage.cli.interrupt import stop_on_signals
 
 if TYPE_CHECKING:
@@ -66,6 +66,12 @@ def case_scan(
     wait: float = typer.Option(60.0, "--wait", help=WAIT_HELP),
     connect_timeout: float = typer.Option(30.0, "--connect-timeout", help="Seconds to wait for the Dask scheduler and a worker."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar and no summary."),
+    reviewed: str | None = typer.Option(
+        None,
+        "--reviewed",
+        help="File of SHA-256 values (sha256sum format) of application pages you confirmed as their application's"
+        " own: their review findings no longer keep a server's verdict inconclusive.",
+    ),
 ) -> None:
     """Scan every PATH into the case; each server is stored as soon as it is done. Exit 0 when every
     path was scanned, 3 when some could not be (they are listed in the case as errors), 2 usage."""
@@ -99,6 +105,7 @@ def case_scan(
         file_timeout=file_timeout,
         rules_dirs=[str(Path(d).expanduser().resolve()) for d in rules],
         log_rule_dirs=[str(Path(d).expanduser().resolve()) for d in log_rules],
+        reviewed_pages=reviewed_pages(reviewed).get("reviewed_pages", {}),
     )
     # from the first worker on, SIGTERM / Ctrl-C run the clean-up (extriage.cli.interrupt)
     stop_on_signals("the servers not yet stored are not in the case (those stored are)")

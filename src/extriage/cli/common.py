@@ -83,3 +83,17 @@ def check_output_outside(dest: str | None, evidence_root: str) -> None:
         return
     if target == root or root in target.parents:
         fail(f"Refusing to write {dest} inside the evidence path {evidence_root}: evidence is read-only.")
+
+
+def reviewed_pages(path: str | None) -> dict[str, dict[str, object]]:
+    """``--reviewed FILE`` read and checked before any evidence is: the scan options' entry (empty for none)."""
+    if path is None:
+        return {}
+    from extriage.detections.webfiles.appcontext import reviewed_option
+
+    try:
+        return {"reviewed_pages": reviewed_option(path)}
+    except OSError as exc:
+        fail(f"Cannot read the --reviewed file {path}: {exc.strerror or exc}.")
+    except ValueError as exc:
+        fail(f"Invalid --reviewed file: {exc}")

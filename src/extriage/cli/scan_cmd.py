@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from extriage.cli.common import check_output_outside, console, fail, write_json
+from extriage.cli.common import check_output_outside, console, fail, reviewed_pages, write_json
 from extriage.cli.interrupt import stop_on_signals
 from extriage.detections.logrules import RuleError, load_rules
 from extriage.evidence.source import EvidenceError
@@ -55,22 +55,14 @@ def scan(
     for d in rules:
         if not Path(d).expanduser().is_dir():
             fail(f"The YARA rule folder {d} does not exist (--rules needs a folder of .yar files).")
-    if reviewed is not None:
-        from extriage.detections.webfiles.appcontext import load_reviewed
-
-        try:
-            load_reviewed(reviewed)  # a typo is said now, not after a long scan
-        except OSError as exc:
-            fail(f"Cannot read the --reviewed file {reviewed}: {exc.strerror or exc}.")
-        except ValueError as exc:
-            fail(f"Invalid --reviewed file: {exc}")
+    reviewed_extra = reviewed_pages(reviewed)  # a typo is said now, not after a long scan
     options = ScanOptions(
         jobs=jobs,
         rules_dirs=list(rules),
         max_file_size=max_file_size * 1024 * 1024,
         file_timeout=file_timeout,
         extra={"log_rule_dirs": list(log_rules), "prefilter_engine": prefilter_engine}
-        | ({"reviewed_pages": reviewed} if reviewed else {}),
+        | reviewed_extra,
     )
     if prefilter_engine not in ("hyperscan", "re2"):
         fail(f"Unknown --prefilter-engine {prefilter_engine!r}: use hyperscan or re2.")

@@ -35,6 +35,7 @@ __all__ = [
     "feature_sinks",
     "find_links",
     "load_reviewed",
+    "reviewed_option",
 ]
 
 #: Files of an application that can link to a page: pages, code, scripts, site maps, project files.
@@ -473,6 +474,13 @@ def load_reviewed(path: str) -> set[str]:
                 )
             out.add(first.lower())
     return out
+
+
+def reviewed_option(path: str) -> dict[str, object]:
+    """``--reviewed FILE`` as scan options carry it: the file's name and its SHA-256 values (read once, by
+    the command: a fleet's workers need not see the file). Raises ``OSError``/``ValueError`` as
+    :func:`load_reviewed`."""
+    return {"source": path, "sha256": sorted(load_reviewed(path))}
 
 
 def mark_reviewed(finding: Finding, source: str) -> None:

@@ -857,18 +857,15 @@ def _application_pages(
     found, unsettled = appcontext.find_links(
         {k: urls[k] for k in ties}, {k: (f.display(), f.ref.size) for k, f in files.items()}, flagged, read, owners
     )
-    reviewed_file = ctx.options.extra.get("reviewed_pages")
-    reviewed: set[str] = set()
-    if reviewed_file:
-        try:
-            reviewed = appcontext.load_reviewed(str(reviewed_file))
-        except (OSError, ValueError) as exc:
-            ctx.result.coverage.warn(f"The --reviewed file could not be used ({exc}); no page was taken as reviewed.")
+    # --reviewed: the SHA-256 values the user confirmed, read by the command (it travels to fleet workers)
+    given = ctx.options.extra.get("reviewed_pages") or {}
+    reviewed = {str(h) for h in given.get("sha256", ())}
+    reviewed_file = str(given.get("source", "--reviewed"))
     for key, link in found.items():
         finding, sinks = candidates[key]
         appcontext.as_review(finding, sinks, link, ties[key])
         if any(h.lower() in reviewed for h in finding.indicators.hashes):
-            appcontext.mark_reviewed(finding, str(reviewed_file))
+            appcontext.mark_reviewed(finding, reviewed_file)
     if found:
         notes.append(
             f"{len(found)} flagged page{'s' if len(found) != 1 else ''} tied into an installed application's build "
