@@ -11,9 +11,11 @@ import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from core.builders import build_server, write
 from evidence.test_inconclusive import validate
+from extriage.cli.main import _register, app
 from extriage.detections.verdict import APPLICATION_FEATURE_TAG
 from extriage.detections.webfiles import appcontext
 from extriage.evidence import source
@@ -22,6 +24,8 @@ from extriage.report.load import loads_result
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 
+_register()
+runner = CliRunner()
 APP = "C/inetpub/wwwroot/shop"
 WEB_CONFIG = '<?xml version="1.0"?>\n<configuration>\n  <system.web><compilation debug="false" /></system.web>\n</configuration>\n'
 #: An administrator's download handler: sends the file the request names (a real capability). It
@@ -178,35 +182,31 @@ def test_inside_exchange_web_folders_a_linked_page_stays_a_web_shell(tmp_path: P
     assert result.verdict == Verdict.COMPROMISED
 
 
-def test_a_code_behind_is_reached_through_its_page(tmp_path: Path) -> None:
-    """The capability sits in ``Files.aspx.cs``; the menu links ``Files.aspx``; the page itself (its
-    own pair) is no link."""
-    code = (
-        "using System;\npublic partial class Files : System.Web.UI.Page {\n"
-        "    protected void Save(object s, EventArgs e) {\n"
-        '        System.IO.File.WriteAllText(Request.Form["path"], Request.Form["text"]);\n    }\n}\n'
-    )
-    markup = '<%@ Page Language="C#" CodeBehind="Files.aspx.cs" Inherits="Files" MasterPageFile="~/Site.master" %>\n<p>files</p>\n'
-    pages = {"Admin/Files.aspx": markup, "Admin/Files.aspx.cs": code}
-    alone = scan(app_server(tmp_path / "a", pages, ""))
-    assert page_finding(alone, "Files.aspx.cs").outcome is Outcome.WEBSHELL
-    linked = scan(app_server(tmp_path / "b", pages, '  <li><a href="Admin/Files.aspx">Files</a></li>\n'))
-    assert APPLICATION_FEATURE_TAG in page_finding(linked, "Files.aspx.cs").tags
+#: A code-behind writing a posted path's file (a file manager's save): its page is what menus link.
+FILES_CODE = (
+    "using System;\npublic partial class Files : System.Web.UI.Page {\n"
+    "    protected void Save(object s, EventArgs e) {\n"
+    '        System.IO.File.WriteAllText(Request.Form["path"], Request.Form["text"]);\n    }\n}\n'
+)
 
 
-def test_a_code_file_another_folder_s_page_takes_in_is_reached_through_that_page(tmp_path: Path) -> None:
-    """``CodeFile="code/Files.cs"`` names the page's own code: no link. The menu's link to the page is."""
-    code = (
-        "using System;\npublic partial class Files : System.Web.UI.Page {\n"
-        "    protected void Save(object s, EventArgs e) {\n"
-        '        System.IO.File.WriteAllText(Request.Form["path"], Request.Form["text"]);\n    }\n}\n'
-    )
-    markup = '<%@ Page Language="C#" CodeFile="code/Files.cs" Inherits="Files" %>\n<p>files</p>\n'
-    pages = {"Admin/Files.aspx": markup, "Admin/code/Files.cs": code}
+@pytest.mark.parametrize(
+    ("directive", "code_at"),
+    [
+        # the capability in Files.aspx.cs beside its page; the page itself (its own pair) is no link
+        ('CodeBehind="Files.aspx.cs" Inherits="Files" MasterPageFile="~/Site.master"', "Admin/Files.aspx.cs"),
+        # CodeFile="code/Files.cs" names the page's own code in another folder: no link either
+        ('CodeFile="code/Files.cs" Inherits="Files"', "Admin/code/Files.cs"),
+    ],
+    ids=["code-behind", "codefile-elsewhere"],
+)
+def test_a_code_file_is_reached_through_the_page_that_takes_it_in(tmp_path: Path, directive: str, code_at: str) -> None:
+    pages = {"Admin/Files.aspx": f'<%@ Page Language="C#" {directive} %>\n<p>files</p>\n', code_at: FILES_CODE}
+    name = code_at.split("/", 1)[1]
     alone = scan(app_server(tmp_path / "a", pages, ""))
-    assert page_finding(alone, "code/Files.cs").outcome is Outcome.WEBSHELL
+    assert page_finding(alone, name).outcome is Outcome.WEBSHELL
     linked = scan(app_server(tmp_path / "b", pages, '  <li><a href="Admin/Files.aspx">Files</a></li>\n'))
-    assert APPLICATION_FEATURE_TAG in page_finding(linked, "code/Files.cs").tags
+    assert APPLICATION_FEATURE_TAG in page_finding(linked, name).tags
 
 
 def test_a_link_kept_in_the_application_s_compiled_assembly_counts(tmp_path: Path) -> None:
@@ -379,12 +379,6 @@ def test_a_page_the_user_confirmed_no_longer_keeps_the_verdict_open(tmp_path: Pa
     """``--reviewed`` lists the SHA-256 of pages confirmed as the application's own (sha256sum lines):
     the finding stays, as information; the verdict is what the rest of the evidence says. Another
     content of the page (another SHA-256) is for review again."""
-    from typer.testing import CliRunner
-
-    from extriage.cli.main import _register, app
-
-    _register()
-    runner = CliRunner()
     server = app_server(tmp_path, {"Admin/Download.ashx": DOWNLOAD}, '  <li><a href="Admin/Download.ashx">x</a></li>\n')
     first = scan(server)
     sha = page_finding(first, "Download.ashx").indicators.hashes[0]
@@ -412,28 +406,17 @@ def test_a_page_the_user_confirmed_no_longer_keeps_the_verdict_open(tmp_path: Pa
     ],
 )
 def test_a_bad_reviewed_file_is_a_clear_error(tmp_path: Path, text: str, message: str) -> None:
-    from typer.testing import CliRunner
-
-    from extriage.cli.main import _register, app
-
-    _register()
     listed = tmp_path / "reviewed.txt"
     listed.write_text(text)
-    res = CliRunner().invoke(app, ["scan", str(tmp_path), "--reviewed", str(listed), "-q"])
+    res = runner.invoke(app, ["scan", str(tmp_path), "--reviewed", str(listed), "-q"])
     assert res.exit_code == 2 and "Invalid --reviewed file" in res.output and message in res.output, res.output
     assert "Traceback" not in res.output
-    res = CliRunner().invoke(app, ["scan", str(tmp_path), "--reviewed", str(tmp_path / "missing.txt"), "-q"])
+    res = runner.invoke(app, ["scan", str(tmp_path), "--reviewed", str(tmp_path / "missing.txt"), "-q"])
     assert res.exit_code == 2 and "Cannot read the --reviewed file" in res.output, res.output
 
 
 def test_a_fleet_scan_takes_the_reviewed_pages_too(tmp_path: Path) -> None:
     """``case scan --reviewed``: the hashes are read once by the command and travel to the workers."""
-    from typer.testing import CliRunner
-
-    from extriage.cli.main import _register, app
-
-    _register()
-    runner = CliRunner()
     server = app_server(tmp_path, {"Admin/Download.ashx": DOWNLOAD}, '  <li><a href="Admin/Download.ashx">x</a></li>\n')
     sha = page_finding(scan(server), "Download.ashx").indicators.hashes[0]
     listed = tmp_path / "reviewed.txt"
