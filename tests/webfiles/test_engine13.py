@@ -530,3 +530,47 @@ def test_server_probe_of_com_components_is_no_com_shell(case: str, ext: str, pag
 @pytest.mark.parametrize(("case", "ext", "page"), PROBE_FOUND, ids=[c[0] for c in PROBE_FOUND])
 def test_probe_function_does_not_hide_a_shell_object_used(case: str, ext: str, page: str) -> None:
     assert "com-shell" in _sinks(page, ext)
+
+
+# --- classic one-liners and decoders (unseen25's misses by behaviour, after its first sight) ----------------------
+ONE_LINERS: list[tuple[str, str, str, str]] = [
+    ("asp-eval-statement", ".asp", '<%eval request("cmd")%>', "eval"),
+    ("asp-eval-statement-after-gif-header", ".asp", 'GIF89a\n<%eval request("ice")%>', "eval"),
+    ("asp-eval-after-then", ".asp", '<%\nIf Request("k") <> "" Then Eval request("k")\n%>', "eval"),
+    (
+        "asp-execute-reversed-literal",
+        ".asp",
+        '<%\nFunction Unturn(s)\nUnturn = Replace(StrReverse(s), "/*/", Chr(34))\nEnd Function\n'
+        'Execute Unturn(")/*/q/*/(mrof.tseuqer etirw.esnopser")\n%>',
+        "eval-decoder-call",
+    ),
+    (
+        "asp-execute-shifted-char-codes",
+        ".asp",
+        '<%Execute(Shift("%119%136%115%126%50")):Function Shift(t):t=Split(t,"%"):For i=1 To Ubound(t):'
+        "Shift=Shift&Chr(t(i)-18):Next:End Function%>",
+        "eval-decoder-call",
+    ),
+]
+
+ONE_LINERS_QUIET: list[Page] = [
+    ("asp-eval-of-a-fixed-sum", ".asp", '<%\nv = Eval("1+2")\nResponse.Write v\n%>'),
+    ("asp-dynamic-include", ".asp", '<%\nExecuteGlobal ReadFile("inc/header.asp")\n%>'),
+    ("asp-evaluation-word-in-text", ".asp", '<%\nResponse.Write "Eval uation"\n%>'),
+    (
+        "aspx-vb-databinder-eval",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<asp:Repeater runat="server" ID="r"><ItemTemplate>'
+        '<%# Eval("Price", "{0:c}") %></ItemTemplate></asp:Repeater>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), ONE_LINERS, ids=[c[0] for c in ONE_LINERS])
+def test_classic_one_liners_and_decoder_calls_are_named(case: str, ext: str, page: str, sink: str) -> None:
+    assert sink in _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), ONE_LINERS_QUIET, ids=[c[0] for c in ONE_LINERS_QUIET])
+def test_ordinary_eval_and_includes_stay_silent(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext)
