@@ -574,3 +574,34 @@ def test_classic_one_liners_and_decoder_calls_are_named(case: str, ext: str, pag
 @pytest.mark.parametrize(("case", "ext", "page"), ONE_LINERS_QUIET, ids=[c[0] for c in ONE_LINERS_QUIET])
 def test_ordinary_eval_and_includes_stay_silent(case: str, ext: str, page: str) -> None:
     assert not _sinks(page, ext)
+
+
+# --- ADO's Execute is SQL, not VBScript's Execute --------------------------------------------------------------
+ADO_QUIET: list[Page] = [
+    (
+        "asp-query-with-a-request-id",
+        ".asp",
+        '<% Set rs = conn.Execute("select * from t where id=" & Request("id")) %>',
+    ),
+    ("asp-delete-with-a-request-id", ".asp", '<% conn.Execute "delete from t where id=" & Request("id") %>'),
+    (
+        "asp-query-through-a-formatter",
+        ".asp",
+        '<% Set rs = conn.Execute(Fmt("select * from t where (id=1)")) %>',
+    ),
+]
+
+ADO_CONSOLE: list[Page] = [
+    ("asp-sql-console-variable", ".asp", '<%\nsql = Request("sql")\nSet rs = conn.Execute(sql)\n%>'),
+    ("asp-sql-console-bare-call", ".asp", '<%\nobjConn.Open\nobjConn.Execute Request.Form("q")\n%>'),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), ADO_QUIET, ids=[c[0] for c in ADO_QUIET])
+def test_ado_execute_with_a_request_value_is_no_eval(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), ADO_CONSOLE, ids=[c[0] for c in ADO_CONSOLE])
+def test_ado_execute_of_the_whole_request_text_is_a_sql_console(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == {"sql-text"}
