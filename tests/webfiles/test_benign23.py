@@ -16,8 +16,10 @@ database record names. They must raise no finding at all (YARA or behaviour); ea
 
 The second half checks the review path (``appcontext``) on the link forms these applications really use: a
 link built in a user control's code-behind in a sub-folder with ``../`` and another letter case than the file
-(``"../import.aspx"`` for ``Import.aspx``), and a link given as a user control's own attribute
-(``EditUrl="~/DesktopModules/EditDocs.aspx"``) or in a data-binding expression. Each is checked against a twin
+(``"../import.aspx"`` for ``Import.aspx``), a link given as a user control's own attribute
+(``EditUrl="~/DesktopModules/EditDocs.aspx"``) or in a data-binding expression, and a grid template's
+``string.Format("file-delete.aspx?id={0}", ...)`` in a list page of the same folder (the form that reached the
+set's one flagged file, the ERP's delete page). Each is checked against a twin
 whose link names another page, which must stay a web shell.
 """
 
@@ -258,6 +260,15 @@ _TOOLBAR_CODE = (
     "    }}\n"
     "}}\n"
 )
+#: A list page of the same folder that links the page only from a grid template's data-binding expression (the
+#: ERP's attachment list: its real delete page was the set's one flagged file, reported for review this way).
+_LIST_PAGE = (
+    '<%@ Page Language="C#" MasterPageFile="~/Site.master" Inherits="Shop.FileList" %>\n'
+    '<asp:Content ContentPlaceHolderID="main" runat="server">\n'
+    '<asp:GridView runat="server"><Columns><asp:TemplateField><ItemTemplate>\n'
+    '<a href=\'<%# string.Format("{target}?id={{0}}", Eval("FileId")) %>\'>Delete</a>\n'
+    "</ItemTemplate></asp:TemplateField></Columns></asp:GridView>\n</asp:Content>\n"
+)
 #: A portal module control that names its edit page as its title control's attribute and in a data-binding
 #: expression (the portal starter kit's shape).
 _MODULE_CONTROL = (
@@ -283,19 +294,23 @@ _MODULE_CONTROL = (
         ),
         ("Modules/EditDocs.aspx", {"Modules/Documents.ascx": _MODULE_CONTROL}, True),
         ("Modules/EditDocs.aspx", {"Modules/Documents.ascx": _MODULE_CONTROL}, False),
+        ("files/file-delete.aspx", {"files/file-list.aspx": _LIST_PAGE}, True),
+        ("files/file-delete.aspx", {"files/file-list.aspx": _LIST_PAGE}, False),
     ],
     ids=[
         "toolbar-code-relative-link",
         "toolbar-code-names-another-page",
         "module-attribute-link",
         "module-names-another-page",
+        "grid-template-data-binding-link",
+        "grid-template-names-another-page",
     ],
 )
 def test_real_link_forms_reach_a_feature_page(
     tmp_path: Path, page: str, linking: dict[str, str], linked: bool
 ) -> None:
     name = page.rsplit("/", 1)[-1]
-    cls = name.split(".")[0]
+    cls = name.split(".")[0].replace("-", "_")
     # The linking files name the page in lower case (Windows paths are case-insensitive), or another page.
     target = name.lower() if linked else "export.aspx"
     files = {page: _FEATURE_PAGE.format(name=name, cls=cls), f"{page}.cs": _FEATURE_CODE.format(cls=cls)}
