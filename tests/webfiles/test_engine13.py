@@ -605,3 +605,49 @@ def test_ado_execute_with_a_request_value_is_no_eval(case: str, ext: str, page: 
 @pytest.mark.parametrize(("case", "ext", "page"), ADO_CONSOLE, ids=[c[0] for c in ADO_CONSOLE])
 def test_ado_execute_of_the_whole_request_text_is_a_sql_console(case: str, ext: str, page: str) -> None:
     assert _sinks(page, ext) == {"sql-text"}
+
+
+# --- ASP.NET Core Razor Pages: handler parameters and [BindProperty] are request input ---------------------------
+RAZOR_PAGES_FOUND: list[tuple[str, str, str, str]] = [
+    (
+        "razor-page-handler-writes-a-posted-file",
+        ".cshtml",
+        "@page\n@functions {\n  public void OnPost(string path, string body) {\n"
+        "    System.IO.File.WriteAllText(path, body);\n  }\n}\n<form method=post><input name=path></form>",
+        "file-write",
+    ),
+    (
+        "razor-page-bound-property-runs-a-tool",
+        ".cshtml",
+        "@page\n@functions {\n  [BindProperty(SupportsGet = true)] public string Cmd { get; set; }\n"
+        '  public void OnGet() { var p = System.Diagnostics.Process.Start("tool.exe", Cmd); }\n}\n',
+        "process",
+    ),
+]
+
+RAZOR_PAGES_QUIET: list[Page] = [
+    (
+        "razor-page-greets-by-name",
+        ".cshtml",
+        "@page\n@functions {\n  public string Name { get; set; }\n  public void OnGet(string name) { Name = name; }\n}\n"
+        "<h1>Hello @Model.Name</h1>",
+    ),
+    (
+        "razor-page-appends-a-note-to-a-fixed-file",
+        ".cshtml",
+        "@page\n@functions {\n  [BindProperty] public string Note { get; set; }\n"
+        '  public void OnPost() { System.IO.File.AppendAllText("/data/notes.txt", Note); }\n}\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "ext", "page", "sink"), RAZOR_PAGES_FOUND, ids=[c[0] for c in RAZOR_PAGES_FOUND]
+)
+def test_razor_pages_handler_input_reaches_sinks(case: str, ext: str, page: str, sink: str) -> None:
+    assert sink in _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), RAZOR_PAGES_QUIET, ids=[c[0] for c in RAZOR_PAGES_QUIET])
+def test_ordinary_razor_pages_handlers_stay_silent(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext)

@@ -194,6 +194,11 @@ _WEB_METHOD = {
     "cs": re.compile(
         r"\[\s*(?:System\s*\.\s*(?:Web\s*\.\s*Services|ServiceModel)\s*\.\s*)?(?:WebMethod|OperationContract)\b"
         r"[^\]]{0,300}\][^(;{}]{0,300}\(([^()]{0,400})\)"
+        # ASP.NET Core Razor Pages: a page's handler methods (OnGet, OnPostAsync, OnPostRun ...) are bound from
+        # the request's query, form and route values, and so is a property marked [BindProperty] (session 13)
+        r"|\b(?:void|IActionResult|ActionResult|PageResult|Task(?:\s*<\s*IActionResult\s*>)?)\s+"
+        r"On(?:Get|Post|Put|Delete|Patch)\w{0,60}\s*\(([^()]{0,400})\)"
+        r"|\[\s*BindProperty\b[^\]]{0,200}\]\s*(?:public\s+)?([\w.<>\[\]?]{1,100}\s+[^\W\d]\w*)\s*\{"
     ),
     "js": re.compile(r"(?:WebMethod|OperationContract)Attribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
     "vb": re.compile(
@@ -1286,10 +1291,10 @@ class _Analyser:
             defs.sort(key=lambda d: d[0])
         defs = [d for d in defs if self.fold(d[1]) not in self.keywords]
         for m in _WEB_METHOD[lang].finditer(code):  # a web service method's parameters come from the request
-            for name in _params(m.group(1), lang):
-                self._add(
-                    name, _Taint({"value"}, True, _line_of(code, m.start()), "web service method parameter")
-                )
+            n = next((i for i, g in enumerate(m.groups(), 1) if g is not None), 1)
+            what = {1: "web service method parameter", 2: "Razor Pages handler parameter"}.get(n, "bound property")
+            for name in _params(m.group(n) or "", lang):
+                self._add(name, _Taint({"value"}, True, _line_of(code, m.start()), what))
         if _LISTING.search(code):
             self._listings()
         def_starts = [d[0] for d in defs]
