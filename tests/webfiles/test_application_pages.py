@@ -262,6 +262,14 @@ def test_a_site_rooted_name_reaches_a_page_at_an_application_root() -> None:
     assert appcontext.find_link(PAGE.replace("files", "upload").replace(".aspx", ".ashx"), ROOTS, "c:/x/a.js", js) is None
 
 
+def test_a_dnn_manifest_is_read_for_links(tmp_path: Path) -> None:
+    """DNN registers module controls in ``.dnn`` manifests (B8's repro): a manifest naming the page links it."""
+    manifest = "<dotnetnuke><module><controlSrc>Admin/Download.ashx</controlSrc></module></dotnetnuke>\n"
+    server = app_server(tmp_path, {"Admin/Download.ashx": DOWNLOAD, "Shop.dnn": manifest}, "")
+    link = next(e for e in page_finding(scan(server), "Download.ashx").evidence if e.fields.get("reason") == "application-link")
+    assert link.source.endswith("Shop.dnn")
+
+
 def test_a_review_page_does_not_hide_a_web_shell_elsewhere(tmp_path: Path) -> None:
     shell = '<%@ Page Language="C#" %>\n<% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>\n'
     server = app_server(
@@ -296,6 +304,8 @@ ROOTS = ["c:/inetpub/wwwroot/shop"]
         ("c:/inetpub/wwwroot/shop/admin/gallery.aspx", '<img src="files.aspx?id=3" />', None, True),
         ("c:/inetpub/wwwroot/shop/admin/other.aspx", '<%@ Page CodeFile="files.aspx" %>', None, False),
         ("c:/inetpub/wwwroot/shop/admin/other.aspx", "<%@ Page CodeBehind = 'Files.aspx' %>", None, False),
+        # a DNN module manifest names its controls relative to the application (B8)
+        ("c:/inetpub/wwwroot/shop/foo.dnn", "<controlSrc>Admin/Files.aspx</controlSrc>", None, True),
     ],
 )
 def test_which_written_paths_name_the_page(referrer: str, text: str, url: str | None, links: bool) -> None:

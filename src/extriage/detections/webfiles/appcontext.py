@@ -41,7 +41,7 @@ __all__ = [
 #: Files of an application that can link to a page: pages, code, scripts, site maps, project files.
 LINKING_EXTENSIONS = frozenset(
     ".aspx .ascx .master .ashx .asmx .asax .asp .cshtml .vbhtml .cs .vb .js .htm .html .config "
-    ".sitemap .csproj .vbproj .xml .json .dll".split()
+    ".sitemap .csproj .vbproj .xml .json .dnn .dll".split()
 )
 #: Bounds of the look for links (per scan): files larger than this are not read for links, and the
 #: look stops after this many bytes or files (the pages it did not settle stay web shells).
