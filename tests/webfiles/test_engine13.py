@@ -651,3 +651,37 @@ def test_razor_pages_handler_input_reaches_sinks(case: str, ext: str, page: str,
 @pytest.mark.parametrize(("case", "ext", "page"), RAZOR_PAGES_QUIET, ids=[c[0] for c in RAZOR_PAGES_QUIET])
 def test_ordinary_razor_pages_handlers_stay_silent(case: str, ext: str, page: str) -> None:
     assert not _sinks(page, ext)
+
+
+HELD_DECODER: list[tuple[str, str, str, str]] = [
+    (
+        "asp-execute-decoder-of-a-held-literal",
+        ".asp",
+        '<%\ncode = ")/*/q/*/(mrof.tseuqer etirw.esnopser)/*/q/*/(mrof.tseuqer"\nExecute Unturn(code)\n'
+        "Function Unturn(s)\nUnturn = StrReverse(s)\nEnd Function\n%>",
+        "eval-decoder-held",
+    ),
+]
+
+HELD_QUIET: list[Page] = [
+    (
+        "asp-include-path-held",
+        ".asp",
+        '<%\ninc = "includes/header_and_navigation_for_the_public_site.asp"\nExecuteGlobal ReadInclude(inc)\n%>',
+    ),
+    (
+        "asp-long-sql-held-and-logged",
+        ".asp",
+        "<%\nsql = \"select a, b, c from users where (name = 'x') and (id > 5) order by id\"\nSet rs = conn.Execute(sql)\n%>",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), HELD_DECODER, ids=[c[0] for c in HELD_DECODER])
+def test_decoder_of_a_held_scrambled_literal_is_named(case: str, ext: str, page: str, sink: str) -> None:
+    assert sink in _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), HELD_QUIET, ids=[c[0] for c in HELD_QUIET])
+def test_held_paths_and_queries_stay_silent(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext)
