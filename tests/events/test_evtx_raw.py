@@ -242,6 +242,48 @@ def test_chunks_the_parser_reads_otherwise_go_to_it(case: int) -> None:
     assert _same_as_parser(head, made) is None, what
 
 
+def _outer_table(chunk: bytes, a: int) -> list[tuple[int, int]]:
+    """(size, type) of each substitution value of a record's outer template instance."""
+    here = a + 24 + 14
+    if struct.unpack_from("<I", chunk, here - 4)[0] == here:
+        here += 24 + struct.unpack_from("<I", chunk, here + 20)[0]
+    n = struct.unpack_from("<I", chunk, here)[0]
+    return [struct.unpack_from("<HB", chunk, here + 4 + 4 * i) for i in range(n)]
+
+
+@pytest.mark.parametrize("where", ["outer", "nested"])
+def test_a_repeated_instance_is_still_checked_record_by_record(where: str) -> None:
+    """The raw reader reads a template instance whose bytes up to its values repeat an earlier
+    one's in the chunk only once (evtx_raw._read, ``seen``); the values after them are still checked
+    in every record: the last copy of a dense chunk, its end of stream after the values (outer) or
+    after the event data's values (nested) made an end of element, goes to the parser."""
+    made_any = False
+    for name, head, chunk in _sample_chunks():
+        original = dense(benign(chunk))
+        sp = spans(original)
+        a, _ = sp[-1]
+        if len(sp) < 3 or any(off > a for _, off in _instances(original, a, sp[-1][1])):
+            continue  # (not a chunk of copies referring back)
+        table = _outer_table(original, a)
+        if where == "outer":
+            at = _value_offset(original, a, len(table))
+        else:
+            k = next((i for i, (_, kind) in enumerate(table) if kind == 0x21), None)
+            if k is None:
+                continue
+            at = _value_offset(original, a, k + 1) - 1
+        assert original[at] == 0, name  # the end of stream
+        c = bytearray(original)
+        c[at] = 0x04
+        fix_crcs(c)
+        made = bytes(c)
+        assert _same_as_parser(head, original) is True, name
+        assert _parser_rows(head, made) != _parser_rows(head, original), name  # the change matters to the parser
+        assert _same_as_parser(head, made) is None, name
+        made_any = True
+    assert made_any
+
+
 # -- every chunk read from its bytes is the parser's ----------------------------------------------------
 
 
@@ -385,6 +427,8 @@ def test_folds_to_ascii_is_complete() -> None:
     ("a time before 1971", 6, 0),
     ("a time from 2100", 6, (datetime(2150, 1, 1, tzinfo=UTC) - datetime(1601, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1) * 10),
     ("record id 0 (the parser's record number stands in)", 10, 0),
+    ("a time from 2200 (a FILETIME the raw reader leaves to the parser: its time range covers it)", 6,
+     (datetime(2300, 1, 1, tzinfo=UTC) - datetime(1601, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1) * 10),
 ])
 def test_system_values_the_json_path_takes_otherwise_give_the_same_results(what: str, index: int, value: int) -> None:
     head, chunk = _sysmon11()

@@ -51,8 +51,10 @@ CHUNK = 65536
 _MAGIC = b"ElfChnk\x00"
 _RECORD_MAGIC = b"**\x00\x00"
 _FRAGMENT = b"\x0f\x01\x01\x00"
-_HEAD = struct.Struct("<QQQQIIII")  # first/last record number, first/last record id, header size, last record offset, free space, data CRC
+_CHUNK_HEAD = struct.Struct("<QQQQIIII")  # first/last record number, first/last record id, header size, last record offset, free space, data CRC
 _RECORD = struct.Struct("<4sIQQ")  # magic, size, record id, written time (FILETIME)
+_RECORD_HEAD = struct.Struct("<4sIQQ14sI")  # the same, then a template instance's first 14 bytes and value count
+_HEAD = struct.Struct("<14sI")  # a template instance's first 14 bytes and value count
 _INSTANCE = struct.Struct("<4sBBII")  # fragment header, template-instance token, unknown, template id, definition offset
 _DEFINITION = struct.Struct("<I16sI")  # next definition offset, GUID, data size
 _U16 = struct.Struct("<H")
@@ -167,18 +169,28 @@ def read_chunk(chunk: bytes) -> RawChunk | None:
 
 
 def _read(c: bytes) -> RawChunk:
-    _, _, _, last_id, header_size, _, free, data_crc = _HEAD.unpack_from(c, 8)
+    _, _, _, last_id, header_size, _, free, data_crc = _CHUNK_HEAD.unpack_from(c, 8)
     if header_size != 128 or not 512 < free <= CHUNK:
         raise _Bail
-    if zlib.crc32(c[512:free]) != data_crc or zlib.crc32(c[128:512], zlib.crc32(c[:120])) != _U32.unpack_from(c, 124)[0]:
+    data = c[512:free]  # (copied once: checked here, kept for the screen's literal scan)
+    if zlib.crc32(data) != data_crc or zlib.crc32(c[128:512], zlib.crc32(c[:120])) != _U32.unpack_from(c, 124)[0]:
         raise _Bail
     names: dict[int, int] = {}  # name offset -> next name offset
     templates: dict[int, _Template] = {}
     text: dict[int, str] = {}  # name offset -> name
-    out = RawChunk(0, c[512:free])
+    #: Template instances seen in this chunk that refer to a template defined earlier in it, by
+    #: their bytes up to the values (fragment header, token, template id and offset, value count,
+    #: descriptor table) -> what the table means. The same bytes elsewhere in the chunk are the same
+    #: reference and table (an inline definition cannot have them: its offset would point before
+    #: the instance), so they are read once.
+    seen: dict[bytes, _Shape | None] = {}
+    out = RawChunk(0, data)
+    rows = out.rows
     pos = 512
     while pos < free:
-        magic, size, rid, written = _RECORD.unpack_from(c, pos)
+        # (the record header and the 18 bytes after it, where its template instance starts: a chunk
+        # cut there fails here, as the instance's own reading would)
+        magic, size, rid, written, _, n = _RECORD_HEAD.unpack_from(c, pos)
         end = pos + size
         if magic != _RECORD_MAGIC or size < 32 or end > free:
             raise _Bail
@@ -186,88 +198,82 @@ def _read(c: bytes) -> RawChunk:
             raise _Bail
         if rid == last_id and end != free:  # the parser stops after the header's last record id
             raise _Bail
-        _record(c, pos + 24, end - 4, names, text, templates, out)
+        # the record: one template instance (its System fields), then its values
+        p = pos + 24
+        values = p + 18 + 4 * n
+        inst = c[p:values]
+        shape: _Shape | None = seen.get(inst, _UNSEEN)
+        if shape is _UNSEEN:
+            tmpl, here, n = _instance(c, p, end - 4, names, text, templates)
+            values = here + 4 + 4 * n
+            table = c[here + 4 : values]
+            shape = tmpl.shapes.get(table, _UNSEEN)
+            if shape is _UNSEEN:
+                shape = _remember(tmpl, table, _shape(tmpl, table, n))
+            if here == p + 14:
+                seen[inst] = shape
+        if shape is None or shape.fields is None:
+            raise _Bail
+        stop = values + shape.stop
+        if stop >= end - 4 or c[stop] != 0:  # then the end of stream; what follows is the record's padding
+            raise _Bail
+        for off, count in shape.sids:
+            if c[values + off] != count:
+                raise _Bail
+        for off in shape.filetimes:
+            if _U64.unpack_from(c, values + off)[0] >= _FILETIME_MAX:
+                raise _Bail
+        positional = shape.positional
+        for a, b in shape.nested:  # _nested, inlined for the usual one nested value
+            start, stop = values + a, values + b
+            at = start + 18 + 4 * _HEAD.unpack_from(c, start)[1]
+            inst = c[start:at]
+            sub: _Shape | None = seen.get(inst, _UNSEEN)
+            if sub is _UNSEEN:
+                inner, here, n = _instance(c, start, stop, names, text, templates)
+                at = here + 4 + 4 * n
+                table = c[here + 4 : at]
+                sub = inner.shapes.get(table, _UNSEEN)
+                if sub is _UNSEEN:
+                    sub = _remember(inner, table, _shape(inner, table, n))
+                if here == start + 14:
+                    seen[inst] = sub
+            if sub is None or sub.fields is not None or at + sub.stop + 1 != stop or c[at + sub.stop] != 0:
+                raise _Bail
+            for off, count in sub.sids:
+                if c[at + off] != count:
+                    raise _Bail
+            for off in sub.filetimes:
+                if _U64.unpack_from(c, at + off)[0] >= _FILETIME_MAX:
+                    raise _Bail
+            if sub.positional:
+                positional = True
+            for a2, b2 in sub.nested:
+                if _nested(c, at + a2, at + b2, names, text, templates):
+                    positional = True
+        if shape.whole is not None:
+            eid, ticks, rid, key = shape.whole.unpack_from(c, values)
+        else:
+            eid, ticks, rid = shape.fields.unpack_from(c, values)
+            lo, hi = shape.span
+            key = c[values + lo : values + hi]
+        strings = shape.names.get(key)
+        if strings is None:
+            strings = _strings(shape, key)
+        micros = ticks // 10
+        if not _FLOOR_US <= micros < _CEILING_US or not rid:
+            raise _Bail
+        eid_b = _DIGITS[eid] if eid < 65536 else str(eid).encode()
+        rows.append((strings[0], eid_b, micros, rid, strings[1], strings[2]))
+        if positional:
+            out.positional.add((strings[0], eid_b, strings[1]))
         pos = end
-    out.records = len(out.rows)
+    out.records = len(rows)
     # the parser fills its string cache from the header's table, following each name's next offset
     known = names.keys() | _ZERO
     if not known.issuperset(_STRING_TABLE.unpack_from(c, 128)) or not known.issuperset(names.values()):
         raise _Bail
     return out
-
-
-def _record(c: bytes, pos: int, end: int, names: dict[int, int], text: dict[int, str],
-            templates: dict[int, _Template], out: RawChunk) -> None:
-    frag, token, _, _, offset = _INSTANCE.unpack_from(c, pos)
-    if frag != _FRAGMENT or token != 0x0C:
-        raise _Bail
-    here = pos + 14
-    if offset == here:  # defined inline, here
-        tmpl = templates[here] = _definition(c, here, end, names, text)
-        here = tmpl.end
-    else:
-        tmpl = templates[offset]  # defined earlier in this chunk (else KeyError: the parser reads it)
-    n = _U32.unpack_from(c, here)[0]
-    values = here + 4 + 4 * n
-    table = c[here + 4 : values]
-    shape: _Shape | None = tmpl.shapes.get(table, _UNSEEN)
-    if shape is _UNSEEN:
-        shape = _remember(tmpl, table, _shape(tmpl, table, n))
-    if shape is None or shape.fields is None:
-        raise _Bail
-    stop = values + shape.stop
-    if stop >= end or c[stop] != 0:  # then the end of stream; what follows is the record's padding
-        raise _Bail
-    for off, count in shape.sids:
-        if c[values + off] != count:
-            raise _Bail
-    for off in shape.filetimes:
-        if _U64.unpack_from(c, values + off)[0] >= _FILETIME_MAX:
-            raise _Bail
-    positional = shape.positional
-    for a, b in shape.nested:  # _nested, inlined for the usual one nested value
-        start, stop = values + a, values + b
-        frag, token, _, _, offset = _INSTANCE.unpack_from(c, start)
-        if frag != _FRAGMENT or token != 0x0C:
-            raise _Bail
-        here = start + 14
-        if offset == here:
-            inner = templates[here] = _definition(c, here, stop, names, text)
-            here = inner.end
-        else:
-            inner = templates[offset]
-        n = _U32.unpack_from(c, here)[0]
-        at = here + 4 + 4 * n
-        table = c[here + 4 : at]
-        sub: _Shape | None = inner.shapes.get(table, _UNSEEN)
-        if sub is _UNSEEN:
-            sub = _remember(inner, table, _shape(inner, table, n))
-        if sub is None or sub.fields is not None or at + sub.stop + 1 != stop or c[at + sub.stop] != 0:
-            raise _Bail
-        for off, count in sub.sids:
-            if c[at + off] != count:
-                raise _Bail
-        for off in sub.filetimes:
-            if _U64.unpack_from(c, at + off)[0] >= _FILETIME_MAX:
-                raise _Bail
-        if sub.positional:
-            positional = True
-        for a2, b2 in sub.nested:
-            if _nested(c, at + a2, at + b2, names, text, templates):
-                positional = True
-    eid, ticks, rid = shape.fields.unpack_from(c, values)
-    lo, hi = shape.span
-    key = c[values + lo : values + hi]
-    strings = shape.names.get(key)
-    if strings is None:
-        strings = _strings(shape, key)
-    micros = ticks // 10
-    if not _FLOOR_US <= micros < _CEILING_US or not rid:
-        raise _Bail
-    eid_b = _DIGITS[eid] if eid < 65536 else str(eid).encode()
-    out.rows.append((strings[0], eid_b, micros, rid, strings[1], strings[2]))
-    if positional:
-        out.positional.add((strings[0], eid_b, strings[1]))
 
 
 def _strings(shape: _Shape, key: bytes) -> tuple[str, str, str]:
@@ -345,6 +351,8 @@ class _Shape:
     strings: tuple[str | tuple[int, int], ...] = ()
     span: tuple[int, int] = (0, 0)  # the bytes holding the strings read (from the first value)
     names: dict[bytes, tuple[str, str, str]] = field(default_factory=dict)  # those bytes, read
+    #: ``fields`` and then the ``span`` bytes with one unpack, when the span follows the three values.
+    whole: struct.Struct | None = None
 
 
 def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
@@ -373,6 +381,9 @@ def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
     fields = _unpacker(layout)
     if fields is None:
         return None
+    # TimeCreated need not be checked against _FILETIME_MAX as well: the record's time range
+    # (1971 to 2099, checked for every record) is narrower, and either way the chunk goes to the parser
+    filetimes = tuple(f for f in filetimes if f != layout[1][0])
     strings: list[str | tuple[int, int]] = []
     for name in ("Provider", "Channel", "Computer"):
         where, value = system[name]
@@ -388,7 +399,9 @@ def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
             strings.append((starts[i], starts[i + 1]))
     located = [v for v in strings if not isinstance(v, str)]
     span = (min(v[0] for v in located), max(v[1] for v in located)) if located else (0, 0)
-    return _Shape(starts[-1], nested, sids, tmpl.positional, filetimes, fields, tuple(strings), span)
+    after = fields.size  # where the three values end (the Struct starts at the first value)
+    whole = struct.Struct(f"{fields.format}{'x' * (span[0] - after)}{span[1] - span[0]}s") if located and span[0] >= after else None
+    return _Shape(starts[-1], nested, sids, tmpl.positional, filetimes, fields, tuple(strings), span, whole=whole)
 
 
 _FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
