@@ -685,3 +685,32 @@ def test_decoder_of_a_held_scrambled_literal_is_named(case: str, ext: str, page:
 @pytest.mark.parametrize(("case", "ext", "page"), HELD_QUIET, ids=[c[0] for c in HELD_QUIET])
 def test_held_paths_and_queries_stay_silent(case: str, ext: str, page: str) -> None:
     assert not _sinks(page, ext)
+
+
+STATE_EVAL: list[tuple[str, str, str, str]] = [
+    (
+        "asp-execute-session",
+        ".asp",
+        '<%\nIf Session("k") <> "" Then\nexecute(Session("k"))\nEnd If\n%>',
+        "eval-state",
+    ),
+    ("asp-executeglobal-application", ".asp", '<%\nExecuteGlobal Application("boot")\n%>', "eval-state"),
+    ("asp-jscript-eval-session", ".asp", '<%@ Language=JScript %>\n<% eval(Session("k")); %>', "eval-state"),
+]
+
+STATE_QUIET: list[Page] = [
+    ("asp-shows-a-session-value", ".asp", '<%\nResponse.Write Server.HTMLEncode(Session("name"))\n%>'),
+    ("asp-session-compared", ".asp", '<%\nIf Session("role") = "admin" Then Response.Write "ok"\n%>'),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), STATE_EVAL, ids=[c[0] for c in STATE_EVAL])
+def test_code_executed_from_session_or_application_is_named(
+    case: str, ext: str, page: str, sink: str
+) -> None:
+    assert sink in _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), STATE_QUIET, ids=[c[0] for c in STATE_QUIET])
+def test_session_values_shown_or_compared_stay_silent(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext)
