@@ -217,12 +217,13 @@ def _read(c: bytes) -> RawChunk:
         stop = values + shape.stop
         if stop >= end - 4 or c[stop] != 0:  # then the end of stream; what follows is the record's padding
             raise _Bail
-        for off, count in shape.sids:
-            if c[values + off] != count:
-                raise _Bail
-        for off in shape.filetimes:
-            if _U64.unpack_from(c, values + off)[0] >= _FILETIME_MAX:
-                raise _Bail
+        if shape.checks:
+            for off, count in shape.sids:
+                if c[values + off] != count:
+                    raise _Bail
+            for off in shape.filetimes:
+                if _U64.unpack_from(c, values + off)[0] >= _FILETIME_MAX:
+                    raise _Bail
         positional = shape.positional
         for a, b in shape.nested:  # _nested, inlined for the usual one nested value
             start, stop = values + a, values + b
@@ -240,17 +241,18 @@ def _read(c: bytes) -> RawChunk:
                     seen[inst] = sub
             if sub is None or sub.fields is not None or at + sub.stop + 1 != stop or c[at + sub.stop] != 0:
                 raise _Bail
-            for off, count in sub.sids:
-                if c[at + off] != count:
-                    raise _Bail
-            for off in sub.filetimes:
-                if _U64.unpack_from(c, at + off)[0] >= _FILETIME_MAX:
-                    raise _Bail
             if sub.positional:
                 positional = True
-            for a2, b2 in sub.nested:
-                if _nested(c, at + a2, at + b2, names, text, templates):
-                    positional = True
+            if sub.checks:
+                for off, count in sub.sids:
+                    if c[at + off] != count:
+                        raise _Bail
+                for off in sub.filetimes:
+                    if _U64.unpack_from(c, at + off)[0] >= _FILETIME_MAX:
+                        raise _Bail
+                for a2, b2 in sub.nested:
+                    if _nested(c, at + a2, at + b2, names, text, templates):
+                        positional = True
         if shape.whole is not None:
             eid, ticks, rid, key = shape.whole.unpack_from(c, values)
         else:
@@ -289,7 +291,7 @@ def _strings(shape: _Shape, key: bytes) -> tuple[str, str, str]:
     return found
 
 
-_DIGITS = {i: str(i).encode() for i in range(65536)}
+_DIGITS = [str(i).encode() for i in range(65536)]
 
 
 def _instance(c: bytes, pos: int, end: int, names: dict[int, int], text: dict[int, str],
@@ -353,6 +355,10 @@ class _Shape:
     names: dict[bytes, tuple[str, str, str]] = field(default_factory=dict)  # those bytes, read
     #: ``fields`` and then the ``span`` bytes with one unpack, when the span follows the three values.
     whole: struct.Struct | None = None
+    checks: bool = False  # whether there are SIDs, FILETIMEs or nested values to check
+
+    def __post_init__(self) -> None:
+        self.checks = bool(self.sids or self.filetimes or self.nested)
 
 
 def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
