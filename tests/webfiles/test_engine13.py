@@ -714,3 +714,41 @@ def test_code_executed_from_session_or_application_is_named(
 @pytest.mark.parametrize(("case", "ext", "page"), STATE_QUIET, ids=[c[0] for c in STATE_QUIET])
 def test_session_values_shown_or_compared_stay_silent(case: str, ext: str, page: str) -> None:
     assert not _sinks(page, ext)
+
+
+EVAL_HANDED: list[Page] = [
+    (
+        "asp-jscript-function-returns-eval",
+        ".asp",
+        '<%@LANGUAGE="javascript"%>\n<%x()(x(1));function x(a){if(a){return Request("k")+""}else{return eval\n}}\n%>',
+    ),
+    (
+        "aspx-jscript-eval-passed-on",
+        ".aspx",
+        '<%@ Page Language="JScript" %>\n<script runat=server>\nfunction pick(f) { return f; }\nvar e = pick(eval);\n'
+        'function Page_Load() { e(Request.Item["c"]); }\n</script>',
+    ),
+]
+
+EVAL_HANDED_QUIET: list[Page] = [
+    (
+        "asp-jscript-eval-of-a-sum",
+        ".asp",
+        '<%@ Language=JScript %>\n<% var x = eval("1+2"); Response.Write(x); %>',
+    ),
+    (
+        "asp-jscript-word-eval-in-text",
+        ".asp",
+        '<%@ Language=JScript %>\n<% Response.Write("no eval, please"); %>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), EVAL_HANDED, ids=[c[0] for c in EVAL_HANDED])
+def test_jscript_eval_handed_on_as_a_value_is_named(case: str, ext: str, page: str) -> None:
+    assert "eval-handed" in _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), EVAL_HANDED_QUIET, ids=[c[0] for c in EVAL_HANDED_QUIET])
+def test_jscript_eval_called_or_named_in_text_is_not_handed_on(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext)
