@@ -752,3 +752,52 @@ def test_jscript_eval_handed_on_as_a_value_is_named(case: str, ext: str, page: s
 @pytest.mark.parametrize(("case", "ext", "page"), EVAL_HANDED_QUIET, ids=[c[0] for c in EVAL_HANDED_QUIET])
 def test_jscript_eval_called_or_named_in_text_is_not_handed_on(case: str, ext: str, page: str) -> None:
     assert not _sinks(page, ext)
+
+
+RECON_FOUND: list[Page] = [
+    (
+        "aspx-cmd-whoami-runner",
+        ".aspx",
+        '<%@ Page Language="C#" %><% Response.Write(System.Diagnostics.Process.Start("cmd.exe","/c whoami")'
+        ".StandardOutput.ReadToEnd()); %>",
+    ),
+    (
+        "asp-shell-net-user",
+        ".asp",
+        '<%\nSet sh = CreateObject("WScript.Shell")\nSet x = sh.Exec("cmd /c net user")\nResponse.Write x.StdOut.ReadAll\n%>',
+    ),
+    (
+        "aspx-start-info-nltest",
+        ".aspx",
+        '<%@ Page Language="C#" %><% var i = new System.Diagnostics.ProcessStartInfo(); i.FileName = "nltest.exe"; '
+        'i.Arguments = "/dclist:corp"; System.Diagnostics.Process.Start(i); %>',
+    ),
+]
+
+RECON_QUIET: list[Page] = [
+    (
+        "aspx-admin-page-ipconfig",
+        ".aspx",
+        '<%@ Page Language="C#" %><% var p = System.Diagnostics.Process.Start("cmd.exe", "/c ipconfig /all"); %>',
+    ),
+    (
+        "aspx-help-text-names-whoami",
+        ".aspx",
+        '<%@ Page Language="C#" %><% Response.Write("Run whoami to see the account"); %>',
+    ),
+    (
+        "aspx-user-administration-text",
+        ".aspx",
+        '<%@ Page Language="C#" %><% lbl.Text = "Use the net user page to reset a password"; %>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), RECON_FOUND, ids=[c[0] for c in RECON_FOUND])
+def test_fixed_recon_commands_are_named(case: str, ext: str, page: str) -> None:
+    assert "recon-command" in _sinks(page, ext)
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), RECON_QUIET, ids=[c[0] for c in RECON_QUIET])
+def test_other_fixed_commands_and_texts_are_not_recon(case: str, ext: str, page: str) -> None:
+    assert not _sinks(page, ext)
