@@ -10,6 +10,8 @@ and none is a copy of a real shell.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from extriage.detections.webfiles import behaviour
@@ -801,3 +803,57 @@ def test_fixed_recon_commands_are_named(case: str, ext: str, page: str) -> None:
 @pytest.mark.parametrize(("case", "ext", "page"), RECON_QUIET, ids=[c[0] for c in RECON_QUIET])
 def test_other_fixed_commands_and_texts_are_not_recon(case: str, ext: str, page: str) -> None:
     assert not _sinks(page, ext)
+
+
+# --- Script Encoder pages (VBScript.Encode / JScript.Encode): their decoded text is analysed -------------------
+def _encoder() -> Any:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "formats" / "test_script_encoder.py"
+    spec = importlib.util.spec_from_file_location("_script_encoder_test_helper", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.encode
+
+
+@pytest.mark.parametrize(
+    ("case", "head", "script", "tail", "sink"),
+    [
+        (
+            "vbs-encode-directive",
+            "<%@ LANGUAGE = VBScript.Encode %>\n<%",
+            '\nExecute Request("c")\n',
+            "%>",
+            "eval",
+        ),
+        (
+            "vbs-encode-script-block",
+            '<script language="VBScript.Encode" runat="server">',
+            '\nSet s = CreateObject("WScript.Shell")\ns.Run "cmd /c " & Request("c"), 0\n',
+            "</script>",
+            "shell-object",
+        ),
+        (
+            "jscript-encode",
+            "<%@ LANGUAGE = JScript.Encode %>\n<%",
+            '\neval(Request("c") + "");\n',
+            "%>",
+            "eval",
+        ),
+    ],
+)
+def test_encoded_pages_are_analysed_decoded(case: str, head: str, script: str, tail: str, sink: str) -> None:
+    page = head + _encoder()(script) + tail
+    assert "Execute" not in page and "eval" not in page and "WScript" not in page
+    assert sink in _sinks(page, ".asp")
+
+
+def test_an_encoded_ordinary_page_stays_silent() -> None:
+    page = (
+        "<%@ LANGUAGE = VBScript.Encode %>\n<%"
+        + _encoder()('\nResponse.Write "Licensed to: " & Now()\n')
+        + "%>"
+    )
+    assert not _sinks(page, ".asp")

@@ -71,6 +71,7 @@ from extriage.detections.webfiles.behaviour.taint import (
     scope_locals,
     stream_writes,
 )
+from extriage.formats import script_encoder
 
 __all__ = [
     "BUDGET",
@@ -198,6 +199,11 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
     know = knowledge()  # compiled once per process: not charged to the first page's time budget
     hiding_screen()
     deadline = time.monotonic() + budget
+    if script_encoder.MARKER in data:
+        # Script Encoder blocks (VBScript.Encode / JScript.Encode pages, screnc.exe): classic ASP runs their
+        # decoded text, so that is what is analysed (a hit's line is the decoded text's; X25, X28, the lead,
+        # session 13)
+        data = script_encoder.decode_page(data).text
     try:
         # the budget holds inside one regular-expression search too; a page under 32 KB cannot make one
         # search run for seconds (the patterns' windows are bounded: ~32,000 x 4,000 steps at most), so
