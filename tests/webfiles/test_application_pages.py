@@ -487,3 +487,16 @@ def test_a_fleet_scan_takes_the_reviewed_pages_too(tmp_path: Path) -> None:
     listed.write_text("nope\n")
     res = runner.invoke(app, ["case", "scan", str(server), "--case", str(tmp_path / "c.db"), "--reviewed", str(listed)])
     assert res.exit_code == 2 and "Invalid --reviewed file" in res.output, res.output
+
+
+def test_hostile_linking_text_is_bounded() -> None:
+    """A referrer made of path characters (2 MB of ``a/a/...`` with the page's name again and again):
+    each name looks back at most ``MAX_LINK_PATH`` characters, so a file costs its size, and a path
+    longer than any real one is no link."""
+    name = b"files.aspx"
+    data = (b"a/" * 4000 + b"admin/" + name + b"/") * 200
+    assert len(data) > 1_000_000
+    assert appcontext.find_link(PAGE, ROOTS, "c:/inetpub/wwwroot/shop/default.aspx", data) is None
+    # the same link after ordinary text is found
+    ok = b"<p>" * 100_000 + b'<a href="admin/files.aspx">'
+    assert appcontext.find_link(PAGE, ROOTS, "c:/inetpub/wwwroot/shop/default.aspx", ok) is not None

@@ -51,6 +51,8 @@ MAX_LINKING_FILE = 2 * 1024 * 1024
 MAX_LINKING_ASSEMBLY = 32 * 1024 * 1024
 MAX_LINKING_BYTES = 128 * 1024 * 1024
 MAX_LINKING_FILES = 20_000
+#: The longest path written before a page's name that can link to it (IIS: 260 characters of a path).
+MAX_LINK_PATH = 1024
 #: Characters of a path or URL written in a file, before the file name.
 _PATH_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_-.~/\\%")
 #: Attributes by which a page names its own code (``CodeFile="admin/x.aspx.cs"``): not a link to it
@@ -200,9 +202,10 @@ def find_link(
         end = pos + len(name)
         if end == len(low) or low[end] not in _NAME_CHARS:
             start = pos
-            while start > 0 and low[start - 1] in _PATH_CHARS:
+            floor = max(0, pos - MAX_LINK_PATH)  # hostile text: a path is never longer; O(size) per file
+            while start > floor and low[start - 1] in _PATH_CHARS:
                 start -= 1
-            prefix_ok = start == pos or low[pos - 1] in b"/\\"
+            prefix_ok = (start == pos or low[pos - 1] in b"/\\") and not (start == floor and floor > 0)
             token = low[start:end].decode("latin-1")
             # a URL's scheme and host are not part of the path: "//host/app/x.aspx" -> "/app/x.aspx"
             if token.startswith("//"):
