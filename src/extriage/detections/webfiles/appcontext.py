@@ -273,7 +273,7 @@ def integration(
         k.endswith(".dll") and is_assembly(k) and any(k.startswith(f"{r}/bin/") for r in roots) for k in keys
     )
     text = data[:65536].decode("utf-8", "replace")
-    for d in directives(text):
+    for d in directives(text)[:20]:  # a hostile page may hold hundreds; a real one a few
         attrs = d.attrs
         for attr, what in (
             ("masterpagefile", "master page"),
@@ -359,7 +359,7 @@ def find_owners(
                 continue
             page_roots = application_roots(key, folders)
             text = got[0][:65536].decode("utf-8", "replace")
-            for d in directives(text):
+            for d in directives(text)[:20]:
                 for attr in ("codebehind", "codefile"):
                     named = _existing(d.attrs.get(attr, ""), key, page_roots, keyset)
                     if named is not None and named in codes:
