@@ -357,9 +357,6 @@ class _Shape:
     whole: struct.Struct | None = None
     checks: bool = False  # whether there are SIDs, FILETIMEs or nested values to check
 
-    def __post_init__(self) -> None:
-        self.checks = bool(self.sids or self.filetimes or self.nested)
-
 
 def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
     """Check a descriptor table against its template; None when the parser must read it."""
@@ -377,7 +374,7 @@ def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
     filetimes = tuple(starts[i] for i, k in enumerate(types) if k == _FILETIME)
     system = tmpl.system
     if system is None:
-        return _Shape(starts[-1], nested, sids, tmpl.positional, filetimes)
+        return _Shape(starts[-1], nested, sids, tmpl.positional, filetimes, checks=bool(sids or filetimes or nested))
     layout: list[tuple[int, str]] = []
     for name, kinds in (("EventID", _UNSIGNED), ("TimeCreated", (_FILETIME,)), ("EventRecordID", _UNSIGNED)):
         where, value = system[name]
@@ -406,8 +403,9 @@ def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
     located = [v for v in strings if not isinstance(v, str)]
     span = (min(v[0] for v in located), max(v[1] for v in located)) if located else (0, 0)
     after = fields.size  # where the three values end (the Struct starts at the first value)
-    whole = struct.Struct(f"{fields.format}{'x' * (span[0] - after)}{span[1] - span[0]}s") if located and span[0] >= after else None
-    return _Shape(starts[-1], nested, sids, tmpl.positional, filetimes, fields, tuple(strings), span, whole=whole)
+    whole = _struct(f"{fields.format}{'x' * (span[0] - after)}{span[1] - span[0]}s") if located and span[0] >= after else None
+    return _Shape(starts[-1], nested, sids, tmpl.positional, filetimes, fields, tuple(strings), span, whole=whole,
+                  checks=bool(sids or filetimes or nested))
 
 
 _FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
@@ -424,7 +422,21 @@ def _unpacker(layout: list[tuple[int, str]]) -> struct.Struct | None:
             return None
         fmt += "x" * (off - at) + code
         at = off + struct.calcsize("<" + code)
-    return struct.Struct(fmt)
+    return _struct(fmt)
+
+
+def _struct(fmt: str) -> struct.Struct:
+    """A Struct for ``fmt``, made once (a log's descriptor tables differ with its string sizes, but the
+    layouts they give repeat)."""
+    found = _STRUCTS.get(fmt)
+    if found is None:
+        if len(_STRUCTS) >= _REMEMBER:
+            _STRUCTS.clear()
+        found = _STRUCTS[fmt] = struct.Struct(fmt)
+    return found
+
+
+_STRUCTS: dict[str, struct.Struct] = {}
 
 
 def _plain(text: str) -> bool:
