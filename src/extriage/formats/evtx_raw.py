@@ -43,6 +43,7 @@ import struct
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from typing import Any
 
 from extriage.formats.event_record import EPOCH_FLOOR, TIME_CEILING
@@ -362,16 +363,17 @@ def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
     """Check a descriptor table against its template; None when the parser must read it."""
     if len(table) != 4 * n or _DESCRIPTOR.fullmatch(table) is None:
         return None
-    sizes = list(memoryview(table).cast("H")[::2])
+    sizes = memoryview(table).cast("H")[::2].tolist()
     types = table[2::4]
-    starts = [0]
-    for size in sizes:
-        starts.append(starts[-1] + size)
-    nested = tuple((starts[i], starts[i + 1]) for i, k in enumerate(types) if k == _BINXML)
-    sids = tuple((starts[i] + 1, (sizes[i] - 8) // 4) for i, k in enumerate(types) if k == _SID)
-    if any(sizes[i] < 8 for i, k in enumerate(types) if k == _SID):
-        return None
-    filetimes = tuple(starts[i] for i, k in enumerate(types) if k == _FILETIME)
+    starts = list(accumulate(sizes, initial=0))
+    # (most tables hold no nested value, SID or FILETIME of some kind: looked for only when there)
+    nested = tuple((starts[i], starts[i + 1]) for i, k in enumerate(types) if k == _BINXML) if _BINXML in types else ()
+    sids: tuple[tuple[int, int], ...] = ()
+    if _SID in types:
+        if any(sizes[i] < 8 for i, k in enumerate(types) if k == _SID):
+            return None
+        sids = tuple((starts[i] + 1, (sizes[i] - 8) // 4) for i, k in enumerate(types) if k == _SID)
+    filetimes = tuple(starts[i] for i, k in enumerate(types) if k == _FILETIME) if _FILETIME in types else ()
     system = tmpl.system
     if system is None:
         return _Shape(starts[-1], nested, sids, tmpl.positional, filetimes, checks=bool(sids or filetimes or nested))
@@ -413,6 +415,16 @@ _FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
 def _unpacker(layout: list[tuple[int, str]]) -> struct.Struct | None:
     """One Struct reading the three values at their offsets, in the order given (overlaps: None)."""
+    key = tuple(layout)
+    found = _UNPACKERS.get(key, _UNSEEN)
+    if found is _UNSEEN:
+        if len(_UNPACKERS) >= _REMEMBER:
+            _UNPACKERS.clear()
+        found = _UNPACKERS[key] = _make_unpacker(layout)
+    return found  # type: ignore[no-any-return]
+
+
+def _make_unpacker(layout: list[tuple[int, str]]) -> struct.Struct | None:
     order = sorted(range(len(layout)), key=lambda k: layout[k][0])
     if order != list(range(len(layout))):
         return None  # not in the usual order: not read here
@@ -437,6 +449,7 @@ def _struct(fmt: str) -> struct.Struct:
 
 
 _STRUCTS: dict[str, struct.Struct] = {}
+_UNPACKERS: dict[tuple[tuple[int, str], ...], struct.Struct | None] = {}
 
 
 def _plain(text: str) -> bool:
