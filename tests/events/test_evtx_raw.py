@@ -21,6 +21,7 @@ import pytest
 from extriage.detections.events.collect import _NOT_REMOTE, IP_FIELDS, EventCollector
 from extriage.detections.events.engine import default_rules
 from extriage.detections.events.screen import FOLDS_TO_ASCII, Screen, raw_checkable
+from extriage.formats import evtx_raw
 from extriage.formats.evtx_file import CHUNK, HEADER, EvtxStats, iter_evtx_batches, record_from_json
 from extriage.formats.evtx_raw import RawChunk, as_datetime, read_chunk
 
@@ -405,6 +406,29 @@ def test_the_sample_chunk_is_read_without_the_parser() -> None:
     _head, chunk = _sysmon11()
     raw = read_chunk(chunk)
     assert raw is not None and Screen(default_rules(), IP_FIELDS, _NOT_REMOTE).raw_skip(raw)
+
+
+@pytest.mark.parametrize("new_tables", [False, True])
+def test_chunks_read_dearly_pause_raw_reading(new_tables: bool) -> None:
+    """A chunk whose descriptor tables were mostly not seen before is used, but counts as a miss:
+    after a few, chunks go to the parser without the attempt (results are the same either way);
+    chunks whose tables repeat keep being read from their bytes."""
+    _head, chunk = _sysmon11()
+    coll = EventCollector(default_rules(), "x.evtx", "evtx", keep_ids=True)
+    reads = []
+
+    def read() -> bytes:
+        reads.append(1)
+        return chunk
+
+    read_chunk(chunk)  # (its tables seen once)
+    for _ in range(12):
+        if new_tables:
+            for shapes in evtx_raw._SHAPES.values():
+                shapes.clear()
+        raw = coll.raw_chunk(read)
+        assert raw is None or raw.new_tables == (2 if new_tables else 0)
+    assert len(reads) == (5 if new_tables else 12)  # 4 misses, a pause of 4, 1 more, a pause of 8
 
 
 def test_remote_address_field_names_send_the_chunk_to_the_parser() -> None:

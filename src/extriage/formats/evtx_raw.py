@@ -137,6 +137,10 @@ class RawChunk:
     rows: list[tuple[str, bytes, int, int, str, str]] = field(default_factory=list)
     #: (provider, event id, channel) of the records whose event data is positional.
     positional: set[tuple[str, bytes, str]] = field(default_factory=set)
+    #: Descriptor tables the reader had not seen before (each costs ~10 µs of Python, several records'
+    #: worth of the parser: a log whose tables keep changing - their string sizes do - is cheaper
+    #: read by the parser; BENCHMARKS.md, issue 18, E5).
+    new_tables: int = 0
 
 
 
@@ -187,6 +191,7 @@ def _read(c: bytes) -> RawChunk:
     seen: dict[bytes, _Shape | None] = {}
     out = RawChunk(0, data)
     rows = out.rows
+    made = _made
     pos = 512
     while pos < free:
         # (the record header and the 18 bytes after it, where its template instance starts: a chunk
@@ -272,6 +277,7 @@ def _read(c: bytes) -> RawChunk:
             out.positional.add((strings[0], eid_b, strings[1]))
         pos = end
     out.records = len(rows)
+    out.new_tables = _made - made
     # the parser fills its string cache from the header's table, following each name's next offset
     known = names.keys() | _ZERO
     if not known.issuperset(_STRING_TABLE.unpack_from(c, 128)) or not known.issuperset(names.values()):
@@ -490,8 +496,9 @@ def _shapes_for(sig: tuple[object, ...]) -> dict[bytes, _Shape | None]:
 
 
 def _remember(tmpl: _Template, table: bytes, shape: _Shape | None) -> _Shape | None:
-    global _remembered
+    global _remembered, _made
     _remembered += 1
+    _made += 1
     if _remembered > _REMEMBER_SHAPES:  # bounded memory, whatever the file: forget them all
         for shapes in _SHAPES.values():
             shapes.clear()
@@ -503,6 +510,7 @@ def _remember(tmpl: _Template, table: bytes, shape: _Shape | None) -> _Shape | N
 #: Descriptor tables remembered in all (each ~0.2-1 KB with its shape).
 _REMEMBER_SHAPES = 20_000
 _remembered = 0
+_made = 0  # descriptor tables read in all (RawChunk.new_tables)
 
 
 # -- template definitions -------------------------------------------------------------------------------

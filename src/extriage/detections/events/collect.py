@@ -205,18 +205,26 @@ class EventCollector:
         :meth:`Screen.raw_skip`), for :meth:`feed_batch` to count without the parser; else None
         (the parser reads it). Pass it to ``iter_evtx_batches(raw=...)``. After a run of chunks that
         needed the parser anyway (an attack-dense log, a channel every chunk of which a rule
-        fits), a growing number of chunks go to the parser without the attempt."""
+        fits), a growing number of chunks go to the parser without the attempt; so after chunks read
+        dearly (many descriptor tables not seen before: a log whose string sizes keep changing),
+        whose result is used all the same."""
         if self._raw_pause:
             self._raw_pause -= 1
             return None
         raw = read_chunk(read())
         if raw is not None and self._get_screen().raw_skip(raw):
-            self._raw_misses = max(0, self._raw_misses - 1)  # (mostly misses: the pauses still grow)
+            if raw.new_tables * _RAW_NEW_TABLES <= raw.records:
+                self._raw_misses = max(0, self._raw_misses - 1)  # (mostly misses: the pauses still grow)
+            else:
+                self._raw_miss()
             return raw
+        self._raw_miss()
+        return None
+
+    def _raw_miss(self) -> None:
         self._raw_misses += 1
         if self._raw_misses >= _RAW_TRIES:
             self._raw_pause = min(_RAW_PAUSE_MAX, 2 ** min(16, self._raw_misses - _RAW_TRIES) * _RAW_TRIES)
-        return None
 
     def _get_screen(self) -> Screen:
         screen = self._screen
@@ -593,6 +601,9 @@ MAX_IDS = 2_000_000
 _CHANNEL, _MICROS, _COMPUTER, _RID = itemgetter(4), itemgetter(2), itemgetter(5), itemgetter(3)  # RawChunk rows
 #: Chunks in a row that needed the parser before raw reading pauses; the longest pause (chunks).
 _RAW_TRIES = 4
+#: A chunk read from its bytes with more than one new descriptor table per this many records cost more
+#: than the parser would have (a new table ~10 µs of Python; the parser ~2-5 µs a record): a miss.
+_RAW_NEW_TABLES = 4
 _RAW_PAUSE_MAX = 1024
 _NEW: set[int] = set()
 #: The rules of a collector sent back from a worker (it is only merged, never fed again).
