@@ -6,11 +6,13 @@ tell such a page from a planted one; the application around it can. A planted pa
 attacker who knows its URL: nothing of the application links to it. A page the application ships is
 linked from its menus, other pages, scripts or site map.
 
-So a page whose every finding is one of those features, outside Exchange's own web folders, and that
-another file of its application links to (a file with no finding of its own: pages of a shell kit
-link each other), is reported for review rather than as a web shell: the finding stays, with the
-link as evidence, and the verdict says ``inconclusive`` and names it (a backdoor added to a linked
-page of the application looks the same, so it is not an all-clear either).
+So a page whose every finding is one of those features, outside Exchange's own web folders, that is
+tied into its application's build (:func:`integration`: web shells are self-contained, to work wherever
+they are dropped) and that another file of its application links to (:func:`find_links`; a file with
+no finding of its own: pages of a shell kit link each other), is reported for review rather than as a
+web shell: the finding stays, with the tie and the link as evidence, and the verdict says
+``inconclusive`` and names it (a backdoor added to a linked page of the application looks the same, so
+it is not an all-clear either) - until the user lists the page's SHA-256 with ``--reviewed``.
 """
 
 from __future__ import annotations
@@ -31,11 +33,17 @@ __all__ = [
     "APPLICATION_FEATURE_TAG",
     "REVIEWED_TAG",
     "application_features",
+    "application_roots",
     "as_review",
     "feature_sinks",
     "find_links",
+    "find_owners",
+    "integration",
     "load_reviewed",
+    "mark_reviewed",
+    "max_linking_size",
     "reviewed_option",
+    "root_folders",
 ]
 
 #: Files of an application that can link to a page: pages, code, scripts, site maps, project files.

@@ -799,22 +799,25 @@ def _application_pages(
     refs: list[tuple[LocatedFile, tuple[str, str]]],
     notes: list[str],
 ) -> None:
-    """Findings of pages an installed application links to, whose every reason is a feature such
-    applications ship (a file manager, a SQL console): reported for review, not as web shells
-    (:mod:`~extriage.detections.webfiles.appcontext`). Never inside Exchange's install: no other
-    application belongs there."""
+    """Findings of pages whose every reason is a feature installed applications ship (a file manager,
+    a SQL console), that are tied into their application's build and linked from its other files:
+    reported for review, not as web shells (:mod:`~extriage.detections.webfiles.appcontext`). Never
+    inside Exchange's install: no other application belongs there."""
     candidates: dict[str, tuple[Finding, list[str]]] = {}
     urls: dict[str, str | None] = {}
+    files: dict[str, LocatedFile] = {}
     for finding, facts in links:
         sinks = appcontext.feature_sinks(r.classification for r in facts.reasons)
         key = path_key(facts.logical)
         if sinks is None or relative_to_install(key, installs) is not None:
             continue
-        candidates[key] = (finding, sinks)
-        urls[key] = facts.url
+        if not files:
+            files = {f.key: f for f in ctx.inventory.files}
+        if key in files:  # (a page known by another key - never seen - simply stays a web shell)
+            candidates[key] = (finding, sinks)
+            urls[key] = facts.url
     if not candidates:
         return
-    files = {f.key: f for f in ctx.inventory.files}
     flagged = {path_key(facts.logical) for _, facts in links}
     owners: dict[str, str] = {}  # a code or include file -> the page that takes it in (it is reached through it)
     for page, (_how, ref) in refs:
@@ -840,8 +843,8 @@ def _application_pages(
     keyset = set(files)
     folders = appcontext.root_folders(keyset)
     orphans = [k for k in candidates if k not in owners and k.endswith((".cs", ".vb"))]
+    listing = {k: (f.display(), f.ref.size) for k, f in files.items()}
     if orphans:  # a handler's class in App_Code: its handler names it in CodeBehind
-        listing = {k: (f.display(), f.ref.size) for k, f in files.items()}
         for code, owner in appcontext.find_owners(orphans, listing, read, folders).items():
             owners.setdefault(code, owner)
     ties: dict[str, str] = {}
@@ -854,9 +857,7 @@ def _application_pages(
             ties[key] = tie
     if not ties:
         return
-    found, unsettled = appcontext.find_links(
-        {k: urls[k] for k in ties}, {k: (f.display(), f.ref.size) for k, f in files.items()}, flagged, read, owners
-    )
+    found, unsettled = appcontext.find_links({k: urls[k] for k in ties}, listing, flagged, read, owners)
     # --reviewed: the SHA-256 values the user confirmed, read by the command (it travels to fleet workers)
     given = ctx.options.extra.get("reviewed_pages") or {}
     reviewed = {str(h) for h in given.get("sha256", ())}
