@@ -53,8 +53,8 @@ _MAGIC = b"ElfChnk\x00"
 _RECORD_MAGIC = b"**\x00\x00"
 _FRAGMENT = b"\x0f\x01\x01\x00"
 _CHUNK_HEAD = struct.Struct("<QQQQIIII")  # first/last record number, first/last record id, header size, last record offset, free space, data CRC
-_RECORD = struct.Struct("<4sIQQ")  # magic, size, record id, written time (FILETIME)
-_RECORD_HEAD = struct.Struct("<4sIQQ14sI")  # the same, then a template instance's first 14 bytes and value count
+#: A record header (magic, size, record id, written time), then its template instance's first 14 bytes and value count.
+_RECORD_HEAD = struct.Struct("<4sIQQ14sI")
 _HEAD = struct.Struct("<14sI")  # a template instance's first 14 bytes and value count
 _INSTANCE = struct.Struct("<4sBBII")  # fragment header, template-instance token, unknown, template id, definition offset
 _DEFINITION = struct.Struct("<I16sI")  # next definition offset, GUID, data size
