@@ -27,6 +27,7 @@ from importlib import resources
 from extriage.datafiles import load_yaml
 from extriage.detections.verdict import APPLICATION_FEATURE_TAG, REVIEWED_TAG
 from extriage.detections.webfiles.behaviour.extract import directives
+from extriage.detections.webfiles.content import line_at
 from extriage.findings import Confidence, EvidenceLine, Finding, Outcome, Severity
 
 __all__ = [
@@ -222,11 +223,7 @@ def find_link(
             if before.endswith(_OWN_CODE_ATTRIBUTES):
                 pass  # the page taking its own code in (CodeFile=, CodeBehind=), not a link
             elif prefix_ok and _resolves(token, page_key, roots, referrer_key, url):
-                line_no = data.count(b"\n", 0, pos) + 1
-                a = data.rfind(b"\n", 0, pos) + 1
-                b = data.find(b"\n", pos)
-                raw = data[a : b if b >= 0 else len(data)].decode("utf-8", "replace").strip()
-                return line_no, raw[:500]
+                return line_at(data, pos)
         pos = low.find(name, pos + 1)
     return None
 
@@ -433,10 +430,7 @@ def find_links(
             if controls and top not in loaders and not assembly:
                 loader = _DYNAMIC_LOAD.search(low)
                 if loader is not None:
-                    line_no = data.count(b"\n", 0, loader.start()) + 1
-                    a = data.rfind(b"\n", 0, loader.start()) + 1
-                    b = data.find(b"\n", loader.start())
-                    raw = data[a : b if b >= 0 else len(data)].decode("utf-8", "replace").strip()[:500]
+                    line_no, raw = line_at(data, loader.start())
                     loaders[top] = Link(shown, line_no, raw, sha, dynamic=True)
             if not any((n.decode().encode("utf-16-le") if assembly else n) in low for n in names):
                 continue

@@ -317,7 +317,7 @@ def code_text(t: Target, cap: int) -> bytes | None:
     return _as_text(data, kind)
 
 
-def _line_at(data: bytes, offset: int) -> tuple[int, str]:
+def line_at(data: bytes, offset: int) -> tuple[int, str]:
     """1-based line number and the (capped) line holding ``offset``."""
     start = data.rfind(b"\n", 0, offset) + 1
     end = data.find(b"\n", offset)
@@ -333,7 +333,7 @@ def _line_at(data: bytes, offset: int) -> tuple[int, str]:
 def _hit(check: str, data: bytes | None, offset: int | None, raw: str = "", **extra: Any) -> dict[str, Any]:
     hit: dict[str, Any] = {"check": check, "offset": offset, "line": None, "raw": raw, **extra}
     if data is not None and offset is not None:
-        hit["line"], hit["raw"] = _line_at(data, offset)
+        hit["line"], hit["raw"] = line_at(data, offset)
     return hit
 
 
