@@ -171,6 +171,12 @@ def _uncounted(pattern: str) -> str:
     return "".join(out)
 
 
+def _re2_superset(pattern: str) -> str:
+    """A pattern RE2 runs that matches a superset of ``pattern``'s texts: its lookarounds dropped, its
+    counted repetitions uncounted and ``\\w`` spelled as Unicode word characters (both screens use it)."""
+    return _unicode_words(_uncounted(_drop_lookarounds(pattern)))
+
+
 def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
     """One RE2 automaton of all sink spellings of a language: a page with no dangerous operation
     (most pages) costs one linear pass, not one backtracking search per sink. Lookarounds (which RE2
@@ -191,7 +197,7 @@ def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
             pats = [ctx if isinstance(ctx, str) else ctx[0]]  # both must occur: the rarer screens
         for p in pats:
             p = p[4:] if p.startswith("(?i)") else p
-            parts.append(f"(?:{_unicode_words(_uncounted(_drop_lookarounds(p)))})")
+            parts.append(f"(?:{_re2_superset(p)})")
     if not parts:
         return None
     opts = re2.Options()
@@ -233,7 +239,7 @@ class PatternScreen:
             if id(pat) in self.index or _BACKREFERENCE.search(pat.pattern):
                 continue  # (RE2 has no backreferences: always searched, and not logged as an error)
             try:
-                self.index[id(pat)] = self._set.Add(_unicode_words(_uncounted(_drop_lookarounds(pat.pattern))))
+                self.index[id(pat)] = self._set.Add(_re2_superset(pat.pattern))
             except Exception:  # noqa: S112 - re2.error: RE2 cannot run it; always searched
                 continue
         self._set.Compile()
