@@ -15,7 +15,9 @@ _HIDING_SOURCE = (
     r'\\[uxU]|"\s*[+&]|[+&]\s*"|\(\s*char\s*\)|\bChrW?\s*\(|fromCharCode|FromBase64String|'
     r"\bnew\s+(?:System\s*\.\s*)?(?:byte|char)\b|\.\s*Replace\s*\(|/\*|//|\bToChar\b|"
     # aliases of types and callables, late-bound calls (see _structure)
-    r"\b(?:using|Imports)\s+\w+\s*=|\busing\s+static\b|=\s*(?:[\w.]*\.)?\w+\s*[;\n]|\bCallByName\b|\[\s*\"\w+\"\s*\]\s*\(|@[^\W\d]"
+    r"\b(?:using|Imports)\s+\w+\s*=|\busing\s+static\b|=\s*(?:[\w.]*\.)?\w+\s*[;\n]|\bCallByName\b|\[\s*\"\w+\"\s*\]\s*\(|@[^\W\d]|"
+    # the response object handed over as a typed parameter (taint.member_aliases)
+    r"\bHttpResponse(?:Base|Wrapper)?\s+[^\W\d]"
 )
 _HIDING = re.compile(_HIDING_SOURCE, re.IGNORECASE)
 

@@ -302,6 +302,45 @@ _TYPED = re.compile(
 )
 
 
+#: A local declared with a number, date, Boolean or GUID type where it is given its value (``int id = ...;``,
+#: ``Guid? g = ...``, VB ``Dim n As Integer = ...``, JScript.NET ``var n : int = ...``): whatever the conversion
+#: call (an application's own ``.ToInt()``), such a local cannot hold text (B8's request, session 13: an
+#: ERP's attachment delete page). C#: the text before the name; VB and JScript: between the name and ``=``.
+_NON_TEXT_TYPES = (
+    r"(?:System\s*\.\s*)?(?:Guid|Int16|Int32|Int64|UInt16|UInt32|UInt64|Decimal|Double|Single|Boolean|DateTime|"
+    r"DateTimeOffset|TimeSpan|Byte|SByte)|"
+)
+_DECLARED_TYPED = {
+    "cs": re.compile(
+        r"(?<![\w.])(?:" + _NON_TEXT_TYPES + r"int|uint|long|ulong|short|ushort|byte|sbyte|decimal|double|float|"
+        r"bool|char)\s*\??\s+$"
+    ),
+    "vb": re.compile(
+        r"\s+As\s+(?:" + _NON_TEXT_TYPES + r"Integer|UInteger|Long|ULong|Short|UShort|Date|Char)\s*\??\s*$",
+        re.I,
+    ),
+    "js": re.compile(
+        r"\s*:\s*(?:" + _NON_TEXT_TYPES + r"int|uint|long|ulong|short|ushort|byte|sbyte|decimal|double|float|"
+        r"boolean|char|Number|Date)\s*$"
+    ),
+}
+
+
+def _declared_typed(code: str, m: re.Match[str], lang: str) -> bool:
+    """Whether the assignment ``m`` (an ``_ASSIGN`` match: group 1 the name, 2 its members) declares a local of
+    a non-text type (:data:`_DECLARED_TYPED`)."""
+    if m.group(2):
+        return False
+    pattern = _DECLARED_TYPED.get(lang)
+    if pattern is None:
+        return False
+    if lang == "cs":
+        return pattern.search(code, max(0, m.start(1) - 60), m.start(1)) is not None
+    between = code[m.end(2) : m.start(3)]
+    between = between[: between.rfind("=")]
+    return pattern.match(between) is not None
+
+
 def _typed_whole(code: str, start: int, end: int) -> bool:
     """Whether ``code[start:end]`` is one conversion call to a non-text type, nothing else."""
     m = _TYPED.match(code, start, end)
@@ -693,6 +732,31 @@ _MEMBER_ALIAS = {
 }
 
 
+#: A local or parameter that holds the page's response object (``HttpResponse r = HttpContext.Current.Response;``,
+#: ``var r = context.Response;``, ``void Send(HttpResponseBase r, ...)``, VB ``Dim r As HttpResponse =
+#: ctx.Response``): group 1 the name, group 2 the object (empty for a parameter: the response). B8's request,
+#: session 13: ``response.TransmitFile(Request[..])`` read the request's file unseen.
+_RESPONSE_ALIAS = {
+    "cs": re.compile(
+        r"(?<![\w.])(?:(?:var|(?:System\s*\.\s*Web\s*\.\s*)?HttpResponse(?:Base|Wrapper)?)\s+)?([^\W\d]\w{0,60})"
+        r"\s*=\s*((?:[^\W\d]\w{0,60}\s*\.\s*){0,4}Response)\s*;"
+        r"|\bHttpResponse(?:Base|Wrapper)?\s+([^\W\d]\w{0,60})\s*(?=[,)])()"
+    ),
+    "vb": re.compile(
+        r"^[ \t]*(?:Dim[ \t]+|Set[ \t]+)?([^\W\d]\w{0,60})(?:[ \t]+As[ \t]+(?:System\.Web\.)?HttpResponse(?:Base|Wrapper)?)?"
+        r"[ \t]*=[ \t]*((?:[^\W\d]\w{0,60}[ \t]*\.[ \t]*){0,4}Response)[ \t]*$"
+        r"|\b(?:ByVal[ \t]+)?([^\W\d]\w{0,60})[ \t]+As[ \t]+(?:System\.Web\.)?HttpResponse(?:Base|Wrapper)?[ \t]*(?=[,)])()",
+        re.I | re.M,
+    ),
+    "js": re.compile(
+        r"(?<![\w.$])(?:var[ \t]+)?([^\W\d][\w$]{0,60})(?:[ \t]*:[ \t]*HttpResponse(?:Base|Wrapper)?)?[ \t]*=[ \t]*"
+        r"((?:[^\W\d]\w{0,60}[ \t]*\.[ \t]*){0,4}Response)[ \t]*[;\n]"
+    ),
+}
+#: Cheap test before the response aliases are looked for: the response taken whole, or typed.
+_RESPONSE_WHOLE = re.compile(r"Response[ \t]*(?:[;\r\n]|$)|HttpResponse(?:Base|Wrapper)?[ \t]+[^\W\d]", re.I | re.M)
+
+
 def member_aliases(code: str, lang: str) -> str:
     """``code`` with a local that holds a process's ``StartInfo`` or ``StandardInput`` written as that member
     after it is given it, to the end of its method (``var i = p.StartInfo; i.Arguments = a; p.Start()`` reads
@@ -700,23 +764,34 @@ def member_aliases(code: str, lang: str) -> str:
     (X26's request, session 13: the HyperShell pages). Run after scope_locals (a name is one method's);
     lines do not change."""
     text, keys = (code.lower(), ("startinfo", "standardinput")) if lang == "vb" else (code, ("StartInfo", "StandardInput"))
-    if not any(k in text for k in keys):
+    pattern, responses = _MEMBER_ALIAS.get(lang), _RESPONSE_ALIAS.get(lang)
+    if pattern is None or responses is None:
         return code
-    pattern = _MEMBER_ALIAS.get(lang)
-    if pattern is None:
-        return code
-    flags = re.I if lang == "vb" else 0
-    found = list(pattern.finditer(code))[:50]
+    found: list[tuple[int, int, str, str, bool]] = []  # (start, end, name, object, a parameter)
+    if any(k in text for k in keys):
+        found += [(m.start(), m.end(), m.group(1), m.group(2), False) for m in pattern.finditer(code)]
+    if _RESPONSE_WHOLE.search(code):
+        for m in responses.finditer(code):
+            if m.group(1) is not None:
+                found.append((m.start(), m.end(), m.group(1), m.group(2), False))
+            elif lang != "js":
+                found.append((m.start(), m.end(), m.group(3), "Response", True))
     if not found:
         return code
+    found = sorted(found)[:50]
+    flags = re.I if lang == "vb" else 0
     bodies = _method_bodies(code, lang)
-    for m in reversed(found):  # (from the end: an earlier alias's span is not moved by a later one's edits)
-        name, target = m.group(1), re.sub(r"\s+", "", m.group(2))
-        if name.lower() in ("var", "dim", "set") or target.split(".")[0] == name:
+    for start, stop, name, obj, param in reversed(found):  # (from the end: an earlier alias's span is not moved)
+        target = re.sub(r"\s+", "", obj)
+        said = name.lower() if lang == "vb" else name
+        if said in ("var", "dim", "set", "Response", "response" if lang == "vb" else "") or target.split(".")[0] == name:
             continue
-        end = next((b for a, b in bodies if a <= m.start() < b), len(code))
+        if param:  # to the end of the method whose parameter it is (the first body after it)
+            stop, end = next(((a, b) for a, b in bodies if a >= stop), (stop, stop))
+        else:
+            end = next((b for a, b in bodies if a <= start < b), len(code))
         use = re.compile(r"(?<![\w.$])" + re.escape(name) + r"(?=\s*\.\s*[^\W\d])", flags)
-        code = code[: m.end()] + use.sub(target.replace("\\", r"\\"), code[m.end() : end]) + code[end:]
+        code = code[:stop] + use.sub(target.replace("\\", r"\\"), code[stop:end]) + code[end:]
     return code
 
 
@@ -1390,9 +1465,9 @@ class _Analyser:
                     root = _NAMED_ROOT.match(code, m.start(3), rhs_end)
                     if root is not None and self.expr(m.start(3), root.end(1)) is None:
                         t = _Taint(set(t.kinds), False, t.line, t.source, t.via)  # below an app folder
-                if t is not None and _typed_whole(code, m.start(3), rhs_end):
-                    # a number, date or GUID parsed from the request names no file, command or query:
-                    # it is kept only as a "number" (a port), which only the socket sinks take
+                if t is not None and (_typed_whole(code, m.start(3), rhs_end) or _declared_typed(code, m, lang)):
+                    # a number, date or GUID parsed from the request (or a local of such a type) names no file,
+                    # command or query: it is kept only as a "number" (a port), which only the socket sinks take
                     t = _Taint({"number"}, t.direct, t.line, t.source, t.via)
                 if t is not None:
                     changed |= self._add(name, t)
