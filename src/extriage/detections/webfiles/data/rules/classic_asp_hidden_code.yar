@@ -74,3 +74,92 @@ rule EXT_WEBSHELL_JScript_Eval_Taken_As_Value
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $script) and $in and ($ret or $alias)
 }
+
+/*
+  Issue 14, helper X29 (twenty-ninth unseen collection: small pages that hide one sink - bypass write-ups,
+  one-liner variant notes and a one-liner generator in the library index, LandGrey/webshell-detect-bypass's
+  ASP article). On first sight the own rules missed 10 of 29 classic-ASP pages under 4 KB; apart from two
+  Script Encoder pages damaged as stored, they hide their one sink in three ways the rules above do not see:
+  - the code never runs in the page's own engine: the page creates the Script Control
+    (`MSScriptControl.ScriptControl`, its ProgID often assembled from `Chr()` pieces), hands it the ASP
+    `Request` object with `AddObject` and runs text in it with `ExecuteStatement`/`AddCode`/`Eval`/`Run`;
+  - the page's source is UTF-7 (`<%@ CodePage=65000 %>`): the server code is written as UTF-7 shift
+    sequences (`+AHIAZQ...-`, or `e+j-v+j-a+j-l`), so no keyword stands in the file;
+  - VBScript's own `Execute`/`ExecuteGlobal`/`Eval` (not `conn.Execute`) is handed text the line assembles
+    from literal pieces: six or more one- or two-character literals joined with `&` (`eval""&("e"&"v"&...`),
+    three or more `Chr(n)` joined, `Execute(Unescape(...))`, or a decoder called on a hex literal of 16 or
+    more digits (`Execute(F("4578656375..."))`).
+  Browser script is kept out where it could do the same: `eval(unescape(...))`, `+`-joined literals and hex
+  decoders count only with VBScript's `Execute`, which browser JavaScript does not have.
+*/
+
+rule EXT_WEBSHELL_ASP_ScriptControl_Given_Request
+{
+    meta:
+        author = "extriage"
+        description = "Classic ASP page hands the Request object to a script engine object (AddObject ..., Request) and runs text in it (ExecuteStatement/AddCode/Eval/Run): code run outside the page's own engine"
+        family = "classic ASP hidden code"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1027,T1059.005"
+    strings:
+        $asp = "<%" ascii wide
+        // obj.AddObject "request", Request  /  obj.AddObject("r"&chr(101)&"quest", Request)
+        $add_req = /\.AddObject[ \t]*\(?[ \t]*[^,\r\n]{1,80},[ \t]*Request[ \t]*(\)|\r|\n|:|')/ nocase ascii wide
+        $run = /\.(ExecuteStatement|AddCode|Eval|Run)\b/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 16MB and $asp and not any of ($log*) and $add_req and $run
+}
+
+rule EXT_WEBSHELL_ASP_UTF7_Source_Page
+{
+    meta:
+        author = "extriage"
+        description = "Classic ASP page declares its own source UTF-7 (<%@ CodePage=65000 %>): its server code can then be written as UTF-7 shift sequences, so no keyword of it stands in the file"
+        family = "classic ASP hidden code"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1027"
+    strings:
+        // the page directive itself: <%@ CodePage=65000 %>, <%@ LANGUAGE="VBScript" CODEPAGE="65000" %>. No shift
+        // sequence is required as well: a pattern for `+...-` costs ~6 % of the web stage's YARA time (its atom is
+        // `+` or `<%`), and a page whose source is UTF-7 is a hiding device in itself (no server needs it).
+        $cp = /<%[ \t\r\n]*@[^%]{0,120}\bCodePage[ \t]*=[ \t]*["']?65000\b/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 16MB and not any of ($log*) and $cp
+}
+
+rule EXT_WEBSHELL_VBS_Runs_Assembled_Text
+{
+    meta:
+        author = "extriage"
+        description = "Classic ASP page runs (Execute/ExecuteGlobal/Eval) text assembled from literal pieces: six or more 1-2 character literals joined with &, three or more Chr(n) joined, Execute(Unescape(...)), or a decoder called on a long hex literal"
+        family = "classic ASP hidden code"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1027,T1059.005"
+    strings:
+        $asp = "<%" ascii wide
+        // eval""&("e"&"v"&"a"&"l"&"("&...   (VBScript concatenation only)
+        $lits = /(^|[^A-Za-z0-9_.])(Eval|Execute(Global)?)[ \t]*\(?[ \t]*(\(?[ \t]*"[^"\r\n]{0,2}"[ \t]*&[ \t]*){6}/ nocase ascii wide
+        // eval(eval(chr(114)+chr(101)+chr(113)...   /   Execute Chr(&H65) & Chr(&H76) & Chr(...
+        $chrs = /(^|[^A-Za-z0-9_.])(Eval|Execute(Global)?)[ \t]*\(?[ \t]*((Eval|Execute)[ \t]*\([ \t]*)?Chr[BW]?[ \t]*\([ \t]*&?[0-9A-Fa-fHhOo]{1,6}[ \t]*\)[ \t]*[&+][ \t]*Chr[BW]?[ \t]*\([ \t]*&?[0-9A-Fa-fHhOo]{1,6}[ \t]*\)[ \t]*[&+][ \t]*Chr[BW]?[ \t]*\(/ nocase ascii wide
+        // Execute(Unescape(s)) - not eval(unescape(...)), which browser script uses
+        $unesc = /(^|[^A-Za-z0-9_.])Execute(Global)?[ \t]*\(?[ \t]*Unescape[ \t]*\(/ nocase ascii wide
+        // Execute(AACode("457865637574652870..."))
+        $hexcall = /(^|[^A-Za-z0-9_.])Execute(Global)?[ \t]*\(?[ \t]*[A-Za-z_][A-Za-z0-9_]{0,40}[ \t]*\([ \t]*"[0-9A-Fa-f]{16,}"/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 16MB and $asp and not any of ($log*) and any of ($lits, $chrs, $unesc, $hexcall)
+}
