@@ -5,8 +5,9 @@ benign applications IX: Razor, MVC and ASP.NET Core views") is the first made of
 photo gallery (upload into the database, full-size download and thumbnails served from the database), a Web Pages
 CMS with an admin area and ``App_Code`` handlers and repositories, Kudu's Razor pages (the App Service SCM site:
 environment page, debug console and zip-deploy file browsers, process explorer, its ``Web.config``) and an MVC git
-server's views tree (repository browser, blame, raw download links, user and team admin, settings), and a small
-Web Pages forum (thread, post and avatar images saved under new names, ``App_Code`` Razor helpers).
+server's views tree (repository browser, blame, raw download links, user and team admin, settings), a small Web
+Pages forum (thread, post and avatar images saved under new names, ``App_Code`` Razor helpers) and the admin and
+import views of an Orchard 1.x media library (upload, import from a URL, web image search).
 
 The pages below are written for these tests (no line is copied from the applications) in the shapes of the set's
 files that sit closest to a shell and raised nothing on first sight: an upload page that keeps the posted image's
