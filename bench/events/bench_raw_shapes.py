@@ -5,10 +5,12 @@ samples' records byte for byte, so every descriptor table (it holds each value's
 per-table shape cache always hits. In a real log most tables are new: this bench reads the samples' own chunks
 again and again, emptying the reader's caches before each pass, and times the parser on the same chunks.
 
-    .venv/bin/python bench/events/bench_raw_shapes.py --passes 200 [--fresh tables|templates|none]
+    .venv/bin/python bench/events/bench_raw_shapes.py --passes 200 [--fresh tables|types|templates|none]
 
-``--fresh tables`` (default): templates known, every table new (a long log of known event types);
-``templates``: templates and tables new (the first chunk of a log); ``none``: everything repeats (the bench files).
+``--fresh tables`` (default): templates and the tables' value types known, every table new (a long log of
+known event types: since E6, session 14, such a table is read from what its types share); ``types``: tables
+and their types new, read the whole way (what ``tables`` measured before); ``templates``: templates,
+types and tables new (the first chunk of a log); ``none``: everything repeats (the bench files).
 """
 
 from __future__ import annotations
@@ -35,11 +37,15 @@ def _chunks() -> list[tuple[bytes, bytes]]:
 
 
 def _empty(fresh: str) -> None:
-    if fresh == "tables":
+    if fresh in ("tables", "types"):
         for shapes in evtx_raw._SHAPES.values():
             shapes.clear()
+    if fresh == "types":
+        for typed in evtx_raw._TYPED.values():
+            typed.clear()
     elif fresh == "templates":
         evtx_raw._SHAPES.clear()
+        evtx_raw._TYPED.clear()
         evtx_raw._DEFINITIONS.clear()
         evtx_raw._STRINGS.clear()
 
@@ -47,7 +53,7 @@ def _empty(fresh: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--passes", type=int, default=200)
-    ap.add_argument("--fresh", choices=["tables", "templates", "none"], default="tables")
+    ap.add_argument("--fresh", choices=["tables", "types", "templates", "none"], default="tables")
     args = ap.parse_args()
     chunks = _chunks()
     records = raw_cpu = parser_cpu = 0.0

@@ -124,6 +124,8 @@ class _Template:
     sig: tuple[object, ...] = ()
     #: Descriptor tables seen under templates of this ``sig`` and what they mean (shared by them).
     shapes: dict[bytes, _Shape | None] = field(default_factory=dict)
+    #: Per the tables' value *types* (``table[2::4]``), what their meaning is made from (shared too).
+    typed: dict[bytes, _Typed | None] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -215,7 +217,7 @@ def _read(c: bytes) -> RawChunk:
             table = c[here + 4 : values]
             shape = tmpl.shapes.get(table, _UNSEEN)
             if shape is _UNSEEN:
-                shape = _remember(tmpl, table, _shape(tmpl, table, n))
+                shape = _remember(tmpl, table, _fresh(tmpl, table, n))
             if here == p + 14:
                 seen[inst] = shape
         if shape is None or shape.fields is None:
@@ -242,7 +244,7 @@ def _read(c: bytes) -> RawChunk:
                 table = c[here + 4 : at]
                 sub = inner.shapes.get(table, _UNSEEN)
                 if sub is _UNSEEN:
-                    sub = _remember(inner, table, _shape(inner, table, n))
+                    sub = _remember(inner, table, _fresh(inner, table, n))
                 if here == start + 14:
                     seen[inst] = sub
             if sub is None or sub.fields is not None or at + sub.stop + 1 != stop or c[at + sub.stop] != 0:
@@ -325,7 +327,7 @@ def _nested(c: bytes, start: int, end: int, names: dict[int, int], text: dict[in
     table = c[here + 4 : here + 4 + 4 * n]
     shape: _Shape | None = tmpl.shapes.get(table, _UNSEEN)
     if shape is _UNSEEN:
-        shape = _remember(tmpl, table, _shape(tmpl, table, n))
+        shape = _remember(tmpl, table, _fresh(tmpl, table, n))
     if shape is None or shape.fields is not None:
         raise _Bail
     values = here + 4 + 4 * n
@@ -419,6 +421,161 @@ def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
 _FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
 
 
+def _fresh(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
+    """What a descriptor table not seen before under ``tmpl`` means: made from what tables of the same
+    value types mean (:class:`_Typed`, learnt once per types: a log's tables differ with its string
+    sizes, seldom with its types), else the whole way (:func:`_shape`, counted in ``new_tables``)."""
+    global _made
+    if len(table) != 4 * n:
+        return None  # (cut short by the chunk's end: as _shape)
+    kinds = table[2::4]  # (n of them: the types say how many values)
+    typed = tmpl.typed.get(kinds, _UNSEEN)
+    if typed is _UNSEEN:
+        _made += 1
+        typed = _typed(tmpl, kinds)
+        if len(tmpl.typed) >= _REMEMBER:
+            tmpl.typed.clear()
+        tmpl.typed[kinds] = typed
+        return _shape(tmpl, table, n)
+    if typed is None:
+        return None
+    if typed.heads is None:
+        return _from_typed(typed, table)
+    # an Event whose last value is its nested event data: in a log of one kind of event, as a rule
+    # only that value's size differs from table to table (the System strings and user SID repeat)
+    head = table[:-4]
+    base = typed.heads.get(head)
+    if base is None:
+        base = _from_typed(typed, table)
+        if base is not None:
+            if len(typed.heads) >= 64:
+                typed.heads.clear()
+            typed.heads[head] = base
+        return base
+    if table[-1]:
+        return None  # (the descriptor grammar: its last byte is 0)
+    start = base.nested[-1][0]
+    stop = start + _U16.unpack_from(table, 4 * n - 4)[0]
+    return _Shape(stop, (*base.nested[:-1], (start, stop)), base.sids, base.positional, base.filetimes, base.fields,
+                  base.strings, base.span, base.names, base.whole, base.checks)
+
+
+@dataclass(slots=True)
+class _Typed:
+    """What every descriptor table with one list of value types under one template ``sig`` shares:
+    the descriptor grammar as a mask over the table's bytes (sizes of fixed-size types, strings' even
+    sizes, the zero bytes), which values are nested, SIDs and FILETIMEs, and for an ``Event``
+    template where its System fields are, by value index. Only the offsets (from the sizes) are left
+    to each table; :func:`_from_typed` gives the :class:`_Shape` :func:`_shape` gives."""
+
+    mask: int
+    want: int
+    positional: bool
+    nested: tuple[int, ...]
+    sids: tuple[int, ...]
+    filetimes: tuple[int, ...]  # (not TimeCreated's)
+    system: tuple[tuple[int, str], ...] | None = None  # EventID, TimeCreated, EventRecordID: index, format
+    strings: tuple[str | int, ...] = ()  # provider, channel, computer: literal text or value index
+    #: The System strings read (``_Shape.names``), per their places relative to the span's start.
+    names: dict[tuple[tuple[int, int], ...], dict[bytes, tuple[str, str, str]]] = field(default_factory=dict)
+    #: For an Event whose last value is nested: shapes by their table without its last descriptor
+    #: (every offset but the end's is theirs; see :func:`_fresh`). None for other templates.
+    heads: dict[bytes, _Shape] | None = None
+    #: For tables without SIDs, FILETIMEs and nested values (outside an Event): shapes by values' size.
+    plain: dict[int, _Shape] | None = None
+
+
+#: Per value type, the descriptor's mask and wanted bits (size u16, type, 0 as a little-endian u32)
+#: as :data:`_DESCRIPTOR` takes them: a fixed size, an even size (strings), any size.
+_GRAMMAR = {
+    **{kind: (0xFFFFFFFF, size | kind << 16) for kind, size in _FIXED.items()},
+    0x00: (0xFFFFFFFF, 0),
+    **{kind: (0xFFFF0001, kind << 16) for kind in (0x01, 0x81)},
+    **{kind: (0xFFFF0000, kind << 16) for kind in (0x0E, 0x13, 0x21)},
+}
+
+
+def _typed(tmpl: _Template, kinds: bytes) -> _Typed | None:
+    """What tables of these value types share (None: no such table is read here, whatever its sizes;
+    an index of the System layout beyond the values fails as in :func:`_shape`)."""
+    if any(k not in _GRAMMAR for k in kinds):
+        return None
+    mask = want = 0
+    for i, k in enumerate(kinds):
+        m, w = _GRAMMAR[k]
+        mask |= m << (32 * i)
+        want |= w << (32 * i)
+    nested = tuple(i for i, k in enumerate(kinds) if k == _BINXML)
+    sids = tuple(i for i, k in enumerate(kinds) if k == _SID)
+    filetimes = tuple(i for i, k in enumerate(kinds) if k == _FILETIME)
+    system = tmpl.system
+    if system is None:
+        return _Typed(mask, want, tmpl.positional, nested, sids, filetimes,
+                      plain=None if nested or sids or filetimes else {})
+    layout: list[tuple[int, str]] = []
+    for name, allowed in (("EventID", _UNSIGNED), ("TimeCreated", (_FILETIME,)), ("EventRecordID", _UNSIGNED)):
+        where, value = system[name]
+        if where != "s" or kinds[int(value)] not in allowed:
+            return None
+        layout.append((int(value), _FORMATS[_FIXED[kinds[int(value)]]]))
+    strings: list[str | int] = []
+    for name in ("Provider", "Channel", "Computer"):
+        where, value = system[name]
+        if where == "t":
+            text = str(value)
+            if (not text and name != "Computer") or not _plain(text):
+                return None
+            strings.append(text)
+        else:
+            if kinds[int(value)] != _STRING:
+                return None
+            strings.append(int(value))
+    time = layout[1][0]
+    return _Typed(mask, want, tmpl.positional, nested, sids, tuple(i for i in filetimes if i != time), tuple(layout),
+                  tuple(strings), heads={} if kinds[-1] == _BINXML else None)
+
+
+def _from_typed(t: _Typed, table: bytes) -> _Shape | None:
+    """:func:`_shape` of ``table`` (of ``t``'s types, 4 bytes a value) from what its types share."""
+    if int.from_bytes(table, "little") & t.mask != t.want:
+        return None  # (the descriptor grammar: as _DESCRIPTOR.fullmatch)
+    if t.plain is not None:  # (only the values' size differs)
+        stop = sum(memoryview(table).cast("H")[::2])
+        found = t.plain.get(stop)
+        if found is None:
+            if len(t.plain) >= 256:
+                t.plain.clear()
+            found = t.plain[stop] = _Shape(stop, (), (), t.positional, ())
+        return found
+    sizes = memoryview(table).cast("H")[::2].tolist()
+    starts = list(accumulate(sizes, initial=0))
+    nested = tuple((starts[i], starts[i + 1]) for i in t.nested) if t.nested else ()
+    sids: tuple[tuple[int, int], ...] = ()
+    if t.sids:
+        if any(sizes[i] < 8 for i in t.sids):
+            return None
+        sids = tuple((starts[i] + 1, (sizes[i] - 8) // 4) for i in t.sids)
+    filetimes = tuple(starts[i] for i in t.filetimes) if t.filetimes else ()
+    checks = bool(sids or filetimes or nested)
+    if t.system is None:
+        return _Shape(starts[-1], nested, sids, t.positional, filetimes, checks=checks)
+    fields = _unpacker([(starts[i], code) for i, code in t.system])
+    if fields is None:
+        return None
+    strings = tuple(v if isinstance(v, str) else (starts[v], starts[v + 1]) for v in t.strings)
+    located = [v for v in strings if not isinstance(v, str)]
+    span = (min(v[0] for v in located), max(v[1] for v in located)) if located else (0, 0)
+    after = fields.size
+    whole = _struct(f"{fields.format}{'x' * (span[0] - after)}{span[1] - span[0]}s") if located and span[0] >= after else None
+    places = tuple((a - span[0], b - span[0]) for a, b in located)
+    names = t.names.get(places)
+    if names is None:
+        if len(t.names) >= 64:
+            t.names.clear()
+        names = t.names[places] = {}
+    return _Shape(starts[-1], nested, sids, t.positional, filetimes, fields, strings, span, names, whole, checks)
+
+
 def _unpacker(layout: list[tuple[int, str]]) -> struct.Struct | None:
     """One Struct reading the three values at their offsets, in the order given (overlaps: None)."""
     key = tuple(layout)
@@ -496,9 +653,8 @@ def _shapes_for(sig: tuple[object, ...]) -> dict[bytes, _Shape | None]:
 
 
 def _remember(tmpl: _Template, table: bytes, shape: _Shape | None) -> _Shape | None:
-    global _remembered, _made
+    global _remembered
     _remembered += 1
-    _made += 1
     if _remembered > _REMEMBER_SHAPES:  # bounded memory, whatever the file: forget them all
         for shapes in _SHAPES.values():
             shapes.clear()
@@ -510,7 +666,17 @@ def _remember(tmpl: _Template, table: bytes, shape: _Shape | None) -> _Shape | N
 #: Descriptor tables remembered in all (each ~0.2-1 KB with its shape).
 _REMEMBER_SHAPES = 20_000
 _remembered = 0
-_made = 0  # descriptor tables read in all (RawChunk.new_tables)
+_made = 0  # descriptor tables read the whole way in all (RawChunk.new_tables)
+_TYPED: dict[tuple[object, ...], dict[bytes, _Typed | None]] = {}
+
+
+def _typed_for(sig: tuple[object, ...]) -> dict[bytes, _Typed | None]:
+    found = _TYPED.get(sig)
+    if found is None:
+        if len(_TYPED) >= _REMEMBER:
+            _TYPED.clear()
+        found = _TYPED[sig] = {}
+    return found
 
 
 # -- template definitions -------------------------------------------------------------------------------
@@ -665,13 +831,15 @@ def _template(c: bytes, pos: int, limit: int, names: dict[int, int], text: dict[
             raise _Bail  # CDATA, character or entity references, processing instructions: not read here
     if root != "Event":
         sig: tuple[object, ...] = (subs + 1, positional, tuple(declared), None)
-        return _Template(end, nxt, subs + 1, positional, None, tuple(seen[0]), tuple(seen[1]), sig, _shapes_for(sig))
+        return _Template(end, nxt, subs + 1, positional, None, tuple(seen[0]), tuple(seen[1]), sig, _shapes_for(sig),
+                     _typed_for(sig))
     if event_children.count("System") != 1 or len(set(event_children)) != len(event_children):
         raise _Bail
     if len(set(system_children)) != len(system_children) or any(w not in system for w in _WANTED):
         raise _Bail
     sig = (subs + 1, positional, tuple(declared), tuple(sorted(system.items())))
-    return _Template(end, nxt, subs + 1, positional, system, tuple(seen[0]), tuple(seen[1]), sig, _shapes_for(sig))
+    return _Template(end, nxt, subs + 1, positional, system, tuple(seen[0]), tuple(seen[1]), sig, _shapes_for(sig),
+                     _typed_for(sig))
 
 
 _Node = tuple[str, int | str]
