@@ -244,6 +244,13 @@ def _read(c: bytes) -> RawChunk:
                 table = c[here + 4 : at]
                 sub = inner.shapes.get(table, _UNSEEN)
                 if sub is _UNSEEN:
+                    typed = inner.typed.get(table[2::4]) if len(table) == 4 * n else None
+                    if typed is not None and typed.system is None and not typed.nested:
+                        # event data of types seen, its table new (as a rule in a real log): its
+                        # values checked here, the table not remembered (it seldom comes again)
+                        if _typed_values(c, at, stop, typed, table):
+                            positional = True
+                        continue
                     sub = _remember(inner, table, _fresh(inner, table, n))
                 if here == start + 14:
                     seen[inst] = sub
@@ -285,6 +292,51 @@ def _read(c: bytes) -> RawChunk:
     if not known.issuperset(_STRING_TABLE.unpack_from(c, 128)) or not known.issuperset(names.values()):
         raise _Bail
     return out
+
+
+def in_text(data: bytes, ends: list[int]) -> bool:
+    """Whether a two-byte unit ending at one of ``ends`` (offsets in :attr:`RawChunk.data` of a chunk
+    :func:`read_chunk` read) may be a character of text the parser writes: a UTF-16 unit of a string
+    value (from its start: strings are decoded so), or a byte of it in a template definition (names,
+    literal text). Not: record headers, template instances' heads and descriptor tables, values the
+    parser writes as numbers, hex, GUIDs, SIDs or times (where any two bytes turn up in a real log:
+    its ids, GUIDs and times), end-of-stream and padding bytes."""
+    pos = 0
+    for unit in sorted(set(ends)):
+        t = unit - 2
+        while True:  # the record holding byte t
+            size = _U32.unpack_from(data, pos + 4)[0]
+            if t < pos + size:
+                break
+            pos += size
+        if t + 1 >= pos + 24 and _instance_text(data, pos + 24, t):
+            return True
+    return False
+
+
+def _instance_text(data: bytes, p: int, t: int) -> bool:
+    """Whether unit ``t``, ``t + 1`` is text of the template instance at ``p`` (a byte of it in its
+    inline definition; a unit of one of its string values or of its nested instances')."""
+    here = p + 14
+    if _U32.unpack_from(data, p + 10)[0] == here + 512:  # (offsets in the chunk: data starts at 512)
+        end = here + 24 + _U32.unpack_from(data, here + 20)[0]
+        if t + 1 >= here and t < end:
+            return True
+        here = end
+    n = _U32.unpack_from(data, here)[0]
+    at = here + 4 + 4 * n
+    for i in range(n):
+        if at > t + 1:
+            break
+        size, kind = _SUB.unpack_from(data, here + 4 + 4 * i)
+        if t < at + size:
+            if kind == _STRING or kind == 0x81:  # (a character of it: one of its two-byte units)
+                if at <= t and t + 2 <= at + size and not (t - at) % 2:
+                    return True
+            elif kind == _BINXML and _instance_text(data, at, t):
+                return True
+        at += size
+    return False
 
 
 def _strings(shape: _Shape, key: bytes) -> tuple[str, str, str]:
@@ -533,6 +585,32 @@ def _typed(tmpl: _Template, kinds: bytes) -> _Typed | None:
     time = layout[1][0]
     return _Typed(mask, want, tmpl.positional, nested, sids, tuple(i for i in filetimes if i != time), tuple(layout),
                   tuple(strings), heads={} if kinds[-1] == _BINXML else None)
+
+
+def _typed_values(c: bytes, at: int, stop: int, t: _Typed, table: bytes) -> bool:
+    """Check a nested instance's values at ``at`` (up to its end of stream at ``stop`` - 1) against a
+    table of ``t``'s types (no Event, no nested value in it) as :func:`_read` checks them with the
+    table's :class:`_Shape`; whether its event data is positional."""
+    if int.from_bytes(table, "little") & t.mask != t.want:
+        raise _Bail  # (the descriptor grammar: as _DESCRIPTOR.fullmatch)
+    if t.plain is not None:
+        end = at + sum(memoryview(table).cast("H")[::2])
+        if end + 1 != stop or c[end] != 0:
+            raise _Bail
+        return t.positional
+    sizes = memoryview(table).cast("H")[::2].tolist()
+    starts = list(accumulate(sizes, initial=0))
+    end = at + starts[-1]
+    if end + 1 != stop or c[end] != 0:
+        raise _Bail
+    for i in t.sids:
+        size = sizes[i]
+        if size < 8 or c[at + starts[i] + 1] != (size - 8) // 4:
+            raise _Bail
+    for i in t.filetimes:
+        if _U64.unpack_from(c, at + starts[i])[0] >= _FILETIME_MAX:
+            raise _Bail
+    return t.positional
 
 
 def _from_typed(t: _Typed, table: bytes) -> _Shape | None:

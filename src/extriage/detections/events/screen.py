@@ -29,7 +29,7 @@ import hyperscan
 
 from extriage.detections.events.engine import RuleSet
 from extriage.formats.event_record import EXCHANGE_MANAGEMENT_PROVIDERS, layouts
-from extriage.formats.evtx_raw import RawChunk
+from extriage.formats.evtx_raw import RawChunk, in_text
 from extriage.formats.evtx_system import SystemColumns
 
 _CLEARED = frozenset({1102, 104})
@@ -252,9 +252,9 @@ class Screen:
         """The rule words (of those ``needed``, at least) found in a chunk's bytes; None when a
         remote-address field name is there. Words are looked for as UTF-16LE in any ASCII case; when
         the bytes hold a character whose case folding gives ASCII letters (``ß``, ``ſ``, ``K``,
-        ligatures ...: two-byte units, also found by chance in binary data) every word counts as
-        found (a database of every spelling compiled in ~0.1 s a process, more than it saved;
-        BENCHMARKS.md, E4)."""
+        ligatures ...) where text can be (:func:`evtx_raw.in_text`: not in ids, GUIDs, SIDs or times,
+        where such two-byte units turn up by chance) every word counts as found (a database of every
+        spelling compiled in ~0.1 s a process, more than it saved; BENCHMARKS.md, E4)."""
         if self._raw_db is None or not needed <= self._raw_set:
             self._raw_set = self._raw_set | needed
             self._raw_db, self._raw_words, self._raw_always = _raw_database(self._raw_set, tuple(sorted(self.ip_fields)))
@@ -266,15 +266,15 @@ class Screen:
         self._raw_db.scan(data, match_event_handler=_on_match, context=hits, scratch=scratch)
         words = self._raw_words
         out = set()
-        folds = False
-        for kind, _ in hits:
+        folds: list[int] = []
+        for kind, end in hits:
             if kind == _IP_NAME:
                 return None
             if kind == _FOLD:
-                folds = True
+                folds.append(end)
             else:
                 out.add(words[kind])
-        if folds:  # a word may be spelled with it: every word counts as found
+        if folds and in_text(data, folds):  # a word may be spelled with it: every word counts as found
             out |= needed
         return out
 
@@ -384,10 +384,10 @@ def _raw_database(wanted: frozenset[str], ip_fields: tuple[str, ...]) -> tuple[A
             expressions.append(_hex(name.encode("utf-16-le")))
             ids.append(_IP_NAME)
             flags.append(once)
-        for ch in FOLDS_TO_ASCII:
+        for ch in FOLDS_TO_ASCII:  # (every place reported: one in a value written as a number is no text)
             expressions.append(_hex(ch.encode("utf-16-le")))
             ids.append(_FOLD)
-            flags.append(once)
+            flags.append(0)
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
         found = _RAW_DATABASES[(wanted, ip_fields)] = (db, words, frozenset(always))
