@@ -18,7 +18,7 @@ The shells below are harmless pages in those shapes: the code they hide writes a
 echoes a request value HTML-encoded (``_utf7`` and ``_hex`` encode a text the way the pages do). The ordinary
 pages are the closest everyday code: the Script Control evaluating a stored formula with its own objects, a
 UTF-8 page doing arithmetic, an output code page set at run time, HTML built from short literals and
-``Chr(13)``, SQL handed to ``conn.Execute`` as ``Chr()`` codes, browser script decoding a mail address with
+``Chr(13)``, SQL handed to ``conn.Execute`` as ``Chr()`` codes or quoted with ``""&sql&""`` (a chat game's real line), browser script decoding a mail address with
 ``eval(unescape(...))``, and a URL decoder beside the classic dynamic include. Nothing is compiled or run,
 and none is a copy of a real shell.
 """
@@ -168,6 +168,12 @@ TEXT_ORDINARY: list[Page] = [
         '    If Mid(s, i, 1) = "%" Then\n      r = r & Chr(CLng("&H" & Mid(s, i + 1, 2)))\n      i = i + 2\n'
         "    Else\n      r = r & Mid(s, i, 1)\n    End If\n  Next\n  UrlDecode = r\nEnd Function\n"
         'ExecuteGlobal ReadLib("lib/format.inc")\nResponse.Write Server.HTMLEncode(UrlDecode(Request("p")))\n%>',
+    ),
+    (
+        "sql-text-quoted-into-conn-execute",
+        ".asp",
+        '<%\nsql = "update users set points=0 where name=\'" & Replace(Request("n"), "\'", "\'\'") & "\'"\n'
+        'conn.execute ""&sql&""\nResponse.Write "<font color=#ff0000>" & "o" & "k" & "!" & "<" & "/" & "font>"\n%>',
     ),
     (
         "three-literals-evaluated",
