@@ -1237,8 +1237,10 @@ def test_stage_reports_behaviour_with_source_and_sink_lines(tmp_path: Path) -> N
             "config-handler",
         ),
         (
+            # (with a way to serve .config: unhiding alone is an application's own routing - B9, session 14)
             "<configuration><system.webServer><security><requestFiltering><hiddenSegments>"
             '<remove segment="web.config" /></hiddenSegments></requestFiltering></security>'
+            '<staticContent><mimeMap fileExtension=".config" mimeType="text/plain" /></staticContent>'
             "</system.webServer></configuration>",
             "config-unhide",
         ),

@@ -33,8 +33,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from extriage.detections.webfiles import content
 
 from .rule_tables import behaviour_sinks, page_hits, quiet_pages_test, shown, sink_found_test
@@ -360,21 +358,22 @@ _CONFIG_SHELL = _KUDU_SHAPED_CONFIG.replace(
 ).replace("</configuration>\n", '</configuration>\n<!-- <% Response.Write("ok") %> -->\n')
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="config-unhide names the removed segment alone; asked of A7 (to_a7.md, B9): name it with a handler, "
-    "MIME type or code that serves or runs .config",
-)
 def test_kudu_shaped_config_that_routes_unhidden_paths_is_silent(
     tmp_path: Path, params: content.ContentParams
 ) -> None:
+    """config-unhide counts only with a handler, build provider, MIME type or code that serves or runs .config (A7)."""
     hits = page_hits(tmp_path, "site/web.config", _KUDU_SHAPED_CONFIG, params)
     assert hits == [], shown(hits)
 
 
-def test_kudu_shaped_config_is_named_today(tmp_path: Path, params: content.ContentParams) -> None:
-    """What first sight met (so the expected failure above fails for the reason it names)."""
-    assert behaviour_sinks(tmp_path, "site/web.config", _KUDU_SHAPED_CONFIG, params) == {"config-unhide"}
+def test_config_that_unhides_and_serves_config_as_text_is_found(
+    tmp_path: Path, params: content.ContentParams
+) -> None:
+    served = _KUDU_SHAPED_CONFIG.replace(
+        "    <handlers>\n",
+        '    <staticContent><mimeMap fileExtension=".config" mimeType="text/plain" /></staticContent>\n    <handlers>\n',
+    )
+    assert behaviour_sinks(tmp_path, "site/web.config", served, params) == {"config-unhide"}
 
 
 def test_config_shell_that_unhides_and_runs_config_files_is_found(

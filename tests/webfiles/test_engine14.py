@@ -8,9 +8,12 @@ and none is a copy of a real shell.
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from extriage.detections.webfiles import behaviour
+from extriage.detections.webfiles.behaviour import codepage
 
 Page = tuple[str, str, str]  # (case, extension, page)
 
@@ -249,4 +252,208 @@ def test_response_under_another_name_serves_the_requested_file(case: str, ext: s
 
 @pytest.mark.parametrize(("case", "ext", "page"), RESPONSE_QUIET, ids=[c[0] for c in RESPONSE_QUIET])
 def test_response_alias_serving_a_fixed_file_is_silent(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set(), case
+
+
+# --- classic ASP pages read as UTF-7 (X29, session 14) ---------------------------------------------------------
+# `<%@ CodePage=65000 %>`: asp.dll reads the source as UTF-7, so `+AEUAeABl...-` is code, and a shift too short
+# to hold a character (`E+j-x+j-e...`) is dropped.
+
+
+def _utf7_shifted(text: str) -> str:
+    """``text`` as one UTF-7 shift sequence (every character encoded, as the bypass write-ups do)."""
+    return "+" + base64.b64encode(text.encode("utf-16-be")).decode().rstrip("=") + "-"
+
+
+def _empty_shifts(text: str) -> str:
+    """``text`` with a shift too short for one character between its letters."""
+    return "".join(c + "+j-" if c.isalpha() else c for c in text)
+
+
+UTF7_FOUND: list[Page] = [
+    ("whole-statement", ".asp", "<%@ CodePage=65000 %>\n<%\n" + _utf7_shifted('Eval Request("k")') + "\n%>"),
+    (
+        "empty-shifts",
+        ".asp",
+        '<%@ LANGUAGE="VBScript" CODEPAGE="65000" %>\n<%\n' + _empty_shifts("Eval") + ' Request("k")\n%>',
+    ),
+    (
+        "directive-lower-case",
+        ".asp",
+        '<%@codepage=65000%>\n<% Response.Write "ok" %>\n<%\nEval ' + _utf7_shifted('Request("k")') + "\n%>",
+    ),
+]
+UTF7_QUIET: list[Page] = [
+    (
+        "utf7-echo",
+        ".asp",
+        "<%@ CodePage=65000 %>\n<%\n"
+        + _utf7_shifted('Response.Write Server.HTMLEncode(Request("q"))')
+        + "\n%>",
+    ),
+    (
+        "utf8-arithmetic",
+        ".asp",
+        "<%@ CodePage=65001 %>\n<%\ntotal = price+tax-discount\n"
+        'Response.Write Server.HTMLEncode(Request("q")) & FormatNumber(total, 2)\n%>',
+    ),
+    # no directive: the same bytes are no code asp.dll runs
+    ("no-directive", ".asp", "<%\n" + _utf7_shifted('Eval Request("k")') + "\n%>"),
+    # ASP.NET's CodePage attribute is the response's encoding, not the source's
+    (
+        "aspx-codepage",
+        ".aspx",
+        '<%@ Page Language="C#" CodePage="65000" %>\n<% string s = "' + _utf7_shifted("x") + '"; %>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), UTF7_FOUND, ids=[c[0] for c in UTF7_FOUND])
+def test_utf7_source_page_is_read_as_asp_reads_it(case: str, ext: str, page: str) -> None:
+    assert "eval" in _sinks(page, ext), case
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), UTF7_QUIET, ids=[c[0] for c in UTF7_QUIET])
+def test_utf7_reading_needs_the_directive_and_a_sink(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set(), case
+
+
+def test_utf7_decoding_is_lenient() -> None:
+    assert codepage.utf7(b"a+-b") == b"a+b"
+    assert codepage.utf7(b"E+j-v+j-a+j-l x") == b"Eval x"
+    assert codepage.utf7(b"+AOk-t+AOk-") == "été".encode()
+    assert codepage.utf7(b"+2D3cAA-") == "\U0001f400".encode()  # a surrogate pair
+    assert codepage.utf7(b"+2D0-") == "\ufffd".encode()  # a lone surrogate
+    assert codepage.declares_utf7(b'<%@ Language="VBScript" CodePage = "65000" %>')
+    assert not codepage.declares_utf7(b"<% Response.CodePage = 65000 %>")
+
+
+# --- a Script Control given the Request object (X29, session 14) ------------------------------------------------
+
+_SC = (
+    "<%\nSet sc = Server.CreateObject(PROGID)\n"
+    'sc.Language = "VBScript"\n'
+    'sc.AddObject "Response", Response\n'
+    "ADD\n"
+    "RUN\n%>"
+)
+
+SCRIPT_CONTROL_FOUND: list[Page] = [
+    (
+        "plain",
+        ".asp",
+        _SC.replace("PROGID", '"MSScriptControl.ScriptControl"')
+        .replace("ADD", 'sc.AddObject "Request", Request')
+        .replace("RUN", 'sc.ExecuteStatement "Response.Write Now()"'),
+    ),
+    (
+        "progid-in-pieces",
+        ".asp",
+        _SC.replace("PROGID", '"MSScript" & Chr(67) & "ontrol.ScriptControl.1"')
+        .replace("ADD", 'sc.AddObject "r" & Chr(101) & "quest", request')
+        .replace("RUN", 'sc.AddCode "Sub Go() : End Sub"'),
+    ),
+    (
+        "jscript",
+        ".asp",
+        '<%@ Language="JScript" %>\n<%\nvar sc = Server.CreateObject("MSScriptControl.ScriptControl");\n'
+        'sc.Language = "VBScript";\nsc.AddObject("Request", Request);\nsc.Eval("Now()");\n%>',
+    ),
+]
+SCRIPT_CONTROL_QUIET: list[Page] = [
+    # a formula engine given the page's own objects, the formula from a database
+    (
+        "formula",
+        ".asp",
+        '<%\nSet sc = Server.CreateObject("MSScriptControl.ScriptControl")\nsc.Language = "VBScript"\n'
+        'Set rates = Server.CreateObject("Scripting.Dictionary")\nrates.Add "vat", 0.2\n'
+        'sc.AddObject "Rates", rates\nResponse.Write FormatNumber(sc.Eval(rs("price_formula")), 2)\n%>',
+    ),
+    # given the request, never told to run anything
+    (
+        "never-runs",
+        ".asp",
+        _SC.replace("PROGID", '"MSScriptControl.ScriptControl"')
+        .replace("ADD", 'sc.AddObject "Request", Request')
+        .replace("RUN", "Set sc = Nothing"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "ext", "page"), SCRIPT_CONTROL_FOUND, ids=[c[0] for c in SCRIPT_CONTROL_FOUND]
+)
+def test_script_control_given_the_request_and_running_code_is_named(case: str, ext: str, page: str) -> None:
+    assert "eval-script-control" in _sinks(page, ext), case
+
+
+@pytest.mark.parametrize(
+    ("case", "ext", "page"), SCRIPT_CONTROL_QUIET, ids=[c[0] for c in SCRIPT_CONTROL_QUIET]
+)
+def test_script_control_with_own_objects_is_silent(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set(), case
+
+
+# --- constant text assembled, decoded, then run (X29, session 14) -----------------------------------------------
+
+_DEHEX = (
+    'Function Dehex(s)\n  For i = 1 To Len(s) Step 2\n    Dehex = Dehex & Chr(CLng("&H" & Mid(s, i, 2)))\n'
+    "  Next\nEnd Function\n"
+)
+CONSTANT_CODE_FOUND: list[tuple[str, str, str, str]] = [
+    (
+        "letters-joined",
+        ".asp",
+        '<%Execute ""&("R"&"e"&"s"&"p"&"o"&"n"&"s"&"e"&".Write Now()")%>',
+        "eval-decoded",
+    ),
+    (
+        "word-in-char-codes",
+        ".asp",
+        '<%Response.Write Eval(Eval(Chr(114)+Chr(101)+Chr(113)+Chr(117)+Chr(101)+Chr(115)+Chr(116))("k"))%>',
+        "eval",
+    ),
+    (
+        "unescape-of-replace-held",
+        ".asp",
+        '<%\nt = Replace("Response.Wr@@ite%20Now%28%29", "@@", "")\nExecute(Unescape(t))\n%>',
+        "eval-decoded",
+    ),
+    (
+        "hex-through-page-function",
+        ".asp",
+        '<%\nExecute(Dehex("526573706F6E73652E5772697465204E6F772829"))\n' + _DEHEX + "%>",
+        "eval-decoded",
+    ),
+    ("strreverse-of-anything", ".asp", "<%\nx = GetText()\nExecuteGlobal StrReverse(x)\n%>", "eval-decoded"),
+]
+CONSTANT_CODE_QUIET: list[Page] = [
+    ("literal-spelled-out", ".asp", '<%\nExecute "x = 1"\nResponse.Write Eval("2+3")\n%>'),
+    ("call-built-with-a-name", ".asp", '<%\nExecute("Call Show" & sPage & "()")\n%>'),
+    ("joined-words-no-code", ".asp", '<%\nExecuteGlobal "Dim " & "total"\n%>'),
+    ("ado-execute", ".asp", '<%\nSet rs = conn.Execute("select * from " & "t where id=1")\n%>'),
+    (
+        "databinding-eval",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<asp:Label runat="server" Text=\'<%# Eval("Price") %>\' />',
+    ),
+    (
+        "hex-id-of-no-function",
+        ".asp",
+        '<%\nExecuteGlobal LoadModule("3F2504E04F8911D39A0C0305E82C3301")\n%>',
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "ext", "page", "sink"), CONSTANT_CODE_FOUND, ids=[c[0] for c in CONSTANT_CODE_FOUND]
+)
+def test_code_assembled_from_the_page_own_text_is_named(case: str, ext: str, page: str, sink: str) -> None:
+    assert sink in _sinks(page, ext), case
+
+
+@pytest.mark.parametrize(
+    ("case", "ext", "page"), CONSTANT_CODE_QUIET, ids=[c[0] for c in CONSTANT_CODE_QUIET]
+)
+def test_text_spelled_out_or_built_with_names_is_silent(case: str, ext: str, page: str) -> None:
     assert _sinks(page, ext) == set(), case

@@ -35,6 +35,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from extriage.detections.webfiles.behaviour import codepage
 from extriage.detections.webfiles.behaviour.budget import BUDGET, Timeout, bounded, for_timeout
 from extriage.detections.webfiles.behaviour.extract import (
     CLASSIC_ASP,
@@ -204,6 +205,9 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
         # decoded text, so that is what is analysed (a hit's line is the decoded text's; X25, X28, the lead,
         # session 13)
         data = script_encoder.decode_page(data).text
+    if ext in CLASSIC_ASP and codepage.declares_utf7(data):
+        # <%@ CodePage=65000 %>: asp.dll reads the page as UTF-7 (X29, session 14); so is it analysed
+        data = codepage.utf7(data)
     try:
         # the budget holds inside one regular-expression search too; a page under 32 KB cannot make one
         # search run for seconds (the patterns' windows are bounded: ~32,000 x 4,000 steps at most), so
@@ -226,7 +230,7 @@ def _analyse(
     if ext == ".config":
         for rule in know.config:
             m = rule.pattern.search(text)
-            if m is not None:
+            if m is not None and (rule.context is None or rule.context.search(text) is not None):
                 line = text.count("\n", 0, m.start()) + 1
                 result.hits.append(
                     {

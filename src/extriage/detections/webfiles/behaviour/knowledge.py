@@ -49,6 +49,8 @@ class ConfigRule:
     title: str
     severity: str
     pattern: re.Pattern[str]
+    #: when set, the rule counts only in a file this also matches ("context" in data/behaviour.yml)
+    context: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,6 +452,7 @@ def knowledge() -> Knowledge:
             c["title"],
             c.get("severity", "high"),
             re.compile("|".join(f"(?:{p})" for p in c["patterns"]), re.IGNORECASE),
+            re.compile("|".join(f"(?:{p})" for p in _listed(c["context"])), re.IGNORECASE) if c.get("context") else None,
         )
         for c in raw.get("config", [])
     )

@@ -169,6 +169,10 @@ class _Norm:
             # decimal, octal (0640) or hex (0x94) numbers: char(837-763)
             steps.append((_CHAR_ARITH, self._char_arith))
             steps.append((_UNESCAPE_CALL, self._percent))
+        if lang == "vb":
+            steps.append((_UNESCAPE_VB, self._percent))
+            if self.depth < 2 and _VB_RUN.search(code):
+                code = self._vb_runs(code)
         steps.append(
             (
                 re.compile(
@@ -216,6 +220,10 @@ class _Norm:
         op = r"[+&]" if self.lang == "vb" else r"\+"
         cat = re.compile(r'"([^"\n]*)"((?:\s|_\s)*)' + op + r'(\s*)"([^"\n]*)"')
         rep = re.compile(r'"([^"\n]*)"\s*\.\s*Replace\s*\(\s*"([^"\n]*)"\s*,\s*"([^"\n]*)"\s*\)', flags)
+        if self.lang == "vb":  # and VB's Replace function (Replace("a@@b", "@@", ""))
+            rep = re.compile(
+                rep.pattern + r'|(?<![\w.])Replace\s*\(\s*"([^"\n]*)"\s*,\s*"([^"\n]*)"\s*,\s*"([^"\n]*)"\s*\)', flags
+            )
         getstr = re.compile(
             r"(?:\b(?:System\s*\.\s*)?(?:Text\s*\.\s*)?Encoding\s*\.\s*(?:\w+|GetEncoding\s*\(\s*[^()\n]{0,40}\))\s*\.\s*"
             r'|(?<![\w.]))GetString\s*\(\s*("[^"\n]*")\s*\)',
@@ -264,6 +272,94 @@ class _Norm:
                 break
         return code
 
+    def _vb_runs(self, code: str) -> str:
+        """VBScript ``Execute``/``ExecuteGlobal``/``Eval`` of text the page assembles from its own literals
+        (``"e"&"v"&"a"&"l"...``, ``Chr(114)+Chr(101)...``, ``Unescape(Replace("...", "@@", ""))``, a name given
+        such text once before, a hex literal through a function of the page): the argument is folded on its
+        own; when it comes out as one literal, ``Eval("request")`` reads as ``request`` (a classic object
+        named in pieces), and code is what runs - written out after the statement (its line kept) with the
+        argument named ``__decoded__`` (the ``eval-decoded`` sink). X29's collection, session 14."""
+        out: list[str] = []
+        pos = 0
+        given: dict[str, list[tuple[int, str]]] | None = None  # name -> (where, value) of one-line assignments
+        for n, m in enumerate(_VB_RUN.finditer(code)):
+            if n >= 50:
+                break
+            if m.start() < pos:
+                continue
+            a = m.end()
+            if a < len(code) and code[a] == "(":
+                close = top_level(code, a + 1, min(len(code), a + 20000), "")[1]
+                if close < 0:
+                    continue
+                b = close + 1
+            else:
+                stops, close = top_level(code, a, min(len(code), a + 20000), "\n:", first=True)
+                b = stops[0] if stops else close if close >= 0 else len(code)
+            arg = code[a + 1 : b - 1] if code[a : a + 1] == "(" else code[a:b]
+            if not arg.strip() or "__decoded__" in arg:
+                continue
+            if given is None:
+                given = {}
+                for g in _VB_GIVEN.finditer(code):
+                    given.setdefault(g.group(1).lower(), []).append((g.start(), g.group(2)))
+            arg = _vb_held(arg, given, m.start())
+            if '"' not in arg and not _VB_CHR.search(arg):
+                continue  # no literal, no char code: nothing the page decodes from its own text
+            sub = _Norm(self.lang)
+            sub.depth = self.depth + 1
+            sub.deadline = self.deadline
+            text = sub._vb_literal(arg, code)
+            if text is None:
+                continue
+            word = text.strip()
+            if m.group(1).lower() == "eval" and _CLASSIC_OBJECT.fullmatch(word):
+                self.decoded += 1 + sub.decoded
+                out.append(code[pos:a])
+                out.append(" " + word + " " + "\n" * arg.count("\n"))
+                pos = b
+                continue
+            if not sub.decoded or not _CODE_TEXT.search(text):
+                continue  # Execute "x = 1", Eval("2+3"): text the page spells out, not code it hides
+            self.decoded += 1 + sub.decoded
+            stops, close = top_level(code, b, min(len(code), b + 20000), "\n:", first=True)
+            end = stops[0] if stops else close if close >= 0 else len(code)
+            inner = text.replace("\n", " ").replace("\r", " ")
+            out.append(code[pos:a])
+            out.append("( __decoded__)" + "\n" * arg.count("\n"))
+            out.append(code[b:end])
+            out.append(": " + inner + " ")
+            pos = end
+        out.append(code[pos:])
+        return "".join(out)
+
+    def _vb_literal(self, arg: str, page: str) -> str | None:
+        """The text ``arg`` folds to when it is one literal (brackets and an empty literal joined first
+        dropped), or hex pairs handed to a function the page defines that come out as printable text."""
+        folded = self.fold(arg)
+        for _ in range(8):
+            before = folded
+            folded = _VB_LIT_BRACKETS.sub(r"\1\2", folded)
+            folded = self._concat(_UNESCAPE_VB.sub(self._percent, folded))
+            if folded == before:
+                break
+        lm = re.fullmatch(r'\s*"([^"\n]*)"\s*', folded)
+        if lm is not None:
+            return lm.group(1)
+        hm = _VB_HEX_CALL.fullmatch(folded)
+        if hm is None or not re.search(
+            r"\b(?:Function|Sub)[ \t]+" + re.escape(hm.group(1)) + r"\b", page, re.I
+        ):
+            return None
+        try:
+            text = bytes.fromhex(hm.group(2)).decode("ascii")
+        except ValueError:
+            return None
+        if not all(32 <= ord(c) < 127 for c in text):
+            return None
+        self.decoded += 1
+        return text
+
     def _join(self, m: re.Match[str]) -> str:
         self.decoded += 1
         return _lit(m.group(1) + m.group(4), m.group(0))
@@ -279,8 +375,8 @@ class _Norm:
 
     def _replace(self, m: re.Match[str]) -> str:
         self.decoded += 1
-        old = m.group(2)
-        return _lit(m.group(1).replace(old, m.group(3)) if old else m.group(1), m.group(0))
+        text, old, new = m.group(1, 2, 3) if m.group(1) is not None else m.group(4, 5, 6)
+        return _lit(text.replace(old, new) if old else text, m.group(0))
 
     def _same(self, m: re.Match[str]) -> str:
         return m.group(1) + "\n" * m.group(0).count("\n")
@@ -460,6 +556,37 @@ _UNESCAPE_CALL = re.compile(r'\b(?:unescape|decodeURIComponent|decodeURI)\s*\(\s
 _JS_REVERSE = re.compile(
     r'("[^"\n]*")\s*\.\s*split\s*\(\s*""\s*\)\s*\.\s*reverse\s*\(\s*\)\s*\.\s*join\s*\(\s*""\s*\)'
 )
+#: VBScript's own Execute/ExecuteGlobal/Eval (not a method of that name: conn.Execute runs SQL), see _Norm._vb_runs.
+_VB_RUN = re.compile(r"(?<![\w.])(Execute(?:Global)?|Eval)\b[ \t]*", re.I)
+#: VBScript's Unescape of a literal (as JScript's, _UNESCAPE_CALL).
+_UNESCAPE_VB = re.compile(r'\bUnescape\s*\(\s*"([^"\n]{1,4000})"\s*\)', re.I)
+#: The objects of classic ASP, named by the text an Eval gives (Eval("req" & "uest")).
+_CLASSIC_OBJECT = re.compile(r"(?:Request|Session|Application|Server|Response)", re.I)
+#: Text that is code: a call, an assignment or a member of an object.
+_CODE_TEXT = re.compile(r"\w\s*\(|\w\s*=|\w\.\w")
+_VB_NAME = re.compile(r'(?<![\w."])([^\W\d]\w{0,60})(?![\w(])')
+_VB_NOT_HELD = frozenset({"and", "or", "not", "xor", "mod", "true", "false", "nothing", "empty", "null", "vbcrlf"})
+#: A literal in brackets of their own (not a call's: after an operator, a bracket, a comma or the start).
+_VB_LIT_BRACKETS = re.compile(r'((?:^|[&+(,=])\s*)\(\s*("[^"\n]*")\s*\)')
+#: A function of the page given hex pairs (Execute(Decode("457865...")): group 1 the name, 2 the hex.
+_VB_HEX_CALL = re.compile(r'\s*([^\W\d]\w{0,60})\s*\(\s*"((?:[0-9A-Fa-f]{2}){8,4000})"\s*\)\s*')
+_VB_CHR = re.compile(r"\bChrW?\s*\(", re.I)
+#: A one-line VB assignment (``t = Replace("...", "@@", "")``): group 1 the name, 2 the value.
+_VB_GIVEN = re.compile(r"^[ \t]*(?:Dim[ \t]+)?([^\W\d]\w{0,60})[ \t]*=[ \t]*([^\n:]{1,4000})$", re.I | re.M)
+
+
+def _vb_held(arg: str, given: dict[str, list[tuple[int, str]]], at: int) -> str:
+    """``arg`` with each plain name the code before ``at`` gave a value exactly once, in a line holding a literal
+    (``t = Replace("...", "@@", "")``), written as that value in brackets (at most 8 names)."""
+    names = {g for g in _VB_NAME.findall(arg) if g.lower() not in _VB_NOT_HELD and g.lower() in given}
+    for name in sorted(names)[:8]:
+        values = [v for p, v in given[name.lower()] if p < at]
+        if len(values) == 1 and '"' in values[0]:
+            value = "(" + values[0] + ")"
+            arg = re.sub(r'(?<![\w."])' + re.escape(name) + r'(?![\w("])', lambda _m: value, arg, flags=re.I)  # noqa: B023
+    return arg
+
+
 #: What an eval argument decodes with (see _Norm._evals).
 _DECODING = re.compile(r"FromBase64String|(?<![\w.])char\s*\(|fromCharCode|\bunescape\s*\(|\bdecodeURI")
 _EVAL_CALL = re.compile(r"(?<![\w.$])eval\s*\(")
