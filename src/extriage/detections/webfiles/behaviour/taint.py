@@ -205,6 +205,32 @@ _WEB_METHOD = {
         r"<\s*(?:WebMethod|OperationContract)\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I
     ),
 }
+#: A class that is an MVC or Web API controller (``class RunController : Controller``, VB ``Inherits
+#: ApiController``): its public methods are actions, their parameters bound from the request's route, query and
+#: form values (session 13's left-over; the engine reads such a class where ASP.NET compiles it: App_Code).
+_CONTROLLER_CLASS = {
+    "cs": re.compile(r"\bclass\s+[^\W\d]\w*\s*:\s*(?:[\w.]*\.)?(?:Controller|ApiController|ControllerBase|AsyncController)\b"),
+    "vb": re.compile(
+        r"\bClass\s+[^\W\d]\w*\s*(?:\r?\n|:)\s*Inherits\s+(?:[\w.]*\.)?(?:Controller|ApiController|ControllerBase|AsyncController)\b",
+        re.I,
+    ),
+}
+#: A controller's action: a public method returning a result (not marked [NonAction]); group 1 its parameters.
+_ACTION = {
+    "cs": re.compile(
+        r"\bpublic\s+(?:(?:async|virtual|override|new)\s+){0,3}"
+        r"(?:(?:System\s*\.\s*Web\s*\.\s*Mvc\s*\.\s*)?(?:ActionResult|IActionResult|JsonResult|ContentResult|FileResult|"
+        r"PartialViewResult|ViewResult|RedirectResult|EmptyResult|HttpResponseMessage|IHttpActionResult)|string|void|object|"
+        r"Task\s*<\s*(?:ActionResult|IActionResult|JsonResult|ContentResult|FileResult|HttpResponseMessage|IHttpActionResult|"
+        r"string|object)\s*>|Task)\s+[^\W\d]\w*\s*\(([^()]{0,400})\)\s*\{"
+    ),
+    "vb": re.compile(
+        r"^[ \t]*Public\s+(?:(?:Async|Overridable|Overrides|Shadows)\s+){0,3}(?:Function|Sub)\s+[^\W\d]\w*\s*\(([^()\n]{0,400})\)"
+        r"(?:\s+As\s+(?:[\w.]*\.)?(?:ActionResult|IActionResult|JsonResult|ContentResult|FileResult|PartialViewResult|ViewResult|"
+        r"RedirectResult|EmptyResult|HttpResponseMessage|IHttpActionResult|String|Object|Task(?:\s*\(\s*Of\s+[\w.]+\s*\))?))?[ \t]*$",
+        re.I | re.M,
+    ),
+}
 #: A file-saving call whose path is a name, or literals and names joined ("./" + name) (see
 #: _Analyser._save_calls).
 _SAVE_CALL = re.compile(
@@ -322,6 +348,21 @@ _DECLARED_TYPED = {
     "js": re.compile(
         r"\s*:\s*(?:" + _NON_TEXT_TYPES + r"int|uint|long|ulong|short|ushort|byte|sbyte|decimal|double|float|"
         r"boolean|char|Number|Date)\s*$"
+    ),
+}
+
+
+#: The attribute that keeps a controller's public method from being an action (C# ``[NonAction]``, VB ``<NonAction>``).
+_NON_ACTION = re.compile(r"[\[<]\s*(?:System\s*\.\s*Web\s*\.\s*Mvc\s*\.\s*)?NonAction(?:Attribute)?\s*(?:\(\s*\))?\s*[\]>][\s_]*$", re.I)
+#: A parameter of a number, date, Boolean or GUID type (``int id``, ``Guid? key = null``, VB ``id As Integer``).
+_TYPED_PARAM = {
+    "cs": re.compile(
+        r"^\s*(?:\[[^\]]*\]\s*)*(?:" + _NON_TEXT_TYPES + r"int|uint|long|ulong|short|ushort|byte|sbyte|decimal|double|"
+        r"float|bool|char)\s*\??\s+[^\W\d]\w*\s*(?:=.*)?$",
+        re.S,
+    ),
+    "vb": re.compile(
+        r"\bAs\s+(?:" + _NON_TEXT_TYPES + r"Integer|UInteger|Long|ULong|Short|UShort|Date|Char)\s*\??\s*(?:=.*)?$", re.I | re.S
     ),
 }
 
@@ -1342,7 +1383,9 @@ class _Analyser:
 
     def propagate(self) -> None:
         code, lang = self.code, self.lang
-        if not self.sources and not _WEB_METHOD[lang].search(code):
+        controller = _CONTROLLER_CLASS.get(lang)
+        actions = controller is not None and controller.search(code) is not None
+        if not self.sources and not actions and not _WEB_METHOD[lang].search(code):
             return
         defs = [(m.start(), m.group(1), _params(m.group(2), lang)) for m in _METHOD_DEF[lang].finditer(code)]
         # VB marks by-reference parameters in the definition only: Sub Take(ByRef v As String)
@@ -1365,6 +1408,15 @@ class _Analyser:
             defs.extend((m.start(), m.group(1), []) for m in prop.finditer(code))
             defs.sort(key=lambda d: d[0])
         defs = [d for d in defs if self.fold(d[1]) not in self.keywords]
+        if actions:
+            for m in _ACTION[lang].finditer(code):  # an MVC/Web API action's parameters come from the request
+                if _NON_ACTION.search(code, max(0, m.start() - 200), m.start()):
+                    continue  # [NonAction]: a public helper no route reaches
+                typed = _TYPED_PARAM[lang]
+                for part in m.group(1).split(","):
+                    for name in _params(part, lang):
+                        kind = "number" if typed.search(part) else "value"  # (an int id binds no text)
+                        self._add(name, _Taint({kind}, True, _line_of(code, m.start()), "controller action parameter"))
         for m in _WEB_METHOD[lang].finditer(code):  # a web service method's parameters come from the request
             n = next((i for i, g in enumerate(m.groups(), 1) if g is not None), 1)
             what = {1: "web service method parameter", 2: "Razor Pages handler parameter"}.get(n, "bound property")
