@@ -11,7 +11,7 @@
   injection point on purpose), and their strings are the kit's names. The rules match the actions instead:
     - a command interpreter (cmd, PowerShell) started with a reconnaissance command written in the page
       (whoami, ipconfig, systeminfo, tasklist, net user/localgroup/group/view/share/session, nltest, quser,
-      query user/session, arp -a, route print, netstat): ordinary pages that run a tool run their own
+      query user/session, arp -a, route print, netstat; hostname after /c or /k, X30): ordinary pages that run a tool run their own
       program, not the interpreter with an attacker's first command (`net use`, which old intranet pages
       use to map shares, is left out);
     - a process started on a download tool aimed at a fixed address (curl/wget/certutil -urlcache/bitsadmin
@@ -47,6 +47,9 @@ rule EXT_WEBSHELL_Interpreter_With_Baked_Recon_Command
         $interp = /["'](cmd|cmd\.exe|powershell|powershell\.exe|pwsh|pwsh\.exe|[a-z]:\\{1,2}windows\\{1,2}system32\\{1,2}cmd\.exe)["']/ nocase ascii wide
         // a literal that is a reconnaissance command (optionally after cmd's /c or /k)
         $recon = /["'](\/[ck]\s+)?(whoami|ipconfig|systeminfo|tasklist|quser|nltest|netstat|arp\s+-a|route\s+print|net\s+(user|localgroup|group|view|share|session)|query\s+(user|session))\b[^"'\r\n]{0,100}["']/ nocase ascii wide
+        // hostname only after cmd's /c or /k: a bare "hostname" literal is a common form or settings key
+        // (X30, thirtieth collection: an RCE proof page running cmd.exe "/c hostname" in a web-app notes repo)
+        $recon_host = /["']\/[ck]\s+hostname(\.exe)?\b[^"'\r\n]{0,100}["']/ nocase ascii wide
         // a process started
         $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
         $start2 = /\.\s*StartInfo\b/ nocase ascii wide
@@ -57,7 +60,7 @@ rule EXT_WEBSHELL_Interpreter_With_Baked_Recon_Command
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and $interp and $recon and any of ($start*)
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and $interp and ($recon or $recon_host) and any of ($start*)
 }
 
 rule EXT_WEBSHELL_Process_Download_Tool_Fixed_Address
