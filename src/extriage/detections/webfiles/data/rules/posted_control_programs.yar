@@ -90,3 +90,48 @@ rule EXT_WEBSHELL_Server_Box_Preset_To_Command_Interpreter
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $form) and any of ($in*, $tb)
 }
+
+/*
+  Issue 14, helper X30 (thirtieth collection: shells in repositories not about security). Four of the
+  collection's command pages were found by the behaviour analysis only: the first rule wants the box's Text
+  in the same statement as `.Arguments =`, and these pages take it one step away - into a local
+  (`string command = txtCommand.Text; ... Arguments = "/c " + command`), into a method's parameter
+  (`ExcuteCmd(txtArg.Text)` with `psi.Arguments = "/c " + arg`, the "awen" page and a copy with a junk
+  `<%-- --%>` server comment between every statement), or joined straight into the two-argument
+  Process.Start (`Process.Start("cmd.exe", " /c " + box.Text + ">" + temp)`). The shape kept: a server text
+  control, cmd/PowerShell named as the program, cmd's /c (or /k) literal joined to a name, and a control's
+  Text/Value read within 1,500 bytes of that join, in a page that starts a process. A page that runs its own
+  batch file through cmd and has a text box for something else far from it stays silent; one that reads a
+  box next to a `"/c " + x` join is what these pages are. Severity high, not critical: the link between the
+  box and the join is nearness, not a traced flow.
+*/
+rule EXT_WEBSHELL_Posted_Control_Command_Via_Variable
+{
+    meta:
+        author = "extriage"
+        description = "Command page: a text box's value taken into a variable or parameter that is joined after cmd's /c (or /k) and run"
+        family = "command shell"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.003"
+    strings:
+        $box1 = /<input\b[^<>]{0,400}\brunat\s*=\s*["']?server/ nocase ascii wide
+        $box2 = /<asp:TextBox\b/ nocase ascii wide
+        $box3 = /<textarea\b[^<>]{0,400}\brunat\s*=\s*["']?server/ nocase ascii wide
+        $shell = /["']([A-Za-z]:\\[^"'\r\n]{0,80}\\)?(cmd|powershell)(\.exe)?["']/ nocase ascii wide
+        // "/c " + name (" /c " & name, "/K"+name) and a control's text read as a value (box.Text; / (box.Text) /
+        // box.Value + ... / VB: box.Text at a line end), the one within 1,500 characters of the other
+        $near1 = /["']\s*\/[ck]\s*["']\s*[+&]\s*.{0,1500}\b[A-Za-z_][A-Za-z0-9_]{0,60}\s*\.\s*(Text|Value)[ \t]*[;),+&\r\n]/s ascii wide
+        $near2 = /\b[A-Za-z_][A-Za-z0-9_]{0,60}\s*\.\s*(Text|Value)[ \t]*[;),+&\r\n].{0,1500}["']\s*\/[ck]\s*["']\s*[+&]\s*[A-Za-z_]/s ascii wide
+        $start1 = /\.\s*Start\s*\(\s*\)/ nocase ascii wide
+        $start2 = /\bProcess\s*\.\s*Start\s*\(/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|Control)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
+        any of ($box*) and $shell and any of ($start*) and any of ($near*)
+}
