@@ -14,6 +14,7 @@ import pytest
 
 from extriage.detections.webfiles import behaviour
 from extriage.detections.webfiles.behaviour import codepage
+from extriage.detections.webfiles.behaviour.knowledge import _uncounted, _unicode_words
 
 Page = tuple[str, str, str]  # (case, extension, page)
 
@@ -632,3 +633,19 @@ TASK_RUN_FOUND: list[tuple[str, str, str, str]] = [
 @pytest.mark.parametrize(("case", "ext", "page", "sink"), TASK_RUN_FOUND, ids=[c[0] for c in TASK_RUN_FOUND])
 def test_request_read_inside_a_task_lambda_is_followed(case: str, ext: str, page: str, sink: str) -> None:
     assert sink in _sinks(page, ext), case
+
+
+# --- the screens' rewrites share one walk of a pattern (knowledge._pattern_tokens) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "words", "uncounted"),
+    [
+        (r"[^\W\d]\w{0,60}", r"[\pL\pN_\d][\pL\pN_]{0,60}", r"[^\W\d]\w*"),
+        (r"\W[]{]{2,}x{3}", r"[^\pL\pN_][]{]{2,}x{3}", r"\W[]{]+x{3}"),
+        (r"[^]\w]{1,9}?\{5}", r"[^]\pL\pN_]{1,9}?\{5}", r"[^]\w]+\{5}"),
+    ],
+)
+def test_screen_rewrites_walk_classes_and_repetitions_alike(pattern: str, words: str, uncounted: str) -> None:
+    assert _unicode_words(pattern) == words
+    assert _uncounted(pattern) == uncounted

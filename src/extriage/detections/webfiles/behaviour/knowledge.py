@@ -99,41 +99,52 @@ def _drop_lookarounds(pattern: str) -> str:
     return "".join(out)
 
 
+#: A counted repetition: ``{n}``, ``{m,}``, ``{m,n}`` (then an optional lazy ``?``).
+_COUNTED = re.compile(r"\{(\d+)(,\d*)?\}\??")
+
+
+def _pattern_tokens(pattern: str) -> Iterator[tuple[str, bool]]:
+    """The tokens of a regular expression, each with whether it is inside a character class: an escape
+    (``\\w``), a class's opening (``[`` or ``[^``, itself outside), a counted repetition outside classes
+    (``{0,200}?``) or one character. A ``]`` right after the opening is a member, not the end. The one walk
+    the screens' rewrites share (:func:`_unicode_words`, :func:`_uncounted`)."""
+    i, n, in_class, prev = 0, len(pattern), False, ""
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            tok = pattern[i : i + 2]
+            yield tok, in_class
+        elif in_class:
+            tok = c
+            yield tok, True
+            in_class = c != "]" or prev in ("[", "[^")
+        elif c == "[":
+            tok = "[^" if pattern.startswith("[^", i) else "["
+            yield tok, False
+            in_class = True
+        else:
+            m = _COUNTED.match(pattern, i) if c == "{" else None
+            tok = m.group(0) if m is not None else c
+            yield tok, False
+        prev = tok
+        i += len(tok)
+
+
 def _unicode_words(pattern: str) -> str:
     """``pattern`` with ``\\w``/``\\W`` spelled as Unicode letters, digits and ``_`` (RE2's are ASCII,
     Python's are Unicode): the screen must not miss a name the exact pattern accepts (``命令``)."""
     out: list[str] = []
-    i, n, in_class = 0, len(pattern), False
-    while i < n:
-        c = pattern[i]
-        if c == "\\" and i + 1 < n:
-            nxt = pattern[i + 1]
-            if nxt == "w":
-                out.append("\\pL\\pN_" if in_class else "[\\pL\\pN_]")
-            elif nxt == "W" and not in_class:
-                out.append("[^\\pL\\pN_]")
-            elif nxt == "W" and out and out[-1] == "[^":
-                out[-1] = "["  # [^\\W...] = word characters (less the rest of the class: a superset)
-                out.append("\\pL\\pN_")
-            else:
-                out.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]" or bool(out and out[-1] in ("[", "[^"))
-        elif c == "[":
-            in_class = True
-            if pattern.startswith("[^", i):
-                out.append("[^")
-                i += 2
-                continue
-        out.append(c)
-        i += 1
+    for tok, in_class in _pattern_tokens(pattern):
+        if tok == "\\w":
+            out.append("\\pL\\pN_" if in_class else "[\\pL\\pN_]")
+        elif tok == "\\W" and not in_class:
+            out.append("[^\\pL\\pN_]")
+        elif tok == "\\W" and out and out[-1] == "[^":
+            out[-1] = "["  # [^\\W...] = word characters (less the rest of the class: a superset)
+            out.append("\\pL\\pN_")
+        else:
+            out.append(tok)
     return "".join(out)
-
-
-#: A counted repetition: ``{n}``, ``{m,}``, ``{m,n}`` (then an optional lazy ``?``).
-_COUNTED = re.compile(r"\{(\d+)(,\d*)?\}\??")
 
 
 def _uncounted(pattern: str) -> str:
@@ -143,33 +154,12 @@ def _uncounted(pattern: str) -> str:
     instructions - so the screen of every sink was 4x the program to compile and its DFA many times the
     states to build per page (issue 18, session 13); a fixed count up to 4 stays."""
     out: list[str] = []
-    i, n, in_class = 0, len(pattern), False
-    while i < n:
-        c = pattern[i]
-        if c == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]" or bool(out and out[-1] in ("[", "[^"))
-        elif c == "[":
-            in_class = True
-            if pattern.startswith("[^", i):
-                out.append("[^")
-                i += 2
-                continue
-        elif c == "{":
-            m = _COUNTED.match(pattern, i)
-            if m is not None:
-                low = int(m.group(1))
-                if m.group(2) is None and low <= 4:
-                    out.append(m.group(0))
-                else:
-                    out.append("*" if low == 0 else "+")
-                i = m.end()
-                continue
-        out.append(c)
-        i += 1
+    for tok, in_class in _pattern_tokens(pattern):
+        m = _COUNTED.fullmatch(tok) if not in_class and tok[0] == "{" else None
+        if m is None or (m.group(2) is None and int(m.group(1)) <= 4):
+            out.append(tok)
+        else:
+            out.append("*" if int(m.group(1)) == 0 else "+")
     return "".join(out)
 
 
