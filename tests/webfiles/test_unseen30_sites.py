@@ -21,8 +21,15 @@ straight into ``Process.Start("cmd.exe", " /c " + box.Text)``), which
 (``data/rules/posted_control_programs.yar``) names a page with a server text control, cmd/PowerShell as the
 program, ``"/c " + name`` and a control's Text/Value read within 1,500 bytes of that join. Pages that run their
 own batch file, a fixed cmd command or a fixed tool with a box's value, or that only write a box's Text, stay
-silent. The pages below were written for these tests (nothing is compiled or run); they reproduce the shapes,
-not the collected files.
+silent.
+
+Two upload pages with an "auth key" (a fourth batch: the other ASP.NET pages of the repositories that held a
+shell) keep the client's file name beside the page through ``Path.Combine(new FileInfo(Request.PhysicalPath)
+.DirectoryName, Path.GetFileName(f.FileName))``: the behaviour analysis names them, the YARA uploader rule read
+joined paths only. ``EXT_WEBSHELL_Uploader_Combined_Into_Page_Folder`` (``data/rules/uploaders.yar``) reads
+the ``Path.Combine`` form; an upload folder of the page's own, a renamed file, a settings file beside the page
+and the folder of another file stay silent. The pages below were written for these tests (nothing is compiled
+or run); they reproduce the shapes, not the collected files.
 """
 
 from __future__ import annotations
@@ -209,9 +216,104 @@ VIA_VARIABLE_ORDINARY: list[Page] = [
     ),
 ]
 
+
+_COMBINED = "EXT_WEBSHELL_Uploader_Combined_Into_Page_Folder"
+
+COMBINED_UPLOADERS: list[Page] = [
+    (
+        "cs-filestream-beside-page-file-info",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "protected void Page_Load(object s, EventArgs e)\n{\n"
+        '    if (Request.Files.Count != 1 || Request.Params["k"] != "x") return;\n'
+        "    HttpPostedFile f = Request.Files[0];\n"
+        "    var here = new System.IO.FileInfo(Request.PhysicalPath);\n"
+        "    using (var o = new System.IO.FileStream(System.IO.Path.Combine(here.DirectoryName, "
+        "System.IO.Path.GetFileName(f.FileName)), System.IO.FileMode.Create))\n"
+        "        f.InputStream.CopyTo(o);\n}\n</script>\n",
+    ),
+    (
+        "cs-saveas-combine-mappath-dot",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Up_Click(object s, EventArgs e)\n{\n"
+        '    Up.PostedFile.SaveAs(Path.Combine(Server.MapPath("."), Path.GetFileName(Up.PostedFile.FileName)));\n'
+        "}\n</script>\n"
+        '<form runat="server"><input type="file" id="Up" runat="server" />'
+        '<asp:Button runat="server" OnClick="Up_Click" Text="Go" /></form>\n',
+    ),
+    (
+        "cs-handler-write-all-bytes-app-root",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="U" %>\nusing System.IO;\nusing System.Web;\n'
+        "public class U : IHttpHandler {\n"
+        "  public void ProcessRequest(HttpContext c) {\n"
+        "    HttpPostedFile f = c.Request.Files[0];\n"
+        "    var b = new byte[f.ContentLength]; f.InputStream.Read(b, 0, b.Length);\n"
+        "    File.WriteAllBytes(Path.Combine(HttpRuntime.AppDomainAppPath, Path.GetFileName(f.FileName)), b);\n"
+        "  }\n  public bool IsReusable { get { return false; } }\n}\n",
+    ),
+    (
+        "vb-saveas-combine-directory-of-page",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Go(ByVal s As Object, ByVal e As EventArgs)\n"
+        "  Dim f As HttpPostedFile = Request.Files(0)\n"
+        "  f.SaveAs(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Request.PhysicalPath), "
+        "System.IO.Path.GetFileName(f.FileName)))\n"
+        "End Sub\n</script>\n",
+    ),
+]
+
+COMBINED_ORDINARY: list[Page] = [
+    (
+        "upload-folder-of-its-own",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Up_Click(object s, EventArgs e)\n{\n"
+        "    if (!Photo.HasFile) return;\n"
+        '    Photo.SaveAs(Path.Combine(Server.MapPath("~/App_Data/uploads"), Path.GetFileName(Photo.FileName)));\n'
+        "}\n</script>\n"
+        '<form runat="server"><asp:FileUpload ID="Photo" runat="server" /></form>\n',
+    ),
+    (
+        "renamed-upload-beside-page",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Up_Click(object s, EventArgs e)\n{\n"
+        "    var here = new System.IO.FileInfo(Request.PhysicalPath);\n"
+        '    string name = Guid.NewGuid().ToString("N") + ".dat";\n'
+        "    Doc.PostedFile.SaveAs(Path.Combine(here.DirectoryName, name));\n"
+        "}\n</script>\n"
+        '<form runat="server"><input type="file" id="Doc" runat="server" /></form>\n',
+    ),
+    (
+        "settings-file-beside-page-no-upload",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "protected void Page_Load(object s, EventArgs e)\n{\n"
+        "    var here = new System.IO.FileInfo(Request.PhysicalPath);\n"
+        '    var cfg = new System.IO.FileInfo("settings.json");\n'
+        "    using (var o = new System.IO.FileStream(Path.Combine(here.DirectoryName, "
+        "Path.GetFileName(cfg.FileName)), System.IO.FileMode.Open))\n"
+        "        Status.Text = o.Length.ToString();\n}\n</script>\n",
+    ),
+    (
+        "directory-name-of-another-file",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Up_Click(object s, EventArgs e)\n{\n"
+        '    var store = new System.IO.FileInfo(Server.MapPath("~/App_Data/store/index.txt"));\n'
+        "    Up.PostedFile.SaveAs(Path.Combine(store.DirectoryName, Path.GetFileName(Up.PostedFile.FileName)));\n"
+        "}\n</script>\n"
+        '<form runat="server"><input type="file" id="Up" runat="server" /></form>\n',
+    ),
+]
+
 CASES: list[RuleCase] = [
     (_RULE, HOSTNAME_PROOFS, HOSTNAME_ORDINARY),
     (_VIA_VARIABLE, VIA_VARIABLE_PAGES, VIA_VARIABLE_ORDINARY),
+    (_COMBINED, COMBINED_UPLOADERS, COMBINED_ORDINARY),
 ]
 
 (

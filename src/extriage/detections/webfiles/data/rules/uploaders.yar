@@ -45,3 +45,49 @@ rule EXT_WEBSHELL_Uploader_Into_Page_Folder
         filesize < 64MB and not any of ($log*) and ($page or $runat) and
         any of ($posted*) and $client_name and $save and $here
 }
+
+/*
+  Issue 14, helper X30 (thirtieth unseen collection): the same uploader with the path built by Path.Combine
+  instead of +/&. Two "auth key" upload pages met in a repository that is not about security (and their
+  twins measured by X25) keep the client's file name beside the page as
+  `new FileStream(Path.Combine(new FileInfo(Request.PhysicalPath).DirectoryName, Path.GetFileName(f.FileName)), ...)`;
+  the behaviour analysis names them (upload-beside-page), EXT_WEBSHELL_Uploader_Into_Page_Folder did not, as
+  it reads a joined path only. The folder is the page's or the application's own (MapPath of "." "~" "/",
+  the directory of Request.PhysicalPath, the application root) and the second part is the client's file name
+  and nothing else; a FileInfo's DirectoryName counts only when the page also builds a FileInfo of its own
+  Request.PhysicalPath. Upload folders of their own (`MapPath("~/uploads")`) or renamed files stay silent.
+*/
+
+rule EXT_WEBSHELL_Uploader_Combined_Into_Page_Folder
+{
+    meta:
+        author = "extriage"
+        description = "Uploader: saves a posted file under the client's own file name in the page's or the application's folder, path built with Path.Combine"
+        family = "uploader"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1105"
+    strings:
+        // a posted file is handled ...
+        $posted1 = /\bPostedFile\b/ nocase ascii wide
+        $posted2 = /\bRequest\s*\.\s*Files\b/ nocase ascii wide
+        $posted3 = /<asp:FileUpload\b/ nocase ascii wide
+        $posted4 = /\bHttpPostedFile(Base)?\b/ nocase ascii wide
+        // ... it is written ...
+        $write1 = /\.\s*SaveAs\s*\(/ nocase ascii wide
+        $write2 = /\bnew\s+(System\s*\.\s*IO\s*\.\s*)?FileStream\s*\(/ nocase ascii wide
+        $write3 = /\bFile\s*\.\s*(WriteAllBytes|Create|OpenWrite)\s*\(/ nocase ascii wide
+        // ... to Path.Combine(the page's/application's folder, the client's file name)
+        $combine_here = /Path\s*\.\s*Combine\s*\(\s*(Server\s*\.\s*MapPath\s*\(\s*"(\.|\.\/|\.\\\\|~|~\/|\/)"\s*\)|(System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*GetDirectoryName\s*\(\s*Request\s*\.\s*PhysicalPath\s*\)|AppDomain\s*\.\s*CurrentDomain\s*\.\s*BaseDirectory|Request\s*\.\s*PhysicalApplicationPath|HttpRuntime\s*\.\s*AppDomainAppPath)\s*,\s*(System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*GetFileName\s*\(\s*[A-Za-z_][A-Za-z0-9_.\[\]]{0,80}\.\s*FileName\s*\)\s*\)/ nocase ascii wide
+        $combine_dir = /Path\s*\.\s*Combine\s*\(\s*[A-Za-z_][A-Za-z0-9_]{0,40}\s*\.\s*DirectoryName\s*,\s*(System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*GetFileName\s*\(\s*[A-Za-z_][A-Za-z0-9_.\[\]]{0,80}\.\s*FileName\s*\)\s*\)/ nocase ascii wide
+        $page_file = /new\s+(System\s*\.\s*IO\s*\.\s*)?FileInfo\s*\(\s*Request\s*\.\s*PhysicalPath\s*\)/ nocase ascii wide
+        $page = /<%@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and
+        any of ($posted*) and any of ($write*) and ($combine_here or ($combine_dir and $page_file))
+}
