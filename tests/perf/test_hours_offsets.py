@@ -106,3 +106,59 @@ def test_short_last_line_at_the_end_of_the_buffer(last: bytes, monkeypatch: pyte
     assert stats.bare_cr
     assert dict(stats.hours) == dict(_reference(data.replace(b"\r", b"\n"))) == {"2021-03-02T10": 300}
     assert stats.lines == 301
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([b"2021-03-02T10:00:00Z,a", b"2021-03-02T11:00:00Z,b", b"#Fields: x", b"", b"junk",
+                                 b"2021-03-02 10:00:00,c", b"2021-03-02T1"]), min_size=1, max_size=40),
+       st.integers(min_value=0, max_value=3))
+def test_count_hours_returns_the_newlines_of_its_region(parts: list[bytes], pad: int) -> None:
+    """The line count _count_hours returns comes from the offsets each of its paths reads (the one-hour
+    test's newline offsets plus the skipped header lines, the line starts of the per-line path) or a
+    count of its own (small regions): every path gives the region's newline count, whatever stands
+    before ``lo`` in the buffer (session 14)."""
+    body = b"x\n" * pad + b"\n".join(parts) + b"\n"
+    lo = 2 * pad
+    for threshold in (0, 1 << 40):
+        logscan._OFFSETS_FROM = threshold
+        try:
+            out: Counter[str] = Counter()
+            n = logscan._count_hours(body, lo, len(body), out, logscan._Newlines(body, lo, len(body)))
+            assert n == body.count(b"\n", lo)
+            assert dict(out) == dict(_reference(body[lo:]))
+        finally:
+            logscan._OFFSETS_FROM = 48 * 1024
+
+
+def _lines(hours: list[str], each: int) -> list[bytes]:
+    return [line for h in hours for line in _hour_lines(each, h)]
+
+
+@pytest.mark.parametrize("shape", ["sorted", "header_between", "odd_lines", "interleaved", "alternating",
+                                   "few_changes_late"])
+def test_runs_of_one_hour_count_as_every_line(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A multi-hour region whose lines come in runs of one hour is read a run at a time
+    (logscan._runs, session 14); regions whose lines change hour too often are read line by line.
+    Both give the per-line reading's hours and line count, in one region and cut into chunks."""
+    monkeypatch.setattr(logscan, "_OFFSETS_FROM", 0)
+    hours = [f"2021-03-02T{h:02d}" for h in range(10, 16)]
+    if shape == "sorted":
+        lines = _lines(hours, 300)
+    elif shape == "header_between":
+        lines = [*_lines(hours[:3], 300), *HEADER, *_lines(hours[3:], 300)]
+    elif shape == "odd_lines":
+        lines = _lines(hours, 300)
+        for i, odd in enumerate(ODD):
+            lines.insert(150 + 211 * i, odd)
+    elif shape == "interleaved":  # every line another hour than the one before: read line by line
+        lines = [line for pair in zip(*(_hour_lines(300, h) for h in hours), strict=True) for line in pair]
+    elif shape == "alternating":  # runs of 5: more runs than one in eight lines, after a sorted probe
+        lines = _lines(hours[:1], 300) + [line for k in range(120) for line in _hour_lines(5, hours[k % 6])]
+    else:  # a probe of one run, then a change every 9 lines: just under the share
+        lines = _lines(hours[:1], 300) + [line for k in range(200) for line in _hour_lines(9, hours[k % 6])]
+    data = b"".join(HEADER + lines)
+    for chunk in (1 << 22, 65536, 9999):
+        monkeypatch.setattr(logscan, "CHUNK", chunk)
+        stats = _stats(data)
+        assert dict(stats.hours) == dict(_reference(data))
+        assert stats.lines == data.count(b"\n")

@@ -181,10 +181,13 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
     Every line start is looked at, in NumPy (two 8-byte reads per line), so the counts do not
     depend on the order of the lines (merged exports, logs concatenated from several servers). A
     bisection that trusted both ends of a piece to bound the hours between them did Python work
-    per line on such logs, and counted a piece whose two ends shared an hour as all of that hour."""
+    per line on such logs, and counted a piece whose two ends shared an hour as all of that hour.
+
+    The newline count comes from the offsets a path reads anyway (a region ends with a newline, and
+    the header lines skipped before the first hour end with one each), not from a count of its own
+    over the region: on 2 GB of hourly logs that pass was ~0.06 ns/byte more (session 14)."""
     import numpy as np
 
-    n = newlines.count(lo, hi)
     # The usual region (a small log, one hour of a big one): after its header lines (no requests),
     # every line starts with the first one's hour. In a region of 48 KiB or more that is told from
     # the newline offsets (two 8-byte reads per line); a substring count of the hour over the
@@ -203,11 +206,13 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
     last = body.rfind(b"\n", at, hi - 1) + 1
     if first is not None and body[last : last + 13] == body[at : at + 13]:  # else no pass is wasted
         if hi - lo < _OFFSETS_FROM:
+            n = newlines.count(lo, hi)
             if body.count(b"\n" + body[at : at + 13], at, hi) == n - skipped - 1:
                 out[first.decode()] += n - skipped
                 return n
         else:
             inner = newlines.positions(at, hi - 1)  # the newlines before the other lines' starts
+            n = skipped + len(inner) + 1  # + the skipped lines' newlines and the region's last one
             if not len(inner):
                 out[first.decode()] += n - skipped
                 return n
@@ -218,6 +223,7 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
                 out[first.decode()] += n - skipped
                 return n
     starts = newlines.starts(lo, hi)
+    n = len(starts)  # a line starts after each newline but the region's last, and at lo
     limit = len(body) - 15  # 16 bytes are read at a line start: lines starting later are read in Python
     tail: list[int] = []
     if len(starts) and int(starts[-1]) >= limit:
@@ -227,7 +233,13 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
     if len(starts):
         words = np.ndarray(shape=(len(body) - 7,), dtype="<u8", buffer=body, offset=0, strides=(1,))
         head = words[starts]  # bytes 0-7 of each line, little-endian: "YYYY-MM-"
-        rest = words[starts + 8]  # bytes 8-15: "DD[T ]HH..."
+        runs = _runs(words, starts, head)
+        if runs is None:
+            rest = words[starts + 8]  # bytes 8-15: "DD[T ]HH..."
+            weights = None
+        else:  # lines in time order: each run of lines sharing their hour bytes is read once
+            firsts, weights = runs
+            head, rest = head[firsts], words[starts[firsts] + 8]
         ok = (head & _HEAD_MASK) == _HEAD_WANT
         ok &= ((head + _HEAD_SIX) & _HEAD_HIGH) == _HEAD_WANT & _HEAD_HIGH  # digits: 0x30-0x39 only
         ok &= (rest & _REST_MASK) == _REST_WANT
@@ -236,7 +248,12 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
         ok &= (sep == 0x54) | (sep == 0x20)  # "T" or " "
         codes = (head[ok] & _HEAD_LOW) | ((rest[ok] & _REST_LOW) << 4)
         if len(codes):
-            if (codes == codes[0]).all():  # the usual chunk: one hour
+            if weights is not None:
+                values, inverse = np.unique(codes, return_inverse=True)
+                sums = np.bincount(inverse, weights=weights[ok])  # float64: exact below 2**53 lines
+                for value, count in zip(values.tolist(), sums.tolist(), strict=True):
+                    out[_hour_key(value)] += int(count)
+            elif (codes == codes[0]).all():  # the usual chunk: one hour
                 out[_hour_key(int(codes[0]))] += len(codes)
             else:
                 values, counts = np.unique(codes, return_counts=True)
@@ -248,6 +265,40 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
             out[hour.decode()] += 1
     return n
 
+
+def _runs(words: Any, starts: Any, head: Any) -> tuple[Any, Any] | None:
+    """Where the lines of a region (at ``starts``; ``head``: their first 8 bytes) come in runs that
+    share the 13 bytes an hour is read from (``YYYY-MM-DD?HH``: bytes 0-7 and 5-12 compared), as
+    lines in time order do: the first line of each run and the run's length. None when the runs
+    are too many to pay (lines out of order, many header lines): the caller reads every line, as a
+    probe of the first :data:`_RUN_PROBE` lines tells before the whole region is compared. Exact:
+    every line of a run has its first line's hour bytes, so its hour (or none)."""
+    import numpy as np
+
+    n = len(starts)
+    if n < _RUN_PROBE:
+        return None
+
+    def changes(k: int) -> Any:
+        h, m = head[:k], words[starts[:k] + 5]
+        out = np.empty(k, dtype=np.bool_)
+        out[0] = True
+        np.not_equal(h[1:], h[:-1], out=out[1:])
+        out[1:] |= m[1:] != m[:-1]
+        return out
+
+    if int(np.count_nonzero(changes(_RUN_PROBE))) * _RUN_SHARE > _RUN_PROBE:
+        return None
+    firsts = np.flatnonzero(changes(n))
+    if len(firsts) * _RUN_SHARE > n:
+        return None
+    return firsts, np.diff(firsts, append=n)
+
+
+#: Regions of at least this many lines are looked at as runs of lines of one hour (:func:`_runs`)
+#: when at most one line in :data:`_RUN_SHARE` starts a run, as in the first _RUN_PROBE lines.
+_RUN_PROBE = 256
+_RUN_SHARE = 8
 
 #: Regions of at least this many bytes tell a one-hour region from their newline offsets (see
 #: :func:`_count_hours`), smaller ones by a substring count: the two cost the same at ~48 KiB.
