@@ -50,6 +50,27 @@ def test_the_web_file_warmer_fills_the_caches_the_stage_reads() -> None:
     assert content.path_matcher.cache_info().currsize >= 1
 
 
+def test_the_web_file_warmer_lists_the_shipped_pages_once_for_every_baseline_object() -> None:
+    """The stage's own baseline is a new object over the shipped index (load_baseline per scan): the
+    pages the prepare thread listed are found for it, not listed again (session 14)."""
+    from extriage.detections.webfiles import baseline
+    from extriage.scan.stages import webfiles
+
+    webfiles._LEGIT.clear()
+    prepare.WARMERS["webfiles"](ScanOptions(), None)
+    assert len(webfiles._LEGIT) == 1
+    listed = webfiles._LEGIT[0][2]
+    assert "/owa/auth/logon.aspx" in listed
+    ours = baseline.load_baseline([])
+    assert ours is not webfiles._LEGIT[0][0] and ours.index is webfiles._LEGIT[0][0]
+    assert webfiles.legit_pages(ours) is listed
+    # a baseline with its own CSV rows: their pages are added for it alone, the listing kept as it was
+    ours.extra["frontend/httpproxy/owa/auth/custom.aspx"] = {"0" * 64: ("15.1.2176.2",)}
+    with_extra = webfiles.legit_pages(ours)
+    assert "/owa/auth/custom.aspx" in with_extra and "/owa/auth/custom.aspx" not in listed
+    assert with_extra == listed | {"/owa/auth/custom.aspx"}
+
+
 class _Stage:
     def __init__(self, name: str, log: list[tuple[str, float]]) -> None:
         self.name, self._log = name, log

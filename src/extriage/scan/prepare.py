@@ -24,8 +24,9 @@ from extriage.scan.context import ScanOptions
 
 def _webfiles(options: ScanOptions, evidence: str | None) -> None:
     from extriage.detections.webfiles import baseline, behaviour, content, rules
+    from extriage.scan.stages.webfiles import legit_pages
 
-    baseline.load_baseline([])  # the shipped part, parsed once per process
+    legit_pages(baseline.load_baseline([]))  # the shipped part, parsed once per process; its pages listed
     behaviour.knowledge()
     content.path_matcher(str(options.extra.get("webfiles_path_engine", "re2")))
     rules.build_ruleset(list(options.rules_dirs), evidence)  # kept by rule texts: the stage's own call finds it

@@ -23,7 +23,7 @@ import posixpath
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -250,9 +250,9 @@ class WebFilesStage:
                 "(baselines end at the March 2021 updates): modified/unknown pages were not judged; "
                 "location, YARA and hash checks still ran."
             )
-        legit_pages = _legit_pages(baseline) if compiled and baseline is not None else set()
+        legit = legit_pages(baseline) if compiled and baseline is not None else set()
         for facts, hit in compiled:
-            ok = _compiled_ok(str(hit.get("virtual_path", "")), legit_pages)
+            ok = _compiled_ok(str(hit.get("virtual_path", "")), legit)
             reason = check_reason(hit, compiled_ok=ok)
             if reason is not None:
                 facts.reasons.append(reason)
@@ -458,6 +458,7 @@ def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher
     everything = inv.plain
     named = ctx.facts.get(LogPivots).webshell_paths | ctx.facts.get(EventPivots).webshell_paths
     wanted_paths = {path_key(p) for p in named if "\\" in p or ":" in p}
+    vdir_prefixes = tuple(v + "/" for v in vdir_keys)  # one C call per file (was a generator per file)
     for f in inv.files:
         k = "/" + f.key
         place = None
@@ -472,7 +473,7 @@ def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher
                     break
             if place is None and _ROOT_DIR.match(k):
                 place = "C:\\root"
-            if place is None and any(f.key.startswith(v + "/") for v in vdir_keys):
+            if place is None and f.key.startswith(vdir_prefixes):
                 place = "IIS site folders"
             if place is None and (
                 everything
@@ -753,25 +754,28 @@ def _iis_vdirs(ctx: ScanContext) -> list[tuple[str, str]]:
     return pairs
 
 
-#: The last baseline's legitimate pages: the shipped baseline is one object per process, and listing
-#: its 60,000 paths cost more than the rest of the compiled-page check on every scan.
-_LEGIT: list[tuple[Baseline, int, set[str]]] = []
+#: The legitimate pages of the last baseline index: the shipped index is one object per process,
+#: shared by every :func:`load_baseline` result (each has its own ``extra`` table), and listing its
+#: 60,000 paths cost more than the rest of the compiled-page check on every scan. The scan's prepare
+#: thread (:mod:`extriage.scan.prepare`) lists them beside the logs stage.
+_LEGIT: list[tuple[dict[str, tuple[int, int]], int, set[str]]] = []
 
 
-def _legit_pages(baseline: Baseline) -> set[str]:
+def legit_pages(baseline: Baseline) -> set[str]:
     """URL paths (lower case, build folders as ``version``) of every page an Exchange build ships."""
-    size = len(baseline.index) + len(baseline.extra)
-    for known, known_size, pages in _LEGIT:
-        if known is baseline and known_size == size:
-            return pages
-    pages = _list_legit_pages(baseline)
-    _LEGIT[:] = [(baseline, size, pages)]
+    index = baseline.index
+    pages = next((got for known, size, got in _LEGIT if known is index and size == len(index)), None)
+    if pages is None:
+        pages = _list_legit_pages(index)
+        _LEGIT[:] = [(index, len(index), pages)]
+    if baseline.extra:  # a baseline's own CSVs: their pages too (not kept: each call has its own table)
+        return pages | _list_legit_pages(baseline.extra)
     return pages
 
 
-def _list_legit_pages(baseline: Baseline) -> set[str]:
+def _list_legit_pages(paths: Iterable[str]) -> set[str]:
     pages: set[str] = set()
-    for rel in list(baseline.index) + list(baseline.extra):
+    for rel in paths:
         for root in ("frontend/httpproxy/", "clientaccess/"):
             if rel.startswith(root) and rel.endswith((".aspx", ".ashx", ".asmx", ".svc", ".asax", ".ascx")):
                 pages.add("/" + rel[len(root) :])
