@@ -197,6 +197,15 @@ RESPONSE_FOUND: list[Page] = [
         ),
     ),
     (
+        "cs-typed-local-over-two-lines",
+        ".ashx",
+        _HANDLER.replace(
+            "BODY",
+            "        HttpResponse r =\n            HttpContext.Current.Response;\n"
+            '        r.TransmitFile(context.Request["f"]);',
+        ),
+    ),
+    (
         "cs-parameter",
         ".aspx",
         '<%@ Page Language="C#" %>\n<script runat="server">\n'

@@ -811,15 +811,23 @@ def member_aliases(code: str, lang: str) -> str:
     found: list[tuple[int, int, str, str, bool]] = []  # (start, end, name, object, a parameter)
     if any(k in text for k in keys):
         found += [(m.start(), m.end(), m.group(1), m.group(2), False) for m in pattern.finditer(code)]
-    if _RESPONSE_WHOLE.search(code):
-        for m in responses.finditer(code):
+    lines: set[int] = set()
+    for hit in _RESPONSE_WHOLE.finditer(code):  # (the lines that can hold one: a megabyte of code has a few)
+        start = code.rfind("\n", 0, max(0, code.rfind("\n", 0, hit.start()))) + 1  # (and the one before)
+        if start in lines:
+            continue
+        lines.add(start)
+        end = code.find("\n", hit.end())
+        for m in responses.finditer(code, start, end if end >= 0 else len(code)):
             if m.group(1) is not None:
                 found.append((m.start(), m.end(), m.group(1), m.group(2), False))
             elif lang != "js":
                 found.append((m.start(), m.end(), m.group(3), "Response", True))
+        if len(lines) >= 1000:
+            break
     if not found:
         return code
-    found = sorted(found)[:50]
+    found = sorted(set(found))[:50]
     flags = re.I if lang == "vb" else 0
     bodies = _method_bodies(code, lang)
     for start, stop, name, obj, param in reversed(found):  # (from the end: an earlier alias's span is not moved)
