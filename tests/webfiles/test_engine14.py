@@ -658,3 +658,29 @@ def test_request_read_inside_a_task_lambda_is_followed(case: str, ext: str, page
 def test_screen_rewrites_walk_classes_and_repetitions_alike(pattern: str, words: str, uncounted: str) -> None:
     assert _unicode_words(pattern) == words
     assert _uncounted(pattern) == uncounted
+
+
+# --- a fixed `cmd /c hostname` is reconnaissance too (X30, session 14: an RCE proof page) ----------------------
+
+_PROOF = '<%@ Page Language="C#" %><%var p=new System.Diagnostics.Process{StartInfo=STARTINFO};p.Start();%>'
+
+
+@pytest.mark.parametrize(
+    ("case", "start_info", "found"),
+    [
+        ("cmd-c-hostname", 'new System.Diagnostics.ProcessStartInfo("cmd.exe","/c hostname")', True),
+        ("cmd-k-hostname", 'new System.Diagnostics.ProcessStartInfo("cmd.exe", "/K  hostname")', True),
+        (
+            "echo-hostname-word",
+            'new System.Diagnostics.ProcessStartInfo("cmd.exe","/c echo hostname-check")',
+            False,
+        ),
+        (
+            "own-tool-named-hostname",
+            'new System.Diagnostics.ProcessStartInfo("tools\\\\hostnames.exe","--list")',
+            False,
+        ),
+    ],
+)
+def test_cmd_hostname_is_a_recon_command(case: str, start_info: str, found: bool) -> None:
+    assert ("recon-command" in _sinks(_PROOF.replace("STARTINFO", start_info), ".aspx")) is found, case
