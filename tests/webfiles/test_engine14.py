@@ -684,3 +684,35 @@ _PROOF = '<%@ Page Language="C#" %><%var p=new System.Diagnostics.Process{StartI
 )
 def test_cmd_hostname_is_a_recon_command(case: str, start_info: str, found: bool) -> None:
     assert ("recon-command" in _sinks(_PROOF.replace("STARTINFO", start_info), ".aspx")) is found, case
+
+
+# --- big code: call arguments read from one map of its brackets (taint._brackets) ------------------------------
+
+
+def test_bracket_map_gives_the_spans_of_the_walk() -> None:
+    from extriage.detections.webfiles.behaviour.taint import _args, _args_at, _brackets
+
+    code = (
+        'f(a, g(b, "x(,"), [c, d]) ; h(e, {f, g}, i) ; s = "q)"; k(l, m(n) ; '
+        "unclosed(o, p, q" + " x" * 40 + ") ; t(u, '(', v)"
+    )
+    brackets = _brackets(code)
+    opens = [i + 1 for i, c in enumerate(code) if c == "("]
+    for start in opens:
+        for limit in (4000, 20):
+            assert _args_at(code, start, brackets, limit) == _args(code, start, limit), (start, limit)
+
+
+def test_big_code_still_follows_request_input_through_calls() -> None:
+    filler = "".join(
+        f"    public static string Pad{i}(string a, int b) {{ return a.Substring(0, b) + Helper(a, b); }}\n"
+        for i in range(900)
+    )
+    page = (
+        "using System.Diagnostics; using System.Web;\npublic class Tools {\n"
+        + filler
+        + "    public static void Run(string file, string args) { Process.Start(file, args); }\n"
+        '    public static void Go(HttpRequest r) { Run("cmd.exe", "/c " + r.Form["c"]); }\n}\n'
+    )
+    assert len(page) > 64 * 1024
+    assert "process" in _sinks(page, ".cs")

@@ -577,6 +577,52 @@ def _args(code: str, start: int, limit: int = 4000) -> list[tuple[int, int]]:
     return list(zip([start, *(c + 1 for c in commas)], [*commas, close if close >= 0 else end], strict=True))
 
 
+#: Code of more characters than this has its brackets mapped once (_Analyser._brackets).
+_BRACKETS_FROM = 64 * 1024
+#: The characters a bracket walk looks at (see syntax.top_level).
+_BRACKET_MARKS = re.compile(r'["()\[\]{},]')
+
+
+def _brackets(code: str) -> dict[int, tuple[int, list[int]]]:
+    """Every bracket of ``code`` outside string literals, by its offset: where it closes (-1: never) and the
+    commas directly inside it - one walk of the whole code, for the many calls of a big file whose
+    arguments :func:`_args` would otherwise walk one by one (the same spans: a walk from just inside a bracket
+    meets the same brackets and commas as the whole file's, outside literals)."""
+    out: dict[int, tuple[int, list[int]]] = {}
+    stack: list[tuple[int, list[int]]] = []
+    quote = False
+    for m in _BRACKET_MARKS.finditer(code):
+        c = m.group()
+        if c == '"':
+            quote = not quote
+        elif quote:
+            continue
+        elif c == ",":
+            if stack:
+                stack[-1][1].append(m.start())
+        elif c in "([{":
+            stack.append((m.start(), []))
+        elif stack:
+            start, commas = stack.pop()
+            out[start] = (m.start(), commas)
+    for start, commas in stack:
+        out[start] = (-1, commas)
+    return out
+
+
+def _args_at(code: str, start: int, brackets: dict[int, tuple[int, list[int]]] | None, limit: int = 4000) -> list[tuple[int, int]]:
+    """:func:`_args` read from :func:`_brackets` when the call's bracket is one of its (not inside a literal)."""
+    known = brackets.get(start - 1) if brackets is not None else None
+    if known is None:
+        return _args(code, start, limit)
+    end = min(len(code), start + limit)
+    close, all_commas = known
+    if close >= end:
+        close = -1
+    commas = [c for c in all_commas if c < end] if close < 0 else all_commas
+    return list(zip([start, *(c + 1 for c in commas)], [*commas, close if close >= 0 else end], strict=True))
+
+
 #: A file opened for writing as a stream: ``new FileStream(``, ``new StreamWriter(``, ``new BinaryWriter(``,
 #: ``File.Create(``, ``File.OpenWrite(``, ``File.CreateText(``, ``File.AppendText(``, ``File.Open(``.
 _STREAM_OPEN = (
@@ -965,6 +1011,7 @@ class _Analyser:
                 self._possible = self._screen.possible(code)
         self.sources: list[tuple[int, int, Source]] = []  # found by find_sources, after candidates
         self._starts: list[int] = []  # their start offsets, to find those of a span by bisection
+        self._bracket_map: dict[int, tuple[int, list[int]]] | None = None  # (see _brackets)
         self._receivers: frozenset[str] | None = None
         self._literal_seen = False  # whether the last expr() found literal text of the page's own
         self._views: list[tuple[int, str]] | None = None
@@ -1552,7 +1599,7 @@ class _Analyser:
                     key = self.fold(name)
                     if key in self.taint or key.lower() in _NOT_CARRIERS:
                         continue
-                    for a, b in _args(code, m.end()):
+                    for a, b in _args_at(code, m.end(), self._brackets()):
                         t = self.expr(a, b)
                         if t is None:
                             continue
@@ -1586,13 +1633,14 @@ class _Analyser:
                 # the call sites' arguments, split once, with the names they mention (and the method's
                 # parameters, whose taint an out/ref argument takes back): read again like the assignments
                 sites = []
+                brackets = self._brackets()
                 for pos, name, params in defs:
                     if not params:
                         continue
                     for c_start, c_end in call_sites.get(self.fold(name), ()):
                         if c_start == pos:
                             continue
-                        spans = _args(code, c_end)
+                        spans = _args_at(code, c_end, brackets)
                         words = _IDENT.findall(code, c_end, spans[-1][1]) if spans else []
                         sites.append((params, spans, frozenset(map(self.fold, [*words, *params]))))
                     self.check_time()
@@ -1620,6 +1668,13 @@ class _Analyser:
                 break
             recent = self._changed
 
+    def _brackets(self) -> dict[int, tuple[int, list[int]]] | None:
+        """The bracket map of big code (:func:`_brackets`, built once), None for code under 64 KB (its calls are
+        walked one by one: fewer than the map would cost)."""
+        if self._bracket_map is None and len(self.code) > _BRACKETS_FROM:
+            self._bracket_map = _brackets(self.code)
+        return self._bracket_map
+
     def _other_carriers(self) -> list[tuple[str, re.Match[str], tuple[int, int], frozenset[str]]]:
         """The other statements propagate reads each round, in its order - VB ``Dim x As New T(...)``, C#
         ``X => ...`` members, builders and lists given a value, ``foreach`` variables, ``Read(buf)`` out
@@ -1637,7 +1692,7 @@ class _Analyser:
             for m in _ARROW_MEMBER.finditer(code):
                 out.append(("set", m, (m.start(2), m.end(2)), said(m.start(2), m.end(2), m.group(1))))
         for m in _MUTATOR.finditer(code):
-            spans = _args(code, m.end())
+            spans = _args_at(code, m.end(), self._brackets())
             out.append(("mutator", m, (0, 0), said(m.end(), spans[-1][1] if spans else m.end(), m.group(1))))
         for m in _FOREACH[lang].finditer(code):
             out.append(("set", m, (m.start(2), m.end(2)), said(m.start(2), m.end(2), m.group(1))))
