@@ -30,11 +30,14 @@ processes, from ``getrusage``):
     .venv/bin/python bench/events/bench_evtx_cores.py --copies 400 --rounds 3
     .venv/bin/python bench/events/bench_evtx_cores.py --copies 400 --rounds 3 --realistic
     .venv/bin/python bench/events/bench_evtx_cores.py --copies 400 --rounds 3 --dense
+    .venv/bin/python bench/events/bench_evtx_cores.py --copies 400 --rounds 3 --varied
 
 ``read+match raw chunks`` (issue 18, area E4): chunks where no record can matter are read from their
 bytes without the parser (``formats/evtx_raw.py``); the row without it is the path before, in the
 same run. ``--dense``: the server-like file made of dense chunks (``evtx_dense.py``, ~100 records a
-chunk as on a real server; the parser's per-chunk work weighs less per record there).
+chunk as on a real server; the parser's per-chunk work weighs less per record there). ``--varied``:
+dense chunks whose records carry distinct values as a real log's do (``evtx_varied.py``: times, ids,
+names, GUIDs, string sizes; the other files repeat the samples' records byte for byte).
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ from extriage.scan.stages.events.reading import split_ranges
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evtx_dense import make_dense
 from evtx_realistic import make_realistic
+from evtx_varied import make_varied
 
 SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "data" / "evtx-samples-cc0"
 OUT = Path(__file__).resolve().parents[1] / "data" / "evtx-cores"
@@ -211,9 +215,15 @@ def main() -> None:
     ap.add_argument("--realistic", action="store_true", help="a server-like file (about 1 %% of records match)")
     ap.add_argument("--dense", action="store_true",
                     help="a server-like file of dense chunks (~100 records each, evtx_dense.py)")
+    ap.add_argument("--varied", action="store_true",
+                    help="dense chunks of records with distinct values, as a real log's (evtx_varied.py)")
     args = ap.parse_args()
     try:
-        if args.dense:
+        if args.varied:
+            OUT.mkdir(parents=True, exist_ok=True)
+            path = OUT / "Archive-Security-varied.evtx"
+            make_varied(SAMPLES, path, args.copies, attack_every=40)
+        elif args.dense:
             OUT.mkdir(parents=True, exist_ok=True)
             path = OUT / "Archive-Security-dense.evtx"
             make_dense(SAMPLES, path, args.copies, attack_every=40)

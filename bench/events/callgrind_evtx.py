@@ -17,7 +17,8 @@ The report prints each mode's total, minus the start-up run, per record. The mod
 (the parser's texts handed over in batches), ``system`` (+ the System columns) and ``screen`` (+ which
 records need the full path) each add one step of the screened path; ``raw`` is the screened path with
 chunks where no record can matter read from their bytes without the parser (issue 18, area E4).
-``EVTX_DENSE=1`` (for --make and every run): the server-like file of dense chunks (``evtx_dense.py``).
+``EVTX_DENSE=1`` (for --make and every run): the server-like file of dense chunks (``evtx_dense.py``);
+``EVTX_VARIED=1``: dense chunks of records with distinct values, as a real log's (``evtx_varied.py``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ OUT = Path(__file__).resolve().parents[1] / "data" / "evtx-callgrind"
 
 
 def _path(realistic: bool) -> Path:
+    if os.environ.get("EVTX_VARIED"):  # EVTX_VARIED=1: records with distinct values (evtx_varied.py)
+        return OUT / "server-like-varied.evtx"
     if os.environ.get("EVTX_DENSE"):  # EVTX_DENSE=1: the server-like file of dense chunks (evtx_dense.py)
         return OUT / "server-like-dense.evtx"
     return OUT / ("server-like.evtx" if realistic else "attack-dense.evtx")
@@ -47,7 +50,11 @@ def make(copies: int, realistic: bool) -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     path = _path(realistic)
-    if os.environ.get("EVTX_DENSE"):
+    if os.environ.get("EVTX_VARIED"):
+        from evtx_varied import make_varied
+
+        make_varied(SAMPLES, path, copies, attack_every=40)
+    elif os.environ.get("EVTX_DENSE"):
         from evtx_dense import make_dense
 
         make_dense(SAMPLES, path, copies, attack_every=40)

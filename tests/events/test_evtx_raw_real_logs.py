@@ -40,9 +40,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "events")
 from evtx_varied import Varier, varied_chunk  # (the bench writer of real-shaped chunks)
 
 
-def _empty() -> None:
+def _forget_tables() -> None:
+    """Tables not seen (their types still known)."""
     for shapes in evtx_raw._SHAPES.values():
         shapes.clear()
+    evtx_raw._ONCE.clear()
+
+
+def _empty() -> None:
+    _forget_tables()
     for typed in evtx_raw._TYPED.values():
         typed.clear()
 
@@ -252,12 +258,44 @@ def test_a_log_of_distinct_values_gives_the_parser_paths_results() -> None:
         assert used >= 8  # (the Security and PowerShell chunks at least: their tables new, their types not)
 
 
-def test_the_dense_copies_still_read_as_the_parser_reads_them() -> None:
+@pytest.mark.parametrize("forget", ["tables and types", "tables"])
+def test_the_dense_copies_still_read_as_the_parser_reads_them(forget: str) -> None:
+    """Records repeated in a chunk (the bench files'): with types known and tables not, the first of
+    each is checked value by value, the next ones through the table's shape, then remembered."""
     _empty()
     for name, head, chunk in _sample_chunks():
         for made in (dense(benign(chunk)), dense(chunk)):
+            assert len(made) == CHUNK and HEADER
+            if forget == "tables":
+                assert read_chunk(made) is not None
+                _forget_tables()
             assert _same_as_parser(head, made) is True, name
-    assert len(made) == CHUNK and HEADER
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fuzzed_dense_copies_with_types_known_are_read_as_the_parser_reads_them_or_left_to_it(seed: int) -> None:
+    rng = random.Random(seed)
+    samples = [(head, dense(benign(chunk))) for _, head, chunk in _sample_chunks()]
+    samples = [(head, chunk) for head, chunk in samples if len(spans_of(chunk)) > 20]  # (copies in them)
+    accepted = refused = 0
+    for _ in range(150):
+        head, base = rng.choice(samples)
+        assert read_chunk(base) is not None
+        _forget_tables()  # (types known, tables not)
+        made = bytearray(base)
+        free = int.from_bytes(made[48:52], "little")
+        first = 512 + int.from_bytes(made[516:520], "little")
+        for _ in range(rng.choice([1, 1, 2, 3])):
+            at = rng.randrange(first, free)
+            made[at] = rng.randrange(256) if rng.random() < 0.7 else made[at] ^ (1 << rng.randrange(8))
+        fix_crcs(made)
+        same = _same_as_parser(head, bytes(made))
+        if same is None:
+            refused += 1
+        else:
+            assert same, seed
+            accepted += 1
+    assert accepted > 20 and refused > 20
 
 
 # -- characters folding to ASCII, by chance in values the parser writes as numbers --------------------------

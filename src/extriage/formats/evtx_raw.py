@@ -245,9 +245,12 @@ def _read(c: bytes) -> RawChunk:
                 sub = inner.shapes.get(table, _UNSEEN)
                 if sub is _UNSEEN:
                     typed = inner.typed.get(table[2::4]) if len(table) == 4 * n else None
-                    if typed is not None and typed.system is None and not typed.nested:
+                    if typed is not None and typed.system is None and not typed.nested and table not in _ONCE:
                         # event data of types seen, its table new (as a rule in a real log): its
-                        # values checked here, the table not remembered (it seldom comes again)
+                        # values checked here, the table remembered only when it comes again
+                        if len(_ONCE) >= _REMEMBER_SHAPES:
+                            _ONCE.clear()
+                        _ONCE.add(table)
                         if _typed_values(c, at, stop, typed, table):
                             positional = True
                         continue
@@ -745,6 +748,9 @@ def _remember(tmpl: _Template, table: bytes, shape: _Shape | None) -> _Shape | N
 _REMEMBER_SHAPES = 20_000
 _remembered = 0
 _made = 0  # descriptor tables read the whole way in all (RawChunk.new_tables)
+#: Event data tables checked once without a shape (``_typed_values``): the second time one is met
+#: (a log of repeated records), its shape is made and remembered.
+_ONCE: set[bytes] = set()
 _TYPED: dict[tuple[object, ...], dict[bytes, _Typed | None]] = {}
 
 

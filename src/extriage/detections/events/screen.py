@@ -238,23 +238,39 @@ class Screen:
                 words = True
                 plans.append(plan)
         needed = frozenset(w for plan in plans for w in plan.words)
-        found = self._raw_scan(raw.data, needed)
-        if found is None:
+        hits = self._raw_hits(raw.data, needed)
+        if hits is None:
             return False
         if words:
+            found, folds = hits
             present = found | (self._raw_always & needed)
-            for plan in plans:
-                if any(all(not opt.isdisjoint(present) for opt in opts) for opts in plan.options):
-                    return False
+            if _some_fits(plans, present):
+                return False
+            # a character folding to ASCII where text can be: every word counts as found (the look
+            # for where it is only when that can change the answer)
+            if folds and in_text(raw.data, folds) and _some_fits(plans, present | needed):
+                return False
         return True
 
     def _raw_scan(self, data: bytes, needed: frozenset[str] = frozenset()) -> set[str] | None:
+        """The rule words (of those ``needed``, at least) found in a chunk's bytes, a character
+        folding to ASCII where text can be counting as every word (see :meth:`_raw_hits`)."""
+        hits = self._raw_hits(data, needed)
+        if hits is None:
+            return None
+        found, folds = hits
+        if folds and in_text(data, folds):
+            found |= needed
+        return found
+
+    def _raw_hits(self, data: bytes, needed: frozenset[str] = frozenset()) -> tuple[set[str], list[int]] | None:
         """The rule words (of those ``needed``, at least) found in a chunk's bytes; None when a
         remote-address field name is there. Words are looked for as UTF-16LE in any ASCII case; when
         the bytes hold a character whose case folding gives ASCII letters (``ß``, ``ſ``, ``K``,
         ligatures ...) where text can be (:func:`evtx_raw.in_text`: not in ids, GUIDs, SIDs or times,
         where such two-byte units turn up by chance) every word counts as found (a database of every
-        spelling compiled in ~0.1 s a process, more than it saved; BENCHMARKS.md, E4)."""
+        spelling compiled in ~0.1 s a process, more than it saved; BENCHMARKS.md, E4): the words
+        found and where those characters end (for the caller to look where they are)."""
         if self._raw_db is None or not needed <= self._raw_set:
             self._raw_set = self._raw_set | needed
             self._raw_db, self._raw_words, self._raw_always = _raw_database(self._raw_set, tuple(sorted(self.ip_fields)))
@@ -274,9 +290,7 @@ class Screen:
                 folds.append(end)
             else:
                 out.add(words[kind])
-        if folds and in_text(data, folds):  # a word may be spelled with it: every word counts as found
-            out |= needed
-        return out
+        return out, folds
 
     @staticmethod
     def _needs(plan: _Plan, cols: SystemColumns, i: int, local: threading.local) -> bool:
@@ -340,6 +354,11 @@ _RENDERED = frozenset("0123456789abcdefstxz-.")
 #: key of an element shown as text, and :func:`event_record.as_text`'s stand-ins.
 _GENERATED = ("true", "false", "#attributes", "#text", "(nested too deeply to show)", "(a number too long to show)")
 _SUFFIX = re.compile(r"_[0-9]*\Z")  # a repeated key's _1, _2 ... suffix
+
+
+def _some_fits(plans: list[_Plan], present: set[str] | frozenset[str]) -> bool:
+    """Whether a rule of one of ``plans`` has a word of each of its sets among ``present``."""
+    return any(any(all(not opt.isdisjoint(present) for opt in opts) for opts in plan.options) for plan in plans)
 
 
 def raw_checkable(word: str) -> bool:
