@@ -244,6 +244,33 @@ def test_event_data_of_known_types_is_checked_value_by_value(change: str) -> Non
     assert (read, read_stats, used) == (parsed, parsed_stats, 0)
 
 
+@pytest.mark.parametrize("change", ["", "type", "zero byte", "size"])
+def test_an_event_whose_table_differs_only_in_its_event_data_size(change: str) -> None:
+    """Records of one kind whose outer tables differ only in the nested event data's size are read
+    from the first one's shape (``tails`` in ``_read``); a last descriptor of another type or out of
+    the grammar, or a size past the record, is read the whole way (then the parser reads the chunk)."""
+    _empty()
+    head, chunk = next((h, c) for name, h, c in _sample_chunks() if name.startswith("ID4756"))
+    made = bytearray(varied_chunk(chunk, Varier(31), benign=True)[0])
+    a, _ = spans_of(made)[-3]
+    here = a + 24 + 14
+    n = int.from_bytes(made[here : here + 4], "little")
+    last = here + 4 + 4 * (n - 1)
+    assert made[last + 2] == 0x21
+    if change == "type":
+        made[last + 2] = 0x0E
+    elif change == "zero byte":
+        made[last + 3] = 1
+    elif change == "size":
+        made[last : last + 2] = (int.from_bytes(made[last : last + 2], "little") + 8).to_bytes(2, "little")
+    fix_crcs(made)
+    if not change:
+        assert _same_as_parser(head, bytes(made)) is True
+        return
+    assert read_chunk(bytes(made)) is None or change == "type"
+    assert _same_as_parser(head, bytes(made)) is not False, change
+
+
 def test_a_log_of_distinct_values_gives_the_parser_paths_results() -> None:
     var = Varier(5)
     samples = _sample_chunks()

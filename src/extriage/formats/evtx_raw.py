@@ -191,6 +191,9 @@ def _read(c: bytes) -> RawChunk:
     #: reference and table (an inline definition cannot have them: its offset would point before
     #: the instance), so they are read once.
     seen: dict[bytes, _Shape | None] = {}
+    #: Of those, the Event instances whose last value is nested, by their bytes but the last
+    #: descriptor's (see below).
+    tails: dict[bytes, _Shape] = {}
     out = RawChunk(0, data)
     rows = out.rows
     made = _made
@@ -211,18 +214,34 @@ def _read(c: bytes) -> RawChunk:
         values = p + 18 + 4 * n
         inst = c[p:values]
         shape: _Shape | None = seen.get(inst, _UNSEEN)
-        if shape is _UNSEEN:
-            tmpl, here, n = _instance(c, p, end - 4, names, text, templates)
-            values = here + 4 + 4 * n
-            table = c[here + 4 : values]
-            shape = tmpl.shapes.get(table, _UNSEEN)
-            if shape is _UNSEEN:
-                shape = _remember(tmpl, table, _fresh(tmpl, table, n))
-            if here == p + 14:
-                seen[inst] = shape
+        if shape is not _UNSEEN:
+            nested = shape.nested if shape is not None else ()
+            stop = values + shape.stop if shape is not None else 0
+        else:
+            # an instance of this chunk with the same bytes but its last descriptor - the nested
+            # event data's, whose size is what differs from record to record in a real log - means
+            # the same but for that value's end
+            shape = tails.get(inst[:-4])
+            if shape is not None and c[values - 1] == 0 and c[values - 2] == _BINXML:
+                start = shape.nested[-1][0]
+                stop = start + _U16.unpack_from(c, values - 4)[0]
+                nested = (*shape.nested[:-1], (start, stop))
+                stop += values
+            else:
+                tmpl, here, n = _instance(c, p, end - 4, names, text, templates)
+                values = here + 4 + 4 * n
+                table = c[here + 4 : values]
+                shape = tmpl.shapes.get(table, _UNSEEN)
+                if shape is _UNSEEN:
+                    shape = _remember(tmpl, table, _fresh(tmpl, table, n))
+                if here == p + 14:
+                    seen[inst] = shape
+                    if shape is not None and shape.nested and shape.nested[-1][1] == shape.stop and table[-2] == _BINXML:
+                        tails[inst[:-4]] = shape
+                nested = shape.nested if shape is not None else ()
+                stop = values + shape.stop if shape is not None else 0
         if shape is None or shape.fields is None:
             raise _Bail
-        stop = values + shape.stop
         if stop >= end - 4 or c[stop] != 0:  # then the end of stream; what follows is the record's padding
             raise _Bail
         if shape.checks:
@@ -233,7 +252,7 @@ def _read(c: bytes) -> RawChunk:
                 if _U64.unpack_from(c, values + off)[0] >= _FILETIME_MAX:
                     raise _Bail
         positional = shape.positional
-        for a, b in shape.nested:  # _nested, inlined for the usual one nested value
+        for a, b in nested:  # _nested, inlined for the usual one nested value
             start, stop = values + a, values + b
             at = start + 18 + 4 * _HEAD.unpack_from(c, start)[1]
             inst = c[start:at]
