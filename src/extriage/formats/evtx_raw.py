@@ -191,6 +191,8 @@ def _read(c: bytes) -> RawChunk:
     #: reference and table (an inline definition cannot have them: its offset would point before
     #: the instance), so they are read once.
     seen: dict[bytes, _Shape | None] = {}
+    #: The same for records' outer instances: what the table means, its nested values, their end.
+    outer: dict[bytes, tuple[_Shape, tuple[tuple[int, int], ...], int]] = {}
     #: Of those, the Event instances whose last value is nested, by their bytes but the last
     #: descriptor's (see below).
     tails: dict[bytes, _Shape] = {}
@@ -213,35 +215,32 @@ def _read(c: bytes) -> RawChunk:
         p = pos + 24
         values = p + 18 + 4 * n
         inst = c[p:values]
-        shape: _Shape | None = seen.get(inst, _UNSEEN)
-        if shape is not _UNSEEN:
-            nested = shape.nested if shape is not None else ()
-            stop = values + shape.stop if shape is not None else 0
-        else:
+        hit = outer.get(inst)
+        if hit is None:
             # an instance of this chunk with the same bytes but its last descriptor - the nested
             # event data's, whose size is what differs from record to record in a real log - means
             # the same but for that value's end
-            shape = tails.get(inst[:-4])
-            if shape is not None and c[values - 1] == 0 and c[values - 2] == _BINXML:
-                start = shape.nested[-1][0]
+            base = tails.get(inst[:-4])
+            if base is not None and c[values - 1] == 0 and c[values - 2] == _BINXML:
+                start = base.nested[-1][0]
                 stop = start + _U16.unpack_from(c, values - 4)[0]
-                nested = (*shape.nested[:-1], (start, stop))
-                stop += values
+                hit = outer[inst] = (base, (*base.nested[:-1], (start, stop)), stop)
             else:
                 tmpl, here, n = _instance(c, p, end - 4, names, text, templates)
                 values = here + 4 + 4 * n
                 table = c[here + 4 : values]
-                shape = tmpl.shapes.get(table, _UNSEEN)
-                if shape is _UNSEEN:
-                    shape = _remember(tmpl, table, _fresh(tmpl, table, n))
+                found = tmpl.shapes.get(table, _UNSEEN)
+                if found is _UNSEEN:
+                    found = _remember(tmpl, table, _fresh(tmpl, table, n))
+                if found is None or found.fields is None:
+                    raise _Bail
+                hit = (found, found.nested, found.stop)
                 if here == p + 14:
-                    seen[inst] = shape
-                    if shape is not None and shape.nested and shape.nested[-1][1] == shape.stop and table[-2] == _BINXML:
-                        tails[inst[:-4]] = shape
-                nested = shape.nested if shape is not None else ()
-                stop = values + shape.stop if shape is not None else 0
-        if shape is None or shape.fields is None:
-            raise _Bail
+                    outer[inst] = hit
+                    if found.nested and found.nested[-1][1] == found.stop and table[-2] == _BINXML:
+                        tails[inst[:-4]] = found
+        shape, nested, stop = hit
+        stop += values
         if stop >= end - 4 or c[stop] != 0:  # then the end of stream; what follows is the record's padding
             raise _Bail
         if shape.checks:
@@ -293,7 +292,9 @@ def _read(c: bytes) -> RawChunk:
         if shape.whole is not None:
             eid, ticks, rid, key = shape.whole.unpack_from(c, values)
         else:
-            eid, ticks, rid = shape.fields.unpack_from(c, values)
+            fields = shape.fields
+            assert fields is not None  # (an Event's shape: only those are in ``outer``)
+            eid, ticks, rid = fields.unpack_from(c, values)
             lo, hi = shape.span
             key = c[values + lo : values + hi]
         strings = shape.names.get(key)
