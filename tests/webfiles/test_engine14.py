@@ -379,6 +379,14 @@ SCRIPT_CONTROL_QUIET: list[Page] = [
         'Set rates = Server.CreateObject("Scripting.Dictionary")\nrates.Add "vat", 0.2\n'
         'sc.AddObject "Rates", rates\nResponse.Write FormatNumber(sc.Eval(rs("price_formula")), 2)\n%>',
     ),
+    # a request value handed over (not the Request object), then code run
+    (
+        "value-not-object",
+        ".asp",
+        _SC.replace("PROGID", '"MSScriptControl.ScriptControl"')
+        .replace("ADD", 'sc.AddObject "Term", Request("term")')
+        .replace("RUN", 'sc.ExecuteStatement "Response.Write Now()"'),
+    ),
     # given the request, never told to run anything
     (
         "never-runs",
