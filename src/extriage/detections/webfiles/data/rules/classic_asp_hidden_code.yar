@@ -141,7 +141,7 @@ rule EXT_WEBSHELL_VBS_Runs_Assembled_Text
 {
     meta:
         author = "extriage"
-        description = "Classic ASP page runs (Execute/ExecuteGlobal/Eval) text assembled from literal pieces: six or more 1-2 character literals joined with &, three or more Chr(n) joined, Execute(Unescape(...)), or a decoder called on a long hex literal"
+        description = "Classic ASP page runs (Execute/ExecuteGlobal/Eval) text assembled from literal pieces: six or more 1-2 character literals joined with &, three or more Chr(n) joined, six or more f(n) calls joined (characters picked out of a literal), Execute(Unescape(...)), or a decoder called on a long hex literal"
         family = "classic ASP hidden code"
         severity = "high"
         outcome = "webshell"
@@ -157,9 +157,11 @@ rule EXT_WEBSHELL_VBS_Runs_Assembled_Text
         $unesc = /(^|[^A-Za-z0-9_.])Execute(Global)?[ \t]*\(?[ \t]*Unescape[ \t]*\(/ nocase ascii wide
         // Execute(AACode("457865637574652870..."))
         $hexcall = /(^|[^A-Za-z0-9_.])Execute(Global)?[ \t]*\(?[ \t]*[A-Za-z_][A-Za-z0-9_]{0,40}[ \t]*\([ \t]*"[0-9A-Fa-f]{16,}"/ nocase ascii wide
+        // execute(d(6)&d(10)&d(9)&...) where d(s) = Mid(literal, s, 1) picks characters of a literal (X31)
+        $picks = /(^|[^A-Za-z0-9_.])(Eval|Execute(Global)?)[ \t]*\(?[ \t]*([A-Za-z_][A-Za-z0-9_]{0,20}[ \t]*\([ \t]*[0-9]{1,3}[ \t]*\)[ \t]*&[ \t]*){5}[A-Za-z_][A-Za-z0-9_]{0,20}[ \t]*\([ \t]*[0-9]{1,3}[ \t]*\)/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 16MB and $asp and not any of ($log*) and any of ($lits, $chrs, $unesc, $hexcall)
+        filesize < 16MB and $asp and not any of ($log*) and any of ($lits, $chrs, $unesc, $hexcall, $picks)
 }

@@ -85,3 +85,46 @@ rule EXT_WEBSHELL_Polling_Implant_Runs_Fetched_Command
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $runat) and $fetch and $interp and $arg and any of ($loop*) and $sleep
 }
+
+/*
+  Issue 14, helper X31 (thirty-first unseen collection: classic ASP shells from tennc/xl7dev/YSRC ASP folders).
+  A classic ASP page (tennc `asp/ajn.asp`) writes a VBScript downloader line by line into a file on the server -
+  `seal.write "Set xml = CreateObject(""Microsoft.XMLHTTP"")"`, `... ""ADODB.Stream"" ...`, `.SaveToFile ...` -
+  and starts that file with its own `WScript.Shell.Run`. Nothing reads the request, so the behaviour analysis
+  had nothing to follow; signature-base found it. The rule matches the staging behaviour: a page that writes
+  (`.Write`/`.WriteLine` to a file it creates or opens) string literals holding script code that creates an
+  HTTP object (quotes doubled: code inside a literal) and an ADODB.Stream or saves to a file, and that itself
+  creates WScript.Shell and runs or execs something. Pages that download (feeds, updates) call those objects
+  in their own code, not in text they write; tutorial pages show such code with Response.Write but create no
+  file and run nothing.
+*/
+
+rule EXT_WEBSHELL_ASP_Writes_And_Runs_Downloader_Script
+{
+    meta:
+        author = "extriage"
+        description = "Classic ASP dropper: the page writes script text that creates an HTTP object and an ADODB.Stream (or saves to a file) into a file, and runs with its own WScript.Shell"
+        family = "download and run"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1105,T1059.005"
+    strings:
+        $asp = "<%" ascii wide
+        // .write "Set x = CreateObject(""Microsoft.XMLHTTP"")"  (code held in a literal: quotes doubled)
+        $w_http = /\.Write(Line)?[ \t]*\(?[ \t]*"[^"\r\n]{0,160}CreateObject[ \t]*\([ \t]*""(Microsoft|MSXML2)\.(Server)?XMLHTTP[A-Za-z0-9.]{0,8}""/ nocase ascii wide
+        $w_winhttp = /\.Write(Line)?[ \t]*\(?[ \t]*"[^"\r\n]{0,160}CreateObject[ \t]*\([ \t]*""WinHttp\.WinHttpRequest[A-Za-z0-9.]{0,8}""/ nocase ascii wide
+        $w_stream = /\.Write(Line)?[ \t]*\(?[ \t]*"[^"\r\n]{0,160}CreateObject[ \t]*\([ \t]*""ADODB\.Stream""/ nocase ascii wide
+        $w_save = /\.Write(Line)?[ \t]*\(?[ \t]*"[^"\r\n]{0,160}\.SaveToFile\b/ nocase ascii wide
+        // the file written by the page
+        $file = /\.(CreateTextFile|OpenTextFile)[ \t]*\(/ nocase ascii wide
+        // the page's own shell, and a run of something
+        $shell = /CreateObject[ \t]*\([ \t]*"WScript\.Shell(\.1)?"/ nocase ascii wide
+        $run = /\.(Run|Exec)([ \t]+"|[ \t]*\()/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 16MB and $asp and not any of ($log*) and ($w_http or $w_winhttp) and ($w_stream or $w_save)
+        and $file and $shell and $run
+}
