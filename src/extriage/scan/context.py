@@ -134,10 +134,13 @@ class ScanContext:
         files: Iterable[LocatedFile],
         params: Any = None,
         label: str = "reading",
+        batch: tuple[int, int] = (0, 0),
     ) -> Iterator[FileOutcome]:
         """Run ``func`` over ``files`` in worker processes (largest first); yield and merge outcomes.
 
         A worker that raises is reported as a skipped file naming the error; the scan goes on.
+        ``batch``: at most (bytes, files) per worker task when ``func`` costs less per byte than
+        reading a log does (default :data:`BATCH_BYTES`, :data:`BATCH_FILES`).
         """
         todo = sorted(files, key=lambda f: f.ref.size, reverse=True)
         total = sum(f.ref.size for f in todo) or 1
@@ -155,23 +158,23 @@ class ScanContext:
         # Small files go to the workers in batches: one task per file costs ~1 ms of pickling and
         # IPC, which dominates for thousands of hourly logs of a few dozen KB.
         try:
-            futures = {pool.submit(_safe_batch, func, batch, params): batch for batch in _batches(todo, workers)}
+            futures = {pool.submit(_safe_batch, func, b, params): b for b in _batches(todo, workers, *batch)}
         except cf.BrokenExecutor:  # a worker died in an earlier stage: start afresh, once
             self.close()
             pool = self._executor(workers)
-            futures = {pool.submit(_safe_batch, func, batch, params): batch for batch in _batches(todo, workers)}
+            futures = {pool.submit(_safe_batch, func, b, params): b for b in _batches(todo, workers, *batch)}
         broken = False
         for fut in cf.as_completed(futures):
-            batch = futures[fut]
+            files_of = futures[fut]
             try:
                 outcomes = fut.result()
             except Exception as exc:  # worker died (e.g. killed): never lose the file silently
                 broken = broken or isinstance(exc, cf.BrokenExecutor)
                 outcomes = [
                     FileOutcome(f.display(), skipped=[SkippedFile(f.display(), f"worker failed: {exc}")])
-                    for f in batch
+                    for f in files_of
                 ]
-            for f, outcome in zip(batch, outcomes, strict=True):
+            for f, outcome in zip(files_of, outcomes, strict=True):
                 self.merge(outcome)
                 done += f.ref.size
                 self.progress(label, done, total)
@@ -288,16 +291,18 @@ BATCH_BYTES = 8 * 1024 * 1024
 BATCH_FILES = 64
 
 
-def _batches(todo: list[LocatedFile], workers: int) -> list[list[LocatedFile]]:
-    """Group files (largest first) into tasks; a large file is a task of its own. Keeps at least a
+def _batches(todo: list[LocatedFile], workers: int, max_bytes: int = 0, max_files: int = 0) -> list[list[LocatedFile]]:
+    """Group files (largest first) into tasks of up to ``max_bytes`` / ``max_files`` (0: the defaults
+    :data:`BATCH_BYTES`, :data:`BATCH_FILES`); a large file is a task of its own. Keeps at least a
     few tasks per worker so the load stays balanced."""
     total = sum(f.ref.size for f in todo)
-    cap = max(1, min(BATCH_BYTES, total // (workers * 4) or 1))
+    max_files = max_files or BATCH_FILES
+    cap = max(1, min(max_bytes or BATCH_BYTES, total // (workers * 4) or 1))
     out: list[list[LocatedFile]] = []
     cur: list[LocatedFile] = []
     size = 0
     for f in todo:
-        if cur and (size + f.ref.size > cap or len(cur) >= BATCH_FILES):
+        if cur and (size + f.ref.size > cap or len(cur) >= max_files):
             out.append(cur)
             cur, size = [], 0
         cur.append(f)

@@ -53,6 +53,12 @@ from extriage.scan.stages.logs import (
     scan_log_file,
 )
 
+#: Worker tasks of the raw pivot search: at most this many bytes / files each. The search costs a
+#: fifth of the first pass per byte, so the first pass's 8 MB / 64-file tasks left ~1.5 ms of CPU per
+#: task in task hand-over (pickles, pipe, wake-ups) against ~2.5 ms of search: 30 % of the pass on 2 GB
+#: of logs (BENCHMARKS.md, issue 18, session 14).
+PIVOT_BATCH = (48 * 1024 * 1024, 256)
+
 #: Attacker IPs that would make the second pass match most lines are not pivoted on.
 _NEVER_PIVOT_IPS = {"127.0.0.1", "::1", "", "-"}
 MAX_PIVOT_EVENTS = 2000
@@ -184,8 +190,8 @@ def _pivot(ctx: ScanContext) -> None:
             continue
         hashed = [f for f in todo if ctx.sha256_for(f.display()) is not None]
         unhashed = [f for f in todo if ctx.sha256_for(f.display()) is None]
-        for func, part in ((pivot_log_file, hashed), (scan_log_file, unhashed)):
-            for outcome in ctx.map_files(func, part, params, label="pivot"):
+        for func, part, batch in ((pivot_log_file, hashed, PIVOT_BATCH), (scan_log_file, unhashed, (0, 0))):
+            for outcome in ctx.map_files(func, part, params, label="pivot", batch=batch):
                 hits.extend(outcome.data.get("pivot_hits", []))
     for h in hits:  # a second read is not hashed again: the digest is the first pass's
         h["sha256"] = h.get("sha256") or ctx.sha256_for(h["source"])
