@@ -724,3 +724,84 @@ def test_big_code_still_follows_request_input_through_calls() -> None:
     )
     assert len(page) > 64 * 1024
     assert "process" in _sinks(page, ".cs")
+
+
+# --- B10 (session 14): three misreadings on real classic ASP applications ---------------------------------------
+
+_DISPATCH = (
+    "<%\nClass PageDispatcher\n  Public Sub executeCommand(name)\n    Select Case name\n"
+    '      Case "List"\n        Response.Write "list"\n    End Select\n  End Sub\nEnd Class\n'
+    'Set oSite = New PageDispatcher\nsAction = Request.QueryString("action")\noSite.executeCommand(sAction)\n%>'
+)
+_SELF_CALL = (
+    '<%\nu = "http://" & Request.ServerVariables("SERVER_NAME") & ":" & Request.ServerVariables("SERVER_PORT")\n'
+    'u = u & Request.ServerVariables("URL") & "?command=Ping"\n'
+    'Set oHttp = Server.CreateObject("Msxml2.ServerXMLHTTP.3.0")\n'
+    'oHttp.Open "GET", u, False, Request.ServerVariables("AUTH_USER") & "", '
+    'Request.ServerVariables("AUTH_PASSWORD") & ""\noHttp.Send\n%>'
+)
+_MODE = (
+    '<%\nsMode = Request.Form("method")\nIf sMode = "Process" Then\n  Response.Write "working"\nEnd If\n%>'
+)
+
+B10_QUIET: list[Page] = [
+    ("classic-dispatcher-named-executeCommand", ".asp", _DISPATCH),
+    ("classic-loopback-to-itself", ".asp", _SELF_CALL),
+    ("classic-form-mode-named-Process", ".asp", _MODE),
+    (
+        "cs-mode-named-Process",
+        ".aspx",
+        '<%@ Page Language="C#" %><% if (Request.Form["m"] == "Process") Response.Write("ok"); %>',
+    ),
+]
+B10_FOUND: list[tuple[str, str, str, str]] = [
+    (
+        "ado-execute-of-the-request",
+        ".asp",
+        '<%\nSet rs = oConn.Execute(Request.QueryString("q"))\n%>',
+        "sql-text",
+    ),
+    (
+        "linq-execute-command-of-the-request",
+        ".aspx",
+        '<%@ Page Language="C#" %><% var db = new ShopContext(); db.ExecuteCommand(Request["q"]); %>',
+        "sql-text-orm",
+    ),
+    (
+        "host-from-the-form",
+        ".asp",
+        '<%\nSet x = Server.CreateObject("Msxml2.ServerXMLHTTP.3.0")\n'
+        'x.Open "GET", "http://" & Request.Form("host") & "/x", False\n%>',
+        "com-http",
+    ),
+    (
+        "self-host-with-a-requested-path",
+        ".asp",
+        '<%\nu = "http://" & Request.ServerVariables("SERVER_NAME") & Request.QueryString("path")\n'
+        'Set x = Server.CreateObject("Msxml2.ServerXMLHTTP.3.0")\nx.Open "GET", u, False\n%>',
+        "com-http",
+    ),
+    (
+        "shell-in-the-process-branch",
+        ".asp",
+        _MODE.replace('Response.Write "working"', 'CreateObject("WScript.Shell").Run Request.Form("c")'),
+        "process",
+    ),
+    (
+        "type-named-for-reflection",
+        ".aspx",
+        '<%@ Page Language="C#" %><% Type.GetType("System.Diagnostics.Process").GetMethod("Start", new[] { typeof(string) })'
+        '.Invoke(null, new object[] { Request["c"] }); %>',
+        "process",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), B10_QUIET, ids=[c[0] for c in B10_QUIET])
+def test_dispatchers_self_calls_and_mode_switches_are_silent(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set(), case
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), B10_FOUND, ids=[c[0] for c in B10_FOUND])
+def test_request_sql_addresses_and_commands_stay_found(case: str, ext: str, page: str, sink: str) -> None:
+    assert sink in _sinks(page, ext), case

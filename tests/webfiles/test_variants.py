@@ -166,7 +166,7 @@ VARIANTS: list[tuple[str, str, str, str]] = [
                            'Server.MapPath("~/example.zip"));')), "file-read"),
     ("cs-raw-sql-through-an-orm", ".aspx",
      CS.format(LOAD.format('using (var db = new ExampleContext()) { db.Database.ExecuteSqlCommand(Request.Form["q"]); }')),
-     "sql-text"),
+     "sql-text-orm"),
     ("cs-sqlite-command", ".aspx",
      CS.format(LOAD.format('new System.Data.SQLite.SQLiteCommand(Request.Form["q"]).ExecuteNonQuery();')), "sql-text"),
     ("cs-data-helper-command-text", ".aspx",
