@@ -805,3 +805,53 @@ def test_dispatchers_self_calls_and_mode_switches_are_silent(case: str, ext: str
 @pytest.mark.parametrize(("case", "ext", "page", "sink"), B10_FOUND, ids=[c[0] for c in B10_FOUND])
 def test_request_sql_addresses_and_commands_stay_found(case: str, ext: str, page: str, sink: str) -> None:
     assert sink in _sinks(page, ext), case
+
+
+# --- X31 (session 14): a literal updated from itself before it runs; an Empty name inside a ProgID ----------------
+
+X31_FOUND: list[tuple[str, str, str, str]] = [
+    (
+        "replace-of-itself-then-eval",
+        ".asp",
+        '<%\nxxx="e0v0a0l0(0req0ue0st(""q0q""))"\nxxx=replace(xxx,"0","")\neval xxx\n%>',
+        "eval-decoded",
+    ),
+    (
+        "progid-with-a-name-never-given",
+        ".asp",
+        '<%\nSet o = Server.CreateObject("ScR"&ABc&"ipting.FileSystemObject")\n'
+        'Set f=o.CreateTextFile(Request("p"),True)\nf.Write Request("d")\n%>',
+        "com-file-write",
+    ),
+]
+X31_QUIET: list[Page] = [
+    (
+        "template-marker-replaced-and-shown",
+        ".asp",
+        '<%\ntpl = "Hello {name}, welcome"\ntpl = Replace(tpl, "{name}", Server.HTMLEncode(Request("n")))\n'
+        "Response.Write tpl\n%>",
+    ),
+    (
+        "progid-with-a-name-given",
+        ".asp",
+        '<%\nsKind = "Dictionary"\nSet o = Server.CreateObject("Scripting." & sKind & "")\n'
+        'o.Add "q", Request("q")\n%>',
+    ),
+    (
+        "update-with-another-value-then-execute",
+        ".asp",
+        '<%\nx = "Call Show"\nx = x & rs("suffix")\nExecute x\n%>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page", "sink"), X31_FOUND, ids=[c[0] for c in X31_FOUND])
+def test_self_updated_literal_and_empty_progid_piece_are_read(
+    case: str, ext: str, page: str, sink: str
+) -> None:
+    assert sink in _sinks(page, ext), case
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), X31_QUIET, ids=[c[0] for c in X31_QUIET])
+def test_templates_and_given_progid_pieces_stay_silent(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set(), case

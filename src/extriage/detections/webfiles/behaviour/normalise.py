@@ -173,6 +173,8 @@ class _Norm:
             steps.append((_UNESCAPE_VB, self._percent))
             if self.depth < 2 and _VB_RUN.search(code):
                 code = self._vb_runs(code)
+            if _VB_PROGID_NAME.search(code):
+                code = self._vb_empty_names(code)
         steps.append(
             (
                 re.compile(
@@ -332,6 +334,23 @@ class _Norm:
             pos = end
         out.append(code[pos:])
         return "".join(out)
+
+    def _vb_empty_names(self, code: str) -> str:
+        """In a ProgID written in pieces (``CreateObject("ScR"&ABc&"ipting.FileSystemObject")``), a name the page
+        never gives a value is VBScript's Empty, which ``&`` joins as "": written as ``""`` so the pieces fold
+        (X31's collection, session 14). Not when the page includes other files or runs text (the name may be
+        given there)."""
+        if _VB_ELSEWHERE.search(code):
+            return code
+
+        def one(m: re.Match[str]) -> str:
+            name = m.group(2)
+            if name.lower() in _VB_NOT_HELD or _vb_given(code, name):
+                return m.group(0)
+            self.decoded += 1
+            return m.group(1) + '""' + m.group(3)
+
+        return _VB_PROGID_NAME.sub(one, code)
 
     def _vb_literal(self, arg: str, page: str) -> str | None:
         """The text ``arg`` folds to when it is one literal (brackets and an empty literal joined first
@@ -571,19 +590,60 @@ _VB_LIT_BRACKETS = re.compile(r'((?:^|[&+(,=])\s*)\(\s*("[^"\n]*")\s*\)')
 #: A function of the page given hex pairs (Execute(Decode("457865...")): group 1 the name, 2 the hex.
 _VB_HEX_CALL = re.compile(r'\s*([^\W\d]\w{0,60})\s*\(\s*"((?:[0-9A-Fa-f]{2}){8,4000})"\s*\)\s*')
 _VB_CHR = re.compile(r"\bChrW?\s*\(", re.I)
+#: A bare name joined between two literals inside CreateObject's brackets: group 2 the name.
+_VB_PROGID_NAME = re.compile(
+    r'(\bCreateObject\s*\(\s*(?:"[^"\n]*"\s*&\s*(?:[^\W\d]\w*\s*&\s*)?){0,8}"[^"\n]*"\s*&\s*)([^\W\d]\w{0,60})(\s*&\s*")',
+    re.I,
+)
+#: Text from elsewhere that may give a name its value (an include, code run from text).
+_VB_ELSEWHERE = re.compile(r"#include\b|(?<![\w.])Execute(?:Global)?\b", re.I)
+
+
+def _vb_given(code: str, name: str) -> bool:
+    """Whether VB ``code`` gives ``name`` a value anywhere: assigned (``x =``, ``Set x =``, ``Const x =``), a
+    Function, Sub or Property of that name, a loop variable, a parameter, or a ReDim/Dim with a value."""
+    n = re.escape(name)
+    return (
+        re.search(
+            r"(?:^|[:\n])[ \t]*(?:(?:Dim|Set|Const|Public|Private|Static)[ \t]+)*" + n + r"[ \t]*(?:\([^)\n]*\))?[ \t]*=(?!=)"
+            r"|\b(?:Function|Sub|Property[ \t]+(?:Get|Let|Set))[ \t]+" + n + r"\b"
+            r"|\bFor[ \t]+(?:Each[ \t]+)?" + n + r"\b"
+            r"|\b(?:Function|Sub|Property[ \t]+(?:Get|Let|Set))[ \t]+\w+[ \t]*\([^)\n]*\b" + n + r"\b",
+            code,
+            re.I,
+        )
+        is not None
+    )
+
+
+#: The functions a self-update may apply to the name's text (x = Replace(x, "0", ""), x = StrReverse(x)).
+_VB_CALLS = frozenset({"replace", "strreverse", "unescape", "mid", "left", "right", "trim", "lcase", "ucase", "chr", "chrw"})
 #: A one-line VB assignment (``t = Replace("...", "@@", "")``): group 1 the name, 2 the value.
 _VB_GIVEN = re.compile(r"^[ \t]*(?:Dim[ \t]+)?([^\W\d]\w{0,60})[ \t]*=[ \t]*([^\n:]{1,4000})$", re.I | re.M)
 
 
 def _vb_held(arg: str, given: dict[str, list[tuple[int, str]]], at: int) -> str:
-    """``arg`` with each plain name the code before ``at`` gave a value exactly once, in a line holding a literal
-    (``t = Replace("...", "@@", "")``), written as that value in brackets (at most 8 names)."""
+    """``arg`` with each plain name the code before ``at`` gave a value in a line holding a literal (``t =
+    Replace("...", "@@", "")``) written as that value in brackets: given once, or given a literal and then only
+    values made of itself and literals (``x = "e0v0a0l" : x = Replace(x, "0", "")``, X31's page, session 14) - at
+    most 8 names, 8 steps each."""
     names = {g for g in _VB_NAME.findall(arg) if g.lower() not in _VB_NOT_HELD and g.lower() in given}
     for name in sorted(names)[:8]:
         values = [v for p, v in given[name.lower()] if p < at]
-        if len(values) == 1 and '"' in values[0]:
-            value = "(" + values[0] + ")"
-            arg = re.sub(r'(?<![\w."])' + re.escape(name) + r'(?![\w("])', lambda _m: value, arg, flags=re.I)  # noqa: B023
+        if not values or len(values) > 8 or '"' not in values[0]:
+            continue
+        own = re.compile(r'(?<![\w."])' + re.escape(name) + r'(?![\w("])', re.I)
+        value = "(" + values[0] + ")"
+        if own.search(values[0]):
+            continue  # (x = x & "..." first: what x held before is not known)
+        for later in values[1:]:
+            others = {w.lower() for w in _VB_NAME.findall(later)} - {name.lower()} - _VB_NOT_HELD
+            if not own.search(later) or others - _VB_CALLS:
+                value = ""
+                break
+            value = "(" + own.sub(lambda _m: value, later) + ")"  # noqa: B023
+        if value:
+            arg = own.sub(lambda _m: value, arg)  # noqa: B023
     return arg
 
 
