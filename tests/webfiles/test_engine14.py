@@ -855,3 +855,45 @@ def test_self_updated_literal_and_empty_progid_piece_are_read(
 @pytest.mark.parametrize(("case", "ext", "page"), X31_QUIET, ids=[c[0] for c in X31_QUIET])
 def test_templates_and_given_progid_pieces_stay_silent(case: str, ext: str, page: str) -> None:
     assert _sinks(page, ext) == set(), case
+
+
+# --- files created and deleted in a folder the request names (X31, session 14: a writable-folder probe) ----------
+
+_FSO = 'Set Fso = Server.CreateObject("Scripting.FileSystemObject")\n'
+PROBE_FOUND: list[Page] = [
+    (
+        "probe-through-a-function",
+        ".asp",
+        "<%\n" + _FSO + "Function CanWrite(DirStr)\n  On Error Resume Next\n"
+        '  Fso.CreateTextFile(DirStr & "\\probe.tmp")\n  CanWrite = (Err.Number = 0)\n'
+        '  Fso.DeleteFile(DirStr & "\\probe.tmp")\nEnd Function\n'
+        'sPath = Replace(Request("sPath"), "/", "\\")\nIf CanWrite(sPath) Then Response.Write "writable"\n%>',
+    ),
+]
+PROBE_QUIET: list[Page] = [
+    (
+        "installer-checks-its-own-folders",
+        ".asp",
+        "<%\n"
+        + _FSO
+        + 'For Each d In Array("/upload", "/data")\n  p = Server.MapPath(d) & "\\write_test.tmp"\n'
+        "  Fso.CreateTextFile(p, True).Close\n  Fso.DeleteFile p\nNext\n%>",
+    ),
+    (
+        "own-folder-then-requested-name",
+        ".asp",
+        "<%\n"
+        + _FSO
+        + 'Fso.CreateFolder(Server.MapPath("/upload/") & Replace(Request("album"), ".", ""))\n%>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), PROBE_FOUND, ids=[c[0] for c in PROBE_FOUND])
+def test_files_made_in_a_requested_folder_are_named(case: str, ext: str, page: str) -> None:
+    assert "com-file-in-request-folder" in _sinks(page, ext), case
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), PROBE_QUIET, ids=[c[0] for c in PROBE_QUIET])
+def test_files_made_under_the_site_own_folders_are_silent(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set(), case
