@@ -1130,7 +1130,7 @@ def test_knowledge_is_data_with_every_behaviour() -> None:
     # and the page's own deletion (the URL's path is the page's own)
     url_sinks = {s.id for s in know.sinks if "url" in s.kinds}
     assert url_sinks == {"process", "powershell", "eval", "compile", "assembly-load", "self-delete"}
-    assert {s.id for s in know.sinks if "self" in s.kinds} == {"self-delete"}
+    assert {s.id for s in know.sinks if "self" in s.kinds} == {"self-delete", "self-overwrite"}
 
 
 # --- hostile pages: no crash, bounded time, the file named when not fully analysed

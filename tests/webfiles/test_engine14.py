@@ -897,3 +897,44 @@ def test_files_made_in_a_requested_folder_are_named(case: str, ext: str, page: s
 @pytest.mark.parametrize(("case", "ext", "page"), PROBE_QUIET, ids=[c[0] for c in PROBE_QUIET])
 def test_files_made_under_the_site_own_folders_are_silent(case: str, ext: str, page: str) -> None:
     assert _sinks(page, ext) == set(), case
+
+
+# --- a page writing over its own file (X31, session 14; its path is no request input since B10's change) ----------
+
+SELF_FOUND: list[Page] = [
+    (
+        "classic-fso-over-script-name",
+        ".asp",
+        '<%\nSet o = Server.CreateObject("Scripting.FileSystemObject")\nfdata = Request("d")\n'
+        'Set f = o.CreateTextFile(Server.MapPath(Request.ServerVariables("SCRIPT_NAME")), True)\nf.Write fdata\n%>',
+    ),
+    (
+        "cs-physical-path",
+        ".aspx",
+        '<%@ Page Language="C#" %><% System.IO.File.WriteAllText(Request.PhysicalPath, Request.Form["d"]); %>',
+    ),
+]
+SELF_QUIET: list[Page] = [
+    (
+        "classic-data-beside-the-page",
+        ".asp",
+        '<%\nSet o = Server.CreateObject("Scripting.FileSystemObject")\n'
+        'Set f = o.OpenTextFile(Server.MapPath("counter.txt"), 2, True)\nf.Write Request.ServerVariables("URL")\n%>',
+    ),
+    (
+        "classic-own-path-read",
+        ".asp",
+        '<%\nSet o = Server.CreateObject("Scripting.FileSystemObject")\n'
+        'Set f = o.OpenTextFile(Server.MapPath(Request.ServerVariables("SCRIPT_NAME")), 1)\nResponse.Write f.ReadLine\n%>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), SELF_FOUND, ids=[c[0] for c in SELF_FOUND])
+def test_page_writing_over_itself_is_named(case: str, ext: str, page: str) -> None:
+    assert "self-overwrite" in _sinks(page, ext), case
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), SELF_QUIET, ids=[c[0] for c in SELF_QUIET])
+def test_page_writing_beside_or_reading_itself_is_silent(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set(), case
