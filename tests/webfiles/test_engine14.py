@@ -870,6 +870,16 @@ PROBE_FOUND: list[Page] = [
         'sPath = Replace(Request("sPath"), "/", "\\")\nIf CanWrite(sPath) Then Response.Write "writable"\n%>',
     ),
 ]
+PROBE_FOUND.append(
+    (
+        "probe-through-calls-without-brackets",
+        ".asp",
+        "<%\nFunction Probe(dirStr)\n  On Error Resume Next\n" + _FSO.strip() + "\n"
+        '  p = dirStr & "\\" & Fso.GetTempName\n  Fso.CreateTextFile(p)\n  Probe = Err.Number\n  Fso.DeleteFile(p)\n'
+        'End Function\nSub Walk(path)\n  If Probe(path) = 0 Then Response.Write "writable"\nEnd Sub\n'
+        'parts = Split(Request("Paths"), vbCrLf)\nFor i = 0 To UBound(parts)\n  Walk Trim(parts(i))\nNext\n%>',
+    )
+)
 PROBE_QUIET: list[Page] = [
     (
         "installer-checks-its-own-folders",

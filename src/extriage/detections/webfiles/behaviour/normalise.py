@@ -722,6 +722,9 @@ def _structure(code: str, lang: str) -> str:
             code = _vb_with(code)
         if _VB_BARE_HINT.search(code):
             code = _vb_bare_calls(code)
+        own = {n.lower() for n in _VB_OWN_PROCEDURE.findall(code)[:200]}
+        if own:
+            code = _vb_own_calls(code, own)
         if "allbyname" in code.lower():
             code = _CALL_BY_NAME.sub(_call_by_name, code)
     else:
@@ -807,6 +810,18 @@ def _vb_join(code: str) -> str:
 _VB_BARE_HINT = re.compile(
     r"[^\W\d]\w*[ \t]*\.[ \t]*[^\W\d]\w*[ \t]+(?!(?:Then|Else|As|Is|And|Or|Not|Mod|Xor|To|Step|In)\b)[\"\w]", re.I
 )
+#: A Sub or Function the page defines (its name).
+_VB_OWN_PROCEDURE = re.compile(
+    r"^[ \t]*(?:(?:Public|Private|Static)[ \t]+)*(?:Sub|Function)[ \t]+([^\W\d]\w*)", re.I | re.M
+)
+#: A statement calling a bare name with arguments and no brackets (``Walk path & "\" & f.Name``): group 2 the name.
+_VB_OWN_CALL = re.compile(
+    r'^([ \t]*(?:(?:If\b(?:"[^"\n]*"|[^"\n]){0,2000}?\bThen|Else)[ \t]+)?)'
+    r"([^\W\d]\w*)"
+    r"[ \t]+(?!(?:Then|Else|As|Is|And|Or|Not|Mod|Xor|To|Step|In)\b)"
+    r'((?:"[^"\n]*"|[^\s=(.,)_+\-*/&\\^<>:])(?:"[^"\n]*"|[^"\n]){0,2000}?)[ \t]*$',
+    re.I,
+)
 #: The statements of a line (``:`` separates them, outside strings).
 _VB_STATEMENTS = re.compile(r'(?:"[^"\n]*"|[^":\n])+')
 _VB_BARE_CALL = re.compile(
@@ -832,6 +847,32 @@ def _vb_bare_calls(code: str) -> str:
             pos = m.end()
         pieces.append(line[pos:])
         lines[i] = "".join(pieces)
+    return "\n".join(lines)
+
+
+def _vb_own_calls(code: str, own: set[str]) -> str:
+    """``Walk Trim(parts(i))`` - a Sub or Function the page defines, called as a statement without brackets -
+    written ``Walk(Trim(parts(i)))`` so its arguments reach its parameters (X31's writable-folder probes, session
+    14); statement by statement, same line count."""
+    lines = code.split("\n")
+    for i, line in enumerate(lines):
+        if len(line) > 4000 or not line.strip():
+            continue
+        pieces: list[str] = []
+        pos = 0
+        changed = False
+        for m in _VB_STATEMENTS.finditer(line):
+            pieces.append(line[pos : m.start()])
+            c = _VB_OWN_CALL.match(m.group(0))
+            if c is not None and c.group(2).lower() in own:
+                pieces.append(c.group(1) + c.group(2) + "(" + c.group(3) + ")")
+                changed = True
+            else:
+                pieces.append(m.group(0))
+            pos = m.end()
+        if changed:
+            pieces.append(line[pos:])
+            lines[i] = "".join(pieces)
     return "\n".join(lines)
 
 
