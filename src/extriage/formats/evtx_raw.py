@@ -44,7 +44,7 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
-from typing import Any
+from typing import Any, TypeVar
 
 from extriage.formats.event_record import EPOCH_FLOOR, TIME_CEILING
 
@@ -744,12 +744,18 @@ _UNSEEN: Any = object()
 _SHAPES: dict[tuple[object, ...], dict[bytes, _Shape | None]] = {}
 
 
-def _shapes_for(sig: tuple[object, ...]) -> dict[bytes, _Shape | None]:
-    found = _SHAPES.get(sig)
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _per_template(store: dict[tuple[object, ...], dict[_K, _V]], sig: tuple[object, ...]) -> dict[_K, _V]:
+    """The table ``store`` keeps for template ``sig`` (made empty when new; at most :data:`_REMEMBER`
+    templates kept, all forgotten when one more comes)."""
+    found = store.get(sig)
     if found is None:
-        if len(_SHAPES) >= _REMEMBER:
-            _SHAPES.clear()
-        found = _SHAPES[sig] = {}
+        if len(store) >= _REMEMBER:
+            store.clear()
+        found = store[sig] = {}
     return found
 
 
@@ -773,14 +779,6 @@ _made = 0  # descriptor tables read the whole way in all (RawChunk.new_tables)
 _ONCE: set[bytes] = set()
 _TYPED: dict[tuple[object, ...], dict[bytes, _Typed | None]] = {}
 
-
-def _typed_for(sig: tuple[object, ...]) -> dict[bytes, _Typed | None]:
-    found = _TYPED.get(sig)
-    if found is None:
-        if len(_TYPED) >= _REMEMBER:
-            _TYPED.clear()
-        found = _TYPED[sig] = {}
-    return found
 
 
 # -- template definitions -------------------------------------------------------------------------------
@@ -935,15 +933,15 @@ def _template(c: bytes, pos: int, limit: int, names: dict[int, int], text: dict[
             raise _Bail  # CDATA, character or entity references, processing instructions: not read here
     if root != "Event":
         sig: tuple[object, ...] = (subs + 1, positional, tuple(declared), None)
-        return _Template(end, nxt, subs + 1, positional, None, tuple(seen[0]), tuple(seen[1]), sig, _shapes_for(sig),
-                     _typed_for(sig))
+        return _Template(end, nxt, subs + 1, positional, None, tuple(seen[0]), tuple(seen[1]), sig,
+                         _per_template(_SHAPES, sig), _per_template(_TYPED, sig))
     if event_children.count("System") != 1 or len(set(event_children)) != len(event_children):
         raise _Bail
     if len(set(system_children)) != len(system_children) or any(w not in system for w in _WANTED):
         raise _Bail
     sig = (subs + 1, positional, tuple(declared), tuple(sorted(system.items())))
-    return _Template(end, nxt, subs + 1, positional, system, tuple(seen[0]), tuple(seen[1]), sig, _shapes_for(sig),
-                     _typed_for(sig))
+    return _Template(end, nxt, subs + 1, positional, system, tuple(seen[0]), tuple(seen[1]), sig,
+                     _per_template(_SHAPES, sig), _per_template(_TYPED, sig))
 
 
 _Node = tuple[str, int | str]
