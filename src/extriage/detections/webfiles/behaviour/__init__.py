@@ -31,12 +31,11 @@ from __future__ import annotations
 import bisect
 import contextlib
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from extriage.detections.webfiles.behaviour import codepage
-from extriage.detections.webfiles.behaviour.budget import BUDGET, Timeout, bounded, for_timeout
+from extriage.detections.webfiles.behaviour.budget import BUDGET, Timeout, bounded, for_timeout, now
 from extriage.detections.webfiles.behaviour.extract import (
     CLASSIC_ASP,
     CODE_LANGUAGES,
@@ -105,7 +104,7 @@ _SCOPED_MARK = re.compile(SCOPED + r"\d+")
 #: The end of a page's server code analysed too when the code passes MAX_CODE (a shell is small; the
 #: analysis of a window costs up to seconds per megabyte, within the per-file budget).
 _TAIL_CODE = MAX_CODE // 4
-#: Pages of more bytes than this are analysed under the real-time timer (budget.bounded).
+#: Pages of more bytes than this are analysed under the CPU-time timer (budget.bounded).
 _TIMED_FROM = 32 * 1024
 #: What a request runs directly: pages, handlers, services (not Global.asax, not source files).
 _SERVED = frozenset({".aspx", ".ashx", ".asmx", ".ascx", ".master", ".soap", ".svc", ".asp", ".cer", ".cdx"})
@@ -130,7 +129,7 @@ def explain(data: bytes, ext: str) -> dict[str, Any]:
     for lang, buf in extract(text, ext.lower()).code.items():
         norm = _Norm(lang)
         code = norm.fold(norm.tokens("".join(buf)))
-        an = _Analyser(code, lang, knowledge(), time.monotonic() + 30, norm.decoded)
+        an = _Analyser(code, lang, knowledge(), now() + 30, norm.decoded)
         an.propagate()
         out[lang] = {
             "code": code,
@@ -199,7 +198,7 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
         return result
     know = knowledge()  # compiled once per process: not charged to the first page's time budget
     hiding_screen()
-    deadline = time.monotonic() + budget
+    deadline = now() + budget
     if script_encoder.MARKER in data:
         # Script Encoder blocks (VBScript.Encode / JScript.Encode pages, screnc.exe): classic ASP runs their
         # decoded text, so that is what is analysed (a hit's line is the decoded text's; X25, X28, the lead,
@@ -215,7 +214,7 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
         with bounded(deadline) if len(data) > _TIMED_FROM else contextlib.nullcontext():
             _analyse(result, data, ext, budget, deadline, know)
     except Timeout:
-        result.problem = f"behaviour analysis stopped after its {budget:g} s per-file time limit"
+        result.problem = f"behaviour analysis stopped after its {budget:g} s per-file time limit (CPU time)"
     return result
 
 
@@ -260,7 +259,7 @@ def _analyse(
                     code, lang, know, deadline, extracted.xslt, text, result, seen
                 )
             except Timeout:
-                result.problem = f"behaviour analysis stopped after its {budget:g} s per-file time limit"
+                result.problem = f"behaviour analysis stopped after its {budget:g} s per-file time limit (CPU time)"
                 timed_out = True
                 break
             lines = _FileLines(data)
@@ -348,7 +347,7 @@ def _analyse_code(
     norm.deadline = deadline
     code = norm.tokens(code)
     code = member_aliases(scope_locals(stream_writes(norm.fold(code), lang), lang), lang)
-    if time.monotonic() > deadline:
+    if now() > deadline:
         raise Timeout
     an = _Analyser(code, lang, know, deadline, norm.decoded, xslt, text)
     if not an.candidates():
@@ -444,7 +443,7 @@ def analyse_across(
         if ext not in PAGE_EXTENSIONS and ext not in CODE_LANGUAGES:
             return result
     know = knowledge()
-    deadline = time.monotonic() + budget
+    deadline = now() + budget
     try:
         with bounded(deadline):  # (the budget holds inside one regular-expression search too)
             ctext, etext = decode(caller), decode(callee)
@@ -493,7 +492,7 @@ def analyse_across(
                     kept = {(s.id, p) for s, p, _t in control}
                 except Timeout:
                     result.problem = (
-                        f"tracing request input across files stopped after its {budget:g} s limit"
+                        f"tracing request input across files stopped after its {budget:g} s limit (CPU time)"
                     )
                     break
                 clines, elines = _FileLines(caller), _FileLines(callee)
@@ -548,7 +547,7 @@ def analyse_across(
                             deadline,
                         )
     except Timeout:
-        result.problem = f"tracing request input across files stopped after its {budget:g} s limit"
+        result.problem = f"tracing request input across files stopped after its {budget:g} s limit (CPU time)"
     return result
 
 

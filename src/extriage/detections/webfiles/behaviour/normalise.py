@@ -7,9 +7,9 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import time
 from typing import Any
 
+from extriage.detections.webfiles.behaviour import budget
 from extriage.detections.webfiles.behaviour.budget import Timeout
 from extriage.detections.webfiles.behaviour.syntax import _KEYWORDS, _METHOD_DEF, top_level
 
@@ -209,7 +209,7 @@ class _Norm:
             )
         )
         for pat, fn in steps:
-            if time.monotonic() > self.deadline:
+            if budget.now() > self.deadline:
                 raise Timeout
             code = pat.sub(fn, code)
         code = self._concat(code)
@@ -250,7 +250,7 @@ class _Norm:
             flags,
         )
         for _ in range(16):
-            if time.monotonic() > self.deadline:
+            if budget.now() > self.deadline:
                 raise Timeout
             before = code
             code = cat.sub(self._join, code)

@@ -4,11 +4,11 @@ field, property, parameter and return value (a bounded fixpoint), and which sink
 from __future__ import annotations
 
 import re
-import time
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
+from extriage.detections.webfiles.behaviour import budget
 from extriage.detections.webfiles.behaviour.budget import Timeout
 from extriage.detections.webfiles.behaviour.knowledge import (
     SCREENED_FROM,
@@ -1152,7 +1152,7 @@ class _Analyser:
                 self.sources.append((m.start(), m.end(), src))
 
     def check_time(self) -> None:
-        if time.monotonic() > self.deadline:
+        if budget.now() > self.deadline:
             raise Timeout
 
     def _idents(self) -> re.Pattern[str] | None:
