@@ -113,6 +113,16 @@ def test_other_threads_cpu_is_not_charged_to_the_page() -> None:
     assert signal.getitimer(signal.ITIMER_PROF)[0] == 0
 
 
+def test_a_ring_after_the_block_neither_raises_nor_sets_the_timer_again() -> None:
+    # a ring the interpreter handles just after the block was left (timer already off): with the
+    # default SIGPROF action back, a timer set again there would end the process
+    with bounded(budget.now() + 10.0):
+        pass
+    budget._ring(signal.SIGPROF, None)  # (as if delivered late)
+    assert signal.getitimer(signal.ITIMER_PROF)[0] == 0
+    assert signal.getsignal(signal.SIGPROF) == signal.SIG_DFL
+
+
 def test_a_big_file_is_analysed_whatever_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
     # wall time racing ahead (a machine shared by other scans) does not cut the analysis short
     page = b'<%@ Page Language="C#" %><% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>'

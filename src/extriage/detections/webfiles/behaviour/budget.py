@@ -45,12 +45,15 @@ class Timeout(Exception):
     """The per-file time budget ran out."""
 
 
-#: The deadline (:func:`now`) of the :func:`bounded` block the timer serves.
-_deadline = [0.0]
+#: The deadline (:func:`now`) of the :func:`bounded` block the timer serves; None once the block is left.
+_deadline: list[float | None] = [None]
 
 
 def _ring(signum: int, frame: FrameType | None) -> None:
-    left = _deadline[0] - now()
+    deadline = _deadline[0]
+    if deadline is None:  # a ring handled after the block was left: nothing to interrupt, nothing to set again
+        return
+    left = deadline - now()
     if left > 0:  # the process's timer counts other threads too: not yet this thread's budget
         signal.setitimer(signal.ITIMER_PROF, max(left, 0.001))
         return
@@ -81,8 +84,11 @@ def bounded(deadline: float) -> Iterator[None]:
         signal.setitimer(signal.ITIMER_PROF, max(deadline - now(), 0.001))
         yield
     finally:
-        # the timer off first, then the default handler back (a ring already received and not yet
-        # handled then finds no Python handler and is dropped; the handler is left ours only if a ring
-        # interrupted this very block, and ours is accepted next time)
+        # the block marked left first (a ring handled from here on neither raises nor sets the timer
+        # again: with the default handler back, a timer left running would end the process), then the
+        # timer off, then the default handler back (a ring already received and not yet handled then
+        # finds no Python handler and is dropped; the handler is left ours only if a ring interrupted
+        # this very block, and ours is accepted next time)
+        _deadline[0] = None
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(_SIGNAL, previous)
