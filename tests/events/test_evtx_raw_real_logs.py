@@ -161,20 +161,27 @@ def test_fuzzed_chunks_of_distinct_values_are_read_as_the_parser_reads_them_or_l
     accepted = refused = 0
     for _ in range(200):
         _, head, chunk = rng.choice(samples)
-        made = bytearray(varied_chunk(chunk, var, benign=rng.random() < 0.8)[0])
-        free = int.from_bytes(made[48:52], "little")
-        first = 512 + int.from_bytes(made[516:520], "little")  # (past the sample's first record: its definitions)
-        for _ in range(rng.choice([1, 1, 2, 3])):
-            at = rng.randrange(first, free)
-            made[at] = rng.randrange(256) if rng.random() < 0.7 else made[at] ^ (1 << rng.randrange(8))
-        fix_crcs(made)
-        same = _same_as_parser(head, bytes(made))
+        made = _damaged(varied_chunk(chunk, var, benign=rng.random() < 0.8)[0], rng)
+        same = _same_as_parser(head, made)
         if same is None:
             refused += 1
         else:
             assert same, seed
             accepted += 1
     assert accepted > 20 and refused > 20
+
+
+def _damaged(chunk: bytes | bytearray, rng: random.Random) -> bytes:
+    """``chunk`` with 1-3 of its record bytes changed (past its first record: the sample's definitions),
+    its CRCs made right again so that the reader looks inside."""
+    made = bytearray(chunk)
+    free = int.from_bytes(made[48:52], "little")
+    first = 512 + int.from_bytes(made[516:520], "little")
+    for _ in range(rng.choice([1, 1, 2, 3])):
+        at = rng.randrange(first, free)
+        made[at] = rng.randrange(256) if rng.random() < 0.7 else made[at] ^ (1 << rng.randrange(8))
+    fix_crcs(made)
+    return bytes(made)
 
 
 def _event_data(chunk: bytes | bytearray, a: int) -> tuple[int, int, list[tuple[int, int]]]:
@@ -309,14 +316,8 @@ def test_fuzzed_dense_copies_with_types_known_are_read_as_the_parser_reads_them_
         head, base = rng.choice(samples)
         assert read_chunk(base) is not None
         _forget_tables()  # (types known, tables not)
-        made = bytearray(base)
-        free = int.from_bytes(made[48:52], "little")
-        first = 512 + int.from_bytes(made[516:520], "little")
-        for _ in range(rng.choice([1, 1, 2, 3])):
-            at = rng.randrange(first, free)
-            made[at] = rng.randrange(256) if rng.random() < 0.7 else made[at] ^ (1 << rng.randrange(8))
-        fix_crcs(made)
-        same = _same_as_parser(head, bytes(made))
+        made = _damaged(base, rng)
+        same = _same_as_parser(head, made)
         if same is None:
             refused += 1
         else:
