@@ -472,19 +472,10 @@ def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
     # TimeCreated need not be checked against _FILETIME_MAX as well: the record's time range
     # (1971 to 2099, checked for every record) is narrower, and either way the chunk goes to the parser
     filetimes = tuple(f for f in filetimes if f != layout[1][0])
-    strings: list[str | tuple[int, int]] = []
-    for name in ("Provider", "Channel", "Computer"):
-        where, value = system[name]
-        if where == "t":
-            text = str(value)
-            if (not text and name != "Computer") or not _plain(text):
-                return None
-            strings.append(text)
-        else:
-            i = int(value)
-            if types[i] != _STRING:
-                return None
-            strings.append((starts[i], starts[i + 1]))
+    texts = _system_strings(system, types)
+    if texts is None:
+        return None
+    strings = [v if isinstance(v, str) else (starts[v], starts[v + 1]) for v in texts]
     located = [v for v in strings if not isinstance(v, str)]
     span = (min(v[0] for v in located), max(v[1] for v in located)) if located else (0, 0)
     after = fields.size  # where the three values end (the Struct starts at the first value)
@@ -494,6 +485,26 @@ def _shape(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
 
 
 _FORMATS = {1: "B", 2: "H", 4: "I", 8: "Q"}
+
+
+def _system_strings(system: dict[str, tuple[str, int | str]], types: bytes) -> list[str | int] | None:
+    """Provider, Channel and Computer of a template's System: each the text the template writes, or
+    the index of the string value holding it; None when one is not read here (an empty provider or
+    channel, text that is not plain, a value of another type)."""
+    out: list[str | int] = []
+    for name in ("Provider", "Channel", "Computer"):
+        where, value = system[name]
+        if where == "t":
+            text = str(value)
+            if (not text and name != "Computer") or not _plain(text):
+                return None
+            out.append(text)
+        else:
+            i = int(value)
+            if types[i] != _STRING:
+                return None
+            out.append(i)
+    return out
 
 
 def _fresh(tmpl: _Template, table: bytes, n: int) -> _Shape | None:
@@ -593,18 +604,9 @@ def _typed(tmpl: _Template, kinds: bytes) -> _Typed | None:
         if where != "s" or kinds[int(value)] not in allowed:
             return None
         layout.append((int(value), _FORMATS[_FIXED[kinds[int(value)]]]))
-    strings: list[str | int] = []
-    for name in ("Provider", "Channel", "Computer"):
-        where, value = system[name]
-        if where == "t":
-            text = str(value)
-            if (not text and name != "Computer") or not _plain(text):
-                return None
-            strings.append(text)
-        else:
-            if kinds[int(value)] != _STRING:
-                return None
-            strings.append(int(value))
+    strings = _system_strings(system, kinds)
+    if strings is None:
+        return None
     time = layout[1][0]
     return _Typed(mask, want, tmpl.positional, nested, sids, tuple(i for i in filetimes if i != time), tuple(layout),
                   tuple(strings), heads={} if kinds[-1] == _BINXML else None)
