@@ -543,8 +543,10 @@ _LISTING = re.compile(
 )
 
 
-#: ``Path.Combine(`` leading a value (its first argument: the folder).
-_COMBINE = re.compile(r"\s*(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*Combine\s*\(")
+#: ``Path.Combine(`` or FileSystemObject's ``fso.BuildPath(`` leading a value (a folder, then a name below it).
+_COMBINE = re.compile(
+    r"\s*(?:(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*Combine|[^\W\d]\w*\s*\.\s*BuildPath)\s*\("
+)
 _ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
 
 
@@ -1223,7 +1225,8 @@ class _Analyser:
         elif found.direct:
             combine = _COMBINE.match(text)
             if combine is not None:
-                # Path.Combine(folder, name): a folder the request does not choose, a name below it
+                # Path.Combine(folder, name), fso.BuildPath(folder, name): a folder the request does not
+                # choose, a name below it
                 first = _args(self.code, start + combine.end())[0]
                 if first[1] <= end and self.expr(first[0], first[1]) is None:
                     found.direct = False
