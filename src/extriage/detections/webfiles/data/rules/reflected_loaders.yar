@@ -132,3 +132,50 @@ rule EXT_WEBSHELL_Assembly_Load_Helper_Decrypted_Body
         filesize < 64MB and not any of ($log*) and any of ($server*) and
         $chain and $body and any of ($dec*)
 }
+
+/*
+  Issue 14, helper X33 (thirty-third unseen collection: shells from intrusions into .NET products). SUPERNOVA, the
+  SolarWinds Orion handler (App_Web_logoimagehandler.ashx), was published as decompiled C#: a LogoImageHandler
+  whose ProcessRequest takes C# source, a class name, a method name and arguments from the request, compiles the
+  source in memory (CSharpCodeProvider ... CompileAssemblyFromSource, GenerateInMemory) and calls the named method
+  of the named class (CreateInstance(clazz) ... GetMethod(method).Invoke), then goes on to serve the logo image.
+  First-sight miss: a loose .cs file is not compiled by ASP.NET, so only YARA reads it, and no rule knew the
+  compile-and-run shape (the behaviour analysis finds the same code as an .ashx or in App_Code: sink `compile`).
+  This rule is that shape for YARA, in a server page or in a handler/module class of C# or VB source: code compiled
+  from source text (CompileAssemblyFromSource), an instance created from a type name held in a variable, a method
+  looked up by a name held in a variable and invoked, and the request read in the same file. Applications that
+  compile code (report designers, rule engines) compile text they keep themselves and call members they name
+  with literals; they have no reason to take the type and the method to run from variables beside the request.
+*/
+
+rule EXT_WEBSHELL_Compiles_And_Runs_Named_Member
+{
+    meta:
+        author = "extriage"
+        description = "Compiles source text in memory (CompileAssemblyFromSource) and invokes a type and method named by variables, in request-handling code: compile-and-run backdoor (SUPERNOVA style)"
+        family = "Compile-and-run handler (SUPERNOVA style)"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1620"
+    strings:
+        $compile = /\.\s*CompileAssemblyFromSource\s*\(/ nocase ascii wide
+        // the compiled assembly instantiated from a type name held in a variable (not a literal)
+        $create = /CompiledAssembly\s*\.\s*CreateInstance\s*\(\s*[A-Za-z_]\w*\s*[,)]/ nocase ascii wide
+        // a method looked up by a name held in a variable (not a literal), and invoked
+        $getm = /\.\s*GetMethod\s*\(\s*[A-Za-z_]\w*\s*[,)]/ nocase ascii wide
+        $invoke = /\.\s*Invoke\s*\(/ nocase ascii wide
+        // the request read in the same file
+        $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
+        // a server page, or a handler/module class of C# or VB source
+        $server1 = /<%\s*@/ ascii wide
+        $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        $class1 = /:\s*([A-Za-z_][A-Za-z0-9_.]*\s*,\s*)?(System\s*\.\s*Web\s*\.\s*)?IHttp(Async)?(Handler|Module)\b/ ascii wide
+        $class2 = /\bImplements\s+(System\s*\.\s*Web\s*\.\s*)?IHttp(Async)?(Handler|Module)\b/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and (any of ($server*) or any of ($class*)) and
+        $compile and $create and $getm and $invoke and $in
+}
