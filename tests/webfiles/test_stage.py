@@ -298,3 +298,53 @@ def test_every_real_baseline_row_is_known_good(shared_data: Path) -> None:
             assert cls == KNOWN_GOOD and set(builds.split(";")) <= set(got), rel
             rows += 1
     assert rows == 254_348
+
+
+_SITE_OUTSIDE_INETPUB = """<?xml version="1.0" encoding="UTF-8"?>
+<configuration><system.applicationHost><sites>
+<site name="Default Web Site" id="1"><application path="/">
+<virtualDirectory path="/" physicalPath="%SystemDrive%\\inetpub\\wwwroot" /></application></site>
+<site name="transfer" id="2"><application path="/">
+<virtualDirectory path="/" physicalPath="C:\\FileTransferApp\\wwwroot" /></application></site>
+</sites></system.applicationHost></configuration>
+"""
+
+
+@pytest.mark.parametrize("layout", ["drive", "kape"])
+def test_site_in_a_top_folder_no_list_knows_is_read_on_a_drive_root(tmp_path: Path, layout: str) -> None:
+    """A site's folder at the top of C: that is not a standard Windows folder (MOVEit Transfer's default
+    ``C:\\MOVEitTransfer\\wwwroot``) is read when the evidence is the drive itself, as it is in a KAPE
+    collection: on a drive root every folder is on C:, so applicationHost.config's path finds the page."""
+    root = tmp_path / "ev" / ("C" if layout == "kape" else "")
+    conf = root / "Windows" / "System32" / "inetsrv" / "config"
+    conf.mkdir(parents=True)
+    (conf / "applicationHost.config").write_text(_SITE_OUTSIDE_INETPUB)
+    site = root / "FileTransferApp" / "wwwroot"
+    site.mkdir(parents=True)
+    (site / "guest.aspx").write_text(
+        '<%@ Page Language="C#" %><% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>'
+    )
+    (site / "default.aspx").write_text('<%@ Page Language="C#" %><html><body>Transfer</body></html>')
+    result = scan(tmp_path / "ev")
+    flagged = {f.title.rsplit(": ", 1)[-1]: f for f in wf(result)}
+    assert set(flagged) == {"guest.aspx"}
+    assert flagged["guest.aspx"].severity == Severity.CRITICAL
+    skipped = {Path(s.path).name for s in result.coverage.skipped}
+    assert not {"guest.aspx", "default.aspx"} & skipped
+
+
+def test_plain_folder_with_an_inetpub_copy_keeps_other_folders_relative(tmp_path: Path) -> None:
+    """Without a Windows folder at its top, a folder holding an ``inetpub`` copy is not taken for the root
+    of C:, so the responder's own folders beside it (notes, exports) keep their relative names."""
+    from extriage.evidence.locate import build_inventory
+    from extriage.evidence.source import open_source
+
+    ev = tmp_path / "ev"
+    (ev / "inetpub" / "logs").mkdir(parents=True)
+    (ev / "inetpub" / "logs" / "u_ex1.log").write_text("#Fields: date\n")
+    (ev / "notes").mkdir()
+    (ev / "notes" / "case.txt").write_text("x")
+    inv = build_inventory(open_source(ev), lambda *a: None)
+    keys = {f.ref.member: f.key for f in inv.files}
+    assert keys["inetpub/logs/u_ex1.log"] == "c:/inetpub/logs/u_ex1.log"
+    assert keys["notes/case.txt"] == "notes/case.txt"

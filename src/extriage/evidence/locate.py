@@ -168,8 +168,7 @@ def _logical_for(member: str, layout_hint: str, kape: Iterable[str] = ()) -> tup
             letter = parts[0][0].upper()
             return letter + ":\\" + "\\".join(parts[1:]), letter
     parts = member.split("/")
-    lowered = [p.lower() for p in parts]
-    if layout_hint == "drive" and lowered[0] in DRIVE_ROOT_NAMES:
+    if layout_hint == "system-drive" or (layout_hint == "drive" and parts[0].lower() in DRIVE_ROOT_NAMES):
         return "C:\\" + "\\".join(parts), "C"
     return member, None
 
@@ -243,6 +242,10 @@ def build_inventory(spec: SourceSpec, on_skip: SkipCallback) -> Inventory:
     installs: dict[str, None] = {}
     drives: dict[str, None] = {}
     hint = inv.shape
+    if hint == "drive" and any(r.located.split("/", 1)[0].lower() == "windows" for r in refs):
+        # the root of a system drive: every folder on it is on C:, also the ones no list knows
+        # (C:\MOVEitTransfer\wwwroot, C:\Sites\...), so that applicationHost.config's paths find them
+        hint = "system-drive"
     kape = sorted(kape_roots(r.located for r in refs), key=len, reverse=True)
     for ref in refs:
         logical, drive = _logical_for(ref.located, hint, kape)
