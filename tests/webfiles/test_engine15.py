@@ -99,3 +99,98 @@ def test_sub_given_request_paths_is_named() -> None:
 def test_sub_given_fixed_paths_is_silent() -> None:
     page = _MOVE_SUB.replace("CALL", 'If Request("go") = "1" Then MoveSiteFile "data/site.mdb", "data/bak/site.mdb"')
     assert _sinks(page, ".asp") == set()
+
+
+# --- an address picked from the page's own table by a request key (B11, session 15) --------------------------------
+
+_RELAY = """<%@ WebHandler Language="C#" Class="Relay" %>
+using System.Collections.Generic;
+using System.Net;
+using System.Web;
+public class Relay : IHttpHandler {
+    private readonly Dictionary<string, string> _targets = new Dictionary<string, string>();
+    public Relay() {
+        _targets.Add("news", "http://intranet.example/api/news");
+        _targets.Add("menu", "http://intranet.example/api/menu");
+    }
+    public void ProcessRequest(HttpContext context) {
+        string key = context.Request.QueryString["target"];
+        context.Response.Write(Fetch(ARG));
+    }
+    private string Fetch(string address) {
+        using (var client = new WebClient()) { return client.DownloadString(address); }
+    }
+    public bool IsReusable { get { return false; } }
+}
+"""
+
+
+def test_address_picked_from_the_page_table_by_a_key_is_silent() -> None:
+    assert _sinks(_RELAY.replace("ARG", "_targets[key]"), ".ashx") == set()
+    assert _sinks(_RELAY.replace("ARG", "this._targets[key]"), ".ashx") == set()
+
+
+@pytest.mark.parametrize(
+    "arg",
+    ["key", 'context.Request.QueryString["u"]', "key.Split(',')[0]", 'context.Request[context.Request["k"]]'],
+)
+def test_address_of_the_request_is_still_named(arg: str) -> None:
+    assert "http-out" in _sinks(_RELAY.replace("ARG", arg), ".ashx"), arg
+
+
+def test_buffer_sized_by_the_request_stays_the_request_buffer() -> None:
+    # the corpus's loaders size a buffer by the posted stream, then Read fills it: still the request's bytes
+    page = (
+        '<%@ Page Language="C#" %><% var a = Request.InputStream; object[] v = new object[2];\n'
+        "v[1] = new byte[a.Length];\na.Read((byte[])v[1], 0, ((byte[])v[1]).Length);\n"
+        "System.Reflection.Assembly.Load((byte[])v[1]).CreateInstance(\"K\"); %>"
+    )
+    assert "assembly-load" in _sinks(page, ".aspx")
+
+
+# --- the stored path of a record the application looks up by request ids (B11, session 15) --------------------------
+
+_DOWNLOAD = """<%@ WebHandler Language="C#" Class="Download" %>
+using System.Web;
+public class Download : IHttpHandler {
+    public void ProcessRequest(HttpContext context) {
+        string owner = context.Request.QueryString["owner"];
+        string id = context.Request.QueryString["id"];
+        DocumentStore store = new DocumentStore();
+        LOOKUP
+        if (doc == null) { context.Response.StatusCode = 404; return; }
+        context.Response.WriteFile(doc.StoredPath);
+    }
+    public bool IsReusable { get { return false; } }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    ["Document doc = store.Find(owner, id);", "var doc = store.GetDocumentById(owner, id);"],
+)
+def test_stored_path_of_a_record_looked_up_by_ids_is_silent(lookup: str) -> None:
+    assert _sinks(_DOWNLOAD.replace("LOOKUP", lookup), ".ashx") == set(), lookup
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        "System.IO.FileInfo doc = new System.IO.FileInfo(id);",  # an object made from the request's text
+        "var doc = Load(id);",  # no receiver: a call of anything
+        "var doc = store.Find(owner, id).Copy(id);",  # more than the lookup
+        "var doc = Helper.FindDoc(id);",  # a static class, not an object the page made
+    ],
+)
+def test_path_of_objects_made_from_request_text_is_still_named(lookup: str) -> None:
+    assert "file-read" in _sinks(_DOWNLOAD.replace("LOOKUP", lookup), ".ashx"), lookup
+
+
+def test_lookup_defined_by_the_page_is_followed() -> None:
+    # a shell's own "store" class: its Find returns what it was given, and the engine reads the page's method
+    page = _DOWNLOAD.replace("LOOKUP", "var doc = store.Find(owner, id);").replace(
+        "    public bool IsReusable",
+        "    class DocumentStore { public Doc Find(string o, string i) { return new Doc(i); } }\n    public bool IsReusable",
+    )
+    assert "file-read" in _sinks(page, ".ashx")

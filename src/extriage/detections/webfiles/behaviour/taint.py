@@ -548,6 +548,14 @@ _COMBINE = re.compile(
     r"\s*(?:(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*Combine|[^\W\d]\w*\s*\.\s*BuildPath)\s*\("
 )
 _ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
+#: A value that is a record the application looks up by the request's ids (``item = store.Find(owner, id)``,
+#: ``provider.GetFileByID(user, file)``): the receiver, then a lookup verb (Find, Lookup.., Get..By..).
+_LOOKUP_CALL = re.compile(
+    r"\s*(?:\(\s*[\w.]+\s*\)\s*)?([^\W\d]\w*)\s*\.\s*(Find|Lookup[A-Z]\w*|Get[A-Z]\w*By[A-Z]\w*)\s*\("
+)
+#: A C#/JScript indexer on a named collection (``_targets[``, ``this.map[``): what its brackets hold is a key.
+#: (Not an array made with ``new byte[n]``: its size from the request stays with it, as a buffer the request fills.)
+_INDEXER = re.compile(r"(?<![\w.])(?<!new )((?:this\s*\.\s*)?[^\W\d]\w*)\s*\[")
 
 
 def _line_of(code: str, pos: int) -> int:
@@ -1018,6 +1026,7 @@ class _Analyser:
         self._literal_seen = False  # whether the last expr() found literal text of the page's own
         self._views: list[tuple[int, str]] | None = None
         self._ident_re: re.Pattern[str] | None = None
+        self._made: dict[str, bool] = {}  # receiver -> whether the page makes it with new (see _record_lookup)
         #: Names whose taint was added or changed (propagate's rounds re-read only what mentions one).
         self._changed: set[str] = set()
         #: Names the code rejects unless they are digits or hex only (see _DIGITS_GUARD).
@@ -1169,17 +1178,44 @@ class _Analyser:
             self._ident_re = re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, names)) + r")\b", flags)
         return self._ident_re
 
+    def _keys(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The brackets in [start, end) that index a collection the request did not fill (C#, JScript):
+        ``_targets[key]`` is one of the page's own values, whatever key the request gives. The collection is
+        a plain name (or ``this.name``) holding no request input and no source itself; ``Request[..]``,
+        ``parts[..]`` of a split request value and ``args[..]`` of a tainted array stay the request's."""
+        code = self.code
+        spans: list[tuple[int, int]] = []
+        for n, m in enumerate(_INDEXER.finditer(code, start, end)):
+            if n >= 64:
+                break  # (a value of more indexers than that is read as before: every name the request's)
+            name = m.group(1)
+            if self.taint.get(self.fold(name.rsplit(".", 1)[-1].strip())) is not None:
+                continue
+            j = bisect_left(self._starts, m.start())
+            if j < len(self.sources) and self.sources[j][0] < m.end():
+                continue  # Request.QueryString[..], a source's own key
+            if j > 0 and self.sources[j - 1][1] > m.start():
+                continue  # inside a source's span
+            _stops, close = top_level(code, m.end(), min(end, m.end() + 400), "")
+            if close < 0 or code[close] != "]":
+                continue
+            spans.append((m.end(), close))
+        return spans
+
     def expr(self, start: int, end: int, kinds: frozenset[str] | None = None) -> _Taint | None:
         """What request input the code in [start, end) carries."""
         found: _Taint | None = None
         text = self.code[start:end]
         stripped = text
         sources = self.sources
+        keys = self._keys(start, end) if self.lang != "vb" and "[" in text else ()
         # the sources inside [start, end) only: a page with thousands of them costs a bisection, not a scan
         for j in range(bisect_left(self._starts, start), len(sources)):
             s, e, src = sources[j]
             if s >= end:
                 break
+            if keys and any(a <= s < b for a, b in keys):
+                continue  # a key picking one of the page's own values (_targets[Request["k"]])
             if kinds is None or src.kind in kinds:
                 back = e - 1 if self.code[e - 1] in "[(" else e  # the source's own bracket opens the key
                 tail = self.code[back : min(end, back + 200)]
@@ -1197,6 +1233,8 @@ class _Analyser:
             quoted = [(q.start(), q.end()) for q in _LITERAL.finditer(text)] if '"' in text else []
             for m in idents.finditer(text):
                 if quoted and any(a < m.start() < b for a, b in quoted):
+                    continue
+                if keys and any(a <= start + m.start() < b for a, b in keys):
                     continue
                 t = self.taint.get(self.fold(m.group(0)))
                 if t is None or (kinds is not None and not (t.kinds & kinds)):
@@ -1427,6 +1465,29 @@ class _Analyser:
         self._changed.add(key)
         return True
 
+    def _record_lookup(self, a: int, b: int, defined: set[str]) -> bool:
+        """Whether the value in [a, b) is a record the application looks up with request ids: the whole value
+        is a lookup call (Find, Lookup.., Get..By..) of a method the page does not define, on an object the
+        page made itself with ``new`` of a type outside System (``store = new AttachmentStore()``; the
+        application's own class) and the request did not give. What such a record holds (its stored path)
+        is the application's, not the request's; a page's own helper is followed through its return."""
+        code = self.code
+        m = _LOOKUP_CALL.match(code, a, b)
+        if m is None or self.fold(m.group(2)) in defined:
+            return False
+        spans = _args(code, m.end())
+        close = spans[-1][1] if spans else m.end()
+        if close >= b or code[close] != ")" or code[close + 1 : b].strip(" \t\r\n;") != "":
+            return False
+        recv = m.group(1)
+        if self.taint.get(self.fold(recv)) is not None:
+            return False
+        made = self._made.get(recv)
+        if made is None:  # (once per receiver: a page of many lookups costs one search each)
+            pat = r"(?<![\w.])" + re.escape(recv) + r"\s*(?:=\s*|As\s+)new\s+(?!System\b)[^\W\d][\w.]*\s*\("
+            made = self._made[recv] = re.search(pat, code, re.I if self.lang == "vb" else 0) is not None
+        return made
+
     def _returns_part(self, start: int, methods: set[str]) -> bool:
         """Whether the value at ``start`` is a call of a method of this code (one of ``methods``) whose
         return value carries request input only in part (``CachePath(ctx, name)`` returning
@@ -1494,6 +1555,7 @@ class _Analyser:
                 if key in with_params:
                     call_sites.setdefault(key, []).append((c.start(), c.end()))
         returning = {self.fold(name) for _pos, name, params in defs if params}
+        defined = {self.fold(name) for _pos, name, _params_ in defs}
         # the assignments, found once; after the first round one is read again only when a name it mentions
         # (its target, or a word of its value) was tainted or changed since it was last read - what it gives
         # depends on nothing else (sources and code do not change), so the result is the same, in one pass
@@ -1547,6 +1609,8 @@ class _Analyser:
                         changed = True
                     continue
                 rhs_end = m.end(3) if lang == "vb" else _header_end(code, m.start(3), m.end(3))
+                if self._record_lookup(m.start(3), rhs_end, defined):
+                    continue
                 if _REMOTE_RESULT.search(code, m.start(3), rhs_end):
                     # what a remote server answered is its data, not the request's - but fetched from an
                     # address the request chose it is the request's choice of payload ("remote")
