@@ -13,6 +13,7 @@ import bisect
 import functools
 import itertools
 import re
+import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -185,9 +186,10 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
 
     The newline count comes from the offsets a path reads anyway (a region ends with a newline, and
     the header lines skipped before the first hour end with one each), not from a count of its own
-    over the region: on 2 GB of hourly logs that pass was ~0.06 ns/byte more (session 14)."""
-    import numpy as np
+    over the region: on 2 GB of hourly logs that pass was ~0.06 ns/byte more (session 14).
 
+    A region :class:`_Newlines` reads without NumPy (small logs in a process that has not loaded it)
+    is told one-hour by the substring count, else read line by line (:func:`_count_lines`)."""
     # The usual region (a small log, one hour of a big one): after its header lines (no requests),
     # every line starts with the first one's hour. In a region of 48 KiB or more that is told from
     # the newline offsets (two 8-byte reads per line); a substring count of the hour over the
@@ -205,7 +207,7 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
         first = _hour_of(body, at)
     last = body.rfind(b"\n", at, hi - 1) + 1
     if first is not None and body[last : last + 13] == body[at : at + 13]:  # else no pass is wasted
-        if hi - lo < _OFFSETS_FROM:
+        if hi - lo < _OFFSETS_FROM or newlines.mask is None:
             n = newlines.count(lo, hi)
             if body.count(b"\n" + body[at : at + 13], at, hi) == n - skipped - 1:
                 out[first.decode()] += n - skipped
@@ -218,10 +220,16 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
                 return n
             # the last line holds its 13 hour bytes (checked above) and every other line starts
             # before it, so no read below passes hi
+            import numpy as np
+
             words = np.ndarray(shape=(len(body) - 7,), dtype="<u8", buffer=body, offset=0, strides=(1,))
             if ((words[inner + 1] == words[at]) & (words[inner + 6] == words[at + 5])).all():
                 out[first.decode()] += n - skipped
                 return n
+    if newlines.mask is None:
+        return _count_lines(body, lo, hi, out)
+    import numpy as np
+
     starts = newlines.starts(lo, hi)
     n = len(starts)  # a line starts after each newline but the region's last, and at lo
     limit = len(body) - 15  # 16 bytes are read at a line start: lines starting later are read in Python
@@ -263,6 +271,20 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
         hour = _hour_of(body, pos)
         if hour is not None:
             out[hour.decode()] += 1
+    return n
+
+
+def _count_lines(body: Buffer, lo: int, hi: int, out: Counter[str]) -> int:
+    """:func:`_count_hours` of a region line by line, in Python: each line in the hour its start
+    holds (:data:`_HOUR_RE`, the same bytes the NumPy masks test). Returns the lines."""
+    n = 0
+    pos = lo
+    while pos < hi:
+        hour = _hour_of(body, pos)
+        if hour is not None:
+            out[hour.decode()] += 1
+        n += 1
+        pos = body.find(b"\n", pos, hi) + 1  # the region ends with a newline
     return n
 
 
@@ -347,18 +369,40 @@ def _data_line_within(body: Buffer, lo: int, region: int, family: str) -> bool:
     return False
 
 
+#: A process that has not loaded NumPy reads regions below this size without it (:class:`_Newlines`),
+#: up to :data:`PLAIN_BYTES` in all: a small tree's scan walks its logs in the main process, where
+#: importing NumPy (~0.1 CPU-s) cost more than reading a few MB of lines in Python saves.
+PLAIN_BELOW = 256 * 1024
+PLAIN_BYTES = 8 * 1024 * 1024
+_plain_left = [PLAIN_BYTES]
+
+
+def _numpy_loaded() -> bool:
+    return "numpy" in sys.modules
+
+
 class _Newlines:
     """Newline counts over one region of a buffer, from one NumPy comparison (6x ``bytes.count``,
     which compares byte by byte; BENCHMARKS.md, core section). Line numbering and hourly counts both
     ask it, so a chunk is compared once whatever the number of candidate lines or hours. The
-    comparison is written into a per-thread array, reused like the read buffer."""
+    comparison is written into a per-thread array, reused like the read buffer.
 
-    __slots__ = ("count_nonzero", "lo", "mask")
+    Without NumPy loaded, a small region is counted with ``bytes.count`` instead (``mask`` None; see
+    :data:`PLAIN_BELOW`): the fork server loads it for every worker, so only small trees, walked in
+    the main process, read their logs this way (issue 18, session 15). Same counts either way."""
+
+    __slots__ = ("buf", "count_nonzero", "lo", "mask")
+    mask: Any  # the region's newline mask (NumPy bool array), or None: counted with bytes.count
 
     def __init__(self, buf: Buffer, lo: int, hi: int) -> None:
+        self.lo = lo
+        self.buf = buf
+        if hi - lo < PLAIN_BELOW and not _numpy_loaded() and _plain_left[0] >= hi - lo:
+            _plain_left[0] -= hi - lo
+            self.mask = None
+            return
         import numpy as np  # here, not at module import: the main process of a parallel scan never walks
 
-        self.lo = lo
         self.count_nonzero = np.count_nonzero
         out = getattr(_BUFFERS, "mask", None)
         if out is None or len(out) < hi - lo:
@@ -368,6 +412,8 @@ class _Newlines:
         self.mask = np.equal(np.frombuffer(buf, dtype=np.uint8, count=hi - lo, offset=lo), 0x0A, out=out[: hi - lo])
 
     def count(self, a: int, b: int) -> int:
+        if self.mask is None:
+            return self.buf.count(b"\n", a, b)
         return int(self.count_nonzero(self.mask[a - self.lo : b - self.lo]))
 
     def positions(self, a: int, b: int) -> Any:
