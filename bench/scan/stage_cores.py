@@ -169,6 +169,12 @@ def main() -> int:
     ap.add_argument("--old", metavar="SRC", help="an older checkout's src/ folder, run alternately")
     args = ap.parse_args()
     codes = [("new", str(ROOT / "src"))] + ([("old", str(Path(args.old).resolve()))] if args.old else [])
+    # bytecode first, as an installed package has it: with PYTHONDONTWRITEBYTECODE (set in the helpers'
+    # shells) a worktree never gets any, and every scan compiled its modules again: +0.3 CPU-s for a
+    # tree of one small log, more with a fork server (BENCHMARKS.md, issue 18, session 15)
+    for _, src in codes:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(src) / "extriage")], check=True,
+                       stdout=subprocess.DEVNULL)
     with tempfile.TemporaryDirectory() as tmp:
         for r in range(args.rounds):
             for label, src in codes:
