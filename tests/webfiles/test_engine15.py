@@ -194,3 +194,64 @@ def test_lookup_defined_by_the_page_is_followed() -> None:
         "    class DocumentStore { public Doc Find(string o, string i) { return new Doc(i); } }\n    public bool IsReusable",
     )
     assert "file-read" in _sinks(page, ".ashx")
+
+
+# --- a method's parameter named like a request local of another method (B11, session 15) ---------------------------
+# aita-task's UrlMapHandler: ProcessRequest holds `url = Request.QueryString["url"]`, PostData(string url, ..) fetches
+# its own parameter, and the only call passes one of the page's own addresses. Names are the page's in the engine, so
+# the parameter shared the local's taint; and `IDictionary<string, object> data` was read as two parameters.
+
+_MAPPED = """<%@ WebHandler Language="C#" Class="Mapped" %>
+using System.Collections.Generic;
+using System.Net;
+using System.Web;
+public class Mapped : IHttpHandler {
+    private IDictionary<string, string> _map = new Dictionary<string, string>();
+    public Mapped() { _map.Add("profile", "http://intranet.example/api/profile"); }
+    public void ProcessRequest(HttpContext context) {
+        var url = context.Request.QueryString["url"];
+        var fields = new Dictionary<string, object>();
+        context.Response.Write(PostData(ARG, fields));
+    }
+    private string PostData(string url, IDictionary<string, object> data) {
+        BODY
+        var request = HttpWebRequest.Create(url) as HttpWebRequest;
+        using (var r = request.GetResponse()) { return r.ContentType; }
+    }
+    public bool IsReusable { get { return false; } }
+}
+"""
+
+
+def test_parameter_named_like_a_request_local_elsewhere_is_silent() -> None:
+    assert _sinks(_MAPPED.replace("ARG", "_map[url]").replace("BODY", ""), ".ashx") == set()
+
+
+@pytest.mark.parametrize(
+    ("arg", "body"),
+    [
+        ("url", ""),  # the request's address passed on
+        ('"http://a.example/" + url', ""),  # the request's text in the call
+        ("_map[url]", 'url = HttpContext.Current.Request.QueryString["next"];'),  # given request text in the method
+    ],
+)
+def test_parameter_given_request_text_is_still_named(arg: str, body: str) -> None:
+    assert "http-out" in _sinks(_MAPPED.replace("ARG", arg).replace("BODY", body), ".ashx"), (arg, body)
+
+
+def test_method_called_nowhere_keeps_its_sink() -> None:
+    page = _MAPPED.replace("PostData(ARG, fields)", '"ok"').replace("BODY", "")
+    assert "http-out" in _sinks(page, ".ashx")
+
+
+def test_parameter_after_a_generic_type_takes_its_own_argument() -> None:
+    # Save(Dictionary<string, string> meta, string path): the request's path is the second argument, not a third
+    page = (
+        '<%@ Page Language="C#" %><script runat="server">\n'
+        "void Save(System.Collections.Generic.Dictionary<string, string> meta, string path) {\n"
+        '    System.IO.File.WriteAllText(path, "x");\n}\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        "    var m = new System.Collections.Generic.Dictionary<string, string>();\n"
+        '    Save(m, Request.Form["p"]);\n}\n</script>'
+    )
+    assert "file-write" in _sinks(page, ".aspx")

@@ -553,6 +553,8 @@ _ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
 _LOOKUP_CALL = re.compile(
     r"\s*(?:\(\s*[\w.]+\s*\)\s*)?([^\W\d]\w*)\s*\.\s*(Find|Lookup[A-Z]\w*|Get[A-Z]\w*By[A-Z]\w*)\s*\("
 )
+#: What follows the name an assignment sets (``request = ..``, not ``==``).
+_SET_TARGET = re.compile(r"\s*=(?![=>])")
 #: A C#/JScript indexer on a named collection (``_targets[``, ``this.map[``): what its brackets hold is a key.
 #: (Not an array made with ``new byte[n]``: its size from the request stays with it, as a buffer the request fills.)
 _INDEXER = re.compile(r"(?<![\w.])(?<!new )((?:this\s*\.\s*)?[^\W\d]\w*)\s*\[")
@@ -562,9 +564,27 @@ def _line_of(code: str, pos: int) -> int:
     return code.count("\n", 0, pos) + 1
 
 
+def _param_parts(text: str) -> list[str]:
+    """A parameter list split at its own commas, not those of a generic type's arguments
+    (``IDictionary<string, object> data`` is one parameter) or of an attribute's brackets."""
+    parts: list[str] = []
+    depth = 0
+    last = 0
+    for i, c in enumerate(text):
+        if c in "<[(":
+            depth += 1
+        elif c in ">])" and depth > 0:
+            depth -= 1
+        elif c == "," and depth == 0:
+            parts.append(text[last:i])
+            last = i + 1
+    parts.append(text[last:])
+    return parts
+
+
 def _params(text: str, lang: str) -> list[str]:
     names = []
-    for part in text.split(","):
+    for part in _param_parts(text) if lang != "vb" and ("<" in text or "[" in text) else text.split(","):
         part = re.sub(r"=.*$", "", part).strip()
         if lang == "vb":
             part = re.sub(r"\s+As\s+.*$", "", part, flags=re.I)
@@ -1027,6 +1047,9 @@ class _Analyser:
         self._views: list[tuple[int, str]] | None = None
         self._ident_re: re.Pattern[str] | None = None
         self._made: dict[str, bool] = {}  # receiver -> whether the page makes it with new (see _record_lookup)
+        # the page's methods (start, name, parameters) by start, and their call sites (see propagate, _shadowed)
+        self._defs: list[tuple[int, str, list[str]]] = []
+        self._call_sites: dict[str, list[tuple[int, int]]] = {}
         #: Names whose taint was added or changed (propagate's rounds re-read only what mentions one).
         self._changed: set[str] = set()
         #: Names the code rejects unless they are digits or hex only (see _DIGITS_GUARD).
@@ -1556,6 +1579,7 @@ class _Analyser:
                     call_sites.setdefault(key, []).append((c.start(), c.end()))
         returning = {self.fold(name) for _pos, name, params in defs if params}
         defined = {self.fold(name) for _pos, name, _params_ in defs}
+        self._defs, self._call_sites = defs, call_sites
         # the assignments, found once; after the first round one is read again only when a name it mentions
         # (its target, or a word of its value) was tainted or changed since it was last read - what it gives
         # depends on nothing else (sources and code do not change), so the result is the same, in one pass
@@ -2047,7 +2071,67 @@ class _Analyser:
                     t = self.expr(s, b, sink.kinds)
                     if t is None:
                         continue
+                if t.via and self.lang != "vb" and self._shadowed(m.start()):
+                    continue
                 near = not t.via
                 found.append((sink, m.start(), t, near))
                 break
         return found
+
+    def _shadowed(self, pos: int) -> bool:
+        """Whether the request input a sink at ``pos`` sees is only a name of another method: every tainted name
+        of the sink's statement is a parameter of the method the sink is in, tainted by a source outside that
+        method (``url = Request["url"]`` in ProcessRequest, ``PostData(string url, ..)`` fetching), and every
+        call of the method passes text with no request input for it (``PostData(_urlDict[url], ..)``). The
+        engine's names are the page's, not a method's: a parameter shares the taint of a local of the same
+        name elsewhere. (C# and JScript; a method called nowhere, or once with request text, keeps the sink.)"""
+        defs = self._defs
+        if not defs:
+            return False
+        i_next = bisect_right([d[0] for d in defs], pos)
+        code = self.code
+        s, e = self.statement(pos)
+        j = bisect_left(self._starts, s)
+        if j < len(self.sources) and self.sources[j][0] < e:
+            return False  # a source in the statement itself
+        names: list[str] = []
+        lines: list[int] = []
+        idents = self._idents()
+        for m in idents.finditer(code, s, e) if idents is not None else ():
+            key = self.fold(m.group(0))
+            t = self.taint.get(key)
+            if t is None or _SET_TARGET.match(code, m.end()):
+                continue  # (the name the statement sets is no input of the sink)
+            names.append(key)
+            lines.append(t.line)
+        if not names:
+            return False
+        # the method: the nearest defined before the sink whose parameters the names are (a lambda or callback
+        # defined in it between may be nearer), up to where the next definition after the sink starts
+        for i_def in range(i_next - 1, max(-1, i_next - 5), -1):
+            folded = [self.fold(p) for p in defs[i_def][2]]
+            if all(k in folded for k in names):
+                break
+        else:
+            return False
+        d_start, d_name = defs[i_def][0], defs[i_def][1]
+        first = _line_of(code, d_start)
+        last = _line_of(code, defs[i_next][0]) if i_next < len(defs) else code.count("\n") + 1
+        if any(first <= line <= last for line in lines):
+            return False  # tainted inside the method itself (the parameter given request text there)
+        d_end = defs[i_next][0] if i_next < len(defs) else len(code)
+        for k in set(names):
+            given = re.compile(r"(?<![\w.])" + re.escape(k) + r"\s*[+&]?=(?![=>])|\b(?:out|ref)\s+" + re.escape(k) + r"\b")
+            if given.search(code, d_start, d_end):
+                return False  # the parameter is given another value in the method (read there as the page's)
+        used = [folded.index(k) for k in names]
+        sites = [c for c in self._call_sites.get(self.fold(d_name), ()) if c[0] != d_start]
+        if not used or not sites:
+            return False
+        brackets = self._brackets()
+        for _c_start, c_end in sites:
+            spans = _args_at(code, c_end, brackets)
+            for i in used:
+                if i >= len(spans) or self.expr(spans[i][0], spans[i][1]) is not None:
+                    return False
+        return True
