@@ -1137,9 +1137,9 @@ def test_knowledge_is_data_with_every_behaviour() -> None:
 
 
 def _timed(data: bytes, ext: str = ".aspx", budget: float = 5.0) -> tuple[float, object]:
-    t0 = time.monotonic()
+    t0 = time.thread_time()
     result = analyse(data, ext, budget=budget)
-    return time.monotonic() - t0, result
+    return time.thread_time() - t0, result
 
 
 @pytest.mark.parametrize(

@@ -41,9 +41,9 @@ UNCLOSED_DATA_SOURCES = (
     "page", [UNCLOSED_TAGS, UNCLOSED_DATA_SOURCES], ids=["unclosed-tags", "unclosed-ods"]
 )
 def test_worst_case_markup_is_linear(page: bytes) -> None:
-    t0 = time.monotonic()
+    t0 = time.thread_time()
     result = behaviour.analyse(page, ".aspx", budget=30.0)
-    assert time.monotonic() - t0 < 4.0  # (0.1 s on a quiet machine; 12-17 s before)
+    assert time.thread_time() - t0 < 4.0  # (0.1 s on a quiet machine; 12-17 s before)
     assert result.problem is None
     assert result.hits  # still analysed: the stub, the process start
 
@@ -55,9 +55,9 @@ def test_the_limit_holds_inside_one_search(monkeypatch: pytest.MonkeyPatch) -> N
         "_SERVER_CONTROL",
         re.compile(r"<(?!script\b)[\w:]+\b[^>]{0,2000}?\brunat\s*=\s*[\"']?server", re.I),
     )
-    t0 = time.monotonic()
+    t0 = time.thread_time()  # CPU time of this thread, as the budget counts it: load does not stretch it
     result = behaviour.analyse(UNCLOSED_TAGS, ".aspx", budget=0.5)
-    elapsed = time.monotonic() - t0
+    elapsed = time.thread_time() - t0
     assert elapsed < 3.0, elapsed
     assert result.problem is not None and "time limit" in result.problem
     assert signal.getsignal(signal.SIGPROF) == signal.SIG_DFL  # the process's handler back
@@ -65,11 +65,11 @@ def test_the_limit_holds_inside_one_search(monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_bounded_interrupts_a_backtracking_search() -> None:
-    t0 = time.monotonic()
+    t0 = time.thread_time()
     with pytest.raises(Timeout):
         with bounded(budget.now() + 0.2):
             re.match(r"(a+)+$", "a" * 40 + "b")  # (minutes of backtracking)
-    assert time.monotonic() - t0 < 2.0
+    assert time.thread_time() - t0 < 2.0
 
 
 def test_bounded_leaves_a_timer_or_handler_of_others_alone() -> None:
@@ -1082,11 +1082,11 @@ def test_a_shell_padded_with_many_methods_is_still_analysed() -> None:
         '<script runat="server">\nvoid Page_Load() {\n  string c = Run(Request["c"]);\n}\n'
         'string Run(string x) { System.Diagnostics.Process.Start("cmd.exe", "/c " + x); return x; }\n</script>\n'
     )
-    t0 = time.monotonic()
+    t0 = time.thread_time()
     result = behaviour.analyse(page.encode(), ".aspx", budget=5.0)
     assert result.problem is None, (
         result.problem,
-        time.monotonic() - t0,
+        time.thread_time() - t0,
     )  # (6.7 s before: past the 5 s limit, no finding)
     assert "process" in {h["sink"] for h in result.hits}
     quiet = page.replace('Request["c"]', '"ipconfig"')
