@@ -408,6 +408,14 @@ def shells_wave_id() -> str:
     return load_registry().shells_wave.id
 
 
+def shell_wave(named: str | None) -> str:
+    """The wave of a web shell a rule names: the rule's ``wave`` when it is a wave of the registry, else
+    (``any``, empty, a wave this registry does not have) the wave unattributed web shells are counted in -
+    never a wave id of its own (a rule's ``wave = "any"`` once showed up as a wave called "any")."""
+    reg = load_registry()
+    return named if named and named in reg else reg.shells_wave.id
+
+
 def wave_of_cve(cve: str) -> str:
     """Id of the first wave whose CVEs hold ``cve`` (the catch-all for a CVE of no wave): a check that
     knows which flaw it shows gets its wave from the registry."""

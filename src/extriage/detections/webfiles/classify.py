@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from extriage.detections.waves.registry import post_exploitation_id, shells_wave_id, wave_of_cve
+from extriage.detections.waves.registry import post_exploitation_id, shell_wave, shells_wave_id, wave_of_cve
 from extriage.detections.webfiles.baseline import MODIFIED
 from extriage.detections.webfiles.content import SCRIPT_EXTENSIONS
 from extriage.detections.webfiles.knowledge import LocationRule
@@ -172,7 +172,7 @@ def yara_reason(hit: dict[str, Any], extension: str = "") -> Reason:
         f"yara:{hit['rule']}",
         raw=hit.get("raw", ""),
         line=hit.get("line"),
-        wave=meta.get("wave") or shells_wave_id(),
+        wave=shell_wave(meta.get("wave")),
         attack=[a.strip() for a in meta.get("attack", "T1505.003").split(",") if a.strip()],
         cves=["CVE-2021-27065"] if hit["rule"] == "EXT_WEBSHELL_OAB_Config_Shell" else [],
         references=refs,

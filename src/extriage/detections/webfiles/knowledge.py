@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 from extriage.datafiles import load_yaml
-from extriage.detections.waves.registry import post_exploitation_id, shells_wave_id
+from extriage.detections.waves.registry import post_exploitation_id, shell_wave, shells_wave_id
 from extriage.findings import Confidence, Outcome, Severity
 
 _DATA = "extriage.detections.webfiles"
@@ -94,7 +94,7 @@ def location_rules() -> tuple[LocationRule, ...]:
                 outcome=Outcome(r["outcome"]),
                 description=r.get("description", ""),
                 except_pattern=r.get("except", ""),
-                wave=r.get("wave") or shells_wave_id(),
+                wave=shell_wave(r.get("wave")),
                 attack=tuple(r.get("attack", ["T1505.003"])),
             )
         )
