@@ -120,11 +120,9 @@ FIRST_SIGHT_FALSE_POSITIVES = [
         '        return context.Server.MapPath(Path.Combine("~/App_Data/iconcache", fileName));\n    }\n}\n',
         id="icon-cache-path-from-a-helper",
     ),
-]
-
-#: Real capabilities of the set, written as harmless shapes: they stay found.
-CAPABILITIES: list[tuple[str, str, str, str]] = [
-    (
+    # B5's real capability (subtext's CCNET image.ashx): the file read is only decoded as an image and re-encoded
+    # as a JPEG (pixels, not the file's bytes) - silent since A8's image-decoder mark (session 15)
+    pytest.param(
         "build-chart-of-any-image-the-request-names",
         ".ashx",
         '<%@ WebHandler Language="C#" Class="BuildChart" %>\nusing System;\nusing System.Drawing;\n'
@@ -141,6 +139,29 @@ CAPABILITIES: list[tuple[str, str, str, str]] = [
         "        using (Image img = Image.FromStream(fs)) {\n"
         '            ctx.Response.ContentType = "image/jpeg";\n'
         "            img.Save(ctx.Response.OutputStream, ImageFormat.Jpeg);\n        }\n    }\n}\n",
+        id="build-chart-of-any-image-the-request-names",
+    ),
+]
+
+#: Real capabilities of the set, written as harmless shapes: they stay found.
+CAPABILITIES: list[tuple[str, str, str, str]] = [
+    (
+        "build-chart-sends-the-requested-file-itself",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="BuildChart" %>\nusing System;\nusing System.Drawing;\n'
+        "using System.Drawing.Imaging;\nusing System.IO;\nusing System.Web;\n"
+        "public class BuildChart : IHttpHandler {\n"
+        "    public bool IsReusable { get { return true; } }\n"
+        "    public void ProcessRequest(HttpContext ctx) {\n"
+        '        string name = ctx.Request.QueryString["name"];\n'
+        '        string project = ctx.Request.QueryString["project"];\n'
+        '        string folder = System.Configuration.ConfigurationManager.AppSettings["chartFolder"];\n'
+        '        if (folder == null || folder.Length == 0) { folder = @"..\\builds\\{0}\\charts"; }\n'
+        "        folder = string.Format(folder, project);\n"
+        "        using (FileStream fs = new FileStream(Path.Combine(folder, name), FileMode.Open, FileAccess.Read))\n"
+        "        {\n"
+        '            ctx.Response.ContentType = "image/jpeg";\n'
+        "            fs.CopyTo(ctx.Response.OutputStream);\n        }\n    }\n}\n",
         "file-read",
     ),
     (

@@ -189,7 +189,9 @@ def _sinks(page: str, ext: str = ".ashx") -> set[str]:
     ],
 )
 def test_a_file_stream_opened_to_read_is_a_read(mode: str) -> None:
-    sinks = _sinks(CHART.replace(_OPEN, mode))
+    # (the chart's bytes sent back as they are: decoded as an image only, the read is silent since session 15)
+    sent = CHART.replace("using (Image img = Image.FromStream(fs))", "fs.CopyTo(ctx.Response.OutputStream);\n            ")
+    sinks = _sinks(sent.replace(_OPEN, mode))
     assert "file-write" not in sinks and "file-read" in sinks, sinks
 
 

@@ -255,3 +255,63 @@ def test_parameter_after_a_generic_type_takes_its_own_argument() -> None:
         '    Save(m, Request.Form["p"]);\n}\n</script>'
     )
     assert "file-write" in _sinks(page, ".aspx")
+
+
+# --- what a sink reads only decoded as an image (session 14's left-over 2c; subtext's image.ashx, B11's ResizePhoto) --
+
+_THUMB = """<%@ WebHandler Language="C#" Class="Thumb" %>
+using System.Drawing;
+using System.Drawing.Imaging;
+using System.IO;
+using System.Web;
+public class Thumb : IHttpHandler {
+    public void ProcessRequest(HttpContext ctx) {
+        string name = ctx.Request.QueryString["name"];
+        string folder = ctx.Request.QueryString["dir"];
+        using (FileStream fs = new FileStream(Path.Combine(folder, name), FileMode.Open, FileAccess.Read)) {
+            USE
+        }
+    }
+    public bool IsReusable { get { return true; } }
+}
+"""
+_PIXELS = (
+    "using (Image img = Image.FromStream(fs)) { using (var small = new Bitmap(img, 64, 64)) "
+    "{ small.Save(ctx.Response.OutputStream, ImageFormat.Jpeg); } }"
+)
+_PROXY = """<%@ WebHandler Language="C#" Class="Photo" %>
+using System.Drawing;
+using System.Web;
+public class Photo : IHttpHandler {
+    public void ProcessRequest(HttpContext ctx) {
+        string url = ctx.Request.QueryString["src"];
+        USE
+    }
+    public bool IsReusable { get { return true; } }
+}
+"""
+
+
+def test_file_decoded_as_an_image_is_silent() -> None:
+    assert _sinks(_THUMB.replace("USE", _PIXELS), ".ashx") == set()
+
+
+def test_file_bytes_sent_back_are_still_named() -> None:
+    assert "file-read" in _sinks(_THUMB.replace("USE", "fs.CopyTo(ctx.Response.OutputStream);"), ".ashx")
+    both = _PIXELS + " fs.Position = 0; fs.CopyTo(ctx.Response.OutputStream);"
+    assert "file-read" in _sinks(_THUMB.replace("USE", both), ".ashx")
+
+
+def test_answer_decoded_as_an_image_is_silent() -> None:
+    use = (
+        "Image img = Image.FromStream(new System.IO.MemoryStream(new System.Net.WebClient().DownloadData(url)));\n"
+        "img.Save(ctx.Response.OutputStream, System.Drawing.Imaging.ImageFormat.Png);"
+    )
+    assert _sinks(_PROXY.replace("USE", use), ".ashx") == set()
+
+
+def test_answer_sent_back_is_still_named() -> None:
+    use = "ctx.Response.BinaryWrite(new System.Net.WebClient().DownloadData(url));"
+    assert "http-out" in _sinks(_PROXY.replace("USE", use), ".ashx")
+    held = "byte[] b = new System.Net.WebClient().DownloadData(url);\nctx.Response.BinaryWrite(b);\n"
+    assert "http-out" in _sinks(_PROXY.replace("USE", held + "var i = new Bitmap(new System.IO.MemoryStream(b));"), ".ashx")

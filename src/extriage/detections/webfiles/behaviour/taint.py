@@ -553,6 +553,13 @@ _ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
 _LOOKUP_CALL = re.compile(
     r"\s*(?:\(\s*[\w.]+\s*\)\s*)?([^\W\d]\w*)\s*\.\s*(Find|Lookup[A-Z]\w*|Get[A-Z]\w*By[A-Z]\w*)\s*\("
 )
+#: An image decoder: what it is given is read as pixels (a thumbnail, a resized photo), never sent back as bytes.
+_IMAGE_DECODER = re.compile(
+    r"(?:\bImage\s*\.\s*FromStream|\bnew\s+(?:System\s*\.\s*Drawing\s*\.\s*)?Bitmap"
+    r"|\bBitmap(?:Frame|Decoder)\s*\.\s*Create)\s*\("
+)
+#: The name a statement gives the value the sink makes (``FileStream fs = new FileStream(..``, ``var b = wc.``).
+_GIVEN_TO = re.compile(r"(?<![\w.])([^\W\d]\w*)\s*=(?![=>])[^=;{}]*$")
 #: What follows the name an assignment sets (``request = ..``, not ``==``).
 _SET_TARGET = re.compile(r"\s*=(?![=>])")
 #: A C#/JScript indexer on a named collection (``_targets[``, ``this.map[``): what its brackets hold is a key.
@@ -2073,10 +2080,49 @@ class _Analyser:
                         continue
                 if t.via and self.lang != "vb" and self._shadowed(m.start()):
                     continue
+                if sink.category in ("file-read", "http") and self._image_only(m.start()):
+                    continue
                 near = not t.via
                 found.append((sink, m.start(), t, near))
                 break
         return found
+
+    def _in_image_decoder(self, pos: int) -> bool:
+        """Whether ``pos`` is inside the brackets of an image decoder's call opened just before it
+        (``Image.FromStream(new MemoryStream(wc.DownloadData(url)))``)."""
+        code = self.code
+        a = max(0, pos - 200)
+        for d in _IMAGE_DECODER.finditer(code, a, pos):
+            _stops, close = top_level(code, d.end(), pos, "")
+            if close < 0:
+                return True
+        return False
+
+    def _image_only(self, pos: int) -> bool:
+        """Whether what a file-read or HTTP sink at ``pos`` reads is only decoded as an image: the sink is an
+        argument of an image decoder, or the statement gives its stream or bytes to a name that the page then
+        only hands to image decoders (and closes). A thumbnail or photo handler sends pixels it re-encodes, not
+        the file or the answer: a shell's download or proxy sends the bytes back (C#, VB, JScript)."""
+        if self._in_image_decoder(pos):
+            return True
+        if "Bitmap" not in self.code and "FromStream" not in self.code:
+            return False
+        code = self.code
+        s, e = self.statement(pos)
+        given = _GIVEN_TO.search(code, s, pos)
+        if given is None:
+            return False
+        name = given.group(1)
+        flags = re.I if self.lang == "vb" else 0
+        decoded = 0
+        for u in re.finditer(r"(?<![\w.])" + re.escape(name) + r"\b", code, flags):
+            if s <= u.start() < e:
+                continue
+            if self._in_image_decoder(u.start()):
+                decoded += 1
+            elif not re.match(r"\s*(?:\.\s*(?:Close|Dispose)\s*\(|[!=]=\s*null\b|\bIs\s+Nothing\b)", code[u.end() : u.end() + 40], flags):
+                return False  # used otherwise: written out, copied, read
+        return decoded > 0
 
     def _shadowed(self, pos: int) -> bool:
         """Whether the request input a sink at ``pos`` sees is only a name of another method: every tainted name
