@@ -58,3 +58,45 @@ rule EXT_WEBSHELL_MachineKey_Theft
         $section and ($getter or ($vkey and $dkey and not (#vkey == #vcmp and #dkey == #dcmp))) and
         any of ($out*)
 }
+
+/*
+  Issue 14, helper X34 (thirty-fourth unseen collection: shells met among ordinary pages). A page met among
+  ordinary C# pages ("Certi-Bhai", "Pwned with Love") takes a certificate request (CSR), a CA server name and
+  a certificate template from its form, creates the CA client COM object (CertificateAuthority.Request,
+  CCertRequest) by ProgID and submits the caller's request to the CA as the web server's own account, then
+  hands the issued certificate back: with a template that lets the requester name the subject (AD CS ESC1
+  style) that certificate logs the caller on as anyone, and in any case as the server. Missed on first sight
+  by our rules, the behaviour analysis and signature-base. The rule matches the shape: ASP.NET code that
+  creates the CA request object through GetTypeFromProgID/Activator or the CERTCLILib interop class, calls
+  Submit and reads the request. Microsoft's own enrolment pages (certsrv) are classic ASP and create the
+  object with Server.CreateObject; pages that only read the CA configuration or fetch an issued certificate
+  submit nothing.
+*/
+
+rule EXT_WEBSHELL_Certificate_Request_Relay
+{
+    meta:
+        author = "extriage"
+        description = "Certificate request relay page: submits a certificate request, CA and template taken from the web request to a certification authority as the server's account (CertificateAuthority.Request) and returns the certificate - check the CA's issued certificates"
+        family = "certificate request relay (AD CS)"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1649,T1505.003"
+    strings:
+        $progid = "CertificateAuthority.Request" nocase ascii wide
+        $interop1 = "CERTCLILib" nocase ascii wide
+        $interop2 = /new\s+CCertRequest(Class)?\s*\(/ nocase ascii wide
+        $create = /GetTypeFromProgID|Activator\s*\.\s*CreateInstance|Interaction\s*\.\s*CreateObject/ nocase ascii wide
+        $submit = /\.\s*Submit\s*\(/ nocase ascii wide
+        $req = /Request\s*(\.\s*(Form|QueryString|Params|Item|Files|InputStream)\b|\s*\[)/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $ihttp = /\bIHttpHandler\b/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $ihttp) and
+        (($progid and $create) or $interop1 or $interop2) and $submit and $req
+}

@@ -42,3 +42,39 @@ rule EXT_WEBSHELL_Escaped_Identifiers_With_Format_Chars
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $runat) and (#fmt >= 4 or #split >= 3)
 }
+
+/*
+  Issue 14, helper X34 (thirty-fourth unseen collection: shells met among ordinary pages). An uploader met
+  among ordinary C# pages hides a small upload page (auth key, Request.Files saved beside the page) behind
+  javascript-obfuscator-style names: every method of its server block is named _0x... (_0xF8, _0x10D,
+  _0xW3X11 ...), every request object and stream comes back from a one-line helper, and a script tag is
+  assembled from fourteen base64 fragments returned by such helpers. Missed on first sight by our rules and
+  the behaviour analysis (the request objects only reach the sink through helper returns). The rule matches
+  the naming, which no maintained server code uses: several C# or VB method declarations named _0x + hex or
+  letters, in a server page. Client-side obfuscated JavaScript (function _0x.../var _0x...) declares no
+  typed methods and stays silent; .NET obfuscators rename compiled assemblies, not page source.
+*/
+
+rule EXT_WEBSHELL_Hex_Named_Server_Methods
+{
+    meta:
+        author = "extriage"
+        description = "Obfuscated server code: several C#/VB methods of a server page named _0x... (obfuscator-style names), hiding what the page does"
+        family = "obfuscated server code"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1027"
+    strings:
+        // C#: modifier(s), a return type, then a method named _0x...
+        $cs = /\b(private|public|protected|internal|static)\s+(static\s+|override\s+|virtual\s+)?[A-Za-z_][\w.]*(<[\w.,\s]+>)?(\[\])?\s+_0x[0-9A-Za-z_]{2,}\s*\(/ ascii wide
+        // VB: Function/Sub _0x... (as VB writes them, capitalised: JavaScript's lower-case "function _0x..." is not this)
+        $vb = /\b(Function|Sub)\s+_0x[0-9A-Za-z_]{2,}\s*\(/ ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and (#cs + #vb) >= 5
+}
