@@ -165,13 +165,13 @@ CAPABILITIES: list[tuple[str, str, str, str]] = [
         "file-read",
     ),
     (
+        # (behind the CMS's signed-in check, as the real page has it, silent since session 15: test_engine15)
         "admin-download-of-any-site-file",
         ".ashx",
         '<%@ WebHandler Language="C#" Class="SiteFileDownload" %>\nusing System.IO;\nusing System.Web;\n'
         "public class SiteFileDownload : IHttpHandler {\n"
         "    public bool IsReusable { get { return true; } }\n"
         "    public void ProcessRequest(HttpContext context) {\n"
-        "        if (!Console.IsSignedIn()) { context.Response.StatusCode = 403; return; }\n"
         '        string file = context.Request.QueryString["file"];\n'
         "        string root = Path.GetDirectoryName(SiteInfo.RootFolder);\n"
         "        string full = root + file;\n"

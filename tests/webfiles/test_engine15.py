@@ -315,3 +315,83 @@ def test_answer_sent_back_is_still_named() -> None:
     assert "http-out" in _sinks(_PROXY.replace("USE", use), ".ashx")
     held = "byte[] b = new System.Net.WebClient().DownloadData(url);\nctx.Response.BinaryWrite(b);\n"
     assert "http-out" in _sinks(_PROXY.replace("USE", held + "var i = new Bitmap(new System.IO.MemoryStream(b));"), ".ashx")
+
+
+# --- a handler's feature behind a check of the signed-in user (session 14's left-over 2c; c1cms's DownloadFile) -----
+
+_SIGNED = """<%@ WebHandler Language="C#" Class="SiteFile" %>
+using System.IO;
+using System.Web;
+public class SiteFile : IHttpHandler {
+    public void ProcessRequest(HttpContext context) {
+        string full = null;
+        if (CHECK) {
+            string file = context.Request.QueryString["file"];
+            full = Path.GetDirectoryName(SiteInfo.Root) + file;
+        }
+        if (full == null) { context.Response.StatusCode = 403; return; }
+        context.Response.SINK(full);
+    }
+    OWN
+    public bool IsReusable { get { return true; } }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "Editors.IsLoggedIn()",
+        "context.User.Identity.IsAuthenticated",
+        "context.Request.IsAuthenticated",
+        'context.User.IsInRole("Editors")',
+        'Roles.IsUserInRole("Editors")',
+        "folder.IsAuthorized(Permission.Edit, CurrentUser)",
+    ],
+)
+def test_download_for_signed_in_users_is_silent(check: str) -> None:
+    page = _SIGNED.replace("CHECK", check).replace("SINK", "TransmitFile").replace("OWN", "")
+    assert _sinks(page, ".ashx") == set(), check
+
+
+@pytest.mark.parametrize(
+    ("check", "own"),
+    [
+        ('context.Request.QueryString["k"] == "7"', ""),  # a password in the query: anyone's
+        ("IsLoggedIn()", 'bool IsLoggedIn() { return HttpContext.Current.Request.Cookies["k"] != null; }'),  # the page's own
+        ("IsSignedIn()", 'bool IsSignedIn() { return true; }'),
+    ],
+)
+def test_download_behind_the_page_own_gate_is_still_named(check: str, own: str) -> None:
+    page = _SIGNED.replace("CHECK", check).replace("SINK", "TransmitFile").replace("OWN", own)
+    assert "file-read" in _sinks(page, ".ashx"), check
+
+
+def test_check_in_another_method_does_not_count() -> None:
+    own = "bool Later(HttpContext c) { return c.User.Identity.IsAuthenticated; }"
+    page = _SIGNED.replace("CHECK", "true").replace("SINK", "TransmitFile").replace("OWN", own)
+    assert "file-read" in _sinks(page, ".ashx")
+
+
+def test_code_behind_a_signed_in_check_still_runs_no_commands() -> None:
+    page = (
+        '<%@ Page Language="C#" %><% if (User.Identity.IsAuthenticated) {\n'
+        '    System.Diagnostics.Process.Start("cmd.exe", "/c " + Request.Form["c"]);\n'
+        '    System.Reflection.Assembly.Load(Convert.FromBase64String(Request.Form["a"])).CreateInstance("X");\n} %>'
+    )
+    assert {"process", "assembly-load"} <= _sinks(page, ".aspx")
+
+
+def test_vb_needs_asp_net_own_check() -> None:
+    body = 'If CHECK Then\n    System.IO.File.Delete(Request.Form("p"))\nEnd If\n'
+    page = '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load()\nBODY\nEnd Sub\n</script>'
+    assert _sinks(page.replace("BODY", body.replace("CHECK", "User.Identity.IsAuthenticated")), ".aspx") == set()
+    # (an application method's name is no ASP.NET sign in VB: classic ASP pages are VB too)
+    assert "file-write" in _sinks(page.replace("BODY", body.replace("CHECK", "IsLoggedIn()")), ".aspx")
+
+
+def test_signed_in_features_are_application_features() -> None:
+    from extriage.detections.webfiles.appcontext import application_features
+    from extriage.detections.webfiles.behaviour.taint import _SIGNED_IN_FEATURES
+
+    assert _SIGNED_IN_FEATURES <= set(application_features())

@@ -560,6 +560,19 @@ _IMAGE_DECODER = re.compile(
 )
 #: The name a statement gives the value the sink makes (``FileStream fs = new FileStream(..``, ``var b = wc.``).
 _GIVEN_TO = re.compile(r"(?<![\w.])([^\W\d]\w*)\s*=(?![=>])[^=;{}]*$")
+#: A check of the signed-in user before a sink: ASP.NET's own (User.Identity.IsAuthenticated, Request.IsAuthenticated,
+#: User.IsInRole, Roles.IsUserInRole) or an application's (IsLoggedIn(), x.IsAuthorized(..), IsSignedIn()) - the
+#: latter only when the page does not define the method (a shell's own password gate is the page's).
+_SIGNED_IN = re.compile(
+    r"\b(?:User\s*\.\s*Identity|Request)\s*\.\s*IsAuthenticated\b|\bUser\s*\.\s*IsInRole\s*\("
+    r"|\bRoles\s*\.\s*IsUserInRole\s*\(|\b(IsAuthorized|IsLoggedIn|IsSignedIn|IsLoggedOn|IsUserLoggedIn)\s*\("
+)
+#: The sinks an application's own feature can be (application_features.yml, less the reflection dispatcher - a
+#: loader's shape too): behind a check of the signed-in user they are that feature, not a planted page.
+_SIGNED_IN_FEATURES = frozenset(
+    "file-write file-copy file-write-content upload-to-request-path upload-beside-page upload-to-app-root "
+    "file-read sql-connection sql-text sql-text-orm http-out registry directory-query".split()
+)
 #: What follows the name an assignment sets (``request = ..``, not ``==``).
 _SET_TARGET = re.compile(r"\s*=(?![=>])")
 #: A C#/JScript indexer on a named collection (``_targets[``, ``this.map[``): what its brackets hold is a key.
@@ -1057,6 +1070,7 @@ class _Analyser:
         # the page's methods (start, name, parameters) by start, and their call sites (see propagate, _shadowed)
         self._defs: list[tuple[int, str, list[str]]] = []
         self._call_sites: dict[str, list[tuple[int, int]]] = {}
+        self._methods: list[int] | None = None  # where the page's methods start (see _signed_in_before)
         #: Names whose taint was added or changed (propagate's rounds re-read only what mentions one).
         self._changed: set[str] = set()
         #: Names the code rejects unless they are digits or hex only (see _DIGITS_GUARD).
@@ -2082,10 +2096,38 @@ class _Analyser:
                     continue
                 if sink.category in ("file-read", "http") and self._image_only(m.start()):
                     continue
+                if sink.id in _SIGNED_IN_FEATURES and self._signed_in_before(m.start()):
+                    continue
                 near = not t.via
                 found.append((sink, m.start(), t, near))
                 break
         return found
+
+    def _signed_in_before(self, pos: int) -> bool:
+        """Whether the method a sink at ``pos`` is in checks the signed-in user before it (see _SIGNED_IN):
+        an application's handler for its signed-in users (a CMS's download of site files for its editors),
+        not a page for whoever knows its address. C#, and VB with ASP.NET's own checks (an application method's
+        name is no ASP.NET sign in VB, which classic ASP pages are written in too)."""
+        if self.lang not in ("cs", "vb"):
+            return False
+        code = self.code
+        starts = self._method_starts()
+        i = bisect_right(starts, pos) - 1
+        a = starts[i] if i >= 0 else 0
+        defined = {self.fold(d[1]) for d in self._defs}
+        for c in _SIGNED_IN.finditer(code, a, pos):
+            if c.group(1) is None or (self.lang == "cs" and self.fold(c.group(1)) not in defined):
+                return True
+        return False
+
+    def _method_starts(self) -> list[int]:
+        if self._methods is None:
+            self._methods = [
+                m.start()
+                for m in _METHOD_DEF[self.lang].finditer(self.code)
+                if self.fold(m.group(1)) not in self.keywords  # (if (x) {, using (..) {: no method)
+            ]
+        return self._methods
 
     def _in_image_decoder(self, pos: int) -> bool:
         """Whether ``pos`` is inside the brackets of an image decoder's call opened just before it
