@@ -395,3 +395,40 @@ def test_signed_in_features_are_application_features() -> None:
     from extriage.detections.webfiles.behaviour.taint import _SIGNED_IN_FEATURES
 
     assert _SIGNED_IN_FEATURES <= set(application_features())
+
+
+# --- a request key naming one of the application's settings (B11, session 15; wmsoneplan's WMS_Bonds.asmx.vb) --------
+
+_SETTING_VB = """Imports System.Web.Services
+Imports System.Configuration.ConfigurationManager
+Imports System.Data.SqlClient
+<System.Web.Services.WebService(Namespace:="http://tempuri.org/")> _
+Public Class Orders
+    Inherits System.Web.Services.WebService
+    <WebMethod()> _
+    Public Function CountOrders(ByVal pEnvironment As String) As Integer
+        Dim conn As SqlConnection = New SqlConnection(ARG)
+        conn.Open()
+        Return 0
+    End Function
+End Class
+"""
+
+
+@pytest.mark.parametrize(
+    "arg",
+    [
+        "AppSettings(pEnvironment).ToString",
+        "ConfigurationManager.AppSettings(pEnvironment)",
+        "System.Configuration.ConfigurationManager.AppSettings.Get(pEnvironment)",
+    ],
+)
+def test_connection_named_by_a_setting_key_is_silent(arg: str) -> None:
+    assert _sinks(_SETTING_VB.replace("ARG", arg), ".vb") == set(), arg
+
+
+def test_connection_string_of_the_caller_is_still_named() -> None:
+    assert "sql-connection" in _sinks(_SETTING_VB.replace("ARG", "pEnvironment"), ".vb")
+    page = '<%@ Page Language="C#" %><% var c = new System.Data.SqlClient.SqlConnection(KEY); c.Open(); %>'
+    assert _sinks(page.replace("KEY", 'ConfigurationManager.AppSettings[Request["env"]]'), ".aspx") == set()
+    assert "sql-connection" in _sinks(page.replace("KEY", 'Request["env"]'), ".aspx")

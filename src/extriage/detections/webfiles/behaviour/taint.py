@@ -573,6 +573,14 @@ _SIGNED_IN_FEATURES = frozenset(
     "file-write file-copy file-write-content upload-to-request-path upload-beside-page upload-to-app-root "
     "file-read sql-connection sql-text sql-text-orm http-out registry directory-query".split()
 )
+#: A value of the application's settings looked up by key (``ConfigurationManager.AppSettings[key]``, VB's
+#: ``AppSettings(key)`` under ``Imports System.Configuration.ConfigurationManager``, ``.AppSettings.Get(key)``):
+#: the request may choose which setting, the value is the configuration's.
+_SETTING_LOOKUP = re.compile(
+    r"(?<![\w.])(?:(?:System\s*\.\s*Configuration\s*\.\s*)?(?:(?:Web)?ConfigurationManager|ConfigurationSettings)"
+    r"\s*\.\s*)?AppSettings\s*(?:\.\s*(?:Get|Item)\s*)?[\[(]",
+    re.I,
+)
 #: What follows the name an assignment sets (``request = ..``, not ``==``).
 _SET_TARGET = re.compile(r"\s*=(?![=>])")
 #: A C#/JScript indexer on a named collection (``_targets[``, ``this.map[``): what its brackets hold is a key.
@@ -1223,12 +1231,21 @@ class _Analyser:
         return self._ident_re
 
     def _keys(self, start: int, end: int) -> list[tuple[int, int]]:
-        """The brackets in [start, end) that index a collection the request did not fill (C#, JScript):
+        """The brackets in [start, end) that hold a key: of the application's settings (any language, see
+        _SETTING_LOOKUP), or indexing a collection the request did not fill (C#, JScript):
         ``_targets[key]`` is one of the page's own values, whatever key the request gives. The collection is
         a plain name (or ``this.name``) holding no request input and no source itself; ``Request[..]``,
         ``parts[..]`` of a split request value and ``args[..]`` of a tainted array stay the request's."""
         code = self.code
         spans: list[tuple[int, int]] = []
+        for n, m in enumerate(_SETTING_LOOKUP.finditer(code, start, end)):
+            if n >= 64:
+                break
+            _stops, close = top_level(code, m.end(), min(end, m.end() + 400), "")
+            if close >= 0 and code[close] == ("]" if code[m.end() - 1] == "[" else ")"):
+                spans.append((m.end(), close))
+        if self.lang == "vb":
+            return spans
         for n, m in enumerate(_INDEXER.finditer(code, start, end)):
             if n >= 64:
                 break  # (a value of more indexers than that is read as before: every name the request's)
@@ -1252,7 +1269,11 @@ class _Analyser:
         text = self.code[start:end]
         stripped = text
         sources = self.sources
-        keys = self._keys(start, end) if self.lang != "vb" and "[" in text else ()
+        keys = (
+            self._keys(start, end)
+            if ("[" in text and self.lang != "vb") or ("AppSettings" in text or "appsettings" in text.lower())
+            else ()
+        )
         # the sources inside [start, end) only: a page with thousands of them costs a bisection, not a scan
         for j in range(bisect_left(self._starts, start), len(sources)):
             s, e, src = sources[j]
