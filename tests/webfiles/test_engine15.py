@@ -432,3 +432,54 @@ def test_connection_string_of_the_caller_is_still_named() -> None:
     page = '<%@ Page Language="C#" %><% var c = new System.Data.SqlClient.SqlConnection(KEY); c.Open(); %>'
     assert _sinks(page.replace("KEY", 'ConfigurationManager.AppSettings[Request["env"]]'), ".aspx") == set()
     assert "sql-connection" in _sinks(page.replace("KEY", 'Request["env"]'), ".aspx")
+
+
+# --- a WebSocket message as request input (X32, session 15; lupingQAQ's WsTakeoverShell) ---------------------------
+
+_SOCKET = """using System; using System.Diagnostics; using System.IO; using System.Net.WebSockets; using System.Text;
+using System.Threading; using System.Threading.Tasks; using System.Web; using System.Web.WebSockets;
+public class SocketPage : IHttpHandler {
+    public bool IsReusable { get { return false; } }
+    public void ProcessRequest(HttpContext ctx) { if (ctx.IsWebSocketRequest) ctx.AcceptWebSocketRequest(Loop); }
+    static async Task Loop(AspNetWebSocketContext c) {
+        var ws = c.WebSocket; var buf = new byte[4096]; var acc = new MemoryStream();
+        var r = await ws.ReceiveAsync(new ArraySegment<byte>(buf), CancellationToken.None);
+        acc.Write(buf, 0, r.Count);
+        string line = Encoding.UTF8.GetString(TEXT);
+        USE
+    }
+    static string Run(string cmd) { return Process.Start(new ProcessStartInfo("cmd.exe", "/c " + cmd)).Id.ToString(); }
+}
+"""
+
+
+@pytest.mark.parametrize("text", ["buf, 0, r.Count", "acc.ToArray()"])
+def test_websocket_message_run_as_a_command_is_named(text: str) -> None:
+    page = _SOCKET.replace("TEXT", text).replace("USE", "Run(line);")
+    assert "process" in _sinks(page, ".cs"), text
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        'await ws.SendAsync(new ArraySegment<byte>(Encoding.UTF8.GetBytes("echo: " + line)), '
+        "WebSocketMessageType.Text, true, CancellationToken.None);",
+        "await ws.SendAsync(new ArraySegment<byte>(buf, 0, r.Count), WebSocketMessageType.Text, true, "
+        "CancellationToken.None);",
+    ],
+)
+def test_websocket_message_sent_back_is_silent(use: str) -> None:
+    page = _SOCKET.replace("TEXT", "buf, 0, r.Count").replace("USE", use).replace(
+        'static string Run(string cmd) { return Process.Start(new ProcessStartInfo("cmd.exe", "/c " + cmd)).Id.ToString(); }',
+        "",
+    )
+    assert _sinks(page, ".cs") == set(), use
+
+
+def test_http_client_send_async_is_still_an_outbound_request() -> None:
+    page = (
+        '<%@ Page Language="C#" Async="true" %><% var h = new System.Net.Http.HttpClient();\n'
+        "var m = new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Get, Request[\"u\"]);\n"
+        'h.SendAsync(new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Get, Request["u"])); %>'
+    )
+    assert "http-out" in _sinks(page, ".aspx")

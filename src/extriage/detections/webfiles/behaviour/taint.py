@@ -581,6 +581,21 @@ _SETTING_LOOKUP = re.compile(
     r"\s*\.\s*)?AppSettings\s*(?:\.\s*(?:Get|Item)\s*)?[\[(]",
     re.I,
 )
+#: A WebSocket message received into a buffer (``ws.ReceiveAsync(new ArraySegment<byte>(buf), ..)``, ASP.NET's
+#: AspNetWebSocketContext.WebSocket and System.Net.WebSockets): the bytes a client sent, like a request body.
+_WEBSOCKET_RECEIVE = re.compile(
+    r"\.\s*ReceiveAsync\s*\(\s*(?:new\s+(?:System\s*\.\s*)?ArraySegment\s*(?:<\s*byte\s*>|\(\s*Of\s+Byte\s*\))\s*\(\s*)?"
+    r"([^\W\d]\w*)",
+    re.I,
+)
+#: Bytes written into a memory stream of the page's (``acc.Write(buf, 0, n)``): the stream holds them (a message
+#: assembled from fragments); only for names the page makes a MemoryStream (a writer to a file or the response is no
+#: value's carrier).
+_STREAM_WRITE = re.compile(r"(?<![\w.])([^\W\d]\w*)\s*\.\s*Write\s*\(")
+_MEMORY_STREAM = re.compile(
+    r"(?<![\w.])([^\W\d]\w*)\s*(?:=|As)\s*New\s+(?:System\s*\.\s*IO\s*\.\s*)?MemoryStream\s*\(", re.I
+)
+_WEBSOCKET = re.compile(r"\bAcceptWebSocketRequest\b|\bWebSockets\b|\bAspNetWebSocketContext\b|\bWebSocket\b")
 #: What follows the name an assignment sets (``request = ..``, not ``==``).
 _SET_TARGET = re.compile(r"\s*=(?![=>])")
 #: A C#/JScript indexer on a named collection (``_targets[``, ``this.map[``): what its brackets hold is a key.
@@ -1569,8 +1584,13 @@ class _Analyser:
         code, lang = self.code, self.lang
         controller = _CONTROLLER_CLASS.get(lang)
         actions = controller is not None and controller.search(code) is not None
-        if not self.sources and not actions and not _WEB_METHOD[lang].search(code):
+        sockets = (
+            [m for m in _WEBSOCKET_RECEIVE.finditer(code)] if "ReceiveAsync" in code and _WEBSOCKET.search(code) else []
+        )
+        if not self.sources and not actions and not sockets and not _WEB_METHOD[lang].search(code):
             return
+        for m in sockets:  # the buffer a WebSocket message is received into holds what the client sent
+            self._add(m.group(1), _Taint({"body"}, True, _line_of(code, m.start()), "WebSocket message"))
         defs = [(m.start(), m.group(1), _params(m.group(2), lang)) for m in _METHOD_DEF[lang].finditer(code)]
         # VB marks by-reference parameters in the definition only: Sub Take(ByRef v As String)
         byref = (
@@ -1827,6 +1847,12 @@ class _Analyser:
         for m in _MUTATOR.finditer(code):
             spans = _args_at(code, m.end(), self._brackets())
             out.append(("mutator", m, (0, 0), said(m.end(), spans[-1][1] if spans else m.end(), m.group(1))))
+        if "MemoryStream" in code or "memorystream" in code.lower():
+            streams = {fold(s.group(1)) for s in _MEMORY_STREAM.finditer(code)}
+            for m in _STREAM_WRITE.finditer(code) if streams else ():
+                if fold(m.group(1)) in streams:
+                    spans = _args_at(code, m.end(), self._brackets())
+                    out.append(("mutator", m, (0, 0), said(m.end(), spans[-1][1] if spans else m.end(), m.group(1))))
         for m in _FOREACH[lang].finditer(code):
             out.append(("set", m, (m.start(2), m.end(2)), said(m.start(2), m.end(2), m.group(1))))
         for m in _OUT_ARG.finditer(code):
