@@ -427,6 +427,11 @@ LAUNCH_CONFIGS = [
         _core("backdoor.me", 'processPath="cmd.exe" arguments="/c ver"'),
     ),
     (
+        "powershell-encoded-command-under-star",
+        ".config",
+        _core("*", 'processPath="powershell" arguments="-e JABjAD0AIgBoAGUAbABsAG8AIgA7ACAAJABjAA=="'),
+    ),
+    (
         "http-platform-starts-mshta",
         ".config",
         _PLATFORM_HOST_STARTS_SCRIPT.replace(
@@ -462,6 +467,19 @@ LAUNCH_ORDINARY = [
         _core("*", 'processPath="powershell.exe" arguments="-File .\\start.ps1"'),
     ),
     ("platform-host-starts-bash", ".config", _PLATFORM_HOST_STARTS_SCRIPT),
+    (
+        "powershell-web-server-with-execution-policy",
+        ".config",
+        _core(
+            "*",
+            'processPath="powershell.exe" arguments="-ExecutionPolicy Bypass -File .\\universal-automation.ps1"',
+        ),
+    ),
+    (
+        "powershell-web-server-script",
+        ".config",
+        _core("*", 'processPath="powershell.exe" arguments=".\\server.ps1"'),
+    ),
 ]
 
 (

@@ -16,11 +16,13 @@
   The rule matches an `aspNetCore` or `httpPlatform` element whose processPath is a command interpreter or a
   living-off-the-land runner (cmd, powershell, pwsh, mshta, wscript, cscript, rundll32, regsvr32, certutil,
   bitsadmin) when either its arguments carry what a command line that fetches or runs a payload carries (PowerShell,
-  a download call, a URL, iex, an encoded command, netcat, another runner) or the same file maps a path other than
+  a download call, a URL, iex, an encoded command - `-enc`, or `-e` and 20 base64 characters -, netcat, another runner) or the same file maps a path other than
   "*" to the module (the hosting an ASP.NET Core or platform application uses maps "*"). In the 104 configs of
   benign set XIII the processes started are `dotnet`, the application's own .exe, `%LAUNCHER_PATH%`, `%DNX_PATH%`
   and `bash startup.sh`; hosting notes in the same library answer start `cmd.exe /c run.cmd` and
-  `cmd.exe /c node .\server.js` under path "*": all stay silent. So does a web server log quoting such a config
+  `cmd.exe /c node .\server.js` under path "*", and PowerShell web servers start `powershell.exe -File
+  .\universal-automation.ps1` or `powershell.exe .\server.ps1` under "*" (second answer, `processPath="powershell`): all
+  stay silent. So does a web server log quoting such a config
   (the file must open as XML). Not found on purpose: `cmd.exe /k test.exe` under path "*" (nothing tells it from
   a site's own start script).
   meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
@@ -38,9 +40,9 @@ rule EXT_WEBSHELL_Config_Starts_Command_Interpreter
         attack = "T1505.003,T1059"
     strings:
         // processPath an interpreter, then arguments holding a payload marker (either quote style)
-        $run1 = /<(aspNetCore|httpPlatform)\s[^>]{0,1000}\bprocessPath\s*=\s*["'][^"'>]{0,200}\b(cmd|powershell|pwsh|mshta|wscript|cscript|rundll32|regsvr32|certutil|bitsadmin)(\.exe)?["'][^>]{0,1000}\barguments\s*=\s*("[^"]{0,1000}|'[^']{0,1000})(powershell|pwsh|\biex\b|invoke-expression|invoke-webrequest|\biwr\b|downloadstring|downloadfile|webclient|frombase64string|https?:\/\/|\bnc(64)?\.exe|certutil|bitsadmin|mshta|rundll32|regsvr32|whoami|-enc\b|-encodedcommand)/ nocase ascii wide
+        $run1 = /<(aspNetCore|httpPlatform)\s[^>]{0,1000}\bprocessPath\s*=\s*["'][^"'>]{0,200}\b(cmd|powershell|pwsh|mshta|wscript|cscript|rundll32|regsvr32|certutil|bitsadmin)(\.exe)?["'][^>]{0,1000}\barguments\s*=\s*("[^"]{0,1000}|'[^']{0,1000})(powershell|pwsh|\biex\b|invoke-expression|invoke-webrequest|\biwr\b|downloadstring|downloadfile|webclient|frombase64string|https?:\/\/|\bnc(64)?\.exe|certutil|bitsadmin|mshta|rundll32|regsvr32|whoami|-enc\b|-encodedcommand|-e[a-z]{0,14}\s+[a-z0-9+\/]{20})/ nocase ascii wide
         // the same with the arguments first
-        $run2 = /<(aspNetCore|httpPlatform)\s[^>]{0,1000}\barguments\s*=\s*("[^"]{0,1000}|'[^']{0,1000})(powershell|pwsh|\biex\b|invoke-expression|invoke-webrequest|\biwr\b|downloadstring|downloadfile|webclient|frombase64string|https?:\/\/|\bnc(64)?\.exe|certutil|bitsadmin|mshta|rundll32|regsvr32|whoami|-enc\b|-encodedcommand)[^>]{0,1000}\bprocessPath\s*=\s*["'][^"'>]{0,200}\b(cmd|powershell|pwsh|mshta|wscript|cscript|rundll32|regsvr32|certutil|bitsadmin)(\.exe)?["']/ nocase ascii wide
+        $run2 = /<(aspNetCore|httpPlatform)\s[^>]{0,1000}\barguments\s*=\s*("[^"]{0,1000}|'[^']{0,1000})(powershell|pwsh|\biex\b|invoke-expression|invoke-webrequest|\biwr\b|downloadstring|downloadfile|webclient|frombase64string|https?:\/\/|\bnc(64)?\.exe|certutil|bitsadmin|mshta|rundll32|regsvr32|whoami|-enc\b|-encodedcommand|-e[a-z]{0,14}\s+[a-z0-9+\/]{20})[^>]{0,1000}\bprocessPath\s*=\s*["'][^"'>]{0,200}\b(cmd|powershell|pwsh|mshta|wscript|cscript|rundll32|regsvr32|certutil|bitsadmin)(\.exe)?["']/ nocase ascii wide
         // processPath an interpreter, whatever the arguments
         $any = /<(aspNetCore|httpPlatform)\s[^>]{0,1000}\bprocessPath\s*=\s*["'][^"'>]{0,200}\b(cmd|powershell|pwsh|mshta|wscript|cscript|rundll32|regsvr32|certutil|bitsadmin)(\.exe)?["']/ nocase ascii wide
         // a handler mapping a path other than "*" to the module that starts the process, in either order
