@@ -483,3 +483,52 @@ def test_http_client_send_async_is_still_an_outbound_request() -> None:
         'h.SendAsync(new System.Net.Http.HttpRequestMessage(System.Net.Http.HttpMethod.Get, Request["u"])); %>'
     )
     assert "http-out" in _sinks(page, ".aspx")
+
+
+# --- ADO Recordset.Open given the whole statement (B12's note, session 15) -----------------------------------------
+
+RECORDSET_FOUND: list[Page] = [
+    (
+        "classic-statement-of-the-form",
+        ".asp",
+        '<%\nSet Conn = Server.CreateObject("ADODB.Connection")\nConn.Open "dsn=site"\n'
+        'Set RS = Server.CreateObject("ADODB.Recordset")\nRS.Open Request.Form("sql"), Conn, 1, 1\n'
+        "Do While Not RS.EOF\nResponse.Write RS(0)\nRS.MoveNext\nLoop\n%>",
+    ),
+    (
+        "aspcompat-vb-net-held-statement",
+        ".aspx",
+        '<%@ Page Language="VB" ASPCompat="true" %>\n<%\nDim RS As New ADODB.Recordset\n'
+        'Dim q As String = Request.Form.Item("sql")\nRS.Open(q, Conn)\nResponse.Write(RS(0).Value)\n%>',
+    ),
+]
+RECORDSET_QUIET: list[Page] = [
+    (
+        "classic-news-by-number",
+        ".asp",
+        '<%\nSet RS = Server.CreateObject("ADODB.Recordset")\n'
+        'RS.Open "select title from news where id=" & CLng(Request("id")), Conn, 1, 1\nResponse.Write RS(0)\n%>',
+    ),
+    (
+        "aspcompat-card-by-row",
+        ".aspx",
+        '<%@ Page Language="VB" ASPCompat="true" %>\n<%\nDim RS As New ADODB.Recordset\n'
+        'RS.Open("SELECT CardNo FROM Cards WHERE Id=" & Request.Form.Item("row"))\nResponse.Write(RS(0).Value)\n%>',
+    ),
+    (
+        "classic-feed-and-empty-open",
+        ".asp",
+        '<%\nSet RS = Server.CreateObject("ADODB.Recordset")\nSet x = Server.CreateObject("MSXML2.XMLHTTP")\n'
+        'x.Open "GET", "http://feeds.example/news", False\nx.Send\nRS.Open\n%>',
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), RECORDSET_FOUND, ids=[c[0] for c in RECORDSET_FOUND])
+def test_recordset_open_of_the_request_statement_is_named(case: str, ext: str, page: str) -> None:
+    assert "sql-recordset" in _sinks(page, ext), case
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), RECORDSET_QUIET, ids=[c[0] for c in RECORDSET_QUIET])
+def test_recordset_open_of_the_page_statement_is_silent(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set(), case
