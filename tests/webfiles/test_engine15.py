@@ -532,3 +532,28 @@ def test_recordset_open_of_the_request_statement_is_named(case: str, ext: str, p
 @pytest.mark.parametrize(("case", "ext", "page"), RECORDSET_QUIET, ids=[c[0] for c in RECORDSET_QUIET])
 def test_recordset_open_of_the_page_statement_is_silent(case: str, ext: str, page: str) -> None:
     assert _sinks(page, ext) == set(), case
+
+
+# --- VB's Split function on a literal separator keeps each piece the request's (session 14's left-over 2b) ---------
+# blackskull's writable-folder probe splits the posted folder list on Chr(13) & Chr(10) (folded to a literal), then
+# walks each folder through its own GetFullPath(path) function into FSO CreateTextFile/DeleteFile.
+
+_SPLIT = (
+    '<%\nConst FSO_ID = "Scripting.FileSystemObject"\n'
+    'Function FullPath(p)\n  FullPath = p\n  If Right(p, 1) <> "\\" Then FullPath = p & "\\"\nEnd Function\n'
+    "Sub Probe(d)\n  Set fso = Server.CreateObject(FSO_ID)\n  f = FullPath(d) & fso.GetTempName\n"
+    "  fso.CreateTextFile(f)\n  fso.DeleteFile(f)\nEnd Sub\n"
+    "parts = Split(LIST)\nFor i = 0 To UBound(parts)\n  Probe Trim(parts(i))\nNext\n%>"
+)
+
+
+@pytest.mark.parametrize(
+    "args", ['Request("Paths"), Chr(13) & Chr(10)', 'Request("Paths"), vbCrLf', 'Request.Form("Paths"), ";"']
+)
+def test_probe_of_folders_split_from_the_request_is_named(args: str) -> None:
+    assert "com-file-in-request-folder" in _sinks(_SPLIT.replace("LIST", args), ".asp"), args
+
+
+def test_probe_of_the_site_own_folders_is_silent() -> None:
+    page = _SPLIT.replace("LIST", 'Server.MapPath("/upload") & ";" & Server.MapPath("/data"), ";"')
+    assert _sinks(page, ".asp") == set()

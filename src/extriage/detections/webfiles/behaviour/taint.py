@@ -410,6 +410,9 @@ _KEEPING_CALL = re.compile(
     r'(?:\s*(?:"[^"\n]*"|\d{1,6}|[^\W\d][\w.]{0,60}|new\s+char\s*\[\s*\]\s*\{[^{}\n]{0,80}\})\s*,?){0,4}\)'
     # a Replace of literals only (x.Replace("+", " ")); one putting another value in splices it
     r'|\.\s*Replace\s*\(\s*"[^"\n]*"\s*,\s*"[^"\n]*"\s*\)'
+    # VB's Split function of the value (taken out before this is matched) on a literal separator (Split(x, vbCrLf)
+    # written as Split(x, Chr(13) & Chr(10))): each piece is still the request's
+    r'|\b(?i:split)\s*\(\s*,\s*"[^"\n]*"\s*(?:,\s*-?\d{1,6}\s*){0,2}\)'
 )
 #: Literal text that makes request input only *part* of a value (a fixed folder, a query around a
 #: spliced value). A bare scheme or separator (``"http://"``, ``"\\"``, ``"/"``, ``"."``) does not: the
@@ -1335,7 +1338,7 @@ class _Analyser:
             return None
         if via:
             found.via = tuple(dict.fromkeys((*found.via, *via)))[:6]
-        if '"' in stripped and ("." in stripped):
+        if '"' in stripped and ("." in stripped or "plit" in stripped or "PLIT" in stripped):
             stripped = _KEEPING_CALL.sub(" ", stripped)
         self._literal_seen = any(not _TRIVIAL.fullmatch(lit) for lit in _LITERAL.findall(stripped))
         if self._literal_seen:
