@@ -6,8 +6,6 @@ inside a chunk."""
 
 from __future__ import annotations
 
-import io
-import re
 from collections import Counter
 
 import pytest
@@ -15,28 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extriage.formats import logscan
-from extriage.formats.logscan import WalkStats, walk
-from extriage.formats.prefilter import Prefilter
 
-_HOUR = re.compile(rb"(\d{4}-\d\d-\d\d)[T ](\d\d)")
-_PF = Prefilter(["/ecp/"], (), "re2")
-
-
-def _reference(data: bytes) -> Counter[str]:
-    out: Counter[str] = Counter()
-    for line in data.split(b"\n")[:-1]:
-        m = _HOUR.match(line)
-        if m:
-            out[(m.group(1) + b"T" + m.group(2)).decode()] += 1
-    return out
-
-
-def _stats(data: bytes) -> WalkStats:
-    stats = WalkStats()
-    for item in walk(io.BytesIO(data), "httpproxy", _PF):
-        if isinstance(item, WalkStats):
-            stats = item
-    return stats
+from .hour_reference import per_line_hours as _reference
+from .hour_reference import walk_stats as _stats
 
 
 def _hour_lines(n: int, hour: str = "2021-03-02T10") -> list[bytes]:

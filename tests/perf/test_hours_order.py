@@ -4,39 +4,16 @@ per-line reading of each line's start (``YYYY-MM-DD[T ]HH``)."""
 
 from __future__ import annotations
 
-import io
 import random
-import re
-from collections import Counter
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extriage.formats import logscan
-from extriage.formats.logscan import WalkStats, walk
-from extriage.formats.prefilter import Prefilter
 
-_HOUR = re.compile(rb"(\d{4}-\d\d-\d\d)[T ](\d\d)")
-_PF = Prefilter(["/ecp/"], (), "re2")
-
-
-def _reference(data: bytes) -> Counter[str]:
-    """Each line in the hour written at its start; lines without one are no request."""
-    out: Counter[str] = Counter()
-    for line in data.split(b"\n")[:-1] if data.endswith(b"\n") else data.split(b"\n"):
-        m = _HOUR.match(line)
-        if m:
-            out[(m.group(1) + b"T" + m.group(2)).decode()] += 1
-    return out
-
-
-def _stats(data: bytes, family: str = "httpproxy") -> WalkStats:
-    stats = WalkStats()
-    for item in walk(io.BytesIO(data), family, _PF):
-        if isinstance(item, WalkStats):
-            stats = item
-    return stats
+from .hour_reference import per_line_hours as _reference
+from .hour_reference import walk_stats as _stats
 
 
 def _lines(n: int, seed: int, hours: int = 48) -> list[bytes]:

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from extriage.cli.main import _register, app
-from extriage.detections.webfiles import content
+from extriage.detections.webfiles import behaviour, content
 from extriage.detections.webfiles.rules import build_ruleset
 
 #: (case name, extension, page text)
@@ -39,6 +39,12 @@ def page_hits(
     t = content.Target(str(path), str(path).lower(), str(path), path.name, path.stat().st_size, None)
     found: list[dict[str, Any]] = content.examine(t, content.DEEP, params).data.get("hits", [])
     return found
+
+
+def sinks_of(page: str, ext: str = ".aspx", budget: float = 30.0) -> set[str]:
+    """The sinks the behaviour analysis names in ``page`` alone (a generous budget: these tests ask what is
+    found, the time-bound tests ask how fast)."""
+    return {h["sink"] for h in behaviour.analyse(page.encode(), ext, budget=budget).hits}
 
 
 def behaviour_sinks(tmp_path: Path, name: str, page: str, params: content.ContentParams) -> set[str]:
@@ -106,6 +112,19 @@ def sink_found_test(cases: Sequence[tuple[str, str, str, str]]) -> Callable[...,
         assert sink in sinks, sinks
 
     return raises_its_sink
+
+
+def variants_differ_test(
+    pages: Sequence[tuple[str, str, str]], variants: Sequence[tuple[str, str, str, str]]
+) -> Callable[..., None]:
+    """A test, to be bound to a ``test_*`` name, that each variant (name, extension, sink, page) differs from
+    every page of ``pages``: a ``replace`` that matched nothing would make a "found" test of a quiet page."""
+
+    def each_variant_differs() -> None:
+        originals = {page for _, _, page in pages}
+        assert [name for name, _, _, page in variants if page in originals] == []
+
+    return each_variant_differs
 
 
 def scan_tree(base: Path, root: str, files: Iterable[tuple[str, str]]) -> dict[str, Any]:

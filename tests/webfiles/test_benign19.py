@@ -100,6 +100,22 @@ QUIET_PAGES: list[Page] = [
     ),
 ]
 
+#: B5's chart handler (subtext's CCNET image.ashx) up to the file it opens from the query's name; the two shapes
+#: below differ in what they send: the pixels re-encoded, or the file's own bytes.
+_BUILD_CHART_OPENS_THE_NAMED_FILE = (
+    '<%@ WebHandler Language="C#" Class="BuildChart" %>\nusing System;\nusing System.Drawing;\n'
+    "using System.Drawing.Imaging;\nusing System.IO;\nusing System.Web;\n"
+    "public class BuildChart : IHttpHandler {\n"
+    "    public bool IsReusable { get { return true; } }\n"
+    "    public void ProcessRequest(HttpContext ctx) {\n"
+    '        string name = ctx.Request.QueryString["name"];\n'
+    '        string project = ctx.Request.QueryString["project"];\n'
+    '        string folder = System.Configuration.ConfigurationManager.AppSettings["chartFolder"];\n'
+    '        if (folder == null || folder.Length == 0) { folder = @"..\\builds\\{0}\\charts"; }\n'
+    "        folder = string.Format(folder, project);\n"
+    "        using (FileStream fs = new FileStream(Path.Combine(folder, name), FileMode.Open, FileAccess.Read))\n"
+)
+
 #: The first-sight false positive B5 asked the behaviour engine's owner about (/work/notes/to_a4.md, "From B5",
 #: 17:16), as a harmless reproduction: silent since A4's fix (a value a method of the code returns only in part).
 FIRST_SIGHT_FALSE_POSITIVES = [
@@ -125,18 +141,8 @@ FIRST_SIGHT_FALSE_POSITIVES = [
     pytest.param(
         "build-chart-of-any-image-the-request-names",
         ".ashx",
-        '<%@ WebHandler Language="C#" Class="BuildChart" %>\nusing System;\nusing System.Drawing;\n'
-        "using System.Drawing.Imaging;\nusing System.IO;\nusing System.Web;\n"
-        "public class BuildChart : IHttpHandler {\n"
-        "    public bool IsReusable { get { return true; } }\n"
-        "    public void ProcessRequest(HttpContext ctx) {\n"
-        '        string name = ctx.Request.QueryString["name"];\n'
-        '        string project = ctx.Request.QueryString["project"];\n'
-        '        string folder = System.Configuration.ConfigurationManager.AppSettings["chartFolder"];\n'
-        '        if (folder == null || folder.Length == 0) { folder = @"..\\builds\\{0}\\charts"; }\n'
-        "        folder = string.Format(folder, project);\n"
-        "        using (FileStream fs = new FileStream(Path.Combine(folder, name), FileMode.Open, FileAccess.Read))\n"
-        "        using (Image img = Image.FromStream(fs)) {\n"
+        _BUILD_CHART_OPENS_THE_NAMED_FILE
+        + "        using (Image img = Image.FromStream(fs)) {\n"
         '            ctx.Response.ContentType = "image/jpeg";\n'
         "            img.Save(ctx.Response.OutputStream, ImageFormat.Jpeg);\n        }\n    }\n}\n",
         id="build-chart-of-any-image-the-request-names",
@@ -148,18 +154,8 @@ CAPABILITIES: list[tuple[str, str, str, str]] = [
     (
         "build-chart-sends-the-requested-file-itself",
         ".ashx",
-        '<%@ WebHandler Language="C#" Class="BuildChart" %>\nusing System;\nusing System.Drawing;\n'
-        "using System.Drawing.Imaging;\nusing System.IO;\nusing System.Web;\n"
-        "public class BuildChart : IHttpHandler {\n"
-        "    public bool IsReusable { get { return true; } }\n"
-        "    public void ProcessRequest(HttpContext ctx) {\n"
-        '        string name = ctx.Request.QueryString["name"];\n'
-        '        string project = ctx.Request.QueryString["project"];\n'
-        '        string folder = System.Configuration.ConfigurationManager.AppSettings["chartFolder"];\n'
-        '        if (folder == null || folder.Length == 0) { folder = @"..\\builds\\{0}\\charts"; }\n'
-        "        folder = string.Format(folder, project);\n"
-        "        using (FileStream fs = new FileStream(Path.Combine(folder, name), FileMode.Open, FileAccess.Read))\n"
-        "        {\n"
+        _BUILD_CHART_OPENS_THE_NAMED_FILE
+        + "        {\n"
         '            ctx.Response.ContentType = "image/jpeg";\n'
         "            fs.CopyTo(ctx.Response.OutputStream);\n        }\n    }\n}\n",
         "file-read",

@@ -28,11 +28,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from extriage.detections.webfiles import content
 
-from .rule_tables import behaviour_sinks, page_hits, quiet_pages_test, shown, sink_found_test
+from .rule_tables import (
+    page_hits,
+    quiet_pages_test,
+    shown,
+    sink_found_test,
+    variants_differ_test,
+)
 
 _UPLOAD_UNDER_A_GENERATED_NAME = (
     '<!-- #include file="inc/upload_class.asp" -->\n'
@@ -368,11 +372,7 @@ test_classic_asp_application_shape_raises_no_finding = quiet_pages_test(QUIET_PA
 test_one_line_variant_of_a_quiet_classic_asp_shape_is_found = sink_found_test(MUTANTS)
 
 
-def test_mutants_change_one_line_each() -> None:
-    """Each variant differs from its quiet page (a replace that matched nothing would test the quiet page)."""
-    originals = [page for _, _, page in QUIET_PAGES]
-    for name, _, _, page in MUTANTS:
-        assert page not in originals, name
+test_mutants_change_one_line_each = variants_differ_test(QUIET_PAGES, MUTANTS)
 
 
 #: The two misreadings of the set, in harmless shapes (pages that are not shells and must raise nothing).
@@ -396,13 +396,8 @@ MISREADINGS = [
 ]
 
 
-@pytest.mark.parametrize(("case", "ext", "page"), MISREADINGS, ids=[m[0] for m in MISREADINGS])
-def test_classic_asp_misreading_is_silent(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, page: str
-) -> None:
-    """Served by A7 (42b3294): sql-text-orm not in classic ASP, own server variables, "Process" compared."""
-    hits = page_hits(tmp_path, f"{case}{ext}", page, params)
-    assert hits == [], shown(hits)
+# Served by A7 (42b3294): sql-text-orm not in classic ASP, own server variables, "Process" compared.
+test_classic_asp_misreading_is_silent = quiet_pages_test(MISREADINGS)
 
 
 #: What must stay found whatever is done about the misreadings: (name, extension, sink, page).
@@ -448,16 +443,8 @@ SHELLS_NEXT_TO_THE_MISREADINGS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "ext", "sink", "page"),
-    SHELLS_NEXT_TO_THE_MISREADINGS,
-    ids=[s[0] for s in SHELLS_NEXT_TO_THE_MISREADINGS],
-)
-def test_shell_next_to_a_misreading_stays_found(
-    tmp_path: Path, params: content.ContentParams, case: str, ext: str, sink: str, page: str
-) -> None:
-    assert page not in [m[2] for m in MISREADINGS]
-    assert sink in behaviour_sinks(tmp_path, f"{case}{ext}", page, params)
+test_shell_next_to_a_misreading_stays_found = sink_found_test(SHELLS_NEXT_TO_THE_MISREADINGS)
+test_shells_differ_from_the_misreadings = variants_differ_test(MISREADINGS, SHELLS_NEXT_TO_THE_MISREADINGS)
 
 
 def test_form_switch_that_runs_a_posted_command_stays_found(

@@ -14,9 +14,8 @@ from typing import Any
 
 import pytest
 
-from extriage.detections.webfiles import behaviour
-
-Page = tuple[str, str, str]  # (case, extension, page)
+from .rule_tables import Page
+from .rule_tables import sinks_of as _sinks
 
 _MK_CS = (
     '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Web.Configuration" %>\n<script runat="server">\n'
@@ -37,10 +36,6 @@ def _cs(body: str) -> str:
 
 def _vb(body: str) -> str:
     return _MK_VB.replace("{}", body, 1)
-
-
-def _sinks(page: str, ext: str) -> set[str]:
-    return {h["sink"] for h in behaviour.analyse(page.encode(), ext, budget=30).hits}
 
 
 KEY_LITERAL_LEFT: list[Page] = [

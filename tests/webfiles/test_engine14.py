@@ -12,16 +12,11 @@ import base64
 
 import pytest
 
-from extriage.detections.webfiles import behaviour
 from extriage.detections.webfiles.behaviour import codepage
 from extriage.detections.webfiles.behaviour.knowledge import _uncounted, _unicode_words
 
-Page = tuple[str, str, str]  # (case, extension, page)
-
-
-def _sinks(page: str, ext: str) -> set[str]:
-    return {h["sink"] for h in behaviour.analyse(page.encode(), ext, budget=30).hits}
-
+from .rule_tables import Page
+from .rule_tables import sinks_of as _sinks
 
 # --- a local declared with a number, date, Boolean or GUID type (B8, session 13) -----------------------------
 # An ERP's attachment delete page: the id is parsed by the application's own extension method into an `int`,

@@ -10,14 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from extriage.detections.webfiles import behaviour
-
-Page = tuple[str, str, str]  # (case, extension, page)
-
-
-def _sinks(page: str, ext: str) -> set[str]:
-    return {h["sink"] for h in behaviour.analyse(page.encode(), ext, budget=30).hits}
-
+from .rule_tables import Page
+from .rule_tables import sinks_of as _sinks
 
 # --- classic ASP: ADODB.Stream.LoadFromFile of a request path, then BinaryWrite (B10's mutation, session 14) ------
 

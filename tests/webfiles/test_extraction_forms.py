@@ -23,6 +23,8 @@ from extriage.detections.webfiles import content
 from extriage.detections.webfiles.behaviour import analyse, extract
 from extriage.detections.webfiles.behaviour.extract import directives, references
 
+from .rule_tables import sinks_of as _sinks
+
 CS_STMT = 'System.Diagnostics.Process.Start("hostname", {v});'
 VB_STMT = 'System.IO.File.WriteAllText({v}, "example")'
 JS_STMT = 'eval({v}, "unsafe");'
@@ -132,10 +134,6 @@ FORMS += [
     ("object-tag-progid", ".aspx", _object_page("C#", REQ["cs"]), _object_page("C#", LIT), "shell-object"),
     ("object-tag-progid-vb", ".aspx", _object_page("VB", REQ["vb"]), _object_page("VB", LIT), "shell-object"),
 ]
-
-
-def _sinks(page: str, ext: str) -> set[str]:
-    return {h["sink"] for h in analyse(page.encode(), ext, budget=10.0).hits}
 
 
 @pytest.mark.parametrize(("name", "ext", "page", "twin", "sink"), FORMS, ids=[f[0] for f in FORMS])
