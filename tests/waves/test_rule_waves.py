@@ -10,6 +10,7 @@ from pathlib import Path
 from extriage.detections.waves.registry import load_registry, shell_wave, shells_wave_id
 from extriage.detections.webfiles.classify import yara_reason
 from extriage.detections.webfiles.knowledge import builtin_rule_files
+from extriage.findings import Verdict
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
 
@@ -50,3 +51,17 @@ def test_a_scan_names_no_wave_the_registry_does_not_have(tmp_path: Path) -> None
     reg = load_registry()
     assert {f.wave for f in result.findings} <= set(reg.ids())
     assert set(result.waves) <= set(reg.ids())
+    # a shell no wave's traces lead to says a shell was found, not which flaw put it there: it is not ProxyLogon's
+    # (until session 15 it was, and a server with only such a page read "proxylogon=compromised")
+    assert reg.shells_wave.role == "post-exploitation"
+    assert {f.wave for f in result.findings if f.rule_id.startswith("WF-")} == {reg.shells_wave.id}
+    assert result.waves.get("proxylogon") != Verdict.COMPROMISED
+
+
+def test_only_the_oab_config_rule_names_proxylogon() -> None:
+    """The OAB virtual directory's ExternalUrl shell is CVE-2021-27065's own; every other shipped rule names a shape
+    any intrusion can leave (a China Chopper page, a process runner, a loader) and says ``any``."""
+    named = {w for _, text in builtin_rule_files() for w in _WAVE_META.findall(text)}
+    by_rule = re.findall(r'^rule (\w+)[^{]*\{(?:(?!^rule ).)*?^\s*wave\s*=\s*"proxylogon"', "\n".join(
+        text for _, text in builtin_rule_files()), re.M | re.S)
+    assert "proxylogon" in named and by_rule == ["EXT_WEBSHELL_OAB_Config_Shell"]

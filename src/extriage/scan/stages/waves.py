@@ -62,7 +62,8 @@ def dedupe_borrowed(stories: list[AttackStory], findings: list[Finding]) -> list
         return any(by_id[i].wave == story.wave for i in _story_ids(story) if i in by_id)
 
     owned = [s for s in stories if own(s)]
-    shells = load_registry().shells_wave.id  # unattributed web shells belong to this wave
+    # a tie left by time goes to the wave listed first (ProxyLogon, the wave that planted most web shells)
+    order = {w: i for i, w in enumerate(load_registry().ids())}
     drop: set[int] = set()
     groups: dict[tuple[tuple[str, ...], frozenset[str]], list[AttackStory]] = {}
     for s in stories:
@@ -81,7 +82,7 @@ def dedupe_borrowed(stories: list[AttackStory], findings: list[Finding]) -> list
         def rank(s: AttackStory) -> tuple[timedelta, int]:
             near = [_distance(s, o) for o in owned if o.wave == s.wave]
             best = min(near, default=timedelta.max)
-            return (best if best <= NEAR else timedelta.max, 0 if s.wave == shells else 1)
+            return (best if best <= NEAR else timedelta.max, order.get(s.wave, len(order)))
 
         keep = min(group, key=rank)
         drop.update(id(s) for s in group if s is not keep)

@@ -15,7 +15,7 @@ rule EXT_WEBSHELL_ChinaChopper_Eval
         family = "China Chopper"
         severity = "critical"
         outcome = "webshell"
-        wave = "proxylogon"
+        wave = "any"
         attack = "T1505.003"
         reference = "https://www.microsoft.com/security/blog/2021/03/02/hafnium-targeting-exchange-servers/"
     strings:
@@ -68,7 +68,7 @@ rule EXT_WEBSHELL_Process_Exec
         family = "command shell"
         severity = "critical"
         outcome = "webshell"
-        wave = "proxylogon"
+        wave = "any"
         attack = "T1505.003,T1059.003"
     strings:
         // $proc*, not $p*: a $p* set also took $page, so any page with "cmd.exe" and input fired
@@ -120,7 +120,7 @@ rule EXT_WEBSHELL_Assembly_Load_Base64
         family = "Assembly.Load loader"
         severity = "critical"
         outcome = "webshell"
-        wave = "proxylogon"
+        wave = "any"
         attack = "T1505.003,T1620"
     strings:
         $load = /Assembly\s*\.\s*Load\s*\(/ nocase ascii wide
@@ -141,7 +141,7 @@ rule EXT_WEBSHELL_Reflection_Loader
         family = "reflection loader"
         severity = "high"
         outcome = "webshell"
-        wave = "proxylogon"
+        wave = "any"
         attack = "T1505.003,T1620"
     strings:
         $r1 = /\.\s*GetMethod\s*\(/ nocase ascii wide
@@ -166,7 +166,7 @@ rule EXT_WEBSHELL_File_Manager
         family = "file manager"
         severity = "critical"
         outcome = "webshell"
-        wave = "proxylogon"
+        wave = "any"
         attack = "T1505.003,T1083"
     strings:
         $l1 = /DriveInfo\s*\.\s*GetDrives\s*\(/ nocase ascii wide
@@ -193,7 +193,7 @@ rule EXT_WEBSHELL_SQL_Console
         family = "SQL console"
         severity = "high"
         outcome = "webshell"
-        wave = "proxylogon"
+        wave = "any"
         attack = "T1505.003"
     strings:
         $cls1 = "SqlConnection" nocase ascii wide
@@ -218,7 +218,7 @@ rule EXT_WEBSHELL_Obfuscated
         family = "obfuscated shell"
         severity = "high"
         outcome = "webshell"
-        wave = "proxylogon"
+        wave = "any"
         attack = "T1505.003,T1027"
     strings:
         $e1 = /eval\s*\(\s*System\s*\.\s*Text\s*\.\s*Encoding\s*\.\s*\w+\s*\.\s*GetString\s*\(/ nocase ascii wide
@@ -245,7 +245,7 @@ rule EXT_WEBSHELL_Compiled_Page
         family = "compiled web shell"
         severity = "critical"
         outcome = "webshell"
-        wave = "proxylogon"
+        wave = "any"
         attack = "T1505.003"
     strings:
         $app = /App_Web_[a-z0-9]{7,8}/ nocase ascii wide
@@ -268,7 +268,7 @@ rule EXT_WEBSHELL_EDR_Checker
         family = "EDR checker"
         severity = "high"
         outcome = "webshell"
-        wave = "proxylogon"
+        wave = "any"
         attack = "T1505.003,T1518.001"
         reference = "https://www.mandiant.com/resources/blog/detection-response-to-exploitation-of-microsoft-exchange-zero-day-vulnerabilities"
     strings:
