@@ -385,11 +385,13 @@ _LOCATION_CLASSES = ("location", "modified", "unknown")
 
 
 def _wave_of(reasons: list[Reason]) -> str:
-    """The wave of the most severe reason that is not a mere location, else of the most severe one."""
-    for r in reasons:
-        if r.classification not in _LOCATION_CLASSES:
-            return r.wave
-    return reasons[0].wave
+    """The wave of the most severe reason that is not a mere location and names a particular wave (a PST-encoded
+    page, a path of Microsoft's ProxyLogon list), else of the most severe reason that is not a mere location (a
+    China Chopper page says only that a shell is there), else of the most severe one."""
+    shells = shells_wave_id()
+    read = [r for r in reasons if r.classification not in _LOCATION_CLASSES]
+    named = [r for r in read if r.wave != shells]
+    return (named or read or reasons)[0].wave
 
 
 def build_finding(facts: FileFacts) -> Finding | None:

@@ -9,7 +9,7 @@ from importlib import resources
 from typing import Any
 
 from extriage.datafiles import load_yaml
-from extriage.detections.waves.registry import post_exploitation_id, shell_wave, shells_wave_id
+from extriage.detections.waves.registry import post_exploitation_id, shell_wave, shells_wave_id, wave_of_cve
 from extriage.findings import Confidence, Outcome, Severity
 
 _DATA = "extriage.detections.webfiles"
@@ -72,7 +72,8 @@ def _mstic_path_rules(kb: KnownBad) -> list[LocationRule]:
                 confidence=Confidence.HIGH,
                 outcome=Outcome.SUCCESS if tool else Outcome.WEBSHELL,
                 description=f"Listed in {kb.source}: {path}",
-                wave=post_exploitation_id() if tool else shells_wave_id(),
+                # Microsoft's list is of the ProxyLogon intrusions: a page there was written through CVE-2021-27065
+                wave=post_exploitation_id() if tool else wave_of_cve("CVE-2021-27065"),
                 references=(kb.reference,),
             )
         )
