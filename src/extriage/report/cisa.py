@@ -11,11 +11,56 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from extriage import outputs
+from extriage.evidence.locate import path_key
 from extriage.findings import ScanResult, Verdict
 from extriage.report.indicators import SHAREABLE, collect_indicators
 from extriage.report.markdown import md_code, md_text
 from extriage.report.summary import ransomware_sentence, summary_paragraph, when
-from extriage.response.facts import derive_facts
+from extriage.response.facts import Facts, derive_facts
+
+#: Where Exchange serves pages from, as path keys (``/`` separators, lower case) and URL paths: a web
+#: shell there was placed into Exchange itself. FrontEnd\\HttpProxy and ClientAccess pages (and their
+#: virtual directories' URLs) run in Exchange's ``MSExchange*AppPool`` pools, whose identity is
+#: LocalSystem (OTRF's Sysmon capture of a ProxyLogon shell: ``w3wp.exe -ap "MSExchangeOWAAppPool"``,
+#: user ``NT AUTHORITY\\SYSTEM``); Default Web Site's ``aspnet_client``, where ProxyLogon's shells were
+#: dropped too, is Exchange's site but not one of those pools.
+_POOL_FOLDERS = ("/frontend/httpproxy/", "/clientaccess/")
+_POOL_URLS = (
+    "/owa/", "/ecp/", "/ews/", "/oab/", "/mapi/", "/rpc/", "/autodiscover/", "/powershell/",
+    "/microsoft-server-activesync/",
+)
+_SITE_FOLDER = "/inetpub/wwwroot/aspnet_client/"
+_SITE_URL = "/aspnet_client/"
+
+
+def _in_exchange(path: str, *, pools_only: bool) -> bool:
+    """Whether a web shell's path (or the URL it was requested at) is one of Exchange's pages."""
+    if path.startswith("/"):  # a shell seen only as a requested URL
+        low = path.lower()
+        return low.startswith(_POOL_URLS) or (not pools_only and low.startswith(_SITE_URL))
+    key = "/" + path_key(path)
+    return any(f in key for f in _POOL_FOLDERS) or (not pools_only and _SITE_FOLDER in key)
+
+
+def _application(facts: list[Facts]) -> str:
+    """What was exploited: Exchange, unless the only signs of compromise are web shells outside
+    Exchange's folders and no Exchange vulnerability was attacked (a MOVEit or other page on the same
+    IIS) - then the reporter names it, with the first such shell as the lead."""
+    shells = [w.path for f in facts for w in f.webshells]
+    if any(f.attacked_cves for f in facts) or not shells or any(
+        _in_exchange(p, pools_only=False) for p in shells
+    ):
+        return "Microsoft Exchange Server"
+    return f"[FILL IN: the application; web shells were found outside Exchange's web folders, e.g. {md_code(shells[0])}]"
+
+
+def _shell_rights(facts: list[Facts]) -> str:
+    """Whose rights a web shell runs with: SYSTEM is Exchange's pools' identity, not every site's."""
+    shells = [w.path for f in facts for w in f.webshells]
+    if all(_in_exchange(p, pools_only=True) for p in shells):
+        return "as SYSTEM (the identity of Exchange's application pools)"
+    return ("with the rights of the application pool that serves each one "
+            "([FILL IN: the pool's identity; Exchange's own pools run as LocalSystem])")
 
 
 def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
@@ -40,7 +85,7 @@ def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
         "",
         "## 2. Incident summary",
         f"- Status: {'confirmed compromise on ' + ', '.join(md_text(s) for s in compromised) if compromised else 'no confirmed compromise (attempts or no evidence) — report only if your policy requires'}",
-        "- Type: exploitation of a public-facing application (Microsoft Exchange Server)"
+        f"- Type: exploitation of a public-facing application ({_application(facts)})"
         + (f"; vulnerabilities {', '.join(cves)}" if cves else "")
         + ("; followed by ransomware (files encrypted, MITRE ATT&CK T1486)" if any(f.ransomware for f in facts) else ""),
         f"- Activity first observed: {when(min(firsts)) if firsts else '[FILL IN: not determined from the logs]'}",
@@ -68,7 +113,7 @@ def render_cisa(results: list[ScanResult], tlp: str = "amber") -> str:
         out.append(f"- Techniques observed (MITRE ATT&CK): {', '.join(post)}")
     if any(f.webshells for f in facts):
         n = sum(len(f.webshells) for f in facts)
-        out.append(f"- Web shells were placed on the server ({n} file(s)), giving the attacker remote code execution as SYSTEM.")
+        out.append(f"- Web shells were placed on the server ({n} file(s)), giving the attacker remote code execution {_shell_rights(facts)}.")
     for f in facts:
         if f.ransomware:
             out.append(f"- Ransomware on {md_text(f.server)}: {md_text(ransomware_sentence(f))} "
