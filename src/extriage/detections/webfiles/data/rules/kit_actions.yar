@@ -228,3 +228,81 @@ rule EXT_WEBSHELL_Bare_Interpreter_Stream_In_Page
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $runat) and $bare
 }
+
+/*
+  Issue 14, helper X37 (thirty-seventh unseen collection: SharePoint and other Microsoft server intrusions). A
+  ToolShell (SharePoint, July 2025) page quoted in a threat report takes no request at all: it starts cmd.exe
+  with one command written in the page that kills the IIS worker (`taskkill /F /IM w3wp.exe`), moves and
+  copies a page into the SharePoint LAYOUTS folder under spinstall0.aspx and restarts IIS - the intruder's
+  page swap. Neither our rules (the baked-command rule above knows reconnaissance commands only) nor the
+  behaviour analysis (no request value reaches the process) found it; signature-base did, by its strings.
+  Two rules match the action instead of the names:
+    - cmd or PowerShell started from a page with a command written in the page that kills the IIS worker
+      process or writes, copies or moves a server page or configuration file (echo/type/copy/move/xcopy/
+      certutil -decode ... to .aspx/.ashx/.asmx/.ascx/.asax/.config): applications do not restart their own
+      worker or rewrite their own pages through the shell;
+    - a process started from a page with a credential dump written in the page: LSASS through comsvcs.dll's
+      MiniDump export or procdump, the SAM/SYSTEM/SECURITY hives through `reg save`, or the AD database
+      through ntdsutil - the post-exploitation steps the reports on Exchange and SharePoint intrusions list.
+  A page that runs `cmd.exe /c iisreset` alone stays silent (see the bare-interpreter rule above), as do
+  pages that start their own tools.
+*/
+
+rule EXT_WEBSHELL_Interpreter_With_Baked_Server_Tamper_Command
+{
+    meta:
+        author = "extriage"
+        description = "Page that starts cmd or PowerShell with a command written in the page that kills the IIS worker (taskkill w3wp) or writes, copies or moves server pages (.aspx/.config): an intruder's page swap or dropper (ToolShell-style)"
+        family = "baked server tamper command"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.003,T1489"
+    strings:
+        $interp = /["'](cmd|cmd\.exe|powershell|powershell\.exe|pwsh|pwsh\.exe|[a-z]:\\{1,2}windows\\{1,2}system32\\{1,2}cmd\.exe)["']/ nocase ascii wide
+        // inside one command-line literal (after /c, /k, -c or -Command; escaped quotes allowed): the IIS
+        // worker killed ...
+        $kill = /["'](\/[ck]|-c|-command)\s([^"'\r\n]|\\["']){0,400}\btaskkill(\.exe)?\s([^"'\r\n]|\\["']){0,40}w3wp\b/ nocase ascii wide
+        // ... or a server page or configuration file written, copied or moved by the shell
+        $write = /["'](\/[ck]|-c|-command)\s([^"'\r\n]|\\["']){0,400}\b(echo|type|copy|move|xcopy|ren|rename|certutil(\.exe)?\s+-decode|Set-Content|Out-File|Copy-Item|Move-Item)\b([^"'\r\n]|\\["']){0,400}\.(aspx|ashx|asmx|ascx|asax|config)\b/ nocase ascii wide
+        $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
+        $start2 = /\.\s*StartInfo\b/ nocase ascii wide
+        $start3 = "ProcessStartInfo" nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and $interp and ($kill or $write) and
+        any of ($start*)
+}
+
+rule EXT_WEBSHELL_Process_Baked_Credential_Dump
+{
+    meta:
+        author = "extriage"
+        description = "Page that starts a process with a credential dump written in the page (LSASS through comsvcs.dll MiniDump or procdump, reg save of the SAM/SYSTEM/SECURITY hives, ntdsutil): reset the server's and the domain's credentials"
+        family = "credential dump launcher"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1003.001,T1003.002,T1003.003"
+    strings:
+        // the dump written in one literal, or the tool as the program and the dump in the arguments literal
+        $comsvcs = /["']([^"'\r\n]|\\["']){0,300}\bcomsvcs(\.dll)?["']?\s*,?\s*#?(MiniDump(W)?|24)\b/ nocase ascii wide
+        $procdump = /["']([^"'\r\n]|\\["']){0,300}\bprocdump(64)?(\.exe)?(["']\s*,\s*@?["'])?\s*([^"'\r\n]|\\["']){0,120}\blsass\b/ nocase ascii wide
+        $hive = /["']([^"'\r\n]|\\["']){0,300}\breg(\.exe)?(["']\s*,\s*@?["']\s*|\s+)save\s+(hklm|hkey_local_machine)\\{1,2}(sam|system|security)\b/ nocase ascii wide
+        $ntds = /["']([^"'\r\n]|\\["']){0,300}\bntdsutil(\.exe)?(["']\s*,\s*@?["'])?\s*([^"'\r\n]|\\["']){0,120}\b(ifm|snapshot)\b/ nocase ascii wide
+        $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
+        $start2 = /\.\s*StartInfo\b/ nocase ascii wide
+        $start3 = "ProcessStartInfo" nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and any of ($comsvcs, $procdump, $hive, $ntds) and
+        any of ($start*)
+}
