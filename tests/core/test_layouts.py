@@ -80,3 +80,34 @@ def test_many_configured_iis_sites_index_the_files_once(tmp_path: Path, monkeypa
     present = {d["id"]: d["present"] for d in result.extras["logs"]["iis_log_directories"]}
     assert len(present) == 300 and calls == [1]
     assert present["7"] is True and present["8"] is False
+
+
+_SHAREPOINT_ONLY = (
+    '<?xml version="1.0"?><configuration><system.applicationHost><sites>'
+    '<site name="SharePoint - 80" id="1"><application path="/" applicationPool="SharePoint - 80">'
+    '<virtualDirectory path="/" physicalPath="C:\\inetpub\\wwwroot\\wss\\VirtualDirectories\\80" /></application>'
+    '<application path="/_layouts/15" applicationPool="SharePoint - 80">'
+    '<virtualDirectory path="/" physicalPath="C:\\Program Files\\Common Files\\Microsoft Shared\\Web Server Extensions\\16\\TEMPLATE\\LAYOUTS" />'
+    '</application></site></sites></system.applicationHost></configuration>'
+)
+
+
+def test_an_iis_without_exchange_is_said_to_be_one(tmp_path: Path, test_data: Path) -> None:
+    """A SharePoint-only IIS (X37's tree, session 16): the coverage says the Exchange waves cannot be
+    checked there, and why; an Exchange config, or an Exchange install beside any config, says nothing."""
+    write(tmp_path, "C/Windows/System32/inetsrv/config/applicationHost.config", _SHAREPOINT_ONLY.encode())
+    result = run_scan(str(tmp_path), ScanOptions(jobs=1), stages=core_stages())
+    said = [w for w in result.coverage.warnings if "serves no Exchange virtual directory" in w]
+    assert len(said) == 1 and "'SharePoint - 80'" in said[0] and "stay inconclusive" in said[0]
+
+    exch = tmp_path / "exchange"
+    cfg = (test_data / "exchange-iis-config/E16/Exchange/IIS/applicationHost.config").read_bytes()
+    write(exch, "C/Windows/System32/inetsrv/config/applicationHost.config", cfg)
+    result = run_scan(str(exch), ScanOptions(jobs=1), stages=core_stages())
+    assert not any("serves no Exchange" in w for w in result.coverage.warnings)
+
+    both = tmp_path / "both"
+    write(both, "C/Windows/System32/inetsrv/config/applicationHost.config", _SHAREPOINT_ONLY.encode())
+    write(both, "C/Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/owa/auth/logon.aspx", "<%@ Page %>")
+    result = run_scan(str(both), ScanOptions(jobs=1), stages=core_stages())
+    assert not any("serves no Exchange" in w for w in result.coverage.warnings)

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from extriage.detections.correlation import path_to_url
 from extriage.detections.loglines import Group, GroupKey, HitCollector, set_file_hash
@@ -45,6 +45,9 @@ from extriage.formats.sniff import (
 from extriage.scan.context import FileOutcome, ScanContext
 from extriage.scan.facts import Detections, LogGroups, LogPivots, LogSpans
 from extriage.scan.rawsearch import holds
+
+if TYPE_CHECKING:
+    from extriage.formats.iis_config import AppHostConfig
 
 SUCCESS_OUTCOMES = (Outcome.SUCCESS, Outcome.WEBSHELL)
 #: Timeline rows per (rule, outcome) across all files: mass scanning must not flood the timeline.
@@ -401,6 +404,15 @@ def _keys_by_folder_name(ctx: ScanContext) -> dict[str, list[str]]:
     return index
 
 
+#: Applications every Exchange server's IIS holds (2010: one site; 2013 and later: Default Web Site and
+#: Exchange Back End both have them).
+_EXCHANGE_APPS = frozenset({"/owa", "/ecp"})
+
+
+def _serves_exchange(cfg: AppHostConfig) -> bool:
+    return any(app.path.rstrip("/").lower() in _EXCHANGE_APPS for site in cfg.sites for app in site.applications)
+
+
 def _check_iis_config(ctx: ScanContext) -> None:
     """IIS log folders named by applicationHost.config: warn when one holds no logs in the evidence."""
     try:
@@ -421,6 +433,13 @@ def _check_iis_config(ctx: ScanContext) -> None:
         except (OSError, ConfigError, ValueError) as exc:
             ctx.skip(cf.display(), f"IIS configuration could not be read: {exc}")
             continue
+        if cfg.sites and not ctx.inventory.exchange_installs and not _serves_exchange(cfg):
+            names = ", ".join(repr(s.name) for s in cfg.sites[:5]) + (f" and {len(cfg.sites) - 5} more" if len(cfg.sites) > 5 else "")
+            ctx.result.coverage.warn(
+                f"This IIS serves no Exchange virtual directory ({cf.display()} names no /owa or /ecp application; "
+                f"sites: {names}) and the evidence holds no Exchange install: the web file checks apply to every "
+                "site, but the Exchange waves can only be checked on an Exchange server and stay inconclusive here."
+            )
         for site in cfg.sites:
             if site.name.strip().lower() == "default web site":
                 front.add(f"w3svc{site.id}")
