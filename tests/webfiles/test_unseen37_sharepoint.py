@@ -12,6 +12,8 @@ and swaps pages in LAYOUTS - no request value, and not a reconnaissance command.
 - ``EXT_WEBSHELL_DataSource_Bound_To_Process``, ``EXT_WEBSHELL_Markup_Reads_Site_Configuration``,
   ``EXT_WEBSHELL_Markup_Binds_Farm_Secrets``, ``EXT_WEBSHELL_SharePoint_Deserialising_Control_Page``
   (``data/rules/markup_gadget_pages.yar``);
+- ``EXT_WEBSHELL_Markup_Reflects_Request_Unescaped`` (same file; second batch: Metasploit's CVE-2020-16952 page, a
+  data view web part that writes a request header unescaped, so the request's include of web.config becomes markup);
 - ``EXT_WEBSHELL_Interpreter_With_Baked_Server_Tamper_Command`` and, for the credential dumps the intrusion
   reports list (LSASS through comsvcs.dll or procdump, hive saves, ntdsutil),
   ``EXT_WEBSHELL_Process_Baked_Credential_Dump`` (``data/rules/kit_actions.yar``).
@@ -39,6 +41,7 @@ _FARM = "EXT_WEBSHELL_Markup_Binds_Farm_Secrets"
 _GADGET = "EXT_WEBSHELL_SharePoint_Deserialising_Control_Page"
 _TAMPER = "EXT_WEBSHELL_Interpreter_With_Baked_Server_Tamper_Command"
 _DUMP = "EXT_WEBSHELL_Process_Baked_Credential_Dump"
+_REFLECT = "EXT_WEBSHELL_Markup_Reflects_Request_Unescaped"
 
 _SP_REGISTER = (
     '<%@ Register TagPrefix="WebPartPages" Namespace="Microsoft.SharePoint.WebPartPages" '
@@ -85,7 +88,11 @@ ODS_SHELLS: list[Page] = [
 ]
 
 CFG_SHELLS: list[Page] = [
-    ("ssi-include-virtual-web-config-spaced", ".aspx", '<html><body><pre>\n<!-- #include virtual = "/web.config" -->\n</pre></body></html>\n'),
+    (
+        "ssi-include-virtual-web-config-spaced",
+        ".aspx",
+        '<html><body><pre>\n<!-- #include virtual = "/web.config" -->\n</pre></body></html>\n',
+    ),
     (
         "xmldatasource-connection-strings-grid",
         ".aspx",
@@ -104,7 +111,7 @@ CFG_SHELLS: list[Page] = [
         "xpath-into-machine-key-config-from-setting",
         ".aspx",
         '<%@ Page Language="C#" %>\n<form runat="server">\n'
-        "<asp:XmlDataSource ID=\"Keys\" runat=\"server\" DataFile='<%$ AppSettings:ConfigPath %>'\n"
+        '<asp:XmlDataSource ID="Keys" runat="server" DataFile=\'<%$ AppSettings:ConfigPath %>\'\n'
         '    XPath="/configuration/system.web/machineKey" />\n'
         '<asp:Menu ID="Nav" runat="server" DataSourceID="Keys" />\n</form>\n',
     ),
@@ -215,6 +222,29 @@ DUMP_SHELLS: list[Page] = [
     ),
 ]
 
+REFLECT_SHELLS: list[Page] = [
+    (
+        "data-view-writes-header-parameter-unescaped",
+        ".aspx",
+        '<WebPartPages:DataFormWebPart runat="server">\n<ParameterBindings>\n'
+        '<ParameterBinding Name="pv" Location="ServerVariable(HTTP_X_PREVIEW_NOTE)" DefaultValue="" />\n'
+        '</ParameterBindings>\n<xsl><xsl:stylesheet version="1.0" '
+        'xmlns:xsl="http://www.w3.org/1999/XSL/Transform">\n<xsl:param name="pv" />\n'
+        '<xsl:template match="/"><div><xsl:value-of select="$pv" disable-output-escaping="yes" /></div>'
+        "</xsl:template>\n</xsl:stylesheet></xsl>\n</WebPartPages:DataFormWebPart>\n",
+    ),
+    (
+        "data-view-writes-query-parameter-unescaped-attribute-order",
+        ".aspx",
+        _SP_REGISTER + '<WebPartPages:DataFormWebPart ID="Dv" runat="server"><ParameterBindings>'
+        '<ParameterBinding Name="Snippet" Location="QueryString(s)" DefaultValue="" /></ParameterBindings>\n'
+        '<Xsl><xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+        '<xsl:param name="Snippet"/><xsl:template match="/">'
+        '<xsl:value-of disable-output-escaping="yes" select="$Snippet"/></xsl:template></xsl:stylesheet></Xsl>\n'
+        "</WebPartPages:DataFormWebPart>\n",
+    ),
+]
+
 # Everyday pages of each shape: each must raise no finding at all.
 ORDINARY: list[Page] = [
     (
@@ -263,7 +293,7 @@ ORDINARY: list[Page] = [
         '<%@ Import Namespace="System.Text" %>\n<script runat="server">\n'
         "static string Hex(int n)\n{\n    var b = new byte[n];\n"
         "    using (var rng = RandomNumberGenerator.Create()) rng.GetBytes(b);\n"
-        "    var sb = new StringBuilder();\n    foreach (var x in b) sb.Append(x.ToString(\"X2\"));\n"
+        '    var sb = new StringBuilder();\n    foreach (var x in b) sb.Append(x.ToString("X2"));\n'
         "    return sb.ToString();\n}\n"
         "protected void Make(object s, EventArgs e)\n{\n"
         '    Output.Text = Server.HtmlEncode("<machineKey validationKey=\\"" + Hex(64) + "\\" decryptionKey=\\"" '
@@ -289,8 +319,22 @@ ORDINARY: list[Page] = [
         '<SharePoint:XmlUrlDataSource ID="Feed" runat="server" HttpMethod="GET" '
         'SelectCommand="https://news.example.org/rss">\n<SelectParameters>\n'
         '<asp:ControlParameter Name="region" ControlID="Region" PropertyName="SelectedValue" />\n'
-        '</SelectParameters></SharePoint:XmlUrlDataSource>\n'
+        "</SelectParameters></SharePoint:XmlUrlDataSource>\n"
         '<asp:Repeater ID="Items" runat="server" DataSourceID="Feed" />\n</form>\n',
+    ),
+    (
+        "data-view-filters-by-query-id-and-writes-rich-text",
+        ".aspx",
+        _SP_REGISTER + '<WebPartPages:DataFormWebPart ID="News" runat="server"><ParameterBindings>'
+        '<ParameterBinding Name="ItemId" Location="QueryString(ID)" DefaultValue="0" />'
+        '<ParameterBinding Name="url_HTTP_HOST" Location="ServerVariable(HTTP_HOST)" DefaultValue="" />'
+        '</ParameterBindings>\n<Xsl><xsl:stylesheet version="1.0" '
+        'xmlns:xsl="http://www.w3.org/1999/XSL/Transform">\n<xsl:param name="ItemId" />'
+        '<xsl:param name="url_HTTP_HOST" />\n<xsl:template match="/">\n'
+        '<xsl:for-each select="/dsQueryResponse/Rows/Row[@ID=$ItemId]">\n'
+        "<a href=\"{concat('https://', $url_HTTP_HOST, '/news')}\"><xsl:value-of select=\"@Title\" /></a>\n"
+        '<xsl:value-of select="@Body" disable-output-escaping="yes" />\n</xsl:for-each>\n'
+        "</xsl:template></xsl:stylesheet></Xsl>\n</WebPartPages:DataFormWebPart>\n",
     ),
     (
         "page-starts-own-thumbnail-tool",
@@ -310,6 +354,7 @@ CASES: list[RuleCase] = [
     (_GADGET, GADGET_SHELLS, ORDINARY),
     (_TAMPER, TAMPER_SHELLS, ORDINARY),
     (_DUMP, DUMP_SHELLS, ORDINARY),
+    (_REFLECT, REFLECT_SHELLS, ORDINARY),
 ]
 
 (

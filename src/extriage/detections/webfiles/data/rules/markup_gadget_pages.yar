@@ -122,3 +122,36 @@ rule EXT_WEBSHELL_SharePoint_Deserialising_Control_Page
     condition:
         filesize < 64MB and not any of ($log*) and $runat and (($contact and $cache_id) or ($excel and $table))
 }
+
+/*
+  Second batch (Metasploit's sharepoint_ssi_viewstate, CVE-2020-16952): the page the module writes holds no
+  include itself. A data view web part binds a request header (ParameterBinding Location="ServerVariable(HTTP_...)")
+  to an XSLT parameter and writes that parameter with disable-output-escaping="yes": whatever the request sends -
+  here `<!--#include virtual="/web.config"-->` - becomes markup SharePoint parses. Missed on first sight by every
+  check. The rule wants the three together: a parameter bound to the request (header, query string or form field)
+  and a bare parameter written unescaped. SharePoint's own and designer-made views bind HTTP_HOST or PATH_INFO to
+  build links (concat), filter by a query-string ID, and write rich-text fields (@Body) unescaped - none writes a
+  bound request parameter as markup.
+*/
+
+rule EXT_WEBSHELL_Markup_Reflects_Request_Unescaped
+{
+    meta:
+        author = "extriage"
+        description = "SharePoint data view web part that binds a request value (header, query string, form field) to an XSLT parameter and writes it unescaped: the request becomes page markup (server-side include of web.config, CVE-2020-16952 style)"
+        family = "request-to-markup gate (SharePoint)"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1552.001"
+    strings:
+        $bind = /<\s*ParameterBinding\b[^>]{0,300}\bLocation\s*=\s*["']\s*(ServerVariable\s*\(\s*HTTP_|QueryString\s*\(|Form\s*\()/ nocase ascii wide
+        $doe1 = /<\s*xsl:value-of\s+select\s*=\s*["']\s*\$[A-Za-z_][A-Za-z0-9_.\-]{0,60}\s*["']\s+disable-output-escaping\s*=\s*["']yes["']/ nocase ascii wide
+        $doe2 = /<\s*xsl:value-of\s+disable-output-escaping\s*=\s*["']yes["']\s+select\s*=\s*["']\s*\$[A-Za-z_][A-Za-z0-9_.\-]{0,60}\s*["']/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?(s|&#0*115;|&#x0*73;)erver/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and $runat and $bind and ($doe1 or $doe2)
+}
