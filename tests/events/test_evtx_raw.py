@@ -19,8 +19,9 @@ import evtx
 import pytest
 
 from extriage.detections.events.collect import _NOT_REMOTE, IP_FIELDS, EventCollector
-from extriage.detections.events.engine import default_rules
+from extriage.detections.events.engine import default_rules, parse_condition, raw_word_options
 from extriage.detections.events.screen import FOLDS_TO_ASCII, Screen, raw_checkable
+from extriage.detections.rulelang import Where
 from extriage.formats import evtx_raw
 from extriage.formats.evtx_file import CHUNK, HEADER, EvtxStats, iter_evtx_batches, record_from_json
 from extriage.formats.evtx_raw import RawChunk, as_datetime, read_chunk
@@ -139,7 +140,8 @@ def _files() -> list[tuple[str, bytes, bool]]:
     kind = [benign(c) for c in plain]
     thick = [dense(c) for c in kind]
     mixed = [c for i in range(12) for c in (thick if i % 5 else plain)]
-    out = [(name, head + c, "ID11" in name) for name, head, c in samples]
+    # (ID1, Sysmon 1: read raw since rule words keep their slash, "/add"; issue 18, E7)
+    out = [(name, head + c, "ID11" in name or "ID1-" in name) for name, head, c in samples]
     big = _file(head, mixed)
     out += [
         ("benign", _file(head, kind * 3), True),
@@ -487,7 +489,7 @@ def test_words_values_or_keys_can_hold_are_not_looked_for() -> None:
 def test_files_read_from_their_path_give_the_same_results(tmp_path: Any) -> None:
     """With ``path`` (the scan's native read): a file whose chunks all go to the parser is read by
     it from the path, one with raw chunks in runs; both as without raw chunks."""
-    for name, data, _ in [*_files()[:2], *_files()[6:9]]:  # ID1: no chunk read raw; ID11: all
+    for name, data, _ in [*_files()[:2], *_files()[6:9]]:  # ID1 and ID11: their chunk read raw
         f = tmp_path / "x.evtx"
         f.write_bytes(data)
         out = []
@@ -499,3 +501,51 @@ def test_files_read_from_their_path_give_the_same_results(tmp_path: Any) -> None
                     coll.feed_batch(b)
             out.append((_state(coll), stats.records, stats.errors, stats.first_error))
         assert out[0] == out[1], name
+
+
+def _sysmon1() -> tuple[bytes, bytes]:
+    for name, head, chunk in _sample_chunks():
+        if name.startswith("ID1-"):
+            return head, chunk
+    raise AssertionError
+
+
+_CMD = "/Q /c C:\\Windows\\TEMP\\execute.bat"  # (in the sample's CommandLine, and its parent's)
+
+
+@pytest.mark.parametrize(
+    "new,skips",
+    [
+        (None, True),  # the sample: "add" could come from a GUID or hex number, "/add" cannot
+        ("net user eve pw /add", False),  # the rule's words, written: the parser reads it
+        ("net user eve pw /ADD", False),  # in another case
+        ("net user eve pw add", True),  # no slash: the rule cannot hold
+        ("net user eve pw /ad", True),
+    ],
+)
+def test_words_with_a_slash_are_looked_for_in_the_bytes(new: str | None, skips: bool) -> None:
+    """Sysmon 1 chunks could never skip the parser: EVT-PROC-NET-USER-ADD needs ``user`` (a name in
+    every Sysmon 1 template) and ``add``, a word a rendered hex value can hold; its needle is ``/add``,
+    and no value the parser renders holds a slash (issue 18, helper E7)."""
+    head, chunk = _sysmon1()
+    made = chunk if new is None else _with_text(chunk, _CMD, new.ljust(len(_CMD)))
+    raw = read_chunk(made)
+    assert raw is not None
+    assert Screen(default_rules(), IP_FIELDS, _NOT_REMOTE).raw_skip(raw) is skips
+    parsed, parsed_stats, _ = _collect(head + made, raw=False)
+    read, read_stats, used = _collect(head + made, raw=True)
+    assert (read, read_stats) == (parsed, parsed_stats)
+    assert used == skips
+    found = {f["rule_id"] for f in parsed[0]}
+    assert ("EVT-PROC-NET-USER-ADD" in found) is (new is not None and not skips)
+
+
+def test_raw_rule_words_keep_slashes_json_words_do_not() -> None:
+    rule = next(r for r in default_rules().by_event_id[1] if r.id == "EVT-PROC-NET-USER-ADD")
+    assert set(rule.word_options) == {frozenset({"user"}), frozenset({"add"})}  # (JSON may write "\\/")
+    assert set(rule.raw_options) == {frozenset({"user"}), frozenset({"/add"})}
+    assert raw_checkable("/add") and not raw_checkable("add")
+    node = parse_condition({"Image|contains": "\\windows\\x.exe", "CommandLine|contains": "-enc /c"}, {}, Where("t"))
+    assert sorted(map(sorted, raw_word_options(node))) == [["-enc"], ["windows"]]  # no backslash, no space
+    assert not raw_checkable("c:\\temp")
+

@@ -220,6 +220,12 @@ _OP_TESTS: dict[str, Callable[[str, str], bool]] = {
     "equals": str.__eq__,
 }
 _WORD = re.compile(r"[a-z0-9._-]{3,}")
+#: The runs :func:`raw_word_options` takes: also slashes, which a value's bytes hold as they are (a
+#: raw ``.evtx`` chunk's strings are not JSON-escaped; no value the parser renders, no text it or
+#: the reader adds and no other character's case folding holds one), so ``/add`` stands for itself
+#: where ``add`` could come from a hex number or a GUID (``screen.raw_checkable``). Not backslashes:
+#: ``event_record.finish`` writes one into ``share_local_path``.
+_RAW_WORD = re.compile(r"[a-z0-9._/-]{3,}")
 _MAX_NEEDLES = 4
 #: Fields a reader may derive rather than copy from the raw record.
 _DERIVED = frozenset({"channel", "provider", "computer"})
@@ -241,18 +247,18 @@ def required_words(spec: Any) -> set[str] | None:
     return _required(node)
 
 
-def _required(node: Node) -> set[str] | None:
+def _required(node: Node, word: re.Pattern[str] = _WORD) -> set[str] | None:
     if isinstance(node, AllOf):
         best: set[str] | None = None
         for part in node.parts:
-            words = _required(part)
+            words = _required(part, word)
             if words is not None and (best is None or len(words) < len(best)):
                 best = words
         return best
     if isinstance(node, AnyOf):
         union: set[str] = set()
         for part in node.parts:
-            words = _required(part)
+            words = _required(part, word)
             if words is None:
                 return None
             union |= words
@@ -263,36 +269,44 @@ def _required(node: Node) -> set[str] | None:
         return None
     needles = list(node.values)
     if node.all_of:  # every needle must be there: one (the longest word) suffices
-        needles = sorted(needles, key=lambda n: -max((len(w) for w in _WORD.findall(norm(n))), default=0))[:1]
+        needles = sorted(needles, key=lambda n: -max((len(w) for w in word.findall(norm(n))), default=0))[:1]
     out: set[str] = set()
     for needle in needles:
         low = norm(needle)
-        runs: list[str] = _WORD.findall(low) if low.isascii() else []
+        runs: list[str] = word.findall(low) if low.isascii() else []
         if not runs:
             return None
         out.add(max(runs, key=len))
     return out or None
 
 
-def word_options(node: Node) -> list[set[str]]:
+def word_options(node: Node, word: re.Pattern[str] = _WORD) -> list[set[str]]:
     """Several sets of words, each of which :func:`required_words` could give for ``node``: every
     one holds for any event that satisfies it (one word of each set is in its raw text). An event
     missing every word of any one set cannot satisfy ``node`` — a screen can test them all where a
-    single set's words also occur in field names (``user`` in ``SubjectUserSid``)."""
+    single set's words also occur in field names (``user`` in ``SubjectUserSid``). ``word``: the
+    runs a needle gives (see :func:`raw_word_options`)."""
     if isinstance(node, AllOf):
-        return [opt for part in node.parts for opt in word_options(part)]
+        return [opt for part in node.parts for opt in word_options(part, word)]
     if isinstance(node, FieldTest) and node.all_of and node.op in _OP_TESTS:
         if {n.lower() for n in node.names} & _DERIVED:
             return []
         out = []
         for needle in node.values:  # every needle must be there: each one's longest word suffices
             single = FieldTest(node.names, node.op, (needle,), node.cased, False, node.key)
-            words = _required(single)
+            words = _required(single, word)
             if words is not None:
                 out.append(words)
         return out
-    words = _required(node)
+    words = _required(node, word)
     return [words] if words is not None else []
+
+
+def raw_word_options(node: Node) -> list[set[str]]:
+    """:func:`word_options` whose words may hold ``/`` too, for the screen of ``.evtx``
+    chunks read from their bytes (``screen.Screen.raw_skip``), where a value's text is not escaped.
+    Not for JSON text: an export may write ``/`` as ``\\/``."""
+    return word_options(node, _RAW_WORD)
 
 
 def _compile_regex(pattern: str, where: Where) -> Any:
@@ -383,6 +397,8 @@ class EventRule:
     needles: tuple[bytes, ...] | None = None
     #: Every such set of words (:func:`word_options`), each of at most four words.
     word_options: tuple[frozenset[str], ...] = ()
+    #: The same from :func:`raw_word_options` (for ``.evtx`` chunks read from their bytes).
+    raw_options: tuple[frozenset[str], ...] = ()
 
     def applies_to_source(self, rec: EventRecord) -> bool:
         return self.applies_to(rec.provider, rec.channel)
@@ -579,6 +595,7 @@ def _parse_rule(doc: Any, file: str) -> EventRule:
     fields: set[str] = set()
     needles: tuple[bytes, ...] | None = None
     options: tuple[frozenset[str], ...] = ()
+    raw_options: tuple[frozenset[str], ...] = ()
     named: list[tuple[str, str]] = []
     if doc.get("match") is not None:
         node = parse_condition(doc["match"], {}, where.at("match"))
@@ -588,6 +605,7 @@ def _parse_rule(doc: Any, file: str) -> EventRule:
         # Many words make the byte search dearer than the condition itself (one short field).
         needles = tuple(sorted(w.encode() for w in words)) if words and len(words) <= _MAX_NEEDLES else None
         options = tuple(frozenset(o) for o in word_options(node) if o and len(o) <= _MAX_NEEDLES)
+        raw_options = tuple(frozenset(o) for o in raw_word_options(node) if o and len(o) <= _MAX_NEEDLES)
     raw_indicators = doc.get("indicators") or {}
     if not isinstance(raw_indicators, dict):
         raise where.at("indicators").error("'indicators' must map indicator kinds to field names")
@@ -628,6 +646,7 @@ def _parse_rule(doc: Any, file: str) -> EventRule:
         tags=_as_list(doc.get("tags")),
         needles=needles,
         word_options=options,
+        raw_options=raw_options,
     )
     if not rule.event_ids and not (rule.providers or rule.channels):
         raise where.error("names no event_id, provider or channel (it would test every event)")

@@ -171,9 +171,11 @@ class Screen:
             return _Plan(False, (), ip_layout)
         options = []
         for rule in rules:
-            if rule.cond is None or not rule.word_options:
+            # (the raw-chunk screen looks in values' bytes: its words may hold slashes, engine.raw_word_options)
+            opts = rule.word_options if words_db else rule.raw_options
+            if rule.cond is None or not opts:
                 return _Plan(True)
-            options.append(rule.word_options)
+            options.append(opts)
         words = sorted({w for opts in options for opt in opts for w in opt})
         plan = _Plan(False, tuple(words), ip_layout, tuple(w.encode() for w in words), tuple(options))
         if words_db:  # (the raw-chunk screen looks for words its own way: no database to compile)
@@ -362,13 +364,15 @@ def _some_fits(plans: list[_Plan], present: set[str] | frozenset[str]) -> bool:
 
 
 def raw_checkable(word: str) -> bool:
-    """Whether ``word`` (lower-case ASCII from ``[a-z0-9._-]``) can only be in a case-folded value
-    the rule engine sees if it is written in the chunk's bytes (UTF-16, in any case, or spelled
-    with :data:`FOLDS_TO_ASCII`) — not when a value the parser renders (:data:`_RENDERED`), text
-    that is not in the bytes (:data:`_GENERATED`) or a repeated key's suffix can hold it."""
+    """Whether ``word`` (lower-case ASCII from ``[a-z0-9._/-]``, :func:`engine.raw_word_options`)
+    can only be in a case-folded value the rule engine sees if it is written in the chunk's bytes
+    (UTF-16, in any case, or spelled with :data:`FOLDS_TO_ASCII`) — not when a value the parser
+    renders (:data:`_RENDERED`), text that is not in the bytes (:data:`_GENERATED`) or a repeated
+    key's suffix can hold it. (The parser ends a string at its first NUL, so a word it writes is
+    whole in the bytes; it renders no value and adds no text with ``/``.)"""
     if not word or set(word) <= _RENDERED or any(word in g for g in _GENERATED) or _SUFFIX.search(word):
         return False
-    return word.isascii() and word == word.lower() and all(ch.isalnum() or ch in "._-" for ch in word)
+    return word.isascii() and word == word.lower() and all(ch.isalnum() or ch in "._/-" for ch in word)
 
 
 _RAW_DATABASES: dict[tuple[frozenset[str], tuple[str, ...]], tuple[Any, list[str], frozenset[str]]] = {}
