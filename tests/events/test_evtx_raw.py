@@ -549,3 +549,27 @@ def test_raw_rule_words_keep_slashes_json_words_do_not() -> None:
     assert sorted(map(sorted, raw_word_options(node))) == [["-enc"], ["windows"]]  # no backslash, no space
     assert not raw_checkable("c:\\temp")
 
+
+def _security4756() -> tuple[bytes, bytes]:
+    for name, head, chunk in _sample_chunks():
+        if name.startswith("ID4756"):
+            return head, benign(chunk)  # (4634: no rule fits, no word to look for)
+    raise AssertionError
+
+
+@pytest.mark.parametrize("value,skips", [(None, True), ("IpAddress", False), ("ClientIP", False), ("Ip-Address", True)])
+def test_chunks_without_words_to_look_for_still_find_remote_address_names(value: str | None, skips: bool) -> None:
+    """A chunk whose records no rule fits looks only for the remote-address field names (one
+    Hyperscan pass of those alone, issue 18, E7): a value holding one still sends it to the parser."""
+    head, chunk = _security4756()
+    made = chunk if value is None else _with_text(chunk, "Compliance Management", value)
+    raw = read_chunk(made)
+    assert raw is not None
+    screen = Screen(default_rules(), IP_FIELDS, _NOT_REMOTE)
+    assert screen.raw_skip(raw) is skips
+    assert all(not p.options for p in screen._raw_plans.values())  # (no word: the pass of names alone)
+    assert screen._raw_db is None  # (the database of words, names and folding characters: not made)
+    parsed, parsed_stats, _ = _collect(head + made, raw=False)
+    read, read_stats, used = _collect(head + made, raw=True)
+    assert (read, read_stats) == (parsed, parsed_stats)
+    assert used == skips

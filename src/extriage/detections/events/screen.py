@@ -273,6 +273,16 @@ class Screen:
         where such two-byte units turn up by chance) every word counts as found (a database of every
         spelling compiled in ~0.1 s a process, more than it saved; BENCHMARKS.md, E4): the words
         found and where those characters end (for the caller to look where they are)."""
+        if not needed:
+            # no word to look for (a chunk of events no rule fits: most of a server's log), so no
+            # folding character either: the remote-address field names alone, a pass half as dear
+            db = _raw_database(frozenset(), tuple(sorted(self.ip_fields)), folds=False)[0]
+            scratch = getattr(self._local_scratch, "raw_ip", None)
+            if scratch is None:
+                scratch = self._local_scratch.raw_ip = hyperscan.Scratch(db)
+            found: list[tuple[int, int]] = []
+            db.scan(data, match_event_handler=_on_match, context=found, scratch=scratch)
+            return None if found else (set(), [])
         if self._raw_db is None or not needed <= self._raw_set:
             self._raw_set = self._raw_set | needed
             self._raw_db, self._raw_words, self._raw_always = _raw_database(self._raw_set, tuple(sorted(self.ip_fields)))
@@ -375,18 +385,19 @@ def raw_checkable(word: str) -> bool:
     return word.isascii() and word == word.lower() and all(ch.isalnum() or ch in "._/-" for ch in word)
 
 
-_RAW_DATABASES: dict[tuple[frozenset[str], tuple[str, ...]], tuple[Any, list[str], frozenset[str]]] = {}
+_RAW_DATABASES: dict[tuple[frozenset[str], tuple[str, ...], bool], tuple[Any, list[str], frozenset[str]]] = {}
 _FOLD = 1 << 28  # the id of the characters folding to ASCII letters in the raw database
 
 
-def _raw_database(wanted: frozenset[str], ip_fields: tuple[str, ...]) -> tuple[Any, list[str], frozenset[str]]:
+def _raw_database(wanted: frozenset[str], ip_fields: tuple[str, ...], folds: bool = True) -> tuple[Any, list[str], frozenset[str]]:
     """One Hyperscan database for :meth:`Screen.raw_skip` (one per process and word set): each
     word (id = its index in the list returned) as UTF-16LE in any ASCII case, every
     remote-address field name as UTF-16LE (id :data:`_IP_NAME`) and every character of
     :data:`FOLDS_TO_ASCII` (id :data:`_FOLD`), each reported once; with the words that cannot be
     looked for in bytes. (Strings are UTF-16 in every chunk read from its bytes: ANSI strings are
-    left to the parser.)"""
-    found = _RAW_DATABASES.get((wanted, ip_fields))
+    left to the parser.) ``folds=False``: without those characters (for a chunk where no word is
+    looked for)."""
+    found = _RAW_DATABASES.get((wanted, ip_fields, folds))
     if found is None:
         if len(_RAW_DATABASES) >= 64:
             _RAW_DATABASES.clear()
@@ -407,13 +418,13 @@ def _raw_database(wanted: frozenset[str], ip_fields: tuple[str, ...]) -> tuple[A
             expressions.append(_hex(name.encode("utf-16-le")))
             ids.append(_IP_NAME)
             flags.append(once)
-        for ch in FOLDS_TO_ASCII:  # (every place reported: one in a value written as a number is no text)
+        for ch in FOLDS_TO_ASCII if folds else "":  # (every place reported: one in a value written as a number is no text)
             expressions.append(_hex(ch.encode("utf-16-le")))
             ids.append(_FOLD)
             flags.append(0)
         db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
         db.compile(expressions=expressions, ids=ids, elements=len(expressions), flags=flags)
-        found = _RAW_DATABASES[(wanted, ip_fields)] = (db, words, frozenset(always))
+        found = _RAW_DATABASES[(wanted, ip_fields, folds)] = (db, words, frozenset(always))
     return found
 
 
