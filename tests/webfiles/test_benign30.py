@@ -1,22 +1,25 @@
 """A seeded uniform sample of ASP.NET pages: closest quiet shapes (issue 14, helper B14).
 
 The benign set of session 16 (``/tmp/benign30``, never in the project; BENCHMARKS.md, "False positives on unseen
-benign pages XIV: a seeded uniform sample") is 136 files of about 130 applications taken by a rule written down before
-the first look-up: for each of a fixed list of strings that every file of a kind carries (``<%@ Page Title=""``,
+benign pages XIV: a seeded uniform sample") is 182 files of about 175 applications taken by rules written down before
+the look-ups they govern: for each of a fixed list of strings that every file of a kind carries (``<%@ Page Title=""``,
 ``<%@ Control Language="vb"``, ``<%@ WebHandler Language="C#" CodeBehind=``, ``<%@ Application Codebehind=``,
 ``: System.Web.UI.UserControl``, ``public partial class _Default : System.Web.UI.Page``, ``Inherits="System.Web.Mvc.
-ViewPage``...) every hit the library's text index returned, in its order, and for two file paths
-(``Views/Home/Index.cshtml``, ``App_Code/Utility.cs``) every tenth repository of the listing - pages, user controls,
-master pages, handlers, services, ``Global.asax`` files, code-behinds, App_Code classes and Razor views as they come.
+ViewPage``...) every hit the library's text index returned, in its order, and for six file paths
+(``Views/Home/Index.cshtml``, ``App_Code/Utility.cs``, ``Global.asax``, ``Login.aspx``, ``Default.aspx.cs``,
+``Handler.ashx``) every tenth repository of the listing - pages, user controls, master pages, handlers, services,
+``Global.asax`` files, code-behinds, App_Code classes and Razor views as they come.
 
 The pages below are written for these tests (no line is copied from the applications) in the shapes of the set's
 files that sit closest to a shell and raised nothing on first sight: a handler that rebuilds a picture from posted
 pixels and saves it as a JPEG under a folder and name the request gives, a page that writes the raw request body to
 the application's logger, a PDF-information page that opens a fixed file under ``bin``, a password-reset page that
 builds its SQL around posted text (an injection bug, not a console), a plupload handler that saves the upload under
-a fresh random name, a ``Global.asax`` that rewrites two known URLs and an App_Code mail helper that fills a fixed
-template file. They must raise no finding at all (YARA or behaviour); each has a one-line variant (``MUTANTS``) that
-must be found, so the tests can fail.
+a fresh random name, a ``Global.asax`` that rewrites two known URLs, an App_Code mail helper that fills a fixed
+template file, a handler that looks a posted code up (by XPath) in a fixed XML file, a handler that serves a stored
+attachment by id, an upload handler that saves under a GUID inside a folder quota it sums, and a JSON API handler that
+logs in from the raw request body and echoes it on error. They must raise no finding at all (YARA or behaviour); each
+has a one-line variant (``MUTANTS``) that must be found, so the tests can fail.
 """
 
 from __future__ import annotations
@@ -211,6 +214,129 @@ _TEMPLATE_MAILER = (
     "}\n"
 )
 
+_XML_GAME_LOOKUP = (
+    '<%@ WebHandler Language="C#" Class="Lookup" %>\n'
+    "using System;\n"
+    "using System.Web;\n"
+    "using System.Xml;\n"
+    "\n"
+    "public class Lookup : IHttpHandler\n"
+    "{\n"
+    "    public void ProcessRequest(HttpContext context)\n"
+    "    {\n"
+    '        context.Response.ContentType = "text/plain";\n'
+    "        XmlDocument doc = new XmlDocument();\n"
+    '        doc.Load(context.Server.MapPath("~/data/quizzes.xml"));\n'
+    '        string code = context.Request["code"];\n'
+    '        XmlNode quiz = doc.SelectSingleNode("//quiz[@code=\'" + code + "\']");\n'
+    '        if (quiz == null) { context.Response.Write("none"); return; }\n'
+    '        if (quiz.Attributes["open"].Value == "yes") { context.Response.Write(quiz.OuterXml); }\n'
+    '        else { context.Response.Write("closed"); }\n'
+    "    }\n"
+    "\n"
+    "    public bool IsReusable { get { return true; } }\n"
+    "}\n"
+)
+_STORED_BLOB = (
+    '<%@ WebHandler Language="C#" Class="Attachment" %>\n'
+    "using System;\n"
+    "using System.Web;\n"
+    "using System.Data.SqlClient;\n"
+    "\n"
+    "public class Attachment : IHttpHandler\n"
+    "{\n"
+    "    public void ProcessRequest(HttpContext context)\n"
+    "    {\n"
+    '        string id = context.Request.QueryString["doc"];\n'
+    "        if (String.IsNullOrEmpty(id)) { return; }\n"
+    "        using (SqlConnection con = new SqlConnection(System.Configuration.ConfigurationManager\n"
+    '            .ConnectionStrings["Main"].ConnectionString))\n'
+    "        {\n"
+    "            con.Open();\n"
+    '            SqlCommand cmd = new SqlCommand("SELECT Kind, Body FROM Attachments WHERE Id=" + id, con);\n'
+    "            SqlDataReader row = cmd.ExecuteReader();\n"
+    "            if (!row.Read()) { return; }\n"
+    '            string kind = Convert.ToString(row["Kind"]);\n'
+    '            byte[] body = (byte[])row["Body"];\n'
+    '            if (kind.EndsWith("pdf")) { context.Response.ContentType = "application/pdf"; }\n'
+    '            else { context.Response.ContentType = "image/png"; }\n'
+    "            context.Response.BinaryWrite(body);\n"
+    "        }\n"
+    "    }\n"
+    "\n"
+    "    public bool IsReusable { get { return false; } }\n"
+    "}\n"
+)
+_GUID_UPLOAD_WITH_QUOTA = (
+    '<%@ WebHandler Language="C#" Class="Drop" %>\n'
+    "using System;\n"
+    "using System.IO;\n"
+    "using System.Web;\n"
+    "\n"
+    "public class Drop : IHttpHandler\n"
+    "{\n"
+    "    static long Used(string folder)\n"
+    "    {\n"
+    "        long total = 0;\n"
+    '        foreach (FileInfo f in new DirectoryInfo(folder).GetFiles("*", SearchOption.AllDirectories))\n'
+    "            total += f.Length;\n"
+    "        return total;\n"
+    "    }\n"
+    "\n"
+    "    public void ProcessRequest(HttpContext context)\n"
+    "    {\n"
+    "        if (context.Request.Files.Count == 0) { return; }\n"
+    '        string folder = context.Server.MapPath("~/media/drops/");\n'
+    "        Directory.CreateDirectory(folder);\n"
+    '        HttpPostedFile posted = context.Request.Files["file"];\n'
+    "        if (Used(folder) + posted.ContentLength > 500L * 1024 * 1024)\n"
+    '        { context.Response.Write("{\\"ok\\":false}"); return; }\n'
+    '        string name = Guid.NewGuid().ToString("N") + Path.GetExtension(posted.FileName);\n'
+    "        posted.SaveAs(Path.Combine(folder, name));\n"
+    '        context.Response.ContentType = "application/json";\n'
+    '        context.Response.Write("{\\"ok\\":true,\\"src\\":\\"/media/drops/" + name + "\\"}");\n'
+    "    }\n"
+    "\n"
+    "    public bool IsReusable { get { return false; } }\n"
+    "}\n"
+)
+_JSON_BODY_LOGIN = (
+    '<%@ WebHandler Language="C#" Class="Api" %>\n'
+    "using System;\n"
+    "using System.IO;\n"
+    "using System.Data;\n"
+    "using System.Web;\n"
+    "using Newtonsoft.Json.Linq;\n"
+    "\n"
+    "public class Api : IHttpHandler\n"
+    "{\n"
+    "    string Login(JObject q)\n"
+    "    {\n"
+    '        DataTable t = Db.Table("SELECT Name FROM Staff WHERE Login=\'" + q["user"] + "\' AND Pass=\'"\n'
+    '            + q["pass"] + "\'");\n'
+    '        return t.Rows.Count == 0 ? "{\\"ok\\":false}" : "{\\"ok\\":true}";\n'
+    "    }\n"
+    "\n"
+    "    public void ProcessRequest(HttpContext context)\n"
+    "    {\n"
+    '        context.Response.ContentType = "text/plain";\n'
+    '        string raw = "";\n'
+    "        try\n"
+    "        {\n"
+    "            raw = new StreamReader(context.Request.InputStream).ReadToEnd();\n"
+    "            JObject q = JObject.Parse(raw);\n"
+    '            if ((string)q["cmd"] == "login") { context.Response.Write(Login(q)); }\n'
+    "        }\n"
+    "        catch (Exception ex)\n"
+    "        {\n"
+    "            context.Response.Write(raw + ex.Message);\n"
+    "        }\n"
+    "    }\n"
+    "\n"
+    "    public bool IsReusable { get { return false; } }\n"
+    "}\n"
+)
+
 QUIET_PAGES = [
     ("handler-saves-posted-pixels-as-a-jpeg", ".ashx", _CANVAS_TO_JPEG),
     ("page-writes-the-request-body-to-its-logger", ".aspx.cs", _BODY_TO_LOGGER),
@@ -219,6 +345,10 @@ QUIET_PAGES = [
     ("upload-handler-saves-under-a-random-name", ".ashx", _RANDOM_NAME_UPLOAD),
     ("global-asax-rewrites-two-known-urls", ".asax", _REWRITE_GLOBAL),
     ("app-code-mailer-fills-a-fixed-template", "/App_Code/Mailer.cs", _TEMPLATE_MAILER),
+    ("handler-looks-up-a-posted-code-in-a-fixed-xml-file", ".ashx", _XML_GAME_LOOKUP),
+    ("handler-serves-a-stored-attachment-by-id", ".ashx", _STORED_BLOB),
+    ("upload-handler-saves-under-a-guid-within-a-quota", ".ashx", _GUID_UPLOAD_WITH_QUOTA),
+    ("handler-logs-in-from-a-posted-json-body", ".ashx", _JSON_BODY_LOGIN),
 ]
 
 MUTANTS = [
@@ -285,6 +415,43 @@ MUTANTS = [
         _TEMPLATE_MAILER.replace(
             "        message.IsBodyHtml = true;\n",
             '        Response.Write(File.ReadAllText(Request.QueryString["tpl"]));\n        message.IsBodyHtml = true;\n',
+        ),
+    ),
+    (
+        "handler-reads-the-xml-file-the-request-names",
+        ".ashx",
+        "file-read",
+        _XML_GAME_LOOKUP.replace(
+            '        doc.Load(context.Server.MapPath("~/data/quizzes.xml"));\n',
+            '        doc.LoadXml(System.IO.File.ReadAllText(context.Server.MapPath(context.Request["book"])));\n',
+        ),
+    ),
+    (
+        "handler-serves-the-file-the-request-names",
+        ".ashx",
+        "file-read",
+        _STORED_BLOB.replace(
+            "            context.Response.BinaryWrite(body);\n",
+            '            context.Response.BinaryWrite(System.IO.File.ReadAllBytes(context.Request["path"]));\n',
+        ),
+    ),
+    (
+        "upload-handler-saves-under-the-client-folder-and-name",
+        ".ashx",
+        "file-write",
+        _GUID_UPLOAD_WITH_QUOTA.replace(
+            "        posted.SaveAs(Path.Combine(folder, name));\n",
+            '        posted.SaveAs(Path.Combine(context.Request["dir"], posted.FileName));\n',
+        ),
+    ),
+    (
+        "handler-runs-the-posted-statement",
+        ".ashx",
+        "sql-text",
+        _JSON_BODY_LOGIN.replace(
+            '            if ((string)q["cmd"] == "login") { context.Response.Write(Login(q)); }\n',
+            '            if ((string)q["cmd"] == "login") { context.Response.Write(Login(q)); }\n'
+            '            else { new System.Data.SqlClient.SqlCommand((string)q["sql"], Db.Open()).ExecuteNonQuery(); }\n',
         ),
     ),
 ]
