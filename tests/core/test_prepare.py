@@ -4,6 +4,7 @@ failures ignored."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 import threading
 import time
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from extriage.evidence.locate import Inventory, build_inventory
+from extriage.evidence.source import open_source
 from extriage.findings import ScanResult
 from extriage.scan import context, pipeline, prepare
 from extriage.scan.context import ScanContext, ScanOptions
@@ -19,11 +22,11 @@ from extriage.scan.context import ScanContext, ScanOptions
 def test_only_the_named_stages_warmers_run_and_join_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     done: list[str] = []
 
-    def slow(options: ScanOptions, evidence: str | None) -> None:
+    def slow(options: ScanOptions, evidence: str | None, inventory: Inventory | None) -> None:
         time.sleep(0.2)
         done.append("slow")
 
-    monkeypatch.setattr(prepare, "WARMERS", {"a": slow, "b": lambda o, e: done.append("b")})
+    monkeypatch.setattr(prepare, "WARMERS", {"a": slow, "b": lambda o, e, i: done.append("b")})
     p = prepare.Prepare(["a", "x", "a"], ScanOptions()).start()
     p.join()
     assert done == ["slow"]  # "b" is not in the plan, "a" is run once
@@ -33,10 +36,10 @@ def test_only_the_named_stages_warmers_run_and_join_waits(monkeypatch: pytest.Mo
 def test_a_failing_warmer_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     done: list[str] = []
 
-    def broken(options: ScanOptions, evidence: str | None) -> None:
+    def broken(options: ScanOptions, evidence: str | None, inventory: Inventory | None) -> None:
         raise ValueError("a broken data file: the stage reports it itself")
 
-    monkeypatch.setattr(prepare, "WARMERS", {"a": broken, "b": lambda o, e: done.append("b")})
+    monkeypatch.setattr(prepare, "WARMERS", {"a": broken, "b": lambda o, e, i: done.append("b")})
     prepare.Prepare(["a", "b"], ScanOptions()).start().join()
     assert done == ["b"]
 
@@ -44,7 +47,7 @@ def test_a_failing_warmer_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_web_file_warmer_fills_the_caches_the_stage_reads() -> None:
     from extriage.detections.webfiles import baseline, behaviour, content
 
-    prepare.WARMERS["webfiles"](ScanOptions(), None)
+    prepare.WARMERS["webfiles"](ScanOptions(), None, None)
     assert baseline._shipped.cache_info().currsize == 1
     assert behaviour.knowledge.cache_info().currsize == 1
     assert content.path_matcher.cache_info().currsize >= 1
@@ -57,7 +60,7 @@ def test_the_web_file_warmer_lists_the_shipped_pages_once_for_every_baseline_obj
     from extriage.scan.stages import webfiles
 
     webfiles._LEGIT.clear()
-    prepare.WARMERS["webfiles"](ScanOptions(), None)
+    prepare.WARMERS["webfiles"](ScanOptions(), None, None)
     assert len(webfiles._LEGIT) == 1
     listed = webfiles._LEGIT[0][2]
     assert "/owa/auth/logon.aspx" in listed
@@ -69,6 +72,60 @@ def test_the_web_file_warmer_lists_the_shipped_pages_once_for_every_baseline_obj
     with_extra = webfiles.legit_pages(ours)
     assert "/owa/auth/custom.aspx" in with_extra and "/owa/auth/custom.aspx" not in listed
     assert with_extra == listed | {"/owa/auth/custom.aspx"}
+
+
+def _inventory(root: Path, *names: str) -> Inventory:
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(b"x" * 16)
+    return build_inventory(open_source(str(root)), lambda p, why: None)
+
+
+@pytest.mark.parametrize(
+    ("names", "warmed"),
+    [
+        (["inetpub/wwwroot/default.aspx"], True),
+        (["inetpub/wwwroot/App_Code/Util.CS"], True),
+        (["Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/owa/auth/errorFE.ASHX"], True),
+        (["logs/u_ex210302.log", "inetpub/wwwroot/web.config", "inetpub/wwwroot/old.asp"], False),
+        (["inetpub/wwwroot/default.aspx.bak", "notes/aspx.txt"], False),
+        ([], False),
+    ],
+)
+def test_the_web_file_warmer_builds_csharp_tables_only_for_evidence_with_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names: list[str], warmed: bool
+) -> None:
+    """C#'s behaviour tables (knowledge.warm, ~0.1 s) are built beside the logs stage when the evidence
+    holds an ASP.NET page or source file, which the web file stage's main process would otherwise
+    build on its first analysed page while the other core idles; never on evidence without one."""
+    knowledge = importlib.import_module("extriage.detections.webfiles.behaviour.knowledge")  # the module, not
+    # behaviour.knowledge (the function of that name)
+    calls: list[str] = []
+    monkeypatch.setattr(knowledge, "warm", lambda lang="cs": calls.append(lang))
+    inventory = _inventory(tmp_path, *names)
+    prepare.WARMERS["webfiles"](ScanOptions(), None, inventory)
+    assert calls == (["cs"] if warmed else [])
+    assert prepare.has_csharp_pages(inventory) is warmed
+    calls.clear()
+    prepare.WARMERS["webfiles"](ScanOptions(), None, None)  # no inventory (a caller that has none): no warm
+    assert calls == []
+
+
+def test_the_pipeline_hands_the_inventory_to_the_prepare_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "x.log").write_bytes(b"x" * 100)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "a.aspx").write_bytes(b"<% %>")
+    monkeypatch.setattr(context, "PARALLEL_MIN_BYTES", 0)
+    seen: list[list[str]] = []
+
+    def warm(options: ScanOptions, evidence: str | None, inventory: Inventory | None) -> None:
+        assert inventory is not None
+        seen.append(sorted(f.key for f in inventory.files))
+
+    monkeypatch.setattr(prepare, "WARMERS", {"second": warm})
+    log: list[tuple[str, float]] = []
+    pipeline.run_scan(str(tmp_path), ScanOptions(jobs=2), stages=[_Stage("first", log), _Stage("second", log)])
+    assert seen == [["site/a.aspx", "x.log"]]
 
 
 class _Stage:
@@ -84,7 +141,7 @@ class _Stage:
 def _warm_log(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, float]]:
     log: list[tuple[str, float]] = []
 
-    def warm(options: ScanOptions, evidence: str | None) -> None:
+    def warm(options: ScanOptions, evidence: str | None, inventory: Inventory | None) -> None:
         log.append(("warm start", time.monotonic()))
         time.sleep(0.3)
         log.append((f"warm end {threading.current_thread().name}", time.monotonic()))

@@ -68,7 +68,9 @@ def run_scan(
     ctx.facts = Facts(given)
     # with workers, the main process mostly waits during the first stages: later stages' tables
     # are built meanwhile (extriage.scan.prepare), finished before any of those stages starts
-    prepare = Prepare([stage_name(s) for s in ordered[1:]], options, spec.root).start() if started else None
+    prepare = (
+        Prepare([stage_name(s) for s in ordered[1:]], options, spec.root, inventory).start() if started else None
+    )
     try:
         for stage in ordered:
             if prepare is not None and prepare.warms(stage_name(stage)):

@@ -18,11 +18,27 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from extriage.scan.context import ScanOptions
 
+if TYPE_CHECKING:
+    from extriage.evidence.locate import Inventory
 
-def _webfiles(options: ScanOptions, evidence: str | None) -> None:
+#: Names of the files whose server code is C# unless they say otherwise: ASP.NET pages, handlers,
+#: services, Razor views and source files. Evidence holding one gets C#'s behaviour tables built by
+#: the prepare thread; ``web.config`` (on every server, code in it is rare) and classic ASP
+#: (VBScript) do not count.
+CSHARP_PAGES = (".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".master", ".soap", ".svc", ".cshtml", ".cs")
+
+
+def has_csharp_pages(inventory: Inventory | None) -> bool:
+    """Whether the evidence holds a file :data:`CSHARP_PAGES` names (any folder: the web file stage
+    also reads pages the logs name wherever they are)."""
+    return inventory is not None and any(f.key.endswith(CSHARP_PAGES) for f in inventory.files)
+
+
+def _webfiles(options: ScanOptions, evidence: str | None, inventory: Inventory | None) -> None:
     from extriage.detections.webfiles import baseline, behaviour, content, rules
     from extriage.scan.stages.webfiles import legit_pages
 
@@ -30,21 +46,36 @@ def _webfiles(options: ScanOptions, evidence: str | None) -> None:
     behaviour.knowledge()
     content.path_matcher(str(options.extra.get("webfiles_path_engine", "re2")))
     rules.build_ruleset(list(options.rules_dirs), evidence)  # kept by rule texts: the stage's own call finds it
+    if has_csharp_pages(inventory):
+        # C#'s patterns, page screen and hidden-sink screen: ~0.1 s the stage's first analysed page
+        # would otherwise spend in the main process while the other core idles (issue 18, session 16);
+        # not on evidence without pages, where nothing would use them
+        from extriage.detections.webfiles.behaviour.knowledge import warm
+
+        warm("cs")
 
 
-#: Stage name -> what its main-process part can build before it runs (no evidence, no context).
-WARMERS: dict[str, Callable[[ScanOptions, str | None], None]] = {"webfiles": _webfiles}
+#: Stage name -> what its main-process part can build before it runs (options, the scanned path, the
+#: evidence's inventory when known; no context).
+WARMERS: dict[str, Callable[[ScanOptions, str | None, Inventory | None], None]] = {"webfiles": _webfiles}
 
 
 class Prepare:
     """A thread running the warmers of ``stages`` (names); :meth:`join` waits for it. The caller
     joins it before any stage it :meth:`warms` starts, so a stage never reads a table half built."""
 
-    def __init__(self, stages: Iterable[str], options: ScanOptions, evidence: str | None = None) -> None:
+    def __init__(
+        self,
+        stages: Iterable[str],
+        options: ScanOptions,
+        evidence: str | None = None,
+        inventory: Inventory | None = None,
+    ) -> None:
         self._names = [name for name in dict.fromkeys(stages) if name in WARMERS]
         self._todo = [WARMERS[name] for name in self._names]
         self._options = options
         self._evidence = evidence  # the scanned path: no cache is read or written inside it
+        self._inventory = inventory  # read only (the stages run beside the thread but do not change it)
         self._thread: threading.Thread | None = None
 
     def start(self) -> Prepare:
@@ -62,7 +93,7 @@ class Prepare:
     def _run(self) -> None:
         for warm in self._todo:
             with contextlib.suppress(Exception):
-                warm(self._options, self._evidence)
+                warm(self._options, self._evidence, self._inventory)
 
     def join(self) -> None:
         thread, self._thread = self._thread, None
