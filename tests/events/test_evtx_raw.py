@@ -557,19 +557,85 @@ def _security4756() -> tuple[bytes, bytes]:
     raise AssertionError
 
 
-@pytest.mark.parametrize("value,skips", [(None, True), ("IpAddress", False), ("ClientIP", False), ("Ip-Address", True)])
-def test_chunks_without_words_to_look_for_still_find_remote_address_names(value: str | None, skips: bool) -> None:
-    """A chunk whose records no rule fits looks only for the remote-address field names (one
-    Hyperscan pass of those alone, issue 18, E7): a value holding one still sends it to the parser."""
+@pytest.mark.parametrize(
+    "old,new,skips",
+    [
+        (None, None, True),
+        ("TargetSid", "IpAddress", False),  # a Data element's Name (literal text): a key of the JSON
+        ("TargetSid", "ipaddress", True),  # (another case: looked through, and no key the collector reads)
+        ("MemberName", "ClientIP", False),  # (as part of a name: counted all the same)
+        ("Compliance Management", "IpAddress", True),  # in a value only: no key (results equal)
+        ("TargetSid", "Ip-Addres", True),
+    ],
+)
+def test_chunks_without_words_to_look_for_find_remote_address_keys(old: str | None, new: str | None, skips: bool) -> None:
+    """A chunk whose records no rule fits needs no word looked for, only whether a record's JSON can
+    have a remote-address key: the parser's keys are element and attribute names and a Data
+    element's Name, all in the chunk's templates when no Name is a substitution (issue 18, E7)."""
     head, chunk = _security4756()
-    made = chunk if value is None else _with_text(chunk, "Compliance Management", value)
+    made = chunk if old is None or new is None else _with_text(chunk, old, new)
     raw = read_chunk(made)
-    assert raw is not None
+    assert raw is not None and not raw.keyed
     screen = Screen(default_rules(), IP_FIELDS, _NOT_REMOTE)
     assert screen.raw_skip(raw) is skips
-    assert all(not p.options for p in screen._raw_plans.values())  # (no word: the pass of names alone)
+    assert all(not p.options for p in screen._raw_plans.values())  # (no word to look for)
     assert screen._raw_db is None  # (the database of words, names and folding characters: not made)
     parsed, parsed_stats, _ = _collect(head + made, raw=False)
     read, read_stats, used = _collect(head + made, raw=True)
     assert (read, read_stats) == (parsed, parsed_stats)
     assert used == skips
+    if new == "IpAddress":
+        assert bool(parsed[4]) is not skips  # (the IP index: a key, or only a value)
+
+
+def test_a_name_from_a_substitution_makes_the_chunk_looked_through() -> None:
+    """When a Data element's Name is a substitution (its value becomes a key), the chunk's bytes are
+    looked through for the names, as for any chunk before (issue 18, E7)."""
+    key = ("Microsoft-Windows-Security-Auditing", b"4634", "Security")
+    rows = [(key[0], key[1], 13_257_000_000_000_000, 7, key[2], "host")]
+    data = "x IpAddress y".encode("utf-16-le")
+    screen = Screen(default_rules(), IP_FIELDS, _NOT_REMOTE)
+    names = [frozenset({"Event", "Data", "Name"})]
+    assert screen.raw_skip(RawChunk(1, data, rows, texts=names))  # (the name in a value only: no key)
+    assert not screen.raw_skip(RawChunk(1, data, rows, texts=names, keyed=True))
+    named = [frozenset({"Event"}), frozenset({"Data", "Name", "xIpAddressx"})]
+    assert not screen.raw_skip(RawChunk(1, data, rows, texts=named))
+
+
+def _definition_bytes(name_value: str | None) -> tuple[bytes, int]:
+    """A template definition ``<EventData><Data Name=...>%1</Data></EventData>`` at offset 16 of a
+    buffer, its Name literal text (``name_value``) or substitution 0 (None), names defined inline."""
+    out = bytearray(16)
+    body = bytearray(b"\x0f\x01\x01\x00")
+    start = 16 + 24  # where the body begins in the buffer
+
+    def name(text: str) -> bytes:
+        return struct.pack("<IHH", 0, 0, len(text)) + text.encode("utf-16-le") + b"\x00\x00"
+
+    def element(token: int, text: str) -> None:
+        at = start + len(body) + 11
+        body.extend(struct.pack("<BHII", token, 0, 0, at) + name(text))
+        if token == 0x41:
+            body.extend(b"\x00\x00\x00\x00")
+
+    element(0x01, "EventData")
+    body.append(0x02)
+    element(0x41, "Data")
+    body.extend(struct.pack("<BI", 0x06, start + len(body) + 5) + name("Name"))
+    if name_value is None:
+        body.extend(b"\x0e\x00\x00\x01")
+    else:
+        body.extend(struct.pack("<BBH", 0x05, 0x01, len(name_value)) + name_value.encode("utf-16-le"))
+    body.append(0x02)
+    body.extend(b"\x0e\x01\x00\x01")
+    body.extend(b"\x04\x04\x00")
+    out.extend(struct.pack("<I16sI", 0, b"\x00" * 16, len(body)) + body)
+    return bytes(out), 16
+
+
+@pytest.mark.parametrize("name_value,keyed", [("TargetSid", False), (None, True)])
+def test_templates_note_their_names_and_whether_a_data_name_is_a_value(name_value: str | None, keyed: bool) -> None:
+    c, at = _definition_bytes(name_value)
+    tmpl = evtx_raw._template(c, at, len(c), {}, {})
+    assert tmpl.keyed is keyed and tmpl.positional is keyed
+    assert tmpl.texts == {"EventData", "Data", "Name", *([name_value] if name_value else [])}

@@ -126,6 +126,10 @@ class _Template:
     shapes: dict[bytes, _Shape | None] = field(default_factory=dict)
     #: Per the tables' value *types* (``table[2::4]``), what their meaning is made from (shared too).
     typed: dict[bytes, _Typed | None] = field(default_factory=dict)
+    #: Its element and attribute names and literal text: where a key of the parser's JSON can come
+    #: from, but for a ``Data`` element's ``Name`` given by a substitution (``keyed``).
+    texts: frozenset[str] = frozenset()
+    keyed: bool = False
 
 
 @dataclass(slots=True)
@@ -143,6 +147,12 @@ class RawChunk:
     #: worth of the parser: a log whose tables keep changing - their string sizes do - is cheaper
     #: read by the parser; BENCHMARKS.md, issue 18, E5).
     new_tables: int = 0
+    #: Per template of the chunk, its names and literal text (:attr:`_Template.texts`): unless
+    #: ``keyed``, every key the parser's JSON of its records can hold is one of them.
+    texts: list[frozenset[str]] = field(default_factory=list)
+    #: Whether a template of the chunk has a ``Data`` element whose ``Name`` is a substitution (the
+    #: parser makes that value a key).
+    keyed: bool = False
 
 
 
@@ -310,6 +320,8 @@ def _read(c: bytes) -> RawChunk:
         pos = end
     out.records = len(rows)
     out.new_tables = _made - made
+    out.texts = [t.texts for t in templates.values()]
+    out.keyed = any(t.keyed for t in templates.values())
     # the parser fills its string cache from the header's table, following each name's next offset
     known = names.keys() | _ZERO
     if not known.issuperset(_STRING_TABLE.unpack_from(c, 128)) or not known.issuperset(names.values()):
@@ -857,6 +869,8 @@ def _template(c: bytes, pos: int, limit: int, names: dict[int, int], text: dict[
     event_children: list[str] = []
     declared: list[tuple[int, int]] = []  # each substitution's index and the type it declares (in sig)
     seen: tuple[list[tuple[int, int, str]], list[tuple[int, str]]] = ([], [])
+    literals: list[str] = []
+    keyed = False
     while True:
         if p >= end:
             raise _Bail
@@ -892,6 +906,7 @@ def _template(c: bytes, pos: int, limit: int, names: dict[int, int], text: dict[
                     raise _Bail
                 count = _U16.unpack_from(c, p + 2)[0]
                 node = ("t", c[p + 4 : p + 4 + 2 * count].decode("utf-16-le"))
+                literals.append(node[1])
                 p += 4 + 2 * count
             else:
                 index, kind = _SUB.unpack_from(c, p + 1)
@@ -921,6 +936,7 @@ def _template(c: bytes, pos: int, limit: int, names: dict[int, int], text: dict[
             name, attrs, nodes, kids = stack.pop()
             if name == "Data" and ("Name" not in attrs or attrs["Name"][0] != "t"):
                 positional = True  # (a Name from a substitution may be null: then positional too)
+                keyed = keyed or "Name" in attrs
             if len(stack) == 2 and stack[0][0] == "Event" and stack[1][0] == "System":
                 _system_field(name, attrs, nodes, system)
             elif len(stack) == 1 and name == "System" and stack[0][0] == "Event":
@@ -933,17 +949,18 @@ def _template(c: bytes, pos: int, limit: int, names: dict[int, int], text: dict[
             break
         else:
             raise _Bail  # CDATA, character or entity references, processing instructions: not read here
+    texts = frozenset([*(n for _, _, n in seen[0]), *(n for _, n in seen[1]), *literals])
     if root != "Event":
         sig: tuple[object, ...] = (subs + 1, positional, tuple(declared), None)
         return _Template(end, nxt, subs + 1, positional, None, tuple(seen[0]), tuple(seen[1]), sig,
-                         _per_template(_SHAPES, sig), _per_template(_TYPED, sig))
+                         _per_template(_SHAPES, sig), _per_template(_TYPED, sig), texts, keyed)
     if event_children.count("System") != 1 or len(set(event_children)) != len(event_children):
         raise _Bail
     if len(set(system_children)) != len(system_children) or any(w not in system for w in _WANTED):
         raise _Bail
     sig = (subs + 1, positional, tuple(declared), tuple(sorted(system.items())))
     return _Template(end, nxt, subs + 1, positional, system, tuple(seen[0]), tuple(seen[1]), sig,
-                     _per_template(_SHAPES, sig), _per_template(_TYPED, sig))
+                     _per_template(_SHAPES, sig), _per_template(_TYPED, sig), texts, keyed)
 
 
 _Node = tuple[str, int | str]

@@ -142,6 +142,8 @@ class Screen:
         self._raw_words: list[str] = []
         self._raw_always: frozenset[str] = frozenset()
         self._raw_set: frozenset[str] = frozenset()
+        self._address_free: dict[frozenset[str], bool] = {}  # see _no_address_keys
+        self._ip_lower = tuple(sorted(f.lower() for f in ip_fields))
 
     def worth_it(self) -> bool:
         """Whether to screen the next batch (False for a while after a batch mostly read in full)."""
@@ -240,6 +242,8 @@ class Screen:
                 words = True
                 plans.append(plan)
         needed = frozenset(w for plan in plans for w in plan.words)
+        if not needed and not raw.keyed and self._no_address_keys(raw.texts):
+            return True  # no word to look for, and no record's JSON can have a remote-address key
         hits = self._raw_hits(raw.data, needed)
         if hits is None:
             return False
@@ -251,6 +255,25 @@ class Screen:
             # a character folding to ASCII where text can be: every word counts as found (the look
             # for where it is only when that can change the answer)
             if folds and in_text(raw.data, folds) and _some_fits(plans, present | needed):
+                return False
+        return True
+
+    def _no_address_keys(self, texts: list[frozenset[str]]) -> bool:
+        """Whether no template's names and literal text (:attr:`RawChunk.texts`) hold a
+        remote-address field name in any case: then, no ``Data`` element's ``Name`` being a
+        substitution (:attr:`RawChunk.keyed`), no key of their records' JSON is one (the parser's
+        keys are element and attribute names and a ``Data`` element's ``Name`` value; positional
+        data is named by its layout, which :meth:`raw_skip` checks), so the pass of
+        :meth:`_raw_hits` could find no name where it matters. Per template, remembered."""
+        known = self._address_free
+        for names in texts:
+            free = known.get(names)
+            if free is None:
+                if len(known) >= 4096:
+                    known.clear()
+                low = [n.lower() for n in names]
+                free = known[names] = not any(f in n for f in self._ip_lower for n in low)
+            if not free:
                 return False
         return True
 
