@@ -333,6 +333,38 @@ def test_site_in_a_top_folder_no_list_knows_is_read_on_a_drive_root(tmp_path: Pa
     assert not {"guest.aspx", "default.aspx"} & skipped
 
 
+def test_server_pages_outside_web_folders_are_named_as_not_read(tmp_path: Path) -> None:
+    """On a drive, a page no IIS folder holds (ScreenConnect's own server runs App_Extensions pages; X33,
+    session 15) is only header-checked: the coverage names it and says how to read it, Windows' own
+    pages and non-page files are not named, and a page in a served folder is read as before."""
+    root = tmp_path / "ev"
+    conf = root / "Windows" / "System32" / "inetsrv" / "config"
+    conf.mkdir(parents=True)
+    (conf / "applicationHost.config").write_text(_SITE_OUTSIDE_INETPUB)
+    ext = root / "Program Files (x86)" / "ScreenConnect" / "App_Extensions" / "x"
+    ext.mkdir(parents=True)
+    (ext / "Handler.ashx").write_text('<%@ WebHandler Language="C#" Class="H" %>\nclass H {}\n')
+    (ext / "Manifest.xml").write_text("<ExtensionManifest />")
+    admin = root / "Windows" / "Microsoft.NET" / "Framework64" / "v4.0.30319" / "ASP.NETWebAdminFiles"
+    admin.mkdir(parents=True)
+    (admin / "default.aspx").write_text('<%@ Page Language="C#" %><html></html>')
+    site = root / "FileTransferApp" / "wwwroot"
+    site.mkdir(parents=True)
+    (site / "default.aspx").write_text('<%@ Page Language="C#" %><html><body>Transfer</body></html>')
+    result = scan(root)
+    notes = [n for n in result.coverage.families["webfiles"].notes if "outside the folders IIS serves" in n]
+    assert len(notes) == 1 and "1 server page " in notes[0] and "Handler.ashx" in notes[0]
+    assert "ASP.NETWebAdminFiles" not in notes[0] and "Manifest.xml" not in notes[0]
+    extras = result.extras["webfiles"]
+    assert extras["pages_outside_web_folders_count"] == 1
+    assert [Path(p).name for p in extras["pages_outside_web_folders"]] == ["Handler.ashx"]
+    assert extras["places"]["IIS site folders"] == 1  # the served page is read in depth
+
+    (root / "FileTransferApp").rename(tmp_path / "moved")  # a plain folder: every file is read, none named
+    plain = scan(tmp_path / "moved")
+    assert not any("outside the folders" in n for n in plain.coverage.families["webfiles"].notes)
+
+
 def test_plain_folder_with_an_inetpub_copy_keeps_other_folders_relative(tmp_path: Path) -> None:
     """Without a Windows folder at its top, a folder holding an ``inetpub`` copy is not taken for the root
     of C:, so the responder's own folders beside it (notes, exports) keep their relative names."""

@@ -94,6 +94,11 @@ _EXCHANGE_VDIRS = frozenset(
         "aspnet_client",
     }
 )
+#: Server pages (ASP.NET and classic ASP; not configs, and not .cer/.cdx, which are mostly certificates and
+#: indexes outside IIS) that, outside the folders IIS serves, are named in the coverage as not read:
+#: another web server may serve them (ScreenConnect's own server runs App_Extensions\*.ashx; X33,
+#: session 15). Windows' own folders hold Microsoft's pages (ASP.NETWebAdminFiles) and are not named.
+_PAGES = frozenset(content.SCRIPT_EXTENSIONS - {".config", ".cer", ".cdx"})
 #: Read in depth wherever they are (ransom notes carry their proof in the content).
 _DEEP_NAMES = frozenset({"readme.txt", "decrypt_file.txt"})
 _BATCH_FILES = 400
@@ -112,6 +117,8 @@ class Selection:
     peek: list[LocatedFile] = field(default_factory=list)
     places: Counter[str] = field(default_factory=Counter)
     rel: dict[str, str] = field(default_factory=dict)  # key -> path inside the Exchange install
+    #: Server pages no IIS folder holds (only peeked): IIS does not serve them, another web server may.
+    outside: list[LocatedFile] = field(default_factory=list)
 
 
 class WebFilesStage:
@@ -316,6 +323,8 @@ class WebFilesStage:
                 "code-behind, a page's CodeFile/Src) analysed as server code."
             )
         fam.notes.append(_rule_sets_note(ruleset))
+        if sel.outside:
+            fam.notes.append(_outside_note(sel.outside))
         if missing and not inv.plain:
             fam.notes.append("Not in the evidence, so not covered: " + ", ".join(missing) + ".")
         if build_name:
@@ -328,6 +337,8 @@ class WebFilesStage:
             "files_read": deep_read,
             "files_content_scanned": content_scanned,
             "files_header_checked": peeked,
+            "pages_outside_web_folders": [f.display() for f in sel.outside[:OUTSIDE_LISTED]],
+            "pages_outside_web_folders_count": len(sel.outside),
             "code_files_analysed": code_files,
             "rules": {
                 "count": ruleset.rule_count,
@@ -347,6 +358,22 @@ class WebFilesStage:
             },
             "suspicious_files": suspicious,
         }
+
+
+#: Pages outside web folders listed by name in the coverage note and the JSON (the count is whole).
+OUTSIDE_LISTED = 20
+
+
+def _outside_note(pages: list[LocatedFile]) -> str:
+    n = len(pages)
+    shown = ", ".join(f.display() for f in pages[:3]) + (f" and {n - 3} more" if n > 3 else "")
+    return (
+        f"{n} server page{'s' if n != 1 else ''} outside the folders IIS serves here {'were' if n != 1 else 'was'} "
+        f"only header-checked, not read for web shells ({shown}): IIS does not serve "
+        f"{'them' if n != 1 else 'it'}, but another web server might (ScreenConnect's own server runs its "
+        "App_Extensions pages). If one does, scan that folder as evidence of its own: every file of a plain "
+        "folder is read."
+    )
 
 
 def _facts(f: LocatedFile, out: FileOutcome, mapper: UrlMapper) -> FileFacts:
@@ -490,6 +517,8 @@ def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher
             sel.places[place] += 1
         elif f.ref.size >= 8 and not any(m in k for m in _NO_PEEK) and "/logging/" not in k:
             sel.peek.append(f)
+            if posixpath.splitext(k)[1] in _PAGES and "/windows/" not in k:
+                sel.outside.append(f)
     return sel
 
 
