@@ -103,12 +103,49 @@ def test_the_web_file_warmer_builds_csharp_tables_only_for_evidence_with_pages(
     calls: list[str] = []
     monkeypatch.setattr(knowledge, "warm", lambda lang="cs": calls.append(lang))
     inventory = _inventory(tmp_path, *names)
-    prepare.WARMERS["webfiles"](ScanOptions(), None, inventory)
+    prepare.OPTIONAL["webfiles"](ScanOptions(), None, inventory)
     assert calls == (["cs"] if warmed else [])
     assert prepare.has_csharp_pages(inventory) is warmed
     calls.clear()
-    prepare.WARMERS["webfiles"](ScanOptions(), None, None)  # no inventory (a caller that has none): no warm
+    prepare.OPTIONAL["webfiles"](ScanOptions(), None, None)  # no inventory (a caller that has none): no warm
     assert calls == []
+    prepare.WARMERS["webfiles"](ScanOptions(), None, inventory)  # the required part never builds them
+    assert calls == []
+
+
+def test_optional_work_runs_only_while_nobody_waits_for_the_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """C#'s tables are built early only while the stages before the web stage still run: when the
+    web stage is about to start (join), optional work not yet begun is left to the stage itself, so
+    the thread never makes it wait longer (a small tree whose logs stage ends first)."""
+    done: list[str] = []
+    gate = threading.Event()
+
+    def required(options: ScanOptions, evidence: str | None, inventory: Inventory | None) -> None:
+        gate.wait(5)
+        done.append("required")
+
+    monkeypatch.setattr(prepare, "WARMERS", {"w": required})
+    monkeypatch.setattr(prepare, "OPTIONAL", {"w": lambda o, e, i: done.append("optional")})
+    early = prepare.Prepare(["w"], ScanOptions()).start()
+    threading.Timer(0.2, gate.set).start()
+    early.join()  # joined while the required part still runs: the optional part is skipped
+    assert done == ["required"]
+    done.clear()
+    gate.set()
+    late = prepare.Prepare(["w"], ScanOptions()).start()
+    deadline = time.monotonic() + 5
+    while len(done) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    late.join()  # joined after everything: both ran, in order
+    assert done == ["required", "optional"]
+    assert late.warms("w") and not late.warms("x")
+    monkeypatch.setattr(prepare, "OPTIONAL", {"o": lambda o, e, i: done.append("alone")})
+    only = prepare.Prepare(["o"], ScanOptions()).start()  # a stage with optional work only
+    deadline = time.monotonic() + 5
+    while "alone" not in done and time.monotonic() < deadline:
+        time.sleep(0.01)
+    only.join()
+    assert "alone" in done and only.warms("o")
 
 
 def test_the_pipeline_hands_the_inventory_to_the_prepare_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

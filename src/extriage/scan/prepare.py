@@ -46,18 +46,27 @@ def _webfiles(options: ScanOptions, evidence: str | None, inventory: Inventory |
     behaviour.knowledge()
     content.path_matcher(str(options.extra.get("webfiles_path_engine", "re2")))
     rules.build_ruleset(list(options.rules_dirs), evidence)  # kept by rule texts: the stage's own call finds it
+
+
+def _webfiles_csharp(options: ScanOptions, evidence: str | None, inventory: Inventory | None) -> None:
+    """C#'s patterns, page screen and hidden-sink screen: 0.06-0.09 s the stage's first analysed page
+    would otherwise spend in the main process while the other core idles (issue 18, session 16); not
+    on evidence without pages, where nothing would use them."""
     if has_csharp_pages(inventory):
-        # C#'s patterns, page screen and hidden-sink screen: ~0.1 s the stage's first analysed page
-        # would otherwise spend in the main process while the other core idles (issue 18, session 16);
-        # not on evidence without pages, where nothing would use them
         from extriage.detections.webfiles.behaviour.knowledge import warm
 
         warm("cs")
 
 
+Warmer = Callable[[ScanOptions, str | None, "Inventory | None"], None]
 #: Stage name -> what its main-process part can build before it runs (options, the scanned path, the
 #: evidence's inventory when known; no context).
-WARMERS: dict[str, Callable[[ScanOptions, str | None, Inventory | None], None]] = {"webfiles": _webfiles}
+WARMERS: dict[str, Warmer] = {"webfiles": _webfiles}
+#: Stage name -> what is built only while the stages before it still run, once every warmer is done:
+#: work the stage would do as fast itself, worth doing early only where a core would otherwise wait
+#: for the workers (on a small tree the logs stage can end first; the stage then builds it itself,
+#: not after the thread).
+OPTIONAL: dict[str, Warmer] = {"webfiles": _webfiles_csharp}
 
 
 class Prepare:
@@ -71,8 +80,10 @@ class Prepare:
         evidence: str | None = None,
         inventory: Inventory | None = None,
     ) -> None:
-        self._names = [name for name in dict.fromkeys(stages) if name in WARMERS]
-        self._todo = [WARMERS[name] for name in self._names]
+        self._names = [name for name in dict.fromkeys(stages) if name in WARMERS or name in OPTIONAL]
+        self._todo = [WARMERS[name] for name in self._names if name in WARMERS]
+        self._optional = [OPTIONAL[name] for name in self._names if name in OPTIONAL]
+        self._joining = threading.Event()  # set by join: no optional work starts after it
         self._options = options
         self._evidence = evidence  # the scanned path: no cache is read or written inside it
         self._inventory = inventory  # read only (the stages run beside the thread but do not change it)
@@ -82,7 +93,7 @@ class Prepare:
         """Start the thread. Also on a busy machine: its work is the stages' own, done earlier. (A
         test of the load average, as the web file stage makes, turned it off in back-to-back scans:
         the 1-minute average still held the previous scan's load.)"""
-        if self._todo:
+        if self._todo or self._optional:
             self._thread = threading.Thread(target=self._run, name="extriage-prepare", daemon=True)
             self._thread.start()
         return self
@@ -94,8 +105,15 @@ class Prepare:
         for warm in self._todo:
             with contextlib.suppress(Exception):
                 warm(self._options, self._evidence, self._inventory)
+        for warm in self._optional:
+            if self._joining.is_set():
+                return  # a stage is waiting for this thread: it builds the rest itself
+            with contextlib.suppress(Exception):
+                warm(self._options, self._evidence, self._inventory)
 
     def join(self) -> None:
+        """Wait for the warmers; an optional one not yet started is skipped (:data:`OPTIONAL`)."""
+        self._joining.set()
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join()
