@@ -127,7 +127,8 @@ def test_optional_work_runs_only_while_nobody_waits_for_the_thread(monkeypatch: 
     monkeypatch.setattr(prepare, "WARMERS", {"w": required})
     monkeypatch.setattr(prepare, "OPTIONAL", {"w": lambda o, e, i: done.append("optional")})
     early = prepare.Prepare(["w"], ScanOptions()).start()
-    threading.Timer(0.2, gate.set).start()
+    # the required part ends only once join has begun (not after a fixed delay a loaded machine can outlast)
+    threading.Thread(target=lambda: early._joining.wait(5) and gate.set(), daemon=True).start()
     early.join()  # joined while the required part still runs: the optional part is skipped
     assert done == ["required"]
     done.clear()
