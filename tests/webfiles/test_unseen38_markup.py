@@ -11,7 +11,10 @@ not being pages, only reported. The rules:
 - ``EXT_WEBSHELL_Workflow_Markup_Runs_Code``, ``EXT_WEBSHELL_Resource_File_Deserialisation_Payload``,
   ``EXT_WEBSHELL_Xslt_Script_Runs_Code``, ``EXT_WEBSHELL_SSI_Exec_Command`` (``data/rules/declarative_server_files.yar``);
 - ``EXT_WEBSHELL_Config_Compiler_Options_Take_Over_Build``, ``EXT_WEBSHELL_Config_Loads_Remote_Service_Page``,
-  ``EXT_WEBSHELL_Config_Client_Services_Provider_Deserialises`` (``data/rules/config_takeover_settings.yar``).
+  ``EXT_WEBSHELL_Config_Client_Services_Provider_Deserialises`` (``data/rules/config_takeover_settings.yar``);
+- ``EXT_WEBSHELL_Source_Runs_Request_Named_Program`` (same file): the take-over config's part, a page class's source in
+  a ``.txt`` that starts the program the request names, was read by no check, so the split shell was named by its
+  web.config alone.
 
 The shells below are harmless files in those shapes, written here: nothing is run by the tests, the programs
 (notepad, ``ver``), hosts, paths and identifiers differ from the collected files, and serialised payloads are
@@ -39,6 +42,7 @@ _SSI = "EXT_WEBSHELL_SSI_Exec_Command"
 _OPT = "EXT_WEBSHELL_Config_Compiler_Options_Take_Over_Build"
 _HELP = "EXT_WEBSHELL_Config_Loads_Remote_Service_Page"
 _CLIENT = "EXT_WEBSHELL_Config_Client_Services_Provider_Deserialises"
+_SRC = "EXT_WEBSHELL_Source_Runs_Request_Named_Program"
 
 _SVC_NS = (
     'xmlns="http://schemas.microsoft.com/netfx/2009/xaml/servicemodel" '
@@ -328,6 +332,42 @@ CONFIG_ORDINARY: list[Page] = [
     ),
 ]
 
+SRC_SHELLS: list[Page] = [
+    (
+        "page-class-source-in-text-file",
+        ".txt",
+        "namespace ASP {\npublic class files_list_aspx : System.Web.UI.Page {\n"
+        "  protected override void OnLoad(System.EventArgs e) {\n"
+        "    var p = new System.Diagnostics.Process();\n"
+        '    p.StartInfo.FileName = Request["prog"];\n    p.StartInfo.UseShellExecute = false;\n    p.Start();\n'
+        "  }\n}\n}\n",
+    ),
+    (
+        "handler-source-starts-form-program",
+        ".cs",
+        "public class Tool : System.Web.IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(System.Web.HttpContext c) {\n"
+        '    System.Diagnostics.Process.Start(c.Request.Form["exe"], "-q");\n  }\n}\n',
+    ),
+    (
+        "vb-source-query-string-program",
+        ".vb",
+        "Dim p As New System.Diagnostics.Process()\n"
+        'p.StartInfo.FileName = Request.QueryString("f")\np.Start()\n',
+    ),
+]
+
+SRC_ORDINARY: list[Page] = [
+    (
+        "own-tool-with-request-number-argument",
+        ".cs",
+        "var p = new System.Diagnostics.Process();\n"
+        'p.StartInfo.FileName = System.Web.Hosting.HostingEnvironment.MapPath("~/bin/thumbs.exe");\n'
+        'p.StartInfo.Arguments = "--page " + int.Parse(Request["page"]);\n'
+        "System.Diagnostics.Process.Start(RequestLogViewer);\np.Start();\n",
+    ),
+]
+
 CASES: list[RuleCase] = [
     (_WF, WF_SHELLS, WF_ORDINARY),
     (_RES, RES_SHELLS, RES_ORDINARY),
@@ -336,6 +376,7 @@ CASES: list[RuleCase] = [
     (_OPT, OPT_SHELLS, CONFIG_ORDINARY),
     (_HELP, HELP_SHELLS, CONFIG_ORDINARY),
     (_CLIENT, CLIENT_SHELLS, CONFIG_ORDINARY),
+    (_SRC, SRC_SHELLS, SRC_ORDINARY),
 ]
 
 (

@@ -83,3 +83,34 @@ rule EXT_WEBSHELL_Config_Client_Services_Provider_Deserialises
     condition:
         filesize < 64MB and ($xml at 0 or $xmlw at 0) and $provider and $uri and ($legacy or $authsvc)
 }
+
+/*
+  The part such a configuration compiles is no page: in the take-over of s.2.1 it is `webshellcs.txt`, the source
+  of a page class whose render method runs `Process.Start` on `Request["cmd"]`. The behaviour analysis reads
+  pages and the sources ASP.NET compiles by itself (App_Code, CodeFile/Src), not a text file, and no rule knew
+  it, so the split shell was named by its web.config alone. This rule names the source wherever it sits: a
+  program's file name taken straight from the request (`StartInfo.FileName = Request[...]`,
+  `Process.Start(Request.Form[...])`). Applications start their own tools by a fixed or configured path and at
+  most pass request values as arguments; none of benign19-33 or the training corpus's benign pages does this.
+  No outcome in the meta: in a page it is a web shell; in a source file (.txt, a .cs ASP.NET never compiles)
+  it is reported for review without raising the verdict - the config that compiles it is the web shell.
+*/
+
+rule EXT_WEBSHELL_Source_Runs_Request_Named_Program
+{
+    meta:
+        author = "extriage"
+        description = "Source code (in any file: a .txt compiled through compilerOptions, a .cs, a page) that starts the program the request names: StartInfo.FileName = Request[...] or Process.Start(Request...)"
+        family = "command shell source (request names the program)"
+        severity = "high"
+        wave = "any"
+        attack = "T1505.003,T1059"
+    strings:
+        $fn = /StartInfo\s*\.\s*FileName\s*=\s*([A-Za-z_][A-Za-z0-9_]{0,30}\s*\.\s*){0,3}Request\s*(\.\s*(Form|QueryString|Params|Item|Headers|Cookies)\s*)?[\[(]/ nocase ascii wide
+        $ps = /Process\s*\.\s*Start\s*\(\s*([A-Za-z_][A-Za-z0-9_]{0,30}\s*\.\s*){0,3}Request\s*(\.\s*(Form|QueryString|Params|Item|Headers|Cookies)\s*)?[\[(]/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 16MB and not any of ($log*) and ($fn or $ps)
+}
