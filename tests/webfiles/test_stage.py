@@ -127,7 +127,21 @@ def test_known_good_modified_and_build_with_a_test_baseline(tmp_path: Path) -> N
     # the same run without the test baseline: not judged, and said so
     plain = scan(attacked)
     assert not plain.extras["webfiles"]["baseline"]["covers_this_build"]
-    assert any("match no shipped baseline" in n for n in plain.coverage.families["webfiles"].notes)
+    notes = [n for n in plain.coverage.families["webfiles"].notes if "match no shipped baseline" in n]
+    assert len(notes) == 1 and "Pages among them" not in notes[0]  # a whole build unknown: hundreds, not named
+
+
+def test_few_exchange_pages_no_baseline_judged_are_named(tmp_path: Path) -> None:
+    """A customised (or tampered) owa/auth/logon.aspx the baselines do not know is named in the coverage, so
+    the reviewer knows which page to compare with a clean server's (B16, session 16: only a count was given)."""
+    auth = tmp_path / "ev" / "C" / "Program Files" / "Microsoft" / "Exchange Server" / "V15" / "FrontEnd"
+    auth = auth / "HttpProxy" / "owa" / "auth"
+    auth.mkdir(parents=True)
+    (auth / "logon.aspx").write_text('<%@ Page Language="C#" %><html><body><form>Sign in</form></body></html>')
+    (auth / "logon.css").write_text("body { margin: 0 }")
+    notes = [n for n in scan(tmp_path / "ev").coverage.families["webfiles"].notes if "no shipped baseline" in n]
+    assert len(notes) == 1 and "Pages among them" in notes[0]
+    assert "logon.aspx" in notes[0] and "logon.css" not in notes[0]
 
 
 def test_real_baseline_pairs(shared_data: Path) -> None:
@@ -363,6 +377,37 @@ def test_server_pages_outside_web_folders_are_named_as_not_read(tmp_path: Path) 
     (root / "FileTransferApp").rename(tmp_path / "moved")  # a plain folder: every file is read, none named
     plain = scan(tmp_path / "moved")
     assert not any("outside the folders" in n for n in plain.coverage.families["webfiles"].notes)
+
+
+def test_pages_of_windows_folders_iis_serves_for_a_role_are_read(tmp_path: Path) -> None:
+    """AD CS Web Enrollment (/certsrv), IIS password change (/iisadmpwd) and RD Web Access (/RDWeb) pages live
+    under Windows and are served without any applicationHost.config in the evidence: a shell dropped there is
+    read in depth and found (B16, session 16: it was only header-checked, and not named), and a server
+    without those roles is not told they are missing."""
+    root = tmp_path / "ev" / "C"
+    shell = '<%@ Page Language="C#" %><% System.Diagnostics.Process.Start("cmd.exe", "/c " + Request["c"]); %>'
+    places = {
+        "certsrv": root / "Windows" / "System32" / "CertSrv" / "en-US",
+        "iisadmpwd": root / "Windows" / "System32" / "inetsrv" / "iisadmpwd",
+        "rdweb": root / "Windows" / "Web" / "RDWeb" / "Pages" / "en-US",
+    }
+    for name, folder in places.items():
+        folder.mkdir(parents=True)
+        (folder / f"{name}_x.aspx").write_text(shell)
+    (root / "inetpub" / "wwwroot").mkdir(parents=True)
+    (root / "inetpub" / "wwwroot" / "iisstart.htm").write_text("<html></html>")
+    result = scan(tmp_path / "ev")
+    flagged = {f.title.rsplit(": ", 1)[-1] for f in wf(result)}
+    assert flagged == {"certsrv_x.aspx", "iisadmpwd_x.aspx", "rdweb_x.aspx"}
+    places_read = result.extras["webfiles"]["places"]
+    assert places_read["Windows\\System32\\CertSrv (/certsrv)"] == 1
+    assert places_read["Windows\\Web\\RDWeb (/RDWeb)"] == 1
+
+    for folder in places.values():
+        for f in folder.iterdir():
+            f.unlink()
+    quiet = scan(tmp_path / "ev")
+    assert not any("CertSrv" in m or "RDWeb" in m for m in quiet.extras["webfiles"]["not_covered"])
 
 
 def test_plain_folder_with_an_inetpub_copy_keeps_other_folders_relative(tmp_path: Path) -> None:

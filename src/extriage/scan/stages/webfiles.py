@@ -77,6 +77,17 @@ PLACES: dict[str, str] = {
     "/windows/temp/": "Windows\\Temp",
     "/users/public/": "Users\\Public",
 }
+#: Windows folders whose pages IIS serves once their role is installed, read in depth like :data:`PLACES`
+#: whether or not the applicationHost.config is in the evidence, but not named as missing when absent
+#: (most servers have no such role). B16, session 16: a shell in /certsrv or /iisadmpwd was only
+#: header-checked and not named. Folder -> virtual directory from Microsoft's AD CS Web Enrollment
+#: (/certsrv, NDES /certsrv/mscep), IIS password change (/iisadmpwd) and RD Web Access (/RDWeb) docs.
+ROLE_PLACES: dict[str, str] = {
+    "/windows/system32/certsrv/": "Windows\\System32\\CertSrv (/certsrv)",
+    "/windows/system32/inetsrv/iisadmpwd/": "Windows\\System32\\inetsrv\\iisadmpwd (/iisadmpwd)",
+    "/windows/web/rdweb/": "Windows\\Web\\RDWeb (/RDWeb)",
+}
+_ALL_PLACES = tuple(PLACES.items()) + tuple(ROLE_PLACES.items())
 _ROOT_DIR = re.compile(r"^/[a-z]:/root/")
 #: Never peeked: huge, Windows-owned, or read by other stages.
 _NO_PEEK = ("/windows/winsxs/", "/windows/servicing/", "/windows/assembly/", "/windows/installer/")
@@ -252,11 +263,7 @@ class WebFilesStage:
                 if reason is not None:
                     facts.reasons.append(reason)
         elif pending_baseline or deferred or totals.quiet:
-            fam.notes.append(
-                f"{len(pending_baseline) + len(deferred) + len(totals.quiet)} files under Exchange's web folders match no shipped baseline "
-                "(baselines end at the March 2021 updates): modified/unknown pages were not judged; "
-                "location, YARA and hash checks still ran."
-            )
+            fam.notes.append(_unjudged_note(pending_baseline, deferred, totals.quiet))
         legit = legit_pages(baseline) if compiled and baseline is not None else set()
         for facts, hit in compiled:
             ok = _compiled_ok(str(hit.get("virtual_path", "")), legit)
@@ -362,6 +369,32 @@ class WebFilesStage:
 
 #: Pages outside web folders listed by name in the coverage note and the JSON (the count is whole).
 OUTSIDE_LISTED = 20
+
+
+#: Exchange pages no baseline judged are named in the coverage up to this many (a few customised or
+#: planted pages among known-good ones; past it the build itself is newer than the baselines).
+_UNJUDGED_NAMED = 10
+
+
+def _unjudged_note(
+    pending: list[tuple[FileFacts, str, str]],
+    deferred: list[tuple[LocatedFile, FileOutcome]],
+    quiet: list[tuple[LocatedFile, str, int, str, str]],
+) -> str:
+    """Coverage note for Exchange files no shipped baseline judged, naming the first pages among them: a
+    customised or tampered ``owa/auth/logon.aspx`` is the classic credential-harvester spot, and a count
+    alone gave the reviewer nothing to open (B16, session 16)."""
+    n = len(pending) + len(deferred) + len(quiet)
+    names = [facts.display for facts, _cls, _rel in pending] + [content.display(f) for f, _o in deferred]
+    names += [content.display(f) for f, *_rest in quiet]
+    pages = sorted({p for p in names if posixpath.splitext(p.replace("\\", "/"))[1].lower() in _PAGES})
+    note = (
+        f"Files under Exchange's web folders that match no shipped baseline: {n} (baselines end at the March "
+        "2021 updates): modified/unknown pages were not judged; location, YARA and hash checks still ran."
+    )
+    if 0 < len(pages) <= _UNJUDGED_NAMED:  # (a whole build newer than the baselines: hundreds, no use named)
+        note += " Pages among them, to compare with a clean server's: " + "; ".join(pages) + "."
+    return note
 
 
 def _outside_note(pages: list[LocatedFile]) -> str:
@@ -494,7 +527,7 @@ def _select(ctx: ScanContext, installs: list[str], vdir_keys: list[str], matcher
             place = "Exchange web folders"
             sel.rel[f.key] = rel
         else:
-            for marker, label in PLACES.items():
+            for marker, label in _ALL_PLACES:
                 if marker in k:
                     place = label
                     break
