@@ -99,12 +99,14 @@ def test_an_iis_without_exchange_is_said_to_be_one(tmp_path: Path, test_data: Pa
     result = run_scan(str(tmp_path), ScanOptions(jobs=1), stages=core_stages())
     said = [w for w in result.coverage.warnings if "serves no Exchange virtual directory" in w]
     assert len(said) == 1 and "'SharePoint - 80'" in said[0] and "stay inconclusive" in said[0]
+    assert result.extras["server_role"] == {"exchange": "absent", "iis_sites": ["SharePoint - 80"]}
 
     exch = tmp_path / "exchange"
     cfg = (test_data / "exchange-iis-config/E16/Exchange/IIS/applicationHost.config").read_bytes()
     write(exch, "C/Windows/System32/inetsrv/config/applicationHost.config", cfg)
     result = run_scan(str(exch), ScanOptions(jobs=1), stages=core_stages())
     assert not any("serves no Exchange" in w for w in result.coverage.warnings)
+    assert "server_role" not in result.extras
 
     both = tmp_path / "both"
     write(both, "C/Windows/System32/inetsrv/config/applicationHost.config", _SHAREPOINT_ONLY.encode())

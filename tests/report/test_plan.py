@@ -125,3 +125,24 @@ def test_summary_never_drops_open_cves_silently() -> None:
     ]
     text = summary_paragraph(r, derive_facts(r))
     assert ", ".join(ids[:6]) + " and 2 more" in text
+
+
+def test_a_server_without_exchange_gets_a_plan_for_a_web_server() -> None:
+    """When the scan saw an IIS serving no Exchange application and no Exchange install (a SharePoint server,
+    X37, session 16), the plan speaks of the server: no "mail is unavailable", no Exchange pools "as SYSTEM",
+    no OAB/ECP settings; the steps and their triggers stay the same."""
+    exchange = build_plan(samples.compromised())
+    r = samples.compromised()
+    r.extras["server_role"] = {"exchange": "absent", "iis_sites": ["SharePoint - 80"]}
+    other = build_plan(r)
+    assert _ids(other) == _ids(exchange)
+    assert [s.triggers for s in other.steps] == [s.triggers for s in exchange.steps]
+
+    def text(plan) -> str:
+        return " ".join(s.why + " " + " ".join(s.actions) for s in plan.steps if s.id not in ("patch", "mitigate"))
+
+    assert "mail is unavailable" in text(exchange) and "mail is unavailable" not in text(other)
+    for exchange_only in ("Exchange web application pools", "OAB and ECP", "Exchange Windows Permissions", "the Exchange server"):
+        assert exchange_only in text(exchange) and exchange_only not in text(other), exchange_only
+    assert any("krbtgt" in a for s in other.steps for a in s.actions)
+

@@ -115,6 +115,9 @@ class Facts:
     ransomware: list[RansomTrace] = field(default_factory=list)
     #: ``accounts`` split into user accounts to reset and other identities (with why).
     account_split: AccountSplit = field(default_factory=lambda: AccountSplit([], []))
+    #: The evidence shows an IIS that serves no Exchange application and no Exchange install (a SharePoint
+    #: or other web server scanned for web shells): the plan then speaks of the server, not of Exchange.
+    exchange_absent: bool = False
 
 
 def server_name(result: ScanResult) -> str:
@@ -197,7 +200,13 @@ def _derive_facts(result: ScanResult) -> Facts:
         internal_ips=internal,
         ransomware=ransomware,
         account_split=split_accounts(accounts, {c.lower() for c in created}),
+        exchange_absent=_exchange_absent(result.extras.get("server_role")),
     )
+
+
+def _exchange_absent(role: object) -> bool:
+    """``extras["server_role"]`` (the logs stage's) says the server runs no Exchange."""
+    return isinstance(role, dict) and role.get("exchange") == "absent"
 
 
 def _created_accounts(f: Finding) -> set[str]:

@@ -62,17 +62,28 @@ def build_plan(result: ScanResult, facts: Facts | None = None) -> ResponsePlan:
             triggers.extend(_match(cond, result, facts))
         if not triggers:
             continue
+        words = _wording(spec, facts)
         steps.append(
             PlanStep(
                 id=str(spec["id"]),
-                title=str(spec["title"]),
-                why=str(spec.get("why", "")).strip(),
-                actions=[str(a) for a in spec.get("actions") or []],
+                title=str(words.get("title", spec["title"])),
+                why=str(words.get("why", "")).strip(),
+                actions=[str(a) for a in words.get("actions") or []],
                 triggers=_dedupe(triggers),
                 show=[str(s) for s in spec.get("show") or []],
             )
         )
     return ResponsePlan(server=facts.server, verdict=result.verdict, steps=steps, facts=facts)
+
+
+def _wording(spec: dict[str, Any], facts: Facts) -> dict[str, Any]:
+    """The step's text: its ``other_server`` block (title/why/actions) on a server whose evidence shows no
+    Exchange, so a SharePoint or other IIS server is not told to warn users that mail is down or that
+    Exchange's pools run as SYSTEM (X37, session 16); the step's own text otherwise."""
+    other = spec.get("other_server")
+    if facts.exchange_absent and isinstance(other, dict):
+        return {**spec, **other}
+    return spec
 
 
 def _dedupe(triggers: list[Trigger], limit: int = 25) -> list[Trigger]:

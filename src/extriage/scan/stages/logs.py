@@ -404,6 +404,9 @@ def _keys_by_folder_name(ctx: ScanContext) -> dict[str, list[str]]:
     return index
 
 
+#: ``extras`` key of what the evidence says the server is: ``{"exchange": "absent", "iis_sites": [...]}`` when
+#: its IIS serves no Exchange application and no Exchange install is in the evidence (absent otherwise).
+SERVER_ROLE = "server_role"
 #: Applications every Exchange server's IIS holds (2010: one site; 2013 and later: Default Web Site and
 #: Exchange Back End both have them).
 _EXCHANGE_APPS = frozenset({"/owa", "/ecp"})
@@ -440,6 +443,8 @@ def _check_iis_config(ctx: ScanContext) -> None:
                 f"sites: {names}) and the evidence holds no Exchange install: the web file checks apply to every "
                 "site, but the Exchange waves can only be checked on an Exchange server and stay inconclusive here."
             )
+            # read by the response plan: its wording speaks of "the server", not "the Exchange server"
+            ctx.result.extras[SERVER_ROLE] = {"exchange": "absent", "iis_sites": [s.name for s in cfg.sites[:20]]}
         for site in cfg.sites:
             if site.name.strip().lower() == "default web site":
                 front.add(f"w3svc{site.id}")
