@@ -193,3 +193,131 @@ def test_many_call_sites_are_bounded() -> None:
     assert out.count("\n") == code.count("\n")
     assert 'x0 = (Request["c0"] + (y + (z + w)));' in out
     assert f'x{19_999} = J(Request["c{19_999}"]' in out  # past the sites' bound: left as written
+
+
+# --- a control's text named inside a literal is no posted value (B14's request, session 16) -----------------------
+# An IronRuby page runs fixed script text that sets ``page.Notice.Text``: the ``.Text`` is inside the literal.
+
+_ENGINE = (
+    "using System;\nusing Microsoft.Scripting.Hosting;\n\npublic partial class Greeting : System.Web.UI.Page\n{\n"
+    "    protected void Page_Load(object sender, EventArgs e)\n    {\n"
+    "        var runtime = ScriptRuntime.CreateFromConfiguration();\n"
+    '        var engine = runtime.GetEngine("IronRuby");\n        var scope = engine.CreateScope();\n'
+)
+
+
+def test_control_text_inside_script_literal_is_silent() -> None:
+    page = _ENGINE + (
+        '        scope.SetVariable("page", this);\n'
+        "        engine.Execute(\"page.Notice.Text = 'Hi from the script'\", scope);\n    }\n}\n"
+    )
+    assert _sinks(page, ".cs") == set()
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        "engine.Execute(txtScript.Text, scope);",
+        'engine.Execute("puts " + txtScript.Text, scope);',
+        'var src = txtScript.Text; engine.Execute(src + "\\n", scope);',
+    ],
+)
+def test_posted_script_text_is_still_named(run: str) -> None:
+    page = _ENGINE + "        " + run + "\n    }\n}\n"
+    assert "script-engine" in _sinks(page, ".cs"), run
+
+
+# --- payload classes that never read Request (left-over b, X32's misses, session 15) ------------------------------
+# .NET Remoting: the public methods of a MarshalByRefObject the code registers as a well-known service take what a
+# remote client sends (X32's RemotingUriShell); a request taken by reflection from an object handed over.
+
+_REMOTING = (
+    "using System;\nusing System.Diagnostics;\nusing System.Runtime.Remoting;\n\npublic class Installer\n{\n"
+    "    public Installer()\n    {\n"
+    '        RemotingConfiguration.RegisterWellKnownServiceType(typeof(Svc), "svc", WellKnownObjectMode.Singleton);\n'
+    "    }\n    public class Svc : MarshalByRefObject\n    {\n{methods}    }\n}\n"
+)
+REMOTING_FOUND = [
+    "        public string Run(string line) { return Installer.Run(line); }\n    }\n"
+    '    static string Run(string line)\n    {\n        var psi = new ProcessStartInfo("cmd.exe", "/c " + line);\n'
+    "        return Process.Start(psi).StandardOutput.ReadToEnd();\n",
+    '        public void Save(string path, string text) { System.IO.File.WriteAllText(path, text); }\n',
+]
+REMOTING_QUIET = [
+    # a remoting calculator and a record lookup with a parameterised query
+    "        public int Add(int a, int b) { return a + b; }\n"
+    "        public string Name(string id)\n        {\n"
+    '            var c = new System.Data.SqlClient.SqlCommand("select name from items where id = @id");\n'
+    '            c.Parameters.AddWithValue("@id", id);\n            return (string)c.ExecuteScalar();\n        }\n',
+]
+
+
+@pytest.mark.parametrize("methods", REMOTING_FOUND, ids=["command-service", "file-service"])
+def test_remoting_service_parameters_are_request_input(methods: str) -> None:
+    page = _REMOTING.replace("{methods}", methods)
+    assert _sinks(page, ".cs") & {"process", "file-write", "file-write-content"}, methods
+    # the same class not exposed (no registration): an ordinary MarshalByRefObject helper stays silent
+    assert _sinks(page.replace("RegisterWellKnownServiceType", "IsWellKnownClientType"), ".cs") == set()
+
+
+@pytest.mark.parametrize("methods", REMOTING_QUIET, ids=["calculator-and-lookup"])
+def test_ordinary_remoting_service_is_silent(methods: str) -> None:
+    assert _sinks(_REMOTING.replace("{methods}", methods), ".cs") == set()
+
+
+def test_request_taken_by_reflection_from_a_handed_object_is_named() -> None:
+    page = (
+        "using System;\nusing System.Diagnostics;\npublic class P\n{\n    public override bool Equals(object obj)\n    {\n"
+        '        object req = obj.GetType().GetProperty("Request").GetValue(obj, null);\n'
+        '        object form = req.GetType().GetProperty("Form").GetValue(req, null);\n'
+        '        string c = (string)form.GetType().GetProperty("Item", new[] { typeof(string) }).GetValue(form, new object[] { "c" });\n'
+        '        Process.Start("cmd.exe", "/c " + c);\n        return true;\n    }\n}\n'
+    )
+    assert "process" in _sinks(page, ".cs")
+    # a property of another name read by reflection (an options object's Timeout) is no request
+    quiet = page.replace('"Request"', '"Options"').replace('"Form"', '"Timeout"')
+    assert _sinks(quiet, ".cs") == set()
+
+
+# --- a reader over a stream of memory or a cipher is no file read (B15's request, session 16) ---------------------
+# An App_Code helper decrypts a cookie value in memory: MemoryStream -> CryptoStream -> StreamReader(cs).ReadToEnd().
+
+_COOKIE = (
+    "using System;\nusing System.IO;\nusing System.Security.Cryptography;\nusing System.Web;\n\npublic class Prefs\n{\n"
+    "    public string Value = \"\";\n    public Prefs()\n    {\n"
+    '        HttpCookie c = HttpContext.Current.Request.Cookies["prefs"];\n'
+    '        if (c != null) Value = Open(c["v"]);\n    }\n'
+)
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "using (MemoryStream ms = new MemoryStream(data))\n"
+        "        using (CryptoStream cs = new CryptoStream(ms, aes.CreateDecryptor(), CryptoStreamMode.Read))\n"
+        "        using (StreamReader sr = new StreamReader(cs)) return sr.ReadToEnd();\n",
+        "var gz = new System.IO.Compression.GZipStream(new MemoryStream(data), System.IO.Compression.CompressionMode.Decompress);\n"
+        "        return new StreamReader(gz).ReadToEnd();\n",
+        "return new StreamReader(new MemoryStream(data)).ReadToEnd();\n",
+    ],
+    ids=["cipher", "gzip", "memory"],
+)
+def test_reader_over_a_memory_stream_of_a_cookie_is_silent(reader: str) -> None:
+    page = _COOKIE + (
+        "    static string Open(string text)\n    {\n        byte[] data = Convert.FromBase64String(text);\n"
+        "        var aes = Aes.Create();\n        " + reader + "    }\n}\n"
+    )
+    assert _sinks(page, ".cs") == set()
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [
+        "using (StreamReader sr = new StreamReader(text)) return sr.ReadToEnd();\n",
+        "var fs = new FileStream(text, FileMode.Open);\n        return new StreamReader(fs).ReadToEnd();\n",
+    ],
+    ids=["path", "file-stream"],
+)
+def test_reader_of_a_file_the_cookie_names_is_still_named(reader: str) -> None:
+    page = _COOKIE + "    static string Open(string text)\n    {\n        " + reader + "    }\n}\n"
+    assert "file-read" in _sinks(page, ".cs")

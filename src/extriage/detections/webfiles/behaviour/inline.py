@@ -54,6 +54,8 @@ _NEW_BEFORE = re.compile(r"\bnew\s*$", re.I)
 #: Text that needs brackets around it where it replaces a call: an operator outside brackets and literals.
 _OPERATORS = "+-*/%&|^?:<>=!"
 _PARAM_NAME = re.compile(r"[^\W\d]\w*")
+#: JScript's code runners as a value.
+_CODE_RUNNER = re.compile(r"eval|Function")
 #: An argument that is a literal: a string, a number, true/false/null.
 _LITERAL_ARG = re.compile(r'"[^"\n]*"|-?\d[\w.]*|true|false|null|Nothing|True|False', re.I)
 
@@ -182,6 +184,9 @@ class _Inliner:
             # given literals only: no request input passes through its parameters, and what the helper makes of
             # them is its own (a decoder of a scrambled literal is named as the page's function: eval-decoder-call)
             return None
+        if self.lang == "js" and any(_CODE_RUNNER.fullmatch(a) for a in args):
+            return None  # JScript's eval or Function handed on (pick(eval)): the eval-handed sink reads the call
+
         self.steps += 1
         if self.steps > MAX_STEPS:
             return None

@@ -205,6 +205,28 @@ _WEB_METHOD = {
         r"<\s*(?:WebMethod|OperationContract)\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I
     ),
 }
+#: A class whose objects .NET Remoting serves to remote callers (``class Svc : MarshalByRefObject``, VB ``Inherits
+#: MarshalByRefObject``), and the code exposing one (a well-known service type registered, an object marshalled, a
+#: remoting configuration loaded): its public methods' parameters are what a remote client sends (X32's
+#: RemotingUriShell, session 15: a payload class registering ``Exec(string cmd)`` on the application's channel).
+_REMOTABLE_CLASS = {
+    "cs": re.compile(r"\bclass\s+[^\W\d]\w*\s*:\s*(?:System\s*\.\s*)?MarshalByRefObject\b"),
+    "vb": re.compile(
+        r"\bClass\s+[^\W\d]\w*\s*(?:\r?\n|:)\s*Inherits\s+(?:System\s*\.\s*)?MarshalByRefObject\b", re.I
+    ),
+}
+_REMOTING_EXPOSED = re.compile(
+    r"\bRegisterWellKnownServiceType\s*\(|\bRemotingServices\s*\.\s*Marshal\s*\(|\bRemotingConfiguration\s*\.\s*Configure\s*\(",
+    re.I,
+)
+#: A public method of such a class (group 1 its parameters).
+_REMOTE_METHOD = {
+    "cs": re.compile(
+        r"\bpublic\s+(?:(?:virtual|override|new|async)\s+){0,3}(?!class\b)[\w.<>\[\],?]{1,100}\s+[^\W\d]\w*\s*\(([^()]{1,400})\)"
+    ),
+    "vb": re.compile(r"^[ \t]*Public\s+(?:(?:Overridable|Overrides|Shadows)\s+){0,3}(?:Function|Sub)\s+[^\W\d]\w*\s*\(([^()\n]{1,400})\)", re.I | re.M),
+}
+_CLASS_END = {"vb": re.compile(r"^[ \t]*End\s+Class\b", re.I | re.M)}
 #: A class that is an MVC or Web API controller (``class RunController : Controller``, VB ``Inherits
 #: ApiController``): its public methods are actions, their parameters bound from the request's route, query and
 #: form values (session 13's left-over; the engine reads such a class where ASP.NET compiles it: App_Code).
@@ -277,6 +299,10 @@ _REMOTE_RESULT = re.compile(
 )
 #: What a server the page asks answers (see the fetched-response source).
 _FETCHED = frozenset({"fetched"})
+#: Sources that are not read inside a string literal (B14's request, session 16: IronRuby code in a literal naming
+#: ``page.Message.Text`` read as a posted control; the request's own collections written in a literal stay sources -
+#: code text a page runs may read them).
+_NOT_IN_LITERALS = frozenset({"fetched", "control"})
 #: A path built on a folder the code names by a setting, field or property (``clsConfig.UploadPath +``,
 #: ``this.root +``), not by a call (``Server.MapPath(".") +`` is the page's own folder).
 _NAMED_ROOT = re.compile(r"\s*((?:this\s*\.\s*)?[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*){1,3})\s*\+")
@@ -712,6 +738,8 @@ _STREAM_VAR = {
     "vb": re.compile(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+(?:[\w.]+\s*=\s*)?|\s*=\s*)" + _STREAM_OPEN, re.I),
 }
 #: What is not a file: a stream of the request, the response, memory, a socket, another writer's base.
+#: A reader opened on its argument (a path, or a stream).
+_READER_OPEN = re.compile(r"\bStreamReader\s*\(\s*$|\bStreamReader\s*\($")
 _NOT_A_FILE = re.compile(
     r"Stream\s*\(\s*\)|\.\s*(?:OutputStream|InputStream|BaseStream|GetStream\s*\(|GetRequestStream|GetResponseStream)"
     r"|\bMemoryStream\b|\bNetworkStream\b|\bCryptoStream\b|\bGZipStream\b|\bDeflateStream\b",
@@ -1129,8 +1157,10 @@ class _Analyser:
             if pat is None:
                 continue
             for m in pat.finditer(self.code):
-                if src.kind == "fetched" and _in_literal(self.code, m.start()):
-                    continue  # a command's text that downloads ("IEX(...).DownloadString('...')"): no answer
+                if src.kind in _NOT_IN_LITERALS and _in_literal(self.code, m.start()):
+                    # a command's text that downloads ("IEX(...).DownloadString('...')"): no answer; a control's
+                    # text named in code the page hands to a script engine ("page.Notice.Text = 'Hi'"): no posted value
+                    continue
                 self.sources.append((m.start(), m.end(), src))
         self._request_aliases()
         self._html_inputs()
@@ -1590,7 +1620,8 @@ class _Analyser:
         sockets = (
             [m for m in _WEBSOCKET_RECEIVE.finditer(code)] if "ReceiveAsync" in code and _WEBSOCKET.search(code) else []
         )
-        if not self.sources and not actions and not sockets and not _WEB_METHOD[lang].search(code):
+        remoting = lang in _REMOTABLE_CLASS and _REMOTING_EXPOSED.search(code) is not None
+        if not self.sources and not actions and not sockets and not remoting and not _WEB_METHOD[lang].search(code):
             return
         for m in sockets:  # the buffer a WebSocket message is received into holds what the client sent
             self._add(m.group(1), _Taint({"body"}, True, _line_of(code, m.start()), "WebSocket message"))
@@ -1629,6 +1660,8 @@ class _Analyser:
             what = {1: "web service method parameter", 2: "Razor Pages handler parameter"}.get(n, "bound property")
             for name in _params(m.group(n) or "", lang):
                 self._add(name, _Taint({"value"}, True, _line_of(code, m.start()), what))
+        if remoting:
+            self._remote_parameters()
         if _LISTING.search(code):
             self._listings()
         def_starts = [d[0] for d in defs]
@@ -1869,6 +1902,27 @@ class _Analyser:
             out.append(("return", m, (m.start(1), m.end(1)), said(m.start(1), m.end(1))))
         return out
 
+    def _remote_parameters(self) -> None:
+        """The parameters of the public methods of a class .NET Remoting serves (see _REMOTABLE_CLASS), in code that
+        exposes one: request values, as a web method's are (the first 20 such classes; their bodies to the brace that
+        closes them, VB to ``End Class``)."""
+        code, lang = self.code, self.lang
+        for n, c in enumerate(_REMOTABLE_CLASS[lang].finditer(code)):
+            if n >= 20:
+                break
+            if lang == "vb":
+                end_m = _CLASS_END["vb"].search(code, c.end())
+                end = end_m.start() if end_m is not None else len(code)
+            else:
+                brace = code.find("{", c.end(), c.end() + 400)
+                if brace < 0:
+                    continue
+                _stops, close = top_level(code, brace + 1, len(code), "")
+                end = close if close >= 0 else len(code)
+            for m in _REMOTE_METHOD[lang].finditer(code, c.end(), end):
+                for name in _params(m.group(1), lang):
+                    self._add(name, _Taint({"value"}, True, _line_of(code, m.start()), "remoting call parameter"))
+
     def _listings(self) -> None:
         """Files the page lists (Directory.GetFiles, DirectoryInfo.GetFiles, ...): a path it did not write
         out, one of many (the site-infector sink). The foreach variable over a listing, or the name a listing
@@ -2072,6 +2126,8 @@ class _Analyser:
                     if matched.endswith("("):
                         spans = _args(code, m.end())
                         a, b = spans[0]
+                        if _READER_OPEN.search(matched) and self._stream_operand(a, b):
+                            continue  # a reader over a stream of memory, a cipher, the request: no file opened
                     elif matched.endswith("="):
                         a, b = m.end(), e
                     else:
@@ -2152,6 +2208,26 @@ class _Analyser:
                 found.append((sink, m.start(), t, near))
                 break
         return found
+
+    def _stream_operand(self, a: int, b: int) -> bool:
+        """Whether the operand in [a, b) is a stream that is no file (:data:`_NOT_A_FILE`: memory, a cipher, a
+        compressor, the request or a socket), written there or held in a name the code gives such a stream
+        (``using (CryptoStream cs = new CryptoStream(ms, ..))`` then ``new StreamReader(cs)``; B15's request,
+        session 16: an AES cookie decrypted in memory read as a file)."""
+        code = self.code
+        text = code[a:b].strip()
+        if _NOT_A_FILE.search(text):
+            return True
+        if not _BARE_NAME_ONLY.fullmatch(text):
+            return False
+        flags = re.I if self.lang == "vb" else 0
+        given = re.compile(
+            r"(?<![\w.])" + re.escape(text) + r"\s*(?:=(?![=>])|As\s+New\b|As\s+[\w.]+\s*=)\s*([^;\n]{1,300})", flags
+        )
+        last = None
+        for g in given.finditer(code, max(0, a - 20000), a):  # (the value it was last given before the reader)
+            last = g.group(1)
+        return last is not None and _NOT_A_FILE.search(last) is not None
 
     def _signed_in_before(self, pos: int) -> bool:
         """Whether the method a sink at ``pos`` is in checks the signed-in user before it (see _SIGNED_IN):
