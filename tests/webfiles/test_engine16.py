@@ -321,3 +321,37 @@ def test_reader_over_a_memory_stream_of_a_cookie_is_silent(reader: str) -> None:
 def test_reader_of_a_file_the_cookie_names_is_still_named(reader: str) -> None:
     page = _COOKIE + "    static string Open(string text)\n    {\n        " + reader + "    }\n}\n"
     assert "file-read" in _sinks(page, ".cs")
+
+
+# --- a feature switched off in the code (X36's benign side, session 16) --------------------------------------------
+# An application's handler keeps a proxy method whose one call sits under ``if (... && false)``.
+
+_SWITCHED = (
+    "using System.IO;\nusing System.Net;\nusing System.Web;\n\npublic class Files : IHttpHandler\n{\n"
+    "    public bool IsReusable { get { return true; } }\n"
+    "    public void ProcessRequest(HttpContext context)\n    {\n"
+    "        if ({cond})\n        {\n            Relay(context);\n            return;\n        }\n"
+    '        context.Response.Write("ok");\n    }\n'
+    "    private void Relay(HttpContext context)\n    {\n"
+    '        var req = (HttpWebRequest)WebRequest.Create(context.Request["url"]);\n'
+    "        using (var resp = req.GetResponse())\n"
+    "            resp.GetResponseStream().CopyTo(context.Response.OutputStream);\n    }\n}\n"
+)
+
+
+@pytest.mark.parametrize("cond", ['context.Request.Path.EndsWith("proxy.cgi") && false', "false"])
+def test_method_called_only_in_a_switched_off_block_is_silent(cond: str) -> None:
+    assert _sinks(_SWITCHED.replace("{cond}", cond), ".cs") == set(), cond
+
+
+@pytest.mark.parametrize(
+    "cond",
+    ['context.Request.Path.EndsWith("proxy.cgi")', 'false || context.Request.Path.EndsWith("x")', "!false"],
+)
+def test_method_called_in_a_live_block_is_still_named(cond: str) -> None:
+    assert "http-out" in _sinks(_SWITCHED.replace("{cond}", cond), ".cs"), cond
+
+
+def test_method_also_called_outside_the_switched_off_block_is_still_named() -> None:
+    page = _SWITCHED.replace("{cond}", "false").replace('context.Response.Write("ok");', "Relay(context);")
+    assert "http-out" in _sinks(page, ".cs")

@@ -173,7 +173,8 @@ _LAMBDA_DEF = {
     ),
 }
 #: Calls that fill their first argument from the receiver: ``stream.Read(buf, ...)``, ``CopyTo(ms)``.
-_OUT_ARG = re.compile(r"\.\s*(?:Read|ReadBlock|ReadAsync|CopyTo|CopyToAsync)\s*\(\s*([^\W\d]\w*)", re.I)
+#: (A name, not a member chain: ``CopyTo(context.Response.OutputStream)`` fills the response, not ``context``.)
+_OUT_ARG = re.compile(r"\.\s*(?:Read|ReadBlock|ReadAsync|CopyTo|CopyToAsync)\s*\(\s*([^\W\d]\w*)(?=\s*[,)])", re.I)
 #: Copies from a source array into a destination: (regex, index of source arg, index of target arg).
 _COPY = re.compile(r"\b(?:Buffer\s*\.\s*BlockCopy|Array\s*\.\s*Copy)\s*\(", re.I)
 _ASSIGN = {
@@ -738,6 +739,8 @@ _STREAM_VAR = {
     "vb": re.compile(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+(?:[\w.]+\s*=\s*)?|\s*=\s*)" + _STREAM_OPEN, re.I),
 }
 #: What is not a file: a stream of the request, the response, memory, a socket, another writer's base.
+#: An ``if`` whose condition names ``false`` (see _Analyser._dead_blocks).
+_DEAD_IF = re.compile(r"\bif\s*\((?=[^;{}]{0,300}?\bfalse\b)")
 #: A reader opened on its argument (a path, or a stream).
 _READER_OPEN = re.compile(r"\bStreamReader\s*\(\s*$|\bStreamReader\s*\($")
 _NOT_A_FILE = re.compile(
@@ -1125,6 +1128,7 @@ class _Analyser:
         self._defs: list[tuple[int, str, list[str]]] = []
         self._call_sites: dict[str, list[tuple[int, int]]] = {}
         self._methods: list[int] | None = None  # where the page's methods start (see _signed_in_before)
+        self._dead: list[tuple[int, int]] | None = None  # switched-off blocks (see _dead_blocks)
         #: Names whose taint was added or changed (propagate's rounds re-read only what mentions one).
         self._changed: set[str] = set()
         #: Names the code rejects unless they are digits or hex only (see _DIGITS_GUARD).
@@ -2096,6 +2100,8 @@ class _Analyser:
                 if sink.needs in ("none", "whole") or (
                     self.xslt and sink.needs in ("any", "direct", "leading")
                 ):
+                    if self.lang != "vb" and not self.xslt and self._dead_only(m.start()):
+                        continue
                     found.append((sink, m.start(), None, True))
                     break
                 if sink.needs == "native-call":
@@ -2200,6 +2206,8 @@ class _Analyser:
                         continue
                 if t.via and self.lang != "vb" and self._shadowed(m.start()):
                     continue
+                if self.lang != "vb" and self._dead_only(m.start()):
+                    continue
                 if sink.category in ("file-read", "http") and self._image_only(m.start()):
                     continue
                 if sink.id in _SIGNED_IN_FEATURES and self._signed_in_before(m.start()):
@@ -2208,6 +2216,51 @@ class _Analyser:
                 found.append((sink, m.start(), t, near))
                 break
         return found
+
+    def _dead_blocks(self) -> list[tuple[int, int]]:
+        """The blocks of ``if`` statements whose condition is false whatever the request (``if (false) {``, ``if
+        (x.EndsWith("a") && false) {``: a feature switched off in the code; no ``||`` beside it), C#/JScript."""
+        code = self.code
+        out: list[tuple[int, int]] = []
+        for n, m in enumerate(_DEAD_IF.finditer(code)):
+            if n >= 200:
+                break
+            stops, close = top_level(code, m.end(), min(len(code), m.end() + 2000), "|")
+            if close < 0 or stops:
+                continue  # (an || beside the false: the other side may hold)
+            cond = " ".join(code[m.end() : close].split())
+            if not (cond == "false" or cond.endswith("&& false") or cond.startswith("false &&")):
+                continue
+            brace = re.compile(r"\s*\{").match(code, close + 1)
+            if brace is None:
+                continue
+            _stops, end = top_level(code, brace.end(), len(code), "")
+            if end >= 0:
+                out.append((brace.end(), end))
+        return out
+
+    def _dead_only(self, pos: int) -> bool:
+        """Whether the sink at ``pos`` runs only in a switched-off block (see _dead_blocks): inside one, or in a method
+        the code calls only from such blocks (B15/X36's request, session 16: an application's proxy method whose one
+        call sits under ``if (... && false)``). A method called nowhere keeps its sink (it may be reached otherwise)."""
+        if self._dead is None:
+            self._dead = self._dead_blocks() if "false" in self.code else []
+        dead = self._dead
+        if not dead:
+            return False
+        if any(a <= pos < b for a, b in dead):
+            return True
+        defs = self._defs
+        i = bisect_right([d[0] for d in defs], pos) - 1
+        if i < 0:
+            return False
+        d_start, name = defs[i][0], defs[i][1]
+        calls = [
+            c.start()
+            for n, c in zip(range(200), re.finditer(r"(?<![\w.])" + re.escape(name) + r"\s*\(", self.code), strict=False)
+            if c.start() != d_start
+        ]
+        return bool(calls) and all(any(a <= c < b for a, b in dead) for c in calls)
 
     def _stream_operand(self, a: int, b: int) -> bool:
         """Whether the operand in [a, b) is a stream that is no file (:data:`_NOT_A_FILE`: memory, a cipher, a
