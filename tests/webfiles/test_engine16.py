@@ -355,3 +355,65 @@ def test_method_called_in_a_live_block_is_still_named(cond: str) -> None:
 def test_method_also_called_outside_the_switched_off_block_is_still_named() -> None:
     page = _SWITCHED.replace("{cond}", "false").replace('context.Response.Write("ok");', "Relay(context);")
     assert "http-out" in _sinks(page, ".cs")
+
+
+# --- an address only taken apart, and a beacon that reads no answer (B16's requests, session 16) --------------------
+# RD Web Access's login page resolves the ReturnUrl against its own address and follows it only on the same site; a
+# visit tracker POSTs a hit to a fixed analytics address and never reads the answer.
+
+_GUARD = (
+    '<%@ Page Language="C#" %>\n<script runat="server">\n    protected void Page_Load(object sender, EventArgs e)\n    {\n'
+    '        string target = Request.QueryString["ReturnUrl"];\n        string safe = null;\n'
+    "        Uri original = Helper.OriginalUri(Request);\n"
+    "        Uri candidate = new Uri(new Uri(original, Helper.FilePath(Request)), target);\n"
+    "{use}"
+    '        Response.Redirect(safe ?? "Default.aspx");\n    }\n</script>\n'
+)
+
+
+def test_return_url_only_compared_is_no_request() -> None:
+    use = (
+        "        if (candidate.Authority.Equals(original.Authority) && candidate.Scheme.Equals(original.Scheme))\n"
+        "            safe = candidate.AbsoluteUri;\n"
+    )
+    assert _sinks(_GUARD.replace("{use}", use)) == set()
+    base = (
+        '        Uri home = new Uri(new Uri(original, Helper.FilePath(Request)), ".");\n'
+        '        if (home == null) return;\n        safe = new Uri(home, "login.aspx?r=1").AbsoluteUri;\n'
+    )
+    assert _sinks(_GUARD.replace("{use}", base)) == set()
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        "        safe = new System.Net.WebClient().DownloadString(candidate);\n",
+        "        var r = System.Net.WebRequest.Create(candidate); r.GetResponse();\n",
+        "        var c = new System.Net.Http.HttpClient { BaseAddress = candidate };\n",
+    ],
+    ids=["downloaded", "requested", "client-base"],
+)
+def test_address_handed_to_a_requester_is_still_named(use: str) -> None:
+    page = _GUARD.replace("{use}", use).replace("new Uri(new Uri(original, Helper.FilePath(Request)), target)", "new Uri(target)")
+    assert "http-out" in _sinks(page), use
+
+
+_BEACON = (
+    '<%@ WebHandler Language="C#" Class="Beacon" %>\nusing System;\nusing System.IO;\nusing System.Net;\nusing System.Web;\n'
+    "public class Beacon : IHttpHandler\n{\n    void Send(string agent)\n    {\n"
+    '        byte[] data = System.Text.Encoding.ASCII.GetBytes("v=1&ua=" + agent);\n'
+    '        HttpWebRequest r = (HttpWebRequest)WebRequest.Create("http://analytics.example.invalid/collect");\n'
+    '        r.Method = "POST";\n        using (Stream s = r.GetRequestStream()) { s.Write(data, 0, data.Length); }\n'
+    "{read}    }\n    public void ProcessRequest(HttpContext context)\n    {\n"
+    "        if (!context.Request.Browser.Crawler) Send(context.Request.UserAgent);\n"
+    '        context.Response.Write("ok");\n    }\n    public bool IsReusable { get { return false; } }\n}\n'
+)
+
+
+def test_beacon_that_reads_no_answer_is_silent() -> None:
+    assert _sinks(_BEACON.replace("{read}", ""), ".ashx") == set()
+
+
+def test_page_serving_the_answer_by_visitor_is_still_named() -> None:
+    read = "        HttpContext.Current.Response.Write(new StreamReader(r.GetResponse().GetResponseStream()).ReadToEnd());\n"
+    assert "remote-content" in _sinks(_BEACON.replace("{read}", read), ".ashx")

@@ -739,6 +739,13 @@ _STREAM_VAR = {
     "vb": re.compile(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+(?:[\w.]+\s*=\s*)?|\s*=\s*)" + _STREAM_OPEN, re.I),
 }
 #: What is not a file: a stream of the request, the response, memory, a socket, another writer's base.
+#: ``new Uri(`` (see _Analyser._uri_parts_only), and what reads a Uri's parts.
+_NEW_URI = re.compile(r"\bnew\s+(?:System\s*\.\s*)?Uri\s*\(")
+_URI_PARTS = re.compile(
+    r"\s*\.\s*(?:Authority|Scheme|Host|Port|AbsoluteUri|AbsolutePath|PathAndQuery|Query|LocalPath|Segments|"
+    r"OriginalString|Fragment|UserInfo|DnsSafeHost|IdnHost|IsAbsoluteUri|IsDefaultPort|IsLoopback|IsFile|IsUnc|"
+    r"GetLeftPart|GetComponents|ToString|Equals|IsBaseOf|MakeRelativeUri)\b"
+)
 #: An ``if`` whose condition names ``false`` (see _Analyser._dead_blocks).
 _DEAD_IF = re.compile(r"\bif\s*\((?=[^;{}]{0,300}?\bfalse\b)")
 #: A reader opened on its argument (a path, or a stream).
@@ -2179,6 +2186,8 @@ class _Analyser:
                     t = self.expr(a, lead, sink.kinds)
                     if t is None or not t.direct:
                         continue
+                    if _NEW_URI.match(code, m.start()) and self._uri_parts_only(m.start()):
+                        continue  # an address only taken apart or compared (a same-site ReturnUrl guard)
                     whole = self.expr(a, b, sink.kinds)
                     if whole is not None:
                         t.via = whole.via
@@ -2216,6 +2225,53 @@ class _Analyser:
                 found.append((sink, m.start(), t, near))
                 break
         return found
+
+    def _uri_parts_only(self, pos: int) -> bool:
+        """Whether the ``new Uri(..)`` at ``pos`` (or the ``new Uri`` whose argument it is) is only taken apart: its
+        parts read at once (``new Uri(a, b).AbsoluteUri``), or the name it is given read only for its parts
+        (``.Authority``, ``.Scheme``, ``.AbsoluteUri`` ...), compared, or made the base of another Uri only taken
+        apart. No request leaves the server (B16's request, session 16: RD Web Access's ReturnUrl guard and base
+        address). A Uri handed to anything else (a request, a client, a socket's address) stays a request's."""
+        code = self.code
+        s, e = self.statement(pos)
+        outer = pos
+        for o in _NEW_URI.finditer(code, s, pos):
+            spans = _args(code, o.end())
+            if spans and spans[-1][1] > pos:
+                outer = o.start()  # the Uri this one is an argument of
+                break
+        o = _NEW_URI.match(code, outer)
+        if o is None:
+            return False
+        spans = _args(code, o.end())
+        close = spans[-1][1] if spans else -1
+        if close < 0 or close >= len(code) or code[close] != ")":
+            return False
+        if _URI_PARTS.match(code, close + 1):
+            return True
+        given = re.search(r"(?<![\w.])([^\W\d]\w*)\s*=\s*$", code[s:outer])
+        if given is None or code[close + 1 : e].strip(" \t\r\n;") != "":
+            return False
+        name = given.group(1)
+        flags = re.I if self.lang == "vb" else 0
+        for n, u in enumerate(re.finditer(r"(?<![\w.])" + re.escape(name) + r"\b", code, flags)):
+            if n >= 200:
+                return False
+            q = u.start()
+            if s <= q < e:
+                continue  # the statement giving it
+            if _URI_PARTS.match(code, u.end()) or re.match(r"\s*[=!]=", code[u.end() : u.end() + 10]):
+                continue
+            before = code[max(0, q - 60) : q]
+            if re.search(r"(?:[=!]=|\bUri)\s*$", before):
+                continue  # compared, or declared (Uri name;)
+            base = re.search(r"\bnew\s+(?:System\s*\.\s*)?Uri\s*\(\s*$", before)
+            if base is not None:
+                inner = _args(code, q - (len(before) - base.end()))
+                if inner and inner[-1][1] < len(code) and _URI_PARTS.match(code, inner[-1][1] + 1):
+                    continue  # the base of another Uri only taken apart
+            return False
+        return True
 
     def _dead_blocks(self) -> list[tuple[int, int]]:
         """The blocks of ``if`` statements whose condition is false whatever the request (``if (false) {``, ``if
