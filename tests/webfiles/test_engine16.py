@@ -417,3 +417,54 @@ def test_beacon_that_reads_no_answer_is_silent() -> None:
 def test_page_serving_the_answer_by_visitor_is_still_named() -> None:
     read = "        HttpContext.Current.Response.Write(new StreamReader(r.GetResponse().GetResponseStream()).ReadToEnd());\n"
     assert "remote-content" in _sinks(_BEACON.replace("{read}", read), ".ashx")
+
+
+# --- a helper's parameter is its own name, not the caller's same-named local (B14's request, session 16) ------------
+# A helper `Clean(string name)` given request text made the caller's later, unrelated local `name` (a fixed log path
+# under App_Data) request-chosen: File.AppendAllText(name, ..) read as a request-chosen file write.
+
+_SAME_NAME = """<%@ WebHandler Language="C#" Class="Visits" %>
+using System.IO;
+using System.Web;
+public class Visits : IHttpHandler {
+    static string Clean(string name) { return name.Trim().ToLowerInvariant(); }
+    public void ProcessRequest(HttpContext context) {
+        string who = Clean(context.Request["user"]);
+        string name = PATH;
+        File.AppendAllText(name, System.DateTime.Now.ToString("s") + "\\n");
+        context.Response.Write("hello " + HttpUtility.HtmlEncode(who));
+    }
+    public bool IsReusable { get { return false; } }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "helper",
+    [
+        "static string Clean(string name) { return name.Trim().ToLowerInvariant(); }",  # one line (written out)
+        "static string Clean(string name) {\n        var t = name.Trim();\n        return t.ToLowerInvariant();\n    }",
+    ],
+)
+def test_helper_parameter_does_not_taint_the_callers_same_named_local(helper: str) -> None:
+    page = _SAME_NAME.replace(
+        "static string Clean(string name) { return name.Trim().ToLowerInvariant(); }", helper
+    ).replace("PATH", 'context.Server.MapPath("~/App_Data/visits.log")')
+    assert _sinks(page, ".ashx") == set()
+
+
+def test_callers_local_chosen_by_the_request_is_still_named() -> None:
+    page = _SAME_NAME.replace("PATH", 'context.Server.MapPath(context.Request["log"])')
+    assert "file-write" in _sinks(page, ".ashx")
+
+
+def test_vb_helper_parameter_does_not_taint_the_callers_same_named_local() -> None:
+    page = (
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Function Clean(ByVal name As String) As String\n    Dim t As String = name.Trim()\n    Return t\nEnd Function\n"
+        "Sub Page_Load(ByVal s As Object, ByVal e As EventArgs)\n"
+        '    Dim who As String = Clean(Request("user"))\n'
+        '    Dim name As String = Server.MapPath("~/App_Data/visits.log")\n'
+        '    System.IO.File.AppendAllText(name, "x")\nEnd Sub\n</script>'
+    )
+    assert _sinks(page, ".aspx") == set()

@@ -881,7 +881,16 @@ SCOPED = "\u01c4"
 def _method_bodies(code: str, lang: str) -> list[tuple[int, int]]:
     """The bodies of the code's methods, outermost only, in order (C#: ``name(...) {`` to its brace;
     VB: ``Sub``/``Function`` to ``End Sub``/``End Function``)."""
-    out: list[tuple[int, int]] = []
+    return [(a, b) for _p, _q, a, b in _method_spans(code, lang)]
+
+
+_VB_PARAMS = re.compile(r"\(([^()\n]{0,400})\)")
+
+
+def _method_spans(code: str, lang: str) -> list[tuple[int, int, int, int]]:
+    """:func:`_method_bodies` with each method's parameter list before its body: (list start, list end, body start,
+    body end)."""
+    out: list[tuple[int, int, int, int]] = []
     if lang == "vb":
         pos = 0
         for m in _VB_BODY.finditer(code):
@@ -890,7 +899,9 @@ def _method_bodies(code: str, lang: str) -> list[tuple[int, int]]:
             stop = _VB_BODY_END.search(code, m.end())
             if stop is None:
                 break
-            out.append((m.end(), stop.start()))
+            p = _VB_PARAMS.search(code, m.start(), m.end())
+            ps, pe = (p.start(1), p.end(1)) if p is not None else (m.end(), m.end())
+            out.append((ps, pe, m.end(), stop.start()))
             pos = stop.end()
         return out
     close: dict[int, int] = {}
@@ -909,7 +920,7 @@ def _method_bodies(code: str, lang: str) -> list[tuple[int, int]]:
         end = close.get(m.end() - 1)
         if end is None:
             continue
-        out.append((m.end(), end))
+        out.append((m.start(2), m.end(2), m.end(), end))
         pos = end
     return out
 
@@ -1023,13 +1034,22 @@ def scope_locals(code: str, lang: str) -> str:
         if declared(m):
             key = fold(m.group(group))
             counts[key] = counts.get(key, 0) + 1
+    # a method's parameters are its own names too (B14's request, session 16: a helper's parameter `name` given request
+    # text made the caller's later local `name`, a fixed log path, the request's)
+    keywords = KEYWORDS_OF[lang]
+    for m in _METHOD_DEF[lang].finditer(code):
+        if fold(m.group(1)) not in keywords:
+            for p in _params(m.group(2), lang):
+                counts[fold(p)] = counts.get(fold(p), 0) + 1
     if not any(n > 1 for n in counts.values()):
         return code  # (most pages: every local name declared once)
-    bodies = _method_bodies(code, lang)
+    spans = _method_spans(code, lang)
+    bodies = [(ps, b) for ps, _pe, _a, b in spans]  # (a method's names: its parameters and its locals)
     per_body: list[set[str]] = []
     seen: dict[str, int] = {}
-    for a, b in bodies:
+    for ps, pe, a, b in spans:
         names = {fold(m.group(group)) for m in decl.finditer(code, a, b) if declared(m)}
+        names.update(fold(p) for p in _params(code[ps:pe], lang))
         per_body.append(names)
         for n in names:
             seen[n] = seen.get(n, 0) + 1
@@ -2235,10 +2255,10 @@ class _Analyser:
         code = self.code
         s, e = self.statement(pos)
         outer = pos
-        for o in _NEW_URI.finditer(code, s, pos):
-            spans = _args(code, o.end())
+        for u in _NEW_URI.finditer(code, s, pos):
+            spans = _args(code, u.end())
             if spans and spans[-1][1] > pos:
-                outer = o.start()  # the Uri this one is an argument of
+                outer = u.start()  # the Uri this one is an argument of
                 break
         o = _NEW_URI.match(code, outer)
         if o is None:
