@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from extriage.detections.waves.registry import Registry, load_registry, other_id
-from extriage.findings import Coverage, Finding, Outcome, ScanResult, SkippedFile, Verdict, iso
+from extriage.findings import Confidence, Coverage, Finding, Outcome, ScanResult, SkippedFile, Verdict, iso
 from extriage.formats.families import FAMILIES as LOG_FAMILIES
 
 #: Addresses that are the server talking to itself (SMB to \\\\127.0.0.1\\c$...), never "the attacker".
@@ -276,6 +276,17 @@ def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
                   and outcome_verdict(f.outcome) == Verdict.COMPROMISED]
         lead = (f"RANSOMWARE: {len(ransom)} finding{'s' if len(ransom) != 1 else ''} of encrypted files or ransom "
                 f"notes ({ransom[0].title}). " if ransom else "")
+        shown = [f for f in findings if outcome_verdict(f.outcome) == Verdict.COMPROMISED]
+        if not ransom and all(_on_disk_only(f) for f in shown):
+            # a page's content is the only sign: say so, and how sure the checks are (B16, session 16: a
+            # misread page read as "successful exploitation" with nothing in the logs)
+            sure = max(f.confidence for f in shown)
+            check = ("" if sure >= Confidence.HIGH else
+                     " The checks that found it are not certain: read the page before acting on this verdict.")
+            stamp = f"file time {iso(top.first_seen)}; " if top.first_seen else ""
+            return worst, (f"A web shell was found on disk: {top.title} ({stamp}{n} file finding{'s' if n != 1 else ''}"
+                           "). Nothing read shows it being requested or how it got there: check the coverage for "
+                           f"the logs that could.{check}")
         return worst, (f"{lead}Successful exploitation or web shell use found{who}: {top.title}{when}"
                        f" ({n} finding{'s' if n != 1 else ''} show success).")
     if worst == Verdict.ATTEMPTED:
@@ -381,6 +392,11 @@ def _step_rank() -> list[tuple[int, Any]]:
     from extriage.detections.correlation import load_knowledge
 
     return [(i, step) for chain in load_knowledge().chains for i, step in enumerate(chain.steps)]
+
+
+def _on_disk_only(f: Finding) -> bool:
+    """A web file finding with no request tied to it: the file's content is all it shows."""
+    return f.rule_id.startswith("WF-") and not f.indicators.client_ips
 
 
 def furthest_step(findings: list[Finding], outcomes: tuple[Outcome, ...]) -> Finding:
