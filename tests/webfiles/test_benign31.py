@@ -367,3 +367,65 @@ MUTANTS = [
 test_app_code_global_or_module_shape_raises_no_finding = quiet_pages_test(QUIET_PAGES)
 test_one_line_variant_of_a_quiet_app_code_shape_is_found = sink_found_test(MUTANTS)
 test_mutants_change_one_line_each = variants_differ_test(QUIET_PAGES, MUTANTS)
+
+
+_COOKIE_VALUES_DECRYPTED_IN_MEMORY = (
+    "using System;\n"
+    "using System.IO;\n"
+    "using System.Security.Cryptography;\n"
+    "using System.Web;\n"
+    "\n"
+    "public class SignedInCompany\n"
+    "{\n"
+    '    public string Company = "";\n'
+    "\n"
+    "    public SignedInCompany()\n"
+    "    {\n"
+    '        HttpCookie details = HttpContext.Current.Request.Cookies["Details"];\n'
+    "        if (details != null)\n"
+    "        {\n"
+    '            Company = Unseal(details["Company"], "c2l0ZS1jb29raWUta2V5LTMyLWJ5dGVzLWxvbmchISE=");\n'
+    "        }\n"
+    "    }\n"
+    "\n"
+    "    public static string Unseal(string sealedText, string key)\n"
+    "    {\n"
+    "        using (Aes aes = Aes.Create())\n"
+    "        {\n"
+    "            aes.Key = Convert.FromBase64String(key);\n"
+    "            byte[] all = Convert.FromBase64String(sealedText);\n"
+    "            byte[] iv = new byte[aes.BlockSize / 8];\n"
+    "            Array.Copy(all, 0, iv, 0, iv.Length);\n"
+    "            byte[] body = new byte[all.Length - iv.Length];\n"
+    "            Array.Copy(all, iv.Length, body, 0, body.Length);\n"
+    "            using (MemoryStream memory = new MemoryStream(body))\n"
+    "            using (CryptoStream plain = new CryptoStream(memory, aes.CreateDecryptor(aes.Key, iv), CryptoStreamMode.Read))\n"
+    "            using (StreamReader reader = new StreamReader(plain))\n"
+    "            {\n"
+    "                return reader.ReadToEnd();\n"
+    "            }\n"
+    "        }\n"
+    "    }\n"
+    "}\n"
+)
+
+#: The set's misreading (request in ``/work/notes/to_a9.md``, B15 06:40; served by A9): an App_Code class decrypting
+#: cookie values in memory was ``file-read`` because a ``StreamReader`` over a ``CryptoStream`` was read as a file.
+MISREADINGS = [("App_Code/cookie-values-decrypted-in-memory", ".cs", _COOKIE_VALUES_DECRYPTED_IN_MEMORY)]
+
+#: Next to it, what must stay found: the cookie names the file the reader opens.
+SHELLS_NEXT_TO_THE_MISREADING = [
+    (
+        "App_Code/cookie-names-the-file-read",
+        ".cs",
+        "file-read",
+        _COOKIE_VALUES_DECRYPTED_IN_MEMORY.replace(
+            "using (StreamReader reader = new StreamReader(plain))",
+            "using (StreamReader reader = new StreamReader(sealedText))",
+        ),
+    )
+]
+
+test_app_code_misreading_is_silent = quiet_pages_test(MISREADINGS)
+test_shell_next_to_the_misreading_stays_found = sink_found_test(SHELLS_NEXT_TO_THE_MISREADING)
+test_shell_differs_from_the_misreading = variants_differ_test(MISREADINGS, SHELLS_NEXT_TO_THE_MISREADING)
