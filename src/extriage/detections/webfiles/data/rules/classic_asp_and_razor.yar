@@ -18,8 +18,9 @@
     environment, write the event log or run a fixed program (`.Run "cmd /c netstat ..."`): those stay silent.
   - a Razor page (`@using`/`@functions`/`@page`/`@model`/`@inherits`/`@{`, VB `@Code`/`@Imports`/...) that
     starts a process and names a command interpreter or a shell script as a string: cmd.exe, powershell/pwsh,
-    /bin/sh, /bin/bash, *.sh, *.bat, *.cmd, *.ps1. Views that start nothing, show the current process's start
-    time, or run another program (`dotnet --info`) stay silent.
+    /bin/sh, /bin/bash, *.sh, *.bat, *.cmd, *.ps1 - or (X39, session 17) a Unix tool that reads files or the
+    host, by its absolute path (/bin/cat, /usr/bin/id, /usr/bin/curl ...). Views that start nothing, show the
+    current process's start time, or run another program (`dotnet --info`, /usr/bin/git) stay silent.
   Web server logs quoting such code are not pages (the `#Fields:`/`GET /`/`POST /` lines).
   meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
 */
@@ -56,7 +57,7 @@ rule EXT_WEBSHELL_Razor_Page_Starts_Interpreter
 {
     meta:
         author = "extriage"
-        description = "Razor page (.cshtml/.vbhtml) starts a process naming a command interpreter or a shell script (cmd.exe, powershell, /bin/sh, *.sh, *.bat, *.ps1)"
+        description = "Razor page (.cshtml/.vbhtml) starts a process naming a command interpreter, a shell script or a Unix file/host reader by path (cmd.exe, powershell, /bin/sh, *.sh, *.bat, *.ps1, /bin/cat, /usr/bin/id)"
         family = "Razor command runner"
         severity = "critical"
         outcome = "webshell"
@@ -72,6 +73,9 @@ rule EXT_WEBSHELL_Razor_Page_Starts_Interpreter
         $int1 = /"(cmd|cmd\.exe|powershell|powershell\.exe|pwsh|pwsh\.exe|\/bin\/sh|\/bin\/bash|sh|bash)"/ nocase ascii wide
         $int2 = /"[^"\r\n]{0,200}\.(sh|bat|cmd|ps1)"/ nocase ascii wide
         $int3 = /"[^"\r\n]{0,200}\\(cmd|powershell)\.exe"/ nocase ascii wide
+        // a Unix tool that reads files or the host by its absolute path: a page that runs "/bin/cat" on
+        // "/app/flag.txt" and shows what it printed (X39's CTF page; session 17)
+        $int4 = /"\/(usr\/)?s?bin\/(cat|head|tail|id|whoami|uname|ls|env|printenv|ps|hostname|ifconfig|ip|netstat|nc|ncat|curl|wget|python[0-9.]*|perl|ruby|php|busybox|dash|zsh|ksh)"/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
