@@ -425,3 +425,53 @@ def test_plain_folder_with_an_inetpub_copy_keeps_other_folders_relative(tmp_path
     keys = {f.ref.member: f.key for f in inv.files}
     assert keys["inetpub/logs/u_ex1.log"] == "c:/inetpub/logs/u_ex1.log"
     assert keys["notes/case.txt"] == "notes/case.txt"
+
+
+_CORE_CONFIG = """<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <location path="." inheritInChildApplications="false">
+    <system.webServer>
+      <handlers>
+        <add name="aspNetCore" path="*" verb="*" modules="{module}" resourceType="Unspecified" />
+      </handlers>
+      <aspNetCore processPath="{process}" arguments="{arguments}" stdoutLogEnabled="false" hostingModel="inprocess" />
+    </system.webServer>
+  </location>
+</configuration>
+"""
+
+
+def test_aspnet_core_sites_are_named_with_what_runs_them(tmp_path: Path) -> None:
+    """A web.config that hands its site to the ASP.NET Core Module: the coverage names the site and the
+    program it runs, and says that a Core site's code runs from assemblies only YARA reads and that its
+    .cs/.razor files are sources (X39, session 17: "14 files read in depth" read as if its code had been
+    analysed). An ordinary web.config and a Core-looking text that is no handler say nothing."""
+    www = tmp_path / "ev" / "C" / "inetpub" / "wwwroot"
+    shop = www / "shop"
+    shop.mkdir(parents=True)
+    (shop / "web.config").write_text(
+        _CORE_CONFIG.format(module="AspNetCoreModuleV2", process="dotnet", arguments=".\\Shop.Web.dll")
+    )
+    (shop / "Shop.Web.dll").write_bytes(b"MZ" + b"\0" * 64)
+    api = www / "api"
+    api.mkdir()
+    (api / "web.config").write_text(_CORE_CONFIG.format(module="AspNetCoreModule", process=".\\Api.exe", arguments=""))
+    old = www / "old"
+    old.mkdir()
+    (old / "web.config").write_text(
+        '<configuration><system.web><compilation debug="false" /></system.web>'
+        "<!-- moved to AspNetCoreModuleV2 next year --></configuration>"
+    )
+    result = scan(tmp_path / "ev")
+    notes = [n for n in result.coverage.families["webfiles"].notes if "ASP.NET Core site" in n]
+    assert len(notes) == 1 and notes[0].startswith("2 ASP.NET Core sites (")
+    assert "Shop.Web.dll" in notes[0] and "Api.exe" in notes[0] and "only YARA reads" in notes[0]
+    runs = [site["runs"] for site in result.extras["webfiles"]["aspnet_core_sites"]]
+    assert sorted(runs) == [".\\Api.exe", ".\\Shop.Web.dll"]
+
+    (shop / "web.config").unlink()
+    (api / "web.config").unlink()
+    quiet = scan(tmp_path / "ev")
+    assert not any("ASP.NET Core site" in n for n in quiet.coverage.families["webfiles"].notes)
+    assert quiet.extras["webfiles"]["aspnet_core_sites"] == []
+

@@ -50,6 +50,7 @@ from extriage.detections.webfiles.classify import (
     location_reason,
     yara_reason,
 )
+from extriage.detections.webfiles.core_sites import core_program, core_sites_note
 from extriage.detections.webfiles.knowledge import known_bad, location_rules
 from extriage.detections.webfiles.paths import PathMatcher
 from extriage.detections.webfiles.rules import RuleSet, build_ruleset
@@ -332,6 +333,9 @@ class WebFilesStage:
         fam.notes.append(_rule_sets_note(ruleset))
         if sel.outside:
             fam.notes.append(_outside_note(sel.outside))
+        cores = _core_sites(sel)
+        if cores:
+            fam.notes.append(core_sites_note(cores))
         if missing and not inv.plain:
             fam.notes.append("Not in the evidence, so not covered: " + ", ".join(missing) + ".")
         if build_name:
@@ -346,6 +350,7 @@ class WebFilesStage:
             "files_header_checked": peeked,
             "pages_outside_web_folders": [f.display() for f in sel.outside[:OUTSIDE_LISTED]],
             "pages_outside_web_folders_count": len(sel.outside),
+            "aspnet_core_sites": [{"folder": folder, "runs": program} for folder, program in cores],
             "code_files_analysed": code_files,
             "rules": {
                 "count": ruleset.rule_count,
@@ -374,6 +379,27 @@ OUTSIDE_LISTED = 20
 #: Exchange pages no baseline judged are named in the coverage up to this many (a few customised or
 #: planted pages among known-good ones; past it the build itself is newer than the baselines).
 _UNJUDGED_NAMED = 10
+
+
+def _core_sites(sel: Selection) -> list[tuple[str, str]]:
+    """(folder, program) of every web.config read in depth that hands its site to the ASP.NET Core Module."""
+    sites: list[tuple[str, str]] = []
+    for f, _place in sel.deep.values():
+        if not f.key.endswith("/web.config") or f.ref.size > _CONFIG_LIMIT:
+            continue
+        try:
+            data, _sha = read_bounded(f.ref, f.ref.size, _CONFIG_LIMIT)  # (hashed when the content checks read it)
+        except OSError:
+            continue  # the content checks name it as not read
+        program = core_program(data)
+        if program is not None:
+            shown = content.display(f)
+            sites.append((shown[: max(shown.replace("\\", "/").rfind("/"), 0)] or shown, program))
+    return sorted(sites)
+
+
+#: web.config files over this size are not looked at for an ASP.NET Core site (they are a few KB).
+_CONFIG_LIMIT = 1024 * 1024
 
 
 def _unjudged_note(
