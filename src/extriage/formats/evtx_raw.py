@@ -53,10 +53,15 @@ _MAGIC = b"ElfChnk\x00"
 _RECORD_MAGIC = b"**\x00\x00"
 _FRAGMENT = b"\x0f\x01\x01\x00"
 _CHUNK_HEAD = struct.Struct("<QQQQIIII")  # first/last record number, first/last record id, header size, last record offset, free space, data CRC
-#: A record header (magic, size, record id, written time), then its template instance's first 14 bytes and value count.
-_RECORD_HEAD = struct.Struct("<4sIQQ14sI")
-_HEAD = struct.Struct("<14sI")  # a template instance's first 14 bytes and value count
+#: A record header (magic as a number, size, record id, written time), then its template instance's
+#: value count (after its first 14 bytes).
+_RECORD_HEAD = struct.Struct("<IIQQ14xI")
+_RECORD_MAGIC_U32 = int.from_bytes(_RECORD_MAGIC, "little")
 _INSTANCE = struct.Struct("<4sBBII")  # fragment header, template-instance token, unknown, template id, definition offset
+#: The same (fragment header as a number, the token, the definition offset), then the value count
+#: (when the definition is elsewhere).
+_NESTED_HEAD = struct.Struct("<IB5xII")
+_FRAGMENT_U32 = int.from_bytes(_FRAGMENT, "little")
 _DEFINITION = struct.Struct("<I16sI")  # next definition offset, GUID, data size
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<I")
@@ -195,13 +200,11 @@ def _read(c: bytes) -> RawChunk:
     names: dict[int, int] = {}  # name offset -> next name offset
     templates: dict[int, _Template] = {}
     text: dict[int, str] = {}  # name offset -> name
-    #: Template instances seen in this chunk that refer to a template defined earlier in it, by
-    #: their bytes up to the values (fragment header, token, template id and offset, value count,
-    #: descriptor table) -> what the table means. The same bytes elsewhere in the chunk are the same
-    #: reference and table (an inline definition cannot have them: its offset would point before
-    #: the instance), so they are read once.
-    seen: dict[bytes, _Shape | None] = {}
-    #: The same for records' outer instances: what the table means, its nested values, their end.
+    #: Records' outer instances seen in this chunk that refer to a template defined earlier in it,
+    #: by their bytes up to the values (fragment header, token, template id and offset, value
+    #: count, descriptor table) -> what the table means, its nested values, their end. The same
+    #: bytes elsewhere in the chunk are the same reference and table (an inline definition cannot
+    #: have them: its offset would point before the instance), so they are read once.
     outer: dict[bytes, tuple[_Shape, tuple[tuple[int, int], ...], int]] = {}
     #: Of those, the Event instances whose last value is nested, by their bytes but the last
     #: descriptor's (see below).
@@ -213,9 +216,9 @@ def _read(c: bytes) -> RawChunk:
     while pos < free:
         # (the record header and the 18 bytes after it, where its template instance starts: a chunk
         # cut there fails here, as the instance's own reading would)
-        magic, size, rid, written, _, n = _RECORD_HEAD.unpack_from(c, pos)
+        magic, size, rid, written, n = _RECORD_HEAD.unpack_from(c, pos)
         end = pos + size
-        if magic != _RECORD_MAGIC or size < 32 or end > free:
+        if magic != _RECORD_MAGIC_U32 or size < 32 or end > free:
             raise _Bail
         if written >= _FILETIME_MAX:  # the parser turns it into a date (and stops the chunk at one out of range)
             raise _Bail
@@ -263,28 +266,29 @@ def _read(c: bytes) -> RawChunk:
         positional = shape.positional
         for a, b in nested:  # _nested, inlined for the usual one nested value
             start, stop = values + a, values + b
-            at = start + 18 + 4 * _HEAD.unpack_from(c, start)[1]
-            inst = c[start:at]
-            sub: _Shape | None = seen.get(inst, _UNSEEN)
-            if sub is _UNSEEN:
+            frag, token, offset, n = _NESTED_HEAD.unpack_from(c, start)
+            here = start + 14
+            if frag != _FRAGMENT_U32 or token != 0x0C:
+                raise _Bail
+            if offset == here:  # (its template defined here, inline)
                 inner, here, n = _instance(c, start, stop, names, text, templates)
-                at = here + 4 + 4 * n
-                table = c[here + 4 : at]
-                sub = inner.shapes.get(table, _UNSEEN)
-                if sub is _UNSEEN:
-                    typed = inner.typed.get(table[2::4]) if len(table) == 4 * n else None
-                    if typed is not None and typed.system is None and not typed.nested and table not in _ONCE:
-                        # event data of types seen, its table new (as a rule in a real log): its
-                        # values checked here, the table remembered only when it comes again
-                        if len(_ONCE) >= _REMEMBER_SHAPES:
-                            _ONCE.clear()
-                        _ONCE.add(table)
-                        if _typed_values(c, at, stop, typed, table):
-                            positional = True
-                        continue
-                    sub = _remember(inner, table, _fresh(inner, table, n))
-                if here == start + 14:
-                    seen[inst] = sub
+            else:
+                inner = templates[offset]  # (defined earlier in this chunk, else KeyError: the parser reads it)
+            at = here + 4 + 4 * n
+            table = c[here + 4 : at]
+            sub: _Shape | None = inner.shapes.get(table, _UNSEEN)
+            if sub is _UNSEEN:
+                typed = inner.typed.get(table[2::4]) if len(table) == 4 * n else None
+                if typed is not None and typed.system is None and not typed.nested and table not in _ONCE:
+                    # event data of types seen, its table new (as a rule in a real log): its
+                    # values checked here, the table remembered only when it comes again
+                    if len(_ONCE) >= _REMEMBER_SHAPES:
+                        _ONCE.clear()
+                    _ONCE.add(table)
+                    if _typed_values(c, at, stop, typed, table):
+                        positional = True
+                    continue
+                sub = _remember(inner, table, _fresh(inner, table, n))
             if sub is None or sub.fields is not None or at + sub.stop + 1 != stop or c[at + sub.stop] != 0:
                 raise _Bail
             if sub.positional:
@@ -581,6 +585,8 @@ class _Typed:
     heads: dict[bytes, _Shape] | None = None
     #: For tables without SIDs, FILETIMEs and nested values (outside an Event): shapes by values' size.
     plain: dict[int, _Shape] | None = None
+    #: The values' sizes of such a table, in one unpack (its descriptors' first two bytes).
+    sizes: struct.Struct = field(default_factory=lambda: _struct("<"))
 
 
 #: Per value type, the descriptor's mask and wanted bits (size u16, type, 0 as a little-endian u32)
@@ -607,9 +613,10 @@ def _typed(tmpl: _Template, kinds: bytes) -> _Typed | None:
     sids = tuple(i for i, k in enumerate(kinds) if k == _SID)
     filetimes = tuple(i for i, k in enumerate(kinds) if k == _FILETIME)
     system = tmpl.system
+    sizes = _struct("<" + "H2x" * len(kinds))
     if system is None:
         return _Typed(mask, want, tmpl.positional, nested, sids, filetimes,
-                      plain=None if nested or sids or filetimes else {})
+                      plain=None if nested or sids or filetimes else {}, sizes=sizes)
     layout: list[tuple[int, str]] = []
     for name, allowed in (("EventID", _UNSIGNED), ("TimeCreated", (_FILETIME,)), ("EventRecordID", _UNSIGNED)):
         where, value = system[name]
@@ -621,7 +628,7 @@ def _typed(tmpl: _Template, kinds: bytes) -> _Typed | None:
         return None
     time = layout[1][0]
     return _Typed(mask, want, tmpl.positional, nested, sids, tuple(i for i in filetimes if i != time), tuple(layout),
-                  tuple(strings), heads={} if kinds[-1] == _BINXML else None)
+                  tuple(strings), heads={} if kinds[-1] == _BINXML else None, sizes=sizes)
 
 
 def _typed_values(c: bytes, at: int, stop: int, t: _Typed, table: bytes) -> bool:
@@ -630,12 +637,12 @@ def _typed_values(c: bytes, at: int, stop: int, t: _Typed, table: bytes) -> bool
     table's :class:`_Shape`; whether its event data is positional."""
     if int.from_bytes(table, "little") & t.mask != t.want:
         raise _Bail  # (the descriptor grammar: as _DESCRIPTOR.fullmatch)
+    sizes = t.sizes.unpack(table)
     if t.plain is not None:
-        end = at + sum(memoryview(table).cast("H")[::2])
+        end = at + sum(sizes)
         if end + 1 != stop or c[end] != 0:
             raise _Bail
         return t.positional
-    sizes = memoryview(table).cast("H")[::2].tolist()
     starts = list(accumulate(sizes, initial=0))
     end = at + starts[-1]
     if end + 1 != stop or c[end] != 0:
