@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from extriage.detections.webfiles import appcontext, content
+from extriage.detections.webfiles import appcontext, content, native_modules
 from extriage.detections.webfiles.baseline import (
     KNOWN_GOOD,
     MODIFIED,
@@ -58,6 +58,7 @@ from extriage.detections.webfiles.urls import UrlMapper
 from extriage.evidence.locate import LocatedFile, path_key, relative_to_install
 from extriage.evidence.reading import read_artifact, read_bounded
 from extriage.findings import Confidence, EvidenceLine, Finding, Outcome, Severity, TimelineEvent
+from extriage.formats.iis_config import AppHostConfig, expand_env
 from extriage.scan.context import PARALLEL_MIN_BYTES, FileOutcome, ScanContext, worker_context
 from extriage.scan.facts import (
     AttackStories,
@@ -145,7 +146,8 @@ class WebFilesStage:
     def _run_stage(self, ctx: ScanContext) -> None:
         inv = ctx.inventory
         installs = inv.exchange_installs
-        vdirs = _iis_vdirs(ctx)
+        configs = _iis_configs(ctx)
+        vdirs = _iis_vdirs(configs)
         mapper = UrlMapper(installs, vdirs)
         matcher = PathMatcher(
             location_rules(), backend=str(ctx.options.extra.get("webfiles_path_engine", "re2"))
@@ -336,6 +338,20 @@ class WebFilesStage:
         cores = _core_sites(sel)
         if cores:
             fam.notes.append(core_sites_note(cores))
+        before = len(ctx.result.findings)
+        modules = _native_modules(ctx, configs)
+        if modules:
+            odd = len(ctx.result.findings) - before
+            fam.notes.append(
+                f"{modules} native IIS module{'s' if modules != 1 else ''} registered in applicationHost.config "
+                "checked against those IIS and Exchange ship: "
+                + (f"{odd} {'is' if odd == 1 else 'are'} not theirs (see the findings)." if odd else "all are theirs.")
+            )
+        elif not configs:
+            fam.notes.append(
+                "Native IIS modules not checked: no applicationHost.config in the evidence (collect "
+                "C:\\Windows\\System32\\inetsrv\\config): IIS backdoors that are native modules load from there."
+            )
         if missing and not inv.plain:
             fam.notes.append("Not in the evidence, so not covered: " + ", ".join(missing) + ".")
         if build_name:
@@ -814,13 +830,11 @@ def _rule_sets_note(ruleset: RuleSet) -> str:
     return f"Rule sets run on file content: extriage's own YARA rules ({own}); {external}; {behaviour}."
 
 
-def _iis_vdirs(ctx: ScanContext) -> list[tuple[str, str]]:
-    """(physical path, URL path) of every IIS virtual directory in the collected applicationHost.config."""
-    try:
-        from extriage.formats.iis_config import ConfigError, parse_application_host
-    except ImportError:  # the IIS config reader is another area's module; scan without it
-        return []
-    pairs: list[tuple[str, str]] = []
+def _iis_configs(ctx: ScanContext) -> list[tuple[LocatedFile, str, bytes, AppHostConfig]]:
+    """Every collected applicationHost.config that parses: (file, SHA-256, bytes, parsed)."""
+    from extriage.formats.iis_config import ConfigError, parse_application_host
+
+    out: list[tuple[LocatedFile, str, bytes, AppHostConfig]] = []
     for f in ctx.inventory.files:
         if not f.key.endswith("inetsrv/config/applicationhost.config") or f.ref.size > 16 * 1024 * 1024:
             continue
@@ -828,11 +842,18 @@ def _iis_vdirs(ctx: ScanContext) -> list[tuple[str, str]]:
             with read_artifact(f.ref) as reader:
                 data = reader.read(16 * 1024 * 1024 + 1)
                 reader.drain()
-                ctx.record_file(f.display(), reader.hexdigest(), reader.bytes_read, f.ref.mtime)
-            cfg = parse_application_host(data, f.display())
+                sha = reader.hexdigest()
+                ctx.record_file(f.display(), sha, reader.bytes_read, f.ref.mtime)
+            out.append((f, sha, data, parse_application_host(data, f.display())))
         except (OSError, ConfigError) as exc:
             ctx.result.coverage.warn(f"{f.display()} could not be used to find IIS site folders ({exc}).")
-            continue
+    return out
+
+
+def _iis_vdirs(configs: list[tuple[LocatedFile, str, bytes, AppHostConfig]]) -> list[tuple[str, str]]:
+    """(physical path, URL path) of every IIS virtual directory in the collected applicationHost.config."""
+    pairs: list[tuple[str, str]] = []
+    for _f, _sha, _data, cfg in configs:
         for site in cfg.sites:
             for app in site.applications:
                 for vd in app.vdirs:
@@ -840,6 +861,35 @@ def _iis_vdirs(ctx: ScanContext) -> list[tuple[str, str]]:
                         url = app.path.rstrip("/") + "/" + vd.path.strip("/")
                         pairs.append((vd.physical_path, url))
     return pairs
+
+
+#: A native module's DLL is read (hashed, its version resource parsed) up to this size.
+_MODULE_DLL_LIMIT = 64 * 1024 * 1024
+
+
+def _native_modules(ctx: ScanContext, configs: list[tuple[LocatedFile, str, bytes, AppHostConfig]]) -> int:
+    """Review findings for native modules IIS and Exchange do not register (see
+    :mod:`~extriage.detections.webfiles.native_modules`); the number of modules checked."""
+    checked = 0
+    for f, sha, data, cfg in configs:
+        checked += len(cfg.global_modules)
+        lines = data.decode("utf-8", "replace").splitlines()
+        for entry in native_modules.unexpected_modules(cfg):
+            raw = lines[entry.line - 1].strip()[:500] if 0 < entry.line <= len(lines) else entry.image
+            dll = None
+            located = ctx.inventory.lookup(expand_env(entry.image.strip().strip('"'))) if entry.image else None
+            if located is not None:
+                try:
+                    body, dll_sha = read_bounded(located.ref, located.ref.size, _MODULE_DLL_LIMIT)
+                    ctx.record_file(located.display(), dll_sha, located.ref.size, located.ref.mtime)
+                    if len(body) > _MODULE_DLL_LIMIT:
+                        dll = native_modules.ModuleFile(located.display(), dll_sha, located.ref.size, {}, "too large to parse")
+                    else:
+                        dll = native_modules.read_module_file(body, located.display(), dll_sha, located.ref.size)
+                except OSError as exc:
+                    ctx.skip(located.display(), f"native IIS module DLL could not be read: {exc}")
+            ctx.add_finding(native_modules.module_finding(entry, f.display(), sha, raw, dll))
+    return checked
 
 
 #: The legitimate pages of the last baseline index: the shipped index is one object per process,

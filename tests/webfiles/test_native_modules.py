@@ -1,0 +1,104 @@
+"""Native IIS modules in applicationHost.config that IIS and Exchange do not ship are findings for review.
+
+Native modules load into every worker process and see every request (ESET's IIS malware families, Frebniis):
+no web page is involved, so only the config shows them. The real Exchange 2016 config (CSS-Exchange's test
+data, MIT) registers only what IIS and Exchange ship: nothing is said of it. A name nobody ships, and one of
+IIS's own names registered with another DLL, are found, with the DLL's hash and version resource when the
+DLL is in the evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from core.builders import write
+from extriage.detections.webfiles import native_modules
+from extriage.findings import Outcome, ScanResult, Severity
+from extriage.formats.iis_config import parse_application_host
+from extriage.scan.context import ScanOptions
+from extriage.scan.pipeline import run_scan
+from extriage.scan.stages.webfiles import STAGES
+
+_CONFIG = "C/Windows/System32/inetsrv/config/applicationHost.config"
+_FIXTURE_PE = Path(__file__).resolve().parent.parent / "patch" / "fixtures" / "exsetup-15.1.2176.2.exe"
+
+
+def _scan(path: Path) -> ScanResult:
+    return run_scan(str(path), ScanOptions(jobs=1), stages=list(STAGES))
+
+
+def _exchange_config(test_data: Path) -> str:
+    return (test_data / "exchange-iis-config/E16/Exchange/IIS/applicationHost.config").read_text("utf-8-sig")
+
+
+def _with_modules(text: str, *adds: str) -> str:
+    return text.replace("</globalModules>", "".join(f"    {a}\n" for a in adds) + "        </globalModules>", 1)
+
+
+def _modules(result: ScanResult) -> dict[str, object]:
+    return {f.rule_id + ":" + str(f.evidence[0].fields["module"]): f for f in result.findings if "native-module" in f.tags}
+
+
+def test_what_iis_and_exchange_ship_is_silent(test_data: Path, tmp_path: Path) -> None:
+    cfg = parse_application_host(_exchange_config(test_data).encode(), "applicationHost.config")
+    assert len(cfg.global_modules) >= 30
+    assert native_modules.unexpected_modules(cfg) == []
+    write(tmp_path, _CONFIG, _exchange_config(test_data))
+    result = _scan(tmp_path)
+    assert _modules(result) == {}
+    notes = " ".join(result.coverage.families["webfiles"].notes)
+    assert "native IIS modules registered in applicationHost.config checked" in notes and ": all are theirs." in notes
+
+
+def test_an_unknown_module_and_an_iis_name_with_another_dll_are_found(test_data: Path, tmp_path: Path) -> None:
+    text = _with_modules(
+        _exchange_config(test_data),
+        '<add name="SyncAgent" image="C:\\Windows\\System32\\inetsrv\\syncagent.dll" preCondition="bitness64" />',
+        '<add name="ProtocolSupportModule2" image="%windir%\\System32\\inetsrv\\protsup.dll" />',
+    ).replace(
+        'name="CustomErrorModule" image="%windir%\\System32\\inetsrv\\custerr.dll"',
+        'name="CustomErrorModule" image="C:\\ProgramData\\Microsoft\\custerr.dll"',
+    )
+    write(tmp_path, _CONFIG, text)
+    write(tmp_path, "C/ProgramData/Microsoft/custerr.dll", _FIXTURE_PE.read_bytes())
+    result = _scan(tmp_path)
+    found = _modules(result)
+    assert set(found) == {
+        "WF-IIS-NATIVE-MODULE-UNKNOWN:SyncAgent",
+        "WF-IIS-NATIVE-MODULE-UNKNOWN:ProtocolSupportModule2",
+        "WF-IIS-NATIVE-MODULE-OTHER-DLL:CustomErrorModule",
+    }
+    other = found["WF-IIS-NATIVE-MODULE-OTHER-DLL:CustomErrorModule"]
+    assert other.severity == Severity.HIGH and other.outcome == Outcome.INFO  # for review: no verdict raised
+    assert "custerr.dll in /windows/system32/inetsrv" in other.description
+    assert "CompanyName=extriage test fixture" in other.description  # the DLL's version resource, read
+    line = other.evidence[0]
+    assert 'C:\\ProgramData\\Microsoft\\custerr.dll' in line.raw and line.line and line.sha256
+    dll_sha = line.fields["dll_sha256"]
+    assert other.indicators.hashes == [dll_sha]
+    assert any(r.sha256 == dll_sha and r.path.endswith("custerr.dll") for r in result.files)
+    unknown = found["WF-IIS-NATIVE-MODULE-UNKNOWN:SyncAgent"]
+    assert unknown.severity == Severity.MEDIUM and "not in the evidence" in unknown.description
+    assert not [f for f in result.findings if f.outcome != Outcome.INFO]  # no verdict raised
+    assert "3 are not theirs (see the findings)" in " ".join(result.coverage.families["webfiles"].notes)
+
+
+def test_exchange_modules_count_wherever_exchange_is_installed() -> None:
+    kerb = native_modules.known_modules()["kerbauth"]
+    assert native_modules._is_known(kerb, "D:\\Exchange Server\\V15\\Bin\\kerbauth.dll")
+    assert not native_modules._is_known(kerb, "D:\\Exchange Server\\V15\\Bin\\kerbauth2.dll")
+    assert not native_modules._is_known(kerb, "C:\\Windows\\Temp\\kerbauth.dll")
+
+
+def test_a_hostile_dll_is_named_without_a_version(test_data: Path, tmp_path: Path) -> None:
+    text = _with_modules(_exchange_config(test_data), '<add name="Telemetry" image="C:\\Windows\\Temp\\t.dll" />')
+    write(tmp_path, _CONFIG, text)
+    write(tmp_path, "C/Windows/Temp/t.dll", b"MZ" + b"\xff" * 300)
+    result = _scan(tmp_path)
+    (f,) = _modules(result).values()
+    assert "has no version information" in f.description  # type: ignore[attr-defined]
+
+
+def test_without_the_config_the_coverage_says_modules_were_not_checked(tmp_path: Path) -> None:
+    write(tmp_path, "C/inetpub/wwwroot/default.aspx", '<%@ Page Language="C#" %><html></html>')
+    result = _scan(tmp_path)
+    assert any("Native IIS modules not checked" in n for n in result.coverage.families["webfiles"].notes)
