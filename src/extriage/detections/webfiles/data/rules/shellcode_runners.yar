@@ -74,3 +74,44 @@ rule EXT_WEBSHELL_Dynamic_PInvoke_In_Page
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $runat) and $define and (any of ($copy*) or ($global and $invoke))
 }
+
+/*
+  Added by helper X41 (issue 14, session 17, forty-first unseen collection: a seeded sample of web shell
+  repositories' files). An "ASPX web shell with COFF loader" (a port of TrustedSec's CS_COFFLoader to a server
+  page: Beacon Object Files posted as JSON are relocated into memory the page allocates PAGE_EXECUTE_READWRITE
+  and their entry point is called through Marshal.GetDelegateForFunctionPointer) was found on first sight by
+  the behaviour analysis only (`pinvoke`, `native-load`); EXT_WEBSHELL_Shellcode_Runner_Page stayed silent
+  because the page starts no thread or callback - it calls the code it mapped as a delegate, in the request's
+  own thread - and no signature-base rule fired. The rule below takes that start: executable memory
+  (VirtualAlloc/VirtualProtect with an execute protection, by name or as 0x40/0x20), bytes copied into it, and
+  a function pointer turned into a delegate, in a server page. Interop pages that call an export of a native
+  library through GetProcAddress and a delegate, or allocate read/write buffers, name no execute protection
+  and stay silent.
+*/
+
+rule EXT_WEBSHELL_Native_Code_Called_As_Delegate
+{
+    meta:
+        author = "extriage"
+        description = "Server page that allocates executable memory (PAGE_EXECUTE_*), copies bytes into it and calls them through Marshal.GetDelegateForFunctionPointer: a shellcode or COFF/BOF loader running native code in the request's thread"
+        family = "in-process native code loader page"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1055,T1620"
+    strings:
+        $alloc = /\b(VirtualAlloc|VirtualAllocEx|VirtualAllocExNuma|NtAllocateVirtualMemory|VirtualProtect|VirtualProtectEx|NtProtectVirtualMemory)\b/ ascii wide
+        $exec1 = /\bPAGE_EXECUTE(_READ|_READWRITE|_WRITECOPY)?\b/ ascii wide
+        $exec2 = /\bExecute(Read|ReadWrite|WriteCopy)\b/ ascii wide
+        $exec3 = /\b(VirtualAlloc|VirtualAllocEx|VirtualProtect|VirtualProtectEx)\s*\([^;\n]{0,200}(\b0x[24]0\b|&H[24]0\b)/ nocase ascii wide
+        $deleg = /\bGetDelegateForFunctionPointer\s*(<[^>\n]{1,80}>)?\s*\(/ ascii wide
+        $copy1 = /Marshal\s*\.\s*Copy\s*\(/ ascii wide
+        $copy2 = /\b(RtlMoveMemory|RtlCopyMemory|WriteProcessMemory|NtWriteVirtualMemory|memcpy|CopyMemory)\b/ ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and $alloc and any of ($exec*) and $deleg and any of ($copy*)
+}
