@@ -143,6 +143,20 @@ def baseline_reason(cls: str, rel: str, ext: str, covered: bool, inferred: str |
     )
 
 
+#: Stylesheets IIS hands to the page that transforms with them: an ``msxsl:script`` block of one runs as the
+#: application when the transform enables script (Umbraco 7's XSLT macros, Ektron's CVE-2012-5357).
+_STYLESHEETS = frozenset({".xsl", ".xslt"})
+#: What a stylesheet's script block does that no formatting needs: start a process, run or load code, call
+#: native code (X38's request, session 16, approved by the lead: a behaviour-only hit there was info).
+_STYLESHEET_RUNS = frozenset({"process", "eval", "loader", "native"})
+
+
+def _stylesheet_runs_code(extension: str, hit: dict[str, Any]) -> bool:
+    """Whether a behaviour hit is a stylesheet's script starting a process, running or loading code or calling
+    native code: a web shell's outcome, as in a page."""
+    return extension in _STYLESHEETS and hit.get("category") in _STYLESHEET_RUNS
+
+
 def yara_reason(hit: dict[str, Any], extension: str = "") -> Reason:
     """A YARA match. External rules carry no outcome: a match in a page (.aspx, .ashx, ...) counts as
     a web shell, a match in any other file is reported without raising the verdict."""
@@ -275,7 +289,9 @@ def behaviour_reason(hit: dict[str, Any], extension: str = "") -> Reason:
         title,
         severity,
         _CONFIDENCE.get(str(hit.get("confidence")), Confidence.MEDIUM),
-        Outcome.WEBSHELL if extension in SCRIPT_EXTENSIONS or compiled else Outcome.INFO,
+        Outcome.WEBSHELL
+        if extension in SCRIPT_EXTENSIONS or compiled or _stylesheet_runs_code(extension, hit)
+        else Outcome.INFO,
         f"behaviour:{sink}",
         raw=str(hit.get("raw", "")),
         line=hit.get("line"),

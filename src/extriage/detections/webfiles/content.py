@@ -63,6 +63,14 @@ SCRIPT_EXTENSIONS = frozenset(
         ".rem",
         ".master",
         ".config",
+        # IIS runs these too (X38's request, session 16, approved by the lead): workflow services through WCF's
+        # HTTP activation (.xamlx, .xoml), server-side includes through ServerSideIncludeModule (.stm, .shtm,
+        # .shtml, whose #exec runs a command)
+        ".xamlx",
+        ".xoml",
+        ".stm",
+        ".shtm",
+        ".shtml",
     }
 )
 #: Source files ASP.NET compiles itself when the application starts or a page is first requested: every

@@ -100,6 +100,22 @@ def _after_assignment(code: str, start: int, pos: int) -> int:
 _PARENS = re.compile(r'"(?:[^"\\\n]|\\.){0,2000}"|[()]')
 
 
+def _outside_literals(code: str, found: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The matches of ``found`` (in order) that start outside the string literals of normalised code - one walk
+    over its literals (:data:`_LITERAL`), not one per match."""
+    if '"' not in code or not found:
+        return found
+    out: list[re.Match[str]] = []
+    lits = _LITERAL.finditer(code)
+    lit = next(lits, None)
+    for m in found:
+        while lit is not None and lit.end() <= m.start():
+            lit = next(lits, None)
+        if lit is None or m.start() < lit.start():
+            out.append(m)
+    return out
+
+
 def _header_end(code: str, start: int, end: int) -> int:
     """Where a C-like statement from ``start`` really ends before ``end`` (its ``;``): at the closing
     parenthesis of a header it sits in - ``using (var c = new SqlConnection(x))``, ``if (...)`` - when a
@@ -179,7 +195,8 @@ _OUT_ARG = re.compile(r"\.\s*(?:Read|ReadBlock|ReadAsync|CopyTo|CopyToAsync)\s*\
 _COPY = re.compile(r"\b(?:Buffer\s*\.\s*BlockCopy|Array\s*\.\s*Copy)\s*\(", re.I)
 _ASSIGN = {
     "cs": re.compile(
-        r"(?<![\w.])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?:\[[^\];]{0,200}\]\s*)?[+|^]?=(?![=>])(?=([^;]{1,2000}))"
+        r"(?<![\w.])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?:\[[^\];]{0,200}\]\s*)?[+|^]?=(?![=>])"
+        r"(?=((?:[^;\"]|\"[^\"\n]*\"){1,2000}))"  # (the value: to its ';', a literal's ';' inside it - session 17)
     ),
     "vb": re.compile(
         r"(?<![\w.])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?:\([^)\n]{0,200}\)\s*)?(?:As\s+(?:New\s+)?[\w.]+(?:\(\))?\s*)?[+&]?=(?=([^\n]{1,2000}))",
@@ -188,7 +205,7 @@ _ASSIGN = {
 }
 _ASSIGN["js"] = re.compile(  # with JScript.NET's type annotation: var v : String = ...
     r"(?<![\w.$])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?::\s*[\w.]{1,100}(?:\[\])?\s*)?"
-    r"(?:\[[^\]\n;]{0,200}\]\s*)?[+|^]?=(?![=>])(?=([^;]{1,2000}))"
+    r"(?:\[[^\]\n;]{0,200}\]\s*)?[+|^]?=(?![=>])(?=((?:[^;\"]|\"[^\"\n]*\"){1,2000}))"
 )
 #: Methods whose parameters the request fills: ASMX web methods and WCF operations (a .svc service).
 _WEB_METHOD = {
@@ -578,6 +595,14 @@ _COMBINE = re.compile(
     r"\s*(?:(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*Combine|[^\W\d]\w*\s*\.\s*BuildPath)\s*\("
 )
 _ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
+#: The types that hold rows a database returned (a table, a set, a row, a view, a reader).
+_DATA_TYPES = r"(?:System\s*\.\s*Data\s*\.\s*(?:\w+\s*\.\s*)?)?(?:DataTable|DataSet|DataRow|DataView|I?\w*DataReader)\b"
+#: A call of a method of the page's own, no receiver (``FindStore(`` / ``Me.FindStore(`` / ``this.FindStore(``).
+_OWN_CALL = re.compile(r"\s*(?:(?:this|Me)\s*\.\s*)?([^\W\d]\w*)\s*\(", re.I)
+#: A VB declaration's type between the name and its '=': ``As DataTable``.
+_VB_AS_DATA = re.compile(r"\s*As\s+" + _DATA_TYPES + r"\s*$", re.I)
+#: A C# local declared as one of :data:`_DATA_TYPES` just before its name (``DataTable store = ``).
+_CS_DATA_LOCAL = re.compile(_DATA_TYPES + r"\s+[^\W\d]\w*$")
 #: A value that is a record the application looks up by the request's ids (``item = store.Find(owner, id)``,
 #: ``provider.GetFileByID(user, file)``): the receiver, then a lookup verb (Find, Lookup.., Get..By..).
 _LOOKUP_CALL = re.compile(
@@ -670,6 +695,44 @@ def _params(text: str, lang: str) -> list[str]:
 
 
 _MEMBER_AFTER = re.compile(r"\)\s*\.\s*[A-Za-z_]")
+
+
+#: A sink pattern naming ADO's command type (the SQL text is an argument beside it).
+_COMMAND_TYPE_TEXT = re.compile(r"\bCommandType\s*\.\s*Text\b")
+#: Values bound to a command's parameters, given beside its SQL text: an anonymous object, an array of
+#: values or parameters, a parameter, or a name that says it holds them.
+_BOUND_VALUES = re.compile(
+    r"\s*(?:new\s*(?:\{|\[\s*\]|[\w.]*Parameter\b|[\w.<>]+\s*\[\s*\d*\s*\])[\s\S]*"
+    r"|(?i:[A-Za-z_]\w*(?:param|parm|prm|arg)\w*|null|nothing))\s*"
+)
+
+
+def _argument_before(code: str, pos: int, limit: int = 2000) -> tuple[int, int] | None:
+    """The span of the call argument just before the one starting at ``pos`` (after its comma), or None when
+    ``pos`` is the first argument or the walk back is longer than ``limit`` characters."""
+    i = pos - 1
+    while i >= 0 and code[i] in " \t\r\n":
+        i -= 1
+    if i < 0 or code[i] != ",":
+        return None
+    end = i
+    depth = 0
+    quote = False
+    for j in range(end - 1, max(-1, end - limit), -1):
+        c = code[j]
+        if c == '"':
+            quote = not quote
+        elif quote:
+            continue
+        elif c in ")]}":
+            depth += 1
+        elif c in "([{":
+            if depth == 0:
+                return j + 1, end
+            depth -= 1
+        elif c == "," and depth == 0:
+            return j + 1, end
+    return None
 
 
 def _args(code: str, start: int, limit: int = 4000) -> list[tuple[int, int]]:
@@ -1151,6 +1214,7 @@ class _Analyser:
         self._views: list[tuple[int, str]] | None = None
         self._ident_re: re.Pattern[str] | None = None
         self._made: dict[str, bool] = {}  # receiver -> whether the page makes it with new (see _record_lookup)
+        self._data_methods: dict[str, bool] = {}  # method -> whether declared to return rows (see _stored_data)
         # the page's methods (start, name, parameters) by start, and their call sites (see propagate, _shadowed)
         self._defs: list[tuple[int, str, list[str]]] = []
         self._call_sites: dict[str, list[tuple[int, int]]] = {}
@@ -1632,6 +1696,40 @@ class _Analyser:
             made = self._made[recv] = re.search(pat, code, re.I if self.lang == "vb" else 0) is not None
         return made
 
+    def _stored_data(self, m: re.Match[str], end: int, defined: set[str]) -> bool:
+        """Whether the assignment ``m`` (value up to ``end``) gives its name rows the database returned: the whole
+        value one call of a method the page defines, the name declared as a table, set, row or reader, or the
+        method declared to return one (``Dim store As DataTable = FindStore(Request("store"))``). The request
+        chose which rows (a query's parameter); what they hold - a tenant's server, a stored path - is the
+        application's data (B19's request, session 17: a POS handler's connection string built from the columns
+        of its store's row)."""
+        if m.group(2):
+            return False
+        code, lang = self.code, self.lang
+        call = _OWN_CALL.match(code, m.start(3), end)
+        if call is None or self.fold(call.group(1)) not in defined:
+            return False
+        spans = _args(code, call.end())
+        close = spans[-1][1] if spans else call.end()
+        if close >= end or code[close] != ")" or code[close + 1 : end].strip(" \t\r\n;") != "":
+            return False
+        if lang == "vb":
+            between = code[m.end(2) : m.start(3)]
+            if _VB_AS_DATA.match(between[: between.rfind("=")]):
+                return True
+        elif lang == "cs" and _CS_DATA_LOCAL.search(code, max(0, m.start(1) - 80), m.end(1)):
+            return True
+        name = call.group(1)
+        returns = self._data_methods.get(name)
+        if returns is None:
+            if lang == "vb":
+                pat = r"\bFunction\s+" + re.escape(name) + r"\s*\((?:[^()]|\([^()]*\)){0,600}\)\s*As\s+" + _DATA_TYPES
+            else:
+                pat = r"(?<![\w.])" + _DATA_TYPES + r"\s+" + re.escape(name) + r"\s*\("
+            returns = re.search(pat, code, re.I if lang == "vb" else 0) is not None
+            self._data_methods[name] = returns
+        return returns
+
     def _returns_part(self, start: int, methods: set[str]) -> bool:
         """Whether the value at ``start`` is a call of a method of this code (one of ``methods``) whose
         return value carries request input only in part (``CachePath(ctx, name)`` returning
@@ -1713,7 +1811,8 @@ class _Analyser:
         # (its target, or a word of its value) was tainted or changed since it was last read - what it gives
         # depends on nothing else (sources and code do not change), so the result is the same, in one pass
         # over a page's assignments plus those that can change (a 600 KB code file: every round re-read ~15,000)
-        assigns = list(_ASSIGN[lang].finditer(code))
+        # (not an "a=b" inside a literal: SQL text's "SET Id=@Id, Note=@Note" assigns no name of the code)
+        assigns = _outside_literals(code, list(_ASSIGN[lang].finditer(code)))
         if lang == "vb":
             assigns = [m for m in assigns if not _vb_compares(code, m.start())]
         mentions = [
@@ -1762,7 +1861,7 @@ class _Analyser:
                         changed = True
                     continue
                 rhs_end = m.end(3) if lang == "vb" else _header_end(code, m.start(3), m.end(3))
-                if self._record_lookup(m.start(3), rhs_end, defined):
+                if self._record_lookup(m.start(3), rhs_end, defined) or self._stored_data(m, rhs_end, defined):
                     continue
                 if _REMOTE_RESULT.search(code, m.start(3), rhs_end):
                     # what a remote server answered is its data, not the request's - but fetched from an
@@ -2161,8 +2260,8 @@ class _Analyser:
                         a, b = spans[0]
                         if _READER_OPEN.search(matched) and self._stream_operand(a, b):
                             continue  # a reader over a stream of memory, a cipher, the request: no file opened
-                    elif matched.endswith("="):
-                        a, b = m.end(), e
+                    elif matched.endswith(",") or _COMMAND_TYPE_TEXT.search(matched):
+                        a, b = self._argument_after(m.start(), m.end(), e, matched)
                     else:
                         a, b = m.end(), e
                     t = self.expr(a, b, sink.kinds)
@@ -2420,6 +2519,29 @@ class _Analyser:
             elif not re.match(r"\s*(?:\.\s*(?:Close|Dispose)\s*\(|[!=]=\s*null\b|\bIs\s+Nothing\b)", code[u.end() : u.end() + 40], flags):
                 return False  # used otherwise: written out, copied, read
         return decoded > 0
+
+    def _argument_after(self, start: int, pos: int, end: int, matched: str) -> tuple[int, int]:
+        """The argument a sink whose pattern ends after a comma is given: the one after that comma (File.Copy's
+        destination, the content of a page's WriteAllText). For ``CommandType.Text,`` the SQL text: the first
+        argument after it that is no set of values bound to the text's parameters (``new { Id = id }``, ``new
+        SqlParameter[] {..}``, ``parms``), else the one before it (``ExecuteScalar(tx, sql, CommandType.Text, new
+        {..})``, ``ExecuteScalar(tx, sql, CommandType.Text)``) - the values bound are no SQL text (B17's
+        Dental_Services.asmx, session 16)."""
+        code = self.code
+        end = min(end, len(code))
+        if matched.endswith(","):
+            stops, close = top_level(code, pos, end, ",")
+            stop = close if close >= 0 else end
+            spans = list(zip([pos, *(c + 1 for c in stops)], [*stops, stop], strict=True))
+        else:
+            spans = []  # (the last argument: ExecuteScalar(tx, sql, CommandType.Text))
+        if not _COMMAND_TYPE_TEXT.search(matched):
+            return spans[0] if spans else (pos, pos)
+        for a, b in spans:
+            if not _BOUND_VALUES.fullmatch(code, a, b):
+                return a, b
+        before = _argument_before(code, start)
+        return before if before is not None else (pos, pos)
 
     def _shadowed(self, pos: int) -> bool:
         """Whether the request input a sink at ``pos`` sees is only a name of another method: every tainted name

@@ -1,0 +1,302 @@
+"""Behaviour engine, session 17 (issue 14, A10).
+
+Each group below is a request (``/work/notes/to_a10.md``) or a left-over of session 16 (BENCHMARKS.md "Behaviour
+engine, sessions 16-17"): harmless reproductions of a shape that must be found, and ordinary pages of the same make
+that stay silent. The pages were written for these tests: nothing is compiled or run, names, files and hosts are
+placeholders, and none is a copy of a real shell.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .rule_tables import sinks_of as _sinks
+
+# --- SQL text with values bound to its parameters (B17's Dental_Services.asmx, session 16) -------------------------
+# A web service saving a form: fixed SQL text (an INSERT and `;select @@identity;`, or an UPDATE whose "SET a=@a"
+# reads like assignments), the request's values bound through an anonymous object after CommandType.Text. The ';'
+# inside the literal ended the assignment's value there (an open literal whose column names read as the web
+# method's parameters), and the bound values after CommandType.Text were read as the SQL text.
+
+_SAVE = """<%@ WebService Language="C#" Class="Notes" %>
+using System.Data;
+using System.Web.Services;
+public class Notes : WebService {
+    [WebMethod(EnableSession = true)]
+    public string Save(string id, string pid, string note, int isUrgent, int isShared) {
+        var tx = Db.Begin();
+        var newId = 0;
+        if (id == "")
+        {
+            string sqlCMD = INSERT;
+            newId = Db.GetInt(helper.ExecuteScalar(tx, sqlCMD, CommandType.Text, new
+            {
+                Patient_Id = pid,
+                Note = note,
+                IsUrgent = isUrgent,
+                IsShared = isShared,
+            }));
+        }
+        else
+        {
+            string sqlCMD = "UPDATE notes SET Patient_Id=@Patient_Id, Note=@Note, IsUrgent=@IsUrgent WHERE ID=@ID";
+            helper.ExecuteScalar(tx, sqlCMD, CommandType.Text, new { Patient_Id = pid, Note = note, ID = id });
+        }
+        return newId.ToString();
+    }
+}
+"""
+_INSERT = (
+    '"INSERT INTO notes (Patient_Id,Note,IsUrgent,IsShared) VALUES(@Patient_Id,@Note,@IsUrgent,@IsShared);'
+    'select @@identity;"'
+)
+
+
+def test_fixed_sql_text_with_bound_request_values_is_silent() -> None:
+    assert _sinks(_SAVE.replace("INSERT", _INSERT), ".asmx") == set()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "SqlHelper.ExecuteNonQuery(tx, CommandType.Text, sql, new SqlParameter[] { new SqlParameter(\"@n\", note) });",
+        'SqlHelper.ExecuteNonQuery(tx, CommandType.Text, sql, new SqlParameter("@n", note));',
+        "SqlHelper.ExecuteNonQuery(tx, CommandType.Text, sql, parms);",
+        "helper.Execute(tx, sql, CommandType.Text, new object[] { note });",
+    ],
+)
+def test_values_bound_beside_command_type_are_no_sql_text(call: str) -> None:
+    page = (
+        '<%@ Page Language="C#" %><script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '    var note = Request.Form["note"];\n    var tx = Db.Begin();\n    var parms = Db.Params(note);\n'
+        '    string sql = "INSERT INTO notes (note) VALUES (@n)";\n    ' + call + "\n}\n</script>"
+    )
+    assert _sinks(page, ".aspx") == set(), call
+
+
+@pytest.mark.parametrize(
+    ("sql", "call"),
+    [
+        # the request's text as the statement: after CommandType.Text, or before it (bound values after)
+        ('Request.Form["q"]', "SqlHelper.ExecuteNonQuery(tx, CommandType.Text, sql, new SqlParameter[0]);"),
+        ('Request.Form["q"]', "helper.ExecuteScalar(tx, sql, CommandType.Text, new { n = 1 });"),
+        ('Request.Form["q"]', "helper.ExecuteScalar(tx, sql, CommandType.Text);"),
+        # the statement held in a literal with a ';' inside, then the request's text put in its place
+        ('"SELECT 1; SELECT 2;"; sql = Request.Form["q"]', "SqlHelper.ExecuteNonQuery(tx, CommandType.Text, sql);"),
+    ],
+)
+def test_request_text_run_as_sql_beside_command_type_is_still_named(sql: str, call: str) -> None:
+    page = (
+        '<%@ Page Language="C#" %><script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        "    var tx = Db.Begin();\n    string sql = " + sql + ";\n    " + call + "\n}\n</script>"
+    )
+    assert "sql-text" in _sinks(page, ".aspx"), (sql, call)
+
+
+def test_sql_text_from_the_web_method_is_still_named() -> None:
+    # the UPDATE's statement is the posted note itself
+    update = 'string sqlCMD = "UPDATE notes SET Patient_Id=@Patient_Id, Note=@Note, IsUrgent=@IsUrgent WHERE ID=@ID";'
+    assert update in _SAVE
+    page = _SAVE.replace("INSERT", _INSERT).replace(update, "string sqlCMD = note;")
+    assert "sql-text" in _sinks(page, ".asmx")
+
+
+def test_name_set_inside_a_literal_is_no_assignment() -> None:
+    # "path=note" inside a literal (a log line's text) gives the code's `path` nothing
+    page = (
+        '<%@ WebHandler Language="C#" Class="Log" %>\nusing System.IO;\nusing System.Web;\n'
+        "public class Log : IHttpHandler {\n    public void ProcessRequest(HttpContext context) {\n"
+        '        string note = context.Request["note"];\n'
+        '        string path = context.Server.MapPath("~/App_Data/notes.log");\n'
+        '        string line = "when=" + System.DateTime.Now.Ticks + ";path=note;";\n'
+        '        File.AppendAllText(path, line.Length.ToString());\n'
+        '        context.Response.Write("ok");\n    }\n    public bool IsReusable { get { return false; } }\n}\n'
+    )
+    assert _sinks(page, ".ashx") == set()
+    assert "file-write" in _sinks(page.replace('MapPath("~/App_Data/notes.log")', "MapPath(note)"), ".ashx")
+
+
+# --- a connection string read whole past the ';' inside its literals (same change) ---------------------------------
+# xhd-crm's Excel import (benign27): the request names an uploaded spreadsheet under a fixed folder, opened as a table
+# through OLE DB. Read whole, the connection string holds the request's file name: a file import, not a database of
+# the request's choosing. A connection string of the request's own parts stays named.
+
+_IMPORT = """<%@ WebHandler Language="C#" Class="Import" %>
+using System.Data;
+using System.Data.OleDb;
+using System.Web;
+public class Import : IHttpHandler {
+    public void ProcessRequest(HttpContext context) {
+        string name = context.Request["file"];
+        var t = Load(context.Server.MapPath("/uploads/import/" + name));
+        context.Response.Write(t.Rows.Count);
+    }
+    static DataTable Load(string file) {
+        string cs = CONN;
+        var t = new DataTable();
+        using (var conn = new OleDbConnection(cs)) { new OleDbDataAdapter("select * from [Sheet1$]", conn).Fill(t); }
+        return t;
+    }
+    public bool IsReusable { get { return false; } }
+}
+"""
+
+
+def test_spreadsheet_import_named_by_the_request_is_no_database_of_its_choosing() -> None:
+    conn = '"Provider=Microsoft.ACE.OLEDB.12.0;" + "Data Source=" + file + ";Extended Properties=\'Excel 12.0; HDR=NO\'"'
+    assert _sinks(_IMPORT.replace("CONN", conn), ".ashx") == set()
+
+
+def test_connection_string_built_past_a_literal_semicolon_is_read_whole() -> None:
+    # the request's server after a literal holding ';' (read up to that ';' before: silent)
+    page = _IMPORT.replace("CONN", '"Provider=SQLOLEDB;" + "Data Source=" + file + ";User ID=sa"').replace(
+        'context.Server.MapPath("/uploads/import/" + name)', "name"
+    )
+    assert "sql-connection" in _sinks(page, ".ashx")
+
+
+# --- rows the database returned are the application's data (B19's request, session 17) ----------------------------
+# A POS image handler (benign34): the request's store name is a stored procedure's parameter in the page's FindStore,
+# and the connection string is built from the columns of the row it returns (the tenant's server and password). The
+# request chose which row, not the server or the credentials.
+
+_STORE_VB = """<%@ WebHandler Language="VB" Class="StoreLogo" %>
+Imports System.Data
+Imports System.Data.SqlClient
+Imports System.Web
+Public Class StoreLogo : Implements IHttpHandler
+    Public Sub ProcessRequest(ByVal context As HttpContext) Implements IHttpHandler.ProcessRequest
+        Dim store As DECL = FindStore(context.Request.QueryString("store"))
+        Using con As New SqlConnection(CONN)
+            con.Open()
+            context.Response.Write(New SqlCommand("SELECT Name FROM Settings", con).ExecuteScalar())
+        End Using
+    End Sub
+    Private Function FindStore(ByVal name As String) As RET
+        Dim dt As New DataTable()
+        Using con As New SqlConnection(ConfigurationManager.ConnectionStrings("Stores").ConnectionString)
+            Dim cmd As New SqlCommand("Stores_GetByName", con)
+            cmd.CommandType = CommandType.StoredProcedure
+            cmd.Parameters.AddWithValue("@name", name)
+            Dim da As New SqlDataAdapter(cmd)
+            da.Fill(dt)
+        End Using
+        Return dt
+    End Function
+    Private Function StoreDatabase(ByVal dt As DataTable) As String
+        Return "Data Source=" & dt.Rows(0)("db_server") & ";Initial Catalog=" & dt.Rows(0)("db_name")
+    End Function
+    Public ReadOnly Property IsReusable() As Boolean Implements IHttpHandler.IsReusable
+        Get
+            Return False
+        End Get
+    End Property
+End Class
+"""
+
+
+@pytest.mark.parametrize(("decl", "ret"), [("DataTable", "DataTable"), ("Object", "DataTable"), ("DataTable", "Object")])
+def test_connection_built_from_a_stored_row_the_request_chose_is_silent(decl: str, ret: str) -> None:
+    page = _STORE_VB.replace("DECL", decl).replace("RET", ret).replace("CONN", "StoreDatabase(store)")
+    assert _sinks(page, ".ashx") == set(), (decl, ret)
+
+
+@pytest.mark.parametrize(
+    "conn",
+    [
+        'context.Request.Form("cs")',  # the request's own connection string
+        'StoreDatabase(store) & ";Password=" & context.Request.Form("pw")',
+    ],
+)
+def test_connection_the_request_gives_beside_a_stored_row_is_still_named(conn: str) -> None:
+    page = _STORE_VB.replace("DECL", "DataTable").replace("RET", "DataTable").replace("CONN", conn)
+    assert "sql-connection" in _sinks(page, ".ashx"), conn
+
+
+def test_own_method_returning_text_keeps_the_request_input() -> None:
+    # a helper of the page's own returning the request's text (not rows) is followed as before
+    page = _STORE_VB.replace("DECL", "String").replace("RET", "String").replace("Return dt", "Return name")
+    page = page.replace("CONN", "store")
+    assert "sql-connection" in _sinks(page, ".ashx")
+
+
+def test_cs_local_declared_as_rows_from_an_own_method_is_silent() -> None:
+    page = (
+        '<%@ WebHandler Language="C#" Class="Logo" %>\nusing System.Data;\nusing System.Data.SqlClient;\n'
+        "using System.Web;\npublic class Logo : IHttpHandler {\n    public void ProcessRequest(HttpContext context) {\n"
+        '        DataRow row = FindStore(context.Request["store"]);\n'
+        '        using (var con = new SqlConnection("Data Source=" + row["db_server"])) { con.Open(); }\n    }\n'
+        "    DataRow FindStore(string name) {\n        var t = new DataTable();\n"
+        '        new SqlDataAdapter("select * from stores where name=@n", "cs").Fill(t);\n        return t.Rows[0];\n    }\n'
+        "    public bool IsReusable { get { return false; } }\n}\n"
+    )
+    assert _sinks(page, ".ashx") == set()
+
+
+# --- files IIS runs without an ASP.NET page's extension (X38's request, session 16, approved by the lead) ----------
+# Workflow services (.xamlx, .xoml) and server-side include pages (.stm, .shtm, .shtml) are run by IIS: a rule's hit
+# there is a web shell's outcome, as in a page. A stylesheet's script block starting a process, running or loading
+# code or calling native code is one too; what else a stylesheet does stays info.
+
+
+def _external_hit() -> dict[str, object]:
+    return {"check": "yara", "rule": "Ext_Marker", "namespace": "external", "line": 1, "raw": "r", "meta": {}}
+
+
+@pytest.mark.parametrize("ext", [".xamlx", ".xoml", ".stm", ".shtm", ".shtml"])
+def test_external_rule_hit_on_a_file_iis_runs_is_a_web_shell(ext: str) -> None:
+    from extriage.detections.webfiles.classify import yara_reason
+    from extriage.detections.webfiles.content import SCRIPT_EXTENSIONS
+    from extriage.findings import Outcome
+
+    assert ext in SCRIPT_EXTENSIONS
+    assert yara_reason(_external_hit(), ext).outcome == Outcome.WEBSHELL
+
+
+def test_external_rule_hit_on_other_files_stays_info() -> None:
+    from extriage.detections.webfiles.classify import yara_reason
+    from extriage.findings import Outcome
+
+    for ext in (".xml", ".txt", ".xaml", ".resx", ".xsl"):
+        assert yara_reason(_external_hit(), ext).outcome == Outcome.INFO, ext
+
+
+def _behaviour_hit(sink: str, category: str) -> dict[str, object]:
+    return {"sink": sink, "category": category, "title": "does it", "severity": "critical", "language": "C#",
+            "confidence": "high", "line": 2, "raw": "x"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("sink", "category"), [("process", "process"), ("pinvoke", "native"), ("eval", "eval"), ("assembly-load", "loader")]
+)
+@pytest.mark.parametrize("ext", [".xsl", ".xslt"])
+def test_stylesheet_script_running_code_is_a_web_shell(ext: str, sink: str, category: str) -> None:
+    from extriage.detections.webfiles.classify import behaviour_reason
+    from extriage.findings import Outcome
+
+    assert behaviour_reason(_behaviour_hit(sink, category), ext).outcome == Outcome.WEBSHELL
+
+
+@pytest.mark.parametrize(("ext", "sink", "category"), [(".xslt", "file-read", "file-read"), (".xml", "process", "process")])
+def test_other_stylesheet_or_data_file_hits_stay_info(ext: str, sink: str, category: str) -> None:
+    from extriage.detections.webfiles.classify import behaviour_reason
+    from extriage.findings import Outcome
+
+    assert behaviour_reason(_behaviour_hit(sink, category), ext).outcome == Outcome.INFO
+
+
+def test_umbraco_style_stylesheet_starting_a_process_is_a_web_shell() -> None:
+    from extriage.detections.webfiles import behaviour
+    from extriage.detections.webfiles.classify import behaviour_reason
+    from extriage.findings import Outcome
+
+    page = (
+        '<?xml version="1.0"?>\n<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"\n'
+        '  xmlns:msxsl="urn:schemas-microsoft-com:xslt" xmlns:user="urn:placeholder">\n'
+        '<msxsl:script language="C#" implements-prefix="user"><![CDATA[\n'
+        "public string Run(string c) { return System.Diagnostics.Process.Start(\"placeholder.exe\", c).Id.ToString(); }\n"
+        ']]></msxsl:script>\n<xsl:template match="/"><xsl:value-of select="user:Run(\'x\')"/></xsl:template>\n'
+        "</xsl:stylesheet>\n"
+    )
+    hits = behaviour.analyse(page.encode(), ".xslt", budget=30.0).hits
+    assert hits and all(behaviour_reason(h, ".xslt").outcome == Outcome.WEBSHELL for h in hits)
