@@ -10,6 +10,12 @@ start (CreateThread, an APC, EnumSystemLocales...) and the page starts none: it 
 delegate in the request's own thread. No signature-base rule fired either. The rule
 ``EXT_WEBSHELL_Native_Code_Called_As_Delegate`` (``data/rules/shellcode_runners.yar``) takes that start.
 
+The second batch (one file: the sample's fifth Godzilla pick) was also found by the behaviour analysis alone:
+Godzilla's ASMX "web method" page, whose encrypted assembly arrives as the argument of a ``[WebMethod]`` (SOAP or
+form binding reads the request; the page never names ``Request``). ``EXT_WEBSHELL_Assembly_Load_By_Reflection``
+(``data/rules/reflected_loaders.yar``) needed the request named; it now also takes a web service method's
+parameter when the ``byte[]`` overload of ``Load`` is the one looked up.
+
 The pages below are harmless files in that shape, written here: nothing is compiled or run by the tests, the
 "code" is a single ``ret`` byte or the request's bytes that no test sends, and none is a copy of the collected
 page (which parses COFF sections, relocations and symbols). The ordinary pages are the closest everyday ones:
@@ -137,12 +143,83 @@ ORDINARY: list[Page] = [
     ),
 ]
 
-CASES: list[RuleCase] = [(_RULE, SHELLS, ORDINARY)]
+_REFLECTED = "EXT_WEBSHELL_Assembly_Load_By_Reflection"
+
+WEB_METHOD_LOADERS: list[Page] = [
+    (
+        "asmx-webmethod-aes-reflected-load",
+        ".asmx",
+        '<%@ WebService Language="C#" Class="Notes" %>\n'
+        "public class Notes : System.Web.Services.WebService {\n"
+        "  [System.Web.Services.WebMethod(EnableSession = true)]\n"
+        "  public string Sync(string blob) {\n"
+        '    byte[] k = System.Text.Encoding.ASCII.GetBytes("0123456789abcdef");\n'
+        "    byte[] d = System.Convert.FromBase64String(blob);\n"
+        "    d = new System.Security.Cryptography.AesManaged().CreateDecryptor(k, k).TransformFinalBlock(d, 0, d.Length);\n"
+        '    object a = typeof(System.Reflection.Assembly).GetMethod("Load", new System.Type[] { typeof(byte[]) })'
+        ".Invoke(null, new object[] { d });\n"
+        '    return a == null ? "" : "ok";\n  }\n}\n',
+    ),
+    (
+        "asmx-vb-webmethod-reflected-load",
+        ".asmx",
+        '<%@ WebService Language="VB" Class="Notes" %>\n'
+        "Public Class Notes\n  Inherits System.Web.Services.WebService\n"
+        "  <System.Web.Services.WebMethod()> Public Function Sync(blob As String) As String\n"
+        "    Dim d As Byte() = System.Convert.FromBase64String(blob)\n"
+        '    Dim m = GetType(System.Reflection.Assembly).GetMethod("Load", New System.Type() {GetType(Byte())})\n'
+        "    m.Invoke(Nothing, New Object() {d})\n"
+        '    Return "ok"\n  End Function\nEnd Class\n',
+    ),
+]
+
+WEB_METHOD_ORDINARY: list[Page] = [
+    (
+        "asmx-plugin-by-name-and-thumbnail",
+        ".asmx",
+        '<%@ WebService Language="C#" Class="Plugins" %>\n'
+        "public class Plugins : System.Web.Services.WebService {\n"
+        "  [System.Web.Services.WebMethod]\n"
+        "  public int Thumb(string png) {\n"
+        "    byte[] img = System.Convert.FromBase64String(png);\n"
+        '    object a = typeof(System.Reflection.Assembly).GetMethod("Load", new System.Type[] { typeof(string) })'
+        '.Invoke(null, new object[] { "Contoso.Imaging" });\n'
+        "    return a == null ? 0 : img.Length;\n  }\n}\n",
+    ),
+    (
+        "asmx-plugin-bytes-from-bin-file",
+        ".asmx",
+        '<%@ WebService Language="C#" Class="Plugins" %>\n'
+        "public class Plugins : System.Web.Services.WebService {\n"
+        "  [System.Web.Services.WebMethod]\n"
+        "  public string Reload(string name) {\n"
+        '    byte[] raw = System.IO.File.ReadAllBytes(Server.MapPath("~/App_Data/plugins/reports.dll"));\n'
+        '    object a = typeof(System.Reflection.Assembly).GetMethod("Load", new System.Type[] { typeof(byte[]) })'
+        ".Invoke(null, new object[] { raw });\n"
+        '    return a == null ? "missing" : name;\n  }\n}\n',
+    ),
+    (
+        "asmx-decrypts-order-token",
+        ".asmx",
+        '<%@ WebService Language="C#" Class="Orders" %>\n'
+        "public class Orders : System.Web.Services.WebService {\n"
+        "  static readonly byte[] K = new byte[16];\n"
+        "  [System.Web.Services.WebMethod]\n"
+        "  public string Status(string token) {\n"
+        "    byte[] d = System.Convert.FromBase64String(token);\n"
+        "    d = new System.Security.Cryptography.AesManaged().CreateDecryptor(K, K).TransformFinalBlock(d, 0, d.Length);\n"
+        '    return "order " + System.Text.Encoding.UTF8.GetString(d) + " shipped";\n  }\n}\n',
+    ),
+]
+
+CASES: list[RuleCase] = [(_RULE, SHELLS, ORDINARY), (_REFLECTED, WEB_METHOD_LOADERS, WEB_METHOD_ORDINARY)]
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)
 
 
-def test_delegate_start_is_what_the_runner_rule_did_not_take(tmp_path: Path, params: content.ContentParams) -> None:
+def test_delegate_start_is_what_the_runner_rule_did_not_take(
+    tmp_path: Path, params: content.ContentParams
+) -> None:
     """The gap this rule closes: the thread-starting runner rule stays silent on a page that calls the code it
     mapped as a delegate (so the new rule is the one that names it), and still names the runner that starts a
     thread (so the two rules do not overlap on the shape the older one was written for)."""

@@ -37,6 +37,12 @@ rule EXT_WEBSHELL_Assembly_Load_By_Reflection
         $invoke = /\.\s*Invoke\s*\(\s*(null|Nothing)\s*,/ nocase ascii wide
         // request bytes, decoded
         $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies|BinaryRead|InputStream)\s*)?[\[\(\.]/ nocase ascii wide
+        // or (X41, session 17) a web service method's parameter: an .asmx [WebMethod] (or a WCF [OperationContract])
+        // receives the encoded assembly as its argument - SOAP/form binding reads the request, the page never
+        // names Request - and the byte[] overload of Load is the one looked up
+        $svc1 = /[\[<]\s*(System\s*\.\s*Web\s*\.\s*Services\s*\.\s*)?WebMethod\b/ ascii wide
+        $svc2 = /[\[<]\s*(System\s*\.\s*ServiceModel\s*\.\s*)?OperationContract\b/ ascii wide
+        $bytes = /(typeof\s*\(\s*(System\s*\.\s*)?byte\s*\[\s*\]\s*\)|GetType\s*\(\s*(System\s*\.\s*)?Byte\s*\(\s*\)\s*\))/ nocase ascii wide
         $dec1 = "FromBase64String" nocase ascii wide
         $dec2 = "TransformFinalBlock" nocase ascii wide
         $dec3 = "BinaryRead" nocase ascii wide
@@ -49,7 +55,7 @@ rule EXT_WEBSHELL_Assembly_Load_By_Reflection
         $log3 = "#Fields:" ascii
     condition:
         filesize < 64MB and not any of ($log*) and any of ($server*) and
-        $getload and any of ($asm*) and $invoke and $in and any of ($dec*)
+        $getload and any of ($asm*) and $invoke and ($in or (any of ($svc*) and $bytes)) and any of ($dec*)
 }
 
 /*
