@@ -20,6 +20,14 @@
       it; building the declaration at run time is how loaders hide which function they call.
   Pages that only use Marshal for interop buffers, Reflection.Emit for types without native methods, or a
   DllImport of an ordinary function (GetTickCount, LogonUser) stay silent.
+  Issue 14, helper X40 (fortieth unseen collection: a seeded uniform sample): a page that carries a direct-system-call
+  stub as a byte array, copies it into memory it allocates (AllocHGlobal) and calls it through a C# 9 function pointer
+  (`((delegate* unmanaged<IntPtr, uint, IntPtr>)p)(cmd, 0, IntPtr.Zero)`) starts no thread, so the runner rule above
+  stayed silent and so did the behaviour analysis. EXT_WEBSHELL_Page_Calls_Carried_Machine_Code: a server page that
+  holds a byte array written as hex literals, copies bytes into unmanaged memory it allocates or re-protects, and
+  calls through a function pointer (a `delegate*` cast, or GetDelegateForFunctionPointer). Interop pages that call a
+  native export through a pointer from GetProcAddress, or copy a data buffer they build, hold no machine code as
+  hex literals; pages with hex tables (magic numbers, CRC tables) call no function pointer.
   meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
 */
 
@@ -114,4 +122,33 @@ rule EXT_WEBSHELL_Native_Code_Called_As_Delegate
         $log3 = "#Fields:" ascii
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $runat) and $alloc and any of ($exec*) and $deleg and any of ($copy*)
+}
+
+rule EXT_WEBSHELL_Page_Calls_Carried_Machine_Code
+{
+    meta:
+        author = "extriage"
+        description = "Server page that copies a byte array it carries as hex literals into unmanaged memory it allocates and calls it through a function pointer (delegate* cast or GetDelegateForFunctionPointer): machine code run without a thread (a direct-syscall stub)"
+        family = "shellcode runner page"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1106,T1620"
+    strings:
+        // three or more hex byte literals in a row: { 0x48, 0x31, 0xC0, ... } (C#) or {&H48, &H31, ...} (VB)
+        $hex1 = /[{,]\s*0x[0-9A-Fa-f]{1,2}\s*,\s*(\/\/[^\r\n]*[\r\n]+\s*)?0x[0-9A-Fa-f]{1,2}\s*,\s*(\/\/[^\r\n]*[\r\n]+\s*)?0x[0-9A-Fa-f]{1,2}\b/ ascii wide
+        $hex2 = /[{,]\s*&H[0-9A-Fa-f]{1,2}\s*,\s*&H[0-9A-Fa-f]{1,2}\s*,\s*&H[0-9A-Fa-f]{1,2}\b/ nocase ascii wide
+        $mem = /\b(AllocHGlobal|AllocCoTaskMem|VirtualAlloc|VirtualAllocEx|NtAllocateVirtualMemory|VirtualProtect|NtProtectVirtualMemory)\s*\(/ ascii wide
+        $copy1 = /Marshal\s*\.\s*Copy\s*\(/ ascii wide
+        $copy2 = /\b(RtlMoveMemory|RtlCopyMemory)\b/ ascii wide
+        // a call through a pointer: a C# 9 function pointer type, or a delegate made of a pointer
+        $call1 = /\(\s*delegate\s*\*\s*(unmanaged|managed)?\s*(\[[^\]]{0,40}\])?\s*</ ascii wide
+        $call2 = /GetDelegateForFunctionPointer/ ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat) and any of ($hex*) and $mem and any of ($copy*) and any of ($call*)
 }
