@@ -63,3 +63,45 @@ def test_the_resource_tracker_is_started_without_its_notes_on_stderr() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert "-Wignore:resource_tracker:UserWarning" in out.stdout
+
+
+def test_an_interrupt_while_a_class_is_created_is_still_one_line() -> None:
+    """A signal landing in a dataclass field's ``__set_name__`` (a stage module being imported)
+    reaches the command as Python's ``RuntimeError("Error calling __set_name__ ...")`` caused by
+    the interrupt: the command still ends with one line and 128 + the signal, no traceback; any
+    other RuntimeError is still the error it is."""
+    body = (
+        "import sys\n"
+        "from extriage.cli.interrupt import Interrupted, ending_promptly\n"
+        "class Field:\n"
+        "    def __set_name__(self, owner, name):\n"
+        "        raise {raised}\n"
+        "with ending_promptly():\n"
+        "    class Config:\n"
+        "        sites = Field()\n"
+    )
+    interrupted = subprocess.run(
+        [sys.executable, "-c", body.format(raised="Interrupted(128 + 15)")], capture_output=True, text=True, timeout=60
+    )
+    said = [line for line in interrupted.stderr.splitlines() if line]
+    assert interrupted.returncode == 143, interrupted.stderr
+    assert said == ["extriage: stopped by SIGTERM."], said
+    other = subprocess.run(
+        [sys.executable, "-c", body.format(raised="ValueError('a real error')")], capture_output=True, text=True, timeout=60
+    )
+    assert other.returncode == 1 and "Traceback" in other.stderr and "a real error" in other.stderr
+
+
+def test_wrapped_interrupt_follows_causes_only() -> None:
+    from extriage.cli.interrupt import Interrupted, wrapped_interrupt
+
+    inner = Interrupted(143)
+    outer = RuntimeError("Error calling __set_name__")
+    outer.__cause__ = inner
+    assert wrapped_interrupt(outer) is inner
+    deeper = RuntimeError("again")
+    deeper.__cause__ = outer
+    assert wrapped_interrupt(deeper) is inner
+    plain = RuntimeError("no interrupt")
+    plain.__context__ = inner  # raised while handling one is not caused by it
+    assert wrapped_interrupt(plain) is None

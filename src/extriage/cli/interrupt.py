@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
+from typing import NoReturn
 
 
 class Interrupted(SystemExit):
@@ -83,20 +84,44 @@ def ending_promptly() -> Iterator[None]:
     try:
         yield
     except (Interrupted, KeyboardInterrupt) as exc:
-        code = exc.code if isinstance(exc, Interrupted) and isinstance(exc.code, int) else 128 + signal.SIGINT
-        name = signal.Signals(code - 128).name if 128 < code < 128 + signal.NSIG else "an interrupt"
-        scan_context = sys.modules.get("extriage.scan.context")
-        if scan_context is not None:  # workers were possible: none may outlive this process
-            scan_context.stop_fork_server()
-        # multiprocessing's own exit work of priority >= 0 (unlinking the pools' semaphores, closing
-        # queues), not the thread joins that can hang: else its resource tracker warns of leaks
-        run_finalizers = getattr(sys.modules.get("multiprocessing.util"), "_run_finalizers", None)
-        if callable(run_finalizers):
-            with contextlib.suppress(Exception):
-                run_finalizers(0)
+        _end_interrupted(exc)
+    except RuntimeError as exc:
+        inner = wrapped_interrupt(exc)
+        if inner is None:
+            raise
+        _end_interrupted(inner)
+
+
+def wrapped_interrupt(exc: BaseException) -> Interrupted | KeyboardInterrupt | None:
+    """The interrupt ``exc`` was raised for, when Python wrapped it: an exception raised while a class
+    is created (a dataclass field's ``__set_name__``, as a stage module is imported) reaches the
+    caller as ``RuntimeError("Error calling __set_name__ ...")`` caused by it (Python 3.11; seen: a
+    SIGTERM 1.5 s into a scan at load 7 printed that traceback instead of one line)."""
+    seen = 0
+    cause: BaseException | None = exc.__cause__
+    while cause is not None and seen < 8:
+        if isinstance(cause, (Interrupted, KeyboardInterrupt)):
+            return cause
+        cause, seen = cause.__cause__, seen + 1
+    return None
+
+
+def _end_interrupted(exc: Interrupted | KeyboardInterrupt) -> NoReturn:
+    """End the process for the interrupt ``exc``: workers stopped, one line, its exit code."""
+    code = exc.code if isinstance(exc, Interrupted) and isinstance(exc.code, int) else 128 + signal.SIGINT
+    name = signal.Signals(code - 128).name if 128 < code < 128 + signal.NSIG else "an interrupt"
+    scan_context = sys.modules.get("extriage.scan.context")
+    if scan_context is not None:  # workers were possible: none may outlive this process
+        scan_context.stop_fork_server()
+    # multiprocessing's own exit work of priority >= 0 (unlinking the pools' semaphores, closing
+    # queues), not the thread joins that can hang: else its resource tracker warns of leaks
+    run_finalizers = getattr(sys.modules.get("multiprocessing.util"), "_run_finalizers", None)
+    if callable(run_finalizers):
         with contextlib.suppress(Exception):
-            sys.stdout.flush()
-        with contextlib.suppress(Exception):
-            sys.stderr.write(f"\nextriage: stopped by {name}{': ' + _UNFINISHED if _UNFINISHED else ''}.\n")
-            sys.stderr.flush()
-        os._exit(code)
+            run_finalizers(0)
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"\nextriage: stopped by {name}{': ' + _UNFINISHED if _UNFINISHED else ''}.\n")
+        sys.stderr.flush()
+    os._exit(code)
