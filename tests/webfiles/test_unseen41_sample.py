@@ -16,6 +16,11 @@ form binding reads the request; the page never names ``Request``). ``EXT_WEBSHEL
 (``data/rules/reflected_loaders.yar``) needed the request named; it now also takes a web service method's
 parameter when the ``byte[]`` overload of ``Load`` is the one looked up.
 
+The third batch (stratum B: files at a shell's usual path) held one new file, found by the behaviour analysis
+alone: a page for ASP.NET on Mono/Linux that starts ``/bin/bash`` with ``-c`` and the request's ``cmd``.
+``EXT_WEBSHELL_Process_Exec`` (``data/rules/webshells.yar``) knew cmd.exe, powershell and ``/c`` only; it now also
+takes a Unix shell named by path (``/bin/sh``, ``/bin/bash``, ``/usr/bin/zsh``...).
+
 The pages below are harmless files in that shape, written here: nothing is compiled or run by the tests, the
 "code" is a single ``ret`` byte or the request's bytes that no test sends, and none is a copy of the collected
 page (which parses COFF sections, relocations and symbols). The ordinary pages are the closest everyday ones:
@@ -212,7 +217,59 @@ WEB_METHOD_ORDINARY: list[Page] = [
     ),
 ]
 
-CASES: list[RuleCase] = [(_RULE, SHELLS, ORDINARY), (_REFLECTED, WEB_METHOD_LOADERS, WEB_METHOD_ORDINARY)]
+_PROCESS = "EXT_WEBSHELL_Process_Exec"
+
+UNIX_SHELL_PAGES: list[Page] = [
+    (
+        "cs-bin-bash-dash-c-request",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Diagnostics" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  string q = Request["q"];\n  if (string.IsNullOrEmpty(q)) return;\n'
+        '  var p = new Process();\n  p.StartInfo.FileName = "/bin/bash";\n'
+        '  p.StartInfo.Arguments = "-c \\"" + q + "\\"";\n'
+        "  p.StartInfo.RedirectStandardOutput = true;\n  p.StartInfo.UseShellExecute = false;\n"
+        "  p.Start();\n  Response.Write(p.StandardOutput.ReadToEnd());\n}\n</script>",
+    ),
+    (
+        "vb-bin-sh-processstartinfo",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Page_Load(s As Object, e As EventArgs)\n"
+        '  Dim i As New System.Diagnostics.ProcessStartInfo("/bin/sh", "-c " & Request.Form("q"))\n'
+        "  i.UseShellExecute = False\n  i.RedirectStandardOutput = True\n"
+        "  Response.Write(System.Diagnostics.Process.Start(i).StandardOutput.ReadToEnd())\nEnd Sub\n</script>",
+    ),
+]
+
+UNIX_SHELL_ORDINARY: list[Page] = [
+    (
+        "mono-status-page-runs-fixed-tool",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Diagnostics" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  int page = int.Parse(Request.QueryString["page"] ?? "1");\n'
+        '  var p = Process.Start(new ProcessStartInfo("/usr/bin/uptime") { RedirectStandardOutput = true, UseShellExecute = false });\n'
+        '  Status.Text = p.StandardOutput.ReadToEnd() + " (page " + page + ")";\n}\n</script>\n'
+        '<asp:Label id="Status" runat="server" />',
+    ),
+    (
+        "mono-backup-script-no-request",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Backup_Click(object s, EventArgs e) {\n"
+        '  var p = System.Diagnostics.Process.Start("/bin/sh", "/opt/site/backup.sh");\n'
+        '  p.WaitForExit();\n  Done.Text = "backup finished";\n}\n</script>\n'
+        '<form runat="server"><asp:Button runat="server" OnClick="Backup_Click" Text="Back up" />'
+        '<asp:Label id="Done" runat="server" /></form>',
+    ),
+]
+
+CASES: list[RuleCase] = [
+    (_RULE, SHELLS, ORDINARY),
+    (_REFLECTED, WEB_METHOD_LOADERS, WEB_METHOD_ORDINARY),
+    (_PROCESS, UNIX_SHELL_PAGES, UNIX_SHELL_ORDINARY),
+]
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)
 

@@ -64,7 +64,7 @@ rule EXT_WEBSHELL_Process_Exec
 {
     meta:
         author = "extriage"
-        description = "ASP.NET page that runs cmd.exe/powershell through Process/ProcessStartInfo with request input"
+        description = "ASP.NET page that runs cmd.exe/powershell (or /bin/sh, /bin/bash) through Process/ProcessStartInfo with request input"
         family = "command shell"
         severity = "critical"
         outcome = "webshell"
@@ -79,11 +79,14 @@ rule EXT_WEBSHELL_Process_Exec
         $c1 = "cmd.exe" fullword nocase ascii wide
         $c2 = "powershell" nocase ascii wide
         $c3 = "/c " nocase ascii wide
+        // a Unix shell by path (X41, session 17: a page for ASP.NET on Mono/Linux runs "/bin/bash" with "-c " +
+        // the request's cmd; nothing named cmd.exe, powershell or "/c ")
+        $c4 = /["'](\/usr)?\/bin\/(ba|da|z|k)?sh["']/ ascii wide
         $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
         $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
-        filesize < 64MB and any of ($proc*) and ($c1 or $c2 or $c3) and $in and ($page or $runat)
+        filesize < 64MB and any of ($proc*) and ($c1 or $c2 or $c3 or $c4) and $in and ($page or $runat)
 }
 
 rule EXT_WEBSHELL_Process_Start_Request_Program
