@@ -300,3 +300,83 @@ def test_umbraco_style_stylesheet_starting_a_process_is_a_web_shell() -> None:
     )
     hits = behaviour.analyse(page.encode(), ".xslt", budget=30.0).hits
     assert hits and all(behaviour_reason(h, ".xslt").outcome == Outcome.WEBSHELL for h in hits)
+
+
+# --- the page's own request's agent is not the visitor's (B18's request, session 17) -------------------------------
+# An ERP page posting invoices to a fixed internal server sets its outgoing request's User-Agent and reads the answer:
+# cloaking's context wanted the word UserAgent anywhere; it wants the visitor's agent or referrer read.
+
+_PUSH = """Imports System.IO
+Imports System.Net
+Partial Class PushInvoices
+    Inherits System.Web.UI.Page
+    Protected Sub btnPush_Click(ByVal sender As Object, ByVal e As EventArgs) Handles btnPush.Click
+        Dim request As WebRequest = WebRequest.Create("http://intranet.example:9000/")
+        AGENT
+        Dim answer As String
+        Using reader As New StreamReader(request.GetResponse().GetResponseStream())
+            answer = reader.ReadToEnd()
+        End Using
+        If answer.Contains("<CREATED>1</CREATED>") Then Response.Redirect("Invoices.aspx?pushed=1")
+    End Sub
+End Class
+"""
+
+
+@pytest.mark.parametrize(
+    "agent",
+    ['DirectCast(request, HttpWebRequest).UserAgent = "Billing export"', 'CType(request, HttpWebRequest).UserAgent="x"'],
+)
+def test_page_setting_its_own_requests_agent_is_no_cloaking(agent: str) -> None:
+    assert _sinks(_PUSH.replace("AGENT", agent), ".vb") == set()
+
+
+@pytest.mark.parametrize(
+    "agent",
+    [
+        'If Request.UserAgent = "bot" Then Exit Sub',
+        'If Request.UserAgent.Contains("bot") Then Exit Sub',
+        'Dim who As String = Request.ServerVariables("HTTP_USER_AGENT")',
+    ],
+)
+def test_page_reading_the_visitors_agent_is_still_cloaking(agent: str) -> None:
+    assert "remote-content" in _sinks(_PUSH.replace("AGENT", agent), ".vb"), agent
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ('if (Request.UserAgent == "bot") return;', True),  # the visitor's agent compared
+        ('var r = (HttpWebRequest)WebRequest.Create("http://content.example/b"); r.UserAgent = "Example";', False),
+    ],
+)
+def test_cs_cloaking_wants_the_visitors_agent(line: str, found: bool) -> None:
+    page = (
+        '<%@ Page Language="C#" %><%@ Import Namespace="System.Net" %><script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n    " + line + "\n"
+        '    Response.Write(new WebClient().DownloadString("http://content.example/a"));\n}\n</script>'
+    )
+    assert ("remote-content" in _sinks(page, ".aspx")) is found
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        'Request.ServerVariables["HTTP_HOST"] + "&q=" + Request.ServerVariables["QUERY_STRING"]',
+        "Request.RawUrl",
+        "Request.Url.PathAndQuery",
+    ],
+)
+def test_parasite_page_sending_the_visitors_address_is_still_cloaking(sent: str) -> None:
+    # a page whose content a remote server writes for the address the visitor asked for; it sets only its own
+    # request's agent (the word was all the context had read before)
+    page = (
+        '<%@ Page Language="C#" %><%@ Import Namespace="System.Net" %><%@ Import Namespace="System.IO" %>\n'
+        '<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '    var r = (HttpWebRequest)WebRequest.Create("http://content.example/index.php?u=" + ' + sent + ");\n"
+        '    r.UserAgent = "Example";\n'
+        "    Response.Write(new StreamReader(r.GetResponse().GetResponseStream()).ReadToEnd());\n}\n</script>"
+    )
+    assert "remote-content" in _sinks(page, ".aspx"), sent
+    ordinary = page.replace(sent, '"fixed"')
+    assert "remote-content" not in _sinks(ordinary, ".aspx")
