@@ -17,13 +17,22 @@ from typing import Any
 
 import evtx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extriage.detections.events.collect import _NOT_REMOTE, IP_FIELDS, EventCollector
 from extriage.detections.events.engine import default_rules, parse_condition, raw_word_options
 from extriage.detections.events.screen import FOLDS_TO_ASCII, Screen, raw_checkable
 from extriage.detections.rulelang import Where
 from extriage.formats import evtx_raw
-from extriage.formats.evtx_file import CHUNK, HEADER, EvtxStats, iter_evtx_batches, record_from_json
+from extriage.formats.evtx_file import (
+    CHUNK,
+    HEADER,
+    EvtxStats,
+    _used_part,
+    iter_evtx_batches,
+    record_from_json,
+)
 from extriage.formats.evtx_raw import RawChunk, as_datetime, read_chunk
 
 from .test_split_evtx import SAMPLES, _damaged, _state
@@ -186,6 +195,34 @@ def test_bad_crc_chunk_goes_to_the_parser() -> None:
     header = bytearray(chunk)
     header[100] ^= 1  # a reserved header byte: the header CRC no longer right
     assert read_chunk(bytes(header)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=70_000), start=st.integers(0, 2**32 - 1))
+def test_the_chunk_crc_is_zlibs(data: bytes, start: int) -> None:
+    """The CRC32 the reader checks chunks with (ISA-L's, issue 18 E8) is zlib's, from any start value."""
+    assert evtx_raw.crc32(data, start) == zlib.crc32(data, start)
+    assert evtx_raw.crc32(data) == zlib.crc32(data)
+
+
+def test_a_chunk_is_read_up_to_its_used_size_in_one_read(tmp_path: Any) -> None:
+    """The raw reader is handed a chunk's header and used part, exactly the file's bytes (read at once,
+    not joined), b"" for a chunk whose header gives no used size, and the same through a non-file
+    stream."""
+    chunks = [chunk for _name, _head, chunk in _sample_chunks()[:2]]
+    empty = bytearray(chunks[0])
+    struct.pack_into("<I", empty, 48, 0)  # no used size: not read raw
+    data = b"\0" * HEADER + chunks[0] + chunks[1] + bytes(empty)
+    path = tmp_path / "x.evtx"
+    path.write_bytes(data)
+    for fh in (open(path, "rb"), io.BufferedReader(io.BytesIO(data))):  # type: ignore[arg-type]
+        with fh:
+            fd = fh.fileno() if isinstance(fh.raw, io.FileIO) else None
+            for k, chunk in enumerate(chunks):
+                used = struct.unpack_from("<I", chunk, 48)[0]
+                got = _used_part(fh, fd, HEADER + k * CHUNK)
+                assert got == chunk[:used] and len(got) == used
+            assert _used_part(fh, fd, HEADER + 2 * CHUNK) == b""
 
 
 def _variants() -> list[tuple[str, bytes, bytes, bytes]]:

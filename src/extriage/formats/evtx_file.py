@@ -276,10 +276,10 @@ def _mixed(stream: BinaryIO, size: int, name: str, stats: EvtxStats, first: int,
 
 
 def _used_part(stream: BinaryIO, fd: int | None, at: int) -> bytes:
-    """A whole chunk's header, then only its used part (b"" when it is not a chunk read raw)."""
-    head = _read_at(stream, fd, at, 512)
-    want = used_size(head)
-    return head + _read_at(stream, fd, at + 512, want - 512) if want else b""
+    """A whole chunk's header, then only its used part (b"" when it is not a chunk read raw): the
+    header read to learn the used size, then the chunk up to it in one read (no copy joining them)."""
+    want = used_size(_read_at(stream, fd, at, 512))
+    return _read_at(stream, fd, at, want) if want else b""
 
 
 def _read_at(stream: BinaryIO, fd: int | None, at: int, size: int) -> bytes:

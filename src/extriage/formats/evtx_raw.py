@@ -40,13 +40,17 @@ from __future__ import annotations
 
 import re
 import struct
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 from typing import Any, TypeVar
 
 from extriage.formats.event_record import EPOCH_FLOOR, TIME_CEILING
+
+try:  # ISA-L's CRC32 (the same checksum, ~12x zlib's speed on a 64 KB chunk: issue 18, E8)
+    from isal.isal_zlib import crc32
+except ImportError:  # pragma: no cover - isal is a dependency; zlib gives the same values
+    from zlib import crc32
 
 CHUNK = 65536
 _MAGIC = b"ElfChnk\x00"
@@ -195,7 +199,7 @@ def _read(c: bytes) -> RawChunk:
     if header_size != 128 or not 512 < free <= CHUNK:
         raise _Bail
     data = c[512:free]  # (copied once: checked here, kept for the screen's literal scan)
-    if zlib.crc32(data) != data_crc or zlib.crc32(c[128:512], zlib.crc32(c[:120])) != _U32.unpack_from(c, 124)[0]:
+    if crc32(data) != data_crc or crc32(c[128:512], crc32(c[:120])) != _U32.unpack_from(c, 124)[0]:
         raise _Bail
     names: dict[int, int] = {}  # name offset -> next name offset
     templates: dict[int, _Template] = {}
