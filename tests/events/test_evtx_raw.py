@@ -676,3 +676,24 @@ def test_templates_note_their_names_and_whether_a_data_name_is_a_value(name_valu
     tmpl = evtx_raw._template(c, at, len(c), {}, {})
     assert tmpl.keyed is keyed and tmpl.positional is keyed
     assert tmpl.texts == {"EventData", "Data", "Name", *([name_value] if name_value else [])}
+
+
+def test_event_id_strings_are_built_by_the_first_read_not_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 65,536 event-id strings (7 ms) are no cost of importing the reader (every scan's main
+    process imports it in ``plan()``), and a chunk read without them built gives the same rows."""
+    import subprocess
+    import sys
+
+    fresh = subprocess.run(
+        [sys.executable, "-c", "import extriage.formats.evtx_raw as r; print(r._DIGITS is None)"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert fresh.stdout.strip() == "True", fresh.stderr
+    _head, chunk = _sample_chunks()[1][1:]
+    before = read_chunk(chunk)
+    monkeypatch.setattr(evtx_raw, "_DIGITS", None)
+    after = read_chunk(chunk)
+    assert before is not None and after is not None and after.rows == before.rows and after.rows
+    assert evtx_raw._DIGITS is not None and evtx_raw._digits() is evtx_raw._DIGITS
+    assert evtx_raw._DIGITS == [str(i).encode() for i in range(65536)]
+    assert all(eid == str(int(eid)).encode() for _, eid, *_ in after.rows)

@@ -195,6 +195,7 @@ def read_chunk(chunk: bytes) -> RawChunk | None:
 
 
 def _read(c: bytes) -> RawChunk:
+    digits = _DIGITS if _DIGITS is not None else _digits()
     _, _, _, last_id, header_size, _, free, data_crc = _CHUNK_HEAD.unpack_from(c, 8)
     if header_size != 128 or not 512 < free <= CHUNK:
         raise _Bail
@@ -321,7 +322,7 @@ def _read(c: bytes) -> RawChunk:
         micros = ticks // 10
         if not _FLOOR_US <= micros < _CEILING_US or not rid:
             raise _Bail
-        eid_b = _DIGITS[eid] if eid < 65536 else str(eid).encode()
+        eid_b = digits[eid] if eid < 65536 else str(eid).encode()
         rows.append((strings[0], eid_b, micros, rid, strings[1], strings[2]))
         if positional:
             out.positional.add((strings[0], eid_b, strings[1]))
@@ -395,7 +396,17 @@ def _strings(shape: _Shape, key: bytes) -> tuple[str, str, str]:
     return found
 
 
-_DIGITS = [str(i).encode() for i in range(65536)]
+#: ``str(n).encode()`` of every event id below 65,536 (:func:`_digits`): built by the first chunk read
+#: (7 ms), not at import, which every scan's main process pays in ``plan()`` whether or not it reads a
+#: log itself (issue 18, session 17).
+_DIGITS: list[bytes] | None = None
+
+
+def _digits() -> list[bytes]:
+    global _DIGITS
+    if _DIGITS is None:
+        _DIGITS = [str(i).encode() for i in range(65536)]  # built whole, then set: threads may race harmlessly
+    return _DIGITS
 
 
 def _instance(c: bytes, pos: int, end: int, names: dict[int, int], text: dict[int, str],
