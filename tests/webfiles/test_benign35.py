@@ -14,8 +14,8 @@ address, and the same tool and client used from single-file Razor Pages (which I
 behaviour analysis reads them). They must raise no finding at all. Each has a one-line variant (``MUTANTS``) that
 hands the request to the sink - the command interpreter, the path written, the URL fetched - and must be found, so
 the tests can fail. The upload stored under a generated name from a single-file Razor Page is the one Core shape
-the behaviour analysis misreads (``file-write-content``, where the classic ``SaveAs``/``CopyTo`` of the same shape
-stays quiet): an engine shape, asked of A10 in ``/work/notes/to_a10.md``; its test is a strict xfail until then.
+the behaviour analysis misread (``file-write-content``, where the classic ``SaveAs``/``CopyTo`` of the same shape
+stays quiet) until A10 read a name's extension alone as naming no file (session 17).
 """
 
 from __future__ import annotations
@@ -279,11 +279,6 @@ def test_core_upload_controller_source_is_quiet_where_the_set_has_it(
     assert page_hits(tmp_path, "Controllers/AvatarsController.cs", page, params) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="behaviour engine (A10): a Core IFormFile copied under a generated name is read as file-write-content; "
-    "the classic SaveAs/CopyTo of the same shape is quiet (request in /work/notes/to_a10.md, B20)",
-)
 def test_razor_page_upload_under_a_generated_name_raises_no_finding(
     tmp_path: Path, params: content.ContentParams
 ) -> None:

@@ -8,7 +8,11 @@ placeholders, and none is a copy of a real shell.
 
 from __future__ import annotations
 
+import time
+
 import pytest
+
+from extriage.detections.webfiles import behaviour
 
 from .rule_tables import sinks_of as _sinks
 
@@ -380,3 +384,189 @@ def test_parasite_page_sending_the_visitors_address_is_still_cloaking(sent: str)
     assert "remote-content" in _sinks(page, ".aspx"), sent
     ordinary = page.replace(sent, '"fixed"')
     assert "remote-content" not in _sinks(ordinary, ".aspx")
+
+
+# --- posted list values, XML written or read by path, a mailed file, a listed folder (B19's and B14's notes) --------
+
+_VB_CLICK = (
+    "Imports System.Xml\nPartial Class T\n    Inherits System.Web.UI.Page\n"
+    "    Protected Sub Button1_Click(sender As Object, e As EventArgs) Handles Button1.Click\n        BODY\n"
+    "    End Sub\nEnd Class\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "sink"),
+    [
+        ('System.Diagnostics.Process.Start("cmd.exe", "/c " & DropDownList1.SelectedValue)', "process"),
+        ('System.Diagnostics.Process.Start("cmd.exe", "/c " & lstCmd.SelectedItem.Value)', "process"),
+        ('Dim d As New XmlDocument()\n        d.LoadXml(Request.Form("x"))\n        d.Save(Server.MapPath(Request.Form("p")))',
+         "file-write"),
+        ('Dim w As XmlWriter = XmlWriter.Create(Server.MapPath(Request.Form("p")))\n        w.Close()', "file-write"),
+        ('Dim w As New XmlTextWriter(Request.Form("p"), Nothing)\n        w.Close()', "file-write"),
+        ('Dim ds As New System.Data.DataSet()\n        ds.WriteXml(Server.MapPath(Request.Form("p")))', "file-write"),
+        ('Dim m As New System.Net.Mail.MailMessage("a@example.org", "b@example.org")\n'
+         '        m.Attachments.Add(New System.Net.Mail.Attachment(Request("f")))', "file-read"),
+        ('Dim ds As New System.Data.DataSet()\n        ds.ReadXml(Request("f"))\n        Response.Write(ds.GetXml())',
+         "file-read"),
+        ('Dim d As New System.IO.DirectoryInfo(Request("dir"))\n        For Each f In d.GetFiles()\n'
+         "            Response.Write(f.Name)\n        Next", "file-read"),
+    ],
+)  # fmt: skip
+def test_request_chosen_values_and_paths_are_named(body: str, sink: str) -> None:
+    assert sink in _sinks(_VB_CLICK.replace("BODY", body), ".vb"), body
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a list's value below a fixed folder with a fixed extension, XML saved to the application's own file, the
+        # response written as XML, a fixed folder listed, a mailed upload's stream, a record's Save
+        'Response.WriteFile(Server.MapPath("~/docs/" & DropDownList1.SelectedValue & ".pdf"))',
+        'Dim d As New XmlDocument()\n        d.LoadXml(txtBody.Text)\n        d.Save(Server.MapPath("~/App_Data/menu.xml"))',
+        'Dim ds As New System.Data.DataSet()\n        ds.WriteXml(Response.OutputStream)',
+        'Dim d As New System.IO.DirectoryInfo(Server.MapPath("~/docs"))\n        Response.Write(d.GetFiles().Length)',
+        'Dim m As New System.Net.Mail.MailMessage("a@example.org", "b@example.org")\n'
+        "        m.Attachments.Add(New System.Net.Mail.Attachment(FileUpload1.PostedFile.InputStream, \"a.pdf\"))",
+        "customer.Save(txtName.Text)",
+        'Dim x = System.Xml.Linq.XDocument.Load(Server.MapPath("~/App_Data/menu.xml"))',
+    ],
+)
+def test_ordinary_lists_xml_files_and_mail_stay_silent(body: str) -> None:
+    assert _sinks(_VB_CLICK.replace("BODY", body), ".vb") == set(), body
+
+
+# --- a directory filter as the searcher's second argument, or set on a lower-case searcher (B16's notes) -----------
+
+_LDAP = (
+    '<%@ Page Language="C#" %><%@ Import Namespace="System.DirectoryServices" %><script runat="server">\n'
+    "void Page_Load(object s, EventArgs e) {\n"
+    '    var root = new DirectoryEntry("LDAP://DC=example,DC=com");\n    LINE\n'
+    "    foreach (SearchResult r in found.FindAll()) Response.Write(r.Path);\n}\n</script>"
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ('var found = new DirectorySearcher(root, Request.QueryString["q"]);', True),
+        ('var searcher = new DirectorySearcher(root); searcher.Filter = Request.QueryString["q"]; var found = searcher;',
+         True),
+        ('var userSearcher = new DirectorySearcher(root); userSearcher.Filter = Request["q"]; var found = userSearcher;',
+         True),
+        ('var found = new DirectorySearcher(root, "(objectClass=user)");', False),
+        ('var found = new DirectorySearcher(root, "(sAMAccountName=" + Request.QueryString["q"] + ")");', False),
+        ('var found = new DirectorySearcher(root); found.Filter = "(objectClass=user)";', False),
+    ],
+)  # fmt: skip
+def test_directory_filter_taken_whole_from_the_request(line: str, found: bool) -> None:
+    assert ("directory-query" in _sinks(_LDAP.replace("LINE", line), ".aspx")) is found, line
+
+
+# --- what the newly read calls must not take (session 17's harness) -------------------------------------------------
+# A template record the request picks by number, its folder listed (cuyahoga's TemplateEdit, benign19), and a canvas
+# upload saving pixels as an image where its caller says (benign30).
+
+
+@pytest.mark.parametrize(
+    ("pick", "found"),
+    [
+        ('Int32.Parse(Request.QueryString["id"])', False),  # a record picked by number: its folder is the application's
+        ('Convert.ToInt32(Request["id"])', False),
+        ('Request.QueryString["id"]', True),  # the request's text handed on (as before: a call's result carries it)
+    ],
+)
+def test_folder_of_a_record_picked_by_number_is_the_applications(pick: str, found: bool) -> None:
+    page = (
+        '<%@ Page Language="C#" %><%@ Import Namespace="System.IO" %><script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        "    var template = Repository.GetObjectById(typeof(Template), " + pick + ");\n"
+        "    string folder = template.BasePath;\n"
+        "    DirectoryInfo dir = new DirectoryInfo(folder);\n"
+        '    foreach (var f in dir.GetFiles("*.ascx")) Response.Write(f.Name);\n}\n</script>'
+    )
+    assert ("file-read" in _sinks(page, ".aspx")) is found, pick
+
+
+@pytest.mark.parametrize(("fmt", "found"), [(", System.Drawing.Imaging.ImageFormat.Jpeg", False), ("", True)])
+def test_image_saved_where_the_request_says_is_no_xml_file_write(fmt: str, found: bool) -> None:
+    page = (
+        '<%@ WebHandler Language="C#" Class="Canvas" %>\nusing System.Web;\npublic class Canvas : IHttpHandler {\n'
+        "    public void ProcessRequest(HttpContext context) {\n"
+        '        string name = context.Request["FileName"];\n        var doc = Make(context);\n'
+        '        doc.Save(context.Server.MapPath(name)' + fmt + ");\n    }\n"
+        "    public bool IsReusable { get { return false; } }\n}\n"
+    )
+    assert ("file-write" in _sinks(page, ".ashx")) is found, fmt
+
+
+# --- an upload under a generated name keeps only the client's extension (B20's request, session 17) ----------------
+
+_CORE_UPLOAD = (
+    "@page\n@using System.IO\n@inject Microsoft.AspNetCore.Hosting.IWebHostEnvironment Env\n@functions {\n"
+    "    public async Task OnPostAsync(IFormFile upload)\n    {\n"
+    "        var ext = Path.GetExtension(upload.FileName).ToLowerInvariant();\n"
+    '        if (ext != ".jpg" && ext != ".png") return;\n'
+    '        var name = Guid.NewGuid().ToString("N") + ext;\n'
+    '        var path = Path.Combine(Env.WebRootPath, "uploads", name);\n'
+    "        using var fs = new FileStream(path, FileMode.Create);\n        await upload.CopyToAsync(fs);\n    }\n}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("path", "found"),
+    [
+        ('Path.Combine(Env.WebRootPath, "uploads", name)', False),  # a GUID and the client's extension
+        ('Request.Form["to"].ToString()', True),  # where the form says
+        ("Path.Combine(Env.WebRootPath, upload.FileName)", True),  # the client's own name
+        ('Path.Combine(Env.WebRootPath, "uploads", Request.Form["n"] + ext)', True),
+    ],
+)
+def test_core_upload_under_a_generated_name(path: str, found: bool) -> None:
+    page = _CORE_UPLOAD.replace('Path.Combine(Env.WebRootPath, "uploads", name)', path)
+    assert bool(_sinks(page, ".cshtml") & {"file-write", "file-write-content"}) is found, path
+
+
+# --- a listener on the request's port still carries what it reads; page code inside a literal is code -------------
+
+
+def test_bind_shell_on_a_request_port_still_runs_what_the_socket_sends() -> None:
+    page = (
+        '<%@ Page Language="C#" %><%@ Import Namespace="System.Net" %><%@ Import Namespace="System.Net.Sockets" %>\n'
+        '<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n'
+        '    var l = new TcpListener(IPAddress.Any, int.Parse(Request["p"])); l.Start();\n'
+        "    var c = l.AcceptTcpClient();\n    var r = new System.IO.StreamReader(c.GetStream());\n"
+        '    System.Diagnostics.Process.Start("placeholder.exe", r.ReadLine());\n}\n</script>'
+    )
+    assert "process" in _sinks(page, ".aspx")
+
+
+def test_page_code_held_in_a_literal_is_read_as_code() -> None:
+    # a Razor page served from memory (an injector's payload): its statements are code, a SQL "a=b" is not
+    page = (
+        "@using System.IO\n@functions {\n    public Stream Page() {\n"
+        '        return new MemoryStream(System.Text.Encoding.ASCII.GetBytes(@"\n@{\n'
+        '    string txt = HttpContext.Request.Query[""c""];\n'
+        '    System.Diagnostics.Process.Start(""placeholder.exe"", txt);\n}\n"));\n    }\n}\n'
+    )
+    assert "process" in _sinks(page, ".cshtml")
+
+
+# --- hostile pages: the session's new reads stay bounded (10,000 helpers returning rows, numbers and literals) ------
+
+
+def test_ten_thousand_row_helpers_numbers_and_literal_semicolons_are_bounded() -> None:
+    helpers = "".join(f"DataTable h{i}(string a){{return new DataTable();}}\n" for i in range(10_000))
+    calls = "".join(
+        f'var r{i}=h{i}("a;b=c;"+Request["q"]);\n' if i % 2 else f'var r{i}=h{i}(Int32.Parse(Request["n"]));\n'
+        for i in range(10_000)
+    )
+    page = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\n' + helpers + "void Page_Load(object s, EventArgs e) {\n"
+        + calls + 'System.Diagnostics.Process.Start(Request["c"]);\n}\n</script>\n'
+    )
+    assert len(page) < 1_000_000
+    t0 = time.thread_time()
+    result = behaviour.analyse(page.encode(), ".aspx", budget=30.0)
+    assert time.thread_time() - t0 < 30.0
+    assert result.problem is None and "process" in {h["sink"] for h in result.hits}

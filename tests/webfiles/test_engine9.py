@@ -613,7 +613,9 @@ def test_netcat_execute_switch_in_a_started_process(code: str, found: bool) -> N
 )
 def test_b1_requests_ordinary_and_shell(ordinary: str, shell: str, sink: str) -> None:
     page = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e) {\n  {}\n}\n</script>\n'
-    assert _sinks(page.replace("{}", ordinary), ".aspx") == set()
+    # (the request-chosen folder listed through a DirectoryInfo is read as Directory.GetFiles is since session 17:
+    # file-read, a listing - still no write)
+    assert _sinks(page.replace("{}", ordinary), ".aspx") == ({"file-read"} if "GetFiles" in ordinary else set())
     assert sink in _sinks(page.replace("{}", shell), ".aspx")
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, top_level
+from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, _param_parts, top_level
 
 #: The most helpers read from one code (the first ones).
 MAX_HELPERS = 500
@@ -78,20 +78,8 @@ def _param_names(text: str, lang: str) -> list[str] | None:
     text = text.strip()
     if not text:
         return []
-    parts: list[str] = []
-    depth = 0
-    last = 0
-    for i, c in enumerate(text):
-        if c in "<[(":
-            depth += 1
-        elif c in ">])" and depth > 0:
-            depth -= 1
-        elif c == "," and depth == 0:
-            parts.append(text[last:i])
-            last = i + 1
-    parts.append(text[last:])
     names: list[str] = []
-    for part in parts:
+    for part in _param_parts(text):
         part = part.strip()
         if "=" in part or re.search(r"\b(?:params|out|ref|this|Optional|ParamArray|ByRef)\b", part, re.I):
             return None

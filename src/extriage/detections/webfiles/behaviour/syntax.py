@@ -46,3 +46,21 @@ def top_level(code: str, start: int, end: int, stops: str, first: bool = False) 
                 if first:
                     return found, -1
     return found, -1
+
+
+def _param_parts(text: str) -> list[str]:
+    """A parameter list split at its own commas, not those of a generic type's arguments
+    (``IDictionary<string, object> data`` is one parameter) or of an attribute's brackets."""
+    parts: list[str] = []
+    depth = 0
+    last = 0
+    for i, c in enumerate(text):
+        if c in "<[(":
+            depth += 1
+        elif c in ">])" and depth > 0:
+            depth -= 1
+        elif c == "," and depth == 0:
+            parts.append(text[last:i])
+            last = i + 1
+    parts.append(text[last:])
+    return parts

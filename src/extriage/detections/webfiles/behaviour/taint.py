@@ -18,7 +18,7 @@ from extriage.detections.webfiles.behaviour.knowledge import (
     occurs,
     prefilter_hits,
 )
-from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, top_level
+from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, _param_parts, top_level
 
 
 @dataclass(slots=True)
@@ -100,9 +100,15 @@ def _after_assignment(code: str, start: int, pos: int) -> int:
 _PARENS = re.compile(r'"(?:[^"\\\n]|\\.){0,2000}"|[()]')
 
 
+#: A literal holding a server page's code (an ASP.NET block, a Razor block, a server control): a page the code
+#: writes, compiles or serves from memory - its statements are read as code (X39's Razor Pages injector, session 17).
+_PAGE_CODE_TEXT = re.compile(r"<%|@\{|@\(|\brunat\s*=", re.I)
+
+
 def _outside_literals(code: str, found: list[re.Match[str]]) -> list[re.Match[str]]:
-    """The matches of ``found`` (in order) that start outside the string literals of normalised code - one walk
-    over its literals (:data:`_LITERAL`), not one per match."""
+    """The matches of ``found`` (in order) that start outside the string literals of normalised code, or inside one
+    holding a page's code (:data:`_PAGE_CODE_TEXT`) - one walk over its literals (:data:`_LITERAL`), not one per
+    match."""
     if '"' not in code or not found:
         return found
     out: list[re.Match[str]] = []
@@ -111,7 +117,7 @@ def _outside_literals(code: str, found: list[re.Match[str]]) -> list[re.Match[st
     for m in found:
         while lit is not None and lit.end() <= m.start():
             lit = next(lits, None)
-        if lit is None or m.start() < lit.start():
+        if lit is None or m.start() < lit.start() or _PAGE_CODE_TEXT.search(code, lit.start(), lit.end()):
             out.append(m)
     return out
 
@@ -360,16 +366,19 @@ _STREAM_OPERAND = re.compile(
 )
 #: A value converted whole to a number, date, Boolean or GUID (``Guid.Parse(id)``, ``Convert.ToInt32(x)``,
 #: VB ``CInt(x)``): what is left of the request cannot name a file, a command or a query.
-_TYPED = re.compile(
-    r"\s*(?:\(\s*\w+\s*\)\s*)?(?:(?:System\s*\.\s*)?(?:Guid|Int16|Int32|Int64|UInt16|UInt32|UInt64|int|uint|long|"
+_TYPED_CORE = (
+    r"(?:(?:System\s*\.\s*)?(?:Guid|Int16|Int32|Int64|UInt16|UInt32|UInt64|int|uint|long|"
     r"ulong|short|ushort|decimal|Decimal|double|Double|float|Single|bool|Boolean|DateTime|DateTimeOffset|TimeSpan|"
     r"byte|Byte)\s*\.\s*Parse(?:Exact)?|(?:System\s*\.\s*)?Convert\s*\.\s*To(?:U?Int(?:16|32|64)|Decimal|Double|"
     r"Single|Boolean|DateTime|Byte)|new\s+(?:System\s*\.\s*)?Guid|C(?:Int|Lng|Dbl|Bool|Date|Dec|Short|Sng|Byte)|Val|"
     # an enum member (B5's request, session 11: a fixed set of names, bounded like a number)
     r"(?:System\s*\.\s*)?(?:\[\s*)?Enum(?:\s*\])?\s*\.\s*Parse(?:\s*<\s*[\w.]{1,100}\s*>)?)"
-    r"\s*\(",
-    re.I,
 )
+_TYPED = re.compile(r"\s*(?:\(\s*\w+\s*\)\s*)?" + _TYPED_CORE + r"\s*\(", re.I)
+#: A network endpoint made by the page (a listener or client on a port the request may give as a number).
+_NETWORK_NEW = re.compile(r"\s*new\s+(?:System\s*\.\s*Net\s*\.\s*Sockets\s*\.\s*)?(?:TcpListener|TcpClient|UdpClient|Socket)\b")
+#: The same conversions anywhere in a value (a record fetched by ``GetObjectById(typeof(T), Int32.Parse(id))``).
+_TYPED_CALL = re.compile(r"(?<![\w.])" + _TYPED_CORE + r"\s*\(", re.I)
 
 
 #: A local declared with a number, date, Boolean or GUID type where it is given its value (``int id = ...;``,
@@ -424,6 +433,23 @@ def _declared_typed(code: str, m: re.Match[str], lang: str) -> bool:
     between = code[m.end(2) : m.start(3)]
     between = between[: between.rfind("=")]
     return pattern.match(between) is not None
+
+
+_EXTENSION_OF = re.compile(r"\s*(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*GetExtension\s*\(")
+_CASE_CALLS = re.compile(r"(?:\s*\.\s*(?:ToLower|ToLowerInvariant|ToUpper|ToUpperInvariant|Trim)\s*\(\s*\))*")
+
+
+def _extension_whole(code: str, start: int, end: int) -> bool:
+    """Whether ``code[start:end]`` is one ``Path.GetExtension(..)`` call (its case changed or trimmed), nothing else."""
+    m = _EXTENSION_OF.match(code, start, end)
+    if m is None:
+        return False
+    args = _args(code, m.end())
+    close = args[-1][1] if args else -1
+    if close < 0 or close >= end or code[close] != ")":
+        return False
+    rest = _CASE_CALLS.match(code, close + 1, end)
+    return rest is not None and code[rest.end() : end].strip(" \t\r\n;") == ""
 
 
 def _typed_whole(code: str, start: int, end: int) -> bool:
@@ -599,6 +625,13 @@ _ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
 _DATA_TYPES = r"(?:System\s*\.\s*Data\s*\.\s*(?:\w+\s*\.\s*)?)?(?:DataTable|DataSet|DataRow|DataView|I?\w*DataReader)\b"
 #: A call of a method of the page's own, no receiver (``FindStore(`` / ``Me.FindStore(`` / ``this.FindStore(``).
 _OWN_CALL = re.compile(r"\s*(?:(?:this|Me)\s*\.\s*)?([^\W\d]\w*)\s*\(", re.I)
+#: A method declared to return rows (group 1 its name): C# ``DataTable FindStore(``, VB ``Function FindStore(..)
+#: As DataTable``.
+_DATA_METHOD = {
+    "cs": re.compile(r"(?<![\w.])" + _DATA_TYPES + r"\s+([^\W\d]\w*)\s*\("),
+    "js": re.compile(r"\bfunction\s+([^\W\d]\w*)\s*\([^()]{0,400}\)\s*:\s*" + _DATA_TYPES),
+    "vb": re.compile(r"\bFunction\s+([^\W\d]\w*)\s*\((?:[^()]|\([^()]*\)){0,600}\)\s*As\s+" + _DATA_TYPES, re.I),
+}
 #: A VB declaration's type between the name and its '=': ``As DataTable``.
 _VB_AS_DATA = re.compile(r"\s*As\s+" + _DATA_TYPES + r"\s*$", re.I)
 #: A C# local declared as one of :data:`_DATA_TYPES` just before its name (``DataTable store = ``).
@@ -660,24 +693,6 @@ _INDEXER = re.compile(r"(?<![\w.])(?<!new )((?:this\s*\.\s*)?[^\W\d]\w*)\s*\[")
 
 def _line_of(code: str, pos: int) -> int:
     return code.count("\n", 0, pos) + 1
-
-
-def _param_parts(text: str) -> list[str]:
-    """A parameter list split at its own commas, not those of a generic type's arguments
-    (``IDictionary<string, object> data`` is one parameter) or of an attribute's brackets."""
-    parts: list[str] = []
-    depth = 0
-    last = 0
-    for i, c in enumerate(text):
-        if c in "<[(":
-            depth += 1
-        elif c in ">])" and depth > 0:
-            depth -= 1
-        elif c == "," and depth == 0:
-            parts.append(text[last:i])
-            last = i + 1
-    parts.append(text[last:])
-    return parts
 
 
 def _params(text: str, lang: str) -> list[str]:
@@ -1214,7 +1229,7 @@ class _Analyser:
         self._views: list[tuple[int, str]] | None = None
         self._ident_re: re.Pattern[str] | None = None
         self._made: dict[str, bool] = {}  # receiver -> whether the page makes it with new (see _record_lookup)
-        self._data_methods: dict[str, bool] = {}  # method -> whether declared to return rows (see _stored_data)
+        self._data_methods: set[str] | None = None  # the methods declared to return rows (see _stored_data)
         # the page's methods (start, name, parameters) by start, and their call sites (see propagate, _shadowed)
         self._defs: list[tuple[int, str, list[str]]] = []
         self._call_sites: dict[str, list[tuple[int, int]]] = {}
@@ -1696,6 +1711,37 @@ class _Analyser:
             made = self._made[recv] = re.search(pat, code, re.I if self.lang == "vb" else 0) is not None
         return made
 
+    def _numbers_only(self, start: int, end: int) -> bool:
+        """Whether every request input of the value in [start, end) is inside a conversion to a number, date,
+        GUID or enum member (``repo.GetObjectById(typeof(Template), Int32.Parse(Request["id"]))``: a record the
+        request picked by number, whose fields - a template's folder - are the application's; cuyahoga's
+        TemplateEdit, benign19, listed once a DirectoryInfo's files counted in session 17)."""
+        code = self.code
+        if _TYPED_CALL.search(code, start, end) is None or _NETWORK_NEW.match(code, start, end):
+            return False  # (a listener on the request's port is the request's channel: what it reads is input)
+        spans = []
+        for n, c in enumerate(_TYPED_CALL.finditer(code, start, end)):
+            if n >= 50:
+                return False
+            args = _args(code, c.end())
+            spans.append((c.start(), args[-1][1] if args else c.end()))
+
+        def inside(pos: int) -> bool:
+            return any(a <= pos < b for a, b in spans)
+
+        for j in range(bisect_left(self._starts, start), len(self.sources)):
+            s, _e, _src = self.sources[j]
+            if s >= end:
+                break
+            if not inside(s):
+                return False
+        idents = self._idents()
+        if idents is not None:
+            for m in idents.finditer(code, start, end):
+                if self.taint.get(self.fold(m.group(0))) is not None and not inside(m.start()):
+                    return False
+        return True
+
     def _stored_data(self, m: re.Match[str], end: int, defined: set[str]) -> bool:
         """Whether the assignment ``m`` (value up to ``end``) gives its name rows the database returned: the whole
         value one call of a method the page defines, the name declared as a table, set, row or reader, or the
@@ -1719,16 +1765,9 @@ class _Analyser:
                 return True
         elif lang == "cs" and _CS_DATA_LOCAL.search(code, max(0, m.start(1) - 80), m.end(1)):
             return True
-        name = call.group(1)
-        returns = self._data_methods.get(name)
-        if returns is None:
-            if lang == "vb":
-                pat = r"\bFunction\s+" + re.escape(name) + r"\s*\((?:[^()]|\([^()]*\)){0,600}\)\s*As\s+" + _DATA_TYPES
-            else:
-                pat = r"(?<![\w.])" + _DATA_TYPES + r"\s+" + re.escape(name) + r"\s*\("
-            returns = re.search(pat, code, re.I if lang == "vb" else 0) is not None
-            self._data_methods[name] = returns
-        return returns
+        if self._data_methods is None:  # (one walk over the code for every method declared to return rows)
+            self._data_methods = {self.fold(d.group(1)) for d in _DATA_METHOD[lang].finditer(code)}
+        return self.fold(call.group(1)) in self._data_methods
 
     def _returns_part(self, start: int, methods: set[str]) -> bool:
         """Whether the value at ``start`` is a call of a method of this code (one of ``methods``) whose
@@ -1891,10 +1930,19 @@ class _Analyser:
                     root = _NAMED_ROOT.match(code, m.start(3), rhs_end)
                     if root is not None and self.expr(m.start(3), root.end(1)) is None:
                         t = _Taint(set(t.kinds), False, t.line, t.source, t.via)  # below an app folder
-                if t is not None and (_typed_whole(code, m.start(3), rhs_end) or _declared_typed(code, m, lang)):
+                if t is not None and (
+                    _typed_whole(code, m.start(3), rhs_end)
+                    or _declared_typed(code, m, lang)
+                    or self._numbers_only(m.start(3), rhs_end)
+                ):
                     # a number, date or GUID parsed from the request (or a local of such a type) names no file,
                     # command or query: it is kept only as a "number" (a port), which only the socket sinks take
                     t = _Taint({"number"}, t.direct, t.line, t.source, t.via)
+                elif t is not None and _extension_whole(code, m.start(3), rhs_end):
+                    # a name's extension alone (Path.GetExtension(upload.FileName)): a file named by the page
+                    # with it (a GUID + ext) is not one the request names - no sink takes an "extension" (B20's
+                    # request, session 17: a Razor Page's upload under a generated name)
+                    t = _Taint({"extension"}, t.direct, t.line, t.source, t.via)
                 if t is not None:
                     changed |= self._add(name, t)
             if others is None:
