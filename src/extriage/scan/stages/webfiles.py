@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from extriage.detections.webfiles import appcontext, content, native_modules
+from extriage.detections.webfiles import appcontext, content, iis_modules
 from extriage.detections.webfiles.baseline import (
     KNOWN_GOOD,
     MODIFIED,
@@ -339,18 +339,18 @@ class WebFilesStage:
         if cores:
             fam.notes.append(core_sites_note(cores))
         before = len(ctx.result.findings)
-        modules = _native_modules(ctx, configs)
+        modules = _iis_modules(ctx, configs)
         if modules:
             odd = len(ctx.result.findings) - before
             fam.notes.append(
-                f"{modules} native IIS module{'s' if modules != 1 else ''} registered in applicationHost.config "
-                "checked against those IIS and Exchange ship: "
+                f"{modules} native IIS module{'s' if modules != 1 else ''} and the server-wide managed modules "
+                "registered in applicationHost.config checked against those IIS, Exchange and Microsoft ship: "
                 + (f"{odd} {'is' if odd == 1 else 'are'} not theirs (see the findings)." if odd else "all are theirs.")
             )
         elif not configs:
             fam.notes.append(
-                "Native IIS modules not checked: no applicationHost.config in the evidence (collect "
-                "C:\\Windows\\System32\\inetsrv\\config): IIS backdoors that are native modules load from there."
+                "IIS modules not checked: no applicationHost.config in the evidence (collect "
+                "C:\\Windows\\System32\\inetsrv\\config): IIS backdoors that are modules are registered there."
             )
         if missing and not inv.plain:
             fam.notes.append("Not in the evidence, so not covered: " + ", ".join(missing) + ".")
@@ -867,14 +867,14 @@ def _iis_vdirs(configs: list[tuple[LocatedFile, str, bytes, AppHostConfig]]) -> 
 _MODULE_DLL_LIMIT = 64 * 1024 * 1024
 
 
-def _native_modules(ctx: ScanContext, configs: list[tuple[LocatedFile, str, bytes, AppHostConfig]]) -> int:
-    """Review findings for native modules IIS and Exchange do not register (see
-    :mod:`~extriage.detections.webfiles.native_modules`); the number of modules checked."""
+def _iis_modules(ctx: ScanContext, configs: list[tuple[LocatedFile, str, bytes, AppHostConfig]]) -> int:
+    """Review findings for native and server-wide managed modules IIS and Exchange do not register (see
+    :mod:`~extriage.detections.webfiles.iis_modules`); the number of modules checked."""
     checked = 0
     for f, sha, data, cfg in configs:
         checked += len(cfg.global_modules)
         lines = data.decode("utf-8", "replace").splitlines()
-        for entry in native_modules.unexpected_modules(cfg):
+        for entry in iis_modules.unexpected_modules(cfg):
             raw = lines[entry.line - 1].strip()[:500] if 0 < entry.line <= len(lines) else entry.image
             dll = None
             located = ctx.inventory.lookup(expand_env(entry.image.strip().strip('"'))) if entry.image else None
@@ -883,12 +883,15 @@ def _native_modules(ctx: ScanContext, configs: list[tuple[LocatedFile, str, byte
                     body, dll_sha = read_bounded(located.ref, located.ref.size, _MODULE_DLL_LIMIT)
                     ctx.record_file(located.display(), dll_sha, located.ref.size, located.ref.mtime)
                     if len(body) > _MODULE_DLL_LIMIT:
-                        dll = native_modules.ModuleFile(located.display(), dll_sha, located.ref.size, {}, "too large to parse")
+                        dll = iis_modules.ModuleFile(located.display(), dll_sha, located.ref.size, {}, "too large to parse")
                     else:
-                        dll = native_modules.read_module_file(body, located.display(), dll_sha, located.ref.size)
+                        dll = iis_modules.read_module_file(body, located.display(), dll_sha, located.ref.size)
                 except OSError as exc:
                     ctx.skip(located.display(), f"native IIS module DLL could not be read: {exc}")
-            ctx.add_finding(native_modules.module_finding(entry, f.display(), sha, raw, dll))
+            ctx.add_finding(iis_modules.module_finding(entry, f.display(), sha, raw, dll))
+        for managed in iis_modules.unexpected_managed(cfg):
+            raw = lines[managed.line - 1].strip()[:500] if 0 < managed.line <= len(lines) else managed.type
+            ctx.add_finding(iis_modules.managed_finding(managed, f.display(), sha, raw))
     return checked
 
 

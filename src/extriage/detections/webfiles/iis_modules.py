@@ -1,11 +1,13 @@
-"""Native IIS modules registered in ``applicationHost.config`` that are not the ones IIS and Exchange ship.
+"""IIS modules registered in ``applicationHost.config`` that are not the ones IIS and Exchange ship.
 
 A native module (``<globalModules><add name=".." image="..dll">``) is loaded into every IIS worker process
 and sees every request: the backdoor of choice on Exchange servers after ProxyLogon (ESET's fourteen IIS
-malware families, Frebniis), and no web page is involved, so no web shell check can find one. What IIS
-and Exchange register is data (``data/native_modules.yml``); a module name it does not know, or a known
-name registered with another DLL, is a finding for review. The finding does not raise the verdict:
-legitimate products (single sign-on, MFA for OWA, security agents) install native modules too.
+malware families, Frebniis, SessionManager), and no web page is involved, so no web shell check can find
+one. A managed module registered for the whole server (``<system.webServer><modules><add type="..">``,
+Owowa's way into OWA) does the same from a .NET assembly. What IIS and Exchange register is data
+(``data/iis_modules.yml``); a module name it does not know, or a known name registered with another DLL
+or type, is a finding for review. The finding does not raise the verdict: legitimate products (single
+sign-on, MFA for OWA, security agents) install modules too.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from extriage.formats.pe_version import PeVersionError, read_pe_version
 
 RULE_UNKNOWN = "WF-IIS-NATIVE-MODULE-UNKNOWN"
 RULE_OTHER_DLL = "WF-IIS-NATIVE-MODULE-OTHER-DLL"
+RULE_MANAGED_UNKNOWN = "WF-IIS-MANAGED-MODULE-UNKNOWN"
+RULE_MANAGED_OTHER_TYPE = "WF-IIS-MANAGED-MODULE-OTHER-TYPE"
 #: ATT&CK: Server Software Component: IIS Components.
 _ATTACK = ["T1505.004"]
 _EXCHANGE = "exchange:"
@@ -50,12 +54,17 @@ class ModuleEntry:
 
 
 @lru_cache(maxsize=1)
-def known_modules() -> dict[str, KnownModule]:
-    """Module name (lower case) -> what IIS/Exchange register under it."""
-    text = resources.files("extriage.detections.webfiles").joinpath("data/native_modules.yml").read_text("utf-8")
+def _data() -> dict[str, Any]:
+    text = resources.files("extriage.detections.webfiles").joinpath("data/iis_modules.yml").read_text("utf-8")
     data: dict[str, Any] = load_yaml(text)
+    return data
+
+
+@lru_cache(maxsize=1)
+def known_modules() -> dict[str, KnownModule]:
+    """Native module name (lower case) -> what IIS/Exchange register under it."""
     out: dict[str, KnownModule] = {}
-    for name, spec in data["modules"].items():
+    for name, spec in _data()["modules"].items():
         out[str(name).lower()] = KnownModule(
             str(spec["image"]).lower(), tuple(str(f).lower().rstrip("/") for f in spec["folders"])
         )
@@ -93,6 +102,85 @@ def unexpected_modules(cfg: AppHostConfig) -> list[ModuleEntry]:
             continue
         out.append(ModuleEntry(node.get("name") or lname, image, node.line, spec))
     return sorted(out, key=lambda e: e.line)
+
+
+@lru_cache(maxsize=1)
+def known_managed() -> tuple[dict[str, str], frozenset[str]]:
+    """Managed module name (lower case) -> its type (lower case), and Microsoft's public key tokens."""
+    data = _data()
+    names = {str(k).lower(): str(v).lower() for k, v in data["managed"].items()}
+    return names, frozenset(str(t).lower() for t in data["microsoft_tokens"])
+
+
+@dataclass(slots=True)
+class ManagedEntry:
+    """One managed ``<modules>`` entry of the server's config that is not IIS's or Microsoft's."""
+
+    name: str
+    type: str  # as written
+    line: int
+    known_type: str | None  # the type IIS registers under this name, when the name is known
+
+
+def _token(assembly_parts: list[str]) -> str:
+    for part in assembly_parts:
+        key, _, value = part.partition("=")
+        if key.strip().lower() == "publickeytoken":
+            return value.strip().lower()
+    return ""
+
+
+def unexpected_managed(cfg: AppHostConfig) -> list[ManagedEntry]:
+    """Managed modules the config registers for the whole server (or a ``<location>`` of it) whose type is
+    neither IIS's own under that name nor in an assembly signed with one of Microsoft's keys."""
+    names, tokens = known_managed()
+    out: list[ManagedEntry] = []
+    blocks = [cfg.root.find("system.webServer")] + [loc.node.find("system.webServer") for loc in cfg.locations]
+    for block in blocks:
+        modules = block.find("modules") if block is not None else None
+        for add in modules.children if modules is not None else []:
+            written = add.get("type") or ""
+            if add.tag != "add" or not written.strip():
+                continue  # (a native module's name: judged with <globalModules>)
+            name = add.get("name") or ""
+            type_name, *assembly = (p.strip() for p in written.split(","))
+            known_type = names.get(name.lower())
+            if known_type == type_name.lower() and (not assembly or _token(assembly) in tokens):
+                continue
+            if assembly and _token(assembly) in tokens:
+                continue  # Microsoft's assembly (strong-named: the token cannot be borrowed)
+            out.append(ManagedEntry(name, written, add.line, known_type))
+    return sorted(out, key=lambda e: e.line)
+
+
+def managed_finding(entry: ManagedEntry, config_display: str, config_sha: str | None, raw: str) -> Finding:
+    """The review finding of one unexpected managed module."""
+    if entry.known_type is not None:
+        rule, severity = RULE_MANAGED_OTHER_TYPE, Severity.HIGH
+        title = f"IIS managed module {entry.name!r} registered with another type than IIS's own: {entry.type}"
+        why = f"IIS registers {entry.name} as {entry.known_type}; this server's config loads another class under that name."
+    else:
+        rule, severity = RULE_MANAGED_UNKNOWN, Severity.MEDIUM
+        title = f"IIS managed module registered for the whole server, not IIS's or Microsoft's: {entry.name} ({entry.type})"
+        why = (
+            "A managed module registered in applicationHost.config runs in every .NET application of the server and "
+            "sees every request (Owowa, made to steal OWA credentials, was one). Legitimate products register modules "
+            "too: confirm which product this one belongs to, and find its assembly (GAC or a bin folder)."
+        )
+    return Finding(
+        rule,
+        title,
+        severity,
+        Confidence.MEDIUM,
+        Outcome.INFO,
+        description=why,
+        wave="post-exploitation",
+        attack=list(_ATTACK),
+        evidence=[EvidenceLine(config_display, entry.line or None, raw, {"module": entry.name, "type": entry.type},
+                               sha256=config_sha)],
+        tags=["managed-module", "review"],
+        references=["https://securelist.com/owowa-credential-stealer-and-remote-access/105219/"],
+    )
 
 
 @dataclass(slots=True)
