@@ -552,6 +552,28 @@ def test_page_code_held_in_a_literal_is_read_as_code() -> None:
     assert "process" in _sinks(page, ".cshtml")
 
 
+# --- ASP.NET Core's actions rebuilt by reflection from a view (X39's request, session 17) ----------------------------
+
+_CORE_INJECT = (
+    "@using System.Reflection\n@{\n"
+    "    var mgr = (Microsoft.AspNetCore.Mvc.ApplicationParts.ApplicationPartManager)Context.RequestServices"
+    ".GetService(typeof(Microsoft.AspNetCore.Mvc.ApplicationParts.ApplicationPartManager));\n"
+    "    mgr.ApplicationParts.Add(new Microsoft.AspNetCore.Mvc.ApplicationParts.AssemblyPart(Part()));\n"
+    "    var svc = Context.RequestServices.GetService(typeof(Microsoft.AspNetCore.Mvc.Infrastructure."
+    "IActionDescriptorCollectionProvider));\n    UPDATE\n}\n"
+)
+
+
+def test_view_rebuilding_the_actions_by_reflection_is_named() -> None:
+    update = 'svc.GetType().GetMethod("UpdateCollection", BindingFlags.NonPublic | BindingFlags.Instance).Invoke(svc, null);'
+    assert "core-action-injection" in _sinks(_CORE_INJECT.replace("UPDATE", update), ".cshtml")
+
+
+def test_plugin_loader_signalling_the_change_provider_is_silent() -> None:
+    update = "Changes.HasChanged = true; Changes.TokenSource.Cancel();"  # the public way a plugin loader takes
+    assert _sinks(_CORE_INJECT.replace("UPDATE", update), ".cshtml") == set()
+
+
 # --- hostile pages: the session's new reads stay bounded (10,000 helpers returning rows, numbers and literals) ------
 
 
