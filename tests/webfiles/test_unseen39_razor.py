@@ -348,3 +348,22 @@ def test_core_site_sources_are_for_review_and_its_razor_injector_a_web_shell(tmp
     )
     outcomes = {f["outcome"] for f in findings_for(compiled, "App_Code/ToolsController.cs")}
     assert "webshell" in outcomes
+
+
+def test_a_blazor_component_is_for_review_even_under_a_page_rule(tmp_path: Path) -> None:
+    """A .razor component is compiled at build and never run from the file: a rule that fixes the outcome
+    web shell for pages (EXT_WEBSHELL_Razor_Page_Starts_Interpreter) reports it for review; the same code in
+    a .cshtml view, which runtime compilation runs, stays a web shell."""
+    text = (
+        '@page "/tools"\n@using System.Diagnostics\n@code {\n    string Output = "";\n'
+        '    void Run(string a) { var p = Process.Start(new ProcessStartInfo("/bin/sh", "-c " + a)'
+        " { RedirectStandardOutput = true }); Output = p!.StandardOutput.ReadToEnd(); }\n}\n"
+    )
+    files = [("Components/Tools.razor", text), ("Views/Tools.cshtml", text)]
+    data = scan_tree(tmp_path / "core", _CORE_ROOT, files)
+    rule = "WF-YARA-EXT_WEBSHELL_Razor_Page_Starts_Interpreter"
+    component = {(f["rule_id"], f["outcome"]) for f in findings_for(data, "Components/Tools.razor")}
+    assert (rule, "info") in component and not any(o == "webshell" for _r, o in component)
+    view = {(f["rule_id"], f["outcome"]) for f in findings_for(data, "Views/Tools.cshtml")}
+    assert (rule, "webshell") in view
+

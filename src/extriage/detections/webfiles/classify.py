@@ -157,6 +157,13 @@ def _stylesheet_runs_code(extension: str, hit: dict[str, Any]) -> bool:
     return extension in _STYLESHEETS and hit.get("category") in _STYLESHEET_RUNS
 
 
+#: Sources that are only ever compiled at build time, never run from the file on the server: Blazor
+#: components (``.razor``; the Razor SDK has no runtime compilation for them). A YARA hit there is for
+#: review, whatever outcome the rule fixes for pages (X39, session 17: a ``.razor`` made the verdict
+#: compromised through the Razor-page rule).
+BUILD_ONLY_SOURCES = frozenset({".razor"})
+
+
 def yara_reason(hit: dict[str, Any], extension: str = "") -> Reason:
     """A YARA match. External rules carry no outcome: a match in a page (.aspx, .ashx, ...) counts as
     a web shell, a match in any other file is reported without raising the verdict."""
@@ -169,6 +176,8 @@ def yara_reason(hit: dict[str, Any], extension: str = "") -> Reason:
         outcome = Outcome(outcome_name)
     except ValueError:
         outcome = Outcome.WEBSHELL if extension in SCRIPT_EXTENSIONS else Outcome.INFO
+    if extension in BUILD_ONLY_SOURCES and outcome is Outcome.WEBSHELL:
+        outcome = Outcome.INFO  # a rule's fixed outcome speaks of pages; this file never runs as one
     family = meta.get("family") or meta.get("description") or hit["rule"]
     refs = [v for k, v in meta.items() if k.lower() in ("reference", "references", "report", "url") and v]
     fields = {"rule": hit["rule"], "namespace": hit.get("namespace", ""), "family": family}
