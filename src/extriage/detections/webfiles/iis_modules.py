@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 from extriage.datafiles import load_yaml
+from extriage.detections.waves.registry import shells_wave_id
 from extriage.evidence.locate import path_key
 from extriage.findings import Confidence, EvidenceLine, Finding, Indicators, Outcome, Severity
 from extriage.formats.iis_config import AppHostConfig, expand_env
@@ -174,7 +175,7 @@ def managed_finding(entry: ManagedEntry, config_display: str, config_sha: str | 
         Confidence.MEDIUM,
         Outcome.INFO,
         description=why,
-        wave="post-exploitation",
+        wave=shells_wave_id(),
         attack=list(_ATTACK),
         evidence=[EvidenceLine(config_display, entry.line or None, raw, {"module": entry.name, "type": entry.type},
                                sha256=config_sha)],
@@ -237,7 +238,7 @@ def module_finding(entry: ModuleEntry, config_display: str, config_sha: str | No
         Confidence.MEDIUM,
         Outcome.INFO,
         description=why + seen,
-        wave="post-exploitation",
+        wave=shells_wave_id(),
         attack=list(_ATTACK),
         evidence=[EvidenceLine(config_display, entry.line or None, raw, fields, sha256=config_sha)],
         indicators=Indicators(paths=[entry.image], hashes=[dll.sha256] if dll is not None else []),
