@@ -44,6 +44,7 @@ def _webfiles(options: ScanOptions, evidence: str | None, inventory: Inventory |
 
     legit_pages(baseline.load_baseline([]))  # the shipped part, parsed once per process; its pages listed
     behaviour.knowledge()
+    behaviour.warm_patterns()  # the engine's own tables, compiled on first use, not at import (P6, session 17)
     content.path_matcher(str(options.extra.get("webfiles_path_engine", "re2")))
     rules.build_ruleset(list(options.rules_dirs), evidence)  # kept by rule texts: the stage's own call finds it
 

@@ -58,6 +58,7 @@ from extriage.detections.webfiles.behaviour.knowledge import (
     knowledge,
     prefilter_hits,
 )
+from extriage.detections.webfiles.behaviour.lazy import warm as warm_patterns
 from extriage.detections.webfiles.behaviour.normalise import _Norm
 from extriage.detections.webfiles.behaviour.screen import _hides, hiding_screen
 from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF
@@ -97,6 +98,7 @@ __all__ = [
     "hiding_screen",
     "knowledge",
     "prefilter_hits",
+    "warm_patterns",
 ]
 
 _CONF_ORDER = ("low", "medium", "high")

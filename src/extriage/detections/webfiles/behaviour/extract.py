@@ -11,6 +11,8 @@ import re
 import sys
 from dataclasses import dataclass, field
 
+from extriage.detections.webfiles.behaviour.lazy import lazy
+
 #: Server code analysed per file; the rest of a larger page is named as not analysed.
 MAX_CODE = 1 << 20
 #: Extensions whose server code the analysis reads (web.config may carry code or handler maps).
@@ -69,7 +71,7 @@ def decode(data: bytes) -> str:
 
 
 #: A byte :func:`decode` found not to be UTF-8, as ``surrogateescape`` writes it.
-_ESCAPED = re.compile("[\udc80-\udcff]")
+_ESCAPED = lazy("[\udc80-\udcff]")
 #: Characters turned into letters at a time (bounds the copies: 16 MB each).
 _PIECE = 1 << 22
 #: An array of 4-byte characters ("u" is wchar_t: 4 bytes on Linux and macOS; "w" from Python 3.13).
@@ -78,7 +80,7 @@ _SECOND_BYTE = bytes.maketrans(b"\xdc", b"\x4e")
 _LETTER_OF = {0xDC00 + b: 0x4E00 + b for b in range(0x80, 0x100)}
 #: Characters past U+FFFF whose second byte is 0xDC (U+1DC00-U+1DCFF, ..., U+10DC00-U+10DCFF), as their
 #: 4 bytes in memory.
-_OTHER_DC = re.compile(b"\xdc[\x01-\x10]\x00" if sys.byteorder == "little" else b"\x00[\x01-\x10]\xdc")
+_OTHER_DC = lazy(b"\xdc[\x01-\x10]\x00" if sys.byteorder == "little" else b"\x00[\x01-\x10]\xdc")
 
 
 def _as_letters(piece: str) -> str:
@@ -106,18 +108,18 @@ def _as_letters(piece: str) -> str:
 #: A directive as the old extractor knew it (a main directive's name required, no ``%`` in its
 #: attributes): kept as the fallback for directives :func:`directives` cannot parse, so nothing that was
 #: read before is lost.
-_DIRECTIVE = re.compile(
+_DIRECTIVE = lazy(
     r"<%\s*@\s*(Page|Control|WebHandler|WebService|Application|Master|ServiceHost)\b([^%]{0,2000})%>", re.I
 )
 #: ASP.NET's directive grammar (System.Web ``DirectiveRegex``/``SimpleDirectiveRegex``, .NET Framework
 #: reference source): ``<%`` blanks ``@`` then attributes - a name (``\w[\w:]*``) alone, or with
 #: ``="v"``, ``='v'`` or ``=v`` (unquoted up to a blank, quote, ``%`` or ``>``); quoted values may hold
 #: ``%`` and ``%>``; then blanks and ``%>``. Bounded here (values, attribute count) to stay linear.
-_DIRECTIVE_OPEN = re.compile(r"<%\s{0,200}@")
-_DIRECTIVE_ATTR = re.compile(
+_DIRECTIVE_OPEN = lazy(r"<%\s{0,200}@")
+_DIRECTIVE_ATTR = lazy(
     r"""\s{0,200}(\w[\w:]{0,200})(?=\W)(?:\s{0,200}(=)\s{0,200}(?:"([^"]{0,4000})"|'([^']{0,4000})'|([^\s"'%>]{0,4000})))?"""
 )
-_DIRECTIVE_CLOSE = re.compile(r"\s{0,200}%>")
+_DIRECTIVE_CLOSE = lazy(r"\s{0,200}%>")
 #: The directive a nameless ``<%@ ... %>`` is, per extension (TemplateParser/SimpleWebHandlerParser
 #: ``DefaultDirectiveName``; Microsoft Learn, "Directives for ASP.NET Web Pages": "ASP.NET treats any
 #: directive block that does not contain an explicit directive name as an @ Page directive (for a page)
@@ -198,19 +200,19 @@ def directives(text: str, limit: int = 1 << 20) -> list[Directive]:
 
 #: Visual Basic statements, and what only C-like code has: the language of code whose page names none
 #: (a handler or page pasted from classic ASP, or with its directive removed).
-_VB_MARK = re.compile(
+_VB_MARK = lazy(
     r"^[ \t]*(?:Dim\s+\w|Set\s+\w+\s*=|Sub\s+\w|Function\s+\w|End\s+(?:If|Sub|Function|With)\b|Next\b|"
     r"For\s+(?:Each\s+)?\w+\s*(?:=|In\b)|If\b[^\n]*\bThen\b)",
     re.I | re.M,
 )
-_C_MARK = re.compile(r";[ \t]*(?:$|//)|[{}]", re.M)
+_C_MARK = lazy(r";[ \t]*(?:$|//)|[{}]", re.M)
 # typographic quotes too: pages pasted through word processors carry them (the language still shows)
-_LANG_ATTR = re.compile(r"""\bLanguage\s*=\s*["'\u201c\u201d\u2018\u2019]?([A-Za-z#+]{1,20})""", re.I)
-_SCRIPT_OPEN = re.compile(r"<script\b([^>]{0,1000})>", re.I)
-_SCRIPT_CLOSE = re.compile(r"</script\s*>", re.I)
-_RUNAT = re.compile(r"""runat\s*=\s*["']?server""", re.I)
-_MSXSL_OPEN = re.compile(r"<msxsl:script\b([^>]{0,1000})>", re.I)
-_MSXSL_CLOSE = re.compile(r"</msxsl:script\s*>", re.I)
+_LANG_ATTR = lazy(r"""\bLanguage\s*=\s*["'\u201c\u201d\u2018\u2019]?([A-Za-z#+]{1,20})""", re.I)
+_SCRIPT_OPEN = lazy(r"<script\b([^>]{0,1000})>", re.I)
+_SCRIPT_CLOSE = lazy(r"</script\s*>", re.I)
+_RUNAT = lazy(r"""runat\s*=\s*["']?server""", re.I)
+_MSXSL_OPEN = lazy(r"<msxsl:script\b([^>]{0,1000})>", re.I)
+_MSXSL_CLOSE = lazy(r"</msxsl:script\s*>", re.I)
 _LANG_NAMES = {
     "c#": "cs", "cs": "cs", "csharp": "cs", "vb": "vb", "vbs": "vb", "vbscript": "vb",
     "visualbasic": "vb", "jscript": "js", "js": "js", "javascript": "js",
@@ -222,7 +224,7 @@ def _language(attrs: str, default: str) -> str:
     return _LANG_NAMES.get(m.group(1).lower(), default) if m else default
 
 
-_LANG_WORD = re.compile(r"""[\s"'\u201c\u201d\u2018\u2019]{0,20}([A-Za-z#+]{1,20})""")
+_LANG_WORD = lazy(r"""[\s"'\u201c\u201d\u2018\u2019]{0,20}([A-Za-z#+]{1,20})""")
 
 
 def _language_value(value: str | None, default: str) -> str:
@@ -235,14 +237,14 @@ def _language_value(value: str | None, default: str) -> str:
 
 #: A tag as TagRegex reads it: ``<name`` then attributes ``name``, ``name="v"`` (may hold ``>``),
 #: ``name='v'``, ``name=<%# %>``, ``name=v``; ``/>`` or ``>``. Attribute names ``\w[-\w:]*``.
-_SCRIPT_START = re.compile(r"<script(?=[\s/>])", re.I)
-_OBJECT_START = re.compile(r"<object(?=[\s/>])", re.I)
-_TAG_ATTR = re.compile(
+_SCRIPT_START = lazy(r"<script(?=[\s/>])", re.I)
+_OBJECT_START = lazy(r"<object(?=[\s/>])", re.I)
+_TAG_ATTR = lazy(
     r"""\s{1,200}(\w[-\w:]{0,200})(?:\s{0,200}=\s{0,200}(?:"([^"]{0,4000})"|'([^']{0,4000})'|(<%#.{0,4000}?%>)|([^\s="'/>]{0,4000})))?""",
     re.S,
 )
-_TAG_CLOSE = re.compile(r"\s{0,200}(/)?>")
-_SERVER_COMMENT = re.compile(r"<%--.*?--%>", re.S)
+_TAG_CLOSE = lazy(r"\s{0,200}(/)?>")
+_SERVER_COMMENT = lazy(r"<%--.*?--%>", re.S)
 
 
 def _server_comments(text: str) -> list[tuple[int, int]]:
@@ -316,8 +318,8 @@ def _script_tags(text: str) -> list[tuple[int, int, dict[str, str]]]:
     return out
 
 
-_OBJECT_ID = re.compile(r"[A-Za-z_]\w{0,100}")
-_OBJECT_TYPE = re.compile(r"[\w.{}:\-]{1,200}")
+_OBJECT_ID = lazy(r"[A-Za-z_]\w{0,100}")
+_OBJECT_TYPE = lazy(r"[\w.{}:\-]{1,200}")
 
 
 def _declared_objects(text: str, lang: str) -> dict[int, str]:
@@ -429,7 +431,7 @@ def _guess_language(text: str) -> str:
 
 
 #: A server-side include as TemplateParser reads it (``IncludeRegex``): ``file`` or ``virtual``.
-_INCLUDE = re.compile(
+_INCLUDE = lazy(
     r"""<!--\s{0,200}#include\s{0,200}(file|virtual)\s{0,200}=\s{0,200}["']?([^"']{0,1000}?)["']?\s{0,200}-->""",
     re.I,
 )
@@ -480,16 +482,16 @@ def code_extension(code: str) -> str:
     return ".vb" if _guess_code(code[:65536]) == "vb" else ".cs"
 
 
-_DATA_SOURCE_TAG = re.compile(r"<asp:ObjectDataSource\b", re.I)
+_DATA_SOURCE_TAG = lazy(r"<asp:ObjectDataSource\b", re.I)
 #: The opening tag (its attributes end at ``<`` too, so one search stays linear in the page) and the
 #: closing one, paired by position: one pattern with a lazy body of up to 20,000 characters read that many
 #: for each of 40,000 unclosed tags (past the 5 s per-file limit in one search).
-_DATA_SOURCE_OPEN = re.compile(r"<asp:ObjectDataSource\b([^<>]{0,3000})>", re.I)
-_DATA_SOURCE_CLOSE = re.compile(r"</asp:ObjectDataSource\s*>", re.I)
-_ODS_ATTR = re.compile(
+_DATA_SOURCE_OPEN = lazy(r"<asp:ObjectDataSource\b([^<>]{0,3000})>", re.I)
+_DATA_SOURCE_CLOSE = lazy(r"</asp:ObjectDataSource\s*>", re.I)
+_ODS_ATTR = lazy(
     r"""\b(TypeName|SelectMethod|InsertMethod|UpdateMethod|DeleteMethod)\s*=\s*["']([\w.]{1,200})["']""", re.I
 )
-_ODS_PARAM = re.compile(
+_ODS_PARAM = lazy(
     r"<asp:(QueryString|Form|Cookie|Control|Route|Profile|Session)Parameter\b[^<>]{0,1000}?"
     r"""\b(?:QueryStringField|FormField|CookieName|ControlID|RouteKey|PropertyName|SessionField)\s*=\s*["']([^"'<>]{1,100})["']""",
     re.I,
@@ -538,13 +540,13 @@ def _main_directive(found: list[Directive], ext: str) -> Directive | None:
 
 #: Control characters no C#, VB or JScript compiler takes outside a string or comment (not NUL: kept as a
 #: blank to be safe; not tab, line breaks, vertical tab, form feed: white space).
-_CONTROL = re.compile("[\x01-\x08\x0e-\x1f]")
+_CONTROL = lazy("[\x01-\x08\x0e-\x1f]")
 #: What may hold any character: strings and comments, per language; an unclosed one runs to the end (one
 #: pass, linear: a search never restarts at each later opening).
 _LITERALS = {
-    "cs": re.compile(r'@"(?:[^"]|"")*(?:"|\Z)|"(?:[^"\\\n]|\\.)*(?:"|$)|\'(?:[^\'\\\n]|\\.)*(?:\'|$)|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)', re.M),
-    "js": re.compile(r'"(?:[^"\\\n]|\\.)*(?:"|$)|\'(?:[^\'\\\n]|\\.)*(?:\'|$)|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)', re.M),
-    "vb": re.compile(r'"(?:[^"\n]|"")*(?:"|$)|\'[^\n]*|\bREM\b[^\n]*', re.I | re.M),
+    "cs": lazy(r'@"(?:[^"]|"")*(?:"|\Z)|"(?:[^"\\\n]|\\.)*(?:"|$)|\'(?:[^\'\\\n]|\\.)*(?:\'|$)|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)', re.M),
+    "js": lazy(r'"(?:[^"\\\n]|\\.)*(?:"|$)|\'(?:[^\'\\\n]|\\.)*(?:\'|$)|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)', re.M),
+    "vb": lazy(r'"(?:[^"\n]|"")*(?:"|$)|\'[^\n]*|\bREM\b[^\n]*', re.I | re.M),
 }
 
 

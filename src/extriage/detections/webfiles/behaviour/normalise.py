@@ -11,28 +11,29 @@ from typing import Any
 
 from extriage.detections.webfiles.behaviour import budget
 from extriage.detections.webfiles.behaviour.budget import Timeout
+from extriage.detections.webfiles.behaviour.lazy import lazy
 from extriage.detections.webfiles.behaviour.syntax import _KEYWORDS, _METHOD_DEF, top_level
 
 _TOKENS = {
-    "cs": re.compile(
+    "cs": lazy(
         # interpolated strings first: their holes hold code (and strings of their own)
         r'(?:\$@|@\$)"(?:[^"{]|""|\{\{|\{[^{}]{0,400}\})*"?|\$"(?:[^"\\\n{]|\\.|\{\{|\{[^{}\n]{0,400}\})*"?|'
         r'@"(?:[^"]|"")*"?|"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.){0,8}\'|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?'
     ),
-    "js": re.compile(r'"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.)*\'?|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?'),
+    "js": lazy(r'"(?:[^"\\\n]|\\.)*"?|\'(?:[^\'\\\n]|\\.)*\'?|//[^\n]*|/\*(?:[^*]|\*(?!/))*(?:\*/)?'),
     # (VB 14 interpolated strings first: $"a{x}b", "" for a quote)
-    "vb": re.compile(
+    "vb": lazy(
         r'\$"(?:[^"\n{]|""|\{\{|\{[^{}\n]{0,400}\})*"?|"(?:[^"\n]|"")*"?|\'[^\n]*|\bREM\b[^\n]*', re.I
     ),
 }
-_HOLE = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
-_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{8}|.)", re.S)
-_IDENT_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})")
+_HOLE = lazy(r"\{\{|\}\}|\{([^{}]*)\}")
+_ESCAPE = lazy(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{8}|.)", re.S)
+_IDENT_ESCAPE = lazy(r"\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})")
 _SIMPLE = {"n": " ", "r": " ", "t": " ", "0": " ", "a": " ", "b": " ", "f": " ", "v": " "}
 
 
 #: Unicode format characters (category Cf) that C# ignores inside identifiers.
-_FORMAT_CHARS = re.compile("[\u00ad\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+_FORMAT_CHARS = lazy("[\u00ad\u180b-\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 
 
 def _unescape(body: str) -> str:
@@ -556,47 +557,47 @@ _B64_TEXT = (
     r"(?:System\s*\.\s*)?Convert\s*\.\s*FromBase64String\s*\(\s*\2\s*\)\s*\)"
 )
 _DECODER_DEF = {
-    "cs": re.compile(
+    "cs": lazy(
         r"\b([^\W\d]\w*)\s*\(\s*(?:string|String)\s+([^\W\d]\w*)\s*\)\s*(?:\{\s*return\s+|=>\s*)" + _B64_TEXT
     ),
-    "vb": re.compile(
+    "vb": lazy(
         r"\bFunction\s+([^\W\d]\w*)\s*\(\s*(?:ByVal\s+)?([^\W\d]\w*)\s+As\s+String\s*\)(?:\s+As\s+String)?\s*"
         r"(?:Return\s+|\1\s*=\s*)" + _B64_TEXT,
         re.I,
     ),
-    "js": re.compile(
+    "js": lazy(
         r"\bfunction\s+([^\W\d]\w*)\s*\(\s*([^\W\d]\w*)(?:\s*:\s*String)?\s*\)(?:\s*:\s*String)?\s*\{\s*return\s+"
         + _B64_TEXT
     ),
 }
 _NUM = r"0[xX][0-9a-fA-F]{1,6}|\d{1,7}"
-_CHAR_ARITH = re.compile(r"(?<![\w.])char\s*\(\s*(" + _NUM + r")\s*(?:([-+*/%])\s*(" + _NUM + r")\s*)?\)")
-_UNESCAPE_CALL = re.compile(r'\b(?:unescape|decodeURIComponent|decodeURI)\s*\(\s*"([^"\n]{1,4000})"\s*\)')
-_JS_REVERSE = re.compile(
+_CHAR_ARITH = lazy(r"(?<![\w.])char\s*\(\s*(" + _NUM + r")\s*(?:([-+*/%])\s*(" + _NUM + r")\s*)?\)")
+_UNESCAPE_CALL = lazy(r'\b(?:unescape|decodeURIComponent|decodeURI)\s*\(\s*"([^"\n]{1,4000})"\s*\)')
+_JS_REVERSE = lazy(
     r'("[^"\n]*")\s*\.\s*split\s*\(\s*""\s*\)\s*\.\s*reverse\s*\(\s*\)\s*\.\s*join\s*\(\s*""\s*\)'
 )
 #: VBScript's own Execute/ExecuteGlobal/Eval (not a method of that name: conn.Execute runs SQL), see _Norm._vb_runs.
-_VB_RUN = re.compile(r"(?<![\w.])(Execute(?:Global)?|Eval)\b[ \t]*", re.I)
+_VB_RUN = lazy(r"(?<![\w.])(Execute(?:Global)?|Eval)\b[ \t]*", re.I)
 #: VBScript's Unescape of a literal (as JScript's, _UNESCAPE_CALL).
-_UNESCAPE_VB = re.compile(r'\bUnescape\s*\(\s*"([^"\n]{1,4000})"\s*\)', re.I)
+_UNESCAPE_VB = lazy(r'\bUnescape\s*\(\s*"([^"\n]{1,4000})"\s*\)', re.I)
 #: The objects of classic ASP, named by the text an Eval gives (Eval("req" & "uest")).
-_CLASSIC_OBJECT = re.compile(r"(?:Request|Session|Application|Server|Response)", re.I)
+_CLASSIC_OBJECT = lazy(r"(?:Request|Session|Application|Server|Response)", re.I)
 #: Text that is code: a call, an assignment or a member of an object.
-_CODE_TEXT = re.compile(r"\w\s*\(|\w\s*=|\w\.\w")
-_VB_NAME = re.compile(r'(?<![\w."])([^\W\d]\w{0,60})(?![\w(])')
+_CODE_TEXT = lazy(r"\w\s*\(|\w\s*=|\w\.\w")
+_VB_NAME = lazy(r'(?<![\w."])([^\W\d]\w{0,60})(?![\w(])')
 _VB_NOT_HELD = frozenset({"and", "or", "not", "xor", "mod", "true", "false", "nothing", "empty", "null", "vbcrlf"})
 #: A literal in brackets of their own (not a call's: after an operator, a bracket, a comma or the start).
-_VB_LIT_BRACKETS = re.compile(r'((?:^|[&+(,=])\s*)\(\s*("[^"\n]*")\s*\)')
+_VB_LIT_BRACKETS = lazy(r'((?:^|[&+(,=])\s*)\(\s*("[^"\n]*")\s*\)')
 #: A function of the page given hex pairs (Execute(Decode("457865...")): group 1 the name, 2 the hex.
-_VB_HEX_CALL = re.compile(r'\s*([^\W\d]\w{0,60})\s*\(\s*"((?:[0-9A-Fa-f]{2}){8,4000})"\s*\)\s*')
-_VB_CHR = re.compile(r"\bChrW?\s*\(", re.I)
+_VB_HEX_CALL = lazy(r'\s*([^\W\d]\w{0,60})\s*\(\s*"((?:[0-9A-Fa-f]{2}){8,4000})"\s*\)\s*')
+_VB_CHR = lazy(r"\bChrW?\s*\(", re.I)
 #: A bare name joined between two literals inside CreateObject's brackets: group 2 the name.
-_VB_PROGID_NAME = re.compile(
+_VB_PROGID_NAME = lazy(
     r'(\bCreateObject\s*\(\s*(?:"[^"\n]*"\s*&\s*(?:[^\W\d]\w*\s*&\s*)?){0,8}"[^"\n]*"\s*&\s*)([^\W\d]\w{0,60})(\s*&\s*")',
     re.I,
 )
 #: Text from elsewhere that may give a name its value (an include, code run from text).
-_VB_ELSEWHERE = re.compile(r"#include\b|(?<![\w.])Execute(?:Global)?\b", re.I)
+_VB_ELSEWHERE = lazy(r"#include\b|(?<![\w.])Execute(?:Global)?\b", re.I)
 
 
 def _vb_given(code: str, name: str) -> bool:
@@ -619,7 +620,7 @@ def _vb_given(code: str, name: str) -> bool:
 #: The functions a self-update may apply to the name's text (x = Replace(x, "0", ""), x = StrReverse(x)).
 _VB_CALLS = frozenset({"replace", "strreverse", "unescape", "mid", "left", "right", "trim", "lcase", "ucase", "chr", "chrw"})
 #: A one-line VB assignment (``t = Replace("...", "@@", "")``): group 1 the name, 2 the value.
-_VB_GIVEN = re.compile(r"^[ \t]*(?:Dim[ \t]+)?([^\W\d]\w{0,60})[ \t]*=[ \t]*([^\n:]{1,4000})$", re.I | re.M)
+_VB_GIVEN = lazy(r"^[ \t]*(?:Dim[ \t]+)?([^\W\d]\w{0,60})[ \t]*=[ \t]*([^\n:]{1,4000})$", re.I | re.M)
 
 
 def _vb_held(arg: str, given: dict[str, list[tuple[int, str]]], at: int) -> str:
@@ -648,9 +649,9 @@ def _vb_held(arg: str, given: dict[str, list[tuple[int, str]]], at: int) -> str:
 
 
 #: What an eval argument decodes with (see _Norm._evals).
-_DECODING = re.compile(r"FromBase64String|(?<![\w.])char\s*\(|fromCharCode|\bunescape\s*\(|\bdecodeURI")
-_EVAL_CALL = re.compile(r"(?<![\w.$])eval\s*\(")
-_BARE = re.compile(r"\s*([^\W\d][\w$]*)\s*")
+_DECODING = lazy(r"FromBase64String|(?<![\w.])char\s*\(|fromCharCode|\bunescape\s*\(|\bdecodeURI")
+_EVAL_CALL = lazy(r"(?<![\w.$])eval\s*\(")
+_BARE = lazy(r"\s*([^\W\d][\w$]*)\s*")
 
 
 def _js_number(s: str) -> int | None:
@@ -676,37 +677,37 @@ def _arg_spans(code: str, start: int, limit: int = 20000) -> list[tuple[int, int
 
 
 _THIS = {
-    "cs": re.compile(r"\bthis[ \t]*\.[ \t]*(?=[^\W\d])"),
-    "js": re.compile(r"\bthis[ \t]*\.[ \t]*(?=[^\W\d])"),
-    "vb": re.compile(r"\bMe[ \t]*\.[ \t]*(?=[^\W\d])", re.I),
+    "cs": lazy(r"\bthis[ \t]*\.[ \t]*(?=[^\W\d])"),
+    "js": lazy(r"\bthis[ \t]*\.[ \t]*(?=[^\W\d])"),
+    "vb": lazy(r"\bMe[ \t]*\.[ \t]*(?=[^\W\d])", re.I),
 }
 #: A VB line continued: an explicit `` _`` or (VB 10+) a line ending in ``(``, ``,``, ``&``, ``+``, ``=``.
-_VB_CONT = re.compile(r"(?:[ \t]_|[(,&+=])[ \t]*\r?\n")
-_VB_WITH = re.compile(r"^[ \t]*With[ \t]+([^\W\d][\w.]{0,100})[ \t]*$", re.I | re.M)
-_VB_END_WITH = re.compile(r"^[ \t]*End[ \t]+With\b", re.I | re.M)
-_VB_DOT = re.compile(r"^([ \t]*)\.(?=[^\W\d])", re.M)
+_VB_CONT = lazy(r"(?:[ \t]_|[(,&+=])[ \t]*\r?\n")
+_VB_WITH = lazy(r"^[ \t]*With[ \t]+([^\W\d][\w.]{0,100})[ \t]*$", re.I | re.M)
+_VB_END_WITH = lazy(r"^[ \t]*End[ \t]+With\b", re.I | re.M)
+_VB_DOT = lazy(r"^([ \t]*)\.(?=[^\W\d])", re.M)
 #: A callable under another name: ``var run = eval;`` (JScript), ``Func<string, Process> f =
 #: Process.Start;`` (C# method group), then called as ``run(...)``.
-_CALL_ALIAS = re.compile(
+_CALL_ALIAS = lazy(
     r"\b([^\W\d][\w$]{0,60})\s*=\s*((?:[^\W\d]\w{0,60}\s*\.\s*){0,6}[^\W\d]\w{0,60})\s*[;\n]"
 )
-_CALLED = re.compile(r"(?<![\w.$])([^\W\d][\w$]*)\s*\(")
+_CALLED = lazy(r"(?<![\w.$])([^\W\d][\w$]*)\s*\(")
 #: Type and namespace aliases: ``using P = System.Diagnostics.Process;`` / ``Imports P = ...``.
 _TYPE_ALIAS = {
-    "cs": re.compile(r"\busing\s+([^\W\d]\w{0,60})\s*=\s*((?:global\s*::\s*)?[\w.]{1,200})\s*;"),
-    "vb": re.compile(r"^[ \t]*Imports\s+([^\W\d]\w{0,60})\s*=\s*([\w.]{1,200})", re.I | re.M),
+    "cs": lazy(r"\busing\s+([^\W\d]\w{0,60})\s*=\s*((?:global\s*::\s*)?[\w.]{1,200})\s*;"),
+    "vb": lazy(r"^[ \t]*Imports\s+([^\W\d]\w{0,60})\s*=\s*([\w.]{1,200})", re.I | re.M),
 }
 #: VB's late-bound ``CallByName(obj, "Member", CallType.Method|Get|Let|Set, args)``: written as the
 #: call or assignment it makes.
-_CALL_BY_NAME = re.compile(
+_CALL_BY_NAME = lazy(
     r'\bCallByName\s*\(\s*([^\W\d][\w.]{0,200}?)\s*,\s*"([^\W\d]\w{0,60})"\s*,\s*'
     r"(?:Microsoft\s*\.\s*VisualBasic\s*\.\s*)?(?:CallType\s*\.\s*)?(Method|Get|Let|Set|1|2|4|8)\s*(,|\))",
     re.I,
 )
 #: ``obj["name"](...)`` (JScript): a member chosen by a literal name is that member.
-_BRACKET_CALL = re.compile(r'(?<=[\w\])])\s*\[\s*"([^\W\d][\w$]{0,60})"\s*\]\s*(?=\()')
+_BRACKET_CALL = lazy(r'(?<=[\w\])])\s*\[\s*"([^\W\d][\w$]{0,60})"\s*\]\s*(?=\()')
 #: C# verbatim identifiers (``@Process``): the same names (verbatim strings are tokens by now).
-_VERBATIM_IDENT = re.compile(r'(?<![\w"@])@(?=[^\W\d])')
+_VERBATIM_IDENT = lazy(r'(?<![\w"@])@(?=[^\W\d])')
 
 
 def _structure(code: str, lang: str) -> str:
@@ -755,7 +756,7 @@ def _structure(code: str, lang: str) -> str:
     return _THIS[lang].sub("", code)
 
 
-_USING_STATIC = re.compile(r"\busing\s+static\s+((?:global\s*::\s*)?[\w.]{1,200})\s*;")
+_USING_STATIC = lazy(r"\busing\s+static\s+((?:global\s*::\s*)?[\w.]{1,200})\s*;")
 
 
 def _using_static(code: str) -> str:
@@ -807,15 +808,15 @@ def _vb_join(code: str) -> str:
 
 #: A VBScript call statement, its arguments without brackets (``sh.Run "cmd /c " & c, 0``, ``fs.DeleteFile
 #: Request("f")``): classic ASP's way (VB.NET has none). Literals are canonical here (no quote inside).
-_VB_BARE_HINT = re.compile(
+_VB_BARE_HINT = lazy(
     r"[^\W\d]\w*[ \t]*\.[ \t]*[^\W\d]\w*[ \t]+(?!(?:Then|Else|As|Is|And|Or|Not|Mod|Xor|To|Step|In)\b)[\"\w]", re.I
 )
 #: A Sub or Function the page defines (its name).
-_VB_OWN_PROCEDURE = re.compile(
+_VB_OWN_PROCEDURE = lazy(
     r"^[ \t]*(?:(?:Public|Private|Static)[ \t]+)*(?:Sub|Function)[ \t]+([^\W\d]\w*)", re.I | re.M
 )
 #: A statement calling a bare name with arguments and no brackets (``Walk path & "\" & f.Name``): group 2 the name.
-_VB_OWN_CALL = re.compile(
+_VB_OWN_CALL = lazy(
     r'^([ \t]*(?:(?:If\b(?:"[^"\n]*"|[^"\n]){0,2000}?\bThen|Else)[ \t]+)?)'
     r"([^\W\d]\w*)"
     r"[ \t]+(?!(?:Then|Else|As|Is|And|Or|Not|Mod|Xor|To|Step|In)\b)"
@@ -823,8 +824,8 @@ _VB_OWN_CALL = re.compile(
     re.I,
 )
 #: The statements of a line (``:`` separates them, outside strings).
-_VB_STATEMENTS = re.compile(r'(?:"[^"\n]*"|[^":\n])+')
-_VB_BARE_CALL = re.compile(
+_VB_STATEMENTS = lazy(r'(?:"[^"\n]*"|[^":\n])+')
+_VB_BARE_CALL = lazy(
     r'^([ \t]*(?:(?:If\b(?:"[^"\n]*"|[^"\n]){0,2000}?\bThen|Else)[ \t]+)?)'  # (a one-line If's statement)
     r"((?:[^\W\d]\w*[ \t]*\.[ \t]*)+[^\W\d]\w*)"
     r"[ \t]+(?!(?:Then|Else|As|Is|And|Or|Not|Mod|Xor|To|Step|In)\b)"

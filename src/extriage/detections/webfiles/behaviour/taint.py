@@ -18,6 +18,7 @@ from extriage.detections.webfiles.behaviour.knowledge import (
     occurs,
     prefilter_hits,
 )
+from extriage.detections.webfiles.behaviour.lazy import lazy
 from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, _param_parts, top_level
 
 
@@ -32,32 +33,32 @@ class _Taint:
 
 #: Properties: ``string Name { get ...`` (C#), ``Property Name`` (VB): a value returned in them is the name's.
 _PROPERTY_DEF = {
-    "cs": re.compile(r"\b([^\W\d]\w*)\s*\{\s*get\b"),
-    "vb": re.compile(r"\bProperty\s+([^\W\d]\w*)", re.I),
+    "cs": lazy(r"\b([^\W\d]\w*)\s*\{\s*get\b"),
+    "vb": lazy(r"\bProperty\s+([^\W\d]\w*)", re.I),
 }
 #: Expression-bodied members: ``string Name => expr;`` / ``string Take(k) => expr;``.
-_AFTER_HEADER = re.compile(r"\s*(?:\{|(?!(?:as|is)\b)[^\W\d])")
+_AFTER_HEADER = lazy(r"\s*(?:\{|(?!(?:as|is)\b)[^\W\d])")
 #: The longest server code a "whole" sink (a page that is nothing but a stub) is checked on; the page
 #: screen leaves the "whole" sinks out (their spellings are everyday code): short code is matched whole.
 WHOLE_MAX = 400
 #: ``new Name(`` with a name of no namespace (``new ExampleTool()``).
-_UNDOTTED_NEW = re.compile(r"\bnew\s+[^\W\d]\w*\s*\(", re.I)
+_UNDOTTED_NEW = lazy(r"\bnew\s+[^\W\d]\w*\s*\(", re.I)
 #: A server control in markup (other than a script block). Its attributes end at the next ``<`` as well as
 #: at ``>``: one search stays linear in the page (with ``[^>]`` a page of unclosed ``<a`` tags cost one
 #: search ~2,000 characters per tag, 12-17 s for 300,000 of them).
-_SERVER_CONTROL = re.compile(r"<(?!script\b)[\w:]+\b[^<>]{0,2000}?\brunat\s*=\s*[\"']?server", re.I)
+_SERVER_CONTROL = lazy(r"<(?!script\b)[\w:]+\b[^<>]{0,2000}?\brunat\s*=\s*[\"']?server", re.I)
 #: The name a native declaration gives its function (C# ``extern T Name(``, VB ``Function Name``): the last.
-_DECLARED_NATIVE = re.compile(r"(?:\bextern\s+[\w.<>\[\]?]{1,100}\s+|\b(?:Function|Sub)\s+)([^\W\d]\w*)", re.I)
+_DECLARED_NATIVE = lazy(r"(?:\bextern\s+[\w.<>\[\]?]{1,100}\s+|\b(?:Function|Sub)\s+)([^\W\d]\w*)", re.I)
 #: A condition before a statement without braces: C# ``if (`` / ``else if (`` / ``while (``; VB ``If ... Then``.
-_C_CONDITION = re.compile(r"\s*(?:else\s+)?(?:if|while)\s*\(")
-_VB_IF_THEN = re.compile(r'[ \t]*(?:Else)?If\b(?:"[^"\n]*"|[^"\n]){0,2000}?\bThen\b', re.I)
+_C_CONDITION = lazy(r"\s*(?:else\s+)?(?:if|while)\s*\(")
+_VB_IF_THEN = lazy(r'[ \t]*(?:Else)?If\b(?:"[^"\n]*"|[^"\n]){0,2000}?\bThen\b', re.I)
 #: An assignment operator (not ==, !=, <=, >=, =>).
-_ASSIGN_OP = re.compile(r"(?<![=!<>])=(?![=>])")
+_ASSIGN_OP = lazy(r"(?<![=!<>])=(?![=>])")
 
 
 #: What stands before a VB ``x = y`` that compares rather than assigns: a condition's keyword, a logical
 #: operator, another ``=`` or an operator (``If Request("p")="x" Or Request("p")="y" Then``, ``ok = a = b``).
-_VB_BEFORE_COMPARISON = re.compile(
+_VB_BEFORE_COMPARISON = lazy(
     r"(?:\b(?:If|ElseIf|While|Until|And|Or|AndAlso|OrElse|Not|Xor|Return|Case|Is|Like|Mod)|[=<>(&+\-*/])[ \t]*$",
     re.I,
 )
@@ -97,12 +98,12 @@ def _after_assignment(code: str, start: int, pos: int) -> int:
 
 
 #: Parentheses outside string literals (where a sink's statement ends inside a header).
-_PARENS = re.compile(r'"(?:[^"\\\n]|\\.){0,2000}"|[()]')
+_PARENS = lazy(r'"(?:[^"\\\n]|\\.){0,2000}"|[()]')
 
 
 #: A literal holding a server page's code (an ASP.NET block, a Razor block, a server control): a page the code
 #: writes, compiles or serves from memory - its statements are read as code (X39's Razor Pages injector, session 17).
-_PAGE_CODE_TEXT = re.compile(r"<%|@\{|@\(|\brunat\s*=", re.I)
+_PAGE_CODE_TEXT = lazy(r"<%|@\{|@\(|\brunat\s*=", re.I)
 
 
 def _outside_literals(code: str, found: list[re.Match[str]]) -> list[re.Match[str]]:
@@ -142,14 +143,14 @@ def _header_end(code: str, start: int, end: int) -> int:
     return end
 
 
-_ARROW_MEMBER = re.compile(r"\b([^\W\d]\w*)\s*(?:\([^();{}]{0,400}\))?\s*=>\s*(?=([^;{]{1,2000}))")
+_ARROW_MEMBER = lazy(r"\b([^\W\d]\w*)\s*(?:\([^();{}]{0,400}\))?\s*=>\s*(?=([^;{]{1,2000}))")
 #: Calls that put a value into their receiver (a builder, a list, a dictionary, a stack).
-_MUTATOR = re.compile(
+_MUTATOR = lazy(
     r"(?<![\w.])([^\W\d]\w*)\s*\.\s*(?:Append|AppendLine|AppendFormat|Insert|Add|AddRange|Push|Enqueue)\s*\(",
     re.I,
 )
 #: ... with literal text of its own (``sb.Append("select ")``).
-_ADDS_LITERAL = re.compile(
+_ADDS_LITERAL = lazy(
     r'(?<![\w.])([^\W\d]\w*)\s*\.\s*(?:Append\w*|Insert|Add)\s*\((?:\s*\d+\s*,)?\s*"[^"\n]*[^"\s]', re.I
 )
 #: Receivers that are outputs or the page itself, never a value's carrier.
@@ -157,14 +158,14 @@ _NOT_CARRIERS = frozenset(
     "response controls page context trace console debug server items headers cookies".split()
 )
 #: A member chain into the response (``ctx.Response.ContentType``): output, not a carrier.
-_RESPONSE_MEMBER = re.compile(r"\s*\.\s*Response\b", re.I)
+_RESPONSE_MEMBER = lazy(r"\s*\.\s*Response\b", re.I)
 #: HTML controls whose value the client posts (see _Analyser._html_inputs).
-_HTML_INPUT_TAG = re.compile(r"<(input|textarea|select|asp:HiddenField)\b[^<>]{0,2000}>", re.I)
-_RUNAT_SERVER = re.compile(r"""\brunat\s*=\s*["']?server""", re.I)
-_INPUT_TYPE = re.compile(r"""\btype\s*=\s*["']?([\w-]+)""", re.I)
-_TAG_ID = re.compile(r"""\bid\s*=\s*["']?([^\W\d]\w*)""", re.I)
+_HTML_INPUT_TAG = lazy(r"<(input|textarea|select|asp:HiddenField)\b[^<>]{0,2000}>", re.I)
+_RUNAT_SERVER = lazy(r"""\brunat\s*=\s*["']?server""", re.I)
+_INPUT_TYPE = lazy(r"""\btype\s*=\s*["']?([\w-]+)""", re.I)
+_TAG_ID = lazy(r"""\bid\s*=\s*["']?([^\W\d]\w*)""", re.I)
 _POSTED_TYPES = frozenset({"text", "hidden", "password", "search", "url", "email", "tel", "number"})
-_HTML_INPUT_FIELD = re.compile(
+_HTML_INPUT_FIELD = lazy(
     r"\b(?:System\s*\.\s*Web\s*\.\s*UI\s*\.\s*(?:HtmlControls|WebControls)\s*\.\s*)?"
     r"(?:HtmlInputText|HtmlInputHidden|HtmlInputPassword|HtmlTextArea|HtmlSelect|HiddenField)\s+([^\W\d]\w*)"
     r"|\b([^\W\d]\w*)\s+As\s+(?:[\w.]+\.)?(?:HtmlInputText|HtmlInputHidden|HtmlInputPassword|HtmlTextArea|HtmlSelect|HiddenField)\b",
@@ -172,50 +173,50 @@ _HTML_INPUT_FIELD = re.compile(
 )
 #: Web controls whose text the client never posts (a Label, Literal, HyperLink, button, image, panel).
 _UNPOSTED = r"(?:Label|Literal|HyperLink|Button|LinkButton|ImageButton|Image|Localize|Panel|Substitution)"
-_UNPOSTED_TAG = re.compile(r"<asp:" + _UNPOSTED + r"\b[^<>]{0,2000}>", re.I)
-_UNPOSTED_FIELD = re.compile(
+_UNPOSTED_TAG = lazy(r"<asp:" + _UNPOSTED + r"\b[^<>]{0,2000}>", re.I)
+_UNPOSTED_FIELD = lazy(
     r"\b(?:System\s*\.\s*Web\s*\.\s*UI\s*\.\s*WebControls\s*\.\s*)?" + _UNPOSTED + r"\s+([^\W\d]\w*)\s*[;=]"
     r"|\b([^\W\d]\w*)\s+As\s+(?:New\s+)?(?:[\w.]+\.)?" + _UNPOSTED + r"\b",
     re.I,
 )
 #: A call: a name followed by ``(``, or a delegate's ``.Invoke(`` / ``?.Invoke(`` (the name is group 1).
 _CALL_SITE = {
-    "cs": re.compile(r"(?<![\w])([^\W\d]\w*)\s*(?:\??\.\s*Invoke\s*)?\("),
-    "js": re.compile(r"(?<![\w])([^\W\d]\w*)\s*(?:\??\.\s*Invoke\s*)?\("),
-    "vb": re.compile(r"(?<![\w])([^\W\d]\w*)\s*(?:\??\.\s*Invoke\s*)?\(", re.I),
+    "cs": lazy(r"(?<![\w])([^\W\d]\w*)\s*(?:\??\.\s*Invoke\s*)?\("),
+    "js": lazy(r"(?<![\w])([^\W\d]\w*)\s*(?:\??\.\s*Invoke\s*)?\("),
+    "vb": lazy(r"(?<![\w])([^\W\d]\w*)\s*(?:\??\.\s*Invoke\s*)?\(", re.I),
 }
 #: Lambdas bound to a name: ``name = (a, b) =>`` (C#) / ``var name = function (a, b)`` (JScript).
 _LAMBDA_DEF = {
-    "cs": re.compile(r"\b([^\W\d]\w*)\s*=\s*(?:\(([^();{}]{0,200})\)|([^\W\d]\w*))\s*=>"),
-    "js": re.compile(r"\b([^\W\d]\w*)\s*=\s*function\s*\(([^()]{0,200})\)()"),
+    "cs": lazy(r"\b([^\W\d]\w*)\s*=\s*(?:\(([^();{}]{0,200})\)|([^\W\d]\w*))\s*=>"),
+    "js": lazy(r"\b([^\W\d]\w*)\s*=\s*function\s*\(([^()]{0,200})\)()"),
     # VB: Dim run As Action(Of String) = Sub(s) ..., Dim f = Function(s As String) ...
-    "vb": re.compile(
+    "vb": lazy(
         r"\b([^\W\d]\w*)(?:\s+As\s+[\w.]+(?:\s*\(\s*Of\s+[^()\n]{1,100}\))?)?\s*=\s*(?:Sub|Function)\s*\(([^()\n]{0,200})\)()",
         re.I,
     ),
 }
 #: Calls that fill their first argument from the receiver: ``stream.Read(buf, ...)``, ``CopyTo(ms)``.
 #: (A name, not a member chain: ``CopyTo(context.Response.OutputStream)`` fills the response, not ``context``.)
-_OUT_ARG = re.compile(r"\.\s*(?:Read|ReadBlock|ReadAsync|CopyTo|CopyToAsync)\s*\(\s*([^\W\d]\w*)(?=\s*[,)])", re.I)
+_OUT_ARG = lazy(r"\.\s*(?:Read|ReadBlock|ReadAsync|CopyTo|CopyToAsync)\s*\(\s*([^\W\d]\w*)(?=\s*[,)])", re.I)
 #: Copies from a source array into a destination: (regex, index of source arg, index of target arg).
-_COPY = re.compile(r"\b(?:Buffer\s*\.\s*BlockCopy|Array\s*\.\s*Copy)\s*\(", re.I)
+_COPY = lazy(r"\b(?:Buffer\s*\.\s*BlockCopy|Array\s*\.\s*Copy)\s*\(", re.I)
 _ASSIGN = {
-    "cs": re.compile(
+    "cs": lazy(
         r"(?<![\w.])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?:\[[^\];]{0,200}\]\s*)?[+|^]?=(?![=>])"
         r"(?=((?:[^;\"]|\"[^\"\n]*\"){1,2000}))"  # (the value: to its ';', a literal's ';' inside it - session 17)
     ),
-    "vb": re.compile(
+    "vb": lazy(
         r"(?<![\w.])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?:\([^)\n]{0,200}\)\s*)?(?:As\s+(?:New\s+)?[\w.]+(?:\(\))?\s*)?[+&]?=(?=([^\n]{1,2000}))",
         re.I,
     ),
 }
-_ASSIGN["js"] = re.compile(  # with JScript.NET's type annotation: var v : String = ...
+_ASSIGN["js"] = lazy(  # with JScript.NET's type annotation: var v : String = ...
     r"(?<![\w.$])([^\W\d]\w*)((?:\s*\.\s*[^\W\d]\w*){0,4})\s*(?::\s*[\w.]{1,100}(?:\[\])?\s*)?"
     r"(?:\[[^\]\n;]{0,200}\]\s*)?[+|^]?=(?![=>])(?=((?:[^;\"]|\"[^\"\n]*\"){1,2000}))"
 )
 #: Methods whose parameters the request fills: ASMX web methods and WCF operations (a .svc service).
 _WEB_METHOD = {
-    "cs": re.compile(
+    "cs": lazy(
         r"\[\s*(?:System\s*\.\s*(?:Web\s*\.\s*Services|ServiceModel)\s*\.\s*)?(?:WebMethod|OperationContract)\b"
         r"[^\]]{0,300}\][^(;{}]{0,300}\(([^()]{0,400})\)"
         # ASP.NET Core Razor Pages: a page's handler methods (OnGet, OnPostAsync, OnPostRun ...) are bound from
@@ -224,8 +225,8 @@ _WEB_METHOD = {
         r"On(?:Get|Post|Put|Delete|Patch)\w{0,60}\s*\(([^()]{0,400})\)"
         r"|\[\s*BindProperty\b[^\]]{0,200}\]\s*(?:public\s+)?([\w.<>\[\]?]{1,100}\s+[^\W\d]\w*)\s*\{"
     ),
-    "js": re.compile(r"(?:WebMethod|OperationContract)Attribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
-    "vb": re.compile(
+    "js": lazy(r"(?:WebMethod|OperationContract)Attribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
+    "vb": lazy(
         r"<\s*(?:WebMethod|OperationContract)\b[^>]{0,300}>[^(\n]{0,300}\(([^()]{0,400})\)", re.I
     ),
 }
@@ -234,43 +235,43 @@ _WEB_METHOD = {
 #: remoting configuration loaded): its public methods' parameters are what a remote client sends (X32's
 #: RemotingUriShell, session 15: a payload class registering ``Exec(string cmd)`` on the application's channel).
 _REMOTABLE_CLASS = {
-    "cs": re.compile(r"\bclass\s+[^\W\d]\w*\s*:\s*(?:System\s*\.\s*)?MarshalByRefObject\b"),
-    "vb": re.compile(
+    "cs": lazy(r"\bclass\s+[^\W\d]\w*\s*:\s*(?:System\s*\.\s*)?MarshalByRefObject\b"),
+    "vb": lazy(
         r"\bClass\s+[^\W\d]\w*\s*(?:\r?\n|:)\s*Inherits\s+(?:System\s*\.\s*)?MarshalByRefObject\b", re.I
     ),
 }
-_REMOTING_EXPOSED = re.compile(
+_REMOTING_EXPOSED = lazy(
     r"\bRegisterWellKnownServiceType\s*\(|\bRemotingServices\s*\.\s*Marshal\s*\(|\bRemotingConfiguration\s*\.\s*Configure\s*\(",
     re.I,
 )
 #: A public method of such a class (group 1 its parameters).
 _REMOTE_METHOD = {
-    "cs": re.compile(
+    "cs": lazy(
         r"\bpublic\s+(?:(?:virtual|override|new|async)\s+){0,3}(?!class\b)[\w.<>\[\],?]{1,100}\s+[^\W\d]\w*\s*\(([^()]{1,400})\)"
     ),
-    "vb": re.compile(r"^[ \t]*Public\s+(?:(?:Overridable|Overrides|Shadows)\s+){0,3}(?:Function|Sub)\s+[^\W\d]\w*\s*\(([^()\n]{1,400})\)", re.I | re.M),
+    "vb": lazy(r"^[ \t]*Public\s+(?:(?:Overridable|Overrides|Shadows)\s+){0,3}(?:Function|Sub)\s+[^\W\d]\w*\s*\(([^()\n]{1,400})\)", re.I | re.M),
 }
-_CLASS_END = {"vb": re.compile(r"^[ \t]*End\s+Class\b", re.I | re.M)}
+_CLASS_END = {"vb": lazy(r"^[ \t]*End\s+Class\b", re.I | re.M)}
 #: A class that is an MVC or Web API controller (``class RunController : Controller``, VB ``Inherits
 #: ApiController``): its public methods are actions, their parameters bound from the request's route, query and
 #: form values (session 13's left-over; the engine reads such a class where ASP.NET compiles it: App_Code).
 _CONTROLLER_CLASS = {
-    "cs": re.compile(r"\bclass\s+[^\W\d]\w*\s*:\s*(?:[\w.]*\.)?(?:Controller|ApiController|ControllerBase|AsyncController)\b"),
-    "vb": re.compile(
+    "cs": lazy(r"\bclass\s+[^\W\d]\w*\s*:\s*(?:[\w.]*\.)?(?:Controller|ApiController|ControllerBase|AsyncController)\b"),
+    "vb": lazy(
         r"\bClass\s+[^\W\d]\w*\s*(?:\r?\n|:)\s*Inherits\s+(?:[\w.]*\.)?(?:Controller|ApiController|ControllerBase|AsyncController)\b",
         re.I,
     ),
 }
 #: A controller's action: a public method returning a result (not marked [NonAction]); group 1 its parameters.
 _ACTION = {
-    "cs": re.compile(
+    "cs": lazy(
         r"\bpublic\s+(?:(?:async|virtual|override|new)\s+){0,3}"
         r"(?:(?:System\s*\.\s*Web\s*\.\s*Mvc\s*\.\s*)?(?:ActionResult|IActionResult|JsonResult|ContentResult|FileResult|"
         r"PartialViewResult|ViewResult|RedirectResult|EmptyResult|HttpResponseMessage|IHttpActionResult)|string|void|object|"
         r"Task\s*<\s*(?:ActionResult|IActionResult|JsonResult|ContentResult|FileResult|HttpResponseMessage|IHttpActionResult|"
         r"string|object)\s*>|Task)\s+[^\W\d]\w*\s*\(([^()]{0,400})\)\s*\{"
     ),
-    "vb": re.compile(
+    "vb": lazy(
         r"^[ \t]*Public\s+(?:(?:Async|Overridable|Overrides|Shadows)\s+){0,3}(?:Function|Sub)\s+[^\W\d]\w*\s*\(([^()\n]{0,400})\)"
         r"(?:\s+As\s+(?:[\w.]*\.)?(?:ActionResult|IActionResult|JsonResult|ContentResult|FileResult|PartialViewResult|ViewResult|"
         r"RedirectResult|EmptyResult|HttpResponseMessage|IHttpActionResult|String|Object|Task(?:\s*\(\s*Of\s+[\w.]+\s*\))?))?[ \t]*$",
@@ -279,37 +280,37 @@ _ACTION = {
 }
 #: A file-saving call whose path is a name, or literals and names joined ("./" + name) (see
 #: _Analyser._save_calls).
-_SAVE_CALL = re.compile(
+_SAVE_CALL = lazy(
     r"(?:\.\s*SaveAs|\bnew\s+(?:System\s*\.\s*IO\s*\.\s*)?FileStream|\bFile\s*\.\s*(?:WriteAllBytes|Create|OpenWrite))"
     r'\s*\(\s*((?:"[^"\n]*"|[^\W\d]\w*)(?:\s*[+&]\s*(?:"[^"\n]*"|[^\W\d]\w*)){0,6})\s*[,)]',
     re.I,
 )
-_BARE_NAME = re.compile(r"\s*([^\W\d]\w*)\s*$")
-_OUT_REF = re.compile(r"\s*(?:out|ref|ByRef)\s+(?:var\s+|string\s+|object\s+)?([^\W\d]\w*)\s*$", re.I)
-_VB_DIM_NEW = re.compile(r"\bDim\s+([^\W\d]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
+_BARE_NAME = lazy(r"\s*([^\W\d]\w*)\s*$")
+_OUT_REF = lazy(r"\s*(?:out|ref|ByRef)\s+(?:var\s+|string\s+|object\s+)?([^\W\d]\w*)\s*$", re.I)
+_VB_DIM_NEW = lazy(r"\bDim\s+([^\W\d]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
 _FOREACH = {
-    "cs": re.compile(
+    "cs": lazy(
         r"\bforeach\s*\(\s*[\w.<>\[\],\s]{0,100}?\s([^\W\d]\w*)\s+in\s+([^;{}]{1,400}?)\)\s*(?:\{|[^\W\d])"
     ),
-    "js": re.compile(r"\bfor\s*\(\s*(?:var\s+)?([^\W\d]\w*)\s+in\s+([^)\n]{1,400})\)"),
-    "vb": re.compile(r"\bFor\s+Each\s+([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s+In\s+([^\n]{1,400})", re.I),
+    "js": lazy(r"\bfor\s*\(\s*(?:var\s+)?([^\W\d]\w*)\s+in\s+([^)\n]{1,400})\)"),
+    "vb": lazy(r"\bFor\s+Each\s+([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s+In\s+([^\n]{1,400})", re.I),
 }
 #: A value that is one call of a plain name, ``Name(`` (its name is group 1).
-_CALLED_NAME = re.compile(r"\s*(?:this\s*\.\s*|Me\s*\.\s*)?([^\W\d]\w*)\s*\(", re.I)
+_CALLED_NAME = lazy(r"\s*(?:this\s*\.\s*|Me\s*\.\s*)?([^\W\d]\w*)\s*\(", re.I)
 _RETURN = {
-    "cs": re.compile(r"\breturn\b([^;]{1,2000})"),
-    "js": re.compile(r"\breturn\b([^;\n]{1,2000})"),
-    "vb": re.compile(r"\bReturn\b([^\n]{1,2000})", re.I),
+    "cs": lazy(r"\breturn\b([^;]{1,2000})"),
+    "js": lazy(r"\breturn\b([^;\n]{1,2000})"),
+    "vb": lazy(r"\bReturn\b([^\n]{1,2000})", re.I),
 }
 #: Names that hold the request object: declared with its type, or assigned it whole.
 _REQUEST_ALIAS = {
-    "cs": re.compile(
+    "cs": lazy(
         r"\bHttpRequest(?:Base|Wrapper)?\s+([^\W\d]\w*)|(?<![\w.])([^\W\d]\w*)\s*=\s*(?:[\w.]*\.)?Request\s*;"
     ),
-    "js": re.compile(
+    "js": lazy(
         r"\b([^\W\d]\w*)\s*:\s*HttpRequest(?:Base|Wrapper)?\b|(?<![\w.])([^\W\d]\w*)\s*=\s*(?:[\w.]*\.)?Request\s*;"
     ),
-    "vb": re.compile(
+    "vb": lazy(
         r"\b([^\W\d]\w*)\s+As\s+(?:System\s*\.\s*Web\s*\.\s*)?HttpRequest(?:Base|Wrapper)?\b|"
         r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s*=\s*(?:[\w.]*\.)?Request[ \t]*(?:\r?\n|:|$)",
         re.I | re.M,
@@ -317,7 +318,7 @@ _REQUEST_ALIAS = {
 }
 #: Calls whose result is what a remote server sent back (a response, a downloaded body): a value
 #: assigned from them carries no request input, even when the request chose the address.
-_REMOTE_RESULT = re.compile(
+_REMOTE_RESULT = lazy(
     r"\.\s*(?:GetResponse|GetResponseStream|GetResponseAsync|DownloadString|DownloadData|GetStringAsync)\b",
     re.I,
 )
@@ -329,39 +330,39 @@ _FETCHED = frozenset({"fetched"})
 _NOT_IN_LITERALS = frozenset({"fetched", "control"})
 #: A path built on a folder the code names by a setting, field or property (``clsConfig.UploadPath +``,
 #: ``this.root +``), not by a call (``Server.MapPath(".") +`` is the page's own folder).
-_NAMED_ROOT = re.compile(r"\s*((?:this\s*\.\s*)?[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*){1,3})\s*\+")
+_NAMED_ROOT = lazy(r"\s*((?:this\s*\.\s*)?[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*){1,3})\s*\+")
 #: A save call (its path written out from locals) whose path starts with a folder held in a setting or
 #: field - not the page's or the application's own folder (those are spelled by MapPath, PhysicalPath,
 #: BaseDirectory ... and stay a match).
-_SAVED_UNDER_SETTING = re.compile(
+_SAVED_UNDER_SETTING = lazy(
     r"\.\s*SaveAs\s*\(\s*(?:this\s*\.\s*)?(?![^\n(+]{0,200}(?:Physical|MapPath|BaseDirectory|DirectoryName|"
     r"CurrentDirectory|AppDomain))[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*){1,3}\s*\+",
     re.I,
 )
 #: The program a process is started with, as written.
-_PROGRAM = re.compile(
+_PROGRAM = lazy(
     r"(?:\bStartInfo\s*\.\s*FileName\s*=|\bProcessStartInfo\s*\(|\bProcess\s*\.\s*Start\s*\()\s*([^;\n,)]{1,200})",
     re.I,
 )
 #: A network-diagnostic tool named by a literal (with or without a folder): its arguments run nothing.
-_DIAGNOSTIC_PROGRAM = re.compile(
+_DIAGNOSTIC_PROGRAM = lazy(
     r'@?"(?:[^"\n]{0,200}[\\/])?(?:ping|tracert|pathping|nslookup)(?:\.exe)?"', re.I
 )
 #: A program given to a start-info object by its property (``psi.FileName = x``, ``{ FileName = x }``).
-_FILE_NAME_SET = re.compile(r"(?:\.|[{,])\s*FileName\s*=(?!=)\s*([^;\n,}]{1,200})")
+_FILE_NAME_SET = lazy(r"(?:\.|[{,])\s*FileName\s*=(?!=)\s*([^;\n,}]{1,200})")
 #: The application's folder, as a page names it (what the requested path is joined to).
-_APP_FOLDER = re.compile(r"(?:PhysicalApplicationPath|AppDomainAppPath|BaseDirectory)$")
+_APP_FOLDER = lazy(r"(?:PhysicalApplicationPath|AppDomainAppPath|BaseDirectory)$")
 #: Source kinds of the page's own path (the self-delete sink).
 _OWN_KINDS = frozenset({"self", "url"})
-_BARE_NAME_ONLY = re.compile(r"[^\W\d]\w*")
+_BARE_NAME_ONLY = lazy(r"[^\W\d]\w*")
 #: A value read from the application's configuration.
-_CONFIG_READ = re.compile(
+_CONFIG_READ = lazy(
     r"(?:System\s*\.\s*Configuration\s*\.\s*)?(?:(?:Web)?ConfigurationManager|ConfigurationSettings)\s*\.\s*AppSettings\b"
     r"|(?:Properties\s*\.\s*|My\s*\.\s*)?(?:MySettings|Settings)\s*\.\s*Default\s*\.",
     re.I,
 )
 #: An uploaded file or the request body as a stream: data, never an address.
-_STREAM_OPERAND = re.compile(
+_STREAM_OPERAND = lazy(
     r"(?:[\w.]{1,200}\s*\.\s*)?(?:InputStream|PostedFile|Files\s*\[[^\]]{0,100}\])(?:\s*\.\s*InputStream)?"
 )
 #: A value converted whole to a number, date, Boolean or GUID (``Guid.Parse(id)``, ``Convert.ToInt32(x)``,
@@ -374,11 +375,11 @@ _TYPED_CORE = (
     # an enum member (B5's request, session 11: a fixed set of names, bounded like a number)
     r"(?:System\s*\.\s*)?(?:\[\s*)?Enum(?:\s*\])?\s*\.\s*Parse(?:\s*<\s*[\w.]{1,100}\s*>)?)"
 )
-_TYPED = re.compile(r"\s*(?:\(\s*\w+\s*\)\s*)?" + _TYPED_CORE + r"\s*\(", re.I)
+_TYPED = lazy(r"\s*(?:\(\s*\w+\s*\)\s*)?" + _TYPED_CORE + r"\s*\(", re.I)
 #: A network endpoint made by the page (a listener or client on a port the request may give as a number).
-_NETWORK_NEW = re.compile(r"\s*new\s+(?:System\s*\.\s*Net\s*\.\s*Sockets\s*\.\s*)?(?:TcpListener|TcpClient|UdpClient|Socket)\b")
+_NETWORK_NEW = lazy(r"\s*new\s+(?:System\s*\.\s*Net\s*\.\s*Sockets\s*\.\s*)?(?:TcpListener|TcpClient|UdpClient|Socket)\b")
 #: The same conversions anywhere in a value (a record fetched by ``GetObjectById(typeof(T), Int32.Parse(id))``).
-_TYPED_CALL = re.compile(r"(?<![\w.])" + _TYPED_CORE + r"\s*\(", re.I)
+_TYPED_CALL = lazy(r"(?<![\w.])" + _TYPED_CORE + r"\s*\(", re.I)
 
 
 #: A local declared with a number, date, Boolean or GUID type where it is given its value (``int id = ...;``,
@@ -390,15 +391,15 @@ _NON_TEXT_TYPES = (
     r"DateTimeOffset|TimeSpan|Byte|SByte)|"
 )
 _DECLARED_TYPED = {
-    "cs": re.compile(
+    "cs": lazy(
         r"(?<![\w.])(?:" + _NON_TEXT_TYPES + r"int|uint|long|ulong|short|ushort|byte|sbyte|decimal|double|float|"
         r"bool|char)\s*\??\s+$"
     ),
-    "vb": re.compile(
+    "vb": lazy(
         r"\s+As\s+(?:" + _NON_TEXT_TYPES + r"Integer|UInteger|Long|ULong|Short|UShort|Date|Char)\s*\??\s*$",
         re.I,
     ),
-    "js": re.compile(
+    "js": lazy(
         r"\s*:\s*(?:" + _NON_TEXT_TYPES + r"int|uint|long|ulong|short|ushort|byte|sbyte|decimal|double|float|"
         r"boolean|char|Number|Date)\s*$"
     ),
@@ -406,15 +407,15 @@ _DECLARED_TYPED = {
 
 
 #: The attribute that keeps a controller's public method from being an action (C# ``[NonAction]``, VB ``<NonAction>``).
-_NON_ACTION = re.compile(r"[\[<]\s*(?:System\s*\.\s*Web\s*\.\s*Mvc\s*\.\s*)?NonAction(?:Attribute)?\s*(?:\(\s*\))?\s*[\]>][\s_]*$", re.I)
+_NON_ACTION = lazy(r"[\[<]\s*(?:System\s*\.\s*Web\s*\.\s*Mvc\s*\.\s*)?NonAction(?:Attribute)?\s*(?:\(\s*\))?\s*[\]>][\s_]*$", re.I)
 #: A parameter of a number, date, Boolean or GUID type (``int id``, ``Guid? key = null``, VB ``id As Integer``).
 _TYPED_PARAM = {
-    "cs": re.compile(
+    "cs": lazy(
         r"^\s*(?:\[[^\]]*\]\s*)*(?:" + _NON_TEXT_TYPES + r"int|uint|long|ulong|short|ushort|byte|sbyte|decimal|double|"
         r"float|bool|char)\s*\??\s+[^\W\d]\w*\s*(?:=.*)?$",
         re.S,
     ),
-    "vb": re.compile(
+    "vb": lazy(
         r"\bAs\s+(?:" + _NON_TEXT_TYPES + r"Integer|UInteger|Long|ULong|Short|UShort|Date|Char)\s*\??\s*(?:=.*)?$", re.I | re.S
     ),
 }
@@ -435,8 +436,8 @@ def _declared_typed(code: str, m: re.Match[str], lang: str) -> bool:
     return pattern.match(between) is not None
 
 
-_EXTENSION_OF = re.compile(r"\s*(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*GetExtension\s*\(")
-_CASE_CALLS = re.compile(r"(?:\s*\.\s*(?:ToLower|ToLowerInvariant|ToUpper|ToUpperInvariant|Trim)\s*\(\s*\))*")
+_EXTENSION_OF = lazy(r"\s*(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*GetExtension\s*\(")
+_CASE_CALLS = lazy(r"(?:\s*\.\s*(?:ToLower|ToLowerInvariant|ToUpper|ToUpperInvariant|Trim)\s*\(\s*\))*")
 
 
 def _extension_whole(code: str, start: int, end: int) -> bool:
@@ -468,13 +469,13 @@ def _typed_whole(code: str, start: int, end: int) -> bool:
 #: The literal keys after a source or a tainted name (``["cmd"]``, ``("cmd")``, ``.Item["cmd"]``,
 #: ``.Cookies["a"].Values["b"]``, a helper's ``Take("cmd")``, ``a[0]``): they choose *which* input, they are
 #: not literal text spliced into the value.
-_INDEX = re.compile(
+_INDEX = lazy(
     r'(?:\s*(?:\.\s*\w+\s*)?[\[(]\s*(?:"[^"\n]*"(?:\s*,\s*"[^"\n]*"){0,3}|\d{1,4})?\s*[\])]'
     r"|\s*\.\s*(?:Value|Values|Item|ToString\s*\(\s*\))\b){1,6}"
 )
 #: Calls on a value that keep it the request's (split, trimmed, replaced, cut): their literal
 #: arguments are not text of the value either (``x.Split('|')[0]``, ``x.Replace("+", " ")``).
-_KEEPING_CALL = re.compile(
+_KEEPING_CALL = lazy(
     r"\.\s*(?:Split|Trim|TrimStart|TrimEnd|Substring|Remove|PadLeft|PadRight|Normalize|"
     r"ToLower|ToUpper|ToLowerInvariant|ToUpperInvariant|ToString|ToCharArray)\s*\("
     r'(?:\s*(?:"[^"\n]*"|\d{1,6}|[^\W\d][\w.]{0,60}|new\s+char\s*\[\s*\]\s*\{[^{}\n]{0,80}\})\s*,?){0,4}\)'
@@ -487,13 +488,13 @@ _KEEPING_CALL = re.compile(
 #: Literal text that makes request input only *part* of a value (a fixed folder, a query around a
 #: spliced value). A bare scheme or separator (``"http://"``, ``"\\"``, ``"/"``, ``"."``) does not: the
 #: request still chooses the whole address or path.
-_LITERAL = re.compile(r'"[^"\n]*"')
-_TRIVIAL = re.compile(r'"(?:https?://|[\\/.:~]{0,3}|(?:\{\d{1,2}\}\s?){1,4})"')
-_IDENT = re.compile(r"[^\W\d]\w*")
+_LITERAL = lazy(r'"[^"\n]*"')
+_TRIVIAL = lazy(r'"(?:https?://|[\\/.:~]{0,3}|(?:\{\d{1,2}\}\s?){1,4})"')
+_IDENT = lazy(r"[^\W\d]\w*")
 #: A guard that rejects a value unless it is digits (or hex) only, and leaves: ``if
 #: (!Regex.IsMatch(pr, "^[0-9]+$")) { ...; return; }`` (an anchored character class of digits/hex only),
 #: ``if (!int.TryParse(id, out n)) return;``.
-_DIGITS_GUARD = re.compile(
+_DIGITS_GUARD = lazy(
     r"\bif\s*\(\s*!\s*(?:(?:System\s*\.\s*Text\s*\.\s*RegularExpressions\s*\.\s*)?Regex\s*\.\s*IsMatch\s*\(\s*([^\W\d]\w*)"
     r'(?:\s*\?\?\s*"")?\s*,\s*@?"\^(?:\[(?:0-9|a-fA-F|A-Fa-f|a-f|A-F|\\d){1,3}\]|\\d)(?:\+|\*|\{\d{1,3}(?:,\d{0,3})?\})\$"\s*\)'
     r"|(?:int|long|Int32|Int64|uint|ulong|short)\s*\.\s*TryParse\s*\(\s*([^\W\d]\w*)\s*,\s*out\b[^)]{0,60}\))\s*\)"
@@ -502,7 +503,7 @@ _DIGITS_GUARD = re.compile(
 #: The pattern text of such an anchored digits/hex class (shared by the guards below).
 _DIGITS_RE = r'@?"\^(?:\[(?:0-9|a-fA-F|A-Fa-f|a-f|A-F|\\d){1,3}\]|\\d)(?:\+|\*|\{\d{1,3}(?:,\d{0,3})?\})\$"'
 #: A validator method: ``bool VerifyId(string x) { ... return Regex.IsMatch(x, "^[0-9]+$"); }``.
-_DIGITS_VALIDATOR = re.compile(
+_DIGITS_VALIDATOR = lazy(
     r"\bbool\s+([^\W\d]\w*)\s*\(\s*string\s+([^\W\d]\w*)\s*\)\s*\{[^}]{0,600}?"
     r"\breturn\s+(?:(?:System\s*\.\s*Text\s*\.\s*RegularExpressions\s*\.\s*)?Regex\s*\.\s*IsMatch)\s*\(\s*\2\s*,\s*"
     + _DIGITS_RE
@@ -513,16 +514,16 @@ _DIGITS_VALIDATOR = re.compile(
 #: ``New List(Of String) From {...}``.
 _LITERALS = r'\{\s*"[^"\n]*"(?:\s*,\s*"[^"\n]*"){0,200}\s*,?\s*\}'
 _LITERAL_LIST = {
-    "cs": re.compile(
+    "cs": lazy(
         r"(?<![\w.])([^\W\d]\w*)\s*=\s*(?:new\s*(?:[\w.]+\s*)?(?:<[^<>;]{0,100}>\s*)?(?:\[\s*\]\s*)?"
         r"(?:\([^()]{0,100}\)\s*)?)?" + _LITERALS
     ),
-    "vb": re.compile(
+    "vb": lazy(
         r"(?<![\w.])([^\W\d]\w*)(?:\(\s*\))?(?:(?:\s+As\s+[\w.]+(?:\(\s*\))?)?\s*=\s*|\s+As\s+(?=New\b))"
         r"(?:New\s+[\w.]+\s*(?:\(\s*Of\s+[\w.]+\s*\)\s*)?(?:\(\s*\)\s*)?(?:From\s*)?)?" + _LITERALS,
         re.I,
     ),
-    "js": re.compile(
+    "js": lazy(
         r"(?<![\w.])([^\W\d]\w*)\s*(?::\s*[\w.]+(?:\[\])?\s*)?=\s*\[\s*\"[^\"\n]*\"(?:\s*,\s*\"[^\"\n]*\"){0,200}\s*\]"
     ),
 }
@@ -587,7 +588,7 @@ def _allow_listed(code: str, lang: str) -> frozenset[str]:
 #: SQL text the page writes that ends in a comparison of two constants (``"select ... where 11=1"``,
 #: ``and 2<>3``; nothing after it, no quote opened), optionally with a ``{0}`` right after it: the
 #: ``sql-channel`` sink (what follows the comparison is SQL the request appends).
-_CONST_PREDICATE = re.compile(
+_CONST_PREDICATE = lazy(
     r'"(?=[^"\n]{0,2000}?\b(?:select|update|delete|insert|exec|execute|union)\b)[^"\n]{0,2000}?'
     r"\b(?:where|and|or|having)\s+\(?\s*(?:\d{1,9}|'[^'\n]{0,20}')\s*(?:=|<>|!=|<=|>=|<|>)\s*"
     r"(?:\d{1,9}|'[^'\n]{0,20}')\s*\)?\s*(\{0\})?\"",
@@ -595,21 +596,21 @@ _CONST_PREDICATE = re.compile(
 )
 #: The request value itself, as the operand appended: a name, a member, literal-keyed indexers
 #: (``Request["id"]``, ``Request.QueryString("f")``, ``id``, ``T1.Text``), no call of the code's own.
-_PLAIN_OPERAND = re.compile(
+_PLAIN_OPERAND = lazy(
     r'\s*[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*){0,4}(?:\s*[\[(]\s*"[^"\n]{0,100}"\s*[\])])?'
     r"(?:\s*\.\s*(?:ToString\s*\(\s*\)|Trim\s*\(\s*\)|Value))?\s*"
 )
 _ASSIGNED_TO = {
-    "cs": re.compile(r"(?<![\w.])([^\W\d]\w*)\s*=\s*$"),
-    "js": re.compile(r"(?<![\w.])([^\W\d]\w*)\s*(?::\s*[\w.]+\s*)?=\s*$"),
-    "vb": re.compile(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s*=\s*$", re.I),
+    "cs": lazy(r"(?<![\w.])([^\W\d]\w*)\s*=\s*$"),
+    "js": lazy(r"(?<![\w.])([^\W\d]\w*)\s*(?::\s*[\w.]+\s*)?=\s*$"),
+    "vb": lazy(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s*=\s*$", re.I),
 }
-_FORMAT_OPEN = re.compile(r"\b(?:String|string)\s*\.\s*Format\s*\(\s*$", re.I)
+_FORMAT_OPEN = lazy(r"\b(?:String|string)\s*\.\s*Format\s*\(\s*$", re.I)
 
 
 #: A listing of a folder's files: ``Directory.GetFiles(``, ``GetFileSystemEntries``, ``EnumerateFiles``, a
 #: DirectoryInfo's ``.GetFiles(`` / ``.EnumerateFiles(`` / ``.GetFileSystemInfos(`` (VB ``My.Computer.FileSystem.GetFiles``).
-_LISTING = re.compile(
+_LISTING = lazy(
     r"\b(?:Directory|FileSystem)\s*\.\s*(?:GetFiles|GetFileSystemEntries|EnumerateFiles|EnumerateFileSystemEntries)\s*\("
     r"|\.\s*(?:GetFiles|EnumerateFiles|GetFileSystemInfos|EnumerateFileSystemInfos)\s*\(",
     re.I,
@@ -617,41 +618,41 @@ _LISTING = re.compile(
 
 
 #: ``Path.Combine(`` or FileSystemObject's ``fso.BuildPath(`` leading a value (a folder, then a name below it).
-_COMBINE = re.compile(
+_COMBINE = lazy(
     r"\s*(?:(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*Combine|[^\W\d]\w*\s*\.\s*BuildPath)\s*\("
 )
-_ANY_IDENT = re.compile(r"(?<![\w.])[^\W\d]\w*")
+_ANY_IDENT = lazy(r"(?<![\w.])[^\W\d]\w*")
 #: The types that hold rows a database returned (a table, a set, a row, a view, a reader).
 _DATA_TYPES = r"(?:System\s*\.\s*Data\s*\.\s*(?:\w+\s*\.\s*)?)?(?:DataTable|DataSet|DataRow|DataView|I?\w*DataReader)\b"
 #: A call of a method of the page's own, no receiver (``FindStore(`` / ``Me.FindStore(`` / ``this.FindStore(``).
-_OWN_CALL = re.compile(r"\s*(?:(?:this|Me)\s*\.\s*)?([^\W\d]\w*)\s*\(", re.I)
+_OWN_CALL = lazy(r"\s*(?:(?:this|Me)\s*\.\s*)?([^\W\d]\w*)\s*\(", re.I)
 #: A method declared to return rows (group 1 its name): C# ``DataTable FindStore(``, VB ``Function FindStore(..)
 #: As DataTable``.
 _DATA_METHOD = {
-    "cs": re.compile(r"(?<![\w.])" + _DATA_TYPES + r"\s+([^\W\d]\w*)\s*\("),
-    "js": re.compile(r"\bfunction\s+([^\W\d]\w*)\s*\([^()]{0,400}\)\s*:\s*" + _DATA_TYPES),
-    "vb": re.compile(r"\bFunction\s+([^\W\d]\w*)\s*\((?:[^()]|\([^()]*\)){0,600}\)\s*As\s+" + _DATA_TYPES, re.I),
+    "cs": lazy(r"(?<![\w.])" + _DATA_TYPES + r"\s+([^\W\d]\w*)\s*\("),
+    "js": lazy(r"\bfunction\s+([^\W\d]\w*)\s*\([^()]{0,400}\)\s*:\s*" + _DATA_TYPES),
+    "vb": lazy(r"\bFunction\s+([^\W\d]\w*)\s*\((?:[^()]|\([^()]*\)){0,600}\)\s*As\s+" + _DATA_TYPES, re.I),
 }
 #: A VB declaration's type between the name and its '=': ``As DataTable``.
-_VB_AS_DATA = re.compile(r"\s*As\s+" + _DATA_TYPES + r"\s*$", re.I)
+_VB_AS_DATA = lazy(r"\s*As\s+" + _DATA_TYPES + r"\s*$", re.I)
 #: A C# local declared as one of :data:`_DATA_TYPES` just before its name (``DataTable store = ``).
-_CS_DATA_LOCAL = re.compile(_DATA_TYPES + r"\s+[^\W\d]\w*$")
+_CS_DATA_LOCAL = lazy(_DATA_TYPES + r"\s+[^\W\d]\w*$")
 #: A value that is a record the application looks up by the request's ids (``item = store.Find(owner, id)``,
 #: ``provider.GetFileByID(user, file)``): the receiver, then a lookup verb (Find, Lookup.., Get..By..).
-_LOOKUP_CALL = re.compile(
+_LOOKUP_CALL = lazy(
     r"\s*(?:\(\s*[\w.]+\s*\)\s*)?([^\W\d]\w*)\s*\.\s*(Find|Lookup[A-Z]\w*|Get[A-Z]\w*By[A-Z]\w*)\s*\("
 )
 #: An image decoder: what it is given is read as pixels (a thumbnail, a resized photo), never sent back as bytes.
-_IMAGE_DECODER = re.compile(
+_IMAGE_DECODER = lazy(
     r"(?:\bImage\s*\.\s*FromStream|\bnew\s+(?:System\s*\.\s*Drawing\s*\.\s*)?Bitmap"
     r"|\bBitmap(?:Frame|Decoder)\s*\.\s*Create)\s*\("
 )
 #: The name a statement gives the value the sink makes (``FileStream fs = new FileStream(..``, ``var b = wc.``).
-_GIVEN_TO = re.compile(r"(?<![\w.])([^\W\d]\w*)\s*=(?![=>])[^=;{}]*$")
+_GIVEN_TO = lazy(r"(?<![\w.])([^\W\d]\w*)\s*=(?![=>])[^=;{}]*$")
 #: A check of the signed-in user before a sink: ASP.NET's own (User.Identity.IsAuthenticated, Request.IsAuthenticated,
 #: User.IsInRole, Roles.IsUserInRole) or an application's (IsLoggedIn(), x.IsAuthorized(..), IsSignedIn()) - the
 #: latter only when the page does not define the method (a shell's own password gate is the page's).
-_SIGNED_IN = re.compile(
+_SIGNED_IN = lazy(
     r"\b(?:User\s*\.\s*Identity|Request)\s*\.\s*IsAuthenticated\b|\bUser\s*\.\s*IsInRole\s*\("
     r"|\bRoles\s*\.\s*IsUserInRole\s*\(|\b(IsAuthorized|IsLoggedIn|IsSignedIn|IsLoggedOn|IsUserLoggedIn)\s*\("
 )
@@ -664,14 +665,14 @@ _SIGNED_IN_FEATURES = frozenset(
 #: A value of the application's settings looked up by key (``ConfigurationManager.AppSettings[key]``, VB's
 #: ``AppSettings(key)`` under ``Imports System.Configuration.ConfigurationManager``, ``.AppSettings.Get(key)``):
 #: the request may choose which setting, the value is the configuration's.
-_SETTING_LOOKUP = re.compile(
+_SETTING_LOOKUP = lazy(
     r"(?<![\w.])(?:(?:System\s*\.\s*Configuration\s*\.\s*)?(?:(?:Web)?ConfigurationManager|ConfigurationSettings)"
     r"\s*\.\s*)?AppSettings\s*(?:\.\s*(?:Get|Item)\s*)?[\[(]",
     re.I,
 )
 #: A WebSocket message received into a buffer (``ws.ReceiveAsync(new ArraySegment<byte>(buf), ..)``, ASP.NET's
 #: AspNetWebSocketContext.WebSocket and System.Net.WebSockets): the bytes a client sent, like a request body.
-_WEBSOCKET_RECEIVE = re.compile(
+_WEBSOCKET_RECEIVE = lazy(
     r"\.\s*ReceiveAsync\s*\(\s*(?:new\s+(?:System\s*\.\s*)?ArraySegment\s*(?:<\s*byte\s*>|\(\s*Of\s+Byte\s*\))\s*\(\s*)?"
     r"([^\W\d]\w*)",
     re.I,
@@ -679,16 +680,16 @@ _WEBSOCKET_RECEIVE = re.compile(
 #: Bytes written into a memory stream of the page's (``acc.Write(buf, 0, n)``): the stream holds them (a message
 #: assembled from fragments); only for names the page makes a MemoryStream (a writer to a file or the response is no
 #: value's carrier).
-_STREAM_WRITE = re.compile(r"(?<![\w.])([^\W\d]\w*)\s*\.\s*Write\s*\(")
-_MEMORY_STREAM = re.compile(
+_STREAM_WRITE = lazy(r"(?<![\w.])([^\W\d]\w*)\s*\.\s*Write\s*\(")
+_MEMORY_STREAM = lazy(
     r"(?<![\w.])([^\W\d]\w*)\s*(?:=|As)\s*New\s+(?:System\s*\.\s*IO\s*\.\s*)?MemoryStream\s*\(", re.I
 )
-_WEBSOCKET = re.compile(r"\bAcceptWebSocketRequest\b|\bWebSockets\b|\bAspNetWebSocketContext\b|\bWebSocket\b")
+_WEBSOCKET = lazy(r"\bAcceptWebSocketRequest\b|\bWebSockets\b|\bAspNetWebSocketContext\b|\bWebSocket\b")
 #: What follows the name an assignment sets (``request = ..``, not ``==``).
-_SET_TARGET = re.compile(r"\s*=(?![=>])")
+_SET_TARGET = lazy(r"\s*=(?![=>])")
 #: A C#/JScript indexer on a named collection (``_targets[``, ``this.map[``): what its brackets hold is a key.
 #: (Not an array made with ``new byte[n]``: its size from the request stays with it, as a buffer the request fills.)
-_INDEXER = re.compile(r"(?<![\w.])(?<!new )((?:this\s*\.\s*)?[^\W\d]\w*)\s*\[")
+_INDEXER = lazy(r"(?<![\w.])(?<!new )((?:this\s*\.\s*)?[^\W\d]\w*)\s*\[")
 
 
 def _line_of(code: str, pos: int) -> int:
@@ -709,14 +710,14 @@ def _params(text: str, lang: str) -> list[str]:
     return names
 
 
-_MEMBER_AFTER = re.compile(r"\)\s*\.\s*[A-Za-z_]")
+_MEMBER_AFTER = lazy(r"\)\s*\.\s*[A-Za-z_]")
 
 
 #: A sink pattern naming ADO's command type (the SQL text is an argument beside it).
-_COMMAND_TYPE_TEXT = re.compile(r"\bCommandType\s*\.\s*Text\b")
+_COMMAND_TYPE_TEXT = lazy(r"\bCommandType\s*\.\s*Text\b")
 #: Values bound to a command's parameters, given beside its SQL text: an anonymous object, an array of
 #: values or parameters, a parameter, or a name that says it holds them.
-_BOUND_VALUES = re.compile(
+_BOUND_VALUES = lazy(
     r"\s*(?:new\s*(?:\{|\[\s*\]|[\w.]*Parameter\b|[\w.<>]+\s*\[\s*\d*\s*\])[\s\S]*"
     r"|(?i:[A-Za-z_]\w*(?:param|parm|prm|arg)\w*|null|nothing))\s*"
 )
@@ -761,7 +762,7 @@ def _args(code: str, start: int, limit: int = 4000) -> list[tuple[int, int]]:
 #: Code of more characters than this has its brackets mapped once (_Analyser._brackets).
 _BRACKETS_FROM = 64 * 1024
 #: The characters a bracket walk looks at (see syntax.top_level).
-_BRACKET_MARKS = re.compile(r'["()\[\]{},]')
+_BRACKET_MARKS = lazy(r'["()\[\]{},]')
 
 
 def _brackets(code: str) -> dict[int, tuple[int, list[int]]]:
@@ -810,25 +811,25 @@ _STREAM_OPEN = (
     r"(?:new\s+(?:System\s*\.\s*)?(?:IO\s*\.\s*)?(?:FileStream|StreamWriter|BinaryWriter)|"
     r"(?:System\s*\.\s*)?(?:IO\s*\.\s*)?File\s*\.\s*(?:Create|OpenWrite|CreateText|AppendText|Open))\s*\("
 )
-_STREAM_OPEN_RE = re.compile(_STREAM_OPEN, re.I)
+_STREAM_OPEN_RE = lazy(_STREAM_OPEN, re.I)
 _STREAM_VAR = {
-    "cs": re.compile(r"(?<![\w.])([^\W\d]\w*)\s*=\s*" + _STREAM_OPEN),
-    "js": re.compile(r"(?<![\w.])([^\W\d]\w*)\s*(?::\s*[\w.]+\s*)?=\s*" + _STREAM_OPEN),
-    "vb": re.compile(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+(?:[\w.]+\s*=\s*)?|\s*=\s*)" + _STREAM_OPEN, re.I),
+    "cs": lazy(r"(?<![\w.])([^\W\d]\w*)\s*=\s*" + _STREAM_OPEN),
+    "js": lazy(r"(?<![\w.])([^\W\d]\w*)\s*(?::\s*[\w.]+\s*)?=\s*" + _STREAM_OPEN),
+    "vb": lazy(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+(?:[\w.]+\s*=\s*)?|\s*=\s*)" + _STREAM_OPEN, re.I),
 }
 #: What is not a file: a stream of the request, the response, memory, a socket, another writer's base.
 #: ``new Uri(`` (see _Analyser._uri_parts_only), and what reads a Uri's parts.
-_NEW_URI = re.compile(r"\bnew\s+(?:System\s*\.\s*)?Uri\s*\(")
-_URI_PARTS = re.compile(
+_NEW_URI = lazy(r"\bnew\s+(?:System\s*\.\s*)?Uri\s*\(")
+_URI_PARTS = lazy(
     r"\s*\.\s*(?:Authority|Scheme|Host|Port|AbsoluteUri|AbsolutePath|PathAndQuery|Query|LocalPath|Segments|"
     r"OriginalString|Fragment|UserInfo|DnsSafeHost|IdnHost|IsAbsoluteUri|IsDefaultPort|IsLoopback|IsFile|IsUnc|"
     r"GetLeftPart|GetComponents|ToString|Equals|IsBaseOf|MakeRelativeUri)\b"
 )
 #: An ``if`` whose condition names ``false`` (see _Analyser._dead_blocks).
-_DEAD_IF = re.compile(r"\bif\s*\((?=[^;{}]{0,300}?\bfalse\b)")
+_DEAD_IF = lazy(r"\bif\s*\((?=[^;{}]{0,300}?\bfalse\b)")
 #: A reader opened on its argument (a path, or a stream).
-_READER_OPEN = re.compile(r"\bStreamReader\s*\(\s*$|\bStreamReader\s*\($")
-_NOT_A_FILE = re.compile(
+_READER_OPEN = lazy(r"\bStreamReader\s*\(\s*$|\bStreamReader\s*\($")
+_NOT_A_FILE = lazy(
     r"Stream\s*\(\s*\)|\.\s*(?:OutputStream|InputStream|BaseStream|GetStream\s*\(|GetRequestStream|GetResponseStream)"
     r"|\bMemoryStream\b|\bNetworkStream\b|\bCryptoStream\b|\bGZipStream\b|\bDeflateStream\b",
     re.I,
@@ -928,15 +929,15 @@ def stream_writes(code: str, lang: str) -> str:
 
 
 #: A statement that starts by setting a member of a named object (``src.ConnectionString``, VB ``Dim``-less).
-_OBJECT_SET = re.compile(r"\s*[^\W\d]\w*\s*\.")
+_OBJECT_SET = lazy(r"\s*[^\W\d]\w*\s*\.")
 
 
 #: A local variable declared in a method: C# ``Type name =``/``;``/``,``/``in`` (group 2), VB ``Dim name`` (group 1).
 _LOCAL_DECL = {
-    "cs": re.compile(
+    "cs": lazy(
         r"(?<![\w.])([^\W\d][\w.]*(?:<[^<>;(){}\n]{0,200}>)?(?:\[[\s,]*\])*\??)\s+([^\W\d]\w*)\s*(?==(?![=>])|;|,|\bin\b)"
     ),
-    "vb": re.compile(r"\bDim\s+([^\W\d]\w*)", re.I),
+    "vb": lazy(r"\bDim\s+([^\W\d]\w*)", re.I),
 }
 #: Words before a name that are no type (``return x;``, ``throw e;``).
 _NOT_TYPES = frozenset(
@@ -945,13 +946,13 @@ _NOT_TYPES = frozenset(
     "protected internal var_".split()
 )
 #: Braces outside literals (literals are canonical: no quote inside).
-_BRACES = re.compile(r'"[^"\n]*"|[{}]')
-_VB_BODY = re.compile(
+_BRACES = lazy(r'"[^"\n]*"|[{}]')
+_VB_BODY = lazy(
     r"^[ \t]*(?:(?:Public|Private|Protected|Friend|Shared|Overrides|Overridable|Overloads|Static|Async|Partial)[ \t]+)*"
     r"(?:Sub|Function)[ \t]+[^\W\d]\w*[^\n]*\n",
     re.I | re.M,
 )
-_VB_BODY_END = re.compile(r"^[ \t]*End[ \t]+(?:Sub|Function)\b", re.I | re.M)
+_VB_BODY_END = lazy(r"^[ \t]*End[ \t]+(?:Sub|Function)\b", re.I | re.M)
 #: What scope_locals appends to a local's name (a letter, then the method's number): no code has it.
 SCOPED = "\u01c4"
 
@@ -962,7 +963,7 @@ def _method_bodies(code: str, lang: str) -> list[tuple[int, int]]:
     return [(a, b) for _p, _q, a, b in _method_spans(code, lang)]
 
 
-_VB_PARAMS = re.compile(r"\(([^()\n]{0,400})\)")
+_VB_PARAMS = lazy(r"\(([^()\n]{0,400})\)")
 
 
 def _method_spans(code: str, lang: str) -> list[tuple[int, int, int, int]]:
@@ -1006,16 +1007,16 @@ def _method_spans(code: str, lang: str) -> list[tuple[int, int, int, int]]:
 #: A local given a process's start information or standard input (``var i = p.StartInfo;``, ``Dim w As
 #: StreamWriter = p.StandardInput``): the same object under another name (group 1 the name, 2 the object).
 _MEMBER_ALIAS = {
-    "cs": re.compile(
+    "cs": lazy(
         r"(?<![\w.])(?:(?:var|[^\W\d][\w.]{0,100})\s+)?([^\W\d]\w{0,60})\s*=\s*"
         r"((?:[^\W\d]\w{0,60}\s*\.\s*){1,4}(?:StartInfo|StandardInput))\s*;"
     ),
-    "vb": re.compile(
+    "vb": lazy(
         r"^[ \t]*(?:Dim[ \t]+|Set[ \t]+)?([^\W\d]\w{0,60})(?:[ \t]+As[ \t]+[\w.]{1,100})?[ \t]*=[ \t]*"
         r"((?:[^\W\d]\w{0,60}[ \t]*\.[ \t]*){1,4}(?:StartInfo|StandardInput))[ \t]*$",
         re.I | re.M,
     ),
-    "js": re.compile(
+    "js": lazy(
         r"(?<![\w.$])(?:var[ \t]+)?([^\W\d][\w$]{0,60})(?:[ \t]*:[ \t]*[\w.]{1,100})?[ \t]*=[ \t]*"
         r"((?:[^\W\d]\w{0,60}[ \t]*\.[ \t]*){1,4}(?:StartInfo|StandardInput))[ \t]*[;\n]"
     ),
@@ -1027,24 +1028,24 @@ _MEMBER_ALIAS = {
 #: ctx.Response``): group 1 the name, group 2 the object (empty for a parameter: the response). B8's request,
 #: session 13: ``response.TransmitFile(Request[..])`` read the request's file unseen.
 _RESPONSE_ALIAS = {
-    "cs": re.compile(
+    "cs": lazy(
         r"(?<![\w.])(?:(?:var|(?:System\s*\.\s*Web\s*\.\s*)?HttpResponse(?:Base|Wrapper)?)\s+)?([^\W\d]\w{0,60})"
         r"\s*=\s*((?:[^\W\d]\w{0,60}\s*\.\s*){0,4}Response)\s*;"
         r"|\bHttpResponse(?:Base|Wrapper)?\s+([^\W\d]\w{0,60})\s*(?=[,)])()"
     ),
-    "vb": re.compile(
+    "vb": lazy(
         r"^[ \t]*(?:Dim[ \t]+|Set[ \t]+)?([^\W\d]\w{0,60})(?:[ \t]+As[ \t]+(?:System\.Web\.)?HttpResponse(?:Base|Wrapper)?)?"
         r"[ \t]*=[ \t]*((?:[^\W\d]\w{0,60}[ \t]*\.[ \t]*){0,4}Response)[ \t]*$"
         r"|\b(?:ByVal[ \t]+)?([^\W\d]\w{0,60})[ \t]+As[ \t]+(?:System\.Web\.)?HttpResponse(?:Base|Wrapper)?[ \t]*(?=[,)])()",
         re.I | re.M,
     ),
-    "js": re.compile(
+    "js": lazy(
         r"(?<![\w.$])(?:var[ \t]+)?([^\W\d][\w$]{0,60})(?:[ \t]*:[ \t]*HttpResponse(?:Base|Wrapper)?)?[ \t]*=[ \t]*"
         r"((?:[^\W\d]\w{0,60}[ \t]*\.[ \t]*){0,4}Response)[ \t]*[;\n]"
     ),
 }
 #: Cheap test before the response aliases are looked for: the response taken whole, or typed.
-_RESPONSE_WHOLE = re.compile(r"Response[ \t]*(?:[;\r\n]|$)|HttpResponse(?:Base|Wrapper)?[ \t]+[^\W\d]", re.I | re.M)
+_RESPONSE_WHOLE = lazy(r"Response[ \t]*(?:[;\r\n]|$)|HttpResponse(?:Base|Wrapper)?[ \t]+[^\W\d]", re.I | re.M)
 
 
 def member_aliases(code: str, lang: str) -> str:
