@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import html
 import os
 import re
 import threading
@@ -139,6 +140,56 @@ def page_refs(data: bytes, ext: str = ".aspx") -> list[tuple[str, str]]:
         return []
     text = data[:65536].decode("utf-8", errors="replace")
     return [(how, path) for how, path in references(text, ext) if how in FOLLOWED]
+
+
+#: A ``<compiler>`` element's ``compilerOptions`` attribute (its value, double- or single-quoted).
+_COMPILER_OPTIONS = re.compile(r"""<compiler\b[^>]*?\bcompilerOptions\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
+#: A word of the options that names a source file: not an option (``/x``, ``-x``), response file (``@x``)
+#: or comment, no wildcard, a name with an extension.
+_SOURCE_WORD = re.compile(r"[^/\-@#*?<>|][^*?<>|]*\.\w{1,10}")
+
+
+def _command_words(line: str) -> list[str]:
+    """A compiler command line split as csc splits it: at white space outside double quotes, the quotes
+    dropped, ``\\"`` a literal quote."""
+    words: list[str] = []
+    word: list[str] = []
+    quoted = started = False
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if c == "\\" and line.startswith('"', i + 1):
+            word.append('"')
+            i += 2
+            continue
+        if c == '"':
+            quoted, started = not quoted, True
+        elif c.isspace() and not quoted:
+            if word or started:
+                words.append("".join(word))
+            word, started = [], False
+        else:
+            word.append(c)
+        i += 1
+    if word or started:
+        words.append("".join(word))
+    return words
+
+
+def config_refs(data: bytes | str) -> list[tuple[str, str]]:
+    """Source files a configuration hands the compiler (issue 14, X38): the bare or quoted file names of a
+    ``<compiler compilerOptions=..>``, as ("compiler", path as written). csc compiles them with every page
+    of the folder, whatever their extension. Options (``/langversion:7.3 /nowarn:1659``), their
+    arguments (``/resource:``, ``/reference:``), response files (``@x.rsp``) and wildcards name none
+    here (YARA's config rules name a config that sets an output, resource or absolute path)."""
+    raw = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+    if "compileroptions" not in raw.lower():
+        return []
+    out: list[tuple[str, str]] = []
+    for m in _COMPILER_OPTIONS.finditer(raw):
+        value = html.unescape(m.group(1) if m.group(1) is not None else m.group(2))
+        out.extend(("compiler", w) for w in _command_words(value) if _SOURCE_WORD.fullmatch(w))
+    return out
 
 
 def code_refs(data: bytes, ext: str = ".aspx") -> list[str]:
@@ -704,6 +755,10 @@ def examine(
                 refs = page_refs(text, page_ext)
                 if refs:
                     facts["refs"] = refs
+            elif page_ext == ".config":
+                refs = config_refs(text)
+                if refs:
+                    facts["refs"] = refs
     facts["kind"] = kind
     facts["content_scanned"] = scanned
     out.data = facts
@@ -895,6 +950,8 @@ def _examine_files(
                             skipped.append(SkippedFile(t.shown, problem, partial=True, unchecked=True))
                         if ext in _REF_PAGES:
                             res.refs.extend((idx, ref) for ref in page_refs(text, ext))
+                        elif ext == ".config":
+                            res.refs.extend((idx, ref) for ref in config_refs(text))
             if hits or loc or skipped or digest in bad:
                 facts: dict[str, Any] = {"mode": DEEP, "hits": hits, "loc": loc}
                 if digest in bad:

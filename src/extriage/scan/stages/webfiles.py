@@ -459,9 +459,28 @@ def _facts(f: LocatedFile, out: FileOutcome, mapper: UrlMapper) -> FileFacts:
 def _resolve_ref(page_key: str, ref: str, files: dict[str, LocatedFile]) -> LocatedFile | None:
     """The file a page's ``CodeFile``/``Src`` names: relative to the page's folder, or ``~/``- and
     ``/``-rooted (the application root is not known from a copy: the nearest folder above the page
-    holding that path)."""
+    holding that path). A server's absolute path (``C:\\...``, ``\\\\host\\...``, as a config's
+    compilerOptions name files) does not hold in the evidence: the file of that name in the naming
+    file's own folder, else the file whose path ends in the longest tail of it (its folder and name at
+    least)."""
     ref = ref.replace("\\", "/").strip().lower()
     folder = page_key.rsplit("/", 1)[0] if "/" in page_key else ""
+    if re.match(r"[a-z]:/|//", ref):
+        parts = [p for p in ref[2:].split("/") if p not in ("", ".")]
+        if not parts or ".." in parts:
+            return None
+        found = files.get(f"{folder}/{parts[-1]}" if folder else parts[-1])
+        if found is not None:
+            return found
+        best, longest = None, 1
+        for key, f in files.items():
+            if key.endswith("/" + parts[-1]) or key == parts[-1]:
+                for n in range(len(parts), longest, -1):
+                    tail = "/".join(parts[-n:])
+                    if key == tail or key.endswith("/" + tail):
+                        best, longest = f, n
+                        break
+        return best
     if ref.startswith(("~/", "/")):
         rest = ref.lstrip("~").lstrip("/")
         parts = folder.split("/")
@@ -510,6 +529,9 @@ def _named_code_files(
             why, read_as = f"included by {page.logical} (#include), parsed as part of that page", _page_ext(page)
         elif how == "script":
             why = f"the src of a <script runat=server> in {page.logical}, compiled as its code"
+            read_as = None if ext in content.CODE_EXTENSIONS else content.CODE
+        elif how == "compiler":  # csc compiles it with every page of the config's folder (X38, session 17)
+            why = f"named by compilerOptions in {page.logical}, compiled with the folder's pages"
             read_as = None if ext in content.CODE_EXTENSIONS else content.CODE
         elif ext in content.CODE_EXTENSIONS:
             why = f"{content.NAMED_BY_PAGE} in {page.logical}"
