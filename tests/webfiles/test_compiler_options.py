@@ -6,6 +6,7 @@ path's tail below any folder of the evidence. Roslyn's ordinary options name no 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -105,3 +106,26 @@ def test_ordinary_compiler_options_and_the_files_they_name_stay_silent(
 def test_the_files_compiler_options_name(options: str, paths: list[str]) -> None:
     refs = content.config_refs(_config(options))
     assert refs == [("compiler", p) for p in paths]
+
+
+_WRITER_CLASS = (
+    "namespace ASP {\n    public class notes_aspx : global::System.Web.UI.Page {\n"
+    "        protected override void OnLoad(System.EventArgs e) {\n"
+    '            System.IO.File.WriteAllText(Server.MapPath("~/files/") + Request["n"], Request["t"]);\n'
+    "        }\n    }\n}\n"
+)
+
+
+def test_a_compiled_in_file_is_no_page_of_its_application(tmp_path: Path) -> None:
+    """A file csc is handed through compilerOptions is not tied into its application by that config: its
+    application-feature sink (a file write) stays a web shell, not a page of the application for review
+    (the review path takes a file named by another file as that file's code)."""
+    files = [
+        ("app/web.config", _config("""'"C:\\inetpub\\wwwroot\\app\\notes.txt" #'""")),
+        ("app/notes.txt", _WRITER_CLASS),
+        ("app/Site.master", '<%@ Master Language="C#" %><html><body></body></html>\n'),
+        ("app/index.aspx", '<%@ Page Language="C#" MasterPageFile="~/Site.master" %>\n<a href="notes.aspx">notes</a>\n'),
+    ]
+    data = scan_tree(tmp_path / "app", ROOT, files)
+    found = findings_for(data, "app/notes.txt")
+    assert found and {f["outcome"] for f in found} == {"webshell"}, [(f["rule_id"], f["outcome"], f["tags"]) for f in found]
