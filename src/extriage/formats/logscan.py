@@ -226,7 +226,7 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
             if ((words[inner + 1] == words[at]) & (words[inner + 6] == words[at + 5])).all():
                 out[first.decode()] += n - skipped
                 return n
-    if newlines.mask is None:
+    if newlines.mask is None or newlines.count(lo, hi) <= _LINES_BELOW:
         return _count_lines(body, lo, hi, out)
     import numpy as np
 
@@ -321,6 +321,13 @@ def _runs(words: Any, starts: Any, head: Any) -> tuple[Any, Any] | None:
 #: when at most one line in :data:`_RUN_SHARE` starts a run, as in the first _RUN_PROBE lines.
 _RUN_PROBE = 256
 _RUN_SHARE = 8
+
+#: A region of more than one hour with at most this many lines is read line by line (:func:`_count_lines`,
+#: ~0.4 us a line): the NumPy reading of its line starts costs ~25 us whatever the lines, ~5x more on the
+#: small logs of several hours that most trees hold by the hundred (Rps_Http, short HttpProxy logs;
+#: BENCHMARKS.md, issue 18, session 17). The bound is in lines, not bytes: a small region of blank lines
+#: stays in NumPy.
+_LINES_BELOW = 48
 
 #: Regions of at least this many bytes tell a one-hour region from their newline offsets (see
 #: :func:`_count_hours`), smaller ones by a substring count: the two cost the same at ~48 KiB.
