@@ -697,3 +697,50 @@ def test_event_id_strings_are_built_by_the_first_read_not_at_import(monkeypatch:
     assert evtx_raw._DIGITS is not None and evtx_raw._digits() is evtx_raw._DIGITS
     assert evtx_raw._DIGITS == [str(i).encode() for i in range(65536)]
     assert all(eid == str(int(eid)).encode() for _, eid, *_ in after.rows)
+
+
+def test_a_chunk_is_handed_over_as_a_view_not_a_copy() -> None:
+    """:attr:`RawChunk.data` is a view of the chunk read (no 64 KB copy a chunk), holding its bytes
+    512..free-space offset, and the screen finds the same words in it (issue 18, E9)."""
+    _head, chunk = _sysmon1()
+    raw = read_chunk(chunk)
+    assert raw is not None
+    assert isinstance(raw.data, memoryview) and raw.data.obj is chunk
+    free = struct.unpack_from("<I", chunk, 48)[0]
+    assert bytes(raw.data) == chunk[512:free]
+    screen = Screen(default_rules(), IP_FIELDS, _NOT_REMOTE)
+    assert screen._raw_scan(raw.data, frozenset({"user", "/add"})) == screen._raw_scan(chunk[512:free], frozenset({"user", "/add"}))
+
+
+def _forget_tables() -> None:
+    """The reader's memory of descriptor tables emptied (their value types kept: ``_TYPED``)."""
+    evtx_raw._ONCE.clear()
+    for shapes in evtx_raw._SHAPES.values():
+        shapes.clear()
+
+
+@pytest.mark.parametrize("change", ["end", "grammar", None])
+def test_event_data_of_a_table_met_once_is_checked_as_the_parser_reads_it(change: str | None) -> None:
+    """Event data whose descriptor table the reader has not met (as a rule in a real log: its string
+    sizes differ) but whose value types it knows is checked in place (``_ONCE``, E8's plain tables,
+    inlined in the record walk by E9): its end of stream changed, or a descriptor breaking the
+    grammar, the chunk is the parser's; unchanged, it is read as the parser reads it."""
+    head, chunk = _sysmon1()
+    assert _same_as_parser(head, chunk) is True  # (its value types now known)
+    a, _ = spans(chunk)[0]
+    table = _outer_table(chunk, a)
+    k = max(i for i, (_, kind) in enumerate(table) if kind == 0x21)
+    start, end = _value_offset(chunk, a, k), _value_offset(chunk, a, k + 1)
+    c = bytearray(chunk)
+    if change == "end":
+        assert c[end - 1] == 0
+        c[end - 1] = 0x04
+    elif change == "grammar":
+        here = start + 14
+        if struct.unpack_from("<I", chunk, start + 10)[0] == here:  # (its template defined inline)
+            here += 24 + struct.unpack_from("<I", chunk, here + 20)[0]
+        assert struct.unpack_from("<I", chunk, here)[0] > 1 and c[here + 4 + 3] == 0
+        c[here + 4 + 3] = 0x01  # (a descriptor's last byte is 0)
+    fix_crcs(c)
+    _forget_tables()
+    assert _same_as_parser(head, bytes(c)) is (None if change else True)

@@ -148,7 +148,9 @@ class RawChunk:
     :func:`as_datetime`), System record id, channel and computer."""
 
     records: int
-    data: bytes  # the chunk's bytes 512..free-space offset (for literal scans)
+    #: The chunk's bytes 512..free-space offset (for literal scans): a view of the chunk read, not a
+    #: 64 KB copy of it (issue 18, E9).
+    data: bytes | memoryview
     rows: list[tuple[str, bytes, int, int, str, str]] = field(default_factory=list)
     #: (provider, event id, channel) of the records whose event data is positional.
     positional: set[tuple[str, bytes, str]] = field(default_factory=set)
@@ -199,8 +201,9 @@ def _read(c: bytes) -> RawChunk:
     _, _, _, last_id, header_size, _, free, data_crc = _CHUNK_HEAD.unpack_from(c, 8)
     if header_size != 128 or not 512 < free <= CHUNK:
         raise _Bail
-    data = c[512:free]  # (copied once: checked here, kept for the screen's literal scan)
-    if crc32(data) != data_crc or crc32(c[128:512], crc32(c[:120])) != _U32.unpack_from(c, 124)[0]:
+    view = memoryview(c)
+    data = view[512:free]  # (not copied: checked here, kept for the screen's literal scan)
+    if crc32(data) != data_crc or crc32(view[128:512], crc32(view[:120])) != _U32.unpack_from(c, 124)[0]:
         raise _Bail
     names: dict[int, int] = {}  # name offset -> next name offset
     templates: dict[int, _Template] = {}
@@ -290,7 +293,15 @@ def _read(c: bytes) -> RawChunk:
                     if len(_ONCE) >= _REMEMBER_SHAPES:
                         _ONCE.clear()
                     _ONCE.add(table)
-                    if _typed_values(c, at, stop, typed, table):
+                    if typed.plain is not None:  # _typed_values of a plain table, inlined (most of a real log's)
+                        if int.from_bytes(table, "little") & typed.mask != typed.want:
+                            raise _Bail
+                        at += sum(typed.sizes.unpack(table))
+                        if at + 1 != stop or c[at] != 0:
+                            raise _Bail
+                        if typed.positional:
+                            positional = True
+                    elif _typed_values(c, at, stop, typed, table):
                         positional = True
                     continue
                 sub = _remember(inner, table, _fresh(inner, table, n))
@@ -338,7 +349,7 @@ def _read(c: bytes) -> RawChunk:
     return out
 
 
-def in_text(data: bytes, ends: list[int]) -> bool:
+def in_text(data: bytes | memoryview, ends: list[int]) -> bool:
     """Whether a two-byte unit ending at one of ``ends`` (offsets in :attr:`RawChunk.data` of a chunk
     :func:`read_chunk` read) may be a character of text the parser writes: a UTF-16 unit of a string
     value (from its start: strings are decoded so), or a byte of it in a template definition (names,
@@ -358,7 +369,7 @@ def in_text(data: bytes, ends: list[int]) -> bool:
     return False
 
 
-def _instance_text(data: bytes, p: int, t: int) -> bool:
+def _instance_text(data: bytes | memoryview, p: int, t: int) -> bool:
     """Whether unit ``t``, ``t + 1`` is text of the template instance at ``p`` (a byte of it in its
     inline definition; a unit of one of its string values or of its nested instances')."""
     here = p + 14

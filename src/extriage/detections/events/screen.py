@@ -277,7 +277,7 @@ class Screen:
                 return False
         return True
 
-    def _raw_scan(self, data: bytes, needed: frozenset[str] = frozenset()) -> set[str] | None:
+    def _raw_scan(self, data: bytes | memoryview, needed: frozenset[str] = frozenset()) -> set[str] | None:
         """The rule words (of those ``needed``, at least) found in a chunk's bytes, a character
         folding to ASCII where text can be counting as every word (see :meth:`_raw_hits`)."""
         hits = self._raw_hits(data, needed)
@@ -288,7 +288,7 @@ class Screen:
             found |= needed
         return found
 
-    def _raw_hits(self, data: bytes, needed: frozenset[str] = frozenset()) -> tuple[set[str], list[int]] | None:
+    def _raw_hits(self, data: bytes | memoryview, needed: frozenset[str] = frozenset()) -> tuple[set[str], list[int]] | None:
         """The rule words (of those ``needed``, at least) found in a chunk's bytes; None when a
         remote-address field name is there. Words are looked for as UTF-16LE in any ASCII case; when
         the bytes hold a character whose case folding gives ASCII letters (``ß``, ``ſ``, ``K``,
