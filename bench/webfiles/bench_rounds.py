@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import inspect
 import json
 import os
 import resource
@@ -71,10 +72,11 @@ def main() -> None:
     try:  # what a scan builds beside its log stages (absent from older commits: built in round 0)
         from extriage.scan.prepare import WARMERS
 
-        try:
-            WARMERS["webfiles"](options, None)  # type: ignore[call-arg, unused-ignore]
-        except TypeError:  # commits before session 13: the warmer takes the options alone
-            WARMERS["webfiles"](options)  # type: ignore[call-arg, unused-ignore]
+        warm = WARMERS["webfiles"]
+        params = len(inspect.signature(warm).parameters)
+        # session 16 on: (options, evidence, inventory); sessions 13-15: (options, evidence); before: options
+        args_of = {3: (options, None, inv), 2: (options, None), 1: (options,)}
+        warm(*args_of.get(params, (options,)))  # type: ignore[arg-type, unused-ignore]
     except (ImportError, KeyError):
         pass
     for n in range(args.rounds):
