@@ -168,20 +168,8 @@ def managed_finding(entry: ManagedEntry, config_display: str, config_sha: str | 
             "sees every request (Owowa, made to steal OWA credentials, was one). Legitimate products register modules "
             "too: confirm which product this one belongs to, and find its assembly (GAC or a bin folder)."
         )
-    return Finding(
-        rule,
-        title,
-        severity,
-        Confidence.MEDIUM,
-        Outcome.INFO,
-        description=why,
-        wave=shells_wave_id(),
-        attack=list(_ATTACK),
-        evidence=[EvidenceLine(config_display, entry.line or None, raw, {"module": entry.name, "type": entry.type},
-                               sha256=config_sha)],
-        tags=["managed-module", "review"],
-        references=["https://securelist.com/owowa-credential-stealer-and-remote-access/105219/"],
-    )
+    line = EvidenceLine(config_display, entry.line or None, raw, {"module": entry.name, "type": entry.type}, sha256=config_sha)
+    return _review(rule, title, severity, why, line, Indicators(), "managed-module", _OWOWA)
 
 
 @dataclass(slots=True)
@@ -231,17 +219,30 @@ def module_finding(entry: ModuleEntry, config_display: str, config_sha: str | No
     fields: dict[str, Any] = {"module": entry.name, "image": entry.image}
     if dll is not None:
         fields.update({"dll": dll.display, "dll_sha256": dll.sha256, "dll_size": dll.size, **dll.version})
+    line = EvidenceLine(config_display, entry.line or None, raw, fields, sha256=config_sha)
+    seen_by = Indicators(paths=[entry.image], hashes=[dll.sha256] if dll is not None else [])
+    return _review(rule, title, severity, why + seen, line, seen_by, "native-module", _ESET)
+
+
+_ESET = "https://www.welivesecurity.com/2021/08/06/anatomy-native-iis-malware/"
+_OWOWA = "https://securelist.com/owowa-credential-stealer-and-remote-access/105219/"
+
+
+def _review(
+    rule: str, title: str, severity: Severity, why: str, line: EvidenceLine, seen: Indicators, kind: str, ref: str
+) -> Finding:
+    """A module finding: for review (info: it does not raise the verdict), in the web shells' wave."""
     return Finding(
         rule,
         title,
         severity,
         Confidence.MEDIUM,
         Outcome.INFO,
-        description=why + seen,
+        description=why,
         wave=shells_wave_id(),
         attack=list(_ATTACK),
-        evidence=[EvidenceLine(config_display, entry.line or None, raw, fields, sha256=config_sha)],
-        indicators=Indicators(paths=[entry.image], hashes=[dll.sha256] if dll is not None else []),
-        tags=["native-module", "review"],
-        references=["https://www.welivesecurity.com/2021/08/06/anatomy-native-iis-malware/"],
+        evidence=[line],
+        indicators=seen,
+        tags=[kind, "review"],
+        references=[ref],
     )
