@@ -129,3 +129,11 @@ def test_a_compiled_in_file_is_no_page_of_its_application(tmp_path: Path) -> Non
     data = scan_tree(tmp_path / "app", ROOT, files)
     found = findings_for(data, "app/notes.txt")
     assert found and {f["outcome"] for f in found} == {"webshell"}, [(f["rule_id"], f["outcome"], f["tags"]) for f in found]
+
+
+def test_a_hostile_config_names_a_bounded_number_of_files() -> None:
+    """Each absolute path a config names is looked for in the whole evidence: a config naming thousands is
+    taken for its first COMPILER_REFS_MAX (real configs name none or one)."""
+    many = " ".join(f"C:\\w\\f{i}.txt" for i in range(5000))
+    refs = content.config_refs(_config(f'"{many}"'))
+    assert len(refs) == content.COMPILER_REFS_MAX and refs[0] == ("compiler", "C:\\w\\f0.txt")

@@ -189,7 +189,13 @@ def config_refs(data: bytes | str) -> list[tuple[str, str]]:
     for m in _COMPILER_OPTIONS.finditer(raw):
         value = html.unescape(m.group(1) if m.group(1) is not None else m.group(2))
         out.extend(("compiler", w) for w in _command_words(value) if _SOURCE_WORD.fullmatch(w))
+        if len(out) >= COMPILER_REFS_MAX:
+            return out[:COMPILER_REFS_MAX]  # (a hostile config: each absolute path is looked for in the whole tree)
     return out
+
+
+#: Source files taken from one configuration's compilerOptions at most (real ones name none or one).
+COMPILER_REFS_MAX = 16
 
 
 def code_refs(data: bytes, ext: str = ".aspx") -> list[str]:
