@@ -144,3 +144,9 @@ def test_server_wide_managed_modules_not_microsofts_are_found(test_data: Path, t
     write(tmp_path / "loc", _CONFIG, located)
     assert set(_modules(_scan(tmp_path / "loc"))) == {"WF-IIS-MANAGED-MODULE-UNKNOWN:Grabber"}
 
+
+def test_an_unreadable_config_is_said_to_be_one(tmp_path: Path) -> None:
+    write(tmp_path, _CONFIG, "<configuration><system.webServer></system.webServer></configuration>")
+    notes = " ".join(_scan(tmp_path).coverage.families["webfiles"].notes)
+    assert "IIS modules not checked: the applicationHost.config in the evidence could not be read" in notes
+

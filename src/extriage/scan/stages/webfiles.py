@@ -348,9 +348,15 @@ class WebFilesStage:
                 + (f"{odd} {'is' if odd == 1 else 'are'} not theirs (see the findings)." if odd else "all are theirs.")
             )
         elif not configs:
+            collected = any(f.key.endswith("inetsrv/config/applicationhost.config") for f in inv.files)
             fam.notes.append(
-                "IIS modules not checked: no applicationHost.config in the evidence (collect "
-                "C:\\Windows\\System32\\inetsrv\\config): IIS backdoors that are modules are registered there."
+                "IIS modules not checked: "
+                + (
+                    "the applicationHost.config in the evidence could not be read (see the coverage warnings)"
+                    if collected
+                    else "no applicationHost.config in the evidence (collect C:\\Windows\\System32\\inetsrv\\config)"
+                )
+                + ": IIS backdoors that are modules are registered there."
             )
         if missing and not inv.plain:
             fam.notes.append("Not in the evidence, so not covered: " + ", ".join(missing) + ".")
