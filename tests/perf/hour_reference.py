@@ -7,6 +7,7 @@ import io
 import re
 from collections import Counter
 
+from extriage.formats import logscan
 from extriage.formats.logscan import WalkStats, walk
 from extriage.formats.prefilter import Prefilter
 
@@ -31,3 +32,13 @@ def walk_stats(data: bytes, family: str = "httpproxy") -> WalkStats:
         if isinstance(item, WalkStats):
             stats = item
     return stats
+
+
+def assert_region_counted(body: bytes, lo: int) -> None:
+    """``_count_hours`` over ``body[lo:]`` (whatever stands before ``lo``) returns the region's newline
+    count and counts each line in the hour a per-line reading gives."""
+    out: Counter[str] = Counter()
+    n = logscan._count_hours(body, lo, len(body), out, logscan._Newlines(body, lo, len(body)))
+    assert n == body.count(b"\n", lo)
+    assert dict(out) == dict(per_line_hours(body[lo:]))
+

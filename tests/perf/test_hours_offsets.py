@@ -6,14 +6,13 @@ inside a chunk."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from extriage.formats import logscan
 
+from .hour_reference import assert_region_counted
 from .hour_reference import per_line_hours as _reference
 from .hour_reference import walk_stats as _stats
 
@@ -101,10 +100,7 @@ def test_count_hours_returns_the_newlines_of_its_region(parts: list[bytes], pad:
     for threshold in (0, 1 << 40):
         logscan._OFFSETS_FROM = threshold
         try:
-            out: Counter[str] = Counter()
-            n = logscan._count_hours(body, lo, len(body), out, logscan._Newlines(body, lo, len(body)))
-            assert n == body.count(b"\n", lo)
-            assert dict(out) == dict(_reference(body[lo:]))
+            assert_region_counted(body, lo)
         finally:
             logscan._OFFSETS_FROM = 48 * 1024
 

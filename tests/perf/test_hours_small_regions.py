@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from extriage.formats import logscan
 
+from .hour_reference import assert_region_counted
 from .hour_reference import per_line_hours as _reference
 from .hour_reference import walk_stats as _stats
 
@@ -75,10 +76,7 @@ def test_every_bound_gives_the_per_line_reading(parts: list[bytes], pad: int, bo
     old = logscan._LINES_BELOW
     logscan._LINES_BELOW = bound
     try:
-        out: Counter[str] = Counter()
-        n = logscan._count_hours(body, lo, len(body), out, logscan._Newlines(body, lo, len(body)))
-        assert n == body.count(b"\n", lo)
-        assert dict(out) == dict(_reference(body[lo:]))
+        assert_region_counted(body, lo)
         stats = _stats(body[lo:])
         assert dict(stats.hours) == dict(_reference(body[lo:]))
         assert stats.lines == body.count(b"\n", lo)
