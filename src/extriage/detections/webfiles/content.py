@@ -35,6 +35,7 @@ from extriage.detections.webfiles.baseline import (
     normalise_relative_cached,
 )
 from extriage.detections.webfiles.behaviour.extract import code_extension, references
+from extriage.detections.webfiles.core_sites import core_program
 from extriage.detections.webfiles.knowledge import known_bad, location_rules
 from extriage.detections.webfiles.paths import PathMatcher
 from extriage.detections.webfiles.rules import load_serialized
@@ -177,21 +178,28 @@ def _command_words(line: str) -> list[str]:
 
 
 def config_refs(data: bytes | str) -> list[tuple[str, str]]:
-    """Source files a configuration hands the compiler (issue 14, X38): the bare or quoted file names of a
+    """What a configuration names: the ASP.NET Core program it starts (:data:`ASPNET_CORE`), and the source
+    files it hands the compiler (issue 14, X38): the bare or quoted file names of a
     ``<compiler compilerOptions=..>``, as ("compiler", path as written). csc compiles them with every page
     of the folder, whatever their extension. Options (``/langversion:7.3 /nowarn:1659``), their
     arguments (``/resource:``, ``/reference:``), response files (``@x.rsp``) and wildcards name none
     here (YARA's config rules name a config that sets an output, resource or absolute path)."""
     raw = data if isinstance(data, str) else data.decode("utf-8", errors="replace")
+    program = core_program(raw)
+    out: list[tuple[str, str]] = [(ASPNET_CORE, program)] if program is not None else []
     if "compileroptions" not in raw.lower():
-        return []
-    out: list[tuple[str, str]] = []
+        return out
     for m in _COMPILER_OPTIONS.finditer(raw):
         value = html.unescape(m.group(1) if m.group(1) is not None else m.group(2))
         out.extend(("compiler", w) for w in _command_words(value) if _SOURCE_WORD.fullmatch(w))
         if len(out) >= COMPILER_REFS_MAX:
             return out[:COMPILER_REFS_MAX]  # (a hostile config: each absolute path is looked for in the whole tree)
     return out
+
+
+#: The ``refs`` entry of a configuration that hands its site to the ASP.NET Core Module: (ASPNET_CORE, the
+#: program it starts). Not a file to read: the stage names such sites in its coverage (X39, session 17).
+ASPNET_CORE = "aspnet-core"
 
 
 #: Source files taken from one configuration's compilerOptions at most (real ones name none or one).

@@ -21,11 +21,12 @@ _MODULES = ("aspnetcoremodule", "aspnetcoremodulev2")
 _ASSEMBLY = re.compile(r"""["']?([^"'\s]+\.dll)["']?""", re.IGNORECASE)
 
 
-def core_program(config: bytes) -> str | None:
+def core_program(config: bytes | str) -> str | None:
     """What an ASP.NET Core site's ``web.config`` starts (``.\\site.dll``, ``.\\site.exe``), or ``None`` when
     the file hands no request to the ASP.NET Core Module (or is no readable XML)."""
-    if b"spnetcore" not in config.lower():  # (cheap: most web.config files are not Core sites')
-        return None
+    named = b"spnetcore" in config.lower() if isinstance(config, bytes) else "spnetcore" in config.lower()
+    if not named:
+        return None  # (cheap: most web.config files are not Core sites')
     try:
         root = ElementTree.fromstring(config)
     except (ElementTree.ParseError, DefusedXmlException, ValueError):

@@ -50,7 +50,7 @@ from extriage.detections.webfiles.classify import (
     location_reason,
     yara_reason,
 )
-from extriage.detections.webfiles.core_sites import core_program, core_sites_note
+from extriage.detections.webfiles.core_sites import core_sites_note
 from extriage.detections.webfiles.knowledge import known_bad, location_rules
 from extriage.detections.webfiles.paths import PathMatcher
 from extriage.detections.webfiles.rules import RuleSet, build_ruleset
@@ -335,7 +335,7 @@ class WebFilesStage:
         fam.notes.append(_rule_sets_note(ruleset))
         if sel.outside:
             fam.notes.append(_outside_note(sel.outside))
-        cores = _core_sites(sel)
+        cores = _core_sites(totals.core_sites)
         if cores:
             fam.notes.append(core_sites_note(cores))
         before = len(ctx.result.findings)
@@ -403,25 +403,14 @@ OUTSIDE_LISTED = 20
 _UNJUDGED_NAMED = 10
 
 
-def _core_sites(sel: Selection) -> list[tuple[str, str]]:
-    """(folder, program) of every web.config read in depth that hands its site to the ASP.NET Core Module."""
+def _core_sites(named: list[tuple[LocatedFile, str]]) -> list[tuple[str, str]]:
+    """(folder, program) of every web.config read in depth that hands its site to the ASP.NET Core Module
+    (the content checks note what it starts: :data:`content.ASPNET_CORE`)."""
     sites: list[tuple[str, str]] = []
-    for f, _place in sel.deep.values():
-        if not f.key.endswith("/web.config") or f.ref.size > _CONFIG_LIMIT:
-            continue
-        try:
-            data, _sha = read_bounded(f.ref, f.ref.size, _CONFIG_LIMIT)  # (hashed when the content checks read it)
-        except OSError:
-            continue  # the content checks name it as not read
-        program = core_program(data)
-        if program is not None:
-            shown = content.display(f)
-            sites.append((shown[: max(shown.replace("\\", "/").rfind("/"), 0)] or shown, program))
+    for f, program in named:
+        shown = content.display(f)
+        sites.append((shown[: max(shown.replace("\\", "/").rfind("/"), 0)] or shown, program))
     return sorted(sites)
-
-
-#: web.config files over this size are not looked at for an ASP.NET Core site (they are a few KB).
-_CONFIG_LIMIT = 1024 * 1024
 
 
 def _unjudged_note(
@@ -646,6 +635,8 @@ class RunTotals:
     done: int = 0  # bytes of finished batches, for the progress bar
     #: Source files pages name in their directive (CodeFile/Src): (the page, the path as written).
     refs: list[tuple[LocatedFile, tuple[str, str]]] = field(default_factory=list)
+    #: web.config files handing their site to the ASP.NET Core Module: (the config, the program it starts).
+    core_sites: list[tuple[LocatedFile, str]] = field(default_factory=list)
     code_files: int = 0  # source files analysed as code ASP.NET compiles (App_Code, code-behind)
     #: Of them, those holding a dangerous operation: (the file, the methods and members it defines).
     callees: list[tuple[LocatedFile, tuple[str, ...]]] = field(default_factory=list)
@@ -833,7 +824,10 @@ def _absorb(
     totals.scanned += res.scanned
     totals.code_files += res.code_files
     for idx, ref in res.refs:
-        totals.refs.append((work[idx][0], ref))
+        if ref[0] == content.ASPNET_CORE:  # no file to read: what a Core site's web.config starts
+            totals.core_sites.append((work[idx][0], ref[1]))
+        else:
+            totals.refs.append((work[idx][0], ref))
     for idx, methods in res.callees:
         totals.callees.append((work[idx][0], methods))
     totals.done += sum(t.size for _, m, t, _ in batch if m == content.DEEP)
@@ -895,15 +889,21 @@ def _iis_vdirs(configs: list[tuple[LocatedFile, str, bytes, AppHostConfig]]) -> 
 _MODULE_DLL_LIMIT = 64 * 1024 * 1024
 
 
+def _line_at(data: bytes, n: int, otherwise: str) -> str:
+    """Line ``n`` of a config, stripped and capped, for a finding's evidence (decoded only when a module is
+    reported: most scans report none)."""
+    lines = data.decode("utf-8", "replace").splitlines()
+    return lines[n - 1].strip()[:500] if 0 < n <= len(lines) else otherwise
+
+
 def _iis_modules(ctx: ScanContext, configs: list[tuple[LocatedFile, str, bytes, AppHostConfig]]) -> int:
     """Review findings for native and server-wide managed modules IIS and Exchange do not register (see
     :mod:`~extriage.detections.webfiles.iis_modules`); the number of modules checked."""
     checked = 0
     for f, sha, data, cfg in configs:
         checked += len(cfg.global_modules)
-        lines = data.decode("utf-8", "replace").splitlines()
         for entry in iis_modules.unexpected_modules(cfg):
-            raw = lines[entry.line - 1].strip()[:500] if 0 < entry.line <= len(lines) else entry.image
+            raw = _line_at(data, entry.line, entry.image)
             dll = None
             located = ctx.inventory.lookup(expand_env(entry.image.strip().strip('"'))) if entry.image else None
             if located is not None:
@@ -918,8 +918,7 @@ def _iis_modules(ctx: ScanContext, configs: list[tuple[LocatedFile, str, bytes, 
                     ctx.skip(located.display(), f"native IIS module DLL could not be read: {exc}")
             ctx.add_finding(iis_modules.module_finding(entry, f.display(), sha, raw, dll))
         for managed in iis_modules.unexpected_managed(cfg):
-            raw = lines[managed.line - 1].strip()[:500] if 0 < managed.line <= len(lines) else managed.type
-            ctx.add_finding(iis_modules.managed_finding(managed, f.display(), sha, raw))
+            ctx.add_finding(iis_modules.managed_finding(managed, f.display(), sha, _line_at(data, managed.line, managed.type)))
     return checked
 
 
