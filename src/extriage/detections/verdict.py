@@ -270,13 +270,12 @@ def decide(result: ScanResult, waves: dict[str, WaveInfo] | None = None,
         ips = _attacker_ips(findings, (Outcome.SUCCESS, Outcome.WEBSHELL))
         who = f" from {', '.join(ips[:3])}" + (f" and {len(ips) - 3} more" if len(ips) > 3 else "") if ips else ""
         when = f" at {iso(top.first_seen)}" if top.first_seen else ""
-        n = sum(1 for f in findings if outcome_verdict(f.outcome) == Verdict.COMPROMISED)
+        shown = [f for f in findings if outcome_verdict(f.outcome) == Verdict.COMPROMISED]
+        n = len(shown)
         # ransomware (ATT&CK T1486) is the worst news of all: said first, whatever step the reason quotes
-        ransom = [f for f in findings if any(t.upper().startswith("T1486") for t in f.attack)
-                  and outcome_verdict(f.outcome) == Verdict.COMPROMISED]
+        ransom = [f for f in shown if any(t.upper().startswith("T1486") for t in f.attack)]
         lead = (f"RANSOMWARE: {len(ransom)} finding{'s' if len(ransom) != 1 else ''} of encrypted files or ransom "
                 f"notes ({ransom[0].title}). " if ransom else "")
-        shown = [f for f in findings if outcome_verdict(f.outcome) == Verdict.COMPROMISED]
         if not ransom and all(_on_disk_only(f) for f in shown):
             # a page's content is the only sign: say so, and how sure the checks are (B16, session 16: a
             # misread page read as "successful exploitation" with nothing in the logs)

@@ -66,7 +66,7 @@ def build_plan(result: ScanResult, facts: Facts | None = None) -> ResponsePlan:
         steps.append(
             PlanStep(
                 id=str(spec["id"]),
-                title=str(words.get("title", spec["title"])),
+                title=str(words["title"]),
                 why=str(words.get("why", "")).strip(),
                 actions=[str(a) for a in words.get("actions") or []],
                 triggers=_dedupe(triggers),
