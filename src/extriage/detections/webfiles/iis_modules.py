@@ -49,10 +49,6 @@ class ModuleEntry:
     line: int
     known_as: KnownModule | None  # the module this name belongs to, when the name is known
 
-    @property
-    def folder_key(self) -> str:
-        return _folder_key(self.image)
-
 
 @lru_cache(maxsize=1)
 def _data() -> dict[str, Any]:
@@ -72,17 +68,22 @@ def known_modules() -> dict[str, KnownModule]:
     return out
 
 
-def _folder_key(image: str) -> str:
-    """The DLL's folder as a lower-case ``/`` path without its drive (``/windows/system32/inetsrv``)."""
-    key = path_key(expand_env(image.strip().strip('"')))
-    folder = posixpath.dirname(key)
-    return folder.split(":", 1)[1] if ":" in folder[:3] else folder
+def image_path(image: str) -> str:
+    """The DLL path a config's ``image`` attribute names, quotes dropped and environment variables expanded."""
+    return expand_env(image.strip().strip('"'))
+
+
+def _folder_and_name(image: str) -> tuple[str, str]:
+    """The DLL's folder as a lower-case ``/`` path without its drive (``/windows/system32/inetsrv``), and its
+    lower-case file name."""
+    folder, name = posixpath.split(path_key(image_path(image)))
+    return (folder.split(":", 1)[1] if ":" in folder[:3] else folder), name
 
 
 def _is_known(known: KnownModule, image: str) -> bool:
-    if posixpath.basename(path_key(expand_env(image.strip().strip('"')))) != known.image:
+    folder, name = _folder_and_name(image)
+    if name != known.image:
         return False
-    folder = _folder_key(image)
     for want in known.folders:
         if want.startswith(_EXCHANGE):  # any install folder: Exchange's is chosen at setup
             if folder.endswith(want[len(_EXCHANGE) :]):

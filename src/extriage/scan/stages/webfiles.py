@@ -58,7 +58,7 @@ from extriage.detections.webfiles.urls import UrlMapper
 from extriage.evidence.locate import LocatedFile, path_key, relative_to_install
 from extriage.evidence.reading import read_artifact, read_bounded
 from extriage.findings import Confidence, EvidenceLine, Finding, Outcome, Severity, TimelineEvent
-from extriage.formats.iis_config import AppHostConfig, expand_env
+from extriage.formats.iis_config import AppHostConfig
 from extriage.scan.context import PARALLEL_MIN_BYTES, FileOutcome, ScanContext, worker_context
 from extriage.scan.facts import (
     AttackStories,
@@ -905,7 +905,7 @@ def _iis_modules(ctx: ScanContext, configs: list[tuple[LocatedFile, str, bytes, 
         for entry in iis_modules.unexpected_modules(cfg):
             raw = _line_at(data, entry.line, entry.image)
             dll = None
-            located = ctx.inventory.lookup(expand_env(entry.image.strip().strip('"'))) if entry.image else None
+            located = ctx.inventory.lookup(iis_modules.image_path(entry.image)) if entry.image else None
             if located is not None:
                 try:
                     body, dll_sha = read_bounded(located.ref, located.ref.size, _MODULE_DLL_LIMIT)
