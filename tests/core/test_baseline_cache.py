@@ -4,7 +4,6 @@ tables whether parsed or read back, and a bad entry is parsed again, never used.
 from __future__ import annotations
 
 import gzip
-import io
 import marshal
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +15,7 @@ from extriage.detections.webfiles import baseline
 
 
 def _parsed() -> baseline.Baseline:
-    with gzip.open(io.BytesIO(baseline._shipped_gz())) as fh:
-        return baseline._parse(fh.read())
+    return baseline._parse_gz(baseline._shipped_gz())
 
 
 def _fields(b: baseline.Baseline) -> tuple[object, ...]:

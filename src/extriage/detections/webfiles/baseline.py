@@ -170,9 +170,10 @@ def _shipped_gz() -> bytes:
     return resources.files("extriage.detections.webfiles").joinpath("data/exchange_baseline.bin.gz").read_bytes()
 
 
-def _shipped_blob() -> bytes:
-    with gzip.open(io.BytesIO(_shipped_gz())) as fh:
-        return fh.read()
+def _parse_gz(gz: bytes) -> Baseline:
+    """The baseline a gzipped baseline file holds (the shipped one: :func:`_shipped_gz`)."""
+    with gzip.open(io.BytesIO(gz)) as fh:
+        return _parse(fh.read())
 
 
 #: The parsed shipped baseline kept in the user's cache folder (:mod:`extriage.cache`): part, format.
@@ -213,8 +214,7 @@ def _shipped() -> Baseline:
     name = f"tables-{user_cache.key(_CACHE_FORMAT, sys.version, str(marshal.version), gz)}.bin"
     base = _from_tables(user_cache.read(where, name))
     if base is None:
-        with gzip.open(io.BytesIO(gz)) as fh:
-            base = _parse(fh.read())
+        base = _parse_gz(gz)
         user_cache.write(where, name, _tables(base), keep=2)
     return base
 
