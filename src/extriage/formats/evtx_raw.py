@@ -659,16 +659,12 @@ def _typed(tmpl: _Template, kinds: bytes) -> _Typed | None:
 
 def _typed_values(c: bytes, at: int, stop: int, t: _Typed, table: bytes) -> bool:
     """Check a nested instance's values at ``at`` (up to its end of stream at ``stop`` - 1) against a
-    table of ``t``'s types (no Event, no nested value in it) as :func:`_read` checks them with the
-    table's :class:`_Shape`; whether its event data is positional."""
+    table of ``t``'s types (no Event, no nested value in it, and SIDs or FILETIMEs among them: the plain
+    tables' check is written out in :func:`read_chunk`'s record walk) as :func:`_read` checks them with
+    the table's :class:`_Shape`; whether its event data is positional."""
     if int.from_bytes(table, "little") & t.mask != t.want:
         raise _Bail  # (the descriptor grammar: as _DESCRIPTOR.fullmatch)
     sizes = t.sizes.unpack(table)
-    if t.plain is not None:
-        end = at + sum(sizes)
-        if end + 1 != stop or c[end] != 0:
-            raise _Bail
-        return t.positional
     starts = list(accumulate(sizes, initial=0))
     end = at + starts[-1]
     if end + 1 != stop or c[end] != 0:
