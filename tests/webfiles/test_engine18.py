@@ -1,0 +1,60 @@
+"""Behaviour engine, session 18 (issue 14, A12).
+
+Each group is a request of this session (``/work/notes/to_a12.md``) or a gap found while studying the real
+capabilities of applications (BENCHMARKS.md "Behaviour engine, session 18"): harmless reproductions of a shape
+that must be found, and ordinary pages of the same make that stay silent. The pages were written for these
+tests: nothing is compiled or run, names, files and hosts are placeholders, and none is a copy of a real shell.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .rule_tables import sinks_of as _sinks
+
+# --- A download saved where a text box says (session 18, A12) --------------------------------------------------
+# A shell's "download to server" form: WebClient.DownloadFile(address, destination) with both from text boxes. A
+# control's text is no address http-out takes (a page fetching the URL an editor typed is an application's), so
+# the page raised nothing; the destination taken whole from a control or the request is a file write anywhere.
+
+_FORM_PAGE = """<%@ Page Language="C#" %>
+<script runat="server">
+void Fetch(object sender, EventArgs e) {
+    var wc = new System.Net.WebClient();
+    BODY
+    Status.Text = "done";
+}
+</script>
+<form runat="server">
+<asp:TextBox id="txtUrl" runat="server" /><asp:TextBox id="txtPath" runat="server" />
+<asp:Button runat="server" OnClick="Fetch" Text="Go" /><asp:Label id="Status" runat="server" />
+</form>
+"""
+
+_DOWNLOAD_FOUND = [
+    ("to-a-typed-path", "wc.DownloadFile(txtUrl.Text, txtPath.Text);"),
+    ("to-a-typed-site-path", "wc.DownloadFile(txtUrl.Text, Server.MapPath(txtPath.Text));"),
+    ("async-to-a-typed-path", "wc.DownloadFileAsync(new Uri(txtUrl.Text), txtPath.Text);"),
+    ("to-a-posted-path", 'wc.DownloadFile("http://example.invalid/a.txt", Request.Form["p"]);'),
+]
+_DOWNLOAD_QUIET = [
+    ("to-a-fixed-file", 'wc.DownloadFile(txtUrl.Text, Server.MapPath("~/App_Data/feed.xml"));'),
+    (
+        "under-a-generated-name",
+        'wc.DownloadFile(txtUrl.Text, System.IO.Path.Combine(Server.MapPath("~/uploads"), Guid.NewGuid() + ".jpg"));',
+    ),
+    (
+        "to-a-temporary-file",
+        "string tmp = System.IO.Path.GetTempFileName();\n    wc.DownloadFile(txtUrl.Text, tmp);",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "body"), _DOWNLOAD_FOUND, ids=[c for c, _ in _DOWNLOAD_FOUND])
+def test_download_to_a_request_named_path_is_found(case: str, body: str) -> None:
+    assert "file-copy" in _sinks(_FORM_PAGE.replace("BODY", body))
+
+
+@pytest.mark.parametrize(("case", "body"), _DOWNLOAD_QUIET, ids=[c for c, _ in _DOWNLOAD_QUIET])
+def test_download_to_the_pages_own_file_is_silent(case: str, body: str) -> None:
+    assert _sinks(_FORM_PAGE.replace("BODY", body)) == set()
