@@ -58,3 +58,61 @@ def test_download_to_a_request_named_path_is_found(case: str, body: str) -> None
 @pytest.mark.parametrize(("case", "body"), _DOWNLOAD_QUIET, ids=[c for c, _ in _DOWNLOAD_QUIET])
 def test_download_to_the_pages_own_file_is_silent(case: str, body: str) -> None:
     assert _sinks(_FORM_PAGE.replace("BODY", body)) == set()
+
+
+# --- A web service that authenticates the caller through its base class (B22's Umbraco FileService, session 18) -------
+# Each web method starts with Authenticate(username, password) - a method of the application's base service class,
+# which throws when the credentials are wrong - and then reads, writes or deletes the file the caller names in one
+# of the application's folders. That is an application's feature behind its own sign-in, as A8's IsLoggedIn() is;
+# a page that defines Authenticate itself (a shell's own password gate) keeps the finding.
+
+_SERVICE = """using System;
+using System.IO;
+using System.Web.Services;
+namespace Site.Services {
+    [WebService(Namespace = "http://example.invalid/")]
+    public class FileService : BaseService {
+        [WebMethod]
+        public void DeleteFile(string folder, string name, string username, string password) {
+            CHECK
+            File.Delete(Path.Combine(folder, name));
+        }
+        [WebMethod]
+        public void SaveFile(byte[] data, string folder, string name, string username, string password) {
+            CHECK
+            File.WriteAllBytes(folder + name, data);
+        }
+    }
+}
+"""
+_OWN_GATE = """        void Authenticate(string user, string pass) {
+            if (pass != "example") throw new UnauthorizedAccessException();
+        }
+"""
+
+
+def test_service_authenticating_through_its_base_class_is_silent() -> None:
+    assert _sinks(_SERVICE.replace("CHECK", "Authenticate(username, password);"), ".cs") == set()
+
+
+@pytest.mark.parametrize(
+    ("check", "own_gate"),
+    [
+        ("", False),  # no check at all
+        ("Authenticate(username, password);", True),  # the page's own gate
+        (
+            "var ok = Login.Authenticate(username, password);",
+            False,
+        ),  # another object's method: not the caller's sign-in
+        ("Authenticate();", False),  # no credentials given
+    ],
+    ids=["no-check", "own-gate", "other-object", "no-credentials"],
+)
+def test_service_without_an_application_sign_in_is_found(check: str, own_gate: bool) -> None:
+    page = _SERVICE.replace("CHECK", check)
+    if own_gate:
+        page = page.replace(
+            "    public class FileService : BaseService {\n",
+            "    public class FileService : BaseService {\n" + _OWN_GATE,
+        )
+    assert {"file-write", "file-write-content"} <= _sinks(page, ".cs")

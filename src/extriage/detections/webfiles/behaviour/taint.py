@@ -650,11 +650,13 @@ _IMAGE_DECODER = lazy(
 #: The name a statement gives the value the sink makes (``FileStream fs = new FileStream(..``, ``var b = wc.``).
 _GIVEN_TO = lazy(r"(?<![\w.])([^\W\d]\w*)\s*=(?![=>])[^=;{}]*$")
 #: A check of the signed-in user before a sink: ASP.NET's own (User.Identity.IsAuthenticated, Request.IsAuthenticated,
-#: User.IsInRole, Roles.IsUserInRole) or an application's (IsLoggedIn(), x.IsAuthorized(..), IsSignedIn()) - the
-#: latter only when the page does not define the method (a shell's own password gate is the page's).
+#: User.IsInRole, Roles.IsUserInRole) or an application's (IsLoggedIn(), x.IsAuthorized(..), IsSignedIn(), or a bare
+#: Authenticate(user, password) its base class throws from - Umbraco's legacy web services, B22) - the latter only
+#: when the page does not define the method (a shell's own password gate is the page's).
 _SIGNED_IN = lazy(
     r"\b(?:User\s*\.\s*Identity|Request)\s*\.\s*IsAuthenticated\b|\bUser\s*\.\s*IsInRole\s*\("
     r"|\bRoles\s*\.\s*IsUserInRole\s*\(|\b(IsAuthorized|IsLoggedIn|IsSignedIn|IsLoggedOn|IsUserLoggedIn)\s*\("
+    r"|(?<![\w.])(Authenticate)\s*\(\s*[^\W\d]\w*\s*,\s*[^\W\d]\w*\s*\)"
 )
 #: The sinks an application's own feature can be (application_features.yml, less the reflection dispatcher - a
 #: loader's shape too): behind a check of the signed-in user they are that feature, not a planted page.
@@ -2519,7 +2521,8 @@ class _Analyser:
         a = starts[i] if i >= 0 else 0
         defined = {self.fold(d[1]) for d in self._defs}
         for c in _SIGNED_IN.finditer(code, a, pos):
-            if c.group(1) is None or (self.lang == "cs" and self.fold(c.group(1)) not in defined):
+            own = c.group(1) or c.group(2)
+            if own is None or (self.lang == "cs" and self.fold(own) not in defined):
                 return True
         return False
 
