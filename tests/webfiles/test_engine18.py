@@ -116,3 +116,36 @@ def test_service_without_an_application_sign_in_is_found(check: str, own_gate: b
             "    public class FileService : BaseService {\n" + _OWN_GATE,
         )
     assert {"file-write", "file-write-content"} <= _sinks(page, ".cs")
+
+
+# --- A WS-Federation sign-in address from the query (B21's home-realm Global.asax, session 18) ------------------------
+# WIF's RedirectingToIdentityProvider handler sets the sign-in message's BaseUri to the identity provider the query's
+# "whr" names: WIF's module then redirects the visitor's browser there (as Response.Redirect does). No request
+# leaves the server; the same Uri handed to a WebClient or an HttpClient's BaseAddress is one.
+
+_WSFED = """<%@ Application Language="C#" %>
+<%@ Import Namespace="System.IdentityModel.Services" %>
+<script runat="server">
+void Application_Start(object sender, EventArgs e) {
+    FederatedAuthentication.WSFederationAuthenticationModule.RedirectingToIdentityProvider += PickIssuer;
+}
+void PickIssuer(object sender, RedirectingToIdentityProviderEventArgs args) {
+    string issuer = HttpContext.Current.Request.QueryString["whr"];
+    if (String.IsNullOrEmpty(issuer)) issuer = "https://sts.example.invalid/issue";
+    USE
+}
+</script>
+"""
+
+
+@pytest.mark.parametrize(
+    ("use", "found"),
+    [
+        ("args.SignInRequestMessage.BaseUri = new Uri(issuer);", False),
+        ("args.SignOutRequestMessage.BaseUri = new System.Uri(issuer);", False),
+        ("Response.Write(new System.Net.WebClient().DownloadString(new Uri(issuer)));", True),
+        ("var client = new System.Net.Http.HttpClient { BaseAddress = new Uri(issuer) };", True),
+    ],
+)
+def test_ws_federation_sign_in_address_is_no_request(use: str, found: bool) -> None:
+    assert ("http-out" in _sinks(_WSFED.replace("USE", use), ".asax")) is found

@@ -827,6 +827,9 @@ _URI_PARTS = lazy(
     r"OriginalString|Fragment|UserInfo|DnsSafeHost|IdnHost|IsAbsoluteUri|IsDefaultPort|IsLoopback|IsFile|IsUnc|"
     r"GetLeftPart|GetComponents|ToString|Equals|IsBaseOf|MakeRelativeUri)\b"
 )
+#: A WS-Federation sign-in or sign-out message's address (``args.SignInRequestMessage.BaseUri = new Uri(..)``): where
+#: WIF's module redirects the visitor's browser, as Response.Redirect does; the server fetches nothing from it.
+_BROWSER_GOES = lazy(r"\b(?:SignIn|SignOut)RequestMessage\s*\.\s*BaseUri\s*=\s*$")
 #: An ``if`` whose condition names ``false`` (see _Analyser._dead_blocks).
 _DEAD_IF = lazy(r"\bif\s*\((?=[^;{}]{0,300}?\bfalse\b)")
 #: A reader opened on its argument (a path, or a stream).
@@ -2419,6 +2422,8 @@ class _Analyser:
             return False
         if _URI_PARTS.match(code, close + 1):
             return True
+        if _BROWSER_GOES.search(code, max(0, s - 200), outer) and code[close + 1 : e].strip(" \t\r\n;") == "":
+            return True  # where WIF sends the visitor's browser to sign in or out (B21's home-realm Global.asax)
         given = re.search(r"(?<![\w.])([^\W\d]\w*)\s*=\s*$", code[s:outer])
         if given is None or code[close + 1 : e].strip(" \t\r\n;") != "":
             return False
