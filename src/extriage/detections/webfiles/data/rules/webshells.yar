@@ -175,7 +175,11 @@ rule EXT_WEBSHELL_File_Manager
         $l1 = /DriveInfo\s*\.\s*GetDrives\s*\(/ nocase ascii wide
         $l2 = /Directory\s*\.\s*GetFiles\s*\(/ nocase ascii wide
         $l3 = /Directory\s*\.\s*GetDirectories\s*\(/ nocase ascii wide
-        $w1 = /Request\s*\.\s*Files\s*\[[^\]]{0,20}\]\s*\.\s*SaveAs\s*\(/ nocase ascii wide
+        // $w1 alone: the saved name comes from the request (a request value or the client's file name);
+        // an upload saved under a name the code makes (a Guid, in a fixed folder) is an application's own
+        // feature, not a file manager - $save counts only beside a folder listing (B22, session 18)
+        $w1 = /Request\s*\.\s*Files\s*\[[^\]]{0,20}\]\s*\.\s*SaveAs\s*\([^;]{0,160}(Request\b|\.\s*FileName\b)/ nocase ascii wide
+        $save = /Request\s*\.\s*Files\s*\[[^\]]{0,20}\]\s*\.\s*SaveAs\s*\(/ nocase ascii wide
         $w2 = /File\s*\.\s*Delete\s*\(\s*Request/ nocase ascii wide
         $w3 = /File\s*\.\s*WriteAllBytes\s*\(/ nocase ascii wide
         $w4 = /StreamWriter\s*\(\s*Request\s*\.\s*Form\s*\[/ nocase ascii wide
@@ -185,7 +189,7 @@ rule EXT_WEBSHELL_File_Manager
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
         filesize < 64MB and ($page or $runat) and
-        ($w1 or $w4 or $w5 or ($in and any of ($l*) and any of ($w*)))
+        ($w1 or $w4 or $w5 or ($in and any of ($l*) and (any of ($w*) or $save)))
 }
 
 rule EXT_WEBSHELL_SQL_Console
