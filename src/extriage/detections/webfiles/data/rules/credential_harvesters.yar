@@ -40,10 +40,9 @@ rule EXT_WEBSHELL_Logon_Form_Credential_Logger
         $sw = /\.\s*(WriteLine|Write)\s*\([^;\r\n]{0,600}\bRequest\s*(\.\s*(Form|Params|QueryString|Item))?\s*[\[(]\s*"[^"]{1,40}"\s*[\])][^;\r\n]{0,600}\bRequest\s*(\.\s*(Form|Params|QueryString|Item))?\s*[\[(]\s*"[^"]{1,40}"\s*[\])]/ nocase ascii wide
         $swfile = /(File\s*\.\s*AppendText|new\s+(System\s*\.\s*IO\s*\.\s*)?StreamWriter)\s*\(/ nocase ascii wide
         // server code of its own (not a directive or markup only)
-        $code1 = "<% " ascii wide
-        $code2 = "<%\r" ascii wide
-        $code3 = "<%\n" ascii wide
-        $code4 = "<%\t" ascii wide
+        // a code block: "<%" and white space, but not "<% @ Page": ASP.NET reads that as the directive
+        // (X42, session 18)
+        $code1 = /<%[ \t\r\n]+[^@ \t\r\n]/ ascii wide
         $srvscript = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
         $page = /<%\s*@\s*(Page|Control|Master)\b/ nocase ascii wide
         $log1 = "GET /" ascii

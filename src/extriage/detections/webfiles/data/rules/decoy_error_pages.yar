@@ -49,10 +49,9 @@ rule EXT_WEBSHELL_Decoy_Error_Page_With_Command
         $load = /Assembly\s*\.\s*Load\s*\(/ nocase ascii wide
         $wsh = "WScript.Shell" nocase ascii wide
         // server code of its own (not a directive or markup only): a code block, a server script or a handler
-        $code1 = "<% " ascii wide
-        $code2 = "<%\r" ascii wide
-        $code3 = "<%\n" ascii wide
-        $code4 = "<%\t" ascii wide
+        // a code block: "<%" and white space, but not "<% @ Page": ASP.NET reads that as the directive
+        // (X42, session 18)
+        $code1 = /<%[ \t\r\n]+[^@ \t\r\n]/ ascii wide
         $srvscript = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
         $handler = /<%\s*@\s*WebHandler\b/ nocase ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master)\b/ nocase ascii wide

@@ -43,10 +43,9 @@ rule EXT_WEBSHELL_IIS_Stored_Credential_Dump
         $out4 = /Upload(String|Data|Values)\s*\(/ nocase ascii wide
         $out5 = /\.\s*DataSource\s*=/ ascii wide
         // server code of its own (not a directive or markup only)
-        $code1 = "<% " ascii wide
-        $code2 = "<%\r" ascii wide
-        $code3 = "<%\n" ascii wide
-        $code4 = "<%\t" ascii wide
+        // a code block: "<%" and white space, but not "<% @ Page": ASP.NET reads that as the directive
+        // (X42, session 18)
+        $code1 = /<%[ \t\r\n]+[^@ \t\r\n]/ ascii wide
         $srvscript = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
         $handler = /<%\s*@\s*WebHandler\b/ nocase ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master)\b/ nocase ascii wide

@@ -47,7 +47,7 @@ rule EXT_WEBSHELL_MachineKey_Theft
         $out5 = /<%=|<%:/ ascii wide
         $out6 = /File\s*\.\s*(WriteAll|AppendAll)/ nocase ascii wide
         // a server page (inline code blocks count: a key stealer needs no directive)
-        $page = /<%@\s*(Page|WebHandler|WebService|Control|Application)\b/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $block = /<%[^@=:\-#$]/ ascii wide
         $log1 = "GET /" ascii

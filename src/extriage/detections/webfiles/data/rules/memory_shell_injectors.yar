@@ -55,10 +55,10 @@ rule EXT_WEBSHELL_Memory_Shell_Injector
         // ... and the request reaches the page or the hooked handler
         $req = /\bRequest\s*(\.\s*(Form|QueryString|Params|Item|InputStream|Headers|Cookies|BinaryRead|Files)\b|\[)/ nocase ascii wide
         // a server page, not the application file
-        $page = /<%@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $block = /<%[^@=:\-#$]/ ascii wide
-        $app = /<%@\s*Application\b/ nocase ascii wide
+        $app = /<%\s*@\s*Application\b/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii

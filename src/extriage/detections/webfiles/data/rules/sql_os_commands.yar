@@ -39,10 +39,9 @@ rule EXT_WEBSHELL_SQL_Server_OS_Command
         $cmd2 = /\.\s*(ExecuteNonQuery|ExecuteReader|ExecuteScalar)\s*\(/ ascii wide
         $cmd3 = /\.\s*CommandText\s*=/ ascii wide
         // server code of its own (not a directive or markup only)
-        $code1 = "<% " ascii wide
-        $code2 = "<%\r" ascii wide
-        $code3 = "<%\n" ascii wide
-        $code4 = "<%\t" ascii wide
+        // a code block: "<%" and white space, but not "<% @ Page": ASP.NET reads that as the directive
+        // (X42, session 18)
+        $code1 = /<%[ \t\r\n]+[^@ \t\r\n]/ ascii wide
         $srvscript = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
         $handler = /<%\s*@\s*(WebHandler|WebService)\b/ nocase ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master)\b/ nocase ascii wide

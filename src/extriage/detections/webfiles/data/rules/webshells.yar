@@ -24,7 +24,7 @@ rule EXT_WEBSHELL_ChinaChopper_Eval
         $eval_any = /\beval\s*\(?\s*Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]\s*["'][^"']{0,40}["']\s*[\]\)]/ nocase ascii wide
         $execute_vb = /\bExecute(Global)?\s*\(?\s*Request\s*(\.\s*(Item|Form|QueryString)\s*)?\(\s*["'][^"']{0,40}["']\s*\)/ nocase ascii wide
         $unsafe_split = "\"un\"+\"safe\"" nocase ascii wide
-        $page = /<%@\s*Page\s+Language\s*=\s*["']?(Jscript|C#|csharp|VB|VBScript)/ nocase ascii wide
+        $page = /<%\s*@\s*Page\s+Language\s*=\s*["']?(Jscript|C#|csharp|VB|VBScript)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $asp_tag = "<%" ascii wide
         $log1 = "GET /" ascii
@@ -55,7 +55,7 @@ rule EXT_WEBSHELL_OAB_Config_Shell
         $oab3 = "ExtendedProtectionTokenChecking" nocase ascii wide
         $oab4 = "PollInterval" nocase ascii wide
         $script1 = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
-        $script2 = /<%@?\s*Page\s+Language/ nocase ascii wide
+        $script2 = /<%\s*@?\s*Page\s+Language/ nocase ascii wide
     condition:
         filesize < 64MB and any of ($url*) and 2 of ($oab*) and any of ($script*)
 }
@@ -83,7 +83,9 @@ rule EXT_WEBSHELL_Process_Exec
         // the request's cmd; nothing named cmd.exe, powershell or "/c ")
         $c4 = /["'](\/usr)?\/bin\/(ba|da|z|k)?sh["']/ ascii wide
         $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
-        $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
+        // "<% @ Page" is the directive too: ASP.NET allows white space after "<%" (X42, session 18: ShellForge, a
+        // 2025 generator, writes its page so; every "<%@" page marker of the shipped rules now takes it)
+        $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
         filesize < 64MB and any of ($proc*) and ($c1 or $c2 or $c3 or $c4) and $in and ($page or $runat)
@@ -130,7 +132,7 @@ rule EXT_WEBSHELL_Assembly_Load_Base64
         $b64 = "FromBase64String" nocase ascii wide
         $in1 = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|BinaryRead|InputStream|Cookies)\s*)?[\[\(\.]/ nocase ascii wide
         $in2 = "Request.BinaryRead" nocase ascii wide
-        $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
         filesize < 64MB and $load and $b64 and any of ($in*) and ($page or $runat)
@@ -154,7 +156,7 @@ rule EXT_WEBSHELL_Reflection_Loader
         $r5 = /\.\s*CreateInstance\s*\(\s*["'][^"']{1,60}["']/ nocase ascii wide
         $ref = "System.Reflection" nocase ascii wide
         $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
-        $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
         filesize < 64MB and $in and ($page or $runat) and
@@ -185,7 +187,7 @@ rule EXT_WEBSHELL_File_Manager
         $w4 = /StreamWriter\s*\(\s*Request\s*\.\s*Form\s*\[/ nocase ascii wide
         $w5 = /\.\s*Write\s*\(\s*Request\s*\.\s*Form\s*\[/ nocase ascii wide
         $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Files)\s*)?[\[\(]/ nocase ascii wide
-        $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
         filesize < 64MB and ($page or $runat) and
@@ -211,7 +213,7 @@ rule EXT_WEBSHELL_SQL_Console
         $x3 = "SqlDataAdapter" nocase ascii wide
         $q = /(CommandText\s*=|Command\s*\()\s*[^;]{0,40}Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]/ nocase ascii wide
         $conn = /Connection\s*\(\s*Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]/ nocase ascii wide
-        $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
         filesize < 64MB and (any of ($cls*) or $conn) and any of ($x*) and ($q or $conn) and ($page or $runat)
@@ -235,7 +237,7 @@ rule EXT_WEBSHELL_Obfuscated
         $e5 = /(Chr[W]?\s*\(\s*\d+\s*\)\s*[&+]\s*){10}/ nocase ascii wide
         $e6 = /eval\s*\(\s*[\w\.]{1,30}\s*\(\s*["'][A-Za-z0-9+\/=]{80,}["']/ nocase ascii wide
         $unsafe = "unsafe" nocase ascii wide
-        $page = /<%@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
