@@ -149,3 +149,54 @@ void PickIssuer(object sender, RedirectingToIdentityProviderEventArgs args) {
 )
 def test_ws_federation_sign_in_address_is_no_request(use: str, found: bool) -> None:
     assert ("http-out" in _sinks(_WSFED.replace("USE", use), ".asax")) is found
+
+
+# --- A write in a helper the handler calls only after its sign-in check (A8's left-over, session 15) -----------------
+# Rock's FileUploader checked IsAuthenticated in ProcessRequest and saved the upload in a method it called: the check
+# was counted only within the sink's own method. A helper every call of which follows such a check (up to two calls
+# deep) is checked too; one also called from an unchecked method, a page with no check, and a program run (never an
+# application feature) keep their findings.
+
+_HANDLER = """<%@ WebHandler Language="C#" Class="Uploader" %>
+using System.Web;
+public class Uploader : IHttpHandler {
+    public bool IsReusable { get { return false; } }
+    public void ProcessRequest(HttpContext context) {
+        CHECK
+        Save(context);
+    }
+    OTHER
+    void Save(HttpContext ctx) {
+        var f = ctx.Request.Files[0];
+        f.SaveAs(ctx.Server.MapPath(ctx.Request["folder"]) + f.FileName);
+        MORE
+    }
+}
+"""
+_CHECK = "if (!context.User.Identity.IsAuthenticated) { context.Response.StatusCode = 403; return; }"
+
+
+def _handler(check: str = _CHECK, other: str = "", more: str = "") -> str:
+    return _HANDLER.replace("CHECK", check).replace("OTHER", other).replace("MORE", more)
+
+
+def test_write_in_a_helper_called_after_the_sign_in_check_is_silent() -> None:
+    assert _sinks(_handler(), ".ashx") == set()
+
+
+def test_helper_two_calls_below_the_check_is_silent() -> None:
+    page = _handler(other="void Store(HttpContext c) { Save(c); }")
+    assert _sinks(page.replace("        Save(context);\n", "        Store(context);\n"), ".ashx") == set()
+
+
+@pytest.mark.parametrize(
+    ("page", "sinks"),
+    [
+        (_handler(check=""), {"file-write"}),
+        (_handler(other="public void Other(HttpContext c) { Save(c); }"), {"file-write"}),
+        (_handler(more='System.Diagnostics.Process.Start(ctx.Request["c"]);'), {"process"}),
+    ],
+    ids=["no-check", "also-called-unchecked", "program-run"],
+)
+def test_helper_reached_without_the_check_is_found(page: str, sinks: set[str]) -> None:
+    assert _sinks(page, ".ashx") == sinks

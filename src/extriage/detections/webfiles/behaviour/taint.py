@@ -2513,11 +2513,13 @@ class _Analyser:
             last = g.group(1)
         return last is not None and _NOT_A_FILE.search(last) is not None
 
-    def _signed_in_before(self, pos: int) -> bool:
+    def _signed_in_before(self, pos: int, depth: int = 0) -> bool:
         """Whether the method a sink at ``pos`` is in checks the signed-in user before it (see _SIGNED_IN):
         an application's handler for its signed-in users (a CMS's download of site files for its editors),
         not a page for whoever knows its address. C#, and VB with ASP.NET's own checks (an application method's
-        name is no ASP.NET sign in VB, which classic ASP pages are written in too)."""
+        name is no ASP.NET sign in VB, which classic ASP pages are written in too). A method the page calls
+        only after such a check counts as checked (two calls deep): Rock's FileUploader checks IsAuthenticated
+        in ProcessRequest and writes in a method it calls (left by A8, session 15)."""
         if self.lang not in ("cs", "vb"):
             return False
         code = self.code
@@ -2529,7 +2531,13 @@ class _Analyser:
             own = c.group(1) or c.group(2)
             if own is None or (self.lang == "cs" and self.fold(own) not in defined):
                 return True
-        return False
+        method = _METHOD_DEF[self.lang].match(code, a) if i >= 0 and depth < 2 else None
+        if method is None:
+            return False
+        flags = re.I if self.lang == "vb" else 0
+        call = re.compile(r"(?<![\w.])" + re.escape(method.group(1)) + r"\s*\(", flags)
+        calls = [c.start() for _n, c in zip(range(50), call.finditer(code), strict=False) if c.start() != a]
+        return bool(calls) and all(self._signed_in_before(c, depth + 1) for c in calls)
 
     def _method_starts(self) -> list[int]:
         if self._methods is None:
