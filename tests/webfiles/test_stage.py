@@ -20,7 +20,7 @@ from extriage.detections.webfiles.baseline import (
 )
 from extriage.detections.webfiles.knowledge import location_rules
 from extriage.detections.webfiles.paths import PathMatcher
-from extriage.detections.webfiles.urls import url_for_path
+from extriage.detections.webfiles.urls import core_route, url_for_path
 from extriage.findings import Outcome, ScanResult, Severity, TimelineEvent
 from extriage.generator.api import generate
 from extriage.scan.context import ScanOptions
@@ -475,3 +475,63 @@ def test_aspnet_core_sites_are_named_with_what_runs_them(tmp_path: Path) -> None
     assert not any("ASP.NET Core site" in n for n in quiet.coverage.families["webfiles"].notes)
     assert quiet.extras["webfiles"]["aspnet_core_sites"] == []
 
+
+
+_RAZOR_SHELL = (
+    "{head}\n@{{\n    var c = Request.Query[\"c\"].ToString();\n"
+    "    var p = System.Diagnostics.Process.Start(\"cmd.exe\", \"/c \" + c);\n}}\n<pre>@p</pre>\n"
+)
+
+
+def test_core_site_files_pivot_on_what_the_site_serves(tmp_path: Path) -> None:
+    """A Core site serves its Razor Pages at their routes and only wwwroot as files (X39, session 17: the log
+    pivots listed view and page file paths a Core site never serves). A shell in a Razor Page is looked up
+    in the logs at its route, one in an MVC view is not looked up by a URL, and a page of an ordinary site
+    keeps its file URL."""
+    www = tmp_path / "ev" / "C" / "inetpub" / "wwwroot"
+    shop = www / "shop"
+    (shop / "Pages" / "Admin").mkdir(parents=True)
+    (shop / "Views" / "Home").mkdir(parents=True)
+    (shop / "web.config").write_text(
+        _CORE_CONFIG.format(module="AspNetCoreModuleV2", process="dotnet", arguments=".\\Shop.Web.dll")
+    )
+    (shop / "Pages" / "Admin" / "Run.cshtml").write_text(_RAZOR_SHELL.format(head="@page"))
+    (shop / "Pages" / "Index.cshtml").write_text(_RAZOR_SHELL.format(head="@page"))
+    (shop / "Views" / "Home" / "About.cshtml").write_text(_RAZOR_SHELL.format(head="@model string"))
+    plain = www / "intranet"
+    plain.mkdir()
+    (plain / "Run.cshtml").write_text(_RAZOR_SHELL.format(head="@* Web Pages *@"))
+
+    result = run_scan(str(tmp_path / "ev"), ScanOptions(jobs=2))  # (every stage: the log pivots too)
+    urls = {s["path"].replace("\\", "/").split("wwwroot/", 1)[1]: s["url"]
+            for s in result.extras["webfiles"]["suspicious_files"]}
+    assert urls == {
+        "shop/Pages/Admin/Run.cshtml": "/shop/Admin/Run",
+        "shop/Pages/Index.cshtml": "/shop",
+        "shop/Views/Home/About.cshtml": None,
+        "intranet/Run.cshtml": "/intranet/Run.cshtml",
+    }
+    pivots = result.extras["logs"]["pivots"]["webshell_urls"]
+    assert "/shop/admin/run" in pivots and "/shop" in pivots and "/intranet/run.cshtml" in pivots
+    assert not [u for u in pivots if "views" in u or "pages" in u], pivots
+
+
+@pytest.mark.parametrize(
+    ("rel", "route"),
+    [
+        ("wwwroot/js/site.js", "js/site.js"),
+        ("WWWRoot/upload/a.aspx", "upload/a.aspx"),
+        ("Pages/Account/Login.cshtml", "Account/Login"),
+        ("Pages/Account/Index.cshtml", "Account"),
+        ("Pages/Index.cshtml", ""),
+        ("Pages/Shared/_Layout.cshtml", None),
+        ("Pages/_ViewImports.cshtml", None),
+        ("Pages/Account/Login.cshtml.cs", None),
+        ("Views/Home/Index.cshtml", None),
+        ("Components/Console.razor", None),
+        ("appsettings.json", None),
+        ("Shop.Web.dll", None),
+    ],
+)
+def test_core_route(rel: str, route: str | None) -> None:
+    assert core_route(rel) == route

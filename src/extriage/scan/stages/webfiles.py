@@ -178,6 +178,7 @@ class WebFilesStage:
         work = [(f, content.DEEP, sel.rel.get(f.key)) for f, _ in sel.deep.values()]
         work += [(f, content.PEEK, None) for f in sel.peek]
         totals = _run(ctx, work, params)
+        mapper.add_core_sites(f.key.rsplit("/", 1)[0] for f, _program in totals.core_sites if "/" in f.key)
 
         rules = location_rules()
         kb = known_bad()
@@ -301,7 +302,8 @@ class WebFilesStage:
                 ctx.add_event(event)
                 pivots.events.append((event, finding))
             if finding.severity >= Severity.MEDIUM and appcontext.APPLICATION_FEATURE_TAG not in finding.tags:
-                webshell_paths.add(facts.logical.lower())
+                if mapper.core_site_of(path_key(facts.logical)) is None:
+                    webshell_paths.add(facts.logical.lower())  # (a Core site's file: only its route, below)
                 if facts.url:
                     webshell_paths.add(facts.url.lower())
             suspicious.append(
