@@ -84,3 +84,30 @@ def test_shared_files_name_attacked_cves_not_the_victims_open_ones(tmp_path: Pat
     bundle = json.loads((tmp_path / "c" / "stix-bundle.json").read_text(encoding="utf-8"))
     assert "CVE-2021-26855" in {o["name"] for o in bundle["objects"] if o["type"] == "vulnerability"}
     assert "vulnerabilities CVE-2021-26855" in (tmp_path / "c" / "cisa-incident-report.md").read_text("utf-8")
+
+
+def test_the_title_says_exchange_unless_no_server_runs_it() -> None:
+    """A report on servers that run no Exchange (an IIS serving no Exchange application and no Exchange
+    install in the evidence: a SharePoint server, X37) is titled for a web server in every output that
+    carries a title; one Exchange server among them keeps the Exchange title."""
+    from extriage.report.markdown import render_markdown
+    from extriage.report.misp import plan_event
+    from extriage.report.stix import bundle_dict
+
+    other = samples.compromised()
+    other.extras["server_role"] = {"exchange": "absent", "iis_sites": ["SharePoint - 80"]}
+    exchange = samples.compromised()
+
+    def titles(results: list[ScanResult]) -> list[str]:
+        html = render_html(results)
+        report = next(o for o in bundle_dict(results)["objects"] if o["type"] == "report")
+        return [
+            re.search(r"<h1>(.*?)</h1>", html).group(1),  # type: ignore[union-attr]
+            render_markdown(results).split("\n# ", 1)[1].split("\n", 1)[0],
+            report["name"].split(":", 1)[0],
+            plan_event(results).info.split(" (extriage)", 1)[0],
+        ]
+
+    assert titles([other]) == ["Web server compromise triage report"] + ["Web server compromise triage"] * 3
+    assert titles([other, exchange]) == ["Exchange compromise triage report"] + ["Exchange compromise triage"] * 3
+    assert titles([exchange]) == titles([other, exchange])

@@ -31,6 +31,7 @@ from extriage.report.summary import (
     TLP_MEANING,
     VERDICT_HEADLINE,
     ransomware_sentence,
+    report_title,
     summary_paragraph,
     when,
 )
@@ -235,6 +236,7 @@ def render_html(results: list[ScanResult], tlp: str = "amber", csp: bool = True,
     template = _environment().get_template("report.html.j2")
     return template.render(
         servers=views,
+        title=report_title(results),
         tlp=tlp,
         tlp_label="TLP:" + tlp.upper(),
         tlp_meaning=TLP_MEANING.get(tlp, ""),

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from extriage import outputs
 from extriage.findings import ScanResult
-from extriage.report.summary import TLP_MEANING, VERDICT_HEADLINE, summary_paragraph, when
+from extriage.report.summary import TLP_MEANING, VERDICT_HEADLINE, report_title, summary_paragraph, when
 from extriage.response.facts import derive_facts
 from extriage.response.plan import build_plan
 from extriage.safetext import visible_format
@@ -82,16 +82,15 @@ def render_markdown(results: list[ScanResult], tlp: str = "amber", redacted: boo
     out: list[str] = [f"**TLP:{tlp.upper()}** — {TLP_MEANING.get(tlp, '')}", ""]
     if redacted:
         out += ["_Internal host names, user names and internal IP addresses are redacted._", ""]
-    out.append("# Exchange compromise triage")
+    all_facts = [derive_facts(r) for r in results]
+    out.append(f"# {report_title(results)}")
     out.append("")
     if len(results) > 1:
         out += ["| server | verdict | findings |", "|---|---|---|"]
-        for r in results:
-            facts = derive_facts(r)
+        for r, facts in zip(results, all_facts, strict=True):
             out.append(f"| {md_text(facts.server, table=True)} | {r.verdict.value} | {len(r.findings)} |")
         out.append("")
-    for r in results:
-        facts = derive_facts(r)
+    for r, facts in zip(results, all_facts, strict=True):
         plan = build_plan(r, facts)
         out.append(f"## {md_text(facts.server)}: {VERDICT_HEADLINE.get(r.verdict, r.verdict.value)}")
         out.append("")

@@ -33,6 +33,7 @@ from extriage import outputs
 from extriage.findings import Outcome, ScanResult, Verdict
 from extriage.report.indicators import collect_indicators
 from extriage.report.redact import is_internal_ip
+from extriage.report.summary import report_title
 from extriage.response.facts import file_identity, server_name
 from extriage.response.roles import ATTACKER_OUTCOMES, Role
 from extriage.safetext import surrogates_as_escapes
@@ -81,7 +82,7 @@ def plan_event(results: list[ScanResult], tlp: str = "amber") -> Plan:
     """What the event says about ``results``: the roles and de-duplication rules of docs/report.md."""
     names = ", ".join(f"{server_name(r)} ({r.verdict.value})" for r in results)
     tags = [f"tlp:{tlp}"] + [f"mitre-attack:{t}" for t in sorted({t for r in results for f in r.findings for t in f.attack})]
-    plan = Plan(info=f"Exchange compromise triage (extriage): {names}",
+    plan = Plan(info=f"{report_title(results)} (extriage): {names}",
                 threat_level_id=min((_THREAT.get(r.verdict, 4) for r in results), default=4), tags=tags)
     rows = collect_indicators(results)
     for row in rows:

@@ -31,6 +31,7 @@ from extriage import outputs
 from extriage.findings import ScanResult
 from extriage.report.indicators import IndicatorRow, collect_indicators
 from extriage.report.redact import is_internal_ip
+from extriage.report.summary import report_title
 from extriage.response.facts import server_name
 from extriage.response.roles import ATTACKER_OUTCOMES, Role
 
@@ -282,7 +283,7 @@ def _objects(
         }
     yield {
         "type": "report", **plain, "id": report_id,
-        "name": "Exchange compromise triage: " + ", ".join(f"{server_name(r)} ({r.verdict.value})" for r in results),
+        "name": report_title(results) + ": " + ", ".join(f"{server_name(r)} ({r.verdict.value})" for r in results),
         "report_types": ["indicator", "attack-pattern", "vulnerability"],
         "published": made_at,
         "object_refs": refs,

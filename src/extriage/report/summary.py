@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 
 from extriage.findings import Outcome, ScanResult, Verdict, iso
-from extriage.response.facts import Facts
+from extriage.response.facts import Facts, runs_no_exchange
 
 VERDICT_HEADLINE = {
     Verdict.COMPROMISED: "COMPROMISED — evidence that an attack succeeded",
@@ -15,6 +15,14 @@ VERDICT_HEADLINE = {
     Verdict.INCONCLUSIVE: "INCONCLUSIVE — the evidence read cannot show whether it was exploited",
     Verdict.ERROR: "ERROR — the scan could not reach a verdict",
 }
+
+def report_title(results: list[ScanResult]) -> str:
+    """The title of a report (HTML, Markdown, STIX, MISP): it says Exchange unless no server of the report
+    runs Exchange (an IIS with no Exchange application and no Exchange install in the evidence, X37)."""
+    if results and all(runs_no_exchange(r) for r in results):
+        return "Web server compromise triage"
+    return "Exchange compromise triage"
+
 
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
 TLP_MEANING = {

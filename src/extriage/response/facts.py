@@ -200,12 +200,13 @@ def _derive_facts(result: ScanResult) -> Facts:
         internal_ips=internal,
         ransomware=ransomware,
         account_split=split_accounts(accounts, {c.lower() for c in created}),
-        exchange_absent=_exchange_absent(result.extras.get("server_role")),
+        exchange_absent=runs_no_exchange(result),
     )
 
 
-def _exchange_absent(role: object) -> bool:
+def runs_no_exchange(result: ScanResult) -> bool:
     """``extras["server_role"]`` (the logs stage's) says the server runs no Exchange."""
+    role = result.extras.get("server_role")
     return isinstance(role, dict) and role.get("exchange") == "absent"
 
 
