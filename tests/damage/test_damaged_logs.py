@@ -165,6 +165,17 @@ def test_attack_on_the_same_line_after_5_mb_of_junk(server: Path) -> None:
     assert "longer than 1 MB" in _reasons(result)["u_ex210305.log"]
 
 
+@pytest.mark.parametrize("size", [int(1.5 * MB), 3 * MB])
+def test_attack_glued_after_junk_inside_one_read_chunk(server: Path, size: int) -> None:
+    """The same as above with a line that fits in one 4 MiB read: it was cut to its first 1 MB and the
+    rest never searched, so a web shell request glued after 1.5 MB of junk was lost while 5 MB of junk
+    (a line across two reads) kept it (P8, session 18)."""
+    _damage_all(server, lambda d: _before_last(d, b"A" * size))
+    result = _scan(server)
+    _assert_found(result)
+    assert "longer than 1 MB" in _reasons(result)["u_ex210305.log"]
+
+
 def test_fifty_mb_file_without_a_newline(tmp_path: Path) -> None:
     """The whole log one line: its line ends lost, the records run together after 50 MB of junk."""
     iis_lines = [iis_line("2021-03-05 02:00:00", "GET", "/owa/auth/logon.aspx", "10.0.0.5", "200"), IIS_SHELL]

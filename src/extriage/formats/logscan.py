@@ -800,6 +800,24 @@ def _records_in_long_line(piece: LongPiece, family: str, names: list[str], prefi
         yield Candidate(a, record[:MAX_LINE], names, hits=_mask(hits))
 
 
+def _long_head(head: bytes, lineno: int, family: str, names: list[str], prefilter: Prefilter,
+               st: WalkStats) -> Iterator[Candidate]:
+    """The candidates of an over-long line's first :data:`MAX_LINE` bytes (``head``): the head itself, or
+    the records of a damaged one (the rest of the line is searched for records apart)."""
+    head_hits = prefilter.line_hits(head)
+    if not head_hits:
+        return
+    st.candidates += 1
+    parts = _split_damaged(head, family, names)
+    if parts is None:
+        yield Candidate(lineno, head, names, truncated=True, hits=_mask(head_hits))
+        return
+    st.damaged_lines += 1
+    for part, pmask in _parts_with_hits(parts, prefilter):
+        st.recovered += 1
+        yield Candidate(lineno, part, names, truncated=True, hits=pmask)
+
+
 def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool = True,
          primed: int = 0) -> Iterator[Candidate | WalkStats]:
     """Yield the :class:`Candidate` lines of ``stream``, then one final :class:`WalkStats`.
@@ -838,18 +856,7 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
                     names = cut[:-1]
                     st.long_header = True
                 continue
-            head_hits = prefilter.line_hits(region)
-            if head_hits:
-                mask = _mask(head_hits)
-                st.candidates += 1
-                parts = _split_damaged(region, family, names)
-                if parts is None:
-                    yield Candidate(lineno, region, names, truncated=True, hits=mask)
-                else:
-                    st.damaged_lines += 1
-                    for part, pmask in _parts_with_hits(parts, prefilter):
-                        st.recovered += 1
-                        yield Candidate(lineno, part, names, truncated=True, hits=pmask)
+            yield from _long_head(region, lineno, family, names, prefilter, st)
             continue
         body, lo, hi = region
         # header lines in this region (rare): positions and the field list each one sets
@@ -917,11 +924,18 @@ def walk(stream: Readable, family: str, prefilter: Prefilter, count_hours: bool 
                 continue
             if any(h[0] == start for h in headers):
                 continue
-            st.candidates += 1
-            if end - start > MAX_LINE:  # keep memory per line bounded; the cut is reported
+            if end - start > MAX_LINE:  # read as one cut across a chunk seam is (_regions): head, then records
                 st.long_lines.append(base + 1)
-                yield Candidate(base + 1, bytes(body[start : start + MAX_LINE]), names, truncated=True, hits=mask)
+                yield from _long_head(bytes(body[start : start + MAX_LINE]), base + 1, family, names, prefilter, st)
+                rest = LongPiece(bytes(body[start + MAX_LINE - WINDOW : end]), WINDOW, end - start - MAX_LINE + WINDOW,
+                                 MAX_LINE - WINDOW, True)
+                for cand in _records_in_long_line(rest, family, names, prefilter, -1):
+                    cand.lineno = base + 1
+                    st.candidates += 1
+                    st.recovered += 1
+                    yield cand
                 continue
+            st.candidates += 1
             raw = bytes(body[start:end]).rstrip(b"\r")
             parts = _split_damaged(raw, family, names)
             if parts is None:
