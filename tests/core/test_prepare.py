@@ -103,11 +103,11 @@ def test_the_web_file_warmer_builds_csharp_tables_only_for_evidence_with_pages(
     calls: list[str] = []
     monkeypatch.setattr(knowledge, "warm", lambda lang="cs": calls.append(lang))
     inventory = _inventory(tmp_path, *names)
-    prepare.OPTIONAL["webfiles"](ScanOptions(), None, inventory)
+    prepare._webfiles_csharp(ScanOptions(), None, inventory)
     assert calls == (["cs"] if warmed else [])
     assert prepare.has_csharp_pages(inventory) is warmed
     calls.clear()
-    prepare.OPTIONAL["webfiles"](ScanOptions(), None, None)  # no inventory (a caller that has none): no warm
+    prepare._webfiles_csharp(ScanOptions(), None, None)  # no inventory (a caller that has none): no warm
     assert calls == []
     prepare.WARMERS["webfiles"](ScanOptions(), None, inventory)  # the required part never builds them
     assert calls == []
@@ -125,7 +125,7 @@ def test_optional_work_runs_only_while_nobody_waits_for_the_thread(monkeypatch: 
         done.append("required")
 
     monkeypatch.setattr(prepare, "WARMERS", {"w": required})
-    monkeypatch.setattr(prepare, "OPTIONAL", {"w": lambda o, e, i: done.append("optional")})
+    monkeypatch.setattr(prepare, "OPTIONAL", {"w": (lambda o, e, i: done.append("optional"),)})
     early = prepare.Prepare(["w"], ScanOptions()).start()
     # the required part ends only once join has begun (not after a fixed delay a loaded machine can outlast)
     threading.Thread(target=lambda: early._joining.wait(5) and gate.set(), daemon=True).start()
@@ -140,13 +140,150 @@ def test_optional_work_runs_only_while_nobody_waits_for_the_thread(monkeypatch: 
     late.join()  # joined after everything: both ran, in order
     assert done == ["required", "optional"]
     assert late.warms("w") and not late.warms("x")
-    monkeypatch.setattr(prepare, "OPTIONAL", {"o": lambda o, e, i: done.append("alone")})
+    monkeypatch.setattr(prepare, "OPTIONAL", {"o": (lambda o, e, i: done.append("alone"),)})
     only = prepare.Prepare(["o"], ScanOptions()).start()  # a stage with optional work only
     deadline = time.monotonic() + 5
     while "alone" not in done and time.monotonic() < deadline:
         time.sleep(0.01)
     only.join()
     assert "alone" in done and only.warms("o")
+
+
+def test_optional_work_not_begun_when_join_begins_is_skipped_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Optional warmers run in order; join waits for the one running and skips those after it (a web
+    stage about to start builds VB's tables itself rather than wait for them)."""
+    done: list[str] = []
+    started = threading.Event()
+    gate = threading.Event()
+
+    def first(options: ScanOptions, evidence: str | None, inventory: Inventory | None) -> None:
+        started.set()
+        gate.wait(5)
+        done.append("first")
+
+    monkeypatch.setattr(prepare, "WARMERS", {})
+    monkeypatch.setattr(prepare, "OPTIONAL", {"w": (first, lambda o, e, i: done.append("second"))})
+    p = prepare.Prepare(["w"], ScanOptions()).start()
+    assert started.wait(5)
+    threading.Thread(target=lambda: p._joining.wait(5) and gate.set(), daemon=True).start()
+    p.join()
+    assert done == ["first"]
+
+
+_JSCRIPT = b'<%@ Page Language="Jscript"%><%eval(Request.Item["z"],"unsafe");%>'
+_VBNET = b"<%@ Page Language='VB' %>\r\n<script runat=server>Sub Page_Load()\r\nEnd Sub</script>"
+_CSHARP = b'<%@ Page Language="C#" %><% Response.Write("hi"); %>'
+
+
+def _pages(root: Path, pages: dict[str, bytes]) -> Inventory:
+    for name, data in pages.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return build_inventory(open_source(str(root)), lambda p, why: None)
+
+
+@pytest.fixture
+def unhurried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No time bound on the look at the pages (a loaded machine could stop it after one page)."""
+    monkeypatch.setattr(prepare, "SNIFF_SECONDS", 60.0)
+
+
+_SITE = "inetpub/wwwroot/aspnet_client/"
+_OWA = "Program Files/Microsoft/Exchange Server/V15/FrontEnd/HttpProxy/owa/auth/"
+
+
+@pytest.mark.parametrize(
+    ("pages", "langs"),
+    [
+        ({_SITE + "x.aspx": _JSCRIPT}, ["js"]),  # China Chopper's usual spelling
+        ({_OWA + "shell.aspx": b"<%@ Page language = 'JavaScript' %>"}, ["js"]),
+        ({_SITE + "v.aspx": _VBNET}, ["vb"]),
+        ({_SITE + "old.asp": b"<% Set o = Server.CreateObject(\"WScript.Shell\") %>"}, ["vb"]),  # VBScript
+        ({_SITE + "old.asp": b'<%@ LANGUAGE="JScript" %><% eval(Request("a")) %>'}, ["js"]),
+        ({_SITE + "App_Code/Util.vb": b"Public Class Util\r\nEnd Class"}, ["vb"]),
+        ({_SITE + "x.aspx": _JSCRIPT, _SITE + "y.asp": b"<% x %>"}, ["js", "vb"]),
+        ({_SITE + "c.aspx": _CSHARP, _SITE + "h.ashx": b'<%@ WebHandler Language="C#" Class="H" %>'}, []),
+        ({_OWA + "logon.aspx": _JSCRIPT}, []),  # a name Exchange ships: its pages are C#, not looked at
+        ({_SITE + "x.aspx.bak": _JSCRIPT, _SITE + "notes.txt": b'Language="VB"', _SITE + "a.js": b"var x;"}, []),
+        ({}, []),
+    ],
+)
+@pytest.mark.usefixtures("unhurried")
+def test_other_languages_are_read_from_the_pages_first_bytes(tmp_path: Path, pages: dict[str, bytes],
+                                                             langs: list[str]) -> None:
+    """VB and JScript tables are built beside the logs stage only for evidence whose pages seem to use
+    them: a language attribute in a page's first bytes, classic ASP's VBScript default, a .vb file."""
+    assert prepare.other_languages(_pages(tmp_path, pages)) == langs
+
+
+@pytest.mark.usefixtures("unhurried")
+def test_other_languages_look_only_so_far(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bounded guess: past SNIFF_BYTES of a page, past SNIFF_FILES pages, past SNIFF_SECONDS, or
+    without an inventory of a plain folder, nothing is read."""
+    late = b" " * prepare.SNIFF_BYTES + _JSCRIPT
+    assert prepare.other_languages(_pages(tmp_path / "a", {_SITE + "x.aspx": late})) == []
+    assert prepare.other_languages(_pages(tmp_path / "b", {_SITE + "x.aspx": late[1:]})) == []
+    assert prepare.other_languages(_pages(tmp_path / "c", {_SITE + "x.aspx": late[-prepare.SNIFF_BYTES :]})) == ["js"]
+    many = {_SITE + f"p{i:03}.aspx": _CSHARP for i in range(5)} | {_SITE + "z.aspx": _JSCRIPT}
+    inventory = _pages(tmp_path / "d", many)
+    assert prepare.other_languages(inventory) == ["js"]
+    monkeypatch.setattr(prepare, "SNIFF_FILES", 5)
+    assert prepare.other_languages(inventory) == []  # z.aspx is the sixth page
+    assert prepare.other_languages(None) == []
+    two = _pages(tmp_path / "e", {_SITE + "a.aspx": _JSCRIPT, _SITE + "b.asp": b"<% x %>"})
+    assert prepare.other_languages(two) == ["js", "vb"]
+    monkeypatch.setattr(prepare, "SNIFF_SECONDS", -1.0)
+    assert prepare.other_languages(two) == ["js"]  # out of time after the first page
+
+
+def test_a_page_inside_a_zip_is_left_to_the_stage(tmp_path: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "e.zip", "w") as zf:
+        zf.writestr(_SITE + "x.aspx", _JSCRIPT)
+    inventory = build_inventory(open_source(str(tmp_path / "e.zip")), lambda p, why: None)
+    assert [f.key for f in inventory.files if f.key.endswith(".aspx")]
+    assert prepare.other_languages(inventory) == []
+
+
+@pytest.mark.usefixtures("unhurried")
+def test_the_other_languages_warmer_builds_what_the_pages_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    knowledge = importlib.import_module("extriage.detections.webfiles.behaviour.knowledge")
+    calls: list[str] = []
+    monkeypatch.setattr(knowledge, "warm", lambda lang="cs": calls.append(lang))
+    inventory = _pages(tmp_path, {_SITE + "x.aspx": _JSCRIPT, _SITE + "y.asp": b"<% x %>", _SITE + "c.aspx": _CSHARP})
+    prepare._webfiles_other_languages(ScanOptions(), None, inventory)
+    assert calls == ["js", "vb"]
+    calls.clear()
+    prepare._webfiles_other_languages(ScanOptions(), None, _pages(tmp_path / "cs", {_SITE + "c.aspx": _CSHARP}))
+    assert calls == []
+    assert prepare.OPTIONAL["webfiles"] == (prepare._webfiles_csharp, prepare._webfiles_other_languages)
+
+
+def test_warmed_tables_give_the_stage_the_same_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Built by the prepare thread or by the stage's first page: the same patterns, the same hits."""
+    from extriage.detections.webfiles import behaviour
+
+    knowledge = importlib.import_module("extriage.detections.webfiles.behaviour.knowledge")
+    vb_page = b'<%@ Page Language="VB" %><% System.Diagnostics.Process.Start("cmd.exe", "/c " & Request.Form("c")) %>'
+    pages = [(_JSCRIPT, ".aspx"), (vb_page, ".aspx"), (b'<% Set o = Server.CreateObject("WScript.Shell") : '
+                                                      b'o.Exec(Request("c")) %>', ".asp")]
+
+    def hits() -> list[tuple[list[str], list[str], str | None]]:
+        out = []
+        for data, ext in pages:
+            got = behaviour.analyse(data, ext)
+            out.append((sorted(repr(h) for h in got.hits), got.languages, got.problem))
+        return out
+
+    behaviour.knowledge.cache_clear()
+    cold = hits()
+    behaviour.knowledge.cache_clear()
+    for lang in ("js", "vb"):
+        knowledge.warm(lang)
+    assert hits() == cold
+    assert all(found for found, _, _ in cold)  # each page has hits to compare
+    assert [langs for _, langs, _ in cold] == [["js"], ["vb"], ["vb"]]
 
 
 def test_the_pipeline_hands_the_inventory_to_the_prepare_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,10 +16,13 @@ ignored: the stage meets the same error itself and reports it.
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from extriage.evidence.source import open_artifact
 from extriage.scan.context import ScanOptions
 
 if TYPE_CHECKING:
@@ -59,15 +62,81 @@ def _webfiles_csharp(options: ScanOptions, evidence: str | None, inventory: Inve
         warm("cs")
 
 
+#: Pages whose server code a directive or script block names (``Language="JScript"``), classic ASP
+#: (VBScript unless it names JScript) and VB source files: where a VB or JScript page would be.
+LANGUAGE_PAGES = (".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".master", ".asp", ".asa", ".cer", ".cdx",
+                  ".vbhtml", ".vb")
+_CLASSIC_ASP = (".asp", ".asa", ".cer", ".cdx")
+#: A language attribute's value in a page's first bytes (the behaviour engine reads the same names).
+_LANGUAGE = re.compile(rb"""\blanguage\s*=\s*["']?\s*([a-z#+]{1,20})""", re.I)
+_LANGUAGE_NAMES = {b"vb": "vb", b"vbs": "vb", b"vbscript": "vb", b"visualbasic": "vb",
+                   b"jscript": "js", b"js": "js", b"javascript": "js"}
+#: Bounds of the look at pages' first bytes: a guess for a warm, never more than a few milliseconds.
+SNIFF_BYTES = 4096
+SNIFF_FILES = 256
+SNIFF_SECONDS = 0.05
+
+
+def other_languages(inventory: Inventory | None) -> list[str]:
+    """The behaviour languages besides C# that the evidence's pages seem to be written in (``js``,
+    ``vb``), from the first :data:`SNIFF_BYTES` of pages whose file name no Exchange build ships (a
+    planted China Chopper page is JScript; classic ASP is VBScript). Only for plain folders (a page
+    inside a disk image or zip is read by the stage alone); bounded by :data:`SNIFF_FILES` pages and
+    :data:`SNIFF_SECONDS`. A guess: a wrong one costs a warm, never a result."""
+    if inventory is None:
+        return []
+    pages = [f for f in inventory.files if f.key.endswith(LANGUAGE_PAGES) and f.ref.spec.kind == "dir"]
+    if not pages:
+        return []
+    from extriage.detections.webfiles import baseline
+    from extriage.scan.stages.webfiles import legit_pages
+
+    shipped = {page.rsplit("/", 1)[-1] for page in legit_pages(baseline.load_baseline([]))}
+    found: set[str] = set()
+    deadline = time.monotonic() + SNIFF_SECONDS
+    for f in pages[:SNIFF_FILES]:
+        name = f.key.rsplit("/", 1)[-1]
+        if name in shipped:
+            continue
+        if name.endswith((".vb", ".vbhtml")):
+            found.add("vb")
+            continue
+        try:
+            with open_artifact(f.ref) as fh:
+                head = fh.read(SNIFF_BYTES)
+        except OSError:
+            continue
+        named = {_LANGUAGE_NAMES.get(m.group(1).lower(), "cs") for m in _LANGUAGE.finditer(head)}
+        if name.endswith(_CLASSIC_ASP) and "js" not in named:
+            named.add("vb")
+        found |= named
+        if found >= {"js", "vb"} or time.monotonic() > deadline:
+            break
+    return sorted(found - {"cs"})  # JScript first: the cheaper tables, and the commoner shell
+
+
+def _webfiles_other_languages(options: ScanOptions, evidence: str | None, inventory: Inventory | None) -> None:
+    """VB's and JScript's tables when the evidence's pages seem to use them (:func:`other_languages`):
+    0.03 (JScript) and 0.08 s (VB) the web file stage would otherwise spend on its first such page in the
+    main process while the other core idles (issue 18, session 18: a generated server's planted JScript
+    and classic ASP shells)."""
+    langs = other_languages(inventory)
+    if langs:
+        from extriage.detections.webfiles.behaviour.knowledge import warm
+
+        for lang in langs:
+            warm(lang)
+
+
 Warmer = Callable[[ScanOptions, str | None, "Inventory | None"], None]
 #: Stage name -> what its main-process part can build before it runs (options, the scanned path, the
 #: evidence's inventory when known; no context).
 WARMERS: dict[str, Warmer] = {"webfiles": _webfiles}
-#: Stage name -> what is built only while the stages before it still run, once every warmer is done:
-#: work the stage would do as fast itself, worth doing early only where a core would otherwise wait
-#: for the workers (on a small tree the logs stage can end first; the stage then builds it itself,
-#: not after the thread).
-OPTIONAL: dict[str, Warmer] = {"webfiles": _webfiles_csharp}
+#: Stage name -> what is built only while the stages before it still run, once every warmer is done,
+#: in order: work the stage would do as fast itself, worth doing early only where a core would otherwise
+#: wait for the workers (on a small tree the logs stage can end first; the stage then builds what is not
+#: begun itself, not after the thread).
+OPTIONAL: dict[str, tuple[Warmer, ...]] = {"webfiles": (_webfiles_csharp, _webfiles_other_languages)}
 
 
 class Prepare:
@@ -83,7 +152,7 @@ class Prepare:
     ) -> None:
         self._names = [name for name in dict.fromkeys(stages) if name in WARMERS or name in OPTIONAL]
         self._todo = [WARMERS[name] for name in self._names if name in WARMERS]
-        self._optional = [OPTIONAL[name] for name in self._names if name in OPTIONAL]
+        self._optional = [w for name in self._names for w in OPTIONAL.get(name, ())]
         self._joining = threading.Event()  # set by join: no optional work starts after it
         self._options = options
         self._evidence = evidence  # the scanned path: no cache is read or written inside it
@@ -113,7 +182,7 @@ class Prepare:
                 warm(self._options, self._evidence, self._inventory)
 
     def join(self) -> None:
-        """Wait for the warmers; an optional one not yet started is skipped (:data:`OPTIONAL`)."""
+        """Wait for the warmers; optional ones not yet started are skipped (:data:`OPTIONAL`)."""
         self._joining.set()
         thread, self._thread = self._thread, None
         if thread is not None:
