@@ -352,7 +352,7 @@ def _same_as_parser(head: bytes, chunk: bytes) -> bool | None:
     if raw is None:
         return None
     rows, errors = _parser_rows(head, chunk)
-    mine = [(p, int(e), as_datetime(t), r, ch, co) for p, e, t, r, ch, co in raw.rows]
+    mine = [(p, int(e), as_datetime(t), r, ch, co) for (p, ch, co), e, t, r in raw.rows]
     return errors == 0 and raw.records == len(rows) == len(mine) and mine == rows
 
 
@@ -510,9 +510,10 @@ def test_positional_data_under_a_layout_naming_an_address_goes_to_the_parser() -
     screen = Screen(default_rules(), IP_FIELDS, _NOT_REMOTE)
     key = ("Microsoft-Windows-Security-Auditing", b"4624", "Security")
     assert screen._plan(key).ip_layout  # the layout of 4624 names IpAddress
-    rows = [(key[0], key[1], 13_257_000_000_000_000, 7, key[2], "host")]
+    strings = (key[0], key[2], "host")
+    rows = [(strings, key[1], 13_257_000_000_000_000, 7)]
     assert screen.raw_skip(RawChunk(1, b"", rows))
-    assert not screen.raw_skip(RawChunk(1, b"", rows, {key}))
+    assert not screen.raw_skip(RawChunk(1, b"", rows, {(strings, key[1])}))
 
 
 def test_words_values_or_keys_can_hold_are_not_looked_for() -> None:
@@ -629,7 +630,7 @@ def test_a_name_from_a_substitution_makes_the_chunk_looked_through() -> None:
     """When a Data element's Name is a substitution (its value becomes a key), the chunk's bytes are
     looked through for the names, as for any chunk before (issue 18, E7)."""
     key = ("Microsoft-Windows-Security-Auditing", b"4634", "Security")
-    rows = [(key[0], key[1], 13_257_000_000_000_000, 7, key[2], "host")]
+    rows = [((key[0], key[2], "host"), key[1], 13_257_000_000_000_000, 7)]
     data = "x IpAddress y".encode("utf-16-le")
     screen = Screen(default_rules(), IP_FIELDS, _NOT_REMOTE)
     names = [frozenset({"Event", "Data", "Name"})]
@@ -678,25 +679,30 @@ def test_templates_note_their_names_and_whether_a_data_name_is_a_value(name_valu
     assert tmpl.texts == {"EventData", "Data", "Name", *([name_value] if name_value else [])}
 
 
-def test_event_id_strings_are_built_by_the_first_read_not_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The 65,536 event-id strings (7 ms) are no cost of importing the reader (every scan's main
-    process imports it in ``plan()``), and a chunk read without them built gives the same rows."""
+def test_event_id_strings_are_made_as_met_not_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event-id strings are no cost of importing the reader (every scan's main process imports it
+    in ``plan()``) nor of its first read (65,536 of them took 7 ms): each is made when first met, a
+    chunk read with none made gives the same rows, and the table stays bounded (issue 18, E10)."""
     import subprocess
     import sys
 
     fresh = subprocess.run(
-        [sys.executable, "-c", "import extriage.formats.evtx_raw as r; print(r._DIGITS is None)"],
+        [sys.executable, "-c", "import extriage.formats.evtx_raw as r; print(len(r._DIGITS))"],
         capture_output=True, text=True, timeout=60,
     )
-    assert fresh.stdout.strip() == "True", fresh.stderr
+    assert fresh.stdout.strip() == "0", fresh.stderr
     _head, chunk = _sample_chunks()[1][1:]
     before = read_chunk(chunk)
-    monkeypatch.setattr(evtx_raw, "_DIGITS", None)
+    monkeypatch.setattr(evtx_raw, "_DIGITS", evtx_raw._Digits())
     after = read_chunk(chunk)
     assert before is not None and after is not None and after.rows == before.rows and after.rows
-    assert evtx_raw._DIGITS is not None and evtx_raw._digits() is evtx_raw._DIGITS
-    assert evtx_raw._DIGITS == [str(i).encode() for i in range(65536)]
     assert all(eid == str(int(eid)).encode() for _, eid, *_ in after.rows)
+    assert set(evtx_raw._DIGITS) == {int(eid) for _, eid, *_ in after.rows}
+    digits = evtx_raw._Digits()
+    assert [digits[i] for i in (0, 4624, 65535, 65536, 2**32 - 1)] == [b"0", b"4624", b"65535", b"65536", b"4294967295"]
+    for i in range(70_000):
+        assert digits[i] == str(i).encode()
+    assert len(digits) == 65536
 
 
 def test_a_chunk_is_handed_over_as_a_view_not_a_copy() -> None:
@@ -744,3 +750,62 @@ def test_event_data_of_a_table_met_once_is_checked_as_the_parser_reads_it(change
     fix_crcs(c)
     _forget_tables()
     assert _same_as_parser(head, bytes(c)) is (None if change else True)
+
+
+@pytest.mark.parametrize("stale", ["fewer", "sid"])
+def test_a_templates_last_value_types_are_used_only_for_a_table_they_fit(stale: str) -> None:
+    """The reader tries the value types of a template's last event data table first (E10): types of
+    one value fewer (whose grammar the table's first descriptors fit) or of another type in one value
+    (a SID for a string) are not used; the table is read by its own types, as the parser reads it."""
+    head, chunk = _sysmon1()
+    assert _same_as_parser(head, chunk) is True  # (its value types now known)
+    _forget_tables()
+    for t in evtx_raw._DEFINITIONS.values():
+        t.last = None
+    assert _same_as_parser(head, chunk) is True  # (and tried first)
+    used = [t for t in evtx_raw._DEFINITIONS.values() if t.last is not None and t.last.plain is not None]
+    assert used
+    for tmpl in used:
+        last = tmpl.last
+        assert last is not None
+        kinds = next(k for k, v in tmpl.typed.items() if v is last)
+        if stale == "fewer":
+            kinds = kinds[:-1]
+        else:
+            i = kinds.index(0x01)
+            kinds = kinds[:i] + bytes([0x13]) + kinds[i + 1 :]
+        made = evtx_raw._typed(tmpl, kinds)
+        assert made is not None and made.system is None and not made.nested
+        tmpl.last = made
+    _forget_tables()
+    assert _same_as_parser(head, chunk) is True
+    assert all(t.last is not None and t.last.count == len(next(k for k, v in t.typed.items() if v is t.last)) for t in used)
+
+
+def test_a_templates_names_are_checked_as_dicts_unless_one_offset_is_named_twice() -> None:
+    """A template met again in another chunk applies its inline names and checks the names it refers
+    to with dict operations (E10); refs naming one offset with two names keep the one-by-one check."""
+    def made(refs: tuple[tuple[int, str], ...]) -> evtx_raw._Template:
+        return evtx_raw._Template(0, 0, 0, False, None, ((16, 40, "Data"),), refs)
+
+    one = made(((16, "Data"), (40, "Name"), (40, "Name")))
+    assert one.ref_map == {16: "Data", 40: "Name"} and one.inline_next == {16: 40} and one.inline_text == {16: "Data"}
+    assert made(((40, "Name"), (40, "Other"))).ref_map is None
+
+
+def test_records_are_read_the_same_whichever_lookup_comes_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whole instance bytes first (after a chunk of repeated records) or the bytes but the last
+    descriptor first (E10, ``_exact``): the same rows, as the parser's; a chunk of copies sets it."""
+    checked = 0
+    for _name, head, chunk in _sample_chunks():
+        for made in (chunk, dense(benign(chunk))):
+            got = []
+            for exact in (True, False):
+                monkeypatch.setattr(evtx_raw, "_exact", exact)
+                got.append(_same_as_parser(head, made))
+            assert got[0] is got[1] and got[0] is not False
+            checked += got[0] is True
+    assert checked >= 8
+    copies = next(dense(benign(c)) for _, _, c in _sample_chunks() if len(spans(dense(benign(c)))) > 10)
+    monkeypatch.setattr(evtx_raw, "_exact", False)
+    assert read_chunk(copies) is not None and evtx_raw._exact is True

@@ -139,21 +139,36 @@ class _Template:
     #: from, but for a ``Data`` element's ``Name`` given by a substitution (``keyed``).
     texts: frozenset[str] = frozenset()
     keyed: bool = False
+    #: The value types of the last event data table met under it (no System, no nested value), tried
+    #: first for the next: its grammar holds every value's type byte (issue 18, E10).
+    last: _Typed | None = None
+    #: ``inline`` and ``refs`` as dicts, for :func:`_definition` to apply and check them in C (None:
+    #: ``refs`` names one offset twice; then it is checked one by one).
+    inline_next: dict[int, int] = field(init=False)
+    inline_text: dict[int, str] = field(init=False)
+    ref_map: dict[int, str] | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.inline_next = {off: nxt for off, nxt, _ in self.inline}
+        self.inline_text = {off: name for off, _, name in self.inline}
+        refs = dict(self.refs)
+        self.ref_map = refs if len(refs) == len(set(self.refs)) else None
 
 
 @dataclass(slots=True)
 class RawChunk:
-    """The records of one chunk as :func:`read_chunk` read them, in order: per record its provider,
-    event id (digits as the parser writes them), time (microseconds since 1601, UTC: see
-    :func:`as_datetime`), System record id, channel and computer."""
+    """The records of one chunk as :func:`read_chunk` read them, in order: per record its
+    (provider, channel, computer), event id (digits as the parser writes them), time (microseconds
+    since 1601, UTC: see :func:`as_datetime`) and System record id. (The three strings are one tuple,
+    shared by the records that have them: one item a record to build, not three; issue 18, E10.)"""
 
     records: int
     #: The chunk's bytes 512..free-space offset (for literal scans): a view of the chunk read, not a
     #: 64 KB copy of it (issue 18, E9).
     data: bytes | memoryview
-    rows: list[tuple[str, bytes, int, int, str, str]] = field(default_factory=list)
-    #: (provider, event id, channel) of the records whose event data is positional.
-    positional: set[tuple[str, bytes, str]] = field(default_factory=set)
+    rows: list[tuple[tuple[str, str, str], bytes, int, int]] = field(default_factory=list)
+    #: ((provider, channel, computer), event id) of the records whose event data is positional.
+    positional: set[tuple[tuple[str, str, str], bytes]] = field(default_factory=set)
     #: Descriptor tables the reader had not seen before (each costs ~10 µs of Python, several records'
     #: worth of the parser: a log whose tables keep changing - their string sizes do - is cheaper
     #: read by the parser; BENCHMARKS.md, issue 18, E5).
@@ -197,7 +212,8 @@ def read_chunk(chunk: bytes) -> RawChunk | None:
 
 
 def _read(c: bytes) -> RawChunk:
-    digits = _DIGITS if _DIGITS is not None else _digits()
+    digits = _DIGITS
+    from_bytes = int.from_bytes
     _, _, _, last_id, header_size, _, free, data_crc = _CHUNK_HEAD.unpack_from(c, 8)
     if header_size != 128 or not 512 < free <= CHUNK:
         raise _Bail
@@ -205,6 +221,8 @@ def _read(c: bytes) -> RawChunk:
     data = view[512:free]  # (not copied: checked here, kept for the screen's literal scan)
     if crc32(data) != data_crc or crc32(view[128:512], crc32(view[:120])) != _U32.unpack_from(c, 124)[0]:
         raise _Bail
+    if len(_ONCE) >= _REMEMBER_SHAPES:  # (bounded here, once a chunk: at most a chunk's records more)
+        _ONCE.clear()
     names: dict[int, int] = {}  # name offset -> next name offset
     templates: dict[int, _Template] = {}
     text: dict[int, str] = {}  # name offset -> name
@@ -215,11 +233,13 @@ def _read(c: bytes) -> RawChunk:
     #: have them: its offset would point before the instance), so they are read once.
     outer: dict[bytes, tuple[_Shape, tuple[tuple[int, int], ...], int]] = {}
     #: Of those, the Event instances whose last value is nested, by their bytes but the last
-    #: descriptor's (see below).
-    tails: dict[bytes, _Shape] = {}
+    #: descriptor (see below): their shape, nested values but the last, and where the last starts.
+    tails: dict[bytes, tuple[_Shape, tuple[tuple[int, int], ...], int]] = {}
     out = RawChunk(0, data)
     rows = out.rows
     made = _made
+    exact = _exact
+    reuse = 0  # event data tables met before (by their shape): records that repeat
     pos = 512
     while pos < free:
         # (the record header and the 18 bytes after it, where its template instance starts: a chunk
@@ -235,18 +255,22 @@ def _read(c: bytes) -> RawChunk:
         # the record: one template instance (its System fields), then its values
         p = pos + 24
         values = p + 18 + 4 * n
-        inst = c[p:values]
-        hit = outer.get(inst)
-        if hit is None:
-            # an instance of this chunk with the same bytes but its last descriptor - the nested
-            # event data's, whose size is what differs from record to record in a real log - means
-            # the same but for that value's end
-            base = tails.get(inst[:-4])
-            if base is not None and c[values - 1] == 0 and c[values - 2] == _BINXML:
-                start = base.nested[-1][0]
-                stop = start + _U16.unpack_from(c, values - 4)[0]
-                hit = outer[inst] = (base, (*base.nested[:-1], (start, stop)), stop)
-            else:
+        # (the whole bytes looked up first only where records repeat: see _exact)
+        if exact and (hit := outer.get(c[p:values])) is not None:
+            shape, nested, stop = hit
+        # an instance of this chunk with the same bytes but its last descriptor - the nested event
+        # data's, whose size is what differs from record to record in a real log - means the same
+        # but for that value's end
+        elif (tail := tails.get(c[p : values - 4])) is not None and (last := _U32.unpack_from(c, values - 4)[0]) >> 16 == _BINXML:
+            shape, lead, start = tail
+            stop = start + (last & 0xFFFF)
+            nested = lead + ((start, stop),)  # noqa: RUF005 (no list built: ~30 % faster than unpacking)
+            if exact:
+                outer[c[p:values]] = (shape, nested, stop)
+        else:
+            inst = c[p:values]
+            hit = outer.get(inst)
+            if hit is None:
                 tmpl, here, n = _instance(c, p, end - 4, names, text, templates)
                 values = here + 4 + 4 * n
                 table = c[here + 4 : values]
@@ -259,8 +283,8 @@ def _read(c: bytes) -> RawChunk:
                 if here == p + 14:
                     outer[inst] = hit
                     if found.nested and found.nested[-1][1] == found.stop and table[-2] == _BINXML:
-                        tails[inst[:-4]] = found
-        shape, nested, stop = hit
+                        tails[inst[:-4]] = (found, found.nested[:-1], found.nested[-1][0])
+            shape, nested, stop = hit
         stop += values
         if stop >= end - 4 or c[stop] != 0:  # then the end of stream; what follows is the record's padding
             raise _Bail
@@ -284,29 +308,40 @@ def _read(c: bytes) -> RawChunk:
                 inner = templates[offset]  # (defined earlier in this chunk, else KeyError: the parser reads it)
             at = here + 4 + 4 * n
             table = c[here + 4 : at]
-            sub: _Shape | None = inner.shapes.get(table, _UNSEEN)
-            if sub is _UNSEEN:
-                typed = inner.typed.get(table[2::4]) if len(table) == 4 * n else None
-                if typed is not None and typed.system is None and not typed.nested and table not in _ONCE:
-                    # event data of types seen, its table new (as a rule in a real log): its
-                    # values checked here, the table remembered only when it comes again
-                    if len(_ONCE) >= _REMEMBER_SHAPES:
-                        _ONCE.clear()
-                    _ONCE.add(table)
-                    if typed.plain is not None:  # _typed_values of a plain table, inlined (most of a real log's)
-                        if int.from_bytes(table, "little") & typed.mask != typed.want:
-                            raise _Bail
-                        at += sum(typed.sizes.unpack(table))
-                        if at + 1 != stop or c[at] != 0:
-                            raise _Bail
-                        if typed.positional:
-                            positional = True
-                    elif _typed_values(c, at, stop, typed, table):
+            # event data of value types seen, its table not met (as a rule in a real log: its string
+            # sizes differ): the types of the template's last such table when the table fits their
+            # grammar (which holds every value's type byte; else they are looked up), its values
+            # checked here and the table remembered only when it comes again (then by its shape)
+            typed = None
+            if table not in _ONCE:
+                typed = inner.last
+                if typed is not None and (typed.count != n or from_bytes(table, "little") & typed.mask != typed.want):
+                    typed = None
+            if typed is None:
+                sub: _Shape | None = inner.shapes.get(table, _UNSEEN)
+                if sub is _UNSEEN:
+                    typed = inner.typed.get(table[2::4]) if len(table) == 4 * n else None
+                    if typed is not None and typed.system is None and not typed.nested and table not in _ONCE:
+                        if from_bytes(table, "little") & typed.mask != typed.want:
+                            raise _Bail  # (the descriptor grammar: as _DESCRIPTOR.fullmatch)
+                        inner.last = typed
+                    else:
+                        typed = None
+                        sub = _remember(inner, table, _fresh(inner, table, n))
+            if typed is not None:
+                _ONCE.add(table)
+                if typed.plain is not None:  # _typed_values of a plain table, inlined (most of a real log's)
+                    at += sum(typed.sizes.unpack(table))
+                    if at + 1 != stop or c[at] != 0:
+                        raise _Bail
+                    if typed.positional:
                         positional = True
-                    continue
-                sub = _remember(inner, table, _fresh(inner, table, n))
+                elif _typed_values(c, at, stop, typed, table):
+                    positional = True
+                continue
             if sub is None or sub.fields is not None or at + sub.stop + 1 != stop or c[at + sub.stop] != 0:
                 raise _Bail
+            reuse += 1
             if sub.positional:
                 positional = True
             if sub.checks:
@@ -333,13 +368,14 @@ def _read(c: bytes) -> RawChunk:
         micros = ticks // 10
         if not _FLOOR_US <= micros < _CEILING_US or not rid:
             raise _Bail
-        eid_b = digits[eid] if eid < 65536 else str(eid).encode()
-        rows.append((strings[0], eid_b, micros, rid, strings[1], strings[2]))
+        eid_b = digits[eid]
+        rows.append((strings, eid_b, micros, rid))
         if positional:
-            out.positional.add((strings[0], eid_b, strings[1]))
+            out.positional.add((strings, eid_b))
         pos = end
     out.records = len(rows)
     out.new_tables = _made - made
+    _set_exact(reuse * 2 > out.records)
     out.texts = [t.texts for t in templates.values()]
     out.keyed = any(t.keyed for t in templates.values())
     # the parser fills its string cache from the header's table, following each name's next offset
@@ -347,6 +383,19 @@ def _read(c: bytes) -> RawChunk:
     if not known.issuperset(_STRING_TABLE.unpack_from(c, 128)) or not known.issuperset(names.values()):
         raise _Bail
     return out
+
+
+#: Whether the last chunk read had records repeating (half of them or more with an event data table
+#: met before): then a record's instance is looked up by its whole bytes first (one lookup for a
+#: repeated record), else by them but the last descriptor first (in a real log the event data's size
+#: differs from record to record: the whole bytes are seldom met twice). Speed only: both give the
+#: same (issue 18, E10).
+_exact = False
+
+
+def _set_exact(value: bool) -> None:
+    global _exact
+    _exact = value
 
 
 def in_text(data: bytes | memoryview, ends: list[int]) -> bool:
@@ -407,17 +456,19 @@ def _strings(shape: _Shape, key: bytes) -> tuple[str, str, str]:
     return found
 
 
-#: ``str(n).encode()`` of every event id below 65,536 (:func:`_digits`): built by the first chunk read
-#: (7 ms), not at import, which every scan's main process pays in ``plan()`` whether or not it reads a
-#: log itself (issue 18, session 17).
-_DIGITS: list[bytes] | None = None
+class _Digits(dict[int, bytes]):
+    """``str(n).encode()`` per event id, each made when first met (one lookup a record; none built at
+    import, which every scan's main process pays in ``plan()``, nor 65,536 of them at the first read:
+    a log has a few dozen ids; issue 18, E10)."""
+
+    def __missing__(self, eid: int) -> bytes:
+        found = str(eid).encode()
+        if len(self) < 65536:  # (bounded, whatever the file)
+            self[eid] = found
+        return found
 
 
-def _digits() -> list[bytes]:
-    global _DIGITS
-    if _DIGITS is None:
-        _DIGITS = [str(i).encode() for i in range(65536)]  # built whole, then set: threads may race harmlessly
-    return _DIGITS
+_DIGITS = _Digits()
 
 
 def _instance(c: bytes, pos: int, end: int, names: dict[int, int], text: dict[int, str],
@@ -598,6 +649,7 @@ class _Typed:
 
     mask: int
     want: int
+    count: int  # values (a table of 4 bytes each)
     positional: bool
     nested: tuple[int, ...]
     sids: tuple[int, ...]
@@ -641,7 +693,7 @@ def _typed(tmpl: _Template, kinds: bytes) -> _Typed | None:
     system = tmpl.system
     sizes = _struct("<" + "H2x" * len(kinds))
     if system is None:
-        return _Typed(mask, want, tmpl.positional, nested, sids, filetimes,
+        return _Typed(mask, want, len(kinds), tmpl.positional, nested, sids, filetimes,
                       plain=None if nested or sids or filetimes else {}, sizes=sizes)
     layout: list[tuple[int, str]] = []
     for name, allowed in (("EventID", _UNSIGNED), ("TimeCreated", (_FILETIME,)), ("EventRecordID", _UNSIGNED)):
@@ -653,25 +705,24 @@ def _typed(tmpl: _Template, kinds: bytes) -> _Typed | None:
     if strings is None:
         return None
     time = layout[1][0]
-    return _Typed(mask, want, tmpl.positional, nested, sids, tuple(i for i in filetimes if i != time), tuple(layout),
+    return _Typed(mask, want, len(kinds), tmpl.positional, nested, sids, tuple(i for i in filetimes if i != time), tuple(layout),
                   tuple(strings), heads={} if kinds[-1] == _BINXML else None, sizes=sizes)
 
 
 def _typed_values(c: bytes, at: int, stop: int, t: _Typed, table: bytes) -> bool:
     """Check a nested instance's values at ``at`` (up to its end of stream at ``stop`` - 1) against a
-    table of ``t``'s types (no Event, no nested value in it, and SIDs or FILETIMEs among them: the plain
-    tables' check is written out in :func:`read_chunk`'s record walk) as :func:`_read` checks them with
-    the table's :class:`_Shape`; whether its event data is positional."""
-    if int.from_bytes(table, "little") & t.mask != t.want:
-        raise _Bail  # (the descriptor grammar: as _DESCRIPTOR.fullmatch)
+    table of ``t``'s types whose grammar the caller checked (no Event, no nested value in it, and SIDs
+    or FILETIMEs among them: the plain tables' check is written out in :func:`read_chunk`'s record
+    walk) as :func:`_read` checks them with the table's :class:`_Shape`; whether its event data is
+    positional."""
     sizes = t.sizes.unpack(table)
     starts = list(accumulate(sizes, initial=0))
     end = at + starts[-1]
     if end + 1 != stop or c[end] != 0:
         raise _Bail
-    for i in t.sids:
-        size = sizes[i]
-        if size < 8 or c[at + starts[i] + 1] != (size - 8) // 4:
+    at1 = at + 1
+    for i in t.sids:  # (a size below 8 gives a negative count: no byte equals it)
+        if c[at1 + starts[i]] != sizes[i] - 8 >> 2:
             raise _Bail
     for i in t.filetimes:
         if _U64.unpack_from(c, at + starts[i])[0] >= _FILETIME_MAX:
@@ -842,12 +893,15 @@ def _definition(c: bytes, here: int, limit: int, names: dict[int, int], text: di
         return tmpl
     if tmpl.end > limit:
         raise _Bail
-    for off, nxt, name in tmpl.inline:
-        names[off] = nxt
-        text[off] = name
-    for off, name in tmpl.refs:
-        if text.get(off) != name:
+    names.update(tmpl.inline_next)
+    text.update(tmpl.inline_text)
+    if tmpl.ref_map is not None:
+        if not tmpl.ref_map.items() <= text.items():
             raise _Bail
+    else:
+        for off, name in tmpl.refs:
+            if text.get(off) != name:
+                raise _Bail
     return tmpl
 
 

@@ -267,7 +267,8 @@ class EventCollector:
         rows = raw.rows
         if not rows:
             return
-        channels = list(map(_CHANNEL, rows))
+        strings = list(map(_STRINGS, rows))
+        channels = list(map(_CHANNEL, strings))
         if channels.count(channels[0]) == len(rows):
             runs = [(0, len(rows))]
         else:
@@ -277,7 +278,7 @@ class EventCollector:
                     runs.append((start, i))
                     start = i
         micros = list(map(_MICROS, rows))
-        computers = list(map(_COMPUTER, rows))
+        computers = list(map(_COMPUTER, strings))
         for a, b in runs:
             channel = channels[a]
             span = self.channels.get(channel)
@@ -598,7 +599,8 @@ class EventCollector:
 
 
 MAX_IDS = 2_000_000
-_CHANNEL, _MICROS, _COMPUTER, _RID = itemgetter(4), itemgetter(2), itemgetter(5), itemgetter(3)  # RawChunk rows
+_STRINGS, _MICROS, _RID = itemgetter(0), itemgetter(2), itemgetter(3)  # RawChunk rows
+_CHANNEL, _COMPUTER = itemgetter(1), itemgetter(2)  # of a row's (provider, channel, computer)
 #: Chunks in a row that needed the parser before raw reading pauses; the longest pause (chunks).
 _RAW_TRIES = 4
 #: A chunk read from its bytes with more than one new descriptor table per this many records cost more
