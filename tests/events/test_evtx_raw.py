@@ -808,4 +808,28 @@ def test_records_are_read_the_same_whichever_lookup_comes_first(monkeypatch: pyt
     assert checked >= 8
     copies = next(dense(benign(c)) for _, _, c in _sample_chunks() if len(spans(dense(benign(c)))) > 10)
     monkeypatch.setattr(evtx_raw, "_exact", False)
+    monkeypatch.setattr(evtx_raw, "_wait", 0)
     assert read_chunk(copies) is not None and evtx_raw._exact is True
+    assert read_chunk(copies) is not None and evtx_raw._exact is True  # (its records found whole)
+
+
+def test_whole_bytes_first_is_tried_again_later_each_time_it_was_of_no_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a chunk whose records were seldom found by their whole bytes, the reader waits 1, 2, 4 ...
+    (at most 64) chunks whose event data tables repeat before it tries that again (E10)."""
+    monkeypatch.setattr(evtx_raw, "_exact", True)
+    monkeypatch.setattr(evtx_raw, "_wait", 0)
+    monkeypatch.setattr(evtx_raw, "_backoff", 1)
+    waits = []
+    for _ in range(9):
+        evtx_raw._next_mode(True, 10, 90, 100)  # (found whole: 10 of 100 records)
+        assert evtx_raw._exact is False
+        waits.append(evtx_raw._wait)
+        for _ in range(evtx_raw._wait):
+            evtx_raw._next_mode(False, 0, 20, 100)  # (tables not repeating: no count)
+            evtx_raw._next_mode(False, 0, 90, 100)
+            assert evtx_raw._exact is False
+        evtx_raw._next_mode(False, 0, 90, 100)
+        assert evtx_raw._exact is True
+    assert waits == [1, 2, 4, 8, 16, 32, 64, 64, 64]
+    evtx_raw._next_mode(True, 90, 90, 100)
+    assert evtx_raw._exact is True and evtx_raw._backoff == 1

@@ -151,7 +151,7 @@ def test_chunks_of_distinct_values_are_read_as_the_parser_reads_them() -> None:
 @pytest.mark.parametrize("seed", range(4))
 def test_fuzzed_chunks_of_distinct_values_are_read_as_the_parser_reads_them_or_left_to_it(seed: int) -> None:
     """Bytes changed in the records of chunks whose tables are new but their types known (the paths of
-    ``_fresh`` and ``_typed_values``), CRCs made right: every chunk the raw reader accepts gives the
+    ``_fresh`` and the check by value types in the record walk), CRCs made right: every chunk the raw reader accepts gives the
     parser's records with no parser error; the others go to the parser."""
     rng = random.Random(seed)
     var = Varier(100 + seed)
@@ -244,7 +244,7 @@ def spans_of(chunk: bytes | bytearray) -> list[tuple[int, int]]:
 
 @pytest.mark.parametrize("change", ["", "filetime", "sid", "zero byte"])
 def test_event_data_of_known_types_is_checked_value_by_value(change: str) -> None:
-    """Event data whose table is new but its types known (``_typed_values``): a FILETIME the parser
+    """Event data whose table is new but its types known (checked by its value types in the record walk): a FILETIME the parser
     cannot take, a SID whose count does not fit its size, a descriptor out of the grammar - the chunk
     goes to the parser; else it is read as the parser reads it."""
     _empty()

@@ -239,7 +239,8 @@ def _read(c: bytes) -> RawChunk:
     rows = out.rows
     made = _made
     exact = _exact
-    reuse = 0  # event data tables met before (by their shape): records that repeat
+    hits = 0  # records found by their whole instance bytes (when ``exact``)
+    reuse = 0  # event data tables met before (by their shape): records that may repeat
     pos = 512
     while pos < free:
         # (the record header and the 18 bytes after it, where its template instance starts: a chunk
@@ -258,6 +259,7 @@ def _read(c: bytes) -> RawChunk:
         # (the whole bytes looked up first only where records repeat: see _exact)
         if exact and (hit := outer.get(c[p:values])) is not None:
             shape, nested, stop = hit
+            hits += 1
         # an instance of this chunk with the same bytes but its last descriptor - the nested event
         # data's, whose size is what differs from record to record in a real log - means the same
         # but for that value's end
@@ -330,13 +332,23 @@ def _read(c: bytes) -> RawChunk:
                         sub = _remember(inner, table, _fresh(inner, table, n))
             if typed is not None:
                 _ONCE.add(table)
-                if typed.plain is not None:  # _typed_values of a plain table, inlined (most of a real log's)
+                if typed.plain is not None:  # a plain table (most of a real log's): only its end
                     at += sum(typed.sizes.unpack(table))
                     if at + 1 != stop or c[at] != 0:
                         raise _Bail
-                    if typed.positional:
-                        positional = True
-                elif _typed_values(c, at, stop, typed, table):
+                else:  # SIDs or FILETIMEs among the values (a Security log's): each checked as its shape would
+                    sizes = typed.sizes.unpack(table)
+                    starts = list(accumulate(sizes, initial=0))
+                    if at + starts[-1] + 1 != stop or c[at + starts[-1]] != 0:
+                        raise _Bail
+                    at1 = at + 1
+                    for i in typed.sids:  # (a size below 8 gives a negative count: no byte equals it)
+                        if c[at1 + starts[i]] != sizes[i] - 8 >> 2:
+                            raise _Bail
+                    for i in typed.filetimes:
+                        if _U64.unpack_from(c, at + starts[i])[0] >= _FILETIME_MAX:
+                            raise _Bail
+                if typed.positional:
                     positional = True
                 continue
             if sub is None or sub.fields is not None or at + sub.stop + 1 != stop or c[at + sub.stop] != 0:
@@ -375,7 +387,7 @@ def _read(c: bytes) -> RawChunk:
         pos = end
     out.records = len(rows)
     out.new_tables = _made - made
-    _set_exact(reuse * 2 > out.records)
+    _next_mode(exact, hits, reuse, out.records)
     out.texts = [t.texts for t in templates.values()]
     out.keyed = any(t.keyed for t in templates.values())
     # the parser fills its string cache from the header's table, following each name's next offset
@@ -385,17 +397,31 @@ def _read(c: bytes) -> RawChunk:
     return out
 
 
-#: Whether the last chunk read had records repeating (half of them or more with an event data table
-#: met before): then a record's instance is looked up by its whole bytes first (one lookup for a
-#: repeated record), else by them but the last descriptor first (in a real log the event data's size
-#: differs from record to record: the whole bytes are seldom met twice). Speed only: both give the
-#: same (issue 18, E10).
+#: Whether a record's instance is looked up by its whole bytes first (one lookup for a record that
+#: repeats an earlier one of its chunk: a log of copies), else by them but the last descriptor first
+#: (in a real log the event data's size differs from record to record: the whole bytes are seldom
+#: met twice, while event data tables may repeat all the same). Speed only: both give the same
+#: (issue 18, E10). Set by the chunks read (:func:`_next_mode`).
 _exact = False
+_wait = 0  # chunks before the whole bytes are tried again after they were of no use
+_backoff = 1
 
 
-def _set_exact(value: bool) -> None:
-    global _exact
-    _exact = value
+def _next_mode(exact: bool, hits: int, reuse: int, records: int) -> None:
+    """After a chunk: keep looking up whole bytes first while half its records were found so; try it
+    (again) after a chunk half of whose event data tables were met before, waiting twice as many
+    chunks each time it was of no use (at most 64)."""
+    global _exact, _wait, _backoff
+    if exact:
+        if hits * 2 > records:
+            _backoff = 1
+        else:
+            _exact, _wait, _backoff = False, _backoff, min(2 * _backoff, 64)
+    elif reuse * 2 > records:
+        if _wait:
+            _wait -= 1
+        else:
+            _exact = True
 
 
 def in_text(data: bytes | memoryview, ends: list[int]) -> bool:
@@ -709,27 +735,6 @@ def _typed(tmpl: _Template, kinds: bytes) -> _Typed | None:
                   tuple(strings), heads={} if kinds[-1] == _BINXML else None, sizes=sizes)
 
 
-def _typed_values(c: bytes, at: int, stop: int, t: _Typed, table: bytes) -> bool:
-    """Check a nested instance's values at ``at`` (up to its end of stream at ``stop`` - 1) against a
-    table of ``t``'s types whose grammar the caller checked (no Event, no nested value in it, and SIDs
-    or FILETIMEs among them: the plain tables' check is written out in :func:`read_chunk`'s record
-    walk) as :func:`_read` checks them with the table's :class:`_Shape`; whether its event data is
-    positional."""
-    sizes = t.sizes.unpack(table)
-    starts = list(accumulate(sizes, initial=0))
-    end = at + starts[-1]
-    if end + 1 != stop or c[end] != 0:
-        raise _Bail
-    at1 = at + 1
-    for i in t.sids:  # (a size below 8 gives a negative count: no byte equals it)
-        if c[at1 + starts[i]] != sizes[i] - 8 >> 2:
-            raise _Bail
-    for i in t.filetimes:
-        if _U64.unpack_from(c, at + starts[i])[0] >= _FILETIME_MAX:
-            raise _Bail
-    return t.positional
-
-
 def _from_typed(t: _Typed, table: bytes) -> _Shape | None:
     """:func:`_shape` of ``table`` (of ``t``'s types, 4 bytes a value) from what its types share."""
     if int.from_bytes(table, "little") & t.mask != t.want:
@@ -868,7 +873,7 @@ def _remember(tmpl: _Template, table: bytes, shape: _Shape | None) -> _Shape | N
 _REMEMBER_SHAPES = 20_000
 _remembered = 0
 _made = 0  # descriptor tables read the whole way in all (RawChunk.new_tables)
-#: Event data tables checked once without a shape (``_typed_values``): the second time one is met
+#: Event data tables checked once without a shape (by their value types, in the record walk): the second time one is met
 #: (a log of repeated records), its shape is made and remembered.
 _ONCE: set[bytes] = set()
 _TYPED: dict[tuple[object, ...], dict[bytes, _Typed | None]] = {}
