@@ -352,7 +352,7 @@ def _same_as_parser(head: bytes, chunk: bytes) -> bool | None:
     if raw is None:
         return None
     rows, errors = _parser_rows(head, chunk)
-    mine = [(p, int(e), as_datetime(t), r, ch, co) for (p, ch, co), e, t, r in raw.rows]
+    mine = [(p, int(e), as_datetime(t), r, ch, co) for p, e, t, r, ch, co in raw.rows]
     return errors == 0 and raw.records == len(rows) == len(mine) and mine == rows
 
 
@@ -510,10 +510,9 @@ def test_positional_data_under_a_layout_naming_an_address_goes_to_the_parser() -
     screen = Screen(default_rules(), IP_FIELDS, _NOT_REMOTE)
     key = ("Microsoft-Windows-Security-Auditing", b"4624", "Security")
     assert screen._plan(key).ip_layout  # the layout of 4624 names IpAddress
-    strings = (key[0], key[2], "host")
-    rows = [(strings, key[1], 13_257_000_000_000_000, 7)]
+    rows = [(key[0], key[1], 13_257_000_000_000_000, 7, key[2], "host")]
     assert screen.raw_skip(RawChunk(1, b"", rows))
-    assert not screen.raw_skip(RawChunk(1, b"", rows, {(strings, key[1])}))
+    assert not screen.raw_skip(RawChunk(1, b"", rows, {key}))
 
 
 def test_words_values_or_keys_can_hold_are_not_looked_for() -> None:
@@ -630,7 +629,7 @@ def test_a_name_from_a_substitution_makes_the_chunk_looked_through() -> None:
     """When a Data element's Name is a substitution (its value becomes a key), the chunk's bytes are
     looked through for the names, as for any chunk before (issue 18, E7)."""
     key = ("Microsoft-Windows-Security-Auditing", b"4634", "Security")
-    rows = [((key[0], key[2], "host"), key[1], 13_257_000_000_000_000, 7)]
+    rows = [(key[0], key[1], 13_257_000_000_000_000, 7, key[2], "host")]
     data = "x IpAddress y".encode("utf-16-le")
     screen = Screen(default_rules(), IP_FIELDS, _NOT_REMOTE)
     names = [frozenset({"Event", "Data", "Name"})]

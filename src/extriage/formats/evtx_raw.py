@@ -157,18 +157,17 @@ class _Template:
 
 @dataclass(slots=True)
 class RawChunk:
-    """The records of one chunk as :func:`read_chunk` read them, in order: per record its
-    (provider, channel, computer), event id (digits as the parser writes them), time (microseconds
-    since 1601, UTC: see :func:`as_datetime`) and System record id. (The three strings are one tuple,
-    shared by the records that have them: one item a record to build, not three; issue 18, E10.)"""
+    """The records of one chunk as :func:`read_chunk` read them, in order: per record its provider,
+    event id (digits as the parser writes them), time (microseconds since 1601, UTC: see
+    :func:`as_datetime`), System record id, channel and computer."""
 
     records: int
     #: The chunk's bytes 512..free-space offset (for literal scans): a view of the chunk read, not a
     #: 64 KB copy of it (issue 18, E9).
     data: bytes | memoryview
-    rows: list[tuple[tuple[str, str, str], bytes, int, int]] = field(default_factory=list)
-    #: ((provider, channel, computer), event id) of the records whose event data is positional.
-    positional: set[tuple[tuple[str, str, str], bytes]] = field(default_factory=set)
+    rows: list[tuple[str, bytes, int, int, str, str]] = field(default_factory=list)
+    #: (provider, event id, channel) of the records whose event data is positional.
+    positional: set[tuple[str, bytes, str]] = field(default_factory=set)
     #: Descriptor tables the reader had not seen before (each costs ~10 µs of Python, several records'
     #: worth of the parser: a log whose tables keep changing - their string sizes do - is cheaper
     #: read by the parser; BENCHMARKS.md, issue 18, E5).
@@ -381,9 +380,9 @@ def _read(c: bytes) -> RawChunk:
         if not _FLOOR_US <= micros < _CEILING_US or not rid:
             raise _Bail
         eid_b = digits[eid]
-        rows.append((strings, eid_b, micros, rid))
+        rows.append((strings[0], eid_b, micros, rid, strings[1], strings[2]))
         if positional:
-            out.positional.add((strings, eid_b))
+            out.positional.add((strings[0], eid_b, strings[1]))
         pos = end
     out.records = len(rows)
     out.new_tables = _made - made

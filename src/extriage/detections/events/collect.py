@@ -267,8 +267,7 @@ class EventCollector:
         rows = raw.rows
         if not rows:
             return
-        strings = list(map(_STRINGS, rows))
-        channels = list(map(_CHANNEL, strings))
+        channels = list(map(_CHANNEL, rows))
         if channels.count(channels[0]) == len(rows):
             runs = [(0, len(rows))]
         else:
@@ -278,7 +277,7 @@ class EventCollector:
                     runs.append((start, i))
                     start = i
         micros = list(map(_MICROS, rows))
-        computers = list(map(_COMPUTER, strings))
+        computers = list(map(_COMPUTER, rows))
         for a, b in runs:
             channel = channels[a]
             span = self.channels.get(channel)
@@ -599,8 +598,7 @@ class EventCollector:
 
 
 MAX_IDS = 2_000_000
-_STRINGS, _MICROS, _RID = itemgetter(0), itemgetter(2), itemgetter(3)  # RawChunk rows
-_CHANNEL, _COMPUTER = itemgetter(1), itemgetter(2)  # of a row's (provider, channel, computer)
+_CHANNEL, _MICROS, _COMPUTER, _RID = itemgetter(4), itemgetter(2), itemgetter(5), itemgetter(3)  # RawChunk rows
 #: Chunks in a row that needed the parser before raw reading pauses; the longest pause (chunks).
 _RAW_TRIES = 4
 #: A chunk read from its bytes with more than one new descriptor table per this many records cost more

@@ -137,10 +137,7 @@ class Screen:
         )
         self._local_scratch = threading.local()
         self._pause = 0
-        #: Per RawChunk row key ((provider, channel, computer), event id), the plan of its
-        #: (provider, event id, channel).
-        self._raw_plans: dict[tuple[tuple[str, str, str], bytes], _Plan] = {}
-        self._raw_triples: dict[tuple[str, bytes, str], _Plan] = {}
+        self._raw_plans: dict[tuple[str, bytes, str], _Plan] = {}
         self._raw_db: Any = None
         self._raw_words: list[str] = []
         self._raw_always: frozenset[str] = frozenset()
@@ -238,7 +235,7 @@ class Screen:
         for key in keys:
             plan = self._raw_plans.get(key)
             if plan is None:
-                plan = self._raw_plan(key)
+                plan = self._raw_plans[key] = self._plan(key, words_db=False)
             if plan.full or (plan.ip_layout and key in raw.positional):
                 return False
             if plan.options:
@@ -260,19 +257,6 @@ class Screen:
             if folds and in_text(raw.data, folds) and _some_fits(plans, present | needed):
                 return False
         return True
-
-    def _raw_plan(self, key: tuple[tuple[str, str, str], bytes]) -> _Plan:
-        """The plan of a RawChunk row key, made once per (provider, event id, channel) whatever the
-        computers (a forwarded log has many)."""
-        (provider, channel, _), eid = key
-        triple = (provider, eid, channel)
-        plan = self._raw_triples.get(triple)
-        if plan is None:
-            plan = self._raw_triples[triple] = self._plan(triple, words_db=False)
-        if len(self._raw_plans) >= 4096:
-            self._raw_plans.clear()
-        self._raw_plans[key] = plan
-        return plan
 
     def _no_address_keys(self, texts: list[frozenset[str]]) -> bool:
         """Whether no template's names and literal text (:attr:`RawChunk.texts`) hold a
@@ -392,7 +376,7 @@ def _judged(plan: _Plan, found: bool) -> bool:
     return found
 
 
-_KEY = itemgetter(0, 1)  # ((provider, channel, computer), event id) of a RawChunk row
+_KEY = itemgetter(0, 1, 4)  # (provider, event id, channel) of a RawChunk row
 _IP_NAME = 1 << 29  # the id of the remote-address field names in the raw database
 
 #: Characters whose case folding (``str.casefold``) holds an ASCII letter (the test checks the
