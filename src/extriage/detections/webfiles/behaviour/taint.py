@@ -1240,6 +1240,8 @@ class _Analyser:
         self._defs: list[tuple[int, str, list[str]]] = []
         self._call_sites: dict[str, list[tuple[int, int]]] = {}
         self._methods: list[int] | None = None  # where the page's methods start (see _signed_in_before)
+        self._first_check: dict[int, int] = {}  # a method's start -> its first sign-in check, or -1
+        self._callers_checked: dict[tuple[int, int], bool] = {}  # (method start, depth) -> every call checked
         self._dead: list[tuple[int, int]] | None = None  # switched-off blocks (see _dead_blocks)
         #: Names whose taint was added or changed (propagate's rounds re-read only what mentions one).
         self._changed: set[str] = set()
@@ -2526,18 +2528,36 @@ class _Analyser:
         starts = self._method_starts()
         i = bisect_right(starts, pos) - 1
         a = starts[i] if i >= 0 else 0
-        defined = {self.fold(d[1]) for d in self._defs}
-        for c in _SIGNED_IN.finditer(code, a, pos):
-            own = c.group(1) or c.group(2)
-            if own is None or (self.lang == "cs" and self.fold(own) not in defined):
-                return True
-        method = _METHOD_DEF[self.lang].match(code, a) if i >= 0 and depth < 2 else None
-        if method is None:
+        if a not in self._first_check:  # (once per method: a method of 6,000 calls is not scanned per call)
+            defined = {self.fold(d[1]) for d in self._defs}
+            end = starts[i + 1] if i + 1 < len(starts) else len(code)
+            self._first_check[a] = next(
+                (
+                    c.start()
+                    for c in _SIGNED_IN.finditer(code, a, end)
+                    if (own := c.group(1) or c.group(2)) is None
+                    or (self.lang == "cs" and self.fold(own) not in defined)
+                ),
+                -1,
+            )
+        if 0 <= self._first_check[a] < pos:
+            return True
+        if i < 0 or depth >= 2:
             return False
-        flags = re.I if self.lang == "vb" else 0
-        call = re.compile(r"(?<![\w.])" + re.escape(method.group(1)) + r"\s*\(", flags)
-        calls = [c.start() for _n, c in zip(range(50), call.finditer(code), strict=False) if c.start() != a]
-        return bool(calls) and all(self._signed_in_before(c, depth + 1) for c in calls)
+        key = (a, depth)
+        if key not in self._callers_checked:
+            self._callers_checked[key] = False  # (a method calling itself is not checked through itself)
+            method = _METHOD_DEF[self.lang].match(code, a)
+            calls: list[int] = []
+            if method is not None and self.fold(method.group(1)) in self._call_sites:
+                # (found once for the methods with parameters; x.Name( of another object counts as a call too)
+                calls = [c[0] for c in self._call_sites[self.fold(method.group(1))][:51] if c[0] != a][:50]
+            elif method is not None:
+                flags = re.I if self.lang == "vb" else 0
+                call = re.compile(r"(?<![\w.])" + re.escape(method.group(1)) + r"\s*\(", flags)
+                calls = [c.start() for _n, c in zip(range(50), call.finditer(code), strict=False) if c.start() != a]
+            self._callers_checked[key] = bool(calls) and all(self._signed_in_before(c, depth + 1) for c in calls)
+        return self._callers_checked[key]
 
     def _method_starts(self) -> list[int]:
         if self._methods is None:
