@@ -228,3 +228,38 @@ def test_many_checked_calls_are_not_scanned_one_by_one() -> None:
         page.replace("if (!User.Identity.IsAuthenticated) return;", "").encode(), ".aspx", 30.0
     )
     assert {h["sink"] for h in unchecked.hits} >= {"file-write"}
+
+
+# --- A folder held in a name is read like the same text written inline (B23's note, session 18; A8's FYI, session 15) --
+# `SaveAs(Server.MapPath("~/Temp/" + Path.GetFileName(upload.FileName)))` was silent (the client names a file in the
+# page's folder) while the same folder kept in a field first (`_temporaryPath = "/App/Temp/" + user + "/"`) raised
+# file-write. A name every assignment of which starts with the page's own literal text now counts as that text; a name
+# holding nothing fixed (empty, a setting, the request, nothing assigned) keeps the finding.
+
+_SAVE_PAGE = """<%@ Page Language="C#" %>
+<script runat="server">
+string _folder;
+void Save(object sender, EventArgs e) {
+    HOLD
+    Upload.PostedFile.SaveAs(Server.MapPath(_folder + System.IO.Path.GetFileName(Upload.PostedFile.FileName)));
+}
+</script>
+<form runat="server"><asp:FileUpload id="Upload" runat="server" /><asp:Button runat="server" OnClick="Save" /></form>
+"""
+
+
+@pytest.mark.parametrize(
+    ("hold", "found"),
+    [
+        ('_folder = "/App/Temp/" + User.Identity.Name + "/";', False),
+        ('_folder = "/App/Temp/";\n    _folder += User.Identity.Name + "/";', False),
+        ('_folder = "";', True),
+        ('_folder = ConfigurationManager.AppSettings["uploads"];', True),
+        ('_folder = Request.Form["to"];', True),
+        ('_folder = "/App/Temp/";\n    if (Request["alt"] != null) _folder = Request["alt"];', True),
+        ("", True),
+    ],
+    ids=["fixed", "fixed-then-appended", "empty", "setting", "request", "fixed-or-request", "unassigned"],
+)
+def test_folder_held_in_a_name_is_read_as_written_inline(hold: str, found: bool) -> None:
+    assert ("file-write" in _sinks(_SAVE_PAGE.replace("HOLD", hold))) is found

@@ -830,6 +830,12 @@ _URI_PARTS = lazy(
 #: A WS-Federation sign-in or sign-out message's address (``args.SignInRequestMessage.BaseUri = new Uri(..)``): where
 #: WIF's module redirects the visitor's browser, as Response.Redirect does; the server fetches nothing from it.
 _BROWSER_GOES = lazy(r"\b(?:SignIn|SignOut)RequestMessage\s*\.\s*BaseUri\s*=\s*$")
+#: An assignment of a name (``x = ``, ``x += ``, VB ``Dim x As String = ``, ``x &= ``); its value starts after it.
+_HELD_ASSIGN = {
+    "cs": lazy(r"(?<![\w.])([^\W\d]\w*)\s*(\+)?=(?![=>])\s*@?"),
+    "js": lazy(r"(?<![\w.])([^\W\d]\w*)\s*(?::\s*[\w.]+\s*)?(\+)?=(?![=>])\s*"),
+    "vb": lazy(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s*([+&])?=(?![=>])\s*", re.I),
+}
 #: An ``if`` whose condition names ``false`` (see _Analyser._dead_blocks).
 _DEAD_IF = lazy(r"\bif\s*\((?=[^;{}]{0,300}?\bfalse\b)")
 #: A reader opened on its argument (a path, or a stream).
@@ -1232,6 +1238,7 @@ class _Analyser:
         self._bracket_map: dict[int, tuple[int, list[int]]] | None = None  # (see _brackets)
         self._receivers: frozenset[str] | None = None
         self._literal_seen = False  # whether the last expr() found literal text of the page's own
+        self._fixed: frozenset[str] | None = None  # names holding only fixed text (see _fixed_names)
         self._views: list[tuple[int, str]] | None = None
         self._ident_re: re.Pattern[str] | None = None
         self._made: dict[str, bool] = {}  # receiver -> whether the page makes it with new (see _record_lookup)
@@ -1384,6 +1391,25 @@ class _Analyser:
         if budget.now() > self.deadline:
             raise Timeout
 
+    def _fixed_names(self) -> frozenset[str]:
+        """Names whose every assignment starts with a literal of the page's own that is not a bare scheme or
+        separator (``_tmp = "/App/Temp/" + user + "/"``, ``const string Root = @"D:\\files\\"``; appending with
+        ``+=`` keeps it) - a folder held in a name, read like the same text written inline. Found once."""
+        if self._fixed is None:
+            seen: dict[str, bool] = {}
+            for n, m in enumerate(_HELD_ASSIGN[self.lang].finditer(self.code)):
+                if n >= 20000:
+                    break
+                name = self.fold(m.group(1))
+                lit = _LITERAL.match(self.code, m.end())
+                fixed = lit is not None and not _TRIVIAL.fullmatch(lit.group(0))
+                if m.group(2):  # (x += ..: what x held stays at its start)
+                    seen.setdefault(name, False)
+                    continue
+                seen[name] = fixed and seen.get(name, True)
+            self._fixed = frozenset(k for k, ok in seen.items() if ok)
+        return self._fixed
+
     def _idents(self) -> re.Pattern[str] | None:
         if self._ident_re is None and self.taint:
             if len(self.taint) > 64:
@@ -1489,6 +1515,11 @@ class _Analyser:
         if '"' in stripped and ("." in stripped or "plit" in stripped or "PLIT" in stripped):
             stripped = _KEEPING_CALL.sub(" ", stripped)
         self._literal_seen = any(not _TRIVIAL.fullmatch(lit) for lit in _LITERAL.findall(stripped))
+        fixed = self._fixed_names() if not self._literal_seen and found.direct else frozenset()
+        if fixed:
+            # a name that only ever holds the page's own fixed text ("/App/Temp/" + user) is that text, as if
+            # written here (B23's ProjectCreate: MapPath(_temporaryPath + Path.GetFileName(upload.FileName)))
+            self._literal_seen = any(self.fold(m.group(0)) in fixed for m in _ANY_IDENT.finditer(stripped))
         if self._literal_seen:
             found.direct = False
         elif found.direct:
