@@ -263,3 +263,32 @@ void Save(object sender, EventArgs e) {
 )
 def test_folder_held_in_a_name_is_read_as_written_inline(hold: str, found: bool) -> None:
     assert ("file-write" in _sinks(_SAVE_PAGE.replace("HOLD", hold))) is found
+
+
+_VB_HANDLER = """<%@ WebHandler Language="VB" Class="Uploader" %>
+Imports System.Web
+Public Class Uploader
+    Implements IHttpHandler
+    Public Sub ProcessRequest(ByVal context As HttpContext) Implements IHttpHandler.ProcessRequest
+        CHECK
+        Save(context)
+    End Sub
+    Private Sub Save(ByVal ctx As HttpContext)
+        Dim f = ctx.Request.Files(0)
+        f.SaveAs(ctx.Server.MapPath(ctx.Request("folder")) & f.FileName)
+    End Sub
+    Public ReadOnly Property IsReusable() As Boolean Implements IHttpHandler.IsReusable
+        Get
+            Return False
+        End Get
+    End Property
+End Class
+"""
+
+
+@pytest.mark.parametrize(
+    ("check", "found"), [("If Not context.User.Identity.IsAuthenticated Then Return", False), ("", True)]
+)
+def test_vb_helper_called_after_the_sign_in_check(check: str, found: bool) -> None:
+    # (a VB method's definition starts at its Sub: its own name there is no call of it)
+    assert ("file-write" in _sinks(_VB_HANDLER.replace("CHECK", check), ".ashx")) is found

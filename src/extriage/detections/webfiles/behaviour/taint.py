@@ -2580,13 +2580,16 @@ class _Analyser:
             self._callers_checked[key] = False  # (a method calling itself is not checked through itself)
             method = _METHOD_DEF[self.lang].match(code, a)
             calls: list[int] = []
+            # (not the definition's own name: a VB method starts at its Sub, the name comes after)
+            own = (a, method.start(1)) if method is not None else ()
             if method is not None and self.fold(method.group(1)) in self._call_sites:
                 # (found once for the methods with parameters; x.Name( of another object counts as a call too)
-                calls = [c[0] for c in self._call_sites[self.fold(method.group(1))][:51] if c[0] != a][:50]
+                calls = [c[0] for c in self._call_sites[self.fold(method.group(1))][:52] if c[0] not in own][:50]
             elif method is not None:
                 flags = re.I if self.lang == "vb" else 0
                 call = re.compile(r"(?<![\w.])" + re.escape(method.group(1)) + r"\s*\(", flags)
-                calls = [c.start() for _n, c in zip(range(50), call.finditer(code), strict=False) if c.start() != a]
+                calls = [c.start() for _n, c in zip(range(52), call.finditer(code), strict=False) if c.start() not in own]
+                calls = calls[:50]
             self._callers_checked[key] = bool(calls) and all(self._signed_in_before(c, depth + 1) for c in calls)
         return self._callers_checked[key]
 
