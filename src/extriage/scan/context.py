@@ -50,6 +50,17 @@ class ScanOptions:
         return self.jobs if self.jobs > 0 else max(1, os.cpu_count() or 1)
 
 
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One function over some files for :meth:`ScanContext.map_jobs`: ``func(file, params)`` per file,
+    in worker tasks of at most ``batch`` (bytes, files; 0 = the defaults)."""
+
+    func: Callable[[LocatedFile, Any], FileOutcome]
+    files: Sequence[LocatedFile]
+    params: Any = None
+    batch: tuple[int, int] = (0, 0)
+
+
 class Stage(Protocol):
     """One step of the scan: ``provides`` and ``requires`` fact types order it among the others
     (:mod:`extriage.scan.contracts`; facts of the shipped stages: :mod:`extriage.scan.facts`)."""
@@ -142,27 +153,36 @@ class ScanContext:
         ``batch``: at most (bytes, files) per worker task when ``func`` costs less per byte than
         reading a log does (default :data:`BATCH_BYTES`, :data:`BATCH_FILES`).
         """
-        todo = sorted(files, key=lambda f: f.ref.size, reverse=True)
-        total = sum(f.ref.size for f in todo) or 1
+        return self.map_jobs([Job(func, list(files), params, batch)], label)
+
+    def map_jobs(self, jobs: Sequence[Job], label: str = "reading") -> Iterator[FileOutcome]:
+        """:meth:`map_files` of several jobs (functions, files, parameters) in one go: every job's
+        tasks are handed to the pool at once (in job order, each job's largest first), so no worker
+        waits at the end of one job for the other's last task before the next job starts (the pivot
+        pass's two parameter groups, issue 18, session 18). Outcomes come as they are done."""
+        todos = [(job, sorted(job.files, key=lambda f: f.ref.size, reverse=True)) for job in jobs]
+        total = sum(f.ref.size for _, todo in todos for f in todo) or 1
         done = 0
         workers = self.options.workers()
-        if workers <= 1 or len(todo) <= 1 or total < PARALLEL_MIN_BYTES:
-            for f in todo:
-                outcome = _safe_call(func, f, params)
-                self.merge(outcome)
-                done += f.ref.size
-                self.progress(label, done, total)
-                yield outcome
+        if workers <= 1 or sum(len(todo) for _, todo in todos) <= 1 or total < PARALLEL_MIN_BYTES:
+            for job, todo in todos:
+                for f in todo:
+                    outcome = _safe_call(job.func, f, job.params)
+                    self.merge(outcome)
+                    done += f.ref.size
+                    self.progress(label, done, total)
+                    yield outcome
             return
+        tasks = [(job, b) for job, todo in todos if todo for b in _batches(todo, workers, *job.batch)]
         pool = self._executor(workers)
         # Small files go to the workers in batches: one task per file costs ~1 ms of pickling and
         # IPC, which dominates for thousands of hourly logs of a few dozen KB.
         try:
-            futures = {pool.submit(_safe_batch, func, b, params): b for b in _batches(todo, workers, *batch)}
+            futures = {pool.submit(_safe_batch, job.func, b, job.params): b for job, b in tasks}
         except cf.BrokenExecutor:  # a worker died in an earlier stage: start afresh, once
             self.close()
             pool = self._executor(workers)
-            futures = {pool.submit(_safe_batch, func, b, params): b for b in _batches(todo, workers, *batch)}
+            futures = {pool.submit(_safe_batch, job.func, b, job.params): b for job, b in tasks}
         broken = False
         for fut in cf.as_completed(futures):
             files_of = futures[fut]

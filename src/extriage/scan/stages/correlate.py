@@ -32,7 +32,7 @@ from extriage.findings import (
     TimelineEvent,
 )
 from extriage.formats.sniff import family_from_path, strip_compressed
-from extriage.scan.context import ScanContext
+from extriage.scan.context import Job, ScanContext
 from extriage.scan.facts import (
     AttackStories,
     Correlations,
@@ -184,15 +184,17 @@ def _pivot(ctx: ScanContext) -> None:
     pending: list[tuple[Finding, TimelineEvent]] = []
     hits: list[dict[str, Any]] = []
     # logs the first pass read and hashed are searched raw first (pivot_log_file; most hold no
-    # pivot); any other (e.g. unreadable then) gets the full read, hashing included
+    # pivot); any other (e.g. unreadable then) gets the full read, hashing included. Both groups'
+    # tasks go to the workers at once: no worker waits at the seam between them (hits are sorted below)
+    jobs: list[Job] = []
     for params, todo in groups.items():
         if not todo or not params.pivot_literals:
             continue
         hashed = [f for f in todo if ctx.sha256_for(f.display()) is not None]
         unhashed = [f for f in todo if ctx.sha256_for(f.display()) is None]
-        for func, part, batch in ((pivot_log_file, hashed, PIVOT_BATCH), (scan_log_file, unhashed, (0, 0))):
-            for outcome in ctx.map_files(func, part, params, label="pivot", batch=batch):
-                hits.extend(outcome.data.get("pivot_hits", []))
+        jobs += [Job(pivot_log_file, hashed, params, PIVOT_BATCH), Job(scan_log_file, unhashed, params)]
+    for outcome in ctx.map_jobs(jobs, label="pivot"):
+        hits.extend(outcome.data.get("pivot_hits", []))
     for h in hits:  # a second read is not hashed again: the digest is the first pass's
         h["sha256"] = h.get("sha256") or ctx.sha256_for(h["source"])
     hits.sort(key=lambda h: (h["ts"] is None, h["ts"] or datetime.min, h["source"], h["line"]))
