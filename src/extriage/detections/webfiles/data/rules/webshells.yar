@@ -82,7 +82,7 @@ rule EXT_WEBSHELL_Process_Exec
         // a Unix shell by path (X41, session 17: a page for ASP.NET on Mono/Linux runs "/bin/bash" with "-c " +
         // the request's cmd; nothing named cmd.exe, powershell or "/c ")
         $c4 = /["'](\/usr)?\/bin\/(ba|da|z|k)?sh["']/ ascii wide
-        $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
+        $in = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
         // "<% @ Page" is the directive too: ASP.NET allows white space after "<%" (X42, session 18: ShellForge, a
         // 2025 generator, writes its page so; every "<%@" page marker of the shipped rules now takes it)
         $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
@@ -130,7 +130,7 @@ rule EXT_WEBSHELL_Assembly_Load_Base64
     strings:
         $load = /Assembly\s*\.\s*Load\s*\(/ nocase ascii wide
         $b64 = "FromBase64String" nocase ascii wide
-        $in1 = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|BinaryRead|InputStream|Cookies)\s*)?[\[\(\.]/ nocase ascii wide
+        $in1 = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|BinaryRead|InputStream|Cookies)\s*)?[\[\(\.]/ nocase ascii wide
         $in2 = "Request.BinaryRead" nocase ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
@@ -155,11 +155,17 @@ rule EXT_WEBSHELL_Reflection_Loader
         $r4 = /\.\s*GetType\s*\(\s*Request/ nocase ascii wide
         $r5 = /\.\s*CreateInstance\s*\(\s*["'][^"']{1,60}["']/ nocase ascii wide
         $ref = "System.Reflection" nocase ascii wide
-        $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
+        // \bRequest: the request read starts a word - "Request(" also ends the event handlers'
+        // names (ProcessRequest(, Application_BeginRequest(, ..._AuthenticateRequest(), and a CMS's
+        // Global.asax that switches off the folder monitor by reflection was a shell (B23, session 18);
+        // the other rules of this file that share the string are narrowed alike. The in-memory loader
+        // handlers read the body ($body), which only that accident had counted
+        $in = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
+        $body = /\bRequest\s*\.\s*(BinaryRead\s*\(|InputStream\b)/ nocase ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
-        filesize < 64MB and $in and ($page or $runat) and
+        filesize < 64MB and ($in or $body) and ($page or $runat) and
         (($r1 and $r2) or ($r3 and ($ref or $r5)) or $r4)
 }
 
@@ -186,7 +192,7 @@ rule EXT_WEBSHELL_File_Manager
         $w3 = /File\s*\.\s*WriteAllBytes\s*\(/ nocase ascii wide
         $w4 = /StreamWriter\s*\(\s*Request\s*\.\s*Form\s*\[/ nocase ascii wide
         $w5 = /\.\s*Write\s*\(\s*Request\s*\.\s*Form\s*\[/ nocase ascii wide
-        $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Files)\s*)?[\[\(]/ nocase ascii wide
+        $in = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Files)\s*)?[\[\(]/ nocase ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
