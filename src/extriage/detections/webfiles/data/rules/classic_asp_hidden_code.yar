@@ -67,7 +67,7 @@ rule EXT_WEBSHELL_JScript_Eval_Taken_As_Value
         $alias = /(^|[^A-Za-z0-9_.$=!<>])[A-Za-z_$][A-Za-z0-9_$]{0,40}[ \t]*=[ \t]*eval[ \t]*(;|\r|\n)/ ascii wide
         $in = /\bRequest[ \t]*(\.[ \t]*(Form|QueryString|Item)[ \t]*)?[\(\[]/ ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
-        $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript)|language\s*=\s*["']?(JScript|Javascript)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
+        $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript|JS\b)|language\s*=\s*["']?(JScript|Javascript|JS\b)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii

@@ -41,10 +41,11 @@ rule EXT_WEBSHELL_Logon_Form_Credential_Logger
         $swfile = /(File\s*\.\s*AppendText|new\s+(System\s*\.\s*IO\s*\.\s*)?StreamWriter)\s*\(/ nocase ascii wide
         // server code of its own (not a directive or markup only)
         // a code block: "<%" and white space, but not "<% @ Page": ASP.NET reads that as the directive
-        // (X42, session 18)
-        $code1 = /<%[ \t\r\n]+[^@ \t\r\n]/ ascii wide
+        // (X42, session 18); or "<%" and the code at once, "<%Response.Write(..)%>", a code block to the
+        // parser too (X43, session 18)
+        $code1 = /<%([ \t\r\n]+[^@ \t\r\n]|[^@=:#$%\-"'> \t\r\n])/ ascii wide
         $srvscript = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|Control|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|Control|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii

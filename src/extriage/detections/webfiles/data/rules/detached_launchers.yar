@@ -47,7 +47,7 @@ rule EXT_WEBSHELL_Hidden_Detached_Launcher
         $start2 = /\.\s*StartInfo\b/ nocase ascii wide
         $start3 = "ProcessStartInfo" nocase ascii wide
         $start4 = /\bShell\s*\(/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|ServiceHost)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|ServiceHost)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

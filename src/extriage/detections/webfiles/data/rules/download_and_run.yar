@@ -37,7 +37,7 @@ rule EXT_WEBSHELL_Download_And_Run
         $start2 = "ProcessStartInfo" nocase ascii wide
         $hide1 = /ProcessWindowStyle\s*\.\s*Hidden/ nocase ascii wide
         $hide2 = /CreateNoWindow\s*=\s*true/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -77,7 +77,7 @@ rule EXT_WEBSHELL_Polling_Implant_Runs_Fetched_Command
         $loop2 = /\bfor\s*\(\s*;\s*;\s*\)/ ascii wide
         $loop3 = /\b(Do\s+)?While\s+True\b/ nocase ascii wide
         $sleep = /Thread\s*\.\s*Sleep\s*\(/ ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

@@ -41,7 +41,7 @@ rule EXT_WEBSHELL_Secret_Header_Decoy_404
         $stream1 = /GZipStream\s*\(\s*Response\s*\.\s*OutputStream/ nocase ascii wide
         $stream2 = /\.\s*CopyTo\s*\(\s*(Response\s*\.\s*OutputStream|[A-Za-z_]\w*\s*\))/ ascii wide
         $keyhdr = /Response\s*\.\s*(AppendHeader|AddHeader)\s*\([^;\r\n]{0,120}(Key|Password|Secret|ConnectionString|Token)\b/ ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

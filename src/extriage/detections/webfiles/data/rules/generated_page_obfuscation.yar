@@ -84,7 +84,7 @@ rule EXT_WEBSHELL_CSharp_String_Literals_As_Char_Codes
         wave = "any"
         attack = "T1505.003,T1027"
     strings:
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // new string(new char[]{(char)99,(char)109,(char)100,...}), 6+ codes
         $codes = /new\s+(System\s*\.\s*)?[Ss]tring\s*\(\s*new\s+(System\s*\.\s*)?[Cc]har\s*\[\s*\]\s*\{\s*\(\s*char\s*\)\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})(\s*,\s*\(\s*char\s*\)\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})){5,}/ ascii wide

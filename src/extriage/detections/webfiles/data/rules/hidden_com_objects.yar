@@ -50,7 +50,7 @@ rule EXT_WEBSHELL_COM_Shell_Hidden_Name
         $enc6 = "noitacilppA.llehS" nocase ascii wide
         // asked to run something
         $run = /\.\s*(Exec|Run|ShellExecute|ShellExec)\s*\(/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -76,7 +76,7 @@ rule EXT_WEBSHELL_COM_Download_To_File
         $stream = /ADODB\s*\.\s*Stream/ nocase ascii wide
         $save = /\.\s*SaveToFile\s*\(/ nocase ascii wide
         $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

@@ -33,7 +33,7 @@ rule EXT_WEBSHELL_JScript_Eval_Of_Encoded_Literal
         // eval( ... char(<number> <op> <number>) with decimal, octal (0640) or hex (0x8c28) operands
         $eval_chr = /(^|[^A-Za-z0-9_.$])eval\s*\([^;]{0,400}char\s*\(\s*(0[xX][0-9a-fA-F]{1,8}|[0-9]{1,10})\s*[-+*\/%]\s*(0[xX][0-9a-fA-F]{1,8}|[0-9]{1,10})\s*\)/ ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
-        $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript)|language\s*=\s*["']?(JScript|Javascript)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
+        $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript|JS\b)|language\s*=\s*["']?(JScript|Javascript|JS\b)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -69,7 +69,7 @@ rule EXT_WEBSHELL_JScript_Eval_Unsafe_Split
         $split = /["'](u|un|uns|unsa|unsaf)["']\s*(\/\*[^\r\n*]{0,30}(\*[^\r\n*\/][^\r\n*]{0,30}){0,3}\*\/\s*)*\+/ nocase ascii wide
         $eval = /(^|[^A-Za-z0-9_.$])eval\s*(\/\*[^\r\n*]{0,30}(\*[^\r\n*\/][^\r\n*]{0,30}){0,3}\*\/\s*)*\(/ ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
-        $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript)|language\s*=\s*["']?(JScript|Javascript)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
+        $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript|JS\b)|language\s*=\s*["']?(JScript|Javascript|JS\b)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -102,7 +102,7 @@ rule EXT_WEBSHELL_JScript_Eval_Security_Option
     strings:
         $eval2 = /(^|[^A-Za-z0-9_.$])eval\s*\(\s*[^,;\r\n]{1,120},[^;\r\n]{1,120}\)/ ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
-        $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript)|language\s*=\s*["']?(JScript|Javascript)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
+        $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript|JS\b)|language\s*=\s*["']?(JScript|Javascript|JS\b)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii

@@ -41,7 +41,7 @@ rule EXT_WEBSHELL_Page_Acts_As_Typed_Windows_Account
         $act2 = /\bnew\s+DirectoryInfo\s*\(\s*[A-Za-z_][\w.]*(\s*\[[^\]]{1,20}\])?\s*\)/ ascii wide
         $act3 = /Environment\s*\.\s*GetEnvironmentVariables\s*\(/ ascii wide
         $act4 = /\bProcess\s*\.\s*Start\s*\(|\bnew\s+(System\.Diagnostics\.)?ProcessStartInfo\b/ ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

@@ -44,10 +44,10 @@ rule EXT_WEBSHELL_MachineKey_Theft
         $out2 = /\.\s*Upload(String|Data|Values)(Async)?\s*\(/ nocase ascii wide
         $out3 = /\bWebClient\b|\bHttpWebRequest\b|\bHttpClient\b|\bWebRequest\s*\.\s*Create\b/ nocase ascii wide
         $out4 = /\bDns\s*\.\s*(GetHostEntry|GetHostAddresses|Resolve)\b/ nocase ascii wide
-        $out5 = /<%=|<%:/ ascii wide
+        $out5 = /<%[ \t\r\n]*=|<%:/ ascii wide  // '<% =' is an expression too (X43)
         $out6 = /File\s*\.\s*(WriteAll|AppendAll)/ nocase ascii wide
         // a server page (inline code blocks count: a key stealer needs no directive)
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $block = /<%[^@=:\-#$]/ ascii wide
         $log1 = "GET /" ascii
@@ -90,7 +90,7 @@ rule EXT_WEBSHELL_Certificate_Request_Relay
         $create = /GetTypeFromProgID|Activator\s*\.\s*CreateInstance|Interaction\s*\.\s*CreateObject/ nocase ascii wide
         $submit = /\.\s*Submit\s*\(/ nocase ascii wide
         $req = /Request\s*(\.\s*(Form|QueryString|Params|Item|Files|InputStream)\b|\s*\[)/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $ihttp = /\bIHttpHandler\b/ ascii wide
         $log1 = "GET /" ascii

@@ -54,7 +54,7 @@ rule EXT_WEBSHELL_Interpreter_With_Baked_Recon_Command
         $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
         $start2 = /\.\s*StartInfo\b/ nocase ascii wide
         $start3 = "ProcessStartInfo" nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -82,7 +82,7 @@ rule EXT_WEBSHELL_Process_Download_Tool_Fixed_Address
         $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
         $start2 = /\.\s*StartInfo\b/ nocase ascii wide
         $start3 = "ProcessStartInfo" nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -120,7 +120,7 @@ rule EXT_WEBSHELL_Local_Admin_Account_Creation
         $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
         $start2 = /\.\s*StartInfo\b/ nocase ascii wide
         $start3 = "ProcessStartInfo" nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -149,7 +149,7 @@ rule EXT_WEBSHELL_SQL_Request_Appended_After_Constant_Predicate
         // the query run
         $exec = /\.\s*(ExecuteReader|ExecuteNonQuery|ExecuteScalar|ExecuteDataSet)\s*\(/ nocase ascii wide
         $fill = /\.\s*Fill\s*\(/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -186,7 +186,7 @@ rule EXT_WEBSHELL_Search_Referrer_Redirect_Cloaking
         // a redirect to an absolute address written in the page
         $loc = /AddHeader\s*\(\s*"Location"\s*,\s*"https?:\/\// nocase ascii wide
         $redir = /\.\s*(Redirect|RedirectPermanent)\s*\(\s*"https?:\/\// nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -220,7 +220,7 @@ rule EXT_WEBSHELL_Bare_Interpreter_Stream_In_Page
         attack = "T1505.003,T1059.003"
     strings:
         $bare = /Process\s*\.\s*Start\s*\(\s*@?["']([a-z]:\\{1,2}windows\\{1,2}system32\\{1,2})?(cmd|powershell|pwsh)(\.exe)?["']\s*\)\s*\.\s*Standard(Output|Input|Error)\b/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -268,7 +268,7 @@ rule EXT_WEBSHELL_Interpreter_With_Baked_Server_Tamper_Command
         $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
         $start2 = /\.\s*StartInfo\b/ nocase ascii wide
         $start3 = "ProcessStartInfo" nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -297,7 +297,7 @@ rule EXT_WEBSHELL_Process_Baked_Credential_Dump
         $start1 = /Process\s*\.\s*Start\s*\(/ nocase ascii wide
         $start2 = /\.\s*StartInfo\b/ nocase ascii wide
         $start3 = "ProcessStartInfo" nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

@@ -46,7 +46,7 @@ rule EXT_WEBSHELL_DataSource_Bound_To_Process
         // bound to a framework type that runs, loads or deserialises (attribute, or the property set in code)
         $type = /TypeName\s*=\s*["']?\s*(System\.Diagnostics\.Process|System\.Reflection\.Assembly|System\.Activator|System\.Web\.UI\.(LosFormatter|ObjectStateFormatter)|System\.Runtime\.Serialization\.(NetDataContractSerializer|Formatters\.)|System\.Windows\.Markup\.XamlReader|System\.Management\.Automation\.PowerShell|Microsoft\.Win32\.Registry)\b/ nocase ascii wide
         $runat = /runat\s*=\s*["']?(s|&#0*115;|&#x0*73;)erver/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|Control|Master|Register)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|Control|Master|Register)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii

@@ -55,7 +55,7 @@ rule EXT_WEBSHELL_Memory_Shell_Injector
         // ... and the request reaches the page or the hooked handler
         $req = /\bRequest\s*(\.\s*(Form|QueryString|Params|Item|InputStream|Headers|Cookies|BinaryRead|Files)\b|\[)/ nocase ascii wide
         // a server page, not the application file
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $block = /<%[^@=:\-#$]/ ascii wide
         $app = /<%\s*@\s*Application\b/ nocase ascii wide

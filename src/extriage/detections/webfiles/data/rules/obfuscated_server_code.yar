@@ -34,7 +34,7 @@ rule EXT_WEBSHELL_Escaped_Identifiers_With_Format_Chars
         $fmt = /\\(u00|U000000)[4-7][0-9a-fA-F]\\(u|U0000)(200[b-fB-F]|180[b-eB-E]|[fF][eE][fF][fF]|202[a-eA-E]|206[0-4])/ ascii wide
         // a literal of base64 characters alternating with one separator character, 8+ times
         $split = /"[A-Za-z0-9+\/=]([%$#@!~^*|][A-Za-z0-9+\/=]){8,}"/ ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master|Language\s*=)/ nocase ascii wide
+        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -70,7 +70,7 @@ rule EXT_WEBSHELL_Hex_Named_Server_Methods
         $cs = /\b(private|public|protected|internal|static)\s+(static\s+|override\s+|virtual\s+)?[A-Za-z_][\w.]*(<[\w.,\s]+>)?(\[\])?\s+_0x[0-9A-Za-z_]{2,}\s*\(/ ascii wide
         // VB: Function/Sub _0x... (as VB writes them, capitalised: JavaScript's lower-case "function _0x..." is not this)
         $vb = /\b(Function|Sub)\s+_0x[0-9A-Za-z_]{2,}\s*\(/ ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

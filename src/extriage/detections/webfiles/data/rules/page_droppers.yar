@@ -38,7 +38,7 @@ rule EXT_WEBSHELL_Page_Writes_Server_Page
         // written to a file whose name, in the same call's arguments, is a server page or handler
         $dst = /(MapPath|Combine|CreateText|WriteAllText|AppendAllText|AppendText|StreamWriter|FileStream|SaveAs|SaveToFile|CreateTextFile|OpenTextFile)\s*\([^;\r\n]{0,200}\.(aspx|ashx|asmx|asax|ascx|soap|svc|master|config)\s*["']/ nocase ascii wide
         $write = /(File\s*\.\s*(CreateText|WriteAllText|AppendAllText|AppendText|WriteAllLines|WriteAllBytes)|new\s+(System\s*\.\s*IO\s*\.\s*)?(StreamWriter|FileStream)|\.\s*SaveToFile|CreateTextFile|OpenTextFile)\s*\(/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -60,7 +60,7 @@ rule EXT_WEBSHELL_Request_Text_Written_To_Server_Page
     strings:
         // one write call: the server-page name as a literal, then the request as (part of) the content
         $w = /(WriteAllText|AppendAllText|WriteAllBytes|WriteAllLines)\s*\([^;\r\n]{0,200}\.(aspx|ashx|asmx|asax|ascx|soap|svc|master|config)\s*["'][^;\r\n]{0,200}\bRequest\s*(\.\s*[A-Za-z]+\s*)?[\[\(\.]/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

@@ -42,7 +42,7 @@ rule EXT_WEBSHELL_Embedded_Executable_Dropper
         $start3 = "ProcessStartInfo" nocase ascii wide
         $start4 = /\bCreateProcess(A|W|AsUser)?\b/ ascii wide
         $start5 = /\bShell\s*\(/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|ServiceHost)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|ServiceHost)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -76,7 +76,7 @@ rule EXT_WEBSHELL_Encoded_PowerShell_Launcher
         $start3 = "ProcessStartInfo" nocase ascii wide
         $start4 = /\bShell\s*\(/ nocase ascii wide
         $start5 = /WScript\s*\.\s*Shell/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|ServiceHost)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|ServiceHost)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // classic ASP has no directive to speak of: a code block that drives WScript.Shell (X22, NetSPI's
         // ps_webshells ASP form: `set x = CreateObject("WScript.Shell")` + `x.run "cmd.exe /c powershell ... -e <b64>"`)
@@ -118,7 +118,7 @@ rule EXT_WEBSHELL_Netcat_Reverse_Shell_Launcher
         $start3 = "ProcessStartInfo" nocase ascii wide
         $start4 = /\bShell\s*\(/ nocase ascii wide
         $start5 = /WScript\s*\.\s*Shell/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|ServiceHost)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|ServiceHost)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -155,7 +155,7 @@ rule EXT_WEBSHELL_Socket_Fed_Interpreter
         $interp = /["']([a-z]:\\{1,2}windows\\{1,2}system32\\{1,2})?(cmd|powershell|pwsh)(\.exe)?["']/ nocase ascii wide
         $redirect = /RedirectStandardInput\s*=\s*true/ nocase ascii wide
         $stdin = /\.\s*StandardInput\s*\.\s*Write(Line)?\s*\(/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

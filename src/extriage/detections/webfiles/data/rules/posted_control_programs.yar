@@ -42,7 +42,7 @@ rule EXT_WEBSHELL_Posted_Control_Runs_Program
         // a process started: p.Start() / Process.Start(info)
         $start1 = /\.\s*Start\s*\(\s*\)/ nocase ascii wide
         $start2 = /\bProcess\s*\.\s*Start\s*\(/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -82,7 +82,7 @@ rule EXT_WEBSHELL_Server_Box_Preset_To_Command_Interpreter
         $in2 = /<input\b[^<>]{0,400}\bvalue\s*=\s*["']([A-Za-z]:\\[^"'<>\r\n]{0,120}\\(cmd|powershell)\.exe|(cmd|powershell)(\.exe)?\s+(\/c|\/k|-c|-command)\b)[^<>]{0,400}\brunat\s*=\s*["']?server/ nocase ascii wide
         // <asp:TextBox ... Text="C:\...\cmd.exe">
         $tb = /<asp:TextBox\b[^<>]{0,400}\bText\s*=\s*["']([A-Za-z]:\\[^"'<>\r\n]{0,120}\\(cmd|powershell)\.exe|(cmd|powershell)(\.exe)?\s+(\/c|\/k|-c|-command)\b)/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $form = /<form\b[^<>]{0,200}\brunat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -126,7 +126,7 @@ rule EXT_WEBSHELL_Posted_Control_Command_Via_Variable
         $near2 = /\b[A-Za-z_][A-Za-z0-9_]{0,60}\s*\.\s*(Text|Value)[ \t]*[;),+&\r\n].{0,1500}["']\s*\/[ck]\s*["']\s*[+&]\s*[A-Za-z_]/s ascii wide
         $start1 = /\.\s*Start\s*\(\s*\)/ nocase ascii wide
         $start2 = /\bProcess\s*\.\s*Start\s*\(/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

@@ -35,7 +35,7 @@ rule EXT_WEBSHELL_StartInfo_Request_Arguments
         $set = /\.\s*(Arguments|FileName)\s*=[^;\r\n]{0,300}\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies|ServerVariables)\s*)?[\[\(]/ nocase ascii wide
         // started on the Process object
         $start = /\.\s*Start\s*\(\s*\)/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

@@ -26,6 +26,9 @@ rule EXT_WEBSHELL_JScript_Service_Eval
     strings:
         // a service, WCF service or handler written in JScript .NET (attribute order free)
         $svc = /<%\s*@\s*(WebService|ServiceHost|WebHandler)\b[^%]{0,300}\bLanguage\s*=\s*["']?(JScript|JS|JavaScript)\b/ nocase ascii wide
+        // or a directive naming none but with a Class attribute, which only a service's or handler's takes
+        // (a nameless directive is the file's main one: X43, session 18)
+        $svc_nameless = /<%\s*@([^%]{0,300}\bClass\s*=[^%]{0,300}\bLanguage\s*=\s*["']?(JScript|JS|JavaScript)\b|[^%]{0,300}\bLanguage\s*=\s*["']?(JScript|JS|JavaScript)\b[^%]{0,300}\bClass\s*=)/ nocase ascii wide
         // a member published to callers
         $pub1 = /\b(WebMethodAttribute|OperationContractAttribute|ScriptMethodAttribute)\b/ ascii wide
         $pub2 = /\bfunction\s+(IHttpHandler\s*\.\s*|IHttpAsyncHandler\s*\.\s*)?(ProcessRequest|BeginProcessRequest)\s*\(/ ascii wide
@@ -35,5 +38,7 @@ rule EXT_WEBSHELL_JScript_Service_Eval
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and $svc and any of ($pub*) and $eval
+        filesize < 64MB and not any of ($log*) and
+        ($svc or $svc_nameless) and
+        any of ($pub*) and $eval
 }

@@ -49,7 +49,7 @@ rule EXT_WEBSHELL_Shellcode_Runner_Page
         $native1 = "DllImport" ascii wide
         $native2 = "GetDelegateForFunctionPointer" ascii wide
         $native3 = "DefinePInvokeMethod" ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -74,7 +74,7 @@ rule EXT_WEBSHELL_Dynamic_PInvoke_In_Page
         $copy2 = /\b(RtlMoveMemory|RtlCopyMemory|WriteProcessMemory)\b/ ascii wide
         $global = /\.\s*CreateGlobalFunctions\s*\(/ ascii wide
         $invoke = /\.\s*Invoke\s*\(\s*null\b/ ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -115,7 +115,7 @@ rule EXT_WEBSHELL_Native_Code_Called_As_Delegate
         $deleg = /\bGetDelegateForFunctionPointer\s*(<[^>\n]{1,80}>)?\s*\(/ ascii wide
         $copy1 = /Marshal\s*\.\s*Copy\s*\(/ ascii wide
         $copy2 = /\b(RtlMoveMemory|RtlCopyMemory|WriteProcessMemory|NtWriteVirtualMemory|memcpy|CopyMemory)\b/ ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -144,7 +144,7 @@ rule EXT_WEBSHELL_Page_Calls_Carried_Machine_Code
         // a call through a pointer: a C# 9 function pointer type, or a delegate made of a pointer
         $call1 = /\(\s*delegate\s*\*\s*(unmanaged|managed)?\s*(\[[^\]]{0,40}\])?\s*</ ascii wide
         $call2 = /GetDelegateForFunctionPointer/ ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

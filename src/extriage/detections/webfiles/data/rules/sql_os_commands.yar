@@ -40,11 +40,14 @@ rule EXT_WEBSHELL_SQL_Server_OS_Command
         $cmd3 = /\.\s*CommandText\s*=/ ascii wide
         // server code of its own (not a directive or markup only)
         // a code block: "<%" and white space, but not "<% @ Page": ASP.NET reads that as the directive
-        // (X42, session 18)
-        $code1 = /<%[ \t\r\n]+[^@ \t\r\n]/ ascii wide
+        // (X42, session 18); or "<%" and the code at once, "<%Response.Write(..)%>", a code block to the
+        // parser too (X43, session 18)
+        $code1 = /<%([ \t\r\n]+[^@ \t\r\n]|[^@=:#$%\-"'> \t\r\n])/ ascii wide
         $srvscript = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
-        $handler = /<%\s*@\s*(WebHandler|WebService)\b/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master)\b/ nocase ascii wide
+        // a handler's or service's directive, also when it names none: the one with a Class attribute, which
+        // only those two take (X43, session 18)
+        $handler = /<%\s*@\s*((WebHandler|WebService)\b|[^%]{0,300}\bClass\s*=)/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii

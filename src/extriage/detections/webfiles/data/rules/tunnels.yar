@@ -41,7 +41,7 @@ rule EXT_WEBSHELL_Socket_Tunnel_Page
         $body = /Request\s*\.\s*(InputStream\b|BinaryRead\s*\(|GetBufferlessInputStream\s*\(|GetBufferedInputStream\s*\()/ nocase ascii wide
         $out = /Response\s*\.\s*(OutputStream\s*\.\s*(Write|BeginWrite|WriteAsync)|BinaryWrite)\s*\(/ nocase ascii wide
         // a server page
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $block = /<%[^@=:\-#$]/ ascii wide
         $log1 = "GET /" ascii
@@ -109,7 +109,7 @@ rule EXT_WEBSHELL_Kept_Socket_Relay
         $resp = /Response\s*\.\s*(Write|BinaryWrite|OutputStream)\b/ nocase ascii wide
         $resp2 = /\bHttpResponse(Base)?\s+[A-Za-z_]\w*\s*=/ ascii wide
         // server code: a page, or a handler/class of the site's pipeline
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $block = /<%[^@=:\-#$]/ ascii wide
         $ctx = /(HttpContext\s*\.\s*Current\b|\bIHttpHandler\b|\bIHttpAsyncHandler\b|\bIHttpModule\b)/ ascii wide
@@ -143,7 +143,7 @@ rule EXT_WEBSHELL_Tunnel_Command_Protocol
         // a network object to carry it
         $net = /\b(Socket|TcpClient|TcpListener|HttpWebRequest|WebRequest|WebClient)\b/ ascii wide
         $req = /\bRequest\s*\.\s*(Headers|QueryString|InputStream|Form|Params|BinaryRead|Url)\b/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $block = /<%[^@=:\-#$]/ ascii wide
         $ctx = /(HttpContext\s*\.\s*Current\b|\bIHttpHandler\b|\bIHttpModule\b)/ ascii wide

@@ -36,7 +36,7 @@ rule EXT_WEBSHELL_Uploader_Into_Page_Folder
         // ... and a path is the page's/application's folder plus one name and nothing more
         // (C# +, VB &; an optional separator literal "\\" or "/" in between)
         $here = /(Server\s*\.\s*MapPath\s*\(\s*"(\.|\.\/|\.\\\\|~|~\/|\/)"\s*\)|"\.[\/\\]{1,2}"|AppDomain\s*\.\s*CurrentDomain\s*\.\s*BaseDirectory|Request\s*\.\s*PhysicalApplicationPath|HttpRuntime\s*\.\s*AppDomainAppPath)\s*[+&]\s*("[\/\\]{1,2}"\s*[+&]\s*)?((System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*GetFileName\s*\([^;()]{0,80}\)|[A-Za-z_][A-Za-z0-9_.]{0,60})\s*[;)\r\n]/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -82,7 +82,7 @@ rule EXT_WEBSHELL_Uploader_Combined_Into_Page_Folder
         $combine_here = /Path\s*\.\s*Combine\s*\(\s*(Server\s*\.\s*MapPath\s*\(\s*"(\.|\.\/|\.\\\\|~|~\/|\/)"\s*\)|(System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*GetDirectoryName\s*\(\s*Request\s*\.\s*PhysicalPath\s*\)|AppDomain\s*\.\s*CurrentDomain\s*\.\s*BaseDirectory|Request\s*\.\s*PhysicalApplicationPath|HttpRuntime\s*\.\s*AppDomainAppPath)\s*,\s*(System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*GetFileName\s*\(\s*[A-Za-z_][A-Za-z0-9_.\[\]]{0,80}\.\s*FileName\s*\)\s*\)/ nocase ascii wide
         $combine_dir = /Path\s*\.\s*Combine\s*\(\s*[A-Za-z_][A-Za-z0-9_]{0,40}\s*\.\s*DirectoryName\s*,\s*(System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*GetFileName\s*\(\s*[A-Za-z_][A-Za-z0-9_.\[\]]{0,80}\.\s*FileName\s*\)\s*\)/ nocase ascii wide
         $page_file = /new\s+(System\s*\.\s*IO\s*\.\s*)?FileInfo\s*\(\s*Request\s*\.\s*PhysicalPath\s*\)/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService|Control)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

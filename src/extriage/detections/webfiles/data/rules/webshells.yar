@@ -85,7 +85,7 @@ rule EXT_WEBSHELL_Process_Exec
         $in = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
         // "<% @ Page" is the directive too: ASP.NET allows white space after "<%" (X42, session 18: ShellForge, a
         // 2025 generator, writes its page so; every "<%@" page marker of the shipped rules now takes it)
-        $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
         filesize < 64MB and any of ($proc*) and ($c1 or $c2 or $c3 or $c4) and $in and ($page or $runat)
@@ -132,7 +132,7 @@ rule EXT_WEBSHELL_Assembly_Load_Base64
         $b64 = "FromBase64String" nocase ascii wide
         $in1 = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|BinaryRead|InputStream|Cookies)\s*)?[\[\(\.]/ nocase ascii wide
         $in2 = "Request.BinaryRead" nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
         filesize < 64MB and $load and $b64 and any of ($in*) and ($page or $runat)
@@ -162,7 +162,7 @@ rule EXT_WEBSHELL_Reflection_Loader
         // handlers read the body ($body), which only that accident had counted
         $in = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
         $body = /\bRequest\s*\.\s*(BinaryRead\s*\(|InputStream\b)/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
         filesize < 64MB and ($in or $body) and ($page or $runat) and
@@ -193,7 +193,7 @@ rule EXT_WEBSHELL_File_Manager
         $w4 = /StreamWriter\s*\(\s*Request\s*\.\s*Form\s*\[/ nocase ascii wide
         $w5 = /\.\s*Write\s*\(\s*Request\s*\.\s*Form\s*\[/ nocase ascii wide
         $in = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Files)\s*)?[\[\(]/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
         filesize < 64MB and ($page or $runat) and
@@ -219,7 +219,7 @@ rule EXT_WEBSHELL_SQL_Console
         $x3 = "SqlDataAdapter" nocase ascii wide
         $q = /(CommandText\s*=|Command\s*\()\s*[^;]{0,40}Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]/ nocase ascii wide
         $conn = /Connection\s*\(\s*Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]/ nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
     condition:
         filesize < 64MB and (any of ($cls*) or $conn) and any of ($x*) and ($q or $conn) and ($page or $runat)
@@ -243,7 +243,7 @@ rule EXT_WEBSHELL_Obfuscated
         $e5 = /(Chr[W]?\s*\(\s*\d+\s*\)\s*[&+]\s*){10}/ nocase ascii wide
         $e6 = /eval\s*\(\s*[\w\.]{1,30}\s*\(\s*["'][A-Za-z0-9+\/=]{80,}["']/ nocase ascii wide
         $unsafe = "unsafe" nocase ascii wide
-        $page = /<%\s*@\s*(Page|WebHandler|WebService)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
