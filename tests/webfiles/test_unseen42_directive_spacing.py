@@ -9,21 +9,13 @@ ten files), and the four rules that told a code block by ``"<% "`` no longer tak
 page writing its directive ``<% @ Page`` would otherwise have counted as server code).
 
 The pages below are harmless files in that shape, written here (nothing is run by the tests, none is a copy of the
-collected page). The second pair of tests holds every rule table of ``tests/webfiles`` to the same spelling: each
-shell written with ``<%@`` is still found, and each ordinary page still left alone, when its directives are written
-``<% @``.
+collected page). Every rule table of ``tests/webfiles`` is held to the same spelling by the table-wide tests of
+``test_unseen43_page_grammar.py`` (its ``spaced-directive`` spelling), beside the other spellings ASP.NET accepts.
 """
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
-
-import pytest
-
-from extriage.detections.webfiles import content
-
-from .rule_tables import Page, RuleCase, rule_tables, yara_rules
+from .rule_tables import Page, RuleCase, rule_tables
 
 _PROCESS = "EXT_WEBSHELL_Process_Exec"
 
@@ -74,74 +66,3 @@ CASES: list[RuleCase] = [(_PROCESS, SPACED_DIRECTIVE_SHELLS, SPACED_DIRECTIVE_OR
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)
 
-#: The rule tables of the other web file test modules (each holds ``CASES``).
-_TABLE_MODULES = (
-    "test_benign12",
-    "test_unseen7",
-    "test_unseen8_reports",
-    "test_unseen8_tools",
-    "test_unseen12_found",
-    "test_unseen13_intl",
-    "test_unseen14_found",
-    "test_unseen15_kits",
-    "test_unseen16_sample",
-    "test_unseen18_big",
-    "test_unseen19_notes",
-    "test_unseen20_new",
-    "test_unseen21_names",
-    "test_unseen22_kinds",
-    "test_unseen23_threads",
-    "test_unseen24_generated",
-    "test_unseen25_datasets",
-    "test_unseen26_hidden",
-    "test_unseen29_small",
-    "test_unseen30_sites",
-    "test_unseen31_classic",
-    "test_unseen32_memshells",
-    "test_unseen33_products",
-    "test_unseen34_ordinary",
-    "test_unseen36_tunnels",
-    "test_unseen37_sharepoint",
-    "test_unseen38_markup",
-    "test_unseen39_razor",
-    "test_unseen40_sample",
-    "test_unseen41_sample",
-)
-
-
-def _spaced(shells: bool) -> list[tuple[str, str, str, str]]:
-    """(rule, file name, extension, page with every ``<%@`` written ``<% @``) of every table page holding one."""
-    rows = []
-    for name in _TABLE_MODULES:
-        cases: list[RuleCase] = importlib.import_module(f"{__package__}.{name}").CASES
-        for rule, found, ordinary in cases:
-            for case, ext, page in found if shells else ordinary:
-                if "<%@" in page:
-                    rows.append((rule, f"{name}-{case}", ext, page.replace("<%@", "<% @")))
-    return rows
-
-
-_SPACED_SHELLS = _spaced(shells=True)
-_SPACED_ORDINARY = _spaced(shells=False)
-
-
-def test_the_tables_hold_spaced_pages() -> None:
-    """The two tests below check something: most table pages carry a directive to rewrite."""
-    assert len(_SPACED_SHELLS) > 150
-    assert len(_SPACED_ORDINARY) > 200
-
-
-@pytest.mark.parametrize(("rule", "case", "ext", "page"), _SPACED_SHELLS, ids=[r[1] for r in _SPACED_SHELLS])
-def test_shell_with_spaced_directive_is_found(
-    tmp_path: Path, params: content.ContentParams, rule: str, case: str, ext: str, page: str
-) -> None:
-    assert rule in yara_rules(tmp_path, f"{case}{ext}", page, params)
-
-
-@pytest.mark.parametrize(
-    ("rule", "case", "ext", "page"), _SPACED_ORDINARY, ids=[r[1] for r in _SPACED_ORDINARY]
-)
-def test_ordinary_page_with_spaced_directive_is_not_flagged(
-    tmp_path: Path, params: content.ContentParams, rule: str, case: str, ext: str, page: str
-) -> None:
-    assert rule not in yara_rules(tmp_path, f"{case}{ext}", page, params)

@@ -152,6 +152,7 @@ def _nameless(page: str, ext: str) -> str:
 
 #: Each spelling as a rewrite of a table page (the page is left out where it does not change it).
 SPELLINGS: dict[str, Callable[[str, str], str]] = {
+    "spaced-directive": lambda page, _ext: page.replace("<%@", "<% @"),  # X42: ShellForge's '<% @ Page'
     "nameless-main-directive": _nameless,
     "tight-code-block": lambda page, _ext: re.sub(r"<%[ \t\r\n]+(?=[^@=:#$\-\s])", "<%", page),
     "spaced-expression": lambda page, _ext: page.replace("<%=", "<% ="),
