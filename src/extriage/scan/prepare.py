@@ -67,10 +67,9 @@ def _webfiles_csharp(options: ScanOptions, evidence: str | None, inventory: Inve
 LANGUAGE_PAGES = (".aspx", ".ascx", ".ashx", ".asmx", ".asax", ".master", ".asp", ".asa", ".cer", ".cdx",
                   ".vbhtml", ".vb")
 _CLASSIC_ASP = (".asp", ".asa", ".cer", ".cdx")
-#: A language attribute's value in a page's first bytes (the behaviour engine reads the same names).
+#: A language attribute's value in a page's first bytes (named as the behaviour engine names them:
+#: ``extract.LANGUAGE_NAMES``).
 _LANGUAGE = re.compile(rb"""\blanguage\s*=\s*["']?\s*([a-z#+]{1,20})""", re.I)
-_LANGUAGE_NAMES = {b"vb": "vb", b"vbs": "vb", b"vbscript": "vb", b"visualbasic": "vb",
-                   b"jscript": "js", b"js": "js", b"javascript": "js"}
 #: Bounds of the look at pages' first bytes: a guess for a warm, never more than a few milliseconds.
 SNIFF_BYTES = 4096
 SNIFF_FILES = 256
@@ -89,6 +88,7 @@ def other_languages(inventory: Inventory | None) -> list[str]:
     if not pages:
         return []
     from extriage.detections.webfiles import baseline
+    from extriage.detections.webfiles.behaviour.extract import LANGUAGE_NAMES
     from extriage.scan.stages.webfiles import legit_pages
 
     shipped = {page.rsplit("/", 1)[-1] for page in legit_pages(baseline.load_baseline([]))}
@@ -106,7 +106,7 @@ def other_languages(inventory: Inventory | None) -> list[str]:
                 head = fh.read(SNIFF_BYTES)
         except OSError:
             continue
-        named = {_LANGUAGE_NAMES.get(m.group(1).lower(), "cs") for m in _LANGUAGE.finditer(head)}
+        named = {LANGUAGE_NAMES.get(m.group(1).decode("ascii").lower(), "cs") for m in _LANGUAGE.finditer(head)}
         if name.endswith(_CLASSIC_ASP) and "js" not in named:
             named.add("vb")
         found |= named

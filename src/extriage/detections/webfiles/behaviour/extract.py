@@ -213,7 +213,9 @@ _SCRIPT_CLOSE = lazy(r"</script\s*>", re.I)
 _RUNAT = lazy(r"""runat\s*=\s*["']?server""", re.I)
 _MSXSL_OPEN = lazy(r"<msxsl:script\b([^>]{0,1000})>", re.I)
 _MSXSL_CLOSE = lazy(r"</msxsl:script\s*>", re.I)
-_LANG_NAMES = {
+#: The language names ASP.NET's compilers take (machine.config: c#;cs;csharp, vb;vbs;visualbasic;vbscript,
+#: js;jscript;javascript) -> the engine's language (the scan's prepare thread reads the same names).
+LANGUAGE_NAMES = {
     "c#": "cs", "cs": "cs", "csharp": "cs", "vb": "vb", "vbs": "vb", "vbscript": "vb",
     "visualbasic": "vb", "jscript": "js", "js": "js", "javascript": "js",
 }  # fmt: skip
@@ -221,7 +223,7 @@ _LANG_NAMES = {
 
 def _language(attrs: str, default: str) -> str:
     m = _LANG_ATTR.search(attrs)
-    return _LANG_NAMES.get(m.group(1).lower(), default) if m else default
+    return LANGUAGE_NAMES.get(m.group(1).lower(), default) if m else default
 
 
 _LANG_WORD = lazy(r"""[\s"'\u201c\u201d\u2018\u2019]{0,20}([A-Za-z#+]{1,20})""")
@@ -232,7 +234,7 @@ def _language_value(value: str | None, default: str) -> str:
     leading word counts (``VB.NET`` reads as VB, though ASP.NET knows only vb/vbs/visualbasic/vbscript)
     and typographic quotes around it are skipped - a wrong language only misreads code, never hides it."""
     m = _LANG_WORD.match(value) if value is not None else None
-    return _LANG_NAMES.get(m.group(1).lower(), default) if m else default
+    return LANGUAGE_NAMES.get(m.group(1).lower(), default) if m else default
 
 
 #: A tag as TagRegex reads it: ``<name`` then attributes ``name``, ``name="v"`` (may hold ``>``),
