@@ -105,3 +105,40 @@ def test_wrapped_interrupt_follows_causes_only() -> None:
     plain = RuntimeError("no interrupt")
     plain.__context__ = inner  # raised while handling one is not caused by it
     assert wrapped_interrupt(plain) is None
+
+
+def test_a_thread_failing_in_the_interrupts_teardown_adds_no_traceback() -> None:
+    """Tearing a pool down on an interrupt closes its pipes under its queue feeder thread, which then
+    fails (seen: ``Exception in thread QueueFeederThread`` and its traceback on a Ctrl-C 0.45 s into a
+    scan): the command still says one line. A thread failing before any interrupt keeps its traceback."""
+    body = (
+        "import os, signal, threading, time\n"
+        "from extriage.cli.interrupt import ending_promptly\n"
+        "ready = threading.Event()\n"
+        "def feeder():\n"
+        "    ready.wait()\n"
+        "    raise OSError('the pipe was closed under the feeder')\n"
+        "t = threading.Thread(target=feeder, name='QueueFeederThread')\n"
+        "t.start()\n"
+        "with ending_promptly():\n"
+        "    try:\n"
+        "        {before}\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        time.sleep(10)\n"
+        "    finally:\n"
+        "        ready.set()\n"
+        "        t.join()\n"
+    )
+    ended = subprocess.run(
+        [sys.executable, "-c", body.format(before="pass")], capture_output=True, text=True, timeout=60
+    )
+    said = [line for line in ended.stderr.splitlines() if line]
+    assert ended.returncode == 143, ended.stderr
+    assert said == ["extriage: stopped by SIGTERM."], said
+    failing = subprocess.run(
+        [sys.executable, "-c", body.format(before="ready.set(); t.join()")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert failing.returncode == 143 and "Traceback" in failing.stderr and "closed under the feeder" in failing.stderr

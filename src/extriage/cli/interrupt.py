@@ -49,11 +49,25 @@ def stop_on_signals(unfinished: str = "") -> None:
             timer.daemon = True
             timer.start()
             return
+        _quiet_other_threads()
         raise Interrupted(128 + signum)
 
     for sig in (signal.SIGTERM, signal.SIGINT) if _ENTRY_POINT else (signal.SIGTERM,):
         with contextlib.suppress(ValueError):  # not the main thread (embedded use): leave it alone
             signal.signal(sig, stop)
+
+
+def _quiet_other_threads() -> None:
+    """Once an interrupt ends the ``extriage`` command, other threads' errors are the teardown's doing:
+    closing a pool's pipes under its queue feeder thread made it print a traceback (seen: Ctrl-C 0.45 s
+    into a scan, ``Exception in thread QueueFeederThread``). The command says one line for the interrupt.
+    In a host process (a test runner) threads keep Python's own hook."""
+    if _ENTRY_POINT:
+        threading.excepthook = _ignore_thread_error
+
+
+def _ignore_thread_error(args: threading.ExceptHookArgs) -> None:
+    """``threading.excepthook`` while an interrupt ends the command (see :func:`_quiet_other_threads`)."""
 
 
 def _asking_fork_server(frame: FrameType | None) -> bool:
@@ -108,6 +122,7 @@ def wrapped_interrupt(exc: BaseException) -> Interrupted | KeyboardInterrupt | N
 
 def _end_interrupted(exc: Interrupted | KeyboardInterrupt) -> NoReturn:
     """End the process for the interrupt ``exc``: workers stopped, one line, its exit code."""
+    _quiet_other_threads()  # (a KeyboardInterrupt of Python's own handler did not pass stop())
     code = exc.code if isinstance(exc, Interrupted) and isinstance(exc.code, int) else 128 + signal.SIGINT
     name = signal.Signals(code - 128).name if 128 < code < 128 + signal.NSIG else "an interrupt"
     scan_context = sys.modules.get("extriage.scan.context")
