@@ -69,10 +69,19 @@ class HashingReader:
     def drain(self) -> None:
         """Read what the consumer left unread, so the hash covers the whole file. The first read is
         small: most files are read to their end already, and a read of :data:`CHUNK` allocates it
-        (4 MiB per small file read, the most of reading 100,000 small configs)."""
-        step = _FIRST_DRAIN
-        while self.read(step):
-            step = CHUNK
+        (4 MiB per small file read, the most of reading 100,000 small configs). The rest is read
+        into one reused buffer small enough to stay in a core's cache while it is hashed: a new
+        4 MiB object a read cost ~25 % more CPU than the SHA-256 alone (0.84-0.93 s against
+        0.6 s for a 944 MB .evtx file, which a scan hashes beside its workers reading it)."""
+        if not self.read(_FIRST_DRAIN):
+            return
+        if not hasattr(self._raw, "readinto"):
+            while self.read(CHUNK):
+                pass
+            return
+        buf = bytearray(_DRAIN_BUFFER)
+        while self.readinto(buf):
+            pass
 
     def hexdigest(self) -> str:
         if self._sha is None:
@@ -82,6 +91,10 @@ class HashingReader:
 
 _ZEROS = memoryview(bytes(CHUNK))
 _FIRST_DRAIN = 64 * 1024
+#: The buffer :meth:`HashingReader.drain` reads the rest of a file into: an eighth of a 2 MiB L2
+#: cache. Hashing 944 MB beside two busy workers took 0.90-0.91 CPU-s with it, 0.94-0.97 with 64 KB,
+#: 0.92-0.95 with 128 KB, 1.00-1.03 with 1 MiB (alone, 128 KB-1 MiB are within 5 %).
+_DRAIN_BUFFER = 256 * 1024
 #: Holes smaller than this are read like data; more than MAX_HOLES holes: the rest is read too.
 MIN_HOLE = 1024 * 1024
 MAX_HOLES = 4096
