@@ -21,9 +21,9 @@ budget and a code-size cap: a file not fully analysed is reported, never silentl
 
 Modules: ``extract`` (server code out of markup, handlers, web.config, XSLT, Razor), ``normalise``
 (comments, escapes, literals, spellings written one way), ``taint`` (request input through the code and
-into sinks), ``knowledge`` (``data/behaviour.yml`` compiled, the sink prefilter), ``screen`` (the fast
-path's screen for hidden sinks), ``syntax`` (keywords and definitions both need), ``budget``; this
-module is the API the scan uses (``analyse``).
+into sinks), ``guard`` (what a sign-in check guards), ``knowledge`` (``data/behaviour.yml`` compiled, the sink
+prefilter), ``screen`` (the fast path's screen for hidden sinks), ``syntax`` (keywords and definitions both need),
+``budget``; this module is the API the scan uses (``analyse``).
 """
 
 from __future__ import annotations

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from extriage.detections.webfiles.behaviour import budget
+from extriage.detections.webfiles.behaviour import budget, guard
 from extriage.detections.webfiles.behaviour.budget import Timeout
 from extriage.detections.webfiles.behaviour.knowledge import (
     SCREENED_FROM,
@@ -542,14 +543,15 @@ _EXIT = {
 }
 
 
-def _allow_listed(code: str, lang: str) -> frozenset[str]:
+def _allow_listed(code: str, lang: str, live: Callable[[int], bool] = lambda _pos: True) -> frozenset[str]:
     """Names checked against a list of literal strings before use (an allow-list of actions, tables or
     tools: what is left of the request is one of the page's own words): ``if
     (!ok.Contains(x)) return;`` (the check failing leaves), ``if (ok.Contains(x)) { ... }`` (the use
     inside; not negated), ``Array.IndexOf(ok, x) < 0`` and a list written out in the check. A list read
     from configuration or the request is no check. Equality with one literal (``if (cmd == "ls")``) is no
     check either: shells compare a command with their own words and still run the others. As with the
-    digits guards, the engine keeps no scopes: a checked name counts as checked wherever it is."""
+    digits guards, the engine keeps no scopes: a checked name counts as checked wherever it is (``live``: a
+    check whose ``if`` cannot decide - switched off, under another condition - counts for nothing)."""
     if "Contains" not in code and "IndexOf" not in code and "contains" not in code.lower():
         return frozenset()
     flags = re.I if lang == "vb" else 0
@@ -571,7 +573,8 @@ def _allow_listed(code: str, lang: str) -> frozenset[str]:
     out: set[str] = set()
     for pattern in checks:
         for m in re.finditer(pattern, code, flags):
-            out.update(g for g in m.groups() if g)
+            if live(m.start()):
+                out.update(g for g in m.groups() if g)
     # the use inside the check: a condition (of ands) holding the check, not negated
     inside = (
         (r"\bif\s*\(([^;{}]{0,200}?)" if lang != "vb" else r"\bIf\b([^\n]{0,200}?)")
@@ -579,7 +582,7 @@ def _allow_listed(code: str, lang: str) -> frozenset[str]:
         + contains
     )
     for m in re.finditer(inside, code, flags):
-        if not re.search(r"(?:!|\bNot\b)\s*$", m.group(1), re.I):
+        if not re.search(r"(?:!|\bNot\b)\s*$", m.group(1), re.I) and live(m.start()):
             out.add(m.group(2))
     fold = str.lower if lang == "vb" else str
     return frozenset(fold(n) for n in out)
@@ -1247,20 +1250,35 @@ class _Analyser:
         self._defs: list[tuple[int, str, list[str]]] = []
         self._call_sites: dict[str, list[tuple[int, int]]] = {}
         self._methods: list[int] | None = None  # where the page's methods start (see _signed_in_before)
-        self._first_check: dict[int, int] = {}  # a method's start -> its first sign-in check, or -1
+        self._guards: dict[int, list[guard.Region]] = {}  # a method's start -> what its sign-in checks guard
         self._callers_checked: dict[tuple[int, int], bool] = {}  # (method start, depth) -> every call checked
         self._dead: list[tuple[int, int]] | None = None  # switched-off blocks (see _dead_blocks)
         #: Names whose taint was added or changed (propagate's rounds re-read only what mentions one).
         self._changed: set[str] = set()
         #: Names the code rejects unless they are digits or hex only (see _DIGITS_GUARD).
         self._guarded: frozenset[str] = (
-            frozenset(self.fold(m.group(1) or m.group(2)) for m in _DIGITS_GUARD.finditer(code))
+            frozenset(
+                self.fold(m.group(1) or m.group(2)) for m in _DIGITS_GUARD.finditer(code) if self._live(m.start())
+            )
             | self._validated(code)
             if "IsMatch" in code or "TryParse" in code
             else frozenset()
         )
         #: Names checked against a list of literal strings (see _allow_listed): one of the page's own words.
-        self._chosen: frozenset[str] = _allow_listed(code, lang)
+        self._chosen: frozenset[str] = _allow_listed(code, lang, self._live)
+
+    def _live(self, pos: int) -> bool:
+        """Whether a check's ``if`` at ``pos`` can decide: not switched off (``if (false) {..}``, VB ``If False
+        Then``) and not under another condition without a block (session 19: a digits guard or an allow-list
+        check kept under ``if (false)`` made a shell's command a number, and its process start silent)."""
+        if guard.conditional(self.code, self.lang, pos):
+            return False
+        if self._dead is None:
+            if "false" not in self.code.lower():
+                self._dead = []
+            else:
+                self._dead = guard.vb_dead_blocks(self.code) if self.lang == "vb" else self._dead_blocks()
+        return not any(a <= pos < b for a, b in self._dead)
 
     def _validated(self, code: str) -> frozenset[str]:
         """Names passed to a digits-only validator method of the code's own in an ``if`` condition, not
@@ -2425,7 +2443,7 @@ class _Analyser:
                     continue
                 if sink.category in ("file-read", "http") and self._image_only(m.start()):
                     continue
-                if sink.id in _SIGNED_IN_FEATURES and self._signed_in_before(m.start()):
+                if sink.id in _SIGNED_IN_FEATURES and self._signed_in_before(m.start(), line=t.line):
                     continue
                 near = not t.via
                 found.append((sink, m.start(), t, near))
@@ -2546,33 +2564,34 @@ class _Analyser:
             last = g.group(1)
         return last is not None and _NOT_A_FILE.search(last) is not None
 
-    def _signed_in_before(self, pos: int, depth: int = 0) -> bool:
-        """Whether the method a sink at ``pos`` is in checks the signed-in user before it (see _SIGNED_IN):
-        an application's handler for its signed-in users (a CMS's download of site files for its editors),
-        not a page for whoever knows its address. C#, and VB with ASP.NET's own checks (an application method's
-        name is no ASP.NET sign in VB, which classic ASP pages are written in too). A method the page calls
-        only after such a check counts as checked (two calls deep): Rock's FileUploader checks IsAuthenticated
-        in ProcessRequest and writes in a method it calls (left by A8, session 15)."""
+    def _signed_in_before(self, pos: int, depth: int = 0, line: int = 0) -> bool:
+        """Whether a check of the signed-in user (see _SIGNED_IN) in the method a sink at ``pos`` is in guards it
+        (guard.regions: the sink runs only after the check passed; ``line``, where the sink's request value was
+        read, counts inside a checked block too): an application's handler for its signed-in users (a CMS's
+        download of site files for its editors), not a page for whoever knows its address. C#, and VB with
+        ASP.NET's own checks (an application method's name is no ASP.NET sign in VB, which classic ASP pages are
+        written in too). A method the page calls only where such a check guards the call counts as checked (two
+        calls deep): Rock's FileUploader checks IsAuthenticated in ProcessRequest and writes in a method it calls
+        (left by A8, session 15). A check merely present guards nothing (session 19)."""
         if self.lang not in ("cs", "vb"):
             return False
         code = self.code
         starts = self._method_starts()
         i = bisect_right(starts, pos) - 1
         a = starts[i] if i >= 0 else 0
-        if a not in self._first_check:  # (once per method: a method of 6,000 calls is not scanned per call)
+        if a not in self._guards:  # (once per method: a method of 6,000 calls is not scanned per call)
             defined = {self.fold(d[1]) for d in self._defs}
             end = starts[i + 1] if i + 1 < len(starts) else len(code)
-            self._first_check[a] = next(
-                (
-                    c.start()
-                    for c in _SIGNED_IN.finditer(code, a, end)
-                    if (own := c.group(1) or c.group(2)) is None
-                    or (self.lang == "cs" and self.fold(own) not in defined)
-                ),
-                -1,
-            )
-        if 0 <= self._first_check[a] < pos:
-            return True
+            found: list[guard.Region] = []
+            for n, c in enumerate(_SIGNED_IN.finditer(code, a, end)):
+                own = c.group(1) or c.group(2)
+                if n >= 50 or (own is not None and (self.lang != "cs" or self.fold(own) in defined)):
+                    continue
+                found += guard.regions(code, self.lang, c.start(), c.end(), c.group(2) is not None)
+            self._guards[a] = found
+        for r in self._guards[a]:
+            if r.start <= pos < r.end or (line and r.lines and r.start <= pos and r.lines[0] <= line <= r.lines[1]):
+                return True
         if i < 0 or depth >= 2:
             return False
         key = (a, depth)

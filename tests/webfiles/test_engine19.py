@@ -1,0 +1,227 @@
+"""Behaviour engine, session 19 (issue 14, A13).
+
+Each group is a gap left by session 18 or a request of this session (``/work/notes/to_a13.md``): harmless
+reproductions of a shape that must be found, and ordinary pages of the same make that stay silent. The pages were
+written for these tests: nothing is compiled or run, names, files and hosts are placeholders, and none is a copy of
+a real shell.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .rule_tables import sinks_of as _sinks
+
+# --- A sign-in check counts only where it guards the sink (session 18's left gap) ------------------------------------
+# Session 15 let a check of the signed-in user before an application feature's sink (file, SQL, HTTP ...) silence it,
+# wherever the check stood before the sink in its method. A planted page could name one to pass as an application's:
+# switched off, its result ignored, its branch not leaving, in a method nobody calls. Only a check that decides whether
+# the sink runs counts now: a leaving branch (return, throw, Response.End, a redirect that ends the response) before
+# it in the same block, the sink inside the check's block or its negation's else, a name given the result and tested.
+
+_CS = """<%@ Page Language="C#" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    CHECK
+}
+</script>
+"""
+_CS_SINK = 'System.IO.File.WriteAllText(Server.MapPath(Request.Form["p"]), Request.Form["c"]);'
+
+_VB = """<%@ Page Language="VB" %>
+<script runat="server">
+Sub Page_Load(ByVal sender As Object, ByVal e As EventArgs)
+    CHECK
+End Sub
+</script>
+"""
+_VB_SINK = 'System.IO.File.WriteAllText(Server.MapPath(Request.Form("p")), Request.Form("c"))'
+
+_AUTH = "User.Identity.IsAuthenticated"
+
+_CS_DEAD = [
+    ("switched-off", "if (false) { if (!" + _AUTH + ") return; }\n    SINK"),
+    ("result-ignored", "bool ok = " + _AUTH + ";\n    SINK"),
+    ("kept-and-unused", "bool ok = " + _AUTH + ';\n    if (ok) Trace.Write("in");\n    SINK'),
+    ("in-a-string", 'string s = "' + _AUTH + '";\n    SINK'),
+    ("empty-block", "if (" + _AUTH + ") { }\n    SINK"),
+    ("inverted", "if (" + _AUTH + ") return;\n    SINK"),
+    ("inverted-through-a-name", "bool ok = " + _AUTH + ";\n    if (ok) return;\n    SINK"),
+    ("redirect-that-goes-on", "if (!" + _AUTH + ') { Response.Redirect("login.aspx", false); }\n    SINK'),
+    (
+        "login-page-that-goes-on",
+        "if (!" + _AUTH + ") { FormsAuthentication.RedirectToLoginPage(); }\n    SINK",
+    ),
+    ("branch-that-stays", "if (!" + _AUTH + ') { Trace.Write("anonymous"); }\n    SINK'),
+    ("leaves-only-sometimes", "if (!" + _AUTH + ' && Request["k"] == "x") return;\n    SINK'),
+    ("leaves-in-a-nested-branch", "if (!" + _AUTH + ') { if (Request["k"] == null) return; }\n    SINK'),
+    ("other-branch", "if (!" + _AUTH + ") { SINK } else { return; }"),
+    ("block-closed-before", 'if (Request["a"] != null) { if (!' + _AUTH + ") return; }\n    SINK"),
+]
+_CS_GUARDED = [
+    ("redirect", "if (!" + _AUTH + ') { Response.Redirect("~/login.aspx"); }\n    SINK'),
+    ("return", "if (!Request.IsAuthenticated) return;\n    SINK"),
+    (
+        "status-and-end",
+        'if (!User.IsInRole("Editors")) { Response.StatusCode = 403; Response.End(); }\n    SINK',
+    ),
+    ("inside", "if (" + _AUTH + ") {\n        SINK\n    }"),
+    ("inside-with-more", "if (" + _AUTH + ' && Request.Form["p"] != null) {\n        SINK\n    }'),
+    (
+        "either-negation",
+        "if (!" + _AUTH + ' || !User.IsInRole("Editors")) throw new HttpException(403, "no");\n    SINK',
+    ),
+    ("through-a-name", 'bool allowed = User.IsInRole("Editors");\n    if (!allowed) return;\n    SINK'),
+    ("compared-to-false", "if (" + _AUTH + ' == false) { Response.Redirect("login.aspx", true); }\n    SINK'),
+    ("else-branch", "if (!" + _AUTH + ') { Response.Redirect("login.aspx"); } else { SINK }'),
+    (
+        "login-page-then-return",
+        "if (!Request.IsAuthenticated) { FormsAuthentication.RedirectToLoginPage(); return; }\n    SINK",
+    ),
+    ("context", "if (!Context.User.Identity.IsAuthenticated) { Response.End(); }\n    SINK"),
+]
+_VB_DEAD = [
+    ("result-ignored", "Dim ok As Boolean = " + _AUTH + "\n    SINK"),
+    ("switched-off", "If False Then\n        If Not " + _AUTH + " Then Response.End()\n    End If\n    SINK"),
+    ("branch-that-stays", "If Not " + _AUTH + ' Then Trace.Write("anonymous")\n    SINK'),
+    ("inverted", "If " + _AUTH + " Then Exit Sub\n    SINK"),
+    ("leaves-only-sometimes", "If Not " + _AUTH + ' AndAlso Request("k") = "x" Then Return\n    SINK'),
+]
+_VB_GUARDED = [
+    ("redirect", "If Not " + _AUTH + ' Then Response.Redirect("~/login.aspx")\n    SINK'),
+    (
+        "status-and-end",
+        "If Not Request.IsAuthenticated Then\n        Response.StatusCode = 403\n        Response.End()\n    End If\n    SINK",
+    ),
+    ("inside", 'If User.IsInRole("Editors") Then\n        SINK\n    End If'),
+    (
+        "through-a-name",
+        'Dim allowed As Boolean = User.IsInRole("Editors")\n    If Not allowed Then Exit Sub\n    SINK',
+    ),
+    (
+        "else-branch",
+        'If Not Request.IsAuthenticated Then\n        Response.Redirect("login.aspx")\n    Else\n        SINK\n    End If',
+    ),
+]
+
+
+def _page(lang: str, check: str) -> str:
+    template, sink = (_VB, _VB_SINK) if lang == "vb" else (_CS, _CS_SINK)
+    return template.replace("CHECK", check.replace("SINK", sink))
+
+
+@pytest.mark.parametrize(
+    ("lang", "check"),
+    [("cs", c) for _n, c in _CS_DEAD] + [("vb", c) for _n, c in _VB_DEAD],
+    ids=[f"cs-{n}" for n, _c in _CS_DEAD] + [f"vb-{n}" for n, _c in _VB_DEAD],
+)
+def test_a_check_that_guards_nothing_does_not_silence(lang: str, check: str) -> None:
+    assert "file-write" in _sinks(_page(lang, check))
+
+
+@pytest.mark.parametrize(
+    ("lang", "check"),
+    [("cs", c) for _n, c in _CS_GUARDED] + [("vb", c) for _n, c in _VB_GUARDED],
+    ids=[f"cs-{n}" for n, _c in _CS_GUARDED] + [f"vb-{n}" for n, _c in _VB_GUARDED],
+)
+def test_a_check_that_guards_the_sink_silences(lang: str, check: str) -> None:
+    assert _sinks(_page(lang, check)) == set()
+
+
+def test_a_check_in_a_method_nobody_calls_guards_nothing() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Gate() { if (!" + _AUTH + ") Response.End(); }\n</script>\n<% " + _CS_SINK + " %>\n"
+    )
+    assert "file-write" in _sinks(page)
+
+
+_SERVICE = """<%@ WebService Language="C#" Class="Files" %>
+using System.IO;
+using System.Web.Services;
+public class Files : BaseService {
+    [WebMethod]
+    public void Save(string name, byte[] data, string username, string password) {
+        CHECK
+        File.WriteAllBytes(name, data);
+    }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("check", "found"),
+    [
+        ("Authenticate(username, password);", False),  # thrown from when the caller is not signed in
+        ("try { Authenticate(username, password); } catch { }", True),  # the throw swallowed
+        ("if (false) Authenticate(username, password);", True),
+        ("var ok = username != null; if (ok) { Authenticate(username, password); }", True),
+    ],
+    ids=["statement", "swallowed", "switched-off", "only-sometimes"],
+)
+def test_a_throwing_sign_in_guards_what_follows_it(check: str, found: bool) -> None:
+    assert ("file-write" in _sinks(_SERVICE.replace("CHECK", check), ".asmx")) is found
+
+
+# --- A digits guard or an allow-list check that cannot decide (session 19, A13) --------------------------------------
+# A name the code rejects unless it is digits (``if (!int.TryParse(c, out n)) return;``) or one of its own words
+# (``if (!ok.Contains(c)) return;``) is no command, path or SQL text: its sinks were silent wherever the check stood, a
+# process start too. Kept under ``if (false) {..}`` or under another condition without a block, the check decides
+# nothing and the shell's command ran unseen; such a check counts for nothing now.
+
+_VALUE_CS = """<%@ Page Language="C#" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    string c = Request["c"];
+    string[] ok = { "whoami", "hostname" };
+    int n;
+    CHECK
+    System.Diagnostics.Process.Start("cmd.exe", "/c " + c);
+}
+</script>
+"""
+_VALUE_VB = """<%@ Page Language="VB" %>
+<script runat="server">
+Sub Page_Load(ByVal sender As Object, ByVal e As EventArgs)
+    Dim c As String = Request("c")
+    Dim ok() As String = {"whoami", "hostname"}
+    Dim n As Integer
+    CHECK
+    System.Diagnostics.Process.Start("cmd.exe", "/c " & c)
+End Sub
+</script>
+"""
+_LIVE = [
+    ("cs", "if (!int.TryParse(c, out n)) return;"),
+    ("cs", 'if (!System.Text.RegularExpressions.Regex.IsMatch(c, "^[0-9]+$")) { Response.End(); }'),
+    ("cs", "if (!ok.Contains(c)) return;"),
+    ("vb", "If Not ok.Contains(c) Then Return"),
+]
+_NOT_LIVE = [
+    ("cs", "if (false) { if (!int.TryParse(c, out n)) return; }"),
+    ("cs", 'if (Request["k"] == "x") if (!int.TryParse(c, out n)) return;'),
+    (
+        "cs",
+        'if (c.Length > 900 && false) { if (!System.Text.RegularExpressions.Regex.IsMatch(c, "^[0-9]+$")) return; }',
+    ),
+    ("cs", "if (false) { if (!ok.Contains(c)) return; }"),
+    ("cs", 'if (Request["k"] != null) { } else if (!ok.Contains(c)) return;'),
+    ("vb", "If False Then\n        If Not ok.Contains(c) Then Return\n    End If"),
+    ("vb", 'If Request("k") = "x" Then If Not ok.Contains(c) Then Return'),
+]
+
+
+def _value(lang: str, check: str) -> str:
+    return (_VALUE_VB if lang == "vb" else _VALUE_CS).replace("CHECK", check)
+
+
+@pytest.mark.parametrize(("lang", "check"), _LIVE, ids=[f"{lang}-{n}" for n, (lang, _c) in enumerate(_LIVE)])
+def test_a_deciding_value_check_keeps_the_command_silent(lang: str, check: str) -> None:
+    assert _sinks(_value(lang, check)) == set()
+
+
+@pytest.mark.parametrize(
+    ("lang", "check"), _NOT_LIVE, ids=[f"{lang}-{n}" for n, (lang, _c) in enumerate(_NOT_LIVE)]
+)
+def test_a_value_check_that_cannot_decide_counts_for_nothing(lang: str, check: str) -> None:
+    assert "process" in _sinks(_value(lang, check))
