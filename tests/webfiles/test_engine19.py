@@ -225,3 +225,174 @@ def test_a_deciding_value_check_keeps_the_command_silent(lang: str, check: str) 
 )
 def test_a_value_check_that_cannot_decide_counts_for_nothing(lang: str, check: str) -> None:
     assert "process" in _sinks(_value(lang, check))
+
+
+# --- An upload saved under the client's name beside the page: Server.MapPath(file.FileName) (session 19, A13) --------
+# Server.MapPath of a relative name maps it into the requested page's own folder: the smallest upload shells save the
+# posted file there under the name the client gave it (an .aspx sent to it can then be requested and runs). The
+# application-root sink took MapPath("~/"), MapPath(".") and "./" as that folder, not the name itself mapped; found by
+# nothing. An upload under a name the server makes, or into a folder of the application's own, stays silent.
+
+_UPLOAD_CS = '<%@ Page Language="C#" %>\n<% if (Request.Files.Count > 0) { BODY } %>\n'
+_UPLOAD_VB = """<%@ Page Language="VB" %>
+<script runat="server">
+Sub Save_Click(ByVal sender As Object, ByVal e As EventArgs)
+    BODY
+End Sub
+</script>
+<form runat="server"><asp:FileUpload id="Up" runat="server" /><asp:Button runat="server" OnClick="Save_Click" /></form>
+"""
+_BESIDE_FOUND = [
+    ("cs", "Request.Files[0].SaveAs(Server.MapPath(Request.Files[0].FileName));"),
+    ("cs", "var f = Request.Files[0]; f.SaveAs(Server.MapPath(System.IO.Path.GetFileName(f.FileName)));"),
+    ("vb", "Up.SaveAs(Server.MapPath(Up.FileName))"),
+    ("vb", "Up.PostedFile.SaveAs(Server.MapPath(System.IO.Path.GetFileName(Up.PostedFile.FileName)))"),
+]
+_BESIDE_QUIET = [
+    (
+        "cs",
+        "var f = Request.Files[0]; f.SaveAs(Server.MapPath(System.Guid.NewGuid() + System.IO.Path.GetExtension(f.FileName)));",
+    ),
+    (
+        "cs",
+        'var f = Request.Files[0]; if (System.IO.File.Exists(Server.MapPath(f.FileName))) { Response.Write("taken"); }'
+        ' else { f.SaveAs(Server.MapPath("~/uploads/" + System.Guid.NewGuid() + ".png")); }',
+    ),
+    ("vb", 'Up.SaveAs(Server.MapPath("~/uploads/" & Guid.NewGuid().ToString() & ".jpg"))'),
+    # (the client's name in a folder of the application's own: every site's upload form; policy, session 19)
+    (
+        "cs",
+        'var f = Request.Files[0]; f.SaveAs(Server.MapPath("~/uploads/") + System.IO.Path.GetFileName(f.FileName));',
+    ),
+    ("vb", 'Up.SaveAs(Server.MapPath("~/App_Data/Files/" & Up.FileName))'),
+]
+
+
+def _upload(lang: str, body: str) -> str:
+    return (_UPLOAD_VB if lang == "vb" else _UPLOAD_CS).replace("BODY", body)
+
+
+@pytest.mark.parametrize(
+    ("lang", "body"), _BESIDE_FOUND, ids=[f"{lang}-{n}" for n, (lang, _b) in enumerate(_BESIDE_FOUND)]
+)
+def test_upload_mapped_under_the_client_name_is_found(lang: str, body: str) -> None:
+    assert "upload-to-app-root" in _sinks(_upload(lang, body))
+
+
+@pytest.mark.parametrize(
+    ("lang", "body"), _BESIDE_QUIET, ids=[f"{lang}-{n}" for n, (lang, _b) in enumerate(_BESIDE_QUIET)]
+)
+def test_upload_under_a_server_made_name_is_silent(lang: str, body: str) -> None:
+    assert _sinks(_upload(lang, body)) == set()
+
+
+# --- X44's siblings found by nothing (session 19) -------------------------------------------------------------------
+# X44's harness (bench/webfiles/siblings.py) varied every first-sight miss one axis at a time; these behaviours were
+# found by nothing in some spelling: a fixed PowerShell command given the request's argument, WMI's process class named
+# by its full path, a form value (not the body) written to a named pipe, the application root's literal inside
+# MapPath's argument. Each beside its twin, the request value replaced by the page's own text.
+
+_PS = """<%@ Page Language="C#" %>
+<%@ Import Namespace="System.Management.Automation" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    using (PowerShell ps = PowerShell.Create()) {
+        USE
+        ps.Invoke();
+    }
+}
+</script>
+"""
+_WMI = """<%@ Page Language="C#" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    var c = new System.Management.ManagementClass(CLASS);
+    c.InvokeMethod("Create", new object[] { ARG });
+}
+</script>
+"""
+_PIPE_CS = """<%@ Page Language="C#" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    var p = new System.IO.Pipes.NamedPipeClientStream(".", "relay", System.IO.Pipes.PipeDirection.InOut);
+    p.Connect();
+    byte[] b = System.Text.Encoding.UTF8.GetBytes(VALUE);
+    p.Write(b, 0, b.Length);
+}
+</script>
+"""
+_PIPE_VB = """<%@ Page Language="VB" %>
+<script runat="server">
+Sub Page_Load(ByVal sender As Object, ByVal e As EventArgs)
+    Dim p As New System.IO.Pipes.NamedPipeClientStream(".", "relay", System.IO.Pipes.PipeDirection.InOut)
+    p.Connect()
+    Dim b As Byte() = System.Text.Encoding.UTF8.GetBytes(VALUE)
+    p.Write(b, 0, b.Length)
+End Sub
+</script>
+"""
+
+
+@pytest.mark.parametrize(
+    ("use", "found"),
+    [
+        ('ps.AddCommand("Invoke-Expression").AddArgument(Request.Form["x"]);', True),
+        ('ps.AddCommand("iex").AddArgument(Request["x"]);', True),
+        ('ps.AddCommand("Get-Process").AddParameter("Name", Request.QueryString["n"]);', True),
+        ('ps.AddCommand(Request["c"]).AddArgument("-Force");', True),  # (the command itself, as before)
+        ('ps.AddCommand("Invoke-Expression").AddArgument("Get-Date");', False),
+        ('ps.AddCommand("Get-Process").AddParameter("Name", "w3wp");', False),
+    ],
+)
+def test_powershell_command_given_the_request_argument(use: str, found: bool) -> None:
+    assert ("powershell" in _sinks(_PS.replace("USE", use))) is found
+
+
+def test_report_helper_argument_is_no_powershell() -> None:
+    page = '<%@ Page Language="C#" %>\n<% var r = new ReportHelper(); r.AddArgument(Request["from"], ArgType.Date); %>\n'
+    assert _sinks(page) == set()
+
+
+@pytest.mark.parametrize(
+    ("cls", "found"),
+    [
+        ('@"\\\\.\\root\\cimv2:Win32_Process"', True),
+        ('"root\\\\cimv2:Win32_Process"', True),
+        ('"Win32_Process"', True),
+        ('@"\\\\.\\root\\cimv2:Win32_Service"', False),
+    ],
+)
+def test_wmi_process_class_by_its_path(cls: str, found: bool) -> None:
+    assert ("wmi-process" in _sinks(_WMI.replace("CLASS", cls).replace("ARG", 'Request.Form["x"]'))) is found
+
+
+@pytest.mark.parametrize(
+    ("lang", "value", "found"),
+    [
+        ("cs", 'Request.Form["x"]', True),
+        ("cs", 'HttpContext.Current.Request.Headers["X-Data"]', True),
+        ("cs", 'Page.Request.Cookies["d"].Value', True),
+        ("vb", 'Request("x")', True),
+        ("vb", 'Request.QueryString("x")', True),
+        ("cs", '"hostname"', False),
+        ("vb", '"hostname"', False),
+    ],
+)
+def test_request_value_written_to_a_named_pipe(lang: str, value: str, found: bool) -> None:
+    page = (_PIPE_VB if lang == "vb" else _PIPE_CS).replace("VALUE", value)
+    assert ("pipe-relay" in _sinks(page)) is found
+
+
+@pytest.mark.parametrize(
+    ("save", "found"),
+    [
+        ('f.SaveAs(Server.MapPath("~/" + Request.Files[0].FileName));', True),
+        ('f.SaveAs(Server.MapPath("~/" + f.FileName));', True),
+        ('f.SaveAs(Server.MapPath("~/") + f.FileName);', True),  # (as before)
+        ('f.SaveAs(Server.MapPath("~/" + "report.txt"));', False),
+        ('f.SaveAs(Server.MapPath("~/uploads/" + System.Guid.NewGuid().ToString("N") + ".dat"));', False),
+    ],
+)
+def test_upload_into_the_root_named_inside_map_path(save: str, found: bool) -> None:
+    page = '<%@ Page Language="C#" %>\n<% HttpPostedFile f = Request.Files[0];\n' + save + " %>\n"
+    assert ("upload-to-app-root" in _sinks(page)) is found
