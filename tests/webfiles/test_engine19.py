@@ -8,7 +8,12 @@ a real shell.
 
 from __future__ import annotations
 
+import signal
+import sys
+
 import pytest
+
+from extriage.detections.webfiles.behaviour import budget
 
 from .rule_tables import sinks_of as _sinks
 
@@ -396,3 +401,30 @@ def test_request_value_written_to_a_named_pipe(lang: str, value: str, found: boo
 def test_upload_into_the_root_named_inside_map_path(save: str, found: bool) -> None:
     page = '<%@ Page Language="C#" %>\n<% HttpPostedFile f = Request.Files[0];\n' + save + " %>\n"
     assert ("upload-to-app-root" in _sinks(page)) is found
+
+
+# --- A ring whose Timeout was swallowed rings again (the lead's note, session 19) -----------------------------------
+# SIGPROF's handler can run inside a gc callback, a __del__ or a weakref callback: Python prints the Timeout raised
+# there and drops it. The timer was not set again, so the rest of the bounded block had no bound inside a search.
+
+
+class _Dropped:
+    def __del__(self) -> None:
+        budget._ring(signal.SIGPROF, None)  # (as the interpreter runs the handler inside this __del__)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGPROF"), reason="no SIGPROF")
+def test_a_swallowed_ring_rings_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    dropped: list[BaseException | None] = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: dropped.append(u.exc_value))
+    with pytest.raises(budget.Timeout), budget.bounded(budget.now() + 60.0):
+        budget._deadline[0] = budget.now() - 1.0  # (the block's CPU time used up)
+        _Dropped()  # the ring's Timeout raised in __del__: dropped
+        assert dropped and isinstance(dropped[0], budget.Timeout)
+        assert (
+            0 < signal.getitimer(signal.ITIMER_PROF)[0] < 1.0
+        )  # (set again for a moment, not the 60 s left)
+        t0 = budget.now()
+        while budget.now() - t0 < 5.0:  # the next ring raises where it counts
+            pass
+    assert signal.getitimer(signal.ITIMER_PROF)[0] == 0

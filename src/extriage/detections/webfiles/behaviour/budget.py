@@ -57,7 +57,15 @@ def _ring(signum: int, frame: FrameType | None) -> None:
     if left > 0:  # the process's timer counts other threads too: not yet this thread's budget
         signal.setitimer(signal.ITIMER_PROF, max(left, 0.001))
         return
+    # set again before raising: a handler run inside a gc callback, a __del__ or a weakref callback has its
+    # exception printed and dropped, and the block would go on with no bound inside a search (the lead's
+    # session-19 note); raised where it counts, the block's finally disarms the timer
+    signal.setitimer(signal.ITIMER_PROF, _AGAIN)
     raise Timeout
+
+
+#: CPU seconds after which a ring whose Timeout was swallowed rings again.
+_AGAIN = 0.05
 
 
 _SIGNAL = getattr(signal, "SIGPROF", None)
