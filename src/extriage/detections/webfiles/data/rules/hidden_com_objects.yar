@@ -75,7 +75,8 @@ rule EXT_WEBSHELL_COM_Download_To_File
         $http2 = /WinHttp\s*\.\s*WinHttpRequest/ nocase ascii wide
         $stream = /ADODB\s*\.\s*Stream/ nocase ascii wide
         $save = /\.\s*SaveToFile\s*\(/ nocase ascii wide
-        $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
+        // a word of its own: "ProcessRequest(" of every handler is no request read (X44, session 19)
+        $in = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii

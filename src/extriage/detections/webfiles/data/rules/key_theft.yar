@@ -88,15 +88,27 @@ rule EXT_WEBSHELL_Certificate_Request_Relay
         $interop1 = "CERTCLILib" nocase ascii wide
         $interop2 = /new\s+CCertRequest(Class)?\s*\(/ nocase ascii wide
         $create = /GetTypeFromProgID|Activator\s*\.\s*CreateInstance|Interaction\s*\.\s*CreateObject/ nocase ascii wide
+        // VB's CreateObject and JScript's ActiveXObject (X44, session 19): in ASP.NET code only - classic ASP's
+        // certificate enrolment pages (certsrv) call Server.CreateObject on the same ProgID
+        $create2 = /(\bCreateObject|\bnew\s+ActiveXObject)\s*\(/ nocase ascii wide
+        // (a nameless main directive names an ASP.NET language; classic ASP's is VBScript - or JScript, which
+        // ASP.NET shares: a classic JScript page relaying to the CA is named too)
+        $aspnet = /<%\s*@\s*((Page|WebHandler|WebService|Control|Master)\b|[^%>]{0,200}\bLanguage\s*=\s*["']?(c#|cs|csharp|vb|visualbasic|jscript|javascript|js)\b)/ nocase ascii wide
         $submit = /\.\s*Submit\s*\(/ nocase ascii wide
         $req = /Request\s*(\.\s*(Form|QueryString|Params|Item|Files|InputStream)\b|\s*\[)/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
-        $ihttp = /\bIHttpHandler\b/ ascii wide
+        // a handler, or a module class (App_Code: X44, session 19)
+        $ihttp = /\bIHttp(Async)?(Handler|Module)\b/ ascii wide
+        // or a page's code-behind class (a CodeFile/Src file ASP.NET compiles with the page: X44, session 19)
+        $cb1 = /\bclass\s+\w+\s*:\s*(global::)?(System\s*\.\s*Web\s*\.\s*UI\s*\.\s*)?(Page|UserControl|MasterPage)\b/ ascii wide
+        $cb2 = /\bInherits\s+(System\s*\.\s*Web\s*\.\s*UI\s*\.\s*)?(Page|UserControl|MasterPage)\b/ nocase ascii wide
+        $cbweb = /\b(using|Imports)\s+System\s*\.\s*Web\b|System\s*\.\s*Web\s*\.\s*UI\s*\.\s*(Page|UserControl|MasterPage)\b/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $ihttp) and
-        (($progid and $create) or $interop1 or $interop2) and $submit and $req
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $ihttp or (($cb1 or $cb2) and $cbweb)) and
+        (($progid and ($create or ($create2 and ($aspnet or $ihttp or $cb1 or $cb2)))) or $interop1 or $interop2) and
+        $submit and $req
 }

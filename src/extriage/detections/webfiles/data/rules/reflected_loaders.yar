@@ -35,12 +35,13 @@ rule EXT_WEBSHELL_Assembly_Load_By_Reflection
         $asm3 = /GetType\s*\(\s*(System\s*\.\s*Reflection\s*\.\s*)?Assembly\s*\)/ nocase ascii wide
         // ... invoked as a static method (C# null, VB Nothing)
         $invoke = /\.\s*Invoke\s*\(\s*(null|Nothing)\s*,/ nocase ascii wide
-        // request bytes, decoded
-        $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies|BinaryRead|InputStream)\s*)?[\[\(\.]/ nocase ascii wide
+        // request bytes, decoded ("\b": a handler's "ProcessRequest(" is no request read - X44, session 19)
+        $in = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies|BinaryRead|InputStream)\s*)?[\[\(\.]/ nocase ascii wide
         // or (X41, session 17) a web service method's parameter: an .asmx [WebMethod] (or a WCF [OperationContract])
         // receives the encoded assembly as its argument - SOAP/form binding reads the request, the page never
         // names Request - and the byte[] overload of Load is the one looked up
-        $svc1 = /[\[<]\s*(System\s*\.\s*Web\s*\.\s*Services\s*\.\s*)?WebMethod\b/ ascii wide
+        // (X44, session 19: the method the attribute marks takes a parameter - one without any receives nothing)
+        $svc1 = /[\[<]\s*(System\s*\.\s*Web\s*\.\s*Services\s*\.\s*)?WebMethod\b[^\]>\r\n]{0,200}[\]>][^(;{}]{0,240}\(\s*[A-Za-z_]/ ascii wide
         $svc2 = /[\[<]\s*(System\s*\.\s*ServiceModel\s*\.\s*)?OperationContract\b/ ascii wide
         $bytes = /(typeof\s*\(\s*(System\s*\.\s*)?byte\s*\[\s*\]\s*\)|GetType\s*\(\s*(System\s*\.\s*)?Byte\s*\(\s*\)\s*\))/ nocase ascii wide
         $dec1 = "FromBase64String" nocase ascii wide
@@ -171,8 +172,8 @@ rule EXT_WEBSHELL_Compiles_And_Runs_Named_Member
         // a method looked up by a name held in a variable (not a literal), and invoked
         $getm = /\.\s*GetMethod\s*\(\s*[A-Za-z_]\w*\s*[,)]/ nocase ascii wide
         $invoke = /\.\s*Invoke\s*\(/ nocase ascii wide
-        // the request read in the same file
-        $in = /Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
+        // the request read in the same file ("\b": a handler's "ProcessRequest(" is none - X44, session 19)
+        $in = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
         // a server page, or a handler/module class of C# or VB source
         $server1 = /<%\s*@/ ascii wide
         $server2 = /runat\s*=\s*["']?server/ nocase ascii wide

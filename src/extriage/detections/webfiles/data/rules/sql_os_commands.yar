@@ -48,10 +48,17 @@ rule EXT_WEBSHELL_SQL_Server_OS_Command
         // only those two take (X43, session 18)
         $handler = /<%\s*@\s*((WebHandler|WebService)\b|[^%]{0,300}\bClass\s*=)/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        // or a page's code-behind class (a CodeFile/Src file ASP.NET compiles with the page: X44, session 19)
+        $cb1 = /\bclass\s+\w+\s*:\s*(global::)?(System\s*\.\s*Web\s*\.\s*UI\s*\.\s*)?(Page|UserControl|MasterPage)\b/ ascii wide
+        $cb2 = /\bInherits\s+(System\s*\.\s*Web\s*\.\s*UI\s*\.\s*)?(Page|UserControl|MasterPage)\b/ nocase ascii wide
+        $cbweb = /\b(using|Imports)\s+System\s*\.\s*Web\b|System\s*\.\s*Web\s*\.\s*UI\s*\.\s*(Page|UserControl|MasterPage)\b/ nocase ascii wide
+        // or a handler or module class (an App_Code IHttpModule: X44, session 19)
+        $ihttp = /\bIHttp(Async)?(Handler|Module)\b/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and $page and (any of ($code*) or $srvscript or $handler) and
+        filesize < 64MB and not any of ($log*) and
+        (($page and (any of ($code*) or $srvscript or $handler)) or (($cb1 or $cb2) and $cbweb) or $ihttp) and
         ($xp or $oa or $job or $jet or $ifeo) and any of ($cmd*)
 }

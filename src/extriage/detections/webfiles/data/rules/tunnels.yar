@@ -113,13 +113,23 @@ rule EXT_WEBSHELL_Kept_Socket_Relay
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $block = /<%[^@=:\-#$]/ ascii wide
         $ctx = /(HttpContext\s*\.\s*Current\b|\bIHttpHandler\b|\bIHttpAsyncHandler\b|\bIHttpModule\b)/ ascii wide
+        // or the bytes come as base64 text in a request value (a form field, a query or header value: X44's
+        // siblings, session 19) and go back as base64 or raw bytes - a device gateway that sends form fields as
+        // text and shows the answer HTML-encoded stays silent
+        $val = /\bRequest\s*(\.\s*(Form|QueryString|Params|Headers|Cookies|Item|Files)\b|\s*[\[(])/ nocase ascii wide
+        $b64in = /FromBase64String\s*\(/ nocase ascii wide
+        $b64out = /(ToBase64String\s*\(|\.\s*BinaryWrite\s*\()/ nocase ascii wide
+        // or a page's code-behind class (a CodeFile/Src file ASP.NET compiles with the page: X44, session 19)
+        $cb1 = /\bclass\s+\w+\s*:\s*(global::)?(System\s*\.\s*Web\s*\.\s*UI\s*\.\s*)?(Page|UserControl|MasterPage)\b/ ascii wide
+        $cb2 = /\bInherits\s+(System\s*\.\s*Web\s*\.\s*UI\s*\.\s*)?(Page|UserControl|MasterPage)\b/ nocase ascii wide
+        $cbweb = /\b(using|Imports)\s+System\s*\.\s*Web\b|System\s*\.\s*Web\s*\.\s*UI\s*\.\s*(Page|UserControl|MasterPage)\b/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 16MB and not any of ($log*) and ($page or $runat or $block or $ctx) and
+        filesize < 16MB and not any of ($log*) and ($page or $runat or $block or $ctx or (($cb1 or $cb2) and $cbweb)) and
         ($make1 or $make2) and ($connect or $make2) and ($kept1 or $kept2 or $kept3) and
-        (($send and $recv) or $stream) and ($body or $body2) and ($resp or $resp2)
+        (($send and $recv) or $stream) and ($body or $body2 or ($val and $b64in and $b64out)) and ($resp or $resp2)
 }
 
 rule EXT_WEBSHELL_Tunnel_Command_Protocol
