@@ -30,6 +30,10 @@ signal.signal(signal.SIGINT, _stopped_while_starting)
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["scan"]:  # the worker fork server starts beside the CLI's imports
+        from extriage.scan.forkstart import start_for_scan
+
+        start_for_scan(sys.argv[2:])
     from extriage.cli.main import main as run
 
     try:

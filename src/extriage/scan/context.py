@@ -33,7 +33,9 @@ from extriage.findings import (
     SkippedFile,
     TimelineEvent,
 )
+from extriage.scan import forkstart
 from extriage.scan.contracts import Facts
+from extriage.scan.forkstart import start_workers as start_workers  # (re-exported: the pipeline's)
 
 ProgressCallback = Callable[[str, int, int], None]  # (label, done_bytes, total_bytes)
 
@@ -339,19 +341,6 @@ def worker_context() -> mp.context.BaseContext:
     return mp.get_context("forkserver")
 
 
-def start_workers(modules: Sequence[str]) -> None:
-    """Start the fork server now, importing ``modules`` (the modules whose functions run in
-    workers), so its start-up overlaps the evidence listing instead of delaying the first stage.
-    Must come before any worker starts: the fork server's imports are fixed when it starts."""
-    if "forkserver" not in mp.get_all_start_methods():
-        return
-    from multiprocessing import forkserver
-
-    context = mp.get_context("forkserver")
-    context.set_forkserver_preload(list(modules))
-    forkserver.ensure_running()
-
-
 def stop_fork_server() -> None:
     """End the fork server now (the process is about to exit without its exit handlers: an
     interrupt). Its workers end with it (:func:`_die_with_parent`), including one it was forking
@@ -372,7 +361,7 @@ def stop_fork_server() -> None:
 
 
 #: Less work than this (bytes) is done in the main process: starting worker processes costs more.
-PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+PARALLEL_MIN_BYTES = forkstart.PARALLEL_MIN_BYTES
 
 #: Batches of small files sent to one worker task: at most this many bytes / files each.
 BATCH_BYTES = 8 * 1024 * 1024

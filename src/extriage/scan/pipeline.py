@@ -21,9 +21,13 @@ from extriage.scan.context import (
 )
 from extriage.scan.contracts import Facts, order_stages, provides_of, stage_name
 from extriage.scan.facts import FindingIds
+from extriage.scan.forkstart import PARALLEL_MIN_FILES as PARALLEL_MIN_FILES
+from extriage.scan.forkstart import WEB_WORKER_CODE as WEB_WORKER_CODE
+from extriage.scan.forkstart import WEB_WORKER_TABLES as WEB_WORKER_TABLES
+from extriage.scan.forkstart import large, preload
 from extriage.scan.numbering import NumberFindingsStage, number_findings
 from extriage.scan.prepare import Prepare
-from extriage.scan.registry import WORKER_MODULES, default_stages
+from extriage.scan.registry import default_stages
 
 
 def run_scan(
@@ -140,65 +144,15 @@ def start_early(path: str, options: ScanOptions) -> bool:
     return True
 
 
-#: Tables only the web file stage's workers use (behaviour patterns, baseline, location rules).
-WEB_WORKER_TABLES = "extriage.detections.webfiles.warm_behaviour"
-#: The web file stage's worker code: its import compiles the behaviour engine's patterns (~0.15 s on a
-#: quiet machine). The logs stage's workers no longer import it (scan/facts.py, session 13).
-WEB_WORKER_CODE = "extriage.detections.webfiles.content"
-
-
 def worker_modules(options: ScanOptions) -> list[str]:
-    """The modules the fork server preloads (:data:`extriage.scan.registry.WORKER_MODULES`). The
-    web file stage's pool has one worker fewer than the scan: with two workers or fewer it has at most
-    one, which builds :data:`WEB_WORKER_TABLES` itself in the same CPU time as the fork server would
-    (a tree of many web pages then ends ≈ 0.2 s later), whereas in the fork server they cost ≈ 0.3 s
-    of CPU and delay every parallel scan's first log workers, also when the web file stage uses no
-    worker at all, as on log-heavy evidence (BENCHMARKS.md, issue 18 logs part, sessions 6 and 7).
-    The same holds for the web file stage's code itself (:data:`WEB_WORKER_CODE`): its one worker
-    imports it when its pool starts, which the stage does before it builds its work list (session
-    13). With more cores, several web file workers share the fork server's copy."""
-    if options.workers() > 2:
-        return list(WORKER_MODULES)
-    return [m for m in WORKER_MODULES if m not in (WEB_WORKER_TABLES, WEB_WORKER_CODE)]
-
-
-#: Evidence of at least this many files starts the worker fork server even when it holds few bytes
-#: (the web file stage spreads trees of many small files over every core).
-PARALLEL_MIN_FILES = 2000
+    """The modules the fork server preloads for this scan (:func:`extriage.scan.forkstart.preload`)."""
+    return preload(options.workers())
 
 
 def _large(root: str) -> bool:
     """Whether the evidence at ``root`` holds at least ``PARALLEL_MIN_BYTES`` (:mod:`extriage.scan.context`)
-    or :data:`PARALLEL_MIN_FILES` files: a look that
-    stops as soon as it knows (a few dozen logs into a real collection), so a small tree costs a
-    directory walk of a few milliseconds and a large one no more. A file (zip, disk image) is
-    judged by its size. Symbolic links are not followed; unreadable folders are passed over (the
-    inventory names them)."""
-    min_bytes, min_files = context.PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES  # read now: tests lower them
-    try:
-        if not os.path.isdir(root):
-            return os.path.getsize(root) >= min_bytes
-    except OSError:
-        return True  # the stages will say what is wrong; starting the workers costs nothing more
-    size = files = 0
-    stack = [root]
-    while stack:
-        try:
-            with os.scandir(stack.pop()) as entries:
-                for entry in entries:
-                    try:
-                        if entry.is_dir(follow_symlinks=False):
-                            stack.append(entry.path)
-                        elif entry.is_file(follow_symlinks=False):
-                            files += 1
-                            size += entry.stat(follow_symlinks=False).st_size
-                    except OSError:
-                        continue
-                    if size >= min_bytes or files >= min_files:
-                        return True
-        except OSError:
-            continue
-    return False
+    or :data:`PARALLEL_MIN_FILES` files (:func:`extriage.scan.forkstart.large`)."""
+    return large(root, context.PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES)  # read now: tests lower them
 
 
 def plan(stages: list[Stage] | None = None) -> list[Stage]:
