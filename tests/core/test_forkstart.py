@@ -115,3 +115,25 @@ def test_no_server_from_the_console_script_for_a_scan_without_workers(tmp_path: 
         argv.insert(2, "-qj2")
     _code, seen = _run(argv)
     assert not [s for s in seen if s["cli"] is False]  # nothing before the CLI; the command decides itself
+
+
+_BROKEN = """
+import sys
+from extriage.scan import forkstart
+def broken(argv):
+    raise OSError(24, "Too many open files")
+forkstart.start_for_scan = broken
+sys.argv = ["extriage", *sys.argv[1:]]
+from extriage.cli.entry import main
+main()
+"""
+
+
+def test_a_failing_head_start_is_no_traceback_and_the_scan_still_runs(tmp_path: Path) -> None:
+    ev = tmp_path / "ev"
+    ev.mkdir()
+    (ev / "x.log").write_bytes(b"x" * 5000)
+    argv = ["scan", str(ev), "-q", "-j", "2", "--json", str(tmp_path / "r.json")]
+    res = subprocess.run([sys.executable, "-c", _BROKEN, *argv], capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in res.stderr, res.stderr
+    assert res.returncode in (0, 3) and (tmp_path / "r.json").is_file()
