@@ -13,7 +13,8 @@ is varied at a time, in each language the seed compiles in:
                   named by ``CodeFile`` (``p.aspx.cs``/``.vb``) or by ``Src`` (any name; examined as a file
                   a page names, as ``extriage scan`` does), an ``IHttpModule`` class in ``App_Code``;
 * ``source``    - ``Request.Params/Form/QueryString/Headers/Cookies/InputStream/Files``, ``Request[..]``,
-                  ``Context.Request``, ``HttpContext.Current.Request``, ``Page.Request``;
+                  ``Context.Request``, ``HttpContext.Current.Request``, ``Page.Request``, a posted-back
+                  server control (``<asp:TextBox>``'s ``Text``, an ``<input runat=server>``'s ``Value``);
 * ``sink``      - the sink's other spellings: fully qualified vs imported namespace, ``var`` vs typed,
                   object initialiser vs properties, reflection by name.
 
@@ -109,6 +110,8 @@ SOURCES: dict[str, dict[str, str]] = {
         "context-request": 'Context.Request.Form["x"]',
         "httpcontext-current": CS_SOURCES["httpcontext-current"],
         "page-request": CS_SOURCES["page-request"],
+        "control-textbox": "Box.Text",  # a server control posted back (X3, X16, X30, X40)
+        "control-htmlinput": "Box.Value",  # an HTML input made a server control (X16)
     },
     "vb": {
         "form": VB_SOURCES["form"],
@@ -123,6 +126,8 @@ SOURCES: dict[str, dict[str, str]] = {
         "context-request": 'Context.Request.Form("x")',
         "httpcontext-current": VB_SOURCES["httpcontext-current"],
         "page-request": VB_SOURCES["page-request"],
+        "control-textbox": "Box.Text",  # a server control posted back (X3, X16, X30, X40)
+        "control-htmlinput": "Box.Value",  # an HTML input made a server control (X16)
     },
     "js": {
         "form": JS_SOURCES["form"],
@@ -137,7 +142,15 @@ SOURCES: dict[str, dict[str, str]] = {
         "context-request": 'Context.Request.Form["x"]',
         "httpcontext-current": JS_SOURCES["httpcontext-current"],
         "page-request": JS_SOURCES["page-request"],
+        "control-textbox": "Box.Text",  # a server control posted back (X3, X16, X30, X40)
+        "control-htmlinput": "Box.Value",  # an HTML input made a server control (X16)
     },
+}
+
+#: The markup a control source needs in the page.
+_CONTROLS = {
+    "Box.Text": '<form runat="server"><asp:TextBox ID="Box" runat="server" /></form>\n',
+    "Box.Value": '<form runat="server"><input type="text" id="Box" runat="server" /></form>\n',
 }
 
 # --------------------------------------------------------------------------------------------
@@ -785,9 +798,10 @@ def siblings(seeds: list[Seed]) -> Iterator[Sibling]:
 
             def one(axis: str, variant: str, source: str, spelling: Spelling, container: str,
                     lang: str = lang, seed: Seed = seed) -> Sibling:  # fmt: skip
+                markup = seed.markup + _CONTROLS.get(source, "")
                 return Sibling(seed.name, axis, f"{lang}:{variant}", seed.twin_quiet,
-                               render(_prog(seed, lang, spelling, source), container, seed.markup),
-                               render(_prog(seed, lang, spelling, seed.lit), container, seed.markup))  # fmt: skip
+                               render(_prog(seed, lang, spelling, source), container, markup),
+                               render(_prog(seed, lang, spelling, seed.lit), container, markup))  # fmt: skip
 
             yield one("baseline" if lang == "cs" else "language", "baseline", src, first, "script")
             for c in CONTAINERS[lang]:
