@@ -3,8 +3,8 @@ compiles them (issue 14, helper X44).
 
 ``bench/webfiles/siblings.py`` takes the code shape of each first-sight miss (24 seeds) and varies one axis at a
 time - language, container, request source, sink spelling - each sibling with a twin whose request values are
-literals (BENCHMARKS.md, "Siblings of every first-sight miss"). On the session-start rules 110 of 985 siblings
-were found by nothing and 9 twins were flagged; the rules changed after it, each held here by harmless pages in
+literals (BENCHMARKS.md, "Siblings of every first-sight miss"). On the session-start rules (de1d26f) 156 of 1,151 siblings
+were found by nothing and 9 of 972 twins were flagged; the rules changed after it, each held here by harmless pages in
 the shapes the harness wrote and the twins beside them:
 
 - a page's code-behind class (``CodeFile``/``Src``: ``class P : System.Web.UI.Page``, ``Inherits
@@ -15,6 +15,9 @@ the shapes the harness wrote and the twins beside them:
 - the certificate relay also in Visual Basic (``CreateObject``) and JScript (``new ActiveXObject``), in ASP.NET
   code only: classic ASP's enrolment pages call ``Server.CreateObject`` on the same ProgID (test_unseen34);
 - the kept socket relay fed from a request value (a form field, a header, base64 text), not only the raw body;
+- a server control's posted text as the COM downloader's address or file (``EXT_WEBSHELL_COM_Download_To_File``), and
+  two ``<input runat=server>`` values as the typed account (``EXT_WEBSHELL_Page_Acts_As_Typed_Windows_Account``, which
+  took text boxes' ``.Text`` only);
 - ``ProcessRequest(`` of every handler is no request read: ``EXT_WEBSHELL_COM_Download_To_File``,
   ``EXT_WEBSHELL_Assembly_Load_By_Reflection`` and ``EXT_WEBSHELL_Compiles_And_Runs_Named_Member`` flagged a
   handler that downloads a fixed URL to a fixed file, loads an assembly from a literal, or compiles a literal
@@ -367,6 +370,65 @@ HANDLER_ORDINARY: list[tuple[str, Page]] = [
     ),
 ]
 
+_COM_PAGE = (
+    '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Fetch_Click(object sender, EventArgs e) {\n'
+    '    dynamic h = Activator.CreateInstance(Type.GetTypeFromProgID("MSXML2.ServerXMLHTTP"));\n'
+    '    h.open("GET", {url}, false);\n    h.send();\n'
+    '    dynamic s = Activator.CreateInstance(Type.GetTypeFromProgID("ADODB.Stream"));\n'
+    "    s.Type = 1;\n    s.Open();\n    s.Write(h.responseBody);\n"
+    '    s.SaveToFile(Server.MapPath("~/App_Data/feed.xml"), 2);\n    Note.Text = Server.HtmlEncode(Who.Text);\n}}\n'
+    '</script>\n<form runat="server"><asp:TextBox ID="Url" runat="server" /><asp:TextBox ID="Who" runat="server" />\n'
+    '<asp:Label ID="Note" runat="server" /></form>\n'
+)
+_LOGON_HTML = (
+    '<%@ Page Language="VB" %>\n<%@ Import Namespace="System.IO" %>\n<%@ Import Namespace="System.Security.Principal" %>\n'
+    '<script runat="server">\n    Declare Auto Function LogonUser Lib "advapi32.dll" (u As String, d As String, '
+    "p As String, t As Integer, pr As Integer, ByRef h As IntPtr) As Boolean\n"
+    "    Sub Go(sender As Object, e As EventArgs)\n        Dim h As IntPtr\n"
+    '        If LogonUser({user}, ".", {pwd}, 9, 0, h) Then\n'
+    "            Using c As WindowsImpersonationContext = New WindowsIdentity(h).Impersonate()\n"
+    '                For Each f As String In Directory.GetFiles({folder})\n                    Response.Write(f & "<br/>")\n'
+    "                Next\n            End Using\n        End If\n    End Sub\n</script>\n"
+)
+
+CONTROL_SHELLS: list[tuple[str, Page]] = [
+    (_COM, ("cs-com-download-of-a-text-box-address", ".aspx", _COM_PAGE.replace("{url}", "Url.Text"))),
+    (
+        "EXT_WEBSHELL_Page_Acts_As_Typed_Windows_Account",
+        (
+            "vb-logon-with-html-inputs-lists-a-folder",
+            ".aspx",
+            _LOGON_HTML.replace("{user}", "U.Value")
+            .replace("{pwd}", "P.Value")
+            .replace("{folder}", "Dir.Value")
+            + '<form runat="server"><input id="U" runat="server" /><input id="P" type="password" runat="server" />\n'
+            '<input id="Dir" runat="server" /></form>\n',
+        ),
+    ),
+]
+
+CONTROL_ORDINARY: list[tuple[str, Page]] = [
+    # a fixed feed saved while a text box only names the reader
+    (
+        _COM,
+        (
+            "cs-com-download-fixed-feed-beside-a-text-box",
+            ".aspx",
+            _COM_PAGE.replace("{url}", '"https://example.invalid/f.xml"'),
+        ),
+    ),
+    (
+        "EXT_WEBSHELL_Page_Acts_As_Typed_Windows_Account",
+        (
+            "vb-logon-with-configured-account-lists-its-share",  # a service account from settings: no input
+            ".aspx",
+            _LOGON_HTML.replace("{user}", 'Settings("user").Value')
+            .replace("{pwd}", 'Settings("pwd").Value')
+            .replace("{folder}", 'Settings("share").Value'),
+        ),
+    ),
+]
+
 CASES: list[RuleCase] = [
     (_SQL, SQL_SHELLS, SQL_ORDINARY),
     (_CERT, CERT_SHELLS, CERT_ORDINARY),
@@ -374,6 +436,10 @@ CASES: list[RuleCase] = [
     *[
         (rule, [p for r, p in HANDLER_SHELLS if r == rule], [p for r, p in HANDLER_ORDINARY if r == rule])
         for rule in (_COM, _REFLECTED, _COMPILED)
+    ],
+    *[
+        (rule, [p for r, p in CONTROL_SHELLS if r == rule], [p for r, p in CONTROL_ORDINARY if r == rule])
+        for rule in (_COM, "EXT_WEBSHELL_Page_Acts_As_Typed_Windows_Account")
     ],
 ]
 

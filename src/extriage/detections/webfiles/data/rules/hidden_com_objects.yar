@@ -77,6 +77,10 @@ rule EXT_WEBSHELL_COM_Download_To_File
         $save = /\.\s*SaveToFile\s*\(/ nocase ascii wide
         // a word of its own: "ProcessRequest(" of every handler is no request read (X44, session 19)
         $in = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
+        // or a server control's posted text chooses the address or the file (X44's siblings, session 19)
+        $ctl1 = /\.\s*open\s*\(\s*["'](GET|POST)["']\s*,\s*[A-Za-z_]\w*\s*\.\s*(Text|Value)\b/ nocase ascii wide
+        $ctl2 = /\.\s*SaveToFile\s*\([^;\r\n]{0,120}\b[A-Za-z_]\w*\s*\.\s*(Text|Value)\b/ nocase ascii wide
+        $control = /<(asp\s*:\s*TextBox|input)\b[^>]{0,200}\brunat\s*=\s*["']?server/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         $log1 = "GET /" ascii
@@ -84,5 +88,5 @@ rule EXT_WEBSHELL_COM_Download_To_File
         $log3 = "#Fields:" ascii
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $runat) and
-        any of ($http*) and $stream and $save and $in
+        any of ($http*) and $stream and $save and ($in or (any of ($ctl*) and $control))
 }

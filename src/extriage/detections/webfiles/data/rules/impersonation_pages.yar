@@ -36,6 +36,9 @@ rule EXT_WEBSHELL_Page_Acts_As_Typed_Windows_Account
         // whose name says it impersonates (new Impersonator(user.Text, dom.Text, pwd.Text))
         $typed1 = /\b(LogonUser[AW]?|Impersonat\w*)\s*\([^;{}]{0,240}\.\s*Text\b[^;{}]{0,240}\.\s*Text\b/ ascii wide
         $typed2 = /\b(LogonUser[AW]?|Impersonat\w*)\s*\([^;{}]{0,240}Request\s*(\.\s*(Form|QueryString|Params|Item))?\s*[\[(][^;{}]{0,240}Request\s*(\.\s*(Form|QueryString|Params|Item))?\s*[\[(]/ nocase ascii wide
+        // or two HTML inputs made server controls (<input runat=server>: .Value), X44's siblings (session 19)
+        $html1 = /\b(LogonUser[AW]?|Impersonat\w*)\s*\([^;{}]{0,240}\.\s*Value\b[^;{}]{0,240}\.\s*Value\b/ ascii wide
+        $html2 = /<input\b[^>]{0,200}\brunat\s*=\s*["']?server/ nocase ascii wide
         // what no login page does: list a folder held in a variable, dump the environment, start a process
         $act1 = /\b(Directory|FileSystem)\s*\.\s*(GetFiles|GetDirectories|GetFileSystemEntries|EnumerateFiles|EnumerateDirectories)\s*\(\s*[A-Za-z_][\w.]*(\s*\[[^\]]{1,20}\])?\s*[,)]/ ascii wide
         $act2 = /\bnew\s+DirectoryInfo\s*\(\s*[A-Za-z_][\w.]*(\s*\[[^\]]{1,20}\])?\s*\)/ ascii wide
@@ -48,5 +51,5 @@ rule EXT_WEBSHELL_Page_Acts_As_Typed_Windows_Account
         $log3 = "#Fields:" ascii
     condition:
         filesize < 16MB and not any of ($log*) and ($page or $runat) and $adv and $signin and any of ($imp*) and
-        any of ($typed*) and any of ($act*)
+        (any of ($typed*) or ($html1 and $html2)) and any of ($act*)
 }
