@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import signal
 import sys
+from pathlib import Path
 
 import pytest
 
+from extriage.detections.webfiles import behaviour, content
 from extriage.detections.webfiles.behaviour import budget
+from extriage.detections.webfiles.rules import build_ruleset
 
 from .rule_tables import sinks_of as _sinks
 
@@ -428,3 +431,67 @@ def test_a_swallowed_ring_rings_again(monkeypatch: pytest.MonkeyPatch) -> None:
         while budget.now() - t0 < 5.0:  # the next ring raises where it counts
             pass
     assert signal.getitimer(signal.ITIMER_PROF)[0] == 0
+
+
+# --- A site's compilation language for pages that name none (the lead's hook for X46's finding, session 19) ---------
+# ASP.NET compiles a page whose main directive names no language (no directive, or <%@ Page %> alone) in the language
+# of <compilation defaultLanguage> in the site's web.config (VB when unset). The engine guessed from the code's text:
+# a VB page with braces in a string read as C#, and VB's Shell went unseen. The scan now hands the site's language
+# over (content.ContentParams.default_languages, the nearest folder's); a page's own Language= still wins.
+
+_VB_NO_DIRECTIVE = (
+    '<script runat="server">\nSub Page_Load()\n    Dim s As String = "{ }"\n'
+    '    Shell("cmd.exe /c " & Request("c"))\nEnd Sub\n</script>\n'
+)
+_CS_NO_DIRECTIVE = (
+    '<% string c = Request["c"]; /* it\'s */ System.Diagnostics.Process.Start("cmd.exe", "/c " + c); %>\n'
+)
+
+
+def _read(page: str, default: str | None) -> tuple[list[str], set[str]]:
+    r = behaviour.analyse(page.encode(), ".aspx", 30.0, default_language=default)
+    return r.languages, {h["sink"] for h in r.hits}
+
+
+def test_site_language_reads_a_page_that_names_none() -> None:
+    assert _read(_VB_NO_DIRECTIVE, None) == (["cs"], set())  # (guessed from braces: C#, the Shell unseen)
+    assert _read(_VB_NO_DIRECTIVE, "vb") == (["vb"], {"process"})
+    assert _read("<%@ Page %>\n" + _VB_NO_DIRECTIVE, "vb") == (["vb"], {"process"})
+    assert _read(_CS_NO_DIRECTIVE, "cs") == (["cs"], {"process"})
+    assert _read(_CS_NO_DIRECTIVE, None) == (["cs"], {"process"})
+
+
+def test_page_own_language_wins_over_the_site() -> None:
+    page = '<%@ Page Language="C#" %>\n' + _CS_NO_DIRECTIVE
+    assert _read(page, "vb") == (["cs"], {"process"})
+    vb = '<%@ Page Language="VB" %>\n' + _VB_NO_DIRECTIVE
+    assert _read(vb, "cs") == (["vb"], {"process"})
+    script = _VB_NO_DIRECTIVE.replace('<script runat="server">', '<script runat="server" language="vb">')
+    assert _read(script, "cs") == (["vb"], {"process"})
+
+
+def test_nearest_site_folder_names_the_language() -> None:
+    sites = (
+        ("c:/inetpub/wwwroot", "cs"),
+        ("c:/inetpub/wwwroot/legacy", "vb"),
+        ("c:/inetpub/wwwroot/leg", "js"),
+    )
+    assert content.default_language("c:/inetpub/wwwroot/legacy/a/p.aspx", sites) == "vb"
+    assert content.default_language("c:/inetpub/wwwroot/legacyx/p.aspx", sites) == "cs"
+    assert content.default_language("c:/inetpub/wwwroot/p.aspx", sites) == "cs"
+    assert content.default_language("d:/other/p.aspx", sites) is None
+
+
+def test_scan_params_carry_the_site_language(tmp_path: Path) -> None:
+    page = tmp_path / "p.aspx"
+    page.write_text(_VB_NO_DIRECTIVE)
+    rules = build_ruleset([])
+
+    def sinks(languages: tuple[tuple[str, str], ...]) -> set[str]:
+        params = content.ContentParams(rules.serialized, 64 << 20, 30.0, default_languages=languages)
+        t = content.Target(str(page), "c:/site/app/p.aspx", str(page), page.name, page.stat().st_size, None)
+        hits = content.examine(t, content.DEEP, params).data.get("hits", [])
+        return {h["sink"] for h in hits if h["check"] == "behaviour"}
+
+    assert sinks((("c:/site", "vb"),)) == {"process"}
+    assert sinks((("c:/site", "cs"),)) == sinks(()) == set()

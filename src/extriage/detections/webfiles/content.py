@@ -233,6 +233,10 @@ class ContentParams:
     path_engine: str = "re2"
     baselines: tuple[str, ...] = ()  # extra baseline CSVs
     behaviour: bool = True  # run the behaviour analysis of server code (sources reaching sinks)
+    #: (folder key, "cs"/"vb"/"js"): a site's <compilation defaultLanguage>, for its pages whose main directive
+    #: names no language; folder keys as LocatedFile.key spells them (lower-case, "/", no trailing "/"); the
+    #: longest folder at or above a page's wins (see default_language)
+    default_languages: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -637,8 +641,11 @@ def _behaviour(
     # read by ASP.NET as text, its directive and code blocks compiled: analysed like any page. The bytes of
     # a real binary that happen to hold "<%" are no code (behaviour.extract: control characters no compiler
     # takes), so a binary named .aspx costs one pass and is silent
+    language = default_language(t.key, params.default_languages) if params.default_languages else None
     try:
-        found = behaviour.analyse(text, ext, budget=behaviour.for_timeout(params.timeout))
+        found = behaviour.analyse(
+            text, ext, budget=behaviour.for_timeout(params.timeout), default_language=language
+        )
     except (RecursionError, MemoryError, ValueError) as exc:  # hostile content: keep the YARA hits
         return f"behaviour analysis failed ({type(exc).__name__})"
     if compiled is not None:
@@ -648,6 +655,16 @@ def _behaviour(
             methods.extend(found.methods)
     hits.extend(found.hits)
     return found.problem
+
+
+def default_language(key: str, languages: tuple[tuple[str, str], ...]) -> str | None:
+    """The compilation language of the site folder a file's ``key`` lies in: the pair of ``languages`` whose
+    folder is the longest at or above the file's (a sub-application's web.config overrides its parent's)."""
+    best: tuple[int, str] | None = None
+    for folder, language in languages:
+        if (key.startswith(folder + "/") or not folder) and (best is None or len(folder) > best[0]):
+            best = (len(folder), language)
+    return None if best is None else best[1]
 
 
 def _read_upto(fh: BinaryIO | _FdReader, expected: int, cap: int) -> bytes:

@@ -191,10 +191,12 @@ def _confidence(base: str, decoded: int) -> str:
     return _CONF_ORDER[i]
 
 
-def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
+def analyse(data: bytes, ext: str, budget: float = 2.0, default_language: str | None = None) -> Analysis:
     """Behaviour hits of one page or code file (UTF-8 bytes, or text already decoded from UTF-16).
     A ``.cs``/``.vb``/``.js`` file is read whole as code of its language: call it only for files
-    ASP.NET compiles (App_Code, code-behind) - a ``.js`` elsewhere is a browser script."""
+    ASP.NET compiles (App_Code, code-behind) - a ``.js`` elsewhere is a browser script.
+    ``default_language``: the site's compilation language for a page whose main directive names none
+    (see :func:`extract`)."""
     result = Analysis()
     ext = ext.lower()
     if ext not in PAGE_EXTENSIONS and ext not in CODE_LANGUAGES:
@@ -215,14 +217,20 @@ def analyse(data: bytes, ext: str, budget: float = 2.0) -> Analysis:
         # search run for seconds (the patterns' windows are bounded: ~32,000 x 4,000 steps at most), so
         # most pages skip the timer's 7 us
         with bounded(deadline) if len(data) > _TIMED_FROM else contextlib.nullcontext():
-            _analyse(result, data, ext, budget, deadline, know)
+            _analyse(result, data, ext, budget, deadline, know, default_language)
     except Timeout:
         result.problem = f"behaviour analysis stopped after its {budget:g} s per-file time limit (CPU time)"
     return result
 
 
 def _analyse(
-    result: Analysis, data: bytes, ext: str, budget: float, deadline: float, know: Knowledge
+    result: Analysis,
+    data: bytes,
+    ext: str,
+    budget: float,
+    deadline: float,
+    know: Knowledge,
+    default_language: str | None = None,
 ) -> None:
     # bytes that are not UTF-8 (a page in its site's code page) read as letters of their own, so names
     # made of them stay names (extract.decode); the lines shown to people are read with U+FFFD
@@ -249,7 +257,7 @@ def _analyse(
                         "obfuscation": 0,
                     }
                 )
-    extracted = extract(text, ext)
+    extracted = extract(text, ext, default_language)
     seen: set[str] = set()
     timed_out = False
     for lang, buf in extracted.code.items():

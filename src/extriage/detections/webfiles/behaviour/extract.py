@@ -574,11 +574,13 @@ def _junk(text: str, start: int, end: int, lang: str) -> bool:
     return _CONTROL.search(_LITERALS[lang].sub(" ", text[start:end])) is not None
 
 
-def extract(text: str, ext: str) -> Extracted:
+def extract(text: str, ext: str, default_language: str | None = None) -> Extracted:
     """Cut the server code out of a page, handler, service, web.config or XSLT file, or take a whole
     code file (:data:`CODE_LANGUAGES`). Containers are read as ASP.NET's parsers read them (see
     :func:`directives`, :func:`_script_tags`): a nameless directive is the extension's main one, a
-    handler's code is what follows its last directive."""
+    handler's code is what follows its last directive. ``default_language`` (``cs``/``vb``/``js``): the
+    site's ``<compilation defaultLanguage>``, the language of a page or handler whose main directive names
+    none (ASP.NET compiles it so; without it the code's text decides, :func:`_guess_language`)."""
     if ext in CODE_LANGUAGES:
         out = Extracted({CODE_LANGUAGES[ext]: [text]}, blocks=1)
         return out
@@ -634,6 +636,8 @@ def extract(text: str, ext: str) -> Extracted:
         default = _language_value(language, "cs")
     elif legacy is not None and _LANG_ATTR.search(legacy.group(2)):
         default = _language(legacy.group(2), "cs")
+    elif default_language in ("cs", "vb", "js"):
+        default = default_language
     elif code_start >= 0:
         default = _guess_code(text[code_start : code_start + 65536])
     else:
