@@ -495,3 +495,45 @@ def test_scan_params_carry_the_site_language(tmp_path: Path) -> None:
 
     assert sinks((("c:/site", "vb"),)) == {"process"}
     assert sinks((("c:/site", "cs"),)) == sinks(()) == set()
+
+
+# --- A method whose name starts with Execute is no VBScript Execute (B24's misreading, session 19) -------------------
+# B24's seeded sample: a VB web service copying queued rows into an outbox keeps its SQL in a variable and runs it with
+# its own helper, ExecuteCommand(strsql). The held-decoder sink read ExecuteCommand( as VBScript's Execute of a call
+# Command(strsql), and the SQL text (brackets, quotes, semicolon) as a scrambled literal. The keyword ends its word now;
+# VBScript's Execute of a decoder's result stays found.
+
+_OUTBOX = """Imports System.Web.Services
+Public Class Outbox
+    Inherits System.Web.Services.WebService
+    <WebMethod()> _
+    Public Function MarkDone() As String
+        Dim strsql As String
+        strsql = "update outbox set status = 'SENT', done = getdate() where (status = 'QUEUED') and (id > 0);"
+        Return RUN(strsql)
+    End Function
+    Public Function RUN(ByVal sql As String) As String
+        Using c As New System.Data.SqlClient.SqlConnection("Server=.;Database=Outbox;Integrated Security=true")
+            c.Open()
+            Dim cmd As New System.Data.SqlClient.SqlCommand(sql, c)
+            cmd.ExecuteNonQuery()
+            Return "done"
+        End Using
+    End Function
+End Class
+"""
+
+
+@pytest.mark.parametrize("name", ["ExecuteCommand", "ExecuteQuery", "EvaluateRule", "ExecuteGlobalSql"])
+def test_own_helper_named_execute_is_no_vbscript_execute(name: str) -> None:
+    assert _sinks(_OUTBOX.replace("RUN", name), ".vb") == set()
+
+
+@pytest.mark.parametrize("keyword", ["Execute", "ExecuteGlobal", "Eval"])
+def test_execute_of_a_decoded_literal_stays_found(keyword: str) -> None:
+    page = (
+        '<%\ncode = ")/*/z/*/(mrof.tseuqer etirw.esnopser)/*/z/*/(mrof.tseuqer"\n'
+        + keyword
+        + " Unturn(code)\nFunction Unturn(s)\nUnturn = StrReverse(s)\nEnd Function\n%>\n"
+    )
+    assert "eval-decoder-held" in _sinks(page, ".asp")
