@@ -537,3 +537,52 @@ def test_execute_of_a_decoded_literal_stays_found(keyword: str) -> None:
         + " Unturn(code)\nFunction Unturn(s)\nUnturn = StrReverse(s)\nEnd Function\n%>\n"
     )
     assert "eval-decoder-held" in _sinks(page, ".asp")
+
+
+# --- A drive's root confines nothing (X45's request, session 19) ----------------------------------------------------
+# A fixed folder before the request's part of a path (Server.MapPath("~/files"), "D:\logs\") makes the request choose
+# only a name below it; a drive's root ("C:\", Path.Combine("D:\", ..)) does not: the whole drive is the folder, and a
+# rooted or ".." value leaves it anyway. Two "simple explorer" pages of one author at X45's first sight were found by
+# no behaviour sink.
+
+_DRIVE = '<%@ Page Language="C#" %>\n<% string n = Request.QueryString["p"];\nBODY %>\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        ('Response.Write(System.IO.File.ReadAllText(System.IO.Path.Combine("C:\\\\", n)));', True),
+        ('Response.Write(System.IO.File.ReadAllText(@"C:\\" + n));', True),
+        ('Response.Write(System.IO.File.ReadAllText("D:/" + n));', True),
+        (
+            'var d = new System.IO.DirectoryInfo(@"C:\\" + n);\nResponse.Write(System.IO.File.ReadAllText(d.FullName));',
+            True,
+        ),
+        (
+            'Response.Write(System.IO.File.ReadAllText(System.IO.Path.Combine(Server.MapPath("~/files"), n)));',
+            False,
+        ),
+        ('Response.Write(System.IO.File.ReadAllText(System.IO.Path.Combine(@"D:\\logs\\", n)));', False),
+        ('Response.Write(System.IO.File.ReadAllText("D:\\\\logs\\\\" + n));', False),
+    ],
+)
+def test_drive_root_before_the_request_path_confines_nothing(body: str, found: bool) -> None:
+    assert ("file-read" in _sinks(_DRIVE.replace("BODY", body))) is found
+
+
+@pytest.mark.parametrize(("root", "found"), [('"C:\\\\"', True), ('@"E:\\"', True), ('@"D:\\logs\\"', False)])
+def test_drive_root_held_in_a_name_confines_nothing(root: str, found: bool) -> None:
+    body = (
+        f"string path = {root};\nResponse.Write(System.IO.File.ReadAllText(System.IO.Path.Combine(path, n)));"
+    )
+    assert ("file-read" in _sinks(_DRIVE.replace("BODY", body))) is found
+
+
+def test_vb_drive_root_combined_with_the_request() -> None:
+    page = (
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load()\n'
+        '    Dim where As String = System.IO.Path.Combine("D:\\", Request("dir"))\n'
+        "    Response.TransmitFile(where)\nEnd Sub\n</script>\n"
+    )
+    assert "file-read" in _sinks(page)
+    assert _sinks(page.replace('"D:\\"', '"D:\\Reports\\Monthly"')) == set()

@@ -488,9 +488,10 @@ _KEEPING_CALL = lazy(
 )
 #: Literal text that makes request input only *part* of a value (a fixed folder, a query around a
 #: spliced value). A bare scheme or separator (``"http://"``, ``"\\"``, ``"/"``, ``"."``) does not: the
-#: request still chooses the whole address or path.
+#: request still chooses the whole address or path; nor a drive's root (``"C:\\"``: the whole drive, and a rooted
+#: or ``..`` value leaves it - X45's request, session 19: a drive browser's reads were silent).
 _LITERAL = lazy(r'"[^"\n]*"')
-_TRIVIAL = lazy(r'"(?:https?://|[\\/.:~]{0,3}|(?:\{\d{1,2}\}\s?){1,4})"')
+_TRIVIAL = lazy(r'"(?:https?://|[\\/.:~]{0,3}|[A-Za-z]:[\\/]{0,2}|(?:\{\d{1,2}\}\s?){1,4})"')
 _IDENT = lazy(r"[^\W\d]\w*")
 #: A guard that rejects a value unless it is digits (or hex) only, and leaves: ``if
 #: (!Regex.IsMatch(pr, "^[0-9]+$")) { ...; return; }`` (an anchored character class of digits/hex only),
@@ -839,6 +840,8 @@ _HELD_ASSIGN = {
     "js": lazy(r"(?<![\w.])([^\W\d]\w*)\s*(?::\s*[\w.]+\s*)?(\+)?=(?![=>])\s*"),
     "vb": lazy(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s*([+&])?=(?![=>])\s*", re.I),
 }
+#: A drive's root as a whole value (after a name's ``=``): ``"C:\\";``, VB's ``"D:\"`` at the line's end.
+_DRIVE_ROOT_VALUE = lazy(r'"[A-Za-z]:[\\/]{0,2}"[ \t]*(?:;|\r?$)', re.M)
 #: An ``if`` whose condition names ``false`` (see _Analyser._dead_blocks).
 _DEAD_IF = lazy(r"\bif\s*\((?=[^;{}]{0,300}?\bfalse\b)")
 #: A reader opened on its argument (a path, or a stream).
@@ -1242,6 +1245,7 @@ class _Analyser:
         self._receivers: frozenset[str] | None = None
         self._literal_seen = False  # whether the last expr() found literal text of the page's own
         self._fixed: frozenset[str] | None = None  # names holding only fixed text (see _fixed_names)
+        self._roots: frozenset[str] | None = None  # names holding only a drive's root (see _drive_roots)
         self._views: list[tuple[int, str]] | None = None
         self._ident_re: re.Pattern[str] | None = None
         self._made: dict[str, bool] = {}  # receiver -> whether the page makes it with new (see _record_lookup)
@@ -1428,6 +1432,20 @@ class _Analyser:
             self._fixed = frozenset(k for k, ok in seen.items() if ok)
         return self._fixed
 
+    def _drive_roots(self) -> frozenset[str]:
+        """Names whose every assignment is a drive's root alone (``string path = "C:\\";``): a folder that
+        confines nothing, as the root written inline (X45's drive browser). Found once."""
+        if self._roots is None:
+            seen: dict[str, bool] = {}
+            if ':' in self.code:
+                for n, m in enumerate(_HELD_ASSIGN[self.lang].finditer(self.code)):
+                    if n >= 20000:
+                        break
+                    name = self.fold(m.group(1))
+                    seen[name] = bool(_DRIVE_ROOT_VALUE.match(self.code, m.end())) and seen.get(name, True)
+            self._roots = frozenset(k for k, ok in seen.items() if ok)
+        return self._roots
+
     def _idents(self) -> re.Pattern[str] | None:
         if self._ident_re is None and self.taint:
             if len(self.taint) > 64:
@@ -1544,9 +1562,15 @@ class _Analyser:
             combine = _COMBINE.match(text)
             if combine is not None:
                 # Path.Combine(folder, name), fso.BuildPath(folder, name): a folder the request does not
-                # choose, a name below it
+                # choose, a name below it (a drive's root is no such folder)
                 first = _args(self.code, start + combine.end())[0]
-                if first[1] <= end and self.expr(first[0], first[1]) is None:
+                folder = self.code[first[0] : first[1]].strip()
+                if (
+                    first[1] <= end
+                    and self.expr(first[0], first[1]) is None
+                    and not _TRIVIAL.fullmatch(folder)
+                    and self.fold(folder) not in self._drive_roots()
+                ):
                     found.direct = False
         return found
 
