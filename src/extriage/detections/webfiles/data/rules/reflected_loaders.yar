@@ -186,3 +186,35 @@ rule EXT_WEBSHELL_Compiles_And_Runs_Named_Member
         filesize < 64MB and not any of ($log*) and (any of ($server*) or any of ($class*)) and
         $compile and $create and $getm and $invoke and $in
 }
+
+/*
+  Issue 14, helper X45 (forty-fifth unseen collection). A one-line loader sold as "the ASPX one-liner that gets
+  past SafeDog" hands the raw request body straight to Assembly.Load - `Assembly.Load(Request.BinaryRead(n))`,
+  its length taken from a cookie - and instantiates a class of the posted assembly with the page as argument.
+  Only the behaviour analysis found it: the rules above want the body decoded (base64, a decryptor, a helper) or
+  Load looked up by reflection, and this shape does neither. This rule is that statement for YARA: Assembly.Load
+  whose argument is the raw request body read in place (BinaryRead, or a BinaryReader over the input stream).
+  Applications load assemblies from files, resources or names; none loads the bytes a visitor posts.
+*/
+
+rule EXT_WEBSHELL_Assembly_Load_Raw_Request_Body
+{
+    meta:
+        author = "extriage"
+        description = "In-memory loader: Assembly.Load of the raw request body read in the same call (Request.BinaryRead or a BinaryReader over Request.InputStream)"
+        family = "Assembly.Load loader (raw body)"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1620"
+    strings:
+        $body = /Assembly\s*\.\s*Load\s*\(\s*((HttpContext\s*\.\s*Current|Context|this|Page|Me)\s*\.\s*)?Request\s*\.\s*BinaryRead\s*\(/ nocase ascii wide
+        $reader = /Assembly\s*\.\s*Load\s*\(\s*new\s+(System\s*\.\s*IO\s*\.\s*)?BinaryReader\s*\(\s*((HttpContext\s*\.\s*Current|Context|this|Page|Me)\s*\.\s*)?Request\s*\.\s*InputStream\s*\)\s*\)?\s*\.\s*ReadBytes\s*\(/ nocase ascii wide
+        $server1 = /<%\s*@/ ascii wide
+        $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and any of ($server*) and ($body or $reader)
+}
