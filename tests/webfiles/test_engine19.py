@@ -436,11 +436,11 @@ def test_a_swallowed_ring_rings_again(monkeypatch: pytest.MonkeyPatch) -> None:
 # --- A site's compilation language for pages that name none (the lead's hook for X46's finding, session 19) ---------
 # ASP.NET compiles a page whose main directive names no language (no directive, or <%@ Page %> alone) in the language
 # of <compilation defaultLanguage> in the site's web.config (VB when unset). The engine guessed from the code's text:
-# a VB page with braces in a string read as C#, and VB's Shell went unseen. The scan now hands the site's language
+# a VB page with an array's braces read as C#, and VB's Shell went unseen. The scan now hands the site's language
 # over (content.ContentParams.default_languages, the nearest folder's); a page's own Language= still wins.
 
 _VB_NO_DIRECTIVE = (
-    '<script runat="server">\nSub Page_Load()\n    Dim s As String = "{ }"\n'
+    '<script runat="server">\nSub Page_Load()\n    Dim s() As String = {"a", "b"}\n'
     '    Shell("cmd.exe /c " & Request("c"))\nEnd Sub\n</script>\n'
 )
 _CS_NO_DIRECTIVE = (
@@ -454,7 +454,10 @@ def _read(page: str, default: str | None) -> tuple[list[str], set[str]]:
 
 
 def test_site_language_reads_a_page_that_names_none() -> None:
-    assert _read(_VB_NO_DIRECTIVE, None) == (["cs"], set())  # (guessed from braces: C#, the Shell unseen)
+    assert _read(_VB_NO_DIRECTIVE, None) == (
+        ["cs"],
+        set(),
+    )  # (an array's braces: guessed C#, the Shell unseen)
     assert _read(_VB_NO_DIRECTIVE, "vb") == (["vb"], {"process"})
     assert _read("<%@ Page %>\n" + _VB_NO_DIRECTIVE, "vb") == (["vb"], {"process"})
     assert _read(_CS_NO_DIRECTIVE, "cs") == (["cs"], {"process"})
@@ -586,3 +589,57 @@ def test_vb_drive_root_combined_with_the_request() -> None:
     )
     assert "file-read" in _sinks(page)
     assert _sinks(page.replace('"D:\\"', '"D:\\Reports\\Monthly"')) == set()
+
+
+# --- X46's requests (session 19): a VB page's braces in strings and comments; a COM request to a fixed host ----------
+# A page without a directive is VB to ASP.NET unless the site says otherwise; the guess read it as C# when a brace
+# stood anywhere in its code, String.Format("{0}", ..) or a comment too, and the page lost its sinks. The C marks are
+# looked for outside VB strings and ' comments now. And a classic ASP reCAPTCHA check (B-side of X46's set) was an
+# open proxy to com-http: the request picked a value in the query of a fixed https host.
+
+_VB_BRACES = """<script runat="server">
+Sub Page_Load()
+    Dim f As String = Request.QueryString("f")
+    ' read it {quietly}
+    Response.Write(String.Format("{0}", System.IO.File.ReadAllText(f)))
+End Sub
+</script>
+"""
+
+
+def test_braces_in_vb_strings_and_comments_keep_the_page_vb() -> None:
+    r = behaviour.analyse(_VB_BRACES.encode(), ".aspx", 30.0)
+    assert r.languages == ["vb"] and {h["sink"] for h in r.hits} == {"file-read"}
+    cs = '<% string f = Request["f"]; Response.Write(System.IO.File.ReadAllText(f)); %>\n'
+    assert behaviour.analyse(cs.encode(), ".aspx", 30.0).languages == ["cs"]
+
+
+_COM = """<%
+RESPONSE_ADDRESS
+Set h = Server.CreateObject("Msxml2.ServerXMLHTTP")
+h.open "POST", url, False
+h.send
+Response.Write h.responseText
+%>
+"""
+
+
+@pytest.mark.parametrize(
+    ("address", "found"),
+    [
+        ('url = "https://captcha.example.invalid/verify?secret=k&response=" & Request.Form("g")', False),
+        (
+            'q = "?secret=k" & "&response=" & Request.Form("g")\nurl = "https://captcha.example.invalid/verify" & q',
+            False,
+        ),
+        ('url = Request.Form("u")', True),
+        ('url = "http://" & Request("h") & "/?x=1"', True),
+        ('url = Request("u") & "?x=1"', True),
+        (
+            'url = "https://a.example.invalid/x?k=" & Request("k")\nIf Request("raw") <> "" Then url = Request("raw")',
+            True,
+        ),
+    ],
+)
+def test_com_request_with_the_request_in_a_fixed_host_query_is_no_proxy(address: str, found: bool) -> None:
+    assert ("com-http" in _sinks(_COM.replace("RESPONSE_ADDRESS", address), ".asp")) is found

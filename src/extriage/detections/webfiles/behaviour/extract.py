@@ -206,6 +206,15 @@ _VB_MARK = lazy(
     re.I | re.M,
 )
 _C_MARK = lazy(r";[ \t]*(?:$|//)|[{}]", re.M)
+#: What the C marks are not looked for in: VB string literals (``""`` inside) and ``'`` comments - a brace in
+#: ``String.Format("{0}", ..)`` or in a comment is no C# (X46's request, session 19: such a VB page without a
+#: directive was read as C# and lost its sinks).
+_VB_TEXT = lazy(r'"(?:[^"\n]|"")*"|\'[^\n]*')
+
+
+def _c_like(code: str) -> bool:
+    return _C_MARK.search(_VB_TEXT.sub(" ", code)) is not None
+
 # typographic quotes too: pages pasted through word processors carry them (the language still shows)
 _LANG_ATTR = lazy(r"""\bLanguage\s*=\s*["'\u201c\u201d\u2018\u2019]?([A-Za-z#+]{1,20})""", re.I)
 _SCRIPT_OPEN = lazy(r"<script\b([^>]{0,1000})>", re.I)
@@ -429,7 +438,7 @@ def _guess_language(text: str) -> str:
         if start < limit and end >= 0 and "language" not in attrs:
             parts.append(text[start : min(end, start + 65536)])
     code = "\n".join(parts)
-    return "vb" if _VB_MARK.search(code) and not _C_MARK.search(code) else "cs"
+    return "vb" if _VB_MARK.search(code) and not _c_like(code) else "cs"
 
 
 #: A server-side include as TemplateParser reads it (``IncludeRegex``): ``file`` or ``virtual``.
@@ -474,7 +483,7 @@ def references(text: str, ext: str) -> list[tuple[str, str]]:
 
 def _guess_code(code: str) -> str:
     """The language of a handler's code when its directive names none (as :func:`_guess_language`)."""
-    return "vb" if _VB_MARK.search(code) and not _C_MARK.search(code) else "cs"
+    return "vb" if _VB_MARK.search(code) and not _c_like(code) else "cs"
 
 
 def code_extension(code: str) -> str:

@@ -2467,12 +2467,58 @@ class _Analyser:
                     continue
                 if sink.category in ("file-read", "http") and self._image_only(m.start()):
                     continue
+                if sink.category == "http" and not m.group(0).rstrip().endswith("(") and self._query_only(m.end(), e):
+                    continue
                 if sink.id in _SIGNED_IN_FEATURES and self._signed_in_before(m.start(), line=t.line):
                     continue
                 near = not t.via
                 found.append((sink, m.start(), t, near))
                 break
         return found
+
+    def _query_only(self, a: int, end: int) -> bool:
+        """Whether the address starting at ``a`` (an argument, up to the next top-level comma) is a fixed host's
+        with its query begun before any other value joins it (``"https://host/verify?secret=k&r=" & r``, or the
+        host, then a name holding ``"?secret=" & ..``): the request picks query values, not where the request
+        goes. A COM object's ``.open "POST", url`` (X46's request, session 19: a reCAPTCHA check page); the .NET
+        sinks ask the same of the address's start (needs: leading)."""
+        stops, close = top_level(self.code, a, end, ",", first=True)
+        return self._query_kind(a, stops[0] if stops else close if close >= 0 else end, 0) == "address"
+
+    def _query_kind(self, a: int, b: int, depth: int) -> str | None:
+        """``address`` when the value in [a, b) starts with a fixed host and its query, ``query`` when it starts
+        a query (``"?k=" & ..``), else None. Names are followed (two deep) through every value they are given."""
+        code = self.code
+        flags = re.I if self.lang == "vb" else 0
+        prefix = ""
+        operands = re.split(r'\s*[+&]\s*(?=(?:[^"\n]*"[^"\n]*")*[^"\n]*$)', code[a:b].strip())
+        for operand in operands[:20]:
+            operand = operand.strip().strip("()").strip()
+            lit = re.fullmatch(r'"([^"\n]*)"', operand)
+            if lit is not None:
+                prefix += lit.group(1)
+            elif depth < 2 and re.fullmatch(r"[^\W\d]\w*", operand):
+                held = [
+                    v.end() for v in re.finditer(r"(?<![\w.])" + re.escape(operand) + r"\s*=(?!=)\s*", code, flags)
+                ][:10]
+                kinds = set()
+                for v in held:
+                    line_end = code.find("\n", v)
+                    stop = len(code) if line_end < 0 else line_end
+                    semi = code.find(";", v, stop)
+                    kinds.add(self._query_kind(v, semi if semi >= 0 else stop, depth + 1))
+                if kinds == {"address"} and not prefix:
+                    return "address"
+                if kinds != {"query"}:
+                    return None
+                prefix += "?"
+            else:
+                return None
+            if "?" in prefix:
+                if re.match(r"https?://[^/?\s]+", prefix, re.I):
+                    return "address"
+                return "query" if prefix.startswith("?") else None
+        return None
 
     def _uri_parts_only(self, pos: int) -> bool:
         """Whether the ``new Uri(..)`` at ``pos`` (or the ``new Uri`` whose argument it is) is only taken apart: its
