@@ -866,9 +866,16 @@ def main() -> None:
         "--show", help="print the files of the first sibling whose 'seed axis variant' contains this"
     )
     ap.add_argument("--write", help="write every sibling found by nothing, and its twin, under this folder")
+    ap.add_argument("--core", action="store_true", help="the Razor and ASP.NET Core axis (siblings_core.py) instead")
     args = ap.parse_args()
     seeds = [s for s in SEEDS if not args.seeds or s.name in args.seeds.split(",")]
-    sibs = list(siblings(seeds))
+    if args.core:
+        from siblings_core import CORE_SEEDS, core_siblings
+
+        sibs = list(core_siblings([s.name for s in seeds]))
+        seeds = [s for s in seeds if s.name in CORE_SEEDS]
+    else:
+        sibs = list(siblings(seeds))
     if args.show:
         s = next(s for s in sibs if args.show in f"{s.seed} {s.axis} {s.variant}")
         for name, text, _ in s.files:
@@ -878,17 +885,19 @@ def main() -> None:
         results = list(pool.map(_job, sibs, chunksize=4))
     # axis -> [siblings, found by nothing, found by own YARA, twins flagged, twins flagged by design]
     axes: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    containers: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])  # the same, per Core container
     missed: list[str] = []
     flagged: list[str] = []
     by_design: dict[tuple[str, str], int] = defaultdict(int)
     for s, (hits, twin_hits) in zip(sibs, results, strict=True):
-        row = axes[s.axis]
-        row[0] += 1
-        row[1] += not hits
-        row[2] += any(h.startswith("yara:") for h in hits)
         shape = bool(twin_hits) and (not s.twin_quiet or all(shape_only(h) for h in twin_hits))
-        row[3] += bool(twin_hits) and not shape
-        row[4] += shape
+        rows = [axes[s.axis]] + ([containers[s.variant.split("/")[0]]] if args.core else [])
+        for row in rows:
+            row[0] += 1
+            row[1] += not hits
+            row[2] += any(h.startswith("yara:") for h in hits)
+            row[3] += bool(twin_hits) and not shape
+            row[4] += shape
         if not hits:
             missed.append(f"{s.seed:18} {s.axis:10} {s.variant}")
             if args.write:
@@ -906,11 +915,17 @@ def main() -> None:
     print("| axis | siblings | found by nothing | own YARA fired | twins flagged | twins flagged by design |")
     print("|---|---|---|---|---|---|")
     tot = [0] * 5
-    for axis in ("baseline", "language", "container", "source", "sink"):
+    names = ("core-container", "core-source") if args.core else ("baseline", "language", "container", "source", "sink")
+    for axis in names:
         a = axes.get(axis, [0] * 5)
         print(f"| {axis} | " + " | ".join(map(str, a)) + " |")
         tot = [x + y for x, y in zip(tot, a, strict=True)]
     print("| all | " + " | ".join(map(str, tot)) + " |")
+    if args.core:
+        print("\n| container | siblings | found by nothing | own YARA fired | twins flagged | twins flagged by design |")
+        print("|---|---|---|---|---|---|")
+        for name, a in sorted(containers.items()):
+            print(f"| {name} | " + " | ".join(map(str, a)) + " |")
     if args.list:
         print("\nfound by nothing:")
         print("\n".join(f"  {m}" for m in missed) or "  (none)")
