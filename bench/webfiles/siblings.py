@@ -902,7 +902,7 @@ def main() -> None:
             missed.append(f"{s.seed:18} {s.axis:10} {s.variant}")
             if args.write:
                 for kind, files in (("sibling", s.files), ("twin", s.twin)):
-                    folder = Path(args.write, s.seed, f"{s.axis}-{s.variant.replace(':', '-')}", kind)
+                    folder = Path(args.write, s.seed, f"{s.axis}-{s.variant.replace(':', '-').replace('/', '-')}", kind)
                     folder.mkdir(parents=True, exist_ok=True)
                     for name, text, _ in files:
                         (folder / name).parent.mkdir(parents=True, exist_ok=True)

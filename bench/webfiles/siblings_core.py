@@ -58,14 +58,27 @@ SOURCES: dict[str, tuple[str, str]] = {
     "webpages-index": ("", 'Request["x"]'),
     "bound": ("string x", "x"),
     "from-query": ("[FromQuery] string x", "x"),
-    "from-form": ("[FromForm(Name = \"c\")] string x", "x"),
+    "from-form": ('[FromForm(Name = "c")] string x', "x"),
     "from-body": ("[FromBody] string x", "x"),
     "from-header": ('[FromHeader(Name = "X-Token")] string x', "x"),
     "iformfile-name": ("IFormFile x", "x.FileName"),
 }
-_VIEW_SOURCES = ("query", "form", "headers", "context-request", "body", "form-file", "form-file-name", "webpages-index")
+_VIEW_SOURCES = (
+    "query",
+    "form",
+    "headers",
+    "context-request",
+    "body",
+    "form-file",
+    "form-file-name",
+    "webpages-index",
+)
 _USINGS = ("System", "System.IO", "System.Text", "Microsoft.AspNetCore.Http", "Microsoft.AspNetCore.Mvc")
 _MARKUP = "<html><body><pre>done</pre></body></html>\n"
+#: Seeds that start a command interpreter whatever its text: in a Razor view that is a shell by design (X39's
+#: ``razor-interpreter`` and ``EXT_WEBSHELL_Razor_Page_Starts_Interpreter`` name a view running ``cmd /c whoami``).
+_VIEW_SHELLS = frozenset({"cmd-output"})
+_VIEWS = frozenset({"cshtml-block", "cshtml-functions", "razor-page", "vbhtml"})
 
 
 def _paren_end(text: str, start: int) -> int:
@@ -95,7 +108,8 @@ def core_text(text: str) -> str:
     under the content root for ``Server.MapPath``."""
     text = re.sub(r"\bRequest\.QueryString\b", "Request.Query", text)
     text = text.replace(
-        "Request.BinaryRead(Request.ContentLength)", "new BinaryReader(Request.Body).ReadBytes((int)Request.ContentLength)"
+        "Request.BinaryRead(Request.ContentLength)",
+        "new BinaryReader(Request.Body).ReadBytes((int)Request.ContentLength)",
     )
     text = re.sub(r"(?<![\w.])Server\.MapPath\(", "Path.GetFullPath(", text)
     out, at = [], 0
@@ -103,12 +117,17 @@ def core_text(text: str) -> str:
         if m.start() < at:
             continue
         end = _paren_end(text, m.end() - 1)
-        out += [text[at : m.start()], f"Response.WriteAsync(Convert.ToString({text[m.end() : end - 1]})).Wait()"]
+        out += [
+            text[at : m.start()],
+            f"Response.WriteAsync(Convert.ToString({text[m.end() : end - 1]})).Wait()",
+        ]
         at = end
     return "".join(out) + text[at:]
 
 
-def _cs_files(container: str, members: str, stmts: str, param: str, imports: list[str]) -> tuple[tuple[str, str, str | None], ...]:
+def _cs_files(
+    container: str, members: str, stmts: str, param: str, imports: list[str]
+) -> tuple[tuple[str, str, str | None], ...]:
     using = "".join(f"using {i};\n" for i in [*_USINGS, *imports])
     at_using = "".join(f"@using {i}\n" for i in imports)
     if container == "cshtml-block":
@@ -122,8 +141,10 @@ def _cs_files(container: str, members: str, stmts: str, param: str, imports: lis
                  f"{{\n{stmts}\n}}\n}}\n{_MARKUP}", None),)  # fmt: skip
     if container == "page-model":
         view = "@page\n@model RunModel\n<html><body><pre>@Model.Output</pre></body></html>\n"
-        code = (f"{using}using Microsoft.AspNetCore.Mvc.RazorPages;\n\npublic class RunModel : PageModel\n{{\n"
-                f"public string Output {{ get; set; }} = \"\";\n{members}\npublic void OnGet({param})\n{{\n{stmts}\n}}\n}}\n")
+        code = (
+            f"{using}using Microsoft.AspNetCore.Mvc.RazorPages;\n\npublic class RunModel : PageModel\n{{\n"
+            f'public string Output {{ get; set; }} = "";\n{members}\npublic void OnGet({param})\n{{\n{stmts}\n}}\n}}\n'
+        )
         return (("Pages/Run.cshtml", view, None), ("Pages/Run.cshtml.cs", code, None))  # fmt: skip
     if container == "mvc-controller":
         return (("Controllers/RunController.cs", f"{using}\npublic class RunController : Controller\n{{\n{members}\n"
@@ -133,10 +154,22 @@ def _cs_files(container: str, members: str, stmts: str, param: str, imports: lis
     if container == "minimal-api":
         params = ", ".join(p for p in ("HttpContext ctx", param) if p)
         code = _in_handler(stmts, "cs", "ctx")
-        return (("Program.cs", f'{head}app.MapGet("/x", ({params}) =>\n{{\n{code}\nreturn "";\n}});\n{tail}', None),)
+        return (
+            (
+                "Program.cs",
+                f'{head}app.MapGet("/x", ({params}) =>\n{{\n{code}\nreturn "";\n}});\n{tail}',
+                None,
+            ),
+        )
     if container == "middleware":
         code = _in_handler(stmts, "cs", "context")
-        return (("Program.cs", f"{head}app.Use(async (context, next) =>\n{{\n{code}\nawait next();\n}});\n{tail}", None),)
+        return (
+            (
+                "Program.cs",
+                f"{head}app.Use(async (context, next) =>\n{{\n{code}\nawait next();\n}});\n{tail}",
+                None,
+            ),
+        )
     raise ValueError(container)
 
 
@@ -158,7 +191,8 @@ def _one(seed: Seed, axis: str, container: str, source: str) -> Sibling:
         stmts = core_text("\n".join(prog.body))
         return _cs_files(container, members, stmts, param, prog.imports)
 
-    return Sibling(seed.name, axis, f"cs:{container}/{source}", seed.twin_quiet, files(value), files(seed.lit))
+    quiet = seed.twin_quiet and not (seed.name in _VIEW_SHELLS and container in _VIEWS)
+    return Sibling(seed.name, axis, f"cs:{container}/{source}", quiet, files(value), files(seed.lit))
 
 
 def _one_vb(seed: Seed) -> Sibling:
@@ -168,7 +202,8 @@ def _one_vb(seed: Seed) -> Sibling:
         prog = _prog(seed, "vb", spelling, v)
         return _vbhtml("\n".join(prog.members), "\n".join(prog.body), prog.imports)
 
-    return Sibling(seed.name, "core-container", "vb:vbhtml/querystring", seed.twin_quiet,
+    quiet = seed.twin_quiet and seed.name not in _VIEW_SHELLS
+    return Sibling(seed.name, "core-container", "vb:vbhtml/querystring", quiet,
                    files('Request.QueryString("x")'), files(seed.lit))  # fmt: skip
 
 

@@ -67,6 +67,9 @@ rule EXT_WEBSHELL_Core_Endpoint_Runs_Shell_Text
         $arg1 = /"\s*[\/-][cC]\s*"\s*\+\s*[A-Za-z_][A-Za-z0-9_]{0,40}\s*[;),]/ ascii wide
         $arg2 = /\$@?"\s*[\/-][cC]\s+(\\")?\{[A-Za-z_][A-Za-z0-9_]{0,40}\}/ ascii wide
         $arg3 = /-(Command|EncodedCommand)\s*"\s*\+\s*[A-Za-z_][A-Za-z0-9_]{0,40}\b/ nocase ascii wide
+        // or straight from the request: "/c " + Request.Query["x"], + HttpContext.Request.Form[..], + new
+        // StreamReader(Request.Body)... (X47's siblings, session 19)
+        $arg4 = /"\s*[\/-][cC]\s*"\s*\+\s*(new\s+(System\.IO\.)?StreamReader\s*\(\s*)?((Http)?Context\s*\.\s*)?Request\s*[.\[]/ ascii wide
         // or the command written into the interpreter's standard input
         $stdin = /StandardInput\s*\.\s*Write(Line)?(Async)?\s*\(\s*(\$"\{)?[A-Za-z_][A-Za-z0-9_]{0,40}\b/ ascii wide
         $log1 = "GET /" ascii
@@ -75,6 +78,35 @@ rule EXT_WEBSHELL_Core_Endpoint_Runs_Shell_Text
     condition:
         filesize < 16MB and not any of ($log*) and any of ($ep*) and any of ($start*) and $int and
         (any of ($arg*) or $stdin)
+}
+
+rule EXT_WEBSHELL_Core_Endpoint_SQL_OS_Command
+{
+    meta:
+        author = "extriage"
+        description = "ASP.NET Core controller, Razor PageModel, minimal-API endpoint or inline middleware makes SQL Server run an operating-system command (EXEC xp_cmdshell, sp_oacreate 'wscript.shell', a CmdExec job step) through a command object"
+        family = "SQL Server command execution (ASP.NET Core source)"
+        severity = "high"
+        wave = "any"
+        attack = "T1505.003,T1059.003"
+    strings:
+        // EXT_WEBSHELL_SQL_Server_OS_Command's T-SQL and command objects (sql_os_commands.yar) in a Core
+        // endpoint (this file's markers): X47's siblings of X14's xp_cmdshell page, session 19
+        $ep1 = /:\s*(Microsoft\.AspNetCore\.Mvc\.)?(Controller|ControllerBase|ApiController|PageModel)\b/ ascii wide
+        $ep2 = /\[\s*(HttpGet|HttpPost|HttpPut|HttpDelete|Route|ApiController)\b/ ascii wide
+        $ep3 = /\.\s*Map(Get|Post|Put|Delete|Patch|Methods|Fallback)\s*\(\s*"/ ascii wide
+        $ep4 = /\.\s*(Use|Run)\s*\(\s*async\s*\(?\s*[A-Za-z_]\w*/ ascii wide
+        $xp = /exec(ute)?\s+(\[?master\]?\s*\.\s*(\[?dbo\]?)?\s*\.\s*)?\[?xp_cmdshell\b/ nocase ascii wide
+        $oa = /sp_oacreate\s+'(wscript\.shell|shell\.application)'/ nocase ascii wide
+        $job = /sp_add_jobstep[^;]{0,300}@subsystem\s*=\s*'?CmdExec/ nocase ascii wide
+        $cmd1 = /(SqlCommand|OleDbCommand|OdbcCommand|SqlDataAdapter|OleDbDataAdapter)\s*\(/ ascii wide
+        $cmd2 = /\.\s*(ExecuteNonQuery|ExecuteReader|ExecuteScalar)(Async)?\s*\(/ ascii wide
+        $cmd3 = /\.\s*CommandText\s*=/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 16MB and not any of ($log*) and any of ($ep*) and ($xp or $oa or $job) and any of ($cmd*)
 }
 
 rule EXT_WEBSHELL_Core_Route_Injected_By_Reflection

@@ -54,11 +54,18 @@ rule EXT_WEBSHELL_SQL_Server_OS_Command
         $cbweb = /\b(using|Imports)\s+System\s*\.\s*Web\b|System\s*\.\s*Web\s*\.\s*UI\s*\.\s*(Page|UserControl|MasterPage)\b/ nocase ascii wide
         // or a handler or module class (an App_Code IHttpModule: X44, session 19)
         $ihttp = /\bIHttp(Async)?(Handler|Module)\b/ ascii wide
+        // or a Razor view's code (.cshtml, Web Pages .vbhtml: X47, session 19): a @functions/@code block, a VB
+        // @Code/@Functions block, or a @{ } block in a file with a Razor directive or helper
+        $rz1 = /(^|\n)[ \t]*@(functions|code)[ \t\r\n]*\{/ ascii wide
+        $rz2 = /(^|\n)[ \t]*@(Code|Functions)[ \t]*\r?\n/ ascii wide
+        $rz3 = /(^|\n)[ \t]*@\{/ ascii wide
+        $rzdir = /(^|\n)[ \t]*@(using|page|model|inherits|inject|Imports|ModelType)\b|@(Html|Model|ViewBag|ViewData|Url)\s*\./ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
         filesize < 64MB and not any of ($log*) and
-        (($page and (any of ($code*) or $srvscript or $handler)) or (($cb1 or $cb2) and $cbweb) or $ihttp) and
+        (($page and (any of ($code*) or $srvscript or $handler)) or (($cb1 or $cb2) and $cbweb) or $ihttp or
+         $rz1 or $rz2 or ($rz3 and $rzdir)) and
         ($xp or $oa or $job or $jet or $ifeo) and any of ($cmd*)
 }
