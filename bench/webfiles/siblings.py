@@ -867,12 +867,15 @@ def main() -> None:
     )
     ap.add_argument("--write", help="write every sibling found by nothing, and its twin, under this folder")
     ap.add_argument("--core", action="store_true", help="the Razor and ASP.NET Core axis (siblings_core.py) instead")
+    ap.add_argument(
+        "--core-sources-read", action="store_true", help="with --core: what if Core .cs sources were behaviour-analysed"
+    )
     args = ap.parse_args()
     seeds = [s for s in SEEDS if not args.seeds or s.name in args.seeds.split(",")]
     if args.core:
         from siblings_core import CORE_SEEDS, core_siblings
 
-        sibs = list(core_siblings([s.name for s in seeds]))
+        sibs = list(core_siblings([s.name for s in seeds], args.core_sources_read))
         seeds = [s for s in seeds if s.name in CORE_SEEDS]
     else:
         sibs = list(siblings(seeds))

@@ -25,8 +25,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 from siblings import SEEDS, Seed, Sibling, Spelling, _in_handler, _prog, body
+
+from extriage.detections.webfiles import content
 
 #: Seeds whose behaviour exists in Core (no WebForms-only API: Session objects, XsltSettings scripts, CodeDom
 #: compiling, WindowsIdentity.Impersonate, COM certificate enrolment, ConfigurationManager).
@@ -207,9 +210,22 @@ def _one_vb(seed: Seed) -> Sibling:
                    files('Request.QueryString("x")'), files(seed.lit))  # fmt: skip
 
 
-def core_siblings(names: list[str] | None = None) -> Iterator[Sibling]:
+def core_siblings(names: list[str] | None = None, sources_read: bool = False) -> Iterator[Sibling]:
     """Every Core seed in every Core container (its baseline source: ``Request.Query`` in a view, a bound
-    parameter where there is an action), then every source in a view and in a controller."""
+    parameter where there is an action), then every source in a view and in a controller. ``sources_read``: what
+    if a Core source (``.cs``) were behaviour-analysed as ASP.NET's own compiled sources are (not what the scan
+    does: a measure for deciding whether it should)."""
+    for sib in _core_siblings(names):
+        if sources_read:
+            sib = replace(sib, files=_as_compiled(sib.files), twin=_as_compiled(sib.twin))
+        yield sib
+
+
+def _as_compiled(files: tuple[tuple[str, str, str | None], ...]) -> tuple[tuple[str, str, str | None], ...]:
+    return tuple((n, t, content.APP_CODE if n.endswith(".cs") else c) for n, t, c in files)
+
+
+def _core_siblings(names: list[str] | None) -> Iterator[Sibling]:
     for seed in SEEDS:
         if seed.name not in CORE_SEEDS or (names and seed.name not in names):
             continue

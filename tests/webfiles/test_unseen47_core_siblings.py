@@ -22,7 +22,7 @@ Nothing is compiled or run: the commands and hosts are placeholders, and no page
 
 from __future__ import annotations
 
-from .rule_tables import Page, RuleCase, quiet_pages_test, rule_tables
+from .rule_tables import RuleCase, quiet_pages_test, rule_tables
 
 _SQL = "EXT_WEBSHELL_SQL_Server_OS_Command"
 _CORE_SQL = "EXT_WEBSHELL_Core_Endpoint_SQL_OS_Command"
