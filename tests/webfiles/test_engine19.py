@@ -643,3 +643,43 @@ Response.Write h.responseText
 )
 def test_com_request_with_the_request_in_a_fixed_host_query_is_no_proxy(address: str, found: bool) -> None:
     assert ("com-http" in _sinks(_COM.replace("RESPONSE_ADDRESS", address), ".asp")) is found
+
+
+# --- X44's second source axis: a posted-back control's text (session 19) ---------------------------------------------
+# An asp:TextBox's Text or an <input runat=server>'s Value is what the client posted, as a form field is. Written to a
+# named pipe, or naming the file an upload is saved as in the application's root, it was found by nothing. (A listener
+# on a port typed into a control stays open: the socket sink takes no control text - a page connecting where an
+# administrator typed is an application's tool.)
+
+
+@pytest.mark.parametrize(
+    ("lang", "value", "found"),
+    [
+        ("cs", "Box.Text", True),
+        ("cs", "Box.Value", True),
+        ("vb", "Box.Text", True),
+        ("cs", '"hostname"', False),
+    ],
+)
+def test_control_text_written_to_a_named_pipe(lang: str, value: str, found: bool) -> None:
+    page = (_PIPE_VB if lang == "vb" else _PIPE_CS).replace("VALUE", value)
+    page += '<form runat="server"><asp:TextBox ID="Box" runat="server" /></form>\n'
+    assert ("pipe-relay" in _sinks(page)) is found
+
+
+@pytest.mark.parametrize(
+    ("save", "found"),
+    [
+        ("Request.Files[0].SaveAs(AppDomain.CurrentDomain.BaseDirectory + Box.Text);", True),
+        ('Request.Files[0].SaveAs(Server.MapPath("~/") + Box.Value);', True),
+        ('Request.Files[0].SaveAs(AppDomain.CurrentDomain.BaseDirectory + "upload.dat");', False),
+        ('Request.Files[0].SaveAs(Server.MapPath("~/uploads/") + Box.Text);', False),
+    ],
+)
+def test_upload_into_the_root_under_a_control_name(save: str, found: bool) -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<% '
+        + save
+        + ' %>\n<form runat="server"><asp:TextBox ID="Box" runat="server" /></form>\n'
+    )
+    assert ("upload-to-app-root" in _sinks(page)) is found
