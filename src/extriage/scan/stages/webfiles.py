@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from extriage.detections.webfiles import appcontext, content, iis_modules
+from extriage.detections.webfiles import appcontext, compile_language, content, iis_modules
 from extriage.detections.webfiles.baseline import (
     KNOWN_GOOD,
     MODIFIED,
@@ -58,7 +58,7 @@ from extriage.detections.webfiles.urls import UrlMapper
 from extriage.evidence.locate import LocatedFile, path_key, relative_to_install
 from extriage.evidence.reading import read_artifact, read_bounded
 from extriage.findings import Confidence, EvidenceLine, Finding, Outcome, Severity, TimelineEvent
-from extriage.formats.iis_config import AppHostConfig
+from extriage.formats.iis_config import MAX_CONFIG_BYTES, AppHostConfig
 from extriage.scan.context import PARALLEL_MIN_BYTES, FileOutcome, ScanContext, worker_context
 from extriage.scan.facts import (
     AttackStories,
@@ -174,6 +174,7 @@ class WebFilesStage:
             external=any(s.external for s in ruleset.sources),
             path_engine=engine,
             baselines=extra_baselines,
+            default_languages=_compile_languages(ctx),
         )
         work = [(f, content.DEEP, sel.rel.get(f.key)) for f, _ in sel.deep.values()]
         work += [(f, content.PEEK, None) for f in sel.peek]
@@ -852,6 +853,26 @@ def _rule_sets_note(ruleset: RuleSet) -> str:
         "data/behaviour.yml)"
     )
     return f"Rule sets run on file content: extriage's own YARA rules ({own}); {external}; {behaviour}."
+
+
+def _compile_languages(ctx: ScanContext) -> tuple[tuple[str, str], ...]:
+    """``<compilation defaultLanguage>`` of every ``web.config`` of the evidence: the language a page
+    that names none is compiled in (:mod:`~extriage.detections.webfiles.compile_language`). Each file
+    is read here, hashed and recorded; one that cannot be read or is too large sets nothing (the
+    stage's own read of it reports it)."""
+    pairs: list[tuple[str, str]] = []
+    for f in ctx.inventory.files:
+        key = f.key
+        if not (key == "web.config" or key.endswith("/web.config")):
+            continue
+        try:
+            data, sha = read_bounded(f.ref, f.ref.size, MAX_CONFIG_BYTES)
+        except OSError:
+            continue
+        ctx.record_file(f.display(), sha, f.ref.size, f.ref.mtime)
+        if len(data) <= MAX_CONFIG_BYTES:
+            pairs += compile_language.config_languages(key.rpartition("/")[0], data, f.display())
+    return compile_language.default_languages(pairs)
 
 
 def _iis_configs(ctx: ScanContext) -> list[tuple[LocatedFile, str, bytes, AppHostConfig]]:
