@@ -210,3 +210,26 @@ def test_scan_of_a_split_evtx_among_other_event_files_equals_whole(
     split = _result(tmp_path, jobs=2)
     assert split == whole
     assert any(ch.get("duplicates") for ch in whole["extras"]["events"]["channels"].values())
+
+
+def test_a_split_evtx_that_grows_while_read_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers read the chunks of the size listed, the main process hashes what the file holds
+    when it reads it: a file written meanwhile (a live server's share) is named in the coverage."""
+    path = tmp_path / "Security.evtx"
+    path.write_bytes(_big_evtx(4))
+    monkeypatch.setattr(read_stage, "EVTX_SPLIT_MIN", 100_000)
+    quiet = run_scan(str(tmp_path), ScanOptions(jobs=2), stages=list(stage.STAGES))
+    assert not [w for w in quiet.coverage.warnings if "changed while" in w]
+    real = reading.split_ranges
+
+    def grow_then_split(kind: str, size: int, n: int) -> list[tuple[int, int]]:
+        with path.open("ab") as fh:
+            fh.write(b"\0" * CHUNK)  # an event log's next chunk, written after the listing
+        return real(kind, size, n)
+
+    monkeypatch.setattr(reading, "split_ranges", grow_then_split)
+    r = run_scan(str(tmp_path), ScanOptions(jobs=2), stages=list(stage.STAGES))
+    assert r.extras["events"]["files"][0]["split"] == 2
+    warned = [w for w in r.coverage.warnings if "changed while the scan read it" in w]
+    assert len(warned) == 1 and "Security.evtx" in warned[0], r.coverage.warnings
+    assert r.files[0].sha256 in warned[0]

@@ -129,8 +129,15 @@ class ScanContext:
         self._skip_synced = len(skipped)
 
     def record_file(self, path: str, sha256: str, size: int, mtime: datetime | None = None) -> None:
-        """Record the SHA-256 of a file that was read (once per file, whatever reads it)."""
-        if path in self._hashed:
+        """Record the SHA-256 of a file that was read (once per file, whatever reads it). A file read
+        again with other bytes (something writes to the evidence while it is scanned: a live server's
+        share, a collection still being copied) is named in the coverage: what was found in it may
+        rest on either version, and the list keeps the first one's hash."""
+        idx = self._hashed.get(path)
+        if idx is not None:
+            first = self.result.files[idx].sha256
+            if first != sha256:
+                self.result.coverage.warn(changed_while_read(path, first, sha256))
             return
         self._hashed[path] = len(self.result.files)
         self.result.files.append(FileRecord(path, sha256, size, mtime))
@@ -366,6 +373,14 @@ PARALLEL_MIN_BYTES = forkstart.PARALLEL_MIN_BYTES
 #: Batches of small files sent to one worker task: at most this many bytes / files each.
 BATCH_BYTES = 8 * 1024 * 1024
 BATCH_FILES = 64
+
+
+def changed_while_read(path: str, first: str, later: str) -> str:
+    """The coverage warning for a file whose bytes changed while the scan read it."""
+    return (
+        f"{path} changed while the scan read it (SHA-256 {first} when first read, {later} when read again): "
+        "what was found in it may rest on either version. Scan a copy that nothing writes to."
+    )
 
 
 def _todos(jobs: Sequence[Job]) -> list[tuple[Job, list[LocatedFile]]]:

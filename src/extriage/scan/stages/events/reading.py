@@ -269,8 +269,10 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> F
     except cf.BrokenExecutor:  # a worker died in an earlier stage: start afresh, once (as map_files)
         ctx.close()
         futures = [ctx.submit(read_export_part, f, params, a, b) for a, b in ranges]
-    try:
-        sha = sha256_of(f.ref)
+    try:  # (the workers read the parts of the size listed; the hash is of what the file holds now)
+        with read_artifact(f.ref) as reader:
+            reader.drain()
+            sha, hashed = reader.hexdigest(), reader.bytes_read
     except OSError as exc:
         for fut in futures:
             fut.cancel()
@@ -306,6 +308,12 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> F
         merged.data["export"] = _stats_dict(totals)
         merged.skipped = _export_problems(display, merged.data["export"])
     merged.data["split"] = len(parts)
+    if hashed != size:  # grown or cut since it was listed: the hash is not of the bytes read for events
+        ctx.result.coverage.warn(
+            f"{display} changed while the scan read it ({size:,} bytes when listed, {hashed:,} when hashed; "
+            f"SHA-256 {sha} is of the latter): its events were read from the former. "
+            "Scan a copy that nothing writes to."
+        )
     return merged
 
 
