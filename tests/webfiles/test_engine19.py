@@ -683,3 +683,41 @@ def test_upload_into_the_root_under_a_control_name(save: str, found: bool) -> No
         + ' %>\n<form runat="server"><asp:TextBox ID="Box" runat="server" /></form>\n'
     )
     assert ("upload-to-app-root" in _sinks(page)) is found
+
+
+# --- X47's requests (session 19): HttpClient's reads, a Razor view as a dropped page, Core's request in pipe-relay ---
+# HttpClient's GetByteArrayAsync/GetStreamAsync were no outbound request (GetStringAsync and GetAsync were), and no
+# download for the dropper sink; a .cshtml written was no server page; pipe-relay's context knew WebForms' request
+# collections only, not Core's Request.Query / Request.Body.
+
+_CORE_DL = """<%@ Page Language="C#" %>
+<script runat="server">
+protected void Page_Load(object sender, EventArgs e) {
+    var h = new System.Net.Http.HttpClient();
+    System.IO.File.WriteAllBytes(TARGET, h.READ(ADDRESS).Result);
+}
+</script>
+"""
+
+
+@pytest.mark.parametrize("read", ["GetByteArrayAsync", "GetStreamAsync"])
+def test_httpclient_reads_of_a_request_address_are_outbound(read: str) -> None:
+    page = _CORE_DL.replace("READ", read).replace("TARGET", 'Server.MapPath("~/App_Data/feed.bin")')
+    assert "http-out" in _sinks(page.replace("ADDRESS", 'Request.Form["x"]'))
+    assert _sinks(page.replace("ADDRESS", '"https://feeds.example.invalid/a.bin"')) == set()
+
+
+def test_download_written_as_a_razor_view_is_a_dropper() -> None:
+    page = _CORE_DL.replace("READ", "GetByteArrayAsync").replace("ADDRESS", 'Request.Form["x"]')
+    target = 'System.IO.Path.Combine(AppContext.BaseDirectory, "Views", "n.cshtml")'
+    assert "remote-dropper" in _sinks(page.replace("TARGET", target))
+    assert "remote-dropper" not in _sinks(page.replace("TARGET", target.replace(".cshtml", ".json")))
+
+
+@pytest.mark.parametrize(("value", "found"), [('Context.Request.Query["x"]', True), ('"hostname"', False)])
+def test_core_request_written_to_a_named_pipe(value: str, found: bool) -> None:
+    view = (
+        '@{\n    var p = new System.IO.Pipes.NamedPipeClientStream(".", "relay", System.IO.Pipes.PipeDirection.Out);\n'
+        "    p.Connect();\n    var b = System.Text.Encoding.UTF8.GetBytes(VALUE);\n    p.Write(b, 0, b.Length);\n}\n"
+    )
+    assert ("pipe-relay" in _sinks(view.replace("VALUE", value), ".cshtml")) is found
