@@ -687,8 +687,8 @@ def test_upload_into_the_root_under_a_control_name(save: str, found: bool) -> No
 
 # --- X47's requests (session 19): HttpClient's reads, a Razor view as a dropped page, Core's request in pipe-relay ---
 # HttpClient's GetByteArrayAsync/GetStreamAsync were no outbound request (GetStringAsync and GetAsync were), and no
-# download for the dropper sink; a .cshtml written was no server page; pipe-relay's context knew WebForms' request
-# collections only, not Core's Request.Query / Request.Body.
+# download for the dropper sink; pipe-relay's context knew WebForms' request collections only, not Core's
+# Request.Query / Request.Body.
 
 _CORE_DL = """<%@ Page Language="C#" %>
 <script runat="server">
@@ -707,11 +707,16 @@ def test_httpclient_reads_of_a_request_address_are_outbound(read: str) -> None:
     assert _sinks(page.replace("ADDRESS", '"https://feeds.example.invalid/a.bin"')) == set()
 
 
-def test_download_written_as_a_razor_view_is_a_dropper() -> None:
-    page = _CORE_DL.replace("READ", "GetByteArrayAsync").replace("ADDRESS", 'Request.Form["x"]')
+def test_download_of_a_request_address_into_a_razor_view() -> None:
+    # (an outbound request the request leads; from a fixed address it is X47's ordinary Core file, and the view
+    # written is no dropped page to remote-dropper - test_unseen47_core_siblings)
+    page = _CORE_DL.replace("READ", "GetByteArrayAsync")
     target = 'System.IO.Path.Combine(AppContext.BaseDirectory, "Views", "n.cshtml")'
-    assert "remote-dropper" in _sinks(page.replace("TARGET", target))
-    assert "remote-dropper" not in _sinks(page.replace("TARGET", target.replace(".cshtml", ".json")))
+    assert "http-out" in _sinks(page.replace("ADDRESS", 'Request.Form["x"]').replace("TARGET", target))
+    assert (
+        _sinks(page.replace("ADDRESS", '"https://cdn.example.invalid/n.cshtml"').replace("TARGET", target))
+        == set()
+    )
 
 
 @pytest.mark.parametrize(("value", "found"), [('Context.Request.Query["x"]', True), ('"hostname"', False)])
