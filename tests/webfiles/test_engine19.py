@@ -726,3 +726,38 @@ def test_core_request_written_to_a_named_pipe(value: str, found: bool) -> None:
         "    p.Connect();\n    var b = System.Text.Encoding.UTF8.GetBytes(VALUE);\n    p.Write(b, 0, b.Length);\n}\n"
     )
     assert ("pipe-relay" in _sinks(view.replace("VALUE", value), ".cshtml")) is found
+
+
+# --- X47's item 2: an action's parameter bound with attribute arguments (session 19) --------------------------------
+# Run([FromQuery] string x) was read as a request value; Run([FromForm(Name = "c")] string x) was not: the action's
+# parameter list took no brackets inside it, and a parameter's name was cut at the attribute's "=".
+
+_CONTROLLER = """using System.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+public class RunController : Controller {
+    public IActionResult Run(PARAMS) {
+        Process.Start(x);
+        return Content("");
+    }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        '[FromForm(Name = "c")] string x',
+        '[FromHeader(Name = "X-Token")] string x',
+        "[FromQuery] string x",
+        "string x",
+    ],
+)
+def test_bound_action_parameter_with_attribute_arguments_is_request_input(params: str) -> None:
+    assert "process" in _sinks(_CONTROLLER.replace("PARAMS", params), ".cs")
+
+
+def test_action_starting_its_own_program_stays_silent() -> None:
+    page = _CONTROLLER.replace("PARAMS", '[FromForm(Name = "c")] string c').replace(
+        "Process.Start(x)", 'Process.Start("git.exe")'
+    )
+    assert _sinks(page, ".cs") == set()

@@ -270,7 +270,7 @@ _ACTION = {
         r"(?:(?:System\s*\.\s*Web\s*\.\s*Mvc\s*\.\s*)?(?:ActionResult|IActionResult|JsonResult|ContentResult|FileResult|"
         r"PartialViewResult|ViewResult|RedirectResult|EmptyResult|HttpResponseMessage|IHttpActionResult)|string|void|object|"
         r"Task\s*<\s*(?:ActionResult|IActionResult|JsonResult|ContentResult|FileResult|HttpResponseMessage|IHttpActionResult|"
-        r"string|object)\s*>|Task)\s+[^\W\d]\w*\s*\(([^()]{0,400})\)\s*\{"
+        r"string|object)\s*>|Task)\s+[^\W\d]\w*\s*\(((?:[^()]|\([^()]{0,200}\)){0,400})\)\s*\{"
     ),
     "vb": lazy(
         r"^[ \t]*Public\s+(?:(?:Async|Overridable|Overrides|Shadows)\s+){0,3}(?:Function|Sub)\s+[^\W\d]\w*\s*\(([^()\n]{0,400})\)"
@@ -702,9 +702,16 @@ def _line_of(code: str, pos: int) -> int:
     return code.count("\n", 0, pos) + 1
 
 
+#: C# attributes on a parameter (``[FromHeader(Name = "X-Token")]``), one level of brackets, literals whole.
+_ATTRIBUTES = lazy(r'\[(?:[^\[\]"\n]|"[^"\n]*")*\]')
+
+
 def _params(text: str, lang: str) -> list[str]:
     names = []
     for part in _param_parts(text) if lang != "vb" and ("<" in text or "[" in text) else text.split(","):
+        if lang != "vb" and "[" in part:
+            # attributes first: their arguments are no default value ([FromForm(Name = "c")] string x; X47's request)
+            part = _ATTRIBUTES.sub(" ", part)
         part = re.sub(r"=.*$", "", part).strip()
         if lang == "vb":
             part = re.sub(r"\s+As\s+.*$", "", part, flags=re.I)
@@ -1900,7 +1907,7 @@ class _Analyser:
                 if _NON_ACTION.search(code, max(0, m.start() - 200), m.start()):
                     continue  # [NonAction]: a public helper no route reaches
                 typed = _TYPED_PARAM[lang]
-                for part in m.group(1).split(","):
+                for part in _param_parts(m.group(1)):  # ([FromForm(Name = "c")] string x: the attribute's own brackets)
                     for name in _params(part, lang):
                         kind = "number" if typed.search(part) else "value"  # (an int id binds no text)
                         self._add(name, _Taint({kind}, True, _line_of(code, m.start()), "controller action parameter"))
