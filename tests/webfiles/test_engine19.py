@@ -761,3 +761,38 @@ def test_action_starting_its_own_program_stays_silent() -> None:
         "Process.Start(x)", 'Process.Start("git.exe")'
     )
     assert _sinks(page, ".cs") == set()
+
+
+# --- X47's item 3: a minimal API's handler parameters (session 19) ---------------------------------------------------
+# app.MapGet("/x", (string x) => ..) binds x from the route, query or body, as an MVC action's parameter is bound; the
+# context, a cancellation token and injected services are no request values.
+
+_MINIMAL = (
+    "var builder = WebApplication.CreateBuilder(args);\nvar app = builder.Build();\nHANDLER\napp.Run();\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("handler", "found"),
+    [
+        (
+            'app.MapGet("/x", (HttpContext ctx, string x) => { System.Diagnostics.Process.Start(x); return ""; });',
+            True,
+        ),
+        (
+            'app.MapPost("/x", async (string cmd, CancellationToken ct) => '
+            '{ System.Diagnostics.Process.Start("cmd.exe", "/c " + cmd); return Results.Ok(); });',
+            True,
+        ),
+        (
+            'app.MapGet("/x", (HttpContext ctx) => { System.Diagnostics.Process.Start(ctx.TraceIdentifier); return ""; });',
+            False,
+        ),
+        (
+            'app.MapGet("/x", ([FromServices] IRunner r, string n) => { System.Diagnostics.Process.Start("git.exe"); return n; });',
+            False,
+        ),
+    ],
+)
+def test_minimal_api_parameters_are_request_input(handler: str, found: bool) -> None:
+    assert ("process" in _sinks(_MINIMAL.replace("HANDLER", handler), ".cs")) is found

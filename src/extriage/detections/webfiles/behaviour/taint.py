@@ -225,6 +225,9 @@ _WEB_METHOD = {
         r"|\b(?:void|IActionResult|ActionResult|PageResult|Task(?:\s*<\s*IActionResult\s*>)?)\s+"
         r"On(?:Get|Post|Put|Delete|Patch)\w{0,60}\s*\(([^()]{0,400})\)"
         r"|\[\s*BindProperty\b[^\]]{0,200}\]\s*(?:public\s+)?([\w.<>\[\]?]{1,100}\s+[^\W\d]\w*)\s*\{"
+        # a minimal API's handler: app.MapGet("/x", (string x) => ..) binds its parameters from the route, query and
+        # body (X47's request, session 19)
+        r'|\.\s*Map(?:Get|Post|Put|Delete|Patch)\s*\(\s*"[^"\n]{0,300}"\s*,\s*(?:async\s+)?\(([^()]{0,400})\)\s*=>'
     ),
     "js": lazy(r"(?:WebMethod|OperationContract)Attribute[^(;{}]{0,300}\(([^()]{0,400})\)"),
     "vb": lazy(
@@ -410,6 +413,12 @@ _DECLARED_TYPED = {
 #: The attribute that keeps a controller's public method from being an action (C# ``[NonAction]``, VB ``<NonAction>``).
 _NON_ACTION = lazy(r"[\[<]\s*(?:System\s*\.\s*Web\s*\.\s*Mvc\s*\.\s*)?NonAction(?:Attribute)?\s*(?:\(\s*\))?\s*[\]>][\s_]*$", re.I)
 #: A parameter of a number, date, Boolean or GUID type (``int id``, ``Guid? key = null``, VB ``id As Integer``).
+#: A minimal API handler's parameter the framework fills with no request value: the context, its request or response,
+#: a cancellation token, the user, an interface (a service), or one marked [FromServices].
+_SERVICE_PARAM = lazy(
+    r"\s*(?:\[\s*FromServices\b|(?:\[[^\]]*\]\s*)*(?:[\w.]*\.)?(?:HttpContext|HttpRequest|HttpResponse|CancellationToken"
+    r"|ClaimsPrincipal|I[A-Z]\w*(?:\s*<[^<>]*>)?)\s*\??\s+[^\W\d]\w*\s*$)"
+)
 _TYPED_PARAM = {
     "cs": lazy(
         r"^\s*(?:\[[^\]]*\]\s*)*(?:" + _NON_TEXT_TYPES + r"int|uint|long|ulong|short|ushort|byte|sbyte|decimal|double|"
@@ -1913,9 +1922,12 @@ class _Analyser:
                         self._add(name, _Taint({kind}, True, _line_of(code, m.start()), "controller action parameter"))
         for m in _WEB_METHOD[lang].finditer(code):  # a web service method's parameters come from the request
             n = next((i for i, g in enumerate(m.groups(), 1) if g is not None), 1)
-            what = {1: "web service method parameter", 2: "Razor Pages handler parameter"}.get(n, "bound property")
-            for name in _params(m.group(n) or "", lang):
-                self._add(name, _Taint({"value"}, True, _line_of(code, m.start()), what))
+            what = {1: "web service method parameter", 2: "Razor Pages handler parameter", 4: "minimal API parameter"}
+            for part in _param_parts(m.group(n) or "") if n == 4 else [m.group(n) or ""]:
+                if n == 4 and _SERVICE_PARAM.match(part):
+                    continue  # (the context, a token, a service the framework injects: no request value)
+                for name in _params(part, lang):
+                    self._add(name, _Taint({"value"}, True, _line_of(code, m.start()), what.get(n, "bound property")))
         if remoting:
             self._remote_parameters()
         if _LISTING.search(code):
