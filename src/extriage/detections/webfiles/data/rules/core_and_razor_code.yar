@@ -151,7 +151,8 @@ rule EXT_WEBSHELL_Razor_Evaluates_Bound_Code
         $eval2 = /CSharpSyntaxTree\s*\.\s*ParseText\s*\(\s*[A-Za-z_][A-Za-z0-9_.]{0,60}\s*[,)]/ ascii wide
         // input from the page: a bound field, a form or query value
         $in1 = /@bind(-value)?\s*=\s*"@?[A-Za-z_]/ nocase ascii wide
-        $in2 = /Request\s*(\.\s*(Form|Query|QueryString|Body)\s*)?[\[\(.]/ ascii wide
+        // (\bRequest: not HttpRequest., HttpRequestMessage( or a method named ...Request( - X46, session 19)
+        $in2 = /\bRequest\s*(\.\s*(Form|Query|QueryString|Body)\s*)?[\[\(.]/ ascii wide
         $in3 = /\[\s*(SupplyParameterFromQuery|SupplyParameterFromForm|BindProperty)\b/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

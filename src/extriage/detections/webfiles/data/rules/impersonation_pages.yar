@@ -35,7 +35,8 @@ rule EXT_WEBSHELL_Page_Acts_As_Typed_Windows_Account
         // the account typed in: two text boxes' texts, or request values, given to the logon call or to a wrapper
         // whose name says it impersonates (new Impersonator(user.Text, dom.Text, pwd.Text))
         $typed1 = /\b(LogonUser[AW]?|Impersonat\w*)\s*\([^;{}]{0,240}\.\s*Text\b[^;{}]{0,240}\.\s*Text\b/ ascii wide
-        $typed2 = /\b(LogonUser[AW]?|Impersonat\w*)\s*\([^;{}]{0,240}Request\s*(\.\s*(Form|QueryString|Params|Item))?\s*[\[(][^;{}]{0,240}Request\s*(\.\s*(Form|QueryString|Params|Item))?\s*[\[(]/ nocase ascii wide
+        // (\bRequest: not the tail of a name - GetTokenForRequest( - X46, session 19)
+        $typed2 = /\b(LogonUser[AW]?|Impersonat\w*)\s*\([^;{}]{0,240}\bRequest\s*(\.\s*(Form|QueryString|Params|Item))?\s*[\[(][^;{}]{0,240}\bRequest\s*(\.\s*(Form|QueryString|Params|Item))?\s*[\[(]/ nocase ascii wide
         // or two HTML inputs made server controls (<input runat=server>: .Value), X44's siblings (session 19)
         $html1 = /\b(LogonUser[AW]?|Impersonat\w*)\s*\([^;{}]{0,240}\.\s*Value\b[^;{}]{0,240}\.\s*Value\b/ ascii wide
         $html2 = /<input\b[^>]{0,200}\brunat\s*=\s*["']?server/ nocase ascii wide

@@ -34,7 +34,8 @@ rule EXT_WEBSHELL_Page_Writes_Server_Page
     strings:
         // a string literal (C#/JScript "..", VB "" escapes, pieces joined with + or &) that starts a server
         // directive and goes on, inside the literal, to server code
-        $lit = /["']\s*<%\s*@\s*(Page|WebHandler|WebService|Control|Master)\b([^"\r\n\\]|\\.|""|"\s*[+&]\s*"){0,800}(Request\s*(\.\s*[A-Za-z]+\s*)?[\[\(]|eval\s*\(|ActiveXObject|CreateObject\s*\(|Process\s*\.\s*Start|ProcessStartInfo|Assembly\s*\.\s*Load)/ nocase ascii wide
+        // (\bRequest: a handler's ProcessRequest( in the literal is not a request read - X46, session 19)
+        $lit = /["']\s*<%\s*@\s*(Page|WebHandler|WebService|Control|Master)\b([^"\r\n\\]|\\.|""|"\s*[+&]\s*"){0,800}(\bRequest\s*(\.\s*[A-Za-z]+\s*)?[\[\(]|eval\s*\(|ActiveXObject|CreateObject\s*\(|Process\s*\.\s*Start|ProcessStartInfo|Assembly\s*\.\s*Load)/ nocase ascii wide
         // written to a file whose name, in the same call's arguments, is a server page or handler
         $dst = /(MapPath|Combine|CreateText|WriteAllText|AppendAllText|AppendText|StreamWriter|FileStream|SaveAs|SaveToFile|CreateTextFile|OpenTextFile)\s*\([^;\r\n]{0,200}\.(aspx|ashx|asmx|asax|ascx|soap|svc|master|config)\s*["']/ nocase ascii wide
         $write = /(File\s*\.\s*(CreateText|WriteAllText|AppendAllText|AppendText|WriteAllLines|WriteAllBytes)|new\s+(System\s*\.\s*IO\s*\.\s*)?(StreamWriter|FileStream)|\.\s*SaveToFile|CreateTextFile|OpenTextFile)\s*\(/ nocase ascii wide

@@ -217,7 +217,8 @@ rule EXT_WEBSHELL_SQL_Console
         $x1 = "ExecuteReader" nocase ascii wide
         $x2 = "ExecuteNonQuery" nocase ascii wide
         $x3 = "SqlDataAdapter" nocase ascii wide
-        $q = /(CommandText\s*=|Command\s*\()\s*[^;]{0,40}Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]/ nocase ascii wide
+        // (\bRequest: not a method named ...Request( near the command - X46, session 19)
+        $q = /(CommandText\s*=|Command\s*\()\s*[^;]{0,40}\bRequest\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]/ nocase ascii wide
         $conn = /Connection\s*\(\s*Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
