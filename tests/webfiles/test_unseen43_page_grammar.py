@@ -150,12 +150,48 @@ def _nameless(page: str, ext: str) -> str:
     return re.sub(rf"(<%\s*@\s*){main}\s+(?=\w[\w:]*\s*=)", r"\1", page, count=1, flags=re.I)
 
 
+#: A main directive's attributes that can go with it (nothing else needs them for the page to compile and
+#: serve); the file's main directive, by extension (X46, session 19).
+_DROPPABLE = {
+    "language", "debug", "validaterequest", "enableviewstate", "enableviewstatemac", "enableeventvalidation",
+    "autoeventwireup", "trace", "codepage", "responseencoding", "enablesessionstate", "aspcompat", "buffer",
+}  # fmt: skip
+_DROPS = {".aspx": "page", ".ascx": "control", ".master": "master", ".asax": "application"}
+#: The languages a site's ``defaultLanguage`` commonly names (JScript pages keep their directive: the JScript
+#: rules read the language from it, and a site defaulting to JScript was not met).
+_DEFAULT_LANGUAGES = {"vb", "vbs", "visualbasic", "vbscript", "c#", "cs", "csharp"}
+_DIRECTIVE = re.compile(r"<%\s*@(.*?)%>", re.S)
+_ATTR = re.compile(r"""\s*(\w[\w:]*)(\s*=\s*("[^"]*"|'[^']*'|[^\s"'%>]*))?""")
+
+
+def _no_directive(page: str, ext: str) -> str:
+    """The page without its main directive when that names nothing but droppable attributes and VB or C#:
+    ASP.NET then compiles the page in ``<compilation defaultLanguage>`` (VB when unset; C# where set)."""
+
+    def one(m: re.Match[str]) -> str:
+        body, pos, names = m.group(1).rstrip(), 0, []
+        while pos < len(body):
+            a = _ATTR.match(body, pos)
+            if a is None or a.end() == pos:
+                return m.group(0)
+            names.append((a.group(1).lower(), a.group(3)))
+            pos = a.end()
+        if not names or names[0][1] is not None or names[0][0] != _DROPS[ext]:
+            return m.group(0)
+        language = next((v.strip("\"'").lower() for n, v in names if n == "language" and v), "vb")
+        keep = not {n for n, _ in names[1:]} <= _DROPPABLE or language not in _DEFAULT_LANGUAGES
+        return m.group(0) if keep else ""
+
+    return _DIRECTIVE.sub(one, page) if ext in _DROPS else page
+
+
 #: Each spelling as a rewrite of a table page (the page is left out where it does not change it).
 SPELLINGS: dict[str, Callable[[str, str], str]] = {
     "spaced-directive": lambda page, _ext: page.replace("<%@", "<% @"),  # X42: ShellForge's '<% @ Page'
     "nameless-main-directive": _nameless,
     "tight-code-block": lambda page, _ext: re.sub(r"<%[ \t\r\n]+(?=[^@=:#$\-\s])", "<%", page),
     "spaced-expression": lambda page, _ext: page.replace("<%=", "<% ="),
+    "no-directive": _no_directive,
     "js-language-name": lambda page, _ext: re.sub(
         r"""(\blanguage\s*=\s*["']?)(jscript|javascript)\b""", r"\1js", page, flags=re.I
     ),

@@ -46,10 +46,13 @@ rule EXT_WEBSHELL_Logon_Form_Credential_Logger
         $code1 = /<%([ \t\r\n]+[^@ \t\r\n]|[^@=:#$%\-"'> \t\r\n])/ ascii wide
         $srvscript = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
         $page = /<%\s*@\s*((Page|Control|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and $page and (any of ($code*) or $srvscript) and
+        filesize < 64MB and not any of ($log*) and ($page or $block or $srvscript) and (any of ($code*) or $srvscript) and
         any of ($pw*) and $xhr and $send and $enc and ($app or ($sw and $swfile))
 }

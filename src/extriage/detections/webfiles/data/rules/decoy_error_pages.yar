@@ -58,10 +58,13 @@ rule EXT_WEBSHELL_Decoy_Error_Page_With_Command
         // only those two take (X43, session 18)
         $handler = /<%\s*@\s*(WebHandler\b|[^%]{0,300}\bClass\s*=)/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and $page and (any of ($code*) or $srvscript or $handler) and
+        filesize < 64MB and not any of ($log*) and ($page or $block or $srvscript) and (any of ($code*) or $srvscript or $handler) and
         2 of ($d*) and any of ($req*) and (any of ($proc*) or $eval or $load or $wsh)
 }

@@ -39,11 +39,14 @@ rule EXT_WEBSHELL_Download_And_Run
         $hide2 = /CreateNoWindow\s*=\s*true/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         (($dlbytes and ($load or $entry)) or ($dlfile and any of ($start*) and any of ($hide*)))
 }
 
@@ -79,11 +82,14 @@ rule EXT_WEBSHELL_Polling_Implant_Runs_Fetched_Command
         $sleep = /Thread\s*\.\s*Sleep\s*\(/ ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and $fetch and $interp and $arg and any of ($loop*) and $sleep
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $fetch and $interp and $arg and any of ($loop*) and $sleep
 }
 
 /*

@@ -86,6 +86,9 @@ rule EXT_WEBSHELL_CSharp_String_Literals_As_Char_Codes
     strings:
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         // new string(new char[]{(char)99,(char)109,(char)100,...}), 6+ codes
         $codes = /new\s+(System\s*\.\s*)?[Ss]tring\s*\(\s*new\s+(System\s*\.\s*)?[Cc]har\s*\[\s*\]\s*\{\s*\(\s*char\s*\)\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})(\s*,\s*\(\s*char\s*\)\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})){5,}/ ascii wide
         $act1 = /\bProcess\s*\.\s*Start\s*\(/ ascii wide
@@ -95,6 +98,6 @@ rule EXT_WEBSHELL_CSharp_String_Literals_As_Char_Codes
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and ($page or $runat) and not any of ($log*) and
+        filesize < 64MB and ($page or $runat or $block) and not any of ($log*) and
         (#codes >= 8 or (#codes >= 2 and any of ($act*)))
 }

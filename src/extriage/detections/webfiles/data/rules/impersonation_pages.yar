@@ -47,10 +47,13 @@ rule EXT_WEBSHELL_Page_Acts_As_Typed_Windows_Account
         $act4 = /\bProcess\s*\.\s*Start\s*\(|\bnew\s+(System\.Diagnostics\.)?ProcessStartInfo\b/ ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 16MB and not any of ($log*) and ($page or $runat) and $adv and $signin and any of ($imp*) and
+        filesize < 16MB and not any of ($log*) and ($page or $runat or $block) and $adv and $signin and any of ($imp*) and
         (any of ($typed*) or ($html1 and $html2)) and any of ($act*)
 }

@@ -56,11 +56,14 @@ rule EXT_WEBSHELL_Interpreter_With_Baked_Recon_Command
         $start3 = "ProcessStartInfo" nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and $interp and ($recon or $recon_host) and any of ($start*)
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $interp and ($recon or $recon_host) and any of ($start*)
 }
 
 rule EXT_WEBSHELL_Process_Download_Tool_Fixed_Address
@@ -84,11 +87,14 @@ rule EXT_WEBSHELL_Process_Download_Tool_Fixed_Address
         $start3 = "ProcessStartInfo" nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and any of ($start*) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and any of ($start*) and
         ($curl or $certutil or $bits or ($psweb and $ps))
 }
 
@@ -122,11 +128,14 @@ rule EXT_WEBSHELL_Local_Admin_Account_Creation
         $start3 = "ProcessStartInfo" nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and (
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and (
             ($am_user and $am_save and $am_group and $am_machine and $grp) or
             ($adsi and $adsi_user and $adsi_add and $grp) or
             (($net_user or $net_group) and any of ($start*))
@@ -151,11 +160,14 @@ rule EXT_WEBSHELL_SQL_Request_Appended_After_Constant_Predicate
         $fill = /\.\s*Fill\s*\(/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and $chan and ($exec or $fill)
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $chan and ($exec or $fill)
 }
 
 rule EXT_WEBSHELL_Search_Referrer_Redirect_Cloaking
@@ -188,11 +200,14 @@ rule EXT_WEBSHELL_Search_Referrer_Redirect_Cloaking
         $redir = /\.\s*(Redirect|RedirectPermanent)\s*\(\s*"https?:\/\// nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and 2 of ($bot*) and any of ($ref*) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and 2 of ($bot*) and any of ($ref*) and
         $se and ($loc or $redir)
 }
 
@@ -222,11 +237,14 @@ rule EXT_WEBSHELL_Bare_Interpreter_Stream_In_Page
         $bare = /Process\s*\.\s*Start\s*\(\s*@?["']([a-z]:\\{1,2}windows\\{1,2}system32\\{1,2})?(cmd|powershell|pwsh)(\.exe)?["']\s*\)\s*\.\s*Standard(Output|Input|Error)\b/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and $bare
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $bare
 }
 
 /*
@@ -270,11 +288,14 @@ rule EXT_WEBSHELL_Interpreter_With_Baked_Server_Tamper_Command
         $start3 = "ProcessStartInfo" nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and $interp and ($kill or $write) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $interp and ($kill or $write) and
         any of ($start*)
 }
 
@@ -299,10 +320,13 @@ rule EXT_WEBSHELL_Process_Baked_Credential_Dump
         $start3 = "ProcessStartInfo" nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and any of ($comsvcs, $procdump, $hive, $ntds) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and any of ($comsvcs, $procdump, $hive, $ntds) and
         any of ($start*)
 }

@@ -36,11 +36,14 @@ rule EXT_WEBSHELL_Escaped_Identifiers_With_Format_Chars
         $split = /"[A-Za-z0-9+\/=]([%$#@!~^*|][A-Za-z0-9+\/=]){8,}"/ ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Application|Master|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and (#fmt >= 4 or #split >= 3)
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and (#fmt >= 4 or #split >= 3)
 }
 
 /*
@@ -72,9 +75,12 @@ rule EXT_WEBSHELL_Hex_Named_Server_Methods
         $vb = /\b(Function|Sub)\s+_0x[0-9A-Za-z_]{2,}\s*\(/ ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and (#cs + #vb) >= 5
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and (#cs + #vb) >= 5
 }

@@ -41,11 +41,14 @@ rule EXT_WEBSHELL_Page_Writes_Server_Page
         $write = /(File\s*\.\s*(CreateText|WriteAllText|AppendAllText|AppendText|WriteAllLines|WriteAllBytes)|new\s+(System\s*\.\s*IO\s*\.\s*)?(StreamWriter|FileStream)|\.\s*SaveToFile|CreateTextFile|OpenTextFile)\s*\(/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and $lit and $dst and $write
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $lit and $dst and $write
 }
 
 rule EXT_WEBSHELL_Request_Text_Written_To_Server_Page
@@ -63,11 +66,14 @@ rule EXT_WEBSHELL_Request_Text_Written_To_Server_Page
         $w = /(WriteAllText|AppendAllText|WriteAllBytes|WriteAllLines)\s*\([^;\r\n]{0,200}\.(aspx|ashx|asmx|asax|ascx|soap|svc|master|config)\s*["'][^;\r\n]{0,200}\bRequest\s*(\.\s*[A-Za-z]+\s*)?[\[\(\.]/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and $w
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $w
 }
 
 rule EXT_WEBSHELL_Request_URL_Fetched_Into_Server_Page

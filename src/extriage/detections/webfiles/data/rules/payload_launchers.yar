@@ -44,11 +44,14 @@ rule EXT_WEBSHELL_Embedded_Executable_Dropper
         $start5 = /\bShell\s*\(/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|ServiceHost)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         any of ($mz*) and any of ($write*) and any of ($start*)
 }
 
@@ -78,6 +81,9 @@ rule EXT_WEBSHELL_Encoded_PowerShell_Launcher
         $start5 = /WScript\s*\.\s*Shell/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|ServiceHost)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         // classic ASP has no directive to speak of: a code block that drives WScript.Shell (X22, NetSPI's
         // ps_webshells ASP form: `set x = CreateObject("WScript.Shell")` + `x.run "cmd.exe /c powershell ... -e <b64>"`)
         $classic = /<%[^@]/ ascii wide
@@ -86,7 +92,7 @@ rule EXT_WEBSHELL_Encoded_PowerShell_Launcher
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or ($classic and $classic_wsh)) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block or ($classic and $classic_wsh)) and
         $ps and $enc and any of ($blob*) and any of ($start*)
 }
 
@@ -120,11 +126,14 @@ rule EXT_WEBSHELL_Netcat_Reverse_Shell_Launcher
         $start5 = /WScript\s*\.\s*Shell/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|ServiceHost)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         $nc and any of ($exec*) and any of ($start*)
 }
 
@@ -157,9 +166,12 @@ rule EXT_WEBSHELL_Socket_Fed_Interpreter
         $stdin = /\.\s*StandardInput\s*\.\s*Write(Line)?\s*\(/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and $sock and any of ($stream*) and $interp and $redirect and $stdin
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $sock and any of ($stream*) and $interp and $redirect and $stdin
 }

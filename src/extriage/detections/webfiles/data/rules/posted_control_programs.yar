@@ -44,11 +44,14 @@ rule EXT_WEBSHELL_Posted_Control_Runs_Program
         $start2 = /\bProcess\s*\.\s*Start\s*\(/ nocase ascii wide
         $page = /<%\s*@\s*((Page|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         any of ($box*) and any of ($start*) and
         (any of ($prog*) or ($args and $shell))
 }
@@ -128,10 +131,13 @@ rule EXT_WEBSHELL_Posted_Control_Command_Via_Variable
         $start2 = /\bProcess\s*\.\s*Start\s*\(/ nocase ascii wide
         $page = /<%\s*@\s*((Page|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         any of ($box*) and $shell and any of ($start*) and any of ($near*)
 }

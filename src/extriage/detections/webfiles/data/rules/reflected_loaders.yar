@@ -51,6 +51,8 @@ rule EXT_WEBSHELL_Assembly_Load_By_Reflection
         // any server file: a directive (named or not), a code block or a server script block
         $server1 = /<%\s*@/ ascii wide
         $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a code block of a page with no directive ("<%" then code - X46, session 19)
+        $server3 = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -89,6 +91,8 @@ rule EXT_WEBSHELL_Assembly_Load_Decrypted_Request
         $body = /Request\s*\.\s*(BinaryRead|InputStream)\b/ nocase ascii wide
         $server1 = /<%\s*@/ ascii wide
         $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a code block of a page with no directive ("<%" then code - X46, session 19)
+        $server3 = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -132,6 +136,8 @@ rule EXT_WEBSHELL_Assembly_Load_Helper_Decrypted_Body
         $dec4 = /\]\s*(\^|\bXor\b)\s*[A-Za-z_]\w*\s*[\[\(]/ nocase ascii wide
         $server1 = /<%\s*@/ ascii wide
         $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a code block of a page with no directive ("<%" then code - X46, session 19)
+        $server3 = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -177,6 +183,8 @@ rule EXT_WEBSHELL_Compiles_And_Runs_Named_Member
         // a server page, or a handler/module class of C# or VB source
         $server1 = /<%\s*@/ ascii wide
         $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a code block of a page with no directive ("<%" then code - X46, session 19)
+        $server3 = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $class1 = /:\s*([A-Za-z_][A-Za-z0-9_.]*\s*,\s*)?(System\s*\.\s*Web\s*\.\s*)?IHttp(Async)?(Handler|Module)\b/ ascii wide
         $class2 = /\bImplements\s+(System\s*\.\s*Web\s*\.\s*)?IHttp(Async)?(Handler|Module)\b/ nocase ascii wide
         $log1 = "GET /" ascii

@@ -51,11 +51,14 @@ rule EXT_WEBSHELL_Shellcode_Runner_Page
         $native3 = "DefinePInvokeMethod" ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and $alloc and $start and any of ($copy*) and any of ($native*)
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $alloc and $start and any of ($copy*) and any of ($native*)
 }
 
 rule EXT_WEBSHELL_Dynamic_PInvoke_In_Page
@@ -76,11 +79,14 @@ rule EXT_WEBSHELL_Dynamic_PInvoke_In_Page
         $invoke = /\.\s*Invoke\s*\(\s*null\b/ ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and $define and (any of ($copy*) or ($global and $invoke))
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $define and (any of ($copy*) or ($global and $invoke))
 }
 
 /*
@@ -117,11 +123,14 @@ rule EXT_WEBSHELL_Native_Code_Called_As_Delegate
         $copy2 = /\b(RtlMoveMemory|RtlCopyMemory|WriteProcessMemory|NtWriteVirtualMemory|memcpy|CopyMemory)\b/ ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and $alloc and any of ($exec*) and $deleg and any of ($copy*)
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $alloc and any of ($exec*) and $deleg and any of ($copy*)
 }
 
 rule EXT_WEBSHELL_Page_Calls_Carried_Machine_Code
@@ -146,9 +155,12 @@ rule EXT_WEBSHELL_Page_Calls_Carried_Machine_Code
         $call2 = /GetDelegateForFunctionPointer/ ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and any of ($hex*) and $mem and any of ($copy*) and any of ($call*)
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and any of ($hex*) and $mem and any of ($copy*) and any of ($call*)
 }

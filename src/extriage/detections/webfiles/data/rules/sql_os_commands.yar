@@ -60,12 +60,15 @@ rule EXT_WEBSHELL_SQL_Server_OS_Command
         $rz2 = /(^|\n)[ \t]*@(Code|Functions)[ \t]*\r?\n/ ascii wide
         $rz3 = /(^|\n)[ \t]*@\{/ ascii wide
         $rzdir = /(^|\n)[ \t]*@(using|page|model|inherits|inject|Imports|ModelType)\b|@(Html|Model|ViewBag|ViewData|Url)\s*\./ ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
         filesize < 64MB and not any of ($log*) and
-        (($page and (any of ($code*) or $srvscript or $handler)) or (($cb1 or $cb2) and $cbweb) or $ihttp or
+        ((($page or $block or $srvscript) and (any of ($code*) or $srvscript or $handler)) or (($cb1 or $cb2) and $cbweb) or $ihttp or
          $rz1 or $rz2 or ($rz3 and $rzdir)) and
         ($xp or $oa or $job or $jet or $ifeo) and any of ($cmd*)
 }

@@ -38,11 +38,14 @@ rule EXT_WEBSHELL_Uploader_Into_Page_Folder
         $here = /(Server\s*\.\s*MapPath\s*\(\s*"(\.|\.\/|\.\\\\|~|~\/|\/)"\s*\)|"\.[\/\\]{1,2}"|AppDomain\s*\.\s*CurrentDomain\s*\.\s*BaseDirectory|Request\s*\.\s*PhysicalApplicationPath|HttpRuntime\s*\.\s*AppDomainAppPath)\s*[+&]\s*("[\/\\]{1,2}"\s*[+&]\s*)?((System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*GetFileName\s*\([^;()]{0,80}\)|[A-Za-z_][A-Za-z0-9_.]{0,60})\s*[;)\r\n]/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         any of ($posted*) and $client_name and $save and $here
 }
 
@@ -84,10 +87,13 @@ rule EXT_WEBSHELL_Uploader_Combined_Into_Page_Folder
         $page_file = /new\s+(System\s*\.\s*IO\s*\.\s*)?FileInfo\s*\(\s*Request\s*\.\s*PhysicalPath\s*\)/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         any of ($posted*) and any of ($write*) and ($combine_here or ($combine_dir and $page_file))
 }

@@ -87,8 +87,11 @@ rule EXT_WEBSHELL_Process_Exec
         // 2025 generator, writes its page so; every "<%@" page marker of the shipped rules now takes it)
         $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
     condition:
-        filesize < 64MB and any of ($proc*) and ($c1 or $c2 or $c3 or $c4) and $in and ($page or $runat)
+        filesize < 64MB and any of ($proc*) and ($c1 or $c2 or $c3 or $c4) and $in and ($page or $runat or $block)
 }
 
 rule EXT_WEBSHELL_Process_Start_Request_Program
@@ -134,8 +137,11 @@ rule EXT_WEBSHELL_Assembly_Load_Base64
         $in2 = "Request.BinaryRead" nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
     condition:
-        filesize < 64MB and $load and $b64 and any of ($in*) and ($page or $runat)
+        filesize < 64MB and $load and $b64 and any of ($in*) and ($page or $runat or $block)
 }
 
 rule EXT_WEBSHELL_Reflection_Loader
@@ -164,8 +170,11 @@ rule EXT_WEBSHELL_Reflection_Loader
         $body = /\bRequest\s*\.\s*(BinaryRead\s*\(|InputStream\b)/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
     condition:
-        filesize < 64MB and ($in or $body) and ($page or $runat) and
+        filesize < 64MB and ($in or $body) and ($page or $runat or $block) and
         (($r1 and $r2) or ($r3 and ($ref or $r5)) or $r4)
 }
 
@@ -195,8 +204,11 @@ rule EXT_WEBSHELL_File_Manager
         $in = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Files)\s*)?[\[\(]/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
     condition:
-        filesize < 64MB and ($page or $runat) and
+        filesize < 64MB and ($page or $runat or $block) and
         ($w1 or $w4 or $w5 or ($in and any of ($l*) and (any of ($w*) or $save)))
 }
 
@@ -222,8 +234,11 @@ rule EXT_WEBSHELL_SQL_Console
         $conn = /Connection\s*\(\s*Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
     condition:
-        filesize < 64MB and (any of ($cls*) or $conn) and any of ($x*) and ($q or $conn) and ($page or $runat)
+        filesize < 64MB and (any of ($cls*) or $conn) and any of ($x*) and ($q or $conn) and ($page or $runat or $block)
 }
 
 rule EXT_WEBSHELL_Obfuscated
@@ -246,10 +261,13 @@ rule EXT_WEBSHELL_Obfuscated
         $unsafe = "unsafe" nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         ($e1 or $e2 or $e6 or (($e3 or $e4 or $e5) and $unsafe))
 }
 
