@@ -94,10 +94,15 @@ rule EXT_WEBSHELL_Certificate_Request_Relay
         // (a nameless main directive names an ASP.NET language; classic ASP's is VBScript - or JScript, which
         // ASP.NET shares: a classic JScript page relaying to the CA is named too)
         $aspnet = /<%\s*@\s*((Page|WebHandler|WebService|Control|Master)\b|[^%>]{0,200}\bLanguage\s*=\s*["']?(c#|cs|csharp|vb|visualbasic|jscript|javascript|js)\b)/ nocase ascii wide
+        // or VB.NET's typed names, which VBScript has not: a page with no directive (VB by default) is ASP.NET
+        // by them, while Certificate Services' own classic ASP pages stay out (X46, session 19)
+        $vbnet = /\b(Dim|ByVal|ByRef)\s+\w+\s+As\s+(New\s+)?[A-Za-z_]|\(\s*\w+\s+As\s+Object\s*,/ nocase ascii wide
         $submit = /\.\s*Submit\s*\(/ nocase ascii wide
         $req = /Request\s*(\.\s*(Form|QueryString|Params|Item|Files|InputStream)\b|\s*\[)/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive: a code block, "<%" then code (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
         // a handler, or a module class (App_Code: X44, session 19)
         $ihttp = /\bIHttp(Async)?(Handler|Module)\b/ ascii wide
         // or a page's code-behind class (a CodeFile/Src file ASP.NET compiles with the page: X44, session 19)
@@ -108,7 +113,7 @@ rule EXT_WEBSHELL_Certificate_Request_Relay
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $ihttp or (($cb1 or $cb2) and $cbweb)) and
-        (($progid and ($create or ($create2 and ($aspnet or $ihttp or $cb1 or $cb2)))) or $interop1 or $interop2) and
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block or $ihttp or (($cb1 or $cb2) and $cbweb)) and
+        (($progid and ($create or ($create2 and ($aspnet or $vbnet or $ihttp or $cb1 or $cb2)))) or $interop1 or $interop2) and
         $submit and $req
 }
