@@ -39,6 +39,8 @@ rule EXT_WEBSHELL_Drive_Root_Browser
         $read3 = /Response\s*\.\s*(TransmitFile|WriteFile)\s*\(/ nocase ascii wide
         $server1 = /<%\s*@/ ascii wide
         $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a code block of a page with no directive ("<%" then code - X46, session 19)
+        $server3 = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -77,6 +79,8 @@ rule EXT_WEBSHELL_Writable_Folder_Scanner
         $start2 = /DirectoryInfo\s*\(\s*[^;)]{0,60}\bRequest\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]/ nocase ascii wide
         $server1 = /<%\s*@/ ascii wide
         $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a code block of a page with no directive ("<%" then code - X46, session 19)
+        $server3 = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii

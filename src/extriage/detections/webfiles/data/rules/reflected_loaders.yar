@@ -220,6 +220,8 @@ rule EXT_WEBSHELL_Assembly_Load_Raw_Request_Body
         $reader = /Assembly\s*\.\s*Load\s*\(\s*new\s+(System\s*\.\s*IO\s*\.\s*)?BinaryReader\s*\(\s*((HttpContext\s*\.\s*Current|Context|this|Page|Me)\s*\.\s*)?Request\s*\.\s*InputStream\s*\)\s*\)?\s*\.\s*ReadBytes\s*\(/ nocase ascii wide
         $server1 = /<%\s*@/ ascii wide
         $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a code block of a page with no directive ("<%" then code - X46, session 19)
+        $server3 = /<%\s*[^\s@=:#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
