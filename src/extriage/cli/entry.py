@@ -14,7 +14,6 @@ own teardown are skipped (issue 18, session 16).
 from __future__ import annotations
 
 import atexit
-import contextlib
 import os
 import signal
 import sys
@@ -31,13 +30,6 @@ signal.signal(signal.SIGINT, _stopped_while_starting)
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["scan"]:  # the worker fork server starts beside the CLI's imports
-        from extriage.scan.forkstart import start_for_scan
-
-        # only a head start: anything it raises is left to the command, which starts the server itself
-        # and reports what stops it once its error handling is in place (no traceback before that)
-        with contextlib.suppress(Exception):
-            start_for_scan(sys.argv[2:])
     from extriage.cli.main import main as run
 
     try:

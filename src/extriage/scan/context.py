@@ -15,7 +15,6 @@ import multiprocessing as mp
 import os
 import signal
 import sys
-import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -33,9 +32,7 @@ from extriage.findings import (
     SkippedFile,
     TimelineEvent,
 )
-from extriage.scan import forkstart
 from extriage.scan.contracts import Facts
-from extriage.scan.forkstart import start_workers as start_workers  # (re-exported: the pipeline's)
 
 ProgressCallback = Callable[[str, int, int], None]  # (label, done_bytes, total_bytes)
 
@@ -62,15 +59,6 @@ class Job:
     files: Sequence[LocatedFile]
     params: Any = None
     batch: tuple[int, int] = (0, 0)
-
-
-@dataclass(slots=True)
-class _Early:
-    """Jobs handed to the workers ahead of their stage (:meth:`ScanContext.start_jobs`), by a thread."""
-
-    jobs: list[Job]
-    thread: threading.Thread | None = None
-    futures: dict[cf.Future[list[FileOutcome]], list[LocatedFile]] | None = None
 
 
 class Stage(Protocol):
@@ -105,9 +93,6 @@ class ScanContext:
         self._pool: cf.ProcessPoolExecutor | None = None
         self._skip_keys: set[tuple[str, str]] = set()  # (path, reason) of coverage.skipped: no duplicates
         self._skip_synced = 0  # how many entries of coverage.skipped are in _skip_keys
-        self._early: _Early | None = None  # jobs handed over before their stage (start_jobs)
-        self._pool_lock = threading.Lock()  # the early thread's pool vs abort()
-        self._aborted = False
 
     # -- results -----------------------------------------------------------------------------
     def add_finding(self, finding: Finding) -> None:
@@ -181,13 +166,12 @@ class ScanContext:
         """:meth:`map_files` of several jobs (functions, files, parameters) in one go: every job's
         tasks are handed to the pool at once (in job order, each job's largest first), so no worker
         waits at the end of one job for the other's last task before the next job starts (the pivot
-        pass's two parameter groups, issue 18, session 18). Outcomes come as they are done. Jobs
-        equal to those of :meth:`start_jobs` are not handed over again: their outcomes are read."""
-        todos = _todos(jobs)
+        pass's two parameter groups, issue 18, session 18). Outcomes come as they are done."""
+        todos = [(job, sorted(job.files, key=lambda f: f.ref.size, reverse=True)) for job in jobs]
         total = sum(f.ref.size for _, todo in todos for f in todo) or 1
         done = 0
-        futures = self._take_early(jobs)
-        if futures is None and self._serial(todos):
+        workers = self.options.workers()
+        if workers <= 1 or sum(len(todo) for _, todo in todos) <= 1 or total < PARALLEL_MIN_BYTES:
             for job, todo in todos:
                 for f in todo:
                     outcome = _safe_call(job.func, f, job.params)
@@ -196,12 +180,16 @@ class ScanContext:
                     self.progress(label, done, total)
                     yield outcome
             return
-        if futures is None:
-            try:
-                futures = self._hand_over(todos)
-            except cf.BrokenExecutor:  # a worker died in an earlier stage: start afresh, once
-                self.close()
-                futures = self._hand_over(todos)
+        tasks = [(job, b) for job, todo in todos if todo for b in _batches(todo, workers, *job.batch)]
+        pool = self._executor(workers)
+        # Small files go to the workers in batches: one task per file costs ~1 ms of pickling and
+        # IPC, which dominates for thousands of hourly logs of a few dozen KB.
+        try:
+            futures = {pool.submit(_safe_batch, job.func, b, job.params): b for job, b in tasks}
+        except cf.BrokenExecutor:  # a worker died in an earlier stage: start afresh, once
+            self.close()
+            pool = self._executor(workers)
+            futures = {pool.submit(_safe_batch, job.func, b, job.params): b for job, b in tasks}
         broken = False
         for fut in cf.as_completed(futures):
             files_of = futures[fut]
@@ -221,59 +209,6 @@ class ScanContext:
         if broken:
             self.close()
 
-    def start_jobs(self, jobs: Sequence[Job]) -> bool:
-        """Hand ``jobs`` to the workers now, ahead of the stage that will ask :meth:`map_jobs` for
-        them, while this thread goes on with other work (the scan's first stage starts beside the
-        stage imports: issue 18, session 19). The hand-over runs in a thread, as its first task waits
-        for the fork server to be ready. Returns whether it began (not when the jobs would run in
-        this process). A :meth:`map_jobs` of other jobs, :meth:`close` or :meth:`abort` drops them
-        unread: only equal jobs take their outcomes, so results never depend on this."""
-        todos = _todos(jobs)
-        if self._early is not None or self._pool is not None or self._serial(todos):
-            return False
-        early = self._early = _Early(list(jobs))
-
-        def hand_over() -> None:
-            with contextlib.suppress(Exception):  # a failed hand-over is done again by map_jobs
-                early.futures = self._hand_over(todos)
-
-        early.thread = threading.Thread(target=hand_over, name="extriage-early-jobs", daemon=True)
-        early.thread.start()
-        return True
-
-    def _take_early(self, jobs: Sequence[Job]) -> dict[cf.Future[list[FileOutcome]], list[LocatedFile]] | None:
-        """The futures of :meth:`start_jobs`'s hand-over when it was of ``jobs`` (and succeeded);
-        any other early hand-over is dropped."""
-        early = self._drop_early()
-        if early is None or early.futures is None or early.jobs != list(jobs):
-            return None
-        return early.futures
-
-    def _drop_early(self) -> _Early | None:
-        early, self._early = self._early, None
-        if early is not None and early.thread is not None:
-            early.thread.join()
-            if early.futures is not None and self._aborted:
-                early.futures = None
-        return early
-
-    def _serial(self, todos: list[tuple[Job, list[LocatedFile]]]) -> bool:
-        """Whether these jobs run in this process: one worker, one file, or too little work."""
-        total = sum(f.ref.size for _, todo in todos for f in todo)
-        return self.options.workers() <= 1 or sum(len(t) for _, t in todos) <= 1 or total < PARALLEL_MIN_BYTES
-
-    def _hand_over(self, todos: list[tuple[Job, list[LocatedFile]]]) -> dict[cf.Future[list[FileOutcome]], list[LocatedFile]]:
-        """Every task of every job submitted to the pool. Small files go to the workers in batches:
-        one task per file costs ~1 ms of pickling and IPC, which dominates for thousands of hourly
-        logs of a few dozen KB."""
-        workers = self.options.workers()
-        tasks = [(job, b) for job, todo in todos if todo for b in _batches(todo, workers, *job.batch)]
-        with self._pool_lock:
-            if self._aborted:
-                raise RuntimeError("the scan was stopped")
-            pool = self._executor(workers)
-        return {pool.submit(_safe_batch, job.func, b, job.params): b for job, b in tasks}
-
     def submit(self, func: Callable[..., Any], *args: Any) -> cf.Future[Any]:
         """Run ``func(*args)`` in one of the worker processes :meth:`map_files` uses (started from the
         fork server, never a fork of this process, which may hold threads), e.g. one part of a large
@@ -290,11 +225,8 @@ class ScanContext:
 
     def abort(self) -> None:
         """Stop the worker processes now (the scan is being interrupted, e.g. SIGTERM): none is left
-        behind finishing a file nobody waits for. An early hand-over (:meth:`start_jobs`) makes no
-        pool after this."""
-        with self._pool_lock:
-            self._aborted = True
-            pool, self._pool = self._pool, None
+        behind finishing a file nobody waits for."""
+        pool, self._pool = self._pool, None
         if pool is None:
             return
         for proc in list(getattr(pool, "_processes", {}).values()):
@@ -303,9 +235,7 @@ class ScanContext:
         pool.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        """Stop the worker processes (idempotent); :func:`run_scan` calls it when the scan ends. An
-        early hand-over not taken by then is dropped with them."""
-        self._drop_early()
+        """Stop the worker processes (idempotent); :func:`run_scan` calls it when the scan ends."""
         pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
@@ -348,6 +278,19 @@ def worker_context() -> mp.context.BaseContext:
     return mp.get_context("forkserver")
 
 
+def start_workers(modules: Sequence[str]) -> None:
+    """Start the fork server now, importing ``modules`` (the modules whose functions run in
+    workers), so its start-up overlaps the evidence listing instead of delaying the first stage.
+    Must come before any worker starts: the fork server's imports are fixed when it starts."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return
+    from multiprocessing import forkserver
+
+    context = mp.get_context("forkserver")
+    context.set_forkserver_preload(list(modules))
+    forkserver.ensure_running()
+
+
 def stop_fork_server() -> None:
     """End the fork server now (the process is about to exit without its exit handlers: an
     interrupt). Its workers end with it (:func:`_die_with_parent`), including one it was forking
@@ -368,7 +311,7 @@ def stop_fork_server() -> None:
 
 
 #: Less work than this (bytes) is done in the main process: starting worker processes costs more.
-PARALLEL_MIN_BYTES = forkstart.PARALLEL_MIN_BYTES
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 
 #: Batches of small files sent to one worker task: at most this many bytes / files each.
 BATCH_BYTES = 8 * 1024 * 1024
@@ -381,11 +324,6 @@ def changed_while_read(path: str, first: str, later: str) -> str:
         f"{path} changed while the scan read it (SHA-256 {first} when first read, {later} when read again): "
         "what was found in it may rest on either version. Scan a copy that nothing writes to."
     )
-
-
-def _todos(jobs: Sequence[Job]) -> list[tuple[Job, list[LocatedFile]]]:
-    """Each job with its files, largest first."""
-    return [(job, sorted(job.files, key=lambda f: f.ref.size, reverse=True)) for job in jobs]
 
 
 def _batches(todo: list[LocatedFile], workers: int, max_bytes: int = 0, max_files: int = 0) -> list[list[LocatedFile]]:

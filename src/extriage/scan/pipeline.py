@@ -21,13 +21,9 @@ from extriage.scan.context import (
 )
 from extriage.scan.contracts import Facts, order_stages, provides_of, stage_name
 from extriage.scan.facts import FindingIds
-from extriage.scan.forkstart import PARALLEL_MIN_FILES as PARALLEL_MIN_FILES
-from extriage.scan.forkstart import WEB_WORKER_CODE as WEB_WORKER_CODE
-from extriage.scan.forkstart import WEB_WORKER_TABLES as WEB_WORKER_TABLES
-from extriage.scan.forkstart import large, preload
 from extriage.scan.numbering import NumberFindingsStage, number_findings
 from extriage.scan.prepare import Prepare
-from extriage.scan.registry import default_stages
+from extriage.scan.registry import WORKER_MODULES, default_stages
 
 
 def run_scan(
@@ -43,9 +39,8 @@ def run_scan(
     ``stages`` (tests, benchmarks) runs a subset instead of the registered stages; facts no stage
     of the subset provides are then empty unless ``given`` holds them. Raises
     :class:`extriage.scan.contracts.ContractError` before reading anything when the stages'
-    contracts cannot be met; the registered stages' contracts (tests/structure) are checked after
-    the evidence is listed, as the first stage's workers start beside their imports."""
-    ordered = plan(stages) if stages is not None else None
+    contracts cannot be met."""
+    ordered = plan(stages)
     options = options or ScanOptions()
     spec = open_source(path)
     # The fork server (worker processes' imports and compiled prefilters) is started while the
@@ -71,17 +66,12 @@ def run_scan(
         started = True
     ctx = ScanContext(inventory, result, options, progress)
     ctx.facts = Facts(given)
-    prepare = None
+    # with workers, the main process mostly waits during the first stages: later stages' tables
+    # are built meanwhile (extriage.scan.prepare), finished before any of those stages starts
+    prepare = (
+        Prepare([stage_name(s) for s in ordered[1:]], options, spec.root, inventory).start() if started else None
+    )
     try:
-        if ordered is None:
-            if started:  # the logs stage's workers read while the stages are imported (0.1-0.15 s)
-                start_first_stage(ctx)
-            ordered = plan(None)
-        # with workers, the main process mostly waits during the first stages: later stages' tables
-        # are built meanwhile (extriage.scan.prepare), finished before any of those stages starts
-        prepare = (
-            Prepare([stage_name(s) for s in ordered[1:]], options, spec.root, inventory).start() if started else None
-        )
         for stage in ordered:
             if prepare is not None and prepare.warms(stage_name(stage)):
                 prepare.join()
@@ -115,21 +105,6 @@ def run_scan(
     return result
 
 
-def start_first_stage(ctx: ScanContext) -> None:
-    """Hand the logs stage's files to the workers now (:meth:`ScanContext.start_jobs`): with the
-    registered stages it is the first, and its work list needs only the inventory, whereas the
-    imports of every stage (:func:`plan`, 0.12-0.15 CPU-s) would otherwise come first while the
-    workers idle. When the stage asks for other jobs (other parameters, another first stage) the
-    hand-over is dropped unread. A rule folder that cannot be read fails in the stage, as before."""
-    from extriage.scan.stages.logs import LogsStage
-
-    try:
-        job = LogsStage().job(ctx)
-    except Exception:  # e.g. a broken rule file: the stage reports it itself
-        return
-    ctx.start_jobs([job])
-
-
 def start_early(path: str, options: ScanOptions) -> bool:
     """Start the worker fork server now if the scan of ``path`` will use workers (see
     :func:`_large`); returns whether it did. :func:`run_scan` calls it; a caller with work of its own
@@ -144,15 +119,65 @@ def start_early(path: str, options: ScanOptions) -> bool:
     return True
 
 
+#: Tables only the web file stage's workers use (behaviour patterns, baseline, location rules).
+WEB_WORKER_TABLES = "extriage.detections.webfiles.warm_behaviour"
+#: The web file stage's worker code: its import compiles the behaviour engine's patterns (~0.15 s on a
+#: quiet machine). The logs stage's workers no longer import it (scan/facts.py, session 13).
+WEB_WORKER_CODE = "extriage.detections.webfiles.content"
+
+
 def worker_modules(options: ScanOptions) -> list[str]:
-    """The modules the fork server preloads for this scan (:func:`extriage.scan.forkstart.preload`)."""
-    return preload(options.workers())
+    """The modules the fork server preloads (:data:`extriage.scan.registry.WORKER_MODULES`). The
+    web file stage's pool has one worker fewer than the scan: with two workers or fewer it has at most
+    one, which builds :data:`WEB_WORKER_TABLES` itself in the same CPU time as the fork server would
+    (a tree of many web pages then ends ≈ 0.2 s later), whereas in the fork server they cost ≈ 0.3 s
+    of CPU and delay every parallel scan's first log workers, also when the web file stage uses no
+    worker at all, as on log-heavy evidence (BENCHMARKS.md, issue 18 logs part, sessions 6 and 7).
+    The same holds for the web file stage's code itself (:data:`WEB_WORKER_CODE`): its one worker
+    imports it when its pool starts, which the stage does before it builds its work list (session
+    13). With more cores, several web file workers share the fork server's copy."""
+    if options.workers() > 2:
+        return list(WORKER_MODULES)
+    return [m for m in WORKER_MODULES if m not in (WEB_WORKER_TABLES, WEB_WORKER_CODE)]
+
+
+#: Evidence of at least this many files starts the worker fork server even when it holds few bytes
+#: (the web file stage spreads trees of many small files over every core).
+PARALLEL_MIN_FILES = 2000
 
 
 def _large(root: str) -> bool:
     """Whether the evidence at ``root`` holds at least ``PARALLEL_MIN_BYTES`` (:mod:`extriage.scan.context`)
-    or :data:`PARALLEL_MIN_FILES` files (:func:`extriage.scan.forkstart.large`)."""
-    return large(root, context.PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES)  # read now: tests lower them
+    or :data:`PARALLEL_MIN_FILES` files: a look that
+    stops as soon as it knows (a few dozen logs into a real collection), so a small tree costs a
+    directory walk of a few milliseconds and a large one no more. A file (zip, disk image) is
+    judged by its size. Symbolic links are not followed; unreadable folders are passed over (the
+    inventory names them)."""
+    min_bytes, min_files = context.PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES  # read now: tests lower them
+    try:
+        if not os.path.isdir(root):
+            return os.path.getsize(root) >= min_bytes
+    except OSError:
+        return True  # the stages will say what is wrong; starting the workers costs nothing more
+    size = files = 0
+    stack = [root]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    try:
+                        if entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        elif entry.is_file(follow_symlinks=False):
+                            files += 1
+                            size += entry.stat(follow_symlinks=False).st_size
+                    except OSError:
+                        continue
+                    if size >= min_bytes or files >= min_files:
+                        return True
+        except OSError:
+            continue
+    return False
 
 
 def plan(stages: list[Stage] | None = None) -> list[Stage]:

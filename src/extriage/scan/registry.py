@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib
 
-from extriage.scan import forkstart
 from extriage.scan.context import Stage
 
 STAGES = [
@@ -34,9 +33,14 @@ STAGES = [
 ]
 
 
-#: Modules whose functions run in worker processes (the fork server's preload), kept where the fork
-#: server can be started without the stages: :data:`extriage.scan.forkstart.WORKER_MODULES`.
-WORKER_MODULES = forkstart.WORKER_MODULES
+#: Modules whose functions run in worker processes: the fork server imports them once, at the
+#: start of a scan (:func:`extriage.scan.context.start_workers`), so workers start ready.
+WORKER_MODULES = [
+    "extriage.scan.stages.logs",  # scan_log_file, pivot_log_file
+    "extriage.scan.warmup",  # the shipped log rules' prefilters, compiled once for all workers
+    "extriage.detections.webfiles.content",  # examine_batch
+    "extriage.detections.webfiles.warm_behaviour",  # behaviour patterns compiled once (> 2 workers: pipeline.worker_modules)
+]
 
 
 def load_stage(entry: str) -> Stage:

@@ -42,7 +42,7 @@ from extriage.formats.sniff import (
     looks_like_default_iis,
     strip_compressed,
 )
-from extriage.scan.context import FileOutcome, Job, ScanContext
+from extriage.scan.context import FileOutcome, ScanContext
 from extriage.scan.facts import Detections, LogGroups, LogPivots, LogSpans
 from extriage.scan.rawsearch import holds
 
@@ -293,27 +293,20 @@ class LogsStage:
     engine: str = "hyperscan"
     extra_rule_dirs: tuple[str, ...] = field(default_factory=tuple)
 
-    def job(self, ctx: ScanContext) -> Job:
-        """Every candidate log of the evidence with this scan's parameters: what :meth:`run` reads.
-        The pipeline hands it to the workers before the other stages are imported (start_jobs)."""
+    def run(self, ctx: ScanContext) -> None:
         params = LogParams(engine=str(ctx.options.extra.get("prefilter_engine", self.engine)),
                            extra_rule_dirs=tuple(ctx.options.extra.get("log_rule_dirs", ())) or self.extra_rule_dirs)
         load_rules(params.extra_rule_dirs)  # a broken rule file fails here, once, with its name
         plain = ctx.inventory.plain
         # a plain folder of logs may have lost names and extensions too: sniff every file there
         candidates = [f for f in ctx.inventory.files if plain or could_be_log(f.key) or family_from_path(f.key)]
-        return Job(scan_log_file, candidates, params)
-
-    def run(self, ctx: ScanContext) -> None:
-        job = self.job(ctx)
-        params = job.params
         merged = HitCollector()
         hours: dict[str, Counter[str]] = {}
         families: Counter[str] = Counter()
         unrecognised: list[str] = []
         spans: dict[str, tuple[str, datetime | None, datetime | None, str]] = {}
         misplaced: list[str] = []
-        for outcome in ctx.map_jobs([job], label="logs"):
+        for outcome in ctx.map_files(scan_log_file, candidates, params, label="logs"):
             data = outcome.data
             if data.get("not_log"):
                 unrecognised.append(outcome.path)
@@ -330,7 +323,7 @@ class LogsStage:
             ctx.result.coverage.warn(
                 f"{len(misplaced)} log file(s) sit in another log family's folder; each was read as the family its "
                 f"own header names: {', '.join(sorted(misplaced)[:5])}{' ...' if len(misplaced) > 5 else ''}")
-        if ctx.inventory.plain:  # the user pointed at logs: a *.log we cannot place is named, not silently passed over
+        if plain:  # the user pointed at logs: a *.log we cannot place is named, not silently passed over
             for path in unrecognised:
                 if path.lower().endswith(".log"):
                     ctx.skip(path, "not recognised as an Exchange or IIS log (no known folder, header or "
