@@ -15,7 +15,7 @@ import re
 from typing import NamedTuple
 
 from extriage.detections.webfiles.behaviour.lazy import lazy
-from extriage.detections.webfiles.behaviour.syntax import top_level
+from extriage.detections.webfiles.behaviour.syntax import depth, top_level
 
 
 class Region(NamedTuple):
@@ -220,7 +220,7 @@ def _c_leaves(code: str, start: int, end: int) -> bool:
         if (
             code[s : x.start()].strip()
             or top_level(code, start, x.start(), "")[1] >= 0
-            or _depth(code, start, x.start())
+            or depth(code, start, x.start())
         ):
             continue
         if x.group(1) and _no_end(code, x.end()):
@@ -233,21 +233,6 @@ def _no_end(code: str, pos: int) -> bool:
     """Whether a redirect's arguments from ``pos`` tell it not to end the response (``Redirect(url, false)``)."""
     commas, close = top_level(code, pos, min(len(code), pos + 2000), ",")
     return bool(commas) and close > commas[-1] and code[commas[-1] + 1 : close].strip().lower() == "false"
-
-
-def _depth(code: str, start: int, end: int) -> int:
-    """Brackets opened and not closed in [start, end), outside literals."""
-    depth = 0
-    quote = False
-    for c in code[start:end]:
-        if c == '"':
-            quote = not quote
-        elif not quote:
-            if c in "([{":
-                depth += 1
-            elif c in ")]}":
-                depth -= 1
-    return depth
 
 
 def _c_given(code: str, a: int, b: int, negated: bool) -> list[Region]:
@@ -320,7 +305,7 @@ def _vb_regions(code: str, a: int, b: int, negated: bool, given: bool) -> list[R
     if m is None or not m.start(1) <= a or b > m.end(1):
         return _vb_given(code, ls, le, a, b, negated) if given else []
     cs, ce = m.start(1), m.end(1)
-    splits = [x for x in _VB_SPLIT.finditer(code, cs, ce) if not _depth(code, cs, x.start())]
+    splits = [x for x in _VB_SPLIT.finditer(code, cs, ce) if not depth(code, cs, x.start())]
     ops = {x.group(1).lower().startswith("and") for x in splits}  # True: and, False: or
     cuts = [(cs, cs), *((x.start(), x.end()) for x in splits), (ce, ce)]
     parts = [(cuts[i][1], cuts[i + 1][0]) for i in range(len(cuts) - 1)]

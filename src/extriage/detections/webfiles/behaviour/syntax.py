@@ -48,6 +48,22 @@ def top_level(code: str, start: int, end: int, stops: str, first: bool = False) 
     return found, -1
 
 
+def depth(code: str, start: int, end: int) -> int:
+    """Brackets opened and not closed in ``code[start:end]``, outside string literals (negative when more
+    close than open): the same walk as :func:`top_level`, for a guard's "is this at the top level"."""
+    level = 0
+    quote = False
+    for c in code[start:end]:
+        if c == '"':
+            quote = not quote
+        elif not quote:
+            if c in "([{":
+                level += 1
+            elif c in ")]}":
+                level -= 1
+    return level
+
+
 def _param_parts(text: str) -> list[str]:
     """A parameter list split at its own commas, not those of a generic type's arguments
     (``IDictionary<string, object> data`` is one parameter) or of an attribute's brackets."""
