@@ -61,13 +61,12 @@ from extriage.detections.webfiles.behaviour.knowledge import (
 from extriage.detections.webfiles.behaviour.lazy import warm as warm_patterns
 from extriage.detections.webfiles.behaviour.normalise import _Norm
 from extriage.detections.webfiles.behaviour.screen import _hides, hiding_screen
-from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF
+from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, line_of
 from extriage.detections.webfiles.behaviour.taint import (
     SCOPED,
     WHOLE_MAX,
     _Analyser,
     _args,
-    _line_of,
     _params,
     member_aliases,
     scope_locals,
@@ -241,7 +240,7 @@ def _analyse(
         for rule in know.config:
             m = rule.pattern.search(text)
             if m is not None and (rule.context is None or rule.context.search(text) is not None):
-                line = text.count("\n", 0, m.start()) + 1
+                line = line_of(text, m.start())
                 result.hits.append(
                     {
                         "check": "behaviour",
@@ -282,7 +281,7 @@ def _analyse(
                 if not sink.classic and ext in CLASSIC_ASP:
                     continue  # everyday in classic ASP (see data/behaviour.yml)
                 seen.add(sink.id)
-                line = extracted.file_line(lang, first_line + _line_of(code, pos))
+                line = extracted.file_line(lang, first_line + line_of(code, pos))
                 raw = lines[line].strip()
                 if t is None:
                     base = "high" if sink.severity == "critical" else "medium"
@@ -510,15 +509,15 @@ def analyse_across(
                 for sink, pos, t in found:
                     if (sink.id, pos) in kept or t.line > caller_lines or pos - split >= callee_end:
                         continue
-                    line = ex.file_line(lang, _line_of(ecode, pos - split))
+                    line = ex.file_line(lang, line_of(ecode, pos - split))
                     # the first call of the callee at or after the source's line (where the value is handed over)
                     call_line = next(
                         (
                             n
-                            for n in (_line_of(ccode, c.start()) for c in calls.finditer(ccode))
+                            for n in (line_of(ccode, c.start()) for c in calls.finditer(ccode))
                             if n >= t.line
                         ),
-                        _line_of(ccode, call.start()),
+                        line_of(ccode, call.start()),
                     )
                     source_line = cx.file_line(lang, t.line)
                     call_line = cx.file_line(lang, call_line)
@@ -648,7 +647,7 @@ def _across_languages(
     for n, m in enumerate(calls.finditer(ccode)):
         if n >= 200:
             break
-        call_line = cx.file_line(lang, _line_of(ccode, m.start()))
+        call_line = cx.file_line(lang, line_of(ccode, m.start()))
         if m.group(1) is not None:
             spans = _args(ccode, m.end())
             taints = [an.expr(a, b) if ccode[a:b].strip() else None for a, b in spans]
@@ -682,7 +681,7 @@ def _across_languages(
         if (sink.id, pos) in kept or t.line > len(lines) or pos - split >= callee_end:
             continue
         source_line, call_line, source, via = origin[t.line - 1]
-        line = ex.file_line(elang, _line_of(ecode, pos - split))
+        line = ex.file_line(elang, line_of(ecode, pos - split))
         via_all = list(dict.fromkeys((*via, *t.via)))[:6]
         result.hits.append(
             _callee_hit(

@@ -15,7 +15,7 @@ import re
 from typing import NamedTuple
 
 from extriage.detections.webfiles.behaviour.lazy import lazy
-from extriage.detections.webfiles.behaviour.syntax import depth, top_level
+from extriage.detections.webfiles.behaviour.syntax import depth, line_of, top_level
 
 
 class Region(NamedTuple):
@@ -183,7 +183,7 @@ def _c_regions(code: str, a: int, b: int, negated: bool, given: bool) -> list[Re
     if then is None:
         return []
     if sign and ops <= {"&"}:
-        return [Region(then[0], then[1], (_line(code, then[0]), _line(code, then[1])))]
+        return [Region(then[0], then[1], (line_of(code, then[0]), line_of(code, then[1])))]
     if sign or not ops <= {"|"}:
         return []
     out: list[Region] = []
@@ -252,10 +252,6 @@ def _c_given(code: str, a: int, b: int, negated: bool) -> list[Region]:
             break
         out += _c_regions(code, u.start(), u.end(), negated, False)
     return out
-
-
-def _line(code: str, pos: int) -> int:
-    return code.count("\n", 0, pos) + 1
 
 
 # --- VB ---------------------------------------------------------------------------------------------------------
@@ -333,13 +329,13 @@ def _vb_regions(code: str, a: int, b: int, negated: bool, given: bool) -> list[R
         if not re.match(r"[ \t]*End[ \t]+If\b", mark, re.I):
             # (an ElseIf chain, or no End If: only the first branch is read)
             return (
-                [Region(*then, (_line(code, then[0]), _line(code, then[1])))]
+                [Region(*then, (line_of(code, then[0]), line_of(code, then[1])))]
                 if sign and ops <= {True}
                 else []
             )
         statement_end = (otherwise or then)[1] + len(mark)
     if sign and ops <= {True}:
-        return [Region(then[0], then[1], (_line(code, then[0]), _line(code, then[1])))]
+        return [Region(then[0], then[1], (line_of(code, then[0]), line_of(code, then[1])))]
     if sign or not ops <= {False}:
         return []
     out: list[Region] = []

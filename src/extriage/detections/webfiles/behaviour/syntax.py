@@ -48,6 +48,11 @@ def top_level(code: str, start: int, end: int, stops: str, first: bool = False) 
     return found, -1
 
 
+def line_of(code: str, pos: int) -> int:
+    """The 1-based line of offset ``pos`` in ``code``."""
+    return code.count("\n", 0, pos) + 1
+
+
 def depth(code: str, start: int, end: int) -> int:
     """Brackets opened and not closed in ``code[start:end]``, outside string literals (negative when more
     close than open): the same walk as :func:`top_level`, for a guard's "is this at the top level"."""

@@ -20,7 +20,13 @@ from extriage.detections.webfiles.behaviour.knowledge import (
     prefilter_hits,
 )
 from extriage.detections.webfiles.behaviour.lazy import lazy
-from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, _param_parts, top_level
+from extriage.detections.webfiles.behaviour.syntax import (
+    _METHOD_DEF,
+    KEYWORDS_OF,
+    _param_parts,
+    line_of,
+    top_level,
+)
 
 
 @dataclass(slots=True)
@@ -705,10 +711,6 @@ _SET_TARGET = lazy(r"\s*=(?![=>])")
 #: A C#/JScript indexer on a named collection (``_targets[``, ``this.map[``): what its brackets hold is a key.
 #: (Not an array made with ``new byte[n]``: its size from the request stays with it, as a buffer the request fills.)
 _INDEXER = lazy(r"(?<![\w.])(?<!new )((?:this\s*\.\s*)?[^\W\d]\w*)\s*\[")
-
-
-def _line_of(code: str, pos: int) -> int:
-    return code.count("\n", 0, pos) + 1
 
 
 #: C# attributes on a parameter (``[FromHeader(Name = "X-Token")]``), one level of brackets, literals whole.
@@ -1532,7 +1534,7 @@ class _Analyser:
                 cut = max(e, back + (idx.end() if idx else 0))
                 stripped = stripped.replace(self.code[s:cut], " ", 1)
                 if found is None:
-                    found = _Taint({src.kind}, True, _line_of(self.code, s), src.title)
+                    found = _Taint({src.kind}, True, line_of(self.code, s), src.title)
                 else:
                     found.kinds.add(src.kind)
         idents = self._idents()
@@ -1889,7 +1891,7 @@ class _Analyser:
         if not self.sources and not actions and not sockets and not remoting and not _WEB_METHOD[lang].search(code):
             return
         for m in sockets:  # the buffer a WebSocket message is received into holds what the client sent
-            self._add(m.group(1), _Taint({"body"}, True, _line_of(code, m.start()), "WebSocket message"))
+            self._add(m.group(1), _Taint({"body"}, True, line_of(code, m.start()), "WebSocket message"))
         defs = [(m.start(), m.group(1), _params(m.group(2), lang)) for m in _METHOD_DEF[lang].finditer(code)]
         # VB marks by-reference parameters in the definition only: Sub Take(ByRef v As String)
         byref = (
@@ -1919,7 +1921,7 @@ class _Analyser:
                 for part in _param_parts(m.group(1)):  # ([FromForm(Name = "c")] string x: the attribute's own brackets)
                     for name in _params(part, lang):
                         kind = "number" if typed.search(part) else "value"  # (an int id binds no text)
-                        self._add(name, _Taint({kind}, True, _line_of(code, m.start()), "controller action parameter"))
+                        self._add(name, _Taint({kind}, True, line_of(code, m.start()), "controller action parameter"))
         for m in _WEB_METHOD[lang].finditer(code):  # a web service method's parameters come from the request
             n = next((i for i, g in enumerate(m.groups(), 1) if g is not None), 1)
             what = {1: "web service method parameter", 2: "Razor Pages handler parameter", 4: "minimal API parameter"}
@@ -1927,7 +1929,7 @@ class _Analyser:
                 if n == 4 and _SERVICE_PARAM.match(part):
                     continue  # (the context, a token, a service the framework injects: no request value)
                 for name in _params(part, lang):
-                    self._add(name, _Taint({"value"}, True, _line_of(code, m.start()), what.get(n, "bound property")))
+                    self._add(name, _Taint({"value"}, True, line_of(code, m.start()), what.get(n, "bound property")))
         if remoting:
             self._remote_parameters()
         if _LISTING.search(code):
@@ -2199,7 +2201,7 @@ class _Analyser:
                 end = close if close >= 0 else len(code)
             for m in _REMOTE_METHOD[lang].finditer(code, c.end(), end):
                 for name in _params(m.group(1), lang):
-                    self._add(name, _Taint({"value"}, True, _line_of(code, m.start()), "remoting call parameter"))
+                    self._add(name, _Taint({"value"}, True, line_of(code, m.start()), "remoting call parameter"))
 
     def _listings(self) -> None:
         """Files the page lists (Directory.GetFiles, DirectoryInfo.GetFiles, ...): a path it did not write
@@ -2236,7 +2238,7 @@ class _Analyser:
             if key in self.keywords:
                 continue
             if key not in self.taint:
-                self._add(name, _Taint({"listed"}, True, _line_of(code, pos), "a listed file"))
+                self._add(name, _Taint({"listed"}, True, line_of(code, pos), "a listed file"))
 
     def statement(self, pos: int) -> tuple[int, int]:
         """The statement holding ``pos``, from after the assignment it is the value of (``Output.Text =
@@ -2807,8 +2809,8 @@ class _Analyser:
         else:
             return False
         d_start, d_name = defs[i_def][0], defs[i_def][1]
-        first = _line_of(code, d_start)
-        last = _line_of(code, defs[i_next][0]) if i_next < len(defs) else code.count("\n") + 1
+        first = line_of(code, d_start)
+        last = line_of(code, defs[i_next][0]) if i_next < len(defs) else code.count("\n") + 1
         if any(first <= line <= last for line in lines):
             return False  # tainted inside the method itself (the parameter given request text there)
         d_end = defs[i_next][0] if i_next < len(defs) else len(code)
