@@ -8,6 +8,17 @@ import sys
 from pathlib import Path
 
 
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    """``code`` run by a new interpreter (the interrupt handlers are process-wide)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+
+
+def _stopped_by_sigterm_in_one_line(ended: subprocess.CompletedProcess[str]) -> None:
+    said = [line for line in ended.stderr.splitlines() if line]
+    assert ended.returncode == 143, ended.stderr
+    assert said == ["extriage: stopped by SIGTERM."], said
+
+
 def test_ctrl_c_during_the_imports_is_one_line_and_exit_130(tmp_path: Path) -> None:
     evidence = tmp_path / "ev"
     evidence.mkdir()
@@ -60,7 +71,7 @@ def test_the_resource_tracker_is_started_without_its_notes_on_stderr() -> None:
         "with ending_promptly():\n"
         "    print(u._args_from_interpreter_flags())\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = _python(code)
     assert out.returncode == 0, out.stderr
     assert "-Wignore:resource_tracker:UserWarning" in out.stdout
 
@@ -80,15 +91,8 @@ def test_an_interrupt_while_a_class_is_created_is_still_one_line() -> None:
         "    class Config:\n"
         "        sites = Field()\n"
     )
-    interrupted = subprocess.run(
-        [sys.executable, "-c", body.format(raised="Interrupted(128 + 15)")], capture_output=True, text=True, timeout=60
-    )
-    said = [line for line in interrupted.stderr.splitlines() if line]
-    assert interrupted.returncode == 143, interrupted.stderr
-    assert said == ["extriage: stopped by SIGTERM."], said
-    other = subprocess.run(
-        [sys.executable, "-c", body.format(raised="ValueError('a real error')")], capture_output=True, text=True, timeout=60
-    )
+    _stopped_by_sigterm_in_one_line(_python(body.format(raised="Interrupted(128 + 15)")))
+    other = _python(body.format(raised="ValueError('a real error')"))
     assert other.returncode == 1 and "Traceback" in other.stderr and "a real error" in other.stderr
 
 
@@ -129,16 +133,6 @@ def test_a_thread_failing_in_the_interrupts_teardown_adds_no_traceback() -> None
         "        ready.set()\n"
         "        t.join()\n"
     )
-    ended = subprocess.run(
-        [sys.executable, "-c", body.format(before="pass")], capture_output=True, text=True, timeout=60
-    )
-    said = [line for line in ended.stderr.splitlines() if line]
-    assert ended.returncode == 143, ended.stderr
-    assert said == ["extriage: stopped by SIGTERM."], said
-    failing = subprocess.run(
-        [sys.executable, "-c", body.format(before="ready.set(); t.join()")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    _stopped_by_sigterm_in_one_line(_python(body.format(before="pass")))
+    failing = _python(body.format(before="ready.set(); t.join()"))
     assert failing.returncode == 143 and "Traceback" in failing.stderr and "closed under the feeder" in failing.stderr
