@@ -243,6 +243,12 @@ def iter_lines(stream: HashingReader | BinaryIO, max_line: int = MAX_LINE) -> It
 
 def sha256_of(ref: ArtifactRef) -> str:
     """Hash a whole artifact (for files a detection reads only partly)."""
+    return sha256_and_size(ref)[0]
+
+
+def sha256_and_size(ref: ArtifactRef) -> tuple[str, int]:
+    """The SHA-256 of a whole artifact and how many bytes it held when hashed (a reader of its listed
+    size can tell whether it changed meanwhile)."""
     with read_artifact(ref) as reader:
         reader.drain()
-        return reader.hexdigest()
+        return reader.hexdigest(), reader.bytes_read

@@ -15,7 +15,7 @@ from extriage.detections.events.collect import (
 )
 from extriage.detections.events.engine import RuleSet, load_rules
 from extriage.evidence.locate import LocatedFile
-from extriage.evidence.reading import read_artifact, sha256_of
+from extriage.evidence.reading import read_artifact, sha256_and_size, sha256_of
 from extriage.evidence.source import native_path, open_artifact, open_seekable
 from extriage.findings import (
     SkippedFile,
@@ -270,9 +270,7 @@ def read_export_split(ctx: ScanContext, f: LocatedFile, params: ReadParams) -> F
         ctx.close()
         futures = [ctx.submit(read_export_part, f, params, a, b) for a, b in ranges]
     try:  # (the workers read the parts of the size listed; the hash is of what the file holds now)
-        with read_artifact(f.ref) as reader:
-            reader.drain()
-            sha, hashed = reader.hexdigest(), reader.bytes_read
+        sha, hashed = sha256_and_size(f.ref)
     except OSError as exc:
         for fut in futures:
             fut.cancel()
