@@ -1,0 +1,659 @@
+"""Request input reaching dangerous operations in a compiled assembly's IL: a small stack walk per method.
+
+Why a walk and not a list of the members an assembly references: every ASP.NET assembly references
+``HttpRequest``, and many reference ``Process`` or ``File`` for fixed work (a log, a fixed command). What
+makes a web shell is the request value *reaching* the operation. The walk follows values through the
+evaluation stack, locals, arguments, array elements, fields (per field, across the methods of the
+assembly: a page's ``Page_Load`` may keep a value that a click handler runs), the objects a call is made
+on (``psi.Arguments = x`` marks ``psi``), ``out`` arguments, and calls into the assembly's own methods
+(a summary per method: which parameters reach which operation, which reach its result). It is
+flow-insensitive within a method (a local holds everything ever stored in it), a few passes to a fixed
+point. Where the walk lost track (a token it cannot resolve, ``calli``) a method holding both a request
+source and an operation is reported at low confidence ("both appear"), never as a traced flow.
+
+The vocabulary is data (``vocabulary.yml``). A hit names the assembly, the type and method, the source and
+sink members and their IL offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from dncil.cil.enums import StackBehaviour
+from dncil.cil.instruction import Instruction
+
+from extriage.datafiles import load_yaml
+from extriage.detections.webfiles.assembly import reader
+from extriage.detections.webfiles.assembly.reader import Assembly, Member, Method
+
+#: Passes over the relevant methods at most (summaries and fields reach a fixed point in 2-3 on real code).
+MAX_ROUNDS = 4
+#: Hits kept per assembly (a generated assembly can repeat one flow hundreds of times).
+MAX_HITS = 50
+#: Methods walked per assembly at most (the rest named in the problems).
+MAX_METHODS = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    needs: str
+    args: tuple[int, ...] | None  # None: every argument (and the object, for "any")
+    doc: str
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    sources: dict[str, tuple[str, str]]  # member -> (source id, title)
+    source_types: dict[str, tuple[str, str]]  # type whose every member is a source
+    sinks: dict[str, Rule]
+    sink_types: dict[str, Rule]
+    splicers: frozenset[str]
+    bases: frozenset[str]
+    page_models: frozenset[str]
+    page_handlers: re.Pattern[str]
+    attributes: frozenset[str]
+    parameter_title: str
+    pinvoke: tuple[tuple[re.Pattern[str], Rule], ...]
+
+    def source(self, m: Member) -> tuple[str, str] | None:
+        return self.sources.get(m.full) or self.source_types.get(m.type)
+
+    def sink(self, m: Member) -> Rule | None:
+        return self.sinks.get(m.full) or self.sink_types.get(m.type)
+
+    def native(self, function: str) -> Rule | None:
+        for pattern, rule in self.pinvoke:
+            if pattern.fullmatch(function):
+                return rule
+        return None
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """The shipped vocabulary, parsed once per process."""
+    text = resources.files("extriage.detections.webfiles.assembly").joinpath("vocabulary.yml").read_text("utf-8")
+    return parse_vocabulary(load_yaml(text))
+
+
+def parse_vocabulary(raw: dict[str, Any]) -> Vocabulary:
+    sources: dict[str, tuple[str, str]] = {}
+    source_types: dict[str, tuple[str, str]] = {}
+    for s in raw["sources"]:
+        for member in s["members"]:
+            target = source_types if member.endswith("::*") else sources
+            target[member.removesuffix("::*")] = (str(s["id"]), str(s["title"]))
+    sinks: dict[str, Rule] = {}
+    sink_types: dict[str, Rule] = {}
+    for s in raw["sinks"]:
+        rule = _rule(s)
+        for member in s["members"]:
+            into = sink_types if member.endswith("::*") else sinks
+            into[member.removesuffix("::*")] = rule
+    params = raw["parameters"]
+    pinvoke = tuple((re.compile(str(p["functions"]), re.IGNORECASE), _rule(p)) for p in raw["pinvoke"])
+    return Vocabulary(
+        sources,
+        source_types,
+        sinks,
+        sink_types,
+        frozenset(raw["splicers"]["members"]),
+        frozenset(params["bases"]),
+        frozenset(params["page-models"]),
+        re.compile(str(params["page-handlers"])),
+        frozenset(params["attributes"]),
+        str(params["title"]),
+        pinvoke,
+    )
+
+
+def _rule(s: dict[str, Any]) -> Rule:
+    needs = str(s.get("needs", "any"))
+    if needs not in ("any", "receiver", "leading", "direct", "none"):
+        raise ValueError(f"assembly vocabulary: {s.get('id')}: unknown needs {needs!r}")
+    args = s.get("args")
+    if args is None and needs in ("leading", "direct"):
+        args = [0]
+    return Rule(str(s["id"]), str(s["title"]), needs, tuple(int(a) for a in args) if args is not None else None, str(s.get("doc", "")))
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """Where request input entered: a source call, or a parameter the request fills."""
+
+    source: str  # vocabulary id
+    title: str
+    member: str  # the source member, or "parameter NAME"
+    method: str  # Type::Method where it entered
+    offset: int  # IL offset of the source call (0 for a parameter)
+
+
+#: What a value carries: where request input entered it (an Entry), or a parameter of the method walked (its IL
+#: argument index, for the method's summary).
+Label = Entry | int
+
+
+@dataclass(frozen=True, slots=True)
+class Taint:
+    labels: frozenset[Label] = frozenset()
+    lead: frozenset[Label] = frozenset()  # of them, those the value starts with (nothing fixed before them)
+    whole: frozenset[Label] = frozenset()  # of them, those the value is, taken whole
+
+    def __bool__(self) -> bool:
+        return bool(self.labels)
+
+    def __or__(self, other: Taint) -> Taint:
+        if not other:
+            return self
+        if not self:
+            return other
+        return Taint(self.labels | other.labels, self.lead | other.lead, self.whole | other.whole)
+
+    @property
+    def srcs(self) -> frozenset[Entry]:
+        return frozenset(x for x in self.labels if isinstance(x, Entry))
+
+    @property
+    def params(self) -> frozenset[int]:
+        return frozenset(x for x in self.labels if isinstance(x, int))
+
+    @staticmethod
+    def of(label: Label) -> Taint:
+        one = frozenset({label})
+        return Taint(one, one, one)
+
+
+CLEAN = Taint()
+
+
+class Value:
+    """A stack slot: its taint, the variable it was loaded from (a store through it marks that variable),
+    whether it is a literal, whether it is an address (``ldloca``: an ``out`` argument)."""
+
+    __slots__ = ("address", "const", "taint", "var")
+
+    def __init__(self, taint: Taint = CLEAN, var: tuple[str, int | str] | None = None, const: bool = False,
+                 address: bool = False) -> None:
+        self.taint = taint
+        self.var = var
+        self.const = const
+        self.address = address
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """A parameter of a method reaching an operation (in it, or in a method it calls)."""
+
+    param: int
+    rule: Rule
+    sink: str  # the sink member
+    method: str  # where the sink call is
+    offset: int
+    via: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Summary:
+    reaches: set[Reach] = field(default_factory=set)
+    returns: Taint = field(default_factory=lambda: CLEAN)  # request input it returns, and params that reach its result
+    to_fields: set[tuple[int, str]] = field(default_factory=set)  # (param, field key) stores
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """Request input reaching an operation (``confidence`` "high"), or a method where both appear and the walk
+    lost track of its values ("low"), or a native declaration no web code needs ("medium")."""
+
+    rule: Rule
+    sink: str
+    method: str
+    offset: int
+    entry: Entry | None
+    via: tuple[str, ...] = ()
+    confidence: str = "high"
+
+
+@dataclass(slots=True)
+class Report:
+    assembly: str
+    hits: list[Hit] = field(default_factory=list)
+    methods: int = 0  # methods defined
+    walked: int = 0  # methods the walk visited
+    problems: list[str] = field(default_factory=list)
+
+
+_POPS = {
+    StackBehaviour.Pop0: 0, StackBehaviour.Pop1: 1, StackBehaviour.Pop1_pop1: 2, StackBehaviour.Popi: 1,
+    StackBehaviour.Popi_pop1: 2, StackBehaviour.Popi_popi: 2, StackBehaviour.Popi_popi8: 2,
+    StackBehaviour.Popi_popi_popi: 3, StackBehaviour.Popi_popr4: 2, StackBehaviour.Popi_popr8: 2,
+    StackBehaviour.Popref: 1, StackBehaviour.Popref_pop1: 2, StackBehaviour.Popref_popi: 2,
+    StackBehaviour.Popref_popi_popi: 3, StackBehaviour.Popref_popi_popi8: 3, StackBehaviour.Popref_popi_popr4: 3,
+    StackBehaviour.Popref_popi_popr8: 3, StackBehaviour.Popref_popi_popref: 3, StackBehaviour.Popref_popi_pop1: 3,
+}
+_PUSHES = {
+    StackBehaviour.Push0: 0, StackBehaviour.Push1: 1, StackBehaviour.Push1_push1: 2, StackBehaviour.Pushi: 1,
+    StackBehaviour.Pushi8: 1, StackBehaviour.Pushr4: 1, StackBehaviour.Pushr8: 1, StackBehaviour.Pushref: 1,
+}
+_CALLS = frozenset({"call", "callvirt", "newobj"})
+
+
+def analyse(data: bytes, shown: str = "", deadline: float | None = None, clock: Any = None) -> Report:
+    """Read the assembly in ``data`` and trace request input to the vocabulary's operations. Raises
+    :class:`reader.AssemblyError` when it is no .NET assembly; ``deadline`` (a ``clock()`` value) stops
+    the walk between methods, the rest named in the problems."""
+    asm = reader.read(data, shown)
+    return trace(asm, vocabulary(), deadline, clock)
+
+
+def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock: Any = None) -> Report:
+    report = Report(asm.name, methods=len(asm.methods))
+    sink_tokens = {t for t, m in asm.members.items() if not m.is_field and vocab.sink(m) is not None}
+    source_tokens = {t for t, m in asm.members.items() if not m.is_field and vocab.source(m) is not None}
+    natives: dict[int, Rule] = {}
+    for rid, (_lib, function) in asm.pinvoke.items():
+        rule = vocab.native(function)
+        if rule is not None:
+            natives[rid] = rule
+            if rule.needs == "none":
+                decl = asm.methods.get(rid)
+                where = decl.full if decl else f"MethodDef {rid}"
+                report.hits.append(Hit(rule, f"{_lib}!{function}", where, 0, None, confidence="medium"))
+    seeded = {rid: _seeds(m, asm, vocab) for rid, m in asm.methods.items()}
+    seeded = {rid: s for rid, s in seeded.items() if s}
+    if not sink_tokens and not natives:
+        report.problems = list(asm.problems)
+        return report
+    relevant = _relevant(asm, sink_tokens, source_tokens, natives, set(seeded))
+    if len(relevant) > MAX_METHODS:
+        asm.problem(f"{len(relevant):,} methods to walk: the first {MAX_METHODS:,} walked")
+        relevant = relevant[:MAX_METHODS]
+    walk = _Walk(asm, vocab, natives, seeded)
+    for _round in range(MAX_ROUNDS):
+        walk.changed = False
+        for rid in relevant:
+            if deadline is not None and clock is not None and clock() > deadline:
+                asm.problem("the IL walk stopped at the per-file time limit: later methods not traced")
+                walk.stopped = True
+                break
+            walk.method(asm.methods[rid], source_tokens, sink_tokens)
+        if not walk.changed or walk.stopped:
+            break
+    walk.both_appear(source_tokens, sink_tokens)
+    report.walked = len(walk.visited)
+    report.hits.extend(list(walk.hits.values())[: MAX_HITS - len(report.hits)])
+    report.problems = list(asm.problems)
+    return report
+
+
+def _seeds(m: Method, asm: Assembly, vocab: Vocabulary) -> dict[int, Taint]:
+    """The arguments of a method the request fills (controller actions, Razor page handlers, ASMX web
+    methods), by IL argument index."""
+    bound = False
+    if any(a in vocab.attributes for a in m.attributes):
+        bound = True
+    elif m.public and not m.static and not m.special and m.params:
+        bases = asm.bases.get(m.type, ())
+        if any(b in vocab.bases for b in bases):
+            bound = True
+        elif any(b in vocab.page_models for b in bases) and vocab.page_handlers.match(m.name):
+            bound = True
+    if not bound:
+        return {}
+    first = 0 if m.static else 1
+    out: dict[int, Taint] = {}
+    for i in range(m.params):
+        name = m.param_names[i] if i < len(m.param_names) else f"#{i}"
+        entry = Entry("parameter", vocab.parameter_title, f"parameter {name}", m.full, 0)
+        out[first + i] = Taint.of(entry)
+    return out
+
+
+def _relevant(
+    asm: Assembly, sinks: set[int], sources: set[int], natives: dict[int, Rule], seeded: set[int]
+) -> list[int]:
+    """The methods worth walking: those calling an operation (or a method that does), the methods they call
+    (their results), and the methods holding request input that store into fields."""
+    callers: dict[int, set[int]] = {}
+    for rid, m in asm.methods.items():
+        for c in m.callees:
+            callers.setdefault(c, set()).add(rid)
+    todo = [rid for rid, m in asm.methods.items() if m.tokens & sinks or m.callees & natives.keys()]
+    keep = set(todo)
+    while todo:  # callers of methods that reach an operation
+        rid = todo.pop()
+        for c in callers.get(rid, ()):
+            if c not in keep:
+                keep.add(c)
+                todo.append(c)
+    for rid, m in asm.methods.items():  # request input kept in fields for another method
+        if rid not in keep and (m.tokens & sources or rid in seeded) and reader.stores_field(m.code):
+            keep.add(rid)
+    todo = list(keep)
+    while todo:  # what they call: its result may be request input
+        rid = todo.pop()
+        called = asm.methods.get(rid)
+        for c in called.callees if called else ():
+            if c not in keep and c in asm.methods:
+                keep.add(c)
+                todo.append(c)
+    return sorted(r for r in keep if r in asm.methods and asm.methods[r].code)
+
+
+class _Walk:
+    def __init__(self, asm: Assembly, vocab: Vocabulary, natives: dict[int, Rule], seeded: dict[int, dict[int, Taint]]) -> None:
+        self.asm = asm
+        self.vocab = vocab
+        self.natives = natives
+        self.seeded = seeded
+        self.summaries: dict[int, Summary] = {}
+        self.fields: dict[str, Taint] = {}
+        self.hits: dict[tuple[Any, ...], Hit] = {}
+        self.changed = False
+        self.stopped = False
+        self.visited: set[int] = set()
+        self.lost: set[int] = set()  # methods where a call's token named nothing
+
+    def both_appear(self, sources: set[int], sinks: set[int]) -> None:
+        """Low-confidence hits for the methods where the walk lost track and that hold both a source and a
+        sink call with no flow traced from or to them."""
+        for rid in sorted(self.lost):
+            m = self.asm.methods[rid]
+            traced = any(h.method == m.full or (h.entry is not None and h.entry.method == m.full) for h in self.hits.values())
+            src_tokens, sink_tokens = sorted(m.tokens & sources), sorted(m.tokens & sinks)
+            if traced or not src_tokens or not sink_tokens:
+                continue
+            source, sink = self.asm.members[src_tokens[0]], self.asm.members[sink_tokens[0]]
+            found, rule = self.vocab.source(source), self.vocab.sink(sink)
+            if found is not None and rule is not None:
+                entry = Entry(found[0], found[1], source.full, m.full, 0)
+                self._hit(Hit(rule, sink.full, m.full, 0, entry, confidence="low"))
+
+    def _hit(self, hit: Hit) -> None:
+        key = (hit.rule.id, hit.method, hit.offset, hit.entry, hit.via[:1], hit.confidence)
+        if key not in self.hits and len(self.hits) < MAX_HITS:
+            self.hits[key] = hit
+
+    def _field(self, key: str, taint: Taint) -> None:
+        kept = _entries(taint)  # a parameter means nothing in another method
+        if not kept:
+            return
+        old = self.fields.get(key, CLEAN)
+        new = old | kept
+        if new != old:
+            self.fields[key] = new
+            self.changed = True
+
+    def method(self, m: Method, sources: set[int], sinks: set[int]) -> None:
+        self.visited.add(m.rid)
+        insns = reader.decode(m, self.asm)
+        summary = self.summaries.setdefault(m.rid, Summary())
+        before = (len(summary.reaches), summary.returns, len(summary.to_fields))
+        args: dict[int, Taint] = {}
+        nargs = m.params + (0 if m.static else 1)
+        for i in range(nargs):
+            if not (i == 0 and not m.static):
+                args[i] = Taint.of(i)
+        for i, t in self.seeded.get(m.rid, {}).items():
+            args[i] = args.get(i, CLEAN) | t
+        locals_: dict[int, Taint] = {}
+        lost = False
+        for _pass in range(3):
+            snapshot = (dict(locals_), dict(args))
+            lost = self._pass(m, insns, args, locals_, summary) or lost
+            if (dict(locals_), dict(args)) == snapshot:
+                break
+        if lost:
+            self.lost.add(m.rid)
+        if (len(summary.reaches), summary.returns, len(summary.to_fields)) != before:
+            self.changed = True
+
+    def _pass(self, m: Method, insns: list[Instruction], args: dict[int, Taint], locals_: dict[int, Taint], summary: Summary) -> bool:
+        """One walk over the instructions; whether it lost track of the stack somewhere."""
+        stack: list[Value] = []
+        lost = False
+
+        def pop() -> Value:
+            # an empty stack: a catch handler's exception object (the walk does not read the handler table)
+            return stack.pop() if stack else Value()
+
+        def mark(var: tuple[str, int | str] | None, taint: Taint) -> None:
+            if var is None or not taint:
+                return
+            kind, key = var
+            if kind == "l" and isinstance(key, int):
+                locals_[key] = locals_.get(key, CLEAN) | taint
+            elif kind == "a" and isinstance(key, int):
+                args[key] = args.get(key, CLEAN) | taint
+            elif kind == "f":
+                self._field(str(key), taint)
+                for p in taint.params:
+                    summary.to_fields.add((p, str(key)))
+
+        for insn in insns:
+            op = insn.opcode
+            name = op.name
+            operand = insn.operand
+            if name in _CALLS:
+                lost = not self._call(m, insn, stack, pop, mark, summary) or lost
+                continue
+            if name.startswith("ldarg"):
+                i = _index(name, operand)
+                stack.append(Value(args.get(i, CLEAN), ("a", i), address=name.startswith("ldarga")))
+            elif name.startswith("starg"):
+                i = _index(name, operand)
+                args[i] = args.get(i, CLEAN) | pop().taint
+            elif name.startswith("ldloc"):
+                i = _index(name, operand)
+                stack.append(Value(locals_.get(i, CLEAN), ("l", i), address=name.startswith("ldloca")))
+            elif name.startswith("stloc"):
+                i = _index(name, operand)
+                locals_[i] = locals_.get(i, CLEAN) | pop().taint
+            elif name in ("ldfld", "ldflda", "ldsfld", "ldsflda"):
+                obj = pop() if name in ("ldfld", "ldflda") else Value()
+                key = self._field_key(operand)
+                stack.append(Value(self.fields.get(key, CLEAN) | obj.taint, ("f", key), address=name.endswith("a")))
+            elif name in ("stfld", "stsfld"):
+                value = pop()
+                if name == "stfld":
+                    pop()
+                mark(("f", self._field_key(operand)), value.taint)
+            elif name == "ldstr":
+                stack.append(Value(const=True))
+            elif name == "dup":
+                top = pop()
+                stack += [top, top]
+            elif name.startswith("stelem"):
+                value, _i, array = pop(), pop(), pop()
+                if value.taint:
+                    array.taint = array.taint | Taint(value.taint.labels)
+                    mark(array.var, array.taint)
+            elif name == "ret":
+                if stack:
+                    summary.returns = summary.returns | pop().taint
+                stack.clear()
+            elif name == "calli":
+                lost = True
+                stack.clear()
+                stack.append(Value())
+            elif op.stack_pop == StackBehaviour.PopAll:
+                stack.clear()
+            else:
+                popped = [pop() for _ in range(_POPS.get(op.stack_pop, 0))]
+                taint = CLEAN
+                for v in popped:
+                    taint = taint | v.taint
+                for _ in range(_PUSHES.get(op.stack_push, 0)):
+                    stack.append(Value(taint))
+        return lost
+
+    def _field_key(self, operand: Any) -> str:
+        token = int(getattr(operand, "value", 0) or 0)
+        m = self.asm.members.get(token)
+        if m is None:
+            return f"token:{token:x}"
+        return f"field:{token:x}" if m.internal else f"{m.type}::{m.name}"
+
+    def _call(self, m: Method, insn: Instruction, stack: list[Value], pop: Any, mark: Any, summary: Summary) -> bool:
+        """Apply one call to the stack; False when its token names nothing (the walk lost track)."""
+        token = int(getattr(insn.operand, "value", 0) or 0)
+        callee = self.asm.members.get(token)
+        newobj = insn.opcode.name == "newobj"
+        if callee is None or callee.is_field:
+            stack.clear()  # an unresolvable token: its argument count is unknown
+            stack.append(Value())
+            return False
+        args = [pop() for _ in range(callee.params)][::-1]
+        recv = pop() if callee.has_this and not newobj else None
+        operands = ([recv] if recv is not None else []) + args
+        here = f"{m.full}"
+        off = int(insn.offset)
+        source = self.vocab.source(callee)
+        rule = self.vocab.sink(callee)
+        if rule is not None:
+            self._sink(rule, callee.full, here, off, recv, args, summary, ())
+        internal = callee.internal
+        native = self.natives.get(internal) if internal > 0 else None
+        if native is not None:
+            self._sink(Rule(native.id, native.title, "any", None, native.doc), self.asm.pinvoke[internal][1], here, off, None, args, summary, ())
+        result = CLEAN
+        callee_summary = self.summaries.get(internal) if internal > 0 else None
+        if callee_summary is not None:
+            # the callee's IL argument indexes: ``this`` is 0 for an instance method (the new object for a ctor)
+            by_index = dict(enumerate(operands)) if not newobj else {1 + i: v for i, v in enumerate(args)}
+            callee_full = callee.full
+            for reach in list(callee_summary.reaches):
+                value = by_index.get(reach.param)
+                if value is None:
+                    continue
+                via = (f"{here} IL_{off:04X} calls {callee_full}", *reach.via)
+                for label in _meets(reach.rule.needs, value.taint):
+                    if isinstance(label, Entry):
+                        self._hit(Hit(reach.rule, reach.sink, reach.method, reach.offset, label, via))
+                    else:
+                        summary.reaches.add(Reach(label, reach.rule, reach.sink, reach.method, reach.offset, via[:6]))
+            ret = callee_summary.returns
+            result = _entries(ret)
+            for p in ret.params:
+                if p in by_index:  # what the argument carries, as whole as the callee keeps it
+                    given = by_index[p].taint
+                    result = result | Taint(
+                        given.labels,
+                        given.lead if p in ret.lead else frozenset(),
+                        given.whole if p in ret.whole else frozenset(),
+                    )
+            for p, key in callee_summary.to_fields:
+                if p in by_index:
+                    mark(("f", key), by_index[p].taint)
+        elif source is None:
+            result = self._through(callee, recv, args)
+            # a call on an object with request input in its arguments: the object now holds it
+            # (psi.Arguments = x, list.Add(x), sb.Append(x)); an out argument receives it
+            carried = CLEAN
+            for v in args:
+                carried = carried | v.taint
+            if carried:
+                if recv is not None and not newobj and internal <= 0 and rule is None and _mutator(callee):
+                    recv.taint = recv.taint | carried
+                    if recv.var is not None and recv.var[0] != "a":
+                        mark(recv.var, carried)
+                for v in args:
+                    if v.address:
+                        mark(v.var, carried)
+        if source is not None:
+            result = Taint.of(Entry(source[0], source[1], callee.full, here, off))
+        if newobj or callee.returns:
+            var = recv.var if (recv is not None and callee.name.startswith("get_") and not args) else None
+            stack.append(Value(result, var))
+        return True
+
+    def _through(self, callee: Member, recv: Value | None, args: list[Value]) -> Taint:
+        """What a call to another assembly's method returns: everything it was given (a conversion, a
+        look-up, a concatenation); spliced with fixed text by a splicer, the request no longer leads it."""
+        operands = ([recv] if recv is not None else []) + args
+        taint = CLEAN
+        for v in operands:
+            taint = taint | v.taint
+        if not taint:
+            return CLEAN
+        if callee.full in self.vocab.splicers:
+            first = operands[0].taint if operands else CLEAN
+            alone = len([v for v in operands if v.taint or v.const]) == 1
+            return Taint(taint.labels, first.lead, taint.whole if alone else frozenset())
+        return taint
+
+    def _sink(self, rule: Rule, sink: str, here: str, off: int, recv: Value | None, args: list[Value],
+              summary: Summary, via: tuple[str, ...]) -> None:
+        if rule.needs == "receiver":
+            chosen = [recv] if recv is not None else []
+        elif rule.args is None:
+            chosen = ([recv] if recv is not None else []) + args
+        else:
+            chosen = [args[i] for i in rule.args if i < len(args)]
+        for value in chosen:
+            for label in _meets(rule.needs, value.taint):
+                if isinstance(label, Entry):
+                    self._hit(Hit(rule, sink, here, off, label, via))
+                else:
+                    summary.reaches.add(Reach(label, rule, sink, here, off, via))
+
+
+def _meets(needs: str, taint: Taint) -> frozenset[Label]:
+    """The labels of a value that meet a sink's need (the value at the place the sink looks)."""
+    if needs == "leading":
+        return taint.lead
+    if needs == "direct":
+        return taint.whole
+    return frozenset() if needs == "none" else taint.labels
+
+
+#: Methods that keep what they are given in the object they are called on, besides void methods and setters.
+_KEEPERS = ("Add", "Append", "Insert", "Push", "Enqueue", "Set", "Write")
+
+
+def _mutator(callee: Member) -> bool:
+    """Whether a call keeps its arguments in its object (``psi.Arguments = x``, ``list.Add(x)``,
+    ``sb.Append(x)``), so the object carries them on; a call that only uses them (``m.Invoke(null, args)``)
+    does not mark the object."""
+    return not callee.returns or callee.name.startswith(("set_", *_KEEPERS))
+
+
+def _entries(taint: Taint) -> Taint:
+    """A taint's request-input labels only (its parameters mean nothing outside the method)."""
+    if not taint.params:
+        return taint
+    keep = taint.srcs
+    return Taint(keep, taint.lead & keep, taint.whole & keep)
+
+
+def _index(name: str, operand: Any) -> int:
+    """The argument or local index of ldarg/ldloc/starg/stloc in any of their forms."""
+    index = getattr(operand, "index", None)
+    if isinstance(index, int):
+        return index
+    tail = name.rsplit(".", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+def describe(hit: Hit) -> str:
+    """One line naming the flow: source member and offset, sink member and offset, the calls between."""
+    where = f"{hit.method} IL_{hit.offset:04X}"
+    if hit.entry is None:
+        return f"{hit.method} declares {hit.sink} (P/Invoke)"
+    src = hit.entry
+    at = f" IL_{src.offset:04X}" if src.member.startswith("parameter ") is False else ""
+    text = f"{src.member} ({src.method}{at}) reaches {hit.sink} ({where})"
+    if hit.via:
+        text += " via " + "; ".join(hit.via)
+    if hit.confidence == "low":
+        text = f"{src.member} and {hit.sink} both appear in {hit.method} (the walk could not follow every value)"
+    return text
+
+
+def flows(reports: Iterable[Report]) -> int:
+    return sum(1 for r in reports for h in r.hits if h.confidence == "high")
