@@ -56,3 +56,44 @@ rule EXT_WEBSHELL_Logon_Form_Credential_Logger
         filesize < 64MB and not any of ($log*) and ($page or $block or $srvscript) and (any of ($code*) or $srvscript) and
         any of ($pw*) and $xhr and $send and $enc and ($app or ($sw and $swfile))
 }
+
+/*
+  Issue 14, helper X49 (session 20): the logger's server half alone. X26's OWA credential logger appends the
+  posted user name and password to a file from a logon page's code; the rule above wants the browser script
+  that posts the password too, so X44's siblings with the write moved to a handler, a web service, a
+  code-behind file or an IHttpModule, or with the user name read from a header, cookie, body or text box, were
+  found by nothing (the behaviour analysis has no sink for a password kept in a file). This rule wants one
+  file write (File.AppendAllText/WriteAllText/AppendAllLines, or a writer's Write/WriteLine) of the posted
+  password itself: Request.Form["password"] (passwd, pwd, pass). Logon pages check the password and keep
+  nothing of it; an audit log writes the user name only.
+*/
+
+rule EXT_WEBSHELL_Posted_Password_Written_To_File
+{
+    meta:
+        author = "extriage"
+        description = "Credential logger: server code writes the posted password (Request.Form[\"password\"]) into a file"
+        family = "credential logger"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1056.003"
+    strings:
+        $app = /\bFile\s*\.\s*(AppendAllText|WriteAllText|AppendAllLines|WriteAllLines)\s*\([^;\r\n]{0,600}\bRequest\s*(\.\s*(Form|Params|Item)\s*)?[\[(]\s*"(password|passwd|pwd|pass|passwordText)"\s*[\])]/ nocase ascii wide
+        $sw = /\.\s*(WriteLine|Write)\s*\([^;\r\n]{0,600}\bRequest\s*(\.\s*(Form|Params|Item)\s*)?[\[(]\s*"(password|passwd|pwd|pass|passwordText)"\s*[\])]/ nocase ascii wide
+        $swfile = /(File\s*\.\s*(AppendText|CreateText)|\bnew\s+(System\s*\.\s*IO\s*\.\s*)?StreamWriter)\s*\(/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // code-behind and App_Code classes (a page's class, a handler, a module): they hold no page marker
+        $cls1 = /\b[Cc]lass\s+\w+\s*(:|\r?\n\s*(Inherits|Implements))\s*[\w. ,]{0,80}\b(Page|IHttpHandler|IHttpModule|WebService|UserControl)\b/ ascii wide
+        $cls2 = /\bImplements\s+(System\s*\.\s*Web\s*\.\s*)?(IHttpHandler|IHttpModule)\b/ nocase ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block or any of ($cls*)) and
+        ($app or ($sw and $swfile))
+}

@@ -36,13 +36,17 @@ rule EXT_WEBSHELL_Page_Acts_As_Typed_Windows_Account
         // whose name says it impersonates (new Impersonator(user.Text, dom.Text, pwd.Text))
         $typed1 = /\b(LogonUser[AW]?|Impersonat\w*)\s*\([^;{}]{0,240}\.\s*Text\b[^;{}]{0,240}\.\s*Text\b/ ascii wide
         // (\bRequest: not the tail of a name - GetTokenForRequest( - X46, session 19)
-        $typed2 = /\b(LogonUser[AW]?|Impersonat\w*)\s*\([^;{}]{0,240}\bRequest\s*(\.\s*(Form|QueryString|Params|Item))?\s*[\[(][^;{}]{0,240}\bRequest\s*(\.\s*(Form|QueryString|Params|Item))?\s*[\[(]/ nocase ascii wide
+        // (headers, cookies, a posted file's name or stream and the body are request values too: X44's siblings
+        // reading them were found by nothing - X49, session 20)
+        $typed2 = /\b(LogonUser[AW]?|Impersonat\w*)\s*\([^;{}]{0,240}\bRequest\s*(\.\s*(Form|QueryString|Params|Item|Headers|Cookies|Files)\s*[\[(]|\s*[\[(]|\.\s*InputStream\b)[^;{}]{0,240}\bRequest\s*(\.\s*(Form|QueryString|Params|Item|Headers|Cookies|Files)\s*[\[(]|\s*[\[(]|\.\s*InputStream\b)/ nocase ascii wide
         // or two HTML inputs made server controls (<input runat=server>: .Value), X44's siblings (session 19)
         $html1 = /\b(LogonUser[AW]?|Impersonat\w*)\s*\([^;{}]{0,240}\.\s*Value\b[^;{}]{0,240}\.\s*Value\b/ ascii wide
         $html2 = /<input\b[^>]{0,200}\brunat\s*=\s*["']?server/ nocase ascii wide
         // what no login page does: list a folder held in a variable, dump the environment, start a process
         $act1 = /\b(Directory|FileSystem)\s*\.\s*(GetFiles|GetDirectories|GetFileSystemEntries|EnumerateFiles|EnumerateDirectories)\s*\(\s*[A-Za-z_][\w.]*(\s*\[[^\]]{1,20}\])?\s*[,)]/ ascii wide
         $act2 = /\bnew\s+DirectoryInfo\s*\(\s*[A-Za-z_][\w.]*(\s*\[[^\]]{1,20}\])?\s*\)/ ascii wide
+        // (or a folder read from the request itself: a stream's text, X44's siblings - X49, session 20)
+        $act5 = /\b(Directory|FileSystem)\s*\.\s*(GetFiles|GetDirectories|GetFileSystemEntries|EnumerateFiles|EnumerateDirectories)\s*\(\s*new\s+(System\s*\.\s*IO\s*\.\s*)?StreamReader\s*\(\s*Request\s*\./ nocase ascii wide
         $act3 = /Environment\s*\.\s*GetEnvironmentVariables\s*\(/ ascii wide
         $act4 = /\bProcess\s*\.\s*Start\s*\(|\bnew\s+(System\.Diagnostics\.)?ProcessStartInfo\b/ ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide

@@ -117,3 +117,37 @@ rule EXT_WEBSHELL_Certificate_Request_Relay
         (($progid and ($create or ($create2 and ($aspnet or $vbnet or $ihttp or $cb1 or $cb2)))) or $interop1 or $interop2) and
         $submit and $req
 }
+
+/*
+  Issue 14, helper X49 (session 20): a page that prints the connection string the request names. X3's
+  MuddyWater-era page wrote ConfigurationManager.ConnectionStrings[TextBox.Text] back to the visitor; the
+  behaviour analysis finds it (config-secret), but X44's siblings naming the entry with the request body or a
+  posted file's stream were found by nothing, and no YARA rule named any of them. The rule wants, in one
+  statement, the page's output (Response.Write, a control's Text) and a ConnectionStrings entry chosen by a
+  request value or a server control's text. Pages reading their own entry by a literal name, or choosing one
+  from a list to connect with (not to show), stay silent.
+*/
+
+rule EXT_WEBSHELL_Connection_String_Named_By_Request
+{
+    meta:
+        author = "extriage"
+        description = "Secret dump: a server page writes out the connection string (server, user, password) of the configuration entry the request or a text box names"
+        family = "configuration secret dump"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1552.001"
+    strings:
+        $show = /(Response\s*\.\s*(Write|Output\s*\.\s*Write)\s*\(|\.\s*(Text|InnerText|InnerHtml)\s*=)[^;\r\n]{0,120}ConnectionStrings\s*[\[(][^\])\r\n;]{0,120}(\bRequest\b|\.\s*(Text|Value)\s*[\])])/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $show
+}

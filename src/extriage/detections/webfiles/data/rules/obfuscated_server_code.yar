@@ -84,3 +84,43 @@ rule EXT_WEBSHELL_Hex_Named_Server_Methods
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and (#cs + #vb) >= 5
 }
+
+/*
+  Issue 14, helper X49 (session 20): the same Behinder-style loader with every identifier escaped and no
+  format characters. A first-sight shell of session 19 (X45's first batch) spells Session.Add,
+  System.Text.Encoding.UTF8.GetString, Convert.FromBase64String, Request.BinaryRead, Type.GetType and
+  GetMethod entirely as \u00XX escapes (C# reads "\u0041\u0064\u0064" in code as the name Add) and its
+  literals as base64 with a separator. Only the behaviour analysis found it (it decodes the escapes);
+  EXT_WEBSHELL_Escaped_Identifiers_With_Format_Chars wants an invisible character after each letter and
+  three or more split literals, and this page has neither enough. The rule names the escaping where only code
+  can be: a run of three or more escaped ASCII letters right after a member access, a statement's or block's
+  start or an opening parenthesis, followed by a member access, a call or an indexer - four times or more in a
+  server page. Escapes inside string literals (JSON, localised text: "\u0041..." after a quote) and browser
+  script strings stay silent.
+*/
+
+rule EXT_WEBSHELL_Escaped_Identifiers_In_Server_Code
+{
+    meta:
+        author = "extriage"
+        description = "Obfuscated server code: member and type names of a server page spelled entirely as \\u00XX escapes of ASCII letters (Session.\\u0041\\u0064\\u0064(...)), hiding what the page calls"
+        family = "obfuscated server code"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1027"
+    strings:
+        // a name of three or more escaped letters, where only code has names: after "." ";" "{" "}" "(" (and
+        // blanks), followed by ".", "(" or "["
+        $name = /[.;{}(]\s*(\\u00[4-7][0-9a-fA-F]){3,}\s*[.(\[]/ ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and #name >= 4
+}

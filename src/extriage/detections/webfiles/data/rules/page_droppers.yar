@@ -64,6 +64,11 @@ rule EXT_WEBSHELL_Request_Text_Written_To_Server_Page
     strings:
         // one write call: the server-page name as a literal, then the request as (part of) the content
         $w = /(WriteAllText|AppendAllText|WriteAllBytes|WriteAllLines)\s*\([^;\r\n]{0,200}\.(aspx|ashx|asmx|asax|ascx|soap|svc|master|config)\s*["'][^;\r\n]{0,200}\bRequest\s*(\.\s*[A-Za-z]+\s*)?[\[\(\.]/ nocase ascii wide
+        // or a posted-back server control's text (<asp:TextBox>'s .Text, <input runat=server>'s .Value): X44's
+        // siblings of this shell with the text taken from a control were found by nothing (X49, session 20)
+        $wbox = /(WriteAllText|AppendAllText|WriteAllLines)\s*\([^;\r\n]{0,200}\.(aspx|ashx|asmx|asax|ascx|soap|svc|master|config)\s*["'][^;\r\n]{0,200}[,+&]\s*(this\s*\.\s*|Me\s*\.\s*)?[A-Za-z_]\w{0,40}\s*\.\s*(Text|Value)\s*[,)+&]/ ascii wide
+        $ctl1 = /<asp:TextBox\b/ nocase ascii wide
+        $ctl2 = /<(input|textarea)\b[^>]{0,200}\brunat\s*=\s*["']?server/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
@@ -73,7 +78,7 @@ rule EXT_WEBSHELL_Request_Text_Written_To_Server_Page
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $w
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and ($w or ($wbox and any of ($ctl*)))
 }
 
 rule EXT_WEBSHELL_Request_URL_Fetched_Into_Server_Page

@@ -164,3 +164,41 @@ rule EXT_WEBSHELL_Tunnel_Command_Protocol
         filesize < 16MB and not any of ($log*) and ($page or $runat or $block or $ctx) and
         all of ($v_*) and $status and $net and $req
 }
+
+/*
+  Issue 14, helper X49 (session 20): a page that opens a listening TCP port the visitor chooses. The
+  "ferryman" bind tunnel (X3/X4) listens on a port from the query string and sends the request body to whoever
+  connects; the behaviour analysis finds it (socket), but X44's siblings reading the port from a text box or
+  an <input runat=server> were found by nothing, and no YARA rule named any of them. The rule wants a server
+  page that builds a TcpListener (or binds a Socket and listens) on an address or port taken from the request
+  or a server control, and accepts a connection. A listener on a fixed port in a page has no request in it and
+  is left to the behaviour analysis; services' own listeners are class files, not pages.
+*/
+
+rule EXT_WEBSHELL_Page_Listens_On_Given_Port
+{
+    meta:
+        author = "extriage"
+        description = "Bind tunnel: a server page listens on a TCP port (or address) the request or a text box gives, and accepts connections"
+        family = "socket tunnel"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1090,T1571"
+    strings:
+        $listen1 = /\bnew\s+(System\s*\.\s*Net\s*\.\s*Sockets\s*\.\s*)?TcpListener\s*\([^;\r\n]{0,160}(\bRequest\b|\.\s*(Text|Value)\b)/ nocase ascii wide
+        $listen2 = /\bnew\s+(System\s*\.\s*Net\s*\.\s*)?IPEndPoint\s*\([^;\r\n]{0,160}(\bRequest\b|\.\s*(Text|Value)\b)/ nocase ascii wide
+        $bind = /\.\s*Listen\s*\(/ ascii wide
+        $accept = /\.\s*(AcceptSocket|AcceptTcpClient|Accept|AcceptSocketAsync|AcceptTcpClientAsync|AcceptAsync)\s*\(/ ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $accept and
+        ($listen1 or ($listen2 and $bind))
+}

@@ -97,3 +97,45 @@ rule EXT_WEBSHELL_Uploader_Combined_Into_Page_Folder
         filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         any of ($posted*) and any of ($write*) and ($combine_here or ($combine_dir and $page_file))
 }
+
+/*
+  Issue 14, helper X49 (session 20): a posted file saved under a path the request names, the path ending in
+  the request value. Two directive-less one-line uploaders met in session 19 (X45,
+  `<% If Request.Files.Count <> 0 Then Request.Files(0).SaveAs(Server.MapPath(Request("f"))) %>` and a twin)
+  were found by the behaviour analysis alone (upload-to-request-path); the rules above want the client's file
+  name in the page's folder. Here the request names the whole saved path or its last part, extension included
+  (Request("f"), Request.Form["p"], or text read from the request body), so the sender picks a .aspx name.
+  Uploads kept under a name the request only helps to build (`MapPath("~/img/" + Request["id"] + ".jpg")`),
+  under the client's file name in a folder of their own, or under a Guid stay silent.
+*/
+
+rule EXT_WEBSHELL_Upload_Saved_To_Request_Path
+{
+    meta:
+        author = "extriage"
+        description = "Uploader: saves a posted file under a path whose end is a request value (the sender chooses the saved file's name and extension)"
+        family = "uploader"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1105"
+    strings:
+        $posted1 = /\bRequest\s*\.\s*Files\b/ nocase ascii wide
+        $posted2 = /\bPostedFile\b/ nocase ascii wide
+        $posted3 = /<asp:FileUpload\b/ nocase ascii wide
+        $posted4 = /\bHttpPostedFile(Base)?\b/ nocase ascii wide
+        // SaveAs( ... Request("f") ) - the request value closes the path (then only closing parentheses)
+        $save1 = /\.\s*SaveAs\s*\([^;\r\n]{0,200}\bRequest\s*(\.\s*(Form|QueryString|Params|Item|Headers|Cookies)\s*)?[\[(]\s*("[^"\r\n]{0,40}"|'[^'\r\n]{0,40}'|[A-Za-z_]\w{0,40})\s*[\])](\s*\.\s*ToString\s*\(\s*\))?(\s*\))+/ nocase ascii wide
+        // SaveAs( ... text read from the request body or a posted file's stream )
+        $save2 = /\.\s*SaveAs\s*\([^;\r\n]{0,200}\bRequest\s*\.\s*(InputStream|Files\s*[\[(][^\])\r\n]{0,10}[\])]\s*\.\s*InputStream)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and any of ($posted*) and any of ($save*)
+}

@@ -207,8 +207,11 @@ rule EXT_WEBSHELL_File_Manager
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
         // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
         $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a page's code-behind file (Foo.aspx.cs/.vb, compiled with the page it names in CodeFile/Src): its class
+        // derives from Page - X45's LT file manager came as one (X49, session 20)
+        $behind = /\b[Cc]lass\s+\w+\s*(:|\r?\n\s*Inherits)\s*(System\s*\.\s*Web\s*\.\s*UI\s*\.\s*)?Page\b/ ascii wide
     condition:
-        filesize < 64MB and ($page or $runat or $block) and
+        filesize < 64MB and ($page or $runat or $block or $behind) and
         ($w1 or $w4 or $w5 or ($in and any of ($l*) and (any of ($w*) or $save)))
 }
 

@@ -1,0 +1,50 @@
+/*
+  extriage rules for server pages that start programs through Windows' own functions, written for this project
+  (MIT, like the rest of extriage). Issue 14, helper X49 (session 20).
+
+  Why this file: three first-sight shells of session 19 (X45's fifth batch, 0xAnalyst's pages) start cmd.exe
+  through kernel32's CreateProcess or shell32's ShellExecuteEx ("runas", hidden) declared with DllImport, or
+  through a delegate over the address GetProcAddress returns for a name decoded at run time, instead of
+  Process.Start. Only the behaviour analysis found them (its pinvoke sink); no YARA rule did, so one engine change
+  stood between them and a miss. The rule names the declaration, which a server page has no ordinary use for:
+  a P/Invoke (C# extern, VB Declare or DllImport'd Shared Function, or an EntryPoint) of CreateProcess*,
+  ShellExecute* or WinExec, or a delegate named for one of them built from a function pointer. Pages that
+  P/Invoke an ordinary function (GetTickCount, LogonUser, GetDiskFreeSpaceEx) and class libraries (no page
+  marker) stay silent.
+  meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
+*/
+
+rule EXT_WEBSHELL_Page_Starts_Process_Through_Native_Call
+{
+    meta:
+        author = "extriage"
+        description = "Server page declares Windows' process-starting functions (CreateProcess, ShellExecuteEx, WinExec) as native calls, or calls one through a function pointer: a command shell that avoids Process.Start"
+        family = "native process launcher"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.003,T1106"
+    strings:
+        // C#: static extern bool CreateProcess(...); VB: Declare Function WinExec Lib "kernel32" / Alias "ShellExecuteExW"
+        $cs = /\bextern\s+[\w.<>\[\]]+\s+(CreateProcess\w*|ShellExecute\w*|WinExec)\s*\(/ ascii wide
+        $vb1 = /\bDeclare\s+(Ansi\s+|Unicode\s+|Auto\s+)?(Function|Sub)\s+(CreateProcess\w*|ShellExecute\w*|WinExec)\s+Lib\b/ nocase ascii wide
+        $vb2 = /\bLib\s+"[\w.]{1,20}"\s+Alias\s+"(CreateProcess|ShellExecute|WinExec)\w*"/ nocase ascii wide
+        $vb3 = /\bShared\s+Function\s+(CreateProcess\w*|ShellExecute\w*|WinExec)\s*\(/ nocase ascii wide
+        $ep = /EntryPoint\s*:?=\s*"(CreateProcess|ShellExecute|WinExec)\w*"/ ascii wide
+        $native1 = "DllImport" ascii wide
+        $native2 = /\bDeclare\s+(Ansi\s+|Unicode\s+|Auto\s+)?(Function|Sub)\b/ nocase ascii wide
+        // a function pointer called as a delegate named for the process starter (its name may be decoded at run time)
+        $dlg = /\bdelegate\s+[\w.]+\s+\w*(CreateProcess|ShellExecute|WinExec)\w*\s*\(/ nocase ascii wide
+        $ptr = /GetDelegateForFunctionPointer\b/ ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
+        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
+        ((any of ($native*) and ($cs or any of ($vb*) or $ep)) or ($dlg and $ptr))
+}
