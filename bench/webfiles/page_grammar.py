@@ -208,9 +208,9 @@ def _script_tags(how: str) -> Callable[[str], str]:
     return fn
 
 
-def _drop_main(langs: set[str], ext: str) -> Callable[[str], str]:
-    """The page without its main directive, when it names only ``langs`` (or none) and attributes
-    that nothing else needs (a page without one compiles in the configured default language)."""
+def _drop_main(langs: set[str], ext: str, named_only: bool = False) -> Callable[[str], str]:
+    """The page without its main directive, when it names only ``langs`` (or none, unless ``named_only``)
+    and attributes that nothing else needs (a page without one compiles in the configured default language)."""
 
     def fn(text: str) -> str:
         if ext not in (".aspx", ".ascx", ".master", ".asax"):
@@ -220,7 +220,8 @@ def _drop_main(langs: set[str], ext: str) -> Callable[[str], str]:
             if not main:
                 return None
             named = {n.lower(): _unquote(v).lower() for n, _e, v in attrs[1:]}
-            if not set(named) <= _DROPPABLE or named.get("language", next(iter(langs))) not in langs:
+            fallback = "" if named_only else next(iter(langs))
+            if not set(named) <= _DROPPABLE or named.get("language", fallback) not in langs:
                 return None
             return ""
 
@@ -270,6 +271,8 @@ def variants(ext: str) -> dict[str, Callable[[str], str]]:
     out["no-directive-vb"] = _drop_main({"vb", "vbs", "visualbasic", "vbscript"}, ext)
     #: accepted only where web.config sets <compilation defaultLanguage="c#">: reported apart
     out["no-directive-cs*"] = _drop_main({"c#", "cs", "csharp"}, ext)
+    #: accepted only where web.config sets <compilation defaultLanguage="js"> (X46's left item; X49): apart too
+    out["no-directive-js*"] = _drop_main({"js", "jscript", "javascript"}, ext, named_only=True)
     return out
 
 

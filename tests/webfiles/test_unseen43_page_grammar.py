@@ -157,16 +157,19 @@ _DROPPABLE = {
     "autoeventwireup", "trace", "codepage", "responseencoding", "enablesessionstate", "aspcompat", "buffer",
 }  # fmt: skip
 _DROPS = {".aspx": "page", ".ascx": "control", ".master": "master", ".asax": "application"}
-#: The languages a site's ``defaultLanguage`` commonly names (JScript pages keep their directive: the JScript
-#: rules read the language from it, and a site defaulting to JScript was not met).
+#: The languages a site's ``defaultLanguage`` commonly names; JScript pages lose their directive in a spelling of
+#: their own (a site defaulting to JScript: the JScript rules read the language from the directive until X49's
+#: code-block markers, session 20).
 _DEFAULT_LANGUAGES = {"vb", "vbs", "visualbasic", "vbscript", "c#", "cs", "csharp"}
+_JSCRIPT = {"js", "jscript", "javascript"}
 _DIRECTIVE = re.compile(r"<%\s*@(.*?)%>", re.S)
 _ATTR = re.compile(r"""\s*(\w[\w:]*)(\s*=\s*("[^"]*"|'[^']*'|[^\s"'%>]*))?""")
 
 
-def _no_directive(page: str, ext: str) -> str:
-    """The page without its main directive when that names nothing but droppable attributes and VB or C#:
-    ASP.NET then compiles the page in ``<compilation defaultLanguage>`` (VB when unset; C# where set)."""
+def _no_directive(page: str, ext: str, languages: frozenset[str] = frozenset(_DEFAULT_LANGUAGES)) -> str:
+    """The page without its main directive when that names nothing but droppable attributes and one of
+    ``languages`` (VB or C#; JScript by name only): ASP.NET then compiles the page in ``<compilation
+    defaultLanguage>`` (VB when unset; C# or JScript where set)."""
 
     def one(m: re.Match[str]) -> str:
         body, pos, names = m.group(1).rstrip(), 0, []
@@ -179,7 +182,7 @@ def _no_directive(page: str, ext: str) -> str:
         if not names or names[0][1] is not None or names[0][0] != _DROPS[ext]:
             return m.group(0)
         language = next((v.strip("\"'").lower() for n, v in names if n == "language" and v), "vb")
-        keep = not {n for n, _ in names[1:]} <= _DROPPABLE or language not in _DEFAULT_LANGUAGES
+        keep = not {n for n, _ in names[1:]} <= _DROPPABLE or language not in languages
         return m.group(0) if keep else ""
 
     return _DIRECTIVE.sub(one, page) if ext in _DROPS else page
@@ -192,6 +195,7 @@ SPELLINGS: dict[str, Callable[[str, str], str]] = {
     "tight-code-block": lambda page, _ext: re.sub(r"<%[ \t\r\n]+(?=[^@=:#$\-\s])", "<%", page),
     "spaced-expression": lambda page, _ext: page.replace("<%=", "<% ="),
     "no-directive": _no_directive,
+    "no-directive-js": lambda page, ext: _no_directive(page, ext, frozenset(_JSCRIPT)),
     "js-language-name": lambda page, _ext: re.sub(
         r"""(\blanguage\s*=\s*["']?)(jscript|javascript)\b""", r"\1js", page, flags=re.I
     ),

@@ -68,11 +68,15 @@ rule EXT_WEBSHELL_JScript_Eval_Taken_As_Value
         $in = /\bRequest[ \t]*(\.[ \t]*(Form|QueryString|Item)[ \t]*)?[\(\[]/ ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
         $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript|JS\b)|language\s*=\s*["']?(JScript|Javascript|JS\b)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
+        // a page with no directive on a site whose <compilation defaultLanguage> is JScript ("js"): a code block
+        // (not a binding <%#, expression, directive or comment) holding the word eval - server code, which
+        // neither C# nor VB has; browser script's eval sits outside <% %> (X46's left item, X49, session 20)
+        $evalblock = /<%([^#@%=:$\-][^%]{0,600}[^A-Za-z0-9_.$]|[ \t\r\n]*)eval[^A-Za-z0-9_$]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $script) and $in and ($ret or $alias)
+        filesize < 64MB and not any of ($log*) and ($page or $script or $evalblock) and $in and ($ret or $alias)
 }
 
 /*

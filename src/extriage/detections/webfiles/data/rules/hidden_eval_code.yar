@@ -34,11 +34,15 @@ rule EXT_WEBSHELL_JScript_Eval_Of_Encoded_Literal
         $eval_chr = /(^|[^A-Za-z0-9_.$])eval\s*\([^;]{0,400}char\s*\(\s*(0[xX][0-9a-fA-F]{1,8}|[0-9]{1,10})\s*[-+*\/%]\s*(0[xX][0-9a-fA-F]{1,8}|[0-9]{1,10})\s*\)/ ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
         $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript|JS\b)|language\s*=\s*["']?(JScript|Javascript|JS\b)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
+        // a page with no directive on a site whose <compilation defaultLanguage> is JScript ("js"): a code block
+        // (not a binding <%#, expression, directive or comment) holding the word eval - server code, which
+        // neither C# nor VB has; browser script's eval sits outside <% %> (X46's left item, X49, session 20)
+        $evalblock = /<%([^#@%=:$\-][^%]{0,600}[^A-Za-z0-9_.$]|[ \t\r\n]*)eval[^A-Za-z0-9_$]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $script) and ($eval_b64 or $eval_chr)
+        filesize < 64MB and not any of ($log*) and ($page or $script or $evalblock) and ($eval_b64 or $eval_chr)
 }
 
 /*
@@ -70,11 +74,15 @@ rule EXT_WEBSHELL_JScript_Eval_Unsafe_Split
         $eval = /(^|[^A-Za-z0-9_.$])eval\s*(\/\*[^\r\n*]{0,30}(\*[^\r\n*\/][^\r\n*]{0,30}){0,3}\*\/\s*)*\(/ ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
         $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript|JS\b)|language\s*=\s*["']?(JScript|Javascript|JS\b)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
+        // a page with no directive on a site whose <compilation defaultLanguage> is JScript ("js"): a code block
+        // (not a binding <%#, expression, directive or comment) holding the word eval - server code, which
+        // neither C# nor VB has; browser script's eval sits outside <% %> (X46's left item, X49, session 20)
+        $evalblock = /<%([^#@%=:$\-][^%]{0,600}[^A-Za-z0-9_.$]|[ \t\r\n]*)eval[^A-Za-z0-9_$]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $script) and $eval and $split
+        filesize < 64MB and not any of ($log*) and ($page or $script or $evalblock) and $eval and $split
 }
 
 /*
@@ -103,9 +111,13 @@ rule EXT_WEBSHELL_JScript_Eval_Security_Option
         $eval2 = /(^|[^A-Za-z0-9_.$])eval\s*\(\s*[^,;\r\n]{1,120},[^;\r\n]{1,120}\)/ ascii wide
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
         $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript|JS\b)|language\s*=\s*["']?(JScript|Javascript|JS\b)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
+        // a page with no directive on a site whose <compilation defaultLanguage> is JScript ("js"): a code block
+        // (not a binding <%#, expression, directive or comment) holding the word eval - server code, which
+        // neither C# nor VB has; browser script's eval sits outside <% %> (X46's left item, X49, session 20)
+        $evalblock = /<%([^#@%=:$\-][^%]{0,600}[^A-Za-z0-9_.$]|[ \t\r\n]*)eval[^A-Za-z0-9_$]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $script) and $eval2
+        filesize < 64MB and not any of ($log*) and ($page or $script or $evalblock) and $eval2
 }

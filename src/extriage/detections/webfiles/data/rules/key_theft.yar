@@ -97,6 +97,9 @@ rule EXT_WEBSHELL_Certificate_Request_Relay
         // or VB.NET's typed names, which VBScript has not: a page with no directive (VB by default) is ASP.NET
         // by them, while Certificate Services' own classic ASP pages stay out (X46, session 19)
         $vbnet = /\b(Dim|ByVal|ByRef)\s+\w+\s+As\s+(New\s+)?[A-Za-z_]|\(\s*\w+\s+As\s+Object\s*,/ nocase ascii wide
+        // JScript .NET's typed names (function F(x : Object), var v : String), which classic JScript cannot write:
+        // an ASP.NET page with no directive on a site defaulting to JScript (X49, session 20)
+        $jsnet = /\b(function\s+\w+\s*\([^)\r\n]{0,120}\w\s*:\s*[A-Z][\w.]*|var\s+\w+\s*:\s*[A-Z][\w.]*)/ ascii wide
         $submit = /\.\s*Submit\s*\(/ nocase ascii wide
         $req = /Request\s*(\.\s*(Form|QueryString|Params|Item|Files|InputStream)\b|\s*\[)/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
@@ -114,7 +117,7 @@ rule EXT_WEBSHELL_Certificate_Request_Relay
         $log3 = "#Fields:" ascii
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $runat or $block or $ihttp or (($cb1 or $cb2) and $cbweb)) and
-        (($progid and ($create or ($create2 and ($aspnet or $vbnet or $ihttp or $cb1 or $cb2)))) or $interop1 or $interop2) and
+        (($progid and ($create or ($create2 and ($aspnet or $vbnet or $jsnet or $ihttp or $cb1 or $cb2)))) or $interop1 or $interop2) and
         $submit and $req
 }
 
