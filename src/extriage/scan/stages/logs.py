@@ -15,6 +15,7 @@ Provides (:mod:`extriage.scan.facts`): :class:`LogPivots` (attacker IPs, web she
 from __future__ import annotations
 
 import functools
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from extriage.detections.correlation import path_to_url
 from extriage.detections.loglines import Group, GroupKey, HitCollector, set_file_hash
 from extriage.detections.logrules import LogRule, RuleSet, load_rules
-from extriage.detections.waves.registry import load_registry
+from extriage.detections.waves.registry import ENV_DIRS, load_registry
 from extriage.evidence.locate import LocatedFile, path_key
 from extriage.evidence.reading import CHUNK, read_artifact
 from extriage.findings import FamilyCoverage, Outcome, SkippedFile
@@ -85,7 +86,14 @@ def rules_for(ruleset: RuleSet, family: str) -> list[LogRule]:
 
 def family_plan(engine: str, extra_rule_dirs: tuple[str, ...], family: str) -> tuple[list[LogRule], Prefilter, tuple[int, ...]]:
     """:func:`_family_plan`, cached per set of wave folders too (their rules are part of the plan)."""
-    return _family_plan(engine, extra_rule_dirs, family, load_registry().dirs)
+    return _family_plan(engine, extra_rule_dirs, family, _wave_dirs(os.environ.get(ENV_DIRS, "")))
+
+
+@functools.lru_cache(maxsize=8)
+def _wave_dirs(raw: str) -> tuple[Path, ...]:
+    """The registry's wave folders for one value of ``EXTRIAGE_WAVES_DIR``: looked up once, not per
+    log (the registry's own look-up parses the variable and checks each folder, ~4 us a file)."""
+    return load_registry().dirs
 
 
 @functools.lru_cache(maxsize=32)
