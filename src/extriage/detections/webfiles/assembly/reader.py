@@ -117,6 +117,8 @@ class Assembly:
     #: first type of another assembly)
     bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    heap: Any = None  # the #US heap (ldstr literals), read on demand
+    strings: dict[int, str] = field(default_factory=dict)
 
     def problem(self, text: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -201,6 +203,7 @@ def read(data: bytes, shown: str = "") -> Assembly:
     if md is None:
         raise AssemblyError("no .NET metadata (a native DLL, or a CLR header that does not parse)")
     asm = Assembly(shown or "assembly")
+    asm.heap = getattr(net, "user_strings", None)
     try:
         rows = _rows(md, "Assembly")
         if rows:
@@ -405,6 +408,26 @@ def _body(pe: Any, data: bytes, method: Method, asm: Assembly) -> bytes:
         asm.problem(f"{method.full}: body runs past the end of the file")
         return b""
     return data[off + header : off + header + size]
+
+
+#: Characters of a literal kept (a path, a SQL verb, a method name; a hostile megabyte literal is cut).
+MAX_LITERAL = 512
+
+
+def literal(asm: Assembly, token: int) -> str:
+    """The text of an ``ldstr`` token (its #US heap entry), or "" when it cannot be read."""
+    if token in asm.strings:
+        return asm.strings[token]
+    text = ""
+    if asm.heap is not None and token >> 24 == 0x70:
+        try:
+            item = asm.heap.get(token & 0xFFFFFF)
+            value = getattr(item, "value", None)
+            text = value[:MAX_LITERAL] if isinstance(value, str) else ""
+        except Exception:  # a broken heap entry (dnfile raises IndexError, UnicodeDecodeError, ...)
+            text = ""
+    asm.strings[token] = text
+    return text
 
 
 def stores_field(code: bytes) -> bool:
