@@ -443,7 +443,7 @@ _CORE_CONFIG = """<?xml version="1.0" encoding="utf-8"?>
 
 def test_aspnet_core_sites_are_named_with_what_runs_them(tmp_path: Path) -> None:
     """A web.config that hands its site to the ASP.NET Core Module: the coverage names the site and the
-    program it runs, and says that a Core site's code runs from assemblies only YARA reads and that its
+    program it runs, and says that a Core site's code runs from assemblies YARA and the IL analysis read and that its
     .cs/.razor files are sources (X39, session 17: "14 files read in depth" read as if its code had been
     analysed). An ordinary web.config and a Core-looking text that is no handler say nothing."""
     www = tmp_path / "ev" / "C" / "inetpub" / "wwwroot"
@@ -465,7 +465,7 @@ def test_aspnet_core_sites_are_named_with_what_runs_them(tmp_path: Path) -> None
     result = scan(tmp_path / "ev")
     notes = [n for n in result.coverage.families["webfiles"].notes if "ASP.NET Core site" in n]
     assert len(notes) == 1 and notes[0].startswith("2 ASP.NET Core sites (")
-    assert "Shop.Web.dll" in notes[0] and "Api.exe" in notes[0] and "only YARA reads" in notes[0]
+    assert "Shop.Web.dll" in notes[0] and "Api.exe" in notes[0] and "which YARA and the IL analysis read" in notes[0]
     runs = [site["runs"] for site in result.extras["webfiles"]["aspnet_core_sites"]]
     assert sorted(runs) == [".\\Api.exe", ".\\Shop.Web.dll"]
 

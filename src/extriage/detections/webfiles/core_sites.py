@@ -4,8 +4,9 @@ IIS hands an ASP.NET Core site's requests to the ASP.NET Core Module, which star
 program (``<aspNetCore processPath="dotnet" arguments=".\\site.dll">`` or a self-contained ``site.exe``).
 Its controllers, Razor Pages, components and - unless runtime compilation is on - views run from that
 assembly, not from the ``.cs``/``.razor``/``.cshtml`` files that may lie beside it. The web file checks read
-page and script source, and a compiled assembly only with YARA: the coverage has to say so for such a site
-(X39, session 17), or "nothing found" would read as if the site's code had been analysed.
+page and script source; a compiled assembly is read with YARA and, since session 20, as IL
+(:mod:`~extriage.detections.webfiles.assembly`): the coverage says so for such a site (X39, session 17), or
+"nothing found" would read as if the site's code had been analysed whole.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def core_sites_note(sites: list[tuple[str, str]]) -> str:
     more = f" and {n - 3} more" if n > 3 else ""
     return (
         f"{n} ASP.NET Core site{'s' if n != 1 else ''} ({first}{more}): a Core site's code runs from its compiled "
-        "assemblies, which only YARA reads - the behaviour analysis reads page and script source. Its .cs, .razor "
+        "assemblies, which YARA and the IL analysis read (request input reaching dangerous operations in the "
+        "program and the site's own assemblies; not its framework and package assemblies). Its .cs, .razor "
         "and .cshtml.cs files are build sources, not what runs (read by YARA, reported for review), and .cshtml "
-        "views run from source only when runtime compilation is on. To check the code that runs, decompile the "
-        "site's assemblies or compare them with the vendor's build."
+        "views run from source only when runtime compilation is on. For what the IL reading does not judge, "
+        "decompile the site's assemblies or compare them with the vendor's build."
     )
