@@ -41,15 +41,15 @@ def test_word_offsets_equal_flatnonzero(size: int, trues: list[int], skip: int, 
 
 
 def _spy(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Lengths of the masks ``np.flatnonzero`` is called on."""
+    """Lengths of the masks ``np.flatnonzero`` (the walk's own ``_flatnonzero``) is called on."""
     seen: list[int] = []
-    real = np.flatnonzero
+    real = logscan._flatnonzero
 
     def flatnonzero(a: Any) -> Any:
         seen.append(len(a))
         return real(a)
 
-    monkeypatch.setattr(np, "flatnonzero", flatnonzero)
+    monkeypatch.setattr(logscan, "_flatnonzero", flatnonzero)
     return seen
 
 

@@ -170,13 +170,15 @@ def _read_log(f: LocatedFile, params: LogParams, hashed: bool) -> FileOutcome:
             rules, pf, masks = family_plan(params.engine, params.extra_rule_dirs, fm.family)
         collector = HitCollector()
         pivot_hits: list[dict[str, Any]] = []
-        stats = WalkStats()
+        stats: WalkStats | None = None  # the walk ends with its statistics
         folder_proto = fm.protocol.lower()
         for item in walk(dec.stream, fm.family, pf, count_hours=not params.pivot_literals, primed=dec.primed):
             if isinstance(item, WalkStats):
                 stats = item
                 continue
             _evaluate(item, fm, folder_proto, rules, masks, params, collector, pivot_hits, display)
+        if stats is None:
+            stats = WalkStats()
         if hashed:
             reader.drain()
         sha = reader.hexdigest() if hashed else None
