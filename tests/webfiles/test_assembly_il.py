@@ -225,6 +225,16 @@ SHELLS: list[tuple[str, str, bool, str]] = [
         "powershell",
     ),
     (
+        "recursive_keeper",  # a method that calls itself and keeps its parameter in a field (its own summary grows)
+        _handler(
+            'Keep(ctx.Request["c"], "x", 3); Process.Start("cmd.exe", "/c " + other);',
+            "  static string kept; static string other;\n"
+            "  static void Keep(string v, string w, int n) { kept = v; if (n > 0) Keep(w, v, n - 1); other = kept; }\n",
+        ),
+        False,
+        "process",
+    ),
+    (
         "asmx_method",
         _USING
         + "public class Tools : WebService {\n"
@@ -350,6 +360,15 @@ TWINS: list[tuple[str, str, bool]] = [
         '  public void ProcessRequest(HttpContext ctx) { PowerShell.Create().AddCommand("Get-Mailbox")'
         '.AddParameter("Identity", ctx.Request["user"]).Invoke(); }\n}\n',
         True,
+    ),
+    (
+        "writer_over_copied_body",
+        _handler(
+            "var ms = new MemoryStream(); ctx.Request.InputStream.CopyTo(ms); ms.Position = 0;"
+            ' var w = new StreamWriter(ms); w.Write("ack"); w.Flush(); ctx.Response.Write(ms.Length);'
+            " var echo = new StreamWriter(ctx.Request.InputStream); echo.Flush();"
+        ),
+        False,
     ),
     (
         "parameterised_query",

@@ -1228,7 +1228,7 @@ def _assemblies(
         except budget.Timeout:
             ctx.skip(shown, f"IL analysis stopped after the {limit:g} s per-file limit (YARA ran)", partial=True)
             continue
-        except (RecursionError, MemoryError, ValueError) as exc:
+        except Exception as exc:  # a defect met on hostile IL: the file is named, the scan goes on
             ctx.skip(shown, f"IL analysis failed ({type(exc).__name__}; YARA ran)", partial=True)
             continue
         read += 1

@@ -52,6 +52,7 @@ class Rule:
     #: (operand, pattern): the sink counts only when a literal that went into that operand (-1: the object the
     #: method is called on) matches the pattern (a fixed page path, xp_cmdshell, a method named by reflection)
     literal: tuple[int, re.Pattern[str]] | None = None
+    strings: bool = False  # the arguments looked at must be declared string (a path, not a stream or handle)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +139,7 @@ def _rule(s: dict[str, Any]) -> Rule:
         lit = (-1 if where == "receiver" else int(where), re.compile(str(literal["pattern"]), re.IGNORECASE))
     return Rule(
         str(s["id"]), str(s["title"]), needs, tuple(int(a) for a in args) if args is not None else None,
-        str(s.get("doc", "")), lit,
+        str(s.get("doc", "")), lit, bool(s.get("strings", False)),
     )
 
 
@@ -541,11 +542,11 @@ class _Walk:
         source = self.vocab.source(callee)
         rules = self.vocab.sink(callee)
         for rule in rules:
-            self._sink(rule, callee.full, here, off, recv, args, summary, ())
+            self._sink(rule, callee.full, here, off, recv, args, summary, (), callee.kinds)
         internal = callee.internal
         native = self.natives.get(internal) if internal > 0 else None
         if native is not None:
-            self._sink(Rule(native.id, native.title, "any", None, native.doc), self.asm.pinvoke[internal][1], here, off, None, args, summary, ())
+            self._sink(Rule(native.id, native.title, "any", None, native.doc), self.asm.pinvoke[internal][1], here, off, None, args, summary, (), ())
         result = CLEAN
         callee_summary = self.summaries.get(internal) if internal > 0 else None
         if callee_summary is not None:
@@ -572,7 +573,7 @@ class _Walk:
                         given.lead if p in ret.lead else frozenset(),
                         given.whole if p in ret.whole else frozenset(),
                     )
-            for p, key in callee_summary.to_fields:
+            for p, key in list(callee_summary.to_fields):  # (a recursive call adds to its own summary)
                 if p in by_index:
                     mark(("f", key), by_index[p].taint)
         elif source is None:
@@ -624,7 +625,7 @@ class _Walk:
         return taint
 
     def _sink(self, rule: Rule, sink: str, here: str, off: int, recv: Value | None, args: list[Value],
-              summary: Summary, via: tuple[str, ...]) -> None:
+              summary: Summary, via: tuple[str, ...], kinds: tuple[int, ...]) -> None:
         if rule.literal is not None:
             where, pattern = rule.literal
             holder = recv if where < 0 else (args[where] if where < len(args) else None)
@@ -635,7 +636,9 @@ class _Walk:
         elif rule.args is None:
             chosen = ([recv] if recv is not None else []) + args
         else:
-            chosen = [args[i] for i in rule.args if i < len(args)]
+            # (a path overload, not FileStream(SafeFileHandle) or StreamWriter(Stream): kind 0x0E is string)
+            chosen = [args[i] for i in rule.args if i < len(args)
+                      and not (rule.strings and i < len(kinds) and kinds[i] not in (0, 0x0E))]
         for value in chosen:
             for label in _meets(rule.needs, value.taint):
                 if isinstance(label, Entry):

@@ -75,6 +75,9 @@ class Member:
     returns: bool = True  # False: the method returns void
     is_field: bool = False
     internal: int = 0  # the MethodDef row a call reaches in this assembly (0: another assembly's member)
+    #: the element type of each parameter (ECMA-335 II.23.1.16: 0x0E string, 0x12 class, 0x1D array, ...;
+    #: 0 when the signature could not be read): tells a path overload from a stream or handle overload
+    kinds: tuple[int, ...] = ()
 
     @property
     def full(self) -> str:
@@ -152,13 +155,14 @@ def _compressed(blob: bytes, at: int) -> tuple[int, int]:
     raise ValueError("signature cut short")
 
 
-def signature(blob: bytes) -> tuple[bool, int, bool, bool]:
-    """(has this, parameter count, returns a value, is a field) of a method or field signature blob."""
+def signature(blob: bytes) -> tuple[bool, int, bool, bool, tuple[int, ...]]:
+    """(has this, parameter count, returns a value, is a field, parameter kinds) of a method or field
+    signature blob (ECMA-335 II.23.2.1)."""
     if not blob:
-        return False, 0, True, False
+        return False, 0, True, False, ()
     first = blob[0]
     if first & 0x0F == 0x06:
-        return False, 0, True, True
+        return False, 0, True, True, ()
     has_this = bool(first & 0x20)
     at = 1
     try:
@@ -169,8 +173,55 @@ def signature(blob: bytes) -> tuple[bool, int, bool, bool]:
             _, at = _compressed(blob, at + 1)
         returns = at >= len(blob) or blob[at] != 0x01
     except ValueError:
-        return has_this, 0, True, False
-    return has_this, min(count, 255), returns, False
+        return has_this, 0, True, False, ()
+    count = min(count, 255)
+    kinds: list[int] = []
+    try:
+        at = _skip_type(blob, at, 0)
+        for _ in range(count):
+            while at < len(blob) and blob[at] in (0x1F, 0x20):
+                _, at = _compressed(blob, at + 1)
+            kinds.append(blob[at] if at < len(blob) else 0)
+            at = _skip_type(blob, at, 0)
+    except (ValueError, IndexError):
+        kinds += [0] * (count - len(kinds))
+    return has_this, count, returns, False, tuple(kinds[:count])
+
+
+def _skip_type(blob: bytes, at: int, depth: int) -> int:
+    """The position after the type signature at ``at`` (ECMA-335 II.23.2.12); ValueError when it cannot be read."""
+    if depth > 16 or at >= len(blob):
+        raise ValueError("type signature")
+    t = blob[at]
+    at += 1
+    if t in (0x1F, 0x20):  # custom modifier, then the type
+        _, at = _compressed(blob, at)
+        return _skip_type(blob, at, depth + 1)
+    if t <= 0x0E or t in (0x16, 0x18, 0x19, 0x1C, 0x01):  # primitives, string, typedref, I, U, object, void
+        return at
+    if t in (0x11, 0x12):  # valuetype / class + TypeDefOrRef
+        return _compressed(blob, at)[1]
+    if t in (0x0F, 0x10, 0x1D, 0x45):  # pointer, byref, szarray, pinned
+        return _skip_type(blob, at, depth + 1)
+    if t in (0x13, 0x1E):  # generic parameter of the type / of the method
+        return _compressed(blob, at)[1]
+    if t == 0x15:  # generic instance: (class|valuetype) TypeDefOrRef count types
+        at = _compressed(blob, at + 1)[1]
+        n, at = _compressed(blob, at)
+        for _ in range(min(n, 64)):
+            at = _skip_type(blob, at, depth + 1)
+        return at
+    if t == 0x14:  # array: type rank sizes lobounds
+        at = _skip_type(blob, at, depth + 1)
+        _rank, at = _compressed(blob, at)
+        n, at = _compressed(blob, at)
+        for _ in range(min(n, 64)):
+            at = _compressed(blob, at)[1]
+        n, at = _compressed(blob, at)
+        for _ in range(min(n, 64)):
+            at = _compressed(blob, at)[1]
+        return at
+    raise ValueError(f"type 0x{t:x}")  # function pointers and the rest: not needed here
 
 
 def _rows(md: Any, table: str) -> list[Any]:
@@ -303,11 +354,11 @@ def _read_tables(pe: Any, md: Any, data: bytes, asm: Assembly) -> None:
 
     for rid, row in enumerate(methods, start=1):
         flags = getattr(row, "Flags", None)
-        has_this, count, returns, _ = signature(_blob(getattr(row, "Signature", None)))
+        has_this, count, returns, _, kinds = signature(_blob(getattr(row, "Signature", None)))
         static = bool(getattr(flags, "mdStatic", False))
         name = _s(row.Name)
         mtype = owner.get(rid, "?")
-        asm.members[(T_METHODDEF << 24) | rid] = Member(mtype, name, not static, count, returns, internal=rid)
+        asm.members[(T_METHODDEF << 24) | rid] = Member(mtype, name, not static, count, returns, internal=rid, kinds=kinds)
         names: list[str] = []
         for p in (getattr(row, "ParamList", None) or [])[:256]:
             prow = getattr(p, "row", None)
@@ -334,7 +385,7 @@ def _read_tables(pe: Any, md: Any, data: bytes, asm: Assembly) -> None:
         asm.methods[rid] = method
 
     for rid, row in enumerate(_rows(md, "MemberRef"), start=1):
-        has_this, count, returns, is_field = signature(_blob(getattr(row, "Signature", None)))
+        has_this, count, returns, is_field, kinds = signature(_blob(getattr(row, "Signature", None)))
         table, crid = _index(getattr(row, "Class", None))
         if table == "TypeRef":
             mtype = typeref_name(crid)
@@ -344,7 +395,7 @@ def _read_tables(pe: Any, md: Any, data: bytes, asm: Assembly) -> None:
             mtype = _typespec_name(getattr(row, "Class", None), typeref_name, typedef_name)
         else:
             mtype = "?"
-        asm.members[(T_MEMBERREF << 24) | rid] = Member(mtype, _s(row.Name), has_this, count, returns, is_field)
+        asm.members[(T_MEMBERREF << 24) | rid] = Member(mtype, _s(row.Name), has_this, count, returns, is_field, kinds=kinds)
     for rid, row in enumerate(_rows(md, "Field"), start=1):
         asm.members[(T_FIELD << 24) | rid] = Member("", _s(row.Name), is_field=True, internal=-rid)
     for rid, row in enumerate(_rows(md, "MethodSpec"), start=1):
