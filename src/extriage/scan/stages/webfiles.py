@@ -1397,8 +1397,14 @@ def _across_files(
             ):
                 continue
             others = tuple(text for f, text in helpers if f.key != caller.key)
+            table = params.default_languages  # (a page naming no language: its site's, as each file alone)
+            languages = (
+                (content.default_language(caller.key, table), content.default_language(callee.key, table))
+                if table
+                else (None, None)
+            )
             try:
-                found = behaviour.analyse_across(data, caller_ext, body, callee_ext, budget, others)
+                found = behaviour.analyse_across(data, caller_ext, body, callee_ext, budget, others, languages)
             except (RecursionError, MemoryError, ValueError):
                 continue
             if found.problem:

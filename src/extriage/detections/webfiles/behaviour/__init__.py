@@ -436,6 +436,7 @@ def analyse_across(
     callee_ext: str,
     budget: float = 2.0,
     helpers: tuple[bytes, ...] = (),
+    languages: tuple[str | None, str | None] = (None, None),
 ) -> Analysis:
     """Request input of a page or code file (``caller``) handed to a method of another file ASP.NET
     compiles with it (``callee``: App_Code, the page's code-behind, an #include'd file) whose
@@ -446,7 +447,9 @@ def analyse_across(
     Hits carry ``file``: ``"callee"`` (``line``/``raw`` are the callee's; ``source_line``/``source_raw``
     the caller's) and ``call_line`` (the caller's line calling the callee). ``helpers``: other files of
     the callee's compilation (App_Code, same extension) that call it - a page calling a helper that calls
-    the callee is traced through them (two hops); the sink must still be in the callee."""
+    the callee is traced through them (two hops); the sink must still be in the callee. ``languages``: the
+    site's compilation language of the caller's and the callee's folders (see :func:`analyse`: a page naming
+    none is compiled in it; the helpers share the callee's)."""
     result = Analysis()
     caller_ext, callee_ext = caller_ext.lower(), callee_ext.lower()
     for ext in (caller_ext, callee_ext):
@@ -458,8 +461,8 @@ def analyse_across(
         with bounded(deadline):  # (the budget holds inside one regular-expression search too)
             ctext, etext = decode(caller), decode(callee)
             htexts = [decode(h) for h in helpers]
-            cx, ex = extract(ctext, caller_ext), extract(etext, callee_ext)
-            hx = [extract(t, callee_ext) for t in htexts]
+            cx, ex = extract(ctext, caller_ext, languages[0]), extract(etext, callee_ext, languages[1])
+            hx = [extract(t, callee_ext, languages[1]) for t in htexts]
             for lang, cbuf in cx.code.items():
                 ebuf = ex.code.get(lang)
                 if not ebuf:

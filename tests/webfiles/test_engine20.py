@@ -1,0 +1,74 @@
+"""Behaviour engine, session 20 (issue 14, A14).
+
+Each group is a gap left by session 19 (``/work/notes/report_A13.md``) or a request of this session
+(``/work/notes/to_a14.md``): harmless reproductions of a shape that must be found, and ordinary pages of the same
+make that stay silent. The pages were written for these tests: nothing is compiled or run, names, files and hosts are
+placeholders, and none is a copy of a real shell.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extriage.detections.webfiles import behaviour
+
+# --- The site's compilation language across files (the lead's session-19 note) ---------------------------------------
+# A page naming no language is compiled in its site's <compilation defaultLanguage>; each file alone was read so
+# (session 19), but the tracing of a page's call into an App_Code class guessed the page's language from its text. A
+# VB page whose array initialiser has braces was read as C#, and its request value handed to the class went unseen.
+
+_CALLER_NO_DIRECTIVE = """<script runat="server">
+Sub Page_Load()
+    Dim shown() As String = {"a", "b"}
+    Dim c As String = Request.QueryString("c")
+    Dim t As New Tools()
+    t.Run(VALUE)
+End Sub
+</script>
+"""
+_TOOLS_VB = """Public Class Tools
+    Public Sub Run(ByVal c As String)
+        Shell("cmd.exe /c " & c)
+    End Sub
+End Class
+"""
+
+
+def _across(value: str, languages: tuple[str | None, str | None]) -> set[str]:
+    page = _CALLER_NO_DIRECTIVE.replace("VALUE", value).encode()
+    found = behaviour.analyse_across(page, ".aspx", _TOOLS_VB.encode(), ".vb", 30.0, (), languages)
+    return {h["sink"] for h in found.hits}
+
+
+def test_across_files_a_page_naming_no_language_is_read_in_the_sites() -> None:
+    assert _across("c", ("vb", None)) == {"process"}
+    assert _across('"hostname"', ("vb", None)) == set()  # the page's own word: quiet
+    assert _across("c", (None, None)) == set()  # (no configuration: the code's braces read as C#, as before)
+
+
+def test_the_scan_hands_the_site_language_to_the_tracing_across_files(tmp_path: Path) -> None:
+    from extriage.scan.context import ScanOptions
+    from extriage.scan.pipeline import run_scan
+    from extriage.scan.stages.webfiles import STAGES
+
+    site = tmp_path / "C" / "inetpub" / "wwwroot"
+    (site / "App_Code").mkdir(parents=True)
+    (site / "App_Code" / "Tools.vb").write_text(_TOOLS_VB)
+    (site / "page.aspx").write_text(_CALLER_NO_DIRECTIVE.replace("VALUE", "c"))
+    (site / "web.config").write_text(
+        '<?xml version="1.0"?><configuration><system.web><compilation defaultLanguage="VB" />'
+        "</system.web></configuration>"
+    )
+
+    def flagged() -> set[tuple[str, str]]:
+        result = run_scan(str(tmp_path), ScanOptions(jobs=0), stages=list(STAGES))
+        return {
+            (e.source.replace("\\", "/").rsplit("/", 1)[-1], str(e.fields.get("reason")))
+            for f in result.findings
+            for e in f.evidence
+            if str(e.fields.get("reason", "")).startswith("WF-BEHAV-")
+        }
+
+    assert flagged() == {("page.aspx", "WF-BEHAV-PROCESS"), ("Tools.vb", "WF-BEHAV-PROCESS")}
+    (site / "web.config").unlink()
+    assert flagged() == set()  # no configuration: the guess, as before
