@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from extriage.detections.webfiles import behaviour
+
+from .rule_tables import sinks_of as _sinks
 
 # --- The site's compilation language across files (the lead's session-19 note) ---------------------------------------
 # A page naming no language is compiled in its site's <compilation defaultLanguage>; each file alone was read so
@@ -72,3 +76,52 @@ def test_the_scan_hands_the_site_language_to_the_tracing_across_files(tmp_path: 
     assert flagged() == {("page.aspx", "WF-BEHAV-PROCESS"), ("Tools.vb", "WF-BEHAV-PROCESS")}
     (site / "web.config").unlink()
     assert flagged() == set()  # no configuration: the guess, as before
+
+
+# --- PowerShell given the request's argument in a statement of its own (session 19's left gap) ----------------------
+# Session 19 found AddCommand("Invoke-Expression").AddArgument(Request[..]) chained; the same calls written as two
+# statements on the PowerShell object ran the request's text unseen. An AddArgument of another object (a report
+# helper's) stays no PowerShell.
+
+_PS_STATEMENTS = """<%@ Page Language="LANG" %>
+<%@ Import Namespace="System.Management.Automation" %>
+<script runat="server">
+BODY
+</script>
+"""
+_PS_CS = """void Page_Load(object sender, EventArgs e) {
+    using (PowerShell ps = PowerShell.Create()) {
+        ps.AddCommand("Invoke-Expression");
+        ps.AddArgument(VALUE);
+        ps.Invoke();
+    }
+}"""
+_PS_VB = """Sub Page_Load(ByVal sender As Object, ByVal e As EventArgs)
+    Dim ps As PowerShell = PowerShell.Create()
+    ps.AddCommand("Get-Process")
+    ps.AddParameter("Name", VALUE)
+    ps.Invoke()
+End Sub"""
+
+
+@pytest.mark.parametrize(
+    ("lang", "value", "found"),
+    [
+        ("C#", 'Request.Form["x"]', True),
+        ("C#", '"Get-Date"', False),
+        ("VB", 'Request.QueryString("n")', True),
+        ("VB", '"w3wp"', False),
+    ],
+)
+def test_powershell_argument_added_in_its_own_statement(lang: str, value: str, found: bool) -> None:
+    body = (_PS_VB if lang == "VB" else _PS_CS).replace("VALUE", value)
+    page = _PS_STATEMENTS.replace("LANG", lang).replace("BODY", body)
+    assert ("powershell" in _sinks(page)) is found
+
+
+def test_another_objects_add_argument_is_no_powershell() -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<% var ps = PowerShell.Create(); var r = new ReportHelper();\n'
+        'r.AddArgument(Request["from"], ArgType.Date); r.AddParameter("to", Request["to"]); %>\n'
+    )
+    assert _sinks(page) == set()

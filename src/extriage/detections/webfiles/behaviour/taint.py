@@ -295,6 +295,8 @@ _SAVE_CALL = lazy(
     r'\s*\(\s*((?:"[^"\n]*"|[^\W\d]\w*)(?:\s*[+&]\s*(?:"[^"\n]*"|[^\W\d]\w*)){0,6})\s*[,)]',
     re.I,
 )
+#: The name a member call is made on (``ps`` of ``ps.AddArgument(``), written just before the dot.
+_RECEIVER_NAME = lazy(r"(?<![\w.])([^\W\d]\w*)\s*$")
 _BARE_NAME = lazy(r"\s*([^\W\d]\w*)\s*$")
 _OUT_REF = lazy(r"\s*(?:out|ref|ByRef)\s+(?:var\s+|string\s+|object\s+)?([^\W\d]\w*)\s*$", re.I)
 _VB_DIM_NEW = lazy(r"\bDim\s+([^\W\d]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
@@ -2373,6 +2375,8 @@ class _Analyser:
                 self.check_time()
                 if sink.code_only and _in_literal(code, m.start()):
                     continue
+                if "ps_arg" in pat.groupindex and m.group("ps_arg") and not self._powershell_receiver(m.start()):
+                    continue  # (a report helper's r.AddArgument(..) of its own)
                 if sink.needs in ("none", "whole") or (
                     self.xslt and sink.needs in ("any", "direct", "leading")
                 ):
@@ -2496,6 +2500,21 @@ class _Analyser:
                 found.append((sink, m.start(), t, near))
                 break
         return found
+
+    def _powershell_receiver(self, pos: int) -> bool:
+        """Whether the object before ``.AddArgument(`` at ``pos`` is a PowerShell the page makes or gives a
+        command (``ps = PowerShell.Create()``, ``Dim ps As PowerShell = ..``, ``ps.AddCommand(..)``): its argument
+        added in a statement of its own is what the command runs on (session 19's left gap)."""
+        code = self.code
+        recv = _RECEIVER_NAME.search(code, max(0, pos - 200), pos)
+        if recv is None:
+            return False
+        given = re.compile(
+            r"(?<![\w.])" + re.escape(recv.group(1)) + r"(?:\s+As\s+[\w.]+)?\s*(?:=\s*(?:[\w.]*\.)?PowerShell\s*\.\s*Create"
+            r"|\.\s*AddCommand)\s*\(",
+            re.I if self.lang == "vb" else 0,
+        )
+        return given.search(code) is not None
 
     def _query_only(self, a: int, end: int) -> bool:
         """Whether the address starting at ``a`` (an argument, up to the next top-level comma) is a fixed host's
