@@ -125,3 +125,93 @@ def test_another_objects_add_argument_is_no_powershell() -> None:
         'r.AddArgument(Request["from"], ArgType.Date); r.AddParameter("to", Request["to"]); %>\n'
     )
     assert _sinks(page) == set()
+
+
+# --- A digits or allow-list check counts only over the code it decides (session 19's left gap) -----------------------
+# Session 19 made a digits check (int.TryParse, an anchored digits pattern) or an allow-list check (ok.Contains(c))
+# count for nothing when switched off; still, one merely present anywhere made its name a number or one of the page's
+# words wherever it was used: ``if (ok.Contains(c)) { }`` then Process.Start(c) was silent. The check now counts where
+# it decides whether the code runs (guard.regions, as for sign-in checks): after a failing check that leaves, inside
+# the passing check's block, through a name given its result; in C# and VB.
+
+_CHECKED_CS = """<%@ Page Language="C#" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    string c = Request["c"];
+    string[] ok = { "whoami", "hostname" };
+    int n;
+    CHECK
+}
+</script>
+"""
+_CHECKED_VB = """<%@ Page Language="VB" %>
+<script runat="server">
+Sub Page_Load(ByVal sender As Object, ByVal e As EventArgs)
+    Dim c As String = Request("c")
+    Dim ok() As String = {"whoami", "hostname"}
+    Dim n As Integer
+    CHECK
+End Sub
+</script>
+"""
+_RUN_CS = 'System.Diagnostics.Process.Start("cmd.exe", "/c " + c);'
+_RUN_VB = 'System.Diagnostics.Process.Start("cmd.exe", "/c " & c)'
+
+_UNDECIDED = [
+    ("cs", "if (ok.Contains(c)) { }\n    RUN"),
+    ("cs", 'if (int.TryParse(c, out n)) {}\n    Trace.Write("x");\n    RUN'),
+    ("cs", "if (!int.TryParse(c, out n)) n = 0;\n    RUN\n    return;"),
+    ("cs", 'if (!ok.Contains(c)) Trace.Write("not listed");\n    RUN\n    return;'),
+    ("cs", 'if (Array.IndexOf(ok, c) >= 0) { Trace.Write("ok"); }\n    RUN'),
+    ("cs", 'if (Request["k"] != null) { if (!ok.Contains(c)) return; }\n    RUN'),
+    ("cs", 'if (ok.Contains(c)) { Trace.Write("listed"); } else { RUN }'),
+    (
+        "cs",
+        'if (!System.Text.RegularExpressions.Regex.IsMatch(c, "^[0-9]+$")) { Trace.Write("x"); }\n    RUN',
+    ),
+    ("vb", "If ok.Contains(c) Then\n    End If\n    RUN"),
+    ("vb", 'If Integer.TryParse(c, n) Then Trace.Write("n")\n    RUN'),
+]
+_DECIDED = [
+    ("cs", "if (!int.TryParse(c, out n)) return;\n    RUN"),
+    ("cs", "if (ok.Contains(c)) {\n        RUN\n    }"),
+    ("cs", "if (Array.IndexOf(ok, c) < 0) return;\n    RUN"),
+    ("cs", "if (Array.IndexOf(ok, c) >= 0) { RUN }"),
+    ("cs", "bool good = ok.Contains(c);\n    if (!good) return;\n    RUN"),
+    ("cs", "if (c == null || !ok.Contains(c)) { Response.StatusCode = 400; return; }\n    RUN"),
+    ("vb", "If Not ok.Contains(c) Then Return\n    RUN"),
+    ("vb", "If ok.Contains(c) Then\n        RUN\n    End If"),
+    ("vb", "If Not Integer.TryParse(c, n) Then Exit Sub\n    RUN"),
+    ("vb", "If Array.IndexOf(ok, c) = -1 Then Return\n    RUN"),
+]
+
+
+def _checked(lang: str, check: str) -> str:
+    template, run = (_CHECKED_VB, _RUN_VB) if lang == "vb" else (_CHECKED_CS, _RUN_CS)
+    return template.replace("CHECK", check.replace("RUN", run))
+
+
+@pytest.mark.parametrize(
+    ("lang", "check"), _UNDECIDED, ids=[f"{lang}-{n}" for n, (lang, _c) in enumerate(_UNDECIDED)]
+)
+def test_a_value_check_that_does_not_decide_the_command_counts_for_nothing(lang: str, check: str) -> None:
+    assert "process" in _sinks(_checked(lang, check))
+
+
+@pytest.mark.parametrize(
+    ("lang", "check"), _DECIDED, ids=[f"{lang}-{n}" for n, (lang, _c) in enumerate(_DECIDED)]
+)
+def test_a_value_check_that_decides_the_command_keeps_it_silent(lang: str, check: str) -> None:
+    assert _sinks(_checked(lang, check)) == set()
+
+
+def test_a_digits_checked_name_handed_on_in_its_branch_is_a_number() -> None:
+    check = "if (int.TryParse(c, out n)) {\n        string id = c;\n        Response.Write(System.IO.File.ReadAllText(id));\n    }"
+    assert _sinks(_checked("cs", check)) == set()
+    assert "file-read" in _sinks(
+        _checked(
+            "cs",
+            check.replace("string id = c;\n        ", "")
+            + "\n    string id = c;\n    Response.Write(System.IO.File.ReadAllText(id));",
+        )
+    )

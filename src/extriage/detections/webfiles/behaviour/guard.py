@@ -73,9 +73,10 @@ _MAX_USES = 20
 _MAX_EXITS = 20
 
 
-def regions(code: str, lang: str, a: int, b: int, throws: bool) -> list[Region]:
+def regions(code: str, lang: str, a: int, b: int, throws: bool, negated: bool = False) -> list[Region]:
     """The regions the check matched at [a, b) guards (``throws``: a call that throws when the caller is not
-    signed in, which guards what follows it as a statement)."""
+    signed in, which guards what follows it as a statement; ``negated``: the match is the check's negation,
+    ``Array.IndexOf(ok, c) < 0``)."""
     if code.count('"', code.rfind("\n", 0, a) + 1, a) % 2:
         return []  # (in a string literal)
     if code[b - 1] == "(":
@@ -87,14 +88,14 @@ def regions(code: str, lang: str, a: int, b: int, throws: bool) -> list[Region]:
     if receiver is not None:
         a = receiver.start()
     if lang == "vb":
-        return _vb_regions(code, a, b, False, True)
+        return _vb_regions(code, a, b, negated, True)
     if throws:
         start = _c_statement_start(code, a)
         after = re.compile(r"\s*;").match(code, b)
         if code[start:a].strip() or after is None:
             return []
         return [Region(after.end(), _c_block_end(code, after.end()))]
-    return _c_regions(code, a, b, False, True)
+    return _c_regions(code, a, b, negated, True)
 
 
 def vb_dead_blocks(code: str) -> list[tuple[int, int]]:

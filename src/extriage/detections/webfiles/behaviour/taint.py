@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from extriage.detections.webfiles.behaviour import budget, guard
+from extriage.detections.webfiles.behaviour import budget, checks, guard
 from extriage.detections.webfiles.behaviour.budget import Timeout
 from extriage.detections.webfiles.behaviour.knowledge import (
     SCREENED_FROM,
@@ -510,102 +509,6 @@ _KEEPING_CALL = lazy(
 _LITERAL = lazy(r'"[^"\n]*"')
 _TRIVIAL = lazy(r'"(?:https?://|[\\/.:~]{0,3}|[A-Za-z]:[\\/]{0,2}|(?:\{\d{1,2}\}\s?){1,4})"')
 _IDENT = lazy(r"[^\W\d]\w*")
-#: A guard that rejects a value unless it is digits (or hex) only, and leaves: ``if
-#: (!Regex.IsMatch(pr, "^[0-9]+$")) { ...; return; }`` (an anchored character class of digits/hex only),
-#: ``if (!int.TryParse(id, out n)) return;``.
-_DIGITS_GUARD = lazy(
-    r"\bif\s*\(\s*!\s*(?:(?:System\s*\.\s*Text\s*\.\s*RegularExpressions\s*\.\s*)?Regex\s*\.\s*IsMatch\s*\(\s*([^\W\d]\w*)"
-    r'(?:\s*\?\?\s*"")?\s*,\s*@?"\^(?:\[(?:0-9|a-fA-F|A-Fa-f|a-f|A-F|\\d){1,3}\]|\\d)(?:\+|\*|\{\d{1,3}(?:,\d{0,3})?\})\$"\s*\)'
-    r"|(?:int|long|Int32|Int64|uint|ulong|short)\s*\.\s*TryParse\s*\(\s*([^\W\d]\w*)\s*,\s*out\b[^)]{0,60}\))\s*\)"
-    r"\s*\{?[^{}]{0,200}?\b(?:return|throw|Response\s*\.\s*End)\b"
-)
-#: The pattern text of such an anchored digits/hex class (shared by the guards below).
-_DIGITS_RE = r'@?"\^(?:\[(?:0-9|a-fA-F|A-Fa-f|a-f|A-F|\\d){1,3}\]|\\d)(?:\+|\*|\{\d{1,3}(?:,\d{0,3})?\})\$"'
-#: A validator method: ``bool VerifyId(string x) { ... return Regex.IsMatch(x, "^[0-9]+$"); }``.
-_DIGITS_VALIDATOR = lazy(
-    r"\bbool\s+([^\W\d]\w*)\s*\(\s*string\s+([^\W\d]\w*)\s*\)\s*\{[^}]{0,600}?"
-    r"\breturn\s+(?:(?:System\s*\.\s*Text\s*\.\s*RegularExpressions\s*\.\s*)?Regex\s*\.\s*IsMatch)\s*\(\s*\2\s*,\s*"
-    + _DIGITS_RE
-    + r"\s*\)"
-)
-#: A list of literal strings given a name: ``string[] ok = { "a", "b" }``, ``new List<string> { ... }``,
-#: ``new HashSet<string>(StringComparer.OrdinalIgnoreCase) { ... }``, VB ``Dim ok() As String = {...}``,
-#: ``New List(Of String) From {...}``.
-_LITERALS = r'\{\s*"[^"\n]*"(?:\s*,\s*"[^"\n]*"){0,200}\s*,?\s*\}'
-_LITERAL_LIST = {
-    "cs": lazy(
-        r"(?<![\w.])([^\W\d]\w*)\s*=\s*(?:new\s*(?:[\w.]+\s*)?(?:<[^<>;]{0,100}>\s*)?(?:\[\s*\]\s*)?"
-        r"(?:\([^()]{0,100}\)\s*)?)?" + _LITERALS
-    ),
-    "vb": lazy(
-        r"(?<![\w.])([^\W\d]\w*)(?:\(\s*\))?(?:(?:\s+As\s+[\w.]+(?:\(\s*\))?)?\s*=\s*|\s+As\s+(?=New\b))"
-        r"(?:New\s+[\w.]+\s*(?:\(\s*Of\s+[\w.]+\s*\)\s*)?(?:\(\s*\)\s*)?(?:From\s*)?)?" + _LITERALS,
-        re.I,
-    ),
-    "js": lazy(
-        r"(?<![\w.])([^\W\d]\w*)\s*(?::\s*[\w.]+(?:\[\])?\s*)?=\s*\[\s*\"[^\"\n]*\"(?:\s*,\s*\"[^\"\n]*\"){0,200}\s*\]"
-    ),
-}
-#: A list written out where it is used: ``new[] { "a", "b" }.Contains(x)``.
-_INLINE_LIST = {
-    "cs": r"new\s*(?:[\w.]+\s*)?(?:<[^<>;]{0,100}>\s*)?(?:\[\s*\]\s*)?" + _LITERALS,
-    "vb": r"(?:New\s+[\w.]+\s*(?:\(\s*\)\s*)?)?" + _LITERALS,
-    "js": r'\[\s*"[^"\n]*"(?:\s*,\s*"[^"\n]*"){0,200}\s*\]',
-}
-#: Leaving the request: what follows a failed check (return, throw, Response.End, VB Exit Sub).
-_EXIT = {
-    "cs": r"\s*\{?[^{}]{0,200}?\b(?:return|throw|Response\s*\.\s*End)\b",
-    "js": r"\s*\{?[^{}]{0,200}?\b(?:return|throw|Response\s*\.\s*End)\b",
-    "vb": r"\s*Then\b[^\n]{0,200}?\b(?:Return|Throw|Exit\s+(?:Sub|Function)|Response\s*\.\s*End)\b|"
-    r"\s*Then[ \t]*\r?\n[^\n]{0,200}?\b(?:Return|Throw|Exit\s+(?:Sub|Function)|Response\s*\.\s*End)\b",
-}
-
-
-def _allow_listed(code: str, lang: str, live: Callable[[int], bool] = lambda _pos: True) -> frozenset[str]:
-    """Names checked against a list of literal strings before use (an allow-list of actions, tables or
-    tools: what is left of the request is one of the page's own words): ``if
-    (!ok.Contains(x)) return;`` (the check failing leaves), ``if (ok.Contains(x)) { ... }`` (the use
-    inside; not negated), ``Array.IndexOf(ok, x) < 0`` and a list written out in the check. A list read
-    from configuration or the request is no check. Equality with one literal (``if (cmd == "ls")``) is no
-    check either: shells compare a command with their own words and still run the others. As with the
-    digits guards, the engine keeps no scopes: a checked name counts as checked wherever it is (``live``: a
-    check whose ``if`` cannot decide - switched off, under another condition - counts for nothing)."""
-    if "Contains" not in code and "IndexOf" not in code and "contains" not in code.lower():
-        return frozenset()
-    flags = re.I if lang == "vb" else 0
-    names = [m.group(1) for m in _LITERAL_LIST[lang].finditer(code)][:100]
-    lists = "|".join([*map(re.escape, names), _INLINE_LIST[lang]])
-    if lang == "vb":
-        cond, neg, close = r"\bIf\s+", r"Not\s+", r""
-    else:
-        cond, neg, close = r"\bif\s*\(\s*", r"!\s*", r"\s*\)"
-    name = r"([^\W\d]\w*)"
-    contains = r"(?:" + lists + r")\s*\.\s*Contains\s*\(\s*" + name + r"\s*(?:,[^()\n]{0,80})?\)"
-    index_of = (
-        r"Array\s*\.\s*IndexOf\s*\(\s*(?:" + lists + r")\s*,\s*" + name + r"\s*\)\s*(?:<\s*0|==?\s*-\s*1)"
-    )
-    checks = [
-        cond + neg + contains + close + _EXIT[lang],  # the check failing leaves
-        cond + index_of + close + _EXIT[lang],
-    ]
-    out: set[str] = set()
-    for pattern in checks:
-        for m in re.finditer(pattern, code, flags):
-            if live(m.start()):
-                out.update(g for g in m.groups() if g)
-    # the use inside the check: a condition (of ands) holding the check, not negated
-    inside = (
-        (r"\bif\s*\(([^;{}]{0,200}?)" if lang != "vb" else r"\bIf\b([^\n]{0,200}?)")
-        + r"(?<![\w.])"
-        + contains
-    )
-    for m in re.finditer(inside, code, flags):
-        if not re.search(r"(?:!|\bNot\b)\s*$", m.group(1), re.I) and live(m.start()):
-            out.add(m.group(2))
-    fold = str.lower if lang == "vb" else str
-    return frozenset(fold(n) for n in out)
-
-
 #: SQL text the page writes that ends in a comparison of two constants (``"select ... where 11=1"``,
 #: ``and 2<>3``; nothing after it, no quote opened), optionally with a ``{0}`` right after it: the
 #: ``sql-channel`` sink (what follows the comparison is SQL the request appends).
@@ -1279,17 +1182,10 @@ class _Analyser:
         self._dead: list[tuple[int, int]] | None = None  # switched-off blocks (see _dead_blocks)
         #: Names whose taint was added or changed (propagate's rounds re-read only what mentions one).
         self._changed: set[str] = set()
-        #: Names the code rejects unless they are digits or hex only (see _DIGITS_GUARD).
-        self._guarded: frozenset[str] = (
-            frozenset(
-                self.fold(m.group(1) or m.group(2)) for m in _DIGITS_GUARD.finditer(code) if self._live(m.start())
-            )
-            | self._validated(code)
-            if "IsMatch" in code or "TryParse" in code
-            else frozenset()
-        )
-        #: Names checked against a list of literal strings (see _allow_listed): one of the page's own words.
-        self._chosen: frozenset[str] = _allow_listed(code, lang, self._live)
+        #: Names the code rejects unless they are digits or hex only, and where (see checks.digits).
+        self._guarded: dict[str, list[guard.Region]] = checks.digits(code, lang, self._live)
+        #: Names checked against a list of literal strings (one of the page's own words), and where.
+        self._chosen: dict[str, list[guard.Region]] = checks.listed(code, lang, self._live)
 
     def _live(self, pos: int) -> bool:
         """Whether a check's ``if`` at ``pos`` can decide: not switched off (``if (false) {..}``, VB ``If False
@@ -1303,20 +1199,6 @@ class _Analyser:
             else:
                 self._dead = guard.vb_dead_blocks(self.code) if self.lang == "vb" else self._dead_blocks()
         return not any(a <= pos < b for a, b in self._dead)
-
-    def _validated(self, code: str) -> frozenset[str]:
-        """Names passed to a digits-only validator method of the code's own in an ``if`` condition, not
-        negated: ``if (... && VerifyPrId(pr)) { SyncToPr(pr); }`` (the use sits in that branch; the
-        engine keeps no scopes, so the name is taken as checked wherever it is)."""
-        names = [m.group(1) for m in _DIGITS_VALIDATOR.finditer(code)]
-        if not names or self.lang != "cs":
-            return frozenset()
-        used = re.compile(
-            r"\bif\s*\([^;{}]{0,200}?(?<![!\w.])(?:"
-            + "|".join(map(re.escape, names))
-            + r")\s*\(\s*([^\W\d]\w*)\s*\)"
-        )
-        return frozenset(m.group(1) for m in used.finditer(code))
 
     def find_sources(self) -> None:
         for src in self.know.sources:
@@ -1549,8 +1431,16 @@ class _Analyser:
                     continue
                 if keys and any(a <= start + m.start() < b for a, b in keys):
                     continue
-                t = self.taint.get(self.fold(m.group(0)))
-                if t is None or (kinds is not None and not (t.kinds & kinds)):
+                key = self.fold(m.group(0))
+                t = self.taint.get(key)
+                if t is None:
+                    continue
+                if self._chosen and checks.covers(self._chosen, key, start + m.start()):
+                    continue  # one of the page's own words here
+                if self._guarded and "number" not in t.kinds and checks.covers(self._guarded, key, start + m.start()):
+                    # checked to be digits (or hex) only here: what is left of it can pick a number, no text
+                    t = _Taint({"number"}, t.direct, t.line, t.source, t.via)
+                if kinds is not None and not (t.kinds & kinds):
                     continue
                 via.append(m.group(0))
                 idx = _INDEX.match(text, m.end())
@@ -1779,11 +1669,8 @@ class _Analyser:
             # a listed file whose listing the request chose too: both (see _listings)
             t = _Taint(t.kinds | {"listed"}, t.direct, t.line, t.source, t.via)
             del self.taint[key]
-        if key in self.keywords or key in self.taint or key in self._chosen:
+        if key in self.keywords or key in self.taint:
             return False
-        if key in self._guarded and "number" not in t.kinds:
-            # checked to be digits (or hex) only before use: what is left of it can pick a number, no text
-            t = _Taint({"number"}, t.direct, t.line, t.source, t.via)
         self.taint[key] = t
         self._ident_re = None
         self._changed.add(key)
