@@ -215,3 +215,134 @@ def test_a_digits_checked_name_handed_on_in_its_branch_is_a_number() -> None:
             + "\n    string id = c;\n    Response.Write(System.IO.File.ReadAllText(id));",
         )
     )
+
+
+# --- The request body or an upload read whole as text is a request value (X44's item 5, X47's Core uploads) ---------
+# ``new StreamReader(Request.InputStream).ReadToEnd()`` is a string the request wrote, as a form value is: X44's
+# siblings named a connection string, a folder to list and an upload's saved name with it (12 found by nothing), X47's
+# Core views saved an upload under the body's text in AppContext.BaseDirectory. The body as a stream stays no file.
+
+_BODY_CS = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object sender, EventArgs e) {\n    USE\n}\n</script>\n'
+_BODY_VB = '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load(sender As Object, e As EventArgs)\n    USE\nEnd Sub\n</script>\n'
+_TEXT_CS = "new System.IO.StreamReader(Request.InputStream).ReadToEnd()"
+_UPLOAD_TEXT_CS = "new System.IO.StreamReader(Request.Files[0].InputStream).ReadToEnd()"
+_TEXT_VB = "New System.IO.StreamReader(Request.InputStream).ReadToEnd()"
+
+
+@pytest.mark.parametrize(
+    ("lang", "use", "sink"),
+    [
+        (
+            "cs",
+            "Response.Write(ConfigurationManager.ConnectionStrings[TEXT].ConnectionString);",
+            "config-secret",
+        ),
+        (
+            "cs",
+            "Response.Write(ConfigurationManager.ConnectionStrings[UPLOAD].ConnectionString);",
+            "config-secret",
+        ),
+        (
+            "cs",
+            "string n = TEXT;\n    Response.Write(ConfigurationManager.ConnectionStrings[n].ConnectionString);",
+            "config-secret",
+        ),
+        (
+            "cs",
+            'foreach (string f in System.IO.Directory.GetFiles(UPLOAD)) Response.Write(f + "<br/>");',
+            "file-read",
+        ),
+        (
+            "vb",
+            "Response.Write(ConfigurationManager.ConnectionStrings(TEXT).ConnectionString)",
+            "config-secret",
+        ),
+        (
+            "vb",
+            "Request.Files(0).SaveAs(AppDomain.CurrentDomain.BaseDirectory & TEXT)",
+            "upload-to-request-path",
+        ),
+    ],
+)
+def test_the_body_read_as_text_names_what_a_request_value_names(lang: str, use: str, sink: str) -> None:
+    text = _TEXT_VB if lang == "vb" else _TEXT_CS
+    page = (_BODY_VB if lang == "vb" else _BODY_CS).replace("USE", use)
+    assert sink in _sinks(page.replace("TEXT", text).replace("UPLOAD", _UPLOAD_TEXT_CS))
+    assert _sinks(page.replace("TEXT", '"Main"').replace("UPLOAD", '"Main"')) == set()
+
+
+def test_a_json_body_read_as_text_stays_an_ordinary_handler() -> None:
+    use = (
+        "string json = " + _TEXT_CS + ";\n"
+        "    var o = new System.Web.Script.Serialization.JavaScriptSerializer()"
+        ".Deserialize<System.Collections.Generic.Dictionary<string, string>>(json);\n"
+        '    Response.Write(Server.HtmlEncode(o["name"]));'
+    )
+    assert _sinks(_BODY_CS.replace("USE", use)) == set()
+
+
+_CORE_VIEW = """@using System.IO
+@{
+    using (var f = new FileStream(Path.Combine(AppContext.BaseDirectory, NAME), FileMode.Create)) Request.Form.Files[0].CopyTo(f);
+}
+<p>done</p>
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "found"),
+    [
+        ("new StreamReader(Request.Body).ReadToEndAsync().Result", True),
+        ("new StreamReader(Request.Form.Files[0].OpenReadStream()).ReadToEnd()", True),
+        ('"report.txt"', False),
+        ('"uploads", Guid.NewGuid().ToString("N") + ".dat"', False),
+    ],
+)
+def test_core_upload_saved_under_the_body_text_in_the_app_folder(name: str, found: bool) -> None:
+    sinks = _sinks(_CORE_VIEW.replace("NAME", name), ".cshtml")
+    assert ("file-write-content" in sinks) is found
+    assert "file-read" not in sinks  # (the body's stream read is no file read)
+
+
+@pytest.mark.parametrize(
+    ("save", "found"),
+    [
+        ("f.SaveAs(AppContext.BaseDirectory + f.FileName);", True),
+        ("f.SaveAs(System.IO.Path.Combine(AppContext.BaseDirectory, f.FileName));", True),
+        ('f.SaveAs(AppContext.BaseDirectory + "uploads/" + f.FileName);', False),
+        ('f.SaveAs(AppContext.BaseDirectory + "uploads/" + System.Guid.NewGuid().ToString("N"));', False),
+    ],
+)
+def test_upload_under_the_client_name_in_app_context_base_directory(save: str, found: bool) -> None:
+    page = '<%@ Page Language="C#" %>\n<% HttpPostedFile f = Request.Files[0];\n' + save + " %>\n"
+    assert ("upload-to-app-root" in _sinks(page)) is found
+
+
+# --- A listener on a port typed into a control (X44's request, session 19) ------------------------------------------
+# An application connects where its administrator typed (a TcpClient to a control's host stays silent, session 19's
+# policy); it does not open a listener there. A bind tunnel taking its port from a text box was found by nothing.
+
+_LISTEN = """<%@ Page Language="C#" %>
+<script runat="server">
+void Go(object sender, EventArgs e) {
+    USE
+}
+</script>
+<form runat="server"><asp:TextBox ID="Port" runat="server" /><asp:TextBox ID="Host" runat="server" /></form>
+"""
+
+
+@pytest.mark.parametrize(
+    ("use", "found"),
+    [
+        (
+            "var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, int.Parse(Port.Text)); l.Start();",
+            True,
+        ),
+        ("var l = System.Net.Sockets.TcpListener.Create(int.Parse(Port.Text)); l.Start();", True),
+        ("var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, 8081); l.Start();", False),
+        ("var c = new System.Net.Sockets.TcpClient(Host.Text, int.Parse(Port.Text));", False),
+    ],
+)
+def test_a_listener_on_a_port_typed_into_a_control(use: str, found: bool) -> None:
+    assert ("socket" in _sinks(_LISTEN.replace("USE", use))) is found

@@ -294,6 +294,16 @@ _SAVE_CALL = lazy(
     r'\s*\(\s*((?:"[^"\n]*"|[^\W\d]\w*)(?:\s*[+&]\s*(?:"[^"\n]*"|[^\W\d]\w*)){0,6})\s*[,)]',
     re.I,
 )
+#: A posted control's text: what a listener's port may come from too (the socket sink's "listen" patterns).
+_CONTROL = frozenset({"control"})
+#: A body source read whole as text (see _Analyser._read_as_text): a request value too, and still the body.
+_BODY_TEXT = frozenset({"body", "value"})
+_TEXT_READER_OPEN = lazy(r"\bStreamReader\s*\(\s*$", re.I)
+_TEXT_READ_AFTER = lazy(
+    r"(?:\s*[\[(][^;\n()\[\]]{0,40}[\])])?(?:\s*\.\s*(?:InputStream|OpenReadStream\s*\(\s*\)))?\s*\)"
+    r"\s*\.\s*ReadToEnd(?:Async)?\s*\(",
+    re.I,
+)
 #: The name a member call is made on (``ps`` of ``ps.AddArgument(``), written just before the dot.
 _RECEIVER_NAME = lazy(r"(?<![\w.])([^\W\d]\w*)\s*$")
 _BARE_NAME = lazy(r"\s*([^\W\d]\w*)\s*$")
@@ -771,7 +781,14 @@ _DEAD_IF = lazy(r"\bif\s*\((?=[^;{}]{0,300}?\bfalse\b)")
 _READER_OPEN = lazy(r"\bStreamReader\s*\(\s*$|\bStreamReader\s*\($")
 _NOT_A_FILE = lazy(
     r"Stream\s*\(\s*\)|\.\s*(?:OutputStream|InputStream|BaseStream|GetStream\s*\(|GetRequestStream|GetResponseStream)"
-    r"|\bMemoryStream\b|\bNetworkStream\b|\bCryptoStream\b|\bGZipStream\b|\bDeflateStream\b",
+    r"|\bMemoryStream\b|\bNetworkStream\b|\bCryptoStream\b|\bGZipStream\b|\bDeflateStream\b"
+    r"|\bRequest\s*\.\s*(?:Body|BodyReader)\b",
+    re.I,
+)
+#: A stream read whole as text (``new StreamReader(Request.Body).ReadToEnd()``): a string, no stream.
+_TEXT_READ = lazy(
+    r"\bnew\s+(?:System\s*\.\s*IO\s*\.\s*)?StreamReader\s*\((?:[^;()]|\((?:[^;()]|\([^;()]*\))*\)){0,300}\)"
+    r"\s*\.\s*ReadToEnd(?:Async)?\s*\(\s*\)",
     re.I,
 )
 _WRITE_CALL = r"\s*\.\s*(?:Write|WriteLine|WriteAsync|WriteLineAsync)\s*\("
@@ -794,8 +811,8 @@ def stream_writes(code: str, lang: str) -> str:
         """The file path given to the stream-opening call whose ``(`` ends at ``start``."""
         first = _args(code, start)[0]
         text = code[first[0] : first[1]].strip()
-        if not text or _NOT_A_FILE.search(text):
-            return None
+        if not text or _NOT_A_FILE.search(_TEXT_READ.sub(" ", text) if "ReadToEnd" in text else text):
+            return None  # (a stream's text read whole is a name: Path.Combine(root, new StreamReader(s).ReadToEnd()))
         if fold(text) in paths:
             return paths[fold(text)]  # a writer over a file stream kept in a variable
         inner = _STREAM_OPEN_RE.match(text)
@@ -1411,16 +1428,18 @@ class _Analyser:
                 break
             if keys and any(a <= s < b for a, b in keys):
                 continue  # a key picking one of the page's own values (_targets[Request["k"]])
-            if kinds is None or src.kind in kinds:
+            own = _BODY_TEXT if src.kind == "body" and self._read_as_text(s, e) else {src.kind}
+            if kinds is None or not own.isdisjoint(kinds):
+                own = own & kinds if kinds is not None else own
                 back = e - 1 if self.code[e - 1] in "[(" else e  # the source's own bracket opens the key
                 tail = self.code[back : min(end, back + 200)]
                 idx = _INDEX.match(tail)
                 cut = max(e, back + (idx.end() if idx else 0))
                 stripped = stripped.replace(self.code[s:cut], " ", 1)
                 if found is None:
-                    found = _Taint({src.kind}, True, line_of(self.code, s), src.title)
+                    found = _Taint(set(own), True, line_of(self.code, s), src.title)
                 else:
-                    found.kinds.add(src.kind)
+                    found.kinds |= own
         idents = self._idents()
         via: list[str] = []
         if idents is not None:
@@ -1483,6 +1502,16 @@ class _Analyser:
                 ):
                     found.direct = False
         return found
+
+    def _read_as_text(self, s: int, e: int) -> bool:
+        """Whether the body source at [s, e) is read whole as text (``new StreamReader(Request.InputStream)
+        .ReadToEnd()``, an upload's ``Request.Files[0].InputStream``, Core's ``Request.Body`` and
+        ``ReadToEndAsync().Result``): a string the request wrote, like a form value - a name, a key, a path
+        (X44's and X47's siblings, session 19: a connection string, a logon, an upload's saved name given so)."""
+        code = self.code
+        return _TEXT_READER_OPEN.search(code, max(0, s - 80), s) is not None and (
+            _TEXT_READ_AFTER.match(code, e, min(len(code), e + 200)) is not None
+        )
 
     def _operand(self, a: int, b: int) -> _Taint | None:
         """The taint of the operand starting at ``a`` (before ``b``) when it is the request value itself
@@ -2370,7 +2399,8 @@ class _Analyser:
                             # SqlDataAdapter(sql, new SqlConnection(cs))): its input is its own arguments
                             # and an initializer right after them, not the other arguments around it
                             s, b = m.start(), _initializer_end(code, close + 1, e)
-                    t = self.expr(s, b, sink.kinds)
+                    listens = "listen" in pat.groupindex and (m.group("listen") or m.group("listen_create"))
+                    t = self.expr(s, b, sink.kinds | _CONTROL if listens else sink.kinds)
                     if t is None:
                         continue
                 if t.via and self.lang != "vb" and self._shadowed(m.start()):
