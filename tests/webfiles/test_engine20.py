@@ -346,3 +346,29 @@ void Go(object sender, EventArgs e) {
 )
 def test_a_listener_on_a_port_typed_into_a_control(use: str, found: bool) -> None:
     assert ("socket" in _sinks(_LISTEN.replace("USE", use))) is found
+
+
+# --- A posted control's text written whole into a page of a fixed name (X49's request, session 20) -------------------
+# page-write took request values and the body only, so that editors of web.config fed by a text box stay silent; a
+# dropper writing a text box into note.aspx was found by nothing. A page that runs takes a control's text now;
+# configuration, templates and views (what editors write) do not.
+
+
+@pytest.mark.parametrize(
+    ("target", "value", "found"),
+    [
+        ("note.aspx", "Box.Text", True),
+        ("h.ashx", "Box.Text", True),
+        ("note.aspx", 'Request.Form["b"]', True),  # (as before)
+        ("web.config", "Box.Text", False),
+        ("skin.ascx", "Box.Text", False),
+        ("note.aspx", '"<p>maintenance</p>"', False),
+    ],
+)
+def test_control_text_written_into_a_page_of_a_fixed_name(target: str, value: str, found: bool) -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Go(object sender, EventArgs e) {\n'
+        f'    System.IO.File.WriteAllText(Server.MapPath("{target}"), {value});\n}}\n</script>\n'
+        '<form runat="server"><asp:TextBox ID="Box" runat="server" TextMode="MultiLine" /></form>\n'
+    )
+    assert ("page-write" in _sinks(page)) is found

@@ -2334,7 +2334,8 @@ class _Analyser:
                         a, b = self._argument_after(m.start(), m.end(), e, matched)
                     else:
                         a, b = m.end(), e
-                    t = self.expr(a, b, sink.kinds)
+                    page = "page_control" in pat.groupindex and m.group("page_control")
+                    t = self.expr(a, b, sink.kinds | _CONTROL if page else sink.kinds)
                     if t is None or not t.direct:
                         continue
                     root = _NAMED_ROOT.match(code, a, b)
