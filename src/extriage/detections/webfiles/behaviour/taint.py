@@ -294,6 +294,10 @@ _SAVE_CALL = lazy(
     r'\s*\(\s*((?:"[^"\n]*"|[^\W\d]\w*)(?:\s*[+&]\s*(?:"[^"\n]*"|[^\W\d]\w*)){0,6})\s*[,)]',
     re.I,
 )
+#: A fixed element name read from an XML node (``.Elements("rss")``, ``.Root.Element("item")``) ...
+_FIXED_XML_READ = lazy(r"\s*\.\s*(?:Root\s*\.\s*)?(?:Elements|Element|Descendants)\s*\(\s*\"[^\"\n]*\"\s*\)")
+#: ... for a value or an attribute (not the node itself, written out whole).
+_XML_VALUE = lazy(r"\.\s*(?:Value\b|Attribute\s*\()")
 #: A posted control's text: what a listener's port may come from too (the socket sink's "listen" patterns).
 _CONTROL = frozenset({"control"})
 #: A body source read whole as text (see _Analyser._read_as_text): a request value too, and still the body.
@@ -2338,6 +2342,8 @@ class _Analyser:
                     t = self.expr(a, b, sink.kinds | _CONTROL if page else sink.kinds)
                     if t is None or not t.direct:
                         continue
+                    if "xml_load" in pat.groupindex and m.group("xml_load") and self._xml_parsed_only(m.start()):
+                        continue
                     root = _NAMED_ROOT.match(code, a, b)
                     if (
                         root is not None
@@ -2418,6 +2424,36 @@ class _Analyser:
                 found.append((sink, m.start(), t, near))
                 break
         return found
+
+    def _xml_parsed_only(self, pos: int) -> bool:
+        """Whether the XML document loaded at ``pos`` (``doc = XDocument.Load(feed)``) is only read through fixed
+        element names for values (``doc.Elements("rss").Elements("channel")... i.Element("title").Value``): a
+        parser's input, not a file shown - B26's RSS widget, session 20. Written back whole, queried by a request
+        path or given on, it stays a file read."""
+        code = self.code
+        s, _e = self.statement(pos)
+        given = _GIVEN_TO.search(code, s, pos)
+        close = _args(code, code.index("(", pos) + 1)[-1][1]
+        if given is None:
+            return self._fixed_xml_read(close + 1)
+        name = re.compile(r"(?<![\w.])" + re.escape(given.group(1)) + r"\b", re.I if self.lang == "vb" else 0)
+        read = 0
+        for n, u in enumerate(name.finditer(code, close)):
+            if n >= 50:
+                return False
+            if _SET_TARGET.match(code, u.end()):
+                continue  # (given another document: doc = XDocument.Load(other))
+            if not self._fixed_xml_read(u.end()):
+                return False
+            read += 1
+        return read > 0
+
+    def _fixed_xml_read(self, at: int) -> bool:
+        """Whether the XML node before ``at`` is read through a fixed element name in a statement taking a value."""
+        if _FIXED_XML_READ.match(self.code, at) is None:
+            return False
+        _s, e = self.statement(at)
+        return _XML_VALUE.search(self.code, at, e) is not None
 
     def _powershell_receiver(self, pos: int) -> bool:
         """Whether the object before ``.AddArgument(`` at ``pos`` is a PowerShell the page makes or gives a
