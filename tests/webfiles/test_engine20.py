@@ -416,3 +416,39 @@ public class Feed : IHttpHandler {
 )
 def test_a_request_named_xml_document_read_for_fixed_values_is_no_file_read(use: str, found: bool) -> None:
     assert ("file-read" in _sinks(_FEED.replace("USE", use), ".ashx")) is found
+
+
+# --- A configured connection chosen by the request only to connect (X49's request, session 20) -----------------------
+# A report page choosing one of its configured databases from a drop-down (ConnectionStrings[Db.SelectedValue]) and
+# connecting with it raised config-secret (a connection string the request names) and sql-connection (a connection the
+# request gives). The entry is the configuration's, as an AppSettings value looked up by a request key was; it is
+# shown nowhere. Written out, the named entry stays config-secret.
+
+_CONNECT = """<%@ Page Language="C#" %>
+<script runat="server">
+void Run_Click(object s, EventArgs e) {
+    USE
+}
+</script>
+<form runat="server"><asp:DropDownList ID="Db" runat="server" /><asp:Label ID="Result" runat="server" /></form>
+"""
+_ENTRY = "System.Configuration.ConfigurationManager.ConnectionStrings[KEY].ConnectionString"
+
+
+@pytest.mark.parametrize(
+    ("use", "sinks"),
+    [
+        ("using (var con = new System.Data.SqlClient.SqlConnection(ENTRY)) { con.Open(); }", set()),
+        (
+            "string cs = ENTRY;\n    using (var con = new System.Data.SqlClient.SqlConnection(cs)) { con.Open(); }",
+            set(),
+        ),
+        ("var con = new System.Data.SqlClient.SqlConnection();\n    con.ConnectionString = ENTRY;", set()),
+        ("Response.Write(ENTRY);", {"config-secret"}),
+        ("Result.Text = ENTRY;", {"config-secret"}),
+        ("string cs = ENTRY;\n    Response.Write(cs);", {"config-secret"}),
+    ],
+)
+@pytest.mark.parametrize("key", ["Db.SelectedValue", 'Request["db"]'])
+def test_a_configured_connection_chosen_only_to_connect(use: str, sinks: set[str], key: str) -> None:
+    assert _sinks(_CONNECT.replace("USE", use).replace("ENTRY", _ENTRY).replace("KEY", key)) == sinks

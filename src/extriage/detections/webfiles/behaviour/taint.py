@@ -604,11 +604,17 @@ _SIGNED_IN_FEATURES = frozenset(
 )
 #: A value of the application's settings looked up by key (``ConfigurationManager.AppSettings[key]``, VB's
 #: ``AppSettings(key)`` under ``Imports System.Configuration.ConfigurationManager``, ``.AppSettings.Get(key)``):
-#: the request may choose which setting, the value is the configuration's.
+#: the request may choose which setting, the value is the configuration's. So for a connection string
+#: (``ConnectionStrings[Db.SelectedValue]``: which of the configured databases a report connects to; X49's request,
+#: session 20) - except for config-secret, whose sink is that the request names the entry shown (see sinks).
 _SETTING_LOOKUP = lazy(
     r"(?<![\w.])(?:(?:System\s*\.\s*Configuration\s*\.\s*)?(?:(?:Web)?ConfigurationManager|ConfigurationSettings)"
-    r"\s*\.\s*)?AppSettings\s*(?:\.\s*(?:Get|Item)\s*)?[\[(]",
+    r"\s*\.\s*)?(?:AppSettings\s*(?:\.\s*(?:Get|Item)\s*)?|ConnectionStrings\s*)[\[(]",
     re.I,
+)
+#: A connection made with a value (its constructor's argument, its ConnectionString set): the value is not shown.
+_CONNECTION_OPEN = lazy(
+    r"(?:\bnew\s+(?:\w+\s*\.\s*){0,4}\w*Connection\s*\(|\.\s*ConnectionString\s*=)\s*(?:[^\W\d]\w*\s*\.\s*){0,4}$", re.I
 )
 #: A WebSocket message received into a buffer (``ws.ReceiveAsync(new ArraySegment<byte>(buf), ..)``, ASP.NET's
 #: AspNetWebSocketContext.WebSocket and System.Net.WebSockets): the bytes a client sent, like a request body.
@@ -1422,7 +1428,8 @@ class _Analyser:
         sources = self.sources
         keys = (
             self._keys(start, end)
-            if ("[" in text and self.lang != "vb") or ("AppSettings" in text or "appsettings" in text.lower())
+            if ("[" in text and self.lang != "vb")
+            or any(w in text or w in text.lower() for w in ("AppSettings", "appsettings", "ConnectionStrings", "connectionstrings"))
             else ()
         )
         # the sources inside [start, end) only: a page with thousands of them costs a bisection, not a scan
@@ -2407,6 +2414,12 @@ class _Analyser:
                             # and an initializer right after them, not the other arguments around it
                             s, b = m.start(), _initializer_end(code, close + 1, e)
                     listens = "listen" in pat.groupindex and (m.group("listen") or m.group("listen_create"))
+                    if sink.id == "config-secret":
+                        # the entry the request names (the key itself: a settings key is no input elsewhere),
+                        # unless only a connection is made with it (a report choosing its configured database)
+                        s, b = m.end(), top_level(code, m.end(), min(len(code), m.end() + 400), "")[1]
+                        if b < 0 or self._connects_only(m.start()):
+                            continue
                     t = self.expr(s, b, sink.kinds | _CONTROL if listens else sink.kinds)
                     if t is None:
                         continue
@@ -2424,6 +2437,24 @@ class _Analyser:
                 found.append((sink, m.start(), t, near))
                 break
         return found
+
+    def _connects_only(self, pos: int) -> bool:
+        """Whether the connection string looked up at ``pos`` only opens a connection: written as a connection's
+        argument (or its ConnectionString), or given a name every later use of which is such an argument."""
+        code = self.code
+        s, _e = self.statement(pos)
+        if _CONNECTION_OPEN.search(code, max(0, pos - 300), pos):
+            return True
+        given = _GIVEN_TO.search(code, s, pos)
+        if given is None:
+            return False
+        name = re.compile(r"(?<![\w.])" + re.escape(given.group(1)) + r"\b", re.I if self.lang == "vb" else 0)
+        uses = 0
+        for n, u in enumerate(name.finditer(code, pos)):
+            if n >= 50 or _CONNECTION_OPEN.search(code, max(0, u.start() - 300), u.start()) is None:
+                return False
+            uses += 1
+        return uses > 0
 
     def _xml_parsed_only(self, pos: int) -> bool:
         """Whether the XML document loaded at ``pos`` (``doc = XDocument.Load(feed)``) is only read through fixed
