@@ -452,3 +452,68 @@ _ENTRY = "System.Configuration.ConfigurationManager.ConnectionStrings[KEY].Conne
 @pytest.mark.parametrize("key", ["Db.SelectedValue", 'Request["db"]'])
 def test_a_configured_connection_chosen_only_to_connect(use: str, sinks: set[str], key: str) -> None:
     assert _sinks(_CONNECT.replace("USE", use).replace("ENTRY", _ENTRY).replace("KEY", key)) == sinks
+
+
+# --- A page method that ends the request guards like the exit it holds (session 19's left gap) -----------------------
+# ``if (!User.Identity.IsAuthenticated) Deny();`` whose Deny sets 403 and ends the response, or a Gate(); statement
+# whose own check ends the request, guards the application feature after it as the check written there would. A
+# method that only returns (it leaves itself, not the request), writes a trace, or is called under another condition
+# or after the sink guards nothing.
+
+_GATE_CS = '<%@ Page Language="C#" %>\n<script runat="server">\nBODY\n</script>\n'
+_GATE_VB = '<%@ Page Language="VB" %>\n<script runat="server">\nBODY\n</script>\n'
+_DENY = "void Deny() { Response.StatusCode = 403; Response.End(); }\n"
+_GATE = "void Gate() { if (!User.Identity.IsAuthenticated) { Response.StatusCode = 403; Response.End(); } }\n"
+_LOAD = "void Page_Load(object sender, EventArgs e) {\n    USE\n}\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "found"),
+    [
+        (_DENY + _LOAD.replace("USE", "if (!User.Identity.IsAuthenticated) Deny();\n    SINK"), False),
+        (
+            _DENY + _LOAD.replace("USE", "if (!User.Identity.IsAuthenticated) { this.Deny(); }\n    SINK"),
+            False,
+        ),
+        (_GATE + _LOAD.replace("USE", "Gate();\n    SINK"), False),
+        (
+            "void Gate() { if (!User.Identity.IsAuthenticated) { return; } }\n"
+            + _LOAD.replace("USE", "Gate();\n    SINK"),
+            True,
+        ),
+        (
+            'void Deny() { Trace.Write("denied"); }\n'
+            + _LOAD.replace("USE", "if (!Request.IsAuthenticated) Deny();\n    SINK"),
+            True,
+        ),
+        (
+            'void Deny() { if (Request["x"] == null) Response.End(); }\n'
+            + _LOAD.replace("USE", "if (!Request.IsAuthenticated) Deny();\n    SINK"),
+            True,
+        ),
+        (_GATE + _LOAD.replace("USE", 'if (Request["k"] == "x") Gate();\n    SINK'), True),
+        (_GATE + _LOAD.replace("USE", "SINK\n    Gate();"), True),
+    ],
+)
+def test_a_page_method_that_ends_the_request_guards_the_feature(body: str, found: bool) -> None:
+    sink = 'System.IO.File.WriteAllText(Server.MapPath(Request.Form["p"]), Request.Form["c"]);'
+    assert bool(_sinks(_GATE_CS.replace("BODY", body.replace("SINK", sink)))) is found
+
+
+@pytest.mark.parametrize(
+    ("deny", "found"), [("Response.StatusCode = 403\n    Response.End()", False), ('Trace.Write("x")', True)]
+)
+def test_a_vb_page_method_that_ends_the_request_guards_the_feature(deny: str, found: bool) -> None:
+    body = (
+        f"Sub Deny()\n    {deny}\nEnd Sub\nSub Page_Load(ByVal sender As Object, ByVal e As EventArgs)\n"
+        "    If Not Request.IsAuthenticated Then Deny()\n"
+        '    System.IO.File.WriteAllText(Server.MapPath(Request.Form("p")), Request.Form("c"))\nEnd Sub'
+    )
+    assert bool(_sinks(_GATE_VB.replace("BODY", body))) is found
+
+
+def test_an_allow_list_check_leaving_through_a_page_method_keeps_the_command_silent() -> None:
+    check = "if (!ok.Contains(c)) Deny();\n    RUN"
+    page = _checked("cs", check).replace("void Page_Load", _DENY + "void Page_Load")
+    assert _sinks(page) == set()
+    assert "process" in _sinks(page.replace("Response.End();", 'Trace.Write("x");'))

@@ -12,6 +12,7 @@ could name one to pass as an application's (session 19, A13). C# and VB, over co
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from extriage.detections.webfiles.behaviour.lazy import lazy
@@ -43,6 +44,27 @@ _VB_EXIT = lazy(
     r"|(?:[^\W\d]\w*[ \t]*\.[ \t]*){0,4}(?:Response[ \t]*\.[ \t]*(?:End\b|(Redirect(?:Permanent)?)[ \t]*\()"
     r"|Server[ \t]*\.[ \t]*Transfer[ \t]*\())",
     re.I,
+)
+#: What ends the request wherever it is written: the exits less return (in a method of the page it only leaves that
+#: method) - what a page method that ends the response holds (``void Deny() { Response.StatusCode = 403;
+#: Response.End(); }``; session 20, A14).
+_C_END = lazy(
+    r"(?<![\w.])throw\b"
+    r"|(?<![\w.])(?:[^\W\d]\w*\s*\.\s*){0,4}(?:Response\s*\.\s*(?:End\s*\(\s*\)|(Redirect(?:Permanent)?)\s*\()"
+    r"|Server\s*\.\s*Transfer\s*\()"
+)
+_VB_END = lazy(
+    r"[ \t]*(?:Throw\b"
+    r"|(?:[^\W\d]\w*[ \t]*\.[ \t]*){0,4}(?:Response[ \t]*\.[ \t]*(?:End\b|(Redirect(?:Permanent)?)[ \t]*\()"
+    r"|Server[ \t]*\.[ \t]*Transfer[ \t]*\())",
+    re.I,
+)
+#: A method of the page with a body: C# ``void Deny(..) {``, VB ``Sub Deny(..)`` (its body up to End Sub).
+_C_METHOD = lazy(r"\b(?:void|bool|int|string|object)\s+([^\W\d]\w*)\s*\([^();{}]{0,400}\)\s*\{")
+_VB_METHOD = lazy(
+    r"^[ \t]*(?:(?:Public|Private|Protected|Friend|Shared|Overridable)[ \t]+)*(?:Sub|Function)[ \t]+([^\W\d]\w*)"
+    r"[ \t]*\([^()\n]{0,400}\)[^\n]*\n",
+    re.I | re.M,
 )
 _VB_IF = lazy(r"[ \t]*If\b(.*?)\bThen\b", re.I)
 _VB_SPLIT = lazy(r"\b(AndAlso|OrElse|And|Or)\b", re.I)
@@ -108,6 +130,51 @@ def vb_dead_blocks(code: str) -> list[tuple[int, int]]:
     return out
 
 
+@lru_cache(maxsize=8)
+def ending_methods(code: str, lang: str) -> frozenset[str]:
+    """The page's methods that end the request on every path (``void Deny() { Response.StatusCode = 403;
+    Response.End(); }``): a branch calling one leaves as one ending the response itself does."""
+    out: set[str] = set()
+    for n, (name, start, end) in enumerate(_methods(code, lang)):
+        if n >= 200:
+            break
+        if (_vb_leaves(code, start, end, True) if lang == "vb" else _c_leaves(code, start, end, True)):
+            out.add(name.lower() if lang == "vb" else name)
+    return frozenset(out)
+
+
+def gates(code: str, lang: str, checks: tuple[tuple[int, int], ...]) -> frozenset[str]:
+    """The page's methods holding, at their own level, a check of ``checks`` whose failing branch ends the request
+    (``void Gate() { if (!User.Identity.IsAuthenticated) { Response.StatusCode = 403; Response.End(); } }``): a
+    call of one as a statement guards what follows it, as the check written there would (C#). A check there whose
+    branch only returns leaves the method, not the request: no gate."""
+    if lang == "vb" or not checks:
+        return frozenset()
+    out: set[str] = set()
+    for n, (name, start, end) in enumerate(_methods(code, lang)):
+        if n >= 200:
+            break
+        for a, b in checks:
+            if start <= a < end and any(r.end == end for r in _c_regions(code, a, b, False, False, True)):
+                out.add(name)
+                break
+    return frozenset(out)
+
+
+def _methods(code: str, lang: str) -> list[tuple[str, int, int]]:
+    """(name, body start, body end) of the page's methods."""
+    out: list[tuple[str, int, int]] = []
+    if lang == "vb":
+        for m in _VB_METHOD.finditer(code):
+            out.append((m.group(1), m.end(), _vb_walk(code, m.end(), stop=False)))
+    else:
+        for m in _C_METHOD.finditer(code):
+            close = top_level(code, m.end(), len(code), "")[1]
+            if close >= 0:
+                out.append((m.group(1), m.end(), close))
+    return out
+
+
 def conditional(code: str, lang: str, pos: int) -> bool:
     """Whether the ``if`` at ``pos`` runs only under another condition written without a block (C# ``if (a) if
     (..)``, ``else if``; VB after ``Then`` on its line): a check there decides nothing on its own."""
@@ -156,8 +223,9 @@ def _part(parts: list[tuple[int, int]], a: int, b: int) -> tuple[int, int] | Non
     return next(((s, e) for s, e in parts if s <= a and b <= e), None)
 
 
-def _c_regions(code: str, a: int, b: int, negated: bool, given: bool) -> list[Region]:
-    """Regions of a C# check (or a name holding its result) at [a, b)."""
+def _c_regions(code: str, a: int, b: int, negated: bool, given: bool, ending: bool = False) -> list[Region]:
+    """Regions of a C# check (or a name holding its result) at [a, b) (``ending``: its failing branch must end the
+    request, not only return)."""
     cond = None
     for m in _C_IF.finditer(code, max(0, a - 1000), a):
         close = top_level(code, m.end(), min(len(code), m.end() + 4000), "")[1]
@@ -195,7 +263,7 @@ def _c_regions(code: str, a: int, b: int, negated: bool, given: bool) -> list[Re
         if branch is not None:
             out.append(Region(branch[0], branch[1]))
             after = branch[2]
-    if _c_leaves(code, then[0], then[1]):
+    if _c_leaves(code, then[0], then[1], ending):
         out.append(Region(after, _c_block_end(code, after)))
     return out
 
@@ -210,11 +278,16 @@ def _c_branch(code: str, pos: int) -> tuple[int, int, int] | None:
     return (pos, found[0], found[0] + 1) if found else None
 
 
-def _c_leaves(code: str, start: int, end: int) -> bool:
-    """Whether the branch [start, end) leaves on every path: an exit statement at its own top level."""
-    for n, x in enumerate(_C_EXIT.finditer(code, start, end)):
-        if n >= _MAX_EXITS:
-            break
+def _c_leaves(code: str, start: int, end: int, ending: bool = False) -> bool:
+    """Whether the branch [start, end) leaves on every path: an exit statement at its own top level (``ending``:
+    one that ends the request, not a return), or a call of a page method that ends the request."""
+    exit_re = _C_END if ending else _C_EXIT
+    exits = [x for _n, x in zip(range(_MAX_EXITS), exit_re.finditer(code, start, end), strict=False)]
+    names = frozenset() if ending else ending_methods(code, "cs")
+    if names:
+        call = re.compile(r"(?<![\w.])(?:this\s*\.\s*)?(?:" + "|".join(map(re.escape, sorted(names))) + r")\s*\(")
+        exits += [x for _n, x in zip(range(_MAX_EXITS), call.finditer(code, start, end), strict=False)]
+    for x in exits:
         s = _c_statement_start(code, x.start())
         if s < start:
             s = start
@@ -224,7 +297,7 @@ def _c_leaves(code: str, start: int, end: int) -> bool:
             or depth(code, start, x.start())
         ):
             continue
-        if x.group(1) and _no_end(code, x.end()):
+        if x.lastindex and x.group(1) and _no_end(code, x.end()):
             continue
         return True
     return False
@@ -347,15 +420,24 @@ def _vb_regions(code: str, a: int, b: int, negated: bool, given: bool) -> list[R
     return out
 
 
-def _vb_leaves(code: str, start: int, end: int) -> bool:
-    """Whether a VB branch leaves on every path: an exit on a line of its own level."""
+def _vb_leaves(code: str, start: int, end: int, ending: bool = False) -> bool:
+    """Whether a VB branch leaves on every path: an exit on a line of its own level (``ending``: one that ends the
+    request), or a call of a page method that ends the request."""
+    names = frozenset() if ending else ending_methods(code, "vb")
+    call = (
+        re.compile(r"[ \t]*(?:Call[ \t]+)?(?:Me[ \t]*\.[ \t]*)?(?:" + "|".join(map(re.escape, sorted(names))) + r")\b", re.I)
+        if names
+        else None
+    )
     depth = 0
     at = start
     while at < end:
         e = code.find("\n", at, end)
         e = end if e < 0 else e
-        x = _VB_EXIT.match(code, at, e)
+        x = (_VB_END if ending else _VB_EXIT).match(code, at, e)
         if depth == 0 and x is not None and not (x.group(1) and _no_end(code, x.end())):
+            return True
+        if depth == 0 and call is not None and call.match(code, at, e) is not None:
             return True
         kind = _vb_kind(code[at:e])
         depth += 1 if kind == "open" else -1 if kind == "close" else 0

@@ -1205,6 +1205,7 @@ class _Analyser:
         self._call_sites: dict[str, list[tuple[int, int]]] = {}
         self._methods: list[int] | None = None  # where the page's methods start (see _signed_in_before)
         self._guards: dict[int, list[guard.Region]] = {}  # a method's start -> what its sign-in checks guard
+        self._gates: re.Pattern[str] | bool | None = None  # a call of a gate method (see _gate_call), False: none
         self._callers_checked: dict[tuple[int, int], bool] = {}  # (method start, depth) -> every call checked
         self._dead: list[tuple[int, int]] | None = None  # switched-off blocks (see _dead_blocks)
         #: Names whose taint was added or changed (propagate's rounds re-read only what mentions one).
@@ -2683,6 +2684,11 @@ class _Analyser:
                 if n >= 50 or (own is not None and (self.lang != "cs" or self.fold(own) in defined)):
                     continue
                 found += guard.regions(code, self.lang, c.start(), c.end(), c.group(2) is not None)
+            gates = self._gate_call()
+            for n, c in enumerate(gates.finditer(code, a, end) if gates is not None else ()):
+                if n >= 50:
+                    break
+                found += guard.regions(code, self.lang, c.start(), c.end(), True)  # (Gate(); as a statement)
             self._guards[a] = found
         for r in self._guards[a]:
             if r.start <= pos < r.end or (line and r.lines and r.start <= pos and r.lines[0] <= line <= r.lines[1]):
@@ -2706,6 +2712,20 @@ class _Analyser:
                 calls = calls[:50]
             self._callers_checked[key] = bool(calls) and all(self._signed_in_before(c, depth + 1) for c in calls)
         return self._callers_checked[key]
+
+    def _gate_call(self) -> re.Pattern[str] | None:
+        """A call of a page method whose own sign-in check ends the request (guard.gates), or None."""
+        if self._gates is None:
+            spans = tuple(
+                (c.start(), c.end())
+                for _n, c in zip(range(50), _SIGNED_IN.finditer(self.code), strict=False)
+                if c.group(1) is None and c.group(2) is None
+            )
+            names = guard.gates(self.code, self.lang, spans)
+            self._gates = (
+                re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(names))) + r")\s*\(") if names else False
+            )
+        return self._gates if isinstance(self._gates, re.Pattern) else None
 
     def _method_starts(self) -> list[int]:
         if self._methods is None:
