@@ -45,6 +45,7 @@ _DIGITS = {
         re.I,
     ),
 }
+_VB_WORDS = lazy(r"TryParse|IsMatch", re.I)
 #: A validator method: ``bool VerifyId(string x) { ... return Regex.IsMatch(x, "^[0-9]+$"); }`` (C#).
 _DIGITS_VALIDATOR = lazy(
     r"\bbool\s+([^\W\d]\w*)\s*\(\s*string\s+([^\W\d]\w*)\s*\)\s*\{[^}]{0,600}?"
@@ -83,7 +84,7 @@ _MAX_CHECKS = 100
 def digits(code: str, lang: str, live: Callable[[int], bool]) -> dict[str, list[guard.Region]]:
     """Names checked to be digits (or hex) only, and where (``live``: whether a check's ``if`` can decide)."""
     out: dict[str, list[guard.Region]] = {}
-    if "TryParse" not in code and "IsMatch" not in code and "tryparse" not in code.lower():
+    if "TryParse" not in code and "IsMatch" not in code and (lang != "vb" or _VB_WORDS.search(code) is None):
         return out
     pattern = _DIGITS["vb" if lang == "vb" else "cs"]
     found = [(m.start(), m.end(), m.group(1) or m.group(2)) for m in pattern.finditer(code)]

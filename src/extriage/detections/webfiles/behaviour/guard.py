@@ -59,11 +59,16 @@ _VB_END = lazy(
     r"|Server[ \t]*\.[ \t]*Transfer[ \t]*\())",
     re.I,
 )
-#: A method of the page with a body: C# ``void Deny(..) {``, VB ``Sub Deny(..)`` (its body up to End Sub).
-_C_METHOD = lazy(r"\b(?:void|bool|int|string|object)\s+([^\W\d]\w*)\s*\([^();{}]{0,400}\)\s*\{")
+#: A short method of the page and its body (group 2): C# ``void Deny(..) { .. }`` (blocks one deep), VB ``Sub
+#: Deny(..)`` up to its End Sub (20 lines). What ends the request or gates it is short; a longer method is read as
+#: ending nothing (one regular-expression pass, no walk of every method of a big page).
+_C_METHOD = lazy(
+    r"\b(?:void|bool|int|string|object)\s+([^\W\d]\w*)\s*\([^();{}]{0,400}\)\s*\{"
+    r"((?:[^{}]|\{[^{}]{0,400}\}){0,800})\}"
+)
 _VB_METHOD = lazy(
-    r"^[ \t]*(?:(?:Public|Private|Protected|Friend|Shared|Overridable)[ \t]+)*(?:Sub|Function)[ \t]+([^\W\d]\w*)"
-    r"[ \t]*\([^()\n]{0,400}\)[^\n]*\n",
+    r"^[ \t]*(?:(?:Public|Private|Protected|Friend|Shared|Overridable)[ \t]+)*(Sub|Function)[ \t]+([^\W\d]\w*)"
+    r"[ \t]*\([^()\n]{0,400}\)[^\n]*\n((?:(?![ \t]*End[ \t]+(?:Sub|Function)\b)[^\n]*\n){0,20})[ \t]*End[ \t]+\1\b",
     re.I | re.M,
 )
 _VB_IF = lazy(r"[ \t]*If\b(.*?)\bThen\b", re.I)
@@ -162,17 +167,10 @@ def gates(code: str, lang: str, checks: tuple[tuple[int, int], ...]) -> frozense
 
 
 def _methods(code: str, lang: str) -> list[tuple[str, int, int]]:
-    """(name, body start, body end) of the page's methods."""
-    out: list[tuple[str, int, int]] = []
+    """(name, body start, body end) of the page's short methods (see _C_METHOD)."""
     if lang == "vb":
-        for m in _VB_METHOD.finditer(code):
-            out.append((m.group(1), m.end(), _vb_walk(code, m.end(), stop=False)))
-    else:
-        for m in _C_METHOD.finditer(code):
-            close = top_level(code, m.end(), len(code), "")[1]
-            if close >= 0:
-                out.append((m.group(1), m.end(), close))
-    return out
+        return [(m.group(2), m.start(3), m.end(3)) for m in _VB_METHOD.finditer(code)]
+    return [(m.group(1), m.start(2), m.end(2)) for m in _C_METHOD.finditer(code)]
 
 
 def conditional(code: str, lang: str, pos: int) -> bool:

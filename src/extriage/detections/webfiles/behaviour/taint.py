@@ -612,6 +612,7 @@ _SETTING_LOOKUP = lazy(
     r"\s*\.\s*)?(?:AppSettings\s*(?:\.\s*(?:Get|Item)\s*)?|ConnectionStrings\s*)[\[(]",
     re.I,
 )
+_SETTINGS_WORD = lazy(r"AppSettings|ConnectionStrings", re.I)
 #: A connection made with a value (its constructor's argument, its ConnectionString set): the value is not shown.
 _CONNECTION_OPEN = lazy(
     r"(?:\bnew\s+(?:\w+\s*\.\s*){0,4}\w*Connection\s*\(|\.\s*ConnectionString\s*=)\s*(?:[^\W\d]\w*\s*\.\s*){0,4}$", re.I
@@ -1429,8 +1430,7 @@ class _Analyser:
         sources = self.sources
         keys = (
             self._keys(start, end)
-            if ("[" in text and self.lang != "vb")
-            or any(w in text or w in text.lower() for w in ("AppSettings", "appsettings", "ConnectionStrings", "connectionstrings"))
+            if ("[" in text and self.lang != "vb") or _SETTINGS_WORD.search(text)
             else ()
         )
         # the sources inside [start, end) only: a page with thousands of them costs a bisection, not a scan
