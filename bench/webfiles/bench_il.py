@@ -287,7 +287,7 @@ def measure(dlls: list[Path], show: bool) -> None:
     seen: set[str] = set()
     totals: Counter[str] = Counter()
     sinks: Counter[str] = Counter()
-    il_time = yara_time = 0.0
+    il_time = yara_time = il_cpu = 0.0
     slowest: list[tuple[float, str]] = []
     size = 0
     limit = budget.for_timeout(30.0)
@@ -301,6 +301,7 @@ def measure(dlls: list[Path], show: bool) -> None:
         scanner.scan(data)
         yara_time += time.perf_counter() - began
         began = time.perf_counter()
+        cpu = time.process_time()
         deadline = budget.now() + limit
         try:
             with budget.bounded(deadline):
@@ -312,6 +313,8 @@ def measure(dlls: list[Path], show: bool) -> None:
             report = analysis.Report(dll.name, problems=["time limit"])
         spent = time.perf_counter() - began
         il_time += spent
+        il_cpu += time.process_time() - cpu
+        totals["screened out"] += report.screened
         size += len(data)
         slowest.append((spent, str(dll)))
         totals["assemblies"] += 1
@@ -343,6 +346,7 @@ def measure(dlls: list[Path], show: bool) -> None:
               f"{1000 * il_time / n:.1f} ms/file), YARA {yara_time:.2f} s ({mb / yara_time if yara_time else 0:.1f} MB/s, "
               f"{1000 * yara_time / n:.1f} ms/file)")
         slowest.sort(reverse=True)
+        print(f"IL CPU time {il_cpu:.2f} s ({1000 * il_cpu / n:.1f} ms/file); load average {__import__('os').getloadavg()[0]:.1f}")
         print("slowest IL:", [(round(t, 2), p) for t, p in slowest[:5]])
 
 

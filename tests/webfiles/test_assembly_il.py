@@ -484,3 +484,18 @@ def test_an_assembly_with_no_operation_is_not_walked(built: dict[str, Path], tmp
     report = analysis.analyse(compile_cs(tmp_path, "echo", source).read_bytes(), "echo")
     assert report.walked == 0 and not report.hits and report.methods >= 2
     assert analysis.analyse(built["start_info"].read_bytes()).walked >= 1
+
+
+def test_an_assembly_naming_no_request_type_is_screened_out(tmp_path: Path) -> None:
+    """No request type, no request-bound base or attribute, no native import named in the metadata: no request input
+    can enter the code, so the file is not read further (framework and package assemblies, at memory speed)."""
+    plain = "using System.Diagnostics;\npublic class Tool { public static void Run(string c) { Process.Start(c); } }\n"
+    report = analysis.analyse(compile_cs(tmp_path, "tool", plain).read_bytes(), "tool")
+    assert report.screened and not report.hits and report.walked == 0
+    native = plain.replace(
+        "public class Tool {",
+        'public class Tool { [System.Runtime.InteropServices.DllImport("kernel32.dll")]'
+        " static extern System.IntPtr VirtualAlloc(System.IntPtr a, System.UIntPtr s, uint t, uint p);",
+    )
+    report = analysis.analyse(compile_cs(tmp_path, "tool2", native).read_bytes(), "tool2")
+    assert not report.screened and [h.rule.id for h in report.hits] == ["native-code"]

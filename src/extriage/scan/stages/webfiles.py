@@ -1203,7 +1203,7 @@ def _assemblies(
     if not chosen and not exchange:
         return
     by_path = {facts.display: facts for facts in facts_list}
-    read = flows = 0
+    read = flows = screened = 0
     native: list[str] = []
     problems: list[str] = []
     places: Counter[str] = Counter()
@@ -1232,6 +1232,7 @@ def _assemblies(
             ctx.skip(shown, f"IL analysis failed ({type(exc).__name__}; YARA ran)", partial=True)
             continue
         read += 1
+        screened += report.screened
         places[why] += 1
         if report.problems:
             problems.append(f"{shown}: {report.problems[0]}")
@@ -1247,7 +1248,7 @@ def _assemblies(
             facts_list.append(facts)
             by_path[shown] = facts
         facts.reasons.extend(reasons)
-    notes.append(_assemblies_note(read, places, flows, native, exchange, packages, covered))
+    notes.append(_assemblies_note(read, screened, places, flows, native, exchange, packages, covered))
     if problems:
         shown_problems = "; ".join(problems[:_IL_PROBLEMS_NAMED])
         more = f" and {len(problems) - _IL_PROBLEMS_NAMED} more" if len(problems) > _IL_PROBLEMS_NAMED else ""
@@ -1255,7 +1256,8 @@ def _assemblies(
 
 
 def _assemblies_note(
-    read: int, places: Counter[str], flows: int, native: list[str], exchange: int, packages: int, covered: bool
+    read: int, screened: int, places: Counter[str], flows: int, native: list[str], exchange: int, packages: int,
+    covered: bool,
 ) -> str:
     """Coverage sentence of the IL analysis: what was read, where, what was found, what was not read and why."""
     where = ", ".join(f"{n} as {why}" for why, n in places.most_common())
@@ -1263,6 +1265,11 @@ def _assemblies_note(
         f"{read} compiled .NET assembl{'ies' if read != 1 else 'y'} read as IL for request input reaching "
         f"dangerous operations ({where or 'none'}): {flows} flow{'s' if flows != 1 else ''} found."
     )
+    if screened:
+        text += (
+            f" {screened} of them name{'s' if screened == 1 else ''} no request type, request-bound base or native "
+            "import at all, so no request input can enter their code: not walked."
+        )
     if native:
         text += f" {len(native)} DLL{'s' if len(native) != 1 else ''} with no .NET metadata (native code) read by YARA only."
     if exchange:

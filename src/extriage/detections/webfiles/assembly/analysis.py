@@ -250,6 +250,8 @@ class Report:
     methods: int = 0  # methods defined
     walked: int = 0  # methods the walk visited
     problems: list[str] = field(default_factory=list)
+    #: True when no request type and no native import is named anywhere in the file: not read further
+    screened: bool = False
 
 
 _POPS = {
@@ -271,8 +273,28 @@ def analyse(data: bytes, shown: str = "", deadline: float | None = None, clock: 
     """Read the assembly in ``data`` and trace request input to the vocabulary's operations. Raises
     :class:`reader.AssemblyError` when it is no .NET assembly; ``deadline`` (a ``clock()`` value) stops
     the walk between methods, the rest named in the problems."""
+    vocab = vocabulary()
+    if not reader.clr_header(data):
+        raise reader.AssemblyError("no CLR header (not a .NET assembly)")
+    if not _screen().search(data):
+        return Report(shown or "assembly", screened=True)
     asm = reader.read(data, shown)
-    return trace(asm, vocabulary(), deadline, clock)
+    return trace(asm, vocab, deadline, clock)
+
+
+@cache
+def _screen() -> re.Pattern[bytes]:
+    """The names without which no request input can enter an assembly's code (the types of the sources, the
+    request-bound bases and attributes) or a native import count: an assembly naming none of them in its
+    metadata strings (most framework and package assemblies) is not read further. One pass at memory speed."""
+    vocab = vocabulary()
+    names = {m.split("::")[0].rsplit(".", 1)[-1] for m in (*vocab.sources, *vocab.source_types)}
+    names |= {t.rsplit(".", 1)[-1] for t in (*vocab.bases, *vocab.page_models, *vocab.attributes)}
+    words = sorted(names, key=len, reverse=True)
+    natives = "|".join(p.pattern for p, _r in vocab.pinvoke)
+    return re.compile(
+        rb"(?:" + b"|".join(re.escape(w.encode()) for w in words) + rb")\x00|(?i:" + natives.encode() + rb")\x00"
+    )
 
 
 def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock: Any = None) -> Report:

@@ -23,6 +23,8 @@ from dncil.cil.body.reader import CilMethodBodyReaderBytes
 from dncil.cil.error import MethodBodyFormatError
 from dncil.cil.instruction import Instruction
 
+from extriage.detections.webfiles.behaviour.budget import Timeout
+
 #: dnfile's parser, typed loosely (the package has no annotations on it).
 _DNPE: Any = dnfile.dnPE
 
@@ -242,11 +244,31 @@ def _index(ref: Any) -> tuple[str, int]:
     return str(name or ""), int(getattr(ref, "row_index", 0) or 0)
 
 
+def clr_header(data: bytes) -> bool:
+    """Whether ``data`` is a PE file whose CLR header entry (data directory 14) is set: a .NET assembly, as far
+    as the headers go (a cheap check before the screen and the full read)."""
+    if len(data) < 0x40 or not data.startswith(b"MZ"):
+        return False
+    pe = struct.unpack_from("<I", data, 0x3C)[0]
+    if pe + 24 + 2 > len(data) or data[pe : pe + 4] != b"PE\0\0":
+        return False
+    magic = struct.unpack_from("<H", data, pe + 24)[0]
+    if magic not in (0x10B, 0x20B):
+        return False
+    entry = pe + 24 + (96 if magic == 0x10B else 112) + 14 * 8
+    if entry + 8 > len(data):
+        return False
+    rva, size = struct.unpack_from("<II", data, entry)
+    return bool(rva and size)
+
+
 def read(data: bytes, shown: str = "") -> Assembly:
     """The facts of the assembly in ``data``. Raises :class:`AssemblyError` when it is not one."""
     try:
         pe = _DNPE(data=data, fast_load=True, clr_lazy_load=True)
         pe.parse_data_directories(directories=[14])  # the COM descriptor (CLR header) only
+    except Timeout:
+        raise  # (the per-file budget, not a broken file)
     except Exception as exc:  # pefile/dnfile raise many kinds on hostile headers
         raise AssemblyError(f"not a readable PE file ({type(exc).__name__})") from exc
     net = getattr(pe, "net", None)
@@ -260,6 +282,8 @@ def read(data: bytes, shown: str = "") -> Assembly:
         if rows:
             asm.name = _s(rows[0].Name) or asm.name
         _read_tables(pe, md, data, asm)
+    except Timeout:
+        raise
     except Exception as exc:  # a table dnfile could not read: what was read so far stands
         asm.problem(f"metadata partly unreadable ({type(exc).__name__})")
     return asm
@@ -475,6 +499,8 @@ def literal(asm: Assembly, token: int) -> str:
             item = asm.heap.get(token & 0xFFFFFF)
             value = getattr(item, "value", None)
             text = value[:MAX_LITERAL] if isinstance(value, str) else ""
+        except Timeout:
+            raise
         except Exception:  # a broken heap entry (dnfile raises IndexError, UnicodeDecodeError, ...)
             text = ""
     asm.strings[token] = text
