@@ -47,8 +47,9 @@ rule EXT_WEBSHELL_Logon_Form_Credential_Logger
         $srvscript = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
         $page = /<%\s*@\s*((Page|Control|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -85,8 +86,9 @@ rule EXT_WEBSHELL_Posted_Password_Written_To_File
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         // code-behind and App_Code classes (a page's class, a handler, a module): they hold no page marker
         $cls1 = /\b[Cc]lass\s+\w+\s*(:|\r?\n\s*(Inherits|Implements))\s*[\w. ,]{0,80}\b(Page|IHttpHandler|IHttpModule|WebService|UserControl)\b/ ascii wide
         $cls2 = /\bImplements\s+(System\s*\.\s*Web\s*\.\s*)?(IHttpHandler|IHttpModule)\b/ nocase ascii wide

@@ -87,8 +87,9 @@ rule EXT_WEBSHELL_CSharp_String_Literals_As_Char_Codes
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         // new string(new char[]{(char)99,(char)109,(char)100,...}), 6+ codes
         $codes = /new\s+(System\s*\.\s*)?[Ss]tring\s*\(\s*new\s+(System\s*\.\s*)?[Cc]har\s*\[\s*\]\s*\{\s*\(\s*char\s*\)\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})(\s*,\s*\(\s*char\s*\)\s*(0x[0-9a-fA-F]{1,4}|\d{1,5})){5,}/ ascii wide
         $act1 = /\bProcess\s*\.\s*Start\s*\(/ ascii wide

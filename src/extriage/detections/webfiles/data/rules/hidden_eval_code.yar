@@ -35,9 +35,9 @@ rule EXT_WEBSHELL_JScript_Eval_Of_Encoded_Literal
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
         $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript|JS\b)|language\s*=\s*["']?(JScript|Javascript|JS\b)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
         // a page with no directive on a site whose <compilation defaultLanguage> is JScript ("js"): a code block
-        // (not a binding <%#, expression, directive or comment) holding the word eval - server code, which
+        // or expression (not a binding <%#, directive or comment) holding the word eval - server code, which
         // neither C# nor VB has; browser script's eval sits outside <% %> (X46's left item, X49, session 20)
-        $evalblock = /<%([^#@%=:$\-][^%]{0,600}[^A-Za-z0-9_.$]|[ \t\r\n]*)eval[^A-Za-z0-9_$]/ ascii wide
+        $evalblock = /<%([^#@%$\-][^%]{0,600}[^A-Za-z0-9_.$]|[ \t\r\n]*[=:]?[ \t\r\n]*)eval[^A-Za-z0-9_$]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -75,9 +75,9 @@ rule EXT_WEBSHELL_JScript_Eval_Unsafe_Split
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
         $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript|JS\b)|language\s*=\s*["']?(JScript|Javascript|JS\b)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
         // a page with no directive on a site whose <compilation defaultLanguage> is JScript ("js"): a code block
-        // (not a binding <%#, expression, directive or comment) holding the word eval - server code, which
+        // or expression (not a binding <%#, directive or comment) holding the word eval - server code, which
         // neither C# nor VB has; browser script's eval sits outside <% %> (X46's left item, X49, session 20)
-        $evalblock = /<%([^#@%=:$\-][^%]{0,600}[^A-Za-z0-9_.$]|[ \t\r\n]*)eval[^A-Za-z0-9_$]/ ascii wide
+        $evalblock = /<%([^#@%$\-][^%]{0,600}[^A-Za-z0-9_.$]|[ \t\r\n]*[=:]?[ \t\r\n]*)eval[^A-Za-z0-9_$]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -112,9 +112,9 @@ rule EXT_WEBSHELL_JScript_Eval_Security_Option
         $page = /<%\s*@\s*(Page|WebHandler|WebService|Control|Master|Application)?[^%]{0,80}Language\s*=\s*["']?\s*(JScript|Javascript|JS)\b/ nocase ascii wide
         $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript|JS\b)|language\s*=\s*["']?(JScript|Javascript|JS\b)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
         // a page with no directive on a site whose <compilation defaultLanguage> is JScript ("js"): a code block
-        // (not a binding <%#, expression, directive or comment) holding the word eval - server code, which
+        // or expression (not a binding <%#, directive or comment) holding the word eval - server code, which
         // neither C# nor VB has; browser script's eval sits outside <% %> (X46's left item, X49, session 20)
-        $evalblock = /<%([^#@%=:$\-][^%]{0,600}[^A-Za-z0-9_.$]|[ \t\r\n]*)eval[^A-Za-z0-9_$]/ ascii wide
+        $evalblock = /<%([^#@%$\-][^%]{0,600}[^A-Za-z0-9_.$]|[ \t\r\n]*[=:]?[ \t\r\n]*)eval[^A-Za-z0-9_$]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii

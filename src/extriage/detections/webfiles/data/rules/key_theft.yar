@@ -49,7 +49,7 @@ rule EXT_WEBSHELL_MachineKey_Theft
         // a server page (inline code blocks count: a key stealer needs no directive)
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
-        $block = /<%[^@=:\-#$]/ ascii wide
+        $block = /<%[^@\-#$]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -105,7 +105,7 @@ rule EXT_WEBSHELL_Certificate_Request_Relay
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive: a code block, "<%" then code (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         // a handler, or a module class (App_Code: X44, session 19)
         $ihttp = /\bIHttp(Async)?(Handler|Module)\b/ ascii wide
         // or a page's code-behind class (a CodeFile/Src file ASP.NET compiles with the page: X44, session 19)
@@ -126,7 +126,7 @@ rule EXT_WEBSHELL_Certificate_Request_Relay
   MuddyWater-era page wrote ConfigurationManager.ConnectionStrings[TextBox.Text] back to the visitor; the
   behaviour analysis finds it (config-secret), but X44's siblings naming the entry with the request body or a
   posted file's stream were found by nothing, and no YARA rule named any of them. The rule wants, in one
-  statement, the page's output (Response.Write, a control's Text) and a ConnectionStrings entry chosen by a
+  statement, the page's output (Response.Write, a control's Text, an expression <%= <%:) and a ConnectionStrings entry chosen by a
   request value or a server control's text. Pages reading their own entry by a literal name, or choosing one
   from a list to connect with (not to show), stay silent.
 */
@@ -142,12 +142,13 @@ rule EXT_WEBSHELL_Connection_String_Named_By_Request
         wave = "any"
         attack = "T1505.003,T1552.001"
     strings:
-        $show = /(Response\s*\.\s*(Write|Output\s*\.\s*Write)\s*\(|\.\s*(Text|InnerText|InnerHtml)\s*=)[^;\r\n]{0,120}ConnectionStrings\s*[\[(][^\])\r\n;]{0,120}(\bRequest\b|\.\s*(Text|Value)\s*[\])])/ nocase ascii wide
+        $show = /(<%\s*[=:]|Response\s*\.\s*(Write|Output\s*\.\s*Write)\s*\(|\.\s*(Text|InnerText|InnerHtml)\s*=)[^;\r\n]{0,120}ConnectionStrings\s*[\[(][^\])\r\n;]{0,120}(\bRequest\b|\.\s*(Text|Value)\s*[\])])/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii

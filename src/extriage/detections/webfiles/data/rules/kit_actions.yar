@@ -57,8 +57,9 @@ rule EXT_WEBSHELL_Interpreter_With_Baked_Recon_Command
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -88,8 +89,9 @@ rule EXT_WEBSHELL_Process_Download_Tool_Fixed_Address
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -129,8 +131,9 @@ rule EXT_WEBSHELL_Local_Admin_Account_Creation
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -161,8 +164,9 @@ rule EXT_WEBSHELL_SQL_Request_Appended_After_Constant_Predicate
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -201,8 +205,9 @@ rule EXT_WEBSHELL_Search_Referrer_Redirect_Cloaking
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -238,8 +243,9 @@ rule EXT_WEBSHELL_Bare_Interpreter_Stream_In_Page
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -289,8 +295,9 @@ rule EXT_WEBSHELL_Interpreter_With_Baked_Server_Tamper_Command
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -321,8 +328,9 @@ rule EXT_WEBSHELL_Process_Baked_Credential_Dump
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii

@@ -57,7 +57,7 @@ rule EXT_WEBSHELL_Memory_Shell_Injector
         // a server page, not the application file
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
-        $block = /<%[^@=:\-#$]/ ascii wide
+        $block = /<%[^@\-#$]/ ascii wide
         $app = /<%\s*@\s*Application\b/ nocase ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii

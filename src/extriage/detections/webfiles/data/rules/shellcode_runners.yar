@@ -52,8 +52,9 @@ rule EXT_WEBSHELL_Shellcode_Runner_Page
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -80,8 +81,9 @@ rule EXT_WEBSHELL_Dynamic_PInvoke_In_Page
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -124,8 +126,9 @@ rule EXT_WEBSHELL_Native_Code_Called_As_Delegate
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -156,8 +159,9 @@ rule EXT_WEBSHELL_Page_Calls_Carried_Machine_Code
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii

@@ -43,7 +43,7 @@ rule EXT_WEBSHELL_Socket_Tunnel_Page
         // a server page
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
-        $block = /<%[^@=:\-#$]/ ascii wide
+        $block = /<%[^@\-#$]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
@@ -111,7 +111,7 @@ rule EXT_WEBSHELL_Kept_Socket_Relay
         // server code: a page, or a handler/class of the site's pipeline
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
-        $block = /<%[^@=:\-#$]/ ascii wide
+        $block = /<%[^@\-#$]/ ascii wide
         $ctx = /(HttpContext\s*\.\s*Current\b|\bIHttpHandler\b|\bIHttpAsyncHandler\b|\bIHttpModule\b)/ ascii wide
         // or the bytes come as base64 text in a request value (a form field, a query or header value: X44's
         // siblings, session 19) and go back as base64 or raw bytes - a device gateway that sends form fields as
@@ -155,7 +155,7 @@ rule EXT_WEBSHELL_Tunnel_Command_Protocol
         $req = /\bRequest\s*\.\s*(Headers|QueryString|InputStream|Form|Params|BinaryRead|Url)\b/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
-        $block = /<%[^@=:\-#$]/ ascii wide
+        $block = /<%[^@\-#$]/ ascii wide
         $ctx = /(HttpContext\s*\.\s*Current\b|\bIHttpHandler\b|\bIHttpModule\b)/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
@@ -193,8 +193,9 @@ rule EXT_WEBSHELL_Page_Listens_On_Given_Port
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
-        // a code block, "<%" then code - not a directive, expression, binding or comment (X46, session 19)
-        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
+        // (<%= <%:): a page of expressions only compiles too (X49, session 20)
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
