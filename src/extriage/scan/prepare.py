@@ -50,6 +50,9 @@ def _webfiles(options: ScanOptions, evidence: str | None, inventory: Inventory |
     behaviour.warm_patterns()  # the engine's own tables, compiled on first use, not at import (P6, session 17)
     content.path_matcher(str(options.extra.get("webfiles_path_engine", "re2")))
     rules.build_ruleset(list(options.rules_dirs), evidence)  # kept by rule texts: the stage's own call finds it
+    if inventory is not None and any(f.key.endswith((".dll", ".exe")) for f in inventory.files):
+        # the IL analysis's readers (dnfile, dncil: ~0.07 CPU-s), imported by the stage only when it meets one
+        from extriage.detections.webfiles.assembly import finding  # noqa: F401
 
 
 def _webfiles_csharp(options: ScanOptions, evidence: str | None, inventory: Inventory | None) -> None:

@@ -29,9 +29,6 @@ from datetime import datetime
 from typing import Any
 
 from extriage.detections.webfiles import appcontext, compile_language, content, iis_modules
-from extriage.detections.webfiles.assembly import analysis as il_analysis
-from extriage.detections.webfiles.assembly import finding as il_finding
-from extriage.detections.webfiles.assembly.reader import AssemblyError
 from extriage.detections.webfiles.baseline import (
     KNOWN_GOOD,
     MODIFIED,
@@ -1177,6 +1174,14 @@ def _assemblies(
     operation is a finding on the DLL. Exchange's own DLLs are not read: in its web folders only a ``bin``
     file the known-good baseline does not vouch for is (and only when the baseline covers this build).
     Each file is read again here (few: compiled pages, bin folders, Core sites) under the per-file budget."""
+    if not any(content.file_name(f).lower().endswith((".dll", ".exe")) for f, _place in sel.deep.values()):
+        return
+    # imported here, not with the stage: dnfile and dncil cost ~0.07 CPU-s, which every scan paid before its
+    # first log worker started (the stage imports come first); the prepare thread imports them beside the logs
+    # stage when the evidence holds an assembly (extriage.scan.prepare)
+    from extriage.detections.webfiles.assembly import analysis as il_analysis
+    from extriage.detections.webfiles.assembly import finding as il_finding
+    from extriage.detections.webfiles.assembly.reader import AssemblyError
     from extriage.detections.webfiles.behaviour import budget
 
     core_folders = frozenset(f.key.rsplit("/", 1)[0] for f, _program in totals.core_sites if "/" in f.key)
