@@ -251,5 +251,5 @@ CASES: list[RuleCase] = [
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)
 
 #: The twins and nearest everyday pages raise nothing at all (the report page choosing its connection from a
-#: posted list is left out: the behaviour analysis reads the posted choice as naming a secret, config-secret).
-test_ordinary_page_raises_no_finding = quiet_pages_test([*PASSWORD_ORDINARY, CONNSTR_ORDINARY[1], TO_PAGE_ORDINARY[0]])
+#: posted list raised config-secret until A14's cbd3330, session 20).
+test_ordinary_page_raises_no_finding = quiet_pages_test([*PASSWORD_ORDINARY, *CONNSTR_ORDINARY, TO_PAGE_ORDINARY[0]])
