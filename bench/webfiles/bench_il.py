@@ -314,7 +314,7 @@ def measure(dlls: list[Path], show: bool) -> None:
         spent = time.perf_counter() - began
         il_time += spent
         il_cpu += time.process_time() - cpu
-        totals["screened out"] += report.screened
+        totals["screened out"] += getattr(report, "screened", False)  # (the first version had no screen)
         size += len(data)
         slowest.append((spent, str(dll)))
         totals["assemblies"] += 1

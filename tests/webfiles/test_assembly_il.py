@@ -235,6 +235,15 @@ SHELLS: list[tuple[str, str, bool, str]] = [
         "process",
     ),
     (
+        "folder_browser",
+        _handler(
+            'var dir = new DirectoryInfo(ctx.Request["d"]); foreach (var f in dir.GetFiles()) ctx.Response.Write(f.Name);'
+            ' using (var r = new StreamReader(Path.Combine(dir.FullName, ctx.Request["f"]))) ctx.Response.Write(r.ReadToEnd());'
+        ),
+        False,
+        "file-read",
+    ),
+    (
         "asmx_method",
         _USING
         + "public class Tools : WebService {\n"
@@ -367,6 +376,14 @@ TWINS: list[tuple[str, str, bool]] = [
             "var ms = new MemoryStream(); ctx.Request.InputStream.CopyTo(ms); ms.Position = 0;"
             ' var w = new StreamWriter(ms); w.Write("ack"); w.Flush(); ctx.Response.Write(ms.Length);'
             " var echo = new StreamWriter(ctx.Request.InputStream); echo.Flush();"
+        ),
+        False,
+    ),
+    (
+        "download_folder",
+        _handler(
+            'ctx.Response.TransmitFile(ctx.Server.MapPath("~/files/") + Path.GetFileName(ctx.Request["f"]));'
+            ' var r = new StreamReader(ctx.Request.InputStream); ctx.Response.Write(r.ReadToEnd().Length);'
         ),
         False,
     ),
