@@ -1213,8 +1213,15 @@ def _assemblies(
     problems: list[str] = []
     places: Counter[str] = Counter()
     limit = budget.for_timeout(params.timeout)
+    chosen.sort(key=lambda pair: (pair[0].ref.size, pair[0].key))
+    unread: list[str] = []  # over the size cap or beyond the scan's IL bytes (YARA read them)
+    spent = 0
     for f, why in chosen:
         shown = content.display(f)
+        if f.ref.size > il_finding.MAX_IL_BYTES or spent + f.ref.size > il_finding.MAX_IL_TOTAL:
+            unread.append(shown)
+            continue
+        spent += f.ref.size
         try:
             data, sha = read_bounded(f.ref, f.ref.size, params.max_size)
         except OSError as exc:
@@ -1254,6 +1261,15 @@ def _assemblies(
             by_path[shown] = facts
         facts.reasons.extend(reasons)
     notes.append(_assemblies_note(read, screened, places, flows, native, exchange, packages, covered))
+    if unread:
+        named = ", ".join(unread[::-1][:_IL_PROBLEMS_NAMED])
+        more = f" and {len(unread) - _IL_PROBLEMS_NAMED} more" if len(unread) > _IL_PROBLEMS_NAMED else ""
+        notes.append(
+            f"{len(unread)} assembl{'ies' if len(unread) != 1 else 'y'} where shells are compiled or dropped "
+            f"{'were' if len(unread) != 1 else 'was'} not read as IL, only by YARA: the IL analysis reads assemblies "
+            f"up to {il_finding.MAX_IL_BYTES // (1024 * 1024)} MB, smallest first, "
+            f"{il_finding.MAX_IL_TOTAL // (1024 * 1024)} MB per scan (largest first: {named}{more})."
+        )
     if problems:
         shown_problems = "; ".join(problems[:_IL_PROBLEMS_NAMED])
         more = f" and {len(problems) - _IL_PROBLEMS_NAMED} more" if len(problems) > _IL_PROBLEMS_NAMED else ""

@@ -23,6 +23,15 @@ _PACKAGES = ("microsoft.", "system.", "runtime.", "netstandard", "mscorlib", "ne
 #: Names and lines drawn from the metadata are capped (a hostile assembly can carry megabyte names).
 _CAP = 600
 
+#: An assembly larger than this is not read as IL (YARA still reads it whole). dnfile builds every metadata row
+#: as Python objects: ~1-1.6 CPU-s and ~70 MB a MB of assembly here (mono's System.Web.dll, 3.2 MB: 4.7 s to
+#: read, 234 MB), so a site's bin of framework or third-party libraries cost a minute and over 1 GB (the
+#: lead's session-20 measure). Compiled pages and dropped handlers are tens of KB.
+MAX_IL_BYTES = 1024 * 1024
+#: Bytes of assemblies read as IL per scan at most, smallest first: a tree with hundreds of small libraries
+#: stays bounded; the rest are named in the coverage.
+MAX_IL_TOTAL = 4 * 1024 * 1024
+
 WHY_COMPILED = "a page or App_Code compiled by ASP.NET (Temporary ASP.NET Files)"
 WHY_BIN = "a site's bin folder"
 WHY_CORE = "an ASP.NET Core site's assembly"
