@@ -517,3 +517,30 @@ def test_an_allow_list_check_leaving_through_a_page_method_keeps_the_command_sil
     page = _checked("cs", check).replace("void Page_Load", _DENY + "void Page_Load")
     assert _sinks(page) == set()
     assert "process" in _sinks(page.replace("Response.End();", 'Trace.Write("x");'))
+
+
+_VB_GATE = (
+    "Sub Gate()\n    If Not Request.IsAuthenticated Then\n        Response.StatusCode = 403\n        Response.End()\n"
+    "    End If\nEnd Sub\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("gate", "use", "found"),
+    [
+        (_VB_GATE, "Gate()\n    SINK", False),
+        (_VB_GATE, "Call Gate()\n    SINK", False),
+        ("Sub Gate()\n    If Not Request.IsAuthenticated Then Exit Sub\nEnd Sub\n", "Gate()\n    SINK", True),
+        (_VB_GATE, 'If Request("k") = "x" Then Gate()\n    SINK', True),
+        (_VB_GATE, "SINK\n    Gate()", True),
+    ],
+)
+def test_a_vb_gate_statement_guards_what_follows(gate: str, use: str, found: bool) -> None:
+    sink = 'System.IO.File.WriteAllText(Server.MapPath(Request.Form("p")), Request.Form("c"))'
+    body = (
+        gate
+        + "Sub Page_Load(ByVal sender As Object, ByVal e As EventArgs)\n    "
+        + use.replace("SINK", sink)
+        + "\nEnd Sub"
+    )
+    assert bool(_sinks(_GATE_VB.replace("BODY", body))) is found

@@ -115,6 +115,12 @@ def regions(code: str, lang: str, a: int, b: int, throws: bool, negated: bool = 
     if receiver is not None:
         a = receiver.start()
     if lang == "vb":
+        if throws:  # (a statement alone on its line: Gate() or Call Gate())
+            ls, le = code.rfind("\n", 0, a) + 1, code.find("\n", b)
+            le = len(code) if le < 0 else le
+            if re.fullmatch(r"[ \t]*(?:Call[ \t]+)?", code[ls:a], re.I) is None or code[b:le].strip():
+                return []
+            return [Region(le + 1, _vb_walk(code, le + 1))] if le < len(code) else []
         return _vb_regions(code, a, b, negated, True)
     if throws:
         start = _c_statement_start(code, a)
@@ -151,17 +157,18 @@ def ending_methods(code: str, lang: str) -> frozenset[str]:
 def gates(code: str, lang: str, checks: tuple[tuple[int, int], ...]) -> frozenset[str]:
     """The page's methods holding, at their own level, a check of ``checks`` whose failing branch ends the request
     (``void Gate() { if (!User.Identity.IsAuthenticated) { Response.StatusCode = 403; Response.End(); } }``): a
-    call of one as a statement guards what follows it, as the check written there would (C#). A check there whose
-    branch only returns leaves the method, not the request: no gate."""
-    if lang == "vb" or not checks:
+    call of one as a statement guards what follows it, as the check written there would (C# and VB). A check there
+    whose branch only returns leaves the method, not the request: no gate."""
+    if not checks:
         return frozenset()
+    read = _vb_regions if lang == "vb" else _c_regions
     out: set[str] = set()
     for n, (name, start, end) in enumerate(_methods(code, lang)):
         if n >= 200:
             break
         for a, b in checks:
-            if start <= a < end and any(r.end == end for r in _c_regions(code, a, b, False, False, True)):
-                out.add(name)
+            if start <= a < end and any(r.end == end for r in read(code, a, b, False, False, True)):
+                out.add(name.lower() if lang == "vb" else name)
                 break
     return frozenset(out)
 
@@ -364,8 +371,8 @@ def _vb_walk(code: str, pos: int, stop: bool = True) -> int:
     return len(code)
 
 
-def _vb_regions(code: str, a: int, b: int, negated: bool, given: bool) -> list[Region]:
-    """Regions of a VB check (or a name holding its result) at [a, b)."""
+def _vb_regions(code: str, a: int, b: int, negated: bool, given: bool, ending: bool = False) -> list[Region]:
+    """Regions of a VB check (or a name holding its result) at [a, b) (``ending``: see _c_regions)."""
     ls = code.rfind("\n", 0, a) + 1
     le = code.find("\n", a)
     le = len(code) if le < 0 else le
@@ -413,7 +420,7 @@ def _vb_regions(code: str, a: int, b: int, negated: bool, given: bool) -> list[R
     out: list[Region] = []
     if otherwise is not None:
         out.append(Region(*otherwise))
-    if _vb_leaves(code, then[0], then[1]):
+    if _vb_leaves(code, then[0], then[1], ending):
         out.append(Region(statement_end, _vb_walk(code, statement_end)))
     return out
 

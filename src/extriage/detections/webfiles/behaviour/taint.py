@@ -2723,7 +2723,12 @@ class _Analyser:
             )
             names = guard.gates(self.code, self.lang, spans)
             self._gates = (
-                re.compile(r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(names))) + r")\s*\(") if names else False
+                re.compile(
+                    r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(names))) + r")\b(?:\s*\()?",
+                    re.I if self.lang == "vb" else 0,
+                )
+                if names
+                else False
             )
         return self._gates if isinstance(self._gates, re.Pattern) else None
 
