@@ -73,6 +73,8 @@ rule EXT_WEBSHELL_Writable_Folder_Scanner
         // a file created (or opened for writing) and its stream's CanWrite tested right there (same statement, or
         // the using block around it)
         $probe = /File\s*\.\s*(Create|Open|OpenWrite)\s*\([^}]{0,250}\.\s*CanWrite\b/ nocase ascii wide
+        // or a file created, closed at once and deleted again (tennc's "ScanWrtieable" variant, X48)
+        $probe2 = /File\s*\.\s*Create\s*\([^;]{0,160}\)\s*\.\s*(Close|Dispose)\s*\(\s*\)\s*;[^}]{0,400}File\s*\.\s*Delete\s*\(/ nocase ascii wide
         $walk = /\.\s*GetDirectories\s*\(/ nocase ascii wide
         // the walk starts at a folder the page is given: a text box's text or a request value
         $start1 = /DirectoryInfo\s*\(\s*[\w.]{0,60}\.\s*Text\s*\)/ nocase ascii wide
@@ -85,5 +87,5 @@ rule EXT_WEBSHELL_Writable_Folder_Scanner
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
     condition:
-        filesize < 64MB and not any of ($log*) and any of ($server*) and $probe and $walk and any of ($start*)
+        filesize < 64MB and not any of ($log*) and any of ($server*) and ($probe or $probe2) and $walk and any of ($start*)
 }

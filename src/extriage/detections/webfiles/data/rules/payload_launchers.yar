@@ -179,3 +179,44 @@ rule EXT_WEBSHELL_Socket_Fed_Interpreter
     condition:
         filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $sock and any of ($stream*) and $interp and $redirect and $stdin
 }
+
+/*
+  X48 (session 20): a page met in a test repository (todd4howard/test `s.aspx`) is one statement in a code block:
+  `Assembly.Load(Convert.FromBase64String("TVqQ..."))` of a whole .NET DLL written into the page, then
+  `.CreateInstance("SharpMemshell")` - the DLL registers an HttpListener memory shell when instantiated. The page
+  reads no request, so EXT_WEBSHELL_Assembly_Load_Base64 (which wants one) and the reflection rules stayed silent;
+  only the behaviour analysis named the bytes. No.One's generated .NET pages (ReaJason/No-One, 2025-2026) carry their
+  core the same way (`CoreDllBase64`, `Assembly.Load(assemblyBytes)`, `Activator.CreateInstance`). The rule: the
+  base64 of the standard DOS header in the page, loaded as an assembly from base64 and instantiated or invoked.
+  Ordinary pages that load plug-ins read them from bin or a file, and pages that offer a program for download
+  send the bytes out (BinaryWrite), they do not Assembly.Load them.
+*/
+
+rule EXT_WEBSHELL_Embedded_Assembly_Loaded_In_Memory
+{
+    meta:
+        author = "extriage"
+        description = "Loader page: a .NET assembly written into the page as base64 (MZ header) is loaded in memory and instantiated or invoked"
+        family = "embedded assembly loader (memory shell injector)"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1620,T1027"
+    strings:
+        $mz_b64 = "TVqQAAMAAAAEAAAA" ascii wide
+        $load = /Assembly\s*\]?\s*\.\s*Load\s*\(/ nocase ascii wide
+        $b64 = "FromBase64String" nocase ascii wide
+        $use1 = /\.\s*CreateInstance\s*\(/ nocase ascii wide
+        $use2 = /\.\s*EntryPoint\s*\.\s*Invoke\s*\(/ nocase ascii wide
+        $use3 = /\.\s*GetMethod\s*\([^)]{0,80}\)\s*\.\s*Invoke\s*\(/ nocase ascii wide
+        $use4 = /Activator\s*\.\s*CreateInstance\s*\(/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $block = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
+        $mz_b64 and $load and $b64 and any of ($use*)
+}
