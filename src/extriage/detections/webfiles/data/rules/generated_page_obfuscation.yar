@@ -102,3 +102,43 @@ rule EXT_WEBSHELL_CSharp_String_Literals_As_Char_Codes
         filesize < 64MB and ($page or $runat or $block) and not any of ($log*) and
         (#codes >= 8 or (#codes >= 2 and any of ($act*)))
 }
+
+/*
+  X48 (session 20): a Go C2 framework's shell generator (library id 54496792213, `GenerateASPX`/`GenerateASHX`;
+  session 8 measured only its droppers) never writes "cmd.exe": it declares `const string <random> = "cm"`,
+  `"d.e"`, `"xe"`, `"/"`, `"c"` and starts `ProcessStartInfo.FileName = a+b+c` with a base64 command from the
+  query behind a UUID key. Both pages were found by the behaviour analysis only at first sight. The rule: a
+  process's FileName assembled from three or more pieces and three or more string literals that are short pieces
+  of an interpreter's name (cmd.exe, powershell.exe), in a page that reads the request. Ordinary pages that
+  assemble a program path join a folder, a name and ".exe" - one such piece, not three.
+*/
+
+rule EXT_WEBSHELL_Interpreter_Name_Split_Into_Literals
+{
+    meta:
+        author = "extriage"
+        description = "Command page that spells the interpreter (cmd.exe / powershell.exe) as short string pieces joined into a process FileName"
+        family = "split interpreter name"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1027,T1059.003"
+    strings:
+        // a FileName assigned from three or more pieces joined with + (C#) or & (VB)
+        $cat = /\.\s*FileName\s*=\s*[\w"\.\\]{1,40}(\s*[+&]\s*[\w"\.\\]{1,40}){2,}\s*[;\r\n]/ ascii wide
+        // short literals that are pieces of "cmd.exe" or "powershell.exe" (never the whole name)
+        $frag = /"(cm|cmd|md|md\.|d\.|d\.e|d\.ex|\.e|\.ex|\.exe|ex|exe|xe|pow|powe|power|ower|wer|ers|ersh|shel|shell|hell|ell|ell\.e|ll\.exe)"/ nocase ascii wide
+        $proc1 = "ProcessStartInfo" ascii wide
+        $proc2 = /Process\s*\.\s*Start\s*\(/ ascii wide
+        $proc3 = /\.\s*StartInfo\b/ ascii wide
+        $in = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ nocase ascii wide
+        $server1 = /<%\s*@/ ascii wide
+        $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        $server3 = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        filesize < 2MB and not any of ($log*) and any of ($server*)
+        and $cat and #frag >= 3 and any of ($proc*) and $in
+}
