@@ -53,8 +53,10 @@ rule EXT_WEBSHELL_Logon_Form_Credential_Logger
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $block or $srvscript) and (any of ($code*) or $srvscript) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $block or $srvscript) and (any of ($code*) or $srvscript) and
         any of ($pw*) and $xhr and $send and $enc and ($app or ($sw and $swfile))
 }
 
@@ -95,7 +97,9 @@ rule EXT_WEBSHELL_Posted_Password_Written_To_File
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block or any of ($cls*)) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block or any of ($cls*)) and
         ($app or ($sw and $swfile))
 }

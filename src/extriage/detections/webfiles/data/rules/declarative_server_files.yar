@@ -132,8 +132,10 @@ rule EXT_WEBSHELL_Xslt_Script_Runs_Code
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 16MB and not any of ($log*) and $xsl and $msxsl and $script and any of ($run*)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 16MB and not any of ($log*) and $xsl and $msxsl and $script and any of ($run*)
 }
 
 rule EXT_WEBSHELL_SSI_Exec_Command

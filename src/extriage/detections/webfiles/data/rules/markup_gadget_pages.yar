@@ -50,8 +50,10 @@ rule EXT_WEBSHELL_DataSource_Bound_To_Process
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($runat or $page) and ($ods_tag or $ods_code) and $type
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($runat or $page) and ($ods_tag or $ods_code) and $type
 }
 
 rule EXT_WEBSHELL_Markup_Reads_Site_Configuration
@@ -76,8 +78,10 @@ rule EXT_WEBSHELL_Markup_Reads_Site_Configuration
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($ssi or ($runat and ($xmlds or $xmlctl or $xpath)))
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($ssi or ($runat and ($xmlds or $xmlctl or $xpath)))
 }
 
 rule EXT_WEBSHELL_Markup_Binds_Farm_Secrets
@@ -96,8 +100,10 @@ rule EXT_WEBSHELL_Markup_Binds_Farm_Secrets
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and $runat and $path
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and $runat and $path
 }
 
 rule EXT_WEBSHELL_SharePoint_Deserialising_Control_Page
@@ -119,8 +125,10 @@ rule EXT_WEBSHELL_SharePoint_Deserialising_Control_Page
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and $runat and (($contact and $cache_id) or ($excel and $table))
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and $runat and (($contact and $cache_id) or ($excel and $table))
 }
 
 /*
@@ -152,6 +160,8 @@ rule EXT_WEBSHELL_Markup_Reflects_Request_Unescaped
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and $runat and $bind and ($doe1 or $doe2)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and $runat and $bind and ($doe1 or $doe2)
 }

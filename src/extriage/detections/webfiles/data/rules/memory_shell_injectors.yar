@@ -62,8 +62,10 @@ rule EXT_WEBSHELL_Memory_Shell_Injector
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 16MB and not any of ($log*) and not $app and ($page or $runat or $block) and $req and (
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 16MB and not any of ($log*) and not $app and ($page or $runat or $block) and $req and (
             $step1 or ($step2 and $step3) or ($step4 and $step5) or ($step6 and $step7) or
             ($vpp and $vpp_cls) or ($route and $route_cls) or ($filter and $filter_cls) or
             ($listen1 and $listen2 and $listen3) or $module

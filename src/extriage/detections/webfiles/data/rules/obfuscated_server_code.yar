@@ -43,8 +43,10 @@ rule EXT_WEBSHELL_Escaped_Identifiers_With_Format_Chars
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and (#fmt >= 4 or #split >= 3)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and (#fmt >= 4 or #split >= 3)
 }
 
 /*
@@ -83,8 +85,10 @@ rule EXT_WEBSHELL_Hex_Named_Server_Methods
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and (#cs + #vb) >= 5
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and (#cs + #vb) >= 5
 }
 
 /*
@@ -124,6 +128,8 @@ rule EXT_WEBSHELL_Escaped_Identifiers_In_Server_Code
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and #name >= 4
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and #name >= 4
 }

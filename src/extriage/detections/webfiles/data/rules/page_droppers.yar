@@ -48,8 +48,10 @@ rule EXT_WEBSHELL_Page_Writes_Server_Page
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $lit and $dst and $write
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $lit and $dst and $write
 }
 
 rule EXT_WEBSHELL_Request_Text_Written_To_Server_Page
@@ -79,8 +81,10 @@ rule EXT_WEBSHELL_Request_Text_Written_To_Server_Page
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and ($w or ($wbox and any of ($ctl*)))
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and ($w or ($wbox and any of ($ctl*)))
 }
 
 rule EXT_WEBSHELL_Request_URL_Fetched_Into_Server_Page

@@ -51,8 +51,10 @@ rule EXT_WEBSHELL_Posted_Control_Runs_Program
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         any of ($box*) and any of ($start*) and
         (any of ($prog*) or ($args and $shell))
 }
@@ -91,8 +93,10 @@ rule EXT_WEBSHELL_Server_Box_Preset_To_Command_Interpreter
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $form) and any of ($in*, $tb)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $form) and any of ($in*, $tb)
 }
 
 /*
@@ -139,7 +143,9 @@ rule EXT_WEBSHELL_Posted_Control_Command_Via_Variable
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         any of ($box*) and $shell and any of ($start*) and any of ($near*)
 }

@@ -58,8 +58,10 @@ rule EXT_WEBSHELL_Shellcode_Runner_Page
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $alloc and $start and any of ($copy*) and any of ($native*)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $alloc and $start and any of ($copy*) and any of ($native*)
 }
 
 rule EXT_WEBSHELL_Dynamic_PInvoke_In_Page
@@ -87,8 +89,10 @@ rule EXT_WEBSHELL_Dynamic_PInvoke_In_Page
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $define and (any of ($copy*) or ($global and $invoke))
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $define and (any of ($copy*) or ($global and $invoke))
 }
 
 /*
@@ -132,8 +136,10 @@ rule EXT_WEBSHELL_Native_Code_Called_As_Delegate
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $alloc and any of ($exec*) and $deleg and any of ($copy*)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $alloc and any of ($exec*) and $deleg and any of ($copy*)
 }
 
 rule EXT_WEBSHELL_Page_Calls_Carried_Machine_Code
@@ -165,6 +171,8 @@ rule EXT_WEBSHELL_Page_Calls_Carried_Machine_Code
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and any of ($hex*) and $mem and any of ($copy*) and any of ($call*)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and any of ($hex*) and $mem and any of ($copy*) and any of ($call*)
 }

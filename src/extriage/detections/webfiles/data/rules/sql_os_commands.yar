@@ -67,8 +67,10 @@ rule EXT_WEBSHELL_SQL_Server_OS_Command
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and
         ((($page or $block or $srvscript) and (any of ($code*) or $srvscript or $handler)) or (($cb1 or $cb2) and $cbweb) or $ihttp or
          $rz1 or $rz2 or ($rz3 and $rzdir)) and
         ($xp or $oa or $job or $jet or $ifeo) and any of ($cmd*)

@@ -47,8 +47,10 @@ rule EXT_WEBSHELL_Socket_Tunnel_Page
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 16MB and not any of ($log*) and ($page or $runat or $block) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 16MB and not any of ($log*) and ($page or $runat or $block) and
         ($sock1 or $sock2) and $connect and $body and $out and
         (($send and $recv) or ($sock2 and $stream and $sread and $swrite))
 }
@@ -126,8 +128,10 @@ rule EXT_WEBSHELL_Kept_Socket_Relay
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 16MB and not any of ($log*) and ($page or $runat or $block or $ctx or (($cb1 or $cb2) and $cbweb)) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 16MB and not any of ($log*) and ($page or $runat or $block or $ctx or (($cb1 or $cb2) and $cbweb)) and
         ($make1 or $make2) and ($connect or $make2) and ($kept1 or $kept2 or $kept3) and
         (($send and $recv) or $stream) and ($body or $body2 or ($val and $b64in and $b64out)) and ($resp or $resp2)
 }
@@ -160,8 +164,10 @@ rule EXT_WEBSHELL_Tunnel_Command_Protocol
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 16MB and not any of ($log*) and ($page or $runat or $block or $ctx) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 16MB and not any of ($log*) and ($page or $runat or $block or $ctx) and
         all of ($v_*) and $status and $net and $req
 }
 
@@ -199,7 +205,9 @@ rule EXT_WEBSHELL_Page_Listens_On_Given_Port
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $accept and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $accept and
         ($listen1 or ($listen2 and $bind))
 }

@@ -30,8 +30,10 @@ rule EXT_WEBSHELL_ChinaChopper_Eval
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and
         ($eval_unsafe or $unsafe_split or
          (($eval_any or $execute_vb) and ($page or $runat or $asp_tag)))
 }
@@ -56,8 +58,10 @@ rule EXT_WEBSHELL_OAB_Config_Shell
         $oab4 = "PollInterval" nocase ascii wide
         $script1 = /<script[^>]{0,80}runat\s*=\s*["']?server/ nocase ascii wide
         $script2 = /<%\s*@?\s*Page\s+Language/ nocase ascii wide
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and any of ($url*) and 2 of ($oab*) and any of ($script*)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and any of ($url*) and 2 of ($oab*) and any of ($script*)
 }
 
 rule EXT_WEBSHELL_Process_Exec
@@ -91,8 +95,10 @@ rule EXT_WEBSHELL_Process_Exec
         // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
         // (<%= <%:): a page of expressions only compiles too (X49, session 20)
         $block = /<%\s*[^\s@#$%\-]/ ascii wide
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and any of ($proc*) and ($c1 or $c2 or $c3 or $c4) and $in and ($page or $runat or $block)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and any of ($proc*) and ($c1 or $c2 or $c3 or $c4) and $in and ($page or $runat or $block)
 }
 
 rule EXT_WEBSHELL_Process_Start_Request_Program
@@ -142,8 +148,10 @@ rule EXT_WEBSHELL_Assembly_Load_Base64
         // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
         // (<%= <%:): a page of expressions only compiles too (X49, session 20)
         $block = /<%\s*[^\s@#$%\-]/ ascii wide
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and $load and $b64 and any of ($in*) and ($page or $runat or $block)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and $load and $b64 and any of ($in*) and ($page or $runat or $block)
 }
 
 rule EXT_WEBSHELL_Reflection_Loader
@@ -176,8 +184,10 @@ rule EXT_WEBSHELL_Reflection_Loader
         // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
         // (<%= <%:): a page of expressions only compiles too (X49, session 20)
         $block = /<%\s*[^\s@#$%\-]/ ascii wide
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and ($in or $body) and ($page or $runat or $block) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and ($in or $body) and ($page or $runat or $block) and
         (($r1 and $r2) or ($r3 and ($ref or $r5)) or $r4)
 }
 
@@ -214,8 +224,10 @@ rule EXT_WEBSHELL_File_Manager
         // a page's code-behind file (Foo.aspx.cs/.vb, compiled with the page it names in CodeFile/Src): its class
         // derives from Page - X45's LT file manager came as one (X49, session 20)
         $behind = /\b[Cc]lass\s+\w+\s*(:|\r?\n\s*Inherits)\s*(System\s*\.\s*Web\s*\.\s*UI\s*\.\s*)?Page\b/ ascii wide
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and ($page or $runat or $block or $behind) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and ($page or $runat or $block or $behind) and
         ($w1 or $w4 or $w5 or ($in and any of ($l*) and (any of ($w*) or $save)))
 }
 
@@ -245,8 +257,10 @@ rule EXT_WEBSHELL_SQL_Console
         // a code block, "<%" then code - not a directive, binding or comment (X46, session 19) - or an expression
         // (<%= <%:): a page of expressions only compiles too (X49, session 20)
         $block = /<%\s*[^\s@#$%\-]/ ascii wide
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and (any of ($cls*) or $conn) and any of ($x*) and ($q or $conn) and ($page or $runat or $block)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and (any of ($cls*) or $conn) and any of ($x*) and ($q or $conn) and ($page or $runat or $block)
 }
 
 rule EXT_WEBSHELL_Obfuscated
@@ -275,8 +289,10 @@ rule EXT_WEBSHELL_Obfuscated
         $block = /<%\s*[^\s@#$%\-]/ ascii wide
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         ($e1 or $e2 or $e6 or (($e3 or $e4 or $e5) and $unsafe))
 }
 
