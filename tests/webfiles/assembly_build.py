@@ -44,6 +44,11 @@ namespace Microsoft.AspNetCore.Mvc {
 namespace Microsoft.AspNetCore.Mvc.RazorPages {
     public abstract class PageModel { }
 }
+namespace Microsoft.AspNetCore.Builder {
+    public class WebApplication {
+        public WebApplication MapGet(string p, System.Func<Microsoft.AspNetCore.Http.HttpContext, string, string> d) { return this; }
+    }
+}
 namespace System.Management {
     public class ManagementBaseObject { public object this[string name] { get { return null; } set { } } }
     public class ManagementClass : ManagementBaseObject {

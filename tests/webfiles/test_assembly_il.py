@@ -280,6 +280,15 @@ SHELLS: list[tuple[str, str, bool, str]] = [
         "file-write",
     ),
     (
+        "minimal_api",
+        "using System.Diagnostics; using Microsoft.AspNetCore.Builder;\n"
+        "public static class Routes {\n"
+        '  public static void Add(WebApplication app) { app.MapGet("/x", (ctx, x) => {'
+        ' Process.Start("cmd.exe", "/c " + x); return ""; }); }\n}\n',
+        True,
+        "process",
+    ),
+    (
         "razor_page_handler",
         "using System.IO; using Microsoft.AspNetCore.Mvc.RazorPages;\n"
         "public class EditModel : PageModel {\n"
@@ -437,6 +446,14 @@ TWINS: list[tuple[str, str, bool]] = [
         "using System.Diagnostics;\n"
         "public class Jobs {\n"
         "  public void Run(string c) { Process.Start(c); }\n}\n",
+        True,
+    ),
+    (
+        "minimal_api_fixed",
+        "using System.Diagnostics; using System.Collections.Generic; using Microsoft.AspNetCore.Builder;\n"
+        "public static class Routes {\n"
+        '  public static void Add(WebApplication app) { app.MapGet("/x", (ctx, x) => { Process.Start("hostname"); return x; });'
+        ' new List<string> { "ipconfig" }.ForEach(s => Process.Start(s)); }\n}\n',
         True,
     ),
     (

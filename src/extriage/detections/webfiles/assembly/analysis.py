@@ -68,6 +68,7 @@ class Vocabulary:
     page_models: frozenset[str]
     page_handlers: re.Pattern[str]
     attributes: frozenset[str]
+    endpoints: frozenset[str]
     parameter_title: str
     pinvoke: tuple[tuple[re.Pattern[str], Rule], ...]
 
@@ -120,6 +121,7 @@ def parse_vocabulary(raw: dict[str, Any]) -> Vocabulary:
         frozenset(params["page-models"]),
         re.compile(str(params["page-handlers"])),
         frozenset(params["attributes"]),
+        frozenset(params["endpoints"]),
         str(params["title"]),
         pinvoke,
     )
@@ -289,7 +291,7 @@ def _screen() -> re.Pattern[bytes]:
     metadata strings (most framework and package assemblies) is not read further. One pass at memory speed."""
     vocab = vocabulary()
     names = {m.split("::")[0].rsplit(".", 1)[-1] for m in (*vocab.sources, *vocab.source_types)}
-    names |= {t.rsplit(".", 1)[-1] for t in (*vocab.bases, *vocab.page_models, *vocab.attributes)}
+    names |= {t.rsplit(".", 1)[-1] for t in (*vocab.bases, *vocab.page_models, *vocab.attributes, *vocab.endpoints)}
     words = sorted(names, key=len, reverse=True)
     natives = "|".join(p.pattern for p, _r in vocab.pinvoke)
     return re.compile(
@@ -311,6 +313,7 @@ def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock
                 where = decl.full if decl else f"MethodDef {rid}"
                 report.hits.append(Hit(rule, f"{_lib}!{function}", where, 0, None, confidence="medium"))
     seeded = {rid: _seeds(m, asm, vocab) for rid, m in asm.methods.items()}
+    seeded.update(_endpoint_handlers(asm, vocab))
     seeded = {rid: s for rid, s in seeded.items() if s}
     if not sink_tokens and not natives:
         report.problems = list(asm.problems)
@@ -357,6 +360,50 @@ def _seeds(m: Method, asm: Assembly, vocab: Vocabulary) -> dict[int, Taint]:
         name = m.param_names[i] if i < len(m.param_names) else f"#{i}"
         entry = Entry("parameter", vocab.parameter_title, f"parameter {name}", m.full, 0)
         out[first + i] = Taint.of(entry)
+    return out
+
+
+#: Parameter kinds a minimal-API handler binds from the route, query or body (ECMA-335 element types: bool to
+#: double, string, arrays); its HttpContext, HttpRequest and services are classes and are not request values.
+_BOUND_KINDS = frozenset({*range(0x02, 0x0F), 0x1D})
+
+
+def _endpoint_handlers(asm: Assembly, vocab: Vocabulary) -> dict[int, dict[int, Taint]]:
+    """The methods handed as delegates to minimal-API routing (``app.MapGet("/x", (HttpContext c, string x) =>
+    ..)``): a method of this assembly whose ``ldftn`` comes before a call to one of the vocabulary's endpoint
+    methods with no other call between (the delegate is that call's argument). Their string, number and array
+    parameters are filled from the request."""
+    out: dict[int, dict[int, Taint]] = {}
+    mapping = {t for t, m in asm.members.items() if not m.is_field and not m.internal and m.name in vocab.endpoints}
+    if not mapping:
+        return out
+    for m in asm.methods.values():
+        if not (m.tokens & mapping):
+            continue
+        pending: list[Method] = []  # delegates made since the last call: handed to the next call
+        handlers: list[Method] = []
+        for insn in reader.decode(m, asm):
+            op = insn.opcode.name
+            if op in ("call", "callvirt"):
+                called = asm.members.get(int(getattr(insn.operand, "value", 0) or 0))
+                if called is not None and not called.internal and called.name in vocab.endpoints:
+                    handlers += pending
+                pending = []
+            elif op == "ldftn":
+                target = asm.members.get(int(getattr(insn.operand, "value", 0) or 0))
+                handler = asm.methods.get(target.internal) if target is not None and target.internal > 0 else None
+                if handler is not None:
+                    pending.append(handler)
+        for handler in handlers:
+            kinds = asm.members[(reader.T_METHODDEF << 24) | handler.rid].kinds
+            first = 0 if handler.static else 1
+            seeds: dict[int, Taint] = {}
+            for i in range(handler.params):
+                if i < len(kinds) and kinds[i] in _BOUND_KINDS:
+                    name = handler.param_names[i] if i < len(handler.param_names) else f"#{i}"
+                    seeds[first + i] = Taint.of(Entry("parameter", vocab.parameter_title, f"parameter {name}", handler.full, 0))
+            if seeds:
+                out[handler.rid] = seeds
     return out
 
 
