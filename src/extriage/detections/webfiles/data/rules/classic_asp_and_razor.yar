@@ -48,8 +48,10 @@ rule EXT_WEBSHELL_Classic_ASP_Shell_Object_Request
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 16MB and $asp and not any of ($log*) and any of ($obj*) and
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 16MB and $asp and not any of ($log*) and any of ($obj*) and
         ($direct or ($exec_var and $out and $in))
 }
 

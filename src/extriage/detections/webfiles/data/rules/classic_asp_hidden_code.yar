@@ -48,8 +48,10 @@ rule EXT_WEBSHELL_VBS_Execute_Decoded_Text
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 16MB and $asp and not any of ($log*) and ($exec_sess or ($exec_call and any of ($dec*)))
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 16MB and $asp and not any of ($log*) and ($exec_sess or ($exec_call and any of ($dec*)))
 }
 
 rule EXT_WEBSHELL_JScript_Eval_Taken_As_Value
@@ -117,8 +119,10 @@ rule EXT_WEBSHELL_ASP_ScriptControl_Given_Request
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 16MB and $asp and not any of ($log*) and $add_req and $run
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 16MB and $asp and not any of ($log*) and $add_req and $run
 }
 
 rule EXT_WEBSHELL_ASP_UTF7_Source_Page
@@ -168,6 +172,8 @@ rule EXT_WEBSHELL_VBS_Runs_Assembled_Text
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 16MB and $asp and not any of ($log*) and any of ($lits, $chrs, $unesc, $hexcall, $picks)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 16MB and $asp and not any of ($log*) and any of ($lits, $chrs, $unesc, $hexcall, $picks)
 }

@@ -48,8 +48,10 @@ rule EXT_WEBSHELL_VBS_Chr_Spelled_ProgID_Runs_Command
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and $asp and not any of ($log*) and $chr_obj and $run and $in
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and $asp and not any of ($log*) and $chr_obj and $run and $in
 }
 
 rule EXT_WEBSHELL_VBS_Execute_Base64_Stream_Text
@@ -69,8 +71,10 @@ rule EXT_WEBSHELL_VBS_Execute_Base64_Stream_Text
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and $asp and not any of ($log*) and $exec_text and $node
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and $asp and not any of ($log*) and $exec_text and $node
 }
 
 rule EXT_WEBSHELL_CSharp_String_Literals_As_Char_Codes
@@ -140,7 +144,9 @@ rule EXT_WEBSHELL_Interpreter_Name_Split_Into_Literals
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 2MB and not any of ($log*) and any of ($server*)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 2MB and not any of ($log*) and any of ($server*)
         and $cat and #frag >= 3 and any of ($proc*) and $in
 }

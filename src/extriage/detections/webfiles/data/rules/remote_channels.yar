@@ -60,8 +60,10 @@ rule EXT_WEBSHELL_Encrypted_Request_Command_Dispatcher
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 2MB and not any of ($log*) and any of ($server*)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 2MB and not any of ($log*) and any of ($server*)
         and any of ($body*) and ($dec1 or $dec3) and ($dec2 or $dec3)
         and any of ($proc*) and any of ($write*) and 3 of ($a_*)
 }
@@ -90,7 +92,9 @@ rule EXT_WEBSHELL_Socket_Handle_As_Process_Stdio
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 2MB and not any of ($log*) and any of ($server*)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 2MB and not any of ($log*) and any of ($server*)
         and $sock and $ws2 and $net1 and $cp1 and $cp2 and ($std1 or $std2)
 }

@@ -123,8 +123,10 @@ rule EXT_WEBSHELL_Process_Start_Request_Program
         $log1 = "GET /" ascii
         $log2 = "POST /" ascii
         $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 64MB and not any of ($log*) and any of ($server*) and ($start_req or $psi_req)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and any of ($server*) and ($start_req or $psi_req)
 }
 
 rule EXT_WEBSHELL_Assembly_Load_Base64
@@ -337,6 +339,8 @@ rule EXT_WEBSHELL_EDR_Checker
         $edr3 = "cb.exe" nocase ascii wide
         $edr4 = "MsSense.exe" nocase ascii wide
         $asp = "<%" ascii wide
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        filesize < 100KB and $f and $asp and 2 of ($edr*)
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 100KB and $f and $asp and 2 of ($edr*)
 }
