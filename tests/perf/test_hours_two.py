@@ -6,16 +6,13 @@ region is counted as the per-line reading counts it."""
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extriage.formats import logscan
-
 from .hour_reference import assert_region_counted
 from .hour_reference import per_line_hours as _reference
+from .test_hours_small_regions import _count as count_hours
 
 HEADER = b"#Software: Microsoft Exchange\n#Fields: DateTime,ClientIp,UrlStem\n"
 A = b"2021-02-24T10:59:58.000Z,10.20.0.20,/owa/\n"
@@ -24,21 +21,8 @@ B = b"2021-02-24T11:00:01.000Z,10.20.0.21,/ecp/\n"
 
 def _count(body: bytes) -> tuple[int, dict[str, int], int]:
     """``_count_hours`` of ``body`` as the walk calls it, and how many regions it read line by line."""
-    seen: list[int] = []
-    real = logscan._count_lines
-
-    def spy(b: logscan.Buffer, a: int, z: int, out: Counter[str]) -> int:
-        seen.append(z - a)
-        return real(b, a, z, out)
-
-    out: Counter[str] = Counter()
-    old = logscan._count_lines
-    logscan._count_lines = spy
-    try:
-        n = logscan._count_hours(body, 0, len(body), out, logscan._Newlines(body, 0, len(body)))
-    finally:
-        logscan._count_lines = old
-    return n, dict(out), len(seen)
+    n, out, seen = count_hours(body)
+    return n, out, len(seen)
 
 
 @pytest.mark.parametrize("body", [

@@ -6,8 +6,6 @@ skipped and why. The C# reproductions are compiled by mcs (never run)."""
 
 from __future__ import annotations
 
-import csv
-import hashlib
 import shutil
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from extriage.scan.stages.webfiles import STAGES
 
 from .assembly_build import compile_cs, needs_mcs
 from .test_assembly_il import SHELLS, TWINS
+from .test_stage import write_baseline
 
 pytestmark = needs_mcs
 
@@ -99,14 +98,7 @@ def test_exchange_dlls_the_baseline_vouches_for_are_not_read(tmp_path: Path, dll
     owa_bin = root / "ClientAccess" / "Owa" / "bin"
     owa_bin.mkdir(parents=True, exist_ok=True)
     shutil.copy(dlls["fixed_log"], owa_bin / "Microsoft.Exchange.Clients.Owa2.Server.dll")
-    rows = []
-    for p in root.rglob("*"):
-        rel = p.relative_to(root).as_posix()
-        if p.is_file() and rel.lower().startswith(("frontend/", "clientaccess/")):
-            rows.append((rel, hashlib.sha256(p.read_bytes()).hexdigest(), "15.1.2176.2"))
-    base_csv = tmp_path / "baseline.csv"
-    with base_csv.open("w", newline="") as fh:
-        csv.writer(fh).writerows([("relative_path", "sha256", "builds"), *rows])
+    base_csv = write_baseline(root, tmp_path / "baseline.csv")
     shutil.copy(dlls["start_info"], owa_bin / "Microsoft.Exchange.Owa.Helper.dll")  # in no baseline
     result = _scan(ev, extra={"webfiles_baseline": [str(base_csv)]})
     assert result.extras["webfiles"]["baseline"]["covers_this_build"]

@@ -34,6 +34,19 @@ def scan(path: Path, **opts: object) -> ScanResult:
     return run_scan(str(path), ScanOptions(jobs=int(opts.pop("jobs", 2)), **opts), stages=list(STAGES))  # type: ignore[arg-type]
 
 
+def write_baseline(root: Path, out: Path, build: str = "15.1.2176.2") -> Path:
+    """A known-good baseline CSV vouching for every web file of the Exchange install at ``root`` (its FrontEnd and
+    ClientAccess folders) as it is now, for ``build``."""
+    rows = []
+    for p in root.rglob("*"):
+        rel = p.relative_to(root).as_posix()
+        if p.is_file() and rel.lower().startswith(("frontend/", "clientaccess/")):
+            rows.append((rel, hashlib.sha256(p.read_bytes()).hexdigest(), build))
+    with out.open("w", newline="") as fh:
+        csv.writer(fh).writerows([("relative_path", "sha256", "builds"), *rows])
+    return out
+
+
 def wf(result: ScanResult) -> list:  # type: ignore[type-arg]
     return [f for f in result.findings if f.rule_id.startswith("WF-")]
 
@@ -103,15 +116,8 @@ def test_known_good_modified_and_build_with_a_test_baseline(tmp_path: Path) -> N
     """Synthetic legit files cannot match Microsoft's hashes, so hash the clean tree into a baseline."""
     clean = tmp_path / "clean"
     generate(clean, scenario="clean", size="1MB", layout="kape", seed=9, events=False)
-    rows = []
     root = clean / "C" / "Program Files" / "Microsoft" / "Exchange Server" / "V15"
-    for p in root.rglob("*"):
-        rel = p.relative_to(root).as_posix()
-        if p.is_file() and rel.lower().startswith(("frontend/", "clientaccess/")):
-            rows.append((rel, hashlib.sha256(p.read_bytes()).hexdigest(), "15.1.2176.2"))
-    base_csv = tmp_path / "baseline.csv"
-    with base_csv.open("w", newline="") as fh:
-        csv.writer(fh).writerows([("relative_path", "sha256", "builds"), *rows])
+    base_csv = write_baseline(root, tmp_path / "baseline.csv")
     attacked = tmp_path / "attacked"
     generate(attacked, scenario="proxylogon", size="1MB", layout="kape", seed=9, events=False)
     result = scan(attacked, extra={"webfiles_baseline": [str(base_csv)]})
