@@ -54,3 +54,17 @@ def test_the_scan_budget_reads_the_smallest_assemblies_first(
     result = _scan(ev)
     assert set(_il(result)) == {"Intranet.Tools.dll"}
     assert "Intranet.Reports.dll" in " ".join(result.coverage.families["webfiles"].notes)
+
+
+def test_each_finding_names_its_own_assembly(tmp_path: Path, dlls: dict[str, Path]) -> None:  # noqa: F811
+    """The finding's title and file name are the DLL the flow is in, not another assembly of the selection (the
+    stage once named whichever file its selection loop had seen last: a truncated library beside the shell)."""
+    bin_ = tmp_path / "ev" / "C" / "inetpub" / "wwwroot" / "app" / "bin"
+    bin_.mkdir(parents=True)
+    shutil.copy(dlls["start_info"], bin_ / "App.Helper.dll")
+    (bin_ / "Zz.Truncated.dll").write_bytes(dlls["fixed_log"].read_bytes()[:700])
+    (bin_ / "Zz.Other.dll").write_bytes(dlls["fixed_log"].read_bytes())
+    result = _scan(tmp_path / "ev")
+    assert set(_il(result)) == {"App.Helper.dll"}
+    finding = next(f for f in result.findings if any("App.Helper.dll" in p for p in f.indicators.paths))
+    assert "App.Helper.dll" in finding.title and "Zz." not in finding.title

@@ -1217,7 +1217,7 @@ def _assemblies(
     unread: list[str] = []  # over the size cap or beyond the scan's IL bytes (YARA read them)
     spent = 0
     for f, why in chosen:
-        shown = content.display(f)
+        shown, name = content.display(f), content.file_name(f)
         if f.ref.size > il_finding.MAX_IL_BYTES or spent + f.ref.size > il_finding.MAX_IL_TOTAL:
             unread.append(shown)
             continue
