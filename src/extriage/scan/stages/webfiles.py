@@ -1173,7 +1173,8 @@ def _assemblies(
     (:mod:`~extriage.detections.webfiles.assembly.finding` says which): request input reaching a dangerous
     operation is a finding on the DLL. Exchange's own DLLs are not read: in its web folders only a ``bin``
     file the known-good baseline does not vouch for is (and only when the baseline covers this build).
-    Each file is read again here (few: compiled pages, bin folders, Core sites) under the per-file budget."""
+    Each file is read again here (few: compiled pages, bin folders, Core sites) under the per-file budget,
+    smallest first within the size bounds of :mod:`~extriage.detections.webfiles.assembly.finding`."""
     if not any(content.file_name(f).lower().endswith((".dll", ".exe")) for f, _place in sel.deep.values()):
         return
     # imported here, not with the stage: dnfile and dncil cost ~0.07 CPU-s, which every scan paid before its
