@@ -103,3 +103,80 @@ public class H : IHttpHandler {
     kept = 'File.AppendAllText(ctx.Server.MapPath("~/App_Data/l.txt"), u + ":" + Crypto.HashPassword(p));'
     assert _sinks(handler.replace("WRITE", kept), ".ashx") == set()
 
+
+# --- A value check in one method, the use in the method it calls (report_A14, "What is left") -----------------------
+# Session 20 counted a digits or allow-list check only over the code it decides, in its own method. A field checked in
+# Page_Load and used in the method Page_Load then calls was read as unchecked (an ordinary diagnostic page flagged).
+# The method counts as decided when the page reaches it only by calls the check decides (two calls deep); a method
+# wired in markup, handed as a delegate, called from elsewhere too, or one ASP.NET calls itself is not.
+
+_FIELD_PAGE = """<%@ Page Language="C#" %>
+<script runat="server">
+string tool;
+static readonly string[] Allowed = { "ping", "tracert" };
+void Page_Load(object s, EventArgs e) {
+    tool = Request.QueryString["t"];
+    CHECK
+    Run();
+}
+void Run() {
+    System.Diagnostics.Process.Start(tool, "127.0.0.1");
+}
+MORE
+</script>
+MARKUP
+"""
+_FIELD_VB = """<%@ Page Language="VB" %>
+<script runat="server">
+Dim tool As String
+Dim Allowed() As String = {"ping", "tracert"}
+Sub Page_Load()
+    tool = Request.QueryString("t")
+    CHECK
+    Run()
+End Sub
+Sub Run()
+    System.Diagnostics.Process.Start(tool, "127.0.0.1")
+End Sub
+MORE
+</script>
+MARKUP
+"""
+_DECIDES = "if (!Allowed.Contains(tool)) { Response.End(); return; }"
+_DECIDES_VB = "If Not Allowed.Contains(tool) Then\n        Response.End()\n        Return\n    End If"
+
+
+@pytest.mark.parametrize(
+    ("lang", "check", "more", "markup", "found"),
+    [
+        ("cs", _DECIDES, "", "", False),
+        ("cs", "int n; if (!int.TryParse(tool, out n)) return;", "", "", False),
+        ("cs", _DECIDES, "void Later() { Step(); }\nvoid Step() { Run(); }", "", True),  # a caller unchecked
+        ("cs", "", "", "", True),
+        ("cs", "if (Allowed.Contains(tool)) { }", "", "", True),  # a check that decides nothing
+        ("cs", _DECIDES, "void Again() { Run(); }", "", True),  # another way in
+        ("cs", _DECIDES, "", '<asp:Button runat="server" OnClick="Run" />', True),  # wired in markup
+        ("cs", _DECIDES, "void Wire() { Load += delegate { }; Action a = Run; a(); }", "", True),  # a delegate
+        ("cs", "if (Allowed.Contains(tool)) { Run(); }", "", "", True),  # a second call, after the branch
+        ("vb", _DECIDES_VB, "", "", False),
+        ("vb", "", "", "", True),
+        ("vb", _DECIDES_VB, "Sub Again()\n    Run\nEnd Sub", "", True),
+        ("vb", _DECIDES_VB, "Sub Clicked(ByVal s As Object, ByVal e As EventArgs) Handles Go.Click\n    Run()\nEnd Sub", "", True),
+    ],
+)
+def test_a_check_in_the_caller_decides_the_method_it_calls(
+    lang: str, check: str, more: str, markup: str, found: bool
+) -> None:
+    page = (_FIELD_PAGE if lang == "cs" else _FIELD_VB).replace("CHECK", check).replace("MORE", more)
+    assert ("process" in _sinks(page.replace("MARKUP", markup))) is found
+
+
+def test_a_check_two_calls_up_decides_and_an_entry_of_its_own_does_not() -> None:
+    two_deep = _FIELD_PAGE.replace("    Run();\n}", "    Step();\n}\nvoid Step() { Run(); }", 1)
+    assert "process" not in _sinks(two_deep.replace("CHECK", _DECIDES).replace("MORE", "").replace("MARKUP", ""))
+    # ASP.NET calls an override itself, whoever else calls it
+    entry = _FIELD_PAGE.replace("void Run()", "protected override void OnPreRender(EventArgs e)").replace(
+        "    Run();", "    OnPreRender(e);"
+    )
+    assert "process" in _sinks(entry.replace("CHECK", _DECIDES).replace("MORE", "").replace("MARKUP", ""))
+

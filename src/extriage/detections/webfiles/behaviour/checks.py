@@ -7,7 +7,8 @@ over the code it decides (:func:`guard.regions`: after ``if (!check) return;`` i
 {..}``, through a name given its result), not wherever its name is: ``if (ok.Contains(c)) { }`` before
 ``Process.Start(c)`` decides nothing (session 20, A14; session 19 made it so for sign-in checks). A list read from
 configuration or the request is no check; nor is equality with one literal (shells compare a command with their
-own words and still run the others).
+own words and still run the others). A use in a method the page calls only from code the check decides is decided
+too (:func:`callers_decided`: the check in ``Page_Load``, the use in the method it then calls; session 21, A15).
 """
 
 from __future__ import annotations
@@ -122,6 +123,69 @@ def listed(code: str, lang: str, live: Callable[[int], bool]) -> dict[str, list[
 def covers(checked: Checked, key: str, pos: int) -> bool:
     """Whether the use of the (folded) name ``key`` at ``pos`` is in code a check of it decides."""
     return any(r.start <= pos < r.end for r in checked.get(key, ()))
+
+
+#: A method's name before its parameter list (C#, JScript, VB ``Sub Name(``) or on its ``Sub``/``Function`` line.
+_DEF_NAME = lazy(r"([^\W\d]\w*)\s*\(\s*$")
+_VB_DEF_NAME = lazy(r"\b(?:Sub|Function)\s+([^\W\d]\w*)", re.I)
+#: What makes a method an entry of its own (ASP.NET or a client calls it, not only the page's code): an override,
+#: an attribute before it (``[WebMethod]``, ``<WebMethod()>``, an action's ``[HttpPost]``), an event handler the page
+#: or application wires by name (``Page_Load``, ``Application_Start``), ``ProcessRequest``, ``OnLoad``.
+_ENTRY = lazy(
+    r"\b(?:override|Overrides)\b|[\]>]\s*(?:(?:public|private|protected|internal|static|async|virtual|Public|"
+    r"Private|Protected|Friend|Shared|Async|Overridable)\s+)*[\w.<>\[\]]*\s*(?:Sub|Function)?\s*$",
+)
+_ENTRY_NAME = lazy(r"(?:Page|Application|Session|Global|Server)_\w+|ProcessRequest|On[A-Z]\w*|Dispose|Init", re.I)
+#: Callers followed up from a use (each a method whose every reference is a call the check decides).
+_MAX_DEPTH = 2
+_MAX_CALLS = 50
+
+
+def callers_decided(
+    code: str,
+    lang: str,
+    page: str,
+    spans: list[tuple[int, int, int, int]],
+    decided: Callable[[int], bool],
+    pos: int,
+    depth: int = 0,
+) -> bool:
+    """Whether every way into the method around ``pos`` passes code a check decides (``decided``): the page
+    refers to the method only by calls (no delegate, no markup ``OnClick="Name"``, no name in a literal), each
+    decided, or itself in such a method (two calls deep). An entry of its own (an override, an attributed
+    method, ``Page_Load``, ``ProcessRequest``) is not: ASP.NET calls it. ``spans``: the page's methods
+    (parameter list and body offsets, ``taint._method_spans``)."""
+    if depth >= _MAX_DEPTH or lang not in ("cs", "vb"):
+        return False
+    method = next((s for s in spans if s[2] <= pos < s[3]), None)
+    if method is None:
+        return False
+    line = code.rfind("\n", 0, method[0]) + 1
+    named = _VB_DEF_NAME.search(code, line, method[2]) if lang == "vb" else _DEF_NAME.search(code, line, method[0])
+    if named is None or _ENTRY_NAME.fullmatch(named.group(1)):
+        return False
+    if _ENTRY.search(code, max(0, line - 200), named.start(1)) is not None:
+        return False
+    if lang == "vb" and re.search(r"\bHandles\b", code[named.end() : method[2]], re.I):
+        return False  # (VB's event wiring is on the definition's line)
+    flags = re.I if lang == "vb" else 0
+    name = re.escape(named.group(1))
+    if re.search(r"[\"']\s*" + name + r"\s*[\"']", page, flags):
+        return False  # wired in markup (OnClick="Run") or named in a literal (reflection)
+    calls: list[int] = []
+    for n, ref in enumerate(re.finditer(r"(?<![\w.])" + name + r"\b", code, flags)):
+        if ref.start() == named.start(1):
+            continue
+        if n > _MAX_CALLS:
+            return False
+        after = code[ref.end() : ref.end() + 40].lstrip(" \t")
+        bare = lang == "vb" and (after[:1] in ("", "\n", ":") or after[:1] == "'")
+        if not (after.startswith("(") or bare):
+            return False  # a delegate (+= Run, AddressOf Run): a way in that is no call here
+        calls.append(ref.start())
+    return bool(calls) and all(
+        decided(c) or callers_decided(code, lang, page, spans, decided, c, depth + 1) for c in calls
+    )
 
 
 def _add(

@@ -1215,6 +1215,8 @@ class _Analyser:
         self._guarded: dict[str, list[guard.Region]] = checks.digits(code, lang, self._live)
         #: Names checked against a list of literal strings (one of the page's own words), and where.
         self._chosen: dict[str, list[guard.Region]] = checks.listed(code, lang, self._live)
+        self._spans: list[tuple[int, int, int, int]] | None = None  # the page's methods (see _decided)
+        self._decided_in: dict[tuple[int, str, int], bool] = {}  # (checks, name, method body) -> callers decided
 
     def _live(self, pos: int) -> bool:
         """Whether a check's ``if`` at ``pos`` can decide: not switched off (``if (false) {..}``, VB ``If False
@@ -1466,9 +1468,9 @@ class _Analyser:
                 t = self.taint.get(key)
                 if t is None:
                     continue
-                if self._chosen and checks.covers(self._chosen, key, start + m.start()):
+                if self._chosen and self._decided(self._chosen, key, start + m.start()):
                     continue  # one of the page's own words here
-                if self._guarded and "number" not in t.kinds and checks.covers(self._guarded, key, start + m.start()):
+                if self._guarded and "number" not in t.kinds and self._decided(self._guarded, key, start + m.start()):
                     # checked to be digits (or hex) only here: what is left of it can pick a number, no text
                     t = _Taint({"number"}, t.direct, t.line, t.source, t.via)
                 if kinds is not None and not (t.kinds & kinds):
@@ -1514,6 +1516,27 @@ class _Analyser:
                 ):
                     found.direct = False
         return found
+
+    def _decided(self, checked: checks.Checked, key: str, pos: int) -> bool:
+        """Whether a check of ``key`` decides its use at ``pos``: in the check's own region, or in a method the page
+        calls only from such regions (checks.callers_decided; once per method and name)."""
+        regions = checked.get(key)
+        if not regions:
+            return False
+        if checks.covers(checked, key, pos):
+            return True
+        if self._spans is None:
+            self._spans = _method_spans(self.code, self.lang) if self.lang in ("cs", "vb") else []
+        method = next((s for s in self._spans if s[2] <= pos < s[3]), None)
+        if method is None:
+            return False
+        memo = (id(checked), key, method[2])
+        if memo not in self._decided_in:
+            self._decided_in[memo] = False  # (a method calling itself is not decided through itself)
+            self._decided_in[memo] = checks.callers_decided(
+                self.code, self.lang, self.page, self._spans, lambda at: checks.covers(checked, key, at), pos
+            )
+        return self._decided_in[memo]
 
     def _read_as_text(self, s: int, e: int) -> bool:
         """Whether the body source at [s, e) is read whole as text (``new StreamReader(Request.InputStream)
