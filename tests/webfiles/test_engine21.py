@@ -180,3 +180,54 @@ def test_a_check_two_calls_up_decides_and_an_entry_of_its_own_does_not() -> None
     )
     assert "process" in _sinks(entry.replace("CHECK", _DECIDES).replace("MORE", "").replace("MARKUP", ""))
 
+
+# --- A gate method of any length (report_A14, "What is left") ----------------------------------------------------------
+# Session 20 read a Gate(); statement's method only when short (C# up to 800 characters with blocks one deep, VB up to
+# 20 lines): an application's gate that also logs, counts or sets headers guarded nothing, and its feature was
+# flagged. The check's own method is now read whole; a long gate that only returns, or whose check is under another
+# condition, still guards nothing.
+
+_FEATURE_CS = 'System.IO.File.WriteAllText(Server.MapPath(Request.Form["p"]), Request.Form["c"]);'
+_FEATURE_VB = 'System.IO.File.WriteAllText(Server.MapPath(Request.Form("p")), Request.Form("c"))'
+_PADDING_CS = "".join(f'    Trace.Write("gate step {i}", Request.UserHostAddress ?? "");\n' for i in range(30))
+_PADDING_VB = "".join(f'    Trace.Write("gate step {i}")\n' for i in range(30))
+
+
+def _long_gate_cs(leave: str) -> str:
+    return (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Gate() {\n'
+        + _PADDING_CS
+        + '    if (Request.Headers["X-Trace"] != null) { foreach (var k in Request.Headers.AllKeys) { if (k.Length > 0) '
+        '{ Trace.Write(k); } } }\n'
+        + f"    if (!User.Identity.IsAuthenticated) {{ Response.StatusCode = 403; {leave} }}\n"
+        + _PADDING_CS
+        + "}\nvoid Page_Load(object sender, EventArgs e) {\n    Gate();\n    "
+        + _FEATURE_CS
+        + "\n}\n</script>\n"
+    )
+
+
+def _long_gate_vb(leave: str) -> str:
+    return (
+        '<%@ Page Language="VB" %>\n<script runat="server">\nSub Gate()\n'
+        + _PADDING_VB
+        + f"    If Not Request.IsAuthenticated Then\n        Response.StatusCode = 403\n        {leave}\n    End If\n"
+        + _PADDING_VB
+        + "End Sub\nSub Page_Load(ByVal sender As Object, ByVal e As EventArgs)\n    Gate()\n    "
+        + _FEATURE_VB
+        + "\nEnd Sub\n</script>\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("page", "found"),
+    [
+        (_long_gate_cs("Response.End();"), False),
+        (_long_gate_cs("return;"), True),  # leaves the gate, not the request
+        (_long_gate_cs("Response.End();").replace("    if (!User", "    if (DateTime.Now.Hour > 1) if (!User"), True),
+        (_long_gate_vb("Response.End()"), False),
+        (_long_gate_vb("Exit Sub"), True),
+    ],
+)
+def test_a_long_gate_method_guards_what_follows_its_call(page: str, found: bool) -> None:
+    assert ("file-write-content" in _sinks(page) or "file-write" in _sinks(page)) is found

@@ -12,6 +12,7 @@ could name one to pass as an application's (session 19, A13). C# and VB, over co
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -60,8 +61,9 @@ _VB_END = lazy(
     re.I,
 )
 #: A short method of the page and its body (group 2): C# ``void Deny(..) { .. }`` (blocks one deep), VB ``Sub
-#: Deny(..)`` up to its End Sub (20 lines). What ends the request or gates it is short; a longer method is read as
-#: ending nothing (one regular-expression pass, no walk of every method of a big page).
+#: Deny(..)`` up to its End Sub (20 lines). What ends the request on every path is short; a longer method is read as
+#: ending nothing (one regular-expression pass, no walk of every method of a big page). Gates are read from their
+#: checks instead (see gates), at any length.
 _C_METHOD = lazy(
     r"\b(?:void|bool|int|string|object)\s+([^\W\d]\w*)\s*\([^();{}]{0,400}\)\s*\{"
     r"((?:[^{}]|\{[^{}]{0,400}\}){0,800})\}"
@@ -71,6 +73,15 @@ _VB_METHOD = lazy(
     r"[ \t]*\([^()\n]{0,400}\)[^\n]*\n((?:(?![ \t]*End[ \t]+(?:Sub|Function)\b)[^\n]*\n){0,20})[ \t]*End[ \t]+\1\b",
     re.I | re.M,
 )
+#: A method's header, of any length (gates: read from a check back to its method): C# ``void Gate(..) {``, VB ``Sub
+#: Gate(..)`` with the line it ends, and VB's ``End Sub``/``End Function``.
+_C_HEAD = lazy(r"\b(?:void|bool|int|string|object)\s+([^\W\d]\w*)\s*\([^();{}]{0,400}\)\s*\{")
+_VB_HEAD = lazy(
+    r"^[ \t]*(?:(?:Public|Private|Protected|Friend|Shared|Overridable)[ \t]+)*(Sub|Function)[ \t]+([^\W\d]\w*)"
+    r"[ \t]*\([^()\n]{0,400}\)[^\n]*\n",
+    re.I | re.M,
+)
+_VB_METHOD_END = lazy(r"^[ \t]*End[ \t]+(Sub|Function)\b", re.I | re.M)
 _VB_IF = lazy(r"[ \t]*If\b(.*?)\bThen\b", re.I)
 _VB_SPLIT = lazy(r"\b(AndAlso|OrElse|And|Or)\b", re.I)
 _VB_ELSE_INLINE = lazy(r"\bElse\b", re.I)
@@ -158,18 +169,30 @@ def gates(code: str, lang: str, checks: tuple[tuple[int, int], ...]) -> frozense
     """The page's methods holding, at their own level, a check of ``checks`` whose failing branch ends the request
     (``void Gate() { if (!User.Identity.IsAuthenticated) { Response.StatusCode = 403; Response.End(); } }``): a
     call of one as a statement guards what follows it, as the check written there would (C# and VB). A check there
-    whose branch only returns leaves the method, not the request: no gate."""
+    whose branch only returns leaves the method, not the request: no gate. Of any length (session 21: a gate that
+    also logs, counts or sets headers passed 800 characters and guarded nothing): each check's own method is read,
+    from its header to its end, once per check."""
     if not checks:
         return frozenset()
     read = _vb_regions if lang == "vb" else _c_regions
+    heads = list(_VB_HEAD.finditer(code) if lang == "vb" else _C_HEAD.finditer(code))
+    starts = [h.start() for h in heads]
     out: set[str] = set()
-    for n, (name, start, end) in enumerate(_methods(code, lang)):
-        if n >= 200:
-            break
-        for a, b in checks:
-            if start <= a < end and any(r.end == end for r in read(code, a, b, False, False, True)):
-                out.add(name.lower() if lang == "vb" else name)
-                break
+    for a, b in checks:
+        i = bisect_right(starts, a) - 1
+        if i < 0:
+            continue
+        head = heads[i]
+        if lang == "vb":
+            stop = _VB_METHOD_END.search(code, head.end())
+            if stop is None or stop.group(1).lower() != head.group(1).lower():
+                continue
+            name, start, end = head.group(2), head.end(), stop.start()
+        else:
+            close = top_level(code, head.end(), len(code), "")[1]
+            name, start, end = head.group(1), head.end(), len(code) if close < 0 else close
+        if start <= a < end and any(r.end == end for r in read(code, a, b, False, False, True)):
+            out.add(name.lower() if lang == "vb" else name)
     return frozenset(out)
 
 
