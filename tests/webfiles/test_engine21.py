@@ -231,3 +231,42 @@ def _long_gate_vb(leave: str) -> str:
 )
 def test_a_long_gate_method_guards_what_follows_its_call(page: str, found: bool) -> None:
     assert ("file-write-content" in _sinks(page) or "file-write" in _sinks(page)) is found
+
+
+# --- B26's VB feed reader (to_a14.md, session 20 addendum) ------------------------------------------------------------
+# A request-named XML document read only through fixed element names is a parser's input (session 20); the VB shape
+# walks the items in a For Each loop, reading each item's fixed elements in the loop's body, and was still file-read.
+
+_VB_FEED = """<%@ WebHandler Language="VB" Class="Feed" %>
+Imports System.Linq
+Imports System.Web
+Imports System.Xml.Linq
+Public Class Feed
+    Implements IHttpHandler
+    Public Sub ProcessRequest(ByVal context As HttpContext) Implements IHttpHandler.ProcessRequest
+        Dim doc As XDocument = XDocument.Load(context.Request("feed"))
+        For Each item In doc.Elements("rss").Elements("channel").Elements("item").Take(10)
+            USE
+        Next
+    End Sub
+    Public ReadOnly Property IsReusable As Boolean Implements IHttpHandler.IsReusable
+        Get
+            Return False
+        End Get
+    End Property
+End Class
+"""
+
+
+@pytest.mark.parametrize(
+    ("use", "found"),
+    [
+        ('context.Response.Write(HttpUtility.HtmlEncode(item.Element("title").Value) & "<br/>")', False),
+        ('Dim t As String = item.Element("title").Value\n            context.Response.Write(t)', False),
+        ("context.Response.Write(item.ToString())", True),  # the node written out whole
+        ('context.Response.Write(item.Element("title").Value)\n            context.Response.Write(item)', True),
+        ('For Each x In item.Elements("y")\n            Next\n            context.Response.Write(item)', True),
+    ],
+)
+def test_a_vb_loop_over_fixed_elements_of_a_loaded_feed_is_no_file_read(use: str, found: bool) -> None:
+    assert ("file-read" in _sinks(_VB_FEED.replace("USE", use), ".ashx")) is found

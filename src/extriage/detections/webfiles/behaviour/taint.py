@@ -296,6 +296,11 @@ _SAVE_CALL = lazy(
 )
 #: A fixed element name read from an XML node (``.Elements("rss")``, ``.Root.Element("item")``) ...
 _FIXED_XML_READ = lazy(r"\s*\.\s*(?:Root\s*\.\s*)?(?:Elements|Element|Descendants)\s*\(\s*\"[^\"\n]*\"\s*\)")
+#: A VB loop over what follows ``In`` (group 1 the item) and the ``Next`` that ends it (read only when the loop holds
+#: no other: the first Next is then its own).
+_VB_EACH = lazy(r"[ \t]*For[ \t]+Each[ \t]+([^\W\d]\w*)(?:[ \t]+As[ \t]+[\w.]+)?[ \t]+In[ \t]+[^\n]*$", re.I)
+_VB_NEXT = lazy(r"^[ \t]*Next\b", re.I | re.M)
+_VB_FOR = lazy(r"^[ \t]*For\b", re.I | re.M)
 #: ... for a value or an attribute (not the node itself, written out whole).
 _XML_VALUE = lazy(r"\.\s*(?:Value\b|Attribute\s*\()")
 #: A posted control's text: what a listener's port may come from too (the socket sink's "listen" patterns).
@@ -587,6 +592,8 @@ _IMAGE_DECODER = lazy(
 )
 #: The name a statement gives the value the sink makes (``FileStream fs = new FileStream(..``, ``var b = wc.``).
 _GIVEN_TO = lazy(r"(?<![\w.])([^\W\d]\w*)\s*=(?![=>])[^=;{}]*$")
+#: The same in VB, its type declared there too (``Dim doc As XDocument = XDocument.Load(..)``).
+_VB_GIVEN_TO = lazy(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s*=(?![=>])[^=;{}]*$", re.I)
 #: A check of the signed-in user before a sink: ASP.NET's own (User.Identity.IsAuthenticated, Request.IsAuthenticated,
 #: User.IsInRole, Roles.IsUserInRole) or an application's (IsLoggedIn(), x.IsAuthorized(..), IsSignedIn(), or a bare
 #: Authenticate(user, password) its base class throws from - Umbraco's legacy web services, B22) - the latter only
@@ -2487,7 +2494,7 @@ class _Analyser:
         path or given on, it stays a file read."""
         code = self.code
         s, _e = self.statement(pos)
-        given = _GIVEN_TO.search(code, s, pos)
+        given = (_VB_GIVEN_TO if self.lang == "vb" else _GIVEN_TO).search(code, s, pos)
         close = _args(code, code.index("(", pos) + 1)[-1][1]
         if given is None:
             return self._fixed_xml_read(close + 1)
@@ -2503,12 +2510,23 @@ class _Analyser:
             read += 1
         return read > 0
 
-    def _fixed_xml_read(self, at: int) -> bool:
-        """Whether the XML node before ``at`` is read through a fixed element name in a statement taking a value."""
-        if _FIXED_XML_READ.match(self.code, at) is None:
+    def _fixed_xml_read(self, at: int, loop: bool = True) -> bool:
+        """Whether the XML node before ``at`` is read through a fixed element name in a statement taking a value, or
+        walked by a VB ``For Each item In doc.Elements("..")`` loop whose every use of ``item`` in its body is such a
+        read (B26's VB feed reader, session 21)."""
+        code = self.code
+        if _FIXED_XML_READ.match(code, at) is None:
             return False
-        _s, e = self.statement(at)
-        return _XML_VALUE.search(self.code, at, e) is not None
+        s, e = self.statement(at)
+        if _XML_VALUE.search(code, at, e) is not None:
+            return True
+        each = _VB_EACH.match(code, s, at) if loop and self.lang == "vb" else None
+        stop = _VB_NEXT.search(code, e) if each is not None else None
+        if each is None or stop is None or _VB_FOR.search(code, e, stop.start()) is not None:
+            return False  # (a loop inside: its Next is not this loop's end)
+        item = re.compile(r"(?<![\w.])" + re.escape(each.group(1)) + r"\b", re.I)
+        uses = [u.end() for _n, u in zip(range(51), item.finditer(code, e, stop.start()), strict=False)]
+        return 0 < len(uses) <= 50 and all(self._fixed_xml_read(u, False) for u in uses)
 
     def _powershell_receiver(self, pos: int) -> bool:
         """Whether the object before ``.AddArgument(`` at ``pos`` is a PowerShell the page makes or gives a
