@@ -171,28 +171,33 @@ def gates(code: str, lang: str, checks: tuple[tuple[int, int], ...]) -> frozense
     call of one as a statement guards what follows it, as the check written there would (C# and VB). A check there
     whose branch only returns leaves the method, not the request: no gate. Of any length (session 21: a gate that
     also logs, counts or sets headers passed 800 characters and guarded nothing): each check's own method is read,
-    from its header to its end, once per check."""
+    from its header to its end (each method walked once)."""
     if not checks:
         return frozenset()
     read = _vb_regions if lang == "vb" else _c_regions
     heads = list(_VB_HEAD.finditer(code) if lang == "vb" else _C_HEAD.finditer(code))
     starts = [h.start() for h in heads]
     out: set[str] = set()
+    ends: dict[int, int] = {}  # a header's index -> its method's end (each method walked once, however many checks)
     for a, b in checks:
         i = bisect_right(starts, a) - 1
         if i < 0:
             continue
         head = heads[i]
-        if lang == "vb":
-            stop = _VB_METHOD_END.search(code, head.end())
-            if stop is None or stop.group(1).lower() != head.group(1).lower():
-                continue
-            name, start, end = head.group(2), head.end(), stop.start()
-        else:
-            close = top_level(code, head.end(), len(code), "")[1]
-            name, start, end = head.group(1), head.end(), len(code) if close < 0 else close
+        if ends.get(i) == -2:
+            continue  # (a gate already)
+        if i not in ends:
+            if lang == "vb":
+                stop = _VB_METHOD_END.search(code, head.end())
+                same = stop is not None and stop.group(1).lower() == head.group(1).lower()
+                ends[i] = stop.start() if stop is not None and same else -1
+            else:
+                close = top_level(code, head.end(), len(code), "")[1]
+                ends[i] = len(code) if close < 0 else close
+        name, start, end = head.group(2 if lang == "vb" else 1), head.end(), ends[i]
         if start <= a < end and any(r.end == end for r in read(code, a, b, False, False, True)):
             out.add(name.lower() if lang == "vb" else name)
+            ends[i] = -2
     return frozenset(out)
 
 
