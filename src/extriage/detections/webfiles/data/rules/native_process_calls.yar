@@ -51,3 +51,33 @@ rule EXT_WEBSHELL_Page_Starts_Process_Through_Native_Call
         not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         ((any of ($native*) and ($cs or any of ($vb*) or $ep)) or ($dlg and $ptr))
 }
+
+rule EXT_WEBSHELL_Page_Runs_Command_Through_Alternate_Launcher
+{
+    meta:
+        author = "extriage"
+        description = "Server page hands request input to a .NET launcher other than Process.Start: CodeDom's Executor.ExecWait/ExecWaitWithCapture (a command line run through CreateProcess), Microsoft.VisualBasic's Interaction.Shell, or AppDomain.ExecuteAssembly (a program's Main run inside the worker)"
+        family = "alternate process launcher"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.003"
+    strings:
+        // (B29, session 21: found by nothing - a benign admin page's Executor.ExecWait of a fixed loader led there)
+        $launch1 = /\bExecutor\s*\.\s*ExecWait(WithCapture)?\s*\(/ nocase ascii wide
+        $launch2 = /\bInteraction\s*\.\s*Shell\s*\(/ nocase ascii wide
+        $launch3 = /\.\s*ExecuteAssembly(ByName)?\s*\(/ nocase ascii wide
+        // a request read ("ProcessRequest(" is no read: the word must start at "Request")
+        $req = /\bRequest\s*(\.\s*(Form|QueryString|Params|Item|Headers|Cookies|InputStream|Files|Unvalidated)\b|[\[(])/ nocase ascii wide
+        // or a WebForms control's text handed to the launcher on its own line
+        $ctl = /\b(ExecWait(WithCapture)?|Interaction\s*\.\s*Shell|ExecuteAssembly(ByName)?)\s*\([^;\r\n]{0,200}\.\s*(Text|Value)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
+        any of ($launch*) and ($req or $ctl)
+}

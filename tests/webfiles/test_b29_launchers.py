@@ -1,0 +1,117 @@
+"""Request input handed to a .NET launcher other than ``Process.Start`` (issue 14, helper B29, session 21).
+
+B29's stress sample of benign pages that do shells' jobs (BENCHMARKS.md, "False positives on unseen benign
+pages that do shells' jobs") met an admin import page that runs a fixed loader through CodeDom's
+``Executor.ExecWait``. Probing that API and its neighbours showed three launchers found by nothing, own rules
+or signature-base, when the request chooses what they run: ``Executor.ExecWait``/``ExecWaitWithCapture`` (a
+command line handed to CreateProcess), ``Microsoft.VisualBasic.Interaction.Shell`` called from C# (the
+behaviour vocabulary knows it in VB only) and ``AppDomain.ExecuteAssembly`` (a program's ``Main`` run inside
+the worker process). ``EXT_WEBSHELL_Page_Runs_Command_Through_Alternate_Launcher`` takes a launcher beside a
+request read, or a WebForms control's text handed to it; the pages below are harmless shapes written for
+these tests (they run ``hostname``). The quiet twin is the admin page's shape: a loader whose command the
+page builds from its own settings, with no request read.
+"""
+
+from __future__ import annotations
+
+from .rule_tables import Page, RuleCase, quiet_pages_test, rule_tables
+
+_RULE = "EXT_WEBSHELL_Page_Runs_Command_Through_Alternate_Launcher"
+
+_EXEC_WAIT_CAPTURE = (
+    '<%@ Page Language="C#" %>\n'
+    '<%@ Import Namespace="System.CodeDom.Compiler" %>\n'
+    '<script runat="server">\n'
+    "protected void Page_Load(object sender, EventArgs e)\n"
+    "{\n"
+    '    string output = "", error = "";\n'
+    '    string line = "hostname " + Request.Form["a"];\n'
+    "    Executor.ExecWaitWithCapture(line, new TempFileCollection(), ref output, ref error);\n"
+    "    Response.Write(Server.HtmlEncode(System.IO.File.ReadAllText(output)));\n"
+    "}\n"
+    "</script>\n"
+)
+_EXEC_WAIT_VB = (
+    '<%@ Page Language="VB" %>\n'
+    '<script runat="server">\n'
+    "Sub Page_Load(sender As Object, e As EventArgs)\n"
+    '    System.CodeDom.Compiler.Executor.ExecWait("hostname " & Request("a"), _\n'
+    "        New System.CodeDom.Compiler.TempFileCollection())\n"
+    "End Sub\n"
+    "</script>\n"
+)
+_CONTROL_TEXT = (
+    '<%@ Page Language="C#" %>\n'
+    '<script runat="server">\n'
+    "protected void Go_Click(object sender, EventArgs e)\n"
+    "{\n"
+    "    System.CodeDom.Compiler.Executor.ExecWait(Line.Text, new System.CodeDom.Compiler.TempFileCollection());\n"
+    "}\n"
+    "</script>\n"
+    '<form runat="server"><asp:TextBox ID="Line" runat="server" />\n'
+    '<asp:Button runat="server" OnClick="Go_Click" Text="Go" /></form>\n'
+)
+_INTERACTION_SHELL = (
+    '<%@ WebHandler Language="C#" Class="Tool" %>\n'
+    "using System.Web;\n"
+    "public class Tool : IHttpHandler\n"
+    "{\n"
+    "    public void ProcessRequest(HttpContext context)\n"
+    "    {\n"
+    '        string a = context.Request.QueryString["a"];\n'
+    '        Microsoft.VisualBasic.Interaction.Shell("hostname " + a, Microsoft.VisualBasic.AppWinStyle.Hide);\n'
+    "    }\n"
+    "    public bool IsReusable { get { return false; } }\n"
+    "}\n"
+)
+_EXECUTE_ASSEMBLY = (
+    '<%@ Page Language="C#" %>\n'
+    '<script runat="server">\n'
+    "protected void Page_Load(object sender, EventArgs e)\n"
+    "{\n"
+    '    AppDomain.CurrentDomain.ExecuteAssembly(Server.MapPath(Request["p"]), new[] { "hostname" });\n'
+    "}\n"
+    "</script>\n"
+)
+# the admin page's shape: a loader run for each data file of a folder, its command built from the page's
+# own settings (the folder typed into a text box only lists files; nothing of the request reaches the launcher)
+_FIXED_LOADER = (
+    '<%@ Page Language="VB" %>\n'
+    '<%@ Import Namespace="System.IO" %>\n'
+    '<script runat="server">\n'
+    "Sub Import_Click(sender As Object, e As EventArgs)\n"
+    '    Dim folder As String = ConfigurationManager.AppSettings("ImportFolder")\n'
+    '    For Each name As String In Directory.GetFiles(folder, "*.dat")\n'
+    '        Dim cmd As String = "loader.exe control=" & ConfigurationManager.AppSettings("ControlFile") & " data=" & name\n'
+    "        System.CodeDom.Compiler.Executor.ExecWait(cmd, New System.CodeDom.Compiler.TempFileCollection())\n"
+    '        Output.Text &= name & " imported<br>"\n'
+    "    Next\n"
+    "End Sub\n"
+    "</script>\n"
+    '<form runat="server"><asp:Button runat="server" OnClick="Import_Click" Text="Import" />\n'
+    '<asp:Label ID="Output" runat="server" /></form>\n'
+)
+
+QUIET_PAGES: list[Page] = [("fixed-loader-run-by-an-admin-page", ".aspx", _FIXED_LOADER)]
+
+LAUNCHER_CASES: list[RuleCase] = [
+    (
+        _RULE,
+        [
+            ("exec-wait-with-capture", ".aspx", _EXEC_WAIT_CAPTURE),
+            ("exec-wait-vb", ".aspx", _EXEC_WAIT_VB),
+            ("exec-wait-control-text", ".aspx", _CONTROL_TEXT),
+            ("interaction-shell-from-csharp", ".ashx", _INTERACTION_SHELL),
+            ("execute-assembly", ".aspx", _EXECUTE_ASSEMBLY),
+        ],
+        QUIET_PAGES,
+    ),
+]
+
+(
+    test_alternate_launcher_shape_is_found,
+    test_launcher_the_request_does_not_reach_is_not_flagged,
+    test_alternate_launcher_rule_needs_a_server_page,
+) = rule_tables(LAUNCHER_CASES)
+
+test_fixed_loader_page_raises_no_finding = quiet_pages_test(QUIET_PAGES)
