@@ -1,4 +1,5 @@
-"""Request input handed to a .NET launcher other than ``Process.Start`` (issue 14, helper B29, session 21).
+"""Request input handed to a .NET launcher other than ``Process.Start``, or a loader other than ``Assembly.Load*``
+(issue 14, helper B29, session 21).
 
 B29's stress sample of benign pages that do shells' jobs (BENCHMARKS.md, "False positives on unseen benign
 pages that do shells' jobs") met an admin import page that runs a fixed loader through CodeDom's
@@ -10,6 +11,14 @@ the worker process). ``EXT_WEBSHELL_Page_Runs_Command_Through_Alternate_Launcher
 request read, or a WebForms control's text handed to it; the pages below are harmless shapes written for
 these tests (they run ``hostname``). The quiet twin is the admin page's shape: a loader whose command the
 page builds from its own settings, with no request read.
+
+The same probing found four loaders silent when the request names what they load: ``Activator.CreateInstanceFrom``
+and ``AppDomain.CreateInstanceFrom(AndUnwrap)`` (an assembly loaded from a path, a type of it created),
+``ManagedInstallerClass.InstallHelper`` (an assembly's installer code run, InstallUtil's way) and
+``NetDataContractSerializer.ReadObject`` (the data names the types it builds; the other type-naming formatters are
+found). ``EXT_WEBSHELL_Page_Loads_Code_Through_Alternate_Loader`` takes them beside a request read; its twins are a
+plugin host creating a fixed type from a fixed assembly and a handler reading its body with the ordinary
+``DataContractSerializer``.
 """
 
 from __future__ import annotations
@@ -92,7 +101,83 @@ _FIXED_LOADER = (
     '<asp:Label ID="Output" runat="server" /></form>\n'
 )
 
+_INSTALL_HELPER = (
+    '<%@ Page Language="VB" %>\n'
+    '<script runat="server">\n'
+    "Sub Page_Load(sender As Object, e As EventArgs)\n"
+    '    Dim args() As String = {"/LogToConsole=false", "/U", Server.MapPath(Request.QueryString("d"))}\n'
+    "    System.Configuration.Install.ManagedInstallerClass.InstallHelper(args)\n"
+    "End Sub\n"
+    "</script>\n"
+)
+_ACTIVATOR_FROM = (
+    '<%@ WebHandler Language="C#" Class="Plug" %>\n'
+    "using System;\n"
+    "using System.Web;\n"
+    "public class Plug : IHttpHandler\n"
+    "{\n"
+    "    public void ProcessRequest(HttpContext context)\n"
+    "    {\n"
+    '        string file = context.Server.MapPath(context.Request["a"]);\n'
+    '        object o = Activator.CreateInstanceFrom(file, context.Request["t"]).Unwrap();\n'
+    '        context.Response.Write(o == null ? "" : "hostname");\n'
+    "    }\n"
+    "    public bool IsReusable { get { return false; } }\n"
+    "}\n"
+)
+_APPDOMAIN_FROM = (
+    '<%@ Page Language="C#" %>\n'
+    '<script runat="server">\n'
+    "protected void Page_Load(object sender, EventArgs e)\n"
+    "{\n"
+    '    AppDomain.CurrentDomain.CreateInstanceFromAndUnwrap(Server.MapPath(Request.Form["a"]), Request.Form["t"]);\n'
+    "}\n"
+    "</script>\n"
+)
+_NET_DATA_CONTRACT = (
+    '<%@ Page Language="C#" %>\n'
+    '<script runat="server">\n'
+    "protected void Page_Load(object sender, EventArgs e)\n"
+    "{\n"
+    "    var s = new System.Runtime.Serialization.NetDataContractSerializer();\n"
+    '    object o = s.ReadObject(new System.IO.MemoryStream(Convert.FromBase64String(Request["x"])));\n'
+    "}\n"
+    "</script>\n"
+)
+# a plugin host: a fixed type of a fixed assembly under bin, no request read
+_FIXED_PLUGIN = (
+    '<%@ Application Language="C#" %>\n'
+    '<script runat="server">\n'
+    "void Application_Start(object sender, EventArgs e)\n"
+    "{\n"
+    '    string file = HttpRuntime.BinDirectory + "Shop.Plugins.dll";\n'
+    '    Application["plugins"] = Activator.CreateInstanceFrom(file, "Shop.Plugins.Registry").Unwrap();\n'
+    "}\n"
+    "</script>\n"
+)
+# a JSON endpoint reading its body with the ordinary DataContractJsonSerializer (it names no types)
+_DATA_CONTRACT_BODY = (
+    '<%@ WebHandler Language="C#" Class="Orders" %>\n'
+    "using System.Runtime.Serialization.Json;\n"
+    "using System.Web;\n"
+    "public class Orders : IHttpHandler\n"
+    "{\n"
+    "    public void ProcessRequest(HttpContext context)\n"
+    "    {\n"
+    "        var reader = new DataContractJsonSerializer(typeof(string[]));\n"
+    "        var ids = (string[])reader.ReadObject(context.Request.InputStream);\n"
+    '        context.Response.ContentType = "application/json";\n'
+    "        context.Response.Write(ids.Length.ToString());\n"
+    "    }\n"
+    "    public bool IsReusable { get { return false; } }\n"
+    "}\n"
+)
+
 QUIET_PAGES: list[Page] = [("fixed-loader-run-by-an-admin-page", ".aspx", _FIXED_LOADER)]
+QUIET_LOADER_PAGES: list[Page] = [
+    ("plugin-host-with-a-fixed-type", ".asax", _FIXED_PLUGIN),
+    ("json-endpoint-with-data-contract-serializer", ".ashx", _DATA_CONTRACT_BODY),
+]
 
 LAUNCHER_CASES: list[RuleCase] = [
     (
@@ -106,6 +191,16 @@ LAUNCHER_CASES: list[RuleCase] = [
         ],
         QUIET_PAGES,
     ),
+    (
+        "EXT_WEBSHELL_Page_Loads_Code_Through_Alternate_Loader",
+        [
+            ("install-helper-vb", ".aspx", _INSTALL_HELPER),
+            ("activator-create-instance-from", ".ashx", _ACTIVATOR_FROM),
+            ("appdomain-create-instance-from", ".aspx", _APPDOMAIN_FROM),
+            ("net-data-contract-read-object", ".aspx", _NET_DATA_CONTRACT),
+        ],
+        QUIET_LOADER_PAGES,
+    ),
 ]
 
 (
@@ -114,4 +209,4 @@ LAUNCHER_CASES: list[RuleCase] = [
     test_alternate_launcher_rule_needs_a_server_page,
 ) = rule_tables(LAUNCHER_CASES)
 
-test_fixed_loader_page_raises_no_finding = quiet_pages_test(QUIET_PAGES)
+test_fixed_loader_page_raises_no_finding = quiet_pages_test(QUIET_PAGES + QUIET_LOADER_PAGES)

@@ -238,3 +238,33 @@ rule EXT_WEBSHELL_Assembly_Load_Raw_Request_Body
     condition:
         not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and any of ($server*) and ($body or $reader)
 }
+
+rule EXT_WEBSHELL_Page_Loads_Code_Through_Alternate_Loader
+{
+    meta:
+        author = "extriage"
+        description = "Server page hands request input to a .NET loader other than Assembly.Load*: Activator/AppDomain.CreateInstanceFrom (an assembly loaded from a path and a type of it created), ManagedInstallerClass.InstallHelper (an assembly's installer code run, as InstallUtil does) or NetDataContractSerializer.ReadObject (type names taken from the data)"
+        family = "alternate code loader"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1129,T1218.004"
+    strings:
+        // (B29, session 21: each found by nothing, own rules or signature-base, when the request names what it loads)
+        $load1 = /\bCreateInstanceFrom(AndUnwrap)?\s*\(/ nocase ascii wide
+        $load2 = /\bManagedInstallerClass\s*\.\s*InstallHelper\s*\(/ nocase ascii wide
+        $ndcs = /\bNetDataContractSerializer\b/ ascii wide
+        $read = /\.\s*ReadObject\s*\(/ ascii wide
+        // a request read ("ProcessRequest(" is no read: the word must start at "Request")
+        $req = /\bRequest\s*(\.\s*(Form|QueryString|Params|Item|Headers|Cookies|InputStream|Files|Unvalidated)\b|[\[(])/ nocase ascii wide
+        $ctl = /\b(CreateInstanceFrom(AndUnwrap)?|InstallHelper|ReadObject)\s*\([^;\r\n]{0,200}\.\s*(Text|Value)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
+        (any of ($load*) or ($ndcs and $read)) and ($req or $ctl)
+}
