@@ -270,3 +270,57 @@ End Class
 )
 def test_a_vb_loop_over_fixed_elements_of_a_loaded_feed_is_no_file_read(use: str, found: bool) -> None:
     assert ("file-read" in _sinks(_VB_FEED.replace("USE", use), ".ashx")) is found
+
+
+# --- The lead's ruling on B29's request (to_a15.md, 22:45 UTC): upload and download handlers confined to a fixed folder
+# are read as applications. A request-given name below a fixed folder, filled from the body or an upload, is a
+# vulnerable application at worst, not a web shell: it stays silent. Written content decoded or taken from a form
+# value (File.WriteAll*), or a path with no fixed folder, stays found.
+
+_UPLOADS = """<%@ WebHandler Language="C#" Class="H" %>
+using System; using System.IO; using System.Web;
+public class H : IHttpHandler {
+    public void ProcessRequest(HttpContext context) {
+        BODY
+    }
+    public bool IsReusable { get { return false; } }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "sinks"),
+    [
+        # a fixed folder, the body or an upload written under the request's name: silent by design
+        (
+            'using (FileStream fs = File.Create(context.Server.MapPath("~/images/") + "T" + context.Request["n"])) '
+            "{ context.Request.InputStream.CopyTo(fs); }",
+            set(),
+        ),
+        (
+            'string n = context.Request["n"]; HttpPostedFile up = context.Request.Files[0];\n'
+            '        using (var fs = new FileStream(Path.Combine(context.Server.MapPath("temp"), n), FileMode.Create)) '
+            "{ up.InputStream.CopyTo(fs); }",
+            set(),
+        ),
+        (
+            "HttpPostedFile file = context.Request.Files[0];\n"
+            '        file.SaveAs(context.Server.MapPath("~/up/" + context.Request["p"]));',
+            set(),
+        ),
+        # no fixed folder: the request names the whole path
+        (
+            'using (FileStream fs = File.Create(context.Request["n"])) { context.Request.InputStream.CopyTo(fs); }',
+            {"file-write"},
+        ),
+        # content from a form value, decoded, below a fixed folder
+        (
+            'File.WriteAllBytes(context.Server.MapPath("~/up/" + context.Request["f"]), '
+            'Convert.FromBase64String(context.Request["d"]));',
+            {"file-write-content"},
+        ),
+    ],
+)
+def test_upload_handlers_confined_to_a_fixed_folder_are_read_as_applications(body: str, sinks: set[str]) -> None:
+    assert _sinks(_UPLOADS.replace("BODY", body), ".ashx") == sinks
+
