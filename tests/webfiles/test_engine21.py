@@ -324,3 +324,54 @@ public class H : IHttpHandler {
 def test_upload_handlers_confined_to_a_fixed_folder_are_read_as_applications(body: str, sinks: set[str]) -> None:
     assert _sinks(_UPLOADS.replace("BODY", body), ".ashx") == sinks
 
+
+# --- B29's requests (to_a15.md, 22:40 and 22:49 UTC): launchers and loaders other than Process.Start/Assembly.Load ---
+# The compiler's Executor (ExecWait, ExecWaitWithCapture) hands a command line to CreateProcess; Visual Basic's
+# Interaction.Shell is callable from C#; AppDomain.ExecuteAssembly runs a program's Main in the worker;
+# CreateInstanceFrom[AndUnwrap] makes a type from a DLL file; ManagedInstallerClass.InstallHelper runs an assembly's
+# installer classes; NetDataContractSerializer reads with ReadObject. With a request value: found; fixed: silent.
+
+_LAUNCH = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object sender, EventArgs e) {\n    BODY\n}\n</script>\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "sink"),
+    [
+        (
+            'string o = "", er = "";\n    System.CodeDom.Compiler.Executor.ExecWaitWithCapture(Request["c"], '
+            "new System.CodeDom.Compiler.TempFileCollection(), ref o, ref er);",
+            "process",
+        ),
+        ('Microsoft.VisualBasic.Interaction.Shell(Request["c"], Microsoft.VisualBasic.AppWinStyle.Hide, false, -1);', "process"),
+        ('AppDomain.CurrentDomain.ExecuteAssembly(Server.MapPath(Request["f"]), new string[] { Request["a"] });', "assembly-load"),
+        ('Activator.CreateInstanceFrom(Server.MapPath(Request["a"]), Request["t"]).Unwrap();', "assembly-load"),
+        ('AppDomain.CurrentDomain.CreateInstanceFromAndUnwrap(Server.MapPath(Request["a"]), Request["t"]);', "assembly-load"),
+        (
+            "System.Configuration.Install.ManagedInstallerClass.InstallHelper(new string[] { \"/U\", "
+            'Server.MapPath(Request["d"]) });',
+            "assembly-load",
+        ),
+        (
+            "new System.Runtime.Serialization.NetDataContractSerializer().ReadObject(new System.IO.MemoryStream("
+            'Convert.FromBase64String(Request["x"])));',
+            "deserialize",
+        ),
+    ],
+)
+def test_other_launchers_and_loaders_given_request_input(body: str, sink: str) -> None:
+    assert sink in _sinks(_LAUNCH.replace("BODY", body))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        'string o = "", er = "";\n    System.CodeDom.Compiler.Executor.ExecWaitWithCapture("sqlldr.exe control=load.ctl", '
+        "new System.CodeDom.Compiler.TempFileCollection(), ref o, ref er);",
+        'Activator.CreateInstanceFrom(Server.MapPath("~/bin/Reports.dll"), "Reports.Monthly").Unwrap();',
+        'AppDomain.CurrentDomain.ExecuteAssembly(Server.MapPath("~/bin/Rebuild.exe"));',
+        "var s = new System.Runtime.Serialization.Json.DataContractJsonSerializer(typeof(string[]));\n"
+        "    var names = (string[])s.ReadObject(Request.InputStream);",
+    ],
+)
+def test_a_fixed_launcher_or_a_json_reader_stays_silent(body: str) -> None:
+    assert _sinks(_LAUNCH.replace("BODY", body)) == set()
