@@ -37,6 +37,12 @@ MAX_ROUNDS = 4
 MAX_HITS = 50
 #: Methods walked per assembly at most (the rest named in the problems).
 MAX_METHODS = 20_000
+#: The walk's work bound: steps (an instruction walked, a callee's summary entry applied) per assembly and per
+#: visit of one method. Beside the per-file time limit, so that an assembly too large to walk ends at the same
+#: place on every machine and under any load (mono's System.Design.dll walked 10 CPU-minutes and 1.2 GB
+#: unbounded: its summaries grew one entry per call path). ~0.3-1 M steps a CPU-second.
+MAX_STEPS = 2_000_000
+MAX_METHOD_STEPS = 200_000
 #: Literal strings a value keeps at most, and their length kept (enough for a path, a SQL verb, a method name).
 MAX_TEXTS = 8
 MAX_TEXT = 200
@@ -226,7 +232,12 @@ class Reach:
 
 @dataclass(slots=True)
 class Summary:
-    reaches: set[Reach] = field(default_factory=set)
+    #: (parameter, rule, sink, where) -> the first path found to it: one entry per operation reached, not one
+    #: per call path (they multiply with every level of calls)
+    reaches: dict[tuple[int, Rule, str, str, int], Reach] = field(default_factory=dict)
+
+    def reach(self, r: Reach) -> None:
+        self.reaches.setdefault((r.param, r.rule, r.sink, r.method, r.offset), r)
     returns: Taint = field(default_factory=lambda: CLEAN)  # request input it returns, and params that reach its result
     to_fields: set[tuple[int, str]] = field(default_factory=set)  # (param, field key) stores
 
@@ -251,6 +262,7 @@ class Report:
     hits: list[Hit] = field(default_factory=list)
     methods: int = 0  # methods defined
     walked: int = 0  # methods the walk visited
+    steps: int = 0  # the walk's work (:data:`MAX_STEPS`)
     problems: list[str] = field(default_factory=list)
     #: True when no request type and no native import is named anywhere in the file: not read further
     screened: bool = False
@@ -302,7 +314,11 @@ def _screen() -> re.Pattern[bytes]:
 def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock: Any = None) -> Report:
     report = Report(asm.name, methods=len(asm.methods))
     sink_tokens = {t for t, m in asm.members.items() if not m.is_field and vocab.sink(m)}
-    source_tokens = {t for t, m in asm.members.items() if not m.is_field and vocab.source(m) is not None}
+    # request input enters through the framework's request types, which live in another assembly: an assembly
+    # defining them (System.Web.dll, ASP.NET Core's own) is the framework, whose internals would otherwise read
+    # as a web application handing its own request to its compilers and factories (mono's System.Web.dll: 6-50
+    # flows through its fields, once walked to the end)
+    source_tokens = {t for t, m in asm.members.items() if not m.is_field and not m.internal and vocab.source(m) is not None}
     natives: dict[int, Rule] = {}
     for rid, (_lib, function) in asm.pinvoke.items():
         rule = vocab.native(function)
@@ -315,13 +331,16 @@ def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock
     seeded = {rid: _seeds(m, asm, vocab) for rid, m in asm.methods.items()}
     seeded.update(_endpoint_handlers(asm, vocab))
     seeded = {rid: s for rid, s in seeded.items() if s}
-    if not sink_tokens and not natives:
+    if not (sink_tokens or natives) or not (source_tokens or seeded):
+        # no operation, or no request input anywhere (no source call, no request-bound parameter): nothing the
+        # walk could find (framework assemblies naming HttpRequest only in a P/Invoke-laden file, say)
         report.problems = list(asm.problems)
         return report
     relevant = _relevant(asm, sink_tokens, source_tokens, natives, set(seeded))
     if len(relevant) > MAX_METHODS:
         asm.problem(f"{len(relevant):,} methods to walk: the first {MAX_METHODS:,} walked")
         relevant = relevant[:MAX_METHODS]
+    relevant = _callees_first(asm, relevant)
     walk = _Walk(asm, vocab, natives, seeded)
     for _round in range(MAX_ROUNDS):
         walk.changed = False
@@ -330,11 +349,18 @@ def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock
                 asm.problem("the IL walk stopped at the per-file time limit: later methods not traced")
                 walk.stopped = True
                 break
+            if walk.steps > MAX_STEPS:
+                asm.problem(f"the IL walk stopped at its work bound ({MAX_STEPS:,} steps): later methods not traced")
+                walk.stopped = True
+                break
             walk.method(asm.methods[rid], source_tokens, sink_tokens)
         if not walk.changed or walk.stopped:
             break
+    if walk.cut:
+        asm.problem(f"{len(walk.cut)} method(s) walked in part, at the per-method work bound ({MAX_METHOD_STEPS:,} steps)")
     walk.both_appear(source_tokens, sink_tokens)
     report.walked = len(walk.visited)
+    report.steps = walk.steps
     report.hits.extend(list(walk.hits.values())[: MAX_HITS - len(report.hits)])
     report.problems = list(asm.problems)
     return report
@@ -438,6 +464,30 @@ def _relevant(
     return sorted(r for r in keep if r in asm.methods and asm.methods[r].code)
 
 
+def _callees_first(asm: Assembly, rids: list[int]) -> list[int]:
+    """``rids`` in call-graph post-order (a method after the methods it calls, cycles broken where met; roots in
+    row order): each summary is ready before its callers are walked, so a chain of calls of any depth is
+    traced in one round (in row order a round climbed one level: a flow 5 calls deep was lost after 4)."""
+    wanted = set(rids)
+    done: set[int] = set()
+    out: list[int] = []
+    for root in rids:
+        if root in done:
+            continue
+        done.add(root)
+        stack = [(root, iter(sorted(asm.methods[root].callees & wanted)))]
+        while stack:
+            rid, rest = stack[-1]
+            nxt = next((c for c in rest if c not in done), None)
+            if nxt is None:
+                stack.pop()
+                out.append(rid)
+                continue
+            done.add(nxt)
+            stack.append((nxt, iter(sorted(asm.methods[nxt].callees & wanted))))
+    return out
+
+
 class _Walk:
     def __init__(self, asm: Assembly, vocab: Vocabulary, natives: dict[int, Rule], seeded: dict[int, dict[int, Taint]]) -> None:
         self.asm = asm
@@ -451,6 +501,8 @@ class _Walk:
         self.stopped = False
         self.visited: set[int] = set()
         self.lost: set[int] = set()  # methods where a call's token named nothing
+        self.steps = 0  # work done (instructions walked, summary entries applied): :data:`MAX_STEPS`
+        self.cut: set[int] = set()  # methods whose visit ended at :data:`MAX_METHOD_STEPS`
 
     def both_appear(self, sources: set[int], sinks: set[int]) -> None:
         """Low-confidence hits for the methods where the walk lost track and that hold both a source and a
@@ -497,9 +549,13 @@ class _Walk:
             args[i] = args.get(i, CLEAN) | t
         locals_: dict[int, Taint] = {}
         lost = False
+        start = self.steps
         for _pass in range(3):
             snapshot = (dict(locals_), dict(args))
-            lost = self._pass(m, insns, args, locals_, summary) or lost
+            lost = self._pass(m, insns, args, locals_, summary, start + MAX_METHOD_STEPS) or lost
+            if self.steps > start + MAX_METHOD_STEPS:
+                self.cut.add(m.rid)
+                break
             if (dict(locals_), dict(args)) == snapshot:
                 break
         if lost:
@@ -507,8 +563,10 @@ class _Walk:
         if (len(summary.reaches), summary.returns, len(summary.to_fields)) != before:
             self.changed = True
 
-    def _pass(self, m: Method, insns: list[Instruction], args: dict[int, Taint], locals_: dict[int, Taint], summary: Summary) -> bool:
-        """One walk over the instructions; whether it lost track of the stack somewhere."""
+    def _pass(self, m: Method, insns: list[Instruction], args: dict[int, Taint], locals_: dict[int, Taint],
+              summary: Summary, bound: int) -> bool:
+        """One walk over the instructions, ending early when :attr:`steps` passes ``bound``; whether it lost
+        track of the stack somewhere."""
         stack: list[Value] = []
         lost = False
 
@@ -530,6 +588,9 @@ class _Walk:
                     summary.to_fields.add((p, str(key)))
 
         for insn in insns:
+            self.steps += 1
+            if self.steps > bound:
+                break
             op = insn.opcode
             name = op.name
             operand = insn.operand
@@ -608,7 +669,7 @@ class _Walk:
         operands = ([recv] if recv is not None else []) + args
         here = f"{m.full}"
         off = int(insn.offset)
-        source = self.vocab.source(callee)
+        source = self.vocab.source(callee) if not callee.internal else None  # (the framework's own: see trace)
         rules = self.vocab.sink(callee)
         for rule in rules:
             self._sink(rule, callee.full, here, off, recv, args, summary, (), callee.kinds)
@@ -622,7 +683,8 @@ class _Walk:
             # the callee's IL argument indexes: ``this`` is 0 for an instance method (the new object for a ctor)
             by_index = dict(enumerate(operands)) if not newobj else {1 + i: v for i, v in enumerate(args)}
             callee_full = callee.full
-            for reach in list(callee_summary.reaches):
+            self.steps += len(callee_summary.reaches)
+            for reach in list(callee_summary.reaches.values()):
                 value = by_index.get(reach.param)
                 if value is None:
                     continue
@@ -631,7 +693,7 @@ class _Walk:
                     if isinstance(label, Entry):
                         self._hit(Hit(reach.rule, reach.sink, reach.method, reach.offset, label, via))
                     else:
-                        summary.reaches.add(Reach(label, reach.rule, reach.sink, reach.method, reach.offset, via[:6]))
+                        summary.reach(Reach(label, reach.rule, reach.sink, reach.method, reach.offset, via[:6]))
             ret = callee_summary.returns
             result = _entries(ret)
             for p in ret.params:
@@ -713,7 +775,7 @@ class _Walk:
                 if isinstance(label, Entry):
                     self._hit(Hit(rule, sink, here, off, label, via))
                 else:
-                    summary.reaches.add(Reach(label, rule, sink, here, off, via))
+                    summary.reach(Reach(label, rule, sink, here, off, via))
 
 
 def _meets(needs: str, taint: Taint) -> frozenset[Label]:

@@ -130,19 +130,6 @@ class Assembly:
             self.problems.append(text)
 
 
-def _s(value: Any) -> str:
-    """A metadata string (dnfile's heap item, a str, or None) as text."""
-    if value is None:
-        return ""
-    text = getattr(value, "value", value)
-    return text if isinstance(text, str) else str(text)
-
-
-def _blob(value: Any) -> bytes:
-    raw = getattr(value, "value", None)
-    return raw if isinstance(raw, bytes) else b""
-
-
 def _compressed(blob: bytes, at: int) -> tuple[int, int]:
     """ECMA-335 II.23.2 compressed unsigned integer at ``at``: (value, next position)."""
     if at >= len(blob):
@@ -226,24 +213,6 @@ def _skip_type(blob: bytes, at: int, depth: int) -> int:
     raise ValueError(f"type 0x{t:x}")  # function pointers and the rest: not needed here
 
 
-def _rows(md: Any, table: str) -> list[Any]:
-    """The rows of a metadata table ([] when absent), at most :data:`MAX_ROWS`."""
-    t = getattr(md, table, None)
-    if t is None:
-        return []
-    rows = t.rows if hasattr(t, "rows") else list(t)
-    return list(rows[:MAX_ROWS])
-
-
-def _index(ref: Any) -> tuple[str, int]:
-    """(table name, row) of a coded index, or ("", 0) when it is broken."""
-    if ref is None:
-        return "", 0
-    table = getattr(ref, "table", None)
-    name = getattr(table, "name", "") if table is not None else ""
-    return str(name or ""), int(getattr(ref, "row_index", 0) or 0)
-
-
 def clr_header(data: bytes) -> bool:
     """Whether ``data`` is a PE file whose CLR header entry (data directory 14) is set: a .NET assembly, as far
     as the headers go (a cheap check before the screen and the full read)."""
@@ -278,21 +247,123 @@ def read(data: bytes, shown: str = "") -> Assembly:
     asm = Assembly(shown or "assembly")
     asm.heap = getattr(net, "user_strings", None)
     try:
-        rows = _rows(md, "Assembly")
+        tables = Tables(md, getattr(getattr(net, "metadata", None), "streams", None) or {})
+        if tables.cut:
+            asm.problem(f"metadata cut short ({', '.join(tables.cut[:3])})")
+        rows = tables.rows("Assembly", "Name")
         if rows:
-            asm.name = _s(rows[0].Name) or asm.name
-        _read_tables(pe, md, data, asm)
+            asm.name = tables.string(rows[0][0]) or asm.name
+        _read_tables(pe, tables, data, asm)
     except Timeout:
         raise
-    except Exception as exc:  # a table dnfile could not read: what was read so far stands
+    except Exception as exc:  # a table that could not be read: what was read so far stands
         asm.problem(f"metadata partly unreadable ({type(exc).__name__})")
     return asm
 
 
-def _read_tables(pe: Any, md: Any, data: bytes, asm: Assembly) -> None:
-    typerefs = _rows(md, "TypeRef")
-    typedefs = _rows(md, "TypeDef")
-    methods = _rows(md, "MethodDef")
+#: Coded indexes (ECMA-335 II.24.2.6): tag bits and the tables the tags name, in order ("" for unused tags).
+_CODED: dict[str, tuple[int, tuple[str, ...]]] = {
+    "TypeDefOrRef": (2, ("TypeDef", "TypeRef", "TypeSpec")),
+    "ResolutionScope": (2, ("Module", "ModuleRef", "AssemblyRef", "TypeRef")),
+    "MemberRefParent": (3, ("TypeDef", "TypeRef", "ModuleRef", "MethodDef", "TypeSpec")),
+    "HasCustomAttribute": (5, ("MethodDef", "Field", "TypeRef", "TypeDef", "Param")),
+    "CustomAttributeType": (3, ("", "", "MethodDef", "MemberRef")),
+    "MemberForwarded": (1, ("Field", "MethodDef")),
+    "MethodDefOrRef": (1, ("MethodDef", "MemberRef")),
+}
+
+
+def coded(kind: str, value: int) -> tuple[str, int]:
+    """(table name, row) of a coded index value; ("", 0) for a tag this reader has no use for."""
+    bits, names = _CODED[kind]
+    tag = value & ((1 << bits) - 1)
+    return (names[tag], value >> bits) if tag < len(names) and names[tag] else ("", 0)
+
+
+class Tables:
+    """The metadata tables read straight from the ``#~`` stream's bytes (dnfile lays them out: where each
+    table starts, its row size and column widths), one C-level unpack per table, and the ``#Strings`` and
+    ``#Blob`` heaps read on demand.
+
+    Why not dnfile's rows: it builds every row of every table as Python objects with resolved flags, heap
+    items and coded indexes (~1-1.6 CPU-s and ~70 MB a MB of assembly); the analysis needs a few columns of
+    eleven tables, as integers, and a few thousand of their strings."""
+
+    def __init__(self, md: Any, streams: Any) -> None:
+        self._md = md
+        heap = streams.get(b"#Strings") if hasattr(streams, "get") else None
+        blob = streams.get(b"#Blob") if hasattr(streams, "get") else None
+        self._strings: bytes = getattr(heap, "__data__", None) or b""
+        self._blobs: bytes = getattr(blob, "__data__", None) or b""
+        self._text: dict[int, str] = {}
+        self._cache: dict[str, list[tuple[int, ...]]] = {}
+        self.cut: list[str] = []  # tables whose rows run past the stream (a truncated or forged file)
+
+    def count(self, name: str) -> int:
+        table = getattr(self._md, name, None)
+        return min(int(getattr(table, "num_rows", 0) or 0), MAX_ROWS) if table is not None else 0
+
+    def rows(self, name: str, *columns: str) -> list[tuple[int, ...]]:
+        """The named columns of every row of table ``name`` (at most :data:`MAX_ROWS`; [] when absent)."""
+        key = name + ":" + ",".join(columns)
+        if key in self._cache:
+            return self._cache[key]
+        table = getattr(self._md, name, None)
+        out: list[tuple[int, ...]] = []
+        n = self.count(name)
+        raw: bytes = getattr(table, "_table_data", None) or b""
+        listed = getattr(table, "rows", None)
+        spec = getattr(listed[0], "_format", None) if n and listed else None  # (dnfile parses that row only)
+        if n and spec:
+            codes = [c.split(",", 1) for c in spec[1]]
+            layout = "<" + "".join(code for code, _ in codes)
+            size = struct.calcsize(layout)
+            have = min(n, len(raw) // size) if size else 0
+            if have < int(getattr(table, "num_rows", 0) or 0) and have < MAX_ROWS:
+                self.cut.append(f"{name}: {have:,} of {int(getattr(table, 'num_rows', 0) or 0):,} rows")
+            names = [column.split("_", 1)[0] for _, column in codes]
+            picks = [names.index(c) for c in columns]
+            out = [tuple(row[i] for i in picks) for row in struct.iter_unpack(layout, raw[: have * size])]
+        elif n:
+            self.cut.append(f"{name}: unreadable")
+        self._cache[key] = out
+        return out
+
+    def string(self, at: int) -> str:
+        """The ``#Strings`` heap entry at offset ``at`` ("" when outside the heap)."""
+        text = self._text.get(at)
+        if text is None:
+            if 0 <= at < len(self._strings):
+                end = self._strings.find(b"\0", at, at + 4096)
+                text = self._strings[at : end if end >= 0 else at + 4096].decode("utf-8", "replace")
+            else:
+                text = ""
+            self._text[at] = text
+        return text
+
+    def blob(self, at: int) -> bytes:
+        """The ``#Blob`` heap entry at offset ``at`` (b"" when outside the heap or its length is broken)."""
+        try:
+            size, start = _compressed(self._blobs, at)
+        except ValueError:
+            return b""
+        return self._blobs[start : start + size]
+
+
+def _runs(starts: list[int], total: int) -> list[tuple[int, int]]:
+    """The [first, last] rows each row's list column names (a TypeDef's methods, a method's parameters): up
+    to the next row's start, or the end of the target table; (0, -1) when empty."""
+    out = []
+    for i, first in enumerate(starts):
+        last = min(starts[i + 1] - 1, total) if i + 1 < len(starts) else total
+        out.append((first, last) if first and first <= last else (0, -1))
+    return out
+
+
+def _read_tables(pe: Any, t: Tables, data: bytes, asm: Assembly) -> None:
+    typerefs = t.rows("TypeRef", "ResolutionScope", "TypeName", "TypeNamespace")
+    typedefs = t.rows("TypeDef", "TypeName", "TypeNamespace", "Extends", "MethodList")
+    methods = t.rows("MethodDef", "Rva", "Flags", "Name", "Signature", "ParamList")
     ref_names: dict[int, str] = {}
 
     def typeref_name(rid: int, depth: int = 0) -> str:
@@ -300,18 +371,15 @@ def _read_tables(pe: Any, md: Any, data: bytes, asm: Assembly) -> None:
             return ref_names[rid]
         if not 0 < rid <= len(typerefs) or depth > 8:
             return "?"
-        row = typerefs[rid - 1]
-        scope, srid = _index(getattr(row, "ResolutionScope", None))
-        name = _s(row.TypeName)
-        ns = _s(row.TypeNamespace)
+        scope_value, name_at, ns_at = typerefs[rid - 1]
+        scope, srid = coded("ResolutionScope", scope_value)
+        name, ns = t.string(name_at), t.string(ns_at)
         full = f"{typeref_name(srid, depth + 1)}/{name}" if scope == "TypeRef" else (f"{ns}.{name}" if ns else name)
         ref_names[rid] = full
         return full
 
     nested: dict[int, int] = {}
-    for row in _rows(md, "NestedClass"):
-        _t, inner = _index(getattr(row, "NestedClass", None))
-        _t, outer = _index(getattr(row, "EnclosingClass", None))
+    for inner, outer in t.rows("NestedClass", "NestedClass", "EnclosingClass"):
         if inner and outer and inner != outer:
             nested[inner] = outer
     def_names: dict[int, str] = {}
@@ -321,14 +389,13 @@ def _read_tables(pe: Any, md: Any, data: bytes, asm: Assembly) -> None:
             return def_names[rid]
         if not 0 < rid <= len(typedefs) or depth > 8:
             return "?"
-        row = typedefs[rid - 1]
-        name, ns = _s(row.TypeName), _s(row.TypeNamespace)
+        name, ns = t.string(typedefs[rid - 1][0]), t.string(typedefs[rid - 1][1])
         full = f"{typedef_name(nested[rid], depth + 1)}/{name}" if rid in nested else (f"{ns}.{name}" if ns else name)
         def_names[rid] = full
         return full
 
-    def type_of(ref: Any) -> str:
-        table, rid = _index(ref)
+    def type_of(kind: str, value: int) -> str:
+        table, rid = coded(kind, value)
         if table == "TypeRef":
             return typeref_name(rid)
         if table == "TypeDef":
@@ -338,21 +405,21 @@ def _read_tables(pe: Any, md: Any, data: bytes, asm: Assembly) -> None:
     # which type each method belongs to: a type's MethodList runs up to the next type's
     owner: dict[int, str] = {}
     starts: list[tuple[int, int]] = []
-    for i, row in enumerate(typedefs, start=1):
-        lst = getattr(row, "MethodList", None) or []
-        first = int(getattr(lst[0], "row_index", 0) or 0) if lst else 0
+    runs = _runs([row[3] for row in typedefs], t.count("MethodDef"))
+    for i, (_n, _ns, extends, _ml) in enumerate(typedefs, start=1):
+        first = runs[i - 1][0]
         if first:
             starts.append((first, i))
         full = typedef_name(i)
         chain: list[str] = []
-        base = getattr(row, "Extends", None)
+        base = extends
         seen = {i}
         for _ in range(8):  # base types: within this assembly, then the first one outside it
-            table, brid = _index(base)
+            table, brid = coded("TypeDefOrRef", base)
             if table == "TypeDef" and 0 < brid <= len(typedefs) and brid not in seen:
                 seen.add(brid)
                 chain.append(typedef_name(brid))
-                base = getattr(typedefs[brid - 1], "Extends", None)
+                base = typedefs[brid - 1][2]
                 continue
             if table == "TypeRef":
                 chain.append(typeref_name(brid))
@@ -364,82 +431,99 @@ def _read_tables(pe: Any, md: Any, data: bytes, asm: Assembly) -> None:
         for rid in range(first, min(end, len(methods) + 1)):
             owner.setdefault(rid, typedef_name(tid))
 
+    memberrefs = t.rows("MemberRef", "Class", "Name", "Signature")
     attributes: dict[int, list[str]] = {}
-    for row in _rows(md, "CustomAttribute"):
-        ptable, prid = _index(getattr(row, "Parent", None))
+    for parent, ctor in t.rows("CustomAttribute", "Parent", "Type"):
+        ptable, prid = coded("HasCustomAttribute", parent)
         if ptable != "MethodDef":
             continue
-        ttable, trid = _index(getattr(row, "Type", None))
-        ctor = getattr(getattr(row, "Type", None), "row", None)
-        if ttable == "MemberRef" and ctor is not None:
-            attributes.setdefault(prid, []).append(type_of(getattr(ctor, "Class", None)))
+        ttable, trid = coded("CustomAttributeType", ctor)
+        if ttable == "MemberRef" and 0 < trid <= len(memberrefs):
+            attributes.setdefault(prid, []).append(type_of("MemberRefParent", memberrefs[trid - 1][0]))
         elif ttable == "MethodDef":
             attributes.setdefault(prid, []).append(owner.get(trid, "?"))
 
-    for rid, row in enumerate(methods, start=1):
-        flags = getattr(row, "Flags", None)
-        has_this, count, returns, _, kinds = signature(_blob(getattr(row, "Signature", None)))
-        static = bool(getattr(flags, "mdStatic", False))
-        name = _s(row.Name)
+    params = t.rows("Param", "Sequence", "Name")
+    param_runs = _runs([row[4] for row in methods], len(params))
+    sections = _Sections(pe)
+    for rid, (rva, flags, name_at, sig_at, _pl) in enumerate(methods, start=1):
+        has_this, count, returns, _, kinds = signature(t.blob(sig_at))
+        static = bool(flags & 0x10)
+        name = t.string(name_at)
         mtype = owner.get(rid, "?")
         asm.members[(T_METHODDEF << 24) | rid] = Member(mtype, name, not static, count, returns, internal=rid, kinds=kinds)
-        names: list[str] = []
-        for p in (getattr(row, "ParamList", None) or [])[:256]:
-            prow = getattr(p, "row", None)
-            if prow is not None and int(getattr(prow, "Sequence", 0) or 0) > 0:
-                names.append(_s(prow.Name))
+        first, last = param_runs[rid - 1]
+        names = [t.string(params[p - 1][1]) for p in range(first, min(last, first + 255) + 1)
+                 if 0 < p <= len(params) and params[p - 1][0] > 0]
         method = Method(
-            rid,
-            mtype,
-            name,
-            static,
-            count,
-            tuple(names),
-            bool(getattr(flags, "mdPublic", False)),
-            bool(getattr(flags, "mdSpecialName", False)),
-            int(getattr(row, "Rva", 0) or 0),
+            rid, mtype, name, static, count, tuple(names), flags & 0x7 == 0x6, bool(flags & 0x800), rva,
             attributes=tuple(attributes.get(rid, ())),
         )
         if method.rva:
-            method.code = _body(pe, data, method, asm)
+            method.code = _body(sections, data, method, asm)
             found = _CALL_TOKEN.findall(method.code)
             tokens = {struct.unpack("<I", rid3 + table)[0] for rid3, table in found}
             method.tokens = frozenset(tokens)
-            method.callees = frozenset(t & 0xFFFFFF for t in tokens if t >> 24 == T_METHODDEF)
+            method.callees = frozenset(tk & 0xFFFFFF for tk in tokens if tk >> 24 == T_METHODDEF)
         asm.methods[rid] = method
 
-    for rid, row in enumerate(_rows(md, "MemberRef"), start=1):
-        has_this, count, returns, is_field, kinds = signature(_blob(getattr(row, "Signature", None)))
-        table, crid = _index(getattr(row, "Class", None))
+    typespecs = t.rows("TypeSpec", "Signature")
+    for rid, (parent, name_at, sig_at) in enumerate(memberrefs, start=1):
+        has_this, count, returns, is_field, kinds = signature(t.blob(sig_at))
+        table, crid = coded("MemberRefParent", parent)
         if table == "TypeRef":
             mtype = typeref_name(crid)
         elif table == "TypeDef":
             mtype = typedef_name(crid)
-        elif table == "TypeSpec":
-            mtype = _typespec_name(getattr(row, "Class", None), typeref_name, typedef_name)
+        elif table == "TypeSpec" and 0 < crid <= len(typespecs):
+            mtype = _typespec_name(t.blob(typespecs[crid - 1][0]), typeref_name, typedef_name)
         else:
             mtype = "?"
-        asm.members[(T_MEMBERREF << 24) | rid] = Member(mtype, _s(row.Name), has_this, count, returns, is_field, kinds=kinds)
-    for rid, row in enumerate(_rows(md, "Field"), start=1):
-        asm.members[(T_FIELD << 24) | rid] = Member("", _s(row.Name), is_field=True, internal=-rid)
-    for rid, row in enumerate(_rows(md, "MethodSpec"), start=1):
-        table, mrid = _index(getattr(row, "Method", None))
+        asm.members[(T_MEMBERREF << 24) | rid] = Member(mtype, t.string(name_at), has_this, count, returns, is_field, kinds=kinds)
+    for rid, (name_at,) in enumerate(t.rows("Field", "Name"), start=1):
+        asm.members[(T_FIELD << 24) | rid] = Member("", t.string(name_at), is_field=True, internal=-rid)
+    for rid, (method_ref,) in enumerate(t.rows("MethodSpec", "Method"), start=1):
+        table, mrid = coded("MethodDefOrRef", method_ref)
         base = (T_METHODDEF << 24 | mrid) if table == "MethodDef" else (T_MEMBERREF << 24 | mrid)
-        if base in asm.members:
+        if table and base in asm.members:
             asm.members[(T_METHODSPEC << 24) | rid] = asm.members[base]
-    for row in _rows(md, "ImplMap"):
-        table, mrid = _index(getattr(row, "MemberForwarded", None))
-        scope = getattr(getattr(row, "ImportScope", None), "row", None)
+    modulerefs = t.rows("ModuleRef", "Name")
+    for forwarded, import_at, scope in t.rows("ImplMap", "MemberForwarded", "ImportName", "ImportScope"):
+        table, mrid = coded("MemberForwarded", forwarded)
         if table == "MethodDef" and mrid:
-            library = _s(getattr(scope, "Name", "")) if scope is not None else ""
-            asm.pinvoke[mrid] = (library, _s(row.ImportName) or asm.methods.get(mrid, Method(0, "", "", True, 0, (), False, False, 0)).name)
+            library = t.string(modulerefs[scope - 1][0]) if 0 < scope <= len(modulerefs) else ""
+            decl = asm.methods.get(mrid)
+            asm.pinvoke[mrid] = (library, t.string(import_at) or (decl.name if decl else ""))
 
 
-def _typespec_name(ref: Any, typeref_name: Any, typedef_name: Any) -> str:
+class _Sections:
+    """RVA to file offset through the section table, as pefile maps it, looked up once per section."""
+
+    def __init__(self, pe: Any) -> None:
+        self._pe = pe
+        self._spans: list[tuple[int, int, int]] = []  # (start RVA, end RVA, file offset of start)
+        for s in getattr(pe, "sections", None) or []:
+            try:
+                start = int(s.VirtualAddress)
+                span = (start, start + max(int(s.Misc_VirtualSize), int(s.SizeOfRawData)), int(s.get_offset_from_rva(start)))
+            except Exception:  # a broken section header: its RVAs go to pefile's own mapping
+                span = None
+            if span is not None:
+                self._spans.append(span)
+
+    def offset(self, rva: int) -> int:
+        for start, end, at in self._spans:
+            if start <= rva < end:
+                return at + rva - start
+        try:
+            return int(self._pe.get_offset_from_rva(rva))
+        except Exception:
+            return -1
+
+
+def _typespec_name(blob: bytes, typeref_name: Any, typedef_name: Any) -> str:
     """The generic type a TypeSpec instantiates (``List`1`` of ``List<string>``), or ``?``: its blob is
     GENERICINST (0x15), CLASS/VALUETYPE, then a TypeDefOrRef coded index."""
-    row = getattr(ref, "row", None)
-    blob = _blob(getattr(row, "Signature", None)) if row is not None else b""
     if len(blob) < 3 or blob[0] != 0x15:
         return "?"
     try:
@@ -454,12 +538,9 @@ def _typespec_name(ref: Any, typeref_name: Any, typedef_name: Any) -> str:
     return "?"
 
 
-def _body(pe: Any, data: bytes, method: Method, asm: Assembly) -> bytes:
+def _body(sections: _Sections, data: bytes, method: Method, asm: Assembly) -> bytes:
     """The IL bytes of a method (its header checked against the file), or b"" with a problem named."""
-    try:
-        off = int(pe.get_offset_from_rva(method.rva))
-    except Exception:
-        off = -1
+    off = sections.offset(method.rva)
     if not 0 <= off < len(data):
         asm.problem(f"{method.full}: body RVA 0x{method.rva:x} outside the file")
         return b""
