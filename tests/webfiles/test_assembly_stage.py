@@ -15,6 +15,7 @@ from extriage.findings import Outcome, ScanResult
 from extriage.generator.api import generate
 from extriage.scan.context import ScanOptions
 from extriage.scan.pipeline import run_scan
+from extriage.scan.stages import webfiles_il
 from extriage.scan.stages.webfiles import STAGES
 
 from .assembly_build import compile_cs, needs_mcs
@@ -110,11 +111,69 @@ def test_exchange_dlls_the_baseline_vouches_for_are_not_read(tmp_path: Path, dll
     assert "the baseline does not cover this build" in " ".join(plain.coverage.families["webfiles"].notes)
 
 
+#: A native PE file's headers: MZ, e_lfanew 0x40, PE, a 32-bit optional header whose data directories are empty.
+NATIVE = b"MZ" + b"\0" * 58 + b"\x40\0\0\0" + b"PE\0\0" + b"\x4c\x01" + b"\0" * 18 + b"\x0b\x01" + b"\0" * 400
+
+
 def test_a_native_dll_in_bin_is_named_as_read_by_yara_only(tmp_path: Path) -> None:
     site = tmp_path / "ev" / "C" / "inetpub" / "wwwroot" / "app" / "bin"
     site.mkdir(parents=True)
-    (site / "sqlite3.dll").write_bytes(b"MZ" + b"\0" * 58 + b"\x40\0\0\0" + b"PE\0\0" + b"\0" * 400)
+    (site / "sqlite3.dll").write_bytes(NATIVE)
     result = _scan(tmp_path / "ev")
     notes = " ".join(result.coverage.families["webfiles"].notes)
     assert "0 compiled .NET assemblies read as IL" in notes and "1 DLL with no .NET metadata" in notes
+    assert "unreadable" not in notes
     assert not _il(result)
+
+
+def test_a_cut_assembly_or_an_mz_file_is_unreadable_not_native_nor_screened(tmp_path: Path, dlls: dict[str, Path]) -> None:
+    """A truncated copy whose metadata is cut could name a request type in its missing part, and an MZ file with no
+    PE header behind it is no native code: both are named as unreadable as .NET metadata (YARA read them)."""
+    site = tmp_path / "ev" / "C" / "inetpub" / "wwwroot" / "app" / "bin"
+    site.mkdir(parents=True)
+    whole = dlls["start_info"].read_bytes()
+    (site / "Cut.dll").write_bytes(whole[: whole.index(b"BSJB") + 64])
+    (site / "Garbage.dll").write_bytes(b"MZ" + b"\x90" * 600)
+    (site / "sqlite3.dll").write_bytes(NATIVE)
+    result = _scan(tmp_path / "ev")
+    notes = " ".join(result.coverage.families["webfiles"].notes)
+    assert "0 compiled .NET assemblies read as IL" in notes and "1 DLL with no .NET metadata (native code)" in notes
+    assert "2 files unreadable as .NET metadata (read by YARA only): " in notes
+    said = notes.split("unreadable as .NET metadata (read by YARA only): ", 1)[1]
+    assert "Cut.dll" in said and "Garbage.dll" in said and "sqlite3" not in said.split(".", 1)[0]
+    assert "name no request type" not in notes and "names no request type" not in notes
+    assert not _il(result)
+
+
+def test_one_process_or_several_give_the_same_findings(
+    tmp_path: Path, dlls: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The IL analysis runs in worker processes beside the main one when there is enough of it; the findings
+    and the coverage come in the selection's order whichever process analysed which DLL."""
+    site = tmp_path / "ev" / "C" / "inetpub" / "wwwroot" / "intranet" / "bin"
+    site.mkdir(parents=True)
+    for name in ("start_info", "asmx_method", "fixed_log", "core_action", "core_action_fixed"):
+        shutil.copy(dlls[name], site / f"{name}.dll")
+    shutil.copy(dlls["core_action"].parent / "Microsoft.AspNetCore.Stub.dll", site / "Microsoft.AspNetCore.Stub.dll")
+    started: list[int] = []
+    real = webfiles_il.worker_context
+
+    def counted() -> object:
+        started.append(1)
+        return real()
+
+    def scan(jobs: int) -> ScanResult:
+        return run_scan(str(tmp_path / "ev"), ScanOptions(jobs=jobs), stages=list(STAGES))
+
+    one = scan(1)
+    monkeypatch.setattr(webfiles_il, "PARALLEL_MIN_IL", 0)
+    monkeypatch.setattr(webfiles_il, "MAIN_ANALYSES", False)  # every DLL to the workers
+    monkeypatch.setattr(webfiles_il, "worker_context", counted)
+    two = scan(2)
+    assert started, "no worker pool for the IL analysis"
+    assert _il(one) == _il(two) and set(_il(one)) == {"start_info.dll", "asmx_method.dll", "core_action.dll"}
+    il_notes = [n for n in one.coverage.families["webfiles"].notes if "read as IL" in n]
+    assert il_notes == [n for n in two.coverage.families["webfiles"].notes if "read as IL" in n]
+    assert [(e.fields, e.raw) for f in one.findings for e in f.evidence if str(e.fields.get("reason", "")).startswith("WF-IL-")] == [
+        (e.fields, e.raw) for f in two.findings for e in f.evidence if str(e.fields.get("reason", "")).startswith("WF-IL-")
+    ]

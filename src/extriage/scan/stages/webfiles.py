@@ -69,6 +69,7 @@ from extriage.scan.facts import (
     LogPivots,
     WebFilePivots,
 )
+from extriage.scan.stages import webfiles_il
 
 FAMILY = "webfiles"
 #: Places scanned in depth, as markers inside "/" + the lower-case path key.
@@ -269,7 +270,7 @@ class WebFilesStage:
                     facts.reasons.append(reason)
         elif pending_baseline or deferred or totals.quiet:
             fam.notes.append(_unjudged_note(pending_baseline, deferred, totals.quiet))
-        _assemblies(ctx, sel, totals, covered, params, facts_list, mapper, fam.notes)
+        webfiles_il.assemblies(ctx, sel, totals, covered, params, facts_list, mapper, fam.notes)
         legit = legit_pages(baseline) if compiled and baseline is not None else set()
         for facts, hit in compiled:
             ok = _compiled_ok(str(hit.get("virtual_path", "")), legit)
@@ -1153,156 +1154,6 @@ class WebFilesLinkStage:
 
 
 STAGES = [WebFilesStage(), WebFilesLinkStage()]
-
-
-#: Problems of assemblies read partly (bad method bodies) named in the coverage, at most.
-_IL_PROBLEMS_NAMED = 10
-
-
-def _assemblies(
-    ctx: ScanContext,
-    sel: Selection,
-    totals: RunTotals,
-    covered: bool,
-    params: content.ContentParams,
-    facts_list: list[FileFacts],
-    mapper: UrlMapper,
-    notes: list[str],
-) -> None:
-    """The IL analysis of the compiled assemblies where web shells are compiled or dropped
-    (:mod:`~extriage.detections.webfiles.assembly.finding` says which): request input reaching a dangerous
-    operation is a finding on the DLL. Exchange's own DLLs are not read: in its web folders only a ``bin``
-    file the known-good baseline does not vouch for is (and only when the baseline covers this build).
-    Each file is read again here (few: compiled pages, bin folders, Core sites) under the per-file budget,
-    smallest first within the size bounds of :mod:`~extriage.detections.webfiles.assembly.finding`."""
-    if not any(content.file_name(f).lower().endswith((".dll", ".exe")) for f, _place in sel.deep.values()):
-        return
-    # imported here, not with the stage: dnfile and dncil cost ~0.07 CPU-s, which every scan paid before its
-    # first log worker started (the stage imports come first); the prepare thread imports them beside the logs
-    # stage when the evidence holds an assembly (extriage.scan.prepare)
-    from extriage.detections.webfiles.assembly import analysis as il_analysis
-    from extriage.detections.webfiles.assembly import finding as il_finding
-    from extriage.detections.webfiles.assembly.reader import AssemblyError
-    from extriage.detections.webfiles.behaviour import budget
-
-    core_folders = frozenset(f.key.rsplit("/", 1)[0] for f, _program in totals.core_sites if "/" in f.key)
-    unvouched = {f.key for f, _sha, _size, cls, _rel in totals.quiet if cls in (MODIFIED, UNKNOWN)}
-    unvouched |= {f.key for f, _mode, out in totals.outcomes if out.data.get("bclass") in (MODIFIED, UNKNOWN)}
-    chosen: list[tuple[LocatedFile, str]] = []
-    exchange = packages = 0
-    for f, _place in sel.deep.values():
-        name = content.file_name(f)
-        low = name.lower()
-        if not low.endswith((".dll", ".exe")):
-            continue
-        if f.key in sel.rel:  # Exchange's web folders: its product DLLs, unless no baseline vouches for one
-            if covered and low.endswith(".dll") and f.key in unvouched and "/bin/" in "/" + f.key:
-                chosen.append((f, il_finding.WHY_EXCHANGE))
-            else:
-                exchange += 1
-            continue
-        why = il_finding.place(f.key, name, core_folders)
-        if why is not None:
-            chosen.append((f, why))
-        elif f.key.rsplit("/", 1)[0] in core_folders:
-            packages += 1
-    if not chosen and not exchange:
-        return
-    by_path = {facts.display: facts for facts in facts_list}
-    read = flows = screened = 0
-    native: list[str] = []
-    problems: list[str] = []
-    places: Counter[str] = Counter()
-    limit = budget.for_timeout(params.timeout)
-    chosen.sort(key=lambda pair: (pair[0].ref.size, pair[0].key))
-    unread: list[str] = []  # over the size cap or beyond the scan's IL bytes (YARA read them)
-    spent = 0
-    for f, why in chosen:
-        shown, name = content.display(f), content.file_name(f)
-        if f.ref.size > il_finding.MAX_IL_BYTES or spent + f.ref.size > il_finding.MAX_IL_TOTAL:
-            unread.append(shown)
-            continue
-        spent += f.ref.size
-        try:
-            data, sha = read_bounded(f.ref, f.ref.size, params.max_size)
-        except OSError as exc:
-            ctx.skip(shown, f"assembly could not be read again for its IL ({exc})", partial=True)
-            continue
-        if len(data) > params.max_size:
-            continue  # (over the content cap: the stage's own read named it)
-        ctx.record_file(shown, sha, len(data), f.ref.mtime)
-        deadline = budget.now() + limit
-        try:
-            with budget.bounded(deadline):
-                report = il_analysis.analyse(data, name, deadline, budget.now)
-        except AssemblyError:
-            native.append(shown)  # a native DLL (or no readable .NET metadata): YARA read it
-            continue
-        except budget.Timeout:
-            ctx.skip(shown, f"IL analysis stopped after the {limit:g} s per-file limit (YARA ran)", partial=True)
-            continue
-        except Exception as exc:  # a defect met on hostile IL: the file is named, the scan goes on
-            ctx.skip(shown, f"IL analysis failed ({type(exc).__name__}; YARA ran)", partial=True)
-            continue
-        read += 1
-        screened += report.screened
-        places[why] += 1
-        if report.problems:
-            problems.append(f"{shown}: {report.problems[0]}")
-            if any("time limit" in p for p in report.problems):
-                ctx.skip(shown, f"IL analysis stopped after the {limit:g} s per-file limit (YARA ran)", partial=True)
-        reasons = il_finding.reasons(report, why)
-        if not reasons:
-            continue
-        flows += sum(1 for h in report.hits if h.confidence == "high")
-        facts = by_path.get(shown)
-        if facts is None:
-            facts = FileFacts(shown, f.logical, name, sha, len(data), f.ref.mtime, mapper.url_for(f.key, f.logical))
-            facts_list.append(facts)
-            by_path[shown] = facts
-        facts.reasons.extend(reasons)
-    notes.append(_assemblies_note(read, screened, places, flows, native, exchange, packages, covered))
-    if unread:
-        named = ", ".join(unread[::-1][:_IL_PROBLEMS_NAMED])
-        more = f" and {len(unread) - _IL_PROBLEMS_NAMED} more" if len(unread) > _IL_PROBLEMS_NAMED else ""
-        notes.append(
-            f"{len(unread)} assembl{'ies' if len(unread) != 1 else 'y'} where shells are compiled or dropped "
-            f"{'were' if len(unread) != 1 else 'was'} not read as IL, only by YARA: the IL analysis reads assemblies "
-            f"up to {il_finding.MAX_IL_BYTES // (1024 * 1024)} MB, smallest first, "
-            f"{il_finding.MAX_IL_TOTAL // (1024 * 1024)} MB per scan (largest first: {named}{more})."
-        )
-    if problems:
-        shown_problems = "; ".join(problems[:_IL_PROBLEMS_NAMED])
-        more = f" and {len(problems) - _IL_PROBLEMS_NAMED} more" if len(problems) > _IL_PROBLEMS_NAMED else ""
-        ctx.result.coverage.warn(f"Assemblies whose IL was read in part: {shown_problems}{more}.")
-
-
-def _assemblies_note(
-    read: int, screened: int, places: Counter[str], flows: int, native: list[str], exchange: int, packages: int,
-    covered: bool,
-) -> str:
-    """Coverage sentence of the IL analysis: what was read, where, what was found, what was not read and why."""
-    where = ", ".join(f"{n} as {why}" for why, n in places.most_common())
-    text = (
-        f"{read} compiled .NET assembl{'ies' if read != 1 else 'y'} read as IL for request input reaching "
-        f"dangerous operations ({where or 'none'}): {flows} flow{'s' if flows != 1 else ''} found."
-    )
-    if screened:
-        text += (
-            f" {screened} of them name{'s' if screened == 1 else ''} no request type, request-bound base or native "
-            "import at all, so no request input can enter their code: not walked."
-        )
-    if native:
-        text += f" {len(native)} DLL{'s' if len(native) != 1 else ''} with no .NET metadata (native code) read by YARA only."
-    if exchange:
-        text += (
-            f" Not read as IL: {exchange} DLL{'s' if exchange != 1 else ''} of Exchange's web folders "
-            + ("(Exchange's own, vouched for by the known-good baseline)." if covered else
-               "(the baseline does not cover this build, so Exchange's product DLLs cannot be told from others; YARA read them).")
-        )
-    if packages:
-        text += f" {packages} framework or package assembl{'ies' if packages != 1 else 'y'} of ASP.NET Core sites (Microsoft.*, System.*) read by YARA only."
-    return text
 
 
 #: Tracing across files: at most this many files are read again as callers, and this many

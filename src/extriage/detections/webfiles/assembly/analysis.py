@@ -285,11 +285,11 @@ _CALLS = frozenset({"call", "callvirt", "newobj"})
 
 def analyse(data: bytes, shown: str = "", deadline: float | None = None, clock: Any = None) -> Report:
     """Read the assembly in ``data`` and trace request input to the vocabulary's operations. Raises
-    :class:`reader.AssemblyError` when it is no .NET assembly; ``deadline`` (a ``clock()`` value) stops
+    :class:`reader.NotDotNet` for native code and :class:`reader.AssemblyError` for a file unreadable as .NET
+    metadata (before the screen: a truncated file would otherwise read as naming no request type); ``deadline`` (a ``clock()`` value) stops
     the walk between methods, the rest named in the problems."""
     vocab = vocabulary()
-    if not reader.clr_header(data):
-        raise reader.AssemblyError("no CLR header (not a .NET assembly)")
+    reader.check(data)  # (NotDotNet: native code; AssemblyError: not readable as .NET metadata)
     if not _screen().search(data):
         return Report(shown or "assembly", screened=True)
     asm = reader.read(data, shown)

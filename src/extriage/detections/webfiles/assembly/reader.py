@@ -65,6 +65,10 @@ class AssemblyError(Exception):
     """The file is no .NET assembly the reader can read (not PE, no CLR header, metadata unreadable)."""
 
 
+class NotDotNet(AssemblyError):
+    """A PE file whose CLR header entry is empty: native code."""
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     """What a method or field token names. ``type``: ``Namespace.Type`` (``Outer/Nested`` for nested
@@ -229,6 +233,50 @@ def clr_header(data: bytes) -> bool:
         return False
     rva, size = struct.unpack_from("<II", data, entry)
     return bool(rva and size)
+
+
+def _rva_offset(data: bytes, pe: int, rva: int) -> int:
+    """The file offset of ``rva`` through the section table (-1 when no section holds it and it is past the
+    headers)."""
+    count: int = struct.unpack_from("<H", data, pe + 6)[0]
+    optional: int = struct.unpack_from("<H", data, pe + 20)[0]
+    at = pe + 24 + optional
+    for _ in range(min(count, 96)):
+        if at + 40 > len(data):
+            break
+        vsize, va, rsize, raw = struct.unpack_from("<IIII", data, at + 8)
+        if va <= rva < va + max(vsize, rsize):
+            return int(raw + rva - va)
+        at += 40
+    return rva if rva < at else -1
+
+
+def check(data: bytes) -> None:
+    """Raise :class:`NotDotNet` for a PE file with no CLR header (native code) and :class:`AssemblyError` for a
+    file that cannot be read as .NET metadata: no PE header behind its ``MZ``, or a CLR header or metadata
+    that lies past the end of the file (a truncated copy). Only a whole metadata is screened for request
+    types: a cut one could name them in its missing part."""
+    if len(data) < 0x40 or not data.startswith(b"MZ"):
+        raise AssemblyError("not a PE file")
+    pe = struct.unpack_from("<I", data, 0x3C)[0]
+    if pe + 26 > len(data) or data[pe : pe + 4] != b"PE\0\0":
+        raise AssemblyError("no PE header behind its MZ")
+    magic = struct.unpack_from("<H", data, pe + 24)[0]
+    if magic not in (0x10B, 0x20B):
+        raise AssemblyError("a PE header of no known kind")
+    entry = pe + 24 + (96 if magic == 0x10B else 112) + 14 * 8
+    if entry + 8 > len(data):
+        raise AssemblyError("PE headers cut short")
+    rva, size = struct.unpack_from("<II", data, entry)
+    if not (rva and size):
+        raise NotDotNet("a native PE file (no CLR header)")
+    clr = _rva_offset(data, pe, rva)
+    if not 0 <= clr <= len(data) - 16:
+        raise AssemblyError("its CLR header lies past the end of the file (cut short)")
+    md_rva, md_size = struct.unpack_from("<II", data, clr + 8)
+    md = _rva_offset(data, pe, md_rva)
+    if not md_size or not 0 <= md <= len(data) - md_size:
+        raise AssemblyError("its .NET metadata runs past the end of the file (cut short)")
 
 
 def read(data: bytes, shown: str = "") -> Assembly:
