@@ -23,14 +23,16 @@ _PACKAGES = ("microsoft.", "system.", "runtime.", "netstandard", "mscorlib", "ne
 #: Names and lines drawn from the metadata are capped (a hostile assembly can carry megabyte names).
 _CAP = 600
 
-#: An assembly larger than this is not read as IL (YARA still reads it whole). dnfile builds every metadata row
-#: as Python objects: ~1-1.6 CPU-s and ~70 MB a MB of assembly here (mono's System.Web.dll, 3.2 MB: 4.7 s to
-#: read, 234 MB), so a site's bin of framework or third-party libraries cost a minute and over 1 GB (the
-#: lead's session-20 measure). Compiled pages and dropped handlers are tens of KB.
-MAX_IL_BYTES = 1024 * 1024
-#: Bytes of assemblies read as IL per scan at most, smallest first: a tree with hundreds of small libraries
-#: stays bounded; the rest are named in the coverage.
-MAX_IL_TOTAL = 4 * 1024 * 1024
+#: An assembly larger than this is not read as IL (YARA still reads it whole). The reader takes the metadata
+#: tables' columns from the raw stream (~0.2-0.3 CPU-s and ~13 MB a MB of assembly: mono's mscorlib.dll, 4.8 MB,
+#: 1.2 CPU-s and 87 MB), the analysis runs in the stage's worker processes, and its walk has a work bound
+#: (:data:`~extriage.detections.webfiles.assembly.analysis.MAX_STEPS`). Session 20's bound was 1 MB, when dnfile's
+#: row objects cost ~1-1.6 CPU-s and ~70 MB a MB. Larger assemblies are vendors' libraries: YARA only.
+MAX_IL_BYTES = 8 * 1024 * 1024
+#: Bytes of assemblies read as IL per scan at most, smallest first: a site's bin of 29 of mono's framework DLLs
+#: (24 MB) is read whole in ~10 CPU-s and < 250 MB PSS for the process tree (IL2, session 21); a tree with
+#: hundreds of libraries stays bounded, the rest named in the coverage.
+MAX_IL_TOTAL = 32 * 1024 * 1024
 
 WHY_COMPILED = "a page or App_Code compiled by ASP.NET (Temporary ASP.NET Files)"
 WHY_BIN = "a site's bin folder"
