@@ -67,10 +67,12 @@ namespace System.Management.Automation {
 """
 
 
-def compile_cs(tmp: Path, name: str, source: str, core: bool = False, unsafe: bool = False) -> Path:
-    """``source`` compiled to ``tmp/name.dll`` (with the Core stub referenced when ``core``)."""
+def compile_cs(tmp: Path, name: str, source: str, core: bool = False, unsafe: bool = False,
+               also: tuple[Path, ...] = ()) -> Path:
+    """``source`` compiled to ``tmp/name.dll`` (with the Core stub referenced when ``core``, and the assemblies
+    ``also`` names: a page compiled against its site's App_Code)."""
     assert MCS is not None
-    refs = [f"-r:{r}" for r in REFERENCES]
+    refs = [f"-r:{r}" for r in REFERENCES] + [f"-r:{a}" for a in also]
     if core:
         stub = tmp / "Microsoft.AspNetCore.Stub.dll"
         if not stub.exists():

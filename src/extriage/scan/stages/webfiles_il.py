@@ -36,8 +36,13 @@ MAIN_ANALYSES = True
 Outcome = tuple[str, Any]
 
 
-def analyse_one(data: bytes, name: str, limit: float) -> Outcome:
-    """The IL analysis of one assembly under the per-file CPU budget ``limit`` (in a worker or here)."""
+#: One assembly to analyse: (its bytes, its name, export its methods' reaches, the reaches it imports).
+Job = tuple[bytes, str, bool, Any]
+
+
+def analyse_one(data: bytes, name: str, limit: float, export: bool = False, imports: Any = None) -> Outcome:
+    """The IL analysis of one assembly under the per-file CPU budget ``limit`` (in a worker or here); ``export``
+    and ``imports``: :func:`~extriage.detections.webfiles.assembly.analysis.analyse`'s."""
     from extriage.detections.webfiles.assembly import analysis
     from extriage.detections.webfiles.assembly.reader import AssemblyError, NotDotNet
     from extriage.detections.webfiles.behaviour import budget
@@ -45,7 +50,7 @@ def analyse_one(data: bytes, name: str, limit: float) -> Outcome:
     deadline = budget.now() + limit
     try:
         with budget.bounded(deadline):
-            return "ok", analysis.analyse(data, name, deadline, budget.now)
+            return "ok", analysis.analyse(data, name, deadline, budget.now, export=export, imports=imports)
     except NotDotNet as exc:
         return "native", str(exc)
     except AssemblyError as exc:
@@ -56,21 +61,22 @@ def analyse_one(data: bytes, name: str, limit: float) -> Outcome:
         return "failed", type(exc).__name__
 
 
-def analyse_all(jobs: list[tuple[bytes, str]], limit: float, workers: int) -> list[Outcome]:
+def analyse_all(jobs: list[Job], limit: float, workers: int) -> list[Outcome]:
     """Every job's outcome, in the jobs' order. With ``workers`` > 1 and enough bytes, a pool of ``workers - 1``
     processes takes the jobs from the end (the largest: the jobs come smallest first) while this process takes
     them from the front, claiming each by cancelling its still-queued future, until it meets one a worker has."""
-    total = sum(len(data) for data, _name in jobs)
+    total = sum(len(job[0]) for job in jobs)
     if workers < 2 or len(jobs) < 2 or total < PARALLEL_MIN_IL:
-        return [analyse_one(data, name, limit) for data, name in jobs]
+        return [analyse_one(data, name, limit, export, imports) for data, name, export, imports in jobs]
     out: list[Outcome | None] = [None] * len(jobs)
     with cf.ProcessPoolExecutor(max_workers=min(workers - 1, len(jobs)), mp_context=worker_context()) as pool:
-        futures = {i: pool.submit(analyse_one, jobs[i][0], jobs[i][1], limit) for i in reversed(range(len(jobs)))}
+        futures = {i: pool.submit(analyse_one, jobs[i][0], jobs[i][1], limit, jobs[i][2], jobs[i][3])
+                   for i in reversed(range(len(jobs)))}
         for i in range(len(jobs)) if MAIN_ANALYSES else ():
             if not futures[i].cancel():
                 break  # a worker has it: the rest are started or done
             del futures[i]
-            out[i] = analyse_one(jobs[i][0], jobs[i][1], limit)
+            out[i] = analyse_one(jobs[i][0], jobs[i][1], limit, jobs[i][2], jobs[i][3])
         for i, fut in futures.items():
             try:
                 out[i] = fut.result()
@@ -132,7 +138,7 @@ def assemblies(
     unread: list[str] = []  # over the size cap or beyond the scan's IL bytes (YARA read them)
     spent = 0
     taken: list[tuple[LocatedFile, str, str, str, int]] = []  # (file, why, shown, sha256, size)
-    jobs: list[tuple[bytes, str]] = []
+    jobs: list[Job] = []
     for f, why in chosen:
         shown, name = content.display(f), content.file_name(f)
         if f.ref.size > il_finding.MAX_IL_BYTES or spent + f.ref.size > il_finding.MAX_IL_TOTAL:
@@ -148,8 +154,8 @@ def assemblies(
             continue  # (over the content cap: the stage's own read named it)
         ctx.record_file(shown, sha, len(data), f.ref.mtime)
         taken.append((f, why, shown, sha, len(data)))
-        jobs.append((data, name))
-    outcomes = analyse_all(jobs, limit, ctx.options.workers())
+        jobs.append((data, name, why == il_finding.WHY_COMPILED and name.lower().startswith("app_code"), None))
+    outcomes = _in_two_rounds(taken, jobs, limit, ctx.options.workers())
     del jobs
     by_path = {facts.display: facts for facts in facts_list}
     read = flows = screened = 0
@@ -202,6 +208,25 @@ def assemblies(
         shown_problems = "; ".join(problems[:_IL_PROBLEMS_NAMED])
         more = f" and {len(problems) - _IL_PROBLEMS_NAMED} more" if len(problems) > _IL_PROBLEMS_NAMED else ""
         ctx.result.coverage.warn(f"Assemblies whose IL was read in part: {shown_problems}{more}.")
+
+
+def _in_two_rounds(taken: list[tuple[LocatedFile, str, str, str, int]], jobs: list[Job], limit: float,
+                   workers: int) -> list[Outcome]:
+    """The App_Code assemblies first, exporting their public methods' parameter reaches, then the rest, each
+    importing the reaches of the App_Code beside it (ASP.NET compiles a site's App_Code and its pages into one
+    folder of Temporary ASP.NET Files): a page handing the request to a helper that runs it is one flow."""
+    first = [i for i, job in enumerate(jobs) if job[2]]
+    outcomes: list[Outcome | None] = [None] * len(jobs)
+    exports: dict[str, dict[Any, Any]] = {}
+    for i, outcome in zip(first, analyse_all([jobs[i] for i in first], limit, workers), strict=True):
+        outcomes[i] = outcome
+        if outcome[0] == "ok" and outcome[1].exports:
+            exports.setdefault(taken[i][0].key.rsplit("/", 1)[0], {}).update(outcome[1].exports)
+    rest = [i for i in range(len(jobs)) if outcomes[i] is None]
+    second = [(*jobs[i][:3], exports.get(taken[i][0].key.rsplit("/", 1)[0])) for i in rest]
+    for i, outcome in zip(rest, analyse_all(second, limit, workers), strict=True):
+        outcomes[i] = outcome
+    return [o if o is not None else ("failed", "not analysed") for o in outcomes]
 
 
 def assemblies_note(

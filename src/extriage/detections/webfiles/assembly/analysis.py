@@ -266,6 +266,13 @@ class Report:
     problems: list[str] = field(default_factory=list)
     #: True when no request type and no native import is named anywhere in the file: not read further
     screened: bool = False
+    #: with ``export``: its public methods' parameters that reach an operation, for the site's other assemblies
+    exports: Exports = field(default_factory=dict)
+
+
+#: (type, method, parameter count) -> the operations its parameters reach (IL argument indexes, ``this`` 0 for
+#: an instance method): an App_Code assembly's methods, as the pages compiled beside it call them.
+Exports = dict[tuple[str, str, int], tuple[Reach, ...]]
 
 
 _POPS = {
@@ -283,17 +290,21 @@ _PUSHES = {
 _CALLS = frozenset({"call", "callvirt", "newobj"})
 
 
-def analyse(data: bytes, shown: str = "", deadline: float | None = None, clock: Any = None) -> Report:
+def analyse(data: bytes, shown: str = "", deadline: float | None = None, clock: Any = None, *,
+            export: bool = False, imports: Exports | None = None) -> Report:
     """Read the assembly in ``data`` and trace request input to the vocabulary's operations. Raises
     :class:`reader.NotDotNet` for native code and :class:`reader.AssemblyError` for a file unreadable as .NET
-    metadata (before the screen: a truncated file would otherwise read as naming no request type); ``deadline`` (a ``clock()`` value) stops
-    the walk between methods, the rest named in the problems."""
+    metadata (before the screen: a truncated file would otherwise read as naming no request type);
+    ``deadline`` (a ``clock()`` value) stops the walk between methods, the rest named in the problems.
+    ``export``: also walk an assembly that reads no request (an App_Code helper) and give its public methods'
+    parameter reaches (:attr:`Report.exports`); ``imports``: such reaches of the methods of another assembly
+    this one calls (a compiled page calling App_Code)."""
     vocab = vocabulary()
     reader.check(data)  # (NotDotNet: native code; AssemblyError: not readable as .NET metadata)
-    if not _screen().search(data):
+    if not export and not _screen().search(data):
         return Report(shown or "assembly", screened=True)
     asm = reader.read(data, shown)
-    return trace(asm, vocab, deadline, clock)
+    return trace(asm, vocab, deadline, clock, export=export, imports=imports)
 
 
 @cache
@@ -311,8 +322,11 @@ def _screen() -> re.Pattern[bytes]:
     )
 
 
-def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock: Any = None) -> Report:
+def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock: Any = None, *,
+          export: bool = False, imports: Exports | None = None) -> Report:
     report = Report(asm.name, methods=len(asm.methods))
+    imports = imports or {}
+    imported = {t for t, m in asm.members.items() if not m.internal and (m.type, m.name, m.params) in imports}
     sink_tokens = {t for t, m in asm.members.items() if not m.is_field and vocab.sink(m)}
     # request input enters through the framework's request types, which live in another assembly: an assembly
     # defining them (System.Web.dll, ASP.NET Core's own) is the framework, whose internals would otherwise read
@@ -331,17 +345,17 @@ def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock
     seeded = {rid: _seeds(m, asm, vocab) for rid, m in asm.methods.items()}
     seeded.update(_endpoint_handlers(asm, vocab))
     seeded = {rid: s for rid, s in seeded.items() if s}
-    if not (sink_tokens or natives) or not (source_tokens or seeded):
+    if not (sink_tokens or natives or imported) or not (source_tokens or seeded or export):
         # no operation, or no request input anywhere (no source call, no request-bound parameter): nothing the
         # walk could find (framework assemblies naming HttpRequest only in a P/Invoke-laden file, say)
         report.problems = list(asm.problems)
         return report
-    relevant = _relevant(asm, sink_tokens, source_tokens, natives, set(seeded))
+    relevant = _relevant(asm, sink_tokens | imported, source_tokens, natives, set(seeded))
     if len(relevant) > MAX_METHODS:
         asm.problem(f"{len(relevant):,} methods to walk: the first {MAX_METHODS:,} walked")
         relevant = relevant[:MAX_METHODS]
     relevant = _callees_first(asm, relevant)
-    walk = _Walk(asm, vocab, natives, seeded)
+    walk = _Walk(asm, vocab, natives, seeded, imports)
     for _round in range(MAX_ROUNDS):
         walk.changed = False
         for rid in relevant:
@@ -363,6 +377,11 @@ def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock
     report.steps = walk.steps
     report.hits.extend(list(walk.hits.values())[: MAX_HITS - len(report.hits)])
     report.problems = list(asm.problems)
+    if export:
+        for rid, summary in walk.summaries.items():
+            m = asm.methods[rid]
+            if m.public and summary.reaches:
+                report.exports[(m.type, m.name, m.params)] = tuple(summary.reaches.values())[:MAX_HITS]
     return report
 
 
@@ -489,11 +508,13 @@ def _callees_first(asm: Assembly, rids: list[int]) -> list[int]:
 
 
 class _Walk:
-    def __init__(self, asm: Assembly, vocab: Vocabulary, natives: dict[int, Rule], seeded: dict[int, dict[int, Taint]]) -> None:
+    def __init__(self, asm: Assembly, vocab: Vocabulary, natives: dict[int, Rule], seeded: dict[int, dict[int, Taint]],
+                 imports: Exports | None = None) -> None:
         self.asm = asm
         self.vocab = vocab
         self.natives = natives
         self.seeded = seeded
+        self.imports = imports or {}
         self.summaries: dict[int, Summary] = {}
         self.fields: dict[str, Taint] = {}
         self.hits: dict[tuple[Any, ...], Hit] = {}
@@ -682,18 +703,7 @@ class _Walk:
         if callee_summary is not None:
             # the callee's IL argument indexes: ``this`` is 0 for an instance method (the new object for a ctor)
             by_index = dict(enumerate(operands)) if not newobj else {1 + i: v for i, v in enumerate(args)}
-            callee_full = callee.full
-            self.steps += len(callee_summary.reaches)
-            for reach in list(callee_summary.reaches.values()):
-                value = by_index.get(reach.param)
-                if value is None:
-                    continue
-                via = (f"{here} IL_{off:04X} calls {callee_full}", *reach.via)
-                for label in _meets(reach.rule.needs, value.taint):
-                    if isinstance(label, Entry):
-                        self._hit(Hit(reach.rule, reach.sink, reach.method, reach.offset, label, via))
-                    else:
-                        summary.reach(Reach(label, reach.rule, reach.sink, reach.method, reach.offset, via[:6]))
+            self._reaches(list(callee_summary.reaches.values()), by_index, f"{here} IL_{off:04X} calls {callee.full}", summary)
             ret = callee_summary.returns
             result = _entries(ret)
             for p in ret.params:
@@ -708,6 +718,10 @@ class _Walk:
                 if p in by_index:
                     mark(("f", key), by_index[p].taint)
         elif source is None:
+            exported = self.imports.get((callee.type, callee.name, callee.params)) if not internal else None
+            if exported:  # a method of another assembly of the site (App_Code), with its parameters' reaches
+                by_index = dict(enumerate(operands)) if not newobj else {1 + i: v for i, v in enumerate(args)}
+                self._reaches(list(exported), by_index, f"{here} IL_{off:04X} calls {callee.full} (another assembly)", summary)
             result = self._through(callee, recv, args)
             if callee.full in self.vocab.fillers and operands and operands[0].taint:
                 # stream.Read(buffer, ..), Array.Copy(src, dst, ..): the first operand fills the others
@@ -736,6 +750,21 @@ class _Walk:
             var = recv.var if (recv is not None and callee.name.startswith("get_") and not args) else None
             stack.append(Value(result, var))
         return True
+
+    def _reaches(self, reaches: list[Reach], by_index: dict[int, Value], call: str, summary: Summary) -> None:
+        """A called method's parameter reaches applied to the values given: request input is a hit, this
+        method's own parameters join its summary."""
+        self.steps += len(reaches)
+        for reach in reaches:
+            value = by_index.get(reach.param)
+            if value is None:
+                continue
+            via = (call, *reach.via)
+            for label in _meets(reach.rule.needs, value.taint):
+                if isinstance(label, Entry):
+                    self._hit(Hit(reach.rule, reach.sink, reach.method, reach.offset, label, via))
+                else:
+                    summary.reach(Reach(label, reach.rule, reach.sink, reach.method, reach.offset, via[:6]))
 
     def _through(self, callee: Member, recv: Value | None, args: list[Value]) -> Taint:
         """What a call to another assembly's method returns: everything it was given (a conversion, a
