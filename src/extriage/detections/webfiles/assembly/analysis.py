@@ -135,7 +135,7 @@ def parse_vocabulary(raw: dict[str, Any]) -> Vocabulary:
 
 def _rule(s: dict[str, Any]) -> Rule:
     needs = str(s.get("needs", "any"))
-    if needs not in ("any", "receiver", "leading", "direct", "none"):
+    if needs not in ("any", "receiver", "receiver-leading", "leading", "direct", "none"):
         raise ValueError(f"assembly vocabulary: {s.get('id')}: unknown needs {needs!r}")
     args = s.get("args")
     if args is None and needs in ("leading", "direct"):
@@ -791,7 +791,7 @@ class _Walk:
             holder = recv if where < 0 else (args[where] if where < len(args) else None)
             if holder is None or not any(pattern.search(t) for t in holder.taint.texts):
                 return
-        if rule.needs == "receiver":
+        if rule.needs in ("receiver", "receiver-leading"):
             chosen = [recv] if recv is not None else []
         elif rule.args is None:
             chosen = ([recv] if recv is not None else []) + args
@@ -809,7 +809,7 @@ class _Walk:
 
 def _meets(needs: str, taint: Taint) -> frozenset[Label]:
     """The labels of a value that meet a sink's need (the value at the place the sink looks)."""
-    if needs == "leading":
+    if needs in ("leading", "receiver-leading"):
         return taint.lead
     if needs == "direct":
         return taint.whole
