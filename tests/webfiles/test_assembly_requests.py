@@ -37,6 +37,11 @@ FOUND = {
     ),
     "fileinfo_open": ('FileInfo f = new FileInfo(context.Request["path"]); context.Response.Write(f.OpenText().ReadToEnd());', "file-read"),
     "fileinfo_delete": ('new FileInfo(context.Request["path"]).Delete();', "file-write"),
+    # BIL-2: a FileStream opened to read (Roxy Fileman's thumbnails): found, and its title does not say it writes
+    "filestream_read": (
+        'using (FileStream fs = new FileStream(context.Request["f"], FileMode.Open, FileAccess.Read)) { fs.CopyTo(context.Response.OutputStream); }',
+        "file-write",
+    ),
 }
 QUIET = {
     # a fixed line into the started process's input; the request only picks what is echoed back, encoded
@@ -74,6 +79,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_the_shapes_are_found(built: dict[str, Path], name: str) -> None:
     report = analysis.analyse(built[name].read_bytes(), name)
     assert FOUND[name][1] in {h.rule.id for h in report.hits if h.confidence == "high"}, [analysis.describe(h) for h in report.hits]
+
+
+def test_a_file_opened_to_read_is_not_said_to_be_written(built: dict[str, Path]) -> None:
+    hit = next(h for h in analysis.analyse(built["filestream_read"].read_bytes()).hits if h.rule.id == "file-write")
+    assert hit.rule.title.startswith("opens, ") and hit.sink == "System.IO.FileStream::.ctor"
 
 
 @pytest.mark.parametrize("name", sorted(QUIET))
