@@ -236,7 +236,8 @@ def _core_siblings(names: list[str] | None) -> Iterator[Sibling]:
         if seed.name not in CORE_SEEDS or (names and seed.name not in names):
             continue
         for c in CONTAINERS:
-            yield _one(seed, "core-container", c, "query" if c.startswith("cshtml") else "bound")
+            # (a middleware binds no parameter: it reads the request itself)
+            yield _one(seed, "core-container", c, "query" if c.startswith("cshtml") or c == "middleware" else "bound")
         if seed.vb:
             yield _one_vb(seed)
         for s in _VIEW_SOURCES:
