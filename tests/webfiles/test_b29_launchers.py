@@ -19,6 +19,10 @@ and ``AppDomain.CreateInstanceFrom(AndUnwrap)`` (an assembly loaded from a path,
 found). ``EXT_WEBSHELL_Page_Loads_Code_Through_Alternate_Loader`` takes them beside a request read; its twins are a
 plugin host creating a fixed type from a fixed assembly and a handler reading its body with the ordinary
 ``DataContractSerializer``.
+
+A task registered through the Task Scheduler (``Schedule.Service`` by COM, or the TaskScheduler library's
+``ExecAction``) whose action the request gives was silent too: ``EXT_WEBSHELL_Page_Schedules_Request_Command``;
+its twin is a status page that reads the request and lists the server's tasks without registering one.
 """
 
 from __future__ import annotations
@@ -173,6 +177,67 @@ _DATA_CONTRACT_BODY = (
     "}\n"
 )
 
+_SCHEDULE_COM = (
+    '<%@ Page Language="C#" %>\n'
+    '<script runat="server">\n'
+    "protected void Page_Load(object sender, EventArgs e)\n"
+    "{\n"
+    '    dynamic service = Activator.CreateInstance(Type.GetTypeFromProgID("Schedule.Service"));\n'
+    "    service.Connect();\n"
+    "    dynamic task = service.NewTask(0);\n"
+    "    dynamic action = task.Actions.Create(0);\n"
+    '    action.Path = "hostname";\n'
+    '    action.Arguments = Request.Form["a"];\n'
+    '    service.GetFolder("\\\\").RegisterTaskDefinition("t", task, 6, null, null, 3);\n'
+    "}\n"
+    "</script>\n"
+)
+_SCHEDULE_VB = (
+    '<%@ Page Language="VB" %>\n'
+    '<script runat="server">\n'
+    "Sub Page_Load(sender As Object, e As EventArgs)\n"
+    '    Dim service As Object = CreateObject("Schedule.Service")\n'
+    "    service.Connect()\n"
+    "    Dim task As Object = service.NewTask(0)\n"
+    '    task.Actions.Create(0).Path = "hostname " & Request("a")\n'
+    '    service.GetFolder("\\").RegisterTaskDefinition("t", task, 6, Nothing, Nothing, 3)\n'
+    "End Sub\n"
+    "</script>\n"
+)
+_SCHEDULE_LIBRARY = (
+    '<%@ WebHandler Language="C#" Class="Jobs" %>\n'
+    "using System.Web;\n"
+    "using Microsoft.Win32.TaskScheduler;\n"
+    "public class Jobs : IHttpHandler\n"
+    "{\n"
+    "    public void ProcessRequest(HttpContext context)\n"
+    "    {\n"
+    "        using (var ts = new TaskService())\n"
+    "        {\n"
+    '            ts.AddTask("t", new DailyTrigger(), new ExecAction("hostname", context.Request["a"]));\n'
+    "        }\n"
+    "    }\n"
+    "    public bool IsReusable { get { return false; } }\n"
+    "}\n"
+)
+# a status page: it reads the request (which folder to show) and lists tasks, registering none
+_TASK_STATUS = (
+    '<%@ Page Language="C#" %>\n'
+    '<script runat="server">\n'
+    "protected void Page_Load(object sender, EventArgs e)\n"
+    "{\n"
+    '    string folder = Request.QueryString["folder"] == "reports" ? "\\\\Reports" : "\\\\";\n'
+    '    dynamic service = Activator.CreateInstance(Type.GetTypeFromProgID("Schedule.Service"));\n'
+    "    service.Connect();\n"
+    "    foreach (dynamic t in service.GetFolder(folder).GetTasks(0))\n"
+    "    {\n"
+    '        Jobs.Text += Server.HtmlEncode((string)t.Name) + " " + t.LastRunTime + "<br>";\n'
+    "    }\n"
+    "}\n"
+    "</script>\n"
+    '<asp:Literal ID="Jobs" runat="server" />\n'
+)
+
 QUIET_PAGES: list[Page] = [("fixed-loader-run-by-an-admin-page", ".aspx", _FIXED_LOADER)]
 QUIET_LOADER_PAGES: list[Page] = [
     ("plugin-host-with-a-fixed-type", ".asax", _FIXED_PLUGIN),
@@ -200,6 +265,15 @@ LAUNCHER_CASES: list[RuleCase] = [
             ("net-data-contract-read-object", ".aspx", _NET_DATA_CONTRACT),
         ],
         QUIET_LOADER_PAGES,
+    ),
+    (
+        "EXT_WEBSHELL_Page_Schedules_Request_Command",
+        [
+            ("schedule-service-com", ".aspx", _SCHEDULE_COM),
+            ("schedule-service-vb", ".aspx", _SCHEDULE_VB),
+            ("task-scheduler-library", ".ashx", _SCHEDULE_LIBRARY),
+        ],
+        [("task-status-page", ".aspx", _TASK_STATUS)],
     ),
 ]
 

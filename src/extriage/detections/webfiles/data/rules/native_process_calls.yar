@@ -81,3 +81,33 @@ rule EXT_WEBSHELL_Page_Runs_Command_Through_Alternate_Launcher
         not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
         any of ($launch*) and ($req or $ctl)
 }
+
+rule EXT_WEBSHELL_Page_Schedules_Request_Command
+{
+    meta:
+        author = "extriage"
+        description = "Server page registers a scheduled task through the Task Scheduler (the Schedule.Service COM object or the TaskScheduler library's ExecAction) in a page that reads the request: a command run by the scheduler, outside the worker, and kept"
+        family = "scheduled task launcher"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1053.005"
+    strings:
+        // (B29, session 21: a task whose action path the request gives was found by nothing, own rules or signature-base)
+        $sched1 = /"Schedule\.Service(\.1)?"/ nocase ascii wide
+        $sched2 = /"\{?0F87369F-A4E5-4CFC-BD3E-73E6154572DD\}?"/ nocase ascii wide
+        $act1 = /\bRegisterTaskDefinition\s*\(/ nocase ascii wide
+        $act2 = /\.\s*Actions\s*\.\s*Create\s*\(/ nocase ascii wide
+        $lib = /\bnew\s+(Microsoft\s*\.\s*Win32\s*\.\s*TaskScheduler\s*\.\s*)?ExecAction\s*\(/ ascii wide
+        $req = /\bRequest\s*(\.\s*(Form|QueryString|Params|Item|Headers|Cookies|InputStream|Files|Unvalidated)\b|[\[(])/ nocase ascii wide
+        $ctl = /\b(Path|Arguments|ExecAction)\b[^;\r\n]{0,200}\.\s*(Text|Value)\b/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
+        ((any of ($sched*) and any of ($act*)) or $lib) and ($req or $ctl)
+}
