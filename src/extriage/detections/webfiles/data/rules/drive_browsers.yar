@@ -93,3 +93,45 @@ rule EXT_WEBSHELL_Writable_Folder_Scanner
     condition:
         not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and any of ($server*) and ($probe or $probe2) and $walk and any of ($start*)
 }
+
+/*
+  Issue 14, helper X50 (fiftieth unseen collection). A Go web-security tool's "aspx_browser" template takes the
+  folder to list from the request, falling back to the page's own folder (`Request["dir"] ?? Server.MapPath(".")`),
+  and writes every subfolder and file name back: a map of any folder the pool's account can read. Only the
+  behaviour analysis named it (no drive root, no file read, so the rules above stayed silent). The rule: a folder
+  listed straight from a request value (the value given to GetFiles/GetDirectories or DirectoryInfo), or a request
+  value that falls back to the page's own folder beside a listing, and the listing written out. Galleries and
+  download pages list a folder of their own (Server.MapPath("~/photos/" + name)) and stay silent.
+*/
+
+rule EXT_WEBSHELL_Request_Path_Folder_Lister
+{
+    meta:
+        author = "extriage"
+        description = "Server page that lists the folder named by the request (or the page's own folder when none is given) and writes the names back: a folder browser of the whole disk"
+        family = "file manager (read-only)"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1083"
+    strings:
+        // the request value itself is the folder listed
+        $direct = /\b(Directory\s*\.\s*(GetFiles|GetDirectories|GetFileSystemEntries|EnumerateFiles|EnumerateDirectories|EnumerateFileSystemEntries)|new\s+(System\s*\.\s*IO\s*\.\s*)?DirectoryInfo)\s*\(\s*Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]/ nocase ascii wide
+        // a request value that falls back to the page's own folder: C# `??`, VB `If(Request("d"), ...)`
+        $fallback = /\bRequest\s*(\.\s*(Item|Form|QueryString|Params)\s*)?[\[\(]\s*"[^"]{1,40}"\s*[\]\)]\s*\?\?\s*(HttpContext\s*\.\s*Current\s*\.\s*)?Server\s*\.\s*MapPath\s*\(\s*"\.{0,2}\/?"\s*\)/ nocase ascii wide
+        $fallback_vb = /\bIf\s*\(\s*Request\s*(\.\s*(Item|Form|QueryString|Params)\s*)?\(\s*"[^"]{1,40}"\s*\)\s*,\s*Server\s*\.\s*MapPath\s*\(\s*"\.{0,2}\/?"\s*\)\s*\)/ nocase ascii wide
+        $list = /\b(Directory\s*\.\s*(GetFiles|GetDirectories|GetFileSystemEntries|EnumerateFiles|EnumerateDirectories|EnumerateFileSystemEntries)|new\s+(System\s*\.\s*IO\s*\.\s*)?DirectoryInfo)\s*\(/ nocase ascii wide
+        $out = /Response\s*\.\s*Write\s*\(/ nocase ascii wide
+        $server1 = /<%\s*@/ ascii wide
+        $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a code block of a page with no directive ("<%" then code - X46, session 19)
+        $server3 = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
+    condition:
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and any of ($server*) and
+        ($direct or (($fallback or $fallback_vb) and $list)) and $out
+}

@@ -127,3 +127,42 @@ rule EXT_WEBSHELL_JScript_Eval_Security_Option
     condition:
         not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $script or $evalblock) and $eval2
 }
+
+/*
+  Issue 14, helper X50 (fiftieth unseen collection: generators, write-ups and pages). A 2025-2026 Python shell
+  manager's AntSword-compatible JScript template reads the password-named form field into a variable and calls
+  `eval(cmd)` with that one argument: no "unsafe" (the rule above), no Request inside the eval call (China
+  Chopper's rule), so only the behaviour analysis named it. The rule: a JScript variable declared from a request
+  value and eval() of one bare name inside server code (a <% %> block - JScript with or without a directive, as
+  the rule above reads it - or a JScript script block run at the server). Data binding (`Eval(...)`, `DataBinder.Eval`), eval of a literal or an
+  expression, and browser script outside the server blocks stay silent.
+*/
+
+rule EXT_WEBSHELL_JScript_Eval_Of_Request_Variable
+{
+    meta:
+        author = "extriage"
+        description = "JScript server code declares a variable from a request value and evaluates a bare name with eval(): a one-line shell with its input kept in a variable"
+        family = "JScript eval (request variable)"
+        severity = "high"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1059.007"
+    strings:
+        $script = /<script[^>]{0,80}(runat\s*=\s*["']?server[^>]{0,80}language\s*=\s*["']?(JScript|Javascript|JS\b)|language\s*=\s*["']?(JScript|Javascript|JS\b)[^>]{0,80}runat\s*=\s*["']?server)/ nocase ascii wide
+        // a JScript variable from the request (JScript names are case-sensitive: `Request`, `var`)
+        $var = /\bvar\s+[A-Za-z_$][\w$]*\s*(:\s*String\s*)?=\s*(String\s*\(\s*)?Request\s*(\.\s*(Item|Form|QueryString|Params|Headers|Cookies)\s*)?[\[\(]/ ascii wide
+        // eval of one bare name inside a <% %> block (no "%" between the block's start and the call): server code in
+        // JScript, which neither C# nor VB has - with or without a directive (a site whose defaultLanguage is JScript)
+        $eval_block = /<%[^#@%$=:\-][^%]{0,600}[^A-Za-z0-9_.$]eval\s*\(\s*[A-Za-z_$][\w$]*\s*\)/ ascii wide
+        // ... or anywhere, when the page holds a JScript block run at the server
+        $eval_name = /(^|[^A-Za-z0-9_.$])eval\s*\(\s*[A-Za-z_$][\w$]*\s*\)/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
+    condition:
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and $var and
+        ($eval_block or ($script and $eval_name))
+}

@@ -154,6 +154,8 @@ rule EXT_WEBSHELL_Netcat_Reverse_Shell_Launcher
   gives the shape a rule of its own: a server page or control that creates a TcpClient or Socket, takes its
   stream, starts an interpreter with redirected standard input and writes to that input. Pages that test a
   port, talk to a mail or cache server, or feed a tool's standard input from the page stay silent.
+  X50 (session 21): a Python generator's callback page keeps the standard input as a StreamWriter and writes what
+  the socket sends through that writer; the rule takes the kept writer too.
 */
 
 rule EXT_WEBSHELL_Socket_Fed_Interpreter
@@ -173,6 +175,10 @@ rule EXT_WEBSHELL_Socket_Fed_Interpreter
         $interp = /["']([a-z]:\\{1,2}windows\\{1,2}system32\\{1,2})?(cmd|powershell|pwsh)(\.exe)?["']/ nocase ascii wide
         $redirect = /RedirectStandardInput\s*=\s*true/ nocase ascii wide
         $stdin = /\.\s*StandardInput\s*\.\s*Write(Line)?\s*\(/ nocase ascii wide
+        // ... or the interpreter's standard input kept as a writer and written through it (X50, session 21: a
+        // generator's callback page, `StreamWriter w = CmdProc.StandardInput;` then `w.WriteLine(data)`)
+        $stdin_kept = /=\s*[A-Za-z_][\w.]*\s*\.\s*StandardInput\s*(;|\r?\n)/ nocase ascii wide
+        $write = /\.\s*Write(Line)?\s*\(/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
@@ -185,7 +191,7 @@ rule EXT_WEBSHELL_Socket_Fed_Interpreter
         // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
         // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
-        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $sock and any of ($stream*) and $interp and $redirect and $stdin
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and $sock and any of ($stream*) and $interp and $redirect and ($stdin or ($stdin_kept and $write))
 }
 
 /*

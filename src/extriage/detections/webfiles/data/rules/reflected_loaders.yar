@@ -153,6 +153,49 @@ rule EXT_WEBSHELL_Assembly_Load_Helper_Decrypted_Body
 }
 
 /*
+  Issue 14, helper X50 (fiftieth unseen collection). Beside the set: the Behinder page that cseroad/Webshell_Generate
+  writes (a generator X13 measured in session 9) decrypts the raw request body into a variable in one statement and
+  loads it in the next - `byte[] d = new RijndaelManaged().CreateDecryptor(k, k).TransformFinalBlock(c, 0, c.Length);
+  Assembly.Load(d).CreateInstance("U").Equals(this);` - with `@` before member names (C# verbatim identifiers:
+  `.@CreateDecryptor`, `.@CreateInstance`) and comments between the calls. Neither rule above matched (the decryptor
+  is not inside the Assembly.Load statement, no helper is called) and signature-base is silent too; only the
+  behaviour analysis named it. The rule: Assembly.Load of one variable instantiated in the same expression, a
+  decryptor applied (CreateDecryptor ... TransformFinalBlock), and the raw request body read in the same server
+  file, with `@` and comments allowed between the names. Applications that decrypt a licensed plug-in read it from a
+  file or resource, not from the request body.
+*/
+
+rule EXT_WEBSHELL_Assembly_Load_Of_Decrypted_Variable
+{
+    meta:
+        author = "extriage"
+        description = "In-memory loader: the raw request body decrypted into a variable, then Assembly.Load(variable).CreateInstance(...) (Behinder style, two statements)"
+        family = "Assembly.Load loader (decrypted body)"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1620"
+    strings:
+        // Assembly.Load(name).CreateInstance( - `@` before names and /* comments */ between the calls allowed
+        $load = /Assembly\]?\s*\.\s*@?Load\s*\(\s*@?[A-Za-z_]\w*\s*\)\s*(\/\*[^*]{0,60}\*\/\s*)*\.\s*(\/\*[^*]{0,60}\*\/\s*)*@?CreateInstance\s*\(/ nocase ascii wide
+        $dec = /\.\s*(\/\*[^*]{0,60}\*\/\s*)*@?CreateDecryptor\s*\(/ nocase ascii wide
+        $final = "TransformFinalBlock" nocase ascii wide
+        $body = /Request\s*\.\s*@?(BinaryRead|InputStream)\b/ nocase ascii wide
+        $server1 = /<%\s*@/ ascii wide
+        $server2 = /runat\s*=\s*["']?server/ nocase ascii wide
+        // a code block of a page with no directive ("<%" then code - X46, session 19)
+        $server3 = /<%\s*[^\s@=:#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+        // a compiled PE file (MZ header, PE signature at e_lfanew) is no page: "<%", "runat" and the rule's
+        // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
+    condition:
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and any of ($server*) and
+        $load and $dec and $final and $body
+}
+
+/*
   Issue 14, helper X33 (thirty-third unseen collection: shells from intrusions into .NET products). SUPERNOVA, the
   SolarWinds Orion handler (App_Web_logoimagehandler.ashx), was published as decompiled C#: a LogoImageHandler
   whose ProcessRequest takes C# source, a class name, a method name and arguments from the request, compiles the
