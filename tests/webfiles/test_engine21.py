@@ -375,3 +375,57 @@ def test_other_launchers_and_loaders_given_request_input(body: str, sink: str) -
 )
 def test_a_fixed_launcher_or_a_json_reader_stays_silent(body: str) -> None:
     assert _sinks(_LAUNCH.replace("BODY", body)) == set()
+
+
+# --- B29's request (to_a15.md, 23:06 UTC): a task the scheduler runs, a data source control's select command --------
+
+_TASK = """<%@ Page Language="C#" %>
+<script runat="server">
+void Page_Load(object sender, EventArgs e) {
+    dynamic s = Activator.CreateInstance(Type.GetTypeFromProgID("Schedule.Service"));
+    s.Connect();
+    USE
+}
+</script>
+"""
+
+
+@pytest.mark.parametrize(
+    ("use", "found"),
+    [
+        (
+            'dynamic t = s.NewTask(0);\n    dynamic a = t.Actions.Create(0);\n    a.Path = Request["c"];\n'
+            '    s.GetFolder("\\\\").RegisterTaskDefinition("u", t, 6, null, null, 3);',
+            True,
+        ),
+        ('dynamic t = s.NewTask(0);\n    dynamic a = t.Actions.Create(0);\n    a.Path = "cmd.exe";\n    a.Arguments = "/c " + Request.Form["a"];', True),
+        # a status page listing the tasks, or an action of its own
+        ('foreach (dynamic t in s.GetFolder("\\\\").GetTasks(0)) Response.Write(Server.HtmlEncode(t.Name) + "<br/>");', False),
+        ('dynamic t = s.NewTask(0);\n    dynamic a = t.Actions.Create(0);\n    a.Path = Server.MapPath("~/bin/cleanup.exe");', False),
+    ],
+)
+def test_a_scheduled_task_given_the_requests_command(use: str, found: bool) -> None:
+    assert ("scheduled-task" in _sinks(_TASK.replace("USE", use))) is found
+
+
+@pytest.mark.parametrize(
+    ("make", "found"),
+    [
+        ('new SqlDataSource(ConfigurationManager.ConnectionStrings["main"].ConnectionString, Request["q"])', True),
+        ("new SqlDataSource(ConfigurationManager.ConnectionStrings[0].ConnectionString, Box.Text)", True),
+        (
+            'new SqlDataSource(ConfigurationManager.ConnectionStrings["main"].ConnectionString, '
+            '"SELECT Name FROM Items WHERE Kind = \'" + Kind.SelectedValue.Replace("\'", "") + "\'")',
+            False,
+        ),
+        ('new SqlDataSource(ConfigurationManager.ConnectionStrings["main"].ConnectionString, "SELECT Name FROM Items")', False),
+    ],
+)
+def test_a_data_source_made_with_the_requests_select_command(make: str, found: bool) -> None:
+    page = (
+        '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object sender, EventArgs e) {\n'
+        f"    var ds = {make};\n    Grid.DataSource = ds;\n    Grid.DataBind();\n}}\n</script>\n"
+        '<asp:TextBox ID="Box" runat="server" /><asp:DropDownList ID="Kind" runat="server" />'
+        '<asp:GridView ID="Grid" runat="server" />\n'
+    )
+    assert ("sql-text" in _sinks(page)) is found
