@@ -429,3 +429,19 @@ def test_a_data_source_made_with_the_requests_select_command(make: str, found: b
         '<asp:GridView ID="Grid" runat="server" />\n'
     )
     assert ("sql-text" in _sinks(page)) is found
+
+
+# --- One VB method header for method bodies and gates (the lead's request, 23:32 UTC) ---------------------------------
+# guard's gates read VB headers with fewer modifiers than taint's method bodies: an Overrides or Async gate was no gate.
+
+
+@pytest.mark.parametrize("modifiers", ["Protected Overrides", "Private Async", "Public Overloads", "Friend Shared"])
+def test_a_vb_gate_with_any_modifiers_guards_what_follows(modifiers: str) -> None:
+    page = (
+        f'<%@ Page Language="VB" %>\n<script runat="server">\n{modifiers} Sub Gate()\n'
+        "    If Not Request.IsAuthenticated Then\n        Response.StatusCode = 403\n        Response.End()\n"
+        "    End If\nEnd Sub\nSub Page_Load(ByVal sender As Object, ByVal e As EventArgs)\n    Gate()\n"
+        '    System.IO.File.WriteAllText(Server.MapPath(Request.Form("p")), Request.Form("c"))\nEnd Sub\n</script>\n'
+    )
+    assert _sinks(page) == set()
+    assert _sinks(page.replace("        Response.End()\n", "        Exit Sub\n")) != set()  # (leaves the gate only)

@@ -17,7 +17,13 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from extriage.detections.webfiles.behaviour.lazy import lazy
-from extriage.detections.webfiles.behaviour.syntax import depth, line_of, top_level
+from extriage.detections.webfiles.behaviour.syntax import (
+    VB_METHOD_END,
+    VB_METHOD_HEAD,
+    depth,
+    line_of,
+    top_level,
+)
 
 
 class Region(NamedTuple):
@@ -73,15 +79,9 @@ _VB_METHOD = lazy(
     r"[ \t]*\([^()\n]{0,400}\)[^\n]*\n((?:(?![ \t]*End[ \t]+(?:Sub|Function)\b)[^\n]*\n){0,20})[ \t]*End[ \t]+\1\b",
     re.I | re.M,
 )
-#: A method's header, of any length (gates: read from a check back to its method): C# ``void Gate(..) {``, VB ``Sub
-#: Gate(..)`` with the line it ends, and VB's ``End Sub``/``End Function``.
+#: A C# method's header, of any length (gates: read from a check back to its method): ``void Gate(..) {`` (VB's:
+#: syntax.VB_METHOD_HEAD and VB_METHOD_END).
 _C_HEAD = lazy(r"\b(?:void|bool|int|string|object)\s+([^\W\d]\w*)\s*\([^();{}]{0,400}\)\s*\{")
-_VB_HEAD = lazy(
-    r"^[ \t]*(?:(?:Public|Private|Protected|Friend|Shared|Overridable)[ \t]+)*(Sub|Function)[ \t]+([^\W\d]\w*)"
-    r"[ \t]*\([^()\n]{0,400}\)[^\n]*\n",
-    re.I | re.M,
-)
-_VB_METHOD_END = lazy(r"^[ \t]*End[ \t]+(Sub|Function)\b", re.I | re.M)
 _VB_IF = lazy(r"[ \t]*If\b(.*?)\bThen\b", re.I)
 _VB_SPLIT = lazy(r"\b(AndAlso|OrElse|And|Or)\b", re.I)
 _VB_ELSE_INLINE = lazy(r"\bElse\b", re.I)
@@ -175,7 +175,7 @@ def gates(code: str, lang: str, checks: tuple[tuple[int, int], ...]) -> frozense
     if not checks:
         return frozenset()
     read = _vb_regions if lang == "vb" else _c_regions
-    heads = list(_VB_HEAD.finditer(code) if lang == "vb" else _C_HEAD.finditer(code))
+    heads = list(VB_METHOD_HEAD.finditer(code) if lang == "vb" else _C_HEAD.finditer(code))
     starts = [h.start() for h in heads]
     out: set[str] = set()
     ends: dict[int, int] = {}  # a header's index -> its method's end (each method walked once, however many checks)
@@ -188,7 +188,7 @@ def gates(code: str, lang: str, checks: tuple[tuple[int, int], ...]) -> frozense
             continue  # (a gate already)
         if i not in ends:
             if lang == "vb":
-                stop = _VB_METHOD_END.search(code, head.end())
+                stop = VB_METHOD_END.search(code, head.end())
                 same = stop is not None and stop.group(1).lower() == head.group(1).lower()
                 ends[i] = stop.start() if stop is not None and same else -1
             else:

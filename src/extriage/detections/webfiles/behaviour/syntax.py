@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from extriage.detections.webfiles.behaviour.lazy import lazy
+
 _C_KEYWORDS = frozenset(
     "if while for foreach switch catch using lock return new typeof sizeof nameof base this "
     "fixed checked unchecked get set".split()
@@ -13,6 +15,14 @@ _KEYWORDS = _C_KEYWORDS | frozenset("function sub dim call elseif".split())
 #: Per language: ``sub``, ``dim`` or ``call`` are ordinary C# names (a shell's ``string call =
 #: Request["c"]`` is a variable), ``function`` is a JScript keyword, VB has them all.
 KEYWORDS_OF = {"cs": _C_KEYWORDS, "js": _C_KEYWORDS | {"function"}, "vb": _KEYWORDS}
+#: A VB method's header line, any modifiers before ``Sub``/``Function`` (group 1 which, group 2 its name), and the
+#: ``End Sub``/``End Function`` that ends one (group 1): the method bodies of taint and the gates of guard.
+VB_METHOD_HEAD = lazy(
+    r"^[ \t]*(?:(?:Public|Private|Protected|Friend|Shared|Overrides|Overridable|Overloads|Static|Async|Partial)[ \t]+)*"
+    r"(Sub|Function)[ \t]+([^\W\d]\w*)[^\n]*\n",
+    re.I | re.M,
+)
+VB_METHOD_END = lazy(r"^[ \t]*End[ \t]+(Sub|Function)\b", re.I | re.M)
 _METHOD_DEF = {
     # C# parameter lists may span lines (one parameter a line)
     "cs": re.compile(r"\b([^\W\d]\w*)\s*\(([^();{}]{0,400})\)\s*(?:\{|=>)"),

@@ -22,6 +22,8 @@ from extriage.detections.webfiles.behaviour.lazy import lazy
 from extriage.detections.webfiles.behaviour.syntax import (
     _METHOD_DEF,
     KEYWORDS_OF,
+    VB_METHOD_END,
+    VB_METHOD_HEAD,
     _param_parts,
     line_of,
     top_level,
@@ -922,12 +924,6 @@ _NOT_TYPES = frozenset(
 )
 #: Braces outside literals (literals are canonical: no quote inside).
 _BRACES = lazy(r'"[^"\n]*"|[{}]')
-_VB_BODY = lazy(
-    r"^[ \t]*(?:(?:Public|Private|Protected|Friend|Shared|Overrides|Overridable|Overloads|Static|Async|Partial)[ \t]+)*"
-    r"(?:Sub|Function)[ \t]+[^\W\d]\w*[^\n]*\n",
-    re.I | re.M,
-)
-_VB_BODY_END = lazy(r"^[ \t]*End[ \t]+(?:Sub|Function)\b", re.I | re.M)
 #: What scope_locals appends to a local's name (a letter, then the method's number): no code has it.
 SCOPED = "\u01c4"
 
@@ -947,10 +943,10 @@ def _method_spans(code: str, lang: str) -> list[tuple[int, int, int, int]]:
     out: list[tuple[int, int, int, int]] = []
     if lang == "vb":
         pos = 0
-        for m in _VB_BODY.finditer(code):
+        for m in VB_METHOD_HEAD.finditer(code):
             if m.start() < pos:
                 continue
-            stop = _VB_BODY_END.search(code, m.end())
+            stop = VB_METHOD_END.search(code, m.end())
             if stop is None:
                 break
             p = _VB_PARAMS.search(code, m.start(), m.end())
