@@ -445,3 +445,38 @@ def test_a_vb_gate_with_any_modifiers_guards_what_follows(modifiers: str) -> Non
     )
     assert _sinks(page) == set()
     assert _sinks(page.replace("        Response.End()\n", "        Exit Sub\n")) != set()  # (leaves the gate only)
+
+
+# --- B29's request (to_a15.md, 23:24 UTC): clearing a Windows event log -----------------------------------------------
+# A log the request names cleared (EventLog(name).Clear(), held in a name or not; EventLogSession.ClearLog), or the
+# machine's Security/System/PowerShell/Sysmon log cleared whatever the request: an intruder erasing the record. An
+# application clearing its own log, and a Security log viewer, stay silent.
+
+_LOGS = '<%@ Page Language="C#" %>\n<script runat="server">\nvoid Page_Load(object sender, EventArgs e) {\n    BODY\n}\n</script>\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "sinks"),
+    [
+        ('new System.Diagnostics.EventLog(Request["log"]).Clear();', {"event-log-clear"}),
+        ('var l = new EventLog(Request.Form["n"]);\n    l.Clear();', {"event-log-clear"}),
+        ('System.Diagnostics.Eventing.Reader.EventLogSession.GlobalSession.ClearLog(Request["log"]);', {"event-log-clear"}),
+        ('if (Request["go"] != null) { new System.Diagnostics.EventLog("Security").Clear(); }', {"system-log-clear"}),
+        ('var s = new EventLog("Windows PowerShell");\n    s.Clear();', {"system-log-clear"}),
+        # the application's own log, and a Security log read
+        ('if (Request["go"] != null) { new EventLog("ShopApp").Clear(); }', set()),
+        (
+            'var s = new EventLog("Security");\n    foreach (EventLogEntry x in s.Entries) '
+            "Response.Write(Server.HtmlEncode(x.Message));",
+            set(),
+        ),
+    ],
+)
+def test_clearing_an_event_log(body: str, sinks: set[str]) -> None:
+    assert _sinks(_LOGS.replace("BODY", body)) == sinks
+
+
+def test_clearing_the_security_log_in_vb() -> None:
+    page = '<%@ Page Language="VB" %>\n<script runat="server">\nSub Page_Load()\n    Call New EventLog("Security").Clear()\nEnd Sub\n</script>\n'
+    assert _sinks(page) == {"system-log-clear"}
+    assert _sinks(page.replace('"Security"', '"ShopApp"')) == set()
