@@ -22,7 +22,10 @@ plugin host creating a fixed type from a fixed assembly and a handler reading it
 
 A task registered through the Task Scheduler (``Schedule.Service`` by COM, or the TaskScheduler library's
 ``ExecAction``) whose action the request gives was silent too: ``EXT_WEBSHELL_Page_Schedules_Request_Command``;
-its twin is a status page that reads the request and lists the server's tasks without registering one.
+its twin is a status page that reads the request and lists the server's tasks without registering one. A page
+clearing a Windows event log (Security, System, a request-named log; ``EventLog.Clear``,
+``EventLogSession.ClearLog``) was silent as well: ``EXT_WEBSHELL_Page_Clears_Windows_Event_Log``; its twins are an
+admin page clearing the application's own log and a viewer of the Security log.
 """
 
 from __future__ import annotations
@@ -238,6 +241,68 @@ _TASK_STATUS = (
     '<asp:Literal ID="Jobs" runat="server" />\n'
 )
 
+_CLEAR_REQUESTED_LOG = (
+    '<%@ Page Language="C#" %>\n'
+    '<script runat="server">\n'
+    "protected void Page_Load(object sender, EventArgs e)\n"
+    "{\n"
+    '    new System.Diagnostics.EventLog(Request.QueryString["log"]).Clear();\n'
+    "}\n"
+    "</script>\n"
+)
+_CLEAR_SECURITY_VB = (
+    '<%@ Page Language="VB" %>\n'
+    '<script runat="server">\n'
+    "Sub Page_Load(sender As Object, e As EventArgs)\n"
+    '    Call (New System.Diagnostics.EventLog("Security")).Clear()\n'
+    "End Sub\n"
+    "</script>\n"
+)
+_CLEAR_BY_SESSION = (
+    '<%@ WebHandler Language="C#" Class="Wipe" %>\n'
+    "using System.Diagnostics.Eventing.Reader;\n"
+    "using System.Web;\n"
+    "public class Wipe : IHttpHandler\n"
+    "{\n"
+    "    public void ProcessRequest(HttpContext context)\n"
+    "    {\n"
+    '        EventLogSession.GlobalSession.ClearLog("Microsoft-Windows-PowerShell/Operational");\n'
+    "    }\n"
+    "    public bool IsReusable { get { return false; } }\n"
+    "}\n"
+)
+# an admin page that clears the application's own log after a confirmation it reads from the request
+_CLEAR_OWN_LOG = (
+    '<%@ Page Language="C#" %>\n'
+    '<script runat="server">\n'
+    "protected void Page_Load(object sender, EventArgs e)\n"
+    "{\n"
+    '    if (Request.Form["confirm"] == "yes" && User.IsInRole("Admins"))\n'
+    "    {\n"
+    '        new System.Diagnostics.EventLog("ShopApp").Clear();\n'
+    '        Status.Text = "Log cleared.";\n'
+    "    }\n"
+    "}\n"
+    "</script>\n"
+    '<asp:Label ID="Status" runat="server" />\n'
+)
+# a viewer of the Security log's last entries (reads, clears nothing but its own list)
+_SECURITY_VIEWER = (
+    '<%@ Page Language="C#" %>\n'
+    '<script runat="server">\n'
+    "protected void Page_Load(object sender, EventArgs e)\n"
+    "{\n"
+    '    var log = new System.Diagnostics.EventLog("Security");\n'
+    "    Rows.Items.Clear();\n"
+    "    for (int i = log.Entries.Count - 1; i >= 0 && i >= log.Entries.Count - 20; i--)\n"
+    "    {\n"
+    '        Rows.Items.Add(log.Entries[i].TimeGenerated + " " + log.Entries[i].InstanceId);\n'
+    "    }\n"
+    "}\n"
+    "</script>\n"
+    '<asp:ListBox ID="Rows" runat="server" />\n'
+)
+
 QUIET_PAGES: list[Page] = [("fixed-loader-run-by-an-admin-page", ".aspx", _FIXED_LOADER)]
 QUIET_LOADER_PAGES: list[Page] = [
     ("plugin-host-with-a-fixed-type", ".asax", _FIXED_PLUGIN),
@@ -274,6 +339,18 @@ LAUNCHER_CASES: list[RuleCase] = [
             ("task-scheduler-library", ".ashx", _SCHEDULE_LIBRARY),
         ],
         [("task-status-page", ".aspx", _TASK_STATUS)],
+    ),
+    (
+        "EXT_WEBSHELL_Page_Clears_Windows_Event_Log",
+        [
+            ("clear-requested-log", ".aspx", _CLEAR_REQUESTED_LOG),
+            ("clear-security-vb", ".aspx", _CLEAR_SECURITY_VB),
+            ("clear-by-event-log-session", ".ashx", _CLEAR_BY_SESSION),
+        ],
+        [
+            ("admin-clears-its-own-log", ".aspx", _CLEAR_OWN_LOG),
+            ("security-log-viewer", ".aspx", _SECURITY_VIEWER),
+        ],
     ),
 ]
 

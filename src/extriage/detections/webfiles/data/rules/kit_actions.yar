@@ -354,3 +354,30 @@ rule EXT_WEBSHELL_Process_Baked_Credential_Dump
         not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and any of ($comsvcs, $procdump, $hive, $ntds) and
         any of ($start*)
 }
+
+rule EXT_WEBSHELL_Page_Clears_Windows_Event_Log
+{
+    meta:
+        author = "extriage"
+        description = "Page that clears a Windows event log - Security, System, Setup, Windows PowerShell or a Microsoft-Windows-* channel, or a log the request names - through EventLog.Clear or EventLogSession.ClearLog: an intruder's page wiping the server's record"
+        family = "event log clearing"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1070.001"
+    strings:
+        // (B29, session 21: found by nothing, own rules or signature-base; an application clearing its own log - new
+        // EventLog("MyApp").Clear() on an admin page - is not taken)
+        $clear_named = /\bEventLog\s*\(\s*"(Security|System|Setup|Windows PowerShell|Microsoft-Windows-[^"\r\n]{1,120})"\s*\)\s*\)?\s*\.\s*Clear\s*\(/ nocase ascii wide
+        $clear_req = /\bEventLog\s*\([^)\r\n]{0,40}\bRequest\b[^)\r\n]{0,80}\)\s*\)?\s*\.\s*Clear\s*\(/ nocase ascii wide
+        $session = /\bGlobalSession\s*\.\s*ClearLog\s*\(\s*("(Security|System|Setup|Windows PowerShell|Microsoft-Windows-[^"\r\n]{1,120})"|[^)\r\n]{0,40}\bRequest\b)/ nocase ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
+        ($clear_named or $clear_req or $session)
+}
