@@ -548,7 +548,7 @@ class _Walk:
 
     def _field(self, key: str, taint: Taint) -> None:
         kept = _entries(taint)  # a parameter means nothing in another method
-        if not kept:
+        if not (kept or kept.texts):  # (literals too: a pipe kept in a field, as an async lambda's state machine keeps it)
             return
         old = self.fields.get(key, CLEAN)
         new = old | kept
@@ -596,7 +596,7 @@ class _Walk:
             return stack.pop() if stack else Value()
 
         def mark(var: tuple[str, int | str] | None, taint: Taint) -> None:
-            if var is None or not taint:
+            if var is None or not (taint or taint.texts):
                 return
             kind, key = var
             if kind == "l" and isinstance(key, int):
@@ -832,7 +832,7 @@ def _entries(taint: Taint) -> Taint:
     if not taint.params:
         return taint
     keep = taint.srcs
-    return Taint(keep, taint.lead & keep, taint.whole & keep)
+    return Taint(keep, taint.lead & keep, taint.whole & keep, taint.texts)
 
 
 def _index(name: str, operand: Any) -> int:
