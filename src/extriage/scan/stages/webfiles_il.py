@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 
 #: Problems of assemblies read partly (bad method bodies) named in the coverage, at most.
 _IL_PROBLEMS_NAMED = 10
+
+
+def _named(items: list[str], sep: str = ", ") -> str:
+    """The first :data:`_IL_PROBLEMS_NAMED` of ``items`` joined, and how many more there are."""
+    more = len(items) - _IL_PROBLEMS_NAMED
+    return sep.join(items[:_IL_PROBLEMS_NAMED]) + (f" and {more} more" if more > 0 else "")
 #: Bytes of assemblies to read as IL from which worker processes are started (a fork-server worker costs
 #: ~0.1-0.2 s to start; a compiled page or handler is read in ~10 ms).
 PARALLEL_MIN_IL = 512 * 1024
@@ -196,18 +202,14 @@ def assemblies(
         facts.reasons.extend(reasons)
     notes.append(assemblies_note(read, screened, places, flows, native, unreadable, exchange, packages, covered))
     if unread:
-        named = ", ".join(unread[::-1][:_IL_PROBLEMS_NAMED])
-        more = f" and {len(unread) - _IL_PROBLEMS_NAMED} more" if len(unread) > _IL_PROBLEMS_NAMED else ""
         notes.append(
             f"{len(unread)} assembl{'ies' if len(unread) != 1 else 'y'} where shells are compiled or dropped "
             f"{'were' if len(unread) != 1 else 'was'} not read as IL, only by YARA: the IL analysis reads assemblies "
             f"up to {il_finding.MAX_IL_BYTES // (1024 * 1024)} MB, smallest first, "
-            f"{il_finding.MAX_IL_TOTAL // (1024 * 1024)} MB per scan (largest first: {named}{more})."
+            f"{il_finding.MAX_IL_TOTAL // (1024 * 1024)} MB per scan (largest first: {_named(unread[::-1])})."
         )
     if problems:
-        shown_problems = "; ".join(problems[:_IL_PROBLEMS_NAMED])
-        more = f" and {len(problems) - _IL_PROBLEMS_NAMED} more" if len(problems) > _IL_PROBLEMS_NAMED else ""
-        ctx.result.coverage.warn(f"Assemblies whose IL was read in part: {shown_problems}{more}.")
+        ctx.result.coverage.warn(f"Assemblies whose IL was read in part: {_named(problems, '; ')}.")
 
 
 def _in_two_rounds(taken: list[tuple[LocatedFile, str, str, str, int]], jobs: list[Job], limit: float,
@@ -247,11 +249,9 @@ def assemblies_note(
     if native:
         text += f" {len(native)} DLL{'s' if len(native) != 1 else ''} with no .NET metadata (native code) read by YARA only."
     if unreadable:
-        named = ", ".join(unreadable[:_IL_PROBLEMS_NAMED])
-        more = f" and {len(unreadable) - _IL_PROBLEMS_NAMED} more" if len(unreadable) > _IL_PROBLEMS_NAMED else ""
         text += (
             f" {len(unreadable)} file{'s' if len(unreadable) != 1 else ''} unreadable as .NET metadata (read by YARA "
-            f"only): {named}{more}."
+            f"only): {_named(unreadable)}."
         )
     if exchange:
         text += (

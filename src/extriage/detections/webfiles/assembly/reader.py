@@ -519,14 +519,10 @@ def _read_tables(pe: Any, t: Tables, data: bytes, asm: Assembly) -> None:
     for rid, (parent, name_at, sig_at) in enumerate(memberrefs, start=1):
         has_this, count, returns, is_field, kinds = signature(t.blob(sig_at))
         table, crid = coded("MemberRefParent", parent)
-        if table == "TypeRef":
-            mtype = typeref_name(crid)
-        elif table == "TypeDef":
-            mtype = typedef_name(crid)
-        elif table == "TypeSpec" and 0 < crid <= len(typespecs):
+        if table == "TypeSpec" and 0 < crid <= len(typespecs):
             mtype = _typespec_name(t.blob(typespecs[crid - 1][0]), typeref_name, typedef_name)
         else:
-            mtype = "?"
+            mtype = type_of("MemberRefParent", parent)
         asm.members[(T_MEMBERREF << 24) | rid] = Member(mtype, t.string(name_at), has_this, count, returns, is_field, kinds=kinds)
     for rid, (name_at,) in enumerate(t.rows("Field", "Name"), start=1):
         asm.members[(T_FIELD << 24) | rid] = Member("", t.string(name_at), is_field=True, internal=-rid)
