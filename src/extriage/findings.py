@@ -123,6 +123,12 @@ class EvidenceLine:
     timestamp: datetime | None = None
     sha256: str | None = None  # hash of the source file, when known
 
+    def why(self, rule_id: str) -> str:
+        """Why this line is in a finding ruled by ``rule_id``: its own reason when it differs (an IOC path beside a
+        location rule, a YARA hit beside a behaviour flow), else "" - without it, merged lines look like repeats."""
+        reason = self.fields.get("reason")
+        return str(reason) if reason and str(reason) != rule_id else ""
+
 
 @dataclass(slots=True)
 class Indicators:

@@ -219,3 +219,20 @@ def large(n: int) -> ScanResult:
         )
     r.findings.extend(extra)
     return r
+
+
+_ASPNET_CLIENT_PAGE = r"C:\inetpub\wwwroot\aspnet_client\s.aspx"
+
+
+def mixed_reasons(second_reason: str) -> ScanResult:
+    """A location finding whose second line was kept by another rule (its reason), and a line with none."""
+    result = ScanResult(evidence_path="/ev")
+    result.verdict = Verdict.COMPROMISED
+    f = Finding(rule_id="WF-LOC-ASPNET-CLIENT", title="Server-side page in aspnet_client", severity=Severity.CRITICAL,
+                confidence=Confidence.HIGH, outcome=Outcome.WEBSHELL, first_seen=T0, last_seen=T0)
+    f.id = "F0001"
+    f.evidence.append(EvidenceLine(source="/ev/s.aspx", line=None, raw=_ASPNET_CLIENT_PAGE, fields={"reason": "WF-LOC-ASPNET-CLIENT"}))
+    f.evidence.append(EvidenceLine(source="/ev/s.aspx", line=None, raw=_ASPNET_CLIENT_PAGE, fields={"reason": second_reason}))
+    f.evidence.append(EvidenceLine(source="/ev/s.aspx", line=1, raw="<% x %>", fields={}))
+    result.findings.append(f)
+    return result

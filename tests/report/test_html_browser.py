@@ -177,3 +177,18 @@ def test_expanded_timeline_keeps_a_bounded_layout(browser: Any, tmp_path: Path) 
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
     finally:
         page.close()
+
+
+def test_opened_finding_names_why_each_line_is_there(browser: Any, tmp_path: Path) -> None:
+    """A line kept by another rule than the finding's (an IOC path beside a location rule) says which, once opened."""
+    path = tmp_path / "why.html"
+    path.write_text(render_html([samples.mixed_reasons("WF-IOC-MSTIC-PATH")]), encoding="utf-8")
+    page, console_errors, page_errors = _open(browser, path)
+    try:
+        page.locator("#findings-0 details.f-item summary").first.click()
+        sources = page.locator("#findings-0 .ev-src").all_inner_texts()
+        assert console_errors == [] and page_errors == []
+        assert len(sources) == 3 and sum("WF-IOC-MSTIC-PATH" in s for s in sources) == 1
+        assert not any("WF-LOC-ASPNET-CLIENT" in s for s in sources)
+    finally:
+        page.close()

@@ -153,6 +153,7 @@ def _finding_row(f: Finding) -> dict[str, Any]:
                 "ts": when(e.timestamp) if e.timestamp else "",
                 "raw": _cap(e.raw),
                 "sha": e.sha256 or "",
+                "why": _cap(e.why(f.rule_id), 200),
             }
             for e in f.evidence[:MAX_EVIDENCE_PER_FINDING]
         ],

@@ -115,6 +115,8 @@ def _finding(f: Finding, console: Console, evidence_lines: int) -> None:
             console.print("    " + escape("; ".join(f"{k}={_clip(str(v))}" for k, v in keys)), soft_wrap=True)
     for e in f.evidence[:evidence_lines]:
         where = f"{e.source}:{e.line}" if e.line is not None else e.source
+        why = e.why(f.rule_id)
+        where += f"  ({_clip(why)})" if why else ""
         raw = e.raw if len(e.raw) <= RAW_WIDTH else e.raw[:RAW_WIDTH] + " …"
         console.print(f"    [dim]{escape(where)}[/]")
         console.print(f"      {escape(raw)}", soft_wrap=True)
