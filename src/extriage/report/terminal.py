@@ -155,4 +155,5 @@ def _coverage(result: ScanResult, console: Console) -> None:
                              else " (partly read)" if s.partial else ""))
         if len(cov.skipped) > 50:
             console.print(f"  … and {len(cov.skipped) - 50} more (see the JSON report)")
-    console.print(f"{len(result.files):,} evidence files read and hashed (SHA-256 in the JSON report).")
+    n = len(result.files)
+    console.print(f"{n:,} evidence file{'s' if n != 1 else ''} read and hashed (SHA-256 in the JSON report).")
