@@ -590,12 +590,16 @@ _LOOKUP_CALL = lazy(
 #: An image decoder: what it is given is read as pixels (a thumbnail, a resized photo), never sent back as bytes.
 _IMAGE_DECODER = lazy(
     r"(?:\bImage\s*\.\s*FromStream|\bnew\s+(?:System\s*\.\s*Drawing\s*\.\s*)?Bitmap"
-    r"|\bBitmap(?:Frame|Decoder)\s*\.\s*Create)\s*\("
+    r"|\bBitmap(?:Frame|Decoder)\s*\.\s*Create)\s*\(",
+    re.I,  # (VB's New Bitmap)
 )
 #: The name a statement gives the value the sink makes (``FileStream fs = new FileStream(..``, ``var b = wc.``).
 _GIVEN_TO = lazy(r"(?<![\w.])([^\W\d]\w*)\s*=(?![=>])[^=;{}]*$")
-#: The same in VB, its type declared there too (``Dim doc As XDocument = XDocument.Load(..)``).
-_VB_GIVEN_TO = lazy(r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s*=(?![=>])[^=;{}]*$", re.I)
+#: The same in VB, its type declared there too (``Dim doc As XDocument = XDocument.Load(..)``, ``Dim b As Byte() =
+#: wc.DownloadData(..)``), or the value made by ``As New`` (``Dim fs As New FileStream(..``, ``Using fs As New ..``).
+_VB_GIVEN_TO = lazy(
+    r"(?<![\w.])([^\W\d]\w*)(?:(?:\s+As\s+[\w.]+(?:\s*\(\s*\))?)?\s*=(?![=>])[^=;{}]*|\s+As\s+(?:New\b[\w.\s]*)?)$", re.I
+)
 #: A check of the signed-in user before a sink: ASP.NET's own (User.Identity.IsAuthenticated, Request.IsAuthenticated,
 #: User.IsInRole, Roles.IsUserInRole) or an application's (IsLoggedIn(), x.IsAuthorized(..), IsSignedIn(), or a bare
 #: Authenticate(user, password) its base class throws from - Umbraco's legacy web services, B22) - the latter only
@@ -2199,6 +2203,12 @@ class _Analyser:
     def statement(self, pos: int) -> tuple[int, int]:
         """The statement holding ``pos``, from after the assignment it is the value of (``Output.Text =
         Process.Start(...)``: the target is where the result goes, not an input)."""
+        start, end = self._whole_statement(pos)
+        return _after_assignment(self.code, start, pos), end
+
+    def _whole_statement(self, pos: int) -> tuple[int, int]:
+        """The statement holding ``pos`` with the target it assigns (``System.IO.FileStream fs = ..``,
+        ``Dim cs As System.String = ..``); a condition in front of it (``if (..)``, ``If .. Then``) left out."""
         code = self.code
         if self.lang == "vb":
             start = code.rfind("\n", 0, pos) + 1
@@ -2208,7 +2218,7 @@ class _Analyser:
             cond = _VB_IF_THEN.match(code, start, pos)
             if cond is not None:
                 start = cond.end()  # If <condition> Then <statement>: the condition is no input of it
-            return _after_assignment(code, start, pos), len(code) if end < 0 else end
+            return start, len(code) if end < 0 else end
         start = (
             max(
                 code.rfind(";", max(0, pos - 2000), pos),
@@ -2223,7 +2233,14 @@ class _Analyser:
             if close < pos:
                 start = close + 1  # if (<condition>) <statement>: the condition is no input of it
         end = code.find(";", pos, pos + 2000)
-        return _after_assignment(code, start, pos), _header_end(code, pos, pos + 2000 if end < 0 else end)
+        return start, _header_end(code, pos, pos + 2000 if end < 0 else end)
+
+    def _given_name(self, pos: int) -> re.Match[str] | None:
+        """The name the statement at ``pos`` gives the value made there (group 1: ``fs`` of ``var fs =
+        File.OpenRead(..``, ``System.IO.FileStream fs = ..``, VB ``Dim fs As FileStream = ..``, ``Dim b As Byte() =
+        ..``, ``Dim fs As New FileStream(..``)."""
+        s, _e = self._whole_statement(pos)
+        return (_VB_GIVEN_TO if self.lang == "vb" else _GIVEN_TO).search(self.code, s, pos)
 
     def _may(self, pat: re.Pattern[str]) -> bool:
         """Whether ``pat`` may occur in the code (False only when the pattern screen says it cannot)."""
@@ -2469,10 +2486,9 @@ class _Analyser:
         """Whether the connection string looked up at ``pos`` only opens a connection: written as a connection's
         argument (or its ConnectionString), or given a name every later use of which is such an argument."""
         code = self.code
-        s, _e = self.statement(pos)
         if _CONNECTION_OPEN.search(code, max(0, pos - 300), pos):
             return True
-        given = _GIVEN_TO.search(code, s, pos)
+        given = self._given_name(pos)
         if given is None:
             return False
         name = re.compile(r"(?<![\w.])" + re.escape(given.group(1)) + r"\b", re.I if self.lang == "vb" else 0)
@@ -2489,8 +2505,7 @@ class _Analyser:
         parser's input, not a file shown - B26's RSS widget, session 20. Written back whole, queried by a request
         path or given on, it stays a file read."""
         code = self.code
-        s, _e = self.statement(pos)
-        given = (_VB_GIVEN_TO if self.lang == "vb" else _GIVEN_TO).search(code, s, pos)
+        given = self._given_name(pos)
         close = _args(code, code.index("(", pos) + 1)[-1][1]
         if given is None:
             return self._fixed_xml_read(close + 1)
@@ -2799,8 +2814,8 @@ class _Analyser:
         if "Bitmap" not in self.code and "FromStream" not in self.code:
             return False
         code = self.code
-        s, e = self.statement(pos)
-        given = _GIVEN_TO.search(code, s, pos)
+        s, e = self._whole_statement(pos)
+        given = self._given_name(pos)
         if given is None:
             return False
         name = given.group(1)

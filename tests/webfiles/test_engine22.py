@@ -1,0 +1,160 @@
+"""Behaviour engine, session 22 (issue 14, A16).
+
+Each group is an item left by session 21 (BENCHMARKS.md, A15's "Left") or a request of this session
+(``/work/notes/to_a16.md``): harmless reproductions of a shape that must be found, and ordinary pages of the same
+make that stay silent. The pages were written for these tests: nothing is compiled or run, names, files and hosts are
+placeholders, and none is a copy of a real shell.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .rule_tables import sinks_of as _sinks
+
+# --- VB's ``Dim x As T = ...`` in the connection and image qualifiers (A15's left item) ---------------------------
+# A configured connection chosen by the request only to connect, and a file or an answer only decoded as an image,
+# are silent (sessions 15 and 20). The value held in a VB name declared with its type (``Dim cs As String = ..``,
+# ``Dim fs As FileStream = ..``) was read as held in the type's name, which nothing used: the VB pages were flagged.
+# Written out, the same values stay named.
+
+_CONNECT_VB = """<%@ Page Language="VB" %>
+<script runat="server">
+Sub Run_Click(ByVal s As Object, ByVal e As EventArgs)
+    USE
+End Sub
+</script>
+<form runat="server"><asp:DropDownList ID="Db" runat="server" /><asp:Label ID="Result" runat="server" /></form>
+"""
+_ENTRY_VB = "System.Configuration.ConfigurationManager.ConnectionStrings(KEY).ConnectionString"
+
+
+@pytest.mark.parametrize(
+    ("use", "sinks"),
+    [
+        ("Using con As New System.Data.SqlClient.SqlConnection(ENTRY)\n        con.Open()\n    End Using", set()),
+        (
+            "Dim cs As String = ENTRY\n    Using con As New System.Data.SqlClient.SqlConnection(cs)\n"
+            "        con.Open()\n    End Using",
+            set(),
+        ),
+        ("Dim cs = ENTRY\n    Dim con As New System.Data.SqlClient.SqlConnection(cs)\n    con.Open()", set()),
+        (
+            "Dim cs As System.String = ENTRY\n    Dim con As New System.Data.SqlClient.SqlConnection()\n"
+            "    con.ConnectionString = cs",
+            set(),
+        ),
+        ("Response.Write(ENTRY)", {"config-secret"}),
+        ("Dim cs As String = ENTRY\n    Response.Write(cs)", {"config-secret"}),
+        ("Dim cs As String = ENTRY\n    Result.Text = cs", {"config-secret"}),
+    ],
+)
+@pytest.mark.parametrize("key", ["Db.SelectedValue", 'Request("db")'])
+def test_vb_configured_connection_chosen_only_to_connect(use: str, sinks: set[str], key: str) -> None:
+    page = _CONNECT_VB.replace("USE", use).replace("ENTRY", _ENTRY_VB).replace("KEY", key)
+    assert _sinks(page) == sinks
+
+
+_THUMB_VB = """<%@ WebHandler Language="VB" Class="Thumb" %>
+Imports System.Drawing
+Imports System.Drawing.Imaging
+Imports System.IO
+Imports System.Web
+Public Class Thumb
+    Implements IHttpHandler
+    Public Sub ProcessRequest(ByVal ctx As HttpContext) Implements IHttpHandler.ProcessRequest
+        Dim path As String = ctx.Request.QueryString("file")
+        USE
+    End Sub
+    Public ReadOnly Property IsReusable() As Boolean Implements IHttpHandler.IsReusable
+        Get
+            Return True
+        End Get
+    End Property
+End Class
+"""
+_PIXELS_VB = (
+    "Using img As Image = Image.FromStream(fs)\n"
+    "            Using small As New Bitmap(img, 64, 64)\n"
+    "                small.Save(ctx.Response.OutputStream, ImageFormat.Jpeg)\n"
+    "            End Using\n"
+    "        End Using\n"
+    "        fs.Close()"
+)
+_DOWNLOADED_VB = "Dim b As Byte() = New System.Net.WebClient().DownloadData(path)\n        "
+
+
+@pytest.mark.parametrize(
+    ("use", "sink"),
+    [
+        # pixels: the file or the answer is only decoded as an image and re-encoded
+        ("Dim fs As FileStream = File.OpenRead(path)\n        " + _PIXELS_VB, None),
+        ("Dim fs As System.IO.FileStream = New FileStream(path, FileMode.Open)\n        " + _PIXELS_VB, None),
+        ("Dim fs = File.OpenRead(path)\n        " + _PIXELS_VB, None),
+        ("Dim fs As New FileStream(path, FileMode.Open)\n        " + _PIXELS_VB, None),
+        ("Using fs As New FileStream(path, FileMode.Open)\n        " + _PIXELS_VB + "\n        End Using", None),
+        (
+            "Dim s As Stream = New System.Net.WebClient().OpenRead(path)\n        "
+            + _PIXELS_VB.replace("(fs)", "(s)").replace("fs.Close", "s.Close"),
+            None,
+        ),
+        (_DOWNLOADED_VB + "Dim i As New Bitmap(New MemoryStream(b))\n        i.Save(ctx.Response.OutputStream, ImageFormat.Png)", None),
+        # bytes: the file or the answer sent back
+        ("Dim fs As FileStream = File.OpenRead(path)\n        fs.CopyTo(ctx.Response.OutputStream)", "file-read"),
+        (
+            "Dim fs As FileStream = File.OpenRead(path)\n        " + _PIXELS_VB + "\n        fs.CopyTo(ctx.Response.OutputStream)",
+            "file-read",
+        ),
+        (_DOWNLOADED_VB + "ctx.Response.BinaryWrite(b)\n        Dim i As New Bitmap(New MemoryStream(b))", "http-out"),
+        ("Dim fs As New FileStream(path, FileMode.Open)\n        fs.CopyTo(ctx.Response.OutputStream)", "file-read"),
+        ("Dim fs As FileStream = File.OpenRead(path)\n        Dim copy As FileStream = fs\n        " + _PIXELS_VB, "file-read"),
+    ],
+)
+def test_vb_file_or_answer_decoded_as_an_image(use: str, sink: str | None) -> None:
+    found = _sinks(_THUMB_VB.replace("USE", use), ".ashx")
+    assert found == (set() if sink is None else {sink})
+
+
+_THUMB_CS = """<%@ WebHandler Language="C#" Class="Thumb" %>
+using System.Drawing;
+using System.Drawing.Imaging;
+using System.IO;
+using System.Web;
+public class Thumb : IHttpHandler {
+    public void ProcessRequest(HttpContext ctx) {
+        string path = ctx.Request.QueryString["file"];
+        USE
+    }
+    public bool IsReusable { get { return true; } }
+}
+"""
+_PIXELS_CS = (
+    "using (Image img = Image.FromStream(fs)) { using (var small = new Bitmap(img, 64, 64)) "
+    "{ small.Save(ctx.Response.OutputStream, ImageFormat.Jpeg); } }"
+)
+
+
+@pytest.mark.parametrize(
+    ("use", "sink"),
+    [
+        # the same with the type written in full (its dot had cut the statement after the '=')
+        ("System.IO.FileStream fs = File.OpenRead(path);\n        " + _PIXELS_CS, None),
+        ("System.IO.FileStream fs = File.OpenRead(path);\n        fs.CopyTo(ctx.Response.OutputStream);", "file-read"),
+        ("FileStream fs = File.OpenRead(path);\n        " + _PIXELS_CS, None),
+    ],
+)
+def test_cs_file_held_in_a_dotted_type_decoded_as_an_image(use: str, sink: str | None) -> None:
+    found = _sinks(_THUMB_CS.replace("USE", use), ".ashx")
+    assert found == (set() if sink is None else {sink})
+
+
+def test_vb_xml_document_held_in_a_dotted_type_read_for_fixed_values() -> None:
+    page = _THUMB_VB.replace(
+        "USE",
+        'Dim doc As System.Xml.Linq.XDocument = System.Xml.Linq.XDocument.Load(path)\n        '
+        'For Each item In doc.Elements("rss").Elements("channel").Elements("item")\n            '
+        'ctx.Response.Write(item.Element("title").Value)\n        Next',
+    )
+    assert "file-read" not in _sinks(page, ".ashx")
+    shown = page.replace('ctx.Response.Write(item.Element("title").Value)', "ctx.Response.Write(doc.ToString())")
+    assert "file-read" in _sinks(shown, ".ashx")
