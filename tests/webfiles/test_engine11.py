@@ -343,13 +343,13 @@ def test_a_path_a_helper_returns_whole_stays_a_file_read(ret: str) -> None:
     assert "file-read" in _sinks(_HELPER.replace("RETURN", ret))
 
 
-# --- one bracket scanner (taint._args, normalise._arg_spans, _Analyser._operand, taint._leading) ---------
+# --- one bracket scanner (arguments._args, normalise._arg_spans, _Analyser._operand, arguments._leading) ---------
 
 
 def test_the_bracket_scanner_skips_literals_and_nested_brackets() -> None:
+    from extriage.detections.webfiles.behaviour.arguments import _args, _leading
     from extriage.detections.webfiles.behaviour.normalise import _arg_spans
     from extriage.detections.webfiles.behaviour.syntax import top_level
-    from extriage.detections.webfiles.behaviour.taint import _args, _leading
 
     code = 'f(a, "x,)", g(b, c), d[1, 2]) + e'
     start = 2

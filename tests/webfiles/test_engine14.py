@@ -689,11 +689,11 @@ def test_cmd_hostname_is_a_recon_command(case: str, start_info: str, found: bool
     assert ("recon-command" in _sinks(_PROOF.replace("STARTINFO", start_info), ".aspx")) is found, case
 
 
-# --- big code: call arguments read from one map of its brackets (taint._brackets) ------------------------------
+# --- big code: call arguments read from one map of its brackets (arguments._brackets) ------------------------------
 
 
 def test_bracket_map_gives_the_spans_of_the_walk() -> None:
-    from extriage.detections.webfiles.behaviour.taint import _args, _args_at, _brackets
+    from extriage.detections.webfiles.behaviour.arguments import _args, _args_at, _brackets
 
     code = (
         'f(a, g(b, "x(,"), [c, d]) ; h(e, {f, g}, i) ; s = "q)"; k(l, m(n) ; '

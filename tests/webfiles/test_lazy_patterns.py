@@ -14,7 +14,12 @@ import textwrap
 from extriage.detections.webfiles import behaviour
 from extriage.detections.webfiles.behaviour import lazy
 
-_ENGINE_FILES = ("behaviour/taint.py", "behaviour/normalise.py", "behaviour/extract.py")
+_ENGINE_FILES = (
+    "behaviour/taint.py",
+    "behaviour/arguments.py",
+    "behaviour/normalise.py",
+    "behaviour/extract.py",
+)
 
 
 def _fresh(script: str) -> dict[str, object]:

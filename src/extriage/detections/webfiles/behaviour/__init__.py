@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extriage.detections.webfiles.behaviour import codepage
+from extriage.detections.webfiles.behaviour.arguments import _args, _params
 from extriage.detections.webfiles.behaviour.budget import BUDGET, Timeout, bounded, for_timeout, now
 from extriage.detections.webfiles.behaviour.extract import (
     CLASSIC_ASP,
@@ -66,8 +67,6 @@ from extriage.detections.webfiles.behaviour.taint import (
     SCOPED,
     WHOLE_MAX,
     _Analyser,
-    _args,
-    _params,
     member_aliases,
     scope_locals,
     stream_writes,
