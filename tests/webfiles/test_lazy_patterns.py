@@ -17,6 +17,7 @@ from extriage.detections.webfiles.behaviour import lazy
 _ENGINE_FILES = (
     "behaviour/taint.py",
     "behaviour/arguments.py",
+    "behaviour/rewrite.py",
     "behaviour/normalise.py",
     "behaviour/extract.py",
 )

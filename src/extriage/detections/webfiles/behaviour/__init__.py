@@ -61,16 +61,10 @@ from extriage.detections.webfiles.behaviour.knowledge import (
 )
 from extriage.detections.webfiles.behaviour.lazy import warm as warm_patterns
 from extriage.detections.webfiles.behaviour.normalise import _Norm
+from extriage.detections.webfiles.behaviour.rewrite import SCOPED, member_aliases, scope_locals, stream_writes
 from extriage.detections.webfiles.behaviour.screen import _hides, hiding_screen
 from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, line_of
-from extriage.detections.webfiles.behaviour.taint import (
-    SCOPED,
-    WHOLE_MAX,
-    _Analyser,
-    member_aliases,
-    scope_locals,
-    stream_writes,
-)
+from extriage.detections.webfiles.behaviour.taint import WHOLE_MAX, _Analyser
 from extriage.formats import script_encoder
 
 __all__ = [
@@ -100,7 +94,7 @@ __all__ = [
 ]
 
 _CONF_ORDER = ("low", "medium", "high")
-#: A local's per-method suffix (taint.scope_locals), taken off the names a hit shows.
+#: A local's per-method suffix (rewrite.scope_locals), taken off the names a hit shows.
 _SCOPED_MARK = re.compile(SCOPED + r"\d+")
 #: The end of a page's server code analysed too when the code passes MAX_CODE (a shell is small; the
 #: analysis of a window costs up to seconds per megabyte, within the per-file budget).

@@ -154,7 +154,7 @@ def callers_decided(
     refers to the method only by calls (no delegate, no markup ``OnClick="Name"``, no name in a literal), each
     decided, or itself in such a method (two calls deep). An entry of its own (an override, an attributed
     method, ``Page_Load``, ``ProcessRequest``) is not: ASP.NET calls it. ``spans``: the page's methods
-    (parameter list and body offsets, ``taint._method_spans``)."""
+    (parameter list and body offsets, ``rewrite._method_spans``)."""
     if depth >= _MAX_DEPTH or lang not in ("cs", "vb"):
         return False
     method = next((s for s in spans if s[2] <= pos < s[3]), None)

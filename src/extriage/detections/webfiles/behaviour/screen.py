@@ -16,7 +16,7 @@ _HIDING_SOURCE = (
     r"\bnew\s+(?:System\s*\.\s*)?(?:byte|char)\b|\.\s*Replace\s*\(|/\*|//|\bToChar\b|"
     # aliases of types and callables, late-bound calls (see _structure)
     r"\b(?:using|Imports)\s+\w+\s*=|\busing\s+static\b|=\s*(?:[\w.]*\.)?\w+\s*[;\n]|\bCallByName\b|\[\s*\"\w+\"\s*\]\s*\(|@[^\W\d]|"
-    # the response object handed over as a typed parameter (taint.member_aliases)
+    # the response object handed over as a typed parameter (rewrite.member_aliases)
     r"\bHttpResponse(?:Base|Wrapper)?\s+[^\W\d]"
 )
 _HIDING = re.compile(_HIDING_SOURCE, re.IGNORECASE)
