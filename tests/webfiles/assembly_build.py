@@ -18,7 +18,8 @@ MCS = shutil.which("mcs")
 needs_mcs = pytest.mark.skipif(MCS is None, reason="install mono-mcs libmono-system-web4.0-cil")
 
 #: The framework assemblies every reproduction may reference (mono's 4.5 profile).
-REFERENCES = ("System.Web.dll", "System.Web.Services.dll", "System.Data.dll", "System.dll", "System.Configuration.dll")
+REFERENCES = ("System.Web.dll", "System.Web.Services.dll", "System.Data.dll", "System.dll", "System.Configuration.dll",
+              "System.Core.dll", "Microsoft.CSharp.dll", "System.Xml.dll")  # (C# dynamic: System.Core, Microsoft.CSharp)
 
 CORE_STUB = """
 namespace Microsoft.AspNetCore.Http {

@@ -35,6 +35,13 @@ FOUND = {
         'w.Write(context.Request.Form["c"] + "\\r\\n"); w.Flush();',
         "process-stdin",
     ),
+    # IL3, session 22: the interpreter named by its full path (the program a Process was made to start is now known)
+    "stdin_feed_powershell_path": (
+        'Process p = new Process(); p.StartInfo.FileName = @"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe";\n'
+        'p.StartInfo.Arguments = "-NoProfile -Command -"; p.StartInfo.UseShellExecute = false; p.StartInfo.RedirectStandardInput = true;\n'
+        'p.Start(); p.StandardInput.WriteLine(context.Request.Form["ps"]); p.StandardInput.Close();',
+        "process-stdin",
+    ),
     "fileinfo_open": ('FileInfo f = new FileInfo(context.Request["path"]); context.Response.Write(f.OpenText().ReadToEnd());', "file-read"),
     "fileinfo_delete": ('new FileInfo(context.Request["path"]).Delete();', "file-write"),
     # BIL-2: a FileStream opened to read (Roxy Fileman's thumbnails): found, and its title does not say it writes
@@ -49,6 +56,18 @@ QUIET = {
         'Process p = new Process(); p.StartInfo.FileName = "cmd.exe"; p.StartInfo.RedirectStandardInput = true;\n'
         'p.StartInfo.UseShellExecute = false; p.Start(); p.StandardInput.WriteLine("ver"); p.StandardInput.Close();\n'
         'context.Response.Write(HttpUtility.HtmlEncode(context.Request["q"]));',
+    ),
+    # IL3, session 22 (IL2's note): the page's text piped into sort.exe, findstr and a converter - no interpreter
+    "stdin_sort": (
+        'Process p = new Process(); p.StartInfo.FileName = "sort.exe"; p.StartInfo.UseShellExecute = false;\n'
+        "p.StartInfo.RedirectStandardInput = true; p.StartInfo.RedirectStandardOutput = true; p.Start();\n"
+        'p.StandardInput.Write(context.Request.Form["lines"]); p.StandardInput.Close();\n'
+        "context.Response.Write(HttpUtility.HtmlEncode(p.StandardOutput.ReadToEnd()));",
+    ),
+    "stdin_findstr_started": (
+        'ProcessStartInfo psi = new ProcessStartInfo(@"C:\\Windows\\System32\\findstr.exe", "/i error");\n'
+        "psi.RedirectStandardInput = true; psi.UseShellExecute = false; Process p = Process.Start(psi);\n"
+        'StreamWriter w = p.StandardInput; w.Write(context.Request.Form["log"]); w.Close();',
     ),
     # BIL-1's reproductions: the upload's bare name and extension through FileInfo, saved into a fixed folder
     "fileinfo_name": (

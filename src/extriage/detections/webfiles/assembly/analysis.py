@@ -46,6 +46,10 @@ MAX_METHOD_STEPS = 200_000
 #: Literal strings a value keeps at most, and their length kept (enough for a path, a SQL verb, a method name).
 MAX_TEXTS = 8
 MAX_TEXT = 200
+#: The marker texts the walk and the vocabulary's markers put among a value's literals ("new:TYPE", "cast:TYPE",
+#: "root:", "state:", "xslt:script", "key:NAME"): never a path's own folder
+_MARK = re.compile(r"^[a-z]+:(?![\\/])")
+ROOT = "root:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +59,43 @@ class Rule:
     needs: str
     args: tuple[int, ...] | None  # None: every argument (and the object, for "any")
     doc: str
-    #: (operand, pattern): the sink counts only when a literal that went into that operand (-1: the object the
-    #: method is called on) matches the pattern (a fixed page path, xp_cmdshell, a method named by reflection)
-    literal: tuple[int, re.Pattern[str]] | None = None
+    #: (operand, pattern, absent) conditions: the sink counts only when, for each, a literal that went into that
+    #: operand (-1: the object the method is called on) matches the pattern (a fixed page path, xp_cmdshell, a
+    #: method named by reflection, a socket read back from session state) - or, ``absent``, none does
+    literal: tuple[tuple[int, re.Pattern[str], bool], ...] | None = None
     strings: bool = False  # the arguments looked at must be declared string (a path, not a stream or handle)
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """A call whose result (or, for a void setter, the object it is called on) is marked with a text the sinks'
+    literal conditions read: script enabled in XSLT settings, the application's root folder, a value read back
+    from session or application state."""
+
+    text: str
+    arg: int | None = None  # with ``equals``: only when this argument is that integer constant (``true`` is 1)
+    equals: int | None = None
+    mapped: int | None = None  # only when this argument's literals are all root spellings (MapPath("~/"))
+
+
+@dataclass(frozen=True, slots=True)
+class LateCall:
+    """A late-bound call form: where the member name, the object and the method's arguments are among the
+    call's operands (the object it is called on counted as -1)."""
+
+    name: int
+    obj: int
+    args: int  # the method's arguments: the operands from this one on, or (``array``) this one array
+    array: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LateSink:
+    """An operation reached through a COM object made from a ProgID or class id, called late-bound."""
+
+    rule: Rule
+    progid: re.Pattern[str]
+    methods: re.Pattern[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +114,12 @@ class Vocabulary:
     endpoints: frozenset[str]
     parameter_title: str
     pinvoke: tuple[tuple[re.Pattern[str], Rule], ...]
+    markers: dict[str, tuple[Marker, ...]] = field(default_factory=dict)
+    kept_types: frozenset[str] = frozenset()  # types a castclass/isinst marks ("cast:TYPE")
+    rooted: re.Pattern[str] = re.compile(r"^$")  # a literal that spells the root folder (MapPath's argument)
+    late_calls: dict[str, LateCall] = field(default_factory=dict)
+    late_sinks: tuple[LateSink, ...] = ()
+    hashers: frozenset[str] = frozenset()  # calls whose result is a digest of their input (no content of it)
 
     def source(self, m: Member) -> tuple[str, str] | None:
         return self.sources.get(m.full) or self.source_types.get(m.type)
@@ -115,6 +158,22 @@ def parse_vocabulary(raw: dict[str, Any]) -> Vocabulary:
             into[key] = (*into.get(key, ()), rule)
     params = raw["parameters"]
     pinvoke = tuple((re.compile(str(p["functions"]), re.IGNORECASE), _rule(p)) for p in raw["pinvoke"])
+    markers: dict[str, tuple[Marker, ...]] = {}
+    for group in raw.get("markers", {}).get("groups", []):
+        for m in group["members"]:
+            one = m if isinstance(m, dict) else {"member": m}
+            marker = Marker(str(group["text"]), one.get("arg"), one.get("equals"), one.get("mapped"))
+            markers[str(one["member"])] = (*markers.get(str(one["member"]), ()), marker)
+    late = raw.get("late-bound", {})
+    late_calls: dict[str, LateCall] = {}
+    for form in late.get("calls", []):
+        where = LateCall(_operand(form["name"]), _operand(form["object"]), int(form["args"]), bool(form.get("array", False)))
+        for member in form["members"]:
+            late_calls[str(member)] = where
+    late_sinks = tuple(
+        LateSink(_rule(o), re.compile(str(o["progid"]), re.IGNORECASE), re.compile(str(o["methods"]), re.IGNORECASE))
+        for o in late.get("objects", [])
+    )
     return Vocabulary(
         sources,
         source_types,
@@ -130,12 +189,22 @@ def parse_vocabulary(raw: dict[str, Any]) -> Vocabulary:
         frozenset(params["endpoints"]),
         str(params["title"]),
         pinvoke,
+        markers,
+        frozenset(raw.get("markers", {}).get("kept-types", [])),
+        re.compile(str(raw.get("markers", {}).get("rooted", "^$"))),
+        late_calls,
+        late_sinks,
+        frozenset(raw.get("hashers", {}).get("members", [])),
     )
+
+
+def _operand(where: Any) -> int:
+    return -1 if where == "receiver" else int(where)
 
 
 def _rule(s: dict[str, Any]) -> Rule:
     needs = str(s.get("needs", "any"))
-    if needs not in ("any", "receiver", "receiver-leading", "leading", "direct", "none"):
+    if needs not in ("any", "receiver", "receiver-leading", "leading", "direct", "rooted", "none"):
         raise ValueError(f"assembly vocabulary: {s.get('id')}: unknown needs {needs!r}")
     args = s.get("args")
     if args is None and needs in ("leading", "direct"):
@@ -143,8 +212,9 @@ def _rule(s: dict[str, Any]) -> Rule:
     literal = s.get("literal")
     lit = None
     if literal is not None:
-        where = literal["operand"]
-        lit = (-1 if where == "receiver" else int(where), re.compile(str(literal["pattern"]), re.IGNORECASE))
+        conditions = literal if isinstance(literal, list) else [literal]
+        lit = tuple((_operand(c["operand"]), re.compile(str(c["pattern"]), re.IGNORECASE), bool(c.get("absent", False)))
+                    for c in conditions)
     return Rule(
         str(s["id"]), str(s["title"]), needs, tuple(int(a) for a in args) if args is not None else None,
         str(s.get("doc", "")), lit, bool(s.get("strings", False)),
@@ -183,8 +253,8 @@ class Taint:
         if not (self.labels or self.texts):
             return other
         texts = self.texts | other.texts
-        if len(texts) > MAX_TEXTS:
-            texts = frozenset(sorted(texts)[:MAX_TEXTS])
+        if len(texts) > MAX_TEXTS:  # (the walk's markers kept first: what an object is, where a value came from)
+            texts = frozenset(sorted(texts, key=lambda t: (not _MARK.match(t), t))[:MAX_TEXTS])
         return Taint(self.labels | other.labels, self.lead | other.lead, self.whole | other.whole, texts)
 
     @property
@@ -206,16 +276,18 @@ CLEAN = Taint()
 
 class Value:
     """A stack slot: its taint, the variable it was loaded from (a store through it marks that variable),
-    whether it is a literal, whether it is an address (``ldloca``: an ``out`` argument)."""
+    whether it is a literal, whether it is an address (``ldloca``: an ``out`` argument), the integer it is when
+    an integer constant (``ldc.i4``: ``true`` is 1)."""
 
-    __slots__ = ("address", "const", "taint", "var")
+    __slots__ = ("address", "const", "number", "taint", "var")
 
     def __init__(self, taint: Taint = CLEAN, var: tuple[str, int | str] | None = None, const: bool = False,
-                 address: bool = False) -> None:
+                 address: bool = False, number: int | None = None) -> None:
         self.taint = taint
         self.var = var
         self.const = const
         self.address = address
+        self.number = number
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +399,8 @@ def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock
     report = Report(asm.name, methods=len(asm.methods))
     imports = imports or {}
     imported = {t for t, m in asm.members.items() if not m.internal and (m.type, m.name, m.params) in imports}
-    sink_tokens = {t for t, m in asm.members.items() if not m.is_field and vocab.sink(m)}
+    sink_tokens = {t for t, m in asm.members.items()
+                   if not m.is_field and (vocab.sink(m) or (not m.internal and m.full in vocab.late_calls))}
     # request input enters through the framework's request types, which live in another assembly: an assembly
     # defining them (System.Web.dll, ASP.NET Core's own) is the framework, whose internals would otherwise read
     # as a web application handing its own request to its compilers and factories (mono's System.Web.dll: 6-50
@@ -642,6 +715,16 @@ class _Walk:
             elif name == "ldstr":
                 text = reader.literal(self.asm, int(getattr(operand, "value", 0) or 0))
                 stack.append(Value(Taint(texts=frozenset({text[:MAX_TEXT]})) if text else CLEAN, const=True))
+            elif name in _LDC_I4:
+                stack.append(Value(const=True, number=_number(name, operand)))
+            elif name in _CASTS:
+                # a cast to a type a sink asks for (a socket read back from session state): "cast:TYPE"
+                value = pop()
+                kept = self.asm.types.get(int(getattr(operand, "value", 0) or 0), "")
+                taint = value.taint
+                if kept in self.vocab.kept_types:
+                    taint = taint | Taint(texts=frozenset({f"cast:{kept}"}))
+                stack.append(Value(taint))
             elif name == "dup":
                 top = pop()
                 stack += [top, top]
@@ -690,10 +773,15 @@ class _Walk:
         operands = ([recv] if recv is not None else []) + args
         here = f"{m.full}"
         off = int(insn.offset)
-        source = self.vocab.source(callee) if not callee.internal else None  # (the framework's own: see trace)
-        rules = self.vocab.sink(callee)
+        full = callee.full
+        vocab = self.vocab
+        # (vocab.source and vocab.sink, with the member's name made once)
+        source = (vocab.sources.get(full) or vocab.source_types.get(callee.type)) if not callee.internal else None  # (the framework's own: see trace)
+        rules = vocab.sinks.get(full) or vocab.sink_types.get(callee.type) or ()
         for rule in rules:
-            self._sink(rule, callee.full, here, off, recv, args, summary, (), callee.kinds)
+            self._sink(rule, full, here, off, recv, args, summary, (), callee.kinds)
+        if full in vocab.late_calls and not callee.internal:
+            self._late(vocab.late_calls[full], full, here, off, recv, args, summary)
         internal = callee.internal
         native = self.natives.get(internal) if internal > 0 else None
         if native is not None:
@@ -703,7 +791,7 @@ class _Walk:
         if callee_summary is not None:
             # the callee's IL argument indexes: ``this`` is 0 for an instance method (the new object for a ctor)
             by_index = dict(enumerate(operands)) if not newobj else {1 + i: v for i, v in enumerate(args)}
-            self._reaches(list(callee_summary.reaches.values()), by_index, f"{here} IL_{off:04X} calls {callee.full}", summary)
+            self._reaches(list(callee_summary.reaches.values()), by_index, f"{here} IL_{off:04X} calls {full}", summary)
             ret = callee_summary.returns
             result = _entries(ret)
             for p in ret.params:
@@ -721,9 +809,9 @@ class _Walk:
             exported = self.imports.get((callee.type, callee.name, callee.params)) if not internal else None
             if exported:  # a method of another assembly of the site (App_Code), with its parameters' reaches
                 by_index = dict(enumerate(operands)) if not newobj else {1 + i: v for i, v in enumerate(args)}
-                self._reaches(list(exported), by_index, f"{here} IL_{off:04X} calls {callee.full} (another assembly)", summary)
-            result = self._through(callee, recv, args)
-            if callee.full in self.vocab.fillers and operands and operands[0].taint:
+                self._reaches(list(exported), by_index, f"{here} IL_{off:04X} calls {full} (another assembly)", summary)
+            result = self._through(callee, full, recv, args)
+            if full in self.vocab.fillers and operands and operands[0].taint:
                 # stream.Read(buffer, ..), Array.Copy(src, dst, ..): the first operand fills the others
                 for v in operands[1:]:
                     v.taint = v.taint | Taint(operands[0].taint.labels)
@@ -734,22 +822,77 @@ class _Walk:
             carried = CLEAN
             for v in args:
                 carried = carried | v.taint
-            if carried:
+            # (a setter's literals too: psi.FileName = "cmd.exe" - the program a Process was made to start; IL2's
+            # note, session 21: the literal FileName did not travel into the Process object)
+            if carried or (carried.texts and callee.name.startswith("set_")):
                 if recv is not None and not newobj and internal <= 0 and not rules and _mutator(callee):
                     recv.taint = recv.taint | carried
                     if recv.var is not None and recv.var[0] != "a":
                         mark(recv.var, carried)
+            if carried:
                 for v in args:
                     if v.address:
                         mark(v.var, carried)
         if source is not None:
-            result = Taint.of(Entry(source[0], source[1], callee.full, here, off))
+            result = Taint.of(Entry(source[0], source[1], full, here, off))
+            if callee.name in _INDEXERS:  # Request["password"]: the key it was read by ("key:NAME")
+                result = result | Taint(texts=_keys(args))
+        for marker in self.vocab.markers.get(full, ()) if not internal else ():
+            if self._marks(marker, args):
+                text = Taint(texts=frozenset({marker.text}))
+                if newobj or callee.returns:
+                    result = result | text
+                elif recv is not None:  # a setter: the object it is called on (settings.EnableScript = true)
+                    recv.taint = recv.taint | text
+                    if recv.var is not None and recv.var[0] != "a":
+                        mark(recv.var, text)
         if newobj:  # what it is made of, and what it is (a named pipe, a process): "new:TYPE" among its literals
             result = result | Taint(texts=frozenset({f"new:{callee.type}"[:MAX_TEXT]}))
         if newobj or callee.returns:
             var = recv.var if (recv is not None and callee.name.startswith("get_") and not args) else None
             stack.append(Value(result, var))
         return True
+
+    def _marks(self, marker: Marker, args: list[Value]) -> bool:
+        """Whether a call's arguments are what the marker asks (``true`` for EnableScript, a root spelling)."""
+        if marker.arg is not None and (marker.arg >= len(args) or args[marker.arg].number != marker.equals):
+            return False
+        if marker.mapped is not None:
+            if marker.mapped >= len(args):
+                return False
+            return all(self.vocab.rooted.match(t) for t in args[marker.mapped].taint.texts if not _MARK.match(t))
+        return True
+
+    def _late(self, late: LateCall, member: str, here: str, off: int, recv: Value | None, args: list[Value],
+              summary: Summary) -> None:
+        """A late-bound call (a C# ``dynamic`` call site, ``Type.InvokeMember``, VB's late binding) on a COM object
+        made from a ProgID or class id: the member name and the object are literals that went into its operands."""
+        operands = [recv, *args] if recv is not None else [None, *args]  # operand i is operands[i + 1]
+
+        def at(i: int) -> Value | None:
+            return operands[i + 1] if -1 <= i < len(operands) - 1 else None
+
+        name, obj = at(late.name), at(late.obj)
+        if name is None or obj is None or not name.taint.texts or not obj.taint.texts:
+            return
+        for sink in self.vocab.late_sinks:
+            method = next((t for t in sorted(name.taint.texts) if sink.methods.fullmatch(t)), None)
+            progid = next((t for t in sorted(obj.taint.texts) if sink.progid.fullmatch(t)), None)
+            if method is None or progid is None:
+                continue
+            rule = sink.rule
+            if late.array:  # the arguments in one object[]: its elements' labels only (no position, no lead)
+                chosen = [a for a in [at(late.args)] if a is not None] if rule.needs == "any" else []
+            else:
+                given = [v for v in (at(i) for i in range(late.args, len(operands) - 1)) if v is not None]
+                chosen = given if rule.args is None else [given[i] for i in rule.args if i < len(given)]
+            shown = f"{member} (late-bound {progid}.{method})"
+            for value in chosen:
+                for label in _meets(rule.needs, value.taint):
+                    if isinstance(label, Entry):
+                        self._hit(Hit(rule, shown, here, off, label))
+                    else:
+                        summary.reach(Reach(label, rule, shown, here, off))
 
     def _reaches(self, reaches: list[Reach], by_index: dict[int, Value], call: str, summary: Summary) -> None:
         """A called method's parameter reaches applied to the values given: request input is a hit, this
@@ -760,13 +903,15 @@ class _Walk:
             if value is None:
                 continue
             via = (call, *reach.via)
+            if reach.rule.needs == "rooted" and not self._rooted(value.taint, False):
+                continue  # (the root was spliced in the callee: the caller's value must add no folder)
             for label in _meets(reach.rule.needs, value.taint):
                 if isinstance(label, Entry):
                     self._hit(Hit(reach.rule, reach.sink, reach.method, reach.offset, label, via))
                 else:
                     summary.reach(Reach(label, reach.rule, reach.sink, reach.method, reach.offset, via[:6]))
 
-    def _through(self, callee: Member, recv: Value | None, args: list[Value]) -> Taint:
+    def _through(self, callee: Member, full: str, recv: Value | None, args: list[Value]) -> Taint:
         """What a call to another assembly's method returns: everything it was given (a conversion, a
         look-up, a concatenation); spliced with fixed text by a splicer, the request no longer leads it."""
         operands = ([recv] if recv is not None else []) + args
@@ -775,7 +920,12 @@ class _Walk:
             taint = taint | v.taint
         if not taint:
             return taint  # (its literals only)
-        full = callee.full
+        if full in self.vocab.hashers:  # a digest of the value: none of its content, no request text
+            return CLEAN
+        if callee.name in _INDEXERS and args and recv is not None and recv.taint.srcs:
+            # Request.Form["name"]: the key names the value, it is not in it ("key:NAME")
+            labels = recv.taint.labels.union(*(v.taint.labels for v in args))
+            return Taint(labels, recv.taint.lead, recv.taint.whole, recv.taint.texts | _keys(args))
         if full in self.vocab.splicers:
             first = operands[0].taint if operands else CLEAN
             alone = len([v for v in operands if v.taint or v.const]) == 1
@@ -786,10 +936,9 @@ class _Walk:
 
     def _sink(self, rule: Rule, sink: str, here: str, off: int, recv: Value | None, args: list[Value],
               summary: Summary, via: tuple[str, ...], kinds: tuple[int, ...]) -> None:
-        if rule.literal is not None:
-            where, pattern = rule.literal
+        for where, pattern, absent in rule.literal or ():
             holder = recv if where < 0 else (args[where] if where < len(args) else None)
-            if holder is None or not any(pattern.search(t) for t in holder.taint.texts):
+            if holder is None or any(pattern.search(t) for t in holder.taint.texts) == absent:
                 return
         if rule.needs in ("receiver", "receiver-leading"):
             chosen = [recv] if recv is not None else []
@@ -800,17 +949,30 @@ class _Walk:
             chosen = [args[i] for i in rule.args if i < len(args)
                       and not (rule.strings and i < len(kinds) and kinds[i] not in (0, 0x0E))]
         for value in chosen:
+            if rule.needs == "rooted" and not self._rooted(value.taint, True):
+                continue
             for label in _meets(rule.needs, value.taint):
                 if isinstance(label, Entry):
                     self._hit(Hit(rule, sink, here, off, label, via))
                 else:
                     summary.reach(Reach(label, rule, sink, here, off, via))
 
+    def _rooted(self, taint: Taint, marked: bool) -> bool:
+        """Whether a path is the application's root folder (or the page's) and request input, with no folder of
+        the application's own between them: its literals all spell the root (markers and request keys aside) and,
+        where the sink is (``marked``), one of them is the root's marker."""
+        own = [t for t in taint.texts if not _MARK.match(t)]
+        if not all(self.vocab.rooted.match(t) for t in own):
+            return False
+        return not marked or ROOT in taint.texts
+
 
 def _meets(needs: str, taint: Taint) -> frozenset[Label]:
     """The labels of a value that meet a sink's need (the value at the place the sink looks)."""
     if needs in ("leading", "receiver-leading"):
         return taint.lead
+    if needs == "rooted":  # (the path's literals checked by _Walk._rooted)
+        return taint.labels
     if needs == "direct":
         return taint.whole
     return frozenset() if needs == "none" else taint.labels
@@ -824,6 +986,10 @@ def _mutator(callee: Member) -> bool:
     """Whether a call keeps its arguments in its object (``psi.Arguments = x``, ``list.Add(x)``,
     ``sb.Append(x)``), so the object carries them on; a call that only uses them (``m.Invoke(null, args)``)
     does not mark the object."""
+    if callee.name in ("Invoke", "BeginInvoke", "DynamicInvoke"):
+        # a delegate called (a C# dynamic call site's Target among them): it runs what it was given, keeps nothing -
+        # marked, the site's shared Target field carried every call's values into every other site
+        return False
     return not callee.returns or callee.name.startswith(("set_", *_KEEPERS))
 
 
@@ -833,6 +999,26 @@ def _entries(taint: Taint) -> Taint:
         return taint
     keep = taint.srcs
     return Taint(keep, taint.lead & keep, taint.whole & keep, taint.texts)
+
+
+_INDEXERS = frozenset({"get_Item", "Get", "GetValues"})
+_LDC_I4 = frozenset({"ldc.i4", "ldc.i4.s", "ldc.i4.m1", *(f"ldc.i4.{i}" for i in range(9))})
+_CASTS = frozenset({"castclass", "isinst"})
+
+
+def _keys(args: list[Value]) -> frozenset[str]:
+    """The literal keys a request collection is read by, as ``key:NAME`` texts."""
+    return frozenset(f"key:{t}"[:MAX_TEXT] for v in args for t in v.taint.texts if not _MARK.match(t))
+
+
+def _number(name: str, operand: Any) -> int | None:
+    """The integer an ``ldc.i4`` form pushes."""
+    if isinstance(operand, int):
+        return operand
+    tail = name.rsplit(".", 1)[-1]
+    if tail.isdigit():
+        return int(tail)
+    return -1 if tail.lower() == "m1" else None
 
 
 def _index(name: str, operand: Any) -> int:

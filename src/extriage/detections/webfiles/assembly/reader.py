@@ -127,6 +127,8 @@ class Assembly:
     bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     heap: Any = None  # the #US heap (ldstr literals), read on demand
+    #: TypeRef token -> full name (the types ``castclass``/``isinst`` name: another assembly's types)
+    types: dict[int, str] = field(default_factory=dict)
     strings: dict[int, str] = field(default_factory=dict)
 
     def problem(self, text: str) -> None:
@@ -515,6 +517,8 @@ def _read_tables(pe: Any, t: Tables, data: bytes, asm: Assembly) -> None:
             method.callees = frozenset(tk & 0xFFFFFF for tk in tokens if tk >> 24 == T_METHODDEF)
         asm.methods[rid] = method
 
+    for rid in range(1, len(typerefs) + 1):
+        asm.types[(T_TYPEREF << 24) | rid] = typeref_name(rid)
     typespecs = t.rows("TypeSpec", "Signature")
     for rid, (parent, name_at, sig_at) in enumerate(memberrefs, start=1):
         has_this, count, returns, is_field, kinds = signature(t.blob(sig_at))
