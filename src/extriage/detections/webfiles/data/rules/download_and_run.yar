@@ -142,3 +142,48 @@ rule EXT_WEBSHELL_ASP_Writes_And_Runs_Downloader_Script
         not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 16MB and $asp and not any of ($log*) and ($w_http or $w_winhttp) and ($w_stream or $w_save)
         and $file and $shell and $run
 }
+
+/*
+  Issue 14, helper X51 (fifty-first unseen collection: pages of OSEP/PEN-300 tool repositories). An OSEP
+  student's loader page keeps the download address in a variable (`string shellcodeUrl = "http://..."`), fetches
+  the key and the bytes with `WebClient.DownloadData(url)`, decrypts them (RC4, AES-GCM or ChaCha20 by a word in
+  the key file) and loads them with `AppDomain.CurrentDomain.Load(bytes)`, taking the assembly's `EntryPoint` and
+  calling `method.Invoke(...)` a statement later. EXT_WEBSHELL_Download_And_Run wants the address written inside
+  DownloadData(...), `Assembly.Load` and `.EntryPoint.Invoke(` in one expression, so it stayed silent; the page
+  reads no request input and declares no native function, so the behaviour analysis had nothing to follow: found
+  by nothing of ours. The rule matches the staging: a fixed http(s) address in the page, bytes fetched
+  (DownloadData / DownloadDataTaskAsync / GetByteArrayAsync), an assembly made from bytes (Assembly.Load,
+  AppDomain.CurrentDomain.Load) and something of it run (its EntryPoint, CreateInstance, or a method taken with
+  GetMethod and invoked). Applications that fetch data parse or store it; a page that loads an assembly it
+  downloads to read its version or types runs nothing of it (the twins in tests/webfiles/test_unseen51_sample.py).
+*/
+
+rule EXT_WEBSHELL_Page_Runs_Fetched_Assembly
+{
+    meta:
+        author = "extriage"
+        description = "Server page fetches bytes from a fixed http(s) address, makes an assembly of bytes (Assembly.Load / AppDomain.CurrentDomain.Load) and runs it (EntryPoint, CreateInstance or GetMethod(...).Invoke): an in-memory stager"
+        family = "download and run"
+        severity = "critical"
+        outcome = "webshell"
+        wave = "any"
+        attack = "T1505.003,T1105,T1620"
+    strings:
+        $url = /"https?:\/\/[^"\s]{4,300}"/ nocase ascii wide
+        $fetch = /\b(DownloadData(TaskAsync)?|GetByteArrayAsync)\s*\(/ ascii wide
+        $load1 = /\bAssembly\s*\.\s*Load\s*\(/ ascii wide
+        $load2 = /\bAppDomain\s*\.\s*CurrentDomain\s*\.\s*Load\s*\(/ ascii wide
+        $run1 = /\.\s*EntryPoint\b/ ascii wide
+        $run2 = /\.\s*CreateInstance\s*\(/ ascii wide
+        $getm = /\.\s*GetMethod\s*\(/ ascii wide
+        $inv = /\.\s*Invoke\s*\(/ ascii wide
+        $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
+        $runat = /runat\s*=\s*["']?server/ nocase ascii wide
+        $block = /<%\s*[^\s@#$%\-]/ ascii wide
+        $log1 = "GET /" ascii
+        $log2 = "POST /" ascii
+        $log3 = "#Fields:" ascii
+    condition:
+        not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block) and
+        $url and $fetch and any of ($load*) and ($run1 or $run2 or ($getm and $inv))
+}

@@ -28,6 +28,11 @@
   calls through a function pointer (a `delegate*` cast, or GetDelegateForFunctionPointer). Interop pages that call a
   native export through a pointer from GetProcAddress, or copy a data buffer they build, hold no machine code as
   hex literals; pages with hex tables (magic numbers, CRC tables) call no function pointer.
+  Issue 14, helper X51 (fifty-first unseen collection): an OSEP tool repository's injector template creates a section
+  (NtCreateSection), maps it writable into the page's process and executable into the target (NtMapViewOfSection),
+  copies the bytes into the first view and starts the second with CreateRemoteThread - no VirtualAlloc or
+  VirtualProtect, so the runner rule stayed silent (the behaviour analysis found it: pinvoke). The runner rule takes
+  a mapped view as the memory too; every other part (a start, a copy, a native declaration) is still required.
   meta: family (shown to the user), severity, outcome ("webshell"/"success"), wave, attack.
 */
 
@@ -42,7 +47,9 @@ rule EXT_WEBSHELL_Shellcode_Runner_Page
         wave = "any"
         attack = "T1505.003,T1055,T1620"
     strings:
-        $alloc = /\b(VirtualAlloc|VirtualAllocEx|VirtualAllocExNuma|NtAllocateVirtualMemory|VirtualProtect|VirtualProtectEx|NtProtectVirtualMemory)\b/ ascii wide
+        // memory for the code: allocated, re-protected, or a section mapped into the process (NtMapViewOfSection,
+        // X51 session 22: an OSEP injector maps one section twice, writable here and executable in the target)
+        $alloc = /\b(VirtualAlloc|VirtualAllocEx|VirtualAllocExNuma|NtAllocateVirtualMemory|VirtualProtect|VirtualProtectEx|NtProtectVirtualMemory|NtMapViewOfSection|ZwMapViewOfSection)\b/ ascii wide
         $start = /\b(CreateThread|CreateRemoteThread|NtCreateThreadEx|RtlCreateUserThread|QueueUserAPC|CreateFiber|SwitchToFiber|EnumSystemLocalesA|EnumWindows|EnumChildWindows|CallWindowProc[AW]?)\b/ ascii wide
         $copy1 = /Marshal\s*\.\s*Copy\s*\(/ ascii wide
         $copy2 = /\b(RtlMoveMemory|RtlCopyMemory|WriteProcessMemory|NtWriteVirtualMemory)\b/ ascii wide
@@ -120,7 +127,9 @@ rule EXT_WEBSHELL_Native_Code_Called_As_Delegate
         wave = "any"
         attack = "T1505.003,T1055,T1620"
     strings:
-        $alloc = /\b(VirtualAlloc|VirtualAllocEx|VirtualAllocExNuma|NtAllocateVirtualMemory|VirtualProtect|VirtualProtectEx|NtProtectVirtualMemory)\b/ ascii wide
+        // memory for the code: allocated, re-protected, or a section mapped into the process (NtMapViewOfSection,
+        // X51 session 22: an OSEP injector maps one section twice, writable here and executable in the target)
+        $alloc = /\b(VirtualAlloc|VirtualAllocEx|VirtualAllocExNuma|NtAllocateVirtualMemory|VirtualProtect|VirtualProtectEx|NtProtectVirtualMemory|NtMapViewOfSection|ZwMapViewOfSection)\b/ ascii wide
         $exec1 = /\bPAGE_EXECUTE(_READ|_READWRITE|_WRITECOPY)?\b/ ascii wide
         $exec2 = /\bExecute(Read|ReadWrite|WriteCopy)\b/ ascii wide
         $exec3 = /\b(VirtualAlloc|VirtualAllocEx|VirtualProtect|VirtualProtectEx)\s*\([^;\n]{0,200}(\b0x[24]0\b|&H[24]0\b)/ nocase ascii wide
