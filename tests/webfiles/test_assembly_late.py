@@ -77,6 +77,11 @@ FOUND: dict[str, tuple[str, str]] = {
     # the object made in a helper that runs what it is given: the helper's parameter reaches the call
     "dynamic_in_helper": (_handler(
         'Run(ctx.Request.Headers["X-C"]);', "  static void Run(string c) { " + _SHELL + " sh.Run(c); }\n"), "shell-object"),
+    # the ProgID kept in a static readonly field and the verb's object in an instance field: set in the type's
+    # constructors, which the walk now takes first
+    "progid_in_static_field": (_handler(
+        'dynamic sh = Activator.CreateInstance(Type.GetTypeFromProgID(Prog)); sh.Run(ctx.Request.Form["c"]);',
+        '  static readonly string Prog = "WScript.Shell";\n'), "shell-object"),
     "vb_late_call": (_handler(
         'object sh = Microsoft.VisualBasic.Interaction.CreateObject("WScript.Shell", "");'
         ' Microsoft.VisualBasic.CompilerServices.NewLateBinding.LateCall(sh, null, "Run",'
@@ -136,6 +141,11 @@ QUIET: dict[str, str] = {
     # the shell object runs a fixed command; the request is only echoed back, encoded
     "dynamic_shell_fixed_command": _handler(
         _SHELL + ' sh.Run("cmd /c ipconfig /flushdns", 0, true); ctx.Response.Write(HttpUtility.HtmlEncode(ctx.Request.Form["c"]));'),
+    # the same with the ProgID in a static readonly field, a fixed command
+    "static_field_shell_fixed_command": _handler(
+        'dynamic sh = Activator.CreateInstance(Type.GetTypeFromProgID(Prog)); sh.Run("cmd /c iisreset /status", 0, true);'
+        ' ctx.Response.Write(HttpUtility.HtmlEncode(ctx.Request.Form["c"]));',
+        '  static readonly string Prog = "WScript.Shell";\n'),
     # the shell object reads an environment string the request names: no command
     "dynamic_shell_environment": _handler(
         _SHELL + ' ctx.Response.Write(HttpUtility.HtmlEncode((string)sh.ExpandEnvironmentStrings("%" + ctx.Request.Form["v"] + "%")));'),

@@ -428,6 +428,13 @@ def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock
         asm.problem(f"{len(relevant):,} methods to walk: the first {MAX_METHODS:,} walked")
         relevant = relevant[:MAX_METHODS]
     relevant = _callees_first(asm, relevant)
+    # the constructors of their types that store fields, first: a literal kept in a static readonly or instance
+    # field (static readonly string ProgId = "WScript.Shell") is set there, not in the method that reads it
+    types = {asm.methods[rid].type for rid in relevant}
+    chosen = set(relevant)
+    ctors = [rid for rid, m in asm.methods.items() if rid not in chosen and m.type in types
+             and m.name in (".cctor", ".ctor") and m.code and reader.stores_field(m.code)]
+    relevant = ctors + relevant
     walk = _Walk(asm, vocab, natives, seeded, imports)
     for _round in range(MAX_ROUNDS):
         walk.changed = False
