@@ -82,3 +82,46 @@ def test_every_bound_gives_the_per_line_reading(parts: list[bytes], pad: int, bo
         assert stats.lines == body.count(b"\n", lo)
     finally:
         logscan._LINES_BELOW = old
+
+
+def _iis_day(hours: int, per_hour: int, width: int = 0) -> bytes:
+    pad = b"x" * width
+    return b"#Fields: date time c-ip cs-uri-stem\n" + b"".join(
+        f"2021-03-02 {h:02d}:{m % 60:02d}:00 10.0.0.1 /owa/".encode() + pad + b"\n"
+        for h in range(hours) for m in range(per_hour))
+
+
+def test_a_big_region_of_several_hours_counts_its_newlines_once() -> None:
+    """A region of 48 KiB or more reads its line starts; their number is its line count, so its newlines are
+    not counted apart (fails before: the mask's count of the whole region came first)."""
+    pytest.importorskip("numpy")
+    body = _iis_day(6, 300)
+    assert len(body) >= logscan._OFFSETS_FROM
+    nl = logscan._Newlines(body, 0, len(body))
+    counted: list[tuple[int, int]] = []
+    real = logscan._Newlines.count
+
+    def spy(self: logscan._Newlines, a: int, b: int) -> int:
+        counted.append((a, b))
+        return real(self, a, b)
+
+    logscan._Newlines.count = spy  # type: ignore[method-assign]
+    try:
+        out: Counter[str] = Counter()
+        n = logscan._count_hours(body, 0, len(body), out, nl)
+    finally:
+        logscan._Newlines.count = real  # type: ignore[method-assign]
+    assert counted == []
+    assert n == body.count(b"\n")
+    assert dict(out) == dict(_reference(body)) == {f"2021-03-02T{h:02d}": 300 for h in range(6)}
+
+
+def test_a_big_region_of_few_long_lines_is_read_line_by_line() -> None:
+    """The bound stays in lines for big regions too: few lines of 2 KB each go line by line, as before."""
+    pytest.importorskip("numpy")
+    body = _iis_day(3, 10, width=2048)
+    assert len(body) >= logscan._OFFSETS_FROM and body.count(b"\n") <= logscan._LINES_BELOW
+    n, hours, seen = _count(body)
+    assert seen == [len(body)]
+    assert n == body.count(b"\n")
+    assert hours == dict(_reference(body)) == {f"2021-03-02T{h:02d}": 10 for h in range(3)}

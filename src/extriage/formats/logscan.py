@@ -240,12 +240,17 @@ def _count_hours(body: Buffer, lo: int, hi: int, out: Counter[str], newlines: _N
             if ((words[inner + 1] == words[at]) & (words[inner + 6] == words[at + 5])).all():
                 out[first.decode()] += n - skipped
                 return n
-    if newlines.mask is None or newlines.count(lo, hi) <= _LINES_BELOW:
+    # a small region is told by its newline count; a big one's line starts are read anyway, and hold
+    # the same count (a line starts at lo and after each newline but the last): a count of its own
+    # was ~15 % of the hourly counts of a day's IIS log (84 of 585 us a 4 MB region; session 22)
+    if newlines.mask is None or (hi - lo < _OFFSETS_FROM and newlines.count(lo, hi) <= _LINES_BELOW):
         return _count_lines(body, lo, hi, out)
     import numpy as np
 
     starts = newlines.starts(lo, hi)
     n = len(starts)  # a line starts after each newline but the region's last, and at lo
+    if n <= _LINES_BELOW:  # a big region of few (long) lines: line by line, as a small one
+        return _count_lines(body, lo, hi, out)
     limit = len(body) - 15  # 16 bytes are read at a line start: lines starting later are read in Python
     tail: list[int] = []
     if len(starts) and int(starts[-1]) >= limit:
