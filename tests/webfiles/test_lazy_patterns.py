@@ -18,6 +18,7 @@ _ENGINE_FILES = (
     "behaviour/taint.py",
     "behaviour/arguments.py",
     "behaviour/rewrite.py",
+    "behaviour/qualifiers.py",
     "behaviour/normalise.py",
     "behaviour/extract.py",
 )

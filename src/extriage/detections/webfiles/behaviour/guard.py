@@ -143,7 +143,7 @@ def regions(code: str, lang: str, a: int, b: int, throws: bool, negated: bool = 
 
 
 def vb_dead_blocks(code: str) -> list[tuple[int, int]]:
-    """VB's switched-off blocks (C#'s are taint._Analyser._dead_blocks)."""
+    """VB's switched-off blocks (C#'s are qualifiers.dead_blocks)."""
     out: list[tuple[int, int]] = []
     for n, m in enumerate(_VB_DEAD_IF.finditer(code)):
         if n >= 200:

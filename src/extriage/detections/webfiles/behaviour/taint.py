@@ -38,7 +38,23 @@ from extriage.detections.webfiles.behaviour.knowledge import (
     prefilter_hits,
 )
 from extriage.detections.webfiles.behaviour.lazy import lazy
-from extriage.detections.webfiles.behaviour.rewrite import _NOT_A_FILE, _method_spans
+from extriage.detections.webfiles.behaviour.qualifiers import (
+    _NEW_URI,
+    configured_programs_only,
+    connects_only,
+    dead_blocks,
+    dead_only,
+    diagnostic_programs_only,
+    image_only,
+    powershell_receiver,
+    query_only,
+    shadowed,
+    signed_in_before,
+    stream_operand,
+    uri_parts_only,
+    xml_parsed_only,
+)
+from extriage.detections.webfiles.behaviour.rewrite import _method_spans
 from extriage.detections.webfiles.behaviour.syntax import (
     _METHOD_DEF,
     KEYWORDS_OF,
@@ -252,15 +268,6 @@ _SAVE_CALL = lazy(
     r'\s*\(\s*((?:"[^"\n]*"|[^\W\d]\w*)(?:\s*[+&]\s*(?:"[^"\n]*"|[^\W\d]\w*)){0,6})\s*[,)]',
     re.I,
 )
-#: A fixed element name read from an XML node (``.Elements("rss")``, ``.Root.Element("item")``) ...
-_FIXED_XML_READ = lazy(r"\s*\.\s*(?:Root\s*\.\s*)?(?:Elements|Element|Descendants)\s*\(\s*\"[^\"\n]*\"\s*\)")
-#: A VB loop over what follows ``In`` (group 1 the item) and the ``Next`` that ends it (read only when the loop holds
-#: no other: the first Next is then its own).
-_VB_EACH = lazy(r"[ \t]*For[ \t]+Each[ \t]+([^\W\d]\w*)(?:[ \t]+As[ \t]+[\w.]+)?[ \t]+In[ \t]+[^\n]*$", re.I)
-_VB_NEXT = lazy(r"^[ \t]*Next\b", re.I | re.M)
-_VB_FOR = lazy(r"^[ \t]*For\b", re.I | re.M)
-#: ... for a value or an attribute (not the node itself, written out whole).
-_XML_VALUE = lazy(r"\.\s*(?:Value\b|Attribute\s*\()")
 #: A posted control's text: what a listener's port may come from too (the socket sink's "listen" patterns).
 _CONTROL = frozenset({"control"})
 #: A body source read whole as text (see _Analyser._read_as_text): a request value too, and still the body.
@@ -271,8 +278,6 @@ _TEXT_READ_AFTER = lazy(
     r"\s*\.\s*ReadToEnd(?:Async)?\s*\(",
     re.I,
 )
-#: The name a member call is made on (``ps`` of ``ps.AddArgument(``), written just before the dot.
-_RECEIVER_NAME = lazy(r"(?<![\w.])([^\W\d]\w*)\s*$")
 _BARE_NAME = lazy(r"\s*([^\W\d]\w*)\s*$")
 _OUT_REF = lazy(r"\s*(?:out|ref|ByRef)\s+(?:var\s+|string\s+|object\s+)?([^\W\d]\w*)\s*$", re.I)
 _VB_DIM_NEW = lazy(r"\bDim\s+([^\W\d]\w*)\s+As\s+New\s+([^\n]{1,2000})", re.I)
@@ -327,27 +332,10 @@ _SAVED_UNDER_SETTING = lazy(
     r"CurrentDirectory|AppDomain))[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*){1,3}\s*\+",
     re.I,
 )
-#: The program a process is started with, as written.
-_PROGRAM = lazy(
-    r"(?:\bStartInfo\s*\.\s*FileName\s*=|\bProcessStartInfo\s*\(|\bProcess\s*\.\s*Start\s*\()\s*([^;\n,)]{1,200})",
-    re.I,
-)
-#: A network-diagnostic tool named by a literal (with or without a folder): its arguments run nothing.
-_DIAGNOSTIC_PROGRAM = lazy(
-    r'@?"(?:[^"\n]{0,200}[\\/])?(?:ping|tracert|pathping|nslookup)(?:\.exe)?"', re.I
-)
-#: A program given to a start-info object by its property (``psi.FileName = x``, ``{ FileName = x }``).
-_FILE_NAME_SET = lazy(r"(?:\.|[{,])\s*FileName\s*=(?!=)\s*([^;\n,}]{1,200})")
 #: The application's folder, as a page names it (what the requested path is joined to).
 _APP_FOLDER = lazy(r"(?:PhysicalApplicationPath|AppDomainAppPath|BaseDirectory)$")
 #: Source kinds of the page's own path (the self-delete sink).
 _OWN_KINDS = frozenset({"self", "url"})
-#: A value read from the application's configuration.
-_CONFIG_READ = lazy(
-    r"(?:System\s*\.\s*Configuration\s*\.\s*)?(?:(?:Web)?ConfigurationManager|ConfigurationSettings)\s*\.\s*AppSettings\b"
-    r"|(?:Properties\s*\.\s*|My\s*\.\s*)?(?:MySettings|Settings)\s*\.\s*Default\s*\.",
-    re.I,
-)
 #: An uploaded file or the request body as a stream: data, never an address.
 _STREAM_OPERAND = lazy(
     r"(?:[\w.]{1,200}\s*\.\s*)?(?:InputStream|PostedFile|Files\s*\[[^\]]{0,100}\])(?:\s*\.\s*InputStream)?"
@@ -540,28 +528,6 @@ _CS_DATA_LOCAL = lazy(_DATA_TYPES + r"\s+[^\W\d]\w*$")
 _LOOKUP_CALL = lazy(
     r"\s*(?:\(\s*[\w.]+\s*\)\s*)?([^\W\d]\w*)\s*\.\s*(Find|Lookup[A-Z]\w*|Get[A-Z]\w*By[A-Z]\w*)\s*\("
 )
-#: An image decoder: what it is given is read as pixels (a thumbnail, a resized photo), never sent back as bytes.
-_IMAGE_DECODER = lazy(
-    r"(?:\bImage\s*\.\s*FromStream|\bnew\s+(?:System\s*\.\s*Drawing\s*\.\s*)?Bitmap"
-    r"|\bBitmap(?:Frame|Decoder)\s*\.\s*Create)\s*\(",
-    re.I,  # (VB's New Bitmap)
-)
-#: The name a statement gives the value the sink makes (``FileStream fs = new FileStream(..``, ``var b = wc.``).
-_GIVEN_TO = lazy(r"(?<![\w.])([^\W\d]\w*)\s*=(?![=>])[^=;{}]*$")
-#: The same in VB, its type declared there too (``Dim doc As XDocument = XDocument.Load(..)``, ``Dim b As Byte() =
-#: wc.DownloadData(..)``), or the value made by ``As New`` (``Dim fs As New FileStream(..``, ``Using fs As New ..``).
-_VB_GIVEN_TO = lazy(
-    r"(?<![\w.])([^\W\d]\w*)(?:(?:\s+As\s+[\w.]+(?:\s*\(\s*\))?)?\s*=(?![=>])[^=;{}]*|\s+As\s+(?:New\b[\w.\s]*)?)$", re.I
-)
-#: A check of the signed-in user before a sink: ASP.NET's own (User.Identity.IsAuthenticated, Request.IsAuthenticated,
-#: User.IsInRole, Roles.IsUserInRole) or an application's (IsLoggedIn(), x.IsAuthorized(..), IsSignedIn(), or a bare
-#: Authenticate(user, password) its base class throws from - Umbraco's legacy web services, B22) - the latter only
-#: when the page does not define the method (a shell's own password gate is the page's).
-_SIGNED_IN = lazy(
-    r"\b(?:User\s*\.\s*Identity|Request)\s*\.\s*IsAuthenticated\b|\bUser\s*\.\s*IsInRole\s*\("
-    r"|\bRoles\s*\.\s*IsUserInRole\s*\(|\b(IsAuthorized|IsLoggedIn|IsSignedIn|IsLoggedOn|IsUserLoggedIn)\s*\("
-    r"|(?<![\w.])(Authenticate)\s*\(\s*[^\W\d]\w*\s*,\s*[^\W\d]\w*\s*\)"
-)
 #: The sinks an application's own feature can be (application_features.yml, less the reflection dispatcher - a
 #: loader's shape too): behind a check of the signed-in user they are that feature, not a planted page.
 _SIGNED_IN_FEATURES = frozenset(
@@ -579,10 +545,6 @@ _SETTING_LOOKUP = lazy(
     re.I,
 )
 _SETTINGS_WORD = lazy(r"AppSettings|ConnectionStrings", re.I)
-#: A connection made with a value (its constructor's argument, its ConnectionString set): the value is not shown.
-_CONNECTION_OPEN = lazy(
-    r"(?:\bnew\s+(?:\w+\s*\.\s*){0,4}\w*Connection\s*\(|\.\s*ConnectionString\s*=)\s*(?:[^\W\d]\w*\s*\.\s*){0,4}$", re.I
-)
 #: A WebSocket message received into a buffer (``ws.ReceiveAsync(new ArraySegment<byte>(buf), ..)``, ASP.NET's
 #: AspNetWebSocketContext.WebSocket and System.Net.WebSockets): the bytes a client sent, like a request body.
 _WEBSOCKET_RECEIVE = lazy(
@@ -598,8 +560,6 @@ _MEMORY_STREAM = lazy(
     r"(?<![\w.])([^\W\d]\w*)\s*(?:=|As)\s*New\s+(?:System\s*\.\s*IO\s*\.\s*)?MemoryStream\s*\(", re.I
 )
 _WEBSOCKET = lazy(r"\bAcceptWebSocketRequest\b|\bWebSockets\b|\bAspNetWebSocketContext\b|\bWebSocket\b")
-#: What follows the name an assignment sets (``request = ..``, not ``==``).
-_SET_TARGET = lazy(r"\s*=(?![=>])")
 #: A C#/JScript indexer on a named collection (``_targets[``, ``this.map[``): what its brackets hold is a key.
 #: (Not an array made with ``new byte[n]``: its size from the request stays with it, as a buffer the request fills.)
 _INDEXER = lazy(r"(?<![\w.])(?<!new )((?:this\s*\.\s*)?[^\W\d]\w*)\s*\[")
@@ -632,16 +592,6 @@ _BOUND_VALUES = lazy(
 
 
 
-#: ``new Uri(`` (see _Analyser._uri_parts_only), and what reads a Uri's parts.
-_NEW_URI = lazy(r"\bnew\s+(?:System\s*\.\s*)?Uri\s*\(")
-_URI_PARTS = lazy(
-    r"\s*\.\s*(?:Authority|Scheme|Host|Port|AbsoluteUri|AbsolutePath|PathAndQuery|Query|LocalPath|Segments|"
-    r"OriginalString|Fragment|UserInfo|DnsSafeHost|IdnHost|IsAbsoluteUri|IsDefaultPort|IsLoopback|IsFile|IsUnc|"
-    r"GetLeftPart|GetComponents|ToString|Equals|IsBaseOf|MakeRelativeUri)\b"
-)
-#: A WS-Federation sign-in or sign-out message's address (``args.SignInRequestMessage.BaseUri = new Uri(..)``): where
-#: WIF's module redirects the visitor's browser, as Response.Redirect does; the server fetches nothing from it.
-_BROWSER_GOES = lazy(r"\b(?:SignIn|SignOut)RequestMessage\s*\.\s*BaseUri\s*=\s*$")
 #: An assignment of a name (``x = ``, ``x += ``, VB ``Dim x As String = ``, ``x &= ``); its value starts after it.
 _HELD_ASSIGN = {
     "cs": lazy(r"(?<![\w.])([^\W\d]\w*)\s*(\+)?=(?![=>])\s*@?"),
@@ -650,8 +600,6 @@ _HELD_ASSIGN = {
 }
 #: A drive's root as a whole value (after a name's ``=``): ``"C:\\";``, VB's ``"D:\"`` at the line's end.
 _DRIVE_ROOT_VALUE = lazy(r'"[A-Za-z]:[\\/]{0,2}"[ \t]*(?:;|\r?$)', re.M)
-#: An ``if`` whose condition names ``false`` (see _Analyser._dead_blocks).
-_DEAD_IF = lazy(r"\bif\s*\((?=[^;{}]{0,300}?\bfalse\b)")
 #: A reader opened on its argument (a path, or a stream).
 _READER_OPEN = lazy(r"\bStreamReader\s*\(\s*$|\bStreamReader\s*\($")
 
@@ -731,7 +679,7 @@ class _Analyser:
         self._guards: dict[int, list[guard.Region]] = {}  # a method's start -> what its sign-in checks guard
         self._gates: re.Pattern[str] | bool | None = None  # a call of a gate method (see _gate_call), False: none
         self._callers_checked: dict[tuple[int, int], bool] = {}  # (method start, depth) -> every call checked
-        self._dead: list[tuple[int, int]] | None = None  # switched-off blocks (see _dead_blocks)
+        self._dead: list[tuple[int, int]] | None = None  # switched-off blocks (see qualifiers.dead_blocks)
         #: Names whose taint was added or changed (propagate's rounds re-read only what mentions one).
         self._changed: set[str] = set()
         #: Names the code rejects unless they are digits or hex only, and where (see checks.digits).
@@ -751,7 +699,7 @@ class _Analyser:
             if "false" not in self.code.lower():
                 self._dead = []
             else:
-                self._dead = guard.vb_dead_blocks(self.code) if self.lang == "vb" else self._dead_blocks()
+                self._dead = guard.vb_dead_blocks(self.code) if self.lang == "vb" else dead_blocks(self)
         return not any(a <= pos < b for a, b in self._dead)
 
     def find_sources(self) -> None:
@@ -1144,40 +1092,7 @@ class _Analyser:
             inline.append((m.start(), t))
         return names, inline
 
-    def _diagnostic_programs_only(self) -> bool:
-        """Whether every program the code starts is named by a literal network-diagnostic tool (ping,
-        tracert, pathping, nslookup - no shell: its arguments are its own, never commands) and none is
-        written as a variable: a ping page whose host comes from a TextBox runs no command of the client's."""
-        code = self.code
-        programs = [m.group(1).strip() for m in _PROGRAM.finditer(code)]
-        programs += [m.group(1).strip() for m in _FILE_NAME_SET.finditer(code)]
-        if not programs:
-            return False
-        flags = re.I if self.lang == "vb" else 0
-        for p in programs:
-            if _DIAGNOSTIC_PROGRAM.fullmatch(p):
-                continue
-            if _IDENT.fullmatch(p) and re.search(
-                r"(?<![\w.])"
-                + re.escape(p)
-                + r"\s*(?:As\s+)?=?\s*(?:New|new)\s+(?:System\s*\.\s*Diagnostics\s*\.\s*)?"
-                r"(?:ProcessStartInfo|Process)\s*[({\n]",
-                code,
-                flags,
-            ):
-                continue  # Process.Start(psi): the object, whose program is named where it is set
-            return False
-        return True
 
-    def _configured_programs_only(self) -> bool:
-        """Whether every program the code names for a process (``StartInfo.FileName =``, the first
-        argument of ``new ProcessStartInfo(`` or ``Process.Start(`` when written out, not a bare
-        variable) is read from the application's configuration (``AppSettings``, ``Settings.Default``):
-        an application running the virus scanner or converter its operator configured, with a file
-        path for argument. Shells name their program (``cmd.exe``) or take it from the request."""
-        programs = [m.group(1).strip() for m in _PROGRAM.finditer(self.code)]
-        named = [p for p in programs if not _IDENT.fullmatch(p)]
-        return bool(named) and all(_CONFIG_READ.match(p) for p in named)
 
     def _held_text(self, name: str, before: int) -> bool:
         """Whether ``name`` was last assigned something other than an empty string before ``before``
@@ -1751,12 +1666,6 @@ class _Analyser:
         end = code.find(";", pos, pos + 2000)
         return start, _header_end(code, pos, pos + 2000 if end < 0 else end)
 
-    def _given_name(self, pos: int) -> re.Match[str] | None:
-        """The name the statement at ``pos`` gives the value made there (group 1: ``fs`` of ``var fs =
-        File.OpenRead(..``, ``System.IO.FileStream fs = ..``, VB ``Dim fs As FileStream = ..``, ``Dim b As Byte() =
-        ..``, ``Dim fs As New FileStream(..``)."""
-        s, _e = self._whole_statement(pos)
-        return (_VB_GIVEN_TO if self.lang == "vb" else _GIVEN_TO).search(self.code, s, pos)
 
     def _may(self, pat: re.Pattern[str]) -> bool:
         """Whether ``pat`` may occur in the code (False only when the pattern screen says it cannot)."""
@@ -1844,7 +1753,7 @@ class _Analyser:
                     found.append((sink, view[0], None, True))
                 continue
             if sink.id == "process" and (
-                self._configured_programs_only() or self._diagnostic_programs_only()
+                configured_programs_only(self) or diagnostic_programs_only(self)
             ):
                 continue  # the operator's tool, named in web.config: request input is its argument
             if sink.needs == "whole":
@@ -1862,12 +1771,12 @@ class _Analyser:
                 self.check_time()
                 if sink.code_only and _in_literal(code, m.start()):
                     continue
-                if "ps_arg" in pat.groupindex and m.group("ps_arg") and not self._powershell_receiver(m.start()):
+                if "ps_arg" in pat.groupindex and m.group("ps_arg") and not powershell_receiver(self, m.start()):
                     continue  # (a report helper's r.AddArgument(..) of its own)
                 if sink.needs in ("none", "whole") or (
                     self.xslt and sink.needs in ("any", "direct", "leading")
                 ):
-                    if self.lang != "vb" and not self.xslt and self._dead_only(m.start()):
+                    if self.lang != "vb" and not self.xslt and dead_only(self, m.start()):
                         continue
                     found.append((sink, m.start(), None, True))
                     break
@@ -1899,7 +1808,7 @@ class _Analyser:
                     if matched.endswith("("):
                         spans = _args(code, m.end())
                         a, b = spans[0]
-                        if _READER_OPEN.search(matched) and self._stream_operand(a, b):
+                        if _READER_OPEN.search(matched) and stream_operand(self, a, b):
                             continue  # a reader over a stream of memory, a cipher, the request: no file opened
                     elif matched.endswith(",") or _COMMAND_TYPE_TEXT.search(matched):
                         a, b = self._argument_after(m.start(), m.end(), e, matched)
@@ -1909,7 +1818,7 @@ class _Analyser:
                     t = self.expr(a, b, sink.kinds | _CONTROL if page else sink.kinds)
                     if t is None or not t.direct:
                         continue
-                    if "xml_load" in pat.groupindex and m.group("xml_load") and self._xml_parsed_only(m.start()):
+                    if "xml_load" in pat.groupindex and m.group("xml_load") and xml_parsed_only(self, m.start()):
                         continue
                     root = _NAMED_ROOT.match(code, a, b)
                     if (
@@ -1949,7 +1858,7 @@ class _Analyser:
                     t = self.expr(a, lead, sink.kinds)
                     if t is None or not t.direct:
                         continue
-                    if _NEW_URI.match(code, m.start()) and self._uri_parts_only(m.start()):
+                    if _NEW_URI.match(code, m.start()) and uri_parts_only(self, m.start()):
                         continue  # an address only taken apart or compared (a same-site ReturnUrl guard)
                     whole = self.expr(a, b, sink.kinds)
                     if whole is not None:
@@ -1978,373 +1887,40 @@ class _Analyser:
                         # the entry the request names (the key itself: a settings key is no input elsewhere),
                         # unless only a connection is made with it (a report choosing its configured database)
                         s, b = m.end(), top_level(code, m.end(), min(len(code), m.end() + 400), "")[1]
-                        if b < 0 or self._connects_only(m.start()):
+                        if b < 0 or connects_only(self, m.start()):
                             continue
                     t = self.expr(s, b, sink.kinds | _CONTROL if listens else sink.kinds)
                     if t is None:
                         continue
-                if t.via and self.lang != "vb" and self._shadowed(m.start()):
+                if t.via and self.lang != "vb" and shadowed(self, m.start()):
                     continue
-                if self.lang != "vb" and self._dead_only(m.start()):
+                if self.lang != "vb" and dead_only(self, m.start()):
                     continue
-                if sink.category in ("file-read", "http") and self._image_only(m.start()):
+                if sink.category in ("file-read", "http") and image_only(self, m.start()):
                     continue
-                if sink.category == "http" and not m.group(0).rstrip().endswith("(") and self._query_only(m.end(), e):
+                if sink.category == "http" and not m.group(0).rstrip().endswith("(") and query_only(self, m.end(), e):
                     continue
-                if sink.id in _SIGNED_IN_FEATURES and self._signed_in_before(m.start(), line=t.line):
+                if sink.id in _SIGNED_IN_FEATURES and signed_in_before(self, m.start(), line=t.line):
                     continue
                 near = not t.via
                 found.append((sink, m.start(), t, near))
                 break
         return found
 
-    def _connects_only(self, pos: int) -> bool:
-        """Whether the connection string looked up at ``pos`` only opens a connection: written as a connection's
-        argument (or its ConnectionString), or given a name every later use of which is such an argument."""
-        code = self.code
-        if _CONNECTION_OPEN.search(code, max(0, pos - 300), pos):
-            return True
-        given = self._given_name(pos)
-        if given is None:
-            return False
-        name = re.compile(r"(?<![\w.])" + re.escape(given.group(1)) + r"\b", re.I if self.lang == "vb" else 0)
-        uses = 0
-        for n, u in enumerate(name.finditer(code, pos)):
-            if n >= 50 or _CONNECTION_OPEN.search(code, max(0, u.start() - 300), u.start()) is None:
-                return False
-            uses += 1
-        return uses > 0
 
-    def _xml_parsed_only(self, pos: int) -> bool:
-        """Whether the XML document loaded at ``pos`` (``doc = XDocument.Load(feed)``) is only read through fixed
-        element names for values (``doc.Elements("rss").Elements("channel")... i.Element("title").Value``): a
-        parser's input, not a file shown - B26's RSS widget, session 20. Written back whole, queried by a request
-        path or given on, it stays a file read."""
-        code = self.code
-        given = self._given_name(pos)
-        close = _args(code, code.index("(", pos) + 1)[-1][1]
-        if given is None:
-            return self._fixed_xml_read(close + 1)
-        name = re.compile(r"(?<![\w.])" + re.escape(given.group(1)) + r"\b", re.I if self.lang == "vb" else 0)
-        read = 0
-        for n, u in enumerate(name.finditer(code, close)):
-            if n >= 50:
-                return False
-            if _SET_TARGET.match(code, u.end()):
-                continue  # (given another document: doc = XDocument.Load(other))
-            if not self._fixed_xml_read(u.end()):
-                return False
-            read += 1
-        return read > 0
 
-    def _fixed_xml_read(self, at: int, loop: bool = True) -> bool:
-        """Whether the XML node before ``at`` is read through a fixed element name in a statement taking a value, or
-        walked by a VB ``For Each item In doc.Elements("..")`` loop whose every use of ``item`` in its body is such a
-        read (B26's VB feed reader, session 21)."""
-        code = self.code
-        if _FIXED_XML_READ.match(code, at) is None:
-            return False
-        s, e = self.statement(at)
-        if _XML_VALUE.search(code, at, e) is not None:
-            return True
-        each = _VB_EACH.match(code, s, at) if loop and self.lang == "vb" else None
-        stop = _VB_NEXT.search(code, e) if each is not None else None
-        if each is None or stop is None or _VB_FOR.search(code, e, stop.start()) is not None:
-            return False  # (a loop inside: its Next is not this loop's end)
-        item = re.compile(r"(?<![\w.])" + re.escape(each.group(1)) + r"\b", re.I)
-        uses = [u.end() for _n, u in zip(range(51), item.finditer(code, e, stop.start()), strict=False)]
-        return 0 < len(uses) <= 50 and all(self._fixed_xml_read(u, False) for u in uses)
 
-    def _powershell_receiver(self, pos: int) -> bool:
-        """Whether the object before ``.AddArgument(`` at ``pos`` is a PowerShell the page makes or gives a
-        command (``ps = PowerShell.Create()``, ``Dim ps As PowerShell = ..``, ``ps.AddCommand(..)``): its argument
-        added in a statement of its own is what the command runs on (session 19's left gap)."""
-        code = self.code
-        recv = _RECEIVER_NAME.search(code, max(0, pos - 200), pos)
-        if recv is None:
-            return False
-        given = re.compile(
-            r"(?<![\w.])" + re.escape(recv.group(1)) + r"(?:\s+As\s+[\w.]+)?\s*(?:=\s*(?:[\w.]*\.)?PowerShell\s*\.\s*Create"
-            r"|\.\s*AddCommand)\s*\(",
-            re.I if self.lang == "vb" else 0,
-        )
-        return given.search(code) is not None
 
-    def _query_only(self, a: int, end: int) -> bool:
-        """Whether the address starting at ``a`` (an argument, up to the next top-level comma) is a fixed host's
-        with its query begun before any other value joins it (``"https://host/verify?secret=k&r=" & r``, or the
-        host, then a name holding ``"?secret=" & ..``): the request picks query values, not where the request
-        goes. A COM object's ``.open "POST", url`` (X46's request, session 19: a reCAPTCHA check page); the .NET
-        sinks ask the same of the address's start (needs: leading)."""
-        stops, close = top_level(self.code, a, end, ",", first=True)
-        return self._query_kind(a, stops[0] if stops else close if close >= 0 else end, 0) == "address"
 
-    def _query_kind(self, a: int, b: int, depth: int) -> str | None:
-        """``address`` when the value in [a, b) starts with a fixed host and its query, ``query`` when it starts
-        a query (``"?k=" & ..``), else None. Names are followed (two deep) through every value they are given."""
-        code = self.code
-        flags = re.I if self.lang == "vb" else 0
-        prefix = ""
-        operands = re.split(r'\s*[+&]\s*(?=(?:[^"\n]*"[^"\n]*")*[^"\n]*$)', code[a:b].strip())
-        for operand in operands[:20]:
-            operand = operand.strip().strip("()").strip()
-            lit = re.fullmatch(r'"([^"\n]*)"', operand)
-            if lit is not None:
-                prefix += lit.group(1)
-            elif depth < 2 and re.fullmatch(r"[^\W\d]\w*", operand):
-                held = [
-                    v.end() for v in re.finditer(r"(?<![\w.])" + re.escape(operand) + r"\s*=(?!=)\s*", code, flags)
-                ][:10]
-                kinds = set()
-                for v in held:
-                    line_end = code.find("\n", v)
-                    stop = len(code) if line_end < 0 else line_end
-                    semi = code.find(";", v, stop)
-                    kinds.add(self._query_kind(v, semi if semi >= 0 else stop, depth + 1))
-                if kinds == {"address"} and not prefix:
-                    return "address"
-                if kinds != {"query"}:
-                    return None
-                prefix += "?"
-            else:
-                return None
-            if "?" in prefix:
-                if re.match(r"https?://[^/?\s]+", prefix, re.I):
-                    return "address"
-                return "query" if prefix.startswith("?") else None
-        return None
 
-    def _uri_parts_only(self, pos: int) -> bool:
-        """Whether the ``new Uri(..)`` at ``pos`` (or the ``new Uri`` whose argument it is) is only taken apart: its
-        parts read at once (``new Uri(a, b).AbsoluteUri``), or the name it is given read only for its parts
-        (``.Authority``, ``.Scheme``, ``.AbsoluteUri`` ...), compared, or made the base of another Uri only taken
-        apart. No request leaves the server (B16's request, session 16: RD Web Access's ReturnUrl guard and base
-        address). A Uri handed to anything else (a request, a client, a socket's address) stays a request's."""
-        code = self.code
-        s, e = self.statement(pos)
-        outer = pos
-        for u in _NEW_URI.finditer(code, s, pos):
-            spans = _args(code, u.end())
-            if spans and spans[-1][1] > pos:
-                outer = u.start()  # the Uri this one is an argument of
-                break
-        o = _NEW_URI.match(code, outer)
-        if o is None:
-            return False
-        spans = _args(code, o.end())
-        close = spans[-1][1] if spans else -1
-        if close < 0 or close >= len(code) or code[close] != ")":
-            return False
-        if _URI_PARTS.match(code, close + 1):
-            return True
-        if _BROWSER_GOES.search(code, max(0, s - 200), outer) and code[close + 1 : e].strip(" \t\r\n;") == "":
-            return True  # where WIF sends the visitor's browser to sign in or out (B21's home-realm Global.asax)
-        given = re.search(r"(?<![\w.])([^\W\d]\w*)\s*=\s*$", code[s:outer])
-        if given is None or code[close + 1 : e].strip(" \t\r\n;") != "":
-            return False
-        name = given.group(1)
-        flags = re.I if self.lang == "vb" else 0
-        for n, u in enumerate(re.finditer(r"(?<![\w.])" + re.escape(name) + r"\b", code, flags)):
-            if n >= 200:
-                return False
-            q = u.start()
-            if s <= q < e:
-                continue  # the statement giving it
-            if _URI_PARTS.match(code, u.end()) or re.match(r"\s*[=!]=", code[u.end() : u.end() + 10]):
-                continue
-            before = code[max(0, q - 60) : q]
-            if re.search(r"(?:[=!]=|\bUri)\s*$", before):
-                continue  # compared, or declared (Uri name;)
-            base = re.search(r"\bnew\s+(?:System\s*\.\s*)?Uri\s*\(\s*$", before)
-            if base is not None:
-                inner = _args(code, q - (len(before) - base.end()))
-                if inner and inner[-1][1] < len(code) and _URI_PARTS.match(code, inner[-1][1] + 1):
-                    continue  # the base of another Uri only taken apart
-            return False
-        return True
 
-    def _dead_blocks(self) -> list[tuple[int, int]]:
-        """The blocks of ``if`` statements whose condition is false whatever the request (``if (false) {``, ``if
-        (x.EndsWith("a") && false) {``: a feature switched off in the code; no ``||`` beside it), C#/JScript."""
-        code = self.code
-        out: list[tuple[int, int]] = []
-        for n, m in enumerate(_DEAD_IF.finditer(code)):
-            if n >= 200:
-                break
-            stops, close = top_level(code, m.end(), min(len(code), m.end() + 2000), "|")
-            if close < 0 or stops:
-                continue  # (an || beside the false: the other side may hold)
-            cond = " ".join(code[m.end() : close].split())
-            if not (cond == "false" or cond.endswith("&& false") or cond.startswith("false &&")):
-                continue
-            brace = re.compile(r"\s*\{").match(code, close + 1)
-            if brace is None:
-                continue
-            _stops, end = top_level(code, brace.end(), len(code), "")
-            if end >= 0:
-                out.append((brace.end(), end))
-        return out
 
-    def _dead_only(self, pos: int) -> bool:
-        """Whether the sink at ``pos`` runs only in a switched-off block (see _dead_blocks): inside one, or in a method
-        the code calls only from such blocks (B15/X36's request, session 16: an application's proxy method whose one
-        call sits under ``if (... && false)``). A method called nowhere keeps its sink (it may be reached otherwise)."""
-        if self._dead is None:
-            self._dead = self._dead_blocks() if "false" in self.code else []
-        dead = self._dead
-        if not dead:
-            return False
-        if any(a <= pos < b for a, b in dead):
-            return True
-        defs = self._defs
-        i = bisect_right([d[0] for d in defs], pos) - 1
-        if i < 0:
-            return False
-        d_start, name = defs[i][0], defs[i][1]
-        calls = [
-            c.start()
-            for n, c in zip(range(200), re.finditer(r"(?<![\w.])" + re.escape(name) + r"\s*\(", self.code), strict=False)
-            if c.start() != d_start
-        ]
-        return bool(calls) and all(any(a <= c < b for a, b in dead) for c in calls)
 
-    def _stream_operand(self, a: int, b: int) -> bool:
-        """Whether the operand in [a, b) is a stream that is no file (:data:`_NOT_A_FILE`: memory, a cipher, a
-        compressor, the request or a socket), written there or held in a name the code gives such a stream
-        (``using (CryptoStream cs = new CryptoStream(ms, ..))`` then ``new StreamReader(cs)``; B15's request,
-        session 16: an AES cookie decrypted in memory read as a file)."""
-        code = self.code
-        text = code[a:b].strip()
-        if _NOT_A_FILE.search(text):
-            return True
-        if not _IDENT.fullmatch(text):
-            return False
-        flags = re.I if self.lang == "vb" else 0
-        given = re.compile(
-            r"(?<![\w.])" + re.escape(text) + r"\s*(?:=(?![=>])|As\s+New\b|As\s+[\w.]+\s*=)\s*([^;\n]{1,300})", flags
-        )
-        last = None
-        for g in given.finditer(code, max(0, a - 20000), a):  # (the value it was last given before the reader)
-            last = g.group(1)
-        return last is not None and _NOT_A_FILE.search(last) is not None
 
-    def _signed_in_before(self, pos: int, depth: int = 0, line: int = 0) -> bool:
-        """Whether a check of the signed-in user (see _SIGNED_IN) in the method a sink at ``pos`` is in guards it
-        (guard.regions: the sink runs only after the check passed; ``line``, where the sink's request value was
-        read, counts inside a checked block too): an application's handler for its signed-in users (a CMS's
-        download of site files for its editors), not a page for whoever knows its address. C#, and VB with
-        ASP.NET's own checks (an application method's name is no ASP.NET sign in VB, which classic ASP pages are
-        written in too). A method the page calls only where such a check guards the call counts as checked (two
-        calls deep): Rock's FileUploader checks IsAuthenticated in ProcessRequest and writes in a method it calls
-        (left by A8, session 15). A check merely present guards nothing (session 19)."""
-        if self.lang not in ("cs", "vb"):
-            return False
-        code = self.code
-        starts = self._method_starts()
-        i = bisect_right(starts, pos) - 1
-        a = starts[i] if i >= 0 else 0
-        if a not in self._guards:  # (once per method: a method of 6,000 calls is not scanned per call)
-            defined = {self.fold(d[1]) for d in self._defs}
-            end = starts[i + 1] if i + 1 < len(starts) else len(code)
-            found: list[guard.Region] = []
-            for n, c in enumerate(_SIGNED_IN.finditer(code, a, end)):
-                own = c.group(1) or c.group(2)
-                if n >= 50 or (own is not None and (self.lang != "cs" or self.fold(own) in defined)):
-                    continue
-                found += guard.regions(code, self.lang, c.start(), c.end(), c.group(2) is not None)
-            gates = self._gate_call()
-            for n, c in enumerate(gates.finditer(code, a, end) if gates is not None else ()):
-                if n >= 50:
-                    break
-                found += guard.regions(code, self.lang, c.start(), c.end(), True)  # (Gate(); as a statement)
-            self._guards[a] = found
-        for r in self._guards[a]:
-            if r.start <= pos < r.end or (line and r.lines and r.start <= pos and r.lines[0] <= line <= r.lines[1]):
-                return True
-        if i < 0 or depth >= 2:
-            return False
-        key = (a, depth)
-        if key not in self._callers_checked:
-            self._callers_checked[key] = False  # (a method calling itself is not checked through itself)
-            method = _METHOD_DEF[self.lang].match(code, a)
-            calls: list[int] = []
-            # (not the definition's own name: a VB method starts at its Sub, the name comes after)
-            own = (a, method.start(1)) if method is not None else ()
-            if method is not None and self.fold(method.group(1)) in self._call_sites:
-                # (found once for the methods with parameters; x.Name( of another object counts as a call too)
-                calls = [c[0] for c in self._call_sites[self.fold(method.group(1))][:52] if c[0] not in own][:50]
-            elif method is not None:
-                flags = re.I if self.lang == "vb" else 0
-                call = re.compile(r"(?<![\w.])" + re.escape(method.group(1)) + r"\s*\(", flags)
-                calls = [c.start() for _n, c in zip(range(52), call.finditer(code), strict=False) if c.start() not in own]
-                calls = calls[:50]
-            self._callers_checked[key] = bool(calls) and all(self._signed_in_before(c, depth + 1) for c in calls)
-        return self._callers_checked[key]
 
-    def _gate_call(self) -> re.Pattern[str] | None:
-        """A call of a page method whose own sign-in check ends the request (guard.gates), or None."""
-        if self._gates is None:
-            spans = tuple(
-                (c.start(), c.end())
-                for _n, c in zip(range(50), _SIGNED_IN.finditer(self.code), strict=False)
-                if c.group(1) is None and c.group(2) is None
-            )
-            names = guard.gates(self.code, self.lang, spans)
-            self._gates = (
-                re.compile(
-                    r"(?<![\w.])(?:" + "|".join(map(re.escape, sorted(names))) + r")\b(?:\s*\()?",
-                    re.I if self.lang == "vb" else 0,
-                )
-                if names
-                else False
-            )
-        return self._gates if isinstance(self._gates, re.Pattern) else None
 
-    def _method_starts(self) -> list[int]:
-        if self._methods is None:
-            self._methods = [
-                m.start()
-                for m in _METHOD_DEF[self.lang].finditer(self.code)
-                if self.fold(m.group(1)) not in self.keywords  # (if (x) {, using (..) {: no method)
-            ]
-        return self._methods
 
-    def _in_image_decoder(self, pos: int) -> bool:
-        """Whether ``pos`` is inside the brackets of an image decoder's call opened just before it
-        (``Image.FromStream(new MemoryStream(wc.DownloadData(url)))``)."""
-        code = self.code
-        a = max(0, pos - 200)
-        for d in _IMAGE_DECODER.finditer(code, a, pos):
-            _stops, close = top_level(code, d.end(), pos, "")
-            if close < 0:
-                return True
-        return False
 
-    def _image_only(self, pos: int) -> bool:
-        """Whether what a file-read or HTTP sink at ``pos`` reads is only decoded as an image: the sink is an
-        argument of an image decoder, or the statement gives its stream or bytes to a name that the page then
-        only hands to image decoders (and closes). A thumbnail or photo handler sends pixels it re-encodes, not
-        the file or the answer: a shell's download or proxy sends the bytes back (C#, VB, JScript)."""
-        if self._in_image_decoder(pos):
-            return True
-        if "Bitmap" not in self.code and "FromStream" not in self.code:
-            return False
-        code = self.code
-        s, e = self._whole_statement(pos)
-        given = self._given_name(pos)
-        if given is None:
-            return False
-        name = given.group(1)
-        flags = re.I if self.lang == "vb" else 0
-        decoded = 0
-        for u in re.finditer(r"(?<![\w.])" + re.escape(name) + r"\b", code, flags):
-            if s <= u.start() < e:
-                continue
-            if self._in_image_decoder(u.start()):
-                decoded += 1
-            elif not re.match(r"\s*(?:\.\s*(?:Close|Dispose)\s*\(|[!=]=\s*null\b|\bIs\s+Nothing\b)", code[u.end() : u.end() + 40], flags):
-                return False  # used otherwise: written out, copied, read
-        return decoded > 0
 
     def _argument_after(self, start: int, pos: int, end: int, matched: str) -> tuple[int, int]:
         """The argument a sink whose pattern ends after a comma is given: the one after that comma (File.Copy's
@@ -2369,60 +1945,3 @@ class _Analyser:
         before = _argument_before(code, start)
         return before if before is not None else (pos, pos)
 
-    def _shadowed(self, pos: int) -> bool:
-        """Whether the request input a sink at ``pos`` sees is only a name of another method: every tainted name
-        of the sink's statement is a parameter of the method the sink is in, tainted by a source outside that
-        method (``url = Request["url"]`` in ProcessRequest, ``PostData(string url, ..)`` fetching), and every
-        call of the method passes text with no request input for it (``PostData(_urlDict[url], ..)``). The
-        engine's names are the page's, not a method's: a parameter shares the taint of a local of the same
-        name elsewhere. (C# and JScript; a method called nowhere, or once with request text, keeps the sink.)"""
-        defs = self._defs
-        if not defs:
-            return False
-        i_next = bisect_right([d[0] for d in defs], pos)
-        code = self.code
-        s, e = self.statement(pos)
-        j = bisect_left(self._starts, s)
-        if j < len(self.sources) and self.sources[j][0] < e:
-            return False  # a source in the statement itself
-        names: list[str] = []
-        lines: list[int] = []
-        idents = self._idents()
-        for m in idents.finditer(code, s, e) if idents is not None else ():
-            key = self.fold(m.group(0))
-            t = self.taint.get(key)
-            if t is None or _SET_TARGET.match(code, m.end()):
-                continue  # (the name the statement sets is no input of the sink)
-            names.append(key)
-            lines.append(t.line)
-        if not names:
-            return False
-        # the method: the nearest defined before the sink whose parameters the names are (a lambda or callback
-        # defined in it between may be nearer), up to where the next definition after the sink starts
-        for i_def in range(i_next - 1, max(-1, i_next - 5), -1):
-            folded = [self.fold(p) for p in defs[i_def][2]]
-            if all(k in folded for k in names):
-                break
-        else:
-            return False
-        d_start, d_name = defs[i_def][0], defs[i_def][1]
-        first = line_of(code, d_start)
-        last = line_of(code, defs[i_next][0]) if i_next < len(defs) else code.count("\n") + 1
-        if any(first <= line <= last for line in lines):
-            return False  # tainted inside the method itself (the parameter given request text there)
-        d_end = defs[i_next][0] if i_next < len(defs) else len(code)
-        for k in set(names):
-            given = re.compile(r"(?<![\w.])" + re.escape(k) + r"\s*[+&]?=(?![=>])|\b(?:out|ref)\s+" + re.escape(k) + r"\b")
-            if given.search(code, d_start, d_end):
-                return False  # the parameter is given another value in the method (read there as the page's)
-        used = [folded.index(k) for k in names]
-        sites = [c for c in self._call_sites.get(self.fold(d_name), ()) if c[0] != d_start]
-        if not used or not sites:
-            return False
-        brackets = self._brackets()
-        for _c_start, c_end in sites:
-            spans = _args_at(code, c_end, brackets)
-            for i in used:
-                if i >= len(spans) or self.expr(spans[i][0], spans[i][1]) is not None:
-                    return False
-        return True
