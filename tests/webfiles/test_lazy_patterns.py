@@ -19,6 +19,7 @@ _ENGINE_FILES = (
     "behaviour/arguments.py",
     "behaviour/rewrite.py",
     "behaviour/qualifiers.py",
+    "behaviour/sources.py",
     "behaviour/normalise.py",
     "behaviour/extract.py",
 )

@@ -63,6 +63,7 @@ from extriage.detections.webfiles.behaviour.lazy import warm as warm_patterns
 from extriage.detections.webfiles.behaviour.normalise import _Norm
 from extriage.detections.webfiles.behaviour.rewrite import SCOPED, member_aliases, scope_locals, stream_writes
 from extriage.detections.webfiles.behaviour.screen import _hides, hiding_screen
+from extriage.detections.webfiles.behaviour.sources import find_sources
 from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, line_of
 from extriage.detections.webfiles.behaviour.taint import WHOLE_MAX, _Analyser
 from extriage.formats import script_encoder
@@ -634,7 +635,7 @@ def _across_languages(
     if calls.search(ccode) is None:
         return
     an = _Analyser(ccode, lang, know, deadline, norm.decoded, False, ctext)
-    an.find_sources()
+    find_sources(an)
     an.propagate()
     # the call sites, rewritten in the callee's language: (synthetic line, caller's source line, call line)
     lines: list[str] = []

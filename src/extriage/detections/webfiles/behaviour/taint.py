@@ -55,6 +55,7 @@ from extriage.detections.webfiles.behaviour.qualifiers import (
     xml_parsed_only,
 )
 from extriage.detections.webfiles.behaviour.rewrite import _method_spans
+from extriage.detections.webfiles.behaviour.sources import find_sources
 from extriage.detections.webfiles.behaviour.syntax import (
     _METHOD_DEF,
     KEYWORDS_OF,
@@ -139,26 +140,6 @@ _NOT_CARRIERS = frozenset(
 )
 #: A member chain into the response (``ctx.Response.ContentType``): output, not a carrier.
 _RESPONSE_MEMBER = lazy(r"\s*\.\s*Response\b", re.I)
-#: HTML controls whose value the client posts (see _Analyser._html_inputs).
-_HTML_INPUT_TAG = lazy(r"<(input|textarea|select|asp:HiddenField)\b[^<>]{0,2000}>", re.I)
-_RUNAT_SERVER = lazy(r"""\brunat\s*=\s*["']?server""", re.I)
-_INPUT_TYPE = lazy(r"""\btype\s*=\s*["']?([\w-]+)""", re.I)
-_TAG_ID = lazy(r"""\bid\s*=\s*["']?([^\W\d]\w*)""", re.I)
-_POSTED_TYPES = frozenset({"text", "hidden", "password", "search", "url", "email", "tel", "number"})
-_HTML_INPUT_FIELD = lazy(
-    r"\b(?:System\s*\.\s*Web\s*\.\s*UI\s*\.\s*(?:HtmlControls|WebControls)\s*\.\s*)?"
-    r"(?:HtmlInputText|HtmlInputHidden|HtmlInputPassword|HtmlTextArea|HtmlSelect|HiddenField)\s+([^\W\d]\w*)"
-    r"|\b([^\W\d]\w*)\s+As\s+(?:[\w.]+\.)?(?:HtmlInputText|HtmlInputHidden|HtmlInputPassword|HtmlTextArea|HtmlSelect|HiddenField)\b",
-    re.I,
-)
-#: Web controls whose text the client never posts (a Label, Literal, HyperLink, button, image, panel).
-_UNPOSTED = r"(?:Label|Literal|HyperLink|Button|LinkButton|ImageButton|Image|Localize|Panel|Substitution)"
-_UNPOSTED_TAG = lazy(r"<asp:" + _UNPOSTED + r"\b[^<>]{0,2000}>", re.I)
-_UNPOSTED_FIELD = lazy(
-    r"\b(?:System\s*\.\s*Web\s*\.\s*UI\s*\.\s*WebControls\s*\.\s*)?" + _UNPOSTED + r"\s+([^\W\d]\w*)\s*[;=]"
-    r"|\b([^\W\d]\w*)\s+As\s+(?:New\s+)?(?:[\w.]+\.)?" + _UNPOSTED + r"\b",
-    re.I,
-)
 #: A call: a name followed by ``(``, or a delegate's ``.Invoke(`` / ``?.Invoke(`` (the name is group 1).
 _CALL_SITE = {
     "cs": lazy(r"(?<![\w])([^\W\d]\w*)\s*(?:\??\.\s*Invoke\s*)?\("),
@@ -295,20 +276,6 @@ _RETURN = {
     "js": lazy(r"\breturn\b([^;\n]{1,2000})"),
     "vb": lazy(r"\bReturn\b([^\n]{1,2000})", re.I),
 }
-#: Names that hold the request object: declared with its type, or assigned it whole.
-_REQUEST_ALIAS = {
-    "cs": lazy(
-        r"\bHttpRequest(?:Base|Wrapper)?\s+([^\W\d]\w*)|(?<![\w.])([^\W\d]\w*)\s*=\s*(?:[\w.]*\.)?Request\s*;"
-    ),
-    "js": lazy(
-        r"\b([^\W\d]\w*)\s*:\s*HttpRequest(?:Base|Wrapper)?\b|(?<![\w.])([^\W\d]\w*)\s*=\s*(?:[\w.]*\.)?Request\s*;"
-    ),
-    "vb": lazy(
-        r"\b([^\W\d]\w*)\s+As\s+(?:System\s*\.\s*Web\s*\.\s*)?HttpRequest(?:Base|Wrapper)?\b|"
-        r"(?<![\w.])([^\W\d]\w*)(?:\s+As\s+[\w.]+)?\s*=\s*(?:[\w.]*\.)?Request[ \t]*(?:\r?\n|:|$)",
-        re.I | re.M,
-    ),
-}
 #: Calls whose result is what a remote server sent back (a response, a downloaded body): a value
 #: assigned from them carries no request input, even when the request chose the address.
 _REMOTE_RESULT = lazy(
@@ -317,10 +284,6 @@ _REMOTE_RESULT = lazy(
 )
 #: What a server the page asks answers (see the fetched-response source).
 _FETCHED = frozenset({"fetched"})
-#: Sources that are not read inside a string literal (B14's request, session 16: IronRuby code in a literal naming
-#: ``page.Message.Text`` read as a posted control; the request's own collections written in a literal stay sources -
-#: code text a page runs may read them).
-_NOT_IN_LITERALS = frozenset({"fetched", "control"})
 #: A path built on a folder the code names by a setting, field or property (``clsConfig.UploadPath +``,
 #: ``this.root +``), not by a call (``Server.MapPath(".") +`` is the page's own folder).
 _NAMED_ROOT = lazy(r"\s*((?:this\s*\.\s*)?[^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*){1,3})\s*\+")
@@ -702,116 +665,9 @@ class _Analyser:
                 self._dead = guard.vb_dead_blocks(self.code) if self.lang == "vb" else dead_blocks(self)
         return not any(a <= pos < b for a, b in self._dead)
 
-    def find_sources(self) -> None:
-        for src in self.know.sources:
-            pat = src.patterns.get(self.lang)
-            if pat is None:
-                continue
-            for m in pat.finditer(self.code):
-                if src.kind in _NOT_IN_LITERALS and _in_literal(self.code, m.start()):
-                    # a command's text that downloads ("IEX(...).DownloadString('...')"): no answer; a control's
-                    # text named in code the page hands to a script engine ("page.Notice.Text = 'Hi'"): no posted value
-                    continue
-                self.sources.append((m.start(), m.end(), src))
-        self._request_aliases()
-        self._html_inputs()
-        self._unposted_controls()
-        self.sources.sort(key=lambda s: s[0])
-        self._starts = [s for s, _e, _src in self.sources]
 
-    def _unposted_controls(self) -> None:
-        """``x.Text`` of a control the client never posts - a Label, Literal, HyperLink, button, image or
-        panel (declared in the page's markup or as a field of that type) - is the page's own text, not
-        request input: those control sources are dropped (b3 request 1: ``Label1.Text = "..." & err.Message``)."""
-        controls = [i for i, (_s, _e, src) in enumerate(self.sources) if src.kind == "control"]
-        if not controls:
-            return
-        names: set[str] = set()
-        if self.page and "runat" in self.page.lower():
-            for m in _UNPOSTED_TAG.finditer(self.page):
-                ident = _TAG_ID.search(m.group(0))
-                if ident is not None:
-                    names.add(self.fold(ident.group(1)))
-        names.update(self.fold(m.group(1) or m.group(2)) for m in _UNPOSTED_FIELD.finditer(self.code))
-        if not names:
-            return
-        drop = set()
-        for i in controls:
-            s, e, _src = self.sources[i]
-            receiver = self.code[s:e].split(".")[0].strip()
-            if self.fold(receiver) in names:
-                drop.add(i)
-        if drop:
-            self.sources = [x for i, x in enumerate(self.sources) if i not in drop]
 
-    def _html_inputs(self) -> None:
-        """Posted values of HTML server controls, as ``TextBox.Text`` is one: ``x.Value`` of an
-        ``<input runat="server" id="x">`` (text, hidden, password; not a button, box or file),
-        ``<textarea runat="server">``, ``<select runat="server">``, ``<asp:HiddenField>``, or of a field
-        declared ``HtmlInputText``/``HtmlInputHidden``/``HtmlInputPassword``/``HtmlTextArea``/``HtmlSelect``/
-        ``HiddenField`` (a code-behind's designer fields)."""
-        if ".Value" not in self.code and ".value" not in self.code.lower() and "Inner" not in self.code:
-            return
-        ids: set[str] = set()
-        if self.page and "runat" in self.page.lower():
-            for m in _HTML_INPUT_TAG.finditer(self.page):
-                tag = m.group(0)
-                if not _RUNAT_SERVER.search(tag):
-                    continue
-                kind = _INPUT_TYPE.search(tag)
-                if (
-                    m.group(1).lower() == "input"
-                    and kind is not None
-                    and kind.group(1).lower() not in _POSTED_TYPES
-                ):
-                    continue
-                ident = _TAG_ID.search(tag)
-                if ident is not None:
-                    ids.add(ident.group(1))
-        ids.update(m.group(1) or m.group(2) for m in _HTML_INPUT_FIELD.finditer(self.code))
-        ids = {i for i in ids if self.fold(i) not in self.keywords}
-        if not ids or len(ids) > 200:
-            return
-        control = next((s for s in self.know.sources if s.kind == "control"), None)
-        if control is None:
-            return
-        flags = re.I if self.lang == "vb" else 0
-        pat = re.compile(
-            r"(?<![\w.])(?:"
-            + "|".join(map(re.escape, sorted(ids)))
-            + r")\s*\.\s*(?:Value|InnerText|InnerHtml)\b",
-            flags,
-        )
-        for m in pat.finditer(self.code):
-            self.sources.append((m.start(), m.end(), control))
 
-    def _request_aliases(self) -> None:
-        """The request object under another name (``HttpRequest r = Request;``, a parameter typed
-        ``HttpRequestBase``): its values and body are the request's, however it is read."""
-        flags = re.I if self.lang == "vb" else 0
-        names = {
-            m.group(1) or m.group(2)
-            for m in _REQUEST_ALIAS[self.lang].finditer(self.code)
-            if (m.group(1) or m.group(2)) and self.fold(m.group(1) or m.group(2)) not in self.keywords
-        }
-        names.discard("Request")
-        if not names or len(names) > 20:
-            return
-        value = next((s for s in self.know.sources if s.kind == "value"), None)
-        body = next((s for s in self.know.sources if s.kind == "body"), None)
-        alt = "|".join(re.escape(n) for n in sorted(names))
-        pat = re.compile(
-            r"(?<![\w.])(?:"
-            + alt
-            + r")\s*(?:\.\s*(?:(Form|QueryString|Params|Item|Headers|Cookies|ServerVariables|"
-            r"Unvalidated|UserAgent|UrlReferrer)|(Files|InputStream|BinaryRead|GetBufferlessInputStream|"
-            r"GetBufferedInputStream))\b|\s*\[)",
-            flags,
-        )
-        for m in pat.finditer(self.code):
-            src = body if m.group(2) else value
-            if src is not None:
-                self.sources.append((m.start(), m.end(), src))
 
     def check_time(self) -> None:
         if budget.now() > self.deadline:
@@ -1698,7 +1554,7 @@ class _Analyser:
                 break
         if not present:
             return False
-        self.find_sources()
+        find_sources(self)
         return True
 
     def _native_call(self, decl: re.Match[str], kinds: frozenset[str]) -> tuple[int, _Taint] | None:
