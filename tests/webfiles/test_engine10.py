@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from extriage.detections.webfiles import behaviour
-from extriage.detections.webfiles.behaviour import budget, taint
+from extriage.detections.webfiles.behaviour import budget, sinks
 from extriage.detections.webfiles.behaviour.budget import Timeout, bounded
 
 from .rule_tables import findings_for, scan_tree
@@ -51,7 +51,7 @@ def test_worst_case_markup_is_linear(page: bytes) -> None:
 def test_the_limit_holds_inside_one_search(monkeypatch: pytest.MonkeyPatch) -> None:
     # the old, quadratic server-control pattern put back: ONE search of ~15 s; the limit is 0.5 s
     monkeypatch.setattr(
-        taint,
+        sinks,
         "_SERVER_CONTROL",
         re.compile(r"<(?!script\b)[\w:]+\b[^>]{0,2000}?\brunat\s*=\s*[\"']?server", re.I),
     )

@@ -395,7 +395,7 @@ def test_vb_needs_asp_net_own_check() -> None:
 
 def test_signed_in_features_are_application_features() -> None:
     from extriage.detections.webfiles.appcontext import application_features
-    from extriage.detections.webfiles.behaviour.taint import _SIGNED_IN_FEATURES
+    from extriage.detections.webfiles.behaviour.sinks import _SIGNED_IN_FEATURES
 
     assert _SIGNED_IN_FEATURES <= set(application_features())
 

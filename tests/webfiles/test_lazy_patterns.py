@@ -20,6 +20,7 @@ _ENGINE_FILES = (
     "behaviour/rewrite.py",
     "behaviour/qualifiers.py",
     "behaviour/sources.py",
+    "behaviour/sinks.py",
     "behaviour/normalise.py",
     "behaviour/extract.py",
 )

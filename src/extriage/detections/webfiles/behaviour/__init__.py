@@ -63,9 +63,10 @@ from extriage.detections.webfiles.behaviour.lazy import warm as warm_patterns
 from extriage.detections.webfiles.behaviour.normalise import _Norm
 from extriage.detections.webfiles.behaviour.rewrite import SCOPED, member_aliases, scope_locals, stream_writes
 from extriage.detections.webfiles.behaviour.screen import _hides, hiding_screen
+from extriage.detections.webfiles.behaviour.sinks import WHOLE_MAX, find_sinks
 from extriage.detections.webfiles.behaviour.sources import find_sources
 from extriage.detections.webfiles.behaviour.syntax import _METHOD_DEF, KEYWORDS_OF, line_of
-from extriage.detections.webfiles.behaviour.taint import WHOLE_MAX, _Analyser
+from extriage.detections.webfiles.behaviour.taint import _Analyser
 from extriage.formats import script_encoder
 
 __all__ = [
@@ -359,7 +360,7 @@ def _analyse_code(
     named = _defined_methods(code, lang) + _defined_members(code, lang)
     result.methods.extend(named[: 200 - len(result.methods)])
     an.propagate()
-    return an.sinks(seen), norm, code
+    return find_sinks(an, seen), norm, code
 
 
 #: Class definitions.
@@ -825,4 +826,4 @@ def _cross_hits(
                 added |= an._add(m.group(2), t)
         if added:
             an.propagate()
-    return [(s, p, t) for s, p, t, _near in an.sinks(set()) if t is not None and p >= split]
+    return [(s, p, t) for s, p, t, _near in find_sinks(an, set()) if t is not None and p >= split]

@@ -95,6 +95,13 @@ _LITERAL = lazy(r'"[^"\n]*"')
 
 #: An identifier.
 _IDENT = lazy(r"[^\W\d]\w*")
+#: An identifier not read as a member (not after a dot) nor inside a longer word.
+_ANY_IDENT = lazy(r"(?<![\w.])[^\W\d]\w*")
+#: Literal text that makes request input only *part* of a value (a fixed folder, a query around a
+#: spliced value). A bare scheme or separator (``"http://"``, ``"\\"``, ``"/"``, ``"."``) does not: the
+#: request still chooses the whole address or path; nor a drive's root (``"C:\\"``: the whole drive, and a rooted
+#: or ``..`` value leaves it - X45's request, session 19: a drive browser's reads were silent).
+_TRIVIAL = lazy(r'"(?:https?://|[\\/.:~]{0,3}|[A-Za-z]:[\\/]{0,2}|(?:\{\d{1,2}\}\s?){1,4})"')
 
 
 #: C# attributes on a parameter (``[FromHeader(Name = "X-Token")]``), one level of brackets, literals whole.

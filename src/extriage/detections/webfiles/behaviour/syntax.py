@@ -36,7 +36,7 @@ def top_level(code: str, start: int, end: int, stops: str, first: bool = False) 
     the characters of ``stops`` at the top level (only the first when ``first``), and the offset of the
     bracket closing one opened before ``start`` (the walk ends there), or -1 when none does. The one
     bracket scanner of call arguments (:func:`arguments._args`, ``normalise._arg_spans``), operands
-    (``_Analyser._operand``) and leading operands (``arguments._leading``)."""
+    (``sinks.operand``) and leading operands (``arguments._leading``)."""
     found: list[int] = []
     depth = 0
     quote = False
