@@ -38,6 +38,7 @@ def _on_gc(phase, info):
     else:
         _gc[0] += time.process_time() - _gc[1]
 gc.callbacks.append(_on_gc)
+_started = []
 def _timed(func, batch, params):
     cpu = time.process_time()
     _gc[0] = 0.0
@@ -45,6 +46,9 @@ def _timed(func, batch, params):
         return _original(func, batch, params)
     finally:
         with open(os.environ["EXTRIAGE_LEDGER_TRACE"], "a", encoding="utf-8") as fh:
+            if not _started:  # this worker's CPU from its fork to its first batch
+                _started.append(cpu)
+                fh.write(f"start {os.getpid()} {cpu:.6f} 0\\n")
             fh.write(f"{func.__name__} {os.getpid()} {time.process_time() - cpu:.6f} {_gc[0]:.6f}\\n")
 context._safe_batch = _timed
 '''
@@ -136,9 +140,13 @@ def one(tree: str, src: str, tmp: str, jobs: str) -> dict:
     d = json.loads(res.read_text())
     batches: dict[str, float] = {}
     batches_gc: dict[str, float] = {}
+    starts: list[float] = []
     pids = set()
     for line in trace.read_text().splitlines() if trace.exists() else []:
         func, pid, cpu, in_gc = line.split()
+        if func == "start":
+            starts.append(float(cpu))
+            continue
         batches[func] = batches.get(func, 0.0) + float(cpu)
         batches_gc[func] = batches_gc.get(func, 0.0) + float(in_gc)
         pids.add(pid)
@@ -167,6 +175,7 @@ def one(tree: str, src: str, tmp: str, jobs: str) -> dict:
             rows[f"workers: batches of {func}"] = cpu
             rows[f"  of which garbage collection in {func}"] = batches_gc.get(func, 0.0)
         rows["workers: outside batches (start, waits, hand-overs)"] = children - sum(batches.values())
+        rows[f"  of which from fork to first batch ({len(starts)} workers)"] = sum(starts)
     rows["TOTAL"] = d["self"] + (sum(d["server"]) if d["server"] else 0.0)
     rows["_wall"] = d["wall"]
     rows["_load"] = float(load)
