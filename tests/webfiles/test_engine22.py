@@ -278,3 +278,83 @@ End Sub
 )
 def test_a_downloaded_assembly_loaded(page: str, use: str, found: bool) -> None:
     assert ("remote-assembly" in _sinks(page.replace("USE", use))) is found
+
+
+# --- XML text read through a StringReader is no file (B30's request, session 22) -----------------------------------
+# A web service's [WebMethod] parameter holding XML, wrapped in a StringReader and an XmlTextReader and read by
+# DataSet.ReadXml, was file-read: the reader reads the parameter's text, it opens no path. XmlTextReader's string
+# constructor opens the path or URL it is given: that stays named.
+
+_XML_SERVICE = """<%@ WebService Language="C#" Class="StringXml" %>
+using System.Data;
+using System.IO;
+using System.Web.Services;
+using System.Xml;
+
+public class StringXml : WebService
+{
+    [WebMethod]
+    public int Count(string conditionXml)
+    {
+        DataSet ds = new DataSet();
+        USE
+        return ds.Tables.Count;
+    }
+}
+"""
+_XML_VB = """<%@ WebService Language="VB" Class="StringXml" %>
+Imports System.Data
+Imports System.IO
+Imports System.Web.Services
+Imports System.Xml
+
+Public Class StringXml
+    Inherits WebService
+    <WebMethod()> Public Function Count(ByVal conditionXml As String) As Integer
+        Dim ds As New DataSet()
+        USE
+        Return ds.Tables.Count
+    End Function
+End Class
+"""
+
+
+@pytest.mark.parametrize(
+    ("page", "use", "found"),
+    [
+        (
+            _XML_SERVICE,
+            "StringReader text = new StringReader(conditionXml);\n"
+            "        XmlTextReader reader = new XmlTextReader(text);\n        ds.ReadXml(reader);",
+            False,
+        ),
+        (_XML_SERVICE, "ds.ReadXml(new StringReader(conditionXml));", False),
+        (
+            _XML_SERVICE,
+            "System.IO.StringReader oStream = null;\n        System.Xml.XmlTextReader oReader = null;\n"
+            '        if (conditionXml != "") {\n            oStream = new System.IO.StringReader(conditionXml);\n'
+            "            oReader = new System.Xml.XmlTextReader(oStream);\n            ds.ReadXml(oReader);\n        }",
+            False,
+        ),
+        (_XML_SERVICE, "using (var r = XmlReader.Create(new StringReader(conditionXml))) { ds.ReadXml(r); }", False),
+        (_XML_SERVICE, "var text = new System.IO.StringReader(conditionXml);\n        ds.ReadXml(XmlReader.Create(text));", False),
+        (
+            _XML_VB,
+            "Dim text As New StringReader(conditionXml)\n        Dim reader As XmlTextReader = New XmlTextReader(text)\n"
+            "        ds.ReadXml(reader)",
+            False,
+        ),
+        # a path or URL the request names
+        (_XML_SERVICE, "XmlTextReader reader = new XmlTextReader(conditionXml);\n        ds.ReadXml(reader);", True),
+        (_XML_SERVICE, "ds.ReadXml(conditionXml);", True),
+        (
+            _XML_SERVICE,
+            "var text = new StringReader(conditionXml);\n        var reader = new XmlTextReader(conditionXml);\n"
+            "        ds.ReadXml(reader);",
+            True,
+        ),
+        (_XML_VB, "Dim reader As New XmlTextReader(conditionXml)\n        ds.ReadXml(reader)", True),
+    ],
+)
+def test_xml_text_read_through_a_string_reader_is_no_file(page: str, use: str, found: bool) -> None:
+    assert ("file-read" in _sinks(page.replace("USE", use), ".asmx")) is found

@@ -459,6 +459,66 @@ def method_starts(an: _Analyser) -> list[int]:
     return an._methods
 
 
+#: A reader over text the page holds, not a file (``new StringReader(xml)``).
+_STRING_READER = lazy(r"\s*new\s+(?:System\s*\.\s*IO\s*\.\s*)?StringReader\s*\(", re.I)
+#: An XML reader made on its first argument (``new XmlTextReader(text)``, ``XmlReader.Create(text)``): a text reader
+#: if that argument is one.
+_XML_READER_ON = lazy(
+    r"\s*(?:new\s+(?:System\s*\.\s*Xml\s*\.\s*)?XmlTextReader|(?:System\s*\.\s*Xml\s*\.\s*)?XmlReader\s*\.\s*Create)\s*\(",
+    re.I,
+)
+
+
+#: No value: ``null``, VB ``Nothing``.
+_NO_VALUE = lazy(r"\s*(?:null|Nothing)\s*", re.I)
+
+
+def text_reader_only(an: _Analyser, start: int) -> bool:
+    """Whether the first argument of the file-read call opened just before ``start`` is a reader over text, not a
+    path: ``new StringReader(x)``, an XML reader made on one, or a name the page gives only such readers
+    (``StringReader text = new StringReader(xml); XmlTextReader reader = new XmlTextReader(text); ds.ReadXml(reader)``,
+    VB ``Dim text As New StringReader(xml)``). A document read from request text is parsed, not a file opened (B30's
+    request, session 22); ``new XmlTextReader(path)`` of a string still opens the path or URL it names."""
+    first = _args(an.code, start)[0]
+    return _text_reader_value(an, first[0], first[1], 0)
+
+
+def _text_reader_value(an: _Analyser, a: int, b: int, depth: int) -> bool:
+    code = an.code
+    if _STRING_READER.match(code, a, b):
+        return True
+    if depth >= 3:
+        return False
+    made = _XML_READER_ON.match(code, a, b)
+    if made is not None:
+        first = _args(code, made.end())[0]
+        return _text_reader_value(an, first[0], first[1], depth + 1)
+    name = _IDENT.fullmatch(code[a:b].strip())
+    return name is not None and _text_reader_name(an, name.group(0), depth + 1)
+
+
+def _text_reader_name(an: _Analyser, name: str, depth: int) -> bool:
+    """Whether every value the page gives ``name`` is a text reader (C# ``name = ..``, VB ``Dim name As New ..``,
+    ``Dim name As T = ..``; ``null`` aside); a name given no reader, or anything else once, is not."""
+    code = an.code
+    given = re.compile(
+        r"(?<![\w.])" + re.escape(name) + r"(?:\s+As(?=\s+New\b)|(?:\s+As\s+[\w.]+)?\s*=(?![=>]))",
+        re.I if an.lang == "vb" else 0,
+    )
+    values = 0
+    for n, g in enumerate(given.finditer(code)):
+        if n >= 20:
+            return False
+        end = code.find("\n" if an.lang == "vb" else ";", g.end())
+        end = len(code) if end < 0 else end
+        if _NO_VALUE.fullmatch(code, g.end(), end):
+            continue  # (declared empty first: System.IO.StringReader oStream = null;)
+        if not _text_reader_value(an, g.end(), end, depth):
+            return False
+        values += 1
+    return values > 0
+
+
 def in_image_decoder(an: _Analyser, pos: int) -> bool:
     """Whether ``pos`` is inside the brackets of an image decoder's call opened just before it
     (``Image.FromStream(new MemoryStream(wc.DownloadData(url)))``)."""

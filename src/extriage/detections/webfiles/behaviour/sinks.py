@@ -36,6 +36,7 @@ from extriage.detections.webfiles.behaviour.qualifiers import (
     shadowed,
     signed_in_before,
     stream_operand,
+    text_reader_only,
     uri_parts_only,
     xml_parsed_only,
 )
@@ -439,6 +440,8 @@ def find_sinks(an: _Analyser, already: set[str]) -> list[tuple[Sink, int, _Taint
             if an.lang != "vb" and dead_only(an, m.start()):
                 continue
             if sink.category in ("file-read", "http") and image_only(an, m.start()):
+                continue
+            if sink.category == "file-read" and m.group(0).endswith("(") and text_reader_only(an, m.end()):
                 continue
             if sink.category == "http" and not m.group(0).rstrip().endswith("(") and query_only(an, m.end(), e):
                 continue
