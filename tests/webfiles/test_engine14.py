@@ -647,7 +647,7 @@ def test_request_read_inside_a_task_lambda_is_followed(case: str, ext: str, page
     assert sink in _sinks(page, ext), case
 
 
-# --- the screens' rewrites share one walk of a pattern (knowledge._pattern_tokens) -----------------------------
+# --- the screens' rewrites share one walk of a pattern (regex_text.tokens) -----------------------------
 
 
 @pytest.mark.parametrize(

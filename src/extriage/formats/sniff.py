@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from extriage.formats.families import FAMILIES
+from extriage.regex_text import one_branch
 
 #: How many leading bytes are read to recognise a log by its header.
 SNIFF_BYTES = 8192
@@ -109,32 +110,9 @@ def _line_start_search(rx: re.Pattern[str]) -> re.Pattern[str] | None:
     case-blind one has no literal prefix to skip by): 0.1-0.3 ms a log for the families tried after
     the first, more than reading a small log; ``\n`` is searched for in C. None for other patterns."""
     pattern = rx.pattern
-    if not (rx.flags & re.M and pattern.startswith("^") and _one_branch(pattern)):
+    if not (rx.flags & re.M and pattern.startswith("^") and one_branch(pattern)):
         return None
     return re.compile("\n(?:" + pattern[1:] + ")", rx.flags)
-
-
-def _one_branch(pattern: str) -> bool:
-    """Whether ``pattern`` has no ``|`` outside groups and character classes (so a leading ``^``
-    anchors all of it)."""
-    depth = 0
-    in_class = escaped = False
-    for ch in pattern:
-        if escaped:
-            escaped = False
-        elif ch == "\\":
-            escaped = True
-        elif in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "|" and depth == 0:
-            return False
-    return True
 
 
 #: :data:`HEADER_FAMILIES` with each pattern's search after a newline (:func:`_line_start_search`).

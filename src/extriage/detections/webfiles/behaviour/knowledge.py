@@ -11,6 +11,7 @@ from importlib import resources
 from typing import Any
 
 from extriage.datafiles import load_yaml
+from extriage.regex_text import COUNTED, drop_lookarounds, tokens
 
 _DATA = "extriage.detections.webfiles"
 LANGUAGES = ("cs", "vb", "js")
@@ -64,77 +65,11 @@ class Knowledge:
     screens: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _drop_lookarounds(pattern: str) -> str:
-    """``pattern`` without its lookaround groups (``(?!...)``, ``(?=...)``, ``(?<!...)``,
-    ``(?<=...)``): a pattern RE2 can run that matches a superset of the original."""
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        if pattern.startswith(("(?!", "(?=", "(?<!", "(?<="), i):
-            depth, j, in_class = 0, i, False
-            while j < n:
-                c = pattern[j]
-                if c == "\\":
-                    j += 2
-                    continue
-                if in_class:
-                    in_class = c != "]"
-                elif c == "[":
-                    in_class = True
-                elif c == "(":
-                    depth += 1
-                elif c == ")":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                j += 1
-            i = j + 1
-            continue
-        if pattern[i] == "\\":
-            out.append(pattern[i : i + 2])
-            i += 2
-            continue
-        out.append(pattern[i])
-        i += 1
-    return "".join(out)
-
-
-#: A counted repetition: ``{n}``, ``{m,}``, ``{m,n}`` (then an optional lazy ``?``).
-_COUNTED = re.compile(r"\{(\d+)(,\d*)?\}\??")
-
-
-def _pattern_tokens(pattern: str) -> Iterator[tuple[str, bool]]:
-    """The tokens of a regular expression, each with whether it is inside a character class: an escape
-    (``\\w``), a class's opening (``[`` or ``[^``, itself outside), a counted repetition outside classes
-    (``{0,200}?``) or one character. A ``]`` right after the opening is a member, not the end. The one walk
-    the screens' rewrites share (:func:`_unicode_words`, :func:`_uncounted`)."""
-    i, n, in_class, prev = 0, len(pattern), False, ""
-    while i < n:
-        c = pattern[i]
-        if c == "\\" and i + 1 < n:
-            tok = pattern[i : i + 2]
-            yield tok, in_class
-        elif in_class:
-            tok = c
-            yield tok, True
-            in_class = c != "]" or prev in ("[", "[^")
-        elif c == "[":
-            tok = "[^" if pattern.startswith("[^", i) else "["
-            yield tok, False
-            in_class = True
-        else:
-            m = _COUNTED.match(pattern, i) if c == "{" else None
-            tok = m.group(0) if m is not None else c
-            yield tok, False
-        prev = tok
-        i += len(tok)
-
-
 def _unicode_words(pattern: str) -> str:
     """``pattern`` with ``\\w``/``\\W`` spelled as Unicode letters, digits and ``_`` (RE2's are ASCII,
     Python's are Unicode): the screen must not miss a name the exact pattern accepts (``命令``)."""
     out: list[str] = []
-    for tok, in_class in _pattern_tokens(pattern):
+    for tok, in_class in tokens(pattern):
         if tok == "\\w":
             out.append("\\pL\\pN_" if in_class else "[\\pL\\pN_]")
         elif tok == "\\W" and not in_class:
@@ -154,8 +89,8 @@ def _uncounted(pattern: str) -> str:
     instructions - so the screen of every sink was 4x the program to compile and its DFA many times the
     states to build per page (issue 18, session 13); a fixed count up to 4 stays."""
     out: list[str] = []
-    for tok, in_class in _pattern_tokens(pattern):
-        m = _COUNTED.fullmatch(tok) if not in_class and tok[0] == "{" else None
+    for tok, in_class in tokens(pattern):
+        m = COUNTED.fullmatch(tok) if not in_class and tok[0] == "{" else None
         if m is None or (m.group(2) is None and int(m.group(1)) <= 4):
             out.append(tok)
         else:
@@ -166,7 +101,7 @@ def _uncounted(pattern: str) -> str:
 def _re2_superset(pattern: str) -> str:
     """A pattern RE2 runs that matches a superset of ``pattern``'s texts: its lookarounds dropped, its
     counted repetitions uncounted and ``\\w`` spelled as Unicode word characters (both screens use it)."""
-    return _unicode_words(_uncounted(_drop_lookarounds(pattern)))
+    return _unicode_words(_uncounted(drop_lookarounds(pattern)))
 
 
 def _prefilter(raw_sinks: list[dict[str, Any]], lang: str) -> Any:
