@@ -129,6 +129,10 @@ FOUND: dict[str, tuple[str, str]] = {
         "upload-to-app-root"),
     "upload_mappath_of_root_and_name": (_handler(
         'HttpPostedFile f = ctx.Request.Files[0]; f.SaveAs(ctx.Server.MapPath("~/" + f.FileName));'), "upload-to-app-root"),
+    # the body written into a FileStream made to create a file in the page's folder under the request's name
+    "filestream_create_page_folder": (_handler(
+        'using (var fs = new FileStream(ctx.Server.MapPath(".") + "\\\\" + ctx.Request.QueryString["name"], FileMode.Create))'
+        " ctx.Request.InputStream.CopyTo(fs);"), "upload-to-app-root"),
     "writeallbytes_app_path": (_handler(
         "byte[] d = new byte[ctx.Request.Files[0].ContentLength]; ctx.Request.Files[0].InputStream.Read(d, 0, d.Length);"
         ' File.WriteAllBytes(HttpRuntime.AppDomainAppPath + ctx.Request.Form["n"], d);'), "upload-to-app-root"),
@@ -200,6 +204,10 @@ QUIET: dict[str, str] = {
         ' f.SaveAs(Path.Combine(AppDomain.CurrentDomain.BaseDirectory, "App_Data", Path.GetFileName(f.FileName)));'),
     "upload_root_own_name": _handler(
         'HttpPostedFile f = ctx.Request.Files[0]; f.SaveAs(AppDomain.CurrentDomain.BaseDirectory + Guid.NewGuid().ToString("N") + ".png");'),
+    # a download handler: a file of the root under the request's name opened to read (FileMode.Open)
+    "filestream_open_root_download": _handler(
+        'using (var fs = new FileStream(HttpRuntime.AppDomainAppPath + Path.GetFileName(ctx.Request.QueryString["f"]), FileMode.Open))'
+        " fs.CopyTo(ctx.Response.OutputStream);"),
     "upload_root_fixed_extension": _handler(
         "HttpPostedFile f = ctx.Request.Files[0];"
         ' f.SaveAs(ctx.Server.MapPath("~/") + Path.GetFileNameWithoutExtension(f.FileName) + ".txt");'),

@@ -64,6 +64,9 @@ class Rule:
     #: method named by reflection, a socket read back from session state) - or, ``absent``, none does
     literal: tuple[tuple[int, re.Pattern[str], bool], ...] | None = None
     strings: bool = False  # the arguments looked at must be declared string (a path, not a stream or handle)
+    #: (operand, integers): the sink counts only when that argument is one of these integer constants (a FileStream's
+    #: FileMode that creates or writes)
+    number: tuple[int, frozenset[int]] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,9 +218,11 @@ def _rule(s: dict[str, Any]) -> Rule:
         conditions = literal if isinstance(literal, list) else [literal]
         lit = tuple((_operand(c["operand"]), re.compile(str(c["pattern"]), re.IGNORECASE), bool(c.get("absent", False)))
                     for c in conditions)
+    number = s.get("number")
     return Rule(
         str(s["id"]), str(s["title"]), needs, tuple(int(a) for a in args) if args is not None else None,
         str(s.get("doc", "")), lit, bool(s.get("strings", False)),
+        (int(number["operand"]), frozenset(int(n) for n in number["in"])) if number is not None else None,
     )
 
 
@@ -944,6 +949,10 @@ class _Walk:
 
     def _sink(self, rule: Rule, sink: str, here: str, off: int, recv: Value | None, args: list[Value],
               summary: Summary, via: tuple[str, ...], kinds: tuple[int, ...]) -> None:
+        if rule.number is not None:
+            at, allowed = rule.number
+            if at >= len(args) or args[at].number not in allowed:
+                return
         for where, pattern, absent in rule.literal or ():
             holder = recv if where < 0 else (args[where] if where < len(args) else None)
             if holder is None or any(pattern.search(t) for t in holder.taint.texts) == absent:
