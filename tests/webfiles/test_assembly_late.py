@@ -61,7 +61,8 @@ VB_STUB = (
     "  public static object LateCall(object Instance, System.Type Type, string MemberName, object[] Arguments,\n"
     "    string[] ArgumentNames, System.Type[] TypeArguments, bool[] CopyBack, bool IgnoreReturn) { return null; } } }\n"
     "namespace Microsoft.VisualBasic { public sealed class Interaction {\n"
-    "  public static object CreateObject(string ProgId, string ServerName) { return null; } } }\n"
+    "  public static object CreateObject(string ProgId, string ServerName) { return null; }\n"
+    "  public static int Shell(string PathName, int Style, bool Wait, int Timeout) { return 0; } } }\n"
 )
 
 #: name -> (source, the sink of the flow expected)
@@ -86,6 +87,23 @@ FOUND: dict[str, tuple[str, str]] = {
     "progid_through_helper": (_handler(
         'dynamic sh = Make("WScript.Shell"); sh.Run(ctx.Request.Form["c"]);',
         "  static object Make(string p) { return Activator.CreateInstance(Type.GetTypeFromProgID(p)); }\n"), "shell-object"),
+    # the class library's other launchers and loaders (B29's, session 21; A15's source sinks)
+    "executor_exec_wait": (_handler(
+        "string o = null, e = null; System.CodeDom.Compiler.Executor.ExecWaitWithCapture(\"cmd /c \" + ctx.Request.Form[\"c\"],"
+        " new System.CodeDom.Compiler.TempFileCollection(), ref o, ref e);"), "process"),
+    "interaction_shell": (_handler(
+        'Microsoft.VisualBasic.Interaction.Shell(ctx.Request.Form["c"], 0, false, -1);'), "process"),
+    "execute_assembly": (_handler(
+        'AppDomain.CurrentDomain.ExecuteAssembly(ctx.Request.Form["p"]);'), "assembly-load"),
+    "create_instance_from": (_handler(
+        'Activator.CreateInstanceFrom(ctx.Request.Form["dll"], ctx.Request.Form["t"]);'), "assembly-load"),
+    "event_log_clear": (_handler(
+        'new System.Diagnostics.EventLog(ctx.Request.QueryString["log"]).Clear();'), "event-log-clear"),
+    "scheduled_task_com": (_handler(
+        'dynamic svc = Activator.CreateInstance(Type.GetTypeFromProgID("Schedule.Service")); svc.Connect();'
+        " dynamic def = svc.NewTask(0); dynamic act = def.Actions.Create(0);"
+        ' act.Path = ctx.Request.Form["p"]; svc.GetFolder("\\\\").RegisterTaskDefinition("U", def, 6, null, null, 3);'),
+        "scheduled-task"),
     "vb_late_call": (_handler(
         'object sh = Microsoft.VisualBasic.Interaction.CreateObject("WScript.Shell", "");'
         ' Microsoft.VisualBasic.CompilerServices.NewLateBinding.LateCall(sh, null, "Run",'
@@ -159,6 +177,17 @@ QUIET: dict[str, str] = {
         'dynamic h = Make("MSXML2.ServerXMLHTTP"); h.open("POST", "https://api.example.invalid/q", false);'
         ' h.send(ctx.Request.Form["q"]);',
         "  static object Make(string p) { return Activator.CreateInstance(Type.GetTypeFromProgID(p)); }\n"),
+    # an application clears its own log; a fixed tool run through Executor; the scheduler's tasks listed from a
+    # folder the request names
+    "event_log_own_clear": _handler(
+        'new System.Diagnostics.EventLog("ShopApp").Clear(); ctx.Response.Write(HttpUtility.HtmlEncode(ctx.Request.Form["x"]));'),
+    "executor_fixed_tool": _handler(
+        "string o = null, e = null; System.CodeDom.Compiler.Executor.ExecWaitWithCapture(\"cmd /c ver\","
+        ' new System.CodeDom.Compiler.TempFileCollection(), ref o, ref e); ctx.Response.Write(HttpUtility.HtmlEncode(ctx.Request["q"]));'),
+    "scheduled_tasks_listed": _handler(
+        'dynamic svc = Activator.CreateInstance(Type.GetTypeFromProgID("Schedule.Service")); svc.Connect();'
+        ' foreach (dynamic t in svc.GetFolder(ctx.Request.QueryString["f"]).GetTasks(0))'
+        " ctx.Response.Write(HttpUtility.HtmlEncode((string)t.Name));"),
     # the shell object reads an environment string the request names: no command
     "dynamic_shell_environment": _handler(
         _SHELL + ' ctx.Response.Write(HttpUtility.HtmlEncode((string)sh.ExpandEnvironmentStrings("%" + ctx.Request.Form["v"] + "%")));'),
