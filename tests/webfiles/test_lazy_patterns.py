@@ -21,6 +21,7 @@ _ENGINE_FILES = (
     "behaviour/qualifiers.py",
     "behaviour/sources.py",
     "behaviour/sinks.py",
+    "behaviour/carriers.py",
     "behaviour/normalise.py",
     "behaviour/extract.py",
 )
