@@ -22,6 +22,7 @@ _ENGINE_FILES = (
     "behaviour/sources.py",
     "behaviour/sinks.py",
     "behaviour/carriers.py",
+    "behaviour/narrowing.py",
     "behaviour/normalise.py",
     "behaviour/extract.py",
 )

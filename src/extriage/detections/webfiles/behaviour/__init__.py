@@ -22,11 +22,12 @@ budget and a code-size cap: a file not fully analysed is reported, never silentl
 Modules: ``extract`` (server code out of markup, handlers, web.config, XSLT, Razor), ``normalise``
 (comments, escapes, literals, spellings written one way), ``rewrite`` (locals scoped per method, aliases of the
 request and response, stream writes), ``sources`` (where request input is read), ``taint`` (the flow walk: request
-input through the code, ``value`` its record), ``sinks`` (which sinks it reaches), ``qualifiers`` (whether a sink
-found counts), ``arguments`` (where a statement's or a call's parts lie), ``guard`` and ``checks`` (what a sign-in,
-digits or allow-list check guards), ``knowledge`` (``data/behaviour.yml`` compiled, the sink prefilter), ``screen``
-(the fast path's screen for hidden sinks), ``syntax`` (keywords and definitions all need), ``budget``; this module is
-the API the scan uses (``analyse``).
+input through the code, ``value`` its record, ``carriers`` and ``narrowing`` what carries it and what ends it
+being taken whole), ``sinks`` (which sinks it reaches), ``qualifiers`` (whether a sink found counts), ``arguments``
+(where a statement's or a call's parts lie), ``guard`` and ``checks`` (what a sign-in, digits or allow-list check
+guards), ``knowledge`` (``data/behaviour.yml`` compiled, the sink prefilter), ``screen`` (the fast path's screen for
+hidden sinks), ``syntax`` (keywords and definitions all need), ``budget``; this module is the API the scan uses
+(``analyse``).
 """
 
 from __future__ import annotations

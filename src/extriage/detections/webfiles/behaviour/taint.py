@@ -1,7 +1,8 @@
 """The flow walk: what request input the code carries into each variable, field, property, parameter and return
-value (a bounded fixpoint). Where the input is read is :mod:`sources`'s, which sinks it reaches :mod:`sinks`'s and
-whether they count :mod:`qualifiers`'s; the code is rewritten first by :mod:`rewrite`, and :mod:`arguments` says
-where a statement's or a call's parts lie."""
+value (a bounded fixpoint). Where the input is read is :mod:`sources`'s, what carries it besides an assignment
+:mod:`carriers`'s, what makes a value no longer the input taken whole :mod:`narrowing`'s, which sinks it reaches
+:mod:`sinks`'s and whether they count :mod:`qualifiers`'s; the code is rewritten first by :mod:`rewrite`, and
+:mod:`arguments` says where a statement's or a call's parts lie."""
 
 from __future__ import annotations
 
@@ -43,6 +44,16 @@ from extriage.detections.webfiles.behaviour.knowledge import (
     prefilter_hits,
 )
 from extriage.detections.webfiles.behaviour.lazy import lazy
+from extriage.detections.webfiles.behaviour.narrowing import (
+    _TYPED_CORE,
+    held_text,
+    literal_receivers,
+    numbers_only,
+    record_lookup,
+    returns_part,
+    splices,
+    stored_data,
+)
 from extriage.detections.webfiles.behaviour.qualifiers import (
     dead_blocks,
 )
@@ -96,10 +107,6 @@ def _vb_compares(code: str, pos: int) -> bool:
 
 
 
-#: ... with literal text of its own (``sb.Append("select ")``).
-_ADDS_LITERAL = lazy(
-    r'(?<![\w.])([^\W\d]\w*)\s*\.\s*(?:Append\w*|Insert|Add)\s*\((?:\s*\d+\s*,)?\s*"[^"\n]*[^"\s]', re.I
-)
 #: Receivers that are outputs or the page itself, never a value's carrier.
 _NOT_CARRIERS = frozenset(
     "response controls page context trace console debug server items headers cookies".split()
@@ -185,8 +192,6 @@ _TEXT_READ_AFTER = lazy(
 )
 _BARE_NAME = lazy(r"\s*([^\W\d]\w*)\s*$")
 _OUT_REF = lazy(r"\s*(?:out|ref|ByRef)\s+(?:var\s+|string\s+|object\s+)?([^\W\d]\w*)\s*$", re.I)
-#: A value that is one call of a plain name, ``Name(`` (its name is group 1).
-_CALLED_NAME = lazy(r"\s*(?:this\s*\.\s*|Me\s*\.\s*)?([^\W\d]\w*)\s*\(", re.I)
 #: Calls whose result is what a remote server sent back (a response, a downloaded body): a value
 #: assigned from them carries no request input, even when the request chose the address.
 _REMOTE_RESULT = lazy(
@@ -195,21 +200,7 @@ _REMOTE_RESULT = lazy(
 )
 #: What a server the page asks answers (see the fetched-response source).
 _FETCHED = frozenset({"fetched"})
-#: A value converted whole to a number, date, Boolean or GUID (``Guid.Parse(id)``, ``Convert.ToInt32(x)``,
-#: VB ``CInt(x)``): what is left of the request cannot name a file, a command or a query.
-_TYPED_CORE = (
-    r"(?:(?:System\s*\.\s*)?(?:Guid|Int16|Int32|Int64|UInt16|UInt32|UInt64|int|uint|long|"
-    r"ulong|short|ushort|decimal|Decimal|double|Double|float|Single|bool|Boolean|DateTime|DateTimeOffset|TimeSpan|"
-    r"byte|Byte)\s*\.\s*Parse(?:Exact)?|(?:System\s*\.\s*)?Convert\s*\.\s*To(?:U?Int(?:16|32|64)|Decimal|Double|"
-    r"Single|Boolean|DateTime|Byte)|new\s+(?:System\s*\.\s*)?Guid|C(?:Int|Lng|Dbl|Bool|Date|Dec|Short|Sng|Byte)|Val|"
-    # an enum member (B5's request, session 11: a fixed set of names, bounded like a number)
-    r"(?:System\s*\.\s*)?(?:\[\s*)?Enum(?:\s*\])?\s*\.\s*Parse(?:\s*<\s*[\w.]{1,100}\s*>)?)"
-)
 _TYPED = lazy(r"\s*(?:\(\s*\w+\s*\)\s*)?" + _TYPED_CORE + r"\s*\(", re.I)
-#: A network endpoint made by the page (a listener or client on a port the request may give as a number).
-_NETWORK_NEW = lazy(r"\s*new\s+(?:System\s*\.\s*Net\s*\.\s*Sockets\s*\.\s*)?(?:TcpListener|TcpClient|UdpClient|Socket)\b")
-#: The same conversions anywhere in a value (a record fetched by ``GetObjectById(typeof(T), Int32.Parse(id))``).
-_TYPED_CALL = lazy(r"(?<![\w.])" + _TYPED_CORE + r"\s*\(", re.I)
 
 
 #: A local declared with a number, date, Boolean or GUID type where it is given its value (``int id = ...;``,
@@ -329,26 +320,6 @@ _KEEPING_CALL = lazy(
 _COMBINE = lazy(
     r"\s*(?:(?:System\s*\.\s*IO\s*\.\s*)?Path\s*\.\s*Combine|[^\W\d]\w*\s*\.\s*BuildPath)\s*\("
 )
-#: The types that hold rows a database returned (a table, a set, a row, a view, a reader).
-_DATA_TYPES = r"(?:System\s*\.\s*Data\s*\.\s*(?:\w+\s*\.\s*)?)?(?:DataTable|DataSet|DataRow|DataView|I?\w*DataReader)\b"
-#: A call of a method of the page's own, no receiver (``FindStore(`` / ``Me.FindStore(`` / ``this.FindStore(``).
-_OWN_CALL = lazy(r"\s*(?:(?:this|Me)\s*\.\s*)?([^\W\d]\w*)\s*\(", re.I)
-#: A method declared to return rows (group 1 its name): C# ``DataTable FindStore(``, VB ``Function FindStore(..)
-#: As DataTable``.
-_DATA_METHOD = {
-    "cs": lazy(r"(?<![\w.])" + _DATA_TYPES + r"\s+([^\W\d]\w*)\s*\("),
-    "js": lazy(r"\bfunction\s+([^\W\d]\w*)\s*\([^()]{0,400}\)\s*:\s*" + _DATA_TYPES),
-    "vb": lazy(r"\bFunction\s+([^\W\d]\w*)\s*\((?:[^()]|\([^()]*\)){0,600}\)\s*As\s+" + _DATA_TYPES, re.I),
-}
-#: A VB declaration's type between the name and its '=': ``As DataTable``.
-_VB_AS_DATA = lazy(r"\s*As\s+" + _DATA_TYPES + r"\s*$", re.I)
-#: A C# local declared as one of :data:`_DATA_TYPES` just before its name (``DataTable store = ``).
-_CS_DATA_LOCAL = lazy(_DATA_TYPES + r"\s+[^\W\d]\w*$")
-#: A value that is a record the application looks up by the request's ids (``item = store.Find(owner, id)``,
-#: ``provider.GetFileByID(user, file)``): the receiver, then a lookup verb (Find, Lookup.., Get..By..).
-_LOOKUP_CALL = lazy(
-    r"\s*(?:\(\s*[\w.]+\s*\)\s*)?([^\W\d]\w*)\s*\.\s*(Find|Lookup[A-Z]\w*|Get[A-Z]\w*By[A-Z]\w*)\s*\("
-)
 #: A value of the application's settings looked up by key (``ConfigurationManager.AppSettings[key]``, VB's
 #: ``AppSettings(key)`` under ``Imports System.Configuration.ConfigurationManager``, ``.AppSettings.Get(key)``):
 #: the request may choose which setting, the value is the configuration's. So for a connection string
@@ -465,8 +436,8 @@ class _Analyser:
         self._roots: frozenset[str] | None = None  # names holding only a drive's root (see _drive_roots)
         self._views: list[tuple[int, str]] | None = None
         self._ident_re: re.Pattern[str] | None = None
-        self._made: dict[str, bool] = {}  # receiver -> whether the page makes it with new (see _record_lookup)
-        self._data_methods: set[str] | None = None  # the methods declared to return rows (see _stored_data)
+        self._made: dict[str, bool] = {}  # receiver -> whether the page makes it with new (see narrowing.record_lookup)
+        self._data_methods: set[str] | None = None  # the methods declared to return rows (see narrowing.stored_data)
         # the page's methods (start, name, parameters) by start, and their call sites (see propagate, qualifiers.shadowed)
         self._defs: list[tuple[int, str, list[str]]] = []
         self._call_sites: dict[str, list[tuple[int, int]]] = {}
@@ -711,35 +682,9 @@ class _Analyser:
 
 
 
-    def _held_text(self, name: str, before: int) -> bool:
-        """Whether ``name`` was last assigned something other than an empty string before ``before``
-        (what a ``+=`` appends to)."""
-        last = None
-        flags = re.I if self.lang == "vb" else 0
-        assign = r"(?<![\w.])" + re.escape(name) + r"(?:\s+As\s+[\w.]+)?\s*=(?![=>])\s*([^;\n]{1,200})"
-        for a in re.finditer(assign, self.code[max(0, before - 20000) : before], flags):
-            last = a.group(1).strip()
-        return last is not None and last not in ('""', "string.Empty", "String.Empty", "''")
 
 
-    def _literal_receivers(self) -> frozenset[str]:
-        """Names that get literal text appended or added somewhere in the code (one pass, cached)."""
-        if self._receivers is None:
-            self._receivers = frozenset(self.fold(m.group(1)) for m in _ADDS_LITERAL.finditer(self.code))
-        return self._receivers
 
-    def _splices(self, name: str, start: int, end: int) -> bool:
-        """Whether ``name = ...`` (code[start:end]) updates the name's own value with literal text of
-        the page's (``p = folder + "x" + p``, ``sql.Replace("[X]", y)``): the value is then only part of
-        it. Another request value mixed in does not count (it is still all the request's)."""
-        rhs = self.code[start:end]
-        flags = re.I if self.lang == "vb" else 0
-        if (name.lower() not in rhs.lower()) if flags else (name not in rhs):
-            return False  # (most assignments: no pattern compiled for the name)
-        if not re.search(r"(?<![\w.])" + re.escape(name) + r"\b", rhs, flags):
-            return False
-        t = self.expr(start, end)
-        return t is not None and not t.direct and self._literal_seen
 
     def _add(self, name: str, t: _Taint) -> bool:
         key = self.fold(name)
@@ -755,98 +700,9 @@ class _Analyser:
         self._changed.add(key)
         return True
 
-    def _record_lookup(self, a: int, b: int, defined: set[str]) -> bool:
-        """Whether the value in [a, b) is a record the application looks up with request ids: the whole value
-        is a lookup call (Find, Lookup.., Get..By..) of a method the page does not define, on an object the
-        page made itself with ``new`` of a type outside System (``store = new AttachmentStore()``; the
-        application's own class) and the request did not give. What such a record holds (its stored path)
-        is the application's, not the request's; a page's own helper is followed through its return."""
-        code = self.code
-        m = _LOOKUP_CALL.match(code, a, b)
-        if m is None or self.fold(m.group(2)) in defined:
-            return False
-        spans = _args(code, m.end())
-        close = spans[-1][1] if spans else m.end()
-        if close >= b or code[close] != ")" or code[close + 1 : b].strip(" \t\r\n;") != "":
-            return False
-        recv = m.group(1)
-        if self.taint.get(self.fold(recv)) is not None:
-            return False
-        made = self._made.get(recv)
-        if made is None:  # (once per receiver: a page of many lookups costs one search each)
-            pat = r"(?<![\w.])" + re.escape(recv) + r"\s*(?:=\s*|As\s+)new\s+(?!System\b)[^\W\d][\w.]*\s*\("
-            made = self._made[recv] = re.search(pat, code, re.I if self.lang == "vb" else 0) is not None
-        return made
 
-    def _numbers_only(self, start: int, end: int) -> bool:
-        """Whether every request input of the value in [start, end) is inside a conversion to a number, date,
-        GUID or enum member (``repo.GetObjectById(typeof(Template), Int32.Parse(Request["id"]))``: a record the
-        request picked by number, whose fields - a template's folder - are the application's; cuyahoga's
-        TemplateEdit, benign19, listed once a DirectoryInfo's files counted in session 17)."""
-        code = self.code
-        if _TYPED_CALL.search(code, start, end) is None or _NETWORK_NEW.match(code, start, end):
-            return False  # (a listener on the request's port is the request's channel: what it reads is input)
-        spans = []
-        for n, c in enumerate(_TYPED_CALL.finditer(code, start, end)):
-            if n >= 50:
-                return False
-            args = _args(code, c.end())
-            spans.append((c.start(), args[-1][1] if args else c.end()))
 
-        def inside(pos: int) -> bool:
-            return any(a <= pos < b for a, b in spans)
 
-        for j in range(bisect_left(self._starts, start), len(self.sources)):
-            s, _e, _src = self.sources[j]
-            if s >= end:
-                break
-            if not inside(s):
-                return False
-        idents = self._idents()
-        if idents is not None:
-            for m in idents.finditer(code, start, end):
-                if self.taint.get(self.fold(m.group(0))) is not None and not inside(m.start()):
-                    return False
-        return True
-
-    def _stored_data(self, m: re.Match[str], end: int, defined: set[str]) -> bool:
-        """Whether the assignment ``m`` (value up to ``end``) gives its name rows the database returned: the whole
-        value one call of a method the page defines, the name declared as a table, set, row or reader, or the
-        method declared to return one (``Dim store As DataTable = FindStore(Request("store"))``). The request
-        chose which rows (a query's parameter); what they hold - a tenant's server, a stored path - is the
-        application's data (B19's request, session 17: a POS handler's connection string built from the columns
-        of its store's row)."""
-        if m.group(2):
-            return False
-        code, lang = self.code, self.lang
-        call = _OWN_CALL.match(code, m.start(3), end)
-        if call is None or self.fold(call.group(1)) not in defined:
-            return False
-        spans = _args(code, call.end())
-        close = spans[-1][1] if spans else call.end()
-        if close >= end or code[close] != ")" or code[close + 1 : end].strip(" \t\r\n;") != "":
-            return False
-        if lang == "vb":
-            between = code[m.end(2) : m.start(3)]
-            if _VB_AS_DATA.match(between[: between.rfind("=")]):
-                return True
-        elif lang == "cs" and _CS_DATA_LOCAL.search(code, max(0, m.start(1) - 80), m.end(1)):
-            return True
-        if self._data_methods is None:  # (one walk over the code for every method declared to return rows)
-            self._data_methods = {self.fold(d.group(1)) for d in _DATA_METHOD[lang].finditer(code)}
-        return self.fold(call.group(1)) in self._data_methods
-
-    def _returns_part(self, start: int, methods: set[str]) -> bool:
-        """Whether the value at ``start`` is a call of a method of this code (one of ``methods``) whose
-        return value carries request input only in part (``CachePath(ctx, name)`` returning
-        ``MapPath(Path.Combine("~/cache", name + ".png"))``)."""
-        if not methods:
-            return False
-        call = _CALLED_NAME.match(self.code, start)
-        if call is None or self.fold(call.group(1)) not in methods:
-            return False
-        t = self.taint.get(self.fold(call.group(1)))
-        return t is not None and not t.direct
 
     def propagate(self) -> None:
         code, lang = self.code, self.lang
@@ -958,11 +814,11 @@ class _Analyser:
                         changed |= self._add(name, t)
                         continue
                 if held is not None:
-                    if held.direct and not m.group(2) and self._splices(name, m.start(3), m.end(3)):
+                    if held.direct and not m.group(2) and splices(self, name, m.start(3), m.end(3)):
                         held.direct = False  # v = "C:\\dir\\" + v, sql = sql.Replace("[X]", y): only part
                         self._changed.update(k for k, v in self.taint.items() if v is held)  # (shared)
                         changed = True
-                    elif held.direct and not m.group(2) and self._returns_part(m.start(3), returning):
+                    elif held.direct and not m.group(2) and returns_part(self, m.start(3), returning):
                         # p = CachePath(ctx, set, name): the value is what the method of the code returns (known
                         # after the first round: its arguments made p whole the request's until then)
                         held.direct = False
@@ -970,7 +826,7 @@ class _Analyser:
                         changed = True
                     continue
                 rhs_end = m.end(3) if lang == "vb" else _header_end(code, m.start(3), m.end(3))
-                if self._record_lookup(m.start(3), rhs_end, defined) or self._stored_data(m, rhs_end, defined):
+                if record_lookup(self, m.start(3), rhs_end, defined) or stored_data(self, m, rhs_end, defined):
                     continue
                 if _REMOTE_RESULT.search(code, m.start(3), rhs_end):
                     # what a remote server answered is its data, not the request's - but fetched from an
@@ -992,7 +848,7 @@ class _Analyser:
                     t is not None
                     and t.direct
                     and re.search(r"[+&]=", code[m.end(2) : m.start(3)])
-                    and self._held_text(name, m.start())
+                    and held_text(self, name, m.start())
                 ):
                     # p = "temp"; p += "/" + folder: appended to text p held: only part of p
                     t = _Taint(set(t.kinds), False, t.line, t.source, t.via)
@@ -1003,7 +859,7 @@ class _Analyser:
                 if t is not None and (
                     _typed_whole(code, m.start(3), rhs_end)
                     or _declared_typed(code, m, lang)
-                    or self._numbers_only(m.start(3), rhs_end)
+                    or numbers_only(self, m.start(3), rhs_end)
                 ):
                     # a number, date or GUID parsed from the request (or a local of such a type) names no file,
                     # command or query: it is kept only as a "number" (a port), which only the socket sinks take
@@ -1040,7 +896,7 @@ class _Analyser:
                         t = self.expr(a, b)
                         if t is None:
                             continue
-                        if t.direct and key in self._literal_receivers():
+                        if t.direct and key in literal_receivers(self):
                             # literal text is added to the same receiver too: the value is only part
                             t = _Taint(set(t.kinds), False, t.line, t.source, t.via)
                         changed |= self._add(name, t)
