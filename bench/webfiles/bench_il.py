@@ -67,7 +67,7 @@ namespace Microsoft.AspNetCore.Http {
         public abstract IQueryCollection Query { get; } public abstract IFormCollection Form { get; }
         public abstract System.IO.Stream Body { get; } public abstract IHeaderDictionary Headers { get; }
         public abstract IRequestCookieCollection Cookies { get; } public abstract string Method { get; }
-        public abstract string Path { get; } public abstract Task<IFormCollection> ReadFormAsync();
+        public abstract string Path { get; } public abstract long? ContentLength { get; } public abstract Task<IFormCollection> ReadFormAsync();
     }
     public abstract class HttpResponse { public abstract System.IO.Stream Body { get; } public abstract int StatusCode { get; set; } public abstract string ContentType { get; set; } }
     public abstract class HttpContext { public abstract HttpRequest Request { get; } public abstract HttpResponse Response { get; } }
