@@ -139,6 +139,8 @@ FOUND: dict[str, tuple[str, str]] = {
     "tcpclient_in_application": (_handler(
         'var t = ctx.Application["t"] as TcpClient; byte[] b = ctx.Request.BinaryRead(ctx.Request.ContentLength);'
         " t.GetStream().Write(b, 0, b.Length);"), "kept-socket"),
+    "socket_in_runtime_cache": (_handler(
+        'var s = (Socket)HttpRuntime.Cache["s"]; s.Send(ctx.Request.BinaryRead(ctx.Request.ContentLength));'), "kept-socket"),
     "upload_basedirectory": (_handler(
         "HttpPostedFile f = ctx.Request.Files[0]; f.SaveAs(AppDomain.CurrentDomain.BaseDirectory + f.FileName);"),
         "upload-to-app-root"),
