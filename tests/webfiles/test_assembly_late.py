@@ -291,3 +291,50 @@ def test_a_password_written_into_a_config_file_is_no_credential_log(built: dict[
     report = analysis.analyse(built["installer"].read_bytes(), "installer")
     found = {h.rule.id for h in report.hits}
     assert "page-write" in found and "password-to-file" not in found, [analysis.describe(h) for h in report.hits]
+
+
+#: ASP.NET MVC's types the controllers below name (System.Web.Mvc is not in mono's 4.5 profile here: a stub assembly,
+#: whose member references are what a real MVC build references)
+MVC_STUB = (
+    "namespace System.Web.Mvc {\n"
+    "  public abstract class ActionResult { }\n"
+    "  public abstract class Controller { public System.Web.HttpServerUtilityBase Server { get { return null; } }\n"
+    "    protected ActionResult Content(string s) { return null; } }\n"
+    "  public class AuthorizeAttribute : System.Attribute { public string Roles { get; set; } }\n"
+    "  public sealed class AllowAnonymousAttribute : System.Attribute { }\n"
+    "  public sealed class HttpPostAttribute : System.Attribute { } }\n"
+)
+_MVC_USING = "using System; using System.IO; using System.Web; using System.Web.Mvc; using System.Diagnostics;\n"
+_ROOT_SAVE = 'file.SaveAs(Path.Combine(Server.MapPath("~/"), Path.GetFileName(file.FileName))); return Content("ok");'
+
+#: (name, source, found): a flow into an application feature from an action only signed-in users reach is the
+#: application's (the source engine's sign-in check before the same sinks); a code-running sink counts regardless
+SIGNED_IN: list[tuple[str, str, bool]] = [
+    ("open_controller_root_upload", _MVC_USING + "public class NotesController : Controller {\n"
+     "  [HttpPost] public ActionResult Upload(HttpPostedFileBase file) { " + _ROOT_SAVE + " } }\n", True),
+    ("authorized_controller_root_upload", _MVC_USING + '[Authorize(Roles = "Teacher")] public class NotesController : Controller {\n'
+     "  [HttpPost] public ActionResult Upload(HttpPostedFileBase file) { " + _ROOT_SAVE + " } }\n", False),
+    ("authorized_action_root_upload", _MVC_USING + "public class NotesController : Controller {\n"
+     "  [Authorize, HttpPost] public ActionResult Upload(HttpPostedFileBase file) { " + _ROOT_SAVE + " } }\n", False),
+    ("own_authorize_subclass", _MVC_USING + "public class StaffOnlyAttribute : AuthorizeAttribute { }\n"
+     "[StaffOnly] public class NotesController : Controller {\n"
+     "  [HttpPost] public ActionResult Upload(HttpPostedFileBase file) { " + _ROOT_SAVE + " } }\n", False),
+    ("anonymous_action_in_authorized_controller", _MVC_USING + "[Authorize] public class NotesController : Controller {\n"
+     "  [AllowAnonymous, HttpPost] public ActionResult Upload(HttpPostedFileBase file) { " + _ROOT_SAVE + " } }\n", True),
+    ("authorized_controller_runs_command", _MVC_USING + "[Authorize] public class ToolsController : Controller {\n"
+     '  public ActionResult Run(string c) { Process.Start("cmd.exe", "/c " + c); return Content("ok"); } }\n', True),
+]
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("signed")
+    stub = compile_cs(tmp, "System.Web.Mvc", MVC_STUB)
+    return {n: compile_cs(tmp, n, src, also=(stub,)) for n, src, _found in SIGNED_IN}
+
+
+@pytest.mark.parametrize(("name", "found"), [(n, f) for n, _s, f in SIGNED_IN])
+def test_an_action_only_signed_in_users_reach_keeps_its_features(signed: dict[str, Path], name: str, found: bool) -> None:
+    report = analysis.analyse(signed[name].read_bytes(), name)
+    high = [h for h in report.hits if h.confidence == "high"]
+    assert bool(high) == found, [analysis.describe(h) for h in report.hits]

@@ -123,6 +123,9 @@ class Vocabulary:
     late_calls: dict[str, LateCall] = field(default_factory=dict)
     late_sinks: tuple[LateSink, ...] = ()
     hashers: frozenset[str] = frozenset()  # calls whose result is a digest of their input (no content of it)
+    signed_attributes: frozenset[str] = frozenset()  # [Authorize]: only signed-in users reach the action
+    anonymous_attributes: frozenset[str] = frozenset()  # [AllowAnonymous]
+    signed_features: frozenset[str] = frozenset()  # the sinks an application offers its signed-in users
 
     def source(self, m: Member) -> tuple[str, str] | None:
         return self.sources.get(m.full) or self.source_types.get(m.type)
@@ -198,6 +201,9 @@ def parse_vocabulary(raw: dict[str, Any]) -> Vocabulary:
         late_calls,
         late_sinks,
         frozenset(raw.get("hashers", {}).get("members", [])),
+        frozenset(raw.get("signed-in", {}).get("attributes", [])),
+        frozenset(raw.get("signed-in", {}).get("anonymous", [])),
+        frozenset(raw.get("signed-in", {}).get("features", [])),
     )
 
 
@@ -460,7 +466,8 @@ def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock
     walk.both_appear(source_tokens, sink_tokens)
     report.walked = len(walk.visited)
     report.steps = walk.steps
-    report.hits.extend(list(walk.hits.values())[: MAX_HITS - len(report.hits)])
+    hits = [h for h in walk.hits.values() if not _signed_in(asm, vocab, h)]
+    report.hits.extend(hits[: MAX_HITS - len(report.hits)])
     report.problems = list(asm.problems)
     if export:
         for rid, summary in walk.summaries.items():
@@ -468,6 +475,38 @@ def trace(asm: Assembly, vocab: Vocabulary, deadline: float | None = None, clock
             if m.public and summary.reaches:
                 report.exports[(m.type, m.name, m.params)] = tuple(summary.reaches.values())[:MAX_HITS]
     return report
+
+
+def _signed_in(asm: Assembly, vocab: Vocabulary, hit: Hit) -> bool:
+    """Whether a flow into an application feature (a file, a query, an address: ``signed-in.features``) enters in
+    an action only signed-in users reach - ``[Authorize]`` on every method of that name or on its controller (or a
+    base of it), none ``[AllowAnonymous]``: the IL reading's counterpart of the source engine's sign-in check before
+    such a sink (BIL2's note, session 22: a teacher's upload into ~/ under [Authorize(Roles = ..)])."""
+    if hit.confidence != "high" or hit.entry is None or hit.rule.id not in vocab.signed_features:
+        return False
+    overloads = [m for m in asm.methods.values() if m.full == hit.entry.method]
+    if not overloads:
+        return False
+
+    def kind(attributes: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for a in attributes:
+            for t in (a, *asm.bases.get(a, ())):  # (an application's own AuthorizeAttribute subclass)
+                if t in vocab.signed_attributes:
+                    out.add("auth")
+                elif t in vocab.anonymous_attributes:
+                    out.add("anon")
+        return out
+
+    for m in overloads:
+        own = kind(m.attributes)
+        if "anon" in own:
+            return False
+        if "auth" in own:
+            continue
+        if not any("auth" in kind(asm.type_attributes.get(t, ())) for t in (m.type, *asm.bases.get(m.type, ()))):
+            return False
+    return True
 
 
 def _seeds(m: Method, asm: Assembly, vocab: Vocabulary) -> dict[int, Taint]:

@@ -127,6 +127,8 @@ class Assembly:
     bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     heap: Any = None  # the #US heap (ldstr literals), read on demand
+    #: TypeDef full name -> its custom attributes' full type names
+    type_attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: TypeRef token -> full name (the types ``castclass``/``isinst`` name: another assembly's types)
     types: dict[int, str] = field(default_factory=dict)
     strings: dict[int, str] = field(default_factory=dict)
@@ -483,15 +485,22 @@ def _read_tables(pe: Any, t: Tables, data: bytes, asm: Assembly) -> None:
 
     memberrefs = t.rows("MemberRef", "Class", "Name", "Signature")
     attributes: dict[int, list[str]] = {}
+    type_attributes: dict[int, list[str]] = {}
     for parent, ctor in t.rows("CustomAttribute", "Parent", "Type"):
         ptable, prid = coded("HasCustomAttribute", parent)
-        if ptable != "MethodDef":
+        if ptable == "MethodDef":
+            into = attributes
+        elif ptable == "TypeDef":  # ([Authorize] on a controller class)
+            into = type_attributes
+        else:
             continue
         ttable, trid = coded("CustomAttributeType", ctor)
         if ttable == "MemberRef" and 0 < trid <= len(memberrefs):
-            attributes.setdefault(prid, []).append(type_of("MemberRefParent", memberrefs[trid - 1][0]))
+            into.setdefault(prid, []).append(type_of("MemberRefParent", memberrefs[trid - 1][0]))
         elif ttable == "MethodDef":
-            attributes.setdefault(prid, []).append(owner.get(trid, "?"))
+            into.setdefault(prid, []).append(owner.get(trid, "?"))
+    for trid_, names_ in type_attributes.items():
+        asm.type_attributes[typedef_name(trid_)] = tuple(names_)
 
     params = t.rows("Param", "Sequence", "Name")
     param_runs = _runs([row[4] for row in methods], len(params))
