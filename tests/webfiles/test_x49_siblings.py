@@ -37,6 +37,16 @@ _VB = '<%@ Page Language="VB" %>\n<script runat="server">\n{}\n</script>\n'
 
 PASSWORDS: list[Page] = [
     (
+        # the user name digested, the password kept as typed: still a logger
+        "cs-digest-of-the-name-beside-the-password",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="L" %>\nusing System; using System.IO; using System.Text; using System.Web;\n'
+        "public class L : IHttpHandler {\n  public bool IsReusable { get { return true; } }\n"
+        "  public void ProcessRequest(HttpContext context) {\n    var h = System.Security.Cryptography.SHA256.Create();\n"
+        '    File.AppendAllText(context.Server.MapPath("~/App_Data/l.txt"), Convert.ToBase64String(h.ComputeHash('
+        'Encoding.UTF8.GetBytes(context.Request.Form["username"]))) + ":" + context.Request.Form["password"] + "\\n");\n  }\n}\n',
+    ),
+    (
         "cs-handler-appends-form",
         ".ashx",
         '<%@ WebHandler Language="C#" Class="L" %>\nusing System.IO;\nusing System.Web;\n'
@@ -83,6 +93,26 @@ PASSWORD_ORDINARY: list[Page] = [
         "public class L : IHttpHandler {\n  public bool IsReusable { get { return true; } }\n"
         "  public void ProcessRequest(HttpContext context) {\n"
         '    File.AppendAllText(context.Server.MapPath("~/App_Data/l.txt"), "x" + ":" + "hostname" + "\\r\\n");\n  }\n}\n',
+    ),
+    (
+        # a user store keeping the password's digest, not the password (IL3, session 22)
+        "cs-user-store-keeps-digest",
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="U" %>\nusing System; using System.IO; using System.Text; using System.Web;\n'
+        "public class U : IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(HttpContext ctx) {\n    var h = System.Security.Cryptography.SHA256.Create();\n"
+        '    File.AppendAllText(ctx.Server.MapPath("~/App_Data/users.txt"), ctx.Request.Form["username"] + ":"'
+        ' + Convert.ToBase64String(h.ComputeHash(Encoding.UTF8.GetBytes(ctx.Request.Form["password"]))) + "\\n");\n  }\n}\n',
+    ),
+    (
+        "vb-writer-keeps-config-hash",
+        ".aspx",
+        _VB.format(
+            "Sub Register_Click(sender As Object, e As EventArgs)\n"
+            '  Using w As New System.IO.StreamWriter(Server.MapPath("~/App_Data/users.txt"), True)\n'
+            '    w.WriteLine(Request.Form("username") & ":" & FormsAuthentication.HashPasswordForStoringInConfigFile('
+            'Request.Form("password"), "SHA1"))\n  End Using\nEnd Sub'
+        ),
     ),
 ]  # fmt: skip
 

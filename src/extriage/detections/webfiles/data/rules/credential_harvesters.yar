@@ -85,6 +85,13 @@ rule EXT_WEBSHELL_Posted_Password_Written_To_File
         $app = /\bFile\s*\.\s*(AppendAllText|WriteAllText|AppendAllLines|WriteAllLines)\s*\([^;\r\n]{0,600}\bRequest\s*(\.\s*(Form|Params|Item)\s*)?[\[(]\s*"(password|passwd|pwd|pass|passwordText)"\s*[\])]/ nocase ascii wide
         $sw = /\.\s*(WriteLine|Write)\s*\([^;\r\n]{0,600}\bRequest\s*(\.\s*(Form|Params|Item)\s*)?[\[(]\s*"(password|passwd|pwd|pass|passwordText)"\s*[\])]/ nocase ascii wide
         $swfile = /(File\s*\.\s*(AppendText|CreateText)|\bnew\s+(System\s*\.\s*IO\s*\.\s*)?StreamWriter)\s*\(/ nocase ascii wide
+        // the same writes with the password inside a digest call (a user store keeping SHA-256 of it: ComputeHash,
+        // HashPasswordForStoringInConfigFile, Crypto.HashPassword, HashData; between the call and the password no
+        // closing parenthesis but of a nested call) keep no password: a write counts only when the statements
+        // holding it outnumber the digested ones (IL3, session 22: a hashed user store was flagged). Both strings
+        // start at the write, so a statement is counted once by each.
+        $app_digest = /\bFile\s*\.\s*(AppendAllText|WriteAllText|AppendAllLines|WriteAllLines)\s*\([^;\r\n]{0,600}\b(ComputeHash|HashData|HashPassword\w*|HashPasswordForStoringInConfigFile)\s*\(([^;\r\n)]|\([^;\r\n()]{0,80}\)){0,200}\bRequest\s*(\.\s*(Form|Params|Item)\s*)?[\[(]\s*"(password|passwd|pwd|pass|passwordText)"\s*[\])]/ nocase ascii wide
+        $sw_digest = /\.\s*(WriteLine|Write)\s*\([^;\r\n]{0,600}\b(ComputeHash|HashData|HashPassword\w*|HashPasswordForStoringInConfigFile)\s*\(([^;\r\n)]|\([^;\r\n()]{0,80}\)){0,200}\bRequest\s*(\.\s*(Form|Params|Item)\s*)?[\[(]\s*"(password|passwd|pwd|pass|passwordText)"\s*[\])]/ nocase ascii wide
         $page = /<%\s*@\s*((Page|WebHandler|WebService|Control|Application|Master)\b|\w[\w:]*\s*=)/ nocase ascii wide
         $runat = /runat\s*=\s*["']?server/ nocase ascii wide
         // a page with no directive (ASP.NET compiles it in the configured default language, VB when unset):
@@ -101,5 +108,5 @@ rule EXT_WEBSHELL_Posted_Password_Written_To_File
         // names occur by chance in IL, metadata and resources (the lead's mono tree, X49 session 20)
     condition:
         not (uint16(0) == 0x5A4D and uint32(0x3C) < filesize - 4 and uint32(uint32(0x3C)) == 0x00004550) and filesize < 64MB and not any of ($log*) and ($page or $runat or $block or any of ($cls*)) and
-        ($app or ($sw and $swfile))
+        (#app > #app_digest or (#sw > #sw_digest and $swfile))
 }
