@@ -358,3 +358,73 @@ End Class
 )
 def test_xml_text_read_through_a_string_reader_is_no_file(page: str, use: str, found: bool) -> None:
     assert ("file-read" in _sinks(page.replace("USE", use), ".asmx")) is found
+
+
+# --- A control's text Page_Load sets on every request is no posted value (B30's request, session 22) --------------
+# An admin page named an upload ``idtxt.Text + extension`` in its click handler; Page_Load set ``idtxt.Text = "P-" +
+# DateTime.Now..`` on every request. ASP.NET loads the posted value before Page_Load, so the handler reads the server's
+# value: file-write ("posted value of a server control") was a misreading. Set only on the first request, in a
+# condition or a block, the client's value survives to the handler and stays a source.
+
+_LOAD_CS = """<%@ Page Language="C#" %>
+<%@ Import Namespace="System.IO" %>
+<script runat="server">
+    protected void Page_Load(object sender, EventArgs e)
+    {
+        LOAD
+    }
+    protected void addbtn_Click(object sender, EventArgs e)
+    {
+        string folder = Request.PhysicalApplicationPath + "ProductImages\\\\";
+        if (imagefu.HasFile)
+        {
+            string fname = idtxt.Text + Path.GetExtension(imagefu.PostedFile.FileName);
+            imagefu.SaveAs(folder + fname);
+        }
+    }
+</script>
+<html><body><form runat="server">
+<asp:TextBox ID="idtxt" runat="server" ReadOnly="true" />
+<asp:FileUpload ID="imagefu" runat="server" />
+<asp:Button ID="addbtn" runat="server" Text="Add" OnClick="addbtn_Click" />
+</form></body></html>
+"""
+_LOAD_VB = """<%@ Page Language="VB" %>
+<%@ Import Namespace="System.IO" %>
+<script runat="server">
+    Protected Sub Page_Load(ByVal sender As Object, ByVal e As EventArgs)
+        LOAD
+    End Sub
+    Protected Sub addbtn_Click(ByVal sender As Object, ByVal e As EventArgs)
+        Dim folder As String = Request.PhysicalApplicationPath & "ProductImages\\"
+        If imagefu.HasFile Then
+            Dim fname As String = idtxt.Text
+            imagefu.SaveAs(folder & fname)
+        End If
+    End Sub
+</script>
+<html><body><form runat="server">
+<asp:TextBox ID="idtxt" runat="server" ReadOnly="true" />
+<asp:FileUpload ID="imagefu" runat="server" />
+<asp:Button ID="addbtn" runat="server" Text="Add" OnClick="addbtn_Click" />
+</form></body></html>
+"""
+
+
+@pytest.mark.parametrize(
+    ("page", "load", "found"),
+    [
+        (_LOAD_CS, 'idtxt.Text = "P-" + DateTime.Now.ToString("yyMMddHHmmss");', False),
+        (_LOAD_CS, 'Title = "Add";\n        idtxt.Text = "P-" + Guid.NewGuid().ToString("N");', False),
+        (_LOAD_VB, 'idtxt.Text = "P-" & DateTime.Now.ToString("yyMMddHHmmss")', False),
+        # the client's value survives: set only on the first request, in a condition or a block, or not at all
+        (_LOAD_CS, 'if (!IsPostBack) idtxt.Text = "P-" + DateTime.Now.ToString("yyMMddHHmmss");', True),
+        (_LOAD_CS, 'if (!IsPostBack)\n            idtxt.Text = "P-" + DateTime.Now.Ticks;', True),
+        (_LOAD_CS, 'if (!IsPostBack) {\n            idtxt.Text = "P-" + DateTime.Now.Ticks;\n        }', True),
+        (_LOAD_CS, 'other.Text = "P-" + DateTime.Now.Ticks;', True),
+        (_LOAD_VB, 'If Not IsPostBack Then idtxt.Text = "P-" & DateTime.Now.Ticks', True),
+        (_LOAD_VB, 'If Not IsPostBack Then\n            idtxt.Text = "P-" & DateTime.Now.Ticks\n        End If', True),
+    ],
+)
+def test_a_control_text_page_load_sets_on_every_request_is_no_posted_value(page: str, load: str, found: bool) -> None:
+    assert ("file-write" in _sinks(page.replace("LOAD", load))) is found

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from extriage.detections.webfiles.behaviour.arguments import _in_literal
 from extriage.detections.webfiles.behaviour.lazy import lazy
+from extriage.detections.webfiles.behaviour.rewrite import _method_spans
 
 if TYPE_CHECKING:
     from extriage.detections.webfiles.behaviour.taint import _Analyser
@@ -68,6 +69,7 @@ def find_sources(an: _Analyser) -> None:
     request_aliases(an)
     html_inputs(an)
     unposted_controls(an)
+    overwritten_controls(an)
     an.sources.sort(key=lambda s: s[0])
     an._starts = [s for s, _e, _src in an.sources]
 
@@ -94,6 +96,65 @@ def unposted_controls(an: _Analyser) -> None:
         receiver = an.code[s:e].split(".")[0].strip()
         if an.fold(receiver) in names:
             drop.add(i)
+    if drop:
+        an.sources = [x for i, x in enumerate(an.sources) if i not in drop]
+
+
+#: The end of Page_Load's header, just before its parameter list (``void Page_Load(``, VB ``Sub Page_Load(``).
+_PAGE_LOAD_HEAD = lazy(r"\bPage_Load\s*\(\s*$", re.I)
+#: A control's text set by a statement of its own (``idtxt.Text = ..``; group 1 the control).
+_TEXT_SET = lazy(r"(?<![\w.])([^\W\d]\w*)\s*\.\s*Text\s*=(?![=>])", re.I)
+#: VB lines that open and close a block a statement inside is conditional on (or repeated, or may not reach).
+_VB_OPENS = lazy(
+    r"^[ \t]*(?:If\b(?:\"[^\"\n]*\"|[^\"\n])*?\bThen[ \t]*(?:'[^\n]*)?$|Select\b|For\b|While\b|Do\b|Try\b|Using\b|With\b|SyncLock\b)",
+    re.I | re.M,
+)
+_VB_CLOSES = lazy(r"^[ \t]*(?:End[ \t]+(?:If|Select|While|Try|Using|With|SyncLock)\b|Next\b|Loop\b)", re.I | re.M)
+_C_BRACES = lazy(r'"[^"\n]*"|[{}]')
+
+
+def overwritten_controls(an: _Analyser) -> None:
+    """``x.Text`` read outside Page_Load, when Page_Load sets ``x.Text`` unconditionally (a statement of its own,
+    in no block or condition): ASP.NET loads the posted value before Page_Load, which replaces it on every
+    request, so the page's event handlers read the server's value, not the client's (B30's request, session 22:
+    an admin page naming an upload ``idtxt.Text + extension`` after ``idtxt.Text = "P-" + DateTime.Now..``). Set
+    only on the first request (``if (!IsPostBack)``), or anywhere else, it stays a posted value."""
+    controls = [i for i, (_s, _e, src) in enumerate(an.sources) if src.kind == "control"]
+    code = an.code
+    if not controls or "page_load" not in code.lower():
+        return
+    load = [(bs, be) for ps, _pe, bs, be in _method_spans(code, an.lang) if _PAGE_LOAD_HEAD.search(code, max(0, ps - 100), ps)]
+    if not load:
+        return
+    bs, be = load[0]
+    names: set[str] = set()
+    for m in _TEXT_SET.finditer(code, bs, be):
+        if an.lang == "vb":
+            line = code.rfind("\n", 0, m.start()) + 1
+            if code[line : m.start()].strip():
+                continue  # (If x Then t.Text = ..: conditional)
+            opened = len(_VB_OPENS.findall(code, bs, line)) - len(_VB_CLOSES.findall(code, bs, line))
+            if opened > 0:
+                continue
+        else:
+            before = code[bs : m.start()].rstrip()
+            if before and before[-1] not in ";{}":
+                continue  # (if (..) t.Text = ..; else t.Text = ..: conditional)
+            depth = 0
+            for b in _C_BRACES.finditer(code, bs, m.start()):
+                depth += {"{": 1, "}": -1}.get(b.group(0), 0)
+            if depth != 0:
+                continue
+        names.add(an.fold(m.group(1)))
+    if not names:
+        return
+    drop = set()
+    for i in controls:
+        s, e, _src = an.sources[i]
+        receiver, _dot, member = code[s:e].partition(".")
+        if (bs <= s < be) or member.strip().lower() != "text" or an.fold(receiver.strip()) not in names:
+            continue
+        drop.add(i)
     if drop:
         an.sources = [x for i, x in enumerate(an.sources) if i not in drop]
 
