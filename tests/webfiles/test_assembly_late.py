@@ -153,6 +153,11 @@ FOUND: dict[str, tuple[str, str]] = {
     "filestream_create_page_folder": (_handler(
         'using (var fs = new FileStream(ctx.Server.MapPath(".") + "\\\\" + ctx.Request.QueryString["name"], FileMode.Create))'
         " ctx.Request.InputStream.CopyTo(fs);"), "upload-to-app-root"),
+    # a helper saving into the root under the name its caller gives, called with the request's name
+    "helper_root_name_from_caller": (_handler(
+        'Keep(ctx.Request.Files[0], ctx.Request.Form["n"]);',
+        '  static void Keep(HttpPostedFile f, string name) { f.SaveAs(HttpContext.Current.Server.MapPath("~/") + name); }\n'),
+        "upload-to-app-root"),
     "writeallbytes_app_path": (_handler(
         "byte[] d = new byte[ctx.Request.Files[0].ContentLength]; ctx.Request.Files[0].InputStream.Read(d, 0, d.Length);"
         ' File.WriteAllBytes(HttpRuntime.AppDomainAppPath + ctx.Request.Form["n"], d);'), "upload-to-app-root"),
@@ -239,6 +244,13 @@ QUIET: dict[str, str] = {
     "filestream_open_root_download": _handler(
         'using (var fs = new FileStream(HttpRuntime.AppDomainAppPath + Path.GetFileName(ctx.Request.QueryString["f"]), FileMode.Open))'
         " fs.CopyTo(ctx.Response.OutputStream);"),
+    # a library helper: the folder and the name its caller's, only the extension the client's (BIL2's Maticsoft
+    # FileUp shape, session 22); its callers pass folders of their own
+    "helper_folder_from_caller": _handler(
+        'Save(ctx.Request.Files[0], "upload/day_" + DateTime.Now.ToString("yyMMdd") + "/", Guid.NewGuid().ToString("N"));',
+        "  public static string Save(HttpPostedFile file, string folder, string name) {\n"
+        "    string rel = folder + name + Path.GetExtension(file.FileName).ToLower();\n"
+        '    file.SaveAs(HttpContext.Current.Server.MapPath("~/") + rel); return rel; }\n'),
     "upload_root_fixed_extension": _handler(
         "HttpPostedFile f = ctx.Request.Files[0];"
         ' f.SaveAs(ctx.Server.MapPath("~/") + Path.GetFileNameWithoutExtension(f.FileName) + ".txt");'),

@@ -648,6 +648,7 @@ class _Walk:
         self.lost: set[int] = set()  # methods where a call's token named nothing
         self.steps = 0  # work done (instructions walked, summary entries applied): :data:`MAX_STEPS`
         self.cut: set[int] = set()  # methods whose visit ended at :data:`MAX_METHOD_STEPS`
+        self.texts: frozenset[int] = frozenset()  # the walked method's string parameters (IL argument indexes)
 
     def both_appear(self, sources: set[int], sinks: set[int]) -> None:
         """Low-confidence hits for the methods where the walk lost track and that hold both a source and a
@@ -682,6 +683,9 @@ class _Walk:
 
     def method(self, m: Method, sources: set[int], sinks: set[int]) -> None:
         self.visited.add(m.rid)
+        me = self.asm.members.get((reader.T_METHODDEF << 24) | m.rid)
+        first = 0 if m.static else 1
+        self.texts = frozenset(first + i for i, k in enumerate(me.kinds if me else ()) if k == 0x0E)
         insns = reader.decode(m, self.asm)
         summary = self.summaries.setdefault(m.rid, Summary())
         before = (len(summary.reaches), summary.returns, len(summary.to_fields))
@@ -1006,6 +1010,13 @@ class _Walk:
                       and not (rule.strings and i < len(kinds) and kinds[i] not in (0, 0x0E))]
         for value in chosen:
             if rule.needs == "rooted" and not self._rooted(value.taint, True):
+                continue
+            if rule.needs == "rooted" and value.taint.params & self.texts:
+                # a part of the path is the caller's (a helper's folder or name parameter): whether the path is the
+                # root's is the callers' to say - their values are checked where they call (BIL2's Maticsoft
+                # FileUp.uploadfile, session 22: MapPath("~/") + folder + name + the client's extension)
+                for label in value.taint.params & self.texts:
+                    summary.reach(Reach(label, rule, sink, here, off, via))
                 continue
             for label in _meets(rule.needs, value.taint):
                 if isinstance(label, Entry):
