@@ -1015,8 +1015,8 @@ class _Walk:
                 # a part of the path is the caller's (a helper's folder or name parameter): whether the path is the
                 # root's is the callers' to say - their values are checked where they call (BIL2's Maticsoft
                 # FileUp.uploadfile, session 22: MapPath("~/") + folder + name + the client's extension)
-                for label in value.taint.params & self.texts:
-                    summary.reach(Reach(label, rule, sink, here, off, via))
+                for param in value.taint.params & self.texts:
+                    summary.reach(Reach(param, rule, sink, here, off, via))
                 continue
             for label in _meets(rule.needs, value.taint):
                 if isinstance(label, Entry):
