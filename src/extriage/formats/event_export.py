@@ -22,7 +22,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from extriage.evidence.reading import MAX_LINE, HashingReader, iter_lines
@@ -37,6 +37,7 @@ from extriage.formats.event_record import (
     name_positional,
     parse_time,
     pick_time,
+    to_utc,
 )
 from extriage.formats.evtx_file import fast_loads, record_from_event_doc
 
@@ -325,8 +326,12 @@ def jsonl_records(lines: Iterator[tuple[int, bytes, bool]], stats: ExportStats) 
             stats.bad += 1
             stats.problem(f"line {lineno} is not valid JSON")
             continue
+        rec: EventRecord | None
         try:
-            rec = record_from_object(obj, lineno, None, line)
+            if type(obj) is dict and "EventID" in obj and obj.get("winlog") is None:
+                rec = _flat_record(obj, lineno, line)  # record_from_object's first case, directly
+            else:
+                rec = record_from_object(obj, lineno, None, line)
         except _RECORD_ERRORS as exc:
             _damaged_record(lineno, exc, stats)
             continue
@@ -563,7 +568,9 @@ def record_from_object(
         return None
     winlog = obj.get("winlog")
     if "EventID" in obj and winlog is None:  # the common flattened shape first
-        rec = _from_flat(obj)
+        if raw_bytes is not None:
+            return _flat_record(obj, position, raw_bytes)
+        rec = _from_flat(obj, position)
     elif isinstance(winlog, dict):
         rec = _from_ecs(obj, winlog)
     elif isinstance(obj.get("Event"), dict) and "System" in obj["Event"]:
@@ -581,6 +588,16 @@ def record_from_object(
         rec.raw_bytes = raw_bytes
     else:
         rec.raw = _raw(raw_text, raw_bytes, csv_row)
+    if not rec.channel:
+        rec.channel = _PROVIDER_CHANNEL.get(rec.provider.lower(), "")
+    if rec.message:
+        _from_message(rec)
+    return finish(rec)
+
+
+def _flat_record(obj: dict[str, Any], position: int, raw_bytes: bytes) -> EventRecord:
+    """:func:`record_from_object` of a flattened event read from a JSON line (``raw_bytes``)."""
+    rec = _from_flat(obj, position, raw_bytes)
     if not rec.channel:
         rec.channel = _PROVIDER_CHANNEL.get(rec.provider.lower(), "")
     if rec.message:
@@ -669,18 +686,38 @@ _MISSING = object()
 
 def _flat_time(obj: dict[str, Any]) -> tuple[datetime | None, str]:
     """``pick_time`` over the time fields of a flattened export; the common case — the first
-    field present is UTC or zoned — without building the candidate list."""
+    field present is UTC or zoned — without building the candidate list. An ISO 8601 text with
+    nothing to strip is parsed here as ``parse_time``'s fast path parses it (its result exactly;
+    anything else goes to ``parse_time``): this runs once per exported event."""
     for name in _F_TIMES:
         value = obj.get(name)
         if value:
-            ts, zoned = parse_time(value)
+            ts: datetime | None
+            if type(value) is str and len(value) <= 32 and value[:4].isdigit():
+                try:
+                    ts = _FROM_ISO(value)
+                except ValueError:
+                    ts, zoned = parse_time(value)
+                else:
+                    tz = ts.tzinfo
+                    if tz is None:
+                        ts, zoned = ts.replace(tzinfo=UTC), False
+                    elif tz is UTC:
+                        zoned = True
+                    else:
+                        ts, zoned = to_utc(ts), True
+            else:
+                ts, zoned = parse_time(value)
             if ts is not None and (zoned or name == "UtcTime") and ts.year >= 1971 and ts < TIME_CEILING:
                 return ts, name
             break
     return pick_time([(name, v) for name in _F_TIMES if (v := obj.get(name))])
 
 
-def _from_flat(obj: dict[str, Any]) -> EventRecord:
+_FROM_ISO = datetime.fromisoformat
+
+
+def _from_flat(obj: dict[str, Any], position: int = 0, raw_bytes: bytes = b"") -> EventRecord:
     """Flattened exports: event data at the top level next to the envelope fields. The envelope
     fields stay in ``data`` too (harmless for matching, and cheaper than separating them)."""
     # The usual spelling of each envelope field is tried first (a plain dict lookup), the
@@ -727,19 +764,8 @@ def _from_flat(obj: dict[str, Any]) -> EventRecord:
         computer = as_text(_first(obj, _F_HOST))
     message = obj.get("Message")
     if type(message) is not str or not message:
-        message = as_text(_first(obj, _F_MESSAGE))
-    return EventRecord(
-        channel,
-        provider,
-        eid,
-        level,
-        record_id,
-        computer,
-        ts,
-        field,
-        data,
-        message,
-    )
+        message = "" if message is None and "message" not in obj else as_text(_first(obj, _F_MESSAGE))
+    return EventRecord(channel, provider, eid, level, record_id, computer, ts, field, data, message, position, "", raw_bytes)
 
 
 def _from_get_winevent(obj: dict[str, Any]) -> EventRecord:

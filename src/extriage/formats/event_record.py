@@ -158,7 +158,7 @@ def parse_time(value: Any) -> tuple[datetime | None, bool]:
                 return ts0.replace(tzinfo=UTC), False
             if tz is UTC:
                 return ts0, True
-            return _to_utc(ts0), True
+            return to_utc(ts0), True
     if text.startswith("\\/"):
         text = text.replace("\\/", "/")
     m = _DOTNET_DATE.match(text)
@@ -187,10 +187,10 @@ def parse_time(value: Any) -> tuple[datetime | None, bool]:
             return None, False
     if ts.tzinfo is None:
         return ts.replace(tzinfo=UTC), False
-    return _to_utc(ts), True
+    return to_utc(ts), True
 
 
-def _to_utc(ts: datetime) -> datetime | None:
+def to_utc(ts: datetime) -> datetime | None:
     """``ts`` in UTC, or None when that falls outside the years datetime can hold (0001-01-01+14:00)."""
     try:
         return ts.astimezone(UTC)
@@ -325,7 +325,10 @@ _SHARE_DRIVE = re.compile(r"^\\\\[^\\]+\\([A-Za-z])\$$")
 
 def finish(rec: EventRecord) -> EventRecord:
     """Fill derived fields every reader needs: Exchange cmdlet names, the local path of a share access."""
-    if is_exchange_management(rec):
+    mgmt = _IS_MGMT.get((rec.provider, rec.channel))  # (is_exchange_management, its cache first)
+    if mgmt is None:
+        mgmt = is_exchange_management(rec)
+    if mgmt:
         enrich_exchange_management(rec)
     if rec.event_id in (5140, 5145) and "RelativeTargetName" in rec.data:
         m = _SHARE_DRIVE.match(as_text(rec.data.get("ShareName")).strip())

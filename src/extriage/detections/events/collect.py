@@ -121,6 +121,7 @@ class EventCollector:
         #: None once a finding holds more than MAX_IDS of them (then it is not deduplicated).
         self.ids: dict[tuple[str, ...], set[int] | None] = {}
         self._channel_codes: dict[str, int] = {}
+        self._host_keys: dict[str, str] = {}  # host_key of each computer name seen in a hit (first 10,000)
         #: The finding key of each timeline row (rows of a later part are capped per key on merging).
         self.event_keys: list[tuple[str, ...]] = []
         #: A part of a file read by several workers (see :meth:`absorb`): per finding, the
@@ -137,12 +138,14 @@ class EventCollector:
         state = dict(self.__dict__)
         state.pop("rules", None)
         state.pop("_screen", None)
+        state.pop("_host_keys", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.rules = _NO_RULES
         self._screen = None
+        self._host_keys = {}
 
     # -- per event ------------------------------------------------------------------------------
     def feed(self, rec: EventRecord) -> None:
@@ -193,10 +196,11 @@ class EventCollector:
                 }
             )
         data = rec.data
-        for name in IP_FIELDS:
-            ip = data.get(name)
-            if ip and type(ip) is str and ip.strip().lower() not in _NOT_REMOTE:
-                self._see_ip(ip.strip(), rec, ids)
+        if not data.keys().isdisjoint(IP_FIELDS):  # (most events have none of them: six lookups in C)
+            for name in IP_FIELDS:
+                ip = data.get(name)
+                if ip and type(ip) is str and ip.strip().lower() not in _NOT_REMOTE:
+                    self._see_ip(ip.strip(), rec, ids)
         for rule in self.rules.match(rec):
             self._hit(rule, rec)
 
@@ -391,8 +395,17 @@ class EventCollector:
             )
 
     def _hit(self, rule: EventRule, rec: EventRecord) -> None:
-        outcome = rule.outcome_for(rec)
-        key = (rule.id, outcome.value, host_key(rec.computer), *[as_text(rec.data.get(g)) or _special(rec, g) for g in rule.group_by])
+        by_eid = rule.outcome_by_event_id  # (rule.outcome_for, inline: this runs once per match)
+        outcome = by_eid.get(rec.event_id, rule.outcome) if by_eid and rec.event_id is not None else rule.outcome
+        host = self._host_keys.get(rec.computer)
+        if host is None:
+            host = host_key(rec.computer)
+            if len(self._host_keys) < 10_000:
+                self._host_keys[rec.computer] = host
+        if rule.group_by:
+            key = (rule.id, outcome.value, host, *[as_text(rec.data.get(g)) or _special(rec, g) for g in rule.group_by])
+        else:
+            key = (rule.id, outcome.value, host)
         finding = self.findings.get(key)
         if finding is None:
             finding = self.findings[key] = finding_from_rule(
@@ -413,7 +426,8 @@ class EventCollector:
                 code = self._channel_codes.get(rec.channel)
                 if code is None:
                     code = self._channel_codes[rec.channel] = channel_code(rec.channel)
-                ids.add(event_identity(code, rec))
+                seconds = int(rec.time.timestamp()) if rec.time is not None else 0
+                ids.add(_pack_identity(code, rec.record_id, seconds))  # (event_identity, one call fewer)
                 if len(ids) > MAX_IDS:
                     self.ids[key] = None
         ts = rec.time  # already UTC

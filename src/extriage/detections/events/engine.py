@@ -110,8 +110,9 @@ class View:
         return value if value else None
 
     def get(self, name: str) -> str | None:
-        if name in self._cache:
-            return self._cache[name]
+        cache = self._cache
+        if name in cache:
+            return cache[name]
         value = self.raw(name)
         out = norm(value) if value is not None else None
         self._cache[name] = out
@@ -181,6 +182,10 @@ def _compile_test(t: FieldTest, where: Where) -> Cond:
         return lambda v: v.first(names) is None
     if t.cased:
         raise where.error(f"{t.key!r}: event values are compared case-folded, 'cased' does not apply")
+    # Each test reads the first of its fields with a value (``View.first``); a test of one field —
+    # nearly all — reads it with ``View.get`` directly (the same value: ``first`` passes over "").
+    one = len(names) == 1
+    name = names[0]
     if t.op in ("re", "like"):
         rxs = [_compile_regex(x if t.op == "re" else "^" + like_to_regex(norm(x)) + "$", where) for x in t.values]
         if t.all_of:
@@ -189,8 +194,8 @@ def _compile_test(t: FieldTest, where: Where) -> Cond:
             rx = rxs[0]
 
             def regex(v: View) -> bool:
-                value = v.first(names)
-                return value is not None and rx.search(value) is not None
+                value = v.get(name) if one else v.first(names)
+                return bool(value) and rx.search(value) is not None  # type: ignore[arg-type]
 
             return regex
         return lambda v: (x := v.first(names)) is not None and any(rx.search(x) is not None for rx in rxs)
@@ -198,8 +203,13 @@ def _compile_test(t: FieldTest, where: Where) -> Cond:
     if t.all_of and t.op == "contains":  # the common |contains|all, without a call per needle
 
         def contains_all(v: View) -> bool:
-            value = v.first(names)
-            return value is not None and all(n in value for n in needles)
+            value = v.get(name) if one else v.first(names)
+            if not value:
+                return False
+            for n in needles:
+                if n not in value:
+                    return False
+            return True
 
         return contains_all
     if t.all_of:
@@ -359,12 +369,26 @@ def re2_searcher(compiled: Any) -> Any:
 
 
 def _simple(op: str, names: tuple[str, ...], needles: tuple[str, ...]) -> Cond:
+    one = len(names) == 1  # (see _compile_test)
+    name = names[0]
     if op == "contains":
-        return lambda v: (x := v.first(names)) is not None and any(n in x for n in needles)
+
+        def contains(v: View) -> bool:
+            value = v.get(name) if one else v.first(names)
+            if not value:
+                return False
+            for n in needles:
+                if n in value:
+                    return True
+            return False
+
+        return contains
     if op == "startswith":
-        return lambda v: (x := v.first(names)) is not None and x.startswith(needles)
+        return lambda v: bool(x := (v.get(name) if one else v.first(names))) and x.startswith(needles)  # type: ignore[union-attr]
     if op == "endswith":
-        return lambda v: (x := v.first(names)) is not None and x.endswith(needles)
+        return lambda v: bool(x := (v.get(name) if one else v.first(names))) and x.endswith(needles)  # type: ignore[union-attr]
+    if one:
+        return lambda v: (v.get(name) or None) in needles
     return lambda v: v.first(names) in needles
 
 
@@ -513,35 +537,50 @@ class RuleSet:
         return self._pool_of(rec).rules
 
     def match(self, rec: EventRecord) -> list[EventRule]:
-        pool = self._pool_of(rec)
+        pool = self._candidates.get((rec.event_id, rec.provider, rec.channel))  # (pool_for, its cache first)
+        if pool is None:
+            pool = self.pool_for(rec.event_id, rec.provider, rec.channel)
         candidates = pool.rules
         if not candidates:
             return []
         view: View | None = None
         hits: list[EventRule] = []
         # The raw line (exports) lets a rule be ruled out by a byte search before any field is
-        # normalised; only for plain ASCII lines without \u escapes (see required_words).
+        # normalised; only for plain ASCII lines without \u escapes (see required_words). The
+        # lower-cased line (and the pool's one scan of it) is made when a rule first needs it.
         raw = rec.raw_bytes
-        low = raw.lower() if raw and raw.isascii() and b"\\u" not in raw else None
-        present = pool.scan(low) if low is not None and pool.scan is not None else None
-        for i, rule in enumerate(candidates):
+        low: bytes | None = None
+        looked = not raw
+        present: set[int] | None = None
+        i = -1
+        for rule in candidates:
+            i += 1
             if rule.levels and rec.level not in rule.levels:
                 continue
-            if low is not None and rule.needles is not None:
-                if present is not None:
-                    words = pool.words[i]
-                    if words is not None and present.isdisjoint(words):
-                        continue
-                else:
-                    for needle in rule.needles:
-                        if needle in low:
-                            break
+            needles = rule.needles
+            if needles is not None:
+                if not looked:
+                    looked = True
+                    if raw.isascii() and b"\\u" not in raw:
+                        low = raw.lower()
+                        if pool.scan is not None:
+                            present = pool.scan(low)
+                if low is not None:
+                    if present is not None:
+                        words = pool.words[i]
+                        if words is not None and present.isdisjoint(words):
+                            continue
                     else:
-                        continue
-            if rule.cond is not None:
+                        for needle in needles:
+                            if needle in low:
+                                break
+                        else:
+                            continue
+            cond = rule.cond
+            if cond is not None:
                 if view is None:
                     view = View(rec)
-                if not rule.cond(view):
+                if not cond(view):
                     continue
             hits.append(rule)
         return hits
