@@ -158,6 +158,12 @@ FOUND: dict[str, tuple[str, str]] = {
         'Keep(ctx.Request.Files[0], ctx.Request.Form["n"]);',
         '  static void Keep(HttpPostedFile f, string name) { f.SaveAs(HttpContext.Current.Server.MapPath("~/") + name); }\n'),
         "upload-to-app-root"),
+    # the library helper's shape (BIL2's, the lead's ruling 02:33) with its folder parameter fed the request by its caller
+    "helper_folder_fed_the_request": (_handler(
+        'Save(ctx.Request.Files[0], ctx.Request.Form["dir"], "f");',
+        "  public static string Save(HttpPostedFile file, string folder, string name) {\n"
+        "    string rel = folder + name + Path.GetExtension(file.FileName).ToLower();\n"
+        '    file.SaveAs(HttpContext.Current.Server.MapPath("~/") + rel); return rel; }\n'), "upload-to-app-root"),
     "writeallbytes_app_path": (_handler(
         "byte[] d = new byte[ctx.Request.Files[0].ContentLength]; ctx.Request.Files[0].InputStream.Read(d, 0, d.Length);"
         ' File.WriteAllBytes(HttpRuntime.AppDomainAppPath + ctx.Request.Form["n"], d);'), "upload-to-app-root"),
