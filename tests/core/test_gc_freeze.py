@@ -56,12 +56,14 @@ def test_unfrozen_when_a_stage_is_interrupted(tmp_path: Path) -> None:
 
 def test_a_callers_own_freeze_is_kept(tmp_path: Path) -> None:
     gc.freeze()
-    before = gc.get_freeze_count()
     seen: list[int] = []
     try:
         pipeline.run_scan(_tree(tmp_path), ScanOptions(jobs=1), stages=[_Probe(seen)])
-        assert seen and seen[0] >= before
-        assert gc.get_freeze_count() >= before  # not unfrozen by the scan
+        # frozen objects still die when nothing refers to them (the count can fall by a few between the freeze and
+        # the stage in a big process: the whole suite's 432,702 -> 432,671), so what is checked is that the scan
+        # left the caller's freeze in place, during the stages and after them - an unfreeze empties it
+        assert seen and seen[0] > 0
+        assert gc.get_freeze_count() > 0  # not unfrozen by the scan
     finally:
         gc.unfreeze()
 
