@@ -22,7 +22,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, BinaryIO
 
 from extriage.evidence.reading import MAX_LINE, HashingReader, iter_lines
@@ -37,7 +37,7 @@ from extriage.formats.event_record import (
     name_positional,
     parse_time,
     pick_time,
-    to_utc,
+    zoned_utc,
 )
 from extriage.formats.evtx_file import fast_loads, record_from_event_doc
 
@@ -699,13 +699,7 @@ def _flat_time(obj: dict[str, Any]) -> tuple[datetime | None, str]:
                 except ValueError:
                     ts, zoned = parse_time(value)
                 else:
-                    tz = ts.tzinfo
-                    if tz is None:
-                        ts, zoned = ts.replace(tzinfo=UTC), False
-                    elif tz is UTC:
-                        zoned = True
-                    else:
-                        ts, zoned = to_utc(ts), True
+                    ts, zoned = zoned_utc(ts)
             else:
                 ts, zoned = parse_time(value)
             if ts is not None and (zoned or name == "UtcTime") and ts.year >= 1971 and ts < TIME_CEILING:

@@ -153,12 +153,7 @@ def parse_time(value: Any) -> tuple[datetime | None, bool]:
         except ValueError:
             pass
         else:
-            tz = ts0.tzinfo
-            if tz is None:
-                return ts0.replace(tzinfo=UTC), False
-            if tz is UTC:
-                return ts0, True
-            return to_utc(ts0), True
+            return zoned_utc(ts0)
     if text.startswith("\\/"):
         text = text.replace("\\/", "/")
     m = _DOTNET_DATE.match(text)
@@ -187,6 +182,17 @@ def parse_time(value: Any) -> tuple[datetime | None, bool]:
             return None, False
     if ts.tzinfo is None:
         return ts.replace(tzinfo=UTC), False
+    return to_utc(ts), True
+
+
+def zoned_utc(ts: datetime) -> tuple[datetime | None, bool]:
+    """An ISO 8601 time as :func:`parse_time` returns it: one with no zone taken as UTC (``had_zone`` False),
+    else in UTC. Also the JSON-lines reader's inline fast path (``event_export._flat_time``)."""
+    tz = ts.tzinfo
+    if tz is None:
+        return ts.replace(tzinfo=UTC), False
+    if tz is UTC:
+        return ts, True
     return to_utc(ts), True
 
 
